@@ -1,0 +1,21 @@
+/* ft-blas.h — the engine's matrix multiply, on one OpenBLAS thread, and the kernel choice for this CPU.
+ * Row-major only. C = alpha * op(A) * op(B) + beta * C. */
+#pragma once
+
+#include <stdbool.h>
+
+/* Puts OpenBLAS on one thread (two are slower on training shapes and break bit-reproducibility).
+ * Called by every entry point that computes; cheap after the first call. */
+void ft_blas_init (void);
+
+void ft_sgemm (bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda,
+               const float *b, int ldb, float beta, float *c, int ldc);
+
+/* The kernel family OpenBLAS runs on ("Haswell", "SkylakeX", …). */
+const char *ft_blas_core_name (void);
+
+/* Debian's OpenBLAS 0.3.21 treats AVX-512 Zen CPUs as Haswell. OpenBLAS reads OPENBLAS_CORETYPE only
+ * when it loads, so a program that wants the AVX-512 kernels calls this first thing in main(): if the CPU
+ * has avx512f and the variable is unset (and FITTAPE_NO_REEXEC is unset), it sets the variable and
+ * re-executes itself. Returns only if no re-exec happened. */
+void ft_blas_prefer_fast_kernels (char **argv);
