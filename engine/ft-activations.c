@@ -175,7 +175,7 @@ ft_activation_backward (FtActivation act, float *dz, float beta, const float *dy
           for (size_t c = 0; c < cols; c++)
             dot += dyr[c] * yr[c];
           for (size_t c = 0; c < cols; c++)
-            dzr[c] = beta * dzr[c] + yr[c] * (dyr[c] - dot);
+            dzr[c] = (beta != 0.0f ? dzr[c] : 0.0f) + yr[c] * (dyr[c] - dot);
         }
       break;
     default:

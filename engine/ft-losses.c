@@ -59,8 +59,7 @@ loss_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
 {
   const LossSaved *s = e->saved;
   const FtTensor *pred = e->inputs[0], *truth = e->inputs[1];
-  float beta;
-  float *g = ft_tape_input_grad (tape, pred, &beta);
+  float *g = ft_tape_input_grad_acc (tape, pred);
   if (!g)
     return;
   size_t n = (size_t) pred->shape[0];
@@ -122,7 +121,7 @@ loss_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
               d = 2.0f * (p[j] - t) / (float) c;
               break;
             }
-          gr[j] = beta * gr[j] + w * d;
+          gr[j] += w * d;
         }
     }
 }
@@ -183,14 +182,14 @@ ft_op_loss (FtTape *tape, const FtLossSpec *spec, FtTensor *y_pred, FtTensor *y_
                     a[j] = expf (p[j] - mx);
                     se += a[j];
                   }
-                float lse = mx + (float) log (se);
+                double log_se = log (se); /* lse − z = (max − z) + log Σ exp(z − max): exact for huge logits */
                 float inv = (float) (1.0 / se);
                 for (size_t j = 0; j < c; j++)
                   {
                     a[j] *= inv;
                     float t = sparse ? (j == label ? 1.0f : 0.0f) : y_true->data[r * c + j];
                     if (t != 0.0f)
-                      l += (double) t * (double) (lse - p[j]);
+                      l += (double) t * ((double) (mx - p[j]) + log_se);
                   }
               }
             else
@@ -269,13 +268,12 @@ l2_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
 {
   const L2Saved *s = e->saved;
   const FtTensor *w = e->inputs[0];
-  float beta;
-  float *g = ft_tape_input_grad (tape, w, &beta);
+  float *g = ft_tape_input_grad_acc (tape, w);
   if (!g)
     return;
   float k = 2.0f * s->factor * dy[0];
   for (size_t i = 0; i < w->size; i++)
-    g[i] = beta * g[i] + k * w->data[i];
+    g[i] += k * w->data[i];
 }
 
 static const FtOpDef l2_def = { "l2_regularizer", l2_backward };

@@ -91,16 +91,15 @@ mul_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
 {
   const FtTensor *a = e->inputs[0], *b = e->inputs[1];
   size_t n = e->output->size;
-  float beta;
-  float *ga = ft_tape_input_grad (tape, a, &beta);
+  float *ga = ft_tape_input_grad_acc (tape, a);
   if (ga)
     for (size_t i = 0; i < n; i++)
-      ga[i] = beta * ga[i] + dy[i] * b->data[i];
+      ga[i] += dy[i] * b->data[i];
   /* a and b may be the same tensor: the second request accumulates (beta 1). */
-  float *gb = ft_tape_input_grad (tape, b, &beta);
+  float *gb = ft_tape_input_grad_acc (tape, b);
   if (gb)
     for (size_t i = 0; i < n; i++)
-      gb[i] = beta * gb[i] + dy[i] * a->data[i];
+      gb[i] += dy[i] * a->data[i];
 }
 
 static const FtOpDef mul_def = { "multiply", mul_backward };
@@ -189,14 +188,13 @@ static void
 reduce_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
 {
   const ReduceSaved *s = e->saved;
-  float beta;
   const FtTensor *a = e->inputs[0];
-  float *ga = ft_tape_input_grad (tape, a, &beta);
+  float *ga = ft_tape_input_grad_acc (tape, a);
   if (!ga)
     return;
   float v = dy[0] * s->factor;
   for (size_t i = 0; i < a->size; i++)
-    ga[i] = beta * ga[i] + v;
+    ga[i] += v;
 }
 
 static const FtOpDef sum_def = { "sum", reduce_backward };

@@ -32,16 +32,15 @@ bn_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
         sdy[j] += g;
         sdyx[j] += (double) g * s->xhat[r * c + j];
       }
-  float b;
-  float *ggamma = ft_tape_input_grad (tape, gamma, &b);
+  float *ggamma = ft_tape_input_grad_acc (tape, gamma);
   if (ggamma)
     for (size_t j = 0; j < c; j++)
-      ggamma[j] = b * ggamma[j] + (float) sdyx[j];
-  float *gbeta = ft_tape_input_grad (tape, beta_t, &b);
+      ggamma[j] += (float) sdyx[j];
+  float *gbeta = ft_tape_input_grad_acc (tape, beta_t);
   if (gbeta)
     for (size_t j = 0; j < c; j++)
-      gbeta[j] = b * gbeta[j] + (float) sdy[j];
-  float *gx = ft_tape_input_grad (tape, x, &b);
+      gbeta[j] += (float) sdy[j];
+  float *gx = ft_tape_input_grad_acc (tape, x);
   if (!gx)
     return;
   for (size_t r = 0; r < m; r++)
@@ -54,7 +53,7 @@ bn_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
           v = k * (dy[r * c + j] - (float) (sdy[j] / m) - s->xhat[r * c + j] * (float) (sdyx[j] / m));
         else
           v = k * dy[r * c + j];
-        gx[r * c + j] = b * gx[r * c + j] + v;
+        gx[r * c + j] += v;
       }
 }
 

@@ -11,13 +11,12 @@ static void
 dropout_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
 {
   const DropoutSaved *s = e->saved;
-  float beta;
-  float *gx = ft_tape_input_grad (tape, e->inputs[0], &beta);
+  float *gx = ft_tape_input_grad_acc (tape, e->inputs[0]);
   if (!gx)
     return;
   size_t n = e->output->size;
   for (size_t i = 0; i < n; i++)
-    gx[i] = beta * gx[i] + dy[i] * s->mask[i];
+    gx[i] += dy[i] * s->mask[i];
 }
 
 static const FtOpDef dropout_def = { "dropout", dropout_backward };
