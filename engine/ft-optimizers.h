@@ -61,7 +61,7 @@ int64_t ft_optimizer_iterations (const FtOptimizer *opt);
 /* The whole state (slot variables for every variable, in one block) for checkpoints. */
 size_t ft_optimizer_state_size (const FtOptimizer *opt); /* floats */
 float *ft_optimizer_state (FtOptimizer *opt);
-/* Slot names for variable layout, e.g. {"momentum"} or {"m", "v"} or {"m", "v", "v_hat"}. The state block
+/* Slot names for variable layout, as Keras names them, e.g. {"momentum"} or Adam's {"momentum", "velocity", "velocity_hat"}. The state block
  * holds, for slot s and variable i, the variable's size floats at ft_optimizer_slot_offset (opt, s, i). */
 int ft_optimizer_n_slots (const FtOptimizer *opt);
 const char *ft_optimizer_slot_name (const FtOptimizer *opt, int s);
