@@ -133,36 +133,43 @@ ft_activation_backward (FtActivation act, float *dz, float beta, const float *dy
 #define EMIT(expr)                                                                                     \
   do                                                                                                   \
     {                                                                                                  \
+      /* d is loaded unconditionally so the selects below vectorise. */                                \
       if (beta == 0.0f)                                                                                \
         for (size_t i = 0; i < n; i++)                                                                 \
-          dz[i] = (expr);                                                                              \
+          {                                                                                            \
+            const float d = dy[i];                                                                     \
+            dz[i] = (expr);                                                                            \
+          }                                                                                            \
       else                                                                                             \
         for (size_t i = 0; i < n; i++)                                                                 \
-          dz[i] += (expr);                                                                             \
+          {                                                                                            \
+            const float d = dy[i];                                                                     \
+            dz[i] += (expr);                                                                           \
+          }                                                                                            \
     }                                                                                                  \
   while (0)
   switch (act)
     {
     case FT_ACT_LINEAR:
-      EMIT (dy[i]);
+      EMIT (d);
       break;
     case FT_ACT_RELU:
-      EMIT (y[i] > 0.0f ? dy[i] : 0.0f);
+      EMIT (y[i] > 0.0f ? d : 0.0f);
       break;
     case FT_ACT_SIGMOID:
-      EMIT (dy[i] * y[i] * (1.0f - y[i]));
+      EMIT (d * y[i] * (1.0f - y[i]));
       break;
     case FT_ACT_TANH:
-      EMIT (dy[i] * (1.0f - y[i] * y[i]));
+      EMIT (d * (1.0f - y[i] * y[i]));
       break;
     case FT_ACT_LEAKY_RELU:
-      EMIT (y[i] > 0.0f ? dy[i] : LEAKY_SLOPE * dy[i]);
+      EMIT (y[i] > 0.0f ? d : LEAKY_SLOPE * d);
       break;
     case FT_ACT_ELU:
-      EMIT (y[i] > 0.0f ? dy[i] : dy[i] * (y[i] + ELU_ALPHA));
+      EMIT (y[i] > 0.0f ? d : d * (y[i] + ELU_ALPHA));
       break;
     case FT_ACT_GELU:
-      EMIT (dy[i]
+      EMIT (d
             * (0.5f * (1.0f + erff (z[i] * (float) M_SQRT1_2))
                + z[i] * expf (-0.5f * z[i] * z[i]) * (float) (0.5 * M_2_SQRTPI * M_SQRT1_2)));
       break;

@@ -25,6 +25,7 @@
  * The project builds with -std=c11, where GCC does not contract a·b + c into FMAs (-ffp-contract=off), so the
  * float32 operations round one by one as in Keras. Hot loops are simple, restrict-qualified and cloned for
  * AVX-512 / AVX2 at run time. */
+#include "ft-compiler.h"
 #include "ft-optimizers.h"
 
 #include "ft-alloc.h"
@@ -35,12 +36,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) &&                \
-    !defined(FT_NO_TARGET_CLONES)
-#define FT_HOT __attribute__ ((target_clones ("avx512f", "avx2", "default")))
-#else
-#define FT_HOT
-#endif
 
 #define FT_OPT_MAX_SLOTS 3
 

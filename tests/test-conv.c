@@ -1,0 +1,1033 @@
+/* test-conv.c — conv2d and max_pool2d: the output-size rule, the im2col/GEMM kernels against naive loops
+ * (forward and backward), finite-difference gradient checks, tape recording and allocation behaviour.
+ *
+ * Tolerances. Forward and analytic backward are compared with references summed in double: the kernels
+ * sum at most a few dozen float products of O(1) values, so atol 1e-5 / rtol 1e-4 leaves a wide margin.
+ * Gradient checks use float32 central differences with eps = 1e-2: truncation error is O(eps²·f''') and
+ * rounding error about 1e-7·|sum|/eps, which together give ~1e-3 relative accuracy, hence atol 1e-3 and
+ * rtol 1e-2 (GRAD_*). ReLU and max-pool cases are built so that no perturbation of ±eps crosses a kink. */
+#include "ft-alloc.h"
+#include "ft-test-util.h"
+
+#include <math.h>
+#include <string.h>
+
+#define FWD_ATOL  1e-5f
+#define FWD_RTOL  1e-4f
+#define GRAD_EPS  1e-2f
+#define GRAD_ATOL 1e-3f
+#define GRAD_RTOL 1e-2f
+
+/* ---------------------------------------------------------------------------------------------------- */
+/* Naive references */
+
+typedef struct
+{
+  int n, h, w, c; /* input */
+  int kh, kw, f;  /* kernel */
+  int sh, sw;
+  FtPadding padding;
+  FtActivation act;
+  bool bias;
+} ConvCase;
+
+static const char *
+padding_name (FtPadding p)
+{
+  return p == FT_PADDING_SAME ? "same" : "valid";
+}
+
+static char *
+conv_case_describe (const ConvCase *cc)
+{
+  return g_strdup_printf ("x (%d,%d,%d,%d) k %dx%d f %d stride %dx%d %s %s%s", cc->n, cc->h, cc->w, cc->c,
+                          cc->kh, cc->kw, cc->f, cc->sh, cc->sw, padding_name (cc->padding),
+                          ft_activation_name (cc->act), cc->bias ? " bias" : "");
+}
+
+static double
+ref_act (FtActivation act, double z)
+{
+  switch (act)
+    {
+    case FT_ACT_LINEAR:
+      return z;
+    case FT_ACT_RELU:
+      return z > 0 ? z : 0;
+    case FT_ACT_TANH:
+      return tanh (z);
+    case FT_ACT_GELU:
+      return 0.5 * z * (1.0 + erf (z / sqrt (2.0)));
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static double
+ref_act_deriv (FtActivation act, double z)
+{
+  switch (act)
+    {
+    case FT_ACT_LINEAR:
+      return 1;
+    case FT_ACT_RELU:
+      return z > 0 ? 1 : 0;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+typedef struct
+{
+  int oh, ow, pt, pl;
+} OutGeom;
+
+static OutGeom
+out_geom (int h, int w, int kh, int kw, int sh, int sw, FtPadding padding)
+{
+  OutGeom o;
+  o.oh = ft_conv_output_size (h, kh, sh, padding, &o.pt);
+  o.ow = ft_conv_output_size (w, kw, sw, padding, &o.pl);
+  return o;
+}
+
+/* The pre-activation z of a convolution, in double, with seven plain loops. */
+static double *
+ref_conv_z (const ConvCase *cc, const float *x, const float *w, const float *b, OutGeom *og)
+{
+  *og = out_geom (cc->h, cc->w, cc->kh, cc->kw, cc->sh, cc->sw, cc->padding);
+  double *z = g_new0 (double, (size_t) cc->n * og->oh * og->ow * cc->f);
+  for (int n = 0; n < cc->n; n++)
+    for (int oy = 0; oy < og->oh; oy++)
+      for (int ox = 0; ox < og->ow; ox++)
+        for (int f = 0; f < cc->f; f++)
+          {
+            double s = b != NULL ? b[f] : 0.0;
+            for (int ky = 0; ky < cc->kh; ky++)
+              for (int kx = 0; kx < cc->kw; kx++)
+                for (int c = 0; c < cc->c; c++)
+                  {
+                    int iy = oy * cc->sh + ky - og->pt, ix = ox * cc->sw + kx - og->pl;
+                    if (iy < 0 || iy >= cc->h || ix < 0 || ix >= cc->w)
+                      continue;
+                    s += (double) x[((n * cc->h + iy) * cc->w + ix) * cc->c + c]
+                         * (double) w[((ky * cc->kw + kx) * cc->c + c) * cc->f + f];
+                  }
+            z[((n * og->oh + oy) * og->ow + ox) * cc->f + f] = s;
+          }
+  return z;
+}
+
+/* Gradients of sum(r ⊙ act(z)) by the chain rule written out with the same seven loops. */
+static void
+ref_conv_backward (const ConvCase *cc, const float *x, const float *w, const double *z, const float *r,
+                   double *dx, double *dw, double *db)
+{
+  OutGeom og = out_geom (cc->h, cc->w, cc->kh, cc->kw, cc->sh, cc->sw, cc->padding);
+  memset (dx, 0, sizeof (double) * cc->n * cc->h * cc->w * cc->c);
+  memset (dw, 0, sizeof (double) * cc->kh * cc->kw * cc->c * cc->f);
+  memset (db, 0, sizeof (double) * cc->f);
+  for (int n = 0; n < cc->n; n++)
+    for (int oy = 0; oy < og.oh; oy++)
+      for (int ox = 0; ox < og.ow; ox++)
+        for (int f = 0; f < cc->f; f++)
+          {
+            size_t o = ((size_t) (n * og.oh + oy) * og.ow + ox) * cc->f + f;
+            double dz = r[o] * ref_act_deriv (cc->act, z[o]);
+            db[f] += dz;
+            for (int ky = 0; ky < cc->kh; ky++)
+              for (int kx = 0; kx < cc->kw; kx++)
+                for (int c = 0; c < cc->c; c++)
+                  {
+                    int iy = oy * cc->sh + ky - og.pt, ix = ox * cc->sw + kx - og.pl;
+                    if (iy < 0 || iy >= cc->h || ix < 0 || ix >= cc->w)
+                      continue;
+                    size_t xi = ((size_t) (n * cc->h + iy) * cc->w + ix) * cc->c + c;
+                    size_t wi = ((size_t) (ky * cc->kw + kx) * cc->c + c) * cc->f + f;
+                    dx[xi] += dz * w[wi];
+                    dw[wi] += dz * x[xi];
+                  }
+          }
+}
+
+/* Max pooling over the real cells of each window, first maximum in row-major window order; also the
+ * flat index of each winner. */
+static float *
+ref_max_pool (const float *x, int n_, int h, int w, int c, int ph, int pw, int sh, int sw, FtPadding padding,
+              OutGeom *og, int **argmax_out)
+{
+  *og = out_geom (h, w, ph, pw, sh, sw, padding);
+  size_t size = (size_t) n_ * og->oh * og->ow * c;
+  float *y = g_new (float, size);
+  int *argmax = g_new (int, size);
+  for (int n = 0; n < n_; n++)
+    for (int oy = 0; oy < og->oh; oy++)
+      for (int ox = 0; ox < og->ow; ox++)
+        for (int k = 0; k < c; k++)
+          {
+            float best = -INFINITY;
+            int at = -1;
+            for (int py = 0; py < ph; py++)
+              for (int px = 0; px < pw; px++)
+                {
+                  int iy = oy * sh + py - og->pt, ix = ox * sw + px - og->pl;
+                  if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+                    continue;
+                  int i = ((n * h + iy) * w + ix) * c + k;
+                  if (at < 0 || x[i] > best)
+                    {
+                      best = x[i];
+                      at = i;
+                    }
+                }
+            g_assert_cmpint (at, >=, 0); /* every window holds a real cell */
+            size_t o = ((size_t) (n * og->oh + oy) * og->ow + ox) * c + k;
+            y[o] = best;
+            argmax[o] = at;
+          }
+  *argmax_out = argmax;
+  return y;
+}
+
+/* ---------------------------------------------------------------------------------------------------- */
+/* Helpers */
+
+static FtTensor *
+tensor4 (int a, int b, int c, int d)
+{
+  int shape[4] = { a, b, c, d };
+  return ft_tensor_new (4, shape);
+}
+
+static FtTensor *
+tensor1 (int a)
+{
+  return ft_tensor_new (1, &a);
+}
+
+static void
+assert_close_double (const char *what, const float *a, const double *ref, size_t n, double atol, double rtol)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      double diff = fabs ((double) a[i] - ref[i]);
+      if (!(diff <= atol + rtol * fabs (ref[i])))
+        g_error ("%s: element %zu is %.9g, expected %.9g", what, i, (double) a[i], ref[i]);
+    }
+}
+
+typedef struct
+{
+  FtTensor *x, *w, *b;
+} ConvTensors;
+
+static ConvTensors
+conv_tensors_new (const ConvCase *cc, uint64_t seed)
+{
+  FtRng rng;
+  ft_rng_seed (&rng, seed, 7);
+  ConvTensors t;
+  t.x = tensor4 (cc->n, cc->h, cc->w, cc->c);
+  t.w = tensor4 (cc->kh, cc->kw, cc->c, cc->f);
+  t.b = cc->bias ? tensor1 (cc->f) : NULL;
+  ft_test_fill_uniform (t.x, &rng, -1.0f, 1.0f);
+  ft_test_fill_uniform (t.w, &rng, -0.5f, 0.5f);
+  if (t.b != NULL)
+    ft_test_fill_uniform (t.b, &rng, -0.5f, 0.5f);
+  return t;
+}
+
+static void
+conv_tensors_free (ConvTensors *t)
+{
+  ft_tensor_free (t->x);
+  ft_tensor_free (t->w);
+  ft_tensor_free (t->b);
+}
+
+static FtTensor *
+conv_case_apply (FtTape *tape, const ConvCase *cc, FtTensor *x, FtTensor *w, FtTensor *b)
+{
+  return ft_op_conv2d (tape, x, w, b, cc->sh, cc->sw, cc->padding, cc->act);
+}
+
+/* ---------------------------------------------------------------------------------------------------- */
+/* Output size */
+
+static void
+test_output_size (void)
+{
+  static const struct
+  {
+    int in, k, s;
+    FtPadding p;
+    int out, pad;
+  } table[] = {
+    { 28, 3, 1, FT_PADDING_VALID, 26, 0 }, { 28, 3, 1, FT_PADDING_SAME, 28, 1 },
+    { 5, 3, 2, FT_PADDING_SAME, 3, 1 },    { 5, 3, 2, FT_PADDING_VALID, 2, 0 },
+    { 26, 2, 2, FT_PADDING_VALID, 13, 0 }, { 26, 2, 2, FT_PADDING_SAME, 13, 0 },
+    { 27, 2, 2, FT_PADDING_VALID, 13, 0 }, { 27, 2, 2, FT_PADDING_SAME, 14, 0 },
+    { 7, 3, 3, FT_PADDING_SAME, 3, 1 },    { 6, 3, 2, FT_PADDING_SAME, 3, 0 },
+    { 6, 4, 1, FT_PADDING_SAME, 6, 1 },    { 6, 5, 1, FT_PADDING_SAME, 6, 2 },
+    { 1, 1, 1, FT_PADDING_VALID, 1, 0 },   { 1, 3, 1, FT_PADDING_SAME, 1, 1 },
+    { 3, 3, 1, FT_PADDING_VALID, 1, 0 },   { 2, 3, 1, FT_PADDING_VALID, 0, 0 },
+    { 10, 1, 3, FT_PADDING_VALID, 4, 0 },  { 10, 1, 3, FT_PADDING_SAME, 4, 0 },
+    { 8, 3, 2, FT_PADDING_SAME, 4, 0 },    { 9, 3, 2, FT_PADDING_SAME, 5, 1 },
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (table); i++)
+    {
+      int pad = -1;
+      int out = ft_conv_output_size (table[i].in, table[i].k, table[i].s, table[i].p, &pad);
+      if (out != table[i].out || pad != table[i].pad)
+        g_error ("output size in %d k %d s %d %s: got %d pad %d, expected %d pad %d", table[i].in, table[i].k,
+                 table[i].s, padding_name (table[i].p), out, pad, table[i].out, table[i].pad);
+    }
+  g_assert_cmpint (ft_conv_output_size (28, 3, 1, FT_PADDING_VALID, NULL), ==, 26); /* pad may be NULL */
+}
+
+/* ---------------------------------------------------------------------------------------------------- */
+/* Conv forward against the naive loops */
+
+static void
+check_conv_forward (const ConvCase *cc, uint64_t seed)
+{
+  g_autofree char *desc = conv_case_describe (cc);
+  ConvTensors t = conv_tensors_new (cc, seed);
+  OutGeom og;
+  double *z = ref_conv_z (cc, t.x->data, t.w->data, t.b ? t.b->data : NULL, &og);
+  size_t size = (size_t) cc->n * og.oh * og.ow * cc->f;
+  double *ref = g_new (double, size);
+  for (size_t i = 0; i < size; i++)
+    ref[i] = ref_act (cc->act, z[i]);
+
+  /* Twice: on a tape that records nothing, and recording (x watched), which keeps z and the columns. */
+  for (int recording = 0; recording < 2; recording++)
+    {
+      FtTape *tape = ft_tape_new (false);
+      if (recording)
+        ft_tape_watch (tape, t.x);
+      FtTensor *y = conv_case_apply (tape, cc, t.x, t.w, t.b);
+      g_assert_nonnull (y);
+      g_assert_cmpint (y->ndim, ==, 4);
+      g_assert_cmpint (y->shape[0], ==, cc->n);
+      g_assert_cmpint (y->shape[1], ==, og.oh);
+      g_assert_cmpint (y->shape[2], ==, og.ow);
+      g_assert_cmpint (y->shape[3], ==, cc->f);
+      g_assert_cmpint (ft_tape_n_entries (tape), ==, recording);
+      g_autofree char *what = g_strdup_printf ("conv forward %s%s", desc, recording ? " (recording)" : "");
+      assert_close_double (what, y->data, ref, size, FWD_ATOL, FWD_RTOL);
+      ft_tape_free (tape);
+    }
+  g_free (ref);
+  g_free (z);
+  conv_tensors_free (&t);
+}
+
+static void
+test_conv_forward (void)
+{
+  static const int cs[] = { 1, 3 }, fs[] = { 1, 4 }, ks[][2] = { { 1, 1 }, { 3, 3 }, { 2, 3 } },
+                   ss[] = { 1, 2 };
+  static const FtPadding ps[] = { FT_PADDING_VALID, FT_PADDING_SAME };
+  static const FtActivation acts[] = { FT_ACT_LINEAR, FT_ACT_RELU };
+  uint64_t seed = 1;
+  for (size_t ci = 0; ci < G_N_ELEMENTS (cs); ci++)
+    for (size_t fi = 0; fi < G_N_ELEMENTS (fs); fi++)
+      for (size_t ki = 0; ki < G_N_ELEMENTS (ks); ki++)
+        for (size_t si = 0; si < G_N_ELEMENTS (ss); si++)
+          for (size_t pi = 0; pi < G_N_ELEMENTS (ps); pi++)
+            for (int batch = 1; batch <= 3; batch += 2)
+              {
+                /* Alternate bias and activation so every combination appears without squaring the count. */
+                ConvCase cc = {
+                  .n = batch,
+                  .h = 7,
+                  .w = 6,
+                  .c = cs[ci],
+                  .kh = ks[ki][0],
+                  .kw = ks[ki][1],
+                  .f = fs[fi],
+                  .sh = ss[si],
+                  .sw = ss[si],
+                  .padding = ps[pi],
+                  .act = acts[seed % 2],
+                  .bias = (seed / 2) % 2 == 0,
+                };
+                check_conv_forward (&cc, seed++);
+              }
+}
+
+/* Odd shapes: unequal strides, kernels as large as the input, a wide image, 1×1 with stride 2. */
+static void
+test_conv_forward_odd (void)
+{
+  static const ConvCase cases[] = {
+    { 2, 5, 9, 2, 3, 3, 3, 2, 3, FT_PADDING_SAME, FT_ACT_LINEAR, true },
+    { 2, 5, 9, 2, 3, 3, 3, 2, 3, FT_PADDING_VALID, FT_ACT_RELU, true },
+    { 1, 4, 4, 3, 4, 4, 5, 1, 1, FT_PADDING_VALID, FT_ACT_LINEAR, true },
+    { 1, 4, 4, 3, 4, 4, 5, 1, 1, FT_PADDING_SAME, FT_ACT_LINEAR, false },
+    { 3, 8, 8, 5, 1, 1, 6, 2, 2, FT_PADDING_VALID, FT_ACT_LINEAR, true },
+    { 3, 8, 8, 5, 1, 1, 6, 1, 1, FT_PADDING_SAME, FT_ACT_RELU, true },
+    { 2, 1, 11, 1, 1, 5, 2, 1, 2, FT_PADDING_SAME, FT_ACT_LINEAR, true },
+    { 2, 6, 6, 2, 5, 5, 3, 1, 1, FT_PADDING_SAME, FT_ACT_TANH, true },
+    { 2, 6, 5, 3, 3, 2, 4, 2, 1, FT_PADDING_SAME, FT_ACT_GELU, true },
+    { 4, 28, 28, 1, 3, 3, 8, 1, 1, FT_PADDING_VALID, FT_ACT_RELU, true },
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (cases); i++)
+    check_conv_forward (&cases[i], 100 + i);
+}
+
+/* ---------------------------------------------------------------------------------------------------- */
+/* Conv backward against the naive loops (exact up to float rounding, unlike finite differences) */
+
+static FtTensor *
+weighted_sum (FtTape *tape, FtTensor *y, const float *r)
+{
+  FtTensor *rt = ft_op_constant (tape, r, y->ndim, y->shape);
+  return ft_op_sum (tape, ft_op_mul (tape, y, rt));
+}
+
+static void
+check_conv_backward (const ConvCase *cc, uint64_t seed)
+{
+  g_autofree char *desc = conv_case_describe (cc);
+  ConvTensors t = conv_tensors_new (cc, seed);
+  OutGeom og;
+  double *z = ref_conv_z (cc, t.x->data, t.w->data, t.b ? t.b->data : NULL, &og);
+  size_t size = (size_t) cc->n * og.oh * og.ow * cc->f;
+  FtRng rng;
+  ft_rng_seed (&rng, seed, 8);
+  float *r = g_new (float, size);
+  for (size_t i = 0; i < size; i++)
+    r[i] = -1.0f + 2.0f * ft_rng_uniform (&rng);
+  double *dx = g_new (double, t.x->size), *dw = g_new (double, t.w->size), *db = g_new (double, cc->f);
+  ref_conv_backward (cc, t.x->data, t.w->data, z, r, dx, dw, db);
+
+  FtTape *tape = ft_tape_new (false);
+  FtTensor *sources[3] = { t.x, t.w, t.b };
+  int n_sources = t.b ? 3 : 2;
+  for (int i = 0; i < n_sources; i++)
+    ft_tape_watch (tape, sources[i]);
+  FtTensor *loss = weighted_sum (tape, conv_case_apply (tape, cc, t.x, t.w, t.b), r);
+  FtTensor *grads[3] = { NULL, NULL, NULL };
+  GError *error = NULL;
+  g_assert_true (ft_tape_gradient (tape, loss, n_sources, sources, grads, &error));
+  g_assert_no_error (error);
+  g_autofree char *wx = g_strdup_printf ("dx %s", desc);
+  g_autofree char *ww = g_strdup_printf ("dW %s", desc);
+  g_autofree char *wb = g_strdup_printf ("db %s", desc);
+  assert_close_double (wx, grads[0]->data, dx, t.x->size, FWD_ATOL, FWD_RTOL);
+  assert_close_double (ww, grads[1]->data, dw, t.w->size, FWD_ATOL, FWD_RTOL);
+  if (t.b)
+    assert_close_double (wb, grads[2]->data, db, (size_t) cc->f, FWD_ATOL, FWD_RTOL);
+
+  for (int i = 0; i < 3; i++)
+    ft_tensor_free (grads[i]);
+  ft_tape_free (tape);
+  g_free (dx);
+  g_free (dw);
+  g_free (db);
+  g_free (r);
+  g_free (z);
+  conv_tensors_free (&t);
+}
+
+static void
+test_conv_backward (void)
+{
+  static const ConvCase cases[] = {
+    { 1, 5, 5, 1, 3, 3, 1, 1, 1, FT_PADDING_VALID, FT_ACT_LINEAR, true },
+    { 3, 7, 6, 3, 3, 3, 4, 1, 1, FT_PADDING_SAME, FT_ACT_LINEAR, true },
+    { 3, 7, 6, 3, 3, 3, 4, 2, 2, FT_PADDING_SAME, FT_ACT_RELU, true },
+    { 2, 7, 6, 3, 2, 3, 4, 2, 1, FT_PADDING_VALID, FT_ACT_RELU, false },
+    { 2, 6, 6, 2, 1, 1, 3, 1, 1, FT_PADDING_VALID, FT_ACT_LINEAR, true }, /* pointwise: no im2col */
+    { 2, 6, 6, 2, 1, 1, 3, 1, 1, FT_PADDING_SAME, FT_ACT_RELU, true },    /* pointwise: no im2col */
+    { 2, 6, 6, 2, 1, 1, 3, 2, 2, FT_PADDING_SAME, FT_ACT_LINEAR, true },  /* 1×1 strided: im2col */
+    { 2, 5, 9, 2, 3, 3, 3, 2, 3, FT_PADDING_SAME, FT_ACT_LINEAR, true },
+    { 2, 4, 4, 3, 4, 4, 5, 1, 1, FT_PADDING_SAME, FT_ACT_RELU, true },
+    { 4, 28, 28, 1, 3, 3, 8, 1, 1, FT_PADDING_VALID, FT_ACT_RELU, true },
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (cases); i++)
+    check_conv_backward (&cases[i], 200 + i);
+}
+
+/* ---------------------------------------------------------------------------------------------------- */
+/* Finite-difference gradient checks */
+
+static FtTensor *
+conv_forward_cb (FtTape *tape, FtTensor *const *inputs, void *user_data)
+{
+  const ConvCase *cc = user_data;
+  return conv_case_apply (tape, cc, inputs[0], inputs[1], cc->bias ? inputs[2] : NULL);
+}
+
+/* For ReLU: set each filter's bias in the middle of the widest interior gap between its pre-activations,
+ * so both sides of the kink occur and no z lies within `margin` of it. Returns the smallest |z|. */
+static double
+offset_bias_away_from_kink (const ConvCase *cc, ConvTensors *t)
+{
+  memset (t->b->data, 0, t->b->size * sizeof (float));
+  OutGeom og;
+  double *z = ref_conv_z (cc, t->x->data, t->w->data, t->b->data, &og);
+  size_t m = (size_t) cc->n * og.oh * og.ow;
+  double *col = g_new (double, m);
+  double min_abs = INFINITY;
+  for (int f = 0; f < cc->f; f++)
+    {
+      for (size_t i = 0; i < m; i++)
+        col[i] = z[i * cc->f + f];
+      /* insertion sort: m is small */
+      for (size_t i = 1; i < m; i++)
+        for (size_t j = i; j > 0 && col[j - 1] > col[j]; j--)
+          {
+            double tmp = col[j];
+            col[j] = col[j - 1];
+            col[j - 1] = tmp;
+          }
+      size_t best = 1;
+      for (size_t i = 1; i < m; i++)
+        if (col[i] - col[i - 1] > col[best] - col[best - 1])
+          best = i;
+      double cut = 0.5 * (col[best] + col[best - 1]);
+      t->b->data[f] = (float) -cut;
+      for (size_t i = 0; i < m; i++)
+        min_abs = fmin (min_abs, fabs (col[i] - (double) (float) cut));
+    }
+  g_free (col);
+  g_free (z);
+  return min_abs;
+}
+
+static void
+gradcheck_conv (const ConvCase *cc, uint64_t seed)
+{
+  ConvTensors t = conv_tensors_new (cc, seed);
+  if (cc->act == FT_ACT_RELU)
+    {
+      g_assert_true (cc->bias);
+      double margin = offset_bias_away_from_kink (cc, &t);
+      /* Perturbing one x, W or b element by eps moves z by at most eps·max(|w|, |x|, 1) = eps. */
+      if (!(margin > 3 * GRAD_EPS))
+        g_error ("relu gradcheck case too close to the kink (margin %g); pick another seed", margin);
+    }
+  FtTensor *inputs[3] = { t.x, t.w, t.b };
+  const bool check[3] = { true, true, true };
+  ft_test_gradcheck (conv_forward_cb, (void *) cc, cc->bias ? 3 : 2, inputs, check, GRAD_EPS, GRAD_ATOL,
+                     GRAD_RTOL, 0);
+  conv_tensors_free (&t);
+}
+
+static void
+test_conv_gradcheck_valid (void)
+{
+  static const ConvCase cases[] = {
+    { 2, 5, 5, 1, 3, 3, 2, 1, 1, FT_PADDING_VALID, FT_ACT_LINEAR, true },
+    { 2, 5, 6, 3, 2, 3, 4, 1, 1, FT_PADDING_VALID, FT_ACT_TANH, true },
+    { 1, 6, 6, 2, 1, 1, 3, 1, 1, FT_PADDING_VALID, FT_ACT_LINEAR, false }, /* pointwise */
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (cases); i++)
+    gradcheck_conv (&cases[i], 300 + i);
+}
+
+static void
+test_conv_gradcheck_same (void)
+{
+  static const ConvCase cases[] = {
+    { 2, 5, 5, 2, 3, 3, 2, 1, 1, FT_PADDING_SAME, FT_ACT_TANH, true },
+    { 1, 4, 5, 3, 2, 3, 3, 1, 1, FT_PADDING_SAME, FT_ACT_LINEAR, false },
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (cases); i++)
+    gradcheck_conv (&cases[i], 310 + i);
+}
+
+static void
+test_conv_gradcheck_stride2 (void)
+{
+  static const ConvCase cases[] = {
+    { 2, 7, 6, 2, 3, 3, 3, 2, 2, FT_PADDING_SAME, FT_ACT_TANH, true },
+    { 2, 7, 6, 2, 3, 3, 3, 2, 2, FT_PADDING_VALID, FT_ACT_LINEAR, true },
+    { 1, 6, 6, 3, 1, 1, 2, 2, 2, FT_PADDING_SAME, FT_ACT_TANH, true }, /* 1×1 strided */
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (cases); i++)
+    gradcheck_conv (&cases[i], 320 + i);
+}
+
+static void
+test_conv_gradcheck_relu (void)
+{
+  static const ConvCase cases[] = {
+    { 2, 5, 5, 1, 3, 3, 2, 1, 1, FT_PADDING_VALID, FT_ACT_RELU, true },
+    { 1, 5, 4, 2, 3, 3, 2, 2, 1, FT_PADDING_SAME, FT_ACT_RELU, true },
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (cases); i++)
+    gradcheck_conv (&cases[i], 330 + i);
+}
+
+static void
+test_conv_gradcheck_gelu (void)
+{
+  static const ConvCase cases[] = {
+    { 2, 5, 5, 2, 3, 3, 3, 1, 1, FT_PADDING_SAME, FT_ACT_GELU, true },
+    { 1, 6, 5, 1, 2, 2, 2, 2, 2, FT_PADDING_VALID, FT_ACT_GELU, true },
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (cases); i++)
+    gradcheck_conv (&cases[i], 340 + i);
+}
+
+/* ---------------------------------------------------------------------------------------------------- */
+/* Tape behaviour */
+
+/* Name, FLOPs and output shape of the recorded entry. */
+static void
+test_conv_tape_entry (void)
+{
+  ConvCase cc = { 3, 9, 8, 2, 3, 2, 5, 2, 1, FT_PADDING_SAME, FT_ACT_RELU, true };
+  ConvTensors t = conv_tensors_new (&cc, 400);
+  FtTape *tape = ft_tape_new (false);
+  ft_tape_watch (tape, t.x);
+  FtTensor *y = conv_case_apply (tape, &cc, t.x, t.w, t.b);
+  g_assert_cmpint (ft_tape_n_entries (tape), ==, 1);
+  const FtTapeEntry *e = ft_tape_entry (tape, 0);
+  g_assert_cmpstr (e->def->name, ==, "conv2d");
+  g_assert_true (e->output == y);
+  g_assert_cmpint (e->n_inputs, >=, 3);
+  g_assert_true (e->inputs[0] == t.x && e->inputs[1] == t.w && e->inputs[2] == t.b);
+  /* same padding, stride 2×1: 9×8 → 5×8 */
+  int expect_shape[4] = { 3, 5, 8, 5 };
+  g_assert_cmpint (y->ndim, ==, 4);
+  for (int i = 0; i < 4; i++)
+    g_assert_cmpint (y->shape[i], ==, expect_shape[i]);
+  double outputs = 3.0 * 5 * 8 * 5;
+  double expect_flops = 2.0 * outputs * 3 * 2 * 2 + outputs + outputs * ft_activation_flops (FT_ACT_RELU);
+  g_assert_cmpfloat_with_epsilon (e->flops, expect_flops, 1e-6 * expect_flops);
+
+  /* Linear and without bias: exactly the multiply-adds. */
+  cc.act = FT_ACT_LINEAR;
+  y = ft_op_conv2d (tape, t.x, t.w, NULL, cc.sh, cc.sw, cc.padding, cc.act);
+  g_assert_cmpint (ft_tape_n_entries (tape), ==, 2);
+  g_assert_cmpfloat (ft_tape_entry (tape, 1)->flops, ==, 2.0 * outputs * 3 * 2 * 2);
+  g_assert_true (ft_tape_is_tracked (tape, y));
+  ft_tape_free (tape);
+  conv_tensors_free (&t);
+}
+
+/* Nothing watched, or recording stopped: no entry. */
+static void
+test_conv_not_recorded (void)
+{
+  ConvCase cc = { 2, 6, 6, 2, 3, 3, 3, 1, 1, FT_PADDING_SAME, FT_ACT_GELU, true };
+  ConvTensors t = conv_tensors_new (&cc, 410);
+  FtTape *tape = ft_tape_new (false);
+  FtTensor *y = conv_case_apply (tape, &cc, t.x, t.w, t.b);
+  g_assert_nonnull (y);
+  g_assert_cmpint (ft_tape_n_entries (tape), ==, 0);
+  g_assert_false (ft_tape_is_tracked (tape, y));
+
+  ft_tape_watch (tape, t.x);
+  ft_tape_stop_recording (tape);
+  y = conv_case_apply (tape, &cc, t.x, t.w, t.b);
+  g_assert_cmpint (ft_tape_n_entries (tape), ==, 0);
+  g_assert_false (ft_tape_is_tracked (tape, y));
+  ft_tape_free (tape);
+  conv_tensors_free (&t);
+}
+
+/* x untracked, W a trainable variable: the conv is recorded, dW is right, x gets nothing and is never
+ * tracked (its gradient is not asked for). */
+static void
+test_conv_untracked_input (void)
+{
+  ConvCase cc = { 2, 6, 5, 2, 3, 3, 3, 1, 1, FT_PADDING_SAME, FT_ACT_LINEAR, true };
+  ConvTensors t = conv_tensors_new (&cc, 420);
+  t.w->flags |= FT_TENSOR_VARIABLE | FT_TENSOR_TRAINABLE;
+  t.b->flags |= FT_TENSOR_VARIABLE | FT_TENSOR_TRAINABLE;
+
+  FtTape *tape = ft_tape_new (false);
+  FtTensor *y = conv_case_apply (tape, &cc, t.x, t.w, t.b);
+  g_assert_cmpint (ft_tape_n_entries (tape), ==, 1);
+  g_assert_cmpstr (ft_tape_entry (tape, 0)->def->name, ==, "conv2d");
+  g_assert_false (ft_tape_is_tracked (tape, t.x));
+
+  /* Target y itself: the gradient of sum(y). */
+  FtTensor *sources[3] = { t.w, t.x, t.b };
+  FtTensor *grads[3] = { NULL, NULL, NULL };
+  GError *error = NULL;
+  g_assert_true (ft_tape_gradient (tape, y, 3, sources, grads, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (grads[0]);
+  g_assert_null (grads[1]);
+  g_assert_nonnull (grads[2]);
+  g_assert_false (ft_tape_is_tracked (tape, t.x));
+
+  OutGeom og;
+  double *z = ref_conv_z (&cc, t.x->data, t.w->data, t.b->data, &og);
+  size_t size = (size_t) cc.n * og.oh * og.ow * cc.f;
+  float *ones = g_new (float, size);
+  for (size_t i = 0; i < size; i++)
+    ones[i] = 1.0f;
+  double *dx = g_new (double, t.x->size), *dw = g_new (double, t.w->size), *db = g_new (double, cc.f);
+  ref_conv_backward (&cc, t.x->data, t.w->data, z, ones, dx, dw, db);
+  assert_close_double ("dW with x untracked", grads[0]->data, dw, t.w->size, FWD_ATOL, FWD_RTOL);
+  assert_close_double ("db with x untracked", grads[2]->data, db, (size_t) cc.f, FWD_ATOL, FWD_RTOL);
+
+  for (int i = 0; i < 3; i++)
+    ft_tensor_free (grads[i]);
+  g_free (dx);
+  g_free (dw);
+  g_free (db);
+  g_free (ones);
+  g_free (z);
+  ft_tape_free (tape);
+  conv_tensors_free (&t);
+}
+
+/* x and W each feed two convolutions: both contributions must add up (the second backward sees beta 1). */
+static void
+test_conv_used_twice (void)
+{
+  ConvCase cc = { 2, 6, 6, 3, 3, 3, 2, 1, 1, FT_PADDING_SAME, FT_ACT_LINEAR, true };
+  ConvCase cc2 = cc;
+  cc2.sh = cc2.sw = 2;
+  cc2.padding = FT_PADDING_VALID;
+  cc2.bias = false;
+  ConvTensors t = conv_tensors_new (&cc, 430);
+
+  FtTape *tape = ft_tape_new (false);
+  FtTensor *sources[3] = { t.x, t.w, t.b };
+  for (int i = 0; i < 3; i++)
+    ft_tape_watch (tape, sources[i]);
+  FtTensor *l1 = ft_op_sum (tape, conv_case_apply (tape, &cc, t.x, t.w, t.b));
+  FtTensor *l2 = ft_op_sum (tape, conv_case_apply (tape, &cc2, t.x, t.w, NULL));
+  FtTensor *loss = ft_op_add (tape, l1, l2);
+  FtTensor *grads[3] = { NULL, NULL, NULL };
+  GError *error = NULL;
+  g_assert_true (ft_tape_gradient (tape, loss, 3, sources, grads, &error));
+  g_assert_no_error (error);
+
+  double *dx = g_new (double, t.x->size), *dw = g_new (double, t.w->size), *db = g_new (double, cc.f);
+  double *dx2 = g_new (double, t.x->size), *dw2 = g_new (double, t.w->size), *db2 = g_new (double, cc.f);
+  OutGeom og, og2;
+  double *z = ref_conv_z (&cc, t.x->data, t.w->data, t.b->data, &og);
+  double *z2 = ref_conv_z (&cc2, t.x->data, t.w->data, NULL, &og2);
+  size_t n1 = (size_t) cc.n * og.oh * og.ow * cc.f, n2 = (size_t) cc.n * og2.oh * og2.ow * cc.f;
+  float *ones = g_new (float, MAX (n1, n2));
+  for (size_t i = 0; i < MAX (n1, n2); i++)
+    ones[i] = 1.0f;
+  ref_conv_backward (&cc, t.x->data, t.w->data, z, ones, dx, dw, db);
+  ref_conv_backward (&cc2, t.x->data, t.w->data, z2, ones, dx2, dw2, db2);
+  for (size_t i = 0; i < t.x->size; i++)
+    dx[i] += dx2[i];
+  for (size_t i = 0; i < t.w->size; i++)
+    dw[i] += dw2[i];
+  assert_close_double ("dx, x used twice", grads[0]->data, dx, t.x->size, FWD_ATOL, FWD_RTOL);
+  assert_close_double ("dW, W used twice", grads[1]->data, dw, t.w->size, FWD_ATOL, FWD_RTOL);
+  assert_close_double ("db", grads[2]->data, db, (size_t) cc.f, FWD_ATOL, FWD_RTOL);
+
+  for (int i = 0; i < 3; i++)
+    ft_tensor_free (grads[i]);
+  g_free (dx);
+  g_free (dw);
+  g_free (db);
+  g_free (dx2);
+  g_free (dw2);
+  g_free (db2);
+  g_free (z);
+  g_free (z2);
+  g_free (ones);
+  ft_tape_free (tape);
+  conv_tensors_free (&t);
+}
+
+/* After one warm-up step, conv → pool → gradient on a reset tape touches the heap no more. */
+static void
+test_no_allocation_after_warmup (void)
+{
+  ConvCase cc = { 4, 12, 12, 1, 3, 3, 8, 1, 1, FT_PADDING_VALID, FT_ACT_RELU, true };
+  ConvTensors t = conv_tensors_new (&cc, 440);
+  t.w->flags |= FT_TENSOR_VARIABLE | FT_TENSOR_TRAINABLE;
+  t.b->flags |= FT_TENSOR_VARIABLE | FT_TENSOR_TRAINABLE;
+  FtTensor *gw = tensor4 (3, 3, 1, 8), *gb = tensor1 (8);
+  FtTensor *sources[2] = { t.w, t.b }, *grads[2] = { gw, gb };
+  FtTape *tape = ft_tape_new (false);
+  uint64_t before = 0;
+  for (int step = 0; step < 3; step++)
+    {
+      if (step == 2)
+        before = ft_alloc_count ();
+      ft_tape_reset (tape);
+      FtTensor *y = conv_case_apply (tape, &cc, t.x, t.w, t.b);
+      FtTensor *p = ft_op_max_pool2d (tape, y, 2, 2, 2, 2, FT_PADDING_VALID);
+      GError *error = NULL;
+      g_assert_true (ft_tape_gradient_into (tape, p, 2, sources, grads, NULL, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_cmpuint (ft_alloc_count (), ==, before);
+  ft_tape_free (tape);
+  ft_tensor_free (gw);
+  ft_tensor_free (gb);
+  conv_tensors_free (&t);
+}
+
+/* ---------------------------------------------------------------------------------------------------- */
+/* Max pooling */
+
+typedef struct
+{
+  int ph, pw, sh, sw;
+  FtPadding padding;
+} PoolCase;
+
+static FtTensor *
+pool_forward_cb (FtTape *tape, FtTensor *const *inputs, void *user_data)
+{
+  const PoolCase *pc = user_data;
+  return ft_op_max_pool2d (tape, inputs[0], pc->ph, pc->pw, pc->sh, pc->sw, pc->padding);
+}
+
+/* Forward against the naive loops, and (recording) the backward: gradient of sum(r ⊙ y) lands on the
+ * reference winners. `levels` > 0 quantises x to that many values so that ties are everywhere. */
+static void
+check_pool (const PoolCase *pc, int n, int h, int w, int c, int levels, uint64_t seed)
+{
+  g_autofree char *desc
+      = g_strdup_printf ("pool %dx%d stride %dx%d %s on (%d,%d,%d,%d)%s", pc->ph, pc->pw, pc->sh, pc->sw,
+                         padding_name (pc->padding), n, h, w, c, levels ? " with ties" : "");
+  FtRng rng;
+  ft_rng_seed (&rng, seed, 9);
+  FtTensor *x = tensor4 (n, h, w, c);
+  ft_test_fill_uniform (x, &rng, -2.0f, 2.0f);
+  if (levels > 0)
+    for (size_t i = 0; i < x->size; i++)
+      x->data[i] = (float) ft_rng_below (&rng, (uint32_t) levels);
+  OutGeom og;
+  int *argmax;
+  float *ref = ref_max_pool (x->data, n, h, w, c, pc->ph, pc->pw, pc->sh, pc->sw, pc->padding, &og, &argmax);
+  size_t size = (size_t) n * og.oh * og.ow * c;
+
+  for (int recording = 0; recording < 2; recording++)
+    {
+      FtTape *tape = ft_tape_new (false);
+      if (recording)
+        ft_tape_watch (tape, x);
+      FtTensor *y = pool_forward_cb (tape, &x, (void *) pc);
+      g_assert_nonnull (y);
+      int expect_shape[4] = { n, og.oh, og.ow, c };
+      g_assert_cmpint (y->ndim, ==, 4);
+      for (int i = 0; i < 4; i++)
+        g_assert_cmpint (y->shape[i], ==, expect_shape[i]);
+      g_assert_cmpint (ft_tape_n_entries (tape), ==, recording);
+      g_autofree char *what = g_strdup_printf ("%s forward", desc);
+      ft_test_assert_close (what, y->data, ref, size, 0.0f, 0.0f); /* a max is exact */
+      if (recording)
+        {
+          const FtTapeEntry *e = ft_tape_entry (tape, 0);
+          g_assert_cmpstr (e->def->name, ==, "max_pooling2d");
+          g_assert_cmpfloat (e->flops, ==, (double) size * pc->ph * pc->pw);
+
+          float *r = g_new (float, size);
+          double *dx = g_new0 (double, x->size);
+          for (size_t i = 0; i < size; i++)
+            {
+              r[i] = -1.0f + 2.0f * ft_rng_uniform (&rng);
+              dx[argmax[i]] += r[i];
+            }
+          FtTensor *loss = weighted_sum (tape, y, r);
+          FtTensor *grad = NULL;
+          GError *error = NULL;
+          g_assert_true (ft_tape_gradient (tape, loss, 1, &x, &grad, &error));
+          g_assert_no_error (error);
+          g_autofree char *gwhat = g_strdup_printf ("%s backward", desc);
+          assert_close_double (gwhat, grad->data, dx, x->size, 1e-6, 1e-6);
+          ft_tensor_free (grad);
+          g_free (dx);
+          g_free (r);
+        }
+      ft_tape_free (tape);
+    }
+  g_free (ref);
+  g_free (argmax);
+  ft_tensor_free (x);
+}
+
+static const PoolCase pool_cases[] = {
+  { 2, 2, 2, 2, FT_PADDING_VALID }, { 2, 2, 2, 2, FT_PADDING_SAME },  { 2, 2, 1, 1, FT_PADDING_VALID },
+  { 2, 2, 1, 1, FT_PADDING_SAME },  { 3, 3, 2, 2, FT_PADDING_VALID }, { 3, 3, 2, 2, FT_PADDING_SAME },
+  { 3, 3, 1, 1, FT_PADDING_SAME },  { 3, 3, 1, 1, FT_PADDING_VALID }, { 3, 2, 2, 1, FT_PADDING_SAME },
+  { 2, 3, 1, 2, FT_PADDING_VALID }, { 3, 3, 3, 3, FT_PADDING_SAME },
+};
+
+static void
+test_pool_forward (void)
+{
+  uint64_t seed = 500;
+  for (size_t i = 0; i < G_N_ELEMENTS (pool_cases); i++)
+    {
+      check_pool (&pool_cases[i], 1, 5, 5, 1, 0, seed++);
+      check_pool (&pool_cases[i], 2, 7, 6, 3, 0, seed++);
+      check_pool (&pool_cases[i], 3, 9, 11, 5, 0, seed++);
+      check_pool (&pool_cases[i], 2, 26, 26, 32, 0, seed++);
+    }
+}
+
+/* Ties: the first maximum in row-major window order takes the whole gradient. */
+static void
+test_pool_ties (void)
+{
+  uint64_t seed = 600;
+  for (size_t i = 0; i < G_N_ELEMENTS (pool_cases); i++)
+    {
+      check_pool (&pool_cases[i], 2, 7, 6, 3, 2, seed++);
+      check_pool (&pool_cases[i], 1, 5, 5, 1, 1, seed++); /* all equal */
+    }
+
+  /* By hand: one window of equal values sends everything to its top-left cell. */
+  FtTensor *x = tensor4 (1, 2, 2, 1);
+  for (int i = 0; i < 4; i++)
+    x->data[i] = 0.5f;
+  FtTape *tape = ft_tape_new (false);
+  ft_tape_watch (tape, x);
+  FtTensor *y = ft_op_max_pool2d (tape, x, 2, 2, 2, 2, FT_PADDING_VALID);
+  FtTensor *grad = NULL;
+  g_assert_true (ft_tape_gradient (tape, y, 1, &x, &grad, NULL));
+  const float expect[4] = { 1, 0, 0, 0 };
+  ft_test_assert_close ("tie goes to the first cell", grad->data, expect, 4, 0, 0);
+  ft_tensor_free (grad);
+  ft_tape_free (tape);
+  ft_tensor_free (x);
+}
+
+/* Same padding: padded cells never win, even when every real value is negative. */
+static void
+test_pool_padding_never_wins (void)
+{
+  FtTensor *x = tensor4 (1, 3, 3, 2);
+  for (size_t i = 0; i < x->size; i++)
+    x->data[i] = -1.0f - (float) i;
+  FtTape *tape = ft_tape_new (false);
+  FtTensor *y = ft_op_max_pool2d (tape, x, 2, 2, 2, 2, FT_PADDING_SAME);
+  g_assert_cmpint (y->shape[1], ==, 2);
+  g_assert_cmpint (y->shape[2], ==, 2);
+  /* windows (pad 0 before): {0,1}×{0,1}, {0,1}×{2}, {2}×{0,1}, {2}×{2}; x[iy,ix,c] = −1 − (iy·3+ix)·2 − c */
+  const float expect[8] = { -1, -2, -5, -6, -13, -14, -17, -18 };
+  ft_test_assert_close ("same-padded max pool of negatives", y->data, expect, 8, 0, 0);
+  ft_tape_free (tape);
+  ft_tensor_free (x);
+}
+
+/* Finite differences with distinct values 0.05 apart (a scaled random permutation): a ±eps step never
+ * changes a window's winner. */
+static void
+test_pool_gradcheck (void)
+{
+  static const PoolCase cases[] = {
+    { 2, 2, 2, 2, FT_PADDING_VALID },
+    { 3, 3, 2, 2, FT_PADDING_SAME },
+    { 2, 3, 1, 1, FT_PADDING_SAME },
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      FtTensor *x = tensor4 (2, 5, 6, 3);
+      uint32_t *perm = g_new (uint32_t, x->size);
+      for (uint32_t k = 0; k < x->size; k++)
+        perm[k] = k;
+      FtRng rng;
+      ft_rng_seed (&rng, 700 + i, 1);
+      ft_rng_shuffle (&rng, perm, (uint32_t) x->size);
+      for (size_t k = 0; k < x->size; k++)
+        x->data[k] = 0.05f * (float) perm[k] - 2.0f;
+      const bool check[1] = { true };
+      ft_test_gradcheck (pool_forward_cb, (void *) &cases[i], 1, &x, check, GRAD_EPS, GRAD_ATOL, GRAD_RTOL,
+                         0);
+      g_free (perm);
+      ft_tensor_free (x);
+    }
+}
+
+/* Conv feeding pool feeding the loss: gradients flow through both, checked by finite differences. */
+static FtTensor *
+conv_pool_cb (FtTape *tape, FtTensor *const *inputs, void *user_data)
+{
+  FtTensor *y = ft_op_conv2d (tape, inputs[0], inputs[1], inputs[2], 1, 1, FT_PADDING_SAME, FT_ACT_TANH);
+  return ft_op_max_pool2d (tape, y, 2, 2, 2, 2, FT_PADDING_VALID);
+}
+
+/* The smallest gap, over all pooling windows, between the largest and second-largest conv output. */
+static double
+pool_window_margin (FtTensor *const *inputs)
+{
+  FtTape *tape = ft_tape_new (false);
+  FtTensor *y = ft_op_conv2d (tape, inputs[0], inputs[1], inputs[2], 1, 1, FT_PADDING_SAME, FT_ACT_TANH);
+  int oh = y->shape[1] / 2, ow = y->shape[2] / 2, c = y->shape[3];
+  double margin = INFINITY;
+  for (int n = 0; n < y->shape[0]; n++)
+    for (int oy = 0; oy < oh; oy++)
+      for (int ox = 0; ox < ow; ox++)
+        for (int k = 0; k < c; k++)
+          {
+            double first = -INFINITY, second = -INFINITY;
+            for (int py = 0; py < 2; py++)
+              for (int px = 0; px < 2; px++)
+                {
+                  double v = y->data[((n * y->shape[1] + 2 * oy + py) * y->shape[2] + 2 * ox + px) * c + k];
+                  if (v > first)
+                    {
+                      second = first;
+                      first = v;
+                    }
+                  else if (v > second)
+                    second = v;
+                }
+            margin = fmin (margin, first - second);
+          }
+  ft_tape_free (tape);
+  return margin;
+}
+
+static void
+test_conv_pool_gradcheck (void)
+{
+  ConvCase cc = { 1, 4, 4, 2, 3, 3, 3, 1, 1, FT_PADDING_SAME, FT_ACT_TANH, true };
+  /* A ±eps step moves a conv output by at most eps·max(|x|, |w|) = eps (b moves a whole window together),
+   * so a winner cannot change while the top two of every window are more than 2·eps apart. Take the first
+   * seed that leaves a safe margin. */
+  for (uint64_t seed = 800; seed < 900; seed++)
+    {
+      ConvTensors t = conv_tensors_new (&cc, seed);
+      FtTensor *inputs[3] = { t.x, t.w, t.b };
+      if (pool_window_margin (inputs) > 4 * GRAD_EPS)
+        {
+          const bool check[3] = { true, true, true };
+          ft_test_gradcheck (conv_pool_cb, NULL, 3, inputs, check, GRAD_EPS, GRAD_ATOL, GRAD_RTOL, 0);
+          conv_tensors_free (&t);
+          return;
+        }
+      conv_tensors_free (&t);
+    }
+  g_error ("no seed gave pooling windows without near-ties");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/conv/output-size", test_output_size);
+  g_test_add_func ("/conv/forward", test_conv_forward);
+  g_test_add_func ("/conv/forward-odd-shapes", test_conv_forward_odd);
+  g_test_add_func ("/conv/backward", test_conv_backward);
+  g_test_add_func ("/conv/gradcheck/valid", test_conv_gradcheck_valid);
+  g_test_add_func ("/conv/gradcheck/same", test_conv_gradcheck_same);
+  g_test_add_func ("/conv/gradcheck/stride2", test_conv_gradcheck_stride2);
+  g_test_add_func ("/conv/gradcheck/relu", test_conv_gradcheck_relu);
+  g_test_add_func ("/conv/gradcheck/gelu", test_conv_gradcheck_gelu);
+  g_test_add_func ("/conv/tape-entry", test_conv_tape_entry);
+  g_test_add_func ("/conv/not-recorded", test_conv_not_recorded);
+  g_test_add_func ("/conv/untracked-input", test_conv_untracked_input);
+  g_test_add_func ("/conv/used-twice", test_conv_used_twice);
+  g_test_add_func ("/conv/no-allocation-after-warmup", test_no_allocation_after_warmup);
+  g_test_add_func ("/pool/forward", test_pool_forward);
+  g_test_add_func ("/pool/ties", test_pool_ties);
+  g_test_add_func ("/pool/padding-never-wins", test_pool_padding_never_wins);
+  g_test_add_func ("/pool/gradcheck", test_pool_gradcheck);
+  g_test_add_func ("/conv/conv-pool-gradcheck", test_conv_pool_gradcheck);
+  return g_test_run ();
+}
