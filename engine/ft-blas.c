@@ -2,6 +2,9 @@
 #include "ft-blas.h"
 
 #include <cblas.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#endif
 #include <glib.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -25,6 +28,14 @@ ft_sgemm (bool trans_a, bool trans_b, int m, int n, int k, float alpha, const fl
     return;
   cblas_sgemm (CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m,
                n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void
+ft_cpu_flush_denormals (void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_setcsr (_mm_getcsr () | 0x8040); /* FTZ (bit 15) and DAZ (bit 6) */
+#endif
 }
 
 const char *

@@ -11,6 +11,11 @@ void ft_blas_init (void);
 void ft_sgemm (bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda,
                const float *b, int ldb, float beta, float *c, int ldc);
 
+/* Flushes subnormal floats to zero on the calling thread (SSE FTZ and DAZ), as TensorFlow does: Adam's
+ * state drifts into subnormals, which this CPU handles an order of magnitude slower. Called by every
+ * train and test step; two instructions. */
+void ft_cpu_flush_denormals (void);
+
 /* The kernel family OpenBLAS runs on ("Haswell", "SkylakeX", …). */
 const char *ft_blas_core_name (void);
 

@@ -1,6 +1,8 @@
 /* ft-train-step.c — the shared train and test steps (see ft-train-step.h). */
 #include "ft-train-step.h"
 
+#include "ft-blas.h"
+
 static FtTensor *
 total_loss (FtModel *model, const FtLossSpec *loss, FtTape *tape, FtTensor *y_pred, FtTensor *y,
             const float *sample_weight)
@@ -15,6 +17,7 @@ ft_train_step (FtModel *model, FtOptimizer *optimizer, const FtLossSpec *loss, F
                FtTensor *y, const float *sample_weight, float *loss_out, FtTensor **y_pred_out,
                GError **error)
 {
+  ft_cpu_flush_denormals ();
   ft_tape_reset (tape);
   FtTensor *y_pred = ft_model_forward (model, tape, x, true);
   FtTensor *l = total_loss (model, loss, tape, y_pred, y, sample_weight);
@@ -34,6 +37,7 @@ float
 ft_test_step (FtModel *model, const FtLossSpec *loss, FtTape *tape, FtTensor *x, FtTensor *y,
               const float *sample_weight, FtTensor **y_pred_out)
 {
+  ft_cpu_flush_denormals ();
   ft_tape_reset (tape);
   ft_tape_stop_recording (tape);
   FtTensor *y_pred = ft_model_forward (model, tape, x, false);

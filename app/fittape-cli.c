@@ -1,0 +1,541 @@
+/* fittape-cli.c — FitTape's command-line tool: runs an experiment in fit, tape or both modes with
+ * Keras-like progress, evaluates on the test set, writes histories and checkpoints; resumes from and
+ * evaluates checkpoints. Exit status: 0 success, 1 training failed, 2 bad input. */
+#include "fittape-engine.h"
+#include "ft-checkpoint.h"
+#include "ft-experiment.h"
+#include "ft-runner.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+enum
+{
+  EXIT_OK = 0,
+  EXIT_TRAINING_FAILED = 1,
+  EXIT_BAD_INPUT = 2,
+};
+
+static const char usage[] =
+  "Usage:\n"
+  "  fittape-cli run [EXPERIMENT.json] [--mode fit|tape|both] [--epochs N] [--seed S] [--out DIR]\n"
+  "                  [--resume CHECKPOINT] [--quiet]\n"
+  "  fittape-cli evaluate CHECKPOINT\n"
+  "  fittape-cli summary EXPERIMENT.json\n"
+  "  fittape-cli --help\n"
+  "\n"
+  "run trains the experiment (without a file: TensorFlow's basic classification, a Fashion-MNIST MLP),\n"
+  "prints Keras-like progress and epoch lines, evaluates on the test set, and writes to DIR (default\n"
+  "fittape-output) history.csv (CSVLogger's columns), history.json and final.h5 (a checkpoint whose\n"
+  "weights open in Keras) — under DIR/fit/ and DIR/tape/ in both mode. The last line printed is one\n"
+  "JSON object with the test loss and accuracy, the epochs run and the seconds per epoch.\n"
+  "--resume continues a run from a checkpoint bit for bit (the experiment comes from the checkpoint\n"
+  "unless a file is given). evaluate loads a checkpoint and evaluates it on its experiment's test set.\n"
+  "\n"
+  "Exit status: 0 success, 1 training failed (e.g. the loss became NaN), 2 bad input.\n";
+
+typedef struct
+{
+  const char *experiment_path;
+  const char *mode;
+  int epochs;
+  gint64 seed;
+  bool has_seed;
+  const char *out;
+  const char *resume;
+  bool quiet;
+} RunOptions;
+
+static void
+print_text (const char *text, void *user_data)
+{
+  fputs (text, stdout);
+  fflush (stdout);
+}
+
+static int
+bad_input (const char *what, GError *error)
+{
+  fprintf (stderr, "fittape-cli: %s%s%s\n", what, error ? ": " : "", error ? error->message : "");
+  g_clear_error (&error);
+  return EXIT_BAD_INPUT;
+}
+
+/* One run (fit or tape) of an experiment. */
+typedef struct
+{
+  const char *name; /* "fit" / "tape" */
+  FtTrainer *trainer;
+  FtRunner *runner;
+  FtHistory *history;
+  bool done;
+  FtRunEventKind final;
+  char *message;
+  bool stopped_early;
+  int epochs_run;
+  double seconds;
+  bool prefix_lines; /* both mode: "[fit] " before epoch lines */
+  FtLogs test_logs;
+} Run;
+
+static void
+on_event (const FtRunEvent *ev, void *user_data)
+{
+  Run *run = user_data;
+  switch (ev->kind)
+    {
+    case FT_RUN_EVENT_EPOCH_END:
+      ft_history_append (run->history, ev->epoch, &ev->logs);
+      run->epochs_run++;
+      run->seconds = ev->seconds;
+      if (run->prefix_lines)
+        {
+          GString *s = g_string_new (NULL);
+          g_string_printf (s, "[%s] Epoch %d/%d - %.1fs - ", run->name, ev->epoch + 1, ev->epochs, ev->seconds);
+          ft_logs_format (&ev->logs, s);
+          puts (s->str);
+          fflush (stdout);
+          g_string_free (s, TRUE);
+        }
+      break;
+    case FT_RUN_EVENT_EARLY_STOP:
+      run->stopped_early = true;
+      printf ("%s%sEpoch %d: early stopping\n", run->prefix_lines ? "[" : "", run->prefix_lines ? run->name : "",
+              ev->epoch + 1);
+      if (run->prefix_lines)
+        printf ("] ");
+      break;
+    case FT_RUN_EVENT_CHECKPOINT_SAVED:
+      if (run->prefix_lines)
+        printf ("[%s] saved %s\n", run->name, ev->message);
+      break;
+    case FT_RUN_EVENT_FINISHED:
+    case FT_RUN_EVENT_STOPPED:
+    case FT_RUN_EVENT_FAILED:
+      run->done = true;
+      run->final = ev->kind;
+      run->message = g_strdup (ev->message);
+      if (ev->seconds > 0)
+        run->seconds = ev->seconds;
+      break;
+    default:
+      break;
+    }
+}
+
+static bool
+write_outputs (Run *run, const char *dir, GError **error)
+{
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "cannot create %s: %s", dir,
+                   g_strerror (errno));
+      return false;
+    }
+  char *csv = ft_history_to_csv (run->history, ',');
+  char *json = ft_history_to_json (run->history);
+  char *csv_path = g_build_filename (dir, "history.csv", NULL);
+  char *json_path = g_build_filename (dir, "history.json", NULL);
+  char *ckpt_path = g_build_filename (dir, "final.h5", NULL);
+  bool ok = g_file_set_contents (csv_path, csv, -1, error) && g_file_set_contents (json_path, json, -1, error)
+            && ft_checkpoint_save (run->trainer, ckpt_path, false, ft_history_n_epochs (run->history) > 0
+                                   ? ft_history_epoch (run->history, ft_history_n_epochs (run->history) - 1) + 1
+                                   : 0, error);
+  g_free (csv);
+  g_free (json);
+  g_free (csv_path);
+  g_free (json_path);
+  g_free (ckpt_path);
+  return ok;
+}
+
+static void
+append_result_json (GString *s, Run *run)
+{
+  double loss = NAN, acc = NAN;
+  ft_logs_get (&run->test_logs, "loss", &loss);
+  ft_logs_get (&run->test_logs, "accuracy", &acc);
+  double spe = run->epochs_run > 0 ? run->seconds / run->epochs_run : 0;
+  g_string_append_printf (s, "\"test_loss\": %s, \"test_accuracy\": %s, \"epochs\": %d, \"seconds_per_epoch\": %.4f, "
+                             "\"stopped_early\": %s",
+                          isfinite (loss) ? g_strdup_printf ("%.6g", loss) : "null",
+                          isfinite (acc) ? g_strdup_printf ("%.6g", acc) : "null", run->epochs_run, spe,
+                          run->stopped_early ? "true" : "false");
+}
+
+static bool
+history_diverged (FtHistory *h, int *epoch)
+{
+  for (int i = 0; i < ft_history_n_epochs (h); i++)
+    {
+      double loss;
+      if (ft_logs_get (ft_history_logs (h, i), "loss", &loss) && !isfinite (loss))
+        {
+          *epoch = ft_history_epoch (h, i);
+          return true;
+        }
+    }
+  return false;
+}
+
+static int
+command_run (RunOptions *o)
+{
+  GError *error = NULL;
+  FtExperiment *exp = NULL;
+  if (o->experiment_path)
+    exp = ft_experiment_load (o->experiment_path, &error);
+  else if (o->resume)
+    {
+      char *json = ft_checkpoint_read_experiment (o->resume, &error);
+      if (json)
+        exp = ft_experiment_from_json (json, &error);
+      g_free (json);
+    }
+  else
+    exp = ft_experiment_new_default ();
+  if (exp == NULL)
+    return bad_input (o->experiment_path ? o->experiment_path : o->resume, error);
+  if (o->mode && !ft_run_mode_from_name (o->mode, &exp->mode))
+    {
+      ft_experiment_free (exp);
+      fprintf (stderr, "fittape-cli: --mode must be fit, tape or both, not \"%s\"\n", o->mode);
+      return EXIT_BAD_INPUT;
+    }
+  if (o->epochs > 0)
+    exp->fit.epochs = o->epochs;
+  if (o->has_seed)
+    exp->seed = (uint64_t) o->seed;
+  if (!ft_fit_args_validate (&exp->fit, &error))
+    {
+      ft_experiment_free (exp);
+      return bad_input ("invalid training arguments", error);
+    }
+
+  FtDataset *train = NULL, *test = NULL;
+  if (!ft_experiment_load_data (exp, &train, &test, &error))
+    {
+      ft_experiment_free (exp);
+      return bad_input ("cannot load the data", error);
+    }
+
+  int n_runs = exp->mode == FT_MODE_BOTH ? 2 : 1;
+  Run runs[2];
+  memset (runs, 0, sizeof runs);
+  int status = EXIT_OK;
+  for (int i = 0; i < n_runs; i++)
+    {
+      Run *run = &runs[i];
+      bool tape = exp->mode == FT_MODE_TAPE || (exp->mode == FT_MODE_BOTH && i == 1);
+      run->name = tape ? "tape" : "fit";
+      run->history = ft_history_new ();
+      run->prefix_lines = n_runs == 2 || o->quiet;
+      run->trainer = ft_experiment_build_trainer (exp, train, &error);
+      if (run->trainer == NULL)
+        {
+          status = bad_input ("cannot build the model", error);
+          break;
+        }
+      FtFitArgs args = exp->fit;
+      if (o->resume)
+        {
+          FtResumeState state;
+          bool has_state = false;
+          if (!ft_checkpoint_load (run->trainer, o->resume, &state, &has_state, &error))
+            {
+              status = bad_input ("cannot resume", error);
+              break;
+            }
+          if (has_state)
+            {
+              if (state.epoch >= args.epochs)
+                {
+                  fprintf (stderr, "fittape-cli: %s already ran %d of %d epochs: raise --epochs to continue\n",
+                           o->resume, state.epoch, args.epochs);
+                  status = EXIT_BAD_INPUT;
+                  break;
+                }
+              args.initial_epoch = state.epoch;
+            }
+        }
+      if (i == 0)
+        {
+          char *summary = ft_model_summary (ft_trainer_model (run->trainer), NULL);
+          fputs (summary, stdout);
+          g_free (summary);
+        }
+      FtJob job;
+      memset (&job, 0, sizeof job);
+      job.trainer = run->trainer;
+      job.data = train;
+      job.args = args;
+      job.tape_mode = tape;
+      job.steps = exp->steps;
+      job.callbacks = exp->callbacks;
+      job.n_callbacks = exp->n_callbacks;
+      if (n_runs == 1 && !o->quiet)
+        {
+          job.extra_callbacks = g_ptr_array_new_with_free_func ((GDestroyNotify) ft_callback_free);
+          g_ptr_array_add (job.extra_callbacks, ft_progress_callback_new (isatty (STDOUT_FILENO) ? 1 : 2, print_text, NULL));
+        }
+      run->runner = ft_runner_new (&job, NULL, on_event, run);
+      if (job.extra_callbacks)
+        g_ptr_array_unref (job.extra_callbacks);
+    }
+  if (status == EXIT_OK)
+    {
+      for (int i = 0; i < n_runs; i++)
+        ft_runner_start (runs[i].runner);
+      while (!(runs[0].done && (n_runs == 1 || runs[1].done)))
+        g_main_context_iteration (NULL, TRUE);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+    }
+
+  for (int i = 0; i < n_runs && status == EXIT_OK; i++)
+    {
+      Run *run = &runs[i];
+      int bad_epoch;
+      if (run->final == FT_RUN_EVENT_FAILED)
+        {
+          fprintf (stderr, "fittape-cli: %s training failed: %s\n", run->name, run->message);
+          status = EXIT_TRAINING_FAILED;
+        }
+      else if (history_diverged (run->history, &bad_epoch))
+        {
+          fprintf (stderr, "fittape-cli: %s training failed: the loss became NaN or infinite in epoch %d (lower the "
+                           "learning rate or add TerminateOnNaN)\n", run->name, bad_epoch + 1);
+          status = EXIT_TRAINING_FAILED;
+        }
+    }
+  if (status == EXIT_OK)
+    {
+      for (int i = 0; i < n_runs; i++)
+        {
+          Run *run = &runs[i];
+          if (test != NULL)
+            {
+              gint64 t0 = g_get_monotonic_time ();
+              g_assert (ft_evaluate (run->trainer, test, exp->fit.batch_size, &run->test_logs, NULL));
+              GString *s = g_string_new (NULL);
+              g_string_printf (s, "%s%s%sTest: %u samples - %.1fs - ", n_runs == 2 ? "[" : "", n_runs == 2 ? run->name : "",
+                               n_runs == 2 ? "] " : "", test->n, (double) (g_get_monotonic_time () - t0) / 1e6);
+              ft_logs_format (&run->test_logs, s);
+              puts (s->str);
+              g_string_free (s, TRUE);
+            }
+          const char *out = o->out ? o->out : "fittape-output";
+          char *dir = n_runs == 2 ? g_build_filename (out, run->name, NULL) : g_strdup (out);
+          if (!write_outputs (run, dir, &error))
+            {
+              fprintf (stderr, "fittape-cli: cannot write the results: %s\n", error->message);
+              g_clear_error (&error);
+              status = EXIT_BAD_INPUT;
+            }
+          g_free (dir);
+        }
+    }
+  if (status == EXIT_OK)
+    {
+      GString *s = g_string_new ("{");
+      if (n_runs == 1)
+        {
+          g_string_append_printf (s, "\"mode\": \"%s\", ", runs[0].name);
+          append_result_json (s, &runs[0]);
+        }
+      else
+        {
+          char *a = ft_history_to_csv (runs[0].history, ','), *b = ft_history_to_csv (runs[1].history, ',');
+          g_string_append (s, "\"mode\": \"both\", \"fit\": {");
+          append_result_json (s, &runs[0]);
+          g_string_append (s, "}, \"tape\": {");
+          append_result_json (s, &runs[1]);
+          g_string_append_printf (s, "}, \"histories_identical\": %s", strcmp (a, b) == 0 ? "true" : "false");
+          g_free (a);
+          g_free (b);
+        }
+      g_string_append (s, "}");
+      puts (s->str);
+      g_string_free (s, TRUE);
+    }
+  for (int i = 0; i < n_runs; i++)
+    {
+      ft_runner_free (runs[i].runner);
+      ft_trainer_free (runs[i].trainer);
+      if (runs[i].history)
+        ft_history_free (runs[i].history);
+      g_free (runs[i].message);
+    }
+  ft_dataset_free (train);
+  ft_dataset_free (test);
+  ft_experiment_free (exp);
+  return status;
+}
+
+static int
+command_evaluate (const char *path)
+{
+  GError *error = NULL;
+  char *json = ft_checkpoint_read_experiment (path, &error);
+  if (json == NULL)
+    return bad_input (path, error);
+  FtExperiment *exp = ft_experiment_from_json (json, &error);
+  g_free (json);
+  if (exp == NULL)
+    return bad_input ("the experiment in the checkpoint", error);
+  FtDataset *train = NULL, *test = NULL;
+  if (!ft_experiment_load_data (exp, &train, &test, &error))
+    {
+      ft_experiment_free (exp);
+      return bad_input ("cannot load the data", error);
+    }
+  int status = EXIT_OK;
+  FtTrainer *trainer = ft_experiment_build_trainer (exp, train, &error);
+  if (trainer == NULL || !ft_checkpoint_load (trainer, path, NULL, NULL, &error))
+    status = bad_input (path, error);
+  else
+    {
+      const FtDataset *data = test ? test : train;
+      FtLogs logs;
+      ft_evaluate (trainer, data, exp->fit.batch_size, &logs, NULL);
+      GString *s = g_string_new (NULL);
+      g_string_printf (s, "%s: %u samples - ", test ? "Test" : "Training data (no test set)", data->n);
+      ft_logs_format (&logs, s);
+      puts (s->str);
+      double loss = NAN, acc = NAN;
+      ft_logs_get (&logs, "loss", &loss);
+      ft_logs_get (&logs, "accuracy", &acc);
+      printf ("{\"checkpoint\": \"%s\", \"test_loss\": %.6g, \"test_accuracy\": %.6g}\n", path, loss, acc);
+      g_string_free (s, TRUE);
+    }
+  ft_trainer_free (trainer);
+  ft_dataset_free (train);
+  ft_dataset_free (test);
+  ft_experiment_free (exp);
+  return status;
+}
+
+static int
+command_summary (const char *path)
+{
+  GError *error = NULL;
+  FtExperiment *exp = ft_experiment_load (path, &error);
+  if (exp == NULL)
+    return bad_input (path, error);
+  FtDataset *train = NULL, *test = NULL;
+  int status = EXIT_OK;
+  if (!ft_experiment_load_data (exp, &train, &test, &error))
+    status = bad_input ("cannot load the data", error);
+  else
+    {
+      FtTrainer *t = ft_experiment_build_trainer (exp, train, &error);
+      if (t == NULL)
+        status = bad_input ("cannot build the model", error);
+      else
+        {
+          char *s = ft_model_summary (ft_trainer_model (t), NULL);
+          fputs (s, stdout);
+          g_free (s);
+          ft_trainer_free (t);
+        }
+    }
+  ft_dataset_free (train);
+  ft_dataset_free (test);
+  ft_experiment_free (exp);
+  return status;
+}
+
+int
+main (int argc, char **argv)
+{
+  ft_blas_prefer_fast_kernels (argv);
+  setlocale (LC_ALL, "");
+  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "help") == 0)
+    {
+      fputs (usage, argc < 2 ? stderr : stdout);
+      return argc < 2 ? EXIT_BAD_INPUT : EXIT_OK;
+    }
+  const char *cmd = argv[1];
+  if (strcmp (cmd, "evaluate") == 0 || strcmp (cmd, "summary") == 0)
+    {
+      if (argc != 3)
+        {
+          fprintf (stderr, "fittape-cli: %s takes exactly one file\n\n%s", cmd, usage);
+          return EXIT_BAD_INPUT;
+        }
+      return strcmp (cmd, "evaluate") == 0 ? command_evaluate (argv[2]) : command_summary (argv[2]);
+    }
+  if (strcmp (cmd, "run") != 0)
+    {
+      fprintf (stderr, "fittape-cli: unknown command \"%s\"\n\n%s", cmd, usage);
+      return EXIT_BAD_INPUT;
+    }
+  RunOptions o = { 0 };
+  for (int i = 2; i < argc; i++)
+    {
+      const char *a = argv[i];
+      const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+      bool takes_value = strcmp (a, "--mode") == 0 || strcmp (a, "--epochs") == 0 || strcmp (a, "--seed") == 0
+                         || strcmp (a, "--out") == 0 || strcmp (a, "--resume") == 0;
+      if (takes_value && value == NULL)
+        {
+          fprintf (stderr, "fittape-cli: %s needs a value\n", a);
+          return EXIT_BAD_INPUT;
+        }
+      char *end = NULL;
+      if (strcmp (a, "--mode") == 0)
+        o.mode = value;
+      else if (strcmp (a, "--epochs") == 0)
+        {
+          long v = strtol (value, &end, 10);
+          if (*value == '\0' || *end != '\0' || v < 1 || v > 100000)
+            {
+              fprintf (stderr, "fittape-cli: --epochs must be a whole number from 1 to 100000, not \"%s\"\n", value);
+              return EXIT_BAD_INPUT;
+            }
+          o.epochs = (int) v;
+        }
+      else if (strcmp (a, "--seed") == 0)
+        {
+          long long v = strtoll (value, &end, 10);
+          if (*value == '\0' || *end != '\0' || v < 0)
+            {
+              fprintf (stderr, "fittape-cli: --seed must be a non-negative whole number, not \"%s\"\n", value);
+              return EXIT_BAD_INPUT;
+            }
+          o.seed = v;
+          o.has_seed = true;
+        }
+      else if (strcmp (a, "--out") == 0)
+        o.out = value;
+      else if (strcmp (a, "--resume") == 0)
+        o.resume = value;
+      else if (strcmp (a, "--quiet") == 0)
+        {
+          o.quiet = true;
+          continue;
+        }
+      else if (a[0] == '-')
+        {
+          fprintf (stderr, "fittape-cli: unknown option %s\n\n%s", a, usage);
+          return EXIT_BAD_INPUT;
+        }
+      else if (o.experiment_path == NULL)
+        {
+          o.experiment_path = a;
+          continue;
+        }
+      else
+        {
+          fprintf (stderr, "fittape-cli: unexpected argument \"%s\"\n", a);
+          return EXIT_BAD_INPUT;
+        }
+      i++;
+    }
+  return command_run (&o);
+}

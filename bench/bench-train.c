@@ -1,0 +1,865 @@
+/* bench-train.c — fittape-bench: how fast FitTape trains the two models the app teaches with.
+ *
+ * For the Fashion-MNIST MLP (Flatten, Dense 128 relu, Dense 10) and the TensorFlow quickstart CNN
+ * (Conv2D 32 3×3 relu, Flatten, Dense 128 relu, Dense 10), both with SparseCategoricalCrossentropy
+ * (from_logits) and Adam at Keras' defaults, batch 32, it times ft_train_step and prints seconds per
+ * 60 000-sample epoch, samples per second, the GFLOP/s a step reaches (forward FLOPs from the tape × 3)
+ * against the measured sgemm peak, the allocations per step after warm-up, a per-op breakdown from the
+ * tape's own timers, and — when PyTorch is installed — the same runs in PyTorch on one thread
+ * (bench_torch.py) and the ratio. Run with --help for the options. */
+#include "fittape-engine.h"
+
+#include "bench-config.h"
+
+#include <gio/gio.h>
+#include <glib.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum
+{
+  EPOCH_SAMPLES = 60000,
+  BATCH = 32,
+  STEPS_PER_EPOCH = EPOCH_SAMPLES / BATCH, /* 1875 */
+  IMAGE_SIDE = 28,
+  IMAGE_PIXELS = IMAGE_SIDE * IMAGE_SIDE,
+  N_CLASSES = 10,
+  MAX_ENTRIES = 32,
+  MAX_REPS = 16,
+};
+
+/* Targets the benchmark reports against. */
+#define TARGET_MLP_EPOCH_S 0.4
+#define TARGET_MLP_RATIO 5.0
+#define TARGET_CNN_RATIO 20.0
+
+static double
+now_s (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + (double) ts.tv_nsec * 1e-9;
+}
+
+/* CPU time of this thread (OpenBLAS runs on it: one BLAS thread). Wall time well above it means the
+ * machine was busy with something else. */
+static double
+cpu_s (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double) ts.tv_sec + (double) ts.tv_nsec * 1e-9;
+}
+
+/* ---- data: the training set as one uint8 array, gathered into a preallocated batch ---- */
+
+typedef struct
+{
+  guint8 *pixels; /* n × 784 */
+  guint8 *labels; /* n */
+  int n;
+  bool real;
+  char *description;
+} Dataset;
+
+static guint8 *
+read_gzip_file (const char *path, gsize *len, GError **error)
+{
+  GFile *file = g_file_new_for_path (path);
+  GFileInputStream *raw = g_file_read (file, NULL, error);
+  g_object_unref (file);
+  if (raw == NULL)
+    return NULL;
+  GZlibDecompressor *gunzip = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP);
+  GInputStream *in = g_converter_input_stream_new (G_INPUT_STREAM (raw), G_CONVERTER (gunzip));
+  g_object_unref (gunzip);
+  g_object_unref (raw);
+
+  GByteArray *bytes = g_byte_array_new ();
+  guint8 *chunk = g_malloc (1 << 16);
+  bool ok = true;
+  for (;;)
+    {
+      gssize r = g_input_stream_read (in, chunk, 1 << 16, NULL, error);
+      if (r < 0)
+        {
+          ok = false;
+          break;
+        }
+      if (r == 0)
+        break;
+      g_byte_array_append (bytes, chunk, (guint) r);
+    }
+  g_free (chunk);
+  g_object_unref (in);
+  if (!ok)
+    {
+      g_byte_array_free (bytes, TRUE);
+      return NULL;
+    }
+  *len = bytes->len;
+  return g_byte_array_free (bytes, FALSE);
+}
+
+static guint32
+be32 (const guint8 *p)
+{
+  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | (guint32) p[3];
+}
+
+/* Reads train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz from dir. */
+static bool
+dataset_load_fashion (Dataset *d, const char *dir, GError **error)
+{
+  g_autofree char *ipath = g_build_filename (dir, "train-images-idx3-ubyte.gz", NULL);
+  g_autofree char *lpath = g_build_filename (dir, "train-labels-idx1-ubyte.gz", NULL);
+  gsize ilen = 0, llen = 0;
+  g_autofree guint8 *img = read_gzip_file (ipath, &ilen, error);
+  if (img == NULL)
+    return false;
+  g_autofree guint8 *lab = read_gzip_file (lpath, &llen, error);
+  if (lab == NULL)
+    return false;
+  if (ilen < 16 || be32 (img) != 0x803 || be32 (img + 8) != IMAGE_SIDE || be32 (img + 12) != IMAGE_SIDE
+      || llen < 8 || be32 (lab) != 0x801 || be32 (img + 4) != be32 (lab + 4)
+      || ilen < 16 + (gsize) be32 (img + 4) * IMAGE_PIXELS || llen < 8 + (gsize) be32 (lab + 4))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s is not a 28×28 IDX image file with labels",
+                   ipath);
+      return false;
+    }
+  d->n = (int) be32 (img + 4);
+  d->pixels = g_memdup2 (img + 16, (gsize) d->n * IMAGE_PIXELS);
+  d->labels = g_memdup2 (lab + 8, (gsize) d->n);
+  d->real = true;
+  d->description = g_strdup_printf ("Fashion-MNIST training set, %d images (%s)", d->n, dir);
+  return true;
+}
+
+/* Uniform pixels (0…255, scaled to [0, 1]) and uniform labels from the engine's generator. */
+static void
+dataset_synthetic (Dataset *d)
+{
+  FtRng rng;
+  ft_rng_seed (&rng, 42, FT_RNG_STREAM_DATA);
+  d->n = EPOCH_SAMPLES;
+  d->pixels = g_malloc ((gsize) d->n * IMAGE_PIXELS);
+  d->labels = g_malloc ((gsize) d->n);
+  for (gsize i = 0; i < (gsize) d->n * IMAGE_PIXELS; i++)
+    d->pixels[i] = (guint8) (ft_rng_next (&rng) >> 56);
+  for (int i = 0; i < d->n; i++)
+    d->labels[i] = (guint8) ft_rng_below (&rng, N_CLASSES);
+  d->real = false;
+  d->description = g_strdup_printf ("synthetic: %d images of uniform random pixels, random labels", d->n);
+}
+
+static void
+dataset_clear (Dataset *d)
+{
+  g_free (d->pixels);
+  g_free (d->labels);
+  g_free (d->description);
+}
+
+/* Walks the data set in shuffled order, reshuffling at every epoch boundary, as fit() does. */
+typedef struct
+{
+  const Dataset *data;
+  uint32_t *order;
+  int pos;
+  FtRng rng;
+  float *x; /* BATCH × 784, what the model's input tensor views */
+  float *y; /* BATCH class indices */
+} Batcher;
+
+static void
+batcher_init (Batcher *b, const Dataset *d)
+{
+  b->data = d;
+  b->order = g_new (uint32_t, d->n);
+  for (int i = 0; i < d->n; i++)
+    b->order[i] = (uint32_t) i;
+  ft_rng_seed (&b->rng, 42, FT_RNG_STREAM_SHUFFLE);
+  ft_rng_shuffle (&b->rng, b->order, (uint32_t) d->n);
+  b->pos = 0;
+  b->x = ft_alloc ((size_t) BATCH * IMAGE_PIXELS * sizeof (float));
+  b->y = ft_alloc ((size_t) BATCH * sizeof (float));
+}
+
+static void
+batcher_clear (Batcher *b)
+{
+  g_free (b->order);
+  ft_free (b->x);
+  ft_free (b->y);
+}
+
+static void
+batcher_next (Batcher *b)
+{
+  if (b->pos + BATCH > b->data->n)
+    {
+      ft_rng_shuffle (&b->rng, b->order, (uint32_t) b->data->n);
+      b->pos = 0;
+    }
+  const float scale = 1.0f / 255.0f;
+  for (int s = 0; s < BATCH; s++)
+    {
+      uint32_t idx = b->order[b->pos + s];
+      const guint8 *p = b->data->pixels + (size_t) idx * IMAGE_PIXELS;
+      float *dst = b->x + (size_t) s * IMAGE_PIXELS;
+      for (int i = 0; i < IMAGE_PIXELS; i++)
+        dst[i] = (float) p[i] * scale;
+      b->y[s] = (float) b->data->labels[idx];
+    }
+  b->pos += BATCH;
+  /* Ask for the next batch's images now, so that their cache misses overlap this step (as a data
+   * pipeline's prefetch would) instead of stalling the next gather. */
+  if (b->pos + BATCH <= b->data->n)
+    for (int s = 0; s < BATCH; s++)
+      {
+        const guint8 *p = b->data->pixels + (size_t) b->order[b->pos + s] * IMAGE_PIXELS;
+        for (int off = 0; off < IMAGE_PIXELS; off += 64)
+          __builtin_prefetch (p + off);
+      }
+}
+
+/* ---- the models ---- */
+
+static FtModel *
+build_mlp (GError **error)
+{
+  const int in[2] = { IMAGE_SIDE, IMAGE_SIDE };
+  FtModel *m = ft_model_new (2, in);
+  FtLayerSpec s = ft_layer_spec_default (FT_LAYER_FLATTEN);
+  ft_model_add (m, &s);
+  s = ft_layer_spec_default (FT_LAYER_DENSE);
+  s.units = 128;
+  s.activation = FT_ACT_RELU;
+  ft_model_add (m, &s);
+  s = ft_layer_spec_default (FT_LAYER_DENSE);
+  s.units = N_CLASSES;
+  ft_model_add (m, &s);
+  if (!ft_model_build (m, 42, error))
+    {
+      ft_model_free (m);
+      return NULL;
+    }
+  return m;
+}
+
+static FtModel *
+build_cnn (GError **error)
+{
+  const int in[3] = { IMAGE_SIDE, IMAGE_SIDE, 1 };
+  FtModel *m = ft_model_new (3, in);
+  FtLayerSpec s = ft_layer_spec_default (FT_LAYER_CONV2D);
+  s.filters = 32;
+  s.kernel_size[0] = s.kernel_size[1] = 3;
+  s.activation = FT_ACT_RELU;
+  ft_model_add (m, &s);
+  s = ft_layer_spec_default (FT_LAYER_FLATTEN);
+  ft_model_add (m, &s);
+  s = ft_layer_spec_default (FT_LAYER_DENSE);
+  s.units = 128;
+  s.activation = FT_ACT_RELU;
+  ft_model_add (m, &s);
+  s = ft_layer_spec_default (FT_LAYER_DENSE);
+  s.units = N_CLASSES;
+  ft_model_add (m, &s);
+  if (!ft_model_build (m, 42, error))
+    {
+      ft_model_free (m);
+      return NULL;
+    }
+  return m;
+}
+
+/* ---- one model's run ---- */
+
+typedef struct
+{
+  const char *name;
+  const char *label;
+  FtModel *(*build) (GError **error);
+  int in_ndim; /* with the batch axis */
+  int warmup;
+  int steps; /* timed steps per repetition */
+  int reps;
+} ModelConfig;
+
+typedef struct
+{
+  bool ok;
+  size_t n_params;
+  double rep_s[MAX_REPS]; /* seconds per timed repetition */
+  double rep_cpu_s[MAX_REPS];
+  double cpu_step_s; /* median repetition's CPU time / steps */
+  double step_s;          /* median repetition / steps */
+  double best_step_s;
+  double epoch_s; /* step_s × 1875 */
+  double fwd_flops;
+  double exec_flops; /* forward + backward as executed: no input gradient for the first layer */
+  double allocs_per_step;
+  float first_loss, last_loss;
+  /* per-op profile (tape timers), microseconds per step */
+  int n_entries;
+  const char *op_name[MAX_ENTRIES];
+  double op_flops[MAX_ENTRIES];
+  double op_fwd_us[MAX_ENTRIES];
+  double op_bwd_us[MAX_ENTRIES];
+  double profiled_step_us;
+  double optimizer_us;
+  double gather_us;
+} ModelResult;
+
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+static bool
+train_steps (FtModel *model, FtOptimizer *opt, const FtLossSpec *loss, FtTape *tape, Batcher *batcher,
+             FtTensor *x, FtTensor *y, int steps, float *last_loss, GError **error)
+{
+  for (int i = 0; i < steps; i++)
+    {
+      batcher_next (batcher);
+      if (!ft_train_step (model, opt, loss, tape, x, y, NULL, last_loss, NULL, error))
+        return false;
+    }
+  return true;
+}
+
+static void
+run_model (const ModelConfig *cfg, const Dataset *data, bool profile, ModelResult *r)
+{
+  memset (r, 0, sizeof *r);
+  g_autoptr (GError) error = NULL;
+  FtModel *model = cfg->build (&error);
+  if (model == NULL)
+    {
+      fprintf (stderr, "%s: cannot build the model: %s\n", cfg->label, error->message);
+      return;
+    }
+  r->n_params = ft_model_n_trainable_params (model);
+  FtOptimizerSpec ospec = ft_optimizer_spec_default (FT_OPT_ADAM);
+  FtOptimizer *opt = ft_optimizer_new (&ospec, ft_model_n_trainable (model), ft_model_trainable (model));
+  const FtLossSpec loss = { FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, true };
+  FtTape *tape = ft_tape_new (false);
+
+  Batcher batcher;
+  batcher_init (&batcher, data);
+  const int xshape[4] = { BATCH, IMAGE_SIDE, IMAGE_SIDE, 1 };
+  const int yshape[1] = { BATCH };
+  FtTensor *x = ft_tensor_new_view (batcher.x, cfg->in_ndim, xshape);
+  FtTensor *y = ft_tensor_new_view (batcher.y, 1, yshape);
+
+  /* Warm-up: the tape's arena and entry arrays reach their final size. */
+  if (!train_steps (model, opt, &loss, tape, &batcher, x, y, 1, &r->first_loss, &error)
+      || !train_steps (model, opt, &loss, tape, &batcher, x, y, cfg->warmup - 1, &r->last_loss, &error))
+    {
+      fprintf (stderr, "%s: training step failed: %s\n", cfg->label, error->message);
+      goto out;
+    }
+  for (int i = 0; i < ft_tape_n_entries (tape); i++)
+    {
+      const FtTapeEntry *e = ft_tape_entry (tape, i);
+      r->fwd_flops += e->flops;
+      /* Backward is two products (weight and input gradients) when the input needs a gradient, else one. */
+      r->exec_flops += e->flops * (ft_tape_is_tracked (tape, e->inputs[0]) ? 3.0 : 2.0);
+    }
+
+  uint64_t allocs0 = ft_alloc_count ();
+  for (int rep = 0; rep < cfg->reps; rep++)
+    {
+      double t0 = now_s (), c0 = cpu_s ();
+      if (!train_steps (model, opt, &loss, tape, &batcher, x, y, cfg->steps, &r->last_loss, &error))
+        {
+          fprintf (stderr, "%s: training step failed: %s\n", cfg->label, error->message);
+          goto out;
+        }
+      r->rep_s[rep] = now_s () - t0;
+      r->rep_cpu_s[rep] = cpu_s () - c0;
+    }
+  r->allocs_per_step = (double) (ft_alloc_count () - allocs0) / ((double) cfg->steps * cfg->reps);
+
+  double sorted[MAX_REPS];
+  memcpy (sorted, r->rep_s, (size_t) cfg->reps * sizeof (double));
+  qsort (sorted, (size_t) cfg->reps, sizeof (double), cmp_double);
+  r->step_s = sorted[cfg->reps / 2] / cfg->steps;
+  for (int rep = 0; rep < cfg->reps; rep++)
+    if (r->rep_s[rep] == sorted[cfg->reps / 2])
+      r->cpu_step_s = r->rep_cpu_s[rep] / cfg->steps;
+  r->best_step_s = sorted[0] / cfg->steps;
+  r->epoch_s = r->step_s * STEPS_PER_EPOCH;
+  r->ok = true;
+
+  if (profile)
+    {
+      /* Where a step goes: the tape's per-op timers (forward incl. recording, backward), the data
+       * gather and the optimizer alone. Done after the timed runs so the timers cannot disturb them. */
+      const int psteps = cfg->steps < 100 ? cfg->steps : 100;
+      ft_tape_set_timing (tape, true);
+      double gather = 0, total = 0;
+      for (int i = 0; i < psteps; i++)
+        {
+          double t0 = now_s ();
+          batcher_next (&batcher);
+          double t1 = now_s ();
+          float l;
+          if (!ft_train_step (model, opt, &loss, tape, x, y, NULL, &l, NULL, &error))
+            {
+              fprintf (stderr, "%s: training step failed: %s\n", cfg->label, error->message);
+              goto out;
+            }
+          total += now_s () - t1;
+          gather += t1 - t0;
+          int n = ft_tape_n_entries (tape);
+          r->n_entries = n < MAX_ENTRIES ? n : MAX_ENTRIES;
+          for (int k = 0; k < r->n_entries; k++)
+            {
+              const FtTapeEntry *e = ft_tape_entry (tape, k);
+              r->op_name[k] = e->def->name;
+              r->op_flops[k] = e->flops;
+              r->op_fwd_us[k] += e->forward_us / psteps;
+              r->op_bwd_us[k] += e->backward_us / psteps;
+            }
+        }
+      ft_tape_set_timing (tape, false);
+      r->profiled_step_us = total / psteps * 1e6;
+      r->gather_us = gather / psteps * 1e6;
+      /* The optimizer on the last gradients (this moves the weights further, harmless here). */
+      double t0 = now_s ();
+      for (int i = 0; i < psteps; i++)
+        ft_optimizer_apply (opt, ft_model_gradients (model), ft_model_trainable (model), NULL);
+      r->optimizer_us = (now_s () - t0) / psteps * 1e6;
+    }
+
+out:
+  ft_tensor_free (x);
+  ft_tensor_free (y);
+  batcher_clear (&batcher);
+  ft_tape_free (tape);
+  ft_optimizer_free (opt);
+  ft_model_free (model);
+}
+
+/* ---- the sgemm peak ---- */
+
+static double
+sgemm_peak_gflops (int n, int reps)
+{
+  size_t nn = (size_t) n * n;
+  float *a = ft_alloc (nn * sizeof (float));
+  float *b = ft_alloc (nn * sizeof (float));
+  float *c = ft_alloc (nn * sizeof (float));
+  FtRng rng;
+  ft_rng_seed (&rng, 7, FT_RNG_STREAM_DATA);
+  for (size_t i = 0; i < nn; i++)
+    {
+      a[i] = ft_rng_uniform (&rng) - 0.5f;
+      b[i] = ft_rng_uniform (&rng) - 0.5f;
+    }
+  ft_sgemm (false, false, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n); /* warm-up */
+  double best = INFINITY;
+  for (int i = 0; i < reps; i++)
+    {
+      double t0 = now_s ();
+      ft_sgemm (false, false, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+      double t = now_s () - t0;
+      if (t < best)
+        best = t;
+    }
+  ft_free (a);
+  ft_free (b);
+  ft_free (c);
+  return 2.0 * n * (double) n * n / best / 1e9;
+}
+
+/* ---- PyTorch ---- */
+
+typedef struct
+{
+  bool available;
+  char *why_not; /* when not available */
+  char *info;    /* "torch=… threads=1 …" */
+  char *data;
+  double epoch_s[2]; /* mlp, cnn; 0 = missing */
+  double step_us[2];
+  int steps[2];
+} TorchResult;
+
+static bool
+torch_importable (const char *python)
+{
+  const char *argv[] = { python, "-c", "import torch", NULL };
+  int status = 0;
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                     NULL, NULL, NULL, &status, NULL))
+    return false;
+  return g_spawn_check_wait_status (status, NULL);
+}
+
+static void
+run_torch (const char *python, const char *script, const Dataset *data, const char *data_dir,
+           const char *models, int mlp_steps, int cnn_steps, TorchResult *t)
+{
+  memset (t, 0, sizeof *t);
+  if (!torch_importable (python))
+    {
+      t->why_not = g_strdup_printf ("PyTorch not installed: no ratio (`%s -c 'import torch'` failed)", python);
+      return;
+    }
+  if (!g_file_test (script, G_FILE_TEST_EXISTS))
+    {
+      t->why_not = g_strdup_printf ("PyTorch reference script %s not found: no ratio", script);
+      return;
+    }
+  g_autofree char *mlp_arg = g_strdup_printf ("--mlp-steps=%d", mlp_steps);
+  g_autofree char *cnn_arg = g_strdup_printf ("--cnn-steps=%d", cnn_steps);
+  g_autofree char *batch_arg = g_strdup_printf ("--batch=%d", BATCH);
+  g_autofree char *data_arg = g_strdup_printf ("--data-dir=%s", data->real ? data_dir : "");
+  g_autofree char *models_arg = g_strdup_printf ("--models=%s", models);
+  const char *argv[] = { python, script, mlp_arg, cnn_arg, batch_arg, data_arg, models_arg, NULL };
+  /* One thread everywhere, as FitTape; the environment keeps OPENBLAS_CORETYPE, so an OpenBLAS inside
+   * PyTorch gets the same kernels. */
+  g_auto (GStrv) env = g_get_environ ();
+  env = g_environ_setenv (env, "OMP_NUM_THREADS", "1", TRUE);
+  env = g_environ_setenv (env, "MKL_NUM_THREADS", "1", TRUE);
+  env = g_environ_setenv (env, "OPENBLAS_NUM_THREADS", "1", TRUE);
+  g_autofree char *out = NULL;
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+  if (!g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, &status, &error))
+    {
+      t->why_not = g_strdup_printf ("cannot run %s: %s: no ratio", script, error->message);
+      return;
+    }
+  if (!g_spawn_check_wait_status (status, &error))
+    {
+      t->why_not = g_strdup_printf ("%s failed (%s): no ratio", script, error->message);
+      return;
+    }
+  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
+  for (char **l = lines; *l != NULL; l++)
+    {
+      char name[16];
+      double epoch, step;
+      int steps;
+      if (sscanf (*l, "RESULT %15s seconds_per_epoch=%lf step_us=%lf steps=%d", name, &epoch, &step, &steps) == 4)
+        {
+          int i = g_str_equal (name, "mlp") ? 0 : g_str_equal (name, "cnn") ? 1 : -1;
+          if (i >= 0)
+            {
+              t->epoch_s[i] = epoch;
+              t->step_us[i] = step;
+              t->steps[i] = steps;
+            }
+        }
+      else if (g_str_has_prefix (*l, "INFO torch="))
+        t->info = g_strdup (*l + 5);
+      else if (g_str_has_prefix (*l, "INFO data="))
+        t->data = g_strdup (*l + 5);
+    }
+  t->available = t->epoch_s[0] > 0 || t->epoch_s[1] > 0;
+  if (!t->available)
+    t->why_not = g_strdup_printf ("%s printed no RESULT lines: no ratio", script);
+}
+
+/* ---- report (stdio, not g_print: the text is UTF-8 whatever the locale) ---- */
+
+static const char *
+met (bool ok)
+{
+  return ok ? "MET" : "MISSED";
+}
+
+static void
+print_profile (const ModelConfig *cfg, const ModelResult *r)
+{
+  if (r->n_entries == 0)
+    return;
+  printf ("\n  %s: where a step goes (tape timers, mean of %d steps; backward GFLOP/s counts 2 × forward FLOPs)\n",
+          cfg->label, cfg->steps < 100 ? cfg->steps : 100);
+  printf ("    %-32s %10s %9s %9s %9s %9s\n", "op", "fwd MFLOP", "fwd us", "fwd GF/s", "bwd us", "bwd GF/s");
+  double sum = 0;
+  for (int k = 0; k < r->n_entries; k++)
+    {
+      double f = r->op_flops[k];
+      sum += r->op_fwd_us[k] + r->op_bwd_us[k];
+      printf ("    %-32s %10.2f %9.1f %9.1f %9.1f %9.1f\n", r->op_name[k], f / 1e6, r->op_fwd_us[k],
+              r->op_fwd_us[k] > 0 ? f / r->op_fwd_us[k] / 1e3 : 0.0, r->op_bwd_us[k],
+              r->op_bwd_us[k] > 0 ? 2 * f / r->op_bwd_us[k] / 1e3 : 0.0);
+    }
+  double rest = r->profiled_step_us - sum - r->optimizer_us;
+  printf ("    %-32s %10s %9.1f  (%.1f%% of the step; timed alone on the same gradients)\n", "Adam apply", "",
+          r->optimizer_us, 100 * r->optimizer_us / r->profiled_step_us);
+  printf ("    %-32s %10s %9.1f\n", "rest (reset, tape walk, untimed)", "", rest > 0 ? rest : 0.0);
+  printf ("    %-32s %10s %9.1f  (batch gather, outside: %.1f us)\n", "whole ft_train_step", "",
+          r->profiled_step_us, r->gather_us);
+}
+
+static char *
+cpu_model_name (void)
+{
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents ("/proc/cpuinfo", &text, NULL, NULL))
+    return g_strdup ("unknown CPU");
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  for (char **l = lines; *l != NULL; l++)
+    if (g_str_has_prefix (*l, "model name"))
+      {
+        const char *colon = strchr (*l, ':');
+        if (colon != NULL)
+          return g_strstrip (g_strdup (colon + 1));
+      }
+  return g_strdup ("unknown CPU");
+}
+
+typedef struct
+{
+  gboolean quick;
+  gboolean synthetic;
+  gboolean no_torch;
+  gboolean no_profile;
+  int mlp_epochs;
+  int cnn_steps;
+  int cnn_reps;
+  int torch_mlp_steps;
+  int torch_cnn_steps;
+  char *data_dir;
+  char *torch_script;
+  char *python;
+  char *models;
+} Options;
+
+int
+main (int argc, char **argv)
+{
+  ft_blas_prefer_fast_kernels (argv);
+  ft_blas_init ();
+
+  Options o = {
+    .mlp_epochs = 3,
+    .cnn_steps = 300,
+    .cnn_reps = 3,
+    .torch_mlp_steps = STEPS_PER_EPOCH,
+    .torch_cnn_steps = 150,
+  };
+  const GOptionEntry entries[] = {
+    { "quick", 'q', 0, G_OPTION_ARG_NONE, &o.quick, "Fewer steps everywhere (a smoke test, noisier)", NULL },
+    { "synthetic", 0, 0, G_OPTION_ARG_NONE, &o.synthetic, "Use synthetic data even if Fashion-MNIST exists",
+      NULL },
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.data_dir, "Fashion-MNIST directory (" FITTAPE_BENCH_DATA_DIR ")",
+      "DIR" },
+    { "models", 0, 0, G_OPTION_ARG_STRING, &o.models, "Comma-separated subset of mlp,cnn (both)", "LIST" },
+    { "no-torch", 0, 0, G_OPTION_ARG_NONE, &o.no_torch, "Skip the PyTorch comparison", NULL },
+    { "no-profile", 0, 0, G_OPTION_ARG_NONE, &o.no_profile, "Skip the per-op breakdown", NULL },
+    { "mlp-epochs", 0, 0, G_OPTION_ARG_INT, &o.mlp_epochs, "Timed full MLP epochs (3; the median is reported)",
+      "N" },
+    { "cnn-steps", 0, 0, G_OPTION_ARG_INT, &o.cnn_steps, "Timed CNN steps per repetition (300)", "N" },
+    { "cnn-reps", 0, 0, G_OPTION_ARG_INT, &o.cnn_reps, "CNN repetitions (3; the median is reported)", "N" },
+    { "torch-mlp-steps", 0, 0, G_OPTION_ARG_INT, &o.torch_mlp_steps, "Timed PyTorch MLP steps (1875)", "N" },
+    { "torch-cnn-steps", 0, 0, G_OPTION_ARG_INT, &o.torch_cnn_steps, "Timed PyTorch CNN steps (150)", "N" },
+    { "torch-script", 0, 0, G_OPTION_ARG_FILENAME, &o.torch_script, "The PyTorch reference (bench_torch.py)",
+      "PATH" },
+    { "python", 0, 0, G_OPTION_ARG_FILENAME, &o.python, "Python interpreter (" FITTAPE_BENCH_PYTHON ")", "PATH" },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("- FitTape training benchmark");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_autoptr (GError) error = NULL;
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      fprintf (stderr, "fittape-bench: %s\n", error->message);
+      return 2;
+    }
+  if (o.quick)
+    {
+      o.mlp_epochs = 1;
+      o.cnn_steps = 60;
+      o.cnn_reps = 1;
+      o.torch_mlp_steps = 300;
+      o.torch_cnn_steps = 20;
+    }
+  o.mlp_epochs = CLAMP (o.mlp_epochs, 1, MAX_REPS);
+  o.cnn_reps = CLAMP (o.cnn_reps, 1, MAX_REPS);
+  o.cnn_steps = MAX (o.cnn_steps, 1);
+  o.torch_mlp_steps = MAX (o.torch_mlp_steps, 1);
+  o.torch_cnn_steps = MAX (o.torch_cnn_steps, 1);
+  const char *data_dir = o.data_dir ? o.data_dir : FITTAPE_BENCH_DATA_DIR;
+  const char *script = o.torch_script ? o.torch_script : FITTAPE_BENCH_TORCH_SCRIPT;
+  const char *python = o.python ? o.python : FITTAPE_BENCH_PYTHON;
+
+  const ModelConfig configs[2] = {
+    { "mlp", "MLP 784-128-10", build_mlp, 3, 50, STEPS_PER_EPOCH, o.mlp_epochs },
+    { "cnn", "CNN conv32-128-10", build_cnn, 4, 10, o.cnn_steps, o.cnn_reps },
+  };
+  bool selected[2] = { true, true };
+  if (o.models != NULL)
+    {
+      g_auto (GStrv) names = g_strsplit (o.models, ",", -1);
+      selected[0] = g_strv_contains ((const char *const *) names, "mlp");
+      selected[1] = g_strv_contains ((const char *const *) names, "cnn");
+      if (!selected[0] && !selected[1])
+        {
+          fprintf (stderr, "fittape-bench: --models takes mlp, cnn or mlp,cnn\n");
+          return 2;
+        }
+    }
+  g_autofree char *torch_models =
+    g_strdup_printf ("%s%s%s", selected[0] ? "mlp" : "", selected[0] && selected[1] ? "," : "",
+                     selected[1] ? "cnn" : "");
+
+  double t_start = now_s ();
+  g_autofree char *cpu = cpu_model_name ();
+  const char *coretype = g_getenv ("OPENBLAS_CORETYPE");
+  printf ("FitTape training benchmark: batch %d, an epoch = %d samples = %d steps of ft_train_step; Adam (Keras "
+          "defaults), SparseCategoricalCrossentropy(from_logits=True)\n",
+          BATCH, EPOCH_SAMPLES, STEPS_PER_EPOCH);
+  printf ("  CPU: %s; OpenBLAS kernels: %s (OPENBLAS_CORETYPE=%s), 1 BLAS thread\n", cpu, ft_blas_core_name (),
+          coretype ? coretype : "unset");
+
+  Dataset data = { 0 };
+  if (!o.synthetic)
+    {
+      g_autoptr (GError) derr = NULL;
+      if (!dataset_load_fashion (&data, data_dir, &derr))
+        {
+          printf ("  (no Fashion-MNIST: %s)\n", derr->message);
+          memset (&data, 0, sizeof data);
+        }
+    }
+  if (!data.real)
+    dataset_synthetic (&data);
+  printf ("  data: %s; each timed step includes gathering its shuffled batch\n", data.description);
+
+  double peak = sgemm_peak_gflops (1024, 8);
+  printf ("  sgemm peak: %.1f GFLOP/s (ft_sgemm 1024 x 1024 x 1024, best of 8)\n", peak);
+  fflush (stdout);
+
+  ModelResult results[2];
+  memset (results, 0, sizeof results);
+  for (int m = 0; m < 2; m++)
+    if (selected[m])
+      {
+        run_model (&configs[m], &data, !o.no_profile, &results[m]);
+        if (!results[m].ok)
+          return 1;
+      }
+
+  printf ("\n  %-18s %8s %14s %8s %9s %9s %9s %11s   %s\n", "model", "params", "timed steps", "s/epoch",
+          "samples/s", "us/step", "cpu s/ep", "allocs/step", "loss (first -> last)");
+  for (int m = 0; m < 2; m++)
+    {
+      if (!selected[m])
+        continue;
+      const ModelConfig *c = &configs[m];
+      const ModelResult *r = &results[m];
+      g_autofree char *timed = g_strdup_printf ("%dx%d%s", c->reps, c->steps, c->steps == STEPS_PER_EPOCH ? "" : "*");
+      printf ("  %-18s %8zu %14s %8.3f %9.0f %9.1f %9.3f %11.2f   %.3f -> %.3f\n", c->label, r->n_params, timed,
+              r->epoch_s, BATCH / r->step_s, r->step_s * 1e6, r->cpu_step_s * STEPS_PER_EPOCH, r->allocs_per_step,
+              (double) r->first_loss, (double) r->last_loss);
+    }
+  printf ("  s/epoch and us/step: median of the repetitions");
+  for (int m = 0; m < 2; m++)
+    if (selected[m])
+      printf ("; best %s %.3f s/epoch", configs[m].name, results[m].best_step_s * STEPS_PER_EPOCH);
+  printf (".\n");
+  if (selected[0])
+    printf ("  The MLP times whole %d-step epochs.\n", STEPS_PER_EPOCH);
+  if (selected[1])
+    printf ("  * The CNN times %d steps per repetition and extrapolates × %.2f to a %d-step epoch.\n",
+            configs[1].steps, (double) STEPS_PER_EPOCH / configs[1].steps, STEPS_PER_EPOCH);
+  printf ("  cpu s/ep = the same repetition in this thread's CPU time; wall well above it means the machine was "
+          "busy (compare runs on a quiet machine).\n");
+  printf ("  allocs/step = ft_alloc calls during the timed steps / steps (after %d and %d warm-up steps).\n",
+          configs[0].warmup, configs[1].warmup);
+
+  printf ("\n  %-18s %12s %10s %8s   %12s %10s %8s\n", "model", "GFLOP/step", "GFLOP/s", "%peak", "exec GF/step",
+          "GFLOP/s", "%peak");
+  for (int m = 0; m < 2; m++)
+    {
+      if (!selected[m])
+        continue;
+      const ModelResult *r = &results[m];
+      double f3 = 3 * r->fwd_flops, fx = r->exec_flops;
+      printf ("  %-18s %12.4f %10.1f %7.1f%%   %12.4f %10.1f %7.1f%%\n", configs[m].label, f3 / 1e9,
+              f3 / r->step_s / 1e9, 100 * f3 / r->step_s / 1e9 / peak, fx / 1e9, fx / r->step_s / 1e9,
+              100 * fx / r->step_s / 1e9 / peak);
+    }
+  printf ("  GFLOP/step = 3 × the forward FLOPs on the tape (ft_tape_entry()->flops), the usual forward + backward "
+          "rule;\n  exec = what the step really computes: the first layer needs no input gradient, so its "
+          "backward is one product, not two.\n  %%peak = GFLOP/s / the sgemm peak above.\n");
+  for (int m = 0; m < 2; m++)
+    if (selected[m] && results[m].allocs_per_step != 0)
+      printf ("  WARNING: %s calls ft_alloc %.2f times per step after warm-up (expected 0)\n", configs[m].label,
+              results[m].allocs_per_step);
+
+  if (!o.no_profile)
+    for (int m = 0; m < 2; m++)
+      if (selected[m])
+        print_profile (&configs[m], &results[m]);
+
+  TorchResult torch = { 0 };
+  if (o.no_torch)
+    torch.why_not = g_strdup ("PyTorch comparison skipped (--no-torch): no ratio");
+  else
+    {
+      printf ("\n  running PyTorch: %s (%d MLP steps, %d CNN steps)...\n", script, o.torch_mlp_steps,
+              o.torch_cnn_steps);
+      fflush (stdout);
+      run_torch (python, script, &data, data_dir, torch_models, o.torch_mlp_steps, o.torch_cnn_steps, &torch);
+    }
+
+  printf ("\n  %-18s %12s %12s %16s   %s\n", "model", "FitTape s/ep", "PyTorch s/ep", "PyTorch/FitTape",
+          "targets");
+  for (int m = 0; m < 2; m++)
+    {
+      if (!selected[m])
+        continue;
+      const ModelResult *r = &results[m];
+      double te = torch.available ? torch.epoch_s[m] : 0;
+      double ratio = te > 0 ? te / r->epoch_s : 0;
+      g_autofree char *tcol = te > 0 ? g_strdup_printf ("%.3f", te) : g_strdup ("-");
+      g_autofree char *rcol = te > 0 ? g_strdup_printf ("%.2fx", ratio) : g_strdup ("-");
+      g_autofree char *rt = te > 0 ? g_strdup_printf ("≥ %.0f× PyTorch: %s", m == 0 ? TARGET_MLP_RATIO : TARGET_CNN_RATIO,
+                                                      met (ratio >= (m == 0 ? TARGET_MLP_RATIO : TARGET_CNN_RATIO)))
+                                   : g_strdup_printf ("≥ %.0f× PyTorch: no ratio",
+                                                      m == 0 ? TARGET_MLP_RATIO : TARGET_CNN_RATIO);
+      g_autofree char *targets = m == 0 ? g_strdup_printf ("≤ %.1f s/epoch: %s; %s", TARGET_MLP_EPOCH_S,
+                                                           met (r->epoch_s <= TARGET_MLP_EPOCH_S), rt)
+                                        : g_strdup (rt);
+      printf ("  %-18s %12.3f %12s %16s   %s\n", configs[m].label, r->epoch_s, tcol, rcol, targets);
+    }
+  if (torch.available)
+    {
+      printf ("  PyTorch: %s; %s; nn.CrossEntropyLoss, Adam(eps=1e-7), float32, NCHW; median of 3 timed chunks per model\n",
+              torch.info ? torch.info : "?", torch.data ? torch.data : "?");
+      for (int m = 0; m < 2; m++)
+        if (selected[m] && torch.epoch_s[m] > 0)
+          printf ("    %s: PyTorch %.1f us/step over %d steps%s vs FitTape %.1f us/step\n", configs[m].label,
+                  torch.step_us[m], torch.steps[m],
+                  torch.steps[m] == STEPS_PER_EPOCH ? " (a full epoch)" : " (extrapolated to an epoch)",
+                  results[m].step_s * 1e6);
+    }
+  else
+    printf ("  %s\n", torch.why_not);
+  printf ("\n  total benchmark time: %.1f s\n", now_s () - t_start);
+
+  g_free (torch.why_not);
+  g_free (torch.info);
+  g_free (torch.data);
+  dataset_clear (&data);
+  g_free (o.data_dir);
+  g_free (o.torch_script);
+  g_free (o.python);
+  g_free (o.models);
+  return 0;
+}
