@@ -105,10 +105,9 @@ on_event (const FtRunEvent *ev, void *user_data)
       break;
     case FT_RUN_EVENT_EARLY_STOP:
       run->stopped_early = true;
-      printf ("%s%sEpoch %d: early stopping\n", run->prefix_lines ? "[" : "", run->prefix_lines ? run->name : "",
-              ev->epoch + 1);
       if (run->prefix_lines)
-        printf ("] ");
+        printf ("[%s] ", run->name);
+      printf ("Epoch %d: early stopping\n", ev->epoch + 1);
       break;
     case FT_RUN_EVENT_CHECKPOINT_SAVED:
       if (run->prefix_lines)

@@ -24,7 +24,8 @@ FtCompileSpec ft_compile_spec_default (void); /* adam, sparse categorical cross-
 
 typedef struct FtTrainer FtTrainer;
 
-/* Takes ownership of a built model. Fails on an invalid optimizer or metric. */
+/* Takes ownership of a built model. Fails on an invalid optimizer or metric; the model then stays the
+ * caller's. */
 FtTrainer *ft_trainer_new (FtModel *model, const FtCompileSpec *spec, uint64_t seed, GError **error);
 void ft_trainer_free (FtTrainer *trainer);
 
