@@ -5,6 +5,7 @@
 #include "ft-runner.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 struct FtRunner
@@ -16,8 +17,10 @@ struct FtRunner
   void *user_data;
   GThread *thread;
 
-  GMutex lock;
-  GCond cond;
+  /* pthread primitives rather than GMutex/GCond: GLib implements those with raw futexes, which
+   * ThreadSanitizer cannot see, and CI runs this code under ThreadSanitizer. */
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
   bool started;
   bool running;
   bool paused;
@@ -74,12 +77,12 @@ dispatch (gpointer data)
 {
   FtRunner *r = data;
   GQueue local = G_QUEUE_INIT;
-  g_mutex_lock (&r->lock);
+  pthread_mutex_lock (&r->lock);
   local = r->events;
   g_queue_init (&r->events);
   g_source_unref (r->source);
   r->source = NULL;
-  g_mutex_unlock (&r->lock);
+  pthread_mutex_unlock (&r->lock);
   FtRunEvent *ev;
   while ((ev = g_queue_pop_head (&local)) != NULL)
     {
@@ -93,7 +96,7 @@ dispatch (gpointer data)
 static void
 post (FtRunner *r, FtRunEvent *ev)
 {
-  g_mutex_lock (&r->lock);
+  pthread_mutex_lock (&r->lock);
   FtRunEvent *last = g_queue_peek_tail (&r->events);
   if (ev->kind == FT_RUN_EVENT_BATCH_END && last != NULL && last->kind == FT_RUN_EVENT_BATCH_END)
     {
@@ -108,7 +111,7 @@ post (FtRunner *r, FtRunEvent *ev)
       g_source_set_callback (r->source, dispatch, r, NULL);
       g_source_attach (r->source, r->context);
     }
-  g_mutex_unlock (&r->lock);
+  pthread_mutex_unlock (&r->lock);
 }
 
 static double
@@ -173,16 +176,16 @@ static void
 control_batch_begin (FtCallback *cb, FtFitContext *ctx, int batch)
 {
   FtRunner *r = ((Control *) cb)->runner;
-  g_mutex_lock (&r->lock);
+  pthread_mutex_lock (&r->lock);
   apply_commands_locked (r, ctx);
   if (r->paused && r->batch_credit == 0 && !r->stop)
     {
       gint64 t0 = g_get_monotonic_time ();
-      g_mutex_unlock (&r->lock);
+      pthread_mutex_unlock (&r->lock);
       post (r, event_new (r, FT_RUN_EVENT_PAUSED, ctx));
-      g_mutex_lock (&r->lock);
+      pthread_mutex_lock (&r->lock);
       while (r->paused && r->batch_credit == 0 && !r->stop)
-        g_cond_wait (&r->cond, &r->lock);
+        pthread_cond_wait (&r->cond, &r->lock);
       r->paused_time += g_get_monotonic_time () - t0;
       apply_commands_locked (r, ctx);
     }
@@ -190,7 +193,7 @@ control_batch_begin (FtCallback *cb, FtFitContext *ctx, int batch)
     r->batch_credit--;
   bool snapshot = r->snapshot_requested;
   double pace = r->pace;
-  g_mutex_unlock (&r->lock);
+  pthread_mutex_unlock (&r->lock);
 
   if (pace > 0 && r->last_batch_time > 0)
     {
@@ -201,10 +204,10 @@ control_batch_begin (FtCallback *cb, FtFitContext *ctx, int batch)
         {
           g_usleep ((gulong) MIN (due - now, 20000));
           now = g_get_monotonic_time ();
-          g_mutex_lock (&r->lock);
+          pthread_mutex_lock (&r->lock);
           if (r->stop)
             ctx->abort = true;
-          g_mutex_unlock (&r->lock);
+          pthread_mutex_unlock (&r->lock);
         }
     }
   r->last_batch_time = g_get_monotonic_time ();
@@ -321,15 +324,15 @@ control_batch_end (FtCallback *cb, FtFitContext *ctx, int batch, const FtLogs *l
       post (r, ev);
       g_clear_pointer (&r->snapshot_weights, g_free);
       ft_tape_set_timing (ft_trainer_tape (ctx->trainer), false);
-      g_mutex_lock (&r->lock);
+      pthread_mutex_lock (&r->lock);
       r->snapshot_requested = false;
-      g_mutex_unlock (&r->lock);
+      pthread_mutex_unlock (&r->lock);
     }
   check_checkpoint (r, ctx);
-  g_mutex_lock (&r->lock);
+  pthread_mutex_lock (&r->lock);
   if (r->stop)
     ctx->abort = true;
-  g_mutex_unlock (&r->lock);
+  pthread_mutex_unlock (&r->lock);
 }
 
 static void
@@ -341,14 +344,14 @@ control_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
   ev->epoch = epoch;
   ev->logs = *logs;
   post (r, ev);
-  g_mutex_lock (&r->lock);
+  pthread_mutex_lock (&r->lock);
   if (r->until_epoch_end)
     {
       r->until_epoch_end = false;
       r->paused = true;
       r->batch_credit = 0;
     }
-  g_mutex_unlock (&r->lock);
+  pthread_mutex_unlock (&r->lock);
 }
 
 static const FtCallbackClass control_class = {
@@ -440,9 +443,9 @@ run_thread (gpointer data)
   g_ptr_array_unref (all);
   g_ptr_array_unref (cbs);
   g_clear_pointer (&r->snapshot_weights, g_free);
-  g_mutex_lock (&r->lock);
+  pthread_mutex_lock (&r->lock);
   r->running = false;
-  g_mutex_unlock (&r->lock);
+  pthread_mutex_unlock (&r->lock);
   post (r, ev);
   return NULL;
 }
@@ -459,8 +462,8 @@ ft_runner_new (const FtJob *job, GMainContext *context, FtRunEventFunc func, voi
   r->context = context ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
   r->func = func;
   r->user_data = user_data;
-  g_mutex_init (&r->lock);
-  g_cond_init (&r->cond);
+  pthread_mutex_init (&r->lock, NULL);
+  pthread_cond_init (&r->cond, NULL);
   g_queue_init (&r->events);
   return r;
 }
@@ -468,25 +471,25 @@ ft_runner_new (const FtJob *job, GMainContext *context, FtRunEventFunc func, voi
 void
 ft_runner_start (FtRunner *r)
 {
-  g_mutex_lock (&r->lock);
+  pthread_mutex_lock (&r->lock);
   if (r->started)
     {
-      g_mutex_unlock (&r->lock);
+      pthread_mutex_unlock (&r->lock);
       return;
     }
   r->started = true;
   r->running = true;
-  g_mutex_unlock (&r->lock);
+  pthread_mutex_unlock (&r->lock);
   r->thread = g_thread_new ("fittape-train", run_thread, r);
 }
 
 static void
 command (FtRunner *r, void (*apply) (FtRunner *r))
 {
-  g_mutex_lock (&r->lock);
+  pthread_mutex_lock (&r->lock);
   apply (r);
-  g_cond_broadcast (&r->cond);
-  g_mutex_unlock (&r->lock);
+  pthread_cond_broadcast (&r->cond);
+  pthread_mutex_unlock (&r->lock);
 }
 
 static void
@@ -570,35 +573,35 @@ ft_runner_request_snapshot (FtRunner *r)
 void
 ft_runner_set_learning_rate (FtRunner *r, float lr)
 {
-  g_mutex_lock (&r->lock);
+  pthread_mutex_lock (&r->lock);
   r->lr = lr;
   r->lr_pending = true;
-  g_mutex_unlock (&r->lock);
+  pthread_mutex_unlock (&r->lock);
 }
 
 void
 ft_runner_set_pace (FtRunner *r, double batches_per_second)
 {
-  g_mutex_lock (&r->lock);
+  pthread_mutex_lock (&r->lock);
   r->pace = batches_per_second > 0 && isfinite (batches_per_second) ? batches_per_second : 0;
-  g_mutex_unlock (&r->lock);
+  pthread_mutex_unlock (&r->lock);
 }
 
 bool
 ft_runner_is_running (FtRunner *r)
 {
-  g_mutex_lock (&r->lock);
+  pthread_mutex_lock (&r->lock);
   bool v = r->running;
-  g_mutex_unlock (&r->lock);
+  pthread_mutex_unlock (&r->lock);
   return v;
 }
 
 bool
 ft_runner_is_paused (FtRunner *r)
 {
-  g_mutex_lock (&r->lock);
+  pthread_mutex_lock (&r->lock);
   bool v = r->paused && r->batch_credit == 0 && !r->until_epoch_end;
-  g_mutex_unlock (&r->lock);
+  pthread_mutex_unlock (&r->lock);
   return v;
 }
 
@@ -619,7 +622,7 @@ ft_runner_free (FtRunner *r)
     return;
   ft_runner_stop (r);
   ft_runner_join (r);
-  g_mutex_lock (&r->lock);
+  pthread_mutex_lock (&r->lock);
   if (r->source)
     {
       g_source_destroy (r->source);
@@ -627,12 +630,12 @@ ft_runner_free (FtRunner *r)
       r->source = NULL;
     }
   g_queue_clear_full (&r->events, (GDestroyNotify) event_free);
-  g_mutex_unlock (&r->lock);
+  pthread_mutex_unlock (&r->lock);
   if (r->job.extra_callbacks)
     g_ptr_array_unref (r->job.extra_callbacks);
   g_main_context_unref (r->context);
   g_free (r->callback_specs);
-  g_mutex_clear (&r->lock);
-  g_cond_clear (&r->cond);
+  pthread_mutex_destroy (&r->lock);
+  pthread_cond_destroy (&r->cond);
   g_free (r);
 }

@@ -29,6 +29,9 @@ struct FtTrainer
   float *x;
   float *y;
   float *sample_weight;
+  /* The batch's tensors live here, not on the stack: the tape keeps pointers to them after the step
+   * (snapshots read its entries). */
+  FtTensor batch_x, batch_y;
   FtTensor *last_pred;
 };
 
@@ -300,13 +303,13 @@ bool
 ft_trainer_train_batch (FtTrainer *t, const FtDataset *ds, const uint32_t *idx, uint32_t n,
                         const float *class_weight, float *batch_loss, GError **error)
 {
-  FtTensor x, y, *pred = NULL;
-  gather (t, ds, idx, n, &x, &y);
+  FtTensor *x = &t->batch_x, *y = &t->batch_y, *pred = NULL;
+  gather (t, ds, idx, n, x, y);
   const float *sw = sample_weights (t, ds, idx, n, class_weight);
   float loss = 0;
-  if (!ft_train_step (t->model, t->optimizer, &t->spec.loss, t->tape, &x, &y, sw, &loss, &pred, error))
+  if (!ft_train_step (t->model, t->optimizer, &t->spec.loss, t->tape, x, y, sw, &loss, &pred, error))
     return false;
-  update_metrics (&t->loss_tracker, t->metrics, t->n_metrics, loss, n, &y, pred, sw);
+  update_metrics (&t->loss_tracker, t->metrics, t->n_metrics, loss, n, y, pred, sw);
   t->last_pred = pred;
   *batch_loss = loss;
   return true;
@@ -315,22 +318,21 @@ ft_trainer_train_batch (FtTrainer *t, const FtDataset *ds, const uint32_t *idx, 
 void
 ft_trainer_test_batch (FtTrainer *t, const FtDataset *ds, const uint32_t *idx, uint32_t n)
 {
-  FtTensor x, y, *pred = NULL;
-  gather (t, ds, idx, n, &x, &y);
-  float loss = ft_test_step (t->model, &t->spec.loss, t->tape, &x, &y, NULL, &pred);
-  update_metrics (&t->test_loss_tracker, t->test_metrics, t->n_metrics, loss, n, &y, pred, NULL);
+  FtTensor *x = &t->batch_x, *y = &t->batch_y, *pred = NULL;
+  gather (t, ds, idx, n, x, y);
+  float loss = ft_test_step (t->model, &t->spec.loss, t->tape, x, y, NULL, &pred);
+  update_metrics (&t->test_loss_tracker, t->test_metrics, t->n_metrics, loss, n, y, pred, NULL);
   t->last_pred = pred;
 }
 
 void
 ft_trainer_predict_batch (FtTrainer *t, const FtDataset *ds, const uint32_t *idx, uint32_t n, float *out)
 {
-  FtTensor x, y;
-  gather (t, ds, idx, n, &x, &y);
+  gather (t, ds, idx, n, &t->batch_x, &t->batch_y);
   FtTape *tape = t->tape;
   ft_tape_reset (tape);
   ft_tape_stop_recording (tape);
-  FtTensor *pred = ft_model_forward (t->model, tape, &x, false);
+  FtTensor *pred = ft_model_forward (t->model, tape, &t->batch_x, false);
   memcpy (out, pred->data, pred->size * sizeof (float));
   t->last_pred = pred;
 }
