@@ -1,0 +1,244 @@
+/* test-cli.c — fittape-cli as a user runs it: run (fit, tape, both), the files it writes, its last JSON
+ * line, --resume, evaluate, --help, and the exit status for bad input (2) and failed training (1). */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+static const char *cli;
+static char *data_dir;
+
+typedef struct
+{
+  int status;
+  char *out;
+  char *err;
+} Result;
+
+static Result
+run_cli (const char *const *args)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (gpointer) cli);
+  for (int i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  Result r = { 0 };
+  GError *error = NULL;
+  int wait_status = 0;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r.out, &r.err,
+                               &wait_status, &error));
+  g_assert_no_error (error);
+  r.status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : 128;
+  g_ptr_array_unref (argv);
+  if (g_test_verbose ())
+    g_printerr ("%s%s", r.out, r.err);
+  return r;
+}
+
+static void
+result_clear (Result *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+/* The last non-empty line of stdout, parsed as a JSON object. */
+static JsonObject *
+last_json (const char *out, JsonParser **parser)
+{
+  char **lines = g_strsplit (out, "\n", -1);
+  const char *last = NULL;
+  for (int i = 0; lines[i]; i++)
+    if (lines[i][0])
+      last = lines[i];
+  g_assert_nonnull (last);
+  *parser = json_parser_new ();
+  GError *error = NULL;
+  g_assert_true (json_parser_load_from_data (*parser, last, -1, &error));
+  g_assert_no_error (error);
+  g_strfreev (lines);
+  JsonNode *root = json_parser_get_root (*parser);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+  return json_node_get_object (root);
+}
+
+static char *
+data_file (const char *name)
+{
+  return g_build_filename (data_dir, name, NULL);
+}
+
+static void
+test_help (void)
+{
+  Result r = run_cli ((const char *[]){ "--help", NULL });
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "fittape-cli run"));
+  g_assert_nonnull (strstr (r.out, "Exit status"));
+  result_clear (&r);
+  r = run_cli ((const char *[]){ "frobnicate", NULL });
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "unknown command"));
+  result_clear (&r);
+}
+
+static void
+test_run_both_resume_evaluate (void)
+{
+  char *dir = g_dir_make_tmp ("fittape-cli-XXXXXX", NULL);
+  char *spiral = data_file ("spiral.json");
+  Result r = run_cli ((const char *[]){ "run", spiral, "--mode", "both", "--epochs", "4", "--out", dir, NULL });
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "Model: \"sequential\""));
+  g_assert_nonnull (strstr (r.out, "[fit] Epoch 4/4"));
+  g_assert_nonnull (strstr (r.out, "[tape] Epoch 4/4"));
+  JsonParser *parser;
+  JsonObject *o = last_json (r.out, &parser);
+  g_assert_cmpstr (json_object_get_string_member (o, "mode"), ==, "both");
+  g_assert_true (json_object_get_boolean_member (o, "histories_identical"));
+  JsonObject *fit = json_object_get_object_member (o, "fit");
+  g_assert_cmpint (json_object_get_int_member (fit, "epochs"), ==, 4);
+  g_assert_true (json_object_has_member (fit, "test_accuracy"));
+  g_assert_true (json_object_has_member (fit, "seconds_per_epoch"));
+  g_object_unref (parser);
+  result_clear (&r);
+  /* The files, per run, and the two histories are the same text. */
+  char *fit_csv = g_build_filename (dir, "fit", "history.csv", NULL);
+  char *tape_csv = g_build_filename (dir, "tape", "history.csv", NULL);
+  char *a = NULL, *b = NULL;
+  g_assert_true (g_file_get_contents (fit_csv, &a, NULL, NULL));
+  g_assert_true (g_file_get_contents (tape_csv, &b, NULL, NULL));
+  g_assert_cmpstr (a, ==, b);
+  g_assert_true (g_str_has_prefix (a, "epoch,accuracy,loss,val_accuracy,val_loss\n"));
+  g_assert_cmpint (g_strv_length (g_strsplit (a, "\n", -1)), ==, 6); /* header, 4 rows, "" */
+  char *json = g_build_filename (dir, "fit", "history.json", NULL);
+  char *ckpt = g_build_filename (dir, "fit", "final.h5", NULL);
+  g_assert_true (g_file_test (json, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (ckpt, G_FILE_TEST_EXISTS));
+
+  /* Resume from the 4-epoch checkpoint to 6 epochs, in fit mode: equals a 6-epoch run. */
+  char *dir6 = g_build_filename (dir, "six", NULL), *dir_resumed = g_build_filename (dir, "resumed", NULL);
+  r = run_cli ((const char *[]){ "run", spiral, "--mode", "fit", "--epochs", "6", "--out", dir6, "--quiet", NULL });
+  g_assert_cmpint (r.status, ==, 0);
+  result_clear (&r);
+  r = run_cli ((const char *[]){ "run", "--resume", ckpt, "--mode", "fit", "--epochs", "6", "--out", dir_resumed,
+                                 "--quiet", NULL });
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "Epoch 5/6"));
+  g_assert_null (strstr (r.out, "Epoch 4/6"));
+  result_clear (&r);
+  char *h6 = g_build_filename (dir6, "history.csv", NULL), *hr = g_build_filename (dir_resumed, "history.csv", NULL);
+  char *c6 = NULL, *cr = NULL;
+  g_assert_true (g_file_get_contents (h6, &c6, NULL, NULL));
+  g_assert_true (g_file_get_contents (hr, &cr, NULL, NULL));
+  /* The resumed history holds epochs 4 and 5 (0-based); they equal the uninterrupted run's rows. */
+  char **l6 = g_strsplit (c6, "\n", -1), **lr = g_strsplit (cr, "\n", -1);
+  g_assert_cmpstr (lr[1], ==, l6[5]);
+  g_assert_cmpstr (lr[2], ==, l6[6]);
+  g_strfreev (l6);
+  g_strfreev (lr);
+
+  /* evaluate a checkpoint. */
+  char *ckpt6 = g_build_filename (dir6, "final.h5", NULL);
+  r = run_cli ((const char *[]){ "evaluate", ckpt6, NULL });
+  g_assert_cmpint (r.status, ==, 0);
+  o = last_json (r.out, &parser);
+  g_assert_cmpfloat (json_object_get_double_member (o, "test_accuracy"), >, 0.5);
+  g_object_unref (parser);
+  result_clear (&r);
+
+  g_free (a);
+  g_free (b);
+  g_free (c6);
+  g_free (cr);
+  g_free (h6);
+  g_free (hr);
+  g_free (ckpt6);
+  g_free (dir6);
+  g_free (dir_resumed);
+  g_free (fit_csv);
+  g_free (tape_csv);
+  g_free (json);
+  g_free (ckpt);
+  g_free (spiral);
+  /* Leave the temporary directory to the system's cleaner: it holds several small files. */
+  g_free (dir);
+}
+
+static void
+test_bad_input (void)
+{
+  char *dir = g_dir_make_tmp ("fittape-cli-bad-XXXXXX", NULL);
+  char *bad = g_build_filename (dir, "bad.json", NULL);
+  g_assert_true (g_file_set_contents (bad, "{\"model\": {\"layers\": [{\"type\": \"Dense\", \"units\": \"ten\"}]}}", -1, NULL));
+  Result r = run_cli ((const char *[]){ "run", bad, NULL });
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "$.model.layers[0].units"));
+  result_clear (&r);
+  r = run_cli ((const char *[]){ "run", "/nonexistent/experiment.json", NULL });
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "/nonexistent/experiment.json"));
+  result_clear (&r);
+  char *garbage = g_build_filename (dir, "garbage.h5", NULL);
+  g_assert_true (g_file_set_contents (garbage, "this is not an HDF5 file", -1, NULL));
+  r = run_cli ((const char *[]){ "evaluate", garbage, NULL });
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "garbage.h5"));
+  result_clear (&r);
+  char *spiral = data_file ("spiral.json");
+  r = run_cli ((const char *[]){ "run", spiral, "--epochs", "0", NULL });
+  g_assert_cmpint (r.status, ==, 2);
+  g_assert_nonnull (strstr (r.err, "--epochs"));
+  result_clear (&r);
+  r = run_cli ((const char *[]){ "run", spiral, "--mode", "sideways", NULL });
+  g_assert_cmpint (r.status, ==, 2);
+  result_clear (&r);
+  g_unlink (bad);
+  g_unlink (garbage);
+  g_rmdir (dir);
+  g_free (bad);
+  g_free (garbage);
+  g_free (spiral);
+  g_free (dir);
+}
+
+/* A diverging run (SGD with an absurd learning rate, nothing to saturate) fails with status 1. */
+static void
+test_training_failed (void)
+{
+  char *dir = g_dir_make_tmp ("fittape-cli-nan-XXXXXX", NULL);
+  char *path = g_build_filename (dir, "diverge.json", NULL);
+  const char *json = "{\"dataset\": {\"name\": \"spiral\", \"samples\": 200},"
+                     " \"model\": {\"layers\": [{\"type\": \"Dense\", \"units\": 8},"
+                     " {\"type\": \"Dense\", \"units\": 2}]},"
+                     " \"compile\": {\"optimizer\": {\"name\": \"sgd\", \"learning_rate\": 1e30},"
+                     " \"loss\": {\"name\": \"sparse_categorical_crossentropy\", \"from_logits\": true}},"
+                     " \"fit\": {\"epochs\": 3}}";
+  g_assert_true (g_file_set_contents (path, json, -1, NULL));
+  char *out = g_build_filename (dir, "out", NULL);
+  Result r = run_cli ((const char *[]){ "run", path, "--out", out, "--quiet", NULL });
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "NaN"));
+  result_clear (&r);
+  g_unlink (path);
+  g_free (path);
+  g_free (out);
+  g_free (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  cli = g_getenv ("FITTAPE_CLI");
+  const char *src = g_getenv ("FITTAPE_SOURCE_DIR");
+  if (cli == NULL || src == NULL)
+    g_error ("run through meson test: FITTAPE_CLI and FITTAPE_SOURCE_DIR are not set");
+  data_dir = g_build_filename (src, "data", NULL);
+  g_test_add_func ("/cli/help", test_help);
+  g_test_add_func ("/cli/run-both-resume-evaluate", test_run_both_resume_evaluate);
+  g_test_add_func ("/cli/bad-input", test_bad_input);
+  g_test_add_func ("/cli/training-failed", test_training_failed);
+  return g_test_run ();
+}
