@@ -160,11 +160,14 @@ append_result_json (GString *s, Run *run)
   ft_logs_get (&run->test_logs, "loss", &loss);
   ft_logs_get (&run->test_logs, "accuracy", &acc);
   double spe = run->epochs_run > 0 ? run->seconds / run->epochs_run : 0;
+  char loss_text[32] = "null", acc_text[32] = "null";
+  if (isfinite (loss))
+    g_snprintf (loss_text, sizeof loss_text, "%.6g", loss);
+  if (isfinite (acc))
+    g_snprintf (acc_text, sizeof acc_text, "%.6g", acc);
   g_string_append_printf (s, "\"test_loss\": %s, \"test_accuracy\": %s, \"epochs\": %d, \"seconds_per_epoch\": %.4f, "
                              "\"stopped_early\": %s",
-                          isfinite (loss) ? g_strdup_printf ("%.6g", loss) : "null",
-                          isfinite (acc) ? g_strdup_printf ("%.6g", acc) : "null", run->epochs_run, spe,
-                          run->stopped_early ? "true" : "false");
+                          loss_text, acc_text, run->epochs_run, spe, run->stopped_early ? "true" : "false");
 }
 
 static bool
