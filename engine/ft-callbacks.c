@@ -4,6 +4,7 @@
 
 #include "ft-checkpoint.h"
 
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
@@ -105,6 +106,12 @@ ft_callback_spec_validate (const FtCallbackSpec *s, GError **error)
     {
       if (s->filepath[0] == '\0')
         FAIL ("ModelCheckpoint: filepath is empty");
+      if (!g_str_has_suffix (s->filepath, ".h5"))
+        FAIL ("ModelCheckpoint: filepath \"%s\" must end in .h5 (FitTape writes Keras' HDF5 format; "
+              "use .weights.h5 with save_weights_only)", s->filepath);
+      if (s->save_weights_only && !g_str_has_suffix (s->filepath, ".weights.h5"))
+        FAIL ("ModelCheckpoint: with save_weights_only the filepath must end in .weights.h5, as Keras requires "
+              "(got \"%s\")", s->filepath);
       if (s->save_freq < 0)
         FAIL ("ModelCheckpoint: save_freq must be \"epoch\" or a positive number of batches, not %d", s->save_freq);
     }
@@ -200,6 +207,13 @@ format_value (GString *out, double v, bool is_int, const char *spec, GError **er
     {
       g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "unsupported format spec \"%s\"", spec);
       return false;
+    }
+  if (spec[0] == '\0' && !is_int)
+    {
+      char buf[48];
+      ft_format_python_float (v, buf, sizeof buf);
+      g_string_append (out, buf);
+      return true;
     }
   char fmt[32];
   switch (type)
@@ -322,6 +336,7 @@ typedef struct
   FtCallbackSpec spec;
   bool greater; /* monitor direction */
   double best;
+  bool best_set;
   int wait;
   int best_epoch;
   float *best_weights;
@@ -329,8 +344,9 @@ typedef struct
   int batches_since_save;
   int current_epoch;
   double initial_lr;
-  FtHistory *csv_rows; /* CSVLogger: every row so far, rewritten atomically each epoch */
-  char *csv_prefix;    /* CSVLogger append: the file's previous contents */
+  GString *csv_text;   /* CSVLogger: the whole file so far, rewritten atomically each epoch */
+  char **csv_keys;     /* CSVLogger: the columns, fixed at the first epoch */
+  bool csv_appending;  /* CSVLogger: appending to a file that has a header already */
 } SpecCallback;
 
 static void
@@ -338,9 +354,9 @@ spec_free (FtCallback *cb)
 {
   SpecCallback *s = (SpecCallback *) cb;
   g_free (s->best_weights);
-  if (s->csv_rows)
-    ft_history_free (s->csv_rows);
-  g_free (s->csv_prefix);
+  if (s->csv_text)
+    g_string_free (s->csv_text, TRUE);
+  g_strfreev (s->csv_keys);
   g_free (s);
 }
 
@@ -456,12 +472,26 @@ mc_save (SpecCallback *s, FtFitContext *ctx, int epoch, int batch, const FtLogs 
   if (s->spec.save_best_only)
     {
       double current;
-      if (!ft_logs_get (logs, s->spec.monitor, &current))
-        return; /* Keras warns and skips */
-      if (!(s->greater ? current > s->best : current < s->best))
-        return;
-      s->best = current;
+      if (ft_logs_get (logs, s->spec.monitor, &current))
+        {
+          if (!(s->greater ? current > s->best : current < s->best))
+            return;
+          s->best = current;
+        }
+      else
+        g_message ("ModelCheckpoint: \"%s\" is not among the logs; saving anyway, as Keras 3 does",
+                   s->spec.monitor);
     }
+  char *dir = g_path_get_dirname (path);
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      g_set_error (&error, G_FILE_ERROR, g_file_error_from_errno (errno), "ModelCheckpoint cannot create %s: %s",
+                   dir, g_strerror (errno));
+      g_free (dir);
+      fail (ctx, error);
+      return;
+    }
+  g_free (dir);
   /* The resume state's epoch is the number of completed epochs. */
   int completed = batch >= 0 ? epoch : epoch + 1;
   if (!ft_checkpoint_save (ctx->trainer, path, s->spec.save_weights_only, completed, &error))
@@ -478,10 +508,14 @@ mc_train_begin (FtCallback *cb, FtFitContext *ctx)
 {
   SpecCallback *s = (SpecCallback *) cb;
   s->batches_since_save = 0;
-  if (resolve_direction (s, ctx))
-    s->best = s->spec.has_initial_value_threshold ? s->spec.initial_value_threshold
-              : s->greater                        ? -INFINITY
-                                                  : INFINITY;
+  /* Keras sets best in the constructor: it carries over when the callback serves a second fit(). */
+  if (resolve_direction (s, ctx) && !s->best_set)
+    {
+      s->best = s->spec.has_initial_value_threshold ? s->spec.initial_value_threshold
+                : s->greater                        ? -INFINITY
+                                                    : INFINITY;
+      s->best_set = true;
+    }
 }
 
 static void
@@ -604,16 +638,20 @@ static void
 csv_train_begin (FtCallback *cb, FtFitContext *ctx)
 {
   SpecCallback *s = (SpecCallback *) cb;
-  if (s->csv_rows)
-    ft_history_clear (s->csv_rows);
+  g_clear_pointer (&s->csv_keys, g_strfreev);
+  if (s->csv_text)
+    g_string_truncate (s->csv_text, 0);
   else
-    s->csv_rows = ft_history_new ();
-  g_clear_pointer (&s->csv_prefix, g_free);
+    s->csv_text = g_string_new (NULL);
   if (s->spec.append)
     {
       char *old = NULL;
       if (g_file_get_contents (s->spec.filepath, &old, NULL, NULL))
-        s->csv_prefix = old;
+        {
+          g_string_append (s->csv_text, old);
+          s->csv_appending = old[0] != '\0';
+        }
+      g_free (old);
     }
 }
 
@@ -621,25 +659,40 @@ static void
 csv_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
 {
   SpecCallback *s = (SpecCallback *) cb;
-  ft_history_append (s->csv_rows, epoch, logs);
   char sep = s->spec.separator ? s->spec.separator : ',';
-  char *table = ft_history_to_csv (s->csv_rows, sep);
-  char *text = table;
-  if (s->csv_prefix != NULL && s->csv_prefix[0] != '\0')
+  if (s->csv_keys == NULL)
     {
-      /* Appending: Keras writes no second header. */
-      const char *body = strchr (table, '\n');
-      text = g_strconcat (s->csv_prefix, body ? body + 1 : "", NULL);
+      /* Keras fixes the columns at the first epoch: sorted keys; later keys are dropped. */
+      const char *keys[FT_LOGS_MAX];
+      int n;
+      ft_logs_sorted_keys (logs, keys, &n);
+      s->csv_keys = g_new0 (char *, n + 1);
+      for (int i = 0; i < n; i++)
+        s->csv_keys[i] = g_strdup (keys[i]);
+      if (!s->csv_appending)
+        {
+          g_string_append (s->csv_text, "epoch");
+          for (int i = 0; i < n; i++)
+            g_string_append_printf (s->csv_text, "%c%s", sep, s->csv_keys[i]);
+          g_string_append (s->csv_text, "\r\n"); /* csv.excel's line terminator */
+        }
     }
+  g_string_append_printf (s->csv_text, "%d", epoch);
+  for (int i = 0; s->csv_keys[i]; i++)
+    {
+      double v;
+      char buf[48] = "NA";
+      if (ft_logs_get (logs, s->csv_keys[i], &v))
+        ft_format_python_float (v, buf, sizeof buf);
+      g_string_append_printf (s->csv_text, "%c%s", sep, buf);
+    }
+  g_string_append (s->csv_text, "\r\n");
   GError *error = NULL;
-  if (!g_file_set_contents (s->spec.filepath, text, -1, &error))
+  if (!g_file_set_contents (s->spec.filepath, s->csv_text->str, (gssize) s->csv_text->len, &error))
     {
       g_prefix_error (&error, "CSVLogger could not write \"%s\": ", s->spec.filepath);
       fail (ctx, error);
     }
-  if (text != table)
-    g_free (text);
-  g_free (table);
 }
 
 static const FtCallbackClass csv_logger_class = {
@@ -655,8 +708,10 @@ static void
 lrs_train_begin (FtCallback *cb, FtFitContext *ctx)
 {
   SpecCallback *s = (SpecCallback *) cb;
+  /* lr0 is the compiled learning rate, not the optimizer's current one: a run resumed from a checkpoint
+   * would otherwise compound the schedule. */
   s->initial_lr = s->spec.initial_lr > 0 ? s->spec.initial_lr
-                                         : ft_optimizer_get_learning_rate (ft_trainer_optimizer (ctx->trainer));
+                                         : ft_trainer_compile_spec (ctx->trainer)->optimizer.learning_rate;
 }
 
 static void
@@ -725,12 +780,13 @@ emit (Progress *p, GString *s)
 static void
 format_duration (GString *s, double seconds)
 {
-  if (seconds >= 3600)
-    g_string_append_printf (s, "%d:%02d:%02d", (int) seconds / 3600, ((int) seconds % 3600) / 60, (int) seconds % 60);
-  else if (seconds >= 60)
-    g_string_append_printf (s, "%d:%02d", (int) seconds / 60, (int) seconds % 60);
+  long t = lround (seconds);
+  if (t >= 3600)
+    g_string_append_printf (s, "%ld:%02ld:%02ld", t / 3600, (t % 3600) / 60, t % 60);
+  else if (t >= 60)
+    g_string_append_printf (s, "%ld:%02ld", t / 60, t % 60);
   else
-    g_string_append_printf (s, "%ds", (int) seconds);
+    g_string_append_printf (s, "%lds", t);
 }
 
 static void
@@ -744,31 +800,28 @@ format_per_step (GString *s, double seconds)
     g_string_append_printf (s, "%.0fus/step", seconds * 1e6);
 }
 
-static void
-append_sorted_logs (GString *s, const FtLogs *logs)
-{
-  const char *keys[FT_LOGS_MAX];
-  int n;
-  ft_logs_sorted_keys (logs, keys, &n);
-  FtLogs sorted;
-  ft_logs_clear (&sorted);
-  for (int i = 0; i < n; i++)
-    {
-      double v;
-      ft_logs_get (logs, keys[i], &v);
-      ft_logs_set (&sorted, keys[i], v);
-    }
-  if (n)
-    g_string_append (s, " - ");
-  ft_logs_format (&sorted, s);
-}
-
+/* Keras 3's bar: 20 cells of "━", the done part bright, the rest dim (ANSI on a terminal). */
 static void
 bar (GString *s, int done, int total)
 {
   int width = 20, filled = total > 0 ? (int) ((double) done / total * width) : width;
-  for (int i = 0; i < width; i++)
-    g_string_append (s, i < filled ? "━" : "─");
+  for (int i = 0; i < filled; i++)
+    g_string_append (s, "━");
+  if (filled < width)
+    {
+      g_string_append (s, "\033[2m");
+      for (int i = filled; i < width; i++)
+        g_string_append (s, "━");
+      g_string_append (s, "\033[0m");
+    }
+}
+
+static void
+append_logs (GString *s, const FtLogs *logs)
+{
+  if (logs->n)
+    g_string_append (s, " - ");
+  ft_logs_format (logs, s);
 }
 
 static void
@@ -782,10 +835,13 @@ progress_epoch_begin (FtCallback *cb, FtFitContext *ctx, int epoch)
   Progress *p = (Progress *) cb;
   p->epoch_start = g_get_monotonic_time ();
   p->last_draw = 0;
-  GString *s = g_string_new (NULL);
-  g_string_printf (s, "Epoch %d/%d\n", epoch + 1, ctx->epochs);
-  emit (p, s);
-  g_string_free (s, TRUE);
+  if (ctx->epochs > 1) /* Keras prints the header only when there is more than one epoch */
+    {
+      GString *s = g_string_new (NULL);
+      g_string_printf (s, "Epoch %d/%d\n", epoch + 1, ctx->epochs);
+      emit (p, s);
+      g_string_free (s, TRUE);
+    }
 }
 
 static void
@@ -801,24 +857,17 @@ progress_batch_end (FtCallback *cb, FtFitContext *ctx, int batch, const FtLogs *
   p->last_draw = now;
   double elapsed = (double) (now - p->epoch_start) / 1e6;
   double per_step = elapsed / (batch + 1);
-  GString *s = g_string_new ("\r");
   char digits[16];
   int width = g_snprintf (digits, sizeof digits, "%d", ctx->steps);
+  GString *s = g_string_new ("\r");
   g_string_append_printf (s, "%*d/%d ", width, batch + 1, ctx->steps);
   bar (s, batch + 1, ctx->steps);
-  g_string_append (s, " ");
-  if (batch + 1 < ctx->steps)
-    {
-      g_string_append (s, "ETA: ");
-      format_duration (s, per_step * (ctx->steps - batch - 1));
-    }
-  else
-    {
-      format_duration (s, elapsed);
-      g_string_append (s, " ");
-      format_per_step (s, per_step);
-    }
-  append_sorted_logs (s, logs);
+  g_string_append_c (s, ' ');
+  /* Keras: the ETA while running, the elapsed time at the end; then the time per step. */
+  format_duration (s, batch + 1 < ctx->steps ? per_step * (ctx->steps - batch - 1) : elapsed);
+  g_string_append_c (s, ' ');
+  format_per_step (s, per_step);
+  append_logs (s, logs);
   g_string_append (s, "\033[K");
   emit (p, s);
   g_string_free (s, TRUE);
@@ -830,19 +879,24 @@ progress_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
   Progress *p = (Progress *) cb;
   double elapsed = (double) (g_get_monotonic_time () - p->epoch_start) / 1e6;
   int steps = p->last_batch + 1;
+  /* Keras finalises the bar at its target even when the epoch was cut short. */
   GString *s = g_string_new (p->verbose == 1 ? "\r" : "");
-  g_string_append_printf (s, "%d/%d ", steps, ctx->steps);
+  g_string_append_printf (s, "%d/%d ", ctx->steps, ctx->steps);
   if (p->verbose == 1)
     {
-      bar (s, steps, ctx->steps);
+      bar (s, ctx->steps, ctx->steps);
+      g_string_append (s, " ");
+      format_duration (s, elapsed);
       g_string_append (s, " ");
     }
   else
-    g_string_append (s, "- ");
-  format_duration (s, elapsed);
-  g_string_append (s, " ");
+    {
+      g_string_append (s, "- ");
+      format_duration (s, elapsed);
+      g_string_append (s, " - ");
+    }
   format_per_step (s, elapsed / (steps > 0 ? steps : 1));
-  append_sorted_logs (s, logs);
+  append_logs (s, logs);
   g_string_append (s, p->verbose == 1 ? "\033[K\n" : "\n");
   emit (p, s);
   g_string_free (s, TRUE);

@@ -63,13 +63,50 @@ ft_logs_format (const FtLogs *logs, GString *out)
   for (int i = 0; i < logs->n; i++)
     {
       double v = logs->items[i].value;
-      const char *k = logs->items[i].key;
-      if (strcmp (k, "learning_rate") == 0)
-        g_string_append_printf (out, "%s%s: %.4g", i ? " - " : "", k, v);
-      else if (fabs (v) >= 1e-3 || v == 0.0)
-        g_string_append_printf (out, "%s%s: %.4f", i ? " - " : "", k, v);
-      else
-        g_string_append_printf (out, "%s%s: %.4e", i ? " - " : "", k, v);
+      /* keras/src/utils/progbar.py: f"{avg:.4f}" if abs(avg) > 1e-3 else f"{avg:.4e}" */
+      g_string_append_printf (out, fabs (v) > 1e-3 ? "%s%s: %.4f" : "%s%s: %.4e", i ? " - " : "",
+                              logs->items[i].key, v);
+    }
+}
+
+void
+ft_format_python_float (double v, char *buf, size_t size)
+{
+  if (isnan (v))
+    {
+      g_strlcpy (buf, "nan", size);
+      return;
+    }
+  if (isinf (v))
+    {
+      g_strlcpy (buf, v > 0 ? "inf" : "-inf", size);
+      return;
+    }
+  /* The shortest digits that read back as v, then Python's layout: fixed notation for exponents in
+   * [-4, 16) with at least one decimal, scientific otherwise ("1e+16", "1.5e-05"). */
+  char sci[40];
+  int prec = 0;
+  for (; prec < 17; prec++)
+    {
+      g_snprintf (sci, sizeof sci, "%.*e", prec, v);
+      if (g_ascii_strtod (sci, NULL) == v)
+        break;
+    }
+  char *e = strchr (sci, 'e');
+  int exp10 = atoi (e + 1);
+  if (exp10 >= -4 && exp10 < 16)
+    {
+      int decimals = prec - exp10;
+      if (decimals < 1)
+        decimals = 1;
+      g_snprintf (buf, size, "%.*f", decimals, v);
+    }
+  else
+    {
+      /* mantissa without trailing zeros, exponent with sign and at least two digits */
+      char mant[32];
+      g_strlcpy (mant, sci, MIN (sizeof mant, (size_t) (e - sci) + 1));
+      g_snprintf (buf, size, "%se%c%02d", mant, exp10 < 0 ? '-' : '+', abs (exp10));
     }
 }
 
@@ -162,27 +199,11 @@ ft_history_keys (const FtHistory *h)
   return keys;
 }
 
-/* Shortest text that reads back as the same double (like Python's repr). */
 static void
 append_number (GString *s, double v)
 {
-  if (isnan (v))
-    {
-      g_string_append (s, "nan");
-      return;
-    }
-  if (isinf (v))
-    {
-      g_string_append (s, v > 0 ? "inf" : "-inf");
-      return;
-    }
-  char buf[40];
-  for (int prec = 1; prec <= 17; prec++)
-    {
-      g_snprintf (buf, sizeof buf, "%.*g", prec, v);
-      if (g_ascii_strtod (buf, NULL) == v)
-        break;
-    }
+  char buf[48];
+  ft_format_python_float (v, buf, sizeof buf);
   g_string_append (s, buf);
 }
 

@@ -24,8 +24,11 @@ void ft_logs_set (FtLogs *logs, const char *key, double value);
 bool ft_logs_get (const FtLogs *logs, const char *key, double *value);
 /* Keys sorted as Keras' CSVLogger sorts them (plain string order). */
 void ft_logs_sorted_keys (const FtLogs *logs, const char **keys, int *n);
-/* "loss: 0.5123 - accuracy: 0.8210 - val_loss: …" in Keras' order of insertion, 4 decimals. */
+/* "accuracy: 0.8210 - loss: 0.5123 - val_loss: …" in the logs' order, as Keras' progress bar prints
+ * them: 4 decimals above 1e-3 in magnitude, otherwise scientific with 4 decimals. */
 void ft_logs_format (const FtLogs *logs, GString *out);
+/* A double as Python's repr / str prints it ("1.0", "0.1", "1e+16", "nan", "inf"). */
+void ft_format_python_float (double v, char *buf, size_t size);
 
 typedef struct FtHistory FtHistory;
 
@@ -41,8 +44,8 @@ const FtLogs *ft_history_logs (const FtHistory *h, int i);
 int ft_history_values (const FtHistory *h, const char *key, double *out, int max);
 /* Every key seen, sorted. */
 GPtrArray *ft_history_keys (const FtHistory *h);
-/* CSVLogger's table: header "epoch,<sorted keys>", one row per epoch; values as Python's repr of a
- * float would print them (shortest round-trip, %.17g trimmed). */
+/* A CSVLogger-style table: header "epoch,<sorted keys>", one row per epoch, values as Python's repr
+ * prints them ("NA" where an epoch lacks a key), rows ending in "\n". */
 char *ft_history_to_csv (const FtHistory *h, char separator);
 /* {"epoch": [...], "history": {"loss": [...], ...}} */
 char *ft_history_to_json (const FtHistory *h);

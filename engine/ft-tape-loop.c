@@ -149,6 +149,16 @@ ft_tape_loop (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, 
   FtFitContext *ctx = ctx_in ? ctx_in : &local_ctx;
   if (!ctx_in)
     memset (ctx, 0, sizeof *ctx);
+  /* Per-run state starts fresh, as Keras sets stop_training = False before on_train_begin; a Stop the
+   * caller already asked for (abort) stands. */
+  ctx->stop_training = false;
+  ctx->stopped_early = false;
+  ctx->stopped_epoch = 0;
+  ctx->terminated_nan = false;
+  ctx->failed = false;
+  g_clear_error (&ctx->error);
+  ctx->samples_seen = 0;
+  ctx->last_checkpoint[0] = '\0';
   ctx->trainer = trainer;
   ctx->epochs = args->epochs;
   ctx->steps = n_batches;

@@ -210,16 +210,28 @@ ft_trainer_reset_metrics (FtTrainer *t)
     ft_metric_reset (&t->metrics[i]);
 }
 
+/* Keras' pythonify_logs sorts the metric results by name: "accuracy" before "loss". */
 static void
 metric_logs (const FtMetric *loss, const FtMetric *metrics, int n, const char *prefix, FtLogs *logs)
 {
+  FtLogs unsorted;
+  ft_logs_clear (&unsorted);
   char key[FT_LOG_KEY_MAX];
   g_snprintf (key, sizeof key, "%s%s", prefix, loss->name);
-  ft_logs_set (logs, key, ft_metric_result (loss));
+  ft_logs_set (&unsorted, key, ft_metric_result (loss));
   for (int i = 0; i < n; i++)
     {
       g_snprintf (key, sizeof key, "%s%s", prefix, metrics[i].name);
-      ft_logs_set (logs, key, ft_metric_result (&metrics[i]));
+      ft_logs_set (&unsorted, key, ft_metric_result (&metrics[i]));
+    }
+  const char *keys[FT_LOGS_MAX];
+  int count;
+  ft_logs_sorted_keys (&unsorted, keys, &count);
+  for (int i = 0; i < count; i++)
+    {
+      double v;
+      ft_logs_get (&unsorted, keys[i], &v);
+      ft_logs_set (logs, keys[i], v);
     }
 }
 

@@ -301,7 +301,7 @@ static const char *const everything
       " \"callbacks\": [\n"
       "  {\"type\": \"EarlyStopping\", \"monitor\": \"val_accuracy\", \"min_delta\": 0.001, \"patience\": 4, "
       "\"mode\": \"max\", \"baseline\": 0.6, \"restore_best_weights\": true, \"start_from_epoch\": 2},\n"
-      "  {\"type\": \"ModelCheckpoint\", \"filepath\": \"ckpt-{epoch:02d}-{val_loss:.4f}.h5\", \"monitor\": "
+      "  {\"type\": \"ModelCheckpoint\", \"filepath\": \"ckpt-{epoch:02d}-{val_loss:.4f}.weights.h5\", \"monitor\": "
       "\"val_loss\", \"save_best_only\": true, \"save_weights_only\": true, \"mode\": \"min\", "
       "\"save_freq\": "
       "100, \"initial_value_threshold\": 2.5},\n"
