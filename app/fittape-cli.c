@@ -4,6 +4,7 @@
 #include "fittape-engine.h"
 #include "ft-checkpoint.h"
 #include "ft-experiment.h"
+#include "ft-plot-export.h"
 #include "ft-runner.h"
 
 #include <errno.h>
@@ -24,7 +25,7 @@ enum
 static const char usage[] =
   "Usage:\n"
   "  fittape-cli run [EXPERIMENT.json] [--mode fit|tape|both] [--epochs N] [--seed S] [--out DIR]\n"
-  "                  [--resume CHECKPOINT] [--quiet]\n"
+  "                  [--resume CHECKPOINT] [--plot FILE] [--quiet]\n"
   "  fittape-cli evaluate CHECKPOINT\n"
   "  fittape-cli summary EXPERIMENT.json\n"
   "  fittape-cli --help\n"
@@ -35,7 +36,9 @@ static const char usage[] =
   "weights open in Keras) — under DIR/fit/ and DIR/tape/ in both mode. The last line printed is one\n"
   "JSON object with the test loss and accuracy, the epochs run and the seconds per epoch.\n"
   "--resume continues a run from a checkpoint bit for bit (the experiment comes from the checkpoint\n"
-  "unless a file is given). evaluate loads a checkpoint and evaluates it on its experiment's test set.\n"
+  "unless a file is given). --plot draws the loss and accuracy of the run (both runs overlaid in both\n"
+  "mode) into FILE: .png (at 2x scale), .svg or .pdf. evaluate loads a checkpoint and evaluates it on its\n"
+  "experiment's test set.\n"
   "\n"
   "Exit status: 0 success, 1 training failed (e.g. the loss became NaN), 2 bad input.\n";
 
@@ -48,6 +51,7 @@ typedef struct
   bool has_seed;
   const char *out;
   const char *resume;
+  const char *plot;
   bool quiet;
 } RunOptions;
 
@@ -81,6 +85,8 @@ typedef struct
   double seconds;
   bool prefix_lines; /* both mode: "[fit] " before epoch lines */
   FtLogs test_logs;
+  FtPlotModel *plot; /* --plot: the run's batches and epochs */
+  int plot_run;
 } Run;
 
 static void
@@ -89,7 +95,14 @@ on_event (const FtRunEvent *ev, void *user_data)
   Run *run = user_data;
   switch (ev->kind)
     {
+    case FT_RUN_EVENT_BATCH_END:
+      if (run->plot != NULL)
+        ft_plot_model_add_batch (run->plot, run->plot_run, ev->epoch, ev->batch, ev->steps, ev->samples_seen,
+                                 ev->batch_loss, &ev->logs);
+      break;
     case FT_RUN_EVENT_EPOCH_END:
+      if (run->plot != NULL)
+        ft_plot_model_add_epoch (run->plot, run->plot_run, ev->epoch, ev->samples_seen, &ev->logs);
       ft_history_append (run->history, ev->epoch, &ev->logs);
       run->epochs_run++;
       run->seconds = ev->seconds;
@@ -230,12 +243,20 @@ command_run (RunOptions *o)
   Run runs[2];
   memset (runs, 0, sizeof runs);
   int status = EXIT_OK;
+  FtPlotModel *plot = o->plot ? ft_plot_model_new () : NULL;
   for (int i = 0; i < n_runs; i++)
     {
       Run *run = &runs[i];
       bool tape = exp->mode == FT_MODE_TAPE || (exp->mode == FT_MODE_BOTH && i == 1);
       run->name = tape ? "tape" : "fit";
       run->history = ft_history_new ();
+      if (plot != NULL)
+        {
+          run->plot = plot;
+          run->plot_run = ft_plot_model_add_run (plot, run->name, i);
+          if (i == 1)
+            ft_plot_model_set_pair (plot, runs[0].plot_run, run->plot_run);
+        }
       run->prefix_lines = n_runs == 2 || o->quiet;
       run->trainer = ft_experiment_build_trainer (exp, train, &error);
       if (run->trainer == NULL)
@@ -342,6 +363,20 @@ command_run (RunOptions *o)
           g_free (dir);
         }
     }
+  if (plot != NULL && (status == EXIT_OK || status == EXIT_TRAINING_FAILED))
+    {
+      /* Loss and accuracy side by side (loss alone without a metric), as the window draws them. */
+      FtPlotStyle style;
+      ft_plot_style_init (&style);
+      if (!ft_plot_export_both (plot, o->plot, 1400, 520, &style, &error))
+        {
+          fprintf (stderr, "fittape-cli: cannot write the plot: %s\n", error->message);
+          g_clear_error (&error);
+          status = EXIT_BAD_INPUT;
+        }
+      else
+        printf ("Plot: %s\n", o->plot);
+    }
   if (status == EXIT_OK)
     {
       GString *s = g_string_new ("{");
@@ -373,6 +408,7 @@ command_run (RunOptions *o)
         ft_history_free (runs[i].history);
       g_free (runs[i].message);
     }
+  ft_plot_model_free (plot);
   ft_dataset_free (train);
   ft_dataset_free (test);
   ft_experiment_free (exp);
@@ -483,7 +519,7 @@ main (int argc, char **argv)
       const char *a = argv[i];
       const char *value = i + 1 < argc ? argv[i + 1] : NULL;
       bool takes_value = strcmp (a, "--mode") == 0 || strcmp (a, "--epochs") == 0 || strcmp (a, "--seed") == 0
-                         || strcmp (a, "--out") == 0 || strcmp (a, "--resume") == 0;
+                         || strcmp (a, "--out") == 0 || strcmp (a, "--resume") == 0 || strcmp (a, "--plot") == 0;
       if (takes_value && value == NULL)
         {
           fprintf (stderr, "fittape-cli: %s needs a value\n", a);
@@ -517,6 +553,16 @@ main (int argc, char **argv)
         o.out = value;
       else if (strcmp (a, "--resume") == 0)
         o.resume = value;
+      else if (strcmp (a, "--plot") == 0)
+        {
+          if (!ft_plot_format_from_path (value, NULL))
+            {
+              fprintf (stderr, "fittape-cli: --plot needs a file name ending in .png, .svg or .pdf, not \"%s\"\n",
+                       value);
+              return EXIT_BAD_INPUT;
+            }
+          o.plot = value;
+        }
       else if (strcmp (a, "--quiet") == 0)
         {
           o.quiet = true;

@@ -27,6 +27,7 @@ struct FtRunner
   bool stop;
   int batch_credit;         /* batches allowed while paused */
   bool until_epoch_end;     /* step-epoch in progress */
+  int pause_after_epochs;   /* 0 = never */
   bool lr_pending;
   float lr;
   bool snapshot_requested;
@@ -345,9 +346,10 @@ control_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
   ev->logs = *logs;
   post (r, ev);
   pthread_mutex_lock (&r->lock);
-  if (r->until_epoch_end)
+  if (r->until_epoch_end || (r->pause_after_epochs > 0 && epoch + 1 >= r->pause_after_epochs))
     {
       r->until_epoch_end = false;
+      r->pause_after_epochs = 0;
       r->paused = true;
       r->batch_credit = 0;
     }
@@ -562,6 +564,14 @@ void
 ft_runner_stop (FtRunner *r)
 {
   command (r, do_stop);
+}
+
+void
+ft_runner_pause_after_epochs (FtRunner *r, int epochs)
+{
+  pthread_mutex_lock (&r->lock);
+  r->pause_after_epochs = epochs > 0 ? epochs : 0;
+  pthread_mutex_unlock (&r->lock);
 }
 
 void

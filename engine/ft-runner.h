@@ -100,6 +100,8 @@ void ft_runner_resume (FtRunner *runner);
 void ft_runner_step_batch (FtRunner *runner); /* from pause: one batch, then pause again */
 void ft_runner_step_epoch (FtRunner *runner); /* from pause: to the end of this epoch, then pause */
 void ft_runner_stop (FtRunner *runner);   /* takes effect within one batch */
+/* Pauses at the end of the given number of epochs (for screenshots and lessons); 0 clears it. */
+void ft_runner_pause_after_epochs (FtRunner *runner, int epochs);
 void ft_runner_set_learning_rate (FtRunner *runner, float lr); /* applied before the next batch */
 void ft_runner_request_snapshot (FtRunner *runner); /* a SNAPSHOT event after the next batch */
 /* A pace for step-through teaching: at most this many batches per second (0 = as fast as possible). */

@@ -1,0 +1,776 @@
+/* test-plot.c — the plot model, the renderer and the exporter, with no display: charts are drawn into
+ * cairo image, SVG and PDF surfaces and checked for structure (colours where lines must be, dashes,
+ * legend, log scale), not against golden images. */
+#include "ft-plot-export.h"
+#include "ft-plot-model.h"
+#include "ft-plot-render.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+/* Okabe–Ito blue and vermillion: colour indices 0 and 1 on a light background. */
+static const guint32 BLUE = 0x0072B2, VERMILLION = 0xD55E00;
+
+/* A plausible Fashion-MNIST run: loss falls from ~2.3, accuracy rises, validation a little worse. Running
+ * means are computed from the raw batch losses as Keras does (reset every epoch). */
+static void
+feed_run (FtPlotModel *model, int run, int epochs, int steps, guint32 seed, double offset, bool with_val)
+{
+  GRand *rand = g_rand_new_with_seed (seed);
+  const int batch_size = 128;
+  gint64 samples = 0;
+  for (int e = 0; e < epochs; e++)
+    {
+      double sum_loss = 0, sum_acc = 0;
+      FtLogs logs;
+      for (int b = 0; b < steps; b++)
+        {
+          double t = e + (b + 1.0) / steps;
+          double loss = 0.32 + 1.95 * exp (-2.2 * t) + offset + g_rand_double_range (rand, -0.12, 0.12);
+          double acc = 0.89 - 0.78 * exp (-2.5 * t) - offset * 0.3 + g_rand_double_range (rand, -0.04, 0.04);
+          sum_loss += loss;
+          sum_acc += acc;
+          samples += batch_size;
+          ft_logs_clear (&logs);
+          ft_logs_set (&logs, "loss", sum_loss / (b + 1));
+          ft_logs_set (&logs, "accuracy", sum_acc / (b + 1));
+          ft_plot_model_add_batch (model, run, e, b, steps, samples, (float) loss, &logs);
+        }
+      ft_logs_clear (&logs);
+      ft_logs_set (&logs, "loss", sum_loss / steps);
+      ft_logs_set (&logs, "accuracy", sum_acc / steps);
+      if (with_val)
+        {
+          ft_logs_set (&logs, "val_loss", sum_loss / steps + 0.05 + 0.02 * e);
+          ft_logs_set (&logs, "val_accuracy", sum_acc / steps - 0.02 - 0.004 * e);
+        }
+      ft_plot_model_add_epoch (model, run, e, samples, &logs);
+    }
+  g_rand_free (rand);
+}
+
+static cairo_surface_t *
+render (const FtPlotModel *model, FtPlotMetric metric, int w, int h, const FtPlotStyle *style,
+        const FtPlotViewport *vp, FtPlotGeometry *geometry)
+{
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w, h);
+  cairo_t *cr = cairo_create (s);
+  ft_plot_render_full (cr, w, h, model, metric, style, vp, geometry);
+  g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
+  cairo_destroy (cr);
+  cairo_surface_flush (s);
+  return s;
+}
+
+static guint32
+pixel (cairo_surface_t *s, int x, int y)
+{
+  int w = cairo_image_surface_get_width (s), h = cairo_image_surface_get_height (s);
+  if (x < 0 || y < 0 || x >= w || y >= h)
+    return 0xffffff;
+  const guint32 *row = (const guint32 *) (void *) (cairo_image_surface_get_data (s) + y * cairo_image_surface_get_stride (s));
+  return row[x] & 0xffffff; /* opaque: premultiplication does not matter */
+}
+
+static double
+color_distance (guint32 a, guint32 b)
+{
+  double dr = (double) ((a >> 16) & 0xff) - ((b >> 16) & 0xff);
+  double dg = (double) ((a >> 8) & 0xff) - ((b >> 8) & 0xff);
+  double db = (double) (a & 0xff) - (b & 0xff);
+  return sqrt (dr * dr + dg * dg + db * db);
+}
+
+static bool
+near_color (guint32 px, guint32 want, double tolerance)
+{
+  return color_distance (px, want) <= tolerance;
+}
+
+/* Pixels of (nearly) the colour in a rectangle. */
+static int
+count_color (cairo_surface_t *s, guint32 want, double tolerance, int x0, int y0, int x1, int y1)
+{
+  int n = 0;
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++)
+      if (near_color (pixel (s, x, y), want, tolerance))
+        n++;
+  return n;
+}
+
+/* Whether the colour is within r pixels of (x, y). */
+static bool
+color_near_point (cairo_surface_t *s, guint32 want, double tolerance, double x, double y, int r)
+{
+  for (int dy = -r; dy <= r; dy++)
+    for (int dx = -r; dx <= r; dx++)
+      if (near_color (pixel (s, (int) round (x) + dx, (int) round (y) + dy), want, tolerance))
+        return true;
+  return false;
+}
+
+static void
+test_model_bookkeeping (void)
+{
+  FtPlotModel *m = ft_plot_model_new ();
+  guint64 serial = ft_plot_model_get_serial (m);
+  int fit = ft_plot_model_add_run (m, "fit", 0);
+  int tape = ft_plot_model_add_run (m, "tape", 1);
+  g_assert_cmpint (fit, >, 0);
+  g_assert_cmpint (tape, !=, fit);
+  g_assert_cmpuint (ft_plot_model_get_serial (m), >, serial);
+  g_assert_cmpint (ft_plot_model_get_n_runs (m), ==, 2);
+  g_assert_cmpint (ft_plot_model_get_run_id (m, 1), ==, tape);
+  g_assert_cmpint (ft_plot_model_get_run_index (m, tape), ==, 1);
+  g_assert_cmpstr (ft_plot_model_get_run_name (m, fit), ==, "fit");
+  g_assert_cmpint (ft_plot_model_get_run_colour (m, tape), ==, 1);
+  g_assert_null (ft_plot_model_get_metric_key (m, fit));
+
+  feed_run (m, fit, 3, 10, 1, 0, true);
+  g_assert_cmpint (ft_plot_model_get_n_batches (m, fit), ==, 30);
+  g_assert_cmpint (ft_plot_model_get_n_epochs (m, fit), ==, 3);
+  g_assert_cmpint (ft_plot_model_get_n_batches (m, tape), ==, 0);
+  g_assert_cmpstr (ft_plot_model_get_metric_key (m, fit), ==, "accuracy");
+  g_assert_cmpstr (ft_plot_model_get_any_metric_key (m), ==, "accuracy");
+
+  /* The per-batch series: global step, epoch + fraction, samples, raw and running loss. */
+  const FtPlotBatchPoint *b = ft_plot_model_get_batches (m, fit);
+  g_assert_cmpfloat (b[0].step, ==, 1);
+  g_assert_cmpfloat (b[12].step, ==, 13);
+  g_assert_cmpfloat_with_epsilon (b[12].epoch, 1.3, 1e-12);
+  g_assert_cmpfloat (b[12].samples, ==, 13 * 128);
+  g_assert_cmpfloat (b[0].loss, ==, b[0].batch_loss);
+  g_assert_true (isfinite (b[12].metric));
+  const FtPlotEpochPoint *e = ft_plot_model_get_epochs (m, fit);
+  g_assert_cmpint (e[2].epoch, ==, 2);
+  g_assert_cmpfloat (e[2].step, ==, 30);
+  double v;
+  g_assert_true (ft_logs_get (&e[2].logs, "val_loss", &v));
+  /* The epoch's loss is the running mean at its last batch, as in Keras. */
+  g_assert_true (ft_logs_get (&e[2].logs, "loss", &v));
+  g_assert_cmpfloat_with_epsilon (v, b[29].loss, 1e-6);
+
+  /* Lookups along x. */
+  g_assert_cmpint (ft_plot_model_find_batch (m, fit, FT_PLOT_X_STEP, 13.2), ==, 12);
+  g_assert_cmpint (ft_plot_model_find_batch (m, fit, FT_PLOT_X_EPOCH, 100), ==, 29);
+  g_assert_cmpint (ft_plot_model_find_batch (m, tape, FT_PLOT_X_EPOCH, 1), ==, -1);
+  g_assert_cmpint (ft_plot_model_find_epoch (m, fit, FT_PLOT_X_EPOCH, 0.5), ==, -1);
+  g_assert_cmpint (ft_plot_model_find_epoch (m, fit, FT_PLOT_X_EPOCH, 2.0), ==, 1);
+  g_assert_cmpint (ft_plot_model_find_epoch (m, fit, FT_PLOT_X_SAMPLES, 1e9), ==, 2);
+  double lo, hi;
+  g_assert_true (ft_plot_model_get_x_extent (m, FT_PLOT_X_EPOCH, &lo, &hi));
+  g_assert_cmpfloat (lo, ==, 0);
+  g_assert_cmpfloat (hi, ==, 3);
+  g_assert_true (ft_plot_model_get_x_extent (m, FT_PLOT_X_SAMPLES, &lo, &hi));
+  g_assert_cmpfloat (hi, ==, 30 * 128);
+
+  /* A deep copy: same ids and data, independent afterwards. */
+  FtPlotModel *copy = ft_plot_model_copy (m);
+  g_assert_cmpuint (ft_plot_model_get_serial (copy), ==, ft_plot_model_get_serial (m));
+  g_assert_cmpint (ft_plot_model_get_n_runs (copy), ==, 2);
+  g_assert_cmpint (ft_plot_model_get_n_batches (copy, fit), ==, 30);
+  g_assert_cmpstr (ft_plot_model_get_metric_key (copy, fit), ==, "accuracy");
+  g_assert_cmpmem (ft_plot_model_get_epochs (copy, fit), 3 * sizeof (FtPlotEpochPoint), e, 3 * sizeof (FtPlotEpochPoint));
+  g_assert_true (ft_plot_model_get_batches (copy, fit) != b);
+  ft_plot_model_clear (copy);
+  g_assert_cmpint (ft_plot_model_get_n_batches (m, fit), ==, 30);
+  g_assert_cmpint (ft_plot_model_add_run (copy, "next", 0), ==, ft_plot_model_add_run (m, "next", 0));
+  ft_plot_model_remove_run (m, ft_plot_model_get_run_id (m, 2));
+  ft_plot_model_free (copy);
+
+  /* Visibility, pairs, removal, clearing. */
+  serial = ft_plot_model_get_serial (m);
+  ft_plot_model_set_run_visible (m, fit, false);
+  g_assert_false (ft_plot_model_get_run_visible (m, fit));
+  g_assert_cmpuint (ft_plot_model_get_serial (m), >, serial);
+  g_assert_false (ft_plot_model_get_x_extent (m, FT_PLOT_X_EPOCH, NULL, NULL));
+  ft_plot_model_set_run_visible (m, fit, true);
+  ft_plot_model_set_pair (m, fit, tape);
+  g_assert_cmpint (ft_plot_model_get_pair (m, fit), ==, tape);
+  g_assert_cmpint (ft_plot_model_get_pair (m, tape), ==, fit);
+  ft_plot_model_clear_run (m, fit);
+  g_assert_cmpint (ft_plot_model_get_n_batches (m, fit), ==, 0);
+  g_assert_cmpint (ft_plot_model_get_n_epochs (m, fit), ==, 0);
+  ft_plot_model_remove_run (m, tape);
+  g_assert_cmpint (ft_plot_model_get_n_runs (m), ==, 1);
+  g_assert_cmpint (ft_plot_model_get_pair (m, fit), ==, 0);
+  g_assert_cmpint (ft_plot_model_get_n_batches (m, tape), ==, 0);
+  g_assert_null (ft_plot_model_get_batches (m, tape));
+  int third = ft_plot_model_add_run (m, "again", 2);
+  g_assert_cmpint (third, >, tape); /* ids are never reused */
+  ft_plot_model_clear (m);
+  g_assert_cmpint (ft_plot_model_get_n_runs (m), ==, 0);
+  ft_plot_model_free (m);
+
+  /* A resumed run starts its axis where it resumed; a regression metric is found too. */
+  m = ft_plot_model_new ();
+  int r = ft_plot_model_add_run (m, "resumed", 0);
+  FtLogs logs;
+  ft_logs_clear (&logs);
+  ft_logs_set (&logs, "loss", 0.5);
+  ft_logs_set (&logs, "mean_absolute_error", 0.4);
+  ft_plot_model_add_batch (m, r, 3, 0, 4, 1000, 0.5f, &logs);
+  g_assert_cmpstr (ft_plot_model_get_metric_key (m, r), ==, "mean_absolute_error");
+  g_assert_true (ft_plot_model_get_x_extent (m, FT_PLOT_X_EPOCH, &lo, &hi));
+  g_assert_cmpfloat (lo, ==, 3);
+  g_assert_true (ft_plot_model_get_x_extent (m, FT_PLOT_X_STEP, &lo, &hi));
+  g_assert_cmpfloat (lo, ==, 12);
+  g_assert_cmpfloat (hi, ==, 13);
+  ft_plot_model_free (m);
+}
+
+static void
+test_training_line (void)
+{
+  FtPlotModel *m = ft_plot_model_new ();
+  int run = ft_plot_model_add_run (m, "fit", 0);
+  feed_run (m, run, 5, 60, 7, 0, true);
+  FtPlotStyle style;
+  ft_plot_style_init (&style);
+  FtPlotGeometry g;
+  cairo_surface_t *s = render (m, FT_PLOT_LOSS, 800, 500, &style, NULL, &g);
+  g_assert_true (g.has_data);
+  g_assert_cmpfloat (g.plot_width, >, 500);
+  g_assert_cmpfloat (g.plot_height, >, 300);
+  g_assert_cmpfloat (g.x_min, ==, 0);
+  g_assert_cmpfloat (g.x_max, >=, 5);
+  /* Background white at the corner, plenty of the run's colour inside the plot area. */
+  g_assert_cmphex (pixel (s, 2, 2), ==, 0xffffff);
+  int n = count_color (s, BLUE, 40, (int) g.plot_x, (int) g.plot_y, (int) (g.plot_x + g.plot_width),
+                       (int) (g.plot_y + g.plot_height));
+  g_test_message ("%d pixels of the run's colour", n);
+  g_assert_cmpint (n, >, 300);
+  /* Every epoch marker is where the geometry says. */
+  const FtPlotEpochPoint *e = ft_plot_model_get_epochs (m, run);
+  for (int i = 0; i < 5; i++)
+    {
+      double loss;
+      g_assert_true (ft_logs_get (&e[i].logs, "loss", &loss));
+      double px = ft_plot_geometry_x_to_pixel (&g, i + 1), py = ft_plot_geometry_y_to_pixel (&g, loss);
+      g_assert_true (color_near_point (s, BLUE, 40, px, py, 2));
+    }
+  /* The accuracy chart spans 0–1 and has its own points. */
+  cairo_surface_destroy (s);
+  s = render (m, FT_PLOT_ACCURACY, 800, 500, &style, NULL, &g);
+  g_assert_cmpfloat (g.y_min, <=, 0);
+  g_assert_cmpfloat (g.y_max, >=, 1);
+  double acc;
+  g_assert_true (ft_logs_get (&e[4].logs, "accuracy", &acc));
+  g_assert_true (color_near_point (s, BLUE, 40, ft_plot_geometry_x_to_pixel (&g, 5), ft_plot_geometry_y_to_pixel (&g, acc), 2));
+  cairo_surface_destroy (s);
+  ft_plot_model_free (m);
+}
+
+/* Samples the middle of the segment between two epoch points of a key: how many samples show the colour
+ * (within a pixel across the line) and how many show none. */
+static void
+sample_segment (cairo_surface_t *s, const FtPlotGeometry *g, const FtPlotEpochPoint *e, int i, const char *key,
+                guint32 color, int *on, int *off)
+{
+  double a, b;
+  g_assert_true (ft_logs_get (&e[i].logs, key, &a));
+  g_assert_true (ft_logs_get (&e[i + 1].logs, key, &b));
+  double x0 = ft_plot_geometry_x_to_pixel (g, e[i].epoch + 1), y0 = ft_plot_geometry_y_to_pixel (g, a);
+  double x1 = ft_plot_geometry_x_to_pixel (g, e[i + 1].epoch + 1), y1 = ft_plot_geometry_y_to_pixel (g, b);
+  *on = *off = 0;
+  for (int k = 0; k <= 100; k++)
+    {
+      double t = 0.15 + 0.7 * k / 100.0;
+      if (color_near_point (s, color, 60, x0 + t * (x1 - x0), y0 + t * (y1 - y0), 1))
+        (*on)++;
+      else
+        (*off)++;
+    }
+}
+
+static void
+test_validation_dashed (void)
+{
+  /* Epoch points only, far apart in value, so that the two lines do not touch. */
+  FtPlotModel *m = ft_plot_model_new ();
+  int run = ft_plot_model_add_run (m, "fit", 0);
+  for (int i = 0; i < 4; i++)
+    {
+      FtLogs logs;
+      ft_logs_clear (&logs);
+      ft_logs_set (&logs, "loss", 1.0 - 0.1 * i);
+      ft_logs_set (&logs, "val_loss", 2.0 - 0.1 * i);
+      ft_plot_model_add_epoch (m, run, i, (i + 1) * 1000, &logs);
+    }
+  FtPlotStyle style;
+  ft_plot_style_init (&style);
+  FtPlotGeometry g;
+  cairo_surface_t *s = render (m, FT_PLOT_LOSS, 900, 500, &style, NULL, &g);
+  const FtPlotEpochPoint *e = ft_plot_model_get_epochs (m, run);
+  int on, off;
+  sample_segment (s, &g, e, 1, "loss", BLUE, &on, &off);
+  g_test_message ("training: %d on, %d off", on, off);
+  g_assert_cmpint (off, ==, 0); /* solid */
+  sample_segment (s, &g, e, 1, "val_loss", BLUE, &on, &off);
+  g_test_message ("validation: %d on, %d off", on, off);
+  g_assert_cmpint (on, >, 20);  /* dashed: both dashes and gaps */
+  g_assert_cmpint (off, >, 10);
+  cairo_surface_destroy (s);
+  ft_plot_model_free (m);
+}
+
+static void
+test_legend (void)
+{
+  FtPlotModel *m = ft_plot_model_new ();
+  int fit = ft_plot_model_add_run (m, "fit", 0);
+  feed_run (m, fit, 3, 40, 3, 0, true);
+  FtPlotStyle style;
+  ft_plot_style_init (&style);
+  FtPlotGeometry g;
+  cairo_surface_t *s = render (m, FT_PLOT_LOSS, 900, 520, &style, NULL, &g);
+  int header_blue = count_color (s, BLUE, 40, 0, 0, 900, (int) g.plot_y - 2);
+  int header_red = count_color (s, VERMILLION, 40, 0, 0, 900, (int) g.plot_y - 2);
+  g_assert_cmpint (header_blue, >, 20); /* the run's legend sample */
+  g_assert_cmpint (header_red, ==, 0);
+  cairo_surface_destroy (s);
+
+  int tape = ft_plot_model_add_run (m, "tape", 1);
+  feed_run (m, tape, 3, 40, 4, 0.1, true);
+  s = render (m, FT_PLOT_LOSS, 900, 520, &style, NULL, &g);
+  header_blue = count_color (s, BLUE, 40, 0, 0, 900, (int) g.plot_y - 2);
+  header_red = count_color (s, VERMILLION, 40, 0, 0, 900, (int) g.plot_y - 2);
+  g_test_message ("legend: %d blue, %d vermillion pixels", header_blue, header_red);
+  g_assert_cmpint (header_blue, >, 20);
+  g_assert_cmpint (header_red, >, 20);
+  /* Both runs' data in the plot. */
+  g_assert_cmpint (count_color (s, VERMILLION, 40, (int) g.plot_x, (int) g.plot_y, (int) (g.plot_x + g.plot_width),
+                                (int) (g.plot_y + g.plot_height)), >, 200);
+  cairo_surface_destroy (s);
+
+  /* A hidden run disappears from the legend and the plot. */
+  ft_plot_model_set_run_visible (m, tape, false);
+  s = render (m, FT_PLOT_LOSS, 900, 520, &style, NULL, &g);
+  g_assert_cmpint (count_color (s, VERMILLION, 40, 0, 0, 900, 520), ==, 0);
+  cairo_surface_destroy (s);
+
+  /* Narrow: the legend wraps below the title and still shows both runs. */
+  ft_plot_model_set_run_visible (m, tape, true);
+  s = render (m, FT_PLOT_LOSS, 330, 420, &style, NULL, &g);
+  g_assert_cmpint (count_color (s, VERMILLION, 40, 0, 0, 330, (int) g.plot_y - 2), >, 10);
+  g_assert_cmpfloat (g.plot_height, >, 150);
+  cairo_surface_destroy (s);
+  ft_plot_model_free (m);
+}
+
+static void
+test_log_y (void)
+{
+  FtPlotModel *m = ft_plot_model_new ();
+  int run = ft_plot_model_add_run (m, "fit", 0);
+  feed_run (m, run, 6, 50, 11, 0, true);
+  FtPlotStyle style;
+  ft_plot_style_init (&style);
+  FtPlotGeometry lin, lg;
+  cairo_surface_t *a = render (m, FT_PLOT_LOSS, 800, 500, &style, NULL, &lin);
+  style.log_y = true;
+  cairo_surface_t *b = render (m, FT_PLOT_LOSS, 800, 500, &style, NULL, &lg);
+  g_assert_false (lin.log_y);
+  g_assert_true (lg.log_y);
+  g_assert_cmpfloat (lg.y_min, >, 0);
+  /* A value in the middle of the range lands elsewhere on a log scale … */
+  double mid = sqrt (lg.y_min * lg.y_max);
+  double y_lin = ft_plot_geometry_y_to_pixel (&lin, mid), y_log = ft_plot_geometry_y_to_pixel (&lg, mid);
+  g_test_message ("%.3f at y = %.1f (linear), %.1f (log)", mid, y_lin, y_log);
+  g_assert_cmpfloat (fabs (y_lin - y_log), >, 10);
+  g_assert_cmpfloat (fabs (y_log - (lg.plot_y + lg.plot_height / 2)), <, 1.0);
+  /* … and the drawn markers follow: each where its geometry puts it. */
+  const FtPlotEpochPoint *e = ft_plot_model_get_epochs (m, run);
+  int moved = 0;
+  for (int i = 0; i < 6; i++)
+    {
+      double loss;
+      ft_logs_get (&e[i].logs, "loss", &loss);
+      double px = ft_plot_geometry_x_to_pixel (&lg, i + 1);
+      g_assert_true (color_near_point (b, BLUE, 40, px, ft_plot_geometry_y_to_pixel (&lg, loss), 2));
+      if (fabs (ft_plot_geometry_y_to_pixel (&lg, loss) - ft_plot_geometry_y_to_pixel (&lin, loss)) > 3)
+        moved++;
+    }
+  g_assert_cmpint (moved, >=, 3);
+  /* Round trip through the geometry. */
+  g_assert_cmpfloat_with_epsilon (ft_plot_geometry_pixel_to_y (&lg, ft_plot_geometry_y_to_pixel (&lg, 0.7)), 0.7, 1e-9);
+  g_assert_cmpfloat_with_epsilon (ft_plot_geometry_pixel_to_x (&lg, ft_plot_geometry_x_to_pixel (&lg, 2.5)), 2.5, 1e-9);
+  cairo_surface_destroy (a);
+  cairo_surface_destroy (b);
+  ft_plot_model_free (m);
+}
+
+static void
+test_x_axes_and_viewport (void)
+{
+  FtPlotModel *m = ft_plot_model_new ();
+  int run = ft_plot_model_add_run (m, "fit", 0);
+  feed_run (m, run, 4, 50, 5, 0, true);
+  FtPlotStyle style;
+  ft_plot_style_init (&style);
+  FtPlotGeometry g;
+  style.x_axis = FT_PLOT_X_STEP;
+  cairo_surface_destroy (render (m, FT_PLOT_LOSS, 800, 500, &style, NULL, &g));
+  g_assert_cmpfloat (g.x_min, ==, 0);
+  g_assert_cmpfloat (g.x_max, >=, 200);
+  style.x_axis = FT_PLOT_X_SAMPLES;
+  cairo_surface_destroy (render (m, FT_PLOT_LOSS, 800, 500, &style, NULL, &g));
+  g_assert_cmpfloat (g.x_max, >=, 200 * 128);
+
+  /* A zoomed x range is kept; the automatic y range fits what is visible there. */
+  style.x_axis = FT_PLOT_X_EPOCH;
+  FtPlotViewport vp;
+  ft_plot_viewport_init (&vp);
+  FtPlotGeometry full;
+  cairo_surface_destroy (render (m, FT_PLOT_LOSS, 800, 500, &style, &vp, &full));
+  vp.x_auto = false;
+  vp.x_min = 3.0;
+  vp.x_max = 4.0;
+  cairo_surface_destroy (render (m, FT_PLOT_LOSS, 800, 500, &style, &vp, &g));
+  g_assert_cmpfloat (g.x_min, ==, 3.0);
+  g_assert_cmpfloat (g.x_max, ==, 4.0);
+  g_assert_cmpfloat (g.y_max - g.y_min, <, (full.y_max - full.y_min) / 2);
+  vp.y_auto = false;
+  vp.y_min = 0.25;
+  vp.y_max = 0.75;
+  cairo_surface_destroy (render (m, FT_PLOT_LOSS, 800, 500, &style, &vp, &g));
+  g_assert_cmpfloat (g.y_min, ==, 0.25);
+  g_assert_cmpfloat (g.y_max, ==, 0.75);
+  ft_plot_model_free (m);
+}
+
+static void
+test_hover_and_describe (void)
+{
+  FtPlotModel *m = ft_plot_model_new ();
+  int fit = ft_plot_model_add_run (m, "fit", 0);
+  int tape = ft_plot_model_add_run (m, "tape", 1);
+  feed_run (m, fit, 3, 40, 9, 0, true);
+  feed_run (m, tape, 3, 40, 9, 0, true); /* identical, as fit and tape should be */
+  ft_plot_model_set_pair (m, fit, tape);
+  FtPlotStyle style;
+  ft_plot_style_init (&style);
+  FtPlotViewport vp;
+  ft_plot_viewport_init (&vp);
+  FtPlotGeometry g;
+  cairo_surface_t *plain = render (m, FT_PLOT_LOSS, 800, 500, &style, &vp, &g);
+  vp.has_hover = true;
+  vp.hover_x = 1.5;
+  cairo_surface_t *hover = render (m, FT_PLOT_LOSS, 800, 500, &style, &vp, &g);
+  /* The hover line: a grey column at hover x that was not there before. */
+  int hx = (int) ft_plot_geometry_x_to_pixel (&g, 1.5);
+  int changed = 0;
+  for (int y = (int) g.plot_y; y < (int) (g.plot_y + g.plot_height); y++)
+    if (pixel (plain, hx, y) != pixel (hover, hx, y))
+      changed++;
+  g_assert_cmpint (changed, >, g.plot_height / 3);
+  /* Identical paired runs both stay visible: the second is a narrow core over the first. */
+  g_assert_cmpint (count_color (plain, BLUE, 40, 0, (int) g.plot_y, 800, 500), >, 100);
+  g_assert_cmpint (count_color (plain, VERMILLION, 40, 0, (int) g.plot_y, 800, 500), >, 100);
+  cairo_surface_destroy (plain);
+  cairo_surface_destroy (hover);
+
+  char *text = ft_plot_describe (m, FT_PLOT_LOSS);
+  g_test_message ("%s", text);
+  double loss;
+  ft_logs_get (&ft_plot_model_get_epochs (m, fit)[2].logs, "loss", &loss);
+  char buf[64];
+  ft_plot_format_value (buf, sizeof buf, loss);
+  g_assert_nonnull (strstr (text, "Loss plot"));
+  g_assert_nonnull (strstr (text, "fit: after epoch 3"));
+  g_assert_nonnull (strstr (text, buf));
+  g_assert_nonnull (strstr (text, "val_loss"));
+  g_free (text);
+  text = ft_plot_describe (m, FT_PLOT_ACCURACY);
+  g_assert_nonnull (strstr (text, "accuracy"));
+  g_free (text);
+  ft_plot_model_free (m);
+}
+
+static void
+test_envelope_speed (void)
+{
+  FtPlotModel *m = ft_plot_model_new ();
+  int run = ft_plot_model_add_run (m, "fit", 0);
+  int tape = ft_plot_model_add_run (m, "tape", 1);
+  feed_run (m, run, 20, 5000, 13, 0, true); /* 100 000 per-batch points */
+  g_assert_cmpint (ft_plot_model_get_n_batches (m, run), ==, 100000);
+  feed_run (m, tape, 20, 5000, 14, 0.05, true);
+  FtPlotStyle style;
+  ft_plot_style_init (&style);
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1200, 600);
+  cairo_t *cr = cairo_create (s);
+  double best[3] = { INFINITY, INFINITY, INFINITY };
+  for (int variant = 0; variant < 3; variant++)
+    {
+      style.show_raw_loss = variant == 1;
+      style.log_y = variant == 2;
+      for (int rep = 0; rep < 5; rep++)
+        {
+          gint64 t0 = g_get_monotonic_time ();
+          ft_plot_render (cr, 1200, 600, m, FT_PLOT_LOSS, &style, NULL);
+          best[variant] = MIN (best[variant], (g_get_monotonic_time () - t0) / 1000.0);
+        }
+    }
+  g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
+  g_test_message ("2 runs × 100 000 per-batch points, 1200×600: %.2f ms running mean, %.2f ms raw loss, "
+                  "%.2f ms log y (best of 5)", best[0], best[1], best[2]);
+  /* Something was drawn in both colours. */
+  cairo_surface_flush (s);
+  g_assert_cmpint (count_color (s, BLUE, 60, 0, 0, 1200, 600), >, 100);
+  cairo_destroy (cr);
+  cairo_surface_destroy (s);
+  ft_plot_model_free (m);
+}
+
+static void
+test_styles_and_empty (void)
+{
+  FtPlotModel *m = ft_plot_model_new ();
+  FtPlotStyle style;
+  ft_plot_style_init (&style);
+  FtPlotGeometry g;
+  /* Nothing yet: axes and a message, no crash. */
+  cairo_surface_destroy (render (m, FT_PLOT_LOSS, 400, 300, &style, NULL, &g));
+  g_assert_false (g.has_data);
+  cairo_surface_destroy (render (m, FT_PLOT_BOTH, 800, 300, &style, NULL, &g));
+  /* A loss without a metric: the accuracy chart says so. */
+  int run = ft_plot_model_add_run (m, "fit", 0);
+  FtLogs logs;
+  ft_logs_clear (&logs);
+  ft_logs_set (&logs, "loss", 0.9);
+  ft_plot_model_add_epoch (m, run, 0, 100, &logs);
+  cairo_surface_destroy (render (m, FT_PLOT_ACCURACY, 400, 300, &style, NULL, &g));
+  g_assert_false (g.has_data);
+  cairo_surface_destroy (render (m, FT_PLOT_LOSS, 400, 300, &style, NULL, &g));
+  g_assert_true (g.has_data);
+  /* Degenerate sizes draw nothing and do not crash. */
+  cairo_surface_destroy (render (m, FT_PLOT_LOSS, 1, 1, &style, NULL, &g));
+  ft_plot_model_free (m);
+
+  m = ft_plot_model_new ();
+  run = ft_plot_model_add_run (m, "fit", 0);
+  feed_run (m, run, 3, 30, 2, 0, true);
+  /* Dark: a dark background. Presentation: thicker lines, so more of the run's colour. */
+  style.dark = true;
+  cairo_surface_t *s = render (m, FT_PLOT_LOSS, 600, 400, &style, NULL, &g);
+  guint32 bg = pixel (s, 1, 1);
+  g_assert_cmpint ((bg >> 16) & 0xff, <, 64);
+  cairo_surface_destroy (s);
+  style.dark = false;
+  s = render (m, FT_PLOT_LOSS, 800, 500, &style, NULL, &g);
+  int normal = count_color (s, BLUE, 40, 0, 0, 800, 500);
+  cairo_surface_destroy (s);
+  ft_plot_style_set_presentation (&style, true);
+  s = render (m, FT_PLOT_LOSS, 800, 500, &style, NULL, &g);
+  int presentation = count_color (s, BLUE, 40, 0, 0, 800, 500);
+  cairo_surface_destroy (s);
+  g_test_message ("run colour: %d pixels normal, %d presentation", normal, presentation);
+  g_assert_cmpint (presentation, >, normal * 3 / 2);
+  /* Theme colours override. */
+  ft_plot_style_init (&style);
+  style.has_colors = true;
+  style.bg = (FtPlotColor) { 0.2, 0.3, 0.4, 1 };
+  style.fg = (FtPlotColor) { 1, 1, 1, 1 };
+  s = render (m, FT_PLOT_LOSS, 300, 200, &style, NULL, &g);
+  g_assert_true (near_color (pixel (s, 1, 1), 0x334d66, 3));
+  cairo_surface_destroy (s);
+  ft_plot_model_free (m);
+}
+
+static char *
+read_all (const char *path, gsize *len)
+{
+  char *data = NULL;
+  GError *error = NULL;
+  g_assert_true (g_file_get_contents (path, &data, len, &error));
+  g_assert_no_error (error);
+  return data;
+}
+
+static guint32
+be32 (const guint8 *p)
+{
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
+}
+
+static int
+count_entries (const char *dir)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  g_assert_nonnull (d);
+  int n = 0;
+  while (g_dir_read_name (d) != NULL)
+    n++;
+  g_dir_close (d);
+  return n;
+}
+
+static void
+remove_tree (const char *dir)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  if (d == NULL)
+    return;
+  const char *name;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      char *p = g_build_filename (dir, name, NULL);
+      if (g_file_test (p, G_FILE_TEST_IS_DIR))
+        remove_tree (p);
+      else
+        g_unlink (p);
+      g_free (p);
+    }
+  g_dir_close (d);
+  g_rmdir (dir);
+}
+
+static void
+test_export (void)
+{
+  FtPlotModel *m = ft_plot_model_new ();
+  int fit = ft_plot_model_add_run (m, "fit", 0);
+  int tape = ft_plot_model_add_run (m, "tape", 1);
+  feed_run (m, fit, 5, 100, 21, 0, true);
+  feed_run (m, tape, 5, 100, 22, 0.04, true);
+  ft_plot_model_set_pair (m, fit, tape);
+  GError *error = NULL;
+  char *dir = g_dir_make_tmp ("fittape-plot-XXXXXX", &error);
+  g_assert_no_error (error);
+  FtPlotStyle style;
+  ft_plot_style_init (&style);
+
+  /* PNG: magic bytes and 2× the size asked for. */
+  char *png = g_build_filename (dir, "loss.png", NULL);
+  g_assert_true (ft_plot_export (m, FT_PLOT_LOSS, png, 640, 400, &style, &error));
+  g_assert_no_error (error);
+  gsize len;
+  char *data = read_all (png, &len);
+  g_assert_cmpuint (len, >, 33);
+  g_assert_cmpmem (data, 8, "\x89PNG\r\n\x1a\n", 8);
+  g_assert_cmpmem (data + 12, 4, "IHDR", 4);
+  g_assert_cmpuint (be32 ((const guint8 *) data + 16), ==, 640 * FT_PLOT_PNG_SCALE);
+  g_assert_cmpuint (be32 ((const guint8 *) data + 20), ==, 400 * FT_PLOT_PNG_SCALE);
+  g_free (data);
+  /* Decodes, and shows the runs. */
+  cairo_surface_t *img = cairo_image_surface_create_from_png (png);
+  g_assert_cmpint (cairo_surface_status (img), ==, CAIRO_STATUS_SUCCESS);
+  g_assert_cmpint (count_color (img, BLUE, 40, 0, 0, 1280, 800), >, 1000);
+  g_assert_cmpint (count_color (img, VERMILLION, 40, 0, 0, 1280, 800), >, 1000);
+  cairo_surface_destroy (img);
+
+  /* Loss and accuracy side by side. */
+  char *both = g_build_filename (dir, "both.PNG", NULL);
+  g_assert_true (ft_plot_export_both (m, both, 1200, 450, &style, &error));
+  g_assert_no_error (error);
+  img = cairo_image_surface_create_from_png (both);
+  g_assert_cmpint (cairo_image_surface_get_width (img), ==, 2400);
+  /* Runs drawn in both halves. */
+  g_assert_cmpint (count_color (img, BLUE, 40, 0, 0, 1200, 900), >, 1000);
+  g_assert_cmpint (count_color (img, BLUE, 40, 1200, 0, 2400, 900), >, 1000);
+  cairo_surface_destroy (img);
+
+  /* SVG: an XML document with an svg element. */
+  char *svg = g_build_filename (dir, "accuracy.svg", NULL);
+  g_assert_true (ft_plot_export (m, FT_PLOT_ACCURACY, svg, 640, 400, &style, &error));
+  g_assert_no_error (error);
+  data = read_all (svg, &len);
+  g_assert_true (g_str_has_prefix (data, "<?xml"));
+  g_assert_nonnull (strstr (data, "<svg"));
+  g_assert_nonnull (strstr (data, "</svg>"));
+  g_free (data);
+
+  /* PDF. */
+  char *pdf = g_build_filename (dir, "both.pdf", NULL);
+  g_assert_true (ft_plot_export (m, FT_PLOT_BOTH, pdf, 1000, 400, &style, &error));
+  g_assert_no_error (error);
+  data = read_all (pdf, &len);
+  g_assert_true (g_str_has_prefix (data, "%PDF-"));
+  g_assert_cmpuint (len, >, 16);
+  g_assert_nonnull (g_strstr_len (data + len - 16, 16, "%%EOF"));
+  g_free (data);
+  int files = count_entries (dir);
+  g_assert_cmpint (files, ==, 4); /* no temporary files left */
+
+  /* Failures: unknown format; a directory that does not exist; a target that is a directory (the rename
+   * fails after the temporary file was written: it must be gone). */
+  char *bad = g_build_filename (dir, "plot.bmp", NULL);
+  g_assert_false (ft_plot_export (m, FT_PLOT_LOSS, bad, 640, 400, &style, &error));
+  g_assert_error (error, FT_PLOT_ERROR, FT_PLOT_ERROR_FORMAT);
+  g_clear_error (&error);
+  char *missing = g_build_filename (dir, "no", "such", "dir", "plot.png", NULL);
+  g_assert_false (ft_plot_export (m, FT_PLOT_LOSS, missing, 640, 400, &style, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  char *sub = g_build_filename (dir, "taken.svg", NULL);
+  g_assert_cmpint (g_mkdir (sub, 0755), ==, 0);
+  char *inner = g_build_filename (sub, "keep", NULL);
+  g_assert_true (g_file_set_contents (inner, "x", 1, NULL));
+  g_assert_false (ft_plot_export (m, FT_PLOT_LOSS, sub, 640, 400, &style, &error));
+  g_assert_nonnull (error);
+  g_assert_true (error->domain == G_FILE_ERROR);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  g_assert_cmpint (count_entries (dir), ==, files + 1); /* the directory only: no temporary file */
+  /* Sizes out of range. */
+  g_assert_false (ft_plot_export (m, FT_PLOT_LOSS, png, 0, 400, &style, &error));
+  g_assert_error (error, FT_PLOT_ERROR, FT_PLOT_ERROR_SIZE);
+  g_clear_error (&error);
+  /* The earlier PNG is untouched by the failed export. */
+  data = read_all (png, &len);
+  g_assert_cmpuint (be32 ((const guint8 *) data + 16), ==, 1280);
+  g_free (data);
+
+  if (g_getenv ("FT_PLOT_KEEP") != NULL)
+    g_test_message ("files kept in %s", dir);
+  else
+    remove_tree (dir);
+  g_free (bad);
+  g_free (missing);
+  g_free (inner);
+  g_free (sub);
+  g_free (png);
+  g_free (both);
+  g_free (svg);
+  g_free (pdf);
+  g_free (dir);
+  ft_plot_model_free (m);
+}
+
+static void
+test_render_image (void)
+{
+  FtPlotModel *m = ft_plot_model_new ();
+  int run = ft_plot_model_add_run (m, "fit", 0);
+  feed_run (m, run, 2, 20, 1, 0, false);
+  cairo_surface_t *s = ft_plot_render_image (m, FT_PLOT_LOSS, 300, 200, 2, NULL, NULL);
+  g_assert_nonnull (s);
+  g_assert_cmpint (cairo_image_surface_get_width (s), ==, 600);
+  g_assert_cmpint (cairo_image_surface_get_height (s), ==, 400);
+  cairo_surface_destroy (s);
+  g_assert_null (ft_plot_render_image (m, FT_PLOT_LOSS, 0, 200, 2, NULL, NULL));
+  ft_plot_model_free (m);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/plot/model", test_model_bookkeeping);
+  g_test_add_func ("/plot/render/training-line", test_training_line);
+  g_test_add_func ("/plot/render/validation-dashed", test_validation_dashed);
+  g_test_add_func ("/plot/render/legend", test_legend);
+  g_test_add_func ("/plot/render/log-y", test_log_y);
+  g_test_add_func ("/plot/render/x-axes-viewport", test_x_axes_and_viewport);
+  g_test_add_func ("/plot/render/hover-describe", test_hover_and_describe);
+  g_test_add_func ("/plot/render/envelope-100k", test_envelope_speed);
+  g_test_add_func ("/plot/render/styles-empty", test_styles_and_empty);
+  g_test_add_func ("/plot/render/image", test_render_image);
+  g_test_add_func ("/plot/export", test_export);
+  return g_test_run ();
+}

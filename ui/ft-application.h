@@ -1,0 +1,14 @@
+/* ft-application.h — FitTape's AdwApplication: command-line options, the window, app-wide actions and
+ * keyboard shortcuts. */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define FT_TYPE_APPLICATION (ft_application_get_type ())
+G_DECLARE_FINAL_TYPE (FtApplication, ft_application, FT, APPLICATION, AdwApplication)
+
+FtApplication *ft_application_new (void);
+
+G_END_DECLS

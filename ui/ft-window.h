@@ -1,0 +1,57 @@
+/* ft-window.h — FitTape's main window: build a network, pick fit, the GradientTape loop or both, train
+ * with live plots, keep every run of the session, export what you see. */
+#pragma once
+
+#include "ft-experiment.h"
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define FT_TYPE_WINDOW (ft_window_get_type ())
+G_DECLARE_FINAL_TYPE (FtWindow, ft_window, FT, WINDOW, AdwApplicationWindow)
+
+FtWindow *ft_window_new (GtkApplication *app);
+
+/* Replaces the experiment (copied) and refreshes every panel. */
+void ft_window_set_experiment (FtWindow *self, const FtExperiment *exp);
+FtExperiment *ft_window_get_experiment (FtWindow *self);
+/* Loads an experiment file; on error the window keeps its experiment and shows the message. */
+gboolean ft_window_open_experiment (FtWindow *self, const char *path, GError **error);
+void ft_window_set_mode (FtWindow *self, FtRunMode mode);
+FtRunMode ft_window_get_mode (FtWindow *self);
+
+/* The run controls, as the header bar's buttons. */
+void ft_window_train (FtWindow *self);
+void ft_window_toggle_pause (FtWindow *self);
+void ft_window_step (FtWindow *self);
+void ft_window_stop (FtWindow *self);
+void ft_window_reset (FtWindow *self);
+gboolean ft_window_is_training (FtWindow *self);
+
+/* Saves a PNG of the window after every active run has finished `epochs` epochs (or ended), prints the
+ * measurements (samples per second, the longest main-loop stall) on stdout, then closes the window. */
+void ft_window_screenshot_after_epochs (FtWindow *self, const char *png_path, int epochs);
+/* Saves a PNG of the window now (its current size). */
+gboolean ft_window_save_screenshot (FtWindow *self, const char *png_path, GError **error);
+
+/* Presentation mode: large text, thick lines, high contrast. */
+void ft_window_set_presentation (FtWindow *self, gboolean on);
+/* Text zoom, 1.0 = normal (Ctrl+plus / Ctrl+minus / Ctrl+0). */
+void ft_window_set_zoom (FtWindow *self, double zoom);
+
+/* ---- for tests and measurements ---- */
+guint ft_window_get_n_runs (FtWindow *self);
+/* Run i's name ("Run 1 · fit"), epochs completed, batch points on the plot, epoch points on the plot. */
+const char *ft_window_get_run_name (FtWindow *self, guint i);
+int ft_window_get_run_epochs (FtWindow *self, guint i);
+int ft_window_get_run_plot_points (FtWindow *self, guint i, int *epoch_points);
+/* The run's history as CSV text (g_free). */
+char *ft_window_get_run_history_csv (FtWindow *self, guint i);
+/* Finished: 1, stopped: 2, failed: 3, running: 0. */
+int ft_window_get_run_state (FtWindow *self, guint i);
+gint64 ft_window_get_max_stall_us (FtWindow *self);
+double ft_window_get_samples_per_second (FtWindow *self);
+GtkWidget *ft_window_get_plot_view (FtWindow *self, gboolean accuracy);
+
+G_END_DECLS
