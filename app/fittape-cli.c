@@ -215,7 +215,7 @@ command_run (RunOptions *o)
   else
     exp = ft_experiment_new_default ();
   if (exp == NULL)
-    return bad_input (o->experiment_path ? o->experiment_path : o->resume, error);
+    return bad_input (o->experiment_path ? "cannot open the experiment" : "cannot resume", error);
   if (o->mode && !ft_run_mode_from_name (o->mode, &exp->mode))
     {
       ft_experiment_free (exp);
@@ -464,7 +464,7 @@ command_summary (const char *path)
   GError *error = NULL;
   FtExperiment *exp = ft_experiment_load (path, &error);
   if (exp == NULL)
-    return bad_input (path, error);
+    return bad_input ("cannot open the experiment", error);
   FtDataset *train = NULL, *test = NULL;
   int status = EXIT_OK;
   if (!ft_experiment_load_data (exp, &train, &test, &error))

@@ -46,6 +46,13 @@ action_evaluate (GtkWidget *widget, const char *name, GVariant *param)
 }
 
 static void
+action_continue (GtkWidget *widget, const char *name, GVariant *param)
+{
+  FtWindow *self = FT_WINDOW (widget);
+  ft_window_continue (self, ft_window_current_run (self));
+}
+
+static void
 action_zoom (GtkWidget *widget, const char *name, GVariant *param)
 {
   FtWindow *self = FT_WINDOW (widget);
@@ -249,6 +256,7 @@ static void
 export_done (GObject *source, GAsyncResult *result, gpointer data)
 {
   FtWindow *self = FT_WINDOW (source);
+  self->pending_jobs--;
   GError *error = NULL;
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
@@ -259,17 +267,26 @@ export_done (GObject *source, GAsyncResult *result, gpointer data)
     ft_window_toast (self, "Plots exported");
 }
 
-static void
-export_plot_chosen (FtWindow *self, GFile *file)
+void
+ft_window_export_plots (FtWindow *self, const char *path)
 {
   ExportJob *job = g_new0 (ExportJob, 1);
   job->model = ft_plot_model_copy (self->plot_model);
-  job->path = g_file_get_path (file);
+  job->path = g_strdup (path);
   job->presentation = self->presentation;
+  self->pending_jobs++;
   GTask *task = g_task_new (self, NULL, export_done, NULL);
   g_task_set_task_data (task, job, (GDestroyNotify) export_job_free);
   g_task_run_in_thread (task, export_thread);
   g_object_unref (task);
+}
+
+static void
+export_plot_chosen (FtWindow *self, GFile *file)
+{
+  char *path = g_file_get_path (file);
+  ft_window_export_plots (self, path);
+  g_free (path);
 }
 
 static void
@@ -279,23 +296,33 @@ action_export_plot (GtkWidget *widget, const char *name, GVariant *param)
                "*.png;*.svg;*.pdf", "Images (PNG, SVG, PDF)", export_plot_chosen);
 }
 
-static void
-export_history_chosen (FtWindow *self, GFile *file)
+gboolean
+ft_window_export_history (FtWindow *self, const char *path, GError **error)
 {
   FtWindowRun *run = ft_window_current_run (self);
   if (run == NULL)
-    return;
-  char *path = g_file_get_path (file);
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "there is no run to export");
+      return FALSE;
+    }
   char *text = g_str_has_suffix (path, ".json") ? ft_history_to_json (run->history) : ft_history_to_csv (run->history, ',');
+  gboolean ok = g_file_set_contents (path, text, -1, error);
+  g_free (text);
+  return ok;
+}
+
+static void
+export_history_chosen (FtWindow *self, GFile *file)
+{
+  char *path = g_file_get_path (file);
   GError *error = NULL;
-  if (!g_file_set_contents (path, text, -1, &error))
+  if (!ft_window_export_history (self, path, &error))
     {
       ft_window_show_error (self, error->message);
       g_error_free (error);
     }
   else
     ft_window_toast (self, "History exported");
-  g_free (text);
   g_free (path);
 }
 
@@ -346,6 +373,7 @@ static void
 checkpoint_saved (GObject *source, GAsyncResult *result, gpointer data)
 {
   FtWindow *self = FT_WINDOW (source);
+  self->pending_jobs--;
   GError *error = NULL;
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
@@ -356,8 +384,8 @@ checkpoint_saved (GObject *source, GAsyncResult *result, gpointer data)
     ft_window_toast (self, "Checkpoint saved");
 }
 
-static void
-save_checkpoint_chosen (FtWindow *self, GFile *file)
+void
+ft_window_save_checkpoint (FtWindow *self, const char *path)
 {
   FtWindowRun *run = ft_window_current_run (self);
   if (run == NULL || run->state == 0)
@@ -367,11 +395,20 @@ save_checkpoint_chosen (FtWindow *self, GFile *file)
     }
   CheckpointJob *job = g_new0 (CheckpointJob, 1);
   job->run = run;
-  job->path = g_file_get_path (file);
+  job->path = g_strdup (path);
+  self->pending_jobs++;
   GTask *task = g_task_new (self, NULL, checkpoint_saved, NULL);
   g_task_set_task_data (task, job, (GDestroyNotify) checkpoint_job_free);
   g_task_run_in_thread (task, save_checkpoint_thread);
   g_object_unref (task);
+}
+
+static void
+save_checkpoint_chosen (FtWindow *self, GFile *file)
+{
+  char *path = g_file_get_path (file);
+  ft_window_save_checkpoint (self, path);
+  g_free (path);
 }
 
 static void
@@ -414,6 +451,7 @@ checkpoint_loaded (GObject *source, GAsyncResult *result, gpointer data)
 {
   FtWindow *self = FT_WINDOW (source);
   CheckpointJob *job = g_task_get_task_data (G_TASK (result));
+  self->pending_jobs--;
   GError *error = NULL;
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
@@ -428,18 +466,27 @@ checkpoint_loaded (GObject *source, GAsyncResult *result, gpointer data)
   job->exp = NULL;
   job->data = NULL;
   job->trainer = NULL;
-  ft_window_toast (self, "Checkpoint loaded: evaluate it, or Train to continue from new weights");
+  ft_window_toast (self, "Checkpoint loaded: evaluate it, or continue training it (Continue in the menu)");
+}
+
+void
+ft_window_load_checkpoint (FtWindow *self, const char *path)
+{
+  CheckpointJob *job = g_new0 (CheckpointJob, 1);
+  job->path = g_strdup (path);
+  self->pending_jobs++;
+  GTask *task = g_task_new (self, NULL, checkpoint_loaded, NULL);
+  g_task_set_task_data (task, job, (GDestroyNotify) checkpoint_job_free);
+  g_task_run_in_thread (task, load_checkpoint_thread);
+  g_object_unref (task);
 }
 
 static void
 load_checkpoint_chosen (FtWindow *self, GFile *file)
 {
-  CheckpointJob *job = g_new0 (CheckpointJob, 1);
-  job->path = g_file_get_path (file);
-  GTask *task = g_task_new (self, NULL, checkpoint_loaded, NULL);
-  g_task_set_task_data (task, job, (GDestroyNotify) checkpoint_job_free);
-  g_task_run_in_thread (task, load_checkpoint_thread);
-  g_object_unref (task);
+  char *path = g_file_get_path (file);
+  ft_window_load_checkpoint (self, path);
+  g_free (path);
 }
 
 static void
@@ -460,6 +507,7 @@ ft_window_install_actions (GtkWidgetClass *klass)
   gtk_widget_class_install_action (klass, "win.stop", NULL, action_stop);
   gtk_widget_class_install_action (klass, "win.reset", NULL, action_reset);
   gtk_widget_class_install_action (klass, "win.evaluate", NULL, action_evaluate);
+  gtk_widget_class_install_action (klass, "win.continue", NULL, action_continue);
   gtk_widget_class_install_action (klass, "win.open", NULL, action_open);
   gtk_widget_class_install_action (klass, "win.save", NULL, action_save);
   gtk_widget_class_install_action (klass, "win.export-plot", NULL, action_export_plot);
@@ -541,6 +589,7 @@ ft_window_sync_actions (FtWindow *self)
   gtk_widget_action_set_enabled (w, "win.step", !training || self->paused);
   gtk_widget_action_set_enabled (w, "win.stop", training);
   gtk_widget_action_set_enabled (w, "win.evaluate", !training && self->runs->len > 0);
+  gtk_widget_action_set_enabled (w, "win.continue", !training && self->runs->len > 0);
   gtk_widget_action_set_enabled (w, "win.save-checkpoint", !training && self->runs->len > 0);
   gtk_widget_action_set_enabled (w, "win.export-history", self->runs->len > 0);
   GAction *mode = g_action_map_lookup_action (G_ACTION_MAP (self), "mode");

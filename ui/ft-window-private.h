@@ -83,9 +83,12 @@ struct _FtWindow
   int screenshot_after;
   bool screenshot_taken;
 
+  guint redraw_source;     /* batch-rate redraws are throttled to ten a second */
   guint stall_source;
   gint64 last_tick;
   gint64 max_stall_us;
+
+  guint pending_jobs;      /* exports, checkpoint saves and loads in flight */
 
   GtkCssProvider *zoom_provider;
   double zoom;

@@ -219,6 +219,24 @@ refresh_plots (FtWindow *self)
   ft_plot_view_changed (FT_PLOT_VIEW (self->acc_view));
 }
 
+static gboolean
+throttled_redraw (gpointer data)
+{
+  FtWindow *self = data;
+  self->redraw_source = 0;
+  refresh_plots (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Per-batch points redraw the charts at most ten times a second: the main loop stays free and the
+ * training threads keep the CPU (two runs and the window share two cores). */
+static void
+refresh_plots_soon (FtWindow *self)
+{
+  if (self->redraw_source == 0)
+    self->redraw_source = g_timeout_add (100, throttled_redraw, self);
+}
+
 static void
 update_progress (FtWindow *self, const FtRunEvent *ev, FtWindowRun *run)
 {
@@ -258,14 +276,15 @@ on_run_event (const FtRunEvent *ev, void *user_data)
                                ev->batch_loss, &ev->logs);
       run->samples = ev->samples_seen;
       run->seconds = ev->seconds;
-      update_progress (self, ev, run);
-      refresh_plots (self);
+      if (self->redraw_source == 0) /* the status line follows the same pace */
+        update_progress (self, ev, run);
+      refresh_plots_soon (self);
       break;
     case FT_RUN_EVENT_EPOCH_END:
       {
         ft_plot_model_add_epoch (self->plot_model, run->plot_run, ev->epoch, ev->samples_seen, &ev->logs);
         ft_history_append (run->history, ev->epoch, &ev->logs);
-        run->epochs_done++;
+        run->epochs_done = ev->epoch + 1; /* absolute: a continued run starts past zero */
         run->samples = ev->samples_seen;
         run->seconds = ev->seconds;
         GString *s = g_string_new (NULL);
@@ -435,10 +454,11 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
       bool tape = job->exp->mode == FT_MODE_TAPE || (job->exp->mode == FT_MODE_BOTH && i == 1);
       if (start_run (self, job->exp, job->data, tape, &error) == NULL)
         {
-          char *msg = g_strdup_printf ("Cannot build the model: %s", error->message);
+          char *msg = g_strdup_printf ("The network cannot be built: %s", error->message);
           ft_window_show_error (self, msg);
           g_free (msg);
           g_clear_error (&error);
+          adw_view_stack_set_visible_child_name (self->panel_stack, "model");
           break;
         }
     }
@@ -486,15 +506,8 @@ ft_window_train (FtWindow *self)
   if (ft_window_is_training (self))
     return;
   hide_error (self);
-  const char *model_error = ft_model_editor_get_error (self->model_editor);
-  if (model_error && model_error[0])
-    {
-      char *msg = g_strdup_printf ("The network cannot be built: %s", model_error);
-      ft_window_show_error (self, msg);
-      g_free (msg);
-      adw_view_stack_set_visible_child_name (self->panel_stack, "model");
-      return;
-    }
+  /* The network is checked when the data has loaded (its input shape may come from the data): an error
+   * shows there and points at the layer. */
   self->exp->mode = self->mode;
   self->paused = false;
   PrepareJob *job = g_new0 (PrepareJob, 1);
@@ -577,6 +590,60 @@ ft_window_reset (FtWindow *self)
   set_status (self, "Ready — the next Train starts from new weights");
   refresh_plots (self);
   update_controls (self);
+}
+
+void
+ft_window_continue (FtWindow *self, gpointer run_pointer)
+{
+  FtWindowRun *run = run_pointer;
+  if (run == NULL || ft_window_is_training (self))
+    return;
+  if (run->evaluating)
+    {
+      ft_window_toast (self, "Wait for the evaluation to finish");
+      return;
+    }
+  ft_runner_free (run->runner);
+  FtJob job;
+  memset (&job, 0, sizeof job);
+  job.trainer = run->trainer;
+  job.data = run->data->train;
+  job.args = run->exp->fit;
+  job.args.initial_epoch = run->epochs_done;
+  if (job.args.epochs <= run->epochs_done)
+    job.args.epochs = run->epochs_done + run->exp->fit.epochs;
+  job.tape_mode = run->tape;
+  job.steps = run->exp->steps;
+  job.callbacks = run->exp->callbacks;
+  job.n_callbacks = run->exp->n_callbacks;
+  run->runner = ft_runner_new (&job, NULL, on_run_event, run);
+  run->state = 0;
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (run->visible_check), TRUE);
+  g_ptr_array_set_size (self->active, 0);
+  g_ptr_array_add (self->active, run);
+  self->paused = false;
+  self->max_stall_us = 0;
+  ft_runner_set_pace (run->runner, g_settings_get_double (self->settings, "pace"));
+  ft_runner_start (run->runner);
+  char *line = g_strdup_printf ("[%s] continuing from epoch %d to %d", run->name, job.args.initial_epoch,
+                                job.args.epochs);
+  log_line (self, line);
+  g_free (line);
+  set_status (self, "Training…");
+  update_run_row (run);
+  update_controls (self);
+}
+
+guint
+ft_window_get_pending_jobs (FtWindow *self)
+{
+  return self->pending_jobs;
+}
+
+const char *
+ft_window_get_error (FtWindow *self)
+{
+  return gtk_revealer_get_reveal_child (self->error_revealer) ? gtk_label_get_text (self->error_label) : NULL;
 }
 
 /* ---- evaluation on the test set (off the main loop) ---- */
@@ -754,6 +821,18 @@ FtRunMode
 ft_window_get_mode (FtWindow *self)
 {
   return self->mode;
+}
+
+void
+ft_window_set_pace (FtWindow *self, double batches_per_second)
+{
+  g_settings_set_double (self->settings, "pace", CLAMP (batches_per_second, 0.0, 1000.0));
+  for (guint i = 0; i < self->active->len; i++)
+    {
+      FtWindowRun *run = g_ptr_array_index (self->active, i);
+      if (run->state == 0)
+        ft_runner_set_pace (run->runner, g_settings_get_double (self->settings, "pace"));
+    }
 }
 
 /* ---- presentation and zoom ---- */
@@ -952,6 +1031,11 @@ ft_window_dispose (GObject *object)
     {
       g_source_remove (self->stall_source);
       self->stall_source = 0;
+    }
+  if (self->redraw_source)
+    {
+      g_source_remove (self->redraw_source);
+      self->redraw_source = 0;
     }
   if (self->runs)
     {

@@ -29,11 +29,30 @@ void ft_window_stop (FtWindow *self);
 void ft_window_reset (FtWindow *self);
 gboolean ft_window_is_training (FtWindow *self);
 
+/* Files, as the menu's items do them (exports and checkpoints run off the main loop; errors show in the
+ * window). */
+void ft_window_export_plots (FtWindow *self, const char *path); /* .png (2×), .svg or .pdf */
+gboolean ft_window_export_history (FtWindow *self, const char *path, GError **error); /* .csv or .json */
+void ft_window_save_checkpoint (FtWindow *self, const char *path);
+/* The checkpoint's experiment becomes the window's, and the checkpoint a run of its own that can be
+ * evaluated or continued. */
+void ft_window_load_checkpoint (FtWindow *self, const char *path);
+/* Continues an ended run from where it stopped: to the experiment's epochs, or that many more when it
+ * already ran them all. */
+void ft_window_continue (FtWindow *self, gpointer run);
+guint ft_window_get_pending_jobs (FtWindow *self);
+/* The message shown in the window's error bar, or NULL when none is shown. */
+const char *ft_window_get_error (FtWindow *self);
+
 /* Saves a PNG of the window after every active run has finished `epochs` epochs (or ended), prints the
  * measurements (samples per second, the longest main-loop stall) on stdout, then closes the window. */
 void ft_window_screenshot_after_epochs (FtWindow *self, const char *png_path, int epochs);
 /* Saves a PNG of the window now (its current size). */
 gboolean ft_window_save_screenshot (FtWindow *self, const char *png_path, GError **error);
+
+/* Step-through pace: at most this many batches per second for the runs (0 = as fast as possible);
+ * applies to the running runs at once and is remembered. */
+void ft_window_set_pace (FtWindow *self, double batches_per_second);
 
 /* Presentation mode: large text, thick lines, high contrast. */
 void ft_window_set_presentation (FtWindow *self, gboolean on);
