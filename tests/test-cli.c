@@ -111,7 +111,9 @@ test_run_both_resume_evaluate (void)
   g_assert_true (g_file_get_contents (tape_csv, &b, NULL, NULL));
   g_assert_cmpstr (a, ==, b);
   g_assert_true (g_str_has_prefix (a, "epoch,accuracy,loss,val_accuracy,val_loss\n"));
-  g_assert_cmpint (g_strv_length (g_strsplit (a, "\n", -1)), ==, 6); /* header, 4 rows, "" */
+  char **rows = g_strsplit (a, "\n", -1);
+  g_assert_cmpint (g_strv_length (rows), ==, 6); /* header, 4 rows, "" */
+  g_strfreev (rows);
   char *json = g_build_filename (dir, "fit", "history.json", NULL);
   char *ckpt = g_build_filename (dir, "fit", "final.h5", NULL);
   g_assert_true (g_file_test (json, G_FILE_TEST_EXISTS));

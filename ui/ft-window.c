@@ -62,10 +62,14 @@ log_line (FtWindow *self, const char *line)
   gtk_text_buffer_get_end_iter (buf, &end);
   gtk_text_buffer_insert (buf, &end, line, -1);
   gtk_text_buffer_insert (buf, &end, "\n", 1);
+  /* Keep the newest line in view: a mark at the end that the view follows once laid out. */
+  GtkTextMark *mark = gtk_text_buffer_get_mark (buf, "ft-end");
   gtk_text_buffer_get_end_iter (buf, &end);
-  GtkTextMark *mark = gtk_text_buffer_create_mark (buf, NULL, &end, FALSE);
-  gtk_text_view_scroll_mark_onscreen (self->log_view, mark);
-  gtk_text_buffer_delete_mark (buf, mark);
+  if (mark == NULL)
+    mark = gtk_text_buffer_create_mark (buf, "ft-end", &end, FALSE);
+  else
+    gtk_text_buffer_move_mark (buf, mark, &end);
+  gtk_text_view_scroll_to_mark (self->log_view, mark, 0.0, TRUE, 0.0, 1.0);
 }
 
 /* ---- runs ---- */
@@ -294,7 +298,7 @@ on_run_event (const FtRunEvent *ev, void *user_data)
         g_string_free (s, TRUE);
         update_progress (self, ev, run);
         update_run_row (run);
-        refresh_plots (self);
+        refresh_plots_soon (self); /* a Playground epoch can take a millisecond: throttled too */
         screenshot_check (self);
         break;
       }
@@ -894,6 +898,11 @@ static gboolean
 take_screenshot (gpointer data)
 {
   FtWindow *self = data;
+  if (self->redraw_source)
+    {
+      /* a throttled redraw is pending: let it land first */
+      return G_SOURCE_CONTINUE;
+    }
   GError *error = NULL;
   if (!ft_window_save_screenshot (self, self->screenshot_path, &error))
     {
