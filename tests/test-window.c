@@ -347,6 +347,71 @@ test_bad_files (void)
   window_free (win);
 }
 
+static GtkWidget *
+find_named (GtkWidget *root, const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_named (c, name);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+page_visible (FtWindow *win, const char *page)
+{
+  AdwViewStack *stack = ADW_VIEW_STACK (find_type (GTK_WIDGET (win), ADW_TYPE_VIEW_STACK));
+  GtkWidget *child = adw_view_stack_get_child_by_name (stack, page);
+  return adw_view_stack_page_get_visible (adw_view_stack_get_page (stack, child));
+}
+
+/* A lesson hides what it lists (lesson 1: the dataset and compile pages, the fit and tape mode buttons)
+ * and shows everything again when another experiment is opened. */
+static void
+test_lesson_hides (void)
+{
+  FtWindow *win = window_new (2);
+  const char *src = g_getenv ("FITTAPE_SOURCE_DIR");
+  g_assert_nonnull (src);
+  char *lesson = g_build_filename (src, "data", "lesson-1-fit-is-the-loop.json", NULL);
+  g_assert_true (ft_window_open_experiment (win, lesson, NULL));
+  spin (0.1);
+  g_assert_false (page_visible (win, "dataset"));
+  g_assert_false (page_visible (win, "compile"));
+  g_assert_true (page_visible (win, "model"));
+  g_assert_false (gtk_widget_get_visible (find_named (GTK_WIDGET (win), "fit")));
+  g_assert_false (gtk_widget_get_visible (find_named (GTK_WIDGET (win), "tape")));
+  g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (win), "both")));
+  g_assert_cmpint (ft_window_get_mode (win), ==, FT_MODE_BOTH);
+  /* The lesson trains as it says: fit and tape agree. */
+  ft_window_train (win);
+  wait_until (idle, win, 60);
+  char *a = ft_window_get_run_history_csv (win, 0), *b = ft_window_get_run_history_csv (win, 1);
+  g_assert_cmpstr (a, ==, b);
+  g_free (a);
+  g_free (b);
+  /* Lesson 2 leaves shuffling and validation out of the tape loop: the histories differ. */
+  char *lesson2 = g_build_filename (src, "data", "lesson-2-shuffle-and-validation.json", NULL);
+  g_assert_true (ft_window_open_experiment (win, lesson2, NULL));
+  g_assert_true (page_visible (win, "dataset"));
+  g_assert_false (page_visible (win, "model"));
+  ft_window_train (win);
+  wait_until (idle, win, 60);
+  a = ft_window_get_run_history_csv (win, 2);
+  b = ft_window_get_run_history_csv (win, 3);
+  g_assert_nonnull (strstr (a, "val_loss"));
+  g_assert_null (strstr (b, "val_loss"));
+  g_free (a);
+  g_free (b);
+  g_free (lesson);
+  g_free (lesson2);
+  window_free (win);
+}
+
 /* The window's own screenshot: a PNG of the whole window with the charts drawn. */
 static void
 test_screenshot (void)
@@ -382,6 +447,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/exports", test_exports);
   g_test_add_func ("/window/checkpoint-continue", test_checkpoint_continue);
   g_test_add_func ("/window/bad-files", test_bad_files);
+  g_test_add_func ("/window/lesson-hides", test_lesson_hides);
   g_test_add_func ("/window/screenshot", test_screenshot);
   return g_test_run ();
 }

@@ -62,6 +62,18 @@ struct _FtWindow
   GtkButton *error_close;
   GtkLabel *lesson_label;
   GtkBox *plot_box;
+  GtkBox *outline_box;
+  GtkStack *view_stack;
+  GtkBox *checklist_box;
+  GtkBox *code_box;
+  GtkBox *tape_box;
+  GtkBox *errors_box;
+  GtkDropDown *pace_dropdown;
+  GtkWidget *mode_box;
+  GtkWidget *outline_steps[6];
+  GtkWidget *checklist_checks[8];
+  bool syncing_checklist;
+  bool restart_pending;    /* Train again as soon as the current runs have stopped */
   GtkProgressBar *progress_bar;
   GtkLabel *status_label;
   GtkTextView *log_view;
@@ -97,6 +109,8 @@ struct _FtWindow
 };
 
 void ft_window_show_error (FtWindow *self, const char *message);
+/* Train now, or as soon as the runs being stopped have ended. */
+void ft_window_train_when_idle (FtWindow *self);
 void ft_window_toast (FtWindow *self, const char *message);
 void ft_window_refresh_panels (FtWindow *self);
 /* The selected run, or the latest one. */
@@ -106,6 +120,22 @@ void ft_window_add_loaded_run (FtWindow *self, FtExperiment *exp, FtSharedData *
 void ft_window_evaluate_run (FtWindow *self, FtWindowRun *run);
 FtSharedData *ft_shared_data_ref (FtSharedData *data);
 void ft_shared_data_unref (FtSharedData *data);
+
+/* ft-window-teaching.c: the six-step outline, the "what fit() does for you" checklist, the pace
+ * control and lessons' hidden controls. */
+typedef enum
+{
+  FT_OUTLINE_DEFINE_MODEL,
+  FT_OUTLINE_COMPILE,
+  FT_OUTLINE_LOOP,
+  FT_OUTLINE_TRAIN,
+  FT_OUTLINE_VALIDATE,
+  FT_OUTLINE_EVALUATE,
+} FtOutlineStep;
+void ft_window_teaching_init (FtWindow *self);
+void ft_window_outline_set (FtWindow *self, int step); /* -1: none lit */
+void ft_window_checklist_sync (FtWindow *self);
+void ft_window_apply_lesson (FtWindow *self);
 
 /* ft-window-actions.c */
 void ft_window_install_actions (GtkWidgetClass *widget_class);

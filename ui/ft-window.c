@@ -276,6 +276,7 @@ on_run_event (const FtRunEvent *ev, void *user_data)
   switch (ev->kind)
     {
     case FT_RUN_EVENT_BATCH_END:
+      ft_window_outline_set (self, FT_OUTLINE_TRAIN);
       ft_plot_model_add_batch (self->plot_model, run->plot_run, ev->epoch, ev->batch, ev->steps, ev->samples_seen,
                                ev->batch_loss, &ev->logs);
       run->samples = ev->samples_seen;
@@ -286,6 +287,7 @@ on_run_event (const FtRunEvent *ev, void *user_data)
       break;
     case FT_RUN_EVENT_EPOCH_END:
       {
+        ft_window_outline_set (self, run->exp->steps.validate || !run->tape ? FT_OUTLINE_VALIDATE : FT_OUTLINE_LOOP);
         ft_plot_model_add_epoch (self->plot_model, run->plot_run, ev->epoch, ev->samples_seen, &ev->logs);
         ft_history_append (run->history, ev->epoch, &ev->logs);
         run->epochs_done = ev->epoch + 1; /* absolute: a continued run starts past zero */
@@ -316,9 +318,13 @@ on_run_event (const FtRunEvent *ev, void *user_data)
         g_free (line);
         break;
       }
-    case FT_RUN_EVENT_SNAPSHOT:
     case FT_RUN_EVENT_TRAIN_BEGIN:
+      ft_window_outline_set (self, FT_OUTLINE_COMPILE);
+      break;
     case FT_RUN_EVENT_EPOCH_BEGIN:
+      ft_window_outline_set (self, FT_OUTLINE_LOOP);
+      break;
+    case FT_RUN_EVENT_SNAPSHOT:
     case FT_RUN_EVENT_PAUSED:
       break;
     case FT_RUN_EVENT_FINISHED:
@@ -334,8 +340,16 @@ on_run_event (const FtRunEvent *ev, void *user_data)
           ft_window_show_error (self, line);
         g_free (line);
         update_run_row (run);
+        if (!any_active_running (self) && self->restart_pending)
+          {
+            self->restart_pending = false;
+            update_controls (self);
+            ft_window_train (self);
+            break;
+          }
         if (!any_active_running (self))
           {
+            ft_window_outline_set (self, -1);
             self->paused = false;
             double sps = ft_window_get_samples_per_second (self);
             char *text = g_strdup_printf ("%s · %.0f samples/s · longest main-loop stall %.1f ms", state_text (run->state),
@@ -522,7 +536,17 @@ ft_window_train (FtWindow *self)
   g_task_run_in_thread (task, prepare_thread);
   g_object_unref (task);
   set_status (self, "Loading the data…");
+  ft_window_outline_set (self, FT_OUTLINE_DEFINE_MODEL);
   update_controls (self);
+}
+
+void
+ft_window_train_when_idle (FtWindow *self)
+{
+  if (ft_window_is_training (self))
+    self->restart_pending = true;
+  else
+    ft_window_train (self);
 }
 
 void
@@ -705,6 +729,7 @@ ft_window_evaluate_run (FtWindow *self, FtWindowRun *run)
       return;
     }
   run->evaluating = true;
+  ft_window_outline_set (self, FT_OUTLINE_EVALUATE);
   GTask *task = g_task_new (self, NULL, evaluate_done, run);
   g_task_set_task_data (task, run, NULL);
   g_task_run_in_thread (task, evaluate_thread);
@@ -766,6 +791,8 @@ ft_window_refresh_panels (FtWindow *self)
   else
     gtk_widget_set_visible (GTK_WIDGET (self->lesson_label), FALSE);
   gtk_window_set_title (GTK_WINDOW (self), self->exp->title ? self->exp->title : "FitTape");
+  ft_window_checklist_sync (self);
+  ft_window_apply_lesson (self);
 }
 
 void
@@ -816,6 +843,7 @@ ft_window_set_mode (FtWindow *self, FtRunMode mode)
   if (self->exp)
     self->exp->mode = mode;
   ft_training_panel_set_mode (self->training_panel, mode);
+  ft_window_checklist_sync (self);
   GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "mode");
   if (action)
     g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_string (ft_run_mode_name (mode)));
@@ -1105,6 +1133,14 @@ ft_window_class_init (FtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FtWindow, error_close);
   gtk_widget_class_bind_template_child (widget_class, FtWindow, lesson_label);
   gtk_widget_class_bind_template_child (widget_class, FtWindow, plot_box);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, outline_box);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, checklist_box);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, code_box);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, tape_box);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, errors_box);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, pace_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, mode_box);
   gtk_widget_class_bind_template_child (widget_class, FtWindow, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, FtWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, FtWindow, log_view);
@@ -1161,6 +1197,7 @@ ft_window_init (FtWindow *self)
   g_signal_connect (self->compile_panel, "changed", G_CALLBACK (on_panel_changed), self);
   g_signal_connect (self->training_panel, "changed", G_CALLBACK (on_panel_changed), self);
   self->stall_source = g_timeout_add (4, stall_tick, self);
+  ft_window_teaching_init (self);
 
   FtExperiment *exp = ft_experiment_new_default ();
   ft_window_set_experiment (self, exp);
