@@ -3,6 +3,7 @@
  * evaluates checkpoints. Exit status: 0 success, 1 training failed, 2 bad input. */
 #include "fittape-engine.h"
 #include "ft-checkpoint.h"
+#include "ft-codegen.h"
 #include "ft-experiment.h"
 #include "ft-plot-export.h"
 #include "ft-runner.h"
@@ -28,6 +29,7 @@ static const char usage[] =
   "                  [--resume CHECKPOINT] [--plot FILE] [--quiet]\n"
   "  fittape-cli evaluate CHECKPOINT\n"
   "  fittape-cli summary EXPERIMENT.json\n"
+  "  fittape-cli export-script EXPERIMENT.json [--mode fit|tape] [--out FILE]\n"
   "  fittape-cli --help\n"
   "\n"
   "run trains the experiment (without a file: TensorFlow's basic classification, a Fashion-MNIST MLP),\n"
@@ -38,7 +40,9 @@ static const char usage[] =
   "--resume continues a run from a checkpoint bit for bit (the experiment comes from the checkpoint\n"
   "unless a file is given). --plot draws the loss and accuracy of the run (both runs overlaid in both\n"
   "mode) into FILE: .png (at 2x scale), .svg or .pdf. evaluate loads a checkpoint and evaluates it on its\n"
-  "experiment's test set.\n"
+  "experiment's test set. export-script writes the experiment as a Python script for TensorFlow 2 / Keras 3\n"
+  "(model.fit() in fit mode, the hand-written GradientTape loop in tape mode; default: the experiment's\n"
+  "mode, tape for both) to FILE, or to standard output.\n"
   "\n"
   "Exit status: 0 success, 1 training failed (e.g. the loss became NaN), 2 bad input.\n";
 
@@ -459,6 +463,66 @@ command_evaluate (const char *path)
 }
 
 static int
+command_export_script (int argc, char **argv)
+{
+  const char *path = NULL, *mode_name = NULL, *out = NULL;
+  for (int i = 2; i < argc; i++)
+    {
+      const char *a = argv[i];
+      if (strcmp (a, "--mode") == 0 || strcmp (a, "--out") == 0)
+        {
+          if (i + 1 >= argc)
+            {
+              fprintf (stderr, "fittape-cli: %s needs a value\n", a);
+              return EXIT_BAD_INPUT;
+            }
+          if (strcmp (a, "--mode") == 0)
+            mode_name = argv[++i];
+          else
+            out = argv[++i];
+        }
+      else if (a[0] == '-' || path != NULL)
+        {
+          fprintf (stderr, "fittape-cli: export-script: unexpected argument \"%s\"\n\n%s", a, usage);
+          return EXIT_BAD_INPUT;
+        }
+      else
+        path = a;
+    }
+  if (path == NULL)
+    {
+      fprintf (stderr, "fittape-cli: export-script needs an experiment file\n\n%s", usage);
+      return EXIT_BAD_INPUT;
+    }
+  FtRunMode mode = FT_MODE_FIT;
+  if (mode_name != NULL && (!ft_run_mode_from_name (mode_name, &mode) || mode == FT_MODE_BOTH))
+    {
+      fprintf (stderr, "fittape-cli: --mode must be fit or tape, not \"%s\"\n", mode_name);
+      return EXIT_BAD_INPUT;
+    }
+  GError *error = NULL;
+  FtExperiment *exp = ft_experiment_load (path, &error);
+  if (exp == NULL)
+    return bad_input ("cannot open the experiment", error);
+  if (mode_name == NULL)
+    mode = exp->mode == FT_MODE_FIT ? FT_MODE_FIT : FT_MODE_TAPE;
+  char *experiment_name = g_path_get_basename (path);
+  char *script_name = out ? g_path_get_basename (out) : NULL;
+  FtCodegenOptions options = { experiment_name, script_name };
+  char *script = ft_codegen_python_with (exp, mode, &options, NULL);
+  int status = EXIT_OK;
+  if (out == NULL)
+    fputs (script, stdout);
+  else if (!g_file_set_contents (out, script, -1, &error)) /* atomic: a temporary file, then rename */
+    status = bad_input ("cannot write the script", error);
+  g_free (script);
+  g_free (script_name);
+  g_free (experiment_name);
+  ft_experiment_free (exp);
+  return status;
+}
+
+static int
 command_summary (const char *path)
 {
   GError *error = NULL;
@@ -508,6 +572,8 @@ main (int argc, char **argv)
         }
       return strcmp (cmd, "evaluate") == 0 ? command_evaluate (argv[2]) : command_summary (argv[2]);
     }
+  if (strcmp (cmd, "export-script") == 0)
+    return command_export_script (argc, argv);
   if (strcmp (cmd, "run") != 0)
     {
       fprintf (stderr, "fittape-cli: unknown command \"%s\"\n\n%s", cmd, usage);

@@ -55,8 +55,8 @@ ft_epoch_order (uint32_t *idx, uint32_t n, bool shuffle, FtRng *rng)
     ft_rng_shuffle (rng, idx, n);
 }
 
-static bool
-check_class_weight (const FtFitArgs *args, const FtDataset *data, GError **error)
+bool
+ft_fit_check_class_weight (const FtFitArgs *args, const FtDataset *data, GError **error)
 {
   if (args->class_weight == NULL)
     return true;
@@ -74,7 +74,7 @@ ft_fit (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, GPtrAr
         FtHistory *history, FtFitContext *ctx_in, GError **error)
 {
   if (!ft_fit_args_validate (args, error) || !ft_trainer_check_dataset (trainer, data, "training", error)
-      || !check_class_weight (args, data, error))
+      || !ft_fit_check_class_weight (args, data, error))
     return false;
   if (args->validation_data && !ft_trainer_check_dataset (trainer, args->validation_data, "validation", error))
     return false;

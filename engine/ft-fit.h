@@ -23,6 +23,8 @@ typedef struct
 FtFitArgs ft_fit_args_default (void);
 /* Rejects absurd values (batch size < 1, epochs < 1 or > 100000, split outside [0, 1), …). */
 bool ft_fit_args_validate (const FtFitArgs *args, GError **error);
+/* class_weight must give a weight for every class of the data. */
+bool ft_fit_check_class_weight (const FtFitArgs *args, const FtDataset *data, GError **error);
 
 /* Trains; appends each epoch's logs to history (may be NULL); callbacks is a GPtrArray of FtCallback*
  * (may be NULL). Returns false with an error when training failed (a callback failed, invalid data);

@@ -32,6 +32,7 @@ struct FtRunner
   float lr;
   bool snapshot_requested;
   double pace;              /* batches per second, 0 = free */
+  bool share_weights;
 
   GQueue events;            /* FtRunEvent*, guarded by lock */
   GSource *source;          /* pending dispatch, guarded by lock */
@@ -68,6 +69,7 @@ snapshot_free (FtSnapshot *s)
 static void
 event_free (FtRunEvent *ev)
 {
+  g_free ((float *) ev->weights);
   g_free (ev->message);
   snapshot_free ((FtSnapshot *) ev->snapshot);
   g_free (ev);
@@ -344,6 +346,17 @@ control_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
   FtRunEvent *ev = event_new (r, FT_RUN_EVENT_EPOCH_END, ctx);
   ev->epoch = epoch;
   ev->logs = *logs;
+  pthread_mutex_lock (&r->lock);
+  bool share = r->share_weights;
+  pthread_mutex_unlock (&r->lock);
+  if (share)
+    {
+      FtModel *m = ft_trainer_model (ctx->trainer);
+      float *w = g_new (float, ft_model_n_params (m));
+      ft_model_get_weights (m, w);
+      ev->weights = w;
+      ev->n_weights = ft_model_n_params (m);
+    }
   post (r, ev);
   pthread_mutex_lock (&r->lock);
   if (r->until_epoch_end || (r->pause_after_epochs > 0 && epoch + 1 >= r->pause_after_epochs))
@@ -564,6 +577,14 @@ void
 ft_runner_stop (FtRunner *r)
 {
   command (r, do_stop);
+}
+
+void
+ft_runner_set_share_weights (FtRunner *r, bool share)
+{
+  pthread_mutex_lock (&r->lock);
+  r->share_weights = share;
+  pthread_mutex_unlock (&r->lock);
 }
 
 void

@@ -70,6 +70,8 @@ typedef struct
   FtLogs logs;          /* running means (batch end) or the epoch's logs (epoch end, finished) */
   char *message;        /* failed: the error; checkpoint saved: the path */
   const FtSnapshot *snapshot; /* snapshot events */
+  const float *weights; /* epoch end, when asked for with ft_runner_set_share_weights: every weight */
+  size_t n_weights;
 } FtRunEvent;
 
 typedef void (*FtRunEventFunc) (const FtRunEvent *event, void *user_data);
@@ -100,6 +102,9 @@ void ft_runner_resume (FtRunner *runner);
 void ft_runner_step_batch (FtRunner *runner); /* from pause: one batch, then pause again */
 void ft_runner_step_epoch (FtRunner *runner); /* from pause: to the end of this epoch, then pause */
 void ft_runner_stop (FtRunner *runner);   /* takes effect within one batch */
+/* Epoch-end events carry a copy of the model's weights (for views that redraw the model's predictions
+ * off the training thread). Off by default. */
+void ft_runner_set_share_weights (FtRunner *runner, bool share);
 /* Pauses at the end of the given number of epochs (for screenshots and lessons); 0 clears it. */
 void ft_runner_pause_after_epochs (FtRunner *runner, int epochs);
 void ft_runner_set_learning_rate (FtRunner *runner, float lr); /* applied before the next batch */

@@ -110,7 +110,8 @@ ft_tape_loop (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, 
               const FtCallbackSpec *es_spec, const FtCallbackSpec *ckpt_spec, GPtrArray *observers,
               FtHistory *history, FtFitContext *ctx_in, GError **error)
 {
-  if (!ft_fit_args_validate (args, error) || !ft_trainer_check_dataset (trainer, data, "training", error))
+  if (!ft_fit_args_validate (args, error) || !ft_trainer_check_dataset (trainer, data, "training", error)
+      || !ft_fit_check_class_weight (args, data, error))
     return false;
   if (args->validation_data && !ft_trainer_check_dataset (trainer, args->validation_data, "validation", error))
     return false;

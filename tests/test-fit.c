@@ -438,6 +438,28 @@ test_checkpoint_switch (void)
   ft_dataset_free (data);
 }
 
+/* Too few class weights are refused by both, before any step (not read past the array). */
+static void
+test_class_weight_checked (void)
+{
+  FtDataset *data = spiral ();
+  FtFitArgs args = args_default ();
+  float cw[1] = { 2.0f };
+  args.class_weight = cw;
+  args.n_class_weight = 1;
+  FtLoopSteps all = ft_loop_steps_all ();
+  FtTrainer *t = trainer_new (1);
+  GError *error = NULL;
+  g_assert_false (ft_tape_loop (t, data, &args, &all, NULL, NULL, NULL, NULL, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "class_weight"));
+  g_clear_error (&error);
+  g_assert_false (ft_fit (t, data, &args, NULL, NULL, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "class_weight"));
+  g_clear_error (&error);
+  ft_trainer_free (t);
+  ft_dataset_free (data);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -453,5 +475,6 @@ main (int argc, char **argv)
   g_test_add_func ("/tape-loop/no-early-stopping", test_no_early_stopping);
   g_test_add_func ("/tape-loop/progress-switch", test_progress_switch);
   g_test_add_func ("/tape-loop/checkpoint-switch", test_checkpoint_switch);
+  g_test_add_func ("/tape-loop/class-weight-checked", test_class_weight_checked);
   return g_test_run ();
 }

@@ -4,6 +4,7 @@
 #include "ft-window-private.h"
 
 #include "ft-checkpoint.h"
+#include "ft-codegen.h"
 #include "ft-plot-export.h"
 
 #include <string.h>
@@ -326,6 +327,37 @@ export_history_chosen (FtWindow *self, GFile *file)
   g_free (path);
 }
 
+gboolean
+ft_window_export_script (FtWindow *self, const char *path, GError **error)
+{
+  /* Compare mode exports the tape loop: the program that shows every step. */
+  return ft_codegen_save (self->exp, self->mode == FT_MODE_FIT ? FT_MODE_FIT : FT_MODE_TAPE, path, error);
+}
+
+static void
+export_script_chosen (FtWindow *self, GFile *file)
+{
+  char *path = g_file_get_path (file);
+  GError *error = NULL;
+  if (!ft_window_export_script (self, path, &error))
+    {
+      ft_window_show_error (self, error->message);
+      g_error_free (error);
+    }
+  else
+    ft_window_toast (self, "TensorFlow script saved: run it with python3");
+  g_free (path);
+}
+
+static void
+action_export_script (GtkWidget *widget, const char *name, GVariant *param)
+{
+  FtWindow *self = FT_WINDOW (widget);
+  choose_file (self, "Export as TensorFlow Script", GTK_FILE_CHOOSER_ACTION_SAVE,
+               self->mode == FT_MODE_FIT ? "train_fit.py" : "train_loop.py", "*.py", "Python scripts (*.py)",
+               export_script_chosen);
+}
+
 static void
 action_export_history (GtkWidget *widget, const char *name, GVariant *param)
 {
@@ -513,6 +545,7 @@ ft_window_install_actions (GtkWidgetClass *klass)
   gtk_widget_class_install_action (klass, "win.export-plot", NULL, action_export_plot);
   gtk_widget_class_install_action (klass, "win.copy-plot", NULL, action_copy_plot);
   gtk_widget_class_install_action (klass, "win.export-history", NULL, action_export_history);
+  gtk_widget_class_install_action (klass, "win.export-script", NULL, action_export_script);
   gtk_widget_class_install_action (klass, "win.save-checkpoint", NULL, action_save_checkpoint);
   gtk_widget_class_install_action (klass, "win.load-checkpoint", NULL, action_load_checkpoint);
   gtk_widget_class_install_action (klass, "win.zoom-in", NULL, action_zoom);

@@ -70,6 +70,11 @@ struct _FtWindow
   GtkBox *errors_box;
   GtkDropDown *pace_dropdown;
   GtkWidget *mode_box;
+  GtkWidget *code_view;
+  GtkWidget *tape_inspector;
+  GtkWidget *decision_view;
+  GtkWidget *confusion_view;
+  FtWindowRun *decision_run; /* the run whose weights the decision view follows */
   GtkWidget *outline_steps[6];
   GtkWidget *checklist_checks[8];
   bool syncing_checklist;

@@ -5,6 +5,10 @@
 #include "ft-window-private.h"
 
 #include "ft-checkpoint.h"
+#include "ft-code-view.h"
+#include "ft-confusion-view.h"
+#include "ft-decision-view.h"
+#include "ft-tape-inspector.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
@@ -268,6 +272,17 @@ any_active_running (FtWindow *self)
   return false;
 }
 
+/* While stepping or training slowly, the code panel lights the line that runs. */
+static void
+highlight_code (FtWindow *self, FtWindowRun *run, int region)
+{
+  if (self->code_view == NULL)
+    return;
+  if (!self->paused && g_settings_get_double (self->settings, "pace") <= 0)
+    return;
+  ft_code_view_highlight (FT_CODE_VIEW (self->code_view), run->tape, region);
+}
+
 static void
 on_run_event (const FtRunEvent *ev, void *user_data)
 {
@@ -277,6 +292,7 @@ on_run_event (const FtRunEvent *ev, void *user_data)
     {
     case FT_RUN_EVENT_BATCH_END:
       ft_window_outline_set (self, FT_OUTLINE_TRAIN);
+      highlight_code (self, run, FT_CODE_BATCH_LINE);
       ft_plot_model_add_batch (self->plot_model, run->plot_run, ev->epoch, ev->batch, ev->steps, ev->samples_seen,
                                ev->batch_loss, &ev->logs);
       run->samples = ev->samples_seen;
@@ -288,6 +304,7 @@ on_run_event (const FtRunEvent *ev, void *user_data)
     case FT_RUN_EVENT_EPOCH_END:
       {
         ft_window_outline_set (self, run->exp->steps.validate || !run->tape ? FT_OUTLINE_VALIDATE : FT_OUTLINE_LOOP);
+        highlight_code (self, run, FT_CODE_EPOCH_END);
         ft_plot_model_add_epoch (self->plot_model, run->plot_run, ev->epoch, ev->samples_seen, &ev->logs);
         ft_history_append (run->history, ev->epoch, &ev->logs);
         run->epochs_done = ev->epoch + 1; /* absolute: a continued run starts past zero */
@@ -301,6 +318,10 @@ on_run_event (const FtRunEvent *ev, void *user_data)
         update_progress (self, ev, run);
         update_run_row (run);
         refresh_plots_soon (self); /* a Playground epoch can take a millisecond: throttled too */
+        if (run->state == 0)
+          ft_runner_request_snapshot (run->runner); /* the tape of the next batch, for the Tape view */
+        if (run == self->decision_run && ev->weights != NULL)
+          ft_decision_view_update_weights (FT_DECISION_VIEW (self->decision_view), ev->weights, ev->n_weights);
         screenshot_check (self);
         break;
       }
@@ -323,8 +344,11 @@ on_run_event (const FtRunEvent *ev, void *user_data)
       break;
     case FT_RUN_EVENT_EPOCH_BEGIN:
       ft_window_outline_set (self, FT_OUTLINE_LOOP);
+      highlight_code (self, run, FT_CODE_EPOCH_START);
       break;
     case FT_RUN_EVENT_SNAPSHOT:
+      ft_tape_inspector_show_snapshot (FT_TAPE_INSPECTOR (self->tape_inspector), run->name, ev->snapshot);
+      break;
     case FT_RUN_EVENT_PAUSED:
       break;
     case FT_RUN_EVENT_FINISHED:
@@ -480,6 +504,15 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
           break;
         }
     }
+  self->decision_run = NULL;
+  if (self->active->len > 0 && job->data->train->ndim == 1 && job->data->train->shape[0] == 2)
+    {
+      self->decision_run = g_ptr_array_index (self->active, 0);
+      ft_decision_view_set_data (FT_DECISION_VIEW (self->decision_view), self->decision_run->exp, job->data->train);
+      ft_runner_set_share_weights (self->decision_run->runner, true);
+    }
+  else
+    ft_decision_view_set_data (FT_DECISION_VIEW (self->decision_view), NULL, NULL);
   if (self->active->len == 2)
     ft_plot_model_set_pair (self->plot_model, ((FtWindowRun *) g_ptr_array_index (self->active, 0))->plot_run,
                             ((FtWindowRun *) g_ptr_array_index (self->active, 1))->plot_run);
@@ -492,6 +525,7 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
         ft_runner_pause (run->runner);
       if (self->screenshot_path)
         ft_runner_pause_after_epochs (run->runner, self->screenshot_after);
+      ft_runner_request_snapshot (run->runner);
       ft_runner_set_pace (run->runner, g_settings_get_double (self->settings, "pace"));
       ft_runner_start (run->runner);
     }
@@ -614,6 +648,7 @@ ft_window_reset (FtWindow *self)
     }
   g_ptr_array_set_size (self->active, 0);
   self->paused = false;
+  ft_tape_inspector_clear (FT_TAPE_INSPECTOR (self->tape_inspector));
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
   set_status (self, "Ready — the next Train starts from new weights");
   refresh_plots (self);
@@ -708,6 +743,14 @@ evaluate_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   run->test_logs = *logs;
   run->has_test_logs = true;
+  /* Where the model is wrong: the confusion matrix and misclassified images, computed off the loop. */
+  FtModel *m = ft_trainer_model (run->trainer);
+  size_t n = ft_model_n_params (m);
+  float *w = g_new (float, n);
+  ft_model_get_weights (m, w);
+  ft_confusion_view_compute (FT_CONFUSION_VIEW (self->confusion_view), run->exp, run->data->train,
+                             run->data->test ? run->data->test : run->data->train, w, n);
+  g_free (w);
   GString *s = g_string_new (NULL);
   g_string_printf (s, "[%s] Test (%s): ", run->name, run->data->test ? "test set" : "training data");
   ft_logs_format (logs, s);
@@ -758,9 +801,18 @@ ft_window_add_loaded_run (FtWindow *self, FtExperiment *exp, FtSharedData *data,
 /* ---- experiment and panels ---- */
 
 static void
+refresh_code (FtWindow *self)
+{
+  if (self->code_view && self->exp)
+    ft_code_view_set_experiment (FT_CODE_VIEW (self->code_view), self->exp, self->mode);
+}
+
+static void
 on_panel_changed (gpointer panel, FtWindow *self)
 {
   hide_error (self);
+  refresh_code (self);
+  ft_window_checklist_sync (self);
   update_controls (self);
 }
 
@@ -793,6 +845,7 @@ ft_window_refresh_panels (FtWindow *self)
   gtk_window_set_title (GTK_WINDOW (self), self->exp->title ? self->exp->title : "FitTape");
   ft_window_checklist_sync (self);
   ft_window_apply_lesson (self);
+  refresh_code (self);
 }
 
 void
@@ -844,6 +897,7 @@ ft_window_set_mode (FtWindow *self, FtRunMode mode)
     self->exp->mode = mode;
   ft_training_panel_set_mode (self->training_panel, mode);
   ft_window_checklist_sync (self);
+  refresh_code (self);
   GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "mode");
   if (action)
     g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_string (ft_run_mode_name (mode)));
@@ -1080,6 +1134,7 @@ ft_window_dispose (GObject *object)
       for (guint i = 0; i < self->runs->len; i++)
         ft_runner_stop (((FtWindowRun *) g_ptr_array_index (self->runs, i))->runner);
       g_ptr_array_set_size (self->active, 0);
+      self->decision_run = NULL;
       g_clear_pointer (&self->runs, g_ptr_array_unref);
     }
   if (self->dataset_panel)
@@ -1198,6 +1253,18 @@ ft_window_init (FtWindow *self)
   g_signal_connect (self->training_panel, "changed", G_CALLBACK (on_panel_changed), self);
   self->stall_source = g_timeout_add (4, stall_tick, self);
   ft_window_teaching_init (self);
+  self->code_view = ft_code_view_new ();
+  gtk_widget_set_vexpand (self->code_view, TRUE);
+  gtk_box_append (self->code_box, self->code_view);
+  self->tape_inspector = ft_tape_inspector_new ();
+  gtk_widget_set_vexpand (self->tape_inspector, TRUE);
+  gtk_box_append (self->tape_box, self->tape_inspector);
+  self->decision_view = ft_decision_view_new ();
+  self->confusion_view = ft_confusion_view_new ();
+  gtk_widget_set_hexpand (self->decision_view, TRUE);
+  gtk_widget_set_hexpand (self->confusion_view, TRUE);
+  gtk_box_append (self->errors_box, self->decision_view);
+  gtk_box_append (self->errors_box, self->confusion_view);
 
   FtExperiment *exp = ft_experiment_new_default ();
   ft_window_set_experiment (self, exp);

@@ -34,6 +34,8 @@ gboolean ft_window_is_training (FtWindow *self);
 void ft_window_export_plots (FtWindow *self, const char *path); /* .png (2×), .svg or .pdf */
 gboolean ft_window_export_history (FtWindow *self, const char *path, GError **error); /* .csv or .json */
 void ft_window_save_checkpoint (FtWindow *self, const char *path);
+/* The experiment as a runnable TensorFlow script (fit mode: model.fit; otherwise the tape loop). */
+gboolean ft_window_export_script (FtWindow *self, const char *path, GError **error);
 /* The checkpoint's experiment becomes the window's, and the checkpoint a run of its own that can be
  * evaluated or continued. */
 void ft_window_load_checkpoint (FtWindow *self, const char *path);
