@@ -33,6 +33,7 @@ struct FtRunner
   bool snapshot_requested;
   double pace;              /* batches per second, 0 = free */
   bool share_weights;
+  bool snapshot_every_epoch;
 
   GQueue events;            /* FtRunEvent*, guarded by lock */
   GSource *source;          /* pending dispatch, guarded by lock */
@@ -194,7 +195,7 @@ control_batch_begin (FtCallback *cb, FtFitContext *ctx, int batch)
     }
   if (r->paused && r->batch_credit > 0)
     r->batch_credit--;
-  bool snapshot = r->snapshot_requested;
+  bool snapshot = r->snapshot_requested || (r->snapshot_every_epoch && batch == 0);
   double pace = r->pace;
   pthread_mutex_unlock (&r->lock);
 
@@ -577,6 +578,14 @@ void
 ft_runner_stop (FtRunner *r)
 {
   command (r, do_stop);
+}
+
+void
+ft_runner_set_snapshot_every_epoch (FtRunner *r, bool on)
+{
+  pthread_mutex_lock (&r->lock);
+  r->snapshot_every_epoch = on;
+  pthread_mutex_unlock (&r->lock);
 }
 
 void

@@ -109,6 +109,9 @@ void ft_runner_set_share_weights (FtRunner *runner, bool share);
 void ft_runner_pause_after_epochs (FtRunner *runner, int epochs);
 void ft_runner_set_learning_rate (FtRunner *runner, float lr); /* applied before the next batch */
 void ft_runner_request_snapshot (FtRunner *runner); /* a SNAPSHOT event after the next batch */
+/* A SNAPSHOT event for the first batch of every epoch, taken by the training thread itself (requests
+ * from the main loop would arrive late when epochs take milliseconds). */
+void ft_runner_set_snapshot_every_epoch (FtRunner *runner, bool on);
 /* A pace for step-through teaching: at most this many batches per second (0 = as fast as possible). */
 void ft_runner_set_pace (FtRunner *runner, double batches_per_second);
 

@@ -20,6 +20,7 @@ static const GOptionEntry options[] = {
     "FILE" },
   { "after-epochs", 0, 0, G_OPTION_ARG_INT, NULL, "With --screenshot: the epochs to train first (default 1)", "N" },
   { "presentation", 'p', 0, G_OPTION_ARG_NONE, NULL, "Start in presentation mode", NULL },
+  { "view", 0, 0, G_OPTION_ARG_STRING, NULL, "Show this view: curves, code, inspector or errors", "VIEW" },
   { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL, NULL, "[EXPERIMENT.json]" },
   { NULL },
 };
@@ -28,7 +29,7 @@ static int
 ft_application_command_line (GApplication *app, GApplicationCommandLine *cmdline)
 {
   GVariantDict *opts = g_application_command_line_get_options_dict (cmdline);
-  const char *mode_name = NULL, *screenshot = NULL;
+  const char *mode_name = NULL, *screenshot = NULL, *view = NULL;
   const char **files = NULL;
   int after = 1;
   gboolean train = FALSE, presentation = FALSE;
@@ -37,6 +38,7 @@ ft_application_command_line (GApplication *app, GApplicationCommandLine *cmdline
   g_variant_dict_lookup (opts, "after-epochs", "i", &after);
   g_variant_dict_lookup (opts, "train", "b", &train);
   g_variant_dict_lookup (opts, "presentation", "b", &presentation);
+  g_variant_dict_lookup (opts, "view", "&s", &view);
   g_variant_dict_lookup (opts, G_OPTION_REMAINING, "^a&ay", &files);
 
   FtWindow *win = ft_window_new (GTK_APPLICATION (app));
@@ -68,6 +70,11 @@ ft_application_command_line (GApplication *app, GApplicationCommandLine *cmdline
     }
   if (presentation)
     g_action_group_activate_action (G_ACTION_GROUP (win), "presentation", NULL);
+  if (view && !ft_window_show_view (win, view))
+    {
+      g_application_command_line_printerr (cmdline, "fittape: --view must be curves, code, inspector or errors\n");
+      status = 2;
+    }
   if (screenshot)
     ft_window_screenshot_after_epochs (win, screenshot, after);
   gtk_window_present (GTK_WINDOW (win));

@@ -318,8 +318,6 @@ on_run_event (const FtRunEvent *ev, void *user_data)
         update_progress (self, ev, run);
         update_run_row (run);
         refresh_plots_soon (self); /* a Playground epoch can take a millisecond: throttled too */
-        if (run->state == 0)
-          ft_runner_request_snapshot (run->runner); /* the tape of the next batch, for the Tape view */
         if (run == self->decision_run && ev->weights != NULL)
           ft_decision_view_update_weights (FT_DECISION_VIEW (self->decision_view), ev->weights, ev->n_weights);
         screenshot_check (self);
@@ -525,7 +523,7 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
         ft_runner_pause (run->runner);
       if (self->screenshot_path)
         ft_runner_pause_after_epochs (run->runner, self->screenshot_after);
-      ft_runner_request_snapshot (run->runner);
+      ft_runner_set_snapshot_every_epoch (run->runner, true); /* the Tape view's chart grows per epoch */
       ft_runner_set_pace (run->runner, g_settings_get_double (self->settings, "pace"));
       ft_runner_start (run->runner);
     }
@@ -621,7 +619,7 @@ ft_window_step (FtWindow *self)
       FtWindowRun *run = g_ptr_array_index (self->active, i);
       if (run->state == 0)
         {
-          ft_runner_request_snapshot (run->runner);
+          ft_runner_request_snapshot (run->runner); /* the Tape view shows the batch just stepped */
           ft_runner_step_batch (run->runner);
         }
     }
@@ -919,6 +917,15 @@ ft_window_set_pace (FtWindow *self, double batches_per_second)
       if (run->state == 0)
         ft_runner_set_pace (run->runner, g_settings_get_double (self->settings, "pace"));
     }
+}
+
+gboolean
+ft_window_show_view (FtWindow *self, const char *name)
+{
+  if (gtk_stack_get_child_by_name (self->view_stack, name) == NULL)
+    return FALSE;
+  gtk_stack_set_visible_child_name (self->view_stack, name);
+  return TRUE;
 }
 
 /* ---- presentation and zoom ---- */

@@ -56,6 +56,10 @@ gboolean ft_window_save_screenshot (FtWindow *self, const char *png_path, GError
  * applies to the running runs at once and is remembered. */
 void ft_window_set_pace (FtWindow *self, double batches_per_second);
 
+/* Shows one of the views above the status line: "curves", "code", "inspector" (the tape) or "errors"
+ * (where the model is wrong). */
+gboolean ft_window_show_view (FtWindow *self, const char *name);
+
 /* Presentation mode: large text, thick lines, high contrast. */
 void ft_window_set_presentation (FtWindow *self, gboolean on);
 /* Text zoom, 1.0 = normal (Ctrl+plus / Ctrl+minus / Ctrl+0). */
