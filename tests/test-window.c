@@ -1,6 +1,9 @@
 /* test-window.c — the real main window under Xvfb: a network edited through the model editor, training in
  * each mode with the expected points on the charts, Pause / Step / Stop, every export, a checkpoint saved,
  * loaded and continued, bad files shown as errors with the window still working, and a screenshot. */
+#include "ft-code-view.h"
+#include "ft-decision-view.h"
+#include "ft-tape-inspector.h"
 #include "ft-window.h"
 
 #include <glib/gstdio.h>
@@ -412,6 +415,45 @@ test_lesson_hides (void)
   window_free (win);
 }
 
+static gboolean
+decision_ready (FtWindow *win)
+{
+  FtDecisionView *dv = FT_DECISION_VIEW (find_type (GTK_WIDGET (win), FT_TYPE_DECISION_VIEW));
+  return !ft_decision_view_is_busy (dv) && ft_decision_view_get_grid (dv) != NULL;
+}
+
+/* The teaching views show what the run did: the code of the mode (with a switched-off step missing),
+ * the tape the model recorded, and the decision regions of the trained model. */
+static void
+test_teaching_views (void)
+{
+  FtWindow *win = window_new (3);
+  ft_window_set_mode (win, FT_MODE_TAPE);
+  FtExperiment *exp = ft_window_get_experiment (win);
+  exp->steps.shuffle = false;
+  ft_window_set_experiment (win, exp);
+  ft_window_set_mode (win, FT_MODE_TAPE);
+  FtCodeView *code = FT_CODE_VIEW (find_type (GTK_WIDGET (win), FT_TYPE_CODE_VIEW));
+  g_assert_null (ft_code_view_get_code (code, false));
+  const char *tape_code = ft_code_view_get_code (code, true);
+  g_assert_nonnull (strstr (tape_code, "tf.GradientTape()"));
+  g_assert_null (strstr (tape_code, ".shuffle("));
+  ft_window_set_mode (win, FT_MODE_FIT);
+  g_assert_nonnull (strstr (ft_code_view_get_code (code, false), "model.fit("));
+  ft_window_set_mode (win, FT_MODE_TAPE);
+  g_assert_true (ft_window_show_view (win, "inspector"));
+  ft_window_train (win);
+  wait_until (idle, win, 60);
+  FtTapeInspector *inspector = FT_TAPE_INSPECTOR (find_type (GTK_WIDGET (win), FT_TYPE_TAPE_INSPECTOR));
+  const char *title = ft_tape_inspector_get_title (inspector);
+  g_assert_nonnull (title);
+  g_assert_nonnull (strstr (title, "3 ops recorded")); /* dense, dense, the loss */
+  g_assert_true (ft_window_show_view (win, "errors"));
+  wait_until (decision_ready, win, 30);
+  g_assert_false (ft_window_show_view (win, "nonsense"));
+  window_free (win);
+}
+
 /* The window's own screenshot: a PNG of the whole window with the charts drawn. */
 static void
 test_screenshot (void)
@@ -448,6 +490,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/checkpoint-continue", test_checkpoint_continue);
   g_test_add_func ("/window/bad-files", test_bad_files);
   g_test_add_func ("/window/lesson-hides", test_lesson_hides);
+  g_test_add_func ("/window/teaching-views", test_teaching_views);
   g_test_add_func ("/window/screenshot", test_screenshot);
   return g_test_run ();
 }
