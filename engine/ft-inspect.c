@@ -2,8 +2,13 @@
  * Everything goes through the trainer's inference-mode batch primitive, ft_trainer_predict_batch. */
 #include "ft-inspect.h"
 
+#include "ft-blas.h"
+
 #include <math.h>
 #include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#endif
 
 #define INSPECT_BATCH 256u
 
@@ -211,6 +216,31 @@ interpret (const FtInspectModel *m, const float *out, float *p, int *cls, float 
   *conf = p[*cls];
 }
 
+/* Subnormals flushed to zero while predicting, as in the trainer's steps, so that a worker thread predicts
+ * what the training thread would; the thread's own setting is restored afterwards (workers are often
+ * pool threads that run other code too). */
+static unsigned
+flush_begin (void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  unsigned csr = _mm_getcsr ();
+  ft_cpu_flush_denormals ();
+  return csr;
+#else
+  return 0;
+#endif
+}
+
+static void
+flush_end (unsigned csr)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_setcsr (csr);
+#else
+  (void) csr;
+#endif
+}
+
 /* Predicts samples m->idx[0..n) of ds (indices already checked). */
 static void
 predict_batch (FtInspectModel *m, const FtDataset *ds, uint32_t n, int *classes, float *confidence,
@@ -267,6 +297,7 @@ ft_inspect_model_classify (FtInspectModel *m, const FtDataset *ds, const uint32_
         }
     }
   size_t k = (size_t) m->n_classes;
+  unsigned csr = flush_begin ();
   for (uint32_t start = 0; start < n; start += INSPECT_BATCH)
     {
       uint32_t nb = MIN (n - start, INSPECT_BATCH);
@@ -275,6 +306,7 @@ ft_inspect_model_classify (FtInspectModel *m, const FtDataset *ds, const uint32_
       predict_batch (m, ds, nb, classes != NULL ? classes + start : NULL,
                      confidence != NULL ? confidence + start : NULL, probs != NULL ? probs + start * k : NULL);
     }
+  flush_end (csr);
   return true;
 }
 
@@ -333,6 +365,7 @@ ft_decision_grid (FtInspectModel *m, double xmin, double xmax, double ymin, doub
   };
   float *probs = g_new (float, INSPECT_BATCH * (size_t) m->n_classes);
   double dx = (xmax - xmin) / nx, dy = (ymax - ymin) / ny;
+  unsigned csr = flush_begin ();
   for (size_t start = 0; start < cells; start += INSPECT_BATCH)
     {
       uint32_t nb = (uint32_t) MIN (cells - start, (size_t) INSPECT_BATCH);
@@ -348,6 +381,7 @@ ft_decision_grid (FtInspectModel *m, double xmin, double xmax, double ymin, doub
       for (uint32_t i = 0; i < nb; i++)
         g->p1[start + i] = probs[(size_t) i * (size_t) m->n_classes + 1];
     }
+  flush_end (csr);
   g_free (probs);
   return g;
 }
@@ -390,6 +424,7 @@ ft_confusion_matrix (FtInspectModel *m, const FtDataset *test, int *matrix, uint
     }
   memset (matrix, 0, (size_t) k * (size_t) k * sizeof (int));
   int stored = 0;
+  unsigned csr = flush_begin ();
   for (uint32_t start = 0; start < test->n; start += INSPECT_BATCH)
     {
       uint32_t nb = MIN (test->n - start, INSPECT_BATCH);
@@ -404,6 +439,7 @@ ft_confusion_matrix (FtInspectModel *m, const FtDataset *test, int *matrix, uint
             misclassified[stored++] = start + i;
         }
     }
+  flush_end (csr);
   if (n_mis != NULL)
     *n_mis = stored;
   return true;
