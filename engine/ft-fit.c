@@ -70,40 +70,44 @@ ft_fit_check_class_weight (const FtFitArgs *args, const FtDataset *data, GError 
 }
 
 bool
-ft_fit (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, GPtrArray *callbacks,
-        FtHistory *history, FtFitContext *ctx_in, GError **error)
+ft_fit_prepare (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, bool split, uint32_t *n_train,
+                const FtDataset **val, uint32_t *val_first, uint32_t *val_count, GError **error)
 {
   if (!ft_fit_args_validate (args, error) || !ft_trainer_check_dataset (trainer, data, "training", error)
       || !ft_fit_check_class_weight (args, data, error))
     return false;
   if (args->validation_data && !ft_trainer_check_dataset (trainer, args->validation_data, "validation", error))
     return false;
-
-  /* validation_split: the last samples, before any shuffling; validation_data wins. */
-  const FtDataset *val = NULL;
-  uint32_t n_train = data->n, val_first = 0, val_count = 0;
+  *n_train = data->n;
+  *val = NULL;
+  *val_first = *val_count = 0;
   if (args->validation_data)
     {
-      val = args->validation_data;
-      val_count = val->n;
+      *val = args->validation_data;
+      *val_count = args->validation_data->n;
     }
-  else if (args->validation_split > 0)
+  else if (split && args->validation_split > 0)
     {
-      n_train = ft_dataset_split_point (data, args->validation_split);
-      if (n_train == 0 || n_train == data->n)
+      *n_train = ft_dataset_split_point (data, args->validation_split);
+      if (*n_train == 0 || *n_train == data->n)
         {
           g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
                        "validation_split %g of %u samples leaves an empty training or validation set",
                        args->validation_split, data->n);
           return false;
         }
-      val = data;
-      val_first = n_train;
-      val_count = data->n - n_train;
+      *val = data;
+      *val_first = *n_train;
+      *val_count = data->n - *n_train;
     }
+  return true;
+}
 
-  FtFitContext local_ctx;
-  FtFitContext *ctx = ctx_in ? ctx_in : &local_ctx;
+FtFitContext *
+ft_fit_context_begin (FtFitContext *ctx_in, FtFitContext *local_ctx, FtTrainer *trainer, int epochs, int steps,
+                      bool report_progress)
+{
+  FtFitContext *ctx = ctx_in ? ctx_in : local_ctx;
   if (!ctx_in)
     memset (ctx, 0, sizeof *ctx);
   /* Per-run state starts fresh, as Keras sets stop_training = False before on_train_begin; a Stop the
@@ -117,13 +121,27 @@ ft_fit (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, GPtrAr
   ctx->samples_seen = 0;
   ctx->last_checkpoint[0] = '\0';
   ctx->trainer = trainer;
-  ctx->epochs = args->epochs;
-  ctx->report_progress = true;
+  ctx->epochs = epochs;
+  ctx->steps = steps;
+  ctx->report_progress = report_progress;
+  return ctx;
+}
+
+bool
+ft_fit (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, GPtrArray *callbacks,
+        FtHistory *history, FtFitContext *ctx_in, GError **error)
+{
+  /* validation_split: the last samples, before any shuffling; validation_data wins. */
+  uint32_t n_train, val_first, val_count;
+  const FtDataset *val;
+  if (!ft_fit_prepare (trainer, data, args, true, &n_train, &val, &val_first, &val_count, error))
+    return false;
   uint32_t bs = (uint32_t) args->batch_size;
   int steps = (int) ((n_train + bs - 1) / bs);
   if (args->steps_per_epoch > 0 && args->steps_per_epoch < steps)
     steps = args->steps_per_epoch;
-  ctx->steps = steps;
+  FtFitContext local_ctx;
+  FtFitContext *ctx = ft_fit_context_begin (ctx_in, &local_ctx, trainer, args->epochs, steps, true);
 
   uint32_t *order = g_new (uint32_t, n_train);
   FtLogs logs, epoch_logs;

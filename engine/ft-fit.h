@@ -40,6 +40,18 @@ bool ft_evaluate (FtTrainer *trainer, const FtDataset *data, int batch_size, FtL
 float *ft_predict (FtTrainer *trainer, const FtDataset *data, int batch_size, size_t *n_values,
                    GError **error);
 
-/* Shared by fit() and the tape loop: the epoch's sample order over [0, n) (identity, or a new Fisher–
+/* Shared by fit() and the tape loop. */
+
+/* Checks the arguments and the data, and works out the validation data: validation_data when given,
+ * else (when split) the last validation_split of the samples, taken before any shuffling. *n_train gets
+ * the samples that train; *val (NULL when none), *val_first and *val_count the validation samples. */
+bool ft_fit_prepare (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, bool split,
+                     uint32_t *n_train, const FtDataset **val, uint32_t *val_first, uint32_t *val_count,
+                     GError **error);
+/* The run's context: the caller's (per-run fields reset, a requested abort kept) or local_ctx zeroed. */
+FtFitContext *ft_fit_context_begin (FtFitContext *ctx_in, FtFitContext *local_ctx, FtTrainer *trainer,
+                                    int epochs, int steps, bool report_progress);
+
+/* The epoch's sample order over [0, n) (identity, or a new Fisher–
  * Yates permutation drawn from rng when shuffle). */
 void ft_epoch_order (uint32_t *idx, uint32_t n, bool shuffle, FtRng *rng);

@@ -110,35 +110,13 @@ ft_tape_loop (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, 
               const FtCallbackSpec *es_spec, const FtCallbackSpec *ckpt_spec, GPtrArray *observers,
               FtHistory *history, FtFitContext *ctx_in, GError **error)
 {
-  if (!ft_fit_args_validate (args, error) || !ft_trainer_check_dataset (trainer, data, "training", error)
-      || !ft_fit_check_class_weight (args, data, error))
-    return false;
-  if (args->validation_data && !ft_trainer_check_dataset (trainer, args->validation_data, "validation", error))
-    return false;
   FtModel *model = ft_trainer_model (trainer);
 
   /* The train/validation split: the last fraction of the data, taken before shuffling. */
-  uint32_t n_train = data->n, val_first = 0, val_count = 0;
-  const FtDataset *val = NULL;
-  if (args->validation_data)
-    {
-      val = args->validation_data;
-      val_count = val->n;
-    }
-  else if (steps->split && args->validation_split > 0)
-    {
-      n_train = ft_dataset_split_point (data, args->validation_split);
-      if (n_train == 0 || n_train == data->n)
-        {
-          g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
-                       "validation_split %g of %u samples leaves an empty training or validation set",
-                       args->validation_split, data->n);
-          return false;
-        }
-      val = data;
-      val_first = n_train;
-      val_count = data->n - n_train;
-    }
+  uint32_t n_train, val_first, val_count;
+  const FtDataset *val;
+  if (!ft_fit_prepare (trainer, data, args, steps->split, &n_train, &val, &val_first, &val_count, error))
+    return false;
 
   /* Batching: without it, the whole training set is one batch. */
   uint32_t batch_size = steps->batching ? (uint32_t) args->batch_size : n_train;
@@ -147,23 +125,7 @@ ft_tape_loop (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, 
     n_batches = args->steps_per_epoch;
 
   FtFitContext local_ctx;
-  FtFitContext *ctx = ctx_in ? ctx_in : &local_ctx;
-  if (!ctx_in)
-    memset (ctx, 0, sizeof *ctx);
-  /* Per-run state starts fresh, as Keras sets stop_training = False before on_train_begin; a Stop the
-   * caller already asked for (abort) stands. */
-  ctx->stop_training = false;
-  ctx->stopped_early = false;
-  ctx->stopped_epoch = 0;
-  ctx->terminated_nan = false;
-  ctx->failed = false;
-  g_clear_error (&ctx->error);
-  ctx->samples_seen = 0;
-  ctx->last_checkpoint[0] = '\0';
-  ctx->trainer = trainer;
-  ctx->epochs = args->epochs;
-  ctx->steps = n_batches;
-  ctx->report_progress = steps->progress;
+  FtFitContext *ctx = ft_fit_context_begin (ctx_in, &local_ctx, trainer, args->epochs, n_batches, steps->progress);
 
   ImprovementCheck check = { es_spec, false, 0, 0, NULL };
   bool early_stopping = steps->early_stopping && es_spec != NULL;
