@@ -447,8 +447,18 @@ test_teaching_views (void)
   g_assert_nonnull (strstr (ft_code_view_get_code (code, false), "model.fit("));
   ft_window_set_mode (win, FT_MODE_TAPE);
   g_assert_true (ft_window_show_view (win, "inspector"));
+  /* At a slow pace the code panel lights the line that runs. */
+  ft_window_set_pace (win, 200);
   ft_window_train (win);
   wait_until (idle, win, 60);
+  ft_window_set_pace (win, 0);
+  int lit = ft_code_view_get_highlighted_line (code, true);
+  g_assert_cmpint (lit, >, 0);
+  char **lines = g_strsplit (ft_code_view_get_code (code, true), "\n", -1);
+  g_assert_cmpint (lit, <=, (int) g_strv_length (lines));
+  if (g_test_verbose ())
+    g_printerr ("lit line %d: %s\n", lit, lines[lit - 1]);
+  g_strfreev (lines);
   FtTapeInspector *inspector = FT_TAPE_INSPECTOR (find_type (GTK_WIDGET (win), FT_TYPE_TAPE_INSPECTOR));
   const char *title = ft_tape_inspector_get_title (inspector);
   g_assert_nonnull (title);
