@@ -104,6 +104,7 @@ struct _FtWindow
   guint stall_source;
   gint64 last_tick;
   gint64 max_stall_us;
+  const char *last_event; /* for FITTAPE_DEBUG_STALLS */
 
   guint pending_jobs;      /* exports, checkpoint saves and loads in flight */
 

@@ -6,9 +6,17 @@
 
 #include <string.h>
 
+/* Short labels (the strip must fit beside the side panel), the full step in the tooltip. */
 static const char *const outline_names[6] = {
-  "1 · Define the model", "2 · Optimizer, loss, metrics", "3 · The loop", "4 · Train", "5 · Validate",
-  "6 · Evaluate",
+  "1 · Model", "2 · Compile", "3 · Loop", "4 · Train", "5 · Validate", "6 · Evaluate",
+};
+static const char *const outline_tooltips[6] = {
+  "Define the model: keras.Sequential([...])",
+  "The optimizer, the loss and the metrics",
+  "The loop over epochs and batches",
+  "Train: forward under the tape, gradients, optimizer.apply",
+  "Validate: a pass over the validation data with training=False",
+  "Evaluate on the test set",
 };
 
 void
@@ -84,6 +92,7 @@ ft_window_teaching_init (FtWindow *self)
   for (int i = 0; i < 6; i++)
     {
       self->outline_steps[i] = gtk_label_new (outline_names[i]);
+      gtk_widget_set_tooltip_text (self->outline_steps[i], outline_tooltips[i]);
       gtk_widget_add_css_class (self->outline_steps[i], "outline-step");
       gtk_box_append (self->outline_box, self->outline_steps[i]);
       if (i < 5)

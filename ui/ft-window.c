@@ -174,8 +174,8 @@ add_run_row (FtWindow *self, FtWindowRun *run)
   run->row_subtitle = gtk_label_new ("");
   gtk_label_set_xalign (GTK_LABEL (run->row_subtitle), 0);
   gtk_label_set_ellipsize (GTK_LABEL (run->row_subtitle), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (run->row_subtitle), 34);
-  gtk_label_set_width_chars (GTK_LABEL (run->row_subtitle), 34);
+  gtk_label_set_max_width_chars (GTK_LABEL (run->row_subtitle), 28);
+  gtk_label_set_width_chars (GTK_LABEL (run->row_subtitle), 20);
   gtk_widget_add_css_class (run->row_subtitle, "dim-label");
   gtk_widget_add_css_class (run->row_subtitle, "caption");
   gtk_box_append (GTK_BOX (labels), run->row_title);
@@ -288,6 +288,7 @@ on_run_event (const FtRunEvent *ev, void *user_data)
 {
   FtWindowRun *run = user_data;
   FtWindow *self = run->window;
+  self->last_event = ft_run_event_kind_name (ev->kind);
   switch (ev->kind)
     {
     case FT_RUN_EVENT_BATCH_END:
@@ -397,6 +398,8 @@ stall_tick (gpointer data)
       gint64 stall = now - self->last_tick - 4000;
       if (stall > self->max_stall_us && any_active_running (self))
         self->max_stall_us = stall;
+      if (stall > 10000 && g_getenv ("FITTAPE_DEBUG_STALLS"))
+        g_printerr ("stall %.1f ms after %s\n", stall / 1000.0, self->last_event ? self->last_event : "?");
     }
   self->last_tick = now;
   return G_SOURCE_CONTINUE;
@@ -1168,6 +1171,22 @@ ft_window_finalize (GObject *object)
   G_OBJECT_CLASS (ft_window_parent_class)->finalize (object);
 }
 
+/* The window's size is remembered between sessions. */
+static gboolean
+ft_window_close_request (GtkWindow *window)
+{
+  FtWindow *self = FT_WINDOW (window);
+  int w, h;
+  gtk_window_get_default_size (window, &w, &h);
+  if (w > 0 && h > 0)
+    {
+      g_settings_set_int (self->settings, "window-width", w);
+      g_settings_set_int (self->settings, "window-height", h);
+    }
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+  return GTK_WINDOW_CLASS (ft_window_parent_class)->close_request (window);
+}
+
 static void
 ft_window_class_init (FtWindowClass *klass)
 {
@@ -1175,6 +1194,7 @@ ft_window_class_init (FtWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   object_class->dispose = ft_window_dispose;
   object_class->finalize = ft_window_finalize;
+  GTK_WINDOW_CLASS (klass)->close_request = ft_window_close_request;
   g_type_ensure (FT_TYPE_DATASET_PANEL);
   g_type_ensure (FT_TYPE_MODEL_EDITOR);
   g_type_ensure (FT_TYPE_COMPILE_PANEL);
@@ -1240,6 +1260,10 @@ ft_window_init (FtWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_add_css_class (GTK_WIDGET (self), "ft-window");
   self->settings = settings_new ();
+  gtk_window_set_default_size (GTK_WINDOW (self), g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
   self->runs = g_ptr_array_new_with_free_func ((GDestroyNotify) run_free);
   self->active = g_ptr_array_new ();
   self->plot_model = ft_plot_model_new ();
