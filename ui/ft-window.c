@@ -236,13 +236,13 @@ throttled_redraw (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Per-batch points redraw the charts at most ten times a second: the main loop stays free and the
+/* Per-batch points redraw the charts at most five times a second: the main loop stays free and the
  * training threads keep the CPU (two runs and the window share two cores). */
 static void
 refresh_plots_soon (FtWindow *self)
 {
   if (self->redraw_source == 0)
-    self->redraw_source = g_timeout_add (100, throttled_redraw, self);
+    self->redraw_source = g_timeout_add (200, throttled_redraw, self);
 }
 
 static void
