@@ -253,8 +253,10 @@ export_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c
     g_task_return_error (task, error);
 }
 
+/* The end of a file job run off the main loop (plot export, checkpoint save): the error in the window,
+ * or the toast given as data. */
 static void
-export_done (GObject *source, GAsyncResult *result, gpointer data)
+file_job_done (GObject *source, GAsyncResult *result, gpointer data)
 {
   FtWindow *self = FT_WINDOW (source);
   self->pending_jobs--;
@@ -265,7 +267,7 @@ export_done (GObject *source, GAsyncResult *result, gpointer data)
       g_error_free (error);
     }
   else
-    ft_window_toast (self, "Plots exported");
+    ft_window_toast (self, data);
 }
 
 void
@@ -276,7 +278,7 @@ ft_window_export_plots (FtWindow *self, const char *path)
   job->path = g_strdup (path);
   job->presentation = self->presentation;
   self->pending_jobs++;
-  GTask *task = g_task_new (self, NULL, export_done, NULL);
+  GTask *task = g_task_new (self, NULL, file_job_done, (gpointer) "Plots exported");
   g_task_set_task_data (task, job, (GDestroyNotify) export_job_free);
   g_task_run_in_thread (task, export_thread);
   g_object_unref (task);
@@ -401,21 +403,6 @@ save_checkpoint_thread (GTask *task, gpointer source, gpointer task_data, GCance
     g_task_return_error (task, error);
 }
 
-static void
-checkpoint_saved (GObject *source, GAsyncResult *result, gpointer data)
-{
-  FtWindow *self = FT_WINDOW (source);
-  self->pending_jobs--;
-  GError *error = NULL;
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      ft_window_show_error (self, error->message);
-      g_error_free (error);
-    }
-  else
-    ft_window_toast (self, "Checkpoint saved");
-}
-
 void
 ft_window_save_checkpoint (FtWindow *self, const char *path)
 {
@@ -429,7 +416,7 @@ ft_window_save_checkpoint (FtWindow *self, const char *path)
   job->run = run;
   job->path = g_strdup (path);
   self->pending_jobs++;
-  GTask *task = g_task_new (self, NULL, checkpoint_saved, NULL);
+  GTask *task = g_task_new (self, NULL, file_job_done, (gpointer) "Checkpoint saved");
   g_task_set_task_data (task, job, (GDestroyNotify) checkpoint_job_free);
   g_task_run_in_thread (task, save_checkpoint_thread);
   g_object_unref (task);
