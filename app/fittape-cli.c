@@ -2,11 +2,11 @@
  * Keras-like progress, evaluates on the test set, writes histories and checkpoints; resumes from and
  * evaluates checkpoints. Exit status: 0 success, 1 training failed, 2 bad input. */
 #include "fittape-engine.h"
-#include "ft-checkpoint.h"
-#include "ft-codegen.h"
-#include "ft-experiment.h"
-#include "ft-plot-export.h"
-#include "ft-runner.h"
+#include "train/ft-checkpoint.h"
+#include "experiment/ft-codegen.h"
+#include "experiment/ft-experiment.h"
+#include "plot/ft-plot-export.h"
+#include "train/ft-runner.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>

@@ -1,12 +1,12 @@
 /* fittape-engine.h — the whole engine API in one include. */
 #pragma once
 
-#include "ft-alloc.h"
-#include "ft-blas.h"
-#include "ft-metrics.h"
-#include "ft-model.h"
-#include "ft-ops.h"
-#include "ft-optimizers.h"
-#include "ft-rng.h"
-#include "ft-tape.h"
-#include "ft-train-step.h"
+#include "core/ft-alloc.h"
+#include "core/ft-blas.h"
+#include "nn/ft-metrics.h"
+#include "nn/ft-model.h"
+#include "ops/ft-ops.h"
+#include "nn/ft-optimizers.h"
+#include "core/ft-rng.h"
+#include "core/ft-tape.h"
+#include "train/ft-train-step.h"

@@ -2,7 +2,7 @@
  * gradient checker. */
 #pragma once
 
-#include "ft-ops.h"
+#include "ops/ft-ops.h"
 
 /* Fills with U(lo, hi) from a fixed-seed generator. */
 void ft_test_fill_uniform (FtTensor *t, FtRng *rng, float lo, float hi);

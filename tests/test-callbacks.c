@@ -4,8 +4,8 @@
  * still differs from Keras the Keras expectation is kept, but only as g_test_incomplete (see the
  * KERAS-DEVIATION notes), so the suite stays green while the difference stays visible. */
 #include "fittape-engine.h"
-#include "ft-checkpoint.h"
-#include "ft-fit.h"
+#include "train/ft-checkpoint.h"
+#include "train/ft-fit.h"
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>

@@ -3,7 +3,7 @@
  * never stopped (MLP with dropout under every optimizer, CNN with batch norm); weights-only files carry no
  * resume state; truncated, garbage and mismatched files give clear errors and leave the trainer untouched;
  * saving replaces a file atomically and a failed save leaves the old one; the file has Keras' layout. */
-#include "ft-checkpoint.h"
+#include "train/ft-checkpoint.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>

@@ -6,7 +6,7 @@
  * callback and data source gives valid Python; the data sections, run with NumPy (and no TensorFlow),
  * make the arrays FitTape's loaders make; ft_codegen_save and `fittape-cli export-script` write the
  * script. */
-#include "ft-codegen.h"
+#include "experiment/ft-codegen.h"
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>

@@ -6,7 +6,7 @@
  * Gradient checks use float32 central differences with eps = 1e-2: truncation error is O(eps²·f''') and
  * rounding error about 1e-7·|sum|/eps, which together give ~1e-3 relative accuracy, hence atol 1e-3 and
  * rtol 1e-2 (GRAD_*). ReLU and max-pool cases are built so that no perturbation of ±eps crosses a kink. */
-#include "ft-alloc.h"
+#include "core/ft-alloc.h"
 #include "ft-test-util.h"
 
 #include <math.h>

@@ -3,8 +3,8 @@
  * into a temporary directory (and malformed ones: each error must name the file and the problem), the
  * real Fashion-MNIST when Debian's dataset-fashion-mnist is installed, the CSV loader, gather, the
  * validation split point and slices. */
-#include "ft-dataset.h"
-#include "ft-tape.h"
+#include "data/ft-dataset.h"
+#include "core/ft-tape.h"
 
 #include <glib/gstdio.h>
 #include <math.h>

@@ -2,7 +2,7 @@
  * Keras' (and TensorFlow's basic classification for ft_experiment_new_default), every kind of mistake
  * gives a message naming the JSON path, datasets load as the spec says, and the trainer builds with the
  * expected parameter counts (or names the layer it cannot build). */
-#include "ft-experiment.h"
+#include "experiment/ft-experiment.h"
 
 #include <glib/gstdio.h>
 #include <string.h>

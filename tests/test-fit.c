@@ -2,8 +2,8 @@
  * the same seed they give the same weights and history, byte for byte; with one step off the loop
  * behaves exactly as the missing code would (a test per step). */
 #include "fittape-engine.h"
-#include "ft-fit.h"
-#include "ft-tape-loop.h"
+#include "train/ft-fit.h"
+#include "train/ft-tape-loop.h"
 
 #include <glib/gstdio.h>
 #include <math.h>

@@ -8,8 +8,8 @@
  * image set made here (28 × 28 pictures of bars, blobs and rings, ten classes with Fashion-MNIST's names)
  * and a model with hand-set weights that scores each class by a template, so that some images are
  * misclassified. */
-#include "ft-confusion-view.h"
-#include "ft-decision-view.h"
+#include "views/ft-confusion-view.h"
+#include "views/ft-decision-view.h"
 
 #include <math.h>
 #include <string.h>

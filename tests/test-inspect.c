@@ -3,7 +3,7 @@
  * three classes, brighter half of a tiny image), then a small spiral model trained for real, checked
  * against ft_predict and ft_evaluate of the trainer it came from, also from a worker thread while that
  * trainer goes on training. */
-#include "ft-inspect.h"
+#include "experiment/ft-inspect.h"
 
 #include <math.h>
 #include <string.h>

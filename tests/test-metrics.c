@@ -6,8 +6,8 @@
  * Tolerance: 1e-7 absolute. Results are ratios of a few sums of 0/1 matches or of squared / absolute
  * differences of dyadic numbers, all exact in double; the one inexact input is a float32 sample weight
  * such as 0.3f = 0.3 + 1.2e-8, which moves a result by less than 1e-7. */
-#include "ft-alloc.h"
-#include "ft-metrics.h"
+#include "core/ft-alloc.h"
+#include "nn/ft-metrics.h"
 
 #include <math.h>
 #include <string.h>

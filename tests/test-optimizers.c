@@ -7,9 +7,9 @@
  * β^t, ρ, μ, ε, clip norms) is rounded to float first, while an expression Keras evaluates on Python floats
  * (1 − β, 1 − ρ, 1/global_clipnorm) is evaluated on the decimal value in double. What remains between
  * engine and reference is float32 rounding of a handful of operations per step. */
-#include "ft-alloc.h"
-#include "ft-optimizers.h"
-#include "ft-tape.h"
+#include "core/ft-alloc.h"
+#include "nn/ft-optimizers.h"
+#include "core/ft-tape.h"
 #include "ft-test-util.h"
 
 #include <math.h>

@@ -2,9 +2,9 @@
  * Xvfb): building errors that name the layer, the summary after edits, "changed" emitted once per edit,
  * reordering, switching the dataset with the load off the main loop, live regeneration of Playground data,
  * a bad CSV file's error in the panel. Screenshots go to /tmp for a human to look at. */
-#include "ft-panels.h"
+#include "panels/ft-panels.h"
 
-#include "ft-dataset.h"
+#include "data/ft-dataset.h"
 
 #include <glib/gstdio.h>
 #include <math.h>

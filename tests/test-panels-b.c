@@ -2,7 +2,7 @@
  * children and the named widgets the panels build) under Xvfb: every edit lands in the experiment and
  * emits "changed"; refreshing does not; screenshots of both panels go to /tmp. */
 #include "fittape-resources.h"
-#include "ft-panels.h"
+#include "panels/ft-panels.h"
 
 #include <math.h>
 #include <string.h>

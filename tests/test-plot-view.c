@@ -2,7 +2,7 @@
  * blank and shows the runs' colours), keeps the user's zoom while points arrive, hovers, and states the
  * latest values in its accessible label. The screenshot goes to $FT_PLOT_SCREENSHOT or
  * /tmp/fittape-plot-view.png. */
-#include "ft-plot-view.h"
+#include "views/ft-plot-view.h"
 
 #include <glib/gstdio.h>
 #include <math.h>

@@ -1,9 +1,9 @@
 /* test-plot.c — the plot model, the renderer and the exporter, with no display: charts are drawn into
  * cairo image, SVG and PDF surfaces and checked for structure (colours where lines must be, dashes,
  * legend, log scale), not against golden images. */
-#include "ft-plot-export.h"
-#include "ft-plot-model.h"
-#include "ft-plot-render.h"
+#include "plot/ft-plot-export.h"
+#include "plot/ft-plot-model.h"
+#include "plot/ft-plot-render.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>

@@ -2,7 +2,7 @@
  * resume / stop, a live learning-rate change, snapshots, failures, two jobs at once staying identical to
  * running alone, and random command sequences that must never hang (run under ThreadSanitizer in CI). */
 #include "fittape-engine.h"
-#include "ft-runner.h"
+#include "train/ft-runner.h"
 
 #include <string.h>
 

@@ -4,11 +4,11 @@
  * recorded, the backward table the same entries reversed, every variable with a positive gradient norm;
  * each snapshot adds a point to every gradient-norm line; clear empties everything. A screenshot of a
  * deeper sigmoid network's vanishing gradients goes to /tmp/fittape-tape-inspector.png. */
-#include "ft-tape-inspector.h"
+#include "views/ft-tape-inspector.h"
 
 #include "fittape-engine.h"
-#include "ft-dataset.h"
-#include "ft-runner.h"
+#include "data/ft-dataset.h"
+#include "train/ft-runner.h"
 
 #include <adwaita.h>
 #include <math.h>

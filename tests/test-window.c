@@ -1,10 +1,10 @@
 /* test-window.c — the real main window under Xvfb: a network edited through the model editor, training in
  * each mode with the expected points on the charts, Pause / Step / Stop, every export, a checkpoint saved,
  * loaded and continued, bad files shown as errors with the window still working, and a screenshot. */
-#include "ft-code-view.h"
-#include "ft-decision-view.h"
-#include "ft-tape-inspector.h"
-#include "ft-window.h"
+#include "views/ft-code-view.h"
+#include "views/ft-decision-view.h"
+#include "views/ft-tape-inspector.h"
+#include "window/ft-window.h"
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>

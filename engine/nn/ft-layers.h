@@ -1,0 +1,65 @@
+/* ft-layers.h — the Keras layers FitTape offers, as plain specifications with Keras' defaults, and the
+ * per-layer shape inference, weight creation and forward call used by the Sequential model. */
+#pragma once
+
+#include "nn/ft-initializers.h"
+#include "ops/ft-ops.h"
+
+#include <glib.h>
+
+typedef enum
+{
+  FT_LAYER_DENSE,
+  FT_LAYER_CONV2D,
+  FT_LAYER_MAX_POOLING2D,
+  FT_LAYER_FLATTEN,
+  FT_LAYER_DROPOUT,
+  FT_LAYER_BATCH_NORMALIZATION,
+  FT_LAYER_ACTIVATION,
+  FT_N_LAYER_KINDS
+} FtLayerKind;
+
+typedef struct
+{
+  FtLayerKind kind;
+  int units;                 /* Dense */
+  int filters;               /* Conv2D */
+  int kernel_size[2];        /* Conv2D (default 3×3 in FitTape's editor; Keras requires it) */
+  int strides[2];            /* Conv2D (1,1); MaxPooling2D (0,0) = pool_size */
+  int pool_size[2];          /* MaxPooling2D (2,2) */
+  FtPadding padding;         /* "valid" */
+  FtActivation activation;   /* Dense, Conv2D, Activation: linear */
+  bool use_bias;             /* true */
+  FtInitializer kernel_initializer; /* glorot_uniform */
+  FtInitializer bias_initializer;   /* zeros */
+  float kernel_l2;           /* L2 kernel regulariser factor; 0 = none */
+  float rate;                /* Dropout */
+  float momentum;            /* BatchNormalization 0.99 */
+  float epsilon;             /* BatchNormalization 1e-3 */
+} FtLayerSpec;
+
+FtLayerSpec ft_layer_spec_default (FtLayerKind kind);
+const char *ft_layer_kind_name (FtLayerKind kind);       /* "Dense", "Conv2D", … */
+const char *ft_layer_kind_base_name (FtLayerKind kind);  /* "dense", "conv2d", … (Keras' auto names) */
+bool ft_layer_kind_from_name (const char *name, FtLayerKind *kind);
+
+#define FT_LAYER_MAX_WEIGHTS 4
+
+typedef struct
+{
+  const char *name;   /* "kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance" */
+  int ndim;
+  int shape[FT_MAX_DIMS];
+  bool trainable;
+  FtInitializer init;
+  int fan_in, fan_out;
+} FtWeightSpec;
+
+/* Shape inference: output shape (without the batch axis) for an input shape, and the weights the layer
+ * creates. Returns false with an error that says what is wrong with this layer for this input. */
+bool ft_layer_infer (const FtLayerSpec *spec, int in_ndim, const int *in_shape, int *out_ndim,
+                     int *out_shape, int *n_weights, FtWeightSpec *weights, GError **error);
+
+/* Runs the layer. weights as created from ft_layer_infer, in that order. */
+FtTensor *ft_layer_call (const FtLayerSpec *spec, FtTape *tape, FtTensor *x, FtTensor *const *weights,
+                         bool training, FtRng *dropout_rng);

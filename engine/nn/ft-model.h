@@ -1,0 +1,51 @@
+/* ft-model.h — a Keras Sequential model: layers, built weights in contiguous blocks (trainable
+ * parameters, their gradients, non-trainable state), the forward call and Keras' summary table. */
+#pragma once
+
+#include "nn/ft-layers.h"
+
+typedef struct FtModel FtModel;
+
+/* input_shape without the batch axis, e.g. {28, 28} or {28, 28, 1} or {2}. */
+FtModel *ft_model_new (int ndim, const int *input_shape);
+void ft_model_free (FtModel *model);
+void ft_model_add (FtModel *model, const FtLayerSpec *spec);
+int ft_model_n_layers (const FtModel *model);
+const FtLayerSpec *ft_model_layer_spec (const FtModel *model, int i);
+void ft_model_input_shape (const FtModel *model, int *ndim, int *shape);
+
+/* Infers every shape, names the layers as Keras does (dense, dense_1, …), allocates the weights and
+ * initialises them from seed (stream FT_RNG_STREAM_INIT); the dropout generator is seeded from it too.
+ * Errors name the layer ("layer 3 (conv2d_1): kernel 5×5 is larger than its 4×4 input"). */
+bool ft_model_build (FtModel *model, uint64_t seed, GError **error);
+bool ft_model_is_built (const FtModel *model);
+
+const char *ft_model_layer_name (const FtModel *model, int i);
+void ft_model_layer_output_shape (const FtModel *model, int i, int *ndim, int *shape);
+size_t ft_model_layer_n_params (const FtModel *model, int i);
+void ft_model_output_shape (const FtModel *model, int *ndim, int *shape);
+
+/* Every weight, in Keras order (layer by layer; kernel, bias; gamma, beta, moving_mean,
+ * moving_variance); names "dense/kernel". */
+int ft_model_n_weights (const FtModel *model);
+FtTensor *ft_model_weight (const FtModel *model, int i);
+int ft_model_weight_layer (const FtModel *model, int i);
+/* The trainable variables and their gradient tensors (aligned; both contiguous blocks). */
+int ft_model_n_trainable (const FtModel *model);
+FtTensor *const *ft_model_trainable (const FtModel *model);
+FtTensor *const *ft_model_gradients (const FtModel *model);
+size_t ft_model_n_params (const FtModel *model);           /* all weights */
+size_t ft_model_n_trainable_params (const FtModel *model);
+FtRng *ft_model_dropout_rng (FtModel *model);
+
+/* Copies every weight value out / in (n_params floats, Keras order), e.g. for best-weights snapshots. */
+void ft_model_get_weights (const FtModel *model, float *out);
+void ft_model_set_weights (FtModel *model, const float *in);
+
+/* The forward pass on x (N, input_shape…), recorded on tape when it records. */
+FtTensor *ft_model_forward (FtModel *model, FtTape *tape, FtTensor *x, bool training);
+/* Sum of the layers' regularisation losses (a scalar on tape), or NULL when there are none. */
+FtTensor *ft_model_regularization_loss (FtModel *model, FtTape *tape);
+
+/* Keras 3's model.summary() table as UTF-8 text. */
+char *ft_model_summary (const FtModel *model, const char *model_name);

@@ -1,0 +1,69 @@
+/* ft-optimizers.h — Keras 3 optimizers (SGD, Adam, RMSprop, Adagrad) with Keras' defaults and update
+ * equations, gradient clipping (clipnorm, global_clipnorm, clipvalue), and state kept in one contiguous
+ * block so checkpoints can save it and a step allocates nothing. */
+#pragma once
+
+#include "core/ft-tensor.h"
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum
+{
+  FT_OPT_SGD,
+  FT_OPT_ADAM,
+  FT_OPT_RMSPROP,
+  FT_OPT_ADAGRAD,
+  FT_N_OPTIMIZERS
+} FtOptimizerKind;
+
+typedef struct
+{
+  FtOptimizerKind kind;
+  float learning_rate;             /* SGD 0.01, others 0.001 */
+  float momentum;                  /* SGD, RMSprop: 0 */
+  bool nesterov;                   /* SGD */
+  float beta_1, beta_2;            /* Adam: 0.9, 0.999 */
+  float epsilon;                   /* Adam, RMSprop, Adagrad: 1e-7 */
+  bool amsgrad;                    /* Adam */
+  float rho;                       /* RMSprop: 0.9 */
+  bool centered;                   /* RMSprop */
+  float initial_accumulator_value; /* Adagrad: 0.1 */
+  float clipnorm;                  /* 0 = off; at most one of the three clips */
+  float global_clipnorm;
+  float clipvalue;
+} FtOptimizerSpec;
+
+FtOptimizerSpec ft_optimizer_spec_default (FtOptimizerKind kind);
+const char *ft_optimizer_kind_name (FtOptimizerKind kind); /* "SGD", "Adam", "RMSprop", "Adagrad" */
+bool ft_optimizer_kind_from_name (const char *name, FtOptimizerKind *kind); /* case-insensitive */
+/* Rejects absurd values with a message naming the parameter (negative or non-finite learning rate,
+ * beta outside [0,1), more than one clip, …). */
+bool ft_optimizer_spec_validate (const FtOptimizerSpec *spec, GError **error);
+
+typedef struct FtOptimizer FtOptimizer;
+
+/* Creates the optimizer for these variables (their sizes fix the state layout). */
+FtOptimizer *ft_optimizer_new (const FtOptimizerSpec *spec, int n_vars, FtTensor *const *vars);
+void ft_optimizer_free (FtOptimizer *opt);
+const FtOptimizerSpec *ft_optimizer_spec (const FtOptimizer *opt);
+
+/* One step: clips grads (in place) as configured, then updates vars. connected may be NULL (all);
+ * variables with connected[i] false are skipped, as Keras skips None gradients. */
+void ft_optimizer_apply (FtOptimizer *opt, FtTensor *const *grads, FtTensor *const *vars,
+                         const bool *connected);
+
+float ft_optimizer_get_learning_rate (const FtOptimizer *opt);
+void ft_optimizer_set_learning_rate (FtOptimizer *opt, float lr);
+int64_t ft_optimizer_iterations (const FtOptimizer *opt);
+
+/* The whole state (slot variables for every variable, in one block) for checkpoints. */
+size_t ft_optimizer_state_size (const FtOptimizer *opt); /* floats */
+float *ft_optimizer_state (FtOptimizer *opt);
+/* Slot names for variable layout, as Keras names them, e.g. {"momentum"} or Adam's {"momentum", "velocity", "velocity_hat"}. The state block
+ * holds, for slot s and variable i, the variable's size floats at ft_optimizer_slot_offset (opt, s, i). */
+int ft_optimizer_n_slots (const FtOptimizer *opt);
+const char *ft_optimizer_slot_name (const FtOptimizer *opt, int s);
+size_t ft_optimizer_slot_offset (const FtOptimizer *opt, int s, int i);
+void ft_optimizer_set_iterations (FtOptimizer *opt, int64_t iterations);

@@ -1,0 +1,296 @@
+/* ft-losses.c — Keras' losses (sparse / categorical / binary cross-entropy, from logits or from
+ * probabilities with Keras' clipping, and mean squared error) with reduction "sum_over_batch_size" and
+ * sample weights, plus the L2 kernel regulariser. Each is one tape entry whose backward is analytic. */
+#include "ops/ft-ops.h"
+
+#include <math.h>
+#include <string.h>
+
+#define KERAS_EPSILON 1e-7f
+
+static const char *const loss_names[FT_N_LOSSES] = {
+  "sparse_categorical_crossentropy",
+  "categorical_crossentropy",
+  "binary_crossentropy",
+  "mean_squared_error",
+};
+
+const char *
+ft_loss_name (FtLossKind kind)
+{
+  return (unsigned) kind < FT_N_LOSSES ? loss_names[kind] : "?";
+}
+
+bool
+ft_loss_from_name (const char *name, FtLossKind *kind)
+{
+  if (name == NULL)
+    return false;
+  if (strcmp (name, "mse") == 0)
+    {
+      *kind = FT_LOSS_MEAN_SQUARED_ERROR;
+      return true;
+    }
+  for (int i = 0; i < FT_N_LOSSES; i++)
+    if (strcmp (name, loss_names[i]) == 0)
+      {
+        *kind = (FtLossKind) i;
+        return true;
+      }
+  return false;
+}
+
+typedef struct
+{
+  FtLossSpec spec;
+  const float *sample_weight; /* copied into the arena, or NULL */
+  float *aux;                 /* softmax probabilities / clipped-normalised probabilities / sigmoid */
+} LossSaved;
+
+static inline float
+weight_of (const float *sw, size_t i)
+{
+  return sw ? sw[i] : 1.0f;
+}
+
+/* Per-row cross-entropy from logits: lse(z) − Σ t·z with t one-hot (sparse) or given; probs kept. */
+static void
+loss_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
+{
+  const LossSaved *s = e->saved;
+  const FtTensor *pred = e->inputs[0], *truth = e->inputs[1];
+  float *g = ft_tape_input_grad_acc (tape, pred);
+  if (!g)
+    return;
+  size_t n = (size_t) pred->shape[0];
+  size_t c = pred->size / n;
+  float scale = dy[0] / (float) n;
+  for (size_t r = 0; r < n; r++)
+    {
+      float w = weight_of (s->sample_weight, r) * scale;
+      const float *p = pred->data + r * c;
+      const float *a = s->aux ? s->aux + r * c : NULL;
+      float *gr = g + r * c;
+      for (size_t j = 0; j < c; j++)
+        {
+          float t;
+          if (s->spec.kind == FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY)
+            t = (size_t) truth->data[r] == j ? 1.0f : 0.0f;
+          else
+            t = truth->data[r * c + j];
+          float d;
+          switch (s->spec.kind)
+            {
+            case FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
+            case FT_LOSS_CATEGORICAL_CROSSENTROPY:
+              if (s->spec.from_logits)
+                d = a[j] - t; /* softmax − target (targets sum to one) */
+              else
+                {
+                  /* loss = −Σ t·log(clip(p/Σp)); through the normalisation and the clip. */
+                  float sum = 0, dot = 0;
+                  for (size_t k = 0; k < c; k++)
+                    sum += p[k];
+                  for (size_t k = 0; k < c; k++)
+                    {
+                      float tk = s->spec.kind == FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY
+                                     ? ((size_t) truth->data[r] == k ? 1.0f : 0.0f)
+                                     : truth->data[r * c + k];
+                      float q = p[k] / sum;
+                      bool clipped = q < KERAS_EPSILON || q > 1.0f - KERAS_EPSILON;
+                      if (!clipped)
+                        dot += tk / a[k] * q; /* Σ_k (−t_k/q_k)·(−q_k/Σp)·Σp */
+                    }
+                  float q = p[j] / sum;
+                  bool clipped = q < KERAS_EPSILON || q > 1.0f - KERAS_EPSILON;
+                  d = ((clipped ? 0.0f : -t / a[j]) + dot) / sum;
+                }
+              break;
+            case FT_LOSS_BINARY_CROSSENTROPY:
+              if (s->spec.from_logits)
+                d = (a[j] - t) / (float) c;
+              else
+                {
+                  float q = p[j];
+                  bool clipped = q < KERAS_EPSILON || q > 1.0f - KERAS_EPSILON;
+                  d = clipped ? 0.0f : (-t / a[j] + (1.0f - t) / (1.0f - a[j])) / (float) c;
+                }
+              break;
+            case FT_LOSS_MEAN_SQUARED_ERROR:
+            default:
+              d = 2.0f * (p[j] - t) / (float) c;
+              break;
+            }
+          gr[j] += w * d;
+        }
+    }
+}
+
+static const FtOpDef loss_defs[FT_N_LOSSES] = {
+  { "sparse_categorical_crossentropy", loss_backward },
+  { "categorical_crossentropy", loss_backward },
+  { "binary_crossentropy", loss_backward },
+  { "mean_squared_error", loss_backward },
+};
+
+static inline float
+clipf (float v)
+{
+  return v < KERAS_EPSILON ? KERAS_EPSILON : v > 1.0f - KERAS_EPSILON ? 1.0f - KERAS_EPSILON : v;
+}
+
+FtTensor *
+ft_op_loss (FtTape *tape, const FtLossSpec *spec, FtTensor *y_pred, FtTensor *y_true,
+            const float *sample_weight)
+{
+  g_return_val_if_fail (y_pred->ndim >= 1 && y_pred->shape[0] > 0, NULL);
+  size_t n = (size_t) y_pred->shape[0];
+  size_t c = y_pred->size / n;
+  if (spec->kind == FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY)
+    g_return_val_if_fail (y_true->size == n, NULL);
+  else
+    g_return_val_if_fail (y_true->size == y_pred->size, NULL);
+
+  FtTensor *inputs[2] = { y_pred, y_true };
+  bool rec = ft_tape_should_record (tape, 2, inputs);
+  FtTensor *out = ft_tape_tensor (tape, 0, NULL);
+  bool need_aux = spec->kind != FT_LOSS_MEAN_SQUARED_ERROR;
+  float *aux = need_aux ? ft_tape_alloc (tape, y_pred->size * sizeof (float)) : NULL;
+  double total = 0;
+  for (size_t r = 0; r < n; r++)
+    {
+      const float *p = y_pred->data + r * c;
+      float *a = aux ? aux + r * c : NULL;
+      double l = 0;
+      switch (spec->kind)
+        {
+        case FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
+        case FT_LOSS_CATEGORICAL_CROSSENTROPY:
+          {
+            bool sparse = spec->kind == FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
+            size_t label = sparse ? (size_t) y_true->data[r] : 0;
+            if (sparse)
+              g_return_val_if_fail (y_true->data[r] >= 0 && label < c, NULL);
+            if (spec->from_logits)
+              {
+                float mx = p[0];
+                for (size_t j = 1; j < c; j++)
+                  mx = p[j] > mx ? p[j] : mx;
+                double se = 0;
+                for (size_t j = 0; j < c; j++)
+                  {
+                    a[j] = expf (p[j] - mx);
+                    se += a[j];
+                  }
+                double log_se = log (se); /* lse − z = (max − z) + log Σ exp(z − max): exact for huge logits */
+                float inv = (float) (1.0 / se);
+                for (size_t j = 0; j < c; j++)
+                  {
+                    a[j] *= inv;
+                    float t = sparse ? (j == label ? 1.0f : 0.0f) : y_true->data[r * c + j];
+                    if (t != 0.0f)
+                      l += (double) t * ((double) (mx - p[j]) + log_se);
+                  }
+              }
+            else
+              {
+                float sum = 0;
+                for (size_t j = 0; j < c; j++)
+                  sum += p[j];
+                for (size_t j = 0; j < c; j++)
+                  {
+                    a[j] = clipf (p[j] / sum);
+                    float t = sparse ? (j == label ? 1.0f : 0.0f) : y_true->data[r * c + j];
+                    if (t != 0.0f)
+                      l -= (double) t * log (a[j]);
+                  }
+              }
+            break;
+          }
+        case FT_LOSS_BINARY_CROSSENTROPY:
+          for (size_t j = 0; j < c; j++)
+            {
+              float t = y_true->data[r * c + j];
+              if (spec->from_logits)
+                {
+                  /* max(z,0) − z·t + log(1 + exp(−|z|)) */
+                  float z = p[j];
+                  a[j] = z >= 0 ? 1.0f / (1.0f + expf (-z)) : expf (z) / (1.0f + expf (z));
+                  l += (double) (fmaxf (z, 0.0f) - z * t + log1pf (expf (-fabsf (z))));
+                }
+              else
+                {
+                  a[j] = clipf (p[j]);
+                  l -= (double) t * log (a[j]) + (1.0 - t) * log (1.0 - a[j]);
+                }
+            }
+          l /= (double) c;
+          break;
+        case FT_LOSS_MEAN_SQUARED_ERROR:
+        default:
+          for (size_t j = 0; j < c; j++)
+            {
+              double d = (double) p[j] - y_true->data[r * c + j];
+              l += d * d;
+            }
+          l /= (double) c;
+          break;
+        }
+      total += l * weight_of (sample_weight, r);
+    }
+  out->data[0] = (float) (total / (double) n);
+  if (rec)
+    {
+      FtTapeEntry *e = ft_tape_record (tape, &loss_defs[spec->kind], 2, inputs, out, 5.0 * (double) y_pred->size,
+                                       sizeof (LossSaved));
+      LossSaved *s = e->saved;
+      s->spec = *spec;
+      s->aux = aux;
+      if (sample_weight)
+        {
+          float *sw = ft_tape_alloc (tape, n * sizeof (float));
+          memcpy (sw, sample_weight, n * sizeof (float));
+          s->sample_weight = sw;
+        }
+    }
+  return out;
+}
+
+/* ---- L2 regulariser ---- */
+
+typedef struct
+{
+  float factor;
+} L2Saved;
+
+static void
+l2_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
+{
+  const L2Saved *s = e->saved;
+  const FtTensor *w = e->inputs[0];
+  float *g = ft_tape_input_grad_acc (tape, w);
+  if (!g)
+    return;
+  float k = 2.0f * s->factor * dy[0];
+  for (size_t i = 0; i < w->size; i++)
+    g[i] += k * w->data[i];
+}
+
+static const FtOpDef l2_def = { "l2_regularizer", l2_backward };
+
+FtTensor *
+ft_op_l2 (FtTape *tape, FtTensor *w, float factor)
+{
+  bool rec = ft_tape_should_record (tape, 1, &w);
+  FtTensor *out = ft_tape_tensor (tape, 0, NULL);
+  double s = 0;
+  for (size_t i = 0; i < w->size; i++)
+    s += (double) w->data[i] * w->data[i];
+  out->data[0] = (float) (factor * s);
+  if (rec)
+    {
+      FtTapeEntry *e = ft_tape_record (tape, &l2_def, 1, &w, out, 2.0 * (double) w->size, sizeof (L2Saved));
+      ((L2Saved *) e->saved)->factor = factor;
+    }
+  return out;
+}

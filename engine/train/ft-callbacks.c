@@ -1,0 +1,992 @@
+/* ft-callbacks.c — Keras 3's callbacks (keras/src/callbacks/) with their parameters and semantics,
+ * the callback-list dispatch fit() uses, and the checkpoint file-name templates. */
+#include "train/ft-callbacks.h"
+
+#include "train/ft-checkpoint.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const kind_names[FT_N_CALLBACK_KINDS] = {
+  "EarlyStopping", "ModelCheckpoint", "ReduceLROnPlateau", "TerminateOnNaN", "CSVLogger", "LearningRateScheduler",
+};
+
+const char *
+ft_callback_kind_name (FtCallbackKind kind)
+{
+  return (unsigned) kind < FT_N_CALLBACK_KINDS ? kind_names[kind] : "?";
+}
+
+bool
+ft_callback_kind_from_name (const char *name, FtCallbackKind *kind)
+{
+  for (int i = 0; i < FT_N_CALLBACK_KINDS; i++)
+    if (name != NULL && strcmp (name, kind_names[i]) == 0)
+      {
+        *kind = (FtCallbackKind) i;
+        return true;
+      }
+  return false;
+}
+
+FtCallbackSpec
+ft_callback_spec_default (FtCallbackKind kind)
+{
+  FtCallbackSpec s;
+  memset (&s, 0, sizeof s);
+  s.kind = kind;
+  g_strlcpy (s.monitor, "val_loss", sizeof s.monitor);
+  s.mode = FT_MONITOR_AUTO;
+  switch (kind)
+    {
+    case FT_CALLBACK_REDUCE_LR_ON_PLATEAU:
+      s.min_delta = 1e-4;
+      s.patience = 10;
+      s.factor = 0.1;
+      break;
+    case FT_CALLBACK_MODEL_CHECKPOINT:
+      g_strlcpy (s.filepath, "checkpoint-{epoch:02d}.h5", sizeof s.filepath);
+      break;
+    case FT_CALLBACK_CSV_LOGGER:
+      g_strlcpy (s.filepath, "training.log", sizeof s.filepath);
+      break;
+    case FT_CALLBACK_LEARNING_RATE_SCHEDULER:
+      s.schedule = FT_SCHEDULE_STEP;
+      s.factor = 0.5;
+      s.step_size = 10;
+      s.rate = 0.95;
+      s.decay_epochs = 10;
+      break;
+    default:
+      break;
+    }
+  s.separator = ',';
+  return s;
+}
+
+bool
+ft_callback_spec_validate (const FtCallbackSpec *s, GError **error)
+{
+#define FAIL(...)                                                                                      \
+  do                                                                                                   \
+    {                                                                                                  \
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, __VA_ARGS__);                                    \
+      return false;                                                                                    \
+    }                                                                                                  \
+  while (0)
+  const char *name = ft_callback_kind_name (s->kind);
+  if (s->patience < 0 || s->patience > 1000000)
+    FAIL ("%s: patience must be between 0 and 1000000, not %d", name, s->patience);
+  if (!isfinite (s->min_delta))
+    FAIL ("%s: min_delta must be a finite number", name);
+  if (s->start_from_epoch < 0)
+    FAIL ("%s: start_from_epoch must not be negative", name);
+  switch (s->kind)
+    {
+    case FT_CALLBACK_EARLY_STOPPING:
+    case FT_CALLBACK_MODEL_CHECKPOINT:
+    case FT_CALLBACK_REDUCE_LR_ON_PLATEAU:
+      if (s->monitor[0] == '\0')
+        FAIL ("%s: monitor must name a log key such as \"val_loss\"", name);
+      break;
+    default:
+      break;
+    }
+  if (s->kind == FT_CALLBACK_REDUCE_LR_ON_PLATEAU)
+    {
+      if (!(s->factor > 0.0 && s->factor < 1.0))
+        FAIL ("ReduceLROnPlateau: factor must be in (0, 1) (Keras does not support a factor >= 1), not %g", s->factor);
+      if (s->cooldown < 0 || !(s->min_lr >= 0.0))
+        FAIL ("ReduceLROnPlateau: cooldown and min_lr must not be negative");
+    }
+  if (s->kind == FT_CALLBACK_MODEL_CHECKPOINT)
+    {
+      if (s->filepath[0] == '\0')
+        FAIL ("ModelCheckpoint: filepath is empty");
+      if (!g_str_has_suffix (s->filepath, ".h5"))
+        FAIL ("ModelCheckpoint: filepath \"%s\" must end in .h5 (FitTape writes Keras' HDF5 format; "
+              "use .weights.h5 with save_weights_only)", s->filepath);
+      if (s->save_weights_only && !g_str_has_suffix (s->filepath, ".weights.h5"))
+        FAIL ("ModelCheckpoint: with save_weights_only the filepath must end in .weights.h5, as Keras requires "
+              "(got \"%s\")", s->filepath);
+      if (s->save_freq < 0)
+        FAIL ("ModelCheckpoint: save_freq must be \"epoch\" or a positive number of batches, not %d", s->save_freq);
+    }
+  if (s->kind == FT_CALLBACK_CSV_LOGGER && s->filepath[0] == '\0')
+    FAIL ("CSVLogger: filename is empty");
+  if (s->kind == FT_CALLBACK_LEARNING_RATE_SCHEDULER)
+    {
+      if (!(s->initial_lr >= 0.0) || !isfinite (s->initial_lr))
+        FAIL ("LearningRateScheduler: initial_learning_rate must be a non-negative number");
+      if (s->schedule == FT_SCHEDULE_STEP && (!(s->factor > 0.0 && s->factor <= 1.0) || s->step_size < 1))
+        FAIL ("LearningRateScheduler: the step schedule needs factor in (0, 1] and step_size >= 1");
+      if (s->schedule == FT_SCHEDULE_EXPONENTIAL && !(s->rate > 0.0 && s->rate <= 1.0))
+        FAIL ("LearningRateScheduler: the exponential schedule needs rate in (0, 1], not %g", s->rate);
+      if (s->schedule == FT_SCHEDULE_COSINE && (s->decay_epochs < 1 || !(s->alpha >= 0.0 && s->alpha <= 1.0)))
+        FAIL ("LearningRateScheduler: the cosine schedule needs decay_epochs >= 1 and alpha in [0, 1]");
+    }
+  return true;
+#undef FAIL
+}
+
+double
+ft_schedule_learning_rate (const FtCallbackSpec *s, double lr0, int epoch)
+{
+  switch (s->schedule)
+    {
+    case FT_SCHEDULE_EXPONENTIAL:
+      return lr0 * pow (s->rate, epoch);
+    case FT_SCHEDULE_COSINE:
+      {
+        double e = epoch < s->decay_epochs ? epoch : s->decay_epochs;
+        double cosine = 0.5 * (1.0 + cos (M_PI * e / s->decay_epochs));
+        return lr0 * (s->alpha + (1.0 - s->alpha) * cosine);
+      }
+    case FT_SCHEDULE_STEP:
+    default:
+      return lr0 * pow (s->factor, epoch / s->step_size);
+    }
+}
+
+bool
+ft_monitor_direction (const char *monitor, FtMonitorMode mode, bool *greater, GError **error)
+{
+  if (mode != FT_MONITOR_AUTO)
+    {
+      *greater = mode == FT_MONITOR_MAX;
+      return true;
+    }
+  const char *m = g_str_has_prefix (monitor, "val_") ? monitor + 4 : monitor;
+  static const char *const down[] = { "loss", "mean_squared_error", "mse", "mean_absolute_error", "mae", NULL };
+  for (int i = 0; down[i]; i++)
+    if (strcmp (m, down[i]) == 0)
+      {
+        *greater = false;
+        return true;
+      }
+  if (strstr (m, "acc") != NULL)
+    {
+      *greater = true;
+      return true;
+    }
+  g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+               "cannot infer whether \"%s\" should go up or down: set mode to \"min\" or \"max\"", monitor);
+  return false;
+}
+
+/* ---- file-name templates: Python's str.format for {key} and {key:spec} ---- */
+
+static bool
+format_value (GString *out, double v, bool is_int, const char *spec, GError **error)
+{
+  /* spec: [0][width][.precision][type], type one of d f e g % */
+  char type = is_int ? 'd' : 'g';
+  const char *p = spec;
+  bool zero = false;
+  int width = 0, prec = -1;
+  if (*p == '0')
+    {
+      zero = true;
+      p++;
+    }
+  while (g_ascii_isdigit (*p))
+    width = width * 10 + (*p++ - '0');
+  if (*p == '.')
+    {
+      p++;
+      prec = 0;
+      while (g_ascii_isdigit (*p))
+        prec = prec * 10 + (*p++ - '0');
+    }
+  if (*p && strchr ("dfeEgG%", *p))
+    type = *p++;
+  if (*p != '\0')
+    {
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "unsupported format spec \"%s\"", spec);
+      return false;
+    }
+  if (spec[0] == '\0' && !is_int)
+    {
+      char buf[48];
+      ft_format_python_float (v, buf, sizeof buf);
+      g_string_append (out, buf);
+      return true;
+    }
+  char fmt[32];
+  switch (type)
+    {
+    case 'd':
+      g_snprintf (fmt, sizeof fmt, "%%%s%dlld", zero ? "0" : "", width);
+      g_string_append_printf (out, fmt, (long long) llround (v));
+      break;
+    case '%':
+      g_snprintf (fmt, sizeof fmt, "%%%s%d.%df%%%%", zero ? "0" : "", width, prec < 0 ? 6 : prec);
+      g_string_append_printf (out, fmt, v * 100.0);
+      break;
+    default:
+      g_snprintf (fmt, sizeof fmt, "%%%s%d.%d%c", zero ? "0" : "", width, prec < 0 ? 6 : prec, type);
+      if (type == 'g' && prec < 0)
+        g_snprintf (fmt, sizeof fmt, "%%%s%dg", zero ? "0" : "", width);
+      g_string_append_printf (out, fmt, v);
+      break;
+    }
+  return true;
+}
+
+bool
+ft_format_checkpoint_path (const char *tmpl, int epoch1, int batch1, const FtLogs *logs, char *out, size_t out_size,
+                           GError **error)
+{
+  GString *s = g_string_new (NULL);
+  for (const char *p = tmpl; *p;)
+    {
+      if (p[0] == '{' && p[1] == '{')
+        {
+          g_string_append_c (s, '{');
+          p += 2;
+          continue;
+        }
+      if (p[0] == '}' && p[1] == '}')
+        {
+          g_string_append_c (s, '}');
+          p += 2;
+          continue;
+        }
+      if (*p != '{')
+        {
+          g_string_append_c (s, *p++);
+          continue;
+        }
+      const char *end = strchr (p, '}');
+      if (end == NULL)
+        {
+          g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "file name template \"%s\" has an unclosed '{'", tmpl);
+          g_string_free (s, TRUE);
+          return false;
+        }
+      char field[128];
+      g_strlcpy (field, p + 1, MIN (sizeof field, (size_t) (end - p)));
+      char *colon = strchr (field, ':');
+      const char *spec = "";
+      if (colon)
+        {
+          *colon = '\0';
+          spec = colon + 1;
+        }
+      double v;
+      bool is_int = false, ok = true;
+      if (strcmp (field, "epoch") == 0)
+        {
+          v = epoch1;
+          is_int = true;
+        }
+      else if (strcmp (field, "batch") == 0 && batch1 > 0)
+        {
+          v = batch1;
+          is_int = true;
+        }
+      else if (!ft_logs_get (logs, field, &v))
+        {
+          GString *keys = g_string_new ("epoch");
+          if (batch1 > 0)
+            g_string_append (keys, ", batch");
+          for (int i = 0; i < logs->n; i++)
+            g_string_append_printf (keys, ", %s", logs->items[i].key);
+          g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                       "file name template \"%s\" uses {%s}, which is not among the logs (%s)", tmpl, field, keys->str);
+          g_string_free (keys, TRUE);
+          ok = false;
+        }
+      if (ok)
+        {
+          GError *local = NULL;
+          ok = format_value (s, v, is_int, spec, &local);
+          if (!ok)
+            {
+              g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "file name template \"%s\": %s", tmpl, local->message);
+              g_error_free (local);
+            }
+        }
+      if (!ok)
+        {
+          g_string_free (s, TRUE);
+          return false;
+        }
+      p = end + 1;
+    }
+  if (s->len >= out_size)
+    {
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "file name from template \"%s\" is too long", tmpl);
+      g_string_free (s, TRUE);
+      return false;
+    }
+  g_strlcpy (out, s->str, out_size);
+  g_string_free (s, TRUE);
+  return true;
+}
+
+/* ---- a callback with its spec ---- */
+
+typedef struct
+{
+  FtCallback parent;
+  FtCallbackSpec spec;
+  bool greater; /* monitor direction */
+  double best;
+  bool best_set;
+  int wait;
+  int best_epoch;
+  float *best_weights;
+  int cooldown_counter;
+  int batches_since_save;
+  int current_epoch;
+  double initial_lr;
+  GString *csv_text;   /* CSVLogger: the whole file so far, rewritten atomically each epoch */
+  char **csv_keys;     /* CSVLogger: the columns, fixed at the first epoch */
+  bool csv_appending;  /* CSVLogger: appending to a file that has a header already */
+} SpecCallback;
+
+static void
+spec_free (FtCallback *cb)
+{
+  SpecCallback *s = (SpecCallback *) cb;
+  g_free (s->best_weights);
+  if (s->csv_text)
+    g_string_free (s->csv_text, TRUE);
+  g_strfreev (s->csv_keys);
+  g_free (s);
+}
+
+static void
+fail (FtFitContext *ctx, GError *error)
+{
+  if (!ctx->failed)
+    {
+      ctx->failed = true;
+      ctx->error = error;
+    }
+  else
+    g_error_free (error);
+  ctx->stop_training = true;
+}
+
+static bool
+resolve_direction (SpecCallback *s, FtFitContext *ctx)
+{
+  GError *error = NULL;
+  if (!ft_monitor_direction (s->spec.monitor, s->spec.mode, &s->greater, &error))
+    {
+      g_prefix_error (&error, "%s: ", ft_callback_kind_name (s->spec.kind));
+      fail (ctx, error);
+      return false;
+    }
+  return true;
+}
+
+/* EarlyStopping — keras/src/callbacks/early_stopping.py */
+
+static bool
+es_improved (const SpecCallback *s, double current, double reference)
+{
+  double delta = s->greater ? fabs (s->spec.min_delta) : -fabs (s->spec.min_delta);
+  return s->greater ? current - delta > reference : current - delta < reference;
+}
+
+static void
+es_train_begin (FtCallback *cb, FtFitContext *ctx)
+{
+  SpecCallback *s = (SpecCallback *) cb;
+  s->wait = 0;
+  s->best_epoch = 0;
+  g_clear_pointer (&s->best_weights, g_free);
+  if (resolve_direction (s, ctx))
+    s->best = s->greater ? -INFINITY : INFINITY;
+}
+
+static void
+es_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
+{
+  SpecCallback *s = (SpecCallback *) cb;
+  double current;
+  if (!ft_logs_get (logs, s->spec.monitor, &current) || epoch < s->spec.start_from_epoch)
+    return;
+  FtModel *model = ft_trainer_model (ctx->trainer);
+  if (s->spec.restore_best_weights && s->best_weights == NULL)
+    {
+      s->best_weights = g_new (float, ft_model_n_params (model));
+      ft_model_get_weights (model, s->best_weights);
+      s->best_epoch = epoch;
+    }
+  s->wait++;
+  if (es_improved (s, current, s->best))
+    {
+      s->best = current;
+      s->best_epoch = epoch;
+      if (s->spec.restore_best_weights)
+        ft_model_get_weights (model, s->best_weights);
+      if (!s->spec.has_baseline || es_improved (s, current, s->spec.baseline))
+        s->wait = 0;
+      return;
+    }
+  if (s->wait >= s->spec.patience && epoch > 0)
+    {
+      ctx->stop_training = true;
+      ctx->stopped_early = true;
+      ctx->stopped_epoch = epoch;
+    }
+}
+
+static void
+es_train_end (FtCallback *cb, FtFitContext *ctx, const FtLogs *logs)
+{
+  SpecCallback *s = (SpecCallback *) cb;
+  if (s->spec.restore_best_weights && s->best_weights != NULL)
+    ft_model_set_weights (ft_trainer_model (ctx->trainer), s->best_weights);
+}
+
+static const FtCallbackClass early_stopping_class = {
+  .name = "EarlyStopping",
+  .on_train_begin = es_train_begin,
+  .on_epoch_end = es_epoch_end,
+  .on_train_end = es_train_end,
+  .free = spec_free,
+};
+
+/* ModelCheckpoint — keras/src/callbacks/model_checkpoint.py */
+
+static void
+mc_save (SpecCallback *s, FtFitContext *ctx, int epoch, int batch, const FtLogs *logs)
+{
+  char path[512];
+  GError *error = NULL;
+  if (!ft_format_checkpoint_path (s->spec.filepath, epoch + 1, batch >= 0 ? batch + 1 : 0, logs, path, sizeof path,
+                                  &error))
+    {
+      g_prefix_error (&error, "ModelCheckpoint: ");
+      fail (ctx, error);
+      return;
+    }
+  if (s->spec.save_best_only)
+    {
+      double current;
+      if (ft_logs_get (logs, s->spec.monitor, &current))
+        {
+          if (!(s->greater ? current > s->best : current < s->best))
+            return;
+          s->best = current;
+        }
+      else
+        g_message ("ModelCheckpoint: \"%s\" is not among the logs; saving anyway, as Keras 3 does",
+                   s->spec.monitor);
+    }
+  char *dir = g_path_get_dirname (path);
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      g_set_error (&error, G_FILE_ERROR, g_file_error_from_errno (errno), "ModelCheckpoint cannot create %s: %s",
+                   dir, g_strerror (errno));
+      g_free (dir);
+      fail (ctx, error);
+      return;
+    }
+  g_free (dir);
+  /* The resume state's epoch is the number of completed epochs. */
+  int completed = batch >= 0 ? epoch : epoch + 1;
+  if (!ft_checkpoint_save (ctx->trainer, path, s->spec.save_weights_only, completed, &error))
+    {
+      g_prefix_error (&error, "ModelCheckpoint could not save \"%s\": ", path);
+      fail (ctx, error);
+      return;
+    }
+  g_strlcpy (ctx->last_checkpoint, path, sizeof ctx->last_checkpoint);
+}
+
+static void
+mc_train_begin (FtCallback *cb, FtFitContext *ctx)
+{
+  SpecCallback *s = (SpecCallback *) cb;
+  s->batches_since_save = 0;
+  /* Keras sets best in the constructor: it carries over when the callback serves a second fit(). */
+  if (resolve_direction (s, ctx) && !s->best_set)
+    {
+      s->best = s->spec.has_initial_value_threshold ? s->spec.initial_value_threshold
+                : s->greater                        ? -INFINITY
+                                                    : INFINITY;
+      s->best_set = true;
+    }
+}
+
+static void
+mc_epoch_begin (FtCallback *cb, FtFitContext *ctx, int epoch)
+{
+  ((SpecCallback *) cb)->current_epoch = epoch;
+}
+
+static void
+mc_batch_end (FtCallback *cb, FtFitContext *ctx, int batch, const FtLogs *logs)
+{
+  SpecCallback *s = (SpecCallback *) cb;
+  if (s->spec.save_freq <= 0)
+    return;
+  if (++s->batches_since_save >= s->spec.save_freq)
+    {
+      s->batches_since_save = 0;
+      mc_save (s, ctx, s->current_epoch, batch, logs);
+    }
+}
+
+static void
+mc_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
+{
+  SpecCallback *s = (SpecCallback *) cb;
+  if (s->spec.save_freq <= 0)
+    mc_save (s, ctx, epoch, -1, logs);
+}
+
+static const FtCallbackClass model_checkpoint_class = {
+  .name = "ModelCheckpoint",
+  .on_train_begin = mc_train_begin,
+  .on_epoch_begin = mc_epoch_begin,
+  .on_train_batch_end = mc_batch_end,
+  .on_epoch_end = mc_epoch_end,
+  .free = spec_free,
+};
+
+/* ReduceLROnPlateau — keras/src/callbacks/reduce_lr_on_plateau.py */
+
+static void
+rlr_train_begin (FtCallback *cb, FtFitContext *ctx)
+{
+  SpecCallback *s = (SpecCallback *) cb;
+  /* Keras: "min" unless the mode is max, or auto with "acc" in the monitor's name. */
+  s->greater = s->spec.mode == FT_MONITOR_MAX
+               || (s->spec.mode == FT_MONITOR_AUTO && strstr (s->spec.monitor, "acc") != NULL);
+  s->best = s->greater ? -INFINITY : INFINITY;
+  s->cooldown_counter = 0;
+  s->wait = 0;
+}
+
+static void
+rlr_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
+{
+  SpecCallback *s = (SpecCallback *) cb;
+  FtOptimizer *opt = ft_trainer_optimizer (ctx->trainer);
+  ft_logs_set (logs, "learning_rate", ft_optimizer_get_learning_rate (opt));
+  double current;
+  if (!ft_logs_get (logs, s->spec.monitor, &current))
+    return;
+  bool in_cooldown = s->cooldown_counter > 0;
+  if (in_cooldown)
+    {
+      s->cooldown_counter--;
+      s->wait = 0;
+    }
+  bool better = s->greater ? current > s->best + s->spec.min_delta : current < s->best - s->spec.min_delta;
+  if (better)
+    {
+      s->best = current;
+      s->wait = 0;
+    }
+  else if (!(s->cooldown_counter > 0))
+    {
+      s->wait++;
+      if (s->wait >= s->spec.patience)
+        {
+          float old_lr = ft_optimizer_get_learning_rate (opt);
+          if (old_lr > (float) s->spec.min_lr)
+            {
+              double new_lr = fmax ((double) old_lr * s->spec.factor, s->spec.min_lr);
+              ft_optimizer_set_learning_rate (opt, (float) new_lr);
+              s->cooldown_counter = s->spec.cooldown;
+              s->wait = 0;
+            }
+        }
+    }
+}
+
+static const FtCallbackClass reduce_lr_class = {
+  .name = "ReduceLROnPlateau",
+  .on_train_begin = rlr_train_begin,
+  .on_epoch_end = rlr_epoch_end,
+  .free = spec_free,
+};
+
+/* TerminateOnNaN — keras/src/callbacks/terminate_on_nan.py */
+
+static void
+nan_batch_end (FtCallback *cb, FtFitContext *ctx, int batch, const FtLogs *logs)
+{
+  double loss;
+  if (ft_logs_get (logs, "loss", &loss) && !isfinite (loss))
+    {
+      ctx->stop_training = true;
+      ctx->terminated_nan = true;
+    }
+}
+
+static const FtCallbackClass terminate_on_nan_class = {
+  .name = "TerminateOnNaN",
+  .on_train_batch_end = nan_batch_end,
+  .free = spec_free,
+};
+
+/* CSVLogger — keras/src/callbacks/csv_logger.py; the file is rewritten atomically each epoch. */
+
+static void
+csv_train_begin (FtCallback *cb, FtFitContext *ctx)
+{
+  SpecCallback *s = (SpecCallback *) cb;
+  g_clear_pointer (&s->csv_keys, g_strfreev);
+  if (s->csv_text)
+    g_string_truncate (s->csv_text, 0);
+  else
+    s->csv_text = g_string_new (NULL);
+  if (s->spec.append)
+    {
+      char *old = NULL;
+      if (g_file_get_contents (s->spec.filepath, &old, NULL, NULL))
+        {
+          g_string_append (s->csv_text, old);
+          s->csv_appending = old[0] != '\0';
+        }
+      g_free (old);
+    }
+}
+
+static void
+csv_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
+{
+  SpecCallback *s = (SpecCallback *) cb;
+  char sep = s->spec.separator ? s->spec.separator : ',';
+  if (s->csv_keys == NULL)
+    {
+      /* Keras fixes the columns at the first epoch: sorted keys; later keys are dropped. */
+      const char *keys[FT_LOGS_MAX];
+      int n;
+      ft_logs_sorted_keys (logs, keys, &n);
+      s->csv_keys = g_new0 (char *, n + 1);
+      for (int i = 0; i < n; i++)
+        s->csv_keys[i] = g_strdup (keys[i]);
+      if (!s->csv_appending)
+        {
+          g_string_append (s->csv_text, "epoch");
+          for (int i = 0; i < n; i++)
+            g_string_append_printf (s->csv_text, "%c%s", sep, s->csv_keys[i]);
+          g_string_append (s->csv_text, "\r\n"); /* csv.excel's line terminator */
+        }
+    }
+  g_string_append_printf (s->csv_text, "%d", epoch);
+  for (int i = 0; s->csv_keys[i]; i++)
+    {
+      double v;
+      char buf[48] = "NA";
+      if (ft_logs_get (logs, s->csv_keys[i], &v))
+        ft_format_python_float (v, buf, sizeof buf);
+      g_string_append_printf (s->csv_text, "%c%s", sep, buf);
+    }
+  g_string_append (s->csv_text, "\r\n");
+  GError *error = NULL;
+  if (!g_file_set_contents (s->spec.filepath, s->csv_text->str, (gssize) s->csv_text->len, &error))
+    {
+      g_prefix_error (&error, "CSVLogger could not write \"%s\": ", s->spec.filepath);
+      fail (ctx, error);
+    }
+}
+
+static const FtCallbackClass csv_logger_class = {
+  .name = "CSVLogger",
+  .on_train_begin = csv_train_begin,
+  .on_epoch_end = csv_epoch_end,
+  .free = spec_free,
+};
+
+/* LearningRateScheduler — keras/src/callbacks/learning_rate_scheduler.py, with built-in schedules. */
+
+static void
+lrs_train_begin (FtCallback *cb, FtFitContext *ctx)
+{
+  SpecCallback *s = (SpecCallback *) cb;
+  /* lr0 is the compiled learning rate, not the optimizer's current one: a run resumed from a checkpoint
+   * would otherwise compound the schedule. */
+  s->initial_lr = s->spec.initial_lr > 0 ? s->spec.initial_lr
+                                         : ft_trainer_compile_spec (ctx->trainer)->optimizer.learning_rate;
+}
+
+static void
+lrs_epoch_begin (FtCallback *cb, FtFitContext *ctx, int epoch)
+{
+  SpecCallback *s = (SpecCallback *) cb;
+  double lr = ft_schedule_learning_rate (&s->spec, s->initial_lr, epoch);
+  ft_optimizer_set_learning_rate (ft_trainer_optimizer (ctx->trainer), (float) lr);
+}
+
+static void
+lrs_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
+{
+  ft_logs_set (logs, "learning_rate", ft_optimizer_get_learning_rate (ft_trainer_optimizer (ctx->trainer)));
+}
+
+static const FtCallbackClass lr_scheduler_class = {
+  .name = "LearningRateScheduler",
+  .on_train_begin = lrs_train_begin,
+  .on_epoch_begin = lrs_epoch_begin,
+  .on_epoch_end = lrs_epoch_end,
+  .free = spec_free,
+};
+
+static const FtCallbackClass *const classes[FT_N_CALLBACK_KINDS] = {
+  &early_stopping_class, &model_checkpoint_class, &reduce_lr_class,
+  &terminate_on_nan_class, &csv_logger_class, &lr_scheduler_class,
+};
+
+FtCallback *
+ft_callback_new (const FtCallbackSpec *spec)
+{
+  g_return_val_if_fail ((unsigned) spec->kind < FT_N_CALLBACK_KINDS, NULL);
+  SpecCallback *s = g_new0 (SpecCallback, 1);
+  s->parent.klass = classes[spec->kind];
+  s->spec = *spec;
+  return &s->parent;
+}
+
+void
+ft_callback_free (FtCallback *cb)
+{
+  if (cb != NULL && cb->klass->free != NULL)
+    cb->klass->free (cb);
+}
+
+/* ---- the progress bar (keras/src/utils/progbar.py, verbose 1 and 2) ---- */
+
+typedef struct
+{
+  FtCallback parent;
+  int verbose;
+  FtTextSink sink;
+  void *user_data;
+  gint64 epoch_start;
+  gint64 last_draw;
+  int last_batch;
+} Progress;
+
+static void
+emit (Progress *p, GString *s)
+{
+  p->sink (s->str, p->user_data);
+}
+
+static void
+format_duration (GString *s, double seconds)
+{
+  long t = lround (seconds);
+  if (t >= 3600)
+    g_string_append_printf (s, "%ld:%02ld:%02ld", t / 3600, (t % 3600) / 60, t % 60);
+  else if (t >= 60)
+    g_string_append_printf (s, "%ld:%02ld", t / 60, t % 60);
+  else
+    g_string_append_printf (s, "%lds", t);
+}
+
+static void
+format_per_step (GString *s, double seconds)
+{
+  if (seconds >= 1)
+    g_string_append_printf (s, "%.0fs/step", seconds);
+  else if (seconds >= 1e-3)
+    g_string_append_printf (s, "%.0fms/step", seconds * 1e3);
+  else
+    g_string_append_printf (s, "%.0fus/step", seconds * 1e6);
+}
+
+/* Keras 3's bar: 20 cells of "━", the done part bright, the rest dim (ANSI on a terminal). */
+static void
+bar (GString *s, int done, int total)
+{
+  int width = 20, filled = total > 0 ? (int) ((double) done / total * width) : width;
+  for (int i = 0; i < filled; i++)
+    g_string_append (s, "━");
+  if (filled < width)
+    {
+      g_string_append (s, "\033[2m");
+      for (int i = filled; i < width; i++)
+        g_string_append (s, "━");
+      g_string_append (s, "\033[0m");
+    }
+}
+
+static void
+append_logs (GString *s, const FtLogs *logs)
+{
+  if (logs->n)
+    g_string_append (s, " - ");
+  ft_logs_format (logs, s);
+}
+
+static void
+progress_train_begin (FtCallback *cb, FtFitContext *ctx)
+{
+}
+
+static void
+progress_epoch_begin (FtCallback *cb, FtFitContext *ctx, int epoch)
+{
+  Progress *p = (Progress *) cb;
+  p->epoch_start = g_get_monotonic_time ();
+  p->last_draw = 0;
+  if (ctx->epochs > 1) /* Keras prints the header only when there is more than one epoch */
+    {
+      GString *s = g_string_new (NULL);
+      g_string_printf (s, "Epoch %d/%d\n", epoch + 1, ctx->epochs);
+      emit (p, s);
+      g_string_free (s, TRUE);
+    }
+}
+
+static void
+progress_batch_end (FtCallback *cb, FtFitContext *ctx, int batch, const FtLogs *logs)
+{
+  Progress *p = (Progress *) cb;
+  p->last_batch = batch;
+  if (p->verbose != 1 || !ctx->report_progress)
+    return;
+  gint64 now = g_get_monotonic_time ();
+  if (now - p->last_draw < 100000 && batch + 1 < ctx->steps) /* redraw at most ten times a second */
+    return;
+  p->last_draw = now;
+  double elapsed = (double) (now - p->epoch_start) / 1e6;
+  double per_step = elapsed / (batch + 1);
+  char digits[16];
+  int width = g_snprintf (digits, sizeof digits, "%d", ctx->steps);
+  GString *s = g_string_new ("\r");
+  g_string_append_printf (s, "%*d/%d ", width, batch + 1, ctx->steps);
+  bar (s, batch + 1, ctx->steps);
+  g_string_append_c (s, ' ');
+  /* Keras: the ETA while running, the elapsed time at the end; then the time per step. */
+  format_duration (s, batch + 1 < ctx->steps ? per_step * (ctx->steps - batch - 1) : elapsed);
+  g_string_append_c (s, ' ');
+  format_per_step (s, per_step);
+  append_logs (s, logs);
+  g_string_append (s, "\033[K");
+  emit (p, s);
+  g_string_free (s, TRUE);
+}
+
+static void
+progress_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
+{
+  Progress *p = (Progress *) cb;
+  double elapsed = (double) (g_get_monotonic_time () - p->epoch_start) / 1e6;
+  int steps = p->last_batch + 1;
+  /* Keras finalises the bar at its target even when the epoch was cut short. */
+  GString *s = g_string_new (p->verbose == 1 ? "\r" : "");
+  g_string_append_printf (s, "%d/%d ", ctx->steps, ctx->steps);
+  if (p->verbose == 1)
+    {
+      bar (s, ctx->steps, ctx->steps);
+      g_string_append (s, " ");
+      format_duration (s, elapsed);
+      g_string_append (s, " ");
+    }
+  else
+    {
+      g_string_append (s, "- ");
+      format_duration (s, elapsed);
+      g_string_append (s, " - ");
+    }
+  format_per_step (s, elapsed / (steps > 0 ? steps : 1));
+  append_logs (s, logs);
+  g_string_append (s, p->verbose == 1 ? "\033[K\n" : "\n");
+  emit (p, s);
+  g_string_free (s, TRUE);
+}
+
+static void
+progress_free (FtCallback *cb)
+{
+  g_free (cb);
+}
+
+static const FtCallbackClass progress_class = {
+  .name = "ProgbarLogger",
+  .on_train_begin = progress_train_begin,
+  .on_epoch_begin = progress_epoch_begin,
+  .on_train_batch_end = progress_batch_end,
+  .on_epoch_end = progress_epoch_end,
+  .free = progress_free,
+};
+
+FtCallback *
+ft_progress_callback_new (int verbose, FtTextSink sink, void *user_data)
+{
+  Progress *p = g_new0 (Progress, 1);
+  p->parent.klass = &progress_class;
+  p->verbose = verbose;
+  p->sink = sink;
+  p->user_data = user_data;
+  return &p->parent;
+}
+
+/* ---- dispatch ---- */
+
+#define EACH(cbs, method, ...)                                                                         \
+  do                                                                                                   \
+    {                                                                                                  \
+      if (cbs)                                                                                         \
+        for (guint i_ = 0; i_ < (cbs)->len; i_++)                                                      \
+          {                                                                                            \
+            FtCallback *cb_ = g_ptr_array_index ((cbs), i_);                                           \
+            if (cb_->klass->method)                                                                    \
+              cb_->klass->method (cb_, __VA_ARGS__);                                                   \
+          }                                                                                            \
+    }                                                                                                  \
+  while (0)
+
+void
+ft_callbacks_train_begin (GPtrArray *cbs, FtFitContext *ctx)
+{
+  EACH (cbs, on_train_begin, ctx);
+}
+
+void
+ft_callbacks_epoch_begin (GPtrArray *cbs, FtFitContext *ctx, int epoch)
+{
+  EACH (cbs, on_epoch_begin, ctx, epoch);
+}
+
+void
+ft_callbacks_batch_begin (GPtrArray *cbs, FtFitContext *ctx, int batch)
+{
+  EACH (cbs, on_train_batch_begin, ctx, batch);
+}
+
+void
+ft_callbacks_batch_end (GPtrArray *cbs, FtFitContext *ctx, int batch, const FtLogs *logs)
+{
+  EACH (cbs, on_train_batch_end, ctx, batch, logs);
+}
+
+void
+ft_callbacks_test_begin (GPtrArray *cbs, FtFitContext *ctx)
+{
+  EACH (cbs, on_test_begin, ctx);
+}
+
+void
+ft_callbacks_test_end (GPtrArray *cbs, FtFitContext *ctx, const FtLogs *logs)
+{
+  EACH (cbs, on_test_end, ctx, logs);
+}
+
+void
+ft_callbacks_epoch_end (GPtrArray *cbs, FtFitContext *ctx, int epoch, FtLogs *logs)
+{
+  EACH (cbs, on_epoch_end, ctx, epoch, logs);
+}
+
+void
+ft_callbacks_train_end (GPtrArray *cbs, FtFitContext *ctx, const FtLogs *logs)
+{
+  EACH (cbs, on_train_end, ctx, logs);
+}

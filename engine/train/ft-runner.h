@@ -1,0 +1,121 @@
+/* ft-runner.h — a training job on a background thread. Commands go in (start, pause, resume, step one
+ * batch, step one epoch, stop, change the learning rate, take a snapshot); events come out on the
+ * caller's GMainContext (train begin, epoch begin, batch end, epoch end, checkpoint saved, early stop,
+ * finished, stopped, failed, snapshot). Batch-end events may be coalesced when the main loop is busy;
+ * every other event is delivered, in order. The engine never calls GTK: the UI and the command-line tool
+ * both consume these events. */
+#pragma once
+
+#include "train/ft-callbacks.h"
+#include "train/ft-fit.h"
+#include "train/ft-tape-loop.h"
+
+typedef enum
+{
+  FT_RUN_EVENT_TRAIN_BEGIN,
+  FT_RUN_EVENT_EPOCH_BEGIN,
+  FT_RUN_EVENT_BATCH_END,
+  FT_RUN_EVENT_EPOCH_END,
+  FT_RUN_EVENT_CHECKPOINT_SAVED,
+  FT_RUN_EVENT_EARLY_STOP,
+  FT_RUN_EVENT_PAUSED,
+  FT_RUN_EVENT_SNAPSHOT,
+  FT_RUN_EVENT_FINISHED,
+  FT_RUN_EVENT_STOPPED,
+  FT_RUN_EVENT_FAILED,
+} FtRunEventKind;
+
+const char *ft_run_event_kind_name (FtRunEventKind kind);
+
+/* What the tape inspector shows about one training step. */
+typedef struct
+{
+  const char *op;          /* static op name */
+  char inputs[160];        /* "(32, 784) (784, 128) (128,)" */
+  char output[48];
+  double flops;
+  double forward_us;
+  double backward_us;
+} FtSnapshotEntry;
+
+typedef struct
+{
+  const char *name;        /* "dense/kernel" */
+  double grad_norm;
+  double weight_norm;
+  double update_ratio;     /* ‖Δw‖ / ‖w‖ for this step */
+} FtSnapshotVariable;
+
+typedef struct
+{
+  int epoch;
+  int batch;
+  int n_entries;
+  FtSnapshotEntry *entries;
+  int n_variables;
+  FtSnapshotVariable *variables;
+} FtSnapshot;
+
+typedef struct
+{
+  FtRunEventKind kind;
+  int epoch;            /* 0-based */
+  int epochs;
+  int batch;            /* 0-based, batch-end events */
+  int steps;            /* batches per epoch */
+  int coalesced;        /* batch-end events merged into this one (≥ 1) */
+  float batch_loss;     /* raw loss of the last batch */
+  int64_t samples_seen;
+  double seconds;       /* since the run started (paused time excluded) */
+  FtLogs logs;          /* running means (batch end) or the epoch's logs (epoch end, finished) */
+  char *message;        /* failed: the error; checkpoint saved: the path */
+  const FtSnapshot *snapshot; /* snapshot events */
+  const float *weights; /* epoch end, when asked for with ft_runner_set_share_weights: every weight */
+  size_t n_weights;
+} FtRunEvent;
+
+typedef void (*FtRunEventFunc) (const FtRunEvent *event, void *user_data);
+
+typedef struct
+{
+  FtTrainer *trainer;        /* not owned; must outlive the runner */
+  const FtDataset *data;     /* not owned */
+  FtFitArgs args;
+  bool tape_mode;            /* the explicit loop instead of fit() */
+  FtLoopSteps steps;
+  const FtCallbackSpec *callbacks; /* copied */
+  int n_callbacks;
+  GPtrArray *extra_callbacks; /* optional FtCallback* run on the training thread (e.g. a progress printer);
+                                  the runner takes a reference */
+} FtJob;
+
+typedef struct FtRunner FtRunner;
+
+/* Events are delivered by func on context (NULL = the thread-default context at creation time). */
+FtRunner *ft_runner_new (const FtJob *job, GMainContext *context, FtRunEventFunc func, void *user_data);
+/* Stops the job if it runs, waits for the thread, drops undelivered events. */
+void ft_runner_free (FtRunner *runner);
+
+void ft_runner_start (FtRunner *runner);  /* begins (paused if ft_runner_pause was called first) */
+void ft_runner_pause (FtRunner *runner);  /* pauses before the next batch */
+void ft_runner_resume (FtRunner *runner);
+void ft_runner_step_batch (FtRunner *runner); /* from pause: one batch, then pause again */
+void ft_runner_step_epoch (FtRunner *runner); /* from pause: to the end of this epoch, then pause */
+void ft_runner_stop (FtRunner *runner);   /* takes effect within one batch */
+/* Epoch-end events carry a copy of the model's weights (for views that redraw the model's predictions
+ * off the training thread). Off by default. */
+void ft_runner_set_share_weights (FtRunner *runner, bool share);
+/* Pauses at the end of the given number of epochs (for screenshots and lessons); 0 clears it. */
+void ft_runner_pause_after_epochs (FtRunner *runner, int epochs);
+void ft_runner_set_learning_rate (FtRunner *runner, float lr); /* applied before the next batch */
+void ft_runner_request_snapshot (FtRunner *runner); /* a SNAPSHOT event after the next batch */
+/* A SNAPSHOT event for the first batch of every epoch, taken by the training thread itself (requests
+ * from the main loop would arrive late when epochs take milliseconds). */
+void ft_runner_set_snapshot_every_epoch (FtRunner *runner, bool on);
+/* A pace for step-through teaching: at most this many batches per second (0 = as fast as possible). */
+void ft_runner_set_pace (FtRunner *runner, double batches_per_second);
+
+bool ft_runner_is_running (FtRunner *runner); /* started and not yet finished/stopped/failed */
+bool ft_runner_is_paused (FtRunner *runner);
+/* Waits (blocking, iterating no main loop) for the thread to end; mainly for tools and tests. */
+void ft_runner_join (FtRunner *runner);

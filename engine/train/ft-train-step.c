@@ -1,0 +1,48 @@
+/* ft-train-step.c — the shared train and test steps (see ft-train-step.h). */
+#include "train/ft-train-step.h"
+
+#include "core/ft-blas.h"
+
+static FtTensor *
+total_loss (FtModel *model, const FtLossSpec *loss, FtTape *tape, FtTensor *y_pred, FtTensor *y,
+            const float *sample_weight)
+{
+  FtTensor *l = ft_op_loss (tape, loss, y_pred, y, sample_weight);
+  FtTensor *reg = ft_model_regularization_loss (model, tape);
+  return reg ? ft_op_add (tape, l, reg) : l;
+}
+
+bool
+ft_train_step (FtModel *model, FtOptimizer *optimizer, const FtLossSpec *loss, FtTape *tape, FtTensor *x,
+               FtTensor *y, const float *sample_weight, float *loss_out, FtTensor **y_pred_out,
+               GError **error)
+{
+  ft_cpu_flush_denormals ();
+  ft_tape_reset (tape);
+  FtTensor *y_pred = ft_model_forward (model, tape, x, true);
+  FtTensor *l = total_loss (model, loss, tape, y_pred, y, sample_weight);
+  int n = ft_model_n_trainable (model);
+  bool *connected = ft_tape_alloc (tape, (size_t) (n ? n : 1) * sizeof (bool));
+  if (!ft_tape_gradient_into (tape, l, n, ft_model_trainable (model), ft_model_gradients (model), connected,
+                              error))
+    return false;
+  ft_optimizer_apply (optimizer, ft_model_gradients (model), ft_model_trainable (model), connected);
+  *loss_out = l->data[0];
+  if (y_pred_out)
+    *y_pred_out = y_pred;
+  return true;
+}
+
+float
+ft_test_step (FtModel *model, const FtLossSpec *loss, FtTape *tape, FtTensor *x, FtTensor *y,
+              const float *sample_weight, FtTensor **y_pred_out)
+{
+  ft_cpu_flush_denormals ();
+  ft_tape_reset (tape);
+  ft_tape_stop_recording (tape);
+  FtTensor *y_pred = ft_model_forward (model, tape, x, false);
+  FtTensor *l = total_loss (model, loss, tape, y_pred, y, sample_weight);
+  if (y_pred_out)
+    *y_pred_out = y_pred;
+  return l->data[0];
+}

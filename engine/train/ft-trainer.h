@@ -1,0 +1,70 @@
+/* ft-trainer.h — a compiled model (Keras' model.compile()): the model with its optimizer, loss and
+ * metrics, the tape and the batch buffers it trains with, and the run's random state. Both model.fit()
+ * (ft-fit.c) and the explicit GradientTape loop (ft-tape-loop.c) drive a trainer through the same
+ * batch primitives, so they agree to the last bit. */
+#pragma once
+
+#include "data/ft-dataset.h"
+#include "train/ft-logs.h"
+#include "nn/ft-metrics.h"
+#include "nn/ft-model.h"
+#include "nn/ft-optimizers.h"
+
+#define FT_MAX_METRICS 4
+
+typedef struct
+{
+  FtOptimizerSpec optimizer;
+  FtLossSpec loss;
+  int n_metrics;
+  char metrics[FT_MAX_METRICS][32]; /* as given to compile(): "accuracy", "mae", … */
+} FtCompileSpec;
+
+FtCompileSpec ft_compile_spec_default (void); /* adam, sparse categorical cross-entropy from logits, accuracy */
+
+typedef struct FtTrainer FtTrainer;
+
+/* Takes ownership of a built model. Fails on an invalid optimizer or metric; the model then stays the
+ * caller's. */
+FtTrainer *ft_trainer_new (FtModel *model, const FtCompileSpec *spec, uint64_t seed, GError **error);
+void ft_trainer_free (FtTrainer *trainer);
+
+FtModel *ft_trainer_model (FtTrainer *trainer);
+FtOptimizer *ft_trainer_optimizer (FtTrainer *trainer);
+FtTape *ft_trainer_tape (FtTrainer *trainer);
+const FtCompileSpec *ft_trainer_compile_spec (const FtTrainer *trainer);
+uint64_t ft_trainer_seed (const FtTrainer *trainer);
+/* The shuffling generator (stream FT_RNG_STREAM_SHUFFLE of the seed); checkpoints save it. */
+FtRng *ft_trainer_shuffle_rng (FtTrainer *trainer);
+
+/* The experiment JSON that checkpoints embed (copied; may be NULL). */
+void ft_trainer_set_experiment_json (FtTrainer *trainer, const char *json);
+const char *ft_trainer_experiment_json (const FtTrainer *trainer);
+
+/* Checks that the dataset fits the model (sample size, label range); the message names both shapes. */
+bool ft_trainer_check_dataset (FtTrainer *trainer, const FtDataset *ds, const char *what, GError **error);
+
+/* ---- metric bookkeeping: the loss tracker ("loss", a Mean weighted by batch size) and the compiled
+ * metrics; one set for training batches, another for test batches (evaluate resets the latter) ---- */
+void ft_trainer_reset_metrics (FtTrainer *trainer);
+/* The training metrics' running results into logs, keys prefixed. */
+void ft_trainer_metric_logs (FtTrainer *trainer, const char *prefix, FtLogs *logs);
+
+/* ---- batch primitives ---- */
+/* Gathers samples idx[0..n) of ds into the trainer's buffers (no allocation after the first call for a
+ * given batch size), then runs ft_train_step; class_weight (n_classes floats or NULL) becomes sample
+ * weights. Updates the metrics; *batch_loss gets this batch's loss. Sets *error when the step fails. */
+bool ft_trainer_train_batch (FtTrainer *trainer, const FtDataset *ds, const uint32_t *idx, uint32_t n,
+                             const float *class_weight, float *batch_loss, GError **error);
+/* Inference-mode step on samples idx[0..n): updates the test metrics. */
+void ft_trainer_test_batch (FtTrainer *trainer, const FtDataset *ds, const uint32_t *idx, uint32_t n);
+/* Predictions for samples idx[0..n) into out (n × output size). */
+void ft_trainer_predict_batch (FtTrainer *trainer, const FtDataset *ds, const uint32_t *idx, uint32_t n,
+                               float *out);
+/* The batch's predictions after the last train/test batch (valid until the next one). */
+FtTensor *ft_trainer_last_predictions (FtTrainer *trainer);
+
+/* Keras' evaluate(): resets the test metrics, runs samples [first, first+count) of ds in order in
+ * batches, fills logs with the results under prefix. Returns the number of batches. */
+int ft_trainer_evaluate (FtTrainer *trainer, const FtDataset *ds, uint32_t first, uint32_t count,
+                         int batch_size, const char *prefix, FtLogs *logs);

@@ -1,0 +1,591 @@
+/* ui/panels/ft-compile-panel.c — the compile panel: optimizer with only the parameters it takes, gradient
+ * clipping, loss with from_logits, metrics. Every user edit writes exp->compile and emits "changed";
+ * refreshing the widgets from the experiment does not. The learning rate and epsilon use a "ladder"
+ * spin button: one click moves one unit of the current decade (0.001 → 0.002 … 0.009 → 0.01 → 0.02),
+ * so the +/− buttons are useful from 1e-5 to 10. */
+#include "panels/ft-panels.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+struct _FtCompilePanel
+{
+  GtkWidget parent_instance;
+
+  FtExperiment *exp; /* borrowed */
+  gboolean updating; /* refreshing widgets from exp: ignore their signals */
+
+  AdwPreferencesGroup *optimizer_group;
+  AdwActionRow *optimizer_row;
+  GtkDropDown *optimizer_dropdown;
+  AdwActionRow *learning_rate_row;
+  GtkSpinButton *learning_rate_spin;
+  AdwActionRow *momentum_row;
+  GtkSpinButton *momentum_spin;
+  AdwActionRow *nesterov_row;
+  GtkSwitch *nesterov_switch;
+  AdwActionRow *beta_1_row;
+  GtkSpinButton *beta_1_spin;
+  AdwActionRow *beta_2_row;
+  GtkSpinButton *beta_2_spin;
+  AdwActionRow *rho_row;
+  GtkSpinButton *rho_spin;
+  AdwActionRow *initial_accumulator_row;
+  GtkSpinButton *initial_accumulator_spin;
+  AdwActionRow *epsilon_row;
+  GtkSpinButton *epsilon_spin;
+  AdwActionRow *amsgrad_row;
+  GtkSwitch *amsgrad_switch;
+  AdwActionRow *centered_row;
+  GtkSwitch *centered_switch;
+  AdwPreferencesGroup *clipping_group;
+  GtkSpinButton *clipnorm_spin;
+  GtkSpinButton *global_clipnorm_spin;
+  GtkSpinButton *clipvalue_spin;
+  GtkLabel *error_label;
+  AdwPreferencesGroup *loss_group;
+  AdwActionRow *loss_row;
+  GtkDropDown *loss_dropdown;
+  AdwActionRow *from_logits_row;
+  GtkSwitch *from_logits_switch;
+  AdwPreferencesGroup *metrics_group;
+  GtkSwitch *accuracy_switch;
+  GtkSwitch *mae_switch;
+  GtkSwitch *mse_switch;
+};
+
+G_DEFINE_FINAL_TYPE (FtCompilePanel, ft_compile_panel, GTK_TYPE_WIDGET)
+
+enum
+{
+  SIGNAL_CHANGED,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Ladder spin buttons: the adjustment holds u = 9·decade + (mantissa − 1), which is continuous and
+ * increasing in the value, so a step of 1 is one unit of the current decade. */
+
+static double
+round_significant (double v, int digits)
+{
+  if (v == 0.0 || !isfinite (v))
+    return v;
+  char buf[64];
+  g_snprintf (buf, sizeof buf, "%.*g", digits, v);
+  return g_ascii_strtod (buf, NULL);
+}
+
+static double
+ladder_from_value (double v)
+{
+  v = round_significant (v, 6);
+  double decade = floor (log10 (v));
+  double mantissa = v / pow (10.0, decade);
+  if (mantissa >= 10.0 - 1e-9)
+    {
+      decade += 1.0;
+      mantissa /= 10.0;
+    }
+  else if (mantissa < 1.0)
+    {
+      decade -= 1.0;
+      mantissa *= 10.0;
+    }
+  return 9.0 * decade + (mantissa - 1.0);
+}
+
+static double
+value_from_ladder (double u)
+{
+  double decade = floor ((u + 1e-9) / 9.0);
+  double mantissa = u - 9.0 * decade + 1.0;
+  return round_significant (mantissa * pow (10.0, decade), 6);
+}
+
+static gboolean
+ladder_output (GtkSpinButton *spin, gpointer user_data)
+{
+  const char *format = user_data;
+  char buf[64];
+  g_snprintf (buf, sizeof buf, format, value_from_ladder (gtk_spin_button_get_value (spin)));
+  if (strcmp (buf, gtk_editable_get_text (GTK_EDITABLE (spin))) != 0)
+    gtk_editable_set_text (GTK_EDITABLE (spin), buf);
+  return TRUE;
+}
+
+static int
+ladder_input (GtkSpinButton *spin, double *new_value, gpointer user_data)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (spin));
+  char *end = NULL;
+  double v = g_strtod (text, &end);
+  while (end != NULL && *end == ' ')
+    end++;
+  if (end == text || end == NULL || *end != '\0' || !isfinite (v) || v <= 0.0)
+    {
+      /* Not a number: keep the value (GtkSpinButton would otherwise take 0, which is 1 here). */
+      *new_value = gtk_spin_button_get_value (spin);
+      return TRUE;
+    }
+  GtkAdjustment *adj = gtk_spin_button_get_adjustment (spin);
+  double lo = value_from_ladder (gtk_adjustment_get_lower (adj));
+  double hi = value_from_ladder (gtk_adjustment_get_upper (adj));
+  *new_value = ladder_from_value (CLAMP (v, lo, hi));
+  return TRUE;
+}
+
+static void
+ladder_setup (GtkSpinButton *spin, double lo, double hi, const char *format)
+{
+  g_signal_connect (spin, "output", G_CALLBACK (ladder_output), (gpointer) format);
+  g_signal_connect (spin, "input", G_CALLBACK (ladder_input), NULL);
+  GtkAdjustment *adj = gtk_adjustment_new (ladder_from_value (lo), ladder_from_value (lo),
+                                           ladder_from_value (hi), 1.0, 9.0, 0.0);
+  gtk_spin_button_configure (spin, adj, 1.0, 6);
+  gtk_spin_button_set_value (spin, ladder_from_value (lo)); /* shows the value through ladder_output */
+}
+
+static double
+ladder_get (GtkSpinButton *spin)
+{
+  return value_from_ladder (gtk_spin_button_get_value (spin));
+}
+
+static void
+ladder_set (GtkSpinButton *spin, double v)
+{
+  if (!(v > 0.0))
+    v = value_from_ladder (gtk_adjustment_get_lower (gtk_spin_button_get_adjustment (spin)));
+  gtk_spin_button_set_value (spin, ladder_from_value (v));
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Experiment → widgets */
+
+static const char *const loss_explanations[FT_N_LOSSES] = {
+  N_ ("cross-entropy for labels that are class numbers (0, 1, 2, …)"),
+  N_ ("cross-entropy for labels that are one-hot vectors"),
+  N_ ("cross-entropy for one yes/no probability per output, labels 0 or 1"),
+  N_ ("the average squared difference, for regression"),
+};
+
+static const char *const optimizer_explanations[FT_N_OPTIMIZERS] = {
+  N_ ("plain gradient descent, optionally with momentum"),
+  N_ ("adapts each weight’s step from running means of its gradients"),
+  N_ ("divides each step by a running mean of squared gradients"),
+  N_ ("divides each step by the sum of all past squared gradients"),
+};
+
+/* The metric toggles and the compile() names each one stands for (the first is written). */
+typedef enum
+{
+  METRIC_ACCURACY,
+  METRIC_MAE,
+  METRIC_MSE,
+  N_METRIC_TOGGLES
+} MetricToggle;
+
+static const char *const metric_aliases[N_METRIC_TOGGLES][3] = {
+  { "accuracy", "acc", NULL },
+  { "mae", "mean_absolute_error", NULL },
+  { "mse", "mean_squared_error", NULL },
+};
+
+static gboolean
+metric_matches (const char *name, MetricToggle t)
+{
+  for (int i = 0; metric_aliases[t][i] != NULL; i++)
+    if (g_ascii_strcasecmp (name, metric_aliases[t][i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+has_metric (const FtCompileSpec *c, MetricToggle t)
+{
+  for (int i = 0; i < c->n_metrics; i++)
+    if (metric_matches (c->metrics[i], t))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+update_visibility (FtCompilePanel *self)
+{
+  FtOptimizerKind k = self->exp ? self->exp->compile.optimizer.kind : FT_OPT_ADAM;
+  gtk_widget_set_visible (GTK_WIDGET (self->momentum_row), k == FT_OPT_SGD || k == FT_OPT_RMSPROP);
+  gtk_widget_set_visible (GTK_WIDGET (self->nesterov_row), k == FT_OPT_SGD);
+  gtk_widget_set_visible (GTK_WIDGET (self->beta_1_row), k == FT_OPT_ADAM);
+  gtk_widget_set_visible (GTK_WIDGET (self->beta_2_row), k == FT_OPT_ADAM);
+  gtk_widget_set_visible (GTK_WIDGET (self->amsgrad_row), k == FT_OPT_ADAM);
+  gtk_widget_set_visible (GTK_WIDGET (self->rho_row), k == FT_OPT_RMSPROP);
+  gtk_widget_set_visible (GTK_WIDGET (self->centered_row), k == FT_OPT_RMSPROP);
+  gtk_widget_set_visible (GTK_WIDGET (self->initial_accumulator_row), k == FT_OPT_ADAGRAD);
+  gtk_widget_set_visible (GTK_WIDGET (self->epsilon_row), k != FT_OPT_SGD);
+
+  FtLossKind loss = self->exp ? self->exp->compile.loss.kind : FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
+  /* Keras' mean squared error takes no from_logits. */
+  gtk_widget_set_visible (GTK_WIDGET (self->from_logits_row), loss != FT_LOSS_MEAN_SQUARED_ERROR);
+}
+
+static void
+update_descriptions (FtCompilePanel *self)
+{
+  if (self->exp == NULL)
+    return;
+  const FtCompileSpec *c = &self->exp->compile;
+  FtOptimizerKind k = c->optimizer.kind;
+  char *sub = g_strdup_printf ("keras.optimizers.%s · %s", ft_optimizer_kind_name (k),
+                               _ (optimizer_explanations[k]));
+  adw_action_row_set_subtitle (self->optimizer_row, sub);
+  g_free (sub);
+
+  sub = g_strdup_printf ("%s · %s", ft_loss_name (c->loss.kind), _ (loss_explanations[c->loss.kind]));
+  adw_action_row_set_subtitle (self->loss_row, sub);
+  g_free (sub);
+
+  GString *desc = g_string_new (_ ("Reported for training and validation (val_…): metrics=["));
+  for (int i = 0; i < c->n_metrics; i++)
+    g_string_append_printf (desc, "%s\"%s\"", i > 0 ? ", " : "", c->metrics[i]);
+  g_string_append (desc, "]");
+  adw_preferences_group_set_description (self->metrics_group, desc->str);
+  g_string_free (desc, TRUE);
+}
+
+static void
+refresh (FtCompilePanel *self)
+{
+  gtk_widget_set_sensitive (GTK_WIDGET (self), self->exp != NULL);
+  update_visibility (self);
+  if (self->exp == NULL)
+    return;
+  self->updating = TRUE;
+  const FtCompileSpec *c = &self->exp->compile;
+  const FtOptimizerSpec *o = &c->optimizer;
+  gtk_drop_down_set_selected (self->optimizer_dropdown, (guint) o->kind);
+  ladder_set (self->learning_rate_spin, o->learning_rate);
+  gtk_spin_button_set_value (self->momentum_spin, round_significant (o->momentum, 6));
+  gtk_switch_set_active (self->nesterov_switch, o->nesterov);
+  gtk_spin_button_set_value (self->beta_1_spin, round_significant (o->beta_1, 6));
+  gtk_spin_button_set_value (self->beta_2_spin, round_significant (o->beta_2, 6));
+  gtk_spin_button_set_value (self->rho_spin, round_significant (o->rho, 6));
+  gtk_spin_button_set_value (self->initial_accumulator_spin, round_significant (o->initial_accumulator_value, 6));
+  ladder_set (self->epsilon_spin, o->epsilon);
+  gtk_switch_set_active (self->amsgrad_switch, o->amsgrad);
+  gtk_switch_set_active (self->centered_switch, o->centered);
+  gtk_spin_button_set_value (self->clipnorm_spin, round_significant (o->clipnorm, 6));
+  gtk_spin_button_set_value (self->global_clipnorm_spin, round_significant (o->global_clipnorm, 6));
+  gtk_spin_button_set_value (self->clipvalue_spin, round_significant (o->clipvalue, 6));
+  gtk_drop_down_set_selected (self->loss_dropdown, (guint) c->loss.kind);
+  gtk_switch_set_active (self->from_logits_switch, c->loss.from_logits);
+  gtk_switch_set_active (self->accuracy_switch, has_metric (c, METRIC_ACCURACY));
+  gtk_switch_set_active (self->mae_switch, has_metric (c, METRIC_MAE));
+  gtk_switch_set_active (self->mse_switch, has_metric (c, METRIC_MSE));
+  update_visibility (self);
+  update_descriptions (self);
+  self->updating = FALSE;
+}
+
+static void
+show_error (FtCompilePanel *self, const char *message)
+{
+  gtk_label_set_text (self->error_label, message ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+}
+
+static void
+emit_changed (FtCompilePanel *self)
+{
+  update_visibility (self);
+  update_descriptions (self);
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+}
+
+/* Writes an optimizer spec if it validates; otherwise shows why and puts the widgets back. */
+static void
+commit_optimizer (FtCompilePanel *self, const FtOptimizerSpec *spec, gboolean refresh_widgets)
+{
+  GError *error = NULL;
+  if (!ft_optimizer_spec_validate (spec, &error))
+    {
+      show_error (self, error->message);
+      g_error_free (error);
+      refresh (self);
+      return;
+    }
+  show_error (self, NULL);
+  if (memcmp (spec, &self->exp->compile.optimizer, sizeof *spec) == 0)
+    return;
+  self->exp->compile.optimizer = *spec;
+  if (refresh_widgets)
+    refresh (self);
+  emit_changed (self);
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Widgets → experiment */
+
+static void
+on_optimizer_selected (GtkDropDown *dropdown, GParamSpec *pspec, FtCompilePanel *self)
+{
+  if (self->updating || self->exp == NULL)
+    return;
+  guint k = gtk_drop_down_get_selected (self->optimizer_dropdown);
+  if (k >= FT_N_OPTIMIZERS || k == (guint) self->exp->compile.optimizer.kind)
+    return;
+  /* Keras' defaults for the new optimizer (its learning rate too), as the group's description says. */
+  FtOptimizerSpec spec = ft_optimizer_spec_default ((FtOptimizerKind) k);
+  commit_optimizer (self, &spec, TRUE);
+}
+
+static void
+on_ladder_changed (GtkSpinButton *spin, FtCompilePanel *self)
+{
+  if (self->updating || self->exp == NULL)
+    return;
+  FtOptimizerSpec spec = self->exp->compile.optimizer;
+  float v = (float) ladder_get (spin);
+  if (spin == self->learning_rate_spin)
+    spec.learning_rate = v;
+  else
+    spec.epsilon = v;
+  commit_optimizer (self, &spec, FALSE);
+}
+
+static void
+on_param_spin_changed (GtkSpinButton *spin, FtCompilePanel *self)
+{
+  if (self->updating || self->exp == NULL)
+    return;
+  FtOptimizerSpec spec = self->exp->compile.optimizer;
+  float v = (float) round_significant (gtk_spin_button_get_value (spin), 6);
+  if (spin == self->momentum_spin)
+    spec.momentum = v;
+  else if (spin == self->beta_1_spin)
+    spec.beta_1 = v;
+  else if (spin == self->beta_2_spin)
+    spec.beta_2 = v;
+  else if (spin == self->rho_spin)
+    spec.rho = v;
+  else if (spin == self->initial_accumulator_spin)
+    spec.initial_accumulator_value = v;
+  else if (spin == self->clipnorm_spin || spin == self->global_clipnorm_spin || spin == self->clipvalue_spin)
+    {
+      /* At most one clip: setting one turns the others off. */
+      if (v > 0.0f)
+        spec.clipnorm = spec.global_clipnorm = spec.clipvalue = 0.0f;
+      if (spin == self->clipnorm_spin)
+        spec.clipnorm = v;
+      else if (spin == self->global_clipnorm_spin)
+        spec.global_clipnorm = v;
+      else
+        spec.clipvalue = v;
+      commit_optimizer (self, &spec, TRUE);
+      return;
+    }
+  commit_optimizer (self, &spec, FALSE);
+}
+
+static void
+on_param_switch_changed (GtkSwitch *sw, GParamSpec *pspec, FtCompilePanel *self)
+{
+  if (self->updating || self->exp == NULL)
+    return;
+  FtOptimizerSpec spec = self->exp->compile.optimizer;
+  bool on = gtk_switch_get_active (sw);
+  if (sw == self->nesterov_switch)
+    spec.nesterov = on;
+  else if (sw == self->amsgrad_switch)
+    spec.amsgrad = on;
+  else if (sw == self->centered_switch)
+    spec.centered = on;
+  commit_optimizer (self, &spec, FALSE);
+}
+
+static void
+on_loss_selected (GtkDropDown *dropdown, GParamSpec *pspec, FtCompilePanel *self)
+{
+  if (self->updating || self->exp == NULL)
+    return;
+  guint k = gtk_drop_down_get_selected (self->loss_dropdown);
+  FtLossSpec *loss = &self->exp->compile.loss;
+  if (k >= FT_N_LOSSES || k == (guint) loss->kind)
+    return;
+  loss->kind = (FtLossKind) k;
+  if (loss->kind == FT_LOSS_MEAN_SQUARED_ERROR)
+    loss->from_logits = false;
+  refresh (self);
+  emit_changed (self);
+}
+
+static void
+on_from_logits_changed (GtkSwitch *sw, GParamSpec *pspec, FtCompilePanel *self)
+{
+  if (self->updating || self->exp == NULL)
+    return;
+  bool on = gtk_switch_get_active (self->from_logits_switch);
+  if (on == self->exp->compile.loss.from_logits)
+    return;
+  self->exp->compile.loss.from_logits = on;
+  emit_changed (self);
+}
+
+static void
+on_metric_switch_changed (GtkSwitch *sw, GParamSpec *pspec, FtCompilePanel *self)
+{
+  if (self->updating || self->exp == NULL)
+    return;
+  MetricToggle t = sw == self->accuracy_switch ? METRIC_ACCURACY : sw == self->mae_switch ? METRIC_MAE : METRIC_MSE;
+  FtCompileSpec *c = &self->exp->compile;
+  bool on = gtk_switch_get_active (sw);
+  if (on == has_metric (c, t))
+    return;
+  if (on)
+    {
+      if (c->n_metrics >= FT_MAX_METRICS)
+        {
+          char *msg = g_strdup_printf (_ ("At most %d metrics: turn one off first."), FT_MAX_METRICS);
+          show_error (self, msg);
+          g_free (msg);
+          refresh (self);
+          return;
+        }
+      g_strlcpy (c->metrics[c->n_metrics++], metric_aliases[t][0], sizeof c->metrics[0]);
+    }
+  else
+    {
+      int n = 0;
+      for (int i = 0; i < c->n_metrics; i++)
+        if (!metric_matches (c->metrics[i], t))
+          {
+            if (n != i)
+              memcpy (c->metrics[n], c->metrics[i], sizeof c->metrics[0]);
+            n++;
+          }
+      for (int i = n; i < c->n_metrics; i++)
+        memset (c->metrics[i], 0, sizeof c->metrics[0]);
+      c->n_metrics = n;
+    }
+  show_error (self, NULL);
+  emit_changed (self);
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+
+static void
+ft_compile_panel_dispose (GObject *object)
+{
+  gtk_widget_dispose_template (GTK_WIDGET (object), FT_TYPE_COMPILE_PANEL);
+  G_OBJECT_CLASS (ft_compile_panel_parent_class)->dispose (object);
+}
+
+static void
+ft_compile_panel_class_init (FtCompilePanelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  object_class->dispose = ft_compile_panel_dispose;
+
+  /**
+   * FtCompilePanel::changed:
+   * Emitted after every edit the user makes to exp->compile.
+   */
+  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                          NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/fittape/FitTape/ui/compile-panel.ui");
+#define BIND(name) gtk_widget_class_bind_template_child (widget_class, FtCompilePanel, name)
+  BIND (optimizer_group);
+  BIND (optimizer_row);
+  BIND (optimizer_dropdown);
+  BIND (learning_rate_row);
+  BIND (learning_rate_spin);
+  BIND (momentum_row);
+  BIND (momentum_spin);
+  BIND (nesterov_row);
+  BIND (nesterov_switch);
+  BIND (beta_1_row);
+  BIND (beta_1_spin);
+  BIND (beta_2_row);
+  BIND (beta_2_spin);
+  BIND (rho_row);
+  BIND (rho_spin);
+  BIND (initial_accumulator_row);
+  BIND (initial_accumulator_spin);
+  BIND (epsilon_row);
+  BIND (epsilon_spin);
+  BIND (amsgrad_row);
+  BIND (amsgrad_switch);
+  BIND (centered_row);
+  BIND (centered_switch);
+  BIND (clipping_group);
+  BIND (clipnorm_spin);
+  BIND (global_clipnorm_spin);
+  BIND (clipvalue_spin);
+  BIND (error_label);
+  BIND (loss_group);
+  BIND (loss_row);
+  BIND (loss_dropdown);
+  BIND (from_logits_row);
+  BIND (from_logits_switch);
+  BIND (metrics_group);
+  BIND (accuracy_switch);
+  BIND (mae_switch);
+  BIND (mse_switch);
+#undef BIND
+  gtk_widget_class_bind_template_callback (widget_class, on_optimizer_selected);
+  gtk_widget_class_bind_template_callback (widget_class, on_param_spin_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_param_switch_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_loss_selected);
+  gtk_widget_class_bind_template_callback (widget_class, on_from_logits_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_metric_switch_changed);
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+}
+
+/* Screen readers: each row's control is named after the row's title. */
+static void
+label_controls (GtkWidget *root)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      if (ADW_IS_ACTION_ROW (c))
+        {
+          GtkWidget *control = adw_action_row_get_activatable_widget (ADW_ACTION_ROW (c));
+          if (control)
+            gtk_accessible_update_property (GTK_ACCESSIBLE (control), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                            adw_preferences_row_get_title (ADW_PREFERENCES_ROW (c)), -1);
+        }
+      else
+        label_controls (c);
+    }
+}
+
+static void
+ft_compile_panel_init (FtCompilePanel *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  label_controls (GTK_WIDGET (self));
+  ladder_setup (self->learning_rate_spin, 1e-5, 10.0, "%.5f");
+  ladder_setup (self->epsilon_spin, 1e-10, 1.0, "%g");
+  g_signal_connect (self->learning_rate_spin, "value-changed", G_CALLBACK (on_ladder_changed), self);
+  g_signal_connect (self->epsilon_spin, "value-changed", G_CALLBACK (on_ladder_changed), self);
+  refresh (self);
+}
+
+GtkWidget *
+ft_compile_panel_new (void)
+{
+  return g_object_new (FT_TYPE_COMPILE_PANEL, NULL);
+}
+
+void
+ft_compile_panel_set_experiment (FtCompilePanel *self, FtExperiment *exp)
+{
+  g_return_if_fail (FT_IS_COMPILE_PANEL (self));
+  self->exp = exp;
+  show_error (self, NULL);
+  refresh (self);
+}

@@ -1,0 +1,1096 @@
+/* ft-dataset-panel.c — the dataset panel: which data (TensorFlow Playground's 2-D sets, Fashion-MNIST, a
+ * CSV file or an MNIST-format IDX directory), the Playground's sample count and noise, the validation
+ * split, and a preview: a scatter plot of 2-D data (two coloured marker shapes, validation samples
+ * hollow) or a grid of the first images with their class names.
+ *
+ * Data is loaded by ft_experiment_load_data on a copy of the experiment in a GTask thread (Fashion-MNIST
+ * takes a fifth of a second, a large CSV longer); one load runs at a time and edits made meanwhile start
+ * one more load with the latest settings when it ends. */
+#include "panels/ft-panels.h"
+
+#include <math.h>
+#include <string.h>
+
+enum
+{
+  SOURCE_FASHION_MNIST = FT_N_PLAYGROUND, /* the combo row's items: the Playground sets first */
+  SOURCE_CSV,
+  SOURCE_IDX,
+};
+
+#define PREVIEW_COLUMNS 6
+#define PREVIEW_ROWS 4
+#define SCATTER_MAX_POINTS 5000
+
+struct _FtDatasetPanel
+{
+  GtkWidget parent_instance;
+
+  /* template */
+  GtkWidget *clamp;
+  AdwComboRow *source_row;
+  GtkWidget *samples_row;
+  GtkSpinButton *samples_spin;
+  GtkWidget *noise_row;
+  GtkRange *noise_scale;
+  GtkWidget *file_row;
+  GtkWidget *file_button;
+  GtkWidget *label_row;
+  GtkEntry *label_entry;
+  GtkWidget *dir_row;
+  GtkWidget *dir_button;
+  GtkWidget *split_row;
+  GtkSpinButton *split_spin;
+  GtkSpinner *spinner;
+  GtkStack *preview_stack;
+  GtkLabel *empty_label;
+  GtkWidget *scatter_area;
+  GtkWidget *images_area;
+  GtkLabel *error_label;
+  GtkLabel *info_label;
+
+  FtExperiment *exp; /* borrowed */
+  FtDataset *train;  /* owned: the last data loaded for the experiment's spec, or NULL */
+  FtDataset *test;
+  guint source_index; /* the combo row's item for exp->data (to go back to when a file choice is cancelled) */
+
+  GCancellable *cancellable;
+  bool loading;
+  bool pending;      /* another load was asked for while one ran */
+  bool pending_user; /* … by a user edit */
+  bool updating;     /* widgets being set from the experiment */
+  GtkNativeDialog *chooser;
+};
+
+G_DEFINE_FINAL_TYPE (FtDatasetPanel, ft_dataset_panel, GTK_TYPE_WIDGET)
+
+enum
+{
+  SIGNAL_CHANGED,
+  SIGNAL_DATA_LOADED,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
+
+/* GNOME palette; each class also has its own marker shape. */
+static const GdkRGBA class_colours[] = {
+  { 1.0f, 0.471f, 0.0f, 1.0f },     /* #ff7800 orange: the Playground's "orange" class 0 */
+  { 0.208f, 0.518f, 0.894f, 1.0f }, /* #3584e4 blue: class 1 */
+  { 0.149f, 0.635f, 0.412f, 1.0f }, /* #26a269 green */
+  { 0.569f, 0.255f, 0.675f, 1.0f }, /* #9141ac purple */
+  { 0.898f, 0.647f, 0.039f, 1.0f }, /* #e5a50a yellow */
+};
+#define N_CLASS_STYLES ((int) G_N_ELEMENTS (class_colours))
+
+/* ---- helpers ---- */
+
+static void
+format_count (size_t n, char *buf, size_t size)
+{
+  char digits[32];
+  g_snprintf (digits, sizeof digits, "%zu", n);
+  size_t len = strlen (digits), o = 0;
+  for (size_t i = 0; i < len && o + 2 < size; i++)
+    {
+      if (i > 0 && (len - i) % 3 == 0)
+        buf[o++] = ',';
+      buf[o++] = digits[i];
+    }
+  buf[o] = '\0';
+}
+
+static guint
+source_index_of (const FtDataSpec *d)
+{
+  switch (d->source)
+    {
+    case FT_DATA_PLAYGROUND:
+      return (guint) d->playground;
+    case FT_DATA_CSV:
+      return SOURCE_CSV;
+    case FT_DATA_IDX:
+    default:
+      return d->path[0] == '\0' ? SOURCE_FASHION_MNIST : SOURCE_IDX;
+    }
+}
+
+static bool
+is_playground (const FtDatasetPanel *self)
+{
+  return self->exp != NULL && self->exp->data.source == FT_DATA_PLAYGROUND;
+}
+
+static uint32_t
+validation_start (const FtDatasetPanel *self)
+{
+  if (self->train == NULL || self->exp == NULL || self->exp->fit.validation_split <= 0.0
+      || self->exp->fit.validation_split >= 1.0)
+    return self->train != NULL ? self->train->n : 0;
+  return ft_dataset_split_point (self->train, self->exp->fit.validation_split);
+}
+
+static const char *
+class_name (const FtDataset *ds, int k)
+{
+  static char buf[16];
+  if (ds->class_names != NULL && k >= 0 && k < ds->n_classes && ds->class_names[k] != NULL)
+    return ds->class_names[k];
+  g_snprintf (buf, sizeof buf, "%d", k);
+  return buf;
+}
+
+static PangoLayout *
+small_layout (GtkWidget *widget, double scale)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (widget, NULL);
+  const PangoFontDescription *base = pango_context_get_font_description (pango_layout_get_context (layout));
+  PangoFontDescription *desc = base != NULL ? pango_font_description_copy (base) : pango_font_description_new ();
+  int size = pango_font_description_get_size (desc);
+  if (size <= 0)
+    size = 10 * PANGO_SCALE;
+  if (pango_font_description_get_size_is_absolute (desc))
+    pango_font_description_set_absolute_size (desc, size * scale);
+  else
+    pango_font_description_set_size (desc, (int) (size * scale));
+  pango_layout_set_font_description (layout, desc);
+  pango_font_description_free (desc);
+  return layout;
+}
+
+static void
+foreground (GtkWidget *widget, GdkRGBA *fg)
+{
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), fg);
+}
+
+/* ---- scatter plot ---- */
+
+static void
+marker_path (cairo_t *cr, int style, double x, double y, double r)
+{
+  switch ((unsigned) style % N_CLASS_STYLES)
+    {
+    case 0: /* circle */
+      cairo_new_sub_path (cr);
+      cairo_arc (cr, x, y, r, 0, 2 * G_PI);
+      break;
+    case 1: /* square */
+      cairo_rectangle (cr, x - 0.85 * r, y - 0.85 * r, 1.7 * r, 1.7 * r);
+      break;
+    case 2: /* triangle */
+      cairo_move_to (cr, x, y - 1.15 * r);
+      cairo_line_to (cr, x + r, y + 0.75 * r);
+      cairo_line_to (cr, x - r, y + 0.75 * r);
+      cairo_close_path (cr);
+      break;
+    case 3: /* diamond */
+      cairo_move_to (cr, x, y - 1.2 * r);
+      cairo_line_to (cr, x + 1.2 * r, y);
+      cairo_line_to (cr, x, y + 1.2 * r);
+      cairo_line_to (cr, x - 1.2 * r, y);
+      cairo_close_path (cr);
+      break;
+    default: /* plus */
+      cairo_rectangle (cr, x - r, y - 0.35 * r, 2 * r, 0.7 * r);
+      cairo_rectangle (cr, x - 0.35 * r, y - r, 0.7 * r, 2 * r);
+      break;
+    }
+}
+
+static void
+draw_marker (cairo_t *cr, int cls, double x, double y, double r, bool hollow)
+{
+  const GdkRGBA *c = &class_colours[(unsigned) cls % N_CLASS_STYLES];
+  marker_path (cr, cls, x, y, r);
+  if (hollow)
+    {
+      cairo_set_source_rgba (cr, c->red, c->green, c->blue, 1.0);
+      cairo_set_line_width (cr, 1.4);
+      cairo_stroke (cr);
+    }
+  else
+    {
+      cairo_set_source_rgba (cr, c->red, c->green, c->blue, 0.85);
+      cairo_fill_preserve (cr);
+      cairo_set_source_rgba (cr, c->red * 0.6, c->green * 0.6, c->blue * 0.6, 0.9);
+      cairo_set_line_width (cr, 0.8);
+      cairo_stroke (cr);
+    }
+}
+
+/* A tick step of 1, 2 or 5 × 10^k giving about n intervals over span. */
+static double
+nice_step (double span, int n)
+{
+  double raw = span / n;
+  double p = pow (10.0, floor (log10 (raw)));
+  double m = raw / p;
+  return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
+}
+
+static void
+text_at (cairo_t *cr, PangoLayout *layout, const char *text, double x, double y, double xalign, double yalign)
+{
+  int tw, th;
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_get_pixel_size (layout, &tw, &th);
+  cairo_move_to (cr, x - xalign * tw, y - yalign * th);
+  pango_cairo_show_layout (cr, layout);
+}
+
+static void
+draw_scatter (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer user_data)
+{
+  FtDatasetPanel *self = FT_DATASET_PANEL (user_data);
+  const FtDataset *ds = self->train;
+  if (ds == NULL || ds->features == NULL || ds->sample_size < 2)
+    return;
+  GtkWidget *widget = GTK_WIDGET (area);
+  GdkRGBA fg;
+  foreground (widget, &fg);
+  PangoLayout *layout = small_layout (widget, 0.8);
+  pango_layout_set_text (layout, "−0.0", -1);
+  int tick_w, tick_h;
+  pango_layout_get_pixel_size (layout, &tick_w, &tick_h);
+
+  /* Range: the Playground's fixed −6..6, else the data's, padded. */
+  uint32_t n = MIN (ds->n, (uint32_t) SCATTER_MAX_POINTS);
+  double lo[2] = { -6, -6 }, hi[2] = { 6, 6 }, step[2] = { 2, 2 };
+  if (!is_playground (self))
+    for (int a = 0; a < 2; a++)
+      {
+        double mn = INFINITY, mx = -INFINITY;
+        for (uint32_t i = 0; i < n; i++)
+          {
+            double v = ds->features[(size_t) i * ds->sample_size + (size_t) a];
+            mn = MIN (mn, v);
+            mx = MAX (mx, v);
+          }
+        if (!(mx > mn))
+          {
+            mn -= 1;
+            mx += 1;
+          }
+        step[a] = nice_step (mx - mn, 5);
+        lo[a] = floor (mn / step[a]) * step[a];
+        hi[a] = ceil (mx / step[a]) * step[a];
+      }
+
+  /* Layout: tick labels left and below, the legend under them, a square plot centred. */
+  double legend_h = tick_h + 10;
+  double left = tick_w + 12, right = 16, top = 14, bottom = tick_h + 8 + legend_h;
+  double side = MIN (width - left - right, height - top - bottom);
+  if (side < 40)
+    {
+      g_object_unref (layout);
+      return;
+    }
+  double x0 = left + (width - left - right - side) / 2, y0 = top;
+#define PX(v) (x0 + ((v) - lo[0]) / (hi[0] - lo[0]) * side)
+#define PY(v) (y0 + side - ((v) - lo[1]) / (hi[1] - lo[1]) * side)
+
+  /* Grid, the axes through 0, tick labels. */
+  cairo_set_line_width (cr, 1);
+  for (int a = 0; a < 2; a++)
+    for (double v = lo[a]; v <= hi[a] + step[a] * 0.01; v += step[a])
+      {
+        bool zero = fabs (v) < step[a] * 1e-6;
+        cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, zero ? 0.35 : 0.12);
+        double p = a == 0 ? floor (PX (v)) + 0.5 : floor (PY (v)) + 0.5;
+        if (a == 0)
+          {
+            cairo_move_to (cr, p, y0);
+            cairo_line_to (cr, p, y0 + side);
+          }
+        else
+          {
+            cairo_move_to (cr, x0, p);
+            cairo_line_to (cr, x0 + side, p);
+          }
+        cairo_stroke (cr);
+        char label[32];
+        g_snprintf (label, sizeof label, "%g", zero ? 0.0 : v);
+        /* A real minus sign. */
+        g_autofree char *text = label[0] == '-' ? g_strconcat ("−", label + 1, NULL) : g_strdup (label);
+        cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.7);
+        if (a == 0)
+          text_at (cr, layout, text, p, y0 + side + 4, 0.5, 0);
+        else
+          text_at (cr, layout, text, x0 - 6, p, 1, 0.5);
+      }
+
+  /* Points: training filled, validation (the last fraction, as Keras splits) hollow. */
+  uint32_t split = validation_start (self);
+  double r = side > 360 ? 4.0 : 3.2;
+  cairo_save (cr);
+  /* Points on the edge of the range (the moons reach ±6) are drawn whole; farther ones are cut. */
+  cairo_rectangle (cr, x0 - r - 1, y0 - r - 1, side + 2 * r + 2, side + 2 * r + 2);
+  cairo_clip (cr);
+  for (int pass = 0; pass < 2; pass++)
+    for (uint32_t i = pass == 0 ? 0 : split; i < (pass == 0 ? MIN (split, n) : n); i++)
+      {
+        const float *f = ds->features + (size_t) i * ds->sample_size;
+        draw_marker (cr, (int) ds->labels[i], PX (f[0]), PY (f[1]), r, pass == 1);
+      }
+  cairo_restore (cr);
+#undef PX
+#undef PY
+
+  /* Legend: one entry per class (marker and name), then the validation marker. */
+  double lx = x0, ly = y0 + side + tick_h + 8 + legend_h / 2;
+  pango_layout_set_width (layout, -1);
+  int n_legend = MIN (ds->n_classes, 8);
+  for (int k = 0; k < n_legend; k++)
+    {
+      draw_marker (cr, k, lx + 5, ly, 4, false);
+      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
+      int tw, th;
+      pango_layout_set_text (layout, class_name (ds, k), -1);
+      pango_layout_get_pixel_size (layout, &tw, &th);
+      cairo_move_to (cr, lx + 14, ly - th / 2.0);
+      pango_cairo_show_layout (cr, layout);
+      lx += 14 + tw + 14;
+    }
+  if (split < ds->n)
+    {
+      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
+      cairo_new_sub_path (cr);
+      cairo_arc (cr, lx + 5, ly, 4, 0, 2 * G_PI);
+      cairo_set_line_width (cr, 1.4);
+      cairo_stroke (cr);
+      int tw, th;
+      pango_layout_set_text (layout, "validation", -1);
+      pango_layout_get_pixel_size (layout, &tw, &th);
+      cairo_move_to (cr, lx + 14, ly - th / 2.0);
+      pango_cairo_show_layout (cr, layout);
+    }
+  g_object_unref (layout);
+}
+
+/* ---- image grid ---- */
+
+static void
+draw_images (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer user_data)
+{
+  FtDatasetPanel *self = FT_DATASET_PANEL (user_data);
+  const FtDataset *ds = self->train;
+  if (ds == NULL || ds->pixels == NULL || ds->ndim != 2)
+    return;
+  GtkWidget *widget = GTK_WIDGET (area);
+  GdkRGBA fg;
+  foreground (widget, &fg);
+  PangoLayout *layout = small_layout (widget, 0.8);
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+  pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
+  pango_layout_set_text (layout, "Ag", -1);
+  int label_h;
+  pango_layout_get_pixel_size (layout, NULL, &label_h);
+
+  int rows_px = ds->shape[0], cols_px = ds->shape[1];
+  int n = (int) MIN (ds->n, (uint32_t) (PREVIEW_COLUMNS * PREVIEW_ROWS));
+  double pad = 12, gap_x = 8, gap_y = 6, label_gap = 2;
+  double cell_w = (width - 2 * pad - gap_x * (PREVIEW_COLUMNS - 1)) / PREVIEW_COLUMNS;
+  double cell_h = (height - 2 * pad - gap_y * (PREVIEW_ROWS - 1)) / PREVIEW_ROWS - label_h - label_gap;
+  double scale = MIN (cell_w / cols_px, cell_h / rows_px);
+  if (scale <= 0)
+    {
+      g_object_unref (layout);
+      return;
+    }
+  double img_w = cols_px * scale, img_h = rows_px * scale;
+  double slot_w = MAX (img_w, MIN (cell_w, img_w * 1.4));
+  double grid_w = slot_w * PREVIEW_COLUMNS + gap_x * (PREVIEW_COLUMNS - 1);
+  double grid_h = (img_h + label_gap + label_h) * PREVIEW_ROWS + gap_y * (PREVIEW_ROWS - 1);
+  double gx = (width - grid_w) / 2, gy = (height - grid_h) / 2;
+
+  int stride = cairo_format_stride_for_width (CAIRO_FORMAT_RGB24, cols_px);
+  guchar *buf = g_malloc ((size_t) stride * (size_t) rows_px);
+  for (int i = 0; i < n; i++)
+    {
+      const uint8_t *px = ds->pixels + (size_t) i * ds->sample_size;
+      for (int y = 0; y < rows_px; y++)
+        {
+          guint32 *row = (guint32 *) (buf + (size_t) y * (size_t) stride);
+          for (int x = 0; x < cols_px; x++)
+            {
+              guint32 v = px[y * cols_px + x];
+              row[x] = 0xff000000u | v << 16 | v << 8 | v;
+            }
+        }
+      cairo_surface_t *img = cairo_image_surface_create_for_data (buf, CAIRO_FORMAT_RGB24, cols_px, rows_px, stride);
+      double cx = gx + (i % PREVIEW_COLUMNS) * (slot_w + gap_x);
+      double cy = gy + (i / PREVIEW_COLUMNS) * (img_h + label_gap + label_h + gap_y);
+      double ix = cx + (slot_w - img_w) / 2;
+      cairo_save (cr);
+      cairo_rectangle (cr, ix, cy, img_w, img_h);
+      cairo_clip (cr);
+      cairo_translate (cr, ix, cy);
+      cairo_scale (cr, scale, scale);
+      cairo_set_source_surface (cr, img, 0, 0);
+      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+      cairo_paint (cr);
+      cairo_restore (cr);
+      cairo_surface_finish (img);
+      cairo_surface_destroy (img);
+
+      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
+      pango_layout_set_width (layout, (int) (slot_w + gap_x - 2) * PANGO_SCALE);
+      pango_layout_set_text (layout, class_name (ds, (int) ds->labels[i]), -1);
+      cairo_move_to (cr, cx - (gap_x - 2) / 2, cy + img_h + label_gap);
+      pango_cairo_show_layout (cr, layout);
+    }
+  g_free (buf);
+  g_object_unref (layout);
+}
+
+/* ---- showing the state ---- */
+
+static void
+update_split_row (FtDatasetPanel *self)
+{
+  if (self->exp == NULL)
+    return;
+  double f = self->exp->fit.validation_split;
+  g_autofree char *text = NULL;
+  if (self->train == NULL)
+    text = g_strdup (f > 0 ? "The last part of the training data, taken before shuffling"
+                           : "None: no validation during training");
+  else
+    {
+      uint32_t n = self->train->n, split = f > 0 ? ft_dataset_split_point (self->train, f) : n;
+      char a[32], b[32];
+      format_count (split, a, sizeof a);
+      format_count (n - split, b, sizeof b);
+      if (f <= 0)
+        text = g_strdup_printf ("None: all %s samples train", a);
+      else if (split == 0 || split == n)
+        text = g_strdup_printf ("Leaves %s training and %s validation samples: Keras refuses an empty part", a,
+                                b);
+      else
+        text = g_strdup_printf ("%s train, the last %s validate (taken before shuffling)", a, b);
+    }
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->split_row), text);
+}
+
+static void
+update_source_rows (FtDatasetPanel *self)
+{
+  bool have = self->exp != NULL;
+  guint idx = have ? source_index_of (&self->exp->data) : SOURCE_FASHION_MNIST;
+  bool play = have && idx < FT_N_PLAYGROUND;
+  gtk_widget_set_visible (self->samples_row, play);
+  gtk_widget_set_visible (self->noise_row, play);
+  gtk_widget_set_visible (self->file_row, have && idx == SOURCE_CSV);
+  gtk_widget_set_visible (self->label_row, have && idx == SOURCE_CSV);
+  gtk_widget_set_visible (self->dir_row, have && idx == SOURCE_IDX);
+
+  static const char *const descriptions[] = {
+    [FT_PLAYGROUND_CIRCLE] = "TensorFlow Playground: a disc inside a ring",
+    [FT_PLAYGROUND_XOR] = "TensorFlow Playground: the sign of x·y",
+    [FT_PLAYGROUND_GAUSS] = "TensorFlow Playground: two Gaussian blobs",
+    [FT_PLAYGROUND_SPIRAL] = "TensorFlow Playground: two interleaved spirals",
+    [FT_PLAYGROUND_MOONS] = "Two interleaving half circles (scikit-learn’s moons)",
+    [SOURCE_FASHION_MNIST] = "Zalando’s 28×28 clothing images in ten classes",
+    [SOURCE_CSV] = "Numeric columns and a label column",
+    [SOURCE_IDX] = "MNIST-format image and label files",
+  };
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->source_row), have ? descriptions[idx] : "");
+
+  if (have && idx == SOURCE_CSV)
+    {
+      const char *path = self->exp->data.path;
+      g_autofree char *base = path[0] ? g_path_get_basename (path) : g_strdup ("No file chosen");
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (self->file_row), base);
+      gtk_widget_set_tooltip_text (self->file_row, path[0] ? path : NULL);
+      if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->label_entry)), self->exp->data.label_column) != 0)
+        gtk_editable_set_text (GTK_EDITABLE (self->label_entry), self->exp->data.label_column);
+    }
+  if (have && idx == SOURCE_IDX)
+    {
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (self->dir_row), self->exp->data.path);
+      gtk_widget_set_tooltip_text (self->dir_row, self->exp->data.path);
+    }
+}
+
+static void
+show_dataset (FtDatasetPanel *self)
+{
+  const FtDataset *ds = self->train;
+  if (ds == NULL)
+    {
+      gtk_label_set_text (self->empty_label, self->loading ? "Loading…" : "No data");
+      gtk_stack_set_visible_child_name (self->preview_stack, "empty");
+      gtk_label_set_text (self->info_label, "");
+      return;
+    }
+  char n[32], t[32], shape[64] = "";
+  format_count (ds->n, n, sizeof n);
+  for (int d = 0; d < ds->ndim; d++)
+    g_snprintf (shape + strlen (shape), sizeof shape - strlen (shape), d ? "×%d" : "%d", ds->shape[d]);
+  GString *info = g_string_new (NULL);
+  if (ds->pixels != NULL)
+    g_string_append_printf (info, "%s: %s images of %s pixels", ds->name, n, shape);
+  else
+    g_string_append_printf (info, "%s: %s samples of %zu feature%s", ds->name, n, ds->sample_size,
+                            ds->sample_size == 1 ? "" : "s");
+  g_string_append_printf (info, ", %d classes", ds->n_classes);
+  if (ds->n_classes <= 10)
+    {
+      g_string_append (info, " (");
+      for (int k = 0; k < ds->n_classes; k++)
+        g_string_append_printf (info, "%s%s", k ? ", " : "", class_name (ds, k));
+      g_string_append (info, ")");
+    }
+  if (self->test != NULL)
+    {
+      format_count (self->test->n, t, sizeof t);
+      g_string_append_printf (info, "; test set of %s", t);
+    }
+  else
+    g_string_append (info, "; no test set");
+  if (ds->features != NULL && ds->sample_size > 2)
+    g_string_append (info, ". The plot shows the first two features");
+  g_string_append_c (info, '.');
+  gtk_label_set_text (self->info_label, info->str);
+
+  if (ds->pixels != NULL && ds->ndim == 2)
+    {
+      GString *a = g_string_new ("The first training images: ");
+      for (uint32_t i = 0; i < MIN (ds->n, (uint32_t) (PREVIEW_COLUMNS * PREVIEW_ROWS)); i++)
+        g_string_append_printf (a, "%s%s", i ? ", " : "", class_name (ds, (int) ds->labels[i]));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->images_area), GTK_ACCESSIBLE_PROPERTY_LABEL, a->str,
+                                      -1);
+      g_string_free (a, TRUE);
+      gtk_stack_set_visible_child_name (self->preview_stack, "images");
+      gtk_widget_queue_draw (self->images_area);
+    }
+  else if (ds->features != NULL && ds->sample_size >= 2)
+    {
+      g_autofree char *a = g_strdup_printf ("Scatter plot of %s: %s points in %d classes", ds->name, n,
+                                            ds->n_classes);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->scatter_area), GTK_ACCESSIBLE_PROPERTY_LABEL, a, -1);
+      gtk_stack_set_visible_child_name (self->preview_stack, "scatter");
+      gtk_widget_queue_draw (self->scatter_area);
+    }
+  else
+    {
+      gtk_label_set_text (self->empty_label, "No preview for data with one feature");
+      gtk_stack_set_visible_child_name (self->preview_stack, "empty");
+    }
+  g_string_free (info, TRUE);
+}
+
+static void
+show_error (FtDatasetPanel *self, const char *message)
+{
+  gtk_label_set_text (self->error_label, message);
+  gtk_label_set_text (self->info_label, "");
+  gtk_stack_set_visible_child_name (self->preview_stack, "error");
+}
+
+/* ---- loading ---- */
+
+typedef struct
+{
+  FtDataset *train, *test;
+} LoadResult;
+
+static void
+load_result_free (gpointer data)
+{
+  LoadResult *r = data;
+  ft_dataset_free (r->train);
+  ft_dataset_free (r->test);
+  g_free (r);
+}
+
+static void
+load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  const FtExperiment *exp = task_data;
+  LoadResult *r = g_new0 (LoadResult, 1);
+  GError *error = NULL;
+  if (!ft_experiment_load_data (exp, &r->train, &r->test, &error))
+    {
+      g_free (r);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, r, load_result_free);
+}
+
+static void start_load (FtDatasetPanel *self, bool user);
+
+static void
+load_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  bool user = GPOINTER_TO_INT (user_data);
+  GError *error = NULL;
+  LoadResult *r = g_task_propagate_pointer (G_TASK (result), &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* The panel went away (or detached): touch nothing. */
+      g_error_free (error);
+      return;
+    }
+  FtDatasetPanel *self = FT_DATASET_PANEL (source);
+  self->loading = false;
+  if (self->pending)
+    {
+      /* The spec changed while loading: this result is stale. */
+      bool again_user = self->pending_user;
+      self->pending = self->pending_user = false;
+      if (r != NULL)
+        load_result_free (r);
+      g_clear_error (&error);
+      start_load (self, again_user);
+      return;
+    }
+  gtk_spinner_stop (self->spinner);
+  g_clear_pointer (&self->train, ft_dataset_free);
+  g_clear_pointer (&self->test, ft_dataset_free);
+  if (r == NULL)
+    {
+      show_error (self, error->message);
+      g_error_free (error);
+      update_split_row (self);
+      return;
+    }
+  self->train = r->train;
+  self->test = r->test;
+  g_free (r);
+
+  /* A dataset the user switched to that does not fit the experiment's input shape: let the model take
+   * the data's shape (the model editor then shows what the layers make of it). */
+  bool adapted = false;
+  if (user && self->exp != NULL && self->exp->input_ndim > 0
+      && ft_shape_size (MIN (self->exp->input_ndim, 3), self->exp->input_shape) != self->train->sample_size)
+    {
+      self->exp->input_ndim = 0;
+      memset (self->exp->input_shape, 0, sizeof self->exp->input_shape);
+      adapted = true;
+    }
+  update_split_row (self);
+  show_dataset (self);
+  if (adapted)
+    g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+  g_signal_emit (self, signals[SIGNAL_DATA_LOADED], 0);
+}
+
+/* Loads the data the experiment names; user tells whether a user's edit asked for it. */
+static void
+start_load (FtDatasetPanel *self, bool user)
+{
+  if (self->exp == NULL)
+    return;
+  if (self->loading)
+    {
+      self->pending = true;
+      self->pending_user = self->pending_user || user;
+      return;
+    }
+  self->loading = true;
+  gtk_spinner_start (self->spinner);
+  if (self->train == NULL)
+    show_dataset (self); /* "Loading…"; a preview already shown stays until the new data replaces it */
+  GTask *task = g_task_new (self, self->cancellable, load_done, GINT_TO_POINTER (user));
+  g_task_set_source_tag (task, start_load);
+  g_task_set_task_data (task, ft_experiment_copy (self->exp), (GDestroyNotify) ft_experiment_free);
+  g_task_run_in_thread (task, load_thread);
+  g_object_unref (task);
+}
+
+static void
+cancel_loading (FtDatasetPanel *self)
+{
+  if (self->cancellable != NULL)
+    {
+      g_cancellable_cancel (self->cancellable);
+      g_clear_object (&self->cancellable);
+    }
+  self->cancellable = g_cancellable_new ();
+  self->loading = self->pending = self->pending_user = false;
+  gtk_spinner_stop (self->spinner);
+}
+
+/* After an edit of the data spec. */
+static void
+data_edited (FtDatasetPanel *self)
+{
+  update_source_rows (self);
+  start_load (self, true);
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+}
+
+/* ---- choosing files ---- */
+
+/* A label column for a CSV file: a column whose name says so, else the last one. */
+static char *
+guess_label_column (const char *path)
+{
+  FILE *f = fopen (path, "r");
+  if (f == NULL)
+    return g_strdup ("label");
+  char line[8192];
+  char *got = fgets (line, sizeof line, f);
+  fclose (f);
+  if (got == NULL)
+    return g_strdup ("label");
+  line[strcspn (line, "\r\n")] = '\0';
+  char **cols = g_strsplit (line, ",", -1);
+  static const char *const names[] = { "label", "labels", "class", "target", "species", "y", "category" };
+  char *found = NULL;
+  int n = 0;
+  for (; cols[n] != NULL; n++)
+    {
+      char *c = g_strstrip (cols[n]);
+      size_t len = strlen (c);
+      if (len >= 2 && c[0] == '"' && c[len - 1] == '"')
+        {
+          memmove (c, c + 1, len - 2);
+          c[len - 2] = '\0';
+        }
+    }
+  for (guint k = 0; k < G_N_ELEMENTS (names) && found == NULL; k++)
+    for (int i = 0; i < n && found == NULL; i++)
+      if (g_ascii_strcasecmp (cols[i], names[k]) == 0)
+        found = g_strdup (cols[i]);
+  if (found == NULL)
+    found = g_strdup (n > 0 && cols[n - 1][0] ? cols[n - 1] : "label");
+  g_strfreev (cols);
+  return found;
+}
+
+static void
+revert_source_row (FtDatasetPanel *self)
+{
+  self->updating = true;
+  adw_combo_row_set_selected (self->source_row, self->source_index);
+  self->updating = false;
+}
+
+static void
+on_chooser_response (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  FtDatasetPanel *self = FT_DATASET_PANEL (user_data);
+  bool csv = gtk_file_chooser_get_action (GTK_FILE_CHOOSER (dialog)) == GTK_FILE_CHOOSER_ACTION_OPEN;
+  g_autofree char *path = NULL;
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      GFile *file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      if (file != NULL)
+        {
+          path = g_file_get_path (file);
+          g_object_unref (file);
+        }
+    }
+  g_clear_object (&self->chooser);
+  if (self->exp == NULL || path == NULL || strlen (path) >= sizeof self->exp->data.path)
+    {
+      revert_source_row (self);
+      return;
+    }
+  FtDataSpec *d = &self->exp->data;
+  if (csv)
+    {
+      g_autofree char *label = guess_label_column (path);
+      d->source = FT_DATA_CSV;
+      g_strlcpy (d->path, path, sizeof d->path);
+      d->test_path[0] = '\0';
+      g_strlcpy (d->label_column, label, sizeof d->label_column);
+      self->source_index = SOURCE_CSV;
+    }
+  else
+    {
+      d->source = FT_DATA_IDX;
+      g_strlcpy (d->path, path, sizeof d->path);
+      self->source_index = SOURCE_IDX;
+    }
+  revert_source_row (self);
+  data_edited (self);
+}
+
+static void
+choose_file (FtDatasetPanel *self, bool csv)
+{
+  if (self->chooser != NULL)
+    {
+      gtk_native_dialog_show (self->chooser);
+      return;
+    }
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (
+      csv ? "Open a CSV File" : "Choose an IDX Directory", GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+      csv ? GTK_FILE_CHOOSER_ACTION_OPEN : GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, csv ? "_Open" : "_Select",
+      "_Cancel");
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  if (csv)
+    {
+      GtkFileFilter *filter = gtk_file_filter_new ();
+      gtk_file_filter_set_name (filter, "CSV files");
+      gtk_file_filter_add_suffix (filter, "csv");
+      gtk_file_filter_add_mime_type (filter, "text/csv");
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+      g_object_unref (filter);
+      GtkFileFilter *all = gtk_file_filter_new ();
+      gtk_file_filter_set_name (all, "All files");
+      gtk_file_filter_add_pattern (all, "*");
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), all);
+      g_object_unref (all);
+    }
+  self->chooser = GTK_NATIVE_DIALOG (chooser);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_chooser_response), self);
+  gtk_native_dialog_show (self->chooser);
+}
+
+/* ---- widget signals ---- */
+
+static void
+on_source_selected (AdwComboRow *row, GParamSpec *pspec, FtDatasetPanel *self)
+{
+  if (self->updating || self->exp == NULL)
+    return;
+  guint idx = adw_combo_row_get_selected (row);
+  if (idx == GTK_INVALID_LIST_POSITION || idx == self->source_index)
+    return;
+  FtDataSpec *d = &self->exp->data;
+  if (idx < FT_N_PLAYGROUND)
+    {
+      d->source = FT_DATA_PLAYGROUND;
+      d->playground = (FtPlaygroundKind) idx;
+    }
+  else if (idx == SOURCE_FASHION_MNIST)
+    {
+      d->source = FT_DATA_IDX;
+      d->path[0] = '\0';
+      d->test_path[0] = '\0';
+    }
+  else
+    {
+      /* A file or directory first: the experiment changes when one is chosen. */
+      choose_file (self, idx == SOURCE_CSV);
+      return;
+    }
+  self->source_index = idx;
+  data_edited (self);
+}
+
+static void
+on_samples_changed (GtkSpinButton *spin, FtDatasetPanel *self)
+{
+  if (self->updating || self->exp == NULL)
+    return;
+  uint32_t v = (uint32_t) gtk_spin_button_get_value_as_int (spin);
+  if (v == self->exp->data.samples)
+    return;
+  self->exp->data.samples = v;
+  data_edited (self);
+}
+
+static void
+on_noise_changed (GtkRange *range, FtDatasetPanel *self)
+{
+  if (self->updating || self->exp == NULL)
+    return;
+  float v = (float) (round (gtk_range_get_value (range) * 100.0) / 100.0);
+  if (v == self->exp->data.noise)
+    return;
+  self->exp->data.noise = v;
+  data_edited (self);
+}
+
+static void
+on_split_changed (GtkSpinButton *spin, FtDatasetPanel *self)
+{
+  if (self->updating || self->exp == NULL)
+    return;
+  double v = round (gtk_spin_button_get_value (spin) * 100.0) / 100.0;
+  if (fabs (v - self->exp->fit.validation_split) < 1e-9)
+    return;
+  self->exp->fit.validation_split = v;
+  update_split_row (self);
+  gtk_widget_queue_draw (self->scatter_area);
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+}
+
+static void
+commit_label_column (FtDatasetPanel *self)
+{
+  if (self->updating || self->exp == NULL || self->exp->data.source != FT_DATA_CSV)
+    return;
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->label_entry));
+  if (text[0] == '\0' || strcmp (text, self->exp->data.label_column) == 0)
+    return;
+  g_strlcpy (self->exp->data.label_column, text, sizeof self->exp->data.label_column);
+  data_edited (self);
+}
+
+static void
+on_label_activate (GtkEntry *entry, FtDatasetPanel *self)
+{
+  commit_label_column (self);
+}
+
+static void
+on_label_focus_leave (GtkEventControllerFocus *controller, FtDatasetPanel *self)
+{
+  commit_label_column (self);
+}
+
+static void
+on_file_clicked (GtkButton *button, FtDatasetPanel *self)
+{
+  choose_file (self, true);
+}
+
+static void
+on_dir_clicked (GtkButton *button, FtDatasetPanel *self)
+{
+  choose_file (self, false);
+}
+
+/* ---- public API ---- */
+
+void
+ft_dataset_panel_set_experiment (FtDatasetPanel *self, FtExperiment *exp)
+{
+  g_return_if_fail (FT_IS_DATASET_PANEL (self));
+  cancel_loading (self);
+  if (self->chooser != NULL)
+    {
+      gtk_native_dialog_destroy (self->chooser);
+      g_clear_object (&self->chooser);
+    }
+  self->exp = exp;
+  g_clear_pointer (&self->train, ft_dataset_free);
+  g_clear_pointer (&self->test, ft_dataset_free);
+  gtk_widget_set_sensitive (self->clamp, exp != NULL);
+
+  self->updating = true;
+  if (exp != NULL)
+    {
+      self->source_index = source_index_of (&exp->data);
+      adw_combo_row_set_selected (self->source_row, self->source_index);
+      /* Values from a file beyond the usual ranges widen them rather than being changed. */
+      GtkAdjustment *adj = gtk_spin_button_get_adjustment (self->samples_spin);
+      gtk_adjustment_set_upper (adj, MAX (5000.0, (double) exp->data.samples));
+      gtk_adjustment_set_lower (adj, MIN (10.0, (double) exp->data.samples));
+      gtk_spin_button_set_value (self->samples_spin, exp->data.samples);
+      gtk_range_set_value (self->noise_scale, exp->data.noise);
+      adj = gtk_spin_button_get_adjustment (self->split_spin);
+      gtk_adjustment_set_upper (adj, MAX (0.5, exp->fit.validation_split));
+      gtk_spin_button_set_value (self->split_spin, exp->fit.validation_split);
+      gtk_editable_set_text (GTK_EDITABLE (self->label_entry), exp->data.label_column);
+    }
+  self->updating = false;
+  update_source_rows (self);
+  update_split_row (self);
+  show_dataset (self);
+  start_load (self, false);
+}
+
+const FtDataset *
+ft_dataset_panel_get_dataset (FtDatasetPanel *self)
+{
+  g_return_val_if_fail (FT_IS_DATASET_PANEL (self), NULL);
+  return self->train;
+}
+
+GtkWidget *
+ft_dataset_panel_new (void)
+{
+  return g_object_new (FT_TYPE_DATASET_PANEL, NULL);
+}
+
+/* ---- GObject ---- */
+
+static void
+ft_dataset_panel_dispose (GObject *object)
+{
+  FtDatasetPanel *self = FT_DATASET_PANEL (object);
+  if (self->cancellable != NULL)
+    {
+      g_cancellable_cancel (self->cancellable);
+      g_clear_object (&self->cancellable);
+    }
+  if (self->chooser != NULL)
+    {
+      gtk_native_dialog_destroy (self->chooser);
+      g_clear_object (&self->chooser);
+    }
+  self->exp = NULL;
+  gtk_widget_dispose_template (GTK_WIDGET (self), FT_TYPE_DATASET_PANEL);
+  G_OBJECT_CLASS (ft_dataset_panel_parent_class)->dispose (object);
+}
+
+static void
+ft_dataset_panel_finalize (GObject *object)
+{
+  FtDatasetPanel *self = FT_DATASET_PANEL (object);
+  ft_dataset_free (self->train);
+  ft_dataset_free (self->test);
+  G_OBJECT_CLASS (ft_dataset_panel_parent_class)->finalize (object);
+}
+
+static void
+ft_dataset_panel_class_init (FtDatasetPanelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  object_class->dispose = ft_dataset_panel_dispose;
+  object_class->finalize = ft_dataset_panel_finalize;
+
+  /* After every edit the user makes (not when _set_experiment refreshes the widgets). */
+  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                          NULL, G_TYPE_NONE, 0);
+  /* After the data the experiment names has been loaded (ft_dataset_panel_get_dataset has it). */
+  signals[SIGNAL_DATA_LOADED] = g_signal_new ("data-loaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                              NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/fittape/FitTape/ui/dataset-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, clamp);
+  gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, source_row);
+  gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, samples_row);
+  gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, samples_spin);
+  gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, noise_row);
+  gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, noise_scale);
+  gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, file_row);
+  gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, file_button);
+  gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, label_row);
+  gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, label_entry);
+  gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, dir_row);
+  gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, dir_button);
+  gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, split_row);
+  gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, split_spin);
+  gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, spinner);
+  gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, preview_stack);
+  gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, empty_label);
+  gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, scatter_area);
+  gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, images_area);
+  gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, error_label);
+  gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, info_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_source_selected);
+  gtk_widget_class_bind_template_callback (widget_class, on_samples_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_noise_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_split_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_label_activate);
+  gtk_widget_class_bind_template_callback (widget_class, on_file_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_dir_clicked);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "ftdatasetpanel");
+}
+
+static void
+ft_dataset_panel_init (FtDatasetPanel *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->scatter_area), draw_scatter, self, NULL);
+  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->images_area), draw_images, self, NULL);
+  GtkEventController *focus = gtk_event_controller_focus_new ();
+  g_signal_connect (focus, "leave", G_CALLBACK (on_label_focus_leave), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->label_entry), focus);
+  gtk_widget_set_sensitive (self->clamp, FALSE);
+  update_source_rows (self);
+}

@@ -1,0 +1,1124 @@
+/* ft-model-editor.c — the layer list of the experiment's Sequential model: add, remove, reorder and
+ * edit layers, with Keras' summary rebuilt after every edit and an invalid network explained at the layer
+ * where it goes wrong (that row gets the "error" style class).
+ *
+ * One AdwExpanderRow per layer; its header shows "Dense · 128 · relu" and, as subtitle, the Keras name,
+ * the output shape and the parameter count; its expanded part holds the fields that layer type has. The
+ * rows are rebuilt when the list changes shape (add, remove, move, a new experiment); an edit of a field
+ * only updates the texts, so that focus stays where the user is typing. The first row is the input shape:
+ * the experiment's, or empty for the data's own (e.g. "28, 28, 1" gives Fashion-MNIST the channel axis
+ * Conv2D needs). */
+#include "panels/ft-panels.h"
+
+#include "nn/ft-model.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Models above this many parameters are refused here: building one allocates and initialises every
+ * weight, and nothing that large trains in a lesson on a laptop. */
+#define MAX_PARAMS ((size_t) 25000000)
+
+typedef enum
+{
+  FIELD_UNITS,
+  FIELD_FILTERS,
+  FIELD_KERNEL_H,
+  FIELD_KERNEL_W,
+  FIELD_STRIDE_H,
+  FIELD_STRIDE_W,
+  FIELD_POOL_H,
+  FIELD_POOL_W,
+  FIELD_PADDING,
+  FIELD_ACTIVATION,
+  FIELD_RATE,
+  FIELD_MOMENTUM,
+  FIELD_EPSILON,
+} Field;
+
+/* Widget names of the field widgets (tests and CSS find them by these). */
+static const char *const field_names[] = {
+  [FIELD_UNITS] = "units",       [FIELD_FILTERS] = "filters",     [FIELD_KERNEL_H] = "kernel-h",
+  [FIELD_KERNEL_W] = "kernel-w", [FIELD_STRIDE_H] = "stride-h",   [FIELD_STRIDE_W] = "stride-w",
+  [FIELD_POOL_H] = "pool-h",     [FIELD_POOL_W] = "pool-w",       [FIELD_PADDING] = "padding",
+  [FIELD_ACTIVATION] = "activation", [FIELD_RATE] = "rate",       [FIELD_MOMENTUM] = "momentum",
+  [FIELD_EPSILON] = "epsilon",
+};
+
+/* What the shape walk found for one layer. */
+typedef struct
+{
+  char name[64];
+  bool ok;      /* shape inference succeeded */
+  int out_ndim;
+  int out_shape[FT_MAX_DIMS];
+  size_t n_params;
+} LayerInfo;
+
+struct _FtModelEditor
+{
+  GtkWidget parent_instance;
+
+  /* template */
+  GtkWidget *clamp;
+  AdwPreferencesGroup *layers_group;
+  GtkWidget *input_row;
+  GtkEntry *input_entry;
+  GtkWidget *add_button;
+  GtkWidget *error_box;
+  GtkLabel *error_label;
+  GtkWidget *warning_box;
+  GtkLabel *warning_label;
+  GtkWidget *summary_scroller;
+  GtkLabel *summary_label;
+
+  FtExperiment *exp; /* borrowed */
+  int data_ndim;
+  int data_shape[3];
+  int n_classes;
+
+  GPtrArray *rows; /* AdwExpanderRow per layer, in order */
+  GtkWidget *empty_row;
+  char *error;
+  bool updating; /* widgets being set from the experiment: no edits, no "changed" */
+};
+
+G_DEFINE_FINAL_TYPE (FtModelEditor, ft_model_editor, GTK_TYPE_WIDGET)
+
+enum
+{
+  SIGNAL_CHANGED,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
+
+/* ---- text helpers ---- */
+
+static void
+format_count (size_t n, char *buf, size_t size)
+{
+  char digits[32];
+  g_snprintf (digits, sizeof digits, "%zu", n);
+  size_t len = strlen (digits), o = 0;
+  for (size_t i = 0; i < len && o + 2 < size; i++)
+    {
+      if (i > 0 && (len - i) % 3 == 0)
+        buf[o++] = ',';
+      buf[o++] = digits[i];
+    }
+  buf[o] = '\0';
+}
+
+/* "(None, 28, 28)" as Keras prints shapes with the batch axis. */
+static void
+format_shape (int ndim, const int *shape, char *buf, size_t size)
+{
+  GString *s = g_string_new ("(None");
+  for (int d = 0; d < ndim; d++)
+    g_string_append_printf (s, ", %d", shape[d]);
+  g_string_append_c (s, ')');
+  g_strlcpy (buf, s->str, size);
+  g_string_free (s, TRUE);
+}
+
+static char *
+layer_title (const FtLayerSpec *l)
+{
+  GString *s = g_string_new (ft_layer_kind_name (l->kind));
+  switch (l->kind)
+    {
+    case FT_LAYER_DENSE:
+      g_string_append_printf (s, " · %d · %s", l->units, ft_activation_name (l->activation));
+      break;
+    case FT_LAYER_CONV2D:
+      g_string_append_printf (s, " · %d · %d×%d", l->filters, l->kernel_size[0], l->kernel_size[1]);
+      if (l->strides[0] != 1 || l->strides[1] != 1)
+        g_string_append_printf (s, " · stride %d×%d", l->strides[0], l->strides[1]);
+      if (l->padding == FT_PADDING_SAME)
+        g_string_append (s, " · same");
+      g_string_append_printf (s, " · %s", ft_activation_name (l->activation));
+      break;
+    case FT_LAYER_MAX_POOLING2D:
+      g_string_append_printf (s, " · %d×%d", l->pool_size[0], l->pool_size[1]);
+      if (l->strides[0] > 0 || l->strides[1] > 0)
+        g_string_append_printf (s, " · stride %d×%d", l->strides[0] > 0 ? l->strides[0] : l->pool_size[0],
+                                l->strides[1] > 0 ? l->strides[1] : l->pool_size[1]);
+      if (l->padding == FT_PADDING_SAME)
+        g_string_append (s, " · same");
+      break;
+    case FT_LAYER_DROPOUT:
+      g_string_append_printf (s, " · %.2f", (double) l->rate);
+      break;
+    case FT_LAYER_ACTIVATION:
+      g_string_append_printf (s, " · %s", ft_activation_name (l->activation));
+      break;
+    case FT_LAYER_FLATTEN:
+    case FT_LAYER_BATCH_NORMALIZATION:
+    default:
+      break;
+    }
+  return g_string_free (s, FALSE);
+}
+
+/* ---- the input shape and the shape walk ---- */
+
+/* The model's input shape: the experiment's, else the data's; false when neither is known. */
+static bool
+input_shape (FtModelEditor *self, int *ndim, int *shape, bool *from_data)
+{
+  if (self->exp != NULL && self->exp->input_ndim > 0)
+    {
+      *ndim = MIN (self->exp->input_ndim, 3);
+      memcpy (shape, self->exp->input_shape, (size_t) *ndim * sizeof (int));
+      *from_data = false;
+      return true;
+    }
+  if (self->data_ndim > 0)
+    {
+      *ndim = self->data_ndim;
+      memcpy (shape, self->data_shape, (size_t) *ndim * sizeof (int));
+      *from_data = true;
+      return true;
+    }
+  return false;
+}
+
+/* Shape inference layer by layer (when infer; else names only), naming the layers as Keras does; returns
+ * the index of the first layer that fails (or n_layers). info has n_layers entries. */
+static int
+walk_layers (const FtExperiment *exp, bool infer, int ndim, const int *shape, LayerInfo *info)
+{
+  int counts[FT_N_LAYER_KINDS] = { 0 };
+  int cur_ndim = ndim;
+  int cur[FT_MAX_DIMS] = { 0 };
+  memcpy (cur, shape, (size_t) ndim * sizeof (int));
+  int failed = exp->n_layers;
+  for (int i = 0; i < exp->n_layers; i++)
+    {
+      const FtLayerSpec *l = &exp->layers[i];
+      LayerInfo *li = &info[i];
+      int k = (unsigned) l->kind < FT_N_LAYER_KINDS ? (int) l->kind : 0;
+      if (counts[k] == 0)
+        g_snprintf (li->name, sizeof li->name, "%s", ft_layer_kind_base_name (l->kind));
+      else
+        g_snprintf (li->name, sizeof li->name, "%s_%d", ft_layer_kind_base_name (l->kind), counts[k]);
+      counts[k]++;
+      if (!infer || failed < exp->n_layers)
+        continue;
+      FtWeightSpec w[FT_LAYER_MAX_WEIGHTS];
+      int nw = 0;
+      if (!ft_layer_infer (l, cur_ndim, cur, &li->out_ndim, li->out_shape, &nw, w, NULL))
+        {
+          failed = i;
+          continue;
+        }
+      li->ok = true;
+      for (int j = 0; j < nw; j++)
+        li->n_params += ft_shape_size (w[j].ndim, w[j].shape);
+      cur_ndim = li->out_ndim;
+      memcpy (cur, li->out_shape, sizeof cur);
+    }
+  return failed;
+}
+
+static void
+set_error (FtModelEditor *self, const char *message)
+{
+  g_free (self->error);
+  self->error = g_strdup (message != NULL ? message : "");
+}
+
+static void
+update_row_texts (FtModelEditor *self, int i, const LayerInfo *info, bool is_error)
+{
+  GtkWidget *row = g_ptr_array_index (self->rows, i);
+  g_autofree char *title = layer_title (&self->exp->layers[i]);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+
+  g_autofree char *subtitle = NULL;
+  char shape[96], count[32];
+  if (info != NULL && info->ok)
+    {
+      format_shape (info->out_ndim, info->out_shape, shape, sizeof shape);
+      format_count (info->n_params, count, sizeof count);
+      subtitle = g_strdup_printf ("%s · %s · %s %s", info->name, shape, count,
+                                  info->n_params == 1 ? "parameter" : "parameters");
+    }
+  else if (info != NULL && is_error)
+    subtitle = g_strdup_printf ("%s · does not fit its input", info->name);
+  else if (info != NULL)
+    subtitle = g_strdup_printf ("%s · shape unknown", info->name);
+  else
+    subtitle = g_strdup ("shape unknown");
+  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
+
+  if (is_error)
+    gtk_widget_add_css_class (row, "error");
+  else
+    gtk_widget_remove_css_class (row, "error");
+
+  /* The explanation row of layers without fields says what they do to the shape. */
+  GtkWidget *explain = g_object_get_data (G_OBJECT (row), "ft-explain");
+  if (explain != NULL)
+    {
+      const FtLayerSpec *l = &self->exp->layers[i];
+      g_autofree char *text = NULL;
+      if (info != NULL && info->ok && l->kind == FT_LAYER_FLATTEN)
+        text = g_strdup_printf ("Reshapes each sample to %s, keeping the batch axis", shape);
+      else if (l->kind == FT_LAYER_FLATTEN)
+        text = g_strdup ("Reshapes each sample to one axis, keeping the batch axis");
+      if (text != NULL)
+        adw_action_row_set_subtitle (ADW_ACTION_ROW (explain), text);
+    }
+}
+
+/* Validates the layers, rebuilds the summary, updates every row's texts and the error and warnings. */
+static void
+refresh (FtModelEditor *self)
+{
+  if (self->exp == NULL)
+    {
+      set_error (self, "");
+      gtk_label_set_text (self->summary_label, "");
+      gtk_widget_set_visible (self->error_box, FALSE);
+      gtk_widget_set_visible (self->warning_box, FALSE);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (self->input_row), "");
+      return;
+    }
+
+  const FtExperiment *exp = self->exp;
+  int ndim = 0, shape[FT_MAX_DIMS] = { 0 };
+  bool from_data = false;
+  bool known = input_shape (self, &ndim, shape, &from_data);
+
+  char buf[96];
+  g_autofree char *description = NULL;
+  if (known)
+    {
+      format_shape (ndim, shape, buf, sizeof buf);
+      description = g_strdup_printf ("%s, %s", buf, from_data ? "the shape of the data’s samples"
+                                                              : "as the experiment gives it");
+    }
+  else
+    description = g_strdup ("The shape of the data’s samples, once the data is loaded");
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->input_row), description);
+
+  LayerInfo *info = g_new0 (LayerInfo, MAX (exp->n_layers, 1));
+  int failed = exp->n_layers;
+  g_autofree char *error = NULL;
+  g_autofree char *summary = NULL;
+  if (known)
+    failed = walk_layers (exp, true, ndim, shape, info);
+  else
+    {
+      walk_layers (exp, false, 0, shape, info);
+      error = g_strdup ("The input shape is not known yet: it comes from the data, which is not loaded.");
+    }
+
+  size_t total = 0;
+  int too_big = -1;
+  for (int i = 0; i < exp->n_layers && info[i].ok; i++)
+    {
+      total += info[i].n_params;
+      if (total > MAX_PARAMS && too_big < 0)
+        too_big = i;
+    }
+
+  if (known && too_big >= 0)
+    {
+      char count[32], limit[32];
+      format_count (total, count, sizeof count);
+      format_count (MAX_PARAMS, limit, sizeof limit);
+      error = g_strdup_printf ("layer %d (%s): the model reaches %s parameters here, more than the %s FitTape "
+                               "builds; use fewer units or filters, or pool before flattening",
+                               too_big + 1, info[too_big].name, count, limit);
+    }
+  else if (known)
+    {
+      /* The engine's own build gives the message (naming the layer) and Keras' summary. */
+      FtModel *model = ft_model_new (ndim, shape);
+      for (int i = 0; i < exp->n_layers; i++)
+        ft_model_add (model, &exp->layers[i]);
+      GError *local = NULL;
+      if (ft_model_build (model, exp->seed, &local))
+        summary = g_strchomp (ft_model_summary (model, "sequential"));
+      else
+        {
+          error = g_strdup (local->message);
+          g_error_free (local);
+        }
+      ft_model_free (model);
+    }
+
+  int error_row = too_big >= 0 ? too_big : failed < exp->n_layers ? failed : -1;
+  for (int i = 0; i < exp->n_layers && i < (int) self->rows->len; i++)
+    update_row_texts (self, i, &info[i], i == error_row && error != NULL);
+
+  set_error (self, error);
+  gtk_widget_set_visible (self->error_box, error != NULL);
+  gtk_label_set_text (self->error_label, error != NULL ? error : "");
+  gtk_widget_set_visible (self->summary_scroller, summary != NULL);
+  gtk_label_set_text (self->summary_label, summary != NULL ? summary : "");
+
+  /* Warnings: a network that builds but does not fit the data. */
+  GString *warn = g_string_new (NULL);
+  if (error == NULL && exp->n_layers > 0)
+    {
+      const LayerInfo *last = &info[exp->n_layers - 1];
+      size_t out = ft_shape_size (last->out_ndim, last->out_shape);
+      FtLossKind loss = exp->compile.loss.kind;
+      if (self->n_classes > 0 && (size_t) self->n_classes > out
+          && (loss == FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY || loss == FT_LOSS_CATEGORICAL_CROSSENTROPY))
+        g_string_append_printf (warn, "The data has %d classes but the last layer has %zu output%s: end with "
+                                      "Dense(%d) so that there is one output per class.",
+                                self->n_classes, out, out == 1 ? "" : "s", self->n_classes);
+      if (!from_data && self->data_ndim > 0
+          && ft_shape_size (ndim, shape) != ft_shape_size (self->data_ndim, self->data_shape))
+        {
+          char model_shape[96], data_shape[96];
+          format_shape (ndim, shape, model_shape, sizeof model_shape);
+          format_shape (self->data_ndim, self->data_shape, data_shape, sizeof data_shape);
+          if (warn->len > 0)
+            g_string_append_c (warn, '\n');
+          g_string_append_printf (warn, "The data’s samples have shape %s, which does not fit the input %s.",
+                                  data_shape, model_shape);
+        }
+    }
+  gtk_widget_set_visible (self->warning_box, warn->len > 0);
+  gtk_label_set_text (self->warning_label, warn->str);
+  g_string_free (warn, TRUE);
+  g_free (info);
+}
+
+static void
+emit_changed (FtModelEditor *self)
+{
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+}
+
+/* ---- field widgets ---- */
+
+static int
+row_index_of (GtkWidget *w)
+{
+  GtkWidget *row = gtk_widget_get_ancestor (w, ADW_TYPE_EXPANDER_ROW);
+  if (row == NULL)
+    return -1;
+  return GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), "ft-index"));
+}
+
+/* After an edit of layer i's fields. */
+static void
+layer_edited (FtModelEditor *self)
+{
+  refresh (self);
+  emit_changed (self);
+}
+
+static void
+on_spin_changed (GtkSpinButton *spin, FtModelEditor *self)
+{
+  int i = row_index_of (GTK_WIDGET (spin));
+  if (self->updating || self->exp == NULL || i < 0 || i >= self->exp->n_layers)
+    return;
+  FtLayerSpec *l = &self->exp->layers[i];
+  int *ip = NULL;
+  float *fp = NULL;
+  switch ((Field) GPOINTER_TO_INT (g_object_get_data (G_OBJECT (spin), "ft-field")))
+    {
+    case FIELD_UNITS:
+      ip = &l->units;
+      break;
+    case FIELD_FILTERS:
+      ip = &l->filters;
+      break;
+    case FIELD_KERNEL_H:
+      ip = &l->kernel_size[0];
+      break;
+    case FIELD_KERNEL_W:
+      ip = &l->kernel_size[1];
+      break;
+    case FIELD_STRIDE_H:
+      ip = &l->strides[0];
+      break;
+    case FIELD_STRIDE_W:
+      ip = &l->strides[1];
+      break;
+    case FIELD_POOL_H:
+      ip = &l->pool_size[0];
+      break;
+    case FIELD_POOL_W:
+      ip = &l->pool_size[1];
+      break;
+    case FIELD_RATE:
+      fp = &l->rate;
+      break;
+    case FIELD_MOMENTUM:
+      fp = &l->momentum;
+      break;
+    case FIELD_EPSILON:
+      fp = &l->epsilon;
+      break;
+    case FIELD_PADDING:
+    case FIELD_ACTIVATION:
+    default:
+      return;
+    }
+  /* The spin button rounds what it shows to its digits when it loses focus: only a real change is an
+   * edit. */
+  if (ip != NULL)
+    {
+      int v = gtk_spin_button_get_value_as_int (spin);
+      if (v == *ip)
+        return;
+      *ip = v;
+    }
+  else
+    {
+      float v = (float) gtk_spin_button_get_value (spin);
+      if (fabsf (v - *fp) <= 1e-6f * fmaxf (1.0f, fabsf (v)))
+        return;
+      *fp = v;
+    }
+  layer_edited (self);
+}
+
+static void
+on_combo_changed (AdwComboRow *combo, GParamSpec *pspec, FtModelEditor *self)
+{
+  int i = row_index_of (GTK_WIDGET (combo));
+  if (self->updating || self->exp == NULL || i < 0 || i >= self->exp->n_layers)
+    return;
+  FtLayerSpec *l = &self->exp->layers[i];
+  guint sel = adw_combo_row_get_selected (combo);
+  if (sel == GTK_INVALID_LIST_POSITION)
+    return;
+  switch ((Field) GPOINTER_TO_INT (g_object_get_data (G_OBJECT (combo), "ft-field")))
+    {
+    case FIELD_PADDING:
+      l->padding = sel == 1 ? FT_PADDING_SAME : FT_PADDING_VALID;
+      break;
+    case FIELD_ACTIVATION:
+      l->activation = (FtActivation) sel;
+      break;
+    default:
+      return;
+    }
+  layer_edited (self);
+}
+
+static GtkWidget *
+spin_new (FtModelEditor *self, Field field, double lo, double hi, double step, int digits, double value,
+          const char *accessible_label)
+{
+  /* A value from a file beyond the usual range widens it rather than being changed. */
+  lo = MIN (lo, value);
+  hi = MAX (hi, value);
+  GtkAdjustment *adj = gtk_adjustment_new (value, lo, hi, step, step * 5, 0);
+  GtkWidget *spin = gtk_spin_button_new (adj, step, (guint) digits);
+  gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (spin), TRUE);
+  gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
+  gtk_widget_set_name (spin, field_names[field]);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible_label, -1);
+  g_object_set_data (G_OBJECT (spin), "ft-field", GINT_TO_POINTER (field));
+  g_signal_connect (spin, "value-changed", G_CALLBACK (on_spin_changed), self);
+  return spin;
+}
+
+static GtkWidget *
+field_row (const char *title, const char *subtitle, GtkWidget *suffix, GtkWidget *activatable)
+{
+  GtkWidget *row = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  if (subtitle != NULL)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), suffix);
+  if (activatable != NULL)
+    adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), activatable);
+  return row;
+}
+
+static GtkWidget *
+spin_row (FtModelEditor *self, const char *title, const char *subtitle, Field field, double lo, double hi,
+          double step, int digits, double value)
+{
+  GtkWidget *spin = spin_new (self, field, lo, hi, step, digits, value, title);
+  return field_row (title, subtitle, spin, spin);
+}
+
+/* Two spin buttons "h × w". */
+static GtkWidget *
+pair_row (FtModelEditor *self, const char *title, const char *subtitle, Field fh, Field fw, double lo,
+          double hi, int vh, int vw)
+{
+  g_autofree char *lh = g_strdup_printf ("%s, height", title);
+  g_autofree char *lw = g_strdup_printf ("%s, width", title);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
+  GtkWidget *sh = spin_new (self, fh, lo, hi, 1, 0, vh, lh);
+  GtkWidget *times = gtk_label_new ("×");
+  gtk_widget_add_css_class (times, "dim-label");
+  GtkWidget *sw = spin_new (self, fw, lo, hi, 1, 0, vw, lw);
+  gtk_box_append (GTK_BOX (box), sh);
+  gtk_box_append (GTK_BOX (box), times);
+  gtk_box_append (GTK_BOX (box), sw);
+  return field_row (title, subtitle, box, sh);
+}
+
+static GtkWidget *
+combo_row (FtModelEditor *self, const char *title, Field field, const char *const *items, guint selected)
+{
+  GtkWidget *row = adw_combo_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  GtkStringList *list = gtk_string_list_new (items);
+  adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (list));
+  g_object_unref (list);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row), selected);
+  gtk_widget_set_name (row, field_names[field]);
+  g_object_set_data (G_OBJECT (row), "ft-field", GINT_TO_POINTER (field));
+  g_signal_connect (row, "notify::selected", G_CALLBACK (on_combo_changed), self);
+  return row;
+}
+
+static GtkWidget *
+activation_row (FtModelEditor *self, FtActivation act)
+{
+  const char *names[FT_N_ACTIVATIONS + 1];
+  for (int a = 0; a < FT_N_ACTIVATIONS; a++)
+    names[a] = ft_activation_name ((FtActivation) a);
+  names[FT_N_ACTIVATIONS] = NULL;
+  return combo_row (self, "Activation", FIELD_ACTIVATION, names, (guint) act);
+}
+
+static GtkWidget *
+padding_row (FtModelEditor *self, FtPadding padding)
+{
+  static const char *const names[] = { "valid", "same", NULL };
+  GtkWidget *row = combo_row (self, "Padding", FIELD_PADDING, names, padding == FT_PADDING_SAME ? 1 : 0);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), "“same” pads so that stride 1 keeps the size");
+  return row;
+}
+
+/* ---- rows ---- */
+
+static void move_layer (FtModelEditor *self, int from, int to, const char *focus_name);
+static void remove_layer (FtModelEditor *self, int i);
+
+static void
+on_move_up_clicked (GtkButton *button, FtModelEditor *self)
+{
+  int i = row_index_of (GTK_WIDGET (button));
+  if (i > 0)
+    move_layer (self, i, i - 1, "move-up");
+}
+
+static void
+on_move_down_clicked (GtkButton *button, FtModelEditor *self)
+{
+  int i = row_index_of (GTK_WIDGET (button));
+  if (self->exp != NULL && i >= 0 && i + 1 < self->exp->n_layers)
+    move_layer (self, i, i + 1, "move-down");
+}
+
+static void
+on_remove_clicked (GtkButton *button, FtModelEditor *self)
+{
+  int i = row_index_of (GTK_WIDGET (button));
+  if (i >= 0)
+    remove_layer (self, i);
+}
+
+static GtkWidget *
+icon_button (const char *name, const char *icon, const char *label, const char *shortcut, GCallback callback,
+             FtModelEditor *self)
+{
+  GtkWidget *b = gtk_button_new_from_icon_name (icon);
+  gtk_widget_set_name (b, name);
+  gtk_widget_set_valign (b, GTK_ALIGN_CENTER);
+  g_autofree char *tooltip = shortcut != NULL ? g_strdup_printf ("%s (%s)", label, shortcut) : g_strdup (label);
+  gtk_widget_set_tooltip_text (b, tooltip);
+  gtk_widget_add_css_class (b, "flat");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (b), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  if (shortcut != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (b), GTK_ACCESSIBLE_PROPERTY_KEY_SHORTCUTS, shortcut, -1);
+  g_signal_connect (b, "clicked", callback, self);
+  return b;
+}
+
+static GtkWidget *
+layer_row_new (FtModelEditor *self, int i)
+{
+  const FtLayerSpec *l = &self->exp->layers[i];
+  int n = self->exp->n_layers;
+  GtkWidget *row = adw_expander_row_new ();
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  g_object_set_data (G_OBJECT (row), "ft-index", GINT_TO_POINTER (i));
+  gtk_widget_set_name (row, "layer");
+
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  gtk_widget_set_valign (buttons, GTK_ALIGN_CENTER);
+  GtkWidget *up = icon_button ("move-up", "go-up-symbolic", "Move Up", "Alt+Up", G_CALLBACK (on_move_up_clicked),
+                               self);
+  GtkWidget *down = icon_button ("move-down", "go-down-symbolic", "Move Down", "Alt+Down",
+                                 G_CALLBACK (on_move_down_clicked), self);
+  GtkWidget *remove = icon_button ("remove", "user-trash-symbolic", "Remove Layer", NULL,
+                                   G_CALLBACK (on_remove_clicked), self);
+  gtk_widget_set_sensitive (up, i > 0);
+  gtk_widget_set_sensitive (down, i + 1 < n);
+  gtk_box_append (GTK_BOX (buttons), up);
+  gtk_box_append (GTK_BOX (buttons), down);
+  gtk_box_append (GTK_BOX (buttons), remove);
+  adw_expander_row_add_action (ADW_EXPANDER_ROW (row), buttons);
+
+  AdwExpanderRow *er = ADW_EXPANDER_ROW (row);
+  switch (l->kind)
+    {
+    case FT_LAYER_DENSE:
+      adw_expander_row_add_row (er, spin_row (self, "Units", "Outputs of the layer", FIELD_UNITS, 1, 4096, 1, 0,
+                                              l->units));
+      adw_expander_row_add_row (er, activation_row (self, l->activation));
+      break;
+    case FT_LAYER_CONV2D:
+      adw_expander_row_add_row (er, spin_row (self, "Filters", "Output channels", FIELD_FILTERS, 1, 512, 1, 0,
+                                              l->filters));
+      adw_expander_row_add_row (er, pair_row (self, "Kernel Size", "Height × width", FIELD_KERNEL_H,
+                                              FIELD_KERNEL_W, 1, 11, l->kernel_size[0], l->kernel_size[1]));
+      adw_expander_row_add_row (er, pair_row (self, "Strides", "Vertical × horizontal step", FIELD_STRIDE_H,
+                                              FIELD_STRIDE_W, 1, 4, l->strides[0], l->strides[1]));
+      adw_expander_row_add_row (er, padding_row (self, l->padding));
+      adw_expander_row_add_row (er, activation_row (self, l->activation));
+      break;
+    case FT_LAYER_MAX_POOLING2D:
+      adw_expander_row_add_row (er, pair_row (self, "Pool Size", "Height × width", FIELD_POOL_H, FIELD_POOL_W, 1,
+                                              8, l->pool_size[0], l->pool_size[1]));
+      adw_expander_row_add_row (er, pair_row (self, "Strides", "0 takes the pool size, Keras’ default",
+                                              FIELD_STRIDE_H, FIELD_STRIDE_W, 0, 4, l->strides[0],
+                                              l->strides[1]));
+      adw_expander_row_add_row (er, padding_row (self, l->padding));
+      break;
+    case FT_LAYER_DROPOUT:
+      adw_expander_row_add_row (er, spin_row (self, "Rate", "Fraction of inputs set to 0 while training",
+                                              FIELD_RATE, 0, 0.95, 0.05, 2, l->rate));
+      break;
+    case FT_LAYER_BATCH_NORMALIZATION:
+      adw_expander_row_add_row (er, spin_row (self, "Momentum", "Of the moving mean and variance",
+                                              FIELD_MOMENTUM, 0, 0.999, 0.01, 3, l->momentum));
+      adw_expander_row_add_row (er, spin_row (self, "Epsilon", "Added to the variance", FIELD_EPSILON, 0.00001,
+                                              0.1, 0.0001, 5, l->epsilon));
+      break;
+    case FT_LAYER_ACTIVATION:
+      adw_expander_row_add_row (er, activation_row (self, l->activation));
+      break;
+    case FT_LAYER_FLATTEN:
+    default:
+      {
+        GtkWidget *explain = adw_action_row_new ();
+        adw_preferences_row_set_title (ADW_PREFERENCES_ROW (explain), "No parameters");
+        g_object_set_data (G_OBJECT (row), "ft-explain", explain);
+        adw_expander_row_add_row (er, explain);
+        break;
+      }
+    }
+  return row;
+}
+
+static void
+clear_rows (FtModelEditor *self)
+{
+  for (guint i = 0; i < self->rows->len; i++)
+    adw_preferences_group_remove (self->layers_group, g_ptr_array_index (self->rows, i));
+  g_ptr_array_set_size (self->rows, 0);
+  if (self->empty_row != NULL)
+    {
+      adw_preferences_group_remove (self->layers_group, self->empty_row);
+      self->empty_row = NULL;
+    }
+}
+
+/* Recreates every row; expanded[i] (may be NULL) tells which rows to show expanded. */
+static void
+rebuild_rows (FtModelEditor *self, const bool *expanded)
+{
+  self->updating = true;
+  clear_rows (self);
+  if (self->exp != NULL)
+    {
+      for (int i = 0; i < self->exp->n_layers; i++)
+        {
+          GtkWidget *row = layer_row_new (self, i);
+          if (expanded != NULL && expanded[i])
+            adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), TRUE);
+          adw_preferences_group_add (self->layers_group, row);
+          g_ptr_array_add (self->rows, row);
+        }
+      if (self->exp->n_layers == 0)
+        {
+          self->empty_row = adw_action_row_new ();
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->empty_row), "No layers");
+          adw_action_row_set_subtitle (ADW_ACTION_ROW (self->empty_row), "Add one with the button above");
+          adw_preferences_group_add (self->layers_group, self->empty_row);
+        }
+    }
+  self->updating = false;
+  refresh (self);
+}
+
+static bool *
+expanded_states (FtModelEditor *self)
+{
+  bool *e = g_new0 (bool, self->rows->len + 1);
+  for (guint i = 0; i < self->rows->len; i++)
+    e[i] = adw_expander_row_get_expanded (ADW_EXPANDER_ROW (g_ptr_array_index (self->rows, i)));
+  return e;
+}
+
+/* A descendant of row i named name, or NULL. */
+static GtkWidget *
+find_named (GtkWidget *root, const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_named (c, name);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Moves focus to the button named name in row i, or to another of its buttons when that one is
+ * insensitive. */
+static void
+focus_row_button (FtModelEditor *self, int i, const char *name)
+{
+  if (i < 0 || i >= (int) self->rows->len)
+    {
+      gtk_widget_grab_focus (self->add_button);
+      return;
+    }
+  GtkWidget *row = g_ptr_array_index (self->rows, i);
+  const char *order[] = { name, "move-up", "move-down", "remove" };
+  for (guint k = 0; k < G_N_ELEMENTS (order); k++)
+    {
+      GtkWidget *b = find_named (row, order[k]);
+      if (b != NULL && gtk_widget_get_sensitive (b))
+        {
+          gtk_widget_grab_focus (b);
+          return;
+        }
+    }
+}
+
+static void
+move_layer (FtModelEditor *self, int from, int to, const char *focus_name)
+{
+  if (self->exp == NULL || from == to || from < 0 || to < 0 || from >= self->exp->n_layers
+      || to >= self->exp->n_layers)
+    return;
+  bool had_focus = false;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+  if (focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self)))
+    had_focus = true;
+
+  FtLayerSpec tmp = self->exp->layers[from];
+  self->exp->layers[from] = self->exp->layers[to];
+  self->exp->layers[to] = tmp;
+  bool *e = expanded_states (self);
+  bool te = e[from];
+  e[from] = e[to];
+  e[to] = te;
+  rebuild_rows (self, e);
+  g_free (e);
+  if (had_focus)
+    focus_row_button (self, to, focus_name);
+  emit_changed (self);
+}
+
+static void
+remove_layer (FtModelEditor *self, int i)
+{
+  if (self->exp == NULL || i < 0 || i >= self->exp->n_layers)
+    return;
+  bool *e = expanded_states (self);
+  memmove (&self->exp->layers[i], &self->exp->layers[i + 1],
+           (size_t) (self->exp->n_layers - i - 1) * sizeof (FtLayerSpec));
+  memmove (&e[i], &e[i + 1], (size_t) (self->exp->n_layers - i - 1) * sizeof (bool));
+  self->exp->n_layers--;
+  if (self->exp->n_layers == 0)
+    g_clear_pointer (&self->exp->layers, g_free);
+  else
+    self->exp->layers = g_renew (FtLayerSpec, self->exp->layers, self->exp->n_layers);
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+  bool had_focus = focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self));
+  rebuild_rows (self, e);
+  g_free (e);
+  if (had_focus)
+    focus_row_button (self, MIN (i, self->exp->n_layers - 1), "remove");
+  emit_changed (self);
+}
+
+static void
+add_layer (FtModelEditor *self, FtLayerKind kind)
+{
+  if (self->exp == NULL)
+    return;
+  FtLayerSpec spec = ft_layer_spec_default (kind);
+  if (kind == FT_LAYER_ACTIVATION)
+    spec.activation = FT_ACT_RELU; /* Keras' Activation has no default */
+  bool *e = expanded_states (self);
+  int n = self->exp->n_layers;
+  self->exp->layers = g_renew (FtLayerSpec, self->exp->layers, n + 1);
+  self->exp->layers[n] = spec;
+  self->exp->n_layers = n + 1;
+  e = g_renew (bool, e, n + 1);
+  e[n] = true;
+  rebuild_rows (self, e);
+  g_free (e);
+  GtkWidget *row = g_ptr_array_index (self->rows, n);
+  gtk_widget_grab_focus (row);
+  emit_changed (self);
+}
+
+static void
+add_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  FtModelEditor *self = FT_MODEL_EDITOR (widget);
+  FtLayerKind kind;
+  if (ft_layer_kind_from_name (g_variant_get_string (parameter, NULL), &kind))
+    add_layer (self, kind);
+}
+
+/* Alt+Up / Alt+Down move the layer whose row holds the focus. */
+static gboolean
+move_focused (GtkWidget *widget, GVariant *args, gpointer user_data)
+{
+  FtModelEditor *self = FT_MODEL_EDITOR (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+  if (focus == NULL || self->exp == NULL)
+    return FALSE;
+  int i = row_index_of (focus);
+  if (i < 0)
+    return FALSE;
+  int delta = g_variant_get_int32 (args);
+  int to = i + delta;
+  if (to < 0 || to >= self->exp->n_layers)
+    return TRUE;
+  move_layer (self, i, to, delta < 0 ? "move-up" : "move-down");
+  return TRUE;
+}
+
+/* ---- the input shape ---- */
+
+static void
+show_input_shape (FtModelEditor *self)
+{
+  GString *text = g_string_new (NULL);
+  if (self->exp != NULL)
+    for (int d = 0; d < MIN (self->exp->input_ndim, 3); d++)
+      g_string_append_printf (text, d ? ", %d" : "%d", self->exp->input_shape[d]);
+  self->updating = true;
+  gtk_editable_set_text (GTK_EDITABLE (self->input_entry), text->str);
+  self->updating = false;
+  gtk_widget_remove_css_class (GTK_WIDGET (self->input_entry), "error");
+  g_string_free (text, TRUE);
+}
+
+/* "28, 28, 1", "(28, 28, 1)", "28×28×1", "28 28 1": one to three sizes; "" = the data's shape (ndim 0). */
+static bool
+parse_shape (const char *text, int *ndim, int *shape)
+{
+  *ndim = 0;
+  const char *p = text;
+  while (*p != '\0')
+    {
+      if (g_ascii_isdigit (*p))
+        {
+          char *end;
+          guint64 v = g_ascii_strtoull (p, &end, 10);
+          if (*ndim == 3 || v < 1 || v > 100000)
+            return false;
+          shape[(*ndim)++] = (int) v;
+          p = end;
+        }
+      else if (*p == ',' || *p == ' ' || *p == '(' || *p == ')' || *p == 'x' || *p == '*')
+        p++;
+      else if (g_str_has_prefix (p, "×"))
+        p += strlen ("×");
+      else
+        return false;
+    }
+  return true;
+}
+
+static void
+commit_input_shape (FtModelEditor *self)
+{
+  if (self->updating || self->exp == NULL)
+    return;
+  int ndim, shape[3] = { 0 };
+  if (!parse_shape (gtk_editable_get_text (GTK_EDITABLE (self->input_entry)), &ndim, shape))
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->input_entry), "error");
+      return;
+    }
+  gtk_widget_remove_css_class (GTK_WIDGET (self->input_entry), "error");
+  int old = MIN (self->exp->input_ndim, 3);
+  if (ndim == old && memcmp (shape, self->exp->input_shape, (size_t) ndim * sizeof (int)) == 0)
+    {
+      show_input_shape (self); /* the same shape, written the usual way */
+      return;
+    }
+  self->exp->input_ndim = ndim;
+  memset (self->exp->input_shape, 0, sizeof self->exp->input_shape);
+  memcpy (self->exp->input_shape, shape, (size_t) ndim * sizeof (int));
+  show_input_shape (self);
+  layer_edited (self);
+}
+
+static void
+on_input_activate (GtkEntry *entry, FtModelEditor *self)
+{
+  commit_input_shape (self);
+}
+
+static void
+on_input_focus_leave (GtkEventControllerFocus *controller, FtModelEditor *self)
+{
+  commit_input_shape (self);
+}
+
+/* ---- public API ---- */
+
+void
+ft_model_editor_set_experiment (FtModelEditor *self, FtExperiment *exp)
+{
+  g_return_if_fail (FT_IS_MODEL_EDITOR (self));
+  self->exp = exp;
+  gtk_widget_set_sensitive (self->add_button, exp != NULL);
+  gtk_widget_set_sensitive (self->input_row, exp != NULL);
+  show_input_shape (self);
+  rebuild_rows (self, NULL);
+}
+
+void
+ft_model_editor_set_data_shape (FtModelEditor *self, int ndim, const int *shape, int n_classes)
+{
+  g_return_if_fail (FT_IS_MODEL_EDITOR (self));
+  g_return_if_fail (ndim >= 0 && ndim <= 3 && (ndim == 0 || shape != NULL));
+  self->data_ndim = ndim;
+  memset (self->data_shape, 0, sizeof self->data_shape);
+  if (ndim > 0)
+    memcpy (self->data_shape, shape, (size_t) ndim * sizeof (int));
+  self->n_classes = n_classes;
+  refresh (self);
+}
+
+const char *
+ft_model_editor_get_error (FtModelEditor *self)
+{
+  g_return_val_if_fail (FT_IS_MODEL_EDITOR (self), "");
+  return self->error != NULL ? self->error : "";
+}
+
+GtkWidget *
+ft_model_editor_new (void)
+{
+  return g_object_new (FT_TYPE_MODEL_EDITOR, NULL);
+}
+
+/* ---- GObject ---- */
+
+static void
+ft_model_editor_dispose (GObject *object)
+{
+  FtModelEditor *self = FT_MODEL_EDITOR (object);
+  if (self->rows != NULL)
+    g_ptr_array_set_size (self->rows, 0);
+  self->empty_row = NULL;
+  gtk_widget_dispose_template (GTK_WIDGET (self), FT_TYPE_MODEL_EDITOR);
+  G_OBJECT_CLASS (ft_model_editor_parent_class)->dispose (object);
+}
+
+static void
+ft_model_editor_finalize (GObject *object)
+{
+  FtModelEditor *self = FT_MODEL_EDITOR (object);
+  g_clear_pointer (&self->rows, g_ptr_array_unref);
+  g_free (self->error);
+  G_OBJECT_CLASS (ft_model_editor_parent_class)->finalize (object);
+}
+
+static void
+ft_model_editor_class_init (FtModelEditorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  object_class->dispose = ft_model_editor_dispose;
+  object_class->finalize = ft_model_editor_finalize;
+
+  /* Emitted after every edit the user makes to the layers (not by _set_experiment). */
+  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                          NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/fittape/FitTape/ui/model-editor.ui");
+  gtk_widget_class_bind_template_child (widget_class, FtModelEditor, clamp);
+  gtk_widget_class_bind_template_child (widget_class, FtModelEditor, layers_group);
+  gtk_widget_class_bind_template_child (widget_class, FtModelEditor, add_button);
+  gtk_widget_class_bind_template_child (widget_class, FtModelEditor, input_row);
+  gtk_widget_class_bind_template_child (widget_class, FtModelEditor, input_entry);
+  gtk_widget_class_bind_template_callback (widget_class, on_input_activate);
+  gtk_widget_class_bind_template_child (widget_class, FtModelEditor, error_box);
+  gtk_widget_class_bind_template_child (widget_class, FtModelEditor, error_label);
+  gtk_widget_class_bind_template_child (widget_class, FtModelEditor, warning_box);
+  gtk_widget_class_bind_template_child (widget_class, FtModelEditor, warning_label);
+  gtk_widget_class_bind_template_child (widget_class, FtModelEditor, summary_scroller);
+  gtk_widget_class_bind_template_child (widget_class, FtModelEditor, summary_label);
+
+  gtk_widget_class_install_action (widget_class, "editor.add", "s", add_action);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_Up, GDK_ALT_MASK, move_focused, "i", -1);
+  gtk_widget_class_add_binding (widget_class, GDK_KEY_Down, GDK_ALT_MASK, move_focused, "i", 1);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "ftmodeleditor");
+}
+
+/* The "error" class on a layer's row colours its header; the fields inside keep their usual colours. */
+static const char editor_css[] = "ftmodeleditor row.expander.error list.nested { color: @card_fg_color; }";
+
+static void
+install_css (GtkWidget *widget)
+{
+  GdkDisplay *display = gtk_widget_get_display (widget);
+  if (display == NULL || g_object_get_data (G_OBJECT (display), "ft-model-editor-css") != NULL)
+    return;
+  GtkCssProvider *provider = gtk_css_provider_new ();
+  gtk_css_provider_load_from_data (provider, editor_css, -1);
+  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  g_object_set_data_full (G_OBJECT (display), "ft-model-editor-css", provider, g_object_unref);
+}
+
+static void
+ft_model_editor_init (FtModelEditor *self)
+{
+  self->rows = g_ptr_array_new ();
+  self->error = g_strdup ("");
+  gtk_widget_init_template (GTK_WIDGET (self));
+  install_css (GTK_WIDGET (self));
+  /* Keras' table is about 76 characters wide: a little smaller than the text around it. */
+  PangoAttrList *attrs = pango_attr_list_new ();
+  pango_attr_list_insert (attrs, pango_attr_scale_new (0.85));
+  gtk_label_set_attributes (self->summary_label, attrs);
+  pango_attr_list_unref (attrs);
+  gtk_widget_set_sensitive (self->add_button, FALSE);
+  gtk_widget_set_sensitive (self->input_row, FALSE);
+  GtkEventController *focus = gtk_event_controller_focus_new ();
+  g_signal_connect (focus, "leave", G_CALLBACK (on_input_focus_leave), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->input_entry), focus);
+  gtk_widget_set_visible (self->summary_scroller, FALSE);
+}

@@ -1,0 +1,847 @@
+/* ui/panels/ft-training-panel.c — the training panel: fit() arguments (epochs, batch size, shuffle), the seed,
+ * the callback list (add, remove, each one's parameters in an expander row) and, in tape or both mode,
+ * "Your training loop": one switch per step of the hand-written loop. Every user edit writes exp->fit,
+ * exp->seed, exp->callbacks or exp->steps and emits "changed"; refreshing from the experiment does not.
+ *
+ * Callback parameter widgets carry the parameter's Keras name as their widget name ("patience",
+ * "monitor", …) and their rows "row-NAME"; loop-step switches are named after the step
+ * (ft_loop_step_name). Tests and lessons find them by these names. */
+#include "panels/ft-panels.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+#define MAX_CALLBACKS 64 /* as experiment files allow */
+
+struct _FtTrainingPanel
+{
+  GtkWidget parent_instance;
+
+  FtExperiment *exp; /* borrowed */
+  FtRunMode mode;
+  gboolean updating;
+
+  AdwPreferencesGroup *fit_group;
+  GtkSpinButton *epochs_spin;
+  GtkSpinButton *batch_size_spin;
+  GtkSwitch *shuffle_switch;
+  GtkSpinButton *seed_spin;
+  AdwPreferencesGroup *callbacks_group;
+  GtkMenuButton *add_callback_button;
+  AdwActionRow *no_callbacks_row;
+  AdwPreferencesGroup *loop_group;
+
+  GPtrArray *callback_rows; /* AdwExpanderRow, one per exp->callbacks[i] */
+  GPtrArray *step_switches; /* GtkSwitch, one per loop step */
+};
+
+G_DEFINE_FINAL_TYPE (FtTrainingPanel, ft_training_panel, GTK_TYPE_WIDGET)
+
+enum
+{
+  SIGNAL_CHANGED,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
+
+/* The add menu's targets are FtCallbackKind values. */
+G_STATIC_ASSERT (FT_CALLBACK_EARLY_STOPPING == 0 && FT_CALLBACK_MODEL_CHECKPOINT == 1
+                 && FT_CALLBACK_REDUCE_LR_ON_PLATEAU == 2 && FT_CALLBACK_TERMINATE_ON_NAN == 3
+                 && FT_CALLBACK_CSV_LOGGER == 4 && FT_CALLBACK_LEARNING_RATE_SCHEDULER == 5);
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Loop steps: what each does and what goes wrong without it. */
+
+typedef struct
+{
+  const char *name; /* ft_loop_step_name */
+  const char *title;
+  const char *subtitle;
+} StepText;
+
+static const StepText step_texts[] = {
+  { "batching", N_ ("Batching"),
+    N_ ("dataset.batch(batch_size) — without it the whole training set is one batch: one update per epoch, "
+        "so learning crawls") },
+  { "shuffle", N_ ("Shuffle every epoch"),
+    N_ ("dataset.shuffle() before each epoch — without it every epoch sees the same order, and sorted data "
+        "gives batches of a single class") },
+  { "split", N_ ("Validation split"),
+    N_ ("Hold back the last samples before shuffling — without it the model trains on everything and "
+        "nothing is left to check it on") },
+  { "validate", N_ ("Validation pass"),
+    N_ ("Evaluate the held-back samples with training=False after each epoch — without it there are no val_ "
+        "curves and overfitting goes unseen") },
+  { "reset_metrics", N_ ("Reset metrics"),
+    N_ ("metric.reset_state() each epoch — without it accuracy keeps accumulating across epochs") },
+  { "early_stopping", N_ ("Early stopping"),
+    N_ ("Your own “still improving?” check, with the EarlyStopping callback’s settings — without it "
+        "training runs every epoch, however long it has stopped improving") },
+  { "checkpoint", N_ ("Checkpoint"),
+    N_ ("Save the model as the ModelCheckpoint callback says — without it a crash or a bad last epoch loses "
+        "the best weights") },
+  { "progress", N_ ("Progress"),
+    N_ ("Report the loss and metrics after every batch — without it the loop runs silently and the "
+        "per-batch curve stays empty") },
+};
+
+static const StepText *
+step_text (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (step_texts); i++)
+    if (strcmp (step_texts[i].name, name) == 0)
+      return &step_texts[i];
+  return NULL;
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Callback parameters */
+
+typedef enum
+{
+  F_MONITOR,
+  F_MODE,
+  F_PATIENCE,
+  F_MIN_DELTA,
+  F_RESTORE_BEST_WEIGHTS,
+  F_START_FROM_EPOCH,
+  F_FILEPATH,
+  F_SAVE_BEST_ONLY,
+  F_SAVE_WEIGHTS_ONLY,
+  F_FACTOR,
+  F_COOLDOWN,
+  F_MIN_LR,
+  F_APPEND,
+  F_SCHEDULE,
+  F_INITIAL_LR,
+  F_STEP_SIZE,
+  F_RATE,
+  F_DECAY_EPOCHS,
+  F_ALPHA,
+} Field;
+
+static const char *const monitor_choices[] = { "loss", "val_loss", "accuracy", "val_accuracy", NULL };
+static const char *const mode_choices[] = { "auto", "min", "max", NULL };
+static const char *const schedule_choices[] = { N_ ("Step decay"), N_ ("Exponential decay"), N_ ("Cosine decay"),
+                                                NULL };
+
+static void emit_changed (FtTrainingPanel *self);
+
+static char *
+plural_epochs (int n)
+{
+  return g_strdup_printf (ngettext ("%d epoch", "%d epochs", (unsigned long) n), n);
+}
+
+static char *
+callback_summary (const FtCallbackSpec *s)
+{
+  char *epochs, *text;
+  switch (s->kind)
+    {
+    case FT_CALLBACK_EARLY_STOPPING:
+      /* Keras stops once wait >= patience, and wait counts from 1: patience 0 and 1 act alike. */
+      epochs = plural_epochs (MAX (s->patience, 1));
+      text = g_strdup_printf (s->restore_best_weights ? _ ("Stops when %s has not improved for %s, then restores the best weights")
+                                                      : _ ("Stops when %s has not improved for %s"),
+                              s->monitor, epochs);
+      g_free (epochs);
+      return text;
+    case FT_CALLBACK_MODEL_CHECKPOINT:
+      if (s->save_best_only)
+        return g_strdup_printf (_ ("Saves %s when %s improves"), s->filepath, s->monitor);
+      return g_strdup_printf (_ ("Saves %s every epoch"), s->filepath);
+    case FT_CALLBACK_REDUCE_LR_ON_PLATEAU:
+      epochs = plural_epochs (MAX (s->patience, 1));
+      text = g_strdup_printf (_ ("Multiplies the learning rate by %g when %s stalls for %s"), s->factor, s->monitor,
+                              epochs);
+      g_free (epochs);
+      return text;
+    case FT_CALLBACK_TERMINATE_ON_NAN:
+      return g_strdup (_ ("Stops as soon as a batch loss is NaN or infinite"));
+    case FT_CALLBACK_CSV_LOGGER:
+      return g_strdup_printf (_ ("Writes each epoch’s logs to %s"), s->filepath);
+    case FT_CALLBACK_LEARNING_RATE_SCHEDULER:
+      switch (s->schedule)
+        {
+        case FT_SCHEDULE_EXPONENTIAL:
+          return g_strdup_printf (_ ("Multiplies the learning rate by %g every epoch"), s->rate);
+        case FT_SCHEDULE_COSINE:
+          epochs = plural_epochs (s->decay_epochs);
+          text = g_strdup_printf (_ ("Lowers the learning rate along a cosine over %s"), epochs);
+          g_free (epochs);
+          return text;
+        case FT_SCHEDULE_STEP:
+        default:
+          epochs = plural_epochs (s->step_size);
+          text = g_strdup_printf (_ ("Multiplies the learning rate by %g every %s"), s->factor, epochs);
+          g_free (epochs);
+          return text;
+        }
+    case FT_N_CALLBACK_KINDS:
+    default:
+      return g_strdup ("");
+    }
+}
+
+static GtkWidget *
+find_named (GtkWidget *root, const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_named (c, name);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+set_row_visible (GtkWidget *expander, const char *row_name, gboolean visible)
+{
+  GtkWidget *row = find_named (expander, row_name);
+  if (row)
+    gtk_widget_set_visible (row, visible);
+}
+
+static void
+update_schedule_rows (GtkWidget *expander, FtScheduleKind schedule)
+{
+  set_row_visible (expander, "row-factor", schedule == FT_SCHEDULE_STEP);
+  set_row_visible (expander, "row-step_size", schedule == FT_SCHEDULE_STEP);
+  set_row_visible (expander, "row-rate", schedule == FT_SCHEDULE_EXPONENTIAL);
+  set_row_visible (expander, "row-decay_epochs", schedule == FT_SCHEDULE_COSINE);
+  set_row_visible (expander, "row-alpha", schedule == FT_SCHEDULE_COSINE);
+}
+
+/* The spec a parameter widget edits, or NULL when the panel has no experiment. */
+static FtCallbackSpec *
+widget_spec (FtTrainingPanel *self, GtkWidget *w, Field *field)
+{
+  int index = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (w), "ft-index"));
+  *field = (Field) GPOINTER_TO_INT (g_object_get_data (G_OBJECT (w), "ft-field"));
+  if (self->updating || self->exp == NULL || index < 0 || index >= self->exp->n_callbacks)
+    return NULL;
+  return &self->exp->callbacks[index];
+}
+
+/* Writes an edited copy if it validates (marking the widget otherwise) and updates the row's summary. */
+static void
+commit_callback (FtTrainingPanel *self, GtkWidget *w, FtCallbackSpec *spec, const FtCallbackSpec *edited)
+{
+  GError *error = NULL;
+  if (!ft_callback_spec_validate (edited, &error))
+    {
+      gtk_widget_add_css_class (w, "error");
+      gtk_widget_set_tooltip_text (w, error->message);
+      g_error_free (error);
+      return;
+    }
+  gtk_widget_remove_css_class (w, "error");
+  gtk_widget_set_tooltip_text (w, NULL);
+  if (memcmp (spec, edited, sizeof *spec) == 0)
+    return;
+  *spec = *edited;
+  GtkWidget *expander = gtk_widget_get_ancestor (w, ADW_TYPE_EXPANDER_ROW);
+  if (expander)
+    {
+      char *summary = callback_summary (spec);
+      adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (expander), summary);
+      g_free (summary);
+    }
+  emit_changed (self);
+}
+
+static void
+on_param_spin_changed (GtkSpinButton *spin, FtTrainingPanel *self)
+{
+  Field field;
+  FtCallbackSpec *spec = widget_spec (self, GTK_WIDGET (spin), &field);
+  if (spec == NULL)
+    return;
+  FtCallbackSpec e = *spec;
+  double v = gtk_spin_button_get_value (spin);
+  int n = gtk_spin_button_get_value_as_int (spin);
+  switch (field)
+    {
+    case F_PATIENCE:
+      e.patience = n;
+      break;
+    case F_MIN_DELTA:
+      e.min_delta = v;
+      break;
+    case F_START_FROM_EPOCH:
+      e.start_from_epoch = n;
+      break;
+    case F_FACTOR:
+      e.factor = v;
+      break;
+    case F_COOLDOWN:
+      e.cooldown = n;
+      break;
+    case F_MIN_LR:
+      e.min_lr = v;
+      break;
+    case F_INITIAL_LR:
+      e.initial_lr = v;
+      break;
+    case F_STEP_SIZE:
+      e.step_size = n;
+      break;
+    case F_RATE:
+      e.rate = v;
+      break;
+    case F_DECAY_EPOCHS:
+      e.decay_epochs = n;
+      break;
+    case F_ALPHA:
+      e.alpha = v;
+      break;
+    default:
+      g_return_if_reached ();
+    }
+  commit_callback (self, GTK_WIDGET (spin), spec, &e);
+}
+
+static void
+on_param_switch_changed (GtkSwitch *sw, GParamSpec *pspec, FtTrainingPanel *self)
+{
+  Field field;
+  FtCallbackSpec *spec = widget_spec (self, GTK_WIDGET (sw), &field);
+  if (spec == NULL)
+    return;
+  FtCallbackSpec e = *spec;
+  bool on = gtk_switch_get_active (sw);
+  switch (field)
+    {
+    case F_RESTORE_BEST_WEIGHTS:
+      e.restore_best_weights = on;
+      break;
+    case F_SAVE_BEST_ONLY:
+      e.save_best_only = on;
+      break;
+    case F_SAVE_WEIGHTS_ONLY:
+      e.save_weights_only = on;
+      break;
+    case F_APPEND:
+      e.append = on;
+      break;
+    default:
+      g_return_if_reached ();
+    }
+  commit_callback (self, GTK_WIDGET (sw), spec, &e);
+}
+
+static void
+on_param_dropdown_changed (GtkDropDown *dd, GParamSpec *pspec, FtTrainingPanel *self)
+{
+  Field field;
+  FtCallbackSpec *spec = widget_spec (self, GTK_WIDGET (dd), &field);
+  guint selected = gtk_drop_down_get_selected (dd);
+  if (spec == NULL || selected == GTK_INVALID_LIST_POSITION)
+    return;
+  FtCallbackSpec e = *spec;
+  switch (field)
+    {
+    case F_MONITOR:
+      g_strlcpy (e.monitor, gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (dd)), selected),
+                 sizeof e.monitor);
+      break;
+    case F_MODE:
+      e.mode = (FtMonitorMode) selected;
+      break;
+    case F_SCHEDULE:
+      e.schedule = (FtScheduleKind) selected;
+      update_schedule_rows (gtk_widget_get_ancestor (GTK_WIDGET (dd), ADW_TYPE_EXPANDER_ROW), e.schedule);
+      break;
+    default:
+      g_return_if_reached ();
+    }
+  commit_callback (self, GTK_WIDGET (dd), spec, &e);
+}
+
+static void
+on_param_entry_changed (GtkEditable *entry, FtTrainingPanel *self)
+{
+  Field field;
+  FtCallbackSpec *spec = widget_spec (self, GTK_WIDGET (entry), &field);
+  if (spec == NULL)
+    return;
+  g_return_if_fail (field == F_FILEPATH);
+  FtCallbackSpec e = *spec;
+  g_strlcpy (e.filepath, gtk_editable_get_text (entry), sizeof e.filepath);
+  commit_callback (self, GTK_WIDGET (entry), spec, &e);
+}
+
+/* A parameter row in a callback's expander: the widget is named after the parameter, its row
+ * "row-NAME". */
+static GtkWidget *
+add_param_row (GtkWidget *expander, int index, Field field, const char *name, const char *title,
+               const char *subtitle, GtkWidget *widget)
+{
+  GtkWidget *row = adw_action_row_new ();
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  char *row_name = g_strconcat ("row-", name, NULL);
+  gtk_widget_set_name (row, row_name);
+  g_free (row_name);
+  gtk_widget_set_name (widget, name);
+  gtk_widget_set_valign (widget, GTK_ALIGN_CENTER);
+  g_object_set_data (G_OBJECT (widget), "ft-index", GINT_TO_POINTER (index));
+  g_object_set_data (G_OBJECT (widget), "ft-field", GINT_TO_POINTER (field));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), widget);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), widget);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
+  adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
+  return widget;
+}
+
+static void
+add_spin (FtTrainingPanel *self, GtkWidget *expander, int index, Field field, const char *name, const char *title,
+          const char *subtitle, double lo, double hi, double step, guint digits, double value)
+{
+  GtkWidget *spin = gtk_spin_button_new_with_range (lo, hi, step);
+  gtk_spin_button_set_digits (GTK_SPIN_BUTTON (spin), digits);
+  gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (spin), TRUE);
+  gtk_editable_set_width_chars (GTK_EDITABLE (spin), 7);
+  gtk_widget_add_css_class (spin, "numeric");
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), value);
+  add_param_row (expander, index, field, name, title, subtitle, spin);
+  g_signal_connect (spin, "value-changed", G_CALLBACK (on_param_spin_changed), self);
+}
+
+static void
+add_switch (FtTrainingPanel *self, GtkWidget *expander, int index, Field field, const char *name,
+            const char *title, const char *subtitle, gboolean value)
+{
+  GtkWidget *sw = gtk_switch_new ();
+  gtk_switch_set_active (GTK_SWITCH (sw), value);
+  add_param_row (expander, index, field, name, title, subtitle, sw);
+  g_signal_connect (sw, "notify::active", G_CALLBACK (on_param_switch_changed), self);
+}
+
+static void
+add_dropdown (FtTrainingPanel *self, GtkWidget *expander, int index, Field field, const char *name,
+              const char *title, const char *subtitle, const char *const *items, const char *extra, guint selected)
+{
+  GtkStringList *list = gtk_string_list_new (NULL);
+  for (int i = 0; items[i] != NULL; i++)
+    gtk_string_list_append (list, field == F_SCHEDULE ? _ (items[i]) : items[i]);
+  if (extra != NULL)
+    gtk_string_list_append (list, extra);
+  GtkWidget *dd = gtk_drop_down_new (G_LIST_MODEL (list), NULL);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (dd), selected);
+  add_param_row (expander, index, field, name, title, subtitle, dd);
+  g_signal_connect (dd, "notify::selected", G_CALLBACK (on_param_dropdown_changed), self);
+}
+
+static void
+add_monitor (FtTrainingPanel *self, GtkWidget *expander, int index, const FtCallbackSpec *s)
+{
+  guint selected = 0;
+  const char *extra = s->monitor;
+  for (guint i = 0; monitor_choices[i] != NULL; i++)
+    if (strcmp (monitor_choices[i], s->monitor) == 0)
+      {
+        selected = i;
+        extra = NULL;
+      }
+  if (extra != NULL)
+    selected = G_N_ELEMENTS (monitor_choices) - 1;
+  add_dropdown (self, expander, index, F_MONITOR, "monitor", _ ("Monitor"), _ ("monitor · the logged value to watch"),
+                monitor_choices, extra, selected);
+  add_dropdown (self, expander, index, F_MODE, "mode", _ ("Mode"),
+                _ ("mode · auto knows that a loss should fall and an accuracy rise"), mode_choices, NULL,
+                (guint) s->mode);
+}
+
+static void
+add_entry (FtTrainingPanel *self, GtkWidget *expander, int index, const char *name, const char *title,
+           const char *subtitle, const char *value)
+{
+  GtkWidget *entry = gtk_entry_new ();
+  gtk_entry_set_max_length (GTK_ENTRY (entry), 511);
+  gtk_editable_set_width_chars (GTK_EDITABLE (entry), 18);
+  gtk_editable_set_text (GTK_EDITABLE (entry), value);
+  add_param_row (expander, index, F_FILEPATH, name, title, subtitle, entry);
+  /* Clicking the row focuses the entry; the row itself is not a button. */
+  g_signal_connect (entry, "changed", G_CALLBACK (on_param_entry_changed), self);
+}
+
+static void
+on_remove_clicked (GtkButton *button, FtTrainingPanel *self)
+{
+  int index = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "ft-index"));
+  gtk_widget_activate_action (GTK_WIDGET (self), "training.remove-callback", "i", index);
+}
+
+static GtkWidget *
+build_callback_row (FtTrainingPanel *self, int index)
+{
+  const FtCallbackSpec *s = &self->exp->callbacks[index];
+  GtkWidget *expander = adw_expander_row_new ();
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (expander), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (expander), ft_callback_kind_name (s->kind));
+  char *summary = callback_summary (s);
+  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (expander), summary);
+  g_free (summary);
+  gtk_widget_set_name (expander, ft_callback_kind_name (s->kind));
+
+  GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
+  gtk_widget_set_name (remove, "remove-callback");
+  gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (remove, "flat");
+  gtk_widget_set_tooltip_text (remove, _ ("Remove this callback"));
+  /* A plain handler rather than an actionable: a button built before its row is parented would not
+   * find the panel's action (GTK 4.8 keeps its first action-muxer parent) and stay insensitive. */
+  g_object_set_data (G_OBJECT (remove), "ft-index", GINT_TO_POINTER (index));
+  g_signal_connect (remove, "clicked", G_CALLBACK (on_remove_clicked), self);
+  adw_expander_row_add_action (ADW_EXPANDER_ROW (expander), remove);
+
+  switch (s->kind)
+    {
+    case FT_CALLBACK_EARLY_STOPPING:
+      add_monitor (self, expander, index, s);
+      add_spin (self, expander, index, F_PATIENCE, "patience", _ ("Patience"),
+                _ ("patience · epochs without improvement before stopping"), 0, 1000, 1, 0, s->patience);
+      add_spin (self, expander, index, F_MIN_DELTA, "min_delta", _ ("Minimum change"),
+                _ ("min_delta · smaller changes do not count as an improvement"), 0, 100, 0.001, 4, s->min_delta);
+      add_switch (self, expander, index, F_RESTORE_BEST_WEIGHTS, "restore_best_weights", _ ("Restore best weights"),
+                  _ ("restore_best_weights · end with the best epoch’s weights instead of the last"),
+                  s->restore_best_weights);
+      add_spin (self, expander, index, F_START_FROM_EPOCH, "start_from_epoch", _ ("Start from epoch"),
+                _ ("start_from_epoch · warm-up epochs before watching begins"), 0, 1000, 1, 0, s->start_from_epoch);
+      break;
+    case FT_CALLBACK_MODEL_CHECKPOINT:
+      add_entry (self, expander, index, "filepath", _ ("File path"),
+                 _ ("filepath · {epoch:02d} and log values such as {val_loss:.4f} are filled in"), s->filepath);
+      add_monitor (self, expander, index, s);
+      add_switch (self, expander, index, F_SAVE_BEST_ONLY, "save_best_only", _ ("Save best only"),
+                  _ ("save_best_only · save only when the monitored value improves"), s->save_best_only);
+      add_switch (self, expander, index, F_SAVE_WEIGHTS_ONLY, "save_weights_only", _ ("Save weights only"),
+                  _ ("save_weights_only · the weights without the optimizer’s state"), s->save_weights_only);
+      break;
+    case FT_CALLBACK_REDUCE_LR_ON_PLATEAU:
+      add_monitor (self, expander, index, s);
+      add_spin (self, expander, index, F_FACTOR, "factor", _ ("Factor"),
+                _ ("factor · the learning rate is multiplied by this"), 0.01, 0.99, 0.05, 2, s->factor);
+      add_spin (self, expander, index, F_PATIENCE, "patience", _ ("Patience"),
+                _ ("patience · epochs without improvement before lowering the rate"), 0, 1000, 1, 0, s->patience);
+      add_spin (self, expander, index, F_MIN_DELTA, "min_delta", _ ("Minimum change"),
+                _ ("min_delta · smaller changes do not count as an improvement"), 0, 100, 0.0001, 4, s->min_delta);
+      add_spin (self, expander, index, F_COOLDOWN, "cooldown", _ ("Cooldown"),
+                _ ("cooldown · epochs to wait after a reduction before watching again"), 0, 1000, 1, 0, s->cooldown);
+      add_spin (self, expander, index, F_MIN_LR, "min_lr", _ ("Minimum learning rate"),
+                _ ("min_lr · the rate never goes below this"), 0, 1, 0.00001, 5, s->min_lr);
+      break;
+    case FT_CALLBACK_CSV_LOGGER:
+      add_entry (self, expander, index, "filename", _ ("File name"),
+                 _ ("filename · one row per epoch: the epoch and every logged value"), s->filepath);
+      add_switch (self, expander, index, F_APPEND, "append", _ ("Append"),
+                  _ ("append · add to an existing file instead of overwriting it"), s->append);
+      break;
+    case FT_CALLBACK_LEARNING_RATE_SCHEDULER:
+      add_dropdown (self, expander, index, F_SCHEDULE, "schedule", _ ("Schedule"),
+                    _ ("How the learning rate changes from epoch to epoch"), schedule_choices, NULL,
+                    (guint) s->schedule);
+      add_spin (self, expander, index, F_INITIAL_LR, "initial_learning_rate", _ ("Initial learning rate"),
+                _ ("initial_learning_rate · 0 = the optimizer’s learning rate"), 0, 10, 0.0001, 5, s->initial_lr);
+      add_spin (self, expander, index, F_FACTOR, "factor", _ ("Factor"),
+                _ ("factor · multiplied in every step_size epochs"), 0.01, 1, 0.05, 2, s->factor);
+      add_spin (self, expander, index, F_STEP_SIZE, "step_size", _ ("Step size"),
+                _ ("step_size · epochs between two drops"), 1, 1000, 1, 0, s->step_size);
+      add_spin (self, expander, index, F_RATE, "rate", _ ("Rate"), _ ("rate · multiplied in every epoch"), 0.01, 1,
+                0.01, 3, s->rate);
+      add_spin (self, expander, index, F_DECAY_EPOCHS, "decay_epochs", _ ("Decay epochs"),
+                _ ("decay_epochs · epochs from the initial rate down to the floor"), 1, 1000, 1, 0,
+                s->decay_epochs);
+      add_spin (self, expander, index, F_ALPHA, "alpha", _ ("Floor"),
+                _ ("alpha · the lowest rate, as a fraction of the initial one"), 0, 1, 0.05, 2, s->alpha);
+      update_schedule_rows (expander, s->schedule);
+      break;
+    case FT_CALLBACK_TERMINATE_ON_NAN:
+    case FT_N_CALLBACK_KINDS:
+    default:
+      /* Nothing to set: the summary says what it does. */
+      adw_expander_row_set_enable_expansion (ADW_EXPANDER_ROW (expander), FALSE);
+      break;
+    }
+  return expander;
+}
+
+/* Rebuilds the callback rows; expanded (n_callbacks flags, or NULL for all collapsed) keeps rows open. */
+static void
+rebuild_callbacks (FtTrainingPanel *self, const gboolean *expanded)
+{
+  for (guint i = 0; i < self->callback_rows->len; i++)
+    adw_preferences_group_remove (self->callbacks_group, g_ptr_array_index (self->callback_rows, i));
+  g_ptr_array_set_size (self->callback_rows, 0);
+  int n = self->exp ? self->exp->n_callbacks : 0;
+  gtk_widget_set_visible (GTK_WIDGET (self->no_callbacks_row), n == 0);
+  for (int i = 0; i < n; i++)
+    {
+      GtkWidget *row = build_callback_row (self, i);
+      if (expanded && expanded[i])
+        adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), TRUE);
+      adw_preferences_group_add (self->callbacks_group, row);
+      g_ptr_array_add (self->callback_rows, row);
+    }
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "training.add-callback", self->exp && n < MAX_CALLBACKS);
+}
+
+static gboolean *
+expanded_flags (FtTrainingPanel *self, int extra)
+{
+  gboolean *flags = g_new0 (gboolean, self->callback_rows->len + (guint) extra + 1);
+  for (guint i = 0; i < self->callback_rows->len; i++)
+    flags[i] = adw_expander_row_get_expanded (g_ptr_array_index (self->callback_rows, i));
+  return flags;
+}
+
+static void
+add_callback_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  FtTrainingPanel *self = FT_TRAINING_PANEL (widget);
+  int kind = g_variant_get_int32 (parameter);
+  if (self->exp == NULL || kind < 0 || kind >= FT_N_CALLBACK_KINDS || self->exp->n_callbacks >= MAX_CALLBACKS)
+    return;
+  FtExperiment *exp = self->exp;
+  gboolean *expanded = expanded_flags (self, 1);
+  exp->callbacks = g_renew (FtCallbackSpec, exp->callbacks, (gsize) exp->n_callbacks + 1);
+  exp->callbacks[exp->n_callbacks] = ft_callback_spec_default ((FtCallbackKind) kind);
+  expanded[exp->n_callbacks] = TRUE; /* show the new one's parameters */
+  exp->n_callbacks++;
+  rebuild_callbacks (self, expanded);
+  g_free (expanded);
+  emit_changed (self);
+}
+
+static void
+remove_callback_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  FtTrainingPanel *self = FT_TRAINING_PANEL (widget);
+  int index = g_variant_get_int32 (parameter);
+  if (self->exp == NULL || index < 0 || index >= self->exp->n_callbacks)
+    return;
+  FtExperiment *exp = self->exp;
+  gboolean *expanded = expanded_flags (self, 0);
+  int tail = exp->n_callbacks - index - 1;
+  memmove (&exp->callbacks[index], &exp->callbacks[index + 1], sizeof (FtCallbackSpec) * (gsize) tail);
+  memmove (&expanded[index], &expanded[index + 1], sizeof (gboolean) * (gsize) tail);
+  exp->n_callbacks--;
+  exp->callbacks = g_renew (FtCallbackSpec, exp->callbacks, (gsize) exp->n_callbacks);
+  rebuild_callbacks (self, expanded);
+  g_free (expanded);
+  emit_changed (self);
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* fit() arguments, seed, loop steps */
+
+static void
+emit_changed (FtTrainingPanel *self)
+{
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+}
+
+static void
+on_fit_spin_changed (GtkSpinButton *spin, FtTrainingPanel *self)
+{
+  if (self->updating || self->exp == NULL)
+    return;
+  FtExperiment *exp = self->exp;
+  if (spin == self->epochs_spin)
+    {
+      int v = gtk_spin_button_get_value_as_int (spin);
+      if (v == exp->fit.epochs)
+        return;
+      exp->fit.epochs = v;
+    }
+  else if (spin == self->batch_size_spin)
+    {
+      int v = gtk_spin_button_get_value_as_int (spin);
+      if (v == exp->fit.batch_size)
+        return;
+      exp->fit.batch_size = v;
+    }
+  else
+    {
+      uint64_t v = (uint64_t) llround (gtk_spin_button_get_value (spin));
+      if (v == exp->seed)
+        return;
+      exp->seed = v;
+    }
+  emit_changed (self);
+}
+
+static void
+on_shuffle_changed (GtkSwitch *sw, GParamSpec *pspec, FtTrainingPanel *self)
+{
+  if (self->updating || self->exp == NULL)
+    return;
+  bool on = gtk_switch_get_active (sw);
+  if (on == self->exp->fit.shuffle)
+    return;
+  self->exp->fit.shuffle = on;
+  emit_changed (self);
+}
+
+static void
+on_step_changed (GtkSwitch *sw, GParamSpec *pspec, FtTrainingPanel *self)
+{
+  if (self->updating || self->exp == NULL)
+    return;
+  int i = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (sw), "ft-step"));
+  bool *flag = ft_loop_step_flag (&self->exp->steps, i);
+  bool on = gtk_switch_get_active (sw);
+  if (flag == NULL || *flag == on)
+    return;
+  *flag = on;
+  emit_changed (self);
+}
+
+static void
+build_step_rows (FtTrainingPanel *self)
+{
+  for (int i = 0; i < ft_loop_n_steps (); i++)
+    {
+      const char *name = ft_loop_step_name (i);
+      const StepText *text = step_text (name);
+      GtkWidget *row = adw_action_row_new ();
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), text ? _ (text->title) : name);
+      if (text)
+        adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _ (text->subtitle));
+      GtkWidget *sw = gtk_switch_new ();
+      gtk_widget_set_name (sw, name);
+      gtk_widget_set_valign (sw, GTK_ALIGN_CENTER);
+      g_object_set_data (G_OBJECT (sw), "ft-step", GINT_TO_POINTER (i));
+      g_signal_connect (sw, "notify::active", G_CALLBACK (on_step_changed), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), sw);
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), sw);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (sw), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), -1);
+      adw_preferences_group_add (self->loop_group, row);
+      g_ptr_array_add (self->step_switches, sw);
+    }
+}
+
+static void
+refresh (FtTrainingPanel *self)
+{
+  gtk_widget_set_sensitive (GTK_WIDGET (self), self->exp != NULL);
+  self->updating = TRUE;
+  if (self->exp != NULL)
+    {
+      FtExperiment *exp = self->exp;
+      gtk_spin_button_set_value (self->epochs_spin, exp->fit.epochs);
+      gtk_spin_button_set_value (self->batch_size_spin, exp->fit.batch_size);
+      gtk_switch_set_active (self->shuffle_switch, exp->fit.shuffle);
+      gtk_spin_button_set_value (self->seed_spin, (double) exp->seed);
+      for (guint i = 0; i < self->step_switches->len; i++)
+        {
+          bool *flag = ft_loop_step_flag (&exp->steps, (int) i);
+          gtk_switch_set_active (g_ptr_array_index (self->step_switches, i), flag && *flag);
+        }
+    }
+  rebuild_callbacks (self, NULL);
+  self->updating = FALSE;
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+
+static void
+ft_training_panel_dispose (GObject *object)
+{
+  FtTrainingPanel *self = FT_TRAINING_PANEL (object);
+  g_clear_pointer (&self->callback_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->step_switches, g_ptr_array_unref);
+  gtk_widget_dispose_template (GTK_WIDGET (object), FT_TYPE_TRAINING_PANEL);
+  G_OBJECT_CLASS (ft_training_panel_parent_class)->dispose (object);
+}
+
+static void
+ft_training_panel_class_init (FtTrainingPanelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  object_class->dispose = ft_training_panel_dispose;
+
+  /**
+   * FtTrainingPanel::changed:
+   * Emitted after every edit the user makes to exp->fit, exp->seed, exp->callbacks or exp->steps.
+   */
+  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                          NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/fittape/FitTape/ui/training-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, FtTrainingPanel, fit_group);
+  gtk_widget_class_bind_template_child (widget_class, FtTrainingPanel, epochs_spin);
+  gtk_widget_class_bind_template_child (widget_class, FtTrainingPanel, batch_size_spin);
+  gtk_widget_class_bind_template_child (widget_class, FtTrainingPanel, shuffle_switch);
+  gtk_widget_class_bind_template_child (widget_class, FtTrainingPanel, seed_spin);
+  gtk_widget_class_bind_template_child (widget_class, FtTrainingPanel, callbacks_group);
+  gtk_widget_class_bind_template_child (widget_class, FtTrainingPanel, add_callback_button);
+  gtk_widget_class_bind_template_child (widget_class, FtTrainingPanel, no_callbacks_row);
+  gtk_widget_class_bind_template_child (widget_class, FtTrainingPanel, loop_group);
+  gtk_widget_class_bind_template_callback (widget_class, on_fit_spin_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_shuffle_changed);
+
+  gtk_widget_class_install_action (widget_class, "training.add-callback", "i", add_callback_action);
+  gtk_widget_class_install_action (widget_class, "training.remove-callback", "i", remove_callback_action);
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+}
+
+static void
+ft_training_panel_init (FtTrainingPanel *self)
+{
+  self->mode = FT_MODE_FIT;
+  self->callback_rows = g_ptr_array_new ();
+  self->step_switches = g_ptr_array_new ();
+  gtk_widget_init_template (GTK_WIDGET (self));
+  GtkWidget *fit_controls[] = { GTK_WIDGET (self->epochs_spin), GTK_WIDGET (self->batch_size_spin),
+                                GTK_WIDGET (self->shuffle_switch), GTK_WIDGET (self->seed_spin) };
+  for (guint i = 0; i < G_N_ELEMENTS (fit_controls); i++)
+    {
+      GtkWidget *row = gtk_widget_get_ancestor (fit_controls[i], ADW_TYPE_PREFERENCES_ROW);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (fit_controls[i]), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), -1);
+    }
+  build_step_rows (self);
+  ft_training_panel_set_mode (self, FT_MODE_FIT);
+  refresh (self);
+}
+
+GtkWidget *
+ft_training_panel_new (void)
+{
+  return g_object_new (FT_TYPE_TRAINING_PANEL, NULL);
+}
+
+void
+ft_training_panel_set_experiment (FtTrainingPanel *self, FtExperiment *exp)
+{
+  g_return_if_fail (FT_IS_TRAINING_PANEL (self));
+  self->exp = exp;
+  refresh (self);
+  if (exp != NULL)
+    ft_training_panel_set_mode (self, exp->mode);
+}
+
+void
+ft_training_panel_set_mode (FtTrainingPanel *self, FtRunMode mode)
+{
+  g_return_if_fail (FT_IS_TRAINING_PANEL (self));
+  self->mode = mode;
+  gboolean tape = mode == FT_MODE_TAPE || mode == FT_MODE_BOTH;
+  gtk_widget_set_visible (GTK_WIDGET (self->loop_group), tape);
+  adw_preferences_group_set_description (
+      self->callbacks_group,
+      tape ? _ ("Your loop does not call EarlyStopping and ModelCheckpoint: their settings drive your own steps "
+                "below.")
+           : _ ("callbacks=[…] — fit() calls them at the start and end of every epoch and batch."));
+}

@@ -1,0 +1,496 @@
+/* ft-plot-model.c — the plots' data (see ft-plot-model.h). */
+#include "plot/ft-plot-model.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct
+{
+  int id;
+  char *name;
+  int colour;
+  bool visible;
+  int pair;
+  int steps;          /* batches per epoch, from the last batch event (0 while unknown) */
+  int first_epoch;    /* the epoch training started from (resumed runs start later), -1 while empty */
+  char metric_key[FT_LOG_KEY_MAX];
+  GArray *batches;    /* FtPlotBatchPoint */
+  GArray *epochs;     /* FtPlotEpochPoint */
+} Run;
+
+struct FtPlotModel
+{
+  GPtrArray *runs;    /* Run*, in the order added */
+  int next_id;
+  guint64 serial;
+};
+
+static void
+run_free (gpointer data)
+{
+  Run *r = data;
+  g_free (r->name);
+  g_array_unref (r->batches);
+  g_array_unref (r->epochs);
+  g_free (r);
+}
+
+FtPlotModel *
+ft_plot_model_new (void)
+{
+  FtPlotModel *m = g_new0 (FtPlotModel, 1);
+  m->runs = g_ptr_array_new_with_free_func (run_free);
+  m->next_id = 1;
+  m->serial = 1;
+  return m;
+}
+
+void
+ft_plot_model_free (FtPlotModel *model)
+{
+  if (model == NULL)
+    return;
+  g_ptr_array_unref (model->runs);
+  g_free (model);
+}
+
+FtPlotModel *
+ft_plot_model_copy (const FtPlotModel *model)
+{
+  g_return_val_if_fail (model != NULL, NULL);
+  FtPlotModel *m = ft_plot_model_new ();
+  m->next_id = model->next_id;
+  m->serial = model->serial;
+  for (guint i = 0; i < model->runs->len; i++)
+    {
+      const Run *r = g_ptr_array_index (model->runs, i);
+      Run *c = g_new (Run, 1);
+      *c = *r;
+      c->name = g_strdup (r->name);
+      c->batches = g_array_sized_new (FALSE, FALSE, sizeof (FtPlotBatchPoint), r->batches->len);
+      g_array_append_vals (c->batches, r->batches->data, r->batches->len);
+      c->epochs = g_array_sized_new (FALSE, FALSE, sizeof (FtPlotEpochPoint), r->epochs->len);
+      g_array_append_vals (c->epochs, r->epochs->data, r->epochs->len);
+      g_ptr_array_add (m->runs, c);
+    }
+  return m;
+}
+
+guint64
+ft_plot_model_get_serial (const FtPlotModel *model)
+{
+  g_return_val_if_fail (model != NULL, 0);
+  return model->serial;
+}
+
+static Run *
+find_run (const FtPlotModel *model, int id)
+{
+  if (model == NULL)
+    return NULL;
+  for (guint i = 0; i < model->runs->len; i++)
+    {
+      Run *r = g_ptr_array_index (model->runs, i);
+      if (r->id == id)
+        return r;
+    }
+  return NULL;
+}
+
+static void
+changed (FtPlotModel *model)
+{
+  model->serial++;
+}
+
+int
+ft_plot_model_add_run (FtPlotModel *model, const char *name, int colour)
+{
+  g_return_val_if_fail (model != NULL, 0);
+  Run *r = g_new0 (Run, 1);
+  r->id = model->next_id++;
+  r->name = g_strdup (name != NULL ? name : "run");
+  r->colour = colour < 0 ? 0 : colour;
+  r->visible = true;
+  r->first_epoch = -1;
+  r->batches = g_array_sized_new (FALSE, FALSE, sizeof (FtPlotBatchPoint), 1024);
+  r->epochs = g_array_new (FALSE, FALSE, sizeof (FtPlotEpochPoint));
+  g_ptr_array_add (model->runs, r);
+  changed (model);
+  return r->id;
+}
+
+void
+ft_plot_model_remove_run (FtPlotModel *model, int run)
+{
+  Run *r = find_run (model, run);
+  g_return_if_fail (r != NULL);
+  for (guint i = 0; i < model->runs->len; i++)
+    {
+      Run *o = g_ptr_array_index (model->runs, i);
+      if (o->pair == run)
+        o->pair = 0;
+    }
+  g_ptr_array_remove (model->runs, r);
+  changed (model);
+}
+
+void
+ft_plot_model_clear (FtPlotModel *model)
+{
+  g_return_if_fail (model != NULL);
+  g_ptr_array_set_size (model->runs, 0);
+  changed (model);
+}
+
+void
+ft_plot_model_clear_run (FtPlotModel *model, int run)
+{
+  Run *r = find_run (model, run);
+  g_return_if_fail (r != NULL);
+  g_array_set_size (r->batches, 0);
+  g_array_set_size (r->epochs, 0);
+  r->steps = 0;
+  r->first_epoch = -1;
+  r->metric_key[0] = '\0';
+  changed (model);
+}
+
+void
+ft_plot_model_set_run_visible (FtPlotModel *model, int run, bool visible)
+{
+  Run *r = find_run (model, run);
+  g_return_if_fail (r != NULL);
+  if (r->visible != visible)
+    {
+      r->visible = visible;
+      changed (model);
+    }
+}
+
+bool
+ft_plot_model_get_run_visible (const FtPlotModel *model, int run)
+{
+  Run *r = find_run (model, run);
+  return r != NULL && r->visible;
+}
+
+void
+ft_plot_model_set_run_name (FtPlotModel *model, int run, const char *name)
+{
+  Run *r = find_run (model, run);
+  g_return_if_fail (r != NULL);
+  g_free (r->name);
+  r->name = g_strdup (name != NULL ? name : "run");
+  changed (model);
+}
+
+const char *
+ft_plot_model_get_run_name (const FtPlotModel *model, int run)
+{
+  Run *r = find_run (model, run);
+  return r != NULL ? r->name : NULL;
+}
+
+int
+ft_plot_model_get_run_colour (const FtPlotModel *model, int run)
+{
+  Run *r = find_run (model, run);
+  return r != NULL ? r->colour : 0;
+}
+
+void
+ft_plot_model_set_pair (FtPlotModel *model, int run, int other)
+{
+  Run *r = find_run (model, run);
+  g_return_if_fail (r != NULL);
+  g_return_if_fail (other != run);
+  Run *o = other != 0 ? find_run (model, other) : NULL;
+  g_return_if_fail (other == 0 || o != NULL);
+  /* Undo earlier pairings of either side. */
+  Run *old = r->pair != 0 ? find_run (model, r->pair) : NULL;
+  if (old != NULL)
+    old->pair = 0;
+  if (o != NULL && o->pair != 0)
+    {
+      Run *oo = find_run (model, o->pair);
+      if (oo != NULL)
+        oo->pair = 0;
+    }
+  r->pair = other;
+  if (o != NULL)
+    o->pair = run;
+  changed (model);
+}
+
+int
+ft_plot_model_get_pair (const FtPlotModel *model, int run)
+{
+  Run *r = find_run (model, run);
+  return r != NULL ? r->pair : 0;
+}
+
+int
+ft_plot_model_get_n_runs (const FtPlotModel *model)
+{
+  g_return_val_if_fail (model != NULL, 0);
+  return (int) model->runs->len;
+}
+
+int
+ft_plot_model_get_run_id (const FtPlotModel *model, int index)
+{
+  g_return_val_if_fail (model != NULL, 0);
+  g_return_val_if_fail (index >= 0 && (guint) index < model->runs->len, 0);
+  return ((Run *) g_ptr_array_index (model->runs, index))->id;
+}
+
+int
+ft_plot_model_get_run_index (const FtPlotModel *model, int run)
+{
+  if (model == NULL)
+    return -1;
+  for (guint i = 0; i < model->runs->len; i++)
+    if (((Run *) g_ptr_array_index (model->runs, i))->id == run)
+      return (int) i;
+  return -1;
+}
+
+static bool
+is_skipped_key (const char *k)
+{
+  return strcmp (k, "loss") == 0 || g_str_has_prefix (k, "val_") || strcmp (k, "learning_rate") == 0
+         || strcmp (k, "lr") == 0;
+}
+
+/* The run's metric: an accuracy when there is one, else the first other metric. */
+static void
+learn_metric_key (Run *r, const FtLogs *logs)
+{
+  if (r->metric_key[0] != '\0' || logs == NULL)
+    return;
+  const char *first = NULL;
+  for (int i = 0; i < logs->n; i++)
+    {
+      const char *k = logs->items[i].key;
+      if (is_skipped_key (k))
+        continue;
+      if (strstr (k, "acc") != NULL)
+        {
+          g_strlcpy (r->metric_key, k, sizeof r->metric_key);
+          return;
+        }
+      if (first == NULL)
+        first = k;
+    }
+  if (first != NULL)
+    g_strlcpy (r->metric_key, first, sizeof r->metric_key);
+}
+
+void
+ft_plot_model_add_batch (FtPlotModel *model, int run, int epoch, int batch, int steps, gint64 samples_seen,
+                         float batch_loss, const FtLogs *running)
+{
+  Run *r = find_run (model, run);
+  g_return_if_fail (r != NULL);
+  learn_metric_key (r, running);
+  if (r->first_epoch < 0 || epoch < r->first_epoch)
+    r->first_epoch = epoch;
+  if (steps > 0)
+    r->steps = steps;
+  int per_epoch = steps > 0 ? steps : (batch + 1);
+  FtPlotBatchPoint p;
+  p.step = (double) epoch * per_epoch + batch + 1;
+  p.epoch = epoch + (double) (batch + 1) / per_epoch;
+  p.samples = (double) samples_seen;
+  p.batch_loss = batch_loss;
+  double v = NAN;
+  p.loss = running != NULL && ft_logs_get (running, "loss", &v) ? (float) v : batch_loss;
+  v = NAN;
+  if (running != NULL && r->metric_key[0] != '\0')
+    ft_logs_get (running, r->metric_key, &v);
+  p.metric = (float) v;
+  g_array_append_val (r->batches, p);
+  changed (model);
+}
+
+void
+ft_plot_model_add_epoch (FtPlotModel *model, int run, int epoch, gint64 samples_seen, const FtLogs *logs)
+{
+  Run *r = find_run (model, run);
+  g_return_if_fail (r != NULL);
+  learn_metric_key (r, logs);
+  if (r->first_epoch < 0 || epoch < r->first_epoch)
+    r->first_epoch = epoch;
+  FtPlotEpochPoint p;
+  memset (&p, 0, sizeof p);
+  p.epoch = epoch;
+  p.samples = (double) samples_seen;
+  if (r->steps > 0)
+    p.step = (double) (epoch + 1) * r->steps;
+  else if (r->batches->len > 0)
+    p.step = g_array_index (r->batches, FtPlotBatchPoint, r->batches->len - 1).step;
+  else
+    p.step = epoch + 1;
+  if (logs != NULL)
+    p.logs = *logs;
+  else
+    ft_logs_clear (&p.logs);
+  g_array_append_val (r->epochs, p);
+  changed (model);
+}
+
+int
+ft_plot_model_get_n_batches (const FtPlotModel *model, int run)
+{
+  Run *r = find_run (model, run);
+  return r != NULL ? (int) r->batches->len : 0;
+}
+
+int
+ft_plot_model_get_n_epochs (const FtPlotModel *model, int run)
+{
+  Run *r = find_run (model, run);
+  return r != NULL ? (int) r->epochs->len : 0;
+}
+
+const FtPlotBatchPoint *
+ft_plot_model_get_batches (const FtPlotModel *model, int run)
+{
+  Run *r = find_run (model, run);
+  return r != NULL ? (const FtPlotBatchPoint *) (void *) r->batches->data : NULL;
+}
+
+const FtPlotEpochPoint *
+ft_plot_model_get_epochs (const FtPlotModel *model, int run)
+{
+  Run *r = find_run (model, run);
+  return r != NULL ? (const FtPlotEpochPoint *) (void *) r->epochs->data : NULL;
+}
+
+const char *
+ft_plot_model_get_metric_key (const FtPlotModel *model, int run)
+{
+  Run *r = find_run (model, run);
+  return r != NULL && r->metric_key[0] != '\0' ? r->metric_key : NULL;
+}
+
+const char *
+ft_plot_model_get_any_metric_key (const FtPlotModel *model)
+{
+  g_return_val_if_fail (model != NULL, NULL);
+  for (guint i = 0; i < model->runs->len; i++)
+    {
+      Run *r = g_ptr_array_index (model->runs, i);
+      if (r->metric_key[0] != '\0')
+        return r->metric_key;
+    }
+  return NULL;
+}
+
+double
+ft_plot_batch_x (const FtPlotBatchPoint *p, FtPlotXAxis axis)
+{
+  switch (axis)
+    {
+    case FT_PLOT_X_STEP:
+      return p->step;
+    case FT_PLOT_X_SAMPLES:
+      return p->samples;
+    case FT_PLOT_X_EPOCH:
+    default:
+      return p->epoch;
+    }
+}
+
+double
+ft_plot_epoch_x (const FtPlotEpochPoint *p, FtPlotXAxis axis)
+{
+  switch (axis)
+    {
+    case FT_PLOT_X_STEP:
+      return p->step;
+    case FT_PLOT_X_SAMPLES:
+      return p->samples;
+    case FT_PLOT_X_EPOCH:
+    default:
+      return p->epoch + 1;
+    }
+}
+
+int
+ft_plot_model_find_batch (const FtPlotModel *model, int run, FtPlotXAxis axis, double x)
+{
+  Run *r = find_run (model, run);
+  if (r == NULL || r->batches->len == 0)
+    return -1;
+  const FtPlotBatchPoint *b = (const FtPlotBatchPoint *) (void *) r->batches->data;
+  int lo = 0, hi = (int) r->batches->len - 1;
+  /* First point with x ≥ the given x. */
+  while (lo < hi)
+    {
+      int mid = lo + (hi - lo) / 2;
+      if (ft_plot_batch_x (&b[mid], axis) < x)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  if (lo > 0 && fabs (ft_plot_batch_x (&b[lo - 1], axis) - x) <= fabs (ft_plot_batch_x (&b[lo], axis) - x))
+    lo--;
+  return lo;
+}
+
+int
+ft_plot_model_find_epoch (const FtPlotModel *model, int run, FtPlotXAxis axis, double x)
+{
+  Run *r = find_run (model, run);
+  if (r == NULL || r->epochs->len == 0)
+    return -1;
+  const FtPlotEpochPoint *e = (const FtPlotEpochPoint *) (void *) r->epochs->data;
+  double span = ft_plot_epoch_x (&e[r->epochs->len - 1], axis) - ft_plot_epoch_x (&e[0], axis);
+  double tol = 1e-9 * MAX (fabs (span), 1.0);
+  int found = -1;
+  for (guint i = 0; i < r->epochs->len; i++)
+    if (ft_plot_epoch_x (&e[i], axis) <= x + tol)
+      found = (int) i;
+  return found;
+}
+
+bool
+ft_plot_model_get_x_extent (const FtPlotModel *model, FtPlotXAxis axis, double *min, double *max)
+{
+  g_return_val_if_fail (model != NULL, false);
+  double lo = INFINITY, hi = -INFINITY;
+  for (guint i = 0; i < model->runs->len; i++)
+    {
+      Run *r = g_ptr_array_index (model->runs, i);
+      if (!r->visible || (r->batches->len == 0 && r->epochs->len == 0))
+        continue;
+      /* Where training started: the axes begin there, not at the first point. */
+      if (axis == FT_PLOT_X_EPOCH)
+        lo = MIN (lo, r->first_epoch);
+      else if (axis == FT_PLOT_X_STEP && r->steps > 0)
+        lo = MIN (lo, (double) r->first_epoch * r->steps);
+      else if (r->first_epoch == 0)
+        lo = MIN (lo, 0.0);
+      if (r->batches->len > 0)
+        {
+          const FtPlotBatchPoint *b = (const FtPlotBatchPoint *) (void *) r->batches->data;
+          lo = MIN (lo, ft_plot_batch_x (&b[0], axis));
+          hi = MAX (hi, ft_plot_batch_x (&b[r->batches->len - 1], axis));
+        }
+      for (guint j = 0; j < r->epochs->len; j++)
+        {
+          double x = ft_plot_epoch_x (&g_array_index (r->epochs, FtPlotEpochPoint, j), axis);
+          lo = MIN (lo, x);
+          hi = MAX (hi, x);
+        }
+    }
+  if (!(lo <= hi))
+    return false;
+  if (min)
+    *min = lo;
+  if (max)
+    *max = hi;
+  return true;
+}

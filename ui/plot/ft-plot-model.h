@@ -1,0 +1,120 @@
+/* ft-plot-model.h — what the loss and accuracy plots show: runs, each with a per-batch series (from the
+ * runner's batch-end events: running means as Keras' progress bar shows them, plus the raw loss of the
+ * batch) and per-epoch points (every key of the epoch-end logs: loss, accuracy, val_loss, …).
+ *
+ * Pure C over GLib: no GTK, no cairo, so the command-line tool fills it too. Main-thread only (feed it
+ * from the runner's event callback, which runs on the main context). Every change bumps a serial, which
+ * the views compare to decide whether to redraw. */
+#pragma once
+
+#include "train/ft-logs.h"
+
+#include <glib.h>
+#include <stdbool.h>
+
+G_BEGIN_DECLS
+
+typedef struct FtPlotModel FtPlotModel;
+
+/* What goes on the x axis. */
+typedef enum
+{
+  FT_PLOT_X_EPOCH,   /* epochs completed: 0 … N, batch points at epoch + (batch + 1) / steps */
+  FT_PLOT_X_STEP,    /* global step: batches completed since the start of training */
+  FT_PLOT_X_SAMPLES, /* samples seen */
+} FtPlotXAxis;
+
+/* Which chart. BOTH is only for rendering into one surface / file: loss and accuracy side by side. */
+typedef enum
+{
+  FT_PLOT_LOSS,
+  FT_PLOT_ACCURACY,
+  FT_PLOT_BOTH,
+} FtPlotMetric;
+
+/* One batch-end event. */
+typedef struct
+{
+  double step;     /* global step, 1-based: epoch * steps + batch + 1 */
+  double epoch;    /* epoch + (batch + 1) / steps */
+  double samples;  /* samples seen */
+  float batch_loss; /* raw loss of this batch */
+  float loss;      /* running mean of the loss over the epoch so far (Keras' progress bar) */
+  float metric;    /* running value of the run's metric (accuracy), NaN when absent */
+} FtPlotBatchPoint;
+
+/* One epoch-end event. */
+typedef struct
+{
+  int epoch;       /* 0-based */
+  double step;     /* global step at the end of the epoch */
+  double samples;
+  FtLogs logs;     /* every key of the epoch logs */
+} FtPlotEpochPoint;
+
+FtPlotModel *ft_plot_model_new (void);
+void ft_plot_model_free (FtPlotModel *model);
+/* A deep copy (same run ids, data and serial), e.g. to export on a worker thread: the copy belongs to
+ * whoever uses it, independent of the original. */
+FtPlotModel *ft_plot_model_copy (const FtPlotModel *model);
+
+/* Bumped by every change (data, runs, visibility). Starts at 1. */
+guint64 ft_plot_model_get_serial (const FtPlotModel *model);
+
+/* A new run: name shown in the legend ("fit", "tape"), colour index into the palette (which also picks the
+ * marker shape). Returns the run's id (> 0, never reused by this model). */
+int ft_plot_model_add_run (FtPlotModel *model, const char *name, int colour);
+void ft_plot_model_remove_run (FtPlotModel *model, int run);
+/* Removes every run. */
+void ft_plot_model_clear (FtPlotModel *model);
+/* Drops a run's points, keeps the run (a restarted training). */
+void ft_plot_model_clear_run (FtPlotModel *model, int run);
+void ft_plot_model_set_run_visible (FtPlotModel *model, int run, bool visible);
+bool ft_plot_model_get_run_visible (const FtPlotModel *model, int run);
+void ft_plot_model_set_run_name (FtPlotModel *model, int run, const char *name);
+const char *ft_plot_model_get_run_name (const FtPlotModel *model, int run);
+int ft_plot_model_get_run_colour (const FtPlotModel *model, int run);
+/* "both" mode: the fit and the tape run of one experiment. Paired runs are drawn so that identical curves
+ * stay visible (the second as a narrow core over the first), and the hover box shows their difference.
+ * Pairing with 0 unpairs. */
+void ft_plot_model_set_pair (FtPlotModel *model, int run, int other);
+int ft_plot_model_get_pair (const FtPlotModel *model, int run); /* 0 when unpaired */
+
+/* Runs in the order they were added. */
+int ft_plot_model_get_n_runs (const FtPlotModel *model);
+int ft_plot_model_get_run_id (const FtPlotModel *model, int index);
+/* 0-based position in the list, -1 when there is no such run. */
+int ft_plot_model_get_run_index (const FtPlotModel *model, int run);
+
+/* A batch-end event: epoch and batch 0-based, steps per epoch, the running logs (loss and metrics so far
+ * in this epoch) and the raw loss of the batch. Points must arrive in training order. */
+void ft_plot_model_add_batch (FtPlotModel *model, int run, int epoch, int batch, int steps, gint64 samples_seen,
+                              float batch_loss, const FtLogs *running);
+/* An epoch-end event with the epoch's logs (training and val_ keys). */
+void ft_plot_model_add_epoch (FtPlotModel *model, int run, int epoch, gint64 samples_seen, const FtLogs *logs);
+
+int ft_plot_model_get_n_batches (const FtPlotModel *model, int run);
+int ft_plot_model_get_n_epochs (const FtPlotModel *model, int run);
+/* Borrowed arrays, valid until the next change to that run; NULL for an unknown run. */
+const FtPlotBatchPoint *ft_plot_model_get_batches (const FtPlotModel *model, int run);
+const FtPlotEpochPoint *ft_plot_model_get_epochs (const FtPlotModel *model, int run);
+/* The key of the run's metric in the logs ("accuracy", "acc", "sparse_categorical_accuracy", or the first
+ * non-loss metric such as "mean_absolute_error"); NULL while unknown. */
+const char *ft_plot_model_get_metric_key (const FtPlotModel *model, int run);
+/* The metric key of the first run that has one (what the ACCURACY chart shows), or NULL. */
+const char *ft_plot_model_get_any_metric_key (const FtPlotModel *model);
+
+/* x of a point on the given axis. */
+double ft_plot_batch_x (const FtPlotBatchPoint *p, FtPlotXAxis axis);
+double ft_plot_epoch_x (const FtPlotEpochPoint *p, FtPlotXAxis axis);
+
+/* Index of the batch point of run nearest to x (binary search; -1 when the run has none). */
+int ft_plot_model_find_batch (const FtPlotModel *model, int run, FtPlotXAxis axis, double x);
+/* Index of the last epoch point whose x ≤ x (+ a tolerance of 1e-9 of the span); -1 when none. */
+int ft_plot_model_find_epoch (const FtPlotModel *model, int run, FtPlotXAxis axis, double x);
+
+/* x extent of every visible run on the given axis, from where its training started (0, or the epoch a
+ * resumed run began at) to its last point; false when no visible run has points. */
+bool ft_plot_model_get_x_extent (const FtPlotModel *model, FtPlotXAxis axis, double *min, double *max);
+
+G_END_DECLS

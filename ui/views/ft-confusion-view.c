@@ -1,0 +1,883 @@
+/* ft-confusion-view.c — the confusion matrix and the misclassified test images (see ft-confusion-view.h). */
+#include "views/ft-confusion-view.h"
+
+#include <math.h>
+#include <pango/pangocairo.h>
+#include <string.h>
+
+#define IMAGE_COLUMNS 6
+#define MAX_CLASSES 256 /* more classes than this are not drawn as a matrix */
+
+/* What a computation found. */
+typedef struct
+{
+  char *dataset_name;
+  int k;
+  char **class_names; /* k names */
+  int *matrix;        /* k × k */
+  uint32_t n_test;
+  int n_correct;
+  int n_mis;          /* misclassified in all */
+  int n_shown;        /* … of which shown as images */
+  int rows, cols;     /* image shape; 0 when the data are not images */
+  uint8_t *pixels;    /* n_shown × rows × cols */
+  uint32_t index[FT_CONFUSION_VIEW_MAX_IMAGES];
+  int truth[FT_CONFUSION_VIEW_MAX_IMAGES];
+  int predicted[FT_CONFUSION_VIEW_MAX_IMAGES];
+  float confidence[FT_CONFUSION_VIEW_MAX_IMAGES];
+} Result;
+
+static void
+result_free (Result *r)
+{
+  if (r == NULL)
+    return;
+  g_free (r->dataset_name);
+  g_strfreev (r->class_names);
+  g_free (r->matrix);
+  g_free (r->pixels);
+  g_free (r);
+}
+
+typedef struct
+{
+  FtExperiment *exp;
+  FtDataset *shape; /* one training sample (for the input shape), or NULL */
+  FtDataset *test;
+  float *weights;
+  size_t n;
+  guint serial;
+  Result *result;
+  char *error;
+} Job;
+
+static void
+job_free (Job *job)
+{
+  ft_experiment_free (job->exp);
+  ft_dataset_free (job->shape);
+  ft_dataset_free (job->test);
+  g_free (job->weights);
+  result_free (job->result);
+  g_free (job->error);
+  g_free (job);
+}
+
+struct _FtConfusionView
+{
+  GtkWidget parent_instance;
+
+  guint serial;       /* of the latest compute; older results are dropped */
+  int running;        /* computations not yet returned */
+  GCancellable *cancellable;
+  Result *result;
+  char *error;
+  char *description;
+};
+
+enum
+{
+  SIGNAL_COMPUTED,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (FtConfusionView, ft_confusion_view, GTK_TYPE_WIDGET)
+
+/* Right answers green, mistakes red (not the class colours orange and blue of the 2-D sets); the
+ * strength of the colour is the share of the true class' samples, and the counts are written in. */
+static const GdkRGBA green = { 0.149f, 0.635f, 0.412f, 1 }; /* #26a269 */
+static const GdkRGBA red = { 0.878f, 0.106f, 0.141f, 1 };   /* #e01b24 */
+static const GdkRGBA red_light = { 0.753f, 0.110f, 0.157f, 1 }; /* #c01c28 */
+static const GdkRGBA red_dark = { 1.0f, 0.482f, 0.388f, 1 };    /* #ff7b63 */
+
+/* ---- computing ---- */
+
+static char **
+names_for (const FtDataset *test, const FtDataset *train, int k)
+{
+  char **names = g_new0 (char *, (size_t) k + 1);
+  for (int c = 0; c < k; c++)
+    {
+      const FtDataset *from = test->class_names != NULL && c < test->n_classes ? test
+                              : train != NULL && train->class_names != NULL && c < train->n_classes ? train
+                                                                                                      : NULL;
+      names[c] = from != NULL && from->class_names[c] != NULL ? g_strdup (from->class_names[c])
+                                                              : g_strdup_printf ("%d", c);
+    }
+  return names;
+}
+
+static void
+job_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  Job *job = task_data;
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  GError *error = NULL;
+  FtInspectModel *model = ft_inspect_model_new (job->exp, job->shape, job->weights, job->n, &error);
+  if (model != NULL)
+    {
+      const FtDataset *test = job->test;
+      int k = ft_inspect_model_n_classes (model);
+      Result *r = g_new0 (Result, 1);
+      r->dataset_name = g_strdup (test->name != NULL ? test->name : "the test data");
+      r->k = k;
+      r->n_test = test->n;
+      r->matrix = g_new0 (int, (size_t) k * (size_t) k);
+      if (ft_confusion_matrix (model, test, r->matrix, r->index, FT_CONFUSION_VIEW_MAX_IMAGES, &r->n_shown,
+                               &error))
+        {
+          r->class_names = names_for (test, job->shape, k);
+          for (int t = 0; t < k; t++)
+            for (int p = 0; p < k; p++)
+              {
+                int count = r->matrix[t * k + p];
+                if (t == p)
+                  r->n_correct += count;
+                else
+                  r->n_mis += count;
+              }
+          /* The images, with what the model said and how sure it was. */
+          if (test->pixels != NULL && test->ndim >= 2 && (test->ndim == 2 || test->shape[2] == 1))
+            {
+              r->rows = test->shape[0];
+              r->cols = test->shape[1];
+              size_t size = (size_t) r->rows * (size_t) r->cols;
+              r->pixels = g_new (uint8_t, (size_t) r->n_shown * size);
+              for (int i = 0; i < r->n_shown; i++)
+                {
+                  memcpy (r->pixels + (size_t) i * size, test->pixels + (size_t) r->index[i] * test->sample_size,
+                          size);
+                  r->truth[i] = (int) test->labels[r->index[i]];
+                }
+              if (!ft_inspect_model_classify (model, test, r->index, (uint32_t) r->n_shown, r->predicted,
+                                              r->confidence, NULL, &error))
+                g_clear_pointer (&r, result_free);
+            }
+          else
+            r->n_shown = 0;
+          job->result = r;
+        }
+      else
+        result_free (r);
+      ft_inspect_model_free (model);
+    }
+  if (error != NULL)
+    {
+      job->error = g_strdup (error->message);
+      g_error_free (error);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void update_description (FtConfusionView *self);
+
+static void
+job_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  FtConfusionView *self = user_data; /* the reference start_job took */
+  Job *job = g_task_get_task_data (G_TASK (result));
+  gboolean done = g_task_propagate_boolean (G_TASK (result), NULL);
+  self->running--;
+  if (done && job->serial == self->serial) /* not superseded, cleared or disposed */
+    {
+      result_free (self->result);
+      self->result = g_steal_pointer (&job->result);
+      g_free (self->error);
+      self->error = g_steal_pointer (&job->error);
+      update_description (self);
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+      g_signal_emit (self, signals[SIGNAL_COMPUTED], 0);
+    }
+  else if (self->running == 0 && self->result == NULL && self->error == NULL)
+    {
+      update_description (self); /* no longer "computing" */
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+    }
+  g_object_unref (self);
+}
+
+/* ---- public API ---- */
+
+GtkWidget *
+ft_confusion_view_new (void)
+{
+  return g_object_new (FT_TYPE_CONFUSION_VIEW, NULL);
+}
+
+static void
+drop_running (FtConfusionView *self)
+{
+  self->serial++;
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+}
+
+void
+ft_confusion_view_compute (FtConfusionView *self, const FtExperiment *exp, const FtDataset *train,
+                           const FtDataset *test, const float *weights, size_t n)
+{
+  g_return_if_fail (FT_IS_CONFUSION_VIEW (self));
+  g_return_if_fail (exp != NULL && test != NULL);
+  g_return_if_fail (weights != NULL || n == 0);
+  drop_running (self);
+  Job *job = g_new0 (Job, 1);
+  job->serial = self->serial;
+  job->exp = ft_experiment_copy (exp);
+  job->shape = train != NULL && train->n > 0 ? ft_dataset_slice (train, 0, 1) : NULL;
+  job->test = test->n > 0 ? ft_dataset_slice (test, 0, test->n) : NULL;
+  if (job->test != NULL)
+    {
+      /* The copy under the original's name ("fashion-mnist (test)", not "… [0:10000]"). */
+      g_free (job->test->name);
+      job->test->name = g_strdup (test->name);
+    }
+  else /* no samples: the computation says so */
+    {
+      job->test = g_new0 (FtDataset, 1);
+      job->test->name = g_strdup (test->name);
+      job->test->ndim = test->ndim;
+      memcpy (job->test->shape, test->shape, sizeof test->shape);
+      job->test->sample_size = test->sample_size;
+      job->test->n_classes = test->n_classes;
+    }
+  /* An empty vector still counts as given: the model then reports the count that was expected. */
+  job->weights = n > 0 ? g_memdup2 (weights, n * sizeof (float)) : g_new0 (float, 1);
+  job->n = n;
+  self->running++;
+  /* The view is the callback's data, with a reference that the callback drops, on the main thread; as
+   * the task's source object it could be finalized with the task, in the worker thread. */
+  GTask *task = g_task_new (NULL, self->cancellable, job_done, g_object_ref (self));
+  g_task_set_source_tag (task, ft_confusion_view_compute);
+  g_task_set_name (task, "confusion matrix");
+  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
+  g_task_run_in_thread (task, job_thread);
+  g_object_unref (task);
+  update_description (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+ft_confusion_view_clear (FtConfusionView *self)
+{
+  g_return_if_fail (FT_IS_CONFUSION_VIEW (self));
+  drop_running (self);
+  g_clear_pointer (&self->result, result_free);
+  g_clear_pointer (&self->error, g_free);
+  update_description (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+gboolean
+ft_confusion_view_is_busy (FtConfusionView *self)
+{
+  g_return_val_if_fail (FT_IS_CONFUSION_VIEW (self), FALSE);
+  return self->running > 0;
+}
+
+const int *
+ft_confusion_view_get_matrix (FtConfusionView *self, int *k)
+{
+  g_return_val_if_fail (FT_IS_CONFUSION_VIEW (self), NULL);
+  if (k != NULL)
+    *k = self->result != NULL ? self->result->k : 0;
+  return self->result != NULL ? self->result->matrix : NULL;
+}
+
+int
+ft_confusion_view_get_n_misclassified (FtConfusionView *self, int *n_shown)
+{
+  g_return_val_if_fail (FT_IS_CONFUSION_VIEW (self), 0);
+  if (n_shown != NULL)
+    *n_shown = self->result != NULL ? self->result->n_shown : 0;
+  return self->result != NULL ? self->result->n_mis : 0;
+}
+
+const char *
+ft_confusion_view_get_error (FtConfusionView *self)
+{
+  g_return_val_if_fail (FT_IS_CONFUSION_VIEW (self), NULL);
+  return self->error;
+}
+
+const char *
+ft_confusion_view_get_description (FtConfusionView *self)
+{
+  g_return_val_if_fail (FT_IS_CONFUSION_VIEW (self), NULL);
+  return self->description;
+}
+
+/* "8,812". */
+static void
+format_count (long n, char *buf, size_t size)
+{
+  char digits[32];
+  g_snprintf (digits, sizeof digits, "%ld", n);
+  size_t len = strlen (digits), o = 0;
+  for (size_t i = 0; i < len && o + 2 < size; i++)
+    {
+      if (i > 0 && digits[i - 1] != '-' && (len - i) % 3 == 0)
+        buf[o++] = ',';
+      buf[o++] = digits[i];
+    }
+  buf[o] = '\0';
+}
+
+static void
+update_description (FtConfusionView *self)
+{
+  GString *s = g_string_new ("Confusion matrix");
+  const Result *r = self->result;
+  if (self->error != NULL)
+    g_string_append_printf (s, ": %s", self->error);
+  else if (r == NULL)
+    g_string_append (s, self->running > 0 ? ": computing." : ": not computed yet.");
+  else
+    {
+      char a[32], b[32];
+      format_count (r->n_correct, a, sizeof a);
+      format_count ((long) r->n_test, b, sizeof b);
+      g_string_append_printf (s, " on %s: %s of %s test samples classified correctly (%.1f %%)", r->dataset_name,
+                              a, b, r->n_test > 0 ? 100.0 * r->n_correct / r->n_test : 0.0);
+      int bt = -1, bp = -1, best = 0;
+      for (int t = 0; t < r->k; t++)
+        for (int p = 0; p < r->k; p++)
+          if (t != p && r->matrix[t * r->k + p] > best)
+            {
+              best = r->matrix[t * r->k + p];
+              bt = t;
+              bp = p;
+            }
+      if (best > 0)
+        g_string_append_printf (s, "; the most frequent mistake: %s taken for %s (%d times)", r->class_names[bt],
+                                r->class_names[bp], best);
+      g_string_append_c (s, '.');
+      if (r->n_shown > 0)
+        g_string_append_printf (s, " %d misclassified test images are shown.", r->n_shown);
+    }
+  g_free (self->description);
+  self->description = g_string_free (s, FALSE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, self->description, -1);
+}
+
+/* ---- drawing ---- */
+
+static PangoLayout *
+scaled_layout (GtkWidget *widget, double scale, gboolean bold)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (widget, NULL);
+  const PangoFontDescription *base = pango_context_get_font_description (pango_layout_get_context (layout));
+  PangoFontDescription *desc = base != NULL ? pango_font_description_copy (base) : pango_font_description_new ();
+  int size = pango_font_description_get_size (desc);
+  if (size <= 0)
+    size = 10 * PANGO_SCALE;
+  if (pango_font_description_get_size_is_absolute (desc))
+    pango_font_description_set_absolute_size (desc, size * scale);
+  else
+    pango_font_description_set_size (desc, (int) (size * scale));
+  if (bold)
+    pango_font_description_set_weight (desc, PANGO_WEIGHT_BOLD);
+  pango_layout_set_font_description (layout, desc);
+  pango_font_description_free (desc);
+  /* Counts in tabular figures, so that columns of numbers line up. */
+  PangoAttrList *attrs = pango_attr_list_new ();
+  pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum=1"));
+  pango_layout_set_attributes (layout, attrs);
+  pango_attr_list_unref (attrs);
+  return layout;
+}
+
+static void
+text_size (PangoLayout *layout, const char *text, int *w, int *h)
+{
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_get_pixel_size (layout, w, h);
+}
+
+static void
+show_text (cairo_t *cr, PangoLayout *layout, const char *text, double x, double y, double xalign, double yalign)
+{
+  int tw, th;
+  text_size (layout, text, &tw, &th);
+  cairo_move_to (cr, x - xalign * tw, y - yalign * th);
+  pango_cairo_show_layout (cr, layout);
+}
+
+static void
+set_rgba (cairo_t *cr, const GdkRGBA *c, double alpha)
+{
+  cairo_set_source_rgba (cr, c->red, c->green, c->blue, alpha);
+}
+
+static gboolean
+is_dark (const GdkRGBA *fg)
+{
+  return 0.2126 * fg->red + 0.7152 * fg->green + 0.0722 * fg->blue > 0.5;
+}
+
+static void
+mix (const GdkRGBA *a, const GdkRGBA *b, double t, GdkRGBA *out)
+{
+  out->red = (float) (a->red + (b->red - a->red) * t);
+  out->green = (float) (a->green + (b->green - a->green) * t);
+  out->blue = (float) (a->blue + (b->blue - a->blue) * t);
+  out->alpha = 1;
+}
+
+static void
+rounded_rect (cairo_t *cr, double x, double y, double w, double h, double r)
+{
+  r = MIN (r, MIN (w, h) / 2);
+  cairo_new_sub_path (cr);
+  cairo_arc (cr, x + w - r, y + r, r, -G_PI / 2, 0);
+  cairo_arc (cr, x + w - r, y + h - r, r, 0, G_PI / 2);
+  cairo_arc (cr, x + r, y + h - r, r, G_PI / 2, G_PI);
+  cairo_arc (cr, x + r, y + r, r, G_PI, 3 * G_PI / 2);
+  cairo_close_path (cr);
+}
+
+typedef struct
+{
+  GtkWidget *widget;
+  GdkRGBA fg, base;
+  gboolean dark;
+  PangoLayout *text;  /* body */
+  PangoLayout *small; /* labels, counts */
+  PangoLayout *title; /* headings */
+} Ctx;
+
+static void
+message (cairo_t *cr, Ctx *c, const char *text, double width, double height, const GdkRGBA *accent)
+{
+  PangoLayout *layout = c->text;
+  double max_w = MIN (width - 40, 420);
+  pango_layout_set_width (layout, (int) (max_w * PANGO_SCALE));
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
+  int tw, th;
+  text_size (layout, text, &tw, &th);
+  double pad = 12, w = tw + 2 * pad, h = th + 2 * pad;
+  rounded_rect (cr, (width - w) / 2, (height - h) / 2, w, h, 8);
+  set_rgba (cr, &c->base, 1);
+  cairo_fill_preserve (cr);
+  set_rgba (cr, accent != NULL ? accent : &c->fg, accent != NULL ? 0.8 : 0.15);
+  cairo_set_line_width (cr, 1);
+  cairo_stroke (cr);
+  set_rgba (cr, &c->fg, 0.8);
+  cairo_move_to (cr, (width - max_w) / 2, (height - h) / 2 + pad);
+  pango_cairo_show_layout (cr, layout);
+  pango_layout_set_width (layout, -1);
+}
+
+/* The matrix with its labels inside the box (x, y, w, h), centred; returns the bottom of the matrix. */
+static double
+draw_matrix (cairo_t *cr, Ctx *c, const Result *r, double x, double y, double w, double h)
+{
+  int k = r->k;
+  int lw = 0, lh = 0, th;
+  for (int i = 0; i < k; i++)
+    {
+      int tw;
+      text_size (c->small, r->class_names[i], &tw, &lh);
+      lw = MAX (lw, tw);
+    }
+  text_size (c->text, "Predicted class", NULL, &th);
+  /* Column labels rise at 45° from their column; they need this much height, and room on the right for
+   * the last one. */
+  double diag = lw * M_SQRT1_2 + lh * M_SQRT1_2;
+  double left = th + 10 + lw + 8, top = th + 6 + diag + 4, right = MAX (lw * M_SQRT1_2 - 20, 8.0);
+  double cell = floor (MIN ((w - left - right) / k, (h - top - 4) / k));
+  cell = MIN (cell, 120);
+  if (cell < 10)
+    return y;
+  double mw = cell * k;
+  double mx = floor (x + left + (w - left - right - mw) / 2), my = floor (y + top + (h - top - 4 - mw) / 2);
+
+  /* Cells: count, and in large cells the share of the row (of the true class' samples) under it. */
+  PangoLayout *num_layout = cell >= 64 ? c->text : c->small;
+  int count_w, count_h;
+  text_size (num_layout, "0000", &count_w, &count_h);
+  gboolean show_counts = cell >= count_w * 0.75 + 4;
+  gboolean show_share = cell >= 2.4 * count_h + 8;
+  for (int t = 0; t < k; t++)
+    {
+      long row_total = 0;
+      for (int p = 0; p < k; p++)
+        row_total += r->matrix[t * k + p];
+      for (int p = 0; p < k; p++)
+        {
+          int count = r->matrix[t * k + p];
+          double share = row_total > 0 ? (double) count / row_total : 0;
+          GdkRGBA fill;
+          if (count == 0)
+            mix (&c->base, &c->fg, 0.035, &fill);
+          else if (t == p)
+            mix (&c->base, &green, 0.1 + 0.9 * share, &fill);
+          else
+            mix (&c->base, &red, 0.08 + 0.92 * MIN (1.0, share * 2.5), &fill);
+          double cx = mx + p * cell, cy = my + t * cell;
+          cairo_rectangle (cr, cx + 1, cy + 1, cell - 2, cell - 2);
+          set_rgba (cr, &fill, 1);
+          cairo_fill (cr);
+          if (!show_counts)
+            continue;
+          char num[32];
+          format_count (count, num, sizeof num);
+          double lum = 0.2126 * fill.red + 0.7152 * fill.green + 0.0722 * fill.blue;
+          if (count == 0)
+            set_rgba (cr, &c->fg, 0.3);
+          else if (lum < 0.55)
+            cairo_set_source_rgba (cr, 1, 1, 1, 0.95);
+          else
+            cairo_set_source_rgba (cr, 0.1, 0.1, 0.12, 0.9);
+          int nw, nh;
+          text_size (num_layout, num, &nw, &nh);
+          if (nw > cell - 4)
+            {
+              /* Too wide for the cell: thousands as "12k". */
+              g_snprintf (num, sizeof num, "%dk", (count + 500) / 1000);
+              text_size (num_layout, num, &nw, &nh);
+            }
+          double ny = cy + (cell - nh) / 2;
+          if (show_share && count > 0)
+            {
+              char pct[32];
+              g_snprintf (pct, sizeof pct, "%.0f %%", 100 * share);
+              int pw, ph;
+              text_size (c->small, pct, &pw, &ph);
+              ny = cy + (cell - nh - ph) / 2;
+              cairo_move_to (cr, cx + (cell - pw) / 2, ny + nh);
+              cairo_save (cr);
+              cairo_pattern_t *src = cairo_get_source (cr);
+              double sr, sg, sb, sa;
+              cairo_pattern_get_rgba (src, &sr, &sg, &sb, &sa);
+              cairo_set_source_rgba (cr, sr, sg, sb, sa * 0.75);
+              pango_cairo_show_layout (cr, c->small);
+              cairo_restore (cr);
+            }
+          text_size (num_layout, num, &nw, &nh);
+          cairo_move_to (cr, cx + (cell - nw) / 2, ny);
+          pango_cairo_show_layout (cr, num_layout);
+        }
+    }
+  cairo_rectangle (cr, mx + 0.5, my + 0.5, mw - 1, mw - 1);
+  set_rgba (cr, &c->fg, 0.2);
+  cairo_set_line_width (cr, 1);
+  cairo_stroke (cr);
+
+  /* Row labels (true class), right-aligned; column labels (predicted) at 45°. */
+  for (int i = 0; i < k; i++)
+    {
+      set_rgba (cr, &c->fg, 0.85);
+      show_text (cr, c->small, r->class_names[i], mx - 8, my + (i + 0.5) * cell, 1, 0.5);
+      cairo_save (cr);
+      cairo_translate (cr, mx + (i + 0.5) * cell, my - 5);
+      cairo_rotate (cr, -G_PI / 4);
+      int tw;
+      text_size (c->small, r->class_names[i], &tw, &lh);
+      cairo_move_to (cr, 0, -lh / 2.0);
+      pango_cairo_show_layout (cr, c->small);
+      cairo_restore (cr);
+    }
+  set_rgba (cr, &c->fg, 0.6);
+  show_text (cr, c->text, "Predicted class", mx + mw / 2, my - diag - 10, 0.5, 1);
+  cairo_save (cr);
+  cairo_translate (cr, mx - 8 - lw - 10, my + mw / 2);
+  cairo_rotate (cr, -G_PI / 2);
+  show_text (cr, c->text, "True class", 0, 0, 0.5, 1);
+  cairo_restore (cr);
+  return my + mw;
+}
+
+/* The misclassified images inside (x, y, w, h): a heading, then rows of images with captions. */
+static void
+draw_images (cairo_t *cr, Ctx *c, const Result *r, double x, double y, double w, double h)
+{
+  char a[32], heading[128];
+  format_count (r->n_mis, a, sizeof a);
+  if (r->n_mis > r->n_shown)
+    g_snprintf (heading, sizeof heading, "Misclassified test images (the first %d of %s)", r->n_shown, a);
+  else
+    g_snprintf (heading, sizeof heading, "Misclassified test images (%s)", a);
+  int hw, hh;
+  pango_layout_set_width (c->text, (int) (w * PANGO_SCALE));
+  pango_layout_set_ellipsize (c->text, PANGO_ELLIPSIZE_END);
+  text_size (c->text, heading, &hw, &hh);
+  set_rgba (cr, &c->fg, 0.6);
+  cairo_move_to (cr, x, y);
+  pango_cairo_show_layout (cr, c->text);
+  pango_layout_set_ellipsize (c->text, PANGO_ELLIPSIZE_NONE);
+  pango_layout_set_width (c->text, -1);
+
+  int cap_h;
+  text_size (c->small, "Ag", NULL, &cap_h);
+  int n = r->n_shown, rows = (n + IMAGE_COLUMNS - 1) / IMAGE_COLUMNS;
+  double gap_x = 10, gap_y = 10, cap_gap = 4, caption = 2 * cap_h;
+  double top = y + hh + 10;
+  double slot_w = floor ((w - gap_x * (IMAGE_COLUMNS - 1)) / IMAGE_COLUMNS);
+  double avail_h = (h - (top - y) - gap_y * (rows - 1)) / rows - caption - cap_gap;
+  double img = MIN (slot_w, avail_h);
+  /* Whole multiples of the image's pixels look crisp. */
+  int px = MAX (r->rows, r->cols);
+  if (img >= px)
+    img = floor (img / px) * px;
+  if (img < 12)
+    return;
+  double scale = img / px;
+  double grid_w = slot_w * IMAGE_COLUMNS + gap_x * (IMAGE_COLUMNS - 1);
+  double gx = x + (w - grid_w) / 2;
+
+  int stride = cairo_format_stride_for_width (CAIRO_FORMAT_RGB24, r->cols);
+  guchar *buf = g_malloc ((size_t) stride * (size_t) r->rows);
+  const GdkRGBA *wrong = c->dark ? &red_dark : &red_light;
+  char *red_hex = g_strdup_printf ("#%02x%02x%02x", (int) (wrong->red * 255), (int) (wrong->green * 255),
+                                   (int) (wrong->blue * 255));
+  PangoLayout *cap = c->small;
+  pango_layout_set_alignment (cap, PANGO_ALIGN_CENTER);
+  pango_layout_set_ellipsize (cap, PANGO_ELLIPSIZE_END);
+  pango_layout_set_width (cap, (int) ((slot_w + gap_x - 2) * PANGO_SCALE));
+  pango_layout_set_height (cap, -2); /* at most two lines */
+  for (int i = 0; i < n; i++)
+    {
+      const uint8_t *p = r->pixels + (size_t) i * (size_t) r->rows * (size_t) r->cols;
+      for (int yy = 0; yy < r->rows; yy++)
+        {
+          guint32 *row = (guint32 *) (buf + (size_t) yy * (size_t) stride);
+          for (int xx = 0; xx < r->cols; xx++)
+            {
+              guint32 v = p[yy * r->cols + xx];
+              row[xx] = 0xff000000u | v << 16 | v << 8 | v;
+            }
+        }
+      cairo_surface_t *surface = cairo_image_surface_create_for_data (buf, CAIRO_FORMAT_RGB24, r->cols, r->rows,
+                                                                      stride);
+      double sx = gx + (i % IMAGE_COLUMNS) * (slot_w + gap_x);
+      double sy = top + (i / IMAGE_COLUMNS) * (img + cap_gap + caption + gap_y);
+      double ix = floor (sx + (slot_w - r->cols * scale) / 2), iy = sy;
+      double iw = r->cols * scale, ih = r->rows * scale;
+      cairo_save (cr);
+      rounded_rect (cr, ix, iy, iw, ih, 4);
+      cairo_clip (cr);
+      cairo_translate (cr, ix, iy);
+      cairo_scale (cr, scale, scale);
+      cairo_set_source_surface (cr, surface, 0, 0);
+      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+      cairo_paint (cr);
+      cairo_restore (cr);
+      cairo_surface_finish (surface);
+      cairo_surface_destroy (surface);
+      rounded_rect (cr, ix + 0.5, iy + 0.5, iw - 1, ih - 1, 4);
+      set_rgba (cr, &c->fg, 0.2);
+      cairo_set_line_width (cr, 1);
+      cairo_stroke (cr);
+
+      /* The model's confidence in its wrong answer, as a badge in the corner. */
+      char pct[16];
+      g_snprintf (pct, sizeof pct, "%.0f %%", 100.0 * r->confidence[i]);
+      int bw, bh;
+      pango_layout_set_width (cap, -1);
+      pango_layout_set_height (cap, -1);
+      text_size (cap, pct, &bw, &bh);
+      if (bw + 8 < iw * 0.8)
+        {
+          rounded_rect (cr, ix + iw - bw - 8, iy + 2, bw + 6, bh + 1, 3);
+          cairo_set_source_rgba (cr, wrong->red * 0.75, wrong->green * 0.75, wrong->blue * 0.75, 0.88);
+          cairo_fill (cr);
+          cairo_set_source_rgba (cr, 1, 1, 1, 0.95);
+          cairo_move_to (cr, ix + iw - bw - 5, iy + 2.5);
+          pango_cairo_show_layout (cr, cap);
+        }
+      pango_layout_set_width (cap, (int) ((slot_w + gap_x - 2) * PANGO_SCALE));
+      pango_layout_set_height (cap, -2);
+
+      /* "true → predicted" on two lines (the true class, then the arrow and the prediction in red), so that
+       * a long name never splits. */
+      int t = r->truth[i], pr = r->predicted[i];
+      const char *tn = t >= 0 && t < r->k ? r->class_names[t] : "?";
+      const char *pn = pr >= 0 && pr < r->k ? r->class_names[pr] : "?";
+      g_autofree char *te = g_markup_escape_text (tn, -1);
+      g_autofree char *pe = g_markup_escape_text (pn, -1);
+      g_autofree char *markup = g_strdup_printf ("%s\n→ <span foreground=\"%s\">%s</span>", te, red_hex, pe);
+      pango_layout_set_markup (cap, markup, -1);
+      set_rgba (cr, &c->fg, 0.85);
+      cairo_move_to (cr, sx - (gap_x - 2) / 2, iy + ih + cap_gap);
+      pango_cairo_show_layout (cr, cap);
+    }
+  pango_layout_set_width (cap, -1);
+  pango_layout_set_height (cap, -1);
+  pango_layout_set_ellipsize (cap, PANGO_ELLIPSIZE_NONE);
+  pango_layout_set_alignment (cap, PANGO_ALIGN_LEFT);
+  /* set_markup left attributes on the layout: give it back its tabular figures. */
+  PangoAttrList *attrs = pango_attr_list_new ();
+  pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum=1"));
+  pango_layout_set_attributes (cap, attrs);
+  pango_attr_list_unref (attrs);
+  g_free (red_hex);
+  g_free (buf);
+}
+
+static void
+draw (FtConfusionView *self, cairo_t *cr, double width, double height)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  Ctx c = { .widget = widget };
+  GtkStyleContext *style = gtk_widget_get_style_context (widget);
+  gtk_style_context_get_color (style, &c.fg);
+  c.dark = is_dark (&c.fg);
+  if (!gtk_style_context_lookup_color (style, "view_bg_color", &c.base))
+    c.base = c.dark ? (GdkRGBA) { 0.118f, 0.118f, 0.118f, 1 } : (GdkRGBA) { 1, 1, 1, 1 };
+  c.base.alpha = 1;
+  c.text = scaled_layout (widget, 1.0, FALSE);
+  c.small = scaled_layout (widget, 0.85, FALSE);
+  c.title = scaled_layout (widget, 1.15, TRUE);
+
+  const Result *r = self->result;
+  if (self->error != NULL)
+    {
+      GdkRGBA accent = c.dark ? red_dark : red_light;
+      g_autofree char *text = g_strdup_printf ("Could not compute the confusion matrix: %s", self->error);
+      message (cr, &c, text, width, height, &accent);
+    }
+  else if (r == NULL)
+    message (cr, &c,
+             self->running > 0 ? "Computing the confusion matrix…"
+                               : "The confusion matrix appears here once the model is evaluated on the test data.",
+             width, height, NULL);
+  else if (r->k > MAX_CLASSES)
+    message (cr, &c, "Too many classes to draw a confusion matrix.", width, height, NULL);
+  else
+    {
+      double pad = 16;
+      /* Heading: the accuracy. */
+      char a[32], b[32];
+      format_count (r->n_correct, a, sizeof a);
+      format_count ((long) r->n_test, b, sizeof b);
+      g_autofree char *head =
+        g_strdup_printf ("Test accuracy %.1f %%", r->n_test > 0 ? 100.0 * r->n_correct / r->n_test : 0.0);
+      g_autofree char *sub = g_strdup_printf ("%s of %s test samples of %s classified correctly", a, b,
+                                              r->dataset_name);
+      int hw, hh, sw, sh;
+      text_size (c.title, head, &hw, &hh);
+      set_rgba (cr, &c.fg, 0.9);
+      cairo_move_to (cr, pad, pad);
+      pango_cairo_show_layout (cr, c.title);
+      text_size (c.text, sub, &sw, &sh);
+      set_rgba (cr, &c.fg, 0.6);
+      cairo_move_to (cr, pad + hw + 12, pad + (hh - sh) * 0.75);
+      pango_cairo_show_layout (cr, c.text);
+      if (self->running > 0)
+        {
+          set_rgba (cr, &c.fg, 0.45);
+          show_text (cr, c.text, "updating…", width - pad, pad + (hh - sh) * 0.75, 1, 0);
+        }
+
+      double top = pad + hh + 14, bottom = height - pad;
+      if (r->n_shown > 0 && width >= 640)
+        {
+          /* Side by side: the matrix left, the images right. */
+          double split = floor (MIN (width * 0.48, MAX (bottom - top + 60, width * 0.38)));
+          draw_matrix (cr, &c, r, pad, top, split - pad, bottom - top);
+          set_rgba (cr, &c.fg, 0.1);
+          cairo_rectangle (cr, split + 12, top, 1, bottom - top);
+          cairo_fill (cr);
+          draw_images (cr, &c, r, split + 30, top, width - split - 30 - pad, bottom - top);
+        }
+      else if (r->n_shown > 0)
+        {
+          double mh = floor ((bottom - top) * 0.55);
+          draw_matrix (cr, &c, r, pad, top, width - 2 * pad, mh);
+          draw_images (cr, &c, r, pad, top + mh + 16, width - 2 * pad, bottom - top - mh - 16);
+        }
+      else
+        {
+          /* No images (2-D or tabular data): the matrix alone, and how many mistakes under it. */
+          int lh;
+          text_size (c.text, "Ag", NULL, &lh);
+          double end = draw_matrix (cr, &c, r, pad, top, width - 2 * pad, bottom - top - lh - 12);
+          char m[32];
+          format_count (r->n_mis, m, sizeof m);
+          g_autofree char *note = g_strdup_printf (r->n_mis == 1 ? "%s test sample misclassified"
+                                                                 : "%s test samples misclassified", m);
+          set_rgba (cr, &c.fg, 0.6);
+          show_text (cr, c.text, note, width / 2, end + 12, 0.5, 0);
+        }
+    }
+  g_object_unref (c.text);
+  g_object_unref (c.small);
+  g_object_unref (c.title);
+}
+
+static void
+ft_confusion_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
+{
+  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+  if (width <= 1 || height <= 1)
+    return;
+  cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  draw (FT_CONFUSION_VIEW (widget), cr, width, height);
+  cairo_destroy (cr);
+}
+
+static void
+ft_confusion_view_measure (GtkWidget *widget, GtkOrientation orientation, int for_size, int *minimum,
+                           int *natural, int *minimum_baseline, int *natural_baseline)
+{
+  *minimum = orientation == GTK_ORIENTATION_HORIZONTAL ? 320 : 280;
+  *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? 960 : 540;
+}
+
+static void
+ft_confusion_view_css_changed (GtkWidget *widget, GtkCssStyleChange *change)
+{
+  GTK_WIDGET_CLASS (ft_confusion_view_parent_class)->css_changed (widget, change);
+  gtk_widget_queue_draw (widget);
+}
+
+/* ---- life cycle ---- */
+
+static void
+ft_confusion_view_dispose (GObject *object)
+{
+  FtConfusionView *self = FT_CONFUSION_VIEW (object);
+  self->serial++;
+  g_cancellable_cancel (self->cancellable);
+  G_OBJECT_CLASS (ft_confusion_view_parent_class)->dispose (object);
+}
+
+static void
+ft_confusion_view_finalize (GObject *object)
+{
+  FtConfusionView *self = FT_CONFUSION_VIEW (object);
+  g_clear_object (&self->cancellable);
+  result_free (self->result);
+  g_free (self->error);
+  g_free (self->description);
+  G_OBJECT_CLASS (ft_confusion_view_parent_class)->finalize (object);
+}
+
+static void
+ft_confusion_view_class_init (FtConfusionViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  object_class->dispose = ft_confusion_view_dispose;
+  object_class->finalize = ft_confusion_view_finalize;
+  widget_class->snapshot = ft_confusion_view_snapshot;
+  widget_class->measure = ft_confusion_view_measure;
+  widget_class->css_changed = ft_confusion_view_css_changed;
+  gtk_widget_class_set_css_name (widget_class, "confusion-view");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+
+  /* Emitted on the main loop when a result (or an error) is shown. */
+  signals[SIGNAL_COMPUTED] = g_signal_new ("computed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                           NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+ft_confusion_view_init (FtConfusionView *self)
+{
+  self->cancellable = g_cancellable_new ();
+  update_description (self);
+}

@@ -1,0 +1,183 @@
+/* ft-application.c — the application: `fittape [EXPERIMENT.json] [--mode fit|tape|both] [--train]
+ * [--screenshot FILE --after-epochs N] [--presentation]`, the About window and the accelerators. */
+#include "window/ft-application.h"
+
+#include "window/ft-window.h"
+
+#include <string.h>
+
+struct _FtApplication
+{
+  AdwApplication parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (FtApplication, ft_application, ADW_TYPE_APPLICATION)
+
+static const GOptionEntry options[] = {
+  { "mode", 'm', 0, G_OPTION_ARG_STRING, NULL, "Start in this mode: fit, tape or both", "MODE" },
+  { "train", 't', 0, G_OPTION_ARG_NONE, NULL, "Start training at once", NULL },
+  { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Save a PNG of the window (after --after-epochs), then quit",
+    "FILE" },
+  { "after-epochs", 0, 0, G_OPTION_ARG_INT, NULL, "With --screenshot: the epochs to train first (default 1)", "N" },
+  { "presentation", 'p', 0, G_OPTION_ARG_NONE, NULL, "Start in presentation mode", NULL },
+  { "view", 0, 0, G_OPTION_ARG_STRING, NULL, "Show this view: curves, code, inspector or errors", "VIEW" },
+  { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL, NULL, "[EXPERIMENT.json]" },
+  { NULL },
+};
+
+static int
+ft_application_command_line (GApplication *app, GApplicationCommandLine *cmdline)
+{
+  GVariantDict *opts = g_application_command_line_get_options_dict (cmdline);
+  const char *mode_name = NULL, *screenshot = NULL, *view = NULL;
+  const char **files = NULL;
+  int after = 1;
+  gboolean train = FALSE, presentation = FALSE;
+  g_variant_dict_lookup (opts, "mode", "&s", &mode_name);
+  g_variant_dict_lookup (opts, "screenshot", "^&ay", &screenshot);
+  g_variant_dict_lookup (opts, "after-epochs", "i", &after);
+  g_variant_dict_lookup (opts, "train", "b", &train);
+  g_variant_dict_lookup (opts, "presentation", "b", &presentation);
+  g_variant_dict_lookup (opts, "view", "&s", &view);
+  g_variant_dict_lookup (opts, G_OPTION_REMAINING, "^a&ay", &files);
+
+  FtWindow *win = ft_window_new (GTK_APPLICATION (app));
+  int status = 0;
+  if (files && files[0])
+    {
+      char *path = g_application_command_line_get_cwd (cmdline)
+                     ? g_canonicalize_filename (files[0], g_application_command_line_get_cwd (cmdline))
+                     : g_strdup (files[0]);
+      GError *error = NULL;
+      if (!ft_window_open_experiment (win, path, &error))
+        {
+          g_application_command_line_printerr (cmdline, "fittape: %s\n", error->message);
+          g_error_free (error);
+          status = 2; /* the window still opens, showing the error */
+        }
+      g_free (path);
+    }
+  if (mode_name)
+    {
+      FtRunMode mode;
+      if (ft_run_mode_from_name (mode_name, &mode))
+        ft_window_set_mode (win, mode);
+      else
+        {
+          g_application_command_line_printerr (cmdline, "fittape: --mode must be fit, tape or both\n");
+          status = 2;
+        }
+    }
+  if (presentation)
+    g_action_group_activate_action (G_ACTION_GROUP (win), "presentation", NULL);
+  if (view && !ft_window_show_view (win, view))
+    {
+      g_application_command_line_printerr (cmdline, "fittape: --view must be curves, code, inspector or errors\n");
+      status = 2;
+    }
+  if (screenshot)
+    ft_window_screenshot_after_epochs (win, screenshot, after);
+  gtk_window_present (GTK_WINDOW (win));
+  if (train || screenshot)
+    ft_window_train (win);
+  g_free (files);
+  return status;
+}
+
+static void
+about (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  GtkApplication *app = data;
+  GtkWindow *parent = gtk_application_get_active_window (app);
+  GtkWidget *about = adw_about_window_new ();
+  g_object_set (about, "transient-for", parent, "application-name", "FitTape", "application-icon",
+                "org.fittape.FitTape", "version", "0.1.0", "developer-name", "The FitTape developers",
+                "license-type", GTK_LICENSE_GPL_3_0, "comments",
+                "model.fit() is the GradientTape loop plus bookkeeping: watch both train, side by side, and see "
+                "what goes wrong when a step of the bookkeeping is left out.",
+                NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+quit (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (data));
+  while (windows)
+    {
+      GList *next = windows->next;
+      gtk_window_destroy (GTK_WINDOW (windows->data));
+      windows = next;
+    }
+}
+
+static void
+ft_application_startup (GApplication *app)
+{
+  G_APPLICATION_CLASS (ft_application_parent_class)->startup (app);
+  static const GActionEntry entries[] = {
+    { "about", about, NULL, NULL, NULL },
+    { "quit", quit, NULL, NULL, NULL },
+  };
+  g_action_map_add_action_entries (G_ACTION_MAP (app), entries, G_N_ELEMENTS (entries), app);
+  static const struct
+  {
+    const char *action;
+    const char *accels[3];
+  } accels[] = {
+    { "win.train", { "<Control>Return", NULL } },
+    { "win.pause", { "<Control>p", NULL } },
+    { "win.step", { "<Control>Right", NULL } },
+    { "win.stop", { "<Control>period", NULL } },
+    { "win.reset", { "<Control>r", NULL } },
+    { "win.mode::fit", { "<Alt>1", NULL } },
+    { "win.mode::tape", { "<Alt>2", NULL } },
+    { "win.mode::both", { "<Alt>3", NULL } },
+    { "win.open", { "<Control>o", NULL } },
+    { "win.save", { "<Control>s", NULL } },
+    { "win.export-plot", { "<Control>e", NULL } },
+    { "win.copy-plot", { "<Control><Shift>c", NULL } },
+    { "win.presentation", { "F5", NULL } },
+    { "win.zoom-in", { "<Control>plus", "<Control>equal", NULL } },
+    { "win.zoom-out", { "<Control>minus", NULL } },
+    { "win.zoom-reset", { "<Control>0", NULL } },
+    { "win.side-panel", { "F9", NULL } },
+    { "win.show-help-overlay", { "<Control>question", NULL } },
+    { "window.close", { "<Control>w", NULL } },
+    { "app.quit", { "<Control>q", NULL } },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action, accels[i].accels);
+  GtkCssProvider *css = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (css, "/org/fittape/FitTape/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  g_object_unref (css);
+}
+
+static void
+ft_application_class_init (FtApplicationClass *klass)
+{
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+  app_class->command_line = ft_application_command_line;
+  app_class->startup = ft_application_startup;
+}
+
+static void
+ft_application_init (FtApplication *self)
+{
+  g_application_add_main_option_entries (G_APPLICATION (self), options);
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), "[EXPERIMENT.json]");
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            "Train a network with model.fit(), a GradientTape loop, or both side by side.");
+}
+
+FtApplication *
+ft_application_new (void)
+{
+  /* NON_UNIQUE: every invocation is its own window and process (screenshots, tests, a class of
+   * students on one machine); no D-Bus activation is needed. */
+  return g_object_new (FT_TYPE_APPLICATION, "application-id", "org.fittape.FitTape", "flags",
+                       G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE, "resource-base-path",
+                       "/org/fittape/FitTape", NULL);
+}

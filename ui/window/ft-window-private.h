@@ -1,0 +1,148 @@
+/* ft-window-private.h — FtWindow's state, shared by ft-window.c (runs, training, events) and
+ * ft-window-actions.c (menu and keyboard actions, files, export). */
+#pragma once
+
+#include "panels/ft-panels.h"
+#include "plot/ft-plot-model.h"
+#include "views/ft-plot-view.h"
+#include "train/ft-runner.h"
+#include "window/ft-window.h"
+
+/* The datasets of one Train press, shared by the runs it starts (both mode: two). */
+typedef struct
+{
+  FtDataset *train;
+  FtDataset *test;
+} FtSharedData;
+
+typedef struct _FtWindowRun FtWindowRun;
+
+struct _FtWindowRun
+{
+  FtWindow *window;
+  int number;              /* Run 1, Run 2, … */
+  char *name;              /* "Run 3 · fit" */
+  bool tape;
+  FtExperiment *exp;       /* the experiment as it was when the run started */
+  FtSharedData *data;      /* g_atomic_rc_box */
+  FtTrainer *trainer;
+  FtRunner *runner;
+  FtHistory *history;
+  int plot_run;
+  int state;               /* 0 running, 1 finished, 2 stopped, 3 failed */
+  int epochs_done;
+  int64_t samples;
+  double seconds;
+  bool evaluating;
+  FtLogs test_logs;
+  bool has_test_logs;
+  GtkWidget *row;
+  GtkWidget *row_title;
+  GtkWidget *row_subtitle;
+  GtkWidget *visible_check;
+};
+
+struct _FtWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  /* template children */
+  GtkToggleButton *panel_button;
+  GtkButton *train_button;
+  GtkButton *pause_button;
+  AdwToastOverlay *toast_overlay;
+  AdwFlap *flap;
+  AdwViewStack *panel_stack;
+  FtDatasetPanel *dataset_panel;
+  FtModelEditor *model_editor;
+  FtCompilePanel *compile_panel;
+  FtTrainingPanel *training_panel;
+  GtkRevealer *error_revealer;
+  GtkLabel *error_label;
+  GtkButton *error_close;
+  GtkLabel *lesson_label;
+  GtkBox *plot_box;
+  GtkBox *outline_box;
+  GtkStack *view_stack;
+  GtkBox *checklist_box;
+  GtkBox *code_box;
+  GtkBox *tape_box;
+  GtkBox *errors_box;
+  GtkDropDown *pace_dropdown;
+  GtkWidget *mode_box;
+  GtkWidget *code_view;
+  GtkWidget *tape_inspector;
+  GtkWidget *decision_view;
+  GtkWidget *confusion_view;
+  FtWindowRun *decision_run; /* the run whose weights the decision view follows */
+  GtkWidget *outline_steps[6];
+  GtkWidget *checklist_checks[8];
+  bool syncing_checklist;
+  bool restart_pending;    /* Train again as soon as the current runs have stopped */
+  GtkProgressBar *progress_bar;
+  GtkLabel *status_label;
+  GtkTextView *log_view;
+  GtkListBox *runs_list;
+
+  FtExperiment *exp;
+  FtRunMode mode;
+  FtPlotModel *plot_model;
+  GtkWidget *loss_view;
+  GtkWidget *acc_view;
+  GPtrArray *runs;         /* FtWindowRun*, every run of the session */
+  GPtrArray *active;       /* the runs of the current Train press */
+  GCancellable *prepare;   /* data loading for a Train press */
+  bool paused;
+  int next_run_number;
+  gint64 train_started;
+
+  char *screenshot_path;
+  int screenshot_after;
+  bool screenshot_taken;
+
+  guint redraw_source;     /* batch-rate redraws are throttled to ten a second */
+  guint stall_source;
+  gint64 last_tick;
+  gint64 max_stall_us;
+  const char *last_event; /* for FITTAPE_DEBUG_STALLS */
+
+  guint pending_jobs;      /* exports, checkpoint saves and loads in flight */
+
+  GtkCssProvider *zoom_provider;
+  double zoom;
+  bool presentation;
+  GSettings *settings;
+};
+
+void ft_window_show_error (FtWindow *self, const char *message);
+/* Train now, or as soon as the runs being stopped have ended. */
+void ft_window_train_when_idle (FtWindow *self);
+void ft_window_toast (FtWindow *self, const char *message);
+void ft_window_refresh_panels (FtWindow *self);
+/* The selected run, or the latest one. */
+FtWindowRun *ft_window_current_run (FtWindow *self);
+void ft_window_add_loaded_run (FtWindow *self, FtExperiment *exp, FtSharedData *data, FtTrainer *trainer,
+                               int epochs_done);
+void ft_window_evaluate_run (FtWindow *self, FtWindowRun *run);
+FtSharedData *ft_shared_data_ref (FtSharedData *data);
+void ft_shared_data_unref (FtSharedData *data);
+
+/* ft-window-teaching.c: the six-step outline, the "what fit() does for you" checklist, the pace
+ * control and lessons' hidden controls. */
+typedef enum
+{
+  FT_OUTLINE_DEFINE_MODEL,
+  FT_OUTLINE_COMPILE,
+  FT_OUTLINE_LOOP,
+  FT_OUTLINE_TRAIN,
+  FT_OUTLINE_VALIDATE,
+  FT_OUTLINE_EVALUATE,
+} FtOutlineStep;
+void ft_window_teaching_init (FtWindow *self);
+void ft_window_outline_set (FtWindow *self, int step); /* -1: none lit */
+void ft_window_checklist_sync (FtWindow *self);
+void ft_window_apply_lesson (FtWindow *self);
+
+/* ft-window-actions.c */
+void ft_window_install_actions (GtkWidgetClass *widget_class);
+void ft_window_sync_actions (FtWindow *self);

@@ -1,0 +1,1310 @@
+/* ft-window.c — the main window: the experiment and its panels, Train / Pause / Step / Stop / Reset,
+ * runs on background runners with their events feeding the plots, the status line, the epoch log and
+ * the runs list; the screenshot mode and the main-loop stall monitor. Actions live in
+ * ft-window-actions.c. */
+#include "window/ft-window-private.h"
+
+#include "train/ft-checkpoint.h"
+#include "views/ft-code-view.h"
+#include "views/ft-confusion-view.h"
+#include "views/ft-decision-view.h"
+#include "views/ft-tape-inspector.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+G_DEFINE_FINAL_TYPE (FtWindow, ft_window, ADW_TYPE_APPLICATION_WINDOW)
+
+FtSharedData *
+ft_shared_data_ref (FtSharedData *data)
+{
+  return g_atomic_rc_box_acquire (data);
+}
+
+static void
+shared_data_clear (gpointer p)
+{
+  FtSharedData *d = p;
+  ft_dataset_free (d->train);
+  ft_dataset_free (d->test);
+}
+
+void
+ft_shared_data_unref (FtSharedData *data)
+{
+  if (data)
+    g_atomic_rc_box_release_full (data, shared_data_clear);
+}
+
+/* ---- messages ---- */
+
+void
+ft_window_show_error (FtWindow *self, const char *message)
+{
+  gtk_label_set_text (self->error_label, message);
+  gtk_revealer_set_reveal_child (self->error_revealer, TRUE);
+}
+
+static void
+hide_error (FtWindow *self)
+{
+  gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
+}
+
+void
+ft_window_toast (FtWindow *self, const char *message)
+{
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+}
+
+static void
+log_line (FtWindow *self, const char *line)
+{
+  GtkTextBuffer *buf = gtk_text_view_get_buffer (self->log_view);
+  GtkTextIter end;
+  gtk_text_buffer_get_end_iter (buf, &end);
+  gtk_text_buffer_insert (buf, &end, line, -1);
+  gtk_text_buffer_insert (buf, &end, "\n", 1);
+  /* Keep the newest line in view: a mark at the end that the view follows once laid out. */
+  GtkTextMark *mark = gtk_text_buffer_get_mark (buf, "ft-end");
+  gtk_text_buffer_get_end_iter (buf, &end);
+  if (mark == NULL)
+    mark = gtk_text_buffer_create_mark (buf, "ft-end", &end, FALSE);
+  else
+    gtk_text_buffer_move_mark (buf, mark, &end);
+  gtk_text_view_scroll_to_mark (self->log_view, mark, 0.0, TRUE, 0.0, 1.0);
+}
+
+/* ---- runs ---- */
+
+static void
+run_free (FtWindowRun *run)
+{
+  ft_runner_free (run->runner);
+  ft_trainer_free (run->trainer);
+  ft_history_free (run->history);
+  ft_experiment_free (run->exp);
+  ft_shared_data_unref (run->data);
+  g_free (run->name);
+  g_free (run);
+}
+
+static FtWindowRun *
+run_at (FtWindow *self, guint i)
+{
+  g_return_val_if_fail (i < self->runs->len, NULL);
+  return g_ptr_array_index (self->runs, i);
+}
+
+static const char *
+state_text (int state)
+{
+  switch (state)
+    {
+    case 1:
+      return "finished";
+    case 2:
+      return "stopped";
+    case 3:
+      return "failed";
+    default:
+      return "training";
+    }
+}
+
+static void
+update_run_row (FtWindowRun *run)
+{
+  GString *s = g_string_new (NULL);
+  g_string_printf (s, "%s · %d epoch%s · %s", state_text (run->state), run->epochs_done,
+                   run->epochs_done == 1 ? "" : "s", run->exp->title ? run->exp->title : "untitled");
+  int n = ft_history_n_epochs (run->history);
+  if (n > 0)
+    {
+      double v;
+      const FtLogs *last = ft_history_logs (run->history, n - 1);
+      if (ft_logs_get (last, "val_accuracy", &v))
+        g_string_append_printf (s, " · val_accuracy %.4f", v);
+      else if (ft_logs_get (last, "accuracy", &v))
+        g_string_append_printf (s, " · accuracy %.4f", v);
+    }
+  if (run->has_test_logs)
+    {
+      double acc;
+      if (ft_logs_get (&run->test_logs, "accuracy", &acc))
+        g_string_append_printf (s, " · test %.4f", acc);
+    }
+  gtk_label_set_text (GTK_LABEL (run->row_subtitle), s->str);
+  g_string_free (s, TRUE);
+}
+
+static void
+on_visible_toggled (GtkCheckButton *check, FtWindowRun *run)
+{
+  ft_plot_model_set_run_visible (run->window->plot_model, run->plot_run, gtk_check_button_get_active (check));
+  ft_plot_view_changed (FT_PLOT_VIEW (run->window->loss_view));
+  ft_plot_view_changed (FT_PLOT_VIEW (run->window->acc_view));
+}
+
+static void
+on_evaluate_clicked (GtkButton *button, FtWindowRun *run)
+{
+  ft_window_evaluate_run (run->window, run);
+}
+
+static void
+add_run_row (FtWindow *self, FtWindowRun *run)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  gtk_widget_set_margin_start (box, 8);
+  gtk_widget_set_margin_end (box, 8);
+  gtk_widget_set_margin_top (box, 6);
+  gtk_widget_set_margin_bottom (box, 6);
+  run->visible_check = gtk_check_button_new ();
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (run->visible_check), TRUE);
+  gtk_widget_set_tooltip_text (run->visible_check, "Show this run on the plots");
+  g_signal_connect (run->visible_check, "toggled", G_CALLBACK (on_visible_toggled), run);
+  gtk_box_append (GTK_BOX (box), run->visible_check);
+  GtkWidget *labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  gtk_widget_set_hexpand (labels, TRUE);
+  run->row_title = gtk_label_new (run->name);
+  gtk_label_set_xalign (GTK_LABEL (run->row_title), 0);
+  gtk_widget_add_css_class (run->row_title, "heading");
+  run->row_subtitle = gtk_label_new ("");
+  gtk_label_set_xalign (GTK_LABEL (run->row_subtitle), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (run->row_subtitle), PANGO_ELLIPSIZE_END);
+  gtk_label_set_max_width_chars (GTK_LABEL (run->row_subtitle), 28);
+  gtk_label_set_width_chars (GTK_LABEL (run->row_subtitle), 20);
+  gtk_widget_add_css_class (run->row_subtitle, "dim-label");
+  gtk_widget_add_css_class (run->row_subtitle, "caption");
+  gtk_box_append (GTK_BOX (labels), run->row_title);
+  gtk_box_append (GTK_BOX (labels), run->row_subtitle);
+  gtk_box_append (GTK_BOX (box), labels);
+  GtkWidget *eval = gtk_button_new_from_icon_name ("emblem-ok-symbolic");
+  gtk_widget_set_valign (eval, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (eval, "flat");
+  gtk_widget_set_tooltip_text (eval, "Evaluate on the test set");
+  g_signal_connect (eval, "clicked", G_CALLBACK (on_evaluate_clicked), run);
+  gtk_box_append (GTK_BOX (box), eval);
+  run->row = gtk_list_box_row_new ();
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (run->row), box);
+  g_object_set_data (G_OBJECT (run->row), "ft-run", run);
+  gtk_list_box_prepend (self->runs_list, run->row);
+  gtk_list_box_select_row (self->runs_list, GTK_LIST_BOX_ROW (run->row));
+  update_run_row (run);
+}
+
+FtWindowRun *
+ft_window_current_run (FtWindow *self)
+{
+  GtkListBoxRow *row = gtk_list_box_get_selected_row (self->runs_list);
+  if (row)
+    return g_object_get_data (G_OBJECT (row), "ft-run");
+  return self->runs->len ? g_ptr_array_index (self->runs, self->runs->len - 1) : NULL;
+}
+
+static void
+set_status (FtWindow *self, const char *text)
+{
+  gtk_label_set_text (self->status_label, text);
+}
+
+static void
+update_controls (FtWindow *self)
+{
+  ft_window_sync_actions (self);
+  gtk_button_set_icon_name (self->pause_button, self->paused ? "media-playback-start-symbolic"
+                                                              : "media-playback-pause-symbolic");
+}
+
+static void screenshot_check (FtWindow *self);
+
+static void
+refresh_plots (FtWindow *self)
+{
+  ft_plot_view_changed (FT_PLOT_VIEW (self->loss_view));
+  ft_plot_view_changed (FT_PLOT_VIEW (self->acc_view));
+}
+
+static gboolean
+throttled_redraw (gpointer data)
+{
+  FtWindow *self = data;
+  self->redraw_source = 0;
+  refresh_plots (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Per-batch points redraw the charts at most five times a second: the main loop stays free and the
+ * training threads keep the CPU (two runs and the window share two cores). */
+static void
+refresh_plots_soon (FtWindow *self)
+{
+  if (self->redraw_source == 0)
+    self->redraw_source = g_timeout_add (200, throttled_redraw, self);
+}
+
+static void
+update_progress (FtWindow *self, const FtRunEvent *ev, FtWindowRun *run)
+{
+  if (ev->epochs <= 0 || ev->steps <= 0)
+    return;
+  double done = (ev->epoch + (double) (ev->batch + 1) / ev->steps) / ev->epochs;
+  if (ev->kind == FT_RUN_EVENT_EPOCH_END)
+    done = (double) (ev->epoch + 1) / ev->epochs;
+  gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (done, 0.0, 1.0));
+  double sps = ev->seconds > 0 ? (double) ev->samples_seen / ev->seconds : 0;
+  double eta = done > 0 && ev->seconds > 0 ? ev->seconds * (1.0 - done) / done : 0;
+  char *text = g_strdup_printf ("%s · epoch %d/%d · batch %d/%d · ETA %.0f s · %.0f samples/s", run->name,
+                                ev->epoch + 1, ev->epochs, ev->kind == FT_RUN_EVENT_EPOCH_END ? ev->steps : ev->batch + 1,
+                                ev->steps, eta, sps);
+  set_status (self, text);
+  g_free (text);
+}
+
+static bool
+any_active_running (FtWindow *self)
+{
+  for (guint i = 0; i < self->active->len; i++)
+    if (((FtWindowRun *) g_ptr_array_index (self->active, i))->state == 0)
+      return true;
+  return false;
+}
+
+/* While stepping or training slowly, the code panel lights the line that runs. */
+static void
+highlight_code (FtWindow *self, FtWindowRun *run, int region)
+{
+  if (self->code_view == NULL)
+    return;
+  if (!self->paused && g_settings_get_double (self->settings, "pace") <= 0)
+    return;
+  ft_code_view_highlight (FT_CODE_VIEW (self->code_view), run->tape, region);
+}
+
+static void
+on_run_event (const FtRunEvent *ev, void *user_data)
+{
+  FtWindowRun *run = user_data;
+  FtWindow *self = run->window;
+  self->last_event = ft_run_event_kind_name (ev->kind);
+  switch (ev->kind)
+    {
+    case FT_RUN_EVENT_BATCH_END:
+      ft_window_outline_set (self, FT_OUTLINE_TRAIN);
+      highlight_code (self, run, FT_CODE_BATCH_LINE);
+      ft_plot_model_add_batch (self->plot_model, run->plot_run, ev->epoch, ev->batch, ev->steps, ev->samples_seen,
+                               ev->batch_loss, &ev->logs);
+      run->samples = ev->samples_seen;
+      run->seconds = ev->seconds;
+      if (self->redraw_source == 0) /* the status line follows the same pace */
+        update_progress (self, ev, run);
+      refresh_plots_soon (self);
+      break;
+    case FT_RUN_EVENT_EPOCH_END:
+      {
+        ft_window_outline_set (self, run->exp->steps.validate || !run->tape ? FT_OUTLINE_VALIDATE : FT_OUTLINE_LOOP);
+        highlight_code (self, run, FT_CODE_EPOCH_END);
+        ft_plot_model_add_epoch (self->plot_model, run->plot_run, ev->epoch, ev->samples_seen, &ev->logs);
+        ft_history_append (run->history, ev->epoch, &ev->logs);
+        run->epochs_done = ev->epoch + 1; /* absolute: a continued run starts past zero */
+        run->samples = ev->samples_seen;
+        run->seconds = ev->seconds;
+        GString *s = g_string_new (NULL);
+        g_string_printf (s, "[%s] Epoch %d/%d - %.1fs - ", run->name, ev->epoch + 1, ev->epochs, ev->seconds);
+        ft_logs_format (&ev->logs, s);
+        log_line (self, s->str);
+        g_string_free (s, TRUE);
+        update_progress (self, ev, run);
+        update_run_row (run);
+        refresh_plots_soon (self); /* a Playground epoch can take a millisecond: throttled too */
+        if (run == self->decision_run && ev->weights != NULL)
+          ft_decision_view_update_weights (FT_DECISION_VIEW (self->decision_view), ev->weights, ev->n_weights);
+        screenshot_check (self);
+        break;
+      }
+    case FT_RUN_EVENT_CHECKPOINT_SAVED:
+      {
+        char *line = g_strdup_printf ("[%s] checkpoint saved: %s", run->name, ev->message);
+        log_line (self, line);
+        g_free (line);
+        break;
+      }
+    case FT_RUN_EVENT_EARLY_STOP:
+      {
+        char *line = g_strdup_printf ("[%s] Epoch %d: early stopping", run->name, ev->epoch + 1);
+        log_line (self, line);
+        g_free (line);
+        break;
+      }
+    case FT_RUN_EVENT_TRAIN_BEGIN:
+      ft_window_outline_set (self, FT_OUTLINE_COMPILE);
+      break;
+    case FT_RUN_EVENT_EPOCH_BEGIN:
+      ft_window_outline_set (self, FT_OUTLINE_LOOP);
+      highlight_code (self, run, FT_CODE_EPOCH_START);
+      break;
+    case FT_RUN_EVENT_SNAPSHOT:
+      ft_tape_inspector_show_snapshot (FT_TAPE_INSPECTOR (self->tape_inspector), run->name, ev->snapshot);
+      break;
+    case FT_RUN_EVENT_PAUSED:
+      break;
+    case FT_RUN_EVENT_FINISHED:
+    case FT_RUN_EVENT_STOPPED:
+    case FT_RUN_EVENT_FAILED:
+      {
+        run->state = ev->kind == FT_RUN_EVENT_FINISHED ? 1 : ev->kind == FT_RUN_EVENT_STOPPED ? 2 : 3;
+        char *line = ev->kind == FT_RUN_EVENT_FAILED
+                       ? g_strdup_printf ("[%s] training failed: %s", run->name, ev->message)
+                       : g_strdup_printf ("[%s] %s after %d epochs", run->name, state_text (run->state), run->epochs_done);
+        log_line (self, line);
+        if (ev->kind == FT_RUN_EVENT_FAILED)
+          ft_window_show_error (self, line);
+        g_free (line);
+        update_run_row (run);
+        if (!any_active_running (self) && self->restart_pending)
+          {
+            self->restart_pending = false;
+            update_controls (self);
+            ft_window_train (self);
+            break;
+          }
+        if (!any_active_running (self))
+          {
+            ft_window_outline_set (self, -1);
+            self->paused = false;
+            double sps = ft_window_get_samples_per_second (self);
+            char *text = g_strdup_printf ("%s · %.0f samples/s · longest main-loop stall %.1f ms", state_text (run->state),
+                                          sps, (double) self->max_stall_us / 1000.0);
+            set_status (self, text);
+            g_free (text);
+          }
+        update_controls (self);
+        screenshot_check (self);
+        break;
+      }
+    }
+}
+
+/* The stall monitor: a 4 ms timer; any gap beyond that is time the main loop could not run. */
+static gboolean
+stall_tick (gpointer data)
+{
+  FtWindow *self = data;
+  gint64 now = g_get_monotonic_time ();
+  if (self->last_tick > 0)
+    {
+      gint64 stall = now - self->last_tick - 4000;
+      if (stall > self->max_stall_us && any_active_running (self))
+        self->max_stall_us = stall;
+      if (stall > 10000 && g_getenv ("FITTAPE_DEBUG_STALLS"))
+        g_printerr ("stall %.1f ms after %s\n", stall / 1000.0, self->last_event ? self->last_event : "?");
+    }
+  self->last_tick = now;
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- Train ---- */
+
+typedef struct
+{
+  FtExperiment *exp;
+  FtSharedData *data;
+} PrepareJob;
+
+static void
+prepare_job_free (PrepareJob *job)
+{
+  ft_experiment_free (job->exp);
+  ft_shared_data_unref (job->data);
+  g_free (job);
+}
+
+static void
+prepare_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  PrepareJob *job = task_data;
+  GError *error = NULL;
+  FtSharedData *data = g_atomic_rc_box_new0 (FtSharedData);
+  if (!ft_experiment_load_data (job->exp, &data->train, &data->test, &error))
+    {
+      ft_shared_data_unref (data);
+      g_task_return_error (task, error);
+      return;
+    }
+  job->data = data;
+  g_task_return_boolean (task, TRUE);
+}
+
+static FtWindowRun *
+start_run (FtWindow *self, FtExperiment *exp, FtSharedData *data, bool tape, GError **error)
+{
+  FtTrainer *trainer = ft_experiment_build_trainer (exp, data->train, error);
+  if (trainer == NULL)
+    return NULL;
+  FtWindowRun *run = g_new0 (FtWindowRun, 1);
+  run->window = self;
+  run->number = ++self->next_run_number;
+  run->tape = tape;
+  run->name = g_strdup_printf ("Run %d · %s", run->number, tape ? "tape" : "fit");
+  run->exp = ft_experiment_copy (exp);
+  run->data = ft_shared_data_ref (data);
+  run->trainer = trainer;
+  run->history = ft_history_new ();
+  run->plot_run = ft_plot_model_add_run (self->plot_model, run->name, run->number - 1);
+  FtJob job;
+  memset (&job, 0, sizeof job);
+  job.trainer = trainer;
+  job.data = data->train;
+  job.args = exp->fit;
+  job.tape_mode = tape;
+  job.steps = exp->steps;
+  job.callbacks = exp->callbacks;
+  job.n_callbacks = exp->n_callbacks;
+  run->runner = ft_runner_new (&job, NULL, on_run_event, run);
+  g_ptr_array_add (self->runs, run);
+  g_ptr_array_add (self->active, run);
+  add_run_row (self, run);
+  return run;
+}
+
+static void
+prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  FtWindow *self = FT_WINDOW (source);
+  GTask *task = G_TASK (result);
+  PrepareJob *job = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_clear_object (&self->prepare);
+  if (!g_task_propagate_boolean (task, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          char *msg = g_strdup_printf ("Cannot load the data: %s", error->message);
+          ft_window_show_error (self, msg);
+          set_status (self, "Ready");
+          g_free (msg);
+        }
+      g_error_free (error);
+      update_controls (self);
+      return;
+    }
+  g_ptr_array_set_size (self->active, 0);
+  int n = job->exp->mode == FT_MODE_BOTH ? 2 : 1;
+  for (int i = 0; i < n; i++)
+    {
+      bool tape = job->exp->mode == FT_MODE_TAPE || (job->exp->mode == FT_MODE_BOTH && i == 1);
+      if (start_run (self, job->exp, job->data, tape, &error) == NULL)
+        {
+          char *msg = g_strdup_printf ("The network cannot be built: %s", error->message);
+          ft_window_show_error (self, msg);
+          g_free (msg);
+          g_clear_error (&error);
+          adw_view_stack_set_visible_child_name (self->panel_stack, "model");
+          break;
+        }
+    }
+  self->decision_run = NULL;
+  if (self->active->len > 0 && job->data->train->ndim == 1 && job->data->train->shape[0] == 2)
+    {
+      self->decision_run = g_ptr_array_index (self->active, 0);
+      ft_decision_view_set_data (FT_DECISION_VIEW (self->decision_view), self->decision_run->exp, job->data->train);
+      ft_runner_set_share_weights (self->decision_run->runner, true);
+    }
+  else
+    ft_decision_view_set_data (FT_DECISION_VIEW (self->decision_view), NULL, NULL);
+  if (self->active->len == 2)
+    ft_plot_model_set_pair (self->plot_model, ((FtWindowRun *) g_ptr_array_index (self->active, 0))->plot_run,
+                            ((FtWindowRun *) g_ptr_array_index (self->active, 1))->plot_run);
+  self->max_stall_us = 0;
+  self->train_started = g_get_monotonic_time ();
+  for (guint i = 0; i < self->active->len; i++)
+    {
+      FtWindowRun *run = g_ptr_array_index (self->active, i);
+      if (self->paused)
+        ft_runner_pause (run->runner);
+      if (self->screenshot_path)
+        ft_runner_pause_after_epochs (run->runner, self->screenshot_after);
+      ft_runner_set_snapshot_every_epoch (run->runner, true); /* the Tape view's chart grows per epoch */
+      ft_runner_set_pace (run->runner, g_settings_get_double (self->settings, "pace"));
+      ft_runner_start (run->runner);
+    }
+  set_status (self, "Training…");
+  update_controls (self);
+}
+
+gboolean
+ft_window_is_training (FtWindow *self)
+{
+  return self->prepare != NULL || any_active_running (self);
+}
+
+static void
+stop_active (FtWindow *self)
+{
+  if (self->prepare)
+    g_cancellable_cancel (self->prepare);
+  for (guint i = 0; i < self->active->len; i++)
+    {
+      FtWindowRun *run = g_ptr_array_index (self->active, i);
+      if (run->state == 0)
+        ft_runner_stop (run->runner);
+    }
+}
+
+void
+ft_window_train (FtWindow *self)
+{
+  if (ft_window_is_training (self))
+    return;
+  hide_error (self);
+  /* The network is checked when the data has loaded (its input shape may come from the data): an error
+   * shows there and points at the layer. */
+  self->exp->mode = self->mode;
+  self->paused = false;
+  PrepareJob *job = g_new0 (PrepareJob, 1);
+  job->exp = ft_experiment_copy (self->exp);
+  self->prepare = g_cancellable_new ();
+  GTask *task = g_task_new (self, self->prepare, prepare_done, NULL);
+  g_task_set_task_data (task, job, (GDestroyNotify) prepare_job_free);
+  g_task_run_in_thread (task, prepare_thread);
+  g_object_unref (task);
+  set_status (self, "Loading the data…");
+  ft_window_outline_set (self, FT_OUTLINE_DEFINE_MODEL);
+  update_controls (self);
+}
+
+void
+ft_window_train_when_idle (FtWindow *self)
+{
+  if (ft_window_is_training (self))
+    self->restart_pending = true;
+  else
+    ft_window_train (self);
+}
+
+void
+ft_window_toggle_pause (FtWindow *self)
+{
+  self->paused = !self->paused;
+  for (guint i = 0; i < self->active->len; i++)
+    {
+      FtWindowRun *run = g_ptr_array_index (self->active, i);
+      if (run->state != 0)
+        continue;
+      if (self->paused)
+        ft_runner_pause (run->runner);
+      else
+        ft_runner_resume (run->runner);
+    }
+  if (self->paused)
+    set_status (self, "Paused — Step runs one batch");
+  update_controls (self);
+}
+
+void
+ft_window_step (FtWindow *self)
+{
+  if (!any_active_running (self))
+    {
+      /* Step from rest: start paused, then run one batch. */
+      if (!ft_window_is_training (self))
+        {
+          ft_window_train (self);
+          self->paused = true;
+        }
+      return;
+    }
+  self->paused = true;
+  for (guint i = 0; i < self->active->len; i++)
+    {
+      FtWindowRun *run = g_ptr_array_index (self->active, i);
+      if (run->state == 0)
+        {
+          ft_runner_request_snapshot (run->runner); /* the Tape view shows the batch just stepped */
+          ft_runner_step_batch (run->runner);
+        }
+    }
+  update_controls (self);
+}
+
+void
+ft_window_stop (FtWindow *self)
+{
+  stop_active (self);
+  self->paused = false;
+  update_controls (self);
+}
+
+void
+ft_window_reset (FtWindow *self)
+{
+  stop_active (self);
+  /* Forget the current Train press's curves: its runs stay in the list, hidden from the plots. */
+  for (guint i = 0; i < self->active->len; i++)
+    {
+      FtWindowRun *run = g_ptr_array_index (self->active, i);
+      gtk_check_button_set_active (GTK_CHECK_BUTTON (run->visible_check), FALSE);
+    }
+  g_ptr_array_set_size (self->active, 0);
+  self->paused = false;
+  ft_tape_inspector_clear (FT_TAPE_INSPECTOR (self->tape_inspector));
+  gtk_progress_bar_set_fraction (self->progress_bar, 0);
+  set_status (self, "Ready — the next Train starts from new weights");
+  refresh_plots (self);
+  update_controls (self);
+}
+
+void
+ft_window_continue (FtWindow *self, gpointer run_pointer)
+{
+  FtWindowRun *run = run_pointer;
+  if (run == NULL || ft_window_is_training (self))
+    return;
+  if (run->evaluating)
+    {
+      ft_window_toast (self, "Wait for the evaluation to finish");
+      return;
+    }
+  ft_runner_free (run->runner);
+  FtJob job;
+  memset (&job, 0, sizeof job);
+  job.trainer = run->trainer;
+  job.data = run->data->train;
+  job.args = run->exp->fit;
+  job.args.initial_epoch = run->epochs_done;
+  if (job.args.epochs <= run->epochs_done)
+    job.args.epochs = run->epochs_done + run->exp->fit.epochs;
+  job.tape_mode = run->tape;
+  job.steps = run->exp->steps;
+  job.callbacks = run->exp->callbacks;
+  job.n_callbacks = run->exp->n_callbacks;
+  run->runner = ft_runner_new (&job, NULL, on_run_event, run);
+  run->state = 0;
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (run->visible_check), TRUE);
+  g_ptr_array_set_size (self->active, 0);
+  g_ptr_array_add (self->active, run);
+  self->paused = false;
+  self->max_stall_us = 0;
+  ft_runner_set_pace (run->runner, g_settings_get_double (self->settings, "pace"));
+  ft_runner_start (run->runner);
+  char *line = g_strdup_printf ("[%s] continuing from epoch %d to %d", run->name, job.args.initial_epoch,
+                                job.args.epochs);
+  log_line (self, line);
+  g_free (line);
+  set_status (self, "Training…");
+  update_run_row (run);
+  update_controls (self);
+}
+
+guint
+ft_window_get_pending_jobs (FtWindow *self)
+{
+  return self->pending_jobs;
+}
+
+const char *
+ft_window_get_error (FtWindow *self)
+{
+  return gtk_revealer_get_reveal_child (self->error_revealer) ? gtk_label_get_text (self->error_label) : NULL;
+}
+
+/* ---- evaluation on the test set (off the main loop) ---- */
+
+static void
+evaluate_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  FtWindowRun *run = task_data;
+  const FtDataset *test = run->data->test ? run->data->test : run->data->train;
+  FtLogs *logs = g_new0 (FtLogs, 1);
+  GError *error = NULL;
+  if (!ft_evaluate (run->trainer, test, run->exp->fit.batch_size, logs, &error))
+    {
+      g_free (logs);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, logs, g_free);
+}
+
+static void
+evaluate_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  FtWindow *self = FT_WINDOW (source);
+  FtWindowRun *run = user_data;
+  GError *error = NULL;
+  FtLogs *logs = g_task_propagate_pointer (G_TASK (result), &error);
+  run->evaluating = false;
+  if (logs == NULL)
+    {
+      ft_window_show_error (self, error->message);
+      g_error_free (error);
+      return;
+    }
+  run->test_logs = *logs;
+  run->has_test_logs = true;
+  /* Where the model is wrong: the confusion matrix and misclassified images, computed off the loop. */
+  FtModel *m = ft_trainer_model (run->trainer);
+  size_t n = ft_model_n_params (m);
+  float *w = g_new (float, n);
+  ft_model_get_weights (m, w);
+  ft_confusion_view_compute (FT_CONFUSION_VIEW (self->confusion_view), run->exp, run->data->train,
+                             run->data->test ? run->data->test : run->data->train, w, n);
+  g_free (w);
+  GString *s = g_string_new (NULL);
+  g_string_printf (s, "[%s] Test (%s): ", run->name, run->data->test ? "test set" : "training data");
+  ft_logs_format (logs, s);
+  log_line (self, s->str);
+  ft_window_toast (self, s->str);
+  g_string_free (s, TRUE);
+  update_run_row (run);
+  g_free (logs);
+}
+
+void
+ft_window_evaluate_run (FtWindow *self, FtWindowRun *run)
+{
+  if (run == NULL)
+    return;
+  if (run->state == 0 || run->evaluating)
+    {
+      ft_window_toast (self, "Wait until the run has ended to evaluate it");
+      return;
+    }
+  run->evaluating = true;
+  ft_window_outline_set (self, FT_OUTLINE_EVALUATE);
+  GTask *task = g_task_new (self, NULL, evaluate_done, run);
+  g_task_set_task_data (task, run, NULL);
+  g_task_run_in_thread (task, evaluate_thread);
+  g_object_unref (task);
+}
+
+/* A checkpoint loaded from disk becomes a run of its own (finished, ready to evaluate or continue). */
+void
+ft_window_add_loaded_run (FtWindow *self, FtExperiment *exp, FtSharedData *data, FtTrainer *trainer, int epochs_done)
+{
+  FtWindowRun *run = g_new0 (FtWindowRun, 1);
+  run->window = self;
+  run->number = ++self->next_run_number;
+  run->name = g_strdup_printf ("Run %d · checkpoint", run->number);
+  run->exp = exp;
+  run->data = data;
+  run->trainer = trainer;
+  run->history = ft_history_new ();
+  run->state = 1;
+  run->epochs_done = epochs_done;
+  run->plot_run = ft_plot_model_add_run (self->plot_model, run->name, run->number - 1);
+  g_ptr_array_add (self->runs, run);
+  add_run_row (self, run);
+}
+
+/* ---- experiment and panels ---- */
+
+static void
+refresh_code (FtWindow *self)
+{
+  if (self->code_view && self->exp)
+    ft_code_view_set_experiment (FT_CODE_VIEW (self->code_view), self->exp, self->mode);
+}
+
+static void
+on_panel_changed (gpointer panel, FtWindow *self)
+{
+  hide_error (self);
+  refresh_code (self);
+  ft_window_checklist_sync (self);
+  update_controls (self);
+}
+
+static void
+on_data_loaded (FtDatasetPanel *panel, FtWindow *self)
+{
+  const FtDataset *ds = ft_dataset_panel_get_dataset (panel);
+  if (ds)
+    ft_model_editor_set_data_shape (self->model_editor, ds->ndim, ds->shape, ds->n_classes);
+}
+
+void
+ft_window_refresh_panels (FtWindow *self)
+{
+  ft_dataset_panel_set_experiment (self->dataset_panel, self->exp);
+  ft_model_editor_set_experiment (self->model_editor, self->exp);
+  ft_compile_panel_set_experiment (self->compile_panel, self->exp);
+  ft_training_panel_set_experiment (self->training_panel, self->exp);
+  ft_training_panel_set_mode (self->training_panel, self->mode);
+  if (self->exp->title || self->exp->notes)
+    {
+      char *text = g_markup_printf_escaped ("<b>%s</b>%s%s", self->exp->title ? self->exp->title : "",
+                                            self->exp->notes ? "\n" : "", self->exp->notes ? self->exp->notes : "");
+      gtk_label_set_markup (self->lesson_label, text);
+      gtk_widget_set_visible (GTK_WIDGET (self->lesson_label), TRUE);
+      g_free (text);
+    }
+  else
+    gtk_widget_set_visible (GTK_WIDGET (self->lesson_label), FALSE);
+  gtk_window_set_title (GTK_WINDOW (self), self->exp->title ? self->exp->title : "FitTape");
+  ft_window_checklist_sync (self);
+  ft_window_apply_lesson (self);
+  refresh_code (self);
+}
+
+void
+ft_window_set_experiment (FtWindow *self, const FtExperiment *exp)
+{
+  FtExperiment *copy = ft_experiment_copy (exp);
+  /* Panels hold a borrowed pointer: detach them before the old experiment goes. */
+  ft_dataset_panel_set_experiment (self->dataset_panel, NULL);
+  ft_model_editor_set_experiment (self->model_editor, NULL);
+  ft_compile_panel_set_experiment (self->compile_panel, NULL);
+  ft_training_panel_set_experiment (self->training_panel, NULL);
+  ft_experiment_free (self->exp);
+  self->exp = copy;
+  self->mode = copy->mode;
+  ft_window_refresh_panels (self);
+  ft_window_set_mode (self, copy->mode);
+}
+
+FtExperiment *
+ft_window_get_experiment (FtWindow *self)
+{
+  return self->exp;
+}
+
+gboolean
+ft_window_open_experiment (FtWindow *self, const char *path, GError **error)
+{
+  GError *local = NULL;
+  FtExperiment *exp = ft_experiment_load (path, &local);
+  if (exp == NULL)
+    {
+      char *msg = g_strdup_printf ("Cannot open the experiment: %s", local->message);
+      ft_window_show_error (self, msg);
+      g_free (msg);
+      g_propagate_error (error, local);
+      return FALSE;
+    }
+  ft_window_set_experiment (self, exp);
+  ft_experiment_free (exp);
+  g_settings_set_string (self->settings, "last-experiment", path);
+  return TRUE;
+}
+
+void
+ft_window_set_mode (FtWindow *self, FtRunMode mode)
+{
+  self->mode = mode;
+  if (self->exp)
+    self->exp->mode = mode;
+  ft_training_panel_set_mode (self->training_panel, mode);
+  ft_window_checklist_sync (self);
+  refresh_code (self);
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "mode");
+  if (action)
+    g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_string (ft_run_mode_name (mode)));
+}
+
+FtRunMode
+ft_window_get_mode (FtWindow *self)
+{
+  return self->mode;
+}
+
+void
+ft_window_set_pace (FtWindow *self, double batches_per_second)
+{
+  g_settings_set_double (self->settings, "pace", CLAMP (batches_per_second, 0.0, 1000.0));
+  for (guint i = 0; i < self->active->len; i++)
+    {
+      FtWindowRun *run = g_ptr_array_index (self->active, i);
+      if (run->state == 0)
+        ft_runner_set_pace (run->runner, g_settings_get_double (self->settings, "pace"));
+    }
+}
+
+gboolean
+ft_window_show_view (FtWindow *self, const char *name)
+{
+  if (gtk_stack_get_child_by_name (self->view_stack, name) == NULL)
+    return FALSE;
+  gtk_stack_set_visible_child_name (self->view_stack, name);
+  return TRUE;
+}
+
+/* ---- presentation and zoom ---- */
+
+void
+ft_window_set_presentation (FtWindow *self, gboolean on)
+{
+  self->presentation = on;
+  if (on)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "presentation");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "presentation");
+  g_object_set (self->loss_view, "presentation", on, NULL);
+  g_object_set (self->acc_view, "presentation", on, NULL);
+  if (on)
+    adw_flap_set_reveal_flap (self->flap, FALSE);
+}
+
+void
+ft_window_set_zoom (FtWindow *self, double zoom)
+{
+  self->zoom = CLAMP (zoom, 0.5, 3.0);
+  char *css = g_strdup_printf ("window.ft-window { font-size: %.0f%%; }", self->zoom * 100.0);
+  gtk_css_provider_load_from_data (self->zoom_provider, css, -1);
+  g_free (css);
+}
+
+/* ---- screenshots ---- */
+
+gboolean
+ft_window_save_screenshot (FtWindow *self, const char *png_path, GError **error)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  GdkPaintable *paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, w, h);
+  GskRenderNode *node = gtk_snapshot_free_to_node (snapshot);
+  gboolean ok = FALSE;
+  if (node == NULL)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the window has not been drawn yet");
+  else
+    {
+      GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (self));
+      GdkTexture *texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
+      char *tmp = g_strdup_printf ("%s.tmp", png_path);
+      ok = gdk_texture_save_to_png (texture, tmp) && g_rename (tmp, png_path) == 0;
+      if (!ok)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot write %s", png_path);
+      g_free (tmp);
+      g_object_unref (texture);
+      gsk_render_node_unref (node);
+    }
+  g_object_unref (paintable);
+  return ok;
+}
+
+static gboolean
+take_screenshot (gpointer data)
+{
+  FtWindow *self = data;
+  if (self->redraw_source)
+    {
+      /* a throttled redraw is pending: let it land first */
+      return G_SOURCE_CONTINUE;
+    }
+  GError *error = NULL;
+  if (!ft_window_save_screenshot (self, self->screenshot_path, &error))
+    {
+      g_printerr ("fittape: %s\n", error->message);
+      g_error_free (error);
+    }
+  else
+    {
+      g_print ("screenshot: %s\n", self->screenshot_path);
+      g_print ("{\"samples_per_second\": %.0f, \"max_main_loop_stall_ms\": %.2f, \"runs\": %u}\n",
+               ft_window_get_samples_per_second (self), (double) self->max_stall_us / 1000.0, self->active->len);
+    }
+  stop_active (self);
+  gtk_window_destroy (GTK_WINDOW (self));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+screenshot_check (FtWindow *self)
+{
+  if (self->screenshot_path == NULL || self->screenshot_taken || self->active->len == 0)
+    return;
+  for (guint i = 0; i < self->active->len; i++)
+    {
+      FtWindowRun *run = g_ptr_array_index (self->active, i);
+      if (run->state == 0 && run->epochs_done < self->screenshot_after)
+        return;
+    }
+  self->screenshot_taken = true;
+  /* Pause the runs so the picture shows the state at the epoch, then give GTK a few frames to draw. */
+  for (guint i = 0; i < self->active->len; i++)
+    {
+      FtWindowRun *run = g_ptr_array_index (self->active, i);
+      if (run->state == 0)
+        ft_runner_pause (run->runner);
+    }
+  g_timeout_add (300, take_screenshot, self);
+}
+
+void
+ft_window_screenshot_after_epochs (FtWindow *self, const char *png_path, int epochs)
+{
+  g_free (self->screenshot_path);
+  self->screenshot_path = g_strdup (png_path);
+  self->screenshot_after = epochs > 0 ? epochs : 1;
+  self->screenshot_taken = false;
+}
+
+/* ---- test accessors ---- */
+
+guint
+ft_window_get_n_runs (FtWindow *self)
+{
+  return self->runs->len;
+}
+
+const char *
+ft_window_get_run_name (FtWindow *self, guint i)
+{
+  FtWindowRun *run = run_at (self, i);
+  return run ? run->name : NULL;
+}
+
+int
+ft_window_get_run_epochs (FtWindow *self, guint i)
+{
+  FtWindowRun *run = run_at (self, i);
+  return run ? run->epochs_done : -1;
+}
+
+int
+ft_window_get_run_plot_points (FtWindow *self, guint i, int *epoch_points)
+{
+  FtWindowRun *run = run_at (self, i);
+  if (epoch_points)
+    *epoch_points = run ? ft_plot_model_get_n_epochs (self->plot_model, run->plot_run) : 0;
+  return run ? ft_plot_model_get_n_batches (self->plot_model, run->plot_run) : 0;
+}
+
+char *
+ft_window_get_run_history_csv (FtWindow *self, guint i)
+{
+  FtWindowRun *run = run_at (self, i);
+  return run ? ft_history_to_csv (run->history, ',') : NULL;
+}
+
+int
+ft_window_get_run_state (FtWindow *self, guint i)
+{
+  FtWindowRun *run = run_at (self, i);
+  return run ? run->state : -1;
+}
+
+gint64
+ft_window_get_max_stall_us (FtWindow *self)
+{
+  return self->max_stall_us;
+}
+
+double
+ft_window_get_samples_per_second (FtWindow *self)
+{
+  double total = 0;
+  for (guint i = 0; i < self->active->len; i++)
+    {
+      FtWindowRun *run = g_ptr_array_index (self->active, i);
+      if (run->seconds > 0)
+        total += (double) run->samples / run->seconds;
+    }
+  return total;
+}
+
+GtkWidget *
+ft_window_get_plot_view (FtWindow *self, gboolean accuracy)
+{
+  return accuracy ? self->acc_view : self->loss_view;
+}
+
+/* ---- GObject ---- */
+
+static void
+on_error_close (GtkButton *button, FtWindow *self)
+{
+  hide_error (self);
+}
+
+static void
+ft_window_dispose (GObject *object)
+{
+  FtWindow *self = FT_WINDOW (object);
+  if (self->prepare)
+    g_cancellable_cancel (self->prepare);
+  g_clear_object (&self->prepare);
+  if (self->stall_source)
+    {
+      g_source_remove (self->stall_source);
+      self->stall_source = 0;
+    }
+  if (self->redraw_source)
+    {
+      g_source_remove (self->redraw_source);
+      self->redraw_source = 0;
+    }
+  if (self->runs)
+    {
+      /* Stop every runner before anything they point to goes. */
+      for (guint i = 0; i < self->runs->len; i++)
+        ft_runner_stop (((FtWindowRun *) g_ptr_array_index (self->runs, i))->runner);
+      g_ptr_array_set_size (self->active, 0);
+      self->decision_run = NULL;
+      g_clear_pointer (&self->runs, g_ptr_array_unref);
+    }
+  if (self->dataset_panel)
+    {
+      ft_dataset_panel_set_experiment (self->dataset_panel, NULL);
+      ft_model_editor_set_experiment (self->model_editor, NULL);
+      ft_compile_panel_set_experiment (self->compile_panel, NULL);
+      ft_training_panel_set_experiment (self->training_panel, NULL);
+    }
+  gtk_widget_dispose_template (GTK_WIDGET (self), FT_TYPE_WINDOW);
+  G_OBJECT_CLASS (ft_window_parent_class)->dispose (object);
+}
+
+static void
+ft_window_finalize (GObject *object)
+{
+  FtWindow *self = FT_WINDOW (object);
+  g_clear_pointer (&self->active, g_ptr_array_unref);
+  ft_plot_model_free (self->plot_model);
+  ft_experiment_free (self->exp);
+  g_free (self->screenshot_path);
+  g_clear_object (&self->zoom_provider);
+  g_clear_object (&self->settings);
+  G_OBJECT_CLASS (ft_window_parent_class)->finalize (object);
+}
+
+/* The window's size is remembered between sessions. */
+static gboolean
+ft_window_close_request (GtkWindow *window)
+{
+  FtWindow *self = FT_WINDOW (window);
+  int w, h;
+  gtk_window_get_default_size (window, &w, &h);
+  if (w > 0 && h > 0)
+    {
+      g_settings_set_int (self->settings, "window-width", w);
+      g_settings_set_int (self->settings, "window-height", h);
+    }
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+  return GTK_WINDOW_CLASS (ft_window_parent_class)->close_request (window);
+}
+
+static void
+ft_window_class_init (FtWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  object_class->dispose = ft_window_dispose;
+  object_class->finalize = ft_window_finalize;
+  GTK_WINDOW_CLASS (klass)->close_request = ft_window_close_request;
+  g_type_ensure (FT_TYPE_DATASET_PANEL);
+  g_type_ensure (FT_TYPE_MODEL_EDITOR);
+  g_type_ensure (FT_TYPE_COMPILE_PANEL);
+  g_type_ensure (FT_TYPE_TRAINING_PANEL);
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/fittape/FitTape/ui/window.ui");
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, panel_button);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, train_button);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, pause_button);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, flap);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, panel_stack);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, dataset_panel);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, model_editor);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, compile_panel);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, training_panel);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, error_revealer);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, error_label);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, error_close);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, lesson_label);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, plot_box);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, outline_box);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, checklist_box);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, code_box);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, tape_box);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, errors_box);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, pace_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, mode_box);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, log_view);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, runs_list);
+  ft_window_install_actions (widget_class);
+}
+
+/* The app's settings: the installed schema, or the one compiled in the build directory when FitTape runs
+ * uninstalled (.ci/start, tests). */
+static GSettings *
+settings_new (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  GSettingsSchema *schema = source ? g_settings_schema_source_lookup (source, "org.fittape.FitTape", TRUE) : NULL;
+  if (schema == NULL)
+    {
+      GSettingsSchemaSource *local
+        = g_settings_schema_source_new_from_directory (FITTAPE_BUILD_SCHEMA_DIR, source, FALSE, NULL);
+      if (local)
+        {
+          schema = g_settings_schema_source_lookup (local, "org.fittape.FitTape", FALSE);
+          g_settings_schema_source_unref (local);
+        }
+    }
+  if (schema == NULL)
+    g_error ("the GSettings schema org.fittape.FitTape is not installed");
+  GSettings *settings = g_settings_new_full (schema, NULL, NULL);
+  g_settings_schema_unref (schema);
+  return settings;
+}
+
+static void
+ft_window_init (FtWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_widget_add_css_class (GTK_WIDGET (self), "ft-window");
+  self->settings = settings_new ();
+  gtk_window_set_default_size (GTK_WINDOW (self), g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+  self->runs = g_ptr_array_new_with_free_func ((GDestroyNotify) run_free);
+  self->active = g_ptr_array_new ();
+  self->plot_model = ft_plot_model_new ();
+  self->loss_view = ft_plot_view_new (self->plot_model, FT_PLOT_LOSS);
+  self->acc_view = ft_plot_view_new (self->plot_model, FT_PLOT_ACCURACY);
+  gtk_box_append (self->plot_box, self->loss_view);
+  gtk_box_append (self->plot_box, self->acc_view);
+  self->zoom_provider = gtk_css_provider_new ();
+  gtk_style_context_add_provider_for_display (gtk_widget_get_display (GTK_WIDGET (self)),
+                                              GTK_STYLE_PROVIDER (self->zoom_provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION + 1);
+  self->zoom = 1.0;
+  g_signal_connect (self->error_close, "clicked", G_CALLBACK (on_error_close), self);
+  g_signal_connect (self->dataset_panel, "changed", G_CALLBACK (on_panel_changed), self);
+  g_signal_connect (self->dataset_panel, "data-loaded", G_CALLBACK (on_data_loaded), self);
+  g_signal_connect (self->model_editor, "changed", G_CALLBACK (on_panel_changed), self);
+  g_signal_connect (self->compile_panel, "changed", G_CALLBACK (on_panel_changed), self);
+  g_signal_connect (self->training_panel, "changed", G_CALLBACK (on_panel_changed), self);
+  self->stall_source = g_timeout_add (4, stall_tick, self);
+  ft_window_teaching_init (self);
+  self->code_view = ft_code_view_new ();
+  gtk_widget_set_vexpand (self->code_view, TRUE);
+  gtk_box_append (self->code_box, self->code_view);
+  self->tape_inspector = ft_tape_inspector_new ();
+  gtk_widget_set_vexpand (self->tape_inspector, TRUE);
+  gtk_box_append (self->tape_box, self->tape_inspector);
+  self->decision_view = ft_decision_view_new ();
+  self->confusion_view = ft_confusion_view_new ();
+  gtk_widget_set_hexpand (self->decision_view, TRUE);
+  gtk_widget_set_hexpand (self->confusion_view, TRUE);
+  gtk_box_append (self->errors_box, self->decision_view);
+  gtk_box_append (self->errors_box, self->confusion_view);
+
+  FtExperiment *exp = ft_experiment_new_default ();
+  ft_window_set_experiment (self, exp);
+  ft_experiment_free (exp);
+  update_controls (self);
+}
+
+FtWindow *
+ft_window_new (GtkApplication *app)
+{
+  return g_object_new (FT_TYPE_WINDOW, "application", app, NULL);
+}

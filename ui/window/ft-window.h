@@ -1,0 +1,82 @@
+/* ft-window.h — FitTape's main window: build a network, pick fit, the GradientTape loop or both, train
+ * with live plots, keep every run of the session, export what you see. */
+#pragma once
+
+#include "experiment/ft-experiment.h"
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define FT_TYPE_WINDOW (ft_window_get_type ())
+G_DECLARE_FINAL_TYPE (FtWindow, ft_window, FT, WINDOW, AdwApplicationWindow)
+
+FtWindow *ft_window_new (GtkApplication *app);
+
+/* Replaces the experiment (copied) and refreshes every panel. */
+void ft_window_set_experiment (FtWindow *self, const FtExperiment *exp);
+FtExperiment *ft_window_get_experiment (FtWindow *self);
+/* Loads an experiment file; on error the window keeps its experiment and shows the message. */
+gboolean ft_window_open_experiment (FtWindow *self, const char *path, GError **error);
+void ft_window_set_mode (FtWindow *self, FtRunMode mode);
+FtRunMode ft_window_get_mode (FtWindow *self);
+
+/* The run controls, as the header bar's buttons. */
+void ft_window_train (FtWindow *self);
+void ft_window_toggle_pause (FtWindow *self);
+void ft_window_step (FtWindow *self);
+void ft_window_stop (FtWindow *self);
+void ft_window_reset (FtWindow *self);
+gboolean ft_window_is_training (FtWindow *self);
+
+/* Files, as the menu's items do them (exports and checkpoints run off the main loop; errors show in the
+ * window). */
+void ft_window_export_plots (FtWindow *self, const char *path); /* .png (2×), .svg or .pdf */
+gboolean ft_window_export_history (FtWindow *self, const char *path, GError **error); /* .csv or .json */
+void ft_window_save_checkpoint (FtWindow *self, const char *path);
+/* The experiment as a runnable TensorFlow script (fit mode: model.fit; otherwise the tape loop). */
+gboolean ft_window_export_script (FtWindow *self, const char *path, GError **error);
+/* The checkpoint's experiment becomes the window's, and the checkpoint a run of its own that can be
+ * evaluated or continued. */
+void ft_window_load_checkpoint (FtWindow *self, const char *path);
+/* Continues an ended run from where it stopped: to the experiment's epochs, or that many more when it
+ * already ran them all. */
+void ft_window_continue (FtWindow *self, gpointer run);
+guint ft_window_get_pending_jobs (FtWindow *self);
+/* The message shown in the window's error bar, or NULL when none is shown. */
+const char *ft_window_get_error (FtWindow *self);
+
+/* Saves a PNG of the window after every active run has finished `epochs` epochs (or ended), prints the
+ * measurements (samples per second, the longest main-loop stall) on stdout, then closes the window. */
+void ft_window_screenshot_after_epochs (FtWindow *self, const char *png_path, int epochs);
+/* Saves a PNG of the window now (its current size). */
+gboolean ft_window_save_screenshot (FtWindow *self, const char *png_path, GError **error);
+
+/* Step-through pace: at most this many batches per second for the runs (0 = as fast as possible);
+ * applies to the running runs at once and is remembered. */
+void ft_window_set_pace (FtWindow *self, double batches_per_second);
+
+/* Shows one of the views above the status line: "curves", "code", "inspector" (the tape) or "errors"
+ * (where the model is wrong). */
+gboolean ft_window_show_view (FtWindow *self, const char *name);
+
+/* Presentation mode: large text, thick lines, high contrast. */
+void ft_window_set_presentation (FtWindow *self, gboolean on);
+/* Text zoom, 1.0 = normal (Ctrl+plus / Ctrl+minus / Ctrl+0). */
+void ft_window_set_zoom (FtWindow *self, double zoom);
+
+/* ---- for tests and measurements ---- */
+guint ft_window_get_n_runs (FtWindow *self);
+/* Run i's name ("Run 1 · fit"), epochs completed, batch points on the plot, epoch points on the plot. */
+const char *ft_window_get_run_name (FtWindow *self, guint i);
+int ft_window_get_run_epochs (FtWindow *self, guint i);
+int ft_window_get_run_plot_points (FtWindow *self, guint i, int *epoch_points);
+/* The run's history as CSV text (g_free). */
+char *ft_window_get_run_history_csv (FtWindow *self, guint i);
+/* Finished: 1, stopped: 2, failed: 3, running: 0. */
+int ft_window_get_run_state (FtWindow *self, guint i);
+gint64 ft_window_get_max_stall_us (FtWindow *self);
+double ft_window_get_samples_per_second (FtWindow *self);
+GtkWidget *ft_window_get_plot_view (FtWindow *self, gboolean accuracy);
+
+G_END_DECLS
