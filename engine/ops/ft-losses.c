@@ -78,7 +78,7 @@ loss_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
             t = (size_t) truth->data[r] == j ? 1.0f : 0.0f;
           else
             t = truth->data[r * c + j];
-          float d;
+          float d = 0.0f;
           switch (s->spec.kind)
             {
             case FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
@@ -117,7 +117,7 @@ loss_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
                 }
               break;
             case FT_LOSS_MEAN_SQUARED_ERROR:
-            default:
+            case FT_N_LOSSES:
               d = 2.0f * (p[j] - t) / (float) c;
               break;
             }
@@ -227,7 +227,7 @@ ft_op_loss (FtTape *tape, const FtLossSpec *spec, FtTensor *y_pred, FtTensor *y_
           l /= (double) c;
           break;
         case FT_LOSS_MEAN_SQUARED_ERROR:
-        default:
+        case FT_N_LOSSES:
           for (size_t j = 0; j < c; j++)
             {
               double d = (double) p[j] - y_true->data[r * c + j];
