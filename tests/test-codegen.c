@@ -722,7 +722,7 @@ test_coverage (void)
                                  "            kernel_regularizer=keras.regularizers.L2(0.001),\n"
                                  "        ),\n"));
   g_assert_nonnull (strstr (fit, "keras.layers.BatchNormalization(momentum=0.9, epsilon=0.0001),"));
-  g_assert_nonnull (strstr (fit, "keras.layers.MaxPooling2D(pool_size=(2, 2), strides=(1, 1), padding=\"same\"),"));
+  g_assert_nonnull (strstr (fit, "keras.layers.MaxPooling2D(pool_size=(2, 2), padding=\"same\", strides=(1, 1)),"));
   g_assert_nonnull (strstr (fit, "keras.layers.Dropout(0.25),"));
   g_assert_nonnull (strstr (fit, "keras.layers.Flatten(),"));
   g_assert_nonnull (strstr (fit, "keras.layers.Dense(32, activation=\"gelu\", use_bias=False),"));

@@ -58,9 +58,15 @@ ref_act (FtActivation act, double z)
       return tanh (z);
     case FT_ACT_GELU:
       return 0.5 * z * (1.0 + erf (z / sqrt (2.0)));
-    default:
-      g_assert_not_reached ();
+    case FT_ACT_ELU:
+    case FT_ACT_LEAKY_RELU:
+    case FT_ACT_SIGMOID:
+    case FT_ACT_SOFTMAX:
+    case FT_N_ACTIVATIONS:
+      break;
     }
+  g_assert_not_reached ();
+  return 0;
 }
 
 static double
@@ -72,9 +78,17 @@ ref_act_deriv (FtActivation act, double z)
       return 1;
     case FT_ACT_RELU:
       return z > 0 ? 1 : 0;
-    default:
-      g_assert_not_reached ();
+    case FT_ACT_ELU:
+    case FT_ACT_GELU:
+    case FT_ACT_LEAKY_RELU:
+    case FT_ACT_SIGMOID:
+    case FT_ACT_SOFTMAX:
+    case FT_ACT_TANH:
+    case FT_N_ACTIVATIONS:
+      break;
     }
+  g_assert_not_reached ();
+  return 0;
 }
 
 typedef struct

@@ -246,7 +246,9 @@ ref_step (Ref *r, const Hyper *h, const double *g, const bool *connected)
               r->w[j] -= lr * gj / sqrt (r->accumulator[j] + eps);
               break;
             case FT_N_OPTIMIZERS:
-            default:
+            case FT_OPT_ADAMAX:
+            case FT_OPT_ADAMW:
+            case FT_OPT_NADAM:
               g_assert_not_reached ();
             }
         }
@@ -836,20 +838,24 @@ test_set_learning_rate (void)
 static void
 test_spec_defaults (void)
 {
+  /* Keras' defaults for the arguments each optimizer takes; the fields of arguments it does not take are
+   * 0 (the descriptor table sets only a kind's own parameters). */
   for (int k = 0; k < FT_N_OPTIMIZERS; k++)
     {
       FtOptimizerSpec s = ft_optimizer_spec_default ((FtOptimizerKind) k);
+      bool adam_like = k == FT_OPT_ADAM || k == FT_OPT_ADAMW || k == FT_OPT_NADAM || k == FT_OPT_ADAMAX;
       g_assert_cmpint (s.kind, ==, k);
       g_assert_cmpfloat (s.learning_rate, ==, k == FT_OPT_SGD ? 0.01f : 0.001f);
+      g_assert_cmpfloat (s.weight_decay, ==, k == FT_OPT_ADAMW ? 0.004f : 0.0f);
       g_assert_cmpfloat (s.momentum, ==, 0.0f);
       g_assert_false (s.nesterov);
-      g_assert_cmpfloat (s.beta_1, ==, 0.9f);
-      g_assert_cmpfloat (s.beta_2, ==, 0.999f);
-      g_assert_cmpfloat (s.epsilon, ==, 1e-7f);
+      g_assert_cmpfloat (s.beta_1, ==, adam_like ? 0.9f : 0.0f);
+      g_assert_cmpfloat (s.beta_2, ==, adam_like ? 0.999f : 0.0f);
+      g_assert_cmpfloat (s.epsilon, ==, k == FT_OPT_SGD ? 0.0f : 1e-7f);
       g_assert_false (s.amsgrad);
-      g_assert_cmpfloat (s.rho, ==, 0.9f);
+      g_assert_cmpfloat (s.rho, ==, k == FT_OPT_RMSPROP ? 0.9f : 0.0f);
       g_assert_false (s.centered);
-      g_assert_cmpfloat (s.initial_accumulator_value, ==, 0.1f);
+      g_assert_cmpfloat (s.initial_accumulator_value, ==, k == FT_OPT_ADAGRAD ? 0.1f : 0.0f);
       g_assert_cmpfloat (s.clipnorm, ==, 0.0f);
       g_assert_cmpfloat (s.global_clipnorm, ==, 0.0f);
       g_assert_cmpfloat (s.clipvalue, ==, 0.0f);
@@ -862,7 +868,7 @@ test_spec_defaults (void)
 static void
 test_kind_names (void)
 {
-  const char *names[FT_N_OPTIMIZERS] = { "SGD", "Adam", "RMSprop", "Adagrad" };
+  const char *names[FT_N_OPTIMIZERS] = { "SGD", "Adam", "RMSprop", "Adagrad", "AdamW", "Nadam", "Adamax" };
   for (int k = 0; k < FT_N_OPTIMIZERS; k++)
     {
       g_assert_cmpstr (ft_optimizer_kind_name ((FtOptimizerKind) k), ==, names[k]);
@@ -879,7 +885,7 @@ test_kind_names (void)
       g_assert_cmpint (kind, ==, k);
     }
   FtOptimizerKind kind;
-  g_assert_false (ft_optimizer_kind_from_name ("adamw", &kind));
+  g_assert_false (ft_optimizer_kind_from_name ("lamb", &kind));
   g_assert_false (ft_optimizer_kind_from_name ("", &kind));
   g_assert_false (ft_optimizer_kind_from_name (NULL, &kind));
 }
@@ -1189,7 +1195,9 @@ test_long_vector (void)
                   rw[j] -= lr * gj / sqrt (s1[j] + eps);
                   break;
                 case FT_N_OPTIMIZERS:
-                default:
+                case FT_OPT_ADAMAX:
+                case FT_OPT_ADAMW:
+                case FT_OPT_NADAM:
                   g_assert_not_reached ();
                 }
             }

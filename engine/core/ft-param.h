@@ -75,6 +75,7 @@ typedef struct
   const char *json_name;  /* how the experiment JSON writes it: "adam", "Dense" */
   const char *keras_name; /* the default name= argument: "adam", "dense" */
   const char *summary;    /* one line for the editors */
+  const char *group;      /* the editor's menu section ("Convolution"), NULL when there are no sections */
   const FtParam *params;
   int n_params;
 } FtKindInfo;

@@ -100,24 +100,24 @@ static const FtParam global_pooling_params[] = {
 };
 
 static const FtKindInfo kind_infos[] = {
-  [FT_LAYER_DENSE] = { "Dense", "Dense", "dense", "every output sees every input", FT_PARAMS (dense_params) },
+  [FT_LAYER_DENSE] = { "Dense", "Dense", "dense", "every output sees every input", "Core", FT_PARAMS (dense_params) },
   [FT_LAYER_CONV2D] = { "Conv2D", "Conv2D", "conv2d", "small filters slid over the image",
-                        FT_PARAMS (conv2d_params) },
+                        "Convolution", FT_PARAMS (conv2d_params) },
   [FT_LAYER_MAX_POOLING2D] = { "MaxPooling2D", "MaxPooling2D", "max_pooling2d",
-                               "keeps the largest value of each window", FT_PARAMS (pooling_params) },
-  [FT_LAYER_FLATTEN] = { "Flatten", "Flatten", "flatten", "one long vector per sample", FT_PARAMS (flatten_params) },
+                               "keeps the largest value of each window", "Convolution", FT_PARAMS (pooling_params) },
+  [FT_LAYER_FLATTEN] = { "Flatten", "Flatten", "flatten", "one long vector per sample", "Core", FT_PARAMS (flatten_params) },
   [FT_LAYER_DROPOUT] = { "Dropout", "Dropout", "dropout", "zeroes random inputs while training",
-                         FT_PARAMS (dropout_params) },
+                         "Regularisation", FT_PARAMS (dropout_params) },
   [FT_LAYER_BATCH_NORMALIZATION] = { "BatchNormalization", "BatchNormalization", "batch_normalization",
                                      "rescales each channel to mean 0 and variance 1",
-                                     FT_PARAMS (batch_norm_params) },
+                                     "Regularisation", FT_PARAMS (batch_norm_params) },
   [FT_LAYER_ACTIVATION] = { "Activation", "Activation", "activation", "applies a function elementwise",
-                            FT_PARAMS (activation_params) },
+                            "Core", FT_PARAMS (activation_params) },
   [FT_LAYER_AVERAGE_POOLING2D] = { "AveragePooling2D", "AveragePooling2D", "average_pooling2d",
-                                   "keeps the mean of each window", FT_PARAMS (pooling_params) },
+                                   "keeps the mean of each window", "Convolution", FT_PARAMS (pooling_params) },
   [FT_LAYER_GLOBAL_AVERAGE_POOLING2D] = { "GlobalAveragePooling2D", "GlobalAveragePooling2D",
                                           "global_average_pooling2d", "one mean per channel over the whole image",
-                                          FT_PARAMS (global_pooling_params) },
+                                          "Convolution", FT_PARAMS (global_pooling_params) },
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (kind_infos) == FT_N_LAYER_KINDS);
 

@@ -156,19 +156,19 @@ static const FtParam adamax_params[] = {
 };
 
 static const FtKindInfo kind_infos[] = {
-  [FT_OPT_SGD] = { "SGD", "sgd", "SGD", "plain gradient descent, optionally with momentum", FT_PARAMS (sgd_params) },
+  [FT_OPT_SGD] = { "SGD", "sgd", "SGD", "plain gradient descent, optionally with momentum", NULL, FT_PARAMS (sgd_params) },
   [FT_OPT_ADAM] = { "Adam", "adam", "adam", "adapts each weight’s step from running means of its gradients",
-                    FT_PARAMS (adam_params) },
+                    NULL, FT_PARAMS (adam_params) },
   [FT_OPT_RMSPROP] = { "RMSprop", "rmsprop", "rmsprop", "divides each step by a running mean of squared gradients",
-                       FT_PARAMS (rmsprop_params) },
+                       NULL, FT_PARAMS (rmsprop_params) },
   [FT_OPT_ADAGRAD] = { "Adagrad", "adagrad", "adagrad", "divides each step by the sum of all past squared gradients",
-                       FT_PARAMS (adagrad_params) },
+                       NULL, FT_PARAMS (adagrad_params) },
   [FT_OPT_ADAMW] = { "AdamW", "adamw", "adamw", "Adam with weight decay kept apart from the gradients",
-                     FT_PARAMS (adamw_params) },
+                     NULL, FT_PARAMS (adamw_params) },
   [FT_OPT_NADAM] = { "Nadam", "nadam", "nadam", "Adam with Nesterov momentum: the mean looks one step ahead",
-                     FT_PARAMS (nadam_params) },
+                     NULL, FT_PARAMS (nadam_params) },
   [FT_OPT_ADAMAX] = { "Adamax", "adamax", "adamax", "Adam dividing by the largest recent gradient size",
-                      FT_PARAMS (adamax_params) },
+                      NULL, FT_PARAMS (adamax_params) },
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (kind_infos) == FT_N_OPTIMIZERS);
 
