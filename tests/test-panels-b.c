@@ -17,16 +17,6 @@ count_changed (GtkWidget *panel, int *n)
 }
 
 static GtkWidget *
-child (gpointer panel, GType type, const char *name)
-{
-  GObject *obj = gtk_widget_get_template_child (GTK_WIDGET (panel), type, name);
-  g_assert_nonnull (obj);
-  return GTK_WIDGET (obj);
-}
-#define COMPILE(p, name)  child (p, FT_TYPE_COMPILE_PANEL, name)
-#define TRAINING(p, name) child (p, FT_TYPE_TRAINING_PANEL, name)
-
-static GtkWidget *
 find_named (GtkWidget *root, const char *name)
 {
   if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
@@ -48,6 +38,18 @@ must_find (GtkWidget *root, const char *name)
     g_error ("no widget named \"%s\"", name);
   return w;
 }
+
+/* A template child, or a widget the panel built from a table and named (the optimizer rows). */
+static GtkWidget *
+child (gpointer panel, GType type, const char *name)
+{
+  GObject *obj = gtk_widget_get_template_child (GTK_WIDGET (panel), type, name);
+  if (obj == NULL)
+    return must_find (GTK_WIDGET (panel), name);
+  return GTK_WIDGET (obj);
+}
+#define COMPILE(p, name)  child (p, FT_TYPE_COMPILE_PANEL, name)
+#define TRAINING(p, name) child (p, FT_TYPE_TRAINING_PANEL, name)
 
 static void
 type_into_spin (GtkWidget *spin, const char *text)
@@ -157,9 +159,9 @@ test_compile_switch_optimizer (void)
 
   gtk_drop_down_set_selected (GTK_DROP_DOWN (COMPILE (panel, "optimizer_dropdown")), FT_OPT_ADAGRAD);
   g_assert_cmpint (exp->compile.optimizer.kind, ==, FT_OPT_ADAGRAD);
-  g_assert_true (gtk_widget_get_visible (COMPILE (panel, "initial_accumulator_row")));
+  g_assert_true (gtk_widget_get_visible (COMPILE (panel, "initial_accumulator_value_row")));
   g_assert_false (gtk_widget_get_visible (COMPILE (panel, "momentum_row")));
-  gtk_spin_button_set_value (GTK_SPIN_BUTTON (COMPILE (panel, "initial_accumulator_spin")), 0.5);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (COMPILE (panel, "initial_accumulator_value_spin")), 0.5);
   g_assert_cmpfloat (exp->compile.optimizer.initial_accumulator_value, ==, 0.5f);
   g_assert_true (ft_optimizer_spec_validate (&exp->compile.optimizer, NULL));
 
