@@ -169,6 +169,65 @@ test_compile_switch_optimizer (void)
   ft_experiment_free (exp);
 }
 
+/* Every optimizer from the dropdown (its list is the table's): Keras' defaults, the rows of exactly the
+ * parameters it takes, and an edit of each landing in the spec. */
+static void
+test_compile_every_optimizer (void)
+{
+  FtExperiment *exp = ft_experiment_new_default ();
+  FtCompilePanel *panel = new_panel (ft_compile_panel_new);
+  ft_compile_panel_set_experiment (panel, exp);
+  GListModel *names = gtk_drop_down_get_model (GTK_DROP_DOWN (COMPILE (panel, "optimizer_dropdown")));
+  g_assert_cmpuint (g_list_model_get_n_items (names), ==, FT_N_OPTIMIZERS);
+  for (int k = FT_N_OPTIMIZERS - 1; k >= 0; k--)
+    {
+      const FtKindInfo *kind = ft_optimizer_kind_info ((FtOptimizerKind) k);
+      g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (names), (guint) k), ==, kind->name);
+      gtk_drop_down_set_selected (GTK_DROP_DOWN (COMPILE (panel, "optimizer_dropdown")), (guint) k);
+      g_assert_cmpint (exp->compile.optimizer.kind, ==, k);
+      FtOptimizerSpec def = ft_optimizer_spec_default ((FtOptimizerKind) k);
+      g_assert_cmpmem (&exp->compile.optimizer, sizeof def, &def, sizeof def);
+      g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (COMPILE (panel, "optimizer_row"))),
+                                kind->name));
+      /* every row of every kind: visible exactly when this kind takes the parameter */
+      for (int j = 0; j < FT_N_OPTIMIZERS; j++)
+        {
+          const FtKindInfo *other = ft_optimizer_kind_info ((FtOptimizerKind) j);
+          for (int p = 0; p < other->n_params; p++)
+            {
+              if (other->params[p].type == FT_PARAM_KERAS_CONST)
+                continue;
+              g_autofree char *row = g_strdup_printf ("%s_row", other->params[p].key);
+              g_assert_cmpint (gtk_widget_get_visible (COMPILE (panel, row)), ==,
+                               ft_kind_find_param (kind, other->params[p].key) != NULL);
+            }
+        }
+      for (int p = 0; p < kind->n_params; p++)
+        {
+          const FtParam *param = &kind->params[p];
+          if (param->type == FT_PARAM_KERAS_CONST)
+            continue;
+          if (param->type == FT_PARAM_BOOL)
+            {
+              g_autofree char *name = g_strdup_printf ("%s_switch", param->key);
+              gtk_switch_set_active (GTK_SWITCH (COMPILE (panel, name)), TRUE);
+              g_assert_true (*(bool *) ft_param_ptr (param, &exp->compile.optimizer));
+            }
+          else
+            {
+              g_autofree char *name = g_strdup_printf ("%s_spin", param->key);
+              GtkWidget *spin = COMPILE (panel, name);
+              double before = ft_param_get_number (param, &exp->compile.optimizer);
+              gtk_spin_button_spin (GTK_SPIN_BUTTON (spin), GTK_SPIN_STEP_FORWARD, 0);
+              g_assert_cmpfloat (ft_param_get_number (param, &exp->compile.optimizer), >, before);
+            }
+        }
+      g_assert_true (ft_optimizer_spec_validate (&exp->compile.optimizer, NULL));
+    }
+  g_assert_finalize_object (panel);
+  ft_experiment_free (exp);
+}
+
 static void
 test_compile_learning_rate (void)
 {
@@ -653,6 +712,7 @@ main (int argc, char **argv)
   /* The resources register themselves when linked in; referencing them makes sure they are. */
   g_assert_nonnull (fittape_get_resource ());
 
+  g_test_add_func ("/compile-panel/every-optimizer", test_compile_every_optimizer);
   g_test_add_func ("/compile-panel/refresh-is-silent", test_compile_refresh_is_silent);
   g_test_add_func ("/compile-panel/switch-optimizer", test_compile_switch_optimizer);
   g_test_add_func ("/compile-panel/learning-rate", test_compile_learning_rate);
