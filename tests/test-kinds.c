@@ -214,7 +214,8 @@ check_keras_config (JsonObject *config, const FtKindInfo *kind, const void *spec
             break;
           }
         case FT_PARAM_PADDING:
-          g_assert_cmpstr (json_node_get_string (v), ==, *(const FtPadding *) f == FT_PADDING_SAME ? "same" : "valid");
+          g_assert_cmpstr (json_node_get_string (v), ==,
+                           *(const FtPadding *) f == FT_PADDING_SAME ? "same" : "valid");
           break;
         case FT_PARAM_ACTIVATION:
           g_assert_cmpstr (json_node_get_string (v), ==, ft_activation_name (*(const FtActivation *) f));
@@ -229,10 +230,9 @@ check_keras_config (JsonObject *config, const FtKindInfo *kind, const void *spec
               g_assert_true (JSON_NODE_HOLDS_NULL (v));
               break;
             }
-          g_assert_cmpfloat (
-              (float) json_object_get_double_member (
-                  json_object_get_object_member (json_node_get_object (v), "config"), "l2"),
-              ==, *(const float *) f);
+          g_assert_cmpfloat ((float) json_object_get_double_member (
+                                 json_object_get_object_member (json_node_get_object (v), "config"), "l2"),
+                             ==, *(const float *) f);
           break;
         case FT_PARAM_KERAS_CONST:
           {
@@ -306,7 +306,8 @@ check_checkpoint (const FtExperiment *e, const char *what)
 
 /* The generated code names the class and passes every parameter not at its default. */
 static void
-check_code (const FtExperiment *e, const char *module, const FtKindInfo *kind, const void *spec, const char *what)
+check_code (const FtExperiment *e, const char *module, const FtKindInfo *kind, const void *spec,
+            const char *what)
 {
   char *code = ft_codegen_python (e, FT_MODE_FIT, NULL);
   g_autofree char *call = g_strdup_printf ("keras.%s.%s(", module, kind->name);
@@ -321,7 +322,8 @@ check_code (const FtExperiment *e, const char *module, const FtKindInfo *kind, c
   for (int i = 0; i < kind->n_params; i++)
     {
       const FtParam *p = &kind->params[i];
-      if (p->type == FT_PARAM_KERAS_CONST || (p->flags & FT_PARAM_POSITIONAL) || ft_param_is_default (p, spec))
+      if (p->type == FT_PARAM_KERAS_CONST || (p->flags & FT_PARAM_POSITIONAL)
+          || ft_param_is_default (p, spec))
         continue;
       g_autofree char *kw = g_strdup_printf ("%s=", p->key);
       if (strstr (args, kw) == NULL)

@@ -136,9 +136,8 @@ ft_param_is_default (const FtParam *p, const void *spec)
       const int *v = ft_param_cptr (p, spec);
       return v[0] == (int) p->def && v[1] == (int) p->def;
     }
-  return ft_param_get_number (p, spec) == (p->type == FT_PARAM_FLOAT || p->type == FT_PARAM_L2
-                                               ? (double) (float) p->def
-                                               : p->def);
+  return ft_param_get_number (p, spec)
+         == (p->type == FT_PARAM_FLOAT || p->type == FT_PARAM_L2 ? (double) (float) p->def : p->def);
 }
 
 bool
@@ -202,8 +201,8 @@ ft_params_validate (const FtKindInfo *kind, const void *spec, const char *what, 
               if (!int_ok (p, v[k]))
                 {
                   g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
-                               "Invalid %s argument %s=%d: must be an integer from %d to %d", what, p->key, v[k],
-                               p->lo, p->hi);
+                               "Invalid %s argument %s=%d: must be an integer from %d to %d", what, p->key,
+                               v[k], p->lo, p->hi);
                   return false;
                 }
             break;
@@ -223,8 +222,8 @@ ft_params_validate (const FtKindInfo *kind, const void *spec, const char *what, 
       for (int i = 0; i < kind->n_params; i++)
         if (kind->params[i].flags & FT_PARAM_EXCLUSIVE)
           g_string_append_printf (names, "%s%s", names->len ? ", " : "", kind->params[i].key);
-      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "Only one of %s can be set; got %s=%g and %s=%g", names->str,
-                   exclusive[0]->key, ft_param_get_number (exclusive[0], spec), exclusive[1]->key,
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "Only one of %s can be set; got %s=%g and %s=%g",
+                   names->str, exclusive[0]->key, ft_param_get_number (exclusive[0], spec), exclusive[1]->key,
                    ft_param_get_number (exclusive[1], spec));
       g_string_free (names, TRUE);
       return false;

@@ -39,16 +39,16 @@ const char *ft_range_text (FtRange range); /* "a number in [0, 1)" */
 
 typedef enum
 {
-  FT_PARAM_ZERO_IS_NONE = 1 << 0,  /* 0 stands for Keras' None (JSON null, "null" in configs) */
-  FT_PARAM_WRITE_ALWAYS = 1 << 1,  /* the experiment JSON has it even at its default */
-  FT_PARAM_CODE_ALWAYS = 1 << 2,   /* generated code passes it even at its default */
-  FT_PARAM_POSITIONAL = 1 << 3,    /* generated code passes it without its keyword */
-  FT_PARAM_KIND_CHECKS = 1 << 4,   /* JSON only checks it is finite; the kind's validation explains the rest */
-  FT_PARAM_EXCLUSIVE = 1 << 5,     /* at most one of a kind's exclusive parameters is not 0 */
-  FT_PARAM_UI_LADDER = 1 << 6,     /* edited on a decade ladder (learning rates, epsilons) */
-  FT_PARAM_UI_HIDDEN = 1 << 7,     /* not in the kind's editor rows (edited elsewhere, or not at all) */
-  FT_PARAM_UI_CLIPPING = 1 << 8,   /* in the editor's gradient clipping group */
-  FT_PARAM_TITLE = 1 << 9,          /* shown in the editor's one-line title ("Dense · 128 · relu") */
+  FT_PARAM_ZERO_IS_NONE = 1 << 0, /* 0 stands for Keras' None (JSON null, "null" in configs) */
+  FT_PARAM_WRITE_ALWAYS = 1 << 1, /* the experiment JSON has it even at its default */
+  FT_PARAM_CODE_ALWAYS = 1 << 2,  /* generated code passes it even at its default */
+  FT_PARAM_POSITIONAL = 1 << 3,   /* generated code passes it without its keyword */
+  FT_PARAM_KIND_CHECKS = 1 << 4,  /* JSON only checks it is finite; the kind's validation explains the rest */
+  FT_PARAM_EXCLUSIVE = 1 << 5,    /* at most one of a kind's exclusive parameters is not 0 */
+  FT_PARAM_UI_LADDER = 1 << 6,    /* edited on a decade ladder (learning rates, epsilons) */
+  FT_PARAM_UI_HIDDEN = 1 << 7,    /* not in the kind's editor rows (edited elsewhere, or not at all) */
+  FT_PARAM_UI_CLIPPING = 1 << 8,  /* in the editor's gradient clipping group */
+  FT_PARAM_TITLE = 1 << 9,        /* shown in the editor's one-line title ("Dense · 128 · relu") */
   FT_PARAM_TITLE_CHANGED = 1 << 10, /* shown there when not at its default, after title_prefix */
 } FtParamFlags;
 
@@ -58,9 +58,9 @@ typedef struct
   FtParamType type;
   size_t offset; /* in the kind's spec struct */
   unsigned flags;
-  FtRange range;  /* FLOAT, L2 */
-  int lo, hi;     /* INT, PAIR (0 is allowed besides with FT_PARAM_ZERO_IS_NONE) */
-  double def;     /* default (PAIR: both; enums: the value) */
+  FtRange range; /* FLOAT, L2 */
+  int lo, hi;    /* INT, PAIR (0 is allowed besides with FT_PARAM_ZERO_IS_NONE) */
+  double def;    /* default (PAIR: both; enums: the value) */
   const char *label, *hint;
   double ui_lo, ui_hi, ui_step;
   int ui_digits;
