@@ -1,5 +1,6 @@
-/* test-conv.c — conv2d, max_pool2d, avg_pool2d and global_avg_pool2d: the output-size rule, the im2col/GEMM kernels against naive loops
- * (forward and backward), finite-difference gradient checks, tape recording and allocation behaviour.
+/* test-conv.c — conv2d, max_pool2d, avg_pool2d and global_avg_pool2d: the output-size rule, the im2col/GEMM
+ * kernels against naive loops (forward and backward), finite-difference gradient checks, tape recording and
+ * allocation behaviour.
  *
  * Tolerances. Forward and analytic backward are compared with references summed in double: the kernels
  * sum at most a few dozen float products of O(1) values, so atol 1e-5 / rtol 1e-4 leaves a wide margin.
@@ -1022,8 +1023,8 @@ test_avg_pool_forward_and_gradcheck (void)
       g_assert_cmpint (y->shape[2], ==, og.ow);
       g_assert_cmpint (y->shape[3], ==, 3);
       g_assert_cmpstr (ft_tape_entry (tape, 0)->def->name, ==, "average_pooling2d");
-      g_autofree char *what = g_strdup_printf ("avg pool %dx%d stride %dx%d %s", pc->ph, pc->pw, pc->sh, pc->sw,
-                                               padding_name (pc->padding));
+      g_autofree char *what = g_strdup_printf ("avg pool %dx%d stride %dx%d %s", pc->ph, pc->pw, pc->sh,
+                                               pc->sw, padding_name (pc->padding));
       assert_close_double (what, y->data, ref, y->size, FWD_ATOL, FWD_RTOL);
       ft_tape_free (tape);
       const bool check[1] = { true };

@@ -447,11 +447,13 @@ static const ErrorCase error_cases[] = {
     "$.callbacks[0]: TerminateOnNaN takes no \"monitor\"", NULL },
   /* bad enums */
   { "{" LAYERS ", \"compile\": {\"optimizer\": {\"name\": \"lamb\"}}}",
-    "$.compile.optimizer.name: unknown optimizer \"lamb\" (expected sgd, adam, rmsprop, adagrad, adamw, nadam, "
+    "$.compile.optimizer.name: unknown optimizer \"lamb\" (expected sgd, adam, rmsprop, adagrad, adamw, "
+    "nadam, "
     "adamax)",
     NULL, NULL },
   { "{" LAYERS ", \"compile\": {\"optimizer\": \"ftrl\"}}",
-    "$.compile.optimizer: unknown optimizer \"ftrl\" (expected sgd, adam, rmsprop, adagrad, adamw, nadam, adamax)",
+    "$.compile.optimizer: unknown optimizer \"ftrl\" (expected sgd, adam, rmsprop, adagrad, adamw, nadam, "
+    "adamax)",
     NULL, NULL },
   { "{\"model\": {\"layers\": [{\"type\": \"Dense\", \"activation\": \"rleu\"}]}}", NULL,
     "$.model.layers[0].activation: unknown activation \"rleu\" (expected linear, relu, sigmoid,", NULL },

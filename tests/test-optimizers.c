@@ -126,7 +126,8 @@ ref_init (Ref *r, const Hyper *h)
 static double *
 ref_slot (Ref *r, FtOptimizerKind kind, const char *name)
 {
-  bool adam_like = kind == FT_OPT_ADAM || kind == FT_OPT_ADAMW || kind == FT_OPT_NADAM || kind == FT_OPT_ADAMAX;
+  bool adam_like
+      = kind == FT_OPT_ADAM || kind == FT_OPT_ADAMW || kind == FT_OPT_NADAM || kind == FT_OPT_ADAMAX;
   if (adam_like && strcmp (name, "momentum") == 0)
     return r->m;
   if (adam_like && strcmp (name, "velocity") == 0)
@@ -269,7 +270,8 @@ ref_step (Ref *r, const Hyper *h, const double *g, const bool *connected)
                 /* nadam.py casts β first: here 1 − β is taken from the float32 β */
                 r->m[j] = (1 - b1) * gj + b1 * r->m[j];
                 r->v[j] = (1 - b2) * gj * gj + b2 * r->v[j];
-                double m_hat = u_t_1 * r->m[j] / (1 - r->u_product * u_t_1) + (1 - u_t) * gj / (1 - r->u_product);
+                double m_hat
+                    = u_t_1 * r->m[j] / (1 - r->u_product * u_t_1) + (1 - u_t) * gj / (1 - r->u_product);
                 double v_hat = r->v[j] / (1 - pow (b2, t));
                 r->w[j] -= m_hat * lr / (sqrt (v_hat) + eps);
                 break;
@@ -1218,7 +1220,8 @@ test_adamw_without_decay_is_adam (void)
       ft_optimizer_apply (w, pw.g, pw.w, NULL);
     }
   for (int i = 0; i < N_VARS; i++)
-    g_assert_cmpmem (pa.w[i]->data, var_size[i] * sizeof (float), pw.w[i]->data, var_size[i] * sizeof (float));
+    g_assert_cmpmem (pa.w[i]->data, var_size[i] * sizeof (float), pw.w[i]->data,
+                     var_size[i] * sizeof (float));
   g_assert_cmpint (ft_optimizer_paired_slots (w), ==, 2);
   ft_optimizer_free (a);
   ft_optimizer_free (w);
@@ -1263,7 +1266,8 @@ test_nadam_resume (void)
   FtOptimizer *resumed = ft_optimizer_new (&spec, N_VARS, b.w);
   for (int i = 0; i < N_VARS; i++)
     memcpy (b.w[i]->data, a.w[i]->data, (size_t) var_size[i] * sizeof (float));
-  memcpy (ft_optimizer_state (resumed), ft_optimizer_state (first), ft_optimizer_state_size (first) * sizeof (float));
+  memcpy (ft_optimizer_state (resumed), ft_optimizer_state (first),
+          ft_optimizer_state_size (first) * sizeof (float));
   ft_optimizer_set_iterations (resumed, 3);
   problem_grads (&a, 3, g);
   problem_grads (&b, 3, g);

@@ -382,7 +382,8 @@ test_model_every_kind (void)
               g_autofree char *name = g_strdup_printf ("%.*s-w", (int) n, param->key);
               GtkWidget *spin = row_child (editor, i, name);
               int before = changed;
-              gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), gtk_spin_button_get_value (GTK_SPIN_BUTTON (spin)) + 1);
+              gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin),
+                                         gtk_spin_button_get_value (GTK_SPIN_BUTTON (spin)) + 1);
               g_assert_cmpint (changed, ==, before + 1);
               g_assert_cmpint (((int *) ft_param_ptr (param, &exp->layers[i]))[1], ==,
                                gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (spin)));

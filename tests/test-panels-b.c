@@ -187,8 +187,8 @@ test_compile_every_optimizer (void)
       g_assert_cmpint (exp->compile.optimizer.kind, ==, k);
       FtOptimizerSpec def = ft_optimizer_spec_default ((FtOptimizerKind) k);
       g_assert_cmpmem (&exp->compile.optimizer, sizeof def, &def, sizeof def);
-      g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (COMPILE (panel, "optimizer_row"))),
-                                kind->name));
+      g_assert_nonnull (strstr (
+          adw_action_row_get_subtitle (ADW_ACTION_ROW (COMPILE (panel, "optimizer_row"))), kind->name));
       /* every row of every kind: visible exactly when this kind takes the parameter */
       for (int j = 0; j < FT_N_OPTIMIZERS; j++)
         {

@@ -7,6 +7,9 @@
 
 #include <string.h>
 
+/* The table is laid out by hand (one parameter per brace group): the formatter breaks designated
+ * initialisers inside macros apart. */
+/* clang-format off */
 #define OFF(f) G_STRUCT_OFFSET (FtLayerSpec, f)
 #define KERAS_OBJECT(module, cls, config)                                                                   \
   "{\"module\": \"" module "\", \"class_name\": \"" cls "\", \"config\": " config ", \"registered_name\": null}"
@@ -120,6 +123,7 @@ static const FtKindInfo kind_infos[] = {
                                           "Convolution", FT_PARAMS (global_pooling_params) },
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (kind_infos) == FT_N_LAYER_KINDS);
+/* clang-format on */
 
 const FtKindInfo *
 ft_layer_kind_info (FtLayerKind kind)
@@ -144,7 +148,8 @@ bool
 ft_layer_kind_from_name (const char *name, FtLayerKind *kind)
 {
   for (int i = 0; i < FT_N_LAYER_KINDS; i++)
-    if (name != NULL && (strcmp (name, kind_infos[i].name) == 0 || strcmp (name, kind_infos[i].keras_name) == 0))
+    if (name != NULL
+        && (strcmp (name, kind_infos[i].name) == 0 || strcmp (name, kind_infos[i].keras_name) == 0))
       {
         *kind = (FtLayerKind) i;
         return true;
@@ -330,9 +335,9 @@ ft_layer_infer (const FtLayerSpec *spec, int in_ndim, const int *in_shape, int *
     case FT_LAYER_GLOBAL_AVERAGE_POOLING2D:
       if (in_ndim != 3)
         {
-          g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
-                       "GlobalAveragePooling2D expects an image input (height, width, channels) but receives %s",
-                       buf);
+          g_set_error (
+              error, FT_ERROR, FT_ERROR_INVALID,
+              "GlobalAveragePooling2D expects an image input (height, width, channels) but receives %s", buf);
           return false;
         }
       *out_ndim = 1;

@@ -79,6 +79,9 @@ struct FtOptimizer
 /* The descriptor table. Parameters are in Keras' get_config() order: the base optimizer's (learning_rate,
  * weight_decay, the clips and the fixed entries), then the kind's own. */
 
+/* The table is laid out by hand (one parameter per brace group): the formatter breaks designated
+ * initialisers inside macros apart. */
+/* clang-format off */
 #define OFF(f) G_STRUCT_OFFSET (FtOptimizerSpec, f)
 #define LEARNING_RATE(d)                                                                                     \
   { "learning_rate", FT_PARAM_FLOAT, OFF (learning_rate), FT_PARAM_WRITE_ALWAYS | FT_PARAM_CODE_ALWAYS     \
@@ -171,6 +174,7 @@ static const FtKindInfo kind_infos[] = {
                       NULL, FT_PARAMS (adamax_params) },
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (kind_infos) == FT_N_OPTIMIZERS);
+/* clang-format on */
 
 #undef OFF
 
@@ -207,7 +211,8 @@ ft_optimizer_kind_from_name (const char *name, FtOptimizerKind *kind)
   if (name == NULL)
     return false;
   for (int k = 0; k < FT_N_OPTIMIZERS; k++)
-    if (g_ascii_strcasecmp (name, kind_infos[k].name) == 0 || g_ascii_strcasecmp (name, kind_infos[k].json_name) == 0)
+    if (g_ascii_strcasecmp (name, kind_infos[k].name) == 0
+        || g_ascii_strcasecmp (name, kind_infos[k].json_name) == 0)
       {
         if (kind != NULL)
           *kind = (FtOptimizerKind) k;
@@ -560,11 +565,11 @@ weight_decay_kernel (float *restrict w, size_t n, float wd, float lr)
 
 typedef struct
 {
-  float u_t, u_t_1;                  /* the momentum schedule at t and t + 1 */
-  float one_minus_u_product_t_1;     /* 1 − Π·u(t+1) */
-  float one_minus_u_t;               /* 1 − u(t) */
-  float one_minus_u_product_t;       /* 1 − Π */
-  float one_minus_beta_2_power;      /* 1 − β₂ᵗ */
+  float u_t, u_t_1;              /* the momentum schedule at t and t + 1 */
+  float one_minus_u_product_t_1; /* 1 − Π·u(t+1) */
+  float one_minus_u_t;           /* 1 − u(t) */
+  float one_minus_u_product_t;   /* 1 − Π */
+  float one_minus_beta_2_power;  /* 1 − β₂ᵗ */
   float one_minus_beta_1, one_minus_beta_2;
 } NadamScalars;
 

@@ -155,7 +155,8 @@ max_pool2d_backward (FtTape *tape, const FtTapeEntry *entry, const float *dy)
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Average pooling: each output is the sum of its window's real cells divided by their count (as
- * TensorFlow's mean reducer); backward spreads dy / count over the same cells. Global average pooling is the window that covers the whole image. */
+ * TensorFlow's mean reducer); backward spreads dy / count over the same cells. Global average pooling is the
+ * window that covers the whole image. */
 
 static void avg_pool2d_backward (FtTape *tape, const FtTapeEntry *entry, const float *dy);
 
@@ -195,7 +196,8 @@ avg_pool_forward (const PoolGeom *g, const float *restrict x, float *restrict y)
 }
 
 static FtTensor *
-avg_pool (FtTape *tape, FtTensor *x, const PoolGeom *g, const FtOpDef *def, int out_ndim, const int *out_shape)
+avg_pool (FtTape *tape, FtTensor *x, const PoolGeom *g, const FtOpDef *def, int out_ndim,
+          const int *out_shape)
 {
   const bool record = ft_tape_should_record (tape, 1, &x);
   FtTensor *y = ft_tape_tensor (tape, out_ndim, out_shape);

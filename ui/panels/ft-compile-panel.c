@@ -260,7 +260,8 @@ refresh (FtCompilePanel *self)
       else if (p->flags & FT_PARAM_UI_LADDER)
         ladder_set (GTK_SPIN_BUTTON (control), ft_param_get_number (p, o));
       else
-        gtk_spin_button_set_value (GTK_SPIN_BUTTON (control), round_significant (ft_param_get_number (p, o), 6));
+        gtk_spin_button_set_value (GTK_SPIN_BUTTON (control),
+                                   round_significant (ft_param_get_number (p, o), 6));
     }
   gtk_drop_down_set_selected (self->loss_dropdown, (guint) c->loss.kind);
   gtk_switch_set_active (self->from_logits_switch, c->loss.from_logits);
@@ -334,7 +335,7 @@ on_param_spin_changed (GtkSpinButton *spin, FtCompilePanel *self)
     return;
   FtOptimizerSpec spec = self->exp->compile.optimizer;
   double v = (p->flags & FT_PARAM_UI_LADDER) ? ladder_get (spin)
-                                              : round_significant (gtk_spin_button_get_value (spin), 6);
+                                             : round_significant (gtk_spin_button_get_value (spin), 6);
   if ((p->flags & FT_PARAM_EXCLUSIVE) && v > 0.0)
     {
       /* At most one clip: setting one turns the others off. */
@@ -529,7 +530,8 @@ param_row_new (FtCompilePanel *self, const FtParam *p)
         }
       else
         {
-          GtkAdjustment *adj = gtk_adjustment_new (p->ui_lo, p->ui_lo, p->ui_hi, p->ui_step, p->ui_step * 10, 0);
+          GtkAdjustment *adj
+              = gtk_adjustment_new (p->ui_lo, p->ui_lo, p->ui_hi, p->ui_step, p->ui_step * 10, 0);
           gtk_spin_button_configure (GTK_SPIN_BUTTON (control), adj, p->ui_step, (guint) p->ui_digits);
           gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (control), TRUE);
         }
@@ -567,12 +569,13 @@ build_optimizer_rows (FtCompilePanel *self)
             continue;
           bool seen = false;
           for (guint r = 0; r < self->param_rows->len && !seen; r++)
-            seen = strcmp (g_object_get_data (g_ptr_array_index (self->param_rows, r), "ft-key"), p->key) == 0;
+            seen
+                = strcmp (g_object_get_data (g_ptr_array_index (self->param_rows, r), "ft-key"), p->key) == 0;
           if (seen)
             continue;
           GtkWidget *row = param_row_new (self, p);
-          adw_preferences_group_add (p->flags & FT_PARAM_UI_CLIPPING ? self->clipping_group : self->optimizer_group,
-                                     row);
+          adw_preferences_group_add (
+              p->flags & FT_PARAM_UI_CLIPPING ? self->clipping_group : self->optimizer_group, row);
           g_ptr_array_add (self->param_rows, row);
         }
     }

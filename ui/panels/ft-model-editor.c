@@ -120,10 +120,12 @@ layer_title (const FtLayerSpec *l)
   for (int i = 0; i < kind->n_params; i++)
     {
       const FtParam *p = &kind->params[i];
-      if (!(p->flags & FT_PARAM_TITLE) && !((p->flags & FT_PARAM_TITLE_CHANGED) && !ft_param_is_default (p, l)))
+      if (!(p->flags & FT_PARAM_TITLE)
+          && !((p->flags & FT_PARAM_TITLE_CHANGED) && !ft_param_is_default (p, l)))
         continue;
       const void *f = ft_param_cptr (p, &r);
-      g_string_append_printf (s, " · %s", (p->flags & FT_PARAM_TITLE) || p->title_prefix == NULL ? "" : p->title_prefix);
+      g_string_append_printf (s, " · %s",
+                              (p->flags & FT_PARAM_TITLE) || p->title_prefix == NULL ? "" : p->title_prefix);
       switch (p->type)
         {
         case FT_PARAM_INT:
@@ -425,7 +427,8 @@ on_spin_changed (GtkSpinButton *spin, FtModelEditor *self)
    * edit. */
   if (p->type == FT_PARAM_INT || p->type == FT_PARAM_PAIR)
     {
-      int *ip = (int *) ft_param_ptr (p, l) + GPOINTER_TO_INT (g_object_get_data (G_OBJECT (spin), "ft-part"));
+      int *ip
+          = (int *) ft_param_ptr (p, l) + GPOINTER_TO_INT (g_object_get_data (G_OBJECT (spin), "ft-part"));
       int v = gtk_spin_button_get_value_as_int (spin);
       if (v == *ip)
         return;
