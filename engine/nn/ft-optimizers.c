@@ -309,6 +309,7 @@ ft_optimizer_new (const FtOptimizerSpec *spec, int n_vars, FtTensor *const *vars
     case FT_OPT_NADAM:
       opt->slot_m = add_slot (opt, "momentum");
       opt->slot_v = add_slot (opt, "velocity");
+      opt->paired_slots = 2; /* nadam.py (Keras main): add_optimizer_variables (var_list, [both]) */
       break;
     case FT_OPT_ADAMAX:
       opt->slot_m = add_slot (opt, "momentum");

@@ -668,9 +668,9 @@ write_optimizer_weights (Ctx *c, hid_t file, FtTrainer *trainer)
   FtTensor *const *vars = ft_model_trainable (model);
   const float *state = ft_optimizer_state (opt);
 
-  /* (slot, variable) pairs in Keras' creation order. Adam, AdamW and Adamax create their first two slots
-   * together per variable (add_optimizer_variables with two names); every other slot list is made one after
-   * the other. */
+  /* (slot, variable) pairs in Keras' creation order. Adam, AdamW, Nadam and Adamax create their first two
+   * slots together per variable (add_optimizer_variables with two names); every other slot list is made one
+   * after the other. */
   int n_pairs = n_slots * n_vars;
   int *pair_slot = g_new0 (int, n_pairs + 1);
   int *pair_var = g_new0 (int, n_pairs + 1);
