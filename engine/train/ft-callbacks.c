@@ -151,9 +151,9 @@ ft_schedule_learning_rate (const FtCallbackSpec *s, double lr0, int epoch)
         return lr0 * (s->alpha + (1.0 - s->alpha) * cosine);
       }
     case FT_SCHEDULE_STEP:
-    default:
       return lr0 * pow (s->factor, epoch / s->step_size);
     }
+  g_return_val_if_reached (lr0);
 }
 
 bool

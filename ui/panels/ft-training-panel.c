@@ -173,16 +173,16 @@ callback_summary (const FtCallbackSpec *s)
           g_free (epochs);
           return text;
         case FT_SCHEDULE_STEP:
-        default:
           epochs = plural_epochs (s->step_size);
           text = g_strdup_printf (_ ("Multiplies the learning rate by %g every %s"), s->factor, epochs);
           g_free (epochs);
           return text;
         }
+      break;
     case FT_N_CALLBACK_KINDS:
-    default:
-      return g_strdup ("");
+      break;
     }
+  return g_strdup ("");
 }
 
 static GtkWidget *
@@ -601,7 +601,6 @@ build_callback_row (FtTrainingPanel *self, int index)
       break;
     case FT_CALLBACK_TERMINATE_ON_NAN:
     case FT_N_CALLBACK_KINDS:
-    default:
       /* Nothing to set: the summary says what it does. */
       adw_expander_row_set_enable_expansion (ADW_EXPANDER_ROW (expander), FALSE);
       break;
