@@ -1,8 +1,8 @@
 /* test-kinds.c — every layer and optimizer kind, end to end through its descriptor table: each parameter
  * set to a value that is not its default, then experiment → JSON → experiment (equal, same JSON), the
  * checkpoint's Keras configs (every table entry with its value, class and default names), a checkpoint
- * saved and loaded back (optimizer slots and iterations), and the generated TensorFlow code. The editors'
- * rows for every kind are checked in test-panels-a/b. */
+ * saved and loaded back (optimizer slots and iterations), and the generated TensorFlow code; losses likewise.
+ * The editors' rows for every kind are checked in test-panels-a/b. */
 #include "experiment/ft-codegen.h"
 #include "experiment/ft-experiment.h"
 #include "train/ft-checkpoint.h"
@@ -390,6 +390,54 @@ test_every_optimizer_kind (void)
     }
 }
 
+static void
+test_every_loss_kind (void)
+{
+  FtLayerSpec dense = ft_layer_spec_default (FT_LAYER_DENSE);
+  FtOptimizerSpec adam = ft_optimizer_spec_default (FT_OPT_ADAM);
+  for (int k = 0; k < FT_N_LOSSES; k++)
+    {
+      const FtKindInfo *kind = ft_loss_kind_info ((FtLossKind) k);
+      FtLossKind back;
+      g_assert_true (ft_loss_from_name (kind->json_name, &back));
+      g_assert_cmpint (back, ==, k);
+      g_assert_nonnull (kind->label);
+      for (int variant = 0; variant < 2; variant++)
+        {
+          FtLossSpec l = { .kind = (FtLossKind) k };
+          if (variant == 1)
+            set_all_not_default (kind, &l);
+          g_autofree char *what = g_strdup_printf ("%s (%s)", kind->name, variant ? "changed" : "defaults");
+          g_test_message ("%s", what);
+          FtExperiment *e = experiment_with (&dense, &adam);
+          e->compile.loss = l;
+          e->compile.n_metrics = 0; /* "accuracy" means nothing for a regression loss */
+          check_json_round_trip (e, kind, &l, what);
+          check_code (e, "losses", kind, &l, what);
+
+          /* the training config of a saved checkpoint */
+          GError *error = NULL;
+          FtTrainer *t = ft_experiment_build_trainer (e, NULL, &error);
+          g_assert_no_error (error);
+          g_autofree char *dir = g_dir_make_tmp ("fittape-kinds-XXXXXX", NULL);
+          g_autofree char *path = g_build_filename (dir, "loss.keras.h5", NULL);
+          g_assert_true (ft_checkpoint_save (t, path, false, 1, &error));
+          g_assert_no_error (error);
+          hid_t file = H5Fopen (path, H5F_ACC_RDONLY, H5P_DEFAULT);
+          g_autofree char *training_config = read_attr (file, "training_config");
+          H5Fclose (file);
+          JsonNode *training = json_from_string (training_config, &error);
+          g_assert_no_error (error);
+          check_keras_config (find_class (training, kind->name), kind, &l, what);
+          json_node_unref (training);
+          ft_trainer_free (t);
+          g_unlink (path);
+          g_rmdir (dir);
+          ft_experiment_free (e);
+        }
+    }
+}
+
 /* A parameter changed in one spec makes the experiments differ (equality loops over the table too). */
 static void
 test_equality_sees_every_parameter (void)
@@ -437,6 +485,7 @@ main (int argc, char **argv)
   H5Eset_auto2 (H5E_DEFAULT, NULL, NULL);
   g_test_add_func ("/kinds/layers", test_every_layer_kind);
   g_test_add_func ("/kinds/optimizers", test_every_optimizer_kind);
+  g_test_add_func ("/kinds/losses", test_every_loss_kind);
   g_test_add_func ("/kinds/equality", test_equality_sees_every_parameter);
   return g_test_run ();
 }

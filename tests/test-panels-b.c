@@ -224,6 +224,20 @@ test_compile_every_optimizer (void)
         }
       g_assert_true (ft_optimizer_spec_validate (&exp->compile.optimizer, NULL));
     }
+  /* The loss list is the loss table's; from_logits shows for the losses that take it. */
+  GListModel *losses = gtk_drop_down_get_model (GTK_DROP_DOWN (COMPILE (panel, "loss_dropdown")));
+  g_assert_cmpuint (g_list_model_get_n_items (losses), ==, FT_N_LOSSES);
+  for (int k = FT_N_LOSSES - 1; k >= 0; k--)
+    {
+      const FtKindInfo *kind = ft_loss_kind_info ((FtLossKind) k);
+      g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (losses), (guint) k), ==, kind->label);
+      gtk_drop_down_set_selected (GTK_DROP_DOWN (COMPILE (panel, "loss_dropdown")), (guint) k);
+      g_assert_cmpint (exp->compile.loss.kind, ==, k);
+      g_assert_cmpint (gtk_widget_get_visible (COMPILE (panel, "from_logits_row")), ==,
+                       ft_kind_find_param (kind, "from_logits") != NULL);
+      g_assert_nonnull (
+          strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (COMPILE (panel, "loss_row"))), kind->summary));
+    }
   g_assert_finalize_object (panel);
   ft_experiment_free (exp);
 }

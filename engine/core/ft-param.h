@@ -78,6 +78,7 @@ typedef struct
   const char *group;      /* the editor's menu section ("Convolution"), NULL when there are no sections */
   const FtParam *params;
   int n_params;
+  const char *label; /* the editors' list entry when not the class name ("Sparse categorical") */
 } FtKindInfo;
 
 #define FT_PARAMS(array) (array), (int) G_N_ELEMENTS (array)

@@ -533,24 +533,6 @@ metric_class_name (FtMetricKind kind)
     }
 }
 
-static const char *
-loss_class_name (FtLossKind kind)
-{
-  switch (kind)
-    {
-    case FT_LOSS_CATEGORICAL_CROSSENTROPY:
-      return "CategoricalCrossentropy";
-    case FT_LOSS_BINARY_CROSSENTROPY:
-      return "BinaryCrossentropy";
-    case FT_LOSS_MEAN_SQUARED_ERROR:
-      return "MeanSquaredError";
-    case FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
-    case FT_N_LOSSES:
-    default:
-      return "SparseCategoricalCrossentropy";
-    }
-}
-
 static void
 analyse (Gen *g)
 {
@@ -1136,10 +1118,7 @@ static const char *
 loss_code (Gen *g)
 {
   const FtLossSpec *l = &g->e->compile.loss;
-  if (l->kind == FT_LOSS_MEAN_SQUARED_ERROR)
-    return "keras.losses.MeanSquaredError()";
-  return keep (&g->w, g_strdup_printf ("keras.losses.%s(from_logits=%s)", loss_class_name (l->kind),
-                                       py_bool (l->from_logits)));
+  return kind_code (g, "losses", ft_loss_kind_info (l->kind), l);
 }
 
 /* ------------------------------------------------------------------------------------------------ */

@@ -347,7 +347,8 @@ ft_experiment_equal (const FtExperiment *a, const FtExperiment *b)
   if (!optimizer_equal (&a->compile.optimizer, &b->compile.optimizer))
     return false;
   EQ (compile.loss.kind);
-  EQ (compile.loss.from_logits);
+  if (!ft_params_equal (ft_loss_kind_info (a->compile.loss.kind), &a->compile.loss, &b->compile.loss))
+    return false;
   EQ (compile.n_metrics);
   for (int i = 0; i < a->compile.n_metrics; i++)
     EQ_STR (compile.metrics[i]);
@@ -1197,8 +1198,6 @@ get_loss_kind (Parser *P, JsonNode *n, const char *path, FtLossKind *kind)
 static bool
 parse_loss (Parser *P, JsonNode *node, const char *path, FtLossSpec *loss)
 {
-  static const char *const keys[] = { "name", "from_logits", NULL };
-  static const char *const mse_keys[] = { "name", NULL };
   char sub[PATH_MAX_LEN];
   loss->from_logits = false;
   if (is_string (node))
@@ -1211,11 +1210,14 @@ parse_loss (Parser *P, JsonNode *node, const char *path, FtLossSpec *loss)
     return fail (P, path, "missing \"name\"");
   if (!get_loss_kind (P, n, sub, &loss->kind))
     return false;
-  if (!check_keys (P, o, path, loss->kind == FT_LOSS_MEAN_SQUARED_ERROR ? mse_keys : keys, keys,
-                   ft_loss_name (loss->kind)))
+  const char *all[MAX_KIND_KEYS] = { "name", NULL };
+  for (int k = 0; k < FT_N_LOSSES; k++)
+    add_kind_keys (ft_loss_kind_info ((FtLossKind) k), all);
+  const char *keys[MAX_KIND_KEYS] = { "name", NULL };
+  add_kind_keys (ft_loss_kind_info (loss->kind), keys);
+  if (!check_keys (P, o, path, keys, all, ft_loss_name (loss->kind)))
     return false;
-  n = member (o, "from_logits", path, sub);
-  return n == NULL || get_bool (P, n, sub, &loss->from_logits);
+  return parse_params (P, o, path, ft_loss_kind_info (loss->kind), loss);
 }
 
 static bool
@@ -2204,12 +2206,14 @@ ft_experiment_to_json (const FtExperiment *e)
   w_key (w, "compile");
   w_open (w, '{', false);
   write_optimizer (w, &e->compile.optimizer);
-  if (e->compile.loss.from_logits)
+  /* The loss by name, or as an object when a parameter is not at its default. */
+  const FtKindInfo *loss_kind = ft_loss_kind_info (e->compile.loss.kind);
+  if (!ft_params_equal (loss_kind, &e->compile.loss, &(FtLossSpec){ .kind = e->compile.loss.kind }))
     {
       w_key (w, "loss");
       w_open (w, '{', true);
       w_str (w, "name", ft_loss_name (e->compile.loss.kind));
-      w_bool (w, "from_logits", true);
+      write_params (w, loss_kind, &e->compile.loss);
       w_close (w, '}');
     }
   else

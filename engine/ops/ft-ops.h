@@ -5,9 +5,10 @@
  * user-facing validation happens when a model is built. */
 #pragma once
 
-#include "ops/ft-activations.h"
+#include "core/ft-param.h"
 #include "core/ft-rng.h"
 #include "core/ft-tape.h"
+#include "ops/ft-activations.h"
 
 /* ---- basic (mainly for tape semantics and custom losses) ---- */
 FtTensor *ft_op_add (FtTape *tape, FtTensor *a, FtTensor *b);     /* same shapes */
@@ -82,6 +83,8 @@ typedef struct
   bool from_logits;
 } FtLossSpec;
 
+/* The descriptor of each kind: class, names, parameters and Keras config entries. */
+const FtKindInfo *ft_loss_kind_info (FtLossKind kind);
 const char *ft_loss_name (FtLossKind kind); /* Keras' snake_case name */
 bool ft_loss_from_name (const char *name, FtLossKind *kind);
 

@@ -378,37 +378,17 @@ json_optimizer_config (GString *s, const FtOptimizer *opt)
 static void
 json_loss (GString *s, const FtLossSpec *loss)
 {
-  static const char *const classes[FT_N_LOSSES] = {
-    [FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY] = "SparseCategoricalCrossentropy",
-    [FT_LOSS_CATEGORICAL_CROSSENTROPY] = "CategoricalCrossentropy",
-    [FT_LOSS_BINARY_CROSSENTROPY] = "BinaryCrossentropy",
-    [FT_LOSS_MEAN_SQUARED_ERROR] = "MeanSquaredError",
-  };
   if ((unsigned) loss->kind >= FT_N_LOSSES)
     {
       g_string_append (s, "null");
       return;
     }
+  const FtKindInfo *kind = ft_loss_kind_info (loss->kind);
   g_string_append (s, "{\"class_name\": ");
-  ft_json_append_string (s, classes[loss->kind]);
+  ft_json_append_string (s, kind->name);
   g_string_append (s, ", \"config\": {\"name\": ");
-  ft_json_append_string (s, ft_loss_name (loss->kind));
-  g_string_append (s, ", \"reduction\": \"sum_over_batch_size\"");
-  switch (loss->kind)
-    {
-    case FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
-      g_string_append_printf (s, ", \"from_logits\": %s, \"ignore_class\": null",
-                              loss->from_logits ? "true" : "false");
-      break;
-    case FT_LOSS_CATEGORICAL_CROSSENTROPY:
-    case FT_LOSS_BINARY_CROSSENTROPY:
-      g_string_append_printf (s, ", \"from_logits\": %s, \"label_smoothing\": 0.0, \"axis\": -1",
-                              loss->from_logits ? "true" : "false");
-      break;
-    case FT_LOSS_MEAN_SQUARED_ERROR:
-    case FT_N_LOSSES:
-      break;
-    }
+  ft_json_append_string (s, kind->keras_name);
+  json_params (s, kind, loss);
   g_string_append (s, "}}");
 }
 

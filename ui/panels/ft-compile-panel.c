@@ -145,13 +145,6 @@ ladder_set (GtkSpinButton *spin, double v)
 /* ------------------------------------------------------------------------------------------------ */
 /* Experiment → widgets */
 
-static const char *const loss_explanations[FT_N_LOSSES] = {
-  N_ ("cross-entropy for labels that are class numbers (0, 1, 2, …)"),
-  N_ ("cross-entropy for labels that are one-hot vectors"),
-  N_ ("cross-entropy for one yes/no probability per output, labels 0 or 1"),
-  N_ ("the average squared difference, for regression"),
-};
-
 /* The metric toggles and the compile() names each one stands for (the first is written). */
 typedef enum
 {
@@ -210,7 +203,8 @@ update_visibility (FtCompilePanel *self)
 
   FtLossKind loss = self->exp ? self->exp->compile.loss.kind : FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
   /* Keras' mean squared error takes no from_logits. */
-  gtk_widget_set_visible (GTK_WIDGET (self->from_logits_row), loss != FT_LOSS_MEAN_SQUARED_ERROR);
+  gtk_widget_set_visible (GTK_WIDGET (self->from_logits_row),
+                          ft_kind_find_param (ft_loss_kind_info (loss), "from_logits") != NULL);
 }
 
 static void
@@ -225,7 +219,8 @@ update_descriptions (FtCompilePanel *self)
   adw_action_row_set_subtitle (self->optimizer_row, sub);
   g_free (sub);
 
-  sub = g_strdup_printf ("%s · %s", ft_loss_name (c->loss.kind), _ (loss_explanations[c->loss.kind]));
+  sub = g_strdup_printf ("%s · %s", ft_loss_name (c->loss.kind),
+                         _ (ft_loss_kind_info (c->loss.kind)->summary));
   adw_action_row_set_subtitle (self->loss_row, sub);
   g_free (sub);
 
@@ -374,7 +369,7 @@ on_loss_selected (GtkDropDown *dropdown, GParamSpec *pspec, FtCompilePanel *self
   if (k >= FT_N_LOSSES || k == (guint) loss->kind)
     return;
   loss->kind = (FtLossKind) k;
-  if (loss->kind == FT_LOSS_MEAN_SQUARED_ERROR)
+  if (ft_kind_find_param (ft_loss_kind_info (loss->kind), "from_logits") == NULL)
     loss->from_logits = false;
   refresh (self);
   emit_changed (self);
@@ -548,7 +543,7 @@ param_row_new (FtCompilePanel *self, const FtParam *p)
   return row;
 }
 
-/* The optimizer list and one row per parameter key, in the order the kinds list them. */
+/* The optimizer list and one row per parameter key, in the order the kinds list them; the loss list. */
 static void
 build_optimizer_rows (FtCompilePanel *self)
 {
@@ -579,6 +574,12 @@ build_optimizer_rows (FtCompilePanel *self)
           g_ptr_array_add (self->param_rows, row);
         }
     }
+
+  GtkStringList *losses = gtk_string_list_new (NULL);
+  for (int k = 0; k < FT_N_LOSSES; k++)
+    gtk_string_list_append (losses, _ (ft_loss_kind_info ((FtLossKind) k)->label));
+  gtk_drop_down_set_model (self->loss_dropdown, G_LIST_MODEL (losses));
+  g_object_unref (losses);
 }
 
 static void
