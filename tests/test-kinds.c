@@ -476,6 +476,22 @@ test_equality_sees_every_parameter (void)
         }
       ft_experiment_free (a);
     }
+  for (int k = 0; k < FT_N_LOSSES; k++)
+    {
+      const FtKindInfo *kind = ft_loss_kind_info ((FtLossKind) k);
+      FtExperiment *a = ft_experiment_new_default ();
+      a->compile.loss = (FtLossSpec){ .kind = (FtLossKind) k };
+      for (int i = 0; i < kind->n_params; i++)
+        {
+          if (kind->params[i].type == FT_PARAM_KERAS_CONST)
+            continue;
+          FtExperiment *b = ft_experiment_copy (a);
+          set_not_default (&kind->params[i], &b->compile.loss, true);
+          g_assert_false (ft_experiment_equal (a, b));
+          ft_experiment_free (b);
+        }
+      ft_experiment_free (a);
+    }
 }
 
 int
