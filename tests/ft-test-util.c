@@ -129,7 +129,11 @@ ft_test_run (FtTestRun *run, const char *const *argv)
   /* A leak report that tests/lsan.supp swallowed is logged, so a suppression that starts matching is seen. */
   const char *suppressed = strstr (run->err, "Suppressions used:");
   if (suppressed != NULL)
-    g_test_message ("LeakSanitizer suppressed leaks in %s (tests/lsan.supp): %s", run->argv[0], suppressed);
+    {
+      char *block = g_strchomp (g_strdup (suppressed));
+      g_test_message ("LeakSanitizer suppressed leaks in %s (tests/lsan.supp): %s", run->argv[0], block);
+      g_free (block);
+    }
   if (g_test_verbose ())
     g_printerr ("%s%s", run->out, run->err);
 }
