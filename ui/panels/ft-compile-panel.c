@@ -1,8 +1,9 @@
 /* ui/panels/ft-compile-panel.c — the compile panel: optimizer with only the parameters it takes, gradient
- * clipping, loss with from_logits, metrics. Every user edit writes exp->compile and emits "changed";
- * refreshing the widgets from the experiment does not. The learning rate and epsilon use a "ladder"
- * spin button: one click moves one unit of the current decade (0.001 → 0.002 … 0.009 → 0.01 → 0.02),
- * so the +/− buttons are useful from 1e-5 to 10. */
+ * clipping, loss with from_logits, metrics. The optimizer and loss lists and the optimizer's rows come from
+ * the descriptor tables (nn/ft-optimizers.h, ops/ft-ops.h). Every user edit writes exp->compile and emits
+ * "changed"; refreshing the widgets from the experiment does not. The learning rate and epsilon use a
+ * "ladder" spin button: one click moves one unit of the current decade (0.001 → 0.002 … 0.009 → 0.01 →
+ * 0.02), so the +/− buttons are useful from 1e-5 to 10. */
 #include "panels/ft-panels.h"
 
 #include <glib/gi18n.h>
