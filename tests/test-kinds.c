@@ -1,10 +1,12 @@
 /* test-kinds.c — every layer and optimizer kind, end to end through its descriptor table: each parameter
  * set to a value that is not its default, then experiment → JSON → experiment (equal, same JSON), the
  * checkpoint's Keras configs (every table entry with its value, class and default names), a checkpoint
- * saved and loaded back (optimizer slots and iterations), and the generated TensorFlow code; losses likewise.
+ * saved and loaded back (optimizer slots and iterations), and the generated TensorFlow code; losses and
+ * callbacks likewise.
  * The editors' rows for every kind are checked in test-panels-a/b. */
 #include "experiment/ft-codegen.h"
 #include "experiment/ft-experiment.h"
+#include "train/ft-callbacks.h"
 #include "train/ft-checkpoint.h"
 #include "train/ft-trainer.h"
 
@@ -51,6 +53,28 @@ set_not_default (const FtParam *p, void *spec, bool first_exclusive)
       break;
     case FT_PARAM_INITIALIZER:
       *(FtInitializer *) f = (int) p->def == FT_INIT_HE_NORMAL ? FT_INIT_ONES : FT_INIT_HE_NORMAL;
+      break;
+    case FT_PARAM_DOUBLE:
+      *(double *) f = p->def > 0 ? p->def * 0.5 : 0.25;
+      break;
+    case FT_PARAM_OPTIONAL:
+      ft_param_set_number (p, spec, -0.75);
+      break;
+    case FT_PARAM_STRING:
+      /* a suggestion that is not the default, else a file name every file parameter takes */
+      g_strlcpy (f, "changed-{epoch:02d}.weights.h5", p->size);
+      for (int i = 0; p->choices != NULL && p->choices[i] != NULL; i++)
+        if (strcmp (p->choices[i], p->def_str) != 0)
+          {
+            g_strlcpy (f, p->choices[i], p->size);
+            break;
+          }
+      break;
+    case FT_PARAM_CHAR:
+      *(char *) f = ';';
+      break;
+    case FT_PARAM_CHOICE:
+      *(int *) f = ((int) p->def + 1) % ft_param_n_choices (p);
       break;
     case FT_PARAM_KERAS_CONST:
     case FT_N_PARAM_TYPES:
@@ -243,6 +267,11 @@ check_keras_config (JsonObject *config, const FtKindInfo *kind, const void *spec
             json_node_unref (expect);
             break;
           }
+        case FT_PARAM_DOUBLE: /* callbacks' types: Keras configs of layers, optimizers and losses have none */
+        case FT_PARAM_OPTIONAL:
+        case FT_PARAM_STRING:
+        case FT_PARAM_CHAR:
+        case FT_PARAM_CHOICE:
         case FT_N_PARAM_TYPES:
           g_assert_not_reached ();
         }
@@ -322,7 +351,7 @@ check_code (const FtExperiment *e, const char *module, const FtKindInfo *kind, c
   for (int i = 0; i < kind->n_params; i++)
     {
       const FtParam *p = &kind->params[i];
-      if (p->type == FT_PARAM_KERAS_CONST || (p->flags & FT_PARAM_POSITIONAL)
+      if (p->type == FT_PARAM_KERAS_CONST || (p->flags & (FT_PARAM_POSITIONAL | FT_PARAM_NOT_KERAS))
           || ft_param_is_default (p, spec))
         continue;
       g_autofree char *kw = g_strdup_printf ("%s=", p->key);
@@ -438,6 +467,71 @@ test_every_loss_kind (void)
     }
 }
 
+/* Every callback kind with its defaults and with every parameter changed: JSON → experiment → JSON (the
+ * kind's every key in the JSON), the generated code's constructor call, and the values it passes. */
+static void
+test_every_callback_kind (void)
+{
+  FtLayerSpec dense = ft_layer_spec_default (FT_LAYER_DENSE);
+  FtOptimizerSpec adam = ft_optimizer_spec_default (FT_OPT_ADAM);
+  for (int k = 0; k < FT_N_CALLBACK_KINDS; k++)
+    {
+      const FtKindInfo *kind = ft_callback_kind_info ((FtCallbackKind) k);
+      FtCallbackKind back;
+      g_assert_true (ft_callback_kind_from_name (kind->name, &back));
+      g_assert_cmpint (back, ==, k);
+      g_assert_nonnull (kind->summary);
+      for (int variant = 0; variant < 2; variant++)
+        {
+          FtCallbackSpec c = ft_callback_spec_default ((FtCallbackKind) k);
+          for (int i = 0; i < kind->n_params; i++)
+            g_assert_true (ft_param_is_default (&kind->params[i], &c));
+          if (variant == 1)
+            set_all_not_default (kind, &c);
+          g_autofree char *what = g_strdup_printf ("%s (%s)", kind->name, variant ? "changed" : "defaults");
+          g_test_message ("%s", what);
+          GError *error = NULL;
+          if (!ft_callback_spec_validate (&c, &error))
+            g_error ("%s: %s", what, error->message);
+          FtExperiment *e = experiment_with (&dense, &adam);
+          e->callbacks = g_new (FtCallbackSpec, 1);
+          e->callbacks[0] = c;
+          e->n_callbacks = 1;
+          check_json_round_trip (e, kind, &c, what);
+          g_autofree char *json = ft_experiment_to_json (e);
+          for (int i = 0; i < kind->n_params; i++) /* callbacks write every parameter */
+            {
+              g_autofree char *key = g_strdup_printf ("\"%s\":", kind->params[i].key);
+              g_assert_nonnull (strstr (json, key));
+            }
+          check_code (e, "callbacks", kind, &c, what);
+          char *code = ft_codegen_python (e, FT_MODE_FIT, NULL);
+          if (variant == 1 && k == FT_CALLBACK_EARLY_STOPPING)
+            {
+              g_assert_nonnull (strstr (code, "monitor=\"loss\""));
+              g_assert_nonnull (strstr (code, "mode=\"min\""));
+              g_assert_nonnull (strstr (code, "baseline=-0.75"));
+              g_assert_nonnull (strstr (code, "restore_best_weights=True"));
+            }
+          if (variant == 1 && k == FT_CALLBACK_MODEL_CHECKPOINT) /* positional: no keyword */
+            {
+              g_assert_nonnull (strstr (code, "\"changed-{epoch:02d}.weights.h5\""));
+              g_assert_null (strstr (code, "filepath="));
+            }
+          if (variant == 1 && k == FT_CALLBACK_CSV_LOGGER)
+            g_assert_nonnull (strstr (code, "separator=\";\""));
+          if (k == FT_CALLBACK_LEARNING_RATE_SCHEDULER)
+            {
+              g_assert_nonnull (strstr (code, "LearningRateScheduler(schedule)"));
+              g_assert_nonnull (strstr (code, variant ? "def schedule(epoch, lr):\n    \"\"\"Exponential"
+                                                      : "def schedule(epoch, lr):\n    \"\"\"Step"));
+            }
+          g_free (code);
+          ft_experiment_free (e);
+        }
+    }
+}
+
 /* A parameter changed in one spec makes the experiments differ (equality loops over the table too). */
 static void
 test_equality_sees_every_parameter (void)
@@ -476,6 +570,22 @@ test_equality_sees_every_parameter (void)
         }
       ft_experiment_free (a);
     }
+  for (int k = 0; k < FT_N_CALLBACK_KINDS; k++)
+    {
+      const FtKindInfo *kind = ft_callback_kind_info ((FtCallbackKind) k);
+      FtExperiment *a = ft_experiment_new_default ();
+      a->callbacks = g_new (FtCallbackSpec, 1);
+      a->callbacks[0] = ft_callback_spec_default ((FtCallbackKind) k);
+      a->n_callbacks = 1;
+      for (int i = 0; i < kind->n_params; i++)
+        {
+          FtExperiment *b = ft_experiment_copy (a);
+          set_not_default (&kind->params[i], &b->callbacks[0], true);
+          g_assert_false (ft_experiment_equal (a, b));
+          ft_experiment_free (b);
+        }
+      ft_experiment_free (a);
+    }
   for (int k = 0; k < FT_N_LOSSES; k++)
     {
       const FtKindInfo *kind = ft_loss_kind_info ((FtLossKind) k);
@@ -502,6 +612,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kinds/layers", test_every_layer_kind);
   g_test_add_func ("/kinds/optimizers", test_every_optimizer_kind);
   g_test_add_func ("/kinds/losses", test_every_loss_kind);
+  g_test_add_func ("/kinds/callbacks", test_every_callback_kind);
   g_test_add_func ("/kinds/equality", test_equality_sees_every_parameter);
   return g_test_run ();
 }
