@@ -156,7 +156,8 @@ ft_param_equal (const FtParam *p, const void *a, const void *b)
     case FT_PARAM_STRING:
       return strcmp (ft_param_cptr (p, a), ft_param_cptr (p, b)) == 0;
     case FT_PARAM_OPTIONAL:
-      return *(const bool *) ft_param_cptr_at (p->has_offset, a) == *(const bool *) ft_param_cptr_at (p->has_offset, b)
+      return *(const bool *) ft_param_cptr_at (p->has_offset, a)
+                 == *(const bool *) ft_param_cptr_at (p->has_offset, b)
              && *(const double *) ft_param_cptr (p, a) == *(const double *) ft_param_cptr (p, b);
     case FT_PARAM_FLOAT:
     case FT_PARAM_L2:
@@ -213,7 +214,8 @@ ft_kind_find_param (const FtKindInfo *kind, const char *key)
 static bool
 int_ok (const FtParam *p, int v)
 {
-  return (v >= p->lo && v <= p->hi) || (v == 0 && (p->flags & (FT_PARAM_ZERO_IS_NONE | FT_PARAM_ZERO_IS_EPOCH)));
+  return (v >= p->lo && v <= p->hi)
+         || (v == 0 && (p->flags & (FT_PARAM_ZERO_IS_NONE | FT_PARAM_ZERO_IS_EPOCH)));
 }
 
 bool

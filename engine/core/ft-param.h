@@ -1,6 +1,6 @@
-/* ft-param.h — descriptor tables: what a kind of layer, optimizer, loss or callback is (its names and, per parameter, key,
- * type, offset, range, default, UI label/range/step, Keras config entry), written once so that the
- * experiment JSON, checkpoint configs, generated code and the editors loop over a table. */
+/* ft-param.h — descriptor tables: what a kind of layer, optimizer, loss or callback is (its names and, per
+ * parameter, key, type, offset, range, default, UI label/range/step, Keras config entry), written once so
+ * that the experiment JSON, checkpoint configs, generated code and the editors loop over a table. */
 #pragma once
 
 #include <glib.h>

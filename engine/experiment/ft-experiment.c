@@ -967,7 +967,8 @@ parse_param (Parser *P, JsonObject *o, const char *path, const FtParam *p, void 
         }
       return get_float (P, n, sub, (p->flags & FT_PARAM_KIND_CHECKS) ? RANGE_ANY : p->range, f);
     case FT_PARAM_INT:
-      if ((p->flags & FT_PARAM_ZERO_IS_EPOCH) && is_string (n) && strcmp (json_node_get_string (n), "epoch") == 0)
+      if ((p->flags & FT_PARAM_ZERO_IS_EPOCH) && is_string (n)
+          && strcmp (json_node_get_string (n), "epoch") == 0)
         {
           *(int *) f = 0;
           return true;
@@ -1881,7 +1882,7 @@ write_params (Writer *w, const FtKindInfo *kind, const void *spec)
             w_str (w, p->key, f);
             break;
           case FT_PARAM_CHAR:
-            w_str (w, p->key, (const char[]) { *(const char *) f, '\0' });
+            w_str (w, p->key, (const char[]){ *(const char *) f, '\0' });
             break;
           case FT_PARAM_CHOICE:
             {

@@ -329,7 +329,7 @@ json_params (GString *s, const FtKindInfo *kind, const void *spec)
           ft_json_append_string (s, f);
           break;
         case FT_PARAM_CHAR:
-          ft_json_append_string (s, (const char[]) { *(const char *) f, '\0' });
+          ft_json_append_string (s, (const char[]){ *(const char *) f, '\0' });
           break;
         case FT_PARAM_CHOICE:
           ft_json_append_string (s, p->choices[*(const int *) f]);

@@ -1,8 +1,8 @@
-/* ui/panels/ft-training-panel.c — the training panel: fit() arguments (epochs, batch size, shuffle), the seed,
- * the callback list (add, remove, each one's parameters in an expander row whose rows loop over the kind's
- * descriptor table, ft_callback_kind_info) and, in tape or both mode,
- * "Your training loop": one switch per step of the hand-written loop. Every user edit writes exp->fit,
- * exp->seed, exp->callbacks or exp->steps and emits "changed"; refreshing from the experiment does not.
+/* ui/panels/ft-training-panel.c — the training panel: fit() arguments (epochs, batch size, shuffle), the
+ * seed, the callback list (add, remove, each one's parameters in an expander row whose rows loop over the
+ * kind's descriptor table, ft_callback_kind_info) and, in tape or both mode, "Your training loop": one switch
+ * per step of the hand-written loop. Every user edit writes exp->fit, exp->seed, exp->callbacks or exp->steps
+ * and emits "changed"; refreshing from the experiment does not.
  *
  * Callback parameter widgets carry the parameter's Keras name as their widget name ("patience",
  * "monitor", …) and their rows "row-NAME"; loop-step switches are named after the step
@@ -264,7 +264,8 @@ on_param_dropdown_changed (GtkDropDown *dd, GParamSpec *pspec, FtTrainingPanel *
   FtCallbackSpec e = *spec;
   if (p->type == FT_PARAM_STRING)
     g_strlcpy (ft_param_ptr (p, &e),
-               gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (dd)), selected), p->size);
+               gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (dd)), selected),
+               p->size);
   else
     ft_param_set_number (p, &e, selected);
   if (p->offset == G_STRUCT_OFFSET (FtCallbackSpec, schedule))
@@ -332,7 +333,8 @@ add_switch (FtTrainingPanel *self, GtkWidget *expander, int index, const FtParam
 /* A CHOICE (its editor names, else its names) or a STRING with suggestions: those, and the value when it
  * is none of them. */
 static void
-add_dropdown (FtTrainingPanel *self, GtkWidget *expander, int index, const FtParam *p, const FtCallbackSpec *s)
+add_dropdown (FtTrainingPanel *self, GtkWidget *expander, int index, const FtParam *p,
+              const FtCallbackSpec *s)
 {
   const char *const *items = p->ui_choices != NULL ? p->ui_choices : p->choices;
   GtkStringList *list = gtk_string_list_new (NULL);
