@@ -2,7 +2,7 @@
  * set to a value that is not its default, then experiment → JSON → experiment (equal, same JSON), the
  * checkpoint's Keras configs (every table entry with its value, class and default names), a checkpoint
  * saved and loaded back (optimizer slots and iterations), and the generated TensorFlow code; losses and
- * callbacks likewise.
+ * callbacks likewise; metrics by each of their names.
  * The editors' rows for every kind are checked in test-panels-a/b. */
 #include "experiment/ft-codegen.h"
 #include "experiment/ft-experiment.h"
@@ -532,6 +532,58 @@ test_every_callback_kind (void)
     }
 }
 
+/* Every metric kind by each of its names (snake_case, class, alias): the kind and the log key it gives,
+ * the default key, the experiment JSON listing it, and the metric object the tape-loop code builds. */
+static void
+test_every_metric_kind (void)
+{
+  FtLayerSpec dense = ft_layer_spec_default (FT_LAYER_DENSE);
+  FtOptimizerSpec adam = ft_optimizer_spec_default (FT_OPT_ADAM);
+  for (int k = 0; k < FT_N_METRICS; k++)
+    {
+      const FtKindInfo *kind = ft_metric_kind_info ((FtMetricKind) k);
+      g_test_message ("%s", kind->name);
+      FtMetric m;
+      ft_metric_init (&m, (FtMetricKind) k, NULL);
+      g_assert_cmpstr (m.name, ==, kind->json_name);
+      for (int i = 0; i < kind->n_params; i++)
+        g_assert_true (ft_param_is_default (&kind->params[i], &m));
+      if (k == FT_METRIC_MEAN)
+        {
+          /* the loss's running mean: not a compile() metric */
+          g_assert_false (ft_metric_from_name (kind->json_name, FT_LOSS_MEAN_SQUARED_ERROR, NULL, NULL, 0));
+          continue;
+        }
+      const char *names[] = { kind->json_name, kind->name, kind->label };
+      for (size_t i = 0; i < G_N_ELEMENTS (names); i++)
+        {
+          if (names[i] == NULL)
+            continue;
+          FtMetricKind back = FT_METRIC_MEAN;
+          char key[48] = "";
+          g_assert_true (ft_metric_from_name (names[i], FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, &back, key,
+                                              sizeof key));
+          g_assert_cmpint (back, ==, k);
+          g_assert_cmpstr (key, ==, names[i]);
+        }
+      FtExperiment *e = experiment_with (&dense, &adam);
+      e->compile.n_metrics = 1;
+      g_strlcpy (e->compile.metrics[0], kind->json_name, sizeof e->compile.metrics[0]);
+      check_json_round_trip (e, kind, &m, kind->name);
+      g_autofree char *json = ft_experiment_to_json (e);
+      g_autofree char *listed = g_strdup_printf ("\"metrics\": [\"%s\"]", kind->json_name);
+      if (strstr (json, listed) == NULL)
+        g_error ("%s: no %s in\n%s", kind->name, listed, json);
+      e->mode = FT_MODE_TAPE;
+      char *code = ft_codegen_python (e, FT_MODE_TAPE, NULL);
+      g_autofree char *object = g_strdup_printf ("keras.metrics.%s(name=", kind->name);
+      if (strstr (code, object) == NULL)
+        g_error ("%s: no %s in the code\n%s", kind->name, object, code);
+      g_free (code);
+      ft_experiment_free (e);
+    }
+}
+
 /* A parameter changed in one spec makes the experiments differ (equality loops over the table too). */
 static void
 test_equality_sees_every_parameter (void)
@@ -613,6 +665,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kinds/optimizers", test_every_optimizer_kind);
   g_test_add_func ("/kinds/losses", test_every_loss_kind);
   g_test_add_func ("/kinds/callbacks", test_every_callback_kind);
+  g_test_add_func ("/kinds/metrics", test_every_metric_kind);
   g_test_add_func ("/kinds/equality", test_equality_sees_every_parameter);
   return g_test_run ();
 }

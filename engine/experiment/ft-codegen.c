@@ -511,27 +511,6 @@ infer_output_size (const FtExperiment *e, bool input_known, int ndim, const int 
   return 0;
 }
 
-static const char *
-metric_class_name (FtMetricKind kind)
-{
-  switch (kind)
-    {
-    case FT_METRIC_SPARSE_CATEGORICAL_ACCURACY:
-      return "SparseCategoricalAccuracy";
-    case FT_METRIC_CATEGORICAL_ACCURACY:
-      return "CategoricalAccuracy";
-    case FT_METRIC_BINARY_ACCURACY:
-      return "BinaryAccuracy";
-    case FT_METRIC_MEAN_SQUARED_ERROR:
-      return "MeanSquaredError";
-    case FT_METRIC_MEAN_ABSOLUTE_ERROR:
-      return "MeanAbsoluteError";
-    case FT_METRIC_MEAN:
-    case FT_N_METRICS:
-      break;
-    }
-  return "Mean";
-}
 
 static void
 analyse (Gen *g)
@@ -595,7 +574,7 @@ analyse (Gen *g)
       char key[64];
       if (!ft_metric_from_name (e->compile.metrics[i], loss->kind, &kind, key, sizeof key))
         continue;
-      g->metric_class[g->n_metrics] = metric_class_name (kind);
+      g->metric_class[g->n_metrics] = ft_metric_kind_info (kind)->name;
       g->metric_key[g->n_metrics] = keep (w, g_strdup (key));
       g->metric_var[g->n_metrics] = py_ident (w, key);
       g->n_metrics++;
