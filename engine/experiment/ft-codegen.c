@@ -1224,6 +1224,11 @@ emit_model (Gen *g)
   w_line (w, "    ]");
   w_line (w, ")");
   w_line (w, "model.summary()");
+  if (g->options != NULL && g->options->replay)
+    {
+      w_line (w, "import fittape_replay  # fittape-cli certify: FitTape's initial weights, samples and data order");
+      w_line (w, "fittape_replay.install(model, globals())");
+    }
   w_end (w, FT_CODE_DEFINE_MODEL);
   w_blank (w);
 }
