@@ -742,8 +742,8 @@ emit_header (Gen *g)
 
   const FtFitArgs *f = &e->fit;
   w_line (w, "SEED = %" G_GUINT64_FORMAT, e->seed);
-  w_line (w, "# A shorter run (tests, CI, a quick look): FITTAPE_EPOCHS=N trains N epochs, FITTAPE_LIMIT=N keeps only");
-  w_line (w, "# the first N training samples. Unset, the experiment runs as FitTape runs it.");
+  w_line (w, "# A shorter run (tests, CI): FITTAPE_EPOCHS=N trains N epochs, FITTAPE_LIMIT=N keeps the first N");
+  w_line (w, "# training samples. Unset, the experiment runs as FitTape runs it.");
   w_line (w, "EPOCHS = int(os.environ.get(\"FITTAPE_EPOCHS\", %d))", f->epochs);
   w_line (w, "BATCH_SIZE = %d", f->batch_size);
   if (f->validation_split > 0 && (!g->tape || g->split))
@@ -771,8 +771,8 @@ emit_playground_generator (Gen *g)
   w_blank (w);
   w_blank (w);
   w_line (w, "class FitTapeRng:");
-  w_line (w, "    \"\"\"FitTape's random number generator (xoshiro256** seeded by splitmix64), so that these are FitTape's");
-  w_line (w, "    own points, bit for bit.\"\"\"");
+  w_line (w, "    \"\"\"FitTape's random number generator (xoshiro256** seeded by splitmix64), so that these are");
+  w_line (w, "    FitTape's own points, bit for bit.\"\"\"");
   w_blank (w);
   w_line (w, "    def __init__(self, seed, stream):");
   w_line (w, "        x = (seed ^ (stream * 0xD1342543DE82EF95)) & MASK64");
@@ -859,8 +859,8 @@ emit_playground_generator (Gen *g)
       break;
     case FT_PLAYGROUND_GAUSS:
       w_line (w, "def make_gauss(n, noise, rng):");
-      w_line (w, "    \"\"\"Two Gaussian clouds, class 1 around (2, 2) and class 0 around (-2, -2); the variance goes from 0.5");
-      w_line (w, "    (noise 0) to 4 (noise 0.5).\"\"\"");
+      w_line (w, "    \"\"\"Two Gaussian clouds, class 1 around (2, 2) and class 0 around (-2, -2); the variance goes");
+      w_line (w, "    from 0.5 (noise 0) to 4 (noise 0.5).\"\"\"");
       w_line (w, "    sd = math.sqrt(0.5 + noise * (4.0 - 0.5) / 0.5)");
       w_line (w, "    n_pos = n - n // 2");
       w_line (w, "    points, labels = [], []");
@@ -978,8 +978,8 @@ emit_data (Gen *g)
         w_blank (w);
         w_blank (w);
         w_line (w, "def playground(n, noise, seed):");
-        w_line (w, "    \"\"\"n points drawn from FitTape's data stream of the seed, then shuffled as the Playground shuffles");
-        w_line (w, "    them before splitting.\"\"\"");
+        w_line (w, "    \"\"\"n points drawn from FitTape's data stream of the seed, then shuffled as the Playground");
+        w_line (w, "    shuffles them before splitting.\"\"\"");
         w_line (w, "    rng = FitTapeRng(seed, stream=4)");
         w_line (w, "    points, labels = make_%s(n, float(np.float32(noise)), rng)", kind);
         w_line (w, "    order = rng.permutation(n)");
@@ -998,7 +998,7 @@ emit_data (Gen *g)
       if (d->path[0] == '\0')
         {
           w_line (w, "# Fashion-MNIST: 60,000 training and 10,000 test images of 28x28 grey levels, ten kinds of clothes.");
-          w_line (w, "# Read from %s (Debian's dataset-fashion-mnist), the files FitTape reads;", FT_FASHION_MNIST_DIR);
+          w_line (w, "# Read from %s (Debian's dataset-fashion-mnist), as FitTape reads it;", FT_FASHION_MNIST_DIR);
           w_line (w, "# without them Keras downloads the same files to ~/.keras/datasets.");
           GString *names = g_string_new (NULL);
           for (int i = 0; i < 10; i++)
@@ -1082,7 +1082,8 @@ emit_data (Gen *g)
     w_line (w, "x_train, y_train = x_train[:%u], y_train[:%u]  # only the first %u training samples", d->limit, d->limit,
             d->limit);
   w_line (w, "if os.environ.get(\"FITTAPE_LIMIT\"):  # a quick run: only the first FITTAPE_LIMIT training samples");
-  w_line (w, "    x_train, y_train = x_train[: int(os.environ[\"FITTAPE_LIMIT\"])], y_train[: int(os.environ[\"FITTAPE_LIMIT\"])]");
+  w_line (w, "    LIMIT = int(os.environ[\"FITTAPE_LIMIT\"])");
+  w_line (w, "    x_train, y_train = x_train[:LIMIT], y_train[:LIMIT]");
 
   /* The model's input shape, when it differs from the samples' (e.g. a channel axis for Conv2D). */
   if (e->input_ndim > 0)
@@ -1105,7 +1106,7 @@ emit_data (Gen *g)
       GString *cw = g_string_new (NULL);
       for (int i = 0; i < e->fit.n_class_weight; i++)
         g_string_append_printf (cw, "%s%d: %s", i ? ", " : "", i, py_float (w, e->fit.class_weight[i]));
-      w_line (w, "# class_weight: each sample's loss and metrics count with its class's weight (1 if unlisted).");
+      w_line (w, "# class_weight: each sample's loss counts with its class's weight (1 if unlisted).");
       w_line (w, "CLASS_WEIGHT = {%s}", cw->str);
       w_line (w, "sw_train = np.array([CLASS_WEIGHT.get(int(c), 1.0) for c in y_train], dtype=\"float32\")");
       g_string_free (cw, TRUE);
@@ -1712,8 +1713,10 @@ emit_tape_steps (Gen *g)
   w_line (w, "    gradients = tape.gradient(loss, model.trainable_variables)");
   w_line (w, "    optimizer.apply_gradients(zip(gradients, model.trainable_variables))");
   w_line (w, "    train_loss.update_state(loss, sample_weight=tf.shape(x)[0])  # weighted by the batch's size");
+  if (g->class_weights && g->n_metrics > 0)
+    w_line (w, "    # The class weights weigh the loss only: fit() passes no sample weights to compiled metrics.");
   for (int i = 0; i < g->n_metrics; i++)
-    w_line (w, "    train_%s.update_state(y, %s%s)", g->metric_var[i], pred, sw_arg);
+    w_line (w, "    train_%s.update_state(y, %s)", g->metric_var[i], pred);
   w_line (w, "    return loss");
   w_end (w, FT_CODE_TRAIN_STEP);
   w_blank (w);
