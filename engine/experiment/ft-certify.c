@@ -336,6 +336,7 @@ ft_certify (const FtExperiment *exp_in, const FtCertifyOptions *o, GError **erro
       n_ft = ft_model_n_params (m);
       w_ft = g_new (float, n_ft);
       ft_model_get_weights (m, w_ft);
+      ok = write_raw (o->dir, "fittape-final.f32", w_ft, n_ft * sizeof (float), error);
       if (test != NULL)
         {
           FtLogs logs;
