@@ -7,6 +7,7 @@
  * to the last digit). */
 #include "ft-cli-keras.h"
 
+#include "core/ft-format.h"
 #include "experiment/ft-keras-file.h"
 #include "train/ft-checkpoint.h"
 
@@ -68,9 +69,10 @@ print_result (const char *key, const char *path, FtTrainer *trainer, const FtDat
     g_snprintf (l, sizeof l, "%.17g", loss);
   if (isfinite (acc))
     g_snprintf (a, sizeof a, "%.17g", acc);
-  char *p = g_strescape (path, NULL);
-  printf ("{\"%s\": \"%s\", \"test_loss\": %s, \"test_accuracy\": %s}\n", key, p, l, a);
-  g_free (p);
+  GString *s = g_string_new (NULL);
+  ft_json_append_string (s, path);
+  printf ("{\"%s\": %s, \"test_loss\": %s, \"test_accuracy\": %s}\n", key, s->str, l, a);
+  g_string_free (s, TRUE);
 }
 
 int

@@ -2,6 +2,7 @@
  * the exported script through fittape_replay.py, and the comparison. */
 #include "experiment/ft-certify.h"
 
+#include "core/ft-format.h"
 #include "experiment/ft-codegen.h"
 #include "train/ft-checkpoint.h"
 
@@ -470,15 +471,15 @@ char *
 ft_certificate_json (const FtCertificate *c)
 {
   GString *s = g_string_new ("{");
-  char *name = g_strescape (c->experiment, NULL);
-  g_string_append_printf (s, "\"experiment\": \"%s\", \"mode\": \"%s\", \"pass\": %s, ", name,
-                          c->mode == FT_MODE_TAPE ? "tape" : "fit", c->pass ? "true" : "false");
-  g_free (name);
-  char *verdict = g_strescape (c->verdict, NULL);
-  g_string_append_printf (s, "\"verdict\": \"%s\", \"epochs_fittape\": %d, \"epochs_keras\": %d, \"worst_log\": \"%s\", "
-                             "\"worst_epoch\": %d, \"worst_log_rel\": ",
-                          verdict, c->fittape_epochs, c->keras_epochs, c->worst_key, c->worst_epoch + 1);
-  g_free (verdict);
+  g_string_append (s, "\"experiment\": ");
+  ft_json_append_string (s, c->experiment);
+  g_string_append_printf (s, ", \"mode\": \"%s\", \"pass\": %s, \"verdict\": ", c->mode == FT_MODE_TAPE ? "tape" : "fit",
+                          c->pass ? "true" : "false");
+  ft_json_append_string (s, c->verdict);
+  g_string_append_printf (s, ", \"epochs_fittape\": %d, \"epochs_keras\": %d, \"worst_log\": ", c->fittape_epochs,
+                          c->keras_epochs);
+  ft_json_append_string (s, c->worst_key);
+  g_string_append_printf (s, ", \"worst_epoch\": %d, \"worst_log_rel\": ", c->worst_epoch + 1);
   json_number (s, c->worst_rel);
   g_string_append (s, ", \"weights_rel\": ");
   json_number (s, c->weights_rel);
@@ -491,7 +492,9 @@ ft_certificate_json (const FtCertificate *c)
   for (guint i = 0; i < c->rows->len; i++)
     {
       const FtCertifyRow *r = &g_array_index (c->rows, FtCertifyRow, i);
-      g_string_append_printf (s, "%s{\"epoch\": %d, \"log\": \"%s\", \"fittape\": ", i ? ", " : "", r->epoch + 1, r->key);
+      g_string_append_printf (s, "%s{\"epoch\": %d, \"log\": ", i ? ", " : "", r->epoch + 1);
+      ft_json_append_string (s, r->key);
+      g_string_append (s, ", \"fittape\": ");
       json_number (s, r->fittape);
       g_string_append (s, ", \"keras\": ");
       json_number (s, r->keras);
@@ -502,9 +505,8 @@ ft_certificate_json (const FtCertificate *c)
   g_string_append (s, "], \"notes\": [");
   for (guint i = 0; i < c->notes->len; i++)
     {
-      char *note = g_strescape (c->notes->pdata[i], NULL);
-      g_string_append_printf (s, "%s\"%s\"", i ? ", " : "", note);
-      g_free (note);
+      g_string_append (s, i ? ", " : "");
+      ft_json_append_string (s, c->notes->pdata[i]);
     }
   g_string_append (s, "]}");
   return g_string_free (s, FALSE);

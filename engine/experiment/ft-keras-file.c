@@ -3,6 +3,7 @@
  * model.weights.h5 with layers/NAME/vars/I) and keras/src/legacy/saving/legacy_h5_format.py. */
 #include "experiment/ft-keras-file.h"
 
+#include "core/ft-format.h"
 #include "experiment/ft-zip.h"
 
 #include <glib/gstdio.h>
@@ -17,18 +18,12 @@
 /* ------------------------------------------------------------------------------------------------ */
 /* Writing */
 
-/* A float32 setting as the shortest decimal that reads back as the same float. */
+/* A float32 setting as the shortest decimal that reads back as the same float (core/ft-format). */
 static void
 json_f32 (GString *s, float v)
 {
-  char buf[48], fmt[8];
-  for (int prec = 1; prec <= 9; prec++)
-    {
-      g_snprintf (fmt, sizeof fmt, "%%.%dg", prec);
-      g_ascii_formatd (buf, sizeof buf, fmt, (double) v);
-      if ((float) g_ascii_strtod (buf, NULL) == v)
-        break;
-    }
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  ft_format_shortest (buf, sizeof buf, v, true);
   g_string_append (s, buf);
   if (!strpbrk (buf, ".eEn"))
     g_string_append (s, ".0");
@@ -172,9 +167,8 @@ compile_json (GString *s, const FtCompileSpec *c)
   g_string_append (s, "}, \"registered_name\": null}, \"loss_weights\": null, \"metrics\": [");
   for (int i = 0; i < c->n_metrics; i++)
     {
-      char *m = g_strescape (c->metrics[i], NULL);
-      g_string_append_printf (s, "%s\"%s\"", i ? ", " : "", m);
-      g_free (m);
+      g_string_append (s, i ? ", " : "");
+      ft_json_append_string (s, c->metrics[i]);
     }
   g_string_append (s, "], \"weighted_metrics\": null, \"run_eagerly\": false, \"steps_per_execution\": 1, "
                       "\"jit_compile\": false}");
