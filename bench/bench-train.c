@@ -540,14 +540,15 @@ run_torch (const char *python, const char *module, const char *script, const Dat
   g_autofree char *out = NULL;
   g_autoptr (GError) error = NULL;
   int status = 0;
-  if (!g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, &status, &error))
+  g_autofree char *err = NULL; /* TensorFlow's start-up chatter: shown only when the peer fails */
+  if (!g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error))
     {
       t->why_not = g_strdup_printf ("cannot run %s: %s: no ratio", script, error->message);
       return;
     }
   if (!g_spawn_check_wait_status (status, &error))
     {
-      t->why_not = g_strdup_printf ("%s failed (%s): no ratio", script, error->message);
+      t->why_not = g_strdup_printf ("%s failed (%s): no ratio\n%s", script, error->message, err ? err : "");
       return;
     }
   g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
@@ -566,8 +567,8 @@ run_torch (const char *python, const char *module, const char *script, const Dat
               t->steps[i] = steps;
             }
         }
-      else if (g_str_has_prefix (*l, "INFO torch="))
-        t->info = g_strdup (*l + 5);
+      else if (g_str_has_prefix (*l, "INFO torch=") || g_str_has_prefix (*l, "INFO peer="))
+        t->info = g_strdup (*l + (g_str_has_prefix (*l, "INFO peer=") ? 10 : 5));
       else if (g_str_has_prefix (*l, "INFO data="))
         t->data = g_strdup (*l + 5);
     }

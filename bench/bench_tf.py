@@ -53,7 +53,7 @@ def main():
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
     keras.utils.set_random_seed(args.seed)
-    print("INFO torch=TensorFlow %s Keras %s threads=1 (intra-op 1, inter-op 1) model.fit" % (tf.__version__, keras.__version__))
+    print("INFO peer=TensorFlow %s, Keras %s, threads=1 (intra-op 1, inter-op 1), model.fit()" % (tf.__version__, keras.__version__))
     data = load_fashion(args.data_dir) if args.data_dir else None
     rng = np.random.default_rng(args.seed)
     if data is not None:
