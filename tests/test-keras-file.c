@@ -89,7 +89,8 @@ test_keras_round_trip (void)
   g_assert_cmpint (e2->compile.n_metrics, ==, 1);
   g_assert_cmpstr (e2->compile.metrics[0], ==, "accuracy");
 
-  /* Not a model file; a file that is not there. */
+  g_clear_pointer (&back, g_free);
+  /* Not a model file. */
   g_assert_true (g_file_set_contents (path, "not a model", -1, NULL));
   g_assert_null (ft_keras_load (path, NULL, &back, &n_back, &error));
   g_assert_error (error, FT_ERROR, FT_ERROR_INVALID);
