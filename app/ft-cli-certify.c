@@ -9,32 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The interpreter: --python, $FITTAPE_PYTHON, the build folder's virtual environment, python3. */
-static const char *
-find_python (const char *option)
-{
-  if (option)
-    return option;
-  const char *env = g_getenv ("FITTAPE_PYTHON");
-  if (env && *env)
-    return env;
-  if (g_file_test (FITTAPE_BUILD_VENV_PYTHON, G_FILE_TEST_IS_EXECUTABLE))
-    return FITTAPE_BUILD_VENV_PYTHON;
-  return "python3";
-}
-
-/* fittape_replay.py: $FITTAPE_REPLAY_MODULE, the source tree, the installed copy. */
-static const char *
-find_replay_module (void)
-{
-  const char *env = g_getenv ("FITTAPE_REPLAY_MODULE");
-  if (env && *env)
-    return env;
-  if (g_file_test (FITTAPE_REPLAY_MODULE_SOURCE, G_FILE_TEST_EXISTS))
-    return FITTAPE_REPLAY_MODULE_SOURCE;
-  return FITTAPE_REPLAY_MODULE_INSTALLED;
-}
-
 static bool
 python_has_tensorflow (const char *python)
 {
@@ -107,7 +81,7 @@ ft_cli_certify (int argc, char **argv)
       g_error_free (error);
       return 2;
     }
-  const char *python = find_python (python_opt);
+  const char *python = python_opt ? python_opt : ft_certify_default_python ();
   if (!python_has_tensorflow (python))
     {
       fprintf (stderr, "fittape-cli: certify needs TensorFlow and Keras: %s cannot import them (set FITTAPE_PYTHON "
@@ -128,7 +102,7 @@ ft_cli_certify (int argc, char **argv)
       o.mode = modes[m];
       o.epochs = epochs;
       o.python = python;
-      o.replay_module = find_replay_module ();
+      o.replay_module = ft_certify_default_replay_module ();
       o.dir = dir;
       o.experiment_name = name;
       FtCertificate *c = ft_certify (exp, &o, &error);

@@ -48,6 +48,28 @@ log_tail (const char *path, int lines)
   return tail;
 }
 
+const char *
+ft_certify_default_python (void)
+{
+  const char *env = g_getenv ("FITTAPE_PYTHON");
+  if (env && *env)
+    return env;
+  if (g_file_test (FITTAPE_BUILD_VENV_PYTHON, G_FILE_TEST_IS_EXECUTABLE))
+    return FITTAPE_BUILD_VENV_PYTHON;
+  return "python3";
+}
+
+const char *
+ft_certify_default_replay_module (void)
+{
+  const char *env = g_getenv ("FITTAPE_REPLAY_MODULE");
+  if (env && *env)
+    return env;
+  if (g_file_test (FITTAPE_REPLAY_MODULE_SOURCE, G_FILE_TEST_EXISTS))
+    return FITTAPE_REPLAY_MODULE_SOURCE;
+  return FITTAPE_REPLAY_MODULE_INSTALLED;
+}
+
 void
 ft_certificate_free (FtCertificate *c)
 {

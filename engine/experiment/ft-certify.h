@@ -56,6 +56,12 @@ typedef struct
   char *verdict; /* one line */
 } FtCertificate;
 
+/* The interpreter certify uses by default: $FITTAPE_PYTHON, else the build folder's virtual environment
+ * (BUILD/tf-venv, made by .ci/tf-venv) when it exists, else "python3". */
+const char *ft_certify_default_python (void);
+/* fittape_replay.py: $FITTAPE_REPLAY_MODULE, else the source tree's copy, else the installed one. */
+const char *ft_certify_default_replay_module (void);
+
 /* Trains, runs Keras and compares. False with an error when a run could not be made (the experiment
  * cannot be certified, the data cannot be loaded, Python fails: the message ends with the last lines of
  * its output); a run that was made but differs gives true and a certificate whose pass is false. */
