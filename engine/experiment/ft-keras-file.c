@@ -71,6 +71,7 @@ layer_json (GString *s, const FtLayerSpec *l, const char *name, int in_ndim, con
         g_string_append (s, "null");
       break;
     case FT_LAYER_MAX_POOLING2D:
+    case FT_LAYER_AVERAGE_POOLING2D:
       g_string_append_printf (s, ", \"pool_size\": [%d, %d], \"strides\": [%d, %d], \"padding\": \"%s\", "
                                  "\"data_format\": \"channels_last\"",
                               l->pool_size[0], l->pool_size[1], l->strides[0] > 0 ? l->strides[0] : l->pool_size[0],
@@ -90,6 +91,9 @@ layer_json (GString *s, const FtLayerSpec *l, const char *name, int in_ndim, con
       break;
     case FT_LAYER_ACTIVATION:
       g_string_append_printf (s, ", \"activation\": \"%s\"", ft_activation_name (l->activation));
+      break;
+    case FT_LAYER_GLOBAL_AVERAGE_POOLING2D:
+      g_string_append (s, ", \"data_format\": \"channels_last\", \"keepdims\": false");
       break;
     case FT_LAYER_FLATTEN:
     case FT_N_LAYER_KINDS:
@@ -120,6 +124,11 @@ compile_json (GString *s, const FtCompileSpec *c)
       json_f32 (s, o->momentum);
       g_string_append_printf (s, ", \"nesterov\": %s", o->nesterov ? "true" : "false");
       break;
+    case FT_OPT_ADAMW:
+      g_string_append (s, ", \"weight_decay\": ");
+      json_f32 (s, o->weight_decay);
+      /* fall through: Adam's parameters */
+      G_GNUC_FALLTHROUGH;
     case FT_OPT_ADAM:
       g_string_append (s, ", \"beta_1\": ");
       json_f32 (s, o->beta_1);
@@ -128,6 +137,15 @@ compile_json (GString *s, const FtCompileSpec *c)
       g_string_append (s, ", \"epsilon\": ");
       json_f32 (s, o->epsilon);
       g_string_append_printf (s, ", \"amsgrad\": %s", o->amsgrad ? "true" : "false");
+      break;
+    case FT_OPT_NADAM:
+    case FT_OPT_ADAMAX:
+      g_string_append (s, ", \"beta_1\": ");
+      json_f32 (s, o->beta_1);
+      g_string_append (s, ", \"beta_2\": ");
+      json_f32 (s, o->beta_2);
+      g_string_append (s, ", \"epsilon\": ");
+      json_f32 (s, o->epsilon);
       break;
     case FT_OPT_RMSPROP:
       g_string_append (s, ", \"rho\": ");
@@ -376,8 +394,8 @@ parse_layer (JsonObject *layer, int index, FtLayerSpec *spec, GError **error)
   const char *name = c ? json_object_get_string_member_with_default (c, "name", "?") : "?";
   FtLayerKind kind;
   if (c == NULL || !ft_layer_kind_from_name (cls, &kind))
-    BAD ("layer %d \"%s\" is a %s: FitTape reads InputLayer, Dense, Conv2D, MaxPooling2D, Flatten, Dropout, "
-         "BatchNormalization and Activation",
+    BAD ("layer %d \"%s\" is a %s: FitTape reads InputLayer, Dense, Conv2D, MaxPooling2D, AveragePooling2D, "
+         "GlobalAveragePooling2D, Flatten, Dropout, BatchNormalization and Activation",
          index, name, cls);
   *spec = ft_layer_spec_default (kind);
 #define UNSUPPORTED(what) BAD ("layer %d \"%s\" (%s): %s is not supported by FitTape", index, name, cls, what)
@@ -437,6 +455,7 @@ parse_layer (JsonObject *layer, int index, FtLayerSpec *spec, GError **error)
         UNSUPPORTED ("a weight constraint");
       break;
     case FT_LAYER_MAX_POOLING2D:
+    case FT_LAYER_AVERAGE_POOLING2D:
       {
         get_pair (c, "pool_size", spec->pool_size);
         int st[2] = { 0, 0 };
@@ -475,6 +494,15 @@ parse_layer (JsonObject *layer, int index, FtLayerSpec *spec, GError **error)
           || json_object_get_boolean_member_with_default (c, "synchronized", false))
         UNSUPPORTED ("renorm or synchronized");
       break;
+    case FT_LAYER_GLOBAL_AVERAGE_POOLING2D:
+      {
+        const char *df = is_null (c, "data_format") ? "channels_last" : json_object_get_string_member (c, "data_format");
+        if (strcmp (df, "channels_last") != 0)
+          UNSUPPORTED ("data_format \"channels_first\"");
+        if (json_object_get_boolean_member_with_default (c, "keepdims", false))
+          UNSUPPORTED ("keepdims=True");
+        break;
+      }
     case FT_LAYER_ACTIVATION:
     case FT_LAYER_FLATTEN:
     case FT_N_LAYER_KINDS:
@@ -482,7 +510,8 @@ parse_layer (JsonObject *layer, int index, FtLayerSpec *spec, GError **error)
       break;
     }
   if (!json_object_get_boolean_member_with_default (c, "trainable", true) && kind != FT_LAYER_FLATTEN
-      && kind != FT_LAYER_DROPOUT && kind != FT_LAYER_ACTIVATION && kind != FT_LAYER_MAX_POOLING2D)
+      && kind != FT_LAYER_DROPOUT && kind != FT_LAYER_ACTIVATION && kind != FT_LAYER_MAX_POOLING2D
+      && kind != FT_LAYER_AVERAGE_POOLING2D && kind != FT_LAYER_GLOBAL_AVERAGE_POOLING2D)
     UNSUPPORTED ("trainable=False (a frozen layer)");
 #undef UNSUPPORTED
   return true;
@@ -518,7 +547,8 @@ parse_compile (JsonObject *cc, FtCompileSpec *spec, GError **error)
     {
       FtOptimizerKind k;
       if (!ft_optimizer_kind_from_name (opt_name, &k))
-        BAD ("the optimizer %s is not supported by FitTape (SGD, Adam, RMSprop, Adagrad)", opt_name);
+        BAD ("the optimizer %s is not supported by FitTape (SGD, Adam, AdamW, Nadam, Adamax, RMSprop, Adagrad)",
+             opt_name);
       spec->optimizer = ft_optimizer_spec_default (k);
       JsonNode *on = json_object_get_member (cc, is_null (cc, "optimizer") ? "optimizer_config" : "optimizer");
       JsonObject *oc = JSON_NODE_HOLDS_OBJECT (on) && json_object_has_member (json_node_get_object (on), "config")
@@ -534,6 +564,11 @@ parse_compile (JsonObject *cc, FtCompileSpec *spec, GError **error)
 #define F(key, field) o->field = (float) json_object_get_double_member_with_default (oc, key, o->field)
 #define B(key, field) o->field = json_object_get_boolean_member_with_default (oc, key, o->field)
           F ("learning_rate", learning_rate);
+          if (k == FT_OPT_ADAMW && !is_null (oc, "weight_decay"))
+            F ("weight_decay", weight_decay);
+          else if (k != FT_OPT_ADAMW && !is_null (oc, "weight_decay")
+                   && json_object_get_double_member_with_default (oc, "weight_decay", 0) != 0)
+            BAD ("weight_decay on %s is not supported by FitTape (AdamW has it)", opt_name);
           F ("momentum", momentum);
           B ("nesterov", nesterov);
           F ("beta_1", beta_1);
