@@ -131,7 +131,7 @@ check_json_round_trip (const FtExperiment *e, const FtKindInfo *kind, const void
 {
   char *json = ft_experiment_to_json (e);
   GError *error = NULL;
-  FtExperiment *back = ft_experiment_from_json (json, &error);
+  g_autoptr (FtExperiment) back = ft_experiment_from_json (json, &error);
   if (error != NULL)
     g_error ("%s: %s\n%s", what, error->message, json);
   g_assert_true (ft_experiment_equal (e, back));
@@ -146,7 +146,6 @@ check_json_round_trip (const FtExperiment *e, const FtKindInfo *kind, const void
       if (strstr (json, key) == NULL)
         g_error ("%s: %s missing from the JSON\n%s", what, p->key, json);
     }
-  ft_experiment_free (back);
   g_free (again);
   g_free (json);
 }
@@ -284,7 +283,7 @@ static void
 check_checkpoint (const FtExperiment *e, const char *what)
 {
   GError *error = NULL;
-  FtTrainer *t = ft_experiment_build_trainer (e, NULL, &error);
+  g_autoptr (FtTrainer) t = ft_experiment_build_trainer (e, NULL, &error);
   if (error != NULL)
     g_error ("%s: %s", what, error->message);
   FtOptimizer *opt = ft_trainer_optimizer (t);
@@ -316,7 +315,7 @@ check_checkpoint (const FtExperiment *e, const char *what)
   json_node_unref (model);
   json_node_unref (training);
 
-  FtTrainer *b = ft_experiment_build_trainer (e, NULL, &error);
+  g_autoptr (FtTrainer) b = ft_experiment_build_trainer (e, NULL, &error);
   g_assert_no_error (error);
   bool has_state = false;
   g_assert_true (ft_checkpoint_load (b, path, NULL, &has_state, &error));
@@ -327,8 +326,6 @@ check_checkpoint (const FtExperiment *e, const char *what)
   g_assert_cmpuint (ft_optimizer_state_size (opt_b), ==, ft_optimizer_state_size (opt));
   g_assert_cmpmem (ft_optimizer_state (opt_b), ft_optimizer_state_size (opt_b) * sizeof (float), state,
                    ft_optimizer_state_size (opt) * sizeof (float));
-  ft_trainer_free (b);
-  ft_trainer_free (t);
   g_unlink (path);
   g_rmdir (dir);
 }
@@ -379,11 +376,10 @@ test_every_layer_kind (void)
             set_all_not_default (kind, &l);
           g_autofree char *what = g_strdup_printf ("%s (%s)", kind->name, variant ? "changed" : "defaults");
           g_test_message ("%s", what);
-          FtExperiment *e = experiment_with (&l, &adam);
+          g_autoptr (FtExperiment) e = experiment_with (&l, &adam);
           check_json_round_trip (e, kind, &l, what);
           check_checkpoint (e, what);
           check_code (e, "layers", kind, &l, what);
-          ft_experiment_free (e);
         }
     }
 }
@@ -410,11 +406,10 @@ test_every_optimizer_kind (void)
           GError *error = NULL;
           g_assert_true (ft_optimizer_spec_validate (&o, &error));
           g_assert_no_error (error);
-          FtExperiment *e = experiment_with (&dense, &o);
+          g_autoptr (FtExperiment) e = experiment_with (&dense, &o);
           check_json_round_trip (e, kind, &o, what);
           check_checkpoint (e, what);
           check_code (e, "optimizers", kind, &o, what);
-          ft_experiment_free (e);
         }
     }
 }
@@ -438,7 +433,7 @@ test_every_loss_kind (void)
             set_all_not_default (kind, &l);
           g_autofree char *what = g_strdup_printf ("%s (%s)", kind->name, variant ? "changed" : "defaults");
           g_test_message ("%s", what);
-          FtExperiment *e = experiment_with (&dense, &adam);
+          g_autoptr (FtExperiment) e = experiment_with (&dense, &adam);
           e->compile.loss = l;
           e->compile.n_metrics = 0; /* "accuracy" means nothing for a regression loss */
           check_json_round_trip (e, kind, &l, what);
@@ -446,7 +441,7 @@ test_every_loss_kind (void)
 
           /* the training config of a saved checkpoint */
           GError *error = NULL;
-          FtTrainer *t = ft_experiment_build_trainer (e, NULL, &error);
+          g_autoptr (FtTrainer) t = ft_experiment_build_trainer (e, NULL, &error);
           g_assert_no_error (error);
           g_autofree char *dir = g_dir_make_tmp ("fittape-kinds-XXXXXX", NULL);
           g_autofree char *path = g_build_filename (dir, "loss.keras.h5", NULL);
@@ -459,10 +454,8 @@ test_every_loss_kind (void)
           g_assert_no_error (error);
           check_keras_config (find_class (training, kind->name), kind, &l, what);
           json_node_unref (training);
-          ft_trainer_free (t);
           g_unlink (path);
           g_rmdir (dir);
-          ft_experiment_free (e);
         }
     }
 }
@@ -493,7 +486,7 @@ test_every_callback_kind (void)
           GError *error = NULL;
           if (!ft_callback_spec_validate (&c, &error))
             g_error ("%s: %s", what, error->message);
-          FtExperiment *e = experiment_with (&dense, &adam);
+          g_autoptr (FtExperiment) e = experiment_with (&dense, &adam);
           e->callbacks = g_new (FtCallbackSpec, 1);
           e->callbacks[0] = c;
           e->n_callbacks = 1;
@@ -527,7 +520,6 @@ test_every_callback_kind (void)
                                                       : "def schedule(epoch, lr):\n    \"\"\"Step"));
             }
           g_free (code);
-          ft_experiment_free (e);
         }
     }
 }
@@ -566,7 +558,7 @@ test_every_metric_kind (void)
           g_assert_cmpint (back, ==, k);
           g_assert_cmpstr (key, ==, names[i]);
         }
-      FtExperiment *e = experiment_with (&dense, &adam);
+      g_autoptr (FtExperiment) e = experiment_with (&dense, &adam);
       e->compile.n_metrics = 1;
       g_strlcpy (e->compile.metrics[0], kind->json_name, sizeof e->compile.metrics[0]);
       check_json_round_trip (e, kind, &m, kind->name);
@@ -580,7 +572,6 @@ test_every_metric_kind (void)
       if (strstr (code, object) == NULL)
         g_error ("%s: no %s in the code\n%s", kind->name, object, code);
       g_free (code);
-      ft_experiment_free (e);
     }
 }
 
@@ -593,66 +584,58 @@ test_equality_sees_every_parameter (void)
     {
       const FtKindInfo *kind = ft_optimizer_kind_info ((FtOptimizerKind) k);
       FtOptimizerSpec o = ft_optimizer_spec_default ((FtOptimizerKind) k);
-      FtExperiment *a = experiment_with (&dense, &o);
+      g_autoptr (FtExperiment) a = experiment_with (&dense, &o);
       for (int i = 0; i < kind->n_params; i++)
         {
           if (kind->params[i].type == FT_PARAM_KERAS_CONST)
             continue;
-          FtExperiment *b = ft_experiment_copy (a);
+          g_autoptr (FtExperiment) b = ft_experiment_copy (a);
           set_not_default (&kind->params[i], &b->compile.optimizer, true);
           g_assert_false (ft_experiment_equal (a, b));
-          ft_experiment_free (b);
         }
-      ft_experiment_free (a);
     }
   for (int k = 0; k < FT_N_LAYER_KINDS; k++)
     {
       const FtKindInfo *kind = ft_layer_kind_info ((FtLayerKind) k);
       FtLayerSpec l = ft_layer_spec_default ((FtLayerKind) k);
       FtOptimizerSpec adam = ft_optimizer_spec_default (FT_OPT_ADAM);
-      FtExperiment *a = experiment_with (&l, &adam);
+      g_autoptr (FtExperiment) a = experiment_with (&l, &adam);
       for (int i = 0; i < kind->n_params; i++)
         {
           if (kind->params[i].type == FT_PARAM_KERAS_CONST)
             continue;
-          FtExperiment *b = ft_experiment_copy (a);
+          g_autoptr (FtExperiment) b = ft_experiment_copy (a);
           set_not_default (&kind->params[i], &b->layers[0], true);
           g_assert_false (ft_experiment_equal (a, b));
-          ft_experiment_free (b);
         }
-      ft_experiment_free (a);
     }
   for (int k = 0; k < FT_N_CALLBACK_KINDS; k++)
     {
       const FtKindInfo *kind = ft_callback_kind_info ((FtCallbackKind) k);
-      FtExperiment *a = ft_experiment_new_default ();
+      g_autoptr (FtExperiment) a = ft_experiment_new_default ();
       a->callbacks = g_new (FtCallbackSpec, 1);
       a->callbacks[0] = ft_callback_spec_default ((FtCallbackKind) k);
       a->n_callbacks = 1;
       for (int i = 0; i < kind->n_params; i++)
         {
-          FtExperiment *b = ft_experiment_copy (a);
+          g_autoptr (FtExperiment) b = ft_experiment_copy (a);
           set_not_default (&kind->params[i], &b->callbacks[0], true);
           g_assert_false (ft_experiment_equal (a, b));
-          ft_experiment_free (b);
         }
-      ft_experiment_free (a);
     }
   for (int k = 0; k < FT_N_LOSSES; k++)
     {
       const FtKindInfo *kind = ft_loss_kind_info ((FtLossKind) k);
-      FtExperiment *a = ft_experiment_new_default ();
+      g_autoptr (FtExperiment) a = ft_experiment_new_default ();
       a->compile.loss = (FtLossSpec){ .kind = (FtLossKind) k };
       for (int i = 0; i < kind->n_params; i++)
         {
           if (kind->params[i].type == FT_PARAM_KERAS_CONST)
             continue;
-          FtExperiment *b = ft_experiment_copy (a);
+          g_autoptr (FtExperiment) b = ft_experiment_copy (a);
           set_not_default (&kind->params[i], &b->compile.loss, true);
           g_assert_false (ft_experiment_equal (a, b));
-          ft_experiment_free (b);
         }
-      ft_experiment_free (a);
     }
 }
 

@@ -123,6 +123,7 @@ struct FtFitContext
 /* Creates the callback for a spec (validated). */
 FtCallback *ft_callback_new (const FtCallbackSpec *spec);
 void ft_callback_free (FtCallback *cb);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FtCallback, ft_callback_free)
 /* Monitor direction resolution shared by EarlyStopping, ModelCheckpoint, ReduceLROnPlateau and the
  * hand-written check: false with an error when "auto" cannot infer it. *greater is true when larger is
  * better. */
