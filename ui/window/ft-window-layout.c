@@ -1,0 +1,77 @@
+/* ft-window-layout.c — how the window arranges itself: on a desk, the checklist is a column beside the
+ * views and the epoch log and runs list sit under them; on a projector (presentation mode, designed for
+ * 1024×768, 1280×720 and 1920×1080) the charts get the room: the side panel, the lesson's notes, the log
+ * and the runs list fold away (each one click from coming back), the checklist becomes a strip under the
+ * charts, the text grows to at least the title bar's size. Also the name a run has in the charts: its
+ * role. */
+#include "window/ft-window-private.h"
+
+#include <string.h>
+
+void
+ft_window_layout_apply (FtWindow *self)
+{
+  bool on = self->presentation;
+  /* The checklist: a strip under the charts, or a column beside them. */
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self->main_row), on ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
+  gtk_box_set_spacing (self->main_row, on ? 6 : 12);
+  ft_window_checklist_set_strip (self, on);
+  /* What a class need not see all the time folds away; the buttons bring it back. */
+  gtk_toggle_button_set_active (self->log_button, !on);
+  gtk_toggle_button_set_active (self->notes_button, !on);
+  gtk_box_set_spacing (self->content_box, on ? 4 : 6);
+}
+
+void
+ft_window_set_presentation (FtWindow *self, gboolean on)
+{
+  self->presentation = on;
+  if (on)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "presentation");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "presentation");
+  g_object_set (self->loss_view, "presentation", on, NULL);
+  g_object_set (self->acc_view, "presentation", on, NULL);
+  if (on)
+    adw_flap_set_reveal_flap (self->flap, FALSE);
+  ft_window_layout_apply (self);
+}
+
+/* "fit", "tape", or the altered tape loop named by what is off: "tape − shuffle", "tape − shuffle −
+ * validate". Steps that cannot do anything in this experiment (no callback to follow, no validation
+ * data) do not count. */
+char *
+ft_window_run_role (const FtExperiment *exp, bool tape)
+{
+  if (!tape)
+    return g_strdup ("fit");
+  static const char *const short_names[8] = {
+    "batching", "shuffle", "split", "validation", "metric reset", "early stopping", "checkpoints", "progress",
+  };
+  bool has_es = false, has_ck = false;
+  for (int i = 0; i < exp->n_callbacks; i++)
+    {
+      has_es |= exp->callbacks[i].kind == FT_CALLBACK_EARLY_STOPPING;
+      has_ck |= exp->callbacks[i].kind == FT_CALLBACK_MODEL_CHECKPOINT;
+    }
+  GString *s = g_string_new ("tape");
+  int off = 0;
+  for (int i = 0; i < 8 && i < ft_loop_n_steps (); i++)
+    {
+      FtLoopSteps steps = exp->steps;
+      if (*ft_loop_step_flag (&steps, i))
+        continue;
+      if ((i == 2 || i == 3) && exp->fit.validation_split <= 0)
+        continue;
+      if ((i == 5 && !has_es) || (i == 6 && !has_ck) || i == 7)
+        continue; /* progress printing changes no number */
+      if (off == 2)
+        {
+          g_string_append (s, " − …");
+          break;
+        }
+      g_string_append_printf (s, " − %s", short_names[i]);
+      off++;
+    }
+  return g_string_free (s, FALSE);
+}
