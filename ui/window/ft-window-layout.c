@@ -8,18 +8,55 @@
 
 #include <string.h>
 
+/* Below this height a desk window folds the epoch log and the runs list away too (one click brings them
+ * back): the charts need the rows more. */
+#define SHORT_WINDOW 800
+
+static bool
+is_short (FtWindow *self)
+{
+  int w = 0, h = 0; /* (4.8 wants both pointers) */
+  gtk_window_get_default_size (GTK_WINDOW (self), &w, &h);
+  return h > 0 && h < SHORT_WINDOW;
+}
+
 void
 ft_window_layout_apply (FtWindow *self)
 {
   bool on = self->presentation;
+  self->layout_short = is_short (self);
   /* The checklist: a strip under the charts, or a column beside them. */
   gtk_orientable_set_orientation (GTK_ORIENTABLE (self->main_row), on ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
   gtk_box_set_spacing (self->main_row, on ? 6 : 12);
   ft_window_checklist_set_strip (self, on);
   /* What a class need not see all the time folds away; the buttons bring it back. */
-  gtk_toggle_button_set_active (self->log_button, !on);
+  gtk_toggle_button_set_active (self->log_button, !on && !self->layout_short);
   gtk_toggle_button_set_active (self->notes_button, !on);
   gtk_box_set_spacing (self->content_box, on ? 4 : 6);
+}
+
+/* A folded side panel would lie over the charts: it starts closed, one click (F9) from opening. */
+static void
+on_flap_folded (AdwFlap *flap, GParamSpec *pspec, FtWindow *self)
+{
+  if (adw_flap_get_folded (flap))
+    adw_flap_set_reveal_flap (flap, FALSE);
+}
+
+/* The window crossed the short-window line: fold or unfold the log (only then, so that the buttons keep
+ * what the user chose). */
+static void
+on_height_changed (GtkWindow *window, GParamSpec *pspec, FtWindow *self)
+{
+  if (is_short (self) != self->layout_short)
+    ft_window_layout_apply (self);
+}
+
+void
+ft_window_layout_init (FtWindow *self)
+{
+  g_signal_connect (self->flap, "notify::folded", G_CALLBACK (on_flap_folded), self);
+  g_signal_connect (self, "notify::default-height", G_CALLBACK (on_height_changed), self);
 }
 
 void

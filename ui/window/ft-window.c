@@ -1417,6 +1417,7 @@ ft_window_init (FtWindow *self)
   self->stall_source = g_timeout_add (4, stall_tick, self);
   ft_window_teaching_init (self);
   ft_window_lessons_init (self);
+  ft_window_layout_init (self);
   self->code_view = ft_code_view_new ();
   gtk_widget_set_vexpand (self->code_view, TRUE);
   gtk_box_append (self->code_box, self->code_view);
