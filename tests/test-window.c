@@ -393,9 +393,16 @@ test_lesson_hides (void)
   const char *src = g_getenv ("FITTAPE_SOURCE_DIR");
   g_assert_nonnull (src);
   char *lesson = g_build_filename (src, "data", "lesson-1-fit-is-the-loop.json", NULL);
+  ft_window_set_pace (win, 5); /* a class that ended slow */
   g_assert_true (ft_window_open_experiment (win, lesson, NULL));
   spin (0.1);
+  g_assert_cmpfloat (ft_window_get_pace (win), ==, 0); /* a lesson starts at full speed */
   g_assert_false (page_visible (win, "dataset"));
+  /* Gone, not left on screen as the page showing under a tab strip. */
+  AdwViewStack *stack = ADW_VIEW_STACK (find_type (GTK_WIDGET (win), ADW_TYPE_VIEW_STACK));
+  const char *showing = adw_view_stack_get_visible_child_name (stack);
+  g_assert_nonnull (showing);
+  g_assert_true (page_visible (win, showing));
   g_assert_false (page_visible (win, "compile"));
   g_assert_true (page_visible (win, "model"));
   g_assert_false (gtk_widget_get_visible (find_named (GTK_WIDGET (win), "fit")));
@@ -414,6 +421,23 @@ test_lesson_hides (void)
   g_assert_true (ft_window_open_experiment (win, lesson2, NULL));
   g_assert_true (page_visible (win, "dataset"));
   g_assert_false (page_visible (win, "model"));
+  g_assert_true (page_visible (win, adw_view_stack_get_visible_child_name (stack)));
+  /* Lesson 3 hides the Dataset and Model pages: the one showing is one it keeps. */
+  char *lesson3 = g_build_filename (src, "data", "lesson-3-early-stopping-by-hand.json", NULL);
+  g_assert_true (ft_window_open_experiment (win, lesson3, NULL));
+  g_assert_true (page_visible (win, adw_view_stack_get_visible_child_name (stack)));
+  g_assert_false (page_visible (win, "dataset"));
+  g_assert_false (page_visible (win, "model"));
+  /* An experiment that hides nothing shows everything again, the mode buttons too. */
+  FtExperiment *plain = small_experiment (2);
+  ft_window_set_experiment (win, plain);
+  ft_experiment_free (plain);
+  g_assert_true (page_visible (win, "dataset"));
+  g_assert_true (page_visible (win, "model"));
+  g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (win), "fit")));
+  g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (win), "tape")));
+  g_assert_true (ft_window_open_experiment (win, lesson2, NULL));
+  g_free (lesson3);
   ft_window_train (win);
   wait_until (idle, win, 60);
   a = ft_window_get_run_history_csv (win, 2);
@@ -780,6 +804,75 @@ test_sizes (void)
   g_free (lesson);
 }
 
+static gboolean
+confusion_ready (FtWindow *win)
+{
+  FtConfusionView *cv = FT_CONFUSION_VIEW (find_type (GTK_WIDGET (win), FT_TYPE_CONFUSION_VIEW));
+  return !ft_confusion_view_is_busy (cv) && ft_confusion_view_get_matrix (cv, NULL) != NULL;
+}
+
+/* After Evaluate, the "Where it is wrong" view's confusion matrix has a count in every cell. */
+static void
+test_confusion_counts (void)
+{
+  FtWindow *win = window_new (2);
+  ft_window_set_mode (win, FT_MODE_FIT);
+  ft_window_train (win);
+  wait_until (idle, win, 60);
+  g_assert_true (ft_window_show_view (win, "errors"));
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.evaluate", NULL);
+  wait_until (confusion_ready, win, 60);
+  FtConfusionView *cv = FT_CONFUSION_VIEW (find_type (GTK_WIDGET (win), FT_TYPE_CONFUSION_VIEW));
+  gtk_widget_queue_draw (GTK_WIDGET (cv));
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (cv));
+  int k = 0;
+  const int *m = ft_confusion_view_get_matrix (cv, &k);
+  g_assert_cmpint (k, ==, 2);
+  g_assert_cmpint (m[0] + m[1] + m[2] + m[3], ==, 100); /* the test set */
+  g_assert_true (ft_confusion_view_get_counts_shown (cv));
+  window_free (win);
+}
+
+/* fittape --screenshot: a picture after the epochs and exit 0; when the file cannot be written, a message
+ * and a non-zero exit. */
+static void
+test_screenshot_exit_status (void)
+{
+  const char *app = g_getenv ("FITTAPE_APP");
+  const char *src = g_getenv ("FITTAPE_SOURCE_DIR");
+  g_assert_nonnull (app);
+  char *lesson = g_build_filename (src, "data", "lesson-1-fit-is-the-loop.json", NULL);
+  char *good = g_build_filename (tmpdir, "cli-shot.png", NULL);
+  char *bad = g_build_filename (tmpdir, "no-such-dir", "shot.png", NULL);
+  for (int i = 0; i < 2; i++)
+    {
+      const char *argv[] = { app, lesson, "--screenshot", i == 0 ? good : bad, "--after-epochs", "2", NULL };
+      char *out = NULL, *err = NULL;
+      int status = 0;
+      GError *error = NULL;
+      g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error));
+      g_assert_no_error (error);
+      g_test_message ("exit %d; stdout: %s; stderr: %s", status, out, err);
+      if (i == 0)
+        {
+          g_assert_true (g_spawn_check_wait_status (status, NULL));
+          g_assert_true (g_file_test (good, G_FILE_TEST_IS_REGULAR));
+          g_assert_nonnull (strstr (out, "screenshot: "));
+        }
+      else
+        {
+          g_assert_false (g_spawn_check_wait_status (status, NULL));
+          g_assert_false (g_file_test (bad, G_FILE_TEST_EXISTS));
+          g_assert_nonnull (strstr (err, "no screenshot"));
+        }
+      g_free (out);
+      g_free (err);
+    }
+  g_free (lesson);
+  g_free (good);
+  g_free (bad);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -805,5 +898,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/code-follows-checklist", test_code_follows_checklist);
   g_test_add_func ("/window/reruns-replace-pair", test_reruns_replace_pair);
   g_test_add_func ("/window/sizes", test_sizes);
+  g_test_add_func ("/window/confusion-counts", test_confusion_counts);
+  g_test_add_func ("/window/screenshot-exit-status", test_screenshot_exit_status);
   return g_test_run ();
 }
