@@ -155,10 +155,15 @@ test_edit_network (void)
   GtkWidget *editor = find_type (GTK_WIDGET (win), g_type_from_name ("FtModelEditor"));
   g_assert_nonnull (editor);
   int before = ft_window_get_experiment (win)->n_layers;
+  int output_units = ft_window_get_experiment (win)->layers[before - 1].units;
   g_assert_true (gtk_widget_activate_action (editor, "editor.add", "s", "Dropout"));
   spin (0.1);
   FtExperiment *exp = ft_window_get_experiment (win);
   g_assert_cmpint (exp->n_layers, ==, before + 1);
+  /* Inserted before the output layer, which stays last. */
+  g_assert_cmpint (exp->layers[before - 1].kind, ==, FT_LAYER_DROPOUT);
+  g_assert_cmpint (exp->layers[before].kind, ==, FT_LAYER_DENSE);
+  g_assert_cmpint (exp->layers[before].units, ==, output_units);
   bool has_dropout = false;
   for (int i = 0; i < exp->n_layers; i++)
     has_dropout = has_dropout || exp->layers[i].kind == FT_LAYER_DROPOUT;
