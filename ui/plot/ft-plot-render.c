@@ -1634,12 +1634,18 @@ render_chart (Ctx *c, double x, double y, double width, double height, FtPlotMet
         {
           /* One row below the title, never more: the generic items (running mean, validation, training)
            * go first, then the runs' names are shortened to fit. */
-          while (n_legend > 1 && legend_w > avail && legend[n_legend - 1].kind != LEGEND_RUN)
-            {
-              n_legend--;
-              legend_w -= legend[n_legend].w + item_gap;
-              g_object_unref (legend[n_legend].layout);
-            }
+          /* Least telling first: the running mean, then training (filled markers), then validation. */
+          static const LegendKind drop_order[] = { LEGEND_BATCH, LEGEND_TRAIN, LEGEND_VAL };
+          for (size_t d = 0; d < G_N_ELEMENTS (drop_order) && legend_w > avail; d++)
+            for (int i = 0; i < n_legend; i++)
+              if (legend[i].kind == drop_order[d])
+                {
+                  legend_w -= legend[i].w + item_gap;
+                  g_object_unref (legend[i].layout);
+                  memmove (&legend[i], &legend[i + 1], (size_t) (n_legend - i - 1) * sizeof legend[0]);
+                  n_legend--;
+                  break;
+                }
           if (legend_w > avail)
             {
               int runs = n_legend;

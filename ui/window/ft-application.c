@@ -159,6 +159,8 @@ ft_application_startup (GApplication *app)
     { "win.zoom-out", { "<Control>minus", NULL } },
     { "win.zoom-reset", { "<Control>0", NULL } },
     { "win.side-panel", { "F9", NULL } },
+    { "win.log", { "F8", NULL } },
+    { "win.lessons", { "<Control>l", NULL } },
     { "win.show-help-overlay", { "<Control>question", NULL } },
     { "window.close", { "<Control>w", NULL } },
     { "app.quit", { "<Control>q", NULL } },

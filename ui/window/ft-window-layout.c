@@ -52,6 +52,19 @@ on_height_changed (GtkWindow *window, GParamSpec *pspec, FtWindow *self)
     ft_window_layout_apply (self);
 }
 
+static void
+action_toggle_log (GtkWidget *widget, const char *name, GVariant *param)
+{
+  FtWindow *self = FT_WINDOW (widget);
+  gtk_toggle_button_set_active (self->log_button, !gtk_toggle_button_get_active (self->log_button));
+}
+
+void
+ft_window_layout_class_init (GtkWidgetClass *klass)
+{
+  gtk_widget_class_install_action (klass, "win.log", NULL, action_toggle_log);
+}
+
 void
 ft_window_layout_init (FtWindow *self)
 {

@@ -180,6 +180,7 @@ void ft_window_lessons_class_init (GtkWidgetClass *klass);
 void ft_window_lessons_init (FtWindow *self);
 
 /* ft-window-layout.c: the arrangement for a desk screen or a projector (presentation mode). */
+void ft_window_layout_class_init (GtkWidgetClass *klass);
 void ft_window_layout_init (FtWindow *self);
 void ft_window_layout_apply (FtWindow *self);
 /* The role of a run in the charts: "fit", "tape", or the altered tape loop named by what is off. */

@@ -1361,6 +1361,7 @@ ft_window_class_init (FtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FtWindow, runs_list);
   ft_window_install_actions (widget_class);
   ft_window_lessons_class_init (widget_class);
+  ft_window_layout_class_init (widget_class);
 }
 
 /* The app's settings: the installed schema, or the one compiled in the build directory when FitTape runs
