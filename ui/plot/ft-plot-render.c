@@ -1086,8 +1086,8 @@ draw_epoch_boundaries (Ctx *c, const Chart *ch)
     return;
   const Series *s = NULL;
   for (int i = 0; i < ch->n_series && s == NULL; i++)
-    if (batch_strength (c, ch, &ch->series[i]) > 0 && ch->series[i].ne > 0)
-      s = &ch->series[i];
+    if (batch_strength (c, ch, &ch->series[i]) >= 1.0 && ch->series[i].ne > 0)
+      s = &ch->series[i]; /* only where the running mean shows in full: wider epochs than a fence */
   if (s == NULL)
     return;
   cairo_t *cr = c->cr;

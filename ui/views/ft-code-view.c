@@ -31,6 +31,7 @@ typedef struct
   GtkTextTag *executing;
   GtkTextTag *flash;
   GtkTextTag *ghost;
+  GtkTextTag *folded; /* parallel text: the part both programs share (header, data, model) */
   GtkTextTag *steps[N_STEPS];
   GArray *ghosts; /* Ghost, by increasing `after` */
   int n_ghost_lines;
@@ -143,6 +144,7 @@ pane_init (FtCodeView *self, Pane *p, GtkWidget *parent, const char *title)
   p->title = gtk_label_new (title);
   gtk_label_set_xalign (GTK_LABEL (p->title), 0);
   gtk_widget_add_css_class (p->title, "heading");
+  gtk_label_set_ellipsize (GTK_LABEL (p->title), PANGO_ELLIPSIZE_END);
   gtk_box_append (GTK_BOX (p->box), p->title);
   GtkSourceLanguageManager *lm = gtk_source_language_manager_get_default ();
   p->buffer = gtk_source_buffer_new (NULL);
@@ -170,6 +172,7 @@ pane_init (FtCodeView *self, Pane *p, GtkWidget *parent, const char *title)
   p->ghost = gtk_text_buffer_create_tag (buf, "ghost", "strikethrough", TRUE, "paragraph-background-rgba", &ghost_bg,
                                          "foreground", "#9a9996", "style", PANGO_STYLE_ITALIC, NULL);
   p->flash = gtk_text_buffer_create_tag (buf, "flash", "paragraph-background", "#f8e45c", NULL);
+  p->folded = gtk_text_buffer_create_tag (buf, "folded", "invisible", TRUE, NULL);
   p->executing = gtk_text_buffer_create_tag (buf, "executing", "paragraph-background", "#f6d32d", "weight", 700, NULL);
   p->ghosts = g_array_new (FALSE, FALSE, sizeof (Ghost));
   p->scroll = gtk_scrolled_window_new ();
@@ -424,8 +427,21 @@ pane_set (Pane *p, const FtExperiment *exp, FtRunMode mode, bool parallel)
   p->flashed = 0;
   if (mode == FT_MODE_TAPE)
     add_ghosts (p, exp);
+  gtk_label_set_text (GTK_LABEL (p->title), mode == FT_MODE_FIT ? "model.fit()" : "GradientTape loop");
   if (!parallel)
     return;
+  /* Both programs begin alike (imports, data, model): fold that away, so fit()'s call and the loop that
+   * does its work face each other. */
+  int shared_end = ft_code_map_first_line (&p->map, FT_CODE_COMPILE) - 1;
+  if (shared_end > 1)
+    {
+      tag_lines (p, p->folded, 1, shown_line (p, shared_end));
+      char *title = g_strdup_printf ("%s · lines %d–%d (data, model) folded: the same in both",
+                                     mode == FT_MODE_FIT ? "model.fit()" : "GradientTape loop", 1,
+                                     shared_end);
+      gtk_label_set_text (GTK_LABEL (p->title), title);
+      g_free (title);
+    }
   for (int i = 0; i < N_STEPS && i < ft_loop_n_steps (); i++)
     {
       const FtCodeSpan *span = &p->map.regions[ft_code_region_for_loop_step (i)];

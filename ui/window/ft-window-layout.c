@@ -29,6 +29,7 @@ ft_window_layout_apply (FtWindow *self)
   gtk_orientable_set_orientation (GTK_ORIENTABLE (self->main_row), on ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
   gtk_box_set_spacing (self->main_row, on ? 6 : 12);
   ft_window_checklist_set_strip (self, on);
+  ft_window_checklist_sync (self);
   /* What a class need not see all the time folds away; the buttons bring it back. */
   gtk_toggle_button_set_active (self->log_button, !on && !self->layout_short);
   gtk_toggle_button_set_active (self->notes_button, !on);

@@ -120,6 +120,9 @@ ft_window_checklist_sync (FtWindow *self)
                                    *ft_loop_step_flag (&self->exp->steps, i));
       const char *inert = inert_reason (self->exp, i);
       gtk_widget_set_sensitive (self->checklist_checks[i], inert == NULL);
+      /* The projector's strip has room only for what can change something. */
+      bool lesson_hid = g_ptr_array_find (self->lesson_hidden, self->checklist_checks[i], NULL);
+      gtk_widget_set_visible (self->checklist_checks[i], !lesson_hid && (inert == NULL || !self->presentation));
       char *tip = inert ? g_strdup_printf ("%s\n%s", responsibilities[i].tooltip, inert) : NULL;
       gtk_widget_set_tooltip_text (self->checklist_checks[i], tip ? tip : responsibilities[i].tooltip);
       g_free (tip);
