@@ -1599,6 +1599,25 @@ render_chart (Ctx *c, double x, double y, double width, double height, FtPlotMet
   bool one_row = false;
   if (n_legend > 0)
     {
+      /* One row beside the title is worth more than the running-mean and training keys (a projector needs
+       * the height): drop those when that makes it fit. */
+      double without = legend_w;
+      for (int i = 0; i < n_legend; i++)
+        if (legend[i].kind == LEGEND_BATCH || legend[i].kind == LEGEND_TRAIN)
+          without -= legend[i].w + item_gap;
+      if (title_w + c->fs * 2 + legend_w > avail && title_w + c->fs * 2 + without <= avail)
+        {
+          for (int i = 0; i < n_legend;)
+            if (legend[i].kind == LEGEND_BATCH || legend[i].kind == LEGEND_TRAIN)
+              {
+                g_object_unref (legend[i].layout);
+                memmove (&legend[i], &legend[i + 1], (size_t) (n_legend - i - 1) * sizeof legend[0]);
+                n_legend--;
+              }
+            else
+              i++;
+          legend_w = without;
+        }
       if (title_w + c->fs * 2 + legend_w <= avail)
         {
           /* One row: legend right-aligned beside the title. */

@@ -36,11 +36,12 @@ ft_window_layout_apply (FtWindow *self)
   gtk_box_set_spacing (self->content_box, on ? 4 : 6);
 }
 
-/* A folded side panel would lie over the charts: it starts closed, one click (F9) from opening. */
+/* A folded side panel would lie over the charts: it starts closed, one click (F9) from opening. AdwFlap
+ * reveals its flap again when it unfolds (a growing window): not on a projector. */
 static void
 on_flap_folded (AdwFlap *flap, GParamSpec *pspec, FtWindow *self)
 {
-  if (adw_flap_get_folded (flap))
+  if (adw_flap_get_folded (flap) || self->presentation)
     adw_flap_set_reveal_flap (flap, FALSE);
 }
 
