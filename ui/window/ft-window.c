@@ -4,6 +4,7 @@
  * ft-window-actions.c. */
 #include "window/ft-window-private.h"
 
+#include "core/ft-format.h"
 #include "train/ft-checkpoint.h"
 #include "views/ft-code-view.h"
 #include "views/ft-confusion-view.h"
@@ -258,9 +259,11 @@ update_progress (FtWindow *self, const FtRunEvent *ev, FtWindowRun *run)
   gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (done, 0.0, 1.0));
   double sps = ev->seconds > 0 ? (double) ev->samples_seen / ev->seconds : 0;
   double eta = done > 0 && ev->seconds > 0 ? ev->seconds * (1.0 - done) / done : 0;
-  char *text = g_strdup_printf ("%s · epoch %d/%d · batch %d/%d · ETA %.0f s · %.0f samples/s", run->name,
+  char rate[32];
+  ft_format_thousands (rate, sizeof rate, (int64_t) sps);
+  char *text = g_strdup_printf ("%s · epoch %d/%d · batch %d/%d · ETA %.0f s · %s samples/s", run->name,
                                 ev->epoch + 1, ev->epochs, ev->kind == FT_RUN_EVENT_EPOCH_END ? ev->steps : ev->batch + 1,
-                                ev->steps, eta, sps);
+                                ev->steps, eta, rate);
   set_status (self, text);
   g_free (text);
 }
@@ -381,8 +384,9 @@ on_run_event (const FtRunEvent *ev, void *user_data)
             char *text = g_getenv ("FITTAPE_DEBUG_STALLS")
                            ? g_strdup_printf ("%s · %.0f samples/s · longest main-loop stall %.1f ms",
                                               state_text (run->state), sps, (double) self->max_stall_us / 1000.0)
-                           : g_strdup_printf ("%s · %d epoch%s · %.0f samples a second", state_text (run->state),
-                                              run->epochs_done, run->epochs_done == 1 ? "" : "s", sps);
+                           : g_strdup_printf ("%s · %d epoch%s · %s samples a second", state_text (run->state),
+                                              run->epochs_done, run->epochs_done == 1 ? "" : "s",
+                                              ft_format_thousands ((char[32]) { 0 }, 32, (int64_t) sps));
             text[0] = g_ascii_toupper (text[0]);
             set_status (self, text);
             g_free (text);
