@@ -359,10 +359,13 @@ test_model_every_kind (void)
   for (int k = 0; k < FT_N_LAYER_KINDS; k++)
     {
       const FtKindInfo *kind = ft_layer_kind_info ((FtLayerKind) k);
-      int i = exp->n_layers;
+      /* Added before the output layer (the model ends with a Dense), which stays last. */
+      int n_before = exp->n_layers, i = n_before - 1;
+      g_assert_cmpint (exp->layers[n_before - 1].kind, ==, FT_LAYER_DENSE);
       g_assert_true (gtk_widget_activate_action (editor, "editor.add", "s", kind->name));
-      g_assert_cmpint (exp->n_layers, ==, i + 1);
+      g_assert_cmpint (exp->n_layers, ==, n_before + 1);
       g_assert_cmpint (exp->layers[i].kind, ==, k);
+      g_assert_cmpint (exp->layers[n_before].kind, ==, FT_LAYER_DENSE);
       GPtrArray *rows = layer_rows (editor);
       const char *title = adw_preferences_row_get_title (g_ptr_array_index (rows, i));
       g_assert_true (g_str_has_prefix (title, kind->name));
