@@ -409,6 +409,8 @@ run_thread (gpointer data)
         continue;
       g_ptr_array_add (cbs, ft_callback_new (&r->callback_specs[i]));
     }
+  if (job->fingerprints)
+    g_ptr_array_add (cbs, ft_fingerprint_callback_new (job->fingerprints));
   GPtrArray *all = g_ptr_array_new ();
   for (guint i = 0; i < cbs->len; i++)
     g_ptr_array_add (all, cbs->pdata[i]);

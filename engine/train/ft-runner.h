@@ -7,6 +7,7 @@
 #pragma once
 
 #include "train/ft-callbacks.h"
+#include "train/ft-fingerprint.h"
 #include "train/ft-fit.h"
 #include "train/ft-tape-loop.h"
 
@@ -87,6 +88,8 @@ typedef struct
   int n_callbacks;
   GPtrArray *extra_callbacks; /* optional FtCallback* run on the training thread (e.g. a progress printer);
                                   the runner takes a reference */
+  FtFingerprints *fingerprints; /* optional, not owned: recorded at every step, after the callbacks ran
+                                   (compare two jobs' with ft_divergence_find while they run) */
 } FtJob;
 
 typedef struct FtRunner FtRunner;
