@@ -163,10 +163,10 @@ ft_divergence_describe (const FtDivergence *d)
                               d->steps_compared == 1 ? "step" : "steps");
     }
   if (d->batch < 0)
-    return g_strdup_printf ("parted at the end of epoch %d (%s): %s", d->epoch + 1, ft_fp_part_name (d->part),
-                            d->cause_text);
-  return g_strdup_printf ("parted at epoch %d, step %d (%s): %s", d->epoch + 1, d->batch + 1,
-                          ft_fp_part_name (d->part), d->cause_text);
+    return g_strdup_printf ("parted at the end of epoch %d: %s (first in the %s)", d->epoch + 1, d->cause_text,
+                            ft_fp_part_name (d->part));
+  return g_strdup_printf ("parted at epoch %d, step %d: %s (first in the %s)", d->epoch + 1, d->batch + 1,
+                          d->cause_text, ft_fp_part_name (d->part));
 }
 
 static void

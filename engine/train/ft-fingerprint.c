@@ -193,7 +193,10 @@ hash_callbacks (const FtFitContext *ctx, bool epoch_end)
   h = mix (h, ctx->terminated_nan);
   h = mix (h, ctx->report_progress);
   h = mix (h, float_bits (ft_optimizer_get_learning_rate (ft_trainer_optimizer (ctx->trainer))));
-  return hash_bytes (h, ctx->last_checkpoint, strlen (ctx->last_checkpoint));
+  /* The checkpoint's file name, not its directory: two runs saving side by side save "the same" file. */
+  const char *slash = strrchr (ctx->last_checkpoint, '/');
+  const char *base = slash ? slash + 1 : ctx->last_checkpoint;
+  return hash_bytes (h, base, strlen (base));
 }
 
 static uint64_t
