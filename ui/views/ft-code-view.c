@@ -13,6 +13,7 @@ typedef struct
   char *code;
   FtCodeMap map;
   GtkTextTag *executing;
+  GtkTextTag *pitfall; /* the tape loop's buggy lines (pitfalls switched on) */
   int highlighted;
 } Pane;
 
@@ -49,6 +50,8 @@ pane_init (Pane *p, GtkWidget *parent, const char *title)
   gtk_text_view_set_left_margin (GTK_TEXT_VIEW (p->view), 6);
   p->executing = gtk_text_buffer_create_tag (GTK_TEXT_BUFFER (p->buffer), "executing", "paragraph-background",
                                              "#f6d32d", "weight", 700, NULL);
+  p->pitfall = gtk_text_buffer_create_tag (GTK_TEXT_BUFFER (p->buffer), "pitfall", "paragraph-background",
+                                           "rgba(224, 27, 36, 0.18)", NULL);
   GtkWidget *scroll = gtk_scrolled_window_new ();
   gtk_widget_set_vexpand (scroll, TRUE);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroll), p->view);
@@ -115,6 +118,16 @@ pane_set (Pane *p, const FtExperiment *exp, FtRunMode mode)
   p->code = ft_codegen_python (exp, mode, &p->map);
   gtk_text_buffer_set_text (GTK_TEXT_BUFFER (p->buffer), p->code, -1);
   p->highlighted = 0;
+  /* Tint each pitfall's comment and buggy line. */
+  GtkTextBuffer *buf = GTK_TEXT_BUFFER (p->buffer);
+  for (int k = 0; k < FT_N_PITFALLS; k++)
+    for (int i = 0; i < p->map.pitfalls[k].n_ranges; i++)
+      {
+        GtkTextIter start, end;
+        gtk_text_buffer_get_iter_at_line (buf, &start, p->map.pitfalls[k].ranges[i].first - 1);
+        gtk_text_buffer_get_iter_at_line (buf, &end, p->map.pitfalls[k].ranges[i].last);
+        gtk_text_buffer_apply_tag (buf, p->pitfall, &start, &end);
+      }
 }
 
 void
