@@ -2441,7 +2441,7 @@ ft_experiment_to_json (const FtExperiment *e)
       for (int i = 0; i < e->compile.n_weighted_metrics; i++)
         {
           w_sep (w);
-          append_json_string (w->s, e->compile.weighted_metrics[i]);
+          ft_json_append_string (w->s, e->compile.weighted_metrics[i]);
         }
       w_close (w, ']');
     }
@@ -2472,7 +2472,7 @@ ft_experiment_to_json (const FtExperiment *e)
             if (steps.pitfalls.on[i])
               {
                 w_sep (w);
-                append_json_string (w->s, ft_pitfall_name ((FtPitfall) i));
+                ft_json_append_string (w->s, ft_pitfall_name ((FtPitfall) i));
               }
           w_close (w, ']');
         }

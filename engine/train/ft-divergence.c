@@ -2,6 +2,8 @@
  * which state it can make differ first; a divergence no set switch accounts for is "unexplained". */
 #include "train/ft-divergence.h"
 
+#include "core/ft-format.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -133,30 +135,14 @@ ft_divergence_find (FtFingerprints *a, FtFingerprints *b, const FtLoopSteps *ste
     }
 }
 
-/* 2400 → "2,400" */
-static void
-thousands (long v, char *buf, size_t size)
-{
-  char raw[32];
-  g_snprintf (raw, sizeof raw, "%ld", v);
-  size_t len = strlen (raw), o = 0;
-  for (size_t i = 0; i < len && o + 1 < size; i++)
-    {
-      if (i > 0 && (len - i) % 3 == 0 && o + 2 < size)
-        buf[o++] = ',';
-      buf[o++] = raw[i];
-    }
-  buf[o] = '\0';
-}
-
 char *
 ft_divergence_describe (const FtDivergence *d)
 {
   if (!d->diverged)
     {
       char epochs[32], steps[32];
-      thousands (d->epochs_compared, epochs, sizeof epochs);
-      thousands (d->steps_compared, steps, sizeof steps);
+      ft_format_thousands (epochs, sizeof epochs, d->epochs_compared);
+      ft_format_thousands (steps, sizeof steps, d->steps_compared);
       return g_strdup_printf ("fit() and the tape loop: %s — %s %s, %s %s, every weight the same bit for bit",
                               d->complete ? "identical" : "identical so far", epochs,
                               d->epochs_compared == 1 ? "epoch" : "epochs", steps,
@@ -167,22 +153,6 @@ ft_divergence_describe (const FtDivergence *d)
                             ft_fp_part_name (d->part));
   return g_strdup_printf ("parted at epoch %d, step %d: %s (first in the %s)", d->epoch + 1, d->batch + 1,
                           d->cause_text, ft_fp_part_name (d->part));
-}
-
-static void
-json_string (GString *s, const char *text)
-{
-  g_string_append_c (s, '"');
-  for (const char *p = text; *p; p++)
-    {
-      if (*p == '"' || *p == '\\')
-        g_string_append_c (s, '\\');
-      if ((unsigned char) *p < 0x20)
-        g_string_append_printf (s, "\\u%04x", *p);
-      else
-        g_string_append_c (s, *p);
-    }
-  g_string_append_c (s, '"');
 }
 
 static void
@@ -210,19 +180,19 @@ ft_divergence_to_json (const FtDivergence *d)
   else
     g_string_append (s, "\"step\": null, ");
   g_string_append (s, "\"part\": ");
-  json_string (s, ft_fp_part_name (d->part));
+  ft_json_append_string (s, ft_fp_part_name (d->part));
   const char *kind = d->cause_kind == FT_CAUSE_STEP      ? "step"
                      : d->cause_kind == FT_CAUSE_PITFALL ? "pitfall"
                                                          : "unexplained";
   g_string_append_printf (s, ", \"cause_kind\": \"%s\", \"cause\": ", kind);
   if (d->cause_kind == FT_CAUSE_STEP)
-    json_string (s, ft_loop_step_name (d->cause));
+    ft_json_append_string (s, ft_loop_step_name (d->cause));
   else if (d->cause_kind == FT_CAUSE_PITFALL)
-    json_string (s, ft_pitfall_name ((FtPitfall) d->cause));
+    ft_json_append_string (s, ft_pitfall_name ((FtPitfall) d->cause));
   else
     g_string_append (s, "null");
   g_string_append (s, ", \"explanation\": ");
-  json_string (s, d->cause_text);
+  ft_json_append_string (s, d->cause_text);
   if (d->batch >= 0)
     {
       g_string_append (s, ", \"loss_fit\": ");
