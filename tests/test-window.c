@@ -4,6 +4,7 @@
 #include "views/ft-code-view.h"
 #include "views/ft-decision-view.h"
 #include "views/ft-tape-inspector.h"
+#include "views/ft-verdict-bar.h"
 #include "window/ft-window.h"
 
 #include <glib/gstdio.h>
@@ -492,6 +493,73 @@ test_screenshot (void)
   window_free (win);
 }
 
+static GtkWidget *
+find_check (GtkWidget *root, const char *label)
+{
+  if (GTK_IS_CHECK_BUTTON (root) && g_strcmp0 (gtk_check_button_get_label (GTK_CHECK_BUTTON (root)), label) == 0)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_check (c, label);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+retraining_done (FtWindow *win)
+{
+  return idle (win) && ft_window_get_n_runs (win) == 4;
+}
+
+/* Lesson 1 in Compare mode: after training, the verdict above the charts reads identical with the counts;
+ * unticking "Shuffles every epoch" re-runs both and the verdict names the step and the cause. */
+static void
+test_verdict (void)
+{
+  FtWindow *win = window_new (2);
+  const char *src = g_getenv ("FITTAPE_SOURCE_DIR");
+  char *lesson = g_build_filename (src, "data", "lesson-1-fit-is-the-loop.json", NULL);
+  g_assert_true (ft_window_open_experiment (win, lesson, NULL));
+  g_assert_cmpint (ft_window_get_mode (win), ==, FT_MODE_BOTH);
+  GtkWidget *bar = ft_window_get_verdict_bar (win);
+  g_assert_nonnull (bar);
+  spin (0.1);
+  g_assert_true (gtk_widget_get_mapped (bar));
+  ft_window_train (win);
+  wait_until (idle, win, 120);
+  const char *text = ft_verdict_bar_get_text (FT_VERDICT_BAR (bar));
+  g_test_message ("verdict: %s", text);
+  g_assert_cmpstr (text, ==, "fit() and the tape loop: identical — 60 epochs, 2,400 steps, every weight the same bit for bit");
+  g_assert_false (ft_verdict_bar_get_parted (FT_VERDICT_BAR (bar), NULL, NULL));
+  g_assert_true (gtk_widget_has_css_class (bar, "identical"));
+  /* The charts sit below it. */
+  graphene_point_t p = { 0, 0 }, q = { 0, 0 };
+  g_assert_true (gtk_widget_compute_point (bar, GTK_WIDGET (win), &p, &p));
+  g_assert_true (gtk_widget_compute_point (ft_window_get_plot_view (win, FALSE), GTK_WIDGET (win), &q, &q));
+  g_assert_cmpfloat (p.y, <, q.y);
+
+  GtkWidget *shuffle = find_check (GTK_WIDGET (win), "Shuffles every epoch");
+  g_assert_nonnull (shuffle);
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (shuffle)));
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (shuffle), FALSE);
+  wait_until (retraining_done, win, 120);
+  text = ft_verdict_bar_get_text (FT_VERDICT_BAR (bar));
+  g_test_message ("verdict: %s", text);
+  g_assert_true (g_str_has_prefix (text, "parted at epoch 1, step 1: the tape loop does not shuffle"));
+  int epoch = -1, batch = -1;
+  g_assert_true (ft_verdict_bar_get_parted (FT_VERDICT_BAR (bar), &epoch, &batch));
+  g_assert_cmpint (epoch, ==, 0);
+  g_assert_cmpint (batch, ==, 0);
+  g_assert_true (gtk_widget_has_css_class (bar, "parted"));
+  /* Outside Compare mode there is no verdict. */
+  ft_window_set_mode (win, FT_MODE_FIT);
+  g_assert_false (gtk_widget_get_visible (bar));
+  g_free (lesson);
+  window_free (win);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -507,5 +575,6 @@ main (int argc, char **argv)
   g_test_add_func ("/window/lesson-hides", test_lesson_hides);
   g_test_add_func ("/window/teaching-views", test_teaching_views);
   g_test_add_func ("/window/screenshot", test_screenshot);
+  g_test_add_func ("/window/verdict", test_verdict);
   return g_test_run ();
 }

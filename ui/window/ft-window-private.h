@@ -27,6 +27,7 @@ struct _FtWindowRun
   FtSharedData *data;      /* g_atomic_rc_box */
   FtTrainer *trainer;
   FtRunner *runner;
+  FtFingerprints *fingerprints; /* per-step fingerprints for Compare mode's verdict */
   FtHistory *history;
   int plot_run;
   int state;               /* 0 running, 1 finished, 2 stopped, 3 failed */
@@ -62,6 +63,8 @@ struct _FtWindow
   GtkButton *error_close;
   GtkLabel *lesson_label;
   GtkBox *plot_box;
+  GtkBox *verdict_slot;    /* above the charts: the verdict bar (Compare mode) */
+  GtkWidget *verdict_bar;
   GtkBox *outline_box;
   GtkStack *view_stack;
   GtkBox *checklist_box;

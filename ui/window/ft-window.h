@@ -78,5 +78,7 @@ int ft_window_get_run_state (FtWindow *self, guint i);
 gint64 ft_window_get_max_stall_us (FtWindow *self);
 double ft_window_get_samples_per_second (FtWindow *self);
 GtkWidget *ft_window_get_plot_view (FtWindow *self, gboolean accuracy);
+/* Compare mode's verdict above the charts (an FtVerdictBar). */
+GtkWidget *ft_window_get_verdict_bar (FtWindow *self);
 
 G_END_DECLS
