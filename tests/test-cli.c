@@ -277,6 +277,39 @@ test_run_both_divergence (void)
   g_free (dir);
 }
 
+/* The pitfall lessons: in both mode the finder names their pitfall at the step their notes promise. */
+static void
+test_pitfall_lessons (void)
+{
+  static const struct
+  {
+    const char *file, *cause;
+    int epoch, step;
+  } lessons[] = {
+    { "lesson-4-training-false.json", "training_false", 1, 1 },
+    { "lesson-5-last-batch-counts-less.json", "unweighted_batch_mean", 1, 7 },
+  };
+  for (unsigned i = 0; i < G_N_ELEMENTS (lessons); i++)
+    {
+      char *dir = g_dir_make_tmp ("fittape-cli-XXXXXX", NULL);
+      char *path = data_file (lessons[i].file);
+      Result r = run_cli ((const char *[]){ "run", path, "--epochs", "2", "--out", dir, "--quiet", NULL });
+      g_assert_cmpint (r.status, ==, 0);
+      JsonParser *parser;
+      JsonObject *o = last_json (r.out, &parser);
+      JsonObject *dv = json_object_get_object_member (o, "divergence");
+      g_assert_true (json_object_get_boolean_member (dv, "diverged"));
+      g_assert_cmpstr (json_object_get_string_member (dv, "cause_kind"), ==, "pitfall");
+      g_assert_cmpstr (json_object_get_string_member (dv, "cause"), ==, lessons[i].cause);
+      g_assert_cmpint (json_object_get_int_member (dv, "epoch"), ==, lessons[i].epoch);
+      g_assert_cmpint (json_object_get_int_member (dv, "step"), ==, lessons[i].step);
+      g_object_unref (parser);
+      result_clear (&r);
+      g_free (path);
+      g_free (dir);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -289,6 +322,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/help", test_help);
   g_test_add_func ("/cli/run-both-resume-evaluate", test_run_both_resume_evaluate);
   g_test_add_func ("/cli/run-both-divergence", test_run_both_divergence);
+  g_test_add_func ("/cli/pitfall-lessons", test_pitfall_lessons);
   g_test_add_func ("/cli/bad-input", test_bad_input);
   g_test_add_func ("/cli/training-failed", test_training_failed);
   return g_test_run ();
