@@ -222,6 +222,8 @@ update_controls (FtWindow *self)
 
 static void screenshot_check (FtWindow *self);
 
+static gboolean throttled_redraw (gpointer data);
+
 /* The verdict of Compare mode: the current pair's fingerprints compared so far (the finder reads them
  * under their lock while the runs train). Hidden outside Compare mode. */
 static void
@@ -241,6 +243,11 @@ update_verdict (FtWindow *self)
   FtDivergence d;
   ft_divergence_find (a->fingerprints, b->fingerprints, &b->exp->steps, &d);
   ft_verdict_bar_set_divergence (bar, &d);
+  /* The charts mark the step (the plot model bumps its serial only when the mark moves). */
+  guint64 serial = ft_plot_model_get_serial (self->plot_model);
+  ft_plot_model_set_mark (self->plot_model, d.diverged ? a->plot_run : 0, d.epoch, d.batch, "parted");
+  if (ft_plot_model_get_serial (self->plot_model) != serial && self->redraw_source == 0)
+    self->redraw_source = g_timeout_add (200, throttled_redraw, self);
 }
 
 static void
@@ -255,8 +262,8 @@ throttled_redraw (gpointer data)
 {
   FtWindow *self = data;
   self->redraw_source = 0;
-  refresh_plots (self);
   update_verdict (self);
+  refresh_plots (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -1308,6 +1315,7 @@ ft_window_init (FtWindow *self)
   self->runs = g_ptr_array_new_with_free_func ((GDestroyNotify) run_free);
   self->active = g_ptr_array_new ();
   self->plot_model = ft_plot_model_new ();
+  ft_plot_model_set_difference_lane (self->plot_model, true);
   self->loss_view = ft_plot_view_new (self->plot_model, FT_PLOT_LOSS);
   self->acc_view = ft_plot_view_new (self->plot_model, FT_PLOT_ACCURACY);
   gtk_box_append (self->plot_box, self->loss_view);
