@@ -249,6 +249,21 @@ metric_logs (const FtMetric *loss, const FtMetric *metrics, int n, const char *p
     }
 }
 
+bool
+ft_trainer_metric_state (FtTrainer *t, int i, const char **name, double *total, double *count)
+{
+  if (i < 0 || i > t->n_metrics)
+    return false;
+  const FtMetric *m = i == 0 ? &t->loss_tracker : &t->metrics[i - 1];
+  if (name)
+    *name = m->name;
+  if (total)
+    *total = m->total;
+  if (count)
+    *count = m->count;
+  return true;
+}
+
 void
 ft_trainer_metric_logs (FtTrainer *t, const char *prefix, FtLogs *logs)
 {
@@ -334,6 +349,17 @@ ft_trainer_set_pitfalls (FtTrainer *t, const FtPitfalls *pitfalls)
     t->pitfalls = *pitfalls;
   else
     memset (&t->pitfalls, 0, sizeof t->pitfalls);
+}
+
+bool
+ft_trainer_loss_has_regularization (FtTrainer *t)
+{
+  if (t->pitfalls.on[FT_PITFALL_NO_REGULARIZATION_LOSS])
+    return false;
+  for (int i = 0; i < ft_model_n_layers (t->model); i++)
+    if (ft_model_layer_spec (t->model, i)->kernel_l2 > 0.0f)
+      return true;
+  return false;
 }
 
 /* The loss object a hand-written loop made: from_logits flipped by the mismatch pitfall. */

@@ -53,12 +53,18 @@ bool ft_trainer_check_dataset (FtTrainer *trainer, const FtDataset *ds, const ch
 /* ---- metric bookkeeping: the loss tracker ("loss", a Mean weighted by batch size) and the compiled
  * metrics; one set for training batches, another for test batches (evaluate resets the latter) ---- */
 void ft_trainer_reset_metrics (FtTrainer *trainer);
+/* The training metrics' accumulators: i = 0 is the loss tracker, 1 … the compiled metrics (then the
+ * weighted ones); false past the last. result = total / count (0 when count is 0). */
+bool ft_trainer_metric_state (FtTrainer *trainer, int i, const char **name, double *total, double *count);
 /* The training metrics' running results into logs, keys prefixed. */
 void ft_trainer_metric_logs (FtTrainer *trainer, const char *prefix, FtLogs *logs);
 
 /* The tape loop's pitfalls that act inside the batch primitives (training flag, sum(model.losses),
  * from_logits, the unweighted batch mean, the validation pass's training flag); NULL = none, as fit(). */
 void ft_trainer_set_pitfalls (FtTrainer *trainer, const FtPitfalls *pitfalls);
+/* Whether the training loss includes sum(model.losses) (the model has regularizers and the
+ * no_regularization_loss pitfall is off). */
+bool ft_trainer_loss_has_regularization (FtTrainer *trainer);
 
 /* ---- batch primitives ---- */
 /* Gathers samples idx[0..n) of ds into the trainer's buffers (no allocation after the first call for a
