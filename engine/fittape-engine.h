@@ -16,6 +16,7 @@
 #include "nn/ft-model.h"
 #include "nn/ft-optimizers.h"
 #include "data/ft-dataset.h"
+#include "train/ft-callback-lanes.h"
 #include "train/ft-callbacks.h"
 #include "train/ft-checkpoint.h"
 #include "train/ft-divergence.h"

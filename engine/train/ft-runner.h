@@ -6,6 +6,7 @@
  * both consume these events. */
 #pragma once
 
+#include "train/ft-callback-lanes.h"
 #include "train/ft-callbacks.h"
 #include "train/ft-fingerprint.h"
 #include "train/ft-fit.h"
@@ -90,6 +91,7 @@ typedef struct
                                   the runner takes a reference */
   FtFingerprints *fingerprints; /* optional, not owned: recorded at every step, after the callbacks ran
                                    (compare two jobs' with ft_divergence_find while they run) */
+  FtCallbackLanes *lanes;       /* optional, not owned: the callbacks' decisions, epoch by epoch */
 } FtJob;
 
 typedef struct FtRunner FtRunner;
