@@ -293,7 +293,9 @@ assert_structure (const FtExperiment *exp, FtRunMode mode, const char *script, c
       g_assert_nonnull (strstr (script, "@tf.function"));
       g_assert_nonnull (strstr (script, "optimizer.apply_gradients("));
       g_assert_nonnull (strstr (script, "tape.gradient("));
-      g_assert_nonnull (strstr (script, "model(x, training=True)"));
+      /* The train step's call (training=False only as the pitfall of that name). */
+      g_assert_nonnull (strstr (script, exp->steps.pitfalls.on[FT_PITFALL_TRAINING_FALSE] ? "model(x, training=False)"
+                                                                                       : "model(x, training=True)"));
       g_assert_nonnull (strstr (script, "tf.data.Dataset.from_tensor_slices("));
       g_assert_null (strstr (after_header (script, map), "= model.fit("));
       g_assert_null (strstr (after_header (script, map), "\nmodel.compile(\n"));
@@ -1347,9 +1349,27 @@ test_pitfalls (void)
       g_assert_cmpint (ft_code_map_pitfall_at (&map, line), ==, p);
       g_assert_cmpint (map.pitfalls[p].n_ranges, >, 0);
       char **lines = script_lines (script);
-      const char *comment = lines[map.pitfalls[p].ranges[0].first - 1];
-      g_assert_nonnull (strstr (comment, "# PITFALL"));
-      g_assert_nonnull (strstr (comment, ft_pitfall_explanation ((FtPitfall) p)));
+      /* The comment lines, joined: "# PITFALL (label): explanation", wrapped within 100 columns. */
+      GString *comment = g_string_new (NULL);
+      for (int l = map.pitfalls[p].ranges[0].first; l <= map.pitfalls[p].ranges[0].last; l++)
+        {
+          const char *t = lines[l - 1];
+          while (*t == ' ')
+            t++;
+          if (g_str_has_prefix (t, "# "))
+            {
+              t += 2;
+              while (*t == ' ')
+                t++;
+              g_string_append_printf (comment, "%s%s", comment->len ? " " : "", t);
+            }
+        }
+      g_assert_true (g_str_has_prefix (comment->str, "PITFALL ("));
+      g_assert_nonnull (strstr (comment->str, ft_pitfall_explanation ((FtPitfall) p)));
+      g_string_free (comment, TRUE);
+      for (int l = map.pitfalls[p].ranges[0].first; l <= map.pitfalls[p].ranges[0].last; l++)
+        if (g_utf8_strlen (lines[l - 1], -1) > 100)
+          g_error ("pitfall %s: a line longer than 100 columns: %s", pitfall_lines[p].name, lines[l - 1]);
       for (int q = 0; q < FT_N_PITFALLS; q++)
         if (q != p)
           g_assert_cmpint (map.pitfalls[q].n_ranges, ==, 0);

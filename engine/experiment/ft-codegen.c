@@ -191,17 +191,40 @@ w_rline (Writer *w, FtCodeRegion r, const char *fmt, ...)
   add_range (w->map, r, w->line, w->line);
 }
 
-/* A pitfall's buggy line, after a comment that says what is wrong with it; both lines go in its span. */
+/* A pitfall's buggy line, after a comment that says what is wrong with it (wrapped to fit 100 columns at
+ * the current indentation); the comment and the line (split into arguments when too long) go in its span. */
+static void w_code (Writer *w, const char *text);
 static void w_pitfall (Writer *w, FtPitfall p, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
 static void
 w_pitfall (Writer *w, FtPitfall p, const char *fmt, ...)
 {
   int first = w->line + 1;
-  w_line (w, "# PITFALL (%s): %s", ft_pitfall_label (p), ft_pitfall_explanation (p));
+  char *text = g_strdup_printf ("PITFALL (%s): %s", ft_pitfall_label (p), ft_pitfall_explanation (p));
+  char **words = g_strsplit (text, " ", -1);
+  GString *line = g_string_new (NULL);
+  long limit = 98 - w->indent;
+  for (char **word = words; *word; word++)
+    {
+      if (line->len > 0 && (long) g_utf8_strlen (line->str, -1) + 1 + (long) g_utf8_strlen (*word, -1) > limit)
+        {
+          w_line (w, "# %s", line->str);
+          g_string_assign (line, "  ");
+        }
+      if (line->len > 0 && line->str[line->len - 1] != ' ')
+        g_string_append_c (line, ' ');
+      g_string_append (line, *word);
+    }
+  if (line->len > 0)
+    w_line (w, "# %s", line->str);
+  g_string_free (line, TRUE);
+  g_strfreev (words);
+  g_free (text);
   va_list ap;
   va_start (ap, fmt);
-  w_vline (w, fmt, ap);
+  char *code = g_strdup_vprintf (fmt, ap);
   va_end (ap);
+  w_code (w, code);
+  g_free (code);
   span_add (&w->map->pitfalls[p], first, w->line);
 }
 
@@ -1540,9 +1563,11 @@ emit_tape_compile (Gen *g)
   w_code (w, keep (w, g_strdup_printf ("optimizer = %s", optimizer_code (g))));
   const FtLossSpec *ls = &g->e->compile.loss;
   if (g->pit[FT_PITFALL_FROM_LOGITS_MISMATCH] && ls->kind != FT_LOSS_MEAN_SQUARED_ERROR)
-    w_pitfall (w, FT_PITFALL_FROM_LOGITS_MISMATCH, "loss_fn = keras.losses.%s(from_logits=%s)  # the last layer %s",
-               loss_class_name (ls->kind), py_bool (!ls->from_logits),
-               ls->from_logits ? "gives logits" : "already applies the activation");
+    {
+      w_line (w, "# The last layer %s.", ls->from_logits ? "gives logits" : "already applies its activation");
+      w_pitfall (w, FT_PITFALL_FROM_LOGITS_MISMATCH, "loss_fn = keras.losses.%s(from_logits=%s)",
+                 loss_class_name (ls->kind), py_bool (!ls->from_logits));
+    }
   else
     w_line (w, "loss_fn = %s", loss_code (g));
   w_line (w, "# Metric objects keep running totals over the batches they see: \"loss\" is the mean of the batch");
@@ -1774,7 +1799,17 @@ emit_logs_line (Gen *g, const char *logs_expr_prefix, const char *var_prefix, co
       for (int i = 0; i < n; i++)
         g_string_append_printf (s, "%s%s: float(%s_%s.result())", i ? ", " : "",
                                 py_str (w, keep (w, g_strconcat (key_prefix, keys[i], NULL))), var_prefix, vars[i]);
-      w_line (w, "%s{%s}", logs_expr_prefix, s->str);
+      if (w->indent + strlen (logs_expr_prefix) + s->len + 2 <= 100)
+        w_line (w, "%s{%s}", logs_expr_prefix, s->str);
+      else
+        {
+          /* Too long for one line: one key per line. */
+          w_line (w, "%s{", logs_expr_prefix);
+          for (int i = 0; i < n; i++)
+            w_line (w, "    %s: float(%s_%s.result()),", py_str (w, keep (w, g_strconcat (key_prefix, keys[i], NULL))),
+                    var_prefix, vars[i]);
+          w_line (w, "}");
+        }
       g_string_free (s, TRUE);
     }
   else
