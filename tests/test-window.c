@@ -547,7 +547,8 @@ test_verdict (void)
   wait_until (retraining_done, win, 120);
   text = ft_verdict_bar_get_text (FT_VERDICT_BAR (bar));
   g_test_message ("verdict: %s", text);
-  g_assert_true (g_str_has_prefix (text, "parted at epoch 1, step 1: the tape loop does not shuffle"));
+  g_assert_cmpstr (text, ==, "parted at epoch 1, step 1: the tape loop does not shuffle");
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (bar), "first in the shuffle generator"));
   int epoch = -1, batch = -1;
   g_assert_true (ft_verdict_bar_get_parted (FT_VERDICT_BAR (bar), &epoch, &batch));
   g_assert_cmpint (epoch, ==, 0);

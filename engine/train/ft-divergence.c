@@ -136,6 +136,16 @@ ft_divergence_find (FtFingerprints *a, FtFingerprints *b, const FtLoopSteps *ste
 }
 
 char *
+ft_divergence_headline (const FtDivergence *d)
+{
+  if (!d->diverged)
+    return ft_divergence_describe (d);
+  if (d->batch < 0)
+    return g_strdup_printf ("parted at the end of epoch %d: %s", d->epoch + 1, d->cause_text);
+  return g_strdup_printf ("parted at epoch %d, step %d: %s", d->epoch + 1, d->batch + 1, d->cause_text);
+}
+
+char *
 ft_divergence_describe (const FtDivergence *d)
 {
   if (!d->diverged)

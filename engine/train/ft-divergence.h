@@ -44,6 +44,8 @@ bool ft_divergence_pitfall_explains (FtPitfall pitfall, FtFpPart part);
 /* One line for people: "identical — 60 epochs, 2,400 steps, every weight the same bit for bit" or
  * "parted at epoch 1, step 1: the tape loop does not shuffle" (g_free). */
 char *ft_divergence_describe (const FtDivergence *d);
+/* The same without the "(first in the …)" detail, for a headline (g_free). */
+char *ft_divergence_headline (const FtDivergence *d);
 /* {"diverged": true, "epoch": 1, "step": 1, "part": "batch order", "cause_kind": "step", "cause": "shuffle",
  * "explanation": "…", "loss_fit": …, "loss_tape": …} with 1-based epoch and step ("step": null at the epoch
  * end), or {"diverged": false, "epochs": …, "steps": …} (g_free). */

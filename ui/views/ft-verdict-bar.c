@@ -86,7 +86,10 @@ ft_verdict_bar_set_divergence (FtVerdictBar *self, const FtDivergence *d)
   self->parted = d->diverged;
   self->epoch = d->epoch;
   self->batch = d->batch;
-  char *text = ft_divergence_describe (d);
+  char *text = ft_divergence_headline (d);
+  char *full = ft_divergence_describe (d);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self), d->diverged ? full : NULL);
+  g_free (full);
   if (d->diverged)
     show (self, text, "dialog-warning-symbolic", "parted");
   else if (d->steps_compared == 0)
