@@ -342,6 +342,67 @@ test_finder_rules (void)
     }
 }
 
+static void
+on_run_event (const FtRunEvent *ev, void *user_data)
+{
+  if (ev->kind == FT_RUN_EVENT_FINISHED || ev->kind == FT_RUN_EVENT_FAILED || ev->kind == FT_RUN_EVENT_STOPPED)
+    (*(int *) user_data)++;
+}
+
+/* Two runner jobs (fit and the tape loop without shuffling) record fingerprints on their threads while the
+ * main thread runs the finder over what they have so far, as the window's verdict does; the final answer
+ * is the shuffle step at epoch 1, step 1, and no intermediate answer is ever "unexplained". */
+static void
+test_live_runners (void)
+{
+  Setup s;
+  setup_init (&s);
+  FtFingerprints *fps[2] = { ft_fingerprints_new (256), ft_fingerprints_new (256) };
+  FtTrainer *trainers[2] = { trainer_new (false), trainer_new (false) };
+  FtRunner *runners[2];
+  FtLoopSteps steps = ft_loop_steps_all ();
+  steps.shuffle = false;
+  int done = 0;
+  for (int i = 0; i < 2; i++)
+    {
+      FtJob job;
+      memset (&job, 0, sizeof job);
+      job.trainer = trainers[i];
+      job.data = s.data;
+      job.args = s.args;
+      job.args.epochs = 6;
+      job.args.class_weight = NULL;
+      job.args.n_class_weight = 0;
+      job.tape_mode = i == 1;
+      job.steps = steps;
+      job.fingerprints = fps[i];
+      runners[i] = ft_runner_new (&job, NULL, on_run_event, &done);
+    }
+  ft_runner_start (runners[0]);
+  ft_runner_start (runners[1]);
+  FtDivergence d;
+  while (done < 2)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      ft_divergence_find (fps[0], fps[1], &steps, &d);
+      g_assert_cmpint (d.cause_kind, !=, FT_CAUSE_UNEXPLAINED);
+    }
+  ft_divergence_find (fps[0], fps[1], &steps, &d);
+  g_assert_true (d.complete);
+  g_assert_true (d.diverged);
+  g_assert_cmpint (d.epoch, ==, 0);
+  g_assert_cmpint (d.batch, ==, 0);
+  g_assert_cmpint (d.cause_kind, ==, FT_CAUSE_STEP);
+  g_assert_cmpstr (ft_loop_step_name (d.cause), ==, "shuffle");
+  for (int i = 0; i < 2; i++)
+    {
+      ft_runner_free (runners[i]);
+      ft_trainer_free (trainers[i]);
+      ft_fingerprints_free (fps[i]);
+    }
+  setup_clear (&s);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -350,5 +411,6 @@ main (int argc, char **argv)
   g_test_add_func ("/divergence/unexplained-bug", test_unexplained_bug);
   g_test_add_func ("/divergence/finder-table", test_finder_table);
   g_test_add_func ("/divergence/finder-rules", test_finder_rules);
+  g_test_add_func ("/divergence/live-runners", test_live_runners);
   return g_test_run ();
 }
