@@ -238,11 +238,12 @@ test_run_both_divergence (void)
                     " \"mode\": \"both\", \"fit\": {\"epochs\": 2, \"batch_size\": 20},"
                     " \"tape_loop\": {\"shuffle\": false}}";
   g_assert_true (g_file_set_contents (path, exp, -1, NULL));
-  Result r = run_cli ((const char *[]){ "run", path, "--out", dir, NULL });
-  g_assert_cmpint (r.status, ==, 0);
-  g_assert_nonnull (strstr (r.out, "parted at epoch 1, step 1: the tape loop does not shuffle"));
+  FtTestRun r;
+  run_cli (&r, (const char *[]){ "run", path, "--out", dir, NULL });
+  ft_test_run_assert_exit (&r, 0);
+  ft_test_run_assert (&r, strstr (r.out, "parted at epoch 1, step 1: the tape loop does not shuffle") != NULL);
   JsonParser *parser;
-  JsonObject *o = last_json (r.out, &parser);
+  JsonObject *o = last_json (&r, &parser);
   g_assert_false (json_object_get_boolean_member (o, "histories_identical"));
   JsonObject *dv = json_object_get_object_member (o, "divergence");
   g_assert_true (json_object_get_boolean_member (dv, "diverged"));
@@ -251,7 +252,7 @@ test_run_both_divergence (void)
   g_assert_cmpstr (json_object_get_string_member (dv, "cause_kind"), ==, "step");
   g_assert_cmpstr (json_object_get_string_member (dv, "cause"), ==, "shuffle");
   g_object_unref (parser);
-  result_clear (&r);
+  ft_test_run_clear (&r);
   char *history = g_build_filename (dir, "tape", "history.json", NULL);
   JsonParser *hp = json_parser_new ();
   g_assert_true (json_parser_load_from_file (hp, history, NULL));
@@ -281,10 +282,11 @@ test_pitfall_lessons (void)
     {
       char *dir = g_dir_make_tmp ("fittape-cli-XXXXXX", NULL);
       char *path = data_file (lessons[i].file);
-      Result r = run_cli ((const char *[]){ "run", path, "--epochs", "2", "--out", dir, "--quiet", NULL });
-      g_assert_cmpint (r.status, ==, 0);
+      FtTestRun r;
+      run_cli (&r, (const char *[]){ "run", path, "--epochs", "2", "--out", dir, "--quiet", NULL });
+      ft_test_run_assert_exit (&r, 0);
       JsonParser *parser;
-      JsonObject *o = last_json (r.out, &parser);
+      JsonObject *o = last_json (&r, &parser);
       JsonObject *dv = json_object_get_object_member (o, "divergence");
       g_assert_true (json_object_get_boolean_member (dv, "diverged"));
       g_assert_cmpstr (json_object_get_string_member (dv, "cause_kind"), ==, "pitfall");
@@ -292,7 +294,7 @@ test_pitfall_lessons (void)
       g_assert_cmpint (json_object_get_int_member (dv, "epoch"), ==, lessons[i].epoch);
       g_assert_cmpint (json_object_get_int_member (dv, "step"), ==, lessons[i].step);
       g_object_unref (parser);
-      result_clear (&r);
+      ft_test_run_clear (&r);
       g_free (path);
       g_free (dir);
     }
