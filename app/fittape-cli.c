@@ -17,10 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Elements hashed per tensor in the per-step fingerprints (see ft-fingerprint.h: the cost stays under
- * 2 % of a Fashion-MNIST MLP step with a sample; every element costs more). */
-#define FT_CLI_FINGERPRINT_SAMPLE 256
-
 enum
 {
   EXIT_OK = 0,
@@ -323,7 +319,7 @@ command_run (RunOptions *o)
       job.n_callbacks = exp->n_callbacks;
       if (n_runs == 2)
         {
-          run->fingerprints = ft_fingerprints_new (FT_CLI_FINGERPRINT_SAMPLE);
+          run->fingerprints = ft_fingerprints_new (FT_FINGERPRINT_SAMPLE);
           job.fingerprints = run->fingerprints;
         }
       if (n_runs == 1 && !o->quiet)

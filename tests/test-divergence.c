@@ -288,7 +288,7 @@ test_finder_table (void)
           cause = (int) p;
           pitfalls_seen++;
         }
-      FtFingerprints *a = ft_fingerprints_new (256), *b = ft_fingerprints_new (256);
+      FtFingerprints *a = ft_fingerprints_new (FT_FINGERPRINT_SAMPLE), *b = ft_fingerprints_new (FT_FINGERPRINT_SAMPLE);
       run_fit (&s, a, row->softmax_output);
       run_tape (&s, b, &steps, row->softmax_output, -1);
       FtDivergence d;
@@ -357,7 +357,7 @@ test_live_runners (void)
 {
   Setup s;
   setup_init (&s);
-  FtFingerprints *fps[2] = { ft_fingerprints_new (256), ft_fingerprints_new (256) };
+  FtFingerprints *fps[2] = { ft_fingerprints_new (FT_FINGERPRINT_SAMPLE), ft_fingerprints_new (FT_FINGERPRINT_SAMPLE) };
   FtTrainer *trainers[2] = { trainer_new (false), trainer_new (false) };
   FtRunner *runners[2];
   FtLoopSteps steps = ft_loop_steps_all ();

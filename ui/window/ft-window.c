@@ -497,7 +497,7 @@ start_run (FtWindow *self, FtExperiment *exp, FtSharedData *data, bool tape, GEr
   job.n_callbacks = exp->n_callbacks;
   if (exp->mode == FT_MODE_BOTH)
     {
-      run->fingerprints = ft_fingerprints_new (256); /* 256 elements per tensor: < 1 % of a step */
+      run->fingerprints = ft_fingerprints_new (FT_FINGERPRINT_SAMPLE);
       job.fingerprints = run->fingerprints;
     }
   run->runner = ft_runner_new (&job, NULL, on_run_event, run);
