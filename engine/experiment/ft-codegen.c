@@ -1518,7 +1518,7 @@ emit_tape_compile (Gen *g)
     {
       w_line (w, "# The last layer %s.", ls->from_logits ? "gives logits" : "already applies its activation");
       w_pitfall (w, FT_PITFALL_FROM_LOGITS_MISMATCH, "loss_fn = keras.losses.%s(from_logits=%s)",
-                 loss_class_name (ls->kind), py_bool (!ls->from_logits));
+                 ft_loss_kind_info (ls->kind)->name, py_bool (!ls->from_logits));
     }
   else
     w_line (w, "loss_fn = %s", loss_code (g));

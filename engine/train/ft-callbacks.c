@@ -696,23 +696,16 @@ rlr_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
         }
     }
   double lr_after = ft_optimizer_get_learning_rate (opt);
-  switch (d)
-    {
-    case FT_CB_IMPROVED:
-      decide (s, epoch, d, current, "%s improved beyond min_delta: best = %.6g, wait = 0", s->spec.monitor, current);
-      break;
-    case FT_CB_LR_CUT:
-      decide (s, epoch, d, current, "wait reached patience %d: learning rate %.6g × %g = %.6g, cooldown %d",
-              s->spec.patience, lr_before, s->spec.factor, lr_after, s->spec.cooldown);
-      break;
-    case FT_CB_COOLDOWN:
-      decide (s, epoch, d, current, "in cooldown (%d left): wait held at 0", s->cooldown_counter);
-      break;
-    default:
-      decide (s, epoch, d, current, "no improvement on best %.6g: wait %d of patience %d", s->best, s->wait,
-              s->spec.patience);
-      break;
-    }
+  if (d == FT_CB_IMPROVED)
+    decide (s, epoch, d, current, "%s improved beyond min_delta: best = %.6g, wait = 0", s->spec.monitor, current);
+  else if (d == FT_CB_LR_CUT)
+    decide (s, epoch, d, current, "wait reached patience %d: learning rate %.6g × %g = %.6g, cooldown %d",
+            s->spec.patience, lr_before, s->spec.factor, lr_after, s->spec.cooldown);
+  else if (d == FT_CB_COOLDOWN)
+    decide (s, epoch, d, current, "in cooldown (%d left): wait held at 0", s->cooldown_counter);
+  else
+    decide (s, epoch, d, current, "no improvement on best %.6g: wait %d of patience %d", s->best, s->wait,
+            s->spec.patience);
   s->state.lr_before = lr_before;
   s->state.lr_after = lr_after;
 }
