@@ -385,6 +385,9 @@ ft_trainer_train_batch (FtTrainer *t, const FtDataset *ds, const uint32_t *idx, 
   FtLossSpec loss_spec = loop_loss (t);
   if (!ft_train_step_with (t->model, t->optimizer, &loss_spec, t->tape, x, y, sw, &options, &loss, &pred, error))
     return false;
+  /* The sample weights (class_weight) weigh the loss; Keras 3 gives compiled metrics no sample weights, only
+   * weighted_metrics get them (keras/src/trainers/compile_utils.py), as the parity certificate against real
+   * Keras showed (training accuracy 0.912 here, 0.674 in Keras, with class_weight {0: 0.3, 1: 2.5}). */
   update_metrics (&t->loss_tracker, t->metrics, t->weighted, t->n_metrics, loss, n,
                   t->pitfalls.on[FT_PITFALL_UNWEIGHTED_BATCH_MEAN], y, pred, sw);
   t->last_pred = pred;
