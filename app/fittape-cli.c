@@ -6,6 +6,7 @@
 #include "experiment/ft-codegen.h"
 #include "experiment/ft-experiment.h"
 #include "plot/ft-plot-export.h"
+#include "train/ft-divergence.h"
 #include "train/ft-runner.h"
 #include "ft-cli-certify.h"
 #include "ft-cli-keras.h"
@@ -104,6 +105,7 @@ typedef struct
   FtLogs test_logs;
   FtPlotModel *plot; /* --plot: the run's batches and epochs */
   int plot_run;
+  FtFingerprints *fingerprints; /* both mode: lockstep fingerprints for the divergence finder */
 } Run;
 
 static void
@@ -161,7 +163,7 @@ on_event (const FtRunEvent *ev, void *user_data)
 }
 
 static bool
-write_outputs (Run *run, const char *dir, GError **error)
+write_outputs (Run *run, const char *dir, const char *divergence_json, GError **error)
 {
   if (g_mkdir_with_parents (dir, 0755) != 0)
     {
@@ -171,6 +173,16 @@ write_outputs (Run *run, const char *dir, GError **error)
     }
   char *csv = ft_history_to_csv (run->history, ',');
   char *json = ft_history_to_json (run->history);
+  if (divergence_json != NULL)
+    {
+      /* {"epoch": …, "history": {…}} gets "divergence": {…} before its closing brace. */
+      char *end = strrchr (json, '}');
+      g_assert (end != NULL);
+      *end = '\0';
+      char *with = g_strdup_printf ("%s, \"divergence\": %s}\n", json, divergence_json);
+      g_free (json);
+      json = with;
+    }
   char *csv_path = g_build_filename (dir, "history.csv", NULL);
   char *json_path = g_build_filename (dir, "history.json", NULL);
   char *ckpt_path = g_build_filename (dir, "final.h5", NULL);
@@ -321,6 +333,11 @@ command_run (RunOptions *o)
       job.steps = exp->steps;
       job.callbacks = exp->callbacks;
       job.n_callbacks = exp->n_callbacks;
+      if (n_runs == 2)
+        {
+          run->fingerprints = ft_fingerprints_new (FT_FINGERPRINT_SAMPLE);
+          job.fingerprints = run->fingerprints;
+        }
       if (n_runs == 1 && !o->quiet)
         {
           job.extra_callbacks = g_ptr_array_new_with_free_func ((GDestroyNotify) ft_callback_free);
@@ -356,6 +373,16 @@ command_run (RunOptions *o)
           status = EXIT_TRAINING_FAILED;
         }
     }
+  FtDivergence divergence;
+  char *divergence_json = NULL;
+  if (status == EXIT_OK && n_runs == 2)
+    {
+      ft_divergence_find (runs[0].fingerprints, runs[1].fingerprints, &exp->steps, &divergence);
+      divergence_json = ft_divergence_to_json (&divergence);
+      char *text = ft_divergence_describe (&divergence);
+      printf ("%s\n", text);
+      g_free (text);
+    }
   if (status == EXIT_OK)
     {
       for (int i = 0; i < n_runs; i++)
@@ -374,7 +401,7 @@ command_run (RunOptions *o)
             }
           const char *out = o->out ? o->out : "fittape-output";
           char *dir = n_runs == 2 ? g_build_filename (out, run->name, NULL) : g_strdup (out);
-          if (!write_outputs (run, dir, &error))
+          if (!write_outputs (run, dir, divergence_json, &error))
             {
               fprintf (stderr, "fittape-cli: cannot write the results: %s\n", error->message);
               g_clear_error (&error);
@@ -412,7 +439,8 @@ command_run (RunOptions *o)
           append_result_json (s, &runs[0]);
           g_string_append (s, "}, \"tape\": {");
           append_result_json (s, &runs[1]);
-          g_string_append_printf (s, "}, \"histories_identical\": %s", strcmp (a, b) == 0 ? "true" : "false");
+          g_string_append_printf (s, "}, \"histories_identical\": %s, \"divergence\": %s",
+                                  strcmp (a, b) == 0 ? "true" : "false", divergence_json);
           g_free (a);
           g_free (b);
         }
@@ -423,12 +451,14 @@ command_run (RunOptions *o)
   for (int i = 0; i < n_runs; i++)
     {
       ft_runner_free (runs[i].runner);
+      ft_fingerprints_free (runs[i].fingerprints);
       ft_trainer_free (runs[i].trainer);
       if (runs[i].history)
         ft_history_free (runs[i].history);
       g_free (runs[i].message);
     }
   ft_plot_model_free (plot);
+  g_free (divergence_json);
   ft_dataset_free (train);
   ft_dataset_free (test);
   ft_experiment_free (exp);

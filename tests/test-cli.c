@@ -86,6 +86,13 @@ test_run_both_resume_evaluate (void)
   g_assert_cmpint (json_object_get_int_member (fit, "epochs"), ==, 4);
   g_assert_true (json_object_has_member (fit, "test_accuracy"));
   g_assert_true (json_object_has_member (fit, "seconds_per_epoch"));
+  /* The first-divergence finder: none, over every step of the 4 epochs. */
+  JsonObject *dv = json_object_get_object_member (o, "divergence");
+  g_assert_nonnull (dv);
+  g_assert_false (json_object_get_boolean_member (dv, "diverged"));
+  g_assert_cmpint (json_object_get_int_member (dv, "epochs"), ==, 4);
+  g_assert_cmpint (json_object_get_int_member (dv, "steps"), >, 4);
+  g_assert_nonnull (strstr (r.out, "fit() and the tape loop: identical — 4 epochs"));
   g_object_unref (parser);
   ft_test_run_clear (&r);
   /* The files, per run, and the two histories are the same text. */
@@ -217,6 +224,82 @@ test_training_failed (void)
   g_free (dir);
 }
 
+/* Both mode with the tape loop's shuffle left out: the JSON line and history.json name where they part. */
+static void
+test_run_both_divergence (void)
+{
+  char *dir = g_dir_make_tmp ("fittape-cli-XXXXXX", NULL);
+  char *path = g_build_filename (dir, "noshuffle.json", NULL);
+  const char *exp = "{\"seed\": 3, \"dataset\": {\"name\": \"moons\", \"samples\": 200, \"test_samples\": 0},"
+                    " \"model\": {\"layers\": [{\"type\": \"Dense\", \"units\": 8, \"activation\": \"tanh\"},"
+                    " {\"type\": \"Dense\", \"units\": 2}]},"
+                    " \"compile\": {\"optimizer\": \"adam\", \"loss\": {\"name\": \"sparse_categorical_crossentropy\","
+                    " \"from_logits\": true}, \"metrics\": [\"accuracy\"]},"
+                    " \"mode\": \"both\", \"fit\": {\"epochs\": 2, \"batch_size\": 20},"
+                    " \"tape_loop\": {\"shuffle\": false}}";
+  g_assert_true (g_file_set_contents (path, exp, -1, NULL));
+  FtTestRun r;
+  run_cli (&r, (const char *[]){ "run", path, "--out", dir, NULL });
+  ft_test_run_assert_exit (&r, 0);
+  ft_test_run_assert (&r, strstr (r.out, "parted at epoch 1, step 1: the tape loop does not shuffle") != NULL);
+  JsonParser *parser;
+  JsonObject *o = last_json (&r, &parser);
+  g_assert_false (json_object_get_boolean_member (o, "histories_identical"));
+  JsonObject *dv = json_object_get_object_member (o, "divergence");
+  g_assert_true (json_object_get_boolean_member (dv, "diverged"));
+  g_assert_cmpint (json_object_get_int_member (dv, "epoch"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (dv, "step"), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (dv, "cause_kind"), ==, "step");
+  g_assert_cmpstr (json_object_get_string_member (dv, "cause"), ==, "shuffle");
+  g_object_unref (parser);
+  ft_test_run_clear (&r);
+  char *history = g_build_filename (dir, "tape", "history.json", NULL);
+  JsonParser *hp = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (hp, history, NULL));
+  JsonObject *h = json_node_get_object (json_parser_get_root (hp));
+  g_assert_true (json_object_has_member (h, "history"));
+  JsonObject *hdv = json_object_get_object_member (h, "divergence");
+  g_assert_cmpstr (json_object_get_string_member (hdv, "cause"), ==, "shuffle");
+  g_object_unref (hp);
+  g_free (history);
+  g_free (path);
+  g_free (dir);
+}
+
+/* The pitfall lessons: in both mode the finder names their pitfall at the step their notes promise. */
+static void
+test_pitfall_lessons (void)
+{
+  static const struct
+  {
+    const char *file, *cause;
+    int epoch, step;
+  } lessons[] = {
+    { "lesson-4-training-false.json", "training_false", 1, 1 },
+    { "lesson-5-last-batch-counts-less.json", "unweighted_batch_mean", 1, 7 },
+  };
+  for (unsigned i = 0; i < G_N_ELEMENTS (lessons); i++)
+    {
+      char *dir = g_dir_make_tmp ("fittape-cli-XXXXXX", NULL);
+      char *path = data_file (lessons[i].file);
+      FtTestRun r;
+      run_cli (&r, (const char *[]){ "run", path, "--epochs", "2", "--out", dir, "--quiet", NULL });
+      ft_test_run_assert_exit (&r, 0);
+      JsonParser *parser;
+      JsonObject *o = last_json (&r, &parser);
+      JsonObject *dv = json_object_get_object_member (o, "divergence");
+      g_assert_true (json_object_get_boolean_member (dv, "diverged"));
+      g_assert_cmpstr (json_object_get_string_member (dv, "cause_kind"), ==, "pitfall");
+      g_assert_cmpstr (json_object_get_string_member (dv, "cause"), ==, lessons[i].cause);
+      g_assert_cmpint (json_object_get_int_member (dv, "epoch"), ==, lessons[i].epoch);
+      g_assert_cmpint (json_object_get_int_member (dv, "step"), ==, lessons[i].step);
+      g_object_unref (parser);
+      ft_test_run_clear (&r);
+      g_free (path);
+      g_free (dir);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -228,6 +311,8 @@ main (int argc, char **argv)
   data_dir = g_build_filename (src, "data", NULL);
   g_test_add_func ("/cli/help", test_help);
   g_test_add_func ("/cli/run-both-resume-evaluate", test_run_both_resume_evaluate);
+  g_test_add_func ("/cli/run-both-divergence", test_run_both_divergence);
+  g_test_add_func ("/cli/pitfall-lessons", test_pitfall_lessons);
   g_test_add_func ("/cli/bad-input", test_bad_input);
   g_test_add_func ("/cli/training-failed", test_training_failed);
   return g_test_run ();

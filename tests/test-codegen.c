@@ -270,7 +270,9 @@ assert_structure (const FtExperiment *exp, FtRunMode mode, const char *script, c
       g_assert_nonnull (strstr (script, "@tf.function"));
       g_assert_nonnull (strstr (script, "optimizer.apply_gradients("));
       g_assert_nonnull (strstr (script, "tape.gradient("));
-      g_assert_nonnull (strstr (script, "model(x, training=True)"));
+      /* The train step's call (training=False only as the pitfall of that name). */
+      g_assert_nonnull (strstr (script, exp->steps.pitfalls.on[FT_PITFALL_TRAINING_FALSE] ? "model(x, training=False)"
+                                                                                       : "model(x, training=True)"));
       g_assert_nonnull (strstr (script, "tf.data.Dataset.from_tensor_slices("));
       g_assert_null (strstr (after_header (script, map), "= model.fit("));
       g_assert_null (strstr (after_header (script, map), "\nmodel.compile(\n"));
@@ -1300,6 +1302,101 @@ remove_tree (const char *path)
     g_remove (path);
 }
 
+/* Each pitfall: the tape script holds its buggy line after a "# PITFALL" comment, both in the pitfall's span
+ * of the code map; the script compiles; with no pitfall there is none. With class weights, compiled metrics
+ * are updated without sample weights and weighted_metrics with them, in both programs. */
+static const struct
+{
+  const char *name;
+  const char *buggy; /* the buggy line's text */
+} pitfall_lines[FT_N_PITFALLS] = {
+  { "training_false", "        logits = model(x, training=False)" }, /* in the train step (indent 8) */
+  { "validate_training_true", "\n    logits = model(x, training=True)" }, /* in the test step (indent 4) */
+  { "no_regularization_loss", "loss = loss_fn(y, logits, sample_weight=sample_weight)\n" },
+  { "from_logits_mismatch", "SparseCategoricalCrossentropy(from_logits=False)" },
+  { "epoch_loss_last_batch", "logs[\"loss\"] = float(loss)" },
+  { "unweighted_batch_mean", "train_loss.update_state(loss)\n" },
+  { "split_after_shuffle", ".shuffle(len(x_train), reshuffle_each_iteration=True)" },
+  { "shuffle_buffer", ".shuffle(buffer_size=1024" },
+  { "no_class_weight", "        loss = loss_fn(y, logits) + sum(model.losses)" },
+};
+
+static void
+test_pitfalls (void)
+{
+  FtExperiment *exp = experiment (all_steps_json);
+  float cw[2] = { 1.0f, 2.0f };
+  exp->fit.class_weight = g_memdup2 (cw, sizeof cw);
+  exp->fit.n_class_weight = 2;
+  exp->compile.n_weighted_metrics = 1;
+  g_strlcpy (exp->compile.weighted_metrics[0], "accuracy", sizeof exp->compile.weighted_metrics[0]);
+  FtCodeMap map;
+  char *clean = ft_codegen_python (exp, FT_MODE_TAPE, &map);
+  g_assert_null (strstr (clean, "PITFALL"));
+  for (int p = 0; p < FT_N_PITFALLS; p++)
+    {
+      g_assert_cmpint (map.pitfalls[p].n_ranges, ==, 0);
+      g_assert_null (strstr (clean, pitfall_lines[p].buggy));
+    }
+  /* Keras 3: sample weights reach only the weighted metrics. */
+  g_assert_nonnull (strstr (clean, "train_accuracy.update_state(y, logits)\n"));
+  g_assert_nonnull (strstr (clean, "train_weighted_accuracy.update_state(y, logits, sample_weight=sample_weight)"));
+  char *fit = ft_codegen_python (exp, FT_MODE_FIT, NULL);
+  g_assert_nonnull (strstr (fit, "weighted_metrics=[\"accuracy\"]"));
+  g_free (fit);
+  g_free (clean);
+
+  for (int p = 0; p < FT_N_PITFALLS; p++)
+    {
+      FtPitfall check;
+      g_assert_true (ft_pitfall_from_name (pitfall_lines[p].name, &check));
+      g_assert_cmpint (check, ==, p);
+      g_test_message ("pitfall %s", pitfall_lines[p].name);
+      exp->steps.pitfalls.on[p] = true;
+      char *script = ft_codegen_python (exp, FT_MODE_TAPE, &map);
+      const char *hit = strstr (script, pitfall_lines[p].buggy);
+      if (hit == NULL)
+        g_error ("pitfall %s: no \"%s\" in\n%s", pitfall_lines[p].name, pitfall_lines[p].buggy, script);
+      if (*hit == '\n')
+        hit++;
+      int line = 1;
+      for (const char *c = script; c < hit; c++)
+        line += *c == '\n';
+      g_assert_cmpint (ft_code_map_pitfall_at (&map, line), ==, p);
+      g_assert_cmpint (map.pitfalls[p].n_ranges, >, 0);
+      char **lines = script_lines (script);
+      /* The comment lines, joined: "# PITFALL (label): explanation", wrapped within 100 columns. */
+      GString *comment = g_string_new (NULL);
+      for (int l = map.pitfalls[p].ranges[0].first; l <= map.pitfalls[p].ranges[0].last; l++)
+        {
+          const char *t = lines[l - 1];
+          while (*t == ' ')
+            t++;
+          if (g_str_has_prefix (t, "# "))
+            {
+              t += 2;
+              while (*t == ' ')
+                t++;
+              g_string_append_printf (comment, "%s%s", comment->len ? " " : "", t);
+            }
+        }
+      g_assert_true (g_str_has_prefix (comment->str, "PITFALL ("));
+      g_assert_nonnull (strstr (comment->str, ft_pitfall_explanation ((FtPitfall) p)));
+      g_string_free (comment, TRUE);
+      for (int l = map.pitfalls[p].ranges[0].first; l <= map.pitfalls[p].ranges[0].last; l++)
+        if (g_utf8_strlen (lines[l - 1], -1) > 100)
+          g_error ("pitfall %s: a line longer than 100 columns: %s", pitfall_lines[p].name, lines[l - 1]);
+      for (int q = 0; q < FT_N_PITFALLS; q++)
+        if (q != p)
+          g_assert_cmpint (map.pitfalls[q].n_ranges, ==, 0);
+      g_strfreev (lines);
+      assert_script_ok (script, pitfall_lines[p].name);
+      g_free (script);
+      exp->steps.pitfalls.on[p] = false;
+    }
+  ft_experiment_free (exp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1312,6 +1409,7 @@ main (int argc, char **argv)
       g_printerr ("python3 is not installed\n");
       return 77;
     }
+  g_test_add_func ("/codegen/pitfalls", test_pitfalls);
   g_test_add_func ("/codegen/regions", test_regions);
   g_test_add_func ("/codegen/shipped", test_shipped);
   g_test_add_func ("/codegen/steps-off", test_steps_off);

@@ -965,6 +965,47 @@ test_early_stopping_lesson (void)
   ft_experiment_free (e);
 }
 
+/* The tape loop's pitfalls and compile's weighted_metrics: parsed, written back, compared. */
+static void
+test_pitfalls_and_weighted_metrics (void)
+{
+  GError *error = NULL;
+  FtExperiment *e = ft_experiment_from_json (
+    "{\"model\": {\"input_shape\": [2], \"layers\": [{\"type\": \"Dense\", \"units\": 2}]},"
+    " \"compile\": {\"metrics\": [\"accuracy\"], \"weighted_metrics\": [\"accuracy\"]},"
+    " \"mode\": \"both\", \"tape_loop\": {\"shuffle\": false, \"pitfalls\": [\"training_false\", \"shuffle_buffer\"]}}",
+    &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (e->compile.n_weighted_metrics, ==, 1);
+  g_assert_cmpstr (e->compile.weighted_metrics[0], ==, "accuracy");
+  g_assert_true (e->steps.pitfalls.on[FT_PITFALL_TRAINING_FALSE]);
+  g_assert_true (e->steps.pitfalls.on[FT_PITFALL_SHUFFLE_BUFFER]);
+  g_assert_false (e->steps.pitfalls.on[FT_PITFALL_NO_CLASS_WEIGHT]);
+  g_assert_false (e->steps.shuffle);
+  char *json = ft_experiment_to_json (e);
+  g_assert_nonnull (strstr (json, "\"weighted_metrics\""));
+  g_assert_nonnull (strstr (json, "\"shuffle_buffer\""));
+  FtExperiment *back = ft_experiment_from_json (json, &error);
+  g_assert_no_error (error);
+  g_assert_true (ft_experiment_equal (e, back));
+  back->steps.pitfalls.on[FT_PITFALL_TRAINING_FALSE] = false;
+  g_assert_false (ft_experiment_equal (e, back));
+  back->steps.pitfalls.on[FT_PITFALL_TRAINING_FALSE] = true;
+  back->compile.n_weighted_metrics = 0;
+  g_assert_false (ft_experiment_equal (e, back));
+  g_free (json);
+  ft_experiment_free (back);
+  ft_experiment_free (e);
+
+  e = ft_experiment_from_json ("{\"model\": {\"input_shape\": [2], \"layers\": [{\"type\": \"Dense\"}]},"
+                               " \"tape_loop\": {\"pitfalls\": [\"training_true\"]}}", &error);
+  g_assert_null (e);
+  g_assert_error (error, FT_ERROR, FT_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "$.tape_loop.pitfalls[0]"));
+  g_assert_nonnull (strstr (error->message, "training_true"));
+  g_clear_error (&error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -973,6 +1014,7 @@ main (int argc, char **argv)
   g_test_add_func ("/experiment/shipped/contents", test_shipped_contents);
   g_test_add_func ("/experiment/defaults", test_defaults);
   g_test_add_func ("/experiment/round-trip", test_round_trip);
+  g_test_add_func ("/experiment/pitfalls-and-weighted-metrics", test_pitfalls_and_weighted_metrics);
   g_test_add_func ("/experiment/errors", test_errors);
   g_test_add_func ("/experiment/damaged", test_damaged);
   g_test_add_func ("/experiment/files", test_files);

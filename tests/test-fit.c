@@ -460,6 +460,95 @@ test_class_weight_checked (void)
   ft_dataset_free (data);
 }
 
+/* With class_weight, Keras 3 weights the loss but not the compiled metrics: training accuracy is the plain
+ * fraction of correct predictions; only weighted_metrics get the weights. fit() and the tape loop agree. */
+typedef struct
+{
+  FtCallback parent;
+  const FtDataset *data;
+  const float *class_weight;
+  double correct, seen, weighted_correct, weighted_seen;
+} AccuracyCounter;
+
+static void
+count_batch_end (FtCallback *cb, FtFitContext *ctx, int batch, const FtLogs *logs)
+{
+  (void) batch;
+  (void) logs;
+  AccuracyCounter *c = (AccuracyCounter *) cb;
+  FtTensor *pred = ft_trainer_last_predictions (ctx->trainer);
+  for (uint32_t i = 0; i < ctx->batch_size; i++)
+    {
+      const float *p = pred->data + (size_t) i * 2;
+      float label = c->data->labels[ctx->batch_idx[i]];
+      double hit = (float) (p[1] > p[0] ? 1 : 0) == label ? 1.0 : 0.0;
+      double w = c->class_weight[(int) label];
+      c->correct += hit;
+      c->seen += 1;
+      c->weighted_correct += w * hit;
+      c->weighted_seen += w;
+    }
+}
+
+static void
+count_epoch_begin (FtCallback *cb, FtFitContext *ctx, int epoch)
+{
+  (void) ctx;
+  (void) epoch;
+  AccuracyCounter *c = (AccuracyCounter *) cb;
+  c->correct = c->seen = c->weighted_correct = c->weighted_seen = 0;
+}
+
+static const FtCallbackClass accuracy_counter_class = {
+  .name = "AccuracyCounter", .on_epoch_begin = count_epoch_begin, .on_train_batch_end = count_batch_end
+};
+
+static void
+test_class_weight_metrics_unweighted (void)
+{
+  FtDataset *data = spiral ();
+  FtFitArgs args = args_default ();
+  args.epochs = 2;
+  float cw[2] = { 1.0f, 5.0f };
+  args.class_weight = cw;
+  args.n_class_weight = 2;
+  for (int mode = 0; mode < 2; mode++)
+    {
+      FtTrainer *t = trainer_new (3);
+      /* Recompile with weighted_metrics: a trainer over a copy of the model. */
+      FtModel *m = ft_trainer_model (t);
+      int in[1] = { 2 };
+      FtModel *copy = ft_model_new (1, in);
+      for (int i = 0; i < ft_model_n_layers (m); i++)
+        ft_model_add (copy, ft_model_layer_spec (m, i));
+      g_assert_true (ft_model_build (copy, 3, NULL));
+      FtCompileSpec cs = *ft_trainer_compile_spec (t);
+      cs.n_weighted_metrics = 1;
+      g_strlcpy (cs.weighted_metrics[0], "accuracy", sizeof cs.weighted_metrics[0]);
+      ft_trainer_free (t);
+      t = ft_trainer_new (copy, &cs, 3, NULL);
+      g_assert_nonnull (t);
+      AccuracyCounter counter = { { &accuracy_counter_class }, data, cw, 0, 0, 0, 0 };
+      GPtrArray *cbs = g_ptr_array_new ();
+      g_ptr_array_add (cbs, &counter.parent);
+      FtHistory *h = ft_history_new ();
+      FtLoopSteps all = ft_loop_steps_all ();
+      g_assert_true (mode == 0 ? ft_fit (t, data, &args, cbs, h, NULL, NULL)
+                               : ft_tape_loop (t, data, &args, &all, NULL, NULL, cbs, h, NULL, NULL));
+      double acc, wacc;
+      const FtLogs *last = ft_history_logs (h, 1);
+      g_assert_true (ft_logs_get (last, "accuracy", &acc));
+      g_assert_true (ft_logs_get (last, "weighted_accuracy", &wacc));
+      g_assert_cmpfloat (fabs (acc - counter.correct / counter.seen), <, 1e-12);
+      g_assert_cmpfloat (fabs (wacc - counter.weighted_correct / counter.weighted_seen), <, 1e-12);
+      g_assert_cmpfloat (fabs (acc - wacc), >, 1e-6);
+      g_ptr_array_unref (cbs);
+      ft_history_free (h);
+      ft_trainer_free (t);
+    }
+  ft_dataset_free (data);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -476,5 +565,6 @@ main (int argc, char **argv)
   g_test_add_func ("/tape-loop/progress-switch", test_progress_switch);
   g_test_add_func ("/tape-loop/checkpoint-switch", test_checkpoint_switch);
   g_test_add_func ("/tape-loop/class-weight-checked", test_class_weight_checked);
+  g_test_add_func ("/fit/class-weight-metrics-unweighted", test_class_weight_metrics_unweighted);
   return g_test_run ();
 }

@@ -575,6 +575,23 @@ test_training_loop_steps (void)
       g_assert_false (*ft_loop_step_flag (&exp->steps, i));
     }
   g_assert_cmpint (changed, ==, ft_loop_n_steps ()); /* reset_metrics was already off */
+  /* The pitfalls: a switch each, off for the correct loop, on puts the mistake in. */
+  for (int p = 0; p < FT_N_PITFALLS; p++)
+    {
+      char *name = g_strdup_printf ("pitfall:%s", ft_pitfall_name ((FtPitfall) p));
+      GtkWidget *psw = must_find (loop, name);
+      g_free (name);
+      g_assert_false (gtk_switch_get_active (GTK_SWITCH (psw)));
+      gtk_switch_set_active (GTK_SWITCH (psw), TRUE);
+      g_assert_true (exp->steps.pitfalls.on[p]);
+      GtkWidget *prow = gtk_widget_get_ancestor (psw, ADW_TYPE_ACTION_ROW);
+      g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (prow)), ==, ft_pitfall_explanation ((FtPitfall) p));
+    }
+  g_assert_cmpint (changed, ==, ft_loop_n_steps () + FT_N_PITFALLS);
+  exp->steps.pitfalls.on[FT_PITFALL_TRAINING_FALSE] = false;
+  ft_training_panel_set_experiment (panel, exp);
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (must_find (loop, "pitfall:training_false"))));
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (must_find (loop, "pitfall:shuffle_buffer"))));
   gtk_switch_set_active (GTK_SWITCH (must_find (loop, "shuffle")), TRUE);
   g_assert_true (exp->steps.shuffle);
   g_assert_false (exp->steps.batching);

@@ -377,6 +377,40 @@ test_hover_and_label (Fixture *f, gconstpointer data)
   g_object_unref (texture);
 }
 
+/* The divergence mark: without one there is nothing to show; with one, show_mark pins the hover box at it
+ * and pointer motion leaves it there until a click elsewhere. */
+static void
+test_mark_pins_hover (Fixture *f, gconstpointer data)
+{
+  FtPlotView *view = FT_PLOT_VIEW (f->loss);
+  g_assert_false (ft_plot_view_show_mark (view));
+  ft_plot_model_set_pair (f->model, f->fit, f->tape);
+  ft_plot_model_set_mark (f->model, f->fit, 1, 49, "parted");
+  ft_plot_view_changed (view);
+  gtk_test_widget_wait_for_draw (f->loss);
+  g_assert_true (ft_plot_view_show_mark (view));
+  double x = 0;
+  g_assert_true (ft_plot_view_get_hover_x (view, &x));
+  g_assert_cmpfloat (fabs (x - 1.5), <, 1e-12);
+  FtPlotGeometry g;
+  g_assert_true (ft_plot_view_get_geometry (view, &g));
+  /* Motion elsewhere over the plot does not move a pinned hover. */
+  GtkEventController *motion = NULL;
+  GListModel *controllers = gtk_widget_observe_controllers (f->loss);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && motion == NULL; i++)
+    {
+      GtkEventController *c = g_list_model_get_item (controllers, i);
+      if (GTK_IS_EVENT_CONTROLLER_MOTION (c))
+        motion = c;
+      g_object_unref (c);
+    }
+  g_object_unref (controllers);
+  g_assert_nonnull (motion);
+  g_signal_emit_by_name (motion, "motion", g.plot_x + 10, g.plot_y + g.plot_height / 2);
+  g_assert_true (ft_plot_view_get_hover_x (view, &x));
+  g_assert_cmpfloat (fabs (x - 1.5), <, 1e-12);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -386,5 +420,6 @@ main (int argc, char **argv)
   g_test_add ("/plot-view/draws", Fixture, NULL, fixture_setup, test_draws, fixture_teardown);
   g_test_add ("/plot-view/zoom-kept", Fixture, NULL, fixture_setup, test_zoom_kept, fixture_teardown);
   g_test_add ("/plot-view/hover-label", Fixture, NULL, fixture_setup, test_hover_and_label, fixture_teardown);
+  g_test_add ("/plot-view/mark-pins-hover", Fixture, NULL, fixture_setup, test_mark_pins_hover, fixture_teardown);
   return g_test_run ();
 }

@@ -774,10 +774,88 @@ test_render_image (void)
   ft_plot_model_free (m);
 }
 
+/* Compare mode: the difference lane under the loss chart (|Δ| per step, zero in the "identical" band) and
+ * the mark where the pair parted (step 14 of 20: epoch 1, batch 3). */
+static void
+test_difference_lane_and_mark (void)
+{
+  FtPlotModel *m = ft_plot_model_new ();
+  int a = ft_plot_model_add_run (m, "fit", 0), b = ft_plot_model_add_run (m, "tape", 1);
+  ft_plot_model_set_pair (m, a, b);
+  for (int e = 0; e < 2; e++)
+    {
+      FtLogs logs;
+      for (int k = 0; k < 10; k++)
+        {
+          int step = e * 10 + k + 1;
+          float loss = 2.0f / (float) step;
+          ft_logs_clear (&logs);
+          ft_logs_set (&logs, "loss", loss);
+          ft_plot_model_add_batch (m, a, e, k, 10, step * 32, loss, &logs);
+          float other = step >= 14 ? loss + 0.05f : loss;
+          ft_logs_set (&logs, "loss", other);
+          ft_plot_model_add_batch (m, b, e, k, 10, step * 32, other, &logs);
+        }
+      ft_logs_clear (&logs);
+      ft_logs_set (&logs, "loss", 1.0 / (e + 1));
+      ft_plot_model_add_epoch (m, a, e, (e + 1) * 320, &logs);
+      ft_plot_model_add_epoch (m, b, e, (e + 1) * 320, &logs);
+    }
+  FtPlotStyle style;
+  ft_plot_style_init (&style);
+  style.show_batches = true;
+  FtPlotGeometry g0, g1;
+  g_assert_false (ft_plot_model_get_difference_lane (m));
+  cairo_surface_t *s0 = render (m, FT_PLOT_LOSS, 900, 560, &style, NULL, &g0);
+  guint64 serial = ft_plot_model_get_serial (m);
+  ft_plot_model_set_difference_lane (m, true);
+  g_assert_cmpuint (ft_plot_model_get_serial (m), >, serial);
+  double x;
+  g_assert_false (ft_plot_model_get_mark (m, FT_PLOT_X_EPOCH, &x, NULL));
+  ft_plot_model_set_mark (m, a, 1, 3, "parted");
+  const char *label = NULL;
+  g_assert_true (ft_plot_model_get_mark (m, FT_PLOT_X_EPOCH, &x, &label));
+  g_assert_cmpfloat (fabs (x - 1.4), <, 1e-12);
+  g_assert_cmpstr (label, ==, "parted");
+  g_assert_true (ft_plot_model_get_mark (m, FT_PLOT_X_STEP, &x, NULL));
+  g_assert_cmpfloat (x, ==, 14.0);
+  g_assert_true (ft_plot_model_get_mark (m, FT_PLOT_X_SAMPLES, &x, NULL));
+  g_assert_cmpfloat (x, ==, 14.0 * 32);
+  cairo_surface_t *s1 = render (m, FT_PLOT_LOSS, 900, 560, &style, NULL, &g1);
+  if (g_getenv ("FITTAPE_TEST_PNG"))
+    cairo_surface_write_to_png (s1, g_getenv ("FITTAPE_TEST_PNG"));
+  /* The lane takes a strip from the plot area. */
+  g_assert_cmpfloat (g1.plot_height, <, g0.plot_height - 30);
+  double lane_top = g1.plot_y + g1.plot_height + 4, lane_bottom = g0.plot_y + g0.plot_height - 2;
+  double mark_px = ft_plot_geometry_x_to_pixel (&g1, 1.4);
+  /* Before the mark every dot is in the identical band (the lane's lowest fifth), after it above. */
+  int band_top = (int) (lane_bottom - (lane_bottom - lane_top) * 0.3);
+  int before_band = count_color (s1, BLUE, 60, (int) g1.plot_x + 30, band_top, (int) mark_px - 8, (int) lane_bottom);
+  int before_above = count_color (s1, BLUE, 60, (int) g1.plot_x + 30, (int) lane_top, (int) mark_px - 8, band_top - 4);
+  int after_above = count_color (s1, BLUE, 60, (int) mark_px - 2, (int) lane_top, (int) (g1.plot_x + g1.plot_width), band_top - 4);
+  g_test_message ("lane: %d in the band before, %d above before, %d above after", before_band, before_above, after_above);
+  g_assert_cmpint (before_band, >, 10);
+  g_assert_cmpint (before_above, ==, 0);
+  g_assert_cmpint (after_above, >=, 7); /* the 7 steps from the 14th */
+  /* The mark: a dark dashed line at x = 1.4 near the top of the plot, where no curve runs. */
+  int dark = 0;
+  for (int y = (int) g1.plot_y + 30; y < (int) (g1.plot_y + g1.plot_height * 0.4); y++)
+    dark += color_near_point (s1, 0x000000, 190, mark_px, y, 1);
+  g_assert_cmpint (dark, >, 10);
+  int dark0 = 0;
+  for (int y = (int) g0.plot_y + 30; y < (int) (g0.plot_y + g0.plot_height * 0.4); y++)
+    dark0 += color_near_point (s0, 0x000000, 190, ft_plot_geometry_x_to_pixel (&g0, 1.4), y, 1);
+  g_assert_cmpint (dark0, ==, 0);
+  cairo_surface_destroy (s0);
+  cairo_surface_destroy (s1);
+  ft_plot_model_free (m);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/plot/difference-lane-and-mark", test_difference_lane_and_mark);
   g_test_add_func ("/plot/model", test_model_bookkeeping);
   g_test_add_func ("/plot/render/training-line", test_training_line);
   g_test_add_func ("/plot/render/validation-dashed", test_validation_dashed);

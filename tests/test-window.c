@@ -10,6 +10,7 @@
 #include "views/ft-decision-view.h"
 #include "views/ft-plot-view.h"
 #include "views/ft-tape-inspector.h"
+#include "views/ft-verdict-bar.h"
 #include "window/ft-application.h"
 #include "window/ft-window.h"
 
@@ -740,15 +741,10 @@ test_sizes (void)
         g_assert_true (ft_window_open_experiment (win, lesson, NULL));
         if (presentation)
           ft_window_set_presentation (win, TRUE);
-        /* The verdict's one-line strip above the charts (the verdict bar's place), as large as a heading. */
+        /* Lesson 1 is in Compare mode: the verdict bar stands above the charts and takes its room. */
         GtkWidget *slot = find_named (GTK_WIDGET (win), "verdict-slot");
         g_assert_nonnull (slot);
-        GtkWidget *verdict = gtk_label_new ("fit() and the tape loop: identical — 60 epochs, 2,400 steps, every weight "
-                                            "the same bit for bit");
-        gtk_label_set_ellipsize (GTK_LABEL (verdict), PANGO_ELLIPSIZE_END);
-        gtk_label_set_xalign (GTK_LABEL (verdict), 0);
-        gtk_widget_add_css_class (verdict, "title-3");
-        gtk_box_append (GTK_BOX (slot), verdict);
+        g_assert_true (gtk_widget_get_visible (ft_window_get_verdict_bar (win)));
         gtk_window_present (GTK_WINDOW (win));
         /* Some data on the charts: their legends and axes take their room. */
         FtExperiment *exp = ft_window_get_experiment (win);
@@ -972,6 +968,76 @@ test_certify_run (void)
   window_free (win);
 }
 
+static GtkWidget *
+find_check (GtkWidget *root, const char *label)
+{
+  if (GTK_IS_CHECK_BUTTON (root) && g_strcmp0 (gtk_check_button_get_label (GTK_CHECK_BUTTON (root)), label) == 0)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_check (c, label);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+verdict_parted (FtWindow *win)
+{
+  return ft_window_get_n_runs (win) == 4
+         && ft_verdict_bar_get_parted (FT_VERDICT_BAR (ft_window_get_verdict_bar (win)), NULL, NULL);
+}
+
+/* Lesson 1 in Compare mode: after training, the verdict above the charts reads identical with the counts;
+ * unticking "Shuffles every epoch" re-runs both and the verdict names the step and the cause. */
+static void
+test_verdict (void)
+{
+  FtWindow *win = window_new (2);
+  const char *src = g_getenv ("FITTAPE_SOURCE_DIR");
+  char *lesson = g_build_filename (src, "data", "lesson-1-fit-is-the-loop.json", NULL);
+  g_assert_true (ft_window_open_experiment (win, lesson, NULL));
+  g_assert_cmpint (ft_window_get_mode (win), ==, FT_MODE_BOTH);
+  GtkWidget *bar = ft_window_get_verdict_bar (win);
+  g_assert_nonnull (bar);
+  spin (0.1);
+  g_assert_true (gtk_widget_get_mapped (bar));
+  ft_window_train (win);
+  wait_until (idle, win, 120);
+  const char *text = ft_verdict_bar_get_text (FT_VERDICT_BAR (bar));
+  g_test_message ("verdict: %s", text);
+  g_assert_cmpstr (text, ==, "fit() and the tape loop: identical — 60 epochs, 2,400 steps, every weight the same bit for bit");
+  g_assert_false (ft_verdict_bar_get_parted (FT_VERDICT_BAR (bar), NULL, NULL));
+  g_assert_true (gtk_widget_has_css_class (bar, "identical"));
+  /* The charts sit below it. */
+  graphene_point_t p = { 0, 0 }, q = { 0, 0 };
+  g_assert_true (gtk_widget_compute_point (bar, GTK_WIDGET (win), &p, &p));
+  g_assert_true (gtk_widget_compute_point (ft_window_get_plot_view (win, FALSE), GTK_WIDGET (win), &q, &q));
+  g_assert_cmpfloat (p.y, <, q.y);
+
+  GtkWidget *shuffle = find_check (GTK_WIDGET (win), "Shuffles every epoch");
+  g_assert_nonnull (shuffle);
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (shuffle)));
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (shuffle), FALSE);
+  /* The verdict follows the re-run as it trains: no need to wait for its end (slow under sanitizers). */
+  wait_until (verdict_parted, win, 120);
+  text = ft_verdict_bar_get_text (FT_VERDICT_BAR (bar));
+  g_test_message ("verdict: %s", text);
+  g_assert_cmpstr (text, ==, "parted at epoch 1, step 1: the tape loop does not shuffle");
+  g_assert_nonnull (strstr (gtk_widget_get_tooltip_text (bar), "first in the shuffle generator"));
+  int epoch = -1, batch = -1;
+  g_assert_true (ft_verdict_bar_get_parted (FT_VERDICT_BAR (bar), &epoch, &batch));
+  g_assert_cmpint (epoch, ==, 0);
+  g_assert_cmpint (batch, ==, 0);
+  g_assert_true (gtk_widget_has_css_class (bar, "parted"));
+  /* Outside Compare mode there is no verdict. */
+  ft_window_set_mode (win, FT_MODE_FIT);
+  g_assert_false (gtk_widget_get_visible (bar));
+  g_free (lesson);
+  window_free (win);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1001,5 +1067,6 @@ main (int argc, char **argv)
   g_test_add_func ("/window/screenshot-exit-status", test_screenshot_exit_status);
   g_test_add_func ("/window/certify-probe", test_certify_probe);
   g_test_add_func ("/window/certify-run", test_certify_run);
+  g_test_add_func ("/window/verdict", test_verdict);
   return g_test_run ();
 }

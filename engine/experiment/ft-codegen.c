@@ -65,6 +65,16 @@ ft_code_region_for_loop_step (int step)
 }
 
 int
+ft_code_map_pitfall_at (const FtCodeMap *map, int line)
+{
+  for (int p = 0; p < FT_N_PITFALLS; p++)
+    for (int i = 0; i < map->pitfalls[p].n_ranges; i++)
+      if (line >= map->pitfalls[p].ranges[i].first && line <= map->pitfalls[p].ranges[i].last)
+        return p;
+  return -1;
+}
+
+int
 ft_code_map_first_line (const FtCodeMap *map, FtCodeRegion region)
 {
   g_return_val_if_fail (map != NULL && (unsigned) region < FT_CODE_N_REGIONS, 0);
@@ -111,11 +121,8 @@ typedef struct
 } Writer;
 
 static void
-add_range (FtCodeMap *map, FtCodeRegion r, int first, int last)
+span_add (FtCodeSpan *span, int first, int last)
 {
-  if (first < 1 || last < first)
-    return;
-  FtCodeSpan *span = &map->regions[r];
   if (span->n_ranges > 0)
     {
       FtCodeRange *prev = &span->ranges[span->n_ranges - 1];
@@ -133,6 +140,14 @@ add_range (FtCodeMap *map, FtCodeRegion r, int first, int last)
   span->ranges[span->n_ranges].first = first;
   span->ranges[span->n_ranges].last = last;
   span->n_ranges++;
+}
+
+static void
+add_range (FtCodeMap *map, FtCodeRegion r, int first, int last)
+{
+  if (first < 1 || last < first)
+    return;
+  span_add (&map->regions[r], first, last);
 }
 
 static void w_line (Writer *w, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
@@ -174,6 +189,43 @@ w_rline (Writer *w, FtCodeRegion r, const char *fmt, ...)
   w_vline (w, fmt, ap);
   va_end (ap);
   add_range (w->map, r, w->line, w->line);
+}
+
+/* A pitfall's buggy line, after a comment that says what is wrong with it (wrapped to fit 100 columns at
+ * the current indentation); the comment and the line (split into arguments when too long) go in its span. */
+static void w_code (Writer *w, const char *text);
+static void w_pitfall (Writer *w, FtPitfall p, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+static void
+w_pitfall (Writer *w, FtPitfall p, const char *fmt, ...)
+{
+  int first = w->line + 1;
+  char *text = g_strdup_printf ("PITFALL (%s): %s", ft_pitfall_label (p), ft_pitfall_explanation (p));
+  char **words = g_strsplit (text, " ", -1);
+  GString *line = g_string_new (NULL);
+  long limit = 98 - w->indent;
+  for (char **word = words; *word; word++)
+    {
+      if (line->len > 0 && (long) g_utf8_strlen (line->str, -1) + 1 + (long) g_utf8_strlen (*word, -1) > limit)
+        {
+          w_line (w, "# %s", line->str);
+          g_string_assign (line, "  ");
+        }
+      if (line->len > 0 && line->str[line->len - 1] != ' ')
+        g_string_append_c (line, ' ');
+      g_string_append (line, *word);
+    }
+  if (line->len > 0)
+    w_line (w, "# %s", line->str);
+  g_string_free (line, TRUE);
+  g_strfreev (words);
+  g_free (text);
+  va_list ap;
+  va_start (ap, fmt);
+  char *code = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  w_code (w, code);
+  g_free (code);
+  span_add (&w->map->pitfalls[p], first, w->line);
 }
 
 static void
@@ -438,10 +490,12 @@ typedef struct
   /* targets: 0 class indices, 1 one float per sample (N, 1), 2 one-hot */
   int targets;
   /* metrics, tape mode */
-  int n_metrics;
-  const char *metric_class[MAX_METRICS];
-  const char *metric_key[MAX_METRICS];
-  const char *metric_var[MAX_METRICS]; /* "accuracy" → train_accuracy / test_accuracy */
+  int n_metrics; /* compiled metrics, then weighted_metrics */
+  const char *metric_class[2 * MAX_METRICS];
+  const char *metric_key[2 * MAX_METRICS];
+  const char *metric_var[2 * MAX_METRICS]; /* "accuracy" → train_accuracy / test_accuracy */
+  bool metric_weighted[2 * MAX_METRICS];   /* weighted_metrics: the only ones given sample weights */
+  const bool *pit;                         /* tape: the pitfalls switched on */
   /* the loop */
   bool split;    /* tape: the split is in the code */
   bool validate; /* the validation pass is in the code */
@@ -568,17 +622,32 @@ analyse (Gen *g)
     g->targets = g->out_size == 1 ? 1 : 2;
 
   Writer *w = &g->w;
-  for (int i = 0; i < e->compile.n_metrics && g->n_metrics < MAX_METRICS; i++)
+  int n_plain = e->compile.n_metrics;
+  for (int i = 0; i < n_plain + e->compile.n_weighted_metrics && g->n_metrics < 2 * MAX_METRICS; i++)
     {
+      bool weighted = i >= n_plain;
+      const char *name = weighted ? e->compile.weighted_metrics[i - n_plain] : e->compile.metrics[i];
       FtMetricKind kind;
       char key[64];
-      if (!ft_metric_from_name (e->compile.metrics[i], loss->kind, &kind, key, sizeof key))
+      if (!ft_metric_from_name (name, loss->kind, &kind, key, sizeof key))
         continue;
+      /* As the trainer names them: "weighted_accuracy" beside "accuracy". */
+      for (int j = 0; weighted && j < n_plain; j++)
+        if (strcmp (e->compile.metrics[j], name) == 0)
+          {
+            char prefixed[64];
+            g_snprintf (prefixed, sizeof prefixed, "weighted_%s", key);
+            g_strlcpy (key, prefixed, sizeof key);
+            break;
+          }
       g->metric_class[g->n_metrics] = ft_metric_kind_info (kind)->name;
       g->metric_key[g->n_metrics] = keep (w, g_strdup (key));
       g->metric_var[g->n_metrics] = py_ident (w, key);
+      g->metric_weighted[g->n_metrics] = weighted;
       g->n_metrics++;
     }
+  static const bool no_pitfalls[FT_N_PITFALLS];
+  g->pit = g->tape ? e->steps.pitfalls.on : no_pitfalls;
 
   const FtFitArgs *f = &e->fit;
   const FtLoopSteps *s = &e->steps;
@@ -1327,6 +1396,14 @@ emit_fit (Gen *g)
   for (int i = 0; i < e->compile.n_metrics; i++)
     g_string_append_printf (m, "%s%s", i ? ", " : "", py_str (w, e->compile.metrics[i]));
   w_line (w, "    metrics=[%s],", m->str);
+  if (e->compile.n_weighted_metrics > 0)
+    {
+      /* Only these get class_weight's sample weights; the metrics above do not (Keras 3). */
+      g_string_truncate (m, 0);
+      for (int i = 0; i < e->compile.n_weighted_metrics; i++)
+        g_string_append_printf (m, "%s%s", i ? ", " : "", py_str (w, e->compile.weighted_metrics[i]));
+      w_line (w, "    weighted_metrics=[%s],", m->str);
+    }
   g_string_free (m, TRUE);
   w_line (w, ")");
   w_end (w, FT_CODE_COMPILE);
@@ -1472,7 +1549,15 @@ emit_tape_compile (Gen *g)
   w_begin (w, FT_CODE_COMPILE);
   w_line (w, "# ---- 2. Optimizer, loss and metrics (what model.compile() would hold) ----");
   w_code (w, keep (w, g_strdup_printf ("optimizer = %s", optimizer_code (g))));
-  w_line (w, "loss_fn = %s", loss_code (g));
+  const FtLossSpec *ls = &g->e->compile.loss;
+  if (g->pit[FT_PITFALL_FROM_LOGITS_MISMATCH] && ls->kind != FT_LOSS_MEAN_SQUARED_ERROR)
+    {
+      w_line (w, "# The last layer %s.", ls->from_logits ? "gives logits" : "already applies its activation");
+      w_pitfall (w, FT_PITFALL_FROM_LOGITS_MISMATCH, "loss_fn = keras.losses.%s(from_logits=%s)",
+                 ft_loss_kind_info (ls->kind)->name, py_bool (!ls->from_logits));
+    }
+  else
+    w_line (w, "loss_fn = %s", loss_code (g));
   w_line (w, "# Metric objects keep running totals over the batches they see: \"loss\" is the mean of the batch");
   w_line (w, "# losses weighted by batch size, as fit() reports it, not the loss of the last batch.");
   w_line (w, "train_loss = keras.metrics.Mean(name=\"loss\")");
@@ -1506,7 +1591,19 @@ emit_tape_pipeline (Gen *g)
   w_line (w, "# ---- 3. The loop, part one: the data pipeline ----");
   /* Split */
   w_begin (w, FT_CODE_STEP_SPLIT);
-  if (g->split)
+  bool split_late = g->split && g->pit[FT_PITFALL_SPLIT_AFTER_SHUFFLE];
+  if (split_late)
+    {
+      w_line (w, "split_at = int(math.floor(len(x_train) * (1.0 - VALIDATION_SPLIT)))");
+      w_pitfall (w, FT_PITFALL_SPLIT_AFTER_SHUFFLE,
+                 "full_dataset = tf.data.Dataset.from_tensor_slices(%s).shuffle(len(x_train), reshuffle_each_iteration=True)",
+                 arrays);
+      span_add (&w->map->pitfalls[FT_PITFALL_SPLIT_AFTER_SHUFFLE], w->line + 1, w->line + 2);
+      w_line (w, "train_dataset = full_dataset.take(split_at)  # a different cut of the samples every epoch");
+      w_line (w, "val_source = full_dataset.skip(split_at)");
+      w_end (w, FT_CODE_STEP_SPLIT);
+    }
+  else if (g->split)
     {
       w_line (w, "# The validation split: the last %s of the samples, set aside before any shuffling.",
               keep (w, g_strdup_printf ("%g%%", f->validation_split * 100)));
@@ -1522,13 +1619,30 @@ emit_tape_pipeline (Gen *g)
   else
     w_omitted (w, FT_CODE_STEP_SPLIT, "no split: validation_split is 0, so there is no validation data");
 
-  w_line (w, "train_dataset = tf.data.Dataset.from_tensor_slices(%s)", arrays);
+  if (!split_late)
+    w_line (w, "train_dataset = tf.data.Dataset.from_tensor_slices(%s)", arrays);
   /* Shuffle */
-  if (g->shuffle)
+  if (g->shuffle && split_late)
     {
       w_begin (w, FT_CODE_STEP_SHUFFLE);
-      w_line (w, "# Shuffle: a new order of all training samples every epoch.");
-      w_line (w, "train_dataset = train_dataset.shuffle(buffer_size=len(x_train), reshuffle_each_iteration=True)");
+      w_line (w, "# Shuffle: done above, before the split.");
+      w_end (w, FT_CODE_STEP_SHUFFLE);
+    }
+  else if (g->shuffle)
+    {
+      w_begin (w, FT_CODE_STEP_SHUFFLE);
+      if (g->pit[FT_PITFALL_SHUFFLE_BUFFER])
+        {
+          w_line (w, "# Shuffle: a new order every epoch.");
+          w_pitfall (w, FT_PITFALL_SHUFFLE_BUFFER,
+                     "train_dataset = train_dataset.shuffle(buffer_size=%d, reshuffle_each_iteration=True)",
+                     FT_SHUFFLE_BUFFER_SIZE);
+        }
+      else
+        {
+          w_line (w, "# Shuffle: a new order of all training samples every epoch.");
+          w_line (w, "train_dataset = train_dataset.shuffle(buffer_size=len(x_train), reshuffle_each_iteration=True)");
+        }
       w_end (w, FT_CODE_STEP_SHUFFLE);
     }
   else if (e->steps.shuffle)
@@ -1554,8 +1668,12 @@ emit_tape_pipeline (Gen *g)
   if (g->validate)
     {
       add_range (w->map, FT_CODE_STEP_VALIDATE, w->line + 1, w->line + 1);
-      w_line (w, "val_dataset = tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(%s)",
-              g->batching ? "BATCH_SIZE" : "len(x_val)");
+      if (split_late)
+        w_line (w, "val_dataset = val_source.map(lambda *sample: sample[:2]).batch(%s)",
+                g->batching ? "BATCH_SIZE" : "len(x_train) - split_at");
+      else
+        w_line (w, "val_dataset = tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(%s)",
+                g->batching ? "BATCH_SIZE" : "len(x_val)");
     }
   w_end (w, FT_CODE_LOOP);
   w_blank (w);
@@ -1574,17 +1692,40 @@ emit_tape_steps (Gen *g)
   w_line (w, "@tf.function  # traced into a TensorFlow graph once: much faster than running eagerly");
   w_line (w, "def train_step(x, y%s):", sw);
   w_line (w, "    with tf.GradientTape() as tape:");
-  w_line (w, "        # training=True: dropout is active, batch norm uses the batch's own statistics.");
-  w_line (w, "        %s = model(x, training=True)", pred);
-  w_line (w, "        # The loss, plus the layers' regularization losses (model.losses: empty without any).");
-  w_line (w, "        loss = loss_fn(y, %s%s) + sum(model.losses)", pred, sw_arg);
+  w->indent = 8;
+  if (g->pit[FT_PITFALL_TRAINING_FALSE])
+    w_pitfall (w, FT_PITFALL_TRAINING_FALSE, "%s = model(x, training=False)", pred);
+  else
+    {
+      w_line (w, "# training=True: dropout is active, batch norm uses the batch's own statistics.");
+      w_line (w, "%s = model(x, training=True)", pred);
+    }
+  const char *loss_sw = g->pit[FT_PITFALL_NO_CLASS_WEIGHT] ? "" : sw_arg;
+  if (g->pit[FT_PITFALL_NO_REGULARIZATION_LOSS])
+    w_pitfall (w, FT_PITFALL_NO_REGULARIZATION_LOSS, "loss = loss_fn(y, %s%s)", pred, loss_sw);
+  else
+    {
+      w_line (w, "# The loss, plus the layers' regularization losses (model.losses: empty without any).");
+      if (g->pit[FT_PITFALL_NO_CLASS_WEIGHT] && g->class_weights)
+        w_pitfall (w, FT_PITFALL_NO_CLASS_WEIGHT, "loss = loss_fn(y, %s) + sum(model.losses)", pred);
+      else
+        w_line (w, "loss = loss_fn(y, %s%s) + sum(model.losses)", pred, loss_sw);
+    }
+  if (g->pit[FT_PITFALL_NO_REGULARIZATION_LOSS] && g->pit[FT_PITFALL_NO_CLASS_WEIGHT] && g->class_weights)
+    span_add (&w->map->pitfalls[FT_PITFALL_NO_CLASS_WEIGHT], w->line, w->line);
+  w->indent = 0;
   w_line (w, "    gradients = tape.gradient(loss, model.trainable_variables)");
   w_line (w, "    optimizer.apply_gradients(zip(gradients, model.trainable_variables))");
-  w_line (w, "    train_loss.update_state(loss, sample_weight=tf.shape(x)[0])  # weighted by the batch's size");
+  w->indent = 4;
+  if (g->pit[FT_PITFALL_UNWEIGHTED_BATCH_MEAN])
+    w_pitfall (w, FT_PITFALL_UNWEIGHTED_BATCH_MEAN, "train_loss.update_state(loss)");
+  else
+    w_line (w, "train_loss.update_state(loss, sample_weight=tf.shape(x)[0])  # weighted by the batch's size");
+  w->indent = 0;
   if (g->class_weights && g->n_metrics > 0)
     w_line (w, "    # The class weights weigh the loss only: fit() passes no sample weights to compiled metrics.");
   for (int i = 0; i < g->n_metrics; i++)
-    w_line (w, "    train_%s.update_state(y, %s)", g->metric_var[i], pred);
+    w_line (w, "    train_%s.update_state(y, %s%s)", g->metric_var[i], pred, g->metric_weighted[i] ? sw_arg : "");
   w_line (w, "    return loss");
   w_end (w, FT_CODE_TRAIN_STEP);
   w_blank (w);
@@ -1596,10 +1737,17 @@ emit_tape_steps (Gen *g)
       w_line (w, "# ---- 5. Validate: the model in inference mode, no tape, no update ----");
       w_line (w, "@tf.function");
       w_line (w, "def test_step(x, y):");
-      w_line (w, "    # training=False: no dropout, batch norm uses its moving statistics.");
-      w_line (w, "    %s = model(x, training=False)", pred);
-      w_line (w, "    loss = loss_fn(y, %s) + sum(model.losses)", pred);
-      w_line (w, "    test_loss.update_state(loss, sample_weight=tf.shape(x)[0])");
+      w->indent = 4;
+      if (g->pit[FT_PITFALL_VALIDATE_TRAINING_TRUE])
+        w_pitfall (w, FT_PITFALL_VALIDATE_TRAINING_TRUE, "%s = model(x, training=True)", pred);
+      else
+        {
+          w_line (w, "# training=False: no dropout, batch norm uses its moving statistics.");
+          w_line (w, "%s = model(x, training=False)", pred);
+        }
+      w_line (w, "loss = loss_fn(y, %s)%s", pred, g->pit[FT_PITFALL_NO_REGULARIZATION_LOSS] ? "" : " + sum(model.losses)");
+      w_line (w, "test_loss.update_state(loss%s)", g->pit[FT_PITFALL_UNWEIGHTED_BATCH_MEAN] ? "" : ", sample_weight=tf.shape(x)[0]");
+      w->indent = 0;
       for (int i = 0; i < g->n_metrics; i++)
         w_line (w, "    test_%s.update_state(y, %s)", g->metric_var[i], pred);
       w_end (w, FT_CODE_VALIDATE);
@@ -1613,8 +1761,8 @@ static void
 emit_logs_line (Gen *g, const char *logs_expr_prefix, const char *var_prefix, const char *key_prefix, bool assign)
 {
   Writer *w = &g->w;
-  const char *keys[MAX_METRICS + 1];
-  const char *vars[MAX_METRICS + 1];
+  const char *keys[2 * MAX_METRICS + 1];
+  const char *vars[2 * MAX_METRICS + 1];
   int n = 0;
   keys[n] = "loss";
   vars[n++] = "loss";
@@ -1640,7 +1788,17 @@ emit_logs_line (Gen *g, const char *logs_expr_prefix, const char *var_prefix, co
       for (int i = 0; i < n; i++)
         g_string_append_printf (s, "%s%s: float(%s_%s.result())", i ? ", " : "",
                                 py_str (w, keep (w, g_strconcat (key_prefix, keys[i], NULL))), var_prefix, vars[i]);
-      w_line (w, "%s{%s}", logs_expr_prefix, s->str);
+      if (w->indent + strlen (logs_expr_prefix) + s->len + 2 <= 100)
+        w_line (w, "%s{%s}", logs_expr_prefix, s->str);
+      else
+        {
+          /* Too long for one line: one key per line. */
+          w_line (w, "%s{", logs_expr_prefix);
+          for (int i = 0; i < n; i++)
+            w_line (w, "    %s: float(%s_%s.result()),", py_str (w, keep (w, g_strconcat (key_prefix, keys[i], NULL))),
+                    var_prefix, vars[i]);
+          w_line (w, "}");
+        }
       g_string_free (s, TRUE);
     }
   else
@@ -1817,6 +1975,8 @@ emit_tape_loop (Gen *g)
     }
   w->indent = 4;
   emit_logs_line (g, "logs = ", "train", "", true);
+  if (g->pit[FT_PITFALL_EPOCH_LOSS_LAST_BATCH])
+    w_pitfall (w, FT_PITFALL_EPOCH_LOSS_LAST_BATCH, "logs[\"loss\"] = float(loss)  # the last batch's loss");
   w_blank (w);
 
   /* Validation. */

@@ -62,6 +62,9 @@ typedef struct
 {
   int n_lines; /* lines in the script (it ends with a newline) */
   FtCodeSpan regions[FT_CODE_N_REGIONS];
+  /* Tape mode: the buggy lines of each pitfall switched on, each after a "# PITFALL: …" comment line that
+   * explains it (the ranges include that comment); n_ranges 0 when the pitfall is off. */
+  FtCodeSpan pitfalls[FT_N_PITFALLS];
 } FtCodeMap;
 
 /* "define_model", "compile", … "batching", "shuffle", … "batch_line" (loop steps as ft_loop_step_name). */
@@ -71,6 +74,8 @@ const char *ft_code_region_name (FtCodeRegion region);
 const char *ft_code_region_title (FtCodeRegion region);
 /* FT_CODE_STEP_BATCHING + i for loop step i (0 … ft_loop_n_steps () − 1). */
 FtCodeRegion ft_code_region_for_loop_step (int step);
+/* The pitfall whose buggy code holds a line (1-based), or -1. */
+int ft_code_map_pitfall_at (const FtCodeMap *map, int line);
 /* The first line of a region, or 0 when it is not in the script. */
 int ft_code_map_first_line (const FtCodeMap *map, FtCodeRegion region);
 /* Whether a line (1-based) lies in one of the region's ranges. */

@@ -48,13 +48,19 @@
  *             "binary_crossentropy" | "mean_squared_error" ("mse")
  *             | {"name": …, "from_logits": false (default; cross-entropies only)}
  *     "metrics": [string, …]               default [] as Keras; "accuracy", "mse", "mae", …
+ *     "weighted_metrics": [string, …]      default []: the only metrics class_weight reaches (logged as
+ *                                           "weighted_<name>" when the name is in "metrics" too)
  *   }
  *   "mode": "fit" (default) | "tape" | "both"
  *   "fit": {"epochs": 1, "batch_size": 32, "shuffle": true, "validation_split": 0, "initial_epoch": 0,
  *           "validation_freq": 1, "steps_per_epoch": null, "class_weight": {"0": w, "1": w, …} (absent
  *           classes weigh 1, as Keras)}
  *   "tape_loop": {"batching", "shuffle", "split", "validate", "reset_metrics", "early_stopping",
- *                 "checkpoint", "progress": booleans, all true by default}
+ *                 "checkpoint", "progress": booleans, all true by default,
+ *                 "pitfalls": [string, …] mistakes switched on (default none): "training_false",
+ *                 "validate_training_true", "no_regularization_loss", "from_logits_mismatch",
+ *                 "epoch_loss_last_batch", "unweighted_batch_mean", "split_after_shuffle",
+ *                 "shuffle_buffer", "no_class_weight"}
  *   "callbacks": [ {"type": T, …}, … ]      Keras' parameters and defaults:
  *     EarlyStopping       monitor "val_loss", min_delta 0, patience 0, mode "auto" | "min" | "max",
  *                         baseline null, restore_best_weights false, start_from_epoch 0
@@ -290,6 +296,8 @@ steps_equal (const FtLoopSteps *a, const FtLoopSteps *b)
   EQ (early_stopping);
   EQ (checkpoint);
   EQ (progress);
+  for (int i = 0; i < FT_N_PITFALLS; i++)
+    EQ (pitfalls.on[i]);
   return true;
 }
 
@@ -324,6 +332,9 @@ ft_experiment_equal (const FtExperiment *a, const FtExperiment *b)
   EQ (compile.n_metrics);
   for (int i = 0; i < a->compile.n_metrics; i++)
     EQ_STR (compile.metrics[i]);
+  EQ (compile.n_weighted_metrics);
+  for (int i = 0; i < a->compile.n_weighted_metrics; i++)
+    EQ_STR (compile.weighted_metrics[i]);
   EQ (mode);
   if (!fit_equal (&a->fit, &b->fit) || !steps_equal (&a->steps, &b->steps))
     return false;
@@ -1242,12 +1253,50 @@ parse_loss (Parser *P, JsonNode *node, const char *path, FtLossSpec *loss)
   return parse_params (P, o, path, ft_loss_kind_info (loss->kind), loss);
 }
 
+/* "metrics" and "weighted_metrics": null or a list of metric names. */
+static bool
+parse_metric_list (Parser *P, JsonNode *n, const char *sub, FtLossKind loss, char names[][32], int *count)
+{
+  char item[PATH_MAX_LEN];
+  JsonArray *a;
+  *count = 0;
+  if (JSON_NODE_HOLDS_NULL (n))
+    return true;
+  if (!get_array (P, n, sub, &a))
+    return false;
+  guint len = json_array_get_length (a);
+  if (len > FT_MAX_METRICS)
+    return fail (P, sub, "expected at most %d metrics, got %u", FT_MAX_METRICS, len);
+  for (guint i = 0; i < len; i++)
+    {
+      sub_index (item, sub, i);
+      JsonNode *m = json_array_get_element (a, i);
+      if (!get_string_buf (P, m, item, true, names[i], 32))
+        return false;
+      if (!ft_metric_from_name (names[i], loss, NULL, NULL, 0))
+        {
+          char *got = describe (m);
+          fail (P, item,
+                "unknown metric %s for the loss %s (expected accuracy, mse, mae, or a Keras metric name "
+                "such as sparse_categorical_accuracy)",
+                got, ft_loss_name (loss));
+          g_free (got);
+          return false;
+        }
+      for (guint j = 0; j < i; j++)
+        if (strcmp (names[j], names[i]) == 0)
+          return fail (P, item, "metric \"%s\" is listed twice", names[i]);
+      *count = (int) i + 1;
+    }
+  return true;
+}
+
 static bool
 parse_compile (Parser *P, JsonNode *node, const char *path, FtCompileSpec *c)
 {
-  static const char *const keys[] = { "optimizer", "loss", "metrics", NULL };
+  static const char *const keys[] = { "optimizer", "loss", "metrics", "weighted_metrics", NULL };
   JsonObject *o;
-  char sub[PATH_MAX_LEN], item[PATH_MAX_LEN];
+  char sub[PATH_MAX_LEN];
   if (!get_object (P, node, path, &o) || !check_keys (P, o, path, keys, NULL, NULL))
     return false;
   JsonNode *n;
@@ -1255,43 +1304,12 @@ parse_compile (Parser *P, JsonNode *node, const char *path, FtCompileSpec *c)
     return false;
   if ((n = member (o, "loss", path, sub)) != NULL && !parse_loss (P, n, sub, &c->loss))
     return false;
-  if ((n = member (o, "metrics", path, sub)) != NULL)
-    {
-      JsonArray *a;
-      if (JSON_NODE_HOLDS_NULL (n))
-        {
-          c->n_metrics = 0;
-          return true;
-        }
-      if (!get_array (P, n, sub, &a))
-        return false;
-      guint len = json_array_get_length (a);
-      if (len > FT_MAX_METRICS)
-        return fail (P, sub, "expected at most %d metrics, got %u", FT_MAX_METRICS, len);
-      c->n_metrics = 0;
-      for (guint i = 0; i < len; i++)
-        {
-          sub_index (item, sub, i);
-          JsonNode *m = json_array_get_element (a, i);
-          if (!get_string_buf (P, m, item, true, c->metrics[i], sizeof c->metrics[i]))
-            return false;
-          if (!ft_metric_from_name (c->metrics[i], c->loss.kind, NULL, NULL, 0))
-            {
-              char *got = describe (m);
-              fail (P, item,
-                    "unknown metric %s for the loss %s (expected accuracy, mse, mae, or a Keras metric name "
-                    "such "
-                    "as sparse_categorical_accuracy)",
-                    got, ft_loss_name (c->loss.kind));
-              g_free (got);
-              return false;
-            }
-          for (guint j = 0; j < i; j++)
-            if (strcmp (c->metrics[j], c->metrics[i]) == 0)
-              return fail (P, item, "metric \"%s\" is listed twice", c->metrics[i]);
-          c->n_metrics = (int) i + 1;
-        }
-    }
+  if ((n = member (o, "metrics", path, sub)) != NULL
+      && !parse_metric_list (P, n, sub, c->loss.kind, c->metrics, &c->n_metrics))
+    return false;
+  if ((n = member (o, "weighted_metrics", path, sub)) != NULL
+      && !parse_metric_list (P, n, sub, c->loss.kind, c->weighted_metrics, &c->n_weighted_metrics))
+    return false;
   return true;
 }
 
@@ -1387,9 +1405,10 @@ parse_steps (Parser *P, JsonNode *node, const char *path, FtLoopSteps *steps)
   JsonObject *o;
   char sub[PATH_MAX_LEN];
   int n_steps = ft_loop_n_steps ();
-  const char **keys = g_new0 (const char *, n_steps + 1);
+  const char **keys = g_new0 (const char *, n_steps + 2);
   for (int i = 0; i < n_steps; i++)
     keys[i] = ft_loop_step_name (i);
+  keys[n_steps] = "pitfalls";
   bool ok = get_object (P, node, path, &o) && check_keys (P, o, path, keys, NULL, NULL);
   for (int i = 0; ok && i < n_steps; i++)
     {
@@ -1398,6 +1417,28 @@ parse_steps (Parser *P, JsonNode *node, const char *path, FtLoopSteps *steps)
         ok = get_bool (P, n, sub, ft_loop_step_flag (steps, i));
     }
   g_free (keys);
+  /* "pitfalls": ["training_false", …]: the mistakes switched on. */
+  JsonNode *n;
+  JsonArray *a;
+  if (ok && (n = member (o, "pitfalls", path, sub)) != NULL && (ok = get_array (P, n, sub, &a)))
+    for (guint i = 0; ok && i < json_array_get_length (a); i++)
+      {
+        char item[PATH_MAX_LEN], name[48];
+        FtPitfall p;
+        sub_index (item, sub, i);
+        if (!(ok = get_string_buf (P, json_array_get_element (a, i), item, true, name, sizeof name)))
+          break;
+        if (!ft_pitfall_from_name (name, &p))
+          {
+            GString *all = g_string_new (NULL);
+            for (int k = 0; k < FT_N_PITFALLS; k++)
+              g_string_append_printf (all, "%s%s", k ? ", " : "", ft_pitfall_name ((FtPitfall) k));
+            ok = fail (P, item, "unknown pitfall \"%s\" (expected one of %s)", name, all->str);
+            g_string_free (all, TRUE);
+          }
+        else
+          steps->pitfalls.on[p] = true;
+      }
   return ok;
 }
 
@@ -2041,6 +2082,17 @@ ft_experiment_to_json (const FtExperiment *e)
       ft_json_append_string (w->s, e->compile.metrics[i]);
     }
   w_close (w, ']');
+  if (e->compile.n_weighted_metrics > 0)
+    {
+      w_key (w, "weighted_metrics");
+      w_open (w, '[', true);
+      for (int i = 0; i < e->compile.n_weighted_metrics; i++)
+        {
+          w_sep (w);
+          ft_json_append_string (w->s, e->compile.weighted_metrics[i]);
+        }
+      w_close (w, ']');
+    }
   w_close (w, '}');
 
   w_str (w, "mode", ft_run_mode_name (e->mode));
@@ -2052,12 +2104,26 @@ ft_experiment_to_json (const FtExperiment *e)
   for (int i = 0; i < ft_loop_n_steps (); i++)
     if (*ft_loop_step_flag (&steps, i) != *ft_loop_step_flag (&all, i))
       steps_default = false;
+  if (ft_pitfalls_any (&steps.pitfalls))
+    steps_default = false;
   if (e->mode != FT_MODE_FIT || !steps_default)
     {
       w_key (w, "tape_loop");
       w_open (w, '{', true);
       for (int i = 0; i < ft_loop_n_steps (); i++)
         w_bool (w, ft_loop_step_name (i), *ft_loop_step_flag (&steps, i));
+      if (ft_pitfalls_any (&steps.pitfalls))
+        {
+          w_key (w, "pitfalls");
+          w_open (w, '[', false);
+          for (int i = 0; i < FT_N_PITFALLS; i++)
+            if (steps.pitfalls.on[i])
+              {
+                w_sep (w);
+                ft_json_append_string (w->s, ft_pitfall_name ((FtPitfall) i));
+              }
+          w_close (w, ']');
+        }
       w_close (w, '}');
     }
 

@@ -5,6 +5,7 @@
 #include "train/ft-checkpoint.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
@@ -225,7 +226,41 @@ typedef struct
   GString *csv_text;   /* CSVLogger: the whole file so far, rewritten atomically each epoch */
   char **csv_keys;     /* CSVLogger: the columns, fixed at the first epoch */
   bool csv_appending;  /* CSVLogger: appending to a file that has a header already */
+  FtCallbackState state; /* the last decision, for the callback lanes */
 } SpecCallback;
+
+static const char *const decision_names[] = {
+  "nothing", "skipped", "improved", "improved_no_baseline", "waiting", "stopped", "restored",
+  "cooldown", "lr_cut", "saved", "not_best", "saved_no_monitor", "lr_set",
+};
+
+const char *
+ft_callback_decision_name (FtCallbackDecision d)
+{
+  return (unsigned) d < G_N_ELEMENTS (decision_names) ? decision_names[d] : "?";
+}
+
+/* Records a decision with the numbers it was made from. */
+static void
+decide (SpecCallback *s, int epoch, FtCallbackDecision d, double monitored, const char *fmt, ...) G_GNUC_PRINTF (5, 6);
+static void
+decide (SpecCallback *s, int epoch, FtCallbackDecision d, double monitored, const char *fmt, ...)
+{
+  FtCallbackState *st = &s->state;
+  st->kind = s->spec.kind;
+  st->epoch = epoch;
+  st->decision = d;
+  st->monitored = monitored;
+  st->best = s->best;
+  st->best_epoch = s->best_epoch;
+  st->wait = s->wait;
+  st->patience = s->spec.patience;
+  st->cooldown_counter = s->cooldown_counter;
+  va_list ap;
+  va_start (ap, fmt);
+  g_vsnprintf (st->rule, sizeof st->rule, fmt, ap);
+  va_end (ap);
+}
 
 static void
 spec_free (FtCallback *cb)
@@ -279,6 +314,8 @@ es_train_begin (FtCallback *cb, FtFitContext *ctx)
   SpecCallback *s = (SpecCallback *) cb;
   s->wait = 0;
   s->best_epoch = 0;
+  s->state.epoch = -1;
+  s->state.decision = FT_CB_NOTHING;
   g_clear_pointer (&s->best_weights, g_free);
   if (resolve_direction (s, ctx))
     s->best = s->greater ? -INFINITY : INFINITY;
@@ -290,7 +327,14 @@ es_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
   SpecCallback *s = (SpecCallback *) cb;
   double current;
   if (!ft_logs_get (logs, s->spec.monitor, &current) || epoch < s->spec.start_from_epoch)
-    return;
+    {
+      if (!ft_logs_get (logs, s->spec.monitor, &current))
+        decide (s, epoch, FT_CB_SKIPPED, NAN, "\"%s\" is not in the logs: nothing to check", s->spec.monitor);
+      else
+        decide (s, epoch, FT_CB_SKIPPED, current, "epoch %d is before start_from_epoch %d", epoch,
+                s->spec.start_from_epoch);
+      return;
+    }
   FtModel *model = ft_trainer_model (ctx->trainer);
   if (s->spec.restore_best_weights && s->best_weights == NULL)
     {
@@ -306,7 +350,14 @@ es_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
       if (s->spec.restore_best_weights)
         ft_model_get_weights (model, s->best_weights);
       if (!s->spec.has_baseline || es_improved (s, current, s->spec.baseline))
-        s->wait = 0;
+        {
+          s->wait = 0;
+          decide (s, epoch, FT_CB_IMPROVED, current, "%s improved by more than min_delta: best = %.6g, wait = 0",
+                  s->spec.monitor, current);
+        }
+      else
+        decide (s, epoch, FT_CB_IMPROVED_NO_BASELINE, current,
+                "a new best %.6g, but not beyond the baseline %.6g: wait stays %d", current, s->spec.baseline, s->wait);
       return;
     }
   if (s->wait >= s->spec.patience && epoch > 0)
@@ -314,7 +365,11 @@ es_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
       ctx->stop_training = true;
       ctx->stopped_early = true;
       ctx->stopped_epoch = epoch;
+      decide (s, epoch, FT_CB_STOPPED, current, "wait %d ≥ patience %d: stop training", s->wait, s->spec.patience);
     }
+  else
+    decide (s, epoch, FT_CB_WAITING, current, "no improvement on best %.6g: wait %d of patience %d", s->best, s->wait,
+            s->spec.patience);
 }
 
 static void
@@ -322,7 +377,11 @@ es_train_end (FtCallback *cb, FtFitContext *ctx, const FtLogs *logs)
 {
   SpecCallback *s = (SpecCallback *) cb;
   if (s->spec.restore_best_weights && s->best_weights != NULL)
-    ft_model_set_weights (ft_trainer_model (ctx->trainer), s->best_weights);
+    {
+      ft_model_set_weights (ft_trainer_model (ctx->trainer), s->best_weights);
+      decide (s, s->state.epoch, FT_CB_RESTORED, s->state.monitored,
+              "restore_best_weights: the weights of epoch %d restored at train end", s->best_epoch + 1);
+    }
 }
 
 static const FtCallbackClass early_stopping_class = {
@@ -347,18 +406,26 @@ mc_save (SpecCallback *s, FtFitContext *ctx, int epoch, int batch, const FtLogs 
       fail (ctx, error);
       return;
     }
+  FtCallbackDecision decision = FT_CB_SAVED;
+  double current = NAN;
   if (s->spec.save_best_only)
     {
-      double current;
       if (ft_logs_get (logs, s->spec.monitor, &current))
         {
           if (!(s->greater ? current > s->best : current < s->best))
-            return;
+            {
+              decide (s, epoch, FT_CB_NOT_BEST, current, "%s %.6g is not better than the best %.6g: not saved",
+                      s->spec.monitor, current, s->best);
+              return;
+            }
           s->best = current;
         }
       else
-        g_message ("ModelCheckpoint: \"%s\" is not among the logs; saving anyway, as Keras 3 does",
-                   s->spec.monitor);
+        {
+          decision = FT_CB_SAVED_NO_MONITOR;
+          g_message ("ModelCheckpoint: \"%s\" is not among the logs; saving anyway, as Keras 3 does",
+                     s->spec.monitor);
+        }
     }
   char *dir = g_path_get_dirname (path);
   if (g_mkdir_with_parents (dir, 0755) != 0)
@@ -379,6 +446,12 @@ mc_save (SpecCallback *s, FtFitContext *ctx, int epoch, int batch, const FtLogs 
       return;
     }
   g_strlcpy (ctx->last_checkpoint, path, sizeof ctx->last_checkpoint);
+  decide (s, epoch, decision, current,
+          decision == FT_CB_SAVED_NO_MONITOR ? "\"%s\" is not available: saved anyway (Keras 3)"
+          : s->spec.save_best_only          ? "%s improved: saved"
+                                            : "%s: saved every epoch",
+          decision == FT_CB_SAVED_NO_MONITOR || s->spec.save_best_only ? s->spec.monitor : "save_freq");
+  g_strlcpy (s->state.path, path, sizeof s->state.path);
 }
 
 static void
@@ -386,6 +459,8 @@ mc_train_begin (FtCallback *cb, FtFitContext *ctx)
 {
   SpecCallback *s = (SpecCallback *) cb;
   s->batches_since_save = 0;
+  s->state.epoch = -1;
+  s->state.decision = FT_CB_NOTHING;
   /* Keras sets best in the constructor: it carries over when the callback serves a second fit(). */
   if (resolve_direction (s, ctx) && !s->best_set)
     {
@@ -444,6 +519,8 @@ rlr_train_begin (FtCallback *cb, FtFitContext *ctx)
   s->best = s->greater ? -INFINITY : INFINITY;
   s->cooldown_counter = 0;
   s->wait = 0;
+  s->state.epoch = -1;
+  s->state.decision = FT_CB_NOTHING;
 }
 
 static void
@@ -454,7 +531,11 @@ rlr_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
   ft_logs_set (logs, "learning_rate", ft_optimizer_get_learning_rate (opt));
   double current;
   if (!ft_logs_get (logs, s->spec.monitor, &current))
-    return;
+    {
+      decide (s, epoch, FT_CB_SKIPPED, NAN, "\"%s\" is not in the logs: nothing to check", s->spec.monitor);
+      return;
+    }
+  double lr_before = ft_optimizer_get_learning_rate (opt);
   bool in_cooldown = s->cooldown_counter > 0;
   if (in_cooldown)
     {
@@ -462,14 +543,18 @@ rlr_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
       s->wait = 0;
     }
   bool better = s->greater ? current > s->best + s->spec.min_delta : current < s->best - s->spec.min_delta;
+  FtCallbackDecision d = in_cooldown ? FT_CB_COOLDOWN : FT_CB_WAITING;
   if (better)
     {
       s->best = current;
+      s->best_epoch = epoch;
       s->wait = 0;
+      d = FT_CB_IMPROVED;
     }
   else if (!(s->cooldown_counter > 0))
     {
       s->wait++;
+      d = FT_CB_WAITING;
       if (s->wait >= s->spec.patience)
         {
           float old_lr = ft_optimizer_get_learning_rate (opt);
@@ -479,9 +564,23 @@ rlr_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
               ft_optimizer_set_learning_rate (opt, (float) new_lr);
               s->cooldown_counter = s->spec.cooldown;
               s->wait = 0;
+              d = FT_CB_LR_CUT;
             }
         }
     }
+  double lr_after = ft_optimizer_get_learning_rate (opt);
+  if (d == FT_CB_IMPROVED)
+    decide (s, epoch, d, current, "%s improved beyond min_delta: best = %.6g, wait = 0", s->spec.monitor, current);
+  else if (d == FT_CB_LR_CUT)
+    decide (s, epoch, d, current, "wait reached patience %d: learning rate %.6g × %g = %.6g, cooldown %d",
+            s->spec.patience, lr_before, s->spec.factor, lr_after, s->spec.cooldown);
+  else if (d == FT_CB_COOLDOWN)
+    decide (s, epoch, d, current, "in cooldown (%d left): wait held at 0", s->cooldown_counter);
+  else
+    decide (s, epoch, d, current, "no improvement on best %.6g: wait %d of patience %d", s->best, s->wait,
+            s->spec.patience);
+  s->state.lr_before = lr_before;
+  s->state.lr_after = lr_after;
 }
 
 static const FtCallbackClass reduce_lr_class = {
@@ -596,8 +695,13 @@ static void
 lrs_epoch_begin (FtCallback *cb, FtFitContext *ctx, int epoch)
 {
   SpecCallback *s = (SpecCallback *) cb;
+  FtOptimizer *opt = ft_trainer_optimizer (ctx->trainer);
+  double before = ft_optimizer_get_learning_rate (opt);
   double lr = ft_schedule_learning_rate (&s->spec, s->initial_lr, epoch);
-  ft_optimizer_set_learning_rate (ft_trainer_optimizer (ctx->trainer), (float) lr);
+  ft_optimizer_set_learning_rate (opt, (float) lr);
+  decide (s, epoch, FT_CB_LR_SET, NAN, "schedule(%d) = %.6g", epoch, lr);
+  s->state.lr_before = before;
+  s->state.lr_after = ft_optimizer_get_learning_rate (opt);
 }
 
 static void
@@ -626,7 +730,24 @@ ft_callback_new (const FtCallbackSpec *spec)
   SpecCallback *s = g_new0 (SpecCallback, 1);
   s->parent.klass = classes[spec->kind];
   s->spec = *spec;
+  s->state.kind = spec->kind;
+  s->state.epoch = -1;
   return &s->parent;
+}
+
+bool
+ft_callback_get_state (const FtCallback *cb, FtCallbackState *state)
+{
+  g_return_val_if_fail (cb != NULL && state != NULL, false);
+  bool ours = false;
+  for (int i = 0; i < FT_N_CALLBACK_KINDS; i++)
+    ours = ours || cb->klass == classes[i];
+  if (!ours)
+    return false;
+  const SpecCallback *s = (const SpecCallback *) cb;
+  *state = s->state;
+  state->kind = s->spec.kind;
+  return true;
 }
 
 void

@@ -109,6 +109,7 @@ struct FtFitContext
   int64_t samples_seen;  /* over the whole run */
   float batch_loss;      /* the raw loss of the last batch (not the running mean) */
   uint32_t batch_size;   /* samples in the last batch */
+  const uint32_t *batch_idx; /* the last batch's sample indices (batch_size of them), at batch end */
   bool report_progress;  /* per-batch progress events wanted (fit: always; tape loop: its progress step) */
   bool stop_training;    /* Keras' model.stop_training: ends training after this epoch's on_epoch_end */
   bool abort;            /* a user's Stop: ends training after the current batch, no on_epoch_end */
@@ -122,6 +123,45 @@ struct FtFitContext
 
 /* Creates the callback for a spec (validated). */
 FtCallback *ft_callback_new (const FtCallbackSpec *spec);
+
+/* What a callback decided at its last epoch end (or train end), for the callback lanes. */
+typedef enum
+{
+  FT_CB_NOTHING,          /* no decision yet / nothing to do */
+  FT_CB_SKIPPED,          /* EarlyStopping: the monitor is missing or epoch < start_from_epoch */
+  FT_CB_IMPROVED,         /* EarlyStopping, ReduceLROnPlateau: a new best (wait reset) */
+  FT_CB_IMPROVED_NO_BASELINE, /* EarlyStopping: a new best that does not beat the baseline (wait kept) */
+  FT_CB_WAITING,          /* EarlyStopping, ReduceLROnPlateau: no improvement, wait + 1 */
+  FT_CB_STOPPED,          /* EarlyStopping: wait ≥ patience (and epoch > 0): stop_training */
+  FT_CB_RESTORED,         /* EarlyStopping at train end: the best weights restored */
+  FT_CB_COOLDOWN,         /* ReduceLROnPlateau: in cooldown, wait held at 0 */
+  FT_CB_LR_CUT,           /* ReduceLROnPlateau: learning rate × factor */
+  FT_CB_SAVED,            /* ModelCheckpoint: saved */
+  FT_CB_NOT_BEST,         /* ModelCheckpoint save_best_only: not better than best, not saved */
+  FT_CB_SAVED_NO_MONITOR, /* ModelCheckpoint save_best_only: the monitor is not in the logs, saved anyway */
+  FT_CB_LR_SET,           /* LearningRateScheduler: the schedule's rate for this epoch */
+} FtCallbackDecision;
+
+const char *ft_callback_decision_name (FtCallbackDecision d); /* "improved", "waiting", "lr_cut", … */
+
+typedef struct
+{
+  FtCallbackKind kind;
+  int epoch;               /* of the last decision, -1 before any */
+  FtCallbackDecision decision;
+  double monitored;        /* the monitored value at that epoch (NaN when missing) */
+  double best;             /* ±inf until the first improvement */
+  int best_epoch;
+  int wait;
+  int patience;
+  int cooldown_counter;
+  double lr_before, lr_after; /* ReduceLROnPlateau, LearningRateScheduler */
+  char path[512];          /* ModelCheckpoint: the file saved */
+  char rule[160];          /* the rule that fired, in words */
+} FtCallbackState;
+
+/* The state of a callback made by ft_callback_new; false for other callbacks (progress, observers). */
+bool ft_callback_get_state (const FtCallback *cb, FtCallbackState *state);
 void ft_callback_free (FtCallback *cb);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FtCallback, ft_callback_free)
 /* Monitor direction resolution shared by EarlyStopping, ModelCheckpoint, ReduceLROnPlateau and the

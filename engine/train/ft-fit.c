@@ -170,6 +170,7 @@ ft_fit (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, GPtrAr
               break;
             }
           ctx->batch_size = n;
+          ctx->batch_idx = order + start;
           ctx->samples_seen += n;
           ft_logs_clear (&logs);
           ft_trainer_metric_logs (trainer, "", &logs);

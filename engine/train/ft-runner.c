@@ -409,12 +409,17 @@ run_thread (gpointer data)
         continue;
       g_ptr_array_add (cbs, ft_callback_new (&r->callback_specs[i]));
     }
+  if (job->fingerprints)
+    g_ptr_array_add (cbs, ft_fingerprint_callback_new (job->fingerprints));
   GPtrArray *all = g_ptr_array_new ();
   for (guint i = 0; i < cbs->len; i++)
     g_ptr_array_add (all, cbs->pdata[i]);
   if (job->extra_callbacks)
     for (guint i = 0; i < job->extra_callbacks->len; i++)
       g_ptr_array_add (all, job->extra_callbacks->pdata[i]);
+  FtCallback *lanes = job->lanes ? ft_callback_lanes_observer_new (job->lanes, cbs) : NULL;
+  if (lanes)
+    g_ptr_array_add (all, lanes);
   Control control = { { &control_class }, r };
   g_ptr_array_add (all, &control);
 
@@ -464,6 +469,7 @@ run_thread (gpointer data)
   g_clear_error (&error);
   ft_history_free (history);
   g_ptr_array_unref (all);
+  ft_callback_free (lanes);
   g_ptr_array_unref (cbs);
   g_clear_pointer (&r->snapshot_weights, g_free);
   pthread_mutex_lock (&r->lock);

@@ -6,7 +6,9 @@
  * both consume these events. */
 #pragma once
 
+#include "train/ft-callback-lanes.h"
 #include "train/ft-callbacks.h"
+#include "train/ft-fingerprint.h"
 #include "train/ft-fit.h"
 #include "train/ft-tape-loop.h"
 
@@ -87,6 +89,9 @@ typedef struct
   int n_callbacks;
   GPtrArray *extra_callbacks; /* optional FtCallback* run on the training thread (e.g. a progress printer);
                                   the runner takes a reference */
+  FtFingerprints *fingerprints; /* optional, not owned: recorded at every step, after the callbacks ran
+                                   (compare two jobs' with ft_divergence_find while they run) */
+  FtCallbackLanes *lanes;       /* optional, not owned: the callbacks' decisions, epoch by epoch */
 } FtJob;
 
 typedef struct FtRunner FtRunner;

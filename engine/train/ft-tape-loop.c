@@ -12,11 +12,54 @@ static const char *const step_names[] = {
   "batching", "shuffle", "split", "validate", "reset_metrics", "early_stopping", "checkpoint", "progress",
 };
 
+static const char *const step_causes[] = {
+  "the tape loop does not batch (one full batch per epoch)",
+  "the tape loop does not shuffle",
+  "the tape loop does not split off the validation data",
+  "the tape loop does not validate",
+  "the tape loop does not reset its metrics each epoch",
+  "the tape loop has no early-stopping check",
+  "the tape loop saves no checkpoints",
+  "the tape loop reports no progress",
+};
+
 FtLoopSteps
 ft_loop_steps_all (void)
 {
-  FtLoopSteps s = { true, true, true, true, true, true, true, true };
+  FtLoopSteps s;
+  memset (&s, 0, sizeof s);
+  s.batching = s.shuffle = s.split = s.validate = true;
+  s.reset_metrics = s.early_stopping = s.checkpoint = s.progress = true;
   return s;
+}
+
+const char *
+ft_loop_step_cause (int i)
+{
+  g_return_val_if_fail (i >= 0 && i < ft_loop_n_steps (), NULL);
+  return step_causes[i];
+}
+
+/* dataset.shuffle(buffer_size): tf.data keeps a buffer of the next buffer_size samples and emits a random
+ * one of them, refilling its place from the input; samples never move further than the buffer reaches. */
+static void
+buffered_shuffle_order (uint32_t *idx, uint32_t n, uint32_t buffer_size, FtRng *rng)
+{
+  uint32_t size = n < buffer_size ? n : buffer_size;
+  uint32_t *buffer = g_new (uint32_t, size ? size : 1);
+  for (uint32_t i = 0; i < size; i++)
+    buffer[i] = i;
+  uint32_t next = size, count = size;
+  for (uint32_t out = 0; out < n; out++)
+    {
+      uint32_t j = ft_rng_below (rng, count);
+      idx[out] = buffer[j];
+      if (next < n)
+        buffer[j] = next++;
+      else
+        buffer[j] = buffer[--count];
+    }
+  g_free (buffer);
 }
 
 int
@@ -147,7 +190,12 @@ ft_tape_loop (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, 
                                                          : INFINITY;
     }
 
-  uint32_t *order = g_new (uint32_t, n_train);
+  const bool *pit = steps->pitfalls.on;
+  /* The split after shuffling: every epoch, shuffle all samples, then cut off the last fraction. */
+  bool split_late = pit[FT_PITFALL_SPLIT_AFTER_SHUFFLE] && val == data && args->validation_data == NULL;
+  uint32_t *order = g_new (uint32_t, split_late ? data->n : n_train);
+  const float *class_weight = pit[FT_PITFALL_NO_CLASS_WEIGHT] ? NULL : args->class_weight;
+  ft_trainer_set_pitfalls (trainer, &steps->pitfalls);
   FtLogs logs;
   ft_logs_clear (&logs);
   /* The metric objects are created fresh before the loop. */
@@ -162,7 +210,13 @@ ft_tape_loop (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, 
       ft_callbacks_epoch_begin (observers, ctx, epoch);
 
       /* Shuffle the training samples: a new order every epoch. */
-      ft_epoch_order (order, n_train, steps->shuffle && args->shuffle, ft_trainer_shuffle_rng (trainer));
+      bool shuffle = steps->shuffle && args->shuffle;
+      if (split_late)
+        ft_epoch_order (order, data->n, shuffle, ft_trainer_shuffle_rng (trainer));
+      else if (shuffle && pit[FT_PITFALL_SHUFFLE_BUFFER])
+        buffered_shuffle_order (order, n_train, FT_SHUFFLE_BUFFER_SIZE, ft_trainer_shuffle_rng (trainer));
+      else
+        ft_epoch_order (order, n_train, shuffle, ft_trainer_shuffle_rng (trainer));
 
       /* for x, y in dataset: with tf.GradientTape() as tape: … tape.gradient … optimizer.apply … */
       int batch = 0;
@@ -173,13 +227,14 @@ ft_tape_loop (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, 
             break;
           uint32_t start = (uint32_t) batch * batch_size;
           uint32_t n = n_train - start < batch_size ? n_train - start : batch_size;
-          if (!ft_trainer_train_batch (trainer, data, order + start, n, args->class_weight, &ctx->batch_loss,
+          if (!ft_trainer_train_batch (trainer, data, order + start, n, class_weight, &ctx->batch_loss,
                                        &ctx->error))
             {
               ctx->failed = true;
               break;
             }
           ctx->batch_size = n;
+          ctx->batch_idx = order + start;
           ctx->samples_seen += n;
           FtLogs batch_logs;
           ft_logs_clear (&batch_logs);
@@ -196,6 +251,9 @@ ft_tape_loop (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, 
 
       ft_logs_clear (&logs);
       ft_trainer_metric_logs (trainer, "", &logs);
+      /* print(f"loss {loss}"): the last batch's loss, not the epoch's running mean. */
+      if (pit[FT_PITFALL_EPOCH_LOSS_LAST_BATCH])
+        ft_logs_set (&logs, "loss", ctx->batch_loss);
 
       /* Validate: a pass over the validation data in inference mode, with its own metrics. */
       if (steps->validate && val != NULL && (epoch + 1) % args->validation_freq == 0)
@@ -203,8 +261,11 @@ ft_tape_loop (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, 
           ft_callbacks_test_begin (observers, ctx);
           FtLogs val_logs;
           ft_logs_clear (&val_logs);
-          ft_trainer_evaluate (trainer, val, val_first, val_count, steps->batching ? args->batch_size : (int) val_count,
-                               "val_", &val_logs);
+          int val_batch = steps->batching ? args->batch_size : (int) val_count;
+          if (split_late)
+            ft_trainer_evaluate_indices (trainer, data, order + n_train, val_count, val_batch, "val_", &val_logs);
+          else
+            ft_trainer_evaluate (trainer, val, val_first, val_count, val_batch, "val_", &val_logs);
           ft_callbacks_test_end (observers, ctx, &val_logs);
           for (int i = 0; i < val_logs.n; i++)
             ft_logs_set (&logs, val_logs.items[i].key, val_logs.items[i].value);
@@ -233,6 +294,7 @@ ft_tape_loop (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, 
     }
   if (early_stopping && es_spec->restore_best_weights && check.best_weights != NULL)
     ft_model_set_weights (model, check.best_weights);
+  ft_trainer_set_pitfalls (trainer, NULL);
   ft_callbacks_train_end (observers, ctx, &logs);
   g_free (check.best_weights);
   g_free (order);

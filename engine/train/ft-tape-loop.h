@@ -5,6 +5,7 @@
 #pragma once
 
 #include "train/ft-fit.h"
+#include "train/ft-pitfalls.h"
 
 typedef struct
 {
@@ -16,9 +17,12 @@ typedef struct
   bool early_stopping;  /* the hand-written "still improving?" check (needs an EarlyStopping spec) */
   bool checkpoint;      /* the hand-written checkpoint save (needs a ModelCheckpoint spec) */
   bool progress;        /* progress reporting (observer events and printed lines) */
+  FtPitfalls pitfalls;  /* mistakes switched on (all off: the correct loop) */
 } FtLoopSteps;
 
-FtLoopSteps ft_loop_steps_all (void); /* every step on */
+FtLoopSteps ft_loop_steps_all (void); /* every step on, no pitfall */
+/* What leaving step i out does, as a cause: "the tape loop does not shuffle". */
+const char *ft_loop_step_cause (int i);
 /* Step names as experiment files and the UI use them: "batching", "shuffle", … */
 const char *ft_loop_step_name (int i);
 int ft_loop_n_steps (void);

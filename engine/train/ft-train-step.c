@@ -5,10 +5,10 @@
 
 static FtTensor *
 total_loss (FtModel *model, const FtLossSpec *loss, FtTape *tape, FtTensor *y_pred, FtTensor *y,
-            const float *sample_weight)
+            const float *sample_weight, bool add_regularization)
 {
   FtTensor *l = ft_op_loss (tape, loss, y_pred, y, sample_weight);
-  FtTensor *reg = ft_model_regularization_loss (model, tape);
+  FtTensor *reg = add_regularization ? ft_model_regularization_loss (model, tape) : NULL;
   return reg ? ft_op_add (tape, l, reg) : l;
 }
 
@@ -17,10 +17,18 @@ ft_train_step (FtModel *model, FtOptimizer *optimizer, const FtLossSpec *loss, F
                FtTensor *y, const float *sample_weight, float *loss_out, FtTensor **y_pred_out,
                GError **error)
 {
+  return ft_train_step_with (model, optimizer, loss, tape, x, y, sample_weight, NULL, loss_out, y_pred_out, error);
+}
+
+bool
+ft_train_step_with (FtModel *model, FtOptimizer *optimizer, const FtLossSpec *loss, FtTape *tape, FtTensor *x,
+                    FtTensor *y, const float *sample_weight, const FtStepOptions *options, float *loss_out,
+                    FtTensor **y_pred_out, GError **error)
+{
   ft_cpu_flush_denormals ();
   ft_tape_reset (tape);
-  FtTensor *y_pred = ft_model_forward (model, tape, x, true);
-  FtTensor *l = total_loss (model, loss, tape, y_pred, y, sample_weight);
+  FtTensor *y_pred = ft_model_forward (model, tape, x, options ? options->training : true);
+  FtTensor *l = total_loss (model, loss, tape, y_pred, y, sample_weight, options ? options->add_regularization : true);
   int n = ft_model_n_trainable (model);
   bool *connected = ft_tape_alloc (tape, (size_t) (n ? n : 1) * sizeof (bool));
   if (!ft_tape_gradient_into (tape, l, n, ft_model_trainable (model), ft_model_gradients (model), connected,
@@ -37,11 +45,18 @@ float
 ft_test_step (FtModel *model, const FtLossSpec *loss, FtTape *tape, FtTensor *x, FtTensor *y,
               const float *sample_weight, FtTensor **y_pred_out)
 {
+  return ft_test_step_with (model, loss, tape, x, y, sample_weight, NULL, y_pred_out);
+}
+
+float
+ft_test_step_with (FtModel *model, const FtLossSpec *loss, FtTape *tape, FtTensor *x, FtTensor *y,
+                   const float *sample_weight, const FtStepOptions *options, FtTensor **y_pred_out)
+{
   ft_cpu_flush_denormals ();
   ft_tape_reset (tape);
   ft_tape_stop_recording (tape);
-  FtTensor *y_pred = ft_model_forward (model, tape, x, false);
-  FtTensor *l = total_loss (model, loss, tape, y_pred, y, sample_weight);
+  FtTensor *y_pred = ft_model_forward (model, tape, x, options ? options->training : false);
+  FtTensor *l = total_loss (model, loss, tape, y_pred, y, sample_weight, options ? options->add_regularization : true);
   if (y_pred_out)
     *y_pred_out = y_pred;
   return l->data[0];

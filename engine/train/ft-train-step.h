@@ -18,3 +18,18 @@ bool ft_train_step (FtModel *model, FtOptimizer *optimizer, const FtLossSpec *lo
  * regularisation, as Keras' test_step. */
 float ft_test_step (FtModel *model, const FtLossSpec *loss, FtTape *tape, FtTensor *x, FtTensor *y,
                     const float *sample_weight, FtTensor **y_pred_out);
+
+/* How a hand-written step may deviate from Keras' (the tape loop's pitfalls): the training flag of the
+ * model call, and whether the loss adds sum(model.losses). ft_train_step and ft_test_step are these with
+ * Keras' values (training True / False, regularization added). */
+typedef struct
+{
+  bool training;
+  bool add_regularization;
+} FtStepOptions;
+
+bool ft_train_step_with (FtModel *model, FtOptimizer *optimizer, const FtLossSpec *loss, FtTape *tape,
+                         FtTensor *x, FtTensor *y, const float *sample_weight, const FtStepOptions *options,
+                         float *loss_out, FtTensor **y_pred_out, GError **error);
+float ft_test_step_with (FtModel *model, const FtLossSpec *loss, FtTape *tape, FtTensor *x, FtTensor *y,
+                         const float *sample_weight, const FtStepOptions *options, FtTensor **y_pred_out);

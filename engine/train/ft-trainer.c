@@ -21,8 +21,10 @@ struct FtTrainer
    * training ones (so not resetting the latter really accumulates); fit()'s shared-and-reset objects
    * give the same numbers. */
   FtMetric loss_tracker, test_loss_tracker;
-  FtMetric metrics[FT_MAX_METRICS], test_metrics[FT_MAX_METRICS];
+  FtMetric metrics[2 * FT_MAX_METRICS], test_metrics[2 * FT_MAX_METRICS];
+  bool weighted[2 * FT_MAX_METRICS]; /* weighted_metrics: the only ones given sample weights */
   int n_metrics;
+  FtPitfalls pitfalls;
 
   /* Batch buffers, grown to the largest batch seen. */
   uint32_t capacity;
@@ -54,27 +56,39 @@ ft_trainer_new (FtModel *model, const FtCompileSpec *spec, uint64_t seed, GError
   g_return_val_if_fail (ft_model_is_built (model), NULL);
   if (!ft_optimizer_spec_validate (&spec->optimizer, error))
     return NULL;
-  if (spec->n_metrics < 0 || spec->n_metrics > FT_MAX_METRICS)
+  if (spec->n_metrics < 0 || spec->n_metrics > FT_MAX_METRICS || spec->n_weighted_metrics < 0
+      || spec->n_weighted_metrics > FT_MAX_METRICS)
     {
       g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "at most %d metrics can be compiled", FT_MAX_METRICS);
       return NULL;
     }
   FtTrainer *t = g_new0 (FtTrainer, 1);
-  for (int i = 0; i < spec->n_metrics; i++)
+  for (int i = 0; i < spec->n_metrics + spec->n_weighted_metrics; i++)
     {
+      bool weighted = i >= spec->n_metrics;
+      const char *name = weighted ? spec->weighted_metrics[i - spec->n_metrics] : spec->metrics[i];
       FtMetricKind kind;
       char key[48];
-      if (!ft_metric_from_name (spec->metrics[i], spec->loss.kind, &kind, key, sizeof key))
+      if (!ft_metric_from_name (name, spec->loss.kind, &kind, key, sizeof key))
         {
           g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
-                       "unknown metric \"%s\" (expected accuracy, mse, mae, or an accuracy name)", spec->metrics[i]);
+                       "unknown metric \"%s\" (expected accuracy, mse, mae, or an accuracy name)", name);
           g_free (t);
           return NULL;
         }
+      for (int j = 0; weighted && j < spec->n_metrics; j++)
+        if (strcmp (spec->metrics[j], name) == 0)
+          {
+            char prefixed[48];
+            g_snprintf (prefixed, sizeof prefixed, "weighted_%s", key);
+            g_strlcpy (key, prefixed, sizeof key);
+            break;
+          }
       ft_metric_init (&t->metrics[i], kind, key);
       ft_metric_init (&t->test_metrics[i], kind, key);
+      t->weighted[i] = weighted;
     }
-  t->n_metrics = spec->n_metrics;
+  t->n_metrics = spec->n_metrics + spec->n_weighted_metrics;
   ft_metric_init (&t->loss_tracker, FT_METRIC_MEAN, "loss");
   ft_metric_init (&t->test_loss_tracker, FT_METRIC_MEAN, "loss");
   t->model = model;
@@ -235,6 +249,21 @@ metric_logs (const FtMetric *loss, const FtMetric *metrics, int n, const char *p
     }
 }
 
+bool
+ft_trainer_metric_state (FtTrainer *t, int i, const char **name, double *total, double *count)
+{
+  if (i < 0 || i > t->n_metrics)
+    return false;
+  const FtMetric *m = i == 0 ? &t->loss_tracker : &t->metrics[i - 1];
+  if (name)
+    *name = m->name;
+  if (total)
+    *total = m->total;
+  if (count)
+    *count = m->count;
+  return true;
+}
+
 void
 ft_trainer_metric_logs (FtTrainer *t, const char *prefix, FtLogs *logs)
 {
@@ -302,13 +331,45 @@ sample_weights (FtTrainer *t, const FtDataset *ds, const uint32_t *idx, uint32_t
   return t->sample_weight;
 }
 
+/* The loss tracker weighs each batch by its size (unweighted: 1, the pitfall); sample weights reach only
+ * the weighted_metrics, as Keras 3's CompileMetrics. */
 static void
-update_metrics (FtMetric *loss_tracker, FtMetric *metrics, int n_metrics, float loss, uint32_t n, FtTensor *y,
-                FtTensor *pred, const float *sw)
+update_metrics (FtMetric *loss_tracker, FtMetric *metrics, const bool *weighted, int n_metrics, float loss,
+                uint32_t n, bool unweighted_mean, FtTensor *y, FtTensor *pred, const float *sw)
 {
-  ft_metric_update_value (loss_tracker, loss, (double) n);
+  ft_metric_update_value (loss_tracker, loss, unweighted_mean ? 1.0 : (double) n);
   for (int i = 0; i < n_metrics; i++)
-    ft_metric_update (&metrics[i], y, pred, sw);
+    ft_metric_update (&metrics[i], y, pred, weighted[i] ? sw : NULL);
+}
+
+void
+ft_trainer_set_pitfalls (FtTrainer *t, const FtPitfalls *pitfalls)
+{
+  if (pitfalls)
+    t->pitfalls = *pitfalls;
+  else
+    memset (&t->pitfalls, 0, sizeof t->pitfalls);
+}
+
+bool
+ft_trainer_loss_has_regularization (FtTrainer *t)
+{
+  if (t->pitfalls.on[FT_PITFALL_NO_REGULARIZATION_LOSS])
+    return false;
+  for (int i = 0; i < ft_model_n_layers (t->model); i++)
+    if (ft_model_layer_spec (t->model, i)->kernel_l2 > 0.0f)
+      return true;
+  return false;
+}
+
+/* The loss object a hand-written loop made: from_logits flipped by the mismatch pitfall. */
+static FtLossSpec
+loop_loss (const FtTrainer *t)
+{
+  FtLossSpec l = t->spec.loss;
+  if (t->pitfalls.on[FT_PITFALL_FROM_LOGITS_MISMATCH])
+    l.from_logits = !l.from_logits;
+  return l;
 }
 
 bool
@@ -319,12 +380,16 @@ ft_trainer_train_batch (FtTrainer *t, const FtDataset *ds, const uint32_t *idx, 
   gather (t, ds, idx, n, x, y);
   const float *sw = sample_weights (t, ds, idx, n, class_weight);
   float loss = 0;
-  if (!ft_train_step (t->model, t->optimizer, &t->spec.loss, t->tape, x, y, sw, &loss, &pred, error))
+  FtStepOptions options = { !t->pitfalls.on[FT_PITFALL_TRAINING_FALSE],
+                            !t->pitfalls.on[FT_PITFALL_NO_REGULARIZATION_LOSS] };
+  FtLossSpec loss_spec = loop_loss (t);
+  if (!ft_train_step_with (t->model, t->optimizer, &loss_spec, t->tape, x, y, sw, &options, &loss, &pred, error))
     return false;
-  /* The sample weights (class_weight) weigh the loss only: Keras 3 gives compiled metrics no sample weights
-   * (only weighted_metrics get them; keras/src/trainers/compile_utils.py), as the parity certificate against
-   * real Keras showed (training accuracy 0.912 here, 0.674 in Keras, with class_weight {0: 0.3, 1: 2.5}). */
-  update_metrics (&t->loss_tracker, t->metrics, t->n_metrics, loss, n, y, pred, NULL);
+  /* The sample weights (class_weight) weigh the loss; Keras 3 gives compiled metrics no sample weights, only
+   * weighted_metrics get them (keras/src/trainers/compile_utils.py), as the parity certificate against real
+   * Keras showed (training accuracy 0.912 here, 0.674 in Keras, with class_weight {0: 0.3, 1: 2.5}). */
+  update_metrics (&t->loss_tracker, t->metrics, t->weighted, t->n_metrics, loss, n,
+                  t->pitfalls.on[FT_PITFALL_UNWEIGHTED_BATCH_MEAN], y, pred, sw);
   t->last_pred = pred;
   *batch_loss = loss;
   return true;
@@ -335,8 +400,12 @@ ft_trainer_test_batch (FtTrainer *t, const FtDataset *ds, const uint32_t *idx, u
 {
   FtTensor *x = &t->batch_x, *y = &t->batch_y, *pred = NULL;
   gather (t, ds, idx, n, x, y);
-  float loss = ft_test_step (t->model, &t->spec.loss, t->tape, x, y, NULL, &pred);
-  update_metrics (&t->test_loss_tracker, t->test_metrics, t->n_metrics, loss, n, y, pred, NULL);
+  FtStepOptions options = { t->pitfalls.on[FT_PITFALL_VALIDATE_TRAINING_TRUE],
+                            !t->pitfalls.on[FT_PITFALL_NO_REGULARIZATION_LOSS] };
+  FtLossSpec loss_spec = loop_loss (t);
+  float loss = ft_test_step_with (t->model, &loss_spec, t->tape, x, y, NULL, &options, &pred);
+  update_metrics (&t->test_loss_tracker, t->test_metrics, t->weighted, t->n_metrics, loss, n,
+                  t->pitfalls.on[FT_PITFALL_UNWEIGHTED_BATCH_MEAN], y, pred, NULL);
   t->last_pred = pred;
 }
 
@@ -358,9 +427,9 @@ ft_trainer_last_predictions (FtTrainer *t)
   return t->last_pred;
 }
 
-int
-ft_trainer_evaluate (FtTrainer *t, const FtDataset *ds, uint32_t first, uint32_t count, int batch_size,
-                     const char *prefix, FtLogs *logs)
+static int
+evaluate (FtTrainer *t, const FtDataset *ds, const uint32_t *indices, uint32_t first, uint32_t count, int batch_size,
+          const char *prefix, FtLogs *logs)
 {
   ft_metric_reset (&t->test_loss_tracker);
   for (int i = 0; i < t->n_metrics; i++)
@@ -372,11 +441,25 @@ ft_trainer_evaluate (FtTrainer *t, const FtDataset *ds, uint32_t first, uint32_t
     {
       uint32_t n = count - start < bs ? count - start : bs;
       for (uint32_t i = 0; i < n; i++)
-        idx[i] = first + start + i;
+        idx[i] = indices ? indices[start + i] : first + start + i;
       ft_trainer_test_batch (t, ds, idx, n);
       batches++;
     }
   g_free (idx);
   metric_logs (&t->test_loss_tracker, t->test_metrics, t->n_metrics, prefix, logs);
   return batches;
+}
+
+int
+ft_trainer_evaluate (FtTrainer *t, const FtDataset *ds, uint32_t first, uint32_t count, int batch_size,
+                     const char *prefix, FtLogs *logs)
+{
+  return evaluate (t, ds, NULL, first, count, batch_size, prefix, logs);
+}
+
+int
+ft_trainer_evaluate_indices (FtTrainer *t, const FtDataset *ds, const uint32_t *indices, uint32_t count,
+                             int batch_size, const char *prefix, FtLogs *logs)
+{
+  return evaluate (t, ds, indices, 0, count, batch_size, prefix, logs);
 }

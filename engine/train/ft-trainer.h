@@ -9,6 +9,7 @@
 #include "nn/ft-metrics.h"
 #include "nn/ft-model.h"
 #include "nn/ft-optimizers.h"
+#include "train/ft-pitfalls.h"
 
 #define FT_MAX_METRICS 4
 
@@ -18,6 +19,11 @@ typedef struct
   FtLossSpec loss;
   int n_metrics;
   char metrics[FT_MAX_METRICS][32]; /* as given to compile(): "accuracy", "mae", … */
+  /* compile(weighted_metrics=[…]): the only metrics that get sample weights (class_weight); compiled
+   * `metrics` never do (Keras 3, keras/src/trainers/compile_utils.py, CompileMetrics.update_state). A name
+   * also in `metrics` is logged as "weighted_<name>". */
+  int n_weighted_metrics;
+  char weighted_metrics[FT_MAX_METRICS][32];
 } FtCompileSpec;
 
 FtCompileSpec ft_compile_spec_default (void); /* adam, sparse categorical cross-entropy from logits, accuracy */
@@ -48,8 +54,18 @@ bool ft_trainer_check_dataset (FtTrainer *trainer, const FtDataset *ds, const ch
 /* ---- metric bookkeeping: the loss tracker ("loss", a Mean weighted by batch size) and the compiled
  * metrics; one set for training batches, another for test batches (evaluate resets the latter) ---- */
 void ft_trainer_reset_metrics (FtTrainer *trainer);
+/* The training metrics' accumulators: i = 0 is the loss tracker, 1 … the compiled metrics (then the
+ * weighted ones); false past the last. result = total / count (0 when count is 0). */
+bool ft_trainer_metric_state (FtTrainer *trainer, int i, const char **name, double *total, double *count);
 /* The training metrics' running results into logs, keys prefixed. */
 void ft_trainer_metric_logs (FtTrainer *trainer, const char *prefix, FtLogs *logs);
+
+/* The tape loop's pitfalls that act inside the batch primitives (training flag, sum(model.losses),
+ * from_logits, the unweighted batch mean, the validation pass's training flag); NULL = none, as fit(). */
+void ft_trainer_set_pitfalls (FtTrainer *trainer, const FtPitfalls *pitfalls);
+/* Whether the training loss includes sum(model.losses) (the model has regularizers and the
+ * no_regularization_loss pitfall is off). */
+bool ft_trainer_loss_has_regularization (FtTrainer *trainer);
 
 /* ---- batch primitives ---- */
 /* Gathers samples idx[0..n) of ds into the trainer's buffers (no allocation after the first call for a
@@ -69,3 +85,6 @@ FtTensor *ft_trainer_last_predictions (FtTrainer *trainer);
  * batches, fills logs with the results under prefix. Returns the number of batches. */
 int ft_trainer_evaluate (FtTrainer *trainer, const FtDataset *ds, uint32_t first, uint32_t count,
                          int batch_size, const char *prefix, FtLogs *logs);
+/* The same over the samples indices[0..count) of ds, in that order. */
+int ft_trainer_evaluate_indices (FtTrainer *trainer, const FtDataset *ds, const uint32_t *indices, uint32_t count,
+                                 int batch_size, const char *prefix, FtLogs *logs);

@@ -35,6 +35,7 @@ struct _FtTrainingPanel
 
   GPtrArray *callback_rows; /* AdwExpanderRow, one per exp->callbacks[i] */
   GPtrArray *step_switches; /* GtkSwitch, one per loop step */
+  GtkWidget *pitfall_switches[FT_N_PITFALLS]; /* GtkSwitch, one per pitfall (on = the bug is in the loop) */
 };
 
 G_DEFINE_FINAL_TYPE (FtTrainingPanel, ft_training_panel, GTK_TYPE_WIDGET)
@@ -595,6 +596,47 @@ on_step_changed (GtkSwitch *sw, GParamSpec *pspec, FtTrainingPanel *self)
 }
 
 static void
+on_pitfall_changed (GtkSwitch *sw, GParamSpec *pspec, FtTrainingPanel *self)
+{
+  if (self->updating || self->exp == NULL)
+    return;
+  int p = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (sw), "ft-pitfall"));
+  bool on = gtk_switch_get_active (sw);
+  if (self->exp->steps.pitfalls.on[p] == on)
+    return;
+  self->exp->steps.pitfalls.on[p] = on;
+  emit_changed (self);
+}
+
+/* The mistakes of hand-written loops, as switches below the steps: on = the tape loop has the bug. */
+static void
+build_pitfall_rows (FtTrainingPanel *self)
+{
+  for (int p = 0; p < FT_N_PITFALLS; p++)
+    {
+      GtkWidget *row = adw_action_row_new ();
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      char *title = g_strdup_printf (_ ("Mistake: %s"), ft_pitfall_label ((FtPitfall) p));
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+      g_free (title);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), ft_pitfall_explanation ((FtPitfall) p));
+      GtkWidget *sw = gtk_switch_new ();
+      char *name = g_strdup_printf ("pitfall:%s", ft_pitfall_name ((FtPitfall) p));
+      gtk_widget_set_name (sw, name);
+      g_free (name);
+      gtk_widget_set_valign (sw, GTK_ALIGN_CENTER);
+      g_object_set_data (G_OBJECT (sw), "ft-pitfall", GINT_TO_POINTER (p));
+      g_signal_connect (sw, "notify::active", G_CALLBACK (on_pitfall_changed), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), sw);
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), sw);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (sw), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), -1);
+      adw_preferences_group_add (self->loop_group, row);
+      self->pitfall_switches[p] = sw;
+    }
+}
+
+static void
 build_step_rows (FtTrainingPanel *self)
 {
   for (int i = 0; i < ft_loop_n_steps (); i++)
@@ -637,6 +679,9 @@ refresh (FtTrainingPanel *self)
           bool *flag = ft_loop_step_flag (&exp->steps, (int) i);
           gtk_switch_set_active (g_ptr_array_index (self->step_switches, i), flag && *flag);
         }
+      for (int p = 0; p < FT_N_PITFALLS; p++)
+        if (self->pitfall_switches[p])
+          gtk_switch_set_active (GTK_SWITCH (self->pitfall_switches[p]), exp->steps.pitfalls.on[p]);
     }
   rebuild_callbacks (self, NULL);
   self->updating = FALSE;
@@ -702,6 +747,7 @@ ft_training_panel_init (FtTrainingPanel *self)
                                       adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), -1);
     }
   build_step_rows (self);
+  build_pitfall_rows (self);
   ft_training_panel_set_mode (self, FT_MODE_FIT);
   refresh (self);
 }

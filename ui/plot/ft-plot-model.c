@@ -24,6 +24,10 @@ struct FtPlotModel
   GPtrArray *runs;    /* Run*, in the order added */
   int next_id;
   guint64 serial;
+  bool difference_lane;
+  int mark_run; /* 0: no mark */
+  int mark_epoch, mark_batch;
+  char mark_label[48];
 };
 
 static void
@@ -62,6 +66,11 @@ ft_plot_model_copy (const FtPlotModel *model)
   FtPlotModel *m = ft_plot_model_new ();
   m->next_id = model->next_id;
   m->serial = model->serial;
+  m->difference_lane = model->difference_lane;
+  m->mark_run = model->mark_run;
+  m->mark_epoch = model->mark_epoch;
+  m->mark_batch = model->mark_batch;
+  memcpy (m->mark_label, model->mark_label, sizeof m->mark_label);
   for (guint i = 0; i < model->runs->len; i++)
     {
       const Run *r = g_ptr_array_index (model->runs, i);
@@ -133,6 +142,8 @@ ft_plot_model_remove_run (FtPlotModel *model, int run)
         o->pair = 0;
     }
   g_ptr_array_remove (model->runs, r);
+  if (model->mark_run == run)
+    model->mark_run = 0;
   changed (model);
 }
 
@@ -141,6 +152,7 @@ ft_plot_model_clear (FtPlotModel *model)
 {
   g_return_if_fail (model != NULL);
   g_ptr_array_set_size (model->runs, 0);
+  model->mark_run = 0;
   changed (model);
 }
 
@@ -217,6 +229,74 @@ ft_plot_model_get_run_colour (const FtPlotModel *model, int run)
 {
   Run *r = find_run (model, run);
   return r != NULL ? r->colour : 0;
+}
+
+void
+ft_plot_model_set_difference_lane (FtPlotModel *model, bool on)
+{
+  g_return_if_fail (model != NULL);
+  if (model->difference_lane != on)
+    {
+      model->difference_lane = on;
+      changed (model);
+    }
+}
+
+bool
+ft_plot_model_get_difference_lane (const FtPlotModel *model)
+{
+  g_return_val_if_fail (model != NULL, false);
+  return model->difference_lane;
+}
+
+void
+ft_plot_model_set_mark (FtPlotModel *model, int run, int epoch, int batch, const char *label)
+{
+  g_return_if_fail (model != NULL);
+  if (model->mark_run == run && model->mark_epoch == epoch && model->mark_batch == batch
+      && g_strcmp0 (model->mark_label, label ? label : "") == 0)
+    return;
+  model->mark_run = run;
+  model->mark_epoch = epoch;
+  model->mark_batch = batch;
+  g_strlcpy (model->mark_label, label ? label : "", sizeof model->mark_label);
+  changed (model);
+}
+
+bool
+ft_plot_model_get_mark (const FtPlotModel *model, FtPlotXAxis axis, double *x, const char **label)
+{
+  g_return_val_if_fail (model != NULL, false);
+  const Run *r = model->mark_run != 0 ? find_run (model, model->mark_run) : NULL;
+  if (r == NULL || r->steps <= 0 || !r->visible)
+    return false;
+  int steps = r->steps;
+  double step = model->mark_batch >= 0 ? (double) model->mark_epoch * steps + model->mark_batch + 1
+                                       : (double) (model->mark_epoch + 1) * steps;
+  double v;
+  switch (axis)
+    {
+    case FT_PLOT_X_EPOCH:
+      v = model->mark_batch >= 0 ? model->mark_epoch + (model->mark_batch + 1.0) / steps : model->mark_epoch + 1.0;
+      break;
+    case FT_PLOT_X_STEP:
+      v = step;
+      break;
+    case FT_PLOT_X_SAMPLES:
+    default:
+      {
+        int i = ft_plot_model_find_batch (model, model->mark_run, FT_PLOT_X_STEP, step);
+        if (i < 0)
+          return false;
+        v = g_array_index (r->batches, FtPlotBatchPoint, i).samples;
+        break;
+      }
+    }
+  if (x)
+    *x = v;
+  if (label)
+    *label = model->mark_label;
+  return true;
 }
 
 void

@@ -92,6 +92,16 @@ bool ft_plot_model_get_run_dashed (const FtPlotModel *model, int run);
 void ft_plot_model_set_pair (FtPlotModel *model, int run, int other);
 int ft_plot_model_get_pair (const FtPlotModel *model, int run); /* 0 when unpaired */
 
+/* Compare mode: a lane under the loss chart with |loss − partner's loss| per step of each visible pair, on a
+ * log axis, zero drawn as a flat "identical" band (off by default). */
+void ft_plot_model_set_difference_lane (FtPlotModel *model, bool on);
+bool ft_plot_model_get_difference_lane (const FtPlotModel *model);
+/* A mark on every chart where a run parted from its partner: after batch (0-based; -1 = at the end) of
+ * epoch (0-based) of run, with a short label ("parted"). run 0 clears it. */
+void ft_plot_model_set_mark (FtPlotModel *model, int run, int epoch, int batch, const char *label);
+/* The mark's x on an axis (needs the run's batches per epoch); false when there is none. */
+bool ft_plot_model_get_mark (const FtPlotModel *model, FtPlotXAxis axis, double *x, const char **label);
+
 /* Runs in the order they were added. */
 int ft_plot_model_get_n_runs (const FtPlotModel *model);
 int ft_plot_model_get_run_id (const FtPlotModel *model, int index);

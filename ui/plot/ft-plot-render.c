@@ -1548,6 +1548,124 @@ x_axis_title (FtPlotXAxis axis)
     }
 }
 
+/* ---- Compare mode: the difference lane and the divergence mark ---- */
+
+/* The lane's log axis: |Δ| from 1e-7 to 10; zero (identical) sits in a band below it. */
+#define LANE_LOG_MIN -7.0
+#define LANE_LOG_MAX 1.0
+
+/* The first visible pair (first run's series index), or -1. */
+static int
+lane_pair (const Chart *ch)
+{
+  for (int i = 0; i < ch->n_series; i++)
+    if (ch->series[i].partner >= 0 && !ch->series[i].second)
+      return i;
+  return -1;
+}
+
+/* |loss − partner's loss| per step where both runs have that step (matched by global step), on a log
+ * axis in [ly, ly + lh); steps where they are equal are drawn in the "identical" band at the bottom. */
+static void
+draw_difference_lane (Ctx *c, const Chart *ch, double lx, double ly, double lw, double lh)
+{
+  cairo_t *cr = c->cr;
+  int i = lane_pair (ch);
+  if (i < 0)
+    return;
+  const Series *a = &ch->series[i], *b = &ch->series[a->partner];
+  double band = lh * 0.22;
+  double top = ly, bottom = ly + lh - band;
+  /* Labels left of the lane, where the y tick labels are above it. */
+  PangoLayout *l = make_layout (c, "identical", 0.75, false, false);
+  double tw, th;
+  layout_size (l, &tw, &th);
+  show_layout (c, l, lx - c->fs * 0.3 - tw, bottom + (band - th) / 2, &c->fg, 0.7);
+  g_object_unref (l);
+  l = make_layout (c, "|Δ loss|", 0.75, false, false);
+  layout_size (l, &tw, &th);
+  show_layout (c, l, lx - c->fs * 0.3 - tw, top, &c->fg, 0.7);
+  g_object_unref (l);
+  cairo_save (cr);
+  cairo_rectangle (cr, lx, ly, lw, lh);
+  cairo_clip (cr);
+  /* The "identical" band and the lane's frame. */
+  set_color (cr, &c->fg, 0.06);
+  cairo_rectangle (cr, lx, bottom, lw, band);
+  cairo_fill (cr);
+  set_color (cr, &c->fg, 0.25);
+  cairo_set_line_width (cr, MAX (1.0 / c->dev_scale, c->lw * 0.8));
+  cairo_rectangle (cr, lx, ly, lw, lh);
+  cairo_stroke (cr);
+  /* The differences: one dot per step (a line would hide where they are zero). */
+  FtPlotXAxis axis = c->style->x_axis;
+  int ia = 0, ib = 0;
+  double r = MAX (1.5, c->lw * 1.6);
+  set_color (cr, &a->color, 0.9);
+  while (ia < a->nb && ib < b->nb)
+    {
+      double sa = a->b[ia].step, sb = b->b[ib].step;
+      if (sa < sb)
+        {
+          ia++;
+          continue;
+        }
+      if (sb < sa)
+        {
+          ib++;
+          continue;
+        }
+      double d = fabs ((double) a->b[ia].batch_loss - (double) b->b[ib].batch_loss);
+      double px = map_x (ch, ft_plot_batch_x (&a->b[ia], axis));
+      double py;
+      if (d == 0)
+        py = bottom + band / 2;
+      else if (!isfinite (d))
+        py = top;
+      else
+        {
+          double t = (CLAMP (log10 (d), LANE_LOG_MIN, LANE_LOG_MAX) - LANE_LOG_MIN) / (LANE_LOG_MAX - LANE_LOG_MIN);
+          py = bottom - t * (bottom - top);
+        }
+      cairo_rectangle (cr, px - r, py - r, 2 * r, 2 * r);
+      ia++;
+      ib++;
+    }
+  cairo_fill (cr);
+  cairo_restore (cr);
+}
+
+/* A vertical dashed line where the runs parted, labelled at its top. */
+static void
+draw_mark (Ctx *c, const Chart *ch, double y_top, double y_bottom)
+{
+  double mx;
+  const char *label;
+  if (!ft_plot_model_get_mark (c->model, c->style->x_axis, &mx, &label) || mx < ch->x0 || mx > ch->x1)
+    return;
+  cairo_t *cr = c->cr;
+  double px = map_x (ch, mx);
+  cairo_save (cr);
+  /* In the text colour, not a run's: it marks a place, not a series. */
+  set_color (cr, &c->fg, 0.85);
+  double dash[2] = { c->lw * 4, c->lw * 3 };
+  cairo_set_dash (cr, dash, 2, 0);
+  cairo_set_line_width (cr, MAX (2.0, c->lw * 2.0));
+  cairo_move_to (cr, px, y_top);
+  cairo_line_to (cr, px, y_bottom);
+  cairo_stroke (cr);
+  if (label && label[0])
+    {
+      PangoLayout *l = make_layout (c, label, 0.85, true, false);
+      double w, h;
+      layout_size (l, &w, &h);
+      double lx = MIN (px + c->fs * 0.25, ch->px + ch->pw - w);
+      show_layout (c, l, lx, y_top, &c->fg, 1.0);
+      g_object_unref (l);
+    }
+  cairo_restore (cr);
+}
+
 static void
 render_chart (Ctx *c, double x, double y, double width, double height, FtPlotMetric metric,
               const FtPlotViewport *vp, FtPlotGeometry *geometry)
@@ -1691,7 +1809,12 @@ render_chart (Ctx *c, double x, double y, double width, double height, FtPlotMet
   g_object_unref (probe);
   double tick_len = c->fs * 0.35;
   double bottom = y + height - pad - xtitle_h - c->fs * 0.25 - tick_h - tick_len - c->fs * 0.2;
-  double plot_h = MAX (10.0, bottom - plot_top);
+  /* Compare mode's difference lane takes a strip under the loss chart's curves. */
+  double lane_h = 0;
+  if (ch.metric == FT_PLOT_LOSS && ft_plot_model_get_difference_lane (c->model) && lane_pair (&ch) >= 0
+      && bottom - plot_top > c->fs * 14)
+    lane_h = c->fs * 3.2;
+  double plot_h = MAX (10.0, bottom - plot_top - (lane_h > 0 ? lane_h + c->fs * 0.5 : 0));
 
   /* y ticks (their labels decide the left margin). */
   Ticks yt;
@@ -1781,9 +1904,13 @@ render_chart (Ctx *c, double x, double y, double width, double height, FtPlotMet
   /* Axes: left and bottom lines, ticks, labels, titles. */
   set_color (cr, &c->fg, style->high_contrast ? 0.9 : 0.5);
   cairo_set_line_width (cr, MAX (1.0 / c->dev_scale, c->lw * (style->high_contrast ? 1.5 : 1.0)));
+  /* With a difference lane the x axis sits under the lane, which shares its x. */
+  double axis_y = ch.py + ch.ph + (lane_h > 0 ? lane_h + c->fs * 0.5 : 0);
   cairo_move_to (cr, ch.px, ch.py);
   cairo_line_to (cr, ch.px, ch.py + ch.ph);
-  cairo_line_to (cr, ch.px + ch.pw, ch.py + ch.ph);
+  if (lane_h > 0)
+    cairo_move_to (cr, ch.px, axis_y);
+  cairo_line_to (cr, ch.px + ch.pw, axis_y);
   for (int i = 0; i < yt.n; i++)
     {
       double py = map_y (&ch, yt.v[i]);
@@ -1793,8 +1920,8 @@ render_chart (Ctx *c, double x, double y, double width, double height, FtPlotMet
   for (int i = 0; i < xt.n; i++)
     {
       double px = map_x (&ch, xt.v[i]);
-      cairo_move_to (cr, px, ch.py + ch.ph);
-      cairo_line_to (cr, px, ch.py + ch.ph + tick_len);
+      cairo_move_to (cr, px, axis_y);
+      cairo_line_to (cr, px, axis_y + tick_len);
     }
   cairo_stroke (cr);
   double text_alpha = style->high_contrast ? 1.0 : 0.75;
@@ -1815,7 +1942,7 @@ render_chart (Ctx *c, double x, double y, double width, double height, FtPlotMet
       lx = MIN (lx, x + width - w - 1);
       if (lx > last_right + c->fs * 0.5)
         {
-          show_layout (c, xlabels[i], lx, ch.py + ch.ph + tick_len + c->fs * 0.15, &c->fg, text_alpha);
+          show_layout (c, xlabels[i], lx, axis_y + tick_len + c->fs * 0.15, &c->fg, text_alpha);
           last_right = lx + w;
         }
       g_object_unref (xlabels[i]);
@@ -1890,6 +2017,12 @@ render_chart (Ctx *c, double x, double y, double width, double height, FtPlotMet
     }
   else if (vp != NULL && vp->has_hover)
     draw_hover (c, &ch, vp->hover_x);
+  if (ch.has_data)
+    {
+      if (lane_h > 0)
+        draw_difference_lane (c, &ch, ch.px, ch.py + ch.ph + c->fs * 0.5, ch.pw, lane_h);
+      draw_mark (c, &ch, ch.py, ch.py + ch.ph + (lane_h > 0 ? lane_h + c->fs * 0.5 : 0));
+    }
 
   cairo_restore (cr);
 

@@ -35,6 +35,7 @@ typedef struct
   GtkTextTag *steps[N_STEPS];
   GArray *ghosts; /* Ghost, by increasing `after` */
   int n_ghost_lines;
+  GtkTextTag *pitfall; /* the tape loop's buggy lines (pitfalls switched on) */
   int highlighted;
   int flashed;
   int pending_scroll; /* a shown line to scroll to once the pane is on screen, 0 = none */
@@ -174,6 +175,7 @@ pane_init (FtCodeView *self, Pane *p, GtkWidget *parent, const char *title)
   p->flash = gtk_text_buffer_create_tag (buf, "flash", "paragraph-background", "#f8e45c", NULL);
   p->folded = gtk_text_buffer_create_tag (buf, "folded", "invisible", TRUE, NULL);
   p->executing = gtk_text_buffer_create_tag (buf, "executing", "paragraph-background", "#f6d32d", "weight", 700, NULL);
+  p->pitfall = gtk_text_buffer_create_tag (buf, "pitfall", "paragraph-background", "rgba(224, 27, 36, 0.18)", NULL);
   p->ghosts = g_array_new (FALSE, FALSE, sizeof (Ghost));
   p->scroll = gtk_scrolled_window_new ();
   gtk_widget_set_vexpand (p->scroll, TRUE);
@@ -427,6 +429,11 @@ pane_set (Pane *p, const FtExperiment *exp, FtRunMode mode, bool parallel)
   p->flashed = 0;
   if (mode == FT_MODE_TAPE)
     add_ghosts (p, exp);
+  /* Tint each pitfall's comment and buggy line. */
+  for (int k = 0; k < FT_N_PITFALLS; k++)
+    for (int i = 0; i < p->map.pitfalls[k].n_ranges; i++)
+      tag_lines (p, p->pitfall, shown_line (p, p->map.pitfalls[k].ranges[i].first),
+                 shown_line (p, p->map.pitfalls[k].ranges[i].last));
   gtk_label_set_text (GTK_LABEL (p->title), mode == FT_MODE_FIT ? "model.fit()" : "GradientTape loop");
   if (!parallel)
     return;

@@ -33,6 +33,7 @@ struct _FtPlotView
   gboolean drag_moved;
   double pointer_x, pointer_y;
   gboolean pointer_inside;
+  gboolean hover_pinned; /* at the divergence mark, after a click on it */
 
   /* Accessible label. */
   char *label;
@@ -458,19 +459,33 @@ ft_plot_view_hover_at (FtPlotView *self, double x, double y)
 
 /* ---- events ---- */
 
+gboolean
+ft_plot_view_show_mark (FtPlotView *self)
+{
+  g_return_val_if_fail (FT_IS_PLOT_VIEW (self), FALSE);
+  double x;
+  if (self->model == NULL || !ft_plot_model_get_mark (self->model, self->x_axis, &x, NULL))
+    return FALSE;
+  ft_plot_view_set_hover_x (self, x);
+  self->hover_pinned = TRUE;
+  return TRUE;
+}
+
 static void
 on_motion (GtkEventControllerMotion *controller, double x, double y, FtPlotView *self)
 {
   self->pointer_x = x;
   self->pointer_y = y;
   self->pointer_inside = TRUE;
-  ft_plot_view_hover_at (self, x, y);
+  if (!self->hover_pinned)
+    ft_plot_view_hover_at (self, x, y);
 }
 
 static void
 on_leave (GtkEventControllerMotion *controller, FtPlotView *self)
 {
   self->pointer_inside = FALSE;
+  self->hover_pinned = FALSE;
   if (!self->dragging)
     ft_plot_view_clear_hover (self);
 }
@@ -547,6 +562,18 @@ on_pressed (GtkGestureClick *gesture, int n_press, double x, double y, FtPlotVie
   gtk_widget_grab_focus (GTK_WIDGET (self));
   if (n_press == 2)
     ft_plot_view_reset_zoom (self);
+  /* A click on the divergence mark pins the hover box there; any other click unpins it. */
+  double mx;
+  bool on_mark = n_press == 1 && self->have_geometry && self->model != NULL
+                 && ft_plot_model_get_mark (self->model, self->x_axis, &mx, NULL)
+                 && fabs (ft_plot_geometry_x_to_pixel (&self->geometry, mx) - x) <= 8;
+  if (on_mark)
+    ft_plot_view_show_mark (self);
+  else if (self->hover_pinned)
+    {
+      self->hover_pinned = FALSE;
+      ft_plot_view_hover_at (self, x, y);
+    }
 }
 
 static gboolean

@@ -68,6 +68,10 @@ gboolean ft_plot_view_hover_at (FtPlotView *self, double x, double y);
 void ft_plot_view_set_hover_x (FtPlotView *self, double x);
 void ft_plot_view_clear_hover (FtPlotView *self);
 gboolean ft_plot_view_get_hover_x (FtPlotView *self, double *x);
+/* Compare mode: pins the hover box at the model's divergence mark, where it shows the two runs' values
+ * side by side (what a click on the mark does; pointer motion does not move it until the next click or
+ * the pointer leaves). FALSE when there is no mark on this axis. */
+gboolean ft_plot_view_show_mark (FtPlotView *self);
 
 /* The accessible label last set ("Loss plot. fit: after epoch 3, loss 0.4123, …"). */
 const char *ft_plot_view_get_accessible_label (FtPlotView *self);

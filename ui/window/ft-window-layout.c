@@ -2,7 +2,8 @@
  * views and the epoch log and runs list sit under them; on a projector (presentation mode, designed for
  * 1024×768, 1280×720 and 1920×1080) the charts get the room: the side panel, the lesson's notes, the log
  * and the runs list fold away (each one click from coming back), the checklist becomes a strip under the
- * charts, the text grows to at least the title bar's size. Also the name a run has in the charts: its
+ * charts, the text grows to at least the title bar's size, and in Compare mode the verdict above the charts
+ * takes the place of the six-step outline (two runs at once light no single step). Also the name a run has in the charts: its
  * role. */
 #include "window/ft-window-private.h"
 
@@ -34,6 +35,7 @@ ft_window_layout_apply (FtWindow *self)
   gtk_toggle_button_set_active (self->log_button, !on && !self->layout_short);
   gtk_toggle_button_set_active (self->notes_button, !on);
   gtk_box_set_spacing (self->content_box, on ? 4 : 6);
+  gtk_widget_set_visible (GTK_WIDGET (self->outline_box), !(on && self->mode == FT_MODE_BOTH));
 }
 
 /* A folded side panel would lie over the charts: it starts closed, one click (F9) from opening. AdwFlap

@@ -28,6 +28,7 @@ struct _FtWindowRun
   FtSharedData *data;      /* g_atomic_rc_box */
   FtTrainer *trainer;
   FtRunner *runner;
+  FtFingerprints *fingerprints; /* per-step fingerprints for Compare mode's verdict */
   FtHistory *history;
   int plot_run;
   int state;               /* 0 running, 1 finished, 2 stopped, 3 failed */
@@ -77,6 +78,7 @@ struct _FtWindow
   GtkToggleButton *log_button;
   GtkRevealer *log_revealer;
   GtkBox *plot_box;
+  GtkWidget *verdict_bar;
   GtkBox *outline_box;
   GtkStack *view_stack;
   GtkBox *checklist_box;

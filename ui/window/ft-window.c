@@ -10,6 +10,7 @@
 #include "views/ft-confusion-view.h"
 #include "views/ft-decision-view.h"
 #include "views/ft-tape-inspector.h"
+#include "views/ft-verdict-bar.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
@@ -83,6 +84,7 @@ static void
 run_free (FtWindowRun *run)
 {
   ft_runner_free (run->runner);
+  ft_fingerprints_free (run->fingerprints);
   ft_trainer_free (run->trainer);
   ft_history_free (run->history);
   ft_experiment_free (run->exp);
@@ -223,6 +225,34 @@ update_controls (FtWindow *self)
 static void screenshot_check (FtWindow *self);
 static void screenshot_finish (FtWindow *self);
 
+static gboolean throttled_redraw (gpointer data);
+
+/* The verdict of Compare mode: the current pair's fingerprints compared so far (the finder reads them
+ * under their lock while the runs train). Hidden outside Compare mode. */
+static void
+update_verdict (FtWindow *self)
+{
+  FtVerdictBar *bar = FT_VERDICT_BAR (self->verdict_bar);
+  gtk_widget_set_visible (self->verdict_bar, self->mode == FT_MODE_BOTH);
+  if (self->active->len != 2)
+    {
+      if (self->prepare == NULL)
+        ft_verdict_bar_reset (bar);
+      return;
+    }
+  FtWindowRun *a = g_ptr_array_index (self->active, 0), *b = g_ptr_array_index (self->active, 1);
+  if (a->tape || !b->tape || a->fingerprints == NULL || b->fingerprints == NULL)
+    return;
+  FtDivergence d;
+  ft_divergence_find (a->fingerprints, b->fingerprints, &b->exp->steps, &d);
+  ft_verdict_bar_set_divergence (bar, &d);
+  /* The charts mark the step (the plot model bumps its serial only when the mark moves). */
+  guint64 serial = ft_plot_model_get_serial (self->plot_model);
+  ft_plot_model_set_mark (self->plot_model, d.diverged ? a->plot_run : 0, d.epoch, d.batch, "parted");
+  if (ft_plot_model_get_serial (self->plot_model) != serial && self->redraw_source == 0)
+    self->redraw_source = g_timeout_add (200, throttled_redraw, self);
+}
+
 static void
 refresh_plots (FtWindow *self)
 {
@@ -235,6 +265,7 @@ throttled_redraw (gpointer data)
 {
   FtWindow *self = data;
   self->redraw_source = 0;
+  update_verdict (self);
   refresh_plots (self);
   return G_SOURCE_REMOVE;
 }
@@ -324,6 +355,7 @@ on_run_event (const FtRunEvent *ev, void *user_data)
         update_progress (self, ev, run);
         update_run_row (run);
         refresh_plots_soon (self); /* a Playground epoch can take a millisecond: throttled too */
+        update_verdict (self);
         if (run == self->decision_run && ev->weights != NULL)
           ft_decision_view_update_weights (FT_DECISION_VIEW (self->decision_view), ev->weights, ev->n_weights);
         screenshot_check (self);
@@ -360,6 +392,7 @@ on_run_event (const FtRunEvent *ev, void *user_data)
     case FT_RUN_EVENT_FAILED:
       {
         run->state = ev->kind == FT_RUN_EVENT_FINISHED ? 1 : ev->kind == FT_RUN_EVENT_STOPPED ? 2 : 3;
+        update_verdict (self);
         char *line = ev->kind == FT_RUN_EVENT_FAILED
                        ? g_strdup_printf ("[%s] training failed: %s", run->name, ev->message)
                        : g_strdup_printf ("[%s] %s after %d epoch%s", run->name, state_text (run->state), run->epochs_done,
@@ -476,6 +509,11 @@ start_run (FtWindow *self, FtExperiment *exp, FtSharedData *data, bool tape, GEr
   job.steps = exp->steps;
   job.callbacks = exp->callbacks;
   job.n_callbacks = exp->n_callbacks;
+  if (exp->mode == FT_MODE_BOTH)
+    {
+      run->fingerprints = ft_fingerprints_new (FT_FINGERPRINT_SAMPLE);
+      job.fingerprints = run->fingerprints;
+    }
   run->runner = ft_runner_new (&job, NULL, on_run_event, run);
   g_ptr_array_add (self->runs, run);
   g_ptr_array_add (self->active, run);
@@ -567,6 +605,7 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
       ft_runner_start (run->runner);
     }
   set_status (self, "Training…");
+  update_verdict (self);
   update_controls (self);
 }
 
@@ -685,6 +724,7 @@ ft_window_reset (FtWindow *self)
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
   set_status (self, "Ready — the next Train starts from new weights");
   refresh_plots (self);
+  update_verdict (self);
   update_controls (self);
 }
 
@@ -928,6 +968,8 @@ ft_window_set_mode (FtWindow *self, FtRunMode mode)
   ft_training_panel_set_mode (self->training_panel, mode);
   ft_window_checklist_sync (self);
   ft_window_refresh_code (self);
+  update_verdict (self);
+  ft_window_layout_apply (self);
   GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "mode");
   if (action)
     g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_string (ft_run_mode_name (mode)));
@@ -1217,6 +1259,12 @@ ft_window_get_n_plotted_runs (FtWindow *self)
 }
 
 GtkWidget *
+ft_window_get_verdict_bar (FtWindow *self)
+{
+  return self->verdict_bar;
+}
+
+GtkWidget *
 ft_window_get_plot_view (FtWindow *self, gboolean accuracy)
 {
   return accuracy ? self->acc_view : self->loss_view;
@@ -1407,10 +1455,14 @@ ft_window_init (FtWindow *self)
   self->lesson_hidden = g_ptr_array_new_with_free_func (g_object_unref);
   self->active = g_ptr_array_new ();
   self->plot_model = ft_plot_model_new ();
+  ft_plot_model_set_difference_lane (self->plot_model, true);
   self->loss_view = ft_plot_view_new (self->plot_model, FT_PLOT_LOSS);
   self->acc_view = ft_plot_view_new (self->plot_model, FT_PLOT_ACCURACY);
   gtk_box_append (self->plot_box, self->loss_view);
   gtk_box_append (self->plot_box, self->acc_view);
+  self->verdict_bar = ft_verdict_bar_new ();
+  gtk_widget_set_visible (self->verdict_bar, FALSE);
+  gtk_box_append (self->verdict_slot, self->verdict_bar);
   self->zoom_provider = gtk_css_provider_new ();
   gtk_style_context_add_provider_for_display (gtk_widget_get_display (GTK_WIDGET (self)),
                                               GTK_STYLE_PROVIDER (self->zoom_provider),

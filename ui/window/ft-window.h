@@ -89,5 +89,7 @@ GtkWidget *ft_window_get_plot_view (FtWindow *self, gboolean accuracy);
 int ft_window_get_n_plotted_runs (FtWindow *self);
 /* The pace in batches per second (0 = full speed). */
 double ft_window_get_pace (FtWindow *self);
+/* Compare mode's verdict above the charts (an FtVerdictBar). */
+GtkWidget *ft_window_get_verdict_bar (FtWindow *self);
 
 G_END_DECLS

@@ -1,0 +1,145 @@
+/* test-ledger.c — the ledger behind every epoch value: recomputed from the recorded batches, each epoch's
+ * loss equals the logged one bit for bit (weighted by batch size, the smaller last batch counting less),
+ * its accuracy is the epoch's correct / seen, the explanation carries those numbers and says whether the
+ * regularization penalty is in the loss; with the tape loop's "unweighted mean" pitfall the logged loss is
+ * the unweighted mean instead. */
+#include "fittape-engine.h"
+
+#include <math.h>
+#include <string.h>
+
+/* 300 spiral samples, split 0.2: 240 train in batches of 64: 3 × 64 + 48. */
+static FtTrainer *
+trainer_new (float l2)
+{
+  int in[1] = { 2 };
+  FtModel *m = ft_model_new (1, in);
+  FtLayerSpec s = ft_layer_spec_default (FT_LAYER_DENSE);
+  s.units = 12;
+  s.activation = FT_ACT_TANH;
+  s.kernel_l2 = l2;
+  ft_model_add (m, &s);
+  s.units = 2;
+  s.kernel_l2 = 0;
+  s.activation = FT_ACT_LINEAR;
+  ft_model_add (m, &s);
+  g_assert_true (ft_model_build (m, 5, NULL));
+  FtCompileSpec cs = ft_compile_spec_default ();
+  FtTrainer *t = ft_trainer_new (m, &cs, 5, NULL);
+  g_assert_nonnull (t);
+  return t;
+}
+
+static FtFitArgs
+args (void)
+{
+  FtFitArgs a = ft_fit_args_default ();
+  a.epochs = 3;
+  a.batch_size = 64;
+  a.validation_split = 0.2;
+  return a;
+}
+
+static void
+test_fit_ledger (void)
+{
+  FtDataset *data = ft_dataset_playground (FT_PLAYGROUND_SPIRAL, 300, 0.1f, 2);
+  FtTrainer *t = trainer_new (0.01f);
+  FtLedger *ledger = ft_ledger_new ();
+  GPtrArray *cbs = g_ptr_array_new_with_free_func ((GDestroyNotify) ft_callback_free);
+  g_ptr_array_add (cbs, ft_ledger_callback_new (ledger));
+  FtHistory *h = ft_history_new ();
+  FtFitArgs a = args ();
+  g_assert_true (ft_fit (t, data, &a, cbs, h, NULL, NULL));
+  g_assert_cmpint (ft_ledger_n_epochs (ledger), ==, 3);
+  g_assert_cmpint (ft_ledger_n_metrics (ledger), ==, 2);
+  g_assert_cmpstr (ft_ledger_metric_name (ledger, 0), ==, "loss");
+  g_assert_cmpstr (ft_ledger_metric_name (ledger, 1), ==, "accuracy");
+  for (int i = 0; i < 3; i++)
+    {
+      int epoch, n;
+      FtLogs logs;
+      FtLedgerBatch *b;
+      bool reg;
+      g_assert_true (ft_ledger_epoch (ledger, i, &epoch, &logs, &b, &n, &reg));
+      g_assert_cmpint (epoch, ==, i);
+      g_assert_true (reg);
+      g_assert_cmpint (n, ==, 4);
+      g_assert_cmpuint (b[3].size, ==, 48);
+      /* The logged loss, recomputed from the batches: bit for bit, and the history holds the same. */
+      double loss, acc;
+      g_assert_true (ft_logs_get (ft_history_logs (h, i), "loss", &loss));
+      g_assert_true (ft_logs_get (ft_history_logs (h, i), "accuracy", &acc));
+      g_assert_cmpfloat (ft_ledger_weighted_mean (b, n), ==, loss);
+      g_assert_cmpfloat (ft_ledger_unweighted_mean (b, n), !=, loss);
+      /* Accuracy: correct / seen over the epoch (counts are whole numbers). */
+      g_assert_cmpfloat (b[3].count[1], ==, 240.0);
+      g_assert_cmpfloat (b[3].total[1], ==, floor (b[3].total[1]));
+      g_assert_cmpfloat (b[3].total[1] / b[3].count[1], ==, acc);
+      char *why = ft_ledger_explain (ledger, i, "loss");
+      g_test_message ("%s", why);
+      g_assert_nonnull (strstr (why, "/ 240 = "));
+      g_assert_nonnull (strstr (why, "·48"));
+      g_assert_nonnull (strstr (why, "includes the regularization penalty"));
+      g_assert_nonnull (strstr (why, "the last batch's loss"));
+      g_free (why);
+      why = ft_ledger_explain (ledger, i, "accuracy");
+      g_assert_nonnull (strstr (why, "/ 240 = "));
+      g_free (why);
+      g_assert_null (ft_ledger_explain (ledger, i, "val_loss"));
+      g_free (b);
+    }
+  g_ptr_array_unref (cbs);
+  ft_history_free (h);
+  ft_ledger_free (ledger);
+  ft_trainer_free (t);
+  ft_dataset_free (data);
+}
+
+static void
+test_tape_pitfalls_ledger (void)
+{
+  FtDataset *data = ft_dataset_playground (FT_PLAYGROUND_SPIRAL, 300, 0.1f, 2);
+  FtTrainer *t = trainer_new (0.01f);
+  FtLedger *ledger = ft_ledger_new ();
+  GPtrArray *obs = g_ptr_array_new_with_free_func ((GDestroyNotify) ft_callback_free);
+  g_ptr_array_add (obs, ft_ledger_callback_new (ledger));
+  FtHistory *h = ft_history_new ();
+  FtFitArgs a = args ();
+  FtLoopSteps steps = ft_loop_steps_all ();
+  steps.pitfalls.on[FT_PITFALL_UNWEIGHTED_BATCH_MEAN] = true;
+  steps.pitfalls.on[FT_PITFALL_NO_REGULARIZATION_LOSS] = true;
+  g_assert_true (ft_tape_loop (t, data, &a, &steps, NULL, NULL, obs, h, NULL, NULL));
+  for (int i = 0; i < 3; i++)
+    {
+      int n;
+      FtLedgerBatch *b;
+      bool reg;
+      FtLogs logs;
+      g_assert_true (ft_ledger_epoch (ledger, i, NULL, &logs, &b, &n, &reg));
+      g_assert_false (reg);
+      double loss;
+      g_assert_true (ft_logs_get (&logs, "loss", &loss));
+      g_assert_cmpfloat (ft_ledger_unweighted_mean (b, n), ==, loss);
+      g_assert_cmpfloat (ft_ledger_weighted_mean (b, n), !=, loss);
+      char *why = ft_ledger_explain (ledger, i, "loss");
+      g_assert_nonnull (strstr (why, "no regularization penalty"));
+      g_assert_nonnull (strstr (why, "the logged value is"));
+      g_free (why);
+      g_free (b);
+    }
+  g_ptr_array_unref (obs);
+  ft_history_free (h);
+  ft_ledger_free (ledger);
+  ft_trainer_free (t);
+  ft_dataset_free (data);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/ledger/fit", test_fit_ledger);
+  g_test_add_func ("/ledger/tape-pitfalls", test_tape_pitfalls_ledger);
+  return g_test_run ();
+}
