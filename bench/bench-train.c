@@ -10,6 +10,7 @@
 #include "fittape-engine.h"
 
 #include "bench-config.h"
+#include "bench-product.h"
 
 #include <gio/gio.h>
 #include <glib.h>
@@ -605,6 +606,38 @@ print_profile (const ModelConfig *cfg, const ModelResult *r)
           r->profiled_step_us, r->gather_us);
 }
 
+/* What fit(), the tape loop, the runner, callbacks and metrics add to a step, as the CLI runs the models. */
+static void
+print_product_path (const bool *selected, int mlp_steps, int reps)
+{
+  static const char *const files[2] = { "fashion-mnist-mlp.json", "fashion-mnist-cnn-tape.json" };
+  static const char *const labels[2] = { "MLP 784-128-10", "CNN conv32-128-10" };
+  printf ("\n  product path: the experiment file trained through the runner (ft_fit or the tape loop, its callbacks, "
+          "metrics and progress printer, as fittape-cli run does)\n  beside gather + ft_train_step on the same "
+          "trainer and batches; best of %d repetitions each, bare before and after the runner's epochs\n",
+          reps);
+  printf ("  %-18s %5s %7s %11s %11s %9s %11s %11s %9s   %s\n", "model", "mode", "steps", "bare us", "product us",
+          "overhead", "bare cpu", "product cpu", "cpu ovh", "target ≤ 5 %");
+  for (int m = 0; m < 2; m++)
+    {
+      if (!selected[m])
+        continue;
+      g_autofree char *path = g_build_filename (FITTAPE_BENCH_EXPERIMENT_DIR, files[m], NULL);
+      BenchProduct r;
+      fflush (stdout);
+      if (!bench_product_path (path, m == 0 ? mlp_steps : MAX (mlp_steps / 10, 10), reps, &r))
+        {
+          printf ("  %-18s (failed: see above)\n", labels[m]);
+          continue;
+        }
+      printf ("  %-18s %5s %7d %11.1f %11.1f %8.1f%% %11.1f %11.1f %8.1f%%   %s\n", labels[m], r.mode, r.steps,
+              r.bare_step_s * 1e6, r.product_step_s * 1e6, 100 * r.overhead, r.bare_cpu_step_s * 1e6,
+              r.product_cpu_step_s * 1e6, 100 * r.overhead_cpu, met (MIN (r.overhead, r.overhead_cpu) <= 0.05));
+    }
+  printf ("  cpu = the training thread's CPU time (the runner's thread, or this one for the bare step): the wall "
+          "figures carry the machine's load.\n");
+}
+
 static char *
 cpu_model_name (void)
 {
@@ -628,6 +661,8 @@ typedef struct
   gboolean synthetic;
   gboolean no_torch;
   gboolean no_profile;
+  gboolean no_product;
+  int product_steps;
   int mlp_epochs;
   int cnn_steps;
   int cnn_reps;
@@ -651,6 +686,7 @@ main (int argc, char **argv)
     .cnn_reps = 3,
     .torch_mlp_steps = STEPS_PER_EPOCH,
     .torch_cnn_steps = 150,
+    .product_steps = STEPS_PER_EPOCH,
   };
   const GOptionEntry entries[] = {
     { "quick", 'q', 0, G_OPTION_ARG_NONE, &o.quick, "Fewer steps everywhere (a smoke test, noisier)", NULL },
@@ -661,6 +697,10 @@ main (int argc, char **argv)
     { "models", 0, 0, G_OPTION_ARG_STRING, &o.models, "Comma-separated subset of mlp,cnn (both)", "LIST" },
     { "no-torch", 0, 0, G_OPTION_ARG_NONE, &o.no_torch, "Skip the PyTorch comparison", NULL },
     { "no-profile", 0, 0, G_OPTION_ARG_NONE, &o.no_profile, "Skip the per-op breakdown", NULL },
+    { "no-product", 0, 0, G_OPTION_ARG_NONE, &o.no_product, "Skip the product path (ft_fit through the runner)",
+      NULL },
+    { "product-steps", 0, 0, G_OPTION_ARG_INT, &o.product_steps,
+      "Product path: MLP steps per repetition (1875; the CNN runs a tenth)", "N" },
     { "mlp-epochs", 0, 0, G_OPTION_ARG_INT, &o.mlp_epochs, "Timed full MLP epochs (3; the median is reported)",
       "N" },
     { "cnn-steps", 0, 0, G_OPTION_ARG_INT, &o.cnn_steps, "Timed CNN steps per repetition (300)", "N" },
@@ -687,7 +727,9 @@ main (int argc, char **argv)
       o.cnn_reps = 1;
       o.torch_mlp_steps = 300;
       o.torch_cnn_steps = 20;
+      o.product_steps = 300;
     }
+  o.product_steps = MAX (o.product_steps, 10);
   o.mlp_epochs = CLAMP (o.mlp_epochs, 1, MAX_REPS);
   o.cnn_reps = CLAMP (o.cnn_reps, 1, MAX_REPS);
   o.cnn_steps = MAX (o.cnn_steps, 1);
@@ -806,6 +848,9 @@ main (int argc, char **argv)
     for (int m = 0; m < 2; m++)
       if (selected[m])
         print_profile (&configs[m], &results[m]);
+
+  if (!o.no_product)
+    print_product_path (selected, o.product_steps, o.quick ? 1 : 3);
 
   TorchResult torch = { 0 };
   if (o.no_torch)
