@@ -305,6 +305,7 @@ command_run (RunOptions *o)
       job.steps = exp->steps;
       job.callbacks = exp->callbacks;
       job.n_callbacks = exp->n_callbacks;
+      job.full_priority = true; /* no window to keep smooth */
       if (n_runs == 1 && !o->quiet)
         {
           job.extra_callbacks = g_ptr_array_new_with_free_func ((GDestroyNotify) ft_callback_free);

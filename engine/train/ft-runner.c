@@ -452,8 +452,9 @@ run_thread (gpointer data)
   /* A training thread yields to the thread that draws: with two jobs on two cores the window's main loop
    * would otherwise wait for a time slice (20–35 ms stalls measured); training loses almost nothing,
    * since the main loop needs little CPU. Linux applies nice values per thread. */
-  setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), 5);
   const FtJob *job = &r->job;
+  if (!job->full_priority)
+    setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), 5);
   GPtrArray *cbs = g_ptr_array_new_with_free_func ((GDestroyNotify) ft_callback_free);
   for (int i = 0; i < job->n_callbacks; i++)
     {

@@ -87,6 +87,8 @@ typedef struct
   int n_callbacks;
   GPtrArray *extra_callbacks; /* optional FtCallback* run on the training thread (e.g. a progress printer);
                                   the runner takes a reference */
+  bool full_priority;        /* no nice +5 for the training thread: for programs without a window to keep
+                                  smooth (the CLI), where a loaded machine would otherwise slow the job */
 } FtJob;
 
 typedef struct FtRunner FtRunner;
