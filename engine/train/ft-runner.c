@@ -161,7 +161,7 @@ queue_locked (FtRunner *r, FtRunEvent *ev)
   FtRunEvent *last = g_queue_peek_tail (&r->events);
   if (ev->kind == FT_RUN_EVENT_BATCH_END && last != NULL && last->kind == FT_RUN_EVENT_BATCH_END)
     {
-      ev->coalesced = last->coalesced + 1;
+      ev->coalesced += last->coalesced;
       event_free (g_queue_pop_tail (&r->events));
     }
   g_queue_push_tail (&r->events, ev);
