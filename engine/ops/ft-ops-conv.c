@@ -48,7 +48,7 @@ typedef struct
 {
   ConvGeom g;
   FtActivation act;
-  float *col; /* (N·OH·OW, KH·KW·C) column matrix, or NULL (pointwise: x is the matrix; direct path) */
+  float *col; /* (N·OH·OW, KH·KW·C) column matrix, or NULL when x itself is the matrix */
   float *z;   /* pre-activation, when the activation's backward needs it (else NULL) */
 } ConvSaved;
 
@@ -216,110 +216,6 @@ col2im_add (const ConvGeom *g, const float *restrict dcol, float *restrict dx)
     }
 }
 
-/* The direct path of a first convolution (at most four input channels, 3×3): im2col would write a column
- * matrix nine times the input's size for a product with K ≤ 36, which is memory-bound; instead each output
- * pixel's f values start from the bias and add the 3·3·C kernel rows scaled by one input value each, in
- * tap order, and the weight gradient walks the same taps. No column matrix is kept. */
-static inline bool
-geom_is_direct (const ConvGeom *g)
-{
-  return g->c <= 4 && g->kh == 3 && g->kw == 3;
-}
-
-/* z (N·OH·OW, F) = b + Σ over taps (ky, kx, c) of x[…] · w[(ky, kx, c), :]; taps outside the image skipped. */
-FT_HOT static void
-conv_direct_forward (const ConvGeom *g, const float *restrict x, const float *restrict w,
-                     const float *restrict b, float *restrict z)
-{
-  const int f = g->f, c = g->c;
-  float *restrict out = z;
-  for (int n = 0; n < g->n; n++)
-    for (int oy = 0; oy < g->oh; oy++)
-      for (int ox = 0; ox < g->ow; ox++, out += f)
-        {
-          if (b != NULL)
-            copy_span (out, b, f);
-          else
-            zero_span (out, f);
-          for (int ky = 0; ky < 3; ky++)
-            {
-              const int iy = oy * g->sh - g->pt + ky;
-              if (iy < 0 || iy >= g->h)
-                continue;
-              for (int kx = 0; kx < 3; kx++)
-                {
-                  const int ix = ox * g->sw - g->pl + kx;
-                  if (ix < 0 || ix >= g->w)
-                    continue;
-                  const float *px = x + (((size_t) n * g->h + iy) * g->w + ix) * c;
-                  const float *wt = w + (size_t) ((ky * 3 + kx) * c) * f;
-                  for (int ci = 0; ci < c; ci++)
-                    {
-                      const float v = px[ci];
-                      const float *wr = wt + (size_t) ci * f;
-                      for (int j = 0; j < f; j++)
-                        out[j] += v * wr[j];
-                    }
-                }
-            }
-        }
-}
-
-/* dw (9·C, F) = beta·dw + Σ over output pixels of x[tap] · dz[pixel, :], the pixels in order, summed
- * BLOCK at a time into acc before joining total (long sums keep their precision). total and acc hold
- * 9·C·F floats each. */
-FT_HOT static void
-conv_direct_weight_grad (const ConvGeom *g, const float *restrict x, const float *restrict dz, float beta,
-                         float *restrict dw, float *restrict total, float *restrict acc)
-{
-  enum
-  {
-    BLOCK = 256
-  };
-  const int f = g->f, c = g->c, kf = 9 * c * f;
-  zero_span (total, kf);
-  zero_span (acc, kf);
-  int in_block = 0;
-  const float *restrict d = dz;
-  for (int n = 0; n < g->n; n++)
-    for (int oy = 0; oy < g->oh; oy++)
-      for (int ox = 0; ox < g->ow; ox++, d += f)
-        {
-          for (int ky = 0; ky < 3; ky++)
-            {
-              const int iy = oy * g->sh - g->pt + ky;
-              if (iy < 0 || iy >= g->h)
-                continue;
-              for (int kx = 0; kx < 3; kx++)
-                {
-                  const int ix = ox * g->sw - g->pl + kx;
-                  if (ix < 0 || ix >= g->w)
-                    continue;
-                  const float *px = x + (((size_t) n * g->h + iy) * g->w + ix) * c;
-                  float *at = acc + (size_t) ((ky * 3 + kx) * c) * f;
-                  for (int ci = 0; ci < c; ci++)
-                    {
-                      const float v = px[ci];
-                      float *ar = at + (size_t) ci * f;
-                      for (int j = 0; j < f; j++)
-                        ar[j] += v * d[j];
-                    }
-                }
-            }
-          if (++in_block == BLOCK)
-            {
-              add_span (total, acc, kf);
-              zero_span (acc, kf);
-              in_block = 0;
-            }
-        }
-  add_span (total, acc, kf);
-  if (beta == 0.0f)
-    copy_span (dw, total, kf);
-  else
-    add_span (dw, total, kf);
-}
-
 /* Every row of z (rows × f) set to b: the first row by hand, then doubling copies. */
 static void
 fill_rows (float *restrict z, const float *restrict b, size_t rows, int f)
@@ -409,8 +305,7 @@ ft_op_conv2d (FtTape *tape, FtTensor *x, FtTensor *w, FtTensor *b, int stride_h,
   /* The column matrix (kept for backward when recording; arena scratch otherwise). */
   float *col = NULL;
   const float *a = x->data;
-  const bool direct = geom_is_direct (&g);
-  if (!direct && !geom_is_pointwise (&g))
+  if (!geom_is_pointwise (&g))
     {
       col = ft_tape_alloc (tape, m * k * sizeof (float));
       im2col (&g, x->data, col);
@@ -421,18 +316,13 @@ ft_op_conv2d (FtTape *tape, FtTensor *x, FtTensor *w, FtTensor *b, int stride_h,
    * need z. */
   const bool keep_z = record && act != FT_ACT_LINEAR && ft_activation_backward_needs_input (act);
   float *z = keep_z ? ft_tape_alloc (tape, m * (size_t) g.f * sizeof (float)) : y->data;
-  if (direct)
-    conv_direct_forward (&g, x->data, w->data, b != NULL ? b->data : NULL, z);
-  else
+  float gemm_beta = 0.0f;
+  if (b != NULL)
     {
-      float gemm_beta = 0.0f;
-      if (b != NULL)
-        {
-          fill_rows (z, b->data, m, g.f);
-          gemm_beta = 1.0f;
-        }
-      ft_sgemm (false, false, (int) m, g.f, (int) k, 1.0f, a, (int) k, w->data, g.f, gemm_beta, z, g.f);
+      fill_rows (z, b->data, m, g.f);
+      gemm_beta = 1.0f;
     }
+  ft_sgemm (false, false, (int) m, g.f, (int) k, 1.0f, a, (int) k, w->data, g.f, gemm_beta, z, g.f);
   if (act != FT_ACT_LINEAR)
     ft_activation_forward (act, y->data, z, m, (size_t) g.f);
 
@@ -477,12 +367,7 @@ conv2d_backward (FtTape *tape, const FtTapeEntry *entry, const float *dy)
     }
 
   const float *col = s->col != NULL ? s->col : x->data;
-  if (dw != NULL && geom_is_direct (g))
-    {
-      float *tmp = ft_tape_alloc (tape, 2 * k * (size_t) g->f * sizeof (float));
-      conv_direct_weight_grad (g, x->data, dz, beta_w, dw, tmp, tmp + k * (size_t) g->f);
-    }
-  else if (dw != NULL) /* dW (K,F) = colᵀ (K,M) · dz (M,F) */
+  if (dw != NULL) /* dW (K,F) = colᵀ (K,M) · dz (M,F) */
     ft_sgemm (true, false, (int) k, g->f, (int) m, 1.0f, col, (int) k, dz, g->f, beta_w, dw, g->f);
 
   if (db != NULL)
@@ -493,7 +378,7 @@ conv2d_backward (FtTape *tape, const FtTapeEntry *entry, const float *dy)
 
   if (dx != NULL)
     {
-      if (geom_is_pointwise (g)) /* dx (M,C) = dz (M,F) · Wᵀ (F,C) */
+      if (s->col == NULL) /* pointwise: dx (M,C) = dz (M,F) · Wᵀ (F,C) */
         ft_sgemm (false, true, (int) m, (int) k, g->f, 1.0f, dz, g->f, w->data, g->f, beta_x, dx, (int) k);
       else
         {
