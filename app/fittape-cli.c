@@ -338,6 +338,7 @@ command_run (RunOptions *o)
           run->fingerprints = ft_fingerprints_new (FT_FINGERPRINT_SAMPLE);
           job.fingerprints = run->fingerprints;
         }
+      job.full_priority = true; /* no window to keep smooth */
       if (n_runs == 1 && !o->quiet)
         {
           job.extra_callbacks = g_ptr_array_new_with_free_func ((GDestroyNotify) ft_callback_free);

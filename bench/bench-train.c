@@ -10,6 +10,7 @@
 #include "fittape-engine.h"
 
 #include "bench-config.h"
+#include "bench-product.h"
 
 #include <gio/gio.h>
 #include <glib.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 enum
@@ -229,6 +231,8 @@ batcher_next (Batcher *b)
 
 /* ---- the models ---- */
 
+static int mlp_hidden = 128; /* the width sweep changes it */
+
 static FtModel *
 build_mlp (GError **error)
 {
@@ -237,7 +241,7 @@ build_mlp (GError **error)
   FtLayerSpec s = ft_layer_spec_default (FT_LAYER_FLATTEN);
   ft_model_add (m, &s);
   s = ft_layer_spec_default (FT_LAYER_DENSE);
-  s.units = 128;
+  s.units = mlp_hidden;
   s.activation = FT_ACT_RELU;
   ft_model_add (m, &s);
   s = ft_layer_spec_default (FT_LAYER_DENSE);
@@ -313,7 +317,9 @@ typedef struct
   double op_bwd_us[MAX_ENTRIES];
   double profiled_step_us;
   double optimizer_us;
+  double optimizer_cpu_us;
   double gather_us;
+  double peak_rss_mb; /* the process' peak resident set after this model (data set included) */
 } ModelResult;
 
 static int
@@ -397,6 +403,9 @@ run_model (const ModelConfig *cfg, const Dataset *data, bool profile, ModelResul
     if (r->rep_s[rep] == sorted[cfg->reps / 2])
       r->cpu_step_s = r->rep_cpu_s[rep] / cfg->steps;
   r->best_step_s = sorted[0] / cfg->steps;
+  struct rusage ru;
+  getrusage (RUSAGE_SELF, &ru);
+  r->peak_rss_mb = (double) ru.ru_maxrss / 1024.0;
   r->epoch_s = r->step_s * STEPS_PER_EPOCH;
   r->ok = true;
 
@@ -435,10 +444,11 @@ run_model (const ModelConfig *cfg, const Dataset *data, bool profile, ModelResul
       r->profiled_step_us = total / psteps * 1e6;
       r->gather_us = gather / psteps * 1e6;
       /* The optimizer on the last gradients (this moves the weights further, harmless here). */
-      double t0 = now_s ();
+      double t0 = now_s (), c0 = cpu_s ();
       for (int i = 0; i < psteps; i++)
         ft_optimizer_apply (opt, ft_model_gradients (model), ft_model_trainable (model), NULL);
       r->optimizer_us = (now_s () - t0) / psteps * 1e6;
+      r->optimizer_cpu_us = (cpu_s () - c0) / psteps * 1e6;
     }
 
 out:
@@ -452,8 +462,10 @@ out:
 
 /* ---- the sgemm peak ---- */
 
+/* The best of reps products, in wall time; *cpu_gflops gets the best in this thread's CPU time (the
+ * figure that the machine's load does not lower, to compare with CPU-timed steps). */
 static double
-sgemm_peak_gflops (int n, int reps)
+sgemm_peak_gflops (int n, int reps, double *cpu_gflops)
 {
   size_t nn = (size_t) n * n;
   float *a = ft_alloc (nn * sizeof (float));
@@ -467,15 +479,18 @@ sgemm_peak_gflops (int n, int reps)
       b[i] = ft_rng_uniform (&rng) - 0.5f;
     }
   ft_sgemm (false, false, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n); /* warm-up */
-  double best = INFINITY;
+  double best = INFINITY, best_cpu = INFINITY;
   for (int i = 0; i < reps; i++)
     {
-      double t0 = now_s ();
+      double t0 = now_s (), c0 = cpu_s ();
       ft_sgemm (false, false, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
-      double t = now_s () - t0;
+      double t = now_s () - t0, tc = cpu_s () - c0;
       if (t < best)
         best = t;
+      if (tc < best_cpu)
+        best_cpu = tc;
     }
+  *cpu_gflops = 2.0 * n * (double) n * n / best_cpu / 1e9;
   ft_free (a);
   ft_free (b);
   ft_free (c);
@@ -592,22 +607,82 @@ print_profile (const ModelConfig *cfg, const ModelResult *r)
     return;
   printf ("\n  %s: where a step goes (tape timers, mean of %d steps; backward GFLOP/s counts 2 × forward FLOPs)\n",
           cfg->label, cfg->steps < 100 ? cfg->steps : 100);
-  printf ("    %-32s %10s %9s %9s %9s %9s\n", "op", "fwd MFLOP", "fwd us", "fwd GF/s", "bwd us", "bwd GF/s");
+  printf ("    %-32s %10s %9s %9s %9s %9s %8s\n", "op", "fwd MFLOP", "fwd us", "fwd GF/s", "bwd us", "bwd GF/s",
+          "share");
   double sum = 0;
   for (int k = 0; k < r->n_entries; k++)
     {
       double f = r->op_flops[k];
       sum += r->op_fwd_us[k] + r->op_bwd_us[k];
-      printf ("    %-32s %10.2f %9.1f %9.1f %9.1f %9.1f\n", r->op_name[k], f / 1e6, r->op_fwd_us[k],
+      printf ("    %-32s %10.2f %9.1f %9.1f %9.1f %9.1f %7.1f%%\n", r->op_name[k], f / 1e6, r->op_fwd_us[k],
               r->op_fwd_us[k] > 0 ? f / r->op_fwd_us[k] / 1e3 : 0.0, r->op_bwd_us[k],
-              r->op_bwd_us[k] > 0 ? 2 * f / r->op_bwd_us[k] / 1e3 : 0.0);
+              r->op_bwd_us[k] > 0 ? 2 * f / r->op_bwd_us[k] / 1e3 : 0.0,
+              100 * (r->op_fwd_us[k] + r->op_bwd_us[k]) / r->profiled_step_us);
     }
   double rest = r->profiled_step_us - sum - r->optimizer_us;
-  printf ("    %-32s %10s %9.1f  (%.1f%% of the step; timed alone on the same gradients)\n", "Adam apply", "",
-          r->optimizer_us, 100 * r->optimizer_us / r->profiled_step_us);
+  printf ("    %-32s %10s %9.1f  (%.1f%% of the step; timed alone on the same gradients; in CPU time %.1f us, "
+          "%.1f%% of the CPU-timed step)\n",
+          "Adam apply", "", r->optimizer_us, 100 * r->optimizer_us / r->profiled_step_us, r->optimizer_cpu_us,
+          100 * r->optimizer_cpu_us / (r->cpu_step_s * 1e6));
   printf ("    %-32s %10s %9.1f\n", "rest (reset, tape walk, untimed)", "", rest > 0 ? rest : 0.0);
   printf ("    %-32s %10s %9.1f  (batch gather, outside: %.1f us)\n", "whole ft_train_step", "",
           r->profiled_step_us, r->gather_us);
+}
+
+/* The MLP at 128, 512 and 2048 hidden units: how the cost grows with the width. */
+static void
+print_width_sweep (const Dataset *data, double peak, double cpu_peak, int steps, int reps)
+{
+  static const int widths[] = { 128, 512, 2048 };
+  printf ("\n  MLP width sweep (784-W-10, %dx%d steps, median; cpu = this thread's CPU time, the load-free figure)\n",
+          reps, steps);
+  printf ("  %8s %10s %10s %10s %12s %10s %10s %10s\n", "W", "params", "us/step", "cpu us", "exec MFLOP",
+          "%peak", "cpu %peak", "RSS MB");
+  for (size_t i = 0; i < G_N_ELEMENTS (widths); i++)
+    {
+      mlp_hidden = widths[i];
+      const ModelConfig cfg = { "mlp", "MLP width sweep", build_mlp, 3, 20, steps, reps };
+      ModelResult r;
+      run_model (&cfg, data, false, &r);
+      if (!r.ok)
+        continue;
+      printf ("  %8d %10zu %10.1f %10.1f %12.2f %9.1f%% %9.1f%% %10.1f\n", widths[i], r.n_params, r.step_s * 1e6,
+              r.cpu_step_s * 1e6, r.exec_flops / 1e6, 100 * r.exec_flops / r.step_s / 1e9 / peak,
+              100 * r.exec_flops / r.cpu_step_s / 1e9 / cpu_peak, r.peak_rss_mb);
+    }
+  mlp_hidden = 128;
+}
+
+/* What fit(), the tape loop, the runner, callbacks and metrics add to a step, as the CLI runs the models. */
+static void
+print_product_path (const bool *selected, int mlp_steps, int reps)
+{
+  static const char *const files[2] = { "fashion-mnist-mlp.json", "fashion-mnist-cnn-tape.json" };
+  static const char *const labels[2] = { "MLP 784-128-10", "CNN conv32-128-10" };
+  printf ("\n  product path: the experiment file trained through the runner (ft_fit or the tape loop, its callbacks, "
+          "metrics and progress printer, as fittape-cli run does)\n  beside gather + ft_train_step on the same "
+          "trainer and batches; best of %d repetitions each, bare before and after the runner's epochs\n",
+          reps);
+  printf ("  %-18s %5s %7s %11s %11s %9s %11s %11s %9s   %s\n", "model", "mode", "steps", "bare us", "product us",
+          "overhead", "bare cpu", "product cpu", "cpu ovh", "target ≤ 5 %");
+  for (int m = 0; m < 2; m++)
+    {
+      if (!selected[m])
+        continue;
+      g_autofree char *path = g_build_filename (FITTAPE_BENCH_EXPERIMENT_DIR, files[m], NULL);
+      BenchProduct r;
+      fflush (stdout);
+      if (!bench_product_path (path, m == 0 ? mlp_steps : MAX (mlp_steps / 10, 10), reps, &r))
+        {
+          printf ("  %-18s (failed: see above)\n", labels[m]);
+          continue;
+        }
+      printf ("  %-18s %5s %7d %11.1f %11.1f %8.1f%% %11.1f %11.1f %8.1f%%   %s\n", labels[m], r.mode, r.steps,
+              r.bare_step_s * 1e6, r.product_step_s * 1e6, 100 * r.overhead, r.bare_cpu_step_s * 1e6,
+              r.product_cpu_step_s * 1e6, 100 * r.overhead_cpu, met (MIN (r.overhead, r.overhead_cpu) <= 0.05));
+    }
+  printf ("  cpu = the training thread's CPU time (the runner's thread, or this one for the bare step): the wall "
+          "figures carry the machine's load.\n");
 }
 
 static char *
@@ -633,6 +708,9 @@ typedef struct
   gboolean synthetic;
   gboolean no_torch;
   gboolean no_profile;
+  gboolean no_product;
+  gboolean no_sweep;
+  int product_steps;
   int mlp_epochs;
   int cnn_steps;
   int cnn_reps;
@@ -657,6 +735,7 @@ main (int argc, char **argv)
     .cnn_reps = 3,
     .torch_mlp_steps = STEPS_PER_EPOCH,
     .torch_cnn_steps = 150,
+    .product_steps = STEPS_PER_EPOCH,
   };
   const GOptionEntry entries[] = {
     { "quick", 'q', 0, G_OPTION_ARG_NONE, &o.quick, "Fewer steps everywhere (a smoke test, noisier)", NULL },
@@ -667,6 +746,11 @@ main (int argc, char **argv)
     { "models", 0, 0, G_OPTION_ARG_STRING, &o.models, "Comma-separated subset of mlp,cnn (both)", "LIST" },
     { "no-torch", 0, 0, G_OPTION_ARG_NONE, &o.no_torch, "Skip the PyTorch comparison", NULL },
     { "no-profile", 0, 0, G_OPTION_ARG_NONE, &o.no_profile, "Skip the per-op breakdown", NULL },
+    { "no-product", 0, 0, G_OPTION_ARG_NONE, &o.no_product, "Skip the product path (ft_fit through the runner)",
+      NULL },
+    { "no-sweep", 0, 0, G_OPTION_ARG_NONE, &o.no_sweep, "Skip the MLP width sweep (128, 512, 2048)", NULL },
+    { "product-steps", 0, 0, G_OPTION_ARG_INT, &o.product_steps,
+      "Product path: MLP steps per repetition (1875; the CNN runs a tenth)", "N" },
     { "mlp-epochs", 0, 0, G_OPTION_ARG_INT, &o.mlp_epochs, "Timed full MLP epochs (3; the median is reported)",
       "N" },
     { "cnn-steps", 0, 0, G_OPTION_ARG_INT, &o.cnn_steps, "Timed CNN steps per repetition (300)", "N" },
@@ -695,7 +779,9 @@ main (int argc, char **argv)
       o.cnn_reps = 1;
       o.torch_mlp_steps = 300;
       o.torch_cnn_steps = 20;
+      o.product_steps = 300;
     }
+  o.product_steps = MAX (o.product_steps, 10);
   o.mlp_epochs = CLAMP (o.mlp_epochs, 1, MAX_REPS);
   o.cnn_reps = CLAMP (o.cnn_reps, 1, MAX_REPS);
   o.cnn_steps = MAX (o.cnn_steps, 1);
@@ -748,8 +834,9 @@ main (int argc, char **argv)
     dataset_synthetic (&data);
   printf ("  data: %s; each timed step includes gathering its shuffled batch\n", data.description);
 
-  double peak = sgemm_peak_gflops (1024, 8);
-  printf ("  sgemm peak: %.1f GFLOP/s (ft_sgemm 1024 x 1024 x 1024, best of 8)\n", peak);
+  double cpu_peak;
+  double peak = sgemm_peak_gflops (1024, 8, &cpu_peak);
+  printf ("  sgemm peak: %.1f GFLOP/s (ft_sgemm 1024 x 1024 x 1024, best of 8; %.1f in CPU time)\n", peak, cpu_peak);
   fflush (stdout);
 
   ModelResult results[2];
@@ -787,6 +874,10 @@ main (int argc, char **argv)
             configs[1].steps, (double) STEPS_PER_EPOCH / configs[1].steps, STEPS_PER_EPOCH);
   printf ("  cpu s/ep = the same repetition in this thread's CPU time; wall well above it means the machine was "
           "busy (compare runs on a quiet machine).\n");
+  for (int m = 0; m < 2; m++)
+    if (selected[m])
+      printf ("  peak RSS after the %s: %.1f MB (the process: data set, model, optimizer state, tape arena)\n",
+              configs[m].name, results[m].peak_rss_mb);
   printf ("  allocs/step = ft_alloc calls during the timed steps / steps (after %d and %d warm-up steps).\n",
           configs[0].warmup, configs[1].warmup);
 
@@ -814,6 +905,11 @@ main (int argc, char **argv)
     for (int m = 0; m < 2; m++)
       if (selected[m])
         print_profile (&configs[m], &results[m]);
+
+  if (selected[0] && !o.no_sweep)
+    print_width_sweep (&data, peak, cpu_peak, o.quick ? 60 : 300, o.quick ? 1 : 3);
+  if (!o.no_product)
+    print_product_path (selected, o.product_steps, o.quick ? 1 : 3);
 
   TorchResult torch = { 0 };
   if (o.no_torch)

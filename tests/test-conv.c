@@ -461,6 +461,10 @@ test_conv_backward (void)
     { 2, 5, 9, 2, 3, 3, 3, 2, 3, FT_PADDING_SAME, FT_ACT_LINEAR, true },
     { 2, 4, 4, 3, 4, 4, 5, 1, 1, FT_PADDING_SAME, FT_ACT_RELU, true },
     { 4, 28, 28, 1, 3, 3, 8, 1, 1, FT_PADDING_VALID, FT_ACT_RELU, true },
+    /* The direct path (C ≤ 4, 3×3) at the quickstart CNN's width, over more than one 256-pixel block of
+     * the weight-gradient sum, and with four channels, strides and padding. */
+    { 2, 28, 28, 1, 3, 3, 32, 1, 1, FT_PADDING_VALID, FT_ACT_RELU, true },
+    { 3, 9, 8, 4, 3, 3, 5, 2, 1, FT_PADDING_SAME, FT_ACT_LINEAR, false },
   };
   for (size_t i = 0; i < G_N_ELEMENTS (cases); i++)
     check_conv_backward (&cases[i], 200 + i);

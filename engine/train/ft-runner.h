@@ -92,6 +92,8 @@ typedef struct
   FtFingerprints *fingerprints; /* optional, not owned: recorded at every step, after the callbacks ran
                                    (compare two jobs' with ft_divergence_find while they run) */
   FtCallbackLanes *lanes;       /* optional, not owned: the callbacks' decisions, epoch by epoch */
+  bool full_priority;        /* no nice +5 for the training thread: for programs without a window to keep
+                                  smooth (the CLI), where a loaded machine would otherwise slow the job */
 } FtJob;
 
 typedef struct FtRunner FtRunner;
