@@ -48,6 +48,17 @@ int ft_inspect_model_n_classes (const FtInspectModel *model);
 bool ft_inspect_model_classify (FtInspectModel *model, const FtDataset *ds, const uint32_t *idx, uint32_t n,
                                 int *classes, float *confidence, float *probs, GError **error);
 
+/* Layer by layer, for views of what each layer computes (ft-neuron-maps.h): runs the model in inference
+ * mode on n samples (x: n × ft_inspect_model_n_inputs floats, row per sample) in batches, and after layer
+ * i calls func with that layer's outputs for samples first .. first + count − 1 (count × size floats, row
+ * per sample, valid during the call only). Layers are called in order within a batch. */
+typedef void (*FtLayerOutputFunc) (int layer, uint32_t first, uint32_t count, const float *out, size_t size,
+                                   void *user_data);
+void ft_inspect_model_forward_layers (FtInspectModel *model, const float *x, uint32_t n, FtLayerOutputFunc func,
+                                      void *user_data);
+/* The private model (read-only: its layers, shapes and weights). */
+const FtModel *ft_inspect_model_get_model (const FtInspectModel *model);
+
 /* ---- decision regions ---- */
 
 #define FT_DECISION_GRID_MAX 1024 /* cells per axis */
