@@ -305,6 +305,48 @@ test_pause_step_resume (void)
   ft_dataset_free (data);
 }
 
+/* A weight set while paused (the network view's click on a link) reaches the model before the next batch,
+ * and nothing else changes: with a learning rate of 0 the step leaves every other weight as it was. */
+static void
+test_set_weight (void)
+{
+  FtDataset *data = ft_dataset_playground (FT_PLAYGROUND_GAUSS, 320, 0.1f, 3);
+  FtTrainer *t = trainer_new (5, 0.0f);
+  FtJob job = job_for (t, data, true, 3);
+  Watch w;
+  watch_init (&w);
+  FtRunner *r = ft_runner_new (&job, NULL, on_event, &w);
+  ft_runner_pause (r);
+  ft_runner_start (r);
+  spin_until (&w, is_paused_event_seen, r);
+  FtModel *m = ft_trainer_model (t);
+  size_t n = ft_model_n_params (m);
+  float *before = g_new (float, n), *after = g_new (float, n);
+  ft_model_get_weights (m, before);
+  ft_runner_set_weight (r, 3, 0.75f);
+  ft_runner_set_weight (r, n - 1, -2.5f); /* the last bias */
+  ft_runner_set_weight (r, n - 1, -1.5f); /* edits apply in order: the last one wins */
+  ft_runner_set_weight (r, n + 10, 9.0f); /* past the end: ignored */
+  ft_runner_step_batch (r);
+  want_batches = 1;
+  spin_until (&w, batches_reached, r);
+  ft_runner_stop (r);
+  wait_done (&w);
+  ft_model_get_weights (m, after);
+  g_assert_cmpfloat (before[3], !=, 0.75f);
+  g_assert_cmpfloat (after[3], ==, 0.75f);
+  g_assert_cmpfloat (after[n - 1], ==, -1.5f);
+  for (size_t i = 0; i < n; i++)
+    if (i != 3 && i != n - 1)
+      g_assert_cmpfloat (after[i], ==, before[i]);
+  g_free (before);
+  g_free (after);
+  ft_runner_free (r);
+  ft_trainer_free (t);
+  watch_clear (&w);
+  ft_dataset_free (data);
+}
+
 /* Pausing and resuming does not change the run: identical to an uninterrupted one. */
 static void
 test_pause_is_transparent (void)
@@ -483,6 +525,7 @@ main (int argc, char **argv)
   g_test_add_func ("/runner/two-jobs", test_two_jobs);
   g_test_add_func ("/runner/pause-step-resume", test_pause_step_resume);
   g_test_add_func ("/runner/pause-is-transparent", test_pause_is_transparent);
+  g_test_add_func ("/runner/set-weight", test_set_weight);
   g_test_add_func ("/runner/stop", test_stop);
   g_test_add_func ("/runner/snapshot", test_snapshot);
   g_test_add_func ("/runner/failure-nan", test_failure_nan);
