@@ -75,6 +75,8 @@ struct _FtWindow
   GtkWidget *decision_view;
   GtkWidget *confusion_view;
   FtWindowRun *decision_run; /* the run whose weights the decision view follows */
+  GtkWidget *network_view;
+  FtWindowRun *network_run;  /* the run whose weights the network view follows */
   GtkWidget *outline_steps[6];
   GtkWidget *checklist_checks[8];
   bool syncing_checklist;
@@ -142,6 +144,14 @@ void ft_window_teaching_init (FtWindow *self);
 void ft_window_outline_set (FtWindow *self, int step); /* -1: none lit */
 void ft_window_checklist_sync (FtWindow *self);
 void ft_window_apply_lesson (FtWindow *self);
+
+/* ft-window-network.c: the Network view's page, the run it follows, its edits. */
+void ft_window_network_init (FtWindow *self);
+void ft_window_network_changed (FtWindow *self);
+gboolean ft_window_network_edit_weight (FtWindow *self, guint64 index, float value);
+void ft_window_network_runs_started (FtWindow *self, const FtDataset *train);
+void ft_window_network_epoch_end (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev);
+void ft_window_network_show_experiment (FtWindow *self);
 
 /* ft-window-actions.c */
 void ft_window_install_actions (GtkWidgetClass *widget_class);
