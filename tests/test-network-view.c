@@ -301,6 +301,21 @@ count (const char *haystack, const char *needle)
   return n;
 }
 
+static void
+train_and_wait (FtWindow *win, guint runs)
+{
+  ft_window_train (win);
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (ft_window_is_training (win) || ft_window_get_n_runs (win) < runs)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (500);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    }
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 /* The main window at 1280 × 720: the Network page follows a run; its +/− edit the window's experiment. */
 static void
 test_window (void)
@@ -317,25 +332,53 @@ test_window (void)
   FtNetworkView *view = FT_NETWORK_VIEW (find_type (GTK_WIDGET (win), FT_TYPE_NETWORK_VIEW));
   g_assert_nonnull (view);
   ft_window_set_mode (win, FT_MODE_FIT);
-  ft_window_train (win);
-  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-  while (ft_window_is_training (win) || ft_window_get_n_runs (win) == 0)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (500);
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-    }
+  train_and_wait (win, 1);
   wait_computed (view);
   assert_drawn (view, 36, 320);
   g_assert_nonnull (strstr (ft_network_view_get_description (view), "320 weighted links"));
-  g_assert_true (ft_window_save_screenshot (win, "/tmp/fittape-network-window.png", &error));
+  gboolean saved = ft_window_save_screenshot (win, "/tmp/fittape-network-window.png", &error);
   g_assert_no_error (error);
+  g_assert_true (saved);
+
+  /* The two resets: the same seed gives the same starting weights and the same history; the next seed
+   * other weights (shown at once in the view) and another history, and the code has the new seed. */
+  g_autofree char *first = ft_window_get_run_history_csv (win, 0);
+  const FtNeuronMaps *maps = ft_network_view_get_maps (view);
+  g_autofree float *trained = g_memdup2 (maps->weights, maps->n_weights * sizeof (float));
+  size_t n = maps->n_weights;
+  ft_window_reset_same_weights (win);
+  g_assert_cmpuint (ft_window_get_experiment (win)->seed, ==, 7);
+  wait_computed (view);
+  maps = ft_network_view_get_maps (view);
+  FtInspectModel *fresh = ft_inspect_model_new (ft_window_get_experiment (win), NULL, NULL, 0, &error);
+  g_assert_no_error (error);
+  g_autofree float *start = g_new (float, n);
+  ft_model_get_weights (ft_inspect_model_get_model (fresh), start);
+  ft_inspect_model_free (fresh);
+  g_assert_cmpmem (maps->weights, n * sizeof (float), start, n * sizeof (float));
+  g_assert_cmpint (memcmp (start, trained, n * sizeof (float)), !=, 0);
+  train_and_wait (win, 2);
+  g_autofree char *again = ft_window_get_run_history_csv (win, 1);
+  g_assert_cmpstr (again, ==, first);
+  ft_window_reset_new_weights (win);
+  g_assert_cmpuint (ft_window_get_experiment (win)->seed, ==, 8);
+  wait_computed (view);
+  g_assert_cmpint (memcmp (ft_network_view_get_maps (view)->weights, start, n * sizeof (float)), !=, 0);
+  train_and_wait (win, 3);
+  g_autofree char *other = ft_window_get_run_history_csv (win, 2);
+  g_assert_cmpstr (other, !=, first);
+  wait_computed (view);
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
+  saved = ft_window_save_screenshot (win, "/tmp/fittape-network-window-reset.png", &error);
+  g_assert_no_error (error);
+  g_assert_true (saved);
+  FtCodeView *code = FT_CODE_VIEW (find_type (GTK_WIDGET (win), FT_TYPE_CODE_VIEW));
+  g_assert_nonnull (strstr (ft_code_view_get_code (code, false), "SEED = 8\n"));
 
   /* + in the view: the window's experiment has a third hidden layer, and the code shows it. */
   g_assert_true (ft_network_view_add_layer (view));
   FtExperiment *now = ft_window_get_experiment (win);
   g_assert_cmpint (now->n_layers, ==, 4);
-  FtCodeView *code = FT_CODE_VIEW (find_type (GTK_WIDGET (win), FT_TYPE_CODE_VIEW));
   g_assert_cmpint (count (ft_code_view_get_code (code, false), "layers.Dense("), ==, 4);
   wait_computed (view);
   assert_drawn (view, 52, 576);

@@ -130,6 +130,7 @@ ft_application_startup (GApplication *app)
     { "win.step", { "<Control>Right", NULL } },
     { "win.stop", { "<Control>period", NULL } },
     { "win.reset", { "<Control>r", NULL } },
+    { "win.reset-same", { "<Control><Shift>r", NULL } },
     { "win.mode::fit", { "<Alt>1", NULL } },
     { "win.mode::tape", { "<Alt>2", NULL } },
     { "win.mode::both", { "<Alt>3", NULL } },

@@ -654,7 +654,10 @@ ft_window_reset (FtWindow *self)
   self->paused = false;
   ft_tape_inspector_clear (FT_TAPE_INSPECTOR (self->tape_inspector));
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
-  set_status (self, "Ready — the next Train starts from new weights");
+  char *status = g_strdup_printf ("Ready — the next Train starts from the weights of seed %" G_GUINT64_FORMAT,
+                                  (guint64) self->exp->seed);
+  set_status (self, status);
+  g_free (status);
   refresh_plots (self);
   update_controls (self);
   ft_window_network_show_experiment (self);
