@@ -1056,7 +1056,12 @@ layer_code (Gen *g, const FtLayerSpec *l)
         ARG ("kernel_initializer=\"%s\"", ft_initializer_name (l->kernel_initializer));
       if (l->use_bias && l->bias_initializer != def.bias_initializer)
         ARG ("bias_initializer=\"%s\"", ft_initializer_name (l->bias_initializer));
-      if (l->kernel_l2 > 0)
+      if (l->kernel_l1 > 0 && l->kernel_l2 > 0)
+        ARG ("kernel_regularizer=keras.regularizers.L1L2(l1=%s, l2=%s)", py_float (w, l->kernel_l1),
+             py_float (w, l->kernel_l2));
+      else if (l->kernel_l1 > 0)
+        ARG ("kernel_regularizer=keras.regularizers.L1(%s)", py_float (w, l->kernel_l1));
+      else if (l->kernel_l2 > 0)
         ARG ("kernel_regularizer=keras.regularizers.L2(%s)", py_float (w, l->kernel_l2));
       break;
     case FT_LAYER_MAX_POOLING2D:

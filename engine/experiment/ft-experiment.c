@@ -25,7 +25,7 @@
  *     "layers": [ {"type": T, …}, … ]       required, at least one; T and its keys:
  *       Dense               units 32*, activation "linear", use_bias true, kernel_initializer
  *                           "glorot_uniform", bias_initializer "zeros", kernel_regularizer null | {"l2": f}
- *                           | "l2" (= 0.01)
+ *                           | {"l1": f} | {"l1": f, "l2": f} (Keras' L1L2) | "l2" | "l1" (= 0.01) | "l1_l2" (0, 0)
  *       Conv2D              filters 32*, kernel_size 3* (n or [h, w]), strides 1, padding "valid" | "same",
  *                           and Dense's activation, use_bias, initializers, kernel_regularizer
  *       MaxPooling2D        pool_size 2, strides null (= pool_size), padding "valid"
@@ -247,6 +247,7 @@ layer_equal (const FtLayerSpec *a, const FtLayerSpec *b)
   EQ (kernel_initializer);
   EQ (bias_initializer);
   EQ (kernel_l2);
+  EQ (kernel_l1);
   EQ (rate);
   EQ (momentum);
   EQ (epsilon);
@@ -969,32 +970,46 @@ get_initializer (Parser *P, JsonNode *n, const char *path, FtInitializer *init)
   return ft_initializer_from_name (initializer_names[v], init) ? true : fail (P, path, "unknown initializer");
 }
 
+/* Keras' regularizers.get: null, "l1" / "l2" (L1() / L2(): 0.01), "l1_l2" (L1L2(): 0 and 0), or a config
+ * {"l1": f, "l2": f} (either key; {} is L2()). */
 static bool
-parse_regularizer (Parser *P, JsonNode *n, const char *path, float *l2)
+parse_regularizer (Parser *P, JsonNode *n, const char *path, float *l1, float *l2)
 {
-  static const char *const keys[] = { "l2", NULL };
+  static const char *const keys[] = { "l1", "l2", NULL };
+  static const char *const expected = "null, \"l1\", \"l2\", \"l1_l2\" or {\"l1\": factor, \"l2\": factor}";
+  *l1 = 0.0f;
+  *l2 = 0.0f;
   if (JSON_NODE_HOLDS_NULL (n))
-    {
-      *l2 = 0.0f;
-      return true;
-    }
+    return true;
   if (is_string (n))
     {
-      if (strcmp (json_node_get_string (n), "l2") != 0)
-        return fail_got (P, path, n, "null, \"l2\" or {\"l2\": factor}");
-      *l2 = 0.01f; /* Keras' L2() default */
+      const char *s = json_node_get_string (n);
+      if (strcmp (s, "l2") == 0)
+        *l2 = 0.01f; /* Keras' L2() default */
+      else if (strcmp (s, "l1") == 0)
+        *l1 = 0.01f; /* Keras' L1() default */
+      else if (strcmp (s, "l1_l2") != 0) /* L1L2(): both 0 */
+        return fail_got (P, path, n, expected);
       return true;
     }
   JsonObject *o;
   char sub[PATH_MAX_LEN];
   if (!JSON_NODE_HOLDS_OBJECT (n))
-    return fail_got (P, path, n, "null, \"l2\" or {\"l2\": factor}");
+    return fail_got (P, path, n, expected);
   o = json_node_get_object (n);
   if (!check_keys (P, o, path, keys, NULL, NULL))
     return false;
-  *l2 = 0.01f;
-  JsonNode *f = member (o, "l2", path, sub);
-  return f == NULL || get_float (P, f, sub, RANGE_NONNEG, l2);
+  JsonNode *f1 = member (o, "l1", path, sub);
+  if (f1 != NULL && !get_float (P, f1, sub, RANGE_NONNEG, l1))
+    return false;
+  JsonNode *f2 = member (o, "l2", path, sub);
+  if (f2 == NULL)
+    {
+      if (f1 == NULL)
+        *l2 = 0.01f;
+      return true;
+    }
+  return get_float (P, f2, sub, RANGE_NONNEG, l2);
 }
 
 static const char *const layer_keys_all[] = {
@@ -1115,7 +1130,7 @@ parse_layer (Parser *P, JsonNode *node, const char *path, FtLayerSpec *spec)
       && !get_initializer (P, n, sub, &spec->bias_initializer))
     return false;
   if ((n = member (o, "kernel_regularizer", path, sub)) != NULL
-      && !parse_regularizer (P, n, sub, &spec->kernel_l2))
+      && !parse_regularizer (P, n, sub, &spec->kernel_l1, &spec->kernel_l2))
     return false;
   if ((n = member (o, "rate", path, sub)) != NULL && !get_float (P, n, sub, RANGE_UNIT_OPEN, &spec->rate))
     return false;
@@ -2180,11 +2195,14 @@ write_layer (Writer *w, const FtLayerSpec *l)
         w_str (w, "kernel_initializer", ft_initializer_name (l->kernel_initializer));
       if (l->bias_initializer != def.bias_initializer)
         w_str (w, "bias_initializer", ft_initializer_name (l->bias_initializer));
-      if (l->kernel_l2 != 0.0f)
+      if (l->kernel_l2 != 0.0f || l->kernel_l1 != 0.0f)
         {
           w_key (w, "kernel_regularizer");
           w_open (w, '{', true);
-          w_float (w, "l2", l->kernel_l2);
+          if (l->kernel_l1 != 0.0f)
+            w_float (w, "l1", l->kernel_l1);
+          if (l->kernel_l2 != 0.0f)
+            w_float (w, "l2", l->kernel_l2);
           w_close (w, '}');
         }
     }

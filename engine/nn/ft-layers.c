@@ -61,6 +61,7 @@ ft_layer_spec_default (FtLayerKind kind)
   s.kernel_initializer = FT_INIT_GLOROT_UNIFORM;
   s.bias_initializer = FT_INIT_ZEROS;
   s.kernel_l2 = 0.0f;
+  s.kernel_l1 = 0.0f;
   s.rate = 0.5f;
   s.momentum = 0.99f;
   s.epsilon = 1e-3f;
