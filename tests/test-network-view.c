@@ -375,6 +375,28 @@ test_window (void)
   FtCodeView *code = FT_CODE_VIEW (find_type (GTK_WIDGET (win), FT_TYPE_CODE_VIEW));
   g_assert_nonnull (strstr (ft_code_view_get_code (code, false), "SEED = 8\n"));
 
+  /* The regularization control: L1 at 0.003 for every Dense layer, in the experiment and the code. */
+  GtkWidget *reg = find_named (GTK_WIDGET (view), "regularization");
+  GtkWidget *rate = find_named (GTK_WIDGET (view), "regularization-rate");
+  g_assert_nonnull (reg);
+  g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (reg)), ==, 0);
+  g_assert_false (gtk_widget_get_sensitive (rate));
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (reg), 1);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (rate), 0.003);
+  FtExperiment *e = ft_window_get_experiment (win);
+  for (int i = 0; i < e->n_layers; i++)
+    {
+      g_assert_cmpfloat (e->layers[i].kernel_l1, ==, 0.003f);
+      g_assert_cmpfloat (e->layers[i].kernel_l2, ==, 0.0f);
+    }
+  g_assert_cmpint (count (ft_code_view_get_code (code, false), "kernel_regularizer=keras.regularizers.L1(0.003)"), ==, 3);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (reg), 3);
+  g_assert_cmpfloat (e->layers[0].kernel_l2, ==, 0.003f);
+  g_assert_cmpint (count (ft_code_view_get_code (code, false), "L1L2(l1=0.003, l2=0.003)"), ==, 3);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (reg), 0);
+  g_assert_cmpfloat (e->layers[0].kernel_l1, ==, 0.0f);
+  g_assert_null (strstr (ft_code_view_get_code (code, false), "kernel_regularizer"));
+
   /* + in the view: the window's experiment has a third hidden layer, and the code shows it. */
   g_assert_true (ft_network_view_add_layer (view));
   FtExperiment *now = ft_window_get_experiment (win);

@@ -291,6 +291,23 @@ test_network_edit (void)
   g_assert_cmpuint (ft_inspect_model_n_params (m), ==, 2 * 4 + 4 + 4 * 2 + 2);
   ft_inspect_model_free (m);
 
+  /* One regularization for every Dense layer (the Playground's control). */
+  float l1 = -1, l2 = -1;
+  g_assert_true (ft_network_get_regularization (exp, &l1, &l2));
+  g_assert_cmpfloat (l1, ==, 0.0f);
+  g_assert_cmpfloat (l2, ==, 0.0f);
+  g_assert_true (ft_network_set_regularization (exp, 0.003f, 0.0f, &error));
+  g_assert_cmpfloat (exp->layers[0].kernel_l1, ==, 0.003f);
+  g_assert_cmpfloat (exp->layers[exp->n_layers - 1].kernel_l1, ==, 0.003f);
+  g_assert_true (ft_network_get_regularization (exp, &l1, &l2));
+  g_assert_cmpfloat (l1, ==, 0.003f);
+  exp->layers[0].kernel_l2 = 0.5f;
+  g_assert_false (ft_network_get_regularization (exp, &l1, &l2)); /* mixed */
+  g_assert_false (ft_network_set_regularization (exp, -1.0f, 0.0f, &error));
+  g_assert_error (error, FT_ERROR, FT_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_cmpfloat (exp->layers[0].kernel_l2, ==, 0.5f); /* unchanged on error */
+
   /* Removing a hidden layer takes its Activation and Dropout along. */
   FtExperiment *split = experiment (SPLIT_ACTIVATION);
   g_assert_true (ft_network_remove_hidden (split, &error));

@@ -1,6 +1,7 @@
 /* ft-network-edit.c — adding and removing hidden Dense layers and their neurons (see ft-network-edit.h). */
 #include "experiment/ft-network-edit.h"
 
+#include <math.h>
 #include <string.h>
 
 static int
@@ -76,6 +77,48 @@ ft_network_remove_hidden (FtExperiment *exp, GError **error)
   memmove (exp->layers + first, exp->layers + end, (size_t) (exp->n_layers - end) * sizeof (FtLayerSpec));
   exp->n_layers -= end - first;
   return true;
+}
+
+bool
+ft_network_set_regularization (FtExperiment *exp, float l1, float l2, GError **error)
+{
+  g_return_val_if_fail (exp != NULL, false);
+  if (!(l1 >= 0.0f && l2 >= 0.0f) || !isfinite (l1) || !isfinite (l2))
+    {
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "a regularization factor must be ≥ 0 (got l1 %g, l2 %g)",
+                   (double) l1, (double) l2);
+      return false;
+    }
+  for (int i = 0; i < exp->n_layers; i++)
+    if (exp->layers[i].kind == FT_LAYER_DENSE)
+      {
+        exp->layers[i].kernel_l1 = l1;
+        exp->layers[i].kernel_l2 = l2;
+      }
+  return true;
+}
+
+bool
+ft_network_get_regularization (const FtExperiment *exp, float *l1, float *l2)
+{
+  g_return_val_if_fail (exp != NULL && l1 != NULL && l2 != NULL, false);
+  *l1 = *l2 = 0.0f;
+  bool first = true, same = true;
+  for (int i = 0; i < exp->n_layers; i++)
+    {
+      const FtLayerSpec *l = &exp->layers[i];
+      if (l->kind != FT_LAYER_DENSE)
+        continue;
+      if (first)
+        {
+          *l1 = l->kernel_l1;
+          *l2 = l->kernel_l2;
+          first = false;
+        }
+      else if (l->kernel_l1 != *l1 || l->kernel_l2 != *l2)
+        same = false;
+    }
+  return same;
 }
 
 bool

@@ -19,3 +19,9 @@ bool ft_network_add_hidden (FtExperiment *exp, GError **error);
 bool ft_network_remove_hidden (FtExperiment *exp, GError **error);
 /* Sets hidden layer h's units (≥ 1). */
 bool ft_network_set_units (FtExperiment *exp, int h, int units, GError **error);
+
+/* The Playground's one regularization for the whole network: every Dense layer's kernel_regularizer
+ * (L1 factor l1, L2 factor l2, 0 = none; both: Keras' L1L2). Fails on a negative or non-finite factor. */
+bool ft_network_set_regularization (FtExperiment *exp, float l1, float l2, GError **error);
+/* The first Dense layer's factors (0 and 0 without one); returns whether every Dense layer has them. */
+bool ft_network_get_regularization (const FtExperiment *exp, float *l1, float *l2);

@@ -89,6 +89,9 @@ struct _FtNetworkView
   GtkWidget *add_layer_button;
   GtkWidget *layers_label;
   GtkWidget *state_label;
+  GtkWidget *reg_dropdown;  /* none, L1, L2, L1 + L2 */
+  GtkWidget *reg_spin;
+  gboolean syncing;         /* controls being set from the experiment */
   GtkWidget *canvas;
   GtkWidget *caption;
   GtkWidget *popover;
@@ -994,11 +997,50 @@ ft_network_view_new (void)
   return g_object_new (FT_TYPE_NETWORK_VIEW, NULL);
 }
 
+/* The regularization controls show the experiment's (the first Dense layer's). */
+static void
+sync_regularization (FtNetworkView *self)
+{
+  float l1 = 0, l2 = 0;
+  if (self->exp != NULL)
+    ft_network_get_regularization (self->exp, &l1, &l2);
+  self->syncing = TRUE;
+  guint kind = l1 > 0 && l2 > 0 ? 3 : l2 > 0 ? 2 : l1 > 0 ? 1 : 0;
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (self->reg_dropdown), kind);
+  if (kind != 0)
+    gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->reg_spin), kind == 2 ? l2 : l1);
+  gtk_widget_set_sensitive (self->reg_dropdown, self->exp != NULL);
+  gtk_widget_set_sensitive (self->reg_spin, self->exp != NULL && kind != 0);
+  self->syncing = FALSE;
+}
+
+gboolean
+ft_network_view_set_regularization (FtNetworkView *self, float l1, float l2)
+{
+  g_return_val_if_fail (FT_IS_NETWORK_VIEW (self), FALSE);
+  if (self->exp == NULL || !ft_network_set_regularization (self->exp, l1, l2, NULL))
+    return FALSE;
+  sync_regularization (self);
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+  return TRUE;
+}
+
+static void
+on_regularization_changed (FtNetworkView *self)
+{
+  if (self->syncing)
+    return;
+  guint kind = gtk_drop_down_get_selected (GTK_DROP_DOWN (self->reg_dropdown));
+  float rate = (float) gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->reg_spin));
+  ft_network_view_set_regularization (self, kind == 1 || kind == 3 ? rate : 0.0f, kind == 2 || kind == 3 ? rate : 0.0f);
+}
+
 void
 ft_network_view_set_experiment (FtNetworkView *self, FtExperiment *exp)
 {
   g_return_if_fail (FT_IS_NETWORK_VIEW (self));
   self->exp = exp;
+  sync_regularization (self);
   update_texts (self);
   gtk_widget_queue_draw (self->canvas);
 }
@@ -1418,6 +1460,23 @@ ft_network_view_init (FtNetworkView *self)
   gtk_box_append (GTK_BOX (self->toolbar), self->remove_layer_button);
   gtk_box_append (GTK_BOX (self->toolbar), self->add_layer_button);
   gtk_box_append (GTK_BOX (self->toolbar), self->layers_label);
+  /* Playground's regularization: one for every layer's weights, and its rate. */
+  static const char *const regs[] = { "No regularization", "L1", "L2", "L1 + L2", NULL };
+  self->reg_dropdown = gtk_drop_down_new_from_strings (regs);
+  gtk_widget_set_name (self->reg_dropdown, "regularization");
+  gtk_widget_set_margin_start (self->reg_dropdown, 18);
+  gtk_widget_set_tooltip_text (self->reg_dropdown,
+                               "kernel_regularizer of every Dense layer: L1 adds rate·Σ|w| to the loss, L2 rate·Σw²");
+  self->reg_spin = gtk_spin_button_new_with_range (0, 10, 0.001);
+  gtk_widget_set_name (self->reg_spin, "regularization-rate");
+  gtk_spin_button_set_digits (GTK_SPIN_BUTTON (self->reg_spin), 4);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->reg_spin), 0.001);
+  gtk_widget_add_css_class (self->reg_spin, "numeric");
+  gtk_widget_set_tooltip_text (self->reg_spin, "Regularization rate");
+  gtk_box_append (GTK_BOX (self->toolbar), self->reg_dropdown);
+  gtk_box_append (GTK_BOX (self->toolbar), self->reg_spin);
+  g_signal_connect_swapped (self->reg_dropdown, "notify::selected", G_CALLBACK (on_regularization_changed), self);
+  g_signal_connect_swapped (self->reg_spin, "value-changed", G_CALLBACK (on_regularization_changed), self);
   gtk_box_append (GTK_BOX (self->toolbar), self->state_label);
   g_signal_connect (self->add_layer_button, "clicked", G_CALLBACK (on_add_layer), self);
   g_signal_connect (self->remove_layer_button, "clicked", G_CALLBACK (on_remove_layer), self);
@@ -1466,5 +1525,6 @@ ft_network_view_init (FtNetworkView *self)
   g_signal_connect (apply, "clicked", G_CALLBACK (on_apply), self);
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->canvas), GTK_ACCESSIBLE_PROPERTY_LABEL, "Network", -1);
+  sync_regularization (self);
   update_texts (self);
 }

@@ -9,7 +9,8 @@
  * network add or remove a hidden layer (up to FT_NETWORK_VIEW_MAX_LAYERS), those above a hidden column a
  * neuron (up to FT_NETWORK_VIEW_MAX_UNITS; the model editor allows any number): they edit the experiment
  * given with ft_network_view_set_experiment (as the panels do) and emit "changed"; the view then shows
- * the edited network with the weights its seed gives (those the next Train starts from).
+ * the edited network with the weights its seed gives (those the next Train starts from). Beside them, the
+ * Playground's regularization (none, L1, L2, both) and its rate, set for every Dense layer.
  *
  * Everything drawn is computed by the engine (ft-neuron-maps.h, ft-inspect.h) off the main loop on the
  * view's own copy of the model: at most one computation at a time, at most FT_NETWORK_VIEW_MAX_RATE a
@@ -53,6 +54,9 @@ gboolean ft_network_view_add_layer (FtNetworkView *self);
 gboolean ft_network_view_remove_layer (FtNetworkView *self);
 gboolean ft_network_view_add_neuron (FtNetworkView *self, int h);
 gboolean ft_network_view_remove_neuron (FtNetworkView *self, int h);
+/* The regularization control: every Dense layer's kernel_regularizer (L1 factor l1, L2 factor l2; 0 = none);
+ * emits "changed". FALSE without an experiment or with a negative factor. */
+gboolean ft_network_view_set_regularization (FtNetworkView *self, float l1, float l2);
 /* What a click on a link or bias asks for after its editor: emits "edit-weight"; when a handler accepts
  * (returns TRUE) the view shows the edited weight at once. */
 gboolean ft_network_view_edit_weight (FtNetworkView *self, size_t index, float value);
