@@ -586,7 +586,13 @@ analyse (Gen *g)
   if (g->n_samples > 0 && d->limit > 0 && d->limit < (uint32_t) g->n_samples)
     g->n_samples = d->limit;
 
-  if (e->input_ndim > 0)
+  if (e->data.features != 0) /* the input features are the model's inputs */
+    {
+      g->input_known = true;
+      g->input_ndim = 1;
+      g->input_shape[0] = ft_features_count (e->data.features);
+    }
+  else if (e->input_ndim > 0)
     {
       g->input_known = true;
       g->input_ndim = MIN (e->input_ndim, 3);
@@ -970,8 +976,34 @@ emit_data (Gen *g)
     w_line (w, "x_train, y_train = x_train[:%u], y_train[:%u]  # only the first %u training samples", d->limit, d->limit,
             d->limit);
 
+  /* The Playground's input features: a preprocessing step of every sample, before fit() or the loop. */
+  if (d->features != 0)
+    {
+      GString *cols = g_string_new (NULL), *names = g_string_new (NULL);
+      for (int i = 0; i < FT_N_FEATURES; i++)
+        if (d->features & (1u << i))
+          {
+            g_string_append_printf (cols, "%s%s", cols->len ? ", " : "", ft_feature_numpy (i));
+            g_string_append_printf (names, "%s%s", names->len ? ", " : "", ft_feature_name (i));
+          }
+      w_blank (w);
+      w_blank (w);
+      w_line (w, "def features(x):");
+      w_line (w, "    \"\"\"The model's inputs: %s of each point (x1, x2), computed in float64, stored", names->str);
+      w_line (w, "    as float32, as FitTape computes them.\"\"\"");
+      w_line (w, "    x1, x2 = x[:, 0].astype(\"float64\"), x[:, 1].astype(\"float64\")");
+      w_line (w, "    return np.stack([%s], axis=1).astype(\"float32\")", cols->str);
+      w_blank (w);
+      w_blank (w);
+      w_line (w, "x_train = features(x_train)");
+      if (g->has_test)
+        w_test_line (g, "x_test = features(x_test)");
+      g_string_free (cols, TRUE);
+      g_string_free (names, TRUE);
+    }
+
   /* The model's input shape, when it differs from the samples' (e.g. a channel axis for Conv2D). */
-  if (e->input_ndim > 0)
+  if (e->input_ndim > 0 && d->features == 0)
     {
       bool same = g->data_shape_known && g->data_ndim == g->input_ndim
                   && memcmp (g->data_shape, g->input_shape, (size_t) g->input_ndim * sizeof (int)) == 0;

@@ -19,6 +19,9 @@
  *           | "circle" | "xor" | "gauss" | "spiral" | "moons"     TensorFlow Playground's generators:
  *                                           "samples" 500, "noise" 0 (0 … 0.5), "test_samples" 500 (0 = none)
  *     "limit": integer ≥ 0                  keep the first N training samples (0 = all)
+ *     "features": ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"]   Playground and CSV sets
+ *                                           with two features: the model's inputs (any non-empty subset,
+ *                                           in this order; they set the input shape); absent = the raw two
  *   }                                       relative paths are relative to the experiment file
  *   "model": {
  *     "input_shape": [d, …]                 1 to 3 positive integers; absent = the dataset's sample shape
@@ -318,6 +321,7 @@ data_equal (const FtDataSpec *a, const FtDataSpec *b)
   EQ_STR (test_path);
   EQ_STR (label_column);
   EQ (limit);
+  EQ (features);
   return true;
 }
 
@@ -847,10 +851,10 @@ static bool
 parse_dataset (Parser *P, JsonNode *node, const char *path, FtDataSpec *d)
 {
   static const char *const all[]
-      = { "name", "path", "test_path", "label", "samples", "test_samples", "noise", "limit", NULL };
-  static const char *const play[] = { "name", "samples", "test_samples", "noise", "limit", NULL };
+      = { "name", "path", "test_path", "label", "samples", "test_samples", "noise", "limit", "features", NULL };
+  static const char *const play[] = { "name", "samples", "test_samples", "noise", "limit", "features", NULL };
   static const char *const idx[] = { "name", "path", "limit", NULL };
-  static const char *const csv[] = { "name", "path", "test_path", "label", "limit", NULL };
+  static const char *const csv[] = { "name", "path", "test_path", "label", "limit", "features", NULL };
   JsonObject *o;
   char sub[PATH_MAX_LEN];
   if (!get_object (P, node, path, &o))
@@ -894,6 +898,29 @@ parse_dataset (Parser *P, JsonNode *node, const char *path, FtDataSpec *d)
       if (!get_int (P, n, sub, 0, UINT32_MAX, &v))
         return false;
       d->limit = (uint32_t) v;
+    }
+  if ((n = member (o, "features", path, sub)) != NULL)
+    {
+      JsonArray *a;
+      if (!get_array (P, n, sub, &a))
+        return false;
+      d->features = 0;
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        {
+          char item[PATH_MAX_LEN], name[16];
+          int f;
+          sub_index (item, sub, i);
+          if (!get_string_buf (P, json_array_get_element (a, i), item, true, name, sizeof name))
+            return false;
+          if (!ft_feature_from_name (name, &f))
+            return fail (P, item, "unknown feature \"%s\" (expected x1, x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2))",
+                         name);
+          if (d->features & (1u << f))
+            return fail (P, item, "the feature \"%s\" is listed twice", name);
+          d->features |= 1u << f;
+        }
+      if (d->features == 0)
+        return fail (P, sub, "expected at least one feature");
     }
   if ((n = member (o, "path", path, sub)) != NULL
       && !get_string_buf (P, n, sub, true, d->path, sizeof d->path))
@@ -2141,6 +2168,18 @@ write_dataset (Writer *w, const FtDataSpec *d)
     }
   if (d->limit > 0)
     w_int (w, "limit", d->limit);
+  if (d->features != 0)
+    {
+      w_key (w, "features");
+      w_open (w, '[', true);
+      for (int i = 0; i < FT_N_FEATURES; i++)
+        if (d->features & (1u << i))
+          {
+            w_sep (w);
+            ft_json_append_string (w->s, ft_feature_name (i));
+          }
+      w_close (w, ']');
+    }
   w_close (w, '}');
 }
 
@@ -2578,7 +2617,13 @@ ft_experiment_build_trainer (const FtExperiment *e, const FtDataset *train, GErr
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
   int ndim;
   int shape[FT_MAX_DIMS] = { 0 };
-  if (e->input_ndim > 0)
+  if (e->data.features != 0)
+    {
+      /* The features are the model's inputs. */
+      ndim = 1;
+      shape[0] = ft_features_count (e->data.features);
+    }
+  else if (e->input_ndim > 0)
     {
       ndim = MIN (e->input_ndim, 3);
       memcpy (shape, e->input_shape, (size_t) ndim * sizeof (int));
@@ -2647,11 +2692,14 @@ ft_experiment_build_trainer (const FtExperiment *e, const FtDataset *train, GErr
       ft_model_free (model);
       return NULL;
     }
+  ft_trainer_set_features (trainer, e->data.features);
   /* The data must fit the model: its sample size the input (a given input_shape's fault), its classes
    * the last layer (that layer's fault). */
   if (train != NULL && !ft_trainer_check_dataset (trainer, train, "training", error))
     {
-      if (ft_shape_size (ndim, shape) != train->sample_size)
+      if (e->data.features != 0 && train->sample_size != 2)
+        g_prefix_error (error, "$.dataset.features: ");
+      else if (e->data.features == 0 && ft_shape_size (ndim, shape) != train->sample_size)
         g_prefix_error (error, "$.model.input_shape: ");
       else
         g_prefix_error (error, "$.model.layers[%d]: ", e->n_layers - 1);

@@ -26,6 +26,7 @@ typedef struct
   char test_path[512];   /* csv: optional test file */
   char label_column[64]; /* csv */
   uint32_t limit;        /* use only the first N training samples (0 = all): for quick lessons */
+  unsigned features;     /* 2-D data: the Playground's input features (ft-features.h mask), 0 = none */
 } FtDataSpec;
 
 typedef enum

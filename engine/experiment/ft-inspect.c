@@ -86,8 +86,7 @@ ft_inspect_model_new (const FtExperiment *exp, const FtDataset *train, const flo
   m->n_params = ft_model_n_params (model);
   m->n_outputs = (size_t) shape[0];
   m->n_classes = m->n_outputs == 1 ? 2 : shape[0];
-  ft_model_input_shape (model, &nd, shape);
-  m->n_inputs = ft_shape_size (nd, shape);
+  m->n_inputs = ft_trainer_sample_size (trainer);
 
   const FtLossSpec *loss = &ft_trainer_compile_spec (trainer)->loss;
   FtActivation act = output_activation (model);
@@ -146,6 +145,12 @@ size_t
 ft_inspect_model_n_inputs (const FtInspectModel *m)
 {
   return m->n_inputs;
+}
+
+unsigned
+ft_inspect_model_features (const FtInspectModel *m)
+{
+  return ft_trainer_features (m->trainer);
 }
 
 int
@@ -321,6 +326,8 @@ ft_inspect_model_forward_layers (FtInspectModel *m, const float *x, uint32_t n, 
   int nd, shape[FT_MAX_DIMS];
   ft_model_input_shape (model, &nd, shape + 1);
   float *buf = g_new (float, (size_t) INSPECT_BATCH * m->n_inputs);
+  unsigned features = ft_trainer_features (m->trainer);
+  float *fbuf = features != 0 ? g_new (float, (size_t) INSPECT_BATCH * (size_t) ft_features_count (features)) : NULL;
   unsigned csr = flush_begin ();
   for (uint32_t start = 0; start < n; start += INSPECT_BATCH)
     {
@@ -328,7 +335,9 @@ ft_inspect_model_forward_layers (FtInspectModel *m, const float *x, uint32_t n, 
       memcpy (buf, x + (size_t) start * m->n_inputs, (size_t) nb * m->n_inputs * sizeof (float));
       shape[0] = (int) nb;
       FtTensor in;
-      ft_tensor_init_view (&in, buf, nd + 1, shape);
+      if (features != 0) /* the trainer's preprocessing step, as in its batches */
+        ft_features_apply (features, buf, nb, fbuf);
+      ft_tensor_init_view (&in, features != 0 ? fbuf : buf, nd + 1, shape);
       ft_tape_reset (tape);
       ft_tape_stop_recording (tape);
       FtTensor *t = &in;
@@ -347,6 +356,7 @@ ft_inspect_model_forward_layers (FtInspectModel *m, const float *x, uint32_t n, 
     }
   flush_end (csr);
   g_free (buf);
+  g_free (fbuf);
 }
 
 const FtModel *

@@ -210,7 +210,9 @@ ft_neuron_maps_compute (FtInspectModel *model, const FtDataset *ds, double xmin,
       s->n_params = ft_model_layer_n_params (m, l);
     }
   int *column_of_last = g_new (int, MAX (n_layers, 1));
-  build_columns (maps, m, (int) n_inputs, column_of_last);
+  maps->features = ft_inspect_model_features (model);
+  size_t n_model_inputs = maps->features != 0 ? (size_t) ft_features_count (maps->features) : n_inputs;
+  build_columns (maps, m, (int) n_model_inputs, column_of_last);
 
   Ctx ctx = { .maps = maps, .column_of_last = column_of_last };
 
@@ -234,10 +236,20 @@ ft_neuron_maps_compute (FtInspectModel *model, const FtDataset *ds, double xmin,
           for (int u = 0; u < maps->columns[c].units; u++)
             acc_init (&ctx.unit_acc[c][u]);
         }
-      if (maps->n_columns > 0) /* the inputs' own statistics */
-        for (uint32_t s = 0; s < n; s++)
-          for (size_t u = 0; u < n_inputs; u++)
-            acc_add (&ctx.unit_acc[0][u], x[s * n_inputs + u]);
+      if (maps->n_columns > 0) /* the inputs' own statistics (the features the model sees) */
+        {
+          float *in = x;
+          if (maps->features != 0)
+            {
+              in = g_new (float, (size_t) n * n_model_inputs);
+              ft_features_apply (maps->features, x, n, in);
+            }
+          for (uint32_t s = 0; s < n; s++)
+            for (size_t u = 0; u < n_model_inputs; u++)
+              acc_add (&ctx.unit_acc[0][u], in[s * n_model_inputs + u]);
+          if (in != x)
+            g_free (in);
+        }
       ft_inspect_model_forward_layers (model, x, n, on_layer, &ctx);
       for (int l = 0; l < n_layers; l++)
         maps->layers[l].stats = acc_stats (&ctx.layer_acc[l]);
@@ -275,15 +287,26 @@ ft_neuron_maps_compute (FtInspectModel *model, const FtDataset *ds, double xmin,
           maps->columns[c].maps = g_new (float, MAX ((size_t) maps->columns[c].units, 1) * cells);
           maps->columns[c].map_stats = g_new0 (FtValueStats, MAX (maps->columns[c].units, 1));
         }
-      float *grid = maps->columns[0].maps; /* the inputs' maps are the grid points, feature by feature */
+      float *grid = maps->columns[0].maps; /* the inputs' maps: the model's inputs over the plane */
       float *x = g_new (float, cells * 2);
       double dx = (xmax - xmin) / nx, dy = (ymax - ymin) / ny;
       for (size_t cell = 0; cell < cells; cell++)
         {
           int i = (int) (cell % (size_t) nx), j = (int) (cell / (size_t) nx);
-          x[2 * cell] = grid[cell] = (float) (xmin + (i + 0.5) * dx);
-          x[2 * cell + 1] = grid[cells + cell] = (float) (ymax - (j + 0.5) * dy);
+          x[2 * cell] = (float) (xmin + (i + 0.5) * dx);
+          x[2 * cell + 1] = (float) (ymax - (j + 0.5) * dy);
         }
+      float *in = x;
+      if (maps->features != 0)
+        {
+          in = g_new (float, cells * n_model_inputs);
+          ft_features_apply (maps->features, x, cells, in);
+        }
+      for (size_t cell = 0; cell < cells; cell++)
+        for (size_t u = 0; u < n_model_inputs; u++)
+          grid[u * cells + cell] = in[cell * n_model_inputs + u];
+      if (in != x)
+        g_free (in);
       ctx.grid = true;
       ft_inspect_model_forward_layers (model, x, (uint32_t) cells, on_layer, &ctx);
       g_free (x);

@@ -8,7 +8,8 @@
  *
  * On 2-D data every neuron gets a map: its value at the centres of an nx × ny grid of cells over
  * [xmin, xmax] × [ymin, ymax], in the order of ft-inspect.h's FtDecisionGrid (cell (i, j), column i from
- * the left and row j from the top, at j·nx + i). The inputs' maps are the features themselves.
+ * the left and row j from the top, at j·nx + i). The inputs' maps are the features themselves (x₁, x₂, or
+ * with the experiment's input features x₁², sin x₁ … over the plane).
  *
  * On any data, every neuron and every layer gets statistics of its values over the first samples of a
  * dataset (at most FT_NEURON_STATS_SAMPLES): mean, standard deviation, the fraction of values above zero
@@ -68,6 +69,7 @@ typedef struct
   /* the grid (2-D data only; nx = ny = 0 otherwise) */
   int nx, ny;
   double xmin, xmax, ymin, ymax;
+  unsigned features;        /* the input features (ft-features.h), 0 = the raw inputs: columns[0]'s units */
   /* the weights everything was computed from (Keras order) */
   float *weights;
   size_t n_weights;
