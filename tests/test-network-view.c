@@ -94,6 +94,21 @@ on_changed (FtNetworkView *view, gpointer data)
   changes++;
 }
 
+/* Activates a button as the keyboard does; it emits "clicked" after its press animation: waits for the
+ * change count to reach `want`. */
+static void
+activate (GtkWidget *button, const int *count, int want)
+{
+  g_assert_true (gtk_widget_activate (button));
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (*count < want)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    }
+}
+
 static gboolean accept_edits;
 static guint64 edited_index;
 static float edited_value;
@@ -190,8 +205,7 @@ test_spiral (void)
   assert_drawn (view, 52, 576);
   GtkWidget *add = find_named (GTK_WIDGET (view), "add-layer"), *remove = find_named (GTK_WIDGET (view), "remove-layer");
   g_assert_nonnull (add);
-  g_assert_true (gtk_widget_activate (add));
-  spin (0.4); /* an activated button emits "clicked" after its press animation */
+  activate (add, &changes, 2);
   g_assert_cmpint (changes, ==, 2);
   g_assert_cmpint (exp->n_layers, ==, 5);
   /* The run's weights no longer fit the edited network: ignored. */
@@ -208,10 +222,7 @@ test_spiral (void)
   wait_computed (view);
   g_assert_false (gtk_widget_get_sensitive (add));
   for (int i = 0; i < 4; i++)
-    {
-      g_assert_true (gtk_widget_activate (remove));
-      spin (0.4);
-    }
+    activate (remove, &changes, 5 + i);
   g_assert_cmpint (exp->n_layers, ==, 3);
   wait_computed (view);
   assert_drawn (view, 36, 320);
@@ -228,7 +239,30 @@ test_spiral (void)
   g_assert_false (ft_network_view_add_neuron (view, 2)); /* no third hidden layer */
   wait_computed (view);
   assert_drawn (view, 2 + 8 + 16 + 2, 2 * 8 + 8 * 16 + 16 * 2);
+
+  /* Input features: sin x₁ switched on gives three inputs; the last one cannot go; x₁ and x₂ alone are
+   * the raw points again. */
+  changes = 0;
+  g_assert_true (ft_network_view_toggle_feature (view, 5));
+  g_assert_cmpuint (exp->data.features, ==, FT_FEATURE_X1 | FT_FEATURE_X2 | FT_FEATURE_SIN_X1);
+  g_assert_cmpint (changes, ==, 1);
+  wait_computed (view);
+  assert_drawn (view, 3 + 8 + 16 + 2, 3 * 8 + 8 * 16 + 16 * 2);
+  g_assert_cmpint (ft_network_view_get_maps (view)->columns[0].units, ==, 3);
+  g_assert_cmpfloat (ft_neuron_maps_value (ft_network_view_get_maps (view), 0, 2, 0, 0), ==,
+                     (float) sin ((double) (float) (-6 + 0.5 * 12.0 / FT_NETWORK_VIEW_GRID))); /* sin of the cell's x₁ */
   save_png (window, "/tmp/fittape-network-view-edited.png");
+  g_assert_true (ft_network_view_toggle_feature (view, 0));
+  g_assert_true (ft_network_view_toggle_feature (view, 1));
+  g_assert_cmpuint (exp->data.features, ==, FT_FEATURE_SIN_X1);
+  g_assert_false (ft_network_view_toggle_feature (view, 5));
+  g_assert_cmpuint (exp->data.features, ==, FT_FEATURE_SIN_X1);
+  g_assert_true (ft_network_view_toggle_feature (view, 0));
+  g_assert_true (ft_network_view_toggle_feature (view, 1));
+  g_assert_true (ft_network_view_toggle_feature (view, 5));
+  g_assert_cmpuint (exp->data.features, ==, 0);
+  wait_computed (view);
+  assert_drawn (view, 2 + 8 + 16 + 2, 2 * 8 + 8 * 16 + 16 * 2);
 
   g_free (w);
   gtk_window_destroy (GTK_WINDOW (window));
@@ -409,6 +443,27 @@ test_window (void)
   g_assert_true (ft_network_view_remove_layer (view));
   g_assert_cmpint (now->n_layers, ==, 3);
   g_assert_cmpint (count (ft_code_view_get_code (code, false), "layers.Dense("), ==, 3);
+  /* x₁x₂ as an input: in the experiment and the code; a Train runs on it. */
+  g_assert_true (ft_network_view_toggle_feature (view, 4));
+  g_assert_cmpuint (now->data.features, ==, FT_FEATURE_X1 | FT_FEATURE_X2 | FT_FEATURE_X1_X2);
+  g_assert_nonnull (strstr (ft_code_view_get_code (code, false), "np.stack([x1, x2, x1 * x2], axis=1)"));
+  train_and_wait (win, 4);
+  g_assert_cmpint (ft_window_get_run_state (win, 3), ==, 1); /* finished */
+  wait_computed (view);
+  assert_drawn (view, 3 + 16 + 16 + 2, 3 * 16 + 16 * 16 + 16 * 2);
+  /* The run's trained weights are drawn, not the starting ones. */
+  fresh = ft_inspect_model_new (now, NULL, NULL, 0, &error);
+  g_assert_no_error (error);
+  maps = ft_network_view_get_maps (view);
+  g_assert_cmpuint (maps->n_weights, ==, ft_inspect_model_n_params (fresh));
+  float *seed_weights = g_new (float, maps->n_weights);
+  ft_model_get_weights (ft_inspect_model_get_model (fresh), seed_weights);
+  g_assert_cmpint (memcmp (seed_weights, maps->weights, maps->n_weights * sizeof (float)), !=, 0);
+  g_free (seed_weights);
+  ft_inspect_model_free (fresh);
+  saved = ft_window_save_screenshot (win, "/tmp/fittape-network-window-features.png", &error);
+  g_assert_no_error (error);
+  g_assert_true (saved);
   gtk_window_destroy (GTK_WINDOW (win));
   spin (0.1);
 }

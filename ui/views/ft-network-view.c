@@ -65,6 +65,7 @@ typedef enum
   TARGET_BIAS,
   TARGET_PLUS,
   TARGET_MINUS,
+  TARGET_FEATURE, /* an input feature switched off (unit: the feature) */
 } TargetKind;
 
 typedef struct
@@ -112,6 +113,7 @@ struct _FtNetworkView
   gboolean edited;         /* the architecture was edited since set_data */
 
   FtNeuronMaps *maps;
+  gboolean maps_current;   /* the maps are of the data shown (not of the data before set_data) */
   FtDecisionGrid *grid;
   char *error;
   char *description;
@@ -128,6 +130,8 @@ struct _FtNetworkView
   int n_nodes;
   Box panel;
   Box plus[FT_NETWORK_VIEW_MAX_LAYERS + 64], minus[FT_NETWORK_VIEW_MAX_LAYERS + 64];
+  bool has_slots;           /* the input column shows all seven features */
+  Box slots[FT_N_FEATURES];
   int drawn_neurons, drawn_links;
 
   Target hover;
@@ -204,11 +208,32 @@ column_name (const FtNetworkView *self, int c)
   return self->maps->layers[column (self, c)->layer].name;
 }
 
+/* The features drawn as inputs (x₁ and x₂ when the model takes the raw points). */
+static unsigned
+input_features (const FtNetworkView *self)
+{
+  return self->maps != NULL && self->maps->features != 0 ? self->maps->features : FT_FEATURE_X1 | FT_FEATURE_X2;
+}
+
+/* The feature of model input u. */
+static int
+input_feature (const FtNetworkView *self, int u)
+{
+  unsigned mask = input_features (self);
+  for (int i = 0; i < FT_N_FEATURES; i++)
+    if (ft_features_position (mask, i) == u)
+      return i;
+  return -1;
+}
+
 static char *
 neuron_name (const FtNetworkView *self, int c, int u)
 {
   if (c == 0)
-    return g_strdup_printf ("x%s", u == 0 ? "₁" : u == 1 ? "₂" : "?");
+    {
+      int i = input_feature (self, u);
+      return g_strdup (i >= 0 ? ft_feature_label (i) : "?");
+    }
   return g_strdup_printf ("neuron %d of %s", u + 1, column_name (self, c));
 }
 
@@ -379,8 +404,10 @@ layout (FtNetworkView *self, double width, double height)
     self->panel = (Box) { width - psize - 12, top, psize };
   double x0 = 40, x1 = panel ? self->panel.x - 90 : width - 40;
   int ncol = m->n_columns, max_units = 1;
+  /* 2-D data whose experiment is edited here: every feature has a place in the input column. */
+  self->has_slots = panel && self->exp != NULL && self->data != NULL && self->data->two_d;
   for (int c = 0; c < ncol; c++)
-    max_units = MAX (max_units, m->columns[c].units);
+    max_units = MAX (max_units, c == 0 && self->has_slots ? FT_N_FEATURES : m->columns[c].units);
   double spacing = ncol > 1 ? (x1 - x0) / (ncol - 1) : 0;
   double avail = height - top - bottom;
   double s = fmin (fmin (64, avail / (max_units * 1.22)), ncol > 1 ? spacing * 0.42 : 64);
@@ -394,11 +421,23 @@ layout (FtNetworkView *self, double width, double height)
     {
       int units = m->columns[c].units;
       double cx = ncol > 1 ? x0 + c * spacing : (x0 + x1) / 2;
-      double gap = s * 0.22, total = units * s + (units - 1) * gap;
+      int places = c == 0 && self->has_slots ? FT_N_FEATURES : units;
+      double gap = s * 0.22, total = places * s + (places - 1) * gap;
       double y = top + (avail - total) / 2;
       self->first_node[c] = k;
-      for (int u = 0; u < units; u++)
-        self->nodes[k++] = (Box) { cx - s / 2, y + u * (s + gap), s };
+      if (places != units || (c == 0 && self->has_slots))
+        {
+          for (int i = 0; i < FT_N_FEATURES; i++)
+            self->slots[i] = (Box) { cx - s / 2, y + i * (s + gap), s };
+          for (int u = 0; u < units; u++)
+            {
+              int f = input_feature (self, u);
+              self->nodes[k++] = f >= 0 ? self->slots[f] : (Box) { cx - s / 2, y, s };
+            }
+        }
+      else
+        for (int u = 0; u < units; u++)
+          self->nodes[k++] = (Box) { cx - s / 2, y + u * (s + gap), s };
       if (c >= 1 && c < ncol - 1 && c - 1 < (int) G_N_ELEMENTS (self->plus))
         {
           self->minus[c - 1] = (Box) { cx - 21, top - 24, 18 };
@@ -461,6 +500,10 @@ hit (FtNetworkView *self, double x, double y)
       if (inside (&self->minus[h], x, y))
         return (Target) { TARGET_MINUS, h + 1, -1, -1 };
     }
+  if (self->has_slots)
+    for (int i = 0; i < FT_N_FEATURES; i++)
+      if (!(input_features (self) & (1u << i)) && inside (&self->slots[i], x, y))
+        return (Target) { TARGET_FEATURE, 0, -1, i };
   for (int c = 0; c < m->n_columns; c++)
     for (int u = 0; u < m->columns[c].units; u++)
       {
@@ -523,6 +566,8 @@ describe_target (FtNetworkView *self, const Target *t)
         g_autofree char *name = neuron_name (self, t->column, t->unit);
         GString *s = g_string_new (NULL);
         g_string_append_printf (s, "%s", name);
+        if (t->column == 0 && self->has_slots)
+          g_string_append (s, " (an input: click to switch it off)");
         if (t->column > 0)
           g_string_append_printf (s, " (%s)", ft_activation_name (col->activation));
         if (m->nx > 0)
@@ -554,6 +599,8 @@ describe_target (FtNetworkView *self, const Target *t)
                               FT_NETWORK_VIEW_MAX_UNITS);
     case TARGET_MINUS:
       return g_strdup_printf ("Remove a neuron from %s", column_name (self, t->column));
+    case TARGET_FEATURE:
+      return g_strdup_printf ("%s: not an input; click to feed it to the network", ft_feature_label (t->unit));
     case TARGET_NONE:
     default:
       return NULL;
@@ -742,7 +789,9 @@ draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer user_da
           cairo_set_line_width (cr, hot ? 2.5 : 1);
           cairo_stroke (cr);
           self->drawn_neurons++;
-          if (c == 0)
+          if (c == 0 && self->has_slots)
+            ; /* labelled with the slots below */
+          else if (c == 0)
             {
               g_autofree char *label = neuron_name (self, 0, u);
               cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.9);
@@ -763,6 +812,27 @@ draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer user_da
               cairo_stroke (cr);
             }
         }
+      if (c == 0 && self->has_slots)
+        for (int i = 0; i < FT_N_FEATURES; i++)
+          {
+            const Box *b = &self->slots[i];
+            bool on = input_features (self) & (1u << i);
+            bool hot = self->hover.kind == TARGET_FEATURE && self->hover.unit == i;
+            if (!on)
+              {
+                cairo_rectangle (cr, b->x + 0.5, b->y + 0.5, b->size - 1, b->size - 1);
+                cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, hot ? 0.25 : 0.06);
+                cairo_fill_preserve (cr);
+                cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, hot ? 0.8 : 0.3);
+                cairo_set_line_width (cr, 1);
+                double dash[] = { 3, 3 };
+                cairo_set_dash (cr, dash, 2, 0);
+                cairo_stroke (cr);
+                cairo_set_dash (cr, NULL, 0, 0);
+              }
+            cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, on ? 0.95 : 0.45);
+            show_text (cr, on ? bold : small, ft_feature_label (i), b->x - 6, b->y + b->size / 2, 1, 0.5);
+          }
       const Box *first = node (self, c, 0);
       double cx = first->x + first->size / 2;
       g_autofree char *head = NULL;
@@ -848,7 +918,8 @@ update_texts (FtNetworkView *self)
     self->default_caption = g_strdup (
       "Each square is a neuron's output over the input plane (blue above zero, orange below); links are "
       "weights, blue positive and orange negative, wider the larger |w|; the small squares are biases. Hover "
-      "for values and to enlarge a neuron; pause the run and click a link or bias to edit it.");
+      "for values and to enlarge a neuron; click an input to switch it on or off; pause the run and click a "
+      "link or bias to edit it.");
   g_autofree char *hover = describe_target (self, &self->hover);
   gtk_label_set_text (GTK_LABEL (self->caption), hover != NULL ? hover : self->default_caption);
 
@@ -971,6 +1042,7 @@ job_done (GObject *source, GAsyncResult *result, gpointer user_data)
         {
           ft_neuron_maps_free (self->maps);
           self->maps = g_steal_pointer (&job->maps);
+          self->maps_current = TRUE;
           ft_decision_grid_free (self->grid);
           self->grid = g_steal_pointer (&job->grid);
           clear_images (self);
@@ -1089,6 +1161,7 @@ restart (FtNetworkView *self, ViewData *d)
   g_clear_pointer (&self->model, ft_inspect_model_free);
   g_clear_pointer (&self->pending, g_free);
   self->data = d;
+  self->maps_current = FALSE;
   self->live = FALSE;
   self->hover.kind = TARGET_NONE;
   if (d != NULL)
@@ -1120,7 +1193,7 @@ ft_network_view_update_weights (FtNetworkView *self, const float *weights, size_
 {
   g_return_if_fail (FT_IS_NETWORK_VIEW (self));
   g_return_if_fail (weights != NULL || n == 0);
-  if (self->data == NULL || self->edited || (self->maps != NULL && n != self->maps->n_weights))
+  if (self->data == NULL || self->edited || (self->maps_current && n != self->maps->n_weights))
     return;
   g_free (self->pending);
   self->pending = g_memdup2 (weights, n * sizeof (float));
@@ -1193,6 +1266,20 @@ ft_network_view_remove_neuron (FtNetworkView *self, int h)
 {
   g_return_val_if_fail (FT_IS_NETWORK_VIEW (self), FALSE);
   return change_units (self, h, -1);
+}
+
+gboolean
+ft_network_view_toggle_feature (FtNetworkView *self, int i)
+{
+  g_return_val_if_fail (FT_IS_NETWORK_VIEW (self), FALSE);
+  if (self->exp == NULL || self->data == NULL || !self->data->two_d || i < 0 || i >= FT_N_FEATURES)
+    return FALSE;
+  unsigned raw = FT_FEATURE_X1 | FT_FEATURE_X2;
+  unsigned mask = (self->exp->data.features != 0 ? self->exp->data.features : raw) ^ (1u << i);
+  if (mask == 0)
+    return FALSE; /* the network needs an input */
+  self->exp->data.features = mask == raw ? 0 : mask; /* x₁ and x₂ alone: the raw points */
+  return edited (self, TRUE);
 }
 
 gboolean
@@ -1343,6 +1430,13 @@ on_pressed (GtkGestureClick *gesture, int n_press, double x, double y, FtNetwork
     case TARGET_LINK:
     case TARGET_BIAS:
       open_editor (self, &t, x, y);
+      break;
+    case TARGET_FEATURE:
+      ft_network_view_toggle_feature (self, t.unit);
+      break;
+    case TARGET_NEURON:
+      if (t.column == 0 && self->has_slots)
+        ft_network_view_toggle_feature (self, input_feature (self, t.unit));
       break;
     default:
       break;

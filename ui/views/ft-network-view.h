@@ -10,7 +10,10 @@
  * neuron (up to FT_NETWORK_VIEW_MAX_UNITS; the model editor allows any number): they edit the experiment
  * given with ft_network_view_set_experiment (as the panels do) and emit "changed"; the view then shows
  * the edited network with the weights its seed gives (those the next Train starts from). Beside them, the
- * Playground's regularization (none, L1, L2, both) and its rate, set for every Dense layer.
+ * Playground's regularization (none, L1, L2, both) and its rate, set for every Dense layer. On 2-D data
+ * the input column lists the seven Playground features (x₁, x₂, x₁², x₂², x₁x₂, sin x₁, sin x₂): those the
+ * model takes drawn as maps, the others as dashed boxes; a click switches one on or off
+ * (ft_network_view_toggle_feature, the experiment's dataset.features).
  *
  * Everything drawn is computed by the engine (ft-neuron-maps.h, ft-inspect.h) off the main loop on the
  * view's own copy of the model: at most one computation at a time, at most FT_NETWORK_VIEW_MAX_RATE a
@@ -57,6 +60,9 @@ gboolean ft_network_view_remove_neuron (FtNetworkView *self, int h);
 /* The regularization control: every Dense layer's kernel_regularizer (L1 factor l1, L2 factor l2; 0 = none);
  * emits "changed". FALSE without an experiment or with a negative factor. */
 gboolean ft_network_view_set_regularization (FtNetworkView *self, float l1, float l2);
+/* A click on input feature i (ft-features.h) of 2-D data: switches it on or off in the experiment (x₁
+ * and x₂ alone are the raw points; the last one cannot go); emits "changed". */
+gboolean ft_network_view_toggle_feature (FtNetworkView *self, int i);
 /* What a click on a link or bias asks for after its editor: emits "edit-weight"; when a handler accepts
  * (returns TRUE) the view shows the edited weight at once. */
 gboolean ft_network_view_edit_weight (FtNetworkView *self, size_t index, float value);
