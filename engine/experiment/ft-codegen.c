@@ -972,6 +972,24 @@ emit_data (Gen *g)
         w_line (w, "# (no test set: the experiment names no test file)");
       break;
     }
+  if (d->n_points > 0)
+    {
+      GString *pts = g_string_new (NULL);
+      for (uint32_t i = 0; i < d->n_points; i++)
+        g_string_append_printf (pts, "%s(%s, %s, %d)", i ? ", " : "", py_float (w, d->points[i].x),
+                                py_float (w, d->points[i].y), d->points[i].label);
+      w_line (w, "# Points drawn by clicking, in order: a class puts a point first in the training set, -1 removes");
+      w_line (w, "# the point nearest to (x, y).");
+      w_line (w, "POINTS = [%s]", pts->str);
+      w_line (w, "for px, py, pc in POINTS:");
+      w_line (w, "    if pc >= 0:");
+      w_line (w, "        x_train = np.concatenate([np.array([[px, py]], dtype=\"float32\"), x_train])");
+      w_line (w, "        y_train = np.concatenate([np.array([pc], dtype=y_train.dtype), y_train])");
+      w_line (w, "    else:");
+      w_line (w, "        k = int(np.argmin(((x_train.astype(\"float64\") - [px, py]) ** 2).sum(axis=1)))");
+      w_line (w, "        x_train, y_train = np.delete(x_train, k, axis=0), np.delete(y_train, k)");
+      g_string_free (pts, TRUE);
+    }
   if (d->limit > 0)
     w_line (w, "x_train, y_train = x_train[:%u], y_train[:%u]  # only the first %u training samples", d->limit, d->limit,
             d->limit);

@@ -22,6 +22,8 @@
  *     "features": ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"]   Playground and CSV sets
  *                                           with two features: the model's inputs (any non-empty subset,
  *                                           in this order; they set the input shape); absent = the raw two
+ *     "points": [[x, y, class], …]          2-D sets: points added by clicking (class ≥ 0, each put first)
+ *                                           or removed (class −1: the point nearest (x, y)), in order
  *   }                                       relative paths are relative to the experiment file
  *   "model": {
  *     "input_shape": [d, …]                 1 to 3 positive integers; absent = the dataset's sample shape
@@ -194,6 +196,7 @@ ft_experiment_free (FtExperiment *e)
   g_free (e->layers);
   g_free (e->callbacks);
   g_free (e->fit.class_weight);
+  g_free (e->data.points);
   g_free (e);
 }
 
@@ -214,6 +217,9 @@ ft_experiment_copy (const FtExperiment *e)
                             : NULL;
   if (c->fit.class_weight == NULL)
     c->fit.n_class_weight = 0;
+  c->data.points = e->data.n_points > 0 ? g_memdup2 (e->data.points, e->data.n_points * sizeof (FtPointEdit)) : NULL;
+  if (c->data.points == NULL)
+    c->data.n_points = 0;
   return c;
 }
 
@@ -322,6 +328,11 @@ data_equal (const FtDataSpec *a, const FtDataSpec *b)
   EQ_STR (label_column);
   EQ (limit);
   EQ (features);
+  EQ (n_points);
+  for (uint32_t i = 0; i < a->n_points; i++)
+    if (a->points[i].x != b->points[i].x || a->points[i].y != b->points[i].y
+        || a->points[i].label != b->points[i].label)
+      return false;
   return true;
 }
 
@@ -851,10 +862,11 @@ static bool
 parse_dataset (Parser *P, JsonNode *node, const char *path, FtDataSpec *d)
 {
   static const char *const all[]
-      = { "name", "path", "test_path", "label", "samples", "test_samples", "noise", "limit", "features", NULL };
-  static const char *const play[] = { "name", "samples", "test_samples", "noise", "limit", "features", NULL };
+      = { "name", "path", "test_path", "label", "samples", "test_samples", "noise", "limit", "features", "points", NULL };
+  static const char *const play[]
+      = { "name", "samples", "test_samples", "noise", "limit", "features", "points", NULL };
   static const char *const idx[] = { "name", "path", "limit", NULL };
-  static const char *const csv[] = { "name", "path", "test_path", "label", "limit", "features", NULL };
+  static const char *const csv[] = { "name", "path", "test_path", "label", "limit", "features", "points", NULL };
   JsonObject *o;
   char sub[PATH_MAX_LEN];
   if (!get_object (P, node, path, &o))
@@ -921,6 +933,35 @@ parse_dataset (Parser *P, JsonNode *node, const char *path, FtDataSpec *d)
         }
       if (d->features == 0)
         return fail (P, sub, "expected at least one feature");
+    }
+  if ((n = member (o, "points", path, sub)) != NULL)
+    {
+      JsonArray *a;
+      if (!get_array (P, n, sub, &a))
+        return false;
+      guint len = json_array_get_length (a);
+      g_free (d->points);
+      d->points = len > 0 ? g_new0 (FtPointEdit, len) : NULL;
+      d->n_points = len;
+      for (guint i = 0; i < len; i++)
+        {
+          char item[PATH_MAX_LEN], el[PATH_MAX_LEN];
+          sub_index (item, sub, i);
+          JsonNode *p = json_array_get_element (a, i);
+          JsonArray *xyc;
+          if (!JSON_NODE_HOLDS_ARRAY (p) || json_array_get_length (xyc = json_node_get_array (p)) != 3)
+            return fail_got (P, item, p, "[x, y, class] (class −1 removes the nearest point)");
+          sub_index (el, item, 0);
+          if (!get_float (P, json_array_get_element (xyc, 0), el, RANGE_ANY, &d->points[i].x))
+            return false;
+          sub_index (el, item, 1);
+          if (!get_float (P, json_array_get_element (xyc, 1), el, RANGE_ANY, &d->points[i].y))
+            return false;
+          sub_index (el, item, 2);
+          if (!get_int (P, json_array_get_element (xyc, 2), el, -1, 1000, &v))
+            return false;
+          d->points[i].label = (int) v;
+        }
     }
   if ((n = member (o, "path", path, sub)) != NULL
       && !get_string_buf (P, n, sub, true, d->path, sizeof d->path))
@@ -2180,6 +2221,21 @@ write_dataset (Writer *w, const FtDataSpec *d)
           }
       w_close (w, ']');
     }
+  if (d->n_points > 0)
+    {
+      w_key (w, "points");
+      w_open (w, '[', true);
+      for (uint32_t i = 0; i < d->n_points; i++)
+        {
+          w_sep (w);
+          g_string_append_c (w->s, '[');
+          append_number (w->s, d->points[i].x, true);
+          g_string_append (w->s, ", ");
+          append_number (w->s, d->points[i].y, true);
+          g_string_append_printf (w->s, ", %d]", d->points[i].label);
+        }
+      w_close (w, ']');
+    }
   w_close (w, '}');
 }
 
@@ -2598,6 +2654,19 @@ ft_experiment_load_data (const FtExperiment *e, FtDataset **train, FtDataset **t
     default:
       g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "$.dataset: unknown data source %d", (int) d->source);
       return false;
+    }
+  if (d->n_points > 0)
+    {
+      FtDataset *edited = ft_dataset_apply_point_edits (tr, d->points, d->n_points, error);
+      if (edited == NULL)
+        {
+          g_prefix_error (error, "$.dataset.points: ");
+          ft_dataset_free (tr);
+          ft_dataset_free (te);
+          return false;
+        }
+      ft_dataset_free (tr);
+      tr = edited;
     }
   if (d->limit > 0 && d->limit < tr->n)
     {
