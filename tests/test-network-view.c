@@ -240,6 +240,29 @@ test_spiral (void)
   wait_computed (view);
   assert_drawn (view, 2 + 8 + 16 + 2, 2 * 8 + 8 * 16 + 16 * 2);
 
+  /* Points drawn on the prediction: one of class 1 at (0, 0) joins the training data (501 samples in the
+   * statistics), Shift+click there removes it again; a class the data does not have is refused. */
+  changes = 0;
+  g_assert_true (ft_network_view_add_point (view, 0.0f, 0.0f, 1));
+  g_assert_cmpuint (exp->data.n_points, ==, 1);
+  g_assert_cmpint (exp->data.points[0].label, ==, 1);
+  wait_computed (view);
+  g_assert_cmpuint (ft_network_view_get_maps (view)->n_samples, ==, train->n + 1);
+  g_assert_true (ft_network_view_add_point (view, 0.01f, 0.0f, -1));
+  wait_computed (view);
+  g_assert_cmpuint (ft_network_view_get_maps (view)->n_samples, ==, train->n);
+  g_assert_false (ft_network_view_add_point (view, 1.0f, 1.0f, 2));
+  g_assert_cmpuint (exp->data.n_points, ==, 2);
+  g_assert_cmpint (changes, ==, 2);
+  FtDataset *reloaded = NULL, *reloaded_test = NULL;
+  g_assert_true (ft_experiment_load_data (exp, &reloaded, &reloaded_test, &error));
+  g_assert_cmpuint (reloaded->n, ==, train->n);
+  ft_dataset_free (reloaded);
+  ft_dataset_free (reloaded_test);
+  g_free (exp->data.points);
+  exp->data.points = NULL;
+  exp->data.n_points = 0;
+
   /* Input features: sin x₁ switched on gives three inputs; the last one cannot go; x₁ and x₂ alone are
    * the raw points again. */
   changes = 0;
@@ -443,6 +466,11 @@ test_window (void)
   g_assert_true (ft_network_view_remove_layer (view));
   g_assert_cmpint (now->n_layers, ==, 3);
   g_assert_cmpint (count (ft_code_view_get_code (code, false), "layers.Dense("), ==, 3);
+  /* A point drawn in the window: in the experiment, the code and the data the dataset panel loads. */
+  g_assert_true (ft_network_view_add_point (view, 1.5f, -2.0f, 0));
+  g_assert_cmpuint (now->data.n_points, ==, 1);
+  g_assert_nonnull (strstr (ft_code_view_get_code (code, false), "POINTS = [(1.5, -2.0, 0)]"));
+
   /* x₁x₂ as an input: in the experiment and the code; a Train runs on it. */
   g_assert_true (ft_network_view_toggle_feature (view, 4));
   g_assert_cmpuint (now->data.features, ==, FT_FEATURE_X1 | FT_FEATURE_X2 | FT_FEATURE_X1_X2);

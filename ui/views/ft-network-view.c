@@ -66,6 +66,7 @@ typedef enum
   TARGET_PLUS,
   TARGET_MINUS,
   TARGET_FEATURE, /* an input feature switched off (unit: the feature) */
+  TARGET_PANEL,   /* the prediction: a click adds a point, Shift+click removes one */
 } TargetKind;
 
 typedef struct
@@ -92,6 +93,7 @@ struct _FtNetworkView
   GtkWidget *state_label;
   GtkWidget *reg_dropdown;  /* none, L1, L2, L1 + L2 */
   GtkWidget *reg_spin;
+  GtkWidget *class_dropdown; /* the class a click on the prediction adds */
   gboolean syncing;         /* controls being set from the experiment */
   GtkWidget *canvas;
   GtkWidget *caption;
@@ -143,6 +145,7 @@ enum
   SIGNAL_CHANGED,
   SIGNAL_EDIT_WEIGHT,
   SIGNAL_COMPUTED,
+  SIGNAL_POINTS_CHANGED,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -514,6 +517,8 @@ hit (FtNetworkView *self, double x, double y)
         if (inside (n, x, y))
           return (Target) { TARGET_NEURON, c, -1, u };
       }
+  if (self->panel.size > 0 && inside (&self->panel, x, y))
+    return (Target) { TARGET_PANEL, -1, -1, -1 };
   double best = 5;
   for (int c = 1; c < m->n_columns; c++)
     for (int to = 0; to < m->columns[c].units; to++)
@@ -601,6 +606,8 @@ describe_target (FtNetworkView *self, const Target *t)
       return g_strdup_printf ("Remove a neuron from %s", column_name (self, t->column));
     case TARGET_FEATURE:
       return g_strdup_printf ("%s: not an input; click to feed it to the network", ft_feature_label (t->unit));
+    case TARGET_PANEL:
+      return g_strdup ("Click to add a training point of the chosen class, Shift+click to remove the nearest point");
     case TARGET_NONE:
     default:
       return NULL;
@@ -896,6 +903,7 @@ update_texts (FtNetworkView *self)
   gboolean can_edit = self->exp != NULL;
   gtk_widget_set_sensitive (self->add_layer_button, can_edit && hidden < FT_NETWORK_VIEW_MAX_LAYERS);
   gtk_widget_set_sensitive (self->remove_layer_button, can_edit && hidden > 0);
+  gtk_widget_set_visible (self->class_dropdown, can_edit && self->data != NULL && self->data->two_d);
   const char *tip = "The next Train starts from the edited network, with the weights its seed gives";
   gtk_widget_set_tooltip_text (self->add_layer_button, tip);
   gtk_widget_set_tooltip_text (self->remove_layer_button, tip);
@@ -1269,6 +1277,32 @@ ft_network_view_remove_neuron (FtNetworkView *self, int h)
 }
 
 gboolean
+ft_network_view_add_point (FtNetworkView *self, float x, float y, int label)
+{
+  g_return_val_if_fail (FT_IS_NETWORK_VIEW (self), FALSE);
+  if (self->exp == NULL || self->data == NULL || !self->data->two_d || self->data->train == NULL || label < -1
+      || !isfinite (x) || !isfinite (y))
+    return FALSE;
+  FtPointEdit e = { x, y, label };
+  GError *error = NULL;
+  FtDataset *train = ft_dataset_apply_point_edits (self->data->train, &e, 1, &error);
+  if (train == NULL)
+    {
+      g_clear_error (&error); /* a class the data does not have, or nothing left to remove */
+      return FALSE;
+    }
+  FtDataSpec *d = &self->exp->data;
+  d->points = g_renew (FtPointEdit, d->points, d->n_points + 1);
+  d->points[d->n_points++] = e;
+  self->edited = TRUE;
+  restart (self, view_data_new (self->exp, train));
+  ft_dataset_free (train);
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+  g_signal_emit (self, signals[SIGNAL_POINTS_CHANGED], 0);
+  return TRUE;
+}
+
+gboolean
 ft_network_view_toggle_feature (FtNetworkView *self, int i)
 {
   g_return_val_if_fail (FT_IS_NETWORK_VIEW (self), FALSE);
@@ -1434,6 +1468,18 @@ on_pressed (GtkGestureClick *gesture, int n_press, double x, double y, FtNetwork
     case TARGET_FEATURE:
       ft_network_view_toggle_feature (self, t.unit);
       break;
+    case TARGET_PANEL:
+      if (self->data != NULL && self->panel.size > 0)
+        {
+          const Box *p = &self->panel;
+          double px = self->data->lo[0] + (x - p->x) / p->size * (self->data->hi[0] - self->data->lo[0]);
+          double py = self->data->hi[1] - (y - p->y) / p->size * (self->data->hi[1] - self->data->lo[1]);
+          GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
+          int label = (state & GDK_SHIFT_MASK) ? -1
+                                               : (int) gtk_drop_down_get_selected (GTK_DROP_DOWN (self->class_dropdown));
+          ft_network_view_add_point (self, (float) px, (float) py, label);
+        }
+      break;
     case TARGET_NEURON:
       if (t.column == 0 && self->has_slots)
         ft_network_view_toggle_feature (self, input_feature (self, t.unit));
@@ -1522,6 +1568,9 @@ ft_network_view_class_init (FtNetworkViewClass *klass)
   signals[SIGNAL_EDIT_WEIGHT] =
     g_signal_new ("edit-weight", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, g_signal_accumulator_true_handled,
                   NULL, NULL, G_TYPE_BOOLEAN, 2, G_TYPE_UINT64, G_TYPE_FLOAT);
+  /* Points were added or removed (after "changed"): the experiment's data differ. */
+  signals[SIGNAL_POINTS_CHANGED] = g_signal_new ("points-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                                 NULL, NULL, NULL, G_TYPE_NONE, 0);
   /* New maps are drawn (or their computation failed). */
   signals[SIGNAL_COMPUTED] = g_signal_new ("computed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                                            NULL, NULL, G_TYPE_NONE, 0);
@@ -1571,6 +1620,14 @@ ft_network_view_init (FtNetworkView *self)
   gtk_box_append (GTK_BOX (self->toolbar), self->reg_spin);
   g_signal_connect_swapped (self->reg_dropdown, "notify::selected", G_CALLBACK (on_regularization_changed), self);
   g_signal_connect_swapped (self->reg_spin, "value-changed", G_CALLBACK (on_regularization_changed), self);
+  static const char *const classes[] = { "Click adds orange (0)", "Click adds blue (1)", NULL };
+  self->class_dropdown = gtk_drop_down_new_from_strings (classes);
+  gtk_widget_set_name (self->class_dropdown, "point-class");
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (self->class_dropdown), 1);
+  gtk_widget_set_tooltip_text (self->class_dropdown,
+                               "A click on the prediction adds a training point of this class; Shift+click removes "
+                               "the nearest point");
+  gtk_box_append (GTK_BOX (self->toolbar), self->class_dropdown);
   gtk_box_append (GTK_BOX (self->toolbar), self->state_label);
   g_signal_connect (self->add_layer_button, "clicked", G_CALLBACK (on_add_layer), self);
   g_signal_connect (self->remove_layer_button, "clicked", G_CALLBACK (on_remove_layer), self);

@@ -13,7 +13,9 @@
  * Playground's regularization (none, L1, L2, both) and its rate, set for every Dense layer. On 2-D data
  * the input column lists the seven Playground features (x₁, x₂, x₁², x₂², x₁x₂, sin x₁, sin x₂): those the
  * model takes drawn as maps, the others as dashed boxes; a click switches one on or off
- * (ft_network_view_toggle_feature, the experiment's dataset.features).
+ * (ft_network_view_toggle_feature, the experiment's dataset.features). A click on the prediction adds a
+ * training point of the class chosen in the toolbar, Shift+click removes the nearest one
+ * (ft_network_view_add_point, the experiment's dataset.points).
  *
  * Everything drawn is computed by the engine (ft-neuron-maps.h, ft-inspect.h) off the main loop on the
  * view's own copy of the model: at most one computation at a time, at most FT_NETWORK_VIEW_MAX_RATE a
@@ -60,6 +62,11 @@ gboolean ft_network_view_remove_neuron (FtNetworkView *self, int h);
 /* The regularization control: every Dense layer's kernel_regularizer (L1 factor l1, L2 factor l2; 0 = none);
  * emits "changed". FALSE without an experiment or with a negative factor. */
 gboolean ft_network_view_set_regularization (FtNetworkView *self, float l1, float l2);
+/* A click on the prediction: a training point of class label at (x, y) (data coordinates), or with
+ * label −1 (Shift+click) the removal of the point nearest to it; recorded in the experiment's
+ * dataset.points (ft-point-edits.h); emits "changed" and "points-changed". FALSE when the data has no
+ * such class, nothing is left to remove, or the data is not 2-D. */
+gboolean ft_network_view_add_point (FtNetworkView *self, float x, float y, int label);
 /* A click on input feature i (ft-features.h) of 2-D data: switches it on or off in the experiment (x₁
  * and x₂ alone are the raw points; the last one cannot go); emits "changed". */
 gboolean ft_network_view_toggle_feature (FtNetworkView *self, int i);

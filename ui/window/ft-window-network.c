@@ -14,6 +14,8 @@ ft_window_network_init (FtWindow *self)
   gtk_box_append (GTK_BOX (page), self->network_view);
   g_signal_connect_swapped (self->network_view, "changed", G_CALLBACK (ft_window_network_changed), self);
   g_signal_connect_swapped (self->network_view, "edit-weight", G_CALLBACK (ft_window_network_edit_weight), self);
+  g_signal_connect_swapped (self->network_view, "points-changed", G_CALLBACK (ft_window_network_points_changed),
+                            self);
 }
 
 /* +/−: the model editor shows the edited layers, and the window reacts as to any panel edit (the code,
@@ -23,6 +25,13 @@ ft_window_network_changed (FtWindow *self)
 {
   ft_model_editor_set_experiment (self->model_editor, self->exp);
   g_signal_emit_by_name (self->model_editor, "changed");
+}
+
+/* Points drawn on the prediction: the dataset panel loads the data again (its preview, the next Train). */
+void
+ft_window_network_points_changed (FtWindow *self)
+{
+  ft_dataset_panel_set_experiment (self->dataset_panel, self->exp);
 }
 
 /* A click on a link or a bias: the same weight in every run of this Train press that is paused (fit and

@@ -148,6 +148,7 @@ void ft_window_apply_lesson (FtWindow *self);
 /* ft-window-network.c: the Network view's page, the run it follows, its edits. */
 void ft_window_network_init (FtWindow *self);
 void ft_window_network_changed (FtWindow *self);
+void ft_window_network_points_changed (FtWindow *self);
 gboolean ft_window_network_edit_weight (FtWindow *self, guint64 index, float value);
 void ft_window_network_runs_started (FtWindow *self, const FtDataset *train);
 void ft_window_network_epoch_end (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev);
