@@ -405,7 +405,7 @@ layout (FtNetworkView *self, double width, double height)
   double psize = panel ? fmin (height - top - bottom, width * 0.34) : 0;
   if (panel)
     self->panel = (Box) { width - psize - 12, top, psize };
-  double x0 = 40, x1 = panel ? self->panel.x - 90 : width - 40;
+  double x0 = 58, x1 = panel ? self->panel.x - 90 : width - 40;
   int ncol = m->n_columns, max_units = 1;
   /* 2-D data whose experiment is edited here: every feature has a place in the input column. */
   self->has_slots = panel && self->exp != NULL && self->data != NULL && self->data->two_d;
@@ -1584,7 +1584,14 @@ ft_network_view_init (FtNetworkView *self)
                                   GTK_ORIENTATION_VERTICAL);
   gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (gtk_widget_get_layout_manager (GTK_WIDGET (self))), 6);
 
-  self->toolbar = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  /* The controls in groups that wrap onto a second line in a narrow window. */
+  self->toolbar = gtk_flow_box_new ();
+  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (self->toolbar), GTK_SELECTION_NONE);
+  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (self->toolbar), 4);
+  gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (self->toolbar), 18);
+  gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (self->toolbar), 6);
+  GtkWidget *layers_group = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *reg_group = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   gtk_widget_set_parent (self->toolbar, GTK_WIDGET (self));
   self->remove_layer_button = gtk_button_new_from_icon_name ("list-remove-symbolic");
   gtk_widget_set_name (self->remove_layer_button, "remove-layer");
@@ -1598,16 +1605,17 @@ ft_network_view_init (FtNetworkView *self)
   gtk_widget_add_css_class (self->layers_label, "heading");
   self->state_label = gtk_label_new (NULL);
   gtk_widget_add_css_class (self->state_label, "dim-label");
-  gtk_widget_set_hexpand (self->state_label, TRUE);
-  gtk_widget_set_halign (self->state_label, GTK_ALIGN_END);
-  gtk_box_append (GTK_BOX (self->toolbar), self->remove_layer_button);
-  gtk_box_append (GTK_BOX (self->toolbar), self->add_layer_button);
-  gtk_box_append (GTK_BOX (self->toolbar), self->layers_label);
+  gtk_label_set_ellipsize (GTK_LABEL (self->state_label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_width_chars (GTK_LABEL (self->state_label), 12);
+  gtk_label_set_xalign (GTK_LABEL (self->state_label), 0);
+  gtk_box_append (GTK_BOX (layers_group), self->remove_layer_button);
+  gtk_box_append (GTK_BOX (layers_group), self->add_layer_button);
+  gtk_box_append (GTK_BOX (layers_group), self->layers_label);
+  gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), layers_group);
   /* Playground's regularization: one for every layer's weights, and its rate. */
   static const char *const regs[] = { "No regularization", "L1", "L2", "L1 + L2", NULL };
   self->reg_dropdown = gtk_drop_down_new_from_strings (regs);
   gtk_widget_set_name (self->reg_dropdown, "regularization");
-  gtk_widget_set_margin_start (self->reg_dropdown, 18);
   gtk_widget_set_tooltip_text (self->reg_dropdown,
                                "kernel_regularizer of every Dense layer: L1 adds rate·Σ|w| to the loss, L2 rate·Σw²");
   self->reg_spin = gtk_spin_button_new_with_range (0, 10, 0.001);
@@ -1616,8 +1624,9 @@ ft_network_view_init (FtNetworkView *self)
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->reg_spin), 0.001);
   gtk_widget_add_css_class (self->reg_spin, "numeric");
   gtk_widget_set_tooltip_text (self->reg_spin, "Regularization rate");
-  gtk_box_append (GTK_BOX (self->toolbar), self->reg_dropdown);
-  gtk_box_append (GTK_BOX (self->toolbar), self->reg_spin);
+  gtk_box_append (GTK_BOX (reg_group), self->reg_dropdown);
+  gtk_box_append (GTK_BOX (reg_group), self->reg_spin);
+  gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), reg_group);
   g_signal_connect_swapped (self->reg_dropdown, "notify::selected", G_CALLBACK (on_regularization_changed), self);
   g_signal_connect_swapped (self->reg_spin, "value-changed", G_CALLBACK (on_regularization_changed), self);
   static const char *const classes[] = { "Click adds orange (0)", "Click adds blue (1)", NULL };
@@ -1627,15 +1636,18 @@ ft_network_view_init (FtNetworkView *self)
   gtk_widget_set_tooltip_text (self->class_dropdown,
                                "A click on the prediction adds a training point of this class; Shift+click removes "
                                "the nearest point");
-  gtk_box_append (GTK_BOX (self->toolbar), self->class_dropdown);
-  gtk_box_append (GTK_BOX (self->toolbar), self->state_label);
+  gtk_widget_set_halign (layers_group, GTK_ALIGN_START);
+  gtk_widget_set_halign (reg_group, GTK_ALIGN_START);
+  gtk_widget_set_halign (self->class_dropdown, GTK_ALIGN_START);
+  gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), self->class_dropdown);
+  gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), self->state_label);
   g_signal_connect (self->add_layer_button, "clicked", G_CALLBACK (on_add_layer), self);
   g_signal_connect (self->remove_layer_button, "clicked", G_CALLBACK (on_remove_layer), self);
 
   self->canvas = gtk_drawing_area_new ();
   gtk_widget_set_vexpand (self->canvas, TRUE);
   gtk_widget_set_hexpand (self->canvas, TRUE);
-  gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (self->canvas), 480);
+  gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (self->canvas), 320);
   gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (self->canvas), 300);
   gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->canvas), draw, self, NULL);
   gtk_widget_set_parent (self->canvas, GTK_WIDGET (self));
@@ -1652,8 +1664,7 @@ ft_network_view_init (FtNetworkView *self)
   self->caption = gtk_label_new (NULL);
   gtk_label_set_wrap (GTK_LABEL (self->caption), TRUE);
   gtk_label_set_xalign (GTK_LABEL (self->caption), 0);
-  gtk_label_set_lines (GTK_LABEL (self->caption), 3);
-  gtk_label_set_ellipsize (GTK_LABEL (self->caption), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_valign (self->caption, GTK_ALIGN_START);
   gtk_widget_add_css_class (self->caption, "dim-label");
   gtk_widget_set_parent (self->caption, GTK_WIDGET (self));
 

@@ -11,6 +11,7 @@ ft_window_network_init (FtWindow *self)
 {
   self->network_view = ft_network_view_new ();
   GtkWidget *page = gtk_stack_get_child_by_name (self->view_stack, "network");
+  gtk_widget_set_vexpand (self->network_view, TRUE);
   gtk_box_append (GTK_BOX (page), self->network_view);
   g_signal_connect_swapped (self->network_view, "changed", G_CALLBACK (ft_window_network_changed), self);
   g_signal_connect_swapped (self->network_view, "edit-weight", G_CALLBACK (ft_window_network_edit_weight), self);
