@@ -496,12 +496,21 @@ test_window (void)
   spin (0.1);
 }
 
+/* Two programs from this file (NETWORK_WINDOW_TEST set: the window's test): GLib keeps its first quark
+ * table when a process passes 2048 quarks (gquark.c: "this leaks the old quarks array"), which LeakSanitizer
+ * reports; the widget tests and the whole window each stay below that. */
 int
 main (int argc, char **argv)
 {
   gtk_test_init (&argc, &argv, NULL);
+#ifdef NETWORK_WINDOW_TEST
+  g_test_add_func ("/network-view/window", test_window);
+  (void) test_spiral;
+  (void) test_architecture;
+#else
+  (void) test_window;
   g_test_add_func ("/network-view/spiral", test_spiral);
   g_test_add_func ("/network-view/architecture", test_architecture);
-  g_test_add_func ("/network-view/window", test_window);
+#endif
   return g_test_run ();
 }

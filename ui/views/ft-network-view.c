@@ -1005,7 +1005,8 @@ delayed_start (gpointer user_data)
 static void
 schedule (FtNetworkView *self)
 {
-  if (self->running || self->delay_source != 0 || self->data == NULL)
+  /* Nothing is computed for a view nobody sees (another page of the window): the latest weights wait. */
+  if (self->running || self->delay_source != 0 || self->data == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self)))
     return;
   gint64 wait = self->last_start + G_USEC_PER_SEC / FT_NETWORK_VIEW_MAX_RATE - g_get_monotonic_time ();
   if (wait <= 0)
@@ -1504,6 +1505,15 @@ on_remove_layer (GtkButton *button, FtNetworkView *self)
 /* ---- life cycle ---- */
 
 static void
+ft_network_view_map (GtkWidget *widget)
+{
+  FtNetworkView *self = FT_NETWORK_VIEW (widget);
+  GTK_WIDGET_CLASS (ft_network_view_parent_class)->map (widget);
+  if (self->pending != NULL || self->pending_fresh)
+    schedule (self);
+}
+
+static void
 ft_network_view_css_changed (GtkWidget *widget, GtkCssStyleChange *change)
 {
   FtNetworkView *self = FT_NETWORK_VIEW (widget);
@@ -1557,6 +1567,7 @@ ft_network_view_class_init (FtNetworkViewClass *klass)
   object_class->dispose = ft_network_view_dispose;
   object_class->finalize = ft_network_view_finalize;
   widget_class->css_changed = ft_network_view_css_changed;
+  widget_class->map = ft_network_view_map;
   gtk_widget_class_set_css_name (widget_class, "network-view");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
 

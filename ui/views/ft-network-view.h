@@ -19,7 +19,7 @@
  *
  * Everything drawn is computed by the engine (ft-neuron-maps.h, ft-inspect.h) off the main loop on the
  * view's own copy of the model: at most one computation at a time, at most FT_NETWORK_VIEW_MAX_RATE a
- * second, the latest weights winning. For data that is not 2-D (images, CSV files with more columns) the
+ * second, the latest weights winning, and only while the view is shown (mapped). For data that is not 2-D (images, CSV files with more columns) the
  * view draws the architecture instead: every layer as a box with its output shape, its parameters and
  * statistics of its outputs over the first 512 training samples (mean ± standard deviation, the fraction
  * above zero), and says so in its caption. The accessible role is IMG with a label describing it. */
