@@ -367,6 +367,20 @@ ft_model_forward (FtModel *model, FtTape *tape, FtTensor *x, bool training)
   return x;
 }
 
+void
+ft_model_set_kernel_regularization (FtModel *model, float l1, float l2)
+{
+  for (int i = 0; i < model->n_layers; i++)
+    {
+      FtLayerSpec *s = &model->layers[i].spec;
+      if (s->kind == FT_LAYER_DENSE || s->kind == FT_LAYER_CONV2D)
+        {
+          s->kernel_l1 = l1;
+          s->kernel_l2 = l2;
+        }
+    }
+}
+
 FtTensor *
 ft_model_regularization_loss (FtModel *model, FtTape *tape)
 {

@@ -34,6 +34,8 @@ struct FtRunner
   bool lr_pending;
   float lr;
   GArray *weight_edits;     /* WeightEdit, applied before the next batch */
+  bool reg_pending;
+  float reg_l1, reg_l2;
   bool snapshot_requested;
   double pace;              /* batches per second, 0 = free */
   bool share_weights;
@@ -190,6 +192,11 @@ apply_commands_locked (FtRunner *r, FtFitContext *ctx)
       edit_weight (ft_trainer_model (ctx->trainer), e->index, e->value);
     }
   g_array_set_size (r->weight_edits, 0);
+  if (r->reg_pending)
+    {
+      ft_model_set_kernel_regularization (ft_trainer_model (ctx->trainer), r->reg_l1, r->reg_l2);
+      r->reg_pending = false;
+    }
   if (r->stop)
     ctx->abort = true;
 }
@@ -662,6 +669,16 @@ ft_runner_set_weight (FtRunner *r, size_t index, float value)
   WeightEdit e = { index, value };
   pthread_mutex_lock (&r->lock);
   g_array_append_val (r->weight_edits, e);
+  pthread_mutex_unlock (&r->lock);
+}
+
+void
+ft_runner_set_regularization (FtRunner *r, float l1, float l2)
+{
+  pthread_mutex_lock (&r->lock);
+  r->reg_l1 = l1;
+  r->reg_l2 = l2;
+  r->reg_pending = true;
   pthread_mutex_unlock (&r->lock);
 }
 

@@ -112,6 +112,9 @@ void ft_runner_set_learning_rate (FtRunner *runner, float lr); /* applied before
  * the network view's click on a link or a bias does; edits queue up in order. An index past the model's
  * parameters is ignored. */
 void ft_runner_set_weight (FtRunner *runner, size_t index, float value);
+/* Every Dense and Conv2D layer's kernel regulariser (ft_model_set_kernel_regularization) from the next
+ * batch on: the Playground's regularization changed while the run trains. */
+void ft_runner_set_regularization (FtRunner *runner, float l1, float l2);
 void ft_runner_request_snapshot (FtRunner *runner); /* a SNAPSHOT event after the next batch */
 /* A SNAPSHOT event for the first batch of every epoch, taken by the training thread itself (requests
  * from the main loop would arrive late when epochs take milliseconds). */
