@@ -98,7 +98,12 @@ is_feature_network (const FtModel *model)
       case FT_LAYER_DROPOUT:
       case FT_LAYER_BATCH_NORMALIZATION:
         break;
-      default:
+      case FT_LAYER_CONV2D:
+      case FT_LAYER_MAX_POOLING2D:
+      case FT_LAYER_AVERAGE_POOLING2D:
+      case FT_LAYER_GLOBAL_AVERAGE_POOLING2D:
+      case FT_LAYER_FLATTEN:
+      case FT_N_LAYER_KINDS:
         return false;
       }
   return true;

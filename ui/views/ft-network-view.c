@@ -1485,7 +1485,7 @@ on_pressed (GtkGestureClick *gesture, int n_press, double x, double y, FtNetwork
       if (t.column == 0 && self->has_slots)
         ft_network_view_toggle_feature (self, input_feature (self, t.unit));
       break;
-    default:
+    case TARGET_NONE:
       break;
     }
 }
