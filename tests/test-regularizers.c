@@ -5,6 +5,9 @@
  * trip and its errors; the generated code. */
 #include "experiment/ft-codegen.h"
 #include "experiment/ft-experiment.h"
+#include "experiment/ft-keras-file.h"
+
+#include <glib/gstdio.h>
 #include "ft-test-util.h"
 #include "train/ft-train-step.h"
 
@@ -175,6 +178,26 @@ assert_reg (const char *reg, float l1, float l2)
   else
     g_assert_null (strstr (code, "kernel_regularizer"));
   g_free (code);
+  /* A .keras file keeps them (Keras' L1, L2 or L1L2 config). */
+  FtTrainer *t = ft_experiment_build_trainer (e, NULL, &error);
+  g_assert_no_error (error);
+  char *dir = g_dir_make_tmp ("fittape-reg-XXXXXX", &error);
+  char *path = g_build_filename (dir, "model.keras", NULL);
+  g_assert_true (ft_keras_save (t, path, &error));
+  g_assert_no_error (error);
+  float *weights = NULL;
+  size_t n_weights = 0;
+  FtExperiment *loaded = ft_keras_load (path, e, &weights, &n_weights, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (loaded->layers[0].kernel_l1, ==, l1);
+  g_assert_cmpfloat (loaded->layers[0].kernel_l2, ==, l2);
+  ft_experiment_free (loaded);
+  g_free (weights);
+  g_remove (path);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+  ft_trainer_free (t);
   ft_experiment_free (back);
   g_free (out);
   ft_experiment_free (e);
