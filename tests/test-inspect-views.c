@@ -461,6 +461,8 @@ test_confusion (void)
   int distinct = count_distinct (&p);
   g_test_message ("screenshot /tmp/fittape-confusion.png %d × %d: %d green-ish, %d red-ish pixels, %d colours",
                   p.width, p.height, green, red, distinct);
+  g_assert_true (ft_confusion_view_get_counts_shown (cv)); /* every cell carries its count */
+  g_assert_cmpint (ft_confusion_view_get_n_images_drawn (cv), ==, FT_CONFUSION_VIEW_MAX_IMAGES);
   g_assert_cmpint (green, >, 4000); /* the diagonal */
   g_assert_cmpint (red, >, 300);    /* mistakes */
   g_assert_cmpint (distinct, >, 100);
@@ -476,6 +478,27 @@ test_confusion (void)
   g_assert_cmpint (grey, >, 24 * 28 * 28);
   g_free (p.data);
   g_object_unref (texture);
+
+  /* A click on a cell shows that cell's images: the most frequent mistake's, as many as it has (up to what
+   * fits); a small window still shows some. */
+  int worst_t = 0, worst_p = 1;
+  for (int i = 0; i < k * k; i++)
+    if (i / k != i % k && matrix[i] > matrix[worst_t * k + worst_p])
+      {
+        worst_t = i / k;
+        worst_p = i % k;
+      }
+  ft_confusion_view_select_cell (cv, worst_t, worst_p);
+  gtk_widget_queue_draw (view);
+  gtk_test_widget_wait_for_draw (view);
+  g_test_message ("cell %d → %d: %d images drawn of %d", worst_t, worst_p, ft_confusion_view_get_n_images_drawn (cv),
+                  matrix[worst_t * k + worst_p]);
+  g_assert_cmpint (ft_confusion_view_get_n_images_drawn (cv), >, 0);
+  g_assert_cmpint (ft_confusion_view_get_n_images_drawn (cv), <=, matrix[worst_t * k + worst_p]);
+  texture = screenshot (view);
+  g_assert_true (gdk_texture_save_to_png (texture, "/tmp/fittape-confusion-cell.png"));
+  g_object_unref (texture);
+  ft_confusion_view_select_cell (cv, -1, -1);
 
   /* A model that does not fit the data: an error, shown. */
   FtExperiment *wrong = experiment ("{\"model\": {\"input_shape\": [2], \"layers\": [{\"type\": \"Dense\", "

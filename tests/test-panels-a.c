@@ -273,19 +273,20 @@ test_model_conv_error (void)
   g_signal_connect (editor, "changed", G_CALLBACK (count_signal), &changed);
   GtkWidget *win = window_with (editor, 560, 1000);
 
-  /* Add a Conv2D (the add menu's action) — it goes at the end … */
+  /* Add a Conv2D (the add menu's action) — it goes before the output layer … */
   g_assert_true (gtk_widget_activate_action (editor, "editor.add", "s", "Conv2D"));
   g_assert_cmpint (changed, ==, 1);
   g_assert_cmpint (exp->n_layers, ==, 4);
-  g_assert_cmpint (exp->layers[3].kind, ==, FT_LAYER_CONV2D);
-  g_assert_cmpint (exp->layers[3].kernel_size[0], ==, 3);
+  g_assert_cmpint (exp->layers[2].kind, ==, FT_LAYER_CONV2D);
+  g_assert_cmpint (exp->layers[2].kernel_size[0], ==, 3);
+  g_assert_cmpint (exp->layers[3].kind, ==, FT_LAYER_DENSE);
   const char *error = ft_model_editor_get_error (FT_MODEL_EDITOR (editor));
-  g_assert_nonnull (strstr (error, "layer 4 (conv2d)"));
+  g_assert_nonnull (strstr (error, "layer 3 (conv2d)"));
 
   /* … then up, before Flatten, with the buttons. */
-  for (int i = 3; i > 0; i--)
+  for (int i = 2; i > 0; i--)
     click (row_child (editor, i, "move-up"));
-  g_assert_cmpint (changed, ==, 4);
+  g_assert_cmpint (changed, ==, 3);
   g_assert_cmpint (exp->layers[0].kind, ==, FT_LAYER_CONV2D);
   g_assert_cmpint (exp->layers[1].kind, ==, FT_LAYER_FLATTEN);
   error = ft_model_editor_get_error (FT_MODEL_EDITOR (editor));
@@ -308,7 +309,7 @@ test_model_conv_error (void)
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (input)), ==, "28, 28");
   gtk_editable_set_text (GTK_EDITABLE (input), "28 × 28 × 1");
   g_signal_emit_by_name (input, "activate");
-  g_assert_cmpint (changed, ==, 5);
+  g_assert_cmpint (changed, ==, 4);
   g_assert_cmpint (exp->input_ndim, ==, 3);
   g_assert_cmpint (exp->input_shape[2], ==, 1);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (input)), ==, "28, 28, 1");
@@ -319,17 +320,17 @@ test_model_conv_error (void)
   gtk_editable_set_text (GTK_EDITABLE (input), "28, 0");
   g_signal_emit_by_name (input, "activate");
   g_assert_true (gtk_widget_has_css_class (input, "error"));
-  g_assert_cmpint (changed, ==, 5);
+  g_assert_cmpint (changed, ==, 4);
   g_assert_cmpint (exp->input_ndim, ==, 3);
   gtk_editable_set_text (GTK_EDITABLE (input), "28, 28");
   g_signal_emit_by_name (input, "activate");
   g_assert_false (gtk_widget_has_css_class (input, "error"));
-  g_assert_cmpint (changed, ==, 6);
+  g_assert_cmpint (changed, ==, 5);
   g_assert_cmpint (exp->input_ndim, ==, 2);
 
   /* Remove it: the MLP again. */
   click (row_child (editor, 0, "remove"));
-  g_assert_cmpint (changed, ==, 7);
+  g_assert_cmpint (changed, ==, 6);
   g_assert_cmpint (exp->n_layers, ==, 3);
   g_assert_cmpint (exp->layers[0].kind, ==, FT_LAYER_FLATTEN);
   g_assert_cmpstr (ft_model_editor_get_error (FT_MODEL_EDITOR (editor)), ==, "");
@@ -358,10 +359,13 @@ test_model_every_kind (void)
   for (int k = 0; k < FT_N_LAYER_KINDS; k++)
     {
       const FtKindInfo *kind = ft_layer_kind_info ((FtLayerKind) k);
-      int i = exp->n_layers;
+      /* Added before the output layer (the model ends with a Dense), which stays last. */
+      int n_before = exp->n_layers, i = n_before - 1;
+      g_assert_cmpint (exp->layers[n_before - 1].kind, ==, FT_LAYER_DENSE);
       g_assert_true (gtk_widget_activate_action (editor, "editor.add", "s", kind->name));
-      g_assert_cmpint (exp->n_layers, ==, i + 1);
+      g_assert_cmpint (exp->n_layers, ==, n_before + 1);
       g_assert_cmpint (exp->layers[i].kind, ==, k);
+      g_assert_cmpint (exp->layers[n_before].kind, ==, FT_LAYER_DENSE);
       GPtrArray *rows = layer_rows (editor);
       const char *title = adw_preferences_row_get_title (g_ptr_array_index (rows, i));
       g_assert_true (g_str_has_prefix (title, kind->name));
@@ -448,29 +452,32 @@ test_model_edit_fields (void)
   g_assert_cmpint (changed, ==, 2);
   g_assert_cmpint (exp->layers[2].activation, ==, FT_ACT_SOFTMAX);
 
-  /* A Dropout's rate: 0 … 0.95 in steps of 0.05. */
+  /* A Dropout's rate: 0 … 0.95 in steps of 0.05 (added before the output layer). */
   g_assert_true (gtk_widget_activate_action (editor, "editor.add", "s", "Dropout"));
   g_assert_cmpint (changed, ==, 3);
-  GtkWidget *rate = row_child (editor, 3, "rate");
+  g_assert_cmpint (exp->layers[2].kind, ==, FT_LAYER_DROPOUT);
+  GtkWidget *rate = row_child (editor, 2, "rate");
   adj = gtk_spin_button_get_adjustment (GTK_SPIN_BUTTON (rate));
   g_assert_cmpfloat_with_epsilon (gtk_adjustment_get_upper (adj), 0.95, 1e-9);
   g_assert_cmpfloat_with_epsilon (gtk_adjustment_get_step_increment (adj), 0.05, 1e-9);
   gtk_spin_button_spin (GTK_SPIN_BUTTON (rate), GTK_SPIN_STEP_BACKWARD, 0.05);
   g_assert_cmpint (changed, ==, 4);
-  g_assert_cmpfloat_with_epsilon (exp->layers[3].rate, 0.45, 1e-6);
+  g_assert_cmpfloat_with_epsilon (exp->layers[2].rate, 0.45, 1e-6);
 
   /* A Conv2D's kernel, strides and padding (the error is about its input, not its fields). */
   g_assert_true (gtk_widget_activate_action (editor, "editor.add", "s", "Conv2D"));
-  gtk_spin_button_set_value (GTK_SPIN_BUTTON (row_child (editor, 4, "kernel-w")), 5);
-  gtk_spin_button_set_value (GTK_SPIN_BUTTON (row_child (editor, 4, "stride-h")), 2);
-  adw_combo_row_set_selected (ADW_COMBO_ROW (row_child (editor, 4, "padding")), 1);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (row_child (editor, 3, "kernel-w")), 5);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (row_child (editor, 3, "stride-h")), 2);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row_child (editor, 3, "padding")), 1);
   g_assert_cmpint (changed, ==, 8);
-  g_assert_cmpint (exp->layers[4].kernel_size[0], ==, 3);
-  g_assert_cmpint (exp->layers[4].kernel_size[1], ==, 5);
-  g_assert_cmpint (exp->layers[4].strides[0], ==, 2);
-  g_assert_cmpint (exp->layers[4].padding, ==, FT_PADDING_SAME);
+  g_assert_cmpint (exp->layers[3].kind, ==, FT_LAYER_CONV2D);
+  g_assert_cmpint (exp->layers[3].kernel_size[0], ==, 3);
+  g_assert_cmpint (exp->layers[3].kernel_size[1], ==, 5);
+  g_assert_cmpint (exp->layers[3].strides[0], ==, 2);
+  g_assert_cmpint (exp->layers[3].padding, ==, FT_PADDING_SAME);
+  g_assert_cmpint (exp->layers[4].kind, ==, FT_LAYER_DENSE); /* the output stays last */
   GPtrArray *rows = layer_rows (editor);
-  row = g_ptr_array_index (rows, 4);
+  row = g_ptr_array_index (rows, 3);
   g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==,
                    "Conv2D · 32 · 3×5 · stride 2×1 · same · linear");
   g_ptr_array_unref (rows);

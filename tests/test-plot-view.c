@@ -354,6 +354,18 @@ test_hover_and_label (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (label, "Accuracy plot"));
   g_assert_nonnull (strstr (label, "val_accuracy"));
 
+  /* The accuracy axis spans 0–1, or fits the data when asked (this data lies within 0.1 … 0.95). */
+  FtPlotGeometry ga;
+  gtk_test_widget_wait_for_draw (f->accuracy);
+  g_assert_true (ft_plot_view_get_geometry (FT_PLOT_VIEW (f->accuracy), &ga));
+  g_assert_cmpfloat (ga.y_min, <=, 0.0);
+  g_assert_cmpfloat (ga.y_max, >=, 1.0);
+  ft_plot_view_set_accuracy_fit (FT_PLOT_VIEW (f->accuracy), TRUE);
+  gtk_test_widget_wait_for_draw (f->accuracy);
+  g_assert_true (ft_plot_view_get_geometry (FT_PLOT_VIEW (f->accuracy), &ga));
+  g_assert_cmpfloat (ga.y_min, >, 0.0);
+  g_assert_cmpfloat (ga.y_max, <, 1.0);
+
   /* Properties drawn without trouble: log y, raw loss, presentation, samples on x. */
   g_object_set (view, "log-y", TRUE, "show-raw-loss", TRUE, "presentation", TRUE, "x-axis", FT_PLOT_X_SAMPLES, NULL);
   gtk_test_widget_wait_for_draw (f->loss);

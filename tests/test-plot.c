@@ -352,11 +352,28 @@ test_legend (void)
   g_assert_cmpint (count_color (s, VERMILLION, 40, 0, 0, 900, 520), ==, 0);
   cairo_surface_destroy (s);
 
-  /* Narrow: the legend wraps below the title and still shows both runs. */
+  /* Narrow: the legend goes below the title and still shows both runs. */
   ft_plot_model_set_run_visible (m, tape, true);
   s = render (m, FT_PLOT_LOSS, 330, 420, &style, NULL, &g);
   g_assert_cmpint (count_color (s, VERMILLION, 40, 0, 0, 330, (int) g.plot_y - 2), >, 10);
   g_assert_cmpfloat (g.plot_height, >, 150);
+  cairo_surface_destroy (s);
+  /* Never more than one line: more runs with long names put the plot area where one run whose legend has to
+   * go below the title puts it. */
+  FtPlotModel *one = ft_plot_model_new ();
+  int lone = ft_plot_model_add_run (one, "a run with a name far too long to stand beside the title", 0);
+  feed_run (one, lone, 3, 40, 3, 0, true);
+  s = render (one, FT_PLOT_LOSS, 330, 420, &style, NULL, &g);
+  double one_line_top = g.plot_y;
+  cairo_surface_destroy (s);
+  ft_plot_model_free (one);
+  for (int i = 0; i < 3; i++)
+    {
+      int extra = ft_plot_model_add_run (m, "tape − shuffle − validation (an altered loop)", 1);
+      feed_run (m, extra, 3, 40, 5 + i, 0.05 * (i + 1), true);
+    }
+  s = render (m, FT_PLOT_LOSS, 330, 420, &style, NULL, &g);
+  g_assert_cmpfloat (g.plot_y, ==, one_line_top);
   cairo_surface_destroy (s);
   ft_plot_model_free (m);
 }

@@ -1,9 +1,16 @@
 /* test-window.c — the real main window under Xvfb: a network edited through the model editor, training in
  * each mode with the expected points on the charts, Pause / Step / Stop, every export, a checkpoint saved,
- * loaded and continued, bad files shown as errors with the window still working, and a screenshot. */
+ * loaded and continued, bad files shown as errors with the window still working, and a screenshot. The
+ * classroom: started without a file it is lesson 1 in Compare mode; the Code view follows the checklist and
+ * the Training page; re-runs replace their pair in the charts; the layout at 1024×768, 1280×720 and
+ * 1920×1080 in normal and presentation mode; lessons hide what they list; confusion cells carry counts;
+ * --screenshot exits non-zero when it cannot write its picture. */
 #include "views/ft-code-view.h"
+#include "views/ft-confusion-view.h"
 #include "views/ft-decision-view.h"
+#include "views/ft-plot-view.h"
 #include "views/ft-tape-inspector.h"
+#include "window/ft-application.h"
 #include "window/ft-window.h"
 
 #include <glib/gstdio.h>
@@ -148,10 +155,15 @@ test_edit_network (void)
   GtkWidget *editor = find_type (GTK_WIDGET (win), g_type_from_name ("FtModelEditor"));
   g_assert_nonnull (editor);
   int before = ft_window_get_experiment (win)->n_layers;
+  int output_units = ft_window_get_experiment (win)->layers[before - 1].units;
   g_assert_true (gtk_widget_activate_action (editor, "editor.add", "s", "Dropout"));
   spin (0.1);
   FtExperiment *exp = ft_window_get_experiment (win);
   g_assert_cmpint (exp->n_layers, ==, before + 1);
+  /* Inserted before the output layer, which stays last. */
+  g_assert_cmpint (exp->layers[before - 1].kind, ==, FT_LAYER_DROPOUT);
+  g_assert_cmpint (exp->layers[before].kind, ==, FT_LAYER_DENSE);
+  g_assert_cmpint (exp->layers[before].units, ==, output_units);
   bool has_dropout = false;
   for (int i = 0; i < exp->n_layers; i++)
     has_dropout = has_dropout || exp->layers[i].kind == FT_LAYER_DROPOUT;
@@ -386,9 +398,16 @@ test_lesson_hides (void)
   const char *src = g_getenv ("FITTAPE_SOURCE_DIR");
   g_assert_nonnull (src);
   char *lesson = g_build_filename (src, "data", "lesson-1-fit-is-the-loop.json", NULL);
+  ft_window_set_pace (win, 5); /* a class that ended slow */
   g_assert_true (ft_window_open_experiment (win, lesson, NULL));
   spin (0.1);
+  g_assert_cmpfloat (ft_window_get_pace (win), ==, 0); /* a lesson starts at full speed */
   g_assert_false (page_visible (win, "dataset"));
+  /* Gone, not left on screen as the page showing under a tab strip. */
+  AdwViewStack *stack = ADW_VIEW_STACK (find_type (GTK_WIDGET (win), ADW_TYPE_VIEW_STACK));
+  const char *showing = adw_view_stack_get_visible_child_name (stack);
+  g_assert_nonnull (showing);
+  g_assert_true (page_visible (win, showing));
   g_assert_false (page_visible (win, "compile"));
   g_assert_true (page_visible (win, "model"));
   g_assert_false (gtk_widget_get_visible (find_named (GTK_WIDGET (win), "fit")));
@@ -407,6 +426,23 @@ test_lesson_hides (void)
   g_assert_true (ft_window_open_experiment (win, lesson2, NULL));
   g_assert_true (page_visible (win, "dataset"));
   g_assert_false (page_visible (win, "model"));
+  g_assert_true (page_visible (win, adw_view_stack_get_visible_child_name (stack)));
+  /* Lesson 3 hides the Dataset and Model pages: the one showing is one it keeps. */
+  char *lesson3 = g_build_filename (src, "data", "lesson-3-early-stopping-by-hand.json", NULL);
+  g_assert_true (ft_window_open_experiment (win, lesson3, NULL));
+  g_assert_true (page_visible (win, adw_view_stack_get_visible_child_name (stack)));
+  g_assert_false (page_visible (win, "dataset"));
+  g_assert_false (page_visible (win, "model"));
+  /* An experiment that hides nothing shows everything again, the mode buttons too. */
+  FtExperiment *plain = small_experiment (2);
+  ft_window_set_experiment (win, plain);
+  ft_experiment_free (plain);
+  g_assert_true (page_visible (win, "dataset"));
+  g_assert_true (page_visible (win, "model"));
+  g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (win), "fit")));
+  g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (win), "tape")));
+  g_assert_true (ft_window_open_experiment (win, lesson2, NULL));
+  g_free (lesson3);
   ft_window_train (win);
   wait_until (idle, win, 60);
   a = ft_window_get_run_history_csv (win, 2);
@@ -490,6 +526,366 @@ test_screenshot (void)
   g_print ("# screenshot: %s\n", png);
   g_free (png);
   window_free (win);
+}
+
+/* ---- the classroom ---- */
+
+static GtkWidget *
+find_typed_named (GtkWidget *root, GType type, const char *name)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type) && g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_typed_named (c, type, name);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  GApplication *app;
+  char *title;
+  FtRunMode mode;
+  int plotted;
+} StartSeen;
+
+static gboolean
+inspect_started (gpointer data)
+{
+  StartSeen *seen = data;
+  GtkWindow *w = gtk_application_get_active_window (GTK_APPLICATION (seen->app));
+  if (w == NULL || !FT_IS_WINDOW (w))
+    return G_SOURCE_CONTINUE;
+  FtWindow *win = FT_WINDOW (w);
+  const FtExperiment *exp = ft_window_get_experiment (win);
+  seen->title = g_strdup (exp->title);
+  seen->mode = ft_window_get_mode (win);
+  gtk_window_destroy (w);
+  return G_SOURCE_REMOVE;
+}
+
+/* Started without a file, the application opens lesson 1, ready in Compare mode. */
+static void
+test_starts_with_lesson_1 (void)
+{
+  FtApplication *app = ft_application_new ();
+  StartSeen seen = { G_APPLICATION (app), NULL, FT_MODE_FIT, 0 };
+  guint source = g_timeout_add (200, inspect_started, &seen);
+  char *argv[] = { (char *) "fittape", NULL };
+  int status = g_application_run (G_APPLICATION (app), 1, argv);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (seen.title);
+  g_assert_true (g_str_has_prefix (seen.title, "Lesson 1"));
+  g_assert_cmpint (seen.mode, ==, FT_MODE_BOTH);
+  g_free (seen.title);
+  (void) source;
+  g_object_unref (app);
+}
+
+static gboolean
+has_shuffle (FtWindow *win)
+{
+  FtCodeView *code = FT_CODE_VIEW (find_type (GTK_WIDGET (win), FT_TYPE_CODE_VIEW));
+  const char *tape = ft_code_view_get_code (code, true);
+  return tape != NULL && strstr (tape, ".shuffle(") != NULL;
+}
+
+/* Every change of the loop's steps regenerates both programs: the tape program loses its .shuffle( line
+ * when "Shuffles every epoch" is unticked (a struck-through ghost stands there, flashed) and regains it
+ * when ticked — from the checklist and from the Training page's switch. */
+static void
+test_code_follows_checklist (void)
+{
+  FtWindow *win = window_new (2);
+  ft_window_set_mode (win, FT_MODE_BOTH);
+  FtCodeView *code = FT_CODE_VIEW (find_type (GTK_WIDGET (win), FT_TYPE_CODE_VIEW));
+  g_assert_true (ft_window_show_view (win, "code"));
+  spin (0.2);
+  g_assert_true (has_shuffle (win));
+  g_assert_nonnull (strstr (ft_code_view_get_code (code, false), "shuffle=True"));
+  g_assert_cmpint (ft_code_view_get_n_ghost_lines (code), ==, 0);
+  /* The checklist, reachable from the Code view. */
+  GtkWidget *check = find_typed_named (GTK_WIDGET (win), GTK_TYPE_CHECK_BUTTON, "shuffle");
+  g_assert_nonnull (check);
+  g_assert_true (gtk_widget_is_drawable (check));
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (check), FALSE);
+  g_assert_false (has_shuffle (win));
+  g_assert_false (ft_window_get_experiment (win)->steps.shuffle);
+  g_assert_cmpint (ft_code_view_get_n_ghost_lines (code), >, 0);
+  char *shown = ft_code_view_get_shown_text (code, true);
+  g_assert_nonnull (strstr (shown, ".shuffle(")); /* as the ghost */
+  g_free (shown);
+  g_assert_cmpint (ft_code_view_get_flashed_line (code, true), >, 0);
+  wait_until (idle, win, 60);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (check), TRUE);
+  g_assert_true (has_shuffle (win));
+  g_assert_cmpint (ft_code_view_get_n_ghost_lines (code), ==, 0);
+  wait_until (idle, win, 60);
+  /* The Training page's switch. */
+  GtkWidget *panel = find_type (GTK_WIDGET (win), g_type_from_name ("FtTrainingPanel"));
+  GtkWidget *sw = find_typed_named (panel, GTK_TYPE_SWITCH, "shuffle");
+  g_assert_nonnull (sw);
+  gtk_switch_set_active (GTK_SWITCH (sw), FALSE);
+  spin (0.05);
+  g_assert_false (has_shuffle (win));
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (check))); /* the checklist follows too */
+  gtk_switch_set_active (GTK_SWITCH (sw), TRUE);
+  spin (0.05);
+  g_assert_true (has_shuffle (win));
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)));
+  window_free (win);
+}
+
+/* Three re-runs of a comparison leave two runs in the charts (the latest pair, named by role), six in the
+ * runs list; Reset clears the charts. */
+static void
+test_reruns_replace_pair (void)
+{
+  FtWindow *win = window_new (2);
+  ft_window_set_mode (win, FT_MODE_BOTH);
+  for (int i = 0; i < 3; i++)
+    {
+      ft_window_train (win);
+      wait_until (idle, win, 60);
+    }
+  g_assert_cmpuint (ft_window_get_n_runs (win), ==, 6);
+  g_assert_cmpint (ft_window_get_n_plotted_runs (win), ==, 2);
+  g_assert_cmpstr (ft_window_get_run_name (win, 4), ==, "Run 5 · fit");
+  g_assert_cmpstr (ft_window_get_run_name (win, 5), ==, "Run 6 · tape");
+  /* The altered tape loop is named by what is off. */
+  GtkWidget *check = find_typed_named (GTK_WIDGET (win), GTK_TYPE_CHECK_BUTTON, "shuffle");
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (check), FALSE);
+  wait_until (training, win, 30);
+  wait_until (idle, win, 60);
+  g_assert_cmpuint (ft_window_get_n_runs (win), ==, 8);
+  g_assert_cmpint (ft_window_get_n_plotted_runs (win), ==, 2);
+  g_assert_nonnull (strstr (ft_window_get_run_name (win, 7), "tape − shuffle"));
+  ft_window_reset (win);
+  g_assert_cmpint (ft_window_get_n_plotted_runs (win), ==, 0);
+  window_free (win);
+}
+
+/* Widgets shown on screen whose allocation leaves the window (outside scrolled content). */
+static int
+count_overflow (GtkWidget *root, GtkWidget *w, int width, int height)
+{
+  int n = 0;
+  if (!gtk_widget_get_mapped (w) || GTK_IS_POPOVER (w))
+    return 0;
+  graphene_rect_t b;
+  if (w != root && gtk_widget_compute_bounds (w, root, &b))
+    {
+      if (b.origin.x < -1 || b.origin.y < -1 || b.origin.x + b.size.width > width + 1
+          || b.origin.y + b.size.height > height + 1)
+        {
+          g_test_message ("overflow: %s %s at %.0f,%.0f %.0f×%.0f", G_OBJECT_TYPE_NAME (w), gtk_widget_get_name (w),
+                          b.origin.x, b.origin.y, b.size.width, b.size.height);
+          n++;
+        }
+    }
+  if (GTK_IS_SCROLLED_WINDOW (w) || GTK_IS_VIEWPORT (w) || GTK_IS_TEXT_VIEW (w))
+    return n; /* scrolled content may lie outside: that is what scrolling is for */
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    n += count_overflow (root, c, width, height);
+  return n;
+}
+
+static double
+font_px (GtkWidget *w)
+{
+  PangoContext *ctx = gtk_widget_get_pango_context (w);
+  const PangoFontDescription *fd = pango_context_get_font_description (ctx);
+  double size = pango_font_description_get_size (fd) / (double) PANGO_SCALE;
+  return pango_font_description_get_size_is_absolute (fd) ? size : size * 96.0 / 72.0;
+}
+
+static GtkWidget *
+first_label (GtkWidget *root)
+{
+  return find_type (root, GTK_TYPE_LABEL);
+}
+
+static gboolean
+sized (FtWindow *win)
+{
+  int *want = g_object_get_data (G_OBJECT (win), "ft-want");
+  GtkWidget *loss = ft_window_get_plot_view (win, FALSE);
+  FtPlotGeometry g;
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (win));
+  return surface != NULL && gdk_surface_get_width (surface) == want[0] && gdk_surface_get_height (surface) == want[1]
+         && ft_plot_view_get_geometry (FT_PLOT_VIEW (loss), &g);
+}
+
+/* The layout at the three projector sizes, on a desk (normal) and on a projector (presentation mode):
+ * the window keeps the size (its minimum never exceeds it), nothing on screen leaves it, both charts get
+ * the same share, and in presentation mode the charts take at least 60 % of the window, the log and runs
+ * list and side panel are out of the way, and text is at least as large as the title bar's. */
+static void
+test_sizes (void)
+{
+  static const int sizes[3][2] = { { 1024, 768 }, { 1280, 720 }, { 1920, 1080 } };
+  const char *src = g_getenv ("FITTAPE_SOURCE_DIR");
+  char *lesson = g_build_filename (src, "data", "lesson-1-fit-is-the-loop.json", NULL);
+  for (int s = 0; s < 3; s++)
+    for (int presentation = 0; presentation < 2; presentation++)
+      {
+        int W = sizes[s][0], H = sizes[s][1];
+        FtWindow *win = ft_window_new (NULL);
+        int want[2] = { W, H };
+        g_object_set_data (G_OBJECT (win), "ft-want", want);
+        gtk_window_set_default_size (GTK_WINDOW (win), W, H);
+        g_assert_true (ft_window_open_experiment (win, lesson, NULL));
+        if (presentation)
+          ft_window_set_presentation (win, TRUE);
+        /* The verdict's one-line strip above the charts (the verdict bar's place), as large as a heading. */
+        GtkWidget *slot = find_named (GTK_WIDGET (win), "verdict-slot");
+        g_assert_nonnull (slot);
+        GtkWidget *verdict = gtk_label_new ("fit() and the tape loop: identical — 60 epochs, 2,400 steps, every weight "
+                                            "the same bit for bit");
+        gtk_label_set_ellipsize (GTK_LABEL (verdict), PANGO_ELLIPSIZE_END);
+        gtk_label_set_xalign (GTK_LABEL (verdict), 0);
+        gtk_widget_add_css_class (verdict, "title-3");
+        gtk_box_append (GTK_BOX (slot), verdict);
+        gtk_window_present (GTK_WINDOW (win));
+        /* Some data on the charts: their legends and axes take their room. */
+        FtExperiment *exp = ft_window_get_experiment (win);
+        exp->fit.epochs = 2;
+        ft_window_train (win);
+        wait_until (idle, win, 60);
+        wait_until (sized, win, 10);
+        spin (0.3);
+        GtkWidget *w = GTK_WIDGET (win);
+        /* The window's surface is the size asked for; its widget is that less the decorations' edges. */
+        GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (win));
+        g_assert_cmpint (gdk_surface_get_width (surface), ==, W);
+        g_assert_cmpint (gdk_surface_get_height (surface), ==, H);
+        W = gtk_widget_get_width (w);
+        H = gtk_widget_get_height (w);
+        g_assert_cmpint (W, >=, sizes[s][0] - 12);
+        g_assert_cmpint (H, >=, sizes[s][1] - 12);
+        int min_w, min_h;
+        gtk_widget_measure (w, GTK_ORIENTATION_HORIZONTAL, -1, &min_w, NULL, NULL, NULL);
+        gtk_widget_measure (w, GTK_ORIENTATION_VERTICAL, W, &min_h, NULL, NULL, NULL);
+        GtkWidget *loss = ft_window_get_plot_view (win, FALSE), *acc = ft_window_get_plot_view (win, TRUE);
+        FtPlotGeometry gl, ga;
+        g_assert_true (ft_plot_view_get_geometry (FT_PLOT_VIEW (loss), &gl));
+        g_assert_true (ft_plot_view_get_geometry (FT_PLOT_VIEW (acc), &ga));
+        double charts = (double) gtk_widget_get_width (loss) * gtk_widget_get_height (loss)
+                        + (double) gtk_widget_get_width (acc) * gtk_widget_get_height (acc);
+        double share = charts / ((double) W * H);
+        g_test_message ("%d×%d %s: minimum %d×%d; charts %d×%d + %d×%d = %.0f %% of the window; plot areas "
+                        "%.0f×%.0f and %.0f×%.0f",
+                        W, H, presentation ? "presentation" : "normal", min_w, min_h, gtk_widget_get_width (loss),
+                        gtk_widget_get_height (loss), gtk_widget_get_width (acc), gtk_widget_get_height (acc),
+                        100 * share, gl.plot_width, gl.plot_height, ga.plot_width, ga.plot_height);
+        if (g_test_verbose ())
+          {
+            char *png = g_strdup_printf ("%s/window-%dx%d-%s.png", tmpdir, W, H, presentation ? "presentation" : "normal");
+            ft_window_save_screenshot (win, png, NULL);
+            g_printerr ("# %s\n", png);
+            g_free (png);
+          }
+        g_assert_cmpint (min_w, <=, W);
+        g_assert_cmpint (min_h, <=, H);
+        g_assert_cmpint (count_overflow (w, w, W, H), ==, 0);
+        /* Each chart its share: the same size, and a plot area a class can read. */
+        g_assert_cmpint (ABS (gtk_widget_get_width (loss) - gtk_widget_get_width (acc)), <=, 2);
+        g_assert_cmpfloat (gl.plot_width, >=, (presentation ? 0.30 : 0.17) * W);
+        g_assert_cmpfloat (ga.plot_width, >=, (presentation ? 0.30 : 0.17) * W);
+        g_assert_cmpfloat (gl.plot_height, >=, (presentation ? 0.38 : 0.30) * H);
+        g_assert_cmpfloat (ga.plot_height, >=, (presentation ? 0.38 : 0.30) * H);
+        if (presentation)
+          {
+            g_assert_cmpfloat (share, >=, 0.60);
+            /* Out of the way, one click from coming back. */
+            GtkWidget *log = find_type (w, GTK_TYPE_TEXT_VIEW);
+            g_assert_false (gtk_widget_is_drawable (log));
+            g_assert_false (adw_flap_get_reveal_flap (ADW_FLAP (find_type (w, ADW_TYPE_FLAP))));
+            GtkWidget *runs = find_type (w, GTK_TYPE_LIST_BOX);
+            (void) runs;
+            /* Text at least the title bar's size: the lesson title and the checklist against a header button. */
+            GtkWidget *header = find_type (w, ADW_TYPE_HEADER_BAR);
+            double title_px = font_px (first_label (header));
+            GtkWidget *check = find_typed_named (w, GTK_TYPE_CHECK_BUTTON, "shuffle");
+            g_assert_true (gtk_widget_is_drawable (check));
+            g_assert_cmpfloat (font_px (first_label (check)), >=, title_px - 0.5);
+            g_assert_cmpfloat (font_px (ft_window_get_plot_view (win, FALSE)), >=, title_px - 0.5);
+          }
+        window_free (win);
+      }
+  g_free (lesson);
+}
+
+static gboolean
+confusion_ready (FtWindow *win)
+{
+  FtConfusionView *cv = FT_CONFUSION_VIEW (find_type (GTK_WIDGET (win), FT_TYPE_CONFUSION_VIEW));
+  return !ft_confusion_view_is_busy (cv) && ft_confusion_view_get_matrix (cv, NULL) != NULL;
+}
+
+/* After Evaluate, the "Where it is wrong" view's confusion matrix has a count in every cell. */
+static void
+test_confusion_counts (void)
+{
+  FtWindow *win = window_new (2);
+  ft_window_set_mode (win, FT_MODE_FIT);
+  ft_window_train (win);
+  wait_until (idle, win, 60);
+  g_assert_true (ft_window_show_view (win, "errors"));
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.evaluate", NULL);
+  wait_until (confusion_ready, win, 60);
+  FtConfusionView *cv = FT_CONFUSION_VIEW (find_type (GTK_WIDGET (win), FT_TYPE_CONFUSION_VIEW));
+  gtk_widget_queue_draw (GTK_WIDGET (cv));
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (cv));
+  int k = 0;
+  const int *m = ft_confusion_view_get_matrix (cv, &k);
+  g_assert_cmpint (k, ==, 2);
+  g_assert_cmpint (m[0] + m[1] + m[2] + m[3], ==, 100); /* the test set */
+  g_assert_true (ft_confusion_view_get_counts_shown (cv));
+  window_free (win);
+}
+
+/* fittape --screenshot: a picture after the epochs and exit 0; when the file cannot be written, a message
+ * and a non-zero exit. */
+static void
+test_screenshot_exit_status (void)
+{
+  const char *app = g_getenv ("FITTAPE_APP");
+  const char *src = g_getenv ("FITTAPE_SOURCE_DIR");
+  g_assert_nonnull (app);
+  char *lesson = g_build_filename (src, "data", "lesson-1-fit-is-the-loop.json", NULL);
+  char *good = g_build_filename (tmpdir, "cli-shot.png", NULL);
+  char *bad = g_build_filename (tmpdir, "no-such-dir", "shot.png", NULL);
+  for (int i = 0; i < 2; i++)
+    {
+      const char *argv[] = { app, lesson, "--screenshot", i == 0 ? good : bad, "--after-epochs", "2", NULL };
+      char *out = NULL, *err = NULL;
+      int status = 0;
+      GError *error = NULL;
+      g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error));
+      g_assert_no_error (error);
+      g_test_message ("exit %d; stdout: %s; stderr: %s", status, out, err);
+      if (i == 0)
+        {
+          g_assert_true (g_spawn_check_wait_status (status, NULL));
+          g_assert_true (g_file_test (good, G_FILE_TEST_IS_REGULAR));
+          g_assert_nonnull (strstr (out, "screenshot: "));
+        }
+      else
+        {
+          g_assert_false (g_spawn_check_wait_status (status, NULL));
+          g_assert_false (g_file_test (bad, G_FILE_TEST_EXISTS));
+          g_assert_nonnull (strstr (err, "no screenshot"));
+        }
+      g_free (out);
+      g_free (err);
+    }
+  g_free (lesson);
+  g_free (good);
+  g_free (bad);
 }
 
 /* "Certify Against Keras" is enabled exactly when the probe's Python runs `import tensorflow, keras`
@@ -581,6 +977,12 @@ main (int argc, char **argv)
 {
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
+  /* The application's style (presentation mode's larger text), as FtApplication loads it. */
+  GtkCssProvider *css = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (css, "/org/fittape/FitTape/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  g_object_unref (css);
   tmpdir = g_dir_make_tmp ("fittape-window-XXXXXX", NULL);
   g_test_add_func ("/window/train-each-mode", test_train_each_mode);
   g_test_add_func ("/window/edit-network", test_edit_network);
@@ -591,6 +993,12 @@ main (int argc, char **argv)
   g_test_add_func ("/window/lesson-hides", test_lesson_hides);
   g_test_add_func ("/window/teaching-views", test_teaching_views);
   g_test_add_func ("/window/screenshot", test_screenshot);
+  g_test_add_func ("/window/starts-with-lesson-1", test_starts_with_lesson_1);
+  g_test_add_func ("/window/code-follows-checklist", test_code_follows_checklist);
+  g_test_add_func ("/window/reruns-replace-pair", test_reruns_replace_pair);
+  g_test_add_func ("/window/sizes", test_sizes);
+  g_test_add_func ("/window/confusion-counts", test_confusion_counts);
+  g_test_add_func ("/window/screenshot-exit-status", test_screenshot_exit_status);
   g_test_add_func ("/window/certify-probe", test_certify_probe);
   g_test_add_func ("/window/certify-run", test_certify_run);
   return g_test_run ();

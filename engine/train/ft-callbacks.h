@@ -3,6 +3,7 @@
  * interface fit() calls, and the context callbacks act on (the trainer, stop_training). */
 #pragma once
 
+#include "core/ft-param.h"
 #include "train/ft-logs.h"
 #include "train/ft-trainer.h"
 
@@ -61,8 +62,13 @@ typedef struct
   double alpha;                 /* cosine schedule floor fraction */
 } FtCallbackSpec;
 
+/* The descriptor table of a kind (train/ft-callback-spec.c): the experiment JSON, generated code and the
+ * training panel loop over it. */
+const FtKindInfo *ft_callback_kind_info (FtCallbackKind kind);
 FtCallbackSpec ft_callback_spec_default (FtCallbackKind kind);
 const char *ft_callback_kind_name (FtCallbackKind kind); /* "EarlyStopping", … */
+const char *ft_monitor_mode_name (FtMonitorMode mode);   /* "auto", "min", "max" */
+const char *ft_schedule_name (FtScheduleKind schedule);  /* "step", "exponential", "cosine" */
 bool ft_callback_kind_from_name (const char *name, FtCallbackKind *kind);
 /* Checks parameter ranges (patience ≥ 0, factor in (0,1), …) with a message naming the parameter. */
 bool ft_callback_spec_validate (const FtCallbackSpec *spec, GError **error);
@@ -117,6 +123,7 @@ struct FtFitContext
 /* Creates the callback for a spec (validated). */
 FtCallback *ft_callback_new (const FtCallbackSpec *spec);
 void ft_callback_free (FtCallback *cb);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FtCallback, ft_callback_free)
 /* Monitor direction resolution shared by EarlyStopping, ModelCheckpoint, ReduceLROnPlateau and the
  * hand-written check: false with an error when "auto" cannot infer it. *greater is true when larger is
  * better. */

@@ -136,6 +136,11 @@ layer_title (const FtLayerSpec *l)
         case FT_PARAM_BOOL:
           g_string_append (s, *(const bool *) f ? p->key : "no ");
           break;
+        case FT_PARAM_DOUBLE: /* callbacks' types: no layer has them */
+        case FT_PARAM_OPTIONAL:
+        case FT_PARAM_STRING:
+        case FT_PARAM_CHAR:
+        case FT_PARAM_CHOICE:
         case FT_PARAM_KERAS_CONST:
         case FT_N_PARAM_TYPES:
           break;
@@ -560,6 +565,11 @@ param_row (FtModelEditor *self, const FtParam *p, const FtLayerSpec *l)
       return combo_row (self, p, FT_N_INITIALIZERS, initializer_name, (guint) * (const FtInitializer *) f);
     case FT_PARAM_BOOL:
     case FT_PARAM_L2:
+    case FT_PARAM_DOUBLE: /* callbacks' types: no layer has them */
+    case FT_PARAM_OPTIONAL:
+    case FT_PARAM_STRING:
+    case FT_PARAM_CHAR:
+    case FT_PARAM_CHOICE:
     case FT_PARAM_KERAS_CONST:
     case FT_N_PARAM_TYPES:
       break;
@@ -808,14 +818,18 @@ add_layer (FtModelEditor *self, FtLayerKind kind)
     spec.activation = FT_ACT_RELU; /* Keras' Activation has no default */
   bool *e = expanded_states (self);
   int n = self->exp->n_layers;
+  /* Before the output layer (a last Dense gives the network its outputs), else at the end. */
+  int at = n > 0 && self->exp->layers[n - 1].kind == FT_LAYER_DENSE ? n - 1 : n;
   self->exp->layers = g_renew (FtLayerSpec, self->exp->layers, n + 1);
-  self->exp->layers[n] = spec;
+  memmove (&self->exp->layers[at + 1], &self->exp->layers[at], (size_t) (n - at) * sizeof (FtLayerSpec));
+  self->exp->layers[at] = spec;
   self->exp->n_layers = n + 1;
   e = g_renew (bool, e, n + 1);
-  e[n] = true;
+  memmove (&e[at + 1], &e[at], (size_t) (n - at) * sizeof (bool));
+  e[at] = true;
   rebuild_rows (self, e);
   g_free (e);
-  GtkWidget *row = g_ptr_array_index (self->rows, n);
+  GtkWidget *row = g_ptr_array_index (self->rows, at);
   gtk_widget_grab_focus (row);
   emit_changed (self);
 }

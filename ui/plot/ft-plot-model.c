@@ -10,6 +10,7 @@ typedef struct
   char *name;
   int colour;
   bool visible;
+  bool dashed;
   int pair;
   int steps;          /* batches per epoch, from the last batch event (0 while unknown) */
   int first_epoch;    /* the epoch training started from (resumed runs start later), -1 while empty */
@@ -190,6 +191,25 @@ ft_plot_model_get_run_name (const FtPlotModel *model, int run)
 {
   Run *r = find_run (model, run);
   return r != NULL ? r->name : NULL;
+}
+
+void
+ft_plot_model_set_run_dashed (FtPlotModel *model, int run, bool dashed)
+{
+  Run *r = find_run (model, run);
+  g_return_if_fail (r != NULL);
+  if (r->dashed != dashed)
+    {
+      r->dashed = dashed;
+      changed (model);
+    }
+}
+
+bool
+ft_plot_model_get_run_dashed (const FtPlotModel *model, int run)
+{
+  Run *r = find_run (model, run);
+  return r != NULL && r->dashed;
 }
 
 int

@@ -61,6 +61,14 @@ FtPlotModel *ft_plot_model_copy (const FtPlotModel *model);
 /* Bumped by every change (data, runs, visibility). Starts at 1. */
 guint64 ft_plot_model_get_serial (const FtPlotModel *model);
 
+/* Colour indices by role: fit blue, tape orange, anything else (a loaded checkpoint) green. */
+enum
+{
+  FT_PLOT_COLOUR_FIT = 0,
+  FT_PLOT_COLOUR_TAPE = 1,
+  FT_PLOT_COLOUR_OTHER = 2,
+};
+
 /* A new run: name shown in the legend ("fit", "tape"), colour index into the palette (which also picks the
  * marker shape). Returns the run's id (> 0, never reused by this model). */
 int ft_plot_model_add_run (FtPlotModel *model, const char *name, int colour);
@@ -74,6 +82,10 @@ bool ft_plot_model_get_run_visible (const FtPlotModel *model, int run);
 void ft_plot_model_set_run_name (FtPlotModel *model, int run, const char *name);
 const char *ft_plot_model_get_run_name (const FtPlotModel *model, int run);
 int ft_plot_model_get_run_colour (const FtPlotModel *model, int run);
+/* A dashed run (the tape loop's role) draws its training line dashed and its validation line dotted;
+ * others draw training solid and validation dashed. */
+void ft_plot_model_set_run_dashed (FtPlotModel *model, int run, bool dashed);
+bool ft_plot_model_get_run_dashed (const FtPlotModel *model, int run);
 /* "both" mode: the fit and the tape run of one experiment. Paired runs are drawn so that identical curves
  * stay visible (the second as a narrow core over the first), and the hover box shows their difference.
  * Pairing with 0 unpairs. */

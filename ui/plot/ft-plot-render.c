@@ -195,6 +195,7 @@ typedef struct
   int run;
   int colour;
   bool second;      /* the second run of a pair: drawn as a narrow core over its partner */
+  bool dashed;      /* the tape loop's role: training dashed, validation dotted */
   int partner;      /* index into the chart's series of the visible partner, or -1 */
   FtPlotColor color;
   const char *name;
@@ -218,6 +219,7 @@ typedef struct
   double x0, x1, y0, y1; /* y in data units */
   double t0, t1;         /* y range in transformed units (log10 when log_y) */
   double px, py, pw, ph;
+  double cx0, cy0, cx1, cy1; /* the whole chart: a hover box may use all of it */
   bool has_data;
 } Chart;
 
@@ -348,6 +350,7 @@ chart_init (Chart *ch, Ctx *c, FtPlotMetric metric)
       Series *s = &ch->series[ch->n_series++];
       s->run = id;
       s->colour = ft_plot_model_get_run_colour (model, id);
+      s->dashed = ft_plot_model_get_run_dashed (model, id);
       ft_plot_style_run_color (c->style, s->colour, &s->color);
       s->name = ft_plot_model_get_run_name (model, id);
       s->b = ft_plot_model_get_batches (model, id);
@@ -744,9 +747,28 @@ draw_marker (Ctx *c, const Series *s, double x, double y, bool hollow)
 static void
 set_val_dash (Ctx *c, const Series *s)
 {
-  /* The same pattern for both runs of a pair, so that the narrow core's dashes sit on its partner's. */
+  /* The same pattern for both runs of a pair, so that the narrow core's dashes sit on its partner's; a
+   * dashed run's validation is dotted. */
   double d[2] = { MAX (4.0, 6.4 * c->lw), MAX (3.0, 4.4 * c->lw) };
+  if (s != NULL && s->dashed)
+    {
+      d[0] = MAX (1.5, 1.6 * c->lw);
+      d[1] = MAX (3.0, 3.6 * c->lw);
+    }
   cairo_set_dash (c->cr, d, 2, 0);
+}
+
+/* A dashed run's training line: long dashes. */
+static void
+set_train_dash (Ctx *c, const Series *s)
+{
+  if (s != NULL && s->dashed)
+    {
+      double d[2] = { MAX (6.0, 9.0 * c->lw), MAX (4.0, 5.0 * c->lw) };
+      cairo_set_dash (c->cr, d, 2, 0);
+    }
+  else
+    cairo_set_dash (c->cr, NULL, 0, 0);
 }
 
 /* ---- series ---- */
@@ -979,7 +1001,91 @@ draw_epoch_line (Ctx *c, const Chart *ch, const Series *s, bool val)
   else
     {
       cairo_set_line_width (cr, train_width (c, s));
-      cairo_set_dash (cr, NULL, 0, 0);
+      set_train_dash (c, s);
+      if (s->dashed)
+        cairo_set_line_cap (cr, CAIRO_LINE_CAP_BUTT);
+    }
+  cairo_stroke (cr);
+  cairo_set_dash (cr, NULL, 0, 0);
+}
+
+/* The best validation value (lowest loss, highest accuracy) marked with a ring and its value, so that a
+ * class sees where the model was best, not only where it ended. */
+static void
+draw_best (Ctx *c, const Chart *ch, const Series *s, bool label)
+{
+  if (s->val_key[0] == '\0')
+    return;
+  bool higher = ch->metric == FT_PLOT_ACCURACY && ch->is_accuracy;
+  int best = -1;
+  double bv = 0;
+  for (int k = 0; k < s->ne; k++)
+    {
+      double v;
+      if (!epoch_value (&s->e[k], s->val_key, &v) || !usable (ch, v))
+        continue;
+      if (best < 0 || (higher ? v > bv : v < bv))
+        {
+          best = k;
+          bv = v;
+        }
+    }
+  if (best < 0 || s->ne < 2)
+    return;
+  cairo_t *cr = c->cr;
+  double px = map_x (ch, ft_plot_epoch_x (&s->e[best], c->style->x_axis)), py = map_y (ch, bv);
+  double r = marker_radius (c, s) * (s->second ? 1.9 : 2.4);
+  cairo_new_sub_path (cr);
+  cairo_arc (cr, px, py, r, 0, 2 * G_PI);
+  cairo_set_dash (cr, NULL, 0, 0);
+  set_color (cr, &s->color, 1.0);
+  cairo_set_line_width (cr, c->lw * (s->second ? 1.2 : 2.0));
+  cairo_stroke (cr);
+  if (!label)
+    return;
+  char buf[64], text[96];
+  ft_plot_format_value (buf, sizeof buf, bv);
+  g_snprintf (text, sizeof text, "%s %s", higher ? "best" : "min", buf);
+  PangoLayout *l = make_layout (c, text, 0.85, true, true);
+  double w, h;
+  layout_size (l, &w, &h);
+  double lx = px + r + c->fs * 0.2, ly = higher ? py + r * 0.6 : py - r * 0.6 - h;
+  if (lx + w > ch->px + ch->pw)
+    lx = px - r - c->fs * 0.2 - w;
+  ly = CLAMP (ly, ch->py, ch->py + ch->ph - h);
+  set_color (cr, &c->bg, 0.85);
+  cairo_rectangle (cr, lx - 2, ly, w + 4, h);
+  cairo_fill (cr);
+  show_layout (c, l, lx, ly, &s->color, 1.0);
+  g_object_unref (l);
+}
+
+/* Where epochs end, on a chart whose per-batch line is a running mean: the mean restarts there (the
+ * metric's reset_state), so the saw-tooth is the metric's doing, not the model's. Faint dotted lines. */
+static void
+draw_epoch_boundaries (Ctx *c, const Chart *ch)
+{
+  if (!c->style->show_batches || ch->raw)
+    return;
+  const Series *s = NULL;
+  for (int i = 0; i < ch->n_series && s == NULL; i++)
+    if (batch_strength (c, ch, &ch->series[i]) >= 1.0 && ch->series[i].ne > 0)
+      s = &ch->series[i]; /* only where the running mean shows in full: wider epochs than a fence */
+  if (s == NULL)
+    return;
+  cairo_t *cr = c->cr;
+  double d[2] = { MAX (1.0, c->lw), MAX (3.0, 3.0 * c->lw) };
+  cairo_set_dash (cr, d, 2, 0);
+  cairo_set_line_width (cr, MAX (1.0 / c->dev_scale, c->lw * 0.8));
+  set_color (cr, &c->fg, c->style->high_contrast ? 0.35 : 0.22);
+  for (int k = 0; k < s->ne; k++)
+    {
+      double x = ft_plot_epoch_x (&s->e[k], c->style->x_axis);
+      if (x <= ch->x0 || x >= ch->x1)
+        continue;
+      double px = map_x (ch, x);
+      cairo_move_to (cr, px, ch->py);
+      cairo_line_to (cr, px, ch->py + ch->ph);
     }
   cairo_stroke (cr);
   cairo_set_dash (cr, NULL, 0, 0);
@@ -1039,11 +1145,18 @@ legend_sample_width (Ctx *c)
   return c->fs * 2.2;
 }
 
+/* Generic items (training, validation, running mean) need only room for a marker. */
+static double
+legend_item_sample_width (Ctx *c, const LegendItem *it)
+{
+  return it->kind == LEGEND_TRAIN || it->kind == LEGEND_VAL ? c->fs * 0.9 : legend_sample_width (c);
+}
+
 static void
 draw_legend_sample (Ctx *c, const LegendItem *it, double x, double y)
 {
   cairo_t *cr = c->cr;
-  double len = legend_sample_width (c), cy = y + it->h / 2;
+  double len = legend_item_sample_width (c, it), cy = y + it->h / 2;
   FtPlotColor neutral = c->fg;
   Series fake;
   memset (&fake, 0, sizeof fake);
@@ -1053,37 +1166,36 @@ draw_legend_sample (Ctx *c, const LegendItem *it, double x, double y)
   switch (it->kind)
     {
     case LEGEND_RUN:
-      cairo_move_to (cr, x, cy);
-      cairo_line_to (cr, x + len, cy);
-      set_color (cr, &it->s->color, 1.0);
-      cairo_set_line_width (cr, train_width (c, it->s));
-      cairo_stroke (cr);
-      draw_marker (c, it->s, x + len / 2, cy, false);
-      break;
+      {
+        /* The run's colour and line style, not its pairing: the sample stands alone. */
+        Series alone = *it->s;
+        alone.second = false;
+        alone.partner = -1;
+        cairo_move_to (cr, x, cy);
+        cairo_line_to (cr, x + len, cy);
+        set_color (cr, &alone.color, 1.0);
+        cairo_set_line_width (cr, train_width (c, &alone));
+        set_train_dash (c, &alone);
+        if (alone.dashed)
+          cairo_set_line_cap (cr, CAIRO_LINE_CAP_BUTT);
+        cairo_stroke (cr);
+        cairo_set_dash (cr, NULL, 0, 0);
+        draw_marker (c, &alone, x + len / 2, cy, false);
+        break;
+      }
     case LEGEND_TRAIN:
-      cairo_move_to (cr, x, cy);
-      cairo_line_to (cr, x + len, cy);
-      set_color (cr, &neutral, 0.85);
-      cairo_set_line_width (cr, c->lw * 2.4);
-      cairo_stroke (cr);
+      /* Filled markers: training; hollow: validation (each run keeps its own line style). */
       fake.colour = MARKER_CIRCLE;
       draw_marker (c, &fake, x + len / 2, cy, false);
       break;
     case LEGEND_VAL:
-      cairo_move_to (cr, x, cy);
-      cairo_line_to (cr, x + len, cy);
-      set_color (cr, &neutral, 0.85);
-      cairo_set_line_cap (cr, CAIRO_LINE_CAP_BUTT);
-      cairo_set_line_width (cr, c->lw * 2.0);
-      set_val_dash (c, &fake);
-      cairo_stroke (cr);
-      cairo_set_dash (cr, NULL, 0, 0);
       fake.colour = MARKER_CIRCLE;
       draw_marker (c, &fake, x + len / 2, cy, true);
       break;
     case LEGEND_BATCH:
       {
         /* A little wiggle, as the per-batch line looks. */
+        len = legend_item_sample_width (c, it);
         set_tint (c, &neutral, batch_tint (c));
         cairo_set_line_width (cr, c->lw * 1.3);
         for (int i = 0; i <= 8; i++)
@@ -1142,7 +1254,7 @@ legend_build (Ctx *c, const Chart *ch, LegendItem *items, int max)
   if (any_batch)
     {
       items[n].kind = LEGEND_BATCH;
-      items[n].layout = make_layout (c, ch->raw ? "batch loss" : "running mean", 1.0, false,
+      items[n].layout = make_layout (c, ch->raw ? "batch loss" : "running mean (per epoch)", 1.0, false,
                                      false);
       n++;
     }
@@ -1150,7 +1262,7 @@ legend_build (Ctx *c, const Chart *ch, LegendItem *items, int max)
     {
       double tw, th;
       layout_size (items[i].layout, &tw, &th);
-      items[i].w = legend_sample_width (c) + c->fs * 0.45 + tw;
+      items[i].w = legend_item_sample_width (c, &items[i]) + c->fs * 0.45 + tw;
       items[i].h = MAX (th, c->fs * 1.2);
     }
   return n;
@@ -1254,7 +1366,7 @@ draw_hover (Ctx *c, const Chart *ch, double hx)
       int e = ft_plot_model_find_epoch (c->model, s->run, axis, hx);
       if (hover_batch (c, ch, s, hx, &v))
         {
-          ft_plot_format_value (buf, sizeof buf, v);
+          g_snprintf (buf, sizeof buf, "%.7g", v); /* exact: every digit a float has */
           g_snprintf (text, sizeof text, "%s %s", label, buf);
           if (usable (ch, v))
             dot_y[i] = map_y (ch, v);
@@ -1277,7 +1389,7 @@ draw_hover (Ctx *c, const Chart *ch, double hx)
       if (e >= 0 && epoch_value (&s->e[e], s->val_key, &v))
         {
           /* The validation of the last epoch that ended at or before x (1-based, as Keras counts). */
-          ft_plot_format_value (buf, sizeof buf, v);
+          g_snprintf (buf, sizeof buf, "%.7g", v);
           g_snprintf (text, sizeof text, "%s %s (epoch %d)", s->val_key, buf, s->e[e].epoch + 1);
           cells[rows * 3 + 2] = make_layout (c, text, 0.95, false, true);
         }
@@ -1356,11 +1468,16 @@ draw_hover (Ctx *c, const Chart *ch, double hx)
   for (int cand = 0; cand < 4; cand++)
     {
       double cx = (cand % 2 == 0) ? x + c->fs * 0.9 : x - c->fs * 0.9 - bw;
-      if (cx + bw > ch->px + ch->pw)
-        cx = ch->px + ch->pw - bw - 2;
-      if (cx < ch->px)
-        cx = ch->px + 2;
+      /* Inside the chart (the plot area and its margins), never cut at its edge. */
+      if (cx + bw > ch->cx1 - 2)
+        cx = ch->cx1 - bw - 2;
+      if (cx < ch->cx0 + 2)
+        cx = ch->cx0 + 2;
       double cy = cand < 2 ? ch->py + c->fs * 0.5 : ch->py + ch->ph - c->fs * 0.5 - bh;
+      if (cy + bh > ch->cy1 - 2)
+        cy = ch->cy1 - bh - 2;
+      if (cy < ch->cy0 + 2)
+        cy = ch->cy0 + 2;
       int hits = box_hits (c, ch, cx, cy, bw, bh);
       if (hits < best)
         {
@@ -1439,6 +1556,10 @@ render_chart (Ctx *c, double x, double y, double width, double height, FtPlotMet
   const FtPlotStyle *style = c->style;
   Chart ch;
   chart_init (&ch, c, metric);
+  ch.cx0 = x;
+  ch.cy0 = y;
+  ch.cx1 = x + width;
+  ch.cy1 = y + height;
   /* A provisional plot area, refined once the tick labels are measured: what fades with density needs
    * an idea of the width. */
   ch.px = x + c->fs * 4.5;
@@ -1478,6 +1599,25 @@ render_chart (Ctx *c, double x, double y, double width, double height, FtPlotMet
   bool one_row = false;
   if (n_legend > 0)
     {
+      /* One row beside the title is worth more than the running-mean and training keys (a projector needs
+       * the height): drop those when that makes it fit. */
+      double without = legend_w;
+      for (int i = 0; i < n_legend; i++)
+        if (legend[i].kind == LEGEND_BATCH || legend[i].kind == LEGEND_TRAIN)
+          without -= legend[i].w + item_gap;
+      if (title_w + c->fs * 2 + legend_w > avail && title_w + c->fs * 2 + without <= avail)
+        {
+          for (int i = 0; i < n_legend;)
+            if (legend[i].kind == LEGEND_BATCH || legend[i].kind == LEGEND_TRAIN)
+              {
+                g_object_unref (legend[i].layout);
+                memmove (&legend[i], &legend[i + 1], (size_t) (n_legend - i - 1) * sizeof legend[0]);
+                n_legend--;
+              }
+            else
+              i++;
+          legend_w = without;
+        }
       if (title_w + c->fs * 2 + legend_w <= avail)
         {
           /* One row: legend right-aligned beside the title. */
@@ -1494,15 +1634,41 @@ render_chart (Ctx *c, double x, double y, double width, double height, FtPlotMet
         }
       else
         {
-          /* Rows below the title, wrapped. */
+          /* One row below the title, never more: the generic items (running mean, validation, training)
+           * go first, then the runs' names are shortened to fit. */
+          /* Least telling first: the running mean, then training (filled markers), then validation. */
+          static const LegendKind drop_order[] = { LEGEND_BATCH, LEGEND_TRAIN, LEGEND_VAL };
+          for (size_t d = 0; d < G_N_ELEMENTS (drop_order) && legend_w > avail; d++)
+            for (int i = 0; i < n_legend; i++)
+              if (legend[i].kind == drop_order[d])
+                {
+                  legend_w -= legend[i].w + item_gap;
+                  g_object_unref (legend[i].layout);
+                  memmove (&legend[i], &legend[i + 1], (size_t) (n_legend - i - 1) * sizeof legend[0]);
+                  n_legend--;
+                  break;
+                }
+          if (legend_w > avail)
+            {
+              int runs = n_legend;
+              double fixed = 0;
+              for (int i = 0; i < n_legend; i++)
+                fixed += legend_sample_width (c) + c->fs * 0.45 + (i ? item_gap : 0);
+              double each = MAX (c->fs * 2.0, (avail - fixed) / MAX (runs, 1));
+              legend_w = 0;
+              for (int i = 0; i < n_legend; i++)
+                {
+                  pango_layout_set_width (legend[i].layout, (int) (each * PANGO_SCALE));
+                  pango_layout_set_ellipsize (legend[i].layout, PANGO_ELLIPSIZE_END);
+                  double tw;
+                  layout_size (legend[i].layout, &tw, NULL);
+                  legend[i].w = legend_sample_width (c) + c->fs * 0.45 + tw;
+                  legend_w += legend[i].w + (i ? item_gap : 0);
+                }
+            }
           double lx = x + pad, ly = top + (title_h > 0 ? title_h + c->fs * 0.35 : 0);
           for (int i = 0; i < n_legend; i++)
             {
-              if (lx > x + pad && lx + legend[i].w > x + width - pad)
-                {
-                  lx = x + pad;
-                  ly += legend_h + c->fs * 0.2;
-                }
               legend[i].x = lx;
               legend[i].y = ly;
               lx += legend[i].w + item_gap;
@@ -1677,7 +1843,7 @@ render_chart (Ctx *c, double x, double y, double width, double height, FtPlotMet
       double th;
       layout_size (legend[i].layout, NULL, &th);
       draw_legend_sample (c, &legend[i], legend[i].x, legend[i].y);
-      show_layout (c, legend[i].layout, legend[i].x + legend_sample_width (c) + c->fs * 0.45,
+      show_layout (c, legend[i].layout, legend[i].x + legend_item_sample_width (c, &legend[i]) + c->fs * 0.45,
                    legend[i].y + (legend[i].h - th) / 2, &c->fg, style->high_contrast ? 1.0 : 0.85);
       g_object_unref (legend[i].layout);
     }
@@ -1686,6 +1852,7 @@ render_chart (Ctx *c, double x, double y, double width, double height, FtPlotMet
   cairo_save (cr);
   cairo_rectangle (cr, ch.px, ch.py, ch.pw, ch.ph);
   cairo_clip (cr);
+  draw_epoch_boundaries (c, &ch);
   if (style->show_batches)
     for (int pass = 0; pass < 2; pass++)
       for (int i = 0; i < ch.n_series; i++)
@@ -1705,6 +1872,8 @@ render_chart (Ctx *c, double x, double y, double width, double height, FtPlotMet
       draw_epoch_markers (c, &ch, &ch.series[i], true);
       draw_epoch_markers (c, &ch, &ch.series[i], false);
     }
+  for (int i = 0; i < ch.n_series; i++)
+    draw_best (c, &ch, &ch.series[i], !ch.series[i].second);
   cairo_restore (cr);
 
   if (!ch.has_data)

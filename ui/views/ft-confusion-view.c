@@ -6,8 +6,9 @@
 #include <pango/pangocairo.h>
 #include <string.h>
 
-#define IMAGE_COLUMNS 6
 #define MAX_CLASSES 256 /* more classes than this are not drawn as a matrix */
+#define MAX_KEPT 1200   /* misclassified images kept, in test order: a clicked cell shows its own */
+#define MIN_IMAGE 20    /* px: an image smaller than this is not worth showing */
 
 /* What a computation found. */
 typedef struct
@@ -19,13 +20,14 @@ typedef struct
   uint32_t n_test;
   int n_correct;
   int n_mis;          /* misclassified in all */
-  int n_shown;        /* … of which shown as images */
+  int n_shown;        /* … of which shown as images at first (the first FT_CONFUSION_VIEW_MAX_IMAGES) */
+  int n_kept;         /* … of which kept (≤ MAX_KEPT), for a clicked cell */
   int rows, cols;     /* image shape; 0 when the data are not images */
-  uint8_t *pixels;    /* n_shown × rows × cols */
-  uint32_t index[FT_CONFUSION_VIEW_MAX_IMAGES];
-  int truth[FT_CONFUSION_VIEW_MAX_IMAGES];
-  int predicted[FT_CONFUSION_VIEW_MAX_IMAGES];
-  float confidence[FT_CONFUSION_VIEW_MAX_IMAGES];
+  uint8_t *pixels;    /* n_kept × rows × cols */
+  uint32_t index[MAX_KEPT];
+  int truth[MAX_KEPT];
+  int predicted[MAX_KEPT];
+  float confidence[MAX_KEPT];
 } Result;
 
 static void
@@ -74,6 +76,13 @@ struct _FtConfusionView
   Result *result;
   char *error;
   char *description;
+  /* Where the last drawing put the matrix (for clicks), whether every cell carried its count, and the cell
+   * whose images are shown (-1: the first misclassified of all). */
+  double mx, my, cell;
+  int drawn_k;
+  gboolean counts_shown;
+  int sel_true, sel_pred;
+  int images_drawn;
 };
 
 enum
@@ -126,8 +135,7 @@ job_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *canc
       r->k = k;
       r->n_test = test->n;
       r->matrix = g_new0 (int, (size_t) k * (size_t) k);
-      if (ft_confusion_matrix (model, test, r->matrix, r->index, FT_CONFUSION_VIEW_MAX_IMAGES, &r->n_shown,
-                               &error))
+      if (ft_confusion_matrix (model, test, r->matrix, r->index, MAX_KEPT, &r->n_kept, &error))
         {
           r->class_names = names_for (test, job->shape, k);
           for (int t = 0; t < k; t++)
@@ -145,19 +153,20 @@ job_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *canc
               r->rows = test->shape[0];
               r->cols = test->shape[1];
               size_t size = (size_t) r->rows * (size_t) r->cols;
-              r->pixels = g_new (uint8_t, (size_t) r->n_shown * size);
-              for (int i = 0; i < r->n_shown; i++)
+              r->n_shown = MIN (r->n_kept, FT_CONFUSION_VIEW_MAX_IMAGES);
+              r->pixels = g_new (uint8_t, (size_t) MAX (r->n_kept, 1) * size);
+              for (int i = 0; i < r->n_kept; i++)
                 {
                   memcpy (r->pixels + (size_t) i * size, test->pixels + (size_t) r->index[i] * test->sample_size,
                           size);
                   r->truth[i] = (int) test->labels[r->index[i]];
                 }
-              if (!ft_inspect_model_classify (model, test, r->index, (uint32_t) r->n_shown, r->predicted,
+              if (!ft_inspect_model_classify (model, test, r->index, (uint32_t) r->n_kept, r->predicted,
                                               r->confidence, NULL, &error))
                 g_clear_pointer (&r, result_free);
             }
           else
-            r->n_shown = 0;
+            r->n_shown = r->n_kept = 0;
           job->result = r;
         }
       else
@@ -185,6 +194,7 @@ job_done (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       result_free (self->result);
       self->result = g_steal_pointer (&job->result);
+      self->sel_true = self->sel_pred = -1;
       g_free (self->error);
       self->error = g_steal_pointer (&job->error);
       update_description (self);
@@ -430,6 +440,7 @@ typedef struct
   gboolean dark;
   PangoLayout *text;  /* body */
   PangoLayout *small; /* labels, counts */
+  PangoLayout *tiny;  /* counts in small cells */
   PangoLayout *title; /* headings */
 } Ctx;
 
@@ -458,9 +469,13 @@ message (cairo_t *cr, Ctx *c, const char *text, double width, double height, con
 
 /* The matrix with its labels inside the box (x, y, w, h), centred; returns the bottom of the matrix. */
 static double
-draw_matrix (cairo_t *cr, Ctx *c, const Result *r, double x, double y, double w, double h)
+draw_matrix (FtConfusionView *self, cairo_t *cr, Ctx *c, const Result *r, double x, double y, double w, double h)
 {
   int k = r->k;
+  /* Room on the right for each row's accuracy (the share of the true class recognised). */
+  int acc_w, acc_h;
+  text_size (c->small, "100 %", &acc_w, &acc_h);
+  w -= acc_w + 12;
   int lw = 0, lh = 0, th;
   for (int i = 0; i < k; i++)
     {
@@ -484,8 +499,16 @@ draw_matrix (cairo_t *cr, Ctx *c, const Result *r, double x, double y, double w,
   PangoLayout *num_layout = cell >= 64 ? c->text : c->small;
   int count_w, count_h;
   text_size (num_layout, "0000", &count_w, &count_h);
-  gboolean show_counts = cell >= count_w * 0.75 + 4;
+  if (cell < count_w * 0.75 + 4)
+    {
+      /* Small cells: smaller figures rather than none. */
+      num_layout = c->tiny;
+      text_size (num_layout, "0000", &count_w, &count_h);
+    }
+  gboolean show_counts = cell >= MIN (count_w * 0.75 + 4, 16);
   gboolean show_share = cell >= 2.4 * count_h + 8;
+  self->mx = 0;
+  self->counts_shown = show_counts;
   for (int t = 0; t < k; t++)
     {
       long row_total = 0;
@@ -551,6 +574,34 @@ draw_matrix (cairo_t *cr, Ctx *c, const Result *r, double x, double y, double w,
   set_rgba (cr, &c->fg, 0.2);
   cairo_set_line_width (cr, 1);
   cairo_stroke (cr);
+  /* The selected cell (its images are shown). */
+  if (self->sel_true >= 0 && self->sel_true < k && self->sel_pred >= 0 && self->sel_pred < k)
+    {
+      cairo_rectangle (cr, mx + self->sel_pred * cell + 1.5, my + self->sel_true * cell + 1.5, cell - 3, cell - 3);
+      set_rgba (cr, &c->fg, 0.9);
+      cairo_set_line_width (cr, 3);
+      cairo_stroke (cr);
+    }
+  self->mx = mx;
+  self->my = my;
+  self->cell = cell;
+  self->drawn_k = k;
+  /* Per-class accuracy beside each row. */
+  set_rgba (cr, &c->fg, 0.6);
+  show_text (cr, c->small, "acc.", mx + mw + 8, my - 4, 0, 1);
+  for (int t = 0; t < k; t++)
+    {
+      long row_total = 0;
+      for (int p = 0; p < k; p++)
+        row_total += r->matrix[t * k + p];
+      char pct[32];
+      if (row_total > 0)
+        g_snprintf (pct, sizeof pct, "%.0f %%", 100.0 * r->matrix[t * k + t] / row_total);
+      else
+        g_snprintf (pct, sizeof pct, "—");
+      set_rgba (cr, &c->fg, 0.8);
+      show_text (cr, c->small, pct, mx + mw + 8, my + (t + 0.5) * cell, 0, 0.5);
+    }
 
   /* Row labels (true class), right-aligned; column labels (predicted) at 45°. */
   for (int i = 0; i < k; i++)
@@ -578,12 +629,65 @@ draw_matrix (cairo_t *cr, Ctx *c, const Result *r, double x, double y, double w,
 
 /* The misclassified images inside (x, y, w, h): a heading, then rows of images with captions. */
 static void
-draw_images (cairo_t *cr, Ctx *c, const Result *r, double x, double y, double w, double h)
+draw_images (FtConfusionView *self, cairo_t *cr, Ctx *c, const Result *r, double x, double y, double w, double h)
 {
-  char a[32], heading[128];
-  ft_format_thousands (a, sizeof a, (int64_t) r->n_mis);
-  if (r->n_mis > r->n_shown)
-    g_snprintf (heading, sizeof heading, "Misclassified test images (the first %d of %s)", r->n_shown, a);
+  /* Which images: a clicked cell's, or the first misclassified of all. */
+  int *pick = g_new (int, (size_t) MAX (r->n_kept, 1));
+  int n_pick = 0;
+  long in_cell = r->n_mis;
+  bool cell = self->sel_true >= 0 && self->sel_true < r->k && self->sel_pred >= 0 && self->sel_pred < r->k;
+  if (cell)
+    in_cell = r->matrix[self->sel_true * r->k + self->sel_pred];
+  for (int i = 0; i < r->n_kept; i++)
+    if (!cell || (r->truth[i] == self->sel_true && r->predicted[i] == self->sel_pred))
+      pick[n_pick++] = i;
+  if (!cell)
+    n_pick = MIN (n_pick, r->n_shown);
+
+  int cap_h0;
+  text_size (c->small, "Ag", NULL, &cap_h0);
+  int hh0;
+  text_size (c->text, "Ag", NULL, &hh0);
+  /* As many images as fit at MIN_IMAGE px or more, in as many columns as the width allows. */
+  double gap_x = 10, gap_y = 10, cap_gap = 4, caption = 2 * cap_h0;
+  int max_columns = CLAMP ((int) floor ((w + gap_x) / (MIN_IMAGE + gap_x)), 1, 12);
+  int n = n_pick, image_columns = 1;
+  double img = 0, slot_w = 0;
+  /* The column count that gives the largest images; fewer images when even the best is too small. */
+  while (n > 0)
+    {
+      double best = 0;
+      for (int cols = 1; cols <= MIN (max_columns, n); cols++)
+        {
+          int rows = (n + cols - 1) / cols;
+          double sw = floor ((w - gap_x * (cols - 1)) / cols);
+          double avail_h = (h - (hh0 + 10) - gap_y * (rows - 1)) / rows - caption - cap_gap;
+          double size = MIN (sw, avail_h);
+          if (size > best)
+            {
+              best = size;
+              image_columns = cols;
+              slot_w = sw;
+            }
+        }
+      img = best;
+      if (img >= MIN_IMAGE * 2 || (img >= MIN_IMAGE && n <= max_columns))
+        break;
+      n -= MAX (1, image_columns); /* a row fewer */
+    }
+  if (n <= 0)
+    n = 0;
+  self->images_drawn = n;
+
+  char a[32], heading[192];
+  ft_format_thousands (a, sizeof a, (int64_t) in_cell);
+  const char *sel_tn = cell ? r->class_names[self->sel_true] : NULL, *sel_pn = cell ? r->class_names[self->sel_pred] : NULL;
+  if (cell && n < in_cell)
+    g_snprintf (heading, sizeof heading, "%s taken for %s (%d of %s shown) — click the cell again for all", sel_tn, sel_pn, n, a);
+  else if (cell)
+    g_snprintf (heading, sizeof heading, "%s taken for %s (%s) — click the cell again for all", sel_tn, sel_pn, a);
+  else if (r->n_mis > n)
+    g_snprintf (heading, sizeof heading, "Misclassified test images (the first %d of %s; click a cell for its own)", n, a);
   else
     g_snprintf (heading, sizeof heading, "Misclassified test images (%s)", a);
   int hw, hh;
@@ -596,22 +700,22 @@ draw_images (cairo_t *cr, Ctx *c, const Result *r, double x, double y, double w,
   pango_layout_set_ellipsize (c->text, PANGO_ELLIPSIZE_NONE);
   pango_layout_set_width (c->text, -1);
 
-  int cap_h;
-  text_size (c->small, "Ag", NULL, &cap_h);
-  int n = r->n_shown, rows = (n + IMAGE_COLUMNS - 1) / IMAGE_COLUMNS;
-  double gap_x = 10, gap_y = 10, cap_gap = 4, caption = 2 * cap_h;
   double top = y + hh + 10;
-  double slot_w = floor ((w - gap_x * (IMAGE_COLUMNS - 1)) / IMAGE_COLUMNS);
-  double avail_h = (h - (top - y) - gap_y * (rows - 1)) / rows - caption - cap_gap;
-  double img = MIN (slot_w, avail_h);
+  if (n == 0)
+    {
+      /* Never silently none: say why. */
+      set_rgba (cr, &c->fg, 0.6);
+      show_text (cr, c->text, n_pick == 0 ? "No images kept for this cell" : "Too little room for the images: make the window larger",
+                 x + w / 2, top + 10, 0.5, 0);
+      g_free (pick);
+      return;
+    }
   /* Whole multiples of the image's pixels look crisp. */
   int px = MAX (r->rows, r->cols);
   if (img >= px)
     img = floor (img / px) * px;
-  if (img < 12)
-    return;
   double scale = img / px;
-  double grid_w = slot_w * IMAGE_COLUMNS + gap_x * (IMAGE_COLUMNS - 1);
+  double grid_w = slot_w * image_columns + gap_x * (image_columns - 1);
   double gx = x + (w - grid_w) / 2;
 
   int stride = cairo_format_stride_for_width (CAIRO_FORMAT_RGB24, r->cols);
@@ -624,8 +728,9 @@ draw_images (cairo_t *cr, Ctx *c, const Result *r, double x, double y, double w,
   pango_layout_set_ellipsize (cap, PANGO_ELLIPSIZE_END);
   pango_layout_set_width (cap, (int) ((slot_w + gap_x - 2) * PANGO_SCALE));
   pango_layout_set_height (cap, -2); /* at most two lines */
-  for (int i = 0; i < n; i++)
+  for (int j = 0; j < n; j++)
     {
+      int i = pick[j];
       const uint8_t *p = r->pixels + (size_t) i * (size_t) r->rows * (size_t) r->cols;
       for (int yy = 0; yy < r->rows; yy++)
         {
@@ -638,8 +743,8 @@ draw_images (cairo_t *cr, Ctx *c, const Result *r, double x, double y, double w,
         }
       cairo_surface_t *surface = cairo_image_surface_create_for_data (buf, CAIRO_FORMAT_RGB24, r->cols, r->rows,
                                                                       stride);
-      double sx = gx + (i % IMAGE_COLUMNS) * (slot_w + gap_x);
-      double sy = top + (i / IMAGE_COLUMNS) * (img + cap_gap + caption + gap_y);
+      double sx = gx + (j % image_columns) * (slot_w + gap_x);
+      double sy = top + (j / image_columns) * (img + cap_gap + caption + gap_y);
       double ix = floor (sx + (slot_w - r->cols * scale) / 2), iy = sy;
       double iw = r->cols * scale, ih = r->rows * scale;
       cairo_save (cr);
@@ -701,6 +806,7 @@ draw_images (cairo_t *cr, Ctx *c, const Result *r, double x, double y, double w,
   pango_attr_list_unref (attrs);
   g_free (red_hex);
   g_free (buf);
+  g_free (pick);
 }
 
 static void
@@ -716,6 +822,7 @@ draw (FtConfusionView *self, cairo_t *cr, double width, double height)
   c.base.alpha = 1;
   c.text = scaled_layout (widget, 1.0, FALSE);
   c.small = scaled_layout (widget, 0.85, FALSE);
+  c.tiny = scaled_layout (widget, 0.7, FALSE);
   c.title = scaled_layout (widget, 1.15, TRUE);
 
   const Result *r = self->result;
@@ -759,28 +866,29 @@ draw (FtConfusionView *self, cairo_t *cr, double width, double height)
         }
 
       double top = pad + hh + 14, bottom = height - pad;
+      self->images_drawn = 0;
       if (r->n_shown > 0 && width >= 640)
         {
           /* Side by side: the matrix left, the images right. */
           double split = floor (MIN (width * 0.48, MAX (bottom - top + 60, width * 0.38)));
-          draw_matrix (cr, &c, r, pad, top, split - pad, bottom - top);
+          draw_matrix (self, cr, &c, r, pad, top, split - pad, bottom - top);
           set_rgba (cr, &c.fg, 0.1);
           cairo_rectangle (cr, split + 12, top, 1, bottom - top);
           cairo_fill (cr);
-          draw_images (cr, &c, r, split + 30, top, width - split - 30 - pad, bottom - top);
+          draw_images (self, cr, &c, r, split + 30, top, width - split - 30 - pad, bottom - top);
         }
       else if (r->n_shown > 0)
         {
           double mh = floor ((bottom - top) * 0.55);
-          draw_matrix (cr, &c, r, pad, top, width - 2 * pad, mh);
-          draw_images (cr, &c, r, pad, top + mh + 16, width - 2 * pad, bottom - top - mh - 16);
+          draw_matrix (self, cr, &c, r, pad, top, width - 2 * pad, mh);
+          draw_images (self, cr, &c, r, pad, top + mh + 16, width - 2 * pad, bottom - top - mh - 16);
         }
       else
         {
           /* No images (2-D or tabular data): the matrix alone, and how many mistakes under it. */
           int lh;
           text_size (c.text, "Ag", NULL, &lh);
-          double end = draw_matrix (cr, &c, r, pad, top, width - 2 * pad, bottom - top - lh - 12);
+          double end = draw_matrix (self, cr, &c, r, pad, top, width - 2 * pad, bottom - top - lh - 12);
           char m[32];
           ft_format_thousands (m, sizeof m, (int64_t) r->n_mis);
           g_autofree char *note = g_strdup_printf (r->n_mis == 1 ? "%s test sample misclassified"
@@ -791,6 +899,7 @@ draw (FtConfusionView *self, cairo_t *cr, double width, double height)
     }
   g_object_unref (c.text);
   g_object_unref (c.small);
+  g_object_unref (c.tiny);
   g_object_unref (c.title);
 }
 
@@ -860,9 +969,50 @@ ft_confusion_view_class_init (FtConfusionViewClass *klass)
                                            NULL, NULL, G_TYPE_NONE, 0);
 }
 
+/* A click on a cell shows that cell's images; on the diagonal, the selected cell again, or outside: all. */
+static void
+on_click (GtkGestureClick *gesture, int n_press, double x, double y, FtConfusionView *self)
+{
+  if (self->result == NULL || self->cell <= 0 || self->drawn_k != self->result->k)
+    return;
+  int p = (int) floor ((x - self->mx) / self->cell), t = (int) floor ((y - self->my) / self->cell);
+  if (x < self->mx || y < self->my || p >= self->drawn_k || t >= self->drawn_k || t == p
+      || (t == self->sel_true && p == self->sel_pred))
+    ft_confusion_view_select_cell (self, -1, -1);
+  else
+    ft_confusion_view_select_cell (self, t, p);
+}
+
+void
+ft_confusion_view_select_cell (FtConfusionView *self, int true_class, int predicted)
+{
+  g_return_if_fail (FT_IS_CONFUSION_VIEW (self));
+  self->sel_true = true_class;
+  self->sel_pred = predicted;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+gboolean
+ft_confusion_view_get_counts_shown (FtConfusionView *self)
+{
+  g_return_val_if_fail (FT_IS_CONFUSION_VIEW (self), FALSE);
+  return self->result != NULL && self->counts_shown;
+}
+
+int
+ft_confusion_view_get_n_images_drawn (FtConfusionView *self)
+{
+  g_return_val_if_fail (FT_IS_CONFUSION_VIEW (self), 0);
+  return self->images_drawn;
+}
+
 static void
 ft_confusion_view_init (FtConfusionView *self)
 {
   self->cancellable = g_cancellable_new ();
+  self->sel_true = self->sel_pred = -1;
+  GtkGesture *click = gtk_gesture_click_new ();
+  g_signal_connect (click, "released", G_CALLBACK (on_click), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
   update_description (self);
 }

@@ -1,7 +1,9 @@
 /* ft-confusion-view.h — how a trained classifier does on the test data: the k × k confusion matrix (rows
- * the true class, columns the predicted one) as a heatmap with the counts and the class names, the test
- * accuracy, and for image data a grid of the first 24 misclassified test images with "true → predicted"
- * captions and the model's confidence in its wrong answer.
+ * the true class, columns the predicted one) as a heatmap with the counts in every cell (smaller figures
+ * in small cells), each class' accuracy beside its row, the class names, the test accuracy, and for image
+ * data a grid of the first 24 misclassified test images with "true → predicted" captions and the model's
+ * confidence in its wrong answer, as many as fit at a readable size (when none fits it says so). Clicking
+ * an off-diagonal cell shows that cell's images instead; clicking it again, all.
  *
  * ft_confusion_view_compute copies what it needs and computes in a GTask, on a model of its own built
  * from the experiment and the weights (ft-inspect.h). A newer compute supersedes one still running (its
@@ -38,6 +40,11 @@ const int *ft_confusion_view_get_matrix (FtConfusionView *self, int *k);
  * images). */
 int ft_confusion_view_get_n_misclassified (FtConfusionView *self, int *n_shown);
 const char *ft_confusion_view_get_error (FtConfusionView *self);
+/* Shows the images of one cell (true class, predicted class), or of all cells with -1, -1 (a click). */
+void ft_confusion_view_select_cell (FtConfusionView *self, int true_class, int predicted);
+/* Whether the last drawing wrote every cell's count; how many images it drew. */
+gboolean ft_confusion_view_get_counts_shown (FtConfusionView *self);
+int ft_confusion_view_get_n_images_drawn (FtConfusionView *self);
 const char *ft_confusion_view_get_description (FtConfusionView *self);
 
 G_END_DECLS

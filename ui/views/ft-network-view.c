@@ -903,7 +903,7 @@ update_texts (FtNetworkView *self)
   gboolean can_edit = self->exp != NULL;
   gtk_widget_set_sensitive (self->add_layer_button, can_edit && hidden < FT_NETWORK_VIEW_MAX_LAYERS);
   gtk_widget_set_sensitive (self->remove_layer_button, can_edit && hidden > 0);
-  gtk_widget_set_visible (self->class_dropdown, can_edit && self->data != NULL && self->data->two_d);
+  gtk_widget_set_sensitive (self->class_dropdown, can_edit && self->data != NULL && self->data->two_d);
   const char *tip = "The next Train starts from the edited network, with the weights its seed gives";
   gtk_widget_set_tooltip_text (self->add_layer_button, tip);
   gtk_widget_set_tooltip_text (self->remove_layer_button, tip);
@@ -1422,9 +1422,37 @@ on_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip
   return TRUE;
 }
 
+static void on_apply (GtkWidget *widget, FtNetworkView *self);
+
+/* The weight editor, made on the first click on a link or a bias (a popover on the drawing). */
+static void
+ensure_editor (FtNetworkView *self)
+{
+  if (self->popover != NULL)
+    return;
+  /* The weight editor. */
+  self->popover = gtk_popover_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  self->edit_label = gtk_label_new (NULL);
+  gtk_label_set_wrap (GTK_LABEL (self->edit_label), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (self->edit_label), 40);
+  self->edit_spin = gtk_spin_button_new_with_range (-100, 100, 0.01);
+  gtk_spin_button_set_digits (GTK_SPIN_BUTTON (self->edit_spin), 4);
+  gtk_widget_add_css_class (self->edit_spin, "numeric");
+  GtkWidget *apply = gtk_button_new_with_mnemonic ("_Set weight");
+  gtk_widget_add_css_class (apply, "suggested-action");
+  gtk_box_append (GTK_BOX (box), self->edit_label);
+  gtk_box_append (GTK_BOX (box), self->edit_spin);
+  gtk_box_append (GTK_BOX (box), apply);
+  gtk_popover_set_child (GTK_POPOVER (self->popover), box);
+  gtk_widget_set_parent (self->popover, self->canvas);
+  g_signal_connect (apply, "clicked", G_CALLBACK (on_apply), self);
+}
+
 static void
 open_editor (FtNetworkView *self, const Target *t, double x, double y)
 {
+  ensure_editor (self);
   size_t k = target_index (self, t);
   if (k == SIZE_MAX)
     return;
@@ -1598,11 +1626,10 @@ ft_network_view_init (FtNetworkView *self)
   /* The controls in groups that wrap onto a second line in a narrow window. */
   self->toolbar = gtk_flow_box_new ();
   gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (self->toolbar), GTK_SELECTION_NONE);
-  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (self->toolbar), 4);
+  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (self->toolbar), 5);
   gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (self->toolbar), 18);
   gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (self->toolbar), 6);
   GtkWidget *layers_group = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *reg_group = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   gtk_widget_set_parent (self->toolbar, GTK_WIDGET (self));
   self->remove_layer_button = gtk_button_new_from_icon_name ("list-remove-symbolic");
   gtk_widget_set_name (self->remove_layer_button, "remove-layer");
@@ -1635,9 +1662,8 @@ ft_network_view_init (FtNetworkView *self)
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->reg_spin), 0.001);
   gtk_widget_add_css_class (self->reg_spin, "numeric");
   gtk_widget_set_tooltip_text (self->reg_spin, "Regularization rate");
-  gtk_box_append (GTK_BOX (reg_group), self->reg_dropdown);
-  gtk_box_append (GTK_BOX (reg_group), self->reg_spin);
-  gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), reg_group);
+  gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), self->reg_dropdown);
+  gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), self->reg_spin);
   g_signal_connect_swapped (self->reg_dropdown, "notify::selected", G_CALLBACK (on_regularization_changed), self);
   g_signal_connect_swapped (self->reg_spin, "value-changed", G_CALLBACK (on_regularization_changed), self);
   static const char *const classes[] = { "Click adds orange (0)", "Click adds blue (1)", NULL };
@@ -1648,7 +1674,8 @@ ft_network_view_init (FtNetworkView *self)
                                "A click on the prediction adds a training point of this class; Shift+click removes "
                                "the nearest point");
   gtk_widget_set_halign (layers_group, GTK_ALIGN_START);
-  gtk_widget_set_halign (reg_group, GTK_ALIGN_START);
+  gtk_widget_set_halign (self->reg_dropdown, GTK_ALIGN_START);
+  gtk_widget_set_halign (self->reg_spin, GTK_ALIGN_START);
   gtk_widget_set_halign (self->class_dropdown, GTK_ALIGN_START);
   gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), self->class_dropdown);
   gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), self->state_label);
@@ -1658,7 +1685,7 @@ ft_network_view_init (FtNetworkView *self)
   self->canvas = gtk_drawing_area_new ();
   gtk_widget_set_vexpand (self->canvas, TRUE);
   gtk_widget_set_hexpand (self->canvas, TRUE);
-  gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (self->canvas), 320);
+  gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (self->canvas), 160);
   gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (self->canvas), 300);
   gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->canvas), draw, self, NULL);
   gtk_widget_set_parent (self->canvas, GTK_WIDGET (self));
@@ -1679,23 +1706,6 @@ ft_network_view_init (FtNetworkView *self)
   gtk_widget_add_css_class (self->caption, "dim-label");
   gtk_widget_set_parent (self->caption, GTK_WIDGET (self));
 
-  /* The weight editor. */
-  self->popover = gtk_popover_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  self->edit_label = gtk_label_new (NULL);
-  gtk_label_set_wrap (GTK_LABEL (self->edit_label), TRUE);
-  gtk_label_set_max_width_chars (GTK_LABEL (self->edit_label), 40);
-  self->edit_spin = gtk_spin_button_new_with_range (-100, 100, 0.01);
-  gtk_spin_button_set_digits (GTK_SPIN_BUTTON (self->edit_spin), 4);
-  gtk_widget_add_css_class (self->edit_spin, "numeric");
-  GtkWidget *apply = gtk_button_new_with_mnemonic ("_Set weight");
-  gtk_widget_add_css_class (apply, "suggested-action");
-  gtk_box_append (GTK_BOX (box), self->edit_label);
-  gtk_box_append (GTK_BOX (box), self->edit_spin);
-  gtk_box_append (GTK_BOX (box), apply);
-  gtk_popover_set_child (GTK_POPOVER (self->popover), box);
-  gtk_widget_set_parent (self->popover, self->canvas);
-  g_signal_connect (apply, "clicked", G_CALLBACK (on_apply), self);
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->canvas), GTK_ACCESSIBLE_PROPERTY_LABEL, "Network", -1);
   sync_regularization (self);

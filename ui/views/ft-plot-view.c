@@ -19,6 +19,7 @@ struct _FtPlotView
   gboolean log_y;
   FtPlotXAxis x_axis;
   gboolean show_raw_loss;
+  gboolean accuracy_fit; /* the accuracy axis fits the data instead of spanning 0–1 */
   gboolean presentation;
 
   FtPlotViewport vp;
@@ -106,6 +107,7 @@ ft_plot_view_get_style (FtPlotView *self, FtPlotStyle *style, gboolean for_expor
   style->x_axis = self->x_axis;
   style->log_y = self->log_y;
   style->show_raw_loss = self->show_raw_loss;
+  style->accuracy_full_range = !self->accuracy_fit;
   if (for_export)
     {
       ft_plot_style_set_presentation (style, self->presentation);
@@ -790,6 +792,23 @@ ft_plot_view_set_show_raw_loss (FtPlotView *self, gboolean show)
   self->show_raw_loss = show;
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_SHOW_RAW_LOSS]);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+ft_plot_view_set_accuracy_fit (FtPlotView *self, gboolean fit)
+{
+  g_return_if_fail (FT_IS_PLOT_VIEW (self));
+  if (self->accuracy_fit == !!fit)
+    return;
+  self->accuracy_fit = !!fit;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+gboolean
+ft_plot_view_get_accuracy_fit (FtPlotView *self)
+{
+  g_return_val_if_fail (FT_IS_PLOT_VIEW (self), FALSE);
+  return self->accuracy_fit;
 }
 
 gboolean

@@ -44,6 +44,9 @@ void ft_plot_view_set_x_axis (FtPlotView *self, FtPlotXAxis axis);
 FtPlotXAxis ft_plot_view_get_x_axis (FtPlotView *self);
 void ft_plot_view_set_show_raw_loss (FtPlotView *self, gboolean show);
 gboolean ft_plot_view_get_show_raw_loss (FtPlotView *self);
+/* An accuracy chart's y axis fits the data (TRUE) or spans 0–1 (FALSE, the default). */
+void ft_plot_view_set_accuracy_fit (FtPlotView *self, gboolean fit);
+gboolean ft_plot_view_get_accuracy_fit (FtPlotView *self);
 void ft_plot_view_set_presentation (FtPlotView *self, gboolean presentation);
 gboolean ft_plot_view_get_presentation (FtPlotView *self);
 

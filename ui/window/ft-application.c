@@ -9,6 +9,7 @@
 struct _FtApplication
 {
   AdwApplication parent_instance;
+  int exit_status; /* non-zero when --screenshot could not write its file */
 };
 
 G_DEFINE_FINAL_TYPE (FtApplication, ft_application, ADW_TYPE_APPLICATION)
@@ -24,6 +25,19 @@ static const GOptionEntry options[] = {
   { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL, NULL, "[EXPERIMENT.json]" },
   { NULL },
 };
+
+static void
+on_window_destroy (FtWindow *win, FtApplication *self)
+{
+  if (ft_window_get_screenshot_failed (win))
+    self->exit_status = 1;
+}
+
+int
+ft_application_get_exit_status (FtApplication *self)
+{
+  return self->exit_status;
+}
 
 static int
 ft_application_command_line (GApplication *app, GApplicationCommandLine *cmdline)
@@ -42,6 +56,7 @@ ft_application_command_line (GApplication *app, GApplicationCommandLine *cmdline
   g_variant_dict_lookup (opts, G_OPTION_REMAINING, "^a&ay", &files);
 
   FtWindow *win = ft_window_new (GTK_APPLICATION (app));
+  g_signal_connect (win, "destroy", G_CALLBACK (on_window_destroy), app);
   int status = 0;
   if (files && files[0])
     {
@@ -57,6 +72,8 @@ ft_application_command_line (GApplication *app, GApplicationCommandLine *cmdline
         }
       g_free (path);
     }
+  else
+    ft_window_open_first_lesson (win); /* no file: start like a lesson, lesson 1 in Compare mode */
   if (mode_name)
     {
       FtRunMode mode;
@@ -143,6 +160,8 @@ ft_application_startup (GApplication *app)
     { "win.zoom-out", { "<Control>minus", NULL } },
     { "win.zoom-reset", { "<Control>0", NULL } },
     { "win.side-panel", { "F9", NULL } },
+    { "win.log", { "F8", NULL } },
+    { "win.lessons", { "<Control>l", NULL } },
     { "win.show-help-overlay", { "<Control>question", NULL } },
     { "window.close", { "<Control>w", NULL } },
     { "app.quit", { "<Control>q", NULL } },

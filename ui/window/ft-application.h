@@ -10,5 +10,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (FtApplication, ft_application, FT, APPLICATION, AdwApplication)
 
 FtApplication *ft_application_new (void);
+/* What the program should exit with beyond g_application_run's status: 1 when --screenshot could not
+ * write its file. */
+int ft_application_get_exit_status (FtApplication *self);
 
 G_END_DECLS

@@ -150,6 +150,14 @@ on_raw_loss_change (GSimpleAction *action, GVariant *value, gpointer data)
   g_settings_set_boolean (self->settings, "show-raw-batch-loss", g_variant_get_boolean (value));
 }
 
+static void
+on_acc_fit_change (GSimpleAction *action, GVariant *value, gpointer data)
+{
+  FtWindow *self = data;
+  g_simple_action_set_state (action, value);
+  ft_plot_view_set_accuracy_fit (FT_PLOT_VIEW (self->acc_view), g_variant_get_boolean (value));
+}
+
 /* ---- files ---- */
 
 typedef void (*FileChosen) (FtWindow *self, GFile *file);
@@ -606,6 +614,7 @@ ft_window_sync_actions (FtWindow *self)
       if (g_settings_get_boolean (self->settings, "log-y"))
         g_action_group_change_action_state (G_ACTION_GROUP (self), "log-y", g_variant_new_boolean (TRUE));
       add_toggle (self, "raw-loss", FALSE, on_raw_loss_change);
+      add_toggle (self, "acc-fit", FALSE, on_acc_fit_change);
       if (g_settings_get_boolean (self->settings, "show-raw-batch-loss"))
         g_action_group_change_action_state (G_ACTION_GROUP (self), "raw-loss", g_variant_new_boolean (TRUE));
     }

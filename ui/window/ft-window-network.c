@@ -13,7 +13,13 @@ ft_window_network_init (FtWindow *self)
   self->network_view = ft_network_view_new ();
   GtkWidget *page = gtk_stack_get_child_by_name (self->view_stack, "network");
   gtk_widget_set_vexpand (self->network_view, TRUE);
-  gtk_box_append (GTK_BOX (page), self->network_view);
+  /* In a scrolled window, so that the page never raises the window's minimum size (the view stack sizes
+   * every page): a window narrower than the view's controls scrolls instead. */
+  GtkWidget *scroll = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroll), GTK_POLICY_AUTOMATIC, GTK_POLICY_AUTOMATIC);
+  gtk_widget_set_vexpand (scroll, TRUE);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroll), self->network_view);
+  gtk_box_append (GTK_BOX (page), scroll);
   g_signal_connect_swapped (self->network_view, "changed", G_CALLBACK (ft_window_network_changed), self);
   g_signal_connect_swapped (self->network_view, "edit-weight", G_CALLBACK (ft_window_network_edit_weight), self);
   g_signal_connect_swapped (self->network_view, "points-changed", G_CALLBACK (ft_window_network_points_changed),

@@ -21,7 +21,8 @@ struct _FtWindowRun
 {
   FtWindow *window;
   int number;              /* Run 1, Run 2, … */
-  char *name;              /* "Run 3 · fit" */
+  char *name;              /* "Run 3 · fit", "Run 4 · tape − shuffle" */
+  char *role;              /* the legend's name: "fit", "tape", "tape − shuffle" */
   bool tape;
   FtExperiment *exp;       /* the experiment as it was when the run started */
   FtSharedData *data;      /* g_atomic_rc_box */
@@ -61,6 +62,20 @@ struct _FtWindow
   GtkLabel *error_label;
   GtkButton *error_close;
   GtkLabel *lesson_label;
+  GtkLabel *lesson_title;
+  GtkToggleButton *notes_button;
+  GtkRevealer *notes_revealer;
+  GtkMenuButton *lessons_button;
+  GtkPopover *lessons_popover;
+  GtkListBox *lessons_list;
+  GtkBox *content_box;
+  GtkBox *top_row;
+  GtkBox *verdict_slot;    /* Compare mode's verdict bar goes here, directly above the charts */
+  GtkBox *main_row;        /* the views, and what fit() does for you beside (or below) them */
+  GtkScrolledWindow *checklist_scroll;
+  GtkBox *status_row;
+  GtkToggleButton *log_button;
+  GtkRevealer *log_revealer;
   GtkBox *plot_box;
   GtkBox *outline_box;
   GtkStack *view_stack;
@@ -79,6 +94,11 @@ struct _FtWindow
   FtWindowRun *network_run;  /* the run whose weights the network view follows */
   GtkWidget *outline_steps[6];
   GtkWidget *checklist_checks[8];
+  GtkWidget *checklist_labels[8];
+  GtkWidget *checklist_title;
+  GtkWidget *checklist_hint;
+  double pace;             /* batches per second, 0 = full speed; not kept across launches */
+  GPtrArray *lesson_hidden; /* the named controls the lesson hid (referenced), shown again by the next */
   bool syncing_checklist;
   bool restart_pending;    /* Train again as soon as the current runs have stopped */
   GtkProgressBar *progress_bar;
@@ -101,6 +121,9 @@ struct _FtWindow
   char *screenshot_path;
   int screenshot_after;
   bool screenshot_taken;
+  bool screenshot_failed;
+  guint screenshot_timeout;        /* 30 s to get a frame drawn */
+  gulong screenshot_paint_handler; /* the frame clock's after-paint */
 
   guint redraw_source;     /* batch-rate redraws are throttled to ten a second */
   guint stall_source;
@@ -113,6 +136,7 @@ struct _FtWindow
   GtkCssProvider *zoom_provider;
   double zoom;
   bool presentation;
+  bool layout_short;       /* laid out for a window under 800 px high */
   GSettings *settings;
 };
 
@@ -121,6 +145,8 @@ void ft_window_show_error (FtWindow *self, const char *message);
 void ft_window_train_when_idle (FtWindow *self);
 void ft_window_toast (FtWindow *self, const char *message);
 void ft_window_refresh_panels (FtWindow *self);
+/* Regenerates both programs of the Code view from the experiment's loop steps. */
+void ft_window_refresh_code (FtWindow *self);
 /* The selected run, or the latest one. */
 FtWindowRun *ft_window_current_run (FtWindow *self);
 void ft_window_add_loaded_run (FtWindow *self, FtExperiment *exp, FtSharedData *data, FtTrainer *trainer,
@@ -143,7 +169,24 @@ typedef enum
 void ft_window_teaching_init (FtWindow *self);
 void ft_window_outline_set (FtWindow *self, int step); /* -1: none lit */
 void ft_window_checklist_sync (FtWindow *self);
+/* The checklist as a column beside the views (desk) or a strip below the charts (projector). */
+void ft_window_checklist_set_strip (FtWindow *self, bool strip);
 void ft_window_apply_lesson (FtWindow *self);
+/* The pace control shows the window's pace. */
+void ft_window_pace_sync (FtWindow *self);
+
+/* ft-window-lessons.c: the Lessons popover and the data directory. */
+const char *ft_window_data_dir (void);
+GPtrArray *ft_window_list_experiments (void);
+void ft_window_lessons_class_init (GtkWidgetClass *klass);
+void ft_window_lessons_init (FtWindow *self);
+
+/* ft-window-layout.c: the arrangement for a desk screen or a projector (presentation mode). */
+void ft_window_layout_class_init (GtkWidgetClass *klass);
+void ft_window_layout_init (FtWindow *self);
+void ft_window_layout_apply (FtWindow *self);
+/* The role of a run in the charts: "fit", "tape", or the altered tape loop named by what is off. */
+char *ft_window_run_role (const FtExperiment *exp, bool tape);
 
 /* ft-window-network.c: the Network view's page, the run it follows, its edits. */
 void ft_window_network_init (FtWindow *self);

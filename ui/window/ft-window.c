@@ -4,6 +4,7 @@
  * ft-window-actions.c. */
 #include "window/ft-window-private.h"
 
+#include "core/ft-format.h"
 #include "train/ft-checkpoint.h"
 #include "views/ft-code-view.h"
 #include "views/ft-confusion-view.h"
@@ -88,6 +89,7 @@ run_free (FtWindowRun *run)
   ft_experiment_free (run->exp);
   ft_shared_data_unref (run->data);
   g_free (run->name);
+  g_free (run->role);
   g_free (run);
 }
 
@@ -220,6 +222,7 @@ update_controls (FtWindow *self)
 }
 
 static void screenshot_check (FtWindow *self);
+static void screenshot_finish (FtWindow *self);
 
 static void
 refresh_plots (FtWindow *self)
@@ -257,9 +260,11 @@ update_progress (FtWindow *self, const FtRunEvent *ev, FtWindowRun *run)
   gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (done, 0.0, 1.0));
   double sps = ev->seconds > 0 ? (double) ev->samples_seen / ev->seconds : 0;
   double eta = done > 0 && ev->seconds > 0 ? ev->seconds * (1.0 - done) / done : 0;
-  char *text = g_strdup_printf ("%s · epoch %d/%d · batch %d/%d · ETA %.0f s · %.0f samples/s", run->name,
+  char rate[32];
+  ft_format_thousands (rate, sizeof rate, (int64_t) sps);
+  char *text = g_strdup_printf ("%s · epoch %d/%d · batch %d/%d · ETA %.0f s · %s samples/s", run->name,
                                 ev->epoch + 1, ev->epochs, ev->kind == FT_RUN_EVENT_EPOCH_END ? ev->steps : ev->batch + 1,
-                                ev->steps, eta, sps);
+                                ev->steps, eta, rate);
   set_status (self, text);
   g_free (text);
 }
@@ -279,7 +284,7 @@ highlight_code (FtWindow *self, FtWindowRun *run, int region)
 {
   if (self->code_view == NULL)
     return;
-  if (!self->paused && g_settings_get_double (self->settings, "pace") <= 0)
+  if (!self->paused && self->pace <= 0)
     return;
   ft_code_view_highlight (FT_CODE_VIEW (self->code_view), run->tape, region);
 }
@@ -359,7 +364,8 @@ on_run_event (const FtRunEvent *ev, void *user_data)
         run->state = ev->kind == FT_RUN_EVENT_FINISHED ? 1 : ev->kind == FT_RUN_EVENT_STOPPED ? 2 : 3;
         char *line = ev->kind == FT_RUN_EVENT_FAILED
                        ? g_strdup_printf ("[%s] training failed: %s", run->name, ev->message)
-                       : g_strdup_printf ("[%s] %s after %d epochs", run->name, state_text (run->state), run->epochs_done);
+                       : g_strdup_printf ("[%s] %s after %d epoch%s", run->name, state_text (run->state), run->epochs_done,
+                                          run->epochs_done == 1 ? "" : "s");
         log_line (self, line);
         if (ev->kind == FT_RUN_EVENT_FAILED)
           ft_window_show_error (self, line);
@@ -377,8 +383,13 @@ on_run_event (const FtRunEvent *ev, void *user_data)
             ft_window_outline_set (self, -1);
             self->paused = false;
             double sps = ft_window_get_samples_per_second (self);
-            char *text = g_strdup_printf ("%s · %.0f samples/s · longest main-loop stall %.1f ms", state_text (run->state),
-                                          sps, (double) self->max_stall_us / 1000.0);
+            char *text = g_getenv ("FITTAPE_DEBUG_STALLS")
+                           ? g_strdup_printf ("%s · %.0f samples/s · longest main-loop stall %.1f ms",
+                                              state_text (run->state), sps, (double) self->max_stall_us / 1000.0)
+                           : g_strdup_printf ("%s · %d epoch%s · %s samples a second", state_text (run->state),
+                                              run->epochs_done, run->epochs_done == 1 ? "" : "s",
+                                              ft_format_thousands ((char[32]) { 0 }, 32, (int64_t) sps));
+            text[0] = g_ascii_toupper (text[0]);
             set_status (self, text);
             g_free (text);
           }
@@ -449,12 +460,15 @@ start_run (FtWindow *self, FtExperiment *exp, FtSharedData *data, bool tape, GEr
   run->window = self;
   run->number = ++self->next_run_number;
   run->tape = tape;
-  run->name = g_strdup_printf ("Run %d · %s", run->number, tape ? "tape" : "fit");
+  run->role = ft_window_run_role (exp, tape);
+  run->name = g_strdup_printf ("Run %d · %s", run->number, run->role);
   run->exp = ft_experiment_copy (exp);
   run->data = ft_shared_data_ref (data);
   run->trainer = trainer;
   run->history = ft_history_new ();
-  run->plot_run = ft_plot_model_add_run (self->plot_model, run->name, run->number - 1);
+  /* Colour and line style by role, the same in every re-run: fit blue and solid, tape orange and dashed. */
+  run->plot_run = ft_plot_model_add_run (self->plot_model, run->role, tape ? FT_PLOT_COLOUR_TAPE : FT_PLOT_COLOUR_FIT);
+  ft_plot_model_set_run_dashed (self->plot_model, run->plot_run, tape);
   FtJob job;
   memset (&job, 0, sizeof job);
   job.trainer = trainer;
@@ -469,6 +483,17 @@ start_run (FtWindow *self, FtExperiment *exp, FtSharedData *data, bool tape, GEr
   g_ptr_array_add (self->active, run);
   add_run_row (self, run);
   return run;
+}
+
+static void
+hide_plotted_runs (FtWindow *self)
+{
+  for (guint i = 0; i < self->runs->len; i++)
+    {
+      FtWindowRun *run = g_ptr_array_index (self->runs, i);
+      if (run->visible_check && gtk_check_button_get_active (GTK_CHECK_BUTTON (run->visible_check)))
+        gtk_check_button_set_active (GTK_CHECK_BUTTON (run->visible_check), FALSE);
+    }
 }
 
 static void
@@ -490,8 +515,17 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
         }
       g_error_free (error);
       update_controls (self);
+      if (self->screenshot_path && !self->screenshot_taken)
+        {
+          g_printerr ("fittape: no screenshot: the data could not be loaded\n");
+          self->screenshot_failed = true;
+          screenshot_finish (self);
+        }
       return;
     }
+  /* A new Train press replaces what the charts show: earlier runs stay in the runs list, unticked, to
+   * overlay on demand. */
+  hide_plotted_runs (self);
   g_ptr_array_set_size (self->active, 0);
   int n = job->exp->mode == FT_MODE_BOTH ? 2 : 1;
   for (int i = 0; i < n; i++)
@@ -516,6 +550,8 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   else
     ft_decision_view_set_data (FT_DECISION_VIEW (self->decision_view), NULL, NULL);
+  /* Decision regions only for points in the plane: otherwise the confusion matrix has the whole view. */
+  gtk_widget_set_visible (self->decision_view, self->decision_run != NULL);
   ft_window_network_runs_started (self, job->data->train);
   if (self->active->len == 2)
     ft_plot_model_set_pair (self->plot_model, ((FtWindowRun *) g_ptr_array_index (self->active, 0))->plot_run,
@@ -530,7 +566,7 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
       if (self->screenshot_path)
         ft_runner_pause_after_epochs (run->runner, self->screenshot_after);
       ft_runner_set_snapshot_every_epoch (run->runner, true); /* the Tape view's chart grows per epoch */
-      ft_runner_set_pace (run->runner, g_settings_get_double (self->settings, "pace"));
+      ft_runner_set_pace (run->runner, self->pace);
       ft_runner_start (run->runner);
     }
   set_status (self, "Training…");
@@ -644,12 +680,8 @@ void
 ft_window_reset (FtWindow *self)
 {
   stop_active (self);
-  /* Forget the current Train press's curves: its runs stay in the list, hidden from the plots. */
-  for (guint i = 0; i < self->active->len; i++)
-    {
-      FtWindowRun *run = g_ptr_array_index (self->active, i);
-      gtk_check_button_set_active (GTK_CHECK_BUTTON (run->visible_check), FALSE);
-    }
+  /* Clear the charts: the runs stay in the list, unticked. */
+  hide_plotted_runs (self);
   g_ptr_array_set_size (self->active, 0);
   self->paused = false;
   ft_tape_inspector_clear (FT_TAPE_INSPECTOR (self->tape_inspector));
@@ -694,7 +726,7 @@ ft_window_continue (FtWindow *self, gpointer run_pointer)
   g_ptr_array_add (self->active, run);
   self->paused = false;
   self->max_stall_us = 0;
-  ft_runner_set_pace (run->runner, g_settings_get_double (self->settings, "pace"));
+  ft_runner_set_pace (run->runner, self->pace);
   ft_runner_start (run->runner);
   char *line = g_strdup_printf ("[%s] continuing from epoch %d to %d", run->name, job.args.initial_epoch,
                                 job.args.epochs);
@@ -795,21 +827,22 @@ ft_window_add_loaded_run (FtWindow *self, FtExperiment *exp, FtSharedData *data,
   run->window = self;
   run->number = ++self->next_run_number;
   run->name = g_strdup_printf ("Run %d · checkpoint", run->number);
+  run->role = g_strdup ("checkpoint");
   run->exp = exp;
   run->data = data;
   run->trainer = trainer;
   run->history = ft_history_new ();
   run->state = 1;
   run->epochs_done = epochs_done;
-  run->plot_run = ft_plot_model_add_run (self->plot_model, run->name, run->number - 1);
+  run->plot_run = ft_plot_model_add_run (self->plot_model, run->role, FT_PLOT_COLOUR_OTHER);
   g_ptr_array_add (self->runs, run);
   add_run_row (self, run);
 }
 
 /* ---- experiment and panels ---- */
 
-static void
-refresh_code (FtWindow *self)
+void
+ft_window_refresh_code (FtWindow *self)
 {
   if (self->code_view && self->exp)
     ft_code_view_set_experiment (FT_CODE_VIEW (self->code_view), self->exp, self->mode);
@@ -819,7 +852,7 @@ static void
 on_panel_changed (gpointer panel, FtWindow *self)
 {
   hide_error (self);
-  refresh_code (self);
+  ft_window_refresh_code (self);
   ft_window_checklist_sync (self);
   update_controls (self);
 }
@@ -842,20 +875,15 @@ ft_window_refresh_panels (FtWindow *self)
   ft_training_panel_set_experiment (self->training_panel, self->exp);
   ft_training_panel_set_mode (self->training_panel, self->mode);
   ft_network_view_set_experiment (FT_NETWORK_VIEW (self->network_view), self->exp);
-  if (self->exp->title || self->exp->notes)
-    {
-      char *text = g_markup_printf_escaped ("<b>%s</b>%s%s", self->exp->title ? self->exp->title : "",
-                                            self->exp->notes ? "\n" : "", self->exp->notes ? self->exp->notes : "");
-      gtk_label_set_markup (self->lesson_label, text);
-      gtk_widget_set_visible (GTK_WIDGET (self->lesson_label), TRUE);
-      g_free (text);
-    }
-  else
-    gtk_widget_set_visible (GTK_WIDGET (self->lesson_label), FALSE);
+  gtk_label_set_text (self->lesson_title, self->exp->title ? self->exp->title : "");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->lesson_title), self->exp->title);
+  gtk_label_set_text (self->lesson_label, self->exp->notes ? self->exp->notes : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->notes_button), self->exp->notes != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->notes_revealer), self->exp->notes != NULL);
   gtk_window_set_title (GTK_WINDOW (self), self->exp->title ? self->exp->title : "FitTape");
   ft_window_checklist_sync (self);
   ft_window_apply_lesson (self);
-  refresh_code (self);
+  ft_window_refresh_code (self);
 }
 
 void
@@ -897,6 +925,7 @@ ft_window_open_experiment (FtWindow *self, const char *path, GError **error)
   ft_window_set_experiment (self, exp);
   ft_experiment_free (exp);
   g_settings_set_string (self->settings, "last-experiment", path);
+  ft_window_set_pace (self, 0); /* a lesson starts at full speed, whatever the last one ended at */
   return TRUE;
 }
 
@@ -908,7 +937,7 @@ ft_window_set_mode (FtWindow *self, FtRunMode mode)
     self->exp->mode = mode;
   ft_training_panel_set_mode (self->training_panel, mode);
   ft_window_checklist_sync (self);
-  refresh_code (self);
+  ft_window_refresh_code (self);
   GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "mode");
   if (action)
     g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_string (ft_run_mode_name (mode)));
@@ -920,15 +949,22 @@ ft_window_get_mode (FtWindow *self)
   return self->mode;
 }
 
+double
+ft_window_get_pace (FtWindow *self)
+{
+  return self->pace;
+}
+
 void
 ft_window_set_pace (FtWindow *self, double batches_per_second)
 {
-  g_settings_set_double (self->settings, "pace", CLAMP (batches_per_second, 0.0, 1000.0));
+  self->pace = CLAMP (batches_per_second, 0.0, 1000.0);
+  ft_window_pace_sync (self);
   for (guint i = 0; i < self->active->len; i++)
     {
       FtWindowRun *run = g_ptr_array_index (self->active, i);
       if (run->state == 0)
-        ft_runner_set_pace (run->runner, g_settings_get_double (self->settings, "pace"));
+        ft_runner_set_pace (run->runner, self->pace);
     }
 }
 
@@ -943,19 +979,6 @@ ft_window_show_view (FtWindow *self, const char *name)
 
 /* ---- presentation and zoom ---- */
 
-void
-ft_window_set_presentation (FtWindow *self, gboolean on)
-{
-  self->presentation = on;
-  if (on)
-    gtk_widget_add_css_class (GTK_WIDGET (self), "presentation");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self), "presentation");
-  g_object_set (self->loss_view, "presentation", on, NULL);
-  g_object_set (self->acc_view, "presentation", on, NULL);
-  if (on)
-    adw_flap_set_reveal_flap (self->flap, FALSE);
-}
 
 void
 ft_window_set_zoom (FtWindow *self, double zoom)
@@ -978,8 +1001,11 @@ ft_window_save_screenshot (FtWindow *self, const char *png_path, GError **error)
   gdk_paintable_snapshot (paintable, snapshot, w, h);
   GskRenderNode *node = gtk_snapshot_free_to_node (snapshot);
   gboolean ok = FALSE;
-  if (node == NULL)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the window has not been drawn yet");
+  if (node == NULL || !gtk_widget_get_mapped (widget))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PENDING, "the window has not been drawn yet");
+      g_clear_pointer (&node, gsk_render_node_unref);
+    }
   else
     {
       GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (self));
@@ -996,20 +1022,45 @@ ft_window_save_screenshot (FtWindow *self, const char *png_path, GError **error)
   return ok;
 }
 
-static gboolean
-take_screenshot (gpointer data)
+static void
+screenshot_finish (FtWindow *self)
 {
-  FtWindow *self = data;
-  if (self->redraw_source)
+  if (self->screenshot_timeout)
     {
-      /* a throttled redraw is pending: let it land first */
-      return G_SOURCE_CONTINUE;
+      g_source_remove (self->screenshot_timeout);
+      self->screenshot_timeout = 0;
     }
-  GError *error = NULL;
-  if (!ft_window_save_screenshot (self, self->screenshot_path, &error))
+  if (self->screenshot_paint_handler)
     {
-      g_printerr ("fittape: %s\n", error->message);
+      g_signal_handler_disconnect (gtk_widget_get_frame_clock (GTK_WIDGET (self)), self->screenshot_paint_handler);
+      self->screenshot_paint_handler = 0;
+    }
+  stop_active (self);
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static void on_after_paint (GdkFrameClock *clock, FtWindow *self);
+
+static void
+take_screenshot (FtWindow *self)
+{
+  GError *error = NULL;
+  if (!ft_window_save_screenshot (self, self->screenshot_path, &error)
+      && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
+    {
+      /* Not on screen yet: wait for a frame that is (the 30 s timeout bounds this). */
       g_error_free (error);
+      GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+      if (clock && self->screenshot_paint_handler == 0)
+        self->screenshot_paint_handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), self);
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+      return;
+    }
+  if (error != NULL)
+    {
+      g_printerr ("fittape: no screenshot: %s\n", error->message);
+      g_error_free (error);
+      self->screenshot_failed = true;
     }
   else
     {
@@ -1017,8 +1068,36 @@ take_screenshot (gpointer data)
       g_print ("{\"samples_per_second\": %.0f, \"max_main_loop_stall_ms\": %.2f, \"runs\": %u}\n",
                ft_window_get_samples_per_second (self), (double) self->max_stall_us / 1000.0, self->active->len);
     }
-  stop_active (self);
-  gtk_window_destroy (GTK_WINDOW (self));
+  screenshot_finish (self);
+}
+
+static gboolean
+take_screenshot_idle (gpointer data)
+{
+  take_screenshot (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* A frame has been painted since the runs reached their epochs: that frame shows them. */
+static void
+on_after_paint (GdkFrameClock *clock, FtWindow *self)
+{
+  if (self->redraw_source != 0)
+    return; /* a throttled chart redraw is still to come: wait for the frame that carries it */
+  g_signal_handler_disconnect (clock, self->screenshot_paint_handler);
+  self->screenshot_paint_handler = 0;
+  g_idle_add_full (G_PRIORITY_HIGH_IDLE, take_screenshot_idle, self, NULL);
+}
+
+static gboolean
+screenshot_timed_out (gpointer data)
+{
+  FtWindow *self = data;
+  self->screenshot_timeout = 0;
+  g_printerr ("fittape: no screenshot: nothing was drawn within 30 s of %s\n",
+              self->screenshot_taken ? "the requested epochs" : "the start");
+  self->screenshot_failed = true;
+  screenshot_finish (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -1034,14 +1113,28 @@ screenshot_check (FtWindow *self)
         return;
     }
   self->screenshot_taken = true;
-  /* Pause the runs so the picture shows the state at the epoch, then give GTK a few frames to draw. */
+  /* Pause the runs so the picture shows the state at the epoch, bring the charts up to date, and take the
+   * picture after the next frame has been painted (at most 30 s from now). */
   for (guint i = 0; i < self->active->len; i++)
     {
       FtWindowRun *run = g_ptr_array_index (self->active, i);
       if (run->state == 0)
         ft_runner_pause (run->runner);
     }
-  g_timeout_add (300, take_screenshot, self);
+  if (self->redraw_source)
+    {
+      g_source_remove (self->redraw_source);
+      self->redraw_source = 0;
+    }
+  refresh_plots (self);
+  if (self->screenshot_timeout)
+    g_source_remove (self->screenshot_timeout);
+  self->screenshot_timeout = g_timeout_add_seconds (30, screenshot_timed_out, self);
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+  if (clock == NULL)
+    return; /* not mapped yet: the timeout reports it */
+  self->screenshot_paint_handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 void
@@ -1051,6 +1144,13 @@ ft_window_screenshot_after_epochs (FtWindow *self, const char *png_path, int epo
   self->screenshot_path = g_strdup (png_path);
   self->screenshot_after = epochs > 0 ? epochs : 1;
   self->screenshot_taken = false;
+  self->screenshot_failed = false;
+}
+
+gboolean
+ft_window_get_screenshot_failed (FtWindow *self)
+{
+  return self->screenshot_failed;
 }
 
 /* ---- test accessors ---- */
@@ -1117,6 +1217,15 @@ ft_window_get_samples_per_second (FtWindow *self)
   return total;
 }
 
+int
+ft_window_get_n_plotted_runs (FtWindow *self)
+{
+  int n = 0;
+  for (int i = 0; i < ft_plot_model_get_n_runs (self->plot_model); i++)
+    n += ft_plot_model_get_run_visible (self->plot_model, ft_plot_model_get_run_id (self->plot_model, i));
+  return n;
+}
+
 GtkWidget *
 ft_window_get_plot_view (FtWindow *self, gboolean accuracy)
 {
@@ -1148,6 +1257,18 @@ ft_window_dispose (GObject *object)
       g_source_remove (self->redraw_source);
       self->redraw_source = 0;
     }
+  if (self->screenshot_timeout)
+    {
+      g_source_remove (self->screenshot_timeout);
+      self->screenshot_timeout = 0;
+    }
+  if (self->screenshot_paint_handler)
+    {
+      GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+      if (clock)
+        g_signal_handler_disconnect (clock, self->screenshot_paint_handler);
+      self->screenshot_paint_handler = 0;
+    }
   if (self->runs)
     {
       /* Stop every runner before anything they point to goes. */
@@ -1175,6 +1296,7 @@ ft_window_finalize (GObject *object)
 {
   FtWindow *self = FT_WINDOW (object);
   g_clear_pointer (&self->active, g_ptr_array_unref);
+  g_clear_pointer (&self->lesson_hidden, g_ptr_array_unref);
   ft_plot_model_free (self->plot_model);
   ft_experiment_free (self->exp);
   g_free (self->screenshot_path);
@@ -1226,6 +1348,20 @@ ft_window_class_init (FtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FtWindow, error_label);
   gtk_widget_class_bind_template_child (widget_class, FtWindow, error_close);
   gtk_widget_class_bind_template_child (widget_class, FtWindow, lesson_label);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, lesson_title);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, notes_button);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, notes_revealer);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, lessons_button);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, lessons_popover);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, lessons_list);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, content_box);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, top_row);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, verdict_slot);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, main_row);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, checklist_scroll);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, status_row);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, log_button);
+  gtk_widget_class_bind_template_child (widget_class, FtWindow, log_revealer);
   gtk_widget_class_bind_template_child (widget_class, FtWindow, plot_box);
   gtk_widget_class_bind_template_child (widget_class, FtWindow, outline_box);
   gtk_widget_class_bind_template_child (widget_class, FtWindow, view_stack);
@@ -1240,6 +1376,8 @@ ft_window_class_init (FtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FtWindow, log_view);
   gtk_widget_class_bind_template_child (widget_class, FtWindow, runs_list);
   ft_window_install_actions (widget_class);
+  ft_window_lessons_class_init (widget_class);
+  ft_window_layout_class_init (widget_class);
 }
 
 /* The app's settings: the installed schema, or the one compiled in the build directory when FitTape runs
@@ -1278,6 +1416,7 @@ ft_window_init (FtWindow *self)
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
   self->runs = g_ptr_array_new_with_free_func ((GDestroyNotify) run_free);
+  self->lesson_hidden = g_ptr_array_new_with_free_func (g_object_unref);
   self->active = g_ptr_array_new ();
   self->plot_model = ft_plot_model_new ();
   self->loss_view = ft_plot_view_new (self->plot_model, FT_PLOT_LOSS);
@@ -1297,6 +1436,8 @@ ft_window_init (FtWindow *self)
   g_signal_connect (self->training_panel, "changed", G_CALLBACK (on_panel_changed), self);
   self->stall_source = g_timeout_add (4, stall_tick, self);
   ft_window_teaching_init (self);
+  ft_window_lessons_init (self);
+  ft_window_layout_init (self);
   self->code_view = ft_code_view_new ();
   gtk_widget_set_vexpand (self->code_view, TRUE);
   gtk_box_append (self->code_box, self->code_view);
@@ -1314,6 +1455,7 @@ ft_window_init (FtWindow *self)
   FtExperiment *exp = ft_experiment_new_default ();
   ft_window_set_experiment (self, exp);
   ft_experiment_free (exp);
+  ft_window_layout_apply (self);
   update_controls (self);
 }
 

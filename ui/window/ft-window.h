@@ -19,6 +19,9 @@ FtExperiment *ft_window_get_experiment (FtWindow *self);
 /* Loads an experiment file; on error the window keeps its experiment and shows the message. */
 gboolean ft_window_open_experiment (FtWindow *self, const char *path, GError **error);
 void ft_window_set_mode (FtWindow *self, FtRunMode mode);
+/* Opens lesson 1 from the data directory (what the window shows when started without a file); FALSE
+ * when it is not there. */
+gboolean ft_window_open_first_lesson (FtWindow *self);
 FtRunMode ft_window_get_mode (FtWindow *self);
 
 /* The run controls, as the header bar's buttons. */
@@ -49,14 +52,18 @@ guint ft_window_get_pending_jobs (FtWindow *self);
 /* The message shown in the window's error bar, or NULL when none is shown. */
 const char *ft_window_get_error (FtWindow *self);
 
-/* Saves a PNG of the window after every active run has finished `epochs` epochs (or ended), prints the
- * measurements (samples per second, the longest main-loop stall) on stdout, then closes the window. */
+/* Saves a PNG of the window after every active run has finished `epochs` epochs (or ended) and a frame
+ * showing them has been drawn (waiting at most 30 s for that), prints the measurements (samples per
+ * second, the longest main-loop stall) on stdout, then closes the window. When no PNG could be written it
+ * says why on stderr and ft_window_get_screenshot_failed turns TRUE (the program exits non-zero). */
 void ft_window_screenshot_after_epochs (FtWindow *self, const char *png_path, int epochs);
+gboolean ft_window_get_screenshot_failed (FtWindow *self);
 /* Saves a PNG of the window now (its current size). */
 gboolean ft_window_save_screenshot (FtWindow *self, const char *png_path, GError **error);
 
 /* Step-through pace: at most this many batches per second for the runs (0 = as fast as possible);
- * applies to the running runs at once and is remembered. */
+ * applies to the running runs at once. Opening a lesson or an experiment goes back to full speed, and a
+ * new launch starts at full speed. */
 void ft_window_set_pace (FtWindow *self, double batches_per_second);
 
 /* Shows one of the views above the status line: "curves", "code", "inspector" (the tape) or "errors"
@@ -81,5 +88,9 @@ int ft_window_get_run_state (FtWindow *self, guint i);
 gint64 ft_window_get_max_stall_us (FtWindow *self);
 double ft_window_get_samples_per_second (FtWindow *self);
 GtkWidget *ft_window_get_plot_view (FtWindow *self, gboolean accuracy);
+/* How many runs the charts show now. */
+int ft_window_get_n_plotted_runs (FtWindow *self);
+/* The pace in batches per second (0 = full speed). */
+double ft_window_get_pace (FtWindow *self);
 
 G_END_DECLS
