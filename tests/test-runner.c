@@ -4,6 +4,7 @@
 #include "fittape-engine.h"
 #include "train/ft-runner.h"
 
+#include <math.h>
 #include <string.h>
 
 typedef struct
@@ -22,6 +23,7 @@ typedef struct
   double first_grad_norm;
   FtRunner *runner;     /* for commands from inside the handler */
   int stop_after_epochs;
+  float batch_loss;     /* the last batch's */
 } Watch;
 
 static void
@@ -33,6 +35,7 @@ on_event (const FtRunEvent *ev, void *user_data)
     {
     case FT_RUN_EVENT_BATCH_END:
       w->batches += ev->coalesced;
+      w->batch_loss = ev->batch_loss;
       break;
     case FT_RUN_EVENT_EPOCH_END:
       w->epoch_ends++;
@@ -309,6 +312,99 @@ test_pause_step_resume (void)
   ft_dataset_free (data);
 }
 
+/* A weight set while paused (the network view's click on a link) reaches the model before the next batch,
+ * and nothing else changes: with a learning rate of 0 the step leaves every other weight as it was. */
+static void
+test_set_weight (void)
+{
+  FtDataset *data = ft_dataset_playground (FT_PLAYGROUND_GAUSS, 320, 0.1f, 3);
+  FtTrainer *t = trainer_new (5, 0.0f);
+  FtJob job = job_for (t, data, true, 3);
+  Watch w;
+  watch_init (&w);
+  FtRunner *r = ft_runner_new (&job, NULL, on_event, &w);
+  ft_runner_pause (r);
+  ft_runner_start (r);
+  spin_until (&w, is_paused_event_seen, r);
+  FtModel *m = ft_trainer_model (t);
+  size_t n = ft_model_n_params (m);
+  float *before = g_new (float, n), *after = g_new (float, n);
+  ft_model_get_weights (m, before);
+  ft_runner_set_weight (r, 3, 0.75f);
+  ft_runner_set_weight (r, n - 1, -2.5f); /* the last bias */
+  ft_runner_set_weight (r, n - 1, -1.5f); /* edits apply in order: the last one wins */
+  ft_runner_set_weight (r, n + 10, 9.0f); /* past the end: ignored */
+  ft_runner_step_batch (r);
+  want_batches = 1;
+  spin_until (&w, batches_reached, r);
+  ft_runner_stop (r);
+  wait_done (&w);
+  ft_model_get_weights (m, after);
+  g_assert_cmpfloat (before[3], !=, 0.75f);
+  g_assert_cmpfloat (after[3], ==, 0.75f);
+  g_assert_cmpfloat (after[n - 1], ==, -1.5f);
+  for (size_t i = 0; i < n; i++)
+    if (i != 3 && i != n - 1)
+      g_assert_cmpfloat (after[i], ==, before[i]);
+  g_free (before);
+  g_free (after);
+  ft_runner_free (r);
+  ft_trainer_free (t);
+  watch_clear (&w);
+  ft_dataset_free (data);
+}
+
+/* The regularization changed while the run trains (the network view's control) counts from the next
+ * batch: with a learning rate of 0 and one unshuffled batch per epoch, the loss grows by exactly the L1
+ * penalty of the unchanged kernels, and falls back when it is switched off. */
+static void
+test_set_regularization (void)
+{
+  FtDataset *data = ft_dataset_playground (FT_PLAYGROUND_GAUSS, 320, 0.1f, 3);
+  FtTrainer *t = trainer_new (5, 0.0f);
+  FtJob job = job_for (t, data, true, 3);
+  job.args.batch_size = 256; /* the 256 training samples in one batch */
+  job.args.shuffle = false;
+  Watch w;
+  watch_init (&w);
+  FtRunner *r = ft_runner_new (&job, NULL, on_event, &w);
+  ft_runner_pause (r);
+  ft_runner_start (r);
+  spin_until (&w, is_paused_event_seen, r);
+  ft_runner_step_batch (r);
+  want_batches = 1;
+  spin_until (&w, batches_reached, r);
+  float plain = w.batch_loss;
+  ft_runner_set_regularization (r, 0.1f, 0.0f);
+  ft_runner_step_batch (r);
+  want_batches = 2;
+  spin_until (&w, batches_reached, r);
+  float with_l1 = w.batch_loss;
+  ft_runner_set_regularization (r, 0.0f, 0.0f);
+  ft_runner_step_batch (r);
+  want_batches = 3;
+  spin_until (&w, batches_reached, r);
+  float again = w.batch_loss;
+  ft_runner_stop (r);
+  wait_done (&w);
+  FtModel *m = ft_trainer_model (t);
+  double penalty = 0;
+  for (int i = 0; i < ft_model_n_weights (m); i++)
+    {
+      FtTensor *k = ft_model_weight (m, i);
+      if (k->ndim == 2) /* the kernels */
+        for (size_t j = 0; j < k->size; j++)
+          penalty += 0.1 * fabs ((double) k->data[j]);
+    }
+  g_assert_cmpfloat (penalty, >, 0.1);
+  g_assert_cmpfloat_with_epsilon (with_l1 - plain, penalty, 1e-4 * penalty);
+  g_assert_cmpfloat (again, ==, plain);
+  ft_runner_free (r);
+  ft_trainer_free (t);
+  watch_clear (&w);
+  ft_dataset_free (data);
+}
+
 /* Pausing and resuming does not change the run: identical to an uninterrupted one. */
 static void
 test_pause_is_transparent (void)
@@ -487,6 +583,8 @@ main (int argc, char **argv)
   g_test_add_func ("/runner/two-jobs", test_two_jobs);
   g_test_add_func ("/runner/pause-step-resume", test_pause_step_resume);
   g_test_add_func ("/runner/pause-is-transparent", test_pause_is_transparent);
+  g_test_add_func ("/runner/set-weight", test_set_weight);
+  g_test_add_func ("/runner/set-regularization", test_set_regularization);
   g_test_add_func ("/runner/stop", test_stop);
   g_test_add_func ("/runner/snapshot", test_snapshot);
   g_test_add_func ("/runner/failure-nan", test_failure_nan);

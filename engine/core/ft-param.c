@@ -86,8 +86,11 @@ ft_param_set_number (const FtParam *p, void *spec, double v)
   switch (p->type)
     {
     case FT_PARAM_FLOAT:
-    case FT_PARAM_L2:
       *(float *) f = (float) v;
+      break;
+    case FT_PARAM_L2: /* the L2 factor; no L1 */
+      ((float *) f)[0] = (float) v;
+      ((float *) f)[1] = 0.0f;
       break;
     case FT_PARAM_INT:
     case FT_PARAM_PADDING:
@@ -159,8 +162,10 @@ ft_param_equal (const FtParam *p, const void *a, const void *b)
       return *(const bool *) ft_param_cptr_at (p->has_offset, a)
                  == *(const bool *) ft_param_cptr_at (p->has_offset, b)
              && *(const double *) ft_param_cptr (p, a) == *(const double *) ft_param_cptr (p, b);
-    case FT_PARAM_FLOAT:
     case FT_PARAM_L2:
+      return ((const float *) ft_param_cptr (p, a))[0] == ((const float *) ft_param_cptr (p, b))[0]
+             && ((const float *) ft_param_cptr (p, a))[1] == ((const float *) ft_param_cptr (p, b))[1];
+    case FT_PARAM_FLOAT:
     case FT_PARAM_INT:
     case FT_PARAM_BOOL:
     case FT_PARAM_PADDING:
@@ -185,6 +190,8 @@ ft_param_is_default (const FtParam *p, const void *spec)
       const int *v = ft_param_cptr (p, spec);
       return v[0] == (int) p->def && v[1] == (int) p->def;
     }
+  if (p->type == FT_PARAM_L2 && ((const float *) ft_param_cptr (p, spec))[1] != 0.0f)
+    return false; /* an L1 factor */
   if (p->type == FT_PARAM_STRING)
     return strcmp (ft_param_cptr (p, spec), p->def_str != NULL ? p->def_str : "") == 0;
   if (p->type == FT_PARAM_OPTIONAL)

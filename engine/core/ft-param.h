@@ -16,7 +16,8 @@ typedef enum
   FT_PARAM_PADDING,     /* FtPadding: "valid" / "same" */
   FT_PARAM_ACTIVATION,  /* FtActivation by name */
   FT_PARAM_INITIALIZER, /* FtInitializer by name; a serialised object in Keras configs */
-  FT_PARAM_L2,          /* float L2 factor, 0 = no regulariser; keras.regularizers.L2 */
+  FT_PARAM_L2,          /* a kernel regulariser: float L2 factor and, right after it, float L1 factor (0 =
+                         * none); keras.regularizers.L2, L1 or L1L2 */
   FT_PARAM_KERAS_CONST, /* not a field: a fixed entry of Keras' get_config(), `keras` holds its JSON */
   FT_PARAM_DOUBLE,      /* double */
   FT_PARAM_OPTIONAL,    /* double, set or not: the bool at has_offset (false = JSON null, Keras None) */

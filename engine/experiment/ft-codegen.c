@@ -600,7 +600,13 @@ analyse (Gen *g)
   if (g->n_samples > 0 && d->limit > 0 && d->limit < (uint32_t) g->n_samples)
     g->n_samples = d->limit;
 
-  if (e->input_ndim > 0)
+  if (e->data.features != 0) /* the input features are the model's inputs */
+    {
+      g->input_known = true;
+      g->input_ndim = 1;
+      g->input_shape[0] = ft_features_count (e->data.features);
+    }
+  else if (e->input_ndim > 0)
     {
       g->input_known = true;
       g->input_ndim = MIN (e->input_ndim, 3);
@@ -1096,6 +1102,24 @@ emit_data (Gen *g)
         w_line (w, "# (no test set: the experiment names no test file)");
       break;
     }
+  if (d->n_points > 0)
+    {
+      GString *pts = g_string_new (NULL);
+      for (uint32_t i = 0; i < d->n_points; i++)
+        g_string_append_printf (pts, "%s(%s, %s, %d)", i ? ", " : "", py_float (w, d->points[i].x),
+                                py_float (w, d->points[i].y), d->points[i].label);
+      w_line (w, "# Points drawn by clicking, in order: a class puts a point first in the training set, -1 removes");
+      w_line (w, "# the point nearest to (x, y).");
+      w_line (w, "POINTS = [%s]", pts->str);
+      w_line (w, "for px, py, pc in POINTS:");
+      w_line (w, "    if pc >= 0:");
+      w_line (w, "        x_train = np.concatenate([np.array([[px, py]], dtype=\"float32\"), x_train])");
+      w_line (w, "        y_train = np.concatenate([np.array([pc], dtype=y_train.dtype), y_train])");
+      w_line (w, "    else:");
+      w_line (w, "        k = int(np.argmin(((x_train.astype(\"float64\") - [px, py]) ** 2).sum(axis=1)))");
+      w_line (w, "        x_train, y_train = np.delete(x_train, k, axis=0), np.delete(y_train, k)");
+      g_string_free (pts, TRUE);
+    }
   if (d->limit > 0)
     w_line (w, "x_train, y_train = x_train[:%u], y_train[:%u]  # only the first %u training samples", d->limit, d->limit,
             d->limit);
@@ -1103,8 +1127,34 @@ emit_data (Gen *g)
   w_line (w, "    LIMIT = int(os.environ[\"FITTAPE_LIMIT\"])");
   w_line (w, "    x_train, y_train = x_train[:LIMIT], y_train[:LIMIT]");
 
+  /* The Playground's input features: a preprocessing step of every sample, before fit() or the loop. */
+  if (d->features != 0)
+    {
+      GString *cols = g_string_new (NULL), *names = g_string_new (NULL);
+      for (int i = 0; i < FT_N_FEATURES; i++)
+        if (d->features & (1u << i))
+          {
+            g_string_append_printf (cols, "%s%s", cols->len ? ", " : "", ft_feature_numpy (i));
+            g_string_append_printf (names, "%s%s", names->len ? ", " : "", ft_feature_name (i));
+          }
+      w_blank (w);
+      w_blank (w);
+      w_line (w, "def features(x):");
+      w_line (w, "    \"\"\"The model's inputs: %s of each point (x1, x2), computed in float64, stored", names->str);
+      w_line (w, "    as float32, as FitTape computes them.\"\"\"");
+      w_line (w, "    x1, x2 = x[:, 0].astype(\"float64\"), x[:, 1].astype(\"float64\")");
+      w_line (w, "    return np.stack([%s], axis=1).astype(\"float32\")", cols->str);
+      w_blank (w);
+      w_blank (w);
+      w_line (w, "x_train = features(x_train)");
+      if (g->has_test)
+        w_test_line (g, "x_test = features(x_test)");
+      g_string_free (cols, TRUE);
+      g_string_free (names, TRUE);
+    }
+
   /* The model's input shape, when it differs from the samples' (e.g. a channel axis for Conv2D). */
-  if (e->input_ndim > 0)
+  if (e->input_ndim > 0 && d->features == 0)
     {
       bool same = g->data_shape_known && g->data_ndim == g->input_ndim
                   && memcmp (g->data_shape, g->input_shape, (size_t) g->input_ndim * sizeof (int)) == 0;
@@ -1203,9 +1253,18 @@ param_args (Gen *g, const FtKindInfo *kind, const void *spec, GPtrArray *args)
           case FT_PARAM_INITIALIZER:
             value = keep (w, g_strdup_printf ("\"%s\"", ft_initializer_name (*(const FtInitializer *) f)));
             break;
-          case FT_PARAM_L2:
-            value = keep (w, g_strdup_printf ("keras.regularizers.L2(%s)", py_float (w, *(const float *) f)));
-            break;
+          case FT_PARAM_L2: /* L2 factor, then L1 factor */
+            {
+              float l2 = ((const float *) f)[0], l1 = ((const float *) f)[1];
+              if (l1 > 0 && l2 > 0)
+                value = keep (w, g_strdup_printf ("keras.regularizers.L1L2(l1=%s, l2=%s)", py_float (w, l1),
+                                                  py_float (w, l2)));
+              else if (l1 > 0)
+                value = keep (w, g_strdup_printf ("keras.regularizers.L1(%s)", py_float (w, l1)));
+              else
+                value = keep (w, g_strdup_printf ("keras.regularizers.L2(%s)", py_float (w, l2)));
+              break;
+            }
           case FT_PARAM_DOUBLE:
             value = py_double (w, *(const double *) f);
             break;

@@ -19,13 +19,18 @@
  *           | "circle" | "xor" | "gauss" | "spiral" | "moons"     TensorFlow Playground's generators:
  *                                           "samples" 500, "noise" 0 (0 … 0.5), "test_samples" 500 (0 = none)
  *     "limit": integer ≥ 0                  keep the first N training samples (0 = all)
+ *     "features": ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"]   Playground and CSV sets
+ *                                           with two features: the model's inputs (any non-empty subset,
+ *                                           in this order; they set the input shape); absent = the raw two
+ *     "points": [[x, y, class], …]          2-D sets: points added by clicking (class ≥ 0, each put first)
+ *                                           or removed (class −1: the point nearest (x, y)), in order
  *   }                                       relative paths are relative to the experiment file
  *   "model": {
  *     "input_shape": [d, …]                 1 to 3 positive integers; absent = the dataset's sample shape
  *     "layers": [ {"type": T, …}, … ]       required, at least one; T and its keys:
  *       Dense               units 32*, activation "linear", use_bias true, kernel_initializer
  *                           "glorot_uniform", bias_initializer "zeros", kernel_regularizer null | {"l2": f}
- *                           | "l2" (= 0.01)
+ *                           | {"l1": f} | {"l1": f, "l2": f} (Keras' L1L2) | "l2" | "l1" (= 0.01) | "l1_l2" (0, 0)
  *       Conv2D              filters 32*, kernel_size 3* (n or [h, w]), strides 1, padding "valid" | "same",
  *                           and Dense's activation, use_bias, initializers, kernel_regularizer
  *       MaxPooling2D        pool_size 2, strides null (= pool_size), padding "valid"
@@ -194,6 +199,7 @@ ft_experiment_free (FtExperiment *e)
   g_free (e->layers);
   g_free (e->callbacks);
   g_free (e->fit.class_weight);
+  g_free (e->data.points);
   g_free (e);
 }
 
@@ -214,6 +220,9 @@ ft_experiment_copy (const FtExperiment *e)
                             : NULL;
   if (c->fit.class_weight == NULL)
     c->fit.n_class_weight = 0;
+  c->data.points = e->data.n_points > 0 ? g_memdup2 (e->data.points, e->data.n_points * sizeof (FtPointEdit)) : NULL;
+  if (c->data.points == NULL)
+    c->data.n_points = 0;
   return c;
 }
 
@@ -262,6 +271,12 @@ data_equal (const FtDataSpec *a, const FtDataSpec *b)
   EQ_STR (test_path);
   EQ_STR (label_column);
   EQ (limit);
+  EQ (features);
+  EQ (n_points);
+  for (uint32_t i = 0; i < a->n_points; i++)
+    if (a->points[i].x != b->points[i].x || a->points[i].y != b->points[i].y
+        || a->points[i].label != b->points[i].label)
+      return false;
   return true;
 }
 
@@ -770,10 +785,11 @@ static bool
 parse_dataset (Parser *P, JsonNode *node, const char *path, FtDataSpec *d)
 {
   static const char *const all[]
-      = { "name", "path", "test_path", "label", "samples", "test_samples", "noise", "limit", NULL };
-  static const char *const play[] = { "name", "samples", "test_samples", "noise", "limit", NULL };
+      = { "name", "path", "test_path", "label", "samples", "test_samples", "noise", "limit", "features", "points", NULL };
+  static const char *const play[]
+      = { "name", "samples", "test_samples", "noise", "limit", "features", "points", NULL };
   static const char *const idx[] = { "name", "path", "limit", NULL };
-  static const char *const csv[] = { "name", "path", "test_path", "label", "limit", NULL };
+  static const char *const csv[] = { "name", "path", "test_path", "label", "limit", "features", "points", NULL };
   JsonObject *o;
   char sub[PATH_MAX_LEN];
   if (!get_object (P, node, path, &o))
@@ -817,6 +833,58 @@ parse_dataset (Parser *P, JsonNode *node, const char *path, FtDataSpec *d)
       if (!get_int (P, n, sub, 0, UINT32_MAX, &v))
         return false;
       d->limit = (uint32_t) v;
+    }
+  if ((n = member (o, "features", path, sub)) != NULL)
+    {
+      JsonArray *a;
+      if (!get_array (P, n, sub, &a))
+        return false;
+      d->features = 0;
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        {
+          char item[PATH_MAX_LEN], name[16];
+          int f;
+          sub_index (item, sub, i);
+          if (!get_string_buf (P, json_array_get_element (a, i), item, true, name, sizeof name))
+            return false;
+          if (!ft_feature_from_name (name, &f))
+            return fail (P, item, "unknown feature \"%s\" (expected x1, x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2))",
+                         name);
+          if (d->features & (1u << f))
+            return fail (P, item, "the feature \"%s\" is listed twice", name);
+          d->features |= 1u << f;
+        }
+      if (d->features == 0)
+        return fail (P, sub, "expected at least one feature");
+    }
+  if ((n = member (o, "points", path, sub)) != NULL)
+    {
+      JsonArray *a;
+      if (!get_array (P, n, sub, &a))
+        return false;
+      guint len = json_array_get_length (a);
+      g_free (d->points);
+      d->points = len > 0 ? g_new0 (FtPointEdit, len) : NULL;
+      d->n_points = len;
+      for (guint i = 0; i < len; i++)
+        {
+          char item[PATH_MAX_LEN], el[PATH_MAX_LEN];
+          sub_index (item, sub, i);
+          JsonNode *p = json_array_get_element (a, i);
+          JsonArray *xyc;
+          if (!JSON_NODE_HOLDS_ARRAY (p) || json_array_get_length (xyc = json_node_get_array (p)) != 3)
+            return fail_got (P, item, p, "[x, y, class] (class −1 removes the nearest point)");
+          sub_index (el, item, 0);
+          if (!get_float (P, json_array_get_element (xyc, 0), el, RANGE_ANY, &d->points[i].x))
+            return false;
+          sub_index (el, item, 1);
+          if (!get_float (P, json_array_get_element (xyc, 1), el, RANGE_ANY, &d->points[i].y))
+            return false;
+          sub_index (el, item, 2);
+          if (!get_int (P, json_array_get_element (xyc, 2), el, -1, 1000, &v))
+            return false;
+          d->points[i].label = (int) v;
+        }
     }
   if ((n = member (o, "path", path, sub)) != NULL
       && !get_string_buf (P, n, sub, true, d->path, sizeof d->path))
@@ -893,32 +961,46 @@ get_initializer (Parser *P, JsonNode *n, const char *path, FtInitializer *init)
   return ft_initializer_from_name (initializer_names[v], init) ? true : fail (P, path, "unknown initializer");
 }
 
+/* Keras' regularizers.get: null, "l1" / "l2" (L1() / L2(): 0.01), "l1_l2" (L1L2(): 0 and 0), or a config
+ * {"l1": f, "l2": f} (either key; {} is L2()). */
 static bool
-parse_regularizer (Parser *P, JsonNode *n, const char *path, float *l2)
+parse_regularizer (Parser *P, JsonNode *n, const char *path, float *l1, float *l2)
 {
-  static const char *const keys[] = { "l2", NULL };
+  static const char *const keys[] = { "l1", "l2", NULL };
+  static const char *const expected = "null, \"l1\", \"l2\", \"l1_l2\" or {\"l1\": factor, \"l2\": factor}";
+  *l1 = 0.0f;
+  *l2 = 0.0f;
   if (JSON_NODE_HOLDS_NULL (n))
-    {
-      *l2 = 0.0f;
-      return true;
-    }
+    return true;
   if (is_string (n))
     {
-      if (strcmp (json_node_get_string (n), "l2") != 0)
-        return fail_got (P, path, n, "null, \"l2\" or {\"l2\": factor}");
-      *l2 = 0.01f; /* Keras' L2() default */
+      const char *s = json_node_get_string (n);
+      if (strcmp (s, "l2") == 0)
+        *l2 = 0.01f; /* Keras' L2() default */
+      else if (strcmp (s, "l1") == 0)
+        *l1 = 0.01f; /* Keras' L1() default */
+      else if (strcmp (s, "l1_l2") != 0) /* L1L2(): both 0 */
+        return fail_got (P, path, n, expected);
       return true;
     }
   JsonObject *o;
   char sub[PATH_MAX_LEN];
   if (!JSON_NODE_HOLDS_OBJECT (n))
-    return fail_got (P, path, n, "null, \"l2\" or {\"l2\": factor}");
+    return fail_got (P, path, n, expected);
   o = json_node_get_object (n);
   if (!check_keys (P, o, path, keys, NULL, NULL))
     return false;
-  *l2 = 0.01f;
-  JsonNode *f = member (o, "l2", path, sub);
-  return f == NULL || get_float (P, f, sub, RANGE_NONNEG, l2);
+  JsonNode *f1 = member (o, "l1", path, sub);
+  if (f1 != NULL && !get_float (P, f1, sub, RANGE_NONNEG, l1))
+    return false;
+  JsonNode *f2 = member (o, "l2", path, sub);
+  if (f2 == NULL)
+    {
+      if (f1 == NULL)
+        *l2 = 0.01f;
+      return true;
+    }
+  return get_float (P, f2, sub, RANGE_NONNEG, l2);
 }
 
 /* ---- kinds described by a table (core/ft-param.h): layers, optimizers, losses and callbacks ---- */
@@ -1005,8 +1087,8 @@ parse_param (Parser *P, JsonObject *o, const char *path, const FtParam *p, void 
       return get_activation (P, n, sub, f);
     case FT_PARAM_INITIALIZER:
       return get_initializer (P, n, sub, f);
-    case FT_PARAM_L2:
-      return parse_regularizer (P, n, sub, f);
+    case FT_PARAM_L2: /* the L2 factor, the L1 factor right after it */
+      return parse_regularizer (P, n, sub, (float *) f + 1, f);
     case FT_PARAM_DOUBLE:
       if (none)
         {
@@ -1877,6 +1959,33 @@ write_dataset (Writer *w, const FtDataSpec *d)
     }
   if (d->limit > 0)
     w_int (w, "limit", d->limit);
+  if (d->features != 0)
+    {
+      w_key (w, "features");
+      w_open (w, '[', true);
+      for (int i = 0; i < FT_N_FEATURES; i++)
+        if (d->features & (1u << i))
+          {
+            w_sep (w);
+            ft_json_append_string (w->s, ft_feature_name (i));
+          }
+      w_close (w, ']');
+    }
+  if (d->n_points > 0)
+    {
+      w_key (w, "points");
+      w_open (w, '[', true);
+      for (uint32_t i = 0; i < d->n_points; i++)
+        {
+          w_sep (w);
+          g_string_append_c (w->s, '[');
+          append_number (w->s, d->points[i].x, true);
+          g_string_append (w->s, ", ");
+          append_number (w->s, d->points[i].y, true);
+          g_string_append_printf (w->s, ", %d]", d->points[i].label);
+        }
+      w_close (w, ']');
+    }
   w_close (w, '}');
 }
 
@@ -1946,7 +2055,10 @@ write_params (Writer *w, const FtKindInfo *kind, const void *spec)
           case FT_PARAM_L2:
             w_key (w, p->key);
             w_open (w, '{', true);
-            w_float (w, "l2", *(const float *) f);
+            if (((const float *) f)[1] != 0.0f)
+              w_float (w, "l1", ((const float *) f)[1]);
+            if (((const float *) f)[0] != 0.0f)
+              w_float (w, "l2", ((const float *) f)[0]);
             w_close (w, '}');
             break;
           case FT_PARAM_KERAS_CONST:
@@ -2258,6 +2370,19 @@ ft_experiment_load_data (const FtExperiment *e, FtDataset **train, FtDataset **t
       g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "$.dataset: unknown data source %d", (int) d->source);
       return false;
     }
+  if (d->n_points > 0)
+    {
+      FtDataset *edited = ft_dataset_apply_point_edits (tr, d->points, d->n_points, error);
+      if (edited == NULL)
+        {
+          g_prefix_error (error, "$.dataset.points: ");
+          ft_dataset_free (tr);
+          ft_dataset_free (te);
+          return false;
+        }
+      ft_dataset_free (tr);
+      tr = edited;
+    }
   if (d->limit > 0 && d->limit < tr->n)
     {
       FtDataset *cut = ft_dataset_slice (tr, 0, d->limit);
@@ -2276,7 +2401,13 @@ ft_experiment_build_trainer (const FtExperiment *e, const FtDataset *train, GErr
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
   int ndim;
   int shape[FT_MAX_DIMS] = { 0 };
-  if (e->input_ndim > 0)
+  if (e->data.features != 0)
+    {
+      /* The features are the model's inputs. */
+      ndim = 1;
+      shape[0] = ft_features_count (e->data.features);
+    }
+  else if (e->input_ndim > 0)
     {
       ndim = MIN (e->input_ndim, 3);
       memcpy (shape, e->input_shape, (size_t) ndim * sizeof (int));
@@ -2345,11 +2476,14 @@ ft_experiment_build_trainer (const FtExperiment *e, const FtDataset *train, GErr
       ft_model_free (model);
       return NULL;
     }
+  ft_trainer_set_features (trainer, e->data.features);
   /* The data must fit the model: its sample size the input (a given input_shape's fault), its classes
    * the last layer (that layer's fault). */
   if (train != NULL && !ft_trainer_check_dataset (trainer, train, "training", error))
     {
-      if (ft_shape_size (ndim, shape) != train->sample_size)
+      if (e->data.features != 0 && train->sample_size != 2)
+        g_prefix_error (error, "$.dataset.features: ");
+      else if (e->data.features == 0 && ft_shape_size (ndim, shape) != train->sample_size)
         g_prefix_error (error, "$.model.input_shape: ");
       else
         g_prefix_error (error, "$.model.layers[%d]: ", e->n_layers - 1);

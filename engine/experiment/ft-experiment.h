@@ -4,6 +4,7 @@
  * documented at the top of ft-experiment.c. */
 #pragma once
 
+#include "data/ft-point-edits.h"
 #include "train/ft-callbacks.h"
 #include "train/ft-fit.h"
 #include "train/ft-tape-loop.h"
@@ -26,6 +27,9 @@ typedef struct
   char test_path[512];   /* csv: optional test file */
   char label_column[64]; /* csv */
   uint32_t limit;        /* use only the first N training samples (0 = all): for quick lessons */
+  unsigned features;     /* 2-D data: the Playground's input features (ft-features.h mask), 0 = none */
+  FtPointEdit *points;   /* 2-D data: points added (class ≥ 0) or removed (−1) by clicking, in order */
+  uint32_t n_points;
 } FtDataSpec;
 
 typedef enum
@@ -53,7 +57,7 @@ typedef struct
   int n_callbacks;
   FtCallbackSpec *callbacks;
 } FtExperiment;
-/* An FtExperiment owns title, notes, hide, layers, callbacks and fit.class_weight (all g_malloc'ed;
+/* An FtExperiment owns title, notes, hide, layers, callbacks, data.points and fit.class_weight (all g_malloc'ed;
  * ft_experiment_free frees them); fit.validation_data is never set from a file and is not owned. */
 
 FtExperiment *ft_experiment_new_default (void); /* the Fashion-MNIST MLP of TF's basic classification */

@@ -78,8 +78,7 @@ ft_inspect_model_new (const FtExperiment *exp, const FtDataset *train, const flo
   m->n_params = ft_model_n_params (model);
   m->n_outputs = (size_t) shape[0];
   m->n_classes = m->n_outputs == 1 ? 2 : shape[0];
-  ft_model_input_shape (model, &nd, shape);
-  m->n_inputs = ft_shape_size (nd, shape);
+  m->n_inputs = ft_trainer_sample_size (trainer);
 
   const FtLossSpec *loss = &ft_trainer_compile_spec (trainer)->loss;
   FtActivation act = output_activation (model);
@@ -138,6 +137,12 @@ size_t
 ft_inspect_model_n_inputs (const FtInspectModel *m)
 {
   return m->n_inputs;
+}
+
+unsigned
+ft_inspect_model_features (const FtInspectModel *m)
+{
+  return ft_trainer_features (m->trainer);
 }
 
 int
@@ -300,6 +305,56 @@ ft_inspect_model_classify (FtInspectModel *m, const FtDataset *ds, const uint32_
     }
   flush_end (csr);
   return true;
+}
+
+void
+ft_inspect_model_forward_layers (FtInspectModel *m, const float *x, uint32_t n, FtLayerOutputFunc func,
+                                 void *user_data)
+{
+  g_return_if_fail (m != NULL && func != NULL && (x != NULL || n == 0));
+  FtModel *model = ft_trainer_model (m->trainer);
+  FtTape *tape = ft_trainer_tape (m->trainer);
+  int n_layers = ft_model_n_layers (model), n_weights = ft_model_n_weights (model);
+  int nd, shape[FT_MAX_DIMS];
+  ft_model_input_shape (model, &nd, shape + 1);
+  float *buf = g_new (float, (size_t) INSPECT_BATCH * m->n_inputs);
+  unsigned features = ft_trainer_features (m->trainer);
+  float *fbuf = features != 0 ? g_new (float, (size_t) INSPECT_BATCH * (size_t) ft_features_count (features)) : NULL;
+  unsigned csr = flush_begin ();
+  for (uint32_t start = 0; start < n; start += INSPECT_BATCH)
+    {
+      uint32_t nb = MIN (n - start, INSPECT_BATCH);
+      memcpy (buf, x + (size_t) start * m->n_inputs, (size_t) nb * m->n_inputs * sizeof (float));
+      shape[0] = (int) nb;
+      FtTensor in;
+      if (features != 0) /* the trainer's preprocessing step, as in its batches */
+        ft_features_apply (features, buf, nb, fbuf);
+      ft_tensor_init_view (&in, features != 0 ? fbuf : buf, nd + 1, shape);
+      ft_tape_reset (tape);
+      ft_tape_stop_recording (tape);
+      FtTensor *t = &in;
+      int w = 0;
+      for (int l = 0; l < n_layers && t != NULL; l++)
+        {
+          FtTensor *weights[FT_LAYER_MAX_WEIGHTS] = { NULL };
+          int k = 0;
+          for (; w < n_weights && ft_model_weight_layer (model, w) == l; w++)
+            if (k < FT_LAYER_MAX_WEIGHTS)
+              weights[k++] = ft_model_weight (model, w);
+          t = ft_layer_call (ft_model_layer_spec (model, l), tape, t, weights, false, ft_model_dropout_rng (model));
+          if (t != NULL)
+            func (l, start, nb, t->data, t->size / nb, user_data);
+        }
+    }
+  flush_end (csr);
+  g_free (buf);
+  g_free (fbuf);
+}
+
+const FtModel *
+ft_inspect_model_get_model (const FtInspectModel *m)
+{
+  return ft_trainer_model (m->trainer);
 }
 
 /* ---- decision regions ---- */

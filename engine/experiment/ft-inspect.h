@@ -37,8 +37,11 @@ void ft_inspect_model_free (FtInspectModel *model); /* NULL is allowed */
 /* Loads other weights of the same model (n must equal ft_inspect_model_n_params). */
 bool ft_inspect_model_set_weights (FtInspectModel *model, const float *weights, size_t n, GError **error);
 size_t ft_inspect_model_n_params (const FtInspectModel *model);
-/* Floats per sample the model takes (2 for the Playground sets, 784 for Fashion-MNIST). */
+/* Floats per sample the model takes from the data (2 for the Playground sets, also with input features;
+ * 784 for Fashion-MNIST). */
 size_t ft_inspect_model_n_inputs (const FtInspectModel *model);
+/* The experiment's input features (ft-features.h mask; 0 = the raw samples are the model's inputs). */
+unsigned ft_inspect_model_features (const FtInspectModel *model);
 /* Classes the model can predict: its number of outputs, or 2 for a single output. */
 int ft_inspect_model_n_classes (const FtInspectModel *model);
 
@@ -47,6 +50,18 @@ int ft_inspect_model_n_classes (const FtInspectModel *model);
  * the three may be NULL. Fails when ds's samples do not fit the model or an index is out of range. */
 bool ft_inspect_model_classify (FtInspectModel *model, const FtDataset *ds, const uint32_t *idx, uint32_t n,
                                 int *classes, float *confidence, float *probs, GError **error);
+
+/* Layer by layer, for views of what each layer computes (ft-neuron-maps.h): runs the model in inference
+ * mode on n samples (x: n × ft_inspect_model_n_inputs floats, row per sample, before the input features
+ * are applied, as the data has them) in batches, and after layer
+ * i calls func with that layer's outputs for samples first .. first + count − 1 (count × size floats, row
+ * per sample, valid during the call only). Layers are called in order within a batch. */
+typedef void (*FtLayerOutputFunc) (int layer, uint32_t first, uint32_t count, const float *out, size_t size,
+                                   void *user_data);
+void ft_inspect_model_forward_layers (FtInspectModel *model, const float *x, uint32_t n, FtLayerOutputFunc func,
+                                      void *user_data);
+/* The private model (read-only: its layers, shapes and weights). */
+const FtModel *ft_inspect_model_get_model (const FtInspectModel *model);
 
 /* ---- decision regions ---- */
 

@@ -61,10 +61,21 @@ layer_json (GString *s, const FtLayerSpec *l, const char *name, int in_ndim, con
                                  "\"bias_initializer\": \"%s\", \"kernel_regularizer\": ",
                               ft_activation_name (l->activation), l->use_bias ? "true" : "false",
                               ft_initializer_name (l->kernel_initializer), ft_initializer_name (l->bias_initializer));
-      if (l->kernel_l2 > 0)
+      if (l->kernel_l2 > 0 || l->kernel_l1 > 0)
         {
-          g_string_append (s, "{\"module\": \"keras.regularizers\", \"class_name\": \"L2\", \"config\": {\"l2\": ");
-          json_f32 (s, l->kernel_l2);
+          /* Keras' L1, L2 or L1L2 (both factors). */
+          g_string_append_printf (s, "{\"module\": \"keras.regularizers\", \"class_name\": \"%s\", \"config\": {",
+                                  l->kernel_l1 > 0 && l->kernel_l2 > 0 ? "L1L2" : l->kernel_l1 > 0 ? "L1" : "L2");
+          if (l->kernel_l1 > 0)
+            {
+              g_string_append (s, "\"l1\": ");
+              json_f32 (s, l->kernel_l1);
+            }
+          if (l->kernel_l2 > 0)
+            {
+              g_string_append (s, l->kernel_l1 > 0 ? ", \"l2\": " : "\"l2\": ");
+              json_f32 (s, l->kernel_l2);
+            }
           g_string_append (s, "}, \"registered_name\": null}");
         }
       else
@@ -440,9 +451,9 @@ parse_layer (JsonObject *layer, int index, FtLayerSpec *spec, GError **error)
           JsonObject *r = JSON_NODE_HOLDS_OBJECT (rn) ? json_node_get_object (rn) : NULL;
           const char *rc = r ? json_object_get_string_member_with_default (r, "class_name", "?") : "?";
           JsonObject *rcfg = r && json_object_has_member (r, "config") ? json_object_get_object_member (r, "config") : NULL;
-          double l1 = rcfg ? json_object_get_double_member_with_default (rcfg, "l1", 0) : 0;
-          if (!rcfg || (strcmp (rc, "L2") != 0 && strcmp (rc, "L1L2") != 0) || l1 != 0)
-            UNSUPPORTED ("a kernel_regularizer other than L2");
+          if (!rcfg || (strcmp (rc, "L2") != 0 && strcmp (rc, "L1") != 0 && strcmp (rc, "L1L2") != 0))
+            UNSUPPORTED ("a kernel_regularizer other than L1, L2 or L1L2");
+          spec->kernel_l1 = (float) json_object_get_double_member_with_default (rcfg, "l1", 0);
           spec->kernel_l2 = (float) json_object_get_double_member_with_default (rcfg, "l2", 0);
         }
       if (!is_null (c, "bias_regularizer"))

@@ -157,6 +157,9 @@ ft_layer_kind_from_name (const char *name, FtLayerKind *kind)
   return false;
 }
 
+/* The table's kernel_regularizer (FT_PARAM_L2) is the L2 factor and the L1 factor after it. */
+G_STATIC_ASSERT (offsetof (FtLayerSpec, kernel_l1) == offsetof (FtLayerSpec, kernel_l2) + sizeof (float));
+
 FtLayerSpec
 ft_layer_spec_default (FtLayerKind kind)
 {

@@ -37,6 +37,8 @@ typedef struct
   FtInitializer kernel_initializer; /* glorot_uniform */
   FtInitializer bias_initializer;   /* zeros */
   float kernel_l2;           /* L2 kernel regulariser factor; 0 = none */
+  float kernel_l1;           /* L1 kernel regulariser factor; 0 = none (both set: Keras' L1L2); must follow
+                              * kernel_l2 (the table's FT_PARAM_L2 covers both) */
   float rate;                /* Dropout */
   float momentum;            /* BatchNormalization 0.99 */
   float epsilon;             /* BatchNormalization 1e-3 */

@@ -367,6 +367,20 @@ ft_model_forward (FtModel *model, FtTape *tape, FtTensor *x, bool training)
   return x;
 }
 
+void
+ft_model_set_kernel_regularization (FtModel *model, float l1, float l2)
+{
+  for (int i = 0; i < model->n_layers; i++)
+    {
+      FtLayerSpec *s = &model->layers[i].spec;
+      if (s->kind == FT_LAYER_DENSE || s->kind == FT_LAYER_CONV2D)
+        {
+          s->kernel_l1 = l1;
+          s->kernel_l2 = l2;
+        }
+    }
+}
+
 FtTensor *
 ft_model_regularization_loss (FtModel *model, FtTape *tape)
 {
@@ -374,10 +388,18 @@ ft_model_regularization_loss (FtModel *model, FtTape *tape)
   for (int i = 0; i < model->n_layers; i++)
     {
       Layer *l = &model->layers[i];
-      if (l->spec.kernel_l2 <= 0.0f || l->n_weights == 0
+      if ((l->spec.kernel_l2 <= 0.0f && l->spec.kernel_l1 <= 0.0f) || l->n_weights == 0
           || (l->spec.kind != FT_LAYER_DENSE && l->spec.kind != FT_LAYER_CONV2D))
         continue;
-      FtTensor *r = ft_op_l2 (tape, model->weights[l->first_weight], l->spec.kernel_l2);
+      /* Keras' L1L2: the layer's L1 term plus its L2 term, then the layers' sum. */
+      FtTensor *w = model->weights[l->first_weight], *r = NULL;
+      if (l->spec.kernel_l1 > 0.0f)
+        r = ft_op_l1 (tape, w, l->spec.kernel_l1);
+      if (l->spec.kernel_l2 > 0.0f)
+        {
+          FtTensor *r2 = ft_op_l2 (tape, w, l->spec.kernel_l2);
+          r = r ? ft_op_add (tape, r, r2) : r2;
+        }
       total = total ? ft_op_add (tape, total, r) : r;
     }
   return total;

@@ -45,6 +45,9 @@ void ft_model_set_weights (FtModel *model, const float *in);
 
 /* The forward pass on x (N, input_shape…), recorded on tape when it records. */
 FtTensor *ft_model_forward (FtModel *model, FtTape *tape, FtTensor *x, bool training);
+/* Every Dense and Conv2D layer's kernel regulariser from now on (L1 factor l1, L2 factor l2; 0 = none), as
+ * the Playground's live regularization control changes it while a run trains. */
+void ft_model_set_kernel_regularization (FtModel *model, float l1, float l2);
 /* Sum of the layers' regularisation losses (a scalar on tape), or NULL when there are none. */
 FtTensor *ft_model_regularization_loss (FtModel *model, FtTape *tape);
 

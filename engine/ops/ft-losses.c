@@ -310,6 +310,43 @@ l2_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
 
 static const FtOpDef l2_def = { "l2_regularizer", l2_backward };
 
+/* ---- L1 regulariser ---- */
+
+static void
+l1_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
+{
+  const L2Saved *s = e->saved;
+  const FtTensor *w = e->inputs[0];
+  float *g = ft_tape_input_grad_acc (tape, w);
+  if (!g)
+    return;
+  float k = s->factor * dy[0];
+  for (size_t i = 0; i < w->size; i++)
+    {
+      float v = w->data[i];
+      g[i] += v > 0.0f ? k : v < 0.0f ? -k : 0.0f;
+    }
+}
+
+static const FtOpDef l1_def = { "l1_regularizer", l1_backward };
+
+FtTensor *
+ft_op_l1 (FtTape *tape, FtTensor *w, float factor)
+{
+  bool rec = ft_tape_should_record (tape, 1, &w);
+  FtTensor *out = ft_tape_tensor (tape, 0, NULL);
+  double s = 0;
+  for (size_t i = 0; i < w->size; i++)
+    s += fabs ((double) w->data[i]);
+  out->data[0] = (float) (factor * s);
+  if (rec)
+    {
+      FtTapeEntry *e = ft_tape_record (tape, &l1_def, 1, &w, out, 2.0 * (double) w->size, sizeof (L2Saved));
+      ((L2Saved *) e->saved)->factor = factor;
+    }
+  return out;
+}
+
 FtTensor *
 ft_op_l2 (FtTape *tape, FtTensor *w, float factor)
 {

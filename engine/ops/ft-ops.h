@@ -98,3 +98,6 @@ FtTensor *ft_op_loss (FtTape *tape, const FtLossSpec *spec, FtTensor *y_pred, Ft
                       const float *sample_weight);
 /* Keras' L2 regulariser: factor · sum(w²), a scalar. */
 FtTensor *ft_op_l2 (FtTape *tape, FtTensor *w, float factor);
+/* Keras' L1 regulariser: factor · Σ|w|, a scalar; its gradient factor · sign(w) (0 where w is 0, as
+ * TensorFlow's abs). */
+FtTensor *ft_op_l1 (FtTape *tape, FtTensor *w, float factor);

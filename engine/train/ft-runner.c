@@ -33,6 +33,9 @@ struct FtRunner
   int pause_after_epochs;   /* 0 = never */
   bool lr_pending;
   float lr;
+  GArray *weight_edits;     /* WeightEdit, applied before the next batch */
+  bool reg_pending;
+  float reg_l1, reg_l2;
   bool snapshot_requested;
   double pace;              /* batches per second, 0 = free */
   bool share_weights;
@@ -206,6 +209,28 @@ typedef struct
   FtRunner *runner;
 } Control;
 
+typedef struct
+{
+  size_t index;
+  float value;
+} WeightEdit;
+
+/* Weight `index` of the model's weights in Keras order. */
+static void
+edit_weight (FtModel *m, size_t index, float value)
+{
+  for (int i = 0; i < ft_model_n_weights (m); i++)
+    {
+      FtTensor *t = ft_model_weight (m, i);
+      if (index < t->size)
+        {
+          t->data[index] = value;
+          return;
+        }
+      index -= t->size;
+    }
+}
+
 static void
 apply_commands_locked (FtRunner *r, FtFitContext *ctx)
 {
@@ -213,6 +238,17 @@ apply_commands_locked (FtRunner *r, FtFitContext *ctx)
     {
       ft_optimizer_set_learning_rate (ft_trainer_optimizer (ctx->trainer), r->lr);
       r->lr_pending = false;
+    }
+  for (guint i = 0; i < r->weight_edits->len; i++)
+    {
+      const WeightEdit *e = &g_array_index (r->weight_edits, WeightEdit, i);
+      edit_weight (ft_trainer_model (ctx->trainer), e->index, e->value);
+    }
+  g_array_set_size (r->weight_edits, 0);
+  if (r->reg_pending)
+    {
+      ft_model_set_kernel_regularization (ft_trainer_model (ctx->trainer), r->reg_l1, r->reg_l2);
+      r->reg_pending = false;
     }
   if (r->stop)
     ctx->abort = true;
@@ -547,6 +583,7 @@ ft_runner_new (const FtJob *job, GMainContext *context, FtRunEventFunc func, voi
   r->func = func;
   r->user_data = user_data;
   pthread_mutex_init (&r->lock, NULL);
+  r->weight_edits = g_array_new (FALSE, FALSE, sizeof (WeightEdit));
   pthread_cond_init (&r->cond, NULL);
   g_queue_init (&r->events);
   return r;
@@ -688,6 +725,25 @@ ft_runner_set_learning_rate (FtRunner *r, float lr)
 }
 
 void
+ft_runner_set_weight (FtRunner *r, size_t index, float value)
+{
+  WeightEdit e = { index, value };
+  pthread_mutex_lock (&r->lock);
+  g_array_append_val (r->weight_edits, e);
+  pthread_mutex_unlock (&r->lock);
+}
+
+void
+ft_runner_set_regularization (FtRunner *r, float l1, float l2)
+{
+  pthread_mutex_lock (&r->lock);
+  r->reg_l1 = l1;
+  r->reg_l2 = l2;
+  r->reg_pending = true;
+  pthread_mutex_unlock (&r->lock);
+}
+
+void
 ft_runner_set_pace (FtRunner *r, double batches_per_second)
 {
   pthread_mutex_lock (&r->lock);
@@ -740,6 +796,7 @@ ft_runner_free (FtRunner *r)
   g_queue_clear_full (&r->events, (GDestroyNotify) event_free);
   g_clear_pointer (&r->held, event_free);
   pthread_mutex_unlock (&r->lock);
+  g_array_unref (r->weight_edits);
   if (r->job.extra_callbacks)
     g_ptr_array_unref (r->job.extra_callbacks);
   g_main_context_unref (r->context);

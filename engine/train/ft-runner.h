@@ -116,6 +116,13 @@ void ft_runner_set_share_weights (FtRunner *runner, bool share);
 /* Pauses at the end of the given number of epochs (for screenshots and lessons); 0 clears it. */
 void ft_runner_pause_after_epochs (FtRunner *runner, int epochs);
 void ft_runner_set_learning_rate (FtRunner *runner, float lr); /* applied before the next batch */
+/* Sets one weight (index in Keras order, as ft_model_get_weights lays them out) before the next batch, as
+ * the network view's click on a link or a bias does; edits queue up in order. An index past the model's
+ * parameters is ignored. */
+void ft_runner_set_weight (FtRunner *runner, size_t index, float value);
+/* Every Dense and Conv2D layer's kernel regulariser (ft_model_set_kernel_regularization) from the next
+ * batch on: the Playground's regularization changed while the run trains. */
+void ft_runner_set_regularization (FtRunner *runner, float l1, float l2);
 void ft_runner_request_snapshot (FtRunner *runner); /* a SNAPSHOT event after the next batch */
 /* A SNAPSHOT event for the first batch of every epoch, taken by the training thread itself (requests
  * from the main loop would arrive late when epochs take milliseconds). */

@@ -35,6 +35,9 @@ struct FtTrainer
    * (snapshots read its entries). */
   FtTensor batch_x, batch_y;
   FtTensor *last_pred;
+
+  unsigned features;  /* the input features' mask, 0 = none */
+  float *fx;          /* the batch's features (capacity × their count) */
 };
 
 FtCompileSpec
@@ -111,6 +114,7 @@ ft_trainer_free (FtTrainer *t)
   ft_free (t->x);
   ft_free (t->y);
   ft_free (t->sample_weight);
+  ft_free (t->fx);
   g_free (t->experiment_json);
   g_free (t);
 }
@@ -172,6 +176,31 @@ output_size (const FtModel *m)
   return ft_shape_size (nd, shape);
 }
 
+void
+ft_trainer_set_features (FtTrainer *t, unsigned mask)
+{
+  t->features = mask & FT_FEATURES_ALL;
+  ft_free (t->fx);
+  t->fx = NULL;
+  t->capacity = 0; /* buffers sized anew */
+}
+
+unsigned
+ft_trainer_features (const FtTrainer *t)
+{
+  return t->features;
+}
+
+size_t
+ft_trainer_sample_size (const FtTrainer *t)
+{
+  if (t->features != 0)
+    return 2;
+  int nd, shape[FT_MAX_DIMS];
+  ft_model_input_shape (t->model, &nd, shape);
+  return ft_shape_size (nd, shape);
+}
+
 bool
 ft_trainer_check_dataset (FtTrainer *t, const FtDataset *ds, const char *what, GError **error)
 {
@@ -180,7 +209,14 @@ ft_trainer_check_dataset (FtTrainer *t, const FtDataset *ds, const char *what, G
   char ms[64], ds_shape[64];
   ft_shape_format (nd, shape, ms, sizeof ms);
   ft_shape_format (ds->ndim, ds->shape, ds_shape, sizeof ds_shape);
-  if (ft_shape_size (nd, shape) != ds->sample_size)
+  if (t->features != 0 && ds->sample_size != 2)
+    {
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                   "the %s samples have shape %s but the input features (x₁, x₂, x₁², …) need two values", what,
+                   ds_shape);
+      return false;
+    }
+  if (t->features == 0 && ft_shape_size (nd, shape) != ds->sample_size)
     {
       g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
                    "the %s samples have shape %s but the model's input is %s", what, ds_shape, ms);
@@ -285,6 +321,11 @@ ensure_capacity (FtTrainer *t, const FtDataset *ds, uint32_t n)
   t->x = ft_alloc ((size_t) n * ds->sample_size * sizeof (float));
   t->y = ft_alloc ((size_t) n * (out > 1 ? out : 1) * sizeof (float));
   t->sample_weight = ft_alloc ((size_t) n * sizeof (float));
+  if (t->features != 0)
+    {
+      ft_free (t->fx);
+      t->fx = ft_alloc ((size_t) n * (size_t) ft_features_count (t->features) * sizeof (float));
+    }
   t->capacity = n;
 }
 
@@ -297,7 +338,14 @@ gather (FtTrainer *t, const FtDataset *ds, const uint32_t *idx, uint32_t n, FtTe
   int nd, shape[FT_MAX_DIMS + 1];
   ft_model_input_shape (t->model, &nd, shape + 1);
   shape[0] = (int) n;
-  ft_tensor_init_view (x, t->x, nd + 1, shape);
+  if (t->features != 0)
+    {
+      /* The preprocessing step: the model sees the features of each sample. */
+      ft_features_apply (t->features, t->x, n, t->fx);
+      ft_tensor_init_view (x, t->fx, nd + 1, shape);
+    }
+  else
+    ft_tensor_init_view (x, t->x, nd + 1, shape);
   size_t out = output_size (t->model);
   FtLossKind k = t->spec.loss.kind;
   if (k == FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY || out == 1)

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "data/ft-dataset.h"
+#include "data/ft-features.h"
 #include "train/ft-logs.h"
 #include "nn/ft-metrics.h"
 #include "nn/ft-model.h"
@@ -47,6 +48,13 @@ FtRng *ft_trainer_shuffle_rng (FtTrainer *trainer);
 /* The experiment JSON that checkpoints embed (copied; may be NULL). */
 void ft_trainer_set_experiment_json (FtTrainer *trainer, const char *json);
 const char *ft_trainer_experiment_json (const FtTrainer *trainer);
+
+/* The Playground's input features (ft-features.h) as a preprocessing step of every batch gathered: the
+ * data then has two values per sample and the model takes ft_features_count (mask). 0 (the default): none. */
+void ft_trainer_set_features (FtTrainer *trainer, unsigned mask);
+unsigned ft_trainer_features (const FtTrainer *trainer);
+/* Values per sample the data must have: 2 with features, else the model's input size. */
+size_t ft_trainer_sample_size (const FtTrainer *trainer);
 
 /* Checks that the dataset fits the model (sample size, label range); the message names both shapes. */
 bool ft_trainer_check_dataset (FtTrainer *trainer, const FtDataset *ds, const char *what, GError **error);

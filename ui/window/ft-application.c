@@ -21,7 +21,7 @@ static const GOptionEntry options[] = {
     "FILE" },
   { "after-epochs", 0, 0, G_OPTION_ARG_INT, NULL, "With --screenshot: the epochs to train first (default 1)", "N" },
   { "presentation", 'p', 0, G_OPTION_ARG_NONE, NULL, "Start in presentation mode", NULL },
-  { "view", 0, 0, G_OPTION_ARG_STRING, NULL, "Show this view: curves, code, inspector or errors", "VIEW" },
+  { "view", 0, 0, G_OPTION_ARG_STRING, NULL, "Show this view: curves, code, inspector, network or errors", "VIEW" },
   { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL, NULL, "[EXPERIMENT.json]" },
   { NULL },
 };
@@ -89,7 +89,7 @@ ft_application_command_line (GApplication *app, GApplicationCommandLine *cmdline
     g_action_group_activate_action (G_ACTION_GROUP (win), "presentation", NULL);
   if (view && !ft_window_show_view (win, view))
     {
-      g_application_command_line_printerr (cmdline, "fittape: --view must be curves, code, inspector or errors\n");
+      g_application_command_line_printerr (cmdline, "fittape: --view must be curves, code, inspector, network or errors\n");
       status = 2;
     }
   if (screenshot)
@@ -147,6 +147,7 @@ ft_application_startup (GApplication *app)
     { "win.step", { "<Control>Right", NULL } },
     { "win.stop", { "<Control>period", NULL } },
     { "win.reset", { "<Control>r", NULL } },
+    { "win.reset-same", { "<Control><Shift>r", NULL } },
     { "win.mode::fit", { "<Alt>1", NULL } },
     { "win.mode::tape", { "<Alt>2", NULL } },
     { "win.mode::both", { "<Alt>3", NULL } },

@@ -36,7 +36,13 @@ action_stop (GtkWidget *widget, const char *name, GVariant *param)
 static void
 action_reset (GtkWidget *widget, const char *name, GVariant *param)
 {
-  ft_window_reset (FT_WINDOW (widget));
+  ft_window_reset_new_weights (FT_WINDOW (widget));
+}
+
+static void
+action_reset_same (GtkWidget *widget, const char *name, GVariant *param)
+{
+  ft_window_reset_same_weights (FT_WINDOW (widget));
 }
 
 static void
@@ -533,6 +539,7 @@ ft_window_install_actions (GtkWidgetClass *klass)
   gtk_widget_class_install_action (klass, "win.step", NULL, action_step);
   gtk_widget_class_install_action (klass, "win.stop", NULL, action_stop);
   gtk_widget_class_install_action (klass, "win.reset", NULL, action_reset);
+  gtk_widget_class_install_action (klass, "win.reset-same", NULL, action_reset_same);
   gtk_widget_class_install_action (klass, "win.evaluate", NULL, action_evaluate);
   gtk_widget_class_install_action (klass, "win.continue", NULL, action_continue);
   gtk_widget_class_install_action (klass, "win.open", NULL, action_open);

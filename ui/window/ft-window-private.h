@@ -92,6 +92,8 @@ struct _FtWindow
   GtkWidget *decision_view;
   GtkWidget *confusion_view;
   FtWindowRun *decision_run; /* the run whose weights the decision view follows */
+  GtkWidget *network_view;
+  FtWindowRun *network_run;  /* the run whose weights the network view follows */
   GtkWidget *outline_steps[6];
   GtkWidget *checklist_checks[8];
   GtkWidget *checklist_labels[8];
@@ -187,6 +189,15 @@ void ft_window_layout_init (FtWindow *self);
 void ft_window_layout_apply (FtWindow *self);
 /* The role of a run in the charts: "fit", "tape", or the altered tape loop named by what is off. */
 char *ft_window_run_role (const FtExperiment *exp, bool tape);
+
+/* ft-window-network.c: the Network view's page, the run it follows, its edits. */
+void ft_window_network_init (FtWindow *self);
+void ft_window_network_changed (FtWindow *self);
+void ft_window_network_points_changed (FtWindow *self);
+gboolean ft_window_network_edit_weight (FtWindow *self, guint64 index, float value);
+void ft_window_network_runs_started (FtWindow *self, const FtDataset *train);
+void ft_window_network_epoch_end (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev);
+void ft_window_network_show_experiment (FtWindow *self);
 
 /* ft-window-actions.c */
 void ft_window_install_actions (GtkWidgetClass *widget_class);

@@ -9,6 +9,7 @@
 #include "views/ft-code-view.h"
 #include "views/ft-confusion-view.h"
 #include "views/ft-decision-view.h"
+#include "views/ft-network-view.h"
 #include "views/ft-tape-inspector.h"
 #include "views/ft-verdict-bar.h"
 
@@ -358,6 +359,7 @@ on_run_event (const FtRunEvent *ev, void *user_data)
         update_verdict (self);
         if (run == self->decision_run && ev->weights != NULL)
           ft_decision_view_update_weights (FT_DECISION_VIEW (self->decision_view), ev->weights, ev->n_weights);
+        ft_window_network_epoch_end (self, run, ev);
         screenshot_check (self);
         break;
       }
@@ -588,6 +590,7 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
     ft_decision_view_set_data (FT_DECISION_VIEW (self->decision_view), NULL, NULL);
   /* Decision regions only for points in the plane: otherwise the confusion matrix has the whole view. */
   gtk_widget_set_visible (self->decision_view, self->decision_run != NULL);
+  ft_window_network_runs_started (self, job->data->train);
   if (self->active->len == 2)
     ft_plot_model_set_pair (self->plot_model, ((FtWindowRun *) g_ptr_array_index (self->active, 0))->plot_run,
                             ((FtWindowRun *) g_ptr_array_index (self->active, 1))->plot_run);
@@ -722,10 +725,14 @@ ft_window_reset (FtWindow *self)
   self->paused = false;
   ft_tape_inspector_clear (FT_TAPE_INSPECTOR (self->tape_inspector));
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
-  set_status (self, "Ready — the next Train starts from new weights");
+  char *status = g_strdup_printf ("Ready — the next Train starts from the weights of seed %" G_GUINT64_FORMAT,
+                                  (guint64) self->exp->seed);
+  set_status (self, status);
+  g_free (status);
   refresh_plots (self);
   update_verdict (self);
   update_controls (self);
+  ft_window_network_show_experiment (self);
 }
 
 void
@@ -896,6 +903,7 @@ on_data_loaded (FtDatasetPanel *panel, FtWindow *self)
   const FtDataset *ds = ft_dataset_panel_get_dataset (panel);
   if (ds)
     ft_model_editor_set_data_shape (self->model_editor, ds->ndim, ds->shape, ds->n_classes);
+  ft_window_network_show_experiment (self);
 }
 
 void
@@ -906,6 +914,7 @@ ft_window_refresh_panels (FtWindow *self)
   ft_compile_panel_set_experiment (self->compile_panel, self->exp);
   ft_training_panel_set_experiment (self->training_panel, self->exp);
   ft_training_panel_set_mode (self->training_panel, self->mode);
+  ft_network_view_set_experiment (FT_NETWORK_VIEW (self->network_view), self->exp);
   gtk_label_set_text (self->lesson_title, self->exp->title ? self->exp->title : "");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->lesson_title), self->exp->title);
   gtk_label_set_text (self->lesson_label, self->exp->notes ? self->exp->notes : "");
@@ -926,6 +935,7 @@ ft_window_set_experiment (FtWindow *self, const FtExperiment *exp)
   ft_model_editor_set_experiment (self->model_editor, NULL);
   ft_compile_panel_set_experiment (self->compile_panel, NULL);
   ft_training_panel_set_experiment (self->training_panel, NULL);
+  ft_network_view_set_experiment (FT_NETWORK_VIEW (self->network_view), NULL);
   ft_experiment_free (self->exp);
   self->exp = copy;
   self->mode = copy->mode;
@@ -1314,6 +1324,7 @@ ft_window_dispose (GObject *object)
         ft_runner_stop (((FtWindowRun *) g_ptr_array_index (self->runs, i))->runner);
       g_ptr_array_set_size (self->active, 0);
       self->decision_run = NULL;
+      self->network_run = NULL;
       g_clear_pointer (&self->runs, g_ptr_array_unref);
     }
   if (self->dataset_panel)
@@ -1322,6 +1333,7 @@ ft_window_dispose (GObject *object)
       ft_model_editor_set_experiment (self->model_editor, NULL);
       ft_compile_panel_set_experiment (self->compile_panel, NULL);
       ft_training_panel_set_experiment (self->training_panel, NULL);
+      ft_network_view_set_experiment (FT_NETWORK_VIEW (self->network_view), NULL);
     }
   gtk_widget_dispose_template (GTK_WIDGET (self), FT_TYPE_WINDOW);
   G_OBJECT_CLASS (ft_window_parent_class)->dispose (object);
@@ -1490,6 +1502,7 @@ ft_window_init (FtWindow *self)
   gtk_widget_set_hexpand (self->confusion_view, TRUE);
   gtk_box_append (self->errors_box, self->decision_view);
   gtk_box_append (self->errors_box, self->confusion_view);
+  ft_window_network_init (self);
 
   FtExperiment *exp = ft_experiment_new_default ();
   ft_window_set_experiment (self, exp);

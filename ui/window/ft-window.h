@@ -30,6 +30,9 @@ void ft_window_toggle_pause (FtWindow *self);
 void ft_window_step (FtWindow *self);
 void ft_window_stop (FtWindow *self);
 void ft_window_reset (FtWindow *self);
+/* Reset keeping the seed (the next Train starts from the same weights), or moving to the next seed. */
+void ft_window_reset_same_weights (FtWindow *self);
+void ft_window_reset_new_weights (FtWindow *self);
 gboolean ft_window_is_training (FtWindow *self);
 
 /* Files, as the menu's items do them (exports and checkpoints run off the main loop; errors show in the
