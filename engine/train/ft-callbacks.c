@@ -233,13 +233,19 @@ format_value (GString *out, double v, bool is_int, const char *spec, GError **er
       p++;
     }
   while (g_ascii_isdigit (*p))
-    width = MIN (width * 10 + (*p++ - '0'), FT_LIMIT_TEMPLATE_WIDTH + 1);
+    {
+      int digit = *p++ - '0';
+      width = MIN (width * 10 + digit, FT_LIMIT_TEMPLATE_WIDTH + 1);
+    }
   if (*p == '.')
     {
       p++;
       prec = 0;
       while (g_ascii_isdigit (*p))
-        prec = MIN (prec * 10 + (*p++ - '0'), FT_LIMIT_TEMPLATE_PRECISION + 1);
+        {
+          int digit = *p++ - '0';
+          prec = MIN (prec * 10 + digit, FT_LIMIT_TEMPLATE_PRECISION + 1);
+        }
     }
   if (width > FT_LIMIT_TEMPLATE_WIDTH || prec > FT_LIMIT_TEMPLATE_PRECISION)
     {

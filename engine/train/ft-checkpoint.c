@@ -6,6 +6,7 @@
  * trainer only when the whole file has been found good. All HDF5 calls run under one lock with HDF5's
  * automatic error printing off; HDF5's error stack only feeds the messages. */
 #include "train/ft-checkpoint.h"
+#include "core/ft-limits.h"
 
 #include "core/ft-tape.h"
 
@@ -594,27 +595,56 @@ write_attr (Ctx *c, hid_t obj, const char *name, hid_t file_type, hid_t mem_type
   return ok;
 }
 
-/* A scalar variable-length string, as h5py stores a Python str (UTF-8) or bytes (ASCII). */
+/* A scalar fixed-length string (as h5py stores numpy bytes; Keras decodes it). Fixed-length, not
+ * variable-length: those live in HDF5's global heap, whose damaged records crash libhdf5 on reading. */
 static bool
 write_str_attr (Ctx *c, hid_t obj, const char *name, const char *value, H5T_cset_t cset)
 {
-  hid_t type = string_type (true, 0, cset);
-  bool ok = write_attr (c, obj, name, type, type, 0, NULL, &value);
+  hid_t type = string_type (false, strlen (value), cset);
+  bool ok = write_attr (c, obj, name, type, type, 0, NULL, value);
   close_id (type);
   return ok;
 }
 
-/* A list of names as h5py 3 stores Keras' list of bytes: a 1-D array of variable-length ASCII strings;
- * an empty list becomes an empty float64 array, as numpy makes of []. */
+/* A list of names as numpy stores Keras' list of bytes: a 1-D array of fixed-length ASCII strings (the
+ * longest name's length, NUL-padded); an empty list becomes an empty float64 array, as numpy makes of [].
+ * A list over 64512 bytes is split into NAME0, NAME1, … as Keras' save_attributes_to_hdf5_group does
+ * (HDF5's object header holds at most 64 KiB of attributes). */
 static bool
 write_str_list_attr (Ctx *c, hid_t obj, const char *name, const char *const *items, int n)
 {
   hsize_t dims[1] = { (hsize_t) n };
   if (n == 0)
     return write_attr (c, obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, NULL);
-  hid_t type = string_type (true, 0, H5T_CSET_ASCII);
-  bool ok = write_attr (c, obj, name, type, type, 1, dims, items);
+  size_t width = 1;
+  for (int i = 0; i < n; i++)
+    width = MAX (width, strlen (items[i]));
+  char *packed = g_malloc0 (width * (size_t) n);
+  for (int i = 0; i < n; i++)
+    memcpy (packed + (size_t) i * width, items[i], strlen (items[i]));
+  int chunks = 1;
+  while ((size_t) ((n + chunks - 1) / chunks) * width > FT_LIMIT_ATTR_BYTES && chunks < n)
+    chunks++;
+  hid_t type = string_type (false, width, H5T_CSET_ASCII);
+  bool ok = true;
+  if (chunks == 1)
+    ok = write_attr (c, obj, name, type, type, 1, dims, packed);
+  else
+    {
+      /* numpy.array_split: the first n % chunks pieces one longer. */
+      int start = 0;
+      for (int k = 0; ok && k < chunks; k++)
+        {
+          int len = n / chunks + (k < n % chunks);
+          hsize_t cd[1] = { (hsize_t) len };
+          char *chunk_name = g_strdup_printf ("%s%d", name, k);
+          ok = write_attr (c, obj, chunk_name, type, type, 1, cd, packed + (size_t) start * width);
+          g_free (chunk_name);
+          start += len;
+        }
+    }
   close_id (type);
+  g_free (packed);
   return ok;
 }
 
@@ -884,8 +914,8 @@ write_fittape (Ctx *c, hid_t file, FtTrainer *trainer, int epoch)
   const char *experiment = ft_trainer_experiment_json (trainer);
   if (ok && experiment != NULL)
     {
-      hid_t type = string_type (true, 0, H5T_CSET_UTF8);
-      ok = write_dataset (c, g, "experiment_json", type, type, 0, NULL, &experiment);
+      hid_t type = string_type (false, strlen (experiment), H5T_CSET_UTF8);
+      ok = write_dataset (c, g, "experiment_json", type, type, 0, NULL, experiment);
       close_id (type);
     }
   g_free (slot_names);
@@ -1698,9 +1728,23 @@ ft_checkpoint_read_experiment (const char *path, GError **error)
           hid_t space = ds >= 0 ? H5Dget_space (ds) : -1;
           if (type < 0 || space < 0)
             fail_read (&c, "fittape/experiment_json");
-          else if (H5Tget_class (type) != H5T_STRING || H5Tis_variable_str (type) <= 0
-                   || H5Sget_simple_extent_npoints (space) != 1)
+          else if (H5Tget_class (type) != H5T_STRING || H5Sget_simple_extent_npoints (space) != 1)
             fail (&c, "fittape/experiment_json is not a string");
+          else if (H5Tis_variable_str (type) <= 0)
+            {
+              /* Fixed-length (as FitTape writes it now), within the size an experiment may have. */
+              size_t size = H5Tget_size (type);
+              hid_t mem = size > 0 && size <= FT_LIMIT_EXPERIMENT_BYTES ? H5Tcopy (type) : -1;
+              char *buf = mem >= 0 ? g_try_malloc0 (size + 1) : NULL;
+              if (mem < 0 || buf == NULL)
+                fail (&c, "fittape/experiment_json has an impossible size (%zu bytes)", size);
+              else if (H5Dread (ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0)
+                json = g_strndup (buf, size);
+              else
+                fail_read (&c, "fittape/experiment_json");
+              g_free (buf);
+              close_id (mem);
+            }
           else
             {
               hid_t mem = string_type (true, 0, H5T_CSET_UTF8);
