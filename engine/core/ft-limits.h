@@ -54,3 +54,7 @@ ft_size_mul (size_t a, size_t b, size_t *out)
 
 /* "1.5 GiB": a byte count for messages, into buf. */
 const char *ft_format_bytes (size_t bytes, char *buf, size_t size);
+
+/* A checkpoint's optimizer iterations (10^12 steps: centuries of training) and learning rate. */
+#define FT_LIMIT_CHECKPOINT_ITERATIONS ((int64_t) 1000000000000)
+#define FT_LIMIT_LEARNING_RATE 1e6

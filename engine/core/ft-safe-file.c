@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <glib/gstdio.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -118,4 +119,36 @@ ft_safe_file_read (const char *path, size_t max_bytes, const char *what, char **
   if (length != NULL)
     *length = done;
   return true;
+}
+
+int
+ft_safe_file_remove_stale_temps (const char *path)
+{
+  char *dir = g_path_get_dirname (path);
+  char *base = g_path_get_basename (path);
+  char *prefix = g_strconcat (base, ".tmp-", NULL);
+  GDir *d = g_dir_open (dir, 0, NULL);
+  int removed = 0;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  const char *name;
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      if (!g_str_has_prefix (name, prefix) || strlen (name) != strlen (prefix) + 6)
+        continue;
+      char *full = g_build_filename (dir, name, NULL);
+      int fd = g_open (full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0);
+      struct stat st;
+      if (fd >= 0 && fstat (fd, &st) == 0 && S_ISREG (st.st_mode) && now - (gint64) st.st_mtime >= 1
+          && flock (fd, LOCK_EX | LOCK_NB) == 0 && g_unlink (full) == 0)
+        removed++;
+      if (fd >= 0)
+        close (fd);
+      g_free (full);
+    }
+  if (d != NULL)
+    g_dir_close (d);
+  g_free (prefix);
+  g_free (base);
+  g_free (dir);
+  return removed;
 }

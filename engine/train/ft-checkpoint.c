@@ -7,6 +7,9 @@
  * automatic error printing off; HDF5's error stack only feeds the messages. */
 #include "train/ft-checkpoint.h"
 #include "core/ft-limits.h"
+#include "core/ft-safe-file.h"
+#include "train/ft-checkpoint-guard.h"
+#include "train/ft-h5-safety.h"
 
 #include "core/ft-tape.h"
 
@@ -17,6 +20,7 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <sys/file.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -1045,6 +1049,11 @@ ft_checkpoint_save (FtTrainer *trainer, const char *path, bool weights_only, int
   char *tmp = g_strconcat (path, ".tmp-XXXXXX", NULL);
   int fd = g_mkstemp_full (tmp, O_RDWR | O_CLOEXEC, 0666);
   bool ok = fd >= 0;
+  if (ok)
+    {
+      flock (fd, LOCK_EX); /* held while it lives: an unlocked temporary file is a killed save's */
+      ft_safe_file_remove_stale_temps (path);
+    }
   if (!ok)
     errno_error (error, errno, path, "cannot create a temporary file beside it");
   for (size_t done = 0; ok && done < size;)
@@ -1067,6 +1076,7 @@ ft_checkpoint_save (FtTrainer *trainer, const char *path, bool weights_only, int
       char *dir = g_path_get_dirname (path);
       fsync_path (dir, O_RDONLY | O_DIRECTORY);
       g_free (dir);
+      ft_checkpoint_guard_remember (path);
     }
   else if (fd >= 0)
     g_unlink (tmp);
@@ -1618,6 +1628,16 @@ open_for_reading (Ctx *c)
   close (fd);
   hid_t fapl = file_access_plist ();
   hid_t file = fapl >= 0 ? H5Fopen (c->path, H5F_ACC_RDONLY, fapl) : -1;
+  char *problem = NULL;
+  if (file >= 0 && !ft_h5_check_file (file, false, &problem))
+    {
+      /* Links, external storage, sizes: refused before any content is read. */
+      fail (c, "%s", problem);
+      g_free (problem);
+      H5Fclose (file);
+      close_id (fapl);
+      return -1;
+    }
   if (file < 0)
     {
       char *detail = hdf5_error_detail ();
@@ -1630,6 +1650,40 @@ open_for_reading (Ctx *c)
     }
   close_id (fapl);
   return file;
+}
+
+/* The values themselves: finite weights and slots, non-negative second moments, a plausible iteration
+ * count and learning rate (a resumed run must not fail later "blaming the learning rate"). */
+static bool
+values_in_range (Ctx *c, const FtModel *model, const FtOptimizer *opt, const Loaded *ld)
+{
+  size_t off = 0;
+  for (int w = 0; w < ft_model_n_weights (model); off += ft_model_weight (model, w)->size, w++)
+    for (size_t i = 0; i < ft_model_weight (model, w)->size; i++)
+      if (!isfinite (ld->weights[off + i]))
+        return fail (c, "weight %s holds a non-finite value (%g at index %zu)", ft_model_weight (model, w)->name,
+                     (double) ld->weights[off + i], i);
+  if (!ld->have_state)
+    return true;
+  if (ld->iterations > FT_LIMIT_CHECKPOINT_ITERATIONS)
+    return fail (c, "fittape has an implausible iteration count (%" G_GINT64_FORMAT ", at most %" G_GINT64_FORMAT ")",
+                 ld->iterations, (gint64) FT_LIMIT_CHECKPOINT_ITERATIONS);
+  if (ld->learning_rate > FT_LIMIT_LEARNING_RATE)
+    return fail (c, "fittape has an implausible learning rate (%g, at most %g)", (double) ld->learning_rate,
+                 FT_LIMIT_LEARNING_RATE);
+  size_t per_slot = slot_floats (model);
+  for (int s = 0; s < ft_optimizer_n_slots (opt); s++)
+    {
+      const char *name = ft_optimizer_slot_name (opt, s);
+      bool second_moment = strcmp (name, "velocity") == 0 || strcmp (name, "velocity_hat") == 0
+                           || strcmp (name, "accumulator") == 0;
+      const float *slot = ld->slots + (size_t) s * per_slot;
+      for (size_t i = 0; i < per_slot; i++)
+        if (!isfinite (slot[i]) || (second_moment && slot[i] < 0.0f))
+          return fail (c, "optimizer slot %s holds %s (%g at index %zu)", name,
+                       isfinite (slot[i]) ? "a negative second moment" : "a non-finite value", (double) slot[i], i);
+    }
+  return true;
 }
 
 static void
@@ -1649,6 +1703,8 @@ ft_checkpoint_load (FtTrainer *trainer, const char *path, FtResumeState *state, 
   if (has_state != NULL)
     *has_state = false;
 
+  if (!ft_checkpoint_guard_check (path, error))
+    return false;
   FtModel *model = ft_trainer_model (trainer);
   FtOptimizer *opt = ft_trainer_optimizer (trainer);
   Loaded ld;
@@ -1659,7 +1715,8 @@ ft_checkpoint_load (FtTrainer *trainer, const char *path, FtResumeState *state, 
   Hdf5Guard guard;
   hdf5_enter (&guard);
   hid_t file = open_for_reading (&c);
-  bool ok = file >= 0 && read_model_weights (&c, file, model, &ld) && read_fittape (&c, file, trainer, &ld);
+  bool ok = file >= 0 && read_model_weights (&c, file, model, &ld) && read_fittape (&c, file, trainer, &ld)
+            && values_in_range (&c, model, opt, &ld);
   if (file >= 0)
     H5Fclose (file);
   hdf5_leave (&guard);
@@ -1711,6 +1768,8 @@ ft_checkpoint_read_experiment (const char *path, GError **error)
 {
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  if (!ft_checkpoint_guard_check (path, error))
+    return NULL;
   Ctx c = { path, error };
   char *json = NULL;
   Hdf5Guard guard;
