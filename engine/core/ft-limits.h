@@ -16,8 +16,10 @@
 #define FT_LIMIT_CHECKPOINT_BYTES ((size_t) 8 << 30)
 /* JSON nesting depth (objects and arrays); an experiment needs 5. */
 #define FT_LIMIT_JSON_DEPTH 64
-/* One attribute of a checkpoint, read into memory (Keras splits longer ones into NAME0, NAME1, …). */
+/* A list attribute of a checkpoint is written in pieces of at most this size (Keras splits longer ones
+ * into NAME0, NAME1, …); one attribute read is at most FT_LIMIT_ATTR_READ_BYTES (a model_config). */
 #define FT_LIMIT_ATTR_BYTES ((size_t) 64512)
+#define FT_LIMIT_ATTR_READ_BYTES ((size_t) 16 << 20)
 /* ModelCheckpoint file-name templates: field width and precision. */
 #define FT_LIMIT_TEMPLATE_WIDTH 64
 #define FT_LIMIT_TEMPLATE_PRECISION 32

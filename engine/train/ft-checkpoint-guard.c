@@ -36,6 +36,11 @@ find_helper (void)
   g_mutex_lock (&guard_lock);
   char *found = g_strdup (helper_path);
   g_mutex_unlock (&guard_lock);
+  if (found != NULL && found[0] == '\0')
+    {
+      g_free (found); /* "": read in this process */
+      return NULL;
+    }
   if (found != NULL)
     return found;
   const char *env = g_getenv ("FITTAPE_H5CHECK");

@@ -13,6 +13,7 @@
 #include <glib.h>
 #include <stdbool.h>
 
+/* path "" reads in this process; NULL goes back to finding the helper. */
 void ft_checkpoint_guard_set_helper (const char *path);
 
 /* Checks path in the helper unless this process wrote the file as it is now (same device, inode, size

@@ -9,6 +9,7 @@
 #include "core/ft-limits.h"
 #include "core/ft-safe-file.h"
 #include "train/ft-checkpoint-guard.h"
+#include "train/ft-h5-image.h"
 #include "train/ft-h5-safety.h"
 
 #include "core/ft-tape.h"
@@ -955,6 +956,12 @@ build_image (Ctx *c, const char *name, FtTrainer *trainer, bool weights_only, in
     {
       H5Pset_fclose_degree (fapl, H5F_CLOSE_STRONG);
       H5Pset_fapl_core (fapl, (size_t) 1 << 20, false);
+      /* A model_config over 64 KiB (hundreds of layers) does not fit the original object headers: the
+       * 1.8 format keeps it in dense attribute storage (h5py reads it). Only then, so that ordinary
+       * checkpoints stay in the format Keras writes. */
+      if (strlen (model_config) > FT_LIMIT_ATTR_BYTES
+          || (training_config != NULL && strlen (training_config) > FT_LIMIT_ATTR_BYTES))
+        H5Pset_libver_bounds (fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
     }
   hid_t file = fapl >= 0 ? H5Fcreate (name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl) : -1;
   close_id (fapl);
@@ -984,6 +991,8 @@ build_image (Ctx *c, const char *name, FtTrainer *trainer, bool weights_only, in
         ok = fail (c, "no memory for the %zd-byte file", n);
       else if (H5Fget_file_image (file, image, (size_t) n) != n)
         ok = fail_write (c, "the HDF5 file image");
+      else if (!ft_h5_image_fix_superblock (image, (size_t) n))
+        ok = fail (c, "HDF5 made an image that is not an HDF5 file");
     }
   if (H5Fclose (file) < 0 && ok)
     ok = fail_write (c, "the HDF5 file");

@@ -90,10 +90,10 @@ visit_attr (hid_t loc, const char *name, const H5A_info_t *ainfo, void *data)
   hssize_t n = space >= 0 ? H5Sget_simple_extent_npoints (space) : -1;
   if (type < 0 || space < 0)
     r = set_problem (v, g_strdup_printf ("attribute %s of %s cannot be read", name, v->object));
-  else if (!declared_size (type, n, &bytes) || bytes > FT_LIMIT_ATTR_BYTES
-           || ainfo->data_size > FT_LIMIT_ATTR_BYTES)
+  else if (!declared_size (type, n, &bytes) || bytes > FT_LIMIT_ATTR_READ_BYTES
+           || ainfo->data_size > FT_LIMIT_ATTR_READ_BYTES)
     r = set_problem (v, g_strdup_printf ("attribute %s of %s is larger than an attribute may be (%zu bytes)", name,
-                                         v->object, FT_LIMIT_ATTR_BYTES));
+                                         v->object, FT_LIMIT_ATTR_READ_BYTES));
   else if (v->read_all && !read_values (attr, true, type, n))
     r = set_problem (v, g_strdup_printf ("attribute %s of %s cannot be read", name, v->object));
   if (space >= 0)
