@@ -1480,7 +1480,7 @@ parse_fit (Parser *P, JsonNode *node, const char *path, FtFitArgs *f)
   if ((n = member (o, "epochs", path, sub)) != NULL && !get_int32 (P, n, sub, 1, INT32_MAX, &f->epochs))
     return false;
   if ((n = member (o, "batch_size", path, sub)) != NULL
-      && !get_int32 (P, n, sub, 1, INT32_MAX, &f->batch_size))
+      && !get_int32 (P, n, sub, 1, 1 << 20, &f->batch_size))
     return false;
   if ((n = member (o, "shuffle", path, sub)) != NULL && !get_bool (P, n, sub, &f->shuffle))
     return false;
