@@ -61,11 +61,13 @@ write_file (const char *name, const char *text)
 }
 
 static const char train_csv[] = "a,b,label\n0,0,0\n1,1,1\n0,1,0\n1,0,1\n0.5,0.5,0\n0.2,0.8,1\n";
-static const char experiment_json[] =
-  "{\"seed\": 1, \"dataset\": {\"name\": \"csv\", \"path\": \"train.csv\", \"test_path\": \"test.csv\", \"label\": "
-  "\"label\"}, \"model\": {\"layers\": [{\"type\": \"Dense\", \"units\": 2}]}, \"compile\": {\"optimizer\": \"sgd\", "
-  "\"loss\": {\"name\": \"sparse_categorical_crossentropy\", \"from_logits\": true}, \"metrics\": [\"accuracy\"]}, "
-  "\"mode\": \"%s\", \"fit\": {\"epochs\": 2, \"batch_size\": %s}}";
+static const char experiment_json[] = "{\"seed\": 1, \"dataset\": {\"name\": \"csv\", \"path\": "
+                                      "\"train.csv\", \"test_path\": \"test.csv\", \"label\": "
+                                      "\"label\"}, \"model\": {\"layers\": [{\"type\": \"Dense\", \"units\": "
+                                      "2}]}, \"compile\": {\"optimizer\": \"sgd\", "
+                                      "\"loss\": {\"name\": \"sparse_categorical_crossentropy\", "
+                                      "\"from_logits\": true}, \"metrics\": [\"accuracy\"]}, "
+                                      "\"mode\": \"%s\", \"fit\": {\"epochs\": 2, \"batch_size\": %s}}";
 
 static void
 write_experiment (const char *name, const char *mode, const char *batch)
@@ -166,13 +168,13 @@ test_out_all_or_nothing (void)
   g_assert_cmpint (g_mkdir_with_parents (stale, 0755), ==, 0);
   char *junk = g_build_filename (stale, "final.h5", NULL);
   g_assert_true (g_file_set_contents (junk, "half", -1, NULL));
-  char *touch = g_strdup_printf ("touch -d @%" G_GINT64_FORMAT " '%s'", g_get_real_time () / G_USEC_PER_SEC - 60,
-                                 stale);
+  char *touch = g_strdup_printf ("touch -d @%" G_GINT64_FORMAT " '%s'",
+                                 g_get_real_time () / G_USEC_PER_SEC - 60, stale);
   g_assert_cmpint (system (touch), ==, 0);
   r = run_cli ((const char *[]){ "run", "exp.json", "--out", "good", NULL });
   g_assert_cmpint (r.status, ==, 0);
   g_assert_false (g_file_test (stale, G_FILE_TEST_EXISTS));
-  const char *want[] = { "good/fit/history.csv", "good/fit/history.json", "good/fit/final.h5",
+  const char *want[] = { "good/fit/history.csv",  "good/fit/history.json",  "good/fit/final.h5",
                          "good/tape/history.csv", "good/tape/history.json", "good/tape/final.h5" };
   for (size_t i = 0; i < G_N_ELEMENTS (want); i++)
     g_assert_true (exists (want[i]));

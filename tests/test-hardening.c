@@ -23,12 +23,14 @@ tmp_path (const char *name)
   return g_build_filename (test_dir, name, NULL);
 }
 
-static const char spiral_json[] =
-  "{\"seed\": 7, \"dataset\": {\"name\": \"spiral\", \"samples\": 60, \"noise\": 0.05, \"test_samples\": 20},"
-  " \"model\": {\"input_shape\": [2], \"layers\": [%s]},"
-  " \"compile\": {\"optimizer\": {\"name\": \"adam\", \"learning_rate\": 0.01},"
-  "   \"loss\": {\"name\": \"sparse_categorical_crossentropy\", \"from_logits\": true}, \"metrics\": [%s]},"
-  " \"fit\": {\"epochs\": 1, \"batch_size\": 10}}";
+static const char spiral_json[]
+    = "{\"seed\": 7, \"dataset\": {\"name\": \"spiral\", \"samples\": 60, \"noise\": 0.05, \"test_samples\": "
+      "20},"
+      " \"model\": {\"input_shape\": [2], \"layers\": [%s]},"
+      " \"compile\": {\"optimizer\": {\"name\": \"adam\", \"learning_rate\": 0.01},"
+      "   \"loss\": {\"name\": \"sparse_categorical_crossentropy\", \"from_logits\": true}, \"metrics\": "
+      "[%s]},"
+      " \"fit\": {\"epochs\": 1, \"batch_size\": 10}}";
 
 static FtExperiment *
 experiment (const char *layers, const char *metrics, GError **error)
@@ -80,9 +82,10 @@ static void
 test_model_budget (void)
 {
   GError *error = NULL;
-  FtTrainer *t = trainer_for ("{\"type\": \"Dense\", \"units\": 1000000}, {\"type\": \"Dense\", \"units\": 1000000},"
-                              " {\"type\": \"Dense\", \"units\": 2}",
-                              "\"accuracy\"", &error);
+  FtTrainer *t
+      = trainer_for ("{\"type\": \"Dense\", \"units\": 1000000}, {\"type\": \"Dense\", \"units\": 1000000},"
+                     " {\"type\": \"Dense\", \"units\": 2}",
+                     "\"accuracy\"", &error);
   g_assert_null (t);
   g_assert_error (error, FT_ERROR, FT_ERROR_INVALID);
   g_test_message ("%s", error->message);
@@ -96,10 +99,12 @@ test_conv_fan_in (void)
 {
   GError *error = NULL;
   char *json = g_strdup_printf (
-    "{\"seed\": 1, \"dataset\": {\"name\": \"spiral\"}, \"model\": {\"input_shape\": [8, 8, 1000000], \"layers\": ["
-    "{\"type\": \"Conv2D\", \"filters\": 4, \"kernel_size\": [64, 64], \"padding\": \"same\"},"
-    " {\"type\": \"Flatten\"}, {\"type\": \"Dense\", \"units\": 2}]},"
-    " \"compile\": {\"optimizer\": {\"name\": \"sgd\"}, \"loss\": {\"name\": \"sparse_categorical_crossentropy\"}}}");
+      "{\"seed\": 1, \"dataset\": {\"name\": \"spiral\"}, \"model\": {\"input_shape\": [8, 8, 1000000], "
+      "\"layers\": ["
+      "{\"type\": \"Conv2D\", \"filters\": 4, \"kernel_size\": [64, 64], \"padding\": \"same\"},"
+      " {\"type\": \"Flatten\"}, {\"type\": \"Dense\", \"units\": 2}]},"
+      " \"compile\": {\"optimizer\": {\"name\": \"sgd\"}, \"loss\": {\"name\": "
+      "\"sparse_categorical_crossentropy\"}}}");
   FtExperiment *e = ft_experiment_from_json (json, &error);
   g_free (json);
   if (e == NULL)
@@ -193,8 +198,8 @@ test_json_utf8 (void)
 static void
 test_template_limits (void)
 {
-  const char *bad[] = { "ckpt-{epoch:2147483647d}.h5", "ckpt-{epoch:999999999d}.h5", "ckpt-{loss:.999999999f}.h5",
-                        "ckpt-{epoch:99999999999999999999d}.h5" };
+  const char *bad[] = { "ckpt-{epoch:2147483647d}.h5", "ckpt-{epoch:999999999d}.h5",
+                        "ckpt-{loss:.999999999f}.h5", "ckpt-{epoch:99999999999999999999d}.h5" };
   for (size_t i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       FtCallbackSpec s = ft_callback_spec_default (FT_CALLBACK_MODEL_CHECKPOINT);
@@ -358,15 +363,17 @@ make_external_storage (hid_t g, const char *name, const char *other_file)
 static void
 make_soft_link (hid_t g, const char *name, const char *other_file)
 {
-  g_assert_cmpint (H5Lcreate_soft ("/model_weights/dense_1/sequential/dense_1/bias", g, name, H5P_DEFAULT,
-                                   H5P_DEFAULT), >=, 0);
+  g_assert_cmpint (
+      H5Lcreate_soft ("/model_weights/dense_1/sequential/dense_1/bias", g, name, H5P_DEFAULT, H5P_DEFAULT),
+      >=, 0);
 }
 
 static void
 make_external_link (hid_t g, const char *name, const char *other_file)
 {
   g_assert_cmpint (H5Lcreate_external (other_file, "/model_weights/dense/sequential/dense/kernel", g, name,
-                                       H5P_DEFAULT, H5P_DEFAULT), >=, 0);
+                                       H5P_DEFAULT, H5P_DEFAULT),
+                   >=, 0);
 }
 
 static void
@@ -505,7 +512,8 @@ test_guard_crash (void)
 {
   FtTrainer *t = small_trainer ();
   char *path = saved_checkpoint ("guarded.h5", t);
-  set_first_float (path, "model_weights/dense/sequential/dense/kernel", 0.25f); /* not this process's file now */
+  set_first_float (path, "model_weights/dense/sequential/dense/kernel",
+                   0.25f); /* not this process's file now */
   char *crasher = tmp_path ("crasher.sh");
   g_assert_true (g_file_set_contents (crasher, "#!/bin/sh\nkill -SEGV $$\n", -1, NULL));
   g_chmod (crasher, 0755);

@@ -19,8 +19,8 @@ fail_at (const char *text, const char *at, const char *what, GError **error, con
       else if (((unsigned char) *p & 0xC0) != 0x80)
         col++;
     }
-  g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s%sline %u, column %u: %s", what ? what : "", what ? ": " : "",
-               line, col, msg);
+  g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s%sline %u, column %u: %s", what ? what : "",
+               what ? ": " : "", line, col, msg);
   return false;
 }
 

@@ -18,10 +18,10 @@
 #define FT_LIMIT_JSON_DEPTH 64
 /* A list attribute of a checkpoint is written in pieces of at most this size (Keras splits longer ones
  * into NAME0, NAME1, …); one attribute read is at most FT_LIMIT_ATTR_READ_BYTES (a model_config). */
-#define FT_LIMIT_ATTR_BYTES ((size_t) 64512)
+#define FT_LIMIT_ATTR_BYTES      ((size_t) 64512)
 #define FT_LIMIT_ATTR_READ_BYTES ((size_t) 16 << 20)
 /* ModelCheckpoint file-name templates: field width and precision. */
-#define FT_LIMIT_TEMPLATE_WIDTH 64
+#define FT_LIMIT_TEMPLATE_WIDTH     64
 #define FT_LIMIT_TEMPLATE_PRECISION 32
 
 /* The memory budget for one model (weights, optimizer state and activations at the batch size) and
@@ -59,4 +59,4 @@ const char *ft_format_bytes (size_t bytes, char *buf, size_t size);
 
 /* A checkpoint's optimizer iterations (10^12 steps: centuries of training) and learning rate. */
 #define FT_LIMIT_CHECKPOINT_ITERATIONS ((int64_t) 1000000000000)
-#define FT_LIMIT_LEARNING_RATE 1e6
+#define FT_LIMIT_LEARNING_RATE         1e6

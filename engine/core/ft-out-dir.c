@@ -58,7 +58,8 @@ remove_stale (const char *dir)
       char *full = g_build_filename (parent, name, NULL);
       int fd = g_open (full, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
       struct stat st;
-      if (fd >= 0 && fstat (fd, &st) == 0 && now - (gint64) st.st_mtime >= 1 && flock (fd, LOCK_EX | LOCK_NB) == 0)
+      if (fd >= 0 && fstat (fd, &st) == 0 && now - (gint64) st.st_mtime >= 1
+          && flock (fd, LOCK_EX | LOCK_NB) == 0)
         ft_out_dir_remove_tree (full);
       if (fd >= 0)
         close (fd);
@@ -88,8 +89,8 @@ ft_out_dir_begin (const char *dir, GError **error)
   if (g_mkdir_with_parents (parent, 0755) != 0)
     {
       int err = errno;
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err), "%s: cannot create %s: %s", dir, parent,
-                   g_strerror (err));
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err), "%s: cannot create %s: %s", dir,
+                   parent, g_strerror (err));
       g_free (parent);
       g_free (trimmed);
       return NULL;
@@ -165,7 +166,8 @@ merge_tree (const char *src_dir, const char *dst_dir, bool move, GError **error)
       if (dst_exists && src_dir_p != S_ISDIR (d_st.st_mode))
         {
           g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_EXIST, "%s: is %s, where the results put a %s", dst,
-                       S_ISDIR (d_st.st_mode) ? "a directory" : "not a directory", src_dir_p ? "directory" : "file");
+                       S_ISDIR (d_st.st_mode) ? "a directory" : "not a directory",
+                       src_dir_p ? "directory" : "file");
           ok = false;
         }
       else if (dst_exists && src_dir_p)
@@ -173,8 +175,8 @@ merge_tree (const char *src_dir, const char *dst_dir, bool move, GError **error)
       else if (move && g_rename (src, dst) != 0)
         {
           int err = errno;
-          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err), "%s: cannot put it in place: %s", dst,
-                       g_strerror (err));
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err), "%s: cannot put it in place: %s",
+                       dst, g_strerror (err));
           ok = false;
         }
       g_free (src);
@@ -189,7 +191,8 @@ ft_out_dir_commit (FtOutDir *out, GError **error)
 {
   /* A new destination appears whole; into an existing one, after checking every entry fits. */
   bool ok = g_rename (out->staging, out->dir) == 0
-            || (merge_tree (out->staging, out->dir, false, error) && merge_tree (out->staging, out->dir, true, error));
+            || (merge_tree (out->staging, out->dir, false, error)
+                && merge_tree (out->staging, out->dir, true, error));
   ft_out_dir_abort (out); /* what is left staged (nothing on success) */
   return ok;
 }

@@ -2,8 +2,8 @@
  * ("DIR.tmp-XXXXXX", created before any work, so that an unwritable destination is known at once), then
  * moved into place by rename. A destination that does not exist yet appears whole in one rename; in an
  * existing one each entry is replaced by one rename (a file or a subdirectory is old or new, never half
- * written; existing subdirectories are merged file by file). Staging directories left by a killed run (no live process holds their lock) are removed at
- * the next begin. */
+ * written; existing subdirectories are merged file by file). Staging directories left by a killed run (no
+ * live process holds their lock) are removed at the next begin. */
 #pragma once
 
 #include <glib.h>

@@ -6,8 +6,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <string.h>
 #include <glib/gstdio.h>
+#include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,16 +23,18 @@ check_stat (const char *path, const struct stat *st, size_t max_bytes, const cha
     }
   if (!S_ISREG (st->st_mode))
     {
-      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s: not a regular file (a device, pipe or socket), so not a%s %s",
-                   path, strchr ("aeiouAEIOU", what[0]) != NULL ? "n" : "", what);
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                   "%s: not a regular file (a device, pipe or socket), so not a%s %s", path,
+                   strchr ("aeiouAEIOU", what[0]) != NULL ? "n" : "", what);
       return false;
     }
   if ((guint64) st->st_size > (guint64) max_bytes)
     {
       char have[32], cap[32];
-      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s: %s is too large for a%s %s (the limit is %s)", path,
-                   ft_format_bytes ((size_t) st->st_size, have, sizeof have),
-                   strchr ("aeiouAEIOU", what[0]) != NULL ? "n" : "", what, ft_format_bytes (max_bytes, cap, sizeof cap));
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s: %s is too large for a%s %s (the limit is %s)",
+                   path, ft_format_bytes ((size_t) st->st_size, have, sizeof have),
+                   strchr ("aeiouAEIOU", what[0]) != NULL ? "n" : "", what,
+                   ft_format_bytes (max_bytes, cap, sizeof cap));
       return false;
     }
   return true;

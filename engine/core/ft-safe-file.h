@@ -10,7 +10,8 @@
 /* Checks that path names a regular file of at most max_bytes; *size_out (may be NULL) gets its size.
  * what names the file's role in messages ("experiment", "CSV file"). G_FILE_ERROR / FT_ERROR_INVALID;
  * messages start with path. */
-bool ft_safe_file_check (const char *path, size_t max_bytes, const char *what, size_t *size_out, GError **error);
+bool ft_safe_file_check (const char *path, size_t max_bytes, const char *what, size_t *size_out,
+                         GError **error);
 
 /* Reads the whole file (checked as above) into a NUL-terminated buffer (free with g_free). */
 bool ft_safe_file_read (const char *path, size_t max_bytes, const char *what, char **contents, size_t *length,

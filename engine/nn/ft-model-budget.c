@@ -47,8 +47,10 @@ ft_model_budget_check (const FtModel *model, int batch_size, int n_slots, GError
         }
       size_t layer = 0, n = 0, outs = 0;
       for (int j = 0; ok && j < nw; j++)
-        ok = elements (w[j].ndim, w[j].shape, &n) && ft_size_mul (n, per_param, &n) && ft_size_add (layer, n, &layer);
-      ok = ok && elements (out_nd, next, &outs) && ft_size_mul (outs, batch * 12, &n) && ft_size_add (layer, n, &layer);
+        ok = elements (w[j].ndim, w[j].shape, &n) && ft_size_mul (n, per_param, &n)
+             && ft_size_add (layer, n, &layer);
+      ok = ok && elements (out_nd, next, &outs) && ft_size_mul (outs, batch * 12, &n)
+           && ft_size_add (layer, n, &layer);
       ok = ok && ft_size_add (total, layer, &total);
       if (!ok || layer > worst)
         {
@@ -72,10 +74,11 @@ ft_model_budget_check (const FtModel *model, int batch_size, int n_slots, GError
                  "layer %d (%s): its size overflows a 64-bit byte count, far beyond the memory budget of %s",
                  worst_layer + 1, worst_name, cap);
   else
-    g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
-                 "layer %d (%s) needs %s (weights, gradients, optimizer state and activations at batch size %zu); "
-                 "the whole model needs %s, more than the memory budget of %s",
-                 worst_layer + 1, worst_name, ft_format_bytes (worst, most, sizeof most), batch,
-                 ft_format_bytes (total, need, sizeof need), cap);
+    g_set_error (
+        error, FT_ERROR, FT_ERROR_INVALID,
+        "layer %d (%s) needs %s (weights, gradients, optimizer state and activations at batch size %zu); "
+        "the whole model needs %s, more than the memory budget of %s",
+        worst_layer + 1, worst_name, ft_format_bytes (worst, most, sizeof most), batch,
+        ft_format_bytes (total, need, sizeof need), cap);
   return false;
 }

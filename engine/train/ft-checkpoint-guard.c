@@ -139,8 +139,9 @@ ft_checkpoint_guard_check (const char *path, GError **error)
   GPid pid = 0;
   int err_fd = -1;
   GError *spawn_error = NULL;
-  bool ok = g_spawn_async_with_pipes (NULL, (char **) argv, envp, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
-                                      child_setup, NULL, &pid, NULL, NULL, &err_fd, &spawn_error);
+  bool ok = g_spawn_async_with_pipes (NULL, (char **) argv, envp,
+                                      G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL, child_setup,
+                                      NULL, &pid, NULL, NULL, &err_fd, &spawn_error);
   g_strfreev (envp);
   if (!ok)
     {

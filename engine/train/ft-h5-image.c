@@ -4,28 +4,47 @@
 #include <string.h>
 
 #define ROT(x, k) (((x) << (k)) | ((x) >> (32 - (k))))
-#define MIX(a, b, c)                                                                                   \
-  do                                                                                                   \
-    {                                                                                                  \
-      a -= c; a ^= ROT (c, 4); c += b;                                                                 \
-      b -= a; b ^= ROT (a, 6); a += c;                                                                 \
-      c -= b; c ^= ROT (b, 8); b += a;                                                                 \
-      a -= c; a ^= ROT (c, 16); c += b;                                                                \
-      b -= a; b ^= ROT (a, 19); a += c;                                                                \
-      c -= b; c ^= ROT (b, 4); b += a;                                                                 \
-    }                                                                                                  \
+#define MIX(a, b, c)                                                                                         \
+  do                                                                                                         \
+    {                                                                                                        \
+      a -= c;                                                                                                \
+      a ^= ROT (c, 4);                                                                                       \
+      c += b;                                                                                                \
+      b -= a;                                                                                                \
+      b ^= ROT (a, 6);                                                                                       \
+      a += c;                                                                                                \
+      c -= b;                                                                                                \
+      c ^= ROT (b, 8);                                                                                       \
+      b += a;                                                                                                \
+      a -= c;                                                                                                \
+      a ^= ROT (c, 16);                                                                                      \
+      c += b;                                                                                                \
+      b -= a;                                                                                                \
+      b ^= ROT (a, 19);                                                                                      \
+      a += c;                                                                                                \
+      c -= b;                                                                                                \
+      c ^= ROT (b, 4);                                                                                       \
+      b += a;                                                                                                \
+    }                                                                                                        \
   while (0)
-#define FINAL(a, b, c)                                                                                 \
-  do                                                                                                   \
-    {                                                                                                  \
-      c ^= b; c -= ROT (b, 14);                                                                        \
-      a ^= c; a -= ROT (c, 11);                                                                        \
-      b ^= a; b -= ROT (a, 25);                                                                        \
-      c ^= b; c -= ROT (b, 16);                                                                        \
-      a ^= c; a -= ROT (c, 4);                                                                         \
-      b ^= a; b -= ROT (a, 14);                                                                        \
-      c ^= b; c -= ROT (b, 24);                                                                        \
-    }                                                                                                  \
+#define FINAL(a, b, c)                                                                                       \
+  do                                                                                                         \
+    {                                                                                                        \
+      c ^= b;                                                                                                \
+      c -= ROT (b, 14);                                                                                      \
+      a ^= c;                                                                                                \
+      a -= ROT (c, 11);                                                                                      \
+      b ^= a;                                                                                                \
+      b -= ROT (a, 25);                                                                                      \
+      c ^= b;                                                                                                \
+      c -= ROT (b, 16);                                                                                      \
+      a ^= c;                                                                                                \
+      a -= ROT (c, 4);                                                                                       \
+      b ^= a;                                                                                                \
+      b -= ROT (a, 14);                                                                                      \
+      c ^= b;                                                                                                \
+      c -= ROT (b, 24);                                                                                      \
+    }                                                                                                        \
   while (0)
 
 /* Bob Jenkins' lookup3 hashlittle, byte by byte, initial value 0 (public domain; HDF5's
@@ -47,19 +66,33 @@ ft_h5_checksum (const void *data, size_t len)
     }
   switch (len)
     {
-    case 12: c += (uint32_t) k[11] << 24; /* fall through */
-    case 11: c += (uint32_t) k[10] << 16; /* fall through */
-    case 10: c += (uint32_t) k[9] << 8; /* fall through */
-    case 9: c += k[8]; /* fall through */
-    case 8: b += (uint32_t) k[7] << 24; /* fall through */
-    case 7: b += (uint32_t) k[6] << 16; /* fall through */
-    case 6: b += (uint32_t) k[5] << 8; /* fall through */
-    case 5: b += k[4]; /* fall through */
-    case 4: a += (uint32_t) k[3] << 24; /* fall through */
-    case 3: a += (uint32_t) k[2] << 16; /* fall through */
-    case 2: a += (uint32_t) k[1] << 8; /* fall through */
-    case 1: a += k[0]; break;
-    case 0: return c;
+    case 12:
+      c += (uint32_t) k[11] << 24; /* fall through */
+    case 11:
+      c += (uint32_t) k[10] << 16; /* fall through */
+    case 10:
+      c += (uint32_t) k[9] << 8; /* fall through */
+    case 9:
+      c += k[8]; /* fall through */
+    case 8:
+      b += (uint32_t) k[7] << 24; /* fall through */
+    case 7:
+      b += (uint32_t) k[6] << 16; /* fall through */
+    case 6:
+      b += (uint32_t) k[5] << 8; /* fall through */
+    case 5:
+      b += k[4]; /* fall through */
+    case 4:
+      a += (uint32_t) k[3] << 24; /* fall through */
+    case 3:
+      a += (uint32_t) k[2] << 16; /* fall through */
+    case 2:
+      a += (uint32_t) k[1] << 8; /* fall through */
+    case 1:
+      a += k[0];
+      break;
+    case 0:
+      return c;
     }
   FINAL (a, b, c);
   return c;

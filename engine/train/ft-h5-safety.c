@@ -42,8 +42,9 @@ read_values (hid_t obj, bool is_attr, hid_t type, hssize_t n)
       H5Tset_size (mem, H5T_VARIABLE);
       H5Tset_cset (mem, H5Tget_cset (type));
       char **v = g_try_new0 (char *, (gsize) n);
-      bool ok = v != NULL
-                && (is_attr ? H5Aread (obj, mem, v) : H5Dread (obj, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, v)) >= 0;
+      bool ok
+          = v != NULL
+            && (is_attr ? H5Aread (obj, mem, v) : H5Dread (obj, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, v)) >= 0;
       for (hssize_t i = 0; v != NULL && i < n; i++)
         if (v[i] != NULL)
           H5free_memory (v[i]);
@@ -55,8 +56,8 @@ read_values (hid_t obj, bool is_attr, hid_t type, hssize_t n)
   if (mem < 0)
     return false;
   size_t bytes = 0;
-  bool ok = ft_size_mul ((size_t) n, H5Tget_size (mem) > H5Tget_size (type) ? H5Tget_size (mem) : H5Tget_size (type),
-                         &bytes);
+  bool ok = ft_size_mul (
+      (size_t) n, H5Tget_size (mem) > H5Tget_size (type) ? H5Tget_size (mem) : H5Tget_size (type), &bytes);
   void *buf = ok ? g_try_malloc (bytes) : NULL;
   ok = buf != NULL
        && (is_attr ? H5Aread (obj, mem, buf) : H5Dread (obj, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf)) >= 0;
@@ -92,8 +93,8 @@ visit_attr (hid_t loc, const char *name, const H5A_info_t *ainfo, void *data)
     r = set_problem (v, g_strdup_printf ("attribute %s of %s cannot be read", name, v->object));
   else if (!declared_size (type, n, &bytes) || bytes > FT_LIMIT_ATTR_READ_BYTES
            || ainfo->data_size > FT_LIMIT_ATTR_READ_BYTES)
-    r = set_problem (v, g_strdup_printf ("attribute %s of %s is larger than an attribute may be (%zu bytes)", name,
-                                         v->object, FT_LIMIT_ATTR_READ_BYTES));
+    r = set_problem (v, g_strdup_printf ("attribute %s of %s is larger than an attribute may be (%zu bytes)",
+                                         name, v->object, FT_LIMIT_ATTR_READ_BYTES));
   else if (v->read_all && !read_values (attr, true, type, n))
     r = set_problem (v, g_strdup_printf ("attribute %s of %s cannot be read", name, v->object));
   if (space >= 0)
@@ -132,10 +133,12 @@ check_dataset (hid_t ds, const char *name, Visit *v)
     r = set_problem (v, g_strdup_printf ("dataset %s cannot be read", name));
   else if (H5Pget_layout (dcpl) == H5D_VIRTUAL)
     r = set_problem (v, g_strdup_printf ("dataset %s is a virtual dataset (made of other files), which a "
-                                         "checkpoint never holds", name));
+                                         "checkpoint never holds",
+                                         name));
   else if (H5Pget_external_count (dcpl) != 0)
     r = set_problem (v, g_strdup_printf ("dataset %s keeps its data in an external file, which a checkpoint "
-                                         "never does", name));
+                                         "never does",
+                                         name));
   else if (!declared_size (type, n, &bytes) || bytes > ft_limit_memory_budget ())
     r = set_problem (v, g_strdup_printf ("dataset %s is larger than the memory budget", name));
   else if (v->read_all && !read_values (ds, false, type, n))
@@ -156,8 +159,10 @@ visit_link (hid_t group, const char *name, const H5L_info_t *info, void *data)
   if (info->type == H5L_TYPE_SOFT)
     return set_problem (v, g_strdup_printf ("%s is a soft link, which a checkpoint never holds", name));
   if (info->type != H5L_TYPE_HARD)
-    return set_problem (v, g_strdup_printf ("%s is an external link (to another file), which a checkpoint never "
-                                            "holds", name));
+    return set_problem (v,
+                        g_strdup_printf ("%s is an external link (to another file), which a checkpoint never "
+                                         "holds",
+                                         name));
   if (++v->objects > MAX_OBJECTS)
     return set_problem (v, g_strdup_printf ("the file has more than %d objects", MAX_OBJECTS));
   hid_t obj = H5Oopen (group, name, H5P_DEFAULT);

@@ -11,11 +11,12 @@
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
-static const char model_json[] =
-  "{\"seed\": 3, \"dataset\": {\"name\": \"xor\", \"samples\": 20}, \"model\": {\"input_shape\": [2], \"layers\": ["
-  "{\"type\": \"Dense\", \"units\": 4, \"activation\": \"relu\"}, {\"type\": \"Dense\", \"units\": 2}]},"
-  " \"compile\": {\"optimizer\": \"adam\", \"loss\": {\"name\": \"sparse_categorical_crossentropy\","
-  " \"from_logits\": true}, \"metrics\": [\"accuracy\"]}}";
+static const char model_json[]
+    = "{\"seed\": 3, \"dataset\": {\"name\": \"xor\", \"samples\": 20}, \"model\": {\"input_shape\": [2], "
+      "\"layers\": ["
+      "{\"type\": \"Dense\", \"units\": 4, \"activation\": \"relu\"}, {\"type\": \"Dense\", \"units\": 2}]},"
+      " \"compile\": {\"optimizer\": \"adam\", \"loss\": {\"name\": \"sparse_categorical_crossentropy\","
+      " \"from_logits\": true}, \"metrics\": [\"accuracy\"]}}";
 
 static FtTrainer *
 trainer (void)

@@ -1,8 +1,8 @@
 /* fuzz-template.c — libFuzzer harness for ModelCheckpoint's file-name templates: validation
  * (ft_callback_spec_validate) and formatting (ft_format_checkpoint_path) of any string; a template that
  * validates formats quickly into a bounded buffer or gives an error. */
-#include "train/ft-callbacks.h"
 #include "fuzz-util.h"
+#include "train/ft-callbacks.h"
 
 #include <stdlib.h>
 #include <string.h>
