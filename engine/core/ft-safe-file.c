@@ -128,14 +128,18 @@ ft_safe_file_remove_stale_temps (const char *path)
 {
   char *dir = g_path_get_dirname (path);
   char *base = g_path_get_basename (path);
-  char *prefix = g_strconcat (base, ".tmp-", NULL);
+  /* Every "NAME.EXT.tmp-XXXXXX" with path's extension: ModelCheckpoint's names change from epoch to
+   * epoch (checkpoint-03.h5, checkpoint-04.h5), so a killed save's file has another name than the next. */
+  const char *dot = strrchr (base, '.');
+  char *ext = g_strconcat (dot != NULL ? dot : "", ".tmp-", NULL);
   GDir *d = g_dir_open (dir, 0, NULL);
   int removed = 0;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   const char *name;
   while (d != NULL && (name = g_dir_read_name (d)) != NULL)
     {
-      if (!g_str_has_prefix (name, prefix) || strlen (name) != strlen (prefix) + 6)
+      size_t len = strlen (name), elen = strlen (ext);
+      if (len < elen + 6 + 1 || strncmp (name + len - 6 - elen, ext, elen) != 0)
         continue;
       char *full = g_build_filename (dir, name, NULL);
       int fd = g_open (full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0);
@@ -149,7 +153,7 @@ ft_safe_file_remove_stale_temps (const char *path)
     }
   if (d != NULL)
     g_dir_close (d);
-  g_free (prefix);
+  g_free (ext);
   g_free (base);
   g_free (dir);
   return removed;
