@@ -7,9 +7,8 @@
 #include "experiment/ft-experiment.h"
 #include "plot/ft-plot-export.h"
 #include "train/ft-runner.h"
+#include "core/ft-format.h"
 #include "core/ft-out-dir.h"
-
-#include <json-glib/json-glib.h>
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -479,16 +478,16 @@ command_evaluate (const char *path)
       ft_logs_get (&logs, "loss", &loss);
       ft_logs_get (&logs, "accuracy", &acc);
       /* valid JSON whatever the path holds; null for a loss or accuracy that is not a number */
-      JsonNode *node = json_node_init_string (json_node_alloc (), path);
-      char *quoted = json_to_string (node, FALSE);
-      json_node_unref (node);
+      GString *line = g_string_new ("{\"checkpoint\": ");
+      ft_json_append_string (line, path);
       char loss_text[32] = "null", acc_text[32] = "null";
       if (isfinite (loss))
         g_snprintf (loss_text, sizeof loss_text, "%.6g", loss);
       if (isfinite (acc))
         g_snprintf (acc_text, sizeof acc_text, "%.6g", acc);
-      printf ("{\"checkpoint\": %s, \"test_loss\": %s, \"test_accuracy\": %s}\n", quoted, loss_text, acc_text);
-      g_free (quoted);
+      g_string_append_printf (line, ", \"test_loss\": %s, \"test_accuracy\": %s}", loss_text, acc_text);
+      puts (line->str);
+      g_string_free (line, TRUE);
       g_string_free (s, TRUE);
     }
   ft_trainer_free (trainer);

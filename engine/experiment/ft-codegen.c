@@ -5,6 +5,7 @@
  * own loop (ft-tape-loop.c) step for step: what a switched-off step would have done is not in the code,
  * and a one-line comment stands where it would have been. */
 #include "experiment/ft-codegen.h"
+#include "core/ft-format.h"
 
 #include "nn/ft-layers.h"
 
@@ -268,13 +269,8 @@ py_float (Writer *w, float v)
 {
   if (!isfinite (v))
     return isnan (v) ? "math.nan" : v > 0 ? "math.inf" : "-math.inf";
-  char buf[48];
-  for (int prec = 1; prec <= 9; prec++)
-    {
-      g_snprintf (buf, sizeof buf, "%.*g", prec, (double) v);
-      if ((float) g_ascii_strtod (buf, NULL) == v)
-        break;
-    }
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  ft_format_shortest (buf, sizeof buf, v, true);
   return keep (w, as_float_literal (buf));
 }
 
@@ -283,13 +279,8 @@ py_double (Writer *w, double v)
 {
   if (!isfinite (v))
     return isnan (v) ? "math.nan" : v > 0 ? "math.inf" : "-math.inf";
-  char buf[48];
-  for (int prec = 1; prec <= 17; prec++)
-    {
-      g_snprintf (buf, sizeof buf, "%.*g", prec, v);
-      if (g_ascii_strtod (buf, NULL) == v)
-        break;
-    }
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  ft_format_shortest (buf, sizeof buf, v, false);
   return keep (w, as_float_literal (buf));
 }
 

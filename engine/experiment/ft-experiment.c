@@ -76,6 +76,7 @@
  * Reading a file that cannot be read gives a G_FILE_ERROR. */
 /* clang-format on */
 #include "experiment/ft-experiment.h"
+#include "core/ft-format.h"
 #include "core/ft-json-check.h"
 #include "core/ft-limits.h"
 #include "core/ft-safe-file.h"
@@ -426,52 +427,6 @@ fail (Parser *P, const char *path, const char *fmt, ...)
   return false;
 }
 
-/* Shortest "%.Ng" that reads back as the same double (or, with as_float, the same float). */
-static void
-format_number (char *buf, size_t size, double v, bool as_float)
-{
-  for (int prec = 1; prec <= 17; prec++)
-    {
-      char fmt[8];
-      g_snprintf (fmt, sizeof fmt, "%%.%dg", prec);
-      g_ascii_formatd (buf, (int) size, fmt, v);
-      double back = g_ascii_strtod (buf, NULL);
-      if (as_float ? (float) back == (float) v : back == v)
-        return;
-    }
-}
-
-static void
-append_json_string (GString *s, const char *str)
-{
-  g_string_append_c (s, '"');
-  for (const unsigned char *p = (const unsigned char *) str; *p; p++)
-    switch (*p)
-      {
-      case '"':
-        g_string_append (s, "\\\"");
-        break;
-      case '\\':
-        g_string_append (s, "\\\\");
-        break;
-      case '\n':
-        g_string_append (s, "\\n");
-        break;
-      case '\t':
-        g_string_append (s, "\\t");
-        break;
-      case '\r':
-        g_string_append (s, "\\r");
-        break;
-      default:
-        if (*p < 0x20 || *p == 0x7f)
-          g_string_append_printf (s, "\\u%04x", *p);
-        else
-          g_string_append_c (s, (char) *p);
-      }
-  g_string_append_c (s, '"');
-}
-
 /* The value as the message shows it: "ten", 12.5, true, null, an object, an array. */
 static char *
 describe (JsonNode *n)
@@ -496,12 +451,12 @@ describe (JsonNode *n)
       if (g_utf8_strlen (str, -1) > 40)
         {
           char *cut = g_utf8_substring (str, 0, 40);
-          append_json_string (s, cut);
+          ft_json_append_string (s, cut);
           g_string_insert (s, s->len - 1, "…");
           g_free (cut);
         }
       else
-        append_json_string (s, str);
+        ft_json_append_string (s, str);
       return g_string_free (s, FALSE);
     }
   if (t == G_TYPE_INT64)
@@ -509,7 +464,7 @@ describe (JsonNode *n)
   if (t == G_TYPE_DOUBLE)
     {
       char buf[G_ASCII_DTOSTR_BUF_SIZE];
-      format_number (buf, sizeof buf, json_node_get_double (n), false);
+      ft_format_shortest (buf, sizeof buf, json_node_get_double (n), false);
       return g_strdup (buf);
     }
   if (t == G_TYPE_BOOLEAN)
@@ -2067,7 +2022,7 @@ static void
 w_key (Writer *w, const char *key)
 {
   w_sep (w);
-  append_json_string (w->s, key);
+  ft_json_append_string (w->s, key);
   g_string_append (w->s, ": ");
 }
 
@@ -2075,7 +2030,7 @@ static void
 w_str (Writer *w, const char *key, const char *v)
 {
   w_key (w, key);
-  append_json_string (w->s, v);
+  ft_json_append_string (w->s, v);
 }
 
 static void
@@ -2108,7 +2063,7 @@ append_number (GString *s, double v, bool as_float)
       return;
     }
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  format_number (buf, sizeof buf, v, as_float);
+  ft_format_shortest (buf, sizeof buf, v, as_float);
   g_string_append (s, buf);
 }
 
@@ -2397,7 +2352,7 @@ ft_experiment_to_json (const FtExperiment *e)
       for (int i = 0; e->hide[i] != NULL; i++)
         {
           w_sep (w);
-          append_json_string (w->s, e->hide[i]);
+          ft_json_append_string (w->s, e->hide[i]);
         }
       w_close (w, ']');
     }
@@ -2442,7 +2397,7 @@ ft_experiment_to_json (const FtExperiment *e)
   for (int i = 0; i < e->compile.n_metrics; i++)
     {
       w_sep (w);
-      append_json_string (w->s, e->compile.metrics[i]);
+      ft_json_append_string (w->s, e->compile.metrics[i]);
     }
   w_close (w, ']');
   w_close (w, '}');

@@ -1,6 +1,7 @@
 /* ft-model.c — the Sequential model: building (shapes, names, weights in contiguous blocks, seeded
  * initialisation), the forward pass, regularisation losses and Keras' summary table. */
 #include "nn/ft-model.h"
+#include "core/ft-format.h"
 
 #include "core/ft-alloc.h"
 #include "nn/ft-model-budget.h"
@@ -390,21 +391,6 @@ ft_model_regularization_loss (FtModel *model, FtTape *tape)
 /* ---- summary ---- */
 
 static void
-thousands (size_t v, char *buf, size_t size)
-{
-  char raw[32];
-  g_snprintf (raw, sizeof raw, "%zu", v);
-  size_t len = strlen (raw), o = 0;
-  for (size_t i = 0; i < len && o + 2 < size; i++)
-    {
-      if (i > 0 && (len - i) % 3 == 0)
-        buf[o++] = ',';
-      buf[o++] = raw[i];
-    }
-  buf[o] = '\0';
-}
-
-static void
 readable_size (double bytes, char *buf, size_t size)
 {
   static const char *const units[] = { "B", "KB", "MB", "GB", "TB" };
@@ -485,7 +471,7 @@ ft_model_summary (const FtModel *model, const char *model_name)
           g_string_append_c (sh, ')');
           g_strlcpy (shape, sh->str, sizeof shape);
           g_string_free (sh, TRUE);
-          thousands (l->n_params, params, sizeof params);
+          ft_format_thousands (params, sizeof params, (int64_t) l->n_params);
         }
       else
         {
@@ -505,13 +491,13 @@ ft_model_summary (const FtModel *model, const char *model_name)
   rule (s, "└", "─", "┴", "┘", w);
   size_t total = ft_model_n_params (model), trainable = model->n_trainable_params;
   char num[32], mem[32];
-  thousands (total, num, sizeof num);
+  ft_format_thousands (num, sizeof num, (int64_t) total);
   readable_size (4.0 * (double) total, mem, sizeof mem);
   g_string_append_printf (s, " Total params: %s (%s)\n", num, mem);
-  thousands (trainable, num, sizeof num);
+  ft_format_thousands (num, sizeof num, (int64_t) trainable);
   readable_size (4.0 * (double) trainable, mem, sizeof mem);
   g_string_append_printf (s, " Trainable params: %s (%s)\n", num, mem);
-  thousands (total - trainable, num, sizeof num);
+  ft_format_thousands (num, sizeof num, (int64_t) (total - trainable));
   readable_size (4.0 * (double) (total - trainable), mem, sizeof mem);
   g_string_append_printf (s, " Non-trainable params: %s (%s)\n", num, mem);
   return g_string_free (s, FALSE);

@@ -26,6 +26,7 @@
  * float32 operations round one by one as in Keras. Hot loops are simple, restrict-qualified and cloned for
  * AVX-512 / AVX2 at run time. */
 #include "core/ft-compiler.h"
+#include "core/ft-format.h"
 #include "nn/ft-optimizers.h"
 
 #include "core/ft-alloc.h"
@@ -208,24 +209,6 @@ ft_optimizer_spec_validate (const FtOptimizerSpec *spec, GError **error)
 /* ------------------------------------------------------------------------------------------------ */
 /* Construction */
 
-/* The shortest decimal that reads back as f, as a double: what the Python float was when a user wrote the
- * hyperparameter in Keras (0.9f → 0.9, not 0.89999997615814209). */
-static double
-python_value (float f)
-{
-  if (!isfinite (f))
-    return (double) f;
-  char buf[40];
-  for (int precision = 1; precision <= 9; precision++)
-    {
-      snprintf (buf, sizeof buf, "%.*g", precision, (double) f);
-      double d = strtod (buf, NULL);
-      if ((float) d == f)
-        return d;
-    }
-  return (double) f;
-}
-
 static int
 add_slot (FtOptimizer *opt, const char *name)
 {
@@ -298,10 +281,10 @@ ft_optimizer_new (const FtOptimizerSpec *spec, int n_vars, FtTensor *const *vars
         }
     }
 
-  opt->one_minus_beta_1 = (float) (1.0 - python_value (spec->beta_1));
-  opt->one_minus_beta_2 = (float) (1.0 - python_value (spec->beta_2));
-  opt->one_minus_rho = (float) (1.0 - python_value (spec->rho));
-  opt->inv_global_clipnorm = spec->global_clipnorm > 0.0f ? (float) (1.0 / python_value (spec->global_clipnorm))
+  opt->one_minus_beta_1 = (float) (1.0 - ft_float_as_typed (spec->beta_1));
+  opt->one_minus_beta_2 = (float) (1.0 - ft_float_as_typed (spec->beta_2));
+  opt->one_minus_rho = (float) (1.0 - ft_float_as_typed (spec->rho));
+  opt->inv_global_clipnorm = spec->global_clipnorm > 0.0f ? (float) (1.0 / ft_float_as_typed (spec->global_clipnorm))
                                                           : 0.0f;
   return opt;
 }

@@ -6,6 +6,7 @@
  * trainer only when the whole file has been found good. All HDF5 calls run under one lock with HDF5's
  * automatic error printing off; HDF5's error stack only feeds the messages. */
 #include "train/ft-checkpoint.h"
+#include "core/ft-format.h"
 #include "core/ft-limits.h"
 #include "core/ft-safe-file.h"
 #include "train/ft-checkpoint-guard.h"
@@ -199,37 +200,13 @@ keras_optimizer_name (FtOptimizerKind kind)
     }
 }
 
-static void
-json_string (GString *s, const char *str)
-{
-  g_string_append_c (s, '"');
-  for (const unsigned char *p = (const unsigned char *) str; *p; p++)
-    {
-      if (*p == '"' || *p == '\\')
-        g_string_append_printf (s, "\\%c", *p);
-      else if (*p < 0x20)
-        g_string_append_printf (s, "\\u%04x", *p);
-      else
-        g_string_append_c (s, (char) *p);
-    }
-  g_string_append_c (s, '"');
-}
-
 /* A float as Python would print the value the user typed: the shortest decimal that reads back as the
  * same float32, always with a '.' or an exponent so that json gives a Python float. Locale-independent. */
 static void
 json_float (GString *s, float v)
 {
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  for (int precision = 6; precision <= 9; precision++)
-    {
-      char fmt[8];
-      g_snprintf (fmt, sizeof fmt, "%%.%dg", precision);
-      g_ascii_formatd (buf, sizeof buf, fmt, (double) v);
-      if ((float) g_ascii_strtod (buf, NULL) == v)
-        break;
-    }
-  g_string_append (s, buf);
+  g_string_append (s, ft_format_shortest (buf, sizeof buf, v, true));
   if (strpbrk (buf, ".eEni") == NULL)
     g_string_append (s, ".0");
 }
@@ -238,7 +215,7 @@ static void
 json_key (GString *s, const char *key)
 {
   g_string_append (s, ", ");
-  json_string (s, key);
+  ft_json_append_string (s, key);
   g_string_append (s, ": ");
 }
 
@@ -264,9 +241,9 @@ static void
 json_keras_object (GString *s, const char *module, const char *class_name, const char *config)
 {
   g_string_append (s, "{\"module\": ");
-  json_string (s, module);
+  ft_json_append_string (s, module);
   g_string_append (s, ", \"class_name\": ");
-  json_string (s, class_name);
+  ft_json_append_string (s, class_name);
   g_string_append_printf (s, ", \"config\": %s, \"registered_name\": null}", config);
 }
 
@@ -324,9 +301,9 @@ static void
 json_layer (GString *s, const FtLayerSpec *spec, const char *name)
 {
   g_string_append (s, "{\"class_name\": ");
-  json_string (s, ft_layer_kind_name (spec->kind));
+  ft_json_append_string (s, ft_layer_kind_name (spec->kind));
   g_string_append (s, ", \"config\": {\"name\": ");
-  json_string (s, name);
+  ft_json_append_string (s, name);
   g_string_append (s, ", \"trainable\": true, \"dtype\": \"float32\"");
   switch (spec->kind)
     {
@@ -346,12 +323,12 @@ json_layer (GString *s, const FtLayerSpec *spec, const char *name)
           json_key (s, "strides");
           json_pair (s, spec->strides[0], spec->strides[1]);
           json_key (s, "padding");
-          json_string (s, padding_name (spec->padding));
+          ft_json_append_string (s, padding_name (spec->padding));
           g_string_append (s,
                            ", \"data_format\": \"channels_last\", \"dilation_rate\": [1, 1], \"groups\": 1");
         }
       json_key (s, "activation");
-      json_string (s, ft_activation_name (spec->activation));
+      ft_json_append_string (s, ft_activation_name (spec->activation));
       json_key (s, "use_bias");
       g_string_append (s, spec->use_bias ? "true" : "false");
       json_key (s, "kernel_initializer");
@@ -372,7 +349,7 @@ json_layer (GString *s, const FtLayerSpec *spec, const char *name)
         json_key (s, "pool_size");
         json_pair (s, spec->pool_size[0], spec->pool_size[1]);
         json_key (s, "padding");
-        json_string (s, padding_name (spec->padding));
+        ft_json_append_string (s, padding_name (spec->padding));
         json_key (s, "strides");
         json_pair (s, sh, sw);
         g_string_append (s, ", \"data_format\": \"channels_last\"");
@@ -407,7 +384,7 @@ json_layer (GString *s, const FtLayerSpec *spec, const char *name)
       break;
     case FT_LAYER_ACTIVATION:
       json_key (s, "activation");
-      json_string (s, ft_activation_name (spec->activation));
+      ft_json_append_string (s, ft_activation_name (spec->activation));
       break;
     default:
       break;
@@ -451,9 +428,9 @@ json_optimizer_config (GString *s, const FtOptimizer *opt)
 {
   const FtOptimizerSpec *spec = ft_optimizer_spec (opt);
   g_string_append (s, "{\"class_name\": ");
-  json_string (s, ft_optimizer_kind_name (spec->kind));
+  ft_json_append_string (s, ft_optimizer_kind_name (spec->kind));
   g_string_append (s, ", \"config\": {\"name\": ");
-  json_string (s, keras_optimizer_name (spec->kind));
+  ft_json_append_string (s, keras_optimizer_name (spec->kind));
   json_key (s, "learning_rate");
   json_float (s, ft_optimizer_get_learning_rate (opt));
   g_string_append (s, ", \"weight_decay\": null");
@@ -519,9 +496,9 @@ json_loss (GString *s, const FtLossSpec *loss)
       return;
     }
   g_string_append (s, "{\"class_name\": ");
-  json_string (s, classes[loss->kind]);
+  ft_json_append_string (s, classes[loss->kind]);
   g_string_append (s, ", \"config\": {\"name\": ");
-  json_string (s, ft_loss_name (loss->kind));
+  ft_json_append_string (s, ft_loss_name (loss->kind));
   g_string_append (s, ", \"reduction\": \"sum_over_batch_size\"");
   switch (loss->kind)
     {
@@ -552,7 +529,7 @@ training_config_json (FtTrainer *trainer)
     {
       if (i > 0)
         g_string_append (s, ", ");
-      json_string (s, spec->metrics[i]);
+      ft_json_append_string (s, spec->metrics[i]);
     }
   g_string_append (s, "], \"weighted_metrics\": null, \"run_eagerly\": false, \"steps_per_execution\": 1, "
                       "\"jit_compile\": false, \"optimizer_config\": ");

@@ -7,6 +7,7 @@
  * takes a fifth of a second, a large CSV longer); one load runs at a time and edits made meanwhile start
  * one more load with the latest settings when it ends. */
 #include "panels/ft-panels.h"
+#include "core/ft-format.h"
 
 #include <math.h>
 #include <string.h>
@@ -83,21 +84,6 @@ static const GdkRGBA class_colours[] = {
 #define N_CLASS_STYLES ((int) G_N_ELEMENTS (class_colours))
 
 /* ---- helpers ---- */
-
-static void
-format_count (size_t n, char *buf, size_t size)
-{
-  char digits[32];
-  g_snprintf (digits, sizeof digits, "%zu", n);
-  size_t len = strlen (digits), o = 0;
-  for (size_t i = 0; i < len && o + 2 < size; i++)
-    {
-      if (i > 0 && (len - i) % 3 == 0)
-        buf[o++] = ',';
-      buf[o++] = digits[i];
-    }
-  buf[o] = '\0';
-}
 
 static guint
 source_index_of (const FtDataSpec *d)
@@ -459,8 +445,8 @@ update_split_row (FtDatasetPanel *self)
     {
       uint32_t n = self->train->n, split = f > 0 ? ft_dataset_split_point (self->train, f) : n;
       char a[32], b[32];
-      format_count (split, a, sizeof a);
-      format_count (n - split, b, sizeof b);
+      ft_format_thousands (a, sizeof a, (int64_t) split);
+      ft_format_thousands (b, sizeof b, (int64_t) (n - split));
       if (f <= 0)
         text = g_strdup_printf ("None: all %s samples train", a);
       else if (split == 0 || split == n)
@@ -524,7 +510,7 @@ show_dataset (FtDatasetPanel *self)
       return;
     }
   char n[32], t[32], shape[64] = "";
-  format_count (ds->n, n, sizeof n);
+  ft_format_thousands (n, sizeof n, (int64_t) ds->n);
   for (int d = 0; d < ds->ndim; d++)
     g_snprintf (shape + strlen (shape), sizeof shape - strlen (shape), d ? "×%d" : "%d", ds->shape[d]);
   GString *info = g_string_new (NULL);
@@ -543,7 +529,7 @@ show_dataset (FtDatasetPanel *self)
     }
   if (self->test != NULL)
     {
-      format_count (self->test->n, t, sizeof t);
+      ft_format_thousands (t, sizeof t, (int64_t) self->test->n);
       g_string_append_printf (info, "; test set of %s", t);
     }
   else

@@ -9,6 +9,7 @@
  * the experiment's, or empty for the data's own (e.g. "28, 28, 1" gives Fashion-MNIST the channel axis
  * Conv2D needs). */
 #include "panels/ft-panels.h"
+#include "core/ft-format.h"
 
 #include "nn/ft-model.h"
 
@@ -93,21 +94,6 @@ enum
 static guint signals[N_SIGNALS];
 
 /* ---- text helpers ---- */
-
-static void
-format_count (size_t n, char *buf, size_t size)
-{
-  char digits[32];
-  g_snprintf (digits, sizeof digits, "%zu", n);
-  size_t len = strlen (digits), o = 0;
-  for (size_t i = 0; i < len && o + 2 < size; i++)
-    {
-      if (i > 0 && (len - i) % 3 == 0)
-        buf[o++] = ',';
-      buf[o++] = digits[i];
-    }
-  buf[o] = '\0';
-}
 
 /* "(None, 28, 28)" as Keras prints shapes with the batch axis. */
 static void
@@ -240,7 +226,7 @@ update_row_texts (FtModelEditor *self, int i, const LayerInfo *info, bool is_err
   if (info != NULL && info->ok)
     {
       format_shape (info->out_ndim, info->out_shape, shape, sizeof shape);
-      format_count (info->n_params, count, sizeof count);
+      ft_format_thousands (count, sizeof count, (int64_t) info->n_params);
       subtitle = g_strdup_printf ("%s · %s · %s %s", info->name, shape, count,
                                   info->n_params == 1 ? "parameter" : "parameters");
     }
@@ -327,8 +313,8 @@ refresh (FtModelEditor *self)
   if (known && too_big >= 0)
     {
       char count[32], limit[32];
-      format_count (total, count, sizeof count);
-      format_count (MAX_PARAMS, limit, sizeof limit);
+      ft_format_thousands (count, sizeof count, (int64_t) total);
+      ft_format_thousands (limit, sizeof limit, (int64_t) MAX_PARAMS);
       error = g_strdup_printf ("layer %d (%s): the model reaches %s parameters here, more than the %s FitTape "
                                "builds; use fewer units or filters, or pool before flattening",
                                too_big + 1, info[too_big].name, count, limit);

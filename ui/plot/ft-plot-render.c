@@ -1,5 +1,6 @@
 /* ft-plot-render.c — the loss and accuracy charts, drawn with cairo and pango (see ft-plot-render.h). */
 #include "plot/ft-plot-render.h"
+#include "core/ft-format.h"
 
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -123,24 +124,6 @@ ft_plot_format_value (char *buf, size_t size, double value)
     g_snprintf (buf, size, "%.4f", value);
   else
     g_snprintf (buf, size, "%.4e", value);
-}
-
-/* 12345678 → "12,345,678" */
-static void
-format_thousands (char *buf, size_t size, double value)
-{
-  char digits[64];
-  g_snprintf (digits, sizeof digits, "%.0f", fabs (value));
-  size_t n = strlen (digits), o = 0;
-  if (value < 0 && o + 1 < size)
-    buf[o++] = '-';
-  for (size_t i = 0; i < n && o + 2 < size; i++)
-    {
-      buf[o++] = digits[i];
-      if ((n - i - 1) % 3 == 0 && i + 1 < n)
-        buf[o++] = ',';
-    }
-  buf[o] = '\0';
 }
 
 /* ---- the drawing context ---- */
@@ -1338,11 +1321,11 @@ draw_hover (Ctx *c, const Chart *ch, double hx)
   switch (axis)
     {
     case FT_PLOT_X_STEP:
-      format_thousands (buf, sizeof buf, hx);
+      ft_format_thousands (buf, sizeof buf, (int64_t) llround (hx));
       g_snprintf (text, sizeof text, "Step %s", buf);
       break;
     case FT_PLOT_X_SAMPLES:
-      format_thousands (buf, sizeof buf, hx);
+      ft_format_thousands (buf, sizeof buf, (int64_t) llround (hx));
       g_snprintf (text, sizeof text, "%s samples", buf);
       break;
     case FT_PLOT_X_EPOCH:

@@ -1,5 +1,6 @@
 /* ft-confusion-view.c — the confusion matrix and the misclassified test images (see ft-confusion-view.h). */
 #include "views/ft-confusion-view.h"
+#include "core/ft-format.h"
 
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -309,22 +310,6 @@ ft_confusion_view_get_description (FtConfusionView *self)
   return self->description;
 }
 
-/* "8,812". */
-static void
-format_count (long n, char *buf, size_t size)
-{
-  char digits[32];
-  g_snprintf (digits, sizeof digits, "%ld", n);
-  size_t len = strlen (digits), o = 0;
-  for (size_t i = 0; i < len && o + 2 < size; i++)
-    {
-      if (i > 0 && digits[i - 1] != '-' && (len - i) % 3 == 0)
-        buf[o++] = ',';
-      buf[o++] = digits[i];
-    }
-  buf[o] = '\0';
-}
-
 static void
 update_description (FtConfusionView *self)
 {
@@ -337,8 +322,8 @@ update_description (FtConfusionView *self)
   else
     {
       char a[32], b[32];
-      format_count (r->n_correct, a, sizeof a);
-      format_count ((long) r->n_test, b, sizeof b);
+      ft_format_thousands (a, sizeof a, (int64_t) r->n_correct);
+      ft_format_thousands (b, sizeof b, (int64_t) r->n_test);
       g_string_append_printf (s, " on %s: %s of %s test samples classified correctly (%.1f %%)", r->dataset_name,
                               a, b, r->n_test > 0 ? 100.0 * r->n_correct / r->n_test : 0.0);
       int bt = -1, bp = -1, best = 0;
@@ -524,7 +509,7 @@ draw_matrix (cairo_t *cr, Ctx *c, const Result *r, double x, double y, double w,
           if (!show_counts)
             continue;
           char num[32];
-          format_count (count, num, sizeof num);
+          ft_format_thousands (num, sizeof num, (int64_t) count);
           double lum = 0.2126 * fill.red + 0.7152 * fill.green + 0.0722 * fill.blue;
           if (count == 0)
             set_rgba (cr, &c->fg, 0.3);
@@ -596,7 +581,7 @@ static void
 draw_images (cairo_t *cr, Ctx *c, const Result *r, double x, double y, double w, double h)
 {
   char a[32], heading[128];
-  format_count (r->n_mis, a, sizeof a);
+  ft_format_thousands (a, sizeof a, (int64_t) r->n_mis);
   if (r->n_mis > r->n_shown)
     g_snprintf (heading, sizeof heading, "Misclassified test images (the first %d of %s)", r->n_shown, a);
   else
@@ -752,8 +737,8 @@ draw (FtConfusionView *self, cairo_t *cr, double width, double height)
       double pad = 16;
       /* Heading: the accuracy. */
       char a[32], b[32];
-      format_count (r->n_correct, a, sizeof a);
-      format_count ((long) r->n_test, b, sizeof b);
+      ft_format_thousands (a, sizeof a, (int64_t) r->n_correct);
+      ft_format_thousands (b, sizeof b, (int64_t) r->n_test);
       g_autofree char *head =
         g_strdup_printf ("Test accuracy %.1f %%", r->n_test > 0 ? 100.0 * r->n_correct / r->n_test : 0.0);
       g_autofree char *sub = g_strdup_printf ("%s of %s test samples of %s classified correctly", a, b,
@@ -797,7 +782,7 @@ draw (FtConfusionView *self, cairo_t *cr, double width, double height)
           text_size (c.text, "Ag", NULL, &lh);
           double end = draw_matrix (cr, &c, r, pad, top, width - 2 * pad, bottom - top - lh - 12);
           char m[32];
-          format_count (r->n_mis, m, sizeof m);
+          ft_format_thousands (m, sizeof m, (int64_t) r->n_mis);
           g_autofree char *note = g_strdup_printf (r->n_mis == 1 ? "%s test sample misclassified"
                                                                  : "%s test samples misclassified", m);
           set_rgba (cr, &c.fg, 0.6);
