@@ -1,7 +1,12 @@
-/* ft-test-util.c — random tensors, closeness assertions and the finite-difference gradient checker. */
+/* ft-test-util.c — random tensors, closeness assertions, the finite-difference gradient checker, and
+ * running a program with a full report (signal, output, sanitizer environment) when it misbehaves. */
 #include "ft-test-util.h"
 
 #include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
 
 void
 ft_test_fill_uniform (FtTensor *t, FtRng *rng, float lo, float hi)
@@ -94,4 +99,132 @@ ft_test_gradcheck (FtTestForward forward, void *user_data, int n_inputs, FtTenso
   g_free (grads);
   g_free (r);
   ft_tape_free (tape);
+}
+
+/* ---- programs the tests run ---- */
+
+void
+ft_test_run (FtTestRun *run, const char *const *argv)
+{
+  memset (run, 0, sizeof *run);
+  run->argv = g_strdupv ((char **) argv);
+  GError *error = NULL;
+  int wait_status = 0;
+  gint64 start = g_get_monotonic_time ();
+  gboolean ok = g_spawn_sync (NULL, run->argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &run->out, &run->err,
+                              &wait_status, &error);
+  run->seconds = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+  if (!ok)
+    {
+      char *cmd = g_strjoinv (" ", run->argv);
+      g_error ("cannot run %s: %s", cmd, error->message);
+    }
+  if (WIFSIGNALED (wait_status))
+    {
+      run->signal = WTERMSIG (wait_status);
+      run->exit_status = -1;
+    }
+  else
+    run->exit_status = WEXITSTATUS (wait_status);
+  /* A leak report that tests/lsan.supp swallowed is logged, so a suppression that starts matching is seen. */
+  const char *suppressed = strstr (run->err, "Suppressions used:");
+  if (suppressed != NULL)
+    {
+      char *block = g_strchomp (g_strdup (suppressed));
+      g_test_message ("LeakSanitizer suppressed leaks in %s (tests/lsan.supp): %s", run->argv[0], block);
+      g_free (block);
+    }
+  if (g_test_verbose ())
+    g_printerr ("%s%s", run->out, run->err);
+}
+
+void
+ft_test_run_clear (FtTestRun *run)
+{
+  g_strfreev (run->argv);
+  g_free (run->out);
+  g_free (run->err);
+  memset (run, 0, sizeof *run);
+}
+
+/* Whether an environment variable's name is one that changes how a test program behaves. */
+static bool
+env_matters (const char *name)
+{
+  static const char *const prefixes[]
+      = { "ASAN_", "LSAN_", "UBSAN_", "TSAN_", "OPENBLAS_", "FITTAPE_", "G_SLICE", "G_DEBUG" };
+  for (size_t i = 0; i < G_N_ELEMENTS (prefixes); i++)
+    if (g_str_has_prefix (name, prefixes[i]))
+      return true;
+  return false;
+}
+
+static int
+compare_strings (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+static void
+append_stream (GString *s, const char *name, const char *text)
+{
+  size_t n = text ? strlen (text) : 0;
+  g_string_append_printf (s, "---- %s (%zu bytes) ----\n", name, n);
+  if (n > 0)
+    {
+      g_string_append (s, text);
+      if (text[n - 1] != '\n')
+        g_string_append (s, "\n[no newline at the end]\n");
+    }
+  g_string_append_printf (s, "---- end of %s ----\n", name);
+}
+
+char *
+ft_test_run_describe (const FtTestRun *run)
+{
+  GString *s = g_string_new (NULL);
+  char *cmd = g_strjoinv (" ", run->argv);
+  g_string_append_printf (s, "command: %s\n", cmd);
+  g_free (cmd);
+  if (run->signal != 0)
+    {
+      const char *abbrev = sigabbrev_np (run->signal);
+      g_string_append_printf (s, "ended by signal %d (SIG%s, %s) after %.3f s\n", run->signal,
+                              abbrev ? abbrev : "?", g_strsignal (run->signal), run->seconds);
+      if (run->signal == SIGABRT)
+        g_string_append (s,
+                         "(with abort_on_error=1 a sanitizer report ends the program with SIGABRT: see its "
+                         "stderr)\n");
+    }
+  else
+    g_string_append_printf (s, "exited with status %d after %.3f s\n", run->exit_status, run->seconds);
+
+  g_string_append (s, "environment:\n");
+  static const char *const always[] = { "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS" };
+  for (size_t i = 0; i < G_N_ELEMENTS (always); i++)
+    if (g_getenv (always[i]) == NULL)
+      g_string_append_printf (s, "  %s unset\n", always[i]);
+  char **env = g_get_environ ();
+  qsort (env, g_strv_length (env), sizeof *env, compare_strings);
+  for (char **e = env; *e; e++)
+    {
+      char *name = g_strndup (*e, strcspn (*e, "="));
+      if (env_matters (name))
+        g_string_append_printf (s, "  %s\n", *e);
+      g_free (name);
+    }
+  g_strfreev (env);
+  append_stream (s, "stdout", run->out);
+  append_stream (s, "stderr", run->err);
+  return g_string_free (s, FALSE);
+}
+
+void
+ft_test_run_fail (const FtTestRun *run, const char *file, int line, const char *func, const char *message)
+{
+  char *report = ft_test_run_describe (run);
+  char *text = g_strdup_printf ("%s\n%s", message, report);
+  g_assertion_message (G_LOG_DOMAIN, file, line, func, text);
+  g_free (text);
+  g_free (report);
 }

@@ -1,5 +1,7 @@
 /* test-cli.c — fittape-cli as a user runs it: run (fit, tape, both), the files it writes, its last JSON
  * line, --resume, evaluate, --help, and the exit status for bad input (2) and failed training (1). */
+#include "ft-test-util.h"
+
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -8,58 +10,39 @@
 static const char *cli;
 static char *data_dir;
 
-typedef struct
-{
-  int status;
-  char *out;
-  char *err;
-} Result;
-
-static Result
-run_cli (const char *const *args)
+/* Runs fittape-cli with args; a failed assertion on the run reports its signal, output and environment. */
+static void
+run_cli (FtTestRun *r, const char *const *args)
 {
   GPtrArray *argv = g_ptr_array_new ();
   g_ptr_array_add (argv, (gpointer) cli);
   for (int i = 0; args[i]; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
-  Result r = { 0 };
-  GError *error = NULL;
-  int wait_status = 0;
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r.out, &r.err,
-                               &wait_status, &error));
-  g_assert_no_error (error);
-  r.status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : 128;
+  ft_test_run (r, (const char *const *) argv->pdata);
   g_ptr_array_unref (argv);
-  if (g_test_verbose ())
-    g_printerr ("%s%s", r.out, r.err);
-  return r;
-}
-
-static void
-result_clear (Result *r)
-{
-  g_free (r->out);
-  g_free (r->err);
 }
 
 /* The last non-empty line of stdout, parsed as a JSON object. */
 static JsonObject *
-last_json (const char *out, JsonParser **parser)
+last_json (const FtTestRun *r, JsonParser **parser)
 {
-  char **lines = g_strsplit (out, "\n", -1);
+  char **lines = g_strsplit (r->out, "\n", -1);
   const char *last = NULL;
   for (int i = 0; lines[i]; i++)
     if (lines[i][0])
       last = lines[i];
-  g_assert_nonnull (last);
+  ft_test_run_assert (r, last != NULL);
   *parser = json_parser_new ();
   GError *error = NULL;
-  g_assert_true (json_parser_load_from_data (*parser, last, -1, &error));
+  bool parsed = json_parser_load_from_data (*parser, last, -1, &error);
+  if (!parsed)
+    g_test_message ("the last line is not JSON: %s", error->message);
+  ft_test_run_assert (r, parsed);
   g_assert_no_error (error);
   g_strfreev (lines);
   JsonNode *root = json_parser_get_root (*parser);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+  ft_test_run_assert (r, JSON_NODE_HOLDS_OBJECT (root));
   return json_node_get_object (root);
 }
 
@@ -72,15 +55,16 @@ data_file (const char *name)
 static void
 test_help (void)
 {
-  Result r = run_cli ((const char *[]){ "--help", NULL });
-  g_assert_cmpint (r.status, ==, 0);
-  g_assert_nonnull (strstr (r.out, "fittape-cli run"));
-  g_assert_nonnull (strstr (r.out, "Exit status"));
-  result_clear (&r);
-  r = run_cli ((const char *[]){ "frobnicate", NULL });
-  g_assert_cmpint (r.status, ==, 2);
-  g_assert_nonnull (strstr (r.err, "unknown command"));
-  result_clear (&r);
+  FtTestRun r;
+  run_cli (&r, (const char *[]){ "--help", NULL });
+  ft_test_run_assert_exit (&r, 0);
+  ft_test_run_assert (&r, strstr (r.out, "fittape-cli run") != NULL);
+  ft_test_run_assert (&r, strstr (r.out, "Exit status") != NULL);
+  ft_test_run_clear (&r);
+  run_cli (&r, (const char *[]){ "frobnicate", NULL });
+  ft_test_run_assert_exit (&r, 2);
+  ft_test_run_assert (&r, strstr (r.err, "unknown command") != NULL);
+  ft_test_run_clear (&r);
 }
 
 static void
@@ -88,13 +72,14 @@ test_run_both_resume_evaluate (void)
 {
   char *dir = g_dir_make_tmp ("fittape-cli-XXXXXX", NULL);
   char *spiral = data_file ("spiral.json");
-  Result r = run_cli ((const char *[]){ "run", spiral, "--mode", "both", "--epochs", "4", "--out", dir, NULL });
-  g_assert_cmpint (r.status, ==, 0);
-  g_assert_nonnull (strstr (r.out, "Model: \"sequential\""));
-  g_assert_nonnull (strstr (r.out, "[fit] Epoch 4/4"));
-  g_assert_nonnull (strstr (r.out, "[tape] Epoch 4/4"));
+  FtTestRun r;
+  run_cli (&r, (const char *[]){ "run", spiral, "--mode", "both", "--epochs", "4", "--out", dir, NULL });
+  ft_test_run_assert_exit (&r, 0);
+  ft_test_run_assert (&r, strstr (r.out, "Model: \"sequential\"") != NULL);
+  ft_test_run_assert (&r, strstr (r.out, "[fit] Epoch 4/4") != NULL);
+  ft_test_run_assert (&r, strstr (r.out, "[tape] Epoch 4/4") != NULL);
   JsonParser *parser;
-  JsonObject *o = last_json (r.out, &parser);
+  JsonObject *o = last_json (&r, &parser);
   g_assert_cmpstr (json_object_get_string_member (o, "mode"), ==, "both");
   g_assert_true (json_object_get_boolean_member (o, "histories_identical"));
   JsonObject *fit = json_object_get_object_member (o, "fit");
@@ -102,7 +87,7 @@ test_run_both_resume_evaluate (void)
   g_assert_true (json_object_has_member (fit, "test_accuracy"));
   g_assert_true (json_object_has_member (fit, "seconds_per_epoch"));
   g_object_unref (parser);
-  result_clear (&r);
+  ft_test_run_clear (&r);
   /* The files, per run, and the two histories are the same text. */
   char *fit_csv = g_build_filename (dir, "fit", "history.csv", NULL);
   char *tape_csv = g_build_filename (dir, "tape", "history.csv", NULL);
@@ -121,15 +106,16 @@ test_run_both_resume_evaluate (void)
 
   /* Resume from the 4-epoch checkpoint to 6 epochs, in fit mode: equals a 6-epoch run. */
   char *dir6 = g_build_filename (dir, "six", NULL), *dir_resumed = g_build_filename (dir, "resumed", NULL);
-  r = run_cli ((const char *[]){ "run", spiral, "--mode", "fit", "--epochs", "6", "--out", dir6, "--quiet", NULL });
-  g_assert_cmpint (r.status, ==, 0);
-  result_clear (&r);
-  r = run_cli ((const char *[]){ "run", "--resume", ckpt, "--mode", "fit", "--epochs", "6", "--out", dir_resumed,
-                                 "--quiet", NULL });
-  g_assert_cmpint (r.status, ==, 0);
-  g_assert_nonnull (strstr (r.out, "Epoch 5/6"));
-  g_assert_null (strstr (r.out, "Epoch 4/6"));
-  result_clear (&r);
+  run_cli (&r, (const char *[]){ "run", spiral, "--mode", "fit", "--epochs", "6", "--out", dir6, "--quiet",
+                                 NULL });
+  ft_test_run_assert_exit (&r, 0);
+  ft_test_run_clear (&r);
+  run_cli (&r, (const char *[]){ "run", "--resume", ckpt, "--mode", "fit", "--epochs", "6", "--out",
+                                 dir_resumed, "--quiet", NULL });
+  ft_test_run_assert_exit (&r, 0);
+  ft_test_run_assert (&r, strstr (r.out, "Epoch 5/6") != NULL);
+  ft_test_run_assert (&r, strstr (r.out, "Epoch 4/6") == NULL);
+  ft_test_run_clear (&r);
   char *h6 = g_build_filename (dir6, "history.csv", NULL), *hr = g_build_filename (dir_resumed, "history.csv", NULL);
   char *c6 = NULL, *cr = NULL;
   g_assert_true (g_file_get_contents (h6, &c6, NULL, NULL));
@@ -143,12 +129,12 @@ test_run_both_resume_evaluate (void)
 
   /* evaluate a checkpoint. */
   char *ckpt6 = g_build_filename (dir6, "final.h5", NULL);
-  r = run_cli ((const char *[]){ "evaluate", ckpt6, NULL });
-  g_assert_cmpint (r.status, ==, 0);
-  o = last_json (r.out, &parser);
+  run_cli (&r, (const char *[]){ "evaluate", ckpt6, NULL });
+  ft_test_run_assert_exit (&r, 0);
+  o = last_json (&r, &parser);
   g_assert_cmpfloat (json_object_get_double_member (o, "test_accuracy"), >, 0.5);
   g_object_unref (parser);
-  result_clear (&r);
+  ft_test_run_clear (&r);
 
   g_free (a);
   g_free (b);
@@ -174,28 +160,29 @@ test_bad_input (void)
   char *dir = g_dir_make_tmp ("fittape-cli-bad-XXXXXX", NULL);
   char *bad = g_build_filename (dir, "bad.json", NULL);
   g_assert_true (g_file_set_contents (bad, "{\"model\": {\"layers\": [{\"type\": \"Dense\", \"units\": \"ten\"}]}}", -1, NULL));
-  Result r = run_cli ((const char *[]){ "run", bad, NULL });
-  g_assert_cmpint (r.status, ==, 2);
-  g_assert_nonnull (strstr (r.err, "$.model.layers[0].units"));
-  result_clear (&r);
-  r = run_cli ((const char *[]){ "run", "/nonexistent/experiment.json", NULL });
-  g_assert_cmpint (r.status, ==, 2);
-  g_assert_nonnull (strstr (r.err, "/nonexistent/experiment.json"));
-  result_clear (&r);
+  FtTestRun r;
+  run_cli (&r, (const char *[]){ "run", bad, NULL });
+  ft_test_run_assert_exit (&r, 2);
+  ft_test_run_assert (&r, strstr (r.err, "$.model.layers[0].units") != NULL);
+  ft_test_run_clear (&r);
+  run_cli (&r, (const char *[]){ "run", "/nonexistent/experiment.json", NULL });
+  ft_test_run_assert_exit (&r, 2);
+  ft_test_run_assert (&r, strstr (r.err, "/nonexistent/experiment.json") != NULL);
+  ft_test_run_clear (&r);
   char *garbage = g_build_filename (dir, "garbage.h5", NULL);
   g_assert_true (g_file_set_contents (garbage, "this is not an HDF5 file", -1, NULL));
-  r = run_cli ((const char *[]){ "evaluate", garbage, NULL });
-  g_assert_cmpint (r.status, ==, 2);
-  g_assert_nonnull (strstr (r.err, "garbage.h5"));
-  result_clear (&r);
+  run_cli (&r, (const char *[]){ "evaluate", garbage, NULL });
+  ft_test_run_assert_exit (&r, 2);
+  ft_test_run_assert (&r, strstr (r.err, "garbage.h5") != NULL);
+  ft_test_run_clear (&r);
   char *spiral = data_file ("spiral.json");
-  r = run_cli ((const char *[]){ "run", spiral, "--epochs", "0", NULL });
-  g_assert_cmpint (r.status, ==, 2);
-  g_assert_nonnull (strstr (r.err, "--epochs"));
-  result_clear (&r);
-  r = run_cli ((const char *[]){ "run", spiral, "--mode", "sideways", NULL });
-  g_assert_cmpint (r.status, ==, 2);
-  result_clear (&r);
+  run_cli (&r, (const char *[]){ "run", spiral, "--epochs", "0", NULL });
+  ft_test_run_assert_exit (&r, 2);
+  ft_test_run_assert (&r, strstr (r.err, "--epochs") != NULL);
+  ft_test_run_clear (&r);
+  run_cli (&r, (const char *[]){ "run", spiral, "--mode", "sideways", NULL });
+  ft_test_run_assert_exit (&r, 2);
+  ft_test_run_clear (&r);
   g_unlink (bad);
   g_unlink (garbage);
   g_rmdir (dir);
@@ -219,10 +206,11 @@ test_training_failed (void)
                      " \"fit\": {\"epochs\": 3}}";
   g_assert_true (g_file_set_contents (path, json, -1, NULL));
   char *out = g_build_filename (dir, "out", NULL);
-  Result r = run_cli ((const char *[]){ "run", path, "--out", out, "--quiet", NULL });
-  g_assert_cmpint (r.status, ==, 1);
-  g_assert_nonnull (strstr (r.err, "NaN"));
-  result_clear (&r);
+  FtTestRun r;
+  run_cli (&r, (const char *[]){ "run", path, "--out", out, "--quiet", NULL });
+  ft_test_run_assert_exit (&r, 1);
+  ft_test_run_assert (&r, strstr (r.err, "NaN") != NULL);
+  ft_test_run_clear (&r);
   g_unlink (path);
   g_free (path);
   g_free (out);

@@ -7,12 +7,12 @@
  * make the arrays FitTape's loaders make; ft_codegen_save and `fittape-cli export-script` write the
  * script. */
 #include "experiment/ft-codegen.h"
+#include "ft-test-util.h"
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <zlib.h>
 
 /* ---- paths ---- */
@@ -80,47 +80,24 @@ tmp_file (const char *stem)
   return g_strdup_printf ("%s/%s-%d.py", tmp.dir, stem, tmp.count++);
 }
 
-/* Runs argv; returns the exit status, output in *out / *err when given. */
-static int
-run (const char *const *argv, char **out, char **err)
-{
-  GError *error = NULL;
-  int status = -1;
-  char *o = NULL, *e = NULL;
-  gboolean ok
-      = g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &o, &e, &status, &error);
-  g_assert_no_error (error);
-  g_assert_true (ok);
-  if (out)
-    *out = o;
-  else
-    g_free (o);
-  if (err)
-    *err = e;
-  else
-    g_free (e);
-  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
-}
-
-/* py_compile and the undefined-name check on a written script. */
+/* py_compile and the undefined-name check on a written script; a failure reports the run (signal, output,
+ * environment). */
 static void
 assert_python_ok (const char *path)
 {
   g_assert_nonnull (python ());
   const char *compile[] = { python (), "-m", "py_compile", path, NULL };
-  char *err = NULL;
-  int status = run (compile, NULL, &err);
-  if (status != 0)
-    g_error ("py_compile %s failed (%d): %s", path, status, err);
-  g_free (err);
+  FtTestRun r;
+  ft_test_run (&r, compile);
+  ft_test_run_assert_exit (&r, 0);
+  ft_test_run_clear (&r);
 
   char *root = source_root ();
   char *checker = g_build_filename (root, "tests", "check_python.py", NULL);
   const char *check[] = { python (), checker, path, NULL };
-  status = run (check, NULL, &err);
-  if (status != 0)
-    g_error ("check_python.py %s failed (%d): %s", path, status, err);
-  g_free (err);
+  ft_test_run (&r, check);
+  ft_test_run_assert_exit (&r, 0);
+  ft_test_run_clear (&r);
   g_free (checker);
   g_free (root);
 }
@@ -847,26 +824,23 @@ run_data_section (const char *script, DataRun *out)
   char *root = source_root ();
   char *checker = g_build_filename (root, "tests", "check_python.py", NULL);
   const char *argv[] = { python (), checker, "--data", path, NULL };
-  char *json = NULL, *err = NULL;
-  int status = run (argv, &json, &err);
+  FtTestRun r;
+  ft_test_run (&r, argv);
   g_free (checker);
   g_free (root);
   g_free (path);
-  if (status == 77)
+  if (r.signal == 0 && r.exit_status == 77)
     {
-      g_free (json);
-      g_free (err);
+      ft_test_run_clear (&r);
       return false;
     }
-  if (status != 0)
-    g_error ("the data section failed (%d): %s", status, err);
-  g_free (err);
+  ft_test_run_assert_exit (&r, 0);
   out->parser = json_parser_new ();
   GError *error = NULL;
-  g_assert_true (json_parser_load_from_data (out->parser, json, -1, &error));
+  ft_test_run_assert (&r, json_parser_load_from_data (out->parser, r.out, -1, &error));
   g_assert_no_error (error);
   out->arrays = json_node_get_object (json_parser_get_root (out->parser));
-  g_free (json);
+  ft_test_run_clear (&r);
   return true;
 }
 
@@ -1202,13 +1176,13 @@ test_cli (void)
   char *spiral = data_path ("spiral.json");
   char *mlp = data_path ("fashion-mnist-mlp.json");
   char *out = g_build_filename (tmp.dir, "cli-spiral.py", NULL);
-  char *stdout_text = NULL, *stderr_text = NULL;
+  FtTestRun r;
 
   const char *to_file[] = { cli, "export-script", spiral, "--mode", "tape", "--out", out, NULL };
-  g_assert_cmpint (run (to_file, &stdout_text, &stderr_text), ==, 0);
-  g_assert_cmpstr (stdout_text, ==, "");
-  g_free (stdout_text);
-  g_free (stderr_text);
+  ft_test_run (&r, to_file);
+  ft_test_run_assert_exit (&r, 0);
+  ft_test_run_assert (&r, strcmp (r.out, "") == 0);
+  ft_test_run_clear (&r);
   char *text = NULL;
   g_assert_true (g_file_get_contents (out, &text, NULL, NULL));
   g_assert_nonnull (strstr (text, "tf.GradientTape()"));
@@ -1219,17 +1193,20 @@ test_cli (void)
 
   /* To standard output; the default mode is the experiment's (fit), tape for "both". */
   const char *to_stdout[] = { cli, "export-script", mlp, NULL };
-  g_assert_cmpint (run (to_stdout, &stdout_text, NULL), ==, 0);
-  g_assert_nonnull (strstr (stdout_text, "model.fit("));
-  g_free (stdout_text);
+  ft_test_run (&r, to_stdout);
+  ft_test_run_assert_exit (&r, 0);
+  ft_test_run_assert (&r, strstr (r.out, "model.fit(") != NULL);
+  ft_test_run_clear (&r);
   const char *both[] = { cli, "export-script", spiral, NULL };
-  g_assert_cmpint (run (both, &stdout_text, NULL), ==, 0);
-  g_assert_nonnull (strstr (stdout_text, "tf.GradientTape()"));
-  g_free (stdout_text);
+  ft_test_run (&r, both);
+  ft_test_run_assert_exit (&r, 0);
+  ft_test_run_assert (&r, strstr (r.out, "tf.GradientTape()") != NULL);
+  ft_test_run_clear (&r);
   const char *fit_mode[] = { cli, "export-script", "--mode", "fit", spiral, NULL };
-  g_assert_cmpint (run (fit_mode, &stdout_text, NULL), ==, 0);
-  g_assert_nonnull (strstr (stdout_text, "model.fit("));
-  g_free (stdout_text);
+  ft_test_run (&r, fit_mode);
+  ft_test_run_assert_exit (&r, 0);
+  ft_test_run_assert (&r, strstr (r.out, "model.fit(") != NULL);
+  ft_test_run_clear (&r);
 
   /* Bad input: exit status 2 and a message. */
   const char *bad_mode[] = { cli, "export-script", spiral, "--mode", "both", NULL };
@@ -1239,25 +1216,27 @@ test_cli (void)
   const char *const *bad[] = { bad_mode, no_file, missing, no_value };
   for (size_t i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_assert_cmpint (run (bad[i], &stdout_text, &stderr_text), ==, 2);
-      g_assert_cmpstr (stdout_text, ==, "");
-      g_assert_true (g_str_has_prefix (stderr_text, "fittape-cli: "));
-      g_free (stdout_text);
-      g_free (stderr_text);
+      ft_test_run (&r, bad[i]);
+      ft_test_run_assert_exit (&r, 2);
+      ft_test_run_assert (&r, strcmp (r.out, "") == 0);
+      ft_test_run_assert (&r, g_str_has_prefix (r.err, "fittape-cli: "));
+      ft_test_run_clear (&r);
     }
   char *bad_out = g_build_filename (tmp.dir, "missing dir", "x.py", NULL);
   const char *unwritable[] = { cli, "export-script", spiral, "--out", bad_out, NULL };
-  g_assert_cmpint (run (unwritable, NULL, &stderr_text), ==, 2);
-  g_assert_nonnull (strstr (stderr_text, "cannot write the script"));
-  g_free (stderr_text);
+  ft_test_run (&r, unwritable);
+  ft_test_run_assert_exit (&r, 2);
+  ft_test_run_assert (&r, strstr (r.err, "cannot write the script") != NULL);
+  ft_test_run_clear (&r);
   g_free (bad_out);
 
   /* The usage text mentions the command. */
   const char *help[] = { cli, "--help", NULL };
-  g_assert_cmpint (run (help, &stdout_text, NULL), ==, 0);
-  g_assert_nonnull (
-      strstr (stdout_text, "fittape-cli export-script EXPERIMENT.json [--mode fit|tape] [--out FILE]"));
-  g_free (stdout_text);
+  ft_test_run (&r, help);
+  ft_test_run_assert_exit (&r, 0);
+  ft_test_run_assert (
+      &r, strstr (r.out, "fittape-cli export-script EXPERIMENT.json [--mode fit|tape] [--out FILE]") != NULL);
+  ft_test_run_clear (&r);
 
   g_free (out);
   g_free (mlp);
