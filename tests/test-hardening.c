@@ -180,7 +180,9 @@ test_json_utf8 (void)
 {
   GError *error = NULL;
   const char *bad[] = { "{\"title\": \"\\ud800\"}", "{\"title\": \"\\udc00x\"}", "{\"title\": \"\xff\xfe\"}",
-                        "{\"title\": \"\\ud800\\u0041\"}", "{\"title\": \"a\\u0000b\"}" };
+                        "{\"title\": \"\\ud800\\u0041\"}", "{\"title\": \"a\\u0000b\"}",
+                        /* found by fuzz-experiment: json-glib made a surrogate of "\udAs" */
+                        "{\"title\": \"\\\\\\udAss\"}", "{\"title\": \"\\u12\"}" };
   for (size_t i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_assert_null (ft_experiment_from_json (bad[i], &error));

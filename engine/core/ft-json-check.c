@@ -65,6 +65,9 @@ ft_json_check (const char *text, gssize length, int max_depth, const char *what,
               if (p + 1 < end && p[1] == 'u')
                 {
                   int u = hex4 (p + 2, end);
+                  /* json-glib takes "\udA" followed by a non-digit as a surrogate of its own making */
+                  if (u < 0)
+                    return fail_at (text, p, what, error, "a \\u escape needs four hexadecimal digits");
                   if (u >= 0xD800 && u <= 0xDBFF)
                     {
                       int lo = (end - p >= 12 && p[6] == '\\' && p[7] == 'u') ? hex4 (p + 8, end) : -1;
