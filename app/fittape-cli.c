@@ -141,7 +141,10 @@ on_event (const FtRunEvent *ev, void *user_data)
       if (ev->seconds > 0)
         run->seconds = ev->seconds;
       break;
-    default:
+    case FT_RUN_EVENT_EPOCH_BEGIN:
+    case FT_RUN_EVENT_PAUSED:
+    case FT_RUN_EVENT_SNAPSHOT:
+    case FT_RUN_EVENT_TRAIN_BEGIN:
       break;
     }
 }

@@ -649,6 +649,16 @@ test_coverage (void)
     "{\"dataset\": {\"name\": \"idx\", \"path\": \"/srv/data/mnist\"}, \"model\": {\"input_shape\": [28, 28, 1],"
     "  \"layers\": [{\"type\": \"Conv2D\", \"filters\": 4}, {\"type\": \"Flatten\"}, {\"type\": \"Dense\", \"units\": 10}]},"
     " \"compile\": {\"loss\": \"categorical_crossentropy\", \"metrics\": [\"accuracy\"]}}",
+    /* Average and global average pooling, AdamW; Nadam; Adamax. */
+    "{\"dataset\": {\"name\": \"idx\", \"path\": \"/srv/data/mnist\"}, \"model\": {\"input_shape\": [28, 28, 1],"
+    "  \"layers\": [{\"type\": \"Conv2D\", \"filters\": 4}, {\"type\": \"AveragePooling2D\", \"pool_size\": [2, 3],"
+    "  \"padding\": \"same\"}, {\"type\": \"GlobalAveragePooling2D\"}, {\"type\": \"Dense\", \"units\": 10}]},"
+    " \"compile\": {\"optimizer\": {\"name\": \"adamw\", \"weight_decay\": 0.01, \"amsgrad\": true},"
+    "  \"loss\": \"categorical_crossentropy\", \"metrics\": [\"accuracy\"]}}",
+    "{\"dataset\": {\"name\": \"gauss\"}, \"model\": {\"layers\": [{\"type\": \"Dense\", \"units\": 2}]},"
+    " \"compile\": {\"optimizer\": {\"name\": \"nadam\", \"beta_1\": 0.8}, \"metrics\": [\"accuracy\"]}}",
+    "{\"dataset\": {\"name\": \"spiral\"}, \"model\": {\"layers\": [{\"type\": \"Dense\", \"units\": 2}]},"
+    " \"compile\": {\"optimizer\": {\"name\": \"adamax\", \"clipnorm\": 1}, \"metrics\": [\"accuracy\"]}}",
     /* The moons set, Conv-free, Dense-less last layer: the output size comes from shape inference. */
     "{\"dataset\": {\"name\": \"moons\"}, \"model\": {\"layers\": [{\"type\": \"Dense\", \"units\": 3},"
     "  {\"type\": \"Activation\", \"activation\": \"softmax\"}]},"
@@ -699,7 +709,7 @@ test_coverage (void)
                                  "            kernel_regularizer=keras.regularizers.L2(0.001),\n"
                                  "        ),\n"));
   g_assert_nonnull (strstr (fit, "keras.layers.BatchNormalization(momentum=0.9, epsilon=0.0001),"));
-  g_assert_nonnull (strstr (fit, "keras.layers.MaxPooling2D(pool_size=(2, 2), strides=(1, 1), padding=\"same\"),"));
+  g_assert_nonnull (strstr (fit, "keras.layers.MaxPooling2D(pool_size=(2, 2), padding=\"same\", strides=(1, 1)),"));
   g_assert_nonnull (strstr (fit, "keras.layers.Dropout(0.25),"));
   g_assert_nonnull (strstr (fit, "keras.layers.Flatten(),"));
   g_assert_nonnull (strstr (fit, "keras.layers.Dense(32, activation=\"gelu\", use_bias=False),"));
@@ -764,6 +774,28 @@ test_coverage (void)
   g_assert_null (strstr (tape, "x_test"));
   g_assert_nonnull (strstr (tape, "# (no evaluation: there is no test set)"));
   g_free (tape);
+  g_free (fit);
+  ft_experiment_free (exp);
+
+  /* The kinds added through the tables: their classes and non-default arguments. */
+  exp = experiment (variants[6]);
+  fit = ft_codegen_python (exp, FT_MODE_FIT, NULL);
+  g_assert_nonnull (strstr (fit, "keras.layers.AveragePooling2D(pool_size=(2, 3), padding=\"same\"),"));
+  g_assert_nonnull (strstr (fit, "keras.layers.GlobalAveragePooling2D(),"));
+  g_assert_nonnull (strstr (fit, "keras.optimizers.AdamW("));
+  g_assert_nonnull (strstr (fit, "weight_decay=0.01"));
+  g_assert_nonnull (strstr (fit, "amsgrad=True"));
+  g_free (fit);
+  ft_experiment_free (exp);
+  exp = experiment (variants[7]);
+  fit = ft_codegen_python (exp, FT_MODE_TAPE, NULL);
+  g_assert_nonnull (strstr (fit, "keras.optimizers.Nadam(learning_rate=0.001, beta_1=0.8, beta_2=0.999, epsilon=1e-07)"));
+  g_free (fit);
+  ft_experiment_free (exp);
+  exp = experiment (variants[8]);
+  fit = ft_codegen_python (exp, FT_MODE_TAPE, NULL);
+  g_assert_nonnull (strstr (fit, "optimizer = keras.optimizers.Adamax(\n    learning_rate=0.001,\n    beta_1=0.9,\n"
+                                 "    beta_2=0.999,\n    epsilon=1e-07,\n    clipnorm=1.0,\n)"));
   g_free (fit);
   ft_experiment_free (exp);
 }

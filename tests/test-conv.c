@@ -1,5 +1,6 @@
-/* test-conv.c — conv2d and max_pool2d: the output-size rule, the im2col/GEMM kernels against naive loops
- * (forward and backward), finite-difference gradient checks, tape recording and allocation behaviour.
+/* test-conv.c — conv2d, max_pool2d, avg_pool2d and global_avg_pool2d: the output-size rule, the im2col/GEMM
+ * kernels against naive loops (forward and backward), finite-difference gradient checks, tape recording and
+ * allocation behaviour.
  *
  * Tolerances. Forward and analytic backward are compared with references summed in double: the kernels
  * sum at most a few dozen float products of O(1) values, so atol 1e-5 / rtol 1e-4 leaves a wide margin.
@@ -58,9 +59,15 @@ ref_act (FtActivation act, double z)
       return tanh (z);
     case FT_ACT_GELU:
       return 0.5 * z * (1.0 + erf (z / sqrt (2.0)));
-    default:
-      g_assert_not_reached ();
+    case FT_ACT_ELU:
+    case FT_ACT_LEAKY_RELU:
+    case FT_ACT_SIGMOID:
+    case FT_ACT_SOFTMAX:
+    case FT_N_ACTIVATIONS:
+      break;
     }
+  g_assert_not_reached ();
+  return 0;
 }
 
 static double
@@ -72,9 +79,17 @@ ref_act_deriv (FtActivation act, double z)
       return 1;
     case FT_ACT_RELU:
       return z > 0 ? 1 : 0;
-    default:
-      g_assert_not_reached ();
+    case FT_ACT_ELU:
+    case FT_ACT_GELU:
+    case FT_ACT_LEAKY_RELU:
+    case FT_ACT_SIGMOID:
+    case FT_ACT_SOFTMAX:
+    case FT_ACT_TANH:
+    case FT_N_ACTIVATIONS:
+      break;
     }
+  g_assert_not_reached ();
+  return 0;
 }
 
 typedef struct
@@ -943,6 +958,131 @@ test_pool_gradcheck (void)
     }
 }
 
+/* Average pooling (AveragePooling2D, GlobalAveragePooling2D) */
+
+/* The mean of each window's real cells, in double; padded cells are not counted (TensorFlow's avg_pool). */
+static double *
+ref_avg_pool (const float *x, int n_, int h, int w, int c, int ph, int pw, int sh, int sw, FtPadding padding,
+              OutGeom *og)
+{
+  *og = out_geom (h, w, ph, pw, sh, sw, padding);
+  double *y = g_new0 (double, (size_t) n_ * og->oh * og->ow * c);
+  for (int n = 0; n < n_; n++)
+    for (int oy = 0; oy < og->oh; oy++)
+      for (int ox = 0; ox < og->ow; ox++)
+        for (int k = 0; k < c; k++)
+          {
+            double sum = 0;
+            int count = 0;
+            for (int py = 0; py < ph; py++)
+              for (int px = 0; px < pw; px++)
+                {
+                  int iy = oy * sh - og->pt + py, ix = ox * sw - og->pl + px;
+                  if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+                    continue;
+                  sum += x[((n * h + iy) * w + ix) * c + k];
+                  count++;
+                }
+            y[((n * og->oh + oy) * og->ow + ox) * c + k] = sum / count;
+          }
+  return y;
+}
+
+static FtTensor *
+avg_pool_cb (FtTape *tape, FtTensor *const *inputs, void *user_data)
+{
+  const PoolCase *pc = user_data;
+  return ft_op_avg_pool2d (tape, inputs[0], pc->ph, pc->pw, pc->sh, pc->sw, pc->padding);
+}
+
+static FtTensor *
+global_avg_pool_cb (FtTape *tape, FtTensor *const *inputs, void *user_data)
+{
+  return ft_op_global_avg_pool2d (tape, inputs[0]);
+}
+
+/* Forward against the double loops, then the backward by central differences (average pooling is linear,
+ * so the differences are exact up to rounding). */
+static void
+test_avg_pool_forward_and_gradcheck (void)
+{
+  uint64_t seed = 900;
+  for (size_t i = 0; i < G_N_ELEMENTS (pool_cases); i++)
+    {
+      const PoolCase *pc = &pool_cases[i];
+      FtRng rng;
+      ft_rng_seed (&rng, seed++, 3);
+      FtTensor *x = tensor4 (2, 7, 6, 3);
+      ft_test_fill_uniform (x, &rng, -2.0f, 2.0f);
+      OutGeom og;
+      double *ref = ref_avg_pool (x->data, 2, 7, 6, 3, pc->ph, pc->pw, pc->sh, pc->sw, pc->padding, &og);
+      FtTape *tape = ft_tape_new (false);
+      ft_tape_watch (tape, x);
+      FtTensor *y = avg_pool_cb (tape, &x, (void *) pc);
+      g_assert_cmpint (y->shape[1], ==, og.oh);
+      g_assert_cmpint (y->shape[2], ==, og.ow);
+      g_assert_cmpint (y->shape[3], ==, 3);
+      g_assert_cmpstr (ft_tape_entry (tape, 0)->def->name, ==, "average_pooling2d");
+      g_autofree char *what = g_strdup_printf ("avg pool %dx%d stride %dx%d %s", pc->ph, pc->pw, pc->sh,
+                                               pc->sw, padding_name (pc->padding));
+      assert_close_double (what, y->data, ref, y->size, FWD_ATOL, FWD_RTOL);
+      ft_tape_free (tape);
+      const bool check[1] = { true };
+      ft_test_gradcheck (avg_pool_cb, (void *) pc, 1, &x, check, GRAD_EPS, GRAD_ATOL, GRAD_RTOL, 0);
+      g_free (ref);
+      ft_tensor_free (x);
+    }
+}
+
+/* Same padding by hand: the corner window of a 3×3 image with pool 2, stride 2 holds one real cell, and
+ * its mean is that cell (a zero-padded mean would be a quarter of it). */
+static void
+test_avg_pool_padding_not_counted (void)
+{
+  FtTensor *x = tensor4 (1, 3, 3, 1);
+  for (size_t i = 0; i < x->size; i++)
+    x->data[i] = (float) (i + 1);
+  FtTape *tape = ft_tape_new (false);
+  ft_tape_watch (tape, x);
+  FtTensor *y = ft_op_avg_pool2d (tape, x, 2, 2, 2, 2, FT_PADDING_SAME);
+  /* windows {0,1}×{0,1}: (1+2+4+5)/4; {0,1}×{2}: (3+6)/2; {2}×{0,1}: (7+8)/2; {2}×{2}: 9 */
+  const float expect[4] = { 3.0f, 4.5f, 7.5f, 9.0f };
+  ft_test_assert_close ("same-padded average pool", y->data, expect, 4, 0, 0);
+  FtTensor *grad = NULL;
+  g_assert_true (ft_tape_gradient (tape, ft_op_sum (tape, y), 1, &x, &grad, NULL));
+  const float expect_grad[9] = { 0.25f, 0.25f, 0.5f, 0.25f, 0.25f, 0.5f, 0.5f, 0.5f, 1.0f };
+  ft_test_assert_close ("its gradient", grad->data, expect_grad, 9, 0, 0);
+  ft_tensor_free (grad);
+  ft_tape_free (tape);
+  ft_tensor_free (x);
+}
+
+static void
+test_global_avg_pool (void)
+{
+  FtRng rng;
+  ft_rng_seed (&rng, 950, 0);
+  FtTensor *x = tensor4 (3, 5, 4, 6);
+  ft_test_fill_uniform (x, &rng, -1.0f, 1.0f);
+  FtTape *tape = ft_tape_new (false);
+  ft_tape_watch (tape, x);
+  FtTensor *y = ft_op_global_avg_pool2d (tape, x);
+  g_assert_cmpint (y->ndim, ==, 2);
+  g_assert_cmpint (y->shape[0], ==, 3);
+  g_assert_cmpint (y->shape[1], ==, 6);
+  g_assert_cmpstr (ft_tape_entry (tape, 0)->def->name, ==, "global_average_pooling2d");
+  double ref[18] = { 0 };
+  for (int n = 0; n < 3; n++)
+    for (int i = 0; i < 20; i++)
+      for (int k = 0; k < 6; k++)
+        ref[n * 6 + k] += x->data[(n * 20 + i) * 6 + k] / 20.0;
+  assert_close_double ("global average pool", y->data, ref, 18, FWD_ATOL, FWD_RTOL);
+  ft_tape_free (tape);
+  const bool check[1] = { true };
+  ft_test_gradcheck (global_avg_pool_cb, NULL, 1, &x, check, GRAD_EPS, GRAD_ATOL, GRAD_RTOL, 0);
+  ft_tensor_free (x);
+}
+
 /* Conv feeding pool feeding the loss: gradients flow through both, checked by finite differences. */
 static FtTensor *
 conv_pool_cb (FtTape *tape, FtTensor *const *inputs, void *user_data)
@@ -1028,6 +1168,9 @@ main (int argc, char **argv)
   g_test_add_func ("/pool/ties", test_pool_ties);
   g_test_add_func ("/pool/padding-never-wins", test_pool_padding_never_wins);
   g_test_add_func ("/pool/gradcheck", test_pool_gradcheck);
+  g_test_add_func ("/pool/average/forward-and-gradcheck", test_avg_pool_forward_and_gradcheck);
+  g_test_add_func ("/pool/average/padding-not-counted", test_avg_pool_padding_not_counted);
+  g_test_add_func ("/pool/global-average", test_global_avg_pool);
   g_test_add_func ("/conv/conv-pool-gradcheck", test_conv_pool_gradcheck);
   return g_test_run ();
 }

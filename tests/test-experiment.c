@@ -446,11 +446,15 @@ static const ErrorCase error_cases[] = {
   { "{" LAYERS ", \"callbacks\": [{\"type\": \"TerminateOnNaN\", \"monitor\": \"loss\"}]}", NULL,
     "$.callbacks[0]: TerminateOnNaN takes no \"monitor\"", NULL },
   /* bad enums */
-  { "{" LAYERS ", \"compile\": {\"optimizer\": {\"name\": \"adamw\"}}}",
-    "$.compile.optimizer.name: unknown optimizer \"adamw\" (expected sgd, adam, rmsprop, adagrad)", NULL,
-    NULL },
-  { "{" LAYERS ", \"compile\": {\"optimizer\": \"nadam\"}}",
-    "$.compile.optimizer: unknown optimizer \"nadam\" (expected sgd, adam, rmsprop, adagrad)", NULL, NULL },
+  { "{" LAYERS ", \"compile\": {\"optimizer\": {\"name\": \"lamb\"}}}",
+    "$.compile.optimizer.name: unknown optimizer \"lamb\" (expected sgd, adam, rmsprop, adagrad, adamw, "
+    "nadam, "
+    "adamax)",
+    NULL, NULL },
+  { "{" LAYERS ", \"compile\": {\"optimizer\": \"ftrl\"}}",
+    "$.compile.optimizer: unknown optimizer \"ftrl\" (expected sgd, adam, rmsprop, adagrad, adamw, nadam, "
+    "adamax)",
+    NULL, NULL },
   { "{\"model\": {\"layers\": [{\"type\": \"Dense\", \"activation\": \"rleu\"}]}}", NULL,
     "$.model.layers[0].activation: unknown activation \"rleu\" (expected linear, relu, sigmoid,", NULL },
   { "{\"model\": {\"layers\": [{\"type\": \"LSTM\"}]}}", NULL,

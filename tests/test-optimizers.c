@@ -1,5 +1,6 @@
 /* test-optimizers.c — the optimizers against Keras 3's update equations written out again here in double
- * precision (keras/src/optimizers/{sgd,adam,rmsprop,adagrad,base_optimizer}.py), one and three steps each,
+ * precision (keras/src/optimizers/{sgd,adam,adamw,rmsprop,adagrad,nadam,adamax,base_optimizer}.py), one
+ * and three steps each,
  * plus clipping, skipped variables, the learning rate, validation, the state layout and the promise that a
  * step allocates nothing.
  *
@@ -45,7 +46,7 @@ static const double grad_scale[3] = { 1.0, -3.0, -0.05 };
 typedef struct
 {
   FtOptimizerKind kind;
-  double lr, momentum;
+  double lr, weight_decay, momentum;
   bool nesterov;
   double beta_1, beta_2, epsilon;
   bool amsgrad;
@@ -66,6 +67,7 @@ hyper_default (FtOptimizerKind kind)
   h.epsilon = 1e-7;
   h.rho = 0.9;
   h.initial_accumulator_value = 0.1;
+  h.weight_decay = kind == FT_OPT_ADAMW ? 0.004 : 0.0;
   return h;
 }
 
@@ -74,6 +76,7 @@ hyper_spec (const Hyper *h)
 {
   FtOptimizerSpec s = ft_optimizer_spec_default (h->kind);
   s.learning_rate = (float) h->lr;
+  s.weight_decay = (float) h->weight_decay;
   s.momentum = (float) h->momentum;
   s.nesterov = h->nesterov;
   s.beta_1 = (float) h->beta_1;
@@ -102,6 +105,8 @@ typedef struct
   double w[N_TOTAL];
   double momentum[N_TOTAL], m[N_TOTAL], v[N_TOTAL], v_hat[N_TOTAL];
   double velocity[N_TOTAL], average_gradient[N_TOTAL], accumulator[N_TOTAL];
+  double norm[N_TOTAL]; /* Adamax' u */
+  double u_product;     /* Nadam's running product of the momentum schedule */
   long iterations;
 } Ref;
 
@@ -114,16 +119,21 @@ ref_init (Ref *r, const Hyper *h)
       r->w[j] = w_init[j];
       r->accumulator[j] = f32 (h->initial_accumulator_value);
     }
+  r->u_product = 1.0;
 }
 
 /* Slot names are Keras' (Adam: momentum, velocity, velocity_hat), so Adam's depend on the kind. */
 static double *
 ref_slot (Ref *r, FtOptimizerKind kind, const char *name)
 {
-  if (kind == FT_OPT_ADAM && strcmp (name, "momentum") == 0)
+  bool adam_like
+      = kind == FT_OPT_ADAM || kind == FT_OPT_ADAMW || kind == FT_OPT_NADAM || kind == FT_OPT_ADAMAX;
+  if (adam_like && strcmp (name, "momentum") == 0)
     return r->m;
-  if (kind == FT_OPT_ADAM && strcmp (name, "velocity") == 0)
+  if (adam_like && strcmp (name, "velocity") == 0)
     return r->v;
+  if (kind == FT_OPT_ADAMAX && strcmp (name, "norm") == 0)
+    return r->norm;
   if (strcmp (name, "velocity_hat") == 0)
     return r->v_hat;
   if (strcmp (name, "momentum") == 0)
@@ -187,10 +197,19 @@ ref_step (Ref *r, const Hyper *h, const double *g, const bool *connected)
   double t = (double) (r->iterations + 1);
   /* Adam's α: β^t from the float32 β, as Keras' ops.power(ops.cast(β), t). */
   double alpha = lr * sqrt (1 - pow (f32 (h->beta_2), t)) / (1 - pow (f32 (h->beta_1), t));
+  /* Nadam: u(t) = β₁(1 − ½·0.96ᵗ) with β₁ and 0.96 as float32; the running product Π takes u(t) first. */
+  double b1 = f32 (h->beta_1), b2 = f32 (h->beta_2);
+  double u_t = b1 * (1 - 0.5 * pow (f32 (0.96), t)), u_t_1 = b1 * (1 - 0.5 * pow (f32 (0.96), t + 1));
+  if (h->kind == FT_OPT_NADAM)
+    r->u_product *= u_t;
   for (int i = 0; i < N_VARS; i++)
     {
       if (!connected[i])
         continue;
+      /* AdamW (any optimizer with weight_decay): w −= w·wd·lr before the update, with wd as float32. */
+      if (h->weight_decay > 0)
+        for (int j = var_start[i]; j < var_start[i] + var_size[i]; j++)
+          r->w[j] -= r->w[j] * f32 (h->weight_decay) * lr;
       for (int j = var_start[i]; j < var_start[i] + var_size[i]; j++)
         {
           double gj = g[j];
@@ -208,6 +227,7 @@ ref_step (Ref *r, const Hyper *h, const double *g, const bool *connected)
                 r->w[j] -= lr * gj;
               break;
             case FT_OPT_ADAM:
+            case FT_OPT_ADAMW:
               {
                 /* textbook form of m += (g − m)(1 − β₁), v += (g² − v)(1 − β₂) */
                 r->m[j] = (1 - h->beta_1) * gj + (1 - (1 - h->beta_1)) * r->m[j];
@@ -245,8 +265,24 @@ ref_step (Ref *r, const Hyper *h, const double *g, const bool *connected)
               r->accumulator[j] += gj * gj;
               r->w[j] -= lr * gj / sqrt (r->accumulator[j] + eps);
               break;
+            case FT_OPT_NADAM:
+              {
+                /* nadam.py casts β first: here 1 − β is taken from the float32 β */
+                r->m[j] = (1 - b1) * gj + b1 * r->m[j];
+                r->v[j] = (1 - b2) * gj * gj + b2 * r->v[j];
+                double m_hat
+                    = u_t_1 * r->m[j] / (1 - r->u_product * u_t_1) + (1 - u_t) * gj / (1 - r->u_product);
+                double v_hat = r->v[j] / (1 - pow (b2, t));
+                r->w[j] -= m_hat * lr / (sqrt (v_hat) + eps);
+                break;
+              }
+            case FT_OPT_ADAMAX:
+              /* m += (g − m)(1 − β₁) with 1 − β₁ from the decimal; u = max(β₂·u, |g|) */
+              r->m[j] = (1 - h->beta_1) * gj + (1 - (1 - h->beta_1)) * r->m[j];
+              r->norm[j] = fmax (b2 * r->norm[j], fabs (gj));
+              r->w[j] -= lr * r->m[j] / ((1 - pow (b1, t)) * (r->norm[j] + eps));
+              break;
             case FT_N_OPTIMIZERS:
-            default:
               g_assert_not_reached ();
             }
         }
@@ -836,20 +872,24 @@ test_set_learning_rate (void)
 static void
 test_spec_defaults (void)
 {
+  /* Keras' defaults for the arguments each optimizer takes; the fields of arguments it does not take are
+   * 0 (the descriptor table sets only a kind's own parameters). */
   for (int k = 0; k < FT_N_OPTIMIZERS; k++)
     {
       FtOptimizerSpec s = ft_optimizer_spec_default ((FtOptimizerKind) k);
+      bool adam_like = k == FT_OPT_ADAM || k == FT_OPT_ADAMW || k == FT_OPT_NADAM || k == FT_OPT_ADAMAX;
       g_assert_cmpint (s.kind, ==, k);
       g_assert_cmpfloat (s.learning_rate, ==, k == FT_OPT_SGD ? 0.01f : 0.001f);
+      g_assert_cmpfloat (s.weight_decay, ==, k == FT_OPT_ADAMW ? 0.004f : 0.0f);
       g_assert_cmpfloat (s.momentum, ==, 0.0f);
       g_assert_false (s.nesterov);
-      g_assert_cmpfloat (s.beta_1, ==, 0.9f);
-      g_assert_cmpfloat (s.beta_2, ==, 0.999f);
-      g_assert_cmpfloat (s.epsilon, ==, 1e-7f);
+      g_assert_cmpfloat (s.beta_1, ==, adam_like ? 0.9f : 0.0f);
+      g_assert_cmpfloat (s.beta_2, ==, adam_like ? 0.999f : 0.0f);
+      g_assert_cmpfloat (s.epsilon, ==, k == FT_OPT_SGD ? 0.0f : 1e-7f);
       g_assert_false (s.amsgrad);
-      g_assert_cmpfloat (s.rho, ==, 0.9f);
+      g_assert_cmpfloat (s.rho, ==, k == FT_OPT_RMSPROP ? 0.9f : 0.0f);
       g_assert_false (s.centered);
-      g_assert_cmpfloat (s.initial_accumulator_value, ==, 0.1f);
+      g_assert_cmpfloat (s.initial_accumulator_value, ==, k == FT_OPT_ADAGRAD ? 0.1f : 0.0f);
       g_assert_cmpfloat (s.clipnorm, ==, 0.0f);
       g_assert_cmpfloat (s.global_clipnorm, ==, 0.0f);
       g_assert_cmpfloat (s.clipvalue, ==, 0.0f);
@@ -862,7 +902,7 @@ test_spec_defaults (void)
 static void
 test_kind_names (void)
 {
-  const char *names[FT_N_OPTIMIZERS] = { "SGD", "Adam", "RMSprop", "Adagrad" };
+  const char *names[FT_N_OPTIMIZERS] = { "SGD", "Adam", "RMSprop", "Adagrad", "AdamW", "Nadam", "Adamax" };
   for (int k = 0; k < FT_N_OPTIMIZERS; k++)
     {
       g_assert_cmpstr (ft_optimizer_kind_name ((FtOptimizerKind) k), ==, names[k]);
@@ -879,7 +919,7 @@ test_kind_names (void)
       g_assert_cmpint (kind, ==, k);
     }
   FtOptimizerKind kind;
-  g_assert_false (ft_optimizer_kind_from_name ("adamw", &kind));
+  g_assert_false (ft_optimizer_kind_from_name ("lamb", &kind));
   g_assert_false (ft_optimizer_kind_from_name ("", &kind));
   g_assert_false (ft_optimizer_kind_from_name (NULL, &kind));
 }
@@ -1122,6 +1162,174 @@ test_apply_allocates_nothing (void)
     }
 }
 
+/* ---- AdamW, Nadam, Adamax ---- */
+
+static Hyper
+adam_family (FtOptimizerKind kind)
+{
+  Hyper h = hyper_default (kind);
+  h.lr = 0.1;
+  return h;
+}
+
+static void
+test_adamw_one (void)
+{
+  Hyper h = adam_family (FT_OPT_ADAMW);
+  run_case (&h, 1, NULL);
+}
+
+/* Keras' default decay (0.004) against a large one that moves weights by 2 % per step. */
+static void
+test_adamw_three (void)
+{
+  Hyper h = adam_family (FT_OPT_ADAMW);
+  run_case (&h, 3, NULL);
+  h.weight_decay = 0.2;
+  h.amsgrad = true;
+  run_case (&h, 3, NULL);
+}
+
+/* The decay applies only to variables that got a gradient, as Keras filters the others out first. */
+static void
+test_adamw_skips_unconnected (void)
+{
+  Hyper h = adam_family (FT_OPT_ADAMW);
+  h.weight_decay = 0.5;
+  const bool connected[N_VARS] = { false, true };
+  run_case (&h, 2, connected);
+}
+
+/* Without the decay AdamW is Adam: the same weights to the bit. */
+static void
+test_adamw_without_decay_is_adam (void)
+{
+  Hyper ha = adam_family (FT_OPT_ADAM), hw = adam_family (FT_OPT_ADAMW);
+  hw.weight_decay = 0;
+  FtOptimizerSpec sa = hyper_spec (&ha), sw = hyper_spec (&hw);
+  Problem pa, pw;
+  problem_init (&pa);
+  problem_init (&pw);
+  FtOptimizer *a = ft_optimizer_new (&sa, N_VARS, pa.w), *w = ft_optimizer_new (&sw, N_VARS, pw.w);
+  for (int k = 0; k < 3; k++)
+    {
+      double g[N_TOTAL];
+      problem_grads (&pa, k, g);
+      problem_grads (&pw, k, g);
+      ft_optimizer_apply (a, pa.g, pa.w, NULL);
+      ft_optimizer_apply (w, pw.g, pw.w, NULL);
+    }
+  for (int i = 0; i < N_VARS; i++)
+    g_assert_cmpmem (pa.w[i]->data, var_size[i] * sizeof (float), pw.w[i]->data,
+                     var_size[i] * sizeof (float));
+  g_assert_cmpint (ft_optimizer_paired_slots (w), ==, 2);
+  ft_optimizer_free (a);
+  ft_optimizer_free (w);
+  problem_clear (&pa);
+  problem_clear (&pw);
+}
+
+static void
+test_nadam_one (void)
+{
+  Hyper h = adam_family (FT_OPT_NADAM);
+  run_case (&h, 1, NULL);
+}
+
+static void
+test_nadam_three (void)
+{
+  Hyper h = adam_family (FT_OPT_NADAM);
+  run_case (&h, 3, NULL);
+  h.beta_1 = 0.5;
+  h.epsilon = 0.01;
+  run_case (&h, 3, NULL);
+}
+
+/* The schedule product is rebuilt from the step count: resuming at iteration 3 with the state of three
+ * steps continues exactly as the uninterrupted optimizer. */
+static void
+test_nadam_resume (void)
+{
+  Hyper h = adam_family (FT_OPT_NADAM);
+  FtOptimizerSpec spec = hyper_spec (&h);
+  Problem a, b;
+  problem_init (&a);
+  problem_init (&b);
+  FtOptimizer *first = ft_optimizer_new (&spec, N_VARS, a.w);
+  double g[N_TOTAL];
+  for (int k = 0; k < 3; k++)
+    {
+      problem_grads (&a, k, g);
+      ft_optimizer_apply (first, a.g, a.w, NULL);
+    }
+  FtOptimizer *resumed = ft_optimizer_new (&spec, N_VARS, b.w);
+  for (int i = 0; i < N_VARS; i++)
+    memcpy (b.w[i]->data, a.w[i]->data, (size_t) var_size[i] * sizeof (float));
+  memcpy (ft_optimizer_state (resumed), ft_optimizer_state (first),
+          ft_optimizer_state_size (first) * sizeof (float));
+  ft_optimizer_set_iterations (resumed, 3);
+  problem_grads (&a, 3, g);
+  problem_grads (&b, 3, g);
+  ft_optimizer_apply (first, a.g, a.w, NULL);
+  ft_optimizer_apply (resumed, b.g, b.w, NULL);
+  for (int i = 0; i < N_VARS; i++)
+    g_assert_cmpmem (a.w[i]->data, var_size[i] * sizeof (float), b.w[i]->data, var_size[i] * sizeof (float));
+  g_assert_cmpint (ft_optimizer_paired_slots (first), ==, 2);
+  ft_optimizer_free (first);
+  ft_optimizer_free (resumed);
+  problem_clear (&a);
+  problem_clear (&b);
+}
+
+static void
+test_adamax_one (void)
+{
+  Hyper h = adam_family (FT_OPT_ADAMAX);
+  run_case (&h, 1, NULL);
+}
+
+/* Step 3's gradient is 60 times smaller than step 2's: u keeps β₂·u₂, not |g₃| (the max matters). */
+static void
+test_adamax_three (void)
+{
+  Hyper h = adam_family (FT_OPT_ADAMAX);
+  run_case (&h, 3, NULL);
+  h.epsilon = 0.01;
+  h.beta_2 = 0.5;
+  run_case (&h, 3, NULL);
+}
+
+/* Slot names and order as Keras creates them. */
+static void
+test_new_kinds_slots (void)
+{
+  static const struct
+  {
+    FtOptimizerKind kind;
+    const char *slots[3];
+    int paired;
+  } cases[] = {
+    { FT_OPT_ADAMW, { "momentum", "velocity", NULL }, 2 },
+    { FT_OPT_NADAM, { "momentum", "velocity", NULL }, 2 },
+    { FT_OPT_ADAMAX, { "momentum", "norm", NULL }, 2 },
+  };
+  Problem p;
+  problem_init (&p);
+  for (size_t c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      FtOptimizerSpec spec = ft_optimizer_spec_default (cases[c].kind);
+      FtOptimizer *opt = ft_optimizer_new (&spec, N_VARS, p.w);
+      g_assert_cmpint (ft_optimizer_n_slots (opt), ==, 2);
+      for (int s = 0; s < 2; s++)
+        g_assert_cmpstr (ft_optimizer_slot_name (opt, s), ==, cases[c].slots[s]);
+      g_assert_cmpint (ft_optimizer_paired_slots (opt), ==, cases[c].paired);
+      g_assert_cmpuint (ft_optimizer_state_size (opt), ==, 2 * N_TOTAL);
+      ft_optimizer_free (opt);
+    }
+  problem_clear (&p);
+}
+
 /* ---- long vectors: the vectorised main loops and their remainders ---- */
 
 static void
@@ -1189,7 +1397,9 @@ test_long_vector (void)
                   rw[j] -= lr * gj / sqrt (s1[j] + eps);
                   break;
                 case FT_N_OPTIMIZERS:
-                default:
+                case FT_OPT_ADAMAX:
+                case FT_OPT_ADAMW:
+                case FT_OPT_NADAM:
                   g_assert_not_reached ();
                 }
             }
@@ -1255,6 +1465,16 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/optimizers/sgd/plain/one-step", test_sgd_plain_one);
+  g_test_add_func ("/optimizers/adamw/one-step", test_adamw_one);
+  g_test_add_func ("/optimizers/adamw/three-steps", test_adamw_three);
+  g_test_add_func ("/optimizers/adamw/skips-unconnected", test_adamw_skips_unconnected);
+  g_test_add_func ("/optimizers/adamw/without-decay-is-adam", test_adamw_without_decay_is_adam);
+  g_test_add_func ("/optimizers/nadam/one-step", test_nadam_one);
+  g_test_add_func ("/optimizers/nadam/three-steps", test_nadam_three);
+  g_test_add_func ("/optimizers/nadam/resume", test_nadam_resume);
+  g_test_add_func ("/optimizers/adamax/one-step", test_adamax_one);
+  g_test_add_func ("/optimizers/adamax/three-steps", test_adamax_three);
+  g_test_add_func ("/optimizers/new-kinds/slots", test_new_kinds_slots);
   g_test_add_func ("/optimizers/sgd/plain/three-steps", test_sgd_plain_three);
   g_test_add_func ("/optimizers/sgd/plain/by-hand", test_sgd_by_hand);
   g_test_add_func ("/optimizers/sgd/momentum/one-step", test_sgd_momentum_one);

@@ -344,6 +344,74 @@ test_model_conv_error (void)
   ft_experiment_free (exp);
 }
 
+/* Every layer kind from the add menu's action: a row titled with its class, one field widget per editable
+ * parameter of its table (pairs as two), and an edit of each lands in the experiment. */
+static void
+test_model_every_kind (void)
+{
+  FtExperiment *exp = ft_experiment_new_default ();
+  GtkWidget *editor = ft_model_editor_new ();
+  ft_model_editor_set_experiment (FT_MODEL_EDITOR (editor), exp);
+  int changed = 0;
+  g_signal_connect (editor, "changed", G_CALLBACK (count_signal), &changed);
+  GtkWidget *win = window_with (editor, 560, 1000);
+  for (int k = 0; k < FT_N_LAYER_KINDS; k++)
+    {
+      const FtKindInfo *kind = ft_layer_kind_info ((FtLayerKind) k);
+      int i = exp->n_layers;
+      g_assert_true (gtk_widget_activate_action (editor, "editor.add", "s", kind->name));
+      g_assert_cmpint (exp->n_layers, ==, i + 1);
+      g_assert_cmpint (exp->layers[i].kind, ==, k);
+      GPtrArray *rows = layer_rows (editor);
+      const char *title = adw_preferences_row_get_title (g_ptr_array_index (rows, i));
+      g_assert_true (g_str_has_prefix (title, kind->name));
+      g_ptr_array_unref (rows);
+      int n_fields = 0;
+      for (int p = 0; p < kind->n_params; p++)
+        {
+          const FtParam *param = &kind->params[p];
+          if (param->type == FT_PARAM_KERAS_CONST || (param->flags & FT_PARAM_UI_HIDDEN))
+            continue;
+          n_fields++;
+          if (param->type == FT_PARAM_PAIR)
+            {
+              /* "kernel_size" → "kernel-h", "strides" → "stride-w", "pool_size" → "pool-h" */
+              size_t n = strcspn (param->key, "_");
+              if (param->key[n - 1] == 's')
+                n--;
+              g_autofree char *name = g_strdup_printf ("%.*s-w", (int) n, param->key);
+              GtkWidget *spin = row_child (editor, i, name);
+              int before = changed;
+              gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin),
+                                         gtk_spin_button_get_value (GTK_SPIN_BUTTON (spin)) + 1);
+              g_assert_cmpint (changed, ==, before + 1);
+              g_assert_cmpint (((int *) ft_param_ptr (param, &exp->layers[i]))[1], ==,
+                               gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (spin)));
+            }
+          else if (param->type == FT_PARAM_INT || param->type == FT_PARAM_FLOAT)
+            {
+              GtkWidget *spin = row_child (editor, i, param->key);
+              int before = changed;
+              gtk_spin_button_spin (GTK_SPIN_BUTTON (spin), GTK_SPIN_STEP_FORWARD, 0);
+              g_assert_cmpint (changed, ==, before + 1);
+              g_assert_cmpfloat_with_epsilon (ft_param_get_number (param, &exp->layers[i]),
+                                              gtk_spin_button_get_value (GTK_SPIN_BUTTON (spin)), 1e-6);
+            }
+          else
+            {
+              GtkWidget *combo = row_child (editor, i, param->key);
+              g_assert_true (ADW_IS_COMBO_ROW (combo));
+              adw_combo_row_set_selected (ADW_COMBO_ROW (combo), 1);
+              g_assert_cmpfloat (ft_param_get_number (param, &exp->layers[i]), ==, 1);
+            }
+        }
+      if (n_fields == 0)
+        g_assert_nonnull (row_child (editor, i, "layer")); /* the "No parameters" row is inside */
+    }
+  destroy_and_check (win, editor);
+  ft_experiment_free (exp);
+}
+
 static void
 test_model_edit_fields (void)
 {
@@ -706,6 +774,7 @@ main (int argc, char **argv)
   g_test_add_func ("/model-editor/summary", test_model_summary_default);
   g_test_add_func ("/model-editor/conv-error", test_model_conv_error);
   g_test_add_func ("/model-editor/edit-fields", test_model_edit_fields);
+  g_test_add_func ("/model-editor/every-kind", test_model_every_kind);
   g_test_add_func ("/model-editor/reorder", test_model_reorder);
   g_test_add_func ("/model-editor/data-shape", test_model_data_shape);
   g_test_add_func ("/dataset-panel/switch-to-spiral", test_dataset_switch_to_spiral);

@@ -17,16 +17,6 @@ count_changed (GtkWidget *panel, int *n)
 }
 
 static GtkWidget *
-child (gpointer panel, GType type, const char *name)
-{
-  GObject *obj = gtk_widget_get_template_child (GTK_WIDGET (panel), type, name);
-  g_assert_nonnull (obj);
-  return GTK_WIDGET (obj);
-}
-#define COMPILE(p, name)  child (p, FT_TYPE_COMPILE_PANEL, name)
-#define TRAINING(p, name) child (p, FT_TYPE_TRAINING_PANEL, name)
-
-static GtkWidget *
 find_named (GtkWidget *root, const char *name)
 {
   if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
@@ -48,6 +38,18 @@ must_find (GtkWidget *root, const char *name)
     g_error ("no widget named \"%s\"", name);
   return w;
 }
+
+/* A template child, or a widget the panel built from a table and named (the optimizer rows). */
+static GtkWidget *
+child (gpointer panel, GType type, const char *name)
+{
+  GObject *obj = gtk_widget_get_template_child (GTK_WIDGET (panel), type, name);
+  if (obj == NULL)
+    return must_find (GTK_WIDGET (panel), name);
+  return GTK_WIDGET (obj);
+}
+#define COMPILE(p, name)  child (p, FT_TYPE_COMPILE_PANEL, name)
+#define TRAINING(p, name) child (p, FT_TYPE_TRAINING_PANEL, name)
 
 static void
 type_into_spin (GtkWidget *spin, const char *text)
@@ -157,12 +159,85 @@ test_compile_switch_optimizer (void)
 
   gtk_drop_down_set_selected (GTK_DROP_DOWN (COMPILE (panel, "optimizer_dropdown")), FT_OPT_ADAGRAD);
   g_assert_cmpint (exp->compile.optimizer.kind, ==, FT_OPT_ADAGRAD);
-  g_assert_true (gtk_widget_get_visible (COMPILE (panel, "initial_accumulator_row")));
+  g_assert_true (gtk_widget_get_visible (COMPILE (panel, "initial_accumulator_value_row")));
   g_assert_false (gtk_widget_get_visible (COMPILE (panel, "momentum_row")));
-  gtk_spin_button_set_value (GTK_SPIN_BUTTON (COMPILE (panel, "initial_accumulator_spin")), 0.5);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (COMPILE (panel, "initial_accumulator_value_spin")), 0.5);
   g_assert_cmpfloat (exp->compile.optimizer.initial_accumulator_value, ==, 0.5f);
   g_assert_true (ft_optimizer_spec_validate (&exp->compile.optimizer, NULL));
 
+  g_assert_finalize_object (panel);
+  ft_experiment_free (exp);
+}
+
+/* Every optimizer from the dropdown (its list is the table's): Keras' defaults, the rows of exactly the
+ * parameters it takes, and an edit of each landing in the spec. */
+static void
+test_compile_every_optimizer (void)
+{
+  FtExperiment *exp = ft_experiment_new_default ();
+  FtCompilePanel *panel = new_panel (ft_compile_panel_new);
+  ft_compile_panel_set_experiment (panel, exp);
+  GListModel *names = gtk_drop_down_get_model (GTK_DROP_DOWN (COMPILE (panel, "optimizer_dropdown")));
+  g_assert_cmpuint (g_list_model_get_n_items (names), ==, FT_N_OPTIMIZERS);
+  for (int k = FT_N_OPTIMIZERS - 1; k >= 0; k--)
+    {
+      const FtKindInfo *kind = ft_optimizer_kind_info ((FtOptimizerKind) k);
+      g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (names), (guint) k), ==, kind->name);
+      gtk_drop_down_set_selected (GTK_DROP_DOWN (COMPILE (panel, "optimizer_dropdown")), (guint) k);
+      g_assert_cmpint (exp->compile.optimizer.kind, ==, k);
+      FtOptimizerSpec def = ft_optimizer_spec_default ((FtOptimizerKind) k);
+      g_assert_cmpmem (&exp->compile.optimizer, sizeof def, &def, sizeof def);
+      g_assert_nonnull (strstr (
+          adw_action_row_get_subtitle (ADW_ACTION_ROW (COMPILE (panel, "optimizer_row"))), kind->name));
+      /* every row of every kind: visible exactly when this kind takes the parameter */
+      for (int j = 0; j < FT_N_OPTIMIZERS; j++)
+        {
+          const FtKindInfo *other = ft_optimizer_kind_info ((FtOptimizerKind) j);
+          for (int p = 0; p < other->n_params; p++)
+            {
+              if (other->params[p].type == FT_PARAM_KERAS_CONST)
+                continue;
+              g_autofree char *row = g_strdup_printf ("%s_row", other->params[p].key);
+              g_assert_cmpint (gtk_widget_get_visible (COMPILE (panel, row)), ==,
+                               ft_kind_find_param (kind, other->params[p].key) != NULL);
+            }
+        }
+      for (int p = 0; p < kind->n_params; p++)
+        {
+          const FtParam *param = &kind->params[p];
+          if (param->type == FT_PARAM_KERAS_CONST)
+            continue;
+          if (param->type == FT_PARAM_BOOL)
+            {
+              g_autofree char *name = g_strdup_printf ("%s_switch", param->key);
+              gtk_switch_set_active (GTK_SWITCH (COMPILE (panel, name)), TRUE);
+              g_assert_true (*(bool *) ft_param_ptr (param, &exp->compile.optimizer));
+            }
+          else
+            {
+              g_autofree char *name = g_strdup_printf ("%s_spin", param->key);
+              GtkWidget *spin = COMPILE (panel, name);
+              double before = ft_param_get_number (param, &exp->compile.optimizer);
+              gtk_spin_button_spin (GTK_SPIN_BUTTON (spin), GTK_SPIN_STEP_FORWARD, 0);
+              g_assert_cmpfloat (ft_param_get_number (param, &exp->compile.optimizer), >, before);
+            }
+        }
+      g_assert_true (ft_optimizer_spec_validate (&exp->compile.optimizer, NULL));
+    }
+  /* The loss list is the loss table's; from_logits shows for the losses that take it. */
+  GListModel *losses = gtk_drop_down_get_model (GTK_DROP_DOWN (COMPILE (panel, "loss_dropdown")));
+  g_assert_cmpuint (g_list_model_get_n_items (losses), ==, FT_N_LOSSES);
+  for (int k = FT_N_LOSSES - 1; k >= 0; k--)
+    {
+      const FtKindInfo *kind = ft_loss_kind_info ((FtLossKind) k);
+      g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (losses), (guint) k), ==, kind->label);
+      gtk_drop_down_set_selected (GTK_DROP_DOWN (COMPILE (panel, "loss_dropdown")), (guint) k);
+      g_assert_cmpint (exp->compile.loss.kind, ==, k);
+      g_assert_cmpint (gtk_widget_get_visible (COMPILE (panel, "from_logits_row")), ==,
+                       ft_kind_find_param (kind, "from_logits") != NULL);
+      g_assert_nonnull (
+          strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (COMPILE (panel, "loss_row"))), kind->summary));
+    }
   g_assert_finalize_object (panel);
   ft_experiment_free (exp);
 }
@@ -651,6 +726,7 @@ main (int argc, char **argv)
   /* The resources register themselves when linked in; referencing them makes sure they are. */
   g_assert_nonnull (fittape_get_resource ());
 
+  g_test_add_func ("/compile-panel/every-optimizer", test_compile_every_optimizer);
   g_test_add_func ("/compile-panel/refresh-is-silent", test_compile_refresh_is_silent);
   g_test_add_func ("/compile-panel/switch-optimizer", test_compile_switch_optimizer);
   g_test_add_func ("/compile-panel/learning-rate", test_compile_learning_rate);

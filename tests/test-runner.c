@@ -54,7 +54,11 @@ on_event (const FtRunEvent *ev, void *user_data)
       g_free (w->message);
       w->message = g_strdup (ev->message);
       break;
-    default:
+    case FT_RUN_EVENT_CHECKPOINT_SAVED:
+    case FT_RUN_EVENT_EARLY_STOP:
+    case FT_RUN_EVENT_EPOCH_BEGIN:
+    case FT_RUN_EVENT_PAUSED:
+    case FT_RUN_EVENT_TRAIN_BEGIN:
       break;
     }
 }

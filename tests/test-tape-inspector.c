@@ -247,7 +247,13 @@ on_event (const FtRunEvent *ev, void *user_data)
       w->done = true;
       w->final = ev->kind;
       break;
-    default:
+    case FT_RUN_EVENT_BATCH_END:
+    case FT_RUN_EVENT_CHECKPOINT_SAVED:
+    case FT_RUN_EVENT_EARLY_STOP:
+    case FT_RUN_EVENT_EPOCH_BEGIN:
+    case FT_RUN_EVENT_EPOCH_END:
+    case FT_RUN_EVENT_PAUSED:
+    case FT_RUN_EVENT_TRAIN_BEGIN:
       break;
     }
 }

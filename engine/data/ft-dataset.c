@@ -220,7 +220,6 @@ ft_dataset_playground (FtPlaygroundKind kind, uint32_t n, float noise, uint64_t 
       gen_moons (&rng, n, noise, xy, lab);
       break;
     case FT_N_PLAYGROUND:
-    default:
       g_assert_not_reached ();
     }
 

@@ -533,24 +533,6 @@ metric_class_name (FtMetricKind kind)
     }
 }
 
-static const char *
-loss_class_name (FtLossKind kind)
-{
-  switch (kind)
-    {
-    case FT_LOSS_CATEGORICAL_CROSSENTROPY:
-      return "CategoricalCrossentropy";
-    case FT_LOSS_BINARY_CROSSENTROPY:
-      return "BinaryCrossentropy";
-    case FT_LOSS_MEAN_SQUARED_ERROR:
-      return "MeanSquaredError";
-    case FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
-    case FT_N_LOSSES:
-    default:
-      return "SparseCategoricalCrossentropy";
-    }
-}
-
 static void
 analyse (Gen *g)
 {
@@ -1023,73 +1005,84 @@ emit_data (Gen *g)
 /* ------------------------------------------------------------------------------------------------ */
 /* Model, optimizer, loss */
 
-static const char *
-layer_code (Gen *g, const FtLayerSpec *l)
+/* A kind's arguments from its table: positional ones bare, the others as keyword=value, each only when
+ * not at its default unless the table says always; clipping arguments last. */
+static void
+param_args (Gen *g, const FtKindInfo *kind, const void *spec, GPtrArray *args)
 {
   Writer *w = &g->w;
-  GPtrArray *args = g_ptr_array_new ();
-  FtLayerSpec def = ft_layer_spec_default (l->kind);
 #define ARG(...) g_ptr_array_add (args, (gpointer) keep (w, g_strdup_printf (__VA_ARGS__)))
-  switch (l->kind)
-    {
-    case FT_LAYER_DENSE:
-    case FT_LAYER_CONV2D:
-      if (l->kind == FT_LAYER_DENSE)
-        ARG ("%d", l->units);
-      else
-        {
-          ARG ("%d", l->filters);
-          if (l->kernel_size[0] == l->kernel_size[1])
-            ARG ("%d", l->kernel_size[0]);
-          else
-            ARG ("(%d, %d)", l->kernel_size[0], l->kernel_size[1]);
-          if (l->strides[0] != 1 || l->strides[1] != 1)
-            ARG ("strides=(%d, %d)", l->strides[0], l->strides[1]);
-          if (l->padding == FT_PADDING_SAME)
-            ARG ("padding=\"same\"");
-        }
-      if (l->activation != FT_ACT_LINEAR)
-        ARG ("activation=\"%s\"", ft_activation_name (l->activation));
-      if (!l->use_bias)
-        ARG ("use_bias=False");
-      if (l->kernel_initializer != def.kernel_initializer)
-        ARG ("kernel_initializer=\"%s\"", ft_initializer_name (l->kernel_initializer));
-      if (l->use_bias && l->bias_initializer != def.bias_initializer)
-        ARG ("bias_initializer=\"%s\"", ft_initializer_name (l->bias_initializer));
-      if (l->kernel_l2 > 0)
-        ARG ("kernel_regularizer=keras.regularizers.L2(%s)", py_float (w, l->kernel_l2));
-      break;
-    case FT_LAYER_MAX_POOLING2D:
-      ARG ("pool_size=(%d, %d)", l->pool_size[0], l->pool_size[1]);
-      if (l->strides[0] > 0 && (l->strides[0] != l->pool_size[0] || l->strides[1] != l->pool_size[1]))
-        ARG ("strides=(%d, %d)", l->strides[0], l->strides[1]);
-      if (l->padding == FT_PADDING_SAME)
-        ARG ("padding=\"same\"");
-      break;
-    case FT_LAYER_DROPOUT:
-      ARG ("%s", py_float (w, l->rate));
-      break;
-    case FT_LAYER_BATCH_NORMALIZATION:
-      if (l->momentum != def.momentum)
-        ARG ("momentum=%s", py_float (w, l->momentum));
-      if (l->epsilon != def.epsilon)
-        ARG ("epsilon=%s", py_float (w, l->epsilon));
-      break;
-    case FT_LAYER_ACTIVATION:
-      ARG ("\"%s\"", ft_activation_name (l->activation));
-      break;
-    case FT_LAYER_FLATTEN:
-    case FT_N_LAYER_KINDS:
-    default:
-      break;
-    }
+  for (int pass = 0; pass < 2; pass++)
+    for (int i = 0; i < kind->n_params; i++)
+      {
+        const FtParam *p = &kind->params[i];
+        const void *f = ft_param_cptr (p, spec);
+        if (((p->flags & FT_PARAM_UI_CLIPPING) != 0) != (pass == 1) || p->type == FT_PARAM_KERAS_CONST)
+          continue;
+        if (!(p->flags & FT_PARAM_CODE_ALWAYS) && ft_param_is_default (p, spec))
+          continue;
+        const char *value = NULL;
+        switch (p->type)
+          {
+          case FT_PARAM_FLOAT:
+            value = py_float (w, *(const float *) f);
+            break;
+          case FT_PARAM_INT:
+            value = keep (w, g_strdup_printf ("%d", *(const int *) f));
+            break;
+          case FT_PARAM_BOOL:
+            value = py_bool (*(const bool *) f);
+            break;
+          case FT_PARAM_PAIR:
+            {
+              const int *v = f;
+              if ((p->flags & FT_PARAM_POSITIONAL) && v[0] == v[1])
+                value = keep (w, g_strdup_printf ("%d", v[0]));
+              else
+                value = keep (w, g_strdup_printf ("(%d, %d)", v[0], v[1]));
+              break;
+            }
+          case FT_PARAM_PADDING:
+            value = *(const FtPadding *) f == FT_PADDING_SAME ? "\"same\"" : "\"valid\"";
+            break;
+          case FT_PARAM_ACTIVATION:
+            value = keep (w, g_strdup_printf ("\"%s\"", ft_activation_name (*(const FtActivation *) f)));
+            break;
+          case FT_PARAM_INITIALIZER:
+            value = keep (w, g_strdup_printf ("\"%s\"", ft_initializer_name (*(const FtInitializer *) f)));
+            break;
+          case FT_PARAM_L2:
+            value = keep (w, g_strdup_printf ("keras.regularizers.L2(%s)", py_float (w, *(const float *) f)));
+            break;
+          case FT_PARAM_KERAS_CONST:
+          case FT_N_PARAM_TYPES:
+            continue;
+          }
+        if (p->flags & FT_PARAM_POSITIONAL)
+          ARG ("%s", value);
+        else
+          ARG ("%s=%s", p->key, value);
+      }
 #undef ARG
+}
+
+static const char *
+kind_code (Gen *g, const char *module, const FtKindInfo *kind, const void *spec)
+{
+  GPtrArray *args = g_ptr_array_new ();
+  param_args (g, kind, spec, args);
   g_ptr_array_add (args, NULL);
   char *joined = g_strjoinv (", ", (char **) args->pdata);
   g_ptr_array_free (args, TRUE);
-  const char *code = keep (w, g_strdup_printf ("keras.layers.%s(%s)", ft_layer_kind_name (l->kind), joined));
+  const char *code = keep (&g->w, g_strdup_printf ("keras.%s.%s(%s)", module, kind->name, joined));
   g_free (joined);
   return code;
+}
+
+static const char *
+layer_code (Gen *g, const FtLayerSpec *l)
+{
+  return kind_code (g, "layers", ft_layer_kind_info (l->kind), l);
 }
 
 static void
@@ -1117,56 +1110,15 @@ emit_model (Gen *g)
 static const char *
 optimizer_code (Gen *g)
 {
-  Writer *w = &g->w;
   const FtOptimizerSpec *o = &g->e->compile.optimizer;
-  GString *s = g_string_new (NULL);
-  g_string_append_printf (s, "keras.optimizers.%s(learning_rate=%s", ft_optimizer_kind_name (o->kind),
-                          py_float (w, o->learning_rate));
-  switch (o->kind)
-    {
-    case FT_OPT_SGD:
-      g_string_append_printf (s, ", momentum=%s", py_float (w, o->momentum));
-      if (o->nesterov)
-        g_string_append (s, ", nesterov=True");
-      break;
-    case FT_OPT_ADAM:
-      g_string_append_printf (s, ", beta_1=%s, beta_2=%s, epsilon=%s", py_float (w, o->beta_1),
-                              py_float (w, o->beta_2), py_float (w, o->epsilon));
-      if (o->amsgrad)
-        g_string_append (s, ", amsgrad=True");
-      break;
-    case FT_OPT_RMSPROP:
-      g_string_append_printf (s, ", rho=%s, momentum=%s, epsilon=%s", py_float (w, o->rho),
-                              py_float (w, o->momentum), py_float (w, o->epsilon));
-      if (o->centered)
-        g_string_append (s, ", centered=True");
-      break;
-    case FT_OPT_ADAGRAD:
-      g_string_append_printf (s, ", initial_accumulator_value=%s, epsilon=%s",
-                              py_float (w, o->initial_accumulator_value), py_float (w, o->epsilon));
-      break;
-    case FT_N_OPTIMIZERS:
-    default:
-      break;
-    }
-  if (o->clipnorm > 0)
-    g_string_append_printf (s, ", clipnorm=%s", py_float (w, o->clipnorm));
-  if (o->global_clipnorm > 0)
-    g_string_append_printf (s, ", global_clipnorm=%s", py_float (w, o->global_clipnorm));
-  if (o->clipvalue > 0)
-    g_string_append_printf (s, ", clipvalue=%s", py_float (w, o->clipvalue));
-  g_string_append_c (s, ')');
-  return keep (w, g_string_free (s, FALSE));
+  return kind_code (g, "optimizers", ft_optimizer_kind_info (o->kind), o);
 }
 
 static const char *
 loss_code (Gen *g)
 {
   const FtLossSpec *l = &g->e->compile.loss;
-  if (l->kind == FT_LOSS_MEAN_SQUARED_ERROR)
-    return "keras.losses.MeanSquaredError()";
-  return keep (&g->w, g_strdup_printf ("keras.losses.%s(from_logits=%s)", loss_class_name (l->kind),
-                                       py_bool (l->from_logits)));
+  return kind_code (g, "losses", ft_loss_kind_info (l->kind), l);
 }
 
 /* ------------------------------------------------------------------------------------------------ */

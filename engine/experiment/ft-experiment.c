@@ -101,7 +101,6 @@ static const char *const mode_names[] = { "fit", "tape", "both" };
 static const char *const monitor_mode_names[] = { "auto", "min", "max" };
 static const char *const schedule_names[] = { "step", "exponential", "cosine" };
 static const char *const padding_names[] = { "valid", "same" };
-static const char *const optimizer_names[FT_N_OPTIMIZERS] = { "sgd", "adam", "rmsprop", "adagrad" };
 
 const char *
 ft_run_mode_name (FtRunMode mode)
@@ -236,45 +235,13 @@ ft_experiment_copy (const FtExperiment *e)
 static bool
 layer_equal (const FtLayerSpec *a, const FtLayerSpec *b)
 {
-  EQ (kind);
-  EQ (units);
-  EQ (filters);
-  EQ (kernel_size[0]);
-  EQ (kernel_size[1]);
-  EQ (strides[0]);
-  EQ (strides[1]);
-  EQ (pool_size[0]);
-  EQ (pool_size[1]);
-  EQ (padding);
-  EQ (activation);
-  EQ (use_bias);
-  EQ (kernel_initializer);
-  EQ (bias_initializer);
-  EQ (kernel_l2);
-  EQ (rate);
-  EQ (momentum);
-  EQ (epsilon);
-  return true;
+  return a->kind == b->kind && ft_params_equal (ft_layer_kind_info (a->kind), a, b);
 }
 
 static bool
 optimizer_equal (const FtOptimizerSpec *a, const FtOptimizerSpec *b)
 {
-  EQ (kind);
-  EQ (learning_rate);
-  EQ (momentum);
-  EQ (nesterov);
-  EQ (beta_1);
-  EQ (beta_2);
-  EQ (epsilon);
-  EQ (amsgrad);
-  EQ (rho);
-  EQ (centered);
-  EQ (initial_accumulator_value);
-  EQ (clipnorm);
-  EQ (global_clipnorm);
-  EQ (clipvalue);
-  return true;
+  return a->kind == b->kind && ft_params_equal (ft_optimizer_kind_info (a->kind), a, b);
 }
 
 static bool
@@ -384,7 +351,8 @@ ft_experiment_equal (const FtExperiment *a, const FtExperiment *b)
   if (!optimizer_equal (&a->compile.optimizer, &b->compile.optimizer))
     return false;
   EQ (compile.loss.kind);
-  EQ (compile.loss.from_logits);
+  if (!ft_params_equal (ft_loss_kind_info (a->compile.loss.kind), &a->compile.loss, &b->compile.loss))
+    return false;
   EQ (compile.n_metrics);
   for (int i = 0; i < a->compile.n_metrics; i++)
     EQ_STR (compile.metrics[i]);
@@ -552,51 +520,24 @@ get_int32 (Parser *P, JsonNode *n, const char *path, int lo, int hi, int *out)
   return true;
 }
 
-typedef enum
-{
-  RANGE_ANY,        /* any finite number */
-  RANGE_NONNEG,     /* [0, ∞) */
-  RANGE_POSITIVE,   /* (0, ∞) */
-  RANGE_UNIT_OPEN,  /* [0, 1) */
-  RANGE_UNIT_OPEN2, /* (0, 1) */
-  RANGE_HALF,       /* [0, 0.5] */
-} Range;
+/* Ranges of numbers are the descriptor tables' (core/ft-param.h). */
+typedef FtRange Range;
+#define RANGE_ANY        FT_RANGE_ANY
+#define RANGE_NONNEG     FT_RANGE_NONNEG
+#define RANGE_POSITIVE   FT_RANGE_POSITIVE
+#define RANGE_UNIT_OPEN  FT_RANGE_UNIT_OPEN
+#define RANGE_UNIT_OPEN2 FT_RANGE_UNIT_OPEN2
+#define RANGE_HALF       FT_RANGE_HALF
 
 static bool
 get_number (Parser *P, JsonNode *n, const char *path, Range range, double *out)
 {
   *out = 0.0;
-  static const char *const what[] = {
-    [RANGE_ANY] = "a finite number",           [RANGE_NONNEG] = "a number >= 0",
-    [RANGE_POSITIVE] = "a number > 0",         [RANGE_UNIT_OPEN] = "a number in [0, 1)",
-    [RANGE_UNIT_OPEN2] = "a number in (0, 1)", [RANGE_HALF] = "a number in [0, 0.5]",
-  };
   if (!is_number (n))
-    return fail_got (P, path, n, "%s", what[range]);
+    return fail_got (P, path, n, "%s", ft_range_text (range));
   double v = json_node_get_double (n);
-  bool ok = isfinite (v);
-  switch (range)
-    {
-    case RANGE_ANY:
-      break;
-    case RANGE_NONNEG:
-      ok = ok && v >= 0.0;
-      break;
-    case RANGE_POSITIVE:
-      ok = ok && v > 0.0;
-      break;
-    case RANGE_UNIT_OPEN:
-      ok = ok && v >= 0.0 && v < 1.0;
-      break;
-    case RANGE_UNIT_OPEN2:
-      ok = ok && v > 0.0 && v < 1.0;
-      break;
-    case RANGE_HALF:
-      ok = ok && v >= 0.0 && v <= 0.5;
-      break;
-    }
-  if (!ok)
-    return fail_got (P, path, n, "%s", what[range]);
+  if (!ft_range_contains (range, v))
+    return fail_got (P, path, n, "%s", ft_range_text (range));
   *out = v;
   return true;
 }
@@ -1001,60 +942,82 @@ parse_regularizer (Parser *P, JsonNode *n, const char *path, float *l2)
   return f == NULL || get_float (P, f, sub, RANGE_NONNEG, l2);
 }
 
-static const char *const layer_keys_all[] = {
-  "type",
-  "units",
-  "activation",
-  "use_bias",
-  "kernel_initializer",
-  "bias_initializer",
-  "kernel_regularizer",
-  "filters",
-  "kernel_size",
-  "strides",
-  "padding",
-  "pool_size",
-  "rate",
-  "momentum",
-  "epsilon",
-  NULL,
-};
+/* ---- kinds described by a table (core/ft-param.h): layers and optimizers ---- */
 
-static const char *const *
-layer_keys (FtLayerKind kind)
+#define MAX_KIND_KEYS 64
+
+/* Appends the JSON keys of a kind's parameters to keys (NULL-terminated, no duplicates). */
+static void
+add_kind_keys (const FtKindInfo *kind, const char **keys)
 {
-  static const char *const dense[] = {
-    "type", "units", "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer",
-    NULL
-  };
-  static const char *const conv[]
-      = { "type",       "filters",  "kernel_size",        "strides",          "padding",
-          "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer",
-          NULL };
-  static const char *const pool[] = { "type", "pool_size", "strides", "padding", NULL };
-  static const char *const flatten[] = { "type", NULL };
-  static const char *const dropout[] = { "type", "rate", NULL };
-  static const char *const bn[] = { "type", "momentum", "epsilon", NULL };
-  static const char *const act[] = { "type", "activation", NULL };
-  switch (kind)
+  int n = strv_len (keys);
+  for (int i = 0; i < kind->n_params; i++)
     {
-    case FT_LAYER_DENSE:
-      return dense;
-    case FT_LAYER_CONV2D:
-      return conv;
-    case FT_LAYER_MAX_POOLING2D:
-      return pool;
-    case FT_LAYER_DROPOUT:
-      return dropout;
-    case FT_LAYER_BATCH_NORMALIZATION:
-      return bn;
-    case FT_LAYER_ACTIVATION:
-      return act;
-    case FT_LAYER_FLATTEN:
-    case FT_N_LAYER_KINDS:
-    default:
-      return flatten;
+      const FtParam *p = &kind->params[i];
+      if (p->type != FT_PARAM_KERAS_CONST && !strv_has (keys, p->key) && n + 1 < MAX_KIND_KEYS)
+        {
+          keys[n++] = p->key;
+          keys[n] = NULL;
+        }
     }
+}
+
+/* One parameter from the object, when present. */
+static bool
+parse_param (Parser *P, JsonObject *o, const char *path, const FtParam *p, void *spec)
+{
+  char sub[PATH_MAX_LEN];
+  JsonNode *n = member (o, p->key, path, sub);
+  if (n == NULL || p->type == FT_PARAM_KERAS_CONST)
+    return true;
+  void *f = ft_param_ptr (p, spec);
+  bool none = JSON_NODE_HOLDS_NULL (n) && (p->flags & FT_PARAM_ZERO_IS_NONE);
+  int v;
+  switch (p->type)
+    {
+    case FT_PARAM_FLOAT:
+      if (none)
+        {
+          *(float *) f = 0.0f;
+          return true;
+        }
+      return get_float (P, n, sub, (p->flags & FT_PARAM_KIND_CHECKS) ? RANGE_ANY : p->range, f);
+    case FT_PARAM_INT:
+      return get_int32 (P, n, sub, p->lo, p->hi, f);
+    case FT_PARAM_BOOL:
+      return get_bool (P, n, sub, f);
+    case FT_PARAM_PAIR:
+      if (none)
+        {
+          ((int *) f)[0] = ((int *) f)[1] = 0;
+          return true;
+        }
+      return get_pair (P, n, sub, p->lo, p->hi, f);
+    case FT_PARAM_PADDING:
+      if (!get_enum (P, n, sub, "padding", padding_names, G_N_ELEMENTS (padding_names), &v))
+        return false;
+      *(FtPadding *) f = v == 0 ? FT_PADDING_VALID : FT_PADDING_SAME;
+      return true;
+    case FT_PARAM_ACTIVATION:
+      return get_activation (P, n, sub, f);
+    case FT_PARAM_INITIALIZER:
+      return get_initializer (P, n, sub, f);
+    case FT_PARAM_L2:
+      return parse_regularizer (P, n, sub, f);
+    case FT_PARAM_KERAS_CONST:
+    case FT_N_PARAM_TYPES:
+      break;
+    }
+  return true;
+}
+
+static bool
+parse_params (Parser *P, JsonObject *o, const char *path, const FtKindInfo *kind, void *spec)
+{
+  for (int i = 0; i < kind->n_params; i++)
+    if (!parse_param (P, o, path, &kind->params[i], spec))
+      return false;
+  return true;
 }
 
 static bool
@@ -1065,8 +1028,12 @@ parse_layer (Parser *P, JsonNode *node, const char *path, FtLayerSpec *spec)
   if (!get_object (P, node, path, &o))
     return false;
   const char *kind_names[FT_N_LAYER_KINDS];
+  const char *all[MAX_KIND_KEYS] = { "type", NULL };
   for (int i = 0; i < FT_N_LAYER_KINDS; i++)
-    kind_names[i] = ft_layer_kind_name ((FtLayerKind) i);
+    {
+      kind_names[i] = ft_layer_kind_name ((FtLayerKind) i);
+      add_kind_keys (ft_layer_kind_info ((FtLayerKind) i), all);
+    }
   JsonNode *n = member (o, "type", path, sub);
   if (n == NULL)
     {
@@ -1082,54 +1049,13 @@ parse_layer (Parser *P, JsonNode *node, const char *path, FtLayerSpec *spec)
       get_enum (P, n, sub, "layer type", kind_names, FT_N_LAYER_KINDS, &dummy); /* sets the error */
       return false;
     }
-  if (!check_keys (P, o, path, layer_keys (kind), layer_keys_all, ft_layer_kind_name (kind)))
+  const FtKindInfo *info = ft_layer_kind_info (kind);
+  const char *keys[MAX_KIND_KEYS] = { "type", NULL };
+  add_kind_keys (info, keys);
+  if (!check_keys (P, o, path, keys, all, info->name))
     return false;
   *spec = ft_layer_spec_default (kind);
-
-  if ((n = member (o, "units", path, sub)) != NULL && !get_int32 (P, n, sub, 1, 1 << 20, &spec->units))
-    return false;
-  if ((n = member (o, "filters", path, sub)) != NULL && !get_int32 (P, n, sub, 1, 4096, &spec->filters))
-    return false;
-  if ((n = member (o, "kernel_size", path, sub)) != NULL && !get_pair (P, n, sub, 1, 64, spec->kernel_size))
-    return false;
-  if ((n = member (o, "pool_size", path, sub)) != NULL && !get_pair (P, n, sub, 1, 64, spec->pool_size))
-    return false;
-  if ((n = member (o, "strides", path, sub)) != NULL)
-    {
-      if (JSON_NODE_HOLDS_NULL (n) && kind == FT_LAYER_MAX_POOLING2D)
-        spec->strides[0] = spec->strides[1] = 0; /* = pool_size */
-      else if (!get_pair (P, n, sub, 1, 64, spec->strides))
-        return false;
-    }
-  int v;
-  if ((n = member (o, "padding", path, sub)) != NULL)
-    {
-      if (!get_enum (P, n, sub, "padding", padding_names, G_N_ELEMENTS (padding_names), &v))
-        return false;
-      spec->padding = v == 0 ? FT_PADDING_VALID : FT_PADDING_SAME;
-    }
-  if ((n = member (o, "activation", path, sub)) != NULL && !get_activation (P, n, sub, &spec->activation))
-    return false;
-  if ((n = member (o, "use_bias", path, sub)) != NULL && !get_bool (P, n, sub, &spec->use_bias))
-    return false;
-  if ((n = member (o, "kernel_initializer", path, sub)) != NULL
-      && !get_initializer (P, n, sub, &spec->kernel_initializer))
-    return false;
-  if ((n = member (o, "bias_initializer", path, sub)) != NULL
-      && !get_initializer (P, n, sub, &spec->bias_initializer))
-    return false;
-  if ((n = member (o, "kernel_regularizer", path, sub)) != NULL
-      && !parse_regularizer (P, n, sub, &spec->kernel_l2))
-    return false;
-  if ((n = member (o, "rate", path, sub)) != NULL && !get_float (P, n, sub, RANGE_UNIT_OPEN, &spec->rate))
-    return false;
-  if ((n = member (o, "momentum", path, sub)) != NULL
-      && !get_float (P, n, sub, RANGE_UNIT_OPEN, &spec->momentum))
-    return false;
-  if ((n = member (o, "epsilon", path, sub)) != NULL
-      && !get_float (P, n, sub, RANGE_POSITIVE, &spec->epsilon))
-    return false;
-  return true;
+  return parse_params (P, o, path, info, spec);
 }
 
 static bool
@@ -1181,46 +1107,22 @@ parse_model (Parser *P, JsonNode *node, const char *path, FtExperiment *e)
 static const char *
 optimizer_name (FtOptimizerKind kind)
 {
-  return (unsigned) kind < FT_N_OPTIMIZERS ? optimizer_names[kind] : "?";
+  return (unsigned) kind < FT_N_OPTIMIZERS ? ft_optimizer_kind_info (kind)->json_name : "?";
 }
 
-static const char *const *
-optimizer_keys (FtOptimizerKind kind)
+static char *
+optimizer_list (void)
 {
-  static const char *const sgd[]
-      = { "name", "learning_rate", "momentum", "nesterov", "clipnorm", "global_clipnorm", "clipvalue", NULL };
-  static const char *const adam[] = { "name",    "learning_rate", "beta_1",          "beta_2",    "epsilon",
-                                      "amsgrad", "clipnorm",      "global_clipnorm", "clipvalue", NULL };
-  static const char *const rms[]
-      = { "name",     "learning_rate",   "rho",       "momentum", "epsilon", "centered",
-          "clipnorm", "global_clipnorm", "clipvalue", NULL };
-  static const char *const ada[] = { "name",
-                                     "learning_rate",
-                                     "initial_accumulator_value",
-                                     "epsilon",
-                                     "clipnorm",
-                                     "global_clipnorm",
-                                     "clipvalue",
-                                     NULL };
-  switch (kind)
-    {
-    case FT_OPT_SGD:
-      return sgd;
-    case FT_OPT_ADAM:
-      return adam;
-    case FT_OPT_RMSPROP:
-      return rms;
-    case FT_OPT_ADAGRAD:
-    case FT_N_OPTIMIZERS:
-    default:
-      return ada;
-    }
+  const char *names[FT_N_OPTIMIZERS];
+  for (int k = 0; k < FT_N_OPTIMIZERS; k++)
+    names[k] = optimizer_name ((FtOptimizerKind) k);
+  return join_names (names, FT_N_OPTIMIZERS);
 }
 
 static bool
 get_optimizer_kind (Parser *P, JsonNode *n, const char *path, FtOptimizerKind *kind)
 {
-  char *list = join_names (optimizer_names, FT_N_OPTIMIZERS);
+  char *list = optimizer_list ();
   bool ok = false;
   if (!is_string (n))
     fail_got (P, path, n, "a string (%s)", list);
@@ -1239,21 +1141,6 @@ get_optimizer_kind (Parser *P, JsonNode *n, const char *path, FtOptimizerKind *k
 static bool
 parse_optimizer (Parser *P, JsonNode *node, const char *path, FtOptimizerSpec *spec)
 {
-  static const char *const all[] = { "name",
-                                     "learning_rate",
-                                     "momentum",
-                                     "nesterov",
-                                     "beta_1",
-                                     "beta_2",
-                                     "epsilon",
-                                     "amsgrad",
-                                     "rho",
-                                     "centered",
-                                     "initial_accumulator_value",
-                                     "clipnorm",
-                                     "global_clipnorm",
-                                     "clipvalue",
-                                     NULL };
   char sub[PATH_MAX_LEN];
   FtOptimizerKind kind;
   if (is_string (node))
@@ -1269,56 +1156,24 @@ parse_optimizer (Parser *P, JsonNode *node, const char *path, FtOptimizerSpec *s
         return false;
       JsonNode *n = member (o, "name", path, sub);
       if (n == NULL)
-        return fail (P, path, "missing \"name\" (expected sgd, adam, rmsprop, adagrad)");
+        {
+          char *list = optimizer_list ();
+          fail (P, path, "missing \"name\" (expected %s)", list);
+          g_free (list);
+          return false;
+        }
       if (!get_optimizer_kind (P, n, sub, &kind))
         return false;
-      char owner[32];
-      g_snprintf (owner, sizeof owner, "%s", optimizer_name (kind));
-      if (!check_keys (P, o, path, optimizer_keys (kind), all, owner))
+      const char *all[MAX_KIND_KEYS] = { "name", NULL };
+      for (int k = 0; k < FT_N_OPTIMIZERS; k++)
+        add_kind_keys (ft_optimizer_kind_info ((FtOptimizerKind) k), all);
+      const char *keys[MAX_KIND_KEYS] = { "name", NULL };
+      add_kind_keys (ft_optimizer_kind_info (kind), keys);
+      if (!check_keys (P, o, path, keys, all, optimizer_name (kind)))
         return false;
       *spec = ft_optimizer_spec_default (kind);
-      static const struct
-      {
-        const char *key;
-        Range range;
-        size_t offset;
-      } floats[] = {
-        { "learning_rate", RANGE_NONNEG, G_STRUCT_OFFSET (FtOptimizerSpec, learning_rate) },
-        { "momentum", RANGE_ANY, G_STRUCT_OFFSET (FtOptimizerSpec, momentum) },
-        { "beta_1", RANGE_ANY, G_STRUCT_OFFSET (FtOptimizerSpec, beta_1) },
-        { "beta_2", RANGE_ANY, G_STRUCT_OFFSET (FtOptimizerSpec, beta_2) },
-        { "epsilon", RANGE_ANY, G_STRUCT_OFFSET (FtOptimizerSpec, epsilon) },
-        { "rho", RANGE_ANY, G_STRUCT_OFFSET (FtOptimizerSpec, rho) },
-        { "initial_accumulator_value", RANGE_ANY,
-          G_STRUCT_OFFSET (FtOptimizerSpec, initial_accumulator_value) },
-        { "clipnorm", RANGE_NONNEG, G_STRUCT_OFFSET (FtOptimizerSpec, clipnorm) },
-        { "global_clipnorm", RANGE_NONNEG, G_STRUCT_OFFSET (FtOptimizerSpec, global_clipnorm) },
-        { "clipvalue", RANGE_NONNEG, G_STRUCT_OFFSET (FtOptimizerSpec, clipvalue) },
-      };
-      for (size_t i = 0; i < G_N_ELEMENTS (floats); i++)
-        {
-          n = member (o, floats[i].key, path, sub);
-          if (n == NULL)
-            continue;
-          float *field = (float *) ((char *) spec + floats[i].offset);
-          if (JSON_NODE_HOLDS_NULL (n) && strstr (floats[i].key, "clip") != NULL)
-            *field = 0.0f; /* Keras' None: no clipping */
-          else if (!get_float (P, n, sub, floats[i].range, field))
-            return false;
-        }
-      static const struct
-      {
-        const char *key;
-        size_t offset;
-      } bools[] = {
-        { "nesterov", G_STRUCT_OFFSET (FtOptimizerSpec, nesterov) },
-        { "amsgrad", G_STRUCT_OFFSET (FtOptimizerSpec, amsgrad) },
-        { "centered", G_STRUCT_OFFSET (FtOptimizerSpec, centered) },
-      };
-      for (size_t i = 0; i < G_N_ELEMENTS (bools); i++)
-        if ((n = member (o, bools[i].key, path, sub)) != NULL
-            && !get_bool (P, n, sub, (bool *) ((char *) spec + bools[i].offset)))
-          return false;
+      if (!parse_params (P, o, path, ft_optimizer_kind_info (kind), spec))
+        return false;
     }
   /* The optimizer's own range checks (beta in [0, 1), one clip at most, …), under this path. */
   GError *local = NULL;
@@ -1347,8 +1202,6 @@ get_loss_kind (Parser *P, JsonNode *n, const char *path, FtLossKind *kind)
 static bool
 parse_loss (Parser *P, JsonNode *node, const char *path, FtLossSpec *loss)
 {
-  static const char *const keys[] = { "name", "from_logits", NULL };
-  static const char *const mse_keys[] = { "name", NULL };
   char sub[PATH_MAX_LEN];
   loss->from_logits = false;
   if (is_string (node))
@@ -1361,11 +1214,14 @@ parse_loss (Parser *P, JsonNode *node, const char *path, FtLossSpec *loss)
     return fail (P, path, "missing \"name\"");
   if (!get_loss_kind (P, n, sub, &loss->kind))
     return false;
-  if (!check_keys (P, o, path, loss->kind == FT_LOSS_MEAN_SQUARED_ERROR ? mse_keys : keys, keys,
-                   ft_loss_name (loss->kind)))
+  const char *all[MAX_KIND_KEYS] = { "name", NULL };
+  for (int k = 0; k < FT_N_LOSSES; k++)
+    add_kind_keys (ft_loss_kind_info ((FtLossKind) k), all);
+  const char *keys[MAX_KIND_KEYS] = { "name", NULL };
+  add_kind_keys (ft_loss_kind_info (loss->kind), keys);
+  if (!check_keys (P, o, path, keys, all, ft_loss_name (loss->kind)))
     return false;
-  n = member (o, "from_logits", path, sub);
-  return n == NULL || get_bool (P, n, sub, &loss->from_logits);
+  return parse_params (P, o, path, ft_loss_kind_info (loss->kind), loss);
 }
 
 static bool
@@ -2136,97 +1992,72 @@ write_dataset (Writer *w, const FtDataSpec *d)
   w_close (w, '}');
 }
 
+/* The parameters of a kind that are not at their default (or always written), clipping ones last. */
+static void
+write_params (Writer *w, const FtKindInfo *kind, const void *spec)
+{
+  for (int pass = 0; pass < 2; pass++)
+    for (int i = 0; i < kind->n_params; i++)
+      {
+        const FtParam *p = &kind->params[i];
+        const void *f = ft_param_cptr (p, spec);
+        if (((p->flags & FT_PARAM_UI_CLIPPING) != 0) != (pass == 1))
+          continue;
+        if (!(p->flags & FT_PARAM_WRITE_ALWAYS) && ft_param_is_default (p, spec))
+          continue;
+        switch (p->type)
+          {
+          case FT_PARAM_FLOAT:
+            w_float (w, p->key, *(const float *) f);
+            break;
+          case FT_PARAM_INT:
+            w_int (w, p->key, *(const int *) f);
+            break;
+          case FT_PARAM_BOOL:
+            w_bool (w, p->key, *(const bool *) f);
+            break;
+          case FT_PARAM_PAIR:
+            w_pair (w, p->key, f);
+            break;
+          case FT_PARAM_PADDING:
+            w_str (w, p->key, padding_names[*(const FtPadding *) f == FT_PADDING_SAME]);
+            break;
+          case FT_PARAM_ACTIVATION:
+            w_str (w, p->key, ft_activation_name (*(const FtActivation *) f));
+            break;
+          case FT_PARAM_INITIALIZER:
+            w_str (w, p->key, ft_initializer_name (*(const FtInitializer *) f));
+            break;
+          case FT_PARAM_L2:
+            w_key (w, p->key);
+            w_open (w, '{', true);
+            w_float (w, "l2", *(const float *) f);
+            w_close (w, '}');
+            break;
+          case FT_PARAM_KERAS_CONST:
+          case FT_N_PARAM_TYPES:
+            break;
+          }
+      }
+}
+
 static void
 write_layer (Writer *w, const FtLayerSpec *l)
 {
-  FtLayerSpec def = ft_layer_spec_default (l->kind);
-  bool kernel = l->kind == FT_LAYER_DENSE || l->kind == FT_LAYER_CONV2D;
   w_sep (w);
   w_open (w, '{', true);
   w_str (w, "type", ft_layer_kind_name (l->kind));
-  switch (l->kind)
-    {
-    case FT_LAYER_DENSE:
-      w_int (w, "units", l->units);
-      break;
-    case FT_LAYER_CONV2D:
-      w_int (w, "filters", l->filters);
-      w_pair (w, "kernel_size", l->kernel_size);
-      if (l->strides[0] != def.strides[0] || l->strides[1] != def.strides[1])
-        w_pair (w, "strides", l->strides);
-      break;
-    case FT_LAYER_MAX_POOLING2D:
-      w_pair (w, "pool_size", l->pool_size);
-      if (l->strides[0] != 0 || l->strides[1] != 0)
-        w_pair (w, "strides", l->strides);
-      break;
-    case FT_LAYER_DROPOUT:
-      w_float (w, "rate", l->rate);
-      break;
-    case FT_LAYER_BATCH_NORMALIZATION:
-      if (l->momentum != def.momentum)
-        w_float (w, "momentum", l->momentum);
-      if (l->epsilon != def.epsilon)
-        w_float (w, "epsilon", l->epsilon);
-      break;
-    case FT_LAYER_FLATTEN:
-    case FT_LAYER_ACTIVATION:
-    case FT_N_LAYER_KINDS:
-    default:
-      break;
-    }
-  if ((l->kind == FT_LAYER_CONV2D || l->kind == FT_LAYER_MAX_POOLING2D) && l->padding != def.padding)
-    w_str (w, "padding", padding_names[l->padding == FT_PADDING_SAME]);
-  if (kernel || l->kind == FT_LAYER_ACTIVATION)
-    w_str (w, "activation", ft_activation_name (l->activation));
-  if (kernel)
-    {
-      if (l->use_bias != def.use_bias)
-        w_bool (w, "use_bias", l->use_bias);
-      if (l->kernel_initializer != def.kernel_initializer)
-        w_str (w, "kernel_initializer", ft_initializer_name (l->kernel_initializer));
-      if (l->bias_initializer != def.bias_initializer)
-        w_str (w, "bias_initializer", ft_initializer_name (l->bias_initializer));
-      if (l->kernel_l2 != 0.0f)
-        {
-          w_key (w, "kernel_regularizer");
-          w_open (w, '{', true);
-          w_float (w, "l2", l->kernel_l2);
-          w_close (w, '}');
-        }
-    }
+  write_params (w, ft_layer_kind_info (l->kind), l);
   w_close (w, '}');
 }
 
 static void
 write_optimizer (Writer *w, const FtOptimizerSpec *o)
 {
-  FtOptimizerSpec def = ft_optimizer_spec_default (o->kind);
   w_key (w, "optimizer");
   w_open (w, '{', true);
   w_str (w, "name", optimizer_name (o->kind));
-  w_float (w, "learning_rate", o->learning_rate);
-  const char *const *keys = optimizer_keys (o->kind);
-#define OPT_FLOAT(f)                                                                                         \
-  if (strv_has (keys, #f) && o->f != def.f)                                                                  \
-  w_float (w, #f, o->f)
-#define OPT_BOOL(f)                                                                                          \
-  if (strv_has (keys, #f) && o->f != def.f)                                                                  \
-  w_bool (w, #f, o->f)
-  OPT_FLOAT (momentum);
-  OPT_BOOL (nesterov);
-  OPT_FLOAT (beta_1);
-  OPT_FLOAT (beta_2);
-  OPT_FLOAT (rho);
-  OPT_FLOAT (epsilon);
-  OPT_BOOL (amsgrad);
-  OPT_BOOL (centered);
-  OPT_FLOAT (initial_accumulator_value);
-  OPT_FLOAT (clipnorm);
-  OPT_FLOAT (global_clipnorm);
-  OPT_FLOAT (clipvalue);
-#undef OPT_FLOAT
-#undef OPT_BOOL
+  write_params (w, ft_optimizer_kind_info (o->kind), o);
   w_close (w, '}');
 }
 
@@ -2382,12 +2213,14 @@ ft_experiment_to_json (const FtExperiment *e)
   w_key (w, "compile");
   w_open (w, '{', false);
   write_optimizer (w, &e->compile.optimizer);
-  if (e->compile.loss.from_logits)
+  /* The loss by name, or as an object when a parameter is not at its default. */
+  const FtKindInfo *loss_kind = ft_loss_kind_info (e->compile.loss.kind);
+  if (!ft_params_equal (loss_kind, &e->compile.loss, &(FtLossSpec){ .kind = e->compile.loss.kind }))
     {
       w_key (w, "loss");
       w_open (w, '{', true);
       w_str (w, "name", ft_loss_name (e->compile.loss.kind));
-      w_bool (w, "from_logits", true);
+      write_params (w, loss_kind, &e->compile.loss);
       w_close (w, '}');
     }
   else

@@ -42,18 +42,10 @@ output_activation (const FtModel *model)
   for (int i = ft_model_n_layers (model); i-- > 0;)
     {
       const FtLayerSpec *l = ft_model_layer_spec (model, i);
-      switch (l->kind)
-        {
-        case FT_LAYER_DENSE:
-        case FT_LAYER_CONV2D:
-        case FT_LAYER_ACTIVATION:
-          return l->activation;
-        case FT_LAYER_DROPOUT:
-        case FT_LAYER_FLATTEN:
-          continue;
-        default:
-          return FT_ACT_LINEAR;
-        }
+      if (ft_kind_find_param (ft_layer_kind_info (l->kind), "activation") != NULL)
+        return l->activation;
+      if (l->kind != FT_LAYER_DROPOUT && l->kind != FT_LAYER_FLATTEN)
+        return FT_ACT_LINEAR;
     }
   return FT_ACT_LINEAR;
 }

@@ -69,7 +69,7 @@ ft_initializer_fill (FtInitializer init, float *data, size_t n, int fan_in, int 
         data[i] = 1.0f;
       break;
     case FT_INIT_ZEROS:
-    default:
+    case FT_N_INITIALIZERS:
       memset (data, 0, n * sizeof (float));
       break;
     }

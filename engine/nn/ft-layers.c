@@ -1,5 +1,6 @@
-/* ft-layers.c — Keras layer specifications: defaults, names, shape inference with clear errors, the
- * weights each layer creates, and the forward call through the tape ops. */
+/* ft-layers.c — Keras layer specifications: the descriptor table (names, parameters, defaults, Keras
+ * configs, editor rows), shape inference with clear errors, the weights each layer creates, and the
+ * forward call through the tape ops. */
 #include "nn/ft-layers.h"
 
 #include "core/ft-tape.h"
@@ -8,37 +9,149 @@
 #include <stdint.h>
 #include <string.h>
 
-static const struct
-{
-  const char *name;
-  const char *base;
-} kinds[FT_N_LAYER_KINDS] = {
-  [FT_LAYER_DENSE] = { "Dense", "dense" },
-  [FT_LAYER_CONV2D] = { "Conv2D", "conv2d" },
-  [FT_LAYER_MAX_POOLING2D] = { "MaxPooling2D", "max_pooling2d" },
-  [FT_LAYER_FLATTEN] = { "Flatten", "flatten" },
-  [FT_LAYER_DROPOUT] = { "Dropout", "dropout" },
-  [FT_LAYER_BATCH_NORMALIZATION] = { "BatchNormalization", "batch_normalization" },
-  [FT_LAYER_ACTIVATION] = { "Activation", "activation" },
+/* The table is laid out by hand (one parameter per brace group): the formatter breaks designated
+ * initialisers inside macros apart. */
+/* clang-format off */
+#define OFF(f) G_STRUCT_OFFSET (FtLayerSpec, f)
+#define KERAS_OBJECT(module, cls, config)                                                                   \
+  "{\"module\": \"" module "\", \"class_name\": \"" cls "\", \"config\": " config ", \"registered_name\": null}"
+#define CONST(key, json) { key, FT_PARAM_KERAS_CONST, .keras = json }
+#define CHANNELS_LAST    CONST ("data_format", "\"channels_last\"")
+
+#define PADDING                                                                                              \
+  { "padding", FT_PARAM_PADDING, OFF (padding), FT_PARAM_TITLE_CHANGED, .def = FT_PADDING_VALID,            \
+    .label = "Padding", .hint = "“same” pads so that stride 1 keeps the size", .title_prefix = "" }
+#define ACTIVATION(flags)                                                                                    \
+  { "activation", FT_PARAM_ACTIVATION, OFF (activation), FT_PARAM_TITLE | (flags), .def = FT_ACT_LINEAR,    \
+    .label = "Activation" }
+#define KERNEL_TAIL(...)                                                                      \
+  { "use_bias", FT_PARAM_BOOL, OFF (use_bias), FT_PARAM_UI_HIDDEN, .def = true },                          \
+  { "kernel_initializer", FT_PARAM_INITIALIZER, OFF (kernel_initializer), FT_PARAM_UI_HIDDEN,              \
+    .def = FT_INIT_GLOROT_UNIFORM },                                                                         \
+  { "bias_initializer", FT_PARAM_INITIALIZER, OFF (bias_initializer), FT_PARAM_UI_HIDDEN,                  \
+    .def = FT_INIT_ZEROS },                                                                                  \
+  { "kernel_regularizer", FT_PARAM_L2, OFF (kernel_l2), FT_PARAM_UI_HIDDEN, FT_RANGE_NONNEG, .def = 0 },    \
+  CONST ("bias_regularizer", "null"), __VA_ARGS__ CONST ("kernel_constraint", "null"),                      \
+  CONST ("bias_constraint", "null")
+#define PAIR(key, l_, h_, lo_, hi_ui, d, flags)                                                              \
+  { #key, FT_PARAM_PAIR, OFF (key), flags, .lo = lo_, .hi = 64, .def = d, .label = l_, .hint = h_,          \
+    .ui_lo = lo_, .ui_hi = hi_ui, .ui_step = 1 }
+#define POOLING                                                                                              \
+  PAIR (pool_size, "Pool Size", "Height × width", 1, 8, 2,                                                   \
+        FT_PARAM_WRITE_ALWAYS | FT_PARAM_CODE_ALWAYS | FT_PARAM_TITLE),                                      \
+  PADDING,                                                                                                   \
+  { "strides", FT_PARAM_PAIR, OFF (strides), FT_PARAM_ZERO_IS_NONE | FT_PARAM_TITLE_CHANGED, .lo = 1,       \
+    .hi = 64, .def = 0, .label = "Strides", .hint = "0 takes the pool size, Keras’ default", .ui_lo = 0,      \
+    .ui_hi = 4, .ui_step = 1, .title_prefix = "stride " },                                                    \
+  CHANNELS_LAST
+
+static const FtParam dense_params[] = {
+  { "units", FT_PARAM_INT, OFF (units),
+    FT_PARAM_WRITE_ALWAYS | FT_PARAM_CODE_ALWAYS | FT_PARAM_POSITIONAL | FT_PARAM_TITLE, .lo = 1, .hi = 1 << 20,
+    .def = 32, .label = "Units", .hint = "Outputs of the layer", .ui_lo = 1, .ui_hi = 4096, .ui_step = 1 },
+  ACTIVATION (FT_PARAM_WRITE_ALWAYS),
+  KERNEL_TAIL (),
 };
+static const FtParam conv2d_params[] = {
+  { "filters", FT_PARAM_INT, OFF (filters),
+    FT_PARAM_WRITE_ALWAYS | FT_PARAM_CODE_ALWAYS | FT_PARAM_POSITIONAL | FT_PARAM_TITLE, .lo = 1, .hi = 4096,
+    .def = 32, .label = "Filters", .hint = "Output channels", .ui_lo = 1, .ui_hi = 512, .ui_step = 1 },
+  PAIR (kernel_size, "Kernel Size", "Height × width", 1, 11, 3,
+        FT_PARAM_WRITE_ALWAYS | FT_PARAM_CODE_ALWAYS | FT_PARAM_POSITIONAL | FT_PARAM_TITLE),
+  { "strides", FT_PARAM_PAIR, OFF (strides), FT_PARAM_TITLE_CHANGED, .lo = 1, .hi = 64, .def = 1,
+    .label = "Strides", .hint = "Vertical × horizontal step", .ui_lo = 1, .ui_hi = 4, .ui_step = 1,
+    .title_prefix = "stride " },
+  PADDING,
+  CHANNELS_LAST,
+  CONST ("dilation_rate", "[1, 1]"),
+  CONST ("groups", "1"),
+  ACTIVATION (FT_PARAM_WRITE_ALWAYS),
+  KERNEL_TAIL (CONST ("activity_regularizer", "null"), ),
+};
+static const FtParam pooling_params[] = { POOLING };
+static const FtParam flatten_params[] = { CHANNELS_LAST };
+static const FtParam dropout_params[] = {
+  { "rate", FT_PARAM_FLOAT, OFF (rate),
+    FT_PARAM_WRITE_ALWAYS | FT_PARAM_CODE_ALWAYS | FT_PARAM_POSITIONAL | FT_PARAM_TITLE, FT_RANGE_UNIT_OPEN,
+    .def = 0.5, .label = "Rate", .hint = "Fraction of inputs set to 0 while training", .ui_lo = 0,
+    .ui_hi = 0.95, .ui_step = 0.05, .ui_digits = 2 },
+  CONST ("seed", "null"),
+  CONST ("noise_shape", "null"),
+};
+static const FtParam batch_norm_params[] = {
+  CONST ("axis", "-1"),
+  { "momentum", FT_PARAM_FLOAT, OFF (momentum), 0, FT_RANGE_UNIT_OPEN, .def = 0.99, .label = "Momentum",
+    .hint = "Of the moving mean and variance", .ui_lo = 0, .ui_hi = 0.999, .ui_step = 0.01, .ui_digits = 3 },
+  { "epsilon", FT_PARAM_FLOAT, OFF (epsilon), 0, FT_RANGE_POSITIVE, .def = 1e-3, .label = "Epsilon",
+    .hint = "Added to the variance", .ui_lo = 0.00001, .ui_hi = 0.1, .ui_step = 0.0001, .ui_digits = 5 },
+  CONST ("center", "true"),
+  CONST ("scale", "true"),
+  CONST ("beta_initializer", KERAS_OBJECT ("keras.initializers", "Zeros", "{}")),
+  CONST ("gamma_initializer", KERAS_OBJECT ("keras.initializers", "Ones", "{}")),
+  CONST ("moving_mean_initializer", KERAS_OBJECT ("keras.initializers", "Zeros", "{}")),
+  CONST ("moving_variance_initializer", KERAS_OBJECT ("keras.initializers", "Ones", "{}")),
+  CONST ("beta_regularizer", "null"),
+  CONST ("gamma_regularizer", "null"),
+  CONST ("beta_constraint", "null"),
+  CONST ("gamma_constraint", "null"),
+  CONST ("synchronized", "false"),
+};
+static const FtParam activation_params[] = {
+  ACTIVATION (FT_PARAM_WRITE_ALWAYS | FT_PARAM_CODE_ALWAYS | FT_PARAM_POSITIONAL),
+};
+static const FtParam global_pooling_params[] = {
+  CHANNELS_LAST,
+  CONST ("keepdims", "false"),
+};
+
+static const FtKindInfo kind_infos[] = {
+  [FT_LAYER_DENSE] = { "Dense", "Dense", "dense", "every output sees every input", "Core", FT_PARAMS (dense_params) },
+  [FT_LAYER_CONV2D] = { "Conv2D", "Conv2D", "conv2d", "small filters slid over the image",
+                        "Convolution", FT_PARAMS (conv2d_params) },
+  [FT_LAYER_MAX_POOLING2D] = { "MaxPooling2D", "MaxPooling2D", "max_pooling2d",
+                               "keeps the largest value of each window", "Convolution", FT_PARAMS (pooling_params) },
+  [FT_LAYER_FLATTEN] = { "Flatten", "Flatten", "flatten", "one long vector per sample", "Core", FT_PARAMS (flatten_params) },
+  [FT_LAYER_DROPOUT] = { "Dropout", "Dropout", "dropout", "zeroes random inputs while training",
+                         "Regularisation", FT_PARAMS (dropout_params) },
+  [FT_LAYER_BATCH_NORMALIZATION] = { "BatchNormalization", "BatchNormalization", "batch_normalization",
+                                     "rescales each channel to mean 0 and variance 1",
+                                     "Regularisation", FT_PARAMS (batch_norm_params) },
+  [FT_LAYER_ACTIVATION] = { "Activation", "Activation", "activation", "applies a function elementwise",
+                            "Core", FT_PARAMS (activation_params) },
+  [FT_LAYER_AVERAGE_POOLING2D] = { "AveragePooling2D", "AveragePooling2D", "average_pooling2d",
+                                   "keeps the mean of each window", "Convolution", FT_PARAMS (pooling_params) },
+  [FT_LAYER_GLOBAL_AVERAGE_POOLING2D] = { "GlobalAveragePooling2D", "GlobalAveragePooling2D",
+                                          "global_average_pooling2d", "one mean per channel over the whole image",
+                                          "Convolution", FT_PARAMS (global_pooling_params) },
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (kind_infos) == FT_N_LAYER_KINDS);
+/* clang-format on */
+
+const FtKindInfo *
+ft_layer_kind_info (FtLayerKind kind)
+{
+  g_return_val_if_fail ((unsigned) kind < FT_N_LAYER_KINDS, NULL);
+  return &kind_infos[kind];
+}
 
 const char *
 ft_layer_kind_name (FtLayerKind kind)
 {
-  return (unsigned) kind < FT_N_LAYER_KINDS ? kinds[kind].name : "?";
+  return (unsigned) kind < FT_N_LAYER_KINDS ? kind_infos[kind].name : "?";
 }
 
 const char *
 ft_layer_kind_base_name (FtLayerKind kind)
 {
-  return (unsigned) kind < FT_N_LAYER_KINDS ? kinds[kind].base : "?";
+  return (unsigned) kind < FT_N_LAYER_KINDS ? kind_infos[kind].keras_name : "?";
 }
 
 bool
 ft_layer_kind_from_name (const char *name, FtLayerKind *kind)
 {
   for (int i = 0; i < FT_N_LAYER_KINDS; i++)
-    if (name != NULL && (strcmp (name, kinds[i].name) == 0 || strcmp (name, kinds[i].base) == 0))
+    if (name != NULL
+        && (strcmp (name, kind_infos[i].name) == 0 || strcmp (name, kind_infos[i].keras_name) == 0))
       {
         *kind = (FtLayerKind) i;
         return true;
@@ -52,20 +165,25 @@ ft_layer_spec_default (FtLayerKind kind)
   FtLayerSpec s;
   memset (&s, 0, sizeof s);
   s.kind = kind;
-  s.units = 32;
-  s.filters = 32;
-  s.kernel_size[0] = s.kernel_size[1] = 3;
-  s.strides[0] = s.strides[1] = kind == FT_LAYER_MAX_POOLING2D ? 0 : 1;
-  s.pool_size[0] = s.pool_size[1] = 2;
-  s.padding = FT_PADDING_VALID;
-  s.activation = FT_ACT_LINEAR;
-  s.use_bias = true;
-  s.kernel_initializer = FT_INIT_GLOROT_UNIFORM;
-  s.bias_initializer = FT_INIT_ZEROS;
-  s.kernel_l2 = 0.0f;
-  s.rate = 0.5f;
-  s.momentum = 0.99f;
-  s.epsilon = 1e-3f;
+  if ((unsigned) kind < FT_N_LAYER_KINDS)
+    ft_params_set_defaults (&kind_infos[kind], &s);
+  return s;
+}
+
+static bool
+is_pooling (FtLayerKind kind)
+{
+  return kind == FT_LAYER_MAX_POOLING2D || kind == FT_LAYER_AVERAGE_POOLING2D;
+}
+
+FtLayerSpec
+ft_layer_spec_resolved (const FtLayerSpec *spec)
+{
+  FtLayerSpec s = *spec;
+  if (is_pooling (s.kind))
+    for (int k = 0; k < 2; k++)
+      if (s.strides[k] <= 0)
+        s.strides[k] = s.pool_size[k];
   return s;
 }
 
@@ -86,8 +204,9 @@ weight (FtWeightSpec *w, const char *name, int ndim, const int *shape, bool trai
 static void
 pool_strides (const FtLayerSpec *spec, int *sh, int *sw)
 {
-  *sh = spec->strides[0] > 0 ? spec->strides[0] : spec->pool_size[0];
-  *sw = spec->strides[1] > 0 ? spec->strides[1] : spec->pool_size[1];
+  FtLayerSpec r = ft_layer_spec_resolved (spec);
+  *sh = r.strides[0];
+  *sw = r.strides[1];
 }
 
 bool
@@ -125,9 +244,10 @@ ft_layer_infer (const FtLayerSpec *spec, int in_ndim, const int *in_shape, int *
       }
     case FT_LAYER_CONV2D:
     case FT_LAYER_MAX_POOLING2D:
+    case FT_LAYER_AVERAGE_POOLING2D:
       {
         bool conv = spec->kind == FT_LAYER_CONV2D;
-        const char *what = conv ? "Conv2D" : "MaxPooling2D";
+        const char *what = ft_layer_kind_name (spec->kind);
         if (in_ndim != 3)
           {
             g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
@@ -230,10 +350,22 @@ ft_layer_infer (const FtLayerSpec *spec, int in_ndim, const int *in_shape, int *
         memcpy (out_shape, in_shape, (size_t) in_ndim * sizeof (int));
         return true;
       }
-    default:
-      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "unknown layer kind %d", (int) spec->kind);
-      return false;
+    case FT_LAYER_GLOBAL_AVERAGE_POOLING2D:
+      if (in_ndim != 3)
+        {
+          g_set_error (
+              error, FT_ERROR, FT_ERROR_INVALID,
+              "GlobalAveragePooling2D expects an image input (height, width, channels) but receives %s", buf);
+          return false;
+        }
+      *out_ndim = 1;
+      out_shape[0] = in_shape[2];
+      return true;
+    case FT_N_LAYER_KINDS:
+      break;
     }
+  g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "unknown layer kind %d", (int) spec->kind);
+  return false;
 }
 
 FtTensor *
@@ -253,6 +385,14 @@ ft_layer_call (const FtLayerSpec *spec, FtTape *tape, FtTensor *x, FtTensor *con
         pool_strides (spec, &sh, &sw);
         return ft_op_max_pool2d (tape, x, spec->pool_size[0], spec->pool_size[1], sh, sw, spec->padding);
       }
+    case FT_LAYER_AVERAGE_POOLING2D:
+      {
+        int sh, sw;
+        pool_strides (spec, &sh, &sw);
+        return ft_op_avg_pool2d (tape, x, spec->pool_size[0], spec->pool_size[1], sh, sw, spec->padding);
+      }
+    case FT_LAYER_GLOBAL_AVERAGE_POOLING2D:
+      return ft_op_global_avg_pool2d (tape, x);
     case FT_LAYER_FLATTEN:
       return ft_op_flatten (tape, x);
     case FT_LAYER_DROPOUT:
@@ -262,7 +402,8 @@ ft_layer_call (const FtLayerSpec *spec, FtTape *tape, FtTensor *x, FtTensor *con
     case FT_LAYER_BATCH_NORMALIZATION:
       return ft_op_batch_norm (tape, x, weights[0], weights[1], weights[2], weights[3], spec->momentum,
                                spec->epsilon, training);
-    default:
-      g_return_val_if_reached (NULL);
+    case FT_N_LAYER_KINDS:
+      break;
     }
+  g_return_val_if_reached (NULL);
 }

@@ -1,7 +1,9 @@
-/* ft-layers.h — the Keras layers FitTape offers, as plain specifications with Keras' defaults, and the
- * per-layer shape inference, weight creation and forward call used by the Sequential model. */
+/* ft-layers.h — the Keras layers FitTape offers, as plain specifications with Keras' defaults described by
+ * one table (ft_layer_kind_info), and the per-layer shape inference, weight creation and forward call used
+ * by the Sequential model. */
 #pragma once
 
+#include "core/ft-param.h"
 #include "nn/ft-initializers.h"
 #include "ops/ft-ops.h"
 
@@ -16,6 +18,8 @@ typedef enum
   FT_LAYER_DROPOUT,
   FT_LAYER_BATCH_NORMALIZATION,
   FT_LAYER_ACTIVATION,
+  FT_LAYER_AVERAGE_POOLING2D,
+  FT_LAYER_GLOBAL_AVERAGE_POOLING2D,
   FT_N_LAYER_KINDS
 } FtLayerKind;
 
@@ -25,8 +29,8 @@ typedef struct
   int units;                 /* Dense */
   int filters;               /* Conv2D */
   int kernel_size[2];        /* Conv2D (default 3×3 in FitTape's editor; Keras requires it) */
-  int strides[2];            /* Conv2D (1,1); MaxPooling2D (0,0) = pool_size */
-  int pool_size[2];          /* MaxPooling2D (2,2) */
+  int strides[2];            /* Conv2D (1,1); pooling (0,0) = pool_size */
+  int pool_size[2];          /* MaxPooling2D, AveragePooling2D (2,2) */
   FtPadding padding;         /* "valid" */
   FtActivation activation;   /* Dense, Conv2D, Activation: linear */
   bool use_bias;             /* true */
@@ -38,7 +42,12 @@ typedef struct
   float epsilon;             /* BatchNormalization 1e-3 */
 } FtLayerSpec;
 
+/* The descriptor of each kind: names and parameters in Keras' get_config() order. */
+const FtKindInfo *ft_layer_kind_info (FtLayerKind kind);
+
 FtLayerSpec ft_layer_spec_default (FtLayerKind kind);
+/* The spec with Keras' implied values filled in: pooling strides 0 (None) become the pool size. */
+FtLayerSpec ft_layer_spec_resolved (const FtLayerSpec *spec);
 const char *ft_layer_kind_name (FtLayerKind kind);       /* "Dense", "Conv2D", … */
 const char *ft_layer_kind_base_name (FtLayerKind kind);  /* "dense", "conv2d", … (Keras' auto names) */
 bool ft_layer_kind_from_name (const char *name, FtLayerKind *kind);

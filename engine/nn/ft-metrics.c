@@ -110,9 +110,9 @@ sample_value (const FtMetric *m, const float *t, const float *p, size_t per_samp
       return sum / (double) per_sample;
     case FT_METRIC_MEAN:
     case FT_N_METRICS:
-    default:
-      g_assert_not_reached ();
+      break;
     }
+  g_return_val_if_reached (0.0);
 }
 
 void
@@ -183,7 +183,7 @@ bool
 ft_metric_from_name (const char *name, FtLossKind loss, FtMetricKind *kind, char *key, size_t key_size)
 {
   g_return_val_if_fail (name != NULL, false);
-  FtMetricKind found;
+  FtMetricKind found = FT_METRIC_MEAN;
   bool ok = false;
 
   if (g_ascii_strcasecmp (name, "accuracy") == 0 || g_ascii_strcasecmp (name, "acc") == 0)
@@ -205,7 +205,6 @@ ft_metric_from_name (const char *name, FtLossKind loss, FtMetricKind *kind, char
           found = FT_METRIC_BINARY_ACCURACY;
           break;
         case FT_N_LOSSES:
-        default:
           ok = false;
           found = FT_METRIC_MEAN;
           break;

@@ -1,6 +1,8 @@
-/* ft-optimizers.c — Keras 3 optimizers: SGD, Adam, RMSprop, Adagrad (see ft-optimizers.h).
+/* ft-optimizers.c — Keras 3 optimizers: SGD, Adam, AdamW, RMSprop, Adagrad, Nadam, Adamax (see
+ * ft-optimizers.h), and their descriptor table.
  *
- * The update equations follow keras/src/optimizers/{sgd,adam,rmsprop,adagrad}.py operation by operation in
+ * The update equations follow keras/src/optimizers/{sgd,adam,adamw,rmsprop,adagrad,nadam,adamax}.py
+ * operation by operation in
  * float32, so that results agree with Keras to the last bit where the backend rounds the same way:
  *
  *   SGD      m = m·μ − g·lr;  w = w + m                (nesterov: w = w + (m·μ − g·lr));  μ = 0: w = w − g·lr
@@ -11,6 +13,12 @@
  *            inc = (lr·g) / √d                                  (ε INSIDE the square root)
  *            momentum > 0: p = μ·p + inc, w = w − p;  else w = w − inc
  *   Adagrad  acc = acc + g²;  w = w − (lr·g) / √(acc + ε)      (ε INSIDE the square root; acc starts at 0.1)
+ *   AdamW    Adam after the decoupled weight decay of base_optimizer._apply_weight_decay: w = w − (w·wd)·lr
+ *   Nadam    u(t) = β₁·(1 − ½·0.96ᵗ);  Π = Π·β₁·(1 − ½·0.96ᵗ) (a running product, before the step)
+ *            m = m + (g − m)·(1 − β₁);  v = v + (g² − v)·(1 − β₂)   (here 1 − β in float32, as nadam.py)
+ *            m̂ = (u(t+1)·m) / (1 − Π·u(t+1)) + ((1 − u(t))·g) / (1 − Π);  v̂ = v / (1 − β₂ᵗ)
+ *            w = w − (m̂·lr) / (√v̂ + ε)
+ *   Adamax   m = m + (g − m)·(1 − β₁);  u = max(β₂·u, |g|);  w = w − (lr·m) / ((1 − β₁ᵗ)·(u + ε))
  *
  * Clipping (keras/src/optimizers/base_optimizer.py, _clip_gradients), before the update:
  *   clipnorm         per variable: g = (g·c) / max(‖g‖, c)  (applied even when ‖g‖ ≤ c, as Keras does)
@@ -57,6 +65,9 @@ struct FtOptimizer
   int slot_m, slot_v, slot_v_hat;
   int slot_velocity, slot_average_gradient;
   int slot_accumulator;
+  int slot_norm;    /* Adamax */
+  int paired_slots; /* leading slots Keras creates per variable together */
+  float u_product;  /* Nadam's running product of the momentum schedule (recomputed from iterations) */
 
   /* float32 constants formed as Keras forms them (see the top of the file). */
   float one_minus_beta_1, one_minus_beta_2, one_minus_rho;
@@ -66,45 +77,143 @@ struct FtOptimizer
 /* ------------------------------------------------------------------------------------------------ */
 /* Spec, names, validation */
 
+/* The descriptor table. Parameters are in Keras' get_config() order: the base optimizer's (learning_rate,
+ * weight_decay, the clips and the fixed entries), then the kind's own. */
+
+/* The table is laid out by hand (one parameter per brace group): the formatter breaks designated
+ * initialisers inside macros apart. */
+/* clang-format off */
+#define OFF(f) G_STRUCT_OFFSET (FtOptimizerSpec, f)
+#define LEARNING_RATE(d)                                                                                     \
+  { "learning_rate", FT_PARAM_FLOAT, OFF (learning_rate), FT_PARAM_WRITE_ALWAYS | FT_PARAM_CODE_ALWAYS     \
+      | FT_PARAM_UI_LADDER, FT_RANGE_NONNEG, .def = (d), .label = "Learning rate",                          \
+    .hint = "how far each update moves the weights", .ui_lo = 1e-5, .ui_hi = 10.0 }
+#define NO_WEIGHT_DECAY { "weight_decay", FT_PARAM_KERAS_CONST, .keras = "null" }
+#define CLIP(key, l_, h_)                                                                               \
+  { #key, FT_PARAM_FLOAT, OFF (key),                                                                         \
+    FT_PARAM_ZERO_IS_NONE | FT_PARAM_EXCLUSIVE | FT_PARAM_UI_CLIPPING, FT_RANGE_NONNEG, .def = 0.0,          \
+    .label = l_, .hint = h_, .ui_lo = 0, .ui_hi = 1000, .ui_step = 0.1, .ui_digits = 2 }
+#define BASE_TAIL                                                                                            \
+  CLIP (clipnorm, "Clip norm", "shrinks each weight’s gradient whose length is larger"),                   \
+  CLIP (global_clipnorm, "Global clip norm",                                                               \
+        "shrinks all the gradients together when their joint length is larger"),                            \
+  CLIP (clipvalue, "Clip value", "cuts every gradient element to ± this value"),                           \
+  { "use_ema", FT_PARAM_KERAS_CONST, .keras = "false" },                                                    \
+  { "ema_momentum", FT_PARAM_KERAS_CONST, .keras = "0.99" },                                                \
+  { "ema_overwrite_frequency", FT_PARAM_KERAS_CONST, .keras = "null" },                                     \
+  { "loss_scale_factor", FT_PARAM_KERAS_CONST, .keras = "null" },                                           \
+  { "gradient_accumulation_steps", FT_PARAM_KERAS_CONST, .keras = "null" }
+#define FLOAT(key, range, d, l_, h_, lo, hi, step, digits)                                              \
+  { #key, FT_PARAM_FLOAT, OFF (key), FT_PARAM_CODE_ALWAYS | FT_PARAM_KIND_CHECKS, range, .def = d,          \
+    .label = l_, .hint = h_, .ui_lo = lo, .ui_hi = hi, .ui_step = step, .ui_digits = digits }
+#define SWITCH(key, l_, h_) { #key, FT_PARAM_BOOL, OFF (key), 0, .def = 0, .label = l_, .hint = h_ }
+#define MOMENTUM                                                                                             \
+  FLOAT (momentum, FT_RANGE_UNIT, 0.0, "Momentum",                                                         \
+         "keeps a fraction of the previous update; 0 is plain gradient descent", 0, 1, 0.05, 3)
+#define BETA_1                                                                                               \
+  FLOAT (beta_1, FT_RANGE_UNIT_OPEN, 0.9, "Beta 1", "how slowly the running mean of the gradients forgets", \
+         0, 0.99999, 0.01, 5)
+#define BETA_2(hint)   FLOAT (beta_2, FT_RANGE_UNIT_OPEN, 0.999, "Beta 2", hint, 0, 0.99999, 0.001, 5)
+#define BETA_2_SQUARES BETA_2 ("how slowly the running mean of the squared gradients forgets")
+#define EPSILON                                                                                              \
+  { "epsilon", FT_PARAM_FLOAT, OFF (epsilon), FT_PARAM_CODE_ALWAYS | FT_PARAM_KIND_CHECKS | FT_PARAM_UI_LADDER, \
+    FT_RANGE_NONNEG, .def = 1e-7, .label = "Epsilon",                                                        \
+    .hint = "keeps the division stable when the squared gradients are tiny", .ui_lo = 1e-10, .ui_hi = 1.0 }
+#define AMSGRAD SWITCH (amsgrad, "AMSGrad", "divides by the largest squared-gradient average seen so far")
+
+static const FtParam sgd_params[] = {
+  LEARNING_RATE (0.01), NO_WEIGHT_DECAY, BASE_TAIL, MOMENTUM,
+  SWITCH (nesterov, "Nesterov momentum",
+          "takes the gradient a step ahead, where the momentum is about to carry the weights"),
+};
+static const FtParam adam_params[] = {
+  LEARNING_RATE (0.001), NO_WEIGHT_DECAY, BASE_TAIL, BETA_1, BETA_2_SQUARES, EPSILON, AMSGRAD,
+};
+static const FtParam adamw_params[] = {
+  LEARNING_RATE (0.001),
+  { "weight_decay", FT_PARAM_FLOAT, OFF (weight_decay), FT_PARAM_CODE_ALWAYS | FT_PARAM_KIND_CHECKS,
+    FT_RANGE_NONNEG, .def = 0.004, .label = "Weight decay",
+    .hint = "shrinks every weight by weight_decay × learning_rate of itself before each step", .ui_lo = 0,
+    .ui_hi = 1, .ui_step = 0.001, .ui_digits = 4 },
+  BASE_TAIL, BETA_1, BETA_2_SQUARES, EPSILON, AMSGRAD,
+};
+static const FtParam rmsprop_params[] = {
+  LEARNING_RATE (0.001), NO_WEIGHT_DECAY, BASE_TAIL,
+  FLOAT (rho, FT_RANGE_UNIT_OPEN, 0.9, "Rho", "how slowly the running mean of the squared gradients forgets",
+         0, 0.99999, 0.01, 5),
+  MOMENTUM, EPSILON,
+  SWITCH (centered, "Centered",
+          "divides by an estimate of the gradients’ variance instead of their mean square"),
+};
+static const FtParam adagrad_params[] = {
+  LEARNING_RATE (0.001), NO_WEIGHT_DECAY, BASE_TAIL,
+  FLOAT (initial_accumulator_value, FT_RANGE_NONNEG, 0.1, "Initial accumulator",
+         "the sum of squared gradients starts here", 0, 10, 0.01, 3),
+  EPSILON,
+};
+static const FtParam nadam_params[] = {
+  LEARNING_RATE (0.001), NO_WEIGHT_DECAY, BASE_TAIL, BETA_1, BETA_2_SQUARES, EPSILON,
+};
+static const FtParam adamax_params[] = {
+  LEARNING_RATE (0.001), NO_WEIGHT_DECAY, BASE_TAIL, BETA_1,
+  BETA_2 ("how slowly the largest recent gradient size (the infinity norm) forgets"), EPSILON,
+};
+
+static const FtKindInfo kind_infos[] = {
+  [FT_OPT_SGD] = { "SGD", "sgd", "SGD", "plain gradient descent, optionally with momentum", NULL, FT_PARAMS (sgd_params) },
+  [FT_OPT_ADAM] = { "Adam", "adam", "adam", "adapts each weight’s step from running means of its gradients",
+                    NULL, FT_PARAMS (adam_params) },
+  [FT_OPT_RMSPROP] = { "RMSprop", "rmsprop", "rmsprop", "divides each step by a running mean of squared gradients",
+                       NULL, FT_PARAMS (rmsprop_params) },
+  [FT_OPT_ADAGRAD] = { "Adagrad", "adagrad", "adagrad", "divides each step by the sum of all past squared gradients",
+                       NULL, FT_PARAMS (adagrad_params) },
+  [FT_OPT_ADAMW] = { "AdamW", "adamw", "adamw", "Adam with weight decay kept apart from the gradients",
+                     NULL, FT_PARAMS (adamw_params) },
+  [FT_OPT_NADAM] = { "Nadam", "nadam", "nadam", "Adam with Nesterov momentum: the mean looks one step ahead",
+                     NULL, FT_PARAMS (nadam_params) },
+  [FT_OPT_ADAMAX] = { "Adamax", "adamax", "adamax", "Adam dividing by the largest recent gradient size",
+                      NULL, FT_PARAMS (adamax_params) },
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (kind_infos) == FT_N_OPTIMIZERS);
+/* clang-format on */
+
+#undef OFF
+
+const FtKindInfo *
+ft_optimizer_kind_info (FtOptimizerKind kind)
+{
+  g_return_val_if_fail ((unsigned) kind < FT_N_OPTIMIZERS, NULL);
+  return &kind_infos[kind];
+}
+
 FtOptimizerSpec
 ft_optimizer_spec_default (FtOptimizerKind kind)
 {
   FtOptimizerSpec s;
   memset (&s, 0, sizeof s);
   s.kind = kind;
-  s.learning_rate = kind == FT_OPT_SGD ? 0.01f : 0.001f;
-  s.momentum = 0.0f;
-  s.nesterov = false;
-  s.beta_1 = 0.9f;
-  s.beta_2 = 0.999f;
-  s.epsilon = 1e-7f;
-  s.amsgrad = false;
-  s.rho = 0.9f;
-  s.centered = false;
-  s.initial_accumulator_value = 0.1f;
-  s.clipnorm = 0.0f;
-  s.global_clipnorm = 0.0f;
-  s.clipvalue = 0.0f;
+  if ((unsigned) kind < FT_N_OPTIMIZERS)
+    ft_params_set_defaults (&kind_infos[kind], &s);
   return s;
 }
-
-static const char *const kind_names[FT_N_OPTIMIZERS] = { "SGD", "Adam", "RMSprop", "Adagrad" };
 
 const char *
 ft_optimizer_kind_name (FtOptimizerKind kind)
 {
-  if ((int) kind < 0 || kind >= FT_N_OPTIMIZERS)
+  if ((unsigned) kind >= FT_N_OPTIMIZERS)
     return NULL;
-  return kind_names[kind];
+  return kind_infos[kind].name;
 }
 
+/* Class names ("Adam") and the lower-case names Keras' get() takes ("adam") both work. */
 bool
 ft_optimizer_kind_from_name (const char *name, FtOptimizerKind *kind)
 {
   if (name == NULL)
     return false;
   for (int k = 0; k < FT_N_OPTIMIZERS; k++)
-    if (g_ascii_strcasecmp (name, kind_names[k]) == 0)
+    if (g_ascii_strcasecmp (name, kind_infos[k].name) == 0
+        || g_ascii_strcasecmp (name, kind_infos[k].json_name) == 0)
       {
         if (kind != NULL)
           *kind = (FtOptimizerKind) k;
@@ -113,97 +222,20 @@ ft_optimizer_kind_from_name (const char *name, FtOptimizerKind *kind)
   return false;
 }
 
-static bool
-invalid (GError **error, const char *param, float value, const char *rule)
-{
-  g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "Invalid optimizer argument %s=%g: %s", param,
-               (double) value, rule);
-  return false;
-}
-
-/* NaN fails every comparison, so each test is written as "not (inside the range)". */
-static bool
-check_nonneg (GError **error, const char *param, float value)
-{
-  if (!(isfinite (value) && value >= 0.0f))
-    return invalid (error, param, value, "must be a finite number >= 0");
-  return true;
-}
-
-static bool
-check_closed_unit (GError **error, const char *param, float value)
-{
-  if (!(value >= 0.0f && value <= 1.0f))
-    return invalid (error, param, value, "must be in [0, 1]");
-  return true;
-}
-
-static bool
-check_half_open_unit (GError **error, const char *param, float value)
-{
-  if (!(value >= 0.0f && value < 1.0f))
-    return invalid (error, param, value, "must be in [0, 1)");
-  return true;
-}
-
 bool
 ft_optimizer_spec_validate (const FtOptimizerSpec *spec, GError **error)
 {
   g_return_val_if_fail (spec != NULL, false);
   g_return_val_if_fail (error == NULL || *error == NULL, false);
 
-  if ((int) spec->kind < 0 || spec->kind >= FT_N_OPTIMIZERS)
+  if ((unsigned) spec->kind >= FT_N_OPTIMIZERS)
     {
       g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "Unknown optimizer kind %d", (int) spec->kind);
       return false;
     }
-  if (!check_nonneg (error, "learning_rate", spec->learning_rate))
-    return false;
-
   /* Only the parameters the chosen optimizer has are checked (Keras' other optimizers have no such
    * argument at all). */
-  switch (spec->kind)
-    {
-    case FT_OPT_SGD:
-      if (!check_closed_unit (error, "momentum", spec->momentum))
-        return false;
-      break;
-    case FT_OPT_ADAM:
-      if (!check_half_open_unit (error, "beta_1", spec->beta_1)
-          || !check_half_open_unit (error, "beta_2", spec->beta_2)
-          || !check_nonneg (error, "epsilon", spec->epsilon))
-        return false;
-      break;
-    case FT_OPT_RMSPROP:
-      if (!check_half_open_unit (error, "rho", spec->rho)
-          || !check_closed_unit (error, "momentum", spec->momentum)
-          || !check_nonneg (error, "epsilon", spec->epsilon))
-        return false;
-      break;
-    case FT_OPT_ADAGRAD:
-      if (!check_nonneg (error, "initial_accumulator_value", spec->initial_accumulator_value)
-          || !check_nonneg (error, "epsilon", spec->epsilon))
-        return false;
-      break;
-    case FT_N_OPTIMIZERS:
-    default:
-      g_assert_not_reached ();
-    }
-
-  if (!check_nonneg (error, "clipnorm", spec->clipnorm)
-      || !check_nonneg (error, "global_clipnorm", spec->global_clipnorm)
-      || !check_nonneg (error, "clipvalue", spec->clipvalue))
-    return false;
-  int n_clips = (spec->clipnorm > 0.0f) + (spec->global_clipnorm > 0.0f) + (spec->clipvalue > 0.0f);
-  if (n_clips > 1)
-    {
-      g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
-                   "Only one of clipnorm, clipvalue and global_clipnorm can be set; got clipnorm=%g, "
-                   "clipvalue=%g, global_clipnorm=%g",
-                   (double) spec->clipnorm, (double) spec->clipvalue, (double) spec->global_clipnorm);
-      return false;
-    }
-  return true;
+  return ft_params_validate (&kind_infos[spec->kind], spec, "optimizer", error);
 }
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -240,7 +272,8 @@ ft_optimizer_new (const FtOptimizerSpec *spec, int n_vars, FtTensor *const *vars
     }
 
   opt->slot_momentum = opt->slot_m = opt->slot_v = opt->slot_v_hat = -1;
-  opt->slot_velocity = opt->slot_average_gradient = opt->slot_accumulator = -1;
+  opt->slot_velocity = opt->slot_average_gradient = opt->slot_accumulator = opt->slot_norm = -1;
+  opt->u_product = 1.0f;
   /* Slots exist exactly when Keras creates them (SGD: momentum != 0; RMSprop: momentum > 0). */
   switch (spec->kind)
     {
@@ -249,10 +282,22 @@ ft_optimizer_new (const FtOptimizerSpec *spec, int n_vars, FtTensor *const *vars
         opt->slot_momentum = add_slot (opt, "momentum");
       break;
     case FT_OPT_ADAM:
+    case FT_OPT_ADAMW:
       opt->slot_m = add_slot (opt, "momentum");
       opt->slot_v = add_slot (opt, "velocity");
+      opt->paired_slots = 2;
       if (spec->amsgrad)
         opt->slot_v_hat = add_slot (opt, "velocity_hat");
+      break;
+    case FT_OPT_NADAM:
+      opt->slot_m = add_slot (opt, "momentum");
+      opt->slot_v = add_slot (opt, "velocity");
+      opt->paired_slots = 2; /* nadam.py (Keras main): add_optimizer_variables (var_list, [both]) */
+      break;
+    case FT_OPT_ADAMAX:
+      opt->slot_m = add_slot (opt, "momentum");
+      opt->slot_norm = add_slot (opt, "norm");
+      opt->paired_slots = 2;
       break;
     case FT_OPT_RMSPROP:
       opt->slot_velocity = add_slot (opt, "velocity");
@@ -265,7 +310,6 @@ ft_optimizer_new (const FtOptimizerSpec *spec, int n_vars, FtTensor *const *vars
       opt->slot_accumulator = add_slot (opt, "accumulator");
       break;
     case FT_N_OPTIMIZERS:
-    default:
       g_assert_not_reached ();
     }
 
@@ -496,6 +540,68 @@ adagrad_kernel (float *restrict w, const float *restrict g, float *restrict acc,
     }
 }
 
+FT_HOT static void
+weight_decay_kernel (float *restrict w, size_t n, float wd, float lr)
+{
+  for (size_t i = 0; i < n; i++)
+    w[i] = w[i] - (w[i] * wd) * lr;
+}
+
+typedef struct
+{
+  float u_t, u_t_1;              /* the momentum schedule at t and t + 1 */
+  float one_minus_u_product_t_1; /* 1 − Π·u(t+1) */
+  float one_minus_u_t;           /* 1 − u(t) */
+  float one_minus_u_product_t;   /* 1 − Π */
+  float one_minus_beta_2_power;  /* 1 − β₂ᵗ */
+  float one_minus_beta_1, one_minus_beta_2;
+} NadamScalars;
+
+FT_HOT static void
+nadam_kernel (float *restrict w, const float *restrict g, float *restrict m, float *restrict v, size_t n,
+              const NadamScalars *k, float lr, float epsilon)
+{
+  const float u_t_1 = k->u_t_1, a = k->one_minus_u_product_t_1, b = k->one_minus_u_t;
+  const float c = k->one_minus_u_product_t, d = k->one_minus_beta_2_power;
+  const float omb1 = k->one_minus_beta_1, omb2 = k->one_minus_beta_2;
+  for (size_t i = 0; i < n; i++)
+    {
+      float gi = g[i];
+      float mi = m[i] + (gi - m[i]) * omb1;
+      float vi = v[i] + (gi * gi - v[i]) * omb2;
+      m[i] = mi;
+      v[i] = vi;
+      float m_hat = (u_t_1 * mi) / a + (b * gi) / c;
+      float v_hat = vi / d;
+      w[i] = w[i] - (m_hat * lr) / (sqrtf (v_hat) + epsilon);
+    }
+}
+
+FT_HOT static void
+adamax_kernel (float *restrict w, const float *restrict g, float *restrict m, float *restrict u, size_t n,
+               float lr, float one_minus_beta_1, float beta_2, float one_minus_beta_1_power, float epsilon)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      float gi = g[i];
+      float mi = m[i] + (gi - m[i]) * one_minus_beta_1;
+      float bu = beta_2 * u[i];
+      float ag = fabsf (gi);
+      float ui = bu > ag ? bu : ag;
+      m[i] = mi;
+      u[i] = ui;
+      w[i] = w[i] - (lr * mi) / (one_minus_beta_1_power * (ui + epsilon));
+    }
+}
+
+/* Nadam's schedule factor β₁·(1 − ½·0.96ᵗ) is not formed here: the running product multiplies by β₁ first,
+ * then by (1 − ½·0.96ᵗ), as nadam.py's _backend_update_step does. */
+static float
+nadam_schedule_tail (float t)
+{
+  return 1.0f - 0.5f * powf (0.96f, t);
+}
+
 /* ------------------------------------------------------------------------------------------------ */
 /* Step */
 
@@ -586,6 +692,12 @@ ft_optimizer_apply (FtOptimizer *opt, FtTensor *const *grads, FtTensor *const *v
   const float lr = spec->learning_rate;
   const float eps = spec->epsilon;
 
+  /* Keras applies the decoupled weight decay to every variable with a gradient, before the update. */
+  if (spec->weight_decay > 0.0f)
+    for (int i = 0; i < opt->n_vars; i++)
+      if (is_connected (connected, i))
+        weight_decay_kernel (vars[i]->data, opt->sizes[i], spec->weight_decay, lr);
+
   switch (spec->kind)
     {
     case FT_OPT_SGD:
@@ -606,6 +718,7 @@ ft_optimizer_apply (FtOptimizer *opt, FtTensor *const *grads, FtTensor *const *v
       break;
 
     case FT_OPT_ADAM:
+    case FT_OPT_ADAMW:
       {
         float t = (float) (opt->iterations + 1);
         float beta_1_power = powf (spec->beta_1, t);
@@ -664,8 +777,38 @@ ft_optimizer_apply (FtOptimizer *opt, FtTensor *const *grads, FtTensor *const *v
         }
       break;
 
+    case FT_OPT_NADAM:
+      {
+        const float t = (float) (opt->iterations + 1), beta_1 = spec->beta_1;
+        opt->u_product = opt->u_product * beta_1 * nadam_schedule_tail (t);
+        NadamScalars k;
+        k.u_t = beta_1 * nadam_schedule_tail (t);
+        k.u_t_1 = beta_1 * nadam_schedule_tail ((float) (opt->iterations + 2));
+        k.one_minus_u_product_t_1 = 1.0f - opt->u_product * k.u_t_1;
+        k.one_minus_u_t = 1.0f - k.u_t;
+        k.one_minus_u_product_t = 1.0f - opt->u_product;
+        k.one_minus_beta_2_power = 1.0f - powf (spec->beta_2, t);
+        k.one_minus_beta_1 = 1.0f - beta_1; /* float32 here: nadam.py casts β first */
+        k.one_minus_beta_2 = 1.0f - spec->beta_2;
+        for (int i = 0; i < opt->n_vars; i++)
+          if (is_connected (connected, i))
+            nadam_kernel (vars[i]->data, grads[i]->data, slot_ptr (opt, opt->slot_m, i),
+                          slot_ptr (opt, opt->slot_v, i), opt->sizes[i], &k, lr, eps);
+      }
+      break;
+
+    case FT_OPT_ADAMAX:
+      {
+        const float one_minus_power = 1.0f - powf (spec->beta_1, (float) (opt->iterations + 1));
+        for (int i = 0; i < opt->n_vars; i++)
+          if (is_connected (connected, i))
+            adamax_kernel (vars[i]->data, grads[i]->data, slot_ptr (opt, opt->slot_m, i),
+                           slot_ptr (opt, opt->slot_norm, i), opt->sizes[i], lr, opt->one_minus_beta_1,
+                           spec->beta_2, one_minus_power, eps);
+      }
+      break;
+
     case FT_N_OPTIMIZERS:
-    default:
       g_assert_not_reached ();
     }
 
@@ -703,6 +846,11 @@ ft_optimizer_set_iterations (FtOptimizer *opt, int64_t iterations)
   g_return_if_fail (opt != NULL);
   g_return_if_fail (iterations >= 0);
   opt->iterations = iterations;
+  /* Nadam's running product follows from the step count: rebuilt with the same float32 operations. */
+  opt->u_product = 1.0f;
+  if (opt->spec.kind == FT_OPT_NADAM)
+    for (int64_t k = 1; k <= iterations; k++)
+      opt->u_product = opt->u_product * opt->spec.beta_1 * nadam_schedule_tail ((float) k);
 }
 
 size_t
@@ -724,6 +872,13 @@ ft_optimizer_n_slots (const FtOptimizer *opt)
 {
   g_return_val_if_fail (opt != NULL, 0);
   return opt->n_slots;
+}
+
+int
+ft_optimizer_paired_slots (const FtOptimizer *opt)
+{
+  g_return_val_if_fail (opt != NULL, 0);
+  return opt->paired_slots;
 }
 
 const char *

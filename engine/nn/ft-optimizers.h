@@ -1,8 +1,10 @@
-/* ft-optimizers.h — Keras 3 optimizers (SGD, Adam, RMSprop, Adagrad) with Keras' defaults and update
- * equations, gradient clipping (clipnorm, global_clipnorm, clipvalue), and state kept in one contiguous
- * block so checkpoints can save it and a step allocates nothing. */
+/* ft-optimizers.h — Keras 3 optimizers (SGD, Adam, AdamW, RMSprop, Adagrad, Nadam, Adamax) with Keras'
+ * defaults and update equations, gradient clipping (clipnorm, global_clipnorm, clipvalue), one descriptor
+ * table that every serialiser and editor loops over, and state kept in one contiguous block so
+ * checkpoints can save it and a step allocates nothing. */
 #pragma once
 
+#include "core/ft-param.h"
 #include "core/ft-tensor.h"
 
 #include <glib.h>
@@ -15,6 +17,9 @@ typedef enum
   FT_OPT_ADAM,
   FT_OPT_RMSPROP,
   FT_OPT_ADAGRAD,
+  FT_OPT_ADAMW,
+  FT_OPT_NADAM,
+  FT_OPT_ADAMAX,
   FT_N_OPTIMIZERS
 } FtOptimizerKind;
 
@@ -22,11 +27,12 @@ typedef struct
 {
   FtOptimizerKind kind;
   float learning_rate;             /* SGD 0.01, others 0.001 */
+  float weight_decay;              /* AdamW 0.004 (decoupled: w -= w·wd·lr before the step) */
   float momentum;                  /* SGD, RMSprop: 0 */
   bool nesterov;                   /* SGD */
-  float beta_1, beta_2;            /* Adam: 0.9, 0.999 */
-  float epsilon;                   /* Adam, RMSprop, Adagrad: 1e-7 */
-  bool amsgrad;                    /* Adam */
+  float beta_1, beta_2;            /* Adam, AdamW, Nadam, Adamax: 0.9, 0.999 */
+  float epsilon;                   /* all but SGD: 1e-7 */
+  bool amsgrad;                    /* Adam, AdamW */
   float rho;                       /* RMSprop: 0.9 */
   bool centered;                   /* RMSprop */
   float initial_accumulator_value; /* Adagrad: 0.1 */
@@ -35,8 +41,11 @@ typedef struct
   float clipvalue;
 } FtOptimizerSpec;
 
+/* The descriptor of each kind: names and parameters in Keras' get_config() order. */
+const FtKindInfo *ft_optimizer_kind_info (FtOptimizerKind kind);
+
 FtOptimizerSpec ft_optimizer_spec_default (FtOptimizerKind kind);
-const char *ft_optimizer_kind_name (FtOptimizerKind kind); /* "SGD", "Adam", "RMSprop", "Adagrad" */
+const char *ft_optimizer_kind_name (FtOptimizerKind kind); /* "SGD", "Adam", "RMSprop", "Adagrad", … */
 bool ft_optimizer_kind_from_name (const char *name, FtOptimizerKind *kind); /* case-insensitive */
 /* Rejects absurd values with a message naming the parameter (negative or non-finite learning rate,
  * beta outside [0,1), more than one clip, …). */
@@ -64,6 +73,9 @@ float *ft_optimizer_state (FtOptimizer *opt);
 /* Slot names for variable layout, as Keras names them, e.g. {"momentum"} or Adam's {"momentum", "velocity", "velocity_hat"}. The state block
  * holds, for slot s and variable i, the variable's size floats at ft_optimizer_slot_offset (opt, s, i). */
 int ft_optimizer_n_slots (const FtOptimizer *opt);
+/* How many of the first slots Keras creates together, per variable (add_optimizer_variables with a list
+ * of names: Adam's momentum and velocity); the others are created one slot after the other. */
+int ft_optimizer_paired_slots (const FtOptimizer *opt);
 const char *ft_optimizer_slot_name (const FtOptimizer *opt, int s);
 size_t ft_optimizer_slot_offset (const FtOptimizer *opt, int s, int i);
 void ft_optimizer_set_iterations (FtOptimizer *opt, int64_t iterations);

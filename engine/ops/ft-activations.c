@@ -52,9 +52,15 @@ ft_activation_flops (FtActivation act)
     case FT_ACT_RELU:
     case FT_ACT_LEAKY_RELU:
       return 1;
-    default:
-      return 4;
+    case FT_ACT_ELU:
+    case FT_ACT_GELU:
+    case FT_ACT_SIGMOID:
+    case FT_ACT_SOFTMAX:
+    case FT_ACT_TANH:
+    case FT_N_ACTIVATIONS:
+      break;
     }
+  return 4;
 }
 
 static inline float
@@ -120,7 +126,7 @@ ft_activation_forward (FtActivation act, float *y, const float *z, size_t rows, 
             yr[c] *= inv;
         }
       break;
-    default:
+    case FT_N_ACTIVATIONS:
       g_assert_not_reached ();
     }
 }
@@ -185,7 +191,7 @@ ft_activation_backward (FtActivation act, float *dz, float beta, const float *dy
             dzr[c] = (beta != 0.0f ? dzr[c] : 0.0f) + yr[c] * (dyr[c] - dot);
         }
       break;
-    default:
+    case FT_N_ACTIVATIONS:
       g_assert_not_reached ();
     }
 #undef EMIT

@@ -8,17 +8,49 @@
 
 #define KERAS_EPSILON 1e-7f
 
-static const char *const loss_names[FT_N_LOSSES] = {
-  "sparse_categorical_crossentropy",
-  "categorical_crossentropy",
-  "binary_crossentropy",
-  "mean_squared_error",
+/* The table is laid out by hand (one parameter per brace group). */
+/* clang-format off */
+#define REDUCTION   { "reduction", FT_PARAM_KERAS_CONST, .keras = "\"sum_over_batch_size\"" }
+#define FROM_LOGITS                                                                                          \
+  { "from_logits", FT_PARAM_BOOL, G_STRUCT_OFFSET (FtLossSpec, from_logits), FT_PARAM_CODE_ALWAYS, .def = 0,  \
+    .label = "From logits" }
+static const FtParam sparse_params[] = {
+  REDUCTION, FROM_LOGITS, { "ignore_class", FT_PARAM_KERAS_CONST, .keras = "null" },
 };
+static const FtParam crossentropy_params[] = {
+  REDUCTION, FROM_LOGITS,
+  { "label_smoothing", FT_PARAM_KERAS_CONST, .keras = "0.0" },
+  { "axis", FT_PARAM_KERAS_CONST, .keras = "-1" },
+};
+static const FtParam mse_params[] = { REDUCTION };
+
+static const FtKindInfo kind_infos[] = {
+  [FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY] = { "SparseCategoricalCrossentropy", "sparse_categorical_crossentropy",
+    "sparse_categorical_crossentropy", "cross-entropy for labels that are class numbers (0, 1, 2, …)", NULL,
+    FT_PARAMS (sparse_params), "Sparse categorical" },
+  [FT_LOSS_CATEGORICAL_CROSSENTROPY] = { "CategoricalCrossentropy", "categorical_crossentropy",
+    "categorical_crossentropy", "cross-entropy for labels that are one-hot vectors", NULL,
+    FT_PARAMS (crossentropy_params), "Categorical" },
+  [FT_LOSS_BINARY_CROSSENTROPY] = { "BinaryCrossentropy", "binary_crossentropy", "binary_crossentropy",
+    "cross-entropy for one yes/no probability per output, labels 0 or 1", NULL,
+    FT_PARAMS (crossentropy_params), "Binary" },
+  [FT_LOSS_MEAN_SQUARED_ERROR] = { "MeanSquaredError", "mean_squared_error", "mean_squared_error",
+    "the average squared difference, for regression", NULL, FT_PARAMS (mse_params), "Mean squared error" },
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (kind_infos) == FT_N_LOSSES);
+/* clang-format on */
+
+const FtKindInfo *
+ft_loss_kind_info (FtLossKind kind)
+{
+  g_return_val_if_fail ((unsigned) kind < FT_N_LOSSES, NULL);
+  return &kind_infos[kind];
+}
 
 const char *
 ft_loss_name (FtLossKind kind)
 {
-  return (unsigned) kind < FT_N_LOSSES ? loss_names[kind] : "?";
+  return (unsigned) kind < FT_N_LOSSES ? kind_infos[kind].json_name : "?";
 }
 
 bool
@@ -32,7 +64,7 @@ ft_loss_from_name (const char *name, FtLossKind *kind)
       return true;
     }
   for (int i = 0; i < FT_N_LOSSES; i++)
-    if (strcmp (name, loss_names[i]) == 0)
+    if (strcmp (name, kind_infos[i].json_name) == 0)
       {
         *kind = (FtLossKind) i;
         return true;
@@ -78,7 +110,7 @@ loss_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
             t = (size_t) truth->data[r] == j ? 1.0f : 0.0f;
           else
             t = truth->data[r * c + j];
-          float d;
+          float d = 0.0f;
           switch (s->spec.kind)
             {
             case FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
@@ -117,7 +149,7 @@ loss_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
                 }
               break;
             case FT_LOSS_MEAN_SQUARED_ERROR:
-            default:
+            case FT_N_LOSSES:
               d = 2.0f * (p[j] - t) / (float) c;
               break;
             }
@@ -227,7 +259,7 @@ ft_op_loss (FtTape *tape, const FtLossSpec *spec, FtTensor *y_pred, FtTensor *y_
           l /= (double) c;
           break;
         case FT_LOSS_MEAN_SQUARED_ERROR:
-        default:
+        case FT_N_LOSSES:
           for (size_t j = 0; j < c; j++)
             {
               double d = (double) p[j] - y_true->data[r * c + j];

@@ -1,4 +1,5 @@
-/* ft-ops-pool.c — 2-D max pooling over NHWC tensors (Keras' MaxPooling2D) and its backward pass.
+/* ft-ops-pool.c — 2-D max and average pooling over NHWC tensors (Keras' MaxPooling2D, AveragePooling2D,
+ * GlobalAveragePooling2D) and their backward passes.
  *
  * Each output pixel scans its window in row-major order with the channels innermost, so the inner loop
  * runs over C contiguous floats. Padded cells are never visited (so they never win, and with same padding
@@ -150,4 +151,136 @@ max_pool2d_backward (FtTape *tape, const FtTapeEntry *entry, const float *dy)
   const size_t n = entry->output->size;
   for (size_t i = 0; i < n; i++)
     dx[am[i]] += dy[i];
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Average pooling: each output is the sum of its window's real cells divided by their count (as
+ * TensorFlow's mean reducer); backward spreads dy / count over the same cells. Global average pooling is the
+ * window that covers the whole image. */
+
+static void avg_pool2d_backward (FtTape *tape, const FtTapeEntry *entry, const float *dy);
+
+static const FtOpDef avg_pool2d_def = { "average_pooling2d", avg_pool2d_backward };
+static const FtOpDef global_avg_pool2d_def = { "global_average_pooling2d", avg_pool2d_backward };
+
+static float
+window_count (const PoolGeom *g, int oy, int ox, int *y0, int *y1, int *x0, int *x1)
+{
+  window_clip (oy * g->sh - g->pt, g->ph, g->h, y0, y1);
+  window_clip (ox * g->sw - g->pl, g->pw, g->w, x0, x1);
+  return (float) ((*y1 - *y0) * (*x1 - *x0));
+}
+
+FT_HOT static void
+avg_pool_forward (const PoolGeom *g, const float *restrict x, float *restrict y)
+{
+  const int c = g->c;
+  for (int n = 0; n < g->n; n++)
+    for (int oy = 0; oy < g->oh; oy++)
+      for (int ox = 0; ox < g->ow; ox++)
+        {
+          int y0, y1, x0, x1;
+          const float count = window_count (g, oy, ox, &y0, &y1, &x0, &x1);
+          float *restrict out = y + (((size_t) n * g->oh + oy) * g->ow + ox) * c;
+          memset (out, 0, (size_t) c * sizeof (float));
+          for (int iy = y0; iy < y1; iy++)
+            for (int ix = x0; ix < x1; ix++)
+              {
+                const float *restrict p = x + (((size_t) n * g->h + iy) * g->w + ix) * c;
+                for (int k = 0; k < c; k++)
+                  out[k] += p[k];
+              }
+          for (int k = 0; k < c; k++)
+            out[k] = out[k] / count;
+        }
+}
+
+static FtTensor *
+avg_pool (FtTape *tape, FtTensor *x, const PoolGeom *g, const FtOpDef *def, int out_ndim,
+          const int *out_shape)
+{
+  const bool record = ft_tape_should_record (tape, 1, &x);
+  FtTensor *y = ft_tape_tensor (tape, out_ndim, out_shape);
+  avg_pool_forward (g, x->data, y->data);
+  if (record)
+    {
+      double flops = (double) g->n * g->oh * g->ow * g->c * (g->ph * g->pw + 1);
+      FtTapeEntry *e = ft_tape_record (tape, def, 1, &x, y, flops, sizeof (PoolGeom));
+      memcpy (e->saved, g, sizeof *g);
+    }
+  return y;
+}
+
+FtTensor *
+ft_op_avg_pool2d (FtTape *tape, FtTensor *x, int pool_h, int pool_w, int stride_h, int stride_w,
+                  FtPadding padding)
+{
+  g_return_val_if_fail (tape != NULL && x != NULL && x->ndim == 4, NULL);
+  g_return_val_if_fail (pool_h >= 1 && pool_w >= 1 && stride_h >= 1 && stride_w >= 1, NULL);
+  g_return_val_if_fail (padding == FT_PADDING_VALID || padding == FT_PADDING_SAME, NULL);
+  PoolGeom g = {
+    .n = x->shape[0],
+    .h = x->shape[1],
+    .w = x->shape[2],
+    .c = x->shape[3],
+    .ph = pool_h,
+    .pw = pool_w,
+    .sh = stride_h,
+    .sw = stride_w,
+  };
+  g.oh = ft_conv_output_size (g.h, g.ph, g.sh, padding, &g.pt);
+  g.ow = ft_conv_output_size (g.w, g.pw, g.sw, padding, &g.pl);
+  g_return_val_if_fail (g.oh >= 1 && g.ow >= 1 && g.c >= 1, NULL);
+  int out_shape[4] = { g.n, g.oh, g.ow, g.c };
+  return avg_pool (tape, x, &g, &avg_pool2d_def, 4, out_shape);
+}
+
+FtTensor *
+ft_op_global_avg_pool2d (FtTape *tape, FtTensor *x)
+{
+  g_return_val_if_fail (tape != NULL && x != NULL && x->ndim == 4, NULL);
+  PoolGeom g = {
+    .n = x->shape[0],
+    .h = x->shape[1],
+    .w = x->shape[2],
+    .c = x->shape[3],
+    .ph = x->shape[1],
+    .pw = x->shape[2],
+    .sh = 1,
+    .sw = 1,
+    .oh = 1,
+    .ow = 1,
+  };
+  g_return_val_if_fail (g.h >= 1 && g.w >= 1 && g.c >= 1, NULL);
+  int out_shape[2] = { g.n, g.c };
+  return avg_pool (tape, x, &g, &global_avg_pool2d_def, 2, out_shape);
+}
+
+static void
+avg_pool2d_backward (FtTape *tape, const FtTapeEntry *entry, const float *dy)
+{
+  const PoolGeom *g = entry->saved;
+  const FtTensor *x = entry->inputs[0];
+  float beta;
+  float *dx = ft_tape_input_grad (tape, x, &beta);
+  if (dx == NULL)
+    return;
+  if (beta == 0.0f)
+    memset (dx, 0, x->size * sizeof (float));
+  const int c = g->c;
+  for (int n = 0; n < g->n; n++)
+    for (int oy = 0; oy < g->oh; oy++)
+      for (int ox = 0; ox < g->ow; ox++)
+        {
+          int y0, y1, x0, x1;
+          const float count = window_count (g, oy, ox, &y0, &y1, &x0, &x1);
+          const float *restrict d = dy + (((size_t) n * g->oh + oy) * g->ow + ox) * c;
+          for (int iy = y0; iy < y1; iy++)
+            for (int ix = x0; ix < x1; ix++)
+              {
+                float *restrict p = dx + (((size_t) n * g->h + iy) * g->w + ix) * c;
+                for (int k = 0; k < c; k++)
+                  p[k] += d[k] / count;
+              }
+        }
 }

@@ -5,9 +5,10 @@
  * user-facing validation happens when a model is built. */
 #pragma once
 
-#include "ops/ft-activations.h"
+#include "core/ft-param.h"
 #include "core/ft-rng.h"
 #include "core/ft-tape.h"
+#include "ops/ft-activations.h"
 
 /* ---- basic (mainly for tape semantics and custom losses) ---- */
 FtTensor *ft_op_add (FtTape *tape, FtTensor *a, FtTensor *b);     /* same shapes */
@@ -48,6 +49,12 @@ FtTensor *ft_op_conv2d (FtTape *tape, FtTensor *x, FtTensor *w, FtTensor *b, int
 /* x (N,H,W,C) → (N,OH,OW,C); with same padding, padded cells never win. */
 FtTensor *ft_op_max_pool2d (FtTape *tape, FtTensor *x, int pool_h, int pool_w, int stride_h, int stride_w,
                             FtPadding padding);
+/* x (N,H,W,C) → (N,OH,OW,C), the mean of each window's real cells (padded cells are not counted, as
+ * TensorFlow's avg_pool). */
+FtTensor *ft_op_avg_pool2d (FtTape *tape, FtTensor *x, int pool_h, int pool_w, int stride_h, int stride_w,
+                            FtPadding padding);
+/* x (N,H,W,C) → (N,C), the mean over height and width. */
+FtTensor *ft_op_global_avg_pool2d (FtTape *tape, FtTensor *x);
 
 /* ---- regularisation layers ---- */
 /* Inverted dropout: when training, each element is kept with probability 1-rate and scaled by
@@ -76,6 +83,8 @@ typedef struct
   bool from_logits;
 } FtLossSpec;
 
+/* The descriptor of each kind: class, names, parameters and Keras config entries. */
+const FtKindInfo *ft_loss_kind_info (FtLossKind kind);
 const char *ft_loss_name (FtLossKind kind); /* Keras' snake_case name */
 bool ft_loss_from_name (const char *name, FtLossKind *kind);
 

@@ -61,7 +61,9 @@ ft_callback_spec_default (FtCallbackKind kind)
       s.rate = 0.95;
       s.decay_epochs = 10;
       break;
-    default:
+    case FT_CALLBACK_EARLY_STOPPING:
+    case FT_CALLBACK_TERMINATE_ON_NAN:
+    case FT_N_CALLBACK_KINDS:
       break;
     }
   s.separator = ',';
@@ -130,7 +132,10 @@ ft_callback_spec_validate (const FtCallbackSpec *s, GError **error)
       if (s->monitor[0] == '\0')
         FAIL ("%s: monitor must name a log key such as \"val_loss\"", name);
       break;
-    default:
+    case FT_CALLBACK_CSV_LOGGER:
+    case FT_CALLBACK_LEARNING_RATE_SCHEDULER:
+    case FT_CALLBACK_TERMINATE_ON_NAN:
+    case FT_N_CALLBACK_KINDS:
       break;
     }
   if (s->kind == FT_CALLBACK_REDUCE_LR_ON_PLATEAU)
@@ -186,9 +191,9 @@ ft_schedule_learning_rate (const FtCallbackSpec *s, double lr0, int epoch)
         return lr0 * (s->alpha + (1.0 - s->alpha) * cosine);
       }
     case FT_SCHEDULE_STEP:
-    default:
       return lr0 * pow (s->factor, epoch / s->step_size);
     }
+  g_return_val_if_reached (lr0);
 }
 
 bool

@@ -160,7 +160,7 @@ static char *
 describe_type (hid_t type, char *buf, size_t size)
 {
   size_t bits = H5Tget_size (type) * 8;
-  switch (H5Tget_class (type))
+  switch ((int) H5Tget_class (type)) /* HDF5's enum: only three classes have a name here */
     {
     case H5T_INTEGER:
       g_snprintf (buf, size, "%sint%zu", H5Tget_sign (type) == H5T_SGN_NONE ? "u" : "", bits);
@@ -185,19 +185,7 @@ static const char *
 keras_optimizer_name (FtOptimizerKind kind)
 {
   /* The optimizers' default `name` arguments in keras/src/optimizers/. */
-  switch (kind)
-    {
-    case FT_OPT_SGD:
-      return "SGD";
-    case FT_OPT_ADAM:
-      return "adam";
-    case FT_OPT_RMSPROP:
-      return "rmsprop";
-    case FT_OPT_ADAGRAD:
-      return "adagrad";
-    default:
-      return "optimizer";
-    }
+  return ft_optimizer_kind_info (kind)->keras_name;
 }
 
 /* A float as Python would print the value the user typed: the shortest decimal that reads back as the
@@ -268,7 +256,7 @@ json_initializer (GString *s, FtInitializer init)
       json_keras_object (s, "keras.initializers", "Ones", "{}");
       break;
     case FT_INIT_ZEROS:
-    default:
+    case FT_N_INITIALIZERS:
       json_keras_object (s, "keras.initializers", "Zeros", "{}");
       break;
     }
@@ -295,100 +283,65 @@ padding_name (FtPadding p)
   return p == FT_PADDING_SAME ? "same" : "valid";
 }
 
+/* The entries of a get_config() that the kind's table describes, in its order: ", \"key\": value". */
+static void
+json_params (GString *s, const FtKindInfo *kind, const void *spec)
+{
+  for (int i = 0; i < kind->n_params; i++)
+    {
+      const FtParam *p = &kind->params[i];
+      const void *f = ft_param_cptr (p, spec);
+      json_key (s, p->key);
+      switch (p->type)
+        {
+        case FT_PARAM_FLOAT:
+          if ((p->flags & FT_PARAM_ZERO_IS_NONE) && *(const float *) f == 0.0f)
+            g_string_append (s, "null");
+          else
+            json_float (s, *(const float *) f);
+          break;
+        case FT_PARAM_INT:
+          g_string_append_printf (s, "%d", *(const int *) f);
+          break;
+        case FT_PARAM_BOOL:
+          g_string_append (s, *(const bool *) f ? "true" : "false");
+          break;
+        case FT_PARAM_PAIR:
+          json_pair (s, ((const int *) f)[0], ((const int *) f)[1]);
+          break;
+        case FT_PARAM_PADDING:
+          ft_json_append_string (s, padding_name (*(const FtPadding *) f));
+          break;
+        case FT_PARAM_ACTIVATION:
+          ft_json_append_string (s, ft_activation_name (*(const FtActivation *) f));
+          break;
+        case FT_PARAM_INITIALIZER:
+          json_initializer (s, *(const FtInitializer *) f);
+          break;
+        case FT_PARAM_L2:
+          json_kernel_regularizer (s, *(const float *) f);
+          break;
+        case FT_PARAM_KERAS_CONST:
+          g_string_append (s, p->keras);
+          break;
+        case FT_N_PARAM_TYPES:
+          g_assert_not_reached ();
+        }
+    }
+}
+
 /* One layer as legacy_serialization.serialize_keras_object gives it: {"class_name", "config"}, the config
- * being the layer's get_config() (base keys name, trainable, dtype first). */
+ * being the layer's get_config() (base keys name, trainable, dtype first; pooling strides resolved). */
 static void
 json_layer (GString *s, const FtLayerSpec *spec, const char *name)
 {
+  FtLayerSpec resolved = ft_layer_spec_resolved (spec);
   g_string_append (s, "{\"class_name\": ");
   ft_json_append_string (s, ft_layer_kind_name (spec->kind));
   g_string_append (s, ", \"config\": {\"name\": ");
   ft_json_append_string (s, name);
   g_string_append (s, ", \"trainable\": true, \"dtype\": \"float32\"");
-  switch (spec->kind)
-    {
-    case FT_LAYER_DENSE:
-    case FT_LAYER_CONV2D:
-      if (spec->kind == FT_LAYER_DENSE)
-        {
-          json_key (s, "units");
-          g_string_append_printf (s, "%d", spec->units);
-        }
-      else
-        {
-          json_key (s, "filters");
-          g_string_append_printf (s, "%d", spec->filters);
-          json_key (s, "kernel_size");
-          json_pair (s, spec->kernel_size[0], spec->kernel_size[1]);
-          json_key (s, "strides");
-          json_pair (s, spec->strides[0], spec->strides[1]);
-          json_key (s, "padding");
-          ft_json_append_string (s, padding_name (spec->padding));
-          g_string_append (s,
-                           ", \"data_format\": \"channels_last\", \"dilation_rate\": [1, 1], \"groups\": 1");
-        }
-      json_key (s, "activation");
-      ft_json_append_string (s, ft_activation_name (spec->activation));
-      json_key (s, "use_bias");
-      g_string_append (s, spec->use_bias ? "true" : "false");
-      json_key (s, "kernel_initializer");
-      json_initializer (s, spec->kernel_initializer);
-      json_key (s, "bias_initializer");
-      json_initializer (s, spec->bias_initializer);
-      json_key (s, "kernel_regularizer");
-      json_kernel_regularizer (s, spec->kernel_l2);
-      g_string_append (s, ", \"bias_regularizer\": null");
-      if (spec->kind == FT_LAYER_CONV2D)
-        g_string_append (s, ", \"activity_regularizer\": null");
-      g_string_append (s, ", \"kernel_constraint\": null, \"bias_constraint\": null");
-      break;
-    case FT_LAYER_MAX_POOLING2D:
-      {
-        int sh = spec->strides[0] > 0 ? spec->strides[0] : spec->pool_size[0];
-        int sw = spec->strides[1] > 0 ? spec->strides[1] : spec->pool_size[1];
-        json_key (s, "pool_size");
-        json_pair (s, spec->pool_size[0], spec->pool_size[1]);
-        json_key (s, "padding");
-        ft_json_append_string (s, padding_name (spec->padding));
-        json_key (s, "strides");
-        json_pair (s, sh, sw);
-        g_string_append (s, ", \"data_format\": \"channels_last\"");
-        break;
-      }
-    case FT_LAYER_FLATTEN:
-      g_string_append (s, ", \"data_format\": \"channels_last\"");
-      break;
-    case FT_LAYER_DROPOUT:
-      json_key (s, "rate");
-      json_float (s, spec->rate);
-      g_string_append (s, ", \"seed\": null, \"noise_shape\": null");
-      break;
-    case FT_LAYER_BATCH_NORMALIZATION:
-      g_string_append (s, ", \"axis\": -1");
-      json_key (s, "momentum");
-      json_float (s, spec->momentum);
-      json_key (s, "epsilon");
-      json_float (s, spec->epsilon);
-      g_string_append (s, ", \"center\": true, \"scale\": true");
-      json_key (s, "beta_initializer");
-      json_initializer (s, FT_INIT_ZEROS);
-      json_key (s, "gamma_initializer");
-      json_initializer (s, FT_INIT_ONES);
-      json_key (s, "moving_mean_initializer");
-      json_initializer (s, FT_INIT_ZEROS);
-      json_key (s, "moving_variance_initializer");
-      json_initializer (s, FT_INIT_ONES);
-      g_string_append (
-          s, ", \"beta_regularizer\": null, \"gamma_regularizer\": null, \"beta_constraint\": null, "
-             "\"gamma_constraint\": null, \"synchronized\": false");
-      break;
-    case FT_LAYER_ACTIVATION:
-      json_key (s, "activation");
-      ft_json_append_string (s, ft_activation_name (spec->activation));
-      break;
-    default:
-      break;
-    }
+  json_params (s, ft_layer_kind_info (spec->kind), &resolved);
   g_string_append (s, "}}");
 }
 
@@ -412,70 +365,17 @@ model_config_json (const FtModel *model)
   return g_string_free (s, FALSE);
 }
 
-static void
-json_optional_float (GString *s, const char *key, float v)
-{
-  json_key (s, key);
-  if (v > 0.0f)
-    json_float (s, v);
-  else
-    g_string_append (s, "null");
-}
-
-/* The optimizer's get_config(). */
+/* The optimizer's get_config(), with the learning rate it has now. */
 static void
 json_optimizer_config (GString *s, const FtOptimizer *opt)
 {
-  const FtOptimizerSpec *spec = ft_optimizer_spec (opt);
+  FtOptimizerSpec spec = *ft_optimizer_spec (opt);
+  spec.learning_rate = ft_optimizer_get_learning_rate (opt);
   g_string_append (s, "{\"class_name\": ");
-  ft_json_append_string (s, ft_optimizer_kind_name (spec->kind));
+  ft_json_append_string (s, ft_optimizer_kind_name (spec.kind));
   g_string_append (s, ", \"config\": {\"name\": ");
-  ft_json_append_string (s, keras_optimizer_name (spec->kind));
-  json_key (s, "learning_rate");
-  json_float (s, ft_optimizer_get_learning_rate (opt));
-  g_string_append (s, ", \"weight_decay\": null");
-  json_optional_float (s, "clipnorm", spec->clipnorm);
-  json_optional_float (s, "global_clipnorm", spec->global_clipnorm);
-  json_optional_float (s, "clipvalue", spec->clipvalue);
-  g_string_append (s, ", \"use_ema\": false, \"ema_momentum\": 0.99, \"ema_overwrite_frequency\": null, "
-                      "\"loss_scale_factor\": null, \"gradient_accumulation_steps\": null");
-  switch (spec->kind)
-    {
-    case FT_OPT_SGD:
-      json_key (s, "momentum");
-      json_float (s, spec->momentum);
-      json_key (s, "nesterov");
-      g_string_append (s, spec->nesterov ? "true" : "false");
-      break;
-    case FT_OPT_ADAM:
-      json_key (s, "beta_1");
-      json_float (s, spec->beta_1);
-      json_key (s, "beta_2");
-      json_float (s, spec->beta_2);
-      json_key (s, "epsilon");
-      json_float (s, spec->epsilon);
-      json_key (s, "amsgrad");
-      g_string_append (s, spec->amsgrad ? "true" : "false");
-      break;
-    case FT_OPT_RMSPROP:
-      json_key (s, "rho");
-      json_float (s, spec->rho);
-      json_key (s, "momentum");
-      json_float (s, spec->momentum);
-      json_key (s, "epsilon");
-      json_float (s, spec->epsilon);
-      json_key (s, "centered");
-      g_string_append (s, spec->centered ? "true" : "false");
-      break;
-    case FT_OPT_ADAGRAD:
-      json_key (s, "initial_accumulator_value");
-      json_float (s, spec->initial_accumulator_value);
-      json_key (s, "epsilon");
-      json_float (s, spec->epsilon);
-      break;
-    default:
-      break;
-    }
+  ft_json_append_string (s, keras_optimizer_name (spec.kind));
+  json_params (s, ft_optimizer_kind_info (spec.kind), &spec);
   g_string_append (s, "}}");
 }
 
@@ -484,36 +384,17 @@ json_optimizer_config (GString *s, const FtOptimizer *opt)
 static void
 json_loss (GString *s, const FtLossSpec *loss)
 {
-  static const char *const classes[FT_N_LOSSES] = {
-    [FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY] = "SparseCategoricalCrossentropy",
-    [FT_LOSS_CATEGORICAL_CROSSENTROPY] = "CategoricalCrossentropy",
-    [FT_LOSS_BINARY_CROSSENTROPY] = "BinaryCrossentropy",
-    [FT_LOSS_MEAN_SQUARED_ERROR] = "MeanSquaredError",
-  };
   if ((unsigned) loss->kind >= FT_N_LOSSES)
     {
       g_string_append (s, "null");
       return;
     }
+  const FtKindInfo *kind = ft_loss_kind_info (loss->kind);
   g_string_append (s, "{\"class_name\": ");
-  ft_json_append_string (s, classes[loss->kind]);
+  ft_json_append_string (s, kind->name);
   g_string_append (s, ", \"config\": {\"name\": ");
-  ft_json_append_string (s, ft_loss_name (loss->kind));
-  g_string_append (s, ", \"reduction\": \"sum_over_batch_size\"");
-  switch (loss->kind)
-    {
-    case FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
-      g_string_append_printf (s, ", \"from_logits\": %s, \"ignore_class\": null",
-                              loss->from_logits ? "true" : "false");
-      break;
-    case FT_LOSS_CATEGORICAL_CROSSENTROPY:
-    case FT_LOSS_BINARY_CROSSENTROPY:
-      g_string_append_printf (s, ", \"from_logits\": %s, \"label_smoothing\": 0.0, \"axis\": -1",
-                              loss->from_logits ? "true" : "false");
-      break;
-    default:
-      break;
-    }
+  ft_json_append_string (s, kind->keras_name);
+  json_params (s, kind, loss);
   g_string_append (s, "}}");
 }
 
@@ -779,22 +660,24 @@ write_optimizer_weights (Ctx *c, hid_t file, FtTrainer *trainer)
   FtTensor *const *vars = ft_model_trainable (model);
   const float *state = ft_optimizer_state (opt);
 
-  /* (slot, variable) pairs in Keras' creation order. Adam creates momentum and velocity together per
-   * variable (add_optimizer_variables with two names); every other slot list is made one after the other. */
+  /* (slot, variable) pairs in Keras' creation order. Adam, AdamW, Nadam and Adamax create their first two
+   * slots together per variable (add_optimizer_variables with two names); every other slot list is made one
+   * after the other. */
   int n_pairs = n_slots * n_vars;
   int *pair_slot = g_new0 (int, n_pairs + 1);
   int *pair_var = g_new0 (int, n_pairs + 1);
   int p = 0;
   int first = 0;
-  if (ft_optimizer_spec (opt)->kind == FT_OPT_ADAM && n_slots >= 2)
+  int paired = ft_optimizer_paired_slots (opt);
+  if (paired > 0 && n_slots >= paired)
     {
       for (int i = 0; i < n_vars; i++)
-        for (int s = 0; s < 2; s++)
+        for (int s = 0; s < paired; s++)
           {
             pair_slot[p] = s;
             pair_var[p++] = i;
           }
-      first = 2;
+      first = paired;
     }
   for (int s = first; s < n_slots; s++)
     for (int i = 0; i < n_vars; i++)

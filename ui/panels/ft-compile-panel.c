@@ -1,8 +1,9 @@
 /* ui/panels/ft-compile-panel.c — the compile panel: optimizer with only the parameters it takes, gradient
- * clipping, loss with from_logits, metrics. Every user edit writes exp->compile and emits "changed";
- * refreshing the widgets from the experiment does not. The learning rate and epsilon use a "ladder"
- * spin button: one click moves one unit of the current decade (0.001 → 0.002 … 0.009 → 0.01 → 0.02),
- * so the +/− buttons are useful from 1e-5 to 10. */
+ * clipping, loss with from_logits, metrics. The optimizer and loss lists and the optimizer's rows come from
+ * the descriptor tables (nn/ft-optimizers.h, ops/ft-ops.h). Every user edit writes exp->compile and emits
+ * "changed"; refreshing the widgets from the experiment does not. The learning rate and epsilon use a
+ * "ladder" spin button: one click moves one unit of the current decade (0.001 → 0.002 … 0.009 → 0.01 →
+ * 0.02), so the +/− buttons are useful from 1e-5 to 10. */
 #include "panels/ft-panels.h"
 
 #include <glib/gi18n.h>
@@ -19,30 +20,10 @@ struct _FtCompilePanel
   AdwPreferencesGroup *optimizer_group;
   AdwActionRow *optimizer_row;
   GtkDropDown *optimizer_dropdown;
-  AdwActionRow *learning_rate_row;
-  GtkSpinButton *learning_rate_spin;
-  AdwActionRow *momentum_row;
-  GtkSpinButton *momentum_spin;
-  AdwActionRow *nesterov_row;
-  GtkSwitch *nesterov_switch;
-  AdwActionRow *beta_1_row;
-  GtkSpinButton *beta_1_spin;
-  AdwActionRow *beta_2_row;
-  GtkSpinButton *beta_2_spin;
-  AdwActionRow *rho_row;
-  GtkSpinButton *rho_spin;
-  AdwActionRow *initial_accumulator_row;
-  GtkSpinButton *initial_accumulator_spin;
-  AdwActionRow *epsilon_row;
-  GtkSpinButton *epsilon_spin;
-  AdwActionRow *amsgrad_row;
-  GtkSwitch *amsgrad_switch;
-  AdwActionRow *centered_row;
-  GtkSwitch *centered_switch;
+  /* One row per parameter key of the optimizer table (the union over kinds), built at init; each row
+   * holds its key ("ft-key") and its control ("ft-control"). */
+  GPtrArray *param_rows;
   AdwPreferencesGroup *clipping_group;
-  GtkSpinButton *clipnorm_spin;
-  GtkSpinButton *global_clipnorm_spin;
-  GtkSpinButton *clipvalue_spin;
   GtkLabel *error_label;
   AdwPreferencesGroup *loss_group;
   AdwActionRow *loss_row;
@@ -165,20 +146,6 @@ ladder_set (GtkSpinButton *spin, double v)
 /* ------------------------------------------------------------------------------------------------ */
 /* Experiment → widgets */
 
-static const char *const loss_explanations[FT_N_LOSSES] = {
-  N_ ("cross-entropy for labels that are class numbers (0, 1, 2, …)"),
-  N_ ("cross-entropy for labels that are one-hot vectors"),
-  N_ ("cross-entropy for one yes/no probability per output, labels 0 or 1"),
-  N_ ("the average squared difference, for regression"),
-};
-
-static const char *const optimizer_explanations[FT_N_OPTIMIZERS] = {
-  N_ ("plain gradient descent, optionally with momentum"),
-  N_ ("adapts each weight’s step from running means of its gradients"),
-  N_ ("divides each step by a running mean of squared gradients"),
-  N_ ("divides each step by the sum of all past squared gradients"),
-};
-
 /* The metric toggles and the compile() names each one stands for (the first is written). */
 typedef enum
 {
@@ -212,23 +179,33 @@ has_metric (const FtCompileSpec *c, MetricToggle t)
   return FALSE;
 }
 
+/* The current kind's parameter for a row's key, or NULL when that optimizer does not take it. */
+static const FtParam *
+row_param (FtCompilePanel *self, GtkWidget *row)
+{
+  FtOptimizerKind k = self->exp ? self->exp->compile.optimizer.kind : FT_OPT_ADAM;
+  return ft_kind_find_param (ft_optimizer_kind_info (k), g_object_get_data (G_OBJECT (row), "ft-key"));
+}
+
 static void
 update_visibility (FtCompilePanel *self)
 {
-  FtOptimizerKind k = self->exp ? self->exp->compile.optimizer.kind : FT_OPT_ADAM;
-  gtk_widget_set_visible (GTK_WIDGET (self->momentum_row), k == FT_OPT_SGD || k == FT_OPT_RMSPROP);
-  gtk_widget_set_visible (GTK_WIDGET (self->nesterov_row), k == FT_OPT_SGD);
-  gtk_widget_set_visible (GTK_WIDGET (self->beta_1_row), k == FT_OPT_ADAM);
-  gtk_widget_set_visible (GTK_WIDGET (self->beta_2_row), k == FT_OPT_ADAM);
-  gtk_widget_set_visible (GTK_WIDGET (self->amsgrad_row), k == FT_OPT_ADAM);
-  gtk_widget_set_visible (GTK_WIDGET (self->rho_row), k == FT_OPT_RMSPROP);
-  gtk_widget_set_visible (GTK_WIDGET (self->centered_row), k == FT_OPT_RMSPROP);
-  gtk_widget_set_visible (GTK_WIDGET (self->initial_accumulator_row), k == FT_OPT_ADAGRAD);
-  gtk_widget_set_visible (GTK_WIDGET (self->epsilon_row), k != FT_OPT_SGD);
+  for (guint i = 0; i < self->param_rows->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (self->param_rows, i);
+      const FtParam *p = row_param (self, row);
+      gtk_widget_set_visible (row, p != NULL);
+      if (p != NULL && p->hint != NULL)
+        {
+          g_autofree char *sub = g_strdup_printf ("%s · %s", p->key, _ (p->hint));
+          adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
+        }
+    }
 
   FtLossKind loss = self->exp ? self->exp->compile.loss.kind : FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
   /* Keras' mean squared error takes no from_logits. */
-  gtk_widget_set_visible (GTK_WIDGET (self->from_logits_row), loss != FT_LOSS_MEAN_SQUARED_ERROR);
+  gtk_widget_set_visible (GTK_WIDGET (self->from_logits_row),
+                          ft_kind_find_param (ft_loss_kind_info (loss), "from_logits") != NULL);
 }
 
 static void
@@ -239,11 +216,12 @@ update_descriptions (FtCompilePanel *self)
   const FtCompileSpec *c = &self->exp->compile;
   FtOptimizerKind k = c->optimizer.kind;
   char *sub = g_strdup_printf ("keras.optimizers.%s · %s", ft_optimizer_kind_name (k),
-                               _ (optimizer_explanations[k]));
+                               _ (ft_optimizer_kind_info (k)->summary));
   adw_action_row_set_subtitle (self->optimizer_row, sub);
   g_free (sub);
 
-  sub = g_strdup_printf ("%s · %s", ft_loss_name (c->loss.kind), _ (loss_explanations[c->loss.kind]));
+  sub = g_strdup_printf ("%s · %s", ft_loss_name (c->loss.kind),
+                         _ (ft_loss_kind_info (c->loss.kind)->summary));
   adw_action_row_set_subtitle (self->loss_row, sub);
   g_free (sub);
 
@@ -266,19 +244,21 @@ refresh (FtCompilePanel *self)
   const FtCompileSpec *c = &self->exp->compile;
   const FtOptimizerSpec *o = &c->optimizer;
   gtk_drop_down_set_selected (self->optimizer_dropdown, (guint) o->kind);
-  ladder_set (self->learning_rate_spin, o->learning_rate);
-  gtk_spin_button_set_value (self->momentum_spin, round_significant (o->momentum, 6));
-  gtk_switch_set_active (self->nesterov_switch, o->nesterov);
-  gtk_spin_button_set_value (self->beta_1_spin, round_significant (o->beta_1, 6));
-  gtk_spin_button_set_value (self->beta_2_spin, round_significant (o->beta_2, 6));
-  gtk_spin_button_set_value (self->rho_spin, round_significant (o->rho, 6));
-  gtk_spin_button_set_value (self->initial_accumulator_spin, round_significant (o->initial_accumulator_value, 6));
-  ladder_set (self->epsilon_spin, o->epsilon);
-  gtk_switch_set_active (self->amsgrad_switch, o->amsgrad);
-  gtk_switch_set_active (self->centered_switch, o->centered);
-  gtk_spin_button_set_value (self->clipnorm_spin, round_significant (o->clipnorm, 6));
-  gtk_spin_button_set_value (self->global_clipnorm_spin, round_significant (o->global_clipnorm, 6));
-  gtk_spin_button_set_value (self->clipvalue_spin, round_significant (o->clipvalue, 6));
+  for (guint i = 0; i < self->param_rows->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (self->param_rows, i);
+      GtkWidget *control = g_object_get_data (G_OBJECT (row), "ft-control");
+      const FtParam *p = row_param (self, row);
+      if (p == NULL)
+        continue;
+      if (p->type == FT_PARAM_BOOL)
+        gtk_switch_set_active (GTK_SWITCH (control), *(const bool *) ft_param_cptr (p, o));
+      else if (p->flags & FT_PARAM_UI_LADDER)
+        ladder_set (GTK_SPIN_BUTTON (control), ft_param_get_number (p, o));
+      else
+        gtk_spin_button_set_value (GTK_SPIN_BUTTON (control),
+                                   round_significant (ft_param_get_number (p, o), 6));
+    }
   gtk_drop_down_set_selected (self->loss_dropdown, (guint) c->loss.kind);
   gtk_switch_set_active (self->from_logits_switch, c->loss.from_logits);
   gtk_switch_set_active (self->accuracy_switch, has_metric (c, METRIC_ACCURACY));
@@ -342,50 +322,28 @@ on_optimizer_selected (GtkDropDown *dropdown, GParamSpec *pspec, FtCompilePanel 
 }
 
 static void
-on_ladder_changed (GtkSpinButton *spin, FtCompilePanel *self)
-{
-  if (self->updating || self->exp == NULL)
-    return;
-  FtOptimizerSpec spec = self->exp->compile.optimizer;
-  float v = (float) ladder_get (spin);
-  if (spin == self->learning_rate_spin)
-    spec.learning_rate = v;
-  else
-    spec.epsilon = v;
-  commit_optimizer (self, &spec, FALSE);
-}
-
-static void
 on_param_spin_changed (GtkSpinButton *spin, FtCompilePanel *self)
 {
   if (self->updating || self->exp == NULL)
     return;
+  const FtParam *p = row_param (self, g_object_get_data (G_OBJECT (spin), "ft-row"));
+  if (p == NULL)
+    return;
   FtOptimizerSpec spec = self->exp->compile.optimizer;
-  float v = (float) round_significant (gtk_spin_button_get_value (spin), 6);
-  if (spin == self->momentum_spin)
-    spec.momentum = v;
-  else if (spin == self->beta_1_spin)
-    spec.beta_1 = v;
-  else if (spin == self->beta_2_spin)
-    spec.beta_2 = v;
-  else if (spin == self->rho_spin)
-    spec.rho = v;
-  else if (spin == self->initial_accumulator_spin)
-    spec.initial_accumulator_value = v;
-  else if (spin == self->clipnorm_spin || spin == self->global_clipnorm_spin || spin == self->clipvalue_spin)
+  double v = (p->flags & FT_PARAM_UI_LADDER) ? ladder_get (spin)
+                                             : round_significant (gtk_spin_button_get_value (spin), 6);
+  if ((p->flags & FT_PARAM_EXCLUSIVE) && v > 0.0)
     {
       /* At most one clip: setting one turns the others off. */
-      if (v > 0.0f)
-        spec.clipnorm = spec.global_clipnorm = spec.clipvalue = 0.0f;
-      if (spin == self->clipnorm_spin)
-        spec.clipnorm = v;
-      else if (spin == self->global_clipnorm_spin)
-        spec.global_clipnorm = v;
-      else
-        spec.clipvalue = v;
+      const FtKindInfo *kind = ft_optimizer_kind_info (spec.kind);
+      for (int i = 0; i < kind->n_params; i++)
+        if (kind->params[i].flags & FT_PARAM_EXCLUSIVE)
+          ft_param_set_number (&kind->params[i], &spec, 0.0);
+      ft_param_set_number (p, &spec, v);
       commit_optimizer (self, &spec, TRUE);
       return;
     }
+  ft_param_set_number (p, &spec, v);
   commit_optimizer (self, &spec, FALSE);
 }
 
@@ -394,14 +352,11 @@ on_param_switch_changed (GtkSwitch *sw, GParamSpec *pspec, FtCompilePanel *self)
 {
   if (self->updating || self->exp == NULL)
     return;
+  const FtParam *p = row_param (self, g_object_get_data (G_OBJECT (sw), "ft-row"));
+  if (p == NULL)
+    return;
   FtOptimizerSpec spec = self->exp->compile.optimizer;
-  bool on = gtk_switch_get_active (sw);
-  if (sw == self->nesterov_switch)
-    spec.nesterov = on;
-  else if (sw == self->amsgrad_switch)
-    spec.amsgrad = on;
-  else if (sw == self->centered_switch)
-    spec.centered = on;
+  ft_param_set_number (p, &spec, gtk_switch_get_active (sw));
   commit_optimizer (self, &spec, FALSE);
 }
 
@@ -415,7 +370,7 @@ on_loss_selected (GtkDropDown *dropdown, GParamSpec *pspec, FtCompilePanel *self
   if (k >= FT_N_LOSSES || k == (guint) loss->kind)
     return;
   loss->kind = (FtLossKind) k;
-  if (loss->kind == FT_LOSS_MEAN_SQUARED_ERROR)
+  if (ft_kind_find_param (ft_loss_kind_info (loss->kind), "from_logits") == NULL)
     loss->from_logits = false;
   refresh (self);
   emit_changed (self);
@@ -478,6 +433,8 @@ on_metric_switch_changed (GtkSwitch *sw, GParamSpec *pspec, FtCompilePanel *self
 static void
 ft_compile_panel_dispose (GObject *object)
 {
+  FtCompilePanel *self = FT_COMPILE_PANEL (object);
+  g_clear_pointer (&self->param_rows, g_ptr_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (object), FT_TYPE_COMPILE_PANEL);
   G_OBJECT_CLASS (ft_compile_panel_parent_class)->dispose (object);
 }
@@ -501,30 +458,7 @@ ft_compile_panel_class_init (FtCompilePanelClass *klass)
   BIND (optimizer_group);
   BIND (optimizer_row);
   BIND (optimizer_dropdown);
-  BIND (learning_rate_row);
-  BIND (learning_rate_spin);
-  BIND (momentum_row);
-  BIND (momentum_spin);
-  BIND (nesterov_row);
-  BIND (nesterov_switch);
-  BIND (beta_1_row);
-  BIND (beta_1_spin);
-  BIND (beta_2_row);
-  BIND (beta_2_spin);
-  BIND (rho_row);
-  BIND (rho_spin);
-  BIND (initial_accumulator_row);
-  BIND (initial_accumulator_spin);
-  BIND (epsilon_row);
-  BIND (epsilon_spin);
-  BIND (amsgrad_row);
-  BIND (amsgrad_switch);
-  BIND (centered_row);
-  BIND (centered_switch);
   BIND (clipping_group);
-  BIND (clipnorm_spin);
-  BIND (global_clipnorm_spin);
-  BIND (clipvalue_spin);
   BIND (error_label);
   BIND (loss_group);
   BIND (loss_row);
@@ -537,8 +471,6 @@ ft_compile_panel_class_init (FtCompilePanelClass *klass)
   BIND (mse_switch);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, on_optimizer_selected);
-  gtk_widget_class_bind_template_callback (widget_class, on_param_spin_changed);
-  gtk_widget_class_bind_template_callback (widget_class, on_param_switch_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_loss_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_from_logits_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_metric_switch_changed);
@@ -563,15 +495,100 @@ label_controls (GtkWidget *root)
     }
 }
 
+/* A row for one parameter key: a switch for booleans, a ladder spin button for FT_PARAM_UI_LADDER, a
+ * spin button otherwise. Named "<key>_row", its control "<key>_spin" / "<key>_switch". */
+static GtkWidget *
+param_row_new (FtCompilePanel *self, const FtParam *p)
+{
+  GtkWidget *row = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _ (p->label));
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  g_autofree char *row_name = g_strdup_printf ("%s_row", p->key);
+  gtk_widget_set_name (row, row_name);
+  GtkWidget *control;
+  g_autofree char *control_name = NULL;
+  if (p->type == FT_PARAM_BOOL)
+    {
+      control = gtk_switch_new ();
+      control_name = g_strdup_printf ("%s_switch", p->key);
+      g_signal_connect (control, "notify::active", G_CALLBACK (on_param_switch_changed), self);
+    }
+  else
+    {
+      control = gtk_spin_button_new (NULL, 1.0, 0);
+      gtk_editable_set_width_chars (GTK_EDITABLE (control), 8);
+      gtk_widget_add_css_class (control, "numeric");
+      control_name = g_strdup_printf ("%s_spin", p->key);
+      if (p->flags & FT_PARAM_UI_LADDER)
+        {
+          gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (control), FALSE);
+          ladder_setup (GTK_SPIN_BUTTON (control), p->ui_lo, p->ui_hi, p->ui_lo >= 1e-5 ? "%.5f" : "%g");
+        }
+      else
+        {
+          GtkAdjustment *adj
+              = gtk_adjustment_new (p->ui_lo, p->ui_lo, p->ui_hi, p->ui_step, p->ui_step * 10, 0);
+          gtk_spin_button_configure (GTK_SPIN_BUTTON (control), adj, p->ui_step, (guint) p->ui_digits);
+          gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (control), TRUE);
+        }
+      g_signal_connect (control, "value-changed", G_CALLBACK (on_param_spin_changed), self);
+    }
+  gtk_widget_set_name (control, control_name);
+  gtk_widget_set_valign (control, GTK_ALIGN_CENTER);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), control);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), control);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (control), GTK_ACCESSIBLE_PROPERTY_LABEL, _ (p->label), -1);
+  g_object_set_data (G_OBJECT (row), "ft-key", (gpointer) p->key);
+  g_object_set_data (G_OBJECT (row), "ft-control", control);
+  g_object_set_data (G_OBJECT (control), "ft-row", row);
+  return row;
+}
+
+/* The optimizer list and one row per parameter key, in the order the kinds list them; the loss list. */
+static void
+build_optimizer_rows (FtCompilePanel *self)
+{
+  GtkStringList *names = gtk_string_list_new (NULL);
+  for (int k = 0; k < FT_N_OPTIMIZERS; k++)
+    gtk_string_list_append (names, ft_optimizer_kind_name ((FtOptimizerKind) k));
+  gtk_drop_down_set_model (self->optimizer_dropdown, G_LIST_MODEL (names));
+  g_object_unref (names);
+
+  self->param_rows = g_ptr_array_new ();
+  for (int k = 0; k < FT_N_OPTIMIZERS; k++)
+    {
+      const FtKindInfo *kind = ft_optimizer_kind_info ((FtOptimizerKind) k);
+      for (int i = 0; i < kind->n_params; i++)
+        {
+          const FtParam *p = &kind->params[i];
+          if (p->type == FT_PARAM_KERAS_CONST || (p->flags & FT_PARAM_UI_HIDDEN))
+            continue;
+          bool seen = false;
+          for (guint r = 0; r < self->param_rows->len && !seen; r++)
+            seen
+                = strcmp (g_object_get_data (g_ptr_array_index (self->param_rows, r), "ft-key"), p->key) == 0;
+          if (seen)
+            continue;
+          GtkWidget *row = param_row_new (self, p);
+          adw_preferences_group_add (
+              p->flags & FT_PARAM_UI_CLIPPING ? self->clipping_group : self->optimizer_group, row);
+          g_ptr_array_add (self->param_rows, row);
+        }
+    }
+
+  GtkStringList *losses = gtk_string_list_new (NULL);
+  for (int k = 0; k < FT_N_LOSSES; k++)
+    gtk_string_list_append (losses, _ (ft_loss_kind_info ((FtLossKind) k)->label));
+  gtk_drop_down_set_model (self->loss_dropdown, G_LIST_MODEL (losses));
+  g_object_unref (losses);
+}
+
 static void
 ft_compile_panel_init (FtCompilePanel *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  build_optimizer_rows (self);
   label_controls (GTK_WIDGET (self));
-  ladder_setup (self->learning_rate_spin, 1e-5, 10.0, "%.5f");
-  ladder_setup (self->epsilon_spin, 1e-10, 1.0, "%g");
-  g_signal_connect (self->learning_rate_spin, "value-changed", G_CALLBACK (on_ladder_changed), self);
-  g_signal_connect (self->epsilon_spin, "value-changed", G_CALLBACK (on_ladder_changed), self);
   refresh (self);
 }
 

@@ -95,9 +95,9 @@ source_index_of (const FtDataSpec *d)
     case FT_DATA_CSV:
       return SOURCE_CSV;
     case FT_DATA_IDX:
-    default:
       return d->path[0] == '\0' ? SOURCE_FASHION_MNIST : SOURCE_IDX;
     }
+  g_return_val_if_reached (SOURCE_FASHION_MNIST);
 }
 
 static bool

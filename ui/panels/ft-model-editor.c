@@ -20,31 +20,20 @@
  * weight, and nothing that large trains in a lesson on a laptop. */
 #define MAX_PARAMS ((size_t) 25000000)
 
-typedef enum
+/* The field widgets are built from the layer table (nn/ft-layers.h): each carries its FtParam
+ * ("ft-param") and, for pairs, which half it edits ("ft-part"). Tests and CSS find them by name: the
+ * parameter's key ("units", "rate", "padding"), or for a pair the key's first word without a plural s
+ * and "-h" / "-w" ("kernel-h", "stride-w", "pool-h"). */
+static char *
+field_name (const FtParam *p, int part)
 {
-  FIELD_UNITS,
-  FIELD_FILTERS,
-  FIELD_KERNEL_H,
-  FIELD_KERNEL_W,
-  FIELD_STRIDE_H,
-  FIELD_STRIDE_W,
-  FIELD_POOL_H,
-  FIELD_POOL_W,
-  FIELD_PADDING,
-  FIELD_ACTIVATION,
-  FIELD_RATE,
-  FIELD_MOMENTUM,
-  FIELD_EPSILON,
-} Field;
-
-/* Widget names of the field widgets (tests and CSS find them by these). */
-static const char *const field_names[] = {
-  [FIELD_UNITS] = "units",       [FIELD_FILTERS] = "filters",     [FIELD_KERNEL_H] = "kernel-h",
-  [FIELD_KERNEL_W] = "kernel-w", [FIELD_STRIDE_H] = "stride-h",   [FIELD_STRIDE_W] = "stride-w",
-  [FIELD_POOL_H] = "pool-h",     [FIELD_POOL_W] = "pool-w",       [FIELD_PADDING] = "padding",
-  [FIELD_ACTIVATION] = "activation", [FIELD_RATE] = "rate",       [FIELD_MOMENTUM] = "momentum",
-  [FIELD_EPSILON] = "epsilon",
-};
+  if (p->type != FT_PARAM_PAIR)
+    return g_strdup (p->key);
+  size_t n = strcspn (p->key, "_");
+  if (n > 1 && p->key[n - 1] == 's')
+    n--;
+  return g_strdup_printf ("%.*s-%c", (int) n, p->key, part == 0 ? 'h' : 'w');
+}
 
 /* What the shape walk found for one layer. */
 typedef struct
@@ -107,41 +96,50 @@ format_shape (int ndim, const int *shape, char *buf, size_t size)
   g_string_free (s, TRUE);
 }
 
+/* "Dense · 128 · relu": the parameters the table marks for the title (pooling strides as resolved). */
 static char *
 layer_title (const FtLayerSpec *l)
 {
   GString *s = g_string_new (ft_layer_kind_name (l->kind));
-  switch (l->kind)
+  const FtKindInfo *kind = ft_layer_kind_info (l->kind);
+  FtLayerSpec r = ft_layer_spec_resolved (l);
+  for (int i = 0; i < kind->n_params; i++)
     {
-    case FT_LAYER_DENSE:
-      g_string_append_printf (s, " · %d · %s", l->units, ft_activation_name (l->activation));
-      break;
-    case FT_LAYER_CONV2D:
-      g_string_append_printf (s, " · %d · %d×%d", l->filters, l->kernel_size[0], l->kernel_size[1]);
-      if (l->strides[0] != 1 || l->strides[1] != 1)
-        g_string_append_printf (s, " · stride %d×%d", l->strides[0], l->strides[1]);
-      if (l->padding == FT_PADDING_SAME)
-        g_string_append (s, " · same");
-      g_string_append_printf (s, " · %s", ft_activation_name (l->activation));
-      break;
-    case FT_LAYER_MAX_POOLING2D:
-      g_string_append_printf (s, " · %d×%d", l->pool_size[0], l->pool_size[1]);
-      if (l->strides[0] > 0 || l->strides[1] > 0)
-        g_string_append_printf (s, " · stride %d×%d", l->strides[0] > 0 ? l->strides[0] : l->pool_size[0],
-                                l->strides[1] > 0 ? l->strides[1] : l->pool_size[1]);
-      if (l->padding == FT_PADDING_SAME)
-        g_string_append (s, " · same");
-      break;
-    case FT_LAYER_DROPOUT:
-      g_string_append_printf (s, " · %.2f", (double) l->rate);
-      break;
-    case FT_LAYER_ACTIVATION:
-      g_string_append_printf (s, " · %s", ft_activation_name (l->activation));
-      break;
-    case FT_LAYER_FLATTEN:
-    case FT_LAYER_BATCH_NORMALIZATION:
-    default:
-      break;
+      const FtParam *p = &kind->params[i];
+      if (!(p->flags & FT_PARAM_TITLE)
+          && !((p->flags & FT_PARAM_TITLE_CHANGED) && !ft_param_is_default (p, l)))
+        continue;
+      const void *f = ft_param_cptr (p, &r);
+      g_string_append_printf (s, " · %s",
+                              (p->flags & FT_PARAM_TITLE) || p->title_prefix == NULL ? "" : p->title_prefix);
+      switch (p->type)
+        {
+        case FT_PARAM_INT:
+          g_string_append_printf (s, "%d", *(const int *) f);
+          break;
+        case FT_PARAM_PAIR:
+          g_string_append_printf (s, "%d×%d", ((const int *) f)[0], ((const int *) f)[1]);
+          break;
+        case FT_PARAM_FLOAT:
+        case FT_PARAM_L2:
+          g_string_append_printf (s, "%.*f", p->ui_digits, (double) *(const float *) f);
+          break;
+        case FT_PARAM_ACTIVATION:
+          g_string_append (s, ft_activation_name (*(const FtActivation *) f));
+          break;
+        case FT_PARAM_PADDING:
+          g_string_append (s, *(const FtPadding *) f == FT_PADDING_SAME ? "same" : "valid");
+          break;
+        case FT_PARAM_INITIALIZER:
+          g_string_append (s, ft_initializer_name (*(const FtInitializer *) f));
+          break;
+        case FT_PARAM_BOOL:
+          g_string_append (s, *(const bool *) f ? p->key : "no ");
+          break;
+        case FT_PARAM_KERAS_CONST:
+        case FT_N_PARAM_TYPES:
+          break;
+        }
     }
   return g_string_free (s, FALSE);
 }
@@ -253,6 +251,8 @@ update_row_texts (FtModelEditor *self, int i, const LayerInfo *info, bool is_err
         text = g_strdup_printf ("Reshapes each sample to %s, keeping the batch axis", shape);
       else if (l->kind == FT_LAYER_FLATTEN)
         text = g_strdup ("Reshapes each sample to one axis, keeping the batch axis");
+      else
+        text = g_strdup (ft_layer_kind_info (l->kind)->summary);
       if (text != NULL)
         adw_action_row_set_subtitle (ADW_ACTION_ROW (explain), text);
     }
@@ -405,55 +405,16 @@ static void
 on_spin_changed (GtkSpinButton *spin, FtModelEditor *self)
 {
   int i = row_index_of (GTK_WIDGET (spin));
-  if (self->updating || self->exp == NULL || i < 0 || i >= self->exp->n_layers)
+  const FtParam *p = g_object_get_data (G_OBJECT (spin), "ft-param");
+  if (self->updating || self->exp == NULL || i < 0 || i >= self->exp->n_layers || p == NULL)
     return;
   FtLayerSpec *l = &self->exp->layers[i];
-  int *ip = NULL;
-  float *fp = NULL;
-  switch ((Field) GPOINTER_TO_INT (g_object_get_data (G_OBJECT (spin), "ft-field")))
-    {
-    case FIELD_UNITS:
-      ip = &l->units;
-      break;
-    case FIELD_FILTERS:
-      ip = &l->filters;
-      break;
-    case FIELD_KERNEL_H:
-      ip = &l->kernel_size[0];
-      break;
-    case FIELD_KERNEL_W:
-      ip = &l->kernel_size[1];
-      break;
-    case FIELD_STRIDE_H:
-      ip = &l->strides[0];
-      break;
-    case FIELD_STRIDE_W:
-      ip = &l->strides[1];
-      break;
-    case FIELD_POOL_H:
-      ip = &l->pool_size[0];
-      break;
-    case FIELD_POOL_W:
-      ip = &l->pool_size[1];
-      break;
-    case FIELD_RATE:
-      fp = &l->rate;
-      break;
-    case FIELD_MOMENTUM:
-      fp = &l->momentum;
-      break;
-    case FIELD_EPSILON:
-      fp = &l->epsilon;
-      break;
-    case FIELD_PADDING:
-    case FIELD_ACTIVATION:
-    default:
-      return;
-    }
   /* The spin button rounds what it shows to its digits when it loses focus: only a real change is an
    * edit. */
-  if (ip != NULL)
+  if (p->type == FT_PARAM_INT || p->type == FT_PARAM_PAIR)
     {
+      int *ip
+          = (int *) ft_param_ptr (p, l) + GPOINTER_TO_INT (g_object_get_data (G_OBJECT (spin), "ft-part"));
       int v = gtk_spin_button_get_value_as_int (spin);
       if (v == *ip)
         return;
@@ -461,6 +422,7 @@ on_spin_changed (GtkSpinButton *spin, FtModelEditor *self)
     }
   else
     {
+      float *fp = ft_param_ptr (p, l);
       float v = (float) gtk_spin_button_get_value (spin);
       if (fabsf (v - *fp) <= 1e-6f * fmaxf (1.0f, fabsf (v)))
         return;
@@ -473,40 +435,33 @@ static void
 on_combo_changed (AdwComboRow *combo, GParamSpec *pspec, FtModelEditor *self)
 {
   int i = row_index_of (GTK_WIDGET (combo));
-  if (self->updating || self->exp == NULL || i < 0 || i >= self->exp->n_layers)
+  const FtParam *p = g_object_get_data (G_OBJECT (combo), "ft-param");
+  if (self->updating || self->exp == NULL || i < 0 || i >= self->exp->n_layers || p == NULL)
     return;
-  FtLayerSpec *l = &self->exp->layers[i];
   guint sel = adw_combo_row_get_selected (combo);
   if (sel == GTK_INVALID_LIST_POSITION)
     return;
-  switch ((Field) GPOINTER_TO_INT (g_object_get_data (G_OBJECT (combo), "ft-field")))
-    {
-    case FIELD_PADDING:
-      l->padding = sel == 1 ? FT_PADDING_SAME : FT_PADDING_VALID;
-      break;
-    case FIELD_ACTIVATION:
-      l->activation = (FtActivation) sel;
-      break;
-    default:
-      return;
-    }
+  /* Padding, activation and initializer lists are in their enums' order. */
+  ft_param_set_number (p, &self->exp->layers[i], (double) sel);
   layer_edited (self);
 }
 
 static GtkWidget *
-spin_new (FtModelEditor *self, Field field, double lo, double hi, double step, int digits, double value,
-          const char *accessible_label)
+spin_new (FtModelEditor *self, const FtParam *p, int part, double value, const char *accessible_label)
 {
   /* A value from a file beyond the usual range widens it rather than being changed. */
-  lo = MIN (lo, value);
-  hi = MAX (hi, value);
+  double lo = MIN (p->ui_lo, value);
+  double hi = MAX (p->ui_hi, value);
+  double step = p->ui_step > 0 ? p->ui_step : 1;
   GtkAdjustment *adj = gtk_adjustment_new (value, lo, hi, step, step * 5, 0);
-  GtkWidget *spin = gtk_spin_button_new (adj, step, (guint) digits);
+  GtkWidget *spin = gtk_spin_button_new (adj, step, (guint) p->ui_digits);
   gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (spin), TRUE);
   gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
-  gtk_widget_set_name (spin, field_names[field]);
+  g_autofree char *name = field_name (p, part);
+  gtk_widget_set_name (spin, name);
   gtk_accessible_update_property (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible_label, -1);
-  g_object_set_data (G_OBJECT (spin), "ft-field", GINT_TO_POINTER (field));
+  g_object_set_data (G_OBJECT (spin), "ft-param", (gpointer) p);
+  g_object_set_data (G_OBJECT (spin), "ft-part", GINT_TO_POINTER (part));
   g_signal_connect (spin, "value-changed", G_CALLBACK (on_spin_changed), self);
   return spin;
 }
@@ -525,65 +480,91 @@ field_row (const char *title, const char *subtitle, GtkWidget *suffix, GtkWidget
   return row;
 }
 
-static GtkWidget *
-spin_row (FtModelEditor *self, const char *title, const char *subtitle, Field field, double lo, double hi,
-          double step, int digits, double value)
-{
-  GtkWidget *spin = spin_new (self, field, lo, hi, step, digits, value, title);
-  return field_row (title, subtitle, spin, spin);
-}
-
 /* Two spin buttons "h × w". */
 static GtkWidget *
-pair_row (FtModelEditor *self, const char *title, const char *subtitle, Field fh, Field fw, double lo,
-          double hi, int vh, int vw)
+pair_row (FtModelEditor *self, const FtParam *p, const int *v)
 {
-  g_autofree char *lh = g_strdup_printf ("%s, height", title);
-  g_autofree char *lw = g_strdup_printf ("%s, width", title);
+  g_autofree char *lh = g_strdup_printf ("%s, height", p->label);
+  g_autofree char *lw = g_strdup_printf ("%s, width", p->label);
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
-  GtkWidget *sh = spin_new (self, fh, lo, hi, 1, 0, vh, lh);
+  GtkWidget *sh = spin_new (self, p, 0, v[0], lh);
   GtkWidget *times = gtk_label_new ("×");
   gtk_widget_add_css_class (times, "dim-label");
-  GtkWidget *sw = spin_new (self, fw, lo, hi, 1, 0, vw, lw);
+  GtkWidget *sw = spin_new (self, p, 1, v[1], lw);
   gtk_box_append (GTK_BOX (box), sh);
   gtk_box_append (GTK_BOX (box), times);
   gtk_box_append (GTK_BOX (box), sw);
-  return field_row (title, subtitle, box, sh);
+  return field_row (p->label, p->hint, box, sh);
 }
 
 static GtkWidget *
-combo_row (FtModelEditor *self, const char *title, Field field, const char *const *items, guint selected)
+combo_row (FtModelEditor *self, const FtParam *p, int n, const char *(*name) (int), guint selected)
 {
   GtkWidget *row = adw_combo_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  GtkStringList *list = gtk_string_list_new (items);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), p->label);
+  if (p->hint != NULL)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), p->hint);
+  GtkStringList *list = gtk_string_list_new (NULL);
+  for (int k = 0; k < n; k++)
+    gtk_string_list_append (list, name (k));
   adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (list));
   g_object_unref (list);
   adw_combo_row_set_selected (ADW_COMBO_ROW (row), selected);
-  gtk_widget_set_name (row, field_names[field]);
-  g_object_set_data (G_OBJECT (row), "ft-field", GINT_TO_POINTER (field));
+  gtk_widget_set_name (row, p->key);
+  g_object_set_data (G_OBJECT (row), "ft-param", (gpointer) p);
   g_signal_connect (row, "notify::selected", G_CALLBACK (on_combo_changed), self);
   return row;
 }
 
-static GtkWidget *
-activation_row (FtModelEditor *self, FtActivation act)
+static const char *
+padding_name (int k)
 {
-  const char *names[FT_N_ACTIVATIONS + 1];
-  for (int a = 0; a < FT_N_ACTIVATIONS; a++)
-    names[a] = ft_activation_name ((FtActivation) a);
-  names[FT_N_ACTIVATIONS] = NULL;
-  return combo_row (self, "Activation", FIELD_ACTIVATION, names, (guint) act);
+  return k == FT_PADDING_SAME ? "same" : "valid";
 }
 
-static GtkWidget *
-padding_row (FtModelEditor *self, FtPadding padding)
+static const char *
+activation_name (int k)
 {
-  static const char *const names[] = { "valid", "same", NULL };
-  GtkWidget *row = combo_row (self, "Padding", FIELD_PADDING, names, padding == FT_PADDING_SAME ? 1 : 0);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), "“same” pads so that stride 1 keeps the size");
-  return row;
+  return ft_activation_name ((FtActivation) k);
+}
+
+static const char *
+initializer_name (int k)
+{
+  return ft_initializer_name ((FtInitializer) k);
+}
+
+/* The editor row of one parameter, or NULL when it has none. */
+static GtkWidget *
+param_row (FtModelEditor *self, const FtParam *p, const FtLayerSpec *l)
+{
+  if (p->flags & FT_PARAM_UI_HIDDEN)
+    return NULL;
+  const void *f = ft_param_cptr (p, l);
+  switch (p->type)
+    {
+    case FT_PARAM_INT:
+    case FT_PARAM_FLOAT:
+      {
+        GtkWidget *spin = spin_new (self, p, 0, ft_param_get_number (p, l), p->label);
+        return field_row (p->label, p->hint, spin, spin);
+      }
+    case FT_PARAM_PAIR:
+      return pair_row (self, p, f);
+    case FT_PARAM_PADDING:
+      return combo_row (self, p, 2, padding_name, *(const FtPadding *) f == FT_PADDING_SAME ? 1 : 0);
+    case FT_PARAM_ACTIVATION:
+      return combo_row (self, p, FT_N_ACTIVATIONS, activation_name, (guint) * (const FtActivation *) f);
+    case FT_PARAM_INITIALIZER:
+      return combo_row (self, p, FT_N_INITIALIZERS, initializer_name, (guint) * (const FtInitializer *) f);
+    case FT_PARAM_BOOL:
+    case FT_PARAM_L2:
+    case FT_PARAM_KERAS_CONST:
+    case FT_N_PARAM_TYPES:
+      break;
+    }
+  return NULL;
 }
 
 /* ---- rows ---- */
@@ -658,53 +639,23 @@ layer_row_new (FtModelEditor *self, int i)
   adw_expander_row_add_action (ADW_EXPANDER_ROW (row), buttons);
 
   AdwExpanderRow *er = ADW_EXPANDER_ROW (row);
-  switch (l->kind)
+  const FtKindInfo *kind = ft_layer_kind_info (l->kind);
+  int n_rows = 0;
+  for (int k = 0; k < kind->n_params; k++)
     {
-    case FT_LAYER_DENSE:
-      adw_expander_row_add_row (er, spin_row (self, "Units", "Outputs of the layer", FIELD_UNITS, 1, 4096, 1, 0,
-                                              l->units));
-      adw_expander_row_add_row (er, activation_row (self, l->activation));
-      break;
-    case FT_LAYER_CONV2D:
-      adw_expander_row_add_row (er, spin_row (self, "Filters", "Output channels", FIELD_FILTERS, 1, 512, 1, 0,
-                                              l->filters));
-      adw_expander_row_add_row (er, pair_row (self, "Kernel Size", "Height × width", FIELD_KERNEL_H,
-                                              FIELD_KERNEL_W, 1, 11, l->kernel_size[0], l->kernel_size[1]));
-      adw_expander_row_add_row (er, pair_row (self, "Strides", "Vertical × horizontal step", FIELD_STRIDE_H,
-                                              FIELD_STRIDE_W, 1, 4, l->strides[0], l->strides[1]));
-      adw_expander_row_add_row (er, padding_row (self, l->padding));
-      adw_expander_row_add_row (er, activation_row (self, l->activation));
-      break;
-    case FT_LAYER_MAX_POOLING2D:
-      adw_expander_row_add_row (er, pair_row (self, "Pool Size", "Height × width", FIELD_POOL_H, FIELD_POOL_W, 1,
-                                              8, l->pool_size[0], l->pool_size[1]));
-      adw_expander_row_add_row (er, pair_row (self, "Strides", "0 takes the pool size, Keras’ default",
-                                              FIELD_STRIDE_H, FIELD_STRIDE_W, 0, 4, l->strides[0],
-                                              l->strides[1]));
-      adw_expander_row_add_row (er, padding_row (self, l->padding));
-      break;
-    case FT_LAYER_DROPOUT:
-      adw_expander_row_add_row (er, spin_row (self, "Rate", "Fraction of inputs set to 0 while training",
-                                              FIELD_RATE, 0, 0.95, 0.05, 2, l->rate));
-      break;
-    case FT_LAYER_BATCH_NORMALIZATION:
-      adw_expander_row_add_row (er, spin_row (self, "Momentum", "Of the moving mean and variance",
-                                              FIELD_MOMENTUM, 0, 0.999, 0.01, 3, l->momentum));
-      adw_expander_row_add_row (er, spin_row (self, "Epsilon", "Added to the variance", FIELD_EPSILON, 0.00001,
-                                              0.1, 0.0001, 5, l->epsilon));
-      break;
-    case FT_LAYER_ACTIVATION:
-      adw_expander_row_add_row (er, activation_row (self, l->activation));
-      break;
-    case FT_LAYER_FLATTEN:
-    default:
-      {
-        GtkWidget *explain = adw_action_row_new ();
-        adw_preferences_row_set_title (ADW_PREFERENCES_ROW (explain), "No parameters");
-        g_object_set_data (G_OBJECT (row), "ft-explain", explain);
-        adw_expander_row_add_row (er, explain);
-        break;
-      }
+      GtkWidget *field = param_row (self, &kind->params[k], l);
+      if (field != NULL)
+        {
+          adw_expander_row_add_row (er, field);
+          n_rows++;
+        }
+    }
+  if (n_rows == 0)
+    {
+      GtkWidget *explain = adw_action_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (explain), "No parameters");
+      g_object_set_data (G_OBJECT (row), "ft-explain", explain);
+      adw_expander_row_add_row (er, explain);
     }
   return row;
 }
@@ -1089,6 +1040,36 @@ install_css (GtkWidget *widget)
   g_object_set_data_full (G_OBJECT (display), "ft-model-editor-css", provider, g_object_unref);
 }
 
+/* The add menu: one section per group of the layer table, in the table's order. */
+static GMenuModel *
+add_menu_new (void)
+{
+  GMenu *menu = g_menu_new ();
+  for (int k = 0; k < FT_N_LAYER_KINDS; k++)
+    {
+      const char *group = ft_layer_kind_info ((FtLayerKind) k)->group;
+      bool seen = false;
+      for (int j = 0; j < k && !seen; j++)
+        seen = g_strcmp0 (ft_layer_kind_info ((FtLayerKind) j)->group, group) == 0;
+      if (seen)
+        continue;
+      GMenu *section = g_menu_new ();
+      for (int j = k; j < FT_N_LAYER_KINDS; j++)
+        {
+          const FtKindInfo *info = ft_layer_kind_info ((FtLayerKind) j);
+          if (g_strcmp0 (info->group, group) != 0)
+            continue;
+          GMenuItem *item = g_menu_item_new (info->name, NULL);
+          g_menu_item_set_action_and_target_value (item, "editor.add", g_variant_new_string (info->name));
+          g_menu_append_item (section, item);
+          g_object_unref (item);
+        }
+      g_menu_append_section (menu, group, G_MENU_MODEL (section));
+      g_object_unref (section);
+    }
+  return G_MENU_MODEL (menu);
+}
+
 static void
 ft_model_editor_init (FtModelEditor *self)
 {
@@ -1101,6 +1082,8 @@ ft_model_editor_init (FtModelEditor *self)
   pango_attr_list_insert (attrs, pango_attr_scale_new (0.85));
   gtk_label_set_attributes (self->summary_label, attrs);
   pango_attr_list_unref (attrs);
+  g_autoptr (GMenuModel) menu = add_menu_new ();
+  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (self->add_button), menu);
   gtk_widget_set_sensitive (self->add_button, FALSE);
   gtk_widget_set_sensitive (self->input_row, FALSE);
   GtkEventController *focus = gtk_event_controller_focus_new ();

@@ -173,16 +173,16 @@ callback_summary (const FtCallbackSpec *s)
           g_free (epochs);
           return text;
         case FT_SCHEDULE_STEP:
-        default:
           epochs = plural_epochs (s->step_size);
           text = g_strdup_printf (_ ("Multiplies the learning rate by %g every %s"), s->factor, epochs);
           g_free (epochs);
           return text;
         }
+      break;
     case FT_N_CALLBACK_KINDS:
-    default:
-      return g_strdup ("");
+      break;
     }
+  return g_strdup ("");
 }
 
 static GtkWidget *
@@ -300,7 +300,14 @@ on_param_spin_changed (GtkSpinButton *spin, FtTrainingPanel *self)
     case F_ALPHA:
       e.alpha = v;
       break;
-    default:
+    case F_APPEND:
+    case F_FILEPATH:
+    case F_MODE:
+    case F_MONITOR:
+    case F_RESTORE_BEST_WEIGHTS:
+    case F_SAVE_BEST_ONLY:
+    case F_SAVE_WEIGHTS_ONLY:
+    case F_SCHEDULE:
       g_return_if_reached ();
     }
   commit_callback (self, GTK_WIDGET (spin), spec, &e);
@@ -329,7 +336,21 @@ on_param_switch_changed (GtkSwitch *sw, GParamSpec *pspec, FtTrainingPanel *self
     case F_APPEND:
       e.append = on;
       break;
-    default:
+    case F_ALPHA:
+    case F_COOLDOWN:
+    case F_DECAY_EPOCHS:
+    case F_FACTOR:
+    case F_FILEPATH:
+    case F_INITIAL_LR:
+    case F_MIN_DELTA:
+    case F_MIN_LR:
+    case F_MODE:
+    case F_MONITOR:
+    case F_PATIENCE:
+    case F_RATE:
+    case F_SCHEDULE:
+    case F_START_FROM_EPOCH:
+    case F_STEP_SIZE:
       g_return_if_reached ();
     }
   commit_callback (self, GTK_WIDGET (sw), spec, &e);
@@ -357,7 +378,22 @@ on_param_dropdown_changed (GtkDropDown *dd, GParamSpec *pspec, FtTrainingPanel *
       e.schedule = (FtScheduleKind) selected;
       update_schedule_rows (gtk_widget_get_ancestor (GTK_WIDGET (dd), ADW_TYPE_EXPANDER_ROW), e.schedule);
       break;
-    default:
+    case F_ALPHA:
+    case F_APPEND:
+    case F_COOLDOWN:
+    case F_DECAY_EPOCHS:
+    case F_FACTOR:
+    case F_FILEPATH:
+    case F_INITIAL_LR:
+    case F_MIN_DELTA:
+    case F_MIN_LR:
+    case F_PATIENCE:
+    case F_RATE:
+    case F_RESTORE_BEST_WEIGHTS:
+    case F_SAVE_BEST_ONLY:
+    case F_SAVE_WEIGHTS_ONLY:
+    case F_START_FROM_EPOCH:
+    case F_STEP_SIZE:
       g_return_if_reached ();
     }
   commit_callback (self, GTK_WIDGET (dd), spec, &e);
@@ -565,7 +601,6 @@ build_callback_row (FtTrainingPanel *self, int index)
       break;
     case FT_CALLBACK_TERMINATE_ON_NAN:
     case FT_N_CALLBACK_KINDS:
-    default:
       /* Nothing to set: the summary says what it does. */
       adw_expander_row_set_enable_expansion (ADW_EXPANDER_ROW (expander), FALSE);
       break;

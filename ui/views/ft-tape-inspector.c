@@ -744,7 +744,10 @@ cell_fill (GtkWidget *child, CellKind kind, GObject *obj)
                      row->backward ? BAR_BACKWARD : BAR_FORWARD, 0, -1);
             break;
           }
-        default:
+        case CELL_GRAD:
+        case CELL_RATIO:
+        case CELL_VAR_NAME:
+        case CELL_WEIGHT:
           break;
         }
       return;
@@ -791,7 +794,10 @@ cell_fill (GtkWidget *child, CellKind kind, GObject *obj)
         bar_set (gtk_widget_get_next_sibling (label), f, colour, 0, (-3.0 - RATIO_LOG_MIN) / -RATIO_LOG_MIN);
         break;
       }
-    default:
+    case CELL_FLOPS:
+    case CELL_INDEX:
+    case CELL_OP:
+    case CELL_TIME:
       break;
     }
 }

@@ -1,0 +1,509 @@
+/* test-kinds.c — every layer and optimizer kind, end to end through its descriptor table: each parameter
+ * set to a value that is not its default, then experiment → JSON → experiment (equal, same JSON), the
+ * checkpoint's Keras configs (every table entry with its value, class and default names), a checkpoint
+ * saved and loaded back (optimizer slots and iterations), and the generated TensorFlow code; losses likewise.
+ * The editors' rows for every kind are checked in test-panels-a/b. */
+#include "experiment/ft-codegen.h"
+#include "experiment/ft-experiment.h"
+#include "train/ft-checkpoint.h"
+#include "train/ft-trainer.h"
+
+#include <glib/gstdio.h>
+#include <hdf5.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+/* A value of p that is valid and not its default; pairs get different halves. first_exclusive says
+ * whether this is the first exclusive parameter of its kind (only one of those may be set). */
+static void
+set_not_default (const FtParam *p, void *spec, bool first_exclusive)
+{
+  void *f = ft_param_ptr (p, spec);
+  switch (p->type)
+    {
+    case FT_PARAM_FLOAT:
+      if ((p->flags & FT_PARAM_EXCLUSIVE) && !first_exclusive)
+        return;
+      *(float *) f = p->def > 0 ? (float) (p->def * 0.5) : 0.25f;
+      break;
+    case FT_PARAM_L2:
+      *(float *) f = 0.02f;
+      break;
+    case FT_PARAM_INT:
+      *(int *) f = (int) p->def + 1;
+      break;
+    case FT_PARAM_PAIR:
+      {
+        int a = p->def > 0 ? (int) p->def : 1;
+        ((int *) f)[0] = a + 1;
+        ((int *) f)[1] = a;
+        break;
+      }
+    case FT_PARAM_BOOL:
+      *(bool *) f = p->def == 0;
+      break;
+    case FT_PARAM_PADDING:
+      *(FtPadding *) f = FT_PADDING_SAME;
+      break;
+    case FT_PARAM_ACTIVATION:
+      *(FtActivation *) f = FT_ACT_TANH;
+      break;
+    case FT_PARAM_INITIALIZER:
+      *(FtInitializer *) f = (int) p->def == FT_INIT_HE_NORMAL ? FT_INIT_ONES : FT_INIT_HE_NORMAL;
+      break;
+    case FT_PARAM_KERAS_CONST:
+    case FT_N_PARAM_TYPES:
+      break;
+    }
+}
+
+static void
+set_all_not_default (const FtKindInfo *kind, void *spec)
+{
+  bool first_exclusive = true;
+  for (int i = 0; i < kind->n_params; i++)
+    {
+      const FtParam *p = &kind->params[i];
+      set_not_default (p, spec, first_exclusive);
+      if (p->flags & FT_PARAM_EXCLUSIVE)
+        first_exclusive = false;
+    }
+}
+
+/* An experiment with input (8, 8, 3) (or (4,) for Dense first), the layer, a Flatten when its output is
+ * an image, and Dense 2; the optimizer as given. */
+static FtExperiment *
+experiment_with (const FtLayerSpec *layer, const FtOptimizerSpec *opt)
+{
+  FtExperiment *e = ft_experiment_new_default ();
+  g_free (e->layers);
+  e->layers = g_new0 (FtLayerSpec, 3);
+  e->n_layers = 0;
+  e->layers[e->n_layers++] = *layer;
+  bool flat_in = layer->kind == FT_LAYER_DENSE;
+  e->input_ndim = flat_in ? 1 : 3;
+  e->input_shape[0] = flat_in ? 4 : 8;
+  e->input_shape[1] = e->input_shape[2] = flat_in ? 0 : 8;
+  if (e->input_ndim == 3)
+    e->input_shape[2] = 3;
+  int nd = 0, shape[FT_MAX_DIMS], nw = 0;
+  FtWeightSpec w[FT_LAYER_MAX_WEIGHTS];
+  GError *error = NULL;
+  g_assert_true (ft_layer_infer (layer, e->input_ndim, e->input_shape, &nd, shape, &nw, w, &error));
+  g_assert_no_error (error);
+  if (nd != 1)
+    e->layers[e->n_layers++] = ft_layer_spec_default (FT_LAYER_FLATTEN);
+  FtLayerSpec out = ft_layer_spec_default (FT_LAYER_DENSE);
+  out.units = 2;
+  e->layers[e->n_layers++] = out;
+  e->compile.optimizer = *opt;
+  return e;
+}
+
+/* JSON → experiment → JSON: equal experiments, the same text, and every parameter of the kind in it. */
+static void
+check_json_round_trip (const FtExperiment *e, const FtKindInfo *kind, const void *spec, const char *what)
+{
+  char *json = ft_experiment_to_json (e);
+  GError *error = NULL;
+  FtExperiment *back = ft_experiment_from_json (json, &error);
+  if (error != NULL)
+    g_error ("%s: %s\n%s", what, error->message, json);
+  g_assert_true (ft_experiment_equal (e, back));
+  char *again = ft_experiment_to_json (back);
+  g_assert_cmpstr (json, ==, again);
+  for (int i = 0; i < kind->n_params; i++)
+    {
+      const FtParam *p = &kind->params[i];
+      if (p->type == FT_PARAM_KERAS_CONST || ft_param_is_default (p, spec))
+        continue;
+      g_autofree char *key = g_strdup_printf ("\"%s\":", p->key);
+      if (strstr (json, key) == NULL)
+        g_error ("%s: %s missing from the JSON\n%s", what, p->key, json);
+    }
+  ft_experiment_free (back);
+  g_free (again);
+  g_free (json);
+}
+
+static char *
+read_attr (hid_t obj, const char *name)
+{
+  hid_t attr = H5Aopen (obj, name, H5P_DEFAULT);
+  g_assert_cmpint (attr, >=, 0);
+  /* FitTape writes fixed-length strings (a damaged variable-length one crashes libhdf5) */
+  hid_t type = H5Aget_type (attr);
+  g_assert_cmpint (H5Tis_variable_str (type), ==, 0);
+  size_t size = H5Tget_size (type);
+  char *v = g_malloc0 (size + 1);
+  g_assert_cmpint (H5Aread (attr, type, v), >=, 0);
+  char *out = g_strndup (v, size);
+  g_free (v);
+  H5Tclose (type);
+  H5Aclose (attr);
+  return out;
+}
+
+/* The config object of the entry whose class_name is `name`, in a list of layers or the optimizer. */
+static JsonObject *
+find_class (JsonNode *node, const char *name)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *o = json_node_get_object (node);
+      if (json_object_has_member (o, "class_name")
+          && g_strcmp0 (json_object_get_string_member (o, "class_name"), name) == 0)
+        return json_object_get_object_member (o, "config");
+      GList *members = json_object_get_values (o);
+      JsonObject *found = NULL;
+      for (GList *l = members; l != NULL && found == NULL; l = l->next)
+        found = find_class (l->data, name);
+      g_list_free (members);
+      return found;
+    }
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *a = json_node_get_array (node);
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        {
+          JsonObject *found = find_class (json_array_get_element (a, i), name);
+          if (found != NULL)
+            return found;
+        }
+    }
+  return NULL;
+}
+
+/* Every entry of the kind's table in the Keras config, in the table's order, with the spec's value. */
+static void
+check_keras_config (JsonObject *config, const FtKindInfo *kind, const void *spec, const char *what)
+{
+  g_assert_nonnull (config);
+  g_assert_cmpstr (json_object_get_string_member (config, "name"), ==, kind->keras_name);
+  GList *keys = json_object_get_members (config);
+  GList *at = keys;
+  for (int i = 0; i < kind->n_params; i++)
+    {
+      const FtParam *p = &kind->params[i];
+      while (at != NULL && strcmp (at->data, p->key) != 0)
+        at = at->next;
+      if (at == NULL)
+        g_error ("%s: %s missing from the Keras config (or out of order)", what, p->key);
+      JsonNode *v = json_object_get_member (config, p->key);
+      const void *f = ft_param_cptr (p, spec);
+      switch (p->type)
+        {
+        case FT_PARAM_FLOAT:
+          if ((p->flags & FT_PARAM_ZERO_IS_NONE) && *(const float *) f == 0.0f)
+            g_assert_true (JSON_NODE_HOLDS_NULL (v));
+          else
+            g_assert_cmpfloat ((float) json_node_get_double (v), ==, *(const float *) f);
+          break;
+        case FT_PARAM_INT:
+          g_assert_cmpint (json_node_get_int (v), ==, *(const int *) f);
+          break;
+        case FT_PARAM_BOOL:
+          g_assert_cmpint (json_node_get_boolean (v), ==, *(const bool *) f);
+          break;
+        case FT_PARAM_PAIR:
+          {
+            JsonArray *a = json_node_get_array (v);
+            FtLayerSpec resolved = ft_layer_spec_resolved (spec);
+            const int *r = ft_param_cptr (p, &resolved);
+            g_assert_cmpint (json_array_get_int_element (a, 0), ==, r[0]);
+            g_assert_cmpint (json_array_get_int_element (a, 1), ==, r[1]);
+            break;
+          }
+        case FT_PARAM_PADDING:
+          g_assert_cmpstr (json_node_get_string (v), ==,
+                           *(const FtPadding *) f == FT_PADDING_SAME ? "same" : "valid");
+          break;
+        case FT_PARAM_ACTIVATION:
+          g_assert_cmpstr (json_node_get_string (v), ==, ft_activation_name (*(const FtActivation *) f));
+          break;
+        case FT_PARAM_INITIALIZER:
+          g_assert_true (JSON_NODE_HOLDS_OBJECT (v));
+          g_assert_true (json_object_has_member (json_node_get_object (v), "class_name"));
+          break;
+        case FT_PARAM_L2:
+          if (*(const float *) f == 0.0f)
+            {
+              g_assert_true (JSON_NODE_HOLDS_NULL (v));
+              break;
+            }
+          g_assert_cmpfloat ((float) json_object_get_double_member (
+                                 json_object_get_object_member (json_node_get_object (v), "config"), "l2"),
+                             ==, *(const float *) f);
+          break;
+        case FT_PARAM_KERAS_CONST:
+          {
+            g_autofree char *text = json_to_string (v, FALSE);
+            JsonNode *expect = json_from_string (p->keras, NULL);
+            g_autofree char *expect_text = json_to_string (expect, FALSE);
+            g_assert_cmpstr (text, ==, expect_text);
+            json_node_unref (expect);
+            break;
+          }
+        case FT_N_PARAM_TYPES:
+          g_assert_not_reached ();
+        }
+    }
+  g_list_free (keys);
+}
+
+/* Saves a checkpoint with made-up optimizer state, checks its Keras configs and loads it back. */
+static void
+check_checkpoint (const FtExperiment *e, const char *what)
+{
+  GError *error = NULL;
+  FtTrainer *t = ft_experiment_build_trainer (e, NULL, &error);
+  if (error != NULL)
+    g_error ("%s: %s", what, error->message);
+  FtOptimizer *opt = ft_trainer_optimizer (t);
+  float *state = ft_optimizer_state (opt);
+  for (size_t i = 0; i < ft_optimizer_state_size (opt); i++)
+    state[i] = 0.5f + (float) i / 64.0f;
+  ft_optimizer_set_iterations (opt, 7);
+
+  g_autofree char *dir = g_dir_make_tmp ("fittape-kinds-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "kinds.keras.h5", NULL);
+  g_assert_true (ft_checkpoint_save (t, path, false, 1, &error));
+  g_assert_no_error (error);
+
+  hid_t file = H5Fopen (path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  g_assert_cmpint (file, >=, 0);
+  g_autofree char *model_config = read_attr (file, "model_config");
+  g_autofree char *training_config = read_attr (file, "training_config");
+  H5Fclose (file);
+  JsonNode *model = json_from_string (model_config, &error);
+  g_assert_no_error (error);
+  JsonNode *training = json_from_string (training_config, &error);
+  g_assert_no_error (error);
+  const FtLayerSpec *l = &e->layers[0];
+  const FtKindInfo *lk = ft_layer_kind_info (l->kind);
+  check_keras_config (find_class (model, lk->name), lk, l, what);
+  const FtOptimizerSpec *o = &e->compile.optimizer;
+  const FtKindInfo *ok = ft_optimizer_kind_info (o->kind);
+  check_keras_config (find_class (training, ok->name), ok, o, what);
+  json_node_unref (model);
+  json_node_unref (training);
+
+  FtTrainer *b = ft_experiment_build_trainer (e, NULL, &error);
+  g_assert_no_error (error);
+  bool has_state = false;
+  g_assert_true (ft_checkpoint_load (b, path, NULL, &has_state, &error));
+  g_assert_no_error (error);
+  g_assert_true (has_state);
+  FtOptimizer *opt_b = ft_trainer_optimizer (b);
+  g_assert_cmpint (ft_optimizer_iterations (opt_b), ==, 7);
+  g_assert_cmpuint (ft_optimizer_state_size (opt_b), ==, ft_optimizer_state_size (opt));
+  g_assert_cmpmem (ft_optimizer_state (opt_b), ft_optimizer_state_size (opt_b) * sizeof (float), state,
+                   ft_optimizer_state_size (opt) * sizeof (float));
+  ft_trainer_free (b);
+  ft_trainer_free (t);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* The generated code names the class and passes every parameter not at its default. */
+static void
+check_code (const FtExperiment *e, const char *module, const FtKindInfo *kind, const void *spec,
+            const char *what)
+{
+  char *code = ft_codegen_python (e, FT_MODE_FIT, NULL);
+  g_autofree char *call = g_strdup_printf ("keras.%s.%s(", module, kind->name);
+  const char *at = strstr (code, call);
+  if (at == NULL)
+    g_error ("%s: no %s in the code\n%s", what, call, code);
+  /* the call's text, to its closing parenthesis (arguments hold at most one level of parentheses) */
+  const char *end = at + strlen (call);
+  for (int depth = 1; *end != '\0' && depth > 0; end++)
+    depth += *end == '(' ? 1 : *end == ')' ? -1 : 0;
+  g_autofree char *args = g_strndup (at, (gsize) (end - at));
+  for (int i = 0; i < kind->n_params; i++)
+    {
+      const FtParam *p = &kind->params[i];
+      if (p->type == FT_PARAM_KERAS_CONST || (p->flags & FT_PARAM_POSITIONAL)
+          || ft_param_is_default (p, spec))
+        continue;
+      g_autofree char *kw = g_strdup_printf ("%s=", p->key);
+      if (strstr (args, kw) == NULL)
+        g_error ("%s: %s not passed in %s", what, p->key, args);
+    }
+  g_free (code);
+}
+
+static void
+test_every_layer_kind (void)
+{
+  FtOptimizerSpec adam = ft_optimizer_spec_default (FT_OPT_ADAM);
+  for (int k = 0; k < FT_N_LAYER_KINDS; k++)
+    {
+      const FtKindInfo *kind = ft_layer_kind_info ((FtLayerKind) k);
+      g_assert_nonnull (kind->name);
+      FtLayerKind back;
+      g_assert_true (ft_layer_kind_from_name (kind->name, &back));
+      g_assert_cmpint (back, ==, k);
+      for (int variant = 0; variant < 2; variant++)
+        {
+          FtLayerSpec l = ft_layer_spec_default ((FtLayerKind) k);
+          if (variant == 1)
+            set_all_not_default (kind, &l);
+          g_autofree char *what = g_strdup_printf ("%s (%s)", kind->name, variant ? "changed" : "defaults");
+          g_test_message ("%s", what);
+          FtExperiment *e = experiment_with (&l, &adam);
+          check_json_round_trip (e, kind, &l, what);
+          check_checkpoint (e, what);
+          check_code (e, "layers", kind, &l, what);
+          ft_experiment_free (e);
+        }
+    }
+}
+
+static void
+test_every_optimizer_kind (void)
+{
+  FtLayerSpec dense = ft_layer_spec_default (FT_LAYER_DENSE);
+  for (int k = 0; k < FT_N_OPTIMIZERS; k++)
+    {
+      const FtKindInfo *kind = ft_optimizer_kind_info ((FtOptimizerKind) k);
+      FtOptimizerKind back;
+      g_assert_true (ft_optimizer_kind_from_name (kind->name, &back));
+      g_assert_cmpint (back, ==, k);
+      g_assert_true (ft_optimizer_kind_from_name (kind->json_name, &back));
+      g_assert_cmpint (back, ==, k);
+      for (int variant = 0; variant < 2; variant++)
+        {
+          FtOptimizerSpec o = ft_optimizer_spec_default ((FtOptimizerKind) k);
+          if (variant == 1)
+            set_all_not_default (kind, &o);
+          g_autofree char *what = g_strdup_printf ("%s (%s)", kind->name, variant ? "changed" : "defaults");
+          g_test_message ("%s", what);
+          GError *error = NULL;
+          g_assert_true (ft_optimizer_spec_validate (&o, &error));
+          g_assert_no_error (error);
+          FtExperiment *e = experiment_with (&dense, &o);
+          check_json_round_trip (e, kind, &o, what);
+          check_checkpoint (e, what);
+          check_code (e, "optimizers", kind, &o, what);
+          ft_experiment_free (e);
+        }
+    }
+}
+
+static void
+test_every_loss_kind (void)
+{
+  FtLayerSpec dense = ft_layer_spec_default (FT_LAYER_DENSE);
+  FtOptimizerSpec adam = ft_optimizer_spec_default (FT_OPT_ADAM);
+  for (int k = 0; k < FT_N_LOSSES; k++)
+    {
+      const FtKindInfo *kind = ft_loss_kind_info ((FtLossKind) k);
+      FtLossKind back;
+      g_assert_true (ft_loss_from_name (kind->json_name, &back));
+      g_assert_cmpint (back, ==, k);
+      g_assert_nonnull (kind->label);
+      for (int variant = 0; variant < 2; variant++)
+        {
+          FtLossSpec l = { .kind = (FtLossKind) k };
+          if (variant == 1)
+            set_all_not_default (kind, &l);
+          g_autofree char *what = g_strdup_printf ("%s (%s)", kind->name, variant ? "changed" : "defaults");
+          g_test_message ("%s", what);
+          FtExperiment *e = experiment_with (&dense, &adam);
+          e->compile.loss = l;
+          e->compile.n_metrics = 0; /* "accuracy" means nothing for a regression loss */
+          check_json_round_trip (e, kind, &l, what);
+          check_code (e, "losses", kind, &l, what);
+
+          /* the training config of a saved checkpoint */
+          GError *error = NULL;
+          FtTrainer *t = ft_experiment_build_trainer (e, NULL, &error);
+          g_assert_no_error (error);
+          g_autofree char *dir = g_dir_make_tmp ("fittape-kinds-XXXXXX", NULL);
+          g_autofree char *path = g_build_filename (dir, "loss.keras.h5", NULL);
+          g_assert_true (ft_checkpoint_save (t, path, false, 1, &error));
+          g_assert_no_error (error);
+          hid_t file = H5Fopen (path, H5F_ACC_RDONLY, H5P_DEFAULT);
+          g_autofree char *training_config = read_attr (file, "training_config");
+          H5Fclose (file);
+          JsonNode *training = json_from_string (training_config, &error);
+          g_assert_no_error (error);
+          check_keras_config (find_class (training, kind->name), kind, &l, what);
+          json_node_unref (training);
+          ft_trainer_free (t);
+          g_unlink (path);
+          g_rmdir (dir);
+          ft_experiment_free (e);
+        }
+    }
+}
+
+/* A parameter changed in one spec makes the experiments differ (equality loops over the table too). */
+static void
+test_equality_sees_every_parameter (void)
+{
+  FtLayerSpec dense = ft_layer_spec_default (FT_LAYER_DENSE);
+  for (int k = 0; k < FT_N_OPTIMIZERS; k++)
+    {
+      const FtKindInfo *kind = ft_optimizer_kind_info ((FtOptimizerKind) k);
+      FtOptimizerSpec o = ft_optimizer_spec_default ((FtOptimizerKind) k);
+      FtExperiment *a = experiment_with (&dense, &o);
+      for (int i = 0; i < kind->n_params; i++)
+        {
+          if (kind->params[i].type == FT_PARAM_KERAS_CONST)
+            continue;
+          FtExperiment *b = ft_experiment_copy (a);
+          set_not_default (&kind->params[i], &b->compile.optimizer, true);
+          g_assert_false (ft_experiment_equal (a, b));
+          ft_experiment_free (b);
+        }
+      ft_experiment_free (a);
+    }
+  for (int k = 0; k < FT_N_LAYER_KINDS; k++)
+    {
+      const FtKindInfo *kind = ft_layer_kind_info ((FtLayerKind) k);
+      FtLayerSpec l = ft_layer_spec_default ((FtLayerKind) k);
+      FtOptimizerSpec adam = ft_optimizer_spec_default (FT_OPT_ADAM);
+      FtExperiment *a = experiment_with (&l, &adam);
+      for (int i = 0; i < kind->n_params; i++)
+        {
+          if (kind->params[i].type == FT_PARAM_KERAS_CONST)
+            continue;
+          FtExperiment *b = ft_experiment_copy (a);
+          set_not_default (&kind->params[i], &b->layers[0], true);
+          g_assert_false (ft_experiment_equal (a, b));
+          ft_experiment_free (b);
+        }
+      ft_experiment_free (a);
+    }
+  for (int k = 0; k < FT_N_LOSSES; k++)
+    {
+      const FtKindInfo *kind = ft_loss_kind_info ((FtLossKind) k);
+      FtExperiment *a = ft_experiment_new_default ();
+      a->compile.loss = (FtLossSpec){ .kind = (FtLossKind) k };
+      for (int i = 0; i < kind->n_params; i++)
+        {
+          if (kind->params[i].type == FT_PARAM_KERAS_CONST)
+            continue;
+          FtExperiment *b = ft_experiment_copy (a);
+          set_not_default (&kind->params[i], &b->compile.loss, true);
+          g_assert_false (ft_experiment_equal (a, b));
+          ft_experiment_free (b);
+        }
+      ft_experiment_free (a);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  H5Eset_auto2 (H5E_DEFAULT, NULL, NULL);
+  g_test_add_func ("/kinds/layers", test_every_layer_kind);
+  g_test_add_func ("/kinds/optimizers", test_every_optimizer_kind);
+  g_test_add_func ("/kinds/losses", test_every_loss_kind);
+  g_test_add_func ("/kinds/equality", test_equality_sees_every_parameter);
+  return g_test_run ();
+}
