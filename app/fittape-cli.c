@@ -9,6 +9,8 @@
 #include "train/ft-runner.h"
 #include "core/ft-format.h"
 #include "core/ft-out-dir.h"
+#include "ft-cli-certify.h"
+#include "ft-cli-keras.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -32,6 +34,9 @@ static const char usage[] =
   "  fittape-cli evaluate CHECKPOINT\n"
   "  fittape-cli summary EXPERIMENT.json\n"
   "  fittape-cli export-script EXPERIMENT.json [--mode fit|tape] [--out FILE]\n"
+  "  fittape-cli certify EXPERIMENT.json [--mode fit|tape|both] [--epochs N] [--out DIR] [--python PY]\n"
+  "  fittape-cli export-keras CHECKPOINT.h5 --out MODEL.keras\n"
+  "  fittape-cli import-keras MODEL.keras|MODEL.h5 [--data EXPERIMENT.json] --out DIR\n"
   "  fittape-cli --help\n"
   "\n"
   "run trains the experiment (without a file: TensorFlow's basic classification, a Fashion-MNIST MLP),\n"
@@ -45,6 +50,14 @@ static const char usage[] =
   "experiment's test set. export-script writes the experiment as a Python script for TensorFlow 2 / Keras 3\n"
   "(model.fit() in fit mode, the hand-written GradientTape loop in tape mode; default: the experiment's\n"
   "mode, tape for both) to FILE, or to standard output.\n"
+  "certify trains the experiment, runs the exported script in real Keras from FitTape's initial weights and\n"
+  "with FitTape's order of the samples (Python: --python, $FITTAPE_PYTHON, else the build folder's tf-venv),\n"
+  "and prints a parity certificate per mode: every log per epoch, the stopping epoch, the final weights'\n"
+  "difference and a verdict, then one JSON line (exit 1 when a difference exceeds the targets, 3 without\n"
+  "TensorFlow). Experiments with dropout are refused: its masks are not replayed.\n"
+  "export-keras writes a checkpoint as a Keras 3 .keras file (keras.saving.load_model opens it); import-keras\n"
+  "reads a .keras or legacy .h5 Keras model (Sequential, FitTape's layers) into DIR/experiment.json and\n"
+  "DIR/model.h5 (data and fit settings from --data, else Fashion-MNIST) to evaluate, resume or compare.\n"
   "\n"
   "Exit status: 0 success, 1 training failed (e.g. the loss became NaN), 2 bad input.\n";
 
@@ -612,6 +625,12 @@ main (int argc, char **argv)
     }
   if (strcmp (cmd, "export-script") == 0)
     return command_export_script (argc, argv);
+  if (strcmp (cmd, "certify") == 0) /* ft-cli-certify.c */
+    return ft_cli_certify (argc, argv);
+  if (strcmp (cmd, "export-keras") == 0) /* ft-cli-keras.c */
+    return ft_cli_export_keras (argc, argv);
+  if (strcmp (cmd, "import-keras") == 0)
+    return ft_cli_import_keras (argc, argv);
   if (strcmp (cmd, "run") != 0)
     {
       fprintf (stderr, "fittape-cli: unknown command \"%s\"\n\n%s", cmd, usage);

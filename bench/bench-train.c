@@ -496,9 +496,10 @@ typedef struct
 } TorchResult;
 
 static bool
-torch_importable (const char *python)
+python_imports (const char *python, const char *module)
 {
-  const char *argv[] = { python, "-c", "import torch", NULL };
+  g_autofree char *code = g_strdup_printf ("import %s", module);
+  const char *argv[] = { python, "-c", code, NULL };
   int status = 0;
   if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
                      NULL, NULL, NULL, &status, NULL))
@@ -507,13 +508,13 @@ torch_importable (const char *python)
 }
 
 static void
-run_torch (const char *python, const char *script, const Dataset *data, const char *data_dir,
+run_torch (const char *python, const char *module, const char *script, const Dataset *data, const char *data_dir,
            const char *models, int mlp_steps, int cnn_steps, TorchResult *t)
 {
   memset (t, 0, sizeof *t);
-  if (!torch_importable (python))
+  if (!python_imports (python, module))
     {
-      t->why_not = g_strdup_printf ("PyTorch not installed: no ratio (`%s -c 'import torch'` failed)", python);
+      t->why_not = g_strdup_printf ("not installed: no ratio (`%s -c 'import %s'` failed)", python, module);
       return;
     }
   if (!g_file_test (script, G_FILE_TEST_EXISTS))
@@ -533,17 +534,21 @@ run_torch (const char *python, const char *script, const Dataset *data, const ch
   env = g_environ_setenv (env, "OMP_NUM_THREADS", "1", TRUE);
   env = g_environ_setenv (env, "MKL_NUM_THREADS", "1", TRUE);
   env = g_environ_setenv (env, "OPENBLAS_NUM_THREADS", "1", TRUE);
+  env = g_environ_setenv (env, "TF_NUM_INTRAOP_THREADS", "1", TRUE);
+  env = g_environ_setenv (env, "TF_NUM_INTEROP_THREADS", "1", TRUE);
+  env = g_environ_setenv (env, "TF_CPP_MIN_LOG_LEVEL", "2", TRUE);
   g_autofree char *out = NULL;
   g_autoptr (GError) error = NULL;
   int status = 0;
-  if (!g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, &status, &error))
+  g_autofree char *err = NULL; /* TensorFlow's start-up chatter: shown only when the peer fails */
+  if (!g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error))
     {
       t->why_not = g_strdup_printf ("cannot run %s: %s: no ratio", script, error->message);
       return;
     }
   if (!g_spawn_check_wait_status (status, &error))
     {
-      t->why_not = g_strdup_printf ("%s failed (%s): no ratio", script, error->message);
+      t->why_not = g_strdup_printf ("%s failed (%s): no ratio\n%s", script, error->message, err ? err : "");
       return;
     }
   g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
@@ -562,8 +567,8 @@ run_torch (const char *python, const char *script, const Dataset *data, const ch
               t->steps[i] = steps;
             }
         }
-      else if (g_str_has_prefix (*l, "INFO torch="))
-        t->info = g_strdup (*l + 5);
+      else if (g_str_has_prefix (*l, "INFO torch=") || g_str_has_prefix (*l, "INFO peer="))
+        t->info = g_strdup (*l + (g_str_has_prefix (*l, "INFO peer=") ? 10 : 5));
       else if (g_str_has_prefix (*l, "INFO data="))
         t->data = g_strdup (*l + 5);
     }
@@ -636,6 +641,7 @@ typedef struct
   char *data_dir;
   char *torch_script;
   char *python;
+  char *peer_python;
   char *models;
 } Options;
 
@@ -670,6 +676,8 @@ main (int argc, char **argv)
     { "torch-script", 0, 0, G_OPTION_ARG_FILENAME, &o.torch_script, "The PyTorch reference (bench_torch.py)",
       "PATH" },
     { "python", 0, 0, G_OPTION_ARG_FILENAME, &o.python, "Python interpreter (" FITTAPE_BENCH_PYTHON ")", "PATH" },
+    { "peer-python", 0, 0, G_OPTION_ARG_FILENAME, &o.peer_python,
+      "Python with PyTorch 2 and TensorFlow for the other peers (" FITTAPE_BENCH_PEER_PYTHON ")", "PATH" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- FitTape training benchmark");
@@ -815,7 +823,24 @@ main (int argc, char **argv)
       printf ("\n  running PyTorch: %s (%d MLP steps, %d CNN steps)...\n", script, o.torch_mlp_steps,
               o.torch_cnn_steps);
       fflush (stdout);
-      run_torch (python, script, &data, data_dir, torch_models, o.torch_mlp_steps, o.torch_cnn_steps, &torch);
+      run_torch (python, "torch", script, &data, data_dir, torch_models, o.torch_mlp_steps, o.torch_cnn_steps, &torch);
+    }
+  /* The other peers, from the build folder's virtual environment (.ci/tf-venv BUILD --bench): PyTorch 2 on
+   * one thread, and TensorFlow's real model.fit() on one intra-op and one inter-op thread. */
+  const char *peer_python = o.peer_python ? o.peer_python : FITTAPE_BENCH_PEER_PYTHON;
+  TorchResult peers[2] = { { 0 } };
+  const char *peer_label[2] = { "PyTorch 2 (pip)", "TensorFlow fit" };
+  if (o.no_torch)
+    for (int p = 0; p < 2; p++)
+      peers[p].why_not = g_strdup ("skipped (--no-torch)");
+  else
+    {
+      printf ("  running the peers of %s: PyTorch 2 (bench_torch.py) and TensorFlow (bench_tf.py)...\n", peer_python);
+      fflush (stdout);
+      run_torch (peer_python, "torch", script, &data, data_dir, torch_models, o.torch_mlp_steps, o.torch_cnn_steps,
+                 &peers[0]);
+      run_torch (peer_python, "tensorflow", FITTAPE_BENCH_TF_SCRIPT, &data, data_dir, torch_models, o.torch_mlp_steps,
+                 MIN (o.torch_cnn_steps, 60), &peers[1]);
     }
 
   printf ("\n  %-18s %12s %12s %16s   %s\n", "model", "FitTape s/ep", "PyTorch s/ep", "PyTorch/FitTape",
@@ -850,7 +875,33 @@ main (int argc, char **argv)
                   results[m].step_s * 1e6);
     }
   else
-    printf ("  %s\n", torch.why_not);
+    printf ("  PyTorch (Debian): %s\n", torch.why_not);
+
+  /* Every peer beside FitTape, each ratio = peer time / FitTape time (> 1: FitTape is faster). */
+  printf ("\n  %-18s %-16s %12s %12s %10s\n", "model", "peer", "peer s/ep", "FitTape s/ep", "ratio");
+  for (int m = 0; m < 2; m++)
+    {
+      if (!selected[m])
+        continue;
+      const TorchResult *all[3] = { &torch, &peers[0], &peers[1] };
+      const char *labels[3] = { "PyTorch (Debian)", peer_label[0], peer_label[1] };
+      for (int p = 0; p < 3; p++)
+        if (all[p]->available && all[p]->epoch_s[m] > 0)
+          printf ("  %-18s %-16s %12.3f %12.3f %9.2fx\n", configs[m].label, labels[p], all[p]->epoch_s[m],
+                  results[m].epoch_s, all[p]->epoch_s[m] / results[m].epoch_s);
+        else
+          printf ("  %-18s %-16s %12s %12.3f %10s\n", configs[m].label, labels[p], "-", results[m].epoch_s, "-");
+    }
+  for (int p = 0; p < 2; p++)
+    {
+      if (peers[p].available)
+        printf ("  %s: %s; %s\n", peer_label[p], peers[p].info ? peers[p].info : "?", peers[p].data ? peers[p].data : "?");
+      else
+        printf ("  %s: %s\n", peer_label[p], peers[p].why_not);
+      g_free (peers[p].why_not);
+      g_free (peers[p].info);
+      g_free (peers[p].data);
+    }
   printf ("\n  total benchmark time: %.1f s\n", now_s () - t_start);
 
   g_free (torch.why_not);
@@ -860,6 +911,7 @@ main (int argc, char **argv)
   g_free (o.data_dir);
   g_free (o.torch_script);
   g_free (o.python);
+  g_free (o.peer_python);
   g_free (o.models);
   return 0;
 }

@@ -492,6 +492,90 @@ test_screenshot (void)
   window_free (win);
 }
 
+/* "Certify Against Keras" is enabled exactly when the probe's Python runs `import tensorflow, keras`
+ * successfully: /bin/true stands for a Python with TensorFlow, /bin/false and a missing file for one without
+ * (the probe looks at the exit status only). */
+static gboolean
+certify_probed (FtWindow *win)
+{
+  return g_object_get_data (G_OBJECT (win), "ft-certify-probe") != NULL;
+}
+
+static void
+test_certify_probe (void)
+{
+  const struct
+  {
+    const char *python;
+    int expected;
+  } cases[] = { { "/bin/true", 2 }, { "/bin/false", 1 }, { "/nonexistent/python3", 1 } };
+  char *saved = g_strdup (g_getenv ("FITTAPE_PYTHON"));
+  for (size_t i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_setenv ("FITTAPE_PYTHON", cases[i].python, TRUE);
+      FtWindow *win = window_new (1);
+      wait_until (certify_probed, win, 30);
+      g_assert_cmpint (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (win), "ft-certify-probe")), ==, cases[i].expected);
+      window_free (win);
+    }
+  if (saved)
+    g_setenv ("FITTAPE_PYTHON", saved, TRUE);
+  else
+    g_unsetenv ("FITTAPE_PYTHON");
+  g_free (saved);
+}
+
+/* With a Python that has TensorFlow (the build folder's tf-venv), the menu item certifies the window's
+ * experiment in fit mode: a window with the certificate's table opens, and it passes. Skipped without one. */
+static GtkWidget *
+certificate_window (void)
+{
+  GListModel *tops = gtk_window_get_toplevels ();
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      GtkWindow *w = g_list_model_get_item (tops, i);
+      g_object_unref (w);
+      const char *title = gtk_window_get_title (w);
+      if (title && g_str_has_prefix (title, "Parity Certificate"))
+        return GTK_WIDGET (w);
+    }
+  return NULL;
+}
+
+static gboolean
+certificate_shown (FtWindow *win)
+{
+  return certificate_window () != NULL;
+}
+
+static void
+test_certify_run (void)
+{
+  FtWindow *win = window_new (2);
+  wait_until (certify_probed, win, 60);
+  if (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (win), "ft-certify-probe")) != 2)
+    {
+      window_free (win);
+      g_test_skip ("no Python with TensorFlow and Keras (.ci/tf-venv BUILD makes one)");
+      return;
+    }
+  ft_window_set_mode (win, FT_MODE_FIT);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.certify", NULL));
+  wait_until (certificate_shown, win, 600);
+  GtkWidget *cw = certificate_window ();
+  GtkTextView *view = GTK_TEXT_VIEW (find_type (cw, GTK_TYPE_TEXT_VIEW));
+  GtkTextIter a, b;
+  gtk_text_buffer_get_bounds (gtk_text_view_get_buffer (view), &a, &b);
+  char *text = gtk_text_buffer_get_text (gtk_text_view_get_buffer (view), &a, &b, FALSE);
+  g_test_message ("%s", text);
+  g_assert_nonnull (strstr (text, "fit mode"));
+  g_assert_nonnull (strstr (text, "2      val_loss"));
+  g_assert_nonnull (strstr (text, "Verdict: PASS"));
+  g_free (text);
+  gtk_window_destroy (GTK_WINDOW (cw));
+  window_free (win);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -507,5 +591,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/lesson-hides", test_lesson_hides);
   g_test_add_func ("/window/teaching-views", test_teaching_views);
   g_test_add_func ("/window/screenshot", test_screenshot);
+  g_test_add_func ("/window/certify-probe", test_certify_probe);
+  g_test_add_func ("/window/certify-run", test_certify_run);
   return g_test_run ();
 }

@@ -697,14 +697,14 @@ emit_header (Gen *g)
   w_blank (w);
 
   bool csv_module = e->data.source == FT_DATA_CSV || (g->tape && has_callback (e, FT_CALLBACK_CSV_LOGGER));
-  bool idx = e->data.source == FT_DATA_IDX && e->data.path[0] != '\0';
+  bool idx = e->data.source == FT_DATA_IDX; /* Fashion-MNIST too: Debian's IDX files first */
   if (csv_module)
     w_line (w, "import csv");
   if (idx)
     w_line (w, "import gzip");
   w_line (w, "import math");
-  if (needs_os (g))
-    w_line (w, "import os");
+  w_line (w, "import os"); /* FITTAPE_EPOCHS / FITTAPE_LIMIT, and the paths needs_os () names */
+  (void) needs_os;
   if (idx)
     w_line (w, "import struct");
   w_blank (w);
@@ -715,7 +715,9 @@ emit_header (Gen *g)
 
   const FtFitArgs *f = &e->fit;
   w_line (w, "SEED = %" G_GUINT64_FORMAT, e->seed);
-  w_line (w, "EPOCHS = %d", f->epochs);
+  w_line (w, "# A shorter run (tests, CI): FITTAPE_EPOCHS=N trains N epochs, FITTAPE_LIMIT=N keeps the first N");
+  w_line (w, "# training samples. Unset, the experiment runs as FitTape runs it.");
+  w_line (w, "EPOCHS = int(os.environ.get(\"FITTAPE_EPOCHS\", %d))", f->epochs);
   w_line (w, "BATCH_SIZE = %d", f->batch_size);
   if (f->validation_split > 0 && (!g->tape || g->split))
     w_line (w, "VALIDATION_SPLIT = %s", py_double (w, f->validation_split));
@@ -727,73 +729,159 @@ emit_header (Gen *g)
 /* ------------------------------------------------------------------------------------------------ */
 /* Data */
 
+/* FitTape's random number generator (ft-rng.c) and the Playground generators of ft-dataset.c, ported
+ * to Python step for step (the same libm functions, the same float32 roundings), so that the script's
+ * points are FitTape's own, bit for bit. */
 static void
 emit_playground_generator (Gen *g)
 {
   Writer *w = &g->w;
+  w_line (w, "MASK64 = (1 << 64) - 1");
+  w_blank (w);
+  w_blank (w);
+  w_line (w, "def rotl(x, k):");
+  w_line (w, "    return ((x << k) | (x >> (64 - k))) & MASK64");
+  w_blank (w);
+  w_blank (w);
+  w_line (w, "class FitTapeRng:");
+  w_line (w, "    \"\"\"FitTape's random number generator (xoshiro256** seeded by splitmix64), so that these are");
+  w_line (w, "    FitTape's own points, bit for bit.\"\"\"");
+  w_blank (w);
+  w_line (w, "    def __init__(self, seed, stream):");
+  w_line (w, "        x = (seed ^ (stream * 0xD1342543DE82EF95)) & MASK64");
+  w_line (w, "        self.s = []");
+  w_line (w, "        for _ in range(4):");
+  w_line (w, "            x = (x + 0x9E3779B97F4A7C15) & MASK64");
+  w_line (w, "            z = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & MASK64");
+  w_line (w, "            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64");
+  w_line (w, "            self.s.append(z ^ (z >> 31))");
+  w_blank (w);
+  w_line (w, "    def next(self):");
+  w_line (w, "        s = self.s");
+  w_line (w, "        result = (rotl((s[1] * 5) & MASK64, 7) * 9) & MASK64");
+  w_line (w, "        t = (s[1] << 17) & MASK64");
+  w_line (w, "        s[2] ^= s[0]");
+  w_line (w, "        s[3] ^= s[1]");
+  w_line (w, "        s[1] ^= s[2]");
+  w_line (w, "        s[0] ^= s[3]");
+  w_line (w, "        s[2] ^= t");
+  w_line (w, "        s[3] = rotl(s[3], 45)");
+  w_line (w, "        return result");
+  w_blank (w);
+  w_line (w, "    def uniform(self, a, b):");
+  w_line (w, "        \"\"\"Uniform in [a, b) from 24 random bits (the Playground's randUniform).\"\"\"");
+  w_line (w, "        return (self.next() >> 40) * (1.0 / 16777216.0) * (b - a) + a");
+  w_blank (w);
+  w_line (w, "    def normal(self):");
+  w_line (w, "        \"\"\"Standard normal (Box-Muller), rounded to float32 as FitTape keeps it.\"\"\"");
+  w_line (w, "        u1 = (float(self.next() >> 11) + 1.0) * (1.0 / 9007199254740993.0)");
+  w_line (w, "        u2 = float(self.next() >> 11) * (1.0 / 9007199254740992.0)");
+  w_line (w, "        return float(np.float32(math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)))");
+  w_blank (w);
+  w_line (w, "    def below(self, n):");
+  w_line (w, "        \"\"\"Uniform integer in [0, n) (Lemire's multiply-shift with rejection).\"\"\"");
+  w_line (w, "        m = (self.next() >> 32) * n");
+  w_line (w, "        if (m & 0xFFFFFFFF) < n:");
+  w_line (w, "            threshold = ((1 << 32) - n) %% n");
+  w_line (w, "            while (m & 0xFFFFFFFF) < threshold:");
+  w_line (w, "                m = (self.next() >> 32) * n");
+  w_line (w, "        return m >> 32");
+  w_blank (w);
+  w_line (w, "    def permutation(self, n):");
+  w_line (w, "        \"\"\"Fisher-Yates shuffle of 0 .. n-1.\"\"\"");
+  w_line (w, "        idx = list(range(n))");
+  w_line (w, "        for i in range(n, 1, -1):");
+  w_line (w, "            j = self.below(i)");
+  w_line (w, "            idx[i - 1], idx[j] = idx[j], idx[i - 1]");
+  w_line (w, "        return np.array(idx, dtype=\"int64\")");
+  w_blank (w);
+  w_blank (w);
   switch (g->e->data.playground)
     {
     case FT_PLAYGROUND_CIRCLE:
       w_line (w, "def make_circle(n, noise, rng):");
-      w_line (w, "    \"\"\"Class 1 inside radius 2.5, class 0 in the ring from 3.5 to 5; the noise moves a point only");
-      w_line (w, "    for choosing its label, so labels flip near the boundary.\"\"\"");
-      w_line (w, "    inside = np.arange(n) < n - n // 2");
-      w_line (w, "    r = np.where(inside, rng.uniform(0.0, 2.5, n), rng.uniform(3.5, 5.0, n))");
-      w_line (w, "    angle = rng.uniform(0.0, 2 * np.pi, n)");
-      w_line (w, "    x, y = r * np.sin(angle), r * np.cos(angle)");
-      w_line (w, "    nx, ny = rng.uniform(-5.0, 5.0, n) * noise, rng.uniform(-5.0, 5.0, n) * noise");
-      w_line (w, "    labels = (np.hypot(x + nx, y + ny) < 2.5).astype(\"int64\")");
-      w_line (w, "    return np.stack([x, y], axis=1), labels");
+      w_line (w, "    \"\"\"Class 1 inside radius 2.5, class 0 in the ring from 3.5 to 5; the noise moves a point only for");
+      w_line (w, "    choosing its label, so labels flip near the boundary.\"\"\"");
+      w_line (w, "    n_in = n - n // 2");
+      w_line (w, "    points, labels = [], []");
+      w_line (w, "    for i in range(n):");
+      w_line (w, "        r = rng.uniform(0.0, 2.5) if i < n_in else rng.uniform(3.5, 5.0)");
+      w_line (w, "        angle = rng.uniform(0.0, 2 * math.pi)");
+      w_line (w, "        x, y = r * math.sin(angle), r * math.cos(angle)");
+      w_line (w, "        nx = rng.uniform(-5.0, 5.0) * noise");
+      w_line (w, "        ny = rng.uniform(-5.0, 5.0) * noise");
+      w_line (w, "        points.append((x, y))");
+      w_line (w, "        labels.append(1 if math.sqrt((x + nx) * (x + nx) + (y + ny) * (y + ny)) < 2.5 else 0)");
+      w_line (w, "    return points, labels");
       break;
     case FT_PLAYGROUND_XOR:
       w_line (w, "def make_xor(n, noise, rng):");
-      w_line (w, "    \"\"\"Uniform in [-5, 5]^2, pushed 0.3 away from the axes; class 1 where x * y >= 0 for the point");
-      w_line (w, "    moved by the noise.\"\"\"");
-      w_line (w, "    x = rng.uniform(-5.0, 5.0, n)");
-      w_line (w, "    x += np.where(x > 0, 0.3, -0.3)");
-      w_line (w, "    y = rng.uniform(-5.0, 5.0, n)");
-      w_line (w, "    y += np.where(y > 0, 0.3, -0.3)");
-      w_line (w, "    nx, ny = rng.uniform(-5.0, 5.0, n) * noise, rng.uniform(-5.0, 5.0, n) * noise");
-      w_line (w, "    labels = ((x + nx) * (y + ny) >= 0).astype(\"int64\")");
-      w_line (w, "    return np.stack([x, y], axis=1), labels");
+      w_line (w, "    \"\"\"Uniform in [-5, 5]^2, pushed 0.3 away from the axes; class 1 where x * y >= 0 for the point moved");
+      w_line (w, "    by the noise.\"\"\"");
+      w_line (w, "    points, labels = [], []");
+      w_line (w, "    for _ in range(n):");
+      w_line (w, "        x = rng.uniform(-5.0, 5.0)");
+      w_line (w, "        x += 0.3 if x > 0 else -0.3");
+      w_line (w, "        y = rng.uniform(-5.0, 5.0)");
+      w_line (w, "        y += 0.3 if y > 0 else -0.3");
+      w_line (w, "        nx = rng.uniform(-5.0, 5.0) * noise");
+      w_line (w, "        ny = rng.uniform(-5.0, 5.0) * noise");
+      w_line (w, "        points.append((x, y))");
+      w_line (w, "        labels.append(1 if (x + nx) * (y + ny) >= 0 else 0)");
+      w_line (w, "    return points, labels");
       break;
     case FT_PLAYGROUND_GAUSS:
       w_line (w, "def make_gauss(n, noise, rng):");
-      w_line (w, "    \"\"\"Two Gaussian clouds, class 1 around (2, 2) and class 0 around (-2, -2).\"\"\"");
-      w_line (w, "    positive = np.arange(n) < n - n // 2");
-      w_line (w, "    centre = np.where(positive, 2.0, -2.0)");
-      w_line (w, "    sd = math.sqrt(0.5 + 7.0 * noise)");
-      w_line (w, "    x = centre + sd * rng.standard_normal(n)");
-      w_line (w, "    y = centre + sd * rng.standard_normal(n)");
-      w_line (w, "    return np.stack([x, y], axis=1), positive.astype(\"int64\")");
+      w_line (w, "    \"\"\"Two Gaussian clouds, class 1 around (2, 2) and class 0 around (-2, -2); the variance goes");
+      w_line (w, "    from 0.5 (noise 0) to 4 (noise 0.5).\"\"\"");
+      w_line (w, "    sd = math.sqrt(0.5 + noise * (4.0 - 0.5) / 0.5)");
+      w_line (w, "    n_pos = n - n // 2");
+      w_line (w, "    points, labels = [], []");
+      w_line (w, "    for i in range(n):");
+      w_line (w, "        c = 2.0 if i < n_pos else -2.0");
+      w_line (w, "        x = c + sd * rng.normal()");
+      w_line (w, "        y = c + sd * rng.normal()");
+      w_line (w, "        points.append((x, y))");
+      w_line (w, "        labels.append(1 if i < n_pos else 0)");
+      w_line (w, "    return points, labels");
       break;
     case FT_PLAYGROUND_SPIRAL:
       w_line (w, "def make_spiral(n, noise, rng):");
       w_line (w, "    \"\"\"Two arms of radius 0 to 5 turning 1.75 times; class 0's arm is class 1's rotated by pi.\"\"\"");
+      w_line (w, "    half = n / 2.0");
       w_line (w, "    n_pos = n - n // 2");
-      w_line (w, "    k = np.arange(n)");
-      w_line (w, "    positive = k < n_pos");
-      w_line (w, "    i = np.where(positive, k, k - n_pos)");
-      w_line (w, "    r = i / (n / 2) * 5");
-      w_line (w, "    t = 1.75 * i / (n / 2) * 2 * np.pi + np.where(positive, 0.0, np.pi)");
-      w_line (w, "    x = r * np.sin(t) + rng.uniform(-1.0, 1.0, n) * noise");
-      w_line (w, "    y = r * np.cos(t) + rng.uniform(-1.0, 1.0, n) * noise");
-      w_line (w, "    return np.stack([x, y], axis=1), positive.astype(\"int64\")");
+      w_line (w, "    points, labels = [], []");
+      w_line (w, "    for k in range(n):");
+      w_line (w, "        positive = k < n_pos");
+      w_line (w, "        i = k if positive else k - n_pos");
+      w_line (w, "        r = i / half * 5");
+      w_line (w, "        t = 1.75 * i / half * 2 * math.pi + (0.0 if positive else math.pi)");
+      w_line (w, "        x = r * math.sin(t) + rng.uniform(-1.0, 1.0) * noise");
+      w_line (w, "        y = r * math.cos(t) + rng.uniform(-1.0, 1.0) * noise");
+      w_line (w, "        points.append((x, y))");
+      w_line (w, "        labels.append(1 if positive else 0)");
+      w_line (w, "    return points, labels");
       break;
     case FT_PLAYGROUND_MOONS:
     case FT_N_PLAYGROUND:
     default:
       w_line (w, "def make_moons(n, noise, rng):");
-      w_line (w, "    \"\"\"scikit-learn's make_moons scaled by 4 and centred: the outer half-circle is class 0, the");
-      w_line (w, "    inner one class 1; Gaussian noise of standard deviation 2 * noise.\"\"\"");
+      w_line (w, "    \"\"\"scikit-learn's make_moons scaled by 4 and centred: the outer half-circle is class 0, the inner one");
+      w_line (w, "    class 1; Gaussian noise of standard deviation 2 * noise.\"\"\"");
       w_line (w, "    n_out = n - n // 2");
-      w_line (w, "    t_out = np.linspace(0.0, np.pi, n_out)");
-      w_line (w, "    t_in = np.linspace(0.0, np.pi, n - n_out)");
-      w_line (w, "    x = np.concatenate([np.cos(t_out), 1.0 - np.cos(t_in)])");
-      w_line (w, "    y = np.concatenate([np.sin(t_out), 0.5 - np.sin(t_in)])");
-      w_line (w, "    x = (x - 0.5) * 4 + 2 * noise * rng.standard_normal(n)");
-      w_line (w, "    y = (y - 0.25) * 4 + 2 * noise * rng.standard_normal(n)");
-      w_line (w, "    return np.stack([x, y], axis=1), (np.arange(n) >= n_out).astype(\"int64\")");
+      w_line (w, "    points, labels = [], []");
+      w_line (w, "    for k in range(n):");
+      w_line (w, "        outer = k < n_out");
+      w_line (w, "        i = k if outer else k - n_out");
+      w_line (w, "        count = n_out if outer else n // 2");
+      w_line (w, "        t = math.pi * i / (count - 1) if count > 1 else 0.0");
+      w_line (w, "        x = math.cos(t) if outer else 1.0 - math.cos(t)");
+      w_line (w, "        y = math.sin(t) if outer else 0.5 - math.sin(t)");
+      w_line (w, "        x = (x - 0.5) * 4.0 + 4.0 * 0.5 * noise * rng.normal()");
+      w_line (w, "        y = (y - 0.25) * 4.0 + 4.0 * 0.5 * noise * rng.normal()");
+      w_line (w, "        points.append((x, y))");
+      w_line (w, "        labels.append(0 if outer else 1)");
+      w_line (w, "    return points, labels");
       break;
     }
 }
@@ -814,6 +902,36 @@ w_test_line (Gen *g, const char *text)
     w_line (w, "%s", text);
 }
 
+/* read_idx() and load_idx(): MNIST-format IDX files (plain or .gz) as NumPy arrays. */
+static void
+emit_idx_readers (Gen *g)
+{
+  Writer *w = &g->w;
+  w_line (w, "def read_idx(path):");
+  w_line (w, "    \"\"\"One IDX file as a NumPy array of bytes in its own shape.\"\"\"");
+  w_line (w, "    opener = gzip.open if path.endswith(\".gz\") else open");
+  w_line (w, "    with opener(path, \"rb\") as f:");
+  w_line (w, "        data = f.read()");
+  w_line (w, "    ndim = data[3]");
+  w_line (w, "    shape = struct.unpack(\">\" + \"I\" * ndim, data[4 : 4 + 4 * ndim])");
+  w_line (w, "    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)");
+  w_blank (w);
+  w_blank (w);
+  w_line (w, "def load_idx(directory, prefix):");
+  w_line (w, "    \"\"\"Images scaled to 0..1 and labels, or (None, None) when the files are not there.\"\"\"");
+  w_line (w, "    arrays = []");
+  w_line (w, "    for name in (prefix + \"-images-idx3-ubyte\", prefix + \"-labels-idx1-ubyte\"):");
+  w_line (w, "        path = os.path.join(directory, name)");
+  w_line (w, "        if os.path.exists(path + \".gz\"):");
+  w_line (w, "            path += \".gz\"");
+  w_line (w, "        elif not os.path.exists(path):");
+  w_line (w, "            return None, None");
+  w_line (w, "        arrays.append(read_idx(path))");
+  w_line (w, "    return (arrays[0] / 255.0).astype(\"float32\"), arrays[1].astype(\"int64\")");
+  w_blank (w);
+  w_blank (w);
+}
+
 static void
 emit_data (Gen *g)
 {
@@ -828,17 +946,17 @@ emit_data (Gen *g)
       {
         const char *kind = ft_playground_name (d->playground);
         w_line (w, "# TensorFlow Playground's \"%s\" set: points in the plane, two classes (0 = orange, 1 = blue).", kind);
-        w_line (w, "# NumPy reproduces the shape of FitTape's generator, not its random numbers: the points follow the");
-        w_line (w, "# same recipe but are not FitTape's bit for bit.");
+        w_line (w, "# The points are FitTape's own, bit for bit: its generator and the Playground's recipes, in Python.");
         emit_playground_generator (g);
         w_blank (w);
         w_blank (w);
         w_line (w, "def playground(n, noise, seed):");
-        w_line (w, "    \"\"\"n points, shuffled as the Playground shuffles them before splitting.\"\"\"");
-        w_line (w, "    rng = np.random.default_rng(seed)");
-        w_line (w, "    points, labels = make_%s(n, noise, rng)", kind);
+        w_line (w, "    \"\"\"n points drawn from FitTape's data stream of the seed, then shuffled as the Playground");
+        w_line (w, "    shuffles them before splitting.\"\"\"");
+        w_line (w, "    rng = FitTapeRng(seed, stream=4)");
+        w_line (w, "    points, labels = make_%s(n, float(np.float32(noise)), rng)", kind);
         w_line (w, "    order = rng.permutation(n)");
-        w_line (w, "    return points[order].astype(\"float32\"), labels[order]");
+        w_line (w, "    return np.array(points, dtype=\"float32\")[order], np.array(labels, dtype=\"int64\")[order]");
         w_blank (w);
         w_blank (w);
         w_line (w, "x_train, y_train = playground(%u, %s, seed=SEED)", d->samples, py_float (w, d->noise));
@@ -853,8 +971,8 @@ emit_data (Gen *g)
       if (d->path[0] == '\0')
         {
           w_line (w, "# Fashion-MNIST: 60,000 training and 10,000 test images of 28x28 grey levels, ten kinds of clothes.");
-          w_line (w, "# Keras downloads the files to ~/.keras/datasets; FitTape reads the same files from");
-          w_line (w, "# %s (Debian's dataset-fashion-mnist).", FT_FASHION_MNIST_DIR);
+          w_line (w, "# Read from %s (Debian's dataset-fashion-mnist), as FitTape reads it;", FT_FASHION_MNIST_DIR);
+          w_line (w, "# without them Keras downloads the same files to ~/.keras/datasets.");
           GString *names = g_string_new (NULL);
           for (int i = 0; i < 10; i++)
             {
@@ -867,10 +985,17 @@ emit_data (Gen *g)
             }
           w_line (w, "               %s]", names->str);
           g_string_free (names, TRUE);
-          w_line (w, "(x_train, y_train), (x_test, y_test) = keras.datasets.fashion_mnist.load_data()");
-          w_line (w, "x_train = (x_train / 255.0).astype(\"float32\")  # grey levels 0..255 become 0..1, as in FitTape");
-          w_line (w, "x_test = (x_test / 255.0).astype(\"float32\")");
-          w_line (w, "y_train, y_test = y_train.astype(\"int64\"), y_test.astype(\"int64\")");
+          w_blank (w);
+          w_blank (w);
+          emit_idx_readers (g);
+          w_line (w, "DATA_DIR = %s", py_str (w, FT_FASHION_MNIST_DIR));
+          w_line (w, "x_train, y_train = load_idx(DATA_DIR, \"train\")");
+          w_line (w, "x_test, y_test = load_idx(DATA_DIR, \"t10k\")");
+          w_line (w, "if x_train is None or x_test is None:");
+          w_line (w, "    (x_train, y_train), (x_test, y_test) = keras.datasets.fashion_mnist.load_data()");
+          w_line (w, "    x_train = (x_train / 255.0).astype(\"float32\")  # grey levels 0..255 become 0..1, as in FitTape");
+          w_line (w, "    x_test = (x_test / 255.0).astype(\"float32\")");
+          w_line (w, "    y_train, y_test = y_train.astype(\"int64\"), y_test.astype(\"int64\")");
         }
       else
         {
@@ -879,29 +1004,7 @@ emit_data (Gen *g)
           w_line (w, "DATA_DIR = %s", py_str (w, d->path));
           w_blank (w);
           w_blank (w);
-          w_line (w, "def read_idx(path):");
-          w_line (w, "    \"\"\"One IDX file as a NumPy array of bytes in its own shape.\"\"\"");
-          w_line (w, "    opener = gzip.open if path.endswith(\".gz\") else open");
-          w_line (w, "    with opener(path, \"rb\") as f:");
-          w_line (w, "        data = f.read()");
-          w_line (w, "    ndim = data[3]");
-          w_line (w, "    shape = struct.unpack(\">\" + \"I\" * ndim, data[4 : 4 + 4 * ndim])");
-          w_line (w, "    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)");
-          w_blank (w);
-          w_blank (w);
-          w_line (w, "def load_idx(directory, prefix):");
-          w_line (w, "    \"\"\"Images scaled to 0..1 and labels, or (None, None) when the files are not there.\"\"\"");
-          w_line (w, "    arrays = []");
-          w_line (w, "    for name in (prefix + \"-images-idx3-ubyte\", prefix + \"-labels-idx1-ubyte\"):");
-          w_line (w, "        path = os.path.join(directory, name)");
-          w_line (w, "        if os.path.exists(path + \".gz\"):");
-          w_line (w, "            path += \".gz\"");
-          w_line (w, "        elif not os.path.exists(path):");
-          w_line (w, "            return None, None");
-          w_line (w, "        arrays.append(read_idx(path))");
-          w_line (w, "    return (arrays[0] / 255.0).astype(\"float32\"), arrays[1].astype(\"int64\")");
-          w_blank (w);
-          w_blank (w);
+          emit_idx_readers (g);
           w_line (w, "x_train, y_train = load_idx(DATA_DIR, \"train\")");
           w_line (w, "if x_train is None:");
           w_line (w, "    raise SystemExit(f\"no train-images-idx3-ubyte in {DATA_DIR}\")");
@@ -951,6 +1054,9 @@ emit_data (Gen *g)
   if (d->limit > 0)
     w_line (w, "x_train, y_train = x_train[:%u], y_train[:%u]  # only the first %u training samples", d->limit, d->limit,
             d->limit);
+  w_line (w, "if os.environ.get(\"FITTAPE_LIMIT\"):  # a quick run: only the first FITTAPE_LIMIT training samples");
+  w_line (w, "    LIMIT = int(os.environ[\"FITTAPE_LIMIT\"])");
+  w_line (w, "    x_train, y_train = x_train[:LIMIT], y_train[:LIMIT]");
 
   /* The model's input shape, when it differs from the samples' (e.g. a channel axis for Conv2D). */
   if (e->input_ndim > 0)
@@ -973,7 +1079,7 @@ emit_data (Gen *g)
       GString *cw = g_string_new (NULL);
       for (int i = 0; i < e->fit.n_class_weight; i++)
         g_string_append_printf (cw, "%s%d: %s", i ? ", " : "", i, py_float (w, e->fit.class_weight[i]));
-      w_line (w, "# class_weight: each sample's loss and metrics count with its class's weight (1 if unlisted).");
+      w_line (w, "# class_weight: each sample's loss counts with its class's weight (1 if unlisted).");
       w_line (w, "CLASS_WEIGHT = {%s}", cw->str);
       w_line (w, "sw_train = np.array([CLASS_WEIGHT.get(int(c), 1.0) for c in y_train], dtype=\"float32\")");
       g_string_free (cw, TRUE);
@@ -1103,6 +1209,11 @@ emit_model (Gen *g)
   w_line (w, "    ]");
   w_line (w, ")");
   w_line (w, "model.summary()");
+  if (g->options != NULL && g->options->replay)
+    {
+      w_line (w, "import fittape_replay  # fittape-cli certify: FitTape's initial weights, samples and data order");
+      w_line (w, "fittape_replay.install(model, globals())");
+    }
   w_end (w, FT_CODE_DEFINE_MODEL);
   w_blank (w);
 }
@@ -1545,8 +1656,10 @@ emit_tape_steps (Gen *g)
   w_line (w, "    gradients = tape.gradient(loss, model.trainable_variables)");
   w_line (w, "    optimizer.apply_gradients(zip(gradients, model.trainable_variables))");
   w_line (w, "    train_loss.update_state(loss, sample_weight=tf.shape(x)[0])  # weighted by the batch's size");
+  if (g->class_weights && g->n_metrics > 0)
+    w_line (w, "    # The class weights weigh the loss only: fit() passes no sample weights to compiled metrics.");
   for (int i = 0; i < g->n_metrics; i++)
-    w_line (w, "    train_%s.update_state(y, %s%s)", g->metric_var[i], pred, sw_arg);
+    w_line (w, "    train_%s.update_state(y, %s)", g->metric_var[i], pred);
   w_line (w, "    return loss");
   w_end (w, FT_CODE_TRAIN_STEP);
   w_blank (w);

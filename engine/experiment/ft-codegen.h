@@ -84,6 +84,9 @@ typedef struct
 {
   const char *experiment_name; /* named in the header (e.g. the experiment file's name), or NULL */
   const char *script_name;     /* used in "how to run it", or NULL for a generic name */
+  /* fittape-cli certify: after the model is defined, `import fittape_replay` and hand it the model and the
+   * script's globals (FitTape's initial weights, its samples, its per-epoch order; see ft-certify.h). */
+  bool replay;
 } FtCodegenOptions;
 
 /* The script, UTF-8, g_free. mode is FT_MODE_FIT (model.compile + model.fit) or FT_MODE_TAPE (the

@@ -533,6 +533,7 @@ ft_window_install_actions (GtkWidgetClass *klass)
   gtk_widget_class_install_action (klass, "win.copy-plot", NULL, action_copy_plot);
   gtk_widget_class_install_action (klass, "win.export-history", NULL, action_export_history);
   gtk_widget_class_install_action (klass, "win.export-script", NULL, action_export_script);
+  ft_window_certify_install_action (klass); /* ft-window-certify.c */
   gtk_widget_class_install_action (klass, "win.save-checkpoint", NULL, action_save_checkpoint);
   gtk_widget_class_install_action (klass, "win.load-checkpoint", NULL, action_load_checkpoint);
   gtk_widget_class_install_action (klass, "win.zoom-in", NULL, action_zoom);

@@ -145,4 +145,7 @@ void ft_window_apply_lesson (FtWindow *self);
 
 /* ft-window-actions.c */
 void ft_window_install_actions (GtkWidgetClass *widget_class);
+/* ft-window-certify.c: the "win.certify" action, and the probe that enables it when Python has TensorFlow. */
+void ft_window_certify_install_action (GtkWidgetClass *klass);
+void ft_window_certify_probe (FtWindow *self);
 void ft_window_sync_actions (FtWindow *self);

@@ -1259,6 +1259,7 @@ ft_window_init (FtWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_add_css_class (GTK_WIDGET (self), "ft-window");
+  ft_window_certify_probe (self); /* "Certify Against Keras…" once Python imports TensorFlow */
   self->settings = settings_new ();
   gtk_window_set_default_size (GTK_WINDOW (self), g_settings_get_int (self->settings, "window-width"),
                                g_settings_get_int (self->settings, "window-height"));

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""TensorFlow reference for fittape-bench: the same two models, loss, optimizer and batch size as the C
+benchmark, trained by TensorFlow 2 / Keras 3's real model.fit() on one intra-op and one inter-op thread.
+Prints the lines bench_torch.py prints, which fittape-bench parses:
+
+    RESULT <model> seconds_per_epoch=<s> step_us=<us> steps=<n> loss=<last loss> chunks=<k> best_step_us=<us>
+
+One model.fit(epochs=1) runs the warm-up and the timed batches; the chunks are timed between its
+on_train_batch_end calls, so they include what fit() does per step (callbacks, metric updates). Run it alone with --help."""
+
+import argparse
+import gzip
+import os
+import struct
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+EPOCH_SAMPLES = 60000
+
+
+def load_fashion(data_dir):
+    images = os.path.join(data_dir, "train-images-idx3-ubyte.gz")
+    labels = os.path.join(data_dir, "train-labels-idx1-ubyte.gz")
+    if not (os.path.exists(images) and os.path.exists(labels)):
+        return None
+    with gzip.open(images, "rb") as f:
+        raw = f.read()
+    with gzip.open(labels, "rb") as f:
+        lraw = f.read()
+    n = struct.unpack(">I", raw[4:8])[0]
+    return raw[16:16 + n * 784], lraw[8:8 + n], n
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--mlp-steps", type=int, default=1875)
+    ap.add_argument("--cnn-steps", type=int, default=150)
+    ap.add_argument("--warmup", type=int, default=20)
+    ap.add_argument("--chunks", type=int, default=3)
+    ap.add_argument("--data-dir", default="")
+    ap.add_argument("--models", default="mlp,cnn")
+    ap.add_argument("--seed", type=int, default=42)
+    args = ap.parse_args()
+    try:
+        import numpy as np
+        import tensorflow as tf
+        import keras
+    except ImportError as e:
+        print("NO_TORCH %s" % e)
+        return 3
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    keras.utils.set_random_seed(args.seed)
+    print("INFO peer=TensorFlow %s, Keras %s, threads=1 (intra-op 1, inter-op 1), model.fit()" % (tf.__version__, keras.__version__))
+    data = load_fashion(args.data_dir) if args.data_dir else None
+    rng = np.random.default_rng(args.seed)
+    if data is not None:
+        raw, lraw, n = data
+        x_all = (np.frombuffer(raw, dtype=np.uint8).reshape(n, 28, 28) / 255.0).astype("float32")
+        y_all = np.frombuffer(lraw, dtype=np.uint8).astype("int64")
+        print("INFO data=fashion-mnist n=%d" % n)
+    else:
+        n = EPOCH_SAMPLES
+        x_all = rng.random((n, 28, 28), dtype=np.float32)
+        y_all = rng.integers(0, 10, n)
+        print("INFO data=synthetic n=%d" % n)
+    batch = args.batch
+    steps_per_epoch = EPOCH_SAMPLES // batch
+
+    def mlp():
+        return keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(),
+                                 keras.layers.Dense(128, activation="relu"), keras.layers.Dense(10)])
+
+    def cnn():
+        return keras.Sequential([keras.Input(shape=(28, 28, 1)), keras.layers.Conv2D(32, 3, activation="relu"),
+                                 keras.layers.Flatten(), keras.layers.Dense(128, activation="relu"),
+                                 keras.layers.Dense(10)])
+
+    configs = {"mlp": (mlp, (28, 28), args.mlp_steps), "cnn": (cnn, (28, 28, 1), args.cnn_steps)}
+    for name in [m for m in args.models.split(",") if m]:
+        make, shape, steps = configs[name]
+        model = make()
+        model.compile(optimizer=keras.optimizers.Adam(1e-3, epsilon=1e-7),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+        chunks = max(1, min(args.chunks, steps))
+        per_chunk = max(1, steps // chunks)
+        total = args.warmup + per_chunk * chunks
+        x = x_all[:total * batch].reshape((-1,) + shape)
+        y = y_all[:total * batch]
+        stamps = []
+
+        class Clock(keras.callbacks.Callback):
+            def on_train_batch_end(self, batch_index, logs=None):
+                stamps.append(time.perf_counter())
+
+        # One fit() over warm-up and timed batches: the warm-up traces the step; the timed chunks are the
+        # batch-end to batch-end times of fit()'s own loop (its callbacks and metric updates included).
+        h = model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=True, callbacks=[Clock()])
+        times = []
+        for c in range(chunks):
+            a = args.warmup - 1 + c * per_chunk
+            times.append((stamps[a + per_chunk] - stamps[a]) / per_chunk)
+        times.sort()
+        per_step = times[len(times) // 2]
+        print("RESULT %s seconds_per_epoch=%.6f step_us=%.3f steps=%d loss=%.5f chunks=%d best_step_us=%.3f"
+              % (name, per_step * steps_per_epoch, per_step * 1e6, per_chunk * chunks, h.history["loss"][-1],
+                 chunks, times[0] * 1e6))
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

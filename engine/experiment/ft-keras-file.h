@@ -1,0 +1,25 @@
+/* ft-keras-file.h — Keras-native model files both ways.
+ *
+ * Writing: a Keras 3 `.keras` file (the ZIP that keras.saving.save_model writes, entries stored):
+ * metadata.json, config.json (the Sequential's config with an InputLayer, each layer's build_config and the
+ * compile_config: optimizer, loss, metrics) and model.weights.h5 (layers/NAME/vars/0, 1, … in each layer's
+ * variable order; no optimizer state), so that keras.saving.load_model opens it compiled and evaluates it.
+ *
+ * Reading: a `.keras` file or a legacy Keras `.h5` model file (model_config / training_config attributes,
+ * model_weights/LAYER with weight_names), as Keras writes them. The Sequential layers FitTape has are taken
+ * (InputLayer, Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Dropout,
+ * BatchNormalization, Activation) with the options
+ * FitTape supports; anything else is an FT_ERROR_INVALID error naming the layer (its position, name and
+ * class) and the class or option. HDF5 is used from the calling thread only (as the command-line tool does). */
+#pragma once
+
+#include "experiment/ft-experiment.h"
+
+/* Writes the trainer's model (its weights as they are now, its compile settings) to path. */
+bool ft_keras_save (FtTrainer *trainer, const char *path, GError **error);
+
+/* Reads a model file (.keras or legacy .h5): returns an experiment with base's data, fit settings and seed
+ * (defaults when base is NULL), the file's layers and input shape, and its compile settings when it has
+ * them (else base's); *weights (g_free) gets every weight in Keras order, *n_weights their count. */
+FtExperiment *ft_keras_load (const char *path, const FtExperiment *base, float **weights, size_t *n_weights,
+                             GError **error);

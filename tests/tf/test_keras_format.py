@@ -1,0 +1,115 @@
+"""tf suite: Keras-native files both ways, judged by real Keras 3.
+  FitTape -> Keras:          fittape-cli export-keras writes a .keras file; keras.saving.load_model opens it
+                             compiled and evaluates to FitTape's own test loss (1e-6 relative);
+  FitTape -> Keras -> FitTape: Keras saves that model again (.keras); fittape-cli import-keras reads it back
+                             and evaluates to the same loss;
+  Keras -> FitTape:          a model Keras built and trained, saved as .keras and as legacy .h5, imported by
+                             FitTape, evaluates to Keras' own test loss; FitTape continues training it;
+  unsupported:               a model with a layer or option FitTape lacks is refused, the message naming it.
+Usage: test_keras_format.py EXPERIMENT.json (an experiment on Fashion-MNIST)"""
+import gzip
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import keras
+
+experiment = sys.argv[1]
+cli = os.environ["FITTAPE_CLI"]
+DEBIAN = "/usr/share/datasets/fashion-mnist"
+TOL = 1e-6
+
+
+def read_idx(path):
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    ndim = data[3]
+    shape = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+if not os.path.exists(os.path.join(DEBIAN, "t10k-images-idx3-ubyte.gz")):
+    print("SKIP: no Fashion-MNIST in " + DEBIAN)
+    sys.exit(77)
+x_test = (read_idx(os.path.join(DEBIAN, "t10k-images-idx3-ubyte.gz")) / 255.0).astype("float32").reshape(-1, 28, 28, 1)
+y_test = read_idx(os.path.join(DEBIAN, "t10k-labels-idx1-ubyte.gz")).astype("int64")
+x_train = (read_idx(os.path.join(DEBIAN, "train-images-idx3-ubyte.gz"))[:500] / 255.0).astype("float32").reshape(-1, 28, 28, 1)
+y_train = read_idx(os.path.join(DEBIAN, "train-labels-idx1-ubyte.gz"))[:500].astype("int64")
+
+
+def cli_json(*args, ok=True):
+    p = subprocess.run([cli, *args], capture_output=True, text=True, timeout=600)
+    if not ok:
+        return p
+    assert p.returncode == 0, "fittape-cli %s failed:\n%s" % (" ".join(args), p.stderr)
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def rel(a, b):
+    return abs(a - b) / max(abs(a), abs(b))
+
+
+with tempfile.TemporaryDirectory(prefix="fittape-keras-") as tmp:
+    # FitTape -> Keras
+    cli_json("run", experiment, "--quiet", "--out", tmp)
+    ft = cli_json("export-keras", os.path.join(tmp, "final.h5"), "--out", os.path.join(tmp, "fittape.keras"))
+    model = keras.saving.load_model(os.path.join(tmp, "fittape.keras"))
+    assert model.optimizer is not None and model.loss is not None, "the .keras file did not come back compiled"
+    r = model.evaluate(x_test, y_test, batch_size=32, return_dict=True, verbose=0)
+    print("FitTape %.9g, Keras load_model + evaluate %.9g (rel %.2e)" % (ft["test_loss"], r["loss"], rel(ft["test_loss"], r["loss"])))
+    assert rel(ft["test_loss"], r["loss"]) <= TOL
+    assert rel(ft["test_accuracy"], r["accuracy"]) <= TOL
+
+    # FitTape -> Keras -> FitTape
+    model.save(os.path.join(tmp, "resaved.keras"))
+    back = cli_json("import-keras", os.path.join(tmp, "resaved.keras"), "--data", experiment, "--out", os.path.join(tmp, "back"))
+    print("round trip: FitTape %.9g, after Keras' save and FitTape's import %.9g" % (ft["test_loss"], back["test_loss"]))
+    assert rel(ft["test_loss"], back["test_loss"]) <= TOL
+
+    # Keras -> FitTape: a model of Keras' own, trained a little, both file formats.
+    keras.utils.set_random_seed(3)
+    km = keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        keras.layers.Conv2D(6, (3, 3), strides=(2, 2), padding="same", activation="relu", kernel_initializer="he_normal"),
+        keras.layers.BatchNormalization(momentum=0.9),
+        keras.layers.MaxPooling2D(pool_size=(2, 2)),
+        keras.layers.Flatten(),
+        keras.layers.Dense(24, activation="tanh", kernel_regularizer=keras.regularizers.L2(0.002)),
+        keras.layers.Dropout(0.1),
+        keras.layers.Dense(10),
+        keras.layers.Activation("softmax"),
+    ])
+    km.compile(optimizer=keras.optimizers.SGD(learning_rate=0.05, momentum=0.9, nesterov=True),
+               loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"])
+    km.fit(x_train, y_train, batch_size=50, epochs=1, verbose=0)
+    kr = km.evaluate(x_test, y_test, batch_size=32, return_dict=True, verbose=0)
+    for name in ("keras-made.keras", "keras-made.h5"):
+        km.save(os.path.join(tmp, name))
+        out = os.path.join(tmp, "import-" + name)
+        got = cli_json("import-keras", os.path.join(tmp, name), "--data", experiment, "--out", out)
+        print("%s: Keras %.9g, FitTape %.9g (rel %.2e)" % (name, kr["loss"], got["test_loss"], rel(kr["loss"], got["test_loss"])))
+        assert rel(kr["loss"], got["test_loss"]) <= TOL, name
+        assert rel(kr["accuracy"], got["test_accuracy"]) <= TOL, name
+        with open(os.path.join(out, "experiment.json")) as f:
+            imported = json.load(f)
+        assert imported["compile"]["optimizer"]["name"].lower() == "sgd" and imported["compile"]["optimizer"]["nesterov"]
+        # ... and FitTape continues training it.
+        p = subprocess.run([cli, "run", os.path.join(out, "experiment.json"), "--resume", os.path.join(out, "model.h5"),
+                            "--epochs", "1", "--quiet", "--out", os.path.join(out, "continued")],
+                           capture_output=True, text=True, timeout=600)
+        assert p.returncode == 0, p.stderr
+        assert json.loads(p.stdout.strip().splitlines()[-1])["epochs"] == 1
+
+    # Unsupported layers and options are named.
+    for bad, words in ((keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.LSTM(4), keras.layers.Dense(10)]), ["lstm", "LSTM"]),
+                       (keras.Sequential([keras.Input(shape=(28, 28, 1)), keras.layers.Conv2D(2, 3, dilation_rate=2),
+                                          keras.layers.Flatten(), keras.layers.Dense(10)]), ["conv2d", "dilation_rate"])):
+        path = os.path.join(tmp, "bad.keras")
+        bad.save(path)
+        p = cli_json("import-keras", path, "--data", experiment, "--out", os.path.join(tmp, "bad"), ok=False)
+        print("refused:", p.stderr.strip())
+        assert p.returncode == 2 and all(w in p.stderr for w in words), p.stderr
