@@ -1,10 +1,12 @@
 /* test-kinds.c — every layer and optimizer kind, end to end through its descriptor table: each parameter
  * set to a value that is not its default, then experiment → JSON → experiment (equal, same JSON), the
  * checkpoint's Keras configs (every table entry with its value, class and default names), a checkpoint
- * saved and loaded back (optimizer slots and iterations), and the generated TensorFlow code; losses likewise.
+ * saved and loaded back (optimizer slots and iterations), and the generated TensorFlow code; losses and
+ * callbacks likewise; metrics by each of their names.
  * The editors' rows for every kind are checked in test-panels-a/b. */
 #include "experiment/ft-codegen.h"
 #include "experiment/ft-experiment.h"
+#include "train/ft-callbacks.h"
 #include "train/ft-checkpoint.h"
 #include "train/ft-trainer.h"
 
@@ -51,6 +53,28 @@ set_not_default (const FtParam *p, void *spec, bool first_exclusive)
       break;
     case FT_PARAM_INITIALIZER:
       *(FtInitializer *) f = (int) p->def == FT_INIT_HE_NORMAL ? FT_INIT_ONES : FT_INIT_HE_NORMAL;
+      break;
+    case FT_PARAM_DOUBLE:
+      *(double *) f = p->def > 0 ? p->def * 0.5 : 0.25;
+      break;
+    case FT_PARAM_OPTIONAL:
+      ft_param_set_number (p, spec, -0.75);
+      break;
+    case FT_PARAM_STRING:
+      /* a suggestion that is not the default, else a file name every file parameter takes */
+      g_strlcpy (f, "changed-{epoch:02d}.weights.h5", p->size);
+      for (int i = 0; p->choices != NULL && p->choices[i] != NULL; i++)
+        if (strcmp (p->choices[i], p->def_str) != 0)
+          {
+            g_strlcpy (f, p->choices[i], p->size);
+            break;
+          }
+      break;
+    case FT_PARAM_CHAR:
+      *(char *) f = ';';
+      break;
+    case FT_PARAM_CHOICE:
+      *(int *) f = ((int) p->def + 1) % ft_param_n_choices (p);
       break;
     case FT_PARAM_KERAS_CONST:
     case FT_N_PARAM_TYPES:
@@ -107,7 +131,7 @@ check_json_round_trip (const FtExperiment *e, const FtKindInfo *kind, const void
 {
   char *json = ft_experiment_to_json (e);
   GError *error = NULL;
-  FtExperiment *back = ft_experiment_from_json (json, &error);
+  g_autoptr (FtExperiment) back = ft_experiment_from_json (json, &error);
   if (error != NULL)
     g_error ("%s: %s\n%s", what, error->message, json);
   g_assert_true (ft_experiment_equal (e, back));
@@ -122,7 +146,6 @@ check_json_round_trip (const FtExperiment *e, const FtKindInfo *kind, const void
       if (strstr (json, key) == NULL)
         g_error ("%s: %s missing from the JSON\n%s", what, p->key, json);
     }
-  ft_experiment_free (back);
   g_free (again);
   g_free (json);
 }
@@ -245,6 +268,11 @@ check_keras_config (JsonObject *config, const FtKindInfo *kind, const void *spec
             json_node_unref (expect);
             break;
           }
+        case FT_PARAM_DOUBLE: /* callbacks' types: Keras configs of layers, optimizers and losses have none */
+        case FT_PARAM_OPTIONAL:
+        case FT_PARAM_STRING:
+        case FT_PARAM_CHAR:
+        case FT_PARAM_CHOICE:
         case FT_N_PARAM_TYPES:
           g_assert_not_reached ();
         }
@@ -257,7 +285,7 @@ static void
 check_checkpoint (const FtExperiment *e, const char *what)
 {
   GError *error = NULL;
-  FtTrainer *t = ft_experiment_build_trainer (e, NULL, &error);
+  g_autoptr (FtTrainer) t = ft_experiment_build_trainer (e, NULL, &error);
   if (error != NULL)
     g_error ("%s: %s", what, error->message);
   FtOptimizer *opt = ft_trainer_optimizer (t);
@@ -289,7 +317,7 @@ check_checkpoint (const FtExperiment *e, const char *what)
   json_node_unref (model);
   json_node_unref (training);
 
-  FtTrainer *b = ft_experiment_build_trainer (e, NULL, &error);
+  g_autoptr (FtTrainer) b = ft_experiment_build_trainer (e, NULL, &error);
   g_assert_no_error (error);
   bool has_state = false;
   g_assert_true (ft_checkpoint_load (b, path, NULL, &has_state, &error));
@@ -300,8 +328,6 @@ check_checkpoint (const FtExperiment *e, const char *what)
   g_assert_cmpuint (ft_optimizer_state_size (opt_b), ==, ft_optimizer_state_size (opt));
   g_assert_cmpmem (ft_optimizer_state (opt_b), ft_optimizer_state_size (opt_b) * sizeof (float), state,
                    ft_optimizer_state_size (opt) * sizeof (float));
-  ft_trainer_free (b);
-  ft_trainer_free (t);
   g_unlink (path);
   g_rmdir (dir);
 }
@@ -324,7 +350,7 @@ check_code (const FtExperiment *e, const char *module, const FtKindInfo *kind, c
   for (int i = 0; i < kind->n_params; i++)
     {
       const FtParam *p = &kind->params[i];
-      if (p->type == FT_PARAM_KERAS_CONST || (p->flags & FT_PARAM_POSITIONAL)
+      if (p->type == FT_PARAM_KERAS_CONST || (p->flags & (FT_PARAM_POSITIONAL | FT_PARAM_NOT_KERAS))
           || ft_param_is_default (p, spec))
         continue;
       g_autofree char *kw = g_strdup_printf ("%s=", p->key);
@@ -352,11 +378,10 @@ test_every_layer_kind (void)
             set_all_not_default (kind, &l);
           g_autofree char *what = g_strdup_printf ("%s (%s)", kind->name, variant ? "changed" : "defaults");
           g_test_message ("%s", what);
-          FtExperiment *e = experiment_with (&l, &adam);
+          g_autoptr (FtExperiment) e = experiment_with (&l, &adam);
           check_json_round_trip (e, kind, &l, what);
           check_checkpoint (e, what);
           check_code (e, "layers", kind, &l, what);
-          ft_experiment_free (e);
         }
     }
 }
@@ -383,11 +408,10 @@ test_every_optimizer_kind (void)
           GError *error = NULL;
           g_assert_true (ft_optimizer_spec_validate (&o, &error));
           g_assert_no_error (error);
-          FtExperiment *e = experiment_with (&dense, &o);
+          g_autoptr (FtExperiment) e = experiment_with (&dense, &o);
           check_json_round_trip (e, kind, &o, what);
           check_checkpoint (e, what);
           check_code (e, "optimizers", kind, &o, what);
-          ft_experiment_free (e);
         }
     }
 }
@@ -411,7 +435,7 @@ test_every_loss_kind (void)
             set_all_not_default (kind, &l);
           g_autofree char *what = g_strdup_printf ("%s (%s)", kind->name, variant ? "changed" : "defaults");
           g_test_message ("%s", what);
-          FtExperiment *e = experiment_with (&dense, &adam);
+          g_autoptr (FtExperiment) e = experiment_with (&dense, &adam);
           e->compile.loss = l;
           e->compile.n_metrics = 0; /* "accuracy" means nothing for a regression loss */
           check_json_round_trip (e, kind, &l, what);
@@ -419,7 +443,7 @@ test_every_loss_kind (void)
 
           /* the training config of a saved checkpoint */
           GError *error = NULL;
-          FtTrainer *t = ft_experiment_build_trainer (e, NULL, &error);
+          g_autoptr (FtTrainer) t = ft_experiment_build_trainer (e, NULL, &error);
           g_assert_no_error (error);
           g_autofree char *dir = g_dir_make_tmp ("fittape-kinds-XXXXXX", NULL);
           g_autofree char *path = g_build_filename (dir, "loss.keras.h5", NULL);
@@ -432,11 +456,124 @@ test_every_loss_kind (void)
           g_assert_no_error (error);
           check_keras_config (find_class (training, kind->name), kind, &l, what);
           json_node_unref (training);
-          ft_trainer_free (t);
           g_unlink (path);
           g_rmdir (dir);
-          ft_experiment_free (e);
         }
+    }
+}
+
+/* Every callback kind with its defaults and with every parameter changed: JSON → experiment → JSON (the
+ * kind's every key in the JSON), the generated code's constructor call, and the values it passes. */
+static void
+test_every_callback_kind (void)
+{
+  FtLayerSpec dense = ft_layer_spec_default (FT_LAYER_DENSE);
+  FtOptimizerSpec adam = ft_optimizer_spec_default (FT_OPT_ADAM);
+  for (int k = 0; k < FT_N_CALLBACK_KINDS; k++)
+    {
+      const FtKindInfo *kind = ft_callback_kind_info ((FtCallbackKind) k);
+      FtCallbackKind back;
+      g_assert_true (ft_callback_kind_from_name (kind->name, &back));
+      g_assert_cmpint (back, ==, k);
+      g_assert_nonnull (kind->summary);
+      for (int variant = 0; variant < 2; variant++)
+        {
+          FtCallbackSpec c = ft_callback_spec_default ((FtCallbackKind) k);
+          for (int i = 0; i < kind->n_params; i++)
+            g_assert_true (ft_param_is_default (&kind->params[i], &c));
+          if (variant == 1)
+            set_all_not_default (kind, &c);
+          g_autofree char *what = g_strdup_printf ("%s (%s)", kind->name, variant ? "changed" : "defaults");
+          g_test_message ("%s", what);
+          GError *error = NULL;
+          if (!ft_callback_spec_validate (&c, &error))
+            g_error ("%s: %s", what, error->message);
+          g_autoptr (FtExperiment) e = experiment_with (&dense, &adam);
+          e->callbacks = g_new (FtCallbackSpec, 1);
+          e->callbacks[0] = c;
+          e->n_callbacks = 1;
+          check_json_round_trip (e, kind, &c, what);
+          g_autofree char *json = ft_experiment_to_json (e);
+          for (int i = 0; i < kind->n_params; i++) /* callbacks write every parameter */
+            {
+              g_autofree char *key = g_strdup_printf ("\"%s\":", kind->params[i].key);
+              g_assert_nonnull (strstr (json, key));
+            }
+          check_code (e, "callbacks", kind, &c, what);
+          char *code = ft_codegen_python (e, FT_MODE_FIT, NULL);
+          if (variant == 1 && k == FT_CALLBACK_EARLY_STOPPING)
+            {
+              g_assert_nonnull (strstr (code, "monitor=\"loss\""));
+              g_assert_nonnull (strstr (code, "mode=\"min\""));
+              g_assert_nonnull (strstr (code, "baseline=-0.75"));
+              g_assert_nonnull (strstr (code, "restore_best_weights=True"));
+            }
+          if (variant == 1 && k == FT_CALLBACK_MODEL_CHECKPOINT) /* positional: no keyword */
+            {
+              g_assert_nonnull (strstr (code, "\"changed-{epoch:02d}.weights.h5\""));
+              g_assert_null (strstr (code, "filepath="));
+            }
+          if (variant == 1 && k == FT_CALLBACK_CSV_LOGGER)
+            g_assert_nonnull (strstr (code, "separator=\";\""));
+          if (k == FT_CALLBACK_LEARNING_RATE_SCHEDULER)
+            {
+              g_assert_nonnull (strstr (code, "LearningRateScheduler(schedule)"));
+              g_assert_nonnull (strstr (code, variant ? "def schedule(epoch, lr):\n    \"\"\"Exponential"
+                                                      : "def schedule(epoch, lr):\n    \"\"\"Step"));
+            }
+          g_free (code);
+        }
+    }
+}
+
+/* Every metric kind by each of its names (snake_case, class, alias): the kind and the log key it gives,
+ * the default key, the experiment JSON listing it, and the metric object the tape-loop code builds. */
+static void
+test_every_metric_kind (void)
+{
+  FtLayerSpec dense = ft_layer_spec_default (FT_LAYER_DENSE);
+  FtOptimizerSpec adam = ft_optimizer_spec_default (FT_OPT_ADAM);
+  for (int k = 0; k < FT_N_METRICS; k++)
+    {
+      const FtKindInfo *kind = ft_metric_kind_info ((FtMetricKind) k);
+      g_test_message ("%s", kind->name);
+      FtMetric m;
+      ft_metric_init (&m, (FtMetricKind) k, NULL);
+      g_assert_cmpstr (m.name, ==, kind->json_name);
+      for (int i = 0; i < kind->n_params; i++)
+        g_assert_true (ft_param_is_default (&kind->params[i], &m));
+      if (k == FT_METRIC_MEAN)
+        {
+          /* the loss's running mean: not a compile() metric */
+          g_assert_false (ft_metric_from_name (kind->json_name, FT_LOSS_MEAN_SQUARED_ERROR, NULL, NULL, 0));
+          continue;
+        }
+      const char *names[] = { kind->json_name, kind->name, kind->label };
+      for (size_t i = 0; i < G_N_ELEMENTS (names); i++)
+        {
+          if (names[i] == NULL)
+            continue;
+          FtMetricKind back = FT_METRIC_MEAN;
+          char key[48] = "";
+          g_assert_true (ft_metric_from_name (names[i], FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, &back, key,
+                                              sizeof key));
+          g_assert_cmpint (back, ==, k);
+          g_assert_cmpstr (key, ==, names[i]);
+        }
+      g_autoptr (FtExperiment) e = experiment_with (&dense, &adam);
+      e->compile.n_metrics = 1;
+      g_strlcpy (e->compile.metrics[0], kind->json_name, sizeof e->compile.metrics[0]);
+      check_json_round_trip (e, kind, &m, kind->name);
+      g_autofree char *json = ft_experiment_to_json (e);
+      g_autofree char *listed = g_strdup_printf ("\"metrics\": [\"%s\"]", kind->json_name);
+      if (strstr (json, listed) == NULL)
+        g_error ("%s: no %s in\n%s", kind->name, listed, json);
+      e->mode = FT_MODE_TAPE;
+      char *code = ft_codegen_python (e, FT_MODE_TAPE, NULL);
+      g_autofree char *object = g_strdup_printf ("keras.metrics.%s(name=", kind->name);
+      if (strstr (code, object) == NULL)
+        g_error ("%s: no %s in the code\n%s", kind->name, object, code);
+      g_free (code);
     }
 }
 
@@ -449,50 +586,58 @@ test_equality_sees_every_parameter (void)
     {
       const FtKindInfo *kind = ft_optimizer_kind_info ((FtOptimizerKind) k);
       FtOptimizerSpec o = ft_optimizer_spec_default ((FtOptimizerKind) k);
-      FtExperiment *a = experiment_with (&dense, &o);
+      g_autoptr (FtExperiment) a = experiment_with (&dense, &o);
       for (int i = 0; i < kind->n_params; i++)
         {
           if (kind->params[i].type == FT_PARAM_KERAS_CONST)
             continue;
-          FtExperiment *b = ft_experiment_copy (a);
+          g_autoptr (FtExperiment) b = ft_experiment_copy (a);
           set_not_default (&kind->params[i], &b->compile.optimizer, true);
           g_assert_false (ft_experiment_equal (a, b));
-          ft_experiment_free (b);
         }
-      ft_experiment_free (a);
     }
   for (int k = 0; k < FT_N_LAYER_KINDS; k++)
     {
       const FtKindInfo *kind = ft_layer_kind_info ((FtLayerKind) k);
       FtLayerSpec l = ft_layer_spec_default ((FtLayerKind) k);
       FtOptimizerSpec adam = ft_optimizer_spec_default (FT_OPT_ADAM);
-      FtExperiment *a = experiment_with (&l, &adam);
+      g_autoptr (FtExperiment) a = experiment_with (&l, &adam);
       for (int i = 0; i < kind->n_params; i++)
         {
           if (kind->params[i].type == FT_PARAM_KERAS_CONST)
             continue;
-          FtExperiment *b = ft_experiment_copy (a);
+          g_autoptr (FtExperiment) b = ft_experiment_copy (a);
           set_not_default (&kind->params[i], &b->layers[0], true);
           g_assert_false (ft_experiment_equal (a, b));
-          ft_experiment_free (b);
         }
-      ft_experiment_free (a);
+    }
+  for (int k = 0; k < FT_N_CALLBACK_KINDS; k++)
+    {
+      const FtKindInfo *kind = ft_callback_kind_info ((FtCallbackKind) k);
+      g_autoptr (FtExperiment) a = ft_experiment_new_default ();
+      a->callbacks = g_new (FtCallbackSpec, 1);
+      a->callbacks[0] = ft_callback_spec_default ((FtCallbackKind) k);
+      a->n_callbacks = 1;
+      for (int i = 0; i < kind->n_params; i++)
+        {
+          g_autoptr (FtExperiment) b = ft_experiment_copy (a);
+          set_not_default (&kind->params[i], &b->callbacks[0], true);
+          g_assert_false (ft_experiment_equal (a, b));
+        }
     }
   for (int k = 0; k < FT_N_LOSSES; k++)
     {
       const FtKindInfo *kind = ft_loss_kind_info ((FtLossKind) k);
-      FtExperiment *a = ft_experiment_new_default ();
+      g_autoptr (FtExperiment) a = ft_experiment_new_default ();
       a->compile.loss = (FtLossSpec){ .kind = (FtLossKind) k };
       for (int i = 0; i < kind->n_params; i++)
         {
           if (kind->params[i].type == FT_PARAM_KERAS_CONST)
             continue;
-          FtExperiment *b = ft_experiment_copy (a);
+          g_autoptr (FtExperiment) b = ft_experiment_copy (a);
           set_not_default (&kind->params[i], &b->compile.loss, true);
           g_assert_false (ft_experiment_equal (a, b));
-          ft_experiment_free (b);
         }
-      ft_experiment_free (a);
     }
 }
 
@@ -504,6 +649,8 @@ main (int argc, char **argv)
   g_test_add_func ("/kinds/layers", test_every_layer_kind);
   g_test_add_func ("/kinds/optimizers", test_every_optimizer_kind);
   g_test_add_func ("/kinds/losses", test_every_loss_kind);
+  g_test_add_func ("/kinds/callbacks", test_every_callback_kind);
+  g_test_add_func ("/kinds/metrics", test_every_metric_kind);
   g_test_add_func ("/kinds/equality", test_equality_sees_every_parameter);
   return g_test_run ();
 }

@@ -493,7 +493,19 @@ test_training_callbacks (void)
     {
       g_assert_cmpint (exp->callbacks[k].kind, ==, k);
       g_assert_true (ft_callback_spec_validate (&exp->callbacks[k], NULL));
-      g_assert_nonnull (find_named (group, ft_callback_kind_name (k)));
+      GtkWidget *kind_row = find_named (group, ft_callback_kind_name (k));
+      g_assert_nonnull (kind_row);
+      /* one row per table entry the editor shows, its widget named after the key; none for hidden ones */
+      const FtKindInfo *info = ft_callback_kind_info (k);
+      for (int i = 0; i < info->n_params; i++)
+        {
+          const FtParam *p = &info->params[i];
+          g_autofree char *row_name = g_strconcat ("row-", p->key, NULL);
+          if (p->flags & FT_PARAM_UI_HIDDEN)
+            g_assert_null (find_named (kind_row, row_name));
+          else
+            g_assert_nonnull (find_named (find_named (kind_row, row_name), p->key));
+        }
     }
 
   g_assert_finalize_object (panel);

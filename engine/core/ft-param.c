@@ -63,7 +63,15 @@ ft_param_get_number (const FtParam *p, const void *spec)
     case FT_PARAM_PADDING:
     case FT_PARAM_ACTIVATION:
     case FT_PARAM_INITIALIZER:
+    case FT_PARAM_CHOICE:
       return *(const int *) f; /* enums are int-sized */
+    case FT_PARAM_DOUBLE:
+      return *(const double *) f;
+    case FT_PARAM_OPTIONAL:
+      return *(const bool *) ft_param_cptr_at (p->has_offset, spec) ? *(const double *) f : 0.0;
+    case FT_PARAM_CHAR:
+      return *(const char *) f;
+    case FT_PARAM_STRING:
     case FT_PARAM_KERAS_CONST:
     case FT_N_PARAM_TYPES:
       break;
@@ -85,7 +93,18 @@ ft_param_set_number (const FtParam *p, void *spec, double v)
     case FT_PARAM_PADDING:
     case FT_PARAM_ACTIVATION:
     case FT_PARAM_INITIALIZER:
+    case FT_PARAM_CHOICE:
       *(int *) f = (int) v;
+      break;
+    case FT_PARAM_DOUBLE:
+      *(double *) f = v;
+      break;
+    case FT_PARAM_OPTIONAL:
+      *(double *) f = v;
+      *(bool *) ((char *) spec + p->has_offset) = true;
+      break;
+    case FT_PARAM_CHAR:
+      *(char *) f = (char) v;
       break;
     case FT_PARAM_PAIR:
       ((int *) f)[0] = ((int *) f)[1] = (int) v;
@@ -93,6 +112,7 @@ ft_param_set_number (const FtParam *p, void *spec, double v)
     case FT_PARAM_BOOL:
       *(bool *) f = v != 0.0;
       break;
+    case FT_PARAM_STRING:
     case FT_PARAM_KERAS_CONST:
     case FT_N_PARAM_TYPES:
       break;
@@ -103,7 +123,27 @@ void
 ft_params_set_defaults (const FtKindInfo *kind, void *spec)
 {
   for (int i = 0; i < kind->n_params; i++)
-    ft_param_set_number (&kind->params[i], spec, kind->params[i].def);
+    {
+      const FtParam *p = &kind->params[i];
+      if (p->type == FT_PARAM_STRING)
+        g_strlcpy (ft_param_ptr (p, spec), p->def_str != NULL ? p->def_str : "", p->size);
+      else if (p->type == FT_PARAM_OPTIONAL)
+        {
+          *(double *) ft_param_ptr (p, spec) = 0.0;
+          *(bool *) ((char *) spec + p->has_offset) = false;
+        }
+      else
+        ft_param_set_number (p, spec, p->def);
+    }
+}
+
+int
+ft_param_n_choices (const FtParam *p)
+{
+  int n = 0;
+  while (p->choices != NULL && p->choices[n] != NULL)
+    n++;
+  return n;
 }
 
 bool
@@ -113,6 +153,12 @@ ft_param_equal (const FtParam *p, const void *a, const void *b)
     {
     case FT_PARAM_PAIR:
       return memcmp (ft_param_cptr (p, a), ft_param_cptr (p, b), 2 * sizeof (int)) == 0;
+    case FT_PARAM_STRING:
+      return strcmp (ft_param_cptr (p, a), ft_param_cptr (p, b)) == 0;
+    case FT_PARAM_OPTIONAL:
+      return *(const bool *) ft_param_cptr_at (p->has_offset, a)
+                 == *(const bool *) ft_param_cptr_at (p->has_offset, b)
+             && *(const double *) ft_param_cptr (p, a) == *(const double *) ft_param_cptr (p, b);
     case FT_PARAM_FLOAT:
     case FT_PARAM_L2:
     case FT_PARAM_INT:
@@ -120,6 +166,9 @@ ft_param_equal (const FtParam *p, const void *a, const void *b)
     case FT_PARAM_PADDING:
     case FT_PARAM_ACTIVATION:
     case FT_PARAM_INITIALIZER:
+    case FT_PARAM_DOUBLE:
+    case FT_PARAM_CHAR:
+    case FT_PARAM_CHOICE:
       return ft_param_get_number (p, a) == ft_param_get_number (p, b);
     case FT_PARAM_KERAS_CONST:
     case FT_N_PARAM_TYPES:
@@ -136,6 +185,10 @@ ft_param_is_default (const FtParam *p, const void *spec)
       const int *v = ft_param_cptr (p, spec);
       return v[0] == (int) p->def && v[1] == (int) p->def;
     }
+  if (p->type == FT_PARAM_STRING)
+    return strcmp (ft_param_cptr (p, spec), p->def_str != NULL ? p->def_str : "") == 0;
+  if (p->type == FT_PARAM_OPTIONAL)
+    return !*(const bool *) ft_param_cptr_at (p->has_offset, spec);
   return ft_param_get_number (p, spec)
          == (p->type == FT_PARAM_FLOAT || p->type == FT_PARAM_L2 ? (double) (float) p->def : p->def);
 }
@@ -161,7 +214,8 @@ ft_kind_find_param (const FtKindInfo *kind, const char *key)
 static bool
 int_ok (const FtParam *p, int v)
 {
-  return (v >= p->lo && v <= p->hi) || (v == 0 && (p->flags & FT_PARAM_ZERO_IS_NONE));
+  return (v >= p->lo && v <= p->hi)
+         || (v == 0 && (p->flags & (FT_PARAM_ZERO_IS_NONE | FT_PARAM_ZERO_IS_EPOCH)));
 }
 
 bool
@@ -207,6 +261,23 @@ ft_params_validate (const FtKindInfo *kind, const void *spec, const char *what, 
                 }
             break;
           }
+        case FT_PARAM_DOUBLE:
+        case FT_PARAM_OPTIONAL:
+          {
+            double v = *(const double *) f;
+            bool none = p->type == FT_PARAM_OPTIONAL ? !*(const bool *) ft_param_cptr_at (p->has_offset, spec)
+                                                     : (p->flags & FT_PARAM_ZERO_IS_NONE) && v == 0.0;
+            if (!none && !ft_range_contains (p->range, v))
+              {
+                g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "Invalid %s argument %s=%g: must be %s", what,
+                             p->key, v, ft_range_text (p->range));
+                return false;
+              }
+            break;
+          }
+        case FT_PARAM_STRING:
+        case FT_PARAM_CHAR:
+        case FT_PARAM_CHOICE:
         case FT_PARAM_BOOL:
         case FT_PARAM_PADDING:
         case FT_PARAM_ACTIVATION:

@@ -1,6 +1,6 @@
-/* ft-param.h — descriptor tables: what a kind of layer or optimizer is (its names and, per parameter, key,
- * type, offset, range, default, UI label/range/step, Keras config entry), written once so that the
- * experiment JSON, checkpoint configs, generated code and the editors loop over a table. */
+/* ft-param.h — descriptor tables: what a kind of layer, optimizer, loss or callback is (its names and, per
+ * parameter, key, type, offset, range, default, UI label/range/step, Keras config entry), written once so
+ * that the experiment JSON, checkpoint configs, generated code and the editors loop over a table. */
 #pragma once
 
 #include <glib.h>
@@ -18,6 +18,11 @@ typedef enum
   FT_PARAM_INITIALIZER, /* FtInitializer by name; a serialised object in Keras configs */
   FT_PARAM_L2,          /* float L2 factor, 0 = no regulariser; keras.regularizers.L2 */
   FT_PARAM_KERAS_CONST, /* not a field: a fixed entry of Keras' get_config(), `keras` holds its JSON */
+  FT_PARAM_DOUBLE,      /* double */
+  FT_PARAM_OPTIONAL,    /* double, set or not: the bool at has_offset (false = JSON null, Keras None) */
+  FT_PARAM_STRING,      /* char[size], default def_str; with choices, those are suggestions */
+  FT_PARAM_CHAR,        /* one ASCII character (not a quote or line break), default def */
+  FT_PARAM_CHOICE,      /* an int-sized enum, value i named choices[i] (NULL-terminated), default def */
   FT_N_PARAM_TYPES
 } FtParamType;
 
@@ -50,6 +55,8 @@ typedef enum
   FT_PARAM_UI_CLIPPING = 1 << 8,  /* in the editor's gradient clipping group */
   FT_PARAM_TITLE = 1 << 9,        /* shown in the editor's one-line title ("Dense · 128 · relu") */
   FT_PARAM_TITLE_CHANGED = 1 << 10, /* shown there when not at its default, after title_prefix */
+  FT_PARAM_ZERO_IS_EPOCH = 1 << 11, /* INT: 0 is written "epoch" (ModelCheckpoint's save_freq) */
+  FT_PARAM_NOT_KERAS = 1 << 12,     /* FitTape's own: not an argument of the Keras class */
 } FtParamFlags;
 
 typedef struct
@@ -66,9 +73,14 @@ typedef struct
   int ui_digits;
   const char *keras;        /* KERAS_CONST: the JSON value */
   const char *title_prefix; /* with FT_PARAM_TITLE_CHANGED: "stride " */
+  size_t size;              /* STRING: the buffer's size */
+  size_t has_offset;        /* OPTIONAL: the bool that says the number is set */
+  const char *def_str;      /* STRING: the default */
+  const char *const *choices;    /* CHOICE: the names (JSON, Keras); STRING: suggestions for the editor */
+  const char *const *ui_choices; /* CHOICE: the editor's names when not the choices (translatable) */
 } FtParam;
 
-/* One kind of layer or optimizer. */
+/* One kind of layer, optimizer, loss or callback. */
 typedef struct
 {
   const char *name;       /* class name: "Adam", "Dense" */
@@ -96,14 +108,24 @@ ft_param_cptr (const FtParam *p, const void *spec)
   return (const char *) spec + p->offset;
 }
 
-/* Sets every parameter of the kind to its default. */
+/* The field at a second offset (OPTIONAL's has_offset). */
+static inline const void *
+ft_param_cptr_at (size_t offset, const void *spec)
+{
+  return (const char *) spec + offset;
+}
+
+/* Sets every parameter of the kind to its default (OPTIONAL: not set; STRING: def_str). */
 void ft_params_set_defaults (const FtKindInfo *kind, void *spec);
-/* The parameter as a number (FLOAT, INT, BOOL, enums, L2; PAIR: the first); set_number writes one. */
+/* The parameter as a number (FLOAT, INT, BOOL, enums, L2, DOUBLE, OPTIONAL (0 when not set), CHAR; PAIR: the
+ * first; STRING: 0); set_number writes one (OPTIONAL: sets it; STRING: nothing). */
 double ft_param_get_number (const FtParam *p, const void *spec);
 void ft_param_set_number (const FtParam *p, void *spec, double v);
 /* Whether a parameter has the same value in both specs; whether it is at its default. */
 bool ft_param_equal (const FtParam *p, const void *a, const void *b);
 bool ft_param_is_default (const FtParam *p, const void *spec);
+/* The number of names in a CHOICE parameter's list. */
+int ft_param_n_choices (const FtParam *p);
 /* All of a kind's parameters equal. */
 bool ft_params_equal (const FtKindInfo *kind, const void *a, const void *b);
 /* The parameter with this key, or NULL. */

@@ -60,6 +60,7 @@ struct FtTapeEntry
 
 FtTape *ft_tape_new (bool persistent);
 void ft_tape_free (FtTape *tape);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FtTape, ft_tape_free)
 /* Forgets every entry, tracked tensor and arena allocation (tensors made on the tape become invalid);
  * the tape records again and may be asked for gradients again. Allocation-free after warm-up. */
 void ft_tape_reset (FtTape *tape);

@@ -39,6 +39,7 @@ typedef struct
 
 /* Frees everything; NULL is allowed. */
 void ft_dataset_free (FtDataset *ds);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FtDataset, ft_dataset_free)
 
 /* TensorFlow Playground's generators (src/dataset.ts): two classes, the Playground's label −1 ("orange")
  * becomes class 0 and +1 ("blue") class 1; n samples (exactly n: the first class gets the extra one when n

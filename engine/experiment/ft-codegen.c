@@ -511,27 +511,6 @@ infer_output_size (const FtExperiment *e, bool input_known, int ndim, const int 
   return 0;
 }
 
-static const char *
-metric_class_name (FtMetricKind kind)
-{
-  switch (kind)
-    {
-    case FT_METRIC_SPARSE_CATEGORICAL_ACCURACY:
-      return "SparseCategoricalAccuracy";
-    case FT_METRIC_CATEGORICAL_ACCURACY:
-      return "CategoricalAccuracy";
-    case FT_METRIC_BINARY_ACCURACY:
-      return "BinaryAccuracy";
-    case FT_METRIC_MEAN_SQUARED_ERROR:
-      return "MeanSquaredError";
-    case FT_METRIC_MEAN_ABSOLUTE_ERROR:
-      return "MeanAbsoluteError";
-    case FT_METRIC_MEAN:
-    case FT_N_METRICS:
-    default:
-      return "Mean";
-    }
-}
 
 static void
 analyse (Gen *g)
@@ -561,7 +540,6 @@ analyse (Gen *g)
         g->has_test = 2;
       break;
     case FT_DATA_CSV:
-    default:
       g->has_test = d->test_path[0] != '\0' ? 1 : 0;
       break;
     }
@@ -596,7 +574,7 @@ analyse (Gen *g)
       char key[64];
       if (!ft_metric_from_name (e->compile.metrics[i], loss->kind, &kind, key, sizeof key))
         continue;
-      g->metric_class[g->n_metrics] = metric_class_name (kind);
+      g->metric_class[g->n_metrics] = ft_metric_kind_info (kind)->name;
       g->metric_key[g->n_metrics] = keep (w, g_strdup (key));
       g->metric_var[g->n_metrics] = py_ident (w, key);
       g->n_metrics++;
@@ -864,7 +842,6 @@ emit_playground_generator (Gen *g)
       break;
     case FT_PLAYGROUND_MOONS:
     case FT_N_PLAYGROUND:
-    default:
       w_line (w, "def make_moons(n, noise, rng):");
       w_line (w, "    \"\"\"scikit-learn's make_moons scaled by 4 and centred: the outer half-circle is class 0, the inner one");
       w_line (w, "    class 1; Gaussian noise of standard deviation 2 * noise.\"\"\"");
@@ -1012,7 +989,6 @@ emit_data (Gen *g)
         }
       break;
     case FT_DATA_CSV:
-    default:
       w_line (w, "# A CSV file with a header line: the label column, and numbers in every other column.");
       w_line (w, "DATA_FILE = %s", py_str (w, d->path));
       if (d->test_path[0] != '\0')
@@ -1123,7 +1099,8 @@ param_args (Gen *g, const FtKindInfo *kind, const void *spec, GPtrArray *args)
       {
         const FtParam *p = &kind->params[i];
         const void *f = ft_param_cptr (p, spec);
-        if (((p->flags & FT_PARAM_UI_CLIPPING) != 0) != (pass == 1) || p->type == FT_PARAM_KERAS_CONST)
+        if (((p->flags & FT_PARAM_UI_CLIPPING) != 0) != (pass == 1) || p->type == FT_PARAM_KERAS_CONST
+            || (p->flags & FT_PARAM_NOT_KERAS))
           continue;
         if (!(p->flags & FT_PARAM_CODE_ALWAYS) && ft_param_is_default (p, spec))
           continue;
@@ -1160,6 +1137,24 @@ param_args (Gen *g, const FtKindInfo *kind, const void *spec, GPtrArray *args)
           case FT_PARAM_L2:
             value = keep (w, g_strdup_printf ("keras.regularizers.L2(%s)", py_float (w, *(const float *) f)));
             break;
+          case FT_PARAM_DOUBLE:
+            value = py_double (w, *(const double *) f);
+            break;
+          case FT_PARAM_OPTIONAL:
+            value = py_double (w, *(const double *) f); /* not at its default: set */
+            break;
+          case FT_PARAM_STRING:
+            value = py_str (w, f);
+            break;
+          case FT_PARAM_CHAR:
+            value = py_str (w, (const char[]) { *(const char *) f, '\0' });
+            break;
+          case FT_PARAM_CHOICE:
+            {
+              int v = *(const int *) f;
+              value = keep (w, g_strdup_printf ("\"%s\"", v >= 0 && v < ft_param_n_choices (p) ? p->choices[v] : "?"));
+              break;
+            }
           case FT_PARAM_KERAS_CONST:
           case FT_N_PARAM_TYPES:
             continue;
@@ -1235,12 +1230,6 @@ loss_code (Gen *g)
 /* ------------------------------------------------------------------------------------------------ */
 /* Callbacks */
 
-static const char *
-monitor_mode_name (FtMonitorMode mode)
-{
-  return mode == FT_MONITOR_MIN ? "min" : mode == FT_MONITOR_MAX ? "max" : "auto";
-}
-
 /* Is larger better for this monitor? (FitTape's rule; "min" when it cannot tell.) */
 static bool
 monitor_greater (const FtCallbackSpec *spec)
@@ -1272,7 +1261,6 @@ emit_schedule_function (Gen *g, const FtCallbackSpec *c, const char *name)
               py_double (w, c->alpha));
       break;
     case FT_SCHEDULE_STEP:
-    default:
       w_line (w, "    \"\"\"Step decay: the initial rate times %s every %d epochs.\"\"\"", py_double (w, c->factor),
               c->step_size);
       w_line (w, "    return float(%s * %s ** (epoch // %d))", lr0, py_double (w, c->factor),
@@ -1281,84 +1269,21 @@ emit_schedule_function (Gen *g, const FtCallbackSpec *c, const char *name)
     }
 }
 
+/* The constructor call: the table's arguments (a LearningRateScheduler's are its function's, written above). */
 static const char *
 callback_code (Gen *g, const FtCallbackSpec *c, const char *schedule_name)
 {
-  Writer *w = &g->w;
-  FtCallbackSpec def = ft_callback_spec_default (c->kind);
-  GString *s = g_string_new (NULL);
-  g_string_append_printf (s, "keras.callbacks.%s(", ft_callback_kind_name (c->kind));
-  bool first = true;
-#define ARG(...)                                                                                               \
-  do                                                                                                           \
-    {                                                                                                          \
-      if (!first)                                                                                              \
-        g_string_append (s, ", ");                                                                             \
-      first = false;                                                                                           \
-      g_string_append_printf (s, __VA_ARGS__);                                                                 \
-    }                                                                                                          \
-  while (0)
-  switch (c->kind)
-    {
-    case FT_CALLBACK_EARLY_STOPPING:
-      ARG ("monitor=%s", py_str (w, c->monitor));
-      if (c->min_delta != def.min_delta)
-        ARG ("min_delta=%s", py_double (w, c->min_delta));
-      ARG ("patience=%d", c->patience);
-      if (c->mode != FT_MONITOR_AUTO)
-        ARG ("mode=\"%s\"", monitor_mode_name (c->mode));
-      if (c->has_baseline)
-        ARG ("baseline=%s", py_double (w, c->baseline));
-      if (c->restore_best_weights)
-        ARG ("restore_best_weights=True");
-      if (c->start_from_epoch > 0)
-        ARG ("start_from_epoch=%d", c->start_from_epoch);
-      break;
-    case FT_CALLBACK_MODEL_CHECKPOINT:
-      ARG ("%s", py_str (w, c->filepath));
-      ARG ("monitor=%s", py_str (w, c->monitor));
-      if (c->save_best_only)
-        ARG ("save_best_only=True");
-      if (c->save_weights_only)
-        ARG ("save_weights_only=True");
-      if (c->mode != FT_MONITOR_AUTO)
-        ARG ("mode=\"%s\"", monitor_mode_name (c->mode));
-      if (c->save_freq > 0)
-        ARG ("save_freq=%d", c->save_freq);
-      if (c->has_initial_value_threshold)
-        ARG ("initial_value_threshold=%s", py_double (w, c->initial_value_threshold));
-      break;
-    case FT_CALLBACK_REDUCE_LR_ON_PLATEAU:
-      ARG ("monitor=%s", py_str (w, c->monitor));
-      ARG ("factor=%s", py_double (w, c->factor));
-      ARG ("patience=%d", c->patience);
-      if (c->mode != FT_MONITOR_AUTO)
-        ARG ("mode=\"%s\"", monitor_mode_name (c->mode));
-      if (c->min_delta != def.min_delta)
-        ARG ("min_delta=%s", py_double (w, c->min_delta));
-      if (c->cooldown > 0)
-        ARG ("cooldown=%d", c->cooldown);
-      if (c->min_lr > 0)
-        ARG ("min_lr=%s", py_double (w, c->min_lr));
-      break;
-    case FT_CALLBACK_CSV_LOGGER:
-      ARG ("%s", py_str (w, c->filepath));
-      if (c->separator != '\0' && c->separator != ',')
-        ARG ("separator=%s", py_str (w, (char[]) { c->separator, '\0' }));
-      if (c->append)
-        ARG ("append=True");
-      break;
-    case FT_CALLBACK_LEARNING_RATE_SCHEDULER:
-      ARG ("%s", schedule_name);
-      break;
-    case FT_CALLBACK_TERMINATE_ON_NAN:
-    case FT_N_CALLBACK_KINDS:
-    default:
-      break;
-    }
-#undef ARG
-  g_string_append_c (s, ')');
-  return keep (w, g_string_free (s, FALSE));
+  GPtrArray *args = g_ptr_array_new ();
+  param_args (g, ft_callback_kind_info (c->kind), c, args);
+  if (c->kind == FT_CALLBACK_LEARNING_RATE_SCHEDULER)
+    g_ptr_array_add (args, (gpointer) schedule_name);
+  g_ptr_array_add (args, NULL);
+  char *joined = g_strjoinv (", ", (char **) args->pdata);
+  g_ptr_array_free (args, TRUE);
+  const char *code
+      = keep (&g->w, g_strdup_printf ("keras.callbacks.%s(%s)", ft_callback_kind_name (c->kind), joined));
+  g_free (joined);
+  return code;
 }
 
 /* Name of the i-th LearningRateScheduler's function: "schedule", "schedule_2", … */
@@ -1835,7 +1760,6 @@ emit_tape_loop (Gen *g)
         case FT_CALLBACK_EARLY_STOPPING:
         case FT_CALLBACK_MODEL_CHECKPOINT:
         case FT_N_CALLBACK_KINDS:
-        default:
           break;
         }
     }
@@ -2043,7 +1967,6 @@ emit_tape_loop (Gen *g)
         case FT_CALLBACK_MODEL_CHECKPOINT:
         case FT_CALLBACK_TERMINATE_ON_NAN:
         case FT_N_CALLBACK_KINDS:
-        default:
           break;
         }
     }

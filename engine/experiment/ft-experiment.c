@@ -98,8 +98,6 @@
 /* Names */
 
 static const char *const mode_names[] = { "fit", "tape", "both" };
-static const char *const monitor_mode_names[] = { "auto", "min", "max" };
-static const char *const schedule_names[] = { "step", "exponential", "cosine" };
 static const char *const padding_names[] = { "valid", "same" };
 
 const char *
@@ -247,33 +245,7 @@ optimizer_equal (const FtOptimizerSpec *a, const FtOptimizerSpec *b)
 static bool
 callback_equal (const FtCallbackSpec *a, const FtCallbackSpec *b)
 {
-  EQ (kind);
-  EQ_STR (monitor);
-  EQ (mode);
-  EQ (min_delta);
-  EQ (patience);
-  EQ (has_baseline);
-  EQ (baseline);
-  EQ (restore_best_weights);
-  EQ (start_from_epoch);
-  EQ_STR (filepath);
-  EQ (save_best_only);
-  EQ (save_weights_only);
-  EQ (save_freq);
-  EQ (has_initial_value_threshold);
-  EQ (initial_value_threshold);
-  EQ (factor);
-  EQ (cooldown);
-  EQ (min_lr);
-  EQ (separator);
-  EQ (append);
-  EQ (schedule);
-  EQ (initial_lr);
-  EQ (step_size);
-  EQ (rate);
-  EQ (decay_epochs);
-  EQ (alpha);
-  return true;
+  return a->kind == b->kind && ft_params_equal (ft_callback_kind_info (a->kind), a, b);
 }
 
 static bool
@@ -942,7 +914,7 @@ parse_regularizer (Parser *P, JsonNode *n, const char *path, float *l2)
   return f == NULL || get_float (P, f, sub, RANGE_NONNEG, l2);
 }
 
-/* ---- kinds described by a table (core/ft-param.h): layers and optimizers ---- */
+/* ---- kinds described by a table (core/ft-param.h): layers, optimizers, losses and callbacks ---- */
 
 #define MAX_KIND_KEYS 64
 
@@ -960,6 +932,22 @@ add_kind_keys (const FtKindInfo *kind, const char **keys)
           keys[n] = NULL;
         }
     }
+}
+
+/* A number, or null for "none" (baseline, initial_value_threshold, initial_learning_rate). */
+static bool
+get_optional_number (Parser *P, JsonNode *n, const char *path, Range range, bool *has, double *out)
+{
+  if (JSON_NODE_HOLDS_NULL (n))
+    {
+      *has = false;
+      *out = 0.0;
+      return true;
+    }
+  if (!is_number (n))
+    return fail_got (P, path, n, "a number or null");
+  *has = true;
+  return get_number (P, n, path, range, out);
 }
 
 /* One parameter from the object, when present. */
@@ -983,6 +971,14 @@ parse_param (Parser *P, JsonObject *o, const char *path, const FtParam *p, void 
         }
       return get_float (P, n, sub, (p->flags & FT_PARAM_KIND_CHECKS) ? RANGE_ANY : p->range, f);
     case FT_PARAM_INT:
+      if ((p->flags & FT_PARAM_ZERO_IS_EPOCH) && is_string (n)
+          && strcmp (json_node_get_string (n), "epoch") == 0)
+        {
+          *(int *) f = 0;
+          return true;
+        }
+      if ((p->flags & FT_PARAM_ZERO_IS_EPOCH) && !is_number (n))
+        return fail_got (P, sub, n, "\"epoch\" or a positive number of batches");
       return get_int32 (P, n, sub, p->lo, p->hi, f);
     case FT_PARAM_BOOL:
       return get_bool (P, n, sub, f);
@@ -1004,6 +1000,32 @@ parse_param (Parser *P, JsonObject *o, const char *path, const FtParam *p, void 
       return get_initializer (P, n, sub, f);
     case FT_PARAM_L2:
       return parse_regularizer (P, n, sub, f);
+    case FT_PARAM_DOUBLE:
+      if (none)
+        {
+          *(double *) f = 0.0;
+          return true;
+        }
+      return get_number (P, n, sub, (p->flags & FT_PARAM_KIND_CHECKS) ? RANGE_ANY : p->range, f);
+    case FT_PARAM_OPTIONAL:
+      return get_optional_number (P, n, sub, p->range, (bool *) ((char *) spec + p->has_offset), f);
+    case FT_PARAM_STRING:
+      return get_string_buf (P, n, sub, true, f, p->size);
+    case FT_PARAM_CHAR:
+      {
+        const char *s;
+        if (!get_string (P, n, sub, &s))
+          return false;
+        if (strlen (s) != 1 || (unsigned char) s[0] >= 0x80 || s[0] == '\n' || s[0] == '\r' || s[0] == '"')
+          return fail_got (P, sub, n, "a single ASCII character (not a quote or a line break)");
+        *(char *) f = s[0];
+        return true;
+      }
+    case FT_PARAM_CHOICE:
+      if (!get_enum (P, n, sub, p->key, p->choices, ft_param_n_choices (p), &v))
+        return false;
+      *(int *) f = v;
+      return true;
     case FT_PARAM_KERAS_CONST:
     case FT_N_PARAM_TYPES:
       break;
@@ -1383,98 +1405,6 @@ parse_steps (Parser *P, JsonNode *node, const char *path, FtLoopSteps *steps)
   return ok;
 }
 
-static const char *const callback_keys_all[] = {
-  "type",
-  "monitor",
-  "min_delta",
-  "patience",
-  "mode",
-  "baseline",
-  "restore_best_weights",
-  "start_from_epoch",
-  "filepath",
-  "save_best_only",
-  "save_weights_only",
-  "save_freq",
-  "initial_value_threshold",
-  "factor",
-  "cooldown",
-  "min_lr",
-  "filename",
-  "separator",
-  "append",
-  "schedule",
-  "initial_learning_rate",
-  "step_size",
-  "rate",
-  "decay_epochs",
-  "alpha",
-  NULL,
-};
-
-static const char *const *
-callback_keys (FtCallbackKind kind)
-{
-  static const char *const es[] = { "type",
-                                    "monitor",
-                                    "min_delta",
-                                    "patience",
-                                    "mode",
-                                    "baseline",
-                                    "restore_best_weights",
-                                    "start_from_epoch",
-                                    NULL };
-  static const char *const mc[] = { "type",
-                                    "filepath",
-                                    "monitor",
-                                    "save_best_only",
-                                    "save_weights_only",
-                                    "mode",
-                                    "save_freq",
-                                    "initial_value_threshold",
-                                    NULL };
-  static const char *const rlr[]
-      = { "type", "monitor", "factor", "patience", "mode", "min_delta", "cooldown", "min_lr", NULL };
-  static const char *const nan[] = { "type", NULL };
-  static const char *const csv[] = { "type", "filename", "separator", "append", NULL };
-  static const char *const lrs[]
-      = { "type",  "schedule", "initial_learning_rate", "factor", "step_size", "rate", "decay_epochs",
-          "alpha", NULL };
-  switch (kind)
-    {
-    case FT_CALLBACK_EARLY_STOPPING:
-      return es;
-    case FT_CALLBACK_MODEL_CHECKPOINT:
-      return mc;
-    case FT_CALLBACK_REDUCE_LR_ON_PLATEAU:
-      return rlr;
-    case FT_CALLBACK_CSV_LOGGER:
-      return csv;
-    case FT_CALLBACK_LEARNING_RATE_SCHEDULER:
-      return lrs;
-    case FT_CALLBACK_TERMINATE_ON_NAN:
-    case FT_N_CALLBACK_KINDS:
-    default:
-      return nan;
-    }
-}
-
-/* A number, or null for "none" (baseline, initial_value_threshold, initial_learning_rate). */
-static bool
-get_optional_number (Parser *P, JsonNode *n, const char *path, Range range, bool *has, double *out)
-{
-  if (JSON_NODE_HOLDS_NULL (n))
-    {
-      *has = false;
-      *out = 0.0;
-      return true;
-    }
-  if (!is_number (n))
-    return fail_got (P, path, n, "a number or null");
-  *has = true;
-  return get_number (P, n, path, range, out);
-}
-
 static bool
 parse_callback (Parser *P, JsonNode *node, const char *path, FtCallbackSpec *cb)
 {
@@ -1483,8 +1413,12 @@ parse_callback (Parser *P, JsonNode *node, const char *path, FtCallbackSpec *cb)
   if (!get_object (P, node, path, &o))
     return false;
   const char *kind_names[FT_N_CALLBACK_KINDS];
+  const char *all[MAX_KIND_KEYS] = { "type", NULL };
   for (int i = 0; i < FT_N_CALLBACK_KINDS; i++)
-    kind_names[i] = ft_callback_kind_name ((FtCallbackKind) i);
+    {
+      kind_names[i] = ft_callback_kind_name ((FtCallbackKind) i);
+      add_kind_keys (ft_callback_kind_info ((FtCallbackKind) i), all);
+    }
   JsonNode *n = member (o, "type", path, sub);
   if (n == NULL)
     {
@@ -1497,92 +1431,13 @@ parse_callback (Parser *P, JsonNode *node, const char *path, FtCallbackSpec *cb)
   if (!get_enum (P, n, sub, "callback", kind_names, FT_N_CALLBACK_KINDS, &k))
     return false;
   FtCallbackKind kind = (FtCallbackKind) k;
-  if (!check_keys (P, o, path, callback_keys (kind), callback_keys_all, kind_names[k]))
+  const FtKindInfo *info = ft_callback_kind_info (kind);
+  const char *keys[MAX_KIND_KEYS] = { "type", NULL };
+  add_kind_keys (info, keys);
+  if (!check_keys (P, o, path, keys, all, kind_names[k]))
     return false;
   *cb = ft_callback_spec_default (kind);
-
-  if ((n = member (o, "monitor", path, sub)) != NULL
-      && !get_string_buf (P, n, sub, true, cb->monitor, sizeof cb->monitor))
-    return false;
-  int v;
-  if ((n = member (o, "mode", path, sub)) != NULL)
-    {
-      if (!get_enum (P, n, sub, "mode", monitor_mode_names, G_N_ELEMENTS (monitor_mode_names), &v))
-        return false;
-      cb->mode = v == 0 ? FT_MONITOR_AUTO : v == 1 ? FT_MONITOR_MIN : FT_MONITOR_MAX;
-    }
-  if ((n = member (o, "min_delta", path, sub)) != NULL && !get_number (P, n, sub, RANGE_ANY, &cb->min_delta))
-    return false;
-  if ((n = member (o, "patience", path, sub)) != NULL && !get_int32 (P, n, sub, 0, 1000000, &cb->patience))
-    return false;
-  if ((n = member (o, "baseline", path, sub)) != NULL
-      && !get_optional_number (P, n, sub, RANGE_ANY, &cb->has_baseline, &cb->baseline))
-    return false;
-  if ((n = member (o, "restore_best_weights", path, sub)) != NULL
-      && !get_bool (P, n, sub, &cb->restore_best_weights))
-    return false;
-  if ((n = member (o, "start_from_epoch", path, sub)) != NULL
-      && !get_int32 (P, n, sub, 0, 1000000, &cb->start_from_epoch))
-    return false;
-  const char *file_key = kind == FT_CALLBACK_CSV_LOGGER ? "filename" : "filepath";
-  if ((n = member (o, file_key, path, sub)) != NULL
-      && !get_string_buf (P, n, sub, true, cb->filepath, sizeof cb->filepath))
-    return false;
-  if ((n = member (o, "save_best_only", path, sub)) != NULL && !get_bool (P, n, sub, &cb->save_best_only))
-    return false;
-  if ((n = member (o, "save_weights_only", path, sub)) != NULL
-      && !get_bool (P, n, sub, &cb->save_weights_only))
-    return false;
-  if ((n = member (o, "save_freq", path, sub)) != NULL)
-    {
-      if (is_string (n) && strcmp (json_node_get_string (n), "epoch") == 0)
-        cb->save_freq = 0;
-      else if (!is_number (n))
-        return fail_got (P, sub, n, "\"epoch\" or a positive number of batches");
-      else if (!get_int32 (P, n, sub, 1, INT32_MAX, &cb->save_freq))
-        return false;
-    }
-  if ((n = member (o, "initial_value_threshold", path, sub)) != NULL
-      && !get_optional_number (P, n, sub, RANGE_ANY, &cb->has_initial_value_threshold,
-                               &cb->initial_value_threshold))
-    return false;
-  if ((n = member (o, "factor", path, sub)) != NULL && !get_number (P, n, sub, RANGE_ANY, &cb->factor))
-    return false;
-  if ((n = member (o, "cooldown", path, sub)) != NULL && !get_int32 (P, n, sub, 0, 1000000, &cb->cooldown))
-    return false;
-  if ((n = member (o, "min_lr", path, sub)) != NULL && !get_number (P, n, sub, RANGE_NONNEG, &cb->min_lr))
-    return false;
-  if ((n = member (o, "separator", path, sub)) != NULL)
-    {
-      const char *s;
-      if (!get_string (P, n, sub, &s))
-        return false;
-      if (strlen (s) != 1 || (unsigned char) s[0] >= 0x80 || s[0] == '\n' || s[0] == '\r' || s[0] == '"')
-        return fail_got (P, sub, n, "a single ASCII character (not a quote or a line break)");
-      cb->separator = s[0];
-    }
-  if ((n = member (o, "append", path, sub)) != NULL && !get_bool (P, n, sub, &cb->append))
-    return false;
-  if ((n = member (o, "schedule", path, sub)) != NULL)
-    {
-      if (!get_enum (P, n, sub, "schedule", schedule_names, G_N_ELEMENTS (schedule_names), &v))
-        return false;
-      cb->schedule = v == 0 ? FT_SCHEDULE_STEP : v == 1 ? FT_SCHEDULE_EXPONENTIAL : FT_SCHEDULE_COSINE;
-    }
-  if ((n = member (o, "initial_learning_rate", path, sub)) != NULL)
-    {
-      bool has;
-      if (!get_optional_number (P, n, sub, RANGE_POSITIVE, &has, &cb->initial_lr))
-        return false;
-    }
-  if ((n = member (o, "step_size", path, sub)) != NULL && !get_int32 (P, n, sub, 1, 1000000, &cb->step_size))
-    return false;
-  if ((n = member (o, "rate", path, sub)) != NULL && !get_number (P, n, sub, RANGE_ANY, &cb->rate))
-    return false;
-  if ((n = member (o, "decay_epochs", path, sub)) != NULL
-      && !get_int32 (P, n, sub, 1, 1000000, &cb->decay_epochs))
-    return false;
-  if ((n = member (o, "alpha", path, sub)) != NULL && !get_number (P, n, sub, RANGE_ANY, &cb->alpha))
+  if (!parse_params (P, o, path, info, cb))
     return false;
 
   GError *local = NULL;
@@ -1957,9 +1812,9 @@ dataset_name (const FtDataSpec *d)
     case FT_DATA_CSV:
       return "csv";
     case FT_DATA_IDX:
-    default:
       return d->path[0] == '\0' ? "fashion_mnist" : "idx";
     }
+  return "?";
 }
 
 static void
@@ -1982,7 +1837,6 @@ write_dataset (Writer *w, const FtDataSpec *d)
         w_str (w, "test_path", d->test_path);
       break;
     case FT_DATA_IDX:
-    default:
       if (d->path[0] != '\0')
         w_str (w, "path", d->path);
       break;
@@ -2011,11 +1865,38 @@ write_params (Writer *w, const FtKindInfo *kind, const void *spec)
             w_float (w, p->key, *(const float *) f);
             break;
           case FT_PARAM_INT:
-            w_int (w, p->key, *(const int *) f);
+            if ((p->flags & FT_PARAM_ZERO_IS_EPOCH) && *(const int *) f == 0)
+              w_str (w, p->key, "epoch");
+            else
+              w_int (w, p->key, *(const int *) f);
             break;
           case FT_PARAM_BOOL:
             w_bool (w, p->key, *(const bool *) f);
             break;
+          case FT_PARAM_DOUBLE:
+            if ((p->flags & FT_PARAM_ZERO_IS_NONE) && *(const double *) f == 0.0)
+              w_null (w, p->key);
+            else
+              w_double (w, p->key, *(const double *) f);
+            break;
+          case FT_PARAM_OPTIONAL:
+            if (*(const bool *) ft_param_cptr_at (p->has_offset, spec))
+              w_double (w, p->key, *(const double *) f);
+            else
+              w_null (w, p->key);
+            break;
+          case FT_PARAM_STRING:
+            w_str (w, p->key, f);
+            break;
+          case FT_PARAM_CHAR:
+            w_str (w, p->key, (const char[]){ *(const char *) f, '\0' });
+            break;
+          case FT_PARAM_CHOICE:
+            {
+              int v = *(const int *) f;
+              w_str (w, p->key, v >= 0 && v < ft_param_n_choices (p) ? p->choices[v] : "?");
+              break;
+            }
           case FT_PARAM_PAIR:
             w_pair (w, p->key, f);
             break;
@@ -2095,73 +1976,7 @@ write_callback (Writer *w, const FtCallbackSpec *cb)
   w_sep (w);
   w_open (w, '{', true);
   w_str (w, "type", ft_callback_kind_name (cb->kind));
-  const char *mode = monitor_mode_names[cb->mode == FT_MONITOR_MIN ? 1 : cb->mode == FT_MONITOR_MAX ? 2 : 0];
-  switch (cb->kind)
-    {
-    case FT_CALLBACK_EARLY_STOPPING:
-      w_str (w, "monitor", cb->monitor);
-      w_double (w, "min_delta", cb->min_delta);
-      w_int (w, "patience", cb->patience);
-      w_str (w, "mode", mode);
-      if (cb->has_baseline)
-        w_double (w, "baseline", cb->baseline);
-      else
-        w_null (w, "baseline");
-      w_bool (w, "restore_best_weights", cb->restore_best_weights);
-      w_int (w, "start_from_epoch", cb->start_from_epoch);
-      break;
-    case FT_CALLBACK_MODEL_CHECKPOINT:
-      w_str (w, "filepath", cb->filepath);
-      w_str (w, "monitor", cb->monitor);
-      w_bool (w, "save_best_only", cb->save_best_only);
-      w_bool (w, "save_weights_only", cb->save_weights_only);
-      w_str (w, "mode", mode);
-      if (cb->save_freq > 0)
-        w_int (w, "save_freq", cb->save_freq);
-      else
-        w_str (w, "save_freq", "epoch");
-      if (cb->has_initial_value_threshold)
-        w_double (w, "initial_value_threshold", cb->initial_value_threshold);
-      else
-        w_null (w, "initial_value_threshold");
-      break;
-    case FT_CALLBACK_REDUCE_LR_ON_PLATEAU:
-      w_str (w, "monitor", cb->monitor);
-      w_double (w, "factor", cb->factor);
-      w_int (w, "patience", cb->patience);
-      w_str (w, "mode", mode);
-      w_double (w, "min_delta", cb->min_delta);
-      w_int (w, "cooldown", cb->cooldown);
-      w_double (w, "min_lr", cb->min_lr);
-      break;
-    case FT_CALLBACK_CSV_LOGGER:
-      {
-        char sep[2] = { cb->separator, '\0' };
-        w_str (w, "filename", cb->filepath);
-        w_str (w, "separator", sep);
-        w_bool (w, "append", cb->append);
-        break;
-      }
-    case FT_CALLBACK_LEARNING_RATE_SCHEDULER:
-      w_str (w, "schedule",
-             schedule_names[cb->schedule == FT_SCHEDULE_EXPONENTIAL ? 1
-                            : cb->schedule == FT_SCHEDULE_COSINE    ? 2
-                                                                    : 0]);
-      if (cb->initial_lr > 0.0)
-        w_double (w, "initial_learning_rate", cb->initial_lr);
-      else
-        w_null (w, "initial_learning_rate");
-      w_double (w, "factor", cb->factor);
-      w_int (w, "step_size", cb->step_size);
-      w_double (w, "rate", cb->rate);
-      w_int (w, "decay_epochs", cb->decay_epochs);
-      w_double (w, "alpha", cb->alpha);
-      break;
-    case FT_CALLBACK_TERMINATE_ON_NAN:
-    case FT_N_CALLBACK_KINDS:
-    default:
-      break;
-    }
+  write_params (w, ft_callback_kind_info (cb->kind), cb);
   w_close (w, '}');
 }
 
@@ -2378,7 +2193,9 @@ ft_experiment_load_data (const FtExperiment *e, FtDataset **train, FtDataset **t
             }
         }
       break;
-    default:
+    }
+  if (tr == NULL) /* every case above returns when it has no training set */
+    {
       g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "$.dataset: unknown data source %d", (int) d->source);
       return false;
     }

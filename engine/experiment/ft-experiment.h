@@ -58,6 +58,7 @@ typedef struct
 
 FtExperiment *ft_experiment_new_default (void); /* the Fashion-MNIST MLP of TF's basic classification */
 void ft_experiment_free (FtExperiment *exp);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FtExperiment, ft_experiment_free)
 FtExperiment *ft_experiment_copy (const FtExperiment *exp); /* deep copy */
 /* Field by field (strings by content, float fields exactly); fit.validation_data is ignored. */
 bool ft_experiment_equal (const FtExperiment *a, const FtExperiment *b);

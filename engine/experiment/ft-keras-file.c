@@ -97,7 +97,6 @@ layer_json (GString *s, const FtLayerSpec *l, const char *name, int in_ndim, con
       break;
     case FT_LAYER_FLATTEN:
     case FT_N_LAYER_KINDS:
-    default:
       break;
     }
   (void) def;
@@ -163,7 +162,6 @@ compile_json (GString *s, const FtCompileSpec *c)
       json_f32 (s, o->epsilon);
       break;
     case FT_N_OPTIMIZERS:
-    default:
       break;
     }
   const char *clips[3] = { "clipnorm", "global_clipnorm", "clipvalue" };
@@ -506,7 +504,6 @@ parse_layer (JsonObject *layer, int index, FtLayerSpec *spec, GError **error)
     case FT_LAYER_ACTIVATION:
     case FT_LAYER_FLATTEN:
     case FT_N_LAYER_KINDS:
-    default:
       break;
     }
   if (!json_object_get_boolean_member_with_default (c, "trainable", true) && kind != FT_LAYER_FLATTEN

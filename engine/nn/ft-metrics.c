@@ -17,14 +17,38 @@
 #include <math.h>
 #include <string.h>
 
-static const char *const default_names[FT_N_METRICS] = {
-  "mean",
-  "sparse_categorical_accuracy",
-  "categorical_accuracy",
-  "binary_accuracy",
-  "mean_squared_error",
-  "mean_absolute_error",
+/* The descriptor table: class name, the default name (the log key Keras gives it), and the parameters of
+ * its constructor FitTape keeps (BinaryAccuracy's threshold). compile() takes names, not objects, so the
+ * experiment JSON has no parameters of metrics. */
+/* clang-format off */
+static const FtParam binary_accuracy_params[] = {
+  { "threshold", FT_PARAM_FLOAT, G_STRUCT_OFFSET (FtMetric, threshold), FT_PARAM_UI_HIDDEN, FT_RANGE_UNIT,
+    .def = 0.5, .label = "Threshold", .hint = "a prediction above it counts as 1" },
 };
+static const FtKindInfo kind_infos[] = {
+  [FT_METRIC_MEAN] = { "Mean", "mean", "mean", "the weighted mean of the values it is given", NULL, NULL, 0 },
+  [FT_METRIC_SPARSE_CATEGORICAL_ACCURACY] = { "SparseCategoricalAccuracy", "sparse_categorical_accuracy",
+                                              "sparse_categorical_accuracy",
+                                              "how often the top class is the integer label", NULL, NULL, 0 },
+  [FT_METRIC_CATEGORICAL_ACCURACY] = { "CategoricalAccuracy", "categorical_accuracy", "categorical_accuracy",
+                                       "how often the top class is the one-hot label's", NULL, NULL, 0 },
+  [FT_METRIC_BINARY_ACCURACY] = { "BinaryAccuracy", "binary_accuracy", "binary_accuracy",
+                                  "how often the thresholded prediction equals the 0/1 label", NULL,
+                                  FT_PARAMS (binary_accuracy_params) },
+  [FT_METRIC_MEAN_SQUARED_ERROR] = { "MeanSquaredError", "mean_squared_error", "mean_squared_error",
+                                     "the mean of the squared differences", NULL, NULL, 0, "mse" },
+  [FT_METRIC_MEAN_ABSOLUTE_ERROR] = { "MeanAbsoluteError", "mean_absolute_error", "mean_absolute_error",
+                                      "the mean of the absolute differences", NULL, NULL, 0, "mae" },
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (kind_infos) == FT_N_METRICS);
+/* clang-format on */
+
+const FtKindInfo *
+ft_metric_kind_info (FtMetricKind kind)
+{
+  g_return_val_if_fail ((unsigned) kind < FT_N_METRICS, NULL);
+  return &kind_infos[kind];
+}
 
 void
 ft_metric_init (FtMetric *m, FtMetricKind kind, const char *name)
@@ -33,8 +57,9 @@ ft_metric_init (FtMetric *m, FtMetricKind kind, const char *name)
   g_return_if_fail ((int) kind >= 0 && kind < FT_N_METRICS);
   memset (m, 0, sizeof *m);
   m->kind = kind;
-  g_strlcpy (m->name, name != NULL ? name : default_names[kind], sizeof m->name);
-  m->threshold = 0.5f;
+  g_strlcpy (m->name, name != NULL ? name : kind_infos[kind].json_name, sizeof m->name);
+  m->threshold = 0.5f; /* every kind has it (BinaryAccuracy's default); the table's kind sets its own */
+  ft_params_set_defaults (&kind_infos[kind], m);
   m->total = 0.0;
   m->count = 0.0;
 }
@@ -157,28 +182,6 @@ ft_metric_update (FtMetric *m, const FtTensor *y_true, const FtTensor *y_pred, c
   m->count += count;
 }
 
-typedef struct
-{
-  const char *name;
-  FtMetricKind kind;
-} NamedMetric;
-
-/* Keras' metrics.get() names for the metrics FitTape has (snake_case functions, aliases and classes). */
-static const NamedMetric named_metrics[] = {
-  { "sparse_categorical_accuracy", FT_METRIC_SPARSE_CATEGORICAL_ACCURACY },
-  { "SparseCategoricalAccuracy", FT_METRIC_SPARSE_CATEGORICAL_ACCURACY },
-  { "categorical_accuracy", FT_METRIC_CATEGORICAL_ACCURACY },
-  { "CategoricalAccuracy", FT_METRIC_CATEGORICAL_ACCURACY },
-  { "binary_accuracy", FT_METRIC_BINARY_ACCURACY },
-  { "BinaryAccuracy", FT_METRIC_BINARY_ACCURACY },
-  { "mse", FT_METRIC_MEAN_SQUARED_ERROR },
-  { "mean_squared_error", FT_METRIC_MEAN_SQUARED_ERROR },
-  { "MeanSquaredError", FT_METRIC_MEAN_SQUARED_ERROR },
-  { "mae", FT_METRIC_MEAN_ABSOLUTE_ERROR },
-  { "mean_absolute_error", FT_METRIC_MEAN_ABSOLUTE_ERROR },
-  { "MeanAbsoluteError", FT_METRIC_MEAN_ABSOLUTE_ERROR },
-};
-
 bool
 ft_metric_from_name (const char *name, FtLossKind loss, FtMetricKind *kind, char *key, size_t key_size)
 {
@@ -212,14 +215,19 @@ ft_metric_from_name (const char *name, FtLossKind loss, FtMetricKind *kind, char
     }
   else
     {
+      /* Keras' metrics.get() names: the snake_case function, the class and the short alias (the
+       * table's label). Mean is only a class FitTape uses for the loss. */
       found = FT_METRIC_MEAN;
-      for (size_t i = 0; i < G_N_ELEMENTS (named_metrics); i++)
-        if (strcmp (name, named_metrics[i].name) == 0)
-          {
-            found = named_metrics[i].kind;
-            ok = true;
-            break;
-          }
+      for (int k = FT_METRIC_MEAN + 1; k < FT_N_METRICS && !ok; k++)
+        {
+          const FtKindInfo *info = &kind_infos[k];
+          if (strcmp (name, info->json_name) == 0 || strcmp (name, info->name) == 0
+              || (info->label != NULL && strcmp (name, info->label) == 0))
+            {
+              found = (FtMetricKind) k;
+              ok = true;
+            }
+        }
     }
 
   if (!ok)

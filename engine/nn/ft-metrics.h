@@ -2,6 +2,7 @@
  * regression errors, as sample-weighted means. Plain structs: updating allocates nothing. */
 #pragma once
 
+#include "core/ft-param.h"
 #include "ops/ft-ops.h"
 
 typedef enum
@@ -24,6 +25,9 @@ typedef struct
   double count;
 } FtMetric;
 
+/* The descriptor table of a kind: class name ("BinaryAccuracy"), default name and log key (json_name,
+ * keras_name: "binary_accuracy"), short alias (label: "mse"), parameters (the threshold). */
+const FtKindInfo *ft_metric_kind_info (FtMetricKind kind);
 void ft_metric_init (FtMetric *m, FtMetricKind kind, const char *name);
 void ft_metric_reset (FtMetric *m);
 /* Mean: adds value with weight. */

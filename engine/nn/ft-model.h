@@ -9,6 +9,7 @@ typedef struct FtModel FtModel;
 /* input_shape without the batch axis, e.g. {28, 28} or {28, 28, 1} or {2}. */
 FtModel *ft_model_new (int ndim, const int *input_shape);
 void ft_model_free (FtModel *model);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FtModel, ft_model_free)
 void ft_model_add (FtModel *model, const FtLayerSpec *spec);
 int ft_model_n_layers (const FtModel *model);
 const FtLayerSpec *ft_model_layer_spec (const FtModel *model, int i);

@@ -56,6 +56,7 @@ typedef struct FtOptimizer FtOptimizer;
 /* Creates the optimizer for these variables (their sizes fix the state layout). */
 FtOptimizer *ft_optimizer_new (const FtOptimizerSpec *spec, int n_vars, FtTensor *const *vars);
 void ft_optimizer_free (FtOptimizer *opt);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FtOptimizer, ft_optimizer_free)
 const FtOptimizerSpec *ft_optimizer_spec (const FtOptimizer *opt);
 
 /* One step: clips grads (in place) as configured, then updates vars. connected may be NULL (all);

@@ -11,71 +11,12 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const kind_names[FT_N_CALLBACK_KINDS] = {
-  "EarlyStopping", "ModelCheckpoint", "ReduceLROnPlateau", "TerminateOnNaN", "CSVLogger", "LearningRateScheduler",
-};
-
-const char *
-ft_callback_kind_name (FtCallbackKind kind)
-{
-  return (unsigned) kind < FT_N_CALLBACK_KINDS ? kind_names[kind] : "?";
-}
-
-bool
-ft_callback_kind_from_name (const char *name, FtCallbackKind *kind)
-{
-  for (int i = 0; i < FT_N_CALLBACK_KINDS; i++)
-    if (name != NULL && strcmp (name, kind_names[i]) == 0)
-      {
-        *kind = (FtCallbackKind) i;
-        return true;
-      }
-  return false;
-}
-
-FtCallbackSpec
-ft_callback_spec_default (FtCallbackKind kind)
-{
-  FtCallbackSpec s;
-  memset (&s, 0, sizeof s);
-  s.kind = kind;
-  g_strlcpy (s.monitor, "val_loss", sizeof s.monitor);
-  s.mode = FT_MONITOR_AUTO;
-  switch (kind)
-    {
-    case FT_CALLBACK_REDUCE_LR_ON_PLATEAU:
-      s.min_delta = 1e-4;
-      s.patience = 10;
-      s.factor = 0.1;
-      break;
-    case FT_CALLBACK_MODEL_CHECKPOINT:
-      g_strlcpy (s.filepath, "checkpoint-{epoch:02d}.h5", sizeof s.filepath);
-      break;
-    case FT_CALLBACK_CSV_LOGGER:
-      g_strlcpy (s.filepath, "training.log", sizeof s.filepath);
-      break;
-    case FT_CALLBACK_LEARNING_RATE_SCHEDULER:
-      s.schedule = FT_SCHEDULE_STEP;
-      s.factor = 0.5;
-      s.step_size = 10;
-      s.rate = 0.95;
-      s.decay_epochs = 10;
-      break;
-    case FT_CALLBACK_EARLY_STOPPING:
-    case FT_CALLBACK_TERMINATE_ON_NAN:
-    case FT_N_CALLBACK_KINDS:
-      break;
-    }
-  s.separator = ',';
-  return s;
-}
-
 static bool format_value (GString *out, double v, bool is_int, const char *spec, GError **error);
 
 /* Every {key:spec} of a file-name template formats (width and precision within the limits) — checked
  * when the callback is configured, not after the first epoch. */
-static bool
-check_template_specs (const char *tmpl, GError **error)
+bool
+ft_checkpoint_template_check (const char *tmpl, GError **error)
 {
   GString *scratch = g_string_new (NULL);
   bool ok = true;
@@ -105,76 +46,6 @@ check_template_specs (const char *tmpl, GError **error)
     }
   g_string_free (scratch, TRUE);
   return ok;
-}
-
-bool
-ft_callback_spec_validate (const FtCallbackSpec *s, GError **error)
-{
-#define FAIL(...)                                                                                      \
-  do                                                                                                   \
-    {                                                                                                  \
-      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, __VA_ARGS__);                                    \
-      return false;                                                                                    \
-    }                                                                                                  \
-  while (0)
-  const char *name = ft_callback_kind_name (s->kind);
-  if (s->patience < 0 || s->patience > 1000000)
-    FAIL ("%s: patience must be between 0 and 1000000, not %d", name, s->patience);
-  if (!isfinite (s->min_delta))
-    FAIL ("%s: min_delta must be a finite number", name);
-  if (s->start_from_epoch < 0)
-    FAIL ("%s: start_from_epoch must not be negative", name);
-  switch (s->kind)
-    {
-    case FT_CALLBACK_EARLY_STOPPING:
-    case FT_CALLBACK_MODEL_CHECKPOINT:
-    case FT_CALLBACK_REDUCE_LR_ON_PLATEAU:
-      if (s->monitor[0] == '\0')
-        FAIL ("%s: monitor must name a log key such as \"val_loss\"", name);
-      break;
-    case FT_CALLBACK_CSV_LOGGER:
-    case FT_CALLBACK_LEARNING_RATE_SCHEDULER:
-    case FT_CALLBACK_TERMINATE_ON_NAN:
-    case FT_N_CALLBACK_KINDS:
-      break;
-    }
-  if (s->kind == FT_CALLBACK_REDUCE_LR_ON_PLATEAU)
-    {
-      if (!(s->factor > 0.0 && s->factor < 1.0))
-        FAIL ("ReduceLROnPlateau: factor must be in (0, 1) (Keras does not support a factor >= 1), not %g", s->factor);
-      if (s->cooldown < 0 || !(s->min_lr >= 0.0))
-        FAIL ("ReduceLROnPlateau: cooldown and min_lr must not be negative");
-    }
-  if (s->kind == FT_CALLBACK_MODEL_CHECKPOINT)
-    {
-      if (s->filepath[0] == '\0')
-        FAIL ("ModelCheckpoint: filepath is empty");
-      if (!g_str_has_suffix (s->filepath, ".h5"))
-        FAIL ("ModelCheckpoint: filepath \"%s\" must end in .h5 (FitTape writes Keras' HDF5 format; "
-              "use .weights.h5 with save_weights_only)", s->filepath);
-      if (s->save_weights_only && !g_str_has_suffix (s->filepath, ".weights.h5"))
-        FAIL ("ModelCheckpoint: with save_weights_only the filepath must end in .weights.h5, as Keras requires "
-              "(got \"%s\")", s->filepath);
-      if (!check_template_specs (s->filepath, error))
-        return false;
-      if (s->save_freq < 0)
-        FAIL ("ModelCheckpoint: save_freq must be \"epoch\" or a positive number of batches, not %d", s->save_freq);
-    }
-  if (s->kind == FT_CALLBACK_CSV_LOGGER && s->filepath[0] == '\0')
-    FAIL ("CSVLogger: filename is empty");
-  if (s->kind == FT_CALLBACK_LEARNING_RATE_SCHEDULER)
-    {
-      if (!(s->initial_lr >= 0.0) || !isfinite (s->initial_lr))
-        FAIL ("LearningRateScheduler: initial_learning_rate must be a non-negative number");
-      if (s->schedule == FT_SCHEDULE_STEP && (!(s->factor > 0.0 && s->factor <= 1.0) || s->step_size < 1))
-        FAIL ("LearningRateScheduler: the step schedule needs factor in (0, 1] and step_size >= 1");
-      if (s->schedule == FT_SCHEDULE_EXPONENTIAL && !(s->rate > 0.0 && s->rate <= 1.0))
-        FAIL ("LearningRateScheduler: the exponential schedule needs rate in (0, 1], not %g", s->rate);
-      if (s->schedule == FT_SCHEDULE_COSINE && (s->decay_epochs < 1 || !(s->alpha >= 0.0 && s->alpha <= 1.0)))
-        FAIL ("LearningRateScheduler: the cosine schedule needs decay_epochs >= 1 and alpha in [0, 1]");
-    }
-  return true;
-#undef FAIL
 }
 
 double

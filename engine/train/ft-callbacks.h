@@ -3,6 +3,7 @@
  * interface fit() calls, and the context callbacks act on (the trainer, stop_training). */
 #pragma once
 
+#include "core/ft-param.h"
 #include "train/ft-logs.h"
 #include "train/ft-trainer.h"
 
@@ -61,8 +62,13 @@ typedef struct
   double alpha;                 /* cosine schedule floor fraction */
 } FtCallbackSpec;
 
+/* The descriptor table of a kind (train/ft-callback-spec.c): the experiment JSON, generated code and the
+ * training panel loop over it. */
+const FtKindInfo *ft_callback_kind_info (FtCallbackKind kind);
 FtCallbackSpec ft_callback_spec_default (FtCallbackKind kind);
 const char *ft_callback_kind_name (FtCallbackKind kind); /* "EarlyStopping", … */
+const char *ft_monitor_mode_name (FtMonitorMode mode);   /* "auto", "min", "max" */
+const char *ft_schedule_name (FtScheduleKind schedule);  /* "step", "exponential", "cosine" */
 bool ft_callback_kind_from_name (const char *name, FtCallbackKind *kind);
 /* Checks parameter ranges (patience ≥ 0, factor in (0,1), …) with a message naming the parameter. */
 bool ft_callback_spec_validate (const FtCallbackSpec *spec, GError **error);
@@ -117,10 +123,15 @@ struct FtFitContext
 /* Creates the callback for a spec (validated). */
 FtCallback *ft_callback_new (const FtCallbackSpec *spec);
 void ft_callback_free (FtCallback *cb);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FtCallback, ft_callback_free)
 /* Monitor direction resolution shared by EarlyStopping, ModelCheckpoint, ReduceLROnPlateau and the
  * hand-written check: false with an error when "auto" cannot infer it. *greater is true when larger is
  * better. */
 bool ft_monitor_direction (const char *monitor, FtMonitorMode mode, bool *greater, GError **error);
+
+/* Checks every {key:spec} of a ModelCheckpoint template formats, with width and precision within
+ * FT_LIMIT_TEMPLATE_WIDTH / _PRECISION: done when the callback is configured, not after an epoch. */
+bool ft_checkpoint_template_check (const char *tmpl, GError **error);
 
 /* Formats a ModelCheckpoint template: {epoch}, {epoch:02d}, {batch}, and any log key with a Python format
  * spec such as {val_loss:.4f} or {accuracy:.2%}; false with an error naming an unknown key. */

@@ -324,6 +324,22 @@ json_params (GString *s, const FtKindInfo *kind, const void *spec)
         case FT_PARAM_KERAS_CONST:
           g_string_append (s, p->keras);
           break;
+        case FT_PARAM_DOUBLE:
+        case FT_PARAM_OPTIONAL:
+          if (ft_param_is_default (p, spec) && p->type == FT_PARAM_OPTIONAL)
+            g_string_append (s, "null");
+          else
+            g_string_append_printf (s, "%.17g", ft_param_get_number (p, spec));
+          break;
+        case FT_PARAM_STRING:
+          ft_json_append_string (s, f);
+          break;
+        case FT_PARAM_CHAR:
+          ft_json_append_string (s, (const char[]){ *(const char *) f, '\0' });
+          break;
+        case FT_PARAM_CHOICE:
+          ft_json_append_string (s, p->choices[*(const int *) f]);
+          break;
         case FT_N_PARAM_TYPES:
           g_assert_not_reached ();
         }

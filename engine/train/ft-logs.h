@@ -34,6 +34,7 @@ typedef struct FtHistory FtHistory;
 
 FtHistory *ft_history_new (void);
 void ft_history_free (FtHistory *h);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FtHistory, ft_history_free)
 void ft_history_clear (FtHistory *h);
 /* Appends one epoch (0-based epoch number) with its logs. */
 void ft_history_append (FtHistory *h, int epoch, const FtLogs *logs);

@@ -95,6 +95,7 @@ typedef struct FtRunner FtRunner;
 FtRunner *ft_runner_new (const FtJob *job, GMainContext *context, FtRunEventFunc func, void *user_data);
 /* Stops the job if it runs, waits for the thread, drops undelivered events. */
 void ft_runner_free (FtRunner *runner);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FtRunner, ft_runner_free)
 
 void ft_runner_start (FtRunner *runner);  /* begins (paused if ft_runner_pause was called first) */
 void ft_runner_pause (FtRunner *runner);  /* pauses before the next batch */

@@ -28,6 +28,7 @@ typedef struct FtTrainer FtTrainer;
  * caller's. */
 FtTrainer *ft_trainer_new (FtModel *model, const FtCompileSpec *spec, uint64_t seed, GError **error);
 void ft_trainer_free (FtTrainer *trainer);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FtTrainer, ft_trainer_free)
 
 FtModel *ft_trainer_model (FtTrainer *trainer);
 FtOptimizer *ft_trainer_optimizer (FtTrainer *trainer);

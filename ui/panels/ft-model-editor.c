@@ -136,6 +136,11 @@ layer_title (const FtLayerSpec *l)
         case FT_PARAM_BOOL:
           g_string_append (s, *(const bool *) f ? p->key : "no ");
           break;
+        case FT_PARAM_DOUBLE: /* callbacks' types: no layer has them */
+        case FT_PARAM_OPTIONAL:
+        case FT_PARAM_STRING:
+        case FT_PARAM_CHAR:
+        case FT_PARAM_CHOICE:
         case FT_PARAM_KERAS_CONST:
         case FT_N_PARAM_TYPES:
           break;
@@ -560,6 +565,11 @@ param_row (FtModelEditor *self, const FtParam *p, const FtLayerSpec *l)
       return combo_row (self, p, FT_N_INITIALIZERS, initializer_name, (guint) * (const FtInitializer *) f);
     case FT_PARAM_BOOL:
     case FT_PARAM_L2:
+    case FT_PARAM_DOUBLE: /* callbacks' types: no layer has them */
+    case FT_PARAM_OPTIONAL:
+    case FT_PARAM_STRING:
+    case FT_PARAM_CHAR:
+    case FT_PARAM_CHOICE:
     case FT_PARAM_KERAS_CONST:
     case FT_N_PARAM_TYPES:
       break;

@@ -1,7 +1,8 @@
-/* ui/panels/ft-training-panel.c — the training panel: fit() arguments (epochs, batch size, shuffle), the seed,
- * the callback list (add, remove, each one's parameters in an expander row) and, in tape or both mode,
- * "Your training loop": one switch per step of the hand-written loop. Every user edit writes exp->fit,
- * exp->seed, exp->callbacks or exp->steps and emits "changed"; refreshing from the experiment does not.
+/* ui/panels/ft-training-panel.c — the training panel: fit() arguments (epochs, batch size, shuffle), the
+ * seed, the callback list (add, remove, each one's parameters in an expander row whose rows loop over the
+ * kind's descriptor table, ft_callback_kind_info) and, in tape or both mode, "Your training loop": one switch
+ * per step of the hand-written loop. Every user edit writes exp->fit, exp->seed, exp->callbacks or exp->steps
+ * and emits "changed"; refreshing from the experiment does not.
  *
  * Callback parameter widgets carry the parameter's Keras name as their widget name ("patience",
  * "monitor", …) and their rows "row-NAME"; loop-step switches are named after the step
@@ -98,34 +99,6 @@ step_text (const char *name)
 /* ------------------------------------------------------------------------------------------------ */
 /* Callback parameters */
 
-typedef enum
-{
-  F_MONITOR,
-  F_MODE,
-  F_PATIENCE,
-  F_MIN_DELTA,
-  F_RESTORE_BEST_WEIGHTS,
-  F_START_FROM_EPOCH,
-  F_FILEPATH,
-  F_SAVE_BEST_ONLY,
-  F_SAVE_WEIGHTS_ONLY,
-  F_FACTOR,
-  F_COOLDOWN,
-  F_MIN_LR,
-  F_APPEND,
-  F_SCHEDULE,
-  F_INITIAL_LR,
-  F_STEP_SIZE,
-  F_RATE,
-  F_DECAY_EPOCHS,
-  F_ALPHA,
-} Field;
-
-static const char *const monitor_choices[] = { "loss", "val_loss", "accuracy", "val_accuracy", NULL };
-static const char *const mode_choices[] = { "auto", "min", "max", NULL };
-static const char *const schedule_choices[] = { N_ ("Step decay"), N_ ("Exponential decay"), N_ ("Cosine decay"),
-                                                NULL };
-
 static void emit_changed (FtTrainingPanel *self);
 
 static char *
@@ -217,13 +190,13 @@ update_schedule_rows (GtkWidget *expander, FtScheduleKind schedule)
   set_row_visible (expander, "row-alpha", schedule == FT_SCHEDULE_COSINE);
 }
 
-/* The spec a parameter widget edits, or NULL when the panel has no experiment. */
+/* The spec a parameter widget edits (NULL when the panel has no experiment) and its table entry. */
 static FtCallbackSpec *
-widget_spec (FtTrainingPanel *self, GtkWidget *w, Field *field)
+widget_spec (FtTrainingPanel *self, GtkWidget *w, const FtParam **param)
 {
   int index = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (w), "ft-index"));
-  *field = (Field) GPOINTER_TO_INT (g_object_get_data (G_OBJECT (w), "ft-field"));
-  if (self->updating || self->exp == NULL || index < 0 || index >= self->exp->n_callbacks)
+  *param = g_object_get_data (G_OBJECT (w), "ft-param");
+  if (self->updating || self->exp == NULL || *param == NULL || index < 0 || index >= self->exp->n_callbacks)
     return NULL;
   return &self->exp->callbacks[index];
 }
@@ -258,254 +231,194 @@ commit_callback (FtTrainingPanel *self, GtkWidget *w, FtCallbackSpec *spec, cons
 static void
 on_param_spin_changed (GtkSpinButton *spin, FtTrainingPanel *self)
 {
-  Field field;
-  FtCallbackSpec *spec = widget_spec (self, GTK_WIDGET (spin), &field);
+  const FtParam *p;
+  FtCallbackSpec *spec = widget_spec (self, GTK_WIDGET (spin), &p);
   if (spec == NULL)
     return;
   FtCallbackSpec e = *spec;
-  double v = gtk_spin_button_get_value (spin);
-  int n = gtk_spin_button_get_value_as_int (spin);
-  switch (field)
-    {
-    case F_PATIENCE:
-      e.patience = n;
-      break;
-    case F_MIN_DELTA:
-      e.min_delta = v;
-      break;
-    case F_START_FROM_EPOCH:
-      e.start_from_epoch = n;
-      break;
-    case F_FACTOR:
-      e.factor = v;
-      break;
-    case F_COOLDOWN:
-      e.cooldown = n;
-      break;
-    case F_MIN_LR:
-      e.min_lr = v;
-      break;
-    case F_INITIAL_LR:
-      e.initial_lr = v;
-      break;
-    case F_STEP_SIZE:
-      e.step_size = n;
-      break;
-    case F_RATE:
-      e.rate = v;
-      break;
-    case F_DECAY_EPOCHS:
-      e.decay_epochs = n;
-      break;
-    case F_ALPHA:
-      e.alpha = v;
-      break;
-    case F_APPEND:
-    case F_FILEPATH:
-    case F_MODE:
-    case F_MONITOR:
-    case F_RESTORE_BEST_WEIGHTS:
-    case F_SAVE_BEST_ONLY:
-    case F_SAVE_WEIGHTS_ONLY:
-    case F_SCHEDULE:
-      g_return_if_reached ();
-    }
+  ft_param_set_number (p, &e, gtk_spin_button_get_value (spin));
   commit_callback (self, GTK_WIDGET (spin), spec, &e);
 }
 
 static void
 on_param_switch_changed (GtkSwitch *sw, GParamSpec *pspec, FtTrainingPanel *self)
 {
-  Field field;
-  FtCallbackSpec *spec = widget_spec (self, GTK_WIDGET (sw), &field);
+  const FtParam *p;
+  FtCallbackSpec *spec = widget_spec (self, GTK_WIDGET (sw), &p);
   if (spec == NULL)
     return;
   FtCallbackSpec e = *spec;
-  bool on = gtk_switch_get_active (sw);
-  switch (field)
-    {
-    case F_RESTORE_BEST_WEIGHTS:
-      e.restore_best_weights = on;
-      break;
-    case F_SAVE_BEST_ONLY:
-      e.save_best_only = on;
-      break;
-    case F_SAVE_WEIGHTS_ONLY:
-      e.save_weights_only = on;
-      break;
-    case F_APPEND:
-      e.append = on;
-      break;
-    case F_ALPHA:
-    case F_COOLDOWN:
-    case F_DECAY_EPOCHS:
-    case F_FACTOR:
-    case F_FILEPATH:
-    case F_INITIAL_LR:
-    case F_MIN_DELTA:
-    case F_MIN_LR:
-    case F_MODE:
-    case F_MONITOR:
-    case F_PATIENCE:
-    case F_RATE:
-    case F_SCHEDULE:
-    case F_START_FROM_EPOCH:
-    case F_STEP_SIZE:
-      g_return_if_reached ();
-    }
+  ft_param_set_number (p, &e, gtk_switch_get_active (sw));
   commit_callback (self, GTK_WIDGET (sw), spec, &e);
 }
 
+/* A CHOICE parameter's value, or a STRING one's from its suggestions (plus the value it had). */
 static void
 on_param_dropdown_changed (GtkDropDown *dd, GParamSpec *pspec, FtTrainingPanel *self)
 {
-  Field field;
-  FtCallbackSpec *spec = widget_spec (self, GTK_WIDGET (dd), &field);
+  const FtParam *p;
+  FtCallbackSpec *spec = widget_spec (self, GTK_WIDGET (dd), &p);
   guint selected = gtk_drop_down_get_selected (dd);
   if (spec == NULL || selected == GTK_INVALID_LIST_POSITION)
     return;
   FtCallbackSpec e = *spec;
-  switch (field)
-    {
-    case F_MONITOR:
-      g_strlcpy (e.monitor, gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (dd)), selected),
-                 sizeof e.monitor);
-      break;
-    case F_MODE:
-      e.mode = (FtMonitorMode) selected;
-      break;
-    case F_SCHEDULE:
-      e.schedule = (FtScheduleKind) selected;
-      update_schedule_rows (gtk_widget_get_ancestor (GTK_WIDGET (dd), ADW_TYPE_EXPANDER_ROW), e.schedule);
-      break;
-    case F_ALPHA:
-    case F_APPEND:
-    case F_COOLDOWN:
-    case F_DECAY_EPOCHS:
-    case F_FACTOR:
-    case F_FILEPATH:
-    case F_INITIAL_LR:
-    case F_MIN_DELTA:
-    case F_MIN_LR:
-    case F_PATIENCE:
-    case F_RATE:
-    case F_RESTORE_BEST_WEIGHTS:
-    case F_SAVE_BEST_ONLY:
-    case F_SAVE_WEIGHTS_ONLY:
-    case F_START_FROM_EPOCH:
-    case F_STEP_SIZE:
-      g_return_if_reached ();
-    }
+  if (p->type == FT_PARAM_STRING)
+    g_strlcpy (ft_param_ptr (p, &e),
+               gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (dd)), selected),
+               p->size);
+  else
+    ft_param_set_number (p, &e, selected);
+  if (p->offset == G_STRUCT_OFFSET (FtCallbackSpec, schedule))
+    update_schedule_rows (gtk_widget_get_ancestor (GTK_WIDGET (dd), ADW_TYPE_EXPANDER_ROW), e.schedule);
   commit_callback (self, GTK_WIDGET (dd), spec, &e);
 }
 
 static void
 on_param_entry_changed (GtkEditable *entry, FtTrainingPanel *self)
 {
-  Field field;
-  FtCallbackSpec *spec = widget_spec (self, GTK_WIDGET (entry), &field);
+  const FtParam *p;
+  FtCallbackSpec *spec = widget_spec (self, GTK_WIDGET (entry), &p);
   if (spec == NULL)
     return;
-  g_return_if_fail (field == F_FILEPATH);
   FtCallbackSpec e = *spec;
-  g_strlcpy (e.filepath, gtk_editable_get_text (entry), sizeof e.filepath);
+  g_strlcpy (ft_param_ptr (p, &e), gtk_editable_get_text (entry), p->size);
   commit_callback (self, GTK_WIDGET (entry), spec, &e);
 }
 
-/* A parameter row in a callback's expander: the widget is named after the parameter, its row
- * "row-NAME". */
+/* A parameter row in a callback's expander: the widget is named after the parameter's key, its row
+ * "row-KEY"; the title is the table's label, the subtitle "key · hint". */
 static GtkWidget *
-add_param_row (GtkWidget *expander, int index, Field field, const char *name, const char *title,
-               const char *subtitle, GtkWidget *widget)
+add_param_row (GtkWidget *expander, int index, const FtParam *p, GtkWidget *widget)
 {
   GtkWidget *row = adw_action_row_new ();
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), p->label);
+  g_autofree char *subtitle = g_strdup_printf ("%s · %s", p->key, p->hint);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-  char *row_name = g_strconcat ("row-", name, NULL);
+  g_autofree char *row_name = g_strconcat ("row-", p->key, NULL);
   gtk_widget_set_name (row, row_name);
-  g_free (row_name);
-  gtk_widget_set_name (widget, name);
+  gtk_widget_set_name (widget, p->key);
   gtk_widget_set_valign (widget, GTK_ALIGN_CENTER);
   g_object_set_data (G_OBJECT (widget), "ft-index", GINT_TO_POINTER (index));
-  g_object_set_data (G_OBJECT (widget), "ft-field", GINT_TO_POINTER (field));
+  g_object_set_data (G_OBJECT (widget), "ft-param", (gpointer) p);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), widget);
   adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), widget);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, p->label, -1);
   adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
   return widget;
 }
 
 static void
-add_spin (FtTrainingPanel *self, GtkWidget *expander, int index, Field field, const char *name, const char *title,
-          const char *subtitle, double lo, double hi, double step, guint digits, double value)
+add_spin (FtTrainingPanel *self, GtkWidget *expander, int index, const FtParam *p, double value)
 {
-  GtkWidget *spin = gtk_spin_button_new_with_range (lo, hi, step);
-  gtk_spin_button_set_digits (GTK_SPIN_BUTTON (spin), digits);
+  GtkWidget *spin = gtk_spin_button_new_with_range (p->ui_lo, p->ui_hi, p->ui_step);
+  gtk_spin_button_set_digits (GTK_SPIN_BUTTON (spin), (guint) p->ui_digits);
   gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (spin), TRUE);
   gtk_editable_set_width_chars (GTK_EDITABLE (spin), 7);
   gtk_widget_add_css_class (spin, "numeric");
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), value);
-  add_param_row (expander, index, field, name, title, subtitle, spin);
+  add_param_row (expander, index, p, spin);
   g_signal_connect (spin, "value-changed", G_CALLBACK (on_param_spin_changed), self);
 }
 
 static void
-add_switch (FtTrainingPanel *self, GtkWidget *expander, int index, Field field, const char *name,
-            const char *title, const char *subtitle, gboolean value)
+add_switch (FtTrainingPanel *self, GtkWidget *expander, int index, const FtParam *p, gboolean value)
 {
   GtkWidget *sw = gtk_switch_new ();
   gtk_switch_set_active (GTK_SWITCH (sw), value);
-  add_param_row (expander, index, field, name, title, subtitle, sw);
+  add_param_row (expander, index, p, sw);
   g_signal_connect (sw, "notify::active", G_CALLBACK (on_param_switch_changed), self);
 }
 
+/* A CHOICE (its editor names, else its names) or a STRING with suggestions: those, and the value when it
+ * is none of them. */
 static void
-add_dropdown (FtTrainingPanel *self, GtkWidget *expander, int index, Field field, const char *name,
-              const char *title, const char *subtitle, const char *const *items, const char *extra, guint selected)
+add_dropdown (FtTrainingPanel *self, GtkWidget *expander, int index, const FtParam *p,
+              const FtCallbackSpec *s)
 {
+  const char *const *items = p->ui_choices != NULL ? p->ui_choices : p->choices;
   GtkStringList *list = gtk_string_list_new (NULL);
-  for (int i = 0; items[i] != NULL; i++)
-    gtk_string_list_append (list, field == F_SCHEDULE ? _ (items[i]) : items[i]);
-  if (extra != NULL)
-    gtk_string_list_append (list, extra);
+  guint selected = 0;
+  if (p->type == FT_PARAM_STRING)
+    {
+      const char *value = ft_param_cptr (p, s);
+      bool listed = false;
+      for (guint i = 0; items[i] != NULL; i++)
+        {
+          gtk_string_list_append (list, items[i]);
+          if (strcmp (items[i], value) == 0)
+            {
+              selected = i;
+              listed = true;
+            }
+        }
+      if (!listed)
+        {
+          selected = g_list_model_get_n_items (G_LIST_MODEL (list));
+          gtk_string_list_append (list, value);
+        }
+    }
+  else
+    {
+      for (int i = 0; items[i] != NULL; i++)
+        gtk_string_list_append (list, items[i]);
+      selected = (guint) ft_param_get_number (p, s);
+    }
   GtkWidget *dd = gtk_drop_down_new (G_LIST_MODEL (list), NULL);
   gtk_drop_down_set_selected (GTK_DROP_DOWN (dd), selected);
-  add_param_row (expander, index, field, name, title, subtitle, dd);
+  add_param_row (expander, index, p, dd);
   g_signal_connect (dd, "notify::selected", G_CALLBACK (on_param_dropdown_changed), self);
 }
 
 static void
-add_monitor (FtTrainingPanel *self, GtkWidget *expander, int index, const FtCallbackSpec *s)
-{
-  guint selected = 0;
-  const char *extra = s->monitor;
-  for (guint i = 0; monitor_choices[i] != NULL; i++)
-    if (strcmp (monitor_choices[i], s->monitor) == 0)
-      {
-        selected = i;
-        extra = NULL;
-      }
-  if (extra != NULL)
-    selected = G_N_ELEMENTS (monitor_choices) - 1;
-  add_dropdown (self, expander, index, F_MONITOR, "monitor", _ ("Monitor"), _ ("monitor · the logged value to watch"),
-                monitor_choices, extra, selected);
-  add_dropdown (self, expander, index, F_MODE, "mode", _ ("Mode"),
-                _ ("mode · auto knows that a loss should fall and an accuracy rise"), mode_choices, NULL,
-                (guint) s->mode);
-}
-
-static void
-add_entry (FtTrainingPanel *self, GtkWidget *expander, int index, const char *name, const char *title,
-           const char *subtitle, const char *value)
+add_entry (FtTrainingPanel *self, GtkWidget *expander, int index, const FtParam *p, const char *value)
 {
   GtkWidget *entry = gtk_entry_new ();
-  gtk_entry_set_max_length (GTK_ENTRY (entry), 511);
+  gtk_entry_set_max_length (GTK_ENTRY (entry), (int) p->size - 1);
   gtk_editable_set_width_chars (GTK_EDITABLE (entry), 18);
   gtk_editable_set_text (GTK_EDITABLE (entry), value);
-  add_param_row (expander, index, F_FILEPATH, name, title, subtitle, entry);
+  add_param_row (expander, index, p, entry);
   /* Clicking the row focuses the entry; the row itself is not a button. */
   g_signal_connect (entry, "changed", G_CALLBACK (on_param_entry_changed), self);
+}
+
+/* The editor row of one table entry; false for those the panel does not edit. */
+static bool
+add_param (FtTrainingPanel *self, GtkWidget *expander, int index, const FtParam *p, const FtCallbackSpec *s)
+{
+  if (p->flags & FT_PARAM_UI_HIDDEN)
+    return false;
+  switch (p->type)
+    {
+    case FT_PARAM_INT:
+    case FT_PARAM_DOUBLE:
+      add_spin (self, expander, index, p, ft_param_get_number (p, s));
+      return true;
+    case FT_PARAM_BOOL:
+      add_switch (self, expander, index, p, *(const bool *) ft_param_cptr (p, s));
+      return true;
+    case FT_PARAM_STRING:
+      if (p->choices != NULL)
+        add_dropdown (self, expander, index, p, s);
+      else
+        add_entry (self, expander, index, p, ft_param_cptr (p, s));
+      return true;
+    case FT_PARAM_CHOICE:
+      add_dropdown (self, expander, index, p, s);
+      return true;
+    case FT_PARAM_FLOAT: /* not in the callback table, or hidden there */
+    case FT_PARAM_PAIR:
+    case FT_PARAM_PADDING:
+    case FT_PARAM_ACTIVATION:
+    case FT_PARAM_INITIALIZER:
+    case FT_PARAM_L2:
+    case FT_PARAM_OPTIONAL:
+    case FT_PARAM_CHAR:
+    case FT_PARAM_KERAS_CONST:
+    case FT_N_PARAM_TYPES:
+      break;
+    }
+  return false;
 }
 
 static void
@@ -538,73 +451,15 @@ build_callback_row (FtTrainingPanel *self, int index)
   g_signal_connect (remove, "clicked", G_CALLBACK (on_remove_clicked), self);
   adw_expander_row_add_action (ADW_EXPANDER_ROW (expander), remove);
 
-  switch (s->kind)
-    {
-    case FT_CALLBACK_EARLY_STOPPING:
-      add_monitor (self, expander, index, s);
-      add_spin (self, expander, index, F_PATIENCE, "patience", _ ("Patience"),
-                _ ("patience · epochs without improvement before stopping"), 0, 1000, 1, 0, s->patience);
-      add_spin (self, expander, index, F_MIN_DELTA, "min_delta", _ ("Minimum change"),
-                _ ("min_delta · smaller changes do not count as an improvement"), 0, 100, 0.001, 4, s->min_delta);
-      add_switch (self, expander, index, F_RESTORE_BEST_WEIGHTS, "restore_best_weights", _ ("Restore best weights"),
-                  _ ("restore_best_weights · end with the best epoch’s weights instead of the last"),
-                  s->restore_best_weights);
-      add_spin (self, expander, index, F_START_FROM_EPOCH, "start_from_epoch", _ ("Start from epoch"),
-                _ ("start_from_epoch · warm-up epochs before watching begins"), 0, 1000, 1, 0, s->start_from_epoch);
-      break;
-    case FT_CALLBACK_MODEL_CHECKPOINT:
-      add_entry (self, expander, index, "filepath", _ ("File path"),
-                 _ ("filepath · {epoch:02d} and log values such as {val_loss:.4f} are filled in"), s->filepath);
-      add_monitor (self, expander, index, s);
-      add_switch (self, expander, index, F_SAVE_BEST_ONLY, "save_best_only", _ ("Save best only"),
-                  _ ("save_best_only · save only when the monitored value improves"), s->save_best_only);
-      add_switch (self, expander, index, F_SAVE_WEIGHTS_ONLY, "save_weights_only", _ ("Save weights only"),
-                  _ ("save_weights_only · the weights without the optimizer’s state"), s->save_weights_only);
-      break;
-    case FT_CALLBACK_REDUCE_LR_ON_PLATEAU:
-      add_monitor (self, expander, index, s);
-      add_spin (self, expander, index, F_FACTOR, "factor", _ ("Factor"),
-                _ ("factor · the learning rate is multiplied by this"), 0.01, 0.99, 0.05, 2, s->factor);
-      add_spin (self, expander, index, F_PATIENCE, "patience", _ ("Patience"),
-                _ ("patience · epochs without improvement before lowering the rate"), 0, 1000, 1, 0, s->patience);
-      add_spin (self, expander, index, F_MIN_DELTA, "min_delta", _ ("Minimum change"),
-                _ ("min_delta · smaller changes do not count as an improvement"), 0, 100, 0.0001, 4, s->min_delta);
-      add_spin (self, expander, index, F_COOLDOWN, "cooldown", _ ("Cooldown"),
-                _ ("cooldown · epochs to wait after a reduction before watching again"), 0, 1000, 1, 0, s->cooldown);
-      add_spin (self, expander, index, F_MIN_LR, "min_lr", _ ("Minimum learning rate"),
-                _ ("min_lr · the rate never goes below this"), 0, 1, 0.00001, 5, s->min_lr);
-      break;
-    case FT_CALLBACK_CSV_LOGGER:
-      add_entry (self, expander, index, "filename", _ ("File name"),
-                 _ ("filename · one row per epoch: the epoch and every logged value"), s->filepath);
-      add_switch (self, expander, index, F_APPEND, "append", _ ("Append"),
-                  _ ("append · add to an existing file instead of overwriting it"), s->append);
-      break;
-    case FT_CALLBACK_LEARNING_RATE_SCHEDULER:
-      add_dropdown (self, expander, index, F_SCHEDULE, "schedule", _ ("Schedule"),
-                    _ ("How the learning rate changes from epoch to epoch"), schedule_choices, NULL,
-                    (guint) s->schedule);
-      add_spin (self, expander, index, F_INITIAL_LR, "initial_learning_rate", _ ("Initial learning rate"),
-                _ ("initial_learning_rate · 0 = the optimizer’s learning rate"), 0, 10, 0.0001, 5, s->initial_lr);
-      add_spin (self, expander, index, F_FACTOR, "factor", _ ("Factor"),
-                _ ("factor · multiplied in every step_size epochs"), 0.01, 1, 0.05, 2, s->factor);
-      add_spin (self, expander, index, F_STEP_SIZE, "step_size", _ ("Step size"),
-                _ ("step_size · epochs between two drops"), 1, 1000, 1, 0, s->step_size);
-      add_spin (self, expander, index, F_RATE, "rate", _ ("Rate"), _ ("rate · multiplied in every epoch"), 0.01, 1,
-                0.01, 3, s->rate);
-      add_spin (self, expander, index, F_DECAY_EPOCHS, "decay_epochs", _ ("Decay epochs"),
-                _ ("decay_epochs · epochs from the initial rate down to the floor"), 1, 1000, 1, 0,
-                s->decay_epochs);
-      add_spin (self, expander, index, F_ALPHA, "alpha", _ ("Floor"),
-                _ ("alpha · the lowest rate, as a fraction of the initial one"), 0, 1, 0.05, 2, s->alpha);
-      update_schedule_rows (expander, s->schedule);
-      break;
-    case FT_CALLBACK_TERMINATE_ON_NAN:
-    case FT_N_CALLBACK_KINDS:
-      /* Nothing to set: the summary says what it does. */
-      adw_expander_row_set_enable_expansion (ADW_EXPANDER_ROW (expander), FALSE);
-      break;
-    }
+  const FtKindInfo *kind = ft_callback_kind_info (s->kind);
+  int n_rows = 0;
+  for (int i = 0; i < kind->n_params; i++)
+    n_rows += add_param (self, expander, index, &kind->params[i], s);
+  if (s->kind == FT_CALLBACK_LEARNING_RATE_SCHEDULER)
+    update_schedule_rows (expander, s->schedule);
+  /* Nothing to set (TerminateOnNaN): the summary says what it does. */
+  if (n_rows == 0)
+    adw_expander_row_set_enable_expansion (ADW_EXPANDER_ROW (expander), FALSE);
   return expander;
 }
 
