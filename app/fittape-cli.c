@@ -8,6 +8,8 @@
 #include "plot/ft-plot-export.h"
 #include "train/ft-divergence.h"
 #include "train/ft-runner.h"
+#include "core/ft-format.h"
+#include "core/ft-out-dir.h"
 #include "ft-cli-certify.h"
 #include "ft-cli-keras.h"
 
@@ -296,6 +298,12 @@ command_run (RunOptions *o)
           status = bad_input ("cannot build the model", error);
           break;
         }
+      /* The test set is evaluated after training: checked against the model now, not minutes later. */
+      if (test != NULL && !ft_trainer_check_dataset (run->trainer, test, "test", &error))
+        {
+          status = bad_input ("the test set does not fit the model", error);
+          break;
+        }
       FtFitArgs args = exp->fit;
       if (o->resume)
         {
@@ -348,6 +356,11 @@ command_run (RunOptions *o)
       if (job.extra_callbacks)
         g_ptr_array_unref (job.extra_callbacks);
     }
+  /* The results go to a staging directory beside --out made now, so that an unwritable --out is known
+   * before training, and appear in --out all together or not at all. */
+  FtOutDir *out_dir = NULL;
+  if (status == EXIT_OK && (out_dir = ft_out_dir_begin (o->out ? o->out : "fittape-output", &error)) == NULL)
+    status = bad_input ("cannot write the results", error);
   if (status == EXIT_OK)
     {
       for (int i = 0; i < n_runs; i++)
@@ -392,7 +405,11 @@ command_run (RunOptions *o)
           if (test != NULL)
             {
               gint64 t0 = g_get_monotonic_time ();
-              g_assert (ft_evaluate (run->trainer, test, exp->fit.batch_size, &run->test_logs, NULL));
+              if (!ft_evaluate (run->trainer, test, exp->fit.batch_size, &run->test_logs, &error))
+                {
+                  status = bad_input ("cannot evaluate on the test set", error);
+                  break;
+                }
               GString *s = g_string_new (NULL);
               g_string_printf (s, "%s%s%sTest: %u samples - %.1fs - ", n_runs == 2 ? "[" : "", n_runs == 2 ? run->name : "",
                                n_runs == 2 ? "] " : "", test->n, (double) (g_get_monotonic_time () - t0) / 1e6);
@@ -400,7 +417,7 @@ command_run (RunOptions *o)
               puts (s->str);
               g_string_free (s, TRUE);
             }
-          const char *out = o->out ? o->out : "fittape-output";
+          const char *out = ft_out_dir_staging (out_dir);
           char *dir = n_runs == 2 ? g_build_filename (out, run->name, NULL) : g_strdup (out);
           if (!write_outputs (run, dir, divergence_json, &error))
             {
@@ -409,8 +426,13 @@ command_run (RunOptions *o)
               status = EXIT_BAD_INPUT;
             }
           g_free (dir);
+          if (status != EXIT_OK)
+            break;
         }
+      if (status == EXIT_OK && !ft_out_dir_commit (g_steal_pointer (&out_dir), &error))
+        status = bad_input ("cannot write the results", error);
     }
+  ft_out_dir_abort (out_dir);
   if (plot != NULL && (status == EXIT_OK || status == EXIT_TRAINING_FAILED))
     {
       /* Loss and accuracy side by side (loss alone without a metric), as the window draws them. */
@@ -472,7 +494,7 @@ command_evaluate (const char *path)
   GError *error = NULL;
   char *json = ft_checkpoint_read_experiment (path, &error);
   if (json == NULL)
-    return bad_input (path, error);
+    return bad_input ("cannot evaluate", error); /* the message starts with the path */
   FtExperiment *exp = ft_experiment_from_json (json, &error);
   g_free (json);
   if (exp == NULL)
@@ -485,13 +507,16 @@ command_evaluate (const char *path)
     }
   int status = EXIT_OK;
   FtTrainer *trainer = ft_experiment_build_trainer (exp, train, &error);
-  if (trainer == NULL || !ft_checkpoint_load (trainer, path, NULL, NULL, &error))
-    status = bad_input (path, error);
+  const FtDataset *data = test ? test : train;
+  FtLogs logs;
+  if (trainer == NULL)
+    status = bad_input ("cannot build the checkpoint's model", error);
+  else if (!ft_checkpoint_load (trainer, path, NULL, NULL, &error))
+    status = bad_input ("cannot load the checkpoint", error); /* the message starts with the path */
+  else if (!ft_evaluate (trainer, data, exp->fit.batch_size, &logs, &error))
+    status = bad_input ("cannot evaluate", error);
   else
     {
-      const FtDataset *data = test ? test : train;
-      FtLogs logs;
-      ft_evaluate (trainer, data, exp->fit.batch_size, &logs, NULL);
       GString *s = g_string_new (NULL);
       g_string_printf (s, "%s: %u samples - ", test ? "Test" : "Training data (no test set)", data->n);
       ft_logs_format (&logs, s);
@@ -499,7 +524,17 @@ command_evaluate (const char *path)
       double loss = NAN, acc = NAN;
       ft_logs_get (&logs, "loss", &loss);
       ft_logs_get (&logs, "accuracy", &acc);
-      printf ("{\"checkpoint\": \"%s\", \"test_loss\": %.6g, \"test_accuracy\": %.6g}\n", path, loss, acc);
+      /* valid JSON whatever the path holds; null for a loss or accuracy that is not a number */
+      GString *line = g_string_new ("{\"checkpoint\": ");
+      ft_json_append_string (line, path);
+      char loss_text[32] = "null", acc_text[32] = "null";
+      if (isfinite (loss))
+        g_snprintf (loss_text, sizeof loss_text, "%.6g", loss);
+      if (isfinite (acc))
+        g_snprintf (acc_text, sizeof acc_text, "%.6g", acc);
+      g_string_append_printf (line, ", \"test_loss\": %s, \"test_accuracy\": %s}", loss_text, acc_text);
+      puts (line->str);
+      g_string_free (line, TRUE);
       g_string_free (s, TRUE);
     }
   ft_trainer_free (trainer);
@@ -649,8 +684,9 @@ main (int argc, char **argv)
         o.mode = value;
       else if (strcmp (a, "--epochs") == 0)
         {
-          long v = strtol (value, &end, 10);
-          if (*value == '\0' || *end != '\0' || v < 1 || v > 100000)
+          errno = 0;
+          long v = g_ascii_isdigit (value[0]) ? strtol (value, &end, 10) : -1;
+          if (v < 1 || *end != '\0' || errno == ERANGE || v > 100000)
             {
               fprintf (stderr, "fittape-cli: --epochs must be a whole number from 1 to 100000, not \"%s\"\n", value);
               return EXIT_BAD_INPUT;
@@ -659,10 +695,12 @@ main (int argc, char **argv)
         }
       else if (strcmp (a, "--seed") == 0)
         {
-          long long v = strtoll (value, &end, 10);
-          if (*value == '\0' || *end != '\0' || v < 0)
+          errno = 0;
+          long long v = g_ascii_isdigit (value[0]) ? strtoll (value, &end, 10) : -1;
+          if (v < 0 || *end != '\0' || errno == ERANGE)
             {
-              fprintf (stderr, "fittape-cli: --seed must be a non-negative whole number, not \"%s\"\n", value);
+              fprintf (stderr, "fittape-cli: --seed must be a whole number from 0 to %" G_GINT64_FORMAT ", not \"%s\"\n",
+                       G_MAXINT64, value);
               return EXIT_BAD_INPUT;
             }
           o.seed = v;

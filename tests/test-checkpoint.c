@@ -727,19 +727,17 @@ read_str_list (hid_t obj, const char *name, int *n)
   if (*n > 0)
     {
       g_assert_cmpint (H5Tget_class (type), ==, H5T_STRING);
-      g_assert_cmpint (H5Tis_variable_str (type), >, 0);
+      /* Fixed-length, NUL-padded (numpy's bytes arrays; variable-length strings are not written since
+       * damaged ones crash libhdf5). */
+      g_assert_cmpint (H5Tis_variable_str (type), ==, 0);
+      g_assert_cmpint (H5Tget_strpad (type), ==, H5T_STR_NULLPAD);
       g_assert_cmpint (H5Tget_cset (type), ==, H5T_CSET_ASCII);
-      hid_t mem = H5Tcopy (H5T_C_S1);
-      H5Tset_size (mem, H5T_VARIABLE);
-      char **v = g_new0 (char *, *n);
-      g_assert_cmpint (H5Aread (attr, mem, v), >=, 0);
+      size_t size = H5Tget_size (type);
+      char *v = g_malloc0 (size * (size_t) *n);
+      g_assert_cmpint (H5Aread (attr, type, v), >=, 0);
       for (int i = 0; i < *n; i++)
-        {
-          out[i] = g_strdup (v[i]);
-          H5free_memory (v[i]);
-        }
+        out[i] = g_strndup (v + (size_t) i * size, size);
       g_free (v);
-      H5Tclose (mem);
     }
   else
     g_assert_cmpint (H5Tget_class (type), ==, H5T_FLOAT); /* numpy's empty float64 array */
@@ -755,15 +753,12 @@ read_str (hid_t obj, const char *name)
   hid_t attr = H5Aopen (obj, name, H5P_DEFAULT);
   g_assert_cmpint (attr, >=, 0);
   hid_t type = H5Aget_type (attr);
-  g_assert_cmpint (H5Tis_variable_str (type), >, 0);
-  hid_t mem = H5Tcopy (H5T_C_S1);
-  H5Tset_size (mem, H5T_VARIABLE);
-  H5Tset_cset (mem, H5Tget_cset (type)); /* HDF5 converts neither way between ASCII and UTF-8 */
-  char *v = NULL;
-  g_assert_cmpint (H5Aread (attr, mem, &v), >=, 0);
-  char *out = g_strdup (v);
-  H5free_memory (v);
-  H5Tclose (mem);
+  g_assert_cmpint (H5Tis_variable_str (type), ==, 0); /* fixed-length: see read_str_list */
+  size_t size = H5Tget_size (type);
+  char *v = g_malloc0 (size + 1);
+  g_assert_cmpint (H5Aread (attr, type, v), >=, 0);
+  char *out = g_strndup (v, size);
+  g_free (v);
   H5Tclose (type);
   H5Aclose (attr);
   return out;

@@ -5,11 +5,14 @@
 
 #include "core/ft-compiler.h"
 #include "core/ft-tape.h"
+#include "core/ft-limits.h"
+#include "core/ft-safe-file.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -285,7 +288,7 @@ idx_open (IdxFile *f, const char *dir, const char *prefix, const char *what, GEr
 
   for (int c = 0; c < 2 && !ok; c++)
     {
-      int fd = open (candidates[c], O_RDONLY | O_CLOEXEC);
+      int fd = open (candidates[c], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
       if (fd < 0)
         {
           int saved = errno;
@@ -293,6 +296,14 @@ idx_open (IdxFile *f, const char *dir, const char *prefix, const char *what, GEr
             continue;
           g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s: %s", candidates[c],
                        g_strerror (saved));
+          goto out;
+        }
+      struct stat st;
+      if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+        {
+          close (fd);
+          g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s: not a regular file (a directory, device or pipe)",
+                       candidates[c]);
           goto out;
         }
       f->gz = gzdopen (fd, "rb");
@@ -637,7 +648,7 @@ ft_dataset_load_csv (const char *path, const char *label_column, GError **error)
 
   char *text = NULL;
   gsize text_len = 0;
-  if (!g_file_get_contents (path, &text, &text_len, error))
+  if (!ft_safe_file_read (path, FT_LIMIT_CSV_BYTES, "CSV file", &text, &text_len, error))
     return NULL;
 
   FtDataset *ds = NULL;
@@ -670,9 +681,15 @@ ft_dataset_load_csv (const char *path, const char *label_column, GError **error)
   const char *p = text, *end = text + text_len;
   if (text_len >= 3 && memcmp (text, "\xef\xbb\xbf", 3) == 0)
     p += 3;
+  /* Sized by the lines that hold data (not by every newline: blank lines take no room). */
   size_t max_rows = 0;
-  for (const char *q = p; q < end; q++)
-    max_rows += *q == '\n';
+  for (const char *q = p; q < end;)
+    {
+      const char *qn = memchr (q, '\n', (size_t) (end - q));
+      const char *qe = qn != NULL ? qn : end;
+      max_rows += !line_is_blank (q, (size_t) (qe - q));
+      q = qn != NULL ? qn + 1 : end;
+    }
   max_rows += 1;
 
   guint line_no = 0;
@@ -742,8 +759,18 @@ ft_dataset_load_csv (const char *path, const char *label_column, GError **error)
               goto out;
             }
           label_col = (guint) found;
-          features = g_new (float, (size_t) (n_cols - 1) * max_rows);
-          labels = g_new (float, max_rows);
+          size_t n_floats = 0, n_bytes = 0;
+          char need[32], budget[32];
+          if (!ft_size_mul ((size_t) (n_cols - 1), max_rows, &n_floats)
+              || !ft_size_mul (n_floats + max_rows, sizeof (float), &n_bytes) || n_bytes > ft_limit_memory_budget ()
+              || (features = g_try_new (float, n_floats)) == NULL || (labels = g_try_new (float, max_rows)) == NULL)
+            {
+              g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                           "%s: %zu rows of %u columns need %s, more than the memory budget of %s", path,
+                           max_rows - 1, n_cols, ft_format_bytes (n_bytes, need, sizeof need),
+                           ft_format_bytes (ft_limit_memory_budget (), budget, sizeof budget));
+              goto out;
+            }
           continue;
         }
 

@@ -88,6 +88,10 @@
 /* clang-format on */
 #include "experiment/ft-experiment.h"
 #include "core/ft-format.h"
+#include "core/ft-json-check.h"
+#include "core/ft-limits.h"
+#include "core/ft-safe-file.h"
+#include "nn/ft-model-budget.h"
 
 #include <json-glib/json-glib.h>
 #include <math.h>
@@ -1409,7 +1413,7 @@ parse_fit (Parser *P, JsonNode *node, const char *path, FtFitArgs *f)
   if ((n = member (o, "epochs", path, sub)) != NULL && !get_int32 (P, n, sub, 1, INT32_MAX, &f->epochs))
     return false;
   if ((n = member (o, "batch_size", path, sub)) != NULL
-      && !get_int32 (P, n, sub, 1, INT32_MAX, &f->batch_size))
+      && !get_int32 (P, n, sub, 1, 1 << 20, &f->batch_size))
     return false;
   if ((n = member (o, "shuffle", path, sub)) != NULL && !get_bool (P, n, sub, &f->shuffle))
     return false;
@@ -1696,6 +1700,9 @@ on_object_member (JsonParser *parser, JsonObject *obj, const char *name, gpointe
 static FtExperiment *
 experiment_parse (const char *json, gssize length, const char *what, GError **error)
 {
+  /* Depth, UTF-8 and surrogates before json-glib (deep nesting overflows its stack). */
+  if (!ft_json_check (json, length, FT_LIMIT_JSON_DEPTH, what, error))
+    return NULL;
   JsonParser *parser = json_parser_new_immutable ();
   Parser P = { .error = error, .sizes = g_hash_table_new (NULL, NULL) };
   g_signal_connect (parser, "object-member", G_CALLBACK (on_object_member), &P);
@@ -1776,7 +1783,7 @@ ft_experiment_load (const char *path, GError **error)
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
   char *contents = NULL;
   gsize length = 0;
-  if (!g_file_get_contents (path, &contents, &length, error))
+  if (!ft_safe_file_read (path, FT_LIMIT_EXPERIMENT_BYTES, "experiment file", &contents, &length, error))
     return NULL;
   FtExperiment *e = experiment_parse (contents, (gssize) length, path, error);
   g_free (contents);
@@ -2462,7 +2469,8 @@ ft_experiment_build_trainer (const FtExperiment *e, const FtDataset *train, GErr
   FtModel *model = ft_model_new (ndim, shape);
   for (int i = 0; i < e->n_layers; i++)
     ft_model_add (model, &e->layers[i]);
-  if (!ft_model_build (model, e->seed, error))
+  /* The memory budget at the batch size, with room for three optimizer slots (Adam with amsgrad). */
+  if (!ft_model_budget_check (model, e->fit.batch_size, 3, error) || !ft_model_build (model, e->seed, error))
     {
       g_prefix_error (error, "$.model: ");
       ft_model_free (model);

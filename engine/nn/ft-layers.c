@@ -5,6 +5,8 @@
 
 #include "core/ft-tape.h"
 
+#include <limits.h>
+#include <stdint.h>
 #include <string.h>
 
 /* The table is laid out by hand (one parameter per brace group): the formatter breaks designated
@@ -293,6 +295,12 @@ ft_layer_infer (const FtLayerSpec *spec, int in_ndim, const int *in_shape, int *
         if (conv)
           {
             int c = in_shape[2];
+            if ((int64_t) kh * kw * c > INT_MAX || (int64_t) kh * kw * spec->filters > INT_MAX)
+              {
+                g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "Conv2D kernel %d×%d over %d channels is too large",
+                             kh, kw, c);
+                return false;
+              }
             int kshape[4] = { kh, kw, c, spec->filters };
             weight (&weights[(*n_weights)++], "kernel", 4, kshape, true, spec->kernel_initializer, kh * kw * c,
                     kh * kw * spec->filters);
@@ -303,8 +311,18 @@ ft_layer_infer (const FtLayerSpec *spec, int in_ndim, const int *in_shape, int *
       }
     case FT_LAYER_FLATTEN:
       *out_ndim = 1;
-      out_shape[0] = (int) ft_shape_size (in_ndim, in_shape);
-      return true;
+      {
+        size_t flat = 1;
+        for (int d = 0; d < in_ndim; d++)
+          flat = flat > (size_t) INT_MAX ? flat : flat * (size_t) in_shape[d];
+        if (flat > (size_t) INT_MAX)
+          {
+            g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "Flatten of %s gives more than %d features", buf, INT_MAX);
+            return false;
+          }
+        out_shape[0] = (int) flat;
+        return true;
+      }
     case FT_LAYER_DROPOUT:
       if (!(spec->rate >= 0.0f && spec->rate < 1.0f))
         {

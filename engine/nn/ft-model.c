@@ -4,6 +4,7 @@
 #include "core/ft-format.h"
 
 #include "core/ft-alloc.h"
+#include "nn/ft-model-budget.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -143,6 +144,10 @@ ft_model_build (FtModel *model, uint64_t seed, GError **error)
                      model->in_shape[d]);
         return false;
       }
+
+  /* Weights and gradients must fit before anything is allocated (the trainer checks the rest). */
+  if (!ft_model_budget_check (model, 1, 0, error))
+    return false;
 
   /* Pass 1: shapes, names, weight specs. */
   int n_specs = 0;

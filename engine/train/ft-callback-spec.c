@@ -227,6 +227,8 @@ ft_callback_spec_validate (const FtCallbackSpec *s, GError **error)
             "ModelCheckpoint: with save_weights_only the filepath must end in .weights.h5, as Keras requires "
             "(got \"%s\")",
             s->filepath);
+      if (!ft_checkpoint_template_check (s->filepath, error))
+        return false;
       if (s->save_freq < 0)
         FAIL ("ModelCheckpoint: save_freq must be \"epoch\" or a positive number of batches, not %d",
               s->save_freq);

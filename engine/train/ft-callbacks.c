@@ -3,6 +3,7 @@
 #include "train/ft-callbacks.h"
 
 #include "train/ft-checkpoint.h"
+#include "core/ft-limits.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -10,6 +11,43 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+
+static bool format_value (GString *out, double v, bool is_int, const char *spec, GError **error);
+
+/* Every {key:spec} of a file-name template formats (width and precision within the limits) — checked
+ * when the callback is configured, not after the first epoch. */
+bool
+ft_checkpoint_template_check (const char *tmpl, GError **error)
+{
+  GString *scratch = g_string_new (NULL);
+  bool ok = true;
+  for (const char *p = strchr (tmpl, '{'); ok && p != NULL; p = strchr (p, '{'))
+    {
+      if (p[1] == '{')
+        {
+          p += 2;
+          continue;
+        }
+      const char *end = strchr (p, '}');
+      if (end == NULL)
+        break; /* reported with the logs at format time */
+      char *field = g_strndup (p + 1, (size_t) (end - p - 1));
+      char *colon = strchr (field, ':');
+      GError *local = NULL;
+      if (colon != NULL && !format_value (scratch, 0.0, strncmp (field, "epoch:", 6) == 0 || strncmp (field, "batch:", 6) == 0,
+                                          colon + 1, &local))
+        {
+          g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "ModelCheckpoint: filepath \"%s\": %s", tmpl, local->message);
+          g_error_free (local);
+          ok = false;
+        }
+      g_free (field);
+      g_string_truncate (scratch, 0);
+      p = end + 1;
+    }
+  g_string_free (scratch, TRUE);
+  return ok;
+}
 
 double
 ft_schedule_learning_rate (const FtCallbackSpec *s, double lr0, int epoch)
@@ -72,13 +110,26 @@ format_value (GString *out, double v, bool is_int, const char *spec, GError **er
       p++;
     }
   while (g_ascii_isdigit (*p))
-    width = width * 10 + (*p++ - '0');
+    {
+      int digit = *p++ - '0';
+      width = MIN (width * 10 + digit, FT_LIMIT_TEMPLATE_WIDTH + 1);
+    }
   if (*p == '.')
     {
       p++;
       prec = 0;
       while (g_ascii_isdigit (*p))
-        prec = prec * 10 + (*p++ - '0');
+        {
+          int digit = *p++ - '0';
+          prec = MIN (prec * 10 + digit, FT_LIMIT_TEMPLATE_PRECISION + 1);
+        }
+    }
+  if (width > FT_LIMIT_TEMPLATE_WIDTH || prec > FT_LIMIT_TEMPLATE_PRECISION)
+    {
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                   "format spec \"%s\": the width may be at most %d and the precision at most %d", spec,
+                   FT_LIMIT_TEMPLATE_WIDTH, FT_LIMIT_TEMPLATE_PRECISION);
+      return false;
     }
   if (*p && strchr ("dfeEgG%", *p))
     type = *p++;

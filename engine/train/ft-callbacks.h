@@ -169,6 +169,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FtCallback, ft_callback_free)
  * better. */
 bool ft_monitor_direction (const char *monitor, FtMonitorMode mode, bool *greater, GError **error);
 
+/* Checks every {key:spec} of a ModelCheckpoint template formats, with width and precision within
+ * FT_LIMIT_TEMPLATE_WIDTH / _PRECISION: done when the callback is configured, not after an epoch. */
+bool ft_checkpoint_template_check (const char *tmpl, GError **error);
+
 /* Formats a ModelCheckpoint template: {epoch}, {epoch:02d}, {batch}, and any log key with a Python format
  * spec such as {val_loss:.4f} or {accuracy:.2%}; false with an error naming an unknown key. */
 bool ft_format_checkpoint_path (const char *template, int epoch1, int batch1, const FtLogs *logs, char *out,

@@ -7,6 +7,11 @@
  * automatic error printing off; HDF5's error stack only feeds the messages. */
 #include "train/ft-checkpoint.h"
 #include "core/ft-format.h"
+#include "core/ft-limits.h"
+#include "core/ft-safe-file.h"
+#include "train/ft-checkpoint-guard.h"
+#include "train/ft-h5-image.h"
+#include "train/ft-h5-safety.h"
 
 #include "core/ft-tape.h"
 
@@ -17,6 +22,7 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <sys/file.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -478,27 +484,56 @@ write_attr (Ctx *c, hid_t obj, const char *name, hid_t file_type, hid_t mem_type
   return ok;
 }
 
-/* A scalar variable-length string, as h5py stores a Python str (UTF-8) or bytes (ASCII). */
+/* A scalar fixed-length string (as h5py stores numpy bytes; Keras decodes it). Fixed-length, not
+ * variable-length: those live in HDF5's global heap, whose damaged records crash libhdf5 on reading. */
 static bool
 write_str_attr (Ctx *c, hid_t obj, const char *name, const char *value, H5T_cset_t cset)
 {
-  hid_t type = string_type (true, 0, cset);
-  bool ok = write_attr (c, obj, name, type, type, 0, NULL, &value);
+  hid_t type = string_type (false, strlen (value), cset);
+  bool ok = write_attr (c, obj, name, type, type, 0, NULL, value);
   close_id (type);
   return ok;
 }
 
-/* A list of names as h5py 3 stores Keras' list of bytes: a 1-D array of variable-length ASCII strings;
- * an empty list becomes an empty float64 array, as numpy makes of []. */
+/* A list of names as numpy stores Keras' list of bytes: a 1-D array of fixed-length ASCII strings (the
+ * longest name's length, NUL-padded); an empty list becomes an empty float64 array, as numpy makes of [].
+ * A list over 64512 bytes is split into NAME0, NAME1, … as Keras' save_attributes_to_hdf5_group does
+ * (HDF5's object header holds at most 64 KiB of attributes). */
 static bool
 write_str_list_attr (Ctx *c, hid_t obj, const char *name, const char *const *items, int n)
 {
   hsize_t dims[1] = { (hsize_t) n };
   if (n == 0)
     return write_attr (c, obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, dims, NULL);
-  hid_t type = string_type (true, 0, H5T_CSET_ASCII);
-  bool ok = write_attr (c, obj, name, type, type, 1, dims, items);
+  size_t width = 1;
+  for (int i = 0; i < n; i++)
+    width = MAX (width, strlen (items[i]));
+  char *packed = g_malloc0 (width * (size_t) n);
+  for (int i = 0; i < n; i++)
+    memcpy (packed + (size_t) i * width, items[i], strlen (items[i]));
+  int chunks = 1;
+  while ((size_t) ((n + chunks - 1) / chunks) * width > FT_LIMIT_ATTR_BYTES && chunks < n)
+    chunks++;
+  hid_t type = string_type (false, width, H5T_CSET_ASCII);
+  bool ok = true;
+  if (chunks == 1)
+    ok = write_attr (c, obj, name, type, type, 1, dims, packed);
+  else
+    {
+      /* numpy.array_split: the first n % chunks pieces one longer. */
+      int start = 0;
+      for (int k = 0; ok && k < chunks; k++)
+        {
+          int len = n / chunks + (k < n % chunks);
+          hsize_t cd[1] = { (hsize_t) len };
+          char *chunk_name = g_strdup_printf ("%s%d", name, k);
+          ok = write_attr (c, obj, chunk_name, type, type, 1, cd, packed + (size_t) start * width);
+          g_free (chunk_name);
+          start += len;
+        }
+    }
   close_id (type);
+  g_free (packed);
   return ok;
 }
 
@@ -770,8 +805,8 @@ write_fittape (Ctx *c, hid_t file, FtTrainer *trainer, int epoch)
   const char *experiment = ft_trainer_experiment_json (trainer);
   if (ok && experiment != NULL)
     {
-      hid_t type = string_type (true, 0, H5T_CSET_UTF8);
-      ok = write_dataset (c, g, "experiment_json", type, type, 0, NULL, &experiment);
+      hid_t type = string_type (false, strlen (experiment), H5T_CSET_UTF8);
+      ok = write_dataset (c, g, "experiment_json", type, type, 0, NULL, experiment);
       close_id (type);
     }
   g_free (slot_names);
@@ -807,6 +842,12 @@ build_image (Ctx *c, const char *name, FtTrainer *trainer, bool weights_only, in
     {
       H5Pset_fclose_degree (fapl, H5F_CLOSE_STRONG);
       H5Pset_fapl_core (fapl, (size_t) 1 << 20, false);
+      /* A model_config over 64 KiB (hundreds of layers) does not fit the original object headers: the
+       * 1.8 format keeps it in dense attribute storage (h5py reads it). Only then, so that ordinary
+       * checkpoints stay in the format Keras writes. */
+      if (strlen (model_config) > FT_LIMIT_ATTR_BYTES
+          || (training_config != NULL && strlen (training_config) > FT_LIMIT_ATTR_BYTES))
+        H5Pset_libver_bounds (fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
     }
   hid_t file = fapl >= 0 ? H5Fcreate (name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl) : -1;
   close_id (fapl);
@@ -836,6 +877,8 @@ build_image (Ctx *c, const char *name, FtTrainer *trainer, bool weights_only, in
         ok = fail (c, "no memory for the %zd-byte file", n);
       else if (H5Fget_file_image (file, image, (size_t) n) != n)
         ok = fail_write (c, "the HDF5 file image");
+      else if (!ft_h5_image_fix_superblock (image, (size_t) n))
+        ok = fail (c, "HDF5 made an image that is not an HDF5 file");
     }
   if (H5Fclose (file) < 0 && ok)
     ok = fail_write (c, "the HDF5 file");
@@ -901,6 +944,11 @@ ft_checkpoint_save (FtTrainer *trainer, const char *path, bool weights_only, int
   char *tmp = g_strconcat (path, ".tmp-XXXXXX", NULL);
   int fd = g_mkstemp_full (tmp, O_RDWR | O_CLOEXEC, 0666);
   bool ok = fd >= 0;
+  if (ok)
+    {
+      flock (fd, LOCK_EX); /* held while it lives: an unlocked temporary file is a killed save's */
+      ft_safe_file_remove_stale_temps (path);
+    }
   if (!ok)
     errno_error (error, errno, path, "cannot create a temporary file beside it");
   for (size_t done = 0; ok && done < size;)
@@ -923,6 +971,7 @@ ft_checkpoint_save (FtTrainer *trainer, const char *path, bool weights_only, int
       char *dir = g_path_get_dirname (path);
       fsync_path (dir, O_RDONLY | O_DIRECTORY);
       g_free (dir);
+      ft_checkpoint_guard_remember (path);
     }
   else if (fd >= 0)
     g_unlink (tmp);
@@ -1474,6 +1523,16 @@ open_for_reading (Ctx *c)
   close (fd);
   hid_t fapl = file_access_plist ();
   hid_t file = fapl >= 0 ? H5Fopen (c->path, H5F_ACC_RDONLY, fapl) : -1;
+  char *problem = NULL;
+  if (file >= 0 && !ft_h5_check_file (file, false, &problem))
+    {
+      /* Links, external storage, sizes: refused before any content is read. */
+      fail (c, "%s", problem);
+      g_free (problem);
+      H5Fclose (file);
+      close_id (fapl);
+      return -1;
+    }
   if (file < 0)
     {
       char *detail = hdf5_error_detail ();
@@ -1486,6 +1545,40 @@ open_for_reading (Ctx *c)
     }
   close_id (fapl);
   return file;
+}
+
+/* The values themselves: finite weights and slots, non-negative second moments, a plausible iteration
+ * count and learning rate (a resumed run must not fail later "blaming the learning rate"). */
+static bool
+values_in_range (Ctx *c, const FtModel *model, const FtOptimizer *opt, const Loaded *ld)
+{
+  size_t off = 0;
+  for (int w = 0; w < ft_model_n_weights (model); off += ft_model_weight (model, w)->size, w++)
+    for (size_t i = 0; i < ft_model_weight (model, w)->size; i++)
+      if (!isfinite (ld->weights[off + i]))
+        return fail (c, "weight %s holds a non-finite value (%g at index %zu)", ft_model_weight (model, w)->name,
+                     (double) ld->weights[off + i], i);
+  if (!ld->have_state)
+    return true;
+  if (ld->iterations > FT_LIMIT_CHECKPOINT_ITERATIONS)
+    return fail (c, "fittape has an implausible iteration count (%" G_GINT64_FORMAT ", at most %" G_GINT64_FORMAT ")",
+                 ld->iterations, (gint64) FT_LIMIT_CHECKPOINT_ITERATIONS);
+  if (ld->learning_rate > FT_LIMIT_LEARNING_RATE)
+    return fail (c, "fittape has an implausible learning rate (%g, at most %g)", (double) ld->learning_rate,
+                 FT_LIMIT_LEARNING_RATE);
+  size_t per_slot = slot_floats (model);
+  for (int s = 0; s < ft_optimizer_n_slots (opt); s++)
+    {
+      const char *name = ft_optimizer_slot_name (opt, s);
+      bool second_moment = strcmp (name, "velocity") == 0 || strcmp (name, "velocity_hat") == 0
+                           || strcmp (name, "accumulator") == 0;
+      const float *slot = ld->slots + (size_t) s * per_slot;
+      for (size_t i = 0; i < per_slot; i++)
+        if (!isfinite (slot[i]) || (second_moment && slot[i] < 0.0f))
+          return fail (c, "optimizer slot %s holds %s (%g at index %zu)", name,
+                       isfinite (slot[i]) ? "a negative second moment" : "a non-finite value", (double) slot[i], i);
+    }
+  return true;
 }
 
 static void
@@ -1505,6 +1598,8 @@ ft_checkpoint_load (FtTrainer *trainer, const char *path, FtResumeState *state, 
   if (has_state != NULL)
     *has_state = false;
 
+  if (!ft_checkpoint_guard_check (path, error))
+    return false;
   FtModel *model = ft_trainer_model (trainer);
   FtOptimizer *opt = ft_trainer_optimizer (trainer);
   Loaded ld;
@@ -1515,7 +1610,8 @@ ft_checkpoint_load (FtTrainer *trainer, const char *path, FtResumeState *state, 
   Hdf5Guard guard;
   hdf5_enter (&guard);
   hid_t file = open_for_reading (&c);
-  bool ok = file >= 0 && read_model_weights (&c, file, model, &ld) && read_fittape (&c, file, trainer, &ld);
+  bool ok = file >= 0 && read_model_weights (&c, file, model, &ld) && read_fittape (&c, file, trainer, &ld)
+            && values_in_range (&c, model, opt, &ld);
   if (file >= 0)
     H5Fclose (file);
   hdf5_leave (&guard);
@@ -1567,6 +1663,8 @@ ft_checkpoint_read_experiment (const char *path, GError **error)
 {
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  if (!ft_checkpoint_guard_check (path, error))
+    return NULL;
   Ctx c = { path, error };
   char *json = NULL;
   Hdf5Guard guard;
@@ -1584,9 +1682,23 @@ ft_checkpoint_read_experiment (const char *path, GError **error)
           hid_t space = ds >= 0 ? H5Dget_space (ds) : -1;
           if (type < 0 || space < 0)
             fail_read (&c, "fittape/experiment_json");
-          else if (H5Tget_class (type) != H5T_STRING || H5Tis_variable_str (type) <= 0
-                   || H5Sget_simple_extent_npoints (space) != 1)
+          else if (H5Tget_class (type) != H5T_STRING || H5Sget_simple_extent_npoints (space) != 1)
             fail (&c, "fittape/experiment_json is not a string");
+          else if (H5Tis_variable_str (type) <= 0)
+            {
+              /* Fixed-length (as FitTape writes it now), within the size an experiment may have. */
+              size_t size = H5Tget_size (type);
+              hid_t mem = size > 0 && size <= FT_LIMIT_EXPERIMENT_BYTES ? H5Tcopy (type) : -1;
+              char *buf = mem >= 0 ? g_try_malloc0 (size + 1) : NULL;
+              if (mem < 0 || buf == NULL)
+                fail (&c, "fittape/experiment_json has an impossible size (%zu bytes)", size);
+              else if (H5Dread (ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0)
+                json = g_strndup (buf, size);
+              else
+                fail_read (&c, "fittape/experiment_json");
+              g_free (buf);
+              close_id (mem);
+            }
           else
             {
               hid_t mem = string_type (true, 0, H5T_CSET_UTF8);

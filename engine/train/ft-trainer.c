@@ -79,6 +79,25 @@ ft_trainer_new (FtModel *model, const FtCompileSpec *spec, uint64_t seed, GError
           g_free (t);
           return NULL;
         }
+      /* The labels the loss takes (class indices for sparse cross-entropy, else one value per output)
+       * must be what the metric compares with the outputs. */
+      int ond = 0, oshape[FT_MAX_DIMS] = { 0 };
+      ft_model_output_shape (model, &ond, oshape);
+      size_t outputs = ft_shape_size (ond, oshape);
+      bool metric_sparse = kind == FT_METRIC_SPARSE_CATEGORICAL_ACCURACY;
+      bool loss_sparse = spec->loss.kind == FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
+      if (outputs > 1 && metric_sparse != loss_sparse)
+        {
+          g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                       "metric \"%s\" does not fit the loss: %s, but the metric compares %s with the model's %zu "
+                       "outputs",
+                       name,
+                       loss_sparse ? "the loss takes one class index per sample"
+                                   : "the loss takes one label value per output",
+                       metric_sparse ? "a class index" : "one label value per output", outputs);
+          g_free (t);
+          return NULL;
+        }
       for (int j = 0; weighted && j < spec->n_metrics; j++)
         if (strcmp (spec->metrics[j], name) == 0)
           {

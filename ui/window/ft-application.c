@@ -9,10 +9,63 @@
 struct _FtApplication
 {
   AdwApplication parent_instance;
-  int exit_status; /* non-zero when --screenshot could not write its file */
+  int exit_status; /* 2 after a failed open (GApplication loses the command-line handler's status); 1 when
+                      --screenshot could not write its file */
 };
 
 G_DEFINE_FINAL_TYPE (FtApplication, ft_application, ADW_TYPE_APPLICATION)
+
+int
+ft_application_get_exit_status (FtApplication *self)
+{
+  return self->exit_status;
+}
+
+/* --screenshot when the file did not open or training could not start (a missing CSV): the window's
+ * error page is captured and the process ends with status 2, instead of waiting for epochs forever. */
+typedef struct
+{
+  FtApplication *app;
+  FtWindow *win; /* weak */
+  char *path;
+  bool open_failed;
+  int ticks;
+} ErrorShot;
+
+static void
+error_shot_free (gpointer data)
+{
+  ErrorShot *shot = data;
+  if (shot->win != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (shot->win), (gpointer *) &shot->win);
+  g_free (shot->path);
+  g_free (shot);
+}
+
+static gboolean
+error_shot_tick (gpointer data)
+{
+  ErrorShot *shot = data;
+  if (shot->win == NULL)
+    return G_SOURCE_REMOVE;
+  shot->ticks++;
+  bool failed = shot->open_failed || (!ft_window_is_training (shot->win) && ft_window_get_n_runs (shot->win) == 0);
+  if (!shot->open_failed && ft_window_get_n_runs (shot->win) > 0)
+    return G_SOURCE_REMOVE; /* training started: the window takes the screenshot after the epochs */
+  if (!failed || shot->ticks < 3)
+    return G_SOURCE_CONTINUE; /* a few frames for the error page to be drawn */
+  GError *error = NULL;
+  if (ft_window_save_screenshot (shot->win, shot->path, &error))
+    g_print ("screenshot: %s\n", shot->path);
+  else
+    {
+      g_printerr ("fittape: %s\n", error->message);
+      g_error_free (error);
+    }
+  shot->app->exit_status = 2;
+  gtk_window_destroy (GTK_WINDOW (shot->win));
+  return G_SOURCE_REMOVE;
+}
 
 static const GOptionEntry options[] = {
   { "mode", 'm', 0, G_OPTION_ARG_STRING, NULL, "Start in this mode: fit, tape or both", "MODE" },
@@ -30,13 +83,7 @@ static void
 on_window_destroy (FtWindow *win, FtApplication *self)
 {
   if (ft_window_get_screenshot_failed (win))
-    self->exit_status = 1;
-}
-
-int
-ft_application_get_exit_status (FtApplication *self)
-{
-  return self->exit_status;
+    self->exit_status = MAX (self->exit_status, 1);
 }
 
 static int
@@ -93,11 +140,22 @@ ft_application_command_line (GApplication *app, GApplicationCommandLine *cmdline
       status = 2;
     }
   if (screenshot)
-    ft_window_screenshot_after_epochs (win, screenshot, after);
+    {
+      ft_window_screenshot_after_epochs (win, screenshot, after);
+      ErrorShot *shot = g_new0 (ErrorShot, 1);
+      shot->app = FT_APPLICATION (app);
+      shot->win = win;
+      g_object_add_weak_pointer (G_OBJECT (win), (gpointer *) &shot->win);
+      shot->path = g_strdup (screenshot);
+      shot->open_failed = status != 0;
+      g_timeout_add_full (G_PRIORITY_DEFAULT, 200, error_shot_tick, shot, error_shot_free);
+    }
   gtk_window_present (GTK_WINDOW (win));
-  if (train || screenshot)
+  /* A file that failed to open leaves its error page up: nothing to train. */
+  if ((train || screenshot) && status == 0)
     ft_window_train (win);
   g_free (files);
+  FT_APPLICATION (app)->exit_status = MAX (FT_APPLICATION (app)->exit_status, status);
   return status;
 }
 

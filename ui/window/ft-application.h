@@ -10,8 +10,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (FtApplication, ft_application, FT, APPLICATION, AdwApplication)
 
 FtApplication *ft_application_new (void);
-/* What the program should exit with beyond g_application_run's status: 1 when --screenshot could not
- * write its file. */
+/* What the program should exit with beyond g_application_run's status: 2 when a file given on the command
+ * line failed to open or, with --screenshot, training could not start; 1 when --screenshot could not
+ * write its file; else 0. */
 int ft_application_get_exit_status (FtApplication *self);
 
 G_END_DECLS

@@ -553,12 +553,7 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
         }
       g_error_free (error);
       update_controls (self);
-      if (self->screenshot_path && !self->screenshot_taken)
-        {
-          g_printerr ("fittape: no screenshot: the data could not be loaded\n");
-          self->screenshot_failed = true;
-          screenshot_finish (self);
-        }
+      /* With --screenshot, the application captures this error page and exits with status 2. */
       return;
     }
   /* A new Train press replaces what the charts show: earlier runs stay in the runs list, unticked, to

@@ -1,0 +1,214 @@
+/* ft-checkpoint-guard.c — a checkpoint not written by this process is opened in a child process first
+ * (see ft-checkpoint-guard.h). */
+#include "train/ft-checkpoint-guard.h"
+
+#include "core/ft-limits.h"
+#include "core/ft-safe-file.h"
+#include "core/ft-tape.h"
+
+#include <glib-unix.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static GMutex guard_lock;
+static char *helper_path;
+static GHashTable *written; /* "dev:ino" -> "size:mtime_ns" of files this process wrote */
+
+void
+ft_checkpoint_guard_set_helper (const char *path)
+{
+  g_mutex_lock (&guard_lock);
+  g_free (helper_path);
+  helper_path = g_strdup (path);
+  g_mutex_unlock (&guard_lock);
+}
+
+static char *
+find_helper (void)
+{
+  g_mutex_lock (&guard_lock);
+  char *found = g_strdup (helper_path);
+  g_mutex_unlock (&guard_lock);
+  if (found != NULL && found[0] == '\0')
+    {
+      g_free (found); /* "": read in this process */
+      return NULL;
+    }
+  if (found != NULL)
+    return found;
+  const char *env = g_getenv ("FITTAPE_H5CHECK");
+  if (env != NULL && env[0] != '\0')
+    return g_strdup (env);
+  char *self = g_file_read_link ("/proc/self/exe", NULL);
+  if (self != NULL)
+    {
+      char *dir = g_path_get_dirname (self);
+      char *candidate = g_build_filename (dir, "fittape-h5check", NULL);
+      g_free (dir);
+      g_free (self);
+      if (g_file_test (candidate, G_FILE_TEST_IS_EXECUTABLE))
+        return candidate;
+      g_free (candidate);
+    }
+  return NULL;
+}
+
+static bool
+identity (const char *path, char **key, char **value)
+{
+  struct stat st;
+  if (stat (path, &st) != 0)
+    return false;
+  *key = g_strdup_printf ("%ju:%ju", (uintmax_t) st.st_dev, (uintmax_t) st.st_ino);
+  *value = g_strdup_printf ("%jd:%jd.%09ld", (intmax_t) st.st_size, (intmax_t) st.st_mtim.tv_sec,
+                            (long) st.st_mtim.tv_nsec);
+  return true;
+}
+
+void
+ft_checkpoint_guard_remember (const char *path)
+{
+  char *key, *value;
+  if (!identity (path, &key, &value))
+    return;
+  g_mutex_lock (&guard_lock);
+  if (written == NULL)
+    written = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_replace (written, key, value);
+  g_mutex_unlock (&guard_lock);
+}
+
+static bool
+written_here (const char *path)
+{
+  char *key, *value;
+  if (!identity (path, &key, &value))
+    return false;
+  g_mutex_lock (&guard_lock);
+  const char *known = written != NULL ? g_hash_table_lookup (written, key) : NULL;
+  bool same = known != NULL && strcmp (known, value) == 0;
+  g_mutex_unlock (&guard_lock);
+  g_free (key);
+  g_free (value);
+  return same;
+}
+
+static rlim_t child_memory; /* set before the fork; read in the child */
+
+/* In the child between fork and exec: only async-signal-safe calls. */
+static void
+child_setup (gpointer data)
+{
+  struct rlimit cpu = { FT_CHECKPOINT_GUARD_SECONDS, FT_CHECKPOINT_GUARD_SECONDS + 1 };
+  setrlimit (RLIMIT_CPU, &cpu);
+  struct rlimit core = { 0, 0 };
+  setrlimit (RLIMIT_CORE, &core);
+  if (child_memory > 0)
+    {
+      struct rlimit as = { child_memory, child_memory };
+      setrlimit (RLIMIT_AS, &as);
+    }
+}
+
+bool
+ft_checkpoint_guard_check (const char *path, GError **error)
+{
+  if (!ft_safe_file_check (path, FT_LIMIT_CHECKPOINT_BYTES, "checkpoint", NULL, error))
+    return false;
+  if (written_here (path))
+    return true;
+  char *helper = find_helper ();
+  if (helper == NULL)
+    return true;
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  child_memory = 0; /* the sanitizers reserve terabytes of address space */
+#else
+  child_memory = (rlim_t) ft_limit_memory_budget () + ((rlim_t) 1 << 30);
+#endif
+  const char *argv[] = { helper, path, NULL };
+  char **envp = g_get_environ ();
+  envp = g_environ_setenv (envp, "OPENBLAS_NUM_THREADS", "1", TRUE);
+  GPid pid = 0;
+  int err_fd = -1;
+  GError *spawn_error = NULL;
+  bool ok = g_spawn_async_with_pipes (NULL, (char **) argv, envp,
+                                      G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL, child_setup,
+                                      NULL, &pid, NULL, NULL, &err_fd, &spawn_error);
+  g_strfreev (envp);
+  if (!ok)
+    {
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s: cannot start the checker %s: %s", path, helper,
+                   spawn_error->message);
+      g_error_free (spawn_error);
+      g_free (helper);
+      return false;
+    }
+  g_free (helper);
+
+  /* Collect its message while waiting, up to the time limit. */
+  GString *message = g_string_new (NULL);
+  gint64 deadline = g_get_monotonic_time () + (gint64) FT_CHECKPOINT_GUARD_SECONDS * G_USEC_PER_SEC;
+  int status = 0;
+  bool exited = false, timed_out = false;
+  g_unix_set_fd_nonblocking (err_fd, TRUE, NULL);
+  while (!exited)
+    {
+      char buf[512];
+      ssize_t got;
+      while ((got = read (err_fd, buf, sizeof buf)) > 0)
+        if (message->len < 4096)
+          g_string_append_len (message, buf, got);
+      pid_t r = waitpid (pid, &status, WNOHANG);
+      if (r == pid || (r < 0 && errno != EINTR))
+        {
+          exited = r == pid;
+          break;
+        }
+      if (g_get_monotonic_time () > deadline)
+        {
+          kill (pid, SIGKILL);
+          waitpid (pid, &status, 0);
+          timed_out = true;
+          break;
+        }
+      g_usleep (2000);
+    }
+  char buf[512];
+  ssize_t got;
+  while ((got = read (err_fd, buf, sizeof buf)) > 0)
+    if (message->len < 4096)
+      g_string_append_len (message, buf, got);
+  close (err_fd);
+  g_spawn_close_pid (pid);
+  g_strstrip (message->str);
+  message->len = strlen (message->str);
+
+  ok = exited && WIFEXITED (status) && WEXITSTATUS (status) == 0;
+  if (!ok)
+    {
+      if (exited && WIFEXITED (status) && WEXITSTATUS (status) == 1 && message->len > 0)
+        g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s", message->str); /* the helper's own words */
+      else if (timed_out)
+        g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                     "%s: the file is damaged (reading it did not finish within %d seconds)", path,
+                     FT_CHECKPOINT_GUARD_SECONDS);
+      else if (exited && WIFSIGNALED (status))
+        g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                     "%s: the file is damaged (the HDF5 library crashed reading it: %s)", path,
+                     g_strsignal (WTERMSIG (status)));
+      else
+        g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                     "%s: the file is damaged (reading it failed or ran out of memory%s%s)", path,
+                     message->len ? ": " : "", message->str);
+    }
+  g_string_free (message, TRUE);
+  return ok;
+}
