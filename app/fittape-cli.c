@@ -1,17 +1,17 @@
 /* fittape-cli.c — FitTape's command-line tool: runs an experiment in fit, tape or both modes with
  * Keras-like progress, evaluates on the test set, writes histories and checkpoints; resumes from and
  * evaluates checkpoints. Exit status: 0 success, 1 training failed, 2 bad input. */
-#include "fittape-engine.h"
-#include "train/ft-checkpoint.h"
-#include "experiment/ft-codegen.h"
-#include "experiment/ft-experiment.h"
-#include "plot/ft-plot-export.h"
-#include "train/ft-divergence.h"
-#include "train/ft-runner.h"
 #include "core/ft-format.h"
 #include "core/ft-out-dir.h"
+#include "experiment/ft-codegen.h"
+#include "experiment/ft-experiment.h"
+#include "fittape-engine.h"
 #include "ft-cli-certify.h"
 #include "ft-cli-keras.h"
+#include "plot/ft-plot-export.h"
+#include "train/ft-checkpoint.h"
+#include "train/ft-divergence.h"
+#include "train/ft-runner.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -28,39 +28,39 @@ enum
   EXIT_BAD_INPUT = 2,
 };
 
-static const char usage[] =
-  "Usage:\n"
-  "  fittape-cli run [EXPERIMENT.json] [--mode fit|tape|both] [--epochs N] [--seed S] [--out DIR]\n"
-  "                  [--resume CHECKPOINT] [--plot FILE] [--quiet]\n"
-  "  fittape-cli evaluate CHECKPOINT\n"
-  "  fittape-cli summary EXPERIMENT.json\n"
-  "  fittape-cli export-script EXPERIMENT.json [--mode fit|tape] [--out FILE]\n"
-  "  fittape-cli certify EXPERIMENT.json [--mode fit|tape|both] [--epochs N] [--out DIR] [--python PY]\n"
-  "  fittape-cli export-keras CHECKPOINT.h5 --out MODEL.keras\n"
-  "  fittape-cli import-keras MODEL.keras|MODEL.h5 [--data EXPERIMENT.json] --out DIR\n"
-  "  fittape-cli --help\n"
-  "\n"
-  "run trains the experiment (without a file: TensorFlow's basic classification, a Fashion-MNIST MLP),\n"
-  "prints Keras-like progress and epoch lines, evaluates on the test set, and writes to DIR (default\n"
-  "fittape-output) history.csv (CSVLogger's columns), history.json and final.h5 (a checkpoint whose\n"
-  "weights open in Keras) — under DIR/fit/ and DIR/tape/ in both mode. The last line printed is one\n"
-  "JSON object with the test loss and accuracy, the epochs run and the seconds per epoch.\n"
-  "--resume continues a run from a checkpoint bit for bit (the experiment comes from the checkpoint\n"
-  "unless a file is given). --plot draws the loss and accuracy of the run (both runs overlaid in both\n"
-  "mode) into FILE: .png (at 2x scale), .svg or .pdf. evaluate loads a checkpoint and evaluates it on its\n"
-  "experiment's test set. export-script writes the experiment as a Python script for TensorFlow 2 / Keras 3\n"
-  "(model.fit() in fit mode, the hand-written GradientTape loop in tape mode; default: the experiment's\n"
-  "mode, tape for both) to FILE, or to standard output.\n"
-  "certify trains the experiment, runs the exported script in real Keras from FitTape's initial weights and\n"
-  "with FitTape's order of the samples (Python: --python, $FITTAPE_PYTHON, else the build folder's tf-venv),\n"
-  "and prints a parity certificate per mode: every log per epoch, the stopping epoch, the final weights'\n"
-  "difference and a verdict, then one JSON line (exit 1 when a difference exceeds the targets, 3 without\n"
-  "TensorFlow). Experiments with dropout are refused: its masks are not replayed.\n"
-  "export-keras writes a checkpoint as a Keras 3 .keras file (keras.saving.load_model opens it); import-keras\n"
-  "reads a .keras or legacy .h5 Keras model (Sequential, FitTape's layers) into DIR/experiment.json and\n"
-  "DIR/model.h5 (data and fit settings from --data, else Fashion-MNIST) to evaluate, resume or compare.\n"
-  "\n"
-  "Exit status: 0 success, 1 training failed (e.g. the loss became NaN), 2 bad input.\n";
+static const char usage[]
+    = "Usage:\n"
+      "  fittape-cli run [EXPERIMENT.json] [--mode fit|tape|both] [--epochs N] [--seed S] [--out DIR]\n"
+      "                  [--resume CHECKPOINT] [--plot FILE] [--quiet]\n"
+      "  fittape-cli evaluate CHECKPOINT\n"
+      "  fittape-cli summary EXPERIMENT.json\n"
+      "  fittape-cli export-script EXPERIMENT.json [--mode fit|tape] [--out FILE]\n"
+      "  fittape-cli certify EXPERIMENT.json [--mode fit|tape|both] [--epochs N] [--out DIR] [--python PY]\n"
+      "  fittape-cli export-keras CHECKPOINT.h5 --out MODEL.keras\n"
+      "  fittape-cli import-keras MODEL.keras|MODEL.h5 [--data EXPERIMENT.json] --out DIR\n"
+      "  fittape-cli --help\n"
+      "\n"
+      "run trains the experiment (without a file: TensorFlow's basic classification, a Fashion-MNIST MLP),\n"
+      "prints Keras-like progress and epoch lines, evaluates on the test set, and writes to DIR (default\n"
+      "fittape-output) history.csv (CSVLogger's columns), history.json and final.h5 (a checkpoint whose\n"
+      "weights open in Keras) — under DIR/fit/ and DIR/tape/ in both mode. The last line printed is one\n"
+      "JSON object with the test loss and accuracy, the epochs run and the seconds per epoch.\n"
+      "--resume continues a run from a checkpoint bit for bit (the experiment comes from the checkpoint\n"
+      "unless a file is given). --plot draws the loss and accuracy of the run (both runs overlaid in both\n"
+      "mode) into FILE: .png (at 2x scale), .svg or .pdf. evaluate loads a checkpoint and evaluates it on its\n"
+      "experiment's test set. export-script writes the experiment as a Python script for TensorFlow 2 / Keras 3\n"
+      "(model.fit() in fit mode, the hand-written GradientTape loop in tape mode; default: the experiment's\n"
+      "mode, tape for both) to FILE, or to standard output.\n"
+      "certify trains the experiment, runs the exported script in real Keras from FitTape's initial weights and\n"
+      "with FitTape's order of the samples (Python: --python, $FITTAPE_PYTHON, else the build folder's tf-venv),\n"
+      "and prints a parity certificate per mode: every log per epoch, the stopping epoch, the final weights'\n"
+      "difference and a verdict, then one JSON line (exit 1 when a difference exceeds the targets, 3 without\n"
+      "TensorFlow). Experiments with dropout are refused: its masks are not replayed.\n"
+      "export-keras writes a checkpoint as a Keras 3 .keras file (keras.saving.load_model opens it); import-keras\n"
+      "reads a .keras or legacy .h5 Keras model (Sequential, FitTape's layers) into DIR/experiment.json and\n"
+      "DIR/model.h5 (data and fit settings from --data, else Fashion-MNIST) to evaluate, resume or compare.\n"
+      "\n"
+      "Exit status: 0 success, 1 training failed (e.g. the loss became NaN), 2 bad input.\n";
 
 typedef struct
 {
@@ -130,7 +130,8 @@ on_event (const FtRunEvent *ev, void *user_data)
       if (run->prefix_lines)
         {
           GString *s = g_string_new (NULL);
-          g_string_printf (s, "[%s] Epoch %d/%d - %.1fs - ", run->name, ev->epoch + 1, ev->epochs, ev->seconds);
+          g_string_printf (s, "[%s] Epoch %d/%d - %.1fs - ", run->name, ev->epoch + 1, ev->epochs,
+                           ev->seconds);
           ft_logs_format (&ev->logs, s);
           puts (s->str);
           fflush (stdout);
@@ -189,9 +190,12 @@ write_outputs (Run *run, const char *dir, const char *divergence_json, GError **
   char *json_path = g_build_filename (dir, "history.json", NULL);
   char *ckpt_path = g_build_filename (dir, "final.h5", NULL);
   bool ok = g_file_set_contents (csv_path, csv, -1, error) && g_file_set_contents (json_path, json, -1, error)
-            && ft_checkpoint_save (run->trainer, ckpt_path, false, ft_history_n_epochs (run->history) > 0
-                                   ? ft_history_epoch (run->history, ft_history_n_epochs (run->history) - 1) + 1
-                                   : 0, error);
+            && ft_checkpoint_save (
+                run->trainer, ckpt_path, false,
+                ft_history_n_epochs (run->history) > 0
+                    ? ft_history_epoch (run->history, ft_history_n_epochs (run->history) - 1) + 1
+                    : 0,
+                error);
   g_free (csv);
   g_free (json);
   g_free (csv_path);
@@ -212,9 +216,11 @@ append_result_json (GString *s, Run *run)
     g_snprintf (loss_text, sizeof loss_text, "%.6g", loss);
   if (isfinite (acc))
     g_snprintf (acc_text, sizeof acc_text, "%.6g", acc);
-  g_string_append_printf (s, "\"test_loss\": %s, \"test_accuracy\": %s, \"epochs\": %d, \"seconds_per_epoch\": %.4f, "
-                             "\"stopped_early\": %s",
-                          loss_text, acc_text, run->epochs_run, spe, run->stopped_early ? "true" : "false");
+  g_string_append_printf (
+      s,
+      "\"test_loss\": %s, \"test_accuracy\": %s, \"epochs\": %d, \"seconds_per_epoch\": %.4f, "
+      "\"stopped_early\": %s",
+      loss_text, acc_text, run->epochs_run, spe, run->stopped_early ? "true" : "false");
 }
 
 static bool
@@ -318,7 +324,8 @@ command_run (RunOptions *o)
             {
               if (state.epoch >= args.epochs)
                 {
-                  fprintf (stderr, "fittape-cli: %s already ran %d of %d epochs: raise --epochs to continue\n",
+                  fprintf (stderr,
+                           "fittape-cli: %s already ran %d of %d epochs: raise --epochs to continue\n",
                            o->resume, state.epoch, args.epochs);
                   status = EXIT_BAD_INPUT;
                   break;
@@ -350,7 +357,8 @@ command_run (RunOptions *o)
       if (n_runs == 1 && !o->quiet)
         {
           job.extra_callbacks = g_ptr_array_new_with_free_func ((GDestroyNotify) ft_callback_free);
-          g_ptr_array_add (job.extra_callbacks, ft_progress_callback_new (isatty (STDOUT_FILENO) ? 1 : 2, print_text, NULL));
+          g_ptr_array_add (job.extra_callbacks,
+                           ft_progress_callback_new (isatty (STDOUT_FILENO) ? 1 : 2, print_text, NULL));
         }
       run->runner = ft_runner_new (&job, NULL, on_event, run);
       if (job.extra_callbacks)
@@ -382,8 +390,10 @@ command_run (RunOptions *o)
         }
       else if (history_diverged (run->history, &bad_epoch))
         {
-          fprintf (stderr, "fittape-cli: %s training failed: the loss became NaN or infinite in epoch %d (lower the "
-                           "learning rate or add TerminateOnNaN)\n", run->name, bad_epoch + 1);
+          fprintf (stderr,
+                   "fittape-cli: %s training failed: the loss became NaN or infinite in epoch %d (lower the "
+                   "learning rate or add TerminateOnNaN)\n",
+                   run->name, bad_epoch + 1);
           status = EXIT_TRAINING_FAILED;
         }
     }
@@ -411,8 +421,9 @@ command_run (RunOptions *o)
                   break;
                 }
               GString *s = g_string_new (NULL);
-              g_string_printf (s, "%s%s%sTest: %u samples - %.1fs - ", n_runs == 2 ? "[" : "", n_runs == 2 ? run->name : "",
-                               n_runs == 2 ? "] " : "", test->n, (double) (g_get_monotonic_time () - t0) / 1e6);
+              g_string_printf (s, "%s%s%sTest: %u samples - %.1fs - ", n_runs == 2 ? "[" : "",
+                               n_runs == 2 ? run->name : "", n_runs == 2 ? "] " : "", test->n,
+                               (double) (g_get_monotonic_time () - t0) / 1e6);
               ft_logs_format (&run->test_logs, s);
               puts (s->str);
               g_string_free (s, TRUE);
@@ -639,7 +650,8 @@ main (int argc, char **argv)
 {
   ft_blas_prefer_fast_kernels (argv);
   setlocale (LC_ALL, "");
-  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "help") == 0)
+  if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
+      || strcmp (argv[1], "help") == 0)
     {
       fputs (usage, argc < 2 ? stderr : stdout);
       return argc < 2 ? EXIT_BAD_INPUT : EXIT_OK;
@@ -673,7 +685,8 @@ main (int argc, char **argv)
       const char *a = argv[i];
       const char *value = i + 1 < argc ? argv[i + 1] : NULL;
       bool takes_value = strcmp (a, "--mode") == 0 || strcmp (a, "--epochs") == 0 || strcmp (a, "--seed") == 0
-                         || strcmp (a, "--out") == 0 || strcmp (a, "--resume") == 0 || strcmp (a, "--plot") == 0;
+                         || strcmp (a, "--out") == 0 || strcmp (a, "--resume") == 0
+                         || strcmp (a, "--plot") == 0;
       if (takes_value && value == NULL)
         {
           fprintf (stderr, "fittape-cli: %s needs a value\n", a);
@@ -688,7 +701,8 @@ main (int argc, char **argv)
           long v = g_ascii_isdigit (value[0]) ? strtol (value, &end, 10) : -1;
           if (v < 1 || *end != '\0' || errno == ERANGE || v > 100000)
             {
-              fprintf (stderr, "fittape-cli: --epochs must be a whole number from 1 to 100000, not \"%s\"\n", value);
+              fprintf (stderr, "fittape-cli: --epochs must be a whole number from 1 to 100000, not \"%s\"\n",
+                       value);
               return EXIT_BAD_INPUT;
             }
           o.epochs = (int) v;
@@ -699,7 +713,9 @@ main (int argc, char **argv)
           long long v = g_ascii_isdigit (value[0]) ? strtoll (value, &end, 10) : -1;
           if (v < 0 || *end != '\0' || errno == ERANGE)
             {
-              fprintf (stderr, "fittape-cli: --seed must be a whole number from 0 to %" G_GINT64_FORMAT ", not \"%s\"\n",
+              fprintf (stderr,
+                       "fittape-cli: --seed must be a whole number from 0 to %" G_GINT64_FORMAT
+                       ", not \"%s\"\n",
                        G_MAXINT64, value);
               return EXIT_BAD_INPUT;
             }
@@ -714,7 +730,8 @@ main (int argc, char **argv)
         {
           if (!ft_plot_format_from_path (value, NULL))
             {
-              fprintf (stderr, "fittape-cli: --plot needs a file name ending in .png, .svg or .pdf, not \"%s\"\n",
+              fprintf (stderr,
+                       "fittape-cli: --plot needs a file name ending in .png, .svg or .pdf, not \"%s\"\n",
                        value);
               return EXIT_BAD_INPUT;
             }

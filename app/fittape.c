@@ -1,6 +1,6 @@
 /* fittape.c — the FitTape desktop application's entry point. */
-#include "window/ft-application.h"
 #include "core/ft-blas.h"
+#include "window/ft-application.h"
 
 int
 main (int argc, char **argv)

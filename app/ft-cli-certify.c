@@ -15,8 +15,9 @@ python_has_tensorflow (const char *python)
   const char *argv[] = { python, "-c", "import tensorflow, keras", NULL };
   char **env = g_environ_setenv (g_get_environ (), "TF_CPP_MIN_LOG_LEVEL", "3", TRUE);
   int status = 0;
-  bool ok = g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL
-                          | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL)
+  bool ok = g_spawn_sync (NULL, (char **) argv, env,
+                          G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                          NULL, NULL, NULL, &status, NULL)
             && g_spawn_check_wait_status (status, NULL);
   g_strfreev (env);
   return ok;
@@ -49,7 +50,8 @@ ft_cli_certify (int argc, char **argv)
           long v = strtol (argv[++i], &end, 10);
           if (*argv[i] == '\0' || *end != '\0' || v < 1 || v > 100000)
             {
-              fprintf (stderr, "fittape-cli: --epochs must be a whole number from 1 to 100000, not \"%s\"\n", argv[i]);
+              fprintf (stderr, "fittape-cli: --epochs must be a whole number from 1 to 100000, not \"%s\"\n",
+                       argv[i]);
               return 2;
             }
           epochs = (int) v;
@@ -84,8 +86,10 @@ ft_cli_certify (int argc, char **argv)
   const char *python = python_opt ? python_opt : ft_certify_default_python ();
   if (!python_has_tensorflow (python))
     {
-      fprintf (stderr, "fittape-cli: certify needs TensorFlow and Keras: %s cannot import them (set FITTAPE_PYTHON "
-                       "or --python)\n", python);
+      fprintf (stderr,
+               "fittape-cli: certify needs TensorFlow and Keras: %s cannot import them (set FITTAPE_PYTHON "
+               "or --python)\n",
+               python);
       ft_experiment_free (exp);
       return 3;
     }

@@ -141,7 +141,8 @@ ft_cli_import_keras (int argc, char **argv)
     {
       ft_model_set_weights (ft_trainer_model (trainer), weights);
       g_mkdir_with_parents (out, 0755);
-      if (!ft_experiment_save (exp, exp_path, &error) || !ft_checkpoint_save (trainer, ckpt_path, false, 0, &error))
+      if (!ft_experiment_save (exp, exp_path, &error)
+          || !ft_checkpoint_save (trainer, ckpt_path, false, 0, &error))
         status = fail ("cannot write the imported model", error);
       else
         {

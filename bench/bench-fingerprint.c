@@ -1,10 +1,10 @@
 /* bench-fingerprint.c — what the per-step fingerprints cost on the Fashion-MNIST MLP of
  * data/fashion-mnist-mlp.json: fit() on the first 6,400 training samples (200 steps of 32), without
- * fingerprints, with a sample of each tensor hashed (FT_FINGERPRINT_SAMPLE elements, as fittape-cli and the window), and
- * with every element hashed. Prints CPU µs per step and the hashing time as a share of a step (thread CPU
- * time throughout, so the share does not depend on what else runs on the machine). */
-#include "fittape-engine.h"
+ * fingerprints, with a sample of each tensor hashed (FT_FINGERPRINT_SAMPLE elements, as fittape-cli and the
+ * window), and with every element hashed. Prints CPU µs per step and the hashing time as a share of a step
+ * (thread CPU time throughout, so the share does not depend on what else runs on the machine). */
 #include "experiment/ft-experiment.h"
+#include "fittape-engine.h"
 #include "train/ft-fingerprint.h"
 
 #include <stdio.h>
@@ -84,12 +84,13 @@ main (int argc, char **argv)
       hf += h;
     }
   double n = (double) rounds * steps;
-  printf ("Fashion-MNIST MLP (%s), fit(), batch %d, %d steps × %d rounds\n", path, exp->fit.batch_size, steps, rounds);
+  printf ("Fashion-MNIST MLP (%s), fit(), batch %d, %d steps × %d rounds\n", path, exp->fit.batch_size, steps,
+          rounds);
   printf ("  step without fingerprints        %8.1f us CPU\n", base / n);
-  printf ("  step with %3d-sample fingerprints %8.1f us  (hashing %.2f us = %.2f %% of a step)\n", FT_FINGERPRINT_SAMPLE, sampled / n, hs / n,
-          100.0 * hs / base);
-  printf ("  step with full fingerprints      %8.1f us  (hashing %.2f us = %.2f %% of a step)\n", full / n, hf / n,
-          100.0 * hf / base);
+  printf ("  step with %3d-sample fingerprints %8.1f us  (hashing %.2f us = %.2f %% of a step)\n",
+          FT_FINGERPRINT_SAMPLE, sampled / n, hs / n, 100.0 * hs / base);
+  printf ("  step with full fingerprints      %8.1f us  (hashing %.2f us = %.2f %% of a step)\n", full / n,
+          hf / n, 100.0 * hf / base);
   ft_dataset_free (train);
   ft_dataset_free (test);
   ft_experiment_free (exp);

@@ -79,7 +79,8 @@ static void
 on_event (const FtRunEvent *ev, void *user_data)
 {
   RunState *s = user_data;
-  if (ev->kind == FT_RUN_EVENT_FINISHED || ev->kind == FT_RUN_EVENT_STOPPED || ev->kind == FT_RUN_EVENT_FAILED)
+  if (ev->kind == FT_RUN_EVENT_FINISHED || ev->kind == FT_RUN_EVENT_STOPPED
+      || ev->kind == FT_RUN_EVENT_FAILED)
     {
       s->done = true;
       s->failed = ev->kind != FT_RUN_EVENT_FINISHED;
@@ -103,8 +104,8 @@ bare_steps (FtTrainer *t, const FtDataset *data, const uint32_t *order, uint32_t
       uint32_t start = (uint32_t) ((size_t) s * (size_t) bs % (n_order - (uint32_t) bs));
       ft_dataset_gather (data, order + start, (uint32_t) bs, x, y);
       float loss;
-      ok = ft_train_step (m, ft_trainer_optimizer (t), &spec->loss, ft_trainer_tape (t), xt, yt, NULL, &loss, NULL,
-                          NULL);
+      ok = ft_train_step (m, ft_trainer_optimizer (t), &spec->loss, ft_trainer_tape (t), xt, yt, NULL, &loss,
+                          NULL, NULL);
     }
   *wall = clock_s (CLOCK_MONOTONIC) - w0;
   *cpu = clock_s (CLOCK_THREAD_CPUTIME_ID) - c0;

@@ -8,14 +8,14 @@
 typedef struct
 {
   bool ok;
-  const char *mode;        /* "fit" or "tape" */
-  int steps;               /* steps per timed repetition */
+  const char *mode; /* "fit" or "tape" */
+  int steps;        /* steps per timed repetition */
   int reps;
-  double bare_step_s;      /* fastest repetition of gather + ft_train_step, wall, per step */
-  double bare_cpu_step_s;  /* that repetition in this thread's CPU time */
-  double product_step_s;   /* fastest epoch of the runner's job (epoch begin → end on its thread), per step */
+  double bare_step_s;     /* fastest repetition of gather + ft_train_step, wall, per step */
+  double bare_cpu_step_s; /* that repetition in this thread's CPU time */
+  double product_step_s; /* fastest epoch of the runner's job (epoch begin → end on its thread), per step */
   double product_cpu_step_s;
-  double overhead;         /* product_step_s / bare_step_s − 1 (from the CPU times when the wall is noisy) */
+  double overhead; /* product_step_s / bare_step_s − 1 (from the CPU times when the wall is noisy) */
   double overhead_cpu;
 } BenchProduct;
 

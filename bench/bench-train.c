@@ -35,8 +35,8 @@ enum
 
 /* Targets the benchmark reports against. */
 #define TARGET_MLP_EPOCH_S 0.4
-#define TARGET_MLP_RATIO 5.0
-#define TARGET_CNN_RATIO 20.0
+#define TARGET_MLP_RATIO   5.0
+#define TARGET_CNN_RATIO   20.0
 
 static double
 now_s (void)
@@ -302,7 +302,7 @@ typedef struct
   double rep_s[MAX_REPS]; /* seconds per timed repetition */
   double rep_cpu_s[MAX_REPS];
   double cpu_step_s; /* median repetition's CPU time / steps */
-  double step_s;          /* median repetition / steps */
+  double step_s;     /* median repetition / steps */
   double best_step_s;
   double epoch_s; /* step_s × 1875 */
   double fwd_flops;
@@ -516,15 +516,15 @@ python_imports (const char *python, const char *module)
   g_autofree char *code = g_strdup_printf ("import %s", module);
   const char *argv[] = { python, "-c", code, NULL };
   int status = 0;
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
-                     NULL, NULL, NULL, &status, NULL))
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, NULL, NULL, &status, NULL))
     return false;
   return g_spawn_check_wait_status (status, NULL);
 }
 
 static void
-run_torch (const char *python, const char *module, const char *script, const Dataset *data, const char *data_dir,
-           const char *models, int mlp_steps, int cnn_steps, TorchResult *t)
+run_torch (const char *python, const char *module, const char *script, const Dataset *data,
+           const char *data_dir, const char *models, int mlp_steps, int cnn_steps, TorchResult *t)
 {
   memset (t, 0, sizeof *t);
   if (!python_imports (python, module))
@@ -572,7 +572,8 @@ run_torch (const char *python, const char *module, const char *script, const Dat
       char name[16];
       double epoch, step;
       int steps;
-      if (sscanf (*l, "RESULT %15s seconds_per_epoch=%lf step_us=%lf steps=%d", name, &epoch, &step, &steps) == 4)
+      if (sscanf (*l, "RESULT %15s seconds_per_epoch=%lf step_us=%lf steps=%d", name, &epoch, &step, &steps)
+          == 4)
         {
           int i = g_str_equal (name, "mlp") ? 0 : g_str_equal (name, "cnn") ? 1 : -1;
           if (i >= 0)
@@ -605,10 +606,11 @@ print_profile (const ModelConfig *cfg, const ModelResult *r)
 {
   if (r->n_entries == 0)
     return;
-  printf ("\n  %s: where a step goes (tape timers, mean of %d steps; backward GFLOP/s counts 2 × forward FLOPs)\n",
-          cfg->label, cfg->steps < 100 ? cfg->steps : 100);
-  printf ("    %-32s %10s %9s %9s %9s %9s %8s\n", "op", "fwd MFLOP", "fwd us", "fwd GF/s", "bwd us", "bwd GF/s",
-          "share");
+  printf (
+      "\n  %s: where a step goes (tape timers, mean of %d steps; backward GFLOP/s counts 2 × forward FLOPs)\n",
+      cfg->label, cfg->steps < 100 ? cfg->steps : 100);
+  printf ("    %-32s %10s %9s %9s %9s %9s %8s\n", "op", "fwd MFLOP", "fwd us", "fwd GF/s", "bwd us",
+          "bwd GF/s", "share");
   double sum = 0;
   for (int k = 0; k < r->n_entries; k++)
     {
@@ -620,10 +622,11 @@ print_profile (const ModelConfig *cfg, const ModelResult *r)
               100 * (r->op_fwd_us[k] + r->op_bwd_us[k]) / r->profiled_step_us);
     }
   double rest = r->profiled_step_us - sum - r->optimizer_us;
-  printf ("    %-32s %10s %9.1f  (%.1f%% of the step; timed alone on the same gradients; in CPU time %.1f us, "
-          "%.1f%% of the CPU-timed step)\n",
-          "Adam apply", "", r->optimizer_us, 100 * r->optimizer_us / r->profiled_step_us, r->optimizer_cpu_us,
-          100 * r->optimizer_cpu_us / (r->cpu_step_s * 1e6));
+  printf (
+      "    %-32s %10s %9.1f  (%.1f%% of the step; timed alone on the same gradients; in CPU time %.1f us, "
+      "%.1f%% of the CPU-timed step)\n",
+      "Adam apply", "", r->optimizer_us, 100 * r->optimizer_us / r->profiled_step_us, r->optimizer_cpu_us,
+      100 * r->optimizer_cpu_us / (r->cpu_step_s * 1e6));
   printf ("    %-32s %10s %9.1f\n", "rest (reset, tape walk, untimed)", "", rest > 0 ? rest : 0.0);
   printf ("    %-32s %10s %9.1f  (batch gather, outside: %.1f us)\n", "whole ft_train_step", "",
           r->profiled_step_us, r->gather_us);
@@ -634,8 +637,9 @@ static void
 print_width_sweep (const Dataset *data, double peak, double cpu_peak, int steps, int reps)
 {
   static const int widths[] = { 128, 512, 2048 };
-  printf ("\n  MLP width sweep (784-W-10, %dx%d steps, median; cpu = this thread's CPU time, the load-free figure)\n",
-          reps, steps);
+  printf (
+      "\n  MLP width sweep (784-W-10, %dx%d steps, median; cpu = this thread's CPU time, the load-free figure)\n",
+      reps, steps);
   printf ("  %8s %10s %10s %10s %12s %10s %10s %10s\n", "W", "params", "us/step", "cpu us", "exec MFLOP",
           "%peak", "cpu %peak", "RSS MB");
   for (size_t i = 0; i < G_N_ELEMENTS (widths); i++)
@@ -646,9 +650,10 @@ print_width_sweep (const Dataset *data, double peak, double cpu_peak, int steps,
       run_model (&cfg, data, false, &r);
       if (!r.ok)
         continue;
-      printf ("  %8d %10zu %10.1f %10.1f %12.2f %9.1f%% %9.1f%% %10.1f\n", widths[i], r.n_params, r.step_s * 1e6,
-              r.cpu_step_s * 1e6, r.exec_flops / 1e6, 100 * r.exec_flops / r.step_s / 1e9 / peak,
-              100 * r.exec_flops / r.cpu_step_s / 1e9 / cpu_peak, r.peak_rss_mb);
+      printf ("  %8d %10zu %10.1f %10.1f %12.2f %9.1f%% %9.1f%% %10.1f\n", widths[i], r.n_params,
+              r.step_s * 1e6, r.cpu_step_s * 1e6, r.exec_flops / 1e6,
+              100 * r.exec_flops / r.step_s / 1e9 / peak, 100 * r.exec_flops / r.cpu_step_s / 1e9 / cpu_peak,
+              r.peak_rss_mb);
     }
   mlp_hidden = 128;
 }
@@ -659,12 +664,13 @@ print_product_path (const bool *selected, int mlp_steps, int reps)
 {
   static const char *const files[2] = { "fashion-mnist-mlp.json", "fashion-mnist-cnn-tape.json" };
   static const char *const labels[2] = { "MLP 784-128-10", "CNN conv32-128-10" };
-  printf ("\n  product path: the experiment file trained through the runner (ft_fit or the tape loop, its callbacks, "
-          "metrics and progress printer, as fittape-cli run does)\n  beside gather + ft_train_step on the same "
-          "trainer and batches; best of %d repetitions each, bare before and after the runner's epochs\n",
-          reps);
-  printf ("  %-18s %5s %7s %11s %11s %9s %11s %11s %9s   %s\n", "model", "mode", "steps", "bare us", "product us",
-          "overhead", "bare cpu", "product cpu", "cpu ovh", "target ≤ 5 %");
+  printf (
+      "\n  product path: the experiment file trained through the runner (ft_fit or the tape loop, its callbacks, "
+      "metrics and progress printer, as fittape-cli run does)\n  beside gather + ft_train_step on the same "
+      "trainer and batches; best of %d repetitions each, bare before and after the runner's epochs\n",
+      reps);
+  printf ("  %-18s %5s %7s %11s %11s %9s %11s %11s %9s   %s\n", "model", "mode", "steps", "bare us",
+          "product us", "overhead", "bare cpu", "product cpu", "cpu ovh", "target ≤ 5 %");
   for (int m = 0; m < 2; m++)
     {
       if (!selected[m])
@@ -677,12 +683,14 @@ print_product_path (const bool *selected, int mlp_steps, int reps)
           printf ("  %-18s (failed: see above)\n", labels[m]);
           continue;
         }
-      printf ("  %-18s %5s %7d %11.1f %11.1f %8.1f%% %11.1f %11.1f %8.1f%%   %s\n", labels[m], r.mode, r.steps,
-              r.bare_step_s * 1e6, r.product_step_s * 1e6, 100 * r.overhead, r.bare_cpu_step_s * 1e6,
-              r.product_cpu_step_s * 1e6, 100 * r.overhead_cpu, met (MIN (r.overhead, r.overhead_cpu) <= 0.05));
+      printf ("  %-18s %5s %7d %11.1f %11.1f %8.1f%% %11.1f %11.1f %8.1f%%   %s\n", labels[m], r.mode,
+              r.steps, r.bare_step_s * 1e6, r.product_step_s * 1e6, 100 * r.overhead, r.bare_cpu_step_s * 1e6,
+              r.product_cpu_step_s * 1e6, 100 * r.overhead_cpu,
+              met (MIN (r.overhead, r.overhead_cpu) <= 0.05));
     }
-  printf ("  cpu = the training thread's CPU time (the runner's thread, or this one for the bare step): the wall "
-          "figures carry the machine's load.\n");
+  printf (
+      "  cpu = the training thread's CPU time (the runner's thread, or this one for the bare step): the wall "
+      "figures carry the machine's load.\n");
 }
 
 static char *
@@ -741,25 +749,26 @@ main (int argc, char **argv)
     { "quick", 'q', 0, G_OPTION_ARG_NONE, &o.quick, "Fewer steps everywhere (a smoke test, noisier)", NULL },
     { "synthetic", 0, 0, G_OPTION_ARG_NONE, &o.synthetic, "Use synthetic data even if Fashion-MNIST exists",
       NULL },
-    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.data_dir, "Fashion-MNIST directory (" FITTAPE_BENCH_DATA_DIR ")",
-      "DIR" },
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.data_dir,
+      "Fashion-MNIST directory (" FITTAPE_BENCH_DATA_DIR ")", "DIR" },
     { "models", 0, 0, G_OPTION_ARG_STRING, &o.models, "Comma-separated subset of mlp,cnn (both)", "LIST" },
     { "no-torch", 0, 0, G_OPTION_ARG_NONE, &o.no_torch, "Skip the PyTorch comparison", NULL },
     { "no-profile", 0, 0, G_OPTION_ARG_NONE, &o.no_profile, "Skip the per-op breakdown", NULL },
-    { "no-product", 0, 0, G_OPTION_ARG_NONE, &o.no_product, "Skip the product path (ft_fit through the runner)",
-      NULL },
+    { "no-product", 0, 0, G_OPTION_ARG_NONE, &o.no_product,
+      "Skip the product path (ft_fit through the runner)", NULL },
     { "no-sweep", 0, 0, G_OPTION_ARG_NONE, &o.no_sweep, "Skip the MLP width sweep (128, 512, 2048)", NULL },
     { "product-steps", 0, 0, G_OPTION_ARG_INT, &o.product_steps,
       "Product path: MLP steps per repetition (1875; the CNN runs a tenth)", "N" },
-    { "mlp-epochs", 0, 0, G_OPTION_ARG_INT, &o.mlp_epochs, "Timed full MLP epochs (3; the median is reported)",
-      "N" },
+    { "mlp-epochs", 0, 0, G_OPTION_ARG_INT, &o.mlp_epochs,
+      "Timed full MLP epochs (3; the median is reported)", "N" },
     { "cnn-steps", 0, 0, G_OPTION_ARG_INT, &o.cnn_steps, "Timed CNN steps per repetition (300)", "N" },
     { "cnn-reps", 0, 0, G_OPTION_ARG_INT, &o.cnn_reps, "CNN repetitions (3; the median is reported)", "N" },
     { "torch-mlp-steps", 0, 0, G_OPTION_ARG_INT, &o.torch_mlp_steps, "Timed PyTorch MLP steps (1875)", "N" },
     { "torch-cnn-steps", 0, 0, G_OPTION_ARG_INT, &o.torch_cnn_steps, "Timed PyTorch CNN steps (150)", "N" },
     { "torch-script", 0, 0, G_OPTION_ARG_FILENAME, &o.torch_script, "The PyTorch reference (bench_torch.py)",
       "PATH" },
-    { "python", 0, 0, G_OPTION_ARG_FILENAME, &o.python, "Python interpreter (" FITTAPE_BENCH_PYTHON ")", "PATH" },
+    { "python", 0, 0, G_OPTION_ARG_FILENAME, &o.python, "Python interpreter (" FITTAPE_BENCH_PYTHON ")",
+      "PATH" },
     { "peer-python", 0, 0, G_OPTION_ARG_FILENAME, &o.peer_python,
       "Python with PyTorch 2 and TensorFlow for the other peers (" FITTAPE_BENCH_PEER_PYTHON ")", "PATH" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -807,18 +816,18 @@ main (int argc, char **argv)
           return 2;
         }
     }
-  g_autofree char *torch_models =
-    g_strdup_printf ("%s%s%s", selected[0] ? "mlp" : "", selected[0] && selected[1] ? "," : "",
-                     selected[1] ? "cnn" : "");
+  g_autofree char *torch_models = g_strdup_printf (
+      "%s%s%s", selected[0] ? "mlp" : "", selected[0] && selected[1] ? "," : "", selected[1] ? "cnn" : "");
 
   double t_start = now_s ();
   g_autofree char *cpu = cpu_model_name ();
   const char *coretype = g_getenv ("OPENBLAS_CORETYPE");
-  printf ("FitTape training benchmark: batch %d, an epoch = %d samples = %d steps of ft_train_step; Adam (Keras "
-          "defaults), SparseCategoricalCrossentropy(from_logits=True)\n",
-          BATCH, EPOCH_SAMPLES, STEPS_PER_EPOCH);
-  printf ("  CPU: %s; OpenBLAS kernels: %s (OPENBLAS_CORETYPE=%s), 1 BLAS thread\n", cpu, ft_blas_core_name (),
-          coretype ? coretype : "unset");
+  printf (
+      "FitTape training benchmark: batch %d, an epoch = %d samples = %d steps of ft_train_step; Adam (Keras "
+      "defaults), SparseCategoricalCrossentropy(from_logits=True)\n",
+      BATCH, EPOCH_SAMPLES, STEPS_PER_EPOCH);
+  printf ("  CPU: %s; OpenBLAS kernels: %s (OPENBLAS_CORETYPE=%s), 1 BLAS thread\n", cpu,
+          ft_blas_core_name (), coretype ? coretype : "unset");
 
   Dataset data = { 0 };
   if (!o.synthetic)
@@ -836,7 +845,8 @@ main (int argc, char **argv)
 
   double cpu_peak;
   double peak = sgemm_peak_gflops (1024, 8, &cpu_peak);
-  printf ("  sgemm peak: %.1f GFLOP/s (ft_sgemm 1024 x 1024 x 1024, best of 8; %.1f in CPU time)\n", peak, cpu_peak);
+  printf ("  sgemm peak: %.1f GFLOP/s (ft_sgemm 1024 x 1024 x 1024, best of 8; %.1f in CPU time)\n", peak,
+          cpu_peak);
   fflush (stdout);
 
   ModelResult results[2];
@@ -857,10 +867,11 @@ main (int argc, char **argv)
         continue;
       const ModelConfig *c = &configs[m];
       const ModelResult *r = &results[m];
-      g_autofree char *timed = g_strdup_printf ("%dx%d%s", c->reps, c->steps, c->steps == STEPS_PER_EPOCH ? "" : "*");
-      printf ("  %-18s %8zu %14s %8.3f %9.0f %9.1f %9.3f %11.2f   %.3f -> %.3f\n", c->label, r->n_params, timed,
-              r->epoch_s, BATCH / r->step_s, r->step_s * 1e6, r->cpu_step_s * STEPS_PER_EPOCH, r->allocs_per_step,
-              (double) r->first_loss, (double) r->last_loss);
+      g_autofree char *timed = g_strdup_printf ("%dx%d%s", c->reps, c->steps,
+                                                c->steps == STEPS_PER_EPOCH ? "" : "*");
+      printf ("  %-18s %8zu %14s %8.3f %9.0f %9.1f %9.3f %11.2f   %.3f -> %.3f\n", c->label, r->n_params,
+              timed, r->epoch_s, BATCH / r->step_s, r->step_s * 1e6, r->cpu_step_s * STEPS_PER_EPOCH,
+              r->allocs_per_step, (double) r->first_loss, (double) r->last_loss);
     }
   printf ("  s/epoch and us/step: median of the repetitions");
   for (int m = 0; m < 2; m++)
@@ -872,17 +883,19 @@ main (int argc, char **argv)
   if (selected[1])
     printf ("  * The CNN times %d steps per repetition and extrapolates × %.2f to a %d-step epoch.\n",
             configs[1].steps, (double) STEPS_PER_EPOCH / configs[1].steps, STEPS_PER_EPOCH);
-  printf ("  cpu s/ep = the same repetition in this thread's CPU time; wall well above it means the machine was "
-          "busy (compare runs on a quiet machine).\n");
+  printf (
+      "  cpu s/ep = the same repetition in this thread's CPU time; wall well above it means the machine was "
+      "busy (compare runs on a quiet machine).\n");
   for (int m = 0; m < 2; m++)
     if (selected[m])
-      printf ("  peak RSS after the %s: %.1f MB (the process: data set, model, optimizer state, tape arena)\n",
-              configs[m].name, results[m].peak_rss_mb);
+      printf (
+          "  peak RSS after the %s: %.1f MB (the process: data set, model, optimizer state, tape arena)\n",
+          configs[m].name, results[m].peak_rss_mb);
   printf ("  allocs/step = ft_alloc calls during the timed steps / steps (after %d and %d warm-up steps).\n",
           configs[0].warmup, configs[1].warmup);
 
-  printf ("\n  %-18s %12s %10s %8s   %12s %10s %8s\n", "model", "GFLOP/step", "GFLOP/s", "%peak", "exec GF/step",
-          "GFLOP/s", "%peak");
+  printf ("\n  %-18s %12s %10s %8s   %12s %10s %8s\n", "model", "GFLOP/step", "GFLOP/s", "%peak",
+          "exec GF/step", "GFLOP/s", "%peak");
   for (int m = 0; m < 2; m++)
     {
       if (!selected[m])
@@ -893,13 +906,14 @@ main (int argc, char **argv)
               f3 / r->step_s / 1e9, 100 * f3 / r->step_s / 1e9 / peak, fx / 1e9, fx / r->step_s / 1e9,
               100 * fx / r->step_s / 1e9 / peak);
     }
-  printf ("  GFLOP/step = 3 × the forward FLOPs on the tape (ft_tape_entry()->flops), the usual forward + backward "
-          "rule;\n  exec = what the step really computes: the first layer needs no input gradient, so its "
-          "backward is one product, not two.\n  %%peak = GFLOP/s / the sgemm peak above.\n");
+  printf (
+      "  GFLOP/step = 3 × the forward FLOPs on the tape (ft_tape_entry()->flops), the usual forward + backward "
+      "rule;\n  exec = what the step really computes: the first layer needs no input gradient, so its "
+      "backward is one product, not two.\n  %%peak = GFLOP/s / the sgemm peak above.\n");
   for (int m = 0; m < 2; m++)
     if (selected[m] && results[m].allocs_per_step != 0)
-      printf ("  WARNING: %s calls ft_alloc %.2f times per step after warm-up (expected 0)\n", configs[m].label,
-              results[m].allocs_per_step);
+      printf ("  WARNING: %s calls ft_alloc %.2f times per step after warm-up (expected 0)\n",
+              configs[m].label, results[m].allocs_per_step);
 
   if (!o.no_profile)
     for (int m = 0; m < 2; m++)
@@ -919,7 +933,8 @@ main (int argc, char **argv)
       printf ("\n  running PyTorch: %s (%d MLP steps, %d CNN steps)...\n", script, o.torch_mlp_steps,
               o.torch_cnn_steps);
       fflush (stdout);
-      run_torch (python, "torch", script, &data, data_dir, torch_models, o.torch_mlp_steps, o.torch_cnn_steps, &torch);
+      run_torch (python, "torch", script, &data, data_dir, torch_models, o.torch_mlp_steps, o.torch_cnn_steps,
+                 &torch);
     }
   /* The other peers, from the build folder's virtual environment (.ci/tf-venv BUILD --bench): PyTorch 2 on
    * one thread, and TensorFlow's real model.fit() on one intra-op and one inter-op thread. */
@@ -931,12 +946,13 @@ main (int argc, char **argv)
       peers[p].why_not = g_strdup ("skipped (--no-torch)");
   else
     {
-      printf ("  running the peers of %s: PyTorch 2 (bench_torch.py) and TensorFlow (bench_tf.py)...\n", peer_python);
+      printf ("  running the peers of %s: PyTorch 2 (bench_torch.py) and TensorFlow (bench_tf.py)...\n",
+              peer_python);
       fflush (stdout);
-      run_torch (peer_python, "torch", script, &data, data_dir, torch_models, o.torch_mlp_steps, o.torch_cnn_steps,
-                 &peers[0]);
-      run_torch (peer_python, "tensorflow", FITTAPE_BENCH_TF_SCRIPT, &data, data_dir, torch_models, o.torch_mlp_steps,
-                 MIN (o.torch_cnn_steps, 60), &peers[1]);
+      run_torch (peer_python, "torch", script, &data, data_dir, torch_models, o.torch_mlp_steps,
+                 o.torch_cnn_steps, &peers[0]);
+      run_torch (peer_python, "tensorflow", FITTAPE_BENCH_TF_SCRIPT, &data, data_dir, torch_models,
+                 o.torch_mlp_steps, MIN (o.torch_cnn_steps, 60), &peers[1]);
     }
 
   printf ("\n  %-18s %12s %12s %16s   %s\n", "model", "FitTape s/ep", "PyTorch s/ep", "PyTorch/FitTape",
@@ -950,8 +966,9 @@ main (int argc, char **argv)
       double ratio = te > 0 ? te / r->epoch_s : 0;
       g_autofree char *tcol = te > 0 ? g_strdup_printf ("%.3f", te) : g_strdup ("-");
       g_autofree char *rcol = te > 0 ? g_strdup_printf ("%.2fx", ratio) : g_strdup ("-");
-      g_autofree char *rt = te > 0 ? g_strdup_printf ("≥ %.0f× PyTorch: %s", m == 0 ? TARGET_MLP_RATIO : TARGET_CNN_RATIO,
-                                                      met (ratio >= (m == 0 ? TARGET_MLP_RATIO : TARGET_CNN_RATIO)))
+      g_autofree char *rt = te > 0 ? g_strdup_printf (
+                                "≥ %.0f× PyTorch: %s", m == 0 ? TARGET_MLP_RATIO : TARGET_CNN_RATIO,
+                                met (ratio >= (m == 0 ? TARGET_MLP_RATIO : TARGET_CNN_RATIO)))
                                    : g_strdup_printf ("≥ %.0f× PyTorch: no ratio",
                                                       m == 0 ? TARGET_MLP_RATIO : TARGET_CNN_RATIO);
       g_autofree char *targets = m == 0 ? g_strdup_printf ("≤ %.1f s/epoch: %s; %s", TARGET_MLP_EPOCH_S,
@@ -961,8 +978,9 @@ main (int argc, char **argv)
     }
   if (torch.available)
     {
-      printf ("  PyTorch: %s; %s; nn.CrossEntropyLoss, Adam(eps=1e-7), float32, NCHW; median of 3 timed chunks per model\n",
-              torch.info ? torch.info : "?", torch.data ? torch.data : "?");
+      printf (
+          "  PyTorch: %s; %s; nn.CrossEntropyLoss, Adam(eps=1e-7), float32, NCHW; median of 3 timed chunks per model\n",
+          torch.info ? torch.info : "?", torch.data ? torch.data : "?");
       for (int m = 0; m < 2; m++)
         if (selected[m] && torch.epoch_s[m] > 0)
           printf ("    %s: PyTorch %.1f us/step over %d steps%s vs FitTape %.1f us/step\n", configs[m].label,
@@ -986,12 +1004,14 @@ main (int argc, char **argv)
           printf ("  %-18s %-16s %12.3f %12.3f %9.2fx\n", configs[m].label, labels[p], all[p]->epoch_s[m],
                   results[m].epoch_s, all[p]->epoch_s[m] / results[m].epoch_s);
         else
-          printf ("  %-18s %-16s %12s %12.3f %10s\n", configs[m].label, labels[p], "-", results[m].epoch_s, "-");
+          printf ("  %-18s %-16s %12s %12.3f %10s\n", configs[m].label, labels[p], "-", results[m].epoch_s,
+                  "-");
     }
   for (int p = 0; p < 2; p++)
     {
       if (peers[p].available)
-        printf ("  %s: %s; %s\n", peer_label[p], peers[p].info ? peers[p].info : "?", peers[p].data ? peers[p].data : "?");
+        printf ("  %s: %s; %s\n", peer_label[p], peers[p].info ? peers[p].info : "?",
+                peers[p].data ? peers[p].data : "?");
       else
         printf ("  %s: %s\n", peer_label[p], peers[p].why_not);
       g_free (peers[p].why_not);

@@ -151,8 +151,8 @@ ft_test_run_clear (FtTestRun *run)
 static bool
 env_matters (const char *name)
 {
-  static const char *const prefixes[]
-      = { "ASAN_", "LSAN_", "UBSAN_", "TSAN_", "OPENBLAS_", "FITTAPE_", "G_SLICE", "G_DEBUG" };
+  static const char *const prefixes[] = { "ASAN_",     "LSAN_",    "UBSAN_",  "TSAN_",
+                                          "OPENBLAS_", "FITTAPE_", "G_SLICE", "G_DEBUG" };
   for (size_t i = 0; i < G_N_ELEMENTS (prefixes); i++)
     if (g_str_has_prefix (name, prefixes[i]))
       return true;

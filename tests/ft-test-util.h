@@ -60,8 +60,8 @@ void ft_test_run_fail (const FtTestRun *run, const char *file, int line, const c
       int ft_expected_ = (expected);                                                                         \
       if (ft_run_->signal != 0 || ft_run_->exit_status != ft_expected_)                                      \
         {                                                                                                    \
-          char *ft_msg_                                                                                      \
-              = g_strdup_printf ("assertion failed: the program should exit with status %d", ft_expected_);  \
+          char *ft_msg_ = g_strdup_printf ("assertion failed: the program should exit with status %d",       \
+                                           ft_expected_);                                                    \
           ft_test_run_fail (ft_run_, __FILE__, __LINE__, G_STRFUNC, ft_msg_);                                \
           g_free (ft_msg_);                                                                                  \
         }                                                                                                    \

@@ -85,7 +85,8 @@ test_early_stopping_lane (void)
     {
       FtLaneEvent ev;
       g_assert_true (ft_callback_lanes_event (lanes, i, &ev));
-      g_test_message ("epoch %d %s: %s", ev.state.epoch + 1, ft_callback_decision_name (ev.state.decision), ev.state.rule);
+      g_test_message ("epoch %d %s: %s", ev.state.epoch + 1, ft_callback_decision_name (ev.state.decision),
+                      ev.state.rule);
       g_assert_cmpint (ev.state.decision, ==, want[i]);
       g_assert_cmpint (ev.train_end, ==, i == 3);
       g_assert_cmpint (ev.state.patience, ==, 2);
@@ -120,17 +121,19 @@ test_reduce_lr_lane (void)
   FtFitContext ctx;
   FtHistory *h = fit_with (&r, 6, lanes, &ctx);
   /* Keras counts the cooldown down before checking it: cooldown 2 leaves one quiet epoch between cuts. */
-  static const FtCallbackDecision want[] = { FT_CB_IMPROVED, FT_CB_LR_CUT, FT_CB_COOLDOWN,
+  static const FtCallbackDecision want[] = { FT_CB_IMPROVED, FT_CB_LR_CUT,   FT_CB_COOLDOWN,
                                              FT_CB_LR_CUT,   FT_CB_COOLDOWN, FT_CB_LR_CUT };
   g_assert_cmpint (ft_callback_lanes_n_events (lanes), ==, G_N_ELEMENTS (want));
   for (int i = 0; i < (int) G_N_ELEMENTS (want); i++)
     {
       FtLaneEvent ev;
       g_assert_true (ft_callback_lanes_event (lanes, i, &ev));
-      g_test_message ("epoch %d %s: %s", ev.state.epoch + 1, ft_callback_decision_name (ev.state.decision), ev.state.rule);
+      g_test_message ("epoch %d %s: %s", ev.state.epoch + 1, ft_callback_decision_name (ev.state.decision),
+                      ev.state.rule);
       g_assert_cmpint (ev.state.epoch, ==, i);
       g_assert_cmpint (ev.state.decision, ==, want[i]);
-      /* The logged learning rate is the one in force before the decision; a cut halves it for the next epoch. */
+      /* The logged learning rate is the one in force before the decision; a cut halves it for the next epoch.
+       */
       g_assert_cmpfloat (ev.state.lr_before, ==, logged (h, i, "learning_rate"));
       if (ev.state.decision == FT_CB_LR_CUT)
         {
@@ -219,7 +222,8 @@ test_scheduler_lane (void)
 static void
 on_event (const FtRunEvent *ev, void *user_data)
 {
-  if (ev->kind == FT_RUN_EVENT_FINISHED || ev->kind == FT_RUN_EVENT_FAILED || ev->kind == FT_RUN_EVENT_STOPPED)
+  if (ev->kind == FT_RUN_EVENT_FINISHED || ev->kind == FT_RUN_EVENT_FAILED
+      || ev->kind == FT_RUN_EVENT_STOPPED)
     *(bool *) user_data = true;
 }
 

@@ -737,10 +737,11 @@ test_fit_clears_stop_training (void)
   g_assert_no_error (error);
   if (ft_history_n_epochs (h) != 3)
     {
-      char *msg = g_strdup_printf ("KERAS-DEVIATION: ft_fit with a context whose stop_training is still set from "
-                                   "the previous run ran %d of 3 epochs; Keras' fit() sets "
-                                   "self.stop_training = False before on_train_begin",
-                                   ft_history_n_epochs (h));
+      char *msg = g_strdup_printf (
+          "KERAS-DEVIATION: ft_fit with a context whose stop_training is still set from "
+          "the previous run ran %d of 3 epochs; Keras' fit() sets "
+          "self.stop_training = False before on_train_begin",
+          ft_history_n_epochs (h));
       g_error ("%s", msg);
       g_free (msg);
     }
@@ -765,7 +766,8 @@ rlr_spec (const char *monitor, int patience, double factor)
 /* Runs the scripted values (the optimizer starts at lr 1); logged[e] gets the epoch's "learning_rate"
  * log, after[e] the optimizer's rate after the epoch. */
 static void
-rlr_run (const FtCallbackSpec *spec, const char *key, const double *values, int n, double *logged, float *after)
+rlr_run (const FtCallbackSpec *spec, const char *key, const double *values, int n, double *logged,
+         float *after)
 {
   Rig *r = rig_new ();
   rig_add (r, spec);
@@ -1003,7 +1005,8 @@ test_mc_format_plain_float (void)
   if (g_strcmp0 (a, "0.123456789") != 0 || g_strcmp0 (b, "1.0") != 0)
     {
       char *msg = g_strdup_printf ("KERAS-DEVIATION: '{val_loss}' gives \"%s\" (Python \"0.123456789\"), "
-                                   "'{one}' gives \"%s\" (Python \"1.0\")", a, b);
+                                   "'{one}' gives \"%s\" (Python \"1.0\")",
+                                   a, b);
       g_error ("%s", msg);
       g_free (msg);
     }
@@ -1110,8 +1113,10 @@ test_mc_save_best_missing_monitor (void)
   char *files = mc_files (&s, "loss", v, 2, NULL);
   if (g_strcmp0 (files, "ckpt-01.h5 ckpt-02.h5") != 0)
     {
-      char *msg = g_strdup_printf ("KERAS-DEVIATION: save_best_only with a missing monitor saved \"%s\"; Keras "
-                                   "saves every epoch (\"ckpt-01.h5 ckpt-02.h5\")", files);
+      char *msg = g_strdup_printf (
+          "KERAS-DEVIATION: save_best_only with a missing monitor saved \"%s\"; Keras "
+          "saves every epoch (\"ckpt-01.h5 ckpt-02.h5\")",
+          files);
       g_error ("%s", msg);
       g_free (msg);
     }
@@ -1128,12 +1133,14 @@ test_mc_filepath_rules (void)
   GError *error = NULL;
   GString *dev = g_string_new (NULL);
   if (ft_callback_spec_validate (&s, &error))
-    g_string_append (dev, " accepts filepath \"ckpt-{epoch}\" (Keras raises ValueError: must end in .keras or .h5);");
+    g_string_append (
+        dev, " accepts filepath \"ckpt-{epoch}\" (Keras raises ValueError: must end in .keras or .h5);");
   g_clear_error (&error);
   s.save_weights_only = true;
   g_strlcpy (s.filepath, "ckpt-{epoch}.h5", sizeof s.filepath);
   if (ft_callback_spec_validate (&s, &error))
-    g_string_append (dev, " accepts save_weights_only with \"ckpt-{epoch}.h5\" (Keras: must end in .weights.h5);");
+    g_string_append (dev,
+                     " accepts save_weights_only with \"ckpt-{epoch}.h5\" (Keras: must end in .weights.h5);");
   g_clear_error (&error);
 
   char *dir = tmp_dir ();
@@ -1148,7 +1155,8 @@ test_mc_filepath_rules (void)
   rig_end (r);
   char *want = g_build_filename (dir, "sub", "dir", "ckpt-1.h5", NULL);
   if (r->ctx.failed || !g_file_test (want, G_FILE_TEST_EXISTS))
-    g_string_append_printf (dev, " does not create missing directories (Keras: file_utils.makedirs(dirname)): %s;",
+    g_string_append_printf (dev,
+                            " does not create missing directories (Keras: file_utils.makedirs(dirname)): %s;",
                             r->ctx.error ? r->ctx.error->message : "(no error)");
   if (dev->len)
     {
@@ -1182,8 +1190,10 @@ test_mc_reuse_keeps_best (void)
   char *files = dir_listing (dir);
   if (strcmp (files, "ckpt-0.40.h5 ckpt-0.50.h5 ckpt-1.00.h5") != 0)
     {
-      char *msg = g_strdup_printf ("KERAS-DEVIATION: a reused save_best_only ModelCheckpoint left \"%s\"; Keras "
-                                   "keeps best = 0.5 from the first fit and does not save 0.80", files);
+      char *msg = g_strdup_printf (
+          "KERAS-DEVIATION: a reused save_best_only ModelCheckpoint left \"%s\"; Keras "
+          "keeps best = 0.5 from the first fit and does not save 0.80",
+          files);
       g_error ("%s", msg);
       g_free (msg);
     }
@@ -1201,7 +1211,8 @@ test_mc_load_back (void)
   char *dir = tmp_dir ();
   for (int weights_only = 0; weights_only <= 1; weights_only++)
     {
-      FtCallbackSpec s = mc_spec (dir, weights_only ? "w-{epoch:02d}.weights.h5" : "m-{epoch:02d}.h5", "val_loss");
+      FtCallbackSpec s = mc_spec (dir, weights_only ? "w-{epoch:02d}.weights.h5" : "m-{epoch:02d}.h5",
+                                  "val_loss");
       s.save_weights_only = weights_only;
       s.save_best_only = true;
       Rig *r = rig_new ();
@@ -1276,7 +1287,7 @@ test_mc_save_freq (void)
   g_assert_true (ft_checkpoint_load (t2, ctx.last_checkpoint, &state, &has_state, &error));
   g_assert_no_error (error);
   g_assert_true (has_state);
-  g_assert_cmpint (state.epoch, ==, 1);  /* saved inside the second epoch: one completed */
+  g_assert_cmpint (state.epoch, ==, 1); /* saved inside the second epoch: one completed */
   g_assert_cmpint (state.step, ==, 28); /* 15 + 13 iterations */
   g_strfreev (names);
   g_free (files);
@@ -1435,7 +1446,7 @@ test_csv_logger (void)
   g_assert_cmpstr (normalised, ==, want);
   if (strstr (text, "\r\n") == NULL)
     g_error ("KERAS-DEVIATION: CSVLogger rows end in \"\\n\"; Keras' csv.DictWriter (csv.excel dialect) "
-                       "writes \"\\r\\n\"");
+             "writes \"\\r\\n\"");
   g_free (normalised);
   g_free (text);
 
@@ -1449,8 +1460,9 @@ test_csv_logger (void)
   FtCallbackSpec semi = csv_spec (path, ';', false);
   csv_run (&semi, 0, dir, "log.csv");
   text = read_text (path);
-  g_assert_true (g_str_has_prefix (text, "epoch;accuracy;loss;val_accuracy;val_loss\n0;0.25;0.5;0.1;0.75\n")
-                 || g_str_has_prefix (text, "epoch;accuracy;loss;val_accuracy;val_loss\r\n0;0.25;0.5;0.1;0.75\r\n"));
+  g_assert_true (
+      g_str_has_prefix (text, "epoch;accuracy;loss;val_accuracy;val_loss\n0;0.25;0.5;0.1;0.75\n")
+      || g_str_has_prefix (text, "epoch;accuracy;loss;val_accuracy;val_loss\r\n0;0.25;0.5;0.1;0.75\r\n"));
   g_free (text);
   g_unlink (path);
   g_free (path);
@@ -1612,8 +1624,10 @@ test_lrs_schedule_values (void)
   FtCallbackSpec cs = lrs_spec (FT_SCHEDULE_COSINE);
   cs.decay_epochs = 4;
   cs.alpha = 0.1;
-  const double want_cos[7] = { 0.1, 0.1 * (0.1 + 0.9 * 0.5 * (1 + M_SQRT1_2)), 0.055,
-                               0.1 * (0.1 + 0.9 * 0.5 * (1 - M_SQRT1_2)), 0.01, 0.01, 0.01 };
+  const double want_cos[7] = { 0.1,   0.1 * (0.1 + 0.9 * 0.5 * (1 + M_SQRT1_2)),
+                               0.055, 0.1 * (0.1 + 0.9 * 0.5 * (1 - M_SQRT1_2)),
+                               0.01,  0.01,
+                               0.01 };
   for (int e = 0; e < 7; e++)
     g_assert_cmpfloat_with_epsilon (ft_schedule_learning_rate (&cs, 0.1, e), want_cos[e], 1e-15);
 
@@ -1757,8 +1771,10 @@ test_progress_verbose_2 (void)
     }
   if (!keras_layout)
     {
-      char *msg = g_strdup_printf ("KERAS-DEVIATION: verbose-2 epoch line \"%s\" lacks Keras' \" -\" between the "
-                                   "duration and the per-step time (\"15/15 - 0s - 2ms/step - ...\")", lines[1]);
+      char *msg = g_strdup_printf (
+          "KERAS-DEVIATION: verbose-2 epoch line \"%s\" lacks Keras' \" -\" between the "
+          "duration and the per-step time (\"15/15 - 0s - 2ms/step - ...\")",
+          lines[1]);
       g_error ("%s", msg);
       g_free (msg);
     }
@@ -1792,8 +1808,8 @@ test_progress_verbose_1 (void)
    * " 1/15 ━━━…━ 0s 2ms/step - …": the bare ETA followed by the time per step, no "ETA: ". */
   if (strstr (out->str, "ETA:") != NULL || strstr (out->str, "─") != NULL)
     g_error ("KERAS-DEVIATION: verbose-1 progress lines show \"ETA: Ns\" without the per-step time and "
-                       "draw the unfilled bar with U+2500 (light line); Keras prints \" 1/15 <bar> 0s 2ms/step - ...\" "
-                       "with U+2501 (heavy line) for both parts, coloured");
+             "draw the unfilled bar with U+2500 (light line); Keras prints \" 1/15 <bar> 0s 2ms/step - ...\" "
+             "with U+2501 (heavy line) for both parts, coloured");
   g_string_free (out, TRUE);
 }
 
@@ -1828,11 +1844,13 @@ test_progress_format (void)
   if (strstr (out->str, "loss: 0.0000e+00") == NULL)
     g_string_append (dev, " prints a 0 loss as \"0.0000\" (Progbar: 0.0000e+00, since 0 > 1e-3 is false);");
   if (strstr (out->str, "learning_rate: 1.0000e-03") == NULL)
-    g_string_append (dev, " prints learning_rate 0.001 other than \"1.0000e-03\" (Progbar has no special case);");
+    g_string_append (dev,
+                     " prints learning_rate 0.001 other than \"1.0000e-03\" (Progbar has no special case);");
   const char *lr_at = strstr (out->str, "learning_rate:"), *val_at = strstr (out->str, "val_loss:");
   if (lr_at == NULL || val_at == NULL || lr_at < val_at)
-    g_string_append (dev, " sorts the keys, putting learning_rate before loss (Progbar keeps the logs' order, "
-                          "where learning_rate comes last);");
+    g_string_append (dev,
+                     " sorts the keys, putting learning_rate before loss (Progbar keeps the logs' order, "
+                     "where learning_rate comes last);");
   if (dev->len)
     {
       char *msg = g_strdup_printf ("KERAS-DEVIATION: progress bar%s output: %s", dev->str, out->str);
@@ -1863,9 +1881,10 @@ test_progress_stopped_epoch (void)
   g_assert_nonnull (strstr (out->str, "/15 - "));
   if (strstr (out->str, "\n15/15 - ") == NULL)
     {
-      char *msg = g_strdup_printf ("KERAS-DEVIATION: an epoch stopped after 2 of 15 batches is shown as \"%s\"; "
-                                   "Keras finalises the bar at the target: \"15/15 - …\"",
-                                   strchr (out->str, '\n') + 1);
+      char *msg = g_strdup_printf (
+          "KERAS-DEVIATION: an epoch stopped after 2 of 15 batches is shown as \"%s\"; "
+          "Keras finalises the bar at the target: \"15/15 - …\"",
+          strchr (out->str, '\n') + 1);
       g_error ("%s", msg);
       g_free (msg);
     }
@@ -1910,9 +1929,10 @@ test_history_csv_json (void)
                    "1,0.3333333333333333,NA,nan\n"
                    "2,0.30000000000000004,2.5e-05,1e-07\n");
   char *json = ft_history_to_json (h);
-  g_assert_cmpstr (json, ==,
-                   "{\"epoch\": [0, 1, 2], \"history\": {\"accuracy\": [0.25, 0.3333333333333333, "
-                   "0.30000000000000004], \"extra\": [null, null, 2.5e-05], \"loss\": [0.1, null, 1e-07]}}\n");
+  g_assert_cmpstr (
+      json, ==,
+      "{\"epoch\": [0, 1, 2], \"history\": {\"accuracy\": [0.25, 0.3333333333333333, "
+      "0.30000000000000004], \"extra\": [null, null, 2.5e-05], \"loss\": [0.1, null, 1e-07]}}\n");
   JsonParser *parser = json_parser_new ();
   GError *error = NULL;
   g_assert_true (json_parser_load_from_data (parser, json, -1, &error));
@@ -1946,8 +1966,8 @@ test_history_repr_integral (void)
   const char *want = "epoch,accuracy,big,huge\n0,1.0,1000000000000000.0,1e+16\n";
   if (strcmp (csv, want) != 0)
     {
-      char *msg = g_strdup_printf ("KERAS-DEVIATION: History/CSVLogger numbers: got \"%s\", Python repr gives \"%s\"",
-                                   csv, want);
+      char *msg = g_strdup_printf (
+          "KERAS-DEVIATION: History/CSVLogger numbers: got \"%s\", Python repr gives \"%s\"", csv, want);
       g_error ("%s", msg);
       g_free (msg);
     }
@@ -2006,7 +2026,8 @@ compare_runs (FtTrainer *ta, FtHistory *ha, FtTrainer *tb, FtHistory *hb, bool s
   diffs += ft_optimizer_iterations (oa) != ft_optimizer_iterations (ob);
   diffs += ft_optimizer_get_learning_rate (oa) != ft_optimizer_get_learning_rate (ob);
   diffs += ft_optimizer_state_size (oa) != ft_optimizer_state_size (ob)
-           || memcmp (ft_optimizer_state (oa), ft_optimizer_state (ob), ft_optimizer_state_size (oa) * sizeof (float));
+           || memcmp (ft_optimizer_state (oa), ft_optimizer_state (ob),
+                      ft_optimizer_state_size (oa) * sizeof (float));
   for (int i = 0; i < ft_history_n_epochs (hb); i++)
     {
       int epoch = ft_history_epoch (hb, i);
@@ -2042,7 +2063,8 @@ run_resume (const FtCallbackSpec *extra, bool strict, int *diffs_out)
   resume_fit (first, data, 0, 2, extra, &mc, hfirst);
   g_assert_cmpint (ft_history_n_epochs (hfirst), ==, 2);
   for (int i = 0; i < 2; i++)
-    g_assert_cmpint (memcmp (ft_history_logs (hfull, i), ft_history_logs (hfirst, i), sizeof (FtLogs)), ==, 0);
+    g_assert_cmpint (memcmp (ft_history_logs (hfull, i), ft_history_logs (hfirst, i), sizeof (FtLogs)), ==,
+                     0);
 
   TrainerOpts o2 = resume_opts (12345);
   FtTrainer *second = trainer_new_opts (&o2);
@@ -2109,8 +2131,8 @@ test_resume_with_scheduler (void)
   run_resume (&lrs, false, &diffs);
   if (diffs != 0)
     g_error ("RESUME: LearningRateScheduler with initial_lr = 0 re-reads lr0 from the optimizer at "
-                       "train begin, which after ft_checkpoint_load is the scheduled rate of the last epoch: "
-                       "the resumed run compounds the schedule and differs from the uninterrupted one");
+             "train begin, which after ft_checkpoint_load is the scheduled rate of the last epoch: "
+             "the resumed run compounds the schedule and differs from the uninterrupted one");
   lrs.initial_lr = 0.01f;
   run_resume (&lrs, true, &diffs); /* with lr0 given explicitly it resumes exactly */
 }

@@ -123,7 +123,8 @@ test_run_both_resume_evaluate (void)
   ft_test_run_assert (&r, strstr (r.out, "Epoch 5/6") != NULL);
   ft_test_run_assert (&r, strstr (r.out, "Epoch 4/6") == NULL);
   ft_test_run_clear (&r);
-  char *h6 = g_build_filename (dir6, "history.csv", NULL), *hr = g_build_filename (dir_resumed, "history.csv", NULL);
+  char *h6 = g_build_filename (dir6, "history.csv", NULL),
+       *hr = g_build_filename (dir_resumed, "history.csv", NULL);
   char *c6 = NULL, *cr = NULL;
   g_assert_true (g_file_get_contents (h6, &c6, NULL, NULL));
   g_assert_true (g_file_get_contents (hr, &cr, NULL, NULL));
@@ -166,7 +167,8 @@ test_bad_input (void)
 {
   char *dir = g_dir_make_tmp ("fittape-cli-bad-XXXXXX", NULL);
   char *bad = g_build_filename (dir, "bad.json", NULL);
-  g_assert_true (g_file_set_contents (bad, "{\"model\": {\"layers\": [{\"type\": \"Dense\", \"units\": \"ten\"}]}}", -1, NULL));
+  g_assert_true (g_file_set_contents (
+      bad, "{\"model\": {\"layers\": [{\"type\": \"Dense\", \"units\": \"ten\"}]}}", -1, NULL));
   FtTestRun r;
   run_cli (&r, (const char *[]){ "run", bad, NULL });
   ft_test_run_assert_exit (&r, 2);
@@ -230,18 +232,20 @@ test_run_both_divergence (void)
 {
   char *dir = g_dir_make_tmp ("fittape-cli-XXXXXX", NULL);
   char *path = g_build_filename (dir, "noshuffle.json", NULL);
-  const char *exp = "{\"seed\": 3, \"dataset\": {\"name\": \"moons\", \"samples\": 200, \"test_samples\": 0},"
-                    " \"model\": {\"layers\": [{\"type\": \"Dense\", \"units\": 8, \"activation\": \"tanh\"},"
-                    " {\"type\": \"Dense\", \"units\": 2}]},"
-                    " \"compile\": {\"optimizer\": \"adam\", \"loss\": {\"name\": \"sparse_categorical_crossentropy\","
-                    " \"from_logits\": true}, \"metrics\": [\"accuracy\"]},"
-                    " \"mode\": \"both\", \"fit\": {\"epochs\": 2, \"batch_size\": 20},"
-                    " \"tape_loop\": {\"shuffle\": false}}";
+  const char *exp
+      = "{\"seed\": 3, \"dataset\": {\"name\": \"moons\", \"samples\": 200, \"test_samples\": 0},"
+        " \"model\": {\"layers\": [{\"type\": \"Dense\", \"units\": 8, \"activation\": \"tanh\"},"
+        " {\"type\": \"Dense\", \"units\": 2}]},"
+        " \"compile\": {\"optimizer\": \"adam\", \"loss\": {\"name\": \"sparse_categorical_crossentropy\","
+        " \"from_logits\": true}, \"metrics\": [\"accuracy\"]},"
+        " \"mode\": \"both\", \"fit\": {\"epochs\": 2, \"batch_size\": 20},"
+        " \"tape_loop\": {\"shuffle\": false}}";
   g_assert_true (g_file_set_contents (path, exp, -1, NULL));
   FtTestRun r;
   run_cli (&r, (const char *[]){ "run", path, "--out", dir, NULL });
   ft_test_run_assert_exit (&r, 0);
-  ft_test_run_assert (&r, strstr (r.out, "parted at epoch 1, step 1: the tape loop does not shuffle") != NULL);
+  ft_test_run_assert (&r,
+                      strstr (r.out, "parted at epoch 1, step 1: the tape loop does not shuffle") != NULL);
   JsonParser *parser;
   JsonObject *o = last_json (&r, &parser);
   g_assert_false (json_object_get_boolean_member (o, "histories_identical"));

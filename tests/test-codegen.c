@@ -271,8 +271,9 @@ assert_structure (const FtExperiment *exp, FtRunMode mode, const char *script, c
       g_assert_nonnull (strstr (script, "optimizer.apply_gradients("));
       g_assert_nonnull (strstr (script, "tape.gradient("));
       /* The train step's call (training=False only as the pitfall of that name). */
-      g_assert_nonnull (strstr (script, exp->steps.pitfalls.on[FT_PITFALL_TRAINING_FALSE] ? "model(x, training=False)"
-                                                                                       : "model(x, training=True)"));
+      g_assert_nonnull (strstr (script, exp->steps.pitfalls.on[FT_PITFALL_TRAINING_FALSE]
+                                            ? "model(x, training=False)"
+                                            : "model(x, training=True)"));
       g_assert_nonnull (strstr (script, "tf.data.Dataset.from_tensor_slices("));
       g_assert_null (strstr (after_header (script, map), "= model.fit("));
       g_assert_null (strstr (after_header (script, map), "\nmodel.compile(\n"));
@@ -1045,10 +1046,10 @@ test_data_sections (void)
   g_assert_true (g_file_set_contents (test_csv, "a,species,b\n2,versicolor,3\n4,setosa,5\n", -1, NULL));
   for (int variant = 0; variant < 2; variant++)
     {
-      char *json
-          = g_strdup_printf ("{\"dataset\": {\"name\": \"csv\", \"path\": %s, \"label\": \"species\"%s},"
-                             " \"model\": {\"layers\": [{\"type\": \"Dense\", \"units\": 3}]}}",
-                             "\"@TRAIN@\"", variant == 0 ? ", \"test_path\": \"@TEST@\"" : "");
+      char *json = g_strdup_printf (
+          "{\"dataset\": {\"name\": \"csv\", \"path\": %s, \"label\": \"species\"%s},"
+          " \"model\": {\"layers\": [{\"type\": \"Dense\", \"units\": 3}]}}",
+          "\"@TRAIN@\"", variant == 0 ? ", \"test_path\": \"@TEST@\"" : "");
       exp = experiment (json);
       g_free (json);
       g_strlcpy (exp->data.path, train_csv, sizeof exp->data.path);
@@ -1310,7 +1311,7 @@ static const struct
   const char *name;
   const char *buggy; /* the buggy line's text */
 } pitfall_lines[FT_N_PITFALLS] = {
-  { "training_false", "        logits = model(x, training=False)" }, /* in the train step (indent 8) */
+  { "training_false", "        logits = model(x, training=False)" },      /* in the train step (indent 8) */
   { "validate_training_true", "\n    logits = model(x, training=True)" }, /* in the test step (indent 4) */
   { "no_regularization_loss", "loss = loss_fn(y, logits, sample_weight=sample_weight)\n" },
   { "from_logits_mismatch", "SparseCategoricalCrossentropy(from_logits=False)" },
@@ -1340,7 +1341,8 @@ test_pitfalls (void)
     }
   /* Keras 3: sample weights reach only the weighted metrics. */
   g_assert_nonnull (strstr (clean, "train_accuracy.update_state(y, logits)\n"));
-  g_assert_nonnull (strstr (clean, "train_weighted_accuracy.update_state(y, logits, sample_weight=sample_weight)"));
+  g_assert_nonnull (
+      strstr (clean, "train_weighted_accuracy.update_state(y, logits, sample_weight=sample_weight)"));
   char *fit = ft_codegen_python (exp, FT_MODE_FIT, NULL);
   g_assert_nonnull (strstr (fit, "weighted_metrics=[\"accuracy\"]"));
   g_free (fit);

@@ -808,9 +808,9 @@ pool_forward_cb (FtTape *tape, FtTensor *const *inputs, void *user_data)
 static void
 check_pool (const PoolCase *pc, int n, int h, int w, int c, int levels, uint64_t seed)
 {
-  g_autofree char *desc
-      = g_strdup_printf ("pool %dx%d stride %dx%d %s on (%d,%d,%d,%d)%s", pc->ph, pc->pw, pc->sh, pc->sw,
-                         padding_name (pc->padding), n, h, w, c, levels ? " with ties" : "");
+  g_autofree char *desc = g_strdup_printf ("pool %dx%d stride %dx%d %s on (%d,%d,%d,%d)%s", pc->ph, pc->pw,
+                                           pc->sh, pc->sw, padding_name (pc->padding), n, h, w, c,
+                                           levels ? " with ties" : "");
   FtRng rng;
   ft_rng_seed (&rng, seed, 9);
   FtTensor *x = tensor4 (n, h, w, c);

@@ -3,8 +3,8 @@
  * into a temporary directory (and malformed ones: each error must name the file and the problem), the
  * real Fashion-MNIST when Debian's dataset-fashion-mnist is installed, the CSV loader, gather, the
  * validation split point and slices. */
-#include "data/ft-dataset.h"
 #include "core/ft-tape.h"
+#include "data/ft-dataset.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
@@ -193,8 +193,8 @@ test_playground_sizes (void)
         ft_dataset_free (ds);
       }
   /* Without noise the classes of circle, gauss, spiral and moons are the two halves exactly. */
-  const FtPlaygroundKind halves[]
-      = { FT_PLAYGROUND_CIRCLE, FT_PLAYGROUND_GAUSS, FT_PLAYGROUND_SPIRAL, FT_PLAYGROUND_MOONS };
+  const FtPlaygroundKind halves[] = { FT_PLAYGROUND_CIRCLE, FT_PLAYGROUND_GAUSS, FT_PLAYGROUND_SPIRAL,
+                                      FT_PLAYGROUND_MOONS };
   for (size_t k = 0; k < G_N_ELEMENTS (halves); k++)
     {
       FtDataset *ds = ft_dataset_playground (halves[k], 201, 0.0f, 3);

@@ -73,11 +73,15 @@ setup_init (Setup *s)
   g_assert_nonnull (s->dir);
   s->ckpt_fit = ft_callback_spec_default (FT_CALLBACK_MODEL_CHECKPOINT);
   s->ckpt_tape = s->ckpt_fit;
-  g_snprintf (s->ckpt_fit.filepath, sizeof s->ckpt_fit.filepath, "%s/fit-ckpt-{epoch:02d}.weights.h5", s->dir);
-  g_snprintf (s->ckpt_tape.filepath, sizeof s->ckpt_tape.filepath, "%s/tape-ckpt-{epoch:02d}.weights.h5", s->dir);
+  g_snprintf (s->ckpt_fit.filepath, sizeof s->ckpt_fit.filepath, "%s/fit-ckpt-{epoch:02d}.weights.h5",
+              s->dir);
+  g_snprintf (s->ckpt_tape.filepath, sizeof s->ckpt_tape.filepath, "%s/tape-ckpt-{epoch:02d}.weights.h5",
+              s->dir);
   /* The two runs save into different folders under the same file names. */
-  g_snprintf (s->ckpt_fit.filepath, sizeof s->ckpt_fit.filepath, "%s/fit/ckpt-{epoch:02d}.weights.h5", s->dir);
-  g_snprintf (s->ckpt_tape.filepath, sizeof s->ckpt_tape.filepath, "%s/tape/ckpt-{epoch:02d}.weights.h5", s->dir);
+  g_snprintf (s->ckpt_fit.filepath, sizeof s->ckpt_fit.filepath, "%s/fit/ckpt-{epoch:02d}.weights.h5",
+              s->dir);
+  g_snprintf (s->ckpt_tape.filepath, sizeof s->ckpt_tape.filepath, "%s/tape/ckpt-{epoch:02d}.weights.h5",
+              s->dir);
   s->ckpt_fit.save_weights_only = s->ckpt_tape.save_weights_only = true;
   char *a = g_build_filename (s->dir, "fit", NULL), *b = g_build_filename (s->dir, "tape", NULL);
   g_mkdir_with_parents (a, 0755);
@@ -200,7 +204,8 @@ test_fingerprints_equal (void)
   g_assert_cmpint (d.epochs_compared, ==, 2);
   g_assert_cmpint (d.steps_compared, ==, 16);
   char *text = ft_divergence_describe (&d);
-  g_assert_cmpstr (text, ==, "fit() and the tape loop: identical — 2 epochs, 16 steps, every weight the same bit for bit");
+  g_assert_cmpstr (
+      text, ==, "fit() and the tape loop: identical — 2 epochs, 16 steps, every weight the same bit for bit");
   g_free (text);
   ft_fingerprints_free (a);
   ft_fingerprints_free (b);
@@ -231,9 +236,9 @@ test_unexplained_bug (void)
 
 typedef struct
 {
-  const char *name;  /* a step name (left out) or a pitfall name (on) */
+  const char *name; /* a step name (left out) or a pitfall name (on) */
   bool softmax_output;
-  int epoch, batch;  /* 0-based; batch -1 = the epoch end */
+  int epoch, batch; /* 0-based; batch -1 = the epoch end */
   FtFpPart part;
 } Row;
 
@@ -288,7 +293,8 @@ test_finder_table (void)
           cause = (int) p;
           pitfalls_seen++;
         }
-      FtFingerprints *a = ft_fingerprints_new (FT_FINGERPRINT_SAMPLE), *b = ft_fingerprints_new (FT_FINGERPRINT_SAMPLE);
+      FtFingerprints *a = ft_fingerprints_new (FT_FINGERPRINT_SAMPLE),
+                     *b = ft_fingerprints_new (FT_FINGERPRINT_SAMPLE);
       run_fit (&s, a, row->softmax_output);
       run_tape (&s, b, &steps, row->softmax_output, -1);
       FtDivergence d;
@@ -345,7 +351,8 @@ test_finder_rules (void)
 static void
 on_run_event (const FtRunEvent *ev, void *user_data)
 {
-  if (ev->kind == FT_RUN_EVENT_FINISHED || ev->kind == FT_RUN_EVENT_FAILED || ev->kind == FT_RUN_EVENT_STOPPED)
+  if (ev->kind == FT_RUN_EVENT_FINISHED || ev->kind == FT_RUN_EVENT_FAILED
+      || ev->kind == FT_RUN_EVENT_STOPPED)
     (*(int *) user_data)++;
 }
 
@@ -357,7 +364,8 @@ test_live_runners (void)
 {
   Setup s;
   setup_init (&s);
-  FtFingerprints *fps[2] = { ft_fingerprints_new (FT_FINGERPRINT_SAMPLE), ft_fingerprints_new (FT_FINGERPRINT_SAMPLE) };
+  FtFingerprints *fps[2] = { ft_fingerprints_new (FT_FINGERPRINT_SAMPLE),
+                             ft_fingerprints_new (FT_FINGERPRINT_SAMPLE) };
   FtTrainer *trainers[2] = { trainer_new (false), trainer_new (false) };
   FtRunner *runners[2];
   FtLoopSteps steps = ft_loop_steps_all ();

@@ -254,9 +254,9 @@ test_defaults (void)
   ft_experiment_free (m);
 
   /* A callback given only its type gets Keras' defaults. */
-  FtExperiment *cb
-      = parse_ok ("{\"model\": {\"layers\": [{\"type\": \"Dense\"}]}, \"callbacks\": [{\"type\": "
-                  "\"ReduceLROnPlateau\"}, {\"type\": \"EarlyStopping\"}]}");
+  FtExperiment *cb = parse_ok (
+      "{\"model\": {\"layers\": [{\"type\": \"Dense\"}]}, \"callbacks\": [{\"type\": "
+      "\"ReduceLROnPlateau\"}, {\"type\": \"EarlyStopping\"}]}");
   FtCallbackSpec rl = ft_callback_spec_default (FT_CALLBACK_REDUCE_LR_ON_PLATEAU);
   g_assert_cmpfloat (cb->callbacks[0].factor, ==, rl.factor);
   g_assert_cmpint (cb->callbacks[0].patience, ==, rl.patience);
@@ -367,13 +367,13 @@ test_round_trip (void)
   };
   for (size_t i = 0; i < G_N_ELEMENTS (optimizers); i++)
     {
-      char *text
-          = g_strdup_printf ("{\"dataset\": {\"name\": \"moons\", \"samples\": 300, \"noise\": 0.3, "
-                             "\"test_samples\": 0}, \"model\": {\"layers\": [{\"type\": \"Dense\", "
-                             "\"units\": 1, \"activation\": \"sigmoid\"}]}, \"compile\": {\"optimizer\": "
-                             "%s, \"loss\": {\"name\": \"binary_crossentropy\", \"from_logits\": false}, "
-                             "\"metrics\": [\"binary_accuracy\"]}, \"mode\": \"tape\"}",
-                             optimizers[i]);
+      char *text = g_strdup_printf (
+          "{\"dataset\": {\"name\": \"moons\", \"samples\": 300, \"noise\": 0.3, "
+          "\"test_samples\": 0}, \"model\": {\"layers\": [{\"type\": \"Dense\", "
+          "\"units\": 1, \"activation\": \"sigmoid\"}]}, \"compile\": {\"optimizer\": "
+          "%s, \"loss\": {\"name\": \"binary_crossentropy\", \"from_logits\": false}, "
+          "\"metrics\": [\"binary_accuracy\"]}, \"mode\": \"tape\"}",
+          optimizers[i]);
       FtExperiment *o = parse_ok (text);
       assert_round_trip (o);
       ft_experiment_free (o);
@@ -892,9 +892,9 @@ test_build_errors (void)
 {
   GError *error = NULL;
   /* Dense straight on images: the message names the layer by its place in the file and its Keras name. */
-  FtExperiment *e
-      = parse_ok ("{\"model\": {\"input_shape\": [28, 28], \"layers\": [{\"type\": \"Dense\", \"units\": "
-                  "10}, {\"type\": \"Flatten\"}]}}");
+  FtExperiment *e = parse_ok (
+      "{\"model\": {\"input_shape\": [28, 28], \"layers\": [{\"type\": \"Dense\", \"units\": "
+      "10}, {\"type\": \"Flatten\"}]}}");
   FtTrainer *t = ft_experiment_build_trainer (e, NULL, &error);
   g_assert_null (t);
   g_assert_error (error, FT_ERROR, FT_ERROR_INVALID);
@@ -971,10 +971,10 @@ test_pitfalls_and_weighted_metrics (void)
 {
   GError *error = NULL;
   FtExperiment *e = ft_experiment_from_json (
-    "{\"model\": {\"input_shape\": [2], \"layers\": [{\"type\": \"Dense\", \"units\": 2}]},"
-    " \"compile\": {\"metrics\": [\"accuracy\"], \"weighted_metrics\": [\"accuracy\"]},"
-    " \"mode\": \"both\", \"tape_loop\": {\"shuffle\": false, \"pitfalls\": [\"training_false\", \"shuffle_buffer\"]}}",
-    &error);
+      "{\"model\": {\"input_shape\": [2], \"layers\": [{\"type\": \"Dense\", \"units\": 2}]},"
+      " \"compile\": {\"metrics\": [\"accuracy\"], \"weighted_metrics\": [\"accuracy\"]},"
+      " \"mode\": \"both\", \"tape_loop\": {\"shuffle\": false, \"pitfalls\": [\"training_false\", \"shuffle_buffer\"]}}",
+      &error);
   g_assert_no_error (error);
   g_assert_cmpint (e->compile.n_weighted_metrics, ==, 1);
   g_assert_cmpstr (e->compile.weighted_metrics[0], ==, "accuracy");
@@ -998,7 +998,8 @@ test_pitfalls_and_weighted_metrics (void)
   ft_experiment_free (e);
 
   e = ft_experiment_from_json ("{\"model\": {\"input_shape\": [2], \"layers\": [{\"type\": \"Dense\"}]},"
-                               " \"tape_loop\": {\"pitfalls\": [\"training_true\"]}}", &error);
+                               " \"tape_loop\": {\"pitfalls\": [\"training_true\"]}}",
+                               &error);
   g_assert_null (e);
   g_assert_error (error, FT_ERROR, FT_ERROR_INVALID);
   g_assert_nonnull (strstr (error->message, "$.tape_loop.pitfalls[0]"));

@@ -45,21 +45,23 @@ test_values (void)
   g_assert_cmpstr (ft_feature_label (5), ==, "sin x₁");
 }
 
-#define SPIRAL(features)                                                                                  \
-  "{\"seed\": 4, \"dataset\": {\"name\": \"spiral\", \"samples\": 200, \"noise\": 0.05, \"test_samples\": 100" \
-  features "}, \"model\": {\"input_shape\": [2], \"layers\": [{\"type\": \"Dense\", \"units\": 6,"          \
-  " \"activation\": \"tanh\"}, {\"type\": \"Dense\", \"units\": 2}]}, \"compile\": {\"optimizer\":"          \
-  " {\"name\": \"adam\", \"learning_rate\": 0.03}, \"loss\": {\"name\": \"sparse_categorical_crossentropy\","  \
-  " \"from_logits\": true}, \"metrics\": [\"accuracy\"]}, \"fit\": {\"epochs\": 3, \"batch_size\": 10,"      \
+#define SPIRAL(features)                                                                                                \
+  "{\"seed\": 4, \"dataset\": {\"name\": \"spiral\", \"samples\": 200, \"noise\": 0.05, \"test_samples\": 100" features \
+  "}, \"model\": {\"input_shape\": [2], \"layers\": [{\"type\": \"Dense\", \"units\": 6,"                               \
+  " \"activation\": \"tanh\"}, {\"type\": \"Dense\", \"units\": 2}]}, \"compile\": {\"optimizer\":"                     \
+  " {\"name\": \"adam\", \"learning_rate\": 0.03}, \"loss\": {\"name\": \"sparse_categorical_crossentropy\","           \
+  " \"from_logits\": true}, \"metrics\": [\"accuracy\"]}, \"fit\": {\"epochs\": 3, \"batch_size\": 10,"                 \
   " \"validation_split\": 0.2}}"
 
 static void
 test_experiment_key (void)
 {
   GError *error = NULL;
-  FtExperiment *e = ft_experiment_from_json (SPIRAL (", \"features\": [\"x1\", \"x2\", \"x1*x2\", \"sin(x1)\"]"), &error);
+  FtExperiment *e = ft_experiment_from_json (
+      SPIRAL (", \"features\": [\"x1\", \"x2\", \"x1*x2\", \"sin(x1)\"]"), &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (e->data.features, ==, FT_FEATURE_X1 | FT_FEATURE_X2 | FT_FEATURE_X1_X2 | FT_FEATURE_SIN_X1);
+  g_assert_cmpuint (e->data.features, ==,
+                    FT_FEATURE_X1 | FT_FEATURE_X2 | FT_FEATURE_X1_X2 | FT_FEATURE_SIN_X1);
   char *json = ft_experiment_to_json (e);
   g_assert_nonnull (strstr (json, "\"features\": [\"x1\", \"x2\", \"x1*x2\", \"sin(x1)\"]"));
   FtExperiment *back = ft_experiment_from_json (json, &error);
@@ -72,7 +74,10 @@ test_experiment_key (void)
   ft_experiment_free (e);
 
   static const char *const bad[] = {
-    ", \"features\": []", ", \"features\": [\"x3\"]", ", \"features\": [\"x1\", \"x1\"]", ", \"features\": \"x1\"",
+    ", \"features\": []",
+    ", \"features\": [\"x3\"]",
+    ", \"features\": [\"x1\", \"x1\"]",
+    ", \"features\": \"x1\"",
   };
   for (size_t i = 0; i < G_N_ELEMENTS (bad); i++)
     {
@@ -84,9 +89,10 @@ test_experiment_key (void)
       g_free (text);
     }
   /* Not for image sets. */
-  g_assert_null (ft_experiment_from_json ("{\"dataset\": {\"name\": \"fashion_mnist\", \"features\": [\"x1\"]},"
-                                          " \"model\": {\"layers\": [{\"type\": \"Dense\"}]}}",
-                                          &error));
+  g_assert_null (
+      ft_experiment_from_json ("{\"dataset\": {\"name\": \"fashion_mnist\", \"features\": [\"x1\"]},"
+                               " \"model\": {\"layers\": [{\"type\": \"Dense\"}]}}",
+                               &error));
   g_assert_nonnull (error);
   g_clear_error (&error);
 }
@@ -96,7 +102,8 @@ static void
 test_train (void)
 {
   GError *error = NULL;
-  FtExperiment *e = ft_experiment_from_json (SPIRAL (", \"features\": [\"x1^2\", \"x2^2\", \"sin(x1)\"]"), &error);
+  FtExperiment *e = ft_experiment_from_json (SPIRAL (", \"features\": [\"x1^2\", \"x2^2\", \"sin(x1)\"]"),
+                                             &error);
   g_assert_no_error (error);
   FtDataset *train = NULL, *test = NULL;
   g_assert_true (ft_experiment_load_data (e, &train, &test, &error));
@@ -189,9 +196,10 @@ static void
 test_codegen_numpy (void)
 {
   GError *error = NULL;
-  FtExperiment *e = ft_experiment_from_json (SPIRAL (", \"features\": [\"x1\", \"x2\", \"x1^2\", \"x2^2\", \"x1*x2\","
-                                                     " \"sin(x1)\", \"sin(x2)\"]"),
-                                             &error);
+  FtExperiment *e = ft_experiment_from_json (
+      SPIRAL (", \"features\": [\"x1\", \"x2\", \"x1^2\", \"x2^2\", \"x1*x2\","
+              " \"sin(x1)\", \"sin(x2)\"]"),
+      &error);
   g_assert_no_error (error);
   char *code = ft_codegen_python (e, FT_MODE_BOTH, NULL);
   g_assert_nonnull (strstr (code, "def features(x):"));
@@ -212,13 +220,14 @@ test_codegen_numpy (void)
   g_string_append (py, "x = np.array([");
   for (int i = 0; i < 8; i++)
     g_string_append_printf (py, "%s%.9g", i ? ", " : "", (double) xy[i]);
-  g_string_append (py, "], dtype='float32').reshape(4, 2)\nfor v in features(x).ravel():\n    print(float(v).hex())\n");
+  g_string_append (
+      py, "], dtype='float32').reshape(4, 2)\nfor v in features(x).ravel():\n    print(float(v).hex())\n");
   g_free (fn);
   char *argv[] = { (char *) "python3", (char *) "-c", py->str, NULL };
   char *out_text = NULL;
   int status = -1;
-  if (!g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out_text, NULL,
-                     &status, NULL)
+  if (!g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                     &out_text, NULL, &status, NULL)
       || !g_spawn_check_wait_status (status, NULL))
     {
       g_test_skip ("python3 with NumPy is not available");

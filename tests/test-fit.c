@@ -169,7 +169,8 @@ test_same_seed_same_run (void)
 {
   FtDataset *data = spiral ();
   FtFitArgs args = args_default ();
-  Run a = run_fit (data, &args, NULL, 9), b = run_fit (data, &args, NULL, 9), c = run_fit (data, &args, NULL, 10);
+  Run a = run_fit (data, &args, NULL, 9), b = run_fit (data, &args, NULL, 9),
+      c = run_fit (data, &args, NULL, 10);
   assert_same_run (a.trainer, a.history, b.trainer, b.history);
   size_t n;
   float *wa = weights_of (a.trainer, &n), *wc = weights_of (c.trainer, &n);
@@ -362,7 +363,8 @@ count_epoch (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
   ((Counter *) cb)->epoch_events++;
 }
 
-static const FtCallbackClass counter_class = { .name = "Counter", .on_train_batch_end = count_batch,
+static const FtCallbackClass counter_class = { .name = "Counter",
+                                               .on_train_batch_end = count_batch,
                                                .on_epoch_end = count_epoch };
 
 static void
@@ -499,9 +501,9 @@ count_epoch_begin (FtCallback *cb, FtFitContext *ctx, int epoch)
   c->correct = c->seen = c->weighted_correct = c->weighted_seen = 0;
 }
 
-static const FtCallbackClass accuracy_counter_class = {
-  .name = "AccuracyCounter", .on_epoch_begin = count_epoch_begin, .on_train_batch_end = count_batch_end
-};
+static const FtCallbackClass accuracy_counter_class = { .name = "AccuracyCounter",
+                                                        .on_epoch_begin = count_epoch_begin,
+                                                        .on_train_batch_end = count_batch_end };
 
 static void
 test_class_weight_metrics_unweighted (void)

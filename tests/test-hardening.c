@@ -82,10 +82,10 @@ static void
 test_model_budget (void)
 {
   GError *error = NULL;
-  FtTrainer *t
-      = trainer_for ("{\"type\": \"Dense\", \"units\": 1000000}, {\"type\": \"Dense\", \"units\": 1000000},"
-                     " {\"type\": \"Dense\", \"units\": 2}",
-                     "\"accuracy\"", &error);
+  FtTrainer *t = trainer_for (
+      "{\"type\": \"Dense\", \"units\": 1000000}, {\"type\": \"Dense\", \"units\": 1000000},"
+      " {\"type\": \"Dense\", \"units\": 2}",
+      "\"accuracy\"", &error);
   g_assert_null (t);
   g_assert_error (error, FT_ERROR, FT_ERROR_INVALID);
   g_test_message ("%s", error->message);

@@ -174,11 +174,11 @@ destroy_window (GtkWidget *window, GtkWidget **view)
 
 /* ---- the decision view ---- */
 
-#define SPIRAL                                                                                              \
-  "{\"seed\": 7, \"dataset\": {\"name\": \"spiral\", \"samples\": 400, \"noise\": 0.05, \"test_samples\": 100},"  \
-  " \"model\": {\"input_shape\": [2], \"layers\": [{\"type\": \"Dense\", \"units\": 16, \"activation\": \"tanh\"}," \
-  " {\"type\": \"Dense\", \"units\": 16, \"activation\": \"tanh\"}, {\"type\": \"Dense\", \"units\": 2}]},"      \
-  " \"compile\": {\"optimizer\": {\"name\": \"adam\", \"learning_rate\": 0.01},"                               \
+#define SPIRAL                                                                                                       \
+  "{\"seed\": 7, \"dataset\": {\"name\": \"spiral\", \"samples\": 400, \"noise\": 0.05, \"test_samples\": 100},"     \
+  " \"model\": {\"input_shape\": [2], \"layers\": [{\"type\": \"Dense\", \"units\": 16, \"activation\": \"tanh\"},"  \
+  " {\"type\": \"Dense\", \"units\": 16, \"activation\": \"tanh\"}, {\"type\": \"Dense\", \"units\": 2}]},"          \
+  " \"compile\": {\"optimizer\": {\"name\": \"adam\", \"learning_rate\": 0.01},"                                     \
   " \"loss\": {\"name\": \"sparse_categorical_crossentropy\", \"from_logits\": true}, \"metrics\": [\"accuracy\"]}," \
   " \"fit\": {\"epochs\": 1, \"batch_size\": 10, \"validation_split\": 0.2}}"
 
@@ -245,7 +245,8 @@ test_decision (void)
   g_assert_cmpint (g->ny, ==, FT_DECISION_VIEW_GRID);
   FtInspectModel *im = ft_inspect_model_new (exp, train, w, n, &error);
   g_assert_no_error (error);
-  FtDecisionGrid *expected = ft_decision_grid (im, -6, 6, -6, 6, FT_DECISION_VIEW_GRID, FT_DECISION_VIEW_GRID, &error);
+  FtDecisionGrid *expected = ft_decision_grid (im, -6, 6, -6, 6, FT_DECISION_VIEW_GRID, FT_DECISION_VIEW_GRID,
+                                               &error);
   g_assert_no_error (error);
   g_assert_cmpmem (g->p1, sizeof (float) * 100 * 100, expected->p1, sizeof (float) * 100 * 100);
   ft_decision_grid_free (expected);
@@ -261,8 +262,9 @@ test_decision (void)
   Pixels p = download (texture);
   int orange = count_tinted (&p, 1.0, 0.471, 0.0, 0.2), blue = count_tinted (&p, 0.208, 0.518, 0.894, 0.2);
   int distinct = count_distinct (&p);
-  g_test_message ("screenshot /tmp/fittape-decision.png %d × %d: %d orange-ish, %d blue-ish pixels, %d colours",
-                  p.width, p.height, orange, blue, distinct);
+  g_test_message (
+      "screenshot /tmp/fittape-decision.png %d × %d: %d orange-ish, %d blue-ish pixels, %d colours", p.width,
+      p.height, orange, blue, distinct);
   /* Both regions cover a good part of the plane. */
   g_assert_cmpint (orange, >, p.width * p.height / 12);
   g_assert_cmpint (blue, >, p.width * p.height / 12);
@@ -323,8 +325,9 @@ test_decision (void)
 
 /* ---- the confusion view ---- */
 
-static const char *const fashion_names[] = { "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                             "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot", NULL };
+static const char *const fashion_names[] = { "T-shirt/top", "Trouser",    "Pullover", "Dress",
+                                             "Coat",        "Sandal",     "Shirt",    "Sneaker",
+                                             "Bag",         "Ankle boot", NULL };
 
 /* Ten shapes on 28 × 28 pixels, bright on black like Fashion-MNIST. */
 static double
@@ -333,16 +336,26 @@ shape_value (int cls, double x, double y)
   double cx = x - 13.5, cy = y - 13.5, r = sqrt (cx * cx + cy * cy);
   switch (cls)
     {
-    case 0: return fabs (cy) < 4 ? 1 : 0;                          /* horizontal bar */
-    case 1: return fabs (cx) < 4 ? 1 : 0;                          /* vertical bar */
-    case 2: return r < 8 ? 1 : 0;                                  /* disc */
-    case 3: return fabs (r - 9) < 2.5 ? 1 : 0;                     /* ring */
-    case 4: return fabs (cx - cy) < 4 ? 1 : 0;                     /* diagonal */
-    case 5: return fabs (cx + cy) < 4 ? 1 : 0;                     /* anti-diagonal */
-    case 6: return (fabs (cx) < 3 || fabs (cy) < 3) ? 1 : 0;       /* cross */
-    case 7: return y > 17 ? 1 : 0;                                 /* bottom half */
-    case 8: return (fabs (cx) < 9 && fabs (cy) < 9 && (fabs (cx) > 6 || fabs (cy) > 6)) ? 1 : 0; /* frame */
-    default: return x < 10 ? 1 : 0;                                /* left band */
+    case 0:
+      return fabs (cy) < 4 ? 1 : 0; /* horizontal bar */
+    case 1:
+      return fabs (cx) < 4 ? 1 : 0; /* vertical bar */
+    case 2:
+      return r < 8 ? 1 : 0; /* disc */
+    case 3:
+      return fabs (r - 9) < 2.5 ? 1 : 0; /* ring */
+    case 4:
+      return fabs (cx - cy) < 4 ? 1 : 0; /* diagonal */
+    case 5:
+      return fabs (cx + cy) < 4 ? 1 : 0; /* anti-diagonal */
+    case 6:
+      return (fabs (cx) < 3 || fabs (cy) < 3) ? 1 : 0; /* cross */
+    case 7:
+      return y > 17 ? 1 : 0; /* bottom half */
+    case 8:
+      return (fabs (cx) < 9 && fabs (cy) < 9 && (fabs (cx) > 6 || fabs (cy) > 6)) ? 1 : 0; /* frame */
+    default:
+      return x < 10 ? 1 : 0; /* left band */
     }
 }
 
@@ -371,7 +384,8 @@ shapes_dataset (uint32_t n, uint32_t seed)
       for (int y = 0; y < 28; y++)
         for (int x = 0; x < 28; x++)
           {
-            double v = shape_value (cls, x - dx, y - dy) * (1 - blend * 0.6) + shape_value (other, x, y) * blend;
+            double v = shape_value (cls, x - dx, y - dy) * (1 - blend * 0.6)
+                       + shape_value (other, x, y) * blend;
             v = v * 0.85 + g_rand_double_range (rand, 0, 0.25);
             ds->pixels[(size_t) i * 784 + (size_t) (y * 28 + x)] = (uint8_t) CLAMP (v * 255, 0, 255);
           }
@@ -385,10 +399,10 @@ test_confusion (void)
 {
   /* Template matching: class c's score is the dot product of the image with c's centred shape. */
   FtExperiment *exp = experiment (
-    "{\"dataset\": {\"name\": \"fashion_mnist\"}, \"model\": {\"input_shape\": [28, 28], \"layers\": ["
-    "{\"type\": \"Flatten\"}, {\"type\": \"Dense\", \"units\": 10}]},"
-    " \"compile\": {\"loss\": {\"name\": \"sparse_categorical_crossentropy\", \"from_logits\": true},"
-    " \"metrics\": [\"accuracy\"]}}");
+      "{\"dataset\": {\"name\": \"fashion_mnist\"}, \"model\": {\"input_shape\": [28, 28], \"layers\": ["
+      "{\"type\": \"Flatten\"}, {\"type\": \"Dense\", \"units\": 10}]},"
+      " \"compile\": {\"loss\": {\"name\": \"sparse_categorical_crossentropy\", \"from_logits\": true},"
+      " \"metrics\": [\"accuracy\"]}}");
   size_t n = 784 * 10 + 10;
   float *w = g_new0 (float, n);
   for (int c = 0; c < 10; c++)
@@ -459,8 +473,9 @@ test_confusion (void)
   Pixels p = download (texture);
   int green = count_tinted (&p, 0.149, 0.635, 0.412, 0.3), red = count_tinted (&p, 0.878, 0.106, 0.141, 0.15);
   int distinct = count_distinct (&p);
-  g_test_message ("screenshot /tmp/fittape-confusion.png %d × %d: %d green-ish, %d red-ish pixels, %d colours",
-                  p.width, p.height, green, red, distinct);
+  g_test_message (
+      "screenshot /tmp/fittape-confusion.png %d × %d: %d green-ish, %d red-ish pixels, %d colours", p.width,
+      p.height, green, red, distinct);
   g_assert_true (ft_confusion_view_get_counts_shown (cv)); /* every cell carries its count */
   g_assert_cmpint (ft_confusion_view_get_n_images_drawn (cv), ==, FT_CONFUSION_VIEW_MAX_IMAGES);
   g_assert_cmpint (green, >, 4000); /* the diagonal */
@@ -491,8 +506,8 @@ test_confusion (void)
   ft_confusion_view_select_cell (cv, worst_t, worst_p);
   gtk_widget_queue_draw (view);
   gtk_test_widget_wait_for_draw (view);
-  g_test_message ("cell %d → %d: %d images drawn of %d", worst_t, worst_p, ft_confusion_view_get_n_images_drawn (cv),
-                  matrix[worst_t * k + worst_p]);
+  g_test_message ("cell %d → %d: %d images drawn of %d", worst_t, worst_p,
+                  ft_confusion_view_get_n_images_drawn (cv), matrix[worst_t * k + worst_p]);
   g_assert_cmpint (ft_confusion_view_get_n_images_drawn (cv), >, 0);
   g_assert_cmpint (ft_confusion_view_get_n_images_drawn (cv), <=, matrix[worst_t * k + worst_p]);
   texture = screenshot (view);

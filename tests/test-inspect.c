@@ -9,12 +9,12 @@
 #include <string.h>
 
 /* A model of one Dense layer on two inputs; loss is compile's "loss" value as JSON. */
-#define DENSE_MODEL(units, activation, loss)                                                              \
-  "{\"seed\": 3, \"dataset\": {\"name\": \"circle\"},"                                                    \
-  " \"model\": {\"input_shape\": [2], \"layers\": [{\"type\": \"Dense\", \"units\": " units ","           \
+#define DENSE_MODEL(units, activation, loss)                                                                 \
+  "{\"seed\": 3, \"dataset\": {\"name\": \"circle\"},"                                                       \
+  " \"model\": {\"input_shape\": [2], \"layers\": [{\"type\": \"Dense\", \"units\": " units ","              \
   " \"activation\": \"" activation "\"}]}, \"compile\": {\"loss\": " loss "}}"
 #define LOGITS(name) "{\"name\": \"" name "\", \"from_logits\": true}"
-#define PROBS(name) "\"" name "\""
+#define PROBS(name)  "\"" name "\""
 
 static FtExperiment *
 experiment (const char *json)
@@ -67,8 +67,8 @@ static void
 test_grid_x_positive (void)
 {
   const float w[] = { -10, 10, 0, 0, 0, 0 }; /* kernel (2 inputs × 2 units), bias */
-  FtInspectModel *m =
-    inspect_model (DENSE_MODEL ("2", "linear", LOGITS ("sparse_categorical_crossentropy")), w, G_N_ELEMENTS (w));
+  FtInspectModel *m = inspect_model (DENSE_MODEL ("2", "linear", LOGITS ("sparse_categorical_crossentropy")),
+                                     w, G_N_ELEMENTS (w));
   g_assert_cmpuint (ft_inspect_model_n_params (m), ==, 6);
   g_assert_cmpuint (ft_inspect_model_n_inputs (m), ==, 2);
   g_assert_cmpint (ft_inspect_model_n_classes (m), ==, 2);
@@ -106,8 +106,8 @@ static void
 test_grid_row_order (void)
 {
   const float w[] = { 0, 0, -4, 4, 0, 0 };
-  FtInspectModel *m =
-    inspect_model (DENSE_MODEL ("2", "linear", LOGITS ("sparse_categorical_crossentropy")), w, G_N_ELEMENTS (w));
+  FtInspectModel *m = inspect_model (DENSE_MODEL ("2", "linear", LOGITS ("sparse_categorical_crossentropy")),
+                                     w, G_N_ELEMENTS (w));
   GError *error = NULL;
   FtDecisionGrid *g = ft_decision_grid (m, -6, 6, -6, 6, 3, 4, &error);
   g_assert_no_error (error);
@@ -184,8 +184,8 @@ static void
 test_grid_three_classes (void)
 {
   const float w[] = { -1, 1, 0, 0, 0, 2, 0, 0, 0 }; /* kernel rows: x → (−1, 1, 0), y → (0, 0, 2) */
-  FtInspectModel *m =
-    inspect_model (DENSE_MODEL ("3", "softmax", PROBS ("sparse_categorical_crossentropy")), w, G_N_ELEMENTS (w));
+  FtInspectModel *m = inspect_model (DENSE_MODEL ("3", "softmax", PROBS ("sparse_categorical_crossentropy")),
+                                     w, G_N_ELEMENTS (w));
   g_assert_cmpint (ft_inspect_model_n_classes (m), ==, 3);
   GError *error = NULL;
   FtDecisionGrid *g = ft_decision_grid (m, -6, 6, -6, 6, 12, 12, &error);
@@ -219,8 +219,8 @@ static void
 test_confusion_known (void)
 {
   const float w[] = { -10, 10, 0, 0, 0, 0 };
-  FtInspectModel *m =
-    inspect_model (DENSE_MODEL ("2", "linear", LOGITS ("sparse_categorical_crossentropy")), w, G_N_ELEMENTS (w));
+  FtInspectModel *m = inspect_model (DENSE_MODEL ("2", "linear", LOGITS ("sparse_categorical_crossentropy")),
+                                     w, G_N_ELEMENTS (w));
   const float xy[] = { -3, 1, 2, 2, -1, -4, 4, 0, 0.5f, 3, -2, 2, -0.5f, 1, 5, -5 };
   const float labels[] = { 0, 1, 1, 1, 1, 1, 0, 0 }; /* wrong: sample 2 (x −1), 5 (x −2), 7 (x 5) */
   FtDataset *ds = points_dataset (xy, labels, 8, 2);
@@ -282,9 +282,9 @@ static void
 test_confusion_images (void)
 {
   FtExperiment *exp = experiment (
-    "{\"dataset\": {\"name\": \"circle\"}, \"model\": {\"input_shape\": [4, 4], \"layers\": ["
-    "{\"type\": \"Flatten\"}, {\"type\": \"Dense\", \"units\": 2}]},"
-    " \"compile\": {\"loss\": {\"name\": \"sparse_categorical_crossentropy\", \"from_logits\": true}}}");
+      "{\"dataset\": {\"name\": \"circle\"}, \"model\": {\"input_shape\": [4, 4], \"layers\": ["
+      "{\"type\": \"Flatten\"}, {\"type\": \"Dense\", \"units\": 2}]},"
+      " \"compile\": {\"loss\": {\"name\": \"sparse_categorical_crossentropy\", \"from_logits\": true}}}");
   float w[16 * 2 + 2] = { 0 };
   for (int p = 0; p < 16; p++)
     w[p * 2 + (p % 4 < 2 ? 0 : 1)] = 1;
@@ -414,11 +414,11 @@ test_errors (void)
 
 /* ---- a trained spiral model ---- */
 
-#define SPIRAL                                                                                              \
-  "{\"seed\": 7, \"dataset\": {\"name\": \"spiral\", \"samples\": 300, \"noise\": 0.05, \"test_samples\": 300},"  \
-  " \"model\": {\"input_shape\": [2], \"layers\": [{\"type\": \"Dense\", \"units\": 16, \"activation\": \"tanh\"}," \
-  " {\"type\": \"Dense\", \"units\": 16, \"activation\": \"tanh\"}, {\"type\": \"Dense\", \"units\": 2}]},"      \
-  " \"compile\": {\"optimizer\": {\"name\": \"adam\", \"learning_rate\": 0.01},"                               \
+#define SPIRAL                                                                                                       \
+  "{\"seed\": 7, \"dataset\": {\"name\": \"spiral\", \"samples\": 300, \"noise\": 0.05, \"test_samples\": 300},"     \
+  " \"model\": {\"input_shape\": [2], \"layers\": [{\"type\": \"Dense\", \"units\": 16, \"activation\": \"tanh\"},"  \
+  " {\"type\": \"Dense\", \"units\": 16, \"activation\": \"tanh\"}, {\"type\": \"Dense\", \"units\": 2}]},"          \
+  " \"compile\": {\"optimizer\": {\"name\": \"adam\", \"learning_rate\": 0.01},"                                     \
   " \"loss\": {\"name\": \"sparse_categorical_crossentropy\", \"from_logits\": true}, \"metrics\": [\"accuracy\"]}," \
   " \"fit\": {\"epochs\": 150, \"batch_size\": 10}}"
 
@@ -505,8 +505,8 @@ test_spiral_confusion (Spiral *s, gconstpointer data)
   double acc = 0;
   g_assert_true (ft_logs_get (&logs, "accuracy", &acc));
   double diag = (double) (matrix[0] + matrix[3]) / n;
-  g_test_message ("spiral test accuracy %.4f; matrix [[%d %d] [%d %d]]; %d misclassified listed", acc, matrix[0],
-                  matrix[1], matrix[2], matrix[3], n_mis);
+  g_test_message ("spiral test accuracy %.4f; matrix [[%d %d] [%d %d]]; %d misclassified listed", acc,
+                  matrix[0], matrix[1], matrix[2], matrix[3], n_mis);
   g_assert_cmpfloat_with_epsilon (diag, acc, 1e-9);
   g_assert_cmpfloat (acc, >, 0.9);
   int off = matrix[1] + matrix[2];
@@ -647,7 +647,8 @@ main (int argc, char **argv)
   g_test_add_func ("/inspect/confusion/known", test_confusion_known);
   g_test_add_func ("/inspect/confusion/images", test_confusion_images);
   g_test_add_func ("/inspect/errors", test_errors);
-  g_test_add ("/inspect/spiral/confusion", Spiral, NULL, spiral_setup, test_spiral_confusion, spiral_teardown);
+  g_test_add ("/inspect/spiral/confusion", Spiral, NULL, spiral_setup, test_spiral_confusion,
+              spiral_teardown);
   g_test_add ("/inspect/spiral/grid", Spiral, NULL, spiral_setup, test_spiral_grid, spiral_teardown);
   g_test_add ("/inspect/spiral/worker", Spiral, NULL, spiral_setup, test_spiral_worker, spiral_teardown);
   return g_test_run ();

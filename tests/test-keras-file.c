@@ -39,16 +39,16 @@ test_zip_round_trip (void)
   g_free (zip);
 }
 
-static const char *const model_json =
-  "{\"seed\": 3, \"dataset\": {\"name\": \"moons\", \"samples\": 64}, \"model\": {\"input_shape\": [6, 6, 1], \"layers\": ["
-  "{\"type\": \"Conv2D\", \"filters\": 3, \"kernel_size\": [3, 2], \"padding\": \"same\", \"activation\": \"relu\","
-  " \"kernel_regularizer\": {\"l2\": 0.02}},"
-  "{\"type\": \"BatchNormalization\", \"momentum\": 0.9, \"epsilon\": 0.01},"
-  "{\"type\": \"MaxPooling2D\"}, {\"type\": \"Flatten\"}, {\"type\": \"Dropout\", \"rate\": 0.25},"
-  "{\"type\": \"Dense\", \"units\": 4, \"use_bias\": false, \"kernel_initializer\": \"he_normal\"},"
-  "{\"type\": \"Activation\", \"activation\": \"tanh\"}, {\"type\": \"Dense\", \"units\": 2}]},"
-  "\"compile\": {\"optimizer\": {\"name\": \"rmsprop\", \"learning_rate\": 0.003, \"centered\": true, \"momentum\": 0.5},"
-  " \"loss\": {\"name\": \"sparse_categorical_crossentropy\", \"from_logits\": true}, \"metrics\": [\"accuracy\"]}}";
+static const char *const model_json
+    = "{\"seed\": 3, \"dataset\": {\"name\": \"moons\", \"samples\": 64}, \"model\": {\"input_shape\": [6, 6, 1], \"layers\": ["
+      "{\"type\": \"Conv2D\", \"filters\": 3, \"kernel_size\": [3, 2], \"padding\": \"same\", \"activation\": \"relu\","
+      " \"kernel_regularizer\": {\"l2\": 0.02}},"
+      "{\"type\": \"BatchNormalization\", \"momentum\": 0.9, \"epsilon\": 0.01},"
+      "{\"type\": \"MaxPooling2D\"}, {\"type\": \"Flatten\"}, {\"type\": \"Dropout\", \"rate\": 0.25},"
+      "{\"type\": \"Dense\", \"units\": 4, \"use_bias\": false, \"kernel_initializer\": \"he_normal\"},"
+      "{\"type\": \"Activation\", \"activation\": \"tanh\"}, {\"type\": \"Dense\", \"units\": 2}]},"
+      "\"compile\": {\"optimizer\": {\"name\": \"rmsprop\", \"learning_rate\": 0.003, \"centered\": true, \"momentum\": 0.5},"
+      " \"loss\": {\"name\": \"sparse_categorical_crossentropy\", \"from_logits\": true}, \"metrics\": [\"accuracy\"]}}";
 
 static void
 test_keras_round_trip (void)
@@ -112,10 +112,11 @@ test_keras_round_trip (void)
 static void
 test_keras_unsupported (void)
 {
-  const char *config = "{\"class_name\": \"Sequential\", \"config\": {\"layers\": ["
-                       "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 4]}},"
-                       "{\"class_name\": \"Dense\", \"config\": {\"name\": \"dense\", \"units\": 3, \"bias_regularizer\": "
-                       "{\"class_name\": \"L2\", \"config\": {\"l2\": 0.1}}}}]}}";
+  const char *config
+      = "{\"class_name\": \"Sequential\", \"config\": {\"layers\": ["
+        "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 4]}},"
+        "{\"class_name\": \"Dense\", \"config\": {\"name\": \"dense\", \"units\": 3, \"bias_regularizer\": "
+        "{\"class_name\": \"L2\", \"config\": {\"l2\": 0.1}}}}]}}";
   const char *config2 = "{\"class_name\": \"Sequential\", \"config\": {\"layers\": ["
                         "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": [null, 4, 3]}},"
                         "{\"class_name\": \"GRU\", \"config\": {\"name\": \"my_gru\", \"units\": 3}}]}}";

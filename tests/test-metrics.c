@@ -58,8 +58,8 @@ static void
 test_sparse_categorical_batch (void)
 {
   /* argmax per row: 1, 1, 0, 2, 0 (the tie 0.4/0.4/0.2 goes to the first index) */
-  float p[15] = { 0.1f, 0.6f,  0.3f, /**/ 0.05f, 0.95f, 0.0f, /**/ 0.8f, 0.1f, 0.1f, /**/
-                  0.2f, 0.3f,  0.5f, /**/ 0.4f,  0.4f,  0.2f };
+  float p[15] = { 0.1f, 0.6f, 0.3f, /**/ 0.05f, 0.95f, 0.0f, /**/ 0.8f, 0.1f, 0.1f, /**/
+                  0.2f, 0.3f, 0.5f, /**/ 0.4f,  0.4f,  0.2f };
   float t[5] = { 2, 1, 0, 1, 0 }; /* matches: 0, 1, 1, 0, 1 */
   FtTensor yt, yp;
   view1 (&yt, t, 5); /* y_true as (N) */
@@ -354,7 +354,8 @@ test_from_name (void)
     { "Accuracy", FT_LOSS_CATEGORICAL_CROSSENTROPY, true, FT_METRIC_CATEGORICAL_ACCURACY },
     { "ACC", FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, true, FT_METRIC_SPARSE_CATEGORICAL_ACCURACY },
     /* explicit names do not depend on the loss */
-    { "sparse_categorical_accuracy", FT_LOSS_BINARY_CROSSENTROPY, true, FT_METRIC_SPARSE_CATEGORICAL_ACCURACY },
+    { "sparse_categorical_accuracy", FT_LOSS_BINARY_CROSSENTROPY, true,
+      FT_METRIC_SPARSE_CATEGORICAL_ACCURACY },
     { "SparseCategoricalAccuracy", FT_LOSS_MEAN_SQUARED_ERROR, true, FT_METRIC_SPARSE_CATEGORICAL_ACCURACY },
     { "categorical_accuracy", FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, true, FT_METRIC_CATEGORICAL_ACCURACY },
     { "CategoricalAccuracy", FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, true, FT_METRIC_CATEGORICAL_ACCURACY },
@@ -399,8 +400,12 @@ test_from_name (void)
 static void
 test_init_names (void)
 {
-  const char *expected[FT_N_METRICS] = { "mean", "sparse_categorical_accuracy", "categorical_accuracy",
-                                          "binary_accuracy", "mean_squared_error", "mean_absolute_error" };
+  const char *expected[FT_N_METRICS] = { "mean",
+                                         "sparse_categorical_accuracy",
+                                         "categorical_accuracy",
+                                         "binary_accuracy",
+                                         "mean_squared_error",
+                                         "mean_absolute_error" };
   for (int k = 0; k < FT_N_METRICS; k++)
     {
       FtMetric m;
@@ -426,7 +431,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/metrics/sparse-categorical-accuracy/keras-example", test_sparse_categorical_keras_example);
+  g_test_add_func ("/metrics/sparse-categorical-accuracy/keras-example",
+                   test_sparse_categorical_keras_example);
   g_test_add_func ("/metrics/sparse-categorical-accuracy/batch", test_sparse_categorical_batch);
   g_test_add_func ("/metrics/sparse-categorical-accuracy/per-position", test_sparse_categorical_per_position);
   g_test_add_func ("/metrics/categorical-accuracy/keras-example", test_categorical_keras_example);

@@ -147,7 +147,8 @@ test_spiral (void)
   const FtNeuronMaps *maps = ft_network_view_get_maps (view);
   g_assert_cmpint (maps->n_columns, ==, 4);
   g_assert_cmpint (maps->nx, ==, FT_NETWORK_VIEW_GRID);
-  g_assert_cmpuint (maps->n_samples, ==, FT_NEURON_STATS_SAMPLES < train->n ? FT_NEURON_STATS_SAMPLES : train->n);
+  g_assert_cmpuint (maps->n_samples, ==,
+                    FT_NEURON_STATS_SAMPLES < train->n ? FT_NEURON_STATS_SAMPLES : train->n);
   FtInspectModel *fresh = ft_inspect_model_new (exp, train, NULL, 0, &error);
   g_assert_no_error (error);
   FtNeuronMaps *expected = ft_neuron_maps_compute (fresh, train, -6, 6, -6, 6, FT_NETWORK_VIEW_GRID,
@@ -160,14 +161,15 @@ test_spiral (void)
   g_assert_cmpmem (maps->columns[2].maps, 16 * cells * sizeof (float), expected->columns[2].maps,
                    16 * cells * sizeof (float));
   ft_neuron_maps_free (expected);
-  g_assert_nonnull (strstr (ft_network_view_get_description (view), "2 hidden layers, 34 neurons, 320 weighted links"));
+  g_assert_nonnull (
+      strstr (ft_network_view_get_description (view), "2 hidden layers, 34 neurons, 320 weighted links"));
   /* What a redraw costs (reported, not asserted: the machine is shared): the engine's maps and prediction
    * for one set of weights, and one frame of the view. */
   gint64 t0 = g_get_monotonic_time ();
   for (int i = 0; i < 10; i++)
     {
-      expected = ft_neuron_maps_compute (fresh, train, -6, 6, -6, 6, FT_NETWORK_VIEW_GRID, FT_NETWORK_VIEW_GRID,
-                                         &error);
+      expected = ft_neuron_maps_compute (fresh, train, -6, 6, -6, 6, FT_NETWORK_VIEW_GRID,
+                                         FT_NETWORK_VIEW_GRID, &error);
       FtDecisionGrid *g = ft_decision_grid (fresh, -6, 6, -6, 6, FT_NETWORK_VIEW_OUTPUT_GRID,
                                             FT_NETWORK_VIEW_OUTPUT_GRID, &error);
       ft_decision_grid_free (g);
@@ -211,7 +213,8 @@ test_spiral (void)
   w[k] = 2.5f;
   g_assert_cmpmem (maps->weights, n * sizeof (float), w, n * sizeof (float));
   g_assert_true (ft_inspect_model_set_weights (fresh, w, n, &error));
-  expected = ft_neuron_maps_compute (fresh, train, -6, 6, -6, 6, FT_NETWORK_VIEW_GRID, FT_NETWORK_VIEW_GRID, &error);
+  expected = ft_neuron_maps_compute (fresh, train, -6, 6, -6, 6, FT_NETWORK_VIEW_GRID, FT_NETWORK_VIEW_GRID,
+                                     &error);
   g_assert_cmpmem (maps->columns[2].maps, 16 * cells * sizeof (float), expected->columns[2].maps,
                    16 * cells * sizeof (float));
   ft_neuron_maps_free (expected);
@@ -224,7 +227,8 @@ test_spiral (void)
   g_assert_cmpint (exp->n_layers, ==, 4);
   wait_computed (view);
   assert_drawn (view, 52, 576);
-  GtkWidget *add = find_named (GTK_WIDGET (view), "add-layer"), *remove = find_named (GTK_WIDGET (view), "remove-layer");
+  GtkWidget *add = find_named (GTK_WIDGET (view), "add-layer"),
+            *remove = find_named (GTK_WIDGET (view), "remove-layer");
   g_assert_nonnull (add);
   activate (add, &changes, 2);
   g_assert_cmpint (changes, ==, 2);
@@ -293,8 +297,9 @@ test_spiral (void)
   wait_computed (view);
   assert_drawn (view, 3 + 8 + 16 + 2, 3 * 8 + 8 * 16 + 16 * 2);
   g_assert_cmpint (ft_network_view_get_maps (view)->columns[0].units, ==, 3);
-  g_assert_cmpfloat (ft_neuron_maps_value (ft_network_view_get_maps (view), 0, 2, 0, 0), ==,
-                     (float) sin ((double) (float) (-6 + 0.5 * 12.0 / FT_NETWORK_VIEW_GRID))); /* sin of the cell's x₁ */
+  g_assert_cmpfloat (
+      ft_neuron_maps_value (ft_network_view_get_maps (view), 0, 2, 0, 0), ==,
+      (float) sin ((double) (float) (-6 + 0.5 * 12.0 / FT_NETWORK_VIEW_GRID))); /* sin of the cell's x₁ */
   save_png (window, "/tmp/fittape-network-view-edited.png");
   g_assert_true (ft_network_view_toggle_feature (view, 0));
   g_assert_true (ft_network_view_toggle_feature (view, 1));
@@ -322,10 +327,10 @@ test_architecture (void)
 {
   GError *error = NULL;
   FtExperiment *exp = ft_experiment_from_json (
-    "{\"seed\": 1, \"dataset\": {\"name\": \"circle\"}, \"model\": {\"input_shape\": [2, 2], \"layers\": ["
-    "{\"type\": \"Flatten\"}, {\"type\": \"Dense\", \"units\": 3, \"activation\": \"relu\"},"
-    " {\"type\": \"Dense\", \"units\": 2}]}}",
-    &error);
+      "{\"seed\": 1, \"dataset\": {\"name\": \"circle\"}, \"model\": {\"input_shape\": [2, 2], \"layers\": ["
+      "{\"type\": \"Flatten\"}, {\"type\": \"Dense\", \"units\": 3, \"activation\": \"relu\"},"
+      " {\"type\": \"Dense\", \"units\": 2}]}}",
+      &error);
   g_assert_no_error (error);
   FtDataset *ds = g_new0 (FtDataset, 1);
   ds->name = g_strdup ("tiny images");
@@ -467,7 +472,8 @@ test_window (void)
       g_assert_cmpfloat (e->layers[i].kernel_l1, ==, 0.003f);
       g_assert_cmpfloat (e->layers[i].kernel_l2, ==, 0.0f);
     }
-  g_assert_cmpint (count (ft_code_view_get_code (code, false), "kernel_regularizer=keras.regularizers.L1(0.003)"), ==, 3);
+  g_assert_cmpint (
+      count (ft_code_view_get_code (code, false), "kernel_regularizer=keras.regularizers.L1(0.003)"), ==, 3);
   gtk_drop_down_set_selected (GTK_DROP_DOWN (reg), 3);
   g_assert_cmpfloat (e->layers[0].kernel_l2, ==, 0.003f);
   g_assert_cmpint (count (ft_code_view_get_code (code, false), "L1L2(l1=0.003, l2=0.003)"), ==, 3);

@@ -2,30 +2,30 @@
  * (ft-neuron-maps.h) of models whose weights are set by hand, checked value by value against the
  * network's equations and against the model's own forward pass (ft-inspect's decision grid); the weight
  * indices a view edits; the +/− edits of hidden layers and neurons (ft-network-edit.h). */
-#include "experiment/ft-neuron-maps.h"
 #include "experiment/ft-network-edit.h"
+#include "experiment/ft-neuron-maps.h"
 
 #include <math.h>
 #include <string.h>
 
 /* 2 inputs → Dense(2, relu) → Dense(1, tanh): h0 = relu(x + 2y + 0.5), h1 = relu(−x + 0.5y − 1),
  * out = tanh(h0 − 2·h1 + 0.25). */
-#define TWO_LAYERS                                                                                        \
-  "{\"seed\": 3, \"dataset\": {\"name\": \"circle\"}, \"model\": {\"input_shape\": [2], \"layers\": ["     \
-  "{\"type\": \"Dense\", \"units\": 2, \"activation\": \"relu\"},"                                          \
-  "{\"type\": \"Dense\", \"units\": 1, \"activation\": \"tanh\"}]},"                                       \
+#define TWO_LAYERS                                                                                           \
+  "{\"seed\": 3, \"dataset\": {\"name\": \"circle\"}, \"model\": {\"input_shape\": [2], \"layers\": ["       \
+  "{\"type\": \"Dense\", \"units\": 2, \"activation\": \"relu\"},"                                           \
+  "{\"type\": \"Dense\", \"units\": 1, \"activation\": \"tanh\"}]},"                                         \
   " \"compile\": {\"loss\": \"binary_crossentropy\"}}"
 /* The same network with the ReLU as a layer of its own, and a Dropout (off in inference) after it. */
-#define SPLIT_ACTIVATION                                                                                  \
-  "{\"seed\": 3, \"dataset\": {\"name\": \"circle\"}, \"model\": {\"input_shape\": [2], \"layers\": ["     \
-  "{\"type\": \"Dense\", \"units\": 2}, {\"type\": \"Activation\", \"activation\": \"relu\"},"              \
-  "{\"type\": \"Dropout\", \"rate\": 0.5},"                                                                \
-  "{\"type\": \"Dense\", \"units\": 1, \"activation\": \"tanh\"}]},"                                       \
+#define SPLIT_ACTIVATION                                                                                     \
+  "{\"seed\": 3, \"dataset\": {\"name\": \"circle\"}, \"model\": {\"input_shape\": [2], \"layers\": ["       \
+  "{\"type\": \"Dense\", \"units\": 2}, {\"type\": \"Activation\", \"activation\": \"relu\"},"               \
+  "{\"type\": \"Dropout\", \"rate\": 0.5},"                                                                  \
+  "{\"type\": \"Dense\", \"units\": 1, \"activation\": \"tanh\"}]},"                                         \
   " \"compile\": {\"loss\": \"binary_crossentropy\"}}"
 
-static const float weights[] = { 1, -1, 2, 0.5f, /* kernel 2 × 2, row per input */
-                                 0.5f, -1,       /* bias */
-                                 1, -2,          /* kernel 2 × 1 */
+static const float weights[] = { 1,    -1, 2, 0.5f, /* kernel 2 × 2, row per input */
+                                 0.5f, -1,          /* bias */
+                                 1,    -2,          /* kernel 2 × 1 */
                                  0.25f };
 
 static FtExperiment *
@@ -212,9 +212,10 @@ test_stats (void)
 static void
 test_not_a_feature_network (void)
 {
-  FtExperiment *exp = experiment ("{\"seed\": 1, \"dataset\": {\"name\": \"circle\"}, \"model\": {\"input_shape\":"
-                                  " [2, 2], \"layers\": [{\"type\": \"Flatten\"}, {\"type\": \"Dense\", \"units\": 3,"
-                                  " \"activation\": \"relu\"}, {\"type\": \"Dense\", \"units\": 2}]}}");
+  FtExperiment *exp = experiment (
+      "{\"seed\": 1, \"dataset\": {\"name\": \"circle\"}, \"model\": {\"input_shape\":"
+      " [2, 2], \"layers\": [{\"type\": \"Flatten\"}, {\"type\": \"Dense\", \"units\": 3,"
+      " \"activation\": \"relu\"}, {\"type\": \"Dense\", \"units\": 2}]}}");
   GError *error = NULL;
   FtInspectModel *m = ft_inspect_model_new (exp, NULL, NULL, 0, &error);
   g_assert_no_error (error);

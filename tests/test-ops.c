@@ -12,7 +12,7 @@
 #include <math.h>
 #include <string.h>
 
-#define EPS 1e-2f
+#define EPS  1e-2f
 #define ATOL 2e-3f
 #define RTOL 2e-2f
 
@@ -39,7 +39,8 @@ static FtTensor *
 fw_basic (FtTape *tape, FtTensor *const *in, void *user)
 {
   /* ((a + b) · a − 0.5·b) then matmul with c */
-  FtTensor *t = ft_op_sub (tape, ft_op_mul (tape, ft_op_add (tape, in[0], in[1]), in[0]), ft_op_scale (tape, in[1], 0.5f));
+  FtTensor *t = ft_op_sub (tape, ft_op_mul (tape, ft_op_add (tape, in[0], in[1]), in[0]),
+                           ft_op_scale (tape, in[1], 0.5f));
   return ft_op_matmul (tape, t, in[2]);
 }
 
@@ -49,7 +50,8 @@ test_basic_ops (void)
   FtRng rng;
   ft_rng_seed (&rng, 1, 0);
   int s[2] = { 3, 4 }, c[2] = { 4, 2 };
-  FtTensor *in[3] = { rand_tensor (&rng, 2, s, -1, 1), rand_tensor (&rng, 2, s, -1, 1), rand_tensor (&rng, 2, c, -1, 1) };
+  FtTensor *in[3] = { rand_tensor (&rng, 2, s, -1, 1), rand_tensor (&rng, 2, s, -1, 1),
+                      rand_tensor (&rng, 2, c, -1, 1) };
   bool check[3] = { true, true, true };
   ft_test_gradcheck (fw_basic, NULL, 3, in, check, EPS, ATOL, RTOL, 0);
   for (int i = 0; i < 3; i++)
@@ -347,9 +349,10 @@ test_loss_gradients (void)
             {
               c.truth = ft_tensor_new (2, ps);
               for (int i = 0; i < n * k; i++)
-                c.truth->data[i] = kind == FT_LOSS_CATEGORICAL_CROSSENTROPY ? (i % k == (i / k) % k ? 1.0f : 0.0f)
-                                   : kind == FT_LOSS_BINARY_CROSSENTROPY   ? (float) (i % 2)
-                                                                           : ft_rng_uniform (&rng);
+                c.truth->data[i] = kind == FT_LOSS_CATEGORICAL_CROSSENTROPY
+                                       ? (i % k == (i / k) % k ? 1.0f : 0.0f)
+                                   : kind == FT_LOSS_BINARY_CROSSENTROPY ? (float) (i % 2)
+                                                                         : ft_rng_uniform (&rng);
             }
           bool check[1] = { true };
           ft_test_gradcheck (fw_loss, &c, 1, &pred, check, 1e-3f, ATOL, RTOL, 0);
@@ -542,7 +545,10 @@ test_initializers (void)
 {
   FtRng rng;
   ft_rng_seed (&rng, 11, 0);
-  enum { N = 20000 };
+  enum
+  {
+    N = 20000
+  };
   static float buf[N];
   ft_initializer_fill (FT_INIT_GLOROT_UNIFORM, buf, N, 100, 300, &rng);
   float limit = sqrtf (6.0f / 400.0f), mx = 0;

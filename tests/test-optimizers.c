@@ -9,15 +9,15 @@
  * (1 − β, 1 − ρ, 1/global_clipnorm) is evaluated on the decimal value in double. What remains between
  * engine and reference is float32 rounding of a handful of operations per step. */
 #include "core/ft-alloc.h"
-#include "nn/ft-optimizers.h"
 #include "core/ft-tape.h"
 #include "ft-test-util.h"
+#include "nn/ft-optimizers.h"
 
 #include <math.h>
 #include <string.h>
 
 /* Two variables so that offsets, per-variable clipping and the global norm are exercised. */
-#define N_VARS 2
+#define N_VARS  2
 #define N_TOTAL 5
 static const int var_size[N_VARS] = { 3, 2 };
 static const int var_start[N_VARS] = { 0, 3 };
@@ -37,8 +37,8 @@ static const double grad_scale[3] = { 1.0, -3.0, -0.05 };
  * Every equation-level mistake these tests guard against (ε inside/outside the square root, t off by one,
  * 1 − β rounded in float32 instead of taken from the decimal, a missing momentum or AMSGrad term) moves a
  * weight by ≥ 1e-5 or a slot by ≥ 1e-5 relative. */
-#define W_ATOL 1e-6f
-#define W_RTOL 1e-6f
+#define W_ATOL    1e-6f
+#define W_RTOL    1e-6f
 #define SLOT_ATOL 1e-12f
 #define SLOT_RTOL 2e-6f
 
@@ -126,8 +126,8 @@ ref_init (Ref *r, const Hyper *h)
 static double *
 ref_slot (Ref *r, FtOptimizerKind kind, const char *name)
 {
-  bool adam_like
-      = kind == FT_OPT_ADAM || kind == FT_OPT_ADAMW || kind == FT_OPT_NADAM || kind == FT_OPT_ADAMAX;
+  bool adam_like = kind == FT_OPT_ADAM || kind == FT_OPT_ADAMW || kind == FT_OPT_NADAM
+                   || kind == FT_OPT_ADAMAX;
   if (adam_like && strcmp (name, "momentum") == 0)
     return r->m;
   if (adam_like && strcmp (name, "velocity") == 0)
@@ -270,8 +270,8 @@ ref_step (Ref *r, const Hyper *h, const double *g, const bool *connected)
                 /* nadam.py casts β first: here 1 − β is taken from the float32 β */
                 r->m[j] = (1 - b1) * gj + b1 * r->m[j];
                 r->v[j] = (1 - b2) * gj * gj + b2 * r->v[j];
-                double m_hat
-                    = u_t_1 * r->m[j] / (1 - r->u_product * u_t_1) + (1 - u_t) * gj / (1 - r->u_product);
+                double m_hat = u_t_1 * r->m[j] / (1 - r->u_product * u_t_1)
+                               + (1 - u_t) * gj / (1 - r->u_product);
                 double v_hat = r->v[j] / (1 - pow (b2, t));
                 r->w[j] -= m_hat * lr / (sqrt (v_hat) + eps);
                 break;
@@ -742,9 +742,9 @@ test_clipnorm_in_place (void)
       for (int j = 0; j < var_size[i]; j++)
         s += (double) p.g[i]->data[j] * p.g[i]->data[j];
       g_assert_cmpfloat_with_epsilon (sqrt (s), 0.2, 1e-6); /* both exceed 0.2 before clipping */
-      for (int j = 0; j < var_size[i]; j++) /* direction kept */
-        g_assert_cmpfloat_with_epsilon (p.g[i]->data[j] / sqrt (s), g[var_start[i] + j] / sqrt (i ? 0.1625 : 0.14),
-                                        1e-6);
+      for (int j = 0; j < var_size[i]; j++)                 /* direction kept */
+        g_assert_cmpfloat_with_epsilon (p.g[i]->data[j] / sqrt (s),
+                                        g[var_start[i] + j] / sqrt (i ? 0.1625 : 0.14), 1e-6);
     }
   ft_optimizer_free (opt);
   problem_clear (&p);
@@ -1117,8 +1117,8 @@ test_state_restore (void)
   for (int i = 0; i < N_VARS; i++)
     g_assert_cmpmem (p.w[i]->data, (size_t) var_size[i] * sizeof (float), q.w[i]->data,
                      (size_t) var_size[i] * sizeof (float));
-  g_assert_cmpmem (ft_optimizer_state (a), ft_optimizer_state_size (a) * sizeof (float), ft_optimizer_state (b),
-                   ft_optimizer_state_size (b) * sizeof (float));
+  g_assert_cmpmem (ft_optimizer_state (a), ft_optimizer_state_size (a) * sizeof (float),
+                   ft_optimizer_state (b), ft_optimizer_state_size (b) * sizeof (float));
   ft_optimizer_free (a);
   ft_optimizer_free (b);
   problem_clear (&p);

@@ -623,7 +623,8 @@ test_dataset_switch_to_spiral (void)
     }
   g_assert_cmpint (changed, ==, 0); /* loading is no edit */
   /* Samples and noise are for the Playground only. */
-  g_assert_false (gtk_widget_get_visible (gtk_widget_get_ancestor (find_named (panel, "noise"), ADW_TYPE_ACTION_ROW)));
+  g_assert_false (
+      gtk_widget_get_visible (gtk_widget_get_ancestor (find_named (panel, "noise"), ADW_TYPE_ACTION_ROW)));
 
   /* Switch to the spiral through the combo row. */
   AdwComboRow *source = ADW_COMBO_ROW (find_named (panel, "source"));
@@ -642,7 +643,8 @@ test_dataset_switch_to_spiral (void)
   /* The 28×28 input no longer fits: the model now takes the data's shape (one more "changed"). */
   g_assert_cmpint (exp->input_ndim, ==, 0);
   g_assert_cmpint (changed, ==, 2);
-  g_assert_true (gtk_widget_get_visible (gtk_widget_get_ancestor (find_named (panel, "noise"), ADW_TYPE_ACTION_ROW)));
+  g_assert_true (
+      gtk_widget_get_visible (gtk_widget_get_ancestor (find_named (panel, "noise"), ADW_TYPE_ACTION_ROW)));
 
   /* The scatter plot has both classes' colours. */
   GtkWidget *scatter = find_named (panel, "scatter");
@@ -742,8 +744,10 @@ test_dataset_bad_csv (void)
   g_assert_nonnull (strstr (error, "line 3"));
   g_assert_nonnull (strstr (error, "oops"));
   /* The CSV rows show, the Playground rows do not. */
-  g_assert_true (gtk_widget_get_visible (gtk_widget_get_ancestor (find_named (panel, "label-column"), ADW_TYPE_ACTION_ROW)));
-  g_assert_false (gtk_widget_get_visible (gtk_widget_get_ancestor (find_named (panel, "samples"), ADW_TYPE_ACTION_ROW)));
+  g_assert_true (gtk_widget_get_visible (
+      gtk_widget_get_ancestor (find_named (panel, "label-column"), ADW_TYPE_ACTION_ROW)));
+  g_assert_false (
+      gtk_widget_get_visible (gtk_widget_get_ancestor (find_named (panel, "samples"), ADW_TYPE_ACTION_ROW)));
   screenshot (win, "/tmp/fittape-dataset-csv-error.png");
 
   /* Fix the file, then name the label column again: the panel reloads. */

@@ -59,7 +59,7 @@ type_into_spin (GtkWidget *spin, const char *text)
 }
 
 static gpointer
-new_panel (GtkWidget *(*new_fn) (void))
+new_panel (GtkWidget *(*new_fn) (void) )
 {
   GtkWidget *panel = new_fn ();
   g_object_ref_sink (panel);
@@ -76,7 +76,8 @@ test_compile_refresh_is_silent (void)
   FtCompilePanel *panel = new_panel (ft_compile_panel_new);
   /* Before any experiment: insensitive, and the ladder spin shows a learning rate, not its position. */
   g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (panel)));
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (COMPILE (panel, "learning_rate_spin"))), ==, "0.00001");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (COMPILE (panel, "learning_rate_spin"))), ==,
+                   "0.00001");
   int changed = 0;
   g_signal_connect (panel, "changed", G_CALLBACK (count_changed), &changed);
   ft_compile_panel_set_experiment (panel, exp);
@@ -84,7 +85,8 @@ test_compile_refresh_is_silent (void)
   /* The default experiment: Adam, sparse categorical cross-entropy from logits, accuracy. */
   g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (COMPILE (panel, "optimizer_dropdown"))), ==,
                     FT_OPT_ADAM);
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (COMPILE (panel, "learning_rate_spin"))), ==, "0.00100");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (COMPILE (panel, "learning_rate_spin"))), ==,
+                   "0.00100");
   g_assert_true (gtk_widget_get_visible (COMPILE (panel, "beta_1_row")));
   g_assert_false (gtk_widget_get_visible (COMPILE (panel, "momentum_row")));
   g_assert_true (gtk_switch_get_active (GTK_SWITCH (COMPILE (panel, "from_logits_switch"))));
@@ -128,7 +130,8 @@ test_compile_switch_optimizer (void)
   g_assert_false (gtk_widget_get_visible (COMPILE (panel, "epsilon_row")));
   g_assert_false (gtk_widget_get_visible (COMPILE (panel, "amsgrad_row")));
   g_assert_false (gtk_widget_get_visible (COMPILE (panel, "rho_row")));
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (COMPILE (panel, "learning_rate_spin"))), ==, "0.01000");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (COMPILE (panel, "learning_rate_spin"))), ==,
+                   "0.01000");
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (COMPILE (panel, "optimizer_row"))),
                             "keras.optimizers.SGD"));
 
@@ -325,7 +328,8 @@ test_compile_loss_and_metrics (void)
   g_assert_true (exp->compile.loss.from_logits);
   g_assert_cmpint (changed, ==, 2);
 
-  gtk_drop_down_set_selected (GTK_DROP_DOWN (COMPILE (panel, "loss_dropdown")), FT_LOSS_CATEGORICAL_CROSSENTROPY);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (COMPILE (panel, "loss_dropdown")),
+                              FT_LOSS_CATEGORICAL_CROSSENTROPY);
   g_assert_cmpint (exp->compile.loss.kind, ==, FT_LOSS_CATEGORICAL_CROSSENTROPY);
   g_assert_true (gtk_widget_get_visible (COMPILE (panel, "from_logits_row")));
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (COMPILE (panel, "loss_row"))),
@@ -348,8 +352,9 @@ test_compile_loss_and_metrics (void)
   g_assert_cmpint (exp->compile.n_metrics, ==, 2);
   g_assert_cmpstr (exp->compile.metrics[1], ==, "mse");
   g_assert_cmpint (changed, ==, 7);
-  g_assert_nonnull (strstr (adw_preferences_group_get_description (ADW_PREFERENCES_GROUP (COMPILE (panel, "metrics_group"))),
-                            "[\"mae\", \"mse\"]"));
+  g_assert_nonnull (strstr (
+      adw_preferences_group_get_description (ADW_PREFERENCES_GROUP (COMPILE (panel, "metrics_group"))),
+      "[\"mae\", \"mse\"]"));
 
   /* The edited experiment still round-trips through its file format. */
   char *json = ft_experiment_to_json (exp);
@@ -480,7 +485,8 @@ test_training_callbacks (void)
   g_assert_cmpint (exp->callbacks[1].kind, ==, FT_CALLBACK_LEARNING_RATE_SCHEDULER);
   g_assert_cmpint (changed, ==, before + 1);
   g_assert_null (find_named (group, "EarlyStopping"));
-  g_signal_emit_by_name (must_find (must_find (group, "LearningRateScheduler"), "remove-callback"), "clicked");
+  g_signal_emit_by_name (must_find (must_find (group, "LearningRateScheduler"), "remove-callback"),
+                         "clicked");
   g_signal_emit_by_name (must_find (must_find (group, "ModelCheckpoint"), "remove-callback"), "clicked");
   g_assert_cmpint (exp->n_callbacks, ==, 0);
   g_assert_true (gtk_widget_get_visible (TRAINING (panel, "no_callbacks_row")));
@@ -585,7 +591,8 @@ test_training_loop_steps (void)
       gtk_switch_set_active (GTK_SWITCH (psw), TRUE);
       g_assert_true (exp->steps.pitfalls.on[p]);
       GtkWidget *prow = gtk_widget_get_ancestor (psw, ADW_TYPE_ACTION_ROW);
-      g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (prow)), ==, ft_pitfall_explanation ((FtPitfall) p));
+      g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (prow)), ==,
+                       ft_pitfall_explanation ((FtPitfall) p));
     }
   g_assert_cmpint (changed, ==, ft_loop_n_steps () + FT_N_PITFALLS);
   exp->steps.pitfalls.on[FT_PITFALL_TRAINING_FALSE] = false;
@@ -737,9 +744,8 @@ test_screenshots (void)
   gtk_widget_activate_action (training, "training.add-callback", "i", FT_CALLBACK_EARLY_STOPPING);
   gtk_widget_activate_action (training, "training.add-callback", "i", FT_CALLBACK_MODEL_CHECKPOINT);
   gtk_widget_activate_action (training, "training.add-callback", "i", FT_CALLBACK_TERMINATE_ON_NAN);
-  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (must_find (TRAINING (training, "callbacks_group"),
-                                                              "ModelCheckpoint")),
-                                 FALSE);
+  adw_expander_row_set_expanded (
+      ADW_EXPANDER_ROW (must_find (TRAINING (training, "callbacks_group"), "ModelCheckpoint")), FALSE);
   window = show_in_window (training, 460);
   save_screenshot (training, "/tmp/fittape-training-panel.png");
   gtk_window_destroy (GTK_WINDOW (window));

@@ -77,7 +77,8 @@ recorder_clear (Recorder *r)
 
 /* One run of the tape loop with one pitfall on (or none: -1), l2 on the first layer. */
 static FtHistory *
-run (const FtDataset *data, const FtFitArgs *args, int pitfall, float l2, Recorder *rec, uint64_t *dropout_initial)
+run (const FtDataset *data, const FtFitArgs *args, int pitfall, float l2, Recorder *rec,
+     uint64_t *dropout_initial)
 {
   FtTrainer *t = trainer_new (l2);
   if (dropout_initial)
@@ -301,6 +302,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pitfalls/split-after-shuffle-leaks", test_split_after_shuffle_leaks);
   g_test_add_func ("/pitfalls/shuffle-buffer-window", test_shuffle_buffer_window);
   g_test_add_func ("/pitfalls/training-false-and-regularization", test_training_false_and_regularization);
-  g_test_add_func ("/pitfalls/validate-training-true-and-class-weight", test_validate_training_true_and_class_weight);
+  g_test_add_func ("/pitfalls/validate-training-true-and-class-weight",
+                   test_validate_training_true_and_class_weight);
   return g_test_run ();
 }

@@ -8,7 +8,6 @@
 #include <math.h>
 #include <string.h>
 
-
 typedef struct
 {
   GtkWidget *window;
@@ -38,7 +37,8 @@ feed (Fixture *f, int from, int to, int steps)
             {
               double t = e + (b + 1.0) / steps;
               double loss = 0.3 + 1.9 * exp (-1.8 * t) + offset + g_rand_double_range (rand, -0.1, 0.1);
-              double acc = 0.9 - 0.75 * exp (-2.0 * t) - offset * 0.4 + g_rand_double_range (rand, -0.03, 0.03);
+              double acc = 0.9 - 0.75 * exp (-2.0 * t) - offset * 0.4
+                           + g_rand_double_range (rand, -0.03, 0.03);
               sum_loss += loss;
               sum_acc += acc;
               f->samples[r] += 64;
@@ -168,9 +168,11 @@ test_draws (Fixture *f, gconstpointer data)
   ft_plot_view_set_hover_x (FT_PLOT_VIEW (f->loss), 1.6);
   gtk_test_widget_wait_for_draw (f->loss);
   GdkTexture *texture = screenshot (f->window);
-  const char *path = g_getenv ("FT_PLOT_SCREENSHOT") ? g_getenv ("FT_PLOT_SCREENSHOT") : "/tmp/fittape-plot-view.png";
+  const char *path = g_getenv ("FT_PLOT_SCREENSHOT") ? g_getenv ("FT_PLOT_SCREENSHOT")
+                                                     : "/tmp/fittape-plot-view.png";
   g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s (%d × %d)", path, gdk_texture_get_width (texture), gdk_texture_get_height (texture));
+  g_test_message ("screenshot: %s (%d × %d)", path, gdk_texture_get_width (texture),
+                  gdk_texture_get_height (texture));
 
   Pixels p;
   download (texture, &p);
@@ -196,12 +198,15 @@ test_draws (Fixture *f, gconstpointer data)
   FtPlotColor c0, c1;
   ft_plot_style_run_color (&style, 0, &c0);
   ft_plot_style_run_color (&style, 1, &c1);
-  guint32 BLUE = ((guint32) lround (c0.r * 255) << 16) | ((guint32) lround (c0.g * 255) << 8) | (guint32) lround (c0.b * 255);
-  guint32 VERMILLION = ((guint32) lround (c1.r * 255) << 16) | ((guint32) lround (c1.g * 255) << 8) | (guint32) lround (c1.b * 255);
+  guint32 BLUE = ((guint32) lround (c0.r * 255) << 16) | ((guint32) lround (c0.g * 255) << 8)
+                 | (guint32) lround (c0.b * 255);
+  guint32 VERMILLION = ((guint32) lround (c1.r * 255) << 16) | ((guint32) lround (c1.g * 255) << 8)
+                       | (guint32) lround (c1.b * 255);
   int loss_blue = count_near (&p, BLUE, 40, 0, split), acc_blue = count_near (&p, BLUE, 40, split, p.width);
-  int loss_red = count_near (&p, VERMILLION, 40, 0, split), acc_red = count_near (&p, VERMILLION, 40, split, p.width);
-  g_test_message ("loss: %d blue, %d vermillion; accuracy: %d blue, %d vermillion", loss_blue, loss_red, acc_blue,
-                  acc_red);
+  int loss_red = count_near (&p, VERMILLION, 40, 0, split),
+      acc_red = count_near (&p, VERMILLION, 40, split, p.width);
+  g_test_message ("loss: %d blue, %d vermillion; accuracy: %d blue, %d vermillion", loss_blue, loss_red,
+                  acc_blue, acc_red);
   g_assert_cmpint (loss_blue, >, 300);
   g_assert_cmpint (loss_red, >, 300);
   g_assert_cmpint (acc_blue, >, 300);
@@ -348,7 +353,8 @@ test_hover_and_label (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (label, "Loss plot"));
   g_assert_nonnull (strstr (label, "after epoch 4"));
   g_assert_nonnull (strstr (label, buf));
-  char *err = gtk_test_accessible_check_property (GTK_ACCESSIBLE (view), GTK_ACCESSIBLE_PROPERTY_LABEL, label);
+  char *err = gtk_test_accessible_check_property (GTK_ACCESSIBLE (view), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                                  label);
   g_assert_null (err);
   label = ft_plot_view_get_accessible_label (FT_PLOT_VIEW (f->accuracy));
   g_assert_nonnull (strstr (label, "Accuracy plot"));
@@ -367,7 +373,8 @@ test_hover_and_label (Fixture *f, gconstpointer data)
   g_assert_cmpfloat (ga.y_max, <, 1.0);
 
   /* Properties drawn without trouble: log y, raw loss, presentation, samples on x. */
-  g_object_set (view, "log-y", TRUE, "show-raw-loss", TRUE, "presentation", TRUE, "x-axis", FT_PLOT_X_SAMPLES, NULL);
+  g_object_set (view, "log-y", TRUE, "show-raw-loss", TRUE, "presentation", TRUE, "x-axis", FT_PLOT_X_SAMPLES,
+                NULL);
   gtk_test_widget_wait_for_draw (f->loss);
   g_assert_true (ft_plot_view_get_geometry (view, &g));
   g_assert_true (g.log_y);
@@ -420,6 +427,7 @@ main (int argc, char **argv)
   g_test_add ("/plot-view/draws", Fixture, NULL, fixture_setup, test_draws, fixture_teardown);
   g_test_add ("/plot-view/zoom-kept", Fixture, NULL, fixture_setup, test_zoom_kept, fixture_teardown);
   g_test_add ("/plot-view/hover-label", Fixture, NULL, fixture_setup, test_hover_and_label, fixture_teardown);
-  g_test_add ("/plot-view/mark-pins-hover", Fixture, NULL, fixture_setup, test_mark_pins_hover, fixture_teardown);
+  g_test_add ("/plot-view/mark-pins-hover", Fixture, NULL, fixture_setup, test_mark_pins_hover,
+              fixture_teardown);
   return g_test_run ();
 }

@@ -70,7 +70,8 @@ pixel (cairo_surface_t *s, int x, int y)
   int w = cairo_image_surface_get_width (s), h = cairo_image_surface_get_height (s);
   if (x < 0 || y < 0 || x >= w || y >= h)
     return 0xffffff;
-  const guint32 *row = (const guint32 *) (void *) (cairo_image_surface_get_data (s) + y * cairo_image_surface_get_stride (s));
+  const guint32 *row = (const guint32 *) (void *) (cairo_image_surface_get_data (s)
+                                                   + y * cairo_image_surface_get_stride (s));
   return row[x] & 0xffffff; /* opaque: premultiplication does not matter */
 }
 
@@ -173,7 +174,8 @@ test_model_bookkeeping (void)
   g_assert_cmpint (ft_plot_model_get_n_runs (copy), ==, 2);
   g_assert_cmpint (ft_plot_model_get_n_batches (copy, fit), ==, 30);
   g_assert_cmpstr (ft_plot_model_get_metric_key (copy, fit), ==, "accuracy");
-  g_assert_cmpmem (ft_plot_model_get_epochs (copy, fit), 3 * sizeof (FtPlotEpochPoint), e, 3 * sizeof (FtPlotEpochPoint));
+  g_assert_cmpmem (ft_plot_model_get_epochs (copy, fit), 3 * sizeof (FtPlotEpochPoint), e,
+                   3 * sizeof (FtPlotEpochPoint));
   g_assert_true (ft_plot_model_get_batches (copy, fit) != b);
   ft_plot_model_clear (copy);
   g_assert_cmpint (ft_plot_model_get_n_batches (m, fit), ==, 30);
@@ -259,7 +261,8 @@ test_training_line (void)
   g_assert_cmpfloat (g.y_max, >=, 1);
   double acc;
   g_assert_true (ft_logs_get (&e[4].logs, "accuracy", &acc));
-  g_assert_true (color_near_point (s, BLUE, 40, ft_plot_geometry_x_to_pixel (&g, 5), ft_plot_geometry_y_to_pixel (&g, acc), 2));
+  g_assert_true (color_near_point (s, BLUE, 40, ft_plot_geometry_x_to_pixel (&g, 5),
+                                   ft_plot_geometry_y_to_pixel (&g, acc), 2));
   cairo_surface_destroy (s);
   ft_plot_model_free (m);
 }
@@ -267,8 +270,8 @@ test_training_line (void)
 /* Samples the middle of the segment between two epoch points of a key: how many samples show the colour
  * (within a pixel across the line) and how many show none. */
 static void
-sample_segment (cairo_surface_t *s, const FtPlotGeometry *g, const FtPlotEpochPoint *e, int i, const char *key,
-                guint32 color, int *on, int *off)
+sample_segment (cairo_surface_t *s, const FtPlotGeometry *g, const FtPlotEpochPoint *e, int i,
+                const char *key, guint32 color, int *on, int *off)
 {
   double a, b;
   g_assert_true (ft_logs_get (&e[i].logs, key, &a));
@@ -311,7 +314,7 @@ test_validation_dashed (void)
   g_assert_cmpint (off, ==, 0); /* solid */
   sample_segment (s, &g, e, 1, "val_loss", BLUE, &on, &off);
   g_test_message ("validation: %d on, %d off", on, off);
-  g_assert_cmpint (on, >, 20);  /* dashed: both dashes and gaps */
+  g_assert_cmpint (on, >, 20); /* dashed: both dashes and gaps */
   g_assert_cmpint (off, >, 10);
   cairo_surface_destroy (s);
   ft_plot_model_free (m);
@@ -342,8 +345,9 @@ test_legend (void)
   g_assert_cmpint (header_blue, >, 20);
   g_assert_cmpint (header_red, >, 20);
   /* Both runs' data in the plot. */
-  g_assert_cmpint (count_color (s, VERMILLION, 40, (int) g.plot_x, (int) g.plot_y, (int) (g.plot_x + g.plot_width),
-                                (int) (g.plot_y + g.plot_height)), >, 200);
+  g_assert_cmpint (count_color (s, VERMILLION, 40, (int) g.plot_x, (int) g.plot_y,
+                                (int) (g.plot_x + g.plot_width), (int) (g.plot_y + g.plot_height)),
+                   >, 200);
   cairo_surface_destroy (s);
 
   /* A hidden run disappears from the legend and the plot. */
@@ -413,8 +417,10 @@ test_log_y (void)
     }
   g_assert_cmpint (moved, >=, 3);
   /* Round trip through the geometry. */
-  g_assert_cmpfloat_with_epsilon (ft_plot_geometry_pixel_to_y (&lg, ft_plot_geometry_y_to_pixel (&lg, 0.7)), 0.7, 1e-9);
-  g_assert_cmpfloat_with_epsilon (ft_plot_geometry_pixel_to_x (&lg, ft_plot_geometry_x_to_pixel (&lg, 2.5)), 2.5, 1e-9);
+  g_assert_cmpfloat_with_epsilon (ft_plot_geometry_pixel_to_y (&lg, ft_plot_geometry_y_to_pixel (&lg, 0.7)),
+                                  0.7, 1e-9);
+  g_assert_cmpfloat_with_epsilon (ft_plot_geometry_pixel_to_x (&lg, ft_plot_geometry_x_to_pixel (&lg, 2.5)),
+                                  2.5, 1e-9);
   cairo_surface_destroy (a);
   cairo_surface_destroy (b);
   ft_plot_model_free (m);
@@ -534,7 +540,8 @@ test_envelope_speed (void)
     }
   g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
   g_test_message ("2 runs × 100 000 per-batch points, 1200×600: %.2f ms running mean, %.2f ms raw loss, "
-                  "%.2f ms log y (best of 5)", best[0], best[1], best[2]);
+                  "%.2f ms log y (best of 5)",
+                  best[0], best[1], best[2]);
   /* Something was drawn in both colours. */
   cairo_surface_flush (s);
   g_assert_cmpint (count_color (s, BLUE, 60, 0, 0, 1200, 600), >, 100);
@@ -590,8 +597,8 @@ test_styles_and_empty (void)
   /* Theme colours override. */
   ft_plot_style_init (&style);
   style.has_colors = true;
-  style.bg = (FtPlotColor) { 0.2, 0.3, 0.4, 1 };
-  style.fg = (FtPlotColor) { 1, 1, 1, 1 };
+  style.bg = (FtPlotColor){ 0.2, 0.3, 0.4, 1 };
+  style.fg = (FtPlotColor){ 1, 1, 1, 1 };
   s = render (m, FT_PLOT_LOSS, 300, 200, &style, NULL, &g);
   g_assert_true (near_color (pixel (s, 1, 1), 0x334d66, 3));
   cairo_surface_destroy (s);
@@ -830,10 +837,14 @@ test_difference_lane_and_mark (void)
   double mark_px = ft_plot_geometry_x_to_pixel (&g1, 1.4);
   /* Before the mark every dot is in the identical band (the lane's lowest fifth), after it above. */
   int band_top = (int) (lane_bottom - (lane_bottom - lane_top) * 0.3);
-  int before_band = count_color (s1, BLUE, 60, (int) g1.plot_x + 30, band_top, (int) mark_px - 8, (int) lane_bottom);
-  int before_above = count_color (s1, BLUE, 60, (int) g1.plot_x + 30, (int) lane_top, (int) mark_px - 8, band_top - 4);
-  int after_above = count_color (s1, BLUE, 60, (int) mark_px - 2, (int) lane_top, (int) (g1.plot_x + g1.plot_width), band_top - 4);
-  g_test_message ("lane: %d in the band before, %d above before, %d above after", before_band, before_above, after_above);
+  int before_band = count_color (s1, BLUE, 60, (int) g1.plot_x + 30, band_top, (int) mark_px - 8,
+                                 (int) lane_bottom);
+  int before_above = count_color (s1, BLUE, 60, (int) g1.plot_x + 30, (int) lane_top, (int) mark_px - 8,
+                                  band_top - 4);
+  int after_above = count_color (s1, BLUE, 60, (int) mark_px - 2, (int) lane_top,
+                                 (int) (g1.plot_x + g1.plot_width), band_top - 4);
+  g_test_message ("lane: %d in the band before, %d above before, %d above after", before_band, before_above,
+                  after_above);
   g_assert_cmpint (before_band, >, 10);
   g_assert_cmpint (before_above, ==, 0);
   g_assert_cmpint (after_above, >=, 7); /* the 7 steps from the 14th */

@@ -28,10 +28,10 @@ test_apply (void)
   const float xy[] = { 0, 0, 5, 5, -5, 5 }, labels[] = { 0, 1, 0 };
   FtDataset *ds = points_dataset (xy, labels, 3);
   const FtPointEdit edits[] = {
-    { 1, 2, 1 },      /* first */
-    { 3, 4, 0 },      /* now first */
+    { 1, 2, 1 },        /* first */
+    { 3, 4, 0 },        /* now first */
     { 2.9f, 4.1f, -1 }, /* removes (3, 4) */
-    { 4, 4.5f, -1 },  /* removes (5, 5) */
+    { 4, 4.5f, -1 },    /* removes (5, 5) */
   };
   GError *error = NULL;
   FtDataset *out = ft_dataset_apply_point_edits (ds, edits, G_N_ELEMENTS (edits), &error);
@@ -65,16 +65,17 @@ test_apply (void)
   ft_dataset_free (ds);
 }
 
-#define SPIRAL_WITH(points)                                                                               \
+#define SPIRAL_WITH(points)                                                                                  \
   "{\"seed\": 5, \"dataset\": {\"name\": \"spiral\", \"samples\": 100, \"noise\": 0.1, \"test_samples\": 0," \
-  " \"points\": " points "}, \"model\": {\"input_shape\": [2], \"layers\": [{\"type\": \"Dense\","            \
+  " \"points\": " points "}, \"model\": {\"input_shape\": [2], \"layers\": [{\"type\": \"Dense\","           \
   " \"units\": 2}]}, \"fit\": {\"epochs\": 1}}"
 
 static void
 test_experiment (void)
 {
   GError *error = NULL;
-  FtExperiment *e = ft_experiment_from_json (SPIRAL_WITH ("[[1.25, 2, 1], [0.5, -0.5, 0], [9, 9, -1]]"), &error);
+  FtExperiment *e = ft_experiment_from_json (SPIRAL_WITH ("[[1.25, 2, 1], [0.5, -0.5, 0], [9, 9, -1]]"),
+                                             &error);
   g_assert_no_error (error);
   g_assert_cmpuint (e->data.n_points, ==, 3);
   FtDataset *train = NULL, *test = NULL;
@@ -125,8 +126,8 @@ test_experiment (void)
   char *argv[] = { (char *) "python3", (char *) "-c", py->str, NULL };
   char *out = NULL;
   int status = -1;
-  if (!g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
-                     &status, NULL)
+  if (!g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
+                     NULL, &status, NULL)
       || !g_spawn_check_wait_status (status, NULL))
     g_test_skip ("python3 with NumPy is not available");
   else

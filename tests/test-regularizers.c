@@ -7,9 +7,9 @@
 #include "experiment/ft-experiment.h"
 #include "experiment/ft-keras-file.h"
 
-#include <glib/gstdio.h>
 #include "ft-test-util.h"
 #include "train/ft-train-step.h"
+#include <glib/gstdio.h>
 
 #include <math.h>
 #include <string.h>
@@ -141,9 +141,9 @@ test_l1_l2_step (void)
   check_step (0.05f, 0.02f);
 }
 
-#define DENSE_WITH(reg)                                                                                   \
-  "{\"dataset\": {\"name\": \"circle\"}, \"model\": {\"input_shape\": [2], \"layers\": ["                   \
-  "{\"type\": \"Dense\", \"units\": 4, \"activation\": \"relu\", \"kernel_regularizer\": " reg "},"         \
+#define DENSE_WITH(reg)                                                                                      \
+  "{\"dataset\": {\"name\": \"circle\"}, \"model\": {\"input_shape\": [2], \"layers\": ["                    \
+  "{\"type\": \"Dense\", \"units\": 4, \"activation\": \"relu\", \"kernel_regularizer\": " reg "},"          \
   "{\"type\": \"Dense\", \"units\": 2}]}}"
 
 static FtExperiment *

@@ -10,8 +10,8 @@
 typedef struct
 {
   GMainContext *context;
-  GArray *kinds;        /* FtRunEventKind, in delivery order */
-  int batches;          /* batch-end events including coalesced ones */
+  GArray *kinds; /* FtRunEventKind, in delivery order */
+  int batches;   /* batch-end events including coalesced ones */
   int epoch_ends;
   bool done;
   FtRunEventKind final;
@@ -21,9 +21,9 @@ typedef struct
   int snapshot_entries;
   char first_op[32];
   double first_grad_norm;
-  FtRunner *runner;     /* for commands from inside the handler */
+  FtRunner *runner; /* for commands from inside the handler */
   int stop_after_epochs;
-  float batch_loss;     /* the last batch's */
+  float batch_loss; /* the last batch's */
 } Watch;
 
 static void
@@ -482,7 +482,8 @@ static void
 test_failure_nan (void)
 {
   FtDataset *data = ft_dataset_playground (FT_PLAYGROUND_SPIRAL, 320, 0.5f, 6);
-  FtTrainer *t = trainer_with (9, FT_OPT_SGD, 1e30f, FT_ACT_LINEAR); /* no saturation: diverges to inf, then NaN */
+  FtTrainer *t = trainer_with (9, FT_OPT_SGD, 1e30f,
+                               FT_ACT_LINEAR); /* no saturation: diverges to inf, then NaN */
   FtJob job = job_for (t, data, false, 5);
   FtCallbackSpec nan = ft_callback_spec_default (FT_CALLBACK_TERMINATE_ON_NAN);
   job.callbacks = &nan;

@@ -6,8 +6,8 @@
  * deeper sigmoid network's vanishing gradients goes to /tmp/fittape-tape-inspector.png. */
 #include "views/ft-tape-inspector.h"
 
-#include "fittape-engine.h"
 #include "data/ft-dataset.h"
+#include "fittape-engine.h"
 #include "train/ft-runner.h"
 
 #include <adwaita.h>
@@ -180,8 +180,8 @@ assert_shows (FtTapeInspector *ti, const Expected *e, const char *const *expecte
       g_assert_cmpfloat (ft_tape_var_row_get_weight_norm (v), >, 0.0);
       g_object_unref (v);
     }
-  char *title = g_strdup_printf ("Tape for batch %d of epoch %d — %u %s recorded", e->batch + 1, e->epoch + 1, n,
-                                 n == 1 ? "op" : "ops");
+  char *title = g_strdup_printf ("Tape for batch %d of epoch %d — %u %s recorded", e->batch + 1, e->epoch + 1,
+                                 n, n == 1 ? "op" : "ops");
   g_assert_cmpstr (ft_tape_inspector_get_title (ti), ==, title);
   g_free (title);
 }
@@ -550,8 +550,9 @@ test_cnn_tape (void)
   expected_set (&e, snap);
   /* What the tape really recorded for Conv2D(relu) → MaxPooling2D → Flatten → Dense → loss: the
    * activation is fused into conv2d, Flatten is a tracked reshape. */
-  static const char *const cnn_ops[] = { "conv2d", "max_pooling2d", "reshape", "dense",
-                                         "sparse_categorical_crossentropy", NULL };
+  static const char *const cnn_ops[] = {
+    "conv2d", "max_pooling2d", "reshape", "dense", "sparse_categorical_crossentropy", NULL
+  };
   GtkWidget *inspector = ft_tape_inspector_new ();
   FtTapeInspector *ti = FT_TAPE_INSPECTOR (inspector);
   GtkWidget *win = window_with (inspector, 1280, 960);
@@ -562,7 +563,8 @@ test_cnn_tape (void)
   g_assert_cmpuint (e.variables->len, ==, 4); /* conv2d kernel + bias, dense kernel + bias */
   assert_on_screen (inspector, &e);
   FtTapeOpRow *conv = g_list_model_get_item (ft_tape_inspector_get_forward (ti), 0);
-  g_assert_cmpstr (ft_tape_op_row_get_shapes (conv), ==, "(16, 12, 12, 1) (3, 3, 1, 8) (8,) → (16, 10, 10, 8)");
+  g_assert_cmpstr (ft_tape_op_row_get_shapes (conv), ==,
+                   "(16, 12, 12, 1) (3, 3, 1, 8) (8,) → (16, 10, 10, 8)");
   g_object_unref (conv);
 
   /* Successive steps: one more point per line each time. */

@@ -293,8 +293,8 @@ test_accumulation_equals_big_batch (void)
 
   FtTape *tape = ft_tape_new (false);
   FtTensor *big[2];
-  ft_tape_gradient (tape, ft_op_loss (tape, &loss, ft_op_dense (tape, x, w, b, FT_ACT_TANH), y, NULL), 2, vars,
-                    big, NULL);
+  ft_tape_gradient (tape, ft_op_loss (tape, &loss, ft_op_dense (tape, x, w, b, FT_ACT_TANH), y, NULL), 2,
+                    vars, big, NULL);
   double acc_w[24] = { 0 }, acc_b[4] = { 0 };
   for (int m = 0; m < 4; m++)
     {
@@ -304,8 +304,8 @@ test_accumulation_equals_big_batch (void)
       ft_tensor_init_view (&ym, y->data + m * 8, 1, my);
       ft_tape_reset (tape);
       FtTensor *g[2];
-      ft_tape_gradient (tape, ft_op_loss (tape, &loss, ft_op_dense (tape, &xm, w, b, FT_ACT_TANH), &ym, NULL), 2,
-                        vars, g, NULL);
+      ft_tape_gradient (tape, ft_op_loss (tape, &loss, ft_op_dense (tape, &xm, w, b, FT_ACT_TANH), &ym, NULL),
+                        2, vars, g, NULL);
       for (int i = 0; i < 24; i++)
         acc_w[i] += g[0]->data[i] / 4.0;
       for (int i = 0; i < 4; i++)

@@ -133,7 +133,12 @@ make_spiral (FtRng *rng, int n, FtTensor *x, FtTensor *y)
 static void
 test_spiral (void)
 {
-  enum { N = 500, BATCH = 32, EPOCHS = 150 };
+  enum
+  {
+    N = 500,
+    BATCH = 32,
+    EPOCHS = 150
+  };
   FtRng rng;
   ft_rng_seed (&rng, 11, FT_RNG_STREAM_DATA);
   int xs[2] = { N, 2 }, ys[1] = { N }, in[1] = { 2 };

@@ -62,14 +62,15 @@ spin (double seconds)
 static FtExperiment *
 small_experiment (int epochs)
 {
-  const char *json = "{\"title\": \"window test\", \"seed\": 3,"
-                     " \"dataset\": {\"name\": \"spiral\", \"samples\": 200, \"noise\": 0.1, \"test_samples\": 100},"
-                     " \"model\": {\"layers\": [{\"type\": \"Dense\", \"units\": 16, \"activation\": \"tanh\"},"
-                     " {\"type\": \"Dense\", \"units\": 2}]},"
-                     " \"compile\": {\"optimizer\": {\"name\": \"adam\", \"learning_rate\": 0.01},"
-                     " \"loss\": {\"name\": \"sparse_categorical_crossentropy\", \"from_logits\": true},"
-                     " \"metrics\": [\"accuracy\"]},"
-                     " \"fit\": {\"epochs\": 3, \"batch_size\": 20, \"validation_split\": 0.2}}";
+  const char *json
+      = "{\"title\": \"window test\", \"seed\": 3,"
+        " \"dataset\": {\"name\": \"spiral\", \"samples\": 200, \"noise\": 0.1, \"test_samples\": 100},"
+        " \"model\": {\"layers\": [{\"type\": \"Dense\", \"units\": 16, \"activation\": \"tanh\"},"
+        " {\"type\": \"Dense\", \"units\": 2}]},"
+        " \"compile\": {\"optimizer\": {\"name\": \"adam\", \"learning_rate\": 0.01},"
+        " \"loss\": {\"name\": \"sparse_categorical_crossentropy\", \"from_logits\": true},"
+        " \"metrics\": [\"accuracy\"]},"
+        " \"fit\": {\"epochs\": 3, \"batch_size\": 20, \"validation_split\": 0.2}}";
   GError *error = NULL;
   FtExperiment *exp = ft_experiment_from_json (json, &error);
   g_assert_no_error (error);
@@ -236,7 +237,8 @@ test_exports (void)
   ft_window_set_mode (win, FT_MODE_BOTH);
   ft_window_train (win);
   wait_until (idle, win, 60);
-  char *png = g_build_filename (tmpdir, "plots.png", NULL), *svg = g_build_filename (tmpdir, "plots.svg", NULL);
+  char *png = g_build_filename (tmpdir, "plots.png", NULL),
+       *svg = g_build_filename (tmpdir, "plots.svg", NULL);
   char *pdf = g_build_filename (tmpdir, "plots.pdf", NULL);
   ft_window_export_plots (win, png);
   ft_window_export_plots (win, svg);
@@ -258,13 +260,15 @@ test_exports (void)
   char *svg_text = NULL;
   g_assert_true (g_file_get_contents (svg, &svg_text, NULL, NULL));
   GError *error = NULL;
-  g_assert_true (g_markup_parse_context_parse (ctx, svg_text, -1, &error) && g_markup_parse_context_end_parse (ctx, &error));
+  g_assert_true (g_markup_parse_context_parse (ctx, svg_text, -1, &error)
+                 && g_markup_parse_context_end_parse (ctx, &error));
   g_assert_no_error (error);
   g_markup_parse_context_free (ctx);
   g_free (svg_text);
 
   /* History: the CSV rows are the run's history; the JSON parses and has one value per epoch. */
-  char *csv = g_build_filename (tmpdir, "history.csv", NULL), *json = g_build_filename (tmpdir, "history.json", NULL);
+  char *csv = g_build_filename (tmpdir, "history.csv", NULL),
+       *json = g_build_filename (tmpdir, "history.json", NULL);
   g_assert_true (ft_window_export_history (win, csv, NULL));
   g_assert_true (ft_window_export_history (win, json, NULL));
   char *csv_text = NULL;
@@ -342,7 +346,9 @@ test_bad_files (void)
   FtWindow *win = window_new (2);
   char *bad = g_build_filename (tmpdir, "bad.json", NULL);
   g_assert_true (g_file_set_contents (
-    bad, "{\"model\": {\"layers\": [{\"type\": \"Dense\", \"units\": 2}]}, \"fit\": {\"epochs\": \"many\"}}", -1, NULL));
+      bad,
+      "{\"model\": {\"layers\": [{\"type\": \"Dense\", \"units\": 2}]}, \"fit\": {\"epochs\": \"many\"}}", -1,
+      NULL));
   GError *error = NULL;
   g_assert_false (ft_window_open_experiment (win, bad, &error));
   g_assert_nonnull (error);
@@ -682,8 +688,8 @@ count_overflow (GtkWidget *root, GtkWidget *w, int width, int height)
       if (b.origin.x < -1 || b.origin.y < -1 || b.origin.x + b.size.width > width + 1
           || b.origin.y + b.size.height > height + 1)
         {
-          g_test_message ("overflow: %s %s at %.0f,%.0f %.0f×%.0f", G_OBJECT_TYPE_NAME (w), gtk_widget_get_name (w),
-                          b.origin.x, b.origin.y, b.size.width, b.size.height);
+          g_test_message ("overflow: %s %s at %.0f,%.0f %.0f×%.0f", G_OBJECT_TYPE_NAME (w),
+                          gtk_widget_get_name (w), b.origin.x, b.origin.y, b.size.width, b.size.height);
           n++;
         }
     }
@@ -716,7 +722,8 @@ sized (FtWindow *win)
   GtkWidget *loss = ft_window_get_plot_view (win, FALSE);
   FtPlotGeometry g;
   GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (win));
-  return surface != NULL && gdk_surface_get_width (surface) == want[0] && gdk_surface_get_height (surface) == want[1]
+  return surface != NULL && gdk_surface_get_width (surface) == want[0]
+         && gdk_surface_get_height (surface) == want[1]
          && ft_plot_view_get_geometry (FT_PLOT_VIEW (loss), &g);
 }
 
@@ -774,12 +781,14 @@ test_sizes (void)
         double share = charts / ((double) W * H);
         g_test_message ("%d×%d %s: minimum %d×%d; charts %d×%d + %d×%d = %.0f %% of the window; plot areas "
                         "%.0f×%.0f and %.0f×%.0f",
-                        W, H, presentation ? "presentation" : "normal", min_w, min_h, gtk_widget_get_width (loss),
-                        gtk_widget_get_height (loss), gtk_widget_get_width (acc), gtk_widget_get_height (acc),
-                        100 * share, gl.plot_width, gl.plot_height, ga.plot_width, ga.plot_height);
+                        W, H, presentation ? "presentation" : "normal", min_w, min_h,
+                        gtk_widget_get_width (loss), gtk_widget_get_height (loss), gtk_widget_get_width (acc),
+                        gtk_widget_get_height (acc), 100 * share, gl.plot_width, gl.plot_height,
+                        ga.plot_width, ga.plot_height);
         if (g_test_verbose ())
           {
-            char *png = g_strdup_printf ("%s/window-%dx%d-%s.png", tmpdir, W, H, presentation ? "presentation" : "normal");
+            char *png = g_strdup_printf ("%s/window-%dx%d-%s.png", tmpdir, W, H,
+                                         presentation ? "presentation" : "normal");
             ft_window_save_screenshot (win, png, NULL);
             g_printerr ("# %s\n", png);
             g_free (png);
@@ -802,7 +811,8 @@ test_sizes (void)
             g_assert_false (adw_flap_get_reveal_flap (ADW_FLAP (find_type (w, ADW_TYPE_FLAP))));
             GtkWidget *runs = find_type (w, GTK_TYPE_LIST_BOX);
             (void) runs;
-            /* Text at least the title bar's size: the lesson title and the checklist against a header button. */
+            /* Text at least the title bar's size: the lesson title and the checklist against a header button.
+             */
             GtkWidget *header = find_type (w, ADW_TYPE_HEADER_BAR);
             double title_px = font_px (first_label (header));
             GtkWidget *check = find_typed_named (w, GTK_TYPE_CHECK_BUTTON, "shuffle");
@@ -861,7 +871,8 @@ test_screenshot_exit_status (void)
       char *out = NULL, *err = NULL;
       int status = 0;
       GError *error = NULL;
-      g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error));
+      g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                                   &status, &error));
       g_assert_no_error (error);
       g_test_message ("exit %d; stdout: %s; stderr: %s", status, out, err);
       if (i == 0)
@@ -907,7 +918,8 @@ test_certify_probe (void)
       g_setenv ("FITTAPE_PYTHON", cases[i].python, TRUE);
       FtWindow *win = window_new (1);
       wait_until (certify_probed, win, 30);
-      g_assert_cmpint (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (win), "ft-certify-probe")), ==, cases[i].expected);
+      g_assert_cmpint (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (win), "ft-certify-probe")), ==,
+                       cases[i].expected);
       window_free (win);
     }
   if (saved)
@@ -971,7 +983,8 @@ test_certify_run (void)
 static GtkWidget *
 find_check (GtkWidget *root, const char *label)
 {
-  if (GTK_IS_CHECK_BUTTON (root) && g_strcmp0 (gtk_check_button_get_label (GTK_CHECK_BUTTON (root)), label) == 0)
+  if (GTK_IS_CHECK_BUTTON (root)
+      && g_strcmp0 (gtk_check_button_get_label (GTK_CHECK_BUTTON (root)), label) == 0)
     return root;
   for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
     {
@@ -1007,7 +1020,9 @@ test_verdict (void)
   wait_until (idle, win, 120);
   const char *text = ft_verdict_bar_get_text (FT_VERDICT_BAR (bar));
   g_test_message ("verdict: %s", text);
-  g_assert_cmpstr (text, ==, "fit() and the tape loop: identical — 60 epochs, 2,400 steps, every weight the same bit for bit");
+  g_assert_cmpstr (
+      text, ==,
+      "fit() and the tape loop: identical — 60 epochs, 2,400 steps, every weight the same bit for bit");
   g_assert_false (ft_verdict_bar_get_parted (FT_VERDICT_BAR (bar), NULL, NULL));
   g_assert_true (gtk_widget_has_css_class (bar, "identical"));
   /* The charts sit below it. */

@@ -26,8 +26,8 @@ ft_sgemm (bool trans_a, bool trans_b, int m, int n, int k, float alpha, const fl
 {
   if (m == 0 || n == 0)
     return;
-  cblas_sgemm (CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m,
-               n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  cblas_sgemm (CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n,
+               k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 void

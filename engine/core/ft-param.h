@@ -72,11 +72,11 @@ typedef struct
   const char *label, *hint;
   double ui_lo, ui_hi, ui_step;
   int ui_digits;
-  const char *keras;        /* KERAS_CONST: the JSON value */
-  const char *title_prefix; /* with FT_PARAM_TITLE_CHANGED: "stride " */
-  size_t size;              /* STRING: the buffer's size */
-  size_t has_offset;        /* OPTIONAL: the bool that says the number is set */
-  const char *def_str;      /* STRING: the default */
+  const char *keras;             /* KERAS_CONST: the JSON value */
+  const char *title_prefix;      /* with FT_PARAM_TITLE_CHANGED: "stride " */
+  size_t size;                   /* STRING: the buffer's size */
+  size_t has_offset;             /* OPTIONAL: the bool that says the number is set */
+  const char *def_str;           /* STRING: the default */
   const char *const *choices;    /* CHOICE: the names (JSON, Keras); STRING: suggestions for the editor */
   const char *const *ui_choices; /* CHOICE: the editor's names when not the choices (translatable) */
 } FtParam;

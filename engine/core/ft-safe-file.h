@@ -17,7 +17,7 @@ bool ft_safe_file_check (const char *path, size_t max_bytes, const char *what, s
 bool ft_safe_file_read (const char *path, size_t max_bytes, const char *what, char **contents, size_t *length,
                         GError **error);
 
-/* Removes NAME.EXT.tmp-XXXXXX files (EXT: path's extension, e.g. any *.h5.tmp-XXXXXX) beside path (an atomic save's temporary files) that no live writer holds
- * locked (writers flock theirs while they live) and that are more than a second old: what a killed save
- * left. Returns how many were removed. */
+/* Removes NAME.EXT.tmp-XXXXXX files (EXT: path's extension, e.g. any *.h5.tmp-XXXXXX) beside path (an atomic
+ * save's temporary files) that no live writer holds locked (writers flock theirs while they live) and that
+ * are more than a second old: what a killed save left. Returns how many were removed. */
 int ft_safe_file_remove_stale_temps (const char *path);

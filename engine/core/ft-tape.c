@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-G_DEFINE_QUARK (ft-error-quark, ft_error)
+G_DEFINE_QUARK (ft - error - quark, ft_error)
 
 struct FtTape
 {

@@ -4,9 +4,9 @@
 #include "data/ft-dataset.h"
 
 #include "core/ft-compiler.h"
-#include "core/ft-tape.h"
 #include "core/ft-limits.h"
 #include "core/ft-safe-file.h"
+#include "core/ft-tape.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
-
 
 static FtDataset *
 dataset_new (const char *name, uint32_t n, int ndim, const int *shape)
@@ -302,8 +301,8 @@ idx_open (IdxFile *f, const char *dir, const char *prefix, const char *what, GEr
       if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
         {
           close (fd);
-          g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s: not a regular file (a directory, device or pipe)",
-                       candidates[c]);
+          g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                       "%s: not a regular file (a directory, device or pipe)", candidates[c]);
           goto out;
         }
       f->gz = gzdopen (fd, "rb");
@@ -762,8 +761,9 @@ ft_dataset_load_csv (const char *path, const char *label_column, GError **error)
           size_t n_floats = 0, n_bytes = 0;
           char need[32], budget[32];
           if (!ft_size_mul ((size_t) (n_cols - 1), max_rows, &n_floats)
-              || !ft_size_mul (n_floats + max_rows, sizeof (float), &n_bytes) || n_bytes > ft_limit_memory_budget ()
-              || (features = g_try_new (float, n_floats)) == NULL || (labels = g_try_new (float, max_rows)) == NULL)
+              || !ft_size_mul (n_floats + max_rows, sizeof (float), &n_bytes)
+              || n_bytes > ft_limit_memory_budget () || (features = g_try_new (float, n_floats)) == NULL
+              || (labels = g_try_new (float, max_rows)) == NULL)
             {
               g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
                            "%s: %zu rows of %u columns need %s, more than the memory budget of %s", path,

@@ -24,17 +24,17 @@ typedef enum
 
 typedef struct
 {
-  char *name;           /* "fashion-mnist (train)", "spiral", "iris.csv" … */
-  uint32_t n;           /* samples */
-  int ndim;             /* per-sample shape, e.g. {28, 28} or {2} or {4} */
+  char *name; /* "fashion-mnist (train)", "spiral", "iris.csv" … */
+  uint32_t n; /* samples */
+  int ndim;   /* per-sample shape, e.g. {28, 28} or {2} or {4} */
   int shape[3];
-  size_t sample_size;   /* floats per sample = product of shape */
-  uint8_t *pixels;      /* images: n × sample_size bytes, scaled by 1/255 when gathered; or NULL */
-  float *features;      /* other data: n × sample_size floats; or NULL */
-  float *labels;        /* n class indices (as floats, exact) */
+  size_t sample_size; /* floats per sample = product of shape */
+  uint8_t *pixels;    /* images: n × sample_size bytes, scaled by 1/255 when gathered; or NULL */
+  float *features;    /* other data: n × sample_size floats; or NULL */
+  float *labels;      /* n class indices (as floats, exact) */
   int n_classes;
-  char **class_names;   /* n_classes names (NULL-terminated); the loaders always set them, but a dataset
-                         * built by hand may leave NULL */
+  char **class_names; /* n_classes names (NULL-terminated); the loaders always set them, but a dataset
+                       * built by hand may leave NULL */
 } FtDataset;
 
 /* Frees everything; NULL is allowed. */

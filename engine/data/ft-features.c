@@ -6,8 +6,8 @@
 
 static const char *const names[FT_N_FEATURES] = { "x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)" };
 static const char *const labels[FT_N_FEATURES] = { "x₁", "x₂", "x₁²", "x₂²", "x₁x₂", "sin x₁", "sin x₂" };
-static const char *const numpy[FT_N_FEATURES] = { "x1", "x2", "x1 * x1", "x2 * x2", "x1 * x2", "np.sin(x1)",
-                                                  "np.sin(x2)" };
+static const char *const numpy[FT_N_FEATURES] = { "x1",      "x2",         "x1 * x1",   "x2 * x2",
+                                                  "x1 * x2", "np.sin(x1)", "np.sin(x2)" };
 
 const char *
 ft_feature_name (int i)

@@ -20,7 +20,7 @@ enum
   FT_FEATURE_SIN_X1 = 1u << 5,
   FT_FEATURE_SIN_X2 = 1u << 6,
 };
-#define FT_N_FEATURES 7
+#define FT_N_FEATURES   7
 #define FT_FEATURES_ALL ((1u << FT_N_FEATURES) - 1)
 
 /* Feature i (0 … FT_N_FEATURES − 1): its name in experiment files ("x1", "x2", "x1^2", "x2^2", "x1*x2",

@@ -12,7 +12,8 @@ ft_dataset_apply_point_edits (const FtDataset *ds, const FtPointEdit *edits, uin
   g_return_val_if_fail (ds != NULL && (edits != NULL || n == 0), NULL);
   if (ds->features == NULL || ds->sample_size != 2)
     {
-      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "points can be added to 2-D data only; %s has %zu values per sample",
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                   "points can be added to 2-D data only; %s has %zu values per sample",
                    ds->name != NULL ? ds->name : "the data", ds->sample_size);
       return NULL;
     }
@@ -30,8 +31,8 @@ ft_dataset_apply_point_edits (const FtDataset *ds, const FtPointEdit *edits, uin
         {
           if (p->label >= ds->n_classes)
             {
-              g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "point %u has class %d but %s has %d classes", e,
-                           p->label, ds->name != NULL ? ds->name : "the data", ds->n_classes);
+              g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "point %u has class %d but %s has %d classes",
+                           e, p->label, ds->name != NULL ? ds->name : "the data", ds->n_classes);
               g_free (xy);
               g_free (labels);
               return NULL;
@@ -62,7 +63,8 @@ ft_dataset_apply_point_edits (const FtDataset *ds, const FtPointEdit *edits, uin
             }
         }
       /* Close the gap by moving the earlier samples one place back. */
-      memmove (xy + (size_t) (start + 1) * 2, xy + (size_t) start * 2, (size_t) (best - start) * 2 * sizeof (float));
+      memmove (xy + (size_t) (start + 1) * 2, xy + (size_t) start * 2,
+               (size_t) (best - start) * 2 * sizeof (float));
       memmove (labels + start + 1, labels + start, (size_t) (best - start) * sizeof (float));
       start++;
     }

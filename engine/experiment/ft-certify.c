@@ -88,8 +88,8 @@ ft_certificate_free (FtCertificate *c)
 /* FitTape's run: the callbacks as the runner sets them up (in the tape loop early stopping and
  * checkpointing are the loop's own steps). */
 static bool
-train_fittape (FtTrainer *trainer, const FtExperiment *e, const FtDataset *train, bool tape, FtHistory *history,
-               GError **error)
+train_fittape (FtTrainer *trainer, const FtExperiment *e, const FtDataset *train, bool tape,
+               FtHistory *history, GError **error)
 {
   GPtrArray *cbs = g_ptr_array_new_with_free_func ((GDestroyNotify) ft_callback_free);
   const FtCallbackSpec *es = NULL, *ck = NULL;
@@ -155,8 +155,10 @@ read_keras_results (FtCertificate *c, const char *dir, FtHistory *keras, float *
           if (json_object_has_member (t, "loss"))
             c->test_loss_keras = json_object_get_double_member (t, "loss");
         }
-      c->permutations_replayed = (int) json_object_get_int_member_with_default (root, "permutations_replayed", 0);
-      if (json_object_has_member (root, "data_max_abs_diff") && !json_object_get_null_member (root, "data_max_abs_diff"))
+      c->permutations_replayed = (int) json_object_get_int_member_with_default (root, "permutations_replayed",
+                                                                                0);
+      if (json_object_has_member (root, "data_max_abs_diff")
+          && !json_object_get_null_member (root, "data_max_abs_diff"))
         c->data_max_abs_diff = json_object_get_double_member (root, "data_max_abs_diff");
       c->versions = g_strdup_printf ("TensorFlow %s, Keras %s",
                                      json_object_get_string_member_with_default (root, "tensorflow", "?"),
@@ -249,20 +251,22 @@ compare (FtCertificate *c, FtHistory *ft, FtHistory *keras, const float *w_ft, s
   bool weights_ok = c->weights_rel <= c->weight_tolerance;
   c->pass = logs_ok && epochs_ok && weights_ok && c->fittape_epochs > 0;
   if (c->pass)
-    c->verdict = g_strdup_printf ("PASS: every log within %.0e (worst %.2e, %s), the same stopping epoch (%d), "
-                                  "final weights within %.0e (%.2e)",
-                                  c->log_tolerance, c->worst_rel, c->worst_key[0] ? c->worst_key : "-",
-                                  c->fittape_epochs, c->weight_tolerance, c->weights_rel);
+    c->verdict = g_strdup_printf (
+        "PASS: every log within %.0e (worst %.2e, %s), the same stopping epoch (%d), "
+        "final weights within %.0e (%.2e)",
+        c->log_tolerance, c->worst_rel, c->worst_key[0] ? c->worst_key : "-", c->fittape_epochs,
+        c->weight_tolerance, c->weights_rel);
   else
     {
       GString *s = g_string_new ("FAIL:");
       if (!logs_ok)
-        g_string_append_printf (s, " %s in epoch %d differs by %.2e (target %.0e);", c->worst_key, c->worst_epoch + 1,
-                                c->worst_rel, c->log_tolerance);
+        g_string_append_printf (s, " %s in epoch %d differs by %.2e (target %.0e);", c->worst_key,
+                                c->worst_epoch + 1, c->worst_rel, c->log_tolerance);
       if (!epochs_ok)
         g_string_append_printf (s, " FitTape ran %d epochs, Keras %d;", c->fittape_epochs, c->keras_epochs);
       if (!weights_ok)
-        g_string_append_printf (s, " final weights differ by %.2e (target %.0e);", c->weights_rel, c->weight_tolerance);
+        g_string_append_printf (s, " final weights differ by %.2e (target %.0e);", c->weights_rel,
+                                c->weight_tolerance);
       if (c->fittape_epochs == 0)
         g_string_append (s, " no epoch ran;");
       s->str[s->len - 1] = '\0';
@@ -323,7 +327,7 @@ ft_certify (const FtExperiment *exp_in, const FtCertifyOptions *o, GError **erro
   if (ok)
     {
       size_t per = train->sample_size;
-      x = g_new (float, (size_t) train->n * per);
+      x = g_new (float, (size_t) train->n *per);
       y = g_new (float, train->n);
       idx = g_new (uint32_t, train->n);
       for (uint32_t i = 0; i < train->n; i++)
@@ -344,7 +348,8 @@ ft_certify (const FtExperiment *exp_in, const FtCertifyOptions *o, GError **erro
         ft_epoch_order (order + (size_t) ep * n_train, n_train, shuffle, &rng);
       char *meta = g_strdup_printf ("{\"n_samples\": %u, \"n_train\": %u, \"epochs\": %d, \"shuffle\": %s, "
                                     "\"mode\": \"%s\"}\n",
-                                    train->n, n_train, n_epochs, shuffle ? "true" : "false", tape ? "tape" : "fit");
+                                    train->n, n_train, n_epochs, shuffle ? "true" : "false",
+                                    tape ? "tape" : "fit");
       ok = write_raw (o->dir, "order.u32", order, (size_t) n_epochs * n_train * sizeof (uint32_t), error)
            && write_raw (o->dir, "meta.json", meta, strlen (meta), error);
       g_free (meta);
@@ -400,7 +405,8 @@ ft_certify (const FtExperiment *exp_in, const FtCertifyOptions *o, GError **erro
       const char *argv[] = { "timeout", timeout, o->python, base, NULL };
       char *out = NULL, *err = NULL;
       int status = 0;
-      ok = g_spawn_sync (abs_dir, (char **) argv, env, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, error);
+      ok = g_spawn_sync (abs_dir, (char **) argv, env, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status,
+                         error);
       if (ok)
         {
           char *both = g_strconcat (out ? out : "", err ? err : "", NULL);
@@ -427,8 +433,9 @@ ft_certify (const FtExperiment *exp_in, const FtCertifyOptions *o, GError **erro
     {
       compare (c, h_ft, h_k, w_ft, n_ft, w_k, n_k);
       if (c->data_max_abs_diff > 0)
-        g_ptr_array_add (c->notes, g_strdup_printf ("the exported script's samples differ from FitTape's by up to %g",
-                                                    c->data_max_abs_diff));
+        g_ptr_array_add (c->notes,
+                         g_strdup_printf ("the exported script's samples differ from FitTape's by up to %g",
+                                          c->data_max_abs_diff));
       if (shuffle && c->permutations_replayed != c->keras_epochs)
         g_ptr_array_add (c->notes, g_strdup_printf ("Keras took %d permutations for %d epochs",
                                                     c->permutations_replayed, c->keras_epochs));
@@ -466,8 +473,8 @@ ft_certificate_table (const FtCertificate *c)
   for (guint i = 0; i < c->rows->len; i++)
     {
       const FtCertifyRow *r = &g_array_index (c->rows, FtCertifyRow, i);
-      g_string_append_printf (s, "%-6d %-22s %16.9g %16.9g %10.2e%s\n", r->epoch + 1, r->key, r->fittape, r->keras,
-                              r->rel, r->rel > c->log_tolerance ? "  <-" : "");
+      g_string_append_printf (s, "%-6d %-22s %16.9g %16.9g %10.2e%s\n", r->epoch + 1, r->key, r->fittape,
+                              r->keras, r->rel, r->rel > c->log_tolerance ? "  <-" : "");
     }
   g_string_append_printf (s, "Stopping epoch: FitTape %d, Keras %d\n", c->fittape_epochs, c->keras_epochs);
   g_string_append_printf (s, "Final weights: relative L2 difference %.3e\n", c->weights_rel);
@@ -495,11 +502,11 @@ ft_certificate_json (const FtCertificate *c)
   GString *s = g_string_new ("{");
   g_string_append (s, "\"experiment\": ");
   ft_json_append_string (s, c->experiment);
-  g_string_append_printf (s, ", \"mode\": \"%s\", \"pass\": %s, \"verdict\": ", c->mode == FT_MODE_TAPE ? "tape" : "fit",
-                          c->pass ? "true" : "false");
+  g_string_append_printf (s, ", \"mode\": \"%s\", \"pass\": %s, \"verdict\": ",
+                          c->mode == FT_MODE_TAPE ? "tape" : "fit", c->pass ? "true" : "false");
   ft_json_append_string (s, c->verdict);
-  g_string_append_printf (s, ", \"epochs_fittape\": %d, \"epochs_keras\": %d, \"worst_log\": ", c->fittape_epochs,
-                          c->keras_epochs);
+  g_string_append_printf (s, ", \"epochs_fittape\": %d, \"epochs_keras\": %d, \"worst_log\": ",
+                          c->fittape_epochs, c->keras_epochs);
   ft_json_append_string (s, c->worst_key);
   g_string_append_printf (s, ", \"worst_epoch\": %d, \"worst_log_rel\": ", c->worst_epoch + 1);
   json_number (s, c->worst_rel);
@@ -509,8 +516,8 @@ ft_certificate_json (const FtCertificate *c)
   json_number (s, c->test_loss_fittape);
   g_string_append (s, ", \"test_loss_keras\": ");
   json_number (s, c->test_loss_keras);
-  g_string_append_printf (s, ", \"log_tolerance\": %g, \"weight_tolerance\": %g, \"rows\": [", c->log_tolerance,
-                          c->weight_tolerance);
+  g_string_append_printf (s, ", \"log_tolerance\": %g, \"weight_tolerance\": %g, \"rows\": [",
+                          c->log_tolerance, c->weight_tolerance);
   for (guint i = 0; i < c->rows->len; i++)
     {
       const FtCertifyRow *r = &g_array_index (c->rows, FtCertifyRow, i);

@@ -18,15 +18,15 @@
 
 typedef struct
 {
-  FtRunMode mode;            /* FT_MODE_FIT or FT_MODE_TAPE */
-  int epochs;                /* > 0: overrides the experiment's */
-  const char *python;        /* an interpreter that imports tensorflow and keras */
-  const char *replay_module; /* the path of fittape_replay.py */
-  const char *dir;           /* working folder: created; the script, the replay files and Keras' results */
+  FtRunMode mode;              /* FT_MODE_FIT or FT_MODE_TAPE */
+  int epochs;                  /* > 0: overrides the experiment's */
+  const char *python;          /* an interpreter that imports tensorflow and keras */
+  const char *replay_module;   /* the path of fittape_replay.py */
+  const char *dir;             /* working folder: created; the script, the replay files and Keras' results */
   const char *experiment_name; /* named in the certificate (e.g. the file's name), or NULL */
-  double log_tolerance;      /* 0: 1e-5 */
-  double weight_tolerance;   /* 0: 1e-4 */
-  int timeout_seconds;       /* 0: none */
+  double log_tolerance;        /* 0: 1e-5 */
+  double weight_tolerance;     /* 0: 1e-4 */
+  int timeout_seconds;         /* 0: none */
 } FtCertifyOptions;
 
 typedef struct
@@ -50,7 +50,7 @@ typedef struct
   double test_loss_fittape, test_loss_keras; /* NAN without a test set */
   int permutations_replayed;
   double data_max_abs_diff;
-  char *versions; /* "TensorFlow 2.21.0, Keras 3.15.1" */
+  char *versions;   /* "TensorFlow 2.21.0, Keras 3.15.1" */
   GPtrArray *notes; /* strings: what did not match or was substituted */
   bool pass;
   char *verdict; /* one line */

@@ -205,7 +205,8 @@ w_pitfall (Writer *w, FtPitfall p, const char *fmt, ...)
   long limit = 98 - w->indent;
   for (char **word = words; *word; word++)
     {
-      if (line->len > 0 && (long) g_utf8_strlen (line->str, -1) + 1 + (long) g_utf8_strlen (*word, -1) > limit)
+      if (line->len > 0
+          && (long) g_utf8_strlen (line->str, -1) + 1 + (long) g_utf8_strlen (*word, -1) > limit)
         {
           w_line (w, "# %s", line->str);
           g_string_assign (line, "  ");
@@ -564,7 +565,6 @@ infer_output_size (const FtExperiment *e, bool input_known, int ndim, const int 
     }
   return 0;
 }
-
 
 static void
 analyse (Gen *g)

@@ -167,11 +167,11 @@ ft_experiment_new_default (void)
 {
   FtExperiment *e = experiment_new_base ();
   e->title = g_strdup ("Basic classification: Fashion-MNIST");
-  e->notes
-      = g_strdup ("TensorFlow's first tutorial: a Flatten layer, a Dense layer of 128 ReLU units and a Dense "
-                  "layer of 10 logits, trained with model.fit() and Adam for 10 epochs. The loss is "
-                  "SparseCategoricalCrossentropy(from_logits=True) because the last layer has no "
-                  "softmax. Expect a test accuracy of about 0.88.");
+  e->notes = g_strdup (
+      "TensorFlow's first tutorial: a Flatten layer, a Dense layer of 128 ReLU units and a Dense "
+      "layer of 10 logits, trained with model.fit() and Adam for 10 epochs. The loss is "
+      "SparseCategoricalCrossentropy(from_logits=True) because the last layer has no "
+      "softmax. Expect a test accuracy of about 0.88.");
   e->input_ndim = 2;
   e->input_shape[0] = 28;
   e->input_shape[1] = 28;
@@ -217,14 +217,15 @@ ft_experiment_copy (const FtExperiment *e)
   c->notes = g_strdup (e->notes);
   c->hide = g_strdupv (e->hide);
   c->layers = e->n_layers > 0 ? g_memdup2 (e->layers, (gsize) e->n_layers * sizeof *e->layers) : NULL;
-  c->callbacks
-      = e->n_callbacks > 0 ? g_memdup2 (e->callbacks, (gsize) e->n_callbacks * sizeof *e->callbacks) : NULL;
+  c->callbacks = e->n_callbacks > 0 ? g_memdup2 (e->callbacks, (gsize) e->n_callbacks * sizeof *e->callbacks)
+                                    : NULL;
   c->fit.class_weight = e->fit.class_weight != NULL && e->fit.n_class_weight > 0
                             ? g_memdup2 (e->fit.class_weight, (gsize) e->fit.n_class_weight * sizeof (float))
                             : NULL;
   if (c->fit.class_weight == NULL)
     c->fit.n_class_weight = 0;
-  c->data.points = e->data.n_points > 0 ? g_memdup2 (e->data.points, e->data.n_points * sizeof (FtPointEdit)) : NULL;
+  c->data.points = e->data.n_points > 0 ? g_memdup2 (e->data.points, e->data.n_points * sizeof (FtPointEdit))
+                                        : NULL;
   if (c->data.points == NULL)
     c->data.n_points = 0;
   return c;
@@ -788,12 +789,14 @@ static const char *const dataset_names[] = {
 static bool
 parse_dataset (Parser *P, JsonNode *node, const char *path, FtDataSpec *d)
 {
-  static const char *const all[]
-      = { "name", "path", "test_path", "label", "samples", "test_samples", "noise", "limit", "features", "points", NULL };
-  static const char *const play[]
-      = { "name", "samples", "test_samples", "noise", "limit", "features", "points", NULL };
+  static const char *const all[] = { "name",  "path",  "test_path", "label",  "samples", "test_samples",
+                                     "noise", "limit", "features",  "points", NULL };
+  static const char *const play[] = { "name",  "samples",  "test_samples", "noise",
+                                      "limit", "features", "points",       NULL };
   static const char *const idx[] = { "name", "path", "limit", NULL };
-  static const char *const csv[] = { "name", "path", "test_path", "label", "limit", "features", "points", NULL };
+  static const char *const csv[] = {
+    "name", "path", "test_path", "label", "limit", "features", "points", NULL
+  };
   JsonObject *o;
   char sub[PATH_MAX_LEN];
   if (!get_object (P, node, path, &o))
@@ -852,7 +855,8 @@ parse_dataset (Parser *P, JsonNode *node, const char *path, FtDataSpec *d)
           if (!get_string_buf (P, json_array_get_element (a, i), item, true, name, sizeof name))
             return false;
           if (!ft_feature_from_name (name, &f))
-            return fail (P, item, "unknown feature \"%s\" (expected x1, x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2))",
+            return fail (P, item,
+                         "unknown feature \"%s\" (expected x1, x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2))",
                          name);
           if (d->features & (1u << f))
             return fail (P, item, "the feature \"%s\" is listed twice", name);
@@ -982,7 +986,7 @@ parse_regularizer (Parser *P, JsonNode *n, const char *path, float *l1, float *l
       if (strcmp (s, "l2") == 0)
         *l2 = 0.01f; /* Keras' L2() default */
       else if (strcmp (s, "l1") == 0)
-        *l1 = 0.01f; /* Keras' L1() default */
+        *l1 = 0.01f;                     /* Keras' L1() default */
       else if (strcmp (s, "l1_l2") != 0) /* L1L2(): both 0 */
         return fail_got (P, path, n, expected);
       return true;
@@ -1412,8 +1416,7 @@ parse_fit (Parser *P, JsonNode *node, const char *path, FtFitArgs *f)
   JsonNode *n;
   if ((n = member (o, "epochs", path, sub)) != NULL && !get_int32 (P, n, sub, 1, INT32_MAX, &f->epochs))
     return false;
-  if ((n = member (o, "batch_size", path, sub)) != NULL
-      && !get_int32 (P, n, sub, 1, 1 << 20, &f->batch_size))
+  if ((n = member (o, "batch_size", path, sub)) != NULL && !get_int32 (P, n, sub, 1, 1 << 20, &f->batch_size))
     return false;
   if ((n = member (o, "shuffle", path, sub)) != NULL && !get_bool (P, n, sub, &f->shuffle))
     return false;

@@ -57,8 +57,9 @@ typedef struct
   int n_callbacks;
   FtCallbackSpec *callbacks;
 } FtExperiment;
-/* An FtExperiment owns title, notes, hide, layers, callbacks, data.points and fit.class_weight (all g_malloc'ed;
- * ft_experiment_free frees them); fit.validation_data is never set from a file and is not owned. */
+/* An FtExperiment owns title, notes, hide, layers, callbacks, data.points and fit.class_weight (all
+ * g_malloc'ed; ft_experiment_free frees them); fit.validation_data is never set from a file and is not owned.
+ */
 
 FtExperiment *ft_experiment_new_default (void); /* the Fashion-MNIST MLP of TF's basic classification */
 void ft_experiment_free (FtExperiment *exp);

@@ -29,9 +29,9 @@ struct FtInspectModel
   int n_classes;
   OutputKind kind;
   uint32_t idx[INSPECT_BATCH];
-  float *out;    /* INSPECT_BATCH × n_outputs */
-  float *probs;  /* n_classes: one sample's probabilities when the caller wants none */
-  int *classes;  /* INSPECT_BATCH */
+  float *out;   /* INSPECT_BATCH × n_outputs */
+  float *probs; /* n_classes: one sample's probabilities when the caller wants none */
+  int *classes; /* INSPECT_BATCH */
 };
 
 /* The activation the model's outputs come out of: the last layer that has one (Dropout, Flatten and
@@ -301,7 +301,8 @@ ft_inspect_model_classify (FtInspectModel *m, const FtDataset *ds, const uint32_
       for (uint32_t i = 0; i < nb; i++)
         m->idx[i] = idx != NULL ? idx[start + i] : start + i;
       predict_batch (m, ds, nb, classes != NULL ? classes + start : NULL,
-                     confidence != NULL ? confidence + start : NULL, probs != NULL ? probs + start * k : NULL);
+                     confidence != NULL ? confidence + start : NULL,
+                     probs != NULL ? probs + start * k : NULL);
     }
   flush_end (csr);
   return true;
@@ -319,7 +320,8 @@ ft_inspect_model_forward_layers (FtInspectModel *m, const float *x, uint32_t n, 
   ft_model_input_shape (model, &nd, shape + 1);
   float *buf = g_new (float, (size_t) INSPECT_BATCH * m->n_inputs);
   unsigned features = ft_trainer_features (m->trainer);
-  float *fbuf = features != 0 ? g_new (float, (size_t) INSPECT_BATCH * (size_t) ft_features_count (features)) : NULL;
+  float *fbuf = features != 0 ? g_new (float, (size_t) INSPECT_BATCH *(size_t) ft_features_count (features))
+                              : NULL;
   unsigned csr = flush_begin ();
   for (uint32_t start = 0; start < n; start += INSPECT_BATCH)
     {
@@ -341,7 +343,8 @@ ft_inspect_model_forward_layers (FtInspectModel *m, const float *x, uint32_t n, 
           for (; w < n_weights && ft_model_weight_layer (model, w) == l; w++)
             if (k < FT_LAYER_MAX_WEIGHTS)
               weights[k++] = ft_model_weight (model, w);
-          t = ft_layer_call (ft_model_layer_spec (model, l), tape, t, weights, false, ft_model_dropout_rng (model));
+          t = ft_layer_call (ft_model_layer_spec (model, l), tape, t, weights, false,
+                             ft_model_dropout_rng (model));
           if (t != NULL)
             func (l, start, nb, t->data, t->size / nb, user_data);
         }
@@ -373,14 +376,14 @@ ft_decision_grid (FtInspectModel *m, double xmin, double xmax, double ymin, doub
     }
   if (nx < 1 || ny < 1 || nx > FT_DECISION_GRID_MAX || ny > FT_DECISION_GRID_MAX)
     {
-      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "a decision grid of %d × %d cells (1 to %d per axis)", nx,
-                   ny, FT_DECISION_GRID_MAX);
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "a decision grid of %d × %d cells (1 to %d per axis)",
+                   nx, ny, FT_DECISION_GRID_MAX);
       return NULL;
     }
   if (!(xmin < xmax) || !(ymin < ymax) || !isfinite (xmax - xmin) || !isfinite (ymax - ymin))
     {
-      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "an empty decision grid range [%g, %g] × [%g, %g]", xmin,
-                   xmax, ymin, ymax);
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "an empty decision grid range [%g, %g] × [%g, %g]",
+                   xmin, xmax, ymin, ymax);
       return NULL;
     }
 
@@ -410,7 +413,7 @@ ft_decision_grid (FtInspectModel *m, double xmin, double xmax, double ymin, doub
     .labels = labels,
     .n_classes = m->n_classes,
   };
-  float *probs = g_new (float, INSPECT_BATCH * (size_t) m->n_classes);
+  float *probs = g_new (float, INSPECT_BATCH *(size_t) m->n_classes);
   double dx = (xmax - xmin) / nx, dy = (ymax - ymin) / ny;
   unsigned csr = flush_begin ();
   for (size_t start = 0; start < cells; start += INSPECT_BATCH)
@@ -447,8 +450,8 @@ ft_decision_grid_free (FtDecisionGrid *g)
 /* ---- confusion matrix ---- */
 
 bool
-ft_confusion_matrix (FtInspectModel *m, const FtDataset *test, int *matrix, uint32_t *misclassified, int max_mis,
-                     int *n_mis, GError **error)
+ft_confusion_matrix (FtInspectModel *m, const FtDataset *test, int *matrix, uint32_t *misclassified,
+                     int max_mis, int *n_mis, GError **error)
 {
   g_return_val_if_fail (m != NULL && test != NULL && matrix != NULL, false);
   g_return_val_if_fail (max_mis <= 0 || misclassified != NULL, false);

@@ -58,8 +58,8 @@ bool ft_inspect_model_classify (FtInspectModel *model, const FtDataset *ds, cons
  * per sample, valid during the call only). Layers are called in order within a batch. */
 typedef void (*FtLayerOutputFunc) (int layer, uint32_t first, uint32_t count, const float *out, size_t size,
                                    void *user_data);
-void ft_inspect_model_forward_layers (FtInspectModel *model, const float *x, uint32_t n, FtLayerOutputFunc func,
-                                      void *user_data);
+void ft_inspect_model_forward_layers (FtInspectModel *model, const float *x, uint32_t n,
+                                      FtLayerOutputFunc func, void *user_data);
 /* The private model (read-only: its layers, shapes and weights). */
 const FtModel *ft_inspect_model_get_model (const FtInspectModel *model);
 
@@ -75,10 +75,10 @@ typedef struct
 {
   int nx, ny;
   double xmin, xmax, ymin, ymax;
-  int n_classes;      /* ft_inspect_model_n_classes */
-  float *p1;          /* nx·ny: the probability of class 1 (the Playground's "blue"), for two classes */
-  int *classes;       /* nx·ny: the predicted class (any number of classes) */
-  float *confidence;  /* nx·ny: the predicted class' probability, in [1/n_classes, 1] */
+  int n_classes;     /* ft_inspect_model_n_classes */
+  float *p1;         /* nx·ny: the probability of class 1 (the Playground's "blue"), for two classes */
+  int *classes;      /* nx·ny: the predicted class (any number of classes) */
+  float *confidence; /* nx·ny: the predicted class' probability, in [1/n_classes, 1] */
 } FtDecisionGrid;
 
 /* Requires a model with two inputs, 1 ≤ nx, ny ≤ FT_DECISION_GRID_MAX and xmin < xmax, ymin < ymax. */

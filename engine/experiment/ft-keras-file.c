@@ -42,9 +42,11 @@ static void
 layer_json (GString *s, const FtLayerSpec *l, const char *name, int in_ndim, const int *in_shape)
 {
   FtLayerSpec def = ft_layer_spec_default (l->kind);
-  g_string_append_printf (s, "{\"module\": \"keras.layers\", \"class_name\": \"%s\", \"config\": {\"name\": \"%s\", "
-                             "\"trainable\": true, \"dtype\": \"float32\"",
-                          ft_layer_kind_name (l->kind), name);
+  g_string_append_printf (
+      s,
+      "{\"module\": \"keras.layers\", \"class_name\": \"%s\", \"config\": {\"name\": \"%s\", "
+      "\"trainable\": true, \"dtype\": \"float32\"",
+      ft_layer_kind_name (l->kind), name);
   switch (l->kind)
     {
     case FT_LAYER_DENSE:
@@ -52,20 +54,27 @@ layer_json (GString *s, const FtLayerSpec *l, const char *name, int in_ndim, con
       if (l->kind == FT_LAYER_DENSE)
         g_string_append_printf (s, ", \"units\": %d", l->units);
       else
-        g_string_append_printf (s, ", \"filters\": %d, \"kernel_size\": [%d, %d], \"strides\": [%d, %d], "
-                                   "\"padding\": \"%s\", \"data_format\": \"channels_last\", \"dilation_rate\": [1, 1], "
-                                   "\"groups\": 1",
-                                l->filters, l->kernel_size[0], l->kernel_size[1], l->strides[0], l->strides[1],
-                                l->padding == FT_PADDING_SAME ? "same" : "valid");
-      g_string_append_printf (s, ", \"activation\": \"%s\", \"use_bias\": %s, \"kernel_initializer\": \"%s\", "
-                                 "\"bias_initializer\": \"%s\", \"kernel_regularizer\": ",
+        g_string_append_printf (
+            s,
+            ", \"filters\": %d, \"kernel_size\": [%d, %d], \"strides\": [%d, %d], "
+            "\"padding\": \"%s\", \"data_format\": \"channels_last\", \"dilation_rate\": [1, 1], "
+            "\"groups\": 1",
+            l->filters, l->kernel_size[0], l->kernel_size[1], l->strides[0], l->strides[1],
+            l->padding == FT_PADDING_SAME ? "same" : "valid");
+      g_string_append_printf (s,
+                              ", \"activation\": \"%s\", \"use_bias\": %s, \"kernel_initializer\": \"%s\", "
+                              "\"bias_initializer\": \"%s\", \"kernel_regularizer\": ",
                               ft_activation_name (l->activation), l->use_bias ? "true" : "false",
-                              ft_initializer_name (l->kernel_initializer), ft_initializer_name (l->bias_initializer));
+                              ft_initializer_name (l->kernel_initializer),
+                              ft_initializer_name (l->bias_initializer));
       if (l->kernel_l2 > 0 || l->kernel_l1 > 0)
         {
           /* Keras' L1, L2 or L1L2 (both factors). */
-          g_string_append_printf (s, "{\"module\": \"keras.regularizers\", \"class_name\": \"%s\", \"config\": {",
-                                  l->kernel_l1 > 0 && l->kernel_l2 > 0 ? "L1L2" : l->kernel_l1 > 0 ? "L1" : "L2");
+          g_string_append_printf (
+              s, "{\"module\": \"keras.regularizers\", \"class_name\": \"%s\", \"config\": {",
+              l->kernel_l1 > 0 && l->kernel_l2 > 0 ? "L1L2"
+              : l->kernel_l1 > 0                   ? "L1"
+                                                   : "L2");
           if (l->kernel_l1 > 0)
             {
               g_string_append (s, "\"l1\": ");
@@ -83,9 +92,11 @@ layer_json (GString *s, const FtLayerSpec *l, const char *name, int in_ndim, con
       break;
     case FT_LAYER_MAX_POOLING2D:
     case FT_LAYER_AVERAGE_POOLING2D:
-      g_string_append_printf (s, ", \"pool_size\": [%d, %d], \"strides\": [%d, %d], \"padding\": \"%s\", "
-                                 "\"data_format\": \"channels_last\"",
-                              l->pool_size[0], l->pool_size[1], l->strides[0] > 0 ? l->strides[0] : l->pool_size[0],
+      g_string_append_printf (s,
+                              ", \"pool_size\": [%d, %d], \"strides\": [%d, %d], \"padding\": \"%s\", "
+                              "\"data_format\": \"channels_last\"",
+                              l->pool_size[0], l->pool_size[1],
+                              l->strides[0] > 0 ? l->strides[0] : l->pool_size[0],
                               l->strides[1] > 0 ? l->strides[1] : l->pool_size[1],
                               l->padding == FT_PADDING_SAME ? "same" : "valid");
       break;
@@ -122,9 +133,11 @@ compile_json (GString *s, const FtCompileSpec *c)
   const FtOptimizerSpec *o = &c->optimizer;
   const char *opt = ft_optimizer_kind_name (o->kind);
   char *lower = g_ascii_strdown (opt, -1);
-  g_string_append_printf (s, "{\"optimizer\": {\"module\": \"keras.optimizers\", \"class_name\": \"%s\", \"config\": "
-                             "{\"name\": \"%s\", \"learning_rate\": ",
-                          opt, lower);
+  g_string_append_printf (
+      s,
+      "{\"optimizer\": {\"module\": \"keras.optimizers\", \"class_name\": \"%s\", \"config\": "
+      "{\"name\": \"%s\", \"learning_rate\": ",
+      opt, lower);
   g_free (lower);
   json_f32 (s, o->learning_rate);
   switch (o->kind)
@@ -186,9 +199,11 @@ compile_json (GString *s, const FtCompileSpec *c)
   static const char *const loss_class[] = { "SparseCategoricalCrossentropy", "CategoricalCrossentropy",
                                             "BinaryCrossentropy", "MeanSquaredError" };
   FtLossKind lk = c->loss.kind < FT_N_LOSSES ? c->loss.kind : FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
-  g_string_append_printf (s, "}, \"registered_name\": null}, \"loss\": {\"module\": \"keras.losses\", \"class_name\": "
-                             "\"%s\", \"config\": {\"name\": \"%s\", \"reduction\": \"sum_over_batch_size\"",
-                          loss_class[lk], ft_loss_name (lk));
+  g_string_append_printf (
+      s,
+      "}, \"registered_name\": null}, \"loss\": {\"module\": \"keras.losses\", \"class_name\": "
+      "\"%s\", \"config\": {\"name\": \"%s\", \"reduction\": \"sum_over_batch_size\"",
+      loss_class[lk], ft_loss_name (lk));
   if (lk != FT_LOSS_MEAN_SQUARED_ERROR)
     g_string_append_printf (s, ", \"from_logits\": %s", c->loss.from_logits ? "true" : "false");
   g_string_append (s, "}, \"registered_name\": null}, \"loss_weights\": null, \"metrics\": [");
@@ -282,13 +297,17 @@ bool
 ft_keras_save (FtTrainer *trainer, const char *path, GError **error)
 {
   FtModel *m = ft_trainer_model (trainer);
-  GString *cfg = g_string_new ("{\"module\": \"keras\", \"class_name\": \"Sequential\", \"config\": {\"name\": "
-                               "\"sequential\", \"trainable\": true, \"dtype\": \"float32\", \"layers\": [");
+  GString *cfg = g_string_new (
+      "{\"module\": \"keras\", \"class_name\": \"Sequential\", \"config\": {\"name\": "
+      "\"sequential\", \"trainable\": true, \"dtype\": \"float32\", \"layers\": [");
   int nd, shape[FT_MAX_DIMS];
   ft_model_input_shape (m, &nd, shape);
-  g_string_append (cfg, "{\"module\": \"keras.layers\", \"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": ");
+  g_string_append (
+      cfg, "{\"module\": \"keras.layers\", \"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": ");
   shape_json (cfg, nd, shape);
-  g_string_append (cfg, ", \"dtype\": \"float32\", \"sparse\": false, \"name\": \"input_layer\"}, \"registered_name\": null}");
+  g_string_append (
+      cfg,
+      ", \"dtype\": \"float32\", \"sparse\": false, \"name\": \"input_layer\"}, \"registered_name\": null}");
   int in_nd = nd, in_shape[FT_MAX_DIMS];
   memcpy (in_shape, shape, sizeof in_shape);
   for (int i = 0; i < ft_model_n_layers (m); i++)
@@ -331,12 +350,12 @@ ft_keras_save (FtTrainer *trainer, const char *path, GError **error)
 /* ------------------------------------------------------------------------------------------------ */
 /* Reading: the config */
 
-#define BAD(...)                                                                                       \
-  do                                                                                                   \
-    {                                                                                                  \
-      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, __VA_ARGS__);                                    \
-      return false;                                                                                    \
-    }                                                                                                  \
+#define BAD(...)                                                                                             \
+  do                                                                                                         \
+    {                                                                                                        \
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, __VA_ARGS__);                                          \
+      return false;                                                                                          \
+    }                                                                                                        \
   while (0)
 
 /* A config member that is absent or null. */
@@ -386,9 +405,12 @@ name_of (JsonObject *o, const char *key)
 static bool
 initializer_from (const char *keras_name, FtInitializer *init)
 {
-  static const char *const classes[][2] = { { "GlorotUniform", "glorot_uniform" }, { "GlorotNormal", "glorot_normal" },
-                                            { "HeNormal", "he_normal" },           { "HeUniform", "he_uniform" },
-                                            { "Zeros", "zeros" },                  { "Ones", "ones" } };
+  static const char *const classes[][2] = { { "GlorotUniform", "glorot_uniform" },
+                                            { "GlorotNormal", "glorot_normal" },
+                                            { "HeNormal", "he_normal" },
+                                            { "HeUniform", "he_uniform" },
+                                            { "Zeros", "zeros" },
+                                            { "Ones", "ones" } };
   for (size_t i = 0; i < G_N_ELEMENTS (classes); i++)
     if (strcmp (keras_name, classes[i][0]) == 0)
       keras_name = classes[i][1];
@@ -399,7 +421,8 @@ static bool
 parse_layer (JsonObject *layer, int index, FtLayerSpec *spec, GError **error)
 {
   const char *cls = json_object_get_string_member_with_default (layer, "class_name", "?");
-  JsonObject *c = json_object_has_member (layer, "config") ? json_object_get_object_member (layer, "config") : NULL;
+  JsonObject *c = json_object_has_member (layer, "config") ? json_object_get_object_member (layer, "config")
+                                                           : NULL;
   const char *name = c ? json_object_get_string_member_with_default (c, "name", "?") : "?";
   FtLayerKind kind;
   if (c == NULL || !ft_layer_kind_from_name (cls, &kind))
@@ -428,7 +451,8 @@ parse_layer (JsonObject *layer, int index, FtLayerSpec *spec, GError **error)
             UNSUPPORTED ("dilation_rate other than 1");
           if (json_object_get_int_member_with_default (c, "groups", 1) != 1)
             UNSUPPORTED ("groups other than 1");
-          const char *df = is_null (c, "data_format") ? "channels_last" : json_object_get_string_member (c, "data_format");
+          const char *df = is_null (c, "data_format") ? "channels_last"
+                                                      : json_object_get_string_member (c, "data_format");
           if (strcmp (df, "channels_last") != 0)
             UNSUPPORTED ("data_format \"channels_first\"");
           const char *pad = json_object_get_string_member_with_default (c, "padding", "valid");
@@ -441,7 +465,8 @@ parse_layer (JsonObject *layer, int index, FtLayerSpec *spec, GError **error)
       {
         const char *ki = name_of (c, "kernel_initializer"), *bi = name_of (c, "bias_initializer");
         if (ki && !initializer_from (ki, &spec->kernel_initializer))
-          BAD ("layer %d \"%s\" (%s): kernel_initializer %s is not supported by FitTape", index, name, cls, ki);
+          BAD ("layer %d \"%s\" (%s): kernel_initializer %s is not supported by FitTape", index, name, cls,
+               ki);
         if (bi && !initializer_from (bi, &spec->bias_initializer))
           BAD ("layer %d \"%s\" (%s): bias_initializer %s is not supported by FitTape", index, name, cls, bi);
       }
@@ -450,7 +475,9 @@ parse_layer (JsonObject *layer, int index, FtLayerSpec *spec, GError **error)
           JsonNode *rn = json_object_get_member (c, "kernel_regularizer");
           JsonObject *r = JSON_NODE_HOLDS_OBJECT (rn) ? json_node_get_object (rn) : NULL;
           const char *rc = r ? json_object_get_string_member_with_default (r, "class_name", "?") : "?";
-          JsonObject *rcfg = r && json_object_has_member (r, "config") ? json_object_get_object_member (r, "config") : NULL;
+          JsonObject *rcfg = r && json_object_has_member (r, "config")
+                                 ? json_object_get_object_member (r, "config")
+                                 : NULL;
           if (!rcfg || (strcmp (rc, "L2") != 0 && strcmp (rc, "L1") != 0 && strcmp (rc, "L1L2") != 0))
             UNSUPPORTED ("a kernel_regularizer other than L1, L2 or L1L2");
           spec->kernel_l1 = (float) json_object_get_double_member_with_default (rcfg, "l1", 0);
@@ -473,7 +500,8 @@ parse_layer (JsonObject *layer, int index, FtLayerSpec *spec, GError **error)
         const char *pad = json_object_get_string_member_with_default (c, "padding", "valid");
         if (strcmp (pad, "same") == 0)
           spec->padding = FT_PADDING_SAME;
-        const char *df = is_null (c, "data_format") ? "channels_last" : json_object_get_string_member (c, "data_format");
+        const char *df = is_null (c, "data_format") ? "channels_last"
+                                                    : json_object_get_string_member (c, "data_format");
         if (strcmp (df, "channels_last") != 0)
           UNSUPPORTED ("data_format \"channels_first\"");
         break;
@@ -493,7 +521,7 @@ parse_layer (JsonObject *layer, int index, FtLayerSpec *spec, GError **error)
         {
           JsonNode *ax = json_object_get_member (c, "axis");
           gint64 a = JSON_NODE_HOLDS_ARRAY (ax) && json_array_get_length (json_node_get_array (ax)) == 1
-                       ? json_array_get_int_element (json_node_get_array (ax), 0)
+                         ? json_array_get_int_element (json_node_get_array (ax), 0)
                      : JSON_NODE_HOLDS_VALUE (ax) ? json_node_get_int (ax)
                                                   : 0;
           if (a != -1 && a != 1 && a != 3)
@@ -505,7 +533,8 @@ parse_layer (JsonObject *layer, int index, FtLayerSpec *spec, GError **error)
       break;
     case FT_LAYER_GLOBAL_AVERAGE_POOLING2D:
       {
-        const char *df = is_null (c, "data_format") ? "channels_last" : json_object_get_string_member (c, "data_format");
+        const char *df = is_null (c, "data_format") ? "channels_last"
+                                                    : json_object_get_string_member (c, "data_format");
         if (strcmp (df, "channels_last") != 0)
           UNSUPPORTED ("data_format \"channels_first\"");
         if (json_object_get_boolean_member_with_default (c, "keepdims", false))
@@ -555,20 +584,24 @@ parse_compile (JsonObject *cc, FtCompileSpec *spec, GError **error)
     {
       FtOptimizerKind k;
       if (!ft_optimizer_kind_from_name (opt_name, &k))
-        BAD ("the optimizer %s is not supported by FitTape (SGD, Adam, AdamW, Nadam, Adamax, RMSprop, Adagrad)",
-             opt_name);
+        BAD (
+            "the optimizer %s is not supported by FitTape (SGD, Adam, AdamW, Nadam, Adamax, RMSprop, Adagrad)",
+            opt_name);
       spec->optimizer = ft_optimizer_spec_default (k);
-      JsonNode *on = json_object_get_member (cc, is_null (cc, "optimizer") ? "optimizer_config" : "optimizer");
-      JsonObject *oc = JSON_NODE_HOLDS_OBJECT (on) && json_object_has_member (json_node_get_object (on), "config")
-                         ? json_object_get_object_member (json_node_get_object (on), "config")
-                         : NULL;
+      JsonNode *on = json_object_get_member (cc,
+                                             is_null (cc, "optimizer") ? "optimizer_config" : "optimizer");
+      JsonObject *oc = JSON_NODE_HOLDS_OBJECT (on)
+                               && json_object_has_member (json_node_get_object (on), "config")
+                           ? json_object_get_object_member (json_node_get_object (on), "config")
+                           : NULL;
       if (oc)
         {
           FtOptimizerSpec *o = &spec->optimizer;
           if (json_object_has_member (oc, "learning_rate")
               && !JSON_NODE_HOLDS_VALUE (json_object_get_member (oc, "learning_rate")))
-            BAD ("the optimizer's learning_rate is a schedule: FitTape takes a number (use a LearningRateScheduler "
-                 "callback)");
+            BAD (
+                "the optimizer's learning_rate is a schedule: FitTape takes a number (use a LearningRateScheduler "
+                "callback)");
 #define F(key, field) o->field = (float) json_object_get_double_member_with_default (oc, key, o->field)
 #define B(key, field) o->field = json_object_get_boolean_member_with_default (oc, key, o->field)
           F ("learning_rate", learning_rate);
@@ -613,7 +646,7 @@ parse_compile (JsonObject *cc, FtCompileSpec *spec, GError **error)
       JsonNode *ln = json_object_get_member (cc, "loss");
       if (JSON_NODE_HOLDS_OBJECT (ln) && json_object_has_member (json_node_get_object (ln), "config"))
         spec->loss.from_logits = json_object_get_boolean_member_with_default (
-          json_object_get_object_member (json_node_get_object (ln), "config"), "from_logits", false);
+            json_object_get_object_member (json_node_get_object (ln), "config"), "from_logits", false);
       else
         spec->loss.from_logits = false;
     }
@@ -650,7 +683,8 @@ parse_model (JsonObject *root, FtExperiment *e, GPtrArray *names, GError **error
   for (guint i = 0; i < json_array_get_length (layers); i++)
     {
       JsonObject *l = json_array_get_object_element (layers, i);
-      JsonObject *lc = json_object_has_member (l, "config") ? json_object_get_object_member (l, "config") : NULL;
+      JsonObject *lc = json_object_has_member (l, "config") ? json_object_get_object_member (l, "config")
+                                                            : NULL;
       const char *lcls = json_object_get_string_member_with_default (l, "class_name", "?");
       if (strcmp (lcls, "InputLayer") == 0)
         {
@@ -662,7 +696,8 @@ parse_model (JsonObject *root, FtExperiment *e, GPtrArray *names, GError **error
         input_shape_from (lc, &e->input_ndim, e->input_shape); /* Keras 2: on the first layer */
       if (!parse_layer (l, (int) i + 1, &e->layers[e->n_layers], error))
         return false;
-      g_ptr_array_add (names, g_strdup (lc ? json_object_get_string_member_with_default (lc, "name", "") : ""));
+      g_ptr_array_add (names,
+                       g_strdup (lc ? json_object_get_string_member_with_default (lc, "name", "") : ""));
       e->n_layers++;
     }
   if (e->n_layers == 0)
@@ -762,7 +797,8 @@ read_string_list_attr (hid_t obj, const char *name)
 }
 
 static bool
-read_dataset (hid_t loc, const char *path, const FtWeightSpec *w, float *out, const char *what, GError **error)
+read_dataset (hid_t loc, const char *path, const FtWeightSpec *w, float *out, const char *what,
+              GError **error)
 {
   if (H5Lexists (loc, path, H5P_DEFAULT) <= 0)
     {
@@ -785,8 +821,8 @@ read_dataset (hid_t loc, const char *path, const FtWeightSpec *w, float *out, co
         g_string_append_printf (s, "%s%llu", d ? ", " : "", (unsigned long long) dims[d]);
       for (int d = 0; d < w->ndim; d++)
         g_string_append_printf (t, "%s%d", d ? ", " : "", w->shape[d]);
-      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s: weight %s has shape (%s), the layer needs (%s)", what, path,
-                   s->str, t->str);
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s: weight %s has shape (%s), the layer needs (%s)",
+                   what, path, s->str, t->str);
       g_string_free (s, TRUE);
       g_string_free (t, TRUE);
     }
@@ -800,14 +836,15 @@ read_dataset (hid_t loc, const char *path, const FtWeightSpec *w, float *out, co
 /* Every weight in Keras order, shapes from FitTape's own inference. legacy: model_weights/NAME with
  * weight_names; else layers/NAME/vars/I. */
 static bool
-read_weights (hid_t f, bool legacy, const FtExperiment *e, GPtrArray *names, float **weights, size_t *n_weights,
-              const char *what, GError **error)
+read_weights (hid_t f, bool legacy, const FtExperiment *e, GPtrArray *names, float **weights,
+              size_t *n_weights, const char *what, GError **error)
 {
   int nd = e->input_ndim, shape[FT_MAX_DIMS] = { 0 };
   memcpy (shape, e->input_shape, sizeof e->input_shape);
   GArray *all = g_array_new (FALSE, FALSE, sizeof (float));
   bool ok = true;
-  hid_t root = legacy ? H5Gopen2 (f, H5Lexists (f, "model_weights", H5P_DEFAULT) > 0 ? "model_weights" : "/", H5P_DEFAULT)
+  hid_t root = legacy ? H5Gopen2 (f, H5Lexists (f, "model_weights", H5P_DEFAULT) > 0 ? "model_weights" : "/",
+                                  H5P_DEFAULT)
                       : H5Gopen2 (f, "/", H5P_DEFAULT);
   for (int i = 0; ok && i < e->n_layers; i++)
     {
@@ -824,8 +861,10 @@ read_weights (hid_t f, bool legacy, const FtExperiment *e, GPtrArray *names, flo
             H5Gclose (lg);
           if ((int) g_strv_length (wnames) != n_w)
             {
-              g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s: layer \"%s\" has %u weights in the file, FitTape "
-                           "needs %d", what, lname, g_strv_length (wnames), n_w);
+              g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                           "%s: layer \"%s\" has %u weights in the file, FitTape "
+                           "needs %d",
+                           what, lname, g_strv_length (wnames), n_w);
               ok = false;
             }
         }
@@ -836,7 +875,8 @@ read_weights (hid_t f, bool legacy, const FtExperiment *e, GPtrArray *names, flo
             size *= (size_t) ws[k].shape[d];
           guint at = all->len;
           g_array_set_size (all, all->len + (guint) size);
-          char *path = legacy ? g_strdup_printf ("%s/%s", lname, wnames[k]) : g_strdup_printf ("layers/%s/vars/%d", lname, k);
+          char *path = legacy ? g_strdup_printf ("%s/%s", lname, wnames[k])
+                              : g_strdup_printf ("layers/%s/vars/%d", lname, k);
           ok = read_dataset (root, path, &ws[k], &g_array_index (all, float, at), what, error);
           g_free (path);
         }
@@ -904,7 +944,8 @@ ft_keras_load (const char *path, const FtExperiment *base, float **weights, size
         }
       if (config == NULL)
         {
-          g_set_error (&local, FT_ERROR, FT_ERROR_INVALID, "not a Keras model file (no model_config: a weights-only "
+          g_set_error (&local, FT_ERROR, FT_ERROR_INVALID,
+                       "not a Keras model file (no model_config: a weights-only "
                        "file has no architecture)");
           ok = false;
         }
@@ -922,7 +963,8 @@ ft_keras_load (const char *path, const FtExperiment *base, float **weights, size
       ok = root != NULL && parse_model (root, e, names, &local);
       JsonObject *cc = NULL;
       JsonParser *cp = NULL;
-      if (ok && is_zip && json_object_has_member (root, "compile_config") && !is_null (root, "compile_config"))
+      if (ok && is_zip && json_object_has_member (root, "compile_config")
+          && !is_null (root, "compile_config"))
         cc = json_object_get_object_member (root, "compile_config");
       else if (ok && compile != NULL)
         {
@@ -957,8 +999,8 @@ ft_keras_load (const char *path, const FtExperiment *base, float **weights, size
   g_ptr_array_unref (names);
   if (!ok)
     {
-      g_set_error (error, local ? local->domain : FT_ERROR, local ? local->code : FT_ERROR_INVALID, "%s: %s", path,
-                   local ? local->message : "cannot read");
+      g_set_error (error, local ? local->domain : FT_ERROR, local ? local->code : FT_ERROR_INVALID, "%s: %s",
+                   path, local ? local->message : "cannot read");
       g_clear_error (&local);
       ft_experiment_free (e);
       g_clear_pointer (weights, g_free);

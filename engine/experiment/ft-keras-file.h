@@ -10,7 +10,8 @@
  * (InputLayer, Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Dropout,
  * BatchNormalization, Activation) with the options
  * FitTape supports; anything else is an FT_ERROR_INVALID error naming the layer (its position, name and
- * class) and the class or option. HDF5 is used from the calling thread only (as the command-line tool does). */
+ * class) and the class or option. HDF5 is used from the calling thread only (as the command-line tool does).
+ */
 #pragma once
 
 #include "experiment/ft-experiment.h"

@@ -39,7 +39,8 @@ ft_network_add_hidden (FtExperiment *exp, GError **error)
   int out = last_dense (exp);
   if (out < 0)
     {
-      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "the model has no Dense output layer to add a layer before");
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                   "the model has no Dense output layer to add a layer before");
       return false;
     }
   int n = ft_network_n_hidden (exp);
@@ -70,9 +71,9 @@ ft_network_remove_hidden (FtExperiment *exp, GError **error)
       return false;
     }
   int first = ft_network_hidden_layer (exp, n - 1), end = first + 1;
-  while (end < exp->n_layers && (exp->layers[end].kind == FT_LAYER_ACTIVATION
-                                 || exp->layers[end].kind == FT_LAYER_DROPOUT
-                                 || exp->layers[end].kind == FT_LAYER_BATCH_NORMALIZATION))
+  while (end < exp->n_layers
+         && (exp->layers[end].kind == FT_LAYER_ACTIVATION || exp->layers[end].kind == FT_LAYER_DROPOUT
+             || exp->layers[end].kind == FT_LAYER_BATCH_NORMALIZATION))
     end++;
   memmove (exp->layers + first, exp->layers + end, (size_t) (exp->n_layers - end) * sizeof (FtLayerSpec));
   exp->n_layers -= end - first;
@@ -85,8 +86,8 @@ ft_network_set_regularization (FtExperiment *exp, float l1, float l2, GError **e
   g_return_val_if_fail (exp != NULL, false);
   if (!(l1 >= 0.0f && l2 >= 0.0f) || !isfinite (l1) || !isfinite (l2))
     {
-      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "a regularization factor must be ≥ 0 (got l1 %g, l2 %g)",
-                   (double) l1, (double) l2);
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                   "a regularization factor must be ≥ 0 (got l1 %g, l2 %g)", (double) l1, (double) l2);
       return false;
     }
   for (int i = 0; i < exp->n_layers; i++)
@@ -128,8 +129,9 @@ ft_network_set_units (FtExperiment *exp, int h, int units, GError **error)
   int l = ft_network_hidden_layer (exp, h);
   if (l < 0 || units < 1)
     {
-      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "hidden layer %d cannot have %d units (%d hidden layers)",
-                   h + 1, units, ft_network_n_hidden (exp));
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                   "hidden layer %d cannot have %d units (%d hidden layers)", h + 1, units,
+                   ft_network_n_hidden (exp));
       return false;
     }
   exp->layers[l].units = units;

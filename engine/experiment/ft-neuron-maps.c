@@ -52,10 +52,10 @@ acc_stats (const Acc *a)
 typedef struct
 {
   FtNeuronMaps *maps;
-  int *column_of_last;  /* n_layers: the column whose value is this layer's output, or −1 */
-  Acc *layer_acc;       /* n_layers (statistics pass) */
-  Acc **unit_acc;       /* per column, units (statistics pass) */
-  bool grid;            /* the maps pass */
+  int *column_of_last; /* n_layers: the column whose value is this layer's output, or −1 */
+  Acc *layer_acc;      /* n_layers (statistics pass) */
+  Acc **unit_acc;      /* per column, units (statistics pass) */
+  bool grid;           /* the maps pass */
 } Ctx;
 
 static void
@@ -157,7 +157,8 @@ build_columns (FtNeuronMaps *maps, const FtModel *model, int n_inputs, int *colu
       col->fan_in = maps->columns[maps->n_columns - 1].units;
       col->activation = spec->activation;
       col->kernel_offset = first;
-      col->bias_offset = spec->use_bias && k > 1 ? first + (size_t) col->fan_in * (size_t) col->units : SIZE_MAX;
+      col->bias_offset = spec->use_bias && k > 1 ? first + (size_t) col->fan_in * (size_t) col->units
+                                                 : SIZE_MAX;
       column_of_last[l] = maps->n_columns;
       maps->n_columns++;
     }
@@ -180,14 +181,14 @@ ft_neuron_maps_compute (FtInspectModel *model, const FtDataset *ds, double xmin,
         }
       if (nx > FT_NEURON_MAP_GRID_MAX || ny < 1 || ny > FT_NEURON_MAP_GRID_MAX)
         {
-          g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "a neuron map of %d × %d cells (1 to %d per axis)", nx,
-                       ny, FT_NEURON_MAP_GRID_MAX);
+          g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "a neuron map of %d × %d cells (1 to %d per axis)",
+                       nx, ny, FT_NEURON_MAP_GRID_MAX);
           return NULL;
         }
       if (!(xmin < xmax) || !(ymin < ymax) || !isfinite (xmax - xmin) || !isfinite (ymax - ymin))
         {
-          g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "an empty neuron map range [%g, %g] × [%g, %g]", xmin,
-                       xmax, ymin, ymax);
+          g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "an empty neuron map range [%g, %g] × [%g, %g]",
+                       xmin, xmax, ymin, ymax);
           return NULL;
         }
     }
@@ -228,7 +229,7 @@ ft_neuron_maps_compute (FtInspectModel *model, const FtDataset *ds, double xmin,
       uint32_t *idx = g_new (uint32_t, n);
       for (uint32_t i = 0; i < n; i++)
         idx[i] = i;
-      float *x = g_new (float, (size_t) n * n_inputs);
+      float *x = g_new (float, (size_t) n *n_inputs);
       float *y = g_new (float, n);
       ft_dataset_gather (ds, idx, n, x, y);
       ctx.layer_acc = g_new (Acc, MAX (n_layers, 1));
@@ -246,7 +247,7 @@ ft_neuron_maps_compute (FtInspectModel *model, const FtDataset *ds, double xmin,
           float *in = x;
           if (maps->features != 0)
             {
-              in = g_new (float, (size_t) n * n_model_inputs);
+              in = g_new (float, (size_t) n *n_model_inputs);
               ft_features_apply (maps->features, x, n, in);
             }
           for (uint32_t s = 0; s < n; s++)
@@ -304,7 +305,7 @@ ft_neuron_maps_compute (FtInspectModel *model, const FtDataset *ds, double xmin,
       float *in = x;
       if (maps->features != 0)
         {
-          in = g_new (float, cells * n_model_inputs);
+          in = g_new (float, cells *n_model_inputs);
           ft_features_apply (maps->features, x, cells, in);
         }
       for (size_t cell = 0; cell < cells; cell++)

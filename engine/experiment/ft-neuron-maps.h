@@ -25,7 +25,7 @@
 #include "experiment/ft-inspect.h"
 
 #define FT_NEURON_STATS_SAMPLES 512u
-#define FT_NEURON_MAP_GRID_MAX 256 /* cells per axis */
+#define FT_NEURON_MAP_GRID_MAX  256 /* cells per axis */
 
 /* Statistics of a set of values. */
 typedef struct
@@ -37,39 +37,39 @@ typedef struct
 
 typedef struct
 {
-  int layer;              /* the Dense layer's index in the model */
-  int last_layer;         /* the layer whose output is the neurons' value (≥ layer) */
-  int units;              /* neurons in this column; the inputs' column: the number of features */
-  int fan_in;             /* neurons of the previous column (0 for the inputs) */
+  int layer;      /* the Dense layer's index in the model */
+  int last_layer; /* the layer whose output is the neurons' value (≥ layer) */
+  int units;      /* neurons in this column; the inputs' column: the number of features */
+  int fan_in;     /* neurons of the previous column (0 for the inputs) */
   FtActivation activation;
-  size_t kernel_offset;   /* fan_in × units floats in weights, row per input neuron */
-  size_t bias_offset;     /* units floats, or SIZE_MAX without a bias */
-  float *maps;            /* units × nx·ny (2-D data only, else NULL): unit u's map at maps + u·nx·ny */
+  size_t kernel_offset;    /* fan_in × units floats in weights, row per input neuron */
+  size_t bias_offset;      /* units floats, or SIZE_MAX without a bias */
+  float *maps;             /* units × nx·ny (2-D data only, else NULL): unit u's map at maps + u·nx·ny */
   FtValueStats *map_stats; /* units: each map's extremes (2-D data only, else NULL) */
-  FtValueStats *stats;    /* units: over the samples */
+  FtValueStats *stats;     /* units: over the samples */
 } FtNeuronColumn;
 
 typedef struct
 {
-  char name[64];           /* "dense_1", "conv2d" … */
+  char name[64]; /* "dense_1", "conv2d" … */
   FtLayerKind kind;
-  int ndim;                /* output shape, without the batch axis */
+  int ndim; /* output shape, without the batch axis */
   int shape[FT_MAX_DIMS];
   size_t n_params;
-  FtValueStats stats;      /* every output value over the samples */
+  FtValueStats stats; /* every output value over the samples */
 } FtLayerSummary;
 
 typedef struct
 {
-  int n_columns;           /* 1 + Dense layers; columns[0] is the inputs */
+  int n_columns; /* 1 + Dense layers; columns[0] is the inputs */
   FtNeuronColumn *columns;
-  int n_layers;            /* every layer of the model */
+  int n_layers; /* every layer of the model */
   FtLayerSummary *layers;
-  uint32_t n_samples;      /* samples the statistics are over */
+  uint32_t n_samples; /* samples the statistics are over */
   /* the grid (2-D data only; nx = ny = 0 otherwise) */
   int nx, ny;
   double xmin, xmax, ymin, ymax;
-  unsigned features;        /* the input features (ft-features.h), 0 = the raw inputs: columns[0]'s units */
+  unsigned features; /* the input features (ft-features.h), 0 = the raw inputs: columns[0]'s units */
   /* the weights everything was computed from (Keras order) */
   float *weights;
   size_t n_weights;

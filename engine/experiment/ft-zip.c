@@ -113,12 +113,12 @@ ft_zip_writer_finish (FtZipWriter *z, size_t *size)
 guint8 *
 ft_zip_read_entry (const guint8 *zip, size_t n, const char *name, size_t *size, GError **error)
 {
-#define BAD(...)                                                                                       \
-  do                                                                                                   \
-    {                                                                                                  \
-      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, __VA_ARGS__);                                    \
-      return NULL;                                                                                     \
-    }                                                                                                  \
+#define BAD(...)                                                                                             \
+  do                                                                                                         \
+    {                                                                                                        \
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, __VA_ARGS__);                                          \
+      return NULL;                                                                                           \
+    }                                                                                                        \
   while (0)
   if (n < 22)
     BAD ("not a ZIP archive (%zu bytes)", n);
@@ -171,7 +171,8 @@ ft_zip_read_entry (const guint8 *zip, size_t n, const char *name, size_t *size, 
           else
             {
               g_free (out);
-              BAD ("ZIP entry %s uses compression method %u (only stored and deflated are read)", name, method);
+              BAD ("ZIP entry %s uses compression method %u (only stored and deflated are read)", name,
+                   method);
             }
           *size = usize;
           return out;

@@ -14,4 +14,5 @@ guint8 *ft_zip_writer_finish (FtZipWriter *zip, size_t *size);
 
 /* One entry of an archive in memory, inflated when deflated; NULL with an FT_ERROR_INVALID error naming
  * the entry when it is missing or the archive is damaged. */
-guint8 *ft_zip_read_entry (const guint8 *zip, size_t zip_size, const char *name, size_t *size, GError **error);
+guint8 *ft_zip_read_entry (const guint8 *zip, size_t zip_size, const char *name, size_t *size,
+                           GError **error);

@@ -225,15 +225,15 @@ ft_layer_infer (const FtLayerSpec *spec, int in_ndim, const int *in_shape, int *
       {
         if (in_ndim != 1)
           {
-            g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
-                         "Dense expects a flat input (features,) but receives %s: add a Flatten layer before it",
-                         buf);
+            g_set_error (
+                error, FT_ERROR, FT_ERROR_INVALID,
+                "Dense expects a flat input (features,) but receives %s: add a Flatten layer before it", buf);
             return false;
           }
         if (spec->units < 1 || spec->units > 1 << 20)
           {
-            g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "Dense units must be between 1 and 1048576, not %d",
-                         spec->units);
+            g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                         "Dense units must be between 1 and 1048576, not %d", spec->units);
             return false;
           }
         int kshape[2] = { in_shape[0], spec->units };
@@ -270,21 +270,23 @@ ft_layer_infer (const FtLayerSpec *spec, int in_ndim, const int *in_shape, int *
           pool_strides (spec, &sh, &sw);
         if (kh < 1 || kw < 1 || sh < 1 || sw < 1 || kh > 64 || kw > 64 || sh > 64 || sw > 64)
           {
-            g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s %s %d×%d and strides %d×%d must be between 1 and 64",
-                         what, conv ? "kernel" : "pool", kh, kw, sh, sw);
+            g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                         "%s %s %d×%d and strides %d×%d must be between 1 and 64", what,
+                         conv ? "kernel" : "pool", kh, kw, sh, sw);
             return false;
           }
         if (conv && (spec->filters < 1 || spec->filters > 4096))
           {
-            g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "Conv2D filters must be between 1 and 4096, not %d",
-                         spec->filters);
+            g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                         "Conv2D filters must be between 1 and 4096, not %d", spec->filters);
             return false;
           }
         if (spec->padding == FT_PADDING_VALID && (kh > in_shape[0] || kw > in_shape[1]))
           {
             g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
-                         "%s %s %d×%d is larger than its %d×%d input (use padding \"same\" or a smaller %s)", what,
-                         conv ? "kernel" : "pool", kh, kw, in_shape[0], in_shape[1], conv ? "kernel" : "pool");
+                         "%s %s %d×%d is larger than its %d×%d input (use padding \"same\" or a smaller %s)",
+                         what, conv ? "kernel" : "pool", kh, kw, in_shape[0], in_shape[1],
+                         conv ? "kernel" : "pool");
             return false;
           }
         int pad;
@@ -297,15 +299,16 @@ ft_layer_infer (const FtLayerSpec *spec, int in_ndim, const int *in_shape, int *
             int c = in_shape[2];
             if ((int64_t) kh * kw * c > INT_MAX || (int64_t) kh * kw * spec->filters > INT_MAX)
               {
-                g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "Conv2D kernel %d×%d over %d channels is too large",
-                             kh, kw, c);
+                g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                             "Conv2D kernel %d×%d over %d channels is too large", kh, kw, c);
                 return false;
               }
             int kshape[4] = { kh, kw, c, spec->filters };
-            weight (&weights[(*n_weights)++], "kernel", 4, kshape, true, spec->kernel_initializer, kh * kw * c,
-                    kh * kw * spec->filters);
+            weight (&weights[(*n_weights)++], "kernel", 4, kshape, true, spec->kernel_initializer,
+                    kh * kw * c, kh * kw * spec->filters);
             if (spec->use_bias)
-              weight (&weights[(*n_weights)++], "bias", 1, &spec->filters, true, spec->bias_initializer, 0, 0);
+              weight (&weights[(*n_weights)++], "bias", 1, &spec->filters, true, spec->bias_initializer, 0,
+                      0);
           }
         return true;
       }
@@ -317,7 +320,8 @@ ft_layer_infer (const FtLayerSpec *spec, int in_ndim, const int *in_shape, int *
           flat = flat > (size_t) INT_MAX ? flat : flat * (size_t) in_shape[d];
         if (flat > (size_t) INT_MAX)
           {
-            g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "Flatten of %s gives more than %d features", buf, INT_MAX);
+            g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "Flatten of %s gives more than %d features", buf,
+                         INT_MAX);
             return false;
           }
         out_shape[0] = (int) flat;

@@ -44,5 +44,4 @@ double ft_metric_result (const FtMetric *m);
  * categorical or binary accuracy; binary for an MSE loss, as Keras picks for a (N, 1) output);
  * "mse"/"mean_squared_error", "mae"/"mean_absolute_error", the explicit accuracy names and Keras' class
  * names. The key is the name as given, as in Keras' compile_utils.get_metric ("acc" logs as "acc"). */
-bool ft_metric_from_name (const char *name, FtLossKind loss, FtMetricKind *kind, char *key,
-                          size_t key_size);
+bool ft_metric_from_name (const char *name, FtLossKind loss, FtMetricKind *kind, char *key, size_t key_size);

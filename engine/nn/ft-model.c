@@ -168,7 +168,8 @@ ft_model_build (FtModel *model, uint64_t seed, GError **error)
       int nw = 0;
       if (!ft_layer_infer (&l->spec, ndim, shape, &l->out_ndim, l->out_shape, &nw, specs + n_specs, &local))
         {
-          g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "layer %d (%s): %s", i + 1, l->name, local->message);
+          g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "layer %d (%s): %s", i + 1, l->name,
+                       local->message);
           g_error_free (local);
           g_free (specs);
           return false;

@@ -35,7 +35,7 @@ int ft_model_weight_layer (const FtModel *model, int i);
 int ft_model_n_trainable (const FtModel *model);
 FtTensor *const *ft_model_trainable (const FtModel *model);
 FtTensor *const *ft_model_gradients (const FtModel *model);
-size_t ft_model_n_params (const FtModel *model);           /* all weights */
+size_t ft_model_n_params (const FtModel *model); /* all weights */
 size_t ft_model_n_trainable_params (const FtModel *model);
 FtRng *ft_model_dropout_rng (FtModel *model);
 

@@ -33,9 +33,9 @@
  * The project builds with -std=c11, where GCC does not contract a·b + c into FMAs (-ffp-contract=off), so the
  * float32 operations round one by one as in Keras. Hot loops are simple, restrict-qualified and cloned for
  * AVX-512 / AVX2 at run time. */
+#include "nn/ft-optimizers.h"
 #include "core/ft-compiler.h"
 #include "core/ft-format.h"
-#include "nn/ft-optimizers.h"
 
 #include "core/ft-alloc.h"
 #include "core/ft-tape.h"
@@ -44,7 +44,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
 
 #define FT_OPT_MAX_SLOTS 3
 
@@ -328,8 +327,9 @@ ft_optimizer_new (const FtOptimizerSpec *spec, int n_vars, FtTensor *const *vars
   opt->one_minus_beta_1 = (float) (1.0 - ft_float_as_typed (spec->beta_1));
   opt->one_minus_beta_2 = (float) (1.0 - ft_float_as_typed (spec->beta_2));
   opt->one_minus_rho = (float) (1.0 - ft_float_as_typed (spec->rho));
-  opt->inv_global_clipnorm = spec->global_clipnorm > 0.0f ? (float) (1.0 / ft_float_as_typed (spec->global_clipnorm))
-                                                          : 0.0f;
+  opt->inv_global_clipnorm = spec->global_clipnorm > 0.0f
+                                 ? (float) (1.0 / ft_float_as_typed (spec->global_clipnorm))
+                                 : 0.0f;
   return opt;
 }
 
@@ -478,9 +478,8 @@ rmsprop_kernel (float *restrict w, const float *restrict g, float *restrict vel,
 }
 
 FT_HOT static void
-rmsprop_momentum_kernel (float *restrict w, const float *restrict g, float *restrict vel,
-                         float *restrict mom, size_t n, float lr, float rho, float one_minus_rho,
-                         float epsilon, float momentum)
+rmsprop_momentum_kernel (float *restrict w, const float *restrict g, float *restrict vel, float *restrict mom,
+                         size_t n, float lr, float rho, float one_minus_rho, float epsilon, float momentum)
 {
   for (size_t i = 0; i < n; i++)
     {
@@ -494,9 +493,8 @@ rmsprop_momentum_kernel (float *restrict w, const float *restrict g, float *rest
 }
 
 FT_HOT static void
-rmsprop_centered_kernel (float *restrict w, const float *restrict g, float *restrict vel,
-                         float *restrict avg, size_t n, float lr, float rho, float one_minus_rho,
-                         float epsilon)
+rmsprop_centered_kernel (float *restrict w, const float *restrict g, float *restrict vel, float *restrict avg,
+                         size_t n, float lr, float rho, float one_minus_rho, float epsilon)
 {
   for (size_t i = 0; i < n; i++)
     {
@@ -760,8 +758,8 @@ ft_optimizer_apply (FtOptimizer *opt, FtTensor *const *grads, FtTensor *const *v
             rmsprop_centered_kernel (w, g, vel, slot_ptr (opt, opt->slot_average_gradient, i), n, lr, rho,
                                      omr, eps);
           else if (opt->slot_momentum >= 0)
-            rmsprop_momentum_kernel (w, g, vel, slot_ptr (opt, opt->slot_momentum, i), n, lr, rho, omr,
-                                     eps, spec->momentum);
+            rmsprop_momentum_kernel (w, g, vel, slot_ptr (opt, opt->slot_momentum, i), n, lr, rho, omr, eps,
+                                     spec->momentum);
           else
             rmsprop_kernel (w, g, vel, n, lr, rho, omr, eps);
         }

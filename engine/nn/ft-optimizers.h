@@ -71,8 +71,9 @@ int64_t ft_optimizer_iterations (const FtOptimizer *opt);
 /* The whole state (slot variables for every variable, in one block) for checkpoints. */
 size_t ft_optimizer_state_size (const FtOptimizer *opt); /* floats */
 float *ft_optimizer_state (FtOptimizer *opt);
-/* Slot names for variable layout, as Keras names them, e.g. {"momentum"} or Adam's {"momentum", "velocity", "velocity_hat"}. The state block
- * holds, for slot s and variable i, the variable's size floats at ft_optimizer_slot_offset (opt, s, i). */
+/* Slot names for variable layout, as Keras names them, e.g. {"momentum"} or Adam's {"momentum", "velocity",
+ * "velocity_hat"}. The state block holds, for slot s and variable i, the variable's size floats at
+ * ft_optimizer_slot_offset (opt, s, i). */
 int ft_optimizer_n_slots (const FtOptimizer *opt);
 /* How many of the first slots Keras creates together, per variable (add_optimizer_variables with a list
  * of names: Adam's momentum and velocity); the others are created one slot after the other. */

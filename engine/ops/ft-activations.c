@@ -7,7 +7,7 @@
 #include <string.h>
 
 #define LEAKY_SLOPE 0.2f
-#define ELU_ALPHA 1.0f
+#define ELU_ALPHA   1.0f
 
 static const char *const names[FT_N_ACTIVATIONS] = {
   "linear", "relu", "sigmoid", "tanh", "softmax", "leaky_relu", "elu", "gelu",
@@ -136,23 +136,23 @@ ft_activation_backward (FtActivation act, float *dz, float beta, const float *dy
                         const float *z, size_t rows, size_t cols)
 {
   size_t n = rows * cols;
-#define EMIT(expr)                                                                                     \
-  do                                                                                                   \
-    {                                                                                                  \
-      /* d is loaded unconditionally so the selects below vectorise. */                                \
-      if (beta == 0.0f)                                                                                \
-        for (size_t i = 0; i < n; i++)                                                                 \
-          {                                                                                            \
-            const float d = dy[i];                                                                     \
-            dz[i] = (expr);                                                                            \
-          }                                                                                            \
-      else                                                                                             \
-        for (size_t i = 0; i < n; i++)                                                                 \
-          {                                                                                            \
-            const float d = dy[i];                                                                     \
-            dz[i] += (expr);                                                                           \
-          }                                                                                            \
-    }                                                                                                  \
+#define EMIT(expr)                                                                                           \
+  do                                                                                                         \
+    {                                                                                                        \
+      /* d is loaded unconditionally so the selects below vectorise. */                                      \
+      if (beta == 0.0f)                                                                                      \
+        for (size_t i = 0; i < n; i++)                                                                       \
+          {                                                                                                  \
+            const float d = dy[i];                                                                           \
+            dz[i] = (expr);                                                                                  \
+          }                                                                                                  \
+      else                                                                                                   \
+        for (size_t i = 0; i < n; i++)                                                                       \
+          {                                                                                                  \
+            const float d = dy[i];                                                                           \
+            dz[i] += (expr);                                                                                 \
+          }                                                                                                  \
+    }                                                                                                        \
   while (0)
   switch (act)
     {

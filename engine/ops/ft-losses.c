@@ -214,7 +214,8 @@ ft_op_loss (FtTape *tape, const FtLossSpec *spec, FtTensor *y_pred, FtTensor *y_
                     a[j] = expf (p[j] - mx);
                     se += a[j];
                   }
-                double log_se = log (se); /* lse − z = (max − z) + log Σ exp(z − max): exact for huge logits */
+                double log_se = log (
+                    se); /* lse − z = (max − z) + log Σ exp(z − max): exact for huge logits */
                 float inv = (float) (1.0 / se);
                 for (size_t j = 0; j < c; j++)
                   {
@@ -273,8 +274,8 @@ ft_op_loss (FtTape *tape, const FtLossSpec *spec, FtTensor *y_pred, FtTensor *y_
   out->data[0] = (float) (total / (double) n);
   if (rec)
     {
-      FtTapeEntry *e = ft_tape_record (tape, &loss_defs[spec->kind], 2, inputs, out, 5.0 * (double) y_pred->size,
-                                       sizeof (LossSaved));
+      FtTapeEntry *e = ft_tape_record (tape, &loss_defs[spec->kind], 2, inputs, out,
+                                       5.0 * (double) y_pred->size, sizeof (LossSaved));
       LossSaved *s = e->saved;
       s->spec = *spec;
       s->aux = aux;

@@ -64,7 +64,7 @@ binary_op (FtTape *tape, const FtOpDef *def, FtTensor *a, FtTensor *b, int kind)
   bool rec = ft_tape_should_record (tape, 2, inputs);
   FtTensor *y = ft_tape_tensor (tape, a->ndim, a->shape);
   for (size_t i = 0; i < y->size; i++)
-    y->data[i] = kind == 0 ? a->data[i] + b->data[i]
+    y->data[i] = kind == 0   ? a->data[i] + b->data[i]
                  : kind == 1 ? a->data[i] - b->data[i]
                              : a->data[i] * b->data[i];
   if (rec)

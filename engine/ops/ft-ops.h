@@ -11,13 +11,13 @@
 #include "ops/ft-activations.h"
 
 /* ---- basic (mainly for tape semantics and custom losses) ---- */
-FtTensor *ft_op_add (FtTape *tape, FtTensor *a, FtTensor *b);     /* same shapes */
-FtTensor *ft_op_sub (FtTape *tape, FtTensor *a, FtTensor *b);     /* same shapes */
-FtTensor *ft_op_mul (FtTape *tape, FtTensor *a, FtTensor *b);     /* same shapes, elementwise */
-FtTensor *ft_op_scale (FtTape *tape, FtTensor *a, float factor);  /* a * factor */
-FtTensor *ft_op_matmul (FtTape *tape, FtTensor *a, FtTensor *b);  /* (m,k)·(k,n) */
-FtTensor *ft_op_sum (FtTape *tape, FtTensor *a);                  /* scalar, shape () */
-FtTensor *ft_op_mean (FtTape *tape, FtTensor *a);                 /* scalar */
+FtTensor *ft_op_add (FtTape *tape, FtTensor *a, FtTensor *b);    /* same shapes */
+FtTensor *ft_op_sub (FtTape *tape, FtTensor *a, FtTensor *b);    /* same shapes */
+FtTensor *ft_op_mul (FtTape *tape, FtTensor *a, FtTensor *b);    /* same shapes, elementwise */
+FtTensor *ft_op_scale (FtTape *tape, FtTensor *a, float factor); /* a * factor */
+FtTensor *ft_op_matmul (FtTape *tape, FtTensor *a, FtTensor *b); /* (m,k)·(k,n) */
+FtTensor *ft_op_sum (FtTape *tape, FtTensor *a);                 /* scalar, shape () */
+FtTensor *ft_op_mean (FtTape *tape, FtTensor *a);                /* scalar */
 /* Same data, new shape (a view: no copy). shape may hold one -1. */
 FtTensor *ft_op_reshape (FtTape *tape, FtTensor *a, int ndim, const int *shape);
 /* (N, …) → (N, prod(…)) */
@@ -63,9 +63,8 @@ FtTensor *ft_op_dropout (FtTape *tape, FtTensor *x, float rate, bool training, F
 /* Batch normalization over every axis but the last. Training: batch statistics (biased variance), and
  * moving = moving·momentum + batch·(1−momentum) on moving_mean / moving_var. Inference: moving
  * statistics. gamma/beta may be NULL (scale=False / center=False). */
-FtTensor *ft_op_batch_norm (FtTape *tape, FtTensor *x, FtTensor *gamma, FtTensor *beta,
-                            FtTensor *moving_mean, FtTensor *moving_var, float momentum, float epsilon,
-                            bool training);
+FtTensor *ft_op_batch_norm (FtTape *tape, FtTensor *x, FtTensor *gamma, FtTensor *beta, FtTensor *moving_mean,
+                            FtTensor *moving_var, float momentum, float epsilon, bool training);
 
 /* ---- losses (ft-losses.c) ---- */
 typedef enum

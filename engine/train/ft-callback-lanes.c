@@ -113,7 +113,8 @@ record (Observer *o, int epoch, bool train_end)
       FtCallbackState st;
       if (o->lane_of[i] < 0 || !ft_callback_get_state (o->callbacks->pdata[i], &st))
         continue;
-      bool fresh = train_end ? st.decision == FT_CB_RESTORED : st.epoch == epoch && st.decision != FT_CB_NOTHING;
+      bool fresh = train_end ? st.decision == FT_CB_RESTORED
+                             : st.epoch == epoch && st.decision != FT_CB_NOTHING;
       if (!fresh)
         continue;
       FtLaneEvent ev = { o->lane_of[i], train_end, st };

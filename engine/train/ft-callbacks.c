@@ -2,13 +2,13 @@
  * the callback-list dispatch fit() uses, and the checkpoint file-name templates. */
 #include "train/ft-callbacks.h"
 
-#include "train/ft-checkpoint.h"
 #include "core/ft-limits.h"
+#include "train/ft-checkpoint.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <glib/gstdio.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,10 +34,13 @@ ft_checkpoint_template_check (const char *tmpl, GError **error)
       char *field = g_strndup (p + 1, (size_t) (end - p - 1));
       char *colon = strchr (field, ':');
       GError *local = NULL;
-      if (colon != NULL && !format_value (scratch, 0.0, strncmp (field, "epoch:", 6) == 0 || strncmp (field, "batch:", 6) == 0,
-                                          colon + 1, &local))
+      if (colon != NULL
+          && !format_value (scratch, 0.0,
+                            strncmp (field, "epoch:", 6) == 0 || strncmp (field, "batch:", 6) == 0, colon + 1,
+                            &local))
         {
-          g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "ModelCheckpoint: filepath \"%s\": %s", tmpl, local->message);
+          g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "ModelCheckpoint: filepath \"%s\": %s", tmpl,
+                       local->message);
           g_error_free (local);
           ok = false;
         }
@@ -77,7 +80,9 @@ ft_monitor_direction (const char *monitor, FtMonitorMode mode, bool *greater, GE
       return true;
     }
   const char *m = g_str_has_prefix (monitor, "val_") ? monitor + 4 : monitor;
-  static const char *const down[] = { "loss", "mean_squared_error", "mse", "mean_absolute_error", "mae", NULL };
+  static const char *const down[] = {
+    "loss", "mean_squared_error", "mse", "mean_absolute_error", "mae", NULL
+  };
   for (int i = 0; down[i]; i++)
     if (strcmp (m, down[i]) == 0)
       {
@@ -167,8 +172,8 @@ format_value (GString *out, double v, bool is_int, const char *spec, GError **er
 }
 
 bool
-ft_format_checkpoint_path (const char *tmpl, int epoch1, int batch1, const FtLogs *logs, char *out, size_t out_size,
-                           GError **error)
+ft_format_checkpoint_path (const char *tmpl, int epoch1, int batch1, const FtLogs *logs, char *out,
+                           size_t out_size, GError **error)
 {
   GString *s = g_string_new (NULL);
   for (const char *p = tmpl; *p;)
@@ -193,7 +198,8 @@ ft_format_checkpoint_path (const char *tmpl, int epoch1, int batch1, const FtLog
       const char *end = strchr (p, '}');
       if (end == NULL)
         {
-          g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "file name template \"%s\" has an unclosed '{'", tmpl);
+          g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "file name template \"%s\" has an unclosed '{'",
+                       tmpl);
           g_string_free (s, TRUE);
           return false;
         }
@@ -226,7 +232,8 @@ ft_format_checkpoint_path (const char *tmpl, int epoch1, int batch1, const FtLog
           for (int i = 0; i < logs->n; i++)
             g_string_append_printf (keys, ", %s", logs->items[i].key);
           g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
-                       "file name template \"%s\" uses {%s}, which is not among the logs (%s)", tmpl, field, keys->str);
+                       "file name template \"%s\" uses {%s}, which is not among the logs (%s)", tmpl, field,
+                       keys->str);
           g_string_free (keys, TRUE);
           ok = false;
         }
@@ -236,7 +243,8 @@ ft_format_checkpoint_path (const char *tmpl, int epoch1, int batch1, const FtLog
           ok = format_value (s, v, is_int, spec, &local);
           if (!ok)
             {
-              g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "file name template \"%s\": %s", tmpl, local->message);
+              g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "file name template \"%s\": %s", tmpl,
+                           local->message);
               g_error_free (local);
             }
         }
@@ -274,15 +282,15 @@ typedef struct
   int batches_since_save;
   int current_epoch;
   double initial_lr;
-  GString *csv_text;   /* CSVLogger: the whole file so far, rewritten atomically each epoch */
-  char **csv_keys;     /* CSVLogger: the columns, fixed at the first epoch */
-  bool csv_appending;  /* CSVLogger: appending to a file that has a header already */
+  GString *csv_text;     /* CSVLogger: the whole file so far, rewritten atomically each epoch */
+  char **csv_keys;       /* CSVLogger: the columns, fixed at the first epoch */
+  bool csv_appending;    /* CSVLogger: appending to a file that has a header already */
   FtCallbackState state; /* the last decision, for the callback lanes */
 } SpecCallback;
 
 static const char *const decision_names[] = {
-  "nothing", "skipped", "improved", "improved_no_baseline", "waiting", "stopped", "restored",
-  "cooldown", "lr_cut", "saved", "not_best", "saved_no_monitor", "lr_set",
+  "nothing", "skipped", "improved", "improved_no_baseline", "waiting", "stopped", "restored", "cooldown",
+  "lr_cut",  "saved",   "not_best", "saved_no_monitor",     "lr_set",
 };
 
 const char *
@@ -292,8 +300,8 @@ ft_callback_decision_name (FtCallbackDecision d)
 }
 
 /* Records a decision with the numbers it was made from. */
-static void
-decide (SpecCallback *s, int epoch, FtCallbackDecision d, double monitored, const char *fmt, ...) G_GNUC_PRINTF (5, 6);
+static void decide (SpecCallback *s, int epoch, FtCallbackDecision d, double monitored, const char *fmt, ...)
+    G_GNUC_PRINTF (5, 6);
 static void
 decide (SpecCallback *s, int epoch, FtCallbackDecision d, double monitored, const char *fmt, ...)
 {
@@ -403,12 +411,13 @@ es_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
       if (!s->spec.has_baseline || es_improved (s, current, s->spec.baseline))
         {
           s->wait = 0;
-          decide (s, epoch, FT_CB_IMPROVED, current, "%s improved by more than min_delta: best = %.6g, wait = 0",
-                  s->spec.monitor, current);
+          decide (s, epoch, FT_CB_IMPROVED, current,
+                  "%s improved by more than min_delta: best = %.6g, wait = 0", s->spec.monitor, current);
         }
       else
         decide (s, epoch, FT_CB_IMPROVED_NO_BASELINE, current,
-                "a new best %.6g, but not beyond the baseline %.6g: wait stays %d", current, s->spec.baseline, s->wait);
+                "a new best %.6g, but not beyond the baseline %.6g: wait stays %d", current, s->spec.baseline,
+                s->wait);
       return;
     }
   if (s->wait >= s->spec.patience && epoch > 0)
@@ -416,11 +425,12 @@ es_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
       ctx->stop_training = true;
       ctx->stopped_early = true;
       ctx->stopped_epoch = epoch;
-      decide (s, epoch, FT_CB_STOPPED, current, "wait %d ≥ patience %d: stop training", s->wait, s->spec.patience);
+      decide (s, epoch, FT_CB_STOPPED, current, "wait %d ≥ patience %d: stop training", s->wait,
+              s->spec.patience);
     }
   else
-    decide (s, epoch, FT_CB_WAITING, current, "no improvement on best %.6g: wait %d of patience %d", s->best, s->wait,
-            s->spec.patience);
+    decide (s, epoch, FT_CB_WAITING, current, "no improvement on best %.6g: wait %d of patience %d", s->best,
+            s->wait, s->spec.patience);
 }
 
 static void
@@ -450,8 +460,8 @@ mc_save (SpecCallback *s, FtFitContext *ctx, int epoch, int batch, const FtLogs 
 {
   char path[512];
   GError *error = NULL;
-  if (!ft_format_checkpoint_path (s->spec.filepath, epoch + 1, batch >= 0 ? batch + 1 : 0, logs, path, sizeof path,
-                                  &error))
+  if (!ft_format_checkpoint_path (s->spec.filepath, epoch + 1, batch >= 0 ? batch + 1 : 0, logs, path,
+                                  sizeof path, &error))
     {
       g_prefix_error (&error, "ModelCheckpoint: ");
       fail (ctx, error);
@@ -465,8 +475,9 @@ mc_save (SpecCallback *s, FtFitContext *ctx, int epoch, int batch, const FtLogs 
         {
           if (!(s->greater ? current > s->best : current < s->best))
             {
-              decide (s, epoch, FT_CB_NOT_BEST, current, "%s %.6g is not better than the best %.6g: not saved",
-                      s->spec.monitor, current, s->best);
+              decide (s, epoch, FT_CB_NOT_BEST, current,
+                      "%s %.6g is not better than the best %.6g: not saved", s->spec.monitor, current,
+                      s->best);
               return;
             }
           s->best = current;
@@ -481,8 +492,8 @@ mc_save (SpecCallback *s, FtFitContext *ctx, int epoch, int batch, const FtLogs 
   char *dir = g_path_get_dirname (path);
   if (g_mkdir_with_parents (dir, 0755) != 0)
     {
-      g_set_error (&error, G_FILE_ERROR, g_file_error_from_errno (errno), "ModelCheckpoint cannot create %s: %s",
-                   dir, g_strerror (errno));
+      g_set_error (&error, G_FILE_ERROR, g_file_error_from_errno (errno),
+                   "ModelCheckpoint cannot create %s: %s", dir, g_strerror (errno));
       g_free (dir);
       fail (ctx, error);
       return;
@@ -499,8 +510,8 @@ mc_save (SpecCallback *s, FtFitContext *ctx, int epoch, int batch, const FtLogs 
   g_strlcpy (ctx->last_checkpoint, path, sizeof ctx->last_checkpoint);
   decide (s, epoch, decision, current,
           decision == FT_CB_SAVED_NO_MONITOR ? "\"%s\" is not available: saved anyway (Keras 3)"
-          : s->spec.save_best_only          ? "%s improved: saved"
-                                            : "%s: saved every epoch",
+          : s->spec.save_best_only           ? "%s improved: saved"
+                                             : "%s: saved every epoch",
           decision == FT_CB_SAVED_NO_MONITOR || s->spec.save_best_only ? s->spec.monitor : "save_freq");
   g_strlcpy (s->state.path, path, sizeof s->state.path);
 }
@@ -621,7 +632,8 @@ rlr_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
     }
   double lr_after = ft_optimizer_get_learning_rate (opt);
   if (d == FT_CB_IMPROVED)
-    decide (s, epoch, d, current, "%s improved beyond min_delta: best = %.6g, wait = 0", s->spec.monitor, current);
+    decide (s, epoch, d, current, "%s improved beyond min_delta: best = %.6g, wait = 0", s->spec.monitor,
+            current);
   else if (d == FT_CB_LR_CUT)
     decide (s, epoch, d, current, "wait reached patience %d: learning rate %.6g × %g = %.6g, cooldown %d",
             s->spec.patience, lr_before, s->spec.factor, lr_after, s->spec.cooldown);
@@ -770,8 +782,8 @@ static const FtCallbackClass lr_scheduler_class = {
 };
 
 static const FtCallbackClass *const classes[FT_N_CALLBACK_KINDS] = {
-  &early_stopping_class, &model_checkpoint_class, &reduce_lr_class,
-  &terminate_on_nan_class, &csv_logger_class, &lr_scheduler_class,
+  &early_stopping_class,   &model_checkpoint_class, &reduce_lr_class,
+  &terminate_on_nan_class, &csv_logger_class,       &lr_scheduler_class,
 };
 
 FtCallback *
@@ -980,17 +992,17 @@ ft_progress_callback_new (int verbose, FtTextSink sink, void *user_data)
 
 /* ---- dispatch ---- */
 
-#define EACH(cbs, method, ...)                                                                         \
-  do                                                                                                   \
-    {                                                                                                  \
-      if (cbs)                                                                                         \
-        for (guint i_ = 0; i_ < (cbs)->len; i_++)                                                      \
-          {                                                                                            \
-            FtCallback *cb_ = g_ptr_array_index ((cbs), i_);                                           \
-            if (cb_->klass->method)                                                                    \
-              cb_->klass->method (cb_, __VA_ARGS__);                                                   \
-          }                                                                                            \
-    }                                                                                                  \
+#define EACH(cbs, method, ...)                                                                               \
+  do                                                                                                         \
+    {                                                                                                        \
+      if (cbs)                                                                                               \
+        for (guint i_ = 0; i_ < (cbs)->len; i_++)                                                            \
+          {                                                                                                  \
+            FtCallback *cb_ = g_ptr_array_index ((cbs), i_);                                                 \
+            if (cb_->klass->method)                                                                          \
+              cb_->klass->method (cb_, __VA_ARGS__);                                                         \
+          }                                                                                                  \
+    }                                                                                                        \
   while (0)
 
 void

@@ -29,7 +29,7 @@ typedef enum
 {
   FT_SCHEDULE_STEP,        /* lr0 · factor^floor(epoch / step_size) */
   FT_SCHEDULE_EXPONENTIAL, /* lr0 · rate^epoch */
-  FT_SCHEDULE_COSINE,      /* lr0 · (alpha + (1 − alpha)·½(1 + cos(π·min(epoch, decay_epochs)/decay_epochs))) */
+  FT_SCHEDULE_COSINE, /* lr0 · (alpha + (1 − alpha)·½(1 + cos(π·min(epoch, decay_epochs)/decay_epochs))) */
 } FtScheduleKind;
 
 typedef struct
@@ -37,29 +37,29 @@ typedef struct
   FtCallbackKind kind;
   char monitor[FT_LOG_KEY_MAX]; /* EarlyStopping, ModelCheckpoint, ReduceLROnPlateau: "val_loss" */
   FtMonitorMode mode;
-  double min_delta;             /* EarlyStopping 0; ReduceLROnPlateau 1e-4 */
-  int patience;                 /* EarlyStopping 0; ReduceLROnPlateau 10 */
-  bool has_baseline;            /* EarlyStopping */
+  double min_delta;  /* EarlyStopping 0; ReduceLROnPlateau 1e-4 */
+  int patience;      /* EarlyStopping 0; ReduceLROnPlateau 10 */
+  bool has_baseline; /* EarlyStopping */
   double baseline;
-  bool restore_best_weights;    /* EarlyStopping */
-  int start_from_epoch;         /* EarlyStopping */
-  char filepath[512];           /* ModelCheckpoint template, CSVLogger file name */
-  bool save_best_only;          /* ModelCheckpoint */
+  bool restore_best_weights; /* EarlyStopping */
+  int start_from_epoch;      /* EarlyStopping */
+  char filepath[512];        /* ModelCheckpoint template, CSVLogger file name */
+  bool save_best_only;       /* ModelCheckpoint */
   bool save_weights_only;
-  int save_freq;                /* ModelCheckpoint: 0 = "epoch", else every N batches */
+  int save_freq; /* ModelCheckpoint: 0 = "epoch", else every N batches */
   bool has_initial_value_threshold;
   double initial_value_threshold;
-  double factor;                /* ReduceLROnPlateau 0.1; step schedule factor */
-  int cooldown;                 /* ReduceLROnPlateau */
+  double factor; /* ReduceLROnPlateau 0.1; step schedule factor */
+  int cooldown;  /* ReduceLROnPlateau */
   double min_lr;
-  char separator;               /* CSVLogger ',' */
+  char separator; /* CSVLogger ',' */
   bool append;
-  FtScheduleKind schedule;      /* LearningRateScheduler */
-  double initial_lr;            /* 0 = the optimizer's learning rate at train begin */
-  int step_size;                /* step schedule: epochs per drop */
-  double rate;                  /* exponential schedule */
-  int decay_epochs;             /* cosine schedule */
-  double alpha;                 /* cosine schedule floor fraction */
+  FtScheduleKind schedule; /* LearningRateScheduler */
+  double initial_lr;       /* 0 = the optimizer's learning rate at train begin */
+  int step_size;           /* step schedule: epochs per drop */
+  double rate;             /* exponential schedule */
+  int decay_epochs;        /* cosine schedule */
+  double alpha;            /* cosine schedule floor fraction */
 } FtCallbackSpec;
 
 /* The descriptor table of a kind (train/ft-callback-spec.c): the experiment JSON, generated code and the
@@ -103,21 +103,21 @@ struct FtCallback
 struct FtFitContext
 {
   FtTrainer *trainer;
-  int epochs;            /* params["epochs"] */
-  int steps;             /* params["steps"]: batches per epoch */
-  int epoch;             /* current epoch (0-based) */
-  int64_t samples_seen;  /* over the whole run */
-  float batch_loss;      /* the raw loss of the last batch (not the running mean) */
-  uint32_t batch_size;   /* samples in the last batch */
+  int epochs;                /* params["epochs"] */
+  int steps;                 /* params["steps"]: batches per epoch */
+  int epoch;                 /* current epoch (0-based) */
+  int64_t samples_seen;      /* over the whole run */
+  float batch_loss;          /* the raw loss of the last batch (not the running mean) */
+  uint32_t batch_size;       /* samples in the last batch */
   const uint32_t *batch_idx; /* the last batch's sample indices (batch_size of them), at batch end */
-  bool report_progress;  /* per-batch progress events wanted (fit: always; tape loop: its progress step) */
-  bool stop_training;    /* Keras' model.stop_training: ends training after this epoch's on_epoch_end */
-  bool abort;            /* a user's Stop: ends training after the current batch, no on_epoch_end */
-  bool failed;           /* set with error by a callback that could not do its job (e.g. save failed) */
+  bool report_progress; /* per-batch progress events wanted (fit: always; tape loop: its progress step) */
+  bool stop_training;   /* Keras' model.stop_training: ends training after this epoch's on_epoch_end */
+  bool abort;           /* a user's Stop: ends training after the current batch, no on_epoch_end */
+  bool failed;          /* set with error by a callback that could not do its job (e.g. save failed) */
   GError *error;
-  bool stopped_early;    /* EarlyStopping (or the hand-written check) stopped the run */
+  bool stopped_early; /* EarlyStopping (or the hand-written check) stopped the run */
   int stopped_epoch;
-  bool terminated_nan;   /* TerminateOnNaN fired */
+  bool terminated_nan; /* TerminateOnNaN fired */
   char last_checkpoint[512];
 };
 
@@ -127,17 +127,17 @@ FtCallback *ft_callback_new (const FtCallbackSpec *spec);
 /* What a callback decided at its last epoch end (or train end), for the callback lanes. */
 typedef enum
 {
-  FT_CB_NOTHING,          /* no decision yet / nothing to do */
-  FT_CB_SKIPPED,          /* EarlyStopping: the monitor is missing or epoch < start_from_epoch */
-  FT_CB_IMPROVED,         /* EarlyStopping, ReduceLROnPlateau: a new best (wait reset) */
+  FT_CB_NOTHING,              /* no decision yet / nothing to do */
+  FT_CB_SKIPPED,              /* EarlyStopping: the monitor is missing or epoch < start_from_epoch */
+  FT_CB_IMPROVED,             /* EarlyStopping, ReduceLROnPlateau: a new best (wait reset) */
   FT_CB_IMPROVED_NO_BASELINE, /* EarlyStopping: a new best that does not beat the baseline (wait kept) */
-  FT_CB_WAITING,          /* EarlyStopping, ReduceLROnPlateau: no improvement, wait + 1 */
-  FT_CB_STOPPED,          /* EarlyStopping: wait ≥ patience (and epoch > 0): stop_training */
-  FT_CB_RESTORED,         /* EarlyStopping at train end: the best weights restored */
-  FT_CB_COOLDOWN,         /* ReduceLROnPlateau: in cooldown, wait held at 0 */
-  FT_CB_LR_CUT,           /* ReduceLROnPlateau: learning rate × factor */
-  FT_CB_SAVED,            /* ModelCheckpoint: saved */
-  FT_CB_NOT_BEST,         /* ModelCheckpoint save_best_only: not better than best, not saved */
+  FT_CB_WAITING,              /* EarlyStopping, ReduceLROnPlateau: no improvement, wait + 1 */
+  FT_CB_STOPPED,              /* EarlyStopping: wait ≥ patience (and epoch > 0): stop_training */
+  FT_CB_RESTORED,             /* EarlyStopping at train end: the best weights restored */
+  FT_CB_COOLDOWN,             /* ReduceLROnPlateau: in cooldown, wait held at 0 */
+  FT_CB_LR_CUT,               /* ReduceLROnPlateau: learning rate × factor */
+  FT_CB_SAVED,                /* ModelCheckpoint: saved */
+  FT_CB_NOT_BEST,             /* ModelCheckpoint save_best_only: not better than best, not saved */
   FT_CB_SAVED_NO_MONITOR, /* ModelCheckpoint save_best_only: the monitor is not in the logs, saved anyway */
   FT_CB_LR_SET,           /* LearningRateScheduler: the schedule's rate for this epoch */
 } FtCallbackDecision;
@@ -147,17 +147,17 @@ const char *ft_callback_decision_name (FtCallbackDecision d); /* "improved", "wa
 typedef struct
 {
   FtCallbackKind kind;
-  int epoch;               /* of the last decision, -1 before any */
+  int epoch; /* of the last decision, -1 before any */
   FtCallbackDecision decision;
-  double monitored;        /* the monitored value at that epoch (NaN when missing) */
-  double best;             /* ±inf until the first improvement */
+  double monitored; /* the monitored value at that epoch (NaN when missing) */
+  double best;      /* ±inf until the first improvement */
   int best_epoch;
   int wait;
   int patience;
   int cooldown_counter;
   double lr_before, lr_after; /* ReduceLROnPlateau, LearningRateScheduler */
-  char path[512];          /* ModelCheckpoint: the file saved */
-  char rule[160];          /* the rule that fired, in words */
+  char path[512];             /* ModelCheckpoint: the file saved */
+  char rule[160];             /* the rule that fired, in words */
 } FtCallbackState;
 
 /* The state of a callback made by ft_callback_new; false for other callbacks (progress, observers). */

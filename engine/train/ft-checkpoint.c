@@ -22,8 +22,8 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
-#include <sys/file.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #define FORMAT_VERSION 1
@@ -283,7 +283,11 @@ json_kernel_regularizer (GString *s, float l1, float l2)
       json_float (cfg, l2);
     }
   g_string_append_c (cfg, '}');
-  json_keras_object (s, "keras.regularizers", l1 > 0.0f && l2 > 0.0f ? "L1L2" : l1 > 0.0f ? "L1" : "L2", cfg->str);
+  json_keras_object (s, "keras.regularizers",
+                     l1 > 0.0f && l2 > 0.0f ? "L1L2"
+                     : l1 > 0.0f            ? "L1"
+                                            : "L2",
+                     cfg->str);
   g_string_free (cfg, TRUE);
 }
 
@@ -1556,13 +1560,14 @@ values_in_range (Ctx *c, const FtModel *model, const FtOptimizer *opt, const Loa
   for (int w = 0; w < ft_model_n_weights (model); off += ft_model_weight (model, w)->size, w++)
     for (size_t i = 0; i < ft_model_weight (model, w)->size; i++)
       if (!isfinite (ld->weights[off + i]))
-        return fail (c, "weight %s holds a non-finite value (%g at index %zu)", ft_model_weight (model, w)->name,
-                     (double) ld->weights[off + i], i);
+        return fail (c, "weight %s holds a non-finite value (%g at index %zu)",
+                     ft_model_weight (model, w)->name, (double) ld->weights[off + i], i);
   if (!ld->have_state)
     return true;
   if (ld->iterations > FT_LIMIT_CHECKPOINT_ITERATIONS)
-    return fail (c, "fittape has an implausible iteration count (%" G_GINT64_FORMAT ", at most %" G_GINT64_FORMAT ")",
-                 ld->iterations, (gint64) FT_LIMIT_CHECKPOINT_ITERATIONS);
+    return fail (
+        c, "fittape has an implausible iteration count (%" G_GINT64_FORMAT ", at most %" G_GINT64_FORMAT ")",
+        ld->iterations, (gint64) FT_LIMIT_CHECKPOINT_ITERATIONS);
   if (ld->learning_rate > FT_LIMIT_LEARNING_RATE)
     return fail (c, "fittape has an implausible learning rate (%g, at most %g)", (double) ld->learning_rate,
                  FT_LIMIT_LEARNING_RATE);
@@ -1576,7 +1581,8 @@ values_in_range (Ctx *c, const FtModel *model, const FtOptimizer *opt, const Loa
       for (size_t i = 0; i < per_slot; i++)
         if (!isfinite (slot[i]) || (second_moment && slot[i] < 0.0f))
           return fail (c, "optimizer slot %s holds %s (%g at index %zu)", name,
-                       isfinite (slot[i]) ? "a negative second moment" : "a non-finite value", (double) slot[i], i);
+                       isfinite (slot[i]) ? "a negative second moment" : "a non-finite value",
+                       (double) slot[i], i);
     }
   return true;
 }

@@ -71,7 +71,8 @@ explain (const FtLoopSteps *steps, FtDivergence *d)
       }
   d->cause_kind = FT_CAUSE_UNEXPLAINED;
   d->cause = -1;
-  g_snprintf (d->cause_text, sizeof d->cause_text, "unexplained: the %s differ and no switch of the loop accounts for it",
+  g_snprintf (d->cause_text, sizeof d->cause_text,
+              "unexplained: the %s differ and no switch of the loop accounts for it",
               d->part < FT_N_FP_PARTS ? ft_fp_part_name (d->part) : "run lengths");
 }
 
@@ -159,8 +160,8 @@ ft_divergence_describe (const FtDivergence *d)
                               d->steps_compared == 1 ? "step" : "steps");
     }
   if (d->batch < 0)
-    return g_strdup_printf ("parted at the end of epoch %d: %s (first in the %s)", d->epoch + 1, d->cause_text,
-                            ft_fp_part_name (d->part));
+    return g_strdup_printf ("parted at the end of epoch %d: %s (first in the %s)", d->epoch + 1,
+                            d->cause_text, ft_fp_part_name (d->part));
   return g_strdup_printf ("parted at epoch %d, step %d: %s (first in the %s)", d->epoch + 1, d->batch + 1,
                           d->cause_text, ft_fp_part_name (d->part));
 }

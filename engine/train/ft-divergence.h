@@ -18,13 +18,13 @@ typedef enum
 typedef struct
 {
   bool diverged;
-  bool complete;      /* both runs ended: "identical" is final */
-  int record;         /* index of the first differing record */
-  int epoch;          /* 0-based */
-  int batch;          /* 0-based; -1 = at the end of the epoch (its logs or callbacks) */
-  FtFpPart part;      /* the first part that differs in that record (FT_N_FP_PARTS: one run has no such record) */
+  bool complete; /* both runs ended: "identical" is final */
+  int record;    /* index of the first differing record */
+  int epoch;     /* 0-based */
+  int batch;     /* 0-based; -1 = at the end of the epoch (its logs or callbacks) */
+  FtFpPart part; /* the first part that differs in that record (FT_N_FP_PARTS: one run has no such record) */
   FtCauseKind cause_kind;
-  int cause;          /* loop step index or FtPitfall */
+  int cause;            /* loop step index or FtPitfall */
   char cause_text[200]; /* "the tape loop does not shuffle" */
   float loss_a, loss_b; /* the two runs' batch losses at that record (batch records) */
   /* Compared so far (identical prefix): epochs ended and batch steps in both runs. */

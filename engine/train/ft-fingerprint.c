@@ -18,8 +18,8 @@ thread_cpu_us (void)
 }
 
 static const char *const part_names[FT_N_FP_PARTS] = {
-  "shuffle generator", "batch order", "dropout generator", "loss", "gradients", "weights", "optimizer slots", "metrics", "callbacks",
-  "epoch logs",
+  "shuffle generator", "batch order",     "dropout generator", "loss",      "gradients",
+  "weights",           "optimizer slots", "metrics",           "callbacks", "epoch logs",
 };
 
 const char *

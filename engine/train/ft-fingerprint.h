@@ -30,10 +30,10 @@ const char *ft_fp_part_name (FtFpPart part);
 
 typedef struct
 {
-  int epoch;           /* 0-based */
-  int batch;           /* 0-based; -1 for the epoch-end record */
+  int epoch; /* 0-based */
+  int batch; /* 0-based; -1 for the epoch-end record */
   uint32_t batch_size;
-  float loss;          /* the batch's loss (batch records) */
+  float loss;                   /* the batch's loss (batch records) */
   uint64_t hash[FT_N_FP_PARTS]; /* 0 for parts a record does not have */
 } FtFingerprint;
 

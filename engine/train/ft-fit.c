@@ -20,12 +20,12 @@ ft_fit_args_default (void)
 bool
 ft_fit_args_validate (const FtFitArgs *a, GError **error)
 {
-#define FAIL(...)                                                                                      \
-  do                                                                                                   \
-    {                                                                                                  \
-      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, __VA_ARGS__);                                    \
-      return false;                                                                                    \
-    }                                                                                                  \
+#define FAIL(...)                                                                                            \
+  do                                                                                                         \
+    {                                                                                                        \
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, __VA_ARGS__);                                          \
+      return false;                                                                                          \
+    }                                                                                                        \
   while (0)
   if (a->batch_size < 1 || a->batch_size > 1 << 20)
     FAIL ("batch_size must be between 1 and 1048576, not %d", a->batch_size);
@@ -70,13 +70,15 @@ ft_fit_check_class_weight (const FtFitArgs *args, const FtDataset *data, GError 
 }
 
 bool
-ft_fit_prepare (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, bool split, uint32_t *n_train,
-                const FtDataset **val, uint32_t *val_first, uint32_t *val_count, GError **error)
+ft_fit_prepare (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, bool split,
+                uint32_t *n_train, const FtDataset **val, uint32_t *val_first, uint32_t *val_count,
+                GError **error)
 {
   if (!ft_fit_args_validate (args, error) || !ft_trainer_check_dataset (trainer, data, "training", error)
       || !ft_fit_check_class_weight (args, data, error))
     return false;
-  if (args->validation_data && !ft_trainer_check_dataset (trainer, args->validation_data, "validation", error))
+  if (args->validation_data
+      && !ft_trainer_check_dataset (trainer, args->validation_data, "validation", error))
     return false;
   *n_train = data->n;
   *val = NULL;
@@ -104,8 +106,8 @@ ft_fit_prepare (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args
 }
 
 FtFitContext *
-ft_fit_context_begin (FtFitContext *ctx_in, FtFitContext *local_ctx, FtTrainer *trainer, int epochs, int steps,
-                      bool report_progress)
+ft_fit_context_begin (FtFitContext *ctx_in, FtFitContext *local_ctx, FtTrainer *trainer, int epochs,
+                      int steps, bool report_progress)
 {
   FtFitContext *ctx = ctx_in ? ctx_in : local_ctx;
   if (!ctx_in)
@@ -163,7 +165,8 @@ ft_fit (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, GPtrAr
           uint32_t start = (uint32_t) step * bs;
           uint32_t n = n_train - start < bs ? n_train - start : bs;
           GError *local = NULL;
-          if (!ft_trainer_train_batch (trainer, data, order + start, n, args->class_weight, &ctx->batch_loss, &local))
+          if (!ft_trainer_train_batch (trainer, data, order + start, n, args->class_weight, &ctx->batch_loss,
+                                       &local))
             {
               ctx->failed = true;
               ctx->error = local;
@@ -231,7 +234,7 @@ ft_predict (FtTrainer *trainer, const FtDataset *data, int batch_size, size_t *n
   int nd, shape[FT_MAX_DIMS];
   ft_model_output_shape (ft_trainer_model (trainer), &nd, shape);
   size_t per = ft_shape_size (nd, shape);
-  float *out = g_new (float, (size_t) data->n * per);
+  float *out = g_new (float, (size_t) data->n *per);
   uint32_t bs = batch_size > 0 ? (uint32_t) batch_size : 32;
   uint32_t *idx = g_new (uint32_t, bs);
   for (uint32_t start = 0; start < data->n; start += bs)

@@ -8,15 +8,15 @@
 
 typedef struct
 {
-  int batch_size;            /* 32 */
-  int epochs;                /* 1 */
-  bool shuffle;              /* true */
-  double validation_split;   /* 0: the last fraction of the samples, before shuffling */
+  int batch_size;                   /* 32 */
+  int epochs;                       /* 1 */
+  bool shuffle;                     /* true */
+  double validation_split;          /* 0: the last fraction of the samples, before shuffling */
   const FtDataset *validation_data; /* overrides validation_split */
-  int initial_epoch;         /* 0 */
-  int validation_freq;       /* 1 */
-  int steps_per_epoch;       /* 0 = the whole training set */
-  float *class_weight;       /* n_class_weight floats indexed by class, or NULL */
+  int initial_epoch;                /* 0 */
+  int validation_freq;              /* 1 */
+  int steps_per_epoch;              /* 0 = the whole training set */
+  float *class_weight;              /* n_class_weight floats indexed by class, or NULL */
   int n_class_weight;
 } FtFitArgs;
 

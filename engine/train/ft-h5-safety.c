@@ -42,9 +42,9 @@ read_values (hid_t obj, bool is_attr, hid_t type, hssize_t n)
       H5Tset_size (mem, H5T_VARIABLE);
       H5Tset_cset (mem, H5Tget_cset (type));
       char **v = g_try_new0 (char *, (gsize) n);
-      bool ok
-          = v != NULL
-            && (is_attr ? H5Aread (obj, mem, v) : H5Dread (obj, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, v)) >= 0;
+      bool ok = v != NULL
+                && (is_attr ? H5Aread (obj, mem, v) : H5Dread (obj, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, v))
+                       >= 0;
       for (hssize_t i = 0; v != NULL && i < n; i++)
         if (v[i] != NULL)
           H5free_memory (v[i]);

@@ -15,7 +15,7 @@ typedef struct
 struct FtLedger
 {
   pthread_mutex_t lock;
-  GArray *current; /* the epoch being recorded */
+  GArray *current;   /* the epoch being recorded */
   GPtrArray *epochs; /* Epoch* */
   int n_metrics;
   char names[FT_LEDGER_MAX_METRICS][FT_LOG_KEY_MAX];
@@ -127,7 +127,7 @@ ft_ledger_explain (FtLedger *l, int i, const char *key)
   FtLogs logs;
   FtLedgerBatch *b;
   bool reg;
-  if (g_str_has_prefix (key, "val_") || !ft_ledger_epoch (l, i, &epoch, &logs, &b, &n, &reg) )
+  if (g_str_has_prefix (key, "val_") || !ft_ledger_epoch (l, i, &epoch, &logs, &b, &n, &reg))
     return NULL;
   int m = -1;
   for (int k = 0; k < ft_ledger_n_metrics (l); k++)
@@ -156,13 +156,16 @@ ft_ledger_explain (FtLedger *l, int i, const char *key)
       for (int k = 0; k < n; k++)
         samples += b[k].size;
       double mean = ft_ledger_weighted_mean (b, n);
-      g_string_append_printf (s, ") / %" G_GUINT64_FORMAT " = %.6g — the mean of the %d batch losses weighted by batch size",
-                              samples, mean, n);
+      g_string_append_printf (
+          s, ") / %" G_GUINT64_FORMAT " = %.6g — the mean of the %d batch losses weighted by batch size",
+          samples, mean, n);
       g_string_append (s, reg ? " (each includes the regularization penalty, sum(model.losses))"
                               : " (no regularization penalty in it)");
-      g_string_append_printf (s, "; the last batch's loss: %.6g (%u samples); the unweighted mean of batch means "
-                                 "would be %.6g",
-                              (double) b[n - 1].loss, b[n - 1].size, ft_ledger_unweighted_mean (b, n));
+      g_string_append_printf (
+          s,
+          "; the last batch's loss: %.6g (%u samples); the unweighted mean of batch means "
+          "would be %.6g",
+          (double) b[n - 1].loss, b[n - 1].size, ft_ledger_unweighted_mean (b, n));
       if (mean != logged)
         g_string_append_printf (s, "; the logged value is %.6g", logged);
     }
@@ -171,8 +174,9 @@ ft_ledger_explain (FtLedger *l, int i, const char *key)
       double total = b[n - 1].total[m], count = b[n - 1].count[m];
       double last = count - (n > 1 ? b[n - 2].count[m] : 0);
       double last_total = total - (n > 1 ? b[n - 2].total[m] : 0);
-      g_string_append_printf (s, "%s = %.6g / %.6g = %.6g — summed over every sample of the epoch, not averaged "
-                                 "over batches; the last batch alone: %.6g / %.6g = %.6g",
+      g_string_append_printf (s,
+                              "%s = %.6g / %.6g = %.6g — summed over every sample of the epoch, not averaged "
+                              "over batches; the last batch alone: %.6g / %.6g = %.6g",
                               key, total, count, count != 0 ? total / count : 0.0, last_total, last,
                               last != 0 ? last_total / last : 0.0);
     }
@@ -197,7 +201,8 @@ rec_train_begin (FtCallback *cb, FtFitContext *ctx)
   g_ptr_array_set_size (l->epochs, 0);
   l->n_metrics = 0;
   const char *name;
-  while (l->n_metrics < FT_LEDGER_MAX_METRICS && ft_trainer_metric_state (ctx->trainer, l->n_metrics, &name, NULL, NULL))
+  while (l->n_metrics < FT_LEDGER_MAX_METRICS
+         && ft_trainer_metric_state (ctx->trainer, l->n_metrics, &name, NULL, NULL))
     {
       g_strlcpy (l->names[l->n_metrics], name, sizeof l->names[0]);
       l->n_metrics++;

@@ -11,8 +11,8 @@
 
 typedef struct
 {
-  float loss;        /* the batch's loss (what the step minimized and the loss tracker received) */
-  uint32_t size;     /* samples in the batch */
+  float loss;    /* the batch's loss (what the step minimized and the loss tracker received) */
+  uint32_t size; /* samples in the batch */
   /* Accumulators after the batch: [0] the loss tracker, [1…] the compiled metrics (trainer order). */
   double total[FT_LEDGER_MAX_METRICS];
   double count[FT_LEDGER_MAX_METRICS];
@@ -29,8 +29,8 @@ FtCallback *ft_ledger_callback_new (FtLedger *ledger);
 int ft_ledger_n_epochs (FtLedger *ledger);
 /* Epoch i's (0-based index into the recorded epochs) number, logs, batches (g_free the array) and
  * whether its loss includes sum(model.losses); false when out of range. */
-bool ft_ledger_epoch (FtLedger *ledger, int i, int *epoch, FtLogs *logs, FtLedgerBatch **batches, int *n_batches,
-                      bool *regularization);
+bool ft_ledger_epoch (FtLedger *ledger, int i, int *epoch, FtLogs *logs, FtLedgerBatch **batches,
+                      int *n_batches, bool *regularization);
 /* The metric names in accumulator order ("loss", "accuracy", …). */
 int ft_ledger_n_metrics (FtLedger *ledger);
 const char *ft_ledger_metric_name (FtLedger *ledger, int m);

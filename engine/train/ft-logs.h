@@ -5,7 +5,7 @@
 #include <glib.h>
 #include <stdbool.h>
 
-#define FT_LOGS_MAX 24
+#define FT_LOGS_MAX    24
 #define FT_LOG_KEY_MAX 48
 
 typedef struct

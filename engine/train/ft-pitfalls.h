@@ -10,9 +10,11 @@ typedef enum
   FT_PITFALL_TRAINING_FALSE,         /* model(x, training=False) in the train step */
   FT_PITFALL_VALIDATE_TRAINING_TRUE, /* model(x, training=True) in the validation loop */
   FT_PITFALL_NO_REGULARIZATION_LOSS, /* loss without sum(model.losses) */
-  FT_PITFALL_FROM_LOGITS_MISMATCH,   /* the loop's loss object has from_logits flipped against the model's output */
+  FT_PITFALL_FROM_LOGITS_MISMATCH,   /* the loop's loss object has from_logits flipped against the model's
+                                        output */
   FT_PITFALL_EPOCH_LOSS_LAST_BATCH,  /* the epoch's loss is the last batch's loss */
-  FT_PITFALL_UNWEIGHTED_BATCH_MEAN,  /* the epoch mean averages batch means (the smaller last batch weighs 1) */
+  FT_PITFALL_UNWEIGHTED_BATCH_MEAN,  /* the epoch mean averages batch means (the smaller last batch weighs 1)
+                                      */
   FT_PITFALL_SPLIT_AFTER_SHUFFLE,    /* the validation split taken after shuffling, every epoch */
   FT_PITFALL_SHUFFLE_BUFFER,         /* dataset.shuffle(buffer_size=1024) instead of a global shuffle */
   FT_PITFALL_NO_CLASS_WEIGHT,        /* class_weight not applied in the loop */

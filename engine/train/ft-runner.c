@@ -28,22 +28,22 @@ struct FtRunner
   bool running;
   bool paused;
   bool stop;
-  int batch_credit;         /* batches allowed while paused */
-  bool until_epoch_end;     /* step-epoch in progress */
-  int pause_after_epochs;   /* 0 = never */
+  int batch_credit;       /* batches allowed while paused */
+  bool until_epoch_end;   /* step-epoch in progress */
+  int pause_after_epochs; /* 0 = never */
   bool lr_pending;
   float lr;
-  GArray *weight_edits;     /* WeightEdit, applied before the next batch */
+  GArray *weight_edits; /* WeightEdit, applied before the next batch */
   bool reg_pending;
   float reg_l1, reg_l2;
   bool snapshot_requested;
-  double pace;              /* batches per second, 0 = free */
+  double pace; /* batches per second, 0 = free */
   bool share_weights;
   bool snapshot_every_epoch;
 
-  GQueue events;            /* FtRunEvent*, guarded by lock */
-  GSource *source;          /* pending dispatch, guarded by lock */
-  FtRunEvent *held;         /* a batch-end event waiting for its turn (see post), guarded by lock */
+  GQueue events;    /* FtRunEvent*, guarded by lock */
+  GSource *source;  /* pending dispatch, guarded by lock */
+  FtRunEvent *held; /* a batch-end event waiting for its turn (see post), guarded by lock */
   gint64 last_batch_post;
 
   /* Training-thread only. */
@@ -521,7 +521,8 @@ run_thread (gpointer data)
   r->start_time = g_get_monotonic_time ();
   bool ok;
   if (job->tape_mode)
-    ok = ft_tape_loop (job->trainer, job->data, &job->args, &job->steps, first_spec (r, FT_CALLBACK_EARLY_STOPPING),
+    ok = ft_tape_loop (job->trainer, job->data, &job->args, &job->steps,
+                       first_spec (r, FT_CALLBACK_EARLY_STOPPING),
                        first_spec (r, FT_CALLBACK_MODEL_CHECKPOINT), all, history, &ctx, &error);
   else
     ok = ft_fit (job->trainer, job->data, &job->args, all, history, &ctx, &error);

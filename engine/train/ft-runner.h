@@ -32,8 +32,8 @@ const char *ft_run_event_kind_name (FtRunEventKind kind);
 /* What the tape inspector shows about one training step. */
 typedef struct
 {
-  const char *op;          /* static op name */
-  char inputs[160];        /* "(32, 784) (784, 128) (128,)" */
+  const char *op;   /* static op name */
+  char inputs[160]; /* "(32, 784) (784, 128) (128,)" */
   char output[48];
   double flops;
   double forward_us;
@@ -42,10 +42,10 @@ typedef struct
 
 typedef struct
 {
-  const char *name;        /* "dense/kernel" */
+  const char *name; /* "dense/kernel" */
   double grad_norm;
   double weight_norm;
-  double update_ratio;     /* ‖Δw‖ / ‖w‖ for this step */
+  double update_ratio; /* ‖Δw‖ / ‖w‖ for this step */
 } FtSnapshotVariable;
 
 typedef struct
@@ -61,18 +61,18 @@ typedef struct
 typedef struct
 {
   FtRunEventKind kind;
-  int epoch;            /* 0-based */
+  int epoch; /* 0-based */
   int epochs;
-  int batch;            /* 0-based, batch-end events */
-  int steps;            /* batches per epoch */
-  int coalesced;        /* batch-end events merged into this one (≥ 1) */
-  float batch_loss;     /* raw loss of the last batch */
+  int batch;        /* 0-based, batch-end events */
+  int steps;        /* batches per epoch */
+  int coalesced;    /* batch-end events merged into this one (≥ 1) */
+  float batch_loss; /* raw loss of the last batch */
   int64_t samples_seen;
-  double seconds;       /* since the run started (paused time excluded) */
-  FtLogs logs;          /* running means (batch end) or the epoch's logs (epoch end, finished) */
-  char *message;        /* failed: the error; checkpoint saved: the path */
+  double seconds;             /* since the run started (paused time excluded) */
+  FtLogs logs;                /* running means (batch end) or the epoch's logs (epoch end, finished) */
+  char *message;              /* failed: the error; checkpoint saved: the path */
   const FtSnapshot *snapshot; /* snapshot events */
-  const float *weights; /* epoch end, when asked for with ft_runner_set_share_weights: every weight */
+  const float *weights;       /* epoch end, when asked for with ft_runner_set_share_weights: every weight */
   size_t n_weights;
 } FtRunEvent;
 
@@ -80,20 +80,20 @@ typedef void (*FtRunEventFunc) (const FtRunEvent *event, void *user_data);
 
 typedef struct
 {
-  FtTrainer *trainer;        /* not owned; must outlive the runner */
-  const FtDataset *data;     /* not owned */
+  FtTrainer *trainer;    /* not owned; must outlive the runner */
+  const FtDataset *data; /* not owned */
   FtFitArgs args;
-  bool tape_mode;            /* the explicit loop instead of fit() */
+  bool tape_mode; /* the explicit loop instead of fit() */
   FtLoopSteps steps;
   const FtCallbackSpec *callbacks; /* copied */
   int n_callbacks;
-  GPtrArray *extra_callbacks; /* optional FtCallback* run on the training thread (e.g. a progress printer);
-                                  the runner takes a reference */
+  GPtrArray *extra_callbacks;   /* optional FtCallback* run on the training thread (e.g. a progress printer);
+                                    the runner takes a reference */
   FtFingerprints *fingerprints; /* optional, not owned: recorded at every step, after the callbacks ran
                                    (compare two jobs' with ft_divergence_find while they run) */
   FtCallbackLanes *lanes;       /* optional, not owned: the callbacks' decisions, epoch by epoch */
-  bool full_priority;        /* no nice +5 for the training thread: for programs without a window to keep
-                                  smooth (the CLI), where a loaded machine would otherwise slow the job */
+  bool full_priority;           /* no nice +5 for the training thread: for programs without a window to keep
+                                     smooth (the CLI), where a loaded machine would otherwise slow the job */
 } FtJob;
 
 typedef struct FtRunner FtRunner;
@@ -104,12 +104,12 @@ FtRunner *ft_runner_new (const FtJob *job, GMainContext *context, FtRunEventFunc
 void ft_runner_free (FtRunner *runner);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FtRunner, ft_runner_free)
 
-void ft_runner_start (FtRunner *runner);  /* begins (paused if ft_runner_pause was called first) */
-void ft_runner_pause (FtRunner *runner);  /* pauses before the next batch */
+void ft_runner_start (FtRunner *runner); /* begins (paused if ft_runner_pause was called first) */
+void ft_runner_pause (FtRunner *runner); /* pauses before the next batch */
 void ft_runner_resume (FtRunner *runner);
 void ft_runner_step_batch (FtRunner *runner); /* from pause: one batch, then pause again */
 void ft_runner_step_epoch (FtRunner *runner); /* from pause: to the end of this epoch, then pause */
-void ft_runner_stop (FtRunner *runner);   /* takes effect within one batch */
+void ft_runner_stop (FtRunner *runner);       /* takes effect within one batch */
 /* Epoch-end events carry a copy of the model's weights (for views that redraw the model's predictions
  * off the training thread). Off by default. */
 void ft_runner_set_share_weights (FtRunner *runner, bool share);

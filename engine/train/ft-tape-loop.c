@@ -78,7 +78,7 @@ ft_loop_step_name (int i)
 bool *
 ft_loop_step_flag (FtLoopSteps *s, int i)
 {
-  bool *flags[] = { &s->batching, &s->shuffle,        &s->split,      &s->validate,
+  bool *flags[] = { &s->batching,      &s->shuffle,        &s->split,      &s->validate,
                     &s->reset_metrics, &s->early_stopping, &s->checkpoint, &s->progress };
   g_return_val_if_fail (i >= 0 && i < ft_loop_n_steps (), NULL);
   return flags[i];
@@ -168,7 +168,8 @@ ft_tape_loop (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, 
     n_batches = args->steps_per_epoch;
 
   FtFitContext local_ctx;
-  FtFitContext *ctx = ft_fit_context_begin (ctx_in, &local_ctx, trainer, args->epochs, n_batches, steps->progress);
+  FtFitContext *ctx = ft_fit_context_begin (ctx_in, &local_ctx, trainer, args->epochs, n_batches,
+                                            steps->progress);
 
   ImprovementCheck check = { es_spec, false, 0, 0, NULL };
   bool early_stopping = steps->early_stopping && es_spec != NULL;
@@ -263,7 +264,8 @@ ft_tape_loop (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, 
           ft_logs_clear (&val_logs);
           int val_batch = steps->batching ? args->batch_size : (int) val_count;
           if (split_late)
-            ft_trainer_evaluate_indices (trainer, data, order + n_train, val_count, val_batch, "val_", &val_logs);
+            ft_trainer_evaluate_indices (trainer, data, order + n_train, val_count, val_batch, "val_",
+                                         &val_logs);
           else
             ft_trainer_evaluate (trainer, val, val_first, val_count, val_batch, "val_", &val_logs);
           ft_callbacks_test_end (observers, ctx, &val_logs);
@@ -280,7 +282,8 @@ ft_tape_loop (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, 
         }
 
       /* Save a checkpoint. */
-      if (checkpointing && !save_checkpoint (trainer, ckpt_spec, ckpt_greater, &ckpt_best, epoch, &logs, ctx, &ctx->error))
+      if (checkpointing
+          && !save_checkpoint (trainer, ckpt_spec, ckpt_greater, &ckpt_best, epoch, &logs, ctx, &ctx->error))
         {
           g_prefix_error (&ctx->error, "checkpoint: ");
           ctx->failed = true;

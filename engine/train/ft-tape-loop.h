@@ -9,15 +9,15 @@
 
 typedef struct
 {
-  bool batching;        /* off: one full batch per epoch */
-  bool shuffle;         /* off: the same order every epoch */
-  bool split;           /* off: no train/validation split (validation only from validation_data) */
-  bool validate;        /* off: no validation pass, no val_ curves */
-  bool reset_metrics;   /* off: metric states accumulate across epochs */
-  bool early_stopping;  /* the hand-written "still improving?" check (needs an EarlyStopping spec) */
-  bool checkpoint;      /* the hand-written checkpoint save (needs a ModelCheckpoint spec) */
-  bool progress;        /* progress reporting (observer events and printed lines) */
-  FtPitfalls pitfalls;  /* mistakes switched on (all off: the correct loop) */
+  bool batching;       /* off: one full batch per epoch */
+  bool shuffle;        /* off: the same order every epoch */
+  bool split;          /* off: no train/validation split (validation only from validation_data) */
+  bool validate;       /* off: no validation pass, no val_ curves */
+  bool reset_metrics;  /* off: metric states accumulate across epochs */
+  bool early_stopping; /* the hand-written "still improving?" check (needs an EarlyStopping spec) */
+  bool checkpoint;     /* the hand-written checkpoint save (needs a ModelCheckpoint spec) */
+  bool progress;       /* progress reporting (observer events and printed lines) */
+  FtPitfalls pitfalls; /* mistakes switched on (all off: the correct loop) */
 } FtLoopSteps;
 
 FtLoopSteps ft_loop_steps_all (void); /* every step on, no pitfall */
@@ -34,5 +34,5 @@ bool *ft_loop_step_flag (FtLoopSteps *steps, int i);
  * watch (progress, the runner): they get the same events fit() gives its callbacks, and may set
  * ctx->abort. */
 bool ft_tape_loop (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, const FtLoopSteps *steps,
-                   const FtCallbackSpec *early_stopping, const FtCallbackSpec *checkpoint, GPtrArray *observers,
-                   FtHistory *history, FtFitContext *ctx, GError **error);
+                   const FtCallbackSpec *early_stopping, const FtCallbackSpec *checkpoint,
+                   GPtrArray *observers, FtHistory *history, FtFitContext *ctx, GError **error);

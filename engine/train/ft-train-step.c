@@ -17,7 +17,8 @@ ft_train_step (FtModel *model, FtOptimizer *optimizer, const FtLossSpec *loss, F
                FtTensor *y, const float *sample_weight, float *loss_out, FtTensor **y_pred_out,
                GError **error)
 {
-  return ft_train_step_with (model, optimizer, loss, tape, x, y, sample_weight, NULL, loss_out, y_pred_out, error);
+  return ft_train_step_with (model, optimizer, loss, tape, x, y, sample_weight, NULL, loss_out, y_pred_out,
+                             error);
 }
 
 bool
@@ -28,7 +29,8 @@ ft_train_step_with (FtModel *model, FtOptimizer *optimizer, const FtLossSpec *lo
   ft_cpu_flush_denormals ();
   ft_tape_reset (tape);
   FtTensor *y_pred = ft_model_forward (model, tape, x, options ? options->training : true);
-  FtTensor *l = total_loss (model, loss, tape, y_pred, y, sample_weight, options ? options->add_regularization : true);
+  FtTensor *l = total_loss (model, loss, tape, y_pred, y, sample_weight,
+                            options ? options->add_regularization : true);
   int n = ft_model_n_trainable (model);
   bool *connected = ft_tape_alloc (tape, (size_t) (n ? n : 1) * sizeof (bool));
   if (!ft_tape_gradient_into (tape, l, n, ft_model_trainable (model), ft_model_gradients (model), connected,
@@ -56,7 +58,8 @@ ft_test_step_with (FtModel *model, const FtLossSpec *loss, FtTape *tape, FtTenso
   ft_tape_reset (tape);
   ft_tape_stop_recording (tape);
   FtTensor *y_pred = ft_model_forward (model, tape, x, options ? options->training : false);
-  FtTensor *l = total_loss (model, loss, tape, y_pred, y, sample_weight, options ? options->add_regularization : true);
+  FtTensor *l = total_loss (model, loss, tape, y_pred, y, sample_weight,
+                            options ? options->add_regularization : true);
   if (y_pred_out)
     *y_pred_out = y_pred;
   return l->data[0];

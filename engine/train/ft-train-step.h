@@ -10,9 +10,9 @@
  * over the batch, sample-weighted) + regularisation losses; gradients of the loss w.r.t. every trainable
  * variable into the model's gradient tensors; optimizer.apply. *loss_out gets the loss, *y_pred_out (may
  * be NULL) the predictions, valid until the tape is reset. Allocation-free after the first steps. */
-bool ft_train_step (FtModel *model, FtOptimizer *optimizer, const FtLossSpec *loss, FtTape *tape,
-                    FtTensor *x, FtTensor *y, const float *sample_weight, float *loss_out,
-                    FtTensor **y_pred_out, GError **error);
+bool ft_train_step (FtModel *model, FtOptimizer *optimizer, const FtLossSpec *loss, FtTape *tape, FtTensor *x,
+                    FtTensor *y, const float *sample_weight, float *loss_out, FtTensor **y_pred_out,
+                    GError **error);
 
 /* Resets tape (and stops it recording): y_pred = model(x, training=False); returns the loss including
  * regularisation, as Keras' test_step. */

@@ -36,8 +36,8 @@ struct FtTrainer
   FtTensor batch_x, batch_y;
   FtTensor *last_pred;
 
-  unsigned features;  /* the input features' mask, 0 = none */
-  float *fx;          /* the batch's features (capacity × their count) */
+  unsigned features; /* the input features' mask, 0 = none */
+  float *fx;         /* the batch's features (capacity × their count) */
 };
 
 FtCompileSpec
@@ -88,13 +88,14 @@ ft_trainer_new (FtModel *model, const FtCompileSpec *spec, uint64_t seed, GError
       bool loss_sparse = spec->loss.kind == FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
       if (outputs > 1 && metric_sparse != loss_sparse)
         {
-          g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
-                       "metric \"%s\" does not fit the loss: %s, but the metric compares %s with the model's %zu "
-                       "outputs",
-                       name,
-                       loss_sparse ? "the loss takes one class index per sample"
-                                   : "the loss takes one label value per output",
-                       metric_sparse ? "a class index" : "one label value per output", outputs);
+          g_set_error (
+              error, FT_ERROR, FT_ERROR_INVALID,
+              "metric \"%s\" does not fit the loss: %s, but the metric compares %s with the model's %zu "
+              "outputs",
+              name,
+              loss_sparse ? "the loss takes one class index per sample"
+                          : "the loss takes one label value per output",
+              metric_sparse ? "a class index" : "one label value per output", outputs);
           g_free (t);
           return NULL;
         }
@@ -117,7 +118,8 @@ ft_trainer_new (FtModel *model, const FtCompileSpec *spec, uint64_t seed, GError
   t->spec = *spec;
   t->seed = seed;
   ft_rng_seed (&t->shuffle_rng, seed, FT_RNG_STREAM_SHUFFLE);
-  t->optimizer = ft_optimizer_new (&spec->optimizer, ft_model_n_trainable (model), ft_model_trainable (model));
+  t->optimizer = ft_optimizer_new (&spec->optimizer, ft_model_n_trainable (model),
+                                   ft_model_trainable (model));
   t->tape = ft_tape_new (false);
   return t;
 }
@@ -231,8 +233,8 @@ ft_trainer_check_dataset (FtTrainer *t, const FtDataset *ds, const char *what, G
   if (t->features != 0 && ds->sample_size != 2)
     {
       g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
-                   "the %s samples have shape %s but the input features (x₁, x₂, x₁², …) need two values", what,
-                   ds_shape);
+                   "the %s samples have shape %s but the input features (x₁, x₂, x₁², …) need two values",
+                   what, ds_shape);
       return false;
     }
   if (t->features == 0 && ft_shape_size (nd, shape) != ds->sample_size)
@@ -251,21 +253,24 @@ ft_trainer_check_dataset (FtTrainer *t, const FtDataset *ds, const char *what, G
   if (k == FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY && (size_t) ds->n_classes > out)
     {
       g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
-                   "the %s data has %d classes but the last layer has only %zu outputs", what, ds->n_classes, out);
+                   "the %s data has %d classes but the last layer has only %zu outputs", what, ds->n_classes,
+                   out);
       return false;
     }
   if ((k == FT_LOSS_BINARY_CROSSENTROPY || k == FT_LOSS_MEAN_SQUARED_ERROR) && out != 1
       && (size_t) ds->n_classes != out)
     {
-      g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
-                   "%s expects one output per target, but the last layer has %zu outputs for labels with %d classes",
-                   ft_loss_name (k), out, ds->n_classes);
+      g_set_error (
+          error, FT_ERROR, FT_ERROR_INVALID,
+          "%s expects one output per target, but the last layer has %zu outputs for labels with %d classes",
+          ft_loss_name (k), out, ds->n_classes);
       return false;
     }
   if (k == FT_LOSS_CATEGORICAL_CROSSENTROPY && (size_t) ds->n_classes > out)
     {
       g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
-                   "the %s data has %d classes but the last layer has only %zu outputs", what, ds->n_classes, out);
+                   "the %s data has %d classes but the last layer has only %zu outputs", what, ds->n_classes,
+                   out);
       return false;
     }
   return true;
@@ -450,7 +455,8 @@ ft_trainer_train_batch (FtTrainer *t, const FtDataset *ds, const uint32_t *idx, 
   FtStepOptions options = { !t->pitfalls.on[FT_PITFALL_TRAINING_FALSE],
                             !t->pitfalls.on[FT_PITFALL_NO_REGULARIZATION_LOSS] };
   FtLossSpec loss_spec = loop_loss (t);
-  if (!ft_train_step_with (t->model, t->optimizer, &loss_spec, t->tape, x, y, sw, &options, &loss, &pred, error))
+  if (!ft_train_step_with (t->model, t->optimizer, &loss_spec, t->tape, x, y, sw, &options, &loss, &pred,
+                           error))
     return false;
   /* The sample weights (class_weight) weigh the loss; Keras 3 gives compiled metrics no sample weights, only
    * weighted_metrics get them (keras/src/trainers/compile_utils.py), as the parity certificate against real
@@ -495,8 +501,8 @@ ft_trainer_last_predictions (FtTrainer *t)
 }
 
 static int
-evaluate (FtTrainer *t, const FtDataset *ds, const uint32_t *indices, uint32_t first, uint32_t count, int batch_size,
-          const char *prefix, FtLogs *logs)
+evaluate (FtTrainer *t, const FtDataset *ds, const uint32_t *indices, uint32_t first, uint32_t count,
+          int batch_size, const char *prefix, FtLogs *logs)
 {
   ft_metric_reset (&t->test_loss_tracker);
   for (int i = 0; i < t->n_metrics; i++)

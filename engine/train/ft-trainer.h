@@ -6,10 +6,10 @@
 
 #include "data/ft-dataset.h"
 #include "data/ft-features.h"
-#include "train/ft-logs.h"
 #include "nn/ft-metrics.h"
 #include "nn/ft-model.h"
 #include "nn/ft-optimizers.h"
+#include "train/ft-logs.h"
 #include "train/ft-pitfalls.h"
 
 #define FT_MAX_METRICS 4
@@ -27,7 +27,8 @@ typedef struct
   char weighted_metrics[FT_MAX_METRICS][32];
 } FtCompileSpec;
 
-FtCompileSpec ft_compile_spec_default (void); /* adam, sparse categorical cross-entropy from logits, accuracy */
+FtCompileSpec
+ft_compile_spec_default (void); /* adam, sparse categorical cross-entropy from logits, accuracy */
 
 typedef struct FtTrainer FtTrainer;
 
@@ -94,5 +95,5 @@ FtTensor *ft_trainer_last_predictions (FtTrainer *trainer);
 int ft_trainer_evaluate (FtTrainer *trainer, const FtDataset *ds, uint32_t first, uint32_t count,
                          int batch_size, const char *prefix, FtLogs *logs);
 /* The same over the samples indices[0..count) of ds, in that order. */
-int ft_trainer_evaluate_indices (FtTrainer *trainer, const FtDataset *ds, const uint32_t *indices, uint32_t count,
-                                 int batch_size, const char *prefix, FtLogs *logs);
+int ft_trainer_evaluate_indices (FtTrainer *trainer, const FtDataset *ds, const uint32_t *indices,
+                                 uint32_t count, int batch_size, const char *prefix, FtLogs *logs);

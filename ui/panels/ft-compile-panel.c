@@ -393,7 +393,9 @@ on_metric_switch_changed (GtkSwitch *sw, GParamSpec *pspec, FtCompilePanel *self
 {
   if (self->updating || self->exp == NULL)
     return;
-  MetricToggle t = sw == self->accuracy_switch ? METRIC_ACCURACY : sw == self->mae_switch ? METRIC_MAE : METRIC_MSE;
+  MetricToggle t = sw == self->accuracy_switch ? METRIC_ACCURACY
+                   : sw == self->mae_switch    ? METRIC_MAE
+                                               : METRIC_MSE;
   FtCompileSpec *c = &self->exp->compile;
   bool on = gtk_switch_get_active (sw);
   if (on == has_metric (c, t))
@@ -526,8 +528,8 @@ param_row_new (FtCompilePanel *self, const FtParam *p)
         }
       else
         {
-          GtkAdjustment *adj
-              = gtk_adjustment_new (p->ui_lo, p->ui_lo, p->ui_hi, p->ui_step, p->ui_step * 10, 0);
+          GtkAdjustment *adj = gtk_adjustment_new (p->ui_lo, p->ui_lo, p->ui_hi, p->ui_step, p->ui_step * 10,
+                                                   0);
           gtk_spin_button_configure (GTK_SPIN_BUTTON (control), adj, p->ui_step, (guint) p->ui_digits);
           gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (control), TRUE);
         }
@@ -565,8 +567,8 @@ build_optimizer_rows (FtCompilePanel *self)
             continue;
           bool seen = false;
           for (guint r = 0; r < self->param_rows->len && !seen; r++)
-            seen
-                = strcmp (g_object_get_data (g_ptr_array_index (self->param_rows, r), "ft-key"), p->key) == 0;
+            seen = strcmp (g_object_get_data (g_ptr_array_index (self->param_rows, r), "ft-key"), p->key)
+                   == 0;
           if (seen)
             continue;
           GtkWidget *row = param_row_new (self, p);

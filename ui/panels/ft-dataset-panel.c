@@ -6,8 +6,8 @@
  * Data is loaded by ft_experiment_load_data on a copy of the experiment in a GTask thread (Fashion-MNIST
  * takes a fifth of a second, a large CSV longer); one load runs at a time and edits made meanwhile start
  * one more load with the latest settings when it ends. */
-#include "panels/ft-panels.h"
 #include "core/ft-format.h"
+#include "panels/ft-panels.h"
 
 #include <math.h>
 #include <string.h>
@@ -19,8 +19,8 @@ enum
   SOURCE_IDX,
 };
 
-#define PREVIEW_COLUMNS 6
-#define PREVIEW_ROWS 4
+#define PREVIEW_COLUMNS    6
+#define PREVIEW_ROWS       4
 #define SCATTER_MAX_POINTS 5000
 
 struct _FtDatasetPanel
@@ -130,7 +130,8 @@ small_layout (GtkWidget *widget, double scale)
 {
   PangoLayout *layout = gtk_widget_create_pango_layout (widget, NULL);
   const PangoFontDescription *base = pango_context_get_font_description (pango_layout_get_context (layout));
-  PangoFontDescription *desc = base != NULL ? pango_font_description_copy (base) : pango_font_description_new ();
+  PangoFontDescription *desc = base != NULL ? pango_font_description_copy (base)
+                                            : pango_font_description_new ();
   int size = pango_font_description_get_size (desc);
   if (size <= 0)
     size = 10 * PANGO_SCALE;
@@ -272,8 +273,8 @@ draw_scatter (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer
       return;
     }
   double x0 = left + (width - left - right - side) / 2, y0 = top;
-#define PX(v) (x0 + ((v) - lo[0]) / (hi[0] - lo[0]) * side)
-#define PY(v) (y0 + side - ((v) - lo[1]) / (hi[1] - lo[1]) * side)
+#define PX(v) (x0 + ((v) -lo[0]) / (hi[0] - lo[0]) * side)
+#define PY(v) (y0 + side - ((v) -lo[1]) / (hi[1] - lo[1]) * side)
 
   /* Grid, the axes through 0, tick labels. */
   cairo_set_line_width (cr, 1);
@@ -403,7 +404,8 @@ draw_images (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer 
               row[x] = 0xff000000u | v << 16 | v << 8 | v;
             }
         }
-      cairo_surface_t *img = cairo_image_surface_create_for_data (buf, CAIRO_FORMAT_RGB24, cols_px, rows_px, stride);
+      cairo_surface_t *img = cairo_image_surface_create_for_data (buf, CAIRO_FORMAT_RGB24, cols_px, rows_px,
+                                                                  stride);
       double cx = gx + (i % PREVIEW_COLUMNS) * (slot_w + gap_x);
       double cy = gy + (i / PREVIEW_COLUMNS) * (img_h + label_gap + label_h + gap_y);
       double ix = cx + (slot_w - img_w) / 2;
@@ -450,8 +452,8 @@ update_split_row (FtDatasetPanel *self)
       if (f <= 0)
         text = g_strdup_printf ("None: all %s samples train", a);
       else if (split == 0 || split == n)
-        text = g_strdup_printf ("Leaves %s training and %s validation samples: Keras refuses an empty part", a,
-                                b);
+        text = g_strdup_printf ("Leaves %s training and %s validation samples: Keras refuses an empty part",
+                                a, b);
       else
         text = g_strdup_printf ("%s train, the last %s validate (taken before shuffling)", a, b);
     }
@@ -488,7 +490,8 @@ update_source_rows (FtDatasetPanel *self)
       g_autofree char *base = path[0] ? g_path_get_basename (path) : g_strdup ("No file chosen");
       adw_action_row_set_subtitle (ADW_ACTION_ROW (self->file_row), base);
       gtk_widget_set_tooltip_text (self->file_row, path[0] ? path : NULL);
-      if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->label_entry)), self->exp->data.label_column) != 0)
+      if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->label_entry)), self->exp->data.label_column)
+          != 0)
         gtk_editable_set_text (GTK_EDITABLE (self->label_entry), self->exp->data.label_column);
     }
   if (have && idx == SOURCE_IDX)
@@ -544,8 +547,8 @@ show_dataset (FtDatasetPanel *self)
       GString *a = g_string_new ("The first training images: ");
       for (uint32_t i = 0; i < MIN (ds->n, (uint32_t) (PREVIEW_COLUMNS * PREVIEW_ROWS)); i++)
         g_string_append_printf (a, "%s%s", i ? ", " : "", class_name (ds, (int) ds->labels[i]));
-      gtk_accessible_update_property (GTK_ACCESSIBLE (self->images_area), GTK_ACCESSIBLE_PROPERTY_LABEL, a->str,
-                                      -1);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->images_area), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      a->str, -1);
       g_string_free (a, TRUE);
       gtk_stack_set_visible_child_name (self->preview_stack, "images");
       gtk_widget_queue_draw (self->images_area);
@@ -554,7 +557,8 @@ show_dataset (FtDatasetPanel *self)
     {
       g_autofree char *a = g_strdup_printf ("Scatter plot of %s: %s points in %d classes", ds->name, n,
                                             ds->n_classes);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (self->scatter_area), GTK_ACCESSIBLE_PROPERTY_LABEL, a, -1);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->scatter_area), GTK_ACCESSIBLE_PROPERTY_LABEL, a,
+                                      -1);
       gtk_stack_set_visible_child_name (self->preview_stack, "scatter");
       gtk_widget_queue_draw (self->scatter_area);
     }
@@ -1027,8 +1031,8 @@ ft_dataset_panel_class_init (FtDatasetPanelClass *klass)
   object_class->finalize = ft_dataset_panel_finalize;
 
   /* After every edit the user makes (not when _set_experiment refreshes the widgets). */
-  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                                          NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                          NULL, NULL, G_TYPE_NONE, 0);
   /* After the data the experiment names has been loaded (ft_dataset_panel_get_dataset has it). */
   signals[SIGNAL_DATA_LOADED] = g_signal_new ("data-loaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                               NULL, NULL, NULL, G_TYPE_NONE, 0);

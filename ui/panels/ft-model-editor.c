@@ -8,8 +8,8 @@
  * only updates the texts, so that focus stays where the user is typing. The first row is the input shape:
  * the experiment's, or empty for the data's own (e.g. "28, 28, 1" gives Fashion-MNIST the channel axis
  * Conv2D needs). */
-#include "panels/ft-panels.h"
 #include "core/ft-format.h"
+#include "panels/ft-panels.h"
 
 #include "nn/ft-model.h"
 
@@ -39,7 +39,7 @@ field_name (const FtParam *p, int part)
 typedef struct
 {
   char name[64];
-  bool ok;      /* shape inference succeeded */
+  bool ok; /* shape inference succeeded */
   int out_ndim;
   int out_shape[FT_MAX_DIMS];
   size_t n_params;
@@ -287,8 +287,8 @@ refresh (FtModelEditor *self)
   if (known)
     {
       format_shape (ndim, shape, buf, sizeof buf);
-      description = g_strdup_printf ("%s, %s", buf, from_data ? "the shape of the data’s samples"
-                                                              : "as the experiment gives it");
+      description = g_strdup_printf (
+          "%s, %s", buf, from_data ? "the shape of the data’s samples" : "as the experiment gives it");
     }
   else
     description = g_strdup ("The shape of the data’s samples, once the data is loaded");
@@ -320,9 +320,10 @@ refresh (FtModelEditor *self)
       char count[32], limit[32];
       ft_format_thousands (count, sizeof count, (int64_t) total);
       ft_format_thousands (limit, sizeof limit, (int64_t) MAX_PARAMS);
-      error = g_strdup_printf ("layer %d (%s): the model reaches %s parameters here, more than the %s FitTape "
-                               "builds; use fewer units or filters, or pool before flattening",
-                               too_big + 1, info[too_big].name, count, limit);
+      error = g_strdup_printf (
+          "layer %d (%s): the model reaches %s parameters here, more than the %s FitTape "
+          "builds; use fewer units or filters, or pool before flattening",
+          too_big + 1, info[too_big].name, count, limit);
     }
   else if (known)
     {
@@ -360,8 +361,9 @@ refresh (FtModelEditor *self)
       FtLossKind loss = exp->compile.loss.kind;
       if (self->n_classes > 0 && (size_t) self->n_classes > out
           && (loss == FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY || loss == FT_LOSS_CATEGORICAL_CROSSENTROPY))
-        g_string_append_printf (warn, "The data has %d classes but the last layer has %zu output%s: end with "
-                                      "Dense(%d) so that there is one output per class.",
+        g_string_append_printf (warn,
+                                "The data has %d classes but the last layer has %zu output%s: end with "
+                                "Dense(%d) so that there is one output per class.",
                                 self->n_classes, out, out == 1 ? "" : "s", self->n_classes);
       if (!from_data && self->data_ndim > 0
           && ft_shape_size (ndim, shape) != ft_shape_size (self->data_ndim, self->data_shape))
@@ -418,8 +420,8 @@ on_spin_changed (GtkSpinButton *spin, FtModelEditor *self)
    * edit. */
   if (p->type == FT_PARAM_INT || p->type == FT_PARAM_PAIR)
     {
-      int *ip
-          = (int *) ft_param_ptr (p, l) + GPOINTER_TO_INT (g_object_get_data (G_OBJECT (spin), "ft-part"));
+      int *ip = (int *) ft_param_ptr (p, l)
+                + GPOINTER_TO_INT (g_object_get_data (G_OBJECT (spin), "ft-part"));
       int v = gtk_spin_button_get_value_as_int (spin);
       if (v == *ip)
         return;
@@ -613,7 +615,8 @@ icon_button (const char *name, const char *icon, const char *label, const char *
   GtkWidget *b = gtk_button_new_from_icon_name (icon);
   gtk_widget_set_name (b, name);
   gtk_widget_set_valign (b, GTK_ALIGN_CENTER);
-  g_autofree char *tooltip = shortcut != NULL ? g_strdup_printf ("%s (%s)", label, shortcut) : g_strdup (label);
+  g_autofree char *tooltip = shortcut != NULL ? g_strdup_printf ("%s (%s)", label, shortcut)
+                                              : g_strdup (label);
   gtk_widget_set_tooltip_text (b, tooltip);
   gtk_widget_add_css_class (b, "flat");
   gtk_accessible_update_property (GTK_ACCESSIBLE (b), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
@@ -635,8 +638,8 @@ layer_row_new (FtModelEditor *self, int i)
 
   GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   gtk_widget_set_valign (buttons, GTK_ALIGN_CENTER);
-  GtkWidget *up = icon_button ("move-up", "go-up-symbolic", "Move Up", "Alt+Up", G_CALLBACK (on_move_up_clicked),
-                               self);
+  GtkWidget *up = icon_button ("move-up", "go-up-symbolic", "Move Up", "Alt+Up",
+                               G_CALLBACK (on_move_up_clicked), self);
   GtkWidget *down = icon_button ("move-down", "go-down-symbolic", "Move Down", "Alt+Down",
                                  G_CALLBACK (on_move_down_clicked), self);
   GtkWidget *remove = icon_button ("remove", "user-trash-symbolic", "Remove Layer", NULL,
@@ -1013,8 +1016,8 @@ ft_model_editor_class_init (FtModelEditorClass *klass)
   object_class->finalize = ft_model_editor_finalize;
 
   /* Emitted after every edit the user makes to the layers (not by _set_experiment). */
-  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                                          NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                          NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/fittape/FitTape/ui/model-editor.ui");
   gtk_widget_class_bind_template_child (widget_class, FtModelEditor, clamp);

@@ -33,8 +33,8 @@ struct _FtTrainingPanel
   AdwActionRow *no_callbacks_row;
   AdwPreferencesGroup *loop_group;
 
-  GPtrArray *callback_rows; /* AdwExpanderRow, one per exp->callbacks[i] */
-  GPtrArray *step_switches; /* GtkSwitch, one per loop step */
+  GPtrArray *callback_rows;                   /* AdwExpanderRow, one per exp->callbacks[i] */
+  GPtrArray *step_switches;                   /* GtkSwitch, one per loop step */
   GtkWidget *pitfall_switches[FT_N_PITFALLS]; /* GtkSwitch, one per pitfall (on = the bug is in the loop) */
 };
 
@@ -117,7 +117,8 @@ callback_summary (const FtCallbackSpec *s)
     case FT_CALLBACK_EARLY_STOPPING:
       /* Keras stops once wait >= patience, and wait counts from 1: patience 0 and 1 act alike. */
       epochs = plural_epochs (MAX (s->patience, 1));
-      text = g_strdup_printf (s->restore_best_weights ? _ ("Stops when %s has not improved for %s, then restores the best weights")
+      text = g_strdup_printf (s->restore_best_weights ? _ (
+                                  "Stops when %s has not improved for %s, then restores the best weights")
                                                       : _ ("Stops when %s has not improved for %s"),
                               s->monitor, epochs);
       g_free (epochs);
@@ -128,8 +129,8 @@ callback_summary (const FtCallbackSpec *s)
       return g_strdup_printf (_ ("Saves %s every epoch"), s->filepath);
     case FT_CALLBACK_REDUCE_LR_ON_PLATEAU:
       epochs = plural_epochs (MAX (s->patience, 1));
-      text = g_strdup_printf (_ ("Multiplies the learning rate by %g when %s stalls for %s"), s->factor, s->monitor,
-                              epochs);
+      text = g_strdup_printf (_ ("Multiplies the learning rate by %g when %s stalls for %s"), s->factor,
+                              s->monitor, epochs);
       g_free (epochs);
       return text;
     case FT_CALLBACK_TERMINATE_ON_NAN:
@@ -777,7 +778,8 @@ ft_training_panel_set_mode (FtTrainingPanel *self, FtRunMode mode)
   gtk_widget_set_visible (GTK_WIDGET (self->loop_group), tape);
   adw_preferences_group_set_description (
       self->callbacks_group,
-      tape ? _ ("Your loop does not call EarlyStopping and ModelCheckpoint: their settings drive your own steps "
-                "below.")
+      tape ? _ (
+          "Your loop does not call EarlyStopping and ModelCheckpoint: their settings drive your own steps "
+          "below.")
            : _ ("callbacks=[…] — fit() calls them at the start and end of every epoch and batch."));
 }

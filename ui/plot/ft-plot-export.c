@@ -12,7 +12,7 @@
 
 #define MAX_PIXELS 16384
 
-G_DEFINE_QUARK (ft-plot-error-quark, ft_plot_error)
+G_DEFINE_QUARK (ft - plot - error - quark, ft_plot_error)
 
 bool
 ft_plot_format_from_path (const char *path, FtPlotFormat *format)
@@ -43,8 +43,8 @@ size_ok (double width, double height, double scale)
 }
 
 cairo_surface_t *
-ft_plot_render_image (const FtPlotModel *model, FtPlotMetric metric, double width, double height, double scale,
-                      const FtPlotStyle *style, const FtPlotViewport *vp)
+ft_plot_render_image (const FtPlotModel *model, FtPlotMetric metric, double width, double height,
+                      double scale, const FtPlotStyle *style, const FtPlotViewport *vp)
 {
   g_return_val_if_fail (model != NULL, NULL);
   if (!(scale > 0) || !size_ok (width, height, scale))
@@ -108,7 +108,8 @@ write_chart (Sink *sink, const FtPlotModel *model, FtPlotMetric metric, FtPlotFo
   cairo_status_t status;
   if (format == FT_PLOT_FORMAT_PNG)
     {
-      cairo_surface_t *image = ft_plot_render_image (model, metric, width, height, FT_PLOT_PNG_SCALE, style, vp);
+      cairo_surface_t *image = ft_plot_render_image (model, metric, width, height, FT_PLOT_PNG_SCALE, style,
+                                                     vp);
       if (image == NULL)
         return CAIRO_STATUS_NO_MEMORY;
       status = cairo_surface_write_to_png_stream (image, sink_write, sink);
@@ -150,8 +151,8 @@ ft_plot_export_full (const FtPlotModel *model, FtPlotMetric metric, const char *
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
   if (!size_ok (width, height, format == FT_PLOT_FORMAT_PNG ? FT_PLOT_PNG_SCALE : 1))
     {
-      g_set_error (error, FT_PLOT_ERROR, FT_PLOT_ERROR_SIZE, "A plot of %g × %g is too small or too large", width,
-                   height);
+      g_set_error (error, FT_PLOT_ERROR, FT_PLOT_ERROR_SIZE, "A plot of %g × %g is too small or too large",
+                   width, height);
       return FALSE;
     }
   FtPlotViewport no_hover;

@@ -14,9 +14,9 @@ GQuark ft_plot_error_quark (void);
 
 typedef enum
 {
-  FT_PLOT_ERROR_FORMAT,  /* unknown file name extension */
-  FT_PLOT_ERROR_SIZE,    /* width or height out of range */
-  FT_PLOT_ERROR_FAILED,  /* cairo could not draw or encode */
+  FT_PLOT_ERROR_FORMAT, /* unknown file name extension */
+  FT_PLOT_ERROR_SIZE,   /* width or height out of range */
+  FT_PLOT_ERROR_FAILED, /* cairo could not draw or encode */
 } FtPlotError;
 
 typedef enum
@@ -38,16 +38,17 @@ bool ft_plot_format_from_path (const char *path, FtPlotFormat *format);
 gboolean ft_plot_export (const FtPlotModel *model, FtPlotMetric metric, const char *path, double width,
                          double height, const FtPlotStyle *style, GError **error);
 /* The same with an explicit format and a viewport (NULL: automatic ranges; a hover line is never drawn). */
-gboolean ft_plot_export_full (const FtPlotModel *model, FtPlotMetric metric, const char *path, FtPlotFormat format,
-                              double width, double height, const FtPlotStyle *style, const FtPlotViewport *vp,
-                              GError **error);
+gboolean ft_plot_export_full (const FtPlotModel *model, FtPlotMetric metric, const char *path,
+                              FtPlotFormat format, double width, double height, const FtPlotStyle *style,
+                              const FtPlotViewport *vp, GError **error);
 /* Loss and accuracy side by side: ft_plot_export with FT_PLOT_BOTH. */
 gboolean ft_plot_export_both (const FtPlotModel *model, const char *path, double width, double height,
                               const FtPlotStyle *style, GError **error);
 
 /* The chart as an ARGB32 image surface of (width × scale) × (height × scale) pixels, device scale set
  * (for the clipboard). NULL for a size out of range. */
-cairo_surface_t *ft_plot_render_image (const FtPlotModel *model, FtPlotMetric metric, double width, double height,
-                                       double scale, const FtPlotStyle *style, const FtPlotViewport *vp);
+cairo_surface_t *ft_plot_render_image (const FtPlotModel *model, FtPlotMetric metric, double width,
+                                       double height, double scale, const FtPlotStyle *style,
+                                       const FtPlotViewport *vp);
 
 G_END_DECLS

@@ -12,16 +12,16 @@ typedef struct
   bool visible;
   bool dashed;
   int pair;
-  int steps;          /* batches per epoch, from the last batch event (0 while unknown) */
-  int first_epoch;    /* the epoch training started from (resumed runs start later), -1 while empty */
+  int steps;       /* batches per epoch, from the last batch event (0 while unknown) */
+  int first_epoch; /* the epoch training started from (resumed runs start later), -1 while empty */
   char metric_key[FT_LOG_KEY_MAX];
-  GArray *batches;    /* FtPlotBatchPoint */
-  GArray *epochs;     /* FtPlotEpochPoint */
+  GArray *batches; /* FtPlotBatchPoint */
+  GArray *epochs;  /* FtPlotEpochPoint */
 } Run;
 
 struct FtPlotModel
 {
-  GPtrArray *runs;    /* Run*, in the order added */
+  GPtrArray *runs; /* Run*, in the order added */
   int next_id;
   guint64 serial;
   bool difference_lane;
@@ -277,7 +277,8 @@ ft_plot_model_get_mark (const FtPlotModel *model, FtPlotXAxis axis, double *x, c
   switch (axis)
     {
     case FT_PLOT_X_EPOCH:
-      v = model->mark_batch >= 0 ? model->mark_epoch + (model->mark_batch + 1.0) / steps : model->mark_epoch + 1.0;
+      v = model->mark_batch >= 0 ? model->mark_epoch + (model->mark_batch + 1.0) / steps
+                                 : model->mark_epoch + 1.0;
       break;
     case FT_PLOT_X_STEP:
       v = step;

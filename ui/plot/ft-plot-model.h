@@ -35,21 +35,21 @@ typedef enum
 /* One batch-end event. */
 typedef struct
 {
-  double step;     /* global step, 1-based: epoch * steps + batch + 1 */
-  double epoch;    /* epoch + (batch + 1) / steps */
-  double samples;  /* samples seen */
+  double step;      /* global step, 1-based: epoch * steps + batch + 1 */
+  double epoch;     /* epoch + (batch + 1) / steps */
+  double samples;   /* samples seen */
   float batch_loss; /* raw loss of this batch */
-  float loss;      /* running mean of the loss over the epoch so far (Keras' progress bar) */
-  float metric;    /* running value of the run's metric (accuracy), NaN when absent */
+  float loss;       /* running mean of the loss over the epoch so far (Keras' progress bar) */
+  float metric;     /* running value of the run's metric (accuracy), NaN when absent */
 } FtPlotBatchPoint;
 
 /* One epoch-end event. */
 typedef struct
 {
-  int epoch;       /* 0-based */
-  double step;     /* global step at the end of the epoch */
+  int epoch;   /* 0-based */
+  double step; /* global step at the end of the epoch */
   double samples;
-  FtLogs logs;     /* every key of the epoch logs */
+  FtLogs logs; /* every key of the epoch logs */
 } FtPlotEpochPoint;
 
 FtPlotModel *ft_plot_model_new (void);
@@ -110,10 +110,11 @@ int ft_plot_model_get_run_index (const FtPlotModel *model, int run);
 
 /* A batch-end event: epoch and batch 0-based, steps per epoch, the running logs (loss and metrics so far
  * in this epoch) and the raw loss of the batch. Points must arrive in training order. */
-void ft_plot_model_add_batch (FtPlotModel *model, int run, int epoch, int batch, int steps, gint64 samples_seen,
-                              float batch_loss, const FtLogs *running);
+void ft_plot_model_add_batch (FtPlotModel *model, int run, int epoch, int batch, int steps,
+                              gint64 samples_seen, float batch_loss, const FtLogs *running);
 /* An epoch-end event with the epoch's logs (training and val_ keys). */
-void ft_plot_model_add_epoch (FtPlotModel *model, int run, int epoch, gint64 samples_seen, const FtLogs *logs);
+void ft_plot_model_add_epoch (FtPlotModel *model, int run, int epoch, gint64 samples_seen,
+                              const FtLogs *logs);
 
 int ft_plot_model_get_n_batches (const FtPlotModel *model, int run);
 int ft_plot_model_get_n_epochs (const FtPlotModel *model, int run);

@@ -194,9 +194,9 @@ typedef struct
 {
   int run;
   int colour;
-  bool second;      /* the second run of a pair: drawn as a narrow core over its partner */
-  bool dashed;      /* the tape loop's role: training dashed, validation dotted */
-  int partner;      /* index into the chart's series of the visible partner, or -1 */
+  bool second; /* the second run of a pair: drawn as a narrow core over its partner */
+  bool dashed; /* the tape loop's role: training dashed, validation dotted */
+  int partner; /* index into the chart's series of the visible partner, or -1 */
   FtPlotColor color;
   const char *name;
   const FtPlotBatchPoint *b;
@@ -209,8 +209,8 @@ typedef struct
 
 typedef struct
 {
-  FtPlotMetric metric;  /* LOSS or ACCURACY */
-  bool raw;             /* per-batch line shows raw batch loss */
+  FtPlotMetric metric; /* LOSS or ACCURACY */
+  bool raw;            /* per-batch line shows raw batch loss */
   bool is_accuracy;
   const char *metric_key;
   Series *series;
@@ -338,7 +338,8 @@ chart_init (Chart *ch, Ctx *c, FtPlotMetric metric)
   ch->metric = metric;
   ch->raw = metric == FT_PLOT_LOSS && c->style->show_raw_loss;
   ch->metric_key = metric == FT_PLOT_ACCURACY ? ft_plot_model_get_any_metric_key (model) : "loss";
-  ch->is_accuracy = metric == FT_PLOT_ACCURACY && ch->metric_key != NULL && strstr (ch->metric_key, "acc") != NULL;
+  ch->is_accuracy = metric == FT_PLOT_ACCURACY && ch->metric_key != NULL
+                    && strstr (ch->metric_key, "acc") != NULL;
   ch->log_y = c->style->log_y;
   int n = ft_plot_model_get_n_runs (model);
   ch->series = g_new0 (Series, MAX (n, 1));
@@ -778,8 +779,8 @@ set_train_dash (Ctx *c, const Series *s)
 static void
 set_tint (Ctx *c, const FtPlotColor *color, double amount)
 {
-  cairo_set_source_rgb (c->cr, c->bg.r + (color->r - c->bg.r) * amount, c->bg.g + (color->g - c->bg.g) * amount,
-                        c->bg.b + (color->b - c->bg.b) * amount);
+  cairo_set_source_rgb (c->cr, c->bg.r + (color->r - c->bg.r) * amount,
+                        c->bg.g + (color->g - c->bg.g) * amount, c->bg.b + (color->b - c->bg.b) * amount);
 }
 
 static double
@@ -810,8 +811,9 @@ batch_strength (Ctx *c, const Chart *ch, const Series *s)
   double epochs = last->epoch - first->epoch;
   if (!(epochs > 0))
     return 1;
-  double px_per_epoch
-    = fabs (map_x (ch, ft_plot_batch_x (last, axis)) - map_x (ch, ft_plot_batch_x (first, axis))) / epochs;
+  double px_per_epoch = fabs (map_x (ch, ft_plot_batch_x (last, axis))
+                              - map_x (ch, ft_plot_batch_x (first, axis)))
+                        / epochs;
   double f = CLAMP ((px_per_epoch - 8.0) / 28.0, 0.0, 1.0);
   return f < 0.2 ? 0 : f;
 }
@@ -1135,8 +1137,8 @@ typedef struct
   LegendKind kind;
   const Series *s;
   PangoLayout *layout;
-  double w, h;        /* of the whole item */
-  double x, y;        /* placed */
+  double w, h; /* of the whole item */
+  double x, y; /* placed */
 } LegendItem;
 
 static double
@@ -1516,7 +1518,8 @@ draw_hover (Ctx *c, const Chart *ch, double hx)
             {
               double h;
               layout_size (cells[r * 3 + k], NULL, &h);
-              show_layout (c, cells[r * 3 + k], cx, ry + (rowh - h) / 2, &c->fg, s == NULL && k == 0 ? 0.7 : 1.0);
+              show_layout (c, cells[r * 3 + k], cx, ry + (rowh - h) / 2, &c->fg,
+                           s == NULL && k == 0 ? 0.7 : 1.0);
             }
           cx += colw[k] + gap;
         }
@@ -1624,7 +1627,8 @@ draw_difference_lane (Ctx *c, const Chart *ch, double lx, double ly, double lw, 
         py = top;
       else
         {
-          double t = (CLAMP (log10 (d), LANE_LOG_MIN, LANE_LOG_MAX) - LANE_LOG_MIN) / (LANE_LOG_MAX - LANE_LOG_MIN);
+          double t = (CLAMP (log10 (d), LANE_LOG_MIN, LANE_LOG_MAX) - LANE_LOG_MIN)
+                     / (LANE_LOG_MAX - LANE_LOG_MIN);
           py = bottom - t * (bottom - top);
         }
       cairo_rectangle (cr, px - r, py - r, 2 * r, 2 * r);
@@ -1961,8 +1965,7 @@ render_chart (Ctx *c, double x, double y, double width, double height, FtPlotMet
   /* Title and legend. */
   if (title != NULL)
     {
-      show_layout (c, title, x + pad, top + (one_row ? (header_h - title_h) / 2 : 0),
-                   &c->fg, 1.0);
+      show_layout (c, title, x + pad, top + (one_row ? (header_h - title_h) / 2 : 0), &c->fg, 1.0);
       g_object_unref (title);
     }
   for (int i = 0; i < n_legend; i++)
@@ -2006,9 +2009,9 @@ render_chart (Ctx *c, double x, double y, double width, double height, FtPlotMet
   if (!ch.has_data)
     {
       const char *msg = ch.metric == FT_PLOT_ACCURACY && ft_plot_model_get_n_runs (c->model) > 0
-                            && ft_plot_model_get_x_extent (c->model, style->x_axis, NULL, NULL)
-                          ? "No metric to show: compile with metrics=[\"accuracy\"]"
-                          : "No training data yet";
+                                && ft_plot_model_get_x_extent (c->model, style->x_axis, NULL, NULL)
+                            ? "No metric to show: compile with metrics=[\"accuracy\"]"
+                            : "No training data yet";
       PangoLayout *l = make_layout (c, msg, 1.1, false, false);
       double w, h;
       layout_size (l, &w, &h);
@@ -2074,13 +2077,13 @@ ft_plot_render_full (cairo_t *cr, double width, double height, const FtPlotModel
     }
   else if (c.dark)
     {
-      c.fg = (FtPlotColor) { 1, 1, 1, style->high_contrast ? 1.0 : 0.92 };
-      c.bg = style->high_contrast ? (FtPlotColor) { 0, 0, 0, 1 } : (FtPlotColor) { 0.118, 0.118, 0.118, 1 };
+      c.fg = (FtPlotColor){ 1, 1, 1, style->high_contrast ? 1.0 : 0.92 };
+      c.bg = style->high_contrast ? (FtPlotColor){ 0, 0, 0, 1 } : (FtPlotColor){ 0.118, 0.118, 0.118, 1 };
     }
   else
     {
-      c.fg = style->high_contrast ? (FtPlotColor) { 0, 0, 0, 1 } : (FtPlotColor) { 0, 0, 0, 0.85 };
-      c.bg = (FtPlotColor) { 1, 1, 1, 1 };
+      c.fg = style->high_contrast ? (FtPlotColor){ 0, 0, 0, 1 } : (FtPlotColor){ 0, 0, 0, 0.85 };
+      c.bg = (FtPlotColor){ 1, 1, 1, 1 };
     }
   double dx = 1, dy = 0;
   cairo_user_to_device_distance (cr, &dx, &dy);
@@ -2169,7 +2172,8 @@ describe_one (GString *s, const FtPlotModel *model, FtPlotMetric metric)
           v = metric == FT_PLOT_LOSS ? p->loss : p->metric;
           ft_plot_format_value (buf, sizeof buf, v);
           g_string_append_printf (s, "%s epoch %d in progress (%.0f%%), running %s %s", any ? ";" : "",
-                                  (int) ceil (p->epoch - 1e-9), 100.0 * (p->epoch - floor (p->epoch - 1e-9)), key, buf);
+                                  (int) ceil (p->epoch - 1e-9), 100.0 * (p->epoch - floor (p->epoch - 1e-9)),
+                                  key, buf);
         }
     }
   if (described == 0)

@@ -27,20 +27,20 @@ typedef struct
   /* What is drawn. */
   FtPlotXAxis x_axis;
   bool log_y;
-  bool show_raw_loss;       /* loss chart: the per-batch line is each batch's own loss, not the running mean */
-  bool show_batches;        /* the per-batch line at all (default true) */
+  bool show_raw_loss; /* loss chart: the per-batch line is each batch's own loss, not the running mean */
+  bool show_batches;  /* the per-batch line at all (default true) */
   bool accuracy_full_range; /* an accuracy chart spans 0–1 while the y range is automatic (default true) */
   bool show_title;          /* default true */
   bool show_legend;         /* default true */
   const char *title;        /* NULL: "Loss" / "Accuracy" (or the metric's name) */
   /* How. */
-  const char *font_family;  /* NULL: "Sans" */
-  double font_size;         /* px of body text at font_scale 1 (default 13) */
-  double font_scale;        /* default 1 */
-  double line_scale;        /* default 1 */
+  const char *font_family; /* NULL: "Sans" */
+  double font_size;        /* px of body text at font_scale 1 (default 13) */
+  double font_scale;       /* default 1 */
+  double line_scale;       /* default 1 */
   bool dark;
   bool high_contrast;
-  bool has_colors;          /* fg and bg below come from the theme; otherwise from dark / high_contrast */
+  bool has_colors; /* fg and bg below come from the theme; otherwise from dark / high_contrast */
   FtPlotColor fg;
   FtPlotColor bg;
 } FtPlotStyle;
@@ -54,12 +54,12 @@ void ft_plot_style_run_color (const FtPlotStyle *style, int colour, FtPlotColor 
 
 typedef struct
 {
-  bool x_auto;      /* fit the data (default) */
+  bool x_auto;         /* fit the data (default) */
   double x_min, x_max; /* data units, when !x_auto */
   bool y_auto;
   double y_min, y_max; /* data units (not log10) when !y_auto */
   bool has_hover;
-  double hover_x;   /* data units */
+  double hover_x; /* data units */
 } FtPlotViewport;
 
 /* Automatic ranges, no hover. */
@@ -70,10 +70,10 @@ void ft_plot_viewport_init (FtPlotViewport *vp);
 typedef struct
 {
   double plot_x, plot_y, plot_width, plot_height; /* the plot area, user units */
-  double x_min, x_max;  /* the x range drawn */
-  double y_min, y_max;  /* the y range drawn (data units, also with log_y) */
+  double x_min, x_max;                            /* the x range drawn */
+  double y_min, y_max;                            /* the y range drawn (data units, also with log_y) */
   bool log_y;
-  bool has_data;        /* something was drawn */
+  bool has_data; /* something was drawn */
 } FtPlotGeometry;
 
 double ft_plot_geometry_x_to_pixel (const FtPlotGeometry *g, double x);

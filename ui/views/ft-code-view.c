@@ -14,8 +14,8 @@
 /* Ghost lines inserted after a real line: what a switched-off step's code would have been. */
 typedef struct
 {
-  int after;  /* real line (1-based) the ghost follows */
-  int count;  /* lines inserted */
+  int after; /* real line (1-based) the ghost follows */
+  int count; /* lines inserted */
   int step;
 } Ghost;
 
@@ -52,7 +52,7 @@ struct _FtCodeView
   Pane panes[2]; /* fit, tape */
   FtRunMode mode;
   bool have_steps;
-  FtLoopSteps steps;   /* as last shown, to see what changed */
+  FtLoopSteps steps; /* as last shown, to see what changed */
   guint flash_source;
 };
 
@@ -170,12 +170,15 @@ pane_init (FtCodeView *self, Pane *p, GtkWidget *parent, const char *title)
       p->steps[i] = gtk_text_buffer_create_tag (buf, name, "paragraph-background-rgba", &rgba, NULL);
     }
   GdkRGBA ghost_bg = { 0.88f, 0.11f, 0.14f, 0.10f };
-  p->ghost = gtk_text_buffer_create_tag (buf, "ghost", "strikethrough", TRUE, "paragraph-background-rgba", &ghost_bg,
-                                         "foreground", "#9a9996", "style", PANGO_STYLE_ITALIC, NULL);
+  p->ghost = gtk_text_buffer_create_tag (buf, "ghost", "strikethrough", TRUE, "paragraph-background-rgba",
+                                         &ghost_bg, "foreground", "#9a9996", "style", PANGO_STYLE_ITALIC,
+                                         NULL);
   p->flash = gtk_text_buffer_create_tag (buf, "flash", "paragraph-background", "#f8e45c", NULL);
   p->folded = gtk_text_buffer_create_tag (buf, "folded", "invisible", TRUE, NULL);
-  p->executing = gtk_text_buffer_create_tag (buf, "executing", "paragraph-background", "#f6d32d", "weight", 700, NULL);
-  p->pitfall = gtk_text_buffer_create_tag (buf, "pitfall", "paragraph-background", "rgba(224, 27, 36, 0.18)", NULL);
+  p->executing = gtk_text_buffer_create_tag (buf, "executing", "paragraph-background", "#f6d32d", "weight",
+                                             700, NULL);
+  p->pitfall = gtk_text_buffer_create_tag (buf, "pitfall", "paragraph-background", "rgba(224, 27, 36, 0.18)",
+                                           NULL);
   p->ghosts = g_array_new (FALSE, FALSE, sizeof (Ghost));
   p->scroll = gtk_scrolled_window_new ();
   gtk_widget_set_vexpand (p->scroll, TRUE);
@@ -184,8 +187,8 @@ pane_init (FtCodeView *self, Pane *p, GtkWidget *parent, const char *title)
   gtk_widget_add_css_class (p->scroll, "card");
   gtk_box_append (GTK_BOX (p->box), p->scroll);
   gtk_box_append (GTK_BOX (parent), p->box);
-  g_signal_connect_object (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (p->scroll)), "value-changed",
-                           G_CALLBACK (on_scrolled), self, 0);
+  g_signal_connect_object (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (p->scroll)),
+                           "value-changed", G_CALLBACK (on_scrolled), self, 0);
 }
 
 /* ---- bands ---- */
@@ -202,13 +205,16 @@ line_span (FtCodeView *self, Pane *p, int first_shown, int last_shown, double *t
   gtk_text_view_get_line_yrange (GTK_TEXT_VIEW (p->view), &b, &yb, &hb);
   int wx, wy0, wy1;
   gtk_text_view_buffer_to_window_coords (GTK_TEXT_VIEW (p->view), GTK_TEXT_WINDOW_WIDGET, 0, ya, &wx, &wy0);
-  gtk_text_view_buffer_to_window_coords (GTK_TEXT_VIEW (p->view), GTK_TEXT_WINDOW_WIDGET, 0, yb + hb, &wx, &wy1);
-  graphene_point_t in0 = GRAPHENE_POINT_INIT (0, (float) wy0), in1 = GRAPHENE_POINT_INIT (0, (float) wy1), out0, out1;
+  gtk_text_view_buffer_to_window_coords (GTK_TEXT_VIEW (p->view), GTK_TEXT_WINDOW_WIDGET, 0, yb + hb, &wx,
+                                         &wy1);
+  graphene_point_t in0 = GRAPHENE_POINT_INIT (0, (float) wy0), in1 = GRAPHENE_POINT_INIT (0, (float) wy1),
+                   out0, out1;
   if (!gtk_widget_compute_point (p->view, self->bands, &in0, &out0)
       || !gtk_widget_compute_point (p->view, self->bands, &in1, &out1))
     return false;
   /* Only what the pane shows: beyond its edges the band points off screen. */
-  graphene_point_t e0 = GRAPHENE_POINT_INIT (0, 0), e1 = GRAPHENE_POINT_INIT (0, (float) gtk_widget_get_height (p->scroll)), f0, f1;
+  graphene_point_t e0 = GRAPHENE_POINT_INIT (0, 0),
+                   e1 = GRAPHENE_POINT_INIT (0, (float) gtk_widget_get_height (p->scroll)), f0, f1;
   if (!gtk_widget_compute_point (p->scroll, self->bands, &e0, &f0)
       || !gtk_widget_compute_point (p->scroll, self->bands, &e1, &f1))
     return false;
@@ -239,8 +245,8 @@ draw_bands (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer d
           if (gh->step == i)
             tape_last = shown_line (tape, gh->after) + gh->count;
         }
-      if (!line_span (self, fit, shown_line (fit, fs->ranges[0].first), shown_line (fit, fs->ranges[fs->n_ranges - 1].last),
-                      &l0, &l1)
+      if (!line_span (self, fit, shown_line (fit, fs->ranges[0].first),
+                      shown_line (fit, fs->ranges[fs->n_ranges - 1].last), &l0, &l1)
           || !line_span (self, tape, tape_first, MIN (tape_last, tape_first + 40), &r0, &r1))
         continue;
       bool off = ts->omitted;
@@ -273,8 +279,8 @@ static void
 on_style_changed (AdwStyleManager *manager, GParamSpec *pspec, FtCodeView *self)
 {
   GtkSourceStyleSchemeManager *sm = gtk_source_style_scheme_manager_get_default ();
-  GtkSourceStyleScheme *scheme
-    = gtk_source_style_scheme_manager_get_scheme (sm, adw_style_manager_get_dark (manager) ? "Adwaita-dark" : "Adwaita");
+  GtkSourceStyleScheme *scheme = gtk_source_style_scheme_manager_get_scheme (
+      sm, adw_style_manager_get_dark (manager) ? "Adwaita-dark" : "Adwaita");
   for (int i = 0; i < 2; i++)
     if (scheme)
       gtk_source_buffer_set_style_scheme (self->panes[i].buffer, scheme);
@@ -290,8 +296,9 @@ ft_code_view_init (FtCodeView *self)
   self->bands = gtk_drawing_area_new ();
   gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (self->bands), 56);
   gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->bands), draw_bands, self, NULL);
-  gtk_widget_set_tooltip_text (self->bands, "Each band joins what fit() is asked to do to the lines of the tape loop "
-                                            "that do it; a dashed band leads to a step that is switched off");
+  gtk_widget_set_tooltip_text (self->bands,
+                               "Each band joins what fit() is asked to do to the lines of the tape loop "
+                               "that do it; a dashed band leads to a step that is switched off");
   gtk_box_append (GTK_BOX (self->box), self->bands);
   pane_init (self, &self->panes[1], self->box, "GradientTape loop");
   AdwStyleManager *manager = adw_style_manager_get_default ();
@@ -455,7 +462,8 @@ pane_set (Pane *p, const FtExperiment *exp, FtRunMode mode, bool parallel)
       if (span->omitted)
         continue; /* the ghost says it */
       for (int k = 0; k < span->n_ranges; k++)
-        tag_lines (p, p->steps[i], shown_line (p, span->ranges[k].first), shown_line (p, span->ranges[k].last));
+        tag_lines (p, p->steps[i], shown_line (p, span->ranges[k].first),
+                   shown_line (p, span->ranges[k].last));
     }
 }
 
@@ -505,7 +513,8 @@ flash_step (FtCodeView *self, int step)
       if (p->code == NULL || p->map.regions[r].n_ranges == 0)
         continue;
       const FtCodeSpan *span = &p->map.regions[r];
-      int first = shown_line (p, span->ranges[0].first), last = shown_line (p, span->ranges[span->n_ranges - 1].last);
+      int first = shown_line (p, span->ranges[0].first),
+          last = shown_line (p, span->ranges[span->n_ranges - 1].last);
       for (guint g = 0; g < p->ghosts->len; g++)
         {
           const Ghost *gh = &g_array_index (p->ghosts, Ghost, g);

@@ -6,9 +6,9 @@
 #include <pango/pangocairo.h>
 #include <string.h>
 
-#define MAX_CLASSES 256 /* more classes than this are not drawn as a matrix */
-#define MAX_KEPT 1200   /* misclassified images kept, in test order: a clicked cell shows its own */
-#define MIN_IMAGE 20    /* px: an image smaller than this is not worth showing */
+#define MAX_CLASSES 256  /* more classes than this are not drawn as a matrix */
+#define MAX_KEPT    1200 /* misclassified images kept, in test order: a clicked cell shows its own */
+#define MIN_IMAGE   20   /* px: an image smaller than this is not worth showing */
 
 /* What a computation found. */
 typedef struct
@@ -19,11 +19,11 @@ typedef struct
   int *matrix;        /* k × k */
   uint32_t n_test;
   int n_correct;
-  int n_mis;          /* misclassified in all */
-  int n_shown;        /* … of which shown as images at first (the first FT_CONFUSION_VIEW_MAX_IMAGES) */
-  int n_kept;         /* … of which kept (≤ MAX_KEPT), for a clicked cell */
-  int rows, cols;     /* image shape; 0 when the data are not images */
-  uint8_t *pixels;    /* n_kept × rows × cols */
+  int n_mis;       /* misclassified in all */
+  int n_shown;     /* … of which shown as images at first (the first FT_CONFUSION_VIEW_MAX_IMAGES) */
+  int n_kept;      /* … of which kept (≤ MAX_KEPT), for a clicked cell */
+  int rows, cols;  /* image shape; 0 when the data are not images */
+  uint8_t *pixels; /* n_kept × rows × cols */
   uint32_t index[MAX_KEPT];
   int truth[MAX_KEPT];
   int predicted[MAX_KEPT];
@@ -70,8 +70,8 @@ struct _FtConfusionView
 {
   GtkWidget parent_instance;
 
-  guint serial;       /* of the latest compute; older results are dropped */
-  int running;        /* computations not yet returned */
+  guint serial; /* of the latest compute; older results are dropped */
+  int running;  /* computations not yet returned */
   GCancellable *cancellable;
   Result *result;
   char *error;
@@ -96,8 +96,8 @@ G_DEFINE_FINAL_TYPE (FtConfusionView, ft_confusion_view, GTK_TYPE_WIDGET)
 
 /* Right answers green, mistakes red (not the class colours orange and blue of the 2-D sets); the
  * strength of the colour is the share of the true class' samples, and the counts are written in. */
-static const GdkRGBA green = { 0.149f, 0.635f, 0.412f, 1 }; /* #26a269 */
-static const GdkRGBA red = { 0.878f, 0.106f, 0.141f, 1 };   /* #e01b24 */
+static const GdkRGBA green = { 0.149f, 0.635f, 0.412f, 1 };     /* #26a269 */
+static const GdkRGBA red = { 0.878f, 0.106f, 0.141f, 1 };       /* #e01b24 */
 static const GdkRGBA red_light = { 0.753f, 0.110f, 0.157f, 1 }; /* #c01c28 */
 static const GdkRGBA red_dark = { 1.0f, 0.482f, 0.388f, 1 };    /* #ff7b63 */
 
@@ -109,9 +109,9 @@ names_for (const FtDataset *test, const FtDataset *train, int k)
   char **names = g_new0 (char *, (size_t) k + 1);
   for (int c = 0; c < k; c++)
     {
-      const FtDataset *from = test->class_names != NULL && c < test->n_classes ? test
+      const FtDataset *from = test->class_names != NULL && c < test->n_classes                      ? test
                               : train != NULL && train->class_names != NULL && c < train->n_classes ? train
-                                                                                                      : NULL;
+                                                                                                    : NULL;
       names[c] = from != NULL && from->class_names[c] != NULL ? g_strdup (from->class_names[c])
                                                               : g_strdup_printf ("%d", c);
     }
@@ -134,7 +134,7 @@ job_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *canc
       r->dataset_name = g_strdup (test->name != NULL ? test->name : "the test data");
       r->k = k;
       r->n_test = test->n;
-      r->matrix = g_new0 (int, (size_t) k * (size_t) k);
+      r->matrix = g_new0 (int, (size_t) k *(size_t) k);
       if (ft_confusion_matrix (model, test, r->matrix, r->index, MAX_KEPT, &r->n_kept, &error))
         {
           r->class_names = names_for (test, job->shape, k);
@@ -157,8 +157,8 @@ job_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *canc
               r->pixels = g_new (uint8_t, (size_t) MAX (r->n_kept, 1) * size);
               for (int i = 0; i < r->n_kept; i++)
                 {
-                  memcpy (r->pixels + (size_t) i * size, test->pixels + (size_t) r->index[i] * test->sample_size,
-                          size);
+                  memcpy (r->pixels + (size_t) i * size,
+                          test->pixels + (size_t) r->index[i] * test->sample_size, size);
                   r->truth[i] = (int) test->labels[r->index[i]];
                 }
               if (!ft_inspect_model_classify (model, test, r->index, (uint32_t) r->n_kept, r->predicted,
@@ -334,8 +334,8 @@ update_description (FtConfusionView *self)
       char a[32], b[32];
       ft_format_thousands (a, sizeof a, (int64_t) r->n_correct);
       ft_format_thousands (b, sizeof b, (int64_t) r->n_test);
-      g_string_append_printf (s, " on %s: %s of %s test samples classified correctly (%.1f %%)", r->dataset_name,
-                              a, b, r->n_test > 0 ? 100.0 * r->n_correct / r->n_test : 0.0);
+      g_string_append_printf (s, " on %s: %s of %s test samples classified correctly (%.1f %%)",
+                              r->dataset_name, a, b, r->n_test > 0 ? 100.0 * r->n_correct / r->n_test : 0.0);
       int bt = -1, bp = -1, best = 0;
       for (int t = 0; t < r->k; t++)
         for (int p = 0; p < r->k; p++)
@@ -346,15 +346,16 @@ update_description (FtConfusionView *self)
               bp = p;
             }
       if (best > 0)
-        g_string_append_printf (s, "; the most frequent mistake: %s taken for %s (%d times)", r->class_names[bt],
-                                r->class_names[bp], best);
+        g_string_append_printf (s, "; the most frequent mistake: %s taken for %s (%d times)",
+                                r->class_names[bt], r->class_names[bp], best);
       g_string_append_c (s, '.');
       if (r->n_shown > 0)
         g_string_append_printf (s, " %d misclassified test images are shown.", r->n_shown);
     }
   g_free (self->description);
   self->description = g_string_free (s, FALSE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, self->description, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, self->description,
+                                  -1);
 }
 
 /* ---- drawing ---- */
@@ -364,7 +365,8 @@ scaled_layout (GtkWidget *widget, double scale, gboolean bold)
 {
   PangoLayout *layout = gtk_widget_create_pango_layout (widget, NULL);
   const PangoFontDescription *base = pango_context_get_font_description (pango_layout_get_context (layout));
-  PangoFontDescription *desc = base != NULL ? pango_font_description_copy (base) : pango_font_description_new ();
+  PangoFontDescription *desc = base != NULL ? pango_font_description_copy (base)
+                                            : pango_font_description_new ();
   int size = pango_font_description_get_size (desc);
   if (size <= 0)
     size = 10 * PANGO_SCALE;
@@ -392,7 +394,8 @@ text_size (PangoLayout *layout, const char *text, int *w, int *h)
 }
 
 static void
-show_text (cairo_t *cr, PangoLayout *layout, const char *text, double x, double y, double xalign, double yalign)
+show_text (cairo_t *cr, PangoLayout *layout, const char *text, double x, double y, double xalign,
+           double yalign)
 {
   int tw, th;
   text_size (layout, text, &tw, &th);
@@ -469,7 +472,8 @@ message (cairo_t *cr, Ctx *c, const char *text, double width, double height, con
 
 /* The matrix with its labels inside the box (x, y, w, h), centred; returns the bottom of the matrix. */
 static double
-draw_matrix (FtConfusionView *self, cairo_t *cr, Ctx *c, const Result *r, double x, double y, double w, double h)
+draw_matrix (FtConfusionView *self, cairo_t *cr, Ctx *c, const Result *r, double x, double y, double w,
+             double h)
 {
   int k = r->k;
   /* Room on the right for each row's accuracy (the share of the true class recognised). */
@@ -577,7 +581,8 @@ draw_matrix (FtConfusionView *self, cairo_t *cr, Ctx *c, const Result *r, double
   /* The selected cell (its images are shown). */
   if (self->sel_true >= 0 && self->sel_true < k && self->sel_pred >= 0 && self->sel_pred < k)
     {
-      cairo_rectangle (cr, mx + self->sel_pred * cell + 1.5, my + self->sel_true * cell + 1.5, cell - 3, cell - 3);
+      cairo_rectangle (cr, mx + self->sel_pred * cell + 1.5, my + self->sel_true * cell + 1.5, cell - 3,
+                       cell - 3);
       set_rgba (cr, &c->fg, 0.9);
       cairo_set_line_width (cr, 3);
       cairo_stroke (cr);
@@ -629,7 +634,8 @@ draw_matrix (FtConfusionView *self, cairo_t *cr, Ctx *c, const Result *r, double
 
 /* The misclassified images inside (x, y, w, h): a heading, then rows of images with captions. */
 static void
-draw_images (FtConfusionView *self, cairo_t *cr, Ctx *c, const Result *r, double x, double y, double w, double h)
+draw_images (FtConfusionView *self, cairo_t *cr, Ctx *c, const Result *r, double x, double y, double w,
+             double h)
 {
   /* Which images: a clicked cell's, or the first misclassified of all. */
   int *pick = g_new (int, (size_t) MAX (r->n_kept, 1));
@@ -681,13 +687,17 @@ draw_images (FtConfusionView *self, cairo_t *cr, Ctx *c, const Result *r, double
 
   char a[32], heading[192];
   ft_format_thousands (a, sizeof a, (int64_t) in_cell);
-  const char *sel_tn = cell ? r->class_names[self->sel_true] : NULL, *sel_pn = cell ? r->class_names[self->sel_pred] : NULL;
+  const char *sel_tn = cell ? r->class_names[self->sel_true] : NULL,
+             *sel_pn = cell ? r->class_names[self->sel_pred] : NULL;
   if (cell && n < in_cell)
-    g_snprintf (heading, sizeof heading, "%s taken for %s (%d of %s shown) — click the cell again for all", sel_tn, sel_pn, n, a);
+    g_snprintf (heading, sizeof heading, "%s taken for %s (%d of %s shown) — click the cell again for all",
+                sel_tn, sel_pn, n, a);
   else if (cell)
-    g_snprintf (heading, sizeof heading, "%s taken for %s (%s) — click the cell again for all", sel_tn, sel_pn, a);
+    g_snprintf (heading, sizeof heading, "%s taken for %s (%s) — click the cell again for all", sel_tn,
+                sel_pn, a);
   else if (r->n_mis > n)
-    g_snprintf (heading, sizeof heading, "Misclassified test images (the first %d of %s; click a cell for its own)", n, a);
+    g_snprintf (heading, sizeof heading,
+                "Misclassified test images (the first %d of %s; click a cell for its own)", n, a);
   else
     g_snprintf (heading, sizeof heading, "Misclassified test images (%s)", a);
   int hw, hh;
@@ -705,7 +715,9 @@ draw_images (FtConfusionView *self, cairo_t *cr, Ctx *c, const Result *r, double
     {
       /* Never silently none: say why. */
       set_rgba (cr, &c->fg, 0.6);
-      show_text (cr, c->text, n_pick == 0 ? "No images kept for this cell" : "Too little room for the images: make the window larger",
+      show_text (cr, c->text,
+                 n_pick == 0 ? "No images kept for this cell"
+                             : "Too little room for the images: make the window larger",
                  x + w / 2, top + 10, 0.5, 0);
       g_free (pick);
       return;
@@ -741,8 +753,8 @@ draw_images (FtConfusionView *self, cairo_t *cr, Ctx *c, const Result *r, double
               row[xx] = 0xff000000u | v << 16 | v << 8 | v;
             }
         }
-      cairo_surface_t *surface = cairo_image_surface_create_for_data (buf, CAIRO_FORMAT_RGB24, r->cols, r->rows,
-                                                                      stride);
+      cairo_surface_t *surface = cairo_image_surface_create_for_data (buf, CAIRO_FORMAT_RGB24, r->cols,
+                                                                      r->rows, stride);
       double sx = gx + (j % image_columns) * (slot_w + gap_x);
       double sy = top + (j / image_columns) * (img + cap_gap + caption + gap_y);
       double ix = floor (sx + (slot_w - r->cols * scale) / 2), iy = sy;
@@ -818,7 +830,7 @@ draw (FtConfusionView *self, cairo_t *cr, double width, double height)
   gtk_style_context_get_color (style, &c.fg);
   c.dark = is_dark (&c.fg);
   if (!gtk_style_context_lookup_color (style, "view_bg_color", &c.base))
-    c.base = c.dark ? (GdkRGBA) { 0.118f, 0.118f, 0.118f, 1 } : (GdkRGBA) { 1, 1, 1, 1 };
+    c.base = c.dark ? (GdkRGBA){ 0.118f, 0.118f, 0.118f, 1 } : (GdkRGBA){ 1, 1, 1, 1 };
   c.base.alpha = 1;
   c.text = scaled_layout (widget, 1.0, FALSE);
   c.small = scaled_layout (widget, 0.85, FALSE);
@@ -834,8 +846,9 @@ draw (FtConfusionView *self, cairo_t *cr, double width, double height)
     }
   else if (r == NULL)
     message (cr, &c,
-             self->running > 0 ? "Computing the confusion matrix…"
-                               : "The confusion matrix appears here once the model is evaluated on the test data.",
+             self->running > 0
+                 ? "Computing the confusion matrix…"
+                 : "The confusion matrix appears here once the model is evaluated on the test data.",
              width, height, NULL);
   else if (r->k > MAX_CLASSES)
     message (cr, &c, "Too many classes to draw a confusion matrix.", width, height, NULL);
@@ -846,8 +859,8 @@ draw (FtConfusionView *self, cairo_t *cr, double width, double height)
       char a[32], b[32];
       ft_format_thousands (a, sizeof a, (int64_t) r->n_correct);
       ft_format_thousands (b, sizeof b, (int64_t) r->n_test);
-      g_autofree char *head =
-        g_strdup_printf ("Test accuracy %.1f %%", r->n_test > 0 ? 100.0 * r->n_correct / r->n_test : 0.0);
+      g_autofree char *head = g_strdup_printf ("Test accuracy %.1f %%",
+                                               r->n_test > 0 ? 100.0 * r->n_correct / r->n_test : 0.0);
       g_autofree char *sub = g_strdup_printf ("%s of %s test samples of %s classified correctly", a, b,
                                               r->dataset_name);
       int hw, hh, sw, sh;
@@ -891,8 +904,8 @@ draw (FtConfusionView *self, cairo_t *cr, double width, double height)
           double end = draw_matrix (self, cr, &c, r, pad, top, width - 2 * pad, bottom - top - lh - 12);
           char m[32];
           ft_format_thousands (m, sizeof m, (int64_t) r->n_mis);
-          g_autofree char *note = g_strdup_printf (r->n_mis == 1 ? "%s test sample misclassified"
-                                                                 : "%s test samples misclassified", m);
+          g_autofree char *note = g_strdup_printf (
+              r->n_mis == 1 ? "%s test sample misclassified" : "%s test samples misclassified", m);
           set_rgba (cr, &c.fg, 0.6);
           show_text (cr, c.text, note, width / 2, end + 12, 0.5, 0);
         }

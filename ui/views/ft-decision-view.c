@@ -6,7 +6,7 @@
 #include <string.h>
 
 #define MAX_POINTS 5000
-#define SHADE_MAX 0.62 /* how far a certain cell goes from the background to its class colour */
+#define SHADE_MAX  0.62 /* how far a certain cell goes from the background to its class colour */
 
 /* What the view shows, shared with the computation running in a worker (reference counted, read-only
  * once made). */
@@ -15,7 +15,7 @@ typedef struct
   FtExperiment *exp;
   FtDataset *train; /* the view's copy: two features */
   double lo[2], hi[2], step[2];
-  uint32_t split;   /* validation samples (drawn hollow) start here */
+  uint32_t split; /* validation samples (drawn hollow) start here */
 } ViewData;
 
 static void
@@ -60,15 +60,15 @@ struct _FtDecisionView
 {
   GtkWidget parent_instance;
 
-  ViewData *data;           /* NULL: nothing to draw (see note) */
-  char *note;               /* why there is nothing to draw, or NULL for the default hint */
-  FtInspectModel *model;    /* kept between computations; NULL while a job has it */
-  float *pending;           /* the latest weights not yet computed, or NULL */
+  ViewData *data;        /* NULL: nothing to draw (see note) */
+  char *note;            /* why there is nothing to draw, or NULL for the default hint */
+  FtInspectModel *model; /* kept between computations; NULL while a job has it */
+  float *pending;        /* the latest weights not yet computed, or NULL */
   size_t n_pending;
   gboolean running;
   GCancellable *cancellable;
 
-  FtDecisionGrid *grid;     /* the prediction shown */
+  FtDecisionGrid *grid; /* the prediction shown */
   int correct;
   char *error;
   char *description;
@@ -112,7 +112,8 @@ scaled_layout (GtkWidget *widget, double scale)
 {
   PangoLayout *layout = gtk_widget_create_pango_layout (widget, NULL);
   const PangoFontDescription *base = pango_context_get_font_description (pango_layout_get_context (layout));
-  PangoFontDescription *desc = base != NULL ? pango_font_description_copy (base) : pango_font_description_new ();
+  PangoFontDescription *desc = base != NULL ? pango_font_description_copy (base)
+                                            : pango_font_description_new ();
   int size = pango_font_description_get_size (desc);
   if (size <= 0)
     size = 10 * PANGO_SCALE;
@@ -126,8 +127,8 @@ scaled_layout (GtkWidget *widget, double scale)
 }
 
 static void
-show_text (cairo_t *cr, PangoLayout *layout, const char *text, double x, double y, double xalign, double yalign,
-           int *width)
+show_text (cairo_t *cr, PangoLayout *layout, const char *text, double x, double y, double xalign,
+           double yalign, int *width)
 {
   int tw, th;
   pango_layout_set_text (layout, text, -1);
@@ -217,7 +218,7 @@ theme_colours (GtkWidget *widget, GdkRGBA *fg, GdkRGBA *base)
   GtkStyleContext *ctx = gtk_widget_get_style_context (widget);
   gtk_style_context_get_color (ctx, fg);
   if (!gtk_style_context_lookup_color (ctx, "view_bg_color", base))
-    *base = is_dark (fg) ? (GdkRGBA) { 0.118f, 0.118f, 0.118f, 1 } : (GdkRGBA) { 1, 1, 1, 1 };
+    *base = is_dark (fg) ? (GdkRGBA){ 0.118f, 0.118f, 0.118f, 1 } : (GdkRGBA){ 1, 1, 1, 1 };
   base->alpha = 1;
 }
 
@@ -460,8 +461,8 @@ update_description (FtDecisionView *self)
           for (int c = 0; c < k; c++)
             if (counts[c] > 0)
               {
-                g_string_append_printf (s, "%s %s %.0f %%", first ? "" : ",", class_name (ds, c, buf, sizeof buf),
-                                        100.0 * counts[c] / cells);
+                g_string_append_printf (s, "%s %s %.0f %%", first ? "" : ",",
+                                        class_name (ds, c, buf, sizeof buf), 100.0 * counts[c] / cells);
                 first = false;
               }
           g_string_append_printf (s, "; %d of %u training points are classified correctly (%.0f %%).",
@@ -474,7 +475,8 @@ update_description (FtDecisionView *self)
     }
   g_free (self->description);
   self->description = g_string_free (s, FALSE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, self->description, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, self->description,
+                                  -1);
 }
 
 /* ---- drawing ---- */
@@ -485,8 +487,8 @@ shade (const GdkRGBA *base, const GdkRGBA *c, double a, guint32 *pixel)
   double r = base->red + (c->red - base->red) * a;
   double g = base->green + (c->green - base->green) * a;
   double b = base->blue + (c->blue - base->blue) * a;
-  *pixel = 0xff000000u | (guint32) lround (CLAMP (r, 0, 1) * 255) << 16 | (guint32) lround (CLAMP (g, 0, 1) * 255) << 8
-           | (guint32) lround (CLAMP (b, 0, 1) * 255);
+  *pixel = 0xff000000u | (guint32) lround (CLAMP (r, 0, 1) * 255) << 16
+           | (guint32) lround (CLAMP (g, 0, 1) * 255) << 8 | (guint32) lround (CLAMP (b, 0, 1) * 255);
 }
 
 static void
@@ -525,8 +527,8 @@ ensure_heatmap (FtDecisionView *self, const GdkRGBA *base)
             t = 0;
           t = CLAMP (t, 0, 1);
           /* Lightness follows the confidence; a touch of colour even near ½ shows the side. */
-          shade (base, &class_colours[(unsigned) cls % N_CLASS_STYLES], SHADE_MAX * (0.06 + 0.94 * pow (t, 0.8)),
-                 &row[i]);
+          shade (base, &class_colours[(unsigned) cls % N_CLASS_STYLES],
+                 SHADE_MAX * (0.06 + 0.94 * pow (t, 0.8)), &row[i]);
         }
     }
   cairo_surface_mark_dirty (self->heatmap);
@@ -628,8 +630,8 @@ draw (FtDecisionView *self, cairo_t *cr, double width, double height)
     }
   double x0 = floor (left + (width - left - right - side) / 2), y0 = top;
   const double *lo = d->lo, *hi = d->hi;
-#define PX(v) (x0 + ((v) - lo[0]) / (hi[0] - lo[0]) * side)
-#define PY(v) (y0 + side - ((v) - lo[1]) / (hi[1] - lo[1]) * side)
+#define PX(v) (x0 + ((v) -lo[0]) / (hi[0] - lo[0]) * side)
+#define PY(v) (y0 + side - ((v) -lo[1]) / (hi[1] - lo[1]) * side)
 
   /* The plane: background, then the prediction scaled smoothly over it. */
   cairo_save (cr);
@@ -782,8 +784,8 @@ draw (FtDecisionView *self, cairo_t *cr, double width, double height)
               double p = s / 20.0, t = fabs (2 * p - 1);
               guint32 px;
               shade (&base, &class_colours[p > 0.5 ? 1 : 0], SHADE_MAX * (0.06 + 0.94 * pow (t, 0.8)), &px);
-              cairo_pattern_add_color_stop_rgb (grad, p, ((px >> 16) & 0xff) / 255.0, ((px >> 8) & 0xff) / 255.0,
-                                                (px & 0xff) / 255.0);
+              cairo_pattern_add_color_stop_rgb (grad, p, ((px >> 16) & 0xff) / 255.0,
+                                                ((px >> 8) & 0xff) / 255.0, (px & 0xff) / 255.0);
             }
           cairo_rectangle (cr, gx + 0.5, ly - bar_h / 2 + 0.5, bar_w - 1, bar_h - 1);
           cairo_set_source (cr, grad);

@@ -91,31 +91,31 @@ struct _FtNetworkView
   GtkWidget *add_layer_button;
   GtkWidget *layers_label;
   GtkWidget *state_label;
-  GtkWidget *reg_dropdown;  /* none, L1, L2, L1 + L2 */
+  GtkWidget *reg_dropdown; /* none, L1, L2, L1 + L2 */
   GtkWidget *reg_spin;
   GtkWidget *class_dropdown; /* the class a click on the prediction adds */
-  gboolean syncing;         /* controls being set from the experiment */
+  gboolean syncing;          /* controls being set from the experiment */
   GtkWidget *canvas;
   GtkWidget *caption;
   GtkWidget *popover;
   GtkWidget *edit_label;
   GtkWidget *edit_spin;
 
-  FtExperiment *exp;       /* borrowed: what +/− edit */
+  FtExperiment *exp; /* borrowed: what +/− edit */
   ViewData *data;
-  FtInspectModel *model;   /* kept between computations */
-  float *pending;          /* the latest weights not yet computed */
+  FtInspectModel *model; /* kept between computations */
+  float *pending;        /* the latest weights not yet computed */
   size_t n_pending;
-  gboolean pending_fresh;  /* compute from the seed's weights */
+  gboolean pending_fresh; /* compute from the seed's weights */
   gboolean running;
   gint64 last_start;
   guint delay_source;
   GCancellable *cancellable;
-  gboolean live;           /* the maps come from a run's weights */
-  gboolean edited;         /* the architecture was edited since set_data */
+  gboolean live;   /* the maps come from a run's weights */
+  gboolean edited; /* the architecture was edited since set_data */
 
   FtNeuronMaps *maps;
-  gboolean maps_current;   /* the maps are of the data shown (not of the data before set_data) */
+  gboolean maps_current; /* the maps are of the data shown (not of the data before set_data) */
   FtDecisionGrid *grid;
   char *error;
   char *description;
@@ -127,12 +127,12 @@ struct _FtNetworkView
   cairo_surface_t *output_image;
 
   /* layout of the last drawing */
-  int *first_node;          /* per column: index into nodes */
+  int *first_node; /* per column: index into nodes */
   Box *nodes;
   int n_nodes;
   Box panel;
   Box plus[FT_NETWORK_VIEW_MAX_LAYERS + 64], minus[FT_NETWORK_VIEW_MAX_LAYERS + 64];
-  bool has_slots;           /* the input column shows all seven features */
+  bool has_slots; /* the input column shows all seven features */
   Box slots[FT_N_FEATURES];
   int drawn_neurons, drawn_links;
 
@@ -152,10 +152,10 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (FtNetworkView, ft_network_view, GTK_TYPE_WIDGET)
 
-static const GdkRGBA blue = { 0.208f, 0.518f, 0.894f, 1.0f };   /* #3584e4: positive, class 1 */
-static const GdkRGBA orange = { 1.0f, 0.471f, 0.0f, 1.0f };     /* #ff7800: negative, class 0 */
+static const GdkRGBA blue = { 0.208f, 0.518f, 0.894f, 1.0f }; /* #3584e4: positive, class 1 */
+static const GdkRGBA orange = { 1.0f, 0.471f, 0.0f, 1.0f };   /* #ff7800: negative, class 0 */
 static const GdkRGBA class_colours[] = {
-  { 1.0f, 0.471f, 0.0f, 1.0f }, { 0.208f, 0.518f, 0.894f, 1.0f }, { 0.149f, 0.635f, 0.412f, 1.0f },
+  { 1.0f, 0.471f, 0.0f, 1.0f },     { 0.208f, 0.518f, 0.894f, 1.0f }, { 0.149f, 0.635f, 0.412f, 1.0f },
   { 0.569f, 0.255f, 0.675f, 1.0f }, { 0.898f, 0.647f, 0.039f, 1.0f },
 };
 
@@ -172,7 +172,7 @@ theme_colours (GtkWidget *widget, GdkRGBA *fg, GdkRGBA *base)
   if (!gtk_style_context_lookup_color (ctx, "view_bg_color", base))
     {
       gboolean dark = 0.2126 * fg->red + 0.7152 * fg->green + 0.0722 * fg->blue > 0.5;
-      *base = dark ? (GdkRGBA) { 0.118f, 0.118f, 0.118f, 1 } : (GdkRGBA) { 1, 1, 1, 1 };
+      *base = dark ? (GdkRGBA){ 0.118f, 0.118f, 0.118f, 1 } : (GdkRGBA){ 1, 1, 1, 1 };
     }
   base->alpha = 1;
 }
@@ -194,7 +194,8 @@ diverging (double t, const GdkRGBA *base, double *r, double *g, double *b)
 static uint32_t
 pixel (double r, double g, double b)
 {
-  return 0xff000000u | (uint32_t) (r * 255 + 0.5) << 16 | (uint32_t) (g * 255 + 0.5) << 8 | (uint32_t) (b * 255 + 0.5);
+  return 0xff000000u | (uint32_t) (r * 255 + 0.5) << 16 | (uint32_t) (g * 255 + 0.5) << 8
+         | (uint32_t) (b * 255 + 0.5);
 }
 
 static const FtNeuronColumn *
@@ -215,7 +216,8 @@ column_name (const FtNetworkView *self, int c)
 static unsigned
 input_features (const FtNetworkView *self)
 {
-  return self->maps != NULL && self->maps->features != 0 ? self->maps->features : FT_FEATURE_X1 | FT_FEATURE_X2;
+  return self->maps != NULL && self->maps->features != 0 ? self->maps->features
+                                                         : FT_FEATURE_X1 | FT_FEATURE_X2;
 }
 
 /* The feature of model input u. */
@@ -267,7 +269,8 @@ layout_for (FtNetworkView *self, double scale, bool bold)
 {
   PangoLayout *layout = gtk_widget_create_pango_layout (self->canvas, NULL);
   const PangoFontDescription *base = pango_context_get_font_description (pango_layout_get_context (layout));
-  PangoFontDescription *desc = base != NULL ? pango_font_description_copy (base) : pango_font_description_new ();
+  PangoFontDescription *desc = base != NULL ? pango_font_description_copy (base)
+                                            : pango_font_description_new ();
   int size = pango_font_description_get_size (desc);
   if (size <= 0)
     size = 10 * PANGO_SCALE;
@@ -283,7 +286,8 @@ layout_for (FtNetworkView *self, double scale, bool bold)
 }
 
 static void
-show_text (cairo_t *cr, PangoLayout *layout, const char *text, double x, double y, double xalign, double yalign)
+show_text (cairo_t *cr, PangoLayout *layout, const char *text, double x, double y, double xalign,
+           double yalign)
 {
   int tw, th;
   pango_layout_set_text (layout, text, -1);
@@ -333,7 +337,8 @@ build_images (FtNetworkView *self)
             for (int i = 0; i < m->nx; i++)
               {
                 double r, g, b;
-                diverging ((map[(size_t) j * (size_t) m->nx + (size_t) i] - offset) / scale, &base, &r, &g, &b);
+                diverging ((map[(size_t) j * (size_t) m->nx + (size_t) i] - offset) / scale, &base, &r, &g,
+                           &b);
                 row[i] = pixel (r, g, b);
               }
           }
@@ -357,7 +362,8 @@ build_images (FtNetworkView *self)
                 diverging (2.0 * g->p1[cell] - 1.0, &base, &r, &gg, &b);
               else
                 {
-                  const GdkRGBA *col = &class_colours[(unsigned) g->classes[cell] % G_N_ELEMENTS (class_colours)];
+                  const GdkRGBA *col
+                      = &class_colours[(unsigned) g->classes[cell] % G_N_ELEMENTS (class_colours)];
                   double a = 0.75 * (g->confidence[cell] - 1.0 / g->n_classes) / (1.0 - 1.0 / g->n_classes);
                   r = base.red + (col->red - base.red) * a;
                   gg = base.green + (col->green - base.green) * a;
@@ -396,7 +402,7 @@ layout (FtNetworkView *self, double width, double height)
   g_clear_pointer (&self->first_node, g_free);
   g_clear_pointer (&self->nodes, g_free);
   self->n_nodes = 0;
-  self->panel = (Box) { 0 };
+  self->panel = (Box){ 0 };
   const FtNeuronMaps *m = self->maps;
   if (m == NULL || m->n_columns == 0)
     return;
@@ -404,7 +410,7 @@ layout (FtNetworkView *self, double width, double height)
   bool panel = m->nx > 0;
   double psize = panel ? fmin (height - top - bottom, width * 0.34) : 0;
   if (panel)
-    self->panel = (Box) { width - psize - 12, top, psize };
+    self->panel = (Box){ width - psize - 12, top, psize };
   double x0 = 58, x1 = panel ? self->panel.x - 90 : width - 40;
   int ncol = m->n_columns, max_units = 1;
   /* 2-D data whose experiment is edited here: every feature has a place in the input column. */
@@ -431,20 +437,20 @@ layout (FtNetworkView *self, double width, double height)
       if (places != units || (c == 0 && self->has_slots))
         {
           for (int i = 0; i < FT_N_FEATURES; i++)
-            self->slots[i] = (Box) { cx - s / 2, y + i * (s + gap), s };
+            self->slots[i] = (Box){ cx - s / 2, y + i * (s + gap), s };
           for (int u = 0; u < units; u++)
             {
               int f = input_feature (self, u);
-              self->nodes[k++] = f >= 0 ? self->slots[f] : (Box) { cx - s / 2, y, s };
+              self->nodes[k++] = f >= 0 ? self->slots[f] : (Box){ cx - s / 2, y, s };
             }
         }
       else
         for (int u = 0; u < units; u++)
-          self->nodes[k++] = (Box) { cx - s / 2, y + u * (s + gap), s };
+          self->nodes[k++] = (Box){ cx - s / 2, y + u * (s + gap), s };
       if (c >= 1 && c < ncol - 1 && c - 1 < (int) G_N_ELEMENTS (self->plus))
         {
-          self->minus[c - 1] = (Box) { cx - 21, top - 24, 18 };
-          self->plus[c - 1] = (Box) { cx + 3, top - 24, 18 };
+          self->minus[c - 1] = (Box){ cx - 21, top - 24, 18 };
+          self->plus[c - 1] = (Box){ cx + 3, top - 24, 18 };
         }
     }
   self->first_node[ncol] = k;
@@ -472,7 +478,7 @@ static Box
 bias_box (const Box *n)
 {
   double side = fmax (6, n->size * 0.2);
-  return (Box) { n->x - side * 0.55, n->y + n->size - side * 0.45, side };
+  return (Box){ n->x - side * 0.55, n->y + n->size - side * 0.45, side };
 }
 
 static bool
@@ -499,26 +505,26 @@ hit (FtNetworkView *self, double x, double y)
   for (int h = 0; h < n_hidden_columns (self) && h < (int) G_N_ELEMENTS (self->plus); h++)
     {
       if (inside (&self->plus[h], x, y))
-        return (Target) { TARGET_PLUS, h + 1, -1, -1 };
+        return (Target){ TARGET_PLUS, h + 1, -1, -1 };
       if (inside (&self->minus[h], x, y))
-        return (Target) { TARGET_MINUS, h + 1, -1, -1 };
+        return (Target){ TARGET_MINUS, h + 1, -1, -1 };
     }
   if (self->has_slots)
     for (int i = 0; i < FT_N_FEATURES; i++)
       if (!(input_features (self) & (1u << i)) && inside (&self->slots[i], x, y))
-        return (Target) { TARGET_FEATURE, 0, -1, i };
+        return (Target){ TARGET_FEATURE, 0, -1, i };
   for (int c = 0; c < m->n_columns; c++)
     for (int u = 0; u < m->columns[c].units; u++)
       {
         const Box *n = node (self, c, u);
         Box b = bias_box (n);
         if (c > 0 && m->columns[c].bias_offset != SIZE_MAX && inside (&b, x, y))
-          return (Target) { TARGET_BIAS, c, -1, u };
+          return (Target){ TARGET_BIAS, c, -1, u };
         if (inside (n, x, y))
-          return (Target) { TARGET_NEURON, c, -1, u };
+          return (Target){ TARGET_NEURON, c, -1, u };
       }
   if (self->panel.size > 0 && inside (&self->panel, x, y))
-    return (Target) { TARGET_PANEL, -1, -1, -1 };
+    return (Target){ TARGET_PANEL, -1, -1, -1 };
   double best = 5;
   for (int c = 1; c < m->n_columns; c++)
     for (int to = 0; to < m->columns[c].units; to++)
@@ -532,13 +538,15 @@ hit (FtNetworkView *self, double x, double y)
           for (int i = 1; i <= 16; i++)
             {
               double s = i / 16.0, r = 1 - s;
-              double qx = r * r * r * p[0][0] + 3 * r * r * s * p[1][0] + 3 * r * s * s * p[2][0] + s * s * s * p[3][0];
-              double qy = r * r * r * p[0][1] + 3 * r * r * s * p[1][1] + 3 * r * s * s * p[2][1] + s * s * s * p[3][1];
+              double qx = r * r * r * p[0][0] + 3 * r * r * s * p[1][0] + 3 * r * s * s * p[2][0]
+                          + s * s * s * p[3][0];
+              double qy = r * r * r * p[0][1] + 3 * r * r * s * p[1][1] + 3 * r * s * s * p[2][1]
+                          + s * s * s * p[3][1];
               double d = segment_distance (x, y, px, py, qx, qy);
               if (d < best)
                 {
                   best = d;
-                  t = (Target) { TARGET_LINK, c, from, to };
+                  t = (Target){ TARGET_LINK, c, from, to };
                 }
               px = qx, py = qy;
             }
@@ -576,12 +584,12 @@ describe_target (FtNetworkView *self, const Target *t)
         if (t->column > 0)
           g_string_append_printf (s, " (%s)", ft_activation_name (col->activation));
         if (m->nx > 0)
-          g_string_append_printf (s, ": from %.3g to %.3g over the plane", (double) col->map_stats[t->unit].min,
-                                  (double) col->map_stats[t->unit].max);
+          g_string_append_printf (s, ": from %.3g to %.3g over the plane",
+                                  (double) col->map_stats[t->unit].min, (double) col->map_stats[t->unit].max);
         if (m->n_samples > 0)
-          g_string_append_printf (s, "; over %u training samples mean %.3g ± %.3g, above zero %.0f %%", m->n_samples,
-                                  (double) col->stats[t->unit].mean, (double) col->stats[t->unit].std,
-                                  100.0 * col->stats[t->unit].positive);
+          g_string_append_printf (s, "; over %u training samples mean %.3g ± %.3g, above zero %.0f %%",
+                                  m->n_samples, (double) col->stats[t->unit].mean,
+                                  (double) col->stats[t->unit].std, 100.0 * col->stats[t->unit].positive);
         return g_string_free (s, FALSE);
       }
     case TARGET_LINK:
@@ -589,8 +597,9 @@ describe_target (FtNetworkView *self, const Target *t)
         size_t k = target_index (self, t);
         g_autofree char *from = neuron_name (self, t->column - 1, t->from);
         g_autofree char *to = neuron_name (self, t->column, t->unit);
-        return g_strdup_printf ("%s/kernel[%d, %d] = %.4g: the weight from %s to %s. Click to edit it (paused).",
-                                column_name (self, t->column), t->from, t->unit, (double) m->weights[k], from, to);
+        return g_strdup_printf (
+            "%s/kernel[%d, %d] = %.4g: the weight from %s to %s. Click to edit it (paused).",
+            column_name (self, t->column), t->from, t->unit, (double) m->weights[k], from, to);
       }
     case TARGET_BIAS:
       {
@@ -605,9 +614,11 @@ describe_target (FtNetworkView *self, const Target *t)
     case TARGET_MINUS:
       return g_strdup_printf ("Remove a neuron from %s", column_name (self, t->column));
     case TARGET_FEATURE:
-      return g_strdup_printf ("%s: not an input; click to feed it to the network", ft_feature_label (t->unit));
+      return g_strdup_printf ("%s: not an input; click to feed it to the network",
+                              ft_feature_label (t->unit));
     case TARGET_PANEL:
-      return g_strdup ("Click to add a training point of the chosen class, Shift+click to remove the nearest point");
+      return g_strdup (
+          "Click to add a training point of the chosen class, Shift+click to remove the nearest point");
     case TARGET_NONE:
     default:
       return NULL;
@@ -711,8 +722,9 @@ draw_architecture (FtNetworkView *self, cairo_t *cr, double width, double height
       show_text (cr, bold, s->name, x + 6, y + 6, 0, 0);
       g_autofree char *text = NULL;
       if (m->n_samples > 0)
-        text = g_strdup_printf ("%s\n%s\n%zu params\nmean %.3g\n± %.3g\n> 0: %.0f %%", ft_layer_kind_name (s->kind), shape,
-                                s->n_params, (double) s->stats.mean, (double) s->stats.std, 100.0 * s->stats.positive);
+        text = g_strdup_printf ("%s\n%s\n%zu params\nmean %.3g\n± %.3g\n> 0: %.0f %%",
+                                ft_layer_kind_name (s->kind), shape, s->n_params, (double) s->stats.mean,
+                                (double) s->stats.std, 100.0 * s->stats.positive);
       else
         text = g_strdup_printf ("%s\n%s\n%zu params", ft_layer_kind_name (s->kind), shape, s->n_params);
       pango_layout_set_width (small, (int) ((bw - 12) * PANGO_SCALE));
@@ -741,7 +753,7 @@ draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer user_da
       pango_layout_set_alignment (l, PANGO_ALIGN_CENTER);
       cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.6);
       show_text (cr, l,
-                 self->error != NULL ? self->error
+                 self->error != NULL  ? self->error
                  : self->data == NULL ? "The network appears here once an experiment's data are loaded."
                                       : "Computing…",
                  20, height / 2.0, 0, 0.5);
@@ -846,8 +858,8 @@ draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer user_da
       if (c == 0)
         head = g_strdup ("Inputs");
       else
-        head = g_strdup_printf ("%s%s\n%d · %s", c == m->n_columns - 1 ? "Output: " : "", column_name (self, c),
-                                col->units, ft_activation_name (col->activation));
+        head = g_strdup_printf ("%s%s\n%d · %s", c == m->n_columns - 1 ? "Output: " : "",
+                                column_name (self, c), col->units, ft_activation_name (col->activation));
       cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
       pango_layout_set_alignment (small, PANGO_ALIGN_CENTER);
       if (c >= 1 && c < m->n_columns - 1)
@@ -858,7 +870,8 @@ draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer user_da
           Target *hv = &self->hover;
           draw_round_button (cr, bold, &self->minus[h], "−", can_edit && col->units > 1,
                              hv->kind == TARGET_MINUS && hv->column == c, &fg);
-          draw_round_button (cr, bold, &self->plus[h], "+", can_edit && col->units < FT_NETWORK_VIEW_MAX_UNITS,
+          draw_round_button (cr, bold, &self->plus[h], "+",
+                             can_edit && col->units < FT_NETWORK_VIEW_MAX_UNITS,
                              hv->kind == TARGET_PLUS && hv->column == c, &fg);
         }
       else
@@ -907,27 +920,27 @@ update_texts (FtNetworkView *self)
   const char *tip = "The next Train starts from the edited network, with the weights its seed gives";
   gtk_widget_set_tooltip_text (self->add_layer_button, tip);
   gtk_widget_set_tooltip_text (self->remove_layer_button, tip);
-  gtk_label_set_text (GTK_LABEL (self->state_label),
-                      m == NULL ? ""
-                      : self->live ? "The run's latest weights"
-                      : self->edited ? "Edited: the next Train starts from these weights"
-                                     : "The starting weights (the experiment's seed)");
+  gtk_label_set_text (GTK_LABEL (self->state_label), m == NULL    ? ""
+                                                     : self->live ? "The run's latest weights"
+                                                     : self->edited
+                                                         ? "Edited: the next Train starts from these weights"
+                                                         : "The starting weights (the experiment's seed)");
 
   g_free (self->default_caption);
   if (m == NULL)
     self->default_caption = g_strdup (self->error != NULL ? self->error : "");
   else if (m->n_columns == 0 || m->nx == 0)
     self->default_caption = g_strdup_printf (
-      "The architecture: each layer with its output shape, its parameters and, over the first %u training "
-      "samples, the mean ± standard deviation of its outputs and the fraction above zero (for ReLU: how often "
-      "a unit is active). Neuron maps are drawn for data with two features.",
-      m->n_samples);
+        "The architecture: each layer with its output shape, its parameters and, over the first %u training "
+        "samples, the mean ± standard deviation of its outputs and the fraction above zero (for ReLU: how often "
+        "a unit is active). Neuron maps are drawn for data with two features.",
+        m->n_samples);
   else
     self->default_caption = g_strdup (
-      "Each square is a neuron's output over the input plane (blue above zero, orange below); links are "
-      "weights, blue positive and orange negative, wider the larger |w|; the small squares are biases. Hover "
-      "for values and to enlarge a neuron; click an input to switch it on or off; pause the run and click a "
-      "link or bias to edit it.");
+        "Each square is a neuron's output over the input plane (blue above zero, orange below); links are "
+        "weights, blue positive and orange negative, wider the larger |w|; the small squares are biases. Hover "
+        "for values and to enlarge a neuron; click an input to switch it on or off; pause the run and click a "
+        "link or bias to edit it.");
   g_autofree char *hover = describe_target (self, &self->hover);
   gtk_label_set_text (GTK_LABEL (self->caption), hover != NULL ? hover : self->default_caption);
 
@@ -951,8 +964,8 @@ update_texts (FtNetworkView *self)
     }
   g_free (self->description);
   self->description = g_string_free (s, FALSE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->canvas), GTK_ACCESSIBLE_PROPERTY_LABEL, self->description,
-                                  -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->canvas), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  self->description, -1);
 }
 
 /* ---- computing ---- */
@@ -977,10 +990,12 @@ job_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *canc
   bool two_d = d->two_d && ok && ft_inspect_model_n_inputs (job->model) == 2;
   if (ok)
     job->maps = ft_neuron_maps_compute (job->model, d->train, d->lo[0], d->hi[0], d->lo[1], d->hi[1],
-                                        two_d ? FT_NETWORK_VIEW_GRID : 0, two_d ? FT_NETWORK_VIEW_GRID : 0, &error);
+                                        two_d ? FT_NETWORK_VIEW_GRID : 0, two_d ? FT_NETWORK_VIEW_GRID : 0,
+                                        &error);
   if (job->maps != NULL && two_d)
-    job->grid = ft_decision_grid (job->model, d->lo[0], d->hi[0], d->lo[1], d->hi[1], FT_NETWORK_VIEW_OUTPUT_GRID,
-                                  FT_NETWORK_VIEW_OUTPUT_GRID, NULL); /* none for a non-classifier */
+    job->grid = ft_decision_grid (job->model, d->lo[0], d->hi[0], d->lo[1], d->hi[1],
+                                  FT_NETWORK_VIEW_OUTPUT_GRID, FT_NETWORK_VIEW_OUTPUT_GRID,
+                                  NULL); /* none for a non-classifier */
   if (error != NULL)
     {
       job->error = g_strdup (error->message);
@@ -1006,7 +1021,8 @@ static void
 schedule (FtNetworkView *self)
 {
   /* Nothing is computed for a view nobody sees (another page of the window): the latest weights wait. */
-  if (self->running || self->delay_source != 0 || self->data == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self)))
+  if (self->running || self->delay_source != 0 || self->data == NULL
+      || !gtk_widget_get_mapped (GTK_WIDGET (self)))
     return;
   gint64 wait = self->last_start + G_USEC_PER_SEC / FT_NETWORK_VIEW_MAX_RATE - g_get_monotonic_time ();
   if (wait <= 0)
@@ -1113,7 +1129,8 @@ on_regularization_changed (FtNetworkView *self)
     return;
   guint kind = gtk_drop_down_get_selected (GTK_DROP_DOWN (self->reg_dropdown));
   float rate = (float) gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->reg_spin));
-  ft_network_view_set_regularization (self, kind == 1 || kind == 3 ? rate : 0.0f, kind == 2 || kind == 3 ? rate : 0.0f);
+  ft_network_view_set_regularization (self, kind == 1 || kind == 3 ? rate : 0.0f,
+                                      kind == 2 || kind == 3 ? rate : 0.0f);
 }
 
 void
@@ -1312,7 +1329,7 @@ ft_network_view_toggle_feature (FtNetworkView *self, int i)
   unsigned raw = FT_FEATURE_X1 | FT_FEATURE_X2;
   unsigned mask = (self->exp->data.features != 0 ? self->exp->data.features : raw) ^ (1u << i);
   if (mask == 0)
-    return FALSE; /* the network needs an input */
+    return FALSE;                                    /* the network needs an input */
   self->exp->data.features = mask == raw ? 0 : mask; /* x₁ and x₂ alone: the raw points */
   return edited (self, TRUE);
 }
@@ -1412,7 +1429,8 @@ on_leave (GtkEventControllerMotion *motion, FtNetworkView *self)
 }
 
 static gboolean
-on_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip, FtNetworkView *self)
+on_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip,
+                  FtNetworkView *self)
 {
   Target t = hit (self, x, y);
   g_autofree char *text = describe_target (self, &t);
@@ -1463,7 +1481,8 @@ open_editor (FtNetworkView *self, const Target *t, double x, double y)
     *dot = '\0';
   gtk_label_set_text (GTK_LABEL (self->edit_label), what);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->edit_spin), self->maps->weights[k]);
-  gtk_popover_set_pointing_to (GTK_POPOVER (self->popover), &(GdkRectangle) { (int) x - 1, (int) y - 1, 2, 2 });
+  gtk_popover_set_pointing_to (GTK_POPOVER (self->popover),
+                               &(GdkRectangle){ (int) x - 1, (int) y - 1, 2, 2 });
   gtk_popover_popup (GTK_POPOVER (self->popover));
 }
 
@@ -1475,7 +1494,8 @@ on_apply (GtkWidget *widget, FtNetworkView *self)
   if (k == SIZE_MAX)
     return;
   gtk_spin_button_update (GTK_SPIN_BUTTON (self->edit_spin));
-  ft_network_view_edit_weight (self, k, (float) gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->edit_spin)));
+  ft_network_view_edit_weight (self, k,
+                               (float) gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->edit_spin)));
 }
 
 static void
@@ -1503,9 +1523,11 @@ on_pressed (GtkGestureClick *gesture, int n_press, double x, double y, FtNetwork
           const Box *p = &self->panel;
           double px = self->data->lo[0] + (x - p->x) / p->size * (self->data->hi[0] - self->data->lo[0]);
           double py = self->data->hi[1] - (y - p->y) / p->size * (self->data->hi[1] - self->data->lo[1]);
-          GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
-          int label = (state & GDK_SHIFT_MASK) ? -1
-                                               : (int) gtk_drop_down_get_selected (GTK_DROP_DOWN (self->class_dropdown));
+          GdkModifierType state = gtk_event_controller_get_current_event_state (
+              GTK_EVENT_CONTROLLER (gesture));
+          int label = (state & GDK_SHIFT_MASK)
+                          ? -1
+                          : (int) gtk_drop_down_get_selected (GTK_DROP_DOWN (self->class_dropdown));
           ft_network_view_add_point (self, (float) px, (float) py, label);
         }
       break;
@@ -1600,16 +1622,16 @@ ft_network_view_class_init (FtNetworkViewClass *klass)
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
 
   /* The +/− buttons edited the experiment (the window refreshes the panels and the code). */
-  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                                          NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                          NULL, NULL, G_TYPE_NONE, 0);
   /* gboolean handler (FtNetworkView *view, guint64 index, gfloat value): a weight's new value (index in Keras
    * order); TRUE when the run takes it (a paused runner). */
-  signals[SIGNAL_EDIT_WEIGHT] =
-    g_signal_new ("edit-weight", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, g_signal_accumulator_true_handled,
-                  NULL, NULL, G_TYPE_BOOLEAN, 2, G_TYPE_UINT64, G_TYPE_FLOAT);
+  signals[SIGNAL_EDIT_WEIGHT] = g_signal_new ("edit-weight", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                              g_signal_accumulator_true_handled, NULL, NULL, G_TYPE_BOOLEAN,
+                                              2, G_TYPE_UINT64, G_TYPE_FLOAT);
   /* Points were added or removed (after "changed"): the experiment's data differ. */
-  signals[SIGNAL_POINTS_CHANGED] = g_signal_new ("points-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                                 NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_POINTS_CHANGED] = g_signal_new ("points-changed", G_TYPE_FROM_CLASS (klass),
+                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   /* New maps are drawn (or their computation failed). */
   signals[SIGNAL_COMPUTED] = g_signal_new ("computed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                                            NULL, NULL, G_TYPE_NONE, 0);
@@ -1654,8 +1676,9 @@ ft_network_view_init (FtNetworkView *self)
   static const char *const regs[] = { "No regularization", "L1", "L2", "L1 + L2", NULL };
   self->reg_dropdown = gtk_drop_down_new_from_strings (regs);
   gtk_widget_set_name (self->reg_dropdown, "regularization");
-  gtk_widget_set_tooltip_text (self->reg_dropdown,
-                               "kernel_regularizer of every Dense layer: L1 adds rate·Σ|w| to the loss, L2 rate·Σw²");
+  gtk_widget_set_tooltip_text (
+      self->reg_dropdown,
+      "kernel_regularizer of every Dense layer: L1 adds rate·Σ|w| to the loss, L2 rate·Σw²");
   self->reg_spin = gtk_spin_button_new_with_range (0, 10, 0.001);
   gtk_widget_set_name (self->reg_spin, "regularization-rate");
   gtk_spin_button_set_digits (GTK_SPIN_BUTTON (self->reg_spin), 4);
@@ -1664,15 +1687,17 @@ ft_network_view_init (FtNetworkView *self)
   gtk_widget_set_tooltip_text (self->reg_spin, "Regularization rate");
   gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), self->reg_dropdown);
   gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), self->reg_spin);
-  g_signal_connect_swapped (self->reg_dropdown, "notify::selected", G_CALLBACK (on_regularization_changed), self);
+  g_signal_connect_swapped (self->reg_dropdown, "notify::selected", G_CALLBACK (on_regularization_changed),
+                            self);
   g_signal_connect_swapped (self->reg_spin, "value-changed", G_CALLBACK (on_regularization_changed), self);
   static const char *const classes[] = { "Click adds orange (0)", "Click adds blue (1)", NULL };
   self->class_dropdown = gtk_drop_down_new_from_strings (classes);
   gtk_widget_set_name (self->class_dropdown, "point-class");
   gtk_drop_down_set_selected (GTK_DROP_DOWN (self->class_dropdown), 1);
-  gtk_widget_set_tooltip_text (self->class_dropdown,
-                               "A click on the prediction adds a training point of this class; Shift+click removes "
-                               "the nearest point");
+  gtk_widget_set_tooltip_text (
+      self->class_dropdown,
+      "A click on the prediction adds a training point of this class; Shift+click removes "
+      "the nearest point");
   gtk_widget_set_halign (layers_group, GTK_ALIGN_START);
   gtk_widget_set_halign (self->reg_dropdown, GTK_ALIGN_START);
   gtk_widget_set_halign (self->reg_spin, GTK_ALIGN_START);
@@ -1706,8 +1731,8 @@ ft_network_view_init (FtNetworkView *self)
   gtk_widget_add_css_class (self->caption, "dim-label");
   gtk_widget_set_parent (self->caption, GTK_WIDGET (self));
 
-
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->canvas), GTK_ACCESSIBLE_PROPERTY_LABEL, "Network", -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->canvas), GTK_ACCESSIBLE_PROPERTY_LABEL, "Network",
+                                  -1);
   sync_regularization (self);
   update_texts (self);
 }

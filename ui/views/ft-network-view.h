@@ -19,10 +19,11 @@
  *
  * Everything drawn is computed by the engine (ft-neuron-maps.h, ft-inspect.h) off the main loop on the
  * view's own copy of the model: at most one computation at a time, at most FT_NETWORK_VIEW_MAX_RATE a
- * second, the latest weights winning, and only while the view is shown (mapped). For data that is not 2-D (images, CSV files with more columns) the
- * view draws the architecture instead: every layer as a box with its output shape, its parameters and
- * statistics of its outputs over the first 512 training samples (mean ± standard deviation, the fraction
- * above zero), and says so in its caption. The accessible role is IMG with a label describing it. */
+ * second, the latest weights winning, and only while the view is shown (mapped). For data that is not 2-D
+ * (images, CSV files with more columns) the view draws the architecture instead: every layer as a box with
+ * its output shape, its parameters and statistics of its outputs over the first 512 training samples (mean ±
+ * standard deviation, the fraction above zero), and says so in its caption. The accessible role is IMG with a
+ * label describing it. */
 #pragma once
 
 #include "experiment/ft-experiment.h"
@@ -35,11 +36,11 @@ G_BEGIN_DECLS
 #define FT_TYPE_NETWORK_VIEW (ft_network_view_get_type ())
 G_DECLARE_FINAL_TYPE (FtNetworkView, ft_network_view, FT, NETWORK_VIEW, GtkWidget)
 
-#define FT_NETWORK_VIEW_GRID 40        /* cells per axis of a neuron's map */
+#define FT_NETWORK_VIEW_GRID        40  /* cells per axis of a neuron's map */
 #define FT_NETWORK_VIEW_OUTPUT_GRID 100 /* cells per axis of the prediction */
-#define FT_NETWORK_VIEW_MAX_LAYERS 6   /* hidden layers the + button goes up to */
-#define FT_NETWORK_VIEW_MAX_UNITS 8    /* neurons per hidden layer the + buttons go up to */
-#define FT_NETWORK_VIEW_MAX_RATE 5     /* computations a second */
+#define FT_NETWORK_VIEW_MAX_LAYERS  6   /* hidden layers the + button goes up to */
+#define FT_NETWORK_VIEW_MAX_UNITS   8   /* neurons per hidden layer the + buttons go up to */
+#define FT_NETWORK_VIEW_MAX_RATE    5   /* computations a second */
 
 GtkWidget *ft_network_view_new (void);
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #define LABEL_INTERVAL_US G_USEC_PER_SEC
-#define ZOOM_STEP 1.25
+#define ZOOM_STEP         1.25
 
 struct _FtPlotView
 {
@@ -146,10 +146,10 @@ ft_plot_view_get_style (FtPlotView *self, FtPlotStyle *style, gboolean for_expor
   gtk_style_context_get_color (sc, &fg);
   if (!gtk_style_context_lookup_color (sc, "view_bg_color", &bg)
       && !gtk_style_context_lookup_color (sc, "theme_base_color", &bg))
-    bg = luminance (&fg) > 0.5 ? (GdkRGBA) { 0.118f, 0.118f, 0.118f, 1 } : (GdkRGBA) { 1, 1, 1, 1 };
+    bg = luminance (&fg) > 0.5 ? (GdkRGBA){ 0.118f, 0.118f, 0.118f, 1 } : (GdkRGBA){ 1, 1, 1, 1 };
   style->has_colors = true;
-  style->fg = (FtPlotColor) { fg.red, fg.green, fg.blue, fg.alpha };
-  style->bg = (FtPlotColor) { bg.red, bg.green, bg.blue, 1.0 };
+  style->fg = (FtPlotColor){ fg.red, fg.green, fg.blue, fg.alpha };
+  style->bg = (FtPlotColor){ bg.red, bg.green, bg.blue, 1.0 };
   style->dark = luminance (&bg) < 0.5;
 
   if (self->presentation)
@@ -338,7 +338,8 @@ current_x_range (FtPlotView *self, double *x0, double *x1)
       *x0 = self->geometry.x_min;
       *x1 = self->geometry.x_max;
     }
-  else if (self->model == NULL || !ft_plot_model_get_x_extent (self->model, self->x_axis, x0, x1) || *x1 <= *x0)
+  else if (self->model == NULL || !ft_plot_model_get_x_extent (self->model, self->x_axis, x0, x1)
+           || *x1 <= *x0)
     {
       *x0 = 0;
       *x1 = 1;
@@ -577,7 +578,8 @@ on_pressed (GtkGestureClick *gesture, int n_press, double x, double y, FtPlotVie
 }
 
 static gboolean
-on_key (GtkEventControllerKey *controller, guint keyval, guint keycode, GdkModifierType state, FtPlotView *self)
+on_key (GtkEventControllerKey *controller, guint keyval, guint keycode, GdkModifierType state,
+        FtPlotView *self)
 {
   double x0, x1, center;
   current_x_range (self, &x0, &x1);
@@ -646,7 +648,7 @@ ft_plot_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
     {
       GdkRGBA accent;
       if (!gtk_style_context_lookup_color (gtk_widget_get_style_context (widget), "accent_color", &accent))
-        accent = (GdkRGBA) { 0.21f, 0.52f, 0.89f, 1 };
+        accent = (GdkRGBA){ 0.21f, 0.52f, 0.89f, 1 };
       cairo_set_source_rgba (cr, accent.red, accent.green, accent.blue, 0.6);
       cairo_set_line_width (cr, 2);
       cairo_rectangle (cr, 1, 1, width - 2, height - 2);
@@ -703,7 +705,8 @@ ft_plot_view_export (FtPlotView *self, const char *path, double width, double he
   if (!ft_plot_format_from_path (path, &format))
     {
       /* ft_plot_export reports the unknown format. */
-      gboolean ok = ft_plot_export (self->model ? self->model : empty, self->metric, path, width, height, NULL, error);
+      gboolean ok = ft_plot_export (self->model ? self->model : empty, self->metric, path, width, height,
+                                    NULL, error);
       ft_plot_model_free (empty);
       return ok;
     }
@@ -711,8 +714,8 @@ ft_plot_view_export (FtPlotView *self, const char *path, double width, double he
   ft_plot_view_get_style (self, &style, TRUE);
   FtPlotViewport vp;
   export_viewport (self, &vp);
-  gboolean ok = ft_plot_export_full (self->model ? self->model : empty, self->metric, path, format, width, height,
-                                     &style, &vp, error);
+  gboolean ok = ft_plot_export_full (self->model ? self->model : empty, self->metric, path, format, width,
+                                     height, &style, &vp, error);
   ft_plot_model_free (empty);
   return ok;
 }
@@ -738,8 +741,8 @@ ft_plot_view_render_texture (FtPlotView *self)
   ft_plot_view_get_style (self, &style, TRUE);
   FtPlotViewport vp;
   export_viewport (self, &vp);
-  cairo_surface_t *image = ft_plot_render_image (self->model ? self->model : empty, self->metric, w, h, 2, &style,
-                                                 &vp);
+  cairo_surface_t *image = ft_plot_render_image (self->model ? self->model : empty, self->metric, w, h, 2,
+                                                 &style, &vp);
   ft_plot_model_free (empty);
   if (image == NULL)
     return NULL;
@@ -959,18 +962,21 @@ ft_plot_view_class_init (FtPlotViewClass *klass)
   widget_class->css_changed = ft_plot_view_css_changed;
 
   props[PROP_METRIC] = g_param_spec_enum ("metric", NULL, NULL, FT_TYPE_PLOT_METRIC, FT_PLOT_LOSS,
-                                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  props[PROP_LOG_Y] = g_param_spec_boolean ("log-y", NULL, NULL, FALSE,
-                                            G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+                                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY
+                                              | G_PARAM_STATIC_STRINGS);
+  props[PROP_LOG_Y] = g_param_spec_boolean (
+      "log-y", NULL, NULL, FALSE, G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   props[PROP_X_AXIS] = g_param_spec_enum ("x-axis", NULL, NULL, FT_TYPE_PLOT_X_AXIS, FT_PLOT_X_EPOCH,
-                                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+                                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY
+                                              | G_PARAM_STATIC_STRINGS);
   props[PROP_SHOW_RAW_LOSS] = g_param_spec_boolean ("show-raw-loss", NULL, NULL, FALSE,
                                                     G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY
-                                                      | G_PARAM_STATIC_STRINGS);
+                                                        | G_PARAM_STATIC_STRINGS);
   props[PROP_PRESENTATION] = g_param_spec_boolean ("presentation", NULL, NULL, FALSE,
                                                    G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY
-                                                     | G_PARAM_STATIC_STRINGS);
-  props[PROP_ZOOMED] = g_param_spec_boolean ("zoomed", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+                                                       | G_PARAM_STATIC_STRINGS);
+  props[PROP_ZOOMED] = g_param_spec_boolean ("zoomed", NULL, NULL, FALSE,
+                                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   gtk_widget_class_set_css_name (widget_class, "plot");

@@ -81,7 +81,8 @@ const char *ft_plot_view_get_accessible_label (FtPlotView *self);
 void ft_plot_view_get_style (FtPlotView *self, FtPlotStyle *style, gboolean for_export);
 /* The chart with the view's options and zoom into a file (format from the extension), or as a PNG texture
  * (2×) onto the clipboard. */
-gboolean ft_plot_view_export (FtPlotView *self, const char *path, double width, double height, GError **error);
+gboolean ft_plot_view_export (FtPlotView *self, const char *path, double width, double height,
+                              GError **error);
 void ft_plot_view_copy_to_clipboard (FtPlotView *self);
 /* The same image as a texture (2× the widget's size, or 800 × 500 before it has one). */
 GdkTexture *ft_plot_view_render_texture (FtPlotView *self);

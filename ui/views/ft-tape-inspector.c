@@ -13,7 +13,7 @@
 #define VANISHING_NORM 1e-6
 #define EXPLODING_NORM 1e3
 /* The update/weight gauge spans 1e-6 … 1 on a log scale; 1e-4 … 1e-2 counts as healthy. */
-#define RATIO_LOG_MIN (-6.0)
+#define RATIO_LOG_MIN  (-6.0)
 #define RATIO_GOOD_MIN 1e-4
 #define RATIO_GOOD_MAX 1e-2
 
@@ -26,28 +26,28 @@ enum
   BAR_WARN = -4,
 };
 
-static const char inspector_css[] =
-  ".tape-inspector .tape-title { font-size: 160%; font-weight: 800; }\n"
-  ".tape-inspector .tape-subtitle { font-size: 105%; }\n"
-  ".tape-inspector .tape-section { padding: 14px 16px 10px 16px; }\n"
-  ".tape-inspector .tape-section.backward { background-color: mix(@card_bg_color, #ff7800, 0.07); }\n"
-  ".tape-inspector .tape-section.forward { background-color: mix(@card_bg_color, #3584e4, 0.05); }\n"
-  ".tape-inspector .tape-heading { font-size: 120%; font-weight: 700; }\n"
-  ".tape-inspector .tape-badge { border-radius: 6px; padding: 2px 8px; font-weight: 800;"
-  " font-size: 85%; color: white; }\n"
-  ".tape-inspector .tape-badge.forward { background-color: #1c71d8; }\n"
-  ".tape-inspector .tape-badge.backward { background-color: #c64600; }\n"
-  ".tape-inspector .tape-badge.variables { background-color: #613583; }\n"
-  ".tape-inspector .tape-badge.history { background-color: #26a269; }\n"
-  ".tape-inspector .tape-code { font-family: monospace; font-size: 90%; }\n"
-  ".tape-inspector .tape-column-title { font-weight: 700; font-size: 90%; opacity: 0.6;"
-  " padding: 2px 8px 6px 8px; }\n"
-  ".tape-inspector .tape-cell { padding: 7px 8px; border-top: 1px solid alpha(currentColor, 0.1); }\n"
-  ".tape-inspector .tape-op { font-weight: 700; font-size: 110%; }\n"
-  ".tape-inspector .tape-op.backward { color: mix(currentColor, #e66100, 0.7); }\n"
-  ".tape-inspector .tape-op.forward { color: mix(currentColor, #1c71d8, 0.55); }\n"
-  ".tape-inspector .tape-shapes { font-family: monospace; font-size: 90%; opacity: 0.75; }\n"
-  ".tape-inspector .tape-index { opacity: 0.6; }\n";
+static const char inspector_css[]
+    = ".tape-inspector .tape-title { font-size: 160%; font-weight: 800; }\n"
+      ".tape-inspector .tape-subtitle { font-size: 105%; }\n"
+      ".tape-inspector .tape-section { padding: 14px 16px 10px 16px; }\n"
+      ".tape-inspector .tape-section.backward { background-color: mix(@card_bg_color, #ff7800, 0.07); }\n"
+      ".tape-inspector .tape-section.forward { background-color: mix(@card_bg_color, #3584e4, 0.05); }\n"
+      ".tape-inspector .tape-heading { font-size: 120%; font-weight: 700; }\n"
+      ".tape-inspector .tape-badge { border-radius: 6px; padding: 2px 8px; font-weight: 800;"
+      " font-size: 85%; color: white; }\n"
+      ".tape-inspector .tape-badge.forward { background-color: #1c71d8; }\n"
+      ".tape-inspector .tape-badge.backward { background-color: #c64600; }\n"
+      ".tape-inspector .tape-badge.variables { background-color: #613583; }\n"
+      ".tape-inspector .tape-badge.history { background-color: #26a269; }\n"
+      ".tape-inspector .tape-code { font-family: monospace; font-size: 90%; }\n"
+      ".tape-inspector .tape-column-title { font-weight: 700; font-size: 90%; opacity: 0.6;"
+      " padding: 2px 8px 6px 8px; }\n"
+      ".tape-inspector .tape-cell { padding: 7px 8px; border-top: 1px solid alpha(currentColor, 0.1); }\n"
+      ".tape-inspector .tape-op { font-weight: 700; font-size: 110%; }\n"
+      ".tape-inspector .tape-op.backward { color: mix(currentColor, #e66100, 0.7); }\n"
+      ".tape-inspector .tape-op.forward { color: mix(currentColor, #1c71d8, 0.55); }\n"
+      ".tape-inspector .tape-shapes { font-family: monospace; font-size: 90%; opacity: 0.75; }\n"
+      ".tape-inspector .tape-index { opacity: 0.6; }\n";
 
 /* ================================================================================================ */
 /* Rows */
@@ -147,7 +147,7 @@ struct _FtTapeVarRow
   double grad_fraction; /* of the largest gradient norm of the step */
   int colour;           /* the layer's index (its colour, as in the chart) */
   int n_layers;
-  int dash;             /* 0 solid (kernel), 1 dashed (bias), 2 dotted (other) */
+  int dash; /* 0 solid (kernel), 1 dashed (bias), 2 dotted (other) */
 };
 
 G_DEFINE_FINAL_TYPE (FtTapeVarRow, ft_tape_var_row, G_TYPE_OBJECT)
@@ -336,8 +336,8 @@ struct _FtTapeInspector
   Table *tables[3]; /* forward, backward, variables */
 
   char *title;
-  GHashTable *runs;     /* run name → RunHistory* */
-  RunHistory *current;  /* the run of the last snapshot (owned by runs) */
+  GHashTable *runs;    /* run name → RunHistory* */
+  RunHistory *current; /* the run of the last snapshot (owned by runs) */
   char *chart_label;
 };
 
@@ -478,7 +478,7 @@ colour_for (GtkWidget *widget, int colour, int n_layers, GdkRGBA *out)
         style.dark = dark;
         FtPlotColor c;
         ft_plot_style_run_color (&style, colour, &c);
-        *out = (GdkRGBA) { (float) c.r, (float) c.g, (float) c.b, 1.0f };
+        *out = (GdkRGBA){ (float) c.r, (float) c.g, (float) c.b, 1.0f };
       }
     }
 }
@@ -525,8 +525,8 @@ typedef struct
   double fraction; /* 0 … 1 */
   int colour;
   int n_layers;
-  double marker;   /* a tick at this fraction, or < 0 */
-  int dash;        /* swatches */
+  double marker; /* a tick at this fraction, or < 0 */
+  int dash;      /* swatches */
 } BarData;
 
 static void
@@ -813,7 +813,7 @@ struct Table
   GListModel *model; /* borrowed (the inspector's store) */
   int n_columns;
   CellKind kinds[MAX_COLUMNS];
-  int n_rows;        /* item rows built */
+  int n_rows; /* item rows built */
 };
 
 static void
@@ -912,7 +912,7 @@ section_new (const char *css, const char *badge, const char *heading, const char
 typedef struct
 {
   double x, y, w, h;
-  int lo, hi;           /* decades */
+  int lo, hi; /* decades */
   double x_min, x_max;
 } ChartArea;
 
@@ -1033,7 +1033,7 @@ chart_draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer d
       if (i < n_layers)
         colour_for (widget, i, n_layers, &c);
       else
-        c = (GdkRGBA) { fg.red, fg.green, fg.blue, 0.75f };
+        c = (GdkRGBA){ fg.red, fg.green, fg.blue, 0.75f };
       gdk_cairo_set_source_rgba (cr, &c);
       cairo_set_line_width (cr, (i < n_layers ? 4.0 : 2.5) * ls);
       set_dash (cr, dash, ls);
@@ -1201,8 +1201,8 @@ update_chart_label (FtTapeInspector *self)
       }
   g_free (self->chart_label);
   self->chart_label = g_string_free (s, FALSE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->chart), GTK_ACCESSIBLE_PROPERTY_LABEL, self->chart_label,
-                                  -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->chart), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  self->chart_label, -1);
 }
 
 /* ---- showing a snapshot ---- */
@@ -1216,7 +1216,8 @@ op_row_new (const FtSnapshotEntry *e, int index, gboolean backward, double total
   row->label = backward ? g_strdup_printf ("∂ %s", row->op) : g_strdup (row->op);
   const char *inputs = e->inputs[0] ? e->inputs : "—";
   const char *output = e->output[0] ? e->output : "—";
-  row->shapes = backward ? g_strdup_printf ("%s → %s", output, inputs) : g_strdup_printf ("%s → %s", inputs, output);
+  row->shapes = backward ? g_strdup_printf ("%s → %s", output, inputs)
+                         : g_strdup_printf ("%s → %s", inputs, output);
   row->flops = e->flops;
   row->time_us = backward ? e->backward_us : e->forward_us;
   row->fraction = total_us > 0 ? row->time_us / total_us : 0;
@@ -1251,8 +1252,8 @@ ft_tape_inspector_show_snapshot (FtTapeInspector *self, const char *run_name, co
     g_ptr_array_add (bwd, op_row_new (&snapshot->entries[i], i, TRUE, bwd_total));
   g_list_store_splice (self->forward, 0, g_list_model_get_n_items (G_LIST_MODEL (self->forward)), fwd->pdata,
                        fwd->len);
-  g_list_store_splice (self->backward, 0, g_list_model_get_n_items (G_LIST_MODEL (self->backward)), bwd->pdata,
-                       bwd->len);
+  g_list_store_splice (self->backward, 0, g_list_model_get_n_items (G_LIST_MODEL (self->backward)),
+                       bwd->pdata, bwd->len);
   g_ptr_array_unref (fwd);
   g_ptr_array_unref (bwd);
 
@@ -1503,10 +1504,11 @@ ft_tape_inspector_init (FtTapeInspector *self)
   self->empty_page = adw_status_page_new ();
   adw_status_page_set_icon_name (ADW_STATUS_PAGE (self->empty_page), "view-list-ordered-symbolic");
   adw_status_page_set_title (ADW_STATUS_PAGE (self->empty_page), EMPTY_TITLE);
-  adw_status_page_set_description (ADW_STATUS_PAGE (self->empty_page),
-                                   "Step one batch to see what tf.GradientTape recorded: the forward pass, the "
-                                   "same operations replayed backwards by tape.gradient(), and every "
-                                   "variable's gradient.");
+  adw_status_page_set_description (
+      ADW_STATUS_PAGE (self->empty_page),
+      "Step one batch to see what tf.GradientTape recorded: the forward pass, the "
+      "same operations replayed backwards by tape.gradient(), and every "
+      "variable's gradient.");
   gtk_stack_add_named (self->stack, self->empty_page, "empty");
 
   /* The tape. */
@@ -1563,23 +1565,25 @@ ft_tape_inspector_init (FtTapeInspector *self)
 
   static const CellKind bwd_kinds[] = { CELL_INDEX, CELL_OP, CELL_TIME };
   static const char *const bwd_titles[] = { "#", "∂ Operation · ∂output → ∂inputs", "Backward time" };
-  table = table_new (self->tables[1], G_LIST_MODEL (self->backward), "backward-table", 3, bwd_kinds, bwd_titles);
-  gtk_flow_box_append (GTK_FLOW_BOX (flow),
-                       flow_child (section_new ("backward", "BACKWARD",
-                                                "Backward pass — the tape replayed in reverse",
-                                                "grads = tape.gradient(loss, model.trainable_variables)\n"
-                                                "# walks the entries last to first, chain rule at each op",
-                                                TRUE, table)));
+  table = table_new (self->tables[1], G_LIST_MODEL (self->backward), "backward-table", 3, bwd_kinds,
+                     bwd_titles);
+  gtk_flow_box_append (
+      GTK_FLOW_BOX (flow),
+      flow_child (section_new ("backward", "BACKWARD", "Backward pass — the tape replayed in reverse",
+                               "grads = tape.gradient(loss, model.trainable_variables)\n"
+                               "# walks the entries last to first, chain rule at each op",
+                               TRUE, table)));
 
   static const CellKind var_kinds[] = { CELL_VAR_NAME, CELL_GRAD, CELL_WEIGHT, CELL_RATIO };
   static const char *const var_titles[] = { "Variable", "Gradient ‖∇‖", "Weight ‖w‖", "Update ‖Δw‖/‖w‖" };
   table = table_new (self->tables[2], G_LIST_MODEL (self->variables), "variables-table", 4, var_kinds,
                      var_titles);
-  gtk_flow_box_append (GTK_FLOW_BOX (flow),
-                       flow_child (section_new ("variables", "UPDATE", "Trainable variables",
-                                                "optimizer.apply_gradients(zip(grads, model.trainable_variables))"
-                                                "\n# ‖Δw‖/‖w‖ near 10⁻³ (the tick) is a healthy step",
-                                                TRUE, table)));
+  gtk_flow_box_append (
+      GTK_FLOW_BOX (flow),
+      flow_child (section_new ("variables", "UPDATE", "Trainable variables",
+                               "optimizer.apply_gradients(zip(grads, model.trainable_variables))"
+                               "\n# ‖Δw‖/‖w‖ near 10⁻³ (the tick) is a healthy step",
+                               TRUE, table)));
 
   GtkWidget *chart_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   self->chart = g_object_new (GTK_TYPE_DRAWING_AREA, "accessible-role", GTK_ACCESSIBLE_ROLE_IMG, NULL);
@@ -1595,12 +1599,13 @@ ft_tape_inspector_init (FtTapeInspector *self)
   gtk_label_set_wrap (GTK_LABEL (caption), TRUE);
   self->chart_caption = GTK_LABEL (caption);
   gtk_box_append (GTK_BOX (chart_box), self->chart);
-  gtk_flow_box_append (GTK_FLOW_BOX (flow),
-                       flow_child (section_new ("history", "HISTORY", "Gradient norm ‖∇‖ over time",
-                                                "One line per variable (colour: layer; solid: kernel, dashed: "
-                                                "bias). Falling towards 10⁻⁸: vanishing; shooting up: "
-                                                "exploding.",
-                                                FALSE, chart_box)));
+  gtk_flow_box_append (
+      GTK_FLOW_BOX (flow),
+      flow_child (section_new ("history", "HISTORY", "Gradient norm ‖∇‖ over time",
+                               "One line per variable (colour: layer; solid: kernel, dashed: "
+                               "bias). Falling towards 10⁻⁸: vanishing; shooting up: "
+                               "exploding.",
+                               FALSE, chart_box)));
   gtk_box_append (GTK_BOX (chart_box), caption);
 
   update_chart_label (self);

@@ -29,13 +29,13 @@ G_BEGIN_DECLS
 #define FT_TYPE_TAPE_OP_ROW (ft_tape_op_row_get_type ())
 G_DECLARE_FINAL_TYPE (FtTapeOpRow, ft_tape_op_row, FT, TAPE_OP_ROW, GObject)
 
-int ft_tape_op_row_get_index (FtTapeOpRow *row);        /* the entry's position on the tape, 0-based */
-const char *ft_tape_op_row_get_op (FtTapeOpRow *row);   /* "dense" (also in the backward table) */
-const char *ft_tape_op_row_get_label (FtTapeOpRow *row); /* as shown: "dense" or "∂ dense" */
+int ft_tape_op_row_get_index (FtTapeOpRow *row);          /* the entry's position on the tape, 0-based */
+const char *ft_tape_op_row_get_op (FtTapeOpRow *row);     /* "dense" (also in the backward table) */
+const char *ft_tape_op_row_get_label (FtTapeOpRow *row);  /* as shown: "dense" or "∂ dense" */
 const char *ft_tape_op_row_get_shapes (FtTapeOpRow *row); /* "(32, 2) (2, 16) (16,) → (32, 16)";
-                                                          * backward: "(32, 16) → (32, 2) (2, 16) (16,)" */
-double ft_tape_op_row_get_flops (FtTapeOpRow *row);     /* forward FLOPs */
-double ft_tape_op_row_get_time_us (FtTapeOpRow *row);   /* forward or backward time */
+                                                           * backward: "(32, 16) → (32, 2) (2, 16) (16,)" */
+double ft_tape_op_row_get_flops (FtTapeOpRow *row);       /* forward FLOPs */
+double ft_tape_op_row_get_time_us (FtTapeOpRow *row);     /* forward or backward time */
 gboolean ft_tape_op_row_is_backward (FtTapeOpRow *row);
 
 /* One row of the variables table. */
@@ -54,7 +54,8 @@ GtkWidget *ft_tape_inspector_new (void);
 
 /* Shows one step's tape and adds a point per variable to the run's gradient-norm history. run_name may be
  * NULL ("" is used). The snapshot is copied. */
-void ft_tape_inspector_show_snapshot (FtTapeInspector *self, const char *run_name, const FtSnapshot *snapshot);
+void ft_tape_inspector_show_snapshot (FtTapeInspector *self, const char *run_name,
+                                      const FtSnapshot *snapshot);
 /* Empties the tables, the header and every run's history (back to the "no tape yet" page). */
 void ft_tape_inspector_clear (FtTapeInspector *self);
 
@@ -71,7 +72,8 @@ GListModel *ft_tape_inspector_get_variables (FtTapeInspector *self);
  * variable). x is the snapshot's index in that run (1, 2, …), y the gradient norm. */
 int ft_tape_inspector_get_n_lines (FtTapeInspector *self);
 int ft_tape_inspector_get_n_points (FtTapeInspector *self, const char *variable);
-gboolean ft_tape_inspector_get_point (FtTapeInspector *self, const char *variable, int i, double *x, double *y);
+gboolean ft_tape_inspector_get_point (FtTapeInspector *self, const char *variable, int i, double *x,
+                                      double *y);
 /* The chart widget (a GtkDrawingArea with an image role and a label stating the latest norms). */
 GtkWidget *ft_tape_inspector_get_chart (FtTapeInspector *self);
 

@@ -49,7 +49,8 @@ error_shot_tick (gpointer data)
   if (shot->win == NULL)
     return G_SOURCE_REMOVE;
   shot->ticks++;
-  bool failed = shot->open_failed || (!ft_window_is_training (shot->win) && ft_window_get_n_runs (shot->win) == 0);
+  bool failed = shot->open_failed
+                || (!ft_window_is_training (shot->win) && ft_window_get_n_runs (shot->win) == 0);
   if (!shot->open_failed && ft_window_get_n_runs (shot->win) > 0)
     return G_SOURCE_REMOVE; /* training started: the window takes the screenshot after the epochs */
   if (!failed || shot->ticks < 3)
@@ -70,11 +71,13 @@ error_shot_tick (gpointer data)
 static const GOptionEntry options[] = {
   { "mode", 'm', 0, G_OPTION_ARG_STRING, NULL, "Start in this mode: fit, tape or both", "MODE" },
   { "train", 't', 0, G_OPTION_ARG_NONE, NULL, "Start training at once", NULL },
-  { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL, "Save a PNG of the window (after --after-epochs), then quit",
-    "FILE" },
-  { "after-epochs", 0, 0, G_OPTION_ARG_INT, NULL, "With --screenshot: the epochs to train first (default 1)", "N" },
+  { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    "Save a PNG of the window (after --after-epochs), then quit", "FILE" },
+  { "after-epochs", 0, 0, G_OPTION_ARG_INT, NULL, "With --screenshot: the epochs to train first (default 1)",
+    "N" },
   { "presentation", 'p', 0, G_OPTION_ARG_NONE, NULL, "Start in presentation mode", NULL },
-  { "view", 0, 0, G_OPTION_ARG_STRING, NULL, "Show this view: curves, code, inspector, network or errors", "VIEW" },
+  { "view", 0, 0, G_OPTION_ARG_STRING, NULL, "Show this view: curves, code, inspector, network or errors",
+    "VIEW" },
   { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL, NULL, "[EXPERIMENT.json]" },
   { NULL },
 };
@@ -108,8 +111,8 @@ ft_application_command_line (GApplication *app, GApplicationCommandLine *cmdline
   if (files && files[0])
     {
       char *path = g_application_command_line_get_cwd (cmdline)
-                     ? g_canonicalize_filename (files[0], g_application_command_line_get_cwd (cmdline))
-                     : g_strdup (files[0]);
+                       ? g_canonicalize_filename (files[0], g_application_command_line_get_cwd (cmdline))
+                       : g_strdup (files[0]);
       GError *error = NULL;
       if (!ft_window_open_experiment (win, path, &error))
         {
@@ -136,7 +139,8 @@ ft_application_command_line (GApplication *app, GApplicationCommandLine *cmdline
     g_action_group_activate_action (G_ACTION_GROUP (win), "presentation", NULL);
   if (view && !ft_window_show_view (win, view))
     {
-      g_application_command_line_printerr (cmdline, "fittape: --view must be curves, code, inspector, network or errors\n");
+      g_application_command_line_printerr (
+          cmdline, "fittape: --view must be curves, code, inspector, network or errors\n");
       status = 2;
     }
   if (screenshot)
@@ -165,12 +169,13 @@ about (GSimpleAction *action, GVariant *param, gpointer data)
   GtkApplication *app = data;
   GtkWindow *parent = gtk_application_get_active_window (app);
   GtkWidget *about = adw_about_window_new ();
-  g_object_set (about, "transient-for", parent, "application-name", "FitTape", "application-icon",
-                "org.fittape.FitTape", "version", "0.1.0", "developer-name", "The FitTape developers",
-                "license-type", GTK_LICENSE_GPL_3_0, "comments",
-                "model.fit() is the GradientTape loop plus bookkeeping: watch both train, side by side, and see "
-                "what goes wrong when a step of the bookkeeping is left out.",
-                NULL);
+  g_object_set (
+      about, "transient-for", parent, "application-name", "FitTape", "application-icon",
+      "org.fittape.FitTape", "version", "0.1.0", "developer-name", "The FitTape developers", "license-type",
+      GTK_LICENSE_GPL_3_0, "comments",
+      "model.fit() is the GradientTape loop plus bookkeeping: watch both train, side by side, and see "
+      "what goes wrong when a step of the bookkeeping is left out.",
+      NULL);
   gtk_window_present (GTK_WINDOW (about));
 }
 
@@ -246,8 +251,8 @@ ft_application_init (FtApplication *self)
 {
   g_application_add_main_option_entries (G_APPLICATION (self), options);
   g_application_set_option_context_parameter_string (G_APPLICATION (self), "[EXPERIMENT.json]");
-  g_application_set_option_context_summary (G_APPLICATION (self),
-                                            "Train a network with model.fit(), a GradientTape loop, or both side by side.");
+  g_application_set_option_context_summary (
+      G_APPLICATION (self), "Train a network with model.fit(), a GradientTape loop, or both side by side.");
 }
 
 FtApplication *

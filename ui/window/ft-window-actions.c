@@ -3,9 +3,9 @@
  * colour scheme, plot options and zoom. File work runs off the main loop. */
 #include "window/ft-window-private.h"
 
-#include "train/ft-checkpoint.h"
 #include "experiment/ft-codegen.h"
 #include "plot/ft-plot-export.h"
+#include "train/ft-checkpoint.h"
 
 #include <string.h>
 
@@ -233,8 +233,8 @@ save_chosen (FtWindow *self, GFile *file)
 static void
 action_save (GtkWidget *widget, const char *name, GVariant *param)
 {
-  choose_file (FT_WINDOW (widget), "Save Experiment", GTK_FILE_CHOOSER_ACTION_SAVE, "experiment.json", "*.json",
-               "Experiments (*.json)", save_chosen);
+  choose_file (FT_WINDOW (widget), "Save Experiment", GTK_FILE_CHOOSER_ACTION_SAVE, "experiment.json",
+               "*.json", "Experiments (*.json)", save_chosen);
 }
 
 /* Plot export, off the main loop on a copy of the plot model. */
@@ -309,8 +309,8 @@ export_plot_chosen (FtWindow *self, GFile *file)
 static void
 action_export_plot (GtkWidget *widget, const char *name, GVariant *param)
 {
-  choose_file (FT_WINDOW (widget), "Export Plots (PNG, SVG or PDF)", GTK_FILE_CHOOSER_ACTION_SAVE, "fittape-plots.png",
-               "*.png;*.svg;*.pdf", "Images (PNG, SVG, PDF)", export_plot_chosen);
+  choose_file (FT_WINDOW (widget), "Export Plots (PNG, SVG or PDF)", GTK_FILE_CHOOSER_ACTION_SAVE,
+               "fittape-plots.png", "*.png;*.svg;*.pdf", "Images (PNG, SVG, PDF)", export_plot_chosen);
 }
 
 gboolean
@@ -322,7 +322,8 @@ ft_window_export_history (FtWindow *self, const char *path, GError **error)
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "there is no run to export");
       return FALSE;
     }
-  char *text = g_str_has_suffix (path, ".json") ? ft_history_to_json (run->history) : ft_history_to_csv (run->history, ',');
+  char *text = g_str_has_suffix (path, ".json") ? ft_history_to_json (run->history)
+                                                : ft_history_to_csv (run->history, ',');
   gboolean ok = g_file_set_contents (path, text, -1, error);
   g_free (text);
   return ok;
@@ -380,8 +381,8 @@ action_export_history (GtkWidget *widget, const char *name, GVariant *param)
   FtWindow *self = FT_WINDOW (widget);
   if (ft_window_current_run (self) == NULL)
     return;
-  choose_file (self, "Export History (CSV or JSON)", GTK_FILE_CHOOSER_ACTION_SAVE, "history.csv", "*.csv;*.json",
-               "CSV or JSON", export_history_chosen);
+  choose_file (self, "Export History (CSV or JSON)", GTK_FILE_CHOOSER_ACTION_SAVE, "history.csv",
+               "*.csv;*.json", "CSV or JSON", export_history_chosen);
 }
 
 /* Checkpoints: saved and loaded in a thread (the trainer is idle: the run has ended). */
@@ -580,7 +581,8 @@ toggle_activate (GSimpleAction *action, GVariant *param, gpointer data)
 }
 
 static void
-add_toggle (FtWindow *self, const char *name, gboolean initial, void (*change) (GSimpleAction *, GVariant *, gpointer))
+add_toggle (FtWindow *self, const char *name, gboolean initial,
+            void (*change) (GSimpleAction *, GVariant *, gpointer))
 {
   GSimpleAction *a = g_simple_action_new_stateful (name, NULL, g_variant_new_boolean (initial));
   g_signal_connect (a, "change-state", G_CALLBACK (change), self);
@@ -590,7 +592,8 @@ add_toggle (FtWindow *self, const char *name, gboolean initial, void (*change) (
 }
 
 static void
-add_choice (FtWindow *self, const char *name, const char *initial, void (*change) (GSimpleAction *, GVariant *, gpointer))
+add_choice (FtWindow *self, const char *name, const char *initial,
+            void (*change) (GSimpleAction *, GVariant *, gpointer))
 {
   add_stateful (self, name, G_VARIANT_TYPE_STRING, g_variant_new_string (initial), change);
 }
@@ -604,7 +607,8 @@ ft_window_sync_actions (FtWindow *self)
       add_toggle (self, "presentation", FALSE, on_presentation_change);
       char *scheme = g_settings_get_string (self->settings, "color-scheme");
       add_choice (self, "color-scheme", scheme, on_color_scheme_change);
-      g_action_group_change_action_state (G_ACTION_GROUP (self), "color-scheme", g_variant_new_string (scheme));
+      g_action_group_change_action_state (G_ACTION_GROUP (self), "color-scheme",
+                                          g_variant_new_string (scheme));
       g_free (scheme);
       char *axis = g_settings_get_string (self->settings, "x-axis");
       add_choice (self, "x-axis", axis, on_x_axis_change);

@@ -40,8 +40,9 @@ void
 ft_window_certify_probe (FtWindow *self)
 {
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.certify", FALSE);
-  GSubprocess *p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, NULL,
-                                     ft_certify_default_python (), "-c", "import tensorflow, keras", NULL);
+  GSubprocess *p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                                     NULL, ft_certify_default_python (), "-c", "import tensorflow, keras",
+                                     NULL);
   if (p == NULL) /* no such interpreter: the item stays disabled */
     {
       g_object_set_data (G_OBJECT (self), "ft-certify-probe", GINT_TO_POINTER (1));

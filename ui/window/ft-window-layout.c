@@ -3,8 +3,8 @@
  * 1024×768, 1280×720 and 1920×1080) the charts get the room: the side panel, the lesson's notes, the log
  * and the runs list fold away (each one click from coming back), the checklist becomes a strip under the
  * charts, the text grows to at least the title bar's size, and in Compare mode the verdict above the charts
- * takes the place of the six-step outline (two runs at once light no single step). Also the name a run has in the charts: its
- * role. */
+ * takes the place of the six-step outline (two runs at once light no single step). Also the name a run has in
+ * the charts: its role. */
 #include "window/ft-window-private.h"
 
 #include <string.h>
@@ -27,7 +27,8 @@ ft_window_layout_apply (FtWindow *self)
   bool on = self->presentation;
   self->layout_short = is_short (self);
   /* The checklist: a strip under the charts, or a column beside them. */
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (self->main_row), on ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self->main_row),
+                                  on ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL);
   gtk_box_set_spacing (self->main_row, on ? 6 : 12);
   ft_window_checklist_set_strip (self, on);
   ft_window_checklist_sync (self);

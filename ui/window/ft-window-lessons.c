@@ -170,7 +170,7 @@ fill_list (FtWindow *self)
             }
           char *title = exp->title ? g_strdup (exp->title) : g_strndup (base, strlen (base) - 5);
           char *line = first_sentence (exp->notes);
-          const char *icon = lesson ? "accessories-dictionary-symbolic"
+          const char *icon = lesson                                   ? "accessories-dictionary-symbolic"
                              : exp->data.source == FT_DATA_PLAYGROUND ? "applications-science-symbolic"
                                                                       : "view-grid-symbolic";
           GtkWidget *row = row_new (path, title, line, icon);

@@ -3,8 +3,8 @@
  * +/− edits of the experiment passed on to the panels; its weight edits passed to the paused runners. */
 #include "window/ft-window-private.h"
 
-#include "views/ft-decision-view.h"
 #include "experiment/ft-network-edit.h"
+#include "views/ft-decision-view.h"
 #include "views/ft-network-view.h"
 
 void
@@ -21,9 +21,10 @@ ft_window_network_init (FtWindow *self)
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroll), self->network_view);
   gtk_box_append (GTK_BOX (page), scroll);
   g_signal_connect_swapped (self->network_view, "changed", G_CALLBACK (ft_window_network_changed), self);
-  g_signal_connect_swapped (self->network_view, "edit-weight", G_CALLBACK (ft_window_network_edit_weight), self);
-  g_signal_connect_swapped (self->network_view, "points-changed", G_CALLBACK (ft_window_network_points_changed),
+  g_signal_connect_swapped (self->network_view, "edit-weight", G_CALLBACK (ft_window_network_edit_weight),
                             self);
+  g_signal_connect_swapped (self->network_view, "points-changed",
+                            G_CALLBACK (ft_window_network_points_changed), self);
 }
 
 /* +/−, features, regularization: the model editor shows the edited layers, and the window reacts as to any
@@ -70,7 +71,8 @@ ft_window_network_edit_weight (FtWindow *self, guint64 index, float value)
       return FALSE;
     }
   for (guint i = 0; i < self->active->len; i++)
-    ft_runner_set_weight (((FtWindowRun *) g_ptr_array_index (self->active, i))->runner, (size_t) index, value);
+    ft_runner_set_weight (((FtWindowRun *) g_ptr_array_index (self->active, i))->runner, (size_t) index,
+                          value);
   const FtNeuronMaps *maps = ft_network_view_get_maps (FT_NETWORK_VIEW (self->network_view));
   if (self->decision_run != NULL && maps != NULL && index < maps->n_weights)
     {

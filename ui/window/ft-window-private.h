@@ -4,8 +4,8 @@
 
 #include "panels/ft-panels.h"
 #include "plot/ft-plot-model.h"
-#include "views/ft-plot-view.h"
 #include "train/ft-runner.h"
+#include "views/ft-plot-view.h"
 #include "window/ft-window.h"
 
 /* The datasets of one Train press, shared by the runs it starts (both mode: two). */
@@ -20,18 +20,18 @@ typedef struct _FtWindowRun FtWindowRun;
 struct _FtWindowRun
 {
   FtWindow *window;
-  int number;              /* Run 1, Run 2, … */
-  char *name;              /* "Run 3 · fit", "Run 4 · tape − shuffle" */
-  char *role;              /* the legend's name: "fit", "tape", "tape − shuffle" */
+  int number; /* Run 1, Run 2, … */
+  char *name; /* "Run 3 · fit", "Run 4 · tape − shuffle" */
+  char *role; /* the legend's name: "fit", "tape", "tape − shuffle" */
   bool tape;
-  FtExperiment *exp;       /* the experiment as it was when the run started */
-  FtSharedData *data;      /* g_atomic_rc_box */
+  FtExperiment *exp;  /* the experiment as it was when the run started */
+  FtSharedData *data; /* g_atomic_rc_box */
   FtTrainer *trainer;
   FtRunner *runner;
   FtFingerprints *fingerprints; /* per-step fingerprints for Compare mode's verdict */
   FtHistory *history;
   int plot_run;
-  int state;               /* 0 running, 1 finished, 2 stopped, 3 failed */
+  int state; /* 0 running, 1 finished, 2 stopped, 3 failed */
   int epochs_done;
   int64_t samples;
   double seconds;
@@ -71,8 +71,8 @@ struct _FtWindow
   GtkListBox *lessons_list;
   GtkBox *content_box;
   GtkBox *top_row;
-  GtkBox *verdict_slot;    /* Compare mode's verdict bar goes here, directly above the charts */
-  GtkBox *main_row;        /* the views, and what fit() does for you beside (or below) them */
+  GtkBox *verdict_slot; /* Compare mode's verdict bar goes here, directly above the charts */
+  GtkBox *main_row;     /* the views, and what fit() does for you beside (or below) them */
   GtkScrolledWindow *checklist_scroll;
   GtkBox *status_row;
   GtkToggleButton *log_button;
@@ -93,16 +93,16 @@ struct _FtWindow
   GtkWidget *confusion_view;
   FtWindowRun *decision_run; /* the run whose weights the decision view follows */
   GtkWidget *network_view;
-  FtWindowRun *network_run;  /* the run whose weights the network view follows */
+  FtWindowRun *network_run; /* the run whose weights the network view follows */
   GtkWidget *outline_steps[6];
   GtkWidget *checklist_checks[8];
   GtkWidget *checklist_labels[8];
   GtkWidget *checklist_title;
   GtkWidget *checklist_hint;
-  double pace;             /* batches per second, 0 = full speed; not kept across launches */
+  double pace;              /* batches per second, 0 = full speed; not kept across launches */
   GPtrArray *lesson_hidden; /* the named controls the lesson hid (referenced), shown again by the next */
   bool syncing_checklist;
-  bool restart_pending;    /* Train again as soon as the current runs have stopped */
+  bool restart_pending; /* Train again as soon as the current runs have stopped */
   GtkProgressBar *progress_bar;
   GtkLabel *status_label;
   GtkTextView *log_view;
@@ -113,9 +113,9 @@ struct _FtWindow
   FtPlotModel *plot_model;
   GtkWidget *loss_view;
   GtkWidget *acc_view;
-  GPtrArray *runs;         /* FtWindowRun*, every run of the session */
-  GPtrArray *active;       /* the runs of the current Train press */
-  GCancellable *prepare;   /* data loading for a Train press */
+  GPtrArray *runs;       /* FtWindowRun*, every run of the session */
+  GPtrArray *active;     /* the runs of the current Train press */
+  GCancellable *prepare; /* data loading for a Train press */
   bool paused;
   int next_run_number;
   gint64 train_started;
@@ -127,18 +127,18 @@ struct _FtWindow
   guint screenshot_timeout;        /* 30 s to get a frame drawn */
   gulong screenshot_paint_handler; /* the frame clock's after-paint */
 
-  guint redraw_source;     /* batch-rate redraws are throttled to ten a second */
+  guint redraw_source; /* batch-rate redraws are throttled to ten a second */
   guint stall_source;
   gint64 last_tick;
   gint64 max_stall_us;
   const char *last_event; /* for FITTAPE_DEBUG_STALLS */
 
-  guint pending_jobs;      /* exports, checkpoint saves and loads in flight */
+  guint pending_jobs; /* exports, checkpoint saves and loads in flight */
 
   GtkCssProvider *zoom_provider;
   double zoom;
   bool presentation;
-  bool layout_short;       /* laid out for a window under 800 px high */
+  bool layout_short; /* laid out for a window under 800 px high */
   GSettings *settings;
 };
 

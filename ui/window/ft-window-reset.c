@@ -20,7 +20,7 @@ ft_window_reset_new_weights (FtWindow *self)
 {
   self->exp->seed++;
   ft_training_panel_set_experiment (self->training_panel, self->exp); /* the seed shown */
-  g_signal_emit_by_name (self->training_panel, "changed");           /* the code, the controls */
+  g_signal_emit_by_name (self->training_panel, "changed");            /* the code, the controls */
   ft_window_reset (self);
   char *msg = g_strdup_printf ("New starting weights: seed %" G_GUINT64_FORMAT, (guint64) self->exp->seed);
   ft_window_toast (self, msg);

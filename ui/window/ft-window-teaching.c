@@ -40,10 +40,13 @@ static const struct
   const char *tooltip;
 } responsibilities[8] = {
   { "Batches the data", "Batches", "dataset.batch(batch_size) — without it: one full-batch step per epoch" },
-  { "Shuffles every epoch", "Shuffles", "dataset.shuffle(…) each epoch — without it: the same order every epoch" },
+  { "Shuffles every epoch", "Shuffles",
+    "dataset.shuffle(…) each epoch — without it: the same order every epoch" },
   { "Splits off validation data", "Splits", "the last validation_split of the samples, before shuffling" },
-  { "Validates every epoch", "Validates", "a pass over the validation data with training=False — without it: no val_ curves" },
-  { "Resets the metrics", "Resets metrics", "metric.reset_state() each epoch — without it: accuracy accumulates across epochs" },
+  { "Validates every epoch", "Validates",
+    "a pass over the validation data with training=False — without it: no val_ curves" },
+  { "Resets the metrics", "Resets metrics",
+    "metric.reset_state() each epoch — without it: accuracy accumulates across epochs" },
   { "Stops early", "Stops early", "EarlyStopping: the \"still improving?\" check you would write by hand" },
   { "Saves checkpoints", "Checkpoints", "ModelCheckpoint: saving the weights you would write by hand" },
   { "Reports progress", "Reports", "the progress bar and epoch lines you would print by hand" },
@@ -63,7 +66,9 @@ inert_reason (const FtExperiment *exp, int step)
     {
     case 2:
     case 3:
-      return exp->fit.validation_split > 0 ? NULL : "Nothing to do here: validation_split is 0, there is no validation data";
+      return exp->fit.validation_split > 0
+                 ? NULL
+                 : "Nothing to do here: validation_split is 0, there is no validation data";
     case 5:
       return has_es ? NULL : "Nothing to do here: this experiment has no EarlyStopping callback";
     case 6:
@@ -81,7 +86,7 @@ checklist_update_visible (FtWindow *self)
   bool hidden_by_lesson = g_object_get_data (G_OBJECT (self->checklist_scroll), "ft-hidden") != NULL;
   gtk_widget_set_visible (GTK_WIDGET (self->checklist_scroll),
                           self->mode == FT_MODE_BOTH && !hidden_by_lesson
-                            && (g_strcmp0 (page, "curves") == 0 || g_strcmp0 (page, "code") == 0));
+                              && (g_strcmp0 (page, "curves") == 0 || g_strcmp0 (page, "code") == 0));
 }
 
 static void
@@ -122,7 +127,8 @@ ft_window_checklist_sync (FtWindow *self)
       gtk_widget_set_sensitive (self->checklist_checks[i], inert == NULL);
       /* The projector's strip has room only for what can change something. */
       bool lesson_hid = g_ptr_array_find (self->lesson_hidden, self->checklist_checks[i], NULL);
-      gtk_widget_set_visible (self->checklist_checks[i], !lesson_hid && (inert == NULL || !self->presentation));
+      gtk_widget_set_visible (self->checklist_checks[i],
+                              !lesson_hid && (inert == NULL || !self->presentation));
       char *tip = inert ? g_strdup_printf ("%s\n%s", responsibilities[i].tooltip, inert) : NULL;
       gtk_widget_set_tooltip_text (self->checklist_checks[i], tip ? tip : responsibilities[i].tooltip);
       g_free (tip);
@@ -190,7 +196,8 @@ ft_window_teaching_init (FtWindow *self)
   gtk_widget_set_margin_start (title, 10);
   gtk_widget_set_margin_top (title, 8);
   gtk_box_append (self->checklist_box, title);
-  GtkWidget *hint = self->checklist_hint = gtk_label_new ("Untick one: the tape loop runs again without that step.");
+  GtkWidget *hint = self->checklist_hint = gtk_label_new (
+      "Untick one: the tape loop runs again without that step.");
   gtk_label_set_wrap (GTK_LABEL (hint), TRUE);
   gtk_label_set_xalign (GTK_LABEL (hint), 0);
   gtk_widget_add_css_class (hint, "dim-label");
@@ -244,7 +251,8 @@ show_a_visible_page (FtWindow *self)
   if (current && adw_view_stack_page_get_visible (adw_view_stack_get_page (self->panel_stack, current)))
     return;
   bool any = false;
-  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (self->panel_stack)); c; c = gtk_widget_get_next_sibling (c))
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (self->panel_stack)); c;
+       c = gtk_widget_get_next_sibling (c))
     {
       AdwViewStackPage *page = adw_view_stack_get_page (self->panel_stack, c);
       if (page && adw_view_stack_page_get_visible (page))
@@ -280,8 +288,9 @@ ft_window_apply_lesson (FtWindow *self)
   g_ptr_array_set_size (self->lesson_hidden, 0);
   const char *views[4] = { "curves", "code", "inspector", "errors" };
   for (int i = 0; i < 4; i++)
-    gtk_stack_page_set_visible (gtk_stack_get_page (self->view_stack, gtk_stack_get_child_by_name (self->view_stack, views[i])),
-                                TRUE);
+    gtk_stack_page_set_visible (
+        gtk_stack_get_page (self->view_stack, gtk_stack_get_child_by_name (self->view_stack, views[i])),
+        TRUE);
   if (self->exp == NULL || self->exp->hide == NULL)
     {
       ft_window_checklist_sync (self);

@@ -219,8 +219,8 @@ static void
 update_controls (FtWindow *self)
 {
   ft_window_sync_actions (self);
-  gtk_button_set_icon_name (self->pause_button, self->paused ? "media-playback-start-symbolic"
-                                                              : "media-playback-pause-symbolic");
+  gtk_button_set_icon_name (self->pause_button,
+                            self->paused ? "media-playback-start-symbolic" : "media-playback-pause-symbolic");
 }
 
 static void screenshot_check (FtWindow *self);
@@ -293,9 +293,9 @@ update_progress (FtWindow *self, const FtRunEvent *ev, FtWindowRun *run)
   double eta = done > 0 && ev->seconds > 0 ? ev->seconds * (1.0 - done) / done : 0;
   char rate[32];
   ft_format_thousands (rate, sizeof rate, (int64_t) sps);
-  char *text = g_strdup_printf ("%s · epoch %d/%d · batch %d/%d · ETA %.0f s · %s samples/s", run->name,
-                                ev->epoch + 1, ev->epochs, ev->kind == FT_RUN_EVENT_EPOCH_END ? ev->steps : ev->batch + 1,
-                                ev->steps, eta, rate);
+  char *text = g_strdup_printf (
+      "%s · epoch %d/%d · batch %d/%d · ETA %.0f s · %s samples/s", run->name, ev->epoch + 1, ev->epochs,
+      ev->kind == FT_RUN_EVENT_EPOCH_END ? ev->steps : ev->batch + 1, ev->steps, eta, rate);
   set_status (self, text);
   g_free (text);
 }
@@ -331,8 +331,8 @@ on_run_event (const FtRunEvent *ev, void *user_data)
     case FT_RUN_EVENT_BATCH_END:
       ft_window_outline_set (self, FT_OUTLINE_TRAIN);
       highlight_code (self, run, FT_CODE_BATCH_LINE);
-      ft_plot_model_add_batch (self->plot_model, run->plot_run, ev->epoch, ev->batch, ev->steps, ev->samples_seen,
-                               ev->batch_loss, &ev->logs);
+      ft_plot_model_add_batch (self->plot_model, run->plot_run, ev->epoch, ev->batch, ev->steps,
+                               ev->samples_seen, ev->batch_loss, &ev->logs);
       run->samples = ev->samples_seen;
       run->seconds = ev->seconds;
       if (self->redraw_source == 0) /* the status line follows the same pace */
@@ -341,7 +341,8 @@ on_run_event (const FtRunEvent *ev, void *user_data)
       break;
     case FT_RUN_EVENT_EPOCH_END:
       {
-        ft_window_outline_set (self, run->exp->steps.validate || !run->tape ? FT_OUTLINE_VALIDATE : FT_OUTLINE_LOOP);
+        ft_window_outline_set (self, run->exp->steps.validate || !run->tape ? FT_OUTLINE_VALIDATE
+                                                                            : FT_OUTLINE_LOOP);
         highlight_code (self, run, FT_CODE_EPOCH_END);
         ft_plot_model_add_epoch (self->plot_model, run->plot_run, ev->epoch, ev->samples_seen, &ev->logs);
         ft_history_append (run->history, ev->epoch, &ev->logs);
@@ -358,7 +359,8 @@ on_run_event (const FtRunEvent *ev, void *user_data)
         refresh_plots_soon (self); /* a Playground epoch can take a millisecond: throttled too */
         update_verdict (self);
         if (run == self->decision_run && ev->weights != NULL)
-          ft_decision_view_update_weights (FT_DECISION_VIEW (self->decision_view), ev->weights, ev->n_weights);
+          ft_decision_view_update_weights (FT_DECISION_VIEW (self->decision_view), ev->weights,
+                                           ev->n_weights);
         ft_window_network_epoch_end (self, run, ev);
         screenshot_check (self);
         break;
@@ -396,9 +398,9 @@ on_run_event (const FtRunEvent *ev, void *user_data)
         run->state = ev->kind == FT_RUN_EVENT_FINISHED ? 1 : ev->kind == FT_RUN_EVENT_STOPPED ? 2 : 3;
         update_verdict (self);
         char *line = ev->kind == FT_RUN_EVENT_FAILED
-                       ? g_strdup_printf ("[%s] training failed: %s", run->name, ev->message)
-                       : g_strdup_printf ("[%s] %s after %d epoch%s", run->name, state_text (run->state), run->epochs_done,
-                                          run->epochs_done == 1 ? "" : "s");
+                         ? g_strdup_printf ("[%s] training failed: %s", run->name, ev->message)
+                         : g_strdup_printf ("[%s] %s after %d epoch%s", run->name, state_text (run->state),
+                                            run->epochs_done, run->epochs_done == 1 ? "" : "s");
         log_line (self, line);
         if (ev->kind == FT_RUN_EVENT_FAILED)
           ft_window_show_error (self, line);
@@ -417,11 +419,13 @@ on_run_event (const FtRunEvent *ev, void *user_data)
             self->paused = false;
             double sps = ft_window_get_samples_per_second (self);
             char *text = g_getenv ("FITTAPE_DEBUG_STALLS")
-                           ? g_strdup_printf ("%s · %.0f samples/s · longest main-loop stall %.1f ms",
-                                              state_text (run->state), sps, (double) self->max_stall_us / 1000.0)
-                           : g_strdup_printf ("%s · %d epoch%s · %s samples a second", state_text (run->state),
-                                              run->epochs_done, run->epochs_done == 1 ? "" : "s",
-                                              ft_format_thousands ((char[32]) { 0 }, 32, (int64_t) sps));
+                             ? g_strdup_printf ("%s · %.0f samples/s · longest main-loop stall %.1f ms",
+                                                state_text (run->state), sps,
+                                                (double) self->max_stall_us / 1000.0)
+                             : g_strdup_printf ("%s · %d epoch%s · %s samples a second",
+                                                state_text (run->state), run->epochs_done,
+                                                run->epochs_done == 1 ? "" : "s",
+                                                ft_format_thousands ((char[32]){ 0 }, 32, (int64_t) sps));
             text[0] = g_ascii_toupper (text[0]);
             set_status (self, text);
             g_free (text);
@@ -500,7 +504,8 @@ start_run (FtWindow *self, FtExperiment *exp, FtSharedData *data, bool tape, GEr
   run->trainer = trainer;
   run->history = ft_history_new ();
   /* Colour and line style by role, the same in every re-run: fit blue and solid, tape orange and dashed. */
-  run->plot_run = ft_plot_model_add_run (self->plot_model, run->role, tape ? FT_PLOT_COLOUR_TAPE : FT_PLOT_COLOUR_FIT);
+  run->plot_run = ft_plot_model_add_run (self->plot_model, run->role,
+                                         tape ? FT_PLOT_COLOUR_TAPE : FT_PLOT_COLOUR_FIT);
   ft_plot_model_set_run_dashed (self->plot_model, run->plot_run, tape);
   FtJob job;
   memset (&job, 0, sizeof job);
@@ -578,7 +583,8 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (self->active->len > 0 && job->data->train->ndim == 1 && job->data->train->shape[0] == 2)
     {
       self->decision_run = g_ptr_array_index (self->active, 0);
-      ft_decision_view_set_data (FT_DECISION_VIEW (self->decision_view), self->decision_run->exp, job->data->train);
+      ft_decision_view_set_data (FT_DECISION_VIEW (self->decision_view), self->decision_run->exp,
+                                 job->data->train);
       ft_runner_set_share_weights (self->decision_run->runner, true);
     }
   else
@@ -856,7 +862,8 @@ ft_window_evaluate_run (FtWindow *self, FtWindowRun *run)
 
 /* A checkpoint loaded from disk becomes a run of its own (finished, ready to evaluate or continue). */
 void
-ft_window_add_loaded_run (FtWindow *self, FtExperiment *exp, FtSharedData *data, FtTrainer *trainer, int epochs_done)
+ft_window_add_loaded_run (FtWindow *self, FtExperiment *exp, FtSharedData *data, FtTrainer *trainer,
+                          int epochs_done)
 {
   FtWindowRun *run = g_new0 (FtWindowRun, 1);
   run->window = self;
@@ -1016,7 +1023,6 @@ ft_window_show_view (FtWindow *self, const char *name)
 
 /* ---- presentation and zoom ---- */
 
-
 void
 ft_window_set_zoom (FtWindow *self, double zoom)
 {
@@ -1069,7 +1075,8 @@ screenshot_finish (FtWindow *self)
     }
   if (self->screenshot_paint_handler)
     {
-      g_signal_handler_disconnect (gtk_widget_get_frame_clock (GTK_WIDGET (self)), self->screenshot_paint_handler);
+      g_signal_handler_disconnect (gtk_widget_get_frame_clock (GTK_WIDGET (self)),
+                                   self->screenshot_paint_handler);
       self->screenshot_paint_handler = 0;
     }
   stop_active (self);
@@ -1089,7 +1096,8 @@ take_screenshot (FtWindow *self)
       g_error_free (error);
       GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
       if (clock && self->screenshot_paint_handler == 0)
-        self->screenshot_paint_handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), self);
+        self->screenshot_paint_handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint),
+                                                           self);
       gtk_widget_queue_draw (GTK_WIDGET (self));
       return;
     }
@@ -1103,7 +1111,8 @@ take_screenshot (FtWindow *self)
     {
       g_print ("screenshot: %s\n", self->screenshot_path);
       g_print ("{\"samples_per_second\": %.0f, \"max_main_loop_stall_ms\": %.2f, \"runs\": %u}\n",
-               ft_window_get_samples_per_second (self), (double) self->max_stall_us / 1000.0, self->active->len);
+               ft_window_get_samples_per_second (self), (double) self->max_stall_us / 1000.0,
+               self->active->len);
     }
   screenshot_finish (self);
 }
@@ -1429,11 +1438,12 @@ static GSettings *
 settings_new (void)
 {
   GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  GSettingsSchema *schema = source ? g_settings_schema_source_lookup (source, "org.fittape.FitTape", TRUE) : NULL;
+  GSettingsSchema *schema = source ? g_settings_schema_source_lookup (source, "org.fittape.FitTape", TRUE)
+                                   : NULL;
   if (schema == NULL)
     {
-      GSettingsSchemaSource *local
-        = g_settings_schema_source_new_from_directory (FITTAPE_BUILD_SCHEMA_DIR, source, FALSE, NULL);
+      GSettingsSchemaSource *local = g_settings_schema_source_new_from_directory (FITTAPE_BUILD_SCHEMA_DIR,
+                                                                                  source, FALSE, NULL);
       if (local)
         {
           schema = g_settings_schema_source_lookup (local, "org.fittape.FitTape", FALSE);
