@@ -1290,12 +1290,6 @@ ft_window_get_verdict_bar (FtWindow *self)
   return self->verdict_bar;
 }
 
-GSettings *
-ft_window_get_settings (FtWindow *self)
-{
-  return self->settings;
-}
-
 GtkWidget *
 ft_window_get_plot_view (FtWindow *self, gboolean accuracy)
 {
