@@ -35,7 +35,9 @@ for name in csv idx experiment checkpoint template; do
   echo "fuzz-$name: ${execs:-0} executions, $crashes crashes (exit $rc)"
   total=$((total + ${execs:-0}))
   if [ "$rc" -ne 0 ] || [ "$crashes" -ne 0 ]; then
-    tail -40 "$log"; status=1
+    # the sanitizer's report with its stack first (the tail alone loses it), then the end of the log
+    grep -m1 -A45 -E "^==[0-9]+==ERROR|^==[0-9]+== ERROR|runtime error:" "$log"
+    echo "..."; tail -15 "$log"; status=1
   fi
   rm -rf "$work"
 done
