@@ -21,6 +21,12 @@ ft_application_get_exit_status (FtApplication *self)
   return self->exit_status;
 }
 
+void
+ft_application_fail (FtApplication *self, int status)
+{
+  self->exit_status = MAX (self->exit_status, status);
+}
+
 /* --screenshot when the file did not open or training could not start (a missing CSV): the window's
  * error page is captured and the process ends with status 2, instead of waiting for epochs forever. */
 typedef struct

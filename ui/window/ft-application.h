@@ -14,5 +14,7 @@ FtApplication *ft_application_new (void);
  * line failed to open or, with --screenshot, training could not start; 1 when --screenshot could not
  * write its file; else 0. */
 int ft_application_get_exit_status (FtApplication *self);
+/* Raises the exit status to at least status (a failure noted where it happens, not at the window's end). */
+void ft_application_fail (FtApplication *self, int status);
 
 G_END_DECLS

@@ -2,6 +2,7 @@
  * runs on background runners with their events feeding the plots, the status line, the epoch log and
  * the runs list; the screenshot mode and the main-loop stall monitor. Actions live in
  * ft-window-actions.c. */
+#include "window/ft-application.h"
 #include "window/ft-window-private.h"
 
 #include "core/ft-format.h"
@@ -1078,6 +1079,17 @@ ft_window_save_screenshot (FtWindow *self, const char *png_path, GError **error)
   return ok;
 }
 
+/* The screenshot could not be made: the program exits non-zero (the application is told now, while the
+ * window still belongs to it). */
+static void
+screenshot_failed (FtWindow *self)
+{
+  self->screenshot_failed = true;
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  if (FT_IS_APPLICATION (app))
+    ft_application_fail (FT_APPLICATION (app), 1);
+}
+
 static void
 screenshot_finish (FtWindow *self)
 {
@@ -1118,7 +1130,7 @@ take_screenshot (FtWindow *self)
     {
       g_printerr ("fittape: no screenshot: %s\n", error->message);
       g_error_free (error);
-      self->screenshot_failed = true;
+      screenshot_failed (self);
     }
   else
     {
@@ -1155,7 +1167,7 @@ screenshot_timed_out (gpointer data)
   self->screenshot_timeout = 0;
   g_printerr ("fittape: no screenshot: nothing was drawn within 30 s of %s\n",
               self->screenshot_taken ? "the requested epochs" : "the start");
-  self->screenshot_failed = true;
+  screenshot_failed (self);
   screenshot_finish (self);
   return G_SOURCE_REMOVE;
 }
@@ -1289,6 +1301,12 @@ GtkWidget *
 ft_window_get_verdict_bar (FtWindow *self)
 {
   return self->verdict_bar;
+}
+
+GSettings *
+ft_window_get_settings (FtWindow *self)
+{
+  return self->settings;
 }
 
 GtkWidget *
