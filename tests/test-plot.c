@@ -862,12 +862,120 @@ test_difference_lane_and_mark (void)
   ft_plot_model_free (m);
 }
 
+/* Callback lanes from known events: laid out under the loss curves (not on the accuracy chart, not for a
+ * hidden run), one row per callback, and hit-tested back to the events at their epochs' x. */
+static void
+test_callback_lanes (void)
+{
+  FtPlotModel *m = ft_plot_model_new ();
+  int run = ft_plot_model_add_run (m, "fit", FT_PLOT_COLOUR_FIT);
+  feed_run (m, run, 5, 10, 7, 0.0, true);
+  const char *names[] = { "EarlyStopping", "ModelCheckpoint" };
+  FtPlotLaneEvent ev[6];
+  memset (ev, 0, sizeof ev);
+  const struct
+  {
+    int lane, epoch;
+    FtPlotLaneMark mark;
+  } spec[6] = {
+    { 0, 0, FT_PLOT_LANE_BEST },    { 0, 1, FT_PLOT_LANE_WAIT }, { 0, 2, FT_PLOT_LANE_STOP },
+    { 0, 0, FT_PLOT_LANE_RESTORE }, { 1, 0, FT_PLOT_LANE_SAVE }, { 1, 3, FT_PLOT_LANE_SKIP },
+  };
+  for (int i = 0; i < 6; i++)
+    {
+      ev[i].lane = spec[i].lane;
+      ev[i].epoch = spec[i].epoch;
+      ev[i].mark = spec[i].mark;
+      ev[i].wait = 1;
+      ev[i].patience = 2;
+      g_snprintf (ev[i].text, sizeof ev[i].text, "event %d", i);
+    }
+  FtPlotStyle style;
+  ft_plot_style_init (&style);
+  FtPlotGeometry g0, g1, ga;
+  cairo_surface_destroy (render (m, FT_PLOT_LOSS, 900, 560, &style, NULL, &g0));
+  g_assert_cmpint (g0.n_lanes, ==, 0);
+  g_assert_cmpint (ft_plot_model_get_lanes_run (m), ==, 0);
+  guint64 serial = ft_plot_model_get_serial (m);
+  ft_plot_model_set_lanes (m, run, 2, names, ev, 6);
+  g_assert_cmpuint (ft_plot_model_get_serial (m), >, serial);
+  g_assert_cmpint (ft_plot_model_get_lanes_run (m), ==, run);
+  g_assert_cmpstr (ft_plot_model_get_lane_name (m, run, 1), ==, "ModelCheckpoint");
+
+  cairo_surface_destroy (render (m, FT_PLOT_LOSS, 900, 560, &style, NULL, &g1));
+  g_assert_cmpint (g1.n_lanes, ==, 2);
+  g_assert_cmpint (g1.lanes_run, ==, run);
+  /* The lanes take a strip from the plot and sit under it, inside the chart. */
+  g_assert_cmpfloat (g1.plot_height, <, g0.plot_height - 2 * g1.lane_height);
+  g_assert_cmpfloat (g1.lanes_y, >=, g1.plot_y + g1.plot_height);
+  g_assert_cmpfloat (g1.lanes_y + 2 * g1.lane_height, <=, 560);
+  g_assert_cmpfloat (g1.lane_height, >, 5);
+
+  /* Hits: the stop at epoch 3's end (x = 3 on the epoch axis), the skip in the second lane at x = 4. */
+  int lane, event;
+  double mid0 = g1.lanes_y + g1.lane_height * 0.5, mid1 = g1.lanes_y + g1.lane_height * 1.5;
+  g_assert_true (
+      ft_plot_lanes_hit (m, &g1, ft_plot_geometry_x_to_pixel (&g1, 3.0) + 2, mid0, 6, &lane, &event));
+  g_assert_cmpint (lane, ==, 0);
+  g_assert_cmpint (event, ==, 2);
+  g_assert_true (ft_plot_lanes_hit (m, &g1, ft_plot_geometry_x_to_pixel (&g1, 4.0), mid1, 6, &lane, &event));
+  g_assert_cmpint (lane, ==, 1);
+  g_assert_cmpint (event, ==, 5);
+  g_assert_true (ft_plot_lanes_hit (m, &g1, ft_plot_geometry_x_to_pixel (&g1, 2.0), mid0, 6, NULL, &event));
+  g_assert_cmpint (event, ==, 1);
+  /* The restore sits at the best epoch (x = 1): the later event wins the tie with the best. */
+  g_assert_true (ft_plot_lanes_hit (m, &g1, ft_plot_geometry_x_to_pixel (&g1, 1.0), mid0, 6, NULL, &event));
+  g_assert_cmpint (event, ==, 3);
+  /* Nothing between epochs, nothing in the second lane at the stop, nothing above the lanes. */
+  g_assert_false (ft_plot_lanes_hit (m, &g1, ft_plot_geometry_x_to_pixel (&g1, 2.5), mid0, 6, &lane, &event));
+  g_assert_cmpint (lane, ==, 0);
+  g_assert_cmpint (event, ==, -1);
+  g_assert_false (ft_plot_lanes_hit (m, &g1, ft_plot_geometry_x_to_pixel (&g1, 3.0), mid1, 6, NULL, NULL));
+  g_assert_false (
+      ft_plot_lanes_hit (m, &g1, ft_plot_geometry_x_to_pixel (&g1, 3.0), g1.lanes_y - 3, 6, &lane, NULL));
+  g_assert_cmpint (lane, ==, -1);
+
+  /* The step axis puts the marks at the epochs' global steps. */
+  style.x_axis = FT_PLOT_X_STEP;
+  FtPlotGeometry gs;
+  cairo_surface_destroy (render (m, FT_PLOT_LOSS, 900, 560, &style, NULL, &gs));
+  g_assert_cmpfloat (ft_plot_model_lane_x (m, run, FT_PLOT_X_STEP, 2), ==, 30.0);
+  g_assert_true (ft_plot_lanes_hit (m, &gs, ft_plot_geometry_x_to_pixel (&gs, 30.0),
+                                    mid0 - g1.lanes_y + gs.lanes_y, 6, NULL, &event));
+  g_assert_cmpint (event, ==, 2);
+  style.x_axis = FT_PLOT_X_EPOCH;
+
+  /* The hover box at the stop's epoch draws (its rows come from the events). */
+  FtPlotViewport vp;
+  ft_plot_viewport_init (&vp);
+  vp.has_hover = true;
+  vp.hover_x = 3.0;
+  cairo_surface_destroy (render (m, FT_PLOT_LOSS, 900, 560, &style, &vp, NULL));
+
+  /* A copy keeps the lanes; the accuracy chart and a hidden run have none. */
+  FtPlotModel *copy = ft_plot_model_copy (m);
+  int n;
+  const FtPlotLaneEvent *ce = ft_plot_model_get_lane_events (copy, run, &n);
+  g_assert_cmpint (n, ==, 6);
+  g_assert_cmpstr (ce[5].text, ==, "event 5");
+  ft_plot_model_free (copy);
+  cairo_surface_destroy (render (m, FT_PLOT_ACCURACY, 900, 560, &style, NULL, &ga));
+  g_assert_cmpint (ga.n_lanes, ==, 0);
+  ft_plot_model_set_run_visible (m, run, false);
+  g_assert_cmpint (ft_plot_model_get_lanes_run (m), ==, 0);
+  ft_plot_model_set_run_visible (m, run, true);
+  ft_plot_model_clear_run (m, run);
+  g_assert_cmpint (ft_plot_model_get_n_lanes (m, run), ==, 0);
+  ft_plot_model_free (m);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/plot/difference-lane-and-mark", test_difference_lane_and_mark);
   g_test_add_func ("/plot/model", test_model_bookkeeping);
+  g_test_add_func ("/plot/callback-lanes", test_callback_lanes);
   g_test_add_func ("/plot/render/training-line", test_training_line);
   g_test_add_func ("/plot/render/validation-dashed", test_validation_dashed);
   g_test_add_func ("/plot/render/legend", test_legend);

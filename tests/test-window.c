@@ -1053,6 +1053,66 @@ test_verdict (void)
   window_free (win);
 }
 
+/* Lesson 3 trains with EarlyStopping: after training the loss chart has an EarlyStopping lane under the
+ * curves whose stop sits at the last epoch the fit run's history shows, hit-tested where it is drawn. */
+static void
+test_callback_lanes (void)
+{
+  FtWindow *win = window_new (2);
+  const char *src = g_getenv ("FITTAPE_SOURCE_DIR");
+  char *lesson = g_build_filename (src, "data", "lesson-3-early-stopping-by-hand.json", NULL);
+  g_assert_true (ft_window_open_experiment (win, lesson, NULL));
+  ft_window_train (win);
+  wait_until (idle, win, 120);
+  char *csv = ft_window_get_run_history_csv (win, 0);
+  g_auto (GStrv) rows = g_strsplit (g_strstrip (csv), "\n", -1);
+  int epochs = (int) g_strv_length (rows) - 1; /* a header, then one row per epoch */
+  g_free (csv);
+  g_assert_cmpint (epochs, >=, 4);
+  g_assert_cmpint (epochs, <, 200); /* it stopped early */
+  FtPlotView *view = FT_PLOT_VIEW (ft_window_get_plot_view (win, FALSE));
+  FtPlotModel *model = ft_plot_view_get_model (view);
+  int run = ft_plot_model_get_lanes_run (model);
+  g_assert_cmpint (run, ==, ft_plot_model_get_run_id (model, 0)); /* the fit run */
+  g_assert_cmpint (ft_plot_model_get_n_lanes (model, run), ==, 1);
+  g_assert_cmpstr (ft_plot_model_get_lane_name (model, run, 0), ==, "EarlyStopping");
+  int n, stop = -1, restore = -1, best = -1;
+  const FtPlotLaneEvent *ev = ft_plot_model_get_lane_events (model, run, &n);
+  for (int i = 0; i < n; i++)
+    {
+      if (ev[i].mark == FT_PLOT_LANE_STOP)
+        stop = i;
+      else if (ev[i].mark == FT_PLOT_LANE_RESTORE)
+        restore = i;
+      else if (ev[i].mark == FT_PLOT_LANE_BEST)
+        best = i;
+    }
+  g_assert_cmpint (stop, >=, 0);
+  g_assert_cmpint (ev[stop].epoch + 1, ==, epochs);
+  g_assert_nonnull (strstr (ev[stop].text, "stopped"));
+  g_assert_cmpint (ev[stop].patience, ==, 3);
+  g_assert_cmpint (restore, >=, 0); /* restore_best_weights */
+  g_assert_cmpint (best, >=, 0);
+  g_assert_cmpint (ev[restore].epoch, ==, epochs - 1 - 3); /* patience 3 after the best */
+  /* Drawn: the lane is laid out, and the stop is where a pointer finds it. */
+  ft_plot_view_changed (view);
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (view));
+  spin (0.2);
+  FtPlotGeometry g;
+  g_assert_true (ft_plot_view_get_geometry (view, &g));
+  g_assert_cmpint (g.n_lanes, ==, 1);
+  double sx = ft_plot_geometry_x_to_pixel (&g, ft_plot_model_lane_x (model, run, g.x_axis, ev[stop].epoch));
+  int lane, event;
+  g_assert_true (ft_plot_lanes_hit (model, &g, sx, g.lanes_y + g.lane_height / 2, 6, &lane, &event));
+  g_assert_cmpint (ev[event].epoch, ==, ev[stop].epoch);
+  g_assert_true (ft_plot_view_hover_at (view, sx, g.lanes_y + g.lane_height / 2));
+  double hx;
+  g_assert_true (ft_plot_view_get_hover_x (view, &hx));
+  g_assert_cmpfloat (fabs (ft_plot_geometry_x_to_pixel (&g, hx) - sx), <, 0.5);
+  g_free (lesson);
+  window_free (win);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1066,6 +1126,7 @@ main (int argc, char **argv)
   g_object_unref (css);
   tmpdir = g_dir_make_tmp ("fittape-window-XXXXXX", NULL);
   g_test_add_func ("/window/train-each-mode", test_train_each_mode);
+  g_test_add_func ("/window/callback-lanes", test_callback_lanes);
   g_test_add_func ("/window/edit-network", test_edit_network);
   g_test_add_func ("/window/pause-step-stop", test_pause_step_stop);
   g_test_add_func ("/window/exports", test_exports);

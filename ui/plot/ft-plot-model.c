@@ -15,8 +15,10 @@ typedef struct
   int steps;       /* batches per epoch, from the last batch event (0 while unknown) */
   int first_epoch; /* the epoch training started from (resumed runs start later), -1 while empty */
   char metric_key[FT_LOG_KEY_MAX];
-  GArray *batches; /* FtPlotBatchPoint */
-  GArray *epochs;  /* FtPlotEpochPoint */
+  GArray *batches;       /* FtPlotBatchPoint */
+  GArray *epochs;        /* FtPlotEpochPoint */
+  GPtrArray *lane_names; /* char*: one per callback lane */
+  GArray *lane_events;   /* FtPlotLaneEvent */
 } Run;
 
 struct FtPlotModel
@@ -37,6 +39,8 @@ run_free (gpointer data)
   g_free (r->name);
   g_array_unref (r->batches);
   g_array_unref (r->epochs);
+  g_ptr_array_unref (r->lane_names);
+  g_array_unref (r->lane_events);
   g_free (r);
 }
 
@@ -81,6 +85,10 @@ ft_plot_model_copy (const FtPlotModel *model)
       g_array_append_vals (c->batches, r->batches->data, r->batches->len);
       c->epochs = g_array_sized_new (FALSE, FALSE, sizeof (FtPlotEpochPoint), r->epochs->len);
       g_array_append_vals (c->epochs, r->epochs->data, r->epochs->len);
+      c->lane_names = g_ptr_array_new_with_free_func (g_free);
+      for (guint k = 0; k < r->lane_names->len; k++)
+        g_ptr_array_add (c->lane_names, g_strdup (g_ptr_array_index (r->lane_names, k)));
+      c->lane_events = g_array_copy (r->lane_events);
       g_ptr_array_add (m->runs, c);
     }
   return m;
@@ -125,6 +133,8 @@ ft_plot_model_add_run (FtPlotModel *model, const char *name, int colour)
   r->first_epoch = -1;
   r->batches = g_array_sized_new (FALSE, FALSE, sizeof (FtPlotBatchPoint), 1024);
   r->epochs = g_array_new (FALSE, FALSE, sizeof (FtPlotEpochPoint));
+  r->lane_names = g_ptr_array_new_with_free_func (g_free);
+  r->lane_events = g_array_new (FALSE, FALSE, sizeof (FtPlotLaneEvent));
   g_ptr_array_add (model->runs, r);
   changed (model);
   return r->id;
@@ -166,7 +176,165 @@ ft_plot_model_clear_run (FtPlotModel *model, int run)
   r->steps = 0;
   r->first_epoch = -1;
   r->metric_key[0] = '\0';
+  g_ptr_array_set_size (r->lane_names, 0);
+  g_array_set_size (r->lane_events, 0);
   changed (model);
+}
+
+void
+ft_plot_model_set_lanes (FtPlotModel *model, int run, int n_lanes, const char *const *names,
+                         const FtPlotLaneEvent *events, int n_events)
+{
+  Run *r = find_run (model, run);
+  g_return_if_fail (r != NULL && n_lanes >= 0 && n_events >= 0);
+  g_ptr_array_set_size (r->lane_names, 0);
+  for (int i = 0; i < n_lanes; i++)
+    g_ptr_array_add (r->lane_names, g_strdup (names[i]));
+  g_array_set_size (r->lane_events, 0);
+  for (int i = 0; i < n_events; i++)
+    if (events[i].lane >= 0 && events[i].lane < n_lanes)
+      g_array_append_val (r->lane_events, events[i]);
+  changed (model);
+}
+
+static FtPlotLaneMark
+lane_mark (FtCallbackDecision d)
+{
+  switch (d)
+    {
+    case FT_CB_IMPROVED:
+    case FT_CB_IMPROVED_NO_BASELINE:
+      return FT_PLOT_LANE_BEST;
+    case FT_CB_WAITING:
+      return FT_PLOT_LANE_WAIT;
+    case FT_CB_STOPPED:
+      return FT_PLOT_LANE_STOP;
+    case FT_CB_RESTORED:
+      return FT_PLOT_LANE_RESTORE;
+    case FT_CB_LR_CUT:
+      return FT_PLOT_LANE_CUT;
+    case FT_CB_SAVED:
+    case FT_CB_SAVED_NO_MONITOR:
+      return FT_PLOT_LANE_SAVE;
+    case FT_CB_NOT_BEST:
+      return FT_PLOT_LANE_SKIP;
+    case FT_CB_LR_SET:
+      return FT_PLOT_LANE_RATE;
+    case FT_CB_NOTHING:
+    case FT_CB_SKIPPED:
+    case FT_CB_COOLDOWN:
+    default:
+      return FT_PLOT_LANE_OTHER;
+    }
+}
+
+void
+ft_plot_model_set_callback_lanes (FtPlotModel *model, int run, FtCallbackLanes *lanes)
+{
+  g_return_if_fail (lanes != NULL);
+  int n_lanes = MIN (ft_callback_lanes_n_lanes (lanes), 32);
+  const char *names[32];
+  for (int i = 0; i < n_lanes; i++)
+    names[i] = ft_callback_kind_name (ft_callback_lanes_kind (lanes, i));
+  int n = ft_callback_lanes_n_events (lanes);
+  GArray *events = g_array_new (FALSE, TRUE, sizeof (FtPlotLaneEvent));
+  for (int i = 0; i < n; i++)
+    {
+      FtLaneEvent le;
+      if (!ft_callback_lanes_event (lanes, i, &le))
+        break;
+      const FtCallbackState *st = &le.state;
+      FtPlotLaneEvent ev = { 0 };
+      ev.lane = le.lane;
+      ev.mark = lane_mark (st->decision);
+      ev.epoch = ev.mark == FT_PLOT_LANE_RESTORE ? st->best_epoch : st->epoch;
+      ev.value = ev.mark == FT_PLOT_LANE_CUT || ev.mark == FT_PLOT_LANE_RATE ? st->lr_after : st->monitored;
+      ev.wait = st->wait;
+      ev.patience = st->patience;
+      const char *what = ft_callback_decision_name (st->decision);
+      switch (ev.mark)
+        {
+        case FT_PLOT_LANE_CUT:
+          g_snprintf (ev.text, sizeof ev.text, "epoch %d: %s, learning rate %.4g → %.4g — %s", st->epoch + 1,
+                      what, st->lr_before, st->lr_after, st->rule);
+          break;
+        case FT_PLOT_LANE_RATE:
+          g_snprintf (ev.text, sizeof ev.text, "epoch %d: learning rate %.4g — %s", st->epoch + 1,
+                      st->lr_after, st->rule);
+          break;
+        case FT_PLOT_LANE_RESTORE:
+          g_snprintf (ev.text, sizeof ev.text, "%s the weights of epoch %d (best %.4g) — %s", what,
+                      st->best_epoch + 1, st->best, st->rule);
+          break;
+        case FT_PLOT_LANE_SAVE:
+        case FT_PLOT_LANE_SKIP:
+          g_snprintf (ev.text, sizeof ev.text, "epoch %d: %s, monitor %.4g, best %.4g — %s", st->epoch + 1,
+                      what, st->monitored, st->best, st->rule);
+          break;
+        case FT_PLOT_LANE_BEST:
+        case FT_PLOT_LANE_WAIT:
+        case FT_PLOT_LANE_STOP:
+        case FT_PLOT_LANE_OTHER:
+        default:
+          g_snprintf (ev.text, sizeof ev.text, "epoch %d: %s, monitor %.4g, best %.4g, wait %d/%d — %s",
+                      st->epoch + 1, what, st->monitored, st->best, st->wait, st->patience, st->rule);
+          break;
+        }
+      if (ev.epoch >= 0)
+        g_array_append_val (events, ev);
+    }
+  ft_plot_model_set_lanes (model, run, n_lanes, names, (const FtPlotLaneEvent *) (void *) events->data,
+                           (int) events->len);
+  g_array_unref (events);
+}
+
+int
+ft_plot_model_get_n_lanes (const FtPlotModel *model, int run)
+{
+  Run *r = find_run (model, run);
+  return r != NULL ? (int) r->lane_names->len : 0;
+}
+
+const char *
+ft_plot_model_get_lane_name (const FtPlotModel *model, int run, int lane)
+{
+  Run *r = find_run (model, run);
+  if (r == NULL || lane < 0 || (guint) lane >= r->lane_names->len)
+    return NULL;
+  return g_ptr_array_index (r->lane_names, lane);
+}
+
+const FtPlotLaneEvent *
+ft_plot_model_get_lane_events (const FtPlotModel *model, int run, int *n)
+{
+  Run *r = find_run (model, run);
+  *n = r != NULL ? (int) r->lane_events->len : 0;
+  return r != NULL ? (const FtPlotLaneEvent *) (void *) r->lane_events->data : NULL;
+}
+
+int
+ft_plot_model_get_lanes_run (const FtPlotModel *model)
+{
+  for (guint i = 0; model != NULL && i < model->runs->len; i++)
+    {
+      const Run *r = g_ptr_array_index (model->runs, i);
+      if (r->visible && r->lane_names->len > 0)
+        return r->id;
+    }
+  return 0;
+}
+
+double
+ft_plot_model_lane_x (const FtPlotModel *model, int run, FtPlotXAxis axis, int epoch)
+{
+  Run *r = find_run (model, run);
+  for (guint i = 0; r != NULL && i < r->epochs->len; i++)
+    {
+      const FtPlotEpochPoint *p = &g_array_index (r->epochs, FtPlotEpochPoint, i);
+      if (p->epoch == epoch)
+        return ft_plot_epoch_x (p, axis);
+    }
+  return epoch + 1;
 }
 
 void

@@ -1,12 +1,14 @@
 /* ft-plot-model.h — what the loss and accuracy plots show: runs, each with a per-batch series (from the
  * runner's batch-end events: running means as Keras' progress bar shows them, plus the raw loss of the
- * batch) and per-epoch points (every key of the epoch-end logs: loss, accuracy, val_loss, …).
+ * batch) and per-epoch points (every key of the epoch-end logs: loss, accuracy, val_loss, …), and the
+ * callback lanes: each callback's decisions epoch by epoch, with the rule that fired.
  *
  * Pure C over GLib: no GTK, no cairo, so the command-line tool fills it too. Main-thread only (feed it
  * from the runner's event callback, which runs on the main context). Every change bumps a serial, which
  * the views compare to decide whether to redraw. */
 #pragma once
 
+#include "train/ft-callback-lanes.h"
 #include "train/ft-logs.h"
 
 #include <glib.h>
@@ -101,6 +103,46 @@ bool ft_plot_model_get_difference_lane (const FtPlotModel *model);
 void ft_plot_model_set_mark (FtPlotModel *model, int run, int epoch, int batch, const char *label);
 /* The mark's x on an axis (needs the run's batches per epoch); false when there is none. */
 bool ft_plot_model_get_mark (const FtPlotModel *model, FtPlotXAxis axis, double *x, const char **label);
+
+/* Callback lanes: one thin lane per callback of a run under the loss chart, with a mark at each epoch where
+ * the callback decided something. Drawn for the first visible run that has lanes. */
+typedef enum
+{
+  FT_PLOT_LANE_BEST,    /* a new best of the monitor */
+  FT_PLOT_LANE_WAIT,    /* no improvement: wait n / patience, a small tick */
+  FT_PLOT_LANE_STOP,    /* EarlyStopping stopped training */
+  FT_PLOT_LANE_RESTORE, /* EarlyStopping restored the best weights (at the best epoch) */
+  FT_PLOT_LANE_CUT,     /* ReduceLROnPlateau cut the learning rate */
+  FT_PLOT_LANE_SAVE,    /* ModelCheckpoint saved: a filled dot */
+  FT_PLOT_LANE_SKIP,    /* ModelCheckpoint did not save (not best): a hollow dot */
+  FT_PLOT_LANE_RATE,    /* LearningRateScheduler's rate: joined into a tiny line */
+  FT_PLOT_LANE_OTHER,   /* cooldown, skipped epochs: a faint dot */
+} FtPlotLaneMark;
+
+typedef struct
+{
+  int lane;  /* 0-based */
+  int epoch; /* 0-based epoch the mark sits at */
+  FtPlotLaneMark mark;
+  double value;       /* the monitored value, or the learning rate for CUT and RATE */
+  int wait, patience; /* for WAIT */
+  char text[240];     /* what the hover box says: the decision, its numbers and the rule that fired */
+} FtPlotLaneEvent;
+
+/* Replaces a run's lanes: n_lanes names ("EarlyStopping", …) and the events, copied. */
+void ft_plot_model_set_lanes (FtPlotModel *model, int run, int n_lanes, const char *const *names,
+                              const FtPlotLaneEvent *events, int n_events);
+/* The same from the engine's record of a run's callback decisions (train/ft-callback-lanes.h). */
+void ft_plot_model_set_callback_lanes (FtPlotModel *model, int run, FtCallbackLanes *lanes);
+int ft_plot_model_get_n_lanes (const FtPlotModel *model, int run);
+const char *ft_plot_model_get_lane_name (const FtPlotModel *model, int run, int lane);
+/* Borrowed, valid until the next change to that run; *n gets the count. */
+const FtPlotLaneEvent *ft_plot_model_get_lane_events (const FtPlotModel *model, int run, int *n);
+/* The run whose lanes are drawn: the first visible run with lanes; 0 when none. */
+int ft_plot_model_get_lanes_run (const FtPlotModel *model);
+/* The x of an epoch's mark on an axis: where the run's point of that epoch is (epoch + 1 on the epoch axis
+ * when the run has no such point). */
+double ft_plot_model_lane_x (const FtPlotModel *model, int run, FtPlotXAxis axis, int epoch);
 
 /* Runs in the order they were added. */
 int ft_plot_model_get_n_runs (const FtPlotModel *model);

@@ -1347,7 +1347,11 @@ draw_hover (Ctx *c, const Chart *ch, double hx)
   cairo_stroke (cr);
 
   /* Rows: marker + name | batch value | validation value (last epoch ≤ x). */
-  int max_rows = ch->n_series * 2 + 1;
+  int lanes_run = ch->metric == FT_PLOT_LOSS ? ft_plot_model_get_lanes_run (c->model) : 0, n_lane_ev = 0;
+  const FtPlotLaneEvent *lane_ev = lanes_run > 0
+                                       ? ft_plot_model_get_lane_events (c->model, lanes_run, &n_lane_ev)
+                                       : NULL;
+  int max_rows = ch->n_series * 2 + 1 + n_lane_ev;
   PangoLayout **cells = g_new0 (PangoLayout *, max_rows * 3);
   const Series **row_series = g_new0 (const Series *, max_rows);
   double *dot_y = g_new (double, ch->n_series);
@@ -1414,6 +1418,22 @@ draw_hover (Ctx *c, const Chart *ch, double hx)
         g_snprintf (text, sizeof text, "Δ %+.3g", d);
       cells[rows * 3 + 1] = make_layout (c, text, 0.95, false, true);
       rows++;
+    }
+
+  /* The callback lanes' decisions at the epoch under the hover line, with the rule that fired. */
+  int le = lanes_run > 0 ? ft_plot_model_find_epoch (c->model, lanes_run, axis, hx) : -1;
+  if (le >= 0)
+    {
+      int he = ft_plot_model_get_epochs (c->model, lanes_run)[le].epoch;
+      for (int i = 0; i < n_lane_ev; i++)
+        if (lane_ev[i].epoch == he)
+          {
+            row_series[rows] = NULL;
+            const char *name = ft_plot_model_get_lane_name (c->model, lanes_run, lane_ev[i].lane);
+            cells[rows * 3 + 0] = make_layout (c, name, 0.95, false, false);
+            cells[rows * 3 + 1] = make_layout (c, lane_ev[i].text, 0.95, false, true);
+            rows++;
+          }
     }
 
   /* Dots where the hover line meets each per-batch line. */
@@ -1549,6 +1569,178 @@ x_axis_title (FtPlotXAxis axis)
     default:
       return "Epoch";
     }
+}
+
+/* ---- callback lanes ---- */
+
+/* One row per callback of run from top: its name faint at the left, a hairline, and a mark per event:
+ * best a filled diamond, wait a tick whose height is wait / patience, stop a bar across the row, restore a
+ * ring at the best epoch with a dotted line back from the stop, cut a down-pointing triangle, save a filled
+ * dot, skip a hollow one, rates a tiny line (log-scaled within the row). */
+static void
+draw_callback_lanes (Ctx *c, const Chart *ch, int run, double top, double row)
+{
+  cairo_t *cr = c->cr;
+  FtPlotXAxis axis = c->style->x_axis;
+  int n_lanes = ft_plot_model_get_n_lanes (c->model, run), n;
+  const FtPlotLaneEvent *ev = ft_plot_model_get_lane_events (c->model, run, &n);
+  FtPlotColor col;
+  ft_plot_style_run_color (c->style, ft_plot_model_get_run_colour (c->model, run), &col);
+  double r = MAX (2.0, row * 0.22);
+  cairo_save (cr);
+  cairo_rectangle (cr, ch->px - r * 2, top, ch->pw + r * 4, row * n_lanes);
+  cairo_clip (cr);
+  cairo_set_line_width (cr, MAX (1.0 / c->dev_scale, c->lw));
+  for (int l = 0; l < n_lanes; l++)
+    {
+      double y0 = top + l * row, mid = y0 + row / 2;
+      set_color (cr, &c->fg, 0.15);
+      cairo_move_to (cr, ch->px, mid);
+      cairo_line_to (cr, ch->px + ch->pw, mid);
+      cairo_stroke (cr);
+      PangoLayout *name = make_layout (c, ft_plot_model_get_lane_name (c->model, run, l), 0.72, false, false);
+      double w, h;
+      layout_size (name, &w, &h);
+      show_layout (c, name, ch->px + c->fs * 0.2, y0 + (row - h) / 2, &c->fg, 0.45);
+      g_object_unref (name);
+      /* The rate's range, for its tiny line. */
+      double lo = INFINITY, hi = -INFINITY;
+      for (int i = 0; i < n; i++)
+        if (ev[i].lane == l && ev[i].mark == FT_PLOT_LANE_RATE && ev[i].value > 0)
+          {
+            lo = MIN (lo, log (ev[i].value));
+            hi = MAX (hi, log (ev[i].value));
+          }
+      bool started = false;
+      for (int i = 0; i < n; i++)
+        {
+          if (ev[i].lane != l)
+            continue;
+          double x = map_x (ch, ft_plot_model_lane_x (c->model, run, axis, ev[i].epoch));
+          set_color (cr, &col, 0.95);
+          switch (ev[i].mark)
+            {
+            case FT_PLOT_LANE_BEST:
+              cairo_move_to (cr, x, mid - r * 1.2);
+              cairo_line_to (cr, x + r * 1.2, mid);
+              cairo_line_to (cr, x, mid + r * 1.2);
+              cairo_line_to (cr, x - r * 1.2, mid);
+              cairo_close_path (cr);
+              cairo_fill (cr);
+              break;
+            case FT_PLOT_LANE_WAIT:
+              {
+                double f = ev[i].patience > 0 ? CLAMP ((double) ev[i].wait / ev[i].patience, 0.2, 1.0) : 0.5;
+                cairo_move_to (cr, x, mid + row * 0.4);
+                cairo_line_to (cr, x, mid + row * 0.4 - row * 0.8 * f);
+                cairo_stroke (cr);
+                break;
+              }
+            case FT_PLOT_LANE_STOP:
+              cairo_rectangle (cr, x - r * 0.6, y0 + row * 0.08, r * 1.2, row * 0.84);
+              cairo_fill (cr);
+              break;
+            case FT_PLOT_LANE_RESTORE:
+              {
+                cairo_new_sub_path (cr);
+                cairo_arc (cr, x, mid, r * 1.8, 0, 2 * G_PI);
+                cairo_stroke (cr);
+                /* Back from the stop (the lane's last mark) to the epoch restored. */
+                double stop_x = x;
+                for (int k = 0; k < n; k++)
+                  if (ev[k].lane == l && ev[k].mark == FT_PLOT_LANE_STOP)
+                    stop_x = map_x (ch, ft_plot_model_lane_x (c->model, run, axis, ev[k].epoch));
+                if (stop_x > x + r * 2)
+                  {
+                    double dash[] = { c->lw * 2, c->lw * 2 };
+                    cairo_set_dash (cr, dash, 2, 0);
+                    cairo_move_to (cr, stop_x, mid);
+                    cairo_line_to (cr, x + r * 1.8, mid);
+                    cairo_stroke (cr);
+                    cairo_set_dash (cr, NULL, 0, 0);
+                  }
+                break;
+              }
+            case FT_PLOT_LANE_CUT:
+              cairo_move_to (cr, x - r * 1.3, mid - r);
+              cairo_line_to (cr, x + r * 1.3, mid - r);
+              cairo_line_to (cr, x, mid + r * 1.3);
+              cairo_close_path (cr);
+              cairo_fill (cr);
+              break;
+            case FT_PLOT_LANE_SAVE:
+            case FT_PLOT_LANE_SKIP:
+              cairo_new_sub_path (cr);
+              cairo_arc (cr, x, mid, r, 0, 2 * G_PI);
+              if (ev[i].mark == FT_PLOT_LANE_SAVE)
+                cairo_fill (cr);
+              else
+                cairo_stroke (cr);
+              break;
+            case FT_PLOT_LANE_RATE:
+              {
+                double f = hi > lo && ev[i].value > 0 ? (log (ev[i].value) - lo) / (hi - lo) : 0.5;
+                double y = y0 + row * (0.85 - 0.7 * f);
+                if (started)
+                  cairo_line_to (cr, x, y);
+                else
+                  cairo_move_to (cr, x, y);
+                started = true;
+                break;
+              }
+            case FT_PLOT_LANE_OTHER:
+            default:
+              set_color (cr, &col, 0.35);
+              cairo_new_sub_path (cr);
+              cairo_arc (cr, x, mid, r * 0.6, 0, 2 * G_PI);
+              cairo_fill (cr);
+              break;
+            }
+        }
+      if (started)
+        {
+          set_color (cr, &col, 0.95);
+          cairo_stroke (cr);
+        }
+    }
+  cairo_restore (cr);
+}
+
+bool
+ft_plot_lanes_hit (const FtPlotModel *model, const FtPlotGeometry *g, double px, double py, double radius,
+                   int *lane, int *event)
+{
+  if (lane != NULL)
+    *lane = -1;
+  if (event != NULL)
+    *event = -1;
+  g_return_val_if_fail (model != NULL && g != NULL, false);
+  if (g->n_lanes <= 0 || g->lane_height <= 0 || py < g->lanes_y
+      || py >= g->lanes_y + g->n_lanes * g->lane_height || px < g->plot_x - radius
+      || px > g->plot_x + g->plot_width + radius)
+    return false;
+  int l = (int) floor ((py - g->lanes_y) / g->lane_height);
+  if (lane != NULL)
+    *lane = l;
+  int n, best = -1;
+  double best_d = radius;
+  const FtPlotLaneEvent *ev = ft_plot_model_get_lane_events (model, g->lanes_run, &n);
+  for (int i = 0; i < n; i++)
+    {
+      if (ev[i].lane != l)
+        continue;
+      double d = fabs (
+          ft_plot_geometry_x_to_pixel (g, ft_plot_model_lane_x (model, g->lanes_run, g->x_axis, ev[i].epoch))
+          - px);
+      if (d <= best_d) /* ties go to the later event (the stop over the wait it ended) */
+        {
+          best_d = d;
+          best = i;
+        }
+    }
+  if (event != NULL)
+    *event = best;
+  return best >= 0;
 }
 
 /* ---- Compare mode: the difference lane and the divergence mark ---- */
@@ -1818,7 +2010,20 @@ render_chart (Ctx *c, double x, double y, double width, double height, FtPlotMet
   if (ch.metric == FT_PLOT_LOSS && ft_plot_model_get_difference_lane (c->model) && lane_pair (&ch) >= 0
       && bottom - plot_top > c->fs * 14)
     lane_h = c->fs * 3.2;
-  double plot_h = MAX (10.0, bottom - plot_top - (lane_h > 0 ? lane_h + c->fs * 0.5 : 0));
+  /* Callback lanes: one thin row per callback of the plotted run, under the curves (and the difference
+   * lane), sharing their x. */
+  int lanes_run = ch.metric == FT_PLOT_LOSS ? ft_plot_model_get_lanes_run (c->model) : 0;
+  int n_cb = lanes_run > 0 ? ft_plot_model_get_n_lanes (c->model, lanes_run) : 0;
+  double cb_row = c->fs * 1.3, cb_h = 0;
+  double under = lane_h > 0 ? lane_h + c->fs * 0.5 : 0;
+  if (n_cb > 0 && bottom - plot_top - under > c->fs * 10 + n_cb * cb_row)
+    cb_h = n_cb * cb_row;
+  else
+    n_cb = 0;
+  double cb_top_off = under + c->fs * 0.4; /* from the plot's bottom to the first lane */
+  if (cb_h > 0)
+    under += cb_h + c->fs * 0.4;
+  double plot_h = MAX (10.0, bottom - plot_top - under);
 
   /* y ticks (their labels decide the left margin). */
   Ticks yt;
@@ -1909,10 +2114,10 @@ render_chart (Ctx *c, double x, double y, double width, double height, FtPlotMet
   set_color (cr, &c->fg, style->high_contrast ? 0.9 : 0.5);
   cairo_set_line_width (cr, MAX (1.0 / c->dev_scale, c->lw * (style->high_contrast ? 1.5 : 1.0)));
   /* With a difference lane the x axis sits under the lane, which shares its x. */
-  double axis_y = ch.py + ch.ph + (lane_h > 0 ? lane_h + c->fs * 0.5 : 0);
+  double axis_y = ch.py + ch.ph + under;
   cairo_move_to (cr, ch.px, ch.py);
   cairo_line_to (cr, ch.px, ch.py + ch.ph);
-  if (lane_h > 0)
+  if (under > 0)
     cairo_move_to (cr, ch.px, axis_y);
   cairo_line_to (cr, ch.px + ch.pw, axis_y);
   for (int i = 0; i < yt.n; i++)
@@ -2024,7 +2229,9 @@ render_chart (Ctx *c, double x, double y, double width, double height, FtPlotMet
     {
       if (lane_h > 0)
         draw_difference_lane (c, &ch, ch.px, ch.py + ch.ph + c->fs * 0.5, ch.pw, lane_h);
-      draw_mark (c, &ch, ch.py, ch.py + ch.ph + (lane_h > 0 ? lane_h + c->fs * 0.5 : 0));
+      if (n_cb > 0)
+        draw_callback_lanes (c, &ch, lanes_run, ch.py + ch.ph + cb_top_off, cb_row);
+      draw_mark (c, &ch, ch.py, ch.py + ch.ph + under);
     }
 
   cairo_restore (cr);
@@ -2041,6 +2248,11 @@ render_chart (Ctx *c, double x, double y, double width, double height, FtPlotMet
       geometry->y_max = ch.y1;
       geometry->log_y = ch.log_y;
       geometry->has_data = ch.has_data;
+      geometry->x_axis = style->x_axis;
+      geometry->lanes_run = n_cb > 0 && ch.has_data ? lanes_run : 0;
+      geometry->n_lanes = n_cb > 0 && ch.has_data ? n_cb : 0;
+      geometry->lanes_y = ch.py + ch.ph + cb_top_off;
+      geometry->lane_height = cb_row;
     }
   chart_finish (&ch);
 }

@@ -7,7 +7,8 @@
  * there are more points than pixels; epoch-end points as markers joined by a solid line (training) and a
  * dashed line with hollow markers (validation). Runs differ in colour (Okabe–Ito, colour-blind safe) and
  * marker shape. Axes with nice ticks, optional log y, x by epoch, global step or samples seen; a hover
- * line with a box of every visible run's values at that x. */
+ * line with a box of every visible run's values at that x. Under the loss curves, one thin lane per callback
+ * of the plotted run (ft_plot_lanes_hit finds the mark under a pointer). */
 #pragma once
 
 #include "plot/ft-plot-model.h"
@@ -74,6 +75,12 @@ typedef struct
   double y_min, y_max;                            /* the y range drawn (data units, also with log_y) */
   bool log_y;
   bool has_data; /* something was drawn */
+  /* Callback lanes under the loss chart (n_lanes 0 when none are drawn): lane i spans
+   * [lanes_y + i · lane_height, lanes_y + (i + 1) · lane_height) across the plot's width. */
+  int lanes_run;
+  int n_lanes;
+  double lanes_y, lane_height;
+  FtPlotXAxis x_axis;
 } FtPlotGeometry;
 
 double ft_plot_geometry_x_to_pixel (const FtPlotGeometry *g, double x);
@@ -90,6 +97,12 @@ void ft_plot_render (cairo_t *cr, double width, double height, const FtPlotModel
 void ft_plot_render_full (cairo_t *cr, double width, double height, const FtPlotModel *model,
                           FtPlotMetric metric, const FtPlotStyle *style, const FtPlotViewport *vp,
                           FtPlotGeometry *geometry);
+
+/* The callback-lane event under (px, py) of a rendered chart: the nearest mark in the lane under py within
+ * radius px of x; its index into ft_plot_model_get_lane_events (geometry->lanes_run) goes to *event
+ * (-1 when none, and false). *lane gets the lane under py (-1 outside the lanes); either may be NULL. */
+bool ft_plot_lanes_hit (const FtPlotModel *model, const FtPlotGeometry *geometry, double px, double py,
+                        double radius, int *lane, int *event);
 
 /* The chart's title ("Loss", "Accuracy", "Mean absolute error"); free with g_free. */
 char *ft_plot_title (const FtPlotModel *model, FtPlotMetric metric);

@@ -449,7 +449,18 @@ gboolean
 ft_plot_view_hover_at (FtPlotView *self, double x, double y)
 {
   g_return_val_if_fail (FT_IS_PLOT_VIEW (self), FALSE);
-  if (!inside_plot (self, x, y) || !self->geometry.has_data)
+  /* Over a callback lane's mark the hover line snaps to its epoch, and the box tells the decision. */
+  int lane = -1, event = -1;
+  if (self->have_geometry && self->model != NULL && self->geometry.has_data
+      && ft_plot_lanes_hit (self->model, &self->geometry, x, y, 8, &lane, &event))
+    {
+      int n;
+      const FtPlotLaneEvent *ev = ft_plot_model_get_lane_events (self->model, self->geometry.lanes_run, &n);
+      ft_plot_view_set_hover_x (self, ft_plot_model_lane_x (self->model, self->geometry.lanes_run,
+                                                            self->geometry.x_axis, ev[event].epoch));
+      return TRUE;
+    }
+  if ((!inside_plot (self, x, y) && lane < 0) || !self->geometry.has_data)
     {
       ft_plot_view_clear_hover (self);
       return FALSE;

@@ -29,6 +29,7 @@ struct _FtWindowRun
   FtTrainer *trainer;
   FtRunner *runner;
   FtFingerprints *fingerprints; /* per-step fingerprints for Compare mode's verdict */
+  FtCallbackLanes *lanes;       /* the callbacks' decisions, for the lanes under the loss chart */
   FtHistory *history;
   int plot_run;
   int state; /* 0 running, 1 finished, 2 stopped, 3 failed */

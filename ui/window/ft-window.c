@@ -87,6 +87,7 @@ run_free (FtWindowRun *run)
 {
   ft_runner_free (run->runner);
   ft_fingerprints_free (run->fingerprints);
+  ft_callback_lanes_free (run->lanes);
   ft_trainer_free (run->trainer);
   ft_history_free (run->history);
   ft_experiment_free (run->exp);
@@ -346,6 +347,8 @@ on_run_event (const FtRunEvent *ev, void *user_data)
                                                                             : FT_OUTLINE_LOOP);
         highlight_code (self, run, FT_CODE_EPOCH_END);
         ft_plot_model_add_epoch (self->plot_model, run->plot_run, ev->epoch, ev->samples_seen, &ev->logs);
+        if (run->lanes != NULL)
+          ft_plot_model_set_callback_lanes (self->plot_model, run->plot_run, run->lanes);
         ft_history_append (run->history, ev->epoch, &ev->logs);
         run->epochs_done = ev->epoch + 1; /* absolute: a continued run starts past zero */
         run->samples = ev->samples_seen;
@@ -397,6 +400,11 @@ on_run_event (const FtRunEvent *ev, void *user_data)
     case FT_RUN_EVENT_FAILED:
       {
         run->state = ev->kind == FT_RUN_EVENT_FINISHED ? 1 : ev->kind == FT_RUN_EVENT_STOPPED ? 2 : 3;
+        if (run->lanes != NULL) /* the restore is decided at train end */
+          {
+            ft_plot_model_set_callback_lanes (self->plot_model, run->plot_run, run->lanes);
+            refresh_plots_soon (self);
+          }
         update_verdict (self);
         char *line = ev->kind == FT_RUN_EVENT_FAILED
                          ? g_strdup_printf ("[%s] training failed: %s", run->name, ev->message)
@@ -521,6 +529,11 @@ start_run (FtWindow *self, FtExperiment *exp, FtSharedData *data, bool tape, GEr
     {
       run->fingerprints = ft_fingerprints_new (FT_FINGERPRINT_SAMPLE);
       job.fingerprints = run->fingerprints;
+    }
+  if (exp->n_callbacks > 0)
+    {
+      run->lanes = ft_callback_lanes_new ();
+      job.lanes = run->lanes;
     }
   run->runner = ft_runner_new (&job, NULL, on_run_event, run);
   g_ptr_array_add (self->runs, run);
