@@ -15,6 +15,7 @@
 #include "data/ft-dataset.h"
 #include "experiment/ft-certify.h"
 #include "experiment/ft-codegen.h"
+#include "experiment/ft-data-seed.h"
 #include "experiment/ft-experiment.h"
 #include "experiment/ft-inspect.h"
 #include "experiment/ft-keras-file.h"

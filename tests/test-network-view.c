@@ -3,7 +3,9 @@
  * their limits edit the experiment (and the drawing follows); a run's weights are drawn and weights that do
  * not fit are ignored; a weight edit reaches the drawing only when a handler takes it; non-2-D data show
  * the architecture with statistics. Then the main window: its Network page follows a training run, its +/−
- * edit the window's experiment (and the generated code). Screenshots go to /tmp/fittape-network*.png. */
+ * edit the window's experiment (and the generated code); "reset with new weights" keeps the points and
+ * "Regenerate" draws new ones from the next data seed. Screenshots go to /tmp/fittape-network*.png. */
+#include "panels/ft-panels.h"
 #include "views/ft-code-view.h"
 #include "views/ft-network-view.h"
 #include "window/ft-window.h"
@@ -443,8 +445,21 @@ test_window (void)
   train_and_wait (win, 2);
   g_autofree char *again = ft_window_get_run_history_csv (win, 1);
   g_assert_cmpstr (again, ==, first);
+  FtDataset *points_before = NULL, *test_before = NULL;
+  g_assert_true (
+      ft_experiment_load_data (ft_window_get_experiment (win), &points_before, &test_before, NULL));
   ft_window_reset_new_weights (win);
   g_assert_cmpuint (ft_window_get_experiment (win)->seed, ==, 8);
+  /* New weights, the same points: the data seed was pinned to the old seed. */
+  g_assert_true (ft_window_get_experiment (win)->data.has_seed);
+  g_assert_cmpuint (ft_window_get_experiment (win)->data.seed, ==, 7);
+  FtDataset *points_after = NULL, *test_after = NULL;
+  g_assert_true (ft_experiment_load_data (ft_window_get_experiment (win), &points_after, &test_after, NULL));
+  g_assert_cmpmem (points_before->features, points_before->n * 2 * sizeof (float), points_after->features,
+                   points_after->n * 2 * sizeof (float));
+  ft_dataset_free (points_after);
+  ft_dataset_free (test_after);
+  ft_dataset_free (test_before);
   wait_computed (view);
   g_assert_cmpint (memcmp (ft_network_view_get_maps (view)->weights, start, n * sizeof (float)), !=, 0);
   train_and_wait (win, 3);
@@ -457,6 +472,37 @@ test_window (void)
   g_assert_true (saved);
   FtCodeView *code = FT_CODE_VIEW (find_type (GTK_WIDGET (win), FT_TYPE_CODE_VIEW));
   g_assert_nonnull (strstr (ft_code_view_get_code (code, false), "SEED = 8\n"));
+
+  /* Regenerate on the dataset panel: new points (data seed 7 + 2), the same weights' seed, the panel and
+   * the code follow. */
+  FtDatasetPanel *panel = FT_DATASET_PANEL (find_type (GTK_WIDGET (win), FT_TYPE_DATASET_PANEL));
+  GtkWidget *regenerate = find_named (GTK_WIDGET (panel), "regenerate");
+  g_assert_nonnull (regenerate);
+  g_assert_true (gtk_widget_get_visible (regenerate));
+  g_signal_emit_by_name (regenerate, "clicked"); /* what a click does, without the press animation */
+  g_assert_cmpuint (ft_window_get_experiment (win)->seed, ==, 8);
+  g_assert_cmpuint (ft_window_get_experiment (win)->data.seed, ==, 9);
+  g_assert_nonnull (strstr (ft_code_view_get_code (code, false), "DATA_SEED = 9 "));
+  g_assert_nonnull (strstr (ft_code_view_get_code (code, false), "seed=DATA_SEED)"));
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  const FtDataset *shown;
+  while ((shown = ft_dataset_panel_get_dataset (panel)) == NULL
+         || memcmp (shown->features, points_before->features,
+                    2 * sizeof (float) * MIN (shown->n, points_before->n))
+                == 0)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (500);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    }
+  FtDataset *regenerated = NULL, *regenerated_test = NULL;
+  g_assert_true (
+      ft_experiment_load_data (ft_window_get_experiment (win), &regenerated, &regenerated_test, NULL));
+  g_assert_cmpmem (shown->features, shown->n * 2 * sizeof (float), regenerated->features,
+                   regenerated->n * 2 * sizeof (float));
+  ft_dataset_free (regenerated);
+  ft_dataset_free (regenerated_test);
+  ft_dataset_free (points_before);
 
   /* The regularization control: L1 at 0.003 for every Dense layer, in the experiment and the code. */
   GtkWidget *reg = find_named (GTK_WIDGET (view), "regularization");

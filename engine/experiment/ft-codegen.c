@@ -1011,10 +1011,15 @@ emit_data (Gen *g)
         w_line (w, "    return np.array(points, dtype=\"float32\")[order], np.array(labels, dtype=\"int64\")[order]");
         w_blank (w);
         w_blank (w);
-        w_line (w, "x_train, y_train = playground(%u, %s, seed=SEED)", d->samples, py_float (w, d->noise));
+        /* dataset.seed (ft-data-seed.h): the data's own seed, apart from the weights'. */
+        const char *seed = d->has_seed ? "DATA_SEED" : "SEED";
+        if (d->has_seed)
+          w_line (w, "DATA_SEED = %" G_GUINT64_FORMAT "  # the data's own seed: new data, the same starting weights",
+                  d->seed);
+        w_line (w, "x_train, y_train = playground(%u, %s, seed=%s)", d->samples, py_float (w, d->noise), seed);
         if (d->test_samples > 0)
-          w_line (w, "x_test, y_test = playground(%u, %s, seed=SEED + 1)  # the test set: another seed",
-                  d->test_samples, py_float (w, d->noise));
+          w_line (w, "x_test, y_test = playground(%u, %s, seed=%s + 1)  # the test set: another seed",
+                  d->test_samples, py_float (w, d->noise), seed);
         else
           w_line (w, "# (no test set: the experiment asks for none)");
         break;

@@ -18,6 +18,8 @@
  *                                           "test_path": optional test file
  *           | "circle" | "xor" | "gauss" | "spiral" | "moons"     TensorFlow Playground's generators:
  *                                           "samples" 500, "noise" 0 (0 … 0.5), "test_samples" 500 (0 = none)
+ *     "seed": integer ≥ 0                   playground: the data's own seed (training set; test set
+ *                                           seed + 1); absent = the experiment's seed (ft-data-seed.h)
  *     "limit": integer ≥ 0                  keep the first N training samples (0 = all)
  *     "features": ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"]   Playground and CSV sets
  *                                           with two features: the model's inputs (any non-empty subset,
@@ -91,6 +93,7 @@
 #include "core/ft-json-check.h"
 #include "core/ft-limits.h"
 #include "core/ft-safe-file.h"
+#include "experiment/ft-data-seed.h"
 #include "nn/ft-model-budget.h"
 
 #include <json-glib/json-glib.h>
@@ -277,6 +280,9 @@ data_equal (const FtDataSpec *a, const FtDataSpec *b)
   EQ_STR (label_column);
   EQ (limit);
   EQ (features);
+  EQ (has_seed);
+  if (a->has_seed)
+    EQ (seed);
   EQ (n_points);
   for (uint32_t i = 0; i < a->n_points; i++)
     if (a->points[i].x != b->points[i].x || a->points[i].y != b->points[i].y
@@ -790,8 +796,8 @@ static bool
 parse_dataset (Parser *P, JsonNode *node, const char *path, FtDataSpec *d)
 {
   static const char *const all[] = { "name",  "path",  "test_path", "label",  "samples", "test_samples",
-                                     "noise", "limit", "features",  "points", NULL };
-  static const char *const play[] = { "name",  "samples",  "test_samples", "noise",
+                                     "noise", "limit", "features",  "points", "seed",    NULL };
+  static const char *const play[] = { "name",  "samples",  "test_samples", "noise", "seed",
                                       "limit", "features", "points",       NULL };
   static const char *const idx[] = { "name", "path", "limit", NULL };
   static const char *const csv[] = {
@@ -835,6 +841,13 @@ parse_dataset (Parser *P, JsonNode *node, const char *path, FtDataSpec *d)
     }
   if ((n = member (o, "noise", path, sub)) != NULL && !get_float (P, n, sub, RANGE_HALF, &d->noise))
     return false;
+  if ((n = member (o, "seed", path, sub)) != NULL)
+    {
+      if (!get_int (P, n, sub, 0, (int64_t) FT_DATA_SEED_MAX, &v))
+        return false;
+      d->seed = (uint64_t) v;
+      d->has_seed = true;
+    }
   if ((n = member (o, "limit", path, sub)) != NULL)
     {
       if (!get_int (P, n, sub, 0, UINT32_MAX, &v))
@@ -1955,6 +1968,8 @@ write_dataset (Writer *w, const FtDataSpec *d)
       w_int (w, "samples", d->samples);
       w_float (w, "noise", d->noise);
       w_int (w, "test_samples", d->test_samples);
+      if (d->has_seed)
+        w_int (w, "seed", (int64_t) d->seed);
       break;
     case FT_DATA_CSV:
       w_str (w, "path", d->path);
@@ -2327,7 +2342,7 @@ ft_experiment_load_data (const FtExperiment *e, FtDataset **train, FtDataset **t
   switch (d->source)
     {
     case FT_DATA_PLAYGROUND:
-      tr = ft_dataset_playground (d->playground, d->samples, d->noise, e->seed);
+      tr = ft_dataset_playground (d->playground, d->samples, d->noise, ft_experiment_data_seed (e));
       if (tr == NULL)
         {
           g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "$.dataset: cannot generate %u %s samples",
@@ -2335,7 +2350,8 @@ ft_experiment_load_data (const FtExperiment *e, FtDataset **train, FtDataset **t
           return false;
         }
       if (d->test_samples > 0)
-        te = ft_dataset_playground (d->playground, d->test_samples, d->noise, e->seed + 1);
+        te = ft_dataset_playground (d->playground, d->test_samples, d->noise,
+                                    ft_experiment_data_seed (e) + 1);
       break;
     case FT_DATA_IDX:
       {

@@ -30,7 +30,11 @@ typedef struct
   unsigned features;     /* 2-D data: the Playground's input features (ft-features.h mask), 0 = none */
   FtPointEdit *points;   /* 2-D data: points added (class ≥ 0) or removed (−1) by clicking, in order */
   uint32_t n_points;
+  bool has_seed; /* playground: dataset.seed given (ft-data-seed.h); absent = drawn from the experiment's seed
+                  */
+  uint64_t seed; /* playground: the data's own seed, 0 .. FT_DATA_SEED_MAX */
 } FtDataSpec;
+#define FT_DATA_SEED_MAX ((uint64_t) INT64_MAX)
 
 typedef enum
 {
