@@ -508,6 +508,36 @@ test_teaching_views (void)
   g_assert_nonnull (strstr (title, "3 ops recorded")); /* dense, dense, the loss */
   g_assert_true (ft_window_show_view (win, "errors"));
   wait_until (decision_ready, win, 30);
+  /* "Show test data" below the decision regions: off, the 200 − 40 training and 40 validation points;
+   * on, the 100 test points too, ringed, and the description counts those the model gets right. */
+  FtDecisionView *dv = FT_DECISION_VIEW (find_type (GTK_WIDGET (win), FT_TYPE_DECISION_VIEW));
+  GtkWidget *show_test = find_named (GTK_WIDGET (win), "show-test-data");
+  g_assert_nonnull (show_test);
+  g_assert_true (gtk_widget_is_visible (show_test));
+  g_assert_false (ft_decision_view_get_show_test (dv));
+  gtk_widget_queue_draw (GTK_WIDGET (dv));
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (dv));
+  guint drawn_train = 0, drawn_test = 1;
+  ft_decision_view_get_drawn (dv, &drawn_train, &drawn_test);
+  g_assert_cmpuint (drawn_train, ==, 200);
+  g_assert_cmpuint (drawn_test, ==, 0);
+  g_assert_null (strstr (ft_decision_view_get_description (dv), "test points"));
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (show_test), TRUE);
+  g_assert_true (ft_decision_view_get_show_test (dv));
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (dv));
+  ft_decision_view_get_drawn (dv, &drawn_train, &drawn_test);
+  g_assert_cmpuint (drawn_train, ==, 200);
+  g_assert_cmpuint (drawn_test, ==, 100);
+  g_assert_nonnull (strstr (ft_decision_view_get_description (dv), "the 100 test points, drawn outlined, "));
+  GError *shot_error = NULL;
+  const char *shot = "/tmp/fittape-window-test-points.png";
+  spin (0.6); /* the page's transition */
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
+  g_assert_true (ft_window_save_screenshot (win, shot, &shot_error));
+  g_assert_no_error (shot_error);
+  g_print ("# screenshot with test points: %s\n", shot);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (show_test), FALSE);
+  g_assert_false (ft_decision_view_get_show_test (dv));
   g_assert_false (ft_window_show_view (win, "nonsense"));
   window_free (win);
 }

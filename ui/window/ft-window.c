@@ -597,14 +597,14 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (self->active->len > 0 && job->data->train->ndim == 1 && job->data->train->shape[0] == 2)
     {
       self->decision_run = g_ptr_array_index (self->active, 0);
-      ft_decision_view_set_data (FT_DECISION_VIEW (self->decision_view), self->decision_run->exp,
-                                 job->data->train);
+      ft_decision_view_set_data_with_test (FT_DECISION_VIEW (self->decision_view), self->decision_run->exp,
+                                           job->data->train, job->data->test);
       ft_runner_set_share_weights (self->decision_run->runner, true);
     }
   else
     ft_decision_view_set_data (FT_DECISION_VIEW (self->decision_view), NULL, NULL);
   /* Decision regions only for points in the plane: otherwise the confusion matrix has the whole view. */
-  gtk_widget_set_visible (self->decision_view, self->decision_run != NULL);
+  gtk_widget_set_visible (gtk_widget_get_parent (self->decision_view), self->decision_run != NULL);
   ft_window_network_runs_started (self, job->data->train);
   if (self->active->len == 2)
     ft_plot_model_set_pair (self->plot_model, ((FtWindowRun *) g_ptr_array_index (self->active, 0))->plot_run,
@@ -1528,9 +1528,19 @@ ft_window_init (FtWindow *self)
   gtk_box_append (self->tape_box, self->tape_inspector);
   self->decision_view = ft_decision_view_new ();
   self->confusion_view = ft_confusion_view_new ();
-  gtk_widget_set_hexpand (self->decision_view, TRUE);
   gtk_widget_set_hexpand (self->confusion_view, TRUE);
-  gtk_box_append (self->errors_box, self->decision_view);
+  /* The decision regions with the Playground's "Show test data" below them. */
+  GtkWidget *decision_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  gtk_widget_set_hexpand (decision_box, TRUE);
+  gtk_widget_set_vexpand (self->decision_view, TRUE);
+  gtk_box_append (GTK_BOX (decision_box), self->decision_view);
+  GtkWidget *show_test = gtk_check_button_new_with_mnemonic ("Show _test data");
+  gtk_widget_set_name (show_test, "show-test-data");
+  gtk_widget_set_halign (show_test, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (show_test, "Draw the test set over the decision regions, each point ringed");
+  g_object_bind_property (show_test, "active", self->decision_view, "show-test", G_BINDING_BIDIRECTIONAL);
+  gtk_box_append (GTK_BOX (decision_box), show_test);
+  gtk_box_append (self->errors_box, decision_box);
   gtk_box_append (self->errors_box, self->confusion_view);
   ft_window_network_init (self);
 
