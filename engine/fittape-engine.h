@@ -36,6 +36,7 @@
 #include "train/ft-fingerprint.h"
 #include "train/ft-fit.h"
 #include "train/ft-ledger.h"
+#include "train/ft-live-change.h"
 #include "train/ft-logs.h"
 #include "train/ft-pitfalls.h"
 #include "train/ft-runner.h"
