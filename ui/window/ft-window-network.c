@@ -28,22 +28,14 @@ ft_window_network_init (FtWindow *self)
 }
 
 /* +/−, features, regularization: the model editor shows the edited layers, and the window reacts as to any
- * panel edit (the code, the checklist, the controls). Training runs take the regularization from their
- * next batch, as the Playground's control acts at once (layers and features wait for the next Train). */
+ * panel edit (the code, the checklist, the controls, and the running runs: the regularization applies from
+ * their next step, ft-window-live.c; layers and features wait for the next Train). */
 void
 ft_window_network_changed (FtWindow *self)
 {
   ft_model_editor_set_experiment (self->model_editor, self->exp);
-  g_signal_emit_by_name (self->model_editor, "changed");
-  float l1, l2;
-  if (!ft_network_get_regularization (self->exp, &l1, &l2))
-    return;
-  for (guint i = 0; i < self->active->len; i++)
-    {
-      FtWindowRun *run = g_ptr_array_index (self->active, i);
-      if (run->state == 0)
-        ft_runner_set_regularization (run->runner, l1, l2);
-    }
+  g_signal_emit_by_name (self->model_editor,
+                         "changed"); /* the window's edit handler: ft_window_live_edited */
 }
 
 /* Points drawn on the prediction: the dataset panel loads the data again (its preview, the next Train). */

@@ -43,6 +43,7 @@ struct _FtWindowRun
   GtkWidget *row_title;
   GtkWidget *row_subtitle;
   GtkWidget *visible_check;
+  int live_seen; /* the runner's live changes already logged and drawn */
 };
 
 struct _FtWindow
@@ -110,6 +111,13 @@ struct _FtWindow
   GtkListBox *runs_list;
 
   FtExperiment *exp;
+  struct
+  {
+    float lr, l1, l2;
+    bool has_reg, has_act;
+    FtActivation activation;
+    unsigned features;
+  } live; /* the settings the runs of this Train press have now (ft-window-live.c) */
   FtRunMode mode;
   FtPlotModel *plot_model;
   GtkWidget *loss_view;
@@ -147,6 +155,8 @@ void ft_window_show_error (FtWindow *self, const char *message);
 /* Train now, or as soon as the runs being stopped have ended. */
 void ft_window_train_when_idle (FtWindow *self);
 void ft_window_toast (FtWindow *self, const char *message);
+/* A line in the training log. */
+void ft_window_log (FtWindow *self, const char *line);
 void ft_window_refresh_panels (FtWindow *self);
 /* Regenerates both programs of the Code view from the experiment's loop steps. */
 void ft_window_refresh_code (FtWindow *self);
@@ -199,6 +209,11 @@ gboolean ft_window_network_edit_weight (FtWindow *self, guint64 index, float val
 void ft_window_network_runs_started (FtWindow *self, const FtDataset *train);
 void ft_window_network_epoch_end (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev);
 void ft_window_network_show_experiment (FtWindow *self);
+
+/* ft-window-live.c: training that reacts to the learning rate, regularization and activation. */
+void ft_window_live_start (FtWindow *self);  /* a Train press: the settings its runs start with */
+void ft_window_live_edited (FtWindow *self); /* after an edit: ask the runs for what changed */
+void ft_window_live_poll (FtWindow *self, FtWindowRun *run); /* at its events: log and draw what it applied */
 
 /* ft-window-actions.c */
 void ft_window_install_actions (GtkWidgetClass *widget_class);

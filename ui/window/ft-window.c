@@ -62,6 +62,14 @@ ft_window_toast (FtWindow *self, const char *message)
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
 }
 
+static void log_line (FtWindow *self, const char *line);
+
+void
+ft_window_log (FtWindow *self, const char *line)
+{
+  log_line (self, line);
+}
+
 static void
 log_line (FtWindow *self, const char *line)
 {
@@ -335,6 +343,7 @@ on_run_event (const FtRunEvent *ev, void *user_data)
       highlight_code (self, run, FT_CODE_BATCH_LINE);
       ft_plot_model_add_batch (self->plot_model, run->plot_run, ev->epoch, ev->batch, ev->steps,
                                ev->samples_seen, ev->batch_loss, &ev->logs);
+      ft_window_live_poll (self, run);
       run->samples = ev->samples_seen;
       run->seconds = ev->seconds;
       if (self->redraw_source == 0) /* the status line follows the same pace */
@@ -347,6 +356,7 @@ on_run_event (const FtRunEvent *ev, void *user_data)
                                                                             : FT_OUTLINE_LOOP);
         highlight_code (self, run, FT_CODE_EPOCH_END);
         ft_plot_model_add_epoch (self->plot_model, run->plot_run, ev->epoch, ev->samples_seen, &ev->logs);
+        ft_window_live_poll (self, run);
         if (run->lanes != NULL)
           ft_plot_model_set_callback_lanes (self->plot_model, run->plot_run, run->lanes);
         ft_history_append (run->history, ev->epoch, &ev->logs);
@@ -400,6 +410,8 @@ on_run_event (const FtRunEvent *ev, void *user_data)
     case FT_RUN_EVENT_FAILED:
       {
         run->state = ev->kind == FT_RUN_EVENT_FINISHED ? 1 : ev->kind == FT_RUN_EVENT_STOPPED ? 2 : 3;
+        ft_window_live_poll (self, run);
+        refresh_plots_soon (self);
         if (run->lanes != NULL) /* the restore is decided at train end */
           {
             ft_plot_model_set_callback_lanes (self->plot_model, run->plot_run, run->lanes);
@@ -606,6 +618,7 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
   /* Decision regions only for points in the plane: otherwise the confusion matrix has the whole view. */
   gtk_widget_set_visible (gtk_widget_get_parent (self->decision_view), self->decision_run != NULL);
   ft_window_network_runs_started (self, job->data->train);
+  ft_window_live_start (self);
   if (self->active->len == 2)
     ft_plot_model_set_pair (self->plot_model, ((FtWindowRun *) g_ptr_array_index (self->active, 0))->plot_run,
                             ((FtWindowRun *) g_ptr_array_index (self->active, 1))->plot_run);
@@ -911,6 +924,7 @@ on_panel_changed (gpointer panel, FtWindow *self)
   ft_window_refresh_code (self);
   ft_window_checklist_sync (self);
   update_controls (self);
+  ft_window_live_edited (self);
 }
 
 static void

@@ -83,6 +83,9 @@ int ft_window_get_run_epochs (FtWindow *self, guint i);
 int ft_window_get_run_plot_points (FtWindow *self, guint i, int *epoch_points);
 /* The run's history as CSV text (g_free). */
 char *ft_window_get_run_history_csv (FtWindow *self, guint i);
+/* Run i's live changes (ft-live-change.h), one a line: "step,epoch,batch,label" (0-based numbers); "" for
+ * none, NULL past the last run. */
+char *ft_window_get_run_changes (FtWindow *self, guint i);
 /* Finished: 1, stopped: 2, failed: 3, running: 0. */
 int ft_window_get_run_state (FtWindow *self, guint i);
 gint64 ft_window_get_max_stall_us (FtWindow *self);
