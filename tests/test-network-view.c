@@ -565,6 +565,26 @@ test_window (void)
   saved = ft_window_save_screenshot (win, "/tmp/fittape-network-window-features.png", &error);
   g_assert_no_error (error);
   g_assert_true (saved);
+
+  /* The view an opened file starts on: the Network view for 2-D data, the curves for images, and the
+   * one a file names (the lessons on fit and the tape name the curves). */
+  static const struct
+  {
+    const char *file, *view;
+  } opens[] = {
+    { "spiral.json", "network" },
+    { "fashion-mnist-mlp.json", "curves" },
+    { "early-stopping.json", "network" },
+    { "lesson-1-fit-is-the-loop.json", "curves" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (opens); i++)
+    {
+      g_autofree char *path = g_build_filename (g_getenv ("FITTAPE_SOURCE_DIR"), "data", opens[i].file, NULL);
+      g_assert_true (ft_window_show_view (win, i % 2 == 0 ? "code" : "errors"));
+      g_assert_true (ft_window_open_experiment (win, path, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (ft_window_get_view (win), ==, opens[i].view);
+    }
   gtk_window_destroy (GTK_WINDOW (win));
   spin (0.1);
 }

@@ -8,6 +8,8 @@
  *
  *   "title": string, "notes": string        lessons: shown in the window
  *   "hide": [string, …]                     lessons: names of controls the window hides
+ *   "view": "curves" | "code" | "inspector" | "network" | "errors"   the view the window opens on;
+ *                                           absent = the Network view for 2-D data, the curves otherwise
  *   "seed": integer ≥ 0                     42: weights, dropout, shuffling and playground data
  *   "dataset": {                            default {"name": "fashion_mnist"}
  *     "name": "fashion_mnist"               Debian's /usr/share/datasets/fashion-mnist (train + t10k),
@@ -112,6 +114,8 @@
 /* Names */
 
 static const char *const mode_names[] = { "fit", "tape", "both" };
+const char *const ft_experiment_view_names[FT_N_EXPERIMENT_VIEWS] = { "curves", "code", "inspector",
+                                                                      "network", "errors" };
 static const char *const padding_names[] = { "valid", "same" };
 
 const char *
@@ -340,6 +344,8 @@ ft_experiment_equal (const FtExperiment *a, const FtExperiment *b)
   for (guint i = 0; i < ha; i++)
     if (strcmp (a->hide[i], b->hide[i]) != 0)
       return false;
+  if (strcmp (a->view, b->view) != 0)
+    return false;
   EQ (seed);
   if (!data_equal (&a->data, &b->data))
     return false;
@@ -1639,8 +1645,9 @@ parse_hide (Parser *P, JsonNode *node, const char *path, FtExperiment *e)
 static bool
 parse_root (Parser *P, JsonNode *root, FtExperiment *e)
 {
-  static const char *const keys[] = { "title",   "notes", "hide", "seed",      "dataset",   "model",
-                                      "compile", "mode",  "fit",  "tape_loop", "callbacks", NULL };
+  static const char *const keys[] = { "title",     "notes",   "hide", "seed", "dataset",
+                                      "model",     "compile", "mode", "fit",  "tape_loop",
+                                      "callbacks", "view",    NULL };
   const char *path = "$";
   JsonObject *o;
   char sub[PATH_MAX_LEN];
@@ -1662,6 +1669,13 @@ parse_root (Parser *P, JsonNode *root, FtExperiment *e)
     }
   if ((n = member (o, "hide", path, sub)) != NULL && !JSON_NODE_HOLDS_NULL (n) && !parse_hide (P, n, sub, e))
     return false;
+  if ((n = member (o, "view", path, sub)) != NULL)
+    {
+      int v;
+      if (!get_enum (P, n, sub, "view", ft_experiment_view_names, FT_N_EXPERIMENT_VIEWS, &v))
+        return false;
+      g_strlcpy (e->view, ft_experiment_view_names[v], sizeof e->view);
+    }
   if ((n = member (o, "seed", path, sub)) != NULL)
     {
       int64_t v;
@@ -2173,6 +2187,8 @@ ft_experiment_to_json (const FtExperiment *e)
         }
       w_close (w, ']');
     }
+  if (e->view[0] != '\0')
+    w_str (w, "view", e->view);
   w_int (w, "seed", (int64_t) e->seed);
   write_dataset (w, &e->data);
 

@@ -105,6 +105,7 @@ struct _FtWindow
   GPtrArray *lesson_hidden; /* the named controls the lesson hid (referenced), shown again by the next */
   bool syncing_checklist;
   bool restart_pending; /* Train again as soon as the current runs have stopped */
+  bool view_by_data;    /* an opened CSV experiment: its view is chosen when its data are loaded */
   GtkProgressBar *progress_bar;
   GtkLabel *status_label;
   GtkTextView *log_view;

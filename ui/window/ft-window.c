@@ -933,6 +933,8 @@ on_data_loaded (FtDatasetPanel *panel, FtWindow *self)
   const FtDataset *ds = ft_dataset_panel_get_dataset (panel);
   if (ds)
     ft_model_editor_set_data_shape (self->model_editor, ds->ndim, ds->shape, ds->n_classes);
+  if (self->view_by_data && ds != NULL)
+    ft_window_show_view (self, ds->sample_size == 2 && ds->features != NULL ? "network" : "curves");
   ft_window_network_show_experiment (self);
 }
 
@@ -973,6 +975,23 @@ ft_window_set_experiment (FtWindow *self, const FtExperiment *exp)
   ft_window_set_mode (self, copy->mode);
 }
 
+/* The view an opened experiment starts on: the one it names, else the Network view for 2-D data (the
+ * Playground's main view) and the curves for other data; a CSV file's columns are known once loaded
+ * (on_data_loaded decides then, unless a view was chosen meanwhile). */
+static void
+open_on_view (FtWindow *self)
+{
+  const FtExperiment *e = self->exp;
+  if (e->view[0] != '\0')
+    ft_window_show_view (self, e->view);
+  else if (e->data.source == FT_DATA_PLAYGROUND || e->data.features != 0)
+    ft_window_show_view (self, "network");
+  else if (e->data.source == FT_DATA_CSV)
+    self->view_by_data = true;
+  else
+    ft_window_show_view (self, "curves");
+}
+
 FtExperiment *
 ft_window_get_experiment (FtWindow *self)
 {
@@ -994,6 +1013,7 @@ ft_window_open_experiment (FtWindow *self, const char *path, GError **error)
     }
   ft_window_set_experiment (self, exp);
   ft_experiment_free (exp);
+  open_on_view (self);
   g_settings_set_string (self->settings, "last-experiment", path);
   ft_window_set_pace (self, 0); /* a lesson starts at full speed, whatever the last one ended at */
   return TRUE;
@@ -1045,8 +1065,16 @@ ft_window_show_view (FtWindow *self, const char *name)
 {
   if (gtk_stack_get_child_by_name (self->view_stack, name) == NULL)
     return FALSE;
+  self->view_by_data = false;
   gtk_stack_set_visible_child_name (self->view_stack, name);
   return TRUE;
+}
+
+const char *
+ft_window_get_view (FtWindow *self)
+{
+  g_return_val_if_fail (FT_IS_WINDOW (self), NULL);
+  return gtk_stack_get_visible_child_name (self->view_stack);
 }
 
 /* ---- presentation and zoom ---- */

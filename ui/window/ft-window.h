@@ -69,6 +69,9 @@ void ft_window_set_pace (FtWindow *self, double batches_per_second);
 /* Shows one of the views above the status line: "curves", "code", "inspector" (the tape) or "errors"
  * (where the model is wrong). */
 gboolean ft_window_show_view (FtWindow *self, const char *name);
+/* The view shown ("curves", "code", "inspector", "network", "errors"). An opened experiment starts on the
+ * view it names, else on "network" for 2-D data and "curves" for other data. */
+const char *ft_window_get_view (FtWindow *self);
 
 /* Presentation mode: large text, thick lines, high contrast. */
 void ft_window_set_presentation (FtWindow *self, gboolean on);
