@@ -899,7 +899,12 @@ draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer user_da
   else
     title = g_strdup (self->grid != NULL ? "Prediction (class 1 blue, class 0 orange)" : "Output");
   cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
+  /* Wrapped to the panel's width: a large font (presentation) must not run into the output column's name. */
+  pango_layout_set_width (small, (int) (p->size * PANGO_SCALE));
+  pango_layout_set_wrap (small, PANGO_WRAP_WORD);
+  pango_layout_set_alignment (small, PANGO_ALIGN_CENTER);
   show_text (cr, small, title, p->x + p->size / 2, 8, 0.5, 0);
+  pango_layout_set_width (small, -1);
   g_object_unref (small);
   g_object_unref (bold);
 }
