@@ -10,6 +10,7 @@
 #include "views/ft-network-view.h"
 #include "window/ft-window.h"
 
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -585,6 +586,56 @@ test_window (void)
       g_assert_no_error (error);
       g_assert_cmpstr (ft_window_get_view (win), ==, opens[i].view);
     }
+
+  /* A teacher's own 2-D CSV file (two feature columns, the Playground's −1/+1 labels): it opens on the
+   * Network view once its columns are known, drawn with maps; a file whose labels are measurements shows
+   * the loader's message in the dataset panel. */
+  g_autofree char *dir = g_dir_make_tmp ("fittape-csv-XXXXXX", NULL);
+  g_autofree char *csv = g_build_filename (dir, "points.csv", NULL);
+  GString *rows = g_string_new ("x1,x2,label\n");
+  for (int i = 0; i < 60; i++)
+    g_string_append_printf (rows, "%g,%g,%d\n", -3 + 0.1 * i, 2 - 0.07 * i, (i * 7) % 3 == 0 ? -1 : 1);
+  g_assert_true (g_file_set_contents (csv, rows->str, -1, NULL));
+  g_string_free (rows, TRUE);
+  g_autofree char *json = g_build_filename (dir, "mine.json", NULL);
+  g_assert_true (g_file_set_contents (
+      json,
+      "{\"dataset\": {\"name\": \"csv\", \"path\": \"points.csv\", \"label\": \"label\"}, \"model\":"
+      " {\"layers\": [{\"type\": \"Dense\", \"units\": 4, \"activation\": \"tanh\"}, {\"type\": \"Dense\", \"units\": 2}]}}",
+      -1, NULL));
+  g_assert_true (ft_window_show_view (win, "code"));
+  g_assert_true (ft_window_open_experiment (win, json, &error));
+  g_assert_no_error (error);
+  FtDatasetPanel *dpanel = FT_DATASET_PANEL (find_type (GTK_WIDGET (win), FT_TYPE_DATASET_PANEL));
+  gint64 until = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (ft_dataset_panel_get_dataset (dpanel) == NULL)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (500);
+      g_assert_cmpint (g_get_monotonic_time (), <, until);
+    }
+  g_assert_cmpstr (ft_window_get_view (win), ==, "network");
+  const FtDataset *mine = ft_dataset_panel_get_dataset (dpanel);
+  g_assert_cmpuint (mine->n, ==, 60);
+  g_assert_cmpuint (mine->sample_size, ==, 2);
+  g_assert_cmpfloat (mine->labels[0], ==, 0.0f); /* i = 0: −1, orange */
+  wait_computed (view);
+  assert_drawn (view, 2 + 4 + 2, 2 * 4 + 4 * 2);
+  g_assert_true (g_file_set_contents (csv, "x1,x2,label\n1,2,0.5\n3,4,1\n", -1, NULL));
+  g_assert_true (ft_window_open_experiment (win, json, &error));
+  GtkWidget *shown_error = find_named (GTK_WIDGET (dpanel), "error");
+  until = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (strstr (gtk_label_get_text (GTK_LABEL (shown_error)), "not a whole number") == NULL)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (500);
+      g_assert_cmpint (g_get_monotonic_time (), <, until);
+    }
+  g_test_message ("the panel says: %s", gtk_label_get_text (GTK_LABEL (shown_error)));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (shown_error)), "line 2, column “label”"));
+  g_remove (csv);
+  g_remove (json);
+  g_rmdir (dir);
   gtk_window_destroy (GTK_WINDOW (win));
   spin (0.1);
 }

@@ -853,8 +853,8 @@ emit_playground_generator (Gen *g)
     {
     case FT_PLAYGROUND_CIRCLE:
       w_line (w, "def make_circle(n, noise, rng):");
-      w_line (w, "    \"\"\"Class 1 inside radius 2.5, class 0 in the ring from 3.5 to 5; the noise moves a point only for");
-      w_line (w, "    choosing its label, so labels flip near the boundary.\"\"\"");
+      w_line (w, "    \"\"\"Class 1 inside radius 2.5, class 0 in the ring from 3.5 to 5; the noise moves a point");
+      w_line (w, "    only for choosing its label, so labels flip near the boundary.\"\"\"");
       w_line (w, "    n_in = n - n // 2");
       w_line (w, "    points, labels = [], []");
       w_line (w, "    for i in range(n):");
@@ -869,8 +869,8 @@ emit_playground_generator (Gen *g)
       break;
     case FT_PLAYGROUND_XOR:
       w_line (w, "def make_xor(n, noise, rng):");
-      w_line (w, "    \"\"\"Uniform in [-5, 5]^2, pushed 0.3 away from the axes; class 1 where x * y >= 0 for the point moved");
-      w_line (w, "    by the noise.\"\"\"");
+      w_line (w, "    \"\"\"Uniform in [-5, 5]^2, pushed 0.3 away from the axes; class 1 where x * y >= 0 for the");
+      w_line (w, "    point moved by the noise.\"\"\"");
       w_line (w, "    points, labels = [], []");
       w_line (w, "    for _ in range(n):");
       w_line (w, "        x = rng.uniform(-5.0, 5.0)");
@@ -918,8 +918,8 @@ emit_playground_generator (Gen *g)
     case FT_PLAYGROUND_MOONS:
     case FT_N_PLAYGROUND:
       w_line (w, "def make_moons(n, noise, rng):");
-      w_line (w, "    \"\"\"scikit-learn's make_moons scaled by 4 and centred: the outer half-circle is class 0, the inner one");
-      w_line (w, "    class 1; Gaussian noise of standard deviation 2 * noise.\"\"\"");
+      w_line (w, "    \"\"\"scikit-learn's make_moons scaled by 4 and centred: the outer half-circle is class 0, the");
+      w_line (w, "    inner one class 1; Gaussian noise of standard deviation 2 * noise.\"\"\"");
       w_line (w, "    n_out = n - n // 2");
       w_line (w, "    points, labels = [], []");
       w_line (w, "    for k in range(n):");
@@ -1078,13 +1078,15 @@ emit_data (Gen *g)
       w_blank (w);
       w_line (w, "def load_csv(path, label_column, classes=None):");
       w_line (w, "    \"\"\"Features and class indices. Labels that are exactly the integers 0..K-1 are the indices");
-      w_line (w, "    themselves; otherwise each distinct label is a class, in order of first appearance. A test");
-      w_line (w, "    file passes the training file's classes, so its labels get the same indices.\"\"\"");
+      w_line (w, "    themselves, -1 and +1 are 0 and 1; otherwise each distinct label is a class, in order of first");
+      w_line (w, "    appearance. A test file passes the training file's classes, so its labels get the same");
+      w_line (w, "    indices.\"\"\"");
       w_line (w, "    with open(path, newline=\"\", encoding=\"utf-8\") as f:");
       w_line (w, "        rows = [row for row in csv.reader(f) if row]");
       w_line (w, "    header, rows = rows[0], rows[1:]");
       w_line (w, "    column = header.index(label_column)");
-      w_line (w, "    x = np.array([[float(v) for j, v in enumerate(row) if j != column] for row in rows], dtype=\"float32\")");
+      w_line (w, "    x = np.array([[float(v) for j, v in enumerate(row) if j != column] for row in rows],");
+      w_line (w, "                 dtype=\"float32\")");
       w_line (w, "    labels = [row[column] for row in rows]");
       w_line (w, "    if classes is None:");
       w_line (w, "        distinct = list(dict.fromkeys(labels))");
@@ -1095,7 +1097,8 @@ emit_data (Gen *g)
       w_line (w, "        if numbers == list(range(len(distinct))):");
       w_line (w, "            indices = np.array([int(float(v)) for v in labels], dtype=\"int64\")");
       w_line (w, "            return x, indices, [str(k) for k in range(len(distinct))]");
-      w_line (w, "        classes = distinct");
+      w_line (w, "        # The Playground's labels: -1 (orange) is class 0, +1 (blue) class 1, whichever comes first.");
+      w_line (w, "        classes = sorted(distinct, key=float) if numbers == [-1.0, 1.0] else distinct");
       w_line (w, "    index = {name: k for k, name in enumerate(classes)}");
       w_line (w, "    return x, np.array([index[v] for v in labels], dtype=\"int64\"), classes");
       w_blank (w);
