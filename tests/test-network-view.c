@@ -528,6 +528,26 @@ test_window (void)
   g_assert_cmpfloat (e->layers[0].kernel_l1, ==, 0.0f);
   g_assert_null (strstr (ft_code_view_get_code (code, false), "kernel_regularizer"));
 
+  /* The activation control: every hidden layer, not the output; in the experiment and the code. */
+  GtkWidget *act = find_named (GTK_WIDGET (view), "activation");
+  g_assert_nonnull (act);
+  g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (act)), ==, 1); /* spiral.json: tanh */
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (act), 2);
+  g_assert_cmpint (e->layers[0].activation, ==, FT_ACT_SIGMOID);
+  g_assert_cmpint (e->layers[1].activation, ==, FT_ACT_SIGMOID);
+  g_assert_cmpint (e->layers[2].activation, ==, FT_ACT_LINEAR);
+  g_assert_cmpint (count (ft_code_view_get_code (code, false), "activation=\"sigmoid\""), ==, 2);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (act), 1);
+  g_assert_cmpint (e->layers[0].activation, ==, FT_ACT_TANH);
+  /* "Regenerate" in the view: the next data seed, as the dataset panel's button. */
+  uint64_t seed_before = e->data.seed;
+  GtkWidget *regen = find_named (GTK_WIDGET (view), "regenerate-data");
+  g_assert_nonnull (regen);
+  g_assert_true (gtk_widget_get_sensitive (regen));
+  g_signal_emit_by_name (regen, "clicked");
+  g_assert_cmpuint (e->data.seed, ==, seed_before + 2);
+  g_assert_cmpuint (e->seed, ==, 8);
+
   /* + in the view: the window's experiment has a third hidden layer, and the code shows it. */
   g_assert_true (ft_network_view_add_layer (view));
   FtExperiment *now = ft_window_get_experiment (win);

@@ -94,7 +94,9 @@ struct _FtNetworkView
   GtkWidget *reg_dropdown; /* none, L1, L2, L1 + L2 */
   GtkWidget *reg_spin;
   GtkWidget *class_dropdown; /* the class a click on the prediction adds */
-  gboolean syncing;          /* controls being set from the experiment */
+  GtkWidget *act_dropdown;   /* the hidden layers' activation (the Playground's one for all) */
+  GtkWidget *regenerate_button;
+  gboolean syncing; /* controls being set from the experiment */
   GtkWidget *canvas;
   GtkWidget *caption;
   GtkWidget *popover;
@@ -146,6 +148,7 @@ enum
   SIGNAL_EDIT_WEIGHT,
   SIGNAL_COMPUTED,
   SIGNAL_POINTS_CHANGED,
+  SIGNAL_REGENERATE,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -1099,7 +1102,11 @@ ft_network_view_new (void)
   return g_object_new (FT_TYPE_NETWORK_VIEW, NULL);
 }
 
-/* The regularization controls show the experiment's (the first Dense layer's). */
+/* The activation control's items: the Playground's four. */
+static const FtActivation hidden_activations[] = { FT_ACT_RELU, FT_ACT_TANH, FT_ACT_SIGMOID, FT_ACT_LINEAR };
+
+/* The regularization and activation controls show the experiment's (the first Dense layer's
+ * regularization, the hidden layers' activation when they share one), "Regenerate" is for generated data. */
 static void
 sync_regularization (FtNetworkView *self)
 {
@@ -1113,7 +1120,43 @@ sync_regularization (FtNetworkView *self)
     gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->reg_spin), kind == 2 ? l2 : l1);
   gtk_widget_set_sensitive (self->reg_dropdown, self->exp != NULL);
   gtk_widget_set_sensitive (self->reg_spin, self->exp != NULL && kind != 0);
+  FtActivation act;
+  bool one = self->exp != NULL && ft_network_get_activation (self->exp, &act);
+  guint item = GTK_INVALID_LIST_POSITION;
+  for (guint i = 0; one && i < G_N_ELEMENTS (hidden_activations); i++)
+    if (hidden_activations[i] == act)
+      item = i;
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (self->act_dropdown), item);
+  gtk_widget_set_sensitive (self->act_dropdown, self->exp != NULL && ft_network_n_hidden (self->exp) > 0);
+  gtk_widget_set_sensitive (self->regenerate_button,
+                            self->exp != NULL && self->exp->data.source == FT_DATA_PLAYGROUND);
   self->syncing = FALSE;
+}
+
+gboolean
+ft_network_view_set_activation (FtNetworkView *self, FtActivation act)
+{
+  g_return_val_if_fail (FT_IS_NETWORK_VIEW (self), FALSE);
+  if (self->exp == NULL || !ft_network_set_activation (self->exp, act, NULL))
+    return FALSE;
+  sync_regularization (self);
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+  return TRUE;
+}
+
+static void
+on_activation_changed (FtNetworkView *self)
+{
+  guint i = gtk_drop_down_get_selected (GTK_DROP_DOWN (self->act_dropdown));
+  if (self->syncing || i >= G_N_ELEMENTS (hidden_activations))
+    return;
+  ft_network_view_set_activation (self, hidden_activations[i]);
+}
+
+static void
+on_regenerate (FtNetworkView *self)
+{
+  g_signal_emit (self, signals[SIGNAL_REGENERATE], 0);
 }
 
 gboolean
@@ -1637,6 +1680,9 @@ ft_network_view_class_init (FtNetworkViewClass *klass)
   /* Points were added or removed (after "changed"): the experiment's data differ. */
   signals[SIGNAL_POINTS_CHANGED] = g_signal_new ("points-changed", G_TYPE_FROM_CLASS (klass),
                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* The "Regenerate" button: new points from the next data seed (the window asks the dataset panel). */
+  signals[SIGNAL_REGENERATE] = g_signal_new ("regenerate", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                             NULL, NULL, NULL, G_TYPE_NONE, 0);
   /* New maps are drawn (or their computation failed). */
   signals[SIGNAL_COMPUTED] = g_signal_new ("computed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                                            NULL, NULL, G_TYPE_NONE, 0);
@@ -1707,7 +1753,25 @@ ft_network_view_init (FtNetworkView *self)
   gtk_widget_set_halign (self->reg_dropdown, GTK_ALIGN_START);
   gtk_widget_set_halign (self->reg_spin, GTK_ALIGN_START);
   gtk_widget_set_halign (self->class_dropdown, GTK_ALIGN_START);
+  static const char *const acts[] = { "ReLU", "Tanh", "Sigmoid", "Linear", NULL };
+  self->act_dropdown = gtk_drop_down_new_from_strings (acts);
+  gtk_widget_set_name (self->act_dropdown, "activation");
+  gtk_widget_set_halign (self->act_dropdown, GTK_ALIGN_START);
+  gtk_widget_set_tooltip_text (
+      self->act_dropdown, "The activation of every hidden layer; while a run trains it applies from its next "
+                          "step");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->act_dropdown), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  "Activation of the hidden layers", -1);
+  gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), self->act_dropdown);
+  g_signal_connect_swapped (self->act_dropdown, "notify::selected", G_CALLBACK (on_activation_changed), self);
   gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), self->class_dropdown);
+  self->regenerate_button = gtk_button_new_with_mnemonic ("Re_generate");
+  gtk_widget_set_name (self->regenerate_button, "regenerate-data");
+  gtk_widget_set_halign (self->regenerate_button, GTK_ALIGN_START);
+  gtk_widget_set_tooltip_text (self->regenerate_button,
+                               "New points from a new data seed; the starting weights stay as they are");
+  g_signal_connect_swapped (self->regenerate_button, "clicked", G_CALLBACK (on_regenerate), self);
+  gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), self->regenerate_button);
   gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), self->state_label);
   g_signal_connect (self->add_layer_button, "clicked", G_CALLBACK (on_add_layer), self);
   g_signal_connect (self->remove_layer_button, "clicked", G_CALLBACK (on_remove_layer), self);

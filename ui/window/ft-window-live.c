@@ -10,27 +10,13 @@
 #include "views/ft-decision-view.h"
 #include "views/ft-network-view.h"
 
-/* The hidden Dense layers' activation when they all have the same one; false otherwise. */
-static bool
-hidden_activation (const FtExperiment *exp, FtActivation *act)
-{
-  int n = ft_network_n_hidden (exp);
-  if (n == 0)
-    return false;
-  *act = exp->layers[ft_network_hidden_layer (exp, 0)].activation;
-  for (int h = 1; h < n; h++)
-    if (exp->layers[ft_network_hidden_layer (exp, h)].activation != *act)
-      return false;
-  return true;
-}
-
 void
 ft_window_live_start (FtWindow *self)
 {
   const FtExperiment *e = self->exp;
   self->live.lr = e->compile.optimizer.learning_rate;
   self->live.has_reg = ft_network_get_regularization (e, &self->live.l1, &self->live.l2);
-  self->live.has_act = hidden_activation (e, &self->live.activation);
+  self->live.has_act = ft_network_get_activation (e, &self->live.activation);
   self->live.features = e->data.features;
 }
 
@@ -42,9 +28,7 @@ views_follow_activation (FtWindow *self, FtActivation act)
   FtWindowRun *run = self->network_run != NULL ? self->network_run : self->decision_run;
   if (run == NULL || run->data == NULL)
     return;
-  int n = ft_network_n_hidden (run->exp);
-  for (int h = 0; h < n; h++)
-    run->exp->layers[ft_network_hidden_layer (run->exp, h)].activation = act;
+  ft_network_set_activation (run->exp, act, NULL);
   FtNetworkView *nv = FT_NETWORK_VIEW (self->network_view);
   const FtNeuronMaps *maps = ft_network_view_get_maps (nv);
   float *w = maps != NULL ? g_memdup2 (maps->weights, maps->n_weights * sizeof (float)) : NULL;
@@ -109,7 +93,7 @@ ft_window_live_edited (FtWindow *self)
         }
     }
   FtActivation act;
-  if (hidden_activation (e, &act) && (!self->live.has_act || act != self->live.activation))
+  if (ft_network_get_activation (e, &act) && (!self->live.has_act || act != self->live.activation))
     {
       FtLiveChange c = { .kind = FT_LIVE_ACTIVATION, .activation = act };
       if (ft_live_change_valid (&c))

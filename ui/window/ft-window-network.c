@@ -25,6 +25,8 @@ ft_window_network_init (FtWindow *self)
                             self);
   g_signal_connect_swapped (self->network_view, "points-changed",
                             G_CALLBACK (ft_window_network_points_changed), self);
+  g_signal_connect_swapped (self->network_view, "regenerate", G_CALLBACK (ft_window_network_regenerate),
+                            self);
 }
 
 /* +/−, features, regularization: the model editor shows the edited layers, and the window reacts as to any
@@ -36,6 +38,19 @@ ft_window_network_changed (FtWindow *self)
   ft_model_editor_set_experiment (self->model_editor, self->exp);
   g_signal_emit_by_name (self->model_editor,
                          "changed"); /* the window's edit handler: ft_window_live_edited */
+}
+
+/* "Regenerate" on the view: the dataset panel draws new points (and says the seed), as its own button does.
+ */
+void
+ft_window_network_regenerate (FtWindow *self)
+{
+  if (!ft_dataset_panel_regenerate (self->dataset_panel))
+    return;
+  char *msg = g_strdup_printf ("New points (data seed %" G_GUINT64_FORMAT "), the same starting weights",
+                               (guint64) self->exp->data.seed);
+  ft_window_toast (self, msg);
+  g_free (msg);
 }
 
 /* Points drawn on the prediction: the dataset panel loads the data again (its preview, the next Train). */
