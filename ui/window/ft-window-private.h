@@ -206,3 +206,5 @@ void ft_window_install_actions (GtkWidgetClass *widget_class);
 void ft_window_certify_install_action (GtkWidgetClass *klass);
 void ft_window_certify_probe (FtWindow *self);
 void ft_window_sync_actions (FtWindow *self);
+/* Removes the GSettings-backed view-option actions and their handlers (from dispose). */
+void ft_window_remove_view_settings (FtWindow *self);

@@ -1303,6 +1303,12 @@ ft_window_get_verdict_bar (FtWindow *self)
   return self->verdict_bar;
 }
 
+GSettings *
+ft_window_get_settings (FtWindow *self)
+{
+  return self->settings;
+}
+
 GtkWidget *
 ft_window_get_plot_view (FtWindow *self, gboolean accuracy)
 {
@@ -1321,6 +1327,7 @@ static void
 ft_window_dispose (GObject *object)
 {
   FtWindow *self = FT_WINDOW (object);
+  ft_window_remove_view_settings (self);
   if (self->prepare)
     g_cancellable_cancel (self->prepare);
   g_clear_object (&self->prepare);

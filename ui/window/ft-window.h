@@ -88,6 +88,8 @@ int ft_window_get_run_state (FtWindow *self, guint i);
 gint64 ft_window_get_max_stall_us (FtWindow *self);
 double ft_window_get_samples_per_second (FtWindow *self);
 GtkWidget *ft_window_get_plot_view (FtWindow *self, gboolean accuracy);
+/* The window's settings (org.fittape.FitTape, found in the build folder when not installed). */
+GSettings *ft_window_get_settings (FtWindow *self);
 /* How many runs the charts show now. */
 int ft_window_get_n_plotted_runs (FtWindow *self);
 /* The pace in batches per second (0 = full speed). */
