@@ -173,7 +173,7 @@ test_edit_network (void)
   ft_window_set_mode (win, FT_MODE_FIT);
   ft_window_train (win);
   wait_until (idle, win, 60);
-  g_assert_cmpint (ft_window_get_run_state (win, 0), ==, 1);
+  g_assert_cmpint (ft_window_get_run_state (win, 0), ==, FT_RUN_STATE_FINISHED);
   g_assert_null (ft_window_get_error (win));
   window_free (win);
 }
@@ -195,7 +195,7 @@ test_pause_step_stop (void)
   ft_window_step (win); /* from rest: the run starts, paused before its first batch */
   wait_until (training, win, 60);
   spin (0.5);
-  g_assert_cmpint (ft_window_get_run_state (win, 0), ==, 0);
+  g_assert_cmpint (ft_window_get_run_state (win, 0), ==, FT_RUN_STATE_RUNNING);
   g_assert_cmpint (batch_points (win), ==, 0);
   ft_window_step (win);
   spin (0.5);
@@ -211,10 +211,10 @@ test_pause_step_stop (void)
   int held = batch_points (win);
   spin (0.5);
   g_assert_cmpint (batch_points (win), ==, held);
-  g_assert_cmpint (ft_window_get_run_state (win, 0), ==, 0);
+  g_assert_cmpint (ft_window_get_run_state (win, 0), ==, FT_RUN_STATE_RUNNING);
   ft_window_stop (win);
   wait_until (idle, win, 30);
-  g_assert_cmpint (ft_window_get_run_state (win, 0), ==, 2);
+  g_assert_cmpint (ft_window_get_run_state (win, 0), ==, FT_RUN_STATE_STOPPED);
   g_assert_cmpint (ft_window_get_run_epochs (win, 0), <, 1000);
   ft_window_set_pace (win, 0);
   window_free (win);
@@ -368,7 +368,7 @@ test_bad_files (void)
   ft_window_set_mode (win, FT_MODE_TAPE);
   ft_window_train (win);
   wait_until (idle, win, 60);
-  g_assert_cmpint (ft_window_get_run_state (win, 0), ==, 1);
+  g_assert_cmpint (ft_window_get_run_state (win, 0), ==, FT_RUN_STATE_FINISHED);
   g_free (bad);
   g_free (garbage);
   window_free (win);

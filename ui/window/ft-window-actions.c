@@ -439,7 +439,7 @@ void
 ft_window_save_checkpoint (FtWindow *self, const char *path)
 {
   FtWindowRun *run = ft_window_current_run (self);
-  if (run == NULL || run->state == 0)
+  if (run == NULL || run->state == FT_RUN_STATE_RUNNING)
     {
       ft_window_toast (self, "Stop or finish the run before saving its checkpoint");
       return;

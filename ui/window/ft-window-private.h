@@ -32,7 +32,7 @@ struct _FtWindowRun
   FtCallbackLanes *lanes;       /* the callbacks' decisions, for the lanes under the loss chart */
   FtHistory *history;
   int plot_run;
-  int state; /* 0 running, 1 finished, 2 stopped, 3 failed */
+  FtRunState state;
   int epochs_done;
   int64_t samples;
   double seconds;
