@@ -113,6 +113,22 @@ find_type (GtkWidget *root, GType type)
   return NULL;
 }
 
+/* The widget whose .ui id is id. */
+static GtkWidget *
+find_id (GtkWidget *root, const char *id)
+{
+  const char *own = gtk_buildable_get_buildable_id (GTK_BUILDABLE (root));
+  if (own != NULL && strcmp (own, id) == 0)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_id (c, id);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
 /* Train in each mode: one run for fit and tape, two for both; each run's charts hold one epoch point per
  * epoch and at least one batch point per epoch; in both mode the two histories are identical. */
 static void
@@ -131,7 +147,7 @@ test_train_each_mode (void)
       g_assert_cmpuint (ft_window_get_n_runs (win), ==, expected_runs);
       for (guint i = expected_runs - (modes[m] == FT_MODE_BOTH ? 2 : 1); i < expected_runs; i++)
         {
-          g_assert_cmpint (ft_window_get_run_state (win, i), ==, 1);
+          g_assert_cmpint (ft_window_get_run_state (win, i), ==, FT_RUN_STATE_FINISHED);
           g_assert_cmpint (ft_window_get_run_epochs (win, i), ==, 3);
           int epoch_points = 0;
           int batch_points = ft_window_get_run_plot_points (win, i, &epoch_points);
@@ -140,6 +156,26 @@ test_train_each_mode (void)
           g_assert_cmpint (batch_points, <=, 3 * 8); /* 160 training samples / 20 */
         }
     }
+  /* The runs list is bound to the window's runs: one row each, the newest on top; its check button
+   * shows and hides the run's series. */
+  GtkListBox *list = GTK_LIST_BOX (find_id (GTK_WIDGET (win), "runs_list"));
+  guint rows = 0;
+  for (GtkWidget *r = gtk_widget_get_first_child (GTK_WIDGET (list)); r; r = gtk_widget_get_next_sibling (r))
+    rows += GTK_IS_LIST_BOX_ROW (r);
+  g_assert_cmpuint (rows, ==, expected_runs);
+  GtkWidget *top = GTK_WIDGET (gtk_list_box_get_row_at_index (list, 0));
+  GtkWidget *title = find_type (top, GTK_TYPE_LABEL);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (title)), ==,
+                   ft_window_get_run_name (win, expected_runs - 1));
+  GtkWidget *subtitle = gtk_widget_get_next_sibling (title);
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (subtitle)), "finished · 3 epochs"));
+  FtPlotModel *plot = ft_plot_view_get_model (FT_PLOT_VIEW (ft_window_get_plot_view (win, FALSE)));
+  int newest = ft_plot_model_get_run_id (plot, ft_plot_model_get_n_runs (plot) - 1);
+  g_assert_true (ft_plot_model_get_run_visible (plot, newest));
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (find_type (top, GTK_TYPE_CHECK_BUTTON)), FALSE);
+  g_assert_false (ft_plot_model_get_run_visible (plot, newest));
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (find_type (top, GTK_TYPE_CHECK_BUTTON)), TRUE);
+  g_assert_true (ft_plot_model_get_run_visible (plot, newest));
   char *a = ft_window_get_run_history_csv (win, 2), *b = ft_window_get_run_history_csv (win, 3);
   g_assert_true (g_str_has_prefix (a, "epoch,accuracy,loss,val_accuracy,val_loss"));
   g_assert_cmpstr (a, ==, b);

@@ -629,10 +629,10 @@ ft_window_sync_actions (FtWindow *self)
   gtk_widget_action_set_enabled (w, "win.pause", training);
   gtk_widget_action_set_enabled (w, "win.step", !training || self->paused);
   gtk_widget_action_set_enabled (w, "win.stop", training);
-  gtk_widget_action_set_enabled (w, "win.evaluate", !training && self->runs->len > 0);
-  gtk_widget_action_set_enabled (w, "win.continue", !training && self->runs->len > 0);
-  gtk_widget_action_set_enabled (w, "win.save-checkpoint", !training && self->runs->len > 0);
-  gtk_widget_action_set_enabled (w, "win.export-history", self->runs->len > 0);
+  gtk_widget_action_set_enabled (w, "win.evaluate", !training && ft_window_get_n_runs (self) > 0);
+  gtk_widget_action_set_enabled (w, "win.continue", !training && ft_window_get_n_runs (self) > 0);
+  gtk_widget_action_set_enabled (w, "win.save-checkpoint", !training && ft_window_get_n_runs (self) > 0);
+  gtk_widget_action_set_enabled (w, "win.export-history", ft_window_get_n_runs (self) > 0);
   GAction *mode = g_action_map_lookup_action (G_ACTION_MAP (self), "mode");
   g_simple_action_set_enabled (G_SIMPLE_ACTION (mode), !training);
 }

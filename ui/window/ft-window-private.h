@@ -7,6 +7,7 @@
 #include "plot/ft-plot-model.h"
 #include "train/ft-runner.h"
 #include "views/ft-plot-view.h"
+#include "window/ft-window-run.h"
 #include "window/ft-window.h"
 
 /* The datasets of one Train press, shared by the runs it starts (both mode: two). */
@@ -16,11 +17,10 @@ typedef struct
   FtDataset *test;
 } FtSharedData;
 
-typedef struct _FtWindowRun FtWindowRun;
-
 struct _FtWindowRun
 {
-  FtWindow *window;
+  GObject parent_instance;
+  FtWindow *window;   /* NULL once the window has gone (an evaluation may still hold the run) */
   int number;         /* Run 1, Run 2, … */
   char *name;         /* "Run 3 · fit", "Run 4 · tape − shuffle" */
   char *role;         /* the legend's name: "fit", "tape", "tape − shuffle" */
@@ -34,10 +34,7 @@ struct _FtWindowRun
   bool evaluating;
   FtLogs test_logs;
   bool has_test_logs;
-  GtkWidget *row;
-  GtkWidget *row_title;
-  GtkWidget *row_subtitle;
-  GtkWidget *visible_check;
+  gboolean plotted; /* its series shown on the charts (the row's check button) */
 };
 
 struct _FtWindow
@@ -109,7 +106,7 @@ struct _FtWindow
   FtPlotModel *plot_model;
   GtkWidget *loss_view;
   GtkWidget *acc_view;
-  GPtrArray *runs;       /* FtWindowRun*, every run of the session */
+  GListStore *runs;      /* FtWindowRun, every run of the session, newest first (the runs list shows it) */
   GPtrArray *active;     /* the runs of the current Train press */
   GCancellable *prepare; /* data loading for a Train press */
   bool paused;

@@ -82,131 +82,55 @@ log_line (FtWindow *self, const char *line)
 
 /* ---- runs ---- */
 
-static void
-run_free (FtWindowRun *run)
+static guint
+n_runs (FtWindow *self)
 {
-  ft_run_free (run->engine); /* stops the training thread before the data goes */
-  ft_shared_data_unref (run->data);
-  g_free (run->name);
-  g_free (run->role);
-  g_free (run);
+  return g_list_model_get_n_items (G_LIST_MODEL (self->runs));
 }
 
+/* Run i in the order the runs were made (the store holds them newest first); borrowed. */
 static FtWindowRun *
 run_at (FtWindow *self, guint i)
 {
-  g_return_val_if_fail (i < self->runs->len, NULL);
-  return g_ptr_array_index (self->runs, i);
+  guint n = n_runs (self);
+  g_return_val_if_fail (i < n, NULL);
+  FtWindowRun *run = g_list_model_get_item (G_LIST_MODEL (self->runs), n - 1 - i);
+  g_object_unref (run); /* the store keeps it */
+  return run;
 }
 
 static const char *
 state_text (FtRunState state)
 {
-  switch (state)
-    {
-    case FT_RUN_STATE_FINISHED:
-      return "finished";
-    case FT_RUN_STATE_STOPPED:
-      return "stopped";
-    case FT_RUN_STATE_FAILED:
-      return "failed";
-    case FT_RUN_STATE_RUNNING:
-      return "training";
-    }
-  g_return_val_if_reached ("training");
+  return ft_window_run_state_text (state);
 }
 
 static void
 update_run_row (FtWindowRun *run)
 {
-  GString *s = g_string_new (NULL);
-  g_string_printf (s, "%s · %d epoch%s · %s", state_text (run->state), ft_run_epochs_done (run->engine),
-                   ft_run_epochs_done (run->engine) == 1 ? "" : "s",
-                   ft_run_experiment (run->engine)->title ? ft_run_experiment (run->engine)->title
-                                                          : "untitled");
-  int n = ft_history_n_epochs (ft_run_history (run->engine));
-  if (n > 0)
-    {
-      double v;
-      const FtLogs *last = ft_history_logs (ft_run_history (run->engine), n - 1);
-      if (ft_logs_get (last, "val_accuracy", &v))
-        g_string_append_printf (s, " · val_accuracy %.4f", v);
-      else if (ft_logs_get (last, "accuracy", &v))
-        g_string_append_printf (s, " · accuracy %.4f", v);
-    }
-  if (run->has_test_logs)
-    {
-      double acc;
-      if (ft_logs_get (&run->test_logs, "accuracy", &acc))
-        g_string_append_printf (s, " · test %.4f", acc);
-    }
-  gtk_label_set_text (GTK_LABEL (run->row_subtitle), s->str);
-  g_string_free (s, TRUE);
+  ft_window_run_changed (run);
 }
 
-static void
-on_visible_toggled (GtkCheckButton *check, FtWindowRun *run)
-{
-  ft_plot_model_set_run_visible (run->window->plot_model, run->plot_run, gtk_check_button_get_active (check));
-  ft_plot_view_changed (FT_PLOT_VIEW (run->window->loss_view));
-  ft_plot_view_changed (FT_PLOT_VIEW (run->window->acc_view));
-}
-
-static void
-on_evaluate_clicked (GtkButton *button, FtWindowRun *run)
-{
-  ft_window_evaluate_run (run->window, run);
-}
-
+/* A new run goes to the top of the list, selected. */
 static void
 add_run_row (FtWindow *self, FtWindowRun *run)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  gtk_widget_set_margin_start (box, 8);
-  gtk_widget_set_margin_end (box, 8);
-  gtk_widget_set_margin_top (box, 6);
-  gtk_widget_set_margin_bottom (box, 6);
-  run->visible_check = gtk_check_button_new ();
-  gtk_check_button_set_active (GTK_CHECK_BUTTON (run->visible_check), TRUE);
-  gtk_widget_set_tooltip_text (run->visible_check, "Show this run on the plots");
-  g_signal_connect (run->visible_check, "toggled", G_CALLBACK (on_visible_toggled), run);
-  gtk_box_append (GTK_BOX (box), run->visible_check);
-  GtkWidget *labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  gtk_widget_set_hexpand (labels, TRUE);
-  run->row_title = gtk_label_new (run->name);
-  gtk_label_set_xalign (GTK_LABEL (run->row_title), 0);
-  gtk_widget_add_css_class (run->row_title, "heading");
-  run->row_subtitle = gtk_label_new ("");
-  gtk_label_set_xalign (GTK_LABEL (run->row_subtitle), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (run->row_subtitle), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (run->row_subtitle), 28);
-  gtk_label_set_width_chars (GTK_LABEL (run->row_subtitle), 20);
-  gtk_widget_add_css_class (run->row_subtitle, "dim-label");
-  gtk_widget_add_css_class (run->row_subtitle, "caption");
-  gtk_box_append (GTK_BOX (labels), run->row_title);
-  gtk_box_append (GTK_BOX (labels), run->row_subtitle);
-  gtk_box_append (GTK_BOX (box), labels);
-  GtkWidget *eval = gtk_button_new_from_icon_name ("emblem-ok-symbolic");
-  gtk_widget_set_valign (eval, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (eval, "flat");
-  gtk_widget_set_tooltip_text (eval, "Evaluate on the test set");
-  g_signal_connect (eval, "clicked", G_CALLBACK (on_evaluate_clicked), run);
-  gtk_box_append (GTK_BOX (box), eval);
-  run->row = gtk_list_box_row_new ();
-  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (run->row), box);
-  g_object_set_data (G_OBJECT (run->row), "ft-run", run);
-  gtk_list_box_prepend (self->runs_list, run->row);
-  gtk_list_box_select_row (self->runs_list, GTK_LIST_BOX_ROW (run->row));
-  update_run_row (run);
+  g_list_store_insert (self->runs, 0, run);
+  gtk_list_box_select_row (self->runs_list, gtk_list_box_get_row_at_index (self->runs_list, 0));
 }
 
 FtWindowRun *
 ft_window_current_run (FtWindow *self)
 {
   GtkListBoxRow *row = gtk_list_box_get_selected_row (self->runs_list);
-  if (row)
-    return g_object_get_data (G_OBJECT (row), "ft-run");
-  return self->runs->len ? g_ptr_array_index (self->runs, self->runs->len - 1) : NULL;
+  if (row != NULL)
+    {
+      FtWindowRun *run = g_list_model_get_item (G_LIST_MODEL (self->runs), gtk_list_box_row_get_index (row));
+      if (run != NULL)
+        g_object_unref (run);
+      return run;
+    }
+  return n_runs (self) > 0 ? run_at (self, n_runs (self) - 1) : NULL;
 }
 
 static void
@@ -506,7 +430,7 @@ start_run (FtWindow *self, FtExperiment *exp, FtSharedData *data, bool tape, GEr
   FtRun *engine = ft_run_new (exp, data->train, tape, &options, error);
   if (engine == NULL)
     return NULL;
-  FtWindowRun *run = g_new0 (FtWindowRun, 1);
+  FtWindowRun *run = g_object_new (FT_TYPE_WINDOW_RUN, NULL);
   run->window = self;
   run->number = ++self->next_run_number;
   run->engine = engine;
@@ -518,21 +442,17 @@ start_run (FtWindow *self, FtExperiment *exp, FtSharedData *data, bool tape, GEr
                                          tape ? FT_PLOT_COLOUR_TAPE : FT_PLOT_COLOUR_FIT);
   ft_plot_model_set_run_dashed (self->plot_model, run->plot_run, tape);
   ft_run_make_runner (engine, ft_run_next_epochs (engine), NULL, NULL, on_run_event, run);
-  g_ptr_array_add (self->runs, run);
   g_ptr_array_add (self->active, run);
   add_run_row (self, run);
+  g_object_unref (run); /* the store keeps it */
   return run;
 }
 
 static void
 hide_plotted_runs (FtWindow *self)
 {
-  for (guint i = 0; i < self->runs->len; i++)
-    {
-      FtWindowRun *run = g_ptr_array_index (self->runs, i);
-      if (run->visible_check && gtk_check_button_get_active (GTK_CHECK_BUTTON (run->visible_check)))
-        gtk_check_button_set_active (GTK_CHECK_BUTTON (run->visible_check), FALSE);
-    }
+  for (guint i = 0; i < n_runs (self); i++)
+    g_object_set (run_at (self, i), "plotted", FALSE, NULL);
 }
 
 static void
@@ -748,7 +668,7 @@ ft_window_continue (FtWindow *self, gpointer run_pointer)
   int from = ft_run_epochs_done (run->engine), to = ft_run_next_epochs (run->engine);
   ft_run_make_runner (run->engine, to, NULL, NULL, on_run_event, run);
   run->state = FT_RUN_STATE_RUNNING;
-  gtk_check_button_set_active (GTK_CHECK_BUTTON (run->visible_check), TRUE);
+  g_object_set (run, "plotted", TRUE, NULL);
   g_ptr_array_set_size (self->active, 0);
   g_ptr_array_add (self->active, run);
   self->paused = false;
@@ -802,6 +722,12 @@ evaluate_done (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
   FtLogs *logs = g_task_propagate_pointer (G_TASK (result), &error);
   run->evaluating = false;
+  if (run->window == NULL) /* the window was closed meanwhile */
+    {
+      g_clear_error (&error);
+      g_free (logs);
+      return;
+    }
   if (logs == NULL)
     {
       ft_window_show_error (self, error->message);
@@ -841,7 +767,7 @@ ft_window_evaluate_run (FtWindow *self, FtWindowRun *run)
   run->evaluating = true;
   ft_window_outline_set (self, FT_OUTLINE_EVALUATE);
   GTask *task = g_task_new (self, NULL, evaluate_done, run);
-  g_task_set_task_data (task, run, NULL);
+  g_task_set_task_data (task, g_object_ref (run), g_object_unref);
   g_task_run_in_thread (task, evaluate_thread);
   g_object_unref (task);
 }
@@ -850,7 +776,7 @@ ft_window_evaluate_run (FtWindow *self, FtWindowRun *run)
 void
 ft_window_add_loaded_run (FtWindow *self, FtRun *engine, FtSharedData *data)
 {
-  FtWindowRun *run = g_new0 (FtWindowRun, 1);
+  FtWindowRun *run = g_object_new (FT_TYPE_WINDOW_RUN, NULL);
   run->window = self;
   run->number = ++self->next_run_number;
   run->name = g_strdup_printf ("Run %d · checkpoint", run->number);
@@ -859,8 +785,8 @@ ft_window_add_loaded_run (FtWindow *self, FtRun *engine, FtSharedData *data)
   run->data = data;
   run->state = FT_RUN_STATE_FINISHED;
   run->plot_run = ft_plot_model_add_run (self->plot_model, run->role, FT_PLOT_COLOUR_OTHER);
-  g_ptr_array_add (self->runs, run);
   add_run_row (self, run);
+  g_object_unref (run); /* the store keeps it */
 }
 
 /* ---- experiment and panels ---- */
@@ -1197,7 +1123,7 @@ ft_window_get_screenshot_failed (FtWindow *self)
 guint
 ft_window_get_n_runs (FtWindow *self)
 {
-  return self->runs->len;
+  return n_runs (self);
 }
 
 const char *
@@ -1324,12 +1250,17 @@ ft_window_dispose (GObject *object)
   if (self->runs)
     {
       /* Stop every runner before anything they point to goes. */
-      for (guint i = 0; i < self->runs->len; i++)
-        ft_run_stop (((FtWindowRun *) g_ptr_array_index (self->runs, i))->engine);
+      for (guint i = 0; i < n_runs (self); i++)
+        {
+          FtWindowRun *run = run_at (self, i);
+          ft_run_stop (run->engine);
+          run->window = NULL; /* an evaluation still running keeps its run, not the window */
+        }
       g_ptr_array_set_size (self->active, 0);
       self->decision_run = NULL;
       self->network_run = NULL;
-      g_clear_pointer (&self->runs, g_ptr_array_unref);
+      g_list_store_remove_all (self->runs);
+      g_clear_object (&self->runs);
     }
   if (self->dataset_panel)
     {
@@ -1468,7 +1399,8 @@ ft_window_init (FtWindow *self)
                                g_settings_get_int (self->settings, "window-height"));
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
-  self->runs = g_ptr_array_new_with_free_func ((GDestroyNotify) run_free);
+  self->runs = g_list_store_new (FT_TYPE_WINDOW_RUN);
+  gtk_list_box_bind_model (self->runs_list, G_LIST_MODEL (self->runs), ft_window_run_create_row, NULL, NULL);
   self->lesson_hidden = g_ptr_array_new_with_free_func (g_object_unref);
   self->active = g_ptr_array_new ();
   self->plot_model = ft_plot_model_new ();
