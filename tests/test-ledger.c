@@ -190,7 +190,7 @@ test_entries_and_full_pass (void)
   FtTrainer *scratch = trainer_new (0.01f);
   FtLogs full, direct;
   GError *error = NULL;
-  g_assert_true (ft_ledger_full_pass (ledger, 2, scratch, data, &full, &error));
+  g_assert_true (ft_ledger_full_pass (ledger, 2, scratch, data, &full, NULL, &error));
   g_assert_no_error (error);
   ft_logs_clear (&direct);
   ft_trainer_evaluate (t, data, 0, 240, 64, "", &direct);
@@ -204,7 +204,7 @@ test_entries_and_full_pass (void)
   /* Cost: one epoch's full pass, measured (a forward pass over the 240 training samples). */
   gint64 t0 = g_get_monotonic_time ();
   for (int r = 0; r < 20; r++)
-    g_assert_true (ft_ledger_full_pass (ledger, 0, scratch, data, &full, NULL));
+    g_assert_true (ft_ledger_full_pass (ledger, 0, scratch, data, &full, NULL, NULL));
   g_test_message ("full pass over 240 samples: %.1f µs", (g_get_monotonic_time () - t0) / 20.0);
   ft_trainer_free (scratch);
 

@@ -22,6 +22,7 @@ typedef struct
 
 struct FtLedger
 {
+  gint refs;
   pthread_mutex_t lock;
   GArray *current;     /* the epoch being recorded */
   GArray *val_current; /* its validation pass */
@@ -56,6 +57,7 @@ FtLedger *
 ft_ledger_new (void)
 {
   FtLedger *l = g_new0 (FtLedger, 1);
+  l->refs = 1;
   pthread_mutex_init (&l->lock, NULL);
   l->current = g_array_new (FALSE, FALSE, sizeof (FtLedgerBatch));
   l->val_current = g_array_new (FALSE, FALSE, sizeof (FtLedgerBatch));
@@ -63,10 +65,17 @@ ft_ledger_new (void)
   return l;
 }
 
+FtLedger *
+ft_ledger_ref (FtLedger *l)
+{
+  g_atomic_int_inc (&l->refs);
+  return l;
+}
+
 void
 ft_ledger_free (FtLedger *l)
 {
-  if (l == NULL)
+  if (l == NULL || !g_atomic_int_dec_and_test (&l->refs))
     return;
   g_array_unref (l->current);
   g_array_unref (l->val_current);
@@ -382,7 +391,7 @@ ft_ledger_formula (const FtLedgerEntry *e, FtLedgerRule rule, int max_terms)
 
 bool
 ft_ledger_full_pass (FtLedger *l, int i, FtTrainer *scratch, const FtDataset *train, FtLogs *logs,
-                     GError **error)
+                     uint32_t *samples_out, GError **error)
 {
   pthread_mutex_lock (&l->lock);
   const Epoch *ep = i >= 0 && (guint) i < l->epochs->len ? g_ptr_array_index (l->epochs, i) : NULL;
@@ -412,6 +421,8 @@ ft_ledger_full_pass (FtLedger *l, int i, FtTrainer *scratch, const FtDataset *tr
   g_free (w);
   ft_logs_clear (logs);
   ft_trainer_evaluate (scratch, train, 0, samples, (int) batch, "", logs);
+  if (samples_out)
+    *samples_out = samples;
   return true;
 }
 

@@ -24,6 +24,9 @@ typedef struct
 typedef struct FtLedger FtLedger;
 
 FtLedger *ft_ledger_new (void);
+/* A ledger is reference counted (a window's worker computing a full pass keeps it alive): ft_ledger_free
+ * drops one reference. */
+FtLedger *ft_ledger_ref (FtLedger *ledger);
 void ft_ledger_free (FtLedger *ledger);
 /* An observer that records into ledger (add it after the real callbacks). */
 FtCallback *ft_ledger_callback_new (FtLedger *ledger);
@@ -98,7 +101,7 @@ double ft_ledger_entry_value (const FtLedgerEntry *entry, FtLedgerRule rule);
  * evaluates the epoch's training samples [0, Σ nᵢ) of train in inference mode, in batches of the epoch's
  * batch size; logs get "loss" and the metrics. False (with error) without saved weights. */
 bool ft_ledger_full_pass (FtLedger *ledger, int i, FtTrainer *scratch, const FtDataset *train, FtLogs *logs,
-                          GError **error);
+                          uint32_t *samples, GError **error);
 
 /* How epoch i's value of key was made, in words with its numbers (g_free), e.g. for "loss":
  * "loss = (0.6931·32 + … + 0.5012·16) / 400 = 0.5731 — the mean of the batch losses weighted by batch size

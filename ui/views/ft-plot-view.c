@@ -56,6 +56,13 @@ enum
 
 static GParamSpec *props[N_PROPS];
 
+enum
+{
+  SIGNAL_EPOCH_ACTIVATED,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
+
 G_DEFINE_FINAL_TYPE (FtPlotView, ft_plot_view, GTK_TYPE_WIDGET)
 
 GType
@@ -581,11 +588,31 @@ on_pressed (GtkGestureClick *gesture, int n_press, double x, double y, FtPlotVie
                  && fabs (ft_plot_geometry_x_to_pixel (&self->geometry, mx) - x) <= 8;
   if (on_mark)
     ft_plot_view_show_mark (self);
-  else if (self->hover_pinned)
+  else
     {
-      self->hover_pinned = FALSE;
-      ft_plot_view_hover_at (self, x, y);
+      if (self->hover_pinned)
+        {
+          self->hover_pinned = FALSE;
+          ft_plot_view_hover_at (self, x, y);
+        }
+      if (n_press == 1)
+        ft_plot_view_activate_at (self, x, y);
     }
+}
+
+gboolean
+ft_plot_view_activate_at (FtPlotView *self, double x, double y)
+{
+  g_return_val_if_fail (FT_IS_PLOT_VIEW (self), FALSE);
+  int run = 0, epoch = 0;
+  char key[FT_LOG_KEY_MAX + 4];
+  double radius = self->presentation ? 16 : 10;
+  if (!self->have_geometry || self->model == NULL
+      || !ft_plot_epoch_hit (self->model, &self->geometry, self->metric, x, y, radius, &run, &epoch, key,
+                             sizeof key))
+    return FALSE;
+  g_signal_emit (self, signals[SIGNAL_EPOCH_ACTIVATED], 0, run, epoch, key);
+  return TRUE;
 }
 
 static gboolean
@@ -989,6 +1016,17 @@ ft_plot_view_class_init (FtPlotViewClass *klass)
   props[PROP_ZOOMED] = g_param_spec_boolean ("zoomed", NULL, NULL, FALSE,
                                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
+
+  /**
+   * FtPlotView::epoch-activated:
+   * @run: the plot model's run id
+   * @epoch: the 0-based epoch
+   * @key: the logged key of the point ("loss", "val_accuracy" …)
+   * A click on an epoch's point (ft_plot_view_activate_at): the window opens its ledger.
+   */
+  signals[SIGNAL_EPOCH_ACTIVATED] = g_signal_new ("epoch-activated", G_TYPE_FROM_CLASS (klass),
+                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                                                  G_TYPE_INT, G_TYPE_INT, G_TYPE_STRING);
 
   gtk_widget_class_set_css_name (widget_class, "plot");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);

@@ -66,6 +66,9 @@ gboolean ft_plot_view_get_geometry (FtPlotView *self, FtPlotGeometry *geometry);
  * are over the plot area. */
 gboolean ft_plot_view_hover_at (FtPlotView *self, double x, double y);
 void ft_plot_view_set_hover_x (FtPlotView *self, double x);
+/* A click at widget coordinates (x, y) on an epoch's point (training or val_ marker): emits
+ * "epoch-activated" (run id, 0-based epoch, key) and returns TRUE; FALSE when no point is near. */
+gboolean ft_plot_view_activate_at (FtPlotView *self, double x, double y);
 void ft_plot_view_clear_hover (FtPlotView *self);
 gboolean ft_plot_view_get_hover_x (FtPlotView *self, double *x);
 /* Compare mode: pins the hover box at the model's divergence mark, where it shows the two runs' values

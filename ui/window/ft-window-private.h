@@ -30,6 +30,7 @@ struct _FtWindowRun
   FtRunner *runner;
   FtFingerprints *fingerprints; /* per-step fingerprints for Compare mode's verdict */
   FtCallbackLanes *lanes;       /* the callbacks' decisions, for the lanes under the loss chart */
+  FtLedger *ledger;             /* how each epoch's numbers were made, for the ledger dialog */
   FtHistory *history;
   int plot_run;
   int state; /* 0 running, 1 finished, 2 stopped, 3 failed */
@@ -141,6 +142,11 @@ struct _FtWindow
   bool presentation;
   bool layout_short; /* laid out for a window under 800 px high */
   GSettings *settings;
+  GtkWidget *ledger_view;      /* the open ledger dialog (a weak pointer), or NULL */
+  char *screenshot_ledger_key; /* --ledger: the screenshot shows this ledger */
+  int screenshot_ledger_epoch;
+  int screenshot_ledger_ticks;
+  guint screenshot_ledger_source;
 };
 
 void ft_window_show_error (FtWindow *self, const char *message);
@@ -155,6 +161,9 @@ FtWindowRun *ft_window_current_run (FtWindow *self);
 void ft_window_add_loaded_run (FtWindow *self, FtExperiment *exp, FtSharedData *data, FtTrainer *trainer,
                                int epochs_done);
 void ft_window_evaluate_run (FtWindow *self, FtWindowRun *run);
+/* ft-window-ledger.c: a click on an epoch point opens its ledger; the "win.show-ledger" action. */
+void ft_window_ledger_init (FtWindow *self);
+void ft_window_ledger_install_actions (GtkWidgetClass *klass);
 FtSharedData *ft_shared_data_ref (FtSharedData *data);
 void ft_shared_data_unref (FtSharedData *data);
 
