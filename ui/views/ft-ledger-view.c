@@ -135,7 +135,8 @@ batch_table (const FtLedgerEntry *e, GString *text)
   gtk_grid_set_row_spacing (GTK_GRID (grid), 2);
   gtk_widget_add_css_class (grid, "ledger-table");
   bool penalty = e->regularization && e->metric == 0;
-  const char *value_head = e->metric == 0 ? "vᵢ (loss)" : "vᵢ (batch value)";
+  char value_head[FT_LOG_KEY_MAX + 16];
+  g_snprintf (value_head, sizeof value_head, "vᵢ (%s)", e->validation ? e->key + 4 : e->key);
   const char *heads[4] = { _ ("batch"), "nᵢ", value_head, "pᵢ (penalty)" };
   int n_cols = penalty ? 4 : 3;
   for (int c = 0; c < n_cols; c++)
@@ -227,11 +228,13 @@ ft_ledger_view_add_column (FtLedgerView *self, const char *run_name, const FtLed
 
   /* Keras' rule with the numbers. */
   add_label (col, NULL, NULL,
-             e->metric == 0 ? _ ("fit(): the mean weighted by batch size, Σ nᵢ·vᵢ / Σ nᵢ")
-                            : _ ("The metric sums over every sample of the epoch: Σ nᵢ·vᵢ / Σ nᵢ"),
+             e->metric == 0
+                 ? _ ("fit(): the mean weighted by batch size, Σ nᵢ·vᵢ / Σ nᵢ")
+                 : (e->validation ? _ ("The metric counts over every validation sample: Σ nᵢ·vᵢ / Σ nᵢ")
+                                  : _ ("The metric counts over every sample of the epoch: Σ nᵢ·vᵢ / Σ nᵢ")),
              "heading");
   char *f = ft_ledger_formula (e, FT_LEDGER_RULE_WEIGHTED_MEAN, FORMULA_TERMS);
-  add_label (col, parts, "formula", f, "ledger-formula numeric");
+  add_label (col, parts, "formula", f, "body ledger-formula numeric");
   g_free (f);
 
   /* A tape loop's own rule, when it is not Keras'. */
@@ -248,7 +251,7 @@ ft_ledger_view_add_column (FtLedgerView *self, const char *run_name, const FtLed
       g_free (head);
       f = ft_ledger_formula (e, e->rule, FORMULA_TERMS);
       char *line = g_strdup_printf (_ ("%s — what it logged, instead of %.6g"), f, e->weighted);
-      add_label (GTK_BOX (box), parts, "rule", line, "ledger-formula numeric");
+      add_label (GTK_BOX (box), parts, "rule", line, "body ledger-formula numeric");
       g_free (line);
       g_free (f);
     }
@@ -279,8 +282,13 @@ ft_ledger_view_add_column (FtLedgerView *self, const char *run_name, const FtLed
       add_label (col, parts, "unweighted", buf, "body numeric");
     }
   if (!e->validation)
-    add_label (col, parts, "full-pass", _ ("A full pass over the training data after the epoch: computing…"),
-               "body numeric");
+    {
+      GtkLabel *pass = add_label (col, parts, "full-pass",
+                                  _ ("A full pass over the training data after the epoch: computing…"),
+                                  "body numeric");
+      g_object_set_data (G_OBJECT (pass), "ft-penalty",
+                         GINT_TO_POINTER (e->regularization && e->metric == 0));
+    }
   else
     g_hash_table_insert (parts, g_strdup ("full-pass"), NULL);
 
@@ -304,9 +312,11 @@ ft_ledger_view_set_full_pass (FtLedgerView *self, int column, const char *key, g
   GtkLabel *l = g_hash_table_lookup (g_ptr_array_index (self->columns, column), "full-pass");
   if (l == NULL)
     return;
+  bool penalty = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (l), "ft-penalty"));
   char *text = ok ? g_strdup_printf (_ ("A full pass over the %u training samples after the epoch (what "
-                                        "Playground shows), inference mode: %s = %.6g"),
-                                     samples, key, value)
+                                        "Playground shows), inference mode: %s = %.6g%s"),
+                                     samples, key, value,
+                                     penalty ? _ (", the penalty included as evaluate() does") : "")
                   : g_strdup_printf (_ ("No full pass after the epoch: %s"), message);
   gtk_label_set_text (l, text);
   g_free (text);

@@ -498,6 +498,35 @@ on_motion (GtkEventControllerMotion *controller, double x, double y, FtPlotView 
   self->pointer_inside = TRUE;
   if (!self->hover_pinned)
     ft_plot_view_hover_at (self, x, y);
+  /* Over an epoch's point, the pointer says it can be clicked (it opens the point's ledger). */
+  bool on_point = self->have_geometry && self->model != NULL
+                  && ft_plot_epoch_hit (self->model, &self->geometry, self->metric, x, y,
+                                        self->presentation ? 16 : 10, NULL, NULL, NULL, 0);
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self), on_point ? "pointer" : NULL);
+}
+
+/* Enter: the ledger of the epoch under the hover line, for the first visible run that has it (the
+ * keyboard's way to what a click on a point does). */
+static gboolean
+activate_hover (FtPlotView *self)
+{
+  if (self->model == NULL || !self->vp.has_hover)
+    return FALSE;
+  for (int i = 0; i < ft_plot_model_get_n_runs (self->model); i++)
+    {
+      int id = ft_plot_model_get_run_id (self->model, i);
+      if (!ft_plot_model_get_run_visible (self->model, id))
+        continue;
+      const char *key = self->metric == FT_PLOT_ACCURACY ? ft_plot_model_get_metric_key (self->model, id)
+                                                         : "loss";
+      int k = ft_plot_model_find_epoch (self->model, id, self->x_axis, self->vp.hover_x);
+      if (key == NULL || k < 0)
+        continue;
+      g_signal_emit (self, signals[SIGNAL_EPOCH_ACTIVATED], 0, id,
+                     ft_plot_model_get_epochs (self->model, id)[k].epoch, key);
+      return TRUE;
+    }
+  return FALSE;
 }
 
 static void
@@ -638,6 +667,9 @@ on_key (GtkEventControllerKey *controller, guint keyval, guint keycode, GdkModif
     case GDK_KEY_Home:
       ft_plot_view_reset_zoom (self);
       return TRUE;
+    case GDK_KEY_Return:
+    case GDK_KEY_KP_Enter:
+      return activate_hover (self);
     case GDK_KEY_Left:
     case GDK_KEY_Right:
       {

@@ -3,8 +3,10 @@
  *
  * Interaction: scroll zooms the x axis around the pointer (Ctrl+scroll zooms y), drag pans, double-click
  * (or 0 / Home) resets the zoom, + and − zoom, ← and → pan; hovering shows a vertical line and a box with
- * every visible run's values. The user's zoom is kept while points arrive; an automatic range follows the
- * data. The accessible role is IMG, with a label stating the latest values.
+ * every visible run's values. A click on an epoch's point (or Enter, for the epoch under the hover line)
+ * emits "epoch-activated": the window opens that number's ledger. The user's zoom is kept while points
+ * arrive; an automatic range follows the data. The accessible role is IMG, with a label stating the latest
+ * values.
  *
  * The model is borrowed (it must outlive the view or be detached with ft_plot_view_set_model (view,
  * NULL)); call ft_plot_view_changed after feeding it. */
