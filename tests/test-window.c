@@ -1208,6 +1208,14 @@ test_ledger (void)
   g_assert_nonnull (strstr (ft_ledger_view_get_text (lv, 0, "full-pass"), "over the 400 training samples"));
   g_assert_nonnull (strstr (ft_ledger_view_get_text (lv, 1, "full-pass"), "loss = "));
 
+  /* The keyboard: Enter at the hover line over epoch 4 opens fit's epoch-4 loss. */
+  ft_plot_view_set_hover_x (view, ft_plot_epoch_x (&e[3], g.x_axis));
+  g_assert_true (ft_plot_view_activate_hover (view));
+  lv = FT_LEDGER_VIEW (ft_window_get_ledger_view (win));
+  want = g_strdup_printf ("loss = %.6g", logged_value (model, fit_run, 3, "loss"));
+  g_assert_cmpstr (ft_ledger_view_get_text (lv, 0, "value"), ==, want);
+  g_free (want);
+
   /* The action, for a val_ point: the validation batches (100 samples: 64 + 36). */
   gtk_widget_activate_action (GTK_WIDGET (win), "win.show-ledger", "(iis)", fit_run, 4, "val_loss");
   spin (0.1);

@@ -484,8 +484,7 @@ rec_train_begin (FtCallback *cb, FtFitContext *ctx)
   FtLedger *l = ((Recorder *) cb)->ledger;
   ft_trainer_set_test_batch_func (ctx->trainer, rec_test_batch, l);
   pthread_mutex_lock (&l->lock);
-  g_array_set_size (l->current, 0);
-  g_ptr_array_set_size (l->epochs, 0);
+  g_array_set_size (l->current, 0); /* epochs stay: a continued run appends to them */
   l->n_metrics = 0;
   const char *name;
   while (l->n_metrics < FT_LEDGER_MAX_METRICS

@@ -28,7 +28,8 @@ FtLedger *ft_ledger_new (void);
  * drops one reference. */
 FtLedger *ft_ledger_ref (FtLedger *ledger);
 void ft_ledger_free (FtLedger *ledger);
-/* An observer that records into ledger (add it after the real callbacks). */
+/* An observer that records into ledger (add it after the real callbacks). A ledger given to a second
+ * training (a continued run) appends its epochs. */
 FtCallback *ft_ledger_callback_new (FtLedger *ledger);
 /* Keep a copy of the weights at each epoch's end (a memcpy of the parameters per epoch; off by default),
  * for ft_ledger_full_pass. */

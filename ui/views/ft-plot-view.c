@@ -505,11 +505,10 @@ on_motion (GtkEventControllerMotion *controller, double x, double y, FtPlotView 
   gtk_widget_set_cursor_from_name (GTK_WIDGET (self), on_point ? "pointer" : NULL);
 }
 
-/* Enter: the ledger of the epoch under the hover line, for the first visible run that has it (the
- * keyboard's way to what a click on a point does). */
-static gboolean
-activate_hover (FtPlotView *self)
+gboolean
+ft_plot_view_activate_hover (FtPlotView *self)
 {
+  g_return_val_if_fail (FT_IS_PLOT_VIEW (self), FALSE);
   if (self->model == NULL || !self->vp.has_hover)
     return FALSE;
   for (int i = 0; i < ft_plot_model_get_n_runs (self->model); i++)
@@ -669,7 +668,7 @@ on_key (GtkEventControllerKey *controller, guint keyval, guint keycode, GdkModif
       return TRUE;
     case GDK_KEY_Return:
     case GDK_KEY_KP_Enter:
-      return activate_hover (self);
+      return ft_plot_view_activate_hover (self);
     case GDK_KEY_Left:
     case GDK_KEY_Right:
       {

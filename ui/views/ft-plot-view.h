@@ -71,6 +71,9 @@ void ft_plot_view_set_hover_x (FtPlotView *self, double x);
 /* A click at widget coordinates (x, y) on an epoch's point (training or val_ marker): emits
  * "epoch-activated" (run id, 0-based epoch, key) and returns TRUE; FALSE when no point is near. */
 gboolean ft_plot_view_activate_at (FtPlotView *self, double x, double y);
+/* Enter: "epoch-activated" for the epoch under the hover line, of the first visible run that has one (the
+ * chart's training key); FALSE without a hover line or an epoch there. */
+gboolean ft_plot_view_activate_hover (FtPlotView *self);
 void ft_plot_view_clear_hover (FtPlotView *self);
 gboolean ft_plot_view_get_hover_x (FtPlotView *self, double *x);
 /* Compare mode: pins the hover box at the model's divergence mark, where it shows the two runs' values

@@ -109,7 +109,8 @@ add_run_column (FtWindow *self, FtLedgerView *view, FtWindowRun *run, int epoch,
                                   run->ledger == NULL
                                       ? _ ("A run loaded from a checkpoint has no ledger: its "
                                            "batches were not seen in this session.")
-                                      : _ ("No ledger for this epoch yet."));
+                                      : _ ("This epoch is not in the ledger: it was trained before "
+                                           "this session, or has not ended yet."));
       return;
     }
   int column = ft_ledger_view_add_column (view, run->name, &e);

@@ -781,6 +781,12 @@ ft_window_continue (FtWindow *self, gpointer run_pointer)
   job.steps = run->exp->steps;
   job.callbacks = run->exp->callbacks;
   job.n_callbacks = run->exp->n_callbacks;
+  if (run->ledger == NULL) /* a run loaded from a checkpoint: its ledger starts with this training */
+    {
+      run->ledger = ft_ledger_new ();
+      ft_ledger_set_keep_weights (run->ledger, true);
+    }
+  job.ledger = run->ledger;
   run->runner = ft_runner_new (&job, NULL, on_run_event, run);
   run->state = 0;
   gtk_check_button_set_active (GTK_CHECK_BUTTON (run->visible_check), TRUE);
