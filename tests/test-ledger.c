@@ -248,6 +248,51 @@ test_tape_rules (void)
     }
 }
 
+/* The left-out "reset the metrics" step: the loss tracker and accuracy carry over from earlier epochs, and
+ * the entries still reproduce the logged values (the accumulators' total / count), the formula naming what
+ * was carried. */
+static void
+test_metrics_never_reset (void)
+{
+  FtDataset *data = ft_dataset_playground (FT_PLAYGROUND_SPIRAL, 300, 0.1f, 2);
+  FtTrainer *t = trainer_new (0.0f);
+  FtLedger *ledger = ft_ledger_new ();
+  GPtrArray *obs = g_ptr_array_new_with_free_func ((GDestroyNotify) ft_callback_free);
+  g_ptr_array_add (obs, ft_ledger_callback_new (ledger));
+  FtHistory *h = ft_history_new ();
+  FtFitArgs a = args ();
+  FtLoopSteps steps = ft_loop_steps_all ();
+  steps.reset_metrics = false;
+  g_assert_true (ft_tape_loop (t, data, &a, &steps, NULL, NULL, obs, h, NULL, NULL));
+  for (int i = 0; i < 3; i++)
+    for (int k = 0; k < 2; k++)
+      {
+        const char *key = k ? "accuracy" : "loss";
+        FtLedgerEntry e;
+        g_assert_true (ft_ledger_entry (ledger, i, key, &e));
+        double logged;
+        g_assert_true (ft_logs_get (ft_history_logs (h, i), key, &logged));
+        g_assert_cmpfloat (e.by_rule, ==, logged);
+        g_assert_cmpfloat (e.sum_n, ==, 240.0 * (i + 1));
+        char *f = ft_ledger_formula (&e, FT_LEDGER_RULE_WEIGHTED_MEAN, 6);
+        g_test_message ("%s epoch %d: %s", key, i, f);
+        char *tail = g_strdup_printf (") / %d = ", 240 * (i + 1));
+        g_assert_nonnull (strstr (f, tail));
+        if (i > 0)
+          g_assert_nonnull (strstr (f, "earlier epochs"));
+        else
+          g_assert_null (strstr (f, "earlier epochs"));
+        g_free (tail);
+        g_free (f);
+        ft_ledger_entry_clear (&e);
+      }
+  g_ptr_array_unref (obs);
+  ft_history_free (h);
+  ft_ledger_free (ledger);
+  ft_trainer_free (t);
+  ft_dataset_free (data);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -256,5 +301,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ledger/tape-pitfalls", test_tape_pitfalls_ledger);
   g_test_add_func ("/ledger/entries-and-full-pass", test_entries_and_full_pass);
   g_test_add_func ("/ledger/tape-rules", test_tape_rules);
+  g_test_add_func ("/ledger/metrics-never-reset", test_metrics_never_reset);
   return g_test_run ();
 }

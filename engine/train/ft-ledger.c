@@ -375,12 +375,16 @@ ft_ledger_formula (const FtLedgerEntry *e, FtLedgerRule rule, int max_terms)
   double carried_n = 0;
   if (weighted)
     {
-      double batch_n = 0;
+      /* A loop that never resets its metrics carries the earlier epochs' sums into this one. */
+      double batch_n = 0, batch_nv = 0;
       for (int k = 0; k < n; k++)
-        batch_n += e->batches[k].size;
+        {
+          batch_n += e->batches[k].size;
+          batch_nv += e->values[k] * e->batches[k].size;
+        }
       carried_n = e->sum_n - batch_n;
-      if (e->metric > 0 && carried_n > 0)
-        g_string_append_printf (s, " + earlier epochs' %.6g", e->sum_nv - e->weighted * batch_n);
+      if (carried_n > 0)
+        g_string_append_printf (s, " + earlier epochs' %.6g", e->sum_nv - batch_nv);
     }
   if (weighted)
     g_string_append_printf (s, ") / %.10g = %.6g", e->sum_n, e->weighted);
