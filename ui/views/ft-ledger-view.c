@@ -274,7 +274,7 @@ ft_ledger_view_add_column (FtLedgerView *self, const char *run_name, const FtLed
   add_label (col, NULL, NULL, _ ("Beside it"), "heading");
   g_snprintf (buf, sizeof buf, _ ("The last batch alone: %.6g (%u samples)%s"), e->last,
               e->batches[e->n_batches - 1].size,
-              e->metric == 0 ? _ (" — what a loop printing its last loss shows") : "");
+              e->metric == 0 && !e->validation ? _ (" — what a loop printing its last loss shows") : "");
   add_label (col, parts, "last", buf, "body numeric");
   if (e->metric == 0 && e->rule != FT_LEDGER_RULE_UNWEIGHTED_MEAN)
     {
