@@ -174,7 +174,7 @@ test_edit_network (void)
   ft_window_set_mode (win, FT_MODE_FIT);
   ft_window_train (win);
   wait_until (idle, win, 60);
-  g_assert_cmpint (ft_window_get_run_state (win, 0), ==, 1);
+  g_assert_cmpint (ft_window_get_run_state (win, 0), ==, FT_RUN_STATE_FINISHED);
   g_assert_null (ft_window_get_error (win));
   window_free (win);
 }
@@ -196,7 +196,7 @@ test_pause_step_stop (void)
   ft_window_step (win); /* from rest: the run starts, paused before its first batch */
   wait_until (training, win, 60);
   spin (0.5);
-  g_assert_cmpint (ft_window_get_run_state (win, 0), ==, 0);
+  g_assert_cmpint (ft_window_get_run_state (win, 0), ==, FT_RUN_STATE_RUNNING);
   g_assert_cmpint (batch_points (win), ==, 0);
   ft_window_step (win);
   spin (0.5);
@@ -212,10 +212,10 @@ test_pause_step_stop (void)
   int held = batch_points (win);
   spin (0.5);
   g_assert_cmpint (batch_points (win), ==, held);
-  g_assert_cmpint (ft_window_get_run_state (win, 0), ==, 0);
+  g_assert_cmpint (ft_window_get_run_state (win, 0), ==, FT_RUN_STATE_RUNNING);
   ft_window_stop (win);
   wait_until (idle, win, 30);
-  g_assert_cmpint (ft_window_get_run_state (win, 0), ==, 2);
+  g_assert_cmpint (ft_window_get_run_state (win, 0), ==, FT_RUN_STATE_STOPPED);
   g_assert_cmpint (ft_window_get_run_epochs (win, 0), <, 1000);
   ft_window_set_pace (win, 0);
   window_free (win);
@@ -369,7 +369,7 @@ test_bad_files (void)
   ft_window_set_mode (win, FT_MODE_TAPE);
   ft_window_train (win);
   wait_until (idle, win, 60);
-  g_assert_cmpint (ft_window_get_run_state (win, 0), ==, 1);
+  g_assert_cmpint (ft_window_get_run_state (win, 0), ==, FT_RUN_STATE_FINISHED);
   g_free (bad);
   g_free (garbage);
   window_free (win);
@@ -395,6 +395,56 @@ page_visible (FtWindow *win, const char *page)
   AdwViewStack *stack = ADW_VIEW_STACK (find_type (GTK_WIDGET (win), ADW_TYPE_VIEW_STACK));
   GtkWidget *child = adw_view_stack_get_child_by_name (stack, page);
   return adw_view_stack_page_get_visible (adw_view_stack_get_page (stack, child));
+}
+
+/* The view options are GSettings keys and window actions of the same name: the menu's action writes the
+ * key, and a key changed from outside (another window, dconf) reaches the charts. */
+static void
+test_view_settings (void)
+{
+  FtWindow *win = ft_window_new (NULL);
+  GSettings *settings = ft_window_get_settings (win);
+  GtkWidget *loss = ft_window_get_plot_view (win, FALSE);
+  gboolean raw = TRUE;
+  g_settings_set_boolean (settings, "show-raw-batch-loss", FALSE);
+  g_action_group_activate_action (G_ACTION_GROUP (win), "show-raw-batch-loss", NULL);
+  g_assert_true (g_settings_get_boolean (settings, "show-raw-batch-loss"));
+  g_object_get (loss, "show-raw-loss", &raw, NULL);
+  g_assert_true (raw);
+  g_settings_set_string (settings, "x-axis", "batch");
+  FtPlotXAxis axis = FT_PLOT_X_EPOCH;
+  g_object_get (loss, "x-axis", &axis, NULL);
+  g_assert_cmpint (axis, ==, FT_PLOT_X_STEP);
+  g_action_group_change_action_state (G_ACTION_GROUP (win), "x-axis", g_variant_new_string ("samples"));
+  g_object_get (ft_window_get_plot_view (win, TRUE), "x-axis", &axis, NULL);
+  g_assert_cmpint (axis, ==, FT_PLOT_X_SAMPLES);
+  g_settings_set_boolean (settings, "log-y", TRUE);
+  gboolean log_y = FALSE;
+  g_object_get (loss, "log-y", &log_y, NULL);
+  g_assert_true (log_y);
+  /* Back to the defaults for the tests after this one. */
+  g_settings_reset (settings, "show-raw-batch-loss");
+  g_settings_reset (settings, "x-axis");
+  g_settings_reset (settings, "log-y");
+  /* A window destroyed while something still holds it (a probe, a pending callback) must not hear the
+   * keys any more: another window changing them reaches only live windows. */
+  FtWindow *other = ft_window_new (NULL);
+  g_object_ref (win);
+  gtk_window_destroy (GTK_WINDOW (win));
+  g_settings_set_boolean (ft_window_get_settings (other), "log-y", TRUE);
+  g_settings_set_string (ft_window_get_settings (other), "x-axis", "samples");
+  g_settings_set_string (ft_window_get_settings (other), "color-scheme", "dark");
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_object_get (ft_window_get_plot_view (other, FALSE), "log-y", &log_y, NULL);
+  g_assert_true (log_y);
+  g_settings_reset (settings, "log-y");
+  g_settings_reset (settings, "x-axis");
+  g_settings_reset (settings, "color-scheme");
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_object_unref (win);
+  gtk_window_destroy (GTK_WINDOW (other));
 }
 
 /* A lesson hides what it lists (lesson 1: the dataset and compile pages, the fit and tape mode buttons)
@@ -1257,6 +1307,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/checkpoint-continue", test_checkpoint_continue);
   g_test_add_func ("/window/bad-files", test_bad_files);
   g_test_add_func ("/window/lesson-hides", test_lesson_hides);
+  g_test_add_func ("/window/view-settings", test_view_settings);
   g_test_add_func ("/window/teaching-views", test_teaching_views);
   g_test_add_func ("/window/screenshot", test_screenshot);
   g_test_add_func ("/window/starts-with-lesson-1", test_starts_with_lesson_1);

@@ -106,48 +106,65 @@ on_presentation_change (GSimpleAction *action, GVariant *value, gpointer data)
   ft_window_set_presentation (FT_WINDOW (data), g_variant_get_boolean (value));
 }
 
+/* The view options kept in GSettings: each key is a window action of its own name (the menus say
+ * win.color-scheme, win.x-axis, win.log-y, win.show-raw-batch-loss), and a change of the key — from the
+ * menu, or from outside — is applied here. */
+static const char *const view_setting_keys[] = { "color-scheme", "x-axis", "log-y", "show-raw-batch-loss" };
+
 static void
-on_color_scheme_change (GSimpleAction *action, GVariant *value, gpointer data)
+apply_view_setting (GSettings *settings, const char *key, FtWindow *self)
 {
-  const char *s = g_variant_get_string (value, NULL);
-  g_simple_action_set_state (action, value);
-  AdwColorScheme scheme = strcmp (s, "dark") == 0    ? ADW_COLOR_SCHEME_FORCE_DARK
-                          : strcmp (s, "light") == 0 ? ADW_COLOR_SCHEME_FORCE_LIGHT
-                                                     : ADW_COLOR_SCHEME_DEFAULT;
-  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), scheme);
-  g_settings_set_string (FT_WINDOW (data)->settings, "color-scheme", s);
+  if (strcmp (key, "color-scheme") == 0)
+    {
+      char *s = g_settings_get_string (settings, key);
+      AdwColorScheme scheme = strcmp (s, "dark") == 0    ? ADW_COLOR_SCHEME_FORCE_DARK
+                              : strcmp (s, "light") == 0 ? ADW_COLOR_SCHEME_FORCE_LIGHT
+                                                         : ADW_COLOR_SCHEME_DEFAULT;
+      adw_style_manager_set_color_scheme (adw_style_manager_get_default (), scheme);
+      g_free (s);
+    }
+  else if (strcmp (key, "x-axis") == 0)
+    {
+      char *s = g_settings_get_string (settings, key);
+      FtPlotXAxis axis = strcmp (s, "batch") == 0     ? FT_PLOT_X_STEP
+                         : strcmp (s, "samples") == 0 ? FT_PLOT_X_SAMPLES
+                                                      : FT_PLOT_X_EPOCH;
+      g_object_set (self->loss_view, "x-axis", axis, NULL);
+      g_object_set (self->acc_view, "x-axis", axis, NULL);
+      g_free (s);
+    }
+  else if (strcmp (key, "log-y") == 0)
+    g_object_set (self->loss_view, "log-y", g_settings_get_boolean (settings, key), NULL);
+  else if (strcmp (key, "show-raw-batch-loss") == 0)
+    g_object_set (self->loss_view, "show-raw-loss", g_settings_get_boolean (settings, key), NULL);
 }
 
 static void
-on_x_axis_change (GSimpleAction *action, GVariant *value, gpointer data)
+add_view_settings (FtWindow *self)
 {
-  FtWindow *self = data;
-  const char *s = g_variant_get_string (value, NULL);
-  FtPlotXAxis axis = strcmp (s, "batch") == 0     ? FT_PLOT_X_STEP
-                     : strcmp (s, "samples") == 0 ? FT_PLOT_X_SAMPLES
-                                                  : FT_PLOT_X_EPOCH;
-  g_simple_action_set_state (action, value);
-  g_object_set (self->loss_view, "x-axis", axis, NULL);
-  g_object_set (self->acc_view, "x-axis", axis, NULL);
-  g_settings_set_string (self->settings, "x-axis", s);
+  for (unsigned i = 0; i < G_N_ELEMENTS (view_setting_keys); i++)
+    {
+      const char *key = view_setting_keys[i];
+      GAction *action = g_settings_create_action (self->settings, key);
+      g_action_map_add_action (G_ACTION_MAP (self), action);
+      g_object_unref (action);
+      char *signal = g_strconcat ("changed::", key, NULL);
+      g_signal_connect_object (self->settings, signal, G_CALLBACK (apply_view_setting), self, 0);
+      g_free (signal);
+      apply_view_setting (self->settings, key, self);
+    }
 }
 
-static void
-on_log_y_change (GSimpleAction *action, GVariant *value, gpointer data)
+void
+ft_window_remove_view_settings (FtWindow *self)
 {
-  FtWindow *self = data;
-  g_simple_action_set_state (action, value);
-  g_object_set (self->loss_view, "log-y", g_variant_get_boolean (value), NULL);
-  g_settings_set_boolean (self->settings, "log-y", g_variant_get_boolean (value));
-}
-
-static void
-on_raw_loss_change (GSimpleAction *action, GVariant *value, gpointer data)
-{
-  FtWindow *self = data;
-  g_simple_action_set_state (action, value);
-  g_object_set (self->loss_view, "show-raw-loss", g_variant_get_boolean (value), NULL);
-  g_settings_set_boolean (self->settings, "show-raw-batch-loss", g_variant_get_boolean (value));
+  /* A settings action holds its GSettings and follows the key; if it outlived the window (something
+   * else may hold the window's action group), a key changed later by another window would notify a
+   * group whose window is gone. So the actions go with the window, and so do the handlers. */
+  for (unsigned i = 0; i < G_N_ELEMENTS (view_setting_keys); i++)
+    g_action_map_remove_action (G_ACTION_MAP (self), view_setting_keys[i]);
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_func (self->settings, G_CALLBACK (apply_view_setting), self);
 }
 
 static void
@@ -422,7 +439,7 @@ void
 ft_window_save_checkpoint (FtWindow *self, const char *path)
 {
   FtWindowRun *run = ft_window_current_run (self);
-  if (run == NULL || run->state == 0)
+  if (run == NULL || run->state == FT_RUN_STATE_RUNNING)
     {
       ft_window_toast (self, "Stop or finish the run before saving its checkpoint");
       return;
@@ -605,22 +622,8 @@ ft_window_sync_actions (FtWindow *self)
     {
       add_choice (self, "mode", ft_run_mode_name (self->mode), on_mode_change);
       add_toggle (self, "presentation", FALSE, on_presentation_change);
-      char *scheme = g_settings_get_string (self->settings, "color-scheme");
-      add_choice (self, "color-scheme", scheme, on_color_scheme_change);
-      g_action_group_change_action_state (G_ACTION_GROUP (self), "color-scheme",
-                                          g_variant_new_string (scheme));
-      g_free (scheme);
-      char *axis = g_settings_get_string (self->settings, "x-axis");
-      add_choice (self, "x-axis", axis, on_x_axis_change);
-      g_action_group_change_action_state (G_ACTION_GROUP (self), "x-axis", g_variant_new_string (axis));
-      g_free (axis);
-      add_toggle (self, "log-y", FALSE, on_log_y_change);
-      if (g_settings_get_boolean (self->settings, "log-y"))
-        g_action_group_change_action_state (G_ACTION_GROUP (self), "log-y", g_variant_new_boolean (TRUE));
-      add_toggle (self, "raw-loss", FALSE, on_raw_loss_change);
+      add_view_settings (self);
       add_toggle (self, "acc-fit", FALSE, on_acc_fit_change);
-      if (g_settings_get_boolean (self->settings, "show-raw-batch-loss"))
-        g_action_group_change_action_state (G_ACTION_GROUP (self), "raw-loss", g_variant_new_boolean (TRUE));
     }
   gboolean training = ft_window_is_training (self);
   GtkWidget *w = GTK_WIDGET (self);

@@ -41,7 +41,7 @@ ft_window_network_changed (FtWindow *self)
   for (guint i = 0; i < self->active->len; i++)
     {
       FtWindowRun *run = g_ptr_array_index (self->active, i);
-      if (run->state == 0)
+      if (run->state == FT_RUN_STATE_RUNNING)
         ft_runner_set_regularization (run->runner, l1, l2);
     }
 }
@@ -62,7 +62,7 @@ ft_window_network_edit_weight (FtWindow *self, guint64 index, float value)
   for (guint i = 0; i < self->active->len; i++)
     {
       FtWindowRun *run = g_ptr_array_index (self->active, i);
-      if (run->state == 0 && ft_runner_is_paused (run->runner))
+      if (run->state == FT_RUN_STATE_RUNNING && ft_runner_is_paused (run->runner))
         edited++;
     }
   if (edited == 0 || edited != self->active->len)

@@ -33,7 +33,7 @@ struct _FtWindowRun
   FtLedger *ledger;             /* how each epoch's numbers were made, for the ledger dialog */
   FtHistory *history;
   int plot_run;
-  int state; /* 0 running, 1 finished, 2 stopped, 3 failed */
+  FtRunState state;
   int epochs_done;
   int64_t samples;
   double seconds;
@@ -215,3 +215,5 @@ void ft_window_install_actions (GtkWidgetClass *widget_class);
 void ft_window_certify_install_action (GtkWidgetClass *klass);
 void ft_window_certify_probe (FtWindow *self);
 void ft_window_sync_actions (FtWindow *self);
+/* Removes the GSettings-backed view-option actions and their handlers (from dispose). */
+void ft_window_remove_view_settings (FtWindow *self);

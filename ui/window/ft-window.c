@@ -107,19 +107,20 @@ run_at (FtWindow *self, guint i)
 }
 
 static const char *
-state_text (int state)
+state_text (FtRunState state)
 {
   switch (state)
     {
-    case 1:
+    case FT_RUN_STATE_FINISHED:
       return "finished";
-    case 2:
+    case FT_RUN_STATE_STOPPED:
       return "stopped";
-    case 3:
+    case FT_RUN_STATE_FAILED:
       return "failed";
-    default:
+    case FT_RUN_STATE_RUNNING:
       return "training";
     }
+  g_return_val_if_reached ("training");
 }
 
 static void
@@ -308,7 +309,7 @@ static bool
 any_active_running (FtWindow *self)
 {
   for (guint i = 0; i < self->active->len; i++)
-    if (((FtWindowRun *) g_ptr_array_index (self->active, i))->state == 0)
+    if (((FtWindowRun *) g_ptr_array_index (self->active, i))->state == FT_RUN_STATE_RUNNING)
       return true;
   return false;
 }
@@ -401,7 +402,9 @@ on_run_event (const FtRunEvent *ev, void *user_data)
     case FT_RUN_EVENT_STOPPED:
     case FT_RUN_EVENT_FAILED:
       {
-        run->state = ev->kind == FT_RUN_EVENT_FINISHED ? 1 : ev->kind == FT_RUN_EVENT_STOPPED ? 2 : 3;
+        run->state = ev->kind == FT_RUN_EVENT_FINISHED  ? FT_RUN_STATE_FINISHED
+                     : ev->kind == FT_RUN_EVENT_STOPPED ? FT_RUN_STATE_STOPPED
+                                                        : FT_RUN_STATE_FAILED;
         if (run->lanes != NULL) /* the restore is decided at train end */
           {
             ft_plot_model_set_callback_lanes (self->plot_model, run->plot_run, run->lanes);
@@ -648,7 +651,7 @@ stop_active (FtWindow *self)
   for (guint i = 0; i < self->active->len; i++)
     {
       FtWindowRun *run = g_ptr_array_index (self->active, i);
-      if (run->state == 0)
+      if (run->state == FT_RUN_STATE_RUNNING)
         ft_runner_stop (run->runner);
     }
 }
@@ -691,7 +694,7 @@ ft_window_toggle_pause (FtWindow *self)
   for (guint i = 0; i < self->active->len; i++)
     {
       FtWindowRun *run = g_ptr_array_index (self->active, i);
-      if (run->state != 0)
+      if (run->state != FT_RUN_STATE_RUNNING)
         continue;
       if (self->paused)
         ft_runner_pause (run->runner);
@@ -720,7 +723,7 @@ ft_window_step (FtWindow *self)
   for (guint i = 0; i < self->active->len; i++)
     {
       FtWindowRun *run = g_ptr_array_index (self->active, i);
-      if (run->state == 0)
+      if (run->state == FT_RUN_STATE_RUNNING)
         {
           ft_runner_request_snapshot (run->runner); /* the Tape view shows the batch just stepped */
           ft_runner_step_batch (run->runner);
@@ -788,7 +791,7 @@ ft_window_continue (FtWindow *self, gpointer run_pointer)
     }
   job.ledger = run->ledger;
   run->runner = ft_runner_new (&job, NULL, on_run_event, run);
-  run->state = 0;
+  run->state = FT_RUN_STATE_RUNNING;
   gtk_check_button_set_active (GTK_CHECK_BUTTON (run->visible_check), TRUE);
   g_ptr_array_set_size (self->active, 0);
   g_ptr_array_add (self->active, run);
@@ -874,7 +877,7 @@ ft_window_evaluate_run (FtWindow *self, FtWindowRun *run)
 {
   if (run == NULL)
     return;
-  if (run->state == 0 || run->evaluating)
+  if (run->state == FT_RUN_STATE_RUNNING || run->evaluating)
     {
       ft_window_toast (self, "Wait until the run has ended to evaluate it");
       return;
@@ -901,7 +904,7 @@ ft_window_add_loaded_run (FtWindow *self, FtExperiment *exp, FtSharedData *data,
   run->data = data;
   run->trainer = trainer;
   run->history = ft_history_new ();
-  run->state = 1;
+  run->state = FT_RUN_STATE_FINISHED;
   run->epochs_done = epochs_done;
   run->plot_run = ft_plot_model_add_run (self->plot_model, run->role, FT_PLOT_COLOUR_OTHER);
   g_ptr_array_add (self->runs, run);
@@ -1034,7 +1037,7 @@ ft_window_set_pace (FtWindow *self, double batches_per_second)
   for (guint i = 0; i < self->active->len; i++)
     {
       FtWindowRun *run = g_ptr_array_index (self->active, i);
-      if (run->state == 0)
+      if (run->state == FT_RUN_STATE_RUNNING)
         ft_runner_set_pace (run->runner, self->pace);
     }
 }
@@ -1254,7 +1257,7 @@ screenshot_check (FtWindow *self)
   for (guint i = 0; i < self->active->len; i++)
     {
       FtWindowRun *run = g_ptr_array_index (self->active, i);
-      if (run->state == 0 && run->epochs_done < self->screenshot_after)
+      if (run->state == FT_RUN_STATE_RUNNING && run->epochs_done < self->screenshot_after)
         return;
     }
   self->screenshot_taken = true;
@@ -1263,7 +1266,7 @@ screenshot_check (FtWindow *self)
   for (guint i = 0; i < self->active->len; i++)
     {
       FtWindowRun *run = g_ptr_array_index (self->active, i);
-      if (run->state == 0)
+      if (run->state == FT_RUN_STATE_RUNNING)
         ft_runner_pause (run->runner);
     }
   if (self->redraw_source)
@@ -1347,7 +1350,7 @@ int
 ft_window_get_run_state (FtWindow *self, guint i)
 {
   FtWindowRun *run = run_at (self, i);
-  return run ? run->state : -1;
+  return run ? (int) run->state : -1;
 }
 
 gint64
@@ -1384,6 +1387,12 @@ ft_window_get_verdict_bar (FtWindow *self)
   return self->verdict_bar;
 }
 
+GSettings *
+ft_window_get_settings (FtWindow *self)
+{
+  return self->settings;
+}
+
 GtkWidget *
 ft_window_get_plot_view (FtWindow *self, gboolean accuracy)
 {
@@ -1402,6 +1411,7 @@ static void
 ft_window_dispose (GObject *object)
 {
   FtWindow *self = FT_WINDOW (object);
+  ft_window_remove_view_settings (self);
   if (self->prepare)
     g_cancellable_cancel (self->prepare);
   g_clear_object (&self->prepare);

@@ -86,11 +86,22 @@ int ft_window_get_run_epochs (FtWindow *self, guint i);
 int ft_window_get_run_plot_points (FtWindow *self, guint i, int *epoch_points);
 /* The run's history as CSV text (g_free). */
 char *ft_window_get_run_history_csv (FtWindow *self, guint i);
-/* Finished: 1, stopped: 2, failed: 3, running: 0. */
+/* Where a run of the window stands. */
+typedef enum
+{
+  FT_RUN_STATE_RUNNING, /* training, paused or evaluating */
+  FT_RUN_STATE_FINISHED,
+  FT_RUN_STATE_STOPPED, /* by the Stop button (early stopping finishes a run) */
+  FT_RUN_STATE_FAILED,
+} FtRunState;
+
+/* Run i's state; -1 when there is no run i. */
 int ft_window_get_run_state (FtWindow *self, guint i);
 gint64 ft_window_get_max_stall_us (FtWindow *self);
 double ft_window_get_samples_per_second (FtWindow *self);
 GtkWidget *ft_window_get_plot_view (FtWindow *self, gboolean accuracy);
+/* The window's settings (org.fittape.FitTape, found in the build folder when not installed). */
+GSettings *ft_window_get_settings (FtWindow *self);
 /* How many runs the charts show now. */
 int ft_window_get_n_plotted_runs (FtWindow *self);
 /* The pace in batches per second (0 = full speed). */
