@@ -14,6 +14,7 @@ struct _FtLedgerView
 {
   AdwWindow parent_instance;
   AdwWindowTitle *window_title;
+  GtkScrolledWindow *scroller;
   GtkBox *columns_box;
   GPtrArray *columns; /* GHashTable*: part name → GtkLabel* */
 };
@@ -37,6 +38,7 @@ ft_ledger_view_class_init (FtLedgerViewClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/org/fittape/FitTape/ui/ledger-view.ui");
   gtk_widget_class_bind_template_child (widget_class, FtLedgerView, window_title);
   gtk_widget_class_bind_template_child (widget_class, FtLedgerView, columns_box);
+  gtk_widget_class_bind_template_child (widget_class, FtLedgerView, scroller);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
@@ -58,8 +60,13 @@ ft_ledger_view_new (GtkWindow *parent)
       if (gtk_widget_has_css_class (GTK_WIDGET (parent), "presentation"))
         gtk_widget_add_css_class (GTK_WIDGET (self), "presentation");
       int w = gtk_widget_get_width (GTK_WIDGET (parent)), h = gtk_widget_get_height (GTK_WIDGET (parent));
+      /* As wide as most of the parent; as high as the columns need, up to most of the parent (then the
+       * columns scroll). */
       if (w > 0 && h > 0)
-        gtk_window_set_default_size (GTK_WINDOW (self), w * 9 / 10, h * 9 / 10);
+        {
+          gtk_window_set_default_size (GTK_WINDOW (self), w * 9 / 10, -1);
+          gtk_scrolled_window_set_max_content_height (self->scroller, h * 8 / 10);
+        }
     }
   return GTK_WIDGET (self);
 }
