@@ -4,7 +4,8 @@
  * classroom: started without a file it is lesson 1 in Compare mode; the Code view follows the checklist and
  * the Training page; re-runs replace their pair in the charts; the layout at 1024×768, 1280×720 and
  * 1920×1080 in normal and presentation mode; lessons hide what they list; confusion cells carry counts;
- * --screenshot exits non-zero when it cannot write its picture. */
+ * --screenshot exits non-zero when it cannot write its picture; a click on an epoch point opens its ledger
+ * with the logged numbers. */
 #include "views/ft-code-view.h"
 #include "views/ft-confusion-view.h"
 #include "views/ft-decision-view.h"

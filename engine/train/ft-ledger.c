@@ -556,6 +556,20 @@ rec_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
       ft_model_get_weights (model, e->weights);
     }
   pthread_mutex_lock (&l->lock);
+  if (e->weights != NULL) /* the copies' budget: drop the oldest ones past it */
+    {
+      size_t bytes = e->n_weights * sizeof (float);
+      for (guint k = l->epochs->len; k-- > 0;)
+        {
+          Epoch *old = g_ptr_array_index (l->epochs, k);
+          if (old->weights == NULL)
+            continue;
+          if (bytes + old->n_weights * sizeof (float) > FT_LEDGER_WEIGHTS_BUDGET)
+            g_clear_pointer (&old->weights, g_free);
+          else
+            bytes += old->n_weights * sizeof (float);
+        }
+    }
   memcpy (e->base_total, l->base_total, sizeof e->base_total);
   memcpy (e->base_count, l->base_count, sizeof e->base_count);
   e->batches = l->current;

@@ -32,7 +32,9 @@ void ft_ledger_free (FtLedger *ledger);
  * training (a continued run) appends its epochs. */
 FtCallback *ft_ledger_callback_new (FtLedger *ledger);
 /* Keep a copy of the weights at each epoch's end (a memcpy of the parameters per epoch; off by default),
- * for ft_ledger_full_pass. */
+ * for ft_ledger_full_pass. The copies stay within FT_LEDGER_WEIGHTS_BUDGET bytes: past it the oldest
+ * epochs' copies are dropped (their full pass is then unavailable). */
+#define FT_LEDGER_WEIGHTS_BUDGET ((size_t) 256 << 20)
 void ft_ledger_set_keep_weights (FtLedger *ledger, bool keep);
 
 /* Epochs ended so far. */
@@ -100,7 +102,9 @@ double ft_ledger_entry_value (const FtLedgerEntry *entry, FtLedgerRule rule);
 /* A full pass over the training data after epoch i (what Playground shows): loads the epoch's saved weights
  * into scratch (a trainer of the same model, not the one training: ft_experiment_build_trainer) and
  * evaluates the epoch's training samples [0, Σ nᵢ) of train in inference mode, in batches of the epoch's
- * batch size; logs get "loss" and the metrics. False (with error) without saved weights. */
+ * batch size; logs get "loss" and the metrics; *samples (may be NULL) gets Σ nᵢ. False (with error)
+ * without saved weights. (With the tape loop's split_after_shuffle pitfall the loop trained on other
+ * samples than [0, Σ nᵢ): the pass is still over the first ones, as fit() would split them.) */
 bool ft_ledger_full_pass (FtLedger *ledger, int i, FtTrainer *scratch, const FtDataset *train, FtLogs *logs,
                           uint32_t *samples, GError **error);
 
