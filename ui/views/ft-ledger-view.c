@@ -1,6 +1,8 @@
 /* ft-ledger-view.c — the dialog that shows how one epoch value was made (see ft-ledger-view.h). */
 #include "views/ft-ledger-view.h"
 
+#include "core/ft-format.h"
+
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -159,7 +161,9 @@ batch_table (const FtLedgerEntry *e, GString *text)
     {
       if (e->n_batches > HEAD_ROWS + TAIL_ROWS + 1 && k == HEAD_ROWS)
         {
-          char *more = g_strdup_printf (_ ("⋮ %d more batches"), e->n_batches - HEAD_ROWS - TAIL_ROWS);
+          char count[32];
+          ft_format_thousands (count, sizeof count, e->n_batches - HEAD_ROWS - TAIL_ROWS);
+          char *more = g_strdup_printf (_ ("⋮ %s more batches"), count);
           GtkWidget *l = gtk_label_new (more);
           gtk_label_set_xalign (GTK_LABEL (l), 0);
           gtk_widget_add_css_class (l, "dim-label");
@@ -222,15 +226,17 @@ ft_ledger_view_add_column (FtLedgerView *self, const char *run_name, const FtLed
   add_label (col, parts, "value", buf, "title-1 numeric");
 
   /* Where its batches come from. */
+  char n_batches[32];
+  ft_format_thousands (n_batches, sizeof n_batches, e->n_batches);
   if (e->validation)
     g_snprintf (buf, sizeof buf,
-                _ ("The validation pass after epoch %d: %d batches in inference mode, with the epoch's final "
+                _ ("The validation pass after epoch %d: %s batches in inference mode, with the epoch's final "
                    "weights."),
-                e->epoch + 1, e->n_batches);
+                e->epoch + 1, n_batches);
   else
     g_snprintf (buf, sizeof buf,
-                _ ("Epoch %d's %d training batches, each value taken before its batch's update."),
-                e->epoch + 1, e->n_batches);
+                _ ("Epoch %d's %s training batches, each value taken before its batch's update."),
+                e->epoch + 1, n_batches);
   add_label (col, parts, "source", buf, "body dim-label");
 
   /* Keras' rule with the numbers. */
@@ -320,9 +326,11 @@ ft_ledger_view_set_full_pass (FtLedgerView *self, int column, const char *key, g
   if (l == NULL)
     return;
   bool penalty = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (l), "ft-penalty"));
-  char *text = ok ? g_strdup_printf (_ ("A full pass over the %u training samples after the epoch (what "
+  char count[32];
+  ft_format_thousands (count, sizeof count, samples);
+  char *text = ok ? g_strdup_printf (_ ("A full pass over the %s training samples after the epoch (what "
                                         "Playground shows), inference mode: %s = %.6g%s"),
-                                     samples, key, value,
+                                     count, key, value,
                                      penalty ? _ (", the penalty included as evaluate() does") : "")
                   : g_strdup_printf (_ ("No full pass after the epoch: %s"), message);
   gtk_label_set_text (l, text);
