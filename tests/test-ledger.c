@@ -293,6 +293,66 @@ test_metrics_never_reset (void)
   ft_dataset_free (data);
 }
 
+/* weighted_metrics with class_weight: the weighted accuracy's batches count by their samples' weights (nᵢ is
+ * a sum of class weights, not a sample count) and the entry still reproduces the logged value bit for bit;
+ * the plain accuracy counts samples. */
+static void
+test_weighted_metric (void)
+{
+  FtDataset *data = ft_dataset_playground (FT_PLAYGROUND_SPIRAL, 300, 0.1f, 2);
+  int in[1] = { 2 };
+  FtModel *m = ft_model_new (1, in);
+  FtLayerSpec ls = ft_layer_spec_default (FT_LAYER_DENSE);
+  ls.units = 8;
+  ls.activation = FT_ACT_TANH;
+  ft_model_add (m, &ls);
+  ls.units = 2;
+  ls.activation = FT_ACT_LINEAR;
+  ft_model_add (m, &ls);
+  g_assert_true (ft_model_build (m, 5, NULL));
+  FtCompileSpec cs = ft_compile_spec_default ();
+  cs.n_weighted_metrics = 1;
+  g_strlcpy (cs.weighted_metrics[0], "accuracy", sizeof cs.weighted_metrics[0]);
+  FtTrainer *t = ft_trainer_new (m, &cs, 5, NULL);
+  g_assert_nonnull (t);
+  FtLedger *ledger = ft_ledger_new ();
+  GPtrArray *cbs = g_ptr_array_new_with_free_func ((GDestroyNotify) ft_callback_free);
+  g_ptr_array_add (cbs, ft_ledger_callback_new (ledger));
+  FtHistory *h = ft_history_new ();
+  FtFitArgs a = args ();
+  float cw[2] = { 0.25f, 2.0f };
+  a.class_weight = cw;
+  a.n_class_weight = 2;
+  g_assert_true (ft_fit (t, data, &a, cbs, h, NULL, NULL));
+  g_assert_cmpint (ft_ledger_n_metrics (ledger), ==, 3);
+  const char *wkey = ft_ledger_metric_name (ledger, 2);
+  g_test_message ("weighted metric: %s", wkey);
+  for (int i = 0; i < 3; i++)
+    for (int k = 0; k < 2; k++)
+      {
+        const char *key = k ? wkey : "accuracy";
+        FtLedgerEntry e;
+        g_assert_true (ft_ledger_entry (ledger, i, key, &e));
+        double logged;
+        g_assert_true (ft_logs_get (ft_history_logs (h, i), key, &logged));
+        g_assert_cmpfloat (e.by_rule, ==, logged);
+        g_assert_cmpint (e.n_batches, ==, 4);
+        if (k)
+          g_assert_cmpfloat (e.sum_n, !=, 240.0); /* weights, not samples */
+        else
+          g_assert_cmpfloat (e.sum_n, ==, 240.0);
+        char *f = ft_ledger_formula (&e, FT_LEDGER_RULE_WEIGHTED_MEAN, 6);
+        g_test_message ("%s epoch %d: %s", key, i, f);
+        g_free (f);
+        ft_ledger_entry_clear (&e);
+      }
+  g_ptr_array_unref (cbs);
+  ft_history_free (h);
+  ft_ledger_free (ledger);
+  ft_trainer_free (t);
+  ft_dataset_free (data);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -302,5 +362,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ledger/entries-and-full-pass", test_entries_and_full_pass);
   g_test_add_func ("/ledger/tape-rules", test_tape_rules);
   g_test_add_func ("/ledger/metrics-never-reset", test_metrics_never_reset);
+  g_test_add_func ("/ledger/weighted-metric", test_weighted_metric);
   return g_test_run ();
 }

@@ -275,15 +275,20 @@ ft_ledger_entry (FtLedger *l, int i, const char *key, FtLedgerEntry *e)
 
   const FtLedgerBatch *b = e->batches;
   e->values = g_new (double, n);
+  e->counts = g_new (double, n);
   double penalty = 0, samples = 0, prev_total = base_total, prev_count = base_count;
   for (int k = 0; k < n; k++)
     {
       if (m == 0)
-        e->values[k] = b[k].loss;
+        {
+          e->values[k] = b[k].loss;
+          e->counts[k] = b[k].size;
+        }
       else
         {
           double dc = b[k].count[m] - prev_count;
           e->values[k] = dc != 0 ? (b[k].total[m] - prev_total) / dc : 0;
+          e->counts[k] = dc;
         }
       prev_total = b[k].total[m];
       prev_count = b[k].count[m];
@@ -322,6 +327,7 @@ ft_ledger_entry_clear (FtLedgerEntry *e)
 {
   g_clear_pointer (&e->batches, g_free);
   g_clear_pointer (&e->values, g_free);
+  g_clear_pointer (&e->counts, g_free);
   e->n_batches = 0;
 }
 
@@ -368,7 +374,7 @@ ft_ledger_formula (const FtLedgerEntry *e, FtLedgerRule rule, int max_terms)
       if (k > 0)
         g_string_append (s, " + ");
       if (weighted)
-        g_string_append_printf (s, "%.4f·%u", e->values[k], e->batches[k].size);
+        g_string_append_printf (s, "%.4f·%.6g", e->values[k], e->counts[k]);
       else
         g_string_append_printf (s, "%.4f", e->values[k]);
     }
@@ -379,8 +385,8 @@ ft_ledger_formula (const FtLedgerEntry *e, FtLedgerRule rule, int max_terms)
       double batch_n = 0, batch_nv = 0;
       for (int k = 0; k < n; k++)
         {
-          batch_n += e->batches[k].size;
-          batch_nv += e->values[k] * e->batches[k].size;
+          batch_n += e->counts[k];
+          batch_nv += e->values[k] * e->counts[k];
         }
       carried_n = e->sum_n - batch_n;
       if (carried_n > 0)

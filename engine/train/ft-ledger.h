@@ -9,7 +9,8 @@
 
 #include "train/ft-callbacks.h"
 
-#define FT_LEDGER_MAX_METRICS 8
+/* The loss tracker, the compiled metrics and the weighted ones. */
+#define FT_LEDGER_MAX_METRICS (1 + 2 * FT_MAX_METRICS)
 
 typedef struct
 {
@@ -77,6 +78,7 @@ typedef struct
   FtLedgerBatch *batches;
   int n_batches;
   double *values;      /* per batch: the loss, or the metric's value over that batch alone */
+  double *counts;      /* per batch: nᵢ, its samples (for a weighted metric: its samples' weights) */
   double weighted;     /* Σ nᵢ·vᵢ / Σ nᵢ as Keras computes it (the accumulators' total / count) */
   double sum_nv;       /* Σ nᵢ·vᵢ (the metric's total) */
   double sum_n;        /* Σ nᵢ */

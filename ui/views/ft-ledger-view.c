@@ -174,7 +174,7 @@ batch_table (const FtLedgerEntry *e, GString *text)
         }
       char cells[4][48];
       g_snprintf (cells[0], sizeof cells[0], "%d", k + 1);
-      g_snprintf (cells[1], sizeof cells[1], "%u", e->batches[k].size);
+      g_snprintf (cells[1], sizeof cells[1], "%.6g", e->counts[k]);
       g_snprintf (cells[2], sizeof cells[2], "%.4f", e->values[k]);
       g_snprintf (cells[3], sizeof cells[3], "%.4f", (double) e->batches[k].penalty);
       for (int c = 0; c < n_cols; c++)
