@@ -1267,7 +1267,11 @@ test_ledger (void)
   g_assert_cmpstr (ft_ledger_view_get_text (lv, 0, "value"), ==, want);
   g_free (want);
 
-  /* The action, for a val_ point: the validation batches (100 samples: 64 + 36). */
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (lv), "presentation"));
+
+  /* The action, for a val_ point: the validation batches (100 samples: 64 + 36); in presentation mode the
+   * dialog takes the projector's style too. */
+  ft_window_set_presentation (win, TRUE);
   gtk_widget_activate_action (GTK_WIDGET (win), "win.show-ledger", "(iis)", fit_run, 4, "val_loss");
   spin (0.1);
   GtkWidget *ledger2 = ft_window_get_ledger_view (win);
@@ -1280,9 +1284,11 @@ test_ledger (void)
   g_free (want);
   g_assert_nonnull (strstr (ft_ledger_view_get_text (lv, 0, "batches"), "2\t36\t"));
   g_assert_cmpstr (ft_ledger_view_get_text (lv, 0, "full-pass"), ==, ""); /* none for a val_ value */
+  g_assert_true (gtk_widget_has_css_class (ledger2, "presentation"));
   gtk_window_destroy (GTK_WINDOW (ledger2));
   spin (0.05);
   g_assert_null (ft_window_get_ledger_view (win));
+  ft_window_set_presentation (win, FALSE);
   g_free (lesson);
   window_free (win);
 }
