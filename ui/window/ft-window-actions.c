@@ -339,8 +339,8 @@ ft_window_export_history (FtWindow *self, const char *path, GError **error)
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "there is no run to export");
       return FALSE;
     }
-  char *text = g_str_has_suffix (path, ".json") ? ft_history_to_json (run->history)
-                                                : ft_history_to_csv (run->history, ',');
+  char *text = g_str_has_suffix (path, ".json") ? ft_history_to_json (ft_run_history (run->engine))
+                                                : ft_history_to_csv (ft_run_history (run->engine), ',');
   gboolean ok = g_file_set_contents (path, text, -1, error);
   g_free (text);
   return ok;
@@ -410,8 +410,7 @@ typedef struct
   /* load */
   FtExperiment *exp;
   FtSharedData *data;
-  FtTrainer *trainer;
-  int epochs;
+  FtRun *engine;
 } CheckpointJob;
 
 static void
@@ -420,7 +419,7 @@ checkpoint_job_free (CheckpointJob *job)
   g_free (job->path);
   ft_experiment_free (job->exp);
   ft_shared_data_unref (job->data);
-  ft_trainer_free (job->trainer);
+  ft_run_free (job->engine);
   g_free (job);
 }
 
@@ -429,7 +428,8 @@ save_checkpoint_thread (GTask *task, gpointer source, gpointer task_data, GCance
 {
   CheckpointJob *job = task_data;
   GError *error = NULL;
-  if (ft_checkpoint_save (job->run->trainer, job->path, false, job->run->epochs_done, &error))
+  if (ft_checkpoint_save (ft_run_trainer (job->run->engine), job->path, false,
+                          ft_run_epochs_done (job->run->engine), &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
@@ -484,16 +484,14 @@ load_checkpoint_thread (GTask *task, gpointer source, gpointer task_data, GCance
   g_free (json);
   FtSharedData *data = g_atomic_rc_box_new0 (FtSharedData);
   job->data = data;
-  FtResumeState state;
-  bool has_state = false;
+  FtRunOptions options = { .lanes = true, .ledger = true };
   if (job->exp == NULL || !ft_experiment_load_data (job->exp, &data->train, &data->test, &error)
-      || (job->trainer = ft_experiment_build_trainer (job->exp, data->train, &error)) == NULL
-      || !ft_checkpoint_load (job->trainer, job->path, &state, &has_state, &error))
+      || (job->engine = ft_run_new (job->exp, data->train, false, &options, &error)) == NULL
+      || !ft_run_load_checkpoint (job->engine, job->path, &error))
     {
       g_task_return_error (task, error);
       return;
     }
-  job->epochs = has_state ? state.epoch : 0;
   g_task_return_boolean (task, TRUE);
 }
 
@@ -513,10 +511,9 @@ checkpoint_loaded (GObject *source, GAsyncResult *result, gpointer data)
       return;
     }
   ft_window_set_experiment (self, job->exp);
-  ft_window_add_loaded_run (self, job->exp, job->data, job->trainer, job->epochs);
-  job->exp = NULL;
+  ft_window_add_loaded_run (self, job->engine, job->data);
   job->data = NULL;
-  job->trainer = NULL;
+  job->engine = NULL;
   ft_window_toast (self, "Checkpoint loaded: evaluate it, or continue training it (Continue in the menu)");
 }
 

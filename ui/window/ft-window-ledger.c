@@ -101,14 +101,14 @@ ledger_index (FtLedger *ledger, int epoch)
 static void
 add_run_column (FtWindow *self, FtLedgerView *view, FtWindowRun *run, int epoch, const char *key)
 {
-  int i = run->ledger != NULL ? ledger_index (run->ledger, epoch) : -1;
+  FtLedger *ledger = ft_run_ledger (run->engine);
+  int i = ledger != NULL ? ledger_index (ledger, epoch) : -1;
   FtLedgerEntry e;
-  if (i < 0 || !ft_ledger_entry (run->ledger, i, key, &e))
+  if (i < 0 || !ft_ledger_entry (ledger, i, key, &e))
     {
       ft_ledger_view_add_message (view, run->name,
-                                  run->ledger == NULL
-                                      ? _ ("A run loaded from a checkpoint has no ledger: its "
-                                           "batches were not seen in this session.")
+                                  ledger == NULL
+                                      ? _ ("This run recorded no ledger.")
                                       : _ ("This epoch is not in the ledger: it was trained before "
                                            "this session, or has not ended yet."));
       return;
@@ -119,9 +119,9 @@ add_run_column (FtWindow *self, FtLedgerView *view, FtWindowRun *run, int epoch,
   if (!wants_pass)
     return;
   FullPass *fp = g_new0 (FullPass, 1);
-  fp->ledger = ft_ledger_ref (run->ledger);
+  fp->ledger = ft_ledger_ref (ledger);
   fp->index = i;
-  fp->exp = ft_experiment_copy (run->exp);
+  fp->exp = ft_experiment_copy (ft_run_experiment (run->engine));
   fp->data = ft_shared_data_ref (run->data);
   g_weak_ref_init (&fp->view, view);
   fp->column = column;
@@ -145,7 +145,7 @@ ft_window_show_ledger (FtWindow *self, int plot_run, int epoch, const char *key)
   if (pair != 0)
     other = run_by_plot_id (self, pair);
   FtWindowRun *first = run, *second = other;
-  if (other != NULL && run->tape && !other->tape)
+  if (other != NULL && ft_run_is_tape (run->engine) && !ft_run_is_tape (other->engine))
     {
       first = other;
       second = run;

@@ -2,6 +2,7 @@
  * ft-window-actions.c (menu and keyboard actions, files, export). */
 #pragma once
 
+#include "experiment/ft-run.h"
 #include "panels/ft-panels.h"
 #include "plot/ft-plot-model.h"
 #include "train/ft-runner.h"
@@ -20,21 +21,14 @@ typedef struct _FtWindowRun FtWindowRun;
 struct _FtWindowRun
 {
   FtWindow *window;
-  int number; /* Run 1, Run 2, … */
-  char *name; /* "Run 3 · fit", "Run 4 · tape − shuffle" */
-  char *role; /* the legend's name: "fit", "tape", "tape − shuffle" */
-  bool tape;
-  FtExperiment *exp;  /* the experiment as it was when the run started */
+  int number;         /* Run 1, Run 2, … */
+  char *name;         /* "Run 3 · fit", "Run 4 · tape − shuffle" */
+  char *role;         /* the legend's name: "fit", "tape", "tape − shuffle" */
+  FtRun *engine;      /* the experiment as it was at the start, trainer, runner, history, fingerprints
+                         (Compare mode's verdict), callback lanes; epochs done */
   FtSharedData *data; /* g_atomic_rc_box */
-  FtTrainer *trainer;
-  FtRunner *runner;
-  FtFingerprints *fingerprints; /* per-step fingerprints for Compare mode's verdict */
-  FtCallbackLanes *lanes;       /* the callbacks' decisions, for the lanes under the loss chart */
-  FtLedger *ledger;             /* how each epoch's numbers were made, for the ledger dialog */
-  FtHistory *history;
   int plot_run;
   FtRunState state;
-  int epochs_done;
   int64_t samples;
   double seconds;
   bool evaluating;
@@ -158,8 +152,8 @@ void ft_window_refresh_panels (FtWindow *self);
 void ft_window_refresh_code (FtWindow *self);
 /* The selected run, or the latest one. */
 FtWindowRun *ft_window_current_run (FtWindow *self);
-void ft_window_add_loaded_run (FtWindow *self, FtExperiment *exp, FtSharedData *data, FtTrainer *trainer,
-                               int epochs_done);
+/* A run made from a checkpoint (engine: its trainer loaded); the window takes both. */
+void ft_window_add_loaded_run (FtWindow *self, FtRun *engine, FtSharedData *data);
 void ft_window_evaluate_run (FtWindow *self, FtWindowRun *run);
 /* ft-window-ledger.c: a click on an epoch point opens its ledger; the "win.show-ledger" action. */
 void ft_window_ledger_init (FtWindow *self);

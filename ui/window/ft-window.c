@@ -86,13 +86,7 @@ log_line (FtWindow *self, const char *line)
 static void
 run_free (FtWindowRun *run)
 {
-  ft_runner_free (run->runner);
-  ft_fingerprints_free (run->fingerprints);
-  ft_callback_lanes_free (run->lanes);
-  ft_ledger_free (run->ledger);
-  ft_trainer_free (run->trainer);
-  ft_history_free (run->history);
-  ft_experiment_free (run->exp);
+  ft_run_free (run->engine); /* stops the training thread before the data goes */
   ft_shared_data_unref (run->data);
   g_free (run->name);
   g_free (run->role);
@@ -127,13 +121,15 @@ static void
 update_run_row (FtWindowRun *run)
 {
   GString *s = g_string_new (NULL);
-  g_string_printf (s, "%s · %d epoch%s · %s", state_text (run->state), run->epochs_done,
-                   run->epochs_done == 1 ? "" : "s", run->exp->title ? run->exp->title : "untitled");
-  int n = ft_history_n_epochs (run->history);
+  g_string_printf (s, "%s · %d epoch%s · %s", state_text (run->state), ft_run_epochs_done (run->engine),
+                   ft_run_epochs_done (run->engine) == 1 ? "" : "s",
+                   ft_run_experiment (run->engine)->title ? ft_run_experiment (run->engine)->title
+                                                          : "untitled");
+  int n = ft_history_n_epochs (ft_run_history (run->engine));
   if (n > 0)
     {
       double v;
-      const FtLogs *last = ft_history_logs (run->history, n - 1);
+      const FtLogs *last = ft_history_logs (ft_run_history (run->engine), n - 1);
       if (ft_logs_get (last, "val_accuracy", &v))
         g_string_append_printf (s, " · val_accuracy %.4f", v);
       else if (ft_logs_get (last, "accuracy", &v))
@@ -247,10 +243,12 @@ update_verdict (FtWindow *self)
       return;
     }
   FtWindowRun *a = g_ptr_array_index (self->active, 0), *b = g_ptr_array_index (self->active, 1);
-  if (a->tape || !b->tape || a->fingerprints == NULL || b->fingerprints == NULL)
+  if (ft_run_is_tape (a->engine) || !ft_run_is_tape (b->engine) || ft_run_fingerprints (a->engine) == NULL
+      || ft_run_fingerprints (b->engine) == NULL)
     return;
   FtDivergence d;
-  ft_divergence_find (a->fingerprints, b->fingerprints, &b->exp->steps, &d);
+  ft_divergence_find (ft_run_fingerprints (a->engine), ft_run_fingerprints (b->engine),
+                      &ft_run_experiment (b->engine)->steps, &d);
   ft_verdict_bar_set_divergence (bar, &d);
   /* The charts mark the step (the plot model bumps its serial only when the mark moves). */
   guint64 serial = ft_plot_model_get_serial (self->plot_model);
@@ -322,7 +320,7 @@ highlight_code (FtWindow *self, FtWindowRun *run, int region)
     return;
   if (!self->paused && self->pace <= 0)
     return;
-  ft_code_view_highlight (FT_CODE_VIEW (self->code_view), run->tape, region);
+  ft_code_view_highlight (FT_CODE_VIEW (self->code_view), ft_run_is_tape (run->engine), region);
 }
 
 static void
@@ -346,14 +344,14 @@ on_run_event (const FtRunEvent *ev, void *user_data)
       break;
     case FT_RUN_EVENT_EPOCH_END:
       {
-        ft_window_outline_set (self, run->exp->steps.validate || !run->tape ? FT_OUTLINE_VALIDATE
-                                                                            : FT_OUTLINE_LOOP);
+        ft_window_outline_set (self, ft_run_experiment (run->engine)->steps.validate
+                                             || !ft_run_is_tape (run->engine)
+                                         ? FT_OUTLINE_VALIDATE
+                                         : FT_OUTLINE_LOOP);
         highlight_code (self, run, FT_CODE_EPOCH_END);
         ft_plot_model_add_epoch (self->plot_model, run->plot_run, ev->epoch, ev->samples_seen, &ev->logs);
-        if (run->lanes != NULL)
-          ft_plot_model_set_callback_lanes (self->plot_model, run->plot_run, run->lanes);
-        ft_history_append (run->history, ev->epoch, &ev->logs);
-        run->epochs_done = ev->epoch + 1; /* absolute: a continued run starts past zero */
+        if (ft_run_lanes (run->engine) != NULL)
+          ft_plot_model_set_callback_lanes (self->plot_model, run->plot_run, ft_run_lanes (run->engine));
         run->samples = ev->samples_seen;
         run->seconds = ev->seconds;
         GString *s = g_string_new (NULL);
@@ -405,16 +403,17 @@ on_run_event (const FtRunEvent *ev, void *user_data)
         run->state = ev->kind == FT_RUN_EVENT_FINISHED  ? FT_RUN_STATE_FINISHED
                      : ev->kind == FT_RUN_EVENT_STOPPED ? FT_RUN_STATE_STOPPED
                                                         : FT_RUN_STATE_FAILED;
-        if (run->lanes != NULL) /* the restore is decided at train end */
+        if (ft_run_lanes (run->engine) != NULL) /* the restore is decided at train end */
           {
-            ft_plot_model_set_callback_lanes (self->plot_model, run->plot_run, run->lanes);
+            ft_plot_model_set_callback_lanes (self->plot_model, run->plot_run, ft_run_lanes (run->engine));
             refresh_plots_soon (self);
           }
         update_verdict (self);
         char *line = ev->kind == FT_RUN_EVENT_FAILED
                          ? g_strdup_printf ("[%s] training failed: %s", run->name, ev->message)
                          : g_strdup_printf ("[%s] %s after %d epoch%s", run->name, state_text (run->state),
-                                            run->epochs_done, run->epochs_done == 1 ? "" : "s");
+                                            ft_run_epochs_done (run->engine),
+                                            ft_run_epochs_done (run->engine) == 1 ? "" : "s");
         log_line (self, line);
         if (ev->kind == FT_RUN_EVENT_FAILED)
           ft_window_show_error (self, line);
@@ -437,8 +436,8 @@ on_run_event (const FtRunEvent *ev, void *user_data)
                                                 state_text (run->state), sps,
                                                 (double) self->max_stall_us / 1000.0)
                              : g_strdup_printf ("%s · %d epoch%s · %s samples a second",
-                                                state_text (run->state), run->epochs_done,
-                                                run->epochs_done == 1 ? "" : "s",
+                                                state_text (run->state), ft_run_epochs_done (run->engine),
+                                                ft_run_epochs_done (run->engine) == 1 ? "" : "s",
                                                 ft_format_thousands ((char[32]){ 0 }, 32, (int64_t) sps));
             text[0] = g_ascii_toupper (text[0]);
             set_status (self, text);
@@ -504,48 +503,22 @@ prepare_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
 static FtWindowRun *
 start_run (FtWindow *self, FtExperiment *exp, FtSharedData *data, bool tape, GError **error)
 {
-  FtTrainer *trainer = ft_experiment_build_trainer (exp, data->train, error);
-  if (trainer == NULL)
+  FtRunOptions options = { .fingerprints = exp->mode == FT_MODE_BOTH, .lanes = true, .ledger = true };
+  FtRun *engine = ft_run_new (exp, data->train, tape, &options, error);
+  if (engine == NULL)
     return NULL;
   FtWindowRun *run = g_new0 (FtWindowRun, 1);
   run->window = self;
   run->number = ++self->next_run_number;
-  run->tape = tape;
+  run->engine = engine;
   run->role = ft_window_run_role (exp, tape);
   run->name = g_strdup_printf ("Run %d · %s", run->number, run->role);
-  run->exp = ft_experiment_copy (exp);
   run->data = ft_shared_data_ref (data);
-  run->trainer = trainer;
-  run->history = ft_history_new ();
   /* Colour and line style by role, the same in every re-run: fit blue and solid, tape orange and dashed. */
   run->plot_run = ft_plot_model_add_run (self->plot_model, run->role,
                                          tape ? FT_PLOT_COLOUR_TAPE : FT_PLOT_COLOUR_FIT);
   ft_plot_model_set_run_dashed (self->plot_model, run->plot_run, tape);
-  FtJob job;
-  memset (&job, 0, sizeof job);
-  job.trainer = trainer;
-  job.data = data->train;
-  job.args = exp->fit;
-  job.tape_mode = tape;
-  job.steps = exp->steps;
-  job.callbacks = exp->callbacks;
-  job.n_callbacks = exp->n_callbacks;
-  if (exp->mode == FT_MODE_BOTH)
-    {
-      run->fingerprints = ft_fingerprints_new (FT_FINGERPRINT_SAMPLE);
-      job.fingerprints = run->fingerprints;
-    }
-  if (exp->n_callbacks > 0)
-    {
-      run->lanes = ft_callback_lanes_new ();
-      job.lanes = run->lanes;
-    }
-  /* The ledger behind every number: the batches, and the weights after each epoch (a copy of the
-   * parameters per epoch) for the full pass its dialog computes on demand. */
-  run->ledger = ft_ledger_new ();
-  ft_ledger_set_keep_weights (run->ledger, true);
-  job.ledger = run->ledger;
-  run->runner = ft_runner_new (&job, NULL, on_run_event, run);
+  ft_run_make_runner (engine, ft_run_next_epochs (engine), NULL, NULL, on_run_event, run);
   g_ptr_array_add (self->runs, run);
   g_ptr_array_add (self->active, run);
   add_run_row (self, run);
@@ -607,9 +580,9 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (self->active->len > 0 && job->data->train->ndim == 1 && job->data->train->shape[0] == 2)
     {
       self->decision_run = g_ptr_array_index (self->active, 0);
-      ft_decision_view_set_data (FT_DECISION_VIEW (self->decision_view), self->decision_run->exp,
-                                 job->data->train);
-      ft_runner_set_share_weights (self->decision_run->runner, true);
+      ft_decision_view_set_data (FT_DECISION_VIEW (self->decision_view),
+                                 ft_run_experiment (self->decision_run->engine), job->data->train);
+      ft_runner_set_share_weights (ft_run_runner (self->decision_run->engine), true);
     }
   else
     ft_decision_view_set_data (FT_DECISION_VIEW (self->decision_view), NULL, NULL);
@@ -625,12 +598,13 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       FtWindowRun *run = g_ptr_array_index (self->active, i);
       if (self->paused)
-        ft_runner_pause (run->runner);
+        ft_runner_pause (ft_run_runner (run->engine));
       if (self->screenshot_path)
-        ft_runner_pause_after_epochs (run->runner, self->screenshot_after);
-      ft_runner_set_snapshot_every_epoch (run->runner, true); /* the Tape view's chart grows per epoch */
-      ft_runner_set_pace (run->runner, self->pace);
-      ft_runner_start (run->runner);
+        ft_runner_pause_after_epochs (ft_run_runner (run->engine), self->screenshot_after);
+      ft_runner_set_snapshot_every_epoch (ft_run_runner (run->engine),
+                                          true); /* the Tape view's chart grows per epoch */
+      ft_runner_set_pace (ft_run_runner (run->engine), self->pace);
+      ft_runner_start (ft_run_runner (run->engine));
     }
   set_status (self, "Training…");
   update_verdict (self);
@@ -652,7 +626,7 @@ stop_active (FtWindow *self)
     {
       FtWindowRun *run = g_ptr_array_index (self->active, i);
       if (run->state == FT_RUN_STATE_RUNNING)
-        ft_runner_stop (run->runner);
+        ft_runner_stop (ft_run_runner (run->engine));
     }
 }
 
@@ -697,9 +671,9 @@ ft_window_toggle_pause (FtWindow *self)
       if (run->state != FT_RUN_STATE_RUNNING)
         continue;
       if (self->paused)
-        ft_runner_pause (run->runner);
+        ft_runner_pause (ft_run_runner (run->engine));
       else
-        ft_runner_resume (run->runner);
+        ft_runner_resume (ft_run_runner (run->engine));
     }
   if (self->paused)
     set_status (self, "Paused — Step runs one batch");
@@ -725,8 +699,9 @@ ft_window_step (FtWindow *self)
       FtWindowRun *run = g_ptr_array_index (self->active, i);
       if (run->state == FT_RUN_STATE_RUNNING)
         {
-          ft_runner_request_snapshot (run->runner); /* the Tape view shows the batch just stepped */
-          ft_runner_step_batch (run->runner);
+          ft_runner_request_snapshot (
+              ft_run_runner (run->engine)); /* the Tape view shows the batch just stepped */
+          ft_runner_step_batch (ft_run_runner (run->engine));
         }
     }
   update_controls (self);
@@ -771,36 +746,17 @@ ft_window_continue (FtWindow *self, gpointer run_pointer)
       ft_window_toast (self, "Wait for the evaluation to finish");
       return;
     }
-  ft_runner_free (run->runner);
-  FtJob job;
-  memset (&job, 0, sizeof job);
-  job.trainer = run->trainer;
-  job.data = run->data->train;
-  job.args = run->exp->fit;
-  job.args.initial_epoch = run->epochs_done;
-  if (job.args.epochs <= run->epochs_done)
-    job.args.epochs = run->epochs_done + run->exp->fit.epochs;
-  job.tape_mode = run->tape;
-  job.steps = run->exp->steps;
-  job.callbacks = run->exp->callbacks;
-  job.n_callbacks = run->exp->n_callbacks;
-  if (run->ledger == NULL) /* a run loaded from a checkpoint: its ledger starts with this training */
-    {
-      run->ledger = ft_ledger_new ();
-      ft_ledger_set_keep_weights (run->ledger, true);
-    }
-  job.ledger = run->ledger;
-  run->runner = ft_runner_new (&job, NULL, on_run_event, run);
+  int from = ft_run_epochs_done (run->engine), to = ft_run_next_epochs (run->engine);
+  ft_run_make_runner (run->engine, to, NULL, NULL, on_run_event, run);
   run->state = FT_RUN_STATE_RUNNING;
   gtk_check_button_set_active (GTK_CHECK_BUTTON (run->visible_check), TRUE);
   g_ptr_array_set_size (self->active, 0);
   g_ptr_array_add (self->active, run);
   self->paused = false;
   self->max_stall_us = 0;
-  ft_runner_set_pace (run->runner, self->pace);
-  ft_runner_start (run->runner);
-  char *line = g_strdup_printf ("[%s] continuing from epoch %d to %d", run->name, job.args.initial_epoch,
-                                job.args.epochs);
+  ft_runner_set_pace (ft_run_runner (run->engine), self->pace);
+  ft_runner_start (ft_run_runner (run->engine));
+  char *line = g_strdup_printf ("[%s] continuing from epoch %d to %d", run->name, from, to);
   log_line (self, line);
   g_free (line);
   set_status (self, "Training…");
@@ -829,7 +785,8 @@ evaluate_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
   const FtDataset *test = run->data->test ? run->data->test : run->data->train;
   FtLogs *logs = g_new0 (FtLogs, 1);
   GError *error = NULL;
-  if (!ft_evaluate (run->trainer, test, run->exp->fit.batch_size, logs, &error))
+  if (!ft_evaluate (ft_run_trainer (run->engine), test, ft_run_experiment (run->engine)->fit.batch_size, logs,
+                    &error))
     {
       g_free (logs);
       g_task_return_error (task, error);
@@ -855,12 +812,12 @@ evaluate_done (GObject *source, GAsyncResult *result, gpointer user_data)
   run->test_logs = *logs;
   run->has_test_logs = true;
   /* Where the model is wrong: the confusion matrix and misclassified images, computed off the loop. */
-  FtModel *m = ft_trainer_model (run->trainer);
+  FtModel *m = ft_trainer_model (ft_run_trainer (run->engine));
   size_t n = ft_model_n_params (m);
   float *w = g_new (float, n);
   ft_model_get_weights (m, w);
-  ft_confusion_view_compute (FT_CONFUSION_VIEW (self->confusion_view), run->exp, run->data->train,
-                             run->data->test ? run->data->test : run->data->train, w, n);
+  ft_confusion_view_compute (FT_CONFUSION_VIEW (self->confusion_view), ft_run_experiment (run->engine),
+                             run->data->train, run->data->test ? run->data->test : run->data->train, w, n);
   g_free (w);
   GString *s = g_string_new (NULL);
   g_string_printf (s, "[%s] Test (%s): ", run->name, run->data->test ? "test set" : "training data");
@@ -892,20 +849,16 @@ ft_window_evaluate_run (FtWindow *self, FtWindowRun *run)
 
 /* A checkpoint loaded from disk becomes a run of its own (finished, ready to evaluate or continue). */
 void
-ft_window_add_loaded_run (FtWindow *self, FtExperiment *exp, FtSharedData *data, FtTrainer *trainer,
-                          int epochs_done)
+ft_window_add_loaded_run (FtWindow *self, FtRun *engine, FtSharedData *data)
 {
   FtWindowRun *run = g_new0 (FtWindowRun, 1);
   run->window = self;
   run->number = ++self->next_run_number;
   run->name = g_strdup_printf ("Run %d · checkpoint", run->number);
   run->role = g_strdup ("checkpoint");
-  run->exp = exp;
+  run->engine = engine;
   run->data = data;
-  run->trainer = trainer;
-  run->history = ft_history_new ();
   run->state = FT_RUN_STATE_FINISHED;
-  run->epochs_done = epochs_done;
   run->plot_run = ft_plot_model_add_run (self->plot_model, run->role, FT_PLOT_COLOUR_OTHER);
   g_ptr_array_add (self->runs, run);
   add_run_row (self, run);
@@ -1038,7 +991,7 @@ ft_window_set_pace (FtWindow *self, double batches_per_second)
     {
       FtWindowRun *run = g_ptr_array_index (self->active, i);
       if (run->state == FT_RUN_STATE_RUNNING)
-        ft_runner_set_pace (run->runner, self->pace);
+        ft_runner_set_pace (ft_run_runner (run->engine), self->pace);
     }
 }
 
@@ -1257,7 +1210,7 @@ screenshot_check (FtWindow *self)
   for (guint i = 0; i < self->active->len; i++)
     {
       FtWindowRun *run = g_ptr_array_index (self->active, i);
-      if (run->state == FT_RUN_STATE_RUNNING && run->epochs_done < self->screenshot_after)
+      if (run->state == FT_RUN_STATE_RUNNING && ft_run_epochs_done (run->engine) < self->screenshot_after)
         return;
     }
   self->screenshot_taken = true;
@@ -1267,7 +1220,7 @@ screenshot_check (FtWindow *self)
     {
       FtWindowRun *run = g_ptr_array_index (self->active, i);
       if (run->state == FT_RUN_STATE_RUNNING)
-        ft_runner_pause (run->runner);
+        ft_runner_pause (ft_run_runner (run->engine));
     }
   if (self->redraw_source)
     {
@@ -1327,7 +1280,7 @@ int
 ft_window_get_run_epochs (FtWindow *self, guint i)
 {
   FtWindowRun *run = run_at (self, i);
-  return run ? run->epochs_done : -1;
+  return run ? ft_run_epochs_done (run->engine) : -1;
 }
 
 int
@@ -1343,7 +1296,7 @@ char *
 ft_window_get_run_history_csv (FtWindow *self, guint i)
 {
   FtWindowRun *run = run_at (self, i);
-  return run ? ft_history_to_csv (run->history, ',') : NULL;
+  return run ? ft_history_to_csv (ft_run_history (run->engine), ',') : NULL;
 }
 
 int
@@ -1441,7 +1394,7 @@ ft_window_dispose (GObject *object)
     {
       /* Stop every runner before anything they point to goes. */
       for (guint i = 0; i < self->runs->len; i++)
-        ft_runner_stop (((FtWindowRun *) g_ptr_array_index (self->runs, i))->runner);
+        ft_run_stop (((FtWindowRun *) g_ptr_array_index (self->runs, i))->engine);
       g_ptr_array_set_size (self->active, 0);
       self->decision_run = NULL;
       self->network_run = NULL;
