@@ -4,10 +4,12 @@
  * classroom: started without a file it is lesson 1 in Compare mode; the Code view follows the checklist and
  * the Training page; re-runs replace their pair in the charts; the layout at 1024×768, 1280×720 and
  * 1920×1080 in normal and presentation mode; lessons hide what they list; confusion cells carry counts;
- * --screenshot exits non-zero when it cannot write its picture. */
+ * --screenshot exits non-zero when it cannot write its picture; a click on an epoch point opens its ledger
+ * with the logged numbers. */
 #include "views/ft-code-view.h"
 #include "views/ft-confusion-view.h"
 #include "views/ft-decision-view.h"
+#include "views/ft-ledger-view.h"
 #include "views/ft-plot-view.h"
 #include "views/ft-tape-inspector.h"
 #include "views/ft-verdict-bar.h"
@@ -1199,6 +1201,134 @@ test_callback_lanes (void)
   window_free (win);
 }
 
+/* The ledger behind every number: lesson 5 in Compare mode (its tape loop averages batch means without
+ * weights). A click on the fit run's loss point of epoch 3, where the chart draws it, opens the ledger
+ * with both runs side by side; each column's value is the run's logged value (from the engine's epoch-end
+ * logs in the plot model, not from pixels), fit's weighted formula ends in it, the tape column shows the
+ * rule its loop used ending in its own logged value; the full pass arrives. The action opens val_loss with
+ * the validation batches. */
+static gboolean
+ledger_pass_done (FtWindow *win)
+{
+  GtkWidget *v = ft_window_get_ledger_view (win);
+  const char *t = v ? ft_ledger_view_get_text (FT_LEDGER_VIEW (v), 0, "full-pass") : NULL;
+  return t != NULL && strstr (t, "…") == NULL;
+}
+
+static double
+logged_value (FtPlotModel *model, int run, int epoch, const char *key)
+{
+  const FtPlotEpochPoint *e = ft_plot_model_get_epochs (model, run);
+  g_assert_cmpint (ft_plot_model_get_n_epochs (model, run), >, epoch);
+  g_assert_cmpint (e[epoch].epoch, ==, epoch);
+  double v;
+  g_assert_true (ft_logs_get (&e[epoch].logs, key, &v));
+  return v;
+}
+
+static void
+test_ledger (void)
+{
+  FtWindow *win = window_new (2);
+  const char *src = g_getenv ("FITTAPE_SOURCE_DIR");
+  char *lesson = g_build_filename (src, "data", "lesson-5-last-batch-counts-less.json", NULL);
+  g_assert_true (ft_window_open_experiment (win, lesson, NULL));
+  g_assert_cmpint (ft_window_get_mode (win), ==, FT_MODE_BOTH);
+  ft_window_get_experiment (win)->fit.epochs = 6;
+  ft_window_train (win);
+  wait_until (idle, win, 120);
+  g_assert_cmpint (ft_window_get_n_runs (win), ==, 2);
+  int fit_run = ft_window_get_run_plot_id (win, 0), tape_run = ft_window_get_run_plot_id (win, 1);
+  g_assert_cmpint (fit_run, >, 0);
+
+  /* Click where the chart drew fit's epoch-3 loss. */
+  FtPlotView *view = FT_PLOT_VIEW (ft_window_get_plot_view (win, FALSE));
+  FtPlotModel *model = ft_plot_view_get_model (view);
+  ft_plot_view_changed (view);
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (view));
+  spin (0.2);
+  FtPlotGeometry g;
+  g_assert_true (ft_plot_view_get_geometry (view, &g));
+  const FtPlotEpochPoint *e = ft_plot_model_get_epochs (model, fit_run);
+  double fit_loss = logged_value (model, fit_run, 2, "loss");
+  double tape_loss = logged_value (model, tape_run, 2, "loss");
+  g_assert_cmpfloat (fit_loss, !=, tape_loss); /* the pitfall shows */
+  double px = ft_plot_geometry_x_to_pixel (&g, ft_plot_epoch_x (&e[2], g.x_axis));
+  double py = ft_plot_geometry_y_to_pixel (&g, fit_loss);
+  g_assert_null (ft_window_get_ledger_view (win));
+  g_assert_false (ft_plot_view_activate_at (view, g.plot_x + 1, g.plot_y + 1)); /* nothing there */
+  g_assert_null (ft_window_get_ledger_view (win));
+  g_assert_true (ft_plot_view_activate_at (view, px + 2, py - 1));
+  GtkWidget *ledger = ft_window_get_ledger_view (win);
+  g_assert_nonnull (ledger);
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (ledger)) == GTK_WINDOW (win));
+  FtLedgerView *lv = FT_LEDGER_VIEW (ledger);
+  g_assert_cmpint (ft_ledger_view_get_n_columns (lv), ==, 2);
+  g_assert_nonnull (strstr (ft_ledger_view_get_text (lv, 0, "run"), "fit"));
+  g_assert_nonnull (strstr (ft_ledger_view_get_text (lv, 1, "run"), "tape"));
+  char *want = g_strdup_printf ("loss = %.6g", fit_loss);
+  g_assert_cmpstr (ft_ledger_view_get_text (lv, 0, "value"), ==, want);
+  g_free (want);
+  want = g_strdup_printf ("loss = %.6g", tape_loss);
+  g_assert_cmpstr (ft_ledger_view_get_text (lv, 1, "value"), ==, want);
+  g_free (want);
+  /* fit: Σ nᵢ·vᵢ / Σ nᵢ over the 400 training samples (7 batches, the last of 16) ends in its logged value.
+   */
+  want = g_strdup_printf (") / 400 = %.6g", fit_loss);
+  g_assert_true (g_str_has_suffix (ft_ledger_view_get_text (lv, 0, "formula"), want));
+  g_assert_nonnull (strstr (ft_ledger_view_get_text (lv, 0, "formula"), "·16)"));
+  g_assert_cmpstr (ft_ledger_view_get_text (lv, 0, "rule"), ==, "");
+  g_assert_nonnull (strstr (ft_ledger_view_get_text (lv, 0, "batches"), "7\t16\t"));
+  g_assert_nonnull (strstr (ft_ledger_view_get_text (lv, 0, "penalty"), "No regularization"));
+  g_assert_nonnull (strstr (ft_ledger_view_get_text (lv, 0, "last"), "16 samples"));
+  /* tape: the correct formula gives fit's number (same batches, same weights: the pitfall only changes the
+   * bookkeeping), and the loop's own rule ends in what it logged. */
+  g_assert_true (g_str_has_suffix (ft_ledger_view_get_text (lv, 1, "formula"), want));
+  g_free (want);
+  char *rule = g_strdup_printf (") / 7 = %.6g — what it logged", tape_loss);
+  g_assert_nonnull (strstr (ft_ledger_view_get_text (lv, 1, "rule"), rule));
+  g_assert_nonnull (strstr (ft_ledger_view_get_text (lv, 1, "run"), "tape"));
+  g_free (rule);
+  /* The full pass after the epoch, computed off the main loop. */
+  wait_until (ledger_pass_done, win, 60);
+  g_test_message ("%s", ft_ledger_view_get_text (lv, 0, "full-pass"));
+  g_assert_nonnull (strstr (ft_ledger_view_get_text (lv, 0, "full-pass"), "over the 400 training samples"));
+  g_assert_nonnull (strstr (ft_ledger_view_get_text (lv, 1, "full-pass"), "loss = "));
+
+  /* The keyboard: Enter at the hover line over epoch 4 opens fit's epoch-4 loss. */
+  ft_plot_view_set_hover_x (view, ft_plot_epoch_x (&e[3], g.x_axis));
+  g_assert_true (ft_plot_view_activate_hover (view));
+  lv = FT_LEDGER_VIEW (ft_window_get_ledger_view (win));
+  want = g_strdup_printf ("loss = %.6g", logged_value (model, fit_run, 3, "loss"));
+  g_assert_cmpstr (ft_ledger_view_get_text (lv, 0, "value"), ==, want);
+  g_free (want);
+
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (lv), "presentation"));
+
+  /* The action, for a val_ point: the validation batches (100 samples: 64 + 36); in presentation mode the
+   * dialog takes the projector's style too. */
+  ft_window_set_presentation (win, TRUE);
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.show-ledger", "(iis)", fit_run, 4, "val_loss");
+  spin (0.1);
+  GtkWidget *ledger2 = ft_window_get_ledger_view (win);
+  g_assert_nonnull (ledger2);
+  lv = FT_LEDGER_VIEW (ledger2);
+  g_assert_cmpint (ft_ledger_view_get_n_columns (lv), ==, 2);
+  double val = logged_value (model, fit_run, 4, "val_loss");
+  want = g_strdup_printf (") / 100 = %.6g", val);
+  g_assert_true (g_str_has_suffix (ft_ledger_view_get_text (lv, 0, "formula"), want));
+  g_free (want);
+  g_assert_nonnull (strstr (ft_ledger_view_get_text (lv, 0, "batches"), "2\t36\t"));
+  g_assert_cmpstr (ft_ledger_view_get_text (lv, 0, "full-pass"), ==, ""); /* none for a val_ value */
+  g_assert_true (gtk_widget_has_css_class (ledger2, "presentation"));
+  gtk_window_destroy (GTK_WINDOW (ledger2));
+  spin (0.05);
+  g_assert_null (ft_window_get_ledger_view (win));
+  ft_window_set_presentation (win, FALSE);
+  g_free (lesson);
+  window_free (win);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1213,6 +1343,7 @@ main (int argc, char **argv)
   tmpdir = g_dir_make_tmp ("fittape-window-XXXXXX", NULL);
   g_test_add_func ("/window/train-each-mode", test_train_each_mode);
   g_test_add_func ("/window/callback-lanes", test_callback_lanes);
+  g_test_add_func ("/window/ledger", test_ledger);
   g_test_add_func ("/window/edit-network", test_edit_network);
   g_test_add_func ("/window/pause-step-stop", test_pause_step_stop);
   g_test_add_func ("/window/exports", test_exports);

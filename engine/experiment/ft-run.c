@@ -16,6 +16,7 @@ struct FtRun
   FtHistory *history;
   FtFingerprints *fingerprints;
   FtCallbackLanes *lanes;
+  FtLedger *ledger;
   int epochs_done;
   FtRunEventFunc func;
   void *user_data;
@@ -42,6 +43,11 @@ ft_run_new (const FtExperiment *exp, const FtDataset *train, bool tape, const Ft
     run->fingerprints = ft_fingerprints_new (FT_FINGERPRINT_SAMPLE);
   if (run->options.lanes && exp->n_callbacks > 0)
     run->lanes = ft_callback_lanes_new ();
+  if (run->options.ledger)
+    {
+      run->ledger = ft_ledger_new ();
+      ft_ledger_set_keep_weights (run->ledger, true);
+    }
   return run;
 }
 
@@ -55,6 +61,7 @@ ft_run_free (FtRun *run)
   ft_history_free (run->history);
   ft_fingerprints_free (run->fingerprints);
   ft_callback_lanes_free (run->lanes);
+  ft_ledger_free (run->ledger);
   ft_experiment_free (run->exp);
   g_free (run);
 }
@@ -113,6 +120,7 @@ ft_run_make_runner (FtRun *run, int epochs, GPtrArray *extra_callbacks, GMainCon
   job.extra_callbacks = extra_callbacks;
   job.fingerprints = run->fingerprints;
   job.lanes = run->lanes;
+  job.ledger = run->ledger;
   job.full_priority = run->options.full_priority;
   run->func = func;
   run->user_data = user_data;
@@ -167,6 +175,12 @@ FtFingerprints *
 ft_run_fingerprints (const FtRun *run)
 {
   return run->fingerprints;
+}
+
+FtLedger *
+ft_run_ledger (const FtRun *run)
+{
+  return run->ledger;
 }
 
 FtCallbackLanes *

@@ -4,14 +4,15 @@
  * a continued or resumed run counts its epochs) is decided here once.
  *
  * The run owns a copy of the experiment, the trainer, the current runner, the history, and the optional
- * fingerprints and callback lanes; the training data is borrowed and must outlive the run. Events reach
- * the owner's function on the runner's context after the run has recorded them: at an epoch's end the
+ * fingerprints, callback lanes and ledger; the training data is borrowed and must outlive the run. Events
+ * reach the owner's function on the runner's context after the run has recorded them: at an epoch's end the
  * history already has the epoch and ft_run_epochs_done counts it. */
 #pragma once
 
 #include "experiment/ft-experiment.h"
 #include "train/ft-callback-lanes.h"
 #include "train/ft-fingerprint.h"
+#include "train/ft-ledger.h"
 #include "train/ft-logs.h"
 #include "train/ft-runner.h"
 
@@ -24,6 +25,8 @@ typedef struct
 {
   bool fingerprints;  /* record lockstep fingerprints (Compare mode's verdict, the divergence finder) */
   bool lanes;         /* record the callbacks' decisions (when the experiment has callbacks) */
+  bool ledger;        /* record how each epoch's numbers were made, with the weights after each epoch
+                         (train/ft-ledger.h), for the window's ledger dialog */
   bool full_priority; /* the training thread is not niced (no window to keep smooth) */
 } FtRunOptions;
 
@@ -59,4 +62,5 @@ FtRunner *ft_run_runner (const FtRun *run); /* NULL before the first ft_run_make
 FtHistory *ft_run_history (const FtRun *run);
 FtFingerprints *ft_run_fingerprints (const FtRun *run); /* NULL unless asked for */
 FtCallbackLanes *ft_run_lanes (const FtRun *run);       /* NULL unless asked for and there are callbacks */
+FtLedger *ft_run_ledger (const FtRun *run);             /* NULL unless asked for; every segment appends */
 int ft_run_epochs_done (const FtRun *run);              /* absolute: a resumed run starts past zero */

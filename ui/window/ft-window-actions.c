@@ -484,7 +484,7 @@ load_checkpoint_thread (GTask *task, gpointer source, gpointer task_data, GCance
   g_free (json);
   FtSharedData *data = g_atomic_rc_box_new0 (FtSharedData);
   job->data = data;
-  FtRunOptions options = { .lanes = true };
+  FtRunOptions options = { .lanes = true, .ledger = true };
   if (job->exp == NULL || !ft_experiment_load_data (job->exp, &data->train, &data->test, &error)
       || (job->engine = ft_run_new (job->exp, data->train, false, &options, &error)) == NULL
       || !ft_run_load_checkpoint (job->engine, job->path, &error))

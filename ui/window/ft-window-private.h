@@ -133,6 +133,11 @@ struct _FtWindow
   bool presentation;
   bool layout_short; /* laid out for a window under 800 px high */
   GSettings *settings;
+  GtkWidget *ledger_view;      /* the open ledger dialog (a weak pointer), or NULL */
+  char *screenshot_ledger_key; /* --ledger: the screenshot shows this ledger */
+  int screenshot_ledger_epoch;
+  int screenshot_ledger_ticks;
+  guint screenshot_ledger_source;
 };
 
 void ft_window_show_error (FtWindow *self, const char *message);
@@ -147,6 +152,9 @@ FtWindowRun *ft_window_current_run (FtWindow *self);
 /* A run made from a checkpoint (engine: its trainer loaded); the window takes both. */
 void ft_window_add_loaded_run (FtWindow *self, FtRun *engine, FtSharedData *data);
 void ft_window_evaluate_run (FtWindow *self, FtWindowRun *run);
+/* ft-window-ledger.c: a click on an epoch point opens its ledger; the "win.show-ledger" action. */
+void ft_window_ledger_init (FtWindow *self);
+void ft_window_ledger_install_actions (GtkWidgetClass *klass);
 FtSharedData *ft_shared_data_ref (FtSharedData *data);
 void ft_shared_data_unref (FtSharedData *data);
 

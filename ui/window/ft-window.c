@@ -10,6 +10,7 @@
 #include "views/ft-code-view.h"
 #include "views/ft-confusion-view.h"
 #include "views/ft-decision-view.h"
+#include "views/ft-ledger-view.h"
 #include "views/ft-network-view.h"
 #include "views/ft-tape-inspector.h"
 #include "views/ft-verdict-bar.h"
@@ -426,7 +427,7 @@ prepare_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
 static FtWindowRun *
 start_run (FtWindow *self, FtExperiment *exp, FtSharedData *data, bool tape, GError **error)
 {
-  FtRunOptions options = { .fingerprints = exp->mode == FT_MODE_BOTH, .lanes = true };
+  FtRunOptions options = { .fingerprints = exp->mode == FT_MODE_BOTH, .lanes = true, .ledger = true };
   FtRun *engine = ft_run_new (exp, data->train, tape, &options, error);
   if (engine == NULL)
     return NULL;
@@ -942,10 +943,17 @@ ft_window_set_zoom (FtWindow *self, double zoom)
 
 /* ---- screenshots ---- */
 
+static gboolean save_widget_png (GtkWidget *widget, const char *png_path, GError **error);
+
 gboolean
 ft_window_save_screenshot (FtWindow *self, const char *png_path, GError **error)
 {
-  GtkWidget *widget = GTK_WIDGET (self);
+  return save_widget_png (GTK_WIDGET (self), png_path, error);
+}
+
+static gboolean
+save_widget_png (GtkWidget *widget, const char *png_path, GError **error)
+{
   int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
   GdkPaintable *paintable = gtk_widget_paintable_new (widget);
   GtkSnapshot *snapshot = gtk_snapshot_new ();
@@ -959,7 +967,7 @@ ft_window_save_screenshot (FtWindow *self, const char *png_path, GError **error)
     }
   else
     {
-      GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (self));
+      GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
       GdkTexture *texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
       char *tmp = g_strdup_printf ("%s.tmp", png_path);
       ok = gdk_texture_save_to_png (texture, tmp) && g_rename (tmp, png_path) == 0;
@@ -987,6 +995,7 @@ screenshot_failed (FtWindow *self)
 static void
 screenshot_finish (FtWindow *self)
 {
+  g_clear_handle_id (&self->screenshot_ledger_source, g_source_remove);
   if (self->screenshot_timeout)
     {
       g_source_remove (self->screenshot_timeout);
@@ -1004,10 +1013,63 @@ screenshot_finish (FtWindow *self)
 
 static void on_after_paint (GdkFrameClock *clock, FtWindow *self);
 
+/* --ledger: wait until the dialog is on screen with its full pass, two ticks more for the frame that shows
+ * it, then save the dialog. */
+static gboolean
+ledger_shot_tick (gpointer data)
+{
+  FtWindow *self = data;
+  GtkWidget *view = self->ledger_view;
+  if (view == NULL)
+    {
+      g_printerr ("fittape: no screenshot: the ledger did not open (no such run, epoch or key)\n");
+      self->screenshot_ledger_source = 0;
+      screenshot_failed (self);
+      screenshot_finish (self);
+      return G_SOURCE_REMOVE;
+    }
+  const char *pass = ft_ledger_view_get_text (FT_LEDGER_VIEW (view), 0, "full-pass");
+  bool ready = gtk_widget_get_mapped (view) && (pass == NULL || strstr (pass, "…") == NULL);
+  if (!ready || ++self->screenshot_ledger_ticks < 3)
+    {
+      gtk_widget_queue_draw (view);
+      return G_SOURCE_CONTINUE;
+    }
+  GError *error = NULL;
+  if (save_widget_png (view, self->screenshot_path, &error))
+    g_print ("screenshot: %s (the ledger of %s, epoch %d)\n", self->screenshot_path,
+             self->screenshot_ledger_key, self->screenshot_ledger_epoch + 1);
+  else
+    {
+      g_printerr ("fittape: no screenshot: %s\n", error->message);
+      g_error_free (error);
+      screenshot_failed (self);
+    }
+  self->screenshot_ledger_source = 0;
+  screenshot_finish (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+ft_window_screenshot_ledger (FtWindow *self, const char *key, int epoch)
+{
+  g_free (self->screenshot_ledger_key);
+  self->screenshot_ledger_key = g_strdup (key);
+  self->screenshot_ledger_epoch = epoch;
+}
+
 static void
 take_screenshot (FtWindow *self)
 {
   GError *error = NULL;
+  if (self->screenshot_ledger_key != NULL && self->active->len > 0)
+    {
+      FtWindowRun *run = g_ptr_array_index (self->active, 0);
+      ft_window_show_ledger (self, run->plot_run, self->screenshot_ledger_epoch, self->screenshot_ledger_key);
+      if (self->screenshot_ledger_source == 0)
+        self->screenshot_ledger_source = g_timeout_add (100, ledger_shot_tick, self);
+      return;
+    }
   if (!ft_window_save_screenshot (self, self->screenshot_path, &error)
       && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
     {
@@ -1131,6 +1193,13 @@ ft_window_get_run_name (FtWindow *self, guint i)
 {
   FtWindowRun *run = run_at (self, i);
   return run ? run->name : NULL;
+}
+
+int
+ft_window_get_run_plot_id (FtWindow *self, guint i)
+{
+  FtWindowRun *run = run_at (self, i);
+  return run ? run->plot_run : 0;
 }
 
 int
@@ -1282,6 +1351,7 @@ ft_window_finalize (GObject *object)
   g_clear_pointer (&self->lesson_hidden, g_ptr_array_unref);
   ft_plot_model_free (self->plot_model);
   ft_experiment_free (self->exp);
+  g_free (self->screenshot_ledger_key);
   g_free (self->screenshot_path);
   g_clear_object (&self->zoom_provider);
   g_clear_object (&self->settings);
@@ -1359,6 +1429,7 @@ ft_window_class_init (FtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FtWindow, log_view);
   gtk_widget_class_bind_template_child (widget_class, FtWindow, runs_list);
   ft_window_install_actions (widget_class);
+  ft_window_ledger_install_actions (widget_class);
   ft_window_lessons_class_init (widget_class);
   ft_window_layout_class_init (widget_class);
 }
@@ -1409,6 +1480,7 @@ ft_window_init (FtWindow *self)
   self->acc_view = ft_plot_view_new (self->plot_model, FT_PLOT_ACCURACY);
   gtk_box_append (self->plot_box, self->loss_view);
   gtk_box_append (self->plot_box, self->acc_view);
+  ft_window_ledger_init (self);
   self->verdict_bar = ft_verdict_bar_new ();
   gtk_widget_set_visible (self->verdict_bar, FALSE);
   gtk_box_append (self->verdict_slot, self->verdict_bar);
