@@ -28,25 +28,27 @@ views_follow_activation (FtWindow *self, FtActivation act)
   FtWindowRun *run = self->network_run != NULL ? self->network_run : self->decision_run;
   if (run == NULL || run->data == NULL)
     return;
-  ft_network_set_activation (run->exp, act, NULL);
+  FtExperiment *exp = ft_experiment_copy (ft_run_experiment (run->engine));
+  ft_network_set_activation (exp, act, NULL);
   FtNetworkView *nv = FT_NETWORK_VIEW (self->network_view);
   const FtNeuronMaps *maps = ft_network_view_get_maps (nv);
   float *w = maps != NULL ? g_memdup2 (maps->weights, maps->n_weights * sizeof (float)) : NULL;
   size_t nw = maps != NULL ? maps->n_weights : 0;
   if (run == self->network_run)
     {
-      ft_network_view_set_data (nv, run->exp, run->data->train);
+      ft_network_view_set_data (nv, exp, run->data->train);
       if (w != NULL)
         ft_network_view_update_weights (nv, w, nw);
     }
   if (run == self->decision_run)
     {
       FtDecisionView *dv = FT_DECISION_VIEW (self->decision_view);
-      ft_decision_view_set_data_with_test (dv, run->exp, run->data->train, run->data->test);
+      ft_decision_view_set_data_with_test (dv, exp, run->data->train, run->data->test);
       if (w != NULL)
         ft_decision_view_update_weights (dv, w, nw);
     }
   g_free (w);
+  ft_experiment_free (exp);
 }
 
 static void
@@ -57,8 +59,9 @@ ask (FtWindow *self, const FtLiveChange *change)
   for (guint i = 0; i < self->active->len; i++)
     {
       FtWindowRun *run = g_ptr_array_index (self->active, i);
-      if (run->state == 0)
-        group[n++] = run->runner;
+      FtRunner *runner = ft_run_runner (run->engine);
+      if (run->state == FT_RUN_STATE_RUNNING && runner != NULL)
+        group[n++] = runner;
     }
   ft_runner_group_change (group, n, change);
   g_free (group);
@@ -114,13 +117,19 @@ ft_window_live_edited (FtWindow *self)
 void
 ft_window_live_poll (FtWindow *self, FtWindowRun *run)
 {
-  if (run->runner == NULL)
+  FtRunner *runner = ft_run_runner (run->engine);
+  if (runner == NULL)
     return;
-  int n = ft_runner_n_live_changes (run->runner);
+  if (runner != run->live_runner) /* a continued run trains with a new runner */
+    {
+      run->live_runner = runner;
+      run->live_seen = 0;
+    }
+  int n = ft_runner_n_live_changes (runner);
   for (; run->live_seen < n; run->live_seen++)
     {
       FtLiveChangeRecord rec;
-      if (!ft_runner_get_live_change (run->runner, run->live_seen, &rec))
+      if (!ft_runner_get_live_change (runner, run->live_seen, &rec))
         break;
       ft_plot_model_add_change (self->plot_model, run->plot_run, rec.epoch, rec.batch, rec.label);
       char *line = g_strdup_printf ("[%s] Epoch %d, batch %d: %s (from step %" G_GINT64_FORMAT ")", run->name,
@@ -134,14 +143,15 @@ char *
 ft_window_get_run_changes (FtWindow *self, guint i)
 {
   g_return_val_if_fail (FT_IS_WINDOW (self), NULL);
-  if (i >= self->runs->len)
+  if (i >= ft_window_get_n_runs (self))
     return NULL;
-  FtWindowRun *run = g_ptr_array_index (self->runs, i);
+  FtWindowRun *run = ft_window_run_at (self, i);
+  FtRunner *runner = ft_run_runner (run->engine);
   GString *s = g_string_new (NULL);
-  for (int k = 0; run->runner != NULL && k < ft_runner_n_live_changes (run->runner); k++)
+  for (int k = 0; runner != NULL && k < ft_runner_n_live_changes (runner); k++)
     {
       FtLiveChangeRecord rec;
-      if (ft_runner_get_live_change (run->runner, k, &rec))
+      if (ft_runner_get_live_change (runner, k, &rec))
         g_string_append_printf (s, "%" G_GINT64_FORMAT ",%d,%d,%s\n", rec.step, rec.epoch, rec.batch,
                                 rec.label);
     }
