@@ -422,9 +422,21 @@ test_window (void)
   wait_computed (view);
   assert_drawn (view, 36, 320);
   g_assert_nonnull (strstr (ft_network_view_get_description (view), "320 weighted links"));
+  /* "Show test data": off, no test point; on, the run's 500 test points on the prediction. */
+  GtkWidget *show_test = find_named (GTK_WIDGET (view), "show-test-data");
+  g_assert_nonnull (show_test);
+  g_assert_true (gtk_widget_get_sensitive (show_test));
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (show_test)));
+  g_assert_cmpuint (ft_network_view_get_drawn_test (view), ==, 0);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (show_test), TRUE);
+  gtk_widget_queue_draw (GTK_WIDGET (view));
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (view));
+  spin (0.05);
+  g_assert_cmpuint (ft_network_view_get_drawn_test (view), ==, 500);
   gboolean saved = ft_window_save_screenshot (win, "/tmp/fittape-network-window.png", &error);
   g_assert_no_error (error);
   g_assert_true (saved);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (show_test), FALSE);
 
   /* The two resets: the same seed gives the same starting weights and the same history; the next seed
    * other weights (shown at once in the view) and another history, and the code has the new seed. */

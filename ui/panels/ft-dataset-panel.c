@@ -998,6 +998,13 @@ ft_dataset_panel_set_experiment (FtDatasetPanel *self, FtExperiment *exp)
   start_load (self, false);
 }
 
+const FtDataset *
+ft_dataset_panel_get_test_dataset (FtDatasetPanel *self)
+{
+  g_return_val_if_fail (FT_IS_DATASET_PANEL (self), NULL);
+  return self->test;
+}
+
 bool
 ft_dataset_panel_regenerate (FtDatasetPanel *self)
 {

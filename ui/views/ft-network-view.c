@@ -93,8 +93,11 @@ struct _FtNetworkView
   GtkWidget *state_label;
   GtkWidget *reg_dropdown; /* none, L1, L2, L1 + L2 */
   GtkWidget *reg_spin;
-  GtkWidget *class_dropdown; /* the class a click on the prediction adds */
-  GtkWidget *act_dropdown;   /* the hidden layers' activation (the Playground's one for all) */
+  GtkWidget *class_dropdown;  /* the class a click on the prediction adds */
+  GtkWidget *act_dropdown;    /* the hidden layers' activation (the Playground's one for all) */
+  GtkWidget *show_test_check; /* the Playground's "Show test data" */
+  FtDataset *test;            /* the test points (2-D), or NULL */
+  guint drawn_test;
   GtkWidget *regenerate_button;
   gboolean syncing; /* controls being set from the experiment */
   GtkWidget *canvas;
@@ -631,9 +634,10 @@ describe_target (FtNetworkView *self, const Target *t)
 /* ---- drawing ---- */
 
 static void
-draw_points (FtNetworkView *self, cairo_t *cr, const Box *p, const GdkRGBA *base)
+draw_points (FtNetworkView *self, cairo_t *cr, const Box *p, const GdkRGBA *base, const GdkRGBA *fg)
 {
   const ViewData *d = self->data;
+  self->drawn_test = 0;
   if (d == NULL || d->train == NULL || d->train->features == NULL)
     return;
   const FtDataset *ds = d->train;
@@ -653,6 +657,27 @@ draw_points (FtNetworkView *self, cairo_t *cr, const Box *p, const GdkRGBA *base
       cairo_set_source_rgba (cr, base->red, base->green, base->blue, 0.9);
       cairo_set_line_width (cr, 0.8);
       cairo_stroke (cr);
+    }
+  /* Test points on top, when asked for: larger, ringed in the text colour (the Playground's look). */
+  const FtDataset *t = self->test;
+  if (t == NULL || !gtk_check_button_get_active (GTK_CHECK_BUTTON (self->show_test_check)))
+    return;
+  for (uint32_t i = 0; i < MIN (t->n, (uint32_t) MAX_POINTS); i++)
+    {
+      double x = t->features[(size_t) i * 2], y = t->features[(size_t) i * 2 + 1];
+      double px = p->x + (x - d->lo[0]) / (d->hi[0] - d->lo[0]) * p->size;
+      double py = p->y + (d->hi[1] - y) / (d->hi[1] - d->lo[1]) * p->size;
+      if (!isfinite (px) || !isfinite (py) || !inside (p, px, py))
+        continue;
+      const GdkRGBA *c = &class_colours[(unsigned) t->labels[i] % G_N_ELEMENTS (class_colours)];
+      cairo_new_sub_path (cr);
+      cairo_arc (cr, px, py, r * 1.3, 0, 2 * G_PI);
+      cairo_set_source_rgb (cr, c->red, c->green, c->blue);
+      cairo_fill_preserve (cr);
+      cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.95);
+      cairo_set_line_width (cr, 1.4);
+      cairo_stroke (cr);
+      self->drawn_test++;
     }
 }
 
@@ -888,7 +913,7 @@ draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer user_da
   int n = neuron ? m->nx : (self->grid != NULL ? self->grid->nx : 1);
   if (img != NULL)
     draw_image (cr, img, p, n);
-  draw_points (self, cr, p, &base);
+  draw_points (self, cr, p, &base, &fg);
   cairo_rectangle (cr, p->x + 0.5, p->y + 0.5, p->size - 1, p->size - 1);
   cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.5);
   cairo_set_line_width (cr, 1);
@@ -1154,6 +1179,13 @@ on_activation_changed (FtNetworkView *self)
 }
 
 static void
+on_show_test_toggled (FtNetworkView *self)
+{
+  if (self->canvas != NULL)
+    gtk_widget_queue_draw (self->canvas);
+}
+
+static void
 on_regenerate (FtNetworkView *self)
 {
   g_signal_emit (self, signals[SIGNAL_REGENERATE], 0);
@@ -1260,6 +1292,24 @@ ft_network_view_set_data (FtNetworkView *self, const FtExperiment *exp, const Ft
   g_clear_pointer (&self->error, g_free);
   self->edited = FALSE;
   restart (self, exp != NULL && train != NULL ? view_data_new (exp, train) : NULL);
+}
+
+void
+ft_network_view_set_test_data (FtNetworkView *self, const FtDataset *test)
+{
+  g_return_if_fail (FT_IS_NETWORK_VIEW (self));
+  g_clear_pointer (&self->test, ft_dataset_free);
+  if (test != NULL && test->features != NULL && test->sample_size == 2 && test->n > 0)
+    self->test = ft_dataset_slice (test, 0, test->n);
+  gtk_widget_set_sensitive (self->show_test_check, self->test != NULL);
+  gtk_widget_queue_draw (self->canvas);
+}
+
+guint
+ft_network_view_get_drawn_test (FtNetworkView *self)
+{
+  g_return_val_if_fail (FT_IS_NETWORK_VIEW (self), 0);
+  return self->drawn_test;
 }
 
 void
@@ -1633,6 +1683,7 @@ ft_network_view_dispose (GObject *object)
   g_clear_pointer (&self->data, view_data_unref);
   g_clear_pointer (&self->model, ft_inspect_model_free);
   g_clear_pointer (&self->pending, g_free);
+  g_clear_pointer (&self->test, ft_dataset_free);
   self->exp = NULL;
   g_clear_pointer (&self->popover, gtk_widget_unparent);
   g_clear_pointer (&self->toolbar, gtk_widget_unparent);
@@ -1772,6 +1823,13 @@ ft_network_view_init (FtNetworkView *self)
                                "New points from a new data seed; the starting weights stay as they are");
   g_signal_connect_swapped (self->regenerate_button, "clicked", G_CALLBACK (on_regenerate), self);
   gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), self->regenerate_button);
+  self->show_test_check = gtk_check_button_new_with_mnemonic ("Show _test data");
+  gtk_widget_set_name (self->show_test_check, "show-test-data");
+  gtk_widget_set_halign (self->show_test_check, GTK_ALIGN_START);
+  gtk_widget_set_sensitive (self->show_test_check, FALSE);
+  gtk_widget_set_tooltip_text (self->show_test_check, "Draw the test points on the prediction, ringed");
+  g_signal_connect_swapped (self->show_test_check, "toggled", G_CALLBACK (on_show_test_toggled), self);
+  gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), self->show_test_check);
   gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), self->state_label);
   g_signal_connect (self->add_layer_button, "clicked", G_CALLBACK (on_add_layer), self);
   g_signal_connect (self->remove_layer_button, "clicked", G_CALLBACK (on_remove_layer), self);

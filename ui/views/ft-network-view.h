@@ -54,6 +54,11 @@ void ft_network_view_set_data (FtNetworkView *self, const FtExperiment *exp, con
 /* New weights of the run's model (n floats, Keras order): copied, drawn asynchronously. Weights whose
  * count does not fit the network shown (an edited architecture) are ignored. */
 void ft_network_view_update_weights (FtNetworkView *self, const float *weights, size_t n);
+/* The test points (copied; NULL or data that is not 2-D: none), drawn on the prediction when "Show test
+ * data" in the toolbar is ticked (the Playground's), filled and ringed in the text colour; how many the
+ * last drawing drew. */
+void ft_network_view_set_test_data (FtNetworkView *self, const FtDataset *test);
+guint ft_network_view_get_drawn_test (FtNetworkView *self);
 
 /* What the +/− buttons do; FALSE (and nothing changes) at a limit or without an experiment. h counts the
  * hidden layers from 0. */

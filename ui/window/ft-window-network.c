@@ -96,8 +96,9 @@ ft_window_network_edit_weight (FtWindow *self, guint64 index, float value)
 
 /* A Train press started: the view follows its first run (its experiment, its data, its weights). */
 void
-ft_window_network_runs_started (FtWindow *self, const FtDataset *train)
+ft_window_network_runs_started (FtWindow *self, const FtDataset *train, const FtDataset *test)
 {
+  ft_network_view_set_test_data (FT_NETWORK_VIEW (self->network_view), test);
   self->network_run = self->active->len > 0 ? g_ptr_array_index (self->active, 0) : NULL;
   if (self->network_run == NULL)
     return;
@@ -126,4 +127,6 @@ ft_window_network_show_experiment (FtWindow *self)
   self->network_run = NULL;
   ft_network_view_set_data (FT_NETWORK_VIEW (self->network_view), self->exp,
                             ft_dataset_panel_get_dataset (self->dataset_panel));
+  ft_network_view_set_test_data (FT_NETWORK_VIEW (self->network_view),
+                                 ft_dataset_panel_get_test_dataset (self->dataset_panel));
 }

@@ -211,7 +211,7 @@ void ft_window_network_changed (FtWindow *self);
 void ft_window_network_points_changed (FtWindow *self);
 void ft_window_network_regenerate (FtWindow *self);
 gboolean ft_window_network_edit_weight (FtWindow *self, guint64 index, float value);
-void ft_window_network_runs_started (FtWindow *self, const FtDataset *train);
+void ft_window_network_runs_started (FtWindow *self, const FtDataset *train, const FtDataset *test);
 void ft_window_network_epoch_end (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev);
 void ft_window_network_show_experiment (FtWindow *self);
 

@@ -527,7 +527,7 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
     ft_decision_view_set_data (FT_DECISION_VIEW (self->decision_view), NULL, NULL);
   /* Decision regions only for points in the plane: otherwise the confusion matrix has the whole view. */
   gtk_widget_set_visible (gtk_widget_get_parent (self->decision_view), self->decision_run != NULL);
-  ft_window_network_runs_started (self, job->data->train);
+  ft_window_network_runs_started (self, job->data->train, job->data->test);
   ft_window_live_start (self);
   if (self->active->len == 2)
     ft_plot_model_set_pair (self->plot_model, ((FtWindowRun *) g_ptr_array_index (self->active, 0))->plot_run,
