@@ -177,6 +177,32 @@ test_fit_and_tape_agree (void)
       last = a.step;
     }
   g_assert_false (ft_runner_get_live_change (rf, 3, NULL));
+  /* The history's events, as the window exports them with the history. */
+  FtLiveChangeRecord recs[3];
+  for (int i = 0; i < 3; i++)
+    g_assert_true (ft_runner_get_live_change (rf, i, &recs[i]));
+  char *events = ft_live_changes_to_json (recs, 3);
+  g_test_message ("%s", events);
+  g_autofree char *first = g_strdup_printf ("[{\"epoch\": %d, \"batch\": %d, \"step\": %" G_GINT64_FORMAT
+                                            ", \"kind\": \"learning_rate\", \"change\": \"lr 0.01 → 0.1\"}, ",
+                                            recs[0].epoch, recs[0].batch, recs[0].step);
+  g_assert_true (g_str_has_prefix (events, first));
+  g_assert_nonnull (strstr (events, "\"kind\": \"activation\", \"change\": \"tanh → relu\"}]"));
+  FtHistory *h = ft_history_new ();
+  FtLogs logs;
+  ft_logs_clear (&logs);
+  ft_logs_set (&logs, "loss", 0.5);
+  ft_history_append (h, 0, &logs);
+  char *json = ft_history_to_json_with (h, "events", events);
+  g_autofree char *want = g_strdup_printf (
+      "{\"epoch\": [0], \"history\": {\"loss\": [0.5]}, \"events\": %s}\n", events);
+  g_assert_cmpstr (json, ==, want);
+  g_free (json);
+  json = ft_history_to_json_with (h, "events", NULL);
+  g_assert_cmpstr (json, ==, "{\"epoch\": [0], \"history\": {\"loss\": [0.5]}}\n");
+  g_free (json);
+  ft_history_free (h);
+  g_free (events);
   /* The model has them now. */
   g_assert_cmpfloat (ft_optimizer_get_learning_rate (ft_trainer_optimizer (tf)), ==, 0.1f);
   FtModel *m = ft_trainer_model (tf);

@@ -677,6 +677,16 @@ test_live_change (void)
   g_autofree char *b = ft_window_get_run_history_csv (win, 1);
   g_assert_cmpstr (a, ==, b);
   g_assert_null (ft_window_get_run_changes (win, 2));
+  /* The exported history carries them as events. */
+  g_autofree char *hist = g_build_filename (tmpdir, "live-history.json", NULL);
+  GError *export_error = NULL;
+  g_assert_true (ft_window_export_history (win, hist, &export_error));
+  g_assert_no_error (export_error);
+  g_autofree char *hist_text = NULL;
+  g_assert_true (g_file_get_contents (hist, &hist_text, NULL, NULL));
+  g_assert_nonnull (strstr (hist_text, "\"events\": [{\"epoch\": "));
+  g_assert_nonnull (strstr (hist_text, "\"change\": \"lr 0.01 → 0.05\""));
+  g_assert_nonnull (strstr (hist_text, "\"change\": \"tanh → relu\""));
   spin (0.3);
   GError *error = NULL;
   g_assert_true (ft_window_save_screenshot (win, "/tmp/fittape-window-live.png", &error));

@@ -1,6 +1,7 @@
 /* ft-live-change.c — a change of learning rate, regularization or activation applied to a training run
  * between two steps, with its label (see ft-live-change.h). */
 #include "train/ft-live-change.h"
+#include "core/ft-format.h"
 
 #include <math.h>
 
@@ -86,4 +87,23 @@ ft_live_change_apply (FtTrainer *trainer, const FtLiveChange *c, char *label, si
       break;
     }
   g_snprintf (label, size, "?");
+}
+
+char *
+ft_live_changes_to_json (const FtLiveChangeRecord *records, int n)
+{
+  GString *s = g_string_new ("[");
+  for (int i = 0; i < n; i++)
+    {
+      const FtLiveChangeRecord *r = &records[i];
+      g_string_append_printf (
+          s, "%s{\"epoch\": %d, \"batch\": %d, \"step\": %" G_GINT64_FORMAT ", \"kind\": ", i ? ", " : "",
+          r->epoch, r->batch, r->step);
+      ft_json_append_string (s, ft_live_change_kind_name (r->change.kind));
+      g_string_append (s, ", \"change\": ");
+      ft_json_append_string (s, r->label);
+      g_string_append_c (s, '}');
+    }
+  g_string_append_c (s, ']');
+  return g_string_free (s, FALSE);
 }

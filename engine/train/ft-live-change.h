@@ -42,3 +42,7 @@ void ft_live_change_apply (FtTrainer *trainer, const FtLiveChange *change, char 
 /* Whether the values are acceptable (finite, lr > 0, factors ≥ 0, an activation the hidden layers can take).
  */
 bool ft_live_change_valid (const FtLiveChange *change);
+/* A run's changes as a JSON array for its exported history (the "events" of ft_history_to_json_with):
+ * [{"epoch": 0-based, "batch": 0-based, "step": 0-based, "kind": "learning_rate", "change": "lr 0.01 →
+ * 0.1"}]. */
+char *ft_live_changes_to_json (const FtLiveChangeRecord *records, int n);

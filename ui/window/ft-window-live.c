@@ -157,3 +157,19 @@ ft_window_get_run_changes (FtWindow *self, guint i)
     }
   return g_string_free (s, FALSE);
 }
+
+char *
+ft_window_run_changes_json (FtWindowRun *run)
+{
+  FtRunner *runner = ft_run_runner (run->engine);
+  int n = runner != NULL ? ft_runner_n_live_changes (runner) : 0;
+  if (n == 0)
+    return NULL;
+  FtLiveChangeRecord *recs = g_new (FtLiveChangeRecord, n);
+  int got = 0;
+  for (int k = 0; k < n; k++)
+    got += ft_runner_get_live_change (runner, k, &recs[got]);
+  char *json = ft_live_changes_to_json (recs, got);
+  g_free (recs);
+  return json;
+}

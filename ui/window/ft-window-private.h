@@ -219,6 +219,8 @@ void ft_window_network_show_experiment (FtWindow *self);
 void ft_window_live_start (FtWindow *self);  /* a Train press: the settings its runs start with */
 void ft_window_live_edited (FtWindow *self); /* after an edit: ask the runs for what changed */
 void ft_window_live_poll (FtWindow *self, FtWindowRun *run); /* at its events: log and draw what it applied */
+/* The run's live changes as JSON for its exported history, or NULL when it has none (g_free). */
+char *ft_window_run_changes_json (FtWindowRun *run);
 
 /* ft-window-actions.c */
 void ft_window_install_actions (GtkWidgetClass *widget_class);
