@@ -11,9 +11,8 @@
 #include "views/ft-network-view.h"
 
 void
-ft_window_live_start (FtWindow *self)
+ft_window_live_start (FtWindow *self, const FtExperiment *e)
 {
-  const FtExperiment *e = self->exp;
   self->live.lr = e->compile.optimizer.learning_rate;
   self->live.has_reg = ft_network_get_regularization (e, &self->live.l1, &self->live.l2);
   self->live.has_act = ft_network_get_activation (e, &self->live.activation);

@@ -216,7 +216,8 @@ void ft_window_network_epoch_end (FtWindow *self, FtWindowRun *run, const FtRunE
 void ft_window_network_show_experiment (FtWindow *self);
 
 /* ft-window-live.c: training that reacts to the learning rate, regularization and activation. */
-void ft_window_live_start (FtWindow *self);  /* a Train press: the settings its runs start with */
+/* Runs started (a Train press, or Continue): the settings they start with, exp's. */
+void ft_window_live_start (FtWindow *self, const FtExperiment *exp);
 void ft_window_live_edited (FtWindow *self); /* after an edit: ask the runs for what changed */
 void ft_window_live_poll (FtWindow *self, FtWindowRun *run); /* at its events: log and draw what it applied */
 /* The run's live changes as JSON for its exported history, or NULL when it has none (g_free). */
