@@ -423,7 +423,7 @@ test_window (void)
   assert_drawn (view, 36, 320);
   g_assert_nonnull (strstr (ft_network_view_get_description (view), "320 weighted links"));
   /* "Show test data": off, no test point; on, the run's 500 test points on the prediction. */
-  GtkWidget *show_test = find_named (GTK_WIDGET (view), "show-test-data");
+  GtkWidget *show_test = find_named (GTK_WIDGET (view), "network-show-test-data");
   g_assert_nonnull (show_test);
   g_assert_true (gtk_widget_get_sensitive (show_test));
   g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (show_test)));

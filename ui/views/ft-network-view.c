@@ -1824,7 +1824,7 @@ ft_network_view_init (FtNetworkView *self)
   g_signal_connect_swapped (self->regenerate_button, "clicked", G_CALLBACK (on_regenerate), self);
   gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), self->regenerate_button);
   self->show_test_check = gtk_check_button_new_with_mnemonic ("Show _test data");
-  gtk_widget_set_name (self->show_test_check, "show-test-data");
+  gtk_widget_set_name (self->show_test_check, "network-show-test-data");
   gtk_widget_set_halign (self->show_test_check, GTK_ALIGN_START);
   gtk_widget_set_sensitive (self->show_test_check, FALSE);
   gtk_widget_set_tooltip_text (self->show_test_check, "Draw the test points on the prediction, ringed");
