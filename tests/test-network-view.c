@@ -551,6 +551,26 @@ test_window (void)
   g_assert_cmpint (count (ft_code_view_get_code (code, false), "activation=\"sigmoid\""), ==, 2);
   gtk_drop_down_set_selected (GTK_DROP_DOWN (act), 1);
   g_assert_cmpint (e->layers[0].activation, ==, FT_ACT_TANH);
+  /* The learning-rate control: the Playground's values and the experiment's; in the experiment and the
+   * code. */
+  GtkWidget *lr = find_named (GTK_WIDGET (view), "learning-rate");
+  g_assert_nonnull (lr);
+  GListModel *lrs = gtk_drop_down_get_model (GTK_DROP_DOWN (lr));
+  guint sel = gtk_drop_down_get_selected (GTK_DROP_DOWN (lr));
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (lrs), sel), ==, "Learning rate 0.01");
+  guint n_lrs = g_list_model_get_n_items (lrs);
+  g_assert_cmpuint (n_lrs, ==, 11);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (lr), sel + 1);
+  g_assert_cmpfloat (e->compile.optimizer.learning_rate, ==, 0.03f);
+  g_assert_nonnull (strstr (ft_code_view_get_code (code, false), "learning_rate=0.03"));
+  g_assert_true (ft_network_view_set_learning_rate (view, 0.02f)); /* none of the Playground's */
+  g_assert_cmpuint (g_list_model_get_n_items (lrs), ==, 12);
+  g_assert_cmpstr (
+      gtk_string_list_get_string (GTK_STRING_LIST (lrs), gtk_drop_down_get_selected (GTK_DROP_DOWN (lr))), ==,
+      "Learning rate 0.02");
+  g_assert_false (ft_network_view_set_learning_rate (view, 0.0f));
+  g_assert_true (ft_network_view_set_learning_rate (view, 0.01f));
+
   /* "Regenerate" in the view: the next data seed, as the dataset panel's button. */
   uint64_t seed_before = e->data.seed;
   GtkWidget *regen = find_named (GTK_WIDGET (view), "regenerate-data");

@@ -93,8 +93,12 @@ struct _FtNetworkView
   GtkWidget *state_label;
   GtkWidget *reg_dropdown; /* none, L1, L2, L1 + L2 */
   GtkWidget *reg_spin;
-  GtkWidget *class_dropdown;  /* the class a click on the prediction adds */
-  GtkWidget *act_dropdown;    /* the hidden layers' activation (the Playground's one for all) */
+  GtkWidget *class_dropdown; /* the class a click on the prediction adds */
+  GtkWidget *act_dropdown;   /* the hidden layers' activation (the Playground's one for all) */
+  GtkWidget *lr_dropdown;    /* the learning rate: the Playground's values and the experiment's own */
+  GtkStringList *lr_items;
+  float lr_values[16];
+  guint n_lr;
   GtkWidget *show_test_check; /* the Playground's "Show test data" */
   FtDataset *test;            /* the test points (2-D), or NULL */
   guint drawn_test;
@@ -1127,6 +1131,47 @@ ft_network_view_new (void)
   return g_object_new (FT_TYPE_NETWORK_VIEW, NULL);
 }
 
+/* The learning-rate control's items: the Playground's values, and the experiment's own when it is none of
+ * them (kept in order, at most 16). */
+static const float playground_rates[] = { 0.00001f, 0.0001f, 0.001f, 0.003f, 0.01f, 0.03f,
+                                          0.1f,     0.3f,    1.0f,   3.0f,   10.0f };
+
+static void
+sync_learning_rate (FtNetworkView *self)
+{
+  if (self->n_lr == 0)
+    for (guint i = 0; i < G_N_ELEMENTS (playground_rates); i++)
+      {
+        char text[32];
+        g_snprintf (text, sizeof text, "Learning rate %g", (double) playground_rates[i]);
+        gtk_string_list_append (self->lr_items, text);
+        self->lr_values[self->n_lr++] = playground_rates[i];
+      }
+  guint item = GTK_INVALID_LIST_POSITION;
+  if (self->exp != NULL)
+    {
+      float lr = self->exp->compile.optimizer.learning_rate;
+      guint at = 0;
+      while (at < self->n_lr && self->lr_values[at] < lr)
+        at++;
+      if (at < self->n_lr && self->lr_values[at] == lr)
+        item = at;
+      else if (self->n_lr < G_N_ELEMENTS (self->lr_values) && lr > 0.0f)
+        {
+          memmove (&self->lr_values[at + 1], &self->lr_values[at], (self->n_lr - at) * sizeof (float));
+          self->lr_values[at] = lr;
+          self->n_lr++;
+          char text[32];
+          g_snprintf (text, sizeof text, "Learning rate %g", (double) lr);
+          const char *const add[] = { text, NULL };
+          gtk_string_list_splice (self->lr_items, at, 0, add);
+          item = at;
+        }
+    }
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (self->lr_dropdown), item);
+  gtk_widget_set_sensitive (self->lr_dropdown, self->exp != NULL);
+}
+
 /* The activation control's items: the Playground's four. */
 static const FtActivation hidden_activations[] = { FT_ACT_RELU, FT_ACT_TANH, FT_ACT_SIGMOID, FT_ACT_LINEAR };
 
@@ -1152,10 +1197,32 @@ sync_regularization (FtNetworkView *self)
     if (hidden_activations[i] == act)
       item = i;
   gtk_drop_down_set_selected (GTK_DROP_DOWN (self->act_dropdown), item);
+  sync_learning_rate (self);
   gtk_widget_set_sensitive (self->act_dropdown, self->exp != NULL && ft_network_n_hidden (self->exp) > 0);
   gtk_widget_set_sensitive (self->regenerate_button,
                             self->exp != NULL && self->exp->data.source == FT_DATA_PLAYGROUND);
   self->syncing = FALSE;
+}
+
+gboolean
+ft_network_view_set_learning_rate (FtNetworkView *self, float lr)
+{
+  g_return_val_if_fail (FT_IS_NETWORK_VIEW (self), FALSE);
+  if (self->exp == NULL || !(lr > 0.0f) || !isfinite (lr))
+    return FALSE;
+  self->exp->compile.optimizer.learning_rate = lr;
+  sync_regularization (self);
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+  return TRUE;
+}
+
+static void
+on_learning_rate_changed (FtNetworkView *self)
+{
+  guint i = gtk_drop_down_get_selected (GTK_DROP_DOWN (self->lr_dropdown));
+  if (self->syncing || i >= self->n_lr)
+    return;
+  ft_network_view_set_learning_rate (self, self->lr_values[i]);
 }
 
 gboolean
@@ -1814,6 +1881,15 @@ ft_network_view_init (FtNetworkView *self)
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->act_dropdown), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   "Activation of the hidden layers", -1);
   gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), self->act_dropdown);
+  self->lr_items = gtk_string_list_new (NULL);
+  self->lr_dropdown = gtk_drop_down_new (G_LIST_MODEL (self->lr_items), NULL); /* takes the list */
+  gtk_widget_set_name (self->lr_dropdown, "learning-rate");
+  gtk_widget_set_halign (self->lr_dropdown, GTK_ALIGN_START);
+  gtk_widget_set_tooltip_text (
+      self->lr_dropdown, "The optimizer's learning rate; while a run trains it applies from its next step");
+  gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), self->lr_dropdown);
+  g_signal_connect_swapped (self->lr_dropdown, "notify::selected", G_CALLBACK (on_learning_rate_changed),
+                            self);
   g_signal_connect_swapped (self->act_dropdown, "notify::selected", G_CALLBACK (on_activation_changed), self);
   gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), self->class_dropdown);
   self->regenerate_button = gtk_button_new_with_mnemonic ("Re_generate");

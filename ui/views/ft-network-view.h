@@ -73,6 +73,9 @@ gboolean ft_network_view_set_regularization (FtNetworkView *self, float l1, floa
  * or a hidden layer, or for softmax. The "Regenerate" button beside it emits "regenerate" (the window draws
  * new points, ft-data-seed.h). */
 gboolean ft_network_view_set_activation (FtNetworkView *self, FtActivation act);
+/* The learning-rate control (the Playground's values, and the experiment's own): the optimizer's
+ * learning_rate; emits "changed". FALSE without an experiment or for a rate that is not positive. */
+gboolean ft_network_view_set_learning_rate (FtNetworkView *self, float lr);
 /* A click on the prediction: a training point of class label at (x, y) (data coordinates), or with
  * label −1 (Shift+click) the removal of the point nearest to it; recorded in the experiment's
  * dataset.points (ft-point-edits.h); emits "changed" and "points-changed". FALSE when the data has no

@@ -36,6 +36,7 @@ void
 ft_window_network_changed (FtWindow *self)
 {
   ft_model_editor_set_experiment (self->model_editor, self->exp);
+  ft_compile_panel_set_experiment (self->compile_panel, self->exp); /* the learning rate */
   /* The window's edit handler reacts, running runs too (ft_window_live_edited). */
   g_signal_emit_by_name (self->model_editor, "changed");
 }

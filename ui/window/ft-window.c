@@ -829,6 +829,8 @@ on_panel_changed (gpointer panel, FtWindow *self)
   ft_window_refresh_code (self);
   ft_window_checklist_sync (self);
   update_controls (self);
+  /* The Network view's controls show the edit (a learning rate set on the Compile page). */
+  ft_network_view_set_experiment (FT_NETWORK_VIEW (self->network_view), self->exp);
   ft_window_live_edited (self);
 }
 
