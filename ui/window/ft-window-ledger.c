@@ -76,9 +76,9 @@ full_pass_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static FtWindowRun *
 run_by_plot_id (FtWindow *self, int plot_run)
 {
-  for (guint i = 0; i < self->runs->len; i++)
+  for (guint i = 0; i < ft_window_get_n_runs (self); i++)
     {
-      FtWindowRun *run = g_ptr_array_index (self->runs, i);
+      FtWindowRun *run = ft_window_run_at (self, i);
       if (run->plot_run == plot_run)
         return run;
     }

@@ -149,6 +149,8 @@ void ft_window_refresh_panels (FtWindow *self);
 void ft_window_refresh_code (FtWindow *self);
 /* The selected run, or the latest one. */
 FtWindowRun *ft_window_current_run (FtWindow *self);
+/* Run i in the order the runs were made (the store holds them newest first); borrowed. */
+FtWindowRun *ft_window_run_at (FtWindow *self, guint i);
 /* A run made from a checkpoint (engine: its trainer loaded); the window takes both. */
 void ft_window_add_loaded_run (FtWindow *self, FtRun *engine, FtSharedData *data);
 void ft_window_evaluate_run (FtWindow *self, FtWindowRun *run);

@@ -89,15 +89,20 @@ n_runs (FtWindow *self)
   return g_list_model_get_n_items (G_LIST_MODEL (self->runs));
 }
 
-/* Run i in the order the runs were made (the store holds them newest first); borrowed. */
-static FtWindowRun *
-run_at (FtWindow *self, guint i)
+FtWindowRun *
+ft_window_run_at (FtWindow *self, guint i)
 {
   guint n = n_runs (self);
   g_return_val_if_fail (i < n, NULL);
   FtWindowRun *run = g_list_model_get_item (G_LIST_MODEL (self->runs), n - 1 - i);
   g_object_unref (run); /* the store keeps it */
   return run;
+}
+
+static FtWindowRun *
+run_at (FtWindow *self, guint i)
+{
+  return ft_window_run_at (self, i);
 }
 
 static const char *
