@@ -127,22 +127,26 @@ still_improving_check (ImprovementCheck *c, FtModel *model, int epoch, const FtL
   return c->wait >= c->spec->patience && epoch > 0;
 }
 
-/* The hand-written checkpoint: save every epoch, or only when the monitored value beats the best. */
+/* The hand-written checkpoint: save every epoch (batch < 0) or every save_freq batches, or only when the
+ * monitored value beats the best; a monitor missing from the logs saves anyway, as Keras 3's
+ * ModelCheckpoint does. */
 static bool
 save_checkpoint (FtTrainer *trainer, const FtCallbackSpec *spec, bool greater, double *best, int epoch,
-                 const FtLogs *logs, FtFitContext *ctx, GError **error)
+                 int batch, const FtLogs *logs, FtFitContext *ctx, GError **error)
 {
-  if (spec->save_best_only)
+  double value;
+  if (spec->save_best_only && ft_logs_get (logs, spec->monitor, &value))
     {
-      double value;
-      if (!ft_logs_get (logs, spec->monitor, &value) || !(greater ? value > *best : value < *best))
+      if (!(greater ? value > *best : value < *best))
         return true;
       *best = value;
     }
   char path[512];
-  if (!ft_format_checkpoint_path (spec->filepath, epoch + 1, 0, logs, path, sizeof path, error))
+  if (!ft_format_checkpoint_path (spec->filepath, epoch + 1, batch >= 0 ? batch + 1 : 0, logs, path,
+                                  sizeof path, error))
     return false;
-  if (!ft_checkpoint_save (trainer, path, spec->save_weights_only, epoch + 1, error))
+  /* The resume state's epoch counts completed epochs: a save inside an epoch has not completed it. */
+  if (!ft_checkpoint_save (trainer, path, spec->save_weights_only, batch >= 0 ? epoch : epoch + 1, error))
     return false;
   g_strlcpy (ctx->last_checkpoint, path, sizeof ctx->last_checkpoint);
   return true;
@@ -180,6 +184,8 @@ ft_tape_loop (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, 
       check.best = check.greater ? -INFINITY : INFINITY;
     }
   bool checkpointing = steps->checkpoint && ckpt_spec != NULL;
+  int ckpt_every = checkpointing ? ckpt_spec->save_freq : 0; /* batches; 0: at each epoch's end */
+  int since_save = 0;
   bool ckpt_greater = false;
   double ckpt_best = 0;
   if (checkpointing)
@@ -240,6 +246,19 @@ ft_tape_loop (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, 
           FtLogs batch_logs;
           ft_logs_clear (&batch_logs);
           ft_trainer_metric_logs (trainer, "", &batch_logs);
+          /* Save a checkpoint every save_freq batches, when it is counted in batches. */
+          if (ckpt_every > 0 && ++since_save >= ckpt_every)
+            {
+              since_save = 0;
+              if (!save_checkpoint (trainer, ckpt_spec, ckpt_greater, &ckpt_best, epoch, batch, &batch_logs,
+                                    ctx, &ctx->error))
+                {
+                  g_prefix_error (&ctx->error, "checkpoint: ");
+                  ctx->failed = true;
+                  batch++;
+                  break;
+                }
+            }
           ft_callbacks_batch_end (observers, ctx, batch, &batch_logs);
           if (ctx->stop_training || ctx->abort || ctx->failed)
             {
@@ -282,8 +301,9 @@ ft_tape_loop (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, 
         }
 
       /* Save a checkpoint. */
-      if (checkpointing
-          && !save_checkpoint (trainer, ckpt_spec, ckpt_greater, &ckpt_best, epoch, &logs, ctx, &ctx->error))
+      if (checkpointing && ckpt_every <= 0
+          && !save_checkpoint (trainer, ckpt_spec, ckpt_greater, &ckpt_best, epoch, -1, &logs, ctx,
+                               &ctx->error))
         {
           g_prefix_error (&ctx->error, "checkpoint: ");
           ctx->failed = true;

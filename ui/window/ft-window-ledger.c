@@ -76,11 +76,9 @@ full_pass_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static FtWindowRun *
 run_by_plot_id (FtWindow *self, int plot_run)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->runs));
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < ft_window_get_n_runs (self); i++)
     {
-      FtWindowRun *run = g_list_model_get_item (G_LIST_MODEL (self->runs), i);
-      g_object_unref (run); /* the store keeps it */
+      FtWindowRun *run = ft_window_run_at (self, i);
       if (run->plot_run == plot_run)
         return run;
     }

@@ -154,8 +154,6 @@ void ft_window_show_error (FtWindow *self, const char *message);
 /* Train now, or as soon as the runs being stopped have ended. */
 void ft_window_train_when_idle (FtWindow *self);
 void ft_window_toast (FtWindow *self, const char *message);
-/* Run i of the session (0 = the first), as ft_window_get_run_* count them. */
-FtWindowRun *ft_window_run_at (FtWindow *self, guint i);
 /* A line in the training log. */
 void ft_window_log (FtWindow *self, const char *line);
 void ft_window_refresh_panels (FtWindow *self);
@@ -163,6 +161,8 @@ void ft_window_refresh_panels (FtWindow *self);
 void ft_window_refresh_code (FtWindow *self);
 /* The selected run, or the latest one. */
 FtWindowRun *ft_window_current_run (FtWindow *self);
+/* Run i in the order the runs were made (the store holds them newest first); borrowed. */
+FtWindowRun *ft_window_run_at (FtWindow *self, guint i);
 /* A run made from a checkpoint (engine: its trainer loaded); the window takes both. */
 void ft_window_add_loaded_run (FtWindow *self, FtRun *engine, FtSharedData *data);
 void ft_window_evaluate_run (FtWindow *self, FtWindowRun *run);

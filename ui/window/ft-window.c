@@ -97,9 +97,8 @@ n_runs (FtWindow *self)
   return g_list_model_get_n_items (G_LIST_MODEL (self->runs));
 }
 
-/* Run i in the order the runs were made (the store holds them newest first); borrowed. */
-static FtWindowRun *
-run_at (FtWindow *self, guint i)
+FtWindowRun *
+ft_window_run_at (FtWindow *self, guint i)
 {
   guint n = n_runs (self);
   g_return_val_if_fail (i < n, NULL);
@@ -108,10 +107,10 @@ run_at (FtWindow *self, guint i)
   return run;
 }
 
-FtWindowRun *
-ft_window_run_at (FtWindow *self, guint i)
+static FtWindowRun *
+run_at (FtWindow *self, guint i)
 {
-  return run_at (self, i);
+  return ft_window_run_at (self, i);
 }
 
 static const char *
@@ -1165,6 +1164,14 @@ on_after_paint (GdkFrameClock *clock, FtWindow *self)
 {
   if (self->redraw_source != 0)
     return; /* a throttled chart redraw is still to come: wait for the frame that carries it */
+  /* The side panel still sliding in or out (it closes when the window folds it at the start): wait for
+   * the frame where it has arrived, or the picture shows it half-way over the charts. */
+  double target = adw_flap_get_reveal_flap (self->flap) ? 1.0 : 0.0;
+  if (fabs (adw_flap_get_reveal_progress (self->flap) - target) > 1e-3)
+    {
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+      return;
+    }
   g_signal_handler_disconnect (clock, self->screenshot_paint_handler);
   self->screenshot_paint_handler = 0;
   g_idle_add_full (G_PRIORITY_HIGH_IDLE, take_screenshot_idle, self, NULL);
