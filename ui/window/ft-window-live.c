@@ -1,5 +1,5 @@
-/* ft-window-live.c — training that reacts, in the window: an edit of the learning rate (compile panel),
- * the regularization (network view, model editor) or the hidden layers' activation (model editor) made
+/* ft-window-live.c — training that reacts, in the window: an edit of the learning rate (Compile page,
+ * Network view), the regularization or the hidden layers' activation (Network view, model editor) made
  * while a Train press's runs train is asked of their runners as one group change (ft_runner_group_change:
  * the engine picks the step, the same for fit and tape); each run's record of what it applied is picked up
  * at its events, written to the log and drawn as a labelled tick on the curves. Input features change the
