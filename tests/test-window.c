@@ -927,7 +927,10 @@ test_sizes (void)
         int want[2] = { W, H };
         g_object_set_data (G_OBJECT (win), "ft-want", want);
         gtk_window_set_default_size (GTK_WINDOW (win), W, H);
-        g_assert_true (ft_window_open_experiment (win, lesson, NULL));
+        GError *error = NULL;
+        gboolean opened = ft_window_open_experiment (win, lesson, &error);
+        g_assert_no_error (error);
+        g_assert_true (opened);
         if (presentation)
           ft_window_set_presentation (win, TRUE);
         /* Lesson 1 is in Compare mode: the verdict bar stands above the charts and takes its room. */
