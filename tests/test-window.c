@@ -633,11 +633,21 @@ test_teaching_views (void)
 }
 
 static gboolean
-eight_batches_plotted (FtWindow *win)
+two_runs_running (FtWindow *win)
 {
   guint n = ft_window_get_n_runs (win);
-  return n >= 2 && ft_window_get_run_plot_points (win, n - 2, NULL) >= 8
-         && ft_window_get_run_plot_points (win, n - 1, NULL) >= 8;
+  return n >= 2 && ft_window_get_run_state (win, n - 2) == FT_RUN_STATE_RUNNING
+         && ft_window_get_run_state (win, n - 1) == FT_RUN_STATE_RUNNING;
+}
+
+/* Both runs have plotted the batches counted in the window's "ft-batches". */
+static gboolean
+batches_plotted (FtWindow *win)
+{
+  int want = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (win), "ft-batches"));
+  guint n = ft_window_get_n_runs (win);
+  return n >= 2 && ft_window_get_run_plot_points (win, n - 2, NULL) >= want
+         && ft_window_get_run_plot_points (win, n - 1, NULL) >= want;
 }
 
 /* Training that reacts: the learning rate (compile panel) and the hidden activation (model editor)
@@ -646,19 +656,29 @@ eight_batches_plotted (FtWindow *win)
 static void
 test_live_change (void)
 {
+  /* Step by step from rest (the runs start paused), eight batches, so the changes land mid-run however
+   * slowly this process draws (under CI's AddressSanitizer settings a paced run was over before its
+   * eighth batch was plotted). */
   FtWindow *win = window_new (12);
   ft_window_set_mode (win, FT_MODE_BOTH);
-  ft_window_set_pace (win, 60);
-  ft_window_train (win);
-  wait_until (eight_batches_plotted, win, 60);
+  ft_window_set_pace (win, 0);
+  ft_window_step (win);
+  wait_until (two_runs_running, win, 60);
+  for (int i = 1; i <= 8; i++)
+    {
+      ft_window_step (win);
+      g_object_set_data (G_OBJECT (win), "ft-batches", GINT_TO_POINTER (i));
+      wait_until (batches_plotted, win, 60);
+    }
+  g_assert_true (ft_window_is_training (win));
   FtExperiment *exp = ft_window_get_experiment (win);
   exp->compile.optimizer.learning_rate = 0.05f;
   g_signal_emit_by_name (find_type (GTK_WIDGET (win), FT_TYPE_COMPILE_PANEL), "changed");
   spin (0.2);
   exp->layers[0].activation = FT_ACT_RELU;
   g_signal_emit_by_name (find_type (GTK_WIDGET (win), FT_TYPE_MODEL_EDITOR), "changed");
-  ft_window_set_pace (win, 0);
-  wait_until (idle, win, 60);
+  ft_window_toggle_pause (win); /* on at full speed */
+  wait_until (idle, win, 120);
   guint n = ft_window_get_n_runs (win);
   g_assert_cmpuint (n, ==, 2);
   g_assert_cmpint (ft_window_get_run_state (win, 0), ==, 1);
