@@ -2,6 +2,7 @@
  * the exported script through fittape_replay.py, and the comparison. */
 #include "experiment/ft-certify.h"
 
+#include "core/ft-error.h"
 #include "core/ft-format.h"
 #include "experiment/ft-codegen.h"
 #include "train/ft-checkpoint.h"

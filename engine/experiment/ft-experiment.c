@@ -87,6 +87,7 @@
  * Reading a file that cannot be read gives a G_FILE_ERROR. */
 /* clang-format on */
 #include "experiment/ft-experiment.h"
+#include "core/ft-error.h"
 #include "core/ft-format.h"
 #include "core/ft-json-check.h"
 #include "core/ft-limits.h"

@@ -3,6 +3,7 @@
  * model.weights.h5 with layers/NAME/vars/I) and keras/src/legacy/saving/legacy_h5_format.py. */
 #include "experiment/ft-keras-file.h"
 
+#include "core/ft-error.h"
 #include "core/ft-format.h"
 #include "experiment/ft-zip.h"
 

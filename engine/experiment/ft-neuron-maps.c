@@ -2,6 +2,8 @@
  * ft-neuron-maps.h), computed layer by layer on an FtInspectModel's private model. */
 #include "experiment/ft-neuron-maps.h"
 
+#include "core/ft-error.h"
+
 #include <math.h>
 #include <string.h>
 

@@ -3,6 +3,8 @@
  * need more than one parameter. The callbacks' behaviour is in ft-callbacks.c. */
 #include "train/ft-callbacks.h"
 
+#include "core/ft-error.h"
+
 #include <math.h>
 #include <string.h>
 

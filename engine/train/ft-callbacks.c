@@ -2,6 +2,7 @@
  * the callback-list dispatch fit() uses, and the checkpoint file-name templates. */
 #include "train/ft-callbacks.h"
 
+#include "core/ft-error.h"
 #include "core/ft-limits.h"
 #include "train/ft-checkpoint.h"
 

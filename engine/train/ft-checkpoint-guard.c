@@ -2,9 +2,9 @@
  * (see ft-checkpoint-guard.h). */
 #include "train/ft-checkpoint-guard.h"
 
+#include "core/ft-error.h"
 #include "core/ft-limits.h"
 #include "core/ft-safe-file.h"
-#include "core/ft-tape.h"
 
 #include <glib-unix.h>
 

@@ -6,6 +6,7 @@
  * trainer only when the whole file has been found good. All HDF5 calls run under one lock with HDF5's
  * automatic error printing off; HDF5's error stack only feeds the messages. */
 #include "train/ft-checkpoint.h"
+#include "core/ft-error.h"
 #include "core/ft-format.h"
 #include "core/ft-limits.h"
 #include "core/ft-safe-file.h"

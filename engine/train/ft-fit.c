@@ -2,6 +2,8 @@
  * built on the trainer's batch primitives. */
 #include "train/ft-fit.h"
 
+#include "core/ft-error.h"
+
 #include <math.h>
 #include <string.h>
 
