@@ -301,31 +301,25 @@ improvement (FtCodegen *g, bool greater, double min_delta, const char *current, 
                                              greater ? ">" : "<", reference));
 }
 
+/* ReduceLROnPlateau's direction: larger is better in "max" mode, or in "auto" mode for an accuracy. */
+static bool
+plateau_greater (const FtCallbackSpec *c)
+{
+  return c->mode == FT_MONITOR_MAX || (c->mode == FT_MONITOR_AUTO && strstr (c->monitor, "acc"));
+}
+
+/* The hand-written early stopping's and checkpoint's state, before the loop. */
 static void
-emit_tape_loop (FtCodegen *g)
+emit_steps_state (FtCodegen *g)
 {
   FtPyWriter *w = &g->w;
-  const FtExperiment *e = g->e;
-  const FtFitArgs *f = &e->fit;
   const FtCallbackSpec *es = g->es, *ck = g->ckpt;
-  bool es_greater = es ? ft_codegen_monitor_greater (es) : false;
-  bool ck_greater = ck ? ft_codegen_monitor_greater (ck) : false;
-  bool nan_check = ft_codegen_has_callback (e, FT_CALLBACK_TERMINATE_ON_NAN);
-
-  ft_py_begin (w, FT_CODE_LOOP);
-  ft_py_line (w, "# ---- 3. The loop, part two: epochs of batches ----");
-  bool can_stop = es != NULL || nan_check; /* something may end training early */
-  ft_py_line (w, "history = {}  # what fit() returns as History.history: every log's value, epoch by epoch");
-  if (can_stop)
-    ft_py_line (w, "stop_training = False  # as model.stop_training: set to end the run after this epoch");
-
-  /* State of the hand-written steps and callbacks, before the loop. */
   if (es)
     {
       ft_py_begin (w, FT_CODE_STEP_EARLY_STOPPING);
       ft_py_line (w, "# Early stopping by hand, doing what this callback does in fit():");
       ft_py_line (w, "#   %s", ft_codegen_callback_code (g, es, NULL));
-      ft_py_line (w, "best = %s  # the best %s so far", es_greater ? "-math.inf" : "math.inf", es->monitor);
+      ft_py_line (w, "best = %s  # the best %s so far", ft_codegen_monitor_greater (es) ? "-math.inf" : "math.inf", es->monitor);
       ft_py_line (w, "wait = 0  # epochs since it last improved");
       if (es->restore_best_weights)
         ft_py_line (w, "best_weights = None");
@@ -340,10 +334,42 @@ emit_tape_loop (FtCodegen *g)
       if (ck->save_best_only)
         ft_py_line (w, "checkpoint_best = %s",
                     ck->has_initial_value_threshold ? ft_py_double (w, ck->initial_value_threshold)
-                    : ck_greater                    ? "-math.inf"
-                                                    : "math.inf");
+                    : ft_codegen_monitor_greater (ck) ? "-math.inf"
+                                                      : "math.inf");
       ft_py_end (w, FT_CODE_STEP_CHECKPOINT);
     }
+}
+
+/* A CSVLogger's file and writer, before the loop. */
+static void
+emit_csv_logger_state (FtCodegen *g, const FtCallbackSpec *c, const char *sfx)
+{
+  FtPyWriter *w = &g->w;
+  char sep[2] = { c->separator ? c->separator : ',', '\0' };
+  ft_py_line (w, "# By hand, what this callback does in fit():");
+  ft_py_line (w, "#   %s", ft_codegen_callback_code (g, c, NULL));
+  ft_py_line (w, "csv_path%s = %s", sfx, ft_py_str (w, c->filepath));
+  if (c->append)
+    {
+      ft_py_line (w, "csv_header%s = not (os.path.exists(csv_path%s) and os.path.getsize(csv_path%s) > 0)", sfx,
+                  sfx, sfx);
+      ft_py_line (w, "csv_file%s = open(csv_path%s, \"a\", newline=\"\")", sfx, sfx);
+    }
+  else
+    {
+      ft_py_line (w, "csv_header%s = True", sfx);
+      ft_py_line (w, "csv_file%s = open(csv_path%s, \"w\", newline=\"\")", sfx, sfx);
+    }
+  ft_py_line (w, "csv_writer%s = csv.writer(csv_file%s, delimiter=%s)", sfx, sfx, ft_py_str (w, sep));
+  ft_py_line (w, "csv_keys%s = None", sfx);
+}
+
+/* The other callbacks' state before the loop, in their order. */
+static void
+emit_callbacks_state (FtCodegen *g)
+{
+  FtPyWriter *w = &g->w;
+  const FtExperiment *e = g->e;
   ft_py_begin (w, FT_CODE_CALLBACKS);
   for (int i = 0; i < e->n_callbacks; i++)
     {
@@ -352,36 +378,15 @@ emit_tape_loop (FtCodegen *g)
       switch (c->kind)
         {
         case FT_CALLBACK_REDUCE_LR_ON_PLATEAU:
-          {
-            bool greater = c->mode == FT_MONITOR_MAX || (c->mode == FT_MONITOR_AUTO && strstr (c->monitor, "acc"));
-            ft_py_line (w, "# By hand, what this callback does in fit():");
-            ft_py_line (w, "#   %s", ft_codegen_callback_code (g, c, NULL));
-            ft_py_line (w, "plateau_best%s = %s", sfx, greater ? "-math.inf" : "math.inf");
-            ft_py_line (w, "plateau_wait%s = 0", sfx);
-            ft_py_line (w, "plateau_cooldown%s = 0", sfx);
-            break;
-          }
+          ft_py_line (w, "# By hand, what this callback does in fit():");
+          ft_py_line (w, "#   %s", ft_codegen_callback_code (g, c, NULL));
+          ft_py_line (w, "plateau_best%s = %s", sfx, plateau_greater (c) ? "-math.inf" : "math.inf");
+          ft_py_line (w, "plateau_wait%s = 0", sfx);
+          ft_py_line (w, "plateau_cooldown%s = 0", sfx);
+          break;
         case FT_CALLBACK_CSV_LOGGER:
-          {
-            char sep[2] = { c->separator ? c->separator : ',', '\0' };
-            ft_py_line (w, "# By hand, what this callback does in fit():");
-            ft_py_line (w, "#   %s", ft_codegen_callback_code (g, c, NULL));
-            ft_py_line (w, "csv_path%s = %s", sfx, ft_py_str (w, c->filepath));
-            if (c->append)
-              {
-                ft_py_line (w, "csv_header%s = not (os.path.exists(csv_path%s) and os.path.getsize(csv_path%s) > 0)", sfx,
-                            sfx, sfx);
-                ft_py_line (w, "csv_file%s = open(csv_path%s, \"a\", newline=\"\")", sfx, sfx);
-              }
-            else
-              {
-                ft_py_line (w, "csv_header%s = True", sfx);
-                ft_py_line (w, "csv_file%s = open(csv_path%s, \"w\", newline=\"\")", sfx, sfx);
-              }
-            ft_py_line (w, "csv_writer%s = csv.writer(csv_file%s, delimiter=%s)", sfx, sfx, ft_py_str (w, sep));
-            ft_py_line (w, "csv_keys%s = None", sfx);
-            break;
-          }
+          emit_csv_logger_state (g, c, sfx);
+          break;
         case FT_CALLBACK_LEARNING_RATE_SCHEDULER:
           ft_py_line (w, "# LearningRateScheduler, by hand: the learning rate set at the start of every epoch.");
           ft_codegen_emit_schedule_function (g, c, ft_codegen_schedule_name (g, i));
@@ -397,8 +402,15 @@ emit_tape_loop (FtCodegen *g)
     }
   ft_py_end (w, FT_CODE_CALLBACKS);
   ft_py_blank (w);
+}
 
-  /* The epoch loop. */
+/* The epoch loop's head: the learning-rate schedules and the metric reset. */
+static void
+emit_epoch_start (FtCodegen *g)
+{
+  FtPyWriter *w = &g->w;
+  const FtExperiment *e = g->e;
+  const FtFitArgs *f = &e->fit;
   if (f->initial_epoch > 0)
     ft_py_rline (w, FT_CODE_EPOCH_START, "for epoch in range(%d, EPOCHS):  # initial_epoch=%d", f->initial_epoch,
                  f->initial_epoch);
@@ -421,8 +433,13 @@ emit_tape_loop (FtCodegen *g)
   else
     ft_py_omitted (w, FT_CODE_STEP_RESET_METRICS, "no metric reset: loss and accuracy accumulate across epochs");
   ft_py_blank (w);
+}
 
-  /* Batches. */
+/* The pass over the training batches and the epoch's logs. */
+static void
+emit_batches (FtCodegen *g, bool nan_check)
+{
+  FtPyWriter *w = &g->w;
   bool need_step = g->batch_progress || nan_check;
   ft_py_line (w, "# Train: one pass over the batches.");
   if (need_step)
@@ -452,8 +469,14 @@ emit_tape_loop (FtCodegen *g)
   if (g->pit[FT_PITFALL_EPOCH_LOSS_LAST_BATCH])
     ft_py_pitfall (w, FT_PITFALL_EPOCH_LOSS_LAST_BATCH, "logs[\"loss\"] = float(loss)  # the last batch's loss");
   ft_py_blank (w);
+}
 
-  /* Validation. */
+/* The validation pass, or the comment saying it is left out. */
+static void
+emit_validation (FtCodegen *g)
+{
+  FtPyWriter *w = &g->w;
+  const FtFitArgs *f = &g->e->fit;
   if (g->validate)
     {
       ft_py_begin (w, FT_CODE_VALIDATE);
@@ -477,10 +500,17 @@ emit_tape_loop (FtCodegen *g)
   else
     ft_py_omitted (w, FT_CODE_STEP_VALIDATE, "no validation: there is no validation data, no val_ logs");
   ft_py_blank (w);
+}
 
-  /* Early stopping. */
+/* EarlyStopping's bookkeeping at the end of an epoch, or the comment saying it is left out. */
+static void
+emit_early_stopping (FtCodegen *g)
+{
+  FtPyWriter *w = &g->w;
+  const FtCallbackSpec *es = g->es;
   if (es)
     {
+      bool es_greater = ft_codegen_monitor_greater (es);
       const char *monitor = ft_py_str (w, es->monitor);
       ft_py_begin (w, FT_CODE_STEP_EARLY_STOPPING);
       ft_py_line (w, "# Early stopping: is %s still improving? (EarlyStopping's bookkeeping, written out)", es->monitor);
@@ -512,12 +542,18 @@ emit_tape_loop (FtCodegen *g)
       ft_py_line (w, "        stop_training = True");
       ft_py_end (w, FT_CODE_STEP_EARLY_STOPPING);
     }
-  else if (!e->steps.early_stopping)
+  else if (!g->e->steps.early_stopping)
     ft_py_omitted (w, FT_CODE_STEP_EARLY_STOPPING, "no early stopping: every epoch runs, however the model fares");
   else
     ft_py_omitted (w, FT_CODE_STEP_EARLY_STOPPING, "no early stopping: the experiment has no EarlyStopping to follow");
+}
 
-  /* Checkpoint. */
+/* ModelCheckpoint's save at the end of an epoch, or the comment saying it is left out. */
+static void
+emit_checkpoint (FtCodegen *g)
+{
+  FtPyWriter *w = &g->w;
+  const FtCallbackSpec *ck = g->ckpt;
   if (ck)
     {
       const char *save = ck->save_weights_only ? "save_weights" : "save";
@@ -528,7 +564,7 @@ emit_tape_loop (FtCodegen *g)
         {
           ft_py_line (w, "# Save a checkpoint when %s beats the best so far (ModelCheckpoint's job, by hand).", ck->monitor);
           ft_py_line (w, "current = logs.get(%s)", ft_py_str (w, ck->monitor));
-          ft_py_line (w, "if current is not None and %s:", ck_greater ? "current > checkpoint_best" : "current < checkpoint_best");
+          ft_py_line (w, "if current is not None and %s:", ft_codegen_monitor_greater (ck) ? "current > checkpoint_best" : "current < checkpoint_best");
           ft_py_line (w, "    checkpoint_best = current");
           ft_py_line (w, "    path = CHECKPOINT_PATH.format(%s)", fmt);
           if (mkdir)
@@ -545,46 +581,56 @@ emit_tape_loop (FtCodegen *g)
         }
       ft_py_end (w, FT_CODE_STEP_CHECKPOINT);
     }
-  else if (!e->steps.checkpoint)
+  else if (!g->e->steps.checkpoint)
     ft_py_omitted (w, FT_CODE_STEP_CHECKPOINT, "no checkpoint: nothing is saved along the way");
   else
     ft_py_omitted (w, FT_CODE_STEP_CHECKPOINT, "no checkpoint: the experiment has no ModelCheckpoint to follow");
+}
 
-  /* The other callbacks' epoch-end work, in their order. */
+/* ReduceLROnPlateau's work at the end of an epoch. */
+static void
+emit_plateau_epoch_end (FtCodegen *g, const FtCallbackSpec *c, const char *sfx)
+{
+  FtPyWriter *w = &g->w;
+  const char *best = ft_py_keep (w, g_strdup_printf ("plateau_best%s", sfx));
+  const char *better = plateau_greater (c) ? ft_py_keep (w, g_strdup_printf ("current > %s + %s", best, ft_py_double (w, c->min_delta)))
+                                           : ft_py_keep (w, g_strdup_printf ("current < %s - %s", best, ft_py_double (w, c->min_delta)));
+  ft_py_line (w, "# ReduceLROnPlateau: a smaller learning rate when %s stops improving.", c->monitor);
+  ft_py_line (w, "logs[\"learning_rate\"] = float(keras.ops.convert_to_numpy(optimizer.learning_rate))");
+  ft_py_line (w, "current = logs.get(%s)", ft_py_str (w, c->monitor));
+  ft_py_line (w, "if current is not None:");
+  ft_py_line (w, "    if plateau_cooldown%s > 0:", sfx);
+  ft_py_line (w, "        plateau_cooldown%s -= 1", sfx);
+  ft_py_line (w, "        plateau_wait%s = 0", sfx);
+  ft_py_line (w, "    if %s:", better);
+  ft_py_line (w, "        %s = current", best);
+  ft_py_line (w, "        plateau_wait%s = 0", sfx);
+  ft_py_line (w, "    elif plateau_cooldown%s == 0:", sfx);
+  ft_py_line (w, "        plateau_wait%s += 1", sfx);
+  ft_py_line (w, "        if plateau_wait%s >= %d:", sfx, c->patience);
+  ft_py_line (w, "            old_lr = float(keras.ops.convert_to_numpy(optimizer.learning_rate))");
+  ft_py_line (w, "            if old_lr > %s:", ft_py_double (w, c->min_lr));
+  ft_py_line (w, "                optimizer.learning_rate = max(old_lr * %s, %s)", ft_py_double (w, c->factor),
+              ft_py_double (w, c->min_lr));
+  ft_py_line (w, "                plateau_cooldown%s = %d", sfx, c->cooldown);
+  ft_py_line (w, "                plateau_wait%s = 0", sfx);
+}
+
+/* The other callbacks' epoch-end work, in their order. */
+static void
+emit_callbacks_epoch_end (FtCodegen *g)
+{
+  FtPyWriter *w = &g->w;
+  const FtExperiment *e = g->e;
   ft_py_begin (w, FT_CODE_CALLBACKS);
   for (int i = 0; i < e->n_callbacks; i++)
     {
-      const FtCallbackSpec *c = &e->callbacks[i];
       const char *sfx = ft_codegen_kind_suffix (g, i);
-      switch (c->kind)
+      switch (e->callbacks[i].kind)
         {
         case FT_CALLBACK_REDUCE_LR_ON_PLATEAU:
-          {
-            bool greater = c->mode == FT_MONITOR_MAX || (c->mode == FT_MONITOR_AUTO && strstr (c->monitor, "acc"));
-            const char *best = ft_py_keep (w, g_strdup_printf ("plateau_best%s", sfx));
-            const char *better = greater ? ft_py_keep (w, g_strdup_printf ("current > %s + %s", best, ft_py_double (w, c->min_delta)))
-                                         : ft_py_keep (w, g_strdup_printf ("current < %s - %s", best, ft_py_double (w, c->min_delta)));
-            ft_py_line (w, "# ReduceLROnPlateau: a smaller learning rate when %s stops improving.", c->monitor);
-            ft_py_line (w, "logs[\"learning_rate\"] = float(keras.ops.convert_to_numpy(optimizer.learning_rate))");
-            ft_py_line (w, "current = logs.get(%s)", ft_py_str (w, c->monitor));
-            ft_py_line (w, "if current is not None:");
-            ft_py_line (w, "    if plateau_cooldown%s > 0:", sfx);
-            ft_py_line (w, "        plateau_cooldown%s -= 1", sfx);
-            ft_py_line (w, "        plateau_wait%s = 0", sfx);
-            ft_py_line (w, "    if %s:", better);
-            ft_py_line (w, "        %s = current", best);
-            ft_py_line (w, "        plateau_wait%s = 0", sfx);
-            ft_py_line (w, "    elif plateau_cooldown%s == 0:", sfx);
-            ft_py_line (w, "        plateau_wait%s += 1", sfx);
-            ft_py_line (w, "        if plateau_wait%s >= %d:", sfx, c->patience);
-            ft_py_line (w, "            old_lr = float(keras.ops.convert_to_numpy(optimizer.learning_rate))");
-            ft_py_line (w, "            if old_lr > %s:", ft_py_double (w, c->min_lr));
-            ft_py_line (w, "                optimizer.learning_rate = max(old_lr * %s, %s)", ft_py_double (w, c->factor),
-                        ft_py_double (w, c->min_lr));
-            ft_py_line (w, "                plateau_cooldown%s = %d", sfx, c->cooldown);
-            ft_py_line (w, "                plateau_wait%s = 0", sfx);
-            break;
-          }
+          emit_plateau_epoch_end (g, &e->callbacks[i], sfx);
+          break;
         case FT_CALLBACK_LEARNING_RATE_SCHEDULER:
           ft_py_line (w, "logs[\"learning_rate\"] = float(keras.ops.convert_to_numpy(optimizer.learning_rate))");
           break;
@@ -606,8 +652,16 @@ emit_tape_loop (FtCodegen *g)
     }
 
   ft_py_end (w, FT_CODE_CALLBACKS);
+}
 
-  /* Progress. */
+/* The epoch's end: progress, the history, the stop; then, after the loop, the best weights restored and
+ * the CSV files closed. */
+static void
+emit_epoch_end (FtCodegen *g, bool can_stop)
+{
+  FtPyWriter *w = &g->w;
+  const FtExperiment *e = g->e;
+  const FtCallbackSpec *es = g->es;
   if (g->progress)
     {
       ft_py_begin (w, FT_CODE_STEP_PROGRESS);
@@ -640,6 +694,33 @@ emit_tape_loop (FtCodegen *g)
   for (int i = 0; i < e->n_callbacks; i++)
     if (e->callbacks[i].kind == FT_CALLBACK_CSV_LOGGER)
       ft_py_line (w, "csv_file%s.close()", ft_codegen_kind_suffix (g, i));
+}
+
+static void
+emit_tape_loop (FtCodegen *g)
+{
+  FtPyWriter *w = &g->w;
+  bool nan_check = ft_codegen_has_callback (g->e, FT_CALLBACK_TERMINATE_ON_NAN);
+
+  ft_py_begin (w, FT_CODE_LOOP);
+  ft_py_line (w, "# ---- 3. The loop, part two: epochs of batches ----");
+  bool can_stop = g->es != NULL || nan_check; /* something may end training early */
+  ft_py_line (w, "history = {}  # what fit() returns as History.history: every log's value, epoch by epoch");
+  if (can_stop)
+    ft_py_line (w, "stop_training = False  # as model.stop_training: set to end the run after this epoch");
+
+  /* State of the hand-written steps and callbacks, before the loop. */
+  emit_steps_state (g);
+  emit_callbacks_state (g);
+
+  /* The epoch loop. */
+  emit_epoch_start (g);
+  emit_batches (g, nan_check);
+  emit_validation (g);
+  emit_early_stopping (g);
+  emit_checkpoint (g);
+  emit_callbacks_epoch_end (g);
+  emit_epoch_end (g, can_stop);
   ft_py_end (w, FT_CODE_LOOP);
   ft_py_blank (w);
 }
