@@ -12,11 +12,10 @@ static const char *const fashion_names[10] = {
   "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 };
 
-/* FitTape's random number generator (ft-rng.c) and the Playground generators of ft-dataset.c, ported
- * to Python step for step (the same libm functions, the same float32 roundings), so that the script's
- * points are FitTape's own, bit for bit. */
+/* FitTape's random number generator (ft-rng.c) in Python: xoshiro256** seeded by splitmix64, with
+ * its uniform, normal, below and permutation. */
 static void
-emit_playground_generator (FtCodegen *g)
+emit_rng_class (FtCodegen *g)
 {
   FtPyWriter *w = &g->w;
   ft_py_line (w, "MASK64 = (1 << 64) - 1");
@@ -79,93 +78,138 @@ emit_playground_generator (FtCodegen *g)
   ft_py_line (w, "        return np.array(idx, dtype=\"int64\")");
   ft_py_blank (w);
   ft_py_blank (w);
+}
+
+/* The Playground's recipes (ft-dataset.c's generators) in Python, one line an entry. */
+static const char *const recipe_circle[] = {
+  "def make_circle(n, noise, rng):",
+  "    \"\"\"Class 1 inside radius 2.5, class 0 in the ring from 3.5 to 5; the noise moves a point only for",
+  "    choosing its label, so labels flip near the boundary.\"\"\"",
+  "    n_in = n - n // 2",
+  "    points, labels = [], []",
+  "    for i in range(n):",
+  "        r = rng.uniform(0.0, 2.5) if i < n_in else rng.uniform(3.5, 5.0)",
+  "        angle = rng.uniform(0.0, 2 * math.pi)",
+  "        x, y = r * math.sin(angle), r * math.cos(angle)",
+  "        nx = rng.uniform(-5.0, 5.0) * noise",
+  "        ny = rng.uniform(-5.0, 5.0) * noise",
+  "        points.append((x, y))",
+  "        labels.append(1 if math.sqrt((x + nx) * (x + nx) + (y + ny) * (y + ny)) < 2.5 else 0)",
+  "    return points, labels",
+  NULL,
+};
+
+static const char *const recipe_xor[] = {
+  "def make_xor(n, noise, rng):",
+  "    \"\"\"Uniform in [-5, 5]^2, pushed 0.3 away from the axes; class 1 where x * y >= 0 for the point moved",
+  "    by the noise.\"\"\"",
+  "    points, labels = [], []",
+  "    for _ in range(n):",
+  "        x = rng.uniform(-5.0, 5.0)",
+  "        x += 0.3 if x > 0 else -0.3",
+  "        y = rng.uniform(-5.0, 5.0)",
+  "        y += 0.3 if y > 0 else -0.3",
+  "        nx = rng.uniform(-5.0, 5.0) * noise",
+  "        ny = rng.uniform(-5.0, 5.0) * noise",
+  "        points.append((x, y))",
+  "        labels.append(1 if (x + nx) * (y + ny) >= 0 else 0)",
+  "    return points, labels",
+  NULL,
+};
+
+static const char *const recipe_gauss[] = {
+  "def make_gauss(n, noise, rng):",
+  "    \"\"\"Two Gaussian clouds, class 1 around (2, 2) and class 0 around (-2, -2); the variance goes",
+  "    from 0.5 (noise 0) to 4 (noise 0.5).\"\"\"",
+  "    sd = math.sqrt(0.5 + noise * (4.0 - 0.5) / 0.5)",
+  "    n_pos = n - n // 2",
+  "    points, labels = [], []",
+  "    for i in range(n):",
+  "        c = 2.0 if i < n_pos else -2.0",
+  "        x = c + sd * rng.normal()",
+  "        y = c + sd * rng.normal()",
+  "        points.append((x, y))",
+  "        labels.append(1 if i < n_pos else 0)",
+  "    return points, labels",
+  NULL,
+};
+
+static const char *const recipe_spiral[] = {
+  "def make_spiral(n, noise, rng):",
+  "    \"\"\"Two arms of radius 0 to 5 turning 1.75 times; class 0's arm is class 1's rotated by pi.\"\"\"",
+  "    half = n / 2.0",
+  "    n_pos = n - n // 2",
+  "    points, labels = [], []",
+  "    for k in range(n):",
+  "        positive = k < n_pos",
+  "        i = k if positive else k - n_pos",
+  "        r = i / half * 5",
+  "        t = 1.75 * i / half * 2 * math.pi + (0.0 if positive else math.pi)",
+  "        x = r * math.sin(t) + rng.uniform(-1.0, 1.0) * noise",
+  "        y = r * math.cos(t) + rng.uniform(-1.0, 1.0) * noise",
+  "        points.append((x, y))",
+  "        labels.append(1 if positive else 0)",
+  "    return points, labels",
+  NULL,
+};
+
+static const char *const recipe_moons[] = {
+  "def make_moons(n, noise, rng):",
+  "    \"\"\"scikit-learn's make_moons scaled by 4 and centred: the outer half-circle is class 0, the inner one",
+  "    class 1; Gaussian noise of standard deviation 2 * noise.\"\"\"",
+  "    n_out = n - n // 2",
+  "    points, labels = [], []",
+  "    for k in range(n):",
+  "        outer = k < n_out",
+  "        i = k if outer else k - n_out",
+  "        count = n_out if outer else n // 2",
+  "        t = math.pi * i / (count - 1) if count > 1 else 0.0",
+  "        x = math.cos(t) if outer else 1.0 - math.cos(t)",
+  "        y = math.sin(t) if outer else 0.5 - math.sin(t)",
+  "        x = (x - 0.5) * 4.0 + 4.0 * 0.5 * noise * rng.normal()",
+  "        y = (y - 0.25) * 4.0 + 4.0 * 0.5 * noise * rng.normal()",
+  "        points.append((x, y))",
+  "        labels.append(0 if outer else 1)",
+  "    return points, labels",
+  NULL,
+};
+
+/* make_<kind>(n, noise, rng): the recipe of the experiment's Playground set. */
+static void
+emit_playground_recipe (FtCodegen *g)
+{
+  const char *const *recipe = recipe_moons;
   switch (g->e->data.playground)
     {
     case FT_PLAYGROUND_CIRCLE:
-      ft_py_line (w, "def make_circle(n, noise, rng):");
-      ft_py_line (w, "    \"\"\"Class 1 inside radius 2.5, class 0 in the ring from 3.5 to 5; the noise moves a point only for");
-      ft_py_line (w, "    choosing its label, so labels flip near the boundary.\"\"\"");
-      ft_py_line (w, "    n_in = n - n // 2");
-      ft_py_line (w, "    points, labels = [], []");
-      ft_py_line (w, "    for i in range(n):");
-      ft_py_line (w, "        r = rng.uniform(0.0, 2.5) if i < n_in else rng.uniform(3.5, 5.0)");
-      ft_py_line (w, "        angle = rng.uniform(0.0, 2 * math.pi)");
-      ft_py_line (w, "        x, y = r * math.sin(angle), r * math.cos(angle)");
-      ft_py_line (w, "        nx = rng.uniform(-5.0, 5.0) * noise");
-      ft_py_line (w, "        ny = rng.uniform(-5.0, 5.0) * noise");
-      ft_py_line (w, "        points.append((x, y))");
-      ft_py_line (w, "        labels.append(1 if math.sqrt((x + nx) * (x + nx) + (y + ny) * (y + ny)) < 2.5 else 0)");
-      ft_py_line (w, "    return points, labels");
+      recipe = recipe_circle;
       break;
     case FT_PLAYGROUND_XOR:
-      ft_py_line (w, "def make_xor(n, noise, rng):");
-      ft_py_line (w, "    \"\"\"Uniform in [-5, 5]^2, pushed 0.3 away from the axes; class 1 where x * y >= 0 for the point moved");
-      ft_py_line (w, "    by the noise.\"\"\"");
-      ft_py_line (w, "    points, labels = [], []");
-      ft_py_line (w, "    for _ in range(n):");
-      ft_py_line (w, "        x = rng.uniform(-5.0, 5.0)");
-      ft_py_line (w, "        x += 0.3 if x > 0 else -0.3");
-      ft_py_line (w, "        y = rng.uniform(-5.0, 5.0)");
-      ft_py_line (w, "        y += 0.3 if y > 0 else -0.3");
-      ft_py_line (w, "        nx = rng.uniform(-5.0, 5.0) * noise");
-      ft_py_line (w, "        ny = rng.uniform(-5.0, 5.0) * noise");
-      ft_py_line (w, "        points.append((x, y))");
-      ft_py_line (w, "        labels.append(1 if (x + nx) * (y + ny) >= 0 else 0)");
-      ft_py_line (w, "    return points, labels");
+      recipe = recipe_xor;
       break;
     case FT_PLAYGROUND_GAUSS:
-      ft_py_line (w, "def make_gauss(n, noise, rng):");
-      ft_py_line (w, "    \"\"\"Two Gaussian clouds, class 1 around (2, 2) and class 0 around (-2, -2); the variance goes");
-      ft_py_line (w, "    from 0.5 (noise 0) to 4 (noise 0.5).\"\"\"");
-      ft_py_line (w, "    sd = math.sqrt(0.5 + noise * (4.0 - 0.5) / 0.5)");
-      ft_py_line (w, "    n_pos = n - n // 2");
-      ft_py_line (w, "    points, labels = [], []");
-      ft_py_line (w, "    for i in range(n):");
-      ft_py_line (w, "        c = 2.0 if i < n_pos else -2.0");
-      ft_py_line (w, "        x = c + sd * rng.normal()");
-      ft_py_line (w, "        y = c + sd * rng.normal()");
-      ft_py_line (w, "        points.append((x, y))");
-      ft_py_line (w, "        labels.append(1 if i < n_pos else 0)");
-      ft_py_line (w, "    return points, labels");
+      recipe = recipe_gauss;
       break;
     case FT_PLAYGROUND_SPIRAL:
-      ft_py_line (w, "def make_spiral(n, noise, rng):");
-      ft_py_line (w, "    \"\"\"Two arms of radius 0 to 5 turning 1.75 times; class 0's arm is class 1's rotated by pi.\"\"\"");
-      ft_py_line (w, "    half = n / 2.0");
-      ft_py_line (w, "    n_pos = n - n // 2");
-      ft_py_line (w, "    points, labels = [], []");
-      ft_py_line (w, "    for k in range(n):");
-      ft_py_line (w, "        positive = k < n_pos");
-      ft_py_line (w, "        i = k if positive else k - n_pos");
-      ft_py_line (w, "        r = i / half * 5");
-      ft_py_line (w, "        t = 1.75 * i / half * 2 * math.pi + (0.0 if positive else math.pi)");
-      ft_py_line (w, "        x = r * math.sin(t) + rng.uniform(-1.0, 1.0) * noise");
-      ft_py_line (w, "        y = r * math.cos(t) + rng.uniform(-1.0, 1.0) * noise");
-      ft_py_line (w, "        points.append((x, y))");
-      ft_py_line (w, "        labels.append(1 if positive else 0)");
-      ft_py_line (w, "    return points, labels");
+      recipe = recipe_spiral;
       break;
     case FT_PLAYGROUND_MOONS:
     case FT_N_PLAYGROUND:
-      ft_py_line (w, "def make_moons(n, noise, rng):");
-      ft_py_line (w, "    \"\"\"scikit-learn's make_moons scaled by 4 and centred: the outer half-circle is class 0, the inner one");
-      ft_py_line (w, "    class 1; Gaussian noise of standard deviation 2 * noise.\"\"\"");
-      ft_py_line (w, "    n_out = n - n // 2");
-      ft_py_line (w, "    points, labels = [], []");
-      ft_py_line (w, "    for k in range(n):");
-      ft_py_line (w, "        outer = k < n_out");
-      ft_py_line (w, "        i = k if outer else k - n_out");
-      ft_py_line (w, "        count = n_out if outer else n // 2");
-      ft_py_line (w, "        t = math.pi * i / (count - 1) if count > 1 else 0.0");
-      ft_py_line (w, "        x = math.cos(t) if outer else 1.0 - math.cos(t)");
-      ft_py_line (w, "        y = math.sin(t) if outer else 0.5 - math.sin(t)");
-      ft_py_line (w, "        x = (x - 0.5) * 4.0 + 4.0 * 0.5 * noise * rng.normal()");
-      ft_py_line (w, "        y = (y - 0.25) * 4.0 + 4.0 * 0.5 * noise * rng.normal()");
-      ft_py_line (w, "        points.append((x, y))");
-      ft_py_line (w, "        labels.append(0 if outer else 1)");
-      ft_py_line (w, "    return points, labels");
+      recipe = recipe_moons;
       break;
     }
+  for (int i = 0; recipe[i] != NULL; i++)
+    ft_py_line (&g->w, "%s", recipe[i]);
+}
+
+/* FitTape's random number generator (ft-rng.c) and the Playground generators of ft-dataset.c, ported
+ * to Python step for step (the same libm functions, the same float32 roundings), so that the script's
+ * points are FitTape's own, bit for bit. */
+static void
+emit_playground_generator (FtCodegen *g)
+{
+  emit_rng_class (g);
+  emit_playground_recipe (g);
 }
 
 /* Writes "x_test = …" style lines, behind "if x_test is not None:" when the test files may be missing. */
@@ -214,203 +258,219 @@ emit_idx_readers (FtCodegen *g)
   ft_py_blank (w);
 }
 
-void
-ft_codegen_emit_data (FtCodegen *g)
+/* TensorFlow Playground's sets, generated by FitTape's own generator ported to Python. */
+static void
+emit_playground_data (FtCodegen *g)
+{
+  FtPyWriter *w = &g->w;
+  const FtDataSpec *d = &g->e->data;
+  const char *kind = ft_playground_name (d->playground);
+  ft_py_line (w, "# TensorFlow Playground's \"%s\" set: points in the plane, two classes (0 = orange, 1 = blue).", kind);
+  ft_py_line (w, "# The points are FitTape's own, bit for bit: its generator and the Playground's recipes, in Python.");
+  emit_playground_generator (g);
+  ft_py_blank (w);
+  ft_py_blank (w);
+  ft_py_line (w, "def playground(n, noise, seed):");
+  ft_py_line (w, "    \"\"\"n points drawn from FitTape's data stream of the seed, then shuffled as the Playground");
+  ft_py_line (w, "    shuffles them before splitting.\"\"\"");
+  ft_py_line (w, "    rng = FitTapeRng(seed, stream=4)");
+  ft_py_line (w, "    points, labels = make_%s(n, float(np.float32(noise)), rng)", kind);
+  ft_py_line (w, "    order = rng.permutation(n)");
+  ft_py_line (w, "    return np.array(points, dtype=\"float32\")[order], np.array(labels, dtype=\"int64\")[order]");
+  ft_py_blank (w);
+  ft_py_blank (w);
+  ft_py_line (w, "x_train, y_train = playground(%u, %s, seed=SEED)", d->samples, ft_py_float (w, d->noise));
+  if (d->test_samples > 0)
+    ft_py_line (w, "x_test, y_test = playground(%u, %s, seed=SEED + 1)  # the test set: another seed",
+                d->test_samples, ft_py_float (w, d->noise));
+  else
+    ft_py_line (w, "# (no test set: the experiment asks for none)");
+}
+
+/* Fashion-MNIST from Debian's files (or Keras' download), or another directory of IDX files. */
+static void
+emit_idx_data (FtCodegen *g)
+{
+  FtPyWriter *w = &g->w;
+  const FtDataSpec *d = &g->e->data;
+  if (d->path[0] == '\0')
+    {
+      ft_py_line (w, "# Fashion-MNIST: 60,000 training and 10,000 test images of 28x28 grey levels, ten kinds of clothes.");
+      ft_py_line (w, "# Read from %s (Debian's dataset-fashion-mnist), as FitTape reads it;", FT_FASHION_MNIST_DIR);
+      ft_py_line (w, "# without them Keras downloads the same files to ~/.keras/datasets.");
+      GString *names = g_string_new (NULL);
+      for (int i = 0; i < 10; i++)
+        {
+          g_string_append_printf (names, "%s%s", i % 5 ? ", " : "", ft_py_str (w, fashion_names[i]));
+          if (i == 4)
+            {
+              ft_py_line (w, "CLASS_NAMES = [%s,", names->str);
+              g_string_truncate (names, 0);
+            }
+        }
+      ft_py_line (w, "               %s]", names->str);
+      g_string_free (names, TRUE);
+      ft_py_blank (w);
+      ft_py_blank (w);
+      emit_idx_readers (g);
+      ft_py_line (w, "DATA_DIR = %s", ft_py_str (w, FT_FASHION_MNIST_DIR));
+      ft_py_line (w, "x_train, y_train = load_idx(DATA_DIR, \"train\")");
+      ft_py_line (w, "x_test, y_test = load_idx(DATA_DIR, \"t10k\")");
+      ft_py_line (w, "if x_train is None or x_test is None:");
+      ft_py_line (w, "    (x_train, y_train), (x_test, y_test) = keras.datasets.fashion_mnist.load_data()");
+      ft_py_line (w, "    x_train = (x_train / 255.0).astype(\"float32\")  # grey levels 0..255 become 0..1, as in FitTape");
+      ft_py_line (w, "    x_test = (x_test / 255.0).astype(\"float32\")");
+      ft_py_line (w, "    y_train, y_test = y_train.astype(\"int64\"), y_test.astype(\"int64\")");
+    }
+  else
+    {
+      ft_py_line (w, "# MNIST-format IDX files: train-images-idx3-ubyte and train-labels-idx1-ubyte (optionally .gz),");
+      ft_py_line (w, "# and the t10k-… pair for the test set when the directory has it.");
+      ft_py_line (w, "DATA_DIR = %s", ft_py_str (w, d->path));
+      ft_py_blank (w);
+      ft_py_blank (w);
+      emit_idx_readers (g);
+      ft_py_line (w, "x_train, y_train = load_idx(DATA_DIR, \"train\")");
+      ft_py_line (w, "if x_train is None:");
+      ft_py_line (w, "    raise SystemExit(f\"no train-images-idx3-ubyte in {DATA_DIR}\")");
+      ft_py_line (w, "x_test, y_test = load_idx(DATA_DIR, \"t10k\")  # None when the directory has no test files");
+    }
+}
+
+/* A CSV file with a header line, and an optional test file. */
+static void
+emit_csv_data (FtCodegen *g)
+{
+  FtPyWriter *w = &g->w;
+  const FtDataSpec *d = &g->e->data;
+  ft_py_line (w, "# A CSV file with a header line: the label column, and numbers in every other column.");
+  ft_py_line (w, "DATA_FILE = %s", ft_py_str (w, d->path));
+  if (d->test_path[0] != '\0')
+    ft_py_line (w, "TEST_FILE = %s", ft_py_str (w, d->test_path));
+  ft_py_line (w, "LABEL_COLUMN = %s", ft_py_str (w, d->label_column));
+  ft_py_blank (w);
+  ft_py_blank (w);
+  ft_py_line (w, "def load_csv(path, label_column, classes=None):");
+  ft_py_line (w, "    \"\"\"Features and class indices. Labels that are exactly the integers 0..K-1 are the indices");
+  ft_py_line (w, "    themselves; otherwise each distinct label is a class, in order of first appearance. A test");
+  ft_py_line (w, "    file passes the training file's classes, so its labels get the same indices.\"\"\"");
+  ft_py_line (w, "    with open(path, newline=\"\", encoding=\"utf-8\") as f:");
+  ft_py_line (w, "        rows = [row for row in csv.reader(f) if row]");
+  ft_py_line (w, "    header, rows = rows[0], rows[1:]");
+  ft_py_line (w, "    column = header.index(label_column)");
+  ft_py_line (w, "    x = np.array([[float(v) for j, v in enumerate(row) if j != column] for row in rows], dtype=\"float32\")");
+  ft_py_line (w, "    labels = [row[column] for row in rows]");
+  ft_py_line (w, "    if classes is None:");
+  ft_py_line (w, "        distinct = list(dict.fromkeys(labels))");
+  ft_py_line (w, "        try:");
+  ft_py_line (w, "            numbers = sorted(float(v) for v in distinct)");
+  ft_py_line (w, "        except ValueError:");
+  ft_py_line (w, "            numbers = None");
+  ft_py_line (w, "        if numbers == list(range(len(distinct))):");
+  ft_py_line (w, "            indices = np.array([int(float(v)) for v in labels], dtype=\"int64\")");
+  ft_py_line (w, "            return x, indices, [str(k) for k in range(len(distinct))]");
+  ft_py_line (w, "        classes = distinct");
+  ft_py_line (w, "    index = {name: k for k, name in enumerate(classes)}");
+  ft_py_line (w, "    return x, np.array([index[v] for v in labels], dtype=\"int64\"), classes");
+  ft_py_blank (w);
+  ft_py_blank (w);
+  ft_py_line (w, "x_train, y_train, class_names = load_csv(DATA_FILE, LABEL_COLUMN)");
+  if (d->test_path[0] != '\0')
+    ft_py_line (w, "x_test, y_test, _ = load_csv(TEST_FILE, LABEL_COLUMN, class_names)");
+  else
+    ft_py_line (w, "# (no test set: the experiment names no test file)");
+}
+
+/* Points drawn by clicking, applied to the training set in order. */
+static void
+emit_points (FtCodegen *g)
+{
+  FtPyWriter *w = &g->w;
+  const FtDataSpec *d = &g->e->data;
+  GString *pts = g_string_new (NULL);
+  for (uint32_t i = 0; i < d->n_points; i++)
+    g_string_append_printf (pts, "%s(%s, %s, %d)", i ? ", " : "", ft_py_float (w, d->points[i].x),
+                            ft_py_float (w, d->points[i].y), d->points[i].label);
+  ft_py_line (w, "# Points drawn by clicking, in order: a class puts a point first in the training set, -1 removes");
+  ft_py_line (w, "# the point nearest to (x, y).");
+  ft_py_line (w, "POINTS = [%s]", pts->str);
+  ft_py_line (w, "for px, py, pc in POINTS:");
+  ft_py_line (w, "    if pc >= 0:");
+  ft_py_line (w, "        x_train = np.concatenate([np.array([[px, py]], dtype=\"float32\"), x_train])");
+  ft_py_line (w, "        y_train = np.concatenate([np.array([pc], dtype=y_train.dtype), y_train])");
+  ft_py_line (w, "    else:");
+  ft_py_line (w, "        k = int(np.argmin(((x_train.astype(\"float64\") - [px, py]) ** 2).sum(axis=1)))");
+  ft_py_line (w, "        x_train, y_train = np.delete(x_train, k, axis=0), np.delete(y_train, k)");
+  g_string_free (pts, TRUE);
+}
+
+/* The Playground's input features: a preprocessing step of every sample, before fit() or the loop. */
+static void
+emit_features (FtCodegen *g)
+{
+  FtPyWriter *w = &g->w;
+  const FtDataSpec *d = &g->e->data;
+  GString *cols = g_string_new (NULL), *names = g_string_new (NULL);
+  for (int i = 0; i < FT_N_FEATURES; i++)
+    if (d->features & (1u << i))
+      {
+        g_string_append_printf (cols, "%s%s", cols->len ? ", " : "", ft_feature_numpy (i));
+        g_string_append_printf (names, "%s%s", names->len ? ", " : "", ft_feature_name (i));
+      }
+  ft_py_blank (w);
+  ft_py_blank (w);
+  ft_py_line (w, "def features(x):");
+  ft_py_line (w, "    \"\"\"The model's inputs: %s of each point (x1, x2), computed in float64, stored", names->str);
+  ft_py_line (w, "    as float32, as FitTape computes them.\"\"\"");
+  ft_py_line (w, "    x1, x2 = x[:, 0].astype(\"float64\"), x[:, 1].astype(\"float64\")");
+  ft_py_line (w, "    return np.stack([%s], axis=1).astype(\"float32\")", cols->str);
+  ft_py_blank (w);
+  ft_py_blank (w);
+  ft_py_line (w, "x_train = features(x_train)");
+  if (g->has_test)
+    w_test_line (g, "x_test = features(x_test)");
+  g_string_free (cols, TRUE);
+  g_string_free (names, TRUE);
+}
+
+/* The samples in the model's input shape, when it differs from theirs (e.g. a channel axis for Conv2D). */
+static void
+emit_input_reshape (FtCodegen *g)
+{
+  FtPyWriter *w = &g->w;
+  bool same = g->data_shape_known && g->data_ndim == g->input_ndim
+              && memcmp (g->data_shape, g->input_shape, (size_t) g->input_ndim * sizeof (int)) == 0;
+  if (!same)
+    {
+      const char *shape = ft_py_tuple (w, g->input_ndim, g->input_shape);
+      ft_py_line (w, "# The samples in the model's input shape %s.", shape);
+      ft_py_line (w, "x_train = x_train.reshape((-1,) + %s)", shape);
+      if (g->has_test)
+        w_test_line (g, ft_py_keep (w, g_strdup_printf ("x_test = x_test.reshape((-1,) + %s)", shape)));
+    }
+}
+
+/* Class weights become per-sample weights in the hand-written loop (fit() does this itself). */
+static void
+emit_class_weights (FtCodegen *g)
 {
   FtPyWriter *w = &g->w;
   const FtExperiment *e = g->e;
-  const FtDataSpec *d = &e->data;
-  ft_py_begin (w, FT_CODE_DATA);
-  ft_py_line (w, "# ---- The data ----");
-  switch (d->source)
-    {
-    case FT_DATA_PLAYGROUND:
-      {
-        const char *kind = ft_playground_name (d->playground);
-        ft_py_line (w, "# TensorFlow Playground's \"%s\" set: points in the plane, two classes (0 = orange, 1 = blue).", kind);
-        ft_py_line (w, "# The points are FitTape's own, bit for bit: its generator and the Playground's recipes, in Python.");
-        emit_playground_generator (g);
-        ft_py_blank (w);
-        ft_py_blank (w);
-        ft_py_line (w, "def playground(n, noise, seed):");
-        ft_py_line (w, "    \"\"\"n points drawn from FitTape's data stream of the seed, then shuffled as the Playground");
-        ft_py_line (w, "    shuffles them before splitting.\"\"\"");
-        ft_py_line (w, "    rng = FitTapeRng(seed, stream=4)");
-        ft_py_line (w, "    points, labels = make_%s(n, float(np.float32(noise)), rng)", kind);
-        ft_py_line (w, "    order = rng.permutation(n)");
-        ft_py_line (w, "    return np.array(points, dtype=\"float32\")[order], np.array(labels, dtype=\"int64\")[order]");
-        ft_py_blank (w);
-        ft_py_blank (w);
-        ft_py_line (w, "x_train, y_train = playground(%u, %s, seed=SEED)", d->samples, ft_py_float (w, d->noise));
-        if (d->test_samples > 0)
-          ft_py_line (w, "x_test, y_test = playground(%u, %s, seed=SEED + 1)  # the test set: another seed",
-                      d->test_samples, ft_py_float (w, d->noise));
-        else
-          ft_py_line (w, "# (no test set: the experiment asks for none)");
-        break;
-      }
-    case FT_DATA_IDX:
-      if (d->path[0] == '\0')
-        {
-          ft_py_line (w, "# Fashion-MNIST: 60,000 training and 10,000 test images of 28x28 grey levels, ten kinds of clothes.");
-          ft_py_line (w, "# Read from %s (Debian's dataset-fashion-mnist), as FitTape reads it;", FT_FASHION_MNIST_DIR);
-          ft_py_line (w, "# without them Keras downloads the same files to ~/.keras/datasets.");
-          GString *names = g_string_new (NULL);
-          for (int i = 0; i < 10; i++)
-            {
-              g_string_append_printf (names, "%s%s", i % 5 ? ", " : "", ft_py_str (w, fashion_names[i]));
-              if (i == 4)
-                {
-                  ft_py_line (w, "CLASS_NAMES = [%s,", names->str);
-                  g_string_truncate (names, 0);
-                }
-            }
-          ft_py_line (w, "               %s]", names->str);
-          g_string_free (names, TRUE);
-          ft_py_blank (w);
-          ft_py_blank (w);
-          emit_idx_readers (g);
-          ft_py_line (w, "DATA_DIR = %s", ft_py_str (w, FT_FASHION_MNIST_DIR));
-          ft_py_line (w, "x_train, y_train = load_idx(DATA_DIR, \"train\")");
-          ft_py_line (w, "x_test, y_test = load_idx(DATA_DIR, \"t10k\")");
-          ft_py_line (w, "if x_train is None or x_test is None:");
-          ft_py_line (w, "    (x_train, y_train), (x_test, y_test) = keras.datasets.fashion_mnist.load_data()");
-          ft_py_line (w, "    x_train = (x_train / 255.0).astype(\"float32\")  # grey levels 0..255 become 0..1, as in FitTape");
-          ft_py_line (w, "    x_test = (x_test / 255.0).astype(\"float32\")");
-          ft_py_line (w, "    y_train, y_test = y_train.astype(\"int64\"), y_test.astype(\"int64\")");
-        }
-      else
-        {
-          ft_py_line (w, "# MNIST-format IDX files: train-images-idx3-ubyte and train-labels-idx1-ubyte (optionally .gz),");
-          ft_py_line (w, "# and the t10k-… pair for the test set when the directory has it.");
-          ft_py_line (w, "DATA_DIR = %s", ft_py_str (w, d->path));
-          ft_py_blank (w);
-          ft_py_blank (w);
-          emit_idx_readers (g);
-          ft_py_line (w, "x_train, y_train = load_idx(DATA_DIR, \"train\")");
-          ft_py_line (w, "if x_train is None:");
-          ft_py_line (w, "    raise SystemExit(f\"no train-images-idx3-ubyte in {DATA_DIR}\")");
-          ft_py_line (w, "x_test, y_test = load_idx(DATA_DIR, \"t10k\")  # None when the directory has no test files");
-        }
-      break;
-    case FT_DATA_CSV:
-      ft_py_line (w, "# A CSV file with a header line: the label column, and numbers in every other column.");
-      ft_py_line (w, "DATA_FILE = %s", ft_py_str (w, d->path));
-      if (d->test_path[0] != '\0')
-        ft_py_line (w, "TEST_FILE = %s", ft_py_str (w, d->test_path));
-      ft_py_line (w, "LABEL_COLUMN = %s", ft_py_str (w, d->label_column));
-      ft_py_blank (w);
-      ft_py_blank (w);
-      ft_py_line (w, "def load_csv(path, label_column, classes=None):");
-      ft_py_line (w, "    \"\"\"Features and class indices. Labels that are exactly the integers 0..K-1 are the indices");
-      ft_py_line (w, "    themselves; otherwise each distinct label is a class, in order of first appearance. A test");
-      ft_py_line (w, "    file passes the training file's classes, so its labels get the same indices.\"\"\"");
-      ft_py_line (w, "    with open(path, newline=\"\", encoding=\"utf-8\") as f:");
-      ft_py_line (w, "        rows = [row for row in csv.reader(f) if row]");
-      ft_py_line (w, "    header, rows = rows[0], rows[1:]");
-      ft_py_line (w, "    column = header.index(label_column)");
-      ft_py_line (w, "    x = np.array([[float(v) for j, v in enumerate(row) if j != column] for row in rows], dtype=\"float32\")");
-      ft_py_line (w, "    labels = [row[column] for row in rows]");
-      ft_py_line (w, "    if classes is None:");
-      ft_py_line (w, "        distinct = list(dict.fromkeys(labels))");
-      ft_py_line (w, "        try:");
-      ft_py_line (w, "            numbers = sorted(float(v) for v in distinct)");
-      ft_py_line (w, "        except ValueError:");
-      ft_py_line (w, "            numbers = None");
-      ft_py_line (w, "        if numbers == list(range(len(distinct))):");
-      ft_py_line (w, "            indices = np.array([int(float(v)) for v in labels], dtype=\"int64\")");
-      ft_py_line (w, "            return x, indices, [str(k) for k in range(len(distinct))]");
-      ft_py_line (w, "        classes = distinct");
-      ft_py_line (w, "    index = {name: k for k, name in enumerate(classes)}");
-      ft_py_line (w, "    return x, np.array([index[v] for v in labels], dtype=\"int64\"), classes");
-      ft_py_blank (w);
-      ft_py_blank (w);
-      ft_py_line (w, "x_train, y_train, class_names = load_csv(DATA_FILE, LABEL_COLUMN)");
-      if (d->test_path[0] != '\0')
-        ft_py_line (w, "x_test, y_test, _ = load_csv(TEST_FILE, LABEL_COLUMN, class_names)");
-      else
-        ft_py_line (w, "# (no test set: the experiment names no test file)");
-      break;
-    }
-  if (d->n_points > 0)
-    {
-      GString *pts = g_string_new (NULL);
-      for (uint32_t i = 0; i < d->n_points; i++)
-        g_string_append_printf (pts, "%s(%s, %s, %d)", i ? ", " : "", ft_py_float (w, d->points[i].x),
-                                ft_py_float (w, d->points[i].y), d->points[i].label);
-      ft_py_line (w, "# Points drawn by clicking, in order: a class puts a point first in the training set, -1 removes");
-      ft_py_line (w, "# the point nearest to (x, y).");
-      ft_py_line (w, "POINTS = [%s]", pts->str);
-      ft_py_line (w, "for px, py, pc in POINTS:");
-      ft_py_line (w, "    if pc >= 0:");
-      ft_py_line (w, "        x_train = np.concatenate([np.array([[px, py]], dtype=\"float32\"), x_train])");
-      ft_py_line (w, "        y_train = np.concatenate([np.array([pc], dtype=y_train.dtype), y_train])");
-      ft_py_line (w, "    else:");
-      ft_py_line (w, "        k = int(np.argmin(((x_train.astype(\"float64\") - [px, py]) ** 2).sum(axis=1)))");
-      ft_py_line (w, "        x_train, y_train = np.delete(x_train, k, axis=0), np.delete(y_train, k)");
-      g_string_free (pts, TRUE);
-    }
-  if (d->limit > 0)
-    ft_py_line (w, "x_train, y_train = x_train[:%u], y_train[:%u]  # only the first %u training samples", d->limit, d->limit,
-                d->limit);
-  ft_py_line (w, "if os.environ.get(\"FITTAPE_LIMIT\"):  # a quick run: only the first FITTAPE_LIMIT training samples");
-  ft_py_line (w, "    LIMIT = int(os.environ[\"FITTAPE_LIMIT\"])");
-  ft_py_line (w, "    x_train, y_train = x_train[:LIMIT], y_train[:LIMIT]");
+  GString *cw = g_string_new (NULL);
+  for (int i = 0; i < e->fit.n_class_weight; i++)
+    g_string_append_printf (cw, "%s%d: %s", i ? ", " : "", i, ft_py_float (w, e->fit.class_weight[i]));
+  ft_py_line (w, "# class_weight: each sample's loss counts with its class's weight (1 if unlisted).");
+  ft_py_line (w, "CLASS_WEIGHT = {%s}", cw->str);
+  ft_py_line (w, "sw_train = np.array([CLASS_WEIGHT.get(int(c), 1.0) for c in y_train], dtype=\"float32\")");
+  g_string_free (cw, TRUE);
+}
 
-  /* The Playground's input features: a preprocessing step of every sample, before fit() or the loop. */
-  if (d->features != 0)
-    {
-      GString *cols = g_string_new (NULL), *names = g_string_new (NULL);
-      for (int i = 0; i < FT_N_FEATURES; i++)
-        if (d->features & (1u << i))
-          {
-            g_string_append_printf (cols, "%s%s", cols->len ? ", " : "", ft_feature_numpy (i));
-            g_string_append_printf (names, "%s%s", names->len ? ", " : "", ft_feature_name (i));
-          }
-      ft_py_blank (w);
-      ft_py_blank (w);
-      ft_py_line (w, "def features(x):");
-      ft_py_line (w, "    \"\"\"The model's inputs: %s of each point (x1, x2), computed in float64, stored", names->str);
-      ft_py_line (w, "    as float32, as FitTape computes them.\"\"\"");
-      ft_py_line (w, "    x1, x2 = x[:, 0].astype(\"float64\"), x[:, 1].astype(\"float64\")");
-      ft_py_line (w, "    return np.stack([%s], axis=1).astype(\"float32\")", cols->str);
-      ft_py_blank (w);
-      ft_py_blank (w);
-      ft_py_line (w, "x_train = features(x_train)");
-      if (g->has_test)
-        w_test_line (g, "x_test = features(x_test)");
-      g_string_free (cols, TRUE);
-      g_string_free (names, TRUE);
-    }
-
-  /* The model's input shape, when it differs from the samples' (e.g. a channel axis for Conv2D). */
-  if (e->input_ndim > 0 && d->features == 0)
-    {
-      bool same = g->data_shape_known && g->data_ndim == g->input_ndim
-                  && memcmp (g->data_shape, g->input_shape, (size_t) g->input_ndim * sizeof (int)) == 0;
-      if (!same)
-        {
-          const char *shape = ft_py_tuple (w, g->input_ndim, g->input_shape);
-          ft_py_line (w, "# The samples in the model's input shape %s.", shape);
-          ft_py_line (w, "x_train = x_train.reshape((-1,) + %s)", shape);
-          if (g->has_test)
-            w_test_line (g, ft_py_keep (w, g_strdup_printf ("x_test = x_test.reshape((-1,) + %s)", shape)));
-        }
-    }
-
-  /* Class weights become per-sample weights in the hand-written loop (fit() does this itself). */
-  if (g->tape && g->class_weights)
-    {
-      GString *cw = g_string_new (NULL);
-      for (int i = 0; i < e->fit.n_class_weight; i++)
-        g_string_append_printf (cw, "%s%d: %s", i ? ", " : "", i, ft_py_float (w, e->fit.class_weight[i]));
-      ft_py_line (w, "# class_weight: each sample's loss counts with its class's weight (1 if unlisted).");
-      ft_py_line (w, "CLASS_WEIGHT = {%s}", cw->str);
-      ft_py_line (w, "sw_train = np.array([CLASS_WEIGHT.get(int(c), 1.0) for c in y_train], dtype=\"float32\")");
-      g_string_free (cw, TRUE);
-    }
-
-  /* Targets as the loss wants them. */
+/* Targets as the loss wants them. */
+static void
+emit_targets (FtCodegen *g)
+{
+  FtPyWriter *w = &g->w;
+  const FtExperiment *e = g->e;
   const char *loss_name = ft_loss_name (e->compile.loss.kind);
   if (g->targets == 1)
     {
@@ -429,6 +489,42 @@ ft_codegen_emit_data (FtCodegen *g)
       if (g->has_test)
         w_test_line (g, ft_py_keep (w, g_strdup_printf ("y_test = keras.utils.to_categorical(y_test, %s)", n)));
     }
+}
+
+void
+ft_codegen_emit_data (FtCodegen *g)
+{
+  FtPyWriter *w = &g->w;
+  const FtDataSpec *d = &g->e->data;
+  ft_py_begin (w, FT_CODE_DATA);
+  ft_py_line (w, "# ---- The data ----");
+  switch (d->source)
+    {
+    case FT_DATA_PLAYGROUND:
+      emit_playground_data (g);
+      break;
+    case FT_DATA_IDX:
+      emit_idx_data (g);
+      break;
+    case FT_DATA_CSV:
+      emit_csv_data (g);
+      break;
+    }
+  if (d->n_points > 0)
+    emit_points (g);
+  if (d->limit > 0)
+    ft_py_line (w, "x_train, y_train = x_train[:%u], y_train[:%u]  # only the first %u training samples", d->limit, d->limit,
+                d->limit);
+  ft_py_line (w, "if os.environ.get(\"FITTAPE_LIMIT\"):  # a quick run: only the first FITTAPE_LIMIT training samples");
+  ft_py_line (w, "    LIMIT = int(os.environ[\"FITTAPE_LIMIT\"])");
+  ft_py_line (w, "    x_train, y_train = x_train[:LIMIT], y_train[:LIMIT]");
+  if (d->features != 0)
+    emit_features (g);
+  if (g->e->input_ndim > 0 && d->features == 0)
+    emit_input_reshape (g);
+  if (g->tape && g->class_weights)
+    emit_class_weights (g);
+  emit_targets (g);
   ft_py_end (w, FT_CODE_DATA);
   ft_py_blank (w);
 }
