@@ -5,13 +5,12 @@
 /* The emitters hold the Python text as it will read; clang-format would split its lines. */
 /* clang-format off */
 
-void
-ft_codegen_emit_fit (FtCodegen *g)
+/* model.compile() with the optimizer, the loss and the metrics. */
+static void
+emit_compile (FtCodegen *g)
 {
   FtPyWriter *w = &g->w;
   const FtExperiment *e = g->e;
-  const FtFitArgs *f = &e->fit;
-
   ft_py_begin (w, FT_CODE_COMPILE);
   ft_py_line (w, "# ---- 2. Optimizer, loss and metrics: model.compile() ----");
   ft_py_line (w, "model.compile(");
@@ -33,43 +32,54 @@ ft_codegen_emit_fit (FtCodegen *g)
   ft_py_line (w, ")");
   ft_py_end (w, FT_CODE_COMPILE);
   ft_py_blank (w);
+}
 
-  int cb_first[64] = { 0 }, cb_last[64] = { 0 };
-  bool any_callbacks = e->n_callbacks > 0;
-  if (any_callbacks)
+/* The LearningRateSchedulers' functions and the callbacks list; the first and last line of callback i
+ * (i < n_max) go in cb_first[i] and cb_last[i]. */
+static void
+emit_callbacks_list (FtCodegen *g, int *cb_first, int *cb_last, int n_max)
+{
+  FtPyWriter *w = &g->w;
+  const FtExperiment *e = g->e;
+  ft_py_begin (w, FT_CODE_CALLBACKS);
+  ft_py_line (w, "# ---- Callbacks: fit() calls them at the start and end of every epoch and batch ----");
+  for (int i = 0; i < e->n_callbacks; i++)
+    if (e->callbacks[i].kind == FT_CALLBACK_LEARNING_RATE_SCHEDULER)
+      {
+        ft_codegen_emit_schedule_function (g, &e->callbacks[i], ft_codegen_schedule_name (g, i));
+        ft_py_blank (w);
+        ft_py_blank (w);
+      }
+  ft_py_line (w, "callbacks = [");
+  for (int i = 0; i < e->n_callbacks; i++)
     {
-      ft_py_begin (w, FT_CODE_CALLBACKS);
-      ft_py_line (w, "# ---- Callbacks: fit() calls them at the start and end of every epoch and batch ----");
-      for (int i = 0; i < e->n_callbacks; i++)
-        if (e->callbacks[i].kind == FT_CALLBACK_LEARNING_RATE_SCHEDULER)
-          {
-            ft_codegen_emit_schedule_function (g, &e->callbacks[i], ft_codegen_schedule_name (g, i));
-            ft_py_blank (w);
-            ft_py_blank (w);
-          }
-      ft_py_line (w, "callbacks = [");
-      for (int i = 0; i < e->n_callbacks; i++)
+      int first = w->line + 1;
+      ft_py_code (w, ft_py_keep (w, g_strdup_printf ("    %s,", ft_codegen_callback_code (g, &e->callbacks[i], ft_codegen_schedule_name (g, i)))));
+      if (i < n_max)
         {
-          int first = w->line + 1;
-          ft_py_code (w, ft_py_keep (w, g_strdup_printf ("    %s,", ft_codegen_callback_code (g, &e->callbacks[i], ft_codegen_schedule_name (g, i)))));
-          if (i < (int) G_N_ELEMENTS (cb_first))
-            {
-              cb_first[i] = first;
-              cb_last[i] = w->line;
-            }
+          cb_first[i] = first;
+          cb_last[i] = w->line;
         }
-      ft_py_line (w, "]");
-      ft_py_end (w, FT_CODE_CALLBACKS);
-      ft_py_blank (w);
     }
+  ft_py_line (w, "]");
+  ft_py_end (w, FT_CODE_CALLBACKS);
+  ft_py_blank (w);
+}
 
+/* The model.fit( call with its arguments; returns the line of "history = model.fit(". */
+static int
+emit_fit_call (FtCodegen *g)
+{
+  FtPyWriter *w = &g->w;
+  const FtFitArgs *f = &g->e->fit;
+  bool any_callbacks = g->e->n_callbacks > 0;
   ft_py_line (w, "# ---- 3. The loop, 4. train and 5. validate: model.fit() does all three ----");
   ft_py_comment_wrapped (
-        w, "Every epoch fit() resets the metrics, shuffles the training samples (shuffle=True), cuts them into "
-           "batches of batch_size, and on each batch runs the train step: the forward pass under a "
-           "tf.GradientTape, the gradients, optimizer.apply_gradients() and the metric updates. Then it validates "
-           "on the validation split, calls the callbacks and prints the progress bar. Export this experiment in "
-           "tape mode to see each of those steps written out.");
+    w, "Every epoch fit() resets the metrics, shuffles the training samples (shuffle=True), cuts them into "
+       "batches of batch_size, and on each batch runs the train step: the forward pass under a "
+       "tf.GradientTape, the gradients, optimizer.apply_gradients() and the metric updates. Then it validates "
+       "on the validation split, calls the callbacks and prints the progress bar. Export this experiment in "
+       "tape mode to see each of those steps written out.");
   ft_py_begin (w, FT_CODE_LOOP);
   ft_py_begin (w, FT_CODE_TRAIN_STEP);
   ft_py_line (w, "history = model.fit(");
@@ -106,9 +116,18 @@ ft_codegen_emit_fit (FtCodegen *g)
   ft_py_line (w, ")");
   ft_py_end (w, FT_CODE_TRAIN_STEP);
   ft_py_end (w, FT_CODE_LOOP);
+  return fit_line;
+}
 
-  /* What fit() does unasked, and the callbacks' lines, for the loop steps. */
-  if (f->validation_split <= 0)
+/* The loop steps fit() does unasked point at the model.fit( line; EarlyStopping and ModelCheckpoint at
+ * their callbacks' lines. */
+static void
+map_fit_steps (FtCodegen *g, int fit_line, const int *cb_first, const int *cb_last, int n_max)
+{
+  FtPyWriter *w = &g->w;
+  const FtExperiment *e = g->e;
+  const FtFitArgs *f = &e->fit;
+    if (f->validation_split <= 0)
     {
       ft_py_add_range (w->map, FT_CODE_STEP_SPLIT, fit_line, fit_line);
       ft_py_add_range (w->map, FT_CODE_STEP_VALIDATE, fit_line, fit_line);
@@ -127,7 +146,7 @@ ft_codegen_emit_fit (FtCodegen *g)
   for (size_t k = 0; k < G_N_ELEMENTS (by_callback); k++)
     {
       bool found = false;
-      for (int i = 0; i < e->n_callbacks && i < (int) G_N_ELEMENTS (cb_first); i++)
+      for (int i = 0; i < e->n_callbacks && i < n_max; i++)
         if (e->callbacks[i].kind == by_callback[k].kind)
           {
             ft_py_add_range (w->map, by_callback[k].region, cb_first[i], cb_last[i]);
@@ -136,8 +155,13 @@ ft_codegen_emit_fit (FtCodegen *g)
       if (!found)
         ft_py_add_range (w->map, by_callback[k].region, fit_line, fit_line);
     }
-  ft_py_blank (w);
+}
 
+/* model.evaluate() on the test set, when there is one. */
+static void
+emit_evaluate (FtCodegen *g)
+{
+  FtPyWriter *w = &g->w;
   if (g->has_test)
     {
       ft_py_begin (w, FT_CODE_EVALUATE);
@@ -155,6 +179,20 @@ ft_codegen_emit_fit (FtCodegen *g)
     }
   else
     ft_py_line (w, "# (no evaluation: there is no test set)");
+}
+
+void
+ft_codegen_emit_fit (FtCodegen *g)
+{
+  FtPyWriter *w = &g->w;
+  emit_compile (g);
+  int cb_first[64] = { 0 }, cb_last[64] = { 0 };
+  if (g->e->n_callbacks > 0)
+    emit_callbacks_list (g, cb_first, cb_last, (int) G_N_ELEMENTS (cb_first));
+  int fit_line = emit_fit_call (g);
+  map_fit_steps (g, fit_line, cb_first, cb_last, (int) G_N_ELEMENTS (cb_first));
+  ft_py_blank (w);
+  emit_evaluate (g);
 }
 
 /* clang-format on */
