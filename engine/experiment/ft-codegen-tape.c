@@ -53,17 +53,13 @@ emit_tape_compile (FtCodegen *g)
   ft_py_blank (w);
 }
 
-static void
-emit_tape_pipeline (FtCodegen *g)
+/* The validation split, before any shuffling (or, with the pitfall, after it, every epoch); true when
+ * the split comes after the shuffle. */
+static bool
+emit_split (FtCodegen *g, const char *arrays)
 {
   FtPyWriter *w = &g->w;
-  const FtExperiment *e = g->e;
-  const FtFitArgs *f = &e->fit;
-  const char *arrays = g->class_weights ? "(x_train, y_train, sw_train)" : "(x_train, y_train)";
-
-  ft_py_begin (w, FT_CODE_LOOP);
-  ft_py_line (w, "# ---- 3. The loop, part one: the data pipeline ----");
-  /* Split */
+  const FtFitArgs *f = &g->e->fit;
   ft_py_begin (w, FT_CODE_STEP_SPLIT);
   bool split_late = g->split && g->pit[FT_PITFALL_SPLIT_AFTER_SHUFFLE];
   if (split_late)
@@ -92,10 +88,14 @@ emit_tape_pipeline (FtCodegen *g)
     ft_py_omitted (w, FT_CODE_STEP_SPLIT, "no split: every sample trains, and there is no validation data");
   else
     ft_py_omitted (w, FT_CODE_STEP_SPLIT, "no split: validation_split is 0, so there is no validation data");
+  return split_late;
+}
 
-  if (!split_late)
-    ft_py_line (w, "train_dataset = tf.data.Dataset.from_tensor_slices(%s)", arrays);
-  /* Shuffle */
+/* Shuffle: a new order every epoch, or the comment saying it is left out. */
+static void
+emit_shuffle (FtCodegen *g, bool split_late)
+{
+  FtPyWriter *w = &g->w;
   if (g->shuffle && split_late)
     {
       ft_py_begin (w, FT_CODE_STEP_SHUFFLE);
@@ -119,11 +119,18 @@ emit_tape_pipeline (FtCodegen *g)
         }
       ft_py_end (w, FT_CODE_STEP_SHUFFLE);
     }
-  else if (e->steps.shuffle)
+  else if (g->e->steps.shuffle)
     ft_py_omitted (w, FT_CODE_STEP_SHUFFLE, "no shuffle: fit's shuffle=False, the batches come in the same order every epoch");
   else
     ft_py_omitted (w, FT_CODE_STEP_SHUFFLE, "no shuffle: the batches come in the same order every epoch");
-  /* Batching */
+}
+
+/* Batching, or the whole training set as one batch. */
+static void
+emit_batching (FtCodegen *g)
+{
+  FtPyWriter *w = &g->w;
+  const FtFitArgs *f = &g->e->fit;
   if (g->batching)
     {
       ft_py_begin (w, FT_CODE_STEP_BATCHING);
@@ -139,6 +146,21 @@ emit_tape_pipeline (FtCodegen *g)
       ft_py_omitted (w, FT_CODE_STEP_BATCHING, "no batching: the whole training set is one batch, one step per epoch");
       ft_py_rline (w, FT_CODE_STEP_BATCHING, "train_dataset = train_dataset.batch(len(x_train))");
     }
+}
+
+static void
+emit_tape_pipeline (FtCodegen *g)
+{
+  FtPyWriter *w = &g->w;
+  const char *arrays = g->class_weights ? "(x_train, y_train, sw_train)" : "(x_train, y_train)";
+
+  ft_py_begin (w, FT_CODE_LOOP);
+  ft_py_line (w, "# ---- 3. The loop, part one: the data pipeline ----");
+  bool split_late = emit_split (g, arrays);
+  if (!split_late)
+    ft_py_line (w, "train_dataset = tf.data.Dataset.from_tensor_slices(%s)", arrays);
+  emit_shuffle (g, split_late);
+  emit_batching (g);
   if (g->validate)
     {
       ft_py_add_range (w->map, FT_CODE_STEP_VALIDATE, w->line + 1, w->line + 1);

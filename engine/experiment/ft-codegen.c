@@ -59,11 +59,11 @@ infer_output_size (const FtExperiment *e, bool input_known, int ndim, const int 
   return 0;
 }
 
+/* The data: its sample shape when known, the number of training samples, whether there is a test set. */
 static void
-analyse (FtCodegen *g)
+analyse_data (FtCodegen *g)
 {
-  const FtExperiment *e = g->e;
-  const FtDataSpec *d = &e->data;
+  const FtDataSpec *d = &g->e->data;
   g->n_samples = -1;
   switch (d->source)
     {
@@ -92,7 +92,13 @@ analyse (FtCodegen *g)
     }
   if (g->n_samples > 0 && d->limit > 0 && d->limit < (uint32_t) g->n_samples)
     g->n_samples = d->limit;
+}
 
+/* The model's input shape (when known) and its output size. */
+static void
+analyse_model (FtCodegen *g)
+{
+  const FtExperiment *e = g->e;
   if (e->data.features != 0) /* the input features are the model's inputs */
     {
       g->input_known = true;
@@ -112,14 +118,14 @@ analyse (FtCodegen *g)
       memcpy (g->input_shape, g->data_shape, sizeof g->input_shape);
     }
   g->out_size = infer_output_size (e, g->input_known, g->input_ndim, g->input_shape);
+}
 
+/* The compiled metrics, then the weighted ones, as the trainer names them. */
+static void
+analyse_metrics (FtCodegen *g)
+{
+  const FtExperiment *e = g->e;
   const FtLossSpec *loss = &e->compile.loss;
-  g->logits = loss->from_logits && loss->kind != FT_LOSS_MEAN_SQUARED_ERROR;
-  if (loss->kind == FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY)
-    g->targets = 0;
-  else
-    g->targets = g->out_size == 1 ? 1 : 2;
-
   FtPyWriter *w = &g->w;
   int n_plain = e->compile.n_metrics;
   for (int i = 0; i < n_plain + e->compile.n_weighted_metrics && g->n_metrics < 2 * FT_MAX_METRICS; i++)
@@ -145,9 +151,13 @@ analyse (FtCodegen *g)
       g->metric_weighted[g->n_metrics] = weighted;
       g->n_metrics++;
     }
-  static const bool no_pitfalls[FT_N_PITFALLS];
-  g->pit = g->tape ? e->steps.pitfalls.on : no_pitfalls;
+}
 
+/* Which parts of the loop are in the code. */
+static void
+analyse_loop (FtCodegen *g)
+{
+  const FtExperiment *e = g->e;
   const FtFitArgs *f = &e->fit;
   const FtLoopSteps *s = &e->steps;
   g->class_weights = f->class_weight != NULL && f->n_class_weight > 0;
@@ -173,6 +183,26 @@ analyse (FtCodegen *g)
       g->split = f->validation_split > 0;
       g->validate = g->split;
     }
+}
+
+static void
+analyse (FtCodegen *g)
+{
+  const FtExperiment *e = g->e;
+  analyse_data (g);
+  analyse_model (g);
+
+  const FtLossSpec *loss = &e->compile.loss;
+  g->logits = loss->from_logits && loss->kind != FT_LOSS_MEAN_SQUARED_ERROR;
+  if (loss->kind == FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY)
+    g->targets = 0;
+  else
+    g->targets = g->out_size == 1 ? 1 : 2;
+
+  analyse_metrics (g);
+  static const bool no_pitfalls[FT_N_PITFALLS];
+  g->pit = g->tape ? e->steps.pitfalls.on : no_pitfalls;
+  analyse_loop (g);
 }
 
 /* The emitters hold the Python text as it will read; clang-format would split its lines. */
