@@ -418,6 +418,114 @@ initializer_from (const char *keras_name, FtInitializer *init)
   return ft_initializer_from_name (keras_name, init);
 }
 
+/* data_format is "channels_last" (or null, Keras' default): FitTape's layout. */
+static bool
+channels_last (JsonObject *c)
+{
+  return is_null (c, "data_format")
+         || strcmp (json_object_get_string_member (c, "data_format"), "channels_last") == 0;
+}
+
+#define UNSUPPORTED(what) BAD ("layer %d \"%s\" (%s): %s is not supported by FitTape", index, name, cls, what)
+
+/* Dense and Conv2D: units or filters, kernel, strides and padding, bias, initializers, regularizers. */
+static bool
+parse_dense_or_conv (JsonObject *c, int index, const char *name, const char *cls, FtLayerKind kind,
+                     FtLayerSpec *spec, GError **error)
+{
+  if (kind == FT_LAYER_DENSE)
+    spec->units = (int) json_object_get_int_member_with_default (c, "units", 0);
+  else
+    {
+      spec->filters = (int) json_object_get_int_member_with_default (c, "filters", 0);
+      get_pair (c, "kernel_size", spec->kernel_size);
+      get_pair (c, "strides", spec->strides);
+      int dil[2] = { 1, 1 };
+      get_pair (c, "dilation_rate", dil);
+      if (dil[0] != 1 || dil[1] != 1)
+        UNSUPPORTED ("dilation_rate other than 1");
+      if (json_object_get_int_member_with_default (c, "groups", 1) != 1)
+        UNSUPPORTED ("groups other than 1");
+      if (!channels_last (c))
+        UNSUPPORTED ("data_format \"channels_first\"");
+      const char *pad = json_object_get_string_member_with_default (c, "padding", "valid");
+      if (strcmp (pad, "same") == 0)
+        spec->padding = FT_PADDING_SAME;
+      else if (strcmp (pad, "valid") != 0)
+        UNSUPPORTED ("this padding");
+    }
+  spec->use_bias = json_object_get_boolean_member_with_default (c, "use_bias", true);
+  {
+    const char *ki = name_of (c, "kernel_initializer"), *bi = name_of (c, "bias_initializer");
+    if (ki && !initializer_from (ki, &spec->kernel_initializer))
+      BAD ("layer %d \"%s\" (%s): kernel_initializer %s is not supported by FitTape", index, name, cls, ki);
+    if (bi && !initializer_from (bi, &spec->bias_initializer))
+      BAD ("layer %d \"%s\" (%s): bias_initializer %s is not supported by FitTape", index, name, cls, bi);
+  }
+  if (!is_null (c, "kernel_regularizer"))
+    {
+      JsonNode *rn = json_object_get_member (c, "kernel_regularizer");
+      JsonObject *r = JSON_NODE_HOLDS_OBJECT (rn) ? json_node_get_object (rn) : NULL;
+      const char *rc = r ? json_object_get_string_member_with_default (r, "class_name", "?") : "?";
+      JsonObject *rcfg = r && json_object_has_member (r, "config")
+                             ? json_object_get_object_member (r, "config")
+                             : NULL;
+      if (!rcfg || (strcmp (rc, "L2") != 0 && strcmp (rc, "L1") != 0 && strcmp (rc, "L1L2") != 0))
+        UNSUPPORTED ("a kernel_regularizer other than L1, L2 or L1L2");
+      spec->kernel_l1 = (float) json_object_get_double_member_with_default (rcfg, "l1", 0);
+      spec->kernel_l2 = (float) json_object_get_double_member_with_default (rcfg, "l2", 0);
+    }
+  if (!is_null (c, "bias_regularizer"))
+    UNSUPPORTED ("bias_regularizer");
+  if (!is_null (c, "activity_regularizer"))
+    UNSUPPORTED ("activity_regularizer");
+  if (!is_null (c, "kernel_constraint") || !is_null (c, "bias_constraint"))
+    UNSUPPORTED ("a weight constraint");
+  return true;
+}
+
+/* MaxPooling2D and AveragePooling2D: pool size, strides and padding. */
+static bool
+parse_pooling (JsonObject *c, int index, const char *name, const char *cls, FtLayerSpec *spec, GError **error)
+{
+  get_pair (c, "pool_size", spec->pool_size);
+  int st[2] = { 0, 0 };
+  if (get_pair (c, "strides", st) && (st[0] != spec->pool_size[0] || st[1] != spec->pool_size[1]))
+    memcpy (spec->strides, st, sizeof st);
+  const char *pad = json_object_get_string_member_with_default (c, "padding", "valid");
+  if (strcmp (pad, "same") == 0)
+    spec->padding = FT_PADDING_SAME;
+  if (!channels_last (c))
+    UNSUPPORTED ("data_format \"channels_first\"");
+  return true;
+}
+
+/* BatchNormalization: momentum and epsilon; centred, scaled, over the last axis. */
+static bool
+parse_batch_norm (JsonObject *c, int index, const char *name, const char *cls, FtLayerSpec *spec,
+                  GError **error)
+{
+  spec->momentum = (float) json_object_get_double_member_with_default (c, "momentum", 0.99);
+  spec->epsilon = (float) json_object_get_double_member_with_default (c, "epsilon", 1e-3);
+  if (!json_object_get_boolean_member_with_default (c, "center", true)
+      || !json_object_get_boolean_member_with_default (c, "scale", true))
+    UNSUPPORTED ("center=False or scale=False");
+  if (json_object_has_member (c, "axis"))
+    {
+      JsonNode *ax = json_object_get_member (c, "axis");
+      gint64 a = JSON_NODE_HOLDS_ARRAY (ax) && json_array_get_length (json_node_get_array (ax)) == 1
+                     ? json_array_get_int_element (json_node_get_array (ax), 0)
+                 : JSON_NODE_HOLDS_VALUE (ax) ? json_node_get_int (ax)
+                                              : 0;
+      if (a != -1 && a != 1 && a != 3)
+        UNSUPPORTED ("an axis other than the last");
+    }
+  if (json_object_get_boolean_member_with_default (c, "renorm", false)
+      || json_object_get_boolean_member_with_default (c, "synchronized", false))
+    UNSUPPORTED ("renorm or synchronized");
+  return true;
+}
+
 static bool
 parse_layer (JsonObject *layer, int index, FtLayerSpec *spec, GError **error)
 {
@@ -431,7 +539,6 @@ parse_layer (JsonObject *layer, int index, FtLayerSpec *spec, GError **error)
          "GlobalAveragePooling2D, Flatten, Dropout, BatchNormalization and Activation",
          index, name, cls);
   *spec = ft_layer_spec_default (kind);
-#define UNSUPPORTED(what) BAD ("layer %d \"%s\" (%s): %s is not supported by FitTape", index, name, cls, what)
   const char *act = name_of (c, "activation");
   if (act && !ft_activation_from_name (act, &spec->activation))
     BAD ("layer %d \"%s\" (%s): activation \"%s\" is not supported by FitTape", index, name, cls, act);
@@ -439,104 +546,26 @@ parse_layer (JsonObject *layer, int index, FtLayerSpec *spec, GError **error)
     {
     case FT_LAYER_DENSE:
     case FT_LAYER_CONV2D:
-      if (kind == FT_LAYER_DENSE)
-        spec->units = (int) json_object_get_int_member_with_default (c, "units", 0);
-      else
-        {
-          spec->filters = (int) json_object_get_int_member_with_default (c, "filters", 0);
-          get_pair (c, "kernel_size", spec->kernel_size);
-          get_pair (c, "strides", spec->strides);
-          int dil[2] = { 1, 1 };
-          get_pair (c, "dilation_rate", dil);
-          if (dil[0] != 1 || dil[1] != 1)
-            UNSUPPORTED ("dilation_rate other than 1");
-          if (json_object_get_int_member_with_default (c, "groups", 1) != 1)
-            UNSUPPORTED ("groups other than 1");
-          const char *df = is_null (c, "data_format") ? "channels_last"
-                                                      : json_object_get_string_member (c, "data_format");
-          if (strcmp (df, "channels_last") != 0)
-            UNSUPPORTED ("data_format \"channels_first\"");
-          const char *pad = json_object_get_string_member_with_default (c, "padding", "valid");
-          if (strcmp (pad, "same") == 0)
-            spec->padding = FT_PADDING_SAME;
-          else if (strcmp (pad, "valid") != 0)
-            UNSUPPORTED ("this padding");
-        }
-      spec->use_bias = json_object_get_boolean_member_with_default (c, "use_bias", true);
-      {
-        const char *ki = name_of (c, "kernel_initializer"), *bi = name_of (c, "bias_initializer");
-        if (ki && !initializer_from (ki, &spec->kernel_initializer))
-          BAD ("layer %d \"%s\" (%s): kernel_initializer %s is not supported by FitTape", index, name, cls,
-               ki);
-        if (bi && !initializer_from (bi, &spec->bias_initializer))
-          BAD ("layer %d \"%s\" (%s): bias_initializer %s is not supported by FitTape", index, name, cls, bi);
-      }
-      if (!is_null (c, "kernel_regularizer"))
-        {
-          JsonNode *rn = json_object_get_member (c, "kernel_regularizer");
-          JsonObject *r = JSON_NODE_HOLDS_OBJECT (rn) ? json_node_get_object (rn) : NULL;
-          const char *rc = r ? json_object_get_string_member_with_default (r, "class_name", "?") : "?";
-          JsonObject *rcfg = r && json_object_has_member (r, "config")
-                                 ? json_object_get_object_member (r, "config")
-                                 : NULL;
-          if (!rcfg || (strcmp (rc, "L2") != 0 && strcmp (rc, "L1") != 0 && strcmp (rc, "L1L2") != 0))
-            UNSUPPORTED ("a kernel_regularizer other than L1, L2 or L1L2");
-          spec->kernel_l1 = (float) json_object_get_double_member_with_default (rcfg, "l1", 0);
-          spec->kernel_l2 = (float) json_object_get_double_member_with_default (rcfg, "l2", 0);
-        }
-      if (!is_null (c, "bias_regularizer"))
-        UNSUPPORTED ("bias_regularizer");
-      if (!is_null (c, "activity_regularizer"))
-        UNSUPPORTED ("activity_regularizer");
-      if (!is_null (c, "kernel_constraint") || !is_null (c, "bias_constraint"))
-        UNSUPPORTED ("a weight constraint");
+      if (!parse_dense_or_conv (c, index, name, cls, kind, spec, error))
+        return false;
       break;
     case FT_LAYER_MAX_POOLING2D:
     case FT_LAYER_AVERAGE_POOLING2D:
-      {
-        get_pair (c, "pool_size", spec->pool_size);
-        int st[2] = { 0, 0 };
-        if (get_pair (c, "strides", st) && (st[0] != spec->pool_size[0] || st[1] != spec->pool_size[1]))
-          memcpy (spec->strides, st, sizeof st);
-        const char *pad = json_object_get_string_member_with_default (c, "padding", "valid");
-        if (strcmp (pad, "same") == 0)
-          spec->padding = FT_PADDING_SAME;
-        const char *df = is_null (c, "data_format") ? "channels_last"
-                                                    : json_object_get_string_member (c, "data_format");
-        if (strcmp (df, "channels_last") != 0)
-          UNSUPPORTED ("data_format \"channels_first\"");
-        break;
-      }
+      if (!parse_pooling (c, index, name, cls, spec, error))
+        return false;
+      break;
     case FT_LAYER_DROPOUT:
       spec->rate = (float) json_object_get_double_member_with_default (c, "rate", 0.5);
       if (!is_null (c, "noise_shape"))
         UNSUPPORTED ("noise_shape");
       break;
     case FT_LAYER_BATCH_NORMALIZATION:
-      spec->momentum = (float) json_object_get_double_member_with_default (c, "momentum", 0.99);
-      spec->epsilon = (float) json_object_get_double_member_with_default (c, "epsilon", 1e-3);
-      if (!json_object_get_boolean_member_with_default (c, "center", true)
-          || !json_object_get_boolean_member_with_default (c, "scale", true))
-        UNSUPPORTED ("center=False or scale=False");
-      if (json_object_has_member (c, "axis"))
-        {
-          JsonNode *ax = json_object_get_member (c, "axis");
-          gint64 a = JSON_NODE_HOLDS_ARRAY (ax) && json_array_get_length (json_node_get_array (ax)) == 1
-                         ? json_array_get_int_element (json_node_get_array (ax), 0)
-                     : JSON_NODE_HOLDS_VALUE (ax) ? json_node_get_int (ax)
-                                                  : 0;
-          if (a != -1 && a != 1 && a != 3)
-            UNSUPPORTED ("an axis other than the last");
-        }
-      if (json_object_get_boolean_member_with_default (c, "renorm", false)
-          || json_object_get_boolean_member_with_default (c, "synchronized", false))
-        UNSUPPORTED ("renorm or synchronized");
+      if (!parse_batch_norm (c, index, name, cls, spec, error))
+        return false;
       break;
     case FT_LAYER_GLOBAL_AVERAGE_POOLING2D:
       {
-        const char *df = is_null (c, "data_format") ? "channels_last"
-                                                    : json_object_get_string_member (c, "data_format");
-        if (strcmp (df, "channels_last") != 0)
+        if (!channels_last (c))
           UNSUPPORTED ("data_format \"channels_first\"");
         if (json_object_get_boolean_member_with_default (c, "keepdims", false))
           UNSUPPORTED ("keepdims=True");
