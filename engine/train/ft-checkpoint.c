@@ -1249,6 +1249,23 @@ base_name (const char *path)
   return slash != NULL ? slash + 1 : path;
 }
 
+/* The layer's weights in the file are not the model's: both lists in the message. */
+static void
+fail_weight_count (Ctx *c, const FtModel *model, int layer, const char *lname, GPtrArray *wnames,
+                   const int *idx, int n)
+{
+  GString *expected = g_string_new (NULL);
+  for (int k = 0; k < n; k++)
+    g_string_append_printf (expected, "%s%s", k ? ", " : "",
+                            base_name (ft_model_weight (model, idx[k])->name));
+  char *found = join_names (wnames);
+  fail (c, "layer %d (%s) has %u weight%s in the file (%s), but the model has %d%s%s%s", layer + 1, lname,
+        wnames->len, wnames->len == 1 ? "" : "s", wnames->len ? found : "none", n, n ? " (" : "",
+        expected->str, n ? ")" : "");
+  g_free (found);
+  g_string_free (expected, TRUE);
+}
+
 static bool
 read_layer (Ctx *c, hid_t mw, const FtModel *model, int layer, float *weights, const size_t *weight_offset)
 {
@@ -1273,16 +1290,7 @@ read_layer (Ctx *c, hid_t mw, const FtModel *model, int layer, float *weights, c
       idx[n++] = w;
   if ((int) wnames->len != n)
     {
-      GString *expected = g_string_new (NULL);
-      for (int k = 0; k < n; k++)
-        g_string_append_printf (expected, "%s%s", k ? ", " : "",
-                                base_name (ft_model_weight (model, idx[k])->name));
-      char *found = join_names (wnames);
-      fail (c, "layer %d (%s) has %u weight%s in the file (%s), but the model has %d%s%s%s", layer + 1, lname,
-            wnames->len, wnames->len == 1 ? "" : "s", wnames->len ? found : "none", n, n ? " (" : "",
-            expected->str, n ? ")" : "");
-      g_free (found);
-      g_string_free (expected, TRUE);
+      fail_weight_count (c, model, layer, lname, wnames, idx, n);
       goto done;
     }
   for (int k = 0; k < n; k++)

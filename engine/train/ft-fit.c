@@ -131,6 +131,44 @@ ft_fit_context_begin (FtFitContext *ctx_in, FtFitContext *local_ctx, FtTrainer *
   return ctx;
 }
 
+/* One epoch's batches in order, each a train step between the callbacks' batch_begin and batch_end;
+ * returns the number of steps run (a failed one included). */
+static int
+fit_batches (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, GPtrArray *callbacks,
+             FtFitContext *ctx, const uint32_t *order, uint32_t n_train, int steps, FtLogs *logs)
+{
+  uint32_t bs = (uint32_t) args->batch_size;
+  int step = 0;
+  for (; step < steps; step++)
+    {
+      ft_callbacks_batch_begin (callbacks, ctx, step);
+      if (ctx->abort)
+        break;
+      uint32_t start = (uint32_t) step * bs;
+      uint32_t n = n_train - start < bs ? n_train - start : bs;
+      GError *local = NULL;
+      if (!ft_trainer_train_batch (trainer, data, order + start, n, args->class_weight, &ctx->batch_loss,
+                                   &local))
+        {
+          ctx->failed = true;
+          ctx->error = local;
+          break;
+        }
+      ctx->batch_size = n;
+      ctx->batch_idx = order + start;
+      ctx->samples_seen += n;
+      ft_logs_clear (logs);
+      ft_trainer_metric_logs (trainer, "", logs);
+      ft_callbacks_batch_end (callbacks, ctx, step, logs);
+      if (ctx->stop_training || ctx->abort || ctx->failed)
+        {
+          step++;
+          break;
+        }
+    }
+  return step;
+}
+
 bool
 ft_fit (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, GPtrArray *callbacks,
         FtHistory *history, FtFitContext *ctx_in, GError **error)
@@ -158,34 +196,7 @@ ft_fit (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, GPtrAr
       ft_callbacks_epoch_begin (callbacks, ctx, epoch);
       ft_epoch_order (order, n_train, args->shuffle, ft_trainer_shuffle_rng (trainer));
       ft_logs_clear (&logs);
-      int step = 0;
-      for (; step < steps; step++)
-        {
-          ft_callbacks_batch_begin (callbacks, ctx, step);
-          if (ctx->abort)
-            break;
-          uint32_t start = (uint32_t) step * bs;
-          uint32_t n = n_train - start < bs ? n_train - start : bs;
-          GError *local = NULL;
-          if (!ft_trainer_train_batch (trainer, data, order + start, n, args->class_weight, &ctx->batch_loss,
-                                       &local))
-            {
-              ctx->failed = true;
-              ctx->error = local;
-              break;
-            }
-          ctx->batch_size = n;
-          ctx->batch_idx = order + start;
-          ctx->samples_seen += n;
-          ft_logs_clear (&logs);
-          ft_trainer_metric_logs (trainer, "", &logs);
-          ft_callbacks_batch_end (callbacks, ctx, step, &logs);
-          if (ctx->stop_training || ctx->abort || ctx->failed)
-            {
-              step++;
-              break;
-            }
-        }
+      int step = fit_batches (trainer, data, args, callbacks, ctx, order, n_train, steps, &logs);
       if (ctx->abort || (ctx->failed && step == 0))
         break;
       ft_logs_clear (&epoch_logs);
