@@ -922,6 +922,93 @@ read_weights (hid_t f, bool legacy, const FtExperiment *e, GPtrArray *names, flo
 
 /* ------------------------------------------------------------------------------------------------ */
 
+/* A .keras file: its config.json, and its model.weights.h5 written to a temporary file (h5_path). */
+static bool
+open_keras_zip (const char *bytes, gsize size, char **config, char **h5_path, bool *tmp_h5, GError **error)
+{
+  size_t n = 0;
+  *config = (char *) ft_zip_read_entry ((guint8 *) bytes, size, "config.json", &n, error);
+  guint8 *w = *config ? ft_zip_read_entry ((guint8 *) bytes, size, "model.weights.h5", &n, error) : NULL;
+  bool ok = w != NULL;
+  if (ok)
+    {
+      int fd = g_file_open_tmp ("fittape-XXXXXX.weights.h5", h5_path, error);
+      ok = fd >= 0;
+      if (ok)
+        {
+          close (fd);
+          *tmp_h5 = true;
+          ok = g_file_set_contents (*h5_path, (const char *) w, (gssize) n, error);
+        }
+    }
+  g_free (w);
+  return ok;
+}
+
+/* A legacy .h5 model: its model_config and training_config attributes. */
+static bool
+open_keras_h5 (const char *path, char **config, char **compile, char **h5_path, GError **error)
+{
+  *h5_path = g_strdup (path);
+  hid_t f = H5Fopen (path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f >= 0)
+    {
+      *config = read_string_attr (f, "model_config");
+      *compile = read_string_attr (f, "training_config");
+      H5Fclose (f);
+    }
+  if (*config == NULL)
+    {
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                   "not a Keras model file (no model_config: a weights-only "
+                   "file has no architecture)");
+      return false;
+    }
+  return true;
+}
+
+/* The model from the config's JSON and, when there is one, its compile configuration (the .keras file's
+ * compile_config, or the .h5 file's training_config). */
+static bool
+parse_config (JsonParser *parser, const char *compile, bool is_zip, FtExperiment *e, GPtrArray *names,
+              GError **error)
+{
+  JsonObject *root = json_node_get_object (json_parser_get_root (parser));
+  bool ok = root != NULL && parse_model (root, e, names, error);
+  JsonObject *cc = NULL;
+  JsonParser *cp = NULL;
+  if (ok && is_zip && json_object_has_member (root, "compile_config") && !is_null (root, "compile_config"))
+    cc = json_object_get_object_member (root, "compile_config");
+  else if (ok && compile != NULL)
+    {
+      cp = json_parser_new ();
+      if (json_parser_load_from_data (cp, compile, -1, NULL))
+        cc = json_node_get_object (json_parser_get_root (cp));
+    }
+  if (ok && cc != NULL)
+    ok = parse_compile (cc, &e->compile, error);
+  if (cp)
+    g_object_unref (cp);
+  return ok;
+}
+
+/* The weights, from the HDF5 file at h5_path. */
+static bool
+read_weights_file (const char *h5_path, bool is_h5, FtExperiment *e, GPtrArray *names, float **weights,
+                   size_t *n_weights, GError **error)
+{
+  hid_t f = H5Fopen (h5_path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  bool ok = f >= 0;
+  if (!ok)
+    g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "cannot open the weights (HDF5)");
+  else
+    {
+      ok = read_weights (f, is_h5, e, names, weights, n_weights, "weights", error);
+      H5Fclose (f);
+    }
+  return ok;
+}
+
 FtExperiment *
 ft_keras_load (const char *path, const FtExperiment *base, float **weights, size_t *n_weights, GError **error)
 {
@@ -944,42 +1031,9 @@ ft_keras_load (const char *path, const FtExperiment *base, float **weights, size
   bool ok = true, tmp_h5 = false;
   GError *local = NULL;
   if (is_zip)
-    {
-      size_t n = 0;
-      config = (char *) ft_zip_read_entry ((guint8 *) bytes, size, "config.json", &n, &local);
-      guint8 *w = config ? ft_zip_read_entry ((guint8 *) bytes, size, "model.weights.h5", &n, &local) : NULL;
-      ok = w != NULL;
-      if (ok)
-        {
-          int fd = g_file_open_tmp ("fittape-XXXXXX.weights.h5", &h5_path, &local);
-          ok = fd >= 0;
-          if (ok)
-            {
-              close (fd);
-              tmp_h5 = true;
-              ok = g_file_set_contents (h5_path, (const char *) w, (gssize) n, &local);
-            }
-        }
-      g_free (w);
-    }
+    ok = open_keras_zip (bytes, size, &config, &h5_path, &tmp_h5, &local);
   else if (is_h5)
-    {
-      h5_path = g_strdup (path);
-      hid_t f = H5Fopen (path, H5F_ACC_RDONLY, H5P_DEFAULT);
-      if (f >= 0)
-        {
-          config = read_string_attr (f, "model_config");
-          compile = read_string_attr (f, "training_config");
-          H5Fclose (f);
-        }
-      if (config == NULL)
-        {
-          g_set_error (&local, FT_ERROR, FT_ERROR_INVALID,
-                       "not a Keras model file (no model_config: a weights-only "
-                       "file has no architecture)");
-          ok = false;
-        }
-    }
+    ok = open_keras_h5 (path, &config, &compile, &h5_path, &local);
   else
     {
       g_set_error (&local, FT_ERROR, FT_ERROR_INVALID, "neither a .keras (ZIP) nor an HDF5 file");
@@ -988,37 +1042,9 @@ ft_keras_load (const char *path, const FtExperiment *base, float **weights, size
   if (ok)
     ok = json_parser_load_from_data (parser, config, -1, &local);
   if (ok)
-    {
-      JsonObject *root = json_node_get_object (json_parser_get_root (parser));
-      ok = root != NULL && parse_model (root, e, names, &local);
-      JsonObject *cc = NULL;
-      JsonParser *cp = NULL;
-      if (ok && is_zip && json_object_has_member (root, "compile_config")
-          && !is_null (root, "compile_config"))
-        cc = json_object_get_object_member (root, "compile_config");
-      else if (ok && compile != NULL)
-        {
-          cp = json_parser_new ();
-          if (json_parser_load_from_data (cp, compile, -1, NULL))
-            cc = json_node_get_object (json_parser_get_root (cp));
-        }
-      if (ok && cc != NULL)
-        ok = parse_compile (cc, &e->compile, &local);
-      if (cp)
-        g_object_unref (cp);
-    }
+    ok = parse_config (parser, compile, is_zip, e, names, &local);
   if (ok)
-    {
-      hid_t f = H5Fopen (h5_path, H5F_ACC_RDONLY, H5P_DEFAULT);
-      ok = f >= 0;
-      if (!ok)
-        g_set_error (&local, FT_ERROR, FT_ERROR_INVALID, "cannot open the weights (HDF5)");
-      else
-        {
-          ok = read_weights (f, is_h5, e, names, weights, n_weights, "weights", &local);
-          H5Fclose (f);
-        }
-    }
+    ok = read_weights_file (h5_path, is_h5, e, names, weights, n_weights, &local);
   if (tmp_h5)
     g_unlink (h5_path);
   g_free (h5_path);
