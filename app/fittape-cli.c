@@ -5,6 +5,7 @@
 #include "core/ft-out-dir.h"
 #include "experiment/ft-codegen.h"
 #include "experiment/ft-experiment.h"
+#include "experiment/ft-run.h"
 #include "fittape-engine.h"
 #include "ft-cli-certify.h"
 #include "ft-cli-keras.h"
@@ -94,9 +95,7 @@ bad_input (const char *what, GError *error)
 typedef struct
 {
   const char *name; /* "fit" / "tape" */
-  FtTrainer *trainer;
-  FtRunner *runner;
-  FtHistory *history;
+  FtRun *engine;    /* trainer, runner, history, fingerprints (both mode) */
   bool done;
   FtRunEventKind final;
   char *message;
@@ -107,7 +106,6 @@ typedef struct
   FtLogs test_logs;
   FtPlotModel *plot; /* --plot: the run's batches and epochs */
   int plot_run;
-  FtFingerprints *fingerprints; /* both mode: lockstep fingerprints for the divergence finder */
 } Run;
 
 static void
@@ -124,7 +122,6 @@ on_event (const FtRunEvent *ev, void *user_data)
     case FT_RUN_EVENT_EPOCH_END:
       if (run->plot != NULL)
         ft_plot_model_add_epoch (run->plot, run->plot_run, ev->epoch, ev->samples_seen, &ev->logs);
-      ft_history_append (run->history, ev->epoch, &ev->logs);
       run->epochs_run++;
       run->seconds = ev->seconds;
       if (run->prefix_lines)
@@ -174,8 +171,8 @@ write_outputs (Run *run, const char *dir, const char *divergence_json, GError **
                    g_strerror (errno));
       return false;
     }
-  char *csv = ft_history_to_csv (run->history, ',');
-  char *json = ft_history_to_json (run->history);
+  char *csv = ft_history_to_csv (ft_run_history (run->engine), ',');
+  char *json = ft_history_to_json (ft_run_history (run->engine));
   if (divergence_json != NULL)
     {
       /* {"epoch": …, "history": {…}} gets "divergence": {…} before its closing brace. */
@@ -191,9 +188,11 @@ write_outputs (Run *run, const char *dir, const char *divergence_json, GError **
   char *ckpt_path = g_build_filename (dir, "final.h5", NULL);
   bool ok = g_file_set_contents (csv_path, csv, -1, error) && g_file_set_contents (json_path, json, -1, error)
             && ft_checkpoint_save (
-                run->trainer, ckpt_path, false,
-                ft_history_n_epochs (run->history) > 0
-                    ? ft_history_epoch (run->history, ft_history_n_epochs (run->history) - 1) + 1
+                ft_run_trainer (run->engine), ckpt_path, false,
+                ft_history_n_epochs (ft_run_history (run->engine)) > 0
+                    ? ft_history_epoch (ft_run_history (run->engine),
+                                        ft_history_n_epochs (ft_run_history (run->engine)) - 1)
+                          + 1
                     : 0,
                 error);
   g_free (csv);
@@ -289,7 +288,6 @@ command_run (RunOptions *o)
       Run *run = &runs[i];
       bool tape = exp->mode == FT_MODE_TAPE || (exp->mode == FT_MODE_BOTH && i == 1);
       run->name = tape ? "tape" : "fit";
-      run->history = ft_history_new ();
       if (plot != NULL)
         {
           run->plot = plot;
@@ -298,71 +296,51 @@ command_run (RunOptions *o)
             ft_plot_model_set_pair (plot, runs[0].plot_run, run->plot_run);
         }
       run->prefix_lines = n_runs == 2 || o->quiet;
-      run->trainer = ft_experiment_build_trainer (exp, train, &error);
-      if (run->trainer == NULL)
+      FtRunOptions options = { .fingerprints = n_runs == 2,
+                               .full_priority = true /* no window to keep smooth */ };
+      run->engine = ft_run_new (exp, train, tape, &options, &error);
+      if (run->engine == NULL)
         {
           status = bad_input ("cannot build the model", error);
           break;
         }
       /* The test set is evaluated after training: checked against the model now, not minutes later. */
-      if (test != NULL && !ft_trainer_check_dataset (run->trainer, test, "test", &error))
+      if (test != NULL && !ft_trainer_check_dataset (ft_run_trainer (run->engine), test, "test", &error))
         {
           status = bad_input ("the test set does not fit the model", error);
           break;
         }
-      FtFitArgs args = exp->fit;
       if (o->resume)
         {
-          FtResumeState state;
-          bool has_state = false;
-          if (!ft_checkpoint_load (run->trainer, o->resume, &state, &has_state, &error))
+          if (!ft_run_load_checkpoint (run->engine, o->resume, &error))
             {
               status = bad_input ("cannot resume", error);
               break;
             }
-          if (has_state)
+          if (ft_run_epochs_done (run->engine) >= exp->fit.epochs)
             {
-              if (state.epoch >= args.epochs)
-                {
-                  fprintf (stderr,
-                           "fittape-cli: %s already ran %d of %d epochs: raise --epochs to continue\n",
-                           o->resume, state.epoch, args.epochs);
-                  status = EXIT_BAD_INPUT;
-                  break;
-                }
-              args.initial_epoch = state.epoch;
+              fprintf (stderr, "fittape-cli: %s already ran %d of %d epochs: raise --epochs to continue\n",
+                       o->resume, ft_run_epochs_done (run->engine), exp->fit.epochs);
+              status = EXIT_BAD_INPUT;
+              break;
             }
         }
       if (i == 0)
         {
-          char *summary = ft_model_summary (ft_trainer_model (run->trainer), NULL);
+          char *summary = ft_model_summary (ft_trainer_model (ft_run_trainer (run->engine)), NULL);
           fputs (summary, stdout);
           g_free (summary);
         }
-      FtJob job;
-      memset (&job, 0, sizeof job);
-      job.trainer = run->trainer;
-      job.data = train;
-      job.args = args;
-      job.tape_mode = tape;
-      job.steps = exp->steps;
-      job.callbacks = exp->callbacks;
-      job.n_callbacks = exp->n_callbacks;
-      if (n_runs == 2)
-        {
-          run->fingerprints = ft_fingerprints_new (FT_FINGERPRINT_SAMPLE);
-          job.fingerprints = run->fingerprints;
-        }
-      job.full_priority = true; /* no window to keep smooth */
+      GPtrArray *extra = NULL;
       if (n_runs == 1 && !o->quiet)
         {
-          job.extra_callbacks = g_ptr_array_new_with_free_func ((GDestroyNotify) ft_callback_free);
-          g_ptr_array_add (job.extra_callbacks,
+          extra = g_ptr_array_new_with_free_func ((GDestroyNotify) ft_callback_free);
+          g_ptr_array_add (extra,
                            ft_progress_callback_new (isatty (STDOUT_FILENO) ? 1 : 2, print_text, NULL));
         }
-      run->runner = ft_runner_new (&job, NULL, on_event, run);
-      if (job.extra_callbacks)
-        g_ptr_array_unref (job.extra_callbacks);
+      ft_run_make_runner (run->engine, exp->fit.epochs, extra, NULL, on_event, run);
+      if (extra != NULL)
+        g_ptr_array_unref (extra);
     }
   /* The results go to a staging directory beside --out made now, so that an unwritable --out is known
    * before training, and appear in --out all together or not at all. */
@@ -372,7 +350,7 @@ command_run (RunOptions *o)
   if (status == EXIT_OK)
     {
       for (int i = 0; i < n_runs; i++)
-        ft_runner_start (runs[i].runner);
+        ft_runner_start (ft_run_runner (runs[i].engine));
       while (!(runs[0].done && (n_runs == 1 || runs[1].done)))
         g_main_context_iteration (NULL, TRUE);
       while (g_main_context_iteration (NULL, FALSE))
@@ -388,7 +366,7 @@ command_run (RunOptions *o)
           fprintf (stderr, "fittape-cli: %s training failed: %s\n", run->name, run->message);
           status = EXIT_TRAINING_FAILED;
         }
-      else if (history_diverged (run->history, &bad_epoch))
+      else if (history_diverged (ft_run_history (run->engine), &bad_epoch))
         {
           fprintf (stderr,
                    "fittape-cli: %s training failed: the loss became NaN or infinite in epoch %d (lower the "
@@ -401,7 +379,8 @@ command_run (RunOptions *o)
   char *divergence_json = NULL;
   if (status == EXIT_OK && n_runs == 2)
     {
-      ft_divergence_find (runs[0].fingerprints, runs[1].fingerprints, &exp->steps, &divergence);
+      ft_divergence_find (ft_run_fingerprints (runs[0].engine), ft_run_fingerprints (runs[1].engine),
+                          &exp->steps, &divergence);
       divergence_json = ft_divergence_to_json (&divergence);
       char *text = ft_divergence_describe (&divergence);
       printf ("%s\n", text);
@@ -415,7 +394,8 @@ command_run (RunOptions *o)
           if (test != NULL)
             {
               gint64 t0 = g_get_monotonic_time ();
-              if (!ft_evaluate (run->trainer, test, exp->fit.batch_size, &run->test_logs, &error))
+              if (!ft_evaluate (ft_run_trainer (run->engine), test, exp->fit.batch_size, &run->test_logs,
+                                &error))
                 {
                   status = bad_input ("cannot evaluate on the test set", error);
                   break;
@@ -468,7 +448,8 @@ command_run (RunOptions *o)
         }
       else
         {
-          char *a = ft_history_to_csv (runs[0].history, ','), *b = ft_history_to_csv (runs[1].history, ',');
+          char *a = ft_history_to_csv (ft_run_history (runs[0].engine), ','),
+               *b = ft_history_to_csv (ft_run_history (runs[1].engine), ',');
           g_string_append (s, "\"mode\": \"both\", \"fit\": {");
           append_result_json (s, &runs[0]);
           g_string_append (s, "}, \"tape\": {");
@@ -484,11 +465,7 @@ command_run (RunOptions *o)
     }
   for (int i = 0; i < n_runs; i++)
     {
-      ft_runner_free (runs[i].runner);
-      ft_fingerprints_free (runs[i].fingerprints);
-      ft_trainer_free (runs[i].trainer);
-      if (runs[i].history)
-        ft_history_free (runs[i].history);
+      ft_run_free (runs[i].engine);
       g_free (runs[i].message);
     }
   ft_plot_model_free (plot);

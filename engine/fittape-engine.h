@@ -19,6 +19,7 @@
 #include "experiment/ft-experiment.h"
 #include "experiment/ft-inspect.h"
 #include "experiment/ft-keras-file.h"
+#include "experiment/ft-run.h"
 #include "experiment/ft-zip.h"
 #include "nn/ft-initializers.h"
 #include "nn/ft-layers.h"

@@ -148,8 +148,9 @@ run_fit (Setup *s, FtFingerprints *fps, bool softmax_output)
   g_ptr_array_add (cbs, ft_callback_new (&s->ckpt_fit));
   g_ptr_array_add (cbs, ft_fingerprint_callback_new (fps));
   GError *error = NULL;
-  g_assert_true (ft_fit (t, s->data, &s->args, cbs, NULL, NULL, &error));
+  bool ok = ft_fit (t, s->data, &s->args, cbs, NULL, NULL, &error);
   g_assert_no_error (error);
+  g_assert_true (ok);
   g_ptr_array_unref (cbs);
   ft_trainer_free (t);
 }
@@ -207,6 +208,64 @@ test_fingerprints_equal (void)
   g_assert_cmpstr (
       text, ==, "fit() and the tape loop: identical — 2 epochs, 16 steps, every weight the same bit for bit");
   g_free (text);
+  ft_fingerprints_free (a);
+  ft_fingerprints_free (b);
+  setup_clear (&s);
+}
+
+/* ModelCheckpoint counting in batches (save_freq 3) and a monitor missing from the logs with
+ * save_best_only: the tape loop's own checkpoint saves where fit's callback does, so nothing differs with
+ * every step on, and leaving the checkpoint out is the cause found. */
+static void
+test_checkpoint_in_batches (void)
+{
+  Setup s;
+  setup_init (&s);
+  s.ckpt_fit.save_freq = s.ckpt_tape.save_freq = 3;
+  g_snprintf (s.ckpt_fit.filepath, sizeof s.ckpt_fit.filepath,
+              "%s/fit/ckpt-{epoch:02d}-{batch:02d}.weights.h5", s.dir);
+  g_snprintf (s.ckpt_tape.filepath, sizeof s.ckpt_tape.filepath,
+              "%s/tape/ckpt-{epoch:02d}-{batch:02d}.weights.h5", s.dir);
+  FtLoopSteps all = ft_loop_steps_all ();
+  FtFingerprints *a = ft_fingerprints_new (0), *b = ft_fingerprints_new (0);
+  run_fit (&s, a, false);
+  run_tape (&s, b, &all, false, -1);
+  FtDivergence d;
+  ft_divergence_find (a, b, &all, &d);
+  g_assert_false (d.diverged);
+  char *third = g_strdup_printf ("%s/tape/ckpt-01-03.weights.h5", s.dir);
+  g_assert_true (g_file_test (third, G_FILE_TEST_IS_REGULAR));
+  g_free (third);
+  FtLoopSteps off = all;
+  off.checkpoint = false;
+  FtFingerprints *c = ft_fingerprints_new (0);
+  run_tape (&s, c, &off, false, -1);
+  ft_divergence_find (a, c, &off, &d);
+  g_assert_true (d.diverged);
+  g_assert_cmpint (d.part, ==, FT_FP_CALLBACKS);
+  g_assert_cmpint (d.epoch, ==, 0);
+  g_assert_cmpint (d.batch, ==, 2); /* the third batch: the first save */
+  g_assert_cmpint (d.cause_kind, !=, FT_CAUSE_UNEXPLAINED);
+  ft_fingerprints_free (c);
+  ft_fingerprints_free (a);
+  ft_fingerprints_free (b);
+  /* save_best_only on a monitor that is not logged: both save anyway, every epoch */
+  s.ckpt_fit.save_freq = s.ckpt_tape.save_freq = 0;
+  s.ckpt_fit.save_best_only = s.ckpt_tape.save_best_only = true;
+  g_strlcpy (s.ckpt_fit.monitor, "val_auc", sizeof s.ckpt_fit.monitor);
+  g_strlcpy (s.ckpt_tape.monitor, "val_auc", sizeof s.ckpt_tape.monitor);
+  s.ckpt_fit.mode = s.ckpt_tape.mode = FT_MONITOR_MAX;
+  g_snprintf (s.ckpt_fit.filepath, sizeof s.ckpt_fit.filepath, "%s/fit/best.weights.h5", s.dir);
+  g_snprintf (s.ckpt_tape.filepath, sizeof s.ckpt_tape.filepath, "%s/tape/best.weights.h5", s.dir);
+  a = ft_fingerprints_new (0);
+  b = ft_fingerprints_new (0);
+  run_fit (&s, a, false);
+  run_tape (&s, b, &all, false, -1);
+  ft_divergence_find (a, b, &all, &d);
+  g_assert_false (d.diverged);
+  char *best = g_strdup_printf ("%s/tape/best.weights.h5", s.dir);
+  g_assert_true (g_file_test (best, G_FILE_TEST_IS_REGULAR));
+  g_free (best);
   ft_fingerprints_free (a);
   ft_fingerprints_free (b);
   setup_clear (&s);
@@ -417,6 +476,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/divergence/fingerprints-equal", test_fingerprints_equal);
   g_test_add_func ("/divergence/unexplained-bug", test_unexplained_bug);
+  g_test_add_func ("/divergence/checkpoint-in-batches", test_checkpoint_in_batches);
   g_test_add_func ("/divergence/finder-table", test_finder_table);
   g_test_add_func ("/divergence/finder-rules", test_finder_rules);
   g_test_add_func ("/divergence/live-runners", test_live_runners);

@@ -503,7 +503,7 @@ test_window (void)
   g_assert_cmpuint (now->data.features, ==, FT_FEATURE_X1 | FT_FEATURE_X2 | FT_FEATURE_X1_X2);
   g_assert_nonnull (strstr (ft_code_view_get_code (code, false), "np.stack([x1, x2, x1 * x2], axis=1)"));
   train_and_wait (win, 4);
-  g_assert_cmpint (ft_window_get_run_state (win, 3), ==, 1); /* finished */
+  g_assert_cmpint (ft_window_get_run_state (win, 3), ==, FT_RUN_STATE_FINISHED);
   wait_computed (view);
   assert_drawn (view, 3 + 16 + 16 + 2, 3 * 16 + 16 * 16 + 16 * 2);
   /* The run's trained weights are drawn, not the starting ones. */

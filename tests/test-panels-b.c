@@ -369,6 +369,65 @@ test_compile_loss_and_metrics (void)
   ft_experiment_free (exp);
 }
 
+/* compile(weighted_metrics=[…]): the second list of toggles edits only exp->compile.weighted_metrics,
+ * survives the experiment's file format, and a panel showing the read-back experiment has the same
+ * switches on. */
+static void
+test_compile_weighted_metrics (void)
+{
+  FtExperiment *exp = ft_experiment_new_default ();
+  FtCompilePanel *panel = new_panel (ft_compile_panel_new);
+  ft_compile_panel_set_experiment (panel, exp);
+  int changed = 0;
+  g_signal_connect (panel, "changed", G_CALLBACK (count_changed), &changed);
+  g_assert_cmpint (exp->compile.n_weighted_metrics, ==, 0);
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (COMPILE (panel, "weighted_accuracy_switch"))));
+
+  gtk_switch_set_active (GTK_SWITCH (COMPILE (panel, "weighted_accuracy_switch")), TRUE);
+  gtk_switch_set_active (GTK_SWITCH (COMPILE (panel, "weighted_mse_switch")), TRUE);
+  g_assert_cmpint (changed, ==, 2);
+  g_assert_cmpint (exp->compile.n_weighted_metrics, ==, 2);
+  g_assert_cmpstr (exp->compile.weighted_metrics[0], ==, "accuracy");
+  g_assert_cmpstr (exp->compile.weighted_metrics[1], ==, "mse");
+  /* The plain list is untouched. */
+  g_assert_cmpint (exp->compile.n_metrics, ==, 1);
+  g_assert_cmpstr (exp->compile.metrics[0], ==, "accuracy");
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (COMPILE (panel, "accuracy_switch"))));
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (COMPILE (panel, "mse_switch"))));
+  g_assert_nonnull (strstr (adw_preferences_group_get_description (
+                                ADW_PREFERENCES_GROUP (COMPILE (panel, "weighted_metrics_group"))),
+                            "weighted_metrics=[\"accuracy\", \"mse\"]"));
+  gtk_switch_set_active (GTK_SWITCH (COMPILE (panel, "weighted_accuracy_switch")), FALSE);
+  g_assert_cmpint (exp->compile.n_weighted_metrics, ==, 1);
+  g_assert_cmpstr (exp->compile.weighted_metrics[0], ==, "mse");
+  gtk_switch_set_active (GTK_SWITCH (COMPILE (panel, "weighted_accuracy_switch")), TRUE);
+  g_assert_cmpint (changed, ==, 4);
+
+  /* Round trip: JSON out and back, equal, and a fresh panel shows the same switches. */
+  char *json = ft_experiment_to_json (exp);
+  g_assert_nonnull (strstr (json, "weighted_metrics"));
+  GError *error = NULL;
+  FtExperiment *back = ft_experiment_from_json (json, &error);
+  g_assert_no_error (error);
+  g_assert_true (ft_experiment_equal (exp, back));
+  g_assert_cmpint (back->compile.n_weighted_metrics, ==, 2);
+  FtCompilePanel *panel2 = new_panel (ft_compile_panel_new);
+  int changed2 = 0;
+  g_signal_connect (panel2, "changed", G_CALLBACK (count_changed), &changed2);
+  ft_compile_panel_set_experiment (panel2, back);
+  g_assert_cmpint (changed2, ==, 0); /* refreshing is silent */
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (COMPILE (panel2, "weighted_accuracy_switch"))));
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (COMPILE (panel2, "weighted_mse_switch"))));
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (COMPILE (panel2, "weighted_mae_switch"))));
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (COMPILE (panel2, "accuracy_switch"))));
+  g_assert_finalize_object (panel2);
+  ft_experiment_free (back);
+  g_free (json);
+
+  g_assert_finalize_object (panel);
+  ft_experiment_free (exp);
+}
+
 /* ------------------------------------------------------------------------------------------------ */
 /* Training panel */
 
@@ -767,6 +826,7 @@ main (int argc, char **argv)
   g_test_add_func ("/compile-panel/learning-rate", test_compile_learning_rate);
   g_test_add_func ("/compile-panel/clipping", test_compile_clipping);
   g_test_add_func ("/compile-panel/loss-and-metrics", test_compile_loss_and_metrics);
+  g_test_add_func ("/compile-panel/weighted-metrics", test_compile_weighted_metrics);
   g_test_add_func ("/training-panel/fit-args", test_training_fit_args);
   g_test_add_func ("/training-panel/callbacks", test_training_callbacks);
   g_test_add_func ("/training-panel/add-menu", test_training_add_menu);

@@ -969,6 +969,70 @@ test_callback_lanes (void)
   ft_plot_model_free (m);
 }
 
+/* Epoch points are hit where they are drawn: every run's training and val_ marker of the loss and accuracy
+ * charts (the key, the run and the 0-based epoch come back); the pixel of each marker is its colour; a
+ * point between epochs, far from any marker, hits nothing; a hidden run is never hit. */
+static void
+test_epoch_hit (void)
+{
+  FtPlotModel *m = ft_plot_model_new ();
+  int fit = ft_plot_model_add_run (m, "fit", 0);
+  int tape = ft_plot_model_add_run (m, "tape", 1);
+  feed_run (m, fit, 5, 20, 11, 0.0, true);
+  feed_run (m, tape, 5, 20, 12, 0.6, true);
+  FtPlotStyle style;
+  ft_plot_style_init (&style);
+  for (int c = 0; c < 2; c++)
+    {
+      FtPlotMetric metric = c ? FT_PLOT_ACCURACY : FT_PLOT_LOSS;
+      FtPlotGeometry g;
+      cairo_surface_t *s = render (m, metric, 900, 500, &style, NULL, &g);
+      for (int r = 0; r < 2; r++)
+        {
+          int id = r ? tape : fit;
+          const FtPlotEpochPoint *e = ft_plot_model_get_epochs (m, id);
+          for (int k = 0; k < 5; k++)
+            for (int v = 0; v < 2; v++)
+              {
+                const char *key = c ? (v ? "val_accuracy" : "accuracy") : (v ? "val_loss" : "loss");
+                double value;
+                g_assert_true (ft_logs_get (&e[k].logs, key, &value));
+                double px = ft_plot_geometry_x_to_pixel (&g, ft_plot_epoch_x (&e[k], g.x_axis));
+                double py = ft_plot_geometry_y_to_pixel (&g, value);
+                g_assert_true (color_near_point (s, r ? VERMILLION : BLUE, 60, px, py, 3));
+                int hit_run = 0, hit_epoch = -1;
+                char hit_key[40];
+                g_assert_true (ft_plot_epoch_hit (m, &g, metric, px + 1, py + 1, 8, &hit_run, &hit_epoch,
+                                                  hit_key, sizeof hit_key));
+                g_assert_cmpint (hit_run, ==, id);
+                g_assert_cmpint (hit_epoch, ==, k);
+                g_assert_cmpstr (hit_key, ==, key);
+              }
+        }
+      /* Half-way between epochs 2 and 3, at the top of the plot: nothing. */
+      const FtPlotEpochPoint *e = ft_plot_model_get_epochs (m, fit);
+      double mid = (ft_plot_epoch_x (&e[1], g.x_axis) + ft_plot_epoch_x (&e[2], g.x_axis)) / 2;
+      g_assert_false (ft_plot_epoch_hit (m, &g, metric, ft_plot_geometry_x_to_pixel (&g, mid), g.plot_y + 2,
+                                         8, NULL, NULL, NULL, 0));
+      cairo_surface_destroy (s);
+    }
+  /* A hidden run is not hit; BOTH has no single geometry to hit. */
+  ft_plot_model_set_run_visible (m, tape, false);
+  FtPlotGeometry g;
+  cairo_surface_t *s = render (m, FT_PLOT_LOSS, 900, 500, &style, NULL, &g);
+  const FtPlotEpochPoint *e = ft_plot_model_get_epochs (m, tape);
+  double value;
+  g_assert_true (ft_logs_get (&e[3].logs, "loss", &value));
+  int hit_run = 0;
+  if (ft_plot_epoch_hit (m, &g, FT_PLOT_LOSS,
+                         ft_plot_geometry_x_to_pixel (&g, ft_plot_epoch_x (&e[3], g.x_axis)),
+                         ft_plot_geometry_y_to_pixel (&g, value), 8, &hit_run, NULL, NULL, 0))
+    g_assert_cmpint (hit_run, ==, fit);
+  g_assert_false (ft_plot_epoch_hit (m, &g, FT_PLOT_BOTH, 100, 100, 1000, NULL, NULL, NULL, 0));
+  cairo_surface_destroy (s);
+  ft_plot_model_free (m);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -976,6 +1040,7 @@ main (int argc, char **argv)
   g_test_add_func ("/plot/difference-lane-and-mark", test_difference_lane_and_mark);
   g_test_add_func ("/plot/model", test_model_bookkeeping);
   g_test_add_func ("/plot/callback-lanes", test_callback_lanes);
+  g_test_add_func ("/plot/render/epoch-hit", test_epoch_hit);
   g_test_add_func ("/plot/render/training-line", test_training_line);
   g_test_add_func ("/plot/render/validation-dashed", test_validation_dashed);
   g_test_add_func ("/plot/render/legend", test_legend);

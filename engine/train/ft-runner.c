@@ -551,6 +551,9 @@ run_thread (gpointer data)
   FtCallback *lanes = job->lanes ? ft_callback_lanes_observer_new (job->lanes, cbs) : NULL;
   if (lanes)
     g_ptr_array_add (all, lanes);
+  FtCallback *ledger = job->ledger ? ft_ledger_callback_new (job->ledger) : NULL;
+  if (ledger)
+    g_ptr_array_add (all, ledger);
   Control control = { { &control_class }, r };
   g_ptr_array_add (all, &control);
 
@@ -579,6 +582,7 @@ run_thread (gpointer data)
   ft_history_free (history);
   g_ptr_array_unref (all);
   ft_callback_free (lanes);
+  ft_callback_free (ledger);
   g_ptr_array_unref (cbs);
   g_clear_pointer (&r->snapshot_weights, g_free);
   pthread_mutex_lock (&r->lock);

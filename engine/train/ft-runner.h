@@ -10,6 +10,7 @@
 #include "train/ft-callbacks.h"
 #include "train/ft-fingerprint.h"
 #include "train/ft-fit.h"
+#include "train/ft-ledger.h"
 #include "train/ft-tape-loop.h"
 
 typedef enum
@@ -92,6 +93,7 @@ typedef struct
   FtFingerprints *fingerprints; /* optional, not owned: recorded at every step, after the callbacks ran
                                    (compare two jobs' with ft_divergence_find while they run) */
   FtCallbackLanes *lanes;       /* optional, not owned: the callbacks' decisions, epoch by epoch */
+  FtLedger *ledger;             /* optional, not owned: how each epoch's numbers were made (ft-ledger.h) */
   bool full_priority;           /* no nice +5 for the training thread: for programs without a window to keep
                                      smooth (the CLI), where a loaded machine would otherwise slow the job */
 } FtJob;

@@ -127,22 +127,26 @@ still_improving_check (ImprovementCheck *c, FtModel *model, int epoch, const FtL
   return c->wait >= c->spec->patience && epoch > 0;
 }
 
-/* The hand-written checkpoint: save every epoch, or only when the monitored value beats the best. */
+/* The hand-written checkpoint: save every epoch (batch < 0) or every save_freq batches, or only when the
+ * monitored value beats the best; a monitor missing from the logs saves anyway, as Keras 3's
+ * ModelCheckpoint does. */
 static bool
 save_checkpoint (FtTrainer *trainer, const FtCallbackSpec *spec, bool greater, double *best, int epoch,
-                 const FtLogs *logs, FtFitContext *ctx, GError **error)
+                 int batch, const FtLogs *logs, FtFitContext *ctx, GError **error)
 {
-  if (spec->save_best_only)
+  double value;
+  if (spec->save_best_only && ft_logs_get (logs, spec->monitor, &value))
     {
-      double value;
-      if (!ft_logs_get (logs, spec->monitor, &value) || !(greater ? value > *best : value < *best))
+      if (!(greater ? value > *best : value < *best))
         return true;
       *best = value;
     }
   char path[512];
-  if (!ft_format_checkpoint_path (spec->filepath, epoch + 1, 0, logs, path, sizeof path, error))
+  if (!ft_format_checkpoint_path (spec->filepath, epoch + 1, batch >= 0 ? batch + 1 : 0, logs, path,
+                                  sizeof path, error))
     return false;
-  if (!ft_checkpoint_save (trainer, path, spec->save_weights_only, epoch + 1, error))
+  /* The resume state's epoch counts completed epochs: a save inside an epoch has not completed it. */
+  if (!ft_checkpoint_save (trainer, path, spec->save_weights_only, batch >= 0 ? epoch : epoch + 1, error))
     return false;
   g_strlcpy (ctx->last_checkpoint, path, sizeof ctx->last_checkpoint);
   return true;
@@ -168,6 +172,8 @@ typedef struct
   ImprovementCheck check;
   bool checkpointing; /* the step is on and there is a spec to follow */
   const FtCallbackSpec *ckpt_spec;
+  int ckpt_every; /* save_freq in batches; 0: at each epoch's end */
+  int since_save; /* batches since the last save */
   bool ckpt_greater;
   double ckpt_best;
 } TapeRun;
@@ -190,7 +196,7 @@ epoch_order (TapeRun *r)
 /* for x, y in dataset: with tf.GradientTape() as tape: … tape.gradient … optimizer.apply …
  * Returns the number of batches run (a failed one included). */
 static int
-train_batches (TapeRun *r)
+train_batches (TapeRun *r, int epoch)
 {
   FtFitContext *ctx = r->ctx;
   int batch = 0;
@@ -213,6 +219,19 @@ train_batches (TapeRun *r)
       FtLogs batch_logs;
       ft_logs_clear (&batch_logs);
       ft_trainer_metric_logs (r->trainer, "", &batch_logs);
+      /* Save a checkpoint every save_freq batches, when it is counted in batches. */
+      if (r->ckpt_every > 0 && ++r->since_save >= r->ckpt_every)
+        {
+          r->since_save = 0;
+          if (!save_checkpoint (r->trainer, r->ckpt_spec, r->ckpt_greater, &r->ckpt_best, epoch, batch,
+                                &batch_logs, ctx, &ctx->error))
+            {
+              g_prefix_error (&ctx->error, "checkpoint: ");
+              ctx->failed = true;
+              batch++;
+              break;
+            }
+        }
       ft_callbacks_batch_end (r->observers, ctx, batch, &batch_logs);
       if (ctx->stop_training || ctx->abort || ctx->failed)
         {
@@ -273,6 +292,8 @@ checks_begin (TapeRun *r, const FtCallbackSpec *es_spec, const FtCallbackSpec *c
     }
   r->checkpointing = r->steps->checkpoint && ckpt_spec != NULL;
   r->ckpt_spec = ckpt_spec;
+  r->ckpt_every = r->checkpointing ? ckpt_spec->save_freq : 0;
+  r->since_save = 0;
   r->ckpt_greater = false;
   r->ckpt_best = 0;
   if (r->checkpointing)
@@ -298,8 +319,8 @@ epoch_end_checks (TapeRun *r, int epoch, const FtLogs *logs)
       ctx->stopped_epoch = epoch;
     }
 
-  if (r->checkpointing
-      && !save_checkpoint (r->trainer, r->ckpt_spec, r->ckpt_greater, &r->ckpt_best, epoch, logs, ctx,
+  if (r->checkpointing && r->ckpt_every <= 0
+      && !save_checkpoint (r->trainer, r->ckpt_spec, r->ckpt_greater, &r->ckpt_best, epoch, -1, logs, ctx,
                            &ctx->error))
     {
       g_prefix_error (&ctx->error, "checkpoint: ");
@@ -344,7 +365,7 @@ ft_tape_loop (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, 
         ft_trainer_reset_metrics (trainer);
       ft_callbacks_epoch_begin (observers, ctx, epoch);
       epoch_order (&r);
-      int batches = train_batches (&r);
+      int batches = train_batches (&r, epoch);
       if (ctx->abort || (ctx->failed && batches == 0))
         break;
 

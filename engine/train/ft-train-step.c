@@ -5,10 +5,13 @@
 
 static FtTensor *
 total_loss (FtModel *model, const FtLossSpec *loss, FtTape *tape, FtTensor *y_pred, FtTensor *y,
-            const float *sample_weight, bool add_regularization)
+            const float *sample_weight, const FtStepOptions *options)
 {
   FtTensor *l = ft_op_loss (tape, loss, y_pred, y, sample_weight);
+  bool add_regularization = options ? options->add_regularization : true;
   FtTensor *reg = add_regularization ? ft_model_regularization_loss (model, tape) : NULL;
+  if (options && options->penalty_out)
+    *options->penalty_out = reg ? reg->data[0] : 0.0f;
   return reg ? ft_op_add (tape, l, reg) : l;
 }
 
@@ -29,8 +32,7 @@ ft_train_step_with (FtModel *model, FtOptimizer *optimizer, const FtLossSpec *lo
   ft_cpu_flush_denormals ();
   ft_tape_reset (tape);
   FtTensor *y_pred = ft_model_forward (model, tape, x, options ? options->training : true);
-  FtTensor *l = total_loss (model, loss, tape, y_pred, y, sample_weight,
-                            options ? options->add_regularization : true);
+  FtTensor *l = total_loss (model, loss, tape, y_pred, y, sample_weight, options);
   int n = ft_model_n_trainable (model);
   bool *connected = ft_tape_alloc (tape, (size_t) (n ? n : 1) * sizeof (bool));
   if (!ft_tape_gradient_into (tape, l, n, ft_model_trainable (model), ft_model_gradients (model), connected,
@@ -58,8 +60,7 @@ ft_test_step_with (FtModel *model, const FtLossSpec *loss, FtTape *tape, FtTenso
   ft_tape_reset (tape);
   ft_tape_stop_recording (tape);
   FtTensor *y_pred = ft_model_forward (model, tape, x, options ? options->training : false);
-  FtTensor *l = total_loss (model, loss, tape, y_pred, y, sample_weight,
-                            options ? options->add_regularization : true);
+  FtTensor *l = total_loss (model, loss, tape, y_pred, y, sample_weight, options);
   if (y_pred_out)
     *y_pred_out = y_pred;
   return l->data[0];

@@ -26,6 +26,7 @@ typedef struct
 {
   bool training;
   bool add_regularization;
+  float *penalty_out; /* when not NULL: the regularization penalty added to the loss (0 when none is) */
 } FtStepOptions;
 
 bool ft_train_step_with (FtModel *model, FtOptimizer *optimizer, const FtLossSpec *loss, FtTape *tape,

@@ -36,6 +36,9 @@ struct FtTrainer
    * (snapshots read its entries). */
   FtTensor batch_x, batch_y;
   FtTensor *last_pred;
+  float last_penalty;              /* the last train or test batch's regularization penalty */
+  FtTestBatchFunc test_batch_func; /* an observer of test batches (the ledger), or NULL */
+  void *test_batch_data;
 
   unsigned features; /* the input features' mask, 0 = none */
   float *fx;         /* the batch's features (capacity × their count) */
@@ -424,6 +427,12 @@ ft_trainer_set_pitfalls (FtTrainer *t, const FtPitfalls *pitfalls)
     memset (&t->pitfalls, 0, sizeof t->pitfalls);
 }
 
+const FtPitfalls *
+ft_trainer_get_pitfalls (const FtTrainer *t)
+{
+  return &t->pitfalls;
+}
+
 bool
 ft_trainer_loss_has_regularization (FtTrainer *t)
 {
@@ -454,7 +463,7 @@ ft_trainer_train_batch (FtTrainer *t, const FtDataset *ds, const uint32_t *idx, 
   const float *sw = sample_weights (t, ds, idx, n, class_weight);
   float loss = 0;
   FtStepOptions options = { !t->pitfalls.on[FT_PITFALL_TRAINING_FALSE],
-                            !t->pitfalls.on[FT_PITFALL_NO_REGULARIZATION_LOSS] };
+                            !t->pitfalls.on[FT_PITFALL_NO_REGULARIZATION_LOSS], &t->last_penalty };
   FtLossSpec loss_spec = loop_loss (t);
   if (!ft_train_step_with (t->model, t->optimizer, &loss_spec, t->tape, x, y, sw, &options, &loss, &pred,
                            error))
@@ -475,12 +484,42 @@ ft_trainer_test_batch (FtTrainer *t, const FtDataset *ds, const uint32_t *idx, u
   FtTensor *x = &t->batch_x, *y = &t->batch_y, *pred = NULL;
   gather (t, ds, idx, n, x, y);
   FtStepOptions options = { t->pitfalls.on[FT_PITFALL_VALIDATE_TRAINING_TRUE],
-                            !t->pitfalls.on[FT_PITFALL_NO_REGULARIZATION_LOSS] };
+                            !t->pitfalls.on[FT_PITFALL_NO_REGULARIZATION_LOSS], &t->last_penalty };
   FtLossSpec loss_spec = loop_loss (t);
   float loss = ft_test_step_with (t->model, &loss_spec, t->tape, x, y, NULL, &options, &pred);
   update_metrics (&t->test_loss_tracker, t->test_metrics, t->weighted, t->n_metrics, loss, n,
                   t->pitfalls.on[FT_PITFALL_UNWEIGHTED_BATCH_MEAN], y, pred, NULL);
   t->last_pred = pred;
+  if (t->test_batch_func)
+    t->test_batch_func (t, loss, n, t->test_batch_data);
+}
+
+void
+ft_trainer_set_test_batch_func (FtTrainer *t, FtTestBatchFunc func, void *user_data)
+{
+  t->test_batch_func = func;
+  t->test_batch_data = user_data;
+}
+
+bool
+ft_trainer_test_metric_state (FtTrainer *t, int i, const char **name, double *total, double *count)
+{
+  if (i < 0 || i > t->n_metrics)
+    return false;
+  const FtMetric *m = i == 0 ? &t->test_loss_tracker : &t->test_metrics[i - 1];
+  if (name)
+    *name = m->name;
+  if (total)
+    *total = m->total;
+  if (count)
+    *count = m->count;
+  return true;
+}
+
+float
+ft_trainer_last_penalty (const FtTrainer *t)
+{
+  return t->last_penalty;
 }
 
 void

@@ -75,6 +75,8 @@ void ft_trainer_set_pitfalls (FtTrainer *trainer, const FtPitfalls *pitfalls);
 /* Whether the training loss includes sum(model.losses) (the model has regularizers and the
  * no_regularization_loss pitfall is off). */
 bool ft_trainer_loss_has_regularization (FtTrainer *trainer);
+/* The pitfalls set by ft_trainer_set_pitfalls (all off for fit()). */
+const FtPitfalls *ft_trainer_get_pitfalls (const FtTrainer *trainer);
 
 /* ---- batch primitives ---- */
 /* Gathers samples idx[0..n) of ds into the trainer's buffers (no allocation after the first call for a
@@ -89,6 +91,17 @@ void ft_trainer_predict_batch (FtTrainer *trainer, const FtDataset *ds, const ui
                                float *out);
 /* The batch's predictions after the last train/test batch (valid until the next one). */
 FtTensor *ft_trainer_last_predictions (FtTrainer *trainer);
+
+/* An observer of every test batch (validation passes, evaluate): called after the test metrics took the
+ * batch, with its loss and size; ft_trainer_test_metric_state reads the accumulators then. NULL clears. */
+typedef void (*FtTestBatchFunc) (FtTrainer *trainer, float loss, uint32_t n, void *user_data);
+void ft_trainer_set_test_batch_func (FtTrainer *trainer, FtTestBatchFunc func, void *user_data);
+/* The test metrics' accumulators, as ft_trainer_metric_state for the training ones. */
+bool ft_trainer_test_metric_state (FtTrainer *trainer, int i, const char **name, double *total,
+                                   double *count);
+/* The regularization penalty (sum(model.losses)) inside the last train or test batch's loss; 0 without one.
+ */
+float ft_trainer_last_penalty (const FtTrainer *trainer);
 
 /* Keras' evaluate(): resets the test metrics, runs samples [first, first+count) of ds in order in
  * batches, fills logs with the results under prefix. Returns the number of batches. */

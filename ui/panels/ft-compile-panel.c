@@ -1,7 +1,8 @@
 /* ui/panels/ft-compile-panel.c — the compile panel: optimizer with only the parameters it takes, gradient
- * clipping, loss with from_logits, metrics. The optimizer and loss lists and the optimizer's rows come from
- * the descriptor tables (nn/ft-optimizers.h, ops/ft-ops.h). Every user edit writes exp->compile and emits
- * "changed"; refreshing the widgets from the experiment does not. The learning rate and epsilon use a
+ * clipping, loss with from_logits, metrics and weighted_metrics (the only ones class_weight reaches, as in
+ * Keras 3; the same toggles edit either list). The optimizer and loss lists and the optimizer's rows come
+ * from the descriptor tables (nn/ft-optimizers.h, ops/ft-ops.h). Every user edit writes exp->compile and
+ * emits "changed"; refreshing the widgets from the experiment does not. The learning rate and epsilon use a
  * "ladder" spin button: one click moves one unit of the current decade (0.001 → 0.002 … 0.009 → 0.01 →
  * 0.02), so the +/− buttons are useful from 1e-5 to 10. */
 #include "panels/ft-panels.h"
@@ -34,6 +35,10 @@ struct _FtCompilePanel
   GtkSwitch *accuracy_switch;
   GtkSwitch *mae_switch;
   GtkSwitch *mse_switch;
+  AdwPreferencesGroup *weighted_metrics_group;
+  GtkSwitch *weighted_accuracy_switch;
+  GtkSwitch *weighted_mae_switch;
+  GtkSwitch *weighted_mse_switch;
 };
 
 G_DEFINE_FINAL_TYPE (FtCompilePanel, ft_compile_panel, GTK_TYPE_WIDGET)
@@ -170,13 +175,53 @@ metric_matches (const char *name, MetricToggle t)
   return FALSE;
 }
 
-static gboolean
-has_metric (const FtCompileSpec *c, MetricToggle t)
+/* One of compile()'s two name lists: metrics or weighted_metrics. */
+typedef struct
 {
-  for (int i = 0; i < c->n_metrics; i++)
-    if (metric_matches (c->metrics[i], t))
+  int *n;
+  char (*names)[32];
+} MetricList;
+
+static MetricList
+metric_list (FtCompileSpec *c, gboolean weighted)
+{
+  return weighted ? (MetricList){ &c->n_weighted_metrics, c->weighted_metrics }
+                  : (MetricList){ &c->n_metrics, c->metrics };
+}
+
+static gboolean
+list_has (MetricList l, MetricToggle t)
+{
+  for (int i = 0; i < *l.n; i++)
+    if (metric_matches (l.names[i], t))
       return TRUE;
   return FALSE;
+}
+
+static GtkSwitch *
+metric_switch (FtCompilePanel *self, MetricToggle t, gboolean weighted)
+{
+  GtkSwitch *plain[N_METRIC_TOGGLES] = { self->accuracy_switch, self->mae_switch, self->mse_switch };
+  GtkSwitch *w[N_METRIC_TOGGLES] = { self->weighted_accuracy_switch, self->weighted_mae_switch,
+                                     self->weighted_mse_switch };
+  return weighted ? w[t] : plain[t];
+}
+
+static gboolean
+has_metric (FtCompileSpec *c, MetricToggle t, gboolean weighted)
+{
+  return list_has (metric_list (c, weighted), t);
+}
+
+static void
+describe_list (AdwPreferencesGroup *group, const char *intro, MetricList l)
+{
+  GString *desc = g_string_new (intro);
+  for (int i = 0; i < *l.n; i++)
+    g_string_append_printf (desc, "%s\"%s\"", i > 0 ? ", " : "", l.names[i]);
+  g_string_append (desc, "]");
+  adw_preferences_group_set_description (group, desc->str);
+  g_string_free (desc, TRUE);
 }
 
 /* The current kind's parameter for a row's key, or NULL when that optimizer does not take it. */
@@ -225,12 +270,15 @@ update_descriptions (FtCompilePanel *self)
   adw_action_row_set_subtitle (self->loss_row, sub);
   g_free (sub);
 
-  GString *desc = g_string_new (_ ("Reported for training and validation (val_…): metrics=["));
-  for (int i = 0; i < c->n_metrics; i++)
-    g_string_append_printf (desc, "%s\"%s\"", i > 0 ? ", " : "", c->metrics[i]);
-  g_string_append (desc, "]");
-  adw_preferences_group_set_description (self->metrics_group, desc->str);
-  g_string_free (desc, TRUE);
+  FtCompileSpec *cc = &self->exp->compile;
+  describe_list (self->metrics_group,
+                 _ ("Reported for training and validation (val_…), never weighted: metrics=["),
+                 metric_list (cc, FALSE));
+  describe_list (
+      self->weighted_metrics_group,
+      _ ("The only metrics class_weight and sample weights reach; a name also in metrics is logged "
+         "as weighted_&lt;name&gt;: weighted_metrics=["),
+      metric_list (cc, TRUE));
 }
 
 static void
@@ -241,7 +289,7 @@ refresh (FtCompilePanel *self)
   if (self->exp == NULL)
     return;
   self->updating = TRUE;
-  const FtCompileSpec *c = &self->exp->compile;
+  FtCompileSpec *c = &self->exp->compile;
   const FtOptimizerSpec *o = &c->optimizer;
   gtk_drop_down_set_selected (self->optimizer_dropdown, (guint) o->kind);
   for (guint i = 0; i < self->param_rows->len; i++)
@@ -261,9 +309,9 @@ refresh (FtCompilePanel *self)
     }
   gtk_drop_down_set_selected (self->loss_dropdown, (guint) c->loss.kind);
   gtk_switch_set_active (self->from_logits_switch, c->loss.from_logits);
-  gtk_switch_set_active (self->accuracy_switch, has_metric (c, METRIC_ACCURACY));
-  gtk_switch_set_active (self->mae_switch, has_metric (c, METRIC_MAE));
-  gtk_switch_set_active (self->mse_switch, has_metric (c, METRIC_MSE));
+  for (int w = 0; w < 2; w++)
+    for (int t = 0; t < N_METRIC_TOGGLES; t++)
+      gtk_switch_set_active (metric_switch (self, (MetricToggle) t, w), has_metric (c, (MetricToggle) t, w));
   update_visibility (self);
   update_descriptions (self);
   self->updating = FALSE;
@@ -393,16 +441,22 @@ on_metric_switch_changed (GtkSwitch *sw, GParamSpec *pspec, FtCompilePanel *self
 {
   if (self->updating || self->exp == NULL)
     return;
-  MetricToggle t = sw == self->accuracy_switch ? METRIC_ACCURACY
-                   : sw == self->mae_switch    ? METRIC_MAE
-                                               : METRIC_MSE;
-  FtCompileSpec *c = &self->exp->compile;
+  MetricToggle t = METRIC_ACCURACY;
+  gboolean weighted = FALSE;
+  for (int w = 0; w < 2; w++)
+    for (int k = 0; k < N_METRIC_TOGGLES; k++)
+      if (metric_switch (self, (MetricToggle) k, w) == sw)
+        {
+          t = (MetricToggle) k;
+          weighted = w;
+        }
+  MetricList l = metric_list (&self->exp->compile, weighted);
   bool on = gtk_switch_get_active (sw);
-  if (on == has_metric (c, t))
+  if (on == list_has (l, t))
     return;
   if (on)
     {
-      if (c->n_metrics >= FT_MAX_METRICS)
+      if (*l.n >= FT_MAX_METRICS)
         {
           char *msg = g_strdup_printf (_ ("At most %d metrics: turn one off first."), FT_MAX_METRICS);
           show_error (self, msg);
@@ -410,21 +464,21 @@ on_metric_switch_changed (GtkSwitch *sw, GParamSpec *pspec, FtCompilePanel *self
           refresh (self);
           return;
         }
-      g_strlcpy (c->metrics[c->n_metrics++], metric_aliases[t][0], sizeof c->metrics[0]);
+      g_strlcpy (l.names[(*l.n)++], metric_aliases[t][0], sizeof l.names[0]);
     }
   else
     {
       int n = 0;
-      for (int i = 0; i < c->n_metrics; i++)
-        if (!metric_matches (c->metrics[i], t))
+      for (int i = 0; i < *l.n; i++)
+        if (!metric_matches (l.names[i], t))
           {
             if (n != i)
-              memcpy (c->metrics[n], c->metrics[i], sizeof c->metrics[0]);
+              memcpy (l.names[n], l.names[i], sizeof l.names[0]);
             n++;
           }
-      for (int i = n; i < c->n_metrics; i++)
-        memset (c->metrics[i], 0, sizeof c->metrics[0]);
-      c->n_metrics = n;
+      for (int i = n; i < *l.n; i++)
+        memset (l.names[i], 0, sizeof l.names[0]);
+      *l.n = n;
     }
   show_error (self, NULL);
   emit_changed (self);
@@ -471,6 +525,10 @@ ft_compile_panel_class_init (FtCompilePanelClass *klass)
   BIND (accuracy_switch);
   BIND (mae_switch);
   BIND (mse_switch);
+  BIND (weighted_metrics_group);
+  BIND (weighted_accuracy_switch);
+  BIND (weighted_mae_switch);
+  BIND (weighted_mse_switch);
 #undef BIND
   gtk_widget_class_bind_template_callback (widget_class, on_optimizer_selected);
   gtk_widget_class_bind_template_callback (widget_class, on_loss_selected);

@@ -1743,6 +1743,59 @@ ft_plot_lanes_hit (const FtPlotModel *model, const FtPlotGeometry *g, double px,
   return best >= 0;
 }
 
+bool
+ft_plot_epoch_hit (const FtPlotModel *model, const FtPlotGeometry *g, FtPlotMetric metric, double px,
+                   double py, double radius, int *run, int *epoch, char *key, size_t key_size)
+{
+  g_return_val_if_fail (model != NULL && g != NULL, false);
+  if (!g->has_data || metric == FT_PLOT_BOTH)
+    return false;
+  double best_d = radius + 1e-9;
+  bool found = false;
+  for (int i = 0; i < ft_plot_model_get_n_runs (model); i++)
+    {
+      int id = ft_plot_model_get_run_id (model, i);
+      if (!ft_plot_model_get_run_visible (model, id))
+        continue;
+      const char *train_key = "loss";
+      if (metric == FT_PLOT_ACCURACY)
+        {
+          train_key = ft_plot_model_get_metric_key (model, id);
+          if (train_key == NULL)
+            continue;
+        }
+      char val_key[FT_LOG_KEY_MAX + 4];
+      g_snprintf (val_key, sizeof val_key, "val_%s", train_key);
+      const FtPlotEpochPoint *e = ft_plot_model_get_epochs (model, id);
+      int ne = ft_plot_model_get_n_epochs (model, id);
+      for (int k = 0; k < ne; k++)
+        for (int j = 0; j < 2; j++)
+          {
+            const char *kk = j ? val_key : train_key;
+            double v;
+            if (!epoch_value (&e[k], kk, &v) || (g->log_y && !(v > 0)))
+              continue;
+            double x = ft_plot_epoch_x (&e[k], g->x_axis);
+            if (x < g->x_min || x > g->x_max || v < g->y_min || v > g->y_max)
+              continue;
+            double d = hypot (ft_plot_geometry_x_to_pixel (g, x) - px,
+                              ft_plot_geometry_y_to_pixel (g, v) - py);
+            if (d < best_d) /* ties go to the earlier run (fit before the tape loop) */
+              {
+                best_d = d;
+                found = true;
+                if (run)
+                  *run = id;
+                if (epoch)
+                  *epoch = e[k].epoch;
+                if (key)
+                  g_strlcpy (key, kk, key_size);
+              }
+          }
+    }
+  return found;
+}
+
 /* ---- Compare mode: the difference lane and the divergence mark ---- */
 
 /* The lane's log axis: |Δ| from 1e-7 to 10; zero (identical) sits in a band below it. */

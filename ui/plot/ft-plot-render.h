@@ -104,6 +104,13 @@ void ft_plot_render_full (cairo_t *cr, double width, double height, const FtPlot
 bool ft_plot_lanes_hit (const FtPlotModel *model, const FtPlotGeometry *geometry, double px, double py,
                         double radius, int *lane, int *event);
 
+/* The epoch point under (px, py) of a rendered LOSS or ACCURACY chart: the nearest visible run's epoch-end
+ * marker (training or val_) within radius pixels. *run gets its id, *epoch its 0-based epoch number and key
+ * the logged key it shows ("loss", "val_loss", "accuracy", "val_accuracy" …). False when none is near. */
+bool ft_plot_epoch_hit (const FtPlotModel *model, const FtPlotGeometry *geometry, FtPlotMetric metric,
+                        double px, double py, double radius, int *run, int *epoch, char *key,
+                        size_t key_size);
+
 /* The chart's title ("Loss", "Accuracy", "Mean absolute error"); free with g_free. */
 char *ft_plot_title (const FtPlotModel *model, FtPlotMetric metric);
 /* A sentence or two stating the latest values of every visible run, for screen readers: "Loss plot. fit:

@@ -56,6 +56,13 @@ enum
 
 static GParamSpec *props[N_PROPS];
 
+enum
+{
+  SIGNAL_EPOCH_ACTIVATED,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
+
 G_DEFINE_FINAL_TYPE (FtPlotView, ft_plot_view, GTK_TYPE_WIDGET)
 
 GType
@@ -491,6 +498,34 @@ on_motion (GtkEventControllerMotion *controller, double x, double y, FtPlotView 
   self->pointer_inside = TRUE;
   if (!self->hover_pinned)
     ft_plot_view_hover_at (self, x, y);
+  /* Over an epoch's point, the pointer says it can be clicked (it opens the point's ledger). */
+  bool on_point = self->have_geometry && self->model != NULL
+                  && ft_plot_epoch_hit (self->model, &self->geometry, self->metric, x, y,
+                                        self->presentation ? 16 : 10, NULL, NULL, NULL, 0);
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self), on_point ? "pointer" : NULL);
+}
+
+gboolean
+ft_plot_view_activate_hover (FtPlotView *self)
+{
+  g_return_val_if_fail (FT_IS_PLOT_VIEW (self), FALSE);
+  if (self->model == NULL || !self->vp.has_hover)
+    return FALSE;
+  for (int i = 0; i < ft_plot_model_get_n_runs (self->model); i++)
+    {
+      int id = ft_plot_model_get_run_id (self->model, i);
+      if (!ft_plot_model_get_run_visible (self->model, id))
+        continue;
+      const char *key = self->metric == FT_PLOT_ACCURACY ? ft_plot_model_get_metric_key (self->model, id)
+                                                         : "loss";
+      int k = ft_plot_model_find_epoch (self->model, id, self->x_axis, self->vp.hover_x);
+      if (key == NULL || k < 0)
+        continue;
+      g_signal_emit (self, signals[SIGNAL_EPOCH_ACTIVATED], 0, id,
+                     ft_plot_model_get_epochs (self->model, id)[k].epoch, key);
+      return TRUE;
+    }
+  return FALSE;
 }
 
 static void
@@ -581,11 +616,31 @@ on_pressed (GtkGestureClick *gesture, int n_press, double x, double y, FtPlotVie
                  && fabs (ft_plot_geometry_x_to_pixel (&self->geometry, mx) - x) <= 8;
   if (on_mark)
     ft_plot_view_show_mark (self);
-  else if (self->hover_pinned)
+  else
     {
-      self->hover_pinned = FALSE;
-      ft_plot_view_hover_at (self, x, y);
+      if (self->hover_pinned)
+        {
+          self->hover_pinned = FALSE;
+          ft_plot_view_hover_at (self, x, y);
+        }
+      if (n_press == 1)
+        ft_plot_view_activate_at (self, x, y);
     }
+}
+
+gboolean
+ft_plot_view_activate_at (FtPlotView *self, double x, double y)
+{
+  g_return_val_if_fail (FT_IS_PLOT_VIEW (self), FALSE);
+  int run = 0, epoch = 0;
+  char key[FT_LOG_KEY_MAX + 4];
+  double radius = self->presentation ? 16 : 10;
+  if (!self->have_geometry || self->model == NULL
+      || !ft_plot_epoch_hit (self->model, &self->geometry, self->metric, x, y, radius, &run, &epoch, key,
+                             sizeof key))
+    return FALSE;
+  g_signal_emit (self, signals[SIGNAL_EPOCH_ACTIVATED], 0, run, epoch, key);
+  return TRUE;
 }
 
 static gboolean
@@ -611,6 +666,9 @@ on_key (GtkEventControllerKey *controller, guint keyval, guint keycode, GdkModif
     case GDK_KEY_Home:
       ft_plot_view_reset_zoom (self);
       return TRUE;
+    case GDK_KEY_Return:
+    case GDK_KEY_KP_Enter:
+      return ft_plot_view_activate_hover (self);
     case GDK_KEY_Left:
     case GDK_KEY_Right:
       {
@@ -989,6 +1047,17 @@ ft_plot_view_class_init (FtPlotViewClass *klass)
   props[PROP_ZOOMED] = g_param_spec_boolean ("zoomed", NULL, NULL, FALSE,
                                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
+
+  /**
+   * FtPlotView::epoch-activated:
+   * @run: the plot model's run id
+   * @epoch: the 0-based epoch
+   * @key: the logged key of the point ("loss", "val_accuracy" …)
+   * A click on an epoch's point (ft_plot_view_activate_at): the window opens its ledger.
+   */
+  signals[SIGNAL_EPOCH_ACTIVATED] = g_signal_new ("epoch-activated", G_TYPE_FROM_CLASS (klass),
+                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                                                  G_TYPE_INT, G_TYPE_INT, G_TYPE_STRING);
 
   gtk_widget_class_set_css_name (widget_class, "plot");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);

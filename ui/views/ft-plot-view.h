@@ -3,8 +3,10 @@
  *
  * Interaction: scroll zooms the x axis around the pointer (Ctrl+scroll zooms y), drag pans, double-click
  * (or 0 / Home) resets the zoom, + and − zoom, ← and → pan; hovering shows a vertical line and a box with
- * every visible run's values. The user's zoom is kept while points arrive; an automatic range follows the
- * data. The accessible role is IMG, with a label stating the latest values.
+ * every visible run's values. A click on an epoch's point (or Enter, for the epoch under the hover line)
+ * emits "epoch-activated": the window opens that number's ledger. The user's zoom is kept while points
+ * arrive; an automatic range follows the data. The accessible role is IMG, with a label stating the latest
+ * values.
  *
  * The model is borrowed (it must outlive the view or be detached with ft_plot_view_set_model (view,
  * NULL)); call ft_plot_view_changed after feeding it. */
@@ -66,6 +68,12 @@ gboolean ft_plot_view_get_geometry (FtPlotView *self, FtPlotGeometry *geometry);
  * are over the plot area. */
 gboolean ft_plot_view_hover_at (FtPlotView *self, double x, double y);
 void ft_plot_view_set_hover_x (FtPlotView *self, double x);
+/* A click at widget coordinates (x, y) on an epoch's point (training or val_ marker): emits
+ * "epoch-activated" (run id, 0-based epoch, key) and returns TRUE; FALSE when no point is near. */
+gboolean ft_plot_view_activate_at (FtPlotView *self, double x, double y);
+/* Enter: "epoch-activated" for the epoch under the hover line, of the first visible run that has one (the
+ * chart's training key); FALSE without a hover line or an epoch there. */
+gboolean ft_plot_view_activate_hover (FtPlotView *self);
 void ft_plot_view_clear_hover (FtPlotView *self);
 gboolean ft_plot_view_get_hover_x (FtPlotView *self, double *x);
 /* Compare mode: pins the hover box at the model's divergence mark, where it shows the two runs' values

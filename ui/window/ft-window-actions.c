@@ -106,48 +106,65 @@ on_presentation_change (GSimpleAction *action, GVariant *value, gpointer data)
   ft_window_set_presentation (FT_WINDOW (data), g_variant_get_boolean (value));
 }
 
+/* The view options kept in GSettings: each key is a window action of its own name (the menus say
+ * win.color-scheme, win.x-axis, win.log-y, win.show-raw-batch-loss), and a change of the key — from the
+ * menu, or from outside — is applied here. */
+static const char *const view_setting_keys[] = { "color-scheme", "x-axis", "log-y", "show-raw-batch-loss" };
+
 static void
-on_color_scheme_change (GSimpleAction *action, GVariant *value, gpointer data)
+apply_view_setting (GSettings *settings, const char *key, FtWindow *self)
 {
-  const char *s = g_variant_get_string (value, NULL);
-  g_simple_action_set_state (action, value);
-  AdwColorScheme scheme = strcmp (s, "dark") == 0    ? ADW_COLOR_SCHEME_FORCE_DARK
-                          : strcmp (s, "light") == 0 ? ADW_COLOR_SCHEME_FORCE_LIGHT
-                                                     : ADW_COLOR_SCHEME_DEFAULT;
-  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), scheme);
-  g_settings_set_string (FT_WINDOW (data)->settings, "color-scheme", s);
+  if (strcmp (key, "color-scheme") == 0)
+    {
+      char *s = g_settings_get_string (settings, key);
+      AdwColorScheme scheme = strcmp (s, "dark") == 0    ? ADW_COLOR_SCHEME_FORCE_DARK
+                              : strcmp (s, "light") == 0 ? ADW_COLOR_SCHEME_FORCE_LIGHT
+                                                         : ADW_COLOR_SCHEME_DEFAULT;
+      adw_style_manager_set_color_scheme (adw_style_manager_get_default (), scheme);
+      g_free (s);
+    }
+  else if (strcmp (key, "x-axis") == 0)
+    {
+      char *s = g_settings_get_string (settings, key);
+      FtPlotXAxis axis = strcmp (s, "batch") == 0     ? FT_PLOT_X_STEP
+                         : strcmp (s, "samples") == 0 ? FT_PLOT_X_SAMPLES
+                                                      : FT_PLOT_X_EPOCH;
+      g_object_set (self->loss_view, "x-axis", axis, NULL);
+      g_object_set (self->acc_view, "x-axis", axis, NULL);
+      g_free (s);
+    }
+  else if (strcmp (key, "log-y") == 0)
+    g_object_set (self->loss_view, "log-y", g_settings_get_boolean (settings, key), NULL);
+  else if (strcmp (key, "show-raw-batch-loss") == 0)
+    g_object_set (self->loss_view, "show-raw-loss", g_settings_get_boolean (settings, key), NULL);
 }
 
 static void
-on_x_axis_change (GSimpleAction *action, GVariant *value, gpointer data)
+add_view_settings (FtWindow *self)
 {
-  FtWindow *self = data;
-  const char *s = g_variant_get_string (value, NULL);
-  FtPlotXAxis axis = strcmp (s, "batch") == 0     ? FT_PLOT_X_STEP
-                     : strcmp (s, "samples") == 0 ? FT_PLOT_X_SAMPLES
-                                                  : FT_PLOT_X_EPOCH;
-  g_simple_action_set_state (action, value);
-  g_object_set (self->loss_view, "x-axis", axis, NULL);
-  g_object_set (self->acc_view, "x-axis", axis, NULL);
-  g_settings_set_string (self->settings, "x-axis", s);
+  for (unsigned i = 0; i < G_N_ELEMENTS (view_setting_keys); i++)
+    {
+      const char *key = view_setting_keys[i];
+      GAction *action = g_settings_create_action (self->settings, key);
+      g_action_map_add_action (G_ACTION_MAP (self), action);
+      g_object_unref (action);
+      char *signal = g_strconcat ("changed::", key, NULL);
+      g_signal_connect_object (self->settings, signal, G_CALLBACK (apply_view_setting), self, 0);
+      g_free (signal);
+      apply_view_setting (self->settings, key, self);
+    }
 }
 
-static void
-on_log_y_change (GSimpleAction *action, GVariant *value, gpointer data)
+void
+ft_window_remove_view_settings (FtWindow *self)
 {
-  FtWindow *self = data;
-  g_simple_action_set_state (action, value);
-  g_object_set (self->loss_view, "log-y", g_variant_get_boolean (value), NULL);
-  g_settings_set_boolean (self->settings, "log-y", g_variant_get_boolean (value));
-}
-
-static void
-on_raw_loss_change (GSimpleAction *action, GVariant *value, gpointer data)
-{
-  FtWindow *self = data;
-  g_simple_action_set_state (action, value);
-  g_object_set (self->loss_view, "show-raw-loss", g_variant_get_boolean (value), NULL);
-  g_settings_set_boolean (self->settings, "show-raw-batch-loss", g_variant_get_boolean (value));
+  /* A settings action holds its GSettings and follows the key; if it outlived the window (something
+   * else may hold the window's action group), a key changed later by another window would notify a
+   * group whose window is gone. So the actions go with the window, and so do the handlers. */
+  for (unsigned i = 0; i < G_N_ELEMENTS (view_setting_keys); i++)
+    g_action_map_remove_action (G_ACTION_MAP (self), view_setting_keys[i]);
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_func (self->settings, G_CALLBACK (apply_view_setting), self);
 }
 
 static void
@@ -322,8 +339,8 @@ ft_window_export_history (FtWindow *self, const char *path, GError **error)
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "there is no run to export");
       return FALSE;
     }
-  char *text = g_str_has_suffix (path, ".json") ? ft_history_to_json (run->history)
-                                                : ft_history_to_csv (run->history, ',');
+  char *text = g_str_has_suffix (path, ".json") ? ft_history_to_json (ft_run_history (run->engine))
+                                                : ft_history_to_csv (ft_run_history (run->engine), ',');
   gboolean ok = g_file_set_contents (path, text, -1, error);
   g_free (text);
   return ok;
@@ -393,8 +410,7 @@ typedef struct
   /* load */
   FtExperiment *exp;
   FtSharedData *data;
-  FtTrainer *trainer;
-  int epochs;
+  FtRun *engine;
 } CheckpointJob;
 
 static void
@@ -403,7 +419,7 @@ checkpoint_job_free (CheckpointJob *job)
   g_free (job->path);
   ft_experiment_free (job->exp);
   ft_shared_data_unref (job->data);
-  ft_trainer_free (job->trainer);
+  ft_run_free (job->engine);
   g_free (job);
 }
 
@@ -412,7 +428,8 @@ save_checkpoint_thread (GTask *task, gpointer source, gpointer task_data, GCance
 {
   CheckpointJob *job = task_data;
   GError *error = NULL;
-  if (ft_checkpoint_save (job->run->trainer, job->path, false, job->run->epochs_done, &error))
+  if (ft_checkpoint_save (ft_run_trainer (job->run->engine), job->path, false,
+                          ft_run_epochs_done (job->run->engine), &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
@@ -422,7 +439,7 @@ void
 ft_window_save_checkpoint (FtWindow *self, const char *path)
 {
   FtWindowRun *run = ft_window_current_run (self);
-  if (run == NULL || run->state == 0)
+  if (run == NULL || run->state == FT_RUN_STATE_RUNNING)
     {
       ft_window_toast (self, "Stop or finish the run before saving its checkpoint");
       return;
@@ -467,16 +484,14 @@ load_checkpoint_thread (GTask *task, gpointer source, gpointer task_data, GCance
   g_free (json);
   FtSharedData *data = g_atomic_rc_box_new0 (FtSharedData);
   job->data = data;
-  FtResumeState state;
-  bool has_state = false;
+  FtRunOptions options = { .lanes = true, .ledger = true };
   if (job->exp == NULL || !ft_experiment_load_data (job->exp, &data->train, &data->test, &error)
-      || (job->trainer = ft_experiment_build_trainer (job->exp, data->train, &error)) == NULL
-      || !ft_checkpoint_load (job->trainer, job->path, &state, &has_state, &error))
+      || (job->engine = ft_run_new (job->exp, data->train, false, &options, &error)) == NULL
+      || !ft_run_load_checkpoint (job->engine, job->path, &error))
     {
       g_task_return_error (task, error);
       return;
     }
-  job->epochs = has_state ? state.epoch : 0;
   g_task_return_boolean (task, TRUE);
 }
 
@@ -496,10 +511,9 @@ checkpoint_loaded (GObject *source, GAsyncResult *result, gpointer data)
       return;
     }
   ft_window_set_experiment (self, job->exp);
-  ft_window_add_loaded_run (self, job->exp, job->data, job->trainer, job->epochs);
-  job->exp = NULL;
+  ft_window_add_loaded_run (self, job->engine, job->data);
   job->data = NULL;
-  job->trainer = NULL;
+  job->engine = NULL;
   ft_window_toast (self, "Checkpoint loaded: evaluate it, or continue training it (Continue in the menu)");
 }
 
@@ -605,22 +619,8 @@ ft_window_sync_actions (FtWindow *self)
     {
       add_choice (self, "mode", ft_run_mode_name (self->mode), on_mode_change);
       add_toggle (self, "presentation", FALSE, on_presentation_change);
-      char *scheme = g_settings_get_string (self->settings, "color-scheme");
-      add_choice (self, "color-scheme", scheme, on_color_scheme_change);
-      g_action_group_change_action_state (G_ACTION_GROUP (self), "color-scheme",
-                                          g_variant_new_string (scheme));
-      g_free (scheme);
-      char *axis = g_settings_get_string (self->settings, "x-axis");
-      add_choice (self, "x-axis", axis, on_x_axis_change);
-      g_action_group_change_action_state (G_ACTION_GROUP (self), "x-axis", g_variant_new_string (axis));
-      g_free (axis);
-      add_toggle (self, "log-y", FALSE, on_log_y_change);
-      if (g_settings_get_boolean (self->settings, "log-y"))
-        g_action_group_change_action_state (G_ACTION_GROUP (self), "log-y", g_variant_new_boolean (TRUE));
-      add_toggle (self, "raw-loss", FALSE, on_raw_loss_change);
+      add_view_settings (self);
       add_toggle (self, "acc-fit", FALSE, on_acc_fit_change);
-      if (g_settings_get_boolean (self->settings, "show-raw-batch-loss"))
-        g_action_group_change_action_state (G_ACTION_GROUP (self), "raw-loss", g_variant_new_boolean (TRUE));
     }
   gboolean training = ft_window_is_training (self);
   GtkWidget *w = GTK_WIDGET (self);
@@ -629,10 +629,10 @@ ft_window_sync_actions (FtWindow *self)
   gtk_widget_action_set_enabled (w, "win.pause", training);
   gtk_widget_action_set_enabled (w, "win.step", !training || self->paused);
   gtk_widget_action_set_enabled (w, "win.stop", training);
-  gtk_widget_action_set_enabled (w, "win.evaluate", !training && self->runs->len > 0);
-  gtk_widget_action_set_enabled (w, "win.continue", !training && self->runs->len > 0);
-  gtk_widget_action_set_enabled (w, "win.save-checkpoint", !training && self->runs->len > 0);
-  gtk_widget_action_set_enabled (w, "win.export-history", self->runs->len > 0);
+  gtk_widget_action_set_enabled (w, "win.evaluate", !training && ft_window_get_n_runs (self) > 0);
+  gtk_widget_action_set_enabled (w, "win.continue", !training && ft_window_get_n_runs (self) > 0);
+  gtk_widget_action_set_enabled (w, "win.save-checkpoint", !training && ft_window_get_n_runs (self) > 0);
+  gtk_widget_action_set_enabled (w, "win.export-history", ft_window_get_n_runs (self) > 0);
   GAction *mode = g_action_map_lookup_action (G_ACTION_MAP (self), "mode");
   g_simple_action_set_enabled (G_SIMPLE_ACTION (mode), !training);
 }

@@ -41,8 +41,8 @@ ft_window_network_changed (FtWindow *self)
   for (guint i = 0; i < self->active->len; i++)
     {
       FtWindowRun *run = g_ptr_array_index (self->active, i);
-      if (run->state == 0)
-        ft_runner_set_regularization (run->runner, l1, l2);
+      if (run->state == FT_RUN_STATE_RUNNING)
+        ft_runner_set_regularization (ft_run_runner (run->engine), l1, l2);
     }
 }
 
@@ -62,7 +62,7 @@ ft_window_network_edit_weight (FtWindow *self, guint64 index, float value)
   for (guint i = 0; i < self->active->len; i++)
     {
       FtWindowRun *run = g_ptr_array_index (self->active, i);
-      if (run->state == 0 && ft_runner_is_paused (run->runner))
+      if (run->state == FT_RUN_STATE_RUNNING && ft_runner_is_paused (ft_run_runner (run->engine)))
         edited++;
     }
   if (edited == 0 || edited != self->active->len)
@@ -71,8 +71,8 @@ ft_window_network_edit_weight (FtWindow *self, guint64 index, float value)
       return FALSE;
     }
   for (guint i = 0; i < self->active->len; i++)
-    ft_runner_set_weight (((FtWindowRun *) g_ptr_array_index (self->active, i))->runner, (size_t) index,
-                          value);
+    ft_runner_set_weight (ft_run_runner (((FtWindowRun *) g_ptr_array_index (self->active, i))->engine),
+                          (size_t) index, value);
   const FtNeuronMaps *maps = ft_network_view_get_maps (FT_NETWORK_VIEW (self->network_view));
   if (self->decision_run != NULL && maps != NULL && index < maps->n_weights)
     {
@@ -95,8 +95,9 @@ ft_window_network_runs_started (FtWindow *self, const FtDataset *train)
   self->network_run = self->active->len > 0 ? g_ptr_array_index (self->active, 0) : NULL;
   if (self->network_run == NULL)
     return;
-  ft_network_view_set_data (FT_NETWORK_VIEW (self->network_view), self->network_run->exp, train);
-  ft_runner_set_share_weights (self->network_run->runner, true);
+  ft_network_view_set_data (FT_NETWORK_VIEW (self->network_view),
+                            ft_run_experiment (self->network_run->engine), train);
+  ft_runner_set_share_weights (ft_run_runner (self->network_run->engine), true);
 }
 
 void

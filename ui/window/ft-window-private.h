@@ -2,10 +2,12 @@
  * ft-window-actions.c (menu and keyboard actions, files, export). */
 #pragma once
 
+#include "experiment/ft-run.h"
 #include "panels/ft-panels.h"
 #include "plot/ft-plot-model.h"
 #include "train/ft-runner.h"
 #include "views/ft-plot-view.h"
+#include "window/ft-window-run.h"
 #include "window/ft-window.h"
 
 /* The datasets of one Train press, shared by the runs it starts (both mode: two). */
@@ -15,34 +17,24 @@ typedef struct
   FtDataset *test;
 } FtSharedData;
 
-typedef struct _FtWindowRun FtWindowRun;
-
 struct _FtWindowRun
 {
-  FtWindow *window;
-  int number; /* Run 1, Run 2, … */
-  char *name; /* "Run 3 · fit", "Run 4 · tape − shuffle" */
-  char *role; /* the legend's name: "fit", "tape", "tape − shuffle" */
-  bool tape;
-  FtExperiment *exp;  /* the experiment as it was when the run started */
+  GObject parent_instance;
+  FtWindow *window;   /* NULL once the window has gone (an evaluation may still hold the run) */
+  int number;         /* Run 1, Run 2, … */
+  char *name;         /* "Run 3 · fit", "Run 4 · tape − shuffle" */
+  char *role;         /* the legend's name: "fit", "tape", "tape − shuffle" */
+  FtRun *engine;      /* the experiment as it was at the start, trainer, runner, history, fingerprints
+                         (Compare mode's verdict), callback lanes; epochs done */
   FtSharedData *data; /* g_atomic_rc_box */
-  FtTrainer *trainer;
-  FtRunner *runner;
-  FtFingerprints *fingerprints; /* per-step fingerprints for Compare mode's verdict */
-  FtCallbackLanes *lanes;       /* the callbacks' decisions, for the lanes under the loss chart */
-  FtHistory *history;
   int plot_run;
-  int state; /* 0 running, 1 finished, 2 stopped, 3 failed */
-  int epochs_done;
+  FtRunState state;
   int64_t samples;
   double seconds;
   bool evaluating;
   FtLogs test_logs;
   bool has_test_logs;
-  GtkWidget *row;
-  GtkWidget *row_title;
-  GtkWidget *row_subtitle;
-  GtkWidget *visible_check;
+  gboolean plotted; /* its series shown on the charts (the row's check button) */
 };
 
 struct _FtWindow
@@ -114,7 +106,7 @@ struct _FtWindow
   FtPlotModel *plot_model;
   GtkWidget *loss_view;
   GtkWidget *acc_view;
-  GPtrArray *runs;       /* FtWindowRun*, every run of the session */
+  GListStore *runs;      /* FtWindowRun, every run of the session, newest first (the runs list shows it) */
   GPtrArray *active;     /* the runs of the current Train press */
   GCancellable *prepare; /* data loading for a Train press */
   bool paused;
@@ -141,6 +133,11 @@ struct _FtWindow
   bool presentation;
   bool layout_short; /* laid out for a window under 800 px high */
   GSettings *settings;
+  GtkWidget *ledger_view;      /* the open ledger dialog (a weak pointer), or NULL */
+  char *screenshot_ledger_key; /* --ledger: the screenshot shows this ledger */
+  int screenshot_ledger_epoch;
+  int screenshot_ledger_ticks;
+  guint screenshot_ledger_source;
 };
 
 void ft_window_show_error (FtWindow *self, const char *message);
@@ -152,9 +149,14 @@ void ft_window_refresh_panels (FtWindow *self);
 void ft_window_refresh_code (FtWindow *self);
 /* The selected run, or the latest one. */
 FtWindowRun *ft_window_current_run (FtWindow *self);
-void ft_window_add_loaded_run (FtWindow *self, FtExperiment *exp, FtSharedData *data, FtTrainer *trainer,
-                               int epochs_done);
+/* Run i in the order the runs were made (the store holds them newest first); borrowed. */
+FtWindowRun *ft_window_run_at (FtWindow *self, guint i);
+/* A run made from a checkpoint (engine: its trainer loaded); the window takes both. */
+void ft_window_add_loaded_run (FtWindow *self, FtRun *engine, FtSharedData *data);
 void ft_window_evaluate_run (FtWindow *self, FtWindowRun *run);
+/* ft-window-ledger.c: a click on an epoch point opens its ledger; the "win.show-ledger" action. */
+void ft_window_ledger_init (FtWindow *self);
+void ft_window_ledger_install_actions (GtkWidgetClass *klass);
 FtSharedData *ft_shared_data_ref (FtSharedData *data);
 void ft_shared_data_unref (FtSharedData *data);
 
@@ -206,3 +208,5 @@ void ft_window_install_actions (GtkWidgetClass *widget_class);
 void ft_window_certify_install_action (GtkWidgetClass *klass);
 void ft_window_certify_probe (FtWindow *self);
 void ft_window_sync_actions (FtWindow *self);
+/* Removes the GSettings-backed view-option actions and their handlers (from dispose). */
+void ft_window_remove_view_settings (FtWindow *self);

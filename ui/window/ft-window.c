@@ -10,6 +10,7 @@
 #include "views/ft-code-view.h"
 #include "views/ft-confusion-view.h"
 #include "views/ft-decision-view.h"
+#include "views/ft-ledger-view.h"
 #include "views/ft-network-view.h"
 #include "views/ft-tape-inspector.h"
 #include "views/ft-verdict-bar.h"
@@ -82,133 +83,60 @@ log_line (FtWindow *self, const char *line)
 
 /* ---- runs ---- */
 
-static void
-run_free (FtWindowRun *run)
+static guint
+n_runs (FtWindow *self)
 {
-  ft_runner_free (run->runner);
-  ft_fingerprints_free (run->fingerprints);
-  ft_callback_lanes_free (run->lanes);
-  ft_trainer_free (run->trainer);
-  ft_history_free (run->history);
-  ft_experiment_free (run->exp);
-  ft_shared_data_unref (run->data);
-  g_free (run->name);
-  g_free (run->role);
-  g_free (run);
+  return g_list_model_get_n_items (G_LIST_MODEL (self->runs));
+}
+
+FtWindowRun *
+ft_window_run_at (FtWindow *self, guint i)
+{
+  guint n = n_runs (self);
+  g_return_val_if_fail (i < n, NULL);
+  FtWindowRun *run = g_list_model_get_item (G_LIST_MODEL (self->runs), n - 1 - i);
+  g_object_unref (run); /* the store keeps it */
+  return run;
 }
 
 static FtWindowRun *
 run_at (FtWindow *self, guint i)
 {
-  g_return_val_if_fail (i < self->runs->len, NULL);
-  return g_ptr_array_index (self->runs, i);
+  return ft_window_run_at (self, i);
 }
 
 static const char *
-state_text (int state)
+state_text (FtRunState state)
 {
-  switch (state)
-    {
-    case 1:
-      return "finished";
-    case 2:
-      return "stopped";
-    case 3:
-      return "failed";
-    default:
-      return "training";
-    }
+  return ft_window_run_state_text (state);
 }
 
 static void
 update_run_row (FtWindowRun *run)
 {
-  GString *s = g_string_new (NULL);
-  g_string_printf (s, "%s · %d epoch%s · %s", state_text (run->state), run->epochs_done,
-                   run->epochs_done == 1 ? "" : "s", run->exp->title ? run->exp->title : "untitled");
-  int n = ft_history_n_epochs (run->history);
-  if (n > 0)
-    {
-      double v;
-      const FtLogs *last = ft_history_logs (run->history, n - 1);
-      if (ft_logs_get (last, "val_accuracy", &v))
-        g_string_append_printf (s, " · val_accuracy %.4f", v);
-      else if (ft_logs_get (last, "accuracy", &v))
-        g_string_append_printf (s, " · accuracy %.4f", v);
-    }
-  if (run->has_test_logs)
-    {
-      double acc;
-      if (ft_logs_get (&run->test_logs, "accuracy", &acc))
-        g_string_append_printf (s, " · test %.4f", acc);
-    }
-  gtk_label_set_text (GTK_LABEL (run->row_subtitle), s->str);
-  g_string_free (s, TRUE);
+  ft_window_run_changed (run);
 }
 
-static void
-on_visible_toggled (GtkCheckButton *check, FtWindowRun *run)
-{
-  ft_plot_model_set_run_visible (run->window->plot_model, run->plot_run, gtk_check_button_get_active (check));
-  ft_plot_view_changed (FT_PLOT_VIEW (run->window->loss_view));
-  ft_plot_view_changed (FT_PLOT_VIEW (run->window->acc_view));
-}
-
-static void
-on_evaluate_clicked (GtkButton *button, FtWindowRun *run)
-{
-  ft_window_evaluate_run (run->window, run);
-}
-
+/* A new run goes to the top of the list, selected. */
 static void
 add_run_row (FtWindow *self, FtWindowRun *run)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
-  gtk_widget_set_margin_start (box, 8);
-  gtk_widget_set_margin_end (box, 8);
-  gtk_widget_set_margin_top (box, 6);
-  gtk_widget_set_margin_bottom (box, 6);
-  run->visible_check = gtk_check_button_new ();
-  gtk_check_button_set_active (GTK_CHECK_BUTTON (run->visible_check), TRUE);
-  gtk_widget_set_tooltip_text (run->visible_check, "Show this run on the plots");
-  g_signal_connect (run->visible_check, "toggled", G_CALLBACK (on_visible_toggled), run);
-  gtk_box_append (GTK_BOX (box), run->visible_check);
-  GtkWidget *labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  gtk_widget_set_hexpand (labels, TRUE);
-  run->row_title = gtk_label_new (run->name);
-  gtk_label_set_xalign (GTK_LABEL (run->row_title), 0);
-  gtk_widget_add_css_class (run->row_title, "heading");
-  run->row_subtitle = gtk_label_new ("");
-  gtk_label_set_xalign (GTK_LABEL (run->row_subtitle), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (run->row_subtitle), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (run->row_subtitle), 28);
-  gtk_label_set_width_chars (GTK_LABEL (run->row_subtitle), 20);
-  gtk_widget_add_css_class (run->row_subtitle, "dim-label");
-  gtk_widget_add_css_class (run->row_subtitle, "caption");
-  gtk_box_append (GTK_BOX (labels), run->row_title);
-  gtk_box_append (GTK_BOX (labels), run->row_subtitle);
-  gtk_box_append (GTK_BOX (box), labels);
-  GtkWidget *eval = gtk_button_new_from_icon_name ("emblem-ok-symbolic");
-  gtk_widget_set_valign (eval, GTK_ALIGN_CENTER);
-  gtk_widget_add_css_class (eval, "flat");
-  gtk_widget_set_tooltip_text (eval, "Evaluate on the test set");
-  g_signal_connect (eval, "clicked", G_CALLBACK (on_evaluate_clicked), run);
-  gtk_box_append (GTK_BOX (box), eval);
-  run->row = gtk_list_box_row_new ();
-  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (run->row), box);
-  g_object_set_data (G_OBJECT (run->row), "ft-run", run);
-  gtk_list_box_prepend (self->runs_list, run->row);
-  gtk_list_box_select_row (self->runs_list, GTK_LIST_BOX_ROW (run->row));
-  update_run_row (run);
+  g_list_store_insert (self->runs, 0, run);
+  gtk_list_box_select_row (self->runs_list, gtk_list_box_get_row_at_index (self->runs_list, 0));
 }
 
 FtWindowRun *
 ft_window_current_run (FtWindow *self)
 {
   GtkListBoxRow *row = gtk_list_box_get_selected_row (self->runs_list);
-  if (row)
-    return g_object_get_data (G_OBJECT (row), "ft-run");
-  return self->runs->len ? g_ptr_array_index (self->runs, self->runs->len - 1) : NULL;
+  if (row != NULL)
+    {
+      FtWindowRun *run = g_list_model_get_item (G_LIST_MODEL (self->runs), gtk_list_box_row_get_index (row));
+      if (run != NULL)
+        g_object_unref (run);
+      return run;
+    }
+  return n_runs (self) > 0 ? run_at (self, n_runs (self) - 1) : NULL;
 }
 
 static void
@@ -244,10 +172,12 @@ update_verdict (FtWindow *self)
       return;
     }
   FtWindowRun *a = g_ptr_array_index (self->active, 0), *b = g_ptr_array_index (self->active, 1);
-  if (a->tape || !b->tape || a->fingerprints == NULL || b->fingerprints == NULL)
+  if (ft_run_is_tape (a->engine) || !ft_run_is_tape (b->engine) || ft_run_fingerprints (a->engine) == NULL
+      || ft_run_fingerprints (b->engine) == NULL)
     return;
   FtDivergence d;
-  ft_divergence_find (a->fingerprints, b->fingerprints, &b->exp->steps, &d);
+  ft_divergence_find (ft_run_fingerprints (a->engine), ft_run_fingerprints (b->engine),
+                      &ft_run_experiment (b->engine)->steps, &d);
   ft_verdict_bar_set_divergence (bar, &d);
   /* The charts mark the step (the plot model bumps its serial only when the mark moves). */
   guint64 serial = ft_plot_model_get_serial (self->plot_model);
@@ -306,7 +236,7 @@ static bool
 any_active_running (FtWindow *self)
 {
   for (guint i = 0; i < self->active->len; i++)
-    if (((FtWindowRun *) g_ptr_array_index (self->active, i))->state == 0)
+    if (((FtWindowRun *) g_ptr_array_index (self->active, i))->state == FT_RUN_STATE_RUNNING)
       return true;
   return false;
 }
@@ -319,7 +249,7 @@ highlight_code (FtWindow *self, FtWindowRun *run, int region)
     return;
   if (!self->paused && self->pace <= 0)
     return;
-  ft_code_view_highlight (FT_CODE_VIEW (self->code_view), run->tape, region);
+  ft_code_view_highlight (FT_CODE_VIEW (self->code_view), ft_run_is_tape (run->engine), region);
 }
 
 static void
@@ -343,14 +273,14 @@ on_run_event (const FtRunEvent *ev, void *user_data)
       break;
     case FT_RUN_EVENT_EPOCH_END:
       {
-        ft_window_outline_set (self, run->exp->steps.validate || !run->tape ? FT_OUTLINE_VALIDATE
-                                                                            : FT_OUTLINE_LOOP);
+        ft_window_outline_set (self, ft_run_experiment (run->engine)->steps.validate
+                                             || !ft_run_is_tape (run->engine)
+                                         ? FT_OUTLINE_VALIDATE
+                                         : FT_OUTLINE_LOOP);
         highlight_code (self, run, FT_CODE_EPOCH_END);
         ft_plot_model_add_epoch (self->plot_model, run->plot_run, ev->epoch, ev->samples_seen, &ev->logs);
-        if (run->lanes != NULL)
-          ft_plot_model_set_callback_lanes (self->plot_model, run->plot_run, run->lanes);
-        ft_history_append (run->history, ev->epoch, &ev->logs);
-        run->epochs_done = ev->epoch + 1; /* absolute: a continued run starts past zero */
+        if (ft_run_lanes (run->engine) != NULL)
+          ft_plot_model_set_callback_lanes (self->plot_model, run->plot_run, ft_run_lanes (run->engine));
         run->samples = ev->samples_seen;
         run->seconds = ev->seconds;
         GString *s = g_string_new (NULL);
@@ -399,17 +329,20 @@ on_run_event (const FtRunEvent *ev, void *user_data)
     case FT_RUN_EVENT_STOPPED:
     case FT_RUN_EVENT_FAILED:
       {
-        run->state = ev->kind == FT_RUN_EVENT_FINISHED ? 1 : ev->kind == FT_RUN_EVENT_STOPPED ? 2 : 3;
-        if (run->lanes != NULL) /* the restore is decided at train end */
+        run->state = ev->kind == FT_RUN_EVENT_FINISHED  ? FT_RUN_STATE_FINISHED
+                     : ev->kind == FT_RUN_EVENT_STOPPED ? FT_RUN_STATE_STOPPED
+                                                        : FT_RUN_STATE_FAILED;
+        if (ft_run_lanes (run->engine) != NULL) /* the restore is decided at train end */
           {
-            ft_plot_model_set_callback_lanes (self->plot_model, run->plot_run, run->lanes);
+            ft_plot_model_set_callback_lanes (self->plot_model, run->plot_run, ft_run_lanes (run->engine));
             refresh_plots_soon (self);
           }
         update_verdict (self);
         char *line = ev->kind == FT_RUN_EVENT_FAILED
                          ? g_strdup_printf ("[%s] training failed: %s", run->name, ev->message)
                          : g_strdup_printf ("[%s] %s after %d epoch%s", run->name, state_text (run->state),
-                                            run->epochs_done, run->epochs_done == 1 ? "" : "s");
+                                            ft_run_epochs_done (run->engine),
+                                            ft_run_epochs_done (run->engine) == 1 ? "" : "s");
         log_line (self, line);
         if (ev->kind == FT_RUN_EVENT_FAILED)
           ft_window_show_error (self, line);
@@ -432,8 +365,8 @@ on_run_event (const FtRunEvent *ev, void *user_data)
                                                 state_text (run->state), sps,
                                                 (double) self->max_stall_us / 1000.0)
                              : g_strdup_printf ("%s · %d epoch%s · %s samples a second",
-                                                state_text (run->state), run->epochs_done,
-                                                run->epochs_done == 1 ? "" : "s",
+                                                state_text (run->state), ft_run_epochs_done (run->engine),
+                                                ft_run_epochs_done (run->engine) == 1 ? "" : "s",
                                                 ft_format_thousands ((char[32]){ 0 }, 32, (int64_t) sps));
             text[0] = g_ascii_toupper (text[0]);
             set_status (self, text);
@@ -499,58 +432,33 @@ prepare_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
 static FtWindowRun *
 start_run (FtWindow *self, FtExperiment *exp, FtSharedData *data, bool tape, GError **error)
 {
-  FtTrainer *trainer = ft_experiment_build_trainer (exp, data->train, error);
-  if (trainer == NULL)
+  FtRunOptions options = { .fingerprints = exp->mode == FT_MODE_BOTH, .lanes = true, .ledger = true };
+  FtRun *engine = ft_run_new (exp, data->train, tape, &options, error);
+  if (engine == NULL)
     return NULL;
-  FtWindowRun *run = g_new0 (FtWindowRun, 1);
+  FtWindowRun *run = g_object_new (FT_TYPE_WINDOW_RUN, NULL);
   run->window = self;
   run->number = ++self->next_run_number;
-  run->tape = tape;
+  run->engine = engine;
   run->role = ft_window_run_role (exp, tape);
   run->name = g_strdup_printf ("Run %d · %s", run->number, run->role);
-  run->exp = ft_experiment_copy (exp);
   run->data = ft_shared_data_ref (data);
-  run->trainer = trainer;
-  run->history = ft_history_new ();
   /* Colour and line style by role, the same in every re-run: fit blue and solid, tape orange and dashed. */
   run->plot_run = ft_plot_model_add_run (self->plot_model, run->role,
                                          tape ? FT_PLOT_COLOUR_TAPE : FT_PLOT_COLOUR_FIT);
   ft_plot_model_set_run_dashed (self->plot_model, run->plot_run, tape);
-  FtJob job;
-  memset (&job, 0, sizeof job);
-  job.trainer = trainer;
-  job.data = data->train;
-  job.args = exp->fit;
-  job.tape_mode = tape;
-  job.steps = exp->steps;
-  job.callbacks = exp->callbacks;
-  job.n_callbacks = exp->n_callbacks;
-  if (exp->mode == FT_MODE_BOTH)
-    {
-      run->fingerprints = ft_fingerprints_new (FT_FINGERPRINT_SAMPLE);
-      job.fingerprints = run->fingerprints;
-    }
-  if (exp->n_callbacks > 0)
-    {
-      run->lanes = ft_callback_lanes_new ();
-      job.lanes = run->lanes;
-    }
-  run->runner = ft_runner_new (&job, NULL, on_run_event, run);
-  g_ptr_array_add (self->runs, run);
+  ft_run_make_runner (engine, ft_run_next_epochs (engine), NULL, NULL, on_run_event, run);
   g_ptr_array_add (self->active, run);
   add_run_row (self, run);
+  g_object_unref (run); /* the store keeps it */
   return run;
 }
 
 static void
 hide_plotted_runs (FtWindow *self)
 {
-  for (guint i = 0; i < self->runs->len; i++)
-    {
-      FtWindowRun *run = g_ptr_array_index (self->runs, i);
-      if (run->visible_check && gtk_check_button_get_active (GTK_CHECK_BUTTON (run->visible_check)))
-        gtk_check_button_set_active (GTK_CHECK_BUTTON (run->visible_check), FALSE);
-    }
+  for (guint i = 0; i < n_runs (self); i++)
+    g_object_set (run_at (self, i), "plotted", FALSE, NULL);
 }
 
 static void
@@ -597,9 +505,9 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (self->active->len > 0 && job->data->train->ndim == 1 && job->data->train->shape[0] == 2)
     {
       self->decision_run = g_ptr_array_index (self->active, 0);
-      ft_decision_view_set_data (FT_DECISION_VIEW (self->decision_view), self->decision_run->exp,
-                                 job->data->train);
-      ft_runner_set_share_weights (self->decision_run->runner, true);
+      ft_decision_view_set_data (FT_DECISION_VIEW (self->decision_view),
+                                 ft_run_experiment (self->decision_run->engine), job->data->train);
+      ft_runner_set_share_weights (ft_run_runner (self->decision_run->engine), true);
     }
   else
     ft_decision_view_set_data (FT_DECISION_VIEW (self->decision_view), NULL, NULL);
@@ -615,12 +523,13 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       FtWindowRun *run = g_ptr_array_index (self->active, i);
       if (self->paused)
-        ft_runner_pause (run->runner);
+        ft_runner_pause (ft_run_runner (run->engine));
       if (self->screenshot_path)
-        ft_runner_pause_after_epochs (run->runner, self->screenshot_after);
-      ft_runner_set_snapshot_every_epoch (run->runner, true); /* the Tape view's chart grows per epoch */
-      ft_runner_set_pace (run->runner, self->pace);
-      ft_runner_start (run->runner);
+        ft_runner_pause_after_epochs (ft_run_runner (run->engine), self->screenshot_after);
+      ft_runner_set_snapshot_every_epoch (ft_run_runner (run->engine),
+                                          true); /* the Tape view's chart grows per epoch */
+      ft_runner_set_pace (ft_run_runner (run->engine), self->pace);
+      ft_runner_start (ft_run_runner (run->engine));
     }
   set_status (self, "Training…");
   update_verdict (self);
@@ -641,8 +550,8 @@ stop_active (FtWindow *self)
   for (guint i = 0; i < self->active->len; i++)
     {
       FtWindowRun *run = g_ptr_array_index (self->active, i);
-      if (run->state == 0)
-        ft_runner_stop (run->runner);
+      if (run->state == FT_RUN_STATE_RUNNING)
+        ft_runner_stop (ft_run_runner (run->engine));
     }
 }
 
@@ -684,12 +593,12 @@ ft_window_toggle_pause (FtWindow *self)
   for (guint i = 0; i < self->active->len; i++)
     {
       FtWindowRun *run = g_ptr_array_index (self->active, i);
-      if (run->state != 0)
+      if (run->state != FT_RUN_STATE_RUNNING)
         continue;
       if (self->paused)
-        ft_runner_pause (run->runner);
+        ft_runner_pause (ft_run_runner (run->engine));
       else
-        ft_runner_resume (run->runner);
+        ft_runner_resume (ft_run_runner (run->engine));
     }
   if (self->paused)
     set_status (self, "Paused — Step runs one batch");
@@ -713,10 +622,11 @@ ft_window_step (FtWindow *self)
   for (guint i = 0; i < self->active->len; i++)
     {
       FtWindowRun *run = g_ptr_array_index (self->active, i);
-      if (run->state == 0)
+      if (run->state == FT_RUN_STATE_RUNNING)
         {
-          ft_runner_request_snapshot (run->runner); /* the Tape view shows the batch just stepped */
-          ft_runner_step_batch (run->runner);
+          ft_runner_request_snapshot (
+              ft_run_runner (run->engine)); /* the Tape view shows the batch just stepped */
+          ft_runner_step_batch (ft_run_runner (run->engine));
         }
     }
   update_controls (self);
@@ -761,30 +671,17 @@ ft_window_continue (FtWindow *self, gpointer run_pointer)
       ft_window_toast (self, "Wait for the evaluation to finish");
       return;
     }
-  ft_runner_free (run->runner);
-  FtJob job;
-  memset (&job, 0, sizeof job);
-  job.trainer = run->trainer;
-  job.data = run->data->train;
-  job.args = run->exp->fit;
-  job.args.initial_epoch = run->epochs_done;
-  if (job.args.epochs <= run->epochs_done)
-    job.args.epochs = run->epochs_done + run->exp->fit.epochs;
-  job.tape_mode = run->tape;
-  job.steps = run->exp->steps;
-  job.callbacks = run->exp->callbacks;
-  job.n_callbacks = run->exp->n_callbacks;
-  run->runner = ft_runner_new (&job, NULL, on_run_event, run);
-  run->state = 0;
-  gtk_check_button_set_active (GTK_CHECK_BUTTON (run->visible_check), TRUE);
+  int from = ft_run_epochs_done (run->engine), to = ft_run_next_epochs (run->engine);
+  ft_run_make_runner (run->engine, to, NULL, NULL, on_run_event, run);
+  run->state = FT_RUN_STATE_RUNNING;
+  g_object_set (run, "plotted", TRUE, NULL);
   g_ptr_array_set_size (self->active, 0);
   g_ptr_array_add (self->active, run);
   self->paused = false;
   self->max_stall_us = 0;
-  ft_runner_set_pace (run->runner, self->pace);
-  ft_runner_start (run->runner);
-  char *line = g_strdup_printf ("[%s] continuing from epoch %d to %d", run->name, job.args.initial_epoch,
-                                job.args.epochs);
+  ft_runner_set_pace (ft_run_runner (run->engine), self->pace);
+  ft_runner_start (ft_run_runner (run->engine));
+  char *line = g_strdup_printf ("[%s] continuing from epoch %d to %d", run->name, from, to);
   log_line (self, line);
   g_free (line);
   set_status (self, "Training…");
@@ -813,7 +710,8 @@ evaluate_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
   const FtDataset *test = run->data->test ? run->data->test : run->data->train;
   FtLogs *logs = g_new0 (FtLogs, 1);
   GError *error = NULL;
-  if (!ft_evaluate (run->trainer, test, run->exp->fit.batch_size, logs, &error))
+  if (!ft_evaluate (ft_run_trainer (run->engine), test, ft_run_experiment (run->engine)->fit.batch_size, logs,
+                    &error))
     {
       g_free (logs);
       g_task_return_error (task, error);
@@ -830,6 +728,12 @@ evaluate_done (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
   FtLogs *logs = g_task_propagate_pointer (G_TASK (result), &error);
   run->evaluating = false;
+  if (run->window == NULL) /* the window was closed meanwhile */
+    {
+      g_clear_error (&error);
+      g_free (logs);
+      return;
+    }
   if (logs == NULL)
     {
       ft_window_show_error (self, error->message);
@@ -839,12 +743,12 @@ evaluate_done (GObject *source, GAsyncResult *result, gpointer user_data)
   run->test_logs = *logs;
   run->has_test_logs = true;
   /* Where the model is wrong: the confusion matrix and misclassified images, computed off the loop. */
-  FtModel *m = ft_trainer_model (run->trainer);
+  FtModel *m = ft_trainer_model (ft_run_trainer (run->engine));
   size_t n = ft_model_n_params (m);
   float *w = g_new (float, n);
   ft_model_get_weights (m, w);
-  ft_confusion_view_compute (FT_CONFUSION_VIEW (self->confusion_view), run->exp, run->data->train,
-                             run->data->test ? run->data->test : run->data->train, w, n);
+  ft_confusion_view_compute (FT_CONFUSION_VIEW (self->confusion_view), ft_run_experiment (run->engine),
+                             run->data->train, run->data->test ? run->data->test : run->data->train, w, n);
   g_free (w);
   GString *s = g_string_new (NULL);
   g_string_printf (s, "[%s] Test (%s): ", run->name, run->data->test ? "test set" : "training data");
@@ -861,7 +765,7 @@ ft_window_evaluate_run (FtWindow *self, FtWindowRun *run)
 {
   if (run == NULL)
     return;
-  if (run->state == 0 || run->evaluating)
+  if (run->state == FT_RUN_STATE_RUNNING || run->evaluating)
     {
       ft_window_toast (self, "Wait until the run has ended to evaluate it");
       return;
@@ -869,30 +773,26 @@ ft_window_evaluate_run (FtWindow *self, FtWindowRun *run)
   run->evaluating = true;
   ft_window_outline_set (self, FT_OUTLINE_EVALUATE);
   GTask *task = g_task_new (self, NULL, evaluate_done, run);
-  g_task_set_task_data (task, run, NULL);
+  g_task_set_task_data (task, g_object_ref (run), g_object_unref);
   g_task_run_in_thread (task, evaluate_thread);
   g_object_unref (task);
 }
 
 /* A checkpoint loaded from disk becomes a run of its own (finished, ready to evaluate or continue). */
 void
-ft_window_add_loaded_run (FtWindow *self, FtExperiment *exp, FtSharedData *data, FtTrainer *trainer,
-                          int epochs_done)
+ft_window_add_loaded_run (FtWindow *self, FtRun *engine, FtSharedData *data)
 {
-  FtWindowRun *run = g_new0 (FtWindowRun, 1);
+  FtWindowRun *run = g_object_new (FT_TYPE_WINDOW_RUN, NULL);
   run->window = self;
   run->number = ++self->next_run_number;
   run->name = g_strdup_printf ("Run %d · checkpoint", run->number);
   run->role = g_strdup ("checkpoint");
-  run->exp = exp;
+  run->engine = engine;
   run->data = data;
-  run->trainer = trainer;
-  run->history = ft_history_new ();
-  run->state = 1;
-  run->epochs_done = epochs_done;
+  run->state = FT_RUN_STATE_FINISHED;
   run->plot_run = ft_plot_model_add_run (self->plot_model, run->role, FT_PLOT_COLOUR_OTHER);
-  g_ptr_array_add (self->runs, run);
   add_run_row (self, run);
+  g_object_unref (run); /* the store keeps it */
 }
 
 /* ---- experiment and panels ---- */
@@ -1021,8 +921,8 @@ ft_window_set_pace (FtWindow *self, double batches_per_second)
   for (guint i = 0; i < self->active->len; i++)
     {
       FtWindowRun *run = g_ptr_array_index (self->active, i);
-      if (run->state == 0)
-        ft_runner_set_pace (run->runner, self->pace);
+      if (run->state == FT_RUN_STATE_RUNNING)
+        ft_runner_set_pace (ft_run_runner (run->engine), self->pace);
     }
 }
 
@@ -1048,10 +948,17 @@ ft_window_set_zoom (FtWindow *self, double zoom)
 
 /* ---- screenshots ---- */
 
+static gboolean save_widget_png (GtkWidget *widget, const char *png_path, GError **error);
+
 gboolean
 ft_window_save_screenshot (FtWindow *self, const char *png_path, GError **error)
 {
-  GtkWidget *widget = GTK_WIDGET (self);
+  return save_widget_png (GTK_WIDGET (self), png_path, error);
+}
+
+static gboolean
+save_widget_png (GtkWidget *widget, const char *png_path, GError **error)
+{
   int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
   GdkPaintable *paintable = gtk_widget_paintable_new (widget);
   GtkSnapshot *snapshot = gtk_snapshot_new ();
@@ -1065,7 +972,7 @@ ft_window_save_screenshot (FtWindow *self, const char *png_path, GError **error)
     }
   else
     {
-      GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (self));
+      GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
       GdkTexture *texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
       char *tmp = g_strdup_printf ("%s.tmp", png_path);
       ok = gdk_texture_save_to_png (texture, tmp) && g_rename (tmp, png_path) == 0;
@@ -1093,6 +1000,7 @@ screenshot_failed (FtWindow *self)
 static void
 screenshot_finish (FtWindow *self)
 {
+  g_clear_handle_id (&self->screenshot_ledger_source, g_source_remove);
   if (self->screenshot_timeout)
     {
       g_source_remove (self->screenshot_timeout);
@@ -1110,10 +1018,63 @@ screenshot_finish (FtWindow *self)
 
 static void on_after_paint (GdkFrameClock *clock, FtWindow *self);
 
+/* --ledger: wait until the dialog is on screen with its full pass, two ticks more for the frame that shows
+ * it, then save the dialog. */
+static gboolean
+ledger_shot_tick (gpointer data)
+{
+  FtWindow *self = data;
+  GtkWidget *view = self->ledger_view;
+  if (view == NULL)
+    {
+      g_printerr ("fittape: no screenshot: the ledger did not open (no such run, epoch or key)\n");
+      self->screenshot_ledger_source = 0;
+      screenshot_failed (self);
+      screenshot_finish (self);
+      return G_SOURCE_REMOVE;
+    }
+  const char *pass = ft_ledger_view_get_text (FT_LEDGER_VIEW (view), 0, "full-pass");
+  bool ready = gtk_widget_get_mapped (view) && (pass == NULL || strstr (pass, "…") == NULL);
+  if (!ready || ++self->screenshot_ledger_ticks < 3)
+    {
+      gtk_widget_queue_draw (view);
+      return G_SOURCE_CONTINUE;
+    }
+  GError *error = NULL;
+  if (save_widget_png (view, self->screenshot_path, &error))
+    g_print ("screenshot: %s (the ledger of %s, epoch %d)\n", self->screenshot_path,
+             self->screenshot_ledger_key, self->screenshot_ledger_epoch + 1);
+  else
+    {
+      g_printerr ("fittape: no screenshot: %s\n", error->message);
+      g_error_free (error);
+      screenshot_failed (self);
+    }
+  self->screenshot_ledger_source = 0;
+  screenshot_finish (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+ft_window_screenshot_ledger (FtWindow *self, const char *key, int epoch)
+{
+  g_free (self->screenshot_ledger_key);
+  self->screenshot_ledger_key = g_strdup (key);
+  self->screenshot_ledger_epoch = epoch;
+}
+
 static void
 take_screenshot (FtWindow *self)
 {
   GError *error = NULL;
+  if (self->screenshot_ledger_key != NULL && self->active->len > 0)
+    {
+      FtWindowRun *run = g_ptr_array_index (self->active, 0);
+      ft_window_show_ledger (self, run->plot_run, self->screenshot_ledger_epoch, self->screenshot_ledger_key);
+      if (self->screenshot_ledger_source == 0)
+        self->screenshot_ledger_source = g_timeout_add (100, ledger_shot_tick, self);
+      return;
+    }
   if (!ft_window_save_screenshot (self, self->screenshot_path, &error)
       && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
     {
@@ -1155,6 +1116,14 @@ on_after_paint (GdkFrameClock *clock, FtWindow *self)
 {
   if (self->redraw_source != 0)
     return; /* a throttled chart redraw is still to come: wait for the frame that carries it */
+  /* The side panel still sliding in or out (it closes when the window folds it at the start): wait for
+   * the frame where it has arrived, or the picture shows it half-way over the charts. */
+  double target = adw_flap_get_reveal_flap (self->flap) ? 1.0 : 0.0;
+  if (fabs (adw_flap_get_reveal_progress (self->flap) - target) > 1e-3)
+    {
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+      return;
+    }
   g_signal_handler_disconnect (clock, self->screenshot_paint_handler);
   self->screenshot_paint_handler = 0;
   g_idle_add_full (G_PRIORITY_HIGH_IDLE, take_screenshot_idle, self, NULL);
@@ -1180,7 +1149,7 @@ screenshot_check (FtWindow *self)
   for (guint i = 0; i < self->active->len; i++)
     {
       FtWindowRun *run = g_ptr_array_index (self->active, i);
-      if (run->state == 0 && run->epochs_done < self->screenshot_after)
+      if (run->state == FT_RUN_STATE_RUNNING && ft_run_epochs_done (run->engine) < self->screenshot_after)
         return;
     }
   self->screenshot_taken = true;
@@ -1189,8 +1158,8 @@ screenshot_check (FtWindow *self)
   for (guint i = 0; i < self->active->len; i++)
     {
       FtWindowRun *run = g_ptr_array_index (self->active, i);
-      if (run->state == 0)
-        ft_runner_pause (run->runner);
+      if (run->state == FT_RUN_STATE_RUNNING)
+        ft_runner_pause (ft_run_runner (run->engine));
     }
   if (self->redraw_source)
     {
@@ -1229,7 +1198,7 @@ ft_window_get_screenshot_failed (FtWindow *self)
 guint
 ft_window_get_n_runs (FtWindow *self)
 {
-  return self->runs->len;
+  return n_runs (self);
 }
 
 const char *
@@ -1240,10 +1209,17 @@ ft_window_get_run_name (FtWindow *self, guint i)
 }
 
 int
+ft_window_get_run_plot_id (FtWindow *self, guint i)
+{
+  FtWindowRun *run = run_at (self, i);
+  return run ? run->plot_run : 0;
+}
+
+int
 ft_window_get_run_epochs (FtWindow *self, guint i)
 {
   FtWindowRun *run = run_at (self, i);
-  return run ? run->epochs_done : -1;
+  return run ? ft_run_epochs_done (run->engine) : -1;
 }
 
 int
@@ -1259,14 +1235,14 @@ char *
 ft_window_get_run_history_csv (FtWindow *self, guint i)
 {
   FtWindowRun *run = run_at (self, i);
-  return run ? ft_history_to_csv (run->history, ',') : NULL;
+  return run ? ft_history_to_csv (ft_run_history (run->engine), ',') : NULL;
 }
 
 int
 ft_window_get_run_state (FtWindow *self, guint i)
 {
   FtWindowRun *run = run_at (self, i);
-  return run ? run->state : -1;
+  return run ? (int) run->state : -1;
 }
 
 gint64
@@ -1303,6 +1279,12 @@ ft_window_get_verdict_bar (FtWindow *self)
   return self->verdict_bar;
 }
 
+GSettings *
+ft_window_get_settings (FtWindow *self)
+{
+  return self->settings;
+}
+
 GtkWidget *
 ft_window_get_plot_view (FtWindow *self, gboolean accuracy)
 {
@@ -1321,6 +1303,7 @@ static void
 ft_window_dispose (GObject *object)
 {
   FtWindow *self = FT_WINDOW (object);
+  ft_window_remove_view_settings (self);
   if (self->prepare)
     g_cancellable_cancel (self->prepare);
   g_clear_object (&self->prepare);
@@ -1349,12 +1332,17 @@ ft_window_dispose (GObject *object)
   if (self->runs)
     {
       /* Stop every runner before anything they point to goes. */
-      for (guint i = 0; i < self->runs->len; i++)
-        ft_runner_stop (((FtWindowRun *) g_ptr_array_index (self->runs, i))->runner);
+      for (guint i = 0; i < n_runs (self); i++)
+        {
+          FtWindowRun *run = run_at (self, i);
+          ft_run_stop (run->engine);
+          run->window = NULL; /* an evaluation still running keeps its run, not the window */
+        }
       g_ptr_array_set_size (self->active, 0);
       self->decision_run = NULL;
       self->network_run = NULL;
-      g_clear_pointer (&self->runs, g_ptr_array_unref);
+      g_list_store_remove_all (self->runs);
+      g_clear_object (&self->runs);
     }
   if (self->dataset_panel)
     {
@@ -1376,6 +1364,7 @@ ft_window_finalize (GObject *object)
   g_clear_pointer (&self->lesson_hidden, g_ptr_array_unref);
   ft_plot_model_free (self->plot_model);
   ft_experiment_free (self->exp);
+  g_free (self->screenshot_ledger_key);
   g_free (self->screenshot_path);
   g_clear_object (&self->zoom_provider);
   g_clear_object (&self->settings);
@@ -1453,6 +1442,7 @@ ft_window_class_init (FtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FtWindow, log_view);
   gtk_widget_class_bind_template_child (widget_class, FtWindow, runs_list);
   ft_window_install_actions (widget_class);
+  ft_window_ledger_install_actions (widget_class);
   ft_window_lessons_class_init (widget_class);
   ft_window_layout_class_init (widget_class);
 }
@@ -1493,7 +1483,8 @@ ft_window_init (FtWindow *self)
                                g_settings_get_int (self->settings, "window-height"));
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
-  self->runs = g_ptr_array_new_with_free_func ((GDestroyNotify) run_free);
+  self->runs = g_list_store_new (FT_TYPE_WINDOW_RUN);
+  gtk_list_box_bind_model (self->runs_list, G_LIST_MODEL (self->runs), ft_window_run_create_row, NULL, NULL);
   self->lesson_hidden = g_ptr_array_new_with_free_func (g_object_unref);
   self->active = g_ptr_array_new ();
   self->plot_model = ft_plot_model_new ();
@@ -1502,6 +1493,7 @@ ft_window_init (FtWindow *self)
   self->acc_view = ft_plot_view_new (self->plot_model, FT_PLOT_ACCURACY);
   gtk_box_append (self->plot_box, self->loss_view);
   gtk_box_append (self->plot_box, self->acc_view);
+  ft_window_ledger_init (self);
   self->verdict_bar = ft_verdict_bar_new ();
   gtk_widget_set_visible (self->verdict_bar, FALSE);
   gtk_box_append (self->verdict_slot, self->verdict_bar);

@@ -57,6 +57,9 @@ const char *ft_window_get_error (FtWindow *self);
  * second, the longest main-loop stall) on stdout, then closes the window. When no PNG could be written it
  * says why on stderr and ft_window_get_screenshot_failed turns TRUE (the program exits non-zero). */
 void ft_window_screenshot_after_epochs (FtWindow *self, const char *png_path, int epochs);
+/* With a screenshot: open the ledger of key at epoch (0-based) of the first run once the epochs are done,
+ * and save the ledger dialog (after its full pass arrived) instead of the window. */
+void ft_window_screenshot_ledger (FtWindow *self, const char *key, int epoch);
 gboolean ft_window_get_screenshot_failed (FtWindow *self);
 /* Saves a PNG of the window now (its current size). */
 gboolean ft_window_save_screenshot (FtWindow *self, const char *png_path, GError **error);
@@ -83,16 +86,36 @@ int ft_window_get_run_epochs (FtWindow *self, guint i);
 int ft_window_get_run_plot_points (FtWindow *self, guint i, int *epoch_points);
 /* The run's history as CSV text (g_free). */
 char *ft_window_get_run_history_csv (FtWindow *self, guint i);
-/* Finished: 1, stopped: 2, failed: 3, running: 0. */
+/* Where a run of the window stands. */
+typedef enum
+{
+  FT_RUN_STATE_RUNNING, /* training, paused or evaluating */
+  FT_RUN_STATE_FINISHED,
+  FT_RUN_STATE_STOPPED, /* by the Stop button (early stopping finishes a run) */
+  FT_RUN_STATE_FAILED,
+} FtRunState;
+
+/* Run i's state; -1 when there is no run i. */
 int ft_window_get_run_state (FtWindow *self, guint i);
 gint64 ft_window_get_max_stall_us (FtWindow *self);
 double ft_window_get_samples_per_second (FtWindow *self);
 GtkWidget *ft_window_get_plot_view (FtWindow *self, gboolean accuracy);
+/* The window's settings (org.fittape.FitTape, found in the build folder when not installed). */
+GSettings *ft_window_get_settings (FtWindow *self);
 /* How many runs the charts show now. */
 int ft_window_get_n_plotted_runs (FtWindow *self);
 /* The pace in batches per second (0 = full speed). */
 double ft_window_get_pace (FtWindow *self);
 /* Compare mode's verdict above the charts (an FtVerdictBar). */
 GtkWidget *ft_window_get_verdict_bar (FtWindow *self);
+
+/* The ledger of an epoch's value (what a click on its point opens, and the action "win.show-ledger" with
+ * the parameter (plot run id, 0-based epoch, key), type "(iis)"): a dialog (FtLedgerView) with that run's
+ * column and, in Compare mode, its partner's beside it. Returns the dialog, NULL when the run is unknown. */
+GtkWidget *ft_window_show_ledger (FtWindow *self, int plot_run, int epoch, const char *key);
+/* The ledger dialog open now, or NULL. */
+GtkWidget *ft_window_get_ledger_view (FtWindow *self);
+/* The plot model's run id of run i (ft_window_get_run_name's order). */
+int ft_window_get_run_plot_id (FtWindow *self, guint i);
 
 G_END_DECLS

@@ -1,0 +1,196 @@
+/* ft-run.c — one training run of an experiment, from the experiment to its history (see ft-run.h). */
+#include "experiment/ft-run.h"
+
+#include "train/ft-checkpoint.h"
+
+#include <string.h>
+
+struct FtRun
+{
+  FtExperiment *exp; /* as it was when the run was made */
+  const FtDataset *train;
+  bool tape;
+  FtRunOptions options;
+  FtTrainer *trainer;
+  FtRunner *runner;
+  FtHistory *history;
+  FtFingerprints *fingerprints;
+  FtCallbackLanes *lanes;
+  FtLedger *ledger;
+  int epochs_done;
+  FtRunEventFunc func;
+  void *user_data;
+};
+
+FtRun *
+ft_run_new (const FtExperiment *exp, const FtDataset *train, bool tape, const FtRunOptions *options,
+            GError **error)
+{
+  g_return_val_if_fail (exp != NULL && train != NULL, NULL);
+  FtTrainer *trainer = ft_experiment_build_trainer (exp, train, error);
+  if (trainer == NULL)
+    return NULL;
+  FtRun *run = g_new0 (FtRun, 1);
+  run->exp = ft_experiment_copy (exp);
+  run->train = train;
+  run->tape = tape;
+  if (options != NULL)
+    run->options = *options;
+  run->trainer = trainer;
+  run->history = ft_history_new ();
+  run->epochs_done = exp->fit.initial_epoch; /* Keras' initial_epoch: the run counts from there */
+  if (run->options.fingerprints)
+    run->fingerprints = ft_fingerprints_new (FT_FINGERPRINT_SAMPLE);
+  if (run->options.lanes && exp->n_callbacks > 0)
+    run->lanes = ft_callback_lanes_new ();
+  if (run->options.ledger)
+    {
+      run->ledger = ft_ledger_new ();
+      ft_ledger_set_keep_weights (run->ledger, true);
+    }
+  return run;
+}
+
+void
+ft_run_free (FtRun *run)
+{
+  if (run == NULL)
+    return;
+  ft_runner_free (run->runner); /* stops and joins the training thread first */
+  ft_trainer_free (run->trainer);
+  ft_history_free (run->history);
+  ft_fingerprints_free (run->fingerprints);
+  ft_callback_lanes_free (run->lanes);
+  ft_ledger_free (run->ledger);
+  ft_experiment_free (run->exp);
+  g_free (run);
+}
+
+bool
+ft_run_load_checkpoint (FtRun *run, const char *path, GError **error)
+{
+  g_return_val_if_fail (run != NULL && path != NULL, false);
+  FtResumeState state;
+  bool has_state = false;
+  if (!ft_checkpoint_load (run->trainer, path, &state, &has_state, error))
+    return false;
+  if (has_state)
+    run->epochs_done = state.epoch;
+  return true;
+}
+
+int
+ft_run_next_epochs (const FtRun *run)
+{
+  int epochs = run->exp->fit.epochs;
+  return epochs > run->epochs_done ? epochs : run->epochs_done + epochs;
+}
+
+/* On the runner's context: record, then hand the event on. */
+static void
+on_event (const FtRunEvent *ev, void *user_data)
+{
+  FtRun *run = user_data;
+  if (ev->kind == FT_RUN_EVENT_EPOCH_END)
+    {
+      ft_history_append (run->history, ev->epoch, &ev->logs);
+      run->epochs_done = ev->epoch + 1; /* absolute: a continued run starts past zero */
+    }
+  if (run->func != NULL)
+    run->func (ev, run->user_data);
+}
+
+FtRunner *
+ft_run_make_runner (FtRun *run, int epochs, GPtrArray *extra_callbacks, GMainContext *context,
+                    FtRunEventFunc func, void *user_data)
+{
+  g_return_val_if_fail (run != NULL, NULL);
+  g_clear_pointer (&run->runner, ft_runner_free);
+  FtJob job;
+  memset (&job, 0, sizeof job);
+  job.trainer = run->trainer;
+  job.data = run->train;
+  job.args = run->exp->fit;
+  job.args.initial_epoch = run->epochs_done;
+  job.args.epochs = epochs;
+  job.tape_mode = run->tape;
+  job.steps = run->exp->steps;
+  job.callbacks = run->exp->callbacks;
+  job.n_callbacks = run->exp->n_callbacks;
+  job.extra_callbacks = extra_callbacks;
+  job.fingerprints = run->fingerprints;
+  job.lanes = run->lanes;
+  job.ledger = run->ledger;
+  job.full_priority = run->options.full_priority;
+  run->func = func;
+  run->user_data = user_data;
+  run->runner = ft_runner_new (&job, context, on_event, run);
+  return run->runner;
+}
+
+void
+ft_run_stop (FtRun *run)
+{
+  if (run != NULL && run->runner != NULL)
+    ft_runner_stop (run->runner);
+}
+
+const FtExperiment *
+ft_run_experiment (const FtRun *run)
+{
+  return run->exp;
+}
+
+const FtDataset *
+ft_run_train_data (const FtRun *run)
+{
+  return run->train;
+}
+
+bool
+ft_run_is_tape (const FtRun *run)
+{
+  return run->tape;
+}
+
+FtTrainer *
+ft_run_trainer (const FtRun *run)
+{
+  return run->trainer;
+}
+
+FtRunner *
+ft_run_runner (const FtRun *run)
+{
+  return run->runner;
+}
+
+FtHistory *
+ft_run_history (const FtRun *run)
+{
+  return run->history;
+}
+
+FtFingerprints *
+ft_run_fingerprints (const FtRun *run)
+{
+  return run->fingerprints;
+}
+
+FtLedger *
+ft_run_ledger (const FtRun *run)
+{
+  return run->ledger;
+}
+
+FtCallbackLanes *
+ft_run_lanes (const FtRun *run)
+{
+  return run->lanes;
+}
+
+int
+ft_run_epochs_done (const FtRun *run)
+{
+  return run->epochs_done;
+}

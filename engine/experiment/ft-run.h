@@ -1,0 +1,66 @@
+/* ft-run.h — one training run of an experiment, the whole way: experiment → trainer → job → runner →
+ * history, with resuming from a checkpoint and continuing for more epochs. The window and the command-line
+ * tool drive every run through it, so what a run is (which job an experiment makes, what is recorded, how
+ * a continued or resumed run counts its epochs) is decided here once.
+ *
+ * The run owns a copy of the experiment, the trainer, the current runner, the history, and the optional
+ * fingerprints, callback lanes and ledger; the training data is borrowed and must outlive the run. Events
+ * reach the owner's function on the runner's context after the run has recorded them: at an epoch's end the
+ * history already has the epoch and ft_run_epochs_done counts it. */
+#pragma once
+
+#include "experiment/ft-experiment.h"
+#include "train/ft-callback-lanes.h"
+#include "train/ft-fingerprint.h"
+#include "train/ft-ledger.h"
+#include "train/ft-logs.h"
+#include "train/ft-runner.h"
+
+#include <glib.h>
+#include <stdbool.h>
+
+typedef struct FtRun FtRun;
+
+typedef struct
+{
+  bool fingerprints;  /* record lockstep fingerprints (Compare mode's verdict, the divergence finder) */
+  bool lanes;         /* record the callbacks' decisions (when the experiment has callbacks) */
+  bool ledger;        /* record how each epoch's numbers were made, with the weights after each epoch
+                         (train/ft-ledger.h), for the window's ledger dialog */
+  bool full_priority; /* the training thread is not niced (no window to keep smooth) */
+} FtRunOptions;
+
+/* Builds the trainer for exp on train (tape: the explicit loop instead of fit()). NULL with error when the
+ * model cannot be built. exp is copied. */
+FtRun *ft_run_new (const FtExperiment *exp, const FtDataset *train, bool tape, const FtRunOptions *options,
+                   GError **error);
+void ft_run_free (FtRun *run);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FtRun, ft_run_free)
+
+/* Loads a checkpoint into the run's trainer (weights, optimizer state, the epoch it was saved after):
+ * the next runner starts after that epoch (a checkpoint with weights only leaves the count alone). */
+bool ft_run_load_checkpoint (FtRun *run, const char *path, GError **error);
+
+/* The epoch count the next segment trains to: the experiment's epochs, or, when the run already has
+ * them, as many again (Continue). */
+int ft_run_next_epochs (const FtRun *run);
+
+/* Makes the runner for epochs [ft_run_epochs_done, epochs) — not started: set its pace or pause it, then
+ * ft_runner_start (ft_run_runner (run)). A previous runner of the run is freed first (it must have ended).
+ * extra_callbacks (optional) as in FtJob. Events go to func on context (NULL: the thread-default). */
+FtRunner *ft_run_make_runner (FtRun *run, int epochs, GPtrArray *extra_callbacks, GMainContext *context,
+                              FtRunEventFunc func, void *user_data);
+
+/* Asks the run's runner, if it has one, to stop (returns at once; ft_run_free joins the thread). */
+void ft_run_stop (FtRun *run);
+
+const FtExperiment *ft_run_experiment (const FtRun *run);
+const FtDataset *ft_run_train_data (const FtRun *run);
+bool ft_run_is_tape (const FtRun *run);
+FtTrainer *ft_run_trainer (const FtRun *run);
+FtRunner *ft_run_runner (const FtRun *run); /* NULL before the first ft_run_make_runner */
+FtHistory *ft_run_history (const FtRun *run);
+FtFingerprints *ft_run_fingerprints (const FtRun *run); /* NULL unless asked for */
+FtCallbackLanes *ft_run_lanes (const FtRun *run);       /* NULL unless asked for and there are callbacks */
+FtLedger *ft_run_ledger (const FtRun *run);             /* NULL unless asked for; every segment appends */
+int ft_run_epochs_done (const FtRun *run);              /* absolute: a resumed run starts past zero */

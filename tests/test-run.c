@@ -1,0 +1,195 @@
+/* test-run.c — the engine's run object (experiment/ft-run.h): a run records its history and epoch count
+ * before its owner hears of an epoch; Continue trains as many epochs again from where it stopped; a run
+ * resumed from a checkpoint saved mid-way ends with the same weights as one run straight through; the
+ * Compare pair records fingerprints and agrees bit for bit. */
+#include "fittape-engine.h"
+#include "train/ft-checkpoint.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+static const char experiment_json[]
+    = "{\"seed\": 5, \"dataset\": {\"name\": \"xor\", \"samples\": 96}, \"model\": {\"input_shape\": [2], "
+      "\"layers\": [{\"type\": \"Dense\", \"units\": 6, \"activation\": \"tanh\"}, {\"type\": \"Dense\", "
+      "\"units\": 2}]}, \"compile\": {\"optimizer\": \"adam\", \"loss\": {\"name\": "
+      "\"sparse_categorical_crossentropy\", \"from_logits\": true}, \"metrics\": [\"accuracy\"]}, \"fit\": "
+      "{\"epochs\": 3, \"batch_size\": 16}}";
+
+typedef struct
+{
+  FtRun *run;
+  int epoch_ends;
+  bool history_first; /* at every epoch end, the run had recorded it already */
+  bool done;
+  FtRunEventKind final;
+} Owner;
+
+static void
+on_event (const FtRunEvent *ev, void *user_data)
+{
+  Owner *o = user_data;
+  switch (ev->kind)
+    {
+    case FT_RUN_EVENT_EPOCH_END:
+      o->epoch_ends++;
+      if (ft_run_epochs_done (o->run) != ev->epoch + 1 || ft_history_n_epochs (ft_run_history (o->run)) == 0
+          || ft_history_epoch (ft_run_history (o->run), ft_history_n_epochs (ft_run_history (o->run)) - 1)
+                 != ev->epoch)
+        o->history_first = false;
+      break;
+    case FT_RUN_EVENT_FINISHED:
+    case FT_RUN_EVENT_STOPPED:
+    case FT_RUN_EVENT_FAILED:
+      o->done = true;
+      o->final = ev->kind;
+      break;
+    case FT_RUN_EVENT_TRAIN_BEGIN:
+    case FT_RUN_EVENT_EPOCH_BEGIN:
+    case FT_RUN_EVENT_BATCH_END:
+    case FT_RUN_EVENT_CHECKPOINT_SAVED:
+    case FT_RUN_EVENT_EARLY_STOP:
+    case FT_RUN_EVENT_PAUSED:
+    case FT_RUN_EVENT_SNAPSHOT:
+      break;
+    }
+}
+
+/* Trains run to epochs and waits for its end. */
+static void
+train_to (Owner *o, int epochs)
+{
+  o->done = false;
+  o->history_first = true;
+  ft_run_make_runner (o->run, epochs, NULL, NULL, on_event, o);
+  ft_runner_start (ft_run_runner (o->run));
+  while (!o->done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (o->final, ==, FT_RUN_EVENT_FINISHED);
+  g_assert_true (o->history_first);
+}
+
+static FtExperiment *
+experiment (FtDataset **train)
+{
+  GError *error = NULL;
+  FtExperiment *exp = ft_experiment_from_json (experiment_json, &error);
+  g_assert_no_error (error);
+  FtDataset *test = NULL;
+  g_assert_true (ft_experiment_load_data (exp, train, &test, &error));
+  g_assert_no_error (error);
+  ft_dataset_free (test);
+  return exp;
+}
+
+static bool
+same_weights (FtTrainer *a, FtTrainer *b)
+{
+  const FtModel *ma = ft_trainer_model (a), *mb = ft_trainer_model (b);
+  if (ft_model_n_weights (ma) != ft_model_n_weights (mb))
+    return false;
+  for (int w = 0; w < ft_model_n_weights (ma); w++)
+    {
+      const FtTensor *x = ft_model_weight (ma, w), *y = ft_model_weight (mb, w);
+      if (x->size != y->size || memcmp (x->data, y->data, x->size * sizeof (float)) != 0)
+        return false;
+    }
+  return true;
+}
+
+static void
+test_history_and_continue (void)
+{
+  FtDataset *train = NULL;
+  FtExperiment *exp = experiment (&train);
+  GError *error = NULL;
+  Owner o = { 0 };
+  o.run = ft_run_new (exp, train, false, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (ft_run_runner (o.run));
+  g_assert_cmpint (ft_run_next_epochs (o.run), ==, 3);
+  train_to (&o, ft_run_next_epochs (o.run));
+  g_assert_cmpint (o.epoch_ends, ==, 3);
+  g_assert_cmpint (ft_run_epochs_done (o.run), ==, 3);
+  /* Continue: as many epochs again, counted on from 3 */
+  g_assert_cmpint (ft_run_next_epochs (o.run), ==, 6);
+  train_to (&o, ft_run_next_epochs (o.run));
+  g_assert_cmpint (o.epoch_ends, ==, 6);
+  g_assert_cmpint (ft_history_n_epochs (ft_run_history (o.run)), ==, 6);
+  g_assert_cmpint (ft_history_epoch (ft_run_history (o.run), 5), ==, 5);
+  ft_run_free (o.run);
+  ft_experiment_free (exp);
+  ft_dataset_free (train);
+}
+
+static void
+test_resume_from_checkpoint (void)
+{
+  FtDataset *train = NULL;
+  FtExperiment *exp = experiment (&train);
+  GError *error = NULL;
+  Owner straight = { 0 }, first = { 0 }, resumed = { 0 };
+  straight.run = ft_run_new (exp, train, false, NULL, &error);
+  train_to (&straight, 3);
+  first.run = ft_run_new (exp, train, false, NULL, &error);
+  train_to (&first, 2);
+  char *dir = g_dir_make_tmp ("ft-run-XXXXXX", NULL);
+  char *path = g_build_filename (dir, "two.h5", NULL);
+  g_assert_true (
+      ft_checkpoint_save (ft_run_trainer (first.run), path, false, ft_run_epochs_done (first.run), &error));
+  g_assert_no_error (error);
+  resumed.run = ft_run_new (exp, train, false, NULL, &error);
+  g_assert_true (ft_run_load_checkpoint (resumed.run, path, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (ft_run_epochs_done (resumed.run), ==, 2);
+  g_assert_cmpint (ft_run_next_epochs (resumed.run), ==, 3);
+  train_to (&resumed, 3);
+  g_assert_cmpint (resumed.epoch_ends, ==, 1); /* only the third epoch */
+  g_assert_true (same_weights (ft_run_trainer (straight.run), ft_run_trainer (resumed.run)));
+  g_assert_false (same_weights (ft_run_trainer (first.run), ft_run_trainer (resumed.run)));
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+  ft_run_free (straight.run);
+  ft_run_free (first.run);
+  ft_run_free (resumed.run);
+  ft_experiment_free (exp);
+  ft_dataset_free (train);
+}
+
+static void
+test_compare_pair (void)
+{
+  FtDataset *train = NULL;
+  FtExperiment *exp = experiment (&train);
+  GError *error = NULL;
+  FtRunOptions options = { .fingerprints = true, .lanes = true };
+  Owner fit = { 0 }, tape = { 0 };
+  fit.run = ft_run_new (exp, train, false, &options, &error);
+  tape.run = ft_run_new (exp, train, true, &options, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (ft_run_fingerprints (fit.run));
+  g_assert_null (ft_run_lanes (fit.run)); /* no callbacks, nothing to record */
+  g_assert_true (ft_run_is_tape (tape.run));
+  train_to (&fit, 3);
+  train_to (&tape, 3);
+  FtDivergence d;
+  ft_divergence_find (ft_run_fingerprints (fit.run), ft_run_fingerprints (tape.run),
+                      &ft_run_experiment (tape.run)->steps, &d);
+  g_assert_false (d.diverged);
+  g_assert_true (same_weights (ft_run_trainer (fit.run), ft_run_trainer (tape.run)));
+  ft_run_free (fit.run);
+  ft_run_free (tape.run);
+  ft_experiment_free (exp);
+  ft_dataset_free (train);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/run/history-and-continue", test_history_and_continue);
+  g_test_add_func ("/run/resume-from-checkpoint", test_resume_from_checkpoint);
+  g_test_add_func ("/run/compare-pair", test_compare_pair);
+  return g_test_run ();
+}
