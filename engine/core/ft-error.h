@@ -14,3 +14,13 @@ typedef enum
   FT_ERROR_INVALID,       /* bad argument, shape or configuration */
   FT_ERROR_NOT_RECORDING, /* asked for gradients of a target the tape never saw */
 } FtError;
+
+/* Sets an FT_ERROR_INVALID error on err (a GError **) from printf-style arguments and returns false from
+ * the calling function: the validators' "fail with this message". */
+#define FT_RETURN_INVALID(err, ...)                                                                          \
+  do                                                                                                         \
+    {                                                                                                        \
+      g_set_error ((err), FT_ERROR, FT_ERROR_INVALID, __VA_ARGS__);                                          \
+      return false;                                                                                          \
+    }                                                                                                        \
+  while (0)

@@ -16,13 +16,7 @@
 /* ------------------------------------------------------------------------------------------------ */
 /* Reading: the config */
 
-#define BAD(...)                                                                                             \
-  do                                                                                                         \
-    {                                                                                                        \
-      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, __VA_ARGS__);                                          \
-      return false;                                                                                          \
-    }                                                                                                        \
-  while (0)
+#define BAD(...) FT_RETURN_INVALID (error, __VA_ARGS__)
 
 /* A config member that is absent or null. */
 static bool

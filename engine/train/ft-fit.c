@@ -22,13 +22,7 @@ ft_fit_args_default (void)
 bool
 ft_fit_args_validate (const FtFitArgs *a, GError **error)
 {
-#define FAIL(...)                                                                                            \
-  do                                                                                                         \
-    {                                                                                                        \
-      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, __VA_ARGS__);                                          \
-      return false;                                                                                          \
-    }                                                                                                        \
-  while (0)
+#define FAIL(...) FT_RETURN_INVALID (error, __VA_ARGS__)
   if (a->batch_size < 1 || a->batch_size > 1 << 20)
     FAIL ("batch_size must be between 1 and 1048576, not %d", a->batch_size);
   if (a->epochs < 1 || a->epochs > 100000)
