@@ -262,6 +262,44 @@ input_shape_from (JsonObject *c, int *ndim, int *shape)
   return false;
 }
 
+/* An optimizer's Keras config: the learning rate (a number, not a schedule), weight decay (AdamW only) and
+ * the parameters FitTape's optimizers take, each when present. */
+static bool
+parse_optimizer_config (JsonObject *oc, FtOptimizerKind k, const char *opt_name, FtOptimizerSpec *o,
+                        GError **error)
+{
+  if (json_object_has_member (oc, "learning_rate")
+      && !JSON_NODE_HOLDS_VALUE (json_object_get_member (oc, "learning_rate")))
+    BAD ("the optimizer's learning_rate is a schedule: FitTape takes a number (use a LearningRateScheduler "
+         "callback)");
+#define F(key, field) o->field = (float) json_object_get_double_member_with_default (oc, key, o->field)
+#define B(key, field) o->field = json_object_get_boolean_member_with_default (oc, key, o->field)
+  F ("learning_rate", learning_rate);
+  if (k == FT_OPT_ADAMW && !is_null (oc, "weight_decay"))
+    F ("weight_decay", weight_decay);
+  else if (k != FT_OPT_ADAMW && !is_null (oc, "weight_decay")
+           && json_object_get_double_member_with_default (oc, "weight_decay", 0) != 0)
+    BAD ("weight_decay on %s is not supported by FitTape (AdamW has it)", opt_name);
+  F ("momentum", momentum);
+  B ("nesterov", nesterov);
+  F ("beta_1", beta_1);
+  F ("beta_2", beta_2);
+  F ("epsilon", epsilon);
+  B ("amsgrad", amsgrad);
+  F ("rho", rho);
+  B ("centered", centered);
+  F ("initial_accumulator_value", initial_accumulator_value);
+  if (!is_null (oc, "clipnorm"))
+    F ("clipnorm", clipnorm);
+  if (!is_null (oc, "global_clipnorm"))
+    F ("global_clipnorm", global_clipnorm);
+  if (!is_null (oc, "clipvalue"))
+    F ("clipvalue", clipvalue);
+#undef F
+#undef B
+  return true;
+}
+
 static bool
 parse_compile (JsonObject *cc, FtCompileSpec *spec, GError **error)
 {
@@ -283,40 +321,8 @@ parse_compile (JsonObject *cc, FtCompileSpec *spec, GError **error)
                                && json_object_has_member (json_node_get_object (on), "config")
                            ? json_object_get_object_member (json_node_get_object (on), "config")
                            : NULL;
-      if (oc)
-        {
-          FtOptimizerSpec *o = &spec->optimizer;
-          if (json_object_has_member (oc, "learning_rate")
-              && !JSON_NODE_HOLDS_VALUE (json_object_get_member (oc, "learning_rate")))
-            BAD (
-                "the optimizer's learning_rate is a schedule: FitTape takes a number (use a LearningRateScheduler "
-                "callback)");
-#define F(key, field) o->field = (float) json_object_get_double_member_with_default (oc, key, o->field)
-#define B(key, field) o->field = json_object_get_boolean_member_with_default (oc, key, o->field)
-          F ("learning_rate", learning_rate);
-          if (k == FT_OPT_ADAMW && !is_null (oc, "weight_decay"))
-            F ("weight_decay", weight_decay);
-          else if (k != FT_OPT_ADAMW && !is_null (oc, "weight_decay")
-                   && json_object_get_double_member_with_default (oc, "weight_decay", 0) != 0)
-            BAD ("weight_decay on %s is not supported by FitTape (AdamW has it)", opt_name);
-          F ("momentum", momentum);
-          B ("nesterov", nesterov);
-          F ("beta_1", beta_1);
-          F ("beta_2", beta_2);
-          F ("epsilon", epsilon);
-          B ("amsgrad", amsgrad);
-          F ("rho", rho);
-          B ("centered", centered);
-          F ("initial_accumulator_value", initial_accumulator_value);
-          if (!is_null (oc, "clipnorm"))
-            F ("clipnorm", clipnorm);
-          if (!is_null (oc, "global_clipnorm"))
-            F ("global_clipnorm", global_clipnorm);
-          if (!is_null (oc, "clipvalue"))
-            F ("clipvalue", clipvalue);
-#undef F
-#undef B
-        }
+      if (oc && !parse_optimizer_config (oc, k, opt_name, &spec->optimizer, error))
+        return false;
     }
   const char *loss = name_of (cc, "loss");
   if (loss)
