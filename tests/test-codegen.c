@@ -1088,6 +1088,22 @@ test_data_sections (void)
   g_free (script);
   ft_experiment_free (exp);
 
+  /* A 2-D file with the Playground's labels, +1 first: -1 is class 0 in the script as in FitTape. */
+  g_assert_true (g_file_set_contents (train_csv, "x1,x2,label\n1,2,1\n2,0,-1\n3,1,1\n", -1, NULL));
+  exp = experiment ("{\"dataset\": {\"name\": \"csv\", \"path\": \"@\", \"label\": \"label\"},"
+                    " \"model\": {\"layers\": [{\"type\": \"Dense\", \"units\": 2}]}}");
+  g_strlcpy (exp->data.path, train_csv, sizeof exp->data.path);
+  script = ft_codegen_python (exp, FT_MODE_FIT, NULL);
+  g_assert_true (run_data_section (script, &d));
+  g_assert_true (ft_experiment_load_data (exp, &train, &test, NULL));
+  g_assert_cmpfloat (train->labels[0], ==, 1.0f);
+  int two[1] = { 2 };
+  assert_same_data (&d, "x_train", "y_train", train, 1, two);
+  ft_dataset_free (train);
+  data_run_clear (&d);
+  g_free (script);
+  ft_experiment_free (exp);
+
   /* An IDX directory (train gzipped, t10k plain), then one without test files. */
   char *idx_dir = g_build_filename (tmp.dir, "my idx", NULL);
   g_assert_cmpint (g_mkdir (idx_dir, 0755), ==, 0);

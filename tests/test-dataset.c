@@ -888,6 +888,49 @@ test_csv_string_labels (void)
   remove_dir (dir);
 }
 
+/* 2-D CSV import (two feature columns and a label), as the dataset panel reads a teacher's file: the
+ * Playground's −1/+1 labels are classes 0 (orange) and 1 (blue) whichever comes first; labels that are
+ * numbers but not whole are refused with the line, the column and the value; empty files, files of only a
+ * header and values that are not numbers are refused too (test_csv_not_numeric, _missing_label_column). */
+static void
+test_csv_two_d (void)
+{
+  char *dir = make_tmp_dir ("ft-csv-XXXXXX");
+  const char *files[2] = { "x1,x2,label\n1,2,1\n-3,4,-1\n0.5,-0.5,1\n", "x1,x2,label\n-3,4,-1\n1,2,+1\n" };
+  const float want[2][3] = { { 1, 0, 1 }, { 0, 1, -1 } };
+  for (int f = 0; f < 2; f++)
+    {
+      char *path = write_csv (dir, "signs.csv", files[f]);
+      GError *error = NULL;
+      FtDataset *ds = ft_dataset_load_csv (path, "label", &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (ds->sample_size, ==, 2);
+      g_assert_cmpint (ds->n_classes, ==, 2);
+      g_assert_cmpstr (ds->class_names[0], ==, "-1");
+      g_assert_cmpstr (ds->class_names[1], ==, f == 0 ? "1" : "+1");
+      g_assert_null (ds->class_names[2]);
+      for (uint32_t i = 0; i < ds->n; i++)
+        g_assert_cmpfloat (ds->labels[i], ==, want[f][i]);
+      ft_dataset_free (ds);
+      g_free (path);
+    }
+  assert_csv_error (dir, "x1,x2,y\n1,2,0\n3,4,0.5\n5,6,1\n", "y", "line 3, column “y”", "“0.5”",
+                    "not a whole number");
+  assert_csv_error (dir, "x1,x2,y\n1,2,2.75\n", "y", "line 2", "“2.75”", "classes");
+  assert_csv_error (dir, "x1,x2,label\n", "label", "no data, only a header line", NULL, NULL);
+  assert_csv_error (dir, "x1,x2,label\n1,2,0\n3,,1\n", "label", "line 3", "“x2”", "empty field");
+  /* Whole numbers written as floats (pandas' 0.0 and 1.0) are the class indices. */
+  char *path = write_csv (dir, "floats.csv", "x1,x2,label\n1,2,1.0\n3,4,0.0\n");
+  GError *error = NULL;
+  FtDataset *ds = ft_dataset_load_csv (path, "label", &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (ds->labels[0], ==, 1);
+  g_assert_cmpfloat (ds->labels[1], ==, 0);
+  ft_dataset_free (ds);
+  g_free (path);
+  remove_dir (dir);
+}
+
 static void
 test_csv_missing_label_column (void)
 {
@@ -1122,6 +1165,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dataset/idx/fashion-mnist", test_idx_fashion_mnist);
   g_test_add_func ("/dataset/csv/numeric-labels", test_csv_numeric_labels);
   g_test_add_func ("/dataset/csv/string-labels", test_csv_string_labels);
+  g_test_add_func ("/dataset/csv/two-d", test_csv_two_d);
   g_test_add_func ("/dataset/csv/missing-label-column", test_csv_missing_label_column);
   g_test_add_func ("/dataset/csv/not-numeric", test_csv_not_numeric);
   g_test_add_func ("/dataset/csv/field-count", test_csv_field_count);

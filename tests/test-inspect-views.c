@@ -272,6 +272,39 @@ test_decision (void)
   g_free (p.data);
   g_object_unref (texture);
 
+  /* The test set on request: off by default (the Playground's "Show test data"), then the 100 test points
+   * on top of the 400 training and validation points, the number right in the description, the
+   * model's own count. */
+  ft_decision_view_set_data_with_test (dv, exp, train, test);
+  ft_decision_view_update_weights (dv, w, n);
+  wait_idle_for (view, decision_busy);
+  guint drawn_train = 0, drawn_test = 0;
+  gtk_widget_queue_draw (view);
+  gtk_test_widget_wait_for_draw (view);
+  ft_decision_view_get_drawn (dv, &drawn_train, &drawn_test);
+  g_assert_cmpuint (drawn_train, ==, 400);
+  g_assert_cmpuint (drawn_test, ==, 0);
+  g_object_set (dv, "show-test", TRUE, NULL);
+  g_assert_true (ft_decision_view_get_show_test (dv));
+  gtk_test_widget_wait_for_draw (view);
+  ft_decision_view_get_drawn (dv, &drawn_train, &drawn_test);
+  g_assert_cmpuint (drawn_test, ==, 100);
+  im = ft_inspect_model_new (exp, train, w, n, &error);
+  g_assert_no_error (error);
+  int *classes = g_new (int, test->n), right = 0;
+  g_assert_true (ft_inspect_model_classify (im, test, NULL, test->n, classes, NULL, NULL, &error));
+  for (uint32_t i = 0; i < test->n; i++)
+    right += classes[i] == (int) test->labels[i];
+  g_free (classes);
+  ft_inspect_model_free (im);
+  g_autofree char *want = g_strdup_printf ("the 100 test points, drawn outlined, %d correctly", right);
+  g_test_message ("%s", ft_decision_view_get_description (dv));
+  g_assert_nonnull (strstr (ft_decision_view_get_description (dv), want));
+  texture = screenshot (view);
+  g_assert_true (gdk_texture_save_to_png (texture, "/tmp/fittape-decision-test-points.png"));
+  g_object_unref (texture);
+  ft_decision_view_set_show_test (dv, FALSE);
+
   /* Wrong weights: the error is shown, the view keeps working. */
   ft_decision_view_update_weights (dv, w, n - 1);
   int before = computed;

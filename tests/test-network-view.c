@@ -3,11 +3,14 @@
  * their limits edit the experiment (and the drawing follows); a run's weights are drawn and weights that do
  * not fit are ignored; a weight edit reaches the drawing only when a handler takes it; non-2-D data show
  * the architecture with statistics. Then the main window: its Network page follows a training run, its +/−
- * edit the window's experiment (and the generated code). Screenshots go to /tmp/fittape-network*.png. */
+ * edit the window's experiment (and the generated code); "reset with new weights" keeps the points and
+ * "Regenerate" draws new ones from the next data seed. Screenshots go to /tmp/fittape-network*.png. */
+#include "panels/ft-panels.h"
 #include "views/ft-code-view.h"
 #include "views/ft-network-view.h"
 #include "window/ft-window.h"
 
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -419,9 +422,21 @@ test_window (void)
   wait_computed (view);
   assert_drawn (view, 36, 320);
   g_assert_nonnull (strstr (ft_network_view_get_description (view), "320 weighted links"));
+  /* "Show test data": off, no test point; on, the run's 500 test points on the prediction. */
+  GtkWidget *show_test = find_named (GTK_WIDGET (view), "network-show-test-data");
+  g_assert_nonnull (show_test);
+  g_assert_true (gtk_widget_get_sensitive (show_test));
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (show_test)));
+  g_assert_cmpuint (ft_network_view_get_drawn_test (view), ==, 0);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (show_test), TRUE);
+  gtk_widget_queue_draw (GTK_WIDGET (view));
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (view));
+  spin (0.05);
+  g_assert_cmpuint (ft_network_view_get_drawn_test (view), ==, 500);
   gboolean saved = ft_window_save_screenshot (win, "/tmp/fittape-network-window.png", &error);
   g_assert_no_error (error);
   g_assert_true (saved);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (show_test), FALSE);
 
   /* The two resets: the same seed gives the same starting weights and the same history; the next seed
    * other weights (shown at once in the view) and another history, and the code has the new seed. */
@@ -443,8 +458,21 @@ test_window (void)
   train_and_wait (win, 2);
   g_autofree char *again = ft_window_get_run_history_csv (win, 1);
   g_assert_cmpstr (again, ==, first);
+  FtDataset *points_before = NULL, *test_before = NULL;
+  g_assert_true (
+      ft_experiment_load_data (ft_window_get_experiment (win), &points_before, &test_before, NULL));
   ft_window_reset_new_weights (win);
   g_assert_cmpuint (ft_window_get_experiment (win)->seed, ==, 8);
+  /* New weights, the same points: the data seed was pinned to the old seed. */
+  g_assert_true (ft_window_get_experiment (win)->data.has_seed);
+  g_assert_cmpuint (ft_window_get_experiment (win)->data.seed, ==, 7);
+  FtDataset *points_after = NULL, *test_after = NULL;
+  g_assert_true (ft_experiment_load_data (ft_window_get_experiment (win), &points_after, &test_after, NULL));
+  g_assert_cmpmem (points_before->features, points_before->n * 2 * sizeof (float), points_after->features,
+                   points_after->n * 2 * sizeof (float));
+  ft_dataset_free (points_after);
+  ft_dataset_free (test_after);
+  ft_dataset_free (test_before);
   wait_computed (view);
   g_assert_cmpint (memcmp (ft_network_view_get_maps (view)->weights, start, n * sizeof (float)), !=, 0);
   train_and_wait (win, 3);
@@ -457,6 +485,37 @@ test_window (void)
   g_assert_true (saved);
   FtCodeView *code = FT_CODE_VIEW (find_type (GTK_WIDGET (win), FT_TYPE_CODE_VIEW));
   g_assert_nonnull (strstr (ft_code_view_get_code (code, false), "SEED = 8\n"));
+
+  /* Regenerate on the dataset panel: new points (data seed 7 + 2), the same weights' seed, the panel and
+   * the code follow. */
+  FtDatasetPanel *panel = FT_DATASET_PANEL (find_type (GTK_WIDGET (win), FT_TYPE_DATASET_PANEL));
+  GtkWidget *regenerate = find_named (GTK_WIDGET (panel), "regenerate");
+  g_assert_nonnull (regenerate);
+  g_assert_true (gtk_widget_get_visible (regenerate));
+  g_signal_emit_by_name (regenerate, "clicked"); /* what a click does, without the press animation */
+  g_assert_cmpuint (ft_window_get_experiment (win)->seed, ==, 8);
+  g_assert_cmpuint (ft_window_get_experiment (win)->data.seed, ==, 9);
+  g_assert_nonnull (strstr (ft_code_view_get_code (code, false), "DATA_SEED = 9 "));
+  g_assert_nonnull (strstr (ft_code_view_get_code (code, false), "seed=DATA_SEED)"));
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  const FtDataset *shown;
+  while ((shown = ft_dataset_panel_get_dataset (panel)) == NULL
+         || memcmp (shown->features, points_before->features,
+                    2 * sizeof (float) * MIN (shown->n, points_before->n))
+                == 0)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (500);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    }
+  FtDataset *regenerated = NULL, *regenerated_test = NULL;
+  g_assert_true (
+      ft_experiment_load_data (ft_window_get_experiment (win), &regenerated, &regenerated_test, NULL));
+  g_assert_cmpmem (shown->features, shown->n * 2 * sizeof (float), regenerated->features,
+                   regenerated->n * 2 * sizeof (float));
+  ft_dataset_free (regenerated);
+  ft_dataset_free (regenerated_test);
+  ft_dataset_free (points_before);
 
   /* The regularization control: L1 at 0.003 for every Dense layer, in the experiment and the code. */
   GtkWidget *reg = find_named (GTK_WIDGET (view), "regularization");
@@ -480,6 +539,46 @@ test_window (void)
   gtk_drop_down_set_selected (GTK_DROP_DOWN (reg), 0);
   g_assert_cmpfloat (e->layers[0].kernel_l1, ==, 0.0f);
   g_assert_null (strstr (ft_code_view_get_code (code, false), "kernel_regularizer"));
+
+  /* The activation control: every hidden layer, not the output; in the experiment and the code. */
+  GtkWidget *act = find_named (GTK_WIDGET (view), "activation");
+  g_assert_nonnull (act);
+  g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (act)), ==, 1); /* spiral.json: tanh */
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (act), 2);
+  g_assert_cmpint (e->layers[0].activation, ==, FT_ACT_SIGMOID);
+  g_assert_cmpint (e->layers[1].activation, ==, FT_ACT_SIGMOID);
+  g_assert_cmpint (e->layers[2].activation, ==, FT_ACT_LINEAR);
+  g_assert_cmpint (count (ft_code_view_get_code (code, false), "activation=\"sigmoid\""), ==, 2);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (act), 1);
+  g_assert_cmpint (e->layers[0].activation, ==, FT_ACT_TANH);
+  /* The learning-rate control: the Playground's values and the experiment's; in the experiment and the
+   * code. */
+  GtkWidget *lr = find_named (GTK_WIDGET (view), "learning-rate");
+  g_assert_nonnull (lr);
+  GListModel *lrs = gtk_drop_down_get_model (GTK_DROP_DOWN (lr));
+  guint sel = gtk_drop_down_get_selected (GTK_DROP_DOWN (lr));
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (lrs), sel), ==, "Learning rate 0.01");
+  guint n_lrs = g_list_model_get_n_items (lrs);
+  g_assert_cmpuint (n_lrs, ==, 11);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (lr), sel + 1);
+  g_assert_cmpfloat (e->compile.optimizer.learning_rate, ==, 0.03f);
+  g_assert_nonnull (strstr (ft_code_view_get_code (code, false), "learning_rate=0.03"));
+  g_assert_true (ft_network_view_set_learning_rate (view, 0.02f)); /* none of the Playground's */
+  g_assert_cmpuint (g_list_model_get_n_items (lrs), ==, 12);
+  g_assert_cmpstr (
+      gtk_string_list_get_string (GTK_STRING_LIST (lrs), gtk_drop_down_get_selected (GTK_DROP_DOWN (lr))), ==,
+      "Learning rate 0.02");
+  g_assert_false (ft_network_view_set_learning_rate (view, 0.0f));
+  g_assert_true (ft_network_view_set_learning_rate (view, 0.01f));
+
+  /* "Regenerate" in the view: the next data seed, as the dataset panel's button. */
+  uint64_t seed_before = e->data.seed;
+  GtkWidget *regen = find_named (GTK_WIDGET (view), "regenerate-data");
+  g_assert_nonnull (regen);
+  g_assert_true (gtk_widget_get_sensitive (regen));
+  g_signal_emit_by_name (regen, "clicked");
+  g_assert_cmpuint (e->data.seed, ==, seed_before + 2);
+  g_assert_cmpuint (e->seed, ==, 8);
 
   /* + in the view: the window's experiment has a third hidden layer, and the code shows it. */
   g_assert_true (ft_network_view_add_layer (view));
@@ -519,6 +618,76 @@ test_window (void)
   saved = ft_window_save_screenshot (win, "/tmp/fittape-network-window-features.png", &error);
   g_assert_no_error (error);
   g_assert_true (saved);
+
+  /* The view an opened file starts on: the Network view for 2-D data, the curves for images, and the
+   * one a file names (the lessons on fit and the tape name the curves). */
+  static const struct
+  {
+    const char *file, *view;
+  } opens[] = {
+    { "spiral.json", "network" },
+    { "fashion-mnist-mlp.json", "curves" },
+    { "early-stopping.json", "network" },
+    { "lesson-1-fit-is-the-loop.json", "curves" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (opens); i++)
+    {
+      g_autofree char *path = g_build_filename (g_getenv ("FITTAPE_SOURCE_DIR"), "data", opens[i].file, NULL);
+      g_assert_true (ft_window_show_view (win, i % 2 == 0 ? "code" : "errors"));
+      g_assert_true (ft_window_open_experiment (win, path, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (ft_window_get_view (win), ==, opens[i].view);
+    }
+
+  /* A teacher's own 2-D CSV file (two feature columns, the Playground's −1/+1 labels): it opens on the
+   * Network view once its columns are known, drawn with maps; a file whose labels are measurements shows
+   * the loader's message in the dataset panel. */
+  g_autofree char *dir = g_dir_make_tmp ("fittape-csv-XXXXXX", NULL);
+  g_autofree char *csv = g_build_filename (dir, "points.csv", NULL);
+  GString *rows = g_string_new ("x1,x2,label\n");
+  for (int i = 0; i < 60; i++)
+    g_string_append_printf (rows, "%g,%g,%d\n", -3 + 0.1 * i, 2 - 0.07 * i, (i * 7) % 3 == 0 ? -1 : 1);
+  g_assert_true (g_file_set_contents (csv, rows->str, -1, NULL));
+  g_string_free (rows, TRUE);
+  g_autofree char *json = g_build_filename (dir, "mine.json", NULL);
+  g_assert_true (g_file_set_contents (
+      json,
+      "{\"dataset\": {\"name\": \"csv\", \"path\": \"points.csv\", \"label\": \"label\"}, \"model\":"
+      " {\"layers\": [{\"type\": \"Dense\", \"units\": 4, \"activation\": \"tanh\"}, {\"type\": \"Dense\", \"units\": 2}]}}",
+      -1, NULL));
+  g_assert_true (ft_window_show_view (win, "code"));
+  g_assert_true (ft_window_open_experiment (win, json, &error));
+  g_assert_no_error (error);
+  FtDatasetPanel *dpanel = FT_DATASET_PANEL (find_type (GTK_WIDGET (win), FT_TYPE_DATASET_PANEL));
+  gint64 until = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (ft_dataset_panel_get_dataset (dpanel) == NULL)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (500);
+      g_assert_cmpint (g_get_monotonic_time (), <, until);
+    }
+  g_assert_cmpstr (ft_window_get_view (win), ==, "network");
+  const FtDataset *mine = ft_dataset_panel_get_dataset (dpanel);
+  g_assert_cmpuint (mine->n, ==, 60);
+  g_assert_cmpuint (mine->sample_size, ==, 2);
+  g_assert_cmpfloat (mine->labels[0], ==, 0.0f); /* i = 0: −1, orange */
+  wait_computed (view);
+  assert_drawn (view, 2 + 4 + 2, 2 * 4 + 4 * 2);
+  g_assert_true (g_file_set_contents (csv, "x1,x2,label\n1,2,0.5\n3,4,1\n", -1, NULL));
+  g_assert_true (ft_window_open_experiment (win, json, &error));
+  GtkWidget *shown_error = find_named (GTK_WIDGET (dpanel), "error");
+  until = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (strstr (gtk_label_get_text (GTK_LABEL (shown_error)), "not a whole number") == NULL)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (500);
+      g_assert_cmpint (g_get_monotonic_time (), <, until);
+    }
+  g_test_message ("the panel says: %s", gtk_label_get_text (GTK_LABEL (shown_error)));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (shown_error)), "line 2, column “label”"));
+  g_remove (csv);
+  g_remove (json);
+  g_rmdir (dir);
   gtk_window_destroy (GTK_WINDOW (win));
   spin (0.1);
 }

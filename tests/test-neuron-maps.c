@@ -310,6 +310,21 @@ test_network_edit (void)
   g_clear_error (&error);
   g_assert_cmpfloat (exp->layers[0].kernel_l2, ==, 0.5f); /* unchanged on error */
 
+  /* The Playground's one activation: every hidden Dense layer, never the output. */
+  FtActivation act;
+  g_assert_true (ft_network_set_activation (exp, FT_ACT_SIGMOID, &error));
+  g_assert_no_error (error);
+  g_assert_true (ft_network_get_activation (exp, &act));
+  g_assert_cmpint (act, ==, FT_ACT_SIGMOID);
+  int out = exp->n_layers - 1;
+  g_assert_cmpint (exp->layers[out].activation, !=, FT_ACT_SIGMOID);
+  exp->layers[ft_network_hidden_layer (exp, 0)].activation = FT_ACT_RELU;
+  if (ft_network_n_hidden (exp) > 1)
+    g_assert_false (ft_network_get_activation (exp, &act)); /* mixed */
+  g_assert_false (ft_network_set_activation (exp, FT_ACT_SOFTMAX, &error));
+  g_assert_error (error, FT_ERROR, FT_ERROR_INVALID);
+  g_clear_error (&error);
+
   /* Removing a hidden layer takes its Activation and Dropout along. */
   FtExperiment *split = experiment (SPLIT_ACTIVATION);
   g_assert_true (ft_network_remove_hidden (split, &error));

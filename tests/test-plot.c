@@ -862,6 +862,67 @@ test_difference_lane_and_mark (void)
   ft_plot_model_free (m);
 }
 
+/* Training that reacts: a change recorded alike by a fit run and its tape twin before batch 3 of epoch 1
+ * (steps of 10) sits at x = 1.3 epochs, 13 steps, 13 × 32 samples; it is drawn once, as a tick in the
+ * run's colour at the top of the plot. */
+static void
+test_live_changes (void)
+{
+  FtPlotModel *m = ft_plot_model_new ();
+  int a = ft_plot_model_add_run (m, "fit", 0), b = ft_plot_model_add_run (m, "tape", 1);
+  for (int e = 0; e < 2; e++)
+    for (int k = 0; k < 10; k++)
+      {
+        FtLogs logs;
+        int step = e * 10 + k + 1;
+        ft_logs_clear (&logs);
+        ft_logs_set (&logs, "loss", 0.2f + 0.01f * (float) step);
+        ft_plot_model_add_batch (m, a, e, k, 10, step * 32, 0.2f + 0.01f * (float) step, &logs);
+        ft_plot_model_add_batch (m, b, e, k, 10, step * 32, 0.2f + 0.01f * (float) step, &logs);
+      }
+  FtPlotStyle style;
+  ft_plot_style_init (&style);
+  style.show_batches = true;
+  FtPlotGeometry g0, g1;
+  cairo_surface_t *s0 = render (m, FT_PLOT_LOSS, 900, 560, &style, NULL, &g0);
+  g_assert_cmpint (ft_plot_model_n_changes (m, a), ==, 0);
+  guint64 serial = ft_plot_model_get_serial (m);
+  ft_plot_model_add_change (m, a, 1, 3, "lr 0.01 → 0.1");
+  ft_plot_model_add_change (m, b, 1, 3, "lr 0.01 → 0.1");
+  g_assert_cmpuint (ft_plot_model_get_serial (m), >, serial);
+  g_assert_cmpint (ft_plot_model_n_changes (m, a), ==, 1);
+  double x;
+  const char *label = NULL;
+  g_assert_true (ft_plot_model_get_change (m, a, 0, FT_PLOT_X_EPOCH, &x, &label));
+  g_assert_cmpfloat (fabs (x - 1.3), <, 1e-12);
+  g_assert_cmpstr (label, ==, "lr 0.01 → 0.1");
+  g_assert_true (ft_plot_model_get_change (m, a, 0, FT_PLOT_X_STEP, &x, NULL));
+  g_assert_cmpfloat (x, ==, 13.0);
+  g_assert_true (ft_plot_model_get_change (m, a, 0, FT_PLOT_X_SAMPLES, &x, NULL));
+  g_assert_cmpfloat (x, ==, 13.0 * 32);
+  g_assert_false (ft_plot_model_get_change (m, a, 1, FT_PLOT_X_EPOCH, &x, NULL));
+  g_assert_false (ft_plot_model_get_change (m, 99, 0, FT_PLOT_X_EPOCH, &x, NULL));
+  /* A copy keeps them. */
+  FtPlotModel *copy = ft_plot_model_copy (m);
+  g_assert_cmpint (ft_plot_model_n_changes (copy, b), ==, 1);
+  ft_plot_model_free (copy);
+  cairo_surface_t *s1 = render (m, FT_PLOT_LOSS, 900, 560, &style, NULL, &g1);
+  if (g_getenv ("FITTAPE_TEST_PNG"))
+    cairo_surface_write_to_png (s1, g_getenv ("FITTAPE_TEST_PNG"));
+  /* The tick: the first run's blue in the top strip of the plot at x = 1.3, where no curve runs (the loss
+   * rises to the right, the top of the axis is above it); nothing there before. */
+  double px = ft_plot_geometry_x_to_pixel (&g1, 1.3);
+  int top = (int) g1.plot_y, strip = 10;
+  int blue1 = count_color (s1, BLUE, 60, (int) px - 3, top, (int) px + 4, top + strip);
+  int blue0 = count_color (s0, BLUE, 60, (int) px - 3, top, (int) px + 4, top + strip);
+  g_test_message ("tick: %d blue pixels (%d without the change)", blue1, blue0);
+  g_assert_cmpint (blue1, >, 8);
+  g_assert_cmpint (blue0, ==, 0);
+  cairo_surface_destroy (s0);
+  cairo_surface_destroy (s1);
+  ft_plot_model_free (m);
+}
+
 /* Callback lanes from known events: laid out under the loss curves (not on the accuracy chart, not for a
  * hidden run), one row per callback, and hit-tested back to the events at their epochs' x. */
 static void
@@ -1040,6 +1101,7 @@ main (int argc, char **argv)
   g_test_add_func ("/plot/difference-lane-and-mark", test_difference_lane_and_mark);
   g_test_add_func ("/plot/model", test_model_bookkeeping);
   g_test_add_func ("/plot/callback-lanes", test_callback_lanes);
+  g_test_add_func ("/plot/live-changes", test_live_changes);
   g_test_add_func ("/plot/render/epoch-hit", test_epoch_hit);
   g_test_add_func ("/plot/render/training-line", test_training_line);
   g_test_add_func ("/plot/render/validation-dashed", test_validation_dashed);

@@ -5,7 +5,9 @@
  * the Training page; re-runs replace their pair in the charts; the layout at 1024×768, 1280×720 and
  * 1920×1080 in normal and presentation mode; lessons hide what they list; confusion cells carry counts;
  * --screenshot exits non-zero when it cannot write its picture; a click on an epoch point opens its ledger
- * with the logged numbers. */
+ * with the logged numbers; "Show test data" draws the test points on the decision map; a learning-rate and
+ * an activation change while fit and tape train apply to both alike and are marked on the curves. */
+#include "panels/ft-panels.h"
 #include "views/ft-code-view.h"
 #include "views/ft-confusion-view.h"
 #include "views/ft-decision-view.h"
@@ -596,7 +598,99 @@ test_teaching_views (void)
   g_assert_nonnull (strstr (title, "3 ops recorded")); /* dense, dense, the loss */
   g_assert_true (ft_window_show_view (win, "errors"));
   wait_until (decision_ready, win, 30);
+  /* "Show test data" below the decision regions: off, the 200 − 40 training and 40 validation points;
+   * on, the 100 test points too, ringed, and the description counts those the model gets right. */
+  FtDecisionView *dv = FT_DECISION_VIEW (find_type (GTK_WIDGET (win), FT_TYPE_DECISION_VIEW));
+  GtkWidget *show_test = find_named (GTK_WIDGET (win), "show-test-data");
+  g_assert_nonnull (show_test);
+  g_assert_true (gtk_widget_is_visible (show_test));
+  g_assert_false (ft_decision_view_get_show_test (dv));
+  gtk_widget_queue_draw (GTK_WIDGET (dv));
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (dv));
+  guint drawn_train = 0, drawn_test = 1;
+  ft_decision_view_get_drawn (dv, &drawn_train, &drawn_test);
+  g_assert_cmpuint (drawn_train, ==, 200);
+  g_assert_cmpuint (drawn_test, ==, 0);
+  g_assert_null (strstr (ft_decision_view_get_description (dv), "test points"));
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (show_test), TRUE);
+  g_assert_true (ft_decision_view_get_show_test (dv));
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (dv));
+  ft_decision_view_get_drawn (dv, &drawn_train, &drawn_test);
+  g_assert_cmpuint (drawn_train, ==, 200);
+  g_assert_cmpuint (drawn_test, ==, 100);
+  g_assert_nonnull (strstr (ft_decision_view_get_description (dv), "the 100 test points, drawn outlined, "));
+  GError *shot_error = NULL;
+  const char *shot = "/tmp/fittape-window-test-points.png";
+  spin (0.6); /* the page's transition */
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
+  g_assert_true (ft_window_save_screenshot (win, shot, &shot_error));
+  g_assert_no_error (shot_error);
+  g_print ("# screenshot with test points: %s\n", shot);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (show_test), FALSE);
+  g_assert_false (ft_decision_view_get_show_test (dv));
   g_assert_false (ft_window_show_view (win, "nonsense"));
+  window_free (win);
+}
+
+static gboolean
+eight_batches_plotted (FtWindow *win)
+{
+  guint n = ft_window_get_n_runs (win);
+  return n >= 2 && ft_window_get_run_plot_points (win, n - 2, NULL) >= 8
+         && ft_window_get_run_plot_points (win, n - 1, NULL) >= 8;
+}
+
+/* Training that reacts: the learning rate (compile panel) and the hidden activation (model editor)
+ * changed while fit and tape train in Compare mode apply to both from the same step: both runs record
+ * the changes alike, their histories stay identical, the log says so and the curves mark them. */
+static void
+test_live_change (void)
+{
+  FtWindow *win = window_new (12);
+  ft_window_set_mode (win, FT_MODE_BOTH);
+  ft_window_set_pace (win, 60);
+  ft_window_train (win);
+  wait_until (eight_batches_plotted, win, 60);
+  FtExperiment *exp = ft_window_get_experiment (win);
+  exp->compile.optimizer.learning_rate = 0.05f;
+  g_signal_emit_by_name (find_type (GTK_WIDGET (win), FT_TYPE_COMPILE_PANEL), "changed");
+  spin (0.2);
+  exp->layers[0].activation = FT_ACT_RELU;
+  g_signal_emit_by_name (find_type (GTK_WIDGET (win), FT_TYPE_MODEL_EDITOR), "changed");
+  ft_window_set_pace (win, 0);
+  wait_until (idle, win, 60);
+  guint n = ft_window_get_n_runs (win);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpint (ft_window_get_run_state (win, 0), ==, 1);
+  g_assert_cmpint (ft_window_get_run_state (win, 1), ==, 1);
+  g_autofree char *fit_changes = ft_window_get_run_changes (win, 0);
+  g_autofree char *tape_changes = ft_window_get_run_changes (win, 1);
+  g_test_message ("changes:\n%s", fit_changes);
+  g_assert_cmpstr (fit_changes, ==, tape_changes);
+  char **lines = g_strsplit (fit_changes, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 3); /* two lines and the empty end */
+  g_assert_true (g_str_has_suffix (lines[0], ",lr 0.01 → 0.05"));
+  g_assert_true (g_str_has_suffix (lines[1], ",tanh → relu"));
+  g_assert_cmpint (g_ascii_strtoll (lines[0], NULL, 10), >=, 8);
+  g_strfreev (lines);
+  g_autofree char *a = ft_window_get_run_history_csv (win, 0);
+  g_autofree char *b = ft_window_get_run_history_csv (win, 1);
+  g_assert_cmpstr (a, ==, b);
+  g_assert_null (ft_window_get_run_changes (win, 2));
+  /* The exported history carries them as events. */
+  g_autofree char *hist = g_build_filename (tmpdir, "live-history.json", NULL);
+  GError *export_error = NULL;
+  g_assert_true (ft_window_export_history (win, hist, &export_error));
+  g_assert_no_error (export_error);
+  g_autofree char *hist_text = NULL;
+  g_assert_true (g_file_get_contents (hist, &hist_text, NULL, NULL));
+  g_assert_nonnull (strstr (hist_text, "\"events\": [{\"epoch\": "));
+  g_assert_nonnull (strstr (hist_text, "\"change\": \"lr 0.01 → 0.05\""));
+  g_assert_nonnull (strstr (hist_text, "\"change\": \"tanh → relu\""));
+  spin (0.3);
+  GError *error = NULL;
+  g_assert_true (ft_window_save_screenshot (win, "/tmp/fittape-window-live.png", &error));
+  g_assert_no_error (error);
   window_free (win);
 }
 
@@ -833,7 +927,10 @@ test_sizes (void)
         int want[2] = { W, H };
         g_object_set_data (G_OBJECT (win), "ft-want", want);
         gtk_window_set_default_size (GTK_WINDOW (win), W, H);
-        g_assert_true (ft_window_open_experiment (win, lesson, NULL));
+        GError *error = NULL;
+        gboolean opened = ft_window_open_experiment (win, lesson, &error);
+        g_assert_no_error (error);
+        g_assert_true (opened);
         if (presentation)
           ft_window_set_presentation (win, TRUE);
         /* Lesson 1 is in Compare mode: the verdict bar stands above the charts and takes its room. */
@@ -1352,6 +1449,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/lesson-hides", test_lesson_hides);
   g_test_add_func ("/window/view-settings", test_view_settings);
   g_test_add_func ("/window/teaching-views", test_teaching_views);
+  g_test_add_func ("/window/live-change", test_live_change);
   g_test_add_func ("/window/screenshot", test_screenshot);
   g_test_add_func ("/window/starts-with-lesson-1", test_starts_with_lesson_1);
   g_test_add_func ("/window/code-follows-checklist", test_code_follows_checklist);

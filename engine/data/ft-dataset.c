@@ -656,7 +656,8 @@ ft_dataset_load_csv (const char *path, const char *label_column, GError **error)
   char **header = NULL;
   float *features = NULL, *labels = NULL;
   GHashTable *classes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  GPtrArray *class_strings = g_ptr_array_new (); /* owned by the hash table */
+  GPtrArray *class_strings = g_ptr_array_new ();                    /* owned by the hash table */
+  GArray *class_lines = g_array_new (FALSE, FALSE, sizeof (guint)); /* where each label first appears */
   guint n_cols = 0, label_col = 0;
   uint32_t n = 0;
   char *msg = NULL;
@@ -818,6 +819,7 @@ ft_dataset_load_csv (const char *path, const char *label_column, GError **error)
                   index = GUINT_TO_POINTER (class_strings->len);
                   g_hash_table_insert (classes, key, index);
                   g_ptr_array_add (class_strings, key);
+                  g_array_append_val (class_lines, line_no);
                 }
               labels[n] = (float) GPOINTER_TO_UINT (index);
               continue;
@@ -850,8 +852,40 @@ ft_dataset_load_csv (const char *path, const char *label_column, GError **error)
       goto out;
     }
 
-  /* Integer labels that are exactly 0..K−1 are the class indices themselves. */
+  /* Labels that are all numbers name classes only when they are whole: a column of measurements (0.5,
+   * 1.7) is a regression target or a feature, not classes. */
   guint k_classes = class_strings->len;
+  bool numeric = true;
+  for (guint k = 0; k < k_classes && numeric; k++)
+    {
+      double v;
+      numeric = parse_number (g_ptr_array_index (class_strings, k), &v);
+    }
+  for (guint k = 0; k < k_classes && numeric; k++)
+    {
+      double v = 0;
+      parse_number (g_ptr_array_index (class_strings, k), &v);
+      if (v != floor (v))
+        {
+          g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                       "%s: line %u, column “%s”: the label “%s” is not a whole number: labels name classes "
+                       "(0, 1, 2 … or names such as “setosa”); FitTape classifies, it does not fit numbers",
+                       path, g_array_index (class_lines, guint, k), label_column,
+                       (const char *) g_ptr_array_index (class_strings, k));
+          goto out;
+        }
+    }
+  /* The Playground's own labels, −1 (orange) and +1 (blue), are classes 0 and 1 whatever comes first. */
+  bool signs = false;
+  if (numeric && k_classes == 2)
+    {
+      double a = 0, b = 0;
+      parse_number (g_ptr_array_index (class_strings, 0), &a);
+      parse_number (g_ptr_array_index (class_strings, 1), &b);
+      signs = (a == -1 && b == 1) || (a == 1 && b == -1);
+    }
+
+  /* Integer labels that are exactly 0..K−1 are the class indices themselves. */
   uint32_t *as_index = g_new (uint32_t, k_classes);
   bool *seen = g_new0 (bool, k_classes);
   bool integral = true;
@@ -867,6 +901,13 @@ ft_dataset_load_csv (const char *path, const char *label_column, GError **error)
         }
     }
   g_free (seen);
+  if (signs)
+    {
+      double a = 0;
+      parse_number (g_ptr_array_index (class_strings, 0), &a);
+      as_index[0] = a < 0 ? 0 : 1;
+      as_index[1] = 1 - as_index[0];
+    }
 
   const int shape[1] = { (int) (n_cols - 1) };
   char *base = g_path_get_basename (path);
@@ -876,11 +917,18 @@ ft_dataset_load_csv (const char *path, const char *label_column, GError **error)
   ds->labels = g_renew (float, labels, n);
   features = labels = NULL;
   ds->n_classes = (int) k_classes;
-  if (integral)
+  if (integral || signs)
     {
       for (uint32_t i = 0; i < n; i++)
         ds->labels[i] = (float) as_index[(size_t) ds->labels[i]];
-      ds->class_names = numbered_class_names ((int) k_classes);
+      if (integral)
+        ds->class_names = numbered_class_names ((int) k_classes);
+      else
+        {
+          ds->class_names = g_new0 (char *, 3);
+          for (guint k = 0; k < 2; k++)
+            ds->class_names[as_index[k]] = g_strdup (g_ptr_array_index (class_strings, k));
+        }
     }
   else
     {
@@ -899,6 +947,7 @@ out:
   g_free (features);
   g_free (labels);
   g_ptr_array_unref (class_strings);
+  g_array_unref (class_lines);
   g_hash_table_unref (classes);
   return ds;
 }

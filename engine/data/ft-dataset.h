@@ -72,8 +72,10 @@ FtDataset *ft_dataset_load_idx (const char *dir, const char *prefix, GError **er
 /* A CSV file (UTF-8, comma-separated, "quoted" fields allowed, CRLF allowed) with a header line;
  * label_column names the label column; every other column is a feature and must hold finite numbers
  * (whole field, C locale). Labels: when the distinct values are exactly the integers 0..K−1 they are the
- * class indices (names "0".."K−1"); otherwise each distinct string is a class, in order of first
- * appearance, and the strings are the class names. Empty lines at the end are ignored. Errors name the
+ * class indices (names "0".."K−1"); exactly −1 and 1 (TensorFlow Playground's) are classes 0 and 1 (named
+ * as written); numbers that are not whole are refused (naming the line: classes, not measurements);
+ * otherwise each distinct string is a class, in order of first appearance, and the strings are the class
+ * names. Empty lines at the end are ignored. Errors name the
  * line (1-based, the header is line 1), the column and the offending text; a missing label column lists
  * the columns there are. Shape {number of feature columns}; the name is the file's name. */
 FtDataset *ft_dataset_load_csv (const char *path, const char *label_column, GError **error);

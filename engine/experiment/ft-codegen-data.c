@@ -83,8 +83,8 @@ emit_rng_class (FtCodegen *g)
 /* The Playground's recipes (ft-dataset.c's generators) in Python, one line an entry. */
 static const char *const recipe_circle[] = {
   "def make_circle(n, noise, rng):",
-  "    \"\"\"Class 1 inside radius 2.5, class 0 in the ring from 3.5 to 5; the noise moves a point only for",
-  "    choosing its label, so labels flip near the boundary.\"\"\"",
+  "    \"\"\"Class 1 inside radius 2.5, class 0 in the ring from 3.5 to 5; the noise moves a point",
+  "    only for choosing its label, so labels flip near the boundary.\"\"\"",
   "    n_in = n - n // 2",
   "    points, labels = [], []",
   "    for i in range(n):",
@@ -101,8 +101,8 @@ static const char *const recipe_circle[] = {
 
 static const char *const recipe_xor[] = {
   "def make_xor(n, noise, rng):",
-  "    \"\"\"Uniform in [-5, 5]^2, pushed 0.3 away from the axes; class 1 where x * y >= 0 for the point moved",
-  "    by the noise.\"\"\"",
+  "    \"\"\"Uniform in [-5, 5]^2, pushed 0.3 away from the axes; class 1 where x * y >= 0 for the",
+  "    point moved by the noise.\"\"\"",
   "    points, labels = [], []",
   "    for _ in range(n):",
   "        x = rng.uniform(-5.0, 5.0)",
@@ -155,8 +155,8 @@ static const char *const recipe_spiral[] = {
 
 static const char *const recipe_moons[] = {
   "def make_moons(n, noise, rng):",
-  "    \"\"\"scikit-learn's make_moons scaled by 4 and centred: the outer half-circle is class 0, the inner one",
-  "    class 1; Gaussian noise of standard deviation 2 * noise.\"\"\"",
+  "    \"\"\"scikit-learn's make_moons scaled by 4 and centred: the outer half-circle is class 0, the",
+  "    inner one class 1; Gaussian noise of standard deviation 2 * noise.\"\"\"",
   "    n_out = n - n // 2",
   "    points, labels = [], []",
   "    for k in range(n):",
@@ -279,10 +279,15 @@ emit_playground_data (FtCodegen *g)
   ft_py_line (w, "    return np.array(points, dtype=\"float32\")[order], np.array(labels, dtype=\"int64\")[order]");
   ft_py_blank (w);
   ft_py_blank (w);
-  ft_py_line (w, "x_train, y_train = playground(%u, %s, seed=SEED)", d->samples, ft_py_float (w, d->noise));
+  /* dataset.seed (ft-data-seed.h): the data's own seed, apart from the weights'. */
+  const char *seed = d->has_seed ? "DATA_SEED" : "SEED";
+  if (d->has_seed)
+    ft_py_line (w, "DATA_SEED = %" G_GUINT64_FORMAT "  # the data's own seed: new data, the same starting weights",
+                d->seed);
+  ft_py_line (w, "x_train, y_train = playground(%u, %s, seed=%s)", d->samples, ft_py_float (w, d->noise), seed);
   if (d->test_samples > 0)
-    ft_py_line (w, "x_test, y_test = playground(%u, %s, seed=SEED + 1)  # the test set: another seed",
-                d->test_samples, ft_py_float (w, d->noise));
+    ft_py_line (w, "x_test, y_test = playground(%u, %s, seed=%s + 1)  # the test set: another seed",
+                d->test_samples, ft_py_float (w, d->noise), seed);
   else
     ft_py_line (w, "# (no test set: the experiment asks for none)");
 }
@@ -352,13 +357,15 @@ emit_csv_data (FtCodegen *g)
   ft_py_blank (w);
   ft_py_line (w, "def load_csv(path, label_column, classes=None):");
   ft_py_line (w, "    \"\"\"Features and class indices. Labels that are exactly the integers 0..K-1 are the indices");
-  ft_py_line (w, "    themselves; otherwise each distinct label is a class, in order of first appearance. A test");
-  ft_py_line (w, "    file passes the training file's classes, so its labels get the same indices.\"\"\"");
+  ft_py_line (w, "    themselves, -1 and +1 are 0 and 1; otherwise each distinct label is a class, in order of first");
+  ft_py_line (w, "    appearance. A test file passes the training file's classes, so its labels get the same");
+  ft_py_line (w, "    indices.\"\"\"");
   ft_py_line (w, "    with open(path, newline=\"\", encoding=\"utf-8\") as f:");
   ft_py_line (w, "        rows = [row for row in csv.reader(f) if row]");
   ft_py_line (w, "    header, rows = rows[0], rows[1:]");
   ft_py_line (w, "    column = header.index(label_column)");
-  ft_py_line (w, "    x = np.array([[float(v) for j, v in enumerate(row) if j != column] for row in rows], dtype=\"float32\")");
+  ft_py_line (w, "    x = np.array([[float(v) for j, v in enumerate(row) if j != column] for row in rows],");
+  ft_py_line (w, "                 dtype=\"float32\")");
   ft_py_line (w, "    labels = [row[column] for row in rows]");
   ft_py_line (w, "    if classes is None:");
   ft_py_line (w, "        distinct = list(dict.fromkeys(labels))");
@@ -369,7 +376,8 @@ emit_csv_data (FtCodegen *g)
   ft_py_line (w, "        if numbers == list(range(len(distinct))):");
   ft_py_line (w, "            indices = np.array([int(float(v)) for v in labels], dtype=\"int64\")");
   ft_py_line (w, "            return x, indices, [str(k) for k in range(len(distinct))]");
-  ft_py_line (w, "        classes = distinct");
+  ft_py_line (w, "        # The Playground's labels: -1 (orange) is class 0, +1 (blue) class 1, whichever comes first.");
+  ft_py_line (w, "        classes = sorted(distinct, key=float) if numbers == [-1.0, 1.0] else distinct");
   ft_py_line (w, "    index = {name: k for k, name in enumerate(classes)}");
   ft_py_line (w, "    return x, np.array([index[v] for v in labels], dtype=\"int64\"), classes");
   ft_py_blank (w);

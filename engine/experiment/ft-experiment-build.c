@@ -3,6 +3,7 @@
 #include "experiment/ft-experiment.h"
 
 #include "core/ft-error.h"
+#include "experiment/ft-data-seed.h"
 #include "nn/ft-model-budget.h"
 
 #include <string.h>
@@ -57,7 +58,7 @@ ft_experiment_load_data (const FtExperiment *e, FtDataset **train, FtDataset **t
   switch (d->source)
     {
     case FT_DATA_PLAYGROUND:
-      tr = ft_dataset_playground (d->playground, d->samples, d->noise, e->seed);
+      tr = ft_dataset_playground (d->playground, d->samples, d->noise, ft_experiment_data_seed (e));
       if (tr == NULL)
         {
           g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "$.dataset: cannot generate %u %s samples",
@@ -65,7 +66,8 @@ ft_experiment_load_data (const FtExperiment *e, FtDataset **train, FtDataset **t
           return false;
         }
       if (d->test_samples > 0)
-        te = ft_dataset_playground (d->playground, d->test_samples, d->noise, e->seed + 1);
+        te = ft_dataset_playground (d->playground, d->test_samples, d->noise,
+                                    ft_experiment_data_seed (e) + 1);
       break;
     case FT_DATA_IDX:
       {

@@ -49,6 +49,9 @@ data_equal (const FtDataSpec *a, const FtDataSpec *b)
   EQ_STR (label_column);
   EQ (limit);
   EQ (features);
+  EQ (has_seed);
+  if (a->has_seed)
+    EQ (seed);
   EQ (n_points);
   for (uint32_t i = 0; i < a->n_points; i++)
     if (a->points[i].x != b->points[i].x || a->points[i].y != b->points[i].y
@@ -106,6 +109,8 @@ ft_experiment_equal (const FtExperiment *a, const FtExperiment *b)
   for (guint i = 0; i < ha; i++)
     if (strcmp (a->hide[i], b->hide[i]) != 0)
       return false;
+  if (strcmp (a->view, b->view) != 0)
+    return false;
   EQ (seed);
   if (!data_equal (&a->data, &b->data))
     return false;

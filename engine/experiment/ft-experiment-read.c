@@ -26,8 +26,8 @@ static bool
 parse_dataset (FtJsonParser *P, JsonNode *node, const char *path, FtDataSpec *d)
 {
   static const char *const all[] = { "name",  "path",  "test_path", "label",  "samples", "test_samples",
-                                     "noise", "limit", "features",  "points", NULL };
-  static const char *const play[] = { "name",  "samples",  "test_samples", "noise",
+                                     "noise", "limit", "features",  "points", "seed",    NULL };
+  static const char *const play[] = { "name",  "samples",  "test_samples", "noise", "seed",
                                       "limit", "features", "points",       NULL };
   static const char *const idx[] = { "name", "path", "limit", NULL };
   static const char *const csv[] = {
@@ -73,6 +73,13 @@ parse_dataset (FtJsonParser *P, JsonNode *node, const char *path, FtDataSpec *d)
   if ((n = ft_json_member (o, "noise", path, sub)) != NULL
       && !ft_json_get_float (P, n, sub, FT_RANGE_HALF, &d->noise))
     return false;
+  if ((n = ft_json_member (o, "seed", path, sub)) != NULL)
+    {
+      if (!ft_json_get_int (P, n, sub, 0, (int64_t) FT_DATA_SEED_MAX, &v))
+        return false;
+      d->seed = (uint64_t) v;
+      d->has_seed = true;
+    }
   if ((n = ft_json_member (o, "limit", path, sub)) != NULL)
     {
       if (!ft_json_get_int (P, n, sub, 0, UINT32_MAX, &v))
@@ -641,8 +648,9 @@ parse_hide (FtJsonParser *P, JsonNode *node, const char *path, FtExperiment *e)
 static bool
 parse_root (FtJsonParser *P, JsonNode *root, FtExperiment *e)
 {
-  static const char *const keys[] = { "title",   "notes", "hide", "seed",      "dataset",   "model",
-                                      "compile", "mode",  "fit",  "tape_loop", "callbacks", NULL };
+  static const char *const keys[] = { "title",     "notes",   "hide", "seed", "dataset",
+                                      "model",     "compile", "mode", "fit",  "tape_loop",
+                                      "callbacks", "view",    NULL };
   const char *path = "$";
   JsonObject *o;
   char sub[FT_JSON_PATH_MAX];
@@ -665,6 +673,13 @@ parse_root (FtJsonParser *P, JsonNode *root, FtExperiment *e)
   if ((n = ft_json_member (o, "hide", path, sub)) != NULL && !JSON_NODE_HOLDS_NULL (n)
       && !parse_hide (P, n, sub, e))
     return false;
+  if ((n = ft_json_member (o, "view", path, sub)) != NULL)
+    {
+      int v;
+      if (!ft_json_get_enum (P, n, sub, "view", ft_experiment_view_names, FT_N_EXPERIMENT_VIEWS, &v))
+        return false;
+      g_strlcpy (e->view, ft_experiment_view_names[v], sizeof e->view);
+    }
   if ((n = ft_json_member (o, "seed", path, sub)) != NULL)
     {
       int64_t v;

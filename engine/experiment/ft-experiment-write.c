@@ -164,6 +164,8 @@ write_dataset (Writer *w, const FtDataSpec *d)
       w_int (w, "samples", d->samples);
       w_float (w, "noise", d->noise);
       w_int (w, "test_samples", d->test_samples);
+      if (d->has_seed)
+        w_int (w, "seed", (int64_t) d->seed);
       break;
     case FT_DATA_CSV:
       w_str (w, "path", d->path);
@@ -367,6 +369,8 @@ ft_experiment_to_json (const FtExperiment *e)
         }
       w_close (w, ']');
     }
+  if (e->view[0] != '\0')
+    w_str (w, "view", e->view);
   w_int (w, "seed", (int64_t) e->seed);
   write_dataset (w, &e->data);
 

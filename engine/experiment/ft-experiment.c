@@ -9,6 +9,8 @@
  *
  *   "title": string, "notes": string        lessons: shown in the window
  *   "hide": [string, …]                     lessons: names of controls the window hides
+ *   "view": "curves" | "code" | "inspector" | "network" | "errors"   the view the window opens on;
+ *                                           absent = the Network view for 2-D data, the curves otherwise
  *   "seed": integer ≥ 0                     42: weights, dropout, shuffling and playground data
  *   "dataset": {                            default {"name": "fashion_mnist"}
  *     "name": "fashion_mnist"               Debian's /usr/share/datasets/fashion-mnist (train + t10k),
@@ -19,6 +21,8 @@
  *                                           "test_path": optional test file
  *           | "circle" | "xor" | "gauss" | "spiral" | "moons"     TensorFlow Playground's generators:
  *                                           "samples" 500, "noise" 0 (0 … 0.5), "test_samples" 500 (0 = none)
+ *     "seed": integer ≥ 0                   playground: the data's own seed (training set; test set
+ *                                           seed + 1); absent = the experiment's seed (ft-data-seed.h)
  *     "limit": integer ≥ 0                  keep the first N training samples (0 = all)
  *     "features": ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"]   Playground and CSV sets
  *                                           with two features: the model's inputs (any non-empty subset,
@@ -95,6 +99,8 @@
 /* Names */
 
 const char *const ft_run_mode_names[3] = { "fit", "tape", "both" };
+const char *const ft_experiment_view_names[FT_N_EXPERIMENT_VIEWS] = { "curves", "code", "inspector",
+                                                                      "network", "errors" };
 const char *const ft_padding_names[2] = { "valid", "same" };
 
 const char *

@@ -30,7 +30,11 @@ typedef struct
   unsigned features;     /* 2-D data: the Playground's input features (ft-features.h mask), 0 = none */
   FtPointEdit *points;   /* 2-D data: points added (class ≥ 0) or removed (−1) by clicking, in order */
   uint32_t n_points;
+  bool has_seed; /* playground: dataset.seed given (ft-data-seed.h); absent = drawn from the experiment's seed
+                  */
+  uint64_t seed; /* playground: the data's own seed, 0 .. FT_DATA_SEED_MAX */
 } FtDataSpec;
+#define FT_DATA_SEED_MAX ((uint64_t) INT64_MAX)
 
 typedef enum
 {
@@ -43,7 +47,8 @@ typedef struct
 {
   char *title; /* lessons: shown in the window */
   char *notes;
-  char **hide; /* lessons: controls to hide (NULL-terminated, may be NULL) */
+  char **hide;   /* lessons: controls to hide (NULL-terminated, may be NULL) */
+  char view[16]; /* the view the window opens on (ft_experiment_view_names), "" = chosen by the data */
   uint64_t seed;
   FtDataSpec data;
   int input_ndim; /* 0 = the dataset's own sample shape */
@@ -60,6 +65,10 @@ typedef struct
 /* An FtExperiment owns title, notes, hide, layers, callbacks, data.points and fit.class_weight (all
  * g_malloc'ed; ft_experiment_free frees them); fit.validation_data is never set from a file and is not owned.
  */
+
+/* The window's views an experiment may open on ("view"): curves, code, inspector, network, errors. */
+#define FT_N_EXPERIMENT_VIEWS 5
+extern const char *const ft_experiment_view_names[FT_N_EXPERIMENT_VIEWS];
 
 FtExperiment *ft_experiment_new_default (void); /* the Fashion-MNIST MLP of TF's basic classification */
 void ft_experiment_free (FtExperiment *exp);

@@ -139,3 +139,35 @@ ft_network_set_units (FtExperiment *exp, int h, int units, GError **error)
   exp->layers[l].units = units;
   return true;
 }
+
+bool
+ft_network_set_activation (FtExperiment *exp, FtActivation act, GError **error)
+{
+  g_return_val_if_fail (exp != NULL, false);
+  int n = ft_network_n_hidden (exp);
+  if (n == 0 || (unsigned) act >= FT_N_ACTIVATIONS || act == FT_ACT_SOFTMAX)
+    {
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                   n == 0 ? "the network has no hidden layer"
+                          : "a hidden layer cannot take the activation %s",
+                   ft_activation_name (act));
+      return false;
+    }
+  for (int h = 0; h < n; h++)
+    exp->layers[ft_network_hidden_layer (exp, h)].activation = act;
+  return true;
+}
+
+bool
+ft_network_get_activation (const FtExperiment *exp, FtActivation *act)
+{
+  g_return_val_if_fail (exp != NULL && act != NULL, false);
+  int n = ft_network_n_hidden (exp);
+  if (n == 0)
+    return false;
+  *act = exp->layers[ft_network_hidden_layer (exp, 0)].activation;
+  for (int h = 1; h < n; h++)
+    if (exp->layers[ft_network_hidden_layer (exp, h)].activation != *act)
+      return false;
+  return true;
+}

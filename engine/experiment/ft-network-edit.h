@@ -25,3 +25,8 @@ bool ft_network_set_units (FtExperiment *exp, int h, int units, GError **error);
 bool ft_network_set_regularization (FtExperiment *exp, float l1, float l2, GError **error);
 /* The first Dense layer's factors (0 and 0 without one); returns whether every Dense layer has them. */
 bool ft_network_get_regularization (const FtExperiment *exp, float *l1, float *l2);
+/* The Playground's one activation for every hidden layer (every Dense layer but the output). Fails without
+ * a hidden layer or for softmax. */
+bool ft_network_set_activation (FtExperiment *exp, FtActivation act, GError **error);
+/* The hidden layers' activation; false when there is no hidden layer or they differ. */
+bool ft_network_get_activation (const FtExperiment *exp, FtActivation *act);

@@ -388,6 +388,27 @@ ft_model_set_kernel_regularization (FtModel *model, float l1, float l2)
     }
 }
 
+bool
+ft_model_set_hidden_activation (FtModel *model, FtActivation act, FtActivation *old)
+{
+  int last = -1;
+  for (int i = 0; i < model->n_layers; i++)
+    if (model->layers[i].spec.kind == FT_LAYER_DENSE)
+      last = i;
+  bool any = false;
+  for (int i = 0; i < last; i++)
+    {
+      FtLayerSpec *s = &model->layers[i].spec;
+      if (s->kind != FT_LAYER_DENSE)
+        continue;
+      if (!any && old != NULL)
+        *old = s->activation;
+      s->activation = act;
+      any = true;
+    }
+  return any;
+}
+
 FtTensor *
 ft_model_regularization_loss (FtModel *model, FtTape *tape)
 {

@@ -48,6 +48,10 @@ FtTensor *ft_model_forward (FtModel *model, FtTape *tape, FtTensor *x, bool trai
 /* Every Dense and Conv2D layer's kernel regulariser from now on (L1 factor l1, L2 factor l2; 0 = none), as
  * the Playground's live regularization control changes it while a run trains. */
 void ft_model_set_kernel_regularization (FtModel *model, float l1, float l2);
+/* Every hidden Dense layer's activation (all Dense layers but the last) from the next forward pass on, as
+ * the Playground's activation control changes it while a run trains; *old (may be NULL) gets the first
+ * one's before. False when there is no hidden Dense layer (nothing changes). */
+bool ft_model_set_hidden_activation (FtModel *model, FtActivation act, FtActivation *old);
 /* Sum of the layers' regularisation losses (a scalar on tape), or NULL when there are none. */
 FtTensor *ft_model_regularization_loss (FtModel *model, FtTape *tape);
 

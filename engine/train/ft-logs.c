@@ -269,3 +269,17 @@ ft_history_to_json (const FtHistory *h)
   g_string_append (s, "}}\n");
   return g_string_free (s, FALSE);
 }
+
+char *
+ft_history_to_json_with (const FtHistory *h, const char *key, const char *json_value)
+{
+  char *plain = ft_history_to_json (h);
+  if (key == NULL || json_value == NULL)
+    return plain;
+  /* The plain form ends in "}}\n": the extra member goes before the last brace. */
+  GString *s = g_string_new (plain);
+  g_free (plain);
+  g_string_truncate (s, s->len - 2);
+  g_string_append_printf (s, ", \"%s\": %s}\n", key, json_value);
+  return g_string_free (s, FALSE);
+}

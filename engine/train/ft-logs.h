@@ -50,3 +50,6 @@ GPtrArray *ft_history_keys (const FtHistory *h);
 char *ft_history_to_csv (const FtHistory *h, char separator);
 /* {"epoch": [...], "history": {"loss": [...], ...}} */
 char *ft_history_to_json (const FtHistory *h);
+/* The same with one more top-level member: key and a JSON value written as given (e.g. the run's live
+ * changes, ft_live_changes_to_json). */
+char *ft_history_to_json_with (const FtHistory *h, const char *key, const char *json_value);

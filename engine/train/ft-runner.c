@@ -36,6 +36,9 @@ struct FtRunner
   GArray *weight_edits; /* WeightEdit, applied before the next batch */
   bool reg_pending;
   float reg_l1, reg_l2;
+  int64_t step_index;   /* batches begun over the whole run: the step the next batch_begin is for */
+  GArray *live_pending; /* LiveScheduled: live changes and the step they apply before */
+  GArray *live_done;    /* FtLiveChangeRecord: the run's history of live changes */
   bool snapshot_requested;
   double pace; /* batches per second, 0 = free */
   bool share_weights;
@@ -231,8 +234,36 @@ edit_weight (FtModel *m, size_t index, float value)
     }
 }
 
+typedef struct
+{
+  FtLiveChange change;
+  int64_t at;
+} LiveScheduled;
+
+/* Live changes due at this step (ft_runner_group_change), in the order they were asked for. */
 static void
-apply_commands_locked (FtRunner *r, FtFitContext *ctx)
+apply_live_locked (FtRunner *r, FtFitContext *ctx, int batch)
+{
+  guint kept = 0;
+  for (guint i = 0; i < r->live_pending->len; i++)
+    {
+      LiveScheduled *l = &g_array_index (r->live_pending, LiveScheduled, i);
+      if (l->at > r->step_index)
+        {
+          g_array_index (r->live_pending, LiveScheduled, kept++) = *l;
+          continue;
+        }
+      FtLiveChangeRecord rec = {
+        .change = l->change, .step = r->step_index, .epoch = ctx->epoch, .batch = batch
+      };
+      ft_live_change_apply (ctx->trainer, &l->change, rec.label, sizeof rec.label);
+      g_array_append_val (r->live_done, rec);
+    }
+  g_array_set_size (r->live_pending, kept);
+}
+
+static void
+apply_commands_locked (FtRunner *r, FtFitContext *ctx, int batch)
 {
   if (r->lr_pending)
     {
@@ -250,6 +281,7 @@ apply_commands_locked (FtRunner *r, FtFitContext *ctx)
       ft_model_set_kernel_regularization (ft_trainer_model (ctx->trainer), r->reg_l1, r->reg_l2);
       r->reg_pending = false;
     }
+  apply_live_locked (r, ctx, batch);
   if (r->stop)
     ctx->abort = true;
 }
@@ -273,7 +305,7 @@ control_batch_begin (FtCallback *cb, FtFitContext *ctx, int batch)
 {
   FtRunner *r = ((Control *) cb)->runner;
   pthread_mutex_lock (&r->lock);
-  apply_commands_locked (r, ctx);
+  apply_commands_locked (r, ctx, batch);
   if (r->paused && r->batch_credit == 0 && !r->stop)
     {
       gint64 t0 = g_get_monotonic_time ();
@@ -283,8 +315,9 @@ control_batch_begin (FtCallback *cb, FtFitContext *ctx, int batch)
       while (r->paused && r->batch_credit == 0 && !r->stop)
         pthread_cond_wait (&r->cond, &r->lock);
       r->paused_time += g_get_monotonic_time () - t0;
-      apply_commands_locked (r, ctx);
+      apply_commands_locked (r, ctx, batch);
     }
+  r->step_index++; /* this batch runs: changes asked for from now on apply before a later one */
   if (r->paused && r->batch_credit > 0)
     r->batch_credit--;
   bool snapshot = r->snapshot_requested || (r->snapshot_every_epoch && batch == 0);
@@ -606,6 +639,8 @@ ft_runner_new (const FtJob *job, GMainContext *context, FtRunEventFunc func, voi
   r->user_data = user_data;
   pthread_mutex_init (&r->lock, NULL);
   r->weight_edits = g_array_new (FALSE, FALSE, sizeof (WeightEdit));
+  r->live_pending = g_array_new (FALSE, FALSE, sizeof (LiveScheduled));
+  r->live_done = g_array_new (FALSE, FALSE, sizeof (FtLiveChangeRecord));
   pthread_cond_init (&r->cond, NULL);
   g_queue_init (&r->events);
   return r;
@@ -765,6 +800,58 @@ ft_runner_set_regularization (FtRunner *r, float l1, float l2)
   pthread_mutex_unlock (&r->lock);
 }
 
+int64_t
+ft_runner_group_change (FtRunner *const *runners, int n, const FtLiveChange *change)
+{
+  g_return_val_if_fail (change != NULL && (runners != NULL || n == 0), -1);
+  if (!ft_live_change_valid (change))
+    return -1;
+  /* Every runner locked at once (in the caller's order; nothing else holds two), so that none moves on
+   * between reading the steps and queuing the change. */
+  for (int i = 0; i < n; i++)
+    pthread_mutex_lock (&runners[i]->lock);
+  int64_t at = -1;
+  for (int i = 0; i < n; i++)
+    {
+      FtRunner *r = runners[i];
+      if (!r->stop && (r->running || !r->started))
+        at = MAX (at, r->step_index);
+    }
+  if (at >= 0)
+    for (int i = 0; i < n; i++)
+      {
+        FtRunner *r = runners[i];
+        if (!r->stop && (r->running || !r->started))
+          {
+            LiveScheduled l = { *change, at };
+            g_array_append_val (r->live_pending, l);
+          }
+      }
+  for (int i = n - 1; i >= 0; i--)
+    pthread_mutex_unlock (&runners[i]->lock);
+  return at;
+}
+
+int
+ft_runner_n_live_changes (FtRunner *r)
+{
+  pthread_mutex_lock (&r->lock);
+  int n = (int) r->live_done->len;
+  pthread_mutex_unlock (&r->lock);
+  return n;
+}
+
+bool
+ft_runner_get_live_change (FtRunner *r, int i, FtLiveChangeRecord *out)
+{
+  pthread_mutex_lock (&r->lock);
+  bool ok = i >= 0 && (guint) i < r->live_done->len;
+  if (ok)
+    *out = g_array_index (r->live_done, FtLiveChangeRecord, i);
+  pthread_mutex_unlock (&r->lock);
+  return ok;
+}
+
 void
 ft_runner_set_pace (FtRunner *r, double batches_per_second)
 {
@@ -819,6 +906,8 @@ ft_runner_free (FtRunner *r)
   g_clear_pointer (&r->held, event_free);
   pthread_mutex_unlock (&r->lock);
   g_array_unref (r->weight_edits);
+  g_array_unref (r->live_pending);
+  g_array_unref (r->live_done);
   if (r->job.extra_callbacks)
     g_ptr_array_unref (r->job.extra_callbacks);
   g_main_context_unref (r->context);

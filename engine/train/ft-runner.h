@@ -11,6 +11,7 @@
 #include "train/ft-fingerprint.h"
 #include "train/ft-fit.h"
 #include "train/ft-ledger.h"
+#include "train/ft-live-change.h"
 #include "train/ft-tape-loop.h"
 
 typedef enum
@@ -125,6 +126,15 @@ void ft_runner_set_weight (FtRunner *runner, size_t index, float value);
 /* Every Dense and Conv2D layer's kernel regulariser (ft_model_set_kernel_regularization) from the next
  * batch on: the Playground's regularization changed while the run trains. */
 void ft_runner_set_regularization (FtRunner *runner, float l1, float l2);
+/* Training that reacts: a change of learning rate, regularization or hidden activation (ft-live-change.h)
+ * for every runner of a group (a Train press's runs: fit and its tape twin), applied before the same step
+ * in each: the next step of the run furthest ahead (a runner paused before a batch applies it before that
+ * batch). Runners that have ended or are stopping are left out. Each runner records what it applied, where
+ * and from what (ft_runner_get_live_change). Returns the step, or −1 when no runner is running or the
+ * change is not valid (nothing is queued). */
+int64_t ft_runner_group_change (FtRunner *const *runners, int n, const FtLiveChange *change);
+int ft_runner_n_live_changes (FtRunner *runner);
+bool ft_runner_get_live_change (FtRunner *runner, int i, FtLiveChangeRecord *out);
 void ft_runner_request_snapshot (FtRunner *runner); /* a SNAPSHOT event after the next batch */
 /* A SNAPSHOT event for the first batch of every epoch, taken by the training thread itself (requests
  * from the main loop would arrive late when epochs take milliseconds). */

@@ -1,12 +1,14 @@
 /* ft-dataset-panel.c — the dataset panel: which data (TensorFlow Playground's 2-D sets, Fashion-MNIST, a
- * CSV file or an MNIST-format IDX directory), the Playground's sample count and noise, the validation
- * split, and a preview: a scatter plot of 2-D data (two coloured marker shapes, validation samples
+ * CSV file or an MNIST-format IDX directory), the Playground's sample count and noise, "Regenerate" (new
+ * points from a data seed of their own, the same starting weights: ft-data-seed.h), the validation split,
+ * and a preview: a scatter plot of 2-D data (two coloured marker shapes, validation samples
  * hollow) or a grid of the first images with their class names.
  *
  * Data is loaded by ft_experiment_load_data on a copy of the experiment in a GTask thread (Fashion-MNIST
  * takes a fifth of a second, a large CSV longer); one load runs at a time and edits made meanwhile start
  * one more load with the latest settings when it ends. */
 #include "core/ft-format.h"
+#include "experiment/ft-data-seed.h"
 #include "panels/ft-panels.h"
 
 #include <math.h>
@@ -34,6 +36,8 @@ struct _FtDatasetPanel
   GtkSpinButton *samples_spin;
   GtkWidget *noise_row;
   GtkRange *noise_scale;
+  GtkWidget *regenerate_row;
+  GtkWidget *regenerate_button;
   GtkWidget *file_row;
   GtkWidget *file_button;
   GtkWidget *label_row;
@@ -468,6 +472,15 @@ update_source_rows (FtDatasetPanel *self)
   bool play = have && idx < FT_N_PLAYGROUND;
   gtk_widget_set_visible (self->samples_row, play);
   gtk_widget_set_visible (self->noise_row, play);
+  gtk_widget_set_visible (self->regenerate_row, play);
+  if (play)
+    {
+      g_autofree char *seed = g_strdup_printf (
+          self->exp->data.has_seed ? "Data seed %" G_GUINT64_FORMAT ", apart from the weights’ seed"
+                                   : "Drawn from the experiment’s seed, %" G_GUINT64_FORMAT,
+          ft_experiment_data_seed (self->exp));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (self->regenerate_row), seed);
+    }
   gtk_widget_set_visible (self->file_row, have && idx == SOURCE_CSV);
   gtk_widget_set_visible (self->label_row, have && idx == SOURCE_CSV);
   gtk_widget_set_visible (self->dir_row, have && idx == SOURCE_IDX);
@@ -928,6 +941,12 @@ on_label_focus_leave (GtkEventControllerFocus *controller, FtDatasetPanel *self)
 }
 
 static void
+on_regenerate_clicked (GtkButton *button, FtDatasetPanel *self)
+{
+  ft_dataset_panel_regenerate (self);
+}
+
+static void
 on_file_clicked (GtkButton *button, FtDatasetPanel *self)
 {
   choose_file (self, true);
@@ -977,6 +996,23 @@ ft_dataset_panel_set_experiment (FtDatasetPanel *self, FtExperiment *exp)
   update_split_row (self);
   show_dataset (self);
   start_load (self, false);
+}
+
+const FtDataset *
+ft_dataset_panel_get_test_dataset (FtDatasetPanel *self)
+{
+  g_return_val_if_fail (FT_IS_DATASET_PANEL (self), NULL);
+  return self->test;
+}
+
+bool
+ft_dataset_panel_regenerate (FtDatasetPanel *self)
+{
+  g_return_val_if_fail (FT_IS_DATASET_PANEL (self), false);
+  if (self->exp == NULL || !ft_experiment_regenerate_data (self->exp, NULL))
+    return false;
+  data_edited (self);
+  return true;
 }
 
 const FtDataset *
@@ -1044,6 +1080,8 @@ ft_dataset_panel_class_init (FtDatasetPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, samples_spin);
   gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, noise_row);
   gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, noise_scale);
+  gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, regenerate_row);
+  gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, regenerate_button);
   gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, file_row);
   gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, file_button);
   gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, label_row);
@@ -1064,6 +1102,7 @@ ft_dataset_panel_class_init (FtDatasetPanelClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_noise_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_split_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_label_activate);
+  gtk_widget_class_bind_template_callback (widget_class, on_regenerate_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_file_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_dir_clicked);
 

@@ -20,6 +20,11 @@ void ft_dataset_panel_set_experiment (FtDatasetPanel *self, FtExperiment *exp);
  * n_classes are what ft_model_editor_set_data_shape wants). NULL before the first load ends and after a
  * load failed (the panel shows the error). Owned by the panel, valid until the next load or disposal. */
 const FtDataset *ft_dataset_panel_get_dataset (FtDatasetPanel *self);
+/* The test set loaded with it (NULL when the experiment has none), valid as long as that one. */
+const FtDataset *ft_dataset_panel_get_test_dataset (FtDatasetPanel *self);
+/* New Playground points from the next data seed, the same starting weights (ft-data-seed.h); emits
+ * "changed" and loads them. False (nothing done) for data read from files. */
+bool ft_dataset_panel_regenerate (FtDatasetPanel *self);
 
 /* Model: the layer list — add, remove, reorder, edit units, filters, kernel size, strides, padding,
  * activation, rate — with Keras' summary updated on every edit and an invalid network explained at the

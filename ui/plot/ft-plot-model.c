@@ -19,7 +19,15 @@ typedef struct
   GArray *epochs;        /* FtPlotEpochPoint */
   GPtrArray *lane_names; /* char*: one per callback lane */
   GArray *lane_events;   /* FtPlotLaneEvent */
+  GArray *changes;       /* Change: live changes of the run's settings */
 } Run;
+
+/* A setting changed while the run trained, before batch `batch` of epoch `epoch` (both 0-based). */
+typedef struct
+{
+  int epoch, batch;
+  char label[80];
+} Change;
 
 struct FtPlotModel
 {
@@ -41,6 +49,7 @@ run_free (gpointer data)
   g_array_unref (r->epochs);
   g_ptr_array_unref (r->lane_names);
   g_array_unref (r->lane_events);
+  g_array_unref (r->changes);
   g_free (r);
 }
 
@@ -89,6 +98,7 @@ ft_plot_model_copy (const FtPlotModel *model)
       for (guint k = 0; k < r->lane_names->len; k++)
         g_ptr_array_add (c->lane_names, g_strdup (g_ptr_array_index (r->lane_names, k)));
       c->lane_events = g_array_copy (r->lane_events);
+      c->changes = g_array_copy (r->changes);
       g_ptr_array_add (m->runs, c);
     }
   return m;
@@ -135,6 +145,7 @@ ft_plot_model_add_run (FtPlotModel *model, const char *name, int colour)
   r->epochs = g_array_new (FALSE, FALSE, sizeof (FtPlotEpochPoint));
   r->lane_names = g_ptr_array_new_with_free_func (g_free);
   r->lane_events = g_array_new (FALSE, FALSE, sizeof (FtPlotLaneEvent));
+  r->changes = g_array_new (FALSE, FALSE, sizeof (Change));
   g_ptr_array_add (model->runs, r);
   changed (model);
   return r->id;
@@ -465,6 +476,64 @@ ft_plot_model_get_mark (const FtPlotModel *model, FtPlotXAxis axis, double *x, c
     *x = v;
   if (label)
     *label = model->mark_label;
+  return true;
+}
+
+void
+ft_plot_model_add_change (FtPlotModel *model, int run, int epoch, int batch, const char *label)
+{
+  Run *r = find_run (model, run);
+  g_return_if_fail (r != NULL && epoch >= 0 && batch >= 0);
+  Change c = { epoch, batch, "" };
+  g_strlcpy (c.label, label != NULL ? label : "", sizeof c.label);
+  g_array_append_val (r->changes, c);
+  changed (model);
+}
+
+int
+ft_plot_model_n_changes (const FtPlotModel *model, int run)
+{
+  const Run *r = find_run (model, run);
+  return r != NULL ? (int) r->changes->len : 0;
+}
+
+bool
+ft_plot_model_get_change (const FtPlotModel *model, int run, int i, FtPlotXAxis axis, double *x,
+                          const char **label)
+{
+  const Run *r = find_run (model, run);
+  if (r == NULL || i < 0 || (guint) i >= r->changes->len || r->steps <= 0)
+    return false;
+  const Change *c = &g_array_index (r->changes, Change, i);
+  double step = (double) c->epoch * r->steps + c->batch; /* the batches done before it */
+  double v;
+  switch (axis)
+    {
+    case FT_PLOT_X_EPOCH:
+      v = c->epoch + (double) c->batch / r->steps;
+      break;
+    case FT_PLOT_X_STEP:
+      v = step;
+      break;
+    case FT_PLOT_X_SAMPLES:
+    default:
+      {
+        if (step < 1)
+          {
+            v = 0;
+            break;
+          }
+        int b = ft_plot_model_find_batch (model, run, FT_PLOT_X_STEP, step);
+        if (b < 0)
+          return false;
+        v = g_array_index (r->batches, FtPlotBatchPoint, b).samples;
+        break;
+      }
+    }
+  if (x != NULL)
+    *x = v;
+  if (label != NULL)
+    *label = c->label;
   return true;
 }
 

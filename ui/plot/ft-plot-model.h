@@ -104,6 +104,15 @@ void ft_plot_model_set_mark (FtPlotModel *model, int run, int epoch, int batch, 
 /* The mark's x on an axis (needs the run's batches per epoch); false when there is none. */
 bool ft_plot_model_get_mark (const FtPlotModel *model, FtPlotXAxis axis, double *x, const char **label);
 
+/* Training that reacts: a setting changed while the run trained (ft-live-change.h), before batch `batch` of
+ * epoch `epoch` (0-based), with its label ("lr 0.03 → 0.1"): a small labelled tick at the top of every
+ * chart (once for runs that changed alike at the same place, as a fit run and its tape twin). */
+void ft_plot_model_add_change (FtPlotModel *model, int run, int epoch, int batch, const char *label);
+int ft_plot_model_n_changes (const FtPlotModel *model, int run);
+/* The change's x on an axis (needs the run's batches per epoch); false when there is none. */
+bool ft_plot_model_get_change (const FtPlotModel *model, int run, int i, FtPlotXAxis axis, double *x,
+                               const char **label);
+
 /* Callback lanes: one thin lane per callback of a run under the loss chart, with a mark at each epoch where
  * the callback decided something. Drawn for the first visible run that has lanes. */
 typedef enum

@@ -1915,6 +1915,73 @@ draw_mark (Ctx *c, const Chart *ch, double y_top, double y_bottom)
   cairo_restore (cr);
 }
 
+/* Live changes (ft_plot_model_add_change): a short tick down from the top of the plot in the run's colour
+ * with its label beside it, on two alternating rows so that neighbours do not cover each other; a change
+ * that a run shares with an earlier one (the fit run and its tape twin) is drawn once. */
+static void
+draw_changes (Ctx *c, const Chart *ch)
+{
+  cairo_t *cr = c->cr;
+  double drawn_x[64];
+  const char *drawn_label[64];
+  int n_drawn = 0;
+  double tick = c->fs * 0.9;
+  cairo_save (cr);
+  /* The ticks first, then the labels over them: a label never hides behind a neighbour's tick. */
+  for (int i = 0; i < ft_plot_model_get_n_runs (c->model); i++)
+    {
+      int run = ft_plot_model_get_run_id (c->model, i);
+      if (!ft_plot_model_get_run_visible (c->model, run))
+        continue;
+      FtPlotColor col;
+      ft_plot_style_run_color (c->style, ft_plot_model_get_run_colour (c->model, run), &col);
+      for (int k = 0; k < ft_plot_model_n_changes (c->model, run); k++)
+        {
+          double x;
+          const char *label;
+          if (!ft_plot_model_get_change (c->model, run, k, c->style->x_axis, &x, &label) || x < ch->x0
+              || x > ch->x1)
+            continue;
+          bool seen = false;
+          for (int d = 0; d < n_drawn && !seen; d++)
+            seen = drawn_x[d] == x && strcmp (drawn_label[d], label) == 0;
+          if (seen || n_drawn == (int) G_N_ELEMENTS (drawn_x))
+            continue;
+          drawn_x[n_drawn] = x;
+          drawn_label[n_drawn++] = label;
+          double px = map_x (ch, x);
+          cairo_set_line_width (cr, MAX (1.5, c->lw * 1.5));
+          set_color (cr, &col, 1.0);
+          cairo_move_to (cr, px, ch->py);
+          cairo_line_to (cr, px, ch->py + tick);
+          cairo_stroke (cr);
+          /* A small triangle at the top, pointing down at the place. */
+          cairo_move_to (cr, px - tick * 0.35, ch->py);
+          cairo_line_to (cr, px + tick * 0.35, ch->py);
+          cairo_line_to (cr, px, ch->py + tick * 0.45);
+          cairo_close_path (cr);
+          cairo_fill (cr);
+        }
+    }
+  /* Labels on two alternating rows, so that neighbours do not cover each other. */
+  for (int d = 0; d < n_drawn; d++)
+    {
+      PangoLayout *l = make_layout (c, drawn_label[d], 0.8, false, false);
+      double w, h;
+      layout_size (l, &w, &h);
+      double px = map_x (ch, drawn_x[d]);
+      double lx = MIN (px + c->fs * 0.45, ch->px + ch->pw - w);
+      double ly = ch->py + c->fs * 0.1 + (d % 2) * h;
+      /* A backing in the background colour keeps the label readable over the curves. */
+      cairo_rectangle (cr, lx - 2, ly, w + 4, h);
+      set_color (cr, &c->bg, 0.8);
+      cairo_fill (cr);
+      show_layout (c, l, lx, ly, &c->fg, 0.95);
+      g_object_unref (l);
+    }
+  cairo_restore (cr);
+}
+
 static void
 render_chart (Ctx *c, double x, double y, double width, double height, FtPlotMetric metric,
               const FtPlotViewport *vp, FtPlotGeometry *geometry)
@@ -2285,6 +2352,7 @@ render_chart (Ctx *c, double x, double y, double width, double height, FtPlotMet
       if (n_cb > 0)
         draw_callback_lanes (c, &ch, lanes_run, ch.py + ch.ph + cb_top_off, cb_row);
       draw_mark (c, &ch, ch.py, ch.py + ch.ph + under);
+      draw_changes (c, &ch);
     }
 
   cairo_restore (cr);

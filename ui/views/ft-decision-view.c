@@ -1,4 +1,5 @@
-/* ft-decision-view.c — decision regions over a 2-D dataset (see ft-decision-view.h). */
+/* ft-decision-view.c — decision regions over a 2-D dataset, with the test points on request (see
+ * ft-decision-view.h). */
 #include "views/ft-decision-view.h"
 
 #include <math.h>
@@ -14,6 +15,7 @@ typedef struct
 {
   FtExperiment *exp;
   FtDataset *train; /* the view's copy: two features */
+  FtDataset *test;  /* the view's copy of the test set (two features), or NULL */
   double lo[2], hi[2], step[2];
   uint32_t split; /* validation samples (drawn hollow) start here */
 } ViewData;
@@ -23,6 +25,7 @@ view_data_clear (ViewData *d)
 {
   ft_experiment_free (d->exp);
   ft_dataset_free (d->train);
+  ft_dataset_free (d->test);
 }
 
 static void
@@ -41,7 +44,8 @@ typedef struct
   size_t n;
   FtInspectModel *model;
   FtDecisionGrid *grid;
-  int correct; /* training points the model gets right */
+  int correct;      /* training points the model gets right */
+  int test_correct; /* test points the model gets right */
   char *error;
 } Job;
 
@@ -70,6 +74,9 @@ struct _FtDecisionView
 
   FtDecisionGrid *grid; /* the prediction shown */
   int correct;
+  int test_correct;
+  gboolean show_test; /* the test points drawn (the Playground's "Show test data") */
+  guint drawn_train, drawn_test;
   char *error;
   char *description;
 
@@ -181,7 +188,8 @@ marker_path (cairo_t *cr, int cls, double x, double y, double r)
 }
 
 /* Filled: the class colour with an outline in the background colour, so that the point stands out on
- * the heatmap whatever the shade under it; hollow (validation): a ring in the class colour, darker. */
+ * the heatmap whatever the shade under it; hollow (validation): a ring in the class colour, darker. Test
+ * points (draw_test_marker) are filled and ringed in the text colour, as the Playground draws them. */
 static void
 draw_marker (cairo_t *cr, int cls, double x, double y, double r, bool hollow, const GdkRGBA *base)
 {
@@ -204,6 +212,23 @@ draw_marker (cairo_t *cr, int cls, double x, double y, double r, bool hollow, co
       cairo_set_line_width (cr, 1.1);
       cairo_stroke (cr);
     }
+}
+
+/* A test point: the class colour, a ring in the text colour (black on a light theme) and a thin ring in the
+ * background colour outside it, so that it reads on any shade and differs from training and validation. */
+static void
+draw_test_marker (cairo_t *cr, int cls, double x, double y, double r, const GdkRGBA *fg, const GdkRGBA *base)
+{
+  const GdkRGBA *c = &class_colours[(unsigned) cls % N_CLASS_STYLES];
+  marker_path (cr, cls, x, y, r);
+  cairo_set_source_rgba (cr, base->red, base->green, base->blue, 0.9);
+  cairo_set_line_width (cr, 4.2);
+  cairo_stroke_preserve (cr);
+  cairo_set_source_rgba (cr, c->red, c->green, c->blue, 1.0);
+  cairo_fill_preserve (cr);
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.95);
+  cairo_set_line_width (cr, 1.8);
+  cairo_stroke (cr);
 }
 
 static gboolean
@@ -250,6 +275,15 @@ job_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *canc
       if (ft_inspect_model_classify (job->model, d->train, NULL, n, classes, NULL, NULL, &error))
         for (uint32_t i = 0; i < n; i++)
           job->correct += classes[i] == (int) d->train->labels[i];
+      g_free (classes);
+    }
+  if (job->grid != NULL && d->test != NULL && error == NULL)
+    {
+      uint32_t n = d->test->n;
+      int *classes = g_new (int, n);
+      if (ft_inspect_model_classify (job->model, d->test, NULL, n, classes, NULL, NULL, &error))
+        for (uint32_t i = 0; i < n; i++)
+          job->test_correct += classes[i] == (int) d->test->labels[i];
       g_free (classes);
     }
   if (error != NULL)
@@ -301,6 +335,7 @@ job_done (GObject *source, GAsyncResult *result, gpointer user_data)
           ft_decision_grid_free (self->grid);
           self->grid = g_steal_pointer (&job->grid);
           self->correct = job->correct;
+          self->test_correct = job->test_correct;
           g_clear_pointer (&self->heatmap, cairo_surface_destroy);
         }
       else
@@ -333,6 +368,13 @@ is_playground (const FtExperiment *exp)
 void
 ft_decision_view_set_data (FtDecisionView *self, const FtExperiment *exp, const FtDataset *train)
 {
+  ft_decision_view_set_data_with_test (self, exp, train, NULL);
+}
+
+void
+ft_decision_view_set_data_with_test (FtDecisionView *self, const FtExperiment *exp, const FtDataset *train,
+                                     const FtDataset *test)
+{
   g_return_if_fail (FT_IS_DECISION_VIEW (self));
   g_clear_pointer (&self->data, view_data_unref);
   g_clear_pointer (&self->note, g_free);
@@ -341,7 +383,7 @@ ft_decision_view_set_data (FtDecisionView *self, const FtExperiment *exp, const 
   g_clear_pointer (&self->grid, ft_decision_grid_free);
   g_clear_pointer (&self->error, g_free);
   g_clear_pointer (&self->heatmap, cairo_surface_destroy);
-  self->correct = 0;
+  self->correct = self->test_correct = 0;
 
   if (exp != NULL && train != NULL && (train->features == NULL || train->sample_size != 2 || train->n == 0))
     self->note = g_strdup_printf ("Decision regions are drawn for data with two features; %s has %zu values "
@@ -383,6 +425,8 @@ ft_decision_view_set_data (FtDecisionView *self, const FtExperiment *exp, const 
           d->lo[a] = floor (mn / d->step[a]) * d->step[a];
           d->hi[a] = ceil (mx / d->step[a]) * d->step[a];
         }
+      if (test != NULL && test->features != NULL && test->sample_size == 2 && test->n > 0)
+        d->test = ft_dataset_slice (test, 0, test->n);
       d->split = d->train->n;
       if (exp->fit.validation_split > 0 && exp->fit.validation_split < 1)
         d->split = ft_dataset_split_point (d->train, exp->fit.validation_split);
@@ -406,6 +450,36 @@ ft_decision_view_update_weights (FtDecisionView *self, const float *weights, siz
   self->n_pending = n;
   if (!self->running)
     start_job (self);
+}
+
+void
+ft_decision_view_set_show_test (FtDecisionView *self, gboolean show)
+{
+  g_return_if_fail (FT_IS_DECISION_VIEW (self));
+  show = !!show;
+  if (show == self->show_test)
+    return;
+  self->show_test = show;
+  update_description (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify (G_OBJECT (self), "show-test");
+}
+
+gboolean
+ft_decision_view_get_show_test (FtDecisionView *self)
+{
+  g_return_val_if_fail (FT_IS_DECISION_VIEW (self), FALSE);
+  return self->show_test;
+}
+
+void
+ft_decision_view_get_drawn (FtDecisionView *self, guint *train, guint *test)
+{
+  g_return_if_fail (FT_IS_DECISION_VIEW (self));
+  if (train != NULL)
+    *train = self->drawn_train;
+  if (test != NULL)
+    *test = self->drawn_test;
 }
 
 gboolean
@@ -465,8 +539,13 @@ update_description (FtDecisionView *self)
                                         class_name (ds, c, buf, sizeof buf), 100.0 * counts[c] / cells);
                 first = false;
               }
-          g_string_append_printf (s, "; %d of %u training points are classified correctly (%.0f %%).",
+          g_string_append_printf (s, "; %d of %u training points are classified correctly (%.0f %%)",
                                   self->correct, ds->n, 100.0 * self->correct / ds->n);
+          const FtDataset *test = self->data->test;
+          if (self->show_test && test != NULL)
+            g_string_append_printf (s, "; the %u test points, drawn outlined, %d correctly (%.0f %%)",
+                                    test->n, self->test_correct, 100.0 * self->test_correct / test->n);
+          g_string_append_c (s, '.');
         }
       else if (self->error != NULL)
         g_string_append_printf (s, ": %s", self->error);
@@ -715,12 +794,27 @@ draw (FtDecisionView *self, cairo_t *cr, double width, double height)
   cairo_save (cr);
   cairo_rectangle (cr, x0 - r - 2, y0 - r - 2, side + 2 * r + 4, side + 2 * r + 4);
   cairo_clip (cr);
+  self->drawn_train = self->drawn_test = 0;
   for (int pass = 0; pass < 2; pass++)
     for (uint32_t i = pass == 0 ? 0 : d->split; i < (pass == 0 ? MIN (d->split, n) : n); i++)
       {
         const float *f = ds->features + (size_t) i * 2;
         if (isfinite (f[0]) && isfinite (f[1]))
-          draw_marker (cr, (int) ds->labels[i], PX (f[0]), PY (f[1]), r, pass == 1, &base);
+          {
+            draw_marker (cr, (int) ds->labels[i], PX (f[0]), PY (f[1]), r, pass == 1, &base);
+            self->drawn_train++;
+          }
+      }
+  /* Test points on top, when asked for. */
+  if (self->show_test && d->test != NULL)
+    for (uint32_t i = 0; i < MIN (d->test->n, (uint32_t) MAX_POINTS); i++)
+      {
+        const float *f = d->test->features + (size_t) i * 2;
+        if (isfinite (f[0]) && isfinite (f[1]))
+          {
+            draw_test_marker (cr, (int) d->test->labels[i], PX (f[0]), PY (f[1]), r, &fg, &base);
+            self->drawn_test++;
+          }
       }
   cairo_restore (cr);
 #undef PX
@@ -756,6 +850,20 @@ draw (FtDecisionView *self, cairo_t *cr, double width, double height)
       cairo_set_line_width (cr, 1.4);
       cairo_stroke (cr);
       show_text (cr, layout, "validation", lx + 14, ly, 0, 0.5, &tw);
+      lx += 14 + tw + 14;
+    }
+  if (self->show_test && d->test != NULL)
+    {
+      GdkRGBA grey = { 0.6f, 0.6f, 0.6f, 1 };
+      cairo_new_sub_path (cr);
+      cairo_arc (cr, lx + 5, ly, 4, 0, 2 * G_PI);
+      cairo_set_source_rgba (cr, grey.red, grey.green, grey.blue, 1);
+      cairo_fill_preserve (cr);
+      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.95);
+      cairo_set_line_width (cr, 1.8);
+      cairo_stroke (cr);
+      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
+      show_text (cr, layout, "test", lx + 14, ly, 0, 0.5, &tw);
       lx += 14 + tw + 14;
     }
   if (self->grid != NULL && self->grid->n_classes == 2)
@@ -835,6 +943,30 @@ ft_decision_view_css_changed (GtkWidget *widget, GtkCssStyleChange *change)
 
 /* ---- life cycle ---- */
 
+enum
+{
+  PROP_0,
+  PROP_SHOW_TEST,
+};
+
+static void
+ft_decision_view_get_property (GObject *object, guint id, GValue *value, GParamSpec *pspec)
+{
+  if (id == PROP_SHOW_TEST)
+    g_value_set_boolean (value, FT_DECISION_VIEW (object)->show_test);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+}
+
+static void
+ft_decision_view_set_property (GObject *object, guint id, const GValue *value, GParamSpec *pspec)
+{
+  if (id == PROP_SHOW_TEST)
+    ft_decision_view_set_show_test (FT_DECISION_VIEW (object), g_value_get_boolean (value));
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+}
+
 static void
 ft_decision_view_dispose (GObject *object)
 {
@@ -871,6 +1003,14 @@ ft_decision_view_class_init (FtDecisionViewClass *klass)
   widget_class->css_changed = ft_decision_view_css_changed;
   gtk_widget_class_set_css_name (widget_class, "decision-view");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+
+  /* Whether the test points are drawn (ft_decision_view_set_show_test); a check button binds to it. */
+  object_class->get_property = ft_decision_view_get_property;
+  object_class->set_property = ft_decision_view_set_property;
+  g_object_class_install_property (
+      object_class, PROP_SHOW_TEST,
+      g_param_spec_boolean ("show-test", NULL, NULL, FALSE,
+                            G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
 
   /* Emitted on the main loop when a new prediction is shown (or its computation failed). */
   signals[SIGNAL_COMPUTED] = g_signal_new ("computed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,

@@ -10,6 +10,11 @@
  * time, and weights that arrive meanwhile replace each other, so the latest weights win and none pile
  * up. The "computed" signal is emitted on the main loop after each new result is shown.
  *
+ * The test set, given with ft_decision_view_set_data_with_test, is drawn on request (the "show-test"
+ * property, off by default as the Playground's "Show test data"): each point filled in its class colour
+ * and ringed in the text colour, on top of the training points, with "test" in the legend and the number
+ * the model gets right in the description.
+ *
  * Data that is not 2-D (images, CSV files with other than two features) shows a short note instead. The
  * accessible role is IMG, with a label describing the prediction. */
 #pragma once
@@ -32,6 +37,14 @@ GtkWidget *ft_decision_view_new (void);
  * are copied, so the caller may free them at once. NULL for either clears the view. Forgets the previous
  * prediction and any weights not yet shown. */
 void ft_decision_view_set_data (FtDecisionView *self, const FtExperiment *exp, const FtDataset *train);
+/* The same with the test set (copied; NULL or data that is not 2-D: none). */
+void ft_decision_view_set_data_with_test (FtDecisionView *self, const FtExperiment *exp,
+                                          const FtDataset *train, const FtDataset *test);
+/* The Playground's "Show test data" (the "show-test" property). */
+void ft_decision_view_set_show_test (FtDecisionView *self, gboolean show);
+gboolean ft_decision_view_get_show_test (FtDecisionView *self);
+/* The training (and validation) points and the test points the last drawing drew. */
+void ft_decision_view_get_drawn (FtDecisionView *self, guint *train, guint *test);
 /* New weights of the model (n floats in Keras order, ft_model_get_weights): copied; the prediction is
  * recomputed asynchronously. Ignored without 2-D data. */
 void ft_decision_view_update_weights (FtDecisionView *self, const float *weights, size_t n);

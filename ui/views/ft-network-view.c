@@ -94,7 +94,16 @@ struct _FtNetworkView
   GtkWidget *reg_dropdown; /* none, L1, L2, L1 + L2 */
   GtkWidget *reg_spin;
   GtkWidget *class_dropdown; /* the class a click on the prediction adds */
-  gboolean syncing;          /* controls being set from the experiment */
+  GtkWidget *act_dropdown;   /* the hidden layers' activation (the Playground's one for all) */
+  GtkWidget *lr_dropdown;    /* the learning rate: the Playground's values and the experiment's own */
+  GtkStringList *lr_items;
+  float lr_values[16];
+  guint n_lr;
+  GtkWidget *show_test_check; /* the Playground's "Show test data" */
+  FtDataset *test;            /* the test points (2-D), or NULL */
+  guint drawn_test;
+  GtkWidget *regenerate_button;
+  gboolean syncing; /* controls being set from the experiment */
   GtkWidget *canvas;
   GtkWidget *caption;
   GtkWidget *popover;
@@ -146,6 +155,7 @@ enum
   SIGNAL_EDIT_WEIGHT,
   SIGNAL_COMPUTED,
   SIGNAL_POINTS_CHANGED,
+  SIGNAL_REGENERATE,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -628,9 +638,10 @@ describe_target (FtNetworkView *self, const Target *t)
 /* ---- drawing ---- */
 
 static void
-draw_points (FtNetworkView *self, cairo_t *cr, const Box *p, const GdkRGBA *base)
+draw_points (FtNetworkView *self, cairo_t *cr, const Box *p, const GdkRGBA *base, const GdkRGBA *fg)
 {
   const ViewData *d = self->data;
+  self->drawn_test = 0;
   if (d == NULL || d->train == NULL || d->train->features == NULL)
     return;
   const FtDataset *ds = d->train;
@@ -650,6 +661,27 @@ draw_points (FtNetworkView *self, cairo_t *cr, const Box *p, const GdkRGBA *base
       cairo_set_source_rgba (cr, base->red, base->green, base->blue, 0.9);
       cairo_set_line_width (cr, 0.8);
       cairo_stroke (cr);
+    }
+  /* Test points on top, when asked for: larger, ringed in the text colour (the Playground's look). */
+  const FtDataset *t = self->test;
+  if (t == NULL || !gtk_check_button_get_active (GTK_CHECK_BUTTON (self->show_test_check)))
+    return;
+  for (uint32_t i = 0; i < MIN (t->n, (uint32_t) MAX_POINTS); i++)
+    {
+      double x = t->features[(size_t) i * 2], y = t->features[(size_t) i * 2 + 1];
+      double px = p->x + (x - d->lo[0]) / (d->hi[0] - d->lo[0]) * p->size;
+      double py = p->y + (d->hi[1] - y) / (d->hi[1] - d->lo[1]) * p->size;
+      if (!isfinite (px) || !isfinite (py) || !inside (p, px, py))
+        continue;
+      const GdkRGBA *c = &class_colours[(unsigned) t->labels[i] % G_N_ELEMENTS (class_colours)];
+      cairo_new_sub_path (cr);
+      cairo_arc (cr, px, py, r * 1.3, 0, 2 * G_PI);
+      cairo_set_source_rgb (cr, c->red, c->green, c->blue);
+      cairo_fill_preserve (cr);
+      cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.95);
+      cairo_set_line_width (cr, 1.4);
+      cairo_stroke (cr);
+      self->drawn_test++;
     }
 }
 
@@ -885,7 +917,7 @@ draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer user_da
   int n = neuron ? m->nx : (self->grid != NULL ? self->grid->nx : 1);
   if (img != NULL)
     draw_image (cr, img, p, n);
-  draw_points (self, cr, p, &base);
+  draw_points (self, cr, p, &base, &fg);
   cairo_rectangle (cr, p->x + 0.5, p->y + 0.5, p->size - 1, p->size - 1);
   cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.5);
   cairo_set_line_width (cr, 1);
@@ -899,7 +931,12 @@ draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer user_da
   else
     title = g_strdup (self->grid != NULL ? "Prediction (class 1 blue, class 0 orange)" : "Output");
   cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
+  /* Wrapped to the panel's width: a large font (presentation) must not run into the output column's name. */
+  pango_layout_set_width (small, (int) (p->size * PANGO_SCALE));
+  pango_layout_set_wrap (small, PANGO_WRAP_WORD);
+  pango_layout_set_alignment (small, PANGO_ALIGN_CENTER);
   show_text (cr, small, title, p->x + p->size / 2, 8, 0.5, 0);
+  pango_layout_set_width (small, -1);
   g_object_unref (small);
   g_object_unref (bold);
 }
@@ -1094,7 +1131,52 @@ ft_network_view_new (void)
   return g_object_new (FT_TYPE_NETWORK_VIEW, NULL);
 }
 
-/* The regularization controls show the experiment's (the first Dense layer's). */
+/* The learning-rate control's items: the Playground's values, and the experiment's own when it is none of
+ * them (kept in order, at most 16). */
+static const float playground_rates[] = { 0.00001f, 0.0001f, 0.001f, 0.003f, 0.01f, 0.03f,
+                                          0.1f,     0.3f,    1.0f,   3.0f,   10.0f };
+
+static void
+sync_learning_rate (FtNetworkView *self)
+{
+  if (self->n_lr == 0)
+    for (guint i = 0; i < G_N_ELEMENTS (playground_rates); i++)
+      {
+        char text[32];
+        g_snprintf (text, sizeof text, "Learning rate %g", (double) playground_rates[i]);
+        gtk_string_list_append (self->lr_items, text);
+        self->lr_values[self->n_lr++] = playground_rates[i];
+      }
+  guint item = GTK_INVALID_LIST_POSITION;
+  if (self->exp != NULL)
+    {
+      float lr = self->exp->compile.optimizer.learning_rate;
+      guint at = 0;
+      while (at < self->n_lr && self->lr_values[at] < lr)
+        at++;
+      if (at < self->n_lr && self->lr_values[at] == lr)
+        item = at;
+      else if (self->n_lr < G_N_ELEMENTS (self->lr_values) && lr > 0.0f)
+        {
+          memmove (&self->lr_values[at + 1], &self->lr_values[at], (self->n_lr - at) * sizeof (float));
+          self->lr_values[at] = lr;
+          self->n_lr++;
+          char text[32];
+          g_snprintf (text, sizeof text, "Learning rate %g", (double) lr);
+          const char *const add[] = { text, NULL };
+          gtk_string_list_splice (self->lr_items, at, 0, add);
+          item = at;
+        }
+    }
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (self->lr_dropdown), item);
+  gtk_widget_set_sensitive (self->lr_dropdown, self->exp != NULL);
+}
+
+/* The activation control's items: the Playground's four. */
+static const FtActivation hidden_activations[] = { FT_ACT_RELU, FT_ACT_TANH, FT_ACT_SIGMOID, FT_ACT_LINEAR };
+
+/* The regularization and activation controls show the experiment's (the first Dense layer's
+ * regularization, the hidden layers' activation when they share one), "Regenerate" is for generated data. */
 static void
 sync_regularization (FtNetworkView *self)
 {
@@ -1108,7 +1190,72 @@ sync_regularization (FtNetworkView *self)
     gtk_spin_button_set_value (GTK_SPIN_BUTTON (self->reg_spin), kind == 2 ? l2 : l1);
   gtk_widget_set_sensitive (self->reg_dropdown, self->exp != NULL);
   gtk_widget_set_sensitive (self->reg_spin, self->exp != NULL && kind != 0);
+  FtActivation act;
+  bool one = self->exp != NULL && ft_network_get_activation (self->exp, &act);
+  guint item = GTK_INVALID_LIST_POSITION;
+  for (guint i = 0; one && i < G_N_ELEMENTS (hidden_activations); i++)
+    if (hidden_activations[i] == act)
+      item = i;
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (self->act_dropdown), item);
+  sync_learning_rate (self);
+  gtk_widget_set_sensitive (self->act_dropdown, self->exp != NULL && ft_network_n_hidden (self->exp) > 0);
+  gtk_widget_set_sensitive (self->regenerate_button,
+                            self->exp != NULL && self->exp->data.source == FT_DATA_PLAYGROUND);
   self->syncing = FALSE;
+}
+
+gboolean
+ft_network_view_set_learning_rate (FtNetworkView *self, float lr)
+{
+  g_return_val_if_fail (FT_IS_NETWORK_VIEW (self), FALSE);
+  if (self->exp == NULL || !(lr > 0.0f) || !isfinite (lr))
+    return FALSE;
+  self->exp->compile.optimizer.learning_rate = lr;
+  sync_regularization (self);
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+  return TRUE;
+}
+
+static void
+on_learning_rate_changed (FtNetworkView *self)
+{
+  guint i = gtk_drop_down_get_selected (GTK_DROP_DOWN (self->lr_dropdown));
+  if (self->syncing || i >= self->n_lr)
+    return;
+  ft_network_view_set_learning_rate (self, self->lr_values[i]);
+}
+
+gboolean
+ft_network_view_set_activation (FtNetworkView *self, FtActivation act)
+{
+  g_return_val_if_fail (FT_IS_NETWORK_VIEW (self), FALSE);
+  if (self->exp == NULL || !ft_network_set_activation (self->exp, act, NULL))
+    return FALSE;
+  sync_regularization (self);
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+  return TRUE;
+}
+
+static void
+on_activation_changed (FtNetworkView *self)
+{
+  guint i = gtk_drop_down_get_selected (GTK_DROP_DOWN (self->act_dropdown));
+  if (self->syncing || i >= G_N_ELEMENTS (hidden_activations))
+    return;
+  ft_network_view_set_activation (self, hidden_activations[i]);
+}
+
+static void
+on_show_test_toggled (FtNetworkView *self)
+{
+  if (self->canvas != NULL)
+    gtk_widget_queue_draw (self->canvas);
+}
+
+static void
+on_regenerate (FtNetworkView *self)
+{
+  g_signal_emit (self, signals[SIGNAL_REGENERATE], 0);
 }
 
 gboolean
@@ -1212,6 +1359,24 @@ ft_network_view_set_data (FtNetworkView *self, const FtExperiment *exp, const Ft
   g_clear_pointer (&self->error, g_free);
   self->edited = FALSE;
   restart (self, exp != NULL && train != NULL ? view_data_new (exp, train) : NULL);
+}
+
+void
+ft_network_view_set_test_data (FtNetworkView *self, const FtDataset *test)
+{
+  g_return_if_fail (FT_IS_NETWORK_VIEW (self));
+  g_clear_pointer (&self->test, ft_dataset_free);
+  if (test != NULL && test->features != NULL && test->sample_size == 2 && test->n > 0)
+    self->test = ft_dataset_slice (test, 0, test->n);
+  gtk_widget_set_sensitive (self->show_test_check, self->test != NULL);
+  gtk_widget_queue_draw (self->canvas);
+}
+
+guint
+ft_network_view_get_drawn_test (FtNetworkView *self)
+{
+  g_return_val_if_fail (FT_IS_NETWORK_VIEW (self), 0);
+  return self->drawn_test;
 }
 
 void
@@ -1585,6 +1750,7 @@ ft_network_view_dispose (GObject *object)
   g_clear_pointer (&self->data, view_data_unref);
   g_clear_pointer (&self->model, ft_inspect_model_free);
   g_clear_pointer (&self->pending, g_free);
+  g_clear_pointer (&self->test, ft_dataset_free);
   self->exp = NULL;
   g_clear_pointer (&self->popover, gtk_widget_unparent);
   g_clear_pointer (&self->toolbar, gtk_widget_unparent);
@@ -1632,6 +1798,9 @@ ft_network_view_class_init (FtNetworkViewClass *klass)
   /* Points were added or removed (after "changed"): the experiment's data differ. */
   signals[SIGNAL_POINTS_CHANGED] = g_signal_new ("points-changed", G_TYPE_FROM_CLASS (klass),
                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* The "Regenerate" button: new points from the next data seed (the window asks the dataset panel). */
+  signals[SIGNAL_REGENERATE] = g_signal_new ("regenerate", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                             NULL, NULL, NULL, G_TYPE_NONE, 0);
   /* New maps are drawn (or their computation failed). */
   signals[SIGNAL_COMPUTED] = g_signal_new ("computed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                                            NULL, NULL, G_TYPE_NONE, 0);
@@ -1702,7 +1871,41 @@ ft_network_view_init (FtNetworkView *self)
   gtk_widget_set_halign (self->reg_dropdown, GTK_ALIGN_START);
   gtk_widget_set_halign (self->reg_spin, GTK_ALIGN_START);
   gtk_widget_set_halign (self->class_dropdown, GTK_ALIGN_START);
+  static const char *const acts[] = { "ReLU", "Tanh", "Sigmoid", "Linear", NULL };
+  self->act_dropdown = gtk_drop_down_new_from_strings (acts);
+  gtk_widget_set_name (self->act_dropdown, "activation");
+  gtk_widget_set_halign (self->act_dropdown, GTK_ALIGN_START);
+  gtk_widget_set_tooltip_text (
+      self->act_dropdown, "The activation of every hidden layer; while a run trains it applies from its next "
+                          "step");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->act_dropdown), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  "Activation of the hidden layers", -1);
+  gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), self->act_dropdown);
+  self->lr_items = gtk_string_list_new (NULL);
+  self->lr_dropdown = gtk_drop_down_new (G_LIST_MODEL (self->lr_items), NULL); /* takes the list */
+  gtk_widget_set_name (self->lr_dropdown, "learning-rate");
+  gtk_widget_set_halign (self->lr_dropdown, GTK_ALIGN_START);
+  gtk_widget_set_tooltip_text (
+      self->lr_dropdown, "The optimizer's learning rate; while a run trains it applies from its next step");
+  gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), self->lr_dropdown);
+  g_signal_connect_swapped (self->lr_dropdown, "notify::selected", G_CALLBACK (on_learning_rate_changed),
+                            self);
+  g_signal_connect_swapped (self->act_dropdown, "notify::selected", G_CALLBACK (on_activation_changed), self);
   gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), self->class_dropdown);
+  self->regenerate_button = gtk_button_new_with_mnemonic ("Re_generate");
+  gtk_widget_set_name (self->regenerate_button, "regenerate-data");
+  gtk_widget_set_halign (self->regenerate_button, GTK_ALIGN_START);
+  gtk_widget_set_tooltip_text (self->regenerate_button,
+                               "New points from a new data seed; the starting weights stay as they are");
+  g_signal_connect_swapped (self->regenerate_button, "clicked", G_CALLBACK (on_regenerate), self);
+  gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), self->regenerate_button);
+  self->show_test_check = gtk_check_button_new_with_mnemonic ("Show _test data");
+  gtk_widget_set_name (self->show_test_check, "network-show-test-data");
+  gtk_widget_set_halign (self->show_test_check, GTK_ALIGN_START);
+  gtk_widget_set_sensitive (self->show_test_check, FALSE);
+  gtk_widget_set_tooltip_text (self->show_test_check, "Draw the test points on the prediction, ringed");
+  g_signal_connect_swapped (self->show_test_check, "toggled", G_CALLBACK (on_show_test_toggled), self);
+  gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), self->show_test_check);
   gtk_flow_box_append (GTK_FLOW_BOX (self->toolbar), self->state_label);
   g_signal_connect (self->add_layer_button, "clicked", G_CALLBACK (on_add_layer), self);
   g_signal_connect (self->remove_layer_button, "clicked", G_CALLBACK (on_remove_layer), self);

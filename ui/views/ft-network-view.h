@@ -10,7 +10,8 @@
  * neuron (up to FT_NETWORK_VIEW_MAX_UNITS; the model editor allows any number): they edit the experiment
  * given with ft_network_view_set_experiment (as the panels do) and emit "changed"; the view then shows
  * the edited network with the weights its seed gives (those the next Train starts from). Beside them, the
- * Playground's regularization (none, L1, L2, both) and its rate, set for every Dense layer. On 2-D data
+ * Playground's regularization (none, L1, L2, both) and its rate, set for every Dense layer, its activation
+ * for every hidden layer, and "Regenerate" for new points (generated data). On 2-D data
  * the input column lists the seven Playground features (x₁, x₂, x₁², x₂², x₁x₂, sin x₁, sin x₂): those the
  * model takes drawn as maps, the others as dashed boxes; a click switches one on or off
  * (ft_network_view_toggle_feature, the experiment's dataset.features). A click on the prediction adds a
@@ -53,6 +54,11 @@ void ft_network_view_set_data (FtNetworkView *self, const FtExperiment *exp, con
 /* New weights of the run's model (n floats, Keras order): copied, drawn asynchronously. Weights whose
  * count does not fit the network shown (an edited architecture) are ignored. */
 void ft_network_view_update_weights (FtNetworkView *self, const float *weights, size_t n);
+/* The test points (copied; NULL or data that is not 2-D: none), drawn on the prediction when "Show test
+ * data" in the toolbar is ticked (the Playground's), filled and ringed in the text colour; how many the
+ * last drawing drew. */
+void ft_network_view_set_test_data (FtNetworkView *self, const FtDataset *test);
+guint ft_network_view_get_drawn_test (FtNetworkView *self);
 
 /* What the +/− buttons do; FALSE (and nothing changes) at a limit or without an experiment. h counts the
  * hidden layers from 0. */
@@ -63,6 +69,13 @@ gboolean ft_network_view_remove_neuron (FtNetworkView *self, int h);
 /* The regularization control: every Dense layer's kernel_regularizer (L1 factor l1, L2 factor l2; 0 = none);
  * emits "changed". FALSE without an experiment or with a negative factor. */
 gboolean ft_network_view_set_regularization (FtNetworkView *self, float l1, float l2);
+/* The activation control: every hidden layer's activation; emits "changed". FALSE without an experiment
+ * or a hidden layer, or for softmax. The "Regenerate" button beside it emits "regenerate" (the window draws
+ * new points, ft-data-seed.h). */
+gboolean ft_network_view_set_activation (FtNetworkView *self, FtActivation act);
+/* The learning-rate control (the Playground's values, and the experiment's own): the optimizer's
+ * learning_rate; emits "changed". FALSE without an experiment or for a rate that is not positive. */
+gboolean ft_network_view_set_learning_rate (FtNetworkView *self, float lr);
 /* A click on the prediction: a training point of class label at (x, y) (data coordinates), or with
  * label −1 (Shift+click) the removal of the point nearest to it; recorded in the experiment's
  * dataset.points (ft-point-edits.h); emits "changed" and "points-changed". FALSE when the data has no

@@ -339,8 +339,16 @@ ft_window_export_history (FtWindow *self, const char *path, GError **error)
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "there is no run to export");
       return FALSE;
     }
-  char *text = g_str_has_suffix (path, ".json") ? ft_history_to_json (ft_run_history (run->engine))
-                                                : ft_history_to_csv (ft_run_history (run->engine), ',');
+  char *text;
+  if (g_str_has_suffix (path, ".json"))
+    {
+      /* The live changes go along as the history's events (the CSV keeps Keras' CSVLogger columns). */
+      char *events = ft_window_run_changes_json (run);
+      text = ft_history_to_json_with (ft_run_history (run->engine), "events", events);
+      g_free (events);
+    }
+  else
+    text = ft_history_to_csv (ft_run_history (run->engine), ',');
   gboolean ok = g_file_set_contents (path, text, -1, error);
   g_free (text);
   return ok;

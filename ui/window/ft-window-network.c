@@ -25,25 +25,32 @@ ft_window_network_init (FtWindow *self)
                             self);
   g_signal_connect_swapped (self->network_view, "points-changed",
                             G_CALLBACK (ft_window_network_points_changed), self);
+  g_signal_connect_swapped (self->network_view, "regenerate", G_CALLBACK (ft_window_network_regenerate),
+                            self);
 }
 
 /* +/−, features, regularization: the model editor shows the edited layers, and the window reacts as to any
- * panel edit (the code, the checklist, the controls). Training runs take the regularization from their
- * next batch, as the Playground's control acts at once (layers and features wait for the next Train). */
+ * panel edit (the code, the checklist, the controls, and the running runs: the regularization applies from
+ * their next step, ft-window-live.c; layers and features wait for the next Train). */
 void
 ft_window_network_changed (FtWindow *self)
 {
   ft_model_editor_set_experiment (self->model_editor, self->exp);
+  ft_compile_panel_set_experiment (self->compile_panel, self->exp); /* the learning rate */
+  /* The window's edit handler reacts, running runs too (ft_window_live_edited). */
   g_signal_emit_by_name (self->model_editor, "changed");
-  float l1, l2;
-  if (!ft_network_get_regularization (self->exp, &l1, &l2))
+}
+
+/* "Regenerate" on the view: the dataset panel draws new points (and says the seed), as its button does. */
+void
+ft_window_network_regenerate (FtWindow *self)
+{
+  if (!ft_dataset_panel_regenerate (self->dataset_panel))
     return;
-  for (guint i = 0; i < self->active->len; i++)
-    {
-      FtWindowRun *run = g_ptr_array_index (self->active, i);
-      if (run->state == FT_RUN_STATE_RUNNING)
-        ft_runner_set_regularization (ft_run_runner (run->engine), l1, l2);
-    }
+  char *msg = g_strdup_printf ("New points (data seed %" G_GUINT64_FORMAT "), the same starting weights",
+                               (guint64) self->exp->data.seed);
+  ft_window_toast (self, msg);
+  g_free (msg);
 }
 
 /* Points drawn on the prediction: the dataset panel loads the data again (its preview, the next Train). */
@@ -90,8 +97,9 @@ ft_window_network_edit_weight (FtWindow *self, guint64 index, float value)
 
 /* A Train press started: the view follows its first run (its experiment, its data, its weights). */
 void
-ft_window_network_runs_started (FtWindow *self, const FtDataset *train)
+ft_window_network_runs_started (FtWindow *self, const FtDataset *train, const FtDataset *test)
 {
+  ft_network_view_set_test_data (FT_NETWORK_VIEW (self->network_view), test);
   self->network_run = self->active->len > 0 ? g_ptr_array_index (self->active, 0) : NULL;
   if (self->network_run == NULL)
     return;
@@ -120,4 +128,6 @@ ft_window_network_show_experiment (FtWindow *self)
   self->network_run = NULL;
   ft_network_view_set_data (FT_NETWORK_VIEW (self->network_view), self->exp,
                             ft_dataset_panel_get_dataset (self->dataset_panel));
+  ft_network_view_set_test_data (FT_NETWORK_VIEW (self->network_view),
+                                 ft_dataset_panel_get_test_dataset (self->dataset_panel));
 }

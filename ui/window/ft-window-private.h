@@ -34,7 +34,9 @@ struct _FtWindowRun
   bool evaluating;
   FtLogs test_logs;
   bool has_test_logs;
-  gboolean plotted; /* its series shown on the charts (the row's check button) */
+  gboolean plotted;      /* its series shown on the charts (the row's check button) */
+  FtRunner *live_runner; /* the runner whose live changes live_seen counts (a continued run gets a new one) */
+  int live_seen;         /* the runner's live changes already logged and drawn */
 };
 
 struct _FtWindow
@@ -96,12 +98,20 @@ struct _FtWindow
   GPtrArray *lesson_hidden; /* the named controls the lesson hid (referenced), shown again by the next */
   bool syncing_checklist;
   bool restart_pending; /* Train again as soon as the current runs have stopped */
+  bool view_by_data;    /* an opened CSV experiment: its view is chosen when its data are loaded */
   GtkProgressBar *progress_bar;
   GtkLabel *status_label;
   GtkTextView *log_view;
   GtkListBox *runs_list;
 
   FtExperiment *exp;
+  struct
+  {
+    float lr, l1, l2;
+    bool has_reg, has_act;
+    FtActivation activation;
+    unsigned features;
+  } live; /* the settings the runs of this Train press have now (ft-window-live.c) */
   FtRunMode mode;
   FtPlotModel *plot_model;
   GtkWidget *loss_view;
@@ -144,6 +154,8 @@ void ft_window_show_error (FtWindow *self, const char *message);
 /* Train now, or as soon as the runs being stopped have ended. */
 void ft_window_train_when_idle (FtWindow *self);
 void ft_window_toast (FtWindow *self, const char *message);
+/* A line in the training log. */
+void ft_window_log (FtWindow *self, const char *line);
 void ft_window_refresh_panels (FtWindow *self);
 /* Regenerates both programs of the Code view from the experiment's loop steps. */
 void ft_window_refresh_code (FtWindow *self);
@@ -197,10 +209,19 @@ char *ft_window_run_role (const FtExperiment *exp, bool tape);
 void ft_window_network_init (FtWindow *self);
 void ft_window_network_changed (FtWindow *self);
 void ft_window_network_points_changed (FtWindow *self);
+void ft_window_network_regenerate (FtWindow *self);
 gboolean ft_window_network_edit_weight (FtWindow *self, guint64 index, float value);
-void ft_window_network_runs_started (FtWindow *self, const FtDataset *train);
+void ft_window_network_runs_started (FtWindow *self, const FtDataset *train, const FtDataset *test);
 void ft_window_network_epoch_end (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev);
 void ft_window_network_show_experiment (FtWindow *self);
+
+/* ft-window-live.c: training that reacts to the learning rate, regularization and activation. */
+/* Runs started (a Train press, or Continue): the settings they start with, exp's. */
+void ft_window_live_start (FtWindow *self, const FtExperiment *exp);
+void ft_window_live_edited (FtWindow *self); /* after an edit: ask the runs for what changed */
+void ft_window_live_poll (FtWindow *self, FtWindowRun *run); /* at its events: log and draw what it applied */
+/* The run's live changes as JSON for its exported history, or NULL when it has none (g_free). */
+char *ft_window_run_changes_json (FtWindowRun *run);
 
 /* ft-window-actions.c */
 void ft_window_install_actions (GtkWidgetClass *widget_class);

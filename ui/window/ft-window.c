@@ -63,6 +63,14 @@ ft_window_toast (FtWindow *self, const char *message)
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
 }
 
+static void log_line (FtWindow *self, const char *line);
+
+void
+ft_window_log (FtWindow *self, const char *line)
+{
+  log_line (self, line);
+}
+
 static void
 log_line (FtWindow *self, const char *line)
 {
@@ -265,6 +273,7 @@ on_run_event (const FtRunEvent *ev, void *user_data)
       highlight_code (self, run, FT_CODE_BATCH_LINE);
       ft_plot_model_add_batch (self->plot_model, run->plot_run, ev->epoch, ev->batch, ev->steps,
                                ev->samples_seen, ev->batch_loss, &ev->logs);
+      ft_window_live_poll (self, run);
       run->samples = ev->samples_seen;
       run->seconds = ev->seconds;
       if (self->redraw_source == 0) /* the status line follows the same pace */
@@ -279,6 +288,7 @@ on_run_event (const FtRunEvent *ev, void *user_data)
                                          : FT_OUTLINE_LOOP);
         highlight_code (self, run, FT_CODE_EPOCH_END);
         ft_plot_model_add_epoch (self->plot_model, run->plot_run, ev->epoch, ev->samples_seen, &ev->logs);
+        ft_window_live_poll (self, run);
         if (ft_run_lanes (run->engine) != NULL)
           ft_plot_model_set_callback_lanes (self->plot_model, run->plot_run, ft_run_lanes (run->engine));
         run->samples = ev->samples_seen;
@@ -332,6 +342,8 @@ on_run_event (const FtRunEvent *ev, void *user_data)
         run->state = ev->kind == FT_RUN_EVENT_FINISHED  ? FT_RUN_STATE_FINISHED
                      : ev->kind == FT_RUN_EVENT_STOPPED ? FT_RUN_STATE_STOPPED
                                                         : FT_RUN_STATE_FAILED;
+        ft_window_live_poll (self, run);
+        refresh_plots_soon (self);
         if (ft_run_lanes (run->engine) != NULL) /* the restore is decided at train end */
           {
             ft_plot_model_set_callback_lanes (self->plot_model, run->plot_run, ft_run_lanes (run->engine));
@@ -505,15 +517,19 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (self->active->len > 0 && job->data->train->ndim == 1 && job->data->train->shape[0] == 2)
     {
       self->decision_run = g_ptr_array_index (self->active, 0);
-      ft_decision_view_set_data (FT_DECISION_VIEW (self->decision_view),
-                                 ft_run_experiment (self->decision_run->engine), job->data->train);
+      ft_decision_view_set_data_with_test (FT_DECISION_VIEW (self->decision_view),
+                                           ft_run_experiment (self->decision_run->engine), job->data->train,
+                                           job->data->test);
       ft_runner_set_share_weights (ft_run_runner (self->decision_run->engine), true);
     }
   else
     ft_decision_view_set_data (FT_DECISION_VIEW (self->decision_view), NULL, NULL);
   /* Decision regions only for points in the plane: otherwise the confusion matrix has the whole view. */
-  gtk_widget_set_visible (self->decision_view, self->decision_run != NULL);
-  ft_window_network_runs_started (self, job->data->train);
+  gtk_widget_set_visible (gtk_widget_get_parent (self->decision_view), self->decision_run != NULL);
+  ft_window_network_runs_started (self, job->data->train, job->data->test);
+  if (self->active->len > 0) /* the settings the runs start with: those of the press, not later edits */
+    ft_window_live_start (self,
+                          ft_run_experiment (((FtWindowRun *) g_ptr_array_index (self->active, 0))->engine));
   if (self->active->len == 2)
     ft_plot_model_set_pair (self->plot_model, ((FtWindowRun *) g_ptr_array_index (self->active, 0))->plot_run,
                             ((FtWindowRun *) g_ptr_array_index (self->active, 1))->plot_run);
@@ -680,6 +696,7 @@ ft_window_continue (FtWindow *self, gpointer run_pointer)
   self->paused = false;
   self->max_stall_us = 0;
   ft_runner_set_pace (ft_run_runner (run->engine), self->pace);
+  ft_window_live_start (self, ft_run_experiment (run->engine));
   ft_runner_start (ft_run_runner (run->engine));
   char *line = g_strdup_printf ("[%s] continuing from epoch %d to %d", run->name, from, to);
   log_line (self, line);
@@ -811,6 +828,9 @@ on_panel_changed (gpointer panel, FtWindow *self)
   ft_window_refresh_code (self);
   ft_window_checklist_sync (self);
   update_controls (self);
+  /* The Network view's controls show the edit (a learning rate set on the Compile page). */
+  ft_network_view_set_experiment (FT_NETWORK_VIEW (self->network_view), self->exp);
+  ft_window_live_edited (self);
 }
 
 static void
@@ -819,6 +839,8 @@ on_data_loaded (FtDatasetPanel *panel, FtWindow *self)
   const FtDataset *ds = ft_dataset_panel_get_dataset (panel);
   if (ds)
     ft_model_editor_set_data_shape (self->model_editor, ds->ndim, ds->shape, ds->n_classes);
+  if (self->view_by_data && ds != NULL)
+    ft_window_show_view (self, ds->sample_size == 2 && ds->features != NULL ? "network" : "curves");
   ft_window_network_show_experiment (self);
 }
 
@@ -859,6 +881,23 @@ ft_window_set_experiment (FtWindow *self, const FtExperiment *exp)
   ft_window_set_mode (self, copy->mode);
 }
 
+/* The view an opened experiment starts on: the one it names, else the Network view for 2-D data (the
+ * Playground's main view) and the curves for other data; a CSV file's columns are known once loaded
+ * (on_data_loaded decides then, unless a view was chosen meanwhile). */
+static void
+open_on_view (FtWindow *self)
+{
+  const FtExperiment *e = self->exp;
+  if (e->view[0] != '\0')
+    ft_window_show_view (self, e->view);
+  else if (e->data.source == FT_DATA_PLAYGROUND || e->data.features != 0)
+    ft_window_show_view (self, "network");
+  else if (e->data.source == FT_DATA_CSV)
+    self->view_by_data = true;
+  else
+    ft_window_show_view (self, "curves");
+}
+
 FtExperiment *
 ft_window_get_experiment (FtWindow *self)
 {
@@ -880,6 +919,7 @@ ft_window_open_experiment (FtWindow *self, const char *path, GError **error)
     }
   ft_window_set_experiment (self, exp);
   ft_experiment_free (exp);
+  open_on_view (self);
   g_settings_set_string (self->settings, "last-experiment", path);
   ft_window_set_pace (self, 0); /* a lesson starts at full speed, whatever the last one ended at */
   return TRUE;
@@ -931,8 +971,16 @@ ft_window_show_view (FtWindow *self, const char *name)
 {
   if (gtk_stack_get_child_by_name (self->view_stack, name) == NULL)
     return FALSE;
+  self->view_by_data = false;
   gtk_stack_set_visible_child_name (self->view_stack, name);
   return TRUE;
+}
+
+const char *
+ft_window_get_view (FtWindow *self)
+{
+  g_return_val_if_fail (FT_IS_WINDOW (self), NULL);
+  return gtk_stack_get_visible_child_name (self->view_stack);
 }
 
 /* ---- presentation and zoom ---- */
@@ -1520,9 +1568,19 @@ ft_window_init (FtWindow *self)
   gtk_box_append (self->tape_box, self->tape_inspector);
   self->decision_view = ft_decision_view_new ();
   self->confusion_view = ft_confusion_view_new ();
-  gtk_widget_set_hexpand (self->decision_view, TRUE);
   gtk_widget_set_hexpand (self->confusion_view, TRUE);
-  gtk_box_append (self->errors_box, self->decision_view);
+  /* The decision regions with the Playground's "Show test data" below them. */
+  GtkWidget *decision_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  gtk_widget_set_hexpand (decision_box, TRUE);
+  gtk_widget_set_vexpand (self->decision_view, TRUE);
+  gtk_box_append (GTK_BOX (decision_box), self->decision_view);
+  GtkWidget *show_test = gtk_check_button_new_with_mnemonic ("Show _test data");
+  gtk_widget_set_name (show_test, "show-test-data");
+  gtk_widget_set_halign (show_test, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (show_test, "Draw the test set over the decision regions, each point ringed");
+  g_object_bind_property (show_test, "active", self->decision_view, "show-test", G_BINDING_BIDIRECTIONAL);
+  gtk_box_append (GTK_BOX (decision_box), show_test);
+  gtk_box_append (self->errors_box, decision_box);
   gtk_box_append (self->errors_box, self->confusion_view);
   ft_window_network_init (self);
 

@@ -72,6 +72,9 @@ void ft_window_set_pace (FtWindow *self, double batches_per_second);
 /* Shows one of the views above the status line: "curves", "code", "inspector" (the tape) or "errors"
  * (where the model is wrong). */
 gboolean ft_window_show_view (FtWindow *self, const char *name);
+/* The view shown ("curves", "code", "inspector", "network", "errors"). An opened experiment starts on the
+ * view it names, else on "network" for 2-D data and "curves" for other data. */
+const char *ft_window_get_view (FtWindow *self);
 
 /* Presentation mode: large text, thick lines, high contrast. */
 void ft_window_set_presentation (FtWindow *self, gboolean on);
@@ -86,6 +89,9 @@ int ft_window_get_run_epochs (FtWindow *self, guint i);
 int ft_window_get_run_plot_points (FtWindow *self, guint i, int *epoch_points);
 /* The run's history as CSV text (g_free). */
 char *ft_window_get_run_history_csv (FtWindow *self, guint i);
+/* Run i's live changes (ft-live-change.h), one a line: "step,epoch,batch,label" (0-based numbers); "" for
+ * none, NULL past the last run. */
+char *ft_window_get_run_changes (FtWindow *self, guint i);
 /* Where a run of the window stands. */
 typedef enum
 {

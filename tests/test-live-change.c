@@ -1,0 +1,285 @@
+/* test-live-change.c — training that reacts: a learning-rate, regularization or activation change asked
+ * for while a fit run and its tape twin train is applied by both before the same step (they stay
+ * identical, bit for bit), equals a run that got the change before that step while paused there, changes
+ * the result, and is recorded by each run with its step, epoch, batch and a label ("lr 0.01 → 0.1"). */
+#include "fittape-engine.h"
+
+#include <string.h>
+
+typedef struct
+{
+  int batches;
+  bool done;
+  FtRunEventKind final;
+  bool paused;
+} Watch;
+
+static void
+on_event (const FtRunEvent *ev, void *user_data)
+{
+  Watch *w = user_data;
+  switch (ev->kind)
+    {
+    case FT_RUN_EVENT_BATCH_END:
+      w->batches += ev->coalesced;
+      break;
+    case FT_RUN_EVENT_PAUSED:
+      w->paused = true;
+      break;
+    case FT_RUN_EVENT_FINISHED:
+    case FT_RUN_EVENT_STOPPED:
+    case FT_RUN_EVENT_FAILED:
+      w->done = true;
+      w->final = ev->kind;
+      break;
+    case FT_RUN_EVENT_TRAIN_BEGIN:
+    case FT_RUN_EVENT_EPOCH_BEGIN:
+    case FT_RUN_EVENT_EPOCH_END:
+    case FT_RUN_EVENT_CHECKPOINT_SAVED:
+    case FT_RUN_EVENT_EARLY_STOP:
+    case FT_RUN_EVENT_SNAPSHOT:
+      break;
+    }
+}
+
+static void
+spin_until (const bool *flag, const int *count, int want)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while ((flag != NULL && !*flag) || (count != NULL && *count < want))
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (200);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    }
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static FtTrainer *
+trainer_new (void)
+{
+  int in[1] = { 2 };
+  FtModel *m = ft_model_new (1, in);
+  FtLayerSpec s = ft_layer_spec_default (FT_LAYER_DENSE);
+  s.units = 8;
+  s.activation = FT_ACT_TANH;
+  ft_model_add (m, &s);
+  ft_model_add (m, &s);
+  s.units = 2;
+  s.activation = FT_ACT_LINEAR;
+  ft_model_add (m, &s);
+  g_assert_true (ft_model_build (m, 11, NULL));
+  FtCompileSpec cs = ft_compile_spec_default ();
+  cs.optimizer = ft_optimizer_spec_default (FT_OPT_ADAM);
+  cs.optimizer.learning_rate = 0.01f;
+  return ft_trainer_new (m, &cs, 11, NULL);
+}
+
+static FtJob
+job_for (FtTrainer *t, const FtDataset *data, bool tape)
+{
+  FtJob job;
+  memset (&job, 0, sizeof job);
+  job.trainer = t;
+  job.data = data;
+  job.args = ft_fit_args_default ();
+  job.args.epochs = 4;
+  job.args.batch_size = 16;
+  job.args.validation_split = 0.2;
+  job.tape_mode = tape;
+  job.steps = ft_loop_steps_all ();
+  return job;
+}
+
+static float *
+weights_of (FtTrainer *t, size_t *n)
+{
+  FtModel *m = ft_trainer_model (t);
+  *n = ft_model_n_params (m);
+  float *w = g_new (float, *n);
+  ft_model_get_weights (m, w);
+  return w;
+}
+
+static void
+assert_same_weights (FtTrainer *a, FtTrainer *b)
+{
+  size_t na, nb;
+  g_autofree float *wa = weights_of (a, &na), *wb = weights_of (b, &nb);
+  g_assert_cmpmem (wa, na * sizeof (float), wb, nb * sizeof (float));
+}
+
+/* fit and tape trained side by side at a pace, with the changes asked for while they run. */
+static void
+run_pair (const FtDataset *data, const FtLiveChange *changes, int n_changes, FtTrainer **tf, FtTrainer **tt,
+          FtRunner **rf, FtRunner **rt)
+{
+  *tf = trainer_new ();
+  *tt = trainer_new ();
+  FtJob jf = job_for (*tf, data, false), jt = job_for (*tt, data, true);
+  static Watch wf, wt;
+  memset (&wf, 0, sizeof wf);
+  memset (&wt, 0, sizeof wt);
+  *rf = ft_runner_new (&jf, NULL, on_event, &wf);
+  *rt = ft_runner_new (&jt, NULL, on_event, &wt);
+  ft_runner_set_pace (*rf, 400);
+  ft_runner_set_pace (*rt, 400);
+  ft_runner_start (*rf);
+  ft_runner_start (*rt);
+  FtRunner *group[2] = { *rf, *rt };
+  for (int i = 0; i < n_changes; i++)
+    {
+      spin_until (NULL, &wf.batches, 6 + 10 * i);
+      int64_t at = ft_runner_group_change (group, 2, &changes[i]);
+      g_test_message ("%s asked for at step %" G_GINT64_FORMAT, ft_live_change_kind_name (changes[i].kind),
+                      at);
+      g_assert_cmpint (at, >=, 6 + 10 * i);
+    }
+  spin_until (&wf.done, NULL, 0);
+  spin_until (&wt.done, NULL, 0);
+  g_assert_cmpint (wf.final, ==, FT_RUN_EVENT_FINISHED);
+  g_assert_cmpint (wt.final, ==, FT_RUN_EVENT_FINISHED);
+}
+
+static void
+test_fit_and_tape_agree (void)
+{
+  FtDataset *data = ft_dataset_playground (FT_PLAYGROUND_SPIRAL, 320, 0.1f, 2);
+  FtLiveChange changes[3] = {
+    { .kind = FT_LIVE_LEARNING_RATE, .learning_rate = 0.1f },
+    { .kind = FT_LIVE_REGULARIZATION, .l2 = 0.003f },
+    { .kind = FT_LIVE_ACTIVATION, .activation = FT_ACT_RELU },
+  };
+  FtTrainer *tf, *tt;
+  FtRunner *rf, *rt;
+  run_pair (data, changes, 3, &tf, &tt, &rf, &rt);
+  assert_same_weights (tf, tt);
+  static const char *const labels[] = { "lr 0.01 → 0.1", "L2 0 → 0.003", "tanh → relu" };
+  g_assert_cmpint (ft_runner_n_live_changes (rf), ==, 3);
+  g_assert_cmpint (ft_runner_n_live_changes (rt), ==, 3);
+  int64_t last = -1;
+  for (int i = 0; i < 3; i++)
+    {
+      FtLiveChangeRecord a, b;
+      g_assert_true (ft_runner_get_live_change (rf, i, &a));
+      g_assert_true (ft_runner_get_live_change (rt, i, &b));
+      g_test_message ("%s at step %" G_GINT64_FORMAT " (epoch %d, batch %d)", a.label, a.step, a.epoch + 1,
+                      a.batch + 1);
+      g_assert_cmpstr (a.label, ==, labels[i]);
+      g_assert_cmpstr (b.label, ==, labels[i]);
+      g_assert_cmpint (a.step, ==, b.step);
+      g_assert_cmpint (a.epoch, ==, b.epoch);
+      g_assert_cmpint (a.batch, ==, b.batch);
+      g_assert_cmpint (a.change.kind, ==, changes[i].kind);
+      g_assert_cmpint (a.step, >, last);
+      g_assert_cmpint (a.step, ==, (int64_t) a.epoch * 16 + a.batch); /* 256 training samples: 16 steps */
+      last = a.step;
+    }
+  g_assert_false (ft_runner_get_live_change (rf, 3, NULL));
+  /* The history's events, as the window exports them with the history. */
+  FtLiveChangeRecord recs[3];
+  for (int i = 0; i < 3; i++)
+    g_assert_true (ft_runner_get_live_change (rf, i, &recs[i]));
+  char *events = ft_live_changes_to_json (recs, 3);
+  g_test_message ("%s", events);
+  g_autofree char *first = g_strdup_printf ("[{\"epoch\": %d, \"batch\": %d, \"step\": %" G_GINT64_FORMAT
+                                            ", \"kind\": \"learning_rate\", \"change\": \"lr 0.01 → 0.1\"}, ",
+                                            recs[0].epoch, recs[0].batch, recs[0].step);
+  g_assert_true (g_str_has_prefix (events, first));
+  g_assert_nonnull (strstr (events, "\"kind\": \"activation\", \"change\": \"tanh → relu\"}]"));
+  FtHistory *h = ft_history_new ();
+  FtLogs logs;
+  ft_logs_clear (&logs);
+  ft_logs_set (&logs, "loss", 0.5);
+  ft_history_append (h, 0, &logs);
+  char *json = ft_history_to_json_with (h, "events", events);
+  g_autofree char *want = g_strdup_printf (
+      "{\"epoch\": [0], \"history\": {\"loss\": [0.5]}, \"events\": %s}\n", events);
+  g_assert_cmpstr (json, ==, want);
+  g_free (json);
+  json = ft_history_to_json_with (h, "events", NULL);
+  g_assert_cmpstr (json, ==, "{\"epoch\": [0], \"history\": {\"loss\": [0.5]}}\n");
+  g_free (json);
+  ft_history_free (h);
+  g_free (events);
+  /* The model has them now. */
+  g_assert_cmpfloat (ft_optimizer_get_learning_rate (ft_trainer_optimizer (tf)), ==, 0.1f);
+  FtModel *m = ft_trainer_model (tf);
+  g_assert_cmpint (ft_model_layer_spec (m, 0)->activation, ==, FT_ACT_RELU);
+  g_assert_cmpint (ft_model_layer_spec (m, 1)->activation, ==, FT_ACT_RELU);
+  g_assert_cmpint (ft_model_layer_spec (m, 2)->activation, ==, FT_ACT_LINEAR); /* the output stays */
+  g_assert_cmpfloat (ft_model_layer_spec (m, 2)->kernel_l2, ==, 0.003f);
+
+  /* Ended runners take no change. */
+  FtRunner *group[2] = { rf, rt };
+  g_assert_cmpint (ft_runner_group_change (group, 2, &changes[0]), ==, -1);
+  ft_runner_free (rf);
+  ft_runner_free (rt);
+  ft_trainer_free (tf);
+  ft_trainer_free (tt);
+  ft_dataset_free (data);
+}
+
+/* The change applies before the step it names: the same as a run paused before that step, changed, and
+ * resumed; and it changes the result. */
+static void
+test_applies_at_the_step (void)
+{
+  FtDataset *data = ft_dataset_playground (FT_PLAYGROUND_SPIRAL, 320, 0.1f, 2);
+  FtLiveChange lr = { .kind = FT_LIVE_LEARNING_RATE, .learning_rate = 0.1f };
+  FtTrainer *tf, *tt;
+  FtRunner *rf, *rt;
+  run_pair (data, &lr, 1, &tf, &tt, &rf, &rt);
+  assert_same_weights (tf, tt);
+  FtLiveChangeRecord rec;
+  g_assert_true (ft_runner_get_live_change (rf, 0, &rec));
+
+  FtTrainer *ts = trainer_new ();
+  FtJob js = job_for (ts, data, false);
+  Watch ws = { 0 };
+  FtRunner *rs = ft_runner_new (&js, NULL, on_event, &ws);
+  ft_runner_pause (rs);
+  ft_runner_start (rs);
+  spin_until (&ws.paused, NULL, 0);
+  for (int64_t i = 0; i < rec.step; i++)
+    ft_runner_step_batch (rs);
+  spin_until (NULL, &ws.batches, (int) rec.step);
+  g_assert_cmpint (ft_runner_group_change (&rs, 1, &lr), ==, rec.step);
+  ft_runner_resume (rs);
+  spin_until (&ws.done, NULL, 0);
+  assert_same_weights (tf, ts);
+
+  /* Without the change: another result. */
+  FtTrainer *plain = trainer_new ();
+  g_assert_true (ft_fit (plain, data, &js.args, NULL, NULL, NULL, NULL));
+  size_t n;
+  g_autofree float *a = weights_of (tf, &n), *b = weights_of (plain, &n);
+  g_assert_cmpint (memcmp (a, b, n * sizeof (float)), !=, 0);
+
+  /* Changes that make no sense are refused. */
+  FtLiveChange bad[] = {
+    { .kind = FT_LIVE_LEARNING_RATE, .learning_rate = 0.0f },
+    { .kind = FT_LIVE_REGULARIZATION, .l1 = -0.1f },
+    { .kind = FT_LIVE_ACTIVATION, .activation = FT_ACT_SOFTMAX },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    g_assert_false (ft_live_change_valid (&bad[i]));
+  ft_runner_free (rs);
+  ft_runner_free (rf);
+  ft_runner_free (rt);
+  ft_trainer_free (ts);
+  ft_trainer_free (plain);
+  ft_trainer_free (tf);
+  ft_trainer_free (tt);
+  ft_dataset_free (data);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/live-change/fit-and-tape-agree", test_fit_and_tape_agree);
+  g_test_add_func ("/live-change/applies-at-the-step", test_applies_at_the_step);
+  return g_test_run ();
+}

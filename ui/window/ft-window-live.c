@@ -1,0 +1,174 @@
+/* ft-window-live.c — training that reacts, in the window: an edit of the learning rate (Compile page,
+ * Network view), the regularization or the hidden layers' activation (Network view, model editor) made
+ * while a Train press's runs train is asked of their runners as one group change (ft_runner_group_change:
+ * the engine picks the step, the same for fit and tape); each run's record of what it applied is picked up
+ * at its events, written to the log and drawn as a labelled tick on the curves. Input features change the
+ * model's inputs: they wait for the next Train (a toast says so). */
+#include "window/ft-window-private.h"
+
+#include "experiment/ft-network-edit.h"
+#include "views/ft-decision-view.h"
+#include "views/ft-network-view.h"
+
+void
+ft_window_live_start (FtWindow *self, const FtExperiment *e)
+{
+  self->live.lr = e->compile.optimizer.learning_rate;
+  self->live.has_reg = ft_network_get_regularization (e, &self->live.l1, &self->live.l2);
+  self->live.has_act = ft_network_get_activation (e, &self->live.activation);
+  self->live.features = e->data.features;
+}
+
+/* The experiment of the views' run with the hidden activation the run now has: the views rebuild their
+ * model copies from it (with the weights they show), so that maps and regions use the new function. */
+static void
+views_follow_activation (FtWindow *self, FtActivation act)
+{
+  FtWindowRun *run = self->network_run != NULL ? self->network_run : self->decision_run;
+  if (run == NULL || run->data == NULL)
+    return;
+  FtExperiment *exp = ft_experiment_copy (ft_run_experiment (run->engine));
+  ft_network_set_activation (exp, act, NULL);
+  FtNetworkView *nv = FT_NETWORK_VIEW (self->network_view);
+  const FtNeuronMaps *maps = ft_network_view_get_maps (nv);
+  float *w = maps != NULL ? g_memdup2 (maps->weights, maps->n_weights * sizeof (float)) : NULL;
+  size_t nw = maps != NULL ? maps->n_weights : 0;
+  if (run == self->network_run)
+    {
+      ft_network_view_set_data (nv, exp, run->data->train);
+      if (w != NULL)
+        ft_network_view_update_weights (nv, w, nw);
+    }
+  if (run == self->decision_run)
+    {
+      FtDecisionView *dv = FT_DECISION_VIEW (self->decision_view);
+      ft_decision_view_set_data_with_test (dv, exp, run->data->train, run->data->test);
+      if (w != NULL)
+        ft_decision_view_update_weights (dv, w, nw);
+    }
+  g_free (w);
+  ft_experiment_free (exp);
+}
+
+static void
+ask (FtWindow *self, const FtLiveChange *change)
+{
+  FtRunner **group = g_new (FtRunner *, self->active->len);
+  int n = 0;
+  for (guint i = 0; i < self->active->len; i++)
+    {
+      FtWindowRun *run = g_ptr_array_index (self->active, i);
+      FtRunner *runner = ft_run_runner (run->engine);
+      if (run->state == FT_RUN_STATE_RUNNING && runner != NULL)
+        group[n++] = runner;
+    }
+  ft_runner_group_change (group, n, change);
+  g_free (group);
+}
+
+void
+ft_window_live_edited (FtWindow *self)
+{
+  if (self->exp == NULL || !ft_window_is_training (self))
+    return;
+  const FtExperiment *e = self->exp;
+  if (e->compile.optimizer.learning_rate != self->live.lr)
+    {
+      FtLiveChange c = { .kind = FT_LIVE_LEARNING_RATE, .learning_rate = e->compile.optimizer.learning_rate };
+      if (ft_live_change_valid (&c))
+        {
+          ask (self, &c);
+          self->live.lr = c.learning_rate;
+        }
+    }
+  float l1, l2;
+  if (ft_network_get_regularization (e, &l1, &l2)
+      && (!self->live.has_reg || l1 != self->live.l1 || l2 != self->live.l2))
+    {
+      FtLiveChange c = { .kind = FT_LIVE_REGULARIZATION, .l1 = l1, .l2 = l2 };
+      if (ft_live_change_valid (&c))
+        {
+          ask (self, &c);
+          self->live.has_reg = true;
+          self->live.l1 = l1;
+          self->live.l2 = l2;
+        }
+    }
+  FtActivation act;
+  if (ft_network_get_activation (e, &act) && (!self->live.has_act || act != self->live.activation))
+    {
+      FtLiveChange c = { .kind = FT_LIVE_ACTIVATION, .activation = act };
+      if (ft_live_change_valid (&c))
+        {
+          ask (self, &c);
+          self->live.has_act = true;
+          self->live.activation = act;
+          views_follow_activation (self, act);
+        }
+    }
+  if (e->data.features != self->live.features)
+    {
+      self->live.features = e->data.features;
+      ft_window_toast (self, "The input features change the model's inputs: they apply from the next Train");
+    }
+}
+
+void
+ft_window_live_poll (FtWindow *self, FtWindowRun *run)
+{
+  FtRunner *runner = ft_run_runner (run->engine);
+  if (runner == NULL)
+    return;
+  if (runner != run->live_runner) /* a continued run trains with a new runner */
+    {
+      run->live_runner = runner;
+      run->live_seen = 0;
+    }
+  int n = ft_runner_n_live_changes (runner);
+  for (; run->live_seen < n; run->live_seen++)
+    {
+      FtLiveChangeRecord rec;
+      if (!ft_runner_get_live_change (runner, run->live_seen, &rec))
+        break;
+      ft_plot_model_add_change (self->plot_model, run->plot_run, rec.epoch, rec.batch, rec.label);
+      char *line = g_strdup_printf ("[%s] Epoch %d, batch %d: %s (from step %" G_GINT64_FORMAT ")", run->name,
+                                    rec.epoch + 1, rec.batch + 1, rec.label, rec.step + 1);
+      ft_window_log (self, line);
+      g_free (line);
+    }
+}
+
+char *
+ft_window_get_run_changes (FtWindow *self, guint i)
+{
+  g_return_val_if_fail (FT_IS_WINDOW (self), NULL);
+  if (i >= ft_window_get_n_runs (self))
+    return NULL;
+  FtWindowRun *run = ft_window_run_at (self, i);
+  FtRunner *runner = ft_run_runner (run->engine);
+  GString *s = g_string_new (NULL);
+  for (int k = 0; runner != NULL && k < ft_runner_n_live_changes (runner); k++)
+    {
+      FtLiveChangeRecord rec;
+      if (ft_runner_get_live_change (runner, k, &rec))
+        g_string_append_printf (s, "%" G_GINT64_FORMAT ",%d,%d,%s\n", rec.step, rec.epoch, rec.batch,
+                                rec.label);
+    }
+  return g_string_free (s, FALSE);
+}
+
+char *
+ft_window_run_changes_json (FtWindowRun *run)
+{
+  FtRunner *runner = ft_run_runner (run->engine);
+  int n = runner != NULL ? ft_runner_n_live_changes (runner) : 0;
+  if (n == 0)
+    return NULL;
+  FtLiveChangeRecord *recs = g_new (FtLiveChangeRecord, n);
+  int got = 0;
+  for (int k = 0; k < n; k++)
+    got += ft_runner_get_live_change (runner, k, &recs[got]);
+  char *json = ft_live_changes_to_json (recs, got);
+  g_free (recs);
+  return json;
+}
