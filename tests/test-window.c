@@ -1008,6 +1008,30 @@ test_sizes (void)
         window_free (win);
       }
   g_free (lesson);
+  /* Every mode button shown (lesson 1 hides two) and every view: on a 1024-pixel projector the window
+   * still fits, whichever view is up. */
+  char *spiral = g_build_filename (src, "data", "spiral.json", NULL);
+  FtWindow *win = ft_window_new (NULL);
+  GError *error = NULL;
+  gboolean opened = ft_window_open_experiment (win, spiral, &error);
+  g_assert_no_error (error);
+  g_assert_true (opened);
+  ft_window_set_presentation (win, TRUE);
+  gtk_window_set_default_size (GTK_WINDOW (win), 1024, 768);
+  gtk_window_present (GTK_WINDOW (win));
+  spin (0.3);
+  static const char *const views[] = { "curves", "code", "inspector", "network", "errors" };
+  for (unsigned v = 0; v < G_N_ELEMENTS (views); v++)
+    {
+      ft_window_show_view (win, views[v]);
+      spin (0.1);
+      int min_w = 0;
+      gtk_widget_measure (GTK_WIDGET (win), GTK_ORIENTATION_HORIZONTAL, -1, &min_w, NULL, NULL, NULL);
+      g_test_message ("1024×768 presentation, %s view: minimum width %d", views[v], min_w);
+      g_assert_cmpint (min_w, <=, 1024 - 12);
+    }
+  window_free (win);
+  g_free (spiral);
 }
 
 static gboolean

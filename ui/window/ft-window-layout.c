@@ -87,6 +87,12 @@ ft_window_set_presentation (FtWindow *self, gboolean on)
     gtk_widget_remove_css_class (GTK_WIDGET (self), "presentation");
   g_object_set (self->loss_view, "presentation", on, NULL);
   g_object_set (self->acc_view, "presentation", on, NULL);
+  /* At projector sizes the header bar's three long mode names alone made the window wider than a
+   * 1024-pixel screen: shorter ones there (the tooltips keep the long story). */
+  static const char *const desk[3] = { "model.fit()", "GradientTape loop", "Compare both" };
+  static const char *const projector[3] = { "fit()", "Tape loop", "Both" };
+  for (int i = 0; i < 3; i++)
+    gtk_button_set_label (self->mode_buttons[i], on ? projector[i] : desk[i]);
   if (on)
     adw_flap_set_reveal_flap (self->flap, FALSE);
   ft_window_layout_apply (self);

@@ -82,6 +82,7 @@ struct _FtWindow
   GtkBox *errors_box;
   GtkDropDown *pace_dropdown;
   GtkWidget *mode_box;
+  GtkButton *mode_buttons[3]; /* fit, tape, both */
   GtkWidget *code_view;
   GtkWidget *tape_inspector;
   GtkWidget *decision_view;

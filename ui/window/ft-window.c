@@ -1485,6 +1485,12 @@ ft_window_class_init (FtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FtWindow, errors_box);
   gtk_widget_class_bind_template_child (widget_class, FtWindow, pace_dropdown);
   gtk_widget_class_bind_template_child (widget_class, FtWindow, mode_box);
+  gtk_widget_class_bind_template_child_full (widget_class, "mode_fit", FALSE,
+                                             G_STRUCT_OFFSET (FtWindow, mode_buttons[0]));
+  gtk_widget_class_bind_template_child_full (widget_class, "mode_tape", FALSE,
+                                             G_STRUCT_OFFSET (FtWindow, mode_buttons[1]));
+  gtk_widget_class_bind_template_child_full (widget_class, "mode_both", FALSE,
+                                             G_STRUCT_OFFSET (FtWindow, mode_buttons[2]));
   gtk_widget_class_bind_template_child (widget_class, FtWindow, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, FtWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, FtWindow, log_view);
