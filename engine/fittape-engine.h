@@ -4,6 +4,7 @@
 #include "core/ft-alloc.h"
 #include "core/ft-arena.h"
 #include "core/ft-blas.h"
+#include "core/ft-error.h"
 #include "core/ft-format.h"
 #include "core/ft-json-check.h"
 #include "core/ft-limits.h"

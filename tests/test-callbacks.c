@@ -3,6 +3,7 @@
  * and learning-rate changes act on something), and through ft_fit on a Playground set. Where FitTape
  * still differs from Keras the Keras expectation is kept, but only as g_test_incomplete (see the
  * KERAS-DEVIATION notes), so the suite stays green while the difference stays visible. */
+#include "core/ft-error.h"
 #include "fittape-engine.h"
 #include "train/ft-checkpoint.h"
 #include "train/ft-fit.h"

@@ -5,6 +5,8 @@
  * saving replaces a file atomically and a failed save leaves the old one; the file has Keras' layout. */
 #include "train/ft-checkpoint.h"
 
+#include "core/ft-error.h"
+
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <hdf5.h>

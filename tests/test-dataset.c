@@ -3,7 +3,7 @@
  * into a temporary directory (and malformed ones: each error must name the file and the problem), the
  * real Fashion-MNIST when Debian's dataset-fashion-mnist is installed, the CSV loader, gather, the
  * validation split point and slices. */
-#include "core/ft-tape.h"
+#include "core/ft-error.h"
 #include "data/ft-dataset.h"
 
 #include <glib/gstdio.h>

@@ -4,6 +4,8 @@
  * expected parameter counts (or names the layer it cannot build). */
 #include "experiment/ft-experiment.h"
 
+#include "core/ft-error.h"
+
 #include <glib/gstdio.h>
 #include <string.h>
 

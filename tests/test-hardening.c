@@ -1,5 +1,6 @@
 /* test-hardening.c — issue 12: every file FitTape reads, refused before any work when it is hostile or
  * too large, never a crash. Each test names the issue's item it reproduces. */
+#include "core/ft-error.h"
 #include "core/ft-json-check.h"
 #include "core/ft-limits.h"
 #include "core/ft-safe-file.h"

@@ -5,6 +5,8 @@
  * trainer goes on training. */
 #include "experiment/ft-inspect.h"
 
+#include "core/ft-error.h"
+
 #include <math.h>
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* test-keras-file.c — Keras-native files without Python: the ZIP container, a .keras file written and read
  * back (layers, options, compile settings and every weight equal), refusals that name the layer, and the
  * certificate's refusal of dropout. Real Keras opens these files in the tf suite (tests/tf). */
-#include "core/ft-tape.h"
+#include "core/ft-error.h"
 #include "experiment/ft-certify.h"
 #include "experiment/ft-keras-file.h"
 #include "experiment/ft-zip.h"

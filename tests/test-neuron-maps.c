@@ -2,6 +2,7 @@
  * (ft-neuron-maps.h) of models whose weights are set by hand, checked value by value against the
  * network's equations and against the model's own forward pass (ft-inspect's decision grid); the weight
  * indices a view edits; the +/− edits of hidden layers and neurons (ft-network-edit.h). */
+#include "core/ft-error.h"
 #include "experiment/ft-network-edit.h"
 #include "experiment/ft-neuron-maps.h"
 

@@ -9,6 +9,7 @@
  * (1 − β, 1 − ρ, 1/global_clipnorm) is evaluated on the decimal value in double. What remains between
  * engine and reference is float32 rounding of a handful of operations per step. */
 #include "core/ft-alloc.h"
+#include "core/ft-error.h"
 #include "core/ft-tape.h"
 #include "ft-test-util.h"
 #include "nn/ft-optimizers.h"

@@ -2,6 +2,7 @@
  * in order, with their errors; the experiment's dataset.points reaching the training data, its round
  * trip; the generated script's point loop giving FitTape's training set (NumPy, when python3 with NumPy is
  * there). */
+#include "core/ft-error.h"
 #include "experiment/ft-codegen.h"
 #include "experiment/ft-experiment.h"
 

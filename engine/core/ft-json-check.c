@@ -1,7 +1,7 @@
 /* ft-json-check.c — depth, UTF-8 and surrogate checks on JSON text (see ft-json-check.h). */
 #include "core/ft-json-check.h"
 
-#include "core/ft-tape.h"
+#include "core/ft-error.h"
 
 #include <string.h>
 

@@ -2,7 +2,7 @@
  * access and range validation, the same for every table. */
 #include "core/ft-param.h"
 
-#include "core/ft-tape.h"
+#include "core/ft-error.h"
 
 #include <math.h>
 #include <string.h>

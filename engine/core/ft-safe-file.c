@@ -1,8 +1,8 @@
 /* ft-safe-file.c — regular files only, with a size cap, read without aborting on a large allocation. */
 #include "core/ft-safe-file.h"
 
+#include "core/ft-error.h"
 #include "core/ft-limits.h"
-#include "core/ft-tape.h"
 
 #include <errno.h>
 #include <fcntl.h>

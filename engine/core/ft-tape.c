@@ -2,11 +2,10 @@
 #include "core/ft-tape.h"
 
 #include "core/ft-blas.h"
+#include "core/ft-error.h"
 
 #include <string.h>
 #include <time.h>
-
-G_DEFINE_QUARK (ft - error - quark, ft_error)
 
 struct FtTape
 {

@@ -17,21 +17,13 @@
 #pragma once
 
 #include "core/ft-arena.h"
+#include "core/ft-error.h" /* ft_tape_gradient fails with FT_ERROR_TAPE_USED / _NOT_RECORDING */
 #include "core/ft-tensor.h"
 
 #include <glib.h>
 #include <stdbool.h>
 
 #define FT_TAPE_MAX_INPUTS 4
-
-#define FT_ERROR (ft_error_quark ())
-GQuark ft_error_quark (void);
-typedef enum
-{
-  FT_ERROR_TAPE_USED,     /* gradient() called twice on a one-shot tape */
-  FT_ERROR_INVALID,       /* bad argument, shape or configuration */
-  FT_ERROR_NOT_RECORDING, /* asked for gradients of a target the tape never saw */
-} FtError;
 
 typedef struct FtTape FtTape;
 typedef struct FtTapeEntry FtTapeEntry;

@@ -4,9 +4,9 @@
 #include "data/ft-dataset.h"
 
 #include "core/ft-compiler.h"
+#include "core/ft-error.h"
 #include "core/ft-limits.h"
 #include "core/ft-safe-file.h"
-#include "core/ft-tape.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,7 +3,7 @@
  * sets, MNIST-format IDX directories (Fashion-MNIST from Debian's dataset-fashion-mnist) and CSV files.
  *
  * Errors: a file that cannot be opened or read gives a G_FILE_ERROR; a file whose contents are wrong gives
- * FT_ERROR_INVALID (ft-tape.h). Every message starts with the file's path. */
+ * FT_ERROR_INVALID (core/ft-error.h). Every message starts with the file's path. */
 #pragma once
 
 #include "core/ft-rng.h"

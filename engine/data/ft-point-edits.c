@@ -1,7 +1,7 @@
 /* ft-point-edits.c — points added and removed by clicking (see ft-point-edits.h). */
 #include "data/ft-point-edits.h"
 
-#include "core/ft-tape.h"
+#include "core/ft-error.h"
 
 #include <math.h>
 #include <string.h>

@@ -17,7 +17,7 @@ typedef struct
   int label; /* ≥ 0: add a point of this class; −1: remove the nearest point */
 } FtPointEdit;
 
-/* A new dataset: ds (2-D features) with the edits applied. Fails (FT_ERROR_INVALID, the tape's domain)
+/* A new dataset: ds (2-D features) with the edits applied. Fails (FT_ERROR_INVALID, core/ft-error.h)
  * when ds is not 2-D, a class is not below ds->n_classes (classes stay as they are) or a removal finds
  * no point left. */
 FtDataset *ft_dataset_apply_point_edits (const FtDataset *ds, const FtPointEdit *edits, uint32_t n,

@@ -2,6 +2,7 @@
  * the exported script through fittape_replay.py, and the comparison. */
 #include "experiment/ft-certify.h"
 
+#include "core/ft-error.h"
 #include "core/ft-format.h"
 #include "experiment/ft-codegen.h"
 #include "train/ft-checkpoint.h"
@@ -275,12 +276,10 @@ compare (FtCertificate *c, FtHistory *ft, FtHistory *keras, const float *w_ft, s
     }
 }
 
-FtCertificate *
-ft_certify (const FtExperiment *exp_in, const FtCertifyOptions *o, GError **error)
+/* Dropout masks are not replayed: experiments with dropout are refused. */
+static bool
+refuse_dropout (const FtExperiment *exp_in, GError **error)
 {
-  g_return_val_if_fail (exp_in != NULL && o != NULL && o->python != NULL && o->dir != NULL, NULL);
-  g_return_val_if_fail (o->mode == FT_MODE_FIT || o->mode == FT_MODE_TAPE, NULL);
-  bool tape = o->mode == FT_MODE_TAPE;
   for (int i = 0; i < exp_in->n_layers; i++)
     if (exp_in->layers[i].kind == FT_LAYER_DROPOUT && exp_in->layers[i].rate > 0)
       {
@@ -288,8 +287,172 @@ ft_certify (const FtExperiment *exp_in, const FtCertifyOptions *o, GError **erro
                      "layer %d is Dropout(%g): dropout masks are not replayed, so certify takes experiments "
                      "without dropout (set its rate to 0 to certify the rest)",
                      i + 1, (double) exp_in->layers[i].rate);
-        return NULL;
+        return false;
       }
+  return true;
+}
+
+/* An empty certificate with the options' name, mode and tolerances. */
+static FtCertificate *
+certificate_new (const FtCertifyOptions *o)
+{
+  FtCertificate *c = g_new0 (FtCertificate, 1);
+  c->experiment = g_strdup (o->experiment_name ? o->experiment_name : "experiment");
+  c->mode = o->mode;
+  c->log_tolerance = o->log_tolerance > 0 ? o->log_tolerance : 1e-5;
+  c->weight_tolerance = o->weight_tolerance > 0 ? o->weight_tolerance : 1e-4;
+  c->rows = g_array_new (FALSE, TRUE, sizeof (FtCertifyRow));
+  c->notes = g_ptr_array_new_with_free_func (g_free);
+  c->test_loss_fittape = c->test_loss_keras = NAN;
+  return c;
+}
+
+/* The training samples as FitTape holds them: x_train.f32 and y_train.f32. */
+static bool
+write_samples (const char *dir, const FtDataset *train, GError **error)
+{
+  size_t per = train->sample_size;
+  float *x = g_new (float, (size_t) train->n *per);
+  float *y = g_new (float, train->n);
+  uint32_t *idx = g_new (uint32_t, train->n);
+  for (uint32_t i = 0; i < train->n; i++)
+    idx[i] = i;
+  ft_dataset_gather (train, idx, train->n, x, y);
+  bool ok = write_raw (dir, "x_train.f32", x, (size_t) train->n * per * sizeof (float), error)
+            && write_raw (dir, "y_train.f32", y, (size_t) train->n * sizeof (float), error);
+  g_free (x);
+  g_free (y);
+  g_free (idx);
+  return ok;
+}
+
+/* Every epoch's order of the training samples, drawn from the trainer's shuffle generator as the run is
+ * about to draw them (order.u32), and meta.json. */
+static bool
+write_orders (const char *dir, const FtExperiment *e, const FtDataset *train, FtTrainer *trainer, bool tape,
+              bool shuffle, int n_epochs, GError **error)
+{
+  bool split = (tape ? e->steps.split : true) && e->fit.validation_split > 0;
+  uint32_t n_train = split ? ft_dataset_split_point (train, e->fit.validation_split) : train->n;
+  uint32_t *order = g_new (uint32_t, (size_t) n_epochs * MAX (n_train, 1u));
+  FtRng rng = *ft_trainer_shuffle_rng (trainer); /* the draws the run is about to make */
+  for (int ep = 0; ep < n_epochs; ep++)
+    ft_epoch_order (order + (size_t) ep * n_train, n_train, shuffle, &rng);
+  char *meta = g_strdup_printf ("{\"n_samples\": %u, \"n_train\": %u, \"epochs\": %d, \"shuffle\": %s, "
+                                "\"mode\": \"%s\"}\n",
+                                train->n, n_train, n_epochs, shuffle ? "true" : "false",
+                                tape ? "tape" : "fit");
+  bool ok = write_raw (dir, "order.u32", order, (size_t) n_epochs * n_train * sizeof (uint32_t), error)
+            && write_raw (dir, "meta.json", meta, strlen (meta), error);
+  g_free (meta);
+  g_free (order);
+  return ok;
+}
+
+/* FitTape's final weights (fittape-final.f32, also in *w_ft) and its test loss. */
+static bool
+write_fittape_results (FtCertificate *c, const char *dir, FtTrainer *trainer, const FtExperiment *e,
+                       const FtDataset *test, float **w_ft, size_t *n_ft, GError **error)
+{
+  FtModel *m = ft_trainer_model (trainer);
+  *n_ft = ft_model_n_params (m);
+  *w_ft = g_new (float, *n_ft);
+  ft_model_get_weights (m, *w_ft);
+  bool ok = write_raw (dir, "fittape-final.f32", *w_ft, *n_ft * sizeof (float), error);
+  if (test != NULL)
+    {
+      FtLogs logs;
+      ft_evaluate (trainer, test, e->fit.batch_size, &logs, NULL);
+      ft_logs_get (&logs, "loss", &c->test_loss_fittape);
+    }
+  return ok;
+}
+
+/* The exported script (train-fit.py or train-tape.py, its path in *script) and a copy of fittape_replay.py.
+ */
+static bool
+write_script (const FtExperiment *e, const FtCertifyOptions *o, bool tape, char **script, GError **error)
+{
+  FtCodegenOptions copt = { o->experiment_name, tape ? "train-tape.py" : "train-fit.py", true };
+  *script = g_build_filename (o->dir, copt.script_name, NULL);
+  char *text = ft_codegen_python_with (e, o->mode, &copt, NULL);
+  char *module = NULL;
+  gsize module_len = 0;
+  char *module_copy = g_build_filename (o->dir, "fittape_replay.py", NULL);
+  bool ok = g_file_set_contents (*script, text, -1, error)
+            && g_file_get_contents (o->replay_module, &module, &module_len, error)
+            && g_file_set_contents (module_copy, module, (gssize) module_len, error);
+  g_free (text);
+  g_free (module);
+  g_free (module_copy);
+  return ok;
+}
+
+/* Runs the script in Keras (one thread, under a time limit) in the replay directory; its output goes to
+ * log_path. */
+static bool
+run_keras (const FtCertifyOptions *o, const char *abs_dir, const char *script, const char *log_path,
+           GError **error)
+{
+  char **env = g_get_environ ();
+  env = g_environ_setenv (env, "FITTAPE_REPLAY", abs_dir, TRUE);
+  env = g_environ_setenv (env, "TF_CPP_MIN_LOG_LEVEL", "2", TRUE);
+  env = g_environ_setenv (env, "TF_NUM_INTRAOP_THREADS", "1", TRUE);
+  env = g_environ_setenv (env, "TF_NUM_INTEROP_THREADS", "1", TRUE);
+  env = g_environ_setenv (env, "OMP_NUM_THREADS", "1", TRUE);
+  env = g_environ_setenv (env, "PYTHONUNBUFFERED", "1", TRUE);
+  env = g_environ_unsetenv (env, "FITTAPE_EPOCHS");
+  env = g_environ_unsetenv (env, "FITTAPE_LIMIT");
+  char *timeout = g_strdup_printf ("%d", o->timeout_seconds > 0 ? o->timeout_seconds : 3600);
+  char *base = g_path_get_basename (script);
+  const char *argv[] = { "timeout", timeout, o->python, base, NULL };
+  char *out = NULL, *err = NULL;
+  int status = 0;
+  bool ok = g_spawn_sync (abs_dir, (char **) argv, env, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status,
+                          error);
+  if (ok)
+    {
+      char *both = g_strconcat (out ? out : "", err ? err : "", NULL);
+      g_file_set_contents (log_path, both, -1, NULL);
+      g_free (both);
+      if (!g_spawn_check_wait_status (status, NULL))
+        {
+          char *tail = log_tail (log_path, 12);
+          g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "Keras' run of %s failed (see %s):\n%s", script,
+                       log_path, tail);
+          g_free (tail);
+          ok = false;
+        }
+    }
+  g_free (out);
+  g_free (err);
+  g_free (base);
+  g_free (timeout);
+  g_strfreev (env);
+  return ok;
+}
+
+/* Notes on what the replay could not match. */
+static void
+add_notes (FtCertificate *c, bool shuffle)
+{
+  if (c->data_max_abs_diff > 0)
+    g_ptr_array_add (c->notes,
+                     g_strdup_printf ("the exported script's samples differ from FitTape's by up to %g",
+                                      c->data_max_abs_diff));
+  if (shuffle && c->permutations_replayed != c->keras_epochs)
+    g_ptr_array_add (c->notes, g_strdup_printf ("Keras took %d permutations for %d epochs",
+                                                c->permutations_replayed, c->keras_epochs));
+}
+
+FtCertificate *
+ft_certify (const FtExperiment *exp_in, const FtCertifyOptions *o, GError **error)
+{
+  g_return_val_if_fail (exp_in != NULL && o != NULL && o->python != NULL && o->dir != NULL, NULL);
+  g_return_val_if_fail (o->mode == FT_MODE_FIT || o->mode == FT_MODE_TAPE, NULL);
+  bool tape = o->mode == FT_MODE_TAPE;
+  if (!refuse_dropout (exp_in, error))
+    return NULL;
   if (g_mkdir_with_parents (o->dir, 0755) != 0)
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "cannot create %s", o->dir);
@@ -301,16 +464,8 @@ ft_certify (const FtExperiment *exp_in, const FtCertifyOptions *o, GError **erro
   FtDataset *train = NULL, *test = NULL;
   FtTrainer *trainer = NULL;
   FtHistory *h_ft = ft_history_new (), *h_k = ft_history_new ();
-  FtCertificate *c = g_new0 (FtCertificate, 1);
-  c->experiment = g_strdup (o->experiment_name ? o->experiment_name : "experiment");
-  c->mode = o->mode;
-  c->log_tolerance = o->log_tolerance > 0 ? o->log_tolerance : 1e-5;
-  c->weight_tolerance = o->weight_tolerance > 0 ? o->weight_tolerance : 1e-4;
-  c->rows = g_array_new (FALSE, TRUE, sizeof (FtCertifyRow));
-  c->notes = g_ptr_array_new_with_free_func (g_free);
-  c->test_loss_fittape = c->test_loss_keras = NAN;
-  float *w_ft = NULL, *w_k = NULL, *x = NULL, *y = NULL;
-  uint32_t *order = NULL, *idx = NULL;
+  FtCertificate *c = certificate_new (o);
+  float *w_ft = NULL, *w_k = NULL;
   size_t n_k = 0, n_ft = 0;
   char *script = NULL, *log_path = g_build_filename (o->dir, "keras.log", NULL);
   char *abs_dir = g_canonicalize_filename (o->dir, NULL);
@@ -325,125 +480,30 @@ ft_certify (const FtExperiment *exp_in, const FtCertifyOptions *o, GError **erro
       g_free (init_path);
     }
   if (ok)
-    {
-      size_t per = train->sample_size;
-      x = g_new (float, (size_t) train->n *per);
-      y = g_new (float, train->n);
-      idx = g_new (uint32_t, train->n);
-      for (uint32_t i = 0; i < train->n; i++)
-        idx[i] = i;
-      ft_dataset_gather (train, idx, train->n, x, y);
-      ok = write_raw (o->dir, "x_train.f32", x, (size_t) train->n * per * sizeof (float), error)
-           && write_raw (o->dir, "y_train.f32", y, (size_t) train->n * sizeof (float), error);
-    }
+    ok = write_samples (o->dir, train, error);
   int n_epochs = e->fit.epochs - e->fit.initial_epoch;
   bool shuffle = tape ? e->steps.shuffle && e->fit.shuffle : e->fit.shuffle;
   if (ok)
-    {
-      bool split = (tape ? e->steps.split : true) && e->fit.validation_split > 0;
-      uint32_t n_train = split ? ft_dataset_split_point (train, e->fit.validation_split) : train->n;
-      order = g_new (uint32_t, (size_t) n_epochs * MAX (n_train, 1u));
-      FtRng rng = *ft_trainer_shuffle_rng (trainer); /* the draws the run is about to make */
-      for (int ep = 0; ep < n_epochs; ep++)
-        ft_epoch_order (order + (size_t) ep * n_train, n_train, shuffle, &rng);
-      char *meta = g_strdup_printf ("{\"n_samples\": %u, \"n_train\": %u, \"epochs\": %d, \"shuffle\": %s, "
-                                    "\"mode\": \"%s\"}\n",
-                                    train->n, n_train, n_epochs, shuffle ? "true" : "false",
-                                    tape ? "tape" : "fit");
-      ok = write_raw (o->dir, "order.u32", order, (size_t) n_epochs * n_train * sizeof (uint32_t), error)
-           && write_raw (o->dir, "meta.json", meta, strlen (meta), error);
-      g_free (meta);
-    }
+    ok = write_orders (o->dir, e, train, trainer, tape, shuffle, n_epochs, error);
 
   /* FitTape's run. */
   if (ok)
     ok = train_fittape (trainer, e, train, tape, h_ft, error);
   if (ok)
-    {
-      FtModel *m = ft_trainer_model (trainer);
-      n_ft = ft_model_n_params (m);
-      w_ft = g_new (float, n_ft);
-      ft_model_get_weights (m, w_ft);
-      ok = write_raw (o->dir, "fittape-final.f32", w_ft, n_ft * sizeof (float), error);
-      if (test != NULL)
-        {
-          FtLogs logs;
-          ft_evaluate (trainer, test, e->fit.batch_size, &logs, NULL);
-          ft_logs_get (&logs, "loss", &c->test_loss_fittape);
-        }
-    }
+    ok = write_fittape_results (c, o->dir, trainer, e, test, &w_ft, &n_ft, error);
 
   /* Keras' run of the exported script. */
   if (ok)
-    {
-      FtCodegenOptions copt = { o->experiment_name, tape ? "train-tape.py" : "train-fit.py", true };
-      script = g_build_filename (o->dir, copt.script_name, NULL);
-      char *text = ft_codegen_python_with (e, o->mode, &copt, NULL);
-      char *module = NULL;
-      gsize module_len = 0;
-      char *module_copy = g_build_filename (o->dir, "fittape_replay.py", NULL);
-      ok = g_file_set_contents (script, text, -1, error)
-           && g_file_get_contents (o->replay_module, &module, &module_len, error)
-           && g_file_set_contents (module_copy, module, (gssize) module_len, error);
-      g_free (text);
-      g_free (module);
-      g_free (module_copy);
-    }
+    ok = write_script (e, o, tape, &script, error);
   if (ok)
-    {
-      char **env = g_get_environ ();
-      env = g_environ_setenv (env, "FITTAPE_REPLAY", abs_dir, TRUE);
-      env = g_environ_setenv (env, "TF_CPP_MIN_LOG_LEVEL", "2", TRUE);
-      env = g_environ_setenv (env, "TF_NUM_INTRAOP_THREADS", "1", TRUE);
-      env = g_environ_setenv (env, "TF_NUM_INTEROP_THREADS", "1", TRUE);
-      env = g_environ_setenv (env, "OMP_NUM_THREADS", "1", TRUE);
-      env = g_environ_setenv (env, "PYTHONUNBUFFERED", "1", TRUE);
-      env = g_environ_unsetenv (env, "FITTAPE_EPOCHS");
-      env = g_environ_unsetenv (env, "FITTAPE_LIMIT");
-      char *timeout = g_strdup_printf ("%d", o->timeout_seconds > 0 ? o->timeout_seconds : 3600);
-      char *base = g_path_get_basename (script);
-      const char *argv[] = { "timeout", timeout, o->python, base, NULL };
-      char *out = NULL, *err = NULL;
-      int status = 0;
-      ok = g_spawn_sync (abs_dir, (char **) argv, env, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status,
-                         error);
-      if (ok)
-        {
-          char *both = g_strconcat (out ? out : "", err ? err : "", NULL);
-          g_file_set_contents (log_path, both, -1, NULL);
-          g_free (both);
-          if (!g_spawn_check_wait_status (status, NULL))
-            {
-              char *tail = log_tail (log_path, 12);
-              g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "Keras' run of %s failed (see %s):\n%s", script,
-                           log_path, tail);
-              g_free (tail);
-              ok = false;
-            }
-        }
-      g_free (out);
-      g_free (err);
-      g_free (base);
-      g_free (timeout);
-      g_strfreev (env);
-    }
+    ok = run_keras (o, abs_dir, script, log_path, error);
   if (ok)
     ok = read_keras_results (c, o->dir, h_k, &w_k, &n_k, error);
   if (ok)
     {
       compare (c, h_ft, h_k, w_ft, n_ft, w_k, n_k);
-      if (c->data_max_abs_diff > 0)
-        g_ptr_array_add (c->notes,
-                         g_strdup_printf ("the exported script's samples differ from FitTape's by up to %g",
-                                          c->data_max_abs_diff));
-      if (shuffle && c->permutations_replayed != c->keras_epochs)
-        g_ptr_array_add (c->notes, g_strdup_printf ("Keras took %d permutations for %d epochs",
-                                                    c->permutations_replayed, c->keras_epochs));
+      add_notes (c, shuffle);
     }
-  g_free (x);
-  g_free (y);
-  g_free (idx);
-  g_free (order);
   g_free (w_ft);
   g_free (w_k);
   g_free (script);

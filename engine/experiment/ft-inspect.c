@@ -3,6 +3,7 @@
 #include "experiment/ft-inspect.h"
 
 #include "core/ft-blas.h"
+#include "core/ft-error.h"
 
 #include <math.h>
 #include <string.h>

@@ -15,7 +15,7 @@
  * output counts as two classes: class 1 with probability p, class 0 with 1 − p. Outputs that are not
  * finite (a diverged model) give class 0 and equal probabilities.
  *
- * Errors are FT_ERROR_INVALID (ft-tape.h), except what ft_experiment_build_trainer reports. */
+ * Errors are FT_ERROR_INVALID (core/ft-error.h), except what ft_experiment_build_trainer reports. */
 #pragma once
 
 #include "experiment/ft-experiment.h"

@@ -1,6 +1,8 @@
 /* ft-network-edit.c — adding and removing hidden Dense layers and their neurons (see ft-network-edit.h). */
 #include "experiment/ft-network-edit.h"
 
+#include "core/ft-error.h"
+
 #include <math.h>
 #include <string.h>
 

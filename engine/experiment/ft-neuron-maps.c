@@ -2,6 +2,8 @@
  * ft-neuron-maps.h), computed layer by layer on an FtInspectModel's private model. */
 #include "experiment/ft-neuron-maps.h"
 
+#include "core/ft-error.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -164,41 +166,46 @@ build_columns (FtNeuronMaps *maps, const FtModel *model, int n_inputs, int *colu
     }
 }
 
-FtNeuronMaps *
-ft_neuron_maps_compute (FtInspectModel *model, const FtDataset *ds, double xmin, double xmax, double ymin,
-                        double ymax, int nx, int ny, GError **error)
+/* The request is one the maps can answer: two inputs when there is a grid, a grid of sane size over a
+ * non-empty range, samples of the model's size. */
+static bool
+check_request (size_t n_inputs, const FtDataset *ds, double xmin, double xmax, double ymin, double ymax,
+               int nx, int ny, GError **error)
 {
-  g_return_val_if_fail (model != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-  size_t n_inputs = ft_inspect_model_n_inputs (model);
   if (nx > 0)
     {
       if (n_inputs != 2)
         {
           g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
                        "neuron maps need a model with two inputs; this one takes %zu", n_inputs);
-          return NULL;
+          return false;
         }
       if (nx > FT_NEURON_MAP_GRID_MAX || ny < 1 || ny > FT_NEURON_MAP_GRID_MAX)
         {
           g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "a neuron map of %d × %d cells (1 to %d per axis)",
                        nx, ny, FT_NEURON_MAP_GRID_MAX);
-          return NULL;
+          return false;
         }
       if (!(xmin < xmax) || !(ymin < ymax) || !isfinite (xmax - xmin) || !isfinite (ymax - ymin))
         {
           g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "an empty neuron map range [%g, %g] × [%g, %g]",
                        xmin, xmax, ymin, ymax);
-          return NULL;
+          return false;
         }
     }
   if (ds != NULL && ds->n > 0 && ds->sample_size != n_inputs)
     {
       g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s has %zu values per sample but the model takes %zu",
                    ds->name != NULL ? ds->name : "the data", ds->sample_size, n_inputs);
-      return NULL;
+      return false;
     }
+  return true;
+}
 
+/* The maps' model: a copy of the weights and every layer's summary. */
+static FtNeuronMaps *
+maps_new (FtInspectModel *model)
+{
   const FtModel *m = ft_inspect_model_get_model (model);
   int n_layers = ft_model_n_layers (m);
   FtNeuronMaps *maps = g_new0 (FtNeuronMaps, 1);
@@ -215,118 +222,143 @@ ft_neuron_maps_compute (FtInspectModel *model, const FtDataset *ds, double xmin,
       ft_model_layer_output_shape (m, l, &s->ndim, s->shape);
       s->n_params = ft_model_layer_n_params (m, l);
     }
-  int *column_of_last = g_new (int, MAX (n_layers, 1));
-  maps->features = ft_inspect_model_features (model);
-  size_t n_model_inputs = maps->features != 0 ? (size_t) ft_features_count (maps->features) : n_inputs;
-  build_columns (maps, m, (int) n_model_inputs, column_of_last);
+  return maps;
+}
 
-  Ctx ctx = { .maps = maps, .column_of_last = column_of_last };
-
-  /* Statistics over the first samples. */
-  if (ds != NULL && ds->n > 0)
-    {
-      uint32_t n = MIN (ds->n, FT_NEURON_STATS_SAMPLES);
-      uint32_t *idx = g_new (uint32_t, n);
-      for (uint32_t i = 0; i < n; i++)
-        idx[i] = i;
-      float *x = g_new (float, (size_t) n *n_inputs);
-      float *y = g_new (float, n);
-      ft_dataset_gather (ds, idx, n, x, y);
-      ctx.layer_acc = g_new (Acc, MAX (n_layers, 1));
-      for (int l = 0; l < n_layers; l++)
-        acc_init (&ctx.layer_acc[l]);
-      ctx.unit_acc = g_new0 (Acc *, MAX (maps->n_columns, 1));
-      for (int c = 0; c < maps->n_columns; c++)
-        {
-          ctx.unit_acc[c] = g_new (Acc, MAX (maps->columns[c].units, 1));
-          for (int u = 0; u < maps->columns[c].units; u++)
-            acc_init (&ctx.unit_acc[c][u]);
-        }
-      if (maps->n_columns > 0) /* the inputs' own statistics (the features the model sees) */
-        {
-          float *in = x;
-          if (maps->features != 0)
-            {
-              in = g_new (float, (size_t) n *n_model_inputs);
-              ft_features_apply (maps->features, x, n, in);
-            }
-          for (uint32_t s = 0; s < n; s++)
-            for (size_t u = 0; u < n_model_inputs; u++)
-              acc_add (&ctx.unit_acc[0][u], in[s * n_model_inputs + u]);
-          if (in != x)
-            g_free (in);
-        }
-      ft_inspect_model_forward_layers (model, x, n, on_layer, &ctx);
-      for (int l = 0; l < n_layers; l++)
-        maps->layers[l].stats = acc_stats (&ctx.layer_acc[l]);
-      for (int c = 0; c < maps->n_columns; c++)
-        {
-          FtNeuronColumn *col = &maps->columns[c];
-          col->stats = g_new0 (FtValueStats, MAX (col->units, 1));
-          for (int u = 0; u < col->units; u++)
-            col->stats[u] = acc_stats (&ctx.unit_acc[c][u]);
-          g_free (ctx.unit_acc[c]);
-        }
-      maps->n_samples = n;
-      g_free (ctx.unit_acc);
-      g_free (ctx.layer_acc);
-      g_free (idx);
-      g_free (x);
-      g_free (y);
-    }
+/* Statistics of every layer and neuron over the first samples of ds. */
+static void
+compute_stats (Ctx *ctx, FtInspectModel *model, const FtDataset *ds, size_t n_inputs, size_t n_model_inputs)
+{
+  FtNeuronMaps *maps = ctx->maps;
+  int n_layers = maps->n_layers;
+  uint32_t n = MIN (ds->n, FT_NEURON_STATS_SAMPLES);
+  uint32_t *idx = g_new (uint32_t, n);
+  for (uint32_t i = 0; i < n; i++)
+    idx[i] = i;
+  float *x = g_new (float, (size_t) n *n_inputs);
+  float *y = g_new (float, n);
+  ft_dataset_gather (ds, idx, n, x, y);
+  ctx->layer_acc = g_new (Acc, MAX (n_layers, 1));
+  for (int l = 0; l < n_layers; l++)
+    acc_init (&ctx->layer_acc[l]);
+  ctx->unit_acc = g_new0 (Acc *, MAX (maps->n_columns, 1));
   for (int c = 0; c < maps->n_columns; c++)
-    if (maps->columns[c].stats == NULL)
-      maps->columns[c].stats = g_new0 (FtValueStats, MAX (maps->columns[c].units, 1));
-
-  /* Maps over the grid. */
-  if (nx > 0 && maps->n_columns > 0)
     {
-      maps->nx = nx;
-      maps->ny = ny;
-      maps->xmin = xmin;
-      maps->xmax = xmax;
-      maps->ymin = ymin;
-      maps->ymax = ymax;
-      size_t cells = (size_t) nx * (size_t) ny;
-      for (int c = 0; c < maps->n_columns; c++)
-        {
-          maps->columns[c].maps = g_new (float, MAX ((size_t) maps->columns[c].units, 1) * cells);
-          maps->columns[c].map_stats = g_new0 (FtValueStats, MAX (maps->columns[c].units, 1));
-        }
-      float *grid = maps->columns[0].maps; /* the inputs' maps: the model's inputs over the plane */
-      float *x = g_new (float, cells * 2);
-      double dx = (xmax - xmin) / nx, dy = (ymax - ymin) / ny;
-      for (size_t cell = 0; cell < cells; cell++)
-        {
-          int i = (int) (cell % (size_t) nx), j = (int) (cell / (size_t) nx);
-          x[2 * cell] = (float) (xmin + (i + 0.5) * dx);
-          x[2 * cell + 1] = (float) (ymax - (j + 0.5) * dy);
-        }
+      ctx->unit_acc[c] = g_new (Acc, MAX (maps->columns[c].units, 1));
+      for (int u = 0; u < maps->columns[c].units; u++)
+        acc_init (&ctx->unit_acc[c][u]);
+    }
+  if (maps->n_columns > 0) /* the inputs' own statistics (the features the model sees) */
+    {
       float *in = x;
       if (maps->features != 0)
         {
-          in = g_new (float, cells *n_model_inputs);
-          ft_features_apply (maps->features, x, cells, in);
+          in = g_new (float, (size_t) n *n_model_inputs);
+          ft_features_apply (maps->features, x, n, in);
         }
-      for (size_t cell = 0; cell < cells; cell++)
+      for (uint32_t s = 0; s < n; s++)
         for (size_t u = 0; u < n_model_inputs; u++)
-          grid[u * cells + cell] = in[cell * n_model_inputs + u];
+          acc_add (&ctx->unit_acc[0][u], in[s * n_model_inputs + u]);
       if (in != x)
         g_free (in);
-      ctx.grid = true;
-      ft_inspect_model_forward_layers (model, x, (uint32_t) cells, on_layer, &ctx);
-      g_free (x);
-      for (int c = 0; c < maps->n_columns; c++)
-        for (int u = 0; u < maps->columns[c].units; u++)
-          {
-            Acc a;
-            acc_init (&a);
-            const float *map = maps->columns[c].maps + (size_t) u * cells;
-            for (size_t i = 0; i < cells; i++)
-              acc_add (&a, map[i]);
-            maps->columns[c].map_stats[u] = acc_stats (&a);
-          }
     }
+  ft_inspect_model_forward_layers (model, x, n, on_layer, ctx);
+  for (int l = 0; l < n_layers; l++)
+    maps->layers[l].stats = acc_stats (&ctx->layer_acc[l]);
+  for (int c = 0; c < maps->n_columns; c++)
+    {
+      FtNeuronColumn *col = &maps->columns[c];
+      col->stats = g_new0 (FtValueStats, MAX (col->units, 1));
+      for (int u = 0; u < col->units; u++)
+        col->stats[u] = acc_stats (&ctx->unit_acc[c][u]);
+      g_free (ctx->unit_acc[c]);
+    }
+  maps->n_samples = n;
+  g_free (ctx->unit_acc);
+  g_free (ctx->layer_acc);
+  g_free (idx);
+  g_free (x);
+  g_free (y);
+}
+
+/* Every neuron's value over an nx × ny grid of the plane, and the maps' statistics. */
+static void
+compute_grid (Ctx *ctx, FtInspectModel *model, double xmin, double xmax, double ymin, double ymax, int nx,
+              int ny, size_t n_model_inputs)
+{
+  FtNeuronMaps *maps = ctx->maps;
+  maps->nx = nx;
+  maps->ny = ny;
+  maps->xmin = xmin;
+  maps->xmax = xmax;
+  maps->ymin = ymin;
+  maps->ymax = ymax;
+  size_t cells = (size_t) nx * (size_t) ny;
+  for (int c = 0; c < maps->n_columns; c++)
+    {
+      maps->columns[c].maps = g_new (float, MAX ((size_t) maps->columns[c].units, 1) * cells);
+      maps->columns[c].map_stats = g_new0 (FtValueStats, MAX (maps->columns[c].units, 1));
+    }
+  float *grid = maps->columns[0].maps; /* the inputs' maps: the model's inputs over the plane */
+  float *x = g_new (float, cells * 2);
+  double dx = (xmax - xmin) / nx, dy = (ymax - ymin) / ny;
+  for (size_t cell = 0; cell < cells; cell++)
+    {
+      int i = (int) (cell % (size_t) nx), j = (int) (cell / (size_t) nx);
+      x[2 * cell] = (float) (xmin + (i + 0.5) * dx);
+      x[2 * cell + 1] = (float) (ymax - (j + 0.5) * dy);
+    }
+  float *in = x;
+  if (maps->features != 0)
+    {
+      in = g_new (float, cells *n_model_inputs);
+      ft_features_apply (maps->features, x, cells, in);
+    }
+  for (size_t cell = 0; cell < cells; cell++)
+    for (size_t u = 0; u < n_model_inputs; u++)
+      grid[u * cells + cell] = in[cell * n_model_inputs + u];
+  if (in != x)
+    g_free (in);
+  ctx->grid = true;
+  ft_inspect_model_forward_layers (model, x, (uint32_t) cells, on_layer, ctx);
+  g_free (x);
+  for (int c = 0; c < maps->n_columns; c++)
+    for (int u = 0; u < maps->columns[c].units; u++)
+      {
+        Acc a;
+        acc_init (&a);
+        const float *map = maps->columns[c].maps + (size_t) u * cells;
+        for (size_t i = 0; i < cells; i++)
+          acc_add (&a, map[i]);
+        maps->columns[c].map_stats[u] = acc_stats (&a);
+      }
+}
+
+FtNeuronMaps *
+ft_neuron_maps_compute (FtInspectModel *model, const FtDataset *ds, double xmin, double xmax, double ymin,
+                        double ymax, int nx, int ny, GError **error)
+{
+  g_return_val_if_fail (model != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  size_t n_inputs = ft_inspect_model_n_inputs (model);
+  if (!check_request (n_inputs, ds, xmin, xmax, ymin, ymax, nx, ny, error))
+    return NULL;
+
+  FtNeuronMaps *maps = maps_new (model);
+  int n_layers = maps->n_layers;
+  int *column_of_last = g_new (int, MAX (n_layers, 1));
+  maps->features = ft_inspect_model_features (model);
+  size_t n_model_inputs = maps->features != 0 ? (size_t) ft_features_count (maps->features) : n_inputs;
+  build_columns (maps, ft_inspect_model_get_model (model), (int) n_model_inputs, column_of_last);
+
+  Ctx ctx = { .maps = maps, .column_of_last = column_of_last };
+  if (ds != NULL && ds->n > 0)
+    compute_stats (&ctx, model, ds, n_inputs, n_model_inputs);
+  for (int c = 0; c < maps->n_columns; c++)
+    if (maps->columns[c].stats == NULL)
+      maps->columns[c].stats = g_new0 (FtValueStats, MAX (maps->columns[c].units, 1));
+  if (nx > 0 && maps->n_columns > 0)
+    compute_grid (&ctx, model, xmin, xmax, ymin, ymax, nx, ny, n_model_inputs);
   g_free (column_of_last);
   return maps;
 }

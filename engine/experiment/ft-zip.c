@@ -1,7 +1,7 @@
 /* ft-zip.c — a minimal ZIP writer (stored entries) and reader (stored and deflated entries), see ft-zip.h. */
 #include "experiment/ft-zip.h"
 
-#include "core/ft-tape.h"
+#include "core/ft-error.h"
 
 #include <string.h>
 #include <zlib.h>

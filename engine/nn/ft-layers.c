@@ -3,6 +3,7 @@
  * forward call through the tape ops. */
 #include "nn/ft-layers.h"
 
+#include "core/ft-error.h"
 #include "core/ft-tape.h"
 
 #include <limits.h>

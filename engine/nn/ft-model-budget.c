@@ -1,6 +1,7 @@
 /* ft-model-budget.c — a model's memory from its specs, checked before allocation (see ft-model-budget.h). */
 #include "nn/ft-model-budget.h"
 
+#include "core/ft-error.h"
 #include "core/ft-limits.h"
 
 #include <string.h>

@@ -1,6 +1,7 @@
 /* ft-model.c — the Sequential model: building (shapes, names, weights in contiguous blocks, seeded
  * initialisation), the forward pass, regularisation losses and Keras' summary table. */
 #include "nn/ft-model.h"
+#include "core/ft-error.h"
 #include "core/ft-format.h"
 
 #include "core/ft-alloc.h"

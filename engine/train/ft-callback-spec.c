@@ -3,6 +3,8 @@
  * need more than one parameter. The callbacks' behaviour is in ft-callbacks.c. */
 #include "train/ft-callbacks.h"
 
+#include "core/ft-error.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -178,13 +180,7 @@ ft_callback_spec_default (FtCallbackKind kind)
 bool
 ft_callback_spec_validate (const FtCallbackSpec *s, GError **error)
 {
-#define FAIL(...)                                                                                            \
-  do                                                                                                         \
-    {                                                                                                        \
-      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, __VA_ARGS__);                                          \
-      return false;                                                                                          \
-    }                                                                                                        \
-  while (0)
+#define FAIL(...) FT_RETURN_INVALID (error, __VA_ARGS__)
   const char *name = ft_callback_kind_name (s->kind);
   if (s->patience < 0 || s->patience > 1000000)
     FAIL ("%s: patience must be between 0 and 1000000, not %d", name, s->patience);

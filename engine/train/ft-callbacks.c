@@ -2,6 +2,7 @@
  * the callback-list dispatch fit() uses, and the checkpoint file-name templates. */
 #include "train/ft-callbacks.h"
 
+#include "core/ft-error.h"
 #include "core/ft-limits.h"
 #include "train/ft-checkpoint.h"
 
@@ -171,6 +172,59 @@ format_value (GString *out, double v, bool is_int, const char *spec, GError **er
   return true;
 }
 
+/* Appends one "{field}" or "{field:spec}" of the template (p at the '{', end at its '}') to s. */
+static bool
+format_field (GString *s, const char *tmpl, const char *p, const char *end, int epoch1, int batch1,
+              const FtLogs *logs, GError **error)
+{
+  char field[128];
+  g_strlcpy (field, p + 1, MIN (sizeof field, (size_t) (end - p)));
+  char *colon = strchr (field, ':');
+  const char *spec = "";
+  if (colon)
+    {
+      *colon = '\0';
+      spec = colon + 1;
+    }
+  double v;
+  bool is_int = false, ok = true;
+  if (strcmp (field, "epoch") == 0)
+    {
+      v = epoch1;
+      is_int = true;
+    }
+  else if (strcmp (field, "batch") == 0 && batch1 > 0)
+    {
+      v = batch1;
+      is_int = true;
+    }
+  else if (!ft_logs_get (logs, field, &v))
+    {
+      GString *keys = g_string_new ("epoch");
+      if (batch1 > 0)
+        g_string_append (keys, ", batch");
+      for (int i = 0; i < logs->n; i++)
+        g_string_append_printf (keys, ", %s", logs->items[i].key);
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                   "file name template \"%s\" uses {%s}, which is not among the logs (%s)", tmpl, field,
+                   keys->str);
+      g_string_free (keys, TRUE);
+      ok = false;
+    }
+  if (ok)
+    {
+      GError *local = NULL;
+      ok = format_value (s, v, is_int, spec, &local);
+      if (!ok)
+        {
+          g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "file name template \"%s\": %s", tmpl,
+                       local->message);
+          g_error_free (local);
+        }
+    }
+  return ok;
+}
+
 bool
 ft_format_checkpoint_path (const char *tmpl, int epoch1, int batch1, const FtLogs *logs, char *out,
                            size_t out_size, GError **error)
@@ -203,52 +257,7 @@ ft_format_checkpoint_path (const char *tmpl, int epoch1, int batch1, const FtLog
           g_string_free (s, TRUE);
           return false;
         }
-      char field[128];
-      g_strlcpy (field, p + 1, MIN (sizeof field, (size_t) (end - p)));
-      char *colon = strchr (field, ':');
-      const char *spec = "";
-      if (colon)
-        {
-          *colon = '\0';
-          spec = colon + 1;
-        }
-      double v;
-      bool is_int = false, ok = true;
-      if (strcmp (field, "epoch") == 0)
-        {
-          v = epoch1;
-          is_int = true;
-        }
-      else if (strcmp (field, "batch") == 0 && batch1 > 0)
-        {
-          v = batch1;
-          is_int = true;
-        }
-      else if (!ft_logs_get (logs, field, &v))
-        {
-          GString *keys = g_string_new ("epoch");
-          if (batch1 > 0)
-            g_string_append (keys, ", batch");
-          for (int i = 0; i < logs->n; i++)
-            g_string_append_printf (keys, ", %s", logs->items[i].key);
-          g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
-                       "file name template \"%s\" uses {%s}, which is not among the logs (%s)", tmpl, field,
-                       keys->str);
-          g_string_free (keys, TRUE);
-          ok = false;
-        }
-      if (ok)
-        {
-          GError *local = NULL;
-          ok = format_value (s, v, is_int, spec, &local);
-          if (!ok)
-            {
-              g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "file name template \"%s\": %s", tmpl,
-                           local->message);
-              g_error_free (local);
-            }
-        }
-      if (!ok)
+      if (!format_field (s, tmpl, p, end, epoch1, batch1, logs, error))
         {
           g_string_free (s, TRUE);
           return false;

@@ -2,9 +2,9 @@
  * (see ft-checkpoint-guard.h). */
 #include "train/ft-checkpoint-guard.h"
 
+#include "core/ft-error.h"
 #include "core/ft-limits.h"
 #include "core/ft-safe-file.h"
-#include "core/ft-tape.h"
 
 #include <glib-unix.h>
 
@@ -131,6 +131,70 @@ helper_environment (void)
   return envp;
 }
 
+/* Appends what the helper has written so far to message (its first 4 KiB). */
+static void
+read_available (int err_fd, GString *message)
+{
+  char buf[512];
+  ssize_t got;
+  while ((got = read (err_fd, buf, sizeof buf)) > 0)
+    if (message->len < 4096)
+      g_string_append_len (message, buf, got);
+}
+
+/* Collects the helper's message while waiting for it, up to the time limit (then it is killed); closes
+ * err_fd. */
+static void
+wait_for_helper (GPid pid, int err_fd, GString *message, int *status, bool *exited, bool *timed_out)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) FT_CHECKPOINT_GUARD_SECONDS * G_USEC_PER_SEC;
+  g_unix_set_fd_nonblocking (err_fd, TRUE, NULL);
+  while (!*exited)
+    {
+      read_available (err_fd, message);
+      pid_t r = waitpid (pid, status, WNOHANG);
+      if (r == pid || (r < 0 && errno != EINTR))
+        {
+          *exited = r == pid;
+          break;
+        }
+      if (g_get_monotonic_time () > deadline)
+        {
+          kill (pid, SIGKILL);
+          waitpid (pid, status, 0);
+          *timed_out = true;
+          break;
+        }
+      g_usleep (2000);
+    }
+  read_available (err_fd, message);
+  close (err_fd);
+  g_spawn_close_pid (pid);
+  g_strstrip (message->str);
+  message->len = strlen (message->str);
+}
+
+/* The error for a helper that did not exit with 0: its own words, or what became of it. */
+static void
+set_damaged_error (const char *path, bool exited, bool timed_out, int status, const GString *message,
+                   GError **error)
+{
+  if (exited && WIFEXITED (status) && WEXITSTATUS (status) == 1 && message->len > 0)
+    g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s", message->str); /* the helper's own words */
+  else if (timed_out)
+    g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                 "%s: the file is damaged (reading it did not finish within %d seconds)", path,
+                 FT_CHECKPOINT_GUARD_SECONDS);
+  else if (exited && WIFSIGNALED (status))
+    g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                 "%s: the file is damaged (the HDF5 library crashed reading it: %s)", path,
+                 g_strsignal (WTERMSIG (status)));
+  else
+    g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                 "%s: the file is damaged (reading it failed or ran out of memory%s%s)", path,
+                 message->len ? ": " : "", message->str);
+}
+
 bool
 ft_checkpoint_guard_check (const char *path, GError **error)
 {
@@ -163,60 +227,13 @@ ft_checkpoint_guard_check (const char *path, GError **error)
 
   /* Collect its message while waiting, up to the time limit. */
   GString *message = g_string_new (NULL);
-  gint64 deadline = g_get_monotonic_time () + (gint64) FT_CHECKPOINT_GUARD_SECONDS * G_USEC_PER_SEC;
   int status = 0;
   bool exited = false, timed_out = false;
-  g_unix_set_fd_nonblocking (err_fd, TRUE, NULL);
-  while (!exited)
-    {
-      char buf[512];
-      ssize_t got;
-      while ((got = read (err_fd, buf, sizeof buf)) > 0)
-        if (message->len < 4096)
-          g_string_append_len (message, buf, got);
-      pid_t r = waitpid (pid, &status, WNOHANG);
-      if (r == pid || (r < 0 && errno != EINTR))
-        {
-          exited = r == pid;
-          break;
-        }
-      if (g_get_monotonic_time () > deadline)
-        {
-          kill (pid, SIGKILL);
-          waitpid (pid, &status, 0);
-          timed_out = true;
-          break;
-        }
-      g_usleep (2000);
-    }
-  char buf[512];
-  ssize_t got;
-  while ((got = read (err_fd, buf, sizeof buf)) > 0)
-    if (message->len < 4096)
-      g_string_append_len (message, buf, got);
-  close (err_fd);
-  g_spawn_close_pid (pid);
-  g_strstrip (message->str);
-  message->len = strlen (message->str);
+  wait_for_helper (pid, err_fd, message, &status, &exited, &timed_out);
 
   ok = exited && WIFEXITED (status) && WEXITSTATUS (status) == 0;
   if (!ok)
-    {
-      if (exited && WIFEXITED (status) && WEXITSTATUS (status) == 1 && message->len > 0)
-        g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s", message->str); /* the helper's own words */
-      else if (timed_out)
-        g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
-                     "%s: the file is damaged (reading it did not finish within %d seconds)", path,
-                     FT_CHECKPOINT_GUARD_SECONDS);
-      else if (exited && WIFSIGNALED (status))
-        g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
-                     "%s: the file is damaged (the HDF5 library crashed reading it: %s)", path,
-                     g_strsignal (WTERMSIG (status)));
-      else
-        g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
-                     "%s: the file is damaged (reading it failed or ran out of memory%s%s)", path,
-                     message->len ? ": " : "", message->str);
-    }
+    set_damaged_error (path, exited, timed_out, status, message, error);
   g_string_free (message, TRUE);
   return ok;
 }

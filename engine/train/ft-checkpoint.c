@@ -6,6 +6,7 @@
  * trainer only when the whole file has been found good. All HDF5 calls run under one lock with HDF5's
  * automatic error printing off; HDF5's error stack only feeds the messages. */
 #include "train/ft-checkpoint.h"
+#include "core/ft-error.h"
 #include "core/ft-format.h"
 #include "core/ft-limits.h"
 #include "core/ft-safe-file.h"
@@ -1248,6 +1249,23 @@ base_name (const char *path)
   return slash != NULL ? slash + 1 : path;
 }
 
+/* The layer's weights in the file are not the model's: both lists in the message. */
+static void
+fail_weight_count (Ctx *c, const FtModel *model, int layer, const char *lname, GPtrArray *wnames,
+                   const int *idx, int n)
+{
+  GString *expected = g_string_new (NULL);
+  for (int k = 0; k < n; k++)
+    g_string_append_printf (expected, "%s%s", k ? ", " : "",
+                            base_name (ft_model_weight (model, idx[k])->name));
+  char *found = join_names (wnames);
+  fail (c, "layer %d (%s) has %u weight%s in the file (%s), but the model has %d%s%s%s", layer + 1, lname,
+        wnames->len, wnames->len == 1 ? "" : "s", wnames->len ? found : "none", n, n ? " (" : "",
+        expected->str, n ? ")" : "");
+  g_free (found);
+  g_string_free (expected, TRUE);
+}
+
 static bool
 read_layer (Ctx *c, hid_t mw, const FtModel *model, int layer, float *weights, const size_t *weight_offset)
 {
@@ -1272,16 +1290,7 @@ read_layer (Ctx *c, hid_t mw, const FtModel *model, int layer, float *weights, c
       idx[n++] = w;
   if ((int) wnames->len != n)
     {
-      GString *expected = g_string_new (NULL);
-      for (int k = 0; k < n; k++)
-        g_string_append_printf (expected, "%s%s", k ? ", " : "",
-                                base_name (ft_model_weight (model, idx[k])->name));
-      char *found = join_names (wnames);
-      fail (c, "layer %d (%s) has %u weight%s in the file (%s), but the model has %d%s%s%s", layer + 1, lname,
-            wnames->len, wnames->len == 1 ? "" : "s", wnames->len ? found : "none", n, n ? " (" : "",
-            expected->str, n ? ")" : "");
-      g_free (found);
-      g_string_free (expected, TRUE);
+      fail_weight_count (c, model, layer, lname, wnames, idx, n);
       goto done;
     }
   for (int k = 0; k < n; k++)
@@ -1412,6 +1421,68 @@ read_rng (Ctx *c, hid_t g, const char *name, FtRng *rng)
 
 /* The fittape group: resume state, and the optimizer's slots when the trainer's optimizer is the same
  * kind with the same slots (otherwise ld->have_state stays false and only the weights are restored). */
+/* The run's state: the format version, epoch, iteration count, learning rate and seed. */
+static bool
+read_run_state (Ctx *c, hid_t g, Loaded *ld)
+{
+  int32_t version = 0;
+  if (!read_scalar_attr (c, g, "fittape", "format_version", H5T_INTEGER, H5T_NATIVE_INT32, &version))
+    return false;
+  if (version != FORMAT_VERSION)
+    {
+      fail (c, "checkpoint format %d (this FitTape reads format %d)", version, FORMAT_VERSION);
+      return false;
+    }
+  if (!read_scalar_attr (c, g, "fittape", "epoch", H5T_INTEGER, H5T_NATIVE_INT64, &ld->epoch)
+      || !read_scalar_attr (c, g, "fittape", "iterations", H5T_INTEGER, H5T_NATIVE_INT64, &ld->iterations)
+      || !read_scalar_attr (c, g, "fittape", "learning_rate", H5T_FLOAT, H5T_NATIVE_FLOAT, &ld->learning_rate)
+      || !read_scalar_attr (c, g, "fittape", "seed", H5T_INTEGER, H5T_NATIVE_UINT64, &ld->seed))
+    return false;
+  if (ld->epoch < 0 || ld->epoch > INT_MAX || ld->iterations < 0)
+    {
+      fail (c,
+            "fittape has an impossible epoch (%" G_GINT64_FORMAT ") or iteration count (%" G_GINT64_FORMAT
+            ")",
+            ld->epoch, ld->iterations);
+      return false;
+    }
+  if (!(isfinite (ld->learning_rate) && ld->learning_rate >= 0.0f))
+    {
+      fail (c, "fittape has an impossible learning rate (%g)", (double) ld->learning_rate);
+      return false;
+    }
+  return true;
+}
+
+/* The optimizer's slots (the trainer's optimizer has the same kind and slots as the file's). */
+static bool
+read_slots (Ctx *c, hid_t g, FtOptimizer *opt, size_t per_slot, Loaded *ld)
+{
+  int n_slots = ft_optimizer_n_slots (opt);
+  ld->slots = g_new0 (float, (size_t) n_slots *per_slot + 1);
+  for (int s = 0; s < n_slots; s++)
+    {
+      hsize_t want[1] = { (hsize_t) per_slot }, dims[32];
+      int ndim = 0;
+      char desc[32] = "";
+      char *name = g_strdup_printf ("optimizer_slots/%s", ft_optimizer_slot_name (opt, s));
+      char *where = g_strdup_printf ("fittape/%s", name);
+      DatasetStatus st = read_dataset (c, g, name, where, H5T_FLOAT, 4, 1, want, H5T_NATIVE_FLOAT,
+                                       ld->slots + (size_t) s * per_slot, &ndim, dims, desc, sizeof desc);
+      if (st == DS_MISMATCH)
+        {
+          char fs[160];
+          fail (c, "optimizer slot %s is %s %s in the file, but the optimizer has %zu floats per slot",
+                ft_optimizer_slot_name (opt, s), desc, format_dims (ndim, dims, fs, sizeof fs), per_slot);
+        }
+      g_free (where);
+      g_free (name);
+      if (st != DS_OK)
+        return false;
+    }
+  return true;
+}
+
 static bool
 read_fittape (Ctx *c, hid_t file, FtTrainer *trainer, Loaded *ld)
 {
@@ -1426,36 +1497,12 @@ read_fittape (Ctx *c, hid_t file, FtTrainer *trainer, Loaded *ld)
   FtOptimizer *opt = ft_trainer_optimizer (trainer);
   int n_slots = ft_optimizer_n_slots (opt);
   size_t per_slot = slot_floats (model);
-  int32_t version = 0;
   char *kind_name = NULL;
   GPtrArray *slot_names = NULL;
   bool ok = false;
 
-  if (!read_scalar_attr (c, g, "fittape", "format_version", H5T_INTEGER, H5T_NATIVE_INT32, &version))
+  if (!read_run_state (c, g, ld))
     goto done;
-  if (version != FORMAT_VERSION)
-    {
-      fail (c, "checkpoint format %d (this FitTape reads format %d)", version, FORMAT_VERSION);
-      goto done;
-    }
-  if (!read_scalar_attr (c, g, "fittape", "epoch", H5T_INTEGER, H5T_NATIVE_INT64, &ld->epoch)
-      || !read_scalar_attr (c, g, "fittape", "iterations", H5T_INTEGER, H5T_NATIVE_INT64, &ld->iterations)
-      || !read_scalar_attr (c, g, "fittape", "learning_rate", H5T_FLOAT, H5T_NATIVE_FLOAT, &ld->learning_rate)
-      || !read_scalar_attr (c, g, "fittape", "seed", H5T_INTEGER, H5T_NATIVE_UINT64, &ld->seed))
-    goto done;
-  if (ld->epoch < 0 || ld->epoch > INT_MAX || ld->iterations < 0)
-    {
-      fail (c,
-            "fittape has an impossible epoch (%" G_GINT64_FORMAT ") or iteration count (%" G_GINT64_FORMAT
-            ")",
-            ld->epoch, ld->iterations);
-      goto done;
-    }
-  if (!(isfinite (ld->learning_rate) && ld->learning_rate >= 0.0f))
-    {
-      fail (c, "fittape has an impossible learning rate (%g)", (double) ld->learning_rate);
-      goto done;
-    }
   kind_name = read_str_attr (c, g, "fittape", "optimizer");
   if (kind_name == NULL)
     goto done;
@@ -1481,27 +1528,8 @@ read_fittape (Ctx *c, hid_t file, FtTrainer *trainer, Loaded *ld)
       ok = true;
       goto done;
     }
-  ld->slots = g_new0 (float, (size_t) n_slots *per_slot + 1);
-  for (int s = 0; s < n_slots; s++)
-    {
-      hsize_t want[1] = { (hsize_t) per_slot }, dims[32];
-      int ndim = 0;
-      char desc[32] = "";
-      char *name = g_strdup_printf ("optimizer_slots/%s", ft_optimizer_slot_name (opt, s));
-      char *where = g_strdup_printf ("fittape/%s", name);
-      DatasetStatus st = read_dataset (c, g, name, where, H5T_FLOAT, 4, 1, want, H5T_NATIVE_FLOAT,
-                                       ld->slots + (size_t) s * per_slot, &ndim, dims, desc, sizeof desc);
-      if (st == DS_MISMATCH)
-        {
-          char fs[160];
-          fail (c, "optimizer slot %s is %s %s in the file, but the optimizer has %zu floats per slot",
-                ft_optimizer_slot_name (opt, s), desc, format_dims (ndim, dims, fs, sizeof fs), per_slot);
-        }
-      g_free (where);
-      g_free (name);
-      if (st != DS_OK)
-        goto done;
-    }
+  if (!read_slots (c, g, opt, per_slot, ld))
+    goto done;
   ld->have_state = true;
   ok = true;
 done:

@@ -2,6 +2,8 @@
  * built on the trainer's batch primitives. */
 #include "train/ft-fit.h"
 
+#include "core/ft-error.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -20,13 +22,7 @@ ft_fit_args_default (void)
 bool
 ft_fit_args_validate (const FtFitArgs *a, GError **error)
 {
-#define FAIL(...)                                                                                            \
-  do                                                                                                         \
-    {                                                                                                        \
-      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, __VA_ARGS__);                                          \
-      return false;                                                                                          \
-    }                                                                                                        \
-  while (0)
+#define FAIL(...) FT_RETURN_INVALID (error, __VA_ARGS__)
   if (a->batch_size < 1 || a->batch_size > 1 << 20)
     FAIL ("batch_size must be between 1 and 1048576, not %d", a->batch_size);
   if (a->epochs < 1 || a->epochs > 100000)
@@ -129,6 +125,44 @@ ft_fit_context_begin (FtFitContext *ctx_in, FtFitContext *local_ctx, FtTrainer *
   return ctx;
 }
 
+/* One epoch's batches in order, each a train step between the callbacks' batch_begin and batch_end;
+ * returns the number of steps run (a failed one included). */
+static int
+fit_batches (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, GPtrArray *callbacks,
+             FtFitContext *ctx, const uint32_t *order, uint32_t n_train, int steps, FtLogs *logs)
+{
+  uint32_t bs = (uint32_t) args->batch_size;
+  int step = 0;
+  for (; step < steps; step++)
+    {
+      ft_callbacks_batch_begin (callbacks, ctx, step);
+      if (ctx->abort)
+        break;
+      uint32_t start = (uint32_t) step * bs;
+      uint32_t n = n_train - start < bs ? n_train - start : bs;
+      GError *local = NULL;
+      if (!ft_trainer_train_batch (trainer, data, order + start, n, args->class_weight, &ctx->batch_loss,
+                                   &local))
+        {
+          ctx->failed = true;
+          ctx->error = local;
+          break;
+        }
+      ctx->batch_size = n;
+      ctx->batch_idx = order + start;
+      ctx->samples_seen += n;
+      ft_logs_clear (logs);
+      ft_trainer_metric_logs (trainer, "", logs);
+      ft_callbacks_batch_end (callbacks, ctx, step, logs);
+      if (ctx->stop_training || ctx->abort || ctx->failed)
+        {
+          step++;
+          break;
+        }
+    }
+  return step;
+}
+
 bool
 ft_fit (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, GPtrArray *callbacks,
         FtHistory *history, FtFitContext *ctx_in, GError **error)
@@ -156,34 +190,7 @@ ft_fit (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, GPtrAr
       ft_callbacks_epoch_begin (callbacks, ctx, epoch);
       ft_epoch_order (order, n_train, args->shuffle, ft_trainer_shuffle_rng (trainer));
       ft_logs_clear (&logs);
-      int step = 0;
-      for (; step < steps; step++)
-        {
-          ft_callbacks_batch_begin (callbacks, ctx, step);
-          if (ctx->abort)
-            break;
-          uint32_t start = (uint32_t) step * bs;
-          uint32_t n = n_train - start < bs ? n_train - start : bs;
-          GError *local = NULL;
-          if (!ft_trainer_train_batch (trainer, data, order + start, n, args->class_weight, &ctx->batch_loss,
-                                       &local))
-            {
-              ctx->failed = true;
-              ctx->error = local;
-              break;
-            }
-          ctx->batch_size = n;
-          ctx->batch_idx = order + start;
-          ctx->samples_seen += n;
-          ft_logs_clear (&logs);
-          ft_trainer_metric_logs (trainer, "", &logs);
-          ft_callbacks_batch_end (callbacks, ctx, step, &logs);
-          if (ctx->stop_training || ctx->abort || ctx->failed)
-            {
-              step++;
-              break;
-            }
-        }
+      int step = fit_batches (trainer, data, args, callbacks, ctx, order, n_train, steps, &logs);
       if (ctx->abort || (ctx->failed && step == 0))
         break;
       ft_logs_clear (&epoch_logs);

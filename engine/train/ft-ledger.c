@@ -1,6 +1,7 @@
 /* ft-ledger.c — per-epoch records of how the logged numbers were made (see ft-ledger.h). */
 #include "train/ft-ledger.h"
 
+#include "core/ft-error.h"
 #include "nn/ft-model.h"
 
 #include <pthread.h>

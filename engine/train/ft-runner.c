@@ -514,6 +514,56 @@ first_spec (FtRunner *r, FtCallbackKind kind)
   return NULL;
 }
 
+/* The job's callbacks built from their specs (without EarlyStopping and ModelCheckpoint in the tape loop,
+ * where they are the loop's own hand-written steps), and the fingerprint recorder when asked for. */
+static GPtrArray *
+job_callbacks (FtRunner *r)
+{
+  const FtJob *job = &r->job;
+  GPtrArray *cbs = g_ptr_array_new_with_free_func ((GDestroyNotify) ft_callback_free);
+  for (int i = 0; i < job->n_callbacks; i++)
+    {
+      FtCallbackKind k = r->callback_specs[i].kind;
+      if (job->tape_mode && (k == FT_CALLBACK_EARLY_STOPPING || k == FT_CALLBACK_MODEL_CHECKPOINT))
+        continue;
+      g_ptr_array_add (cbs, ft_callback_new (&r->callback_specs[i]));
+    }
+  if (job->fingerprints)
+    g_ptr_array_add (cbs, ft_fingerprint_callback_new (job->fingerprints));
+  return cbs;
+}
+
+/* The event that ends the run (an early stop is posted before it). */
+static FtRunEvent *
+final_event (FtRunner *r, bool ok, const GError *error, FtFitContext *ctx)
+{
+  FtRunEvent *ev;
+  if (!ok)
+    {
+      ev = event_new (r, FT_RUN_EVENT_FAILED, ctx);
+      ev->message = g_strdup (error ? error->message : "training failed");
+    }
+  else if (ctx->abort)
+    ev = event_new (r, FT_RUN_EVENT_STOPPED, ctx);
+  else if (ctx->terminated_nan)
+    {
+      ev = event_new (r, FT_RUN_EVENT_FAILED, ctx);
+      ev->message = g_strdup ("the loss became NaN or infinite (TerminateOnNaN stopped training): lower the "
+                              "learning rate or check the data");
+    }
+  else
+    {
+      if (ctx->stopped_early)
+        {
+          FtRunEvent *es = event_new (r, FT_RUN_EVENT_EARLY_STOP, ctx);
+          es->epoch = ctx->stopped_epoch;
+          post (r, es);
+        }
+      ev = event_new (r, FT_RUN_EVENT_FINISHED, ctx);
+    }
+  return ev;
+}
+
 static gpointer
 run_thread (gpointer data)
 {
@@ -524,17 +574,7 @@ run_thread (gpointer data)
   const FtJob *job = &r->job;
   if (!job->full_priority)
     setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), 5);
-  GPtrArray *cbs = g_ptr_array_new_with_free_func ((GDestroyNotify) ft_callback_free);
-  for (int i = 0; i < job->n_callbacks; i++)
-    {
-      FtCallbackKind k = r->callback_specs[i].kind;
-      /* In the tape loop, early stopping and checkpointing are the loop's own hand-written steps. */
-      if (job->tape_mode && (k == FT_CALLBACK_EARLY_STOPPING || k == FT_CALLBACK_MODEL_CHECKPOINT))
-        continue;
-      g_ptr_array_add (cbs, ft_callback_new (&r->callback_specs[i]));
-    }
-  if (job->fingerprints)
-    g_ptr_array_add (cbs, ft_fingerprint_callback_new (job->fingerprints));
+  GPtrArray *cbs = job_callbacks (r);
   GPtrArray *all = g_ptr_array_new ();
   for (guint i = 0; i < cbs->len; i++)
     g_ptr_array_add (all, cbs->pdata[i]);
@@ -564,30 +604,7 @@ run_thread (gpointer data)
     ok = ft_fit (job->trainer, job->data, &job->args, all, history, &ctx, &error);
   check_checkpoint (r, &ctx);
 
-  FtRunEvent *ev;
-  if (!ok)
-    {
-      ev = event_new (r, FT_RUN_EVENT_FAILED, &ctx);
-      ev->message = g_strdup (error ? error->message : "training failed");
-    }
-  else if (ctx.abort)
-    ev = event_new (r, FT_RUN_EVENT_STOPPED, &ctx);
-  else if (ctx.terminated_nan)
-    {
-      ev = event_new (r, FT_RUN_EVENT_FAILED, &ctx);
-      ev->message = g_strdup ("the loss became NaN or infinite (TerminateOnNaN stopped training): lower the "
-                              "learning rate or check the data");
-    }
-  else
-    {
-      if (ctx.stopped_early)
-        {
-          FtRunEvent *es = event_new (r, FT_RUN_EVENT_EARLY_STOP, &ctx);
-          es->epoch = ctx.stopped_epoch;
-          post (r, es);
-        }
-      ev = event_new (r, FT_RUN_EVENT_FINISHED, &ctx);
-    }
+  FtRunEvent *ev = final_event (r, ok, error, &ctx);
   int n = ft_history_n_epochs (history);
   if (n > 0)
     {

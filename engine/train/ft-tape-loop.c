@@ -152,56 +152,205 @@ save_checkpoint (FtTrainer *trainer, const FtCallbackSpec *spec, bool greater, d
   return true;
 }
 
+/* What one run of the loop works with, set up before the first epoch. */
+typedef struct
+{
+  FtTrainer *trainer;
+  const FtDataset *data;
+  const FtFitArgs *args;
+  const FtLoopSteps *steps;
+  GPtrArray *observers;
+  FtFitContext *ctx;
+  uint32_t n_train, batch_size;
+  int n_batches;
+  const FtDataset *val; /* the validation data (data itself after a split), or NULL */
+  uint32_t val_first, val_count;
+  bool split_late;           /* the split-after-shuffle pitfall: order covers all of data */
+  uint32_t *order;           /* this epoch's order of the samples */
+  const float *class_weight; /* NULL with the no-class-weight pitfall */
+  bool early_stopping;       /* the step is on and there is a spec to follow */
+  ImprovementCheck check;
+  bool checkpointing; /* the step is on and there is a spec to follow */
+  const FtCallbackSpec *ckpt_spec;
+  int ckpt_every; /* save_freq in batches; 0: at each epoch's end */
+  int since_save; /* batches since the last save */
+  bool ckpt_greater;
+  double ckpt_best;
+} TapeRun;
+
+/* Shuffle the training samples: a new order every epoch. */
+static void
+epoch_order (TapeRun *r)
+{
+  const bool *pit = r->steps->pitfalls.on;
+  bool shuffle = r->steps->shuffle && r->args->shuffle;
+  FtRng *rng = ft_trainer_shuffle_rng (r->trainer);
+  if (r->split_late)
+    ft_epoch_order (r->order, r->data->n, shuffle, rng);
+  else if (shuffle && pit[FT_PITFALL_SHUFFLE_BUFFER])
+    buffered_shuffle_order (r->order, r->n_train, FT_SHUFFLE_BUFFER_SIZE, rng);
+  else
+    ft_epoch_order (r->order, r->n_train, shuffle, rng);
+}
+
+/* for x, y in dataset: with tf.GradientTape() as tape: … tape.gradient … optimizer.apply …
+ * Returns the number of batches run (a failed one included). */
+static int
+train_batches (TapeRun *r, int epoch)
+{
+  FtFitContext *ctx = r->ctx;
+  int batch = 0;
+  for (; batch < r->n_batches; batch++)
+    {
+      ft_callbacks_batch_begin (r->observers, ctx, batch);
+      if (ctx->abort)
+        break;
+      uint32_t start = (uint32_t) batch * r->batch_size;
+      uint32_t n = r->n_train - start < r->batch_size ? r->n_train - start : r->batch_size;
+      if (!ft_trainer_train_batch (r->trainer, r->data, r->order + start, n, r->class_weight,
+                                   &ctx->batch_loss, &ctx->error))
+        {
+          ctx->failed = true;
+          break;
+        }
+      ctx->batch_size = n;
+      ctx->batch_idx = r->order + start;
+      ctx->samples_seen += n;
+      FtLogs batch_logs;
+      ft_logs_clear (&batch_logs);
+      ft_trainer_metric_logs (r->trainer, "", &batch_logs);
+      /* Save a checkpoint every save_freq batches, when it is counted in batches. */
+      if (r->ckpt_every > 0 && ++r->since_save >= r->ckpt_every)
+        {
+          r->since_save = 0;
+          if (!save_checkpoint (r->trainer, r->ckpt_spec, r->ckpt_greater, &r->ckpt_best, epoch, batch,
+                                &batch_logs, ctx, &ctx->error))
+            {
+              g_prefix_error (&ctx->error, "checkpoint: ");
+              ctx->failed = true;
+              batch++;
+              break;
+            }
+        }
+      ft_callbacks_batch_end (r->observers, ctx, batch, &batch_logs);
+      if (ctx->stop_training || ctx->abort || ctx->failed)
+        {
+          batch++;
+          break;
+        }
+    }
+  return batch;
+}
+
+/* Validate: a pass over the validation data in inference mode, with its own metrics, into logs. */
+static void
+validate (TapeRun *r, FtLogs *logs)
+{
+  ft_callbacks_test_begin (r->observers, r->ctx);
+  FtLogs val_logs;
+  ft_logs_clear (&val_logs);
+  int val_batch = r->steps->batching ? r->args->batch_size : (int) r->val_count;
+  if (r->split_late)
+    ft_trainer_evaluate_indices (r->trainer, r->data, r->order + r->n_train, r->val_count, val_batch, "val_",
+                                 &val_logs);
+  else
+    ft_trainer_evaluate (r->trainer, r->val, r->val_first, r->val_count, val_batch, "val_", &val_logs);
+  ft_callbacks_test_end (r->observers, r->ctx, &val_logs);
+  for (int i = 0; i < val_logs.n; i++)
+    ft_logs_set (logs, val_logs.items[i].key, val_logs.items[i].value);
+}
+
+/* The run's split, batches and order; false with error when the data cannot be split. */
+static bool
+tape_run_prepare (TapeRun *r, GError **error)
+{
+  /* The train/validation split: the last fraction of the data, taken before shuffling. */
+  if (!ft_fit_prepare (r->trainer, r->data, r->args, r->steps->split, &r->n_train, &r->val, &r->val_first,
+                       &r->val_count, error))
+    return false;
+
+  /* Batching: without it, the whole training set is one batch. */
+  r->batch_size = r->steps->batching ? (uint32_t) r->args->batch_size : r->n_train;
+  r->n_batches = (int) ((r->n_train + r->batch_size - 1) / r->batch_size);
+  if (r->steps->batching && r->args->steps_per_epoch > 0 && r->args->steps_per_epoch < r->n_batches)
+    r->n_batches = r->args->steps_per_epoch;
+  return true;
+}
+
+/* The hand-written early stopping's and checkpoint's state before the first epoch: the monitors'
+ * directions and the best values so far. */
+static bool
+checks_begin (TapeRun *r, const FtCallbackSpec *es_spec, const FtCallbackSpec *ckpt_spec, GError **error)
+{
+  r->check = (ImprovementCheck){ es_spec, false, 0, 0, NULL };
+  r->early_stopping = r->steps->early_stopping && es_spec != NULL;
+  if (r->early_stopping)
+    {
+      if (!ft_monitor_direction (es_spec->monitor, es_spec->mode, &r->check.greater, error))
+        return false;
+      r->check.best = r->check.greater ? -INFINITY : INFINITY;
+    }
+  r->checkpointing = r->steps->checkpoint && ckpt_spec != NULL;
+  r->ckpt_spec = ckpt_spec;
+  r->ckpt_every = r->checkpointing ? ckpt_spec->save_freq : 0;
+  r->since_save = 0;
+  r->ckpt_greater = false;
+  r->ckpt_best = 0;
+  if (r->checkpointing)
+    {
+      if (!ft_monitor_direction (ckpt_spec->monitor, ckpt_spec->mode, &r->ckpt_greater, error))
+        return false;
+      r->ckpt_best = ckpt_spec->has_initial_value_threshold ? ckpt_spec->initial_value_threshold
+                     : r->ckpt_greater                      ? -INFINITY
+                                                            : INFINITY;
+    }
+  return true;
+}
+
+/* At the end of an epoch: decide ourselves whether the model is still improving, and save a checkpoint. */
+static void
+epoch_end_checks (TapeRun *r, int epoch, const FtLogs *logs)
+{
+  FtFitContext *ctx = r->ctx;
+  if (r->early_stopping && still_improving_check (&r->check, ft_trainer_model (r->trainer), epoch, logs))
+    {
+      ctx->stop_training = true;
+      ctx->stopped_early = true;
+      ctx->stopped_epoch = epoch;
+    }
+
+  if (r->checkpointing && r->ckpt_every <= 0
+      && !save_checkpoint (r->trainer, r->ckpt_spec, r->ckpt_greater, &r->ckpt_best, epoch, -1, logs, ctx,
+                           &ctx->error))
+    {
+      g_prefix_error (&ctx->error, "checkpoint: ");
+      ctx->failed = true;
+    }
+}
+
 bool
 ft_tape_loop (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, const FtLoopSteps *steps,
               const FtCallbackSpec *es_spec, const FtCallbackSpec *ckpt_spec, GPtrArray *observers,
               FtHistory *history, FtFitContext *ctx_in, GError **error)
 {
   FtModel *model = ft_trainer_model (trainer);
-
-  /* The train/validation split: the last fraction of the data, taken before shuffling. */
-  uint32_t n_train, val_first, val_count;
-  const FtDataset *val;
-  if (!ft_fit_prepare (trainer, data, args, steps->split, &n_train, &val, &val_first, &val_count, error))
+  TapeRun r = { .trainer = trainer, .data = data, .args = args, .steps = steps, .observers = observers };
+  if (!tape_run_prepare (&r, error))
     return false;
 
-  /* Batching: without it, the whole training set is one batch. */
-  uint32_t batch_size = steps->batching ? (uint32_t) args->batch_size : n_train;
-  int n_batches = (int) ((n_train + batch_size - 1) / batch_size);
-  if (steps->batching && args->steps_per_epoch > 0 && args->steps_per_epoch < n_batches)
-    n_batches = args->steps_per_epoch;
-
   FtFitContext local_ctx;
-  FtFitContext *ctx = ft_fit_context_begin (ctx_in, &local_ctx, trainer, args->epochs, n_batches,
+  FtFitContext *ctx = ft_fit_context_begin (ctx_in, &local_ctx, trainer, args->epochs, r.n_batches,
                                             steps->progress);
+  r.ctx = ctx;
 
-  ImprovementCheck check = { es_spec, false, 0, 0, NULL };
-  bool early_stopping = steps->early_stopping && es_spec != NULL;
-  if (early_stopping)
-    {
-      if (!ft_monitor_direction (es_spec->monitor, es_spec->mode, &check.greater, error))
-        return false;
-      check.best = check.greater ? -INFINITY : INFINITY;
-    }
-  bool checkpointing = steps->checkpoint && ckpt_spec != NULL;
-  int ckpt_every = checkpointing ? ckpt_spec->save_freq : 0; /* batches; 0: at each epoch's end */
-  int since_save = 0;
-  bool ckpt_greater = false;
-  double ckpt_best = 0;
-  if (checkpointing)
-    {
-      if (!ft_monitor_direction (ckpt_spec->monitor, ckpt_spec->mode, &ckpt_greater, error))
-        return false;
-      ckpt_best = ckpt_spec->has_initial_value_threshold ? ckpt_spec->initial_value_threshold
-                  : ckpt_greater                         ? -INFINITY
-                                                         : INFINITY;
-    }
+  if (!checks_begin (&r, es_spec, ckpt_spec, error))
+    return false;
 
   const bool *pit = steps->pitfalls.on;
   /* The split after shuffling: every epoch, shuffle all samples, then cut off the last fraction. */
-  bool split_late = pit[FT_PITFALL_SPLIT_AFTER_SHUFFLE] && val == data && args->validation_data == NULL;
-  uint32_t *order = g_new (uint32_t, split_late ? data->n : n_train);
-  const float *class_weight = pit[FT_PITFALL_NO_CLASS_WEIGHT] ? NULL : args->class_weight;
+  r.split_late = pit[FT_PITFALL_SPLIT_AFTER_SHUFFLE] && r.val == data && args->validation_data == NULL;
+  r.order = g_new (uint32_t, r.split_late ? data->n : r.n_train);
+  r.class_weight = pit[FT_PITFALL_NO_CLASS_WEIGHT] ? NULL : args->class_weight;
   ft_trainer_set_pitfalls (trainer, &steps->pitfalls);
   FtLogs logs;
   ft_logs_clear (&logs);
@@ -215,58 +364,9 @@ ft_tape_loop (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, 
       if (steps->reset_metrics)
         ft_trainer_reset_metrics (trainer);
       ft_callbacks_epoch_begin (observers, ctx, epoch);
-
-      /* Shuffle the training samples: a new order every epoch. */
-      bool shuffle = steps->shuffle && args->shuffle;
-      if (split_late)
-        ft_epoch_order (order, data->n, shuffle, ft_trainer_shuffle_rng (trainer));
-      else if (shuffle && pit[FT_PITFALL_SHUFFLE_BUFFER])
-        buffered_shuffle_order (order, n_train, FT_SHUFFLE_BUFFER_SIZE, ft_trainer_shuffle_rng (trainer));
-      else
-        ft_epoch_order (order, n_train, shuffle, ft_trainer_shuffle_rng (trainer));
-
-      /* for x, y in dataset: with tf.GradientTape() as tape: … tape.gradient … optimizer.apply … */
-      int batch = 0;
-      for (; batch < n_batches; batch++)
-        {
-          ft_callbacks_batch_begin (observers, ctx, batch);
-          if (ctx->abort)
-            break;
-          uint32_t start = (uint32_t) batch * batch_size;
-          uint32_t n = n_train - start < batch_size ? n_train - start : batch_size;
-          if (!ft_trainer_train_batch (trainer, data, order + start, n, class_weight, &ctx->batch_loss,
-                                       &ctx->error))
-            {
-              ctx->failed = true;
-              break;
-            }
-          ctx->batch_size = n;
-          ctx->batch_idx = order + start;
-          ctx->samples_seen += n;
-          FtLogs batch_logs;
-          ft_logs_clear (&batch_logs);
-          ft_trainer_metric_logs (trainer, "", &batch_logs);
-          /* Save a checkpoint every save_freq batches, when it is counted in batches. */
-          if (ckpt_every > 0 && ++since_save >= ckpt_every)
-            {
-              since_save = 0;
-              if (!save_checkpoint (trainer, ckpt_spec, ckpt_greater, &ckpt_best, epoch, batch, &batch_logs,
-                                    ctx, &ctx->error))
-                {
-                  g_prefix_error (&ctx->error, "checkpoint: ");
-                  ctx->failed = true;
-                  batch++;
-                  break;
-                }
-            }
-          ft_callbacks_batch_end (observers, ctx, batch, &batch_logs);
-          if (ctx->stop_training || ctx->abort || ctx->failed)
-            {
-              batch++;
-              break;
-            }
-        }
-      if (ctx->abort || (ctx->failed && batch == 0))
+      epoch_order (&r);
+      int batches = train_batches (&r, epoch);
+      if (ctx->abort || (ctx->failed && batches == 0))
         break;
 
       ft_logs_clear (&logs);
@@ -274,53 +374,22 @@ ft_tape_loop (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, 
       /* print(f"loss {loss}"): the last batch's loss, not the epoch's running mean. */
       if (pit[FT_PITFALL_EPOCH_LOSS_LAST_BATCH])
         ft_logs_set (&logs, "loss", ctx->batch_loss);
+      if (steps->validate && r.val != NULL && (epoch + 1) % args->validation_freq == 0)
+        validate (&r, &logs);
 
-      /* Validate: a pass over the validation data in inference mode, with its own metrics. */
-      if (steps->validate && val != NULL && (epoch + 1) % args->validation_freq == 0)
-        {
-          ft_callbacks_test_begin (observers, ctx);
-          FtLogs val_logs;
-          ft_logs_clear (&val_logs);
-          int val_batch = steps->batching ? args->batch_size : (int) val_count;
-          if (split_late)
-            ft_trainer_evaluate_indices (trainer, data, order + n_train, val_count, val_batch, "val_",
-                                         &val_logs);
-          else
-            ft_trainer_evaluate (trainer, val, val_first, val_count, val_batch, "val_", &val_logs);
-          ft_callbacks_test_end (observers, ctx, &val_logs);
-          for (int i = 0; i < val_logs.n; i++)
-            ft_logs_set (&logs, val_logs.items[i].key, val_logs.items[i].value);
-        }
-
-      /* Decide ourselves whether the model is still improving. */
-      if (early_stopping && still_improving_check (&check, model, epoch, &logs))
-        {
-          ctx->stop_training = true;
-          ctx->stopped_early = true;
-          ctx->stopped_epoch = epoch;
-        }
-
-      /* Save a checkpoint. */
-      if (checkpointing && ckpt_every <= 0
-          && !save_checkpoint (trainer, ckpt_spec, ckpt_greater, &ckpt_best, epoch, -1, &logs, ctx,
-                               &ctx->error))
-        {
-          g_prefix_error (&ctx->error, "checkpoint: ");
-          ctx->failed = true;
-        }
-
+      epoch_end_checks (&r, epoch, &logs);
       ft_callbacks_epoch_end (observers, ctx, epoch, &logs);
       if (history)
         ft_history_append (history, epoch, &logs);
       if (ctx->stop_training || ctx->failed)
         break;
     }
-  if (early_stopping && es_spec->restore_best_weights && check.best_weights != NULL)
-    ft_model_set_weights (model, check.best_weights);
+  if (r.early_stopping && es_spec->restore_best_weights && r.check.best_weights != NULL)
+    ft_model_set_weights (model, r.check.best_weights);
   ft_trainer_set_pitfalls (trainer, NULL);
   ft_callbacks_train_end (observers, ctx, &logs);
-  g_free (check.best_weights);
-  g_free (order);
+  g_free (r.check.best_weights);
+  g_free (r.order);
   if (ctx->failed)
     {
       if (ctx->error && error)

@@ -3,6 +3,7 @@
 #include "train/ft-trainer.h"
 
 #include "core/ft-alloc.h"
+#include "core/ft-error.h"
 #include "train/ft-train-step.h"
 
 #include <string.h>
