@@ -358,6 +358,8 @@ emit_steps_state (FtCodegen *g)
                     ck->has_initial_value_threshold ? ft_py_double (w, ck->initial_value_threshold)
                     : ft_codegen_monitor_greater (ck) ? "-math.inf"
                                                       : "math.inf");
+      if (ck->save_freq > 0)
+        ft_py_line (w, "batches_since_save = 0  # save_freq=%d counts batches across epochs", ck->save_freq);
       ft_py_end (w, FT_CODE_STEP_CHECKPOINT);
     }
 }
@@ -458,11 +460,13 @@ emit_epoch_start (FtCodegen *g)
 }
 
 /* The pass over the training batches and the epoch's logs. */
+static void emit_batch_checkpoint (FtCodegen *g);
+
 static void
 emit_batches (FtCodegen *g, bool nan_check)
 {
   FtPyWriter *w = &g->w;
-  bool need_step = g->batch_progress || nan_check;
+  bool need_step = g->batch_progress || nan_check || (g->ckpt != NULL && g->ckpt->save_freq > 0);
   ft_py_line (w, "# Train: one pass over the batches.");
   if (need_step)
     ft_py_line (w, "for step, (%s) in enumerate(train_dataset):", batch_vars (g));
@@ -486,6 +490,7 @@ emit_batches (FtCodegen *g, bool nan_check)
       ft_py_line (w, "    break");
       ft_py_end (w, FT_CODE_CALLBACKS);
     }
+  emit_batch_checkpoint (g);
   w->indent = 4;
   emit_logs_line (g, "logs = ", "train", "", true);
   if (g->pit[FT_PITFALL_EPOCH_LOSS_LAST_BATCH])
@@ -571,36 +576,75 @@ emit_early_stopping (FtCodegen *g)
 }
 
 /* ModelCheckpoint's save at the end of an epoch, or the comment saying it is left out. */
+/* One save of the checkpoint, with logs_var's values in the file name: only when the monitor beats the best
+ * with save_best_only (a monitor missing from the logs saves anyway, as Keras 3 does). */
+static void
+emit_checkpoint_save (FtCodegen *g, const char *logs_var, const char *fmt, const char *why)
+{
+  FtPyWriter *w = &g->w;
+  const FtCallbackSpec *ck = g->ckpt;
+  const char *save = ck->save_weights_only ? "save_weights" : "save";
+  bool mkdir = strchr (ck->filepath, '/') != NULL;
+  if (ck->save_best_only)
+    {
+      ft_py_line (w, "# Save a checkpoint when %s beats the best so far (ModelCheckpoint's job, by hand);",
+                  ck->monitor);
+      ft_py_line (w, "# without %s in the logs it saves anyway, as Keras 3 does.", ck->monitor);
+      ft_py_line (w, "current = %s.get(%s)", logs_var, ft_py_str (w, ck->monitor));
+      ft_py_line (w, "if current is None or %s:",
+                  ft_codegen_monitor_greater (ck) ? "current > checkpoint_best" : "current < checkpoint_best");
+      ft_py_line (w, "    if current is not None:");
+      ft_py_line (w, "        checkpoint_best = current");
+      ft_py_line (w, "    path = CHECKPOINT_PATH.format(%s)", fmt);
+      if (mkdir)
+        ft_py_line (w, "    os.makedirs(os.path.dirname(path), exist_ok=True)");
+      ft_py_line (w, "    model.%s(path)", save);
+    }
+  else
+    {
+      ft_py_line (w, "# Save a checkpoint %s (ModelCheckpoint's job, by hand).", why);
+      ft_py_line (w, "path = CHECKPOINT_PATH.format(%s)", fmt);
+      if (mkdir)
+        ft_py_line (w, "os.makedirs(os.path.dirname(path), exist_ok=True)");
+      ft_py_line (w, "model.%s(path)", save);
+    }
+}
+
+/* Inside the batch loop: a save every save_freq batches, when ModelCheckpoint counts in batches. */
+static void
+emit_batch_checkpoint (FtCodegen *g)
+{
+  FtPyWriter *w = &g->w;
+  const FtCallbackSpec *ck = g->ckpt;
+  if (ck == NULL || ck->save_freq <= 0)
+    return;
+  ft_py_begin (w, FT_CODE_STEP_CHECKPOINT);
+  ft_py_line (w, "batches_since_save += 1");
+  ft_py_line (w, "if batches_since_save >= %d:", ck->save_freq);
+  w->indent += 4;
+  ft_py_line (w, "batches_since_save = 0");
+  emit_logs_line (g, "batch_logs = ", "train", "", true);
+  char *why = g_strdup_printf ("every %d batches", ck->save_freq);
+  emit_checkpoint_save (g, "batch_logs", "epoch=epoch + 1, batch=step + 1, **batch_logs", why);
+  g_free (why);
+  w->indent -= 4;
+  ft_py_end (w, FT_CODE_STEP_CHECKPOINT);
+}
+
+/* At the epoch's end: the save, unless it counts in batches. */
 static void
 emit_checkpoint (FtCodegen *g)
 {
   FtPyWriter *w = &g->w;
   const FtCallbackSpec *ck = g->ckpt;
+  if (ck && ck->save_freq > 0)
+    return; /* saved in the batch loop */
   if (ck)
     {
-      const char *save = ck->save_weights_only ? "save_weights" : "save";
-      const char *fmt = strstr (ck->filepath, "{batch") != NULL ? "epoch=epoch + 1, batch=0, **logs" : "epoch=epoch + 1, **logs";
-      bool mkdir = strchr (ck->filepath, '/') != NULL;
+      const char *fmt = strstr (ck->filepath, "{batch") != NULL ? "epoch=epoch + 1, batch=0, **logs"
+                                                                 : "epoch=epoch + 1, **logs";
       ft_py_begin (w, FT_CODE_STEP_CHECKPOINT);
-      if (ck->save_best_only)
-        {
-          ft_py_line (w, "# Save a checkpoint when %s beats the best so far (ModelCheckpoint's job, by hand).", ck->monitor);
-          ft_py_line (w, "current = logs.get(%s)", ft_py_str (w, ck->monitor));
-          ft_py_line (w, "if current is not None and %s:", ft_codegen_monitor_greater (ck) ? "current > checkpoint_best" : "current < checkpoint_best");
-          ft_py_line (w, "    checkpoint_best = current");
-          ft_py_line (w, "    path = CHECKPOINT_PATH.format(%s)", fmt);
-          if (mkdir)
-            ft_py_line (w, "    os.makedirs(os.path.dirname(path), exist_ok=True)");
-          ft_py_line (w, "    model.%s(path)", save);
-        }
-      else
-        {
-          ft_py_line (w, "# Save a checkpoint every epoch (ModelCheckpoint's job, by hand).");
-          ft_py_line (w, "path = CHECKPOINT_PATH.format(%s)", fmt);
-          if (mkdir)
-            ft_py_line (w, "os.makedirs(os.path.dirname(path), exist_ok=True)");
-          ft_py_line (w, "model.%s(path)", save);
-        }
+      emit_checkpoint_save (g, "logs", fmt, "every epoch");
       ft_py_end (w, FT_CODE_STEP_CHECKPOINT);
     }
   else if (!g->e->steps.checkpoint)
