@@ -22,6 +22,67 @@ static const char *const dataset_names[] = {
 };
 #define DATASET_FIRST_PLAYGROUND 3
 
+/* "features": ["x1", "x1^2", …], each at most once, at least one. */
+static bool
+parse_features (FtJsonParser *P, JsonNode *n, const char *sub, FtDataSpec *d)
+{
+  JsonArray *a;
+  if (!ft_json_get_array (P, n, sub, &a))
+    return false;
+  d->features = 0;
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    {
+      char item[FT_JSON_PATH_MAX], name[16];
+      int f;
+      ft_json_sub_index (item, sub, i);
+      if (!ft_json_get_string_buf (P, json_array_get_element (a, i), item, true, name, sizeof name))
+        return false;
+      if (!ft_feature_from_name (name, &f))
+        return ft_json_fail (
+            P, item, "unknown feature \"%s\" (expected x1, x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2))", name);
+      if (d->features & (1u << f))
+        return ft_json_fail (P, item, "the feature \"%s\" is listed twice", name);
+      d->features |= 1u << f;
+    }
+  if (d->features == 0)
+    return ft_json_fail (P, sub, "expected at least one feature");
+  return true;
+}
+
+/* "points": [[x, y, class], …], the points added (class −1: the nearest removed) by clicking. */
+static bool
+parse_points (FtJsonParser *P, JsonNode *n, const char *sub, FtDataSpec *d)
+{
+  int64_t v;
+  JsonArray *a;
+  if (!ft_json_get_array (P, n, sub, &a))
+    return false;
+  guint len = json_array_get_length (a);
+  g_free (d->points);
+  d->points = len > 0 ? g_new0 (FtPointEdit, len) : NULL;
+  d->n_points = len;
+  for (guint i = 0; i < len; i++)
+    {
+      char item[FT_JSON_PATH_MAX], el[FT_JSON_PATH_MAX];
+      ft_json_sub_index (item, sub, i);
+      JsonNode *p = json_array_get_element (a, i);
+      JsonArray *xyc;
+      if (!JSON_NODE_HOLDS_ARRAY (p) || json_array_get_length (xyc = json_node_get_array (p)) != 3)
+        return ft_json_fail_got (P, item, p, "[x, y, class] (class −1 removes the nearest point)");
+      ft_json_sub_index (el, item, 0);
+      if (!ft_json_get_float (P, json_array_get_element (xyc, 0), el, FT_RANGE_ANY, &d->points[i].x))
+        return false;
+      ft_json_sub_index (el, item, 1);
+      if (!ft_json_get_float (P, json_array_get_element (xyc, 1), el, FT_RANGE_ANY, &d->points[i].y))
+        return false;
+      ft_json_sub_index (el, item, 2);
+      if (!ft_json_get_int (P, json_array_get_element (xyc, 2), el, -1, 1000, &v))
+        return false;
+      d->points[i].label = (int) v;
+    }
+  return true;
+}
+
 static bool
 parse_dataset (FtJsonParser *P, JsonNode *node, const char *path, FtDataSpec *d)
 {
@@ -86,59 +147,10 @@ parse_dataset (FtJsonParser *P, JsonNode *node, const char *path, FtDataSpec *d)
         return false;
       d->limit = (uint32_t) v;
     }
-  if ((n = ft_json_member (o, "features", path, sub)) != NULL)
-    {
-      JsonArray *a;
-      if (!ft_json_get_array (P, n, sub, &a))
-        return false;
-      d->features = 0;
-      for (guint i = 0; i < json_array_get_length (a); i++)
-        {
-          char item[FT_JSON_PATH_MAX], name[16];
-          int f;
-          ft_json_sub_index (item, sub, i);
-          if (!ft_json_get_string_buf (P, json_array_get_element (a, i), item, true, name, sizeof name))
-            return false;
-          if (!ft_feature_from_name (name, &f))
-            return ft_json_fail (
-                P, item, "unknown feature \"%s\" (expected x1, x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2))",
-                name);
-          if (d->features & (1u << f))
-            return ft_json_fail (P, item, "the feature \"%s\" is listed twice", name);
-          d->features |= 1u << f;
-        }
-      if (d->features == 0)
-        return ft_json_fail (P, sub, "expected at least one feature");
-    }
-  if ((n = ft_json_member (o, "points", path, sub)) != NULL)
-    {
-      JsonArray *a;
-      if (!ft_json_get_array (P, n, sub, &a))
-        return false;
-      guint len = json_array_get_length (a);
-      g_free (d->points);
-      d->points = len > 0 ? g_new0 (FtPointEdit, len) : NULL;
-      d->n_points = len;
-      for (guint i = 0; i < len; i++)
-        {
-          char item[FT_JSON_PATH_MAX], el[FT_JSON_PATH_MAX];
-          ft_json_sub_index (item, sub, i);
-          JsonNode *p = json_array_get_element (a, i);
-          JsonArray *xyc;
-          if (!JSON_NODE_HOLDS_ARRAY (p) || json_array_get_length (xyc = json_node_get_array (p)) != 3)
-            return ft_json_fail_got (P, item, p, "[x, y, class] (class −1 removes the nearest point)");
-          ft_json_sub_index (el, item, 0);
-          if (!ft_json_get_float (P, json_array_get_element (xyc, 0), el, FT_RANGE_ANY, &d->points[i].x))
-            return false;
-          ft_json_sub_index (el, item, 1);
-          if (!ft_json_get_float (P, json_array_get_element (xyc, 1), el, FT_RANGE_ANY, &d->points[i].y))
-            return false;
-          ft_json_sub_index (el, item, 2);
-          if (!ft_json_get_int (P, json_array_get_element (xyc, 2), el, -1, 1000, &v))
-            return false;
-          d->points[i].label = (int) v;
-        }
-    }
+  if ((n = ft_json_member (o, "features", path, sub)) != NULL && !parse_features (P, n, sub, d))
+    return false;
+  if ((n = ft_json_member (o, "points", path, sub)) != NULL && !parse_points (P, n, sub, d))
+    return false;
   if ((n = ft_json_member (o, "path", path, sub)) != NULL
       && !ft_json_get_string_buf (P, n, sub, true, d->path, sizeof d->path))
     return false;

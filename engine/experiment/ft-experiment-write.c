@@ -347,33 +347,10 @@ write_callback (Writer *w, const FtCallbackSpec *cb)
   w_close (w, '}');
 }
 
-char *
-ft_experiment_to_json (const FtExperiment *e)
+/* "model": the input shape and the layers. */
+static void
+write_model (Writer *w, const FtExperiment *e)
 {
-  g_return_val_if_fail (e != NULL, NULL);
-  Writer wr = { .s = g_string_new (NULL) };
-  Writer *w = &wr;
-  w_open (w, '{', false);
-  if (e->title != NULL)
-    w_str (w, "title", e->title);
-  if (e->notes != NULL)
-    w_str (w, "notes", e->notes);
-  if (e->hide != NULL && e->hide[0] != NULL)
-    {
-      w_key (w, "hide");
-      w_open (w, '[', true);
-      for (int i = 0; e->hide[i] != NULL; i++)
-        {
-          w_sep (w);
-          ft_json_append_string (w->s, e->hide[i]);
-        }
-      w_close (w, ']');
-    }
-  if (e->view[0] != '\0')
-    w_str (w, "view", e->view);
-  w_int (w, "seed", (int64_t) e->seed);
-  write_dataset (w, &e->data);
-
   w_key (w, "model");
   w_open (w, '{', false);
   if (e->input_ndim > 0)
@@ -393,7 +370,13 @@ ft_experiment_to_json (const FtExperiment *e)
     write_layer (w, &e->layers[i]);
   w_close (w, ']');
   w_close (w, '}');
+}
 
+/* "compile": the optimizer, the loss (by name, or as an object when a parameter is not at its default) and
+ * the metrics. */
+static void
+write_compile (Writer *w, const FtExperiment *e)
+{
   w_key (w, "compile");
   w_open (w, '{', false);
   write_optimizer (w, &e->compile.optimizer);
@@ -429,10 +412,12 @@ ft_experiment_to_json (const FtExperiment *e)
       w_close (w, ']');
     }
   w_close (w, '}');
+}
 
-  w_str (w, "mode", ft_run_mode_name (e->mode));
-  write_fit (w, &e->fit);
-
+/* "tape_loop": the loop's steps and pitfalls, when the mode uses them or they are not the defaults. */
+static void
+write_tape_loop (Writer *w, const FtExperiment *e)
+{
   FtLoopSteps all = ft_loop_steps_all ();
   FtLoopSteps steps = e->steps;
   bool steps_default = true;
@@ -461,7 +446,41 @@ ft_experiment_to_json (const FtExperiment *e)
         }
       w_close (w, '}');
     }
+}
 
+char *
+ft_experiment_to_json (const FtExperiment *e)
+{
+  g_return_val_if_fail (e != NULL, NULL);
+  Writer wr = { .s = g_string_new (NULL) };
+  Writer *w = &wr;
+  w_open (w, '{', false);
+  if (e->title != NULL)
+    w_str (w, "title", e->title);
+  if (e->notes != NULL)
+    w_str (w, "notes", e->notes);
+  if (e->hide != NULL && e->hide[0] != NULL)
+    {
+      w_key (w, "hide");
+      w_open (w, '[', true);
+      for (int i = 0; e->hide[i] != NULL; i++)
+        {
+          w_sep (w);
+          ft_json_append_string (w->s, e->hide[i]);
+        }
+      w_close (w, ']');
+    }
+  if (e->view[0] != '\0')
+    w_str (w, "view", e->view);
+  w_int (w, "seed", (int64_t) e->seed);
+  write_dataset (w, &e->data);
+
+  write_model (w, e);
+  write_compile (w, e);
+  w_str (w, "mode", ft_run_mode_name (e->mode));
+  write_fit (w, &e->fit);
+
+  write_tape_loop (w, e);
   if (e->n_callbacks > 0)
     {
       w_key (w, "callbacks");
