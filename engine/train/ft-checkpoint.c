@@ -306,7 +306,7 @@ write_optimizer_weights (FtCkptCtx *c, hid_t file, FtTrainer *trainer)
 }
 
 static bool
-write_fittape (FtCkptCtx *c, hid_t file, FtTrainer *trainer, int epoch)
+write_fittape (FtCkptCtx *c, hid_t file, FtTrainer *trainer, int epoch, const char *experiment)
 {
   FtModel *model = ft_trainer_model (trainer);
   FtOptimizer *opt = ft_trainer_optimizer (trainer);
@@ -359,7 +359,6 @@ write_fittape (FtCkptCtx *c, hid_t file, FtTrainer *trainer, int epoch)
     }
   g_free (block);
 
-  const char *experiment = ft_trainer_experiment_json (trainer);
   if (ok && experiment != NULL)
     {
       hid_t type = ft_ckpt_string_type (false, strlen (experiment), H5T_CSET_UTF8);
@@ -377,7 +376,7 @@ write_fittape (FtCkptCtx *c, hid_t file, FtTrainer *trainer, int epoch)
  * write() of the finished image fails cleanly instead. */
 static void *
 build_image (FtCkptCtx *c, const char *name, FtTrainer *trainer, bool weights_only, int epoch,
-             const char *model_config, const char *training_config, size_t *size)
+             const char *model_config, const char *training_config, const char *experiment, size_t *size)
 {
   hid_t fapl = H5Pcreate (H5P_FILE_ACCESS);
   if (fapl >= 0)
@@ -405,7 +404,8 @@ build_image (FtCkptCtx *c, const char *name, FtTrainer *trainer, bool weights_on
                 || write_str_attr (c, file, "training_config", training_config, H5T_CSET_ASCII))
             && write_model_weights (c, file, ft_trainer_model (trainer))
             && (weights_only
-                || (write_optimizer_weights (c, file, trainer) && write_fittape (c, file, trainer, epoch)));
+                || (write_optimizer_weights (c, file, trainer)
+                    && write_fittape (c, file, trainer, epoch, experiment)));
   void *image = NULL;
   if (ok && H5Fflush (file, H5F_SCOPE_GLOBAL) < 0)
     ok = ft_ckpt_fail_write (c, "the HDF5 file");
@@ -455,7 +455,8 @@ fsync_path (const char *path, int flags)
 }
 
 bool
-ft_checkpoint_save (FtTrainer *trainer, const char *path, bool weights_only, int epoch, GError **error)
+ft_checkpoint_save (FtTrainer *trainer, const FtExperimentSource *experiment, const char *path,
+                    bool weights_only, int epoch, GError **error)
 {
   g_return_val_if_fail (trainer != NULL, false);
   g_return_val_if_fail (path != NULL && path[0] != '\0', false);
@@ -464,6 +465,10 @@ ft_checkpoint_save (FtTrainer *trainer, const char *path, bool weights_only, int
 
   char *model_config = ft_ckpt_model_config_json (ft_trainer_model (trainer));
   char *training_config = weights_only ? NULL : ft_ckpt_training_config_json (trainer);
+  /* Serialised here, outside the HDF5 lock (the source may take a lock of its own). */
+  char *experiment_json = !weights_only && experiment != NULL && experiment->to_json != NULL
+                              ? experiment->to_json (experiment->user_data)
+                              : NULL;
 
   /* The file, built in memory first. */
   FtCkptCtx c = { path, error };
@@ -471,9 +476,11 @@ ft_checkpoint_save (FtTrainer *trainer, const char *path, bool weights_only, int
   FtHdf5Guard guard;
   ft_hdf5_enter (&guard);
   char *name = g_strdup_printf ("%s (in memory %p)", path, (void *) &size);
-  void *image = build_image (&c, name, trainer, weights_only, epoch, model_config, training_config, &size);
+  void *image = build_image (&c, name, trainer, weights_only, epoch, model_config, training_config,
+                             experiment_json, &size);
   g_free (name);
   ft_hdf5_leave (&guard);
+  g_free (experiment_json);
   if (image == NULL)
     {
       g_free (model_config);
