@@ -2,9 +2,11 @@
  * set to a value that is not its default, then experiment → JSON → experiment (equal, same JSON), the
  * checkpoint's Keras configs (every table entry with its value, class and default names), a checkpoint
  * saved and loaded back (optimizer slots and iterations), and the generated TensorFlow code; losses and
- * callbacks likewise; metrics by each of their names.
+ * callbacks likewise; metrics by each of their names; datasets through JSON and the generated code.
  * The editors' rows for every kind are checked in test-panels-a/b. */
+#include "core/ft-error.h"
 #include "experiment/ft-codegen.h"
+#include "experiment/ft-dataset-kinds.h"
 #include "experiment/ft-experiment.h"
 #include "train/ft-callbacks.h"
 #include "train/ft-checkpoint.h"
@@ -588,6 +590,63 @@ test_every_metric_kind (void)
 }
 
 /* A parameter changed in one spec makes the experiments differ (equality loops over the table too). */
+/* Every dataset kind, at its defaults (its required strings set) and with every parameter changed: JSON
+ * round trip, the kind written by its name, the generated code loading it by its code-generation name. */
+static void
+test_every_dataset_kind (void)
+{
+  for (int k = 0; k < FT_N_DATASET_KINDS; k++)
+    {
+      const FtDatasetKindInfo *info = ft_dataset_kind_info ((FtDatasetKind) k);
+      g_assert_nonnull (info->info.name);
+      g_assert_nonnull (info->info.summary);
+      for (int variant = 0; variant < 2; variant++)
+        {
+          g_autoptr (FtExperiment) e = ft_experiment_new_default ();
+          ft_dataset_kind_set (&e->data, (FtDatasetKind) k);
+          g_assert_cmpint (ft_dataset_kind_of (&e->data), ==,
+                           k == FT_DATASET_IDX ? FT_DATASET_FASHION_MNIST : k);
+          if (variant == 1)
+            set_all_not_default (&info->info, &e->data);
+          for (int i = 0; i < info->n_required; i++)
+            set_not_default (&info->info.params[i], &e->data, true);
+          /* a directory makes Fashion-MNIST an IDX set */
+          FtDatasetKind expect = k == FT_DATASET_FASHION_MNIST && variant == 1 ? FT_DATASET_IDX
+                                                                               : (FtDatasetKind) k;
+          g_assert_cmpint (ft_dataset_kind_of (&e->data), ==, expect);
+          g_autofree char *what = g_strdup_printf ("%s (%s)", info->info.json_name,
+                                                   variant ? "changed" : "defaults");
+          g_test_message ("%s", what);
+          check_json_round_trip (e, &info->info, &e->data, what);
+          g_autofree char *json = ft_experiment_to_json (e);
+          g_autofree char *name = g_strdup_printf ("\"name\": \"%s\"",
+                                                   ft_dataset_kind_info (expect)->info.json_name);
+          if (strstr (json, name) == NULL)
+            g_error ("%s: no %s in the JSON\n%s", what, name, json);
+          g_autofree char *code = ft_codegen_python (e, FT_MODE_FIT, NULL);
+          if (strstr (code, ft_dataset_kind_info (expect)->info.keras_name) == NULL)
+            g_error ("%s: the code does not load %s", what, ft_dataset_kind_info (expect)->info.keras_name);
+          /* without a required string, the file is refused, naming it */
+          for (int i = 0; i < info->n_required; i++)
+            {
+              const FtParam *p = &info->info.params[i];
+              g_autoptr (GString) text = g_string_new (NULL);
+              g_string_printf (text, "{\"dataset\": {\"name\": \"%s\"", info->info.json_name);
+              for (int j = 0; j < info->n_required; j++)
+                if (j != i)
+                  g_string_append_printf (text, ", \"%s\": \"x\"", info->info.params[j].key);
+              g_string_append (text, "}}");
+              GError *error = NULL;
+              g_assert_null (ft_experiment_from_json (text->str, &error));
+              g_assert_error (error, FT_ERROR, FT_ERROR_INVALID);
+              g_autofree char *needs = g_strdup_printf ("needs \"%s\"", p->key);
+              g_assert_nonnull (strstr (error->message, needs));
+              g_error_free (error);
+            }
+        }
+    }
+}
+
 static void
 test_equality_sees_every_parameter (void)
 {
@@ -661,6 +720,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kinds/losses", test_every_loss_kind);
   g_test_add_func ("/kinds/callbacks", test_every_callback_kind);
   g_test_add_func ("/kinds/metrics", test_every_metric_kind);
+  g_test_add_func ("/kinds/datasets", test_every_dataset_kind);
   g_test_add_func ("/kinds/equality", test_equality_sees_every_parameter);
   return g_test_run ();
 }

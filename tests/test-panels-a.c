@@ -5,6 +5,7 @@
 #include "panels/ft-panels.h"
 
 #include "data/ft-dataset.h"
+#include "experiment/ft-dataset-kinds.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
@@ -626,8 +627,15 @@ test_dataset_switch_to_spiral (void)
   g_assert_false (
       gtk_widget_get_visible (gtk_widget_get_ancestor (find_named (panel, "noise"), ADW_TYPE_ACTION_ROW)));
 
-  /* Switch to the spiral through the combo row. */
+  /* The combo row lists the dataset kinds in their table's order, by their names. */
   AdwComboRow *source = ADW_COMBO_ROW (find_named (panel, "source"));
+  GListModel *items = adw_combo_row_get_model (source);
+  g_assert_cmpuint (g_list_model_get_n_items (items), ==, FT_N_DATASET_KINDS);
+  for (int k = 0; k < FT_N_DATASET_KINDS; k++)
+    g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (items), k), ==,
+                     ft_dataset_kind_info ((FtDatasetKind) k)->info.name);
+
+  /* Switch to the spiral through the combo row. */
   adw_combo_row_set_selected (source, FT_PLAYGROUND_SPIRAL);
   g_assert_cmpint (exp->data.source, ==, FT_DATA_PLAYGROUND);
   g_assert_cmpint (exp->data.playground, ==, FT_PLAYGROUND_SPIRAL);

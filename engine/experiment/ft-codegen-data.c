@@ -2,6 +2,7 @@
  * own generators (the same points, bit for bit), IDX files read with NumPy, CSV files, the training
  * limit, input features and clicked points, and the test set. */
 #include "experiment/ft-codegen-private.h"
+#include "experiment/ft-dataset-kinds.h"
 
 #include <string.h>
 
@@ -264,7 +265,7 @@ emit_playground_data (FtCodegen *g)
 {
   FtPyWriter *w = &g->w;
   const FtDataSpec *d = &g->e->data;
-  const char *kind = ft_playground_name (d->playground);
+  const char *kind = ft_dataset_kind_info (ft_dataset_kind_of (d))->info.keras_name;
   ft_py_line (w, "# TensorFlow Playground's \"%s\" set: points in the plane, two classes (0 = orange, 1 = blue).", kind);
   ft_py_line (w, "# The points are FitTape's own, bit for bit: its generator and the Playground's recipes, in Python.");
   emit_playground_generator (g);

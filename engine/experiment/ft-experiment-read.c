@@ -1,6 +1,7 @@
 /* ft-experiment-read.c — an experiment from JSON (the format is at the top of ft-experiment.c): each
  * section read into the FtExperiment, with errors that name the JSON path; duplicate keys found while
  * json-glib parses; relative dataset paths resolved against the file's directory. */
+#include "experiment/ft-dataset-kinds.h"
 #include "experiment/ft-experiment-private.h"
 #include "experiment/ft-json-parser.h"
 
@@ -15,12 +16,34 @@
 #define MAX_LAYERS        1024
 #define MAX_CALLBACKS     64
 #define MAX_CLASS_WEIGHTS 100000
-#define MAX_SAMPLES       10000000
 
-static const char *const dataset_names[] = {
-  "fashion_mnist", "idx", "csv", "circle", "xor", "gauss", "spiral", "moons",
-};
-#define DATASET_FIRST_PLAYGROUND 3
+/* Appends key to keys (NULL-terminated, no duplicates). */
+static void
+add_key (const char **keys, const char *key)
+{
+  int n = 0;
+  while (keys[n] != NULL && strcmp (keys[n], key) != 0)
+    n++;
+  if (keys[n] == NULL && n + 1 < FT_JSON_MAX_KIND_KEYS)
+    keys[n + 1] = NULL, keys[n] = key;
+}
+
+/* The JSON keys a dataset kind takes: its name, its parameters, then what every kind (limit) or every
+ * kind of its sort (seed, features, points) takes. */
+static void
+dataset_keys (const FtDatasetKindInfo *k, const char **keys)
+{
+  add_key (keys, "name");
+  ft_json_add_kind_keys (&k->info, keys);
+  if (k->flags & FT_DATASET_SEEDED)
+    add_key (keys, "seed");
+  add_key (keys, "limit");
+  if (k->flags & FT_DATASET_PLANE)
+    {
+      add_key (keys, "features");
+      add_key (keys, "points");
+    }
+}
 
 /* "features": ["x1", "x1^2", …], each at most once, at least one. */
 static bool
@@ -86,54 +109,33 @@ parse_points (FtJsonParser *P, JsonNode *n, const char *sub, FtDataSpec *d)
 static bool
 parse_dataset (FtJsonParser *P, JsonNode *node, const char *path, FtDataSpec *d)
 {
-  static const char *const all[] = { "name",  "path",  "test_path", "label",  "samples", "test_samples",
-                                     "noise", "limit", "features",  "points", "seed",    NULL };
-  static const char *const play[] = { "name",  "samples",  "test_samples", "noise", "seed",
-                                      "limit", "features", "points",       NULL };
-  static const char *const idx[] = { "name", "path", "limit", NULL };
-  static const char *const csv[] = {
-    "name", "path", "test_path", "label", "limit", "features", "points", NULL
-  };
   JsonObject *o;
   char sub[FT_JSON_PATH_MAX];
   if (!ft_json_get_object (P, node, path, &o))
     return false;
-  int which = 0;
+  const char *names[FT_N_DATASET_KINDS];
+  const char *all[FT_JSON_MAX_KIND_KEYS] = { NULL };
+  for (int i = 0; i < FT_N_DATASET_KINDS; i++)
+    {
+      names[i] = ft_dataset_kind_info ((FtDatasetKind) i)->info.json_name;
+      dataset_keys (ft_dataset_kind_info ((FtDatasetKind) i), all);
+    }
+  int which = FT_DATASET_FASHION_MNIST;
   JsonNode *n = ft_json_member (o, "name", path, sub);
-  if (n != NULL
-      && !ft_json_get_enum (P, n, sub, "dataset", dataset_names, G_N_ELEMENTS (dataset_names), &which))
+  if (n != NULL && !ft_json_get_enum (P, n, sub, "dataset", names, FT_N_DATASET_KINDS, &which))
     return false;
-  const char *const *allowed = which >= DATASET_FIRST_PLAYGROUND ? play : which == 2 ? csv : idx;
+  const FtDatasetKindInfo *k = ft_dataset_kind_info ((FtDatasetKind) which);
+  const char *allowed[FT_JSON_MAX_KIND_KEYS] = { NULL };
+  dataset_keys (k, allowed);
   char owner[64];
-  g_snprintf (owner, sizeof owner, "dataset \"%s\"", dataset_names[which]);
+  g_snprintf (owner, sizeof owner, "dataset \"%s\"", k->info.json_name);
   if (!ft_json_check_keys (P, o, path, allowed, all, owner))
     return false;
-
-  if (which >= DATASET_FIRST_PLAYGROUND)
-    {
-      d->source = FT_DATA_PLAYGROUND;
-      if (!ft_playground_from_name (dataset_names[which], &d->playground))
-        return ft_json_fail (P, sub, "the playground set \"%s\" is not available", dataset_names[which]);
-    }
-  else
-    d->source = which == 2 ? FT_DATA_CSV : FT_DATA_IDX;
+  ft_dataset_kind_set (d, (FtDatasetKind) which);
+  if (!ft_json_parse_params (P, o, path, &k->info, d))
+    return false;
 
   int64_t v;
-  if ((n = ft_json_member (o, "samples", path, sub)) != NULL)
-    {
-      if (!ft_json_get_int (P, n, sub, 2, MAX_SAMPLES, &v))
-        return false;
-      d->samples = (uint32_t) v;
-    }
-  if ((n = ft_json_member (o, "test_samples", path, sub)) != NULL)
-    {
-      if (!ft_json_get_int (P, n, sub, 0, MAX_SAMPLES, &v))
-        return false;
-      d->test_samples = (uint32_t) v;
-    }
-  if ((n = ft_json_member (o, "noise", path, sub)) != NULL
-      && !ft_json_get_float (P, n, sub, FT_RANGE_HALF, &d->noise))
-    return false;
   if ((n = ft_json_member (o, "seed", path, sub)) != NULL)
     {
       if (!ft_json_get_int (P, n, sub, 0, (int64_t) FT_DATA_SEED_MAX, &v))
@@ -151,23 +153,15 @@ parse_dataset (FtJsonParser *P, JsonNode *node, const char *path, FtDataSpec *d)
     return false;
   if ((n = ft_json_member (o, "points", path, sub)) != NULL && !parse_points (P, n, sub, d))
     return false;
-  if ((n = ft_json_member (o, "path", path, sub)) != NULL
-      && !ft_json_get_string_buf (P, n, sub, true, d->path, sizeof d->path))
-    return false;
-  if ((n = ft_json_member (o, "test_path", path, sub)) != NULL
-      && !ft_json_get_string_buf (P, n, sub, true, d->test_path, sizeof d->test_path))
-    return false;
-  if ((n = ft_json_member (o, "label", path, sub)) != NULL
-      && !ft_json_get_string_buf (P, n, sub, true, d->label_column, sizeof d->label_column))
-    return false;
-  if (which == 1 && d->path[0] == '\0')
-    return ft_json_fail (P, path, "dataset \"idx\" needs \"path\" (the directory of the IDX files)");
-  if (which == 2 && d->path[0] == '\0')
-    return ft_json_fail (P, path, "dataset \"csv\" needs \"path\" (the CSV file)");
-  if (which == 2 && d->label_column[0] == '\0')
-    return ft_json_fail (P, path, "dataset \"csv\" needs \"label\" (the name of the label column)");
+  for (int i = 0; i < k->n_required; i++)
+    {
+      const FtParam *p = &k->info.params[i];
+      if (*(const char *) ft_param_cptr (p, d) == '\0')
+        return ft_json_fail (P, path, "dataset \"%s\" needs \"%s\" (%s)", k->info.json_name, p->key, p->hint);
+    }
   return true;
 }
+
 static bool
 parse_layer (FtJsonParser *P, JsonNode *node, const char *path, FtLayerSpec *spec)
 {

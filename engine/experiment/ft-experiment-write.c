@@ -1,5 +1,6 @@
 /* ft-experiment-write.c — an experiment as pretty-printed JSON that reads back equal (ft_experiment_to_json,
  * ft_experiment_save): the fields that apply, parameters only where they differ from their defaults. */
+#include "experiment/ft-dataset-kinds.h"
 #include "experiment/ft-experiment-private.h"
 
 #include "core/ft-format.h"
@@ -137,47 +138,18 @@ w_pair (Writer *w, const char *key, const int *v)
     g_string_append_printf (w->s, "[%d, %d]", v[0], v[1]);
 }
 
-static const char *
-dataset_name (const FtDataSpec *d)
-{
-  switch (d->source)
-    {
-    case FT_DATA_PLAYGROUND:
-      return ft_playground_name (d->playground);
-    case FT_DATA_CSV:
-      return "csv";
-    case FT_DATA_IDX:
-      return d->path[0] == '\0' ? "fashion_mnist" : "idx";
-    }
-  return "?";
-}
+static void write_params (Writer *w, const FtKindInfo *kind, const void *spec);
 
 static void
 write_dataset (Writer *w, const FtDataSpec *d)
 {
+  const FtDatasetKindInfo *k = ft_dataset_kind_info (ft_dataset_kind_of (d));
   w_key (w, "dataset");
   w_open (w, '{', true);
-  w_str (w, "name", dataset_name (d));
-  switch (d->source)
-    {
-    case FT_DATA_PLAYGROUND:
-      w_int (w, "samples", d->samples);
-      w_float (w, "noise", d->noise);
-      w_int (w, "test_samples", d->test_samples);
-      if (d->has_seed)
-        w_int (w, "seed", (int64_t) d->seed);
-      break;
-    case FT_DATA_CSV:
-      w_str (w, "path", d->path);
-      w_str (w, "label", d->label_column);
-      if (d->test_path[0] != '\0')
-        w_str (w, "test_path", d->test_path);
-      break;
-    case FT_DATA_IDX:
-      if (d->path[0] != '\0')
-        w_str (w, "path", d->path);
-      break;
-    }
+  w_str (w, "name", k->info.json_name);
+  write_params (w, &k->info, d);
+  if ((k->flags & FT_DATASET_SEEDED) && d->has_seed)
+    w_int (w, "seed", (int64_t) d->seed);
   if (d->limit > 0)
     w_int (w, "limit", d->limit);
   if (d->features != 0)

@@ -9,17 +9,11 @@
  * one more load with the latest settings when it ends. */
 #include "core/ft-format.h"
 #include "experiment/ft-data-seed.h"
+#include "experiment/ft-dataset-kinds.h"
 #include "panels/ft-panels.h"
 
 #include <math.h>
 #include <string.h>
-
-enum
-{
-  SOURCE_FASHION_MNIST = FT_N_PLAYGROUND, /* the combo row's items: the Playground sets first */
-  SOURCE_CSV,
-  SOURCE_IDX,
-};
 
 #define PREVIEW_COLUMNS    6
 #define PREVIEW_ROWS       4
@@ -88,21 +82,6 @@ static const GdkRGBA class_colours[] = {
 #define N_CLASS_STYLES ((int) G_N_ELEMENTS (class_colours))
 
 /* ---- helpers ---- */
-
-static guint
-source_index_of (const FtDataSpec *d)
-{
-  switch (d->source)
-    {
-    case FT_DATA_PLAYGROUND:
-      return (guint) d->playground;
-    case FT_DATA_CSV:
-      return SOURCE_CSV;
-    case FT_DATA_IDX:
-      return d->path[0] == '\0' ? SOURCE_FASHION_MNIST : SOURCE_IDX;
-    }
-  g_return_val_if_reached (SOURCE_FASHION_MNIST);
-}
 
 static bool
 is_playground (const FtDatasetPanel *self)
@@ -468,7 +447,7 @@ static void
 update_source_rows (FtDatasetPanel *self)
 {
   bool have = self->exp != NULL;
-  guint idx = have ? source_index_of (&self->exp->data) : SOURCE_FASHION_MNIST;
+  guint idx = have ? ft_dataset_kind_of (&self->exp->data) : FT_DATASET_FASHION_MNIST;
   bool play = have && idx < FT_N_PLAYGROUND;
   gtk_widget_set_visible (self->samples_row, play);
   gtk_widget_set_visible (self->noise_row, play);
@@ -481,23 +460,14 @@ update_source_rows (FtDatasetPanel *self)
           ft_experiment_data_seed (self->exp));
       adw_action_row_set_subtitle (ADW_ACTION_ROW (self->regenerate_row), seed);
     }
-  gtk_widget_set_visible (self->file_row, have && idx == SOURCE_CSV);
-  gtk_widget_set_visible (self->label_row, have && idx == SOURCE_CSV);
-  gtk_widget_set_visible (self->dir_row, have && idx == SOURCE_IDX);
+  gtk_widget_set_visible (self->file_row, have && idx == FT_DATASET_CSV);
+  gtk_widget_set_visible (self->label_row, have && idx == FT_DATASET_CSV);
+  gtk_widget_set_visible (self->dir_row, have && idx == FT_DATASET_IDX);
 
-  static const char *const descriptions[] = {
-    [FT_PLAYGROUND_CIRCLE] = "TensorFlow Playground: a disc inside a ring",
-    [FT_PLAYGROUND_XOR] = "TensorFlow Playground: the sign of x·y",
-    [FT_PLAYGROUND_GAUSS] = "TensorFlow Playground: two Gaussian blobs",
-    [FT_PLAYGROUND_SPIRAL] = "TensorFlow Playground: two interleaved spirals",
-    [FT_PLAYGROUND_MOONS] = "Two interleaving half circles (scikit-learn’s moons)",
-    [SOURCE_FASHION_MNIST] = "Zalando’s 28×28 clothing images in ten classes",
-    [SOURCE_CSV] = "Numeric columns and a label column",
-    [SOURCE_IDX] = "MNIST-format image and label files",
-  };
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->source_row), have ? descriptions[idx] : "");
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->source_row),
+                               have ? ft_dataset_kind_info (idx)->info.summary : "");
 
-  if (have && idx == SOURCE_CSV)
+  if (have && idx == FT_DATASET_CSV)
     {
       const char *path = self->exp->data.path;
       g_autofree char *base = path[0] ? g_path_get_basename (path) : g_strdup ("No file chosen");
@@ -507,7 +477,7 @@ update_source_rows (FtDatasetPanel *self)
           != 0)
         gtk_editable_set_text (GTK_EDITABLE (self->label_entry), self->exp->data.label_column);
     }
-  if (have && idx == SOURCE_IDX)
+  if (have && idx == FT_DATASET_IDX)
     {
       adw_action_row_set_subtitle (ADW_ACTION_ROW (self->dir_row), self->exp->data.path);
       gtk_widget_set_tooltip_text (self->dir_row, self->exp->data.path);
@@ -801,13 +771,13 @@ on_chooser_response (GtkNativeDialog *dialog, int response, gpointer user_data)
       g_strlcpy (d->path, path, sizeof d->path);
       d->test_path[0] = '\0';
       g_strlcpy (d->label_column, label, sizeof d->label_column);
-      self->source_index = SOURCE_CSV;
+      self->source_index = FT_DATASET_CSV;
     }
   else
     {
       d->source = FT_DATA_IDX;
       g_strlcpy (d->path, path, sizeof d->path);
-      self->source_index = SOURCE_IDX;
+      self->source_index = FT_DATASET_IDX;
     }
   revert_source_row (self);
   data_edited (self);
@@ -859,10 +829,9 @@ on_source_selected (AdwComboRow *row, GParamSpec *pspec, FtDatasetPanel *self)
   FtDataSpec *d = &self->exp->data;
   if (idx < FT_N_PLAYGROUND)
     {
-      d->source = FT_DATA_PLAYGROUND;
-      d->playground = (FtPlaygroundKind) idx;
+      ft_dataset_kind_set (d, (FtDatasetKind) idx);
     }
-  else if (idx == SOURCE_FASHION_MNIST)
+  else if (idx == FT_DATASET_FASHION_MNIST)
     {
       d->source = FT_DATA_IDX;
       d->path[0] = '\0';
@@ -871,7 +840,7 @@ on_source_selected (AdwComboRow *row, GParamSpec *pspec, FtDatasetPanel *self)
   else
     {
       /* A file or directory first: the experiment changes when one is chosen. */
-      choose_file (self, idx == SOURCE_CSV);
+      choose_file (self, idx == FT_DATASET_CSV);
       return;
     }
   self->source_index = idx;
@@ -978,7 +947,7 @@ ft_dataset_panel_set_experiment (FtDatasetPanel *self, FtExperiment *exp)
   self->updating = true;
   if (exp != NULL)
     {
-      self->source_index = source_index_of (&exp->data);
+      self->source_index = ft_dataset_kind_of (&exp->data);
       adw_combo_row_set_selected (self->source_row, self->source_index);
       /* Values from a file beyond the usual ranges widen them rather than being changed. */
       GtkAdjustment *adj = gtk_spin_button_get_adjustment (self->samples_spin);
