@@ -5,6 +5,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdarg.h>
 
 #define FT_ERROR (ft_error_quark ())
 GQuark ft_error_quark (void);
@@ -14,6 +15,9 @@ typedef enum
   FT_ERROR_INVALID,       /* bad argument, shape or configuration */
   FT_ERROR_NOT_RECORDING, /* asked for gradients of a target the tape never saw */
 } FtError;
+
+/* Sets an FT_ERROR_INVALID error whose message is "PATH: " and the formatted rest (a file's readers). */
+void ft_error_set_at_valist (GError **error, const char *path, const char *fmt, va_list ap);
 
 /* Sets an FT_ERROR_INVALID error on err (a GError **) from printf-style arguments and returns false from
  * the calling function: the validators' "fail with this message". */

@@ -120,10 +120,8 @@ static bool G_GNUC_PRINTF (2, 3) csv_fail (CsvReader *r, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
-  char *msg = g_strdup_vprintf (fmt, ap);
+  ft_error_set_at_valist (r->error, r->path, fmt, ap);
   va_end (ap);
-  g_set_error (r->error, FT_ERROR, FT_ERROR_INVALID, "%s: %s", r->path, msg);
-  g_free (msg);
   return false;
 }
 

@@ -94,10 +94,8 @@ ft_ckpt_fail (FtCkptCtx *c, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
-  char *msg = g_strdup_vprintf (fmt, ap);
+  ft_error_set_at_valist (c->error, c->path, fmt, ap);
   va_end (ap);
-  g_set_error (c->error, FT_ERROR, FT_ERROR_INVALID, "%s: %s", c->path, msg);
-  g_free (msg);
   return false;
 }
 
