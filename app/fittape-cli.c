@@ -203,23 +203,28 @@ write_outputs (Run *run, const char *dir, const char *divergence_json, GError **
   return ok;
 }
 
+/* "\"test_loss\": L, \"test_accuracy\": A" of the logs, null for one missing or not a number. */
 static void
-append_result_json (GString *s, Run *run)
+append_test_results (GString *s, const FtLogs *logs)
 {
   double loss = NAN, acc = NAN;
-  ft_logs_get (&run->test_logs, "loss", &loss);
-  ft_logs_get (&run->test_logs, "accuracy", &acc);
-  double spe = run->epochs_run > 0 ? run->seconds / run->epochs_run : 0;
+  ft_logs_get (logs, "loss", &loss);
+  ft_logs_get (logs, "accuracy", &acc);
   char loss_text[32] = "null", acc_text[32] = "null";
   if (isfinite (loss))
     g_snprintf (loss_text, sizeof loss_text, "%.6g", loss);
   if (isfinite (acc))
     g_snprintf (acc_text, sizeof acc_text, "%.6g", acc);
-  g_string_append_printf (
-      s,
-      "\"test_loss\": %s, \"test_accuracy\": %s, \"epochs\": %d, \"seconds_per_epoch\": %.4f, "
-      "\"stopped_early\": %s",
-      loss_text, acc_text, run->epochs_run, spe, run->stopped_early ? "true" : "false");
+  g_string_append_printf (s, "\"test_loss\": %s, \"test_accuracy\": %s", loss_text, acc_text);
+}
+
+static void
+append_result_json (GString *s, Run *run)
+{
+  double spe = run->epochs_run > 0 ? run->seconds / run->epochs_run : 0;
+  append_test_results (s, &run->test_logs);
+  g_string_append_printf (s, ", \"epochs\": %d, \"seconds_per_epoch\": %.4f, \"stopped_early\": %s",
+                          run->epochs_run, spe, run->stopped_early ? "true" : "false");
 }
 
 static bool
@@ -237,129 +242,125 @@ history_diverged (FtHistory *h, int *epoch)
   return false;
 }
 
-static int
-command_run (RunOptions *o)
+/* Everything one `run` command works with. */
+typedef struct
 {
+  const RunOptions *o;
+  FtExperiment *exp;
+  FtDataset *train, *test;
+  int n_runs; /* 2 in both mode */
+  Run runs[2];
+  FtPlotModel *plot; /* --plot */
+  FtOutDir *out_dir;
+  char *divergence_json; /* both mode */
+} Session;
+
+/* The experiment: the file, else the checkpoint's (--resume), else the default; with the options'
+ * mode, epochs and seed. */
+static int
+load_experiment (Session *S)
+{
+  const RunOptions *o = S->o;
   GError *error = NULL;
-  FtExperiment *exp = NULL;
   if (o->experiment_path)
-    exp = ft_experiment_load (o->experiment_path, &error);
+    S->exp = ft_experiment_load (o->experiment_path, &error);
   else if (o->resume)
     {
       char *json = ft_checkpoint_read_experiment (o->resume, &error);
       if (json)
-        exp = ft_experiment_from_json (json, &error);
+        S->exp = ft_experiment_from_json (json, &error);
       g_free (json);
     }
   else
-    exp = ft_experiment_new_default ();
-  if (exp == NULL)
+    S->exp = ft_experiment_new_default ();
+  if (S->exp == NULL)
     return bad_input (o->experiment_path ? "cannot open the experiment" : "cannot resume", error);
-  if (o->mode && !ft_run_mode_from_name (o->mode, &exp->mode))
+  if (o->mode && !ft_run_mode_from_name (o->mode, &S->exp->mode))
     {
-      ft_experiment_free (exp);
       fprintf (stderr, "fittape-cli: --mode must be fit, tape or both, not \"%s\"\n", o->mode);
       return EXIT_BAD_INPUT;
     }
   if (o->epochs > 0)
-    exp->fit.epochs = o->epochs;
+    S->exp->fit.epochs = o->epochs;
   if (o->has_seed)
-    exp->seed = (uint64_t) o->seed;
-  if (!ft_fit_args_validate (&exp->fit, &error))
-    {
-      ft_experiment_free (exp);
-      return bad_input ("invalid training arguments", error);
-    }
+    S->exp->seed = (uint64_t) o->seed;
+  if (!ft_fit_args_validate (&S->exp->fit, &error))
+    return bad_input ("invalid training arguments", error);
+  if (!ft_experiment_load_data (S->exp, &S->train, &S->test, &error))
+    return bad_input ("cannot load the data", error);
+  return EXIT_OK;
+}
 
-  FtDataset *train = NULL, *test = NULL;
-  if (!ft_experiment_load_data (exp, &train, &test, &error))
+/* Run i (fit, or tape: the second in both mode) made ready to start: its model checked against the test
+ * set, the checkpoint it resumes from loaded, its runner made. */
+static int
+prepare_run (Session *S, int i)
+{
+  const RunOptions *o = S->o;
+  FtExperiment *exp = S->exp;
+  GError *error = NULL;
+  Run *run = &S->runs[i];
+  bool tape = exp->mode == FT_MODE_TAPE || (exp->mode == FT_MODE_BOTH && i == 1);
+  run->name = tape ? "tape" : "fit";
+  if (S->plot != NULL)
     {
-      ft_experiment_free (exp);
-      return bad_input ("cannot load the data", error);
+      run->plot = S->plot;
+      run->plot_run = ft_plot_model_add_run (S->plot, run->name, i);
+      if (i == 1)
+        ft_plot_model_set_pair (S->plot, S->runs[0].plot_run, run->plot_run);
     }
+  run->prefix_lines = S->n_runs == 2 || o->quiet;
+  FtRunOptions options = { .fingerprints = S->n_runs == 2,
+                           .full_priority = true /* no window to keep smooth */ };
+  run->engine = ft_run_new (exp, S->train, tape, &options, &error);
+  if (run->engine == NULL)
+    return bad_input ("cannot build the model", error);
+  /* The test set is evaluated after training: checked against the model now, not minutes later. */
+  if (S->test != NULL && !ft_trainer_check_dataset (ft_run_trainer (run->engine), S->test, "test", &error))
+    return bad_input ("the test set does not fit the model", error);
+  if (o->resume)
+    {
+      if (!ft_run_load_checkpoint (run->engine, o->resume, &error))
+        return bad_input ("cannot resume", error);
+      if (ft_run_epochs_done (run->engine) >= exp->fit.epochs)
+        {
+          fprintf (stderr, "fittape-cli: %s already ran %d of %d epochs: raise --epochs to continue\n",
+                   o->resume, ft_run_epochs_done (run->engine), exp->fit.epochs);
+          return EXIT_BAD_INPUT;
+        }
+    }
+  if (i == 0)
+    {
+      char *summary = ft_model_summary (ft_trainer_model (ft_run_trainer (run->engine)), NULL);
+      fputs (summary, stdout);
+      g_free (summary);
+    }
+  GPtrArray *extra = NULL;
+  if (S->n_runs == 1 && !o->quiet)
+    {
+      extra = g_ptr_array_new_with_free_func ((GDestroyNotify) ft_callback_free);
+      g_ptr_array_add (extra, ft_progress_callback_new (isatty (STDOUT_FILENO) ? 1 : 2, print_text, NULL));
+    }
+  ft_run_make_runner (run->engine, exp->fit.epochs, extra, NULL, on_event, run);
+  if (extra != NULL)
+    g_ptr_array_unref (extra);
+  return EXIT_OK;
+}
 
-  int n_runs = exp->mode == FT_MODE_BOTH ? 2 : 1;
-  Run runs[2];
-  memset (runs, 0, sizeof runs);
+/* Starts the runs and waits for their ends; then a failure or a loss that was not finite fails. */
+static int
+train (Session *S)
+{
+  for (int i = 0; i < S->n_runs; i++)
+    ft_runner_start (ft_run_runner (S->runs[i].engine));
+  while (!(S->runs[0].done && (S->n_runs == 1 || S->runs[1].done)))
+    g_main_context_iteration (NULL, TRUE);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
   int status = EXIT_OK;
-  FtPlotModel *plot = o->plot ? ft_plot_model_new () : NULL;
-  for (int i = 0; i < n_runs; i++)
+  for (int i = 0; i < S->n_runs && status == EXIT_OK; i++)
     {
-      Run *run = &runs[i];
-      bool tape = exp->mode == FT_MODE_TAPE || (exp->mode == FT_MODE_BOTH && i == 1);
-      run->name = tape ? "tape" : "fit";
-      if (plot != NULL)
-        {
-          run->plot = plot;
-          run->plot_run = ft_plot_model_add_run (plot, run->name, i);
-          if (i == 1)
-            ft_plot_model_set_pair (plot, runs[0].plot_run, run->plot_run);
-        }
-      run->prefix_lines = n_runs == 2 || o->quiet;
-      FtRunOptions options = { .fingerprints = n_runs == 2,
-                               .full_priority = true /* no window to keep smooth */ };
-      run->engine = ft_run_new (exp, train, tape, &options, &error);
-      if (run->engine == NULL)
-        {
-          status = bad_input ("cannot build the model", error);
-          break;
-        }
-      /* The test set is evaluated after training: checked against the model now, not minutes later. */
-      if (test != NULL && !ft_trainer_check_dataset (ft_run_trainer (run->engine), test, "test", &error))
-        {
-          status = bad_input ("the test set does not fit the model", error);
-          break;
-        }
-      if (o->resume)
-        {
-          if (!ft_run_load_checkpoint (run->engine, o->resume, &error))
-            {
-              status = bad_input ("cannot resume", error);
-              break;
-            }
-          if (ft_run_epochs_done (run->engine) >= exp->fit.epochs)
-            {
-              fprintf (stderr, "fittape-cli: %s already ran %d of %d epochs: raise --epochs to continue\n",
-                       o->resume, ft_run_epochs_done (run->engine), exp->fit.epochs);
-              status = EXIT_BAD_INPUT;
-              break;
-            }
-        }
-      if (i == 0)
-        {
-          char *summary = ft_model_summary (ft_trainer_model (ft_run_trainer (run->engine)), NULL);
-          fputs (summary, stdout);
-          g_free (summary);
-        }
-      GPtrArray *extra = NULL;
-      if (n_runs == 1 && !o->quiet)
-        {
-          extra = g_ptr_array_new_with_free_func ((GDestroyNotify) ft_callback_free);
-          g_ptr_array_add (extra,
-                           ft_progress_callback_new (isatty (STDOUT_FILENO) ? 1 : 2, print_text, NULL));
-        }
-      ft_run_make_runner (run->engine, exp->fit.epochs, extra, NULL, on_event, run);
-      if (extra != NULL)
-        g_ptr_array_unref (extra);
-    }
-  /* The results go to a staging directory beside --out made now, so that an unwritable --out is known
-   * before training, and appear in --out all together or not at all. */
-  FtOutDir *out_dir = NULL;
-  if (status == EXIT_OK && (out_dir = ft_out_dir_begin (o->out ? o->out : "fittape-output", &error)) == NULL)
-    status = bad_input ("cannot write the results", error);
-  if (status == EXIT_OK)
-    {
-      for (int i = 0; i < n_runs; i++)
-        ft_runner_start (ft_run_runner (runs[i].engine));
-      while (!(runs[0].done && (n_runs == 1 || runs[1].done)))
-        g_main_context_iteration (NULL, TRUE);
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-    }
-
-  for (int i = 0; i < n_runs && status == EXIT_OK; i++)
-    {
-      Run *run = &runs[i];
+      Run *run = &S->runs[i];
       int bad_epoch;
       if (run->final == FT_RUN_EVENT_FAILED)
         {
@@ -375,104 +376,149 @@ command_run (RunOptions *o)
           status = EXIT_TRAINING_FAILED;
         }
     }
+  return status;
+}
+
+/* Both mode: where the two runs first part, printed and kept for the histories' JSON. */
+static void
+find_divergence (Session *S)
+{
   FtDivergence divergence;
-  char *divergence_json = NULL;
-  if (status == EXIT_OK && n_runs == 2)
+  ft_divergence_find (ft_run_fingerprints (S->runs[0].engine), ft_run_fingerprints (S->runs[1].engine),
+                      &S->exp->steps, &divergence);
+  S->divergence_json = ft_divergence_to_json (&divergence);
+  char *text = ft_divergence_describe (&divergence);
+  printf ("%s\n", text);
+  g_free (text);
+}
+
+/* Each run evaluated on the test set (when there is one) and its results written to the staging
+ * directory; then the results moved into --out. */
+static int
+evaluate_and_write (Session *S)
+{
+  GError *error = NULL;
+  for (int i = 0; i < S->n_runs; i++)
     {
-      ft_divergence_find (ft_run_fingerprints (runs[0].engine), ft_run_fingerprints (runs[1].engine),
-                          &exp->steps, &divergence);
-      divergence_json = ft_divergence_to_json (&divergence);
-      char *text = ft_divergence_describe (&divergence);
-      printf ("%s\n", text);
-      g_free (text);
-    }
-  if (status == EXIT_OK)
-    {
-      for (int i = 0; i < n_runs; i++)
+      Run *run = &S->runs[i];
+      if (S->test != NULL)
         {
-          Run *run = &runs[i];
-          if (test != NULL)
-            {
-              gint64 t0 = g_get_monotonic_time ();
-              if (!ft_evaluate (ft_run_trainer (run->engine), test, exp->fit.batch_size, &run->test_logs,
-                                &error))
-                {
-                  status = bad_input ("cannot evaluate on the test set", error);
-                  break;
-                }
-              GString *s = g_string_new (NULL);
-              g_string_printf (s, "%s%s%sTest: %u samples - %.1fs - ", n_runs == 2 ? "[" : "",
-                               n_runs == 2 ? run->name : "", n_runs == 2 ? "] " : "", test->n,
-                               (double) (g_get_monotonic_time () - t0) / 1e6);
-              ft_logs_format (&run->test_logs, s);
-              puts (s->str);
-              g_string_free (s, TRUE);
-            }
-          const char *out = ft_out_dir_staging (out_dir);
-          char *dir = n_runs == 2 ? g_build_filename (out, run->name, NULL) : g_strdup (out);
-          if (!write_outputs (run, dir, divergence_json, &error))
-            {
-              fprintf (stderr, "fittape-cli: cannot write the results: %s\n", error->message);
-              g_clear_error (&error);
-              status = EXIT_BAD_INPUT;
-            }
-          g_free (dir);
-          if (status != EXIT_OK)
-            break;
+          gint64 t0 = g_get_monotonic_time ();
+          if (!ft_evaluate (ft_run_trainer (run->engine), S->test, S->exp->fit.batch_size, &run->test_logs,
+                            &error))
+            return bad_input ("cannot evaluate on the test set", error);
+          GString *s = g_string_new (NULL);
+          g_string_printf (s, "%s%s%sTest: %u samples - %.1fs - ", S->n_runs == 2 ? "[" : "",
+                           S->n_runs == 2 ? run->name : "", S->n_runs == 2 ? "] " : "", S->test->n,
+                           (double) (g_get_monotonic_time () - t0) / 1e6);
+          ft_logs_format (&run->test_logs, s);
+          puts (s->str);
+          g_string_free (s, TRUE);
         }
-      if (status == EXIT_OK && !ft_out_dir_commit (g_steal_pointer (&out_dir), &error))
-        status = bad_input ("cannot write the results", error);
-    }
-  ft_out_dir_abort (out_dir);
-  if (plot != NULL && (status == EXIT_OK || status == EXIT_TRAINING_FAILED))
-    {
-      /* Loss and accuracy side by side (loss alone without a metric), as the window draws them. */
-      FtPlotStyle style;
-      ft_plot_style_init (&style);
-      if (!ft_plot_export_both (plot, o->plot, 1400, 520, &style, &error))
+      const char *out = ft_out_dir_staging (S->out_dir);
+      char *dir = S->n_runs == 2 ? g_build_filename (out, run->name, NULL) : g_strdup (out);
+      bool ok = write_outputs (run, dir, S->divergence_json, &error);
+      g_free (dir);
+      if (!ok)
         {
-          fprintf (stderr, "fittape-cli: cannot write the plot: %s\n", error->message);
+          fprintf (stderr, "fittape-cli: cannot write the results: %s\n", error->message);
           g_clear_error (&error);
-          status = EXIT_BAD_INPUT;
+          return EXIT_BAD_INPUT;
         }
-      else
-        printf ("Plot: %s\n", o->plot);
     }
+  if (!ft_out_dir_commit (g_steal_pointer (&S->out_dir), &error))
+    return bad_input ("cannot write the results", error);
+  return EXIT_OK;
+}
+
+/* --plot: loss and accuracy side by side (loss alone without a metric), as the window draws them. */
+static int
+write_plot (Session *S)
+{
+  GError *error = NULL;
+  FtPlotStyle style;
+  ft_plot_style_init (&style);
+  if (!ft_plot_export_both (S->plot, S->o->plot, 1400, 520, &style, &error))
+    {
+      fprintf (stderr, "fittape-cli: cannot write the plot: %s\n", error->message);
+      g_clear_error (&error);
+      return EXIT_BAD_INPUT;
+    }
+  printf ("Plot: %s\n", S->o->plot);
+  return EXIT_OK;
+}
+
+/* The last line: one JSON object with the results. */
+static void
+print_result (Session *S)
+{
+  GString *s = g_string_new ("{");
+  if (S->n_runs == 1)
+    {
+      g_string_append_printf (s, "\"mode\": \"%s\", ", S->runs[0].name);
+      append_result_json (s, &S->runs[0]);
+    }
+  else
+    {
+      char *a = ft_history_to_csv (ft_run_history (S->runs[0].engine), ','),
+           *b = ft_history_to_csv (ft_run_history (S->runs[1].engine), ',');
+      g_string_append (s, "\"mode\": \"both\", \"fit\": {");
+      append_result_json (s, &S->runs[0]);
+      g_string_append (s, "}, \"tape\": {");
+      append_result_json (s, &S->runs[1]);
+      g_string_append_printf (s, "}, \"histories_identical\": %s, \"divergence\": %s",
+                              strcmp (a, b) == 0 ? "true" : "false", S->divergence_json);
+      g_free (a);
+      g_free (b);
+    }
+  g_string_append (s, "}");
+  puts (s->str);
+  g_string_free (s, TRUE);
+}
+
+static int
+command_run (const RunOptions *o)
+{
+  Session S = { .o = o };
+  GError *error = NULL;
+  int status = load_experiment (&S);
   if (status == EXIT_OK)
     {
-      GString *s = g_string_new ("{");
-      if (n_runs == 1)
-        {
-          g_string_append_printf (s, "\"mode\": \"%s\", ", runs[0].name);
-          append_result_json (s, &runs[0]);
-        }
-      else
-        {
-          char *a = ft_history_to_csv (ft_run_history (runs[0].engine), ','),
-               *b = ft_history_to_csv (ft_run_history (runs[1].engine), ',');
-          g_string_append (s, "\"mode\": \"both\", \"fit\": {");
-          append_result_json (s, &runs[0]);
-          g_string_append (s, "}, \"tape\": {");
-          append_result_json (s, &runs[1]);
-          g_string_append_printf (s, "}, \"histories_identical\": %s, \"divergence\": %s",
-                                  strcmp (a, b) == 0 ? "true" : "false", divergence_json);
-          g_free (a);
-          g_free (b);
-        }
-      g_string_append (s, "}");
-      puts (s->str);
-      g_string_free (s, TRUE);
+      S.n_runs = S.exp->mode == FT_MODE_BOTH ? 2 : 1;
+      S.plot = o->plot ? ft_plot_model_new () : NULL;
     }
-  for (int i = 0; i < n_runs; i++)
+  for (int i = 0; i < S.n_runs && status == EXIT_OK; i++)
+    status = prepare_run (&S, i);
+  /* The results go to a staging directory beside --out made now, so that an unwritable --out is known
+   * before training, and appear in --out all together or not at all. */
+  if (status == EXIT_OK
+      && (S.out_dir = ft_out_dir_begin (o->out ? o->out : "fittape-output", &error)) == NULL)
+    status = bad_input ("cannot write the results", error);
+  if (status == EXIT_OK)
+    status = train (&S);
+  if (status == EXIT_OK && S.n_runs == 2)
+    find_divergence (&S);
+  if (status == EXIT_OK)
+    status = evaluate_and_write (&S);
+  ft_out_dir_abort (S.out_dir);
+  if (S.plot != NULL && (status == EXIT_OK || status == EXIT_TRAINING_FAILED))
     {
-      ft_run_free (runs[i].engine);
-      g_free (runs[i].message);
+      int plot_status = write_plot (&S);
+      if (plot_status != EXIT_OK)
+        status = plot_status;
     }
-  ft_plot_model_free (plot);
-  g_free (divergence_json);
-  ft_dataset_free (train);
-  ft_dataset_free (test);
-  ft_experiment_free (exp);
+  if (status == EXIT_OK)
+    print_result (&S);
+  for (int i = 0; i < S.n_runs; i++)
+    {
+      ft_run_free (S.runs[i].engine);
+      g_free (S.runs[i].message);
+    }
+  ft_plot_model_free (S.plot);
+  g_free (S.divergence_json);
+  ft_dataset_free (S.train);
+  ft_dataset_free (S.test);
+  ft_experiment_free (S.exp);
   return status;
 }
 
@@ -509,18 +555,12 @@ command_evaluate (const char *path)
       g_string_printf (s, "%s: %u samples - ", test ? "Test" : "Training data (no test set)", data->n);
       ft_logs_format (&logs, s);
       puts (s->str);
-      double loss = NAN, acc = NAN;
-      ft_logs_get (&logs, "loss", &loss);
-      ft_logs_get (&logs, "accuracy", &acc);
       /* valid JSON whatever the path holds; null for a loss or accuracy that is not a number */
       GString *line = g_string_new ("{\"checkpoint\": ");
       ft_json_append_string (line, path);
-      char loss_text[32] = "null", acc_text[32] = "null";
-      if (isfinite (loss))
-        g_snprintf (loss_text, sizeof loss_text, "%.6g", loss);
-      if (isfinite (acc))
-        g_snprintf (acc_text, sizeof acc_text, "%.6g", acc);
-      g_string_append_printf (line, ", \"test_loss\": %s, \"test_accuracy\": %s}", loss_text, acc_text);
+      g_string_append (line, ", ");
+      append_test_results (line, &logs);
+      g_string_append (line, "}");
       puts (line->str);
       g_string_free (line, TRUE);
       g_string_free (s, TRUE);
@@ -622,6 +662,101 @@ command_summary (const char *path)
   return status;
 }
 
+/* A whole number in [lo, hi] (digits only); false when value is not one. */
+static bool
+parse_whole (const char *value, long long lo, long long hi, long long *out)
+{
+  char *end = NULL;
+  errno = 0;
+  long long v = g_ascii_isdigit (value[0]) ? strtoll (value, &end, 10) : -1;
+  if (v < lo || *end != '\0' || errno == ERANGE || v > hi)
+    return false;
+  *out = v;
+  return true;
+}
+
+/* run's options and experiment file into o: EXIT_OK, or EXIT_BAD_INPUT with the message printed. */
+static int
+parse_run_options (int argc, char **argv, RunOptions *o)
+{
+  for (int i = 2; i < argc; i++)
+    {
+      const char *a = argv[i];
+      const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+      bool takes_value = strcmp (a, "--mode") == 0 || strcmp (a, "--epochs") == 0 || strcmp (a, "--seed") == 0
+                         || strcmp (a, "--out") == 0 || strcmp (a, "--resume") == 0
+                         || strcmp (a, "--plot") == 0;
+      if (takes_value && value == NULL)
+        {
+          fprintf (stderr, "fittape-cli: %s needs a value\n", a);
+          return EXIT_BAD_INPUT;
+        }
+      long long v;
+      if (strcmp (a, "--mode") == 0)
+        o->mode = value;
+      else if (strcmp (a, "--epochs") == 0)
+        {
+          if (!parse_whole (value, 1, 100000, &v))
+            {
+              fprintf (stderr, "fittape-cli: --epochs must be a whole number from 1 to 100000, not \"%s\"\n",
+                       value);
+              return EXIT_BAD_INPUT;
+            }
+          o->epochs = (int) v;
+        }
+      else if (strcmp (a, "--seed") == 0)
+        {
+          if (!parse_whole (value, 0, G_MAXINT64, &v))
+            {
+              fprintf (stderr,
+                       "fittape-cli: --seed must be a whole number from 0 to %" G_GINT64_FORMAT
+                       ", not \"%s\"\n",
+                       G_MAXINT64, value);
+              return EXIT_BAD_INPUT;
+            }
+          o->seed = v;
+          o->has_seed = true;
+        }
+      else if (strcmp (a, "--out") == 0)
+        o->out = value;
+      else if (strcmp (a, "--resume") == 0)
+        o->resume = value;
+      else if (strcmp (a, "--plot") == 0)
+        {
+          if (!ft_plot_format_from_path (value, NULL))
+            {
+              fprintf (stderr,
+                       "fittape-cli: --plot needs a file name ending in .png, .svg or .pdf, not \"%s\"\n",
+                       value);
+              return EXIT_BAD_INPUT;
+            }
+          o->plot = value;
+        }
+      else if (strcmp (a, "--quiet") == 0)
+        {
+          o->quiet = true;
+          continue;
+        }
+      else if (a[0] == '-')
+        {
+          fprintf (stderr, "fittape-cli: unknown option %s\n\n%s", a, usage);
+          return EXIT_BAD_INPUT;
+        }
+      else if (o->experiment_path == NULL)
+        {
+          o->experiment_path = a;
+          continue;
+        }
+      else
+        {
+          fprintf (stderr, "fittape-cli: unexpected argument \"%s\"\n", a);
+          return EXIT_BAD_INPUT;
+        }
+      i++;
+    }
+  return EXIT_OK;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -657,84 +792,8 @@ main (int argc, char **argv)
       return EXIT_BAD_INPUT;
     }
   RunOptions o = { 0 };
-  for (int i = 2; i < argc; i++)
-    {
-      const char *a = argv[i];
-      const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-      bool takes_value = strcmp (a, "--mode") == 0 || strcmp (a, "--epochs") == 0 || strcmp (a, "--seed") == 0
-                         || strcmp (a, "--out") == 0 || strcmp (a, "--resume") == 0
-                         || strcmp (a, "--plot") == 0;
-      if (takes_value && value == NULL)
-        {
-          fprintf (stderr, "fittape-cli: %s needs a value\n", a);
-          return EXIT_BAD_INPUT;
-        }
-      char *end = NULL;
-      if (strcmp (a, "--mode") == 0)
-        o.mode = value;
-      else if (strcmp (a, "--epochs") == 0)
-        {
-          errno = 0;
-          long v = g_ascii_isdigit (value[0]) ? strtol (value, &end, 10) : -1;
-          if (v < 1 || *end != '\0' || errno == ERANGE || v > 100000)
-            {
-              fprintf (stderr, "fittape-cli: --epochs must be a whole number from 1 to 100000, not \"%s\"\n",
-                       value);
-              return EXIT_BAD_INPUT;
-            }
-          o.epochs = (int) v;
-        }
-      else if (strcmp (a, "--seed") == 0)
-        {
-          errno = 0;
-          long long v = g_ascii_isdigit (value[0]) ? strtoll (value, &end, 10) : -1;
-          if (v < 0 || *end != '\0' || errno == ERANGE)
-            {
-              fprintf (stderr,
-                       "fittape-cli: --seed must be a whole number from 0 to %" G_GINT64_FORMAT
-                       ", not \"%s\"\n",
-                       G_MAXINT64, value);
-              return EXIT_BAD_INPUT;
-            }
-          o.seed = v;
-          o.has_seed = true;
-        }
-      else if (strcmp (a, "--out") == 0)
-        o.out = value;
-      else if (strcmp (a, "--resume") == 0)
-        o.resume = value;
-      else if (strcmp (a, "--plot") == 0)
-        {
-          if (!ft_plot_format_from_path (value, NULL))
-            {
-              fprintf (stderr,
-                       "fittape-cli: --plot needs a file name ending in .png, .svg or .pdf, not \"%s\"\n",
-                       value);
-              return EXIT_BAD_INPUT;
-            }
-          o.plot = value;
-        }
-      else if (strcmp (a, "--quiet") == 0)
-        {
-          o.quiet = true;
-          continue;
-        }
-      else if (a[0] == '-')
-        {
-          fprintf (stderr, "fittape-cli: unknown option %s\n\n%s", a, usage);
-          return EXIT_BAD_INPUT;
-        }
-      else if (o.experiment_path == NULL)
-        {
-          o.experiment_path = a;
-          continue;
-        }
-      else
-        {
-          fprintf (stderr, "fittape-cli: unexpected argument \"%s\"\n", a);
-          return EXIT_BAD_INPUT;
-        }
-      i++;
-    }
+  int status = parse_run_options (argc, argv, &o);
+  if (status != EXIT_OK)
+    return status;
   return command_run (&o);
 }
