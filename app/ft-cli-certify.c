@@ -23,11 +23,16 @@ python_has_tensorflow (const char *python)
   return ok;
 }
 
-int
-ft_cli_certify (int argc, char **argv)
+typedef struct
 {
-  const char *path = NULL, *mode_name = "both", *out = "fittape-certify", *python_opt = NULL;
-  int epochs = 0;
+  const char *path, *mode_name, *out, *python;
+  int epochs;
+} CertifyArgs;
+
+/* certify's command line into args: 0, or 2 with the message printed. */
+static int
+parse_args (int argc, char **argv, CertifyArgs *args)
+{
   for (int i = 2; i < argc; i++)
     {
       const char *a = argv[i];
@@ -39,11 +44,11 @@ ft_cli_certify (int argc, char **argv)
           return 2;
         }
       if (strcmp (a, "--mode") == 0)
-        mode_name = argv[++i];
+        args->mode_name = argv[++i];
       else if (strcmp (a, "--out") == 0)
-        out = argv[++i];
+        args->out = argv[++i];
       else if (strcmp (a, "--python") == 0)
-        python_opt = argv[++i];
+        args->python = argv[++i];
       else if (strcmp (a, "--epochs") == 0)
         {
           char *end = NULL;
@@ -54,83 +59,105 @@ ft_cli_certify (int argc, char **argv)
                        argv[i]);
               return 2;
             }
-          epochs = (int) v;
+          args->epochs = (int) v;
         }
-      else if (a[0] == '-' || path != NULL)
+      else if (a[0] == '-' || args->path != NULL)
         {
           fprintf (stderr, "fittape-cli: certify: unexpected argument \"%s\"\n", a);
           return 2;
         }
       else
-        path = a;
+        args->path = a;
     }
-  FtRunMode mode;
-  if (path == NULL)
+  if (args->path == NULL)
     {
       fprintf (stderr, "fittape-cli: certify needs an experiment file\n");
       return 2;
     }
-  if (!ft_run_mode_from_name (mode_name, &mode))
+  return 0;
+}
+
+/* One mode's certificate: its table printed and its JSON appended to json. 0 it passes, 1 it does not, 2
+ * it could not be made. */
+static int
+certify_mode (const FtExperiment *exp, const CertifyArgs *args, FtRunMode mode, const char *name,
+              GString *json)
+{
+  const char *mname = mode == FT_MODE_FIT ? "fit" : "tape";
+  char *dir = g_build_filename (args->out, mname, NULL);
+  FtCertifyOptions o = { 0 };
+  o.mode = mode;
+  o.epochs = args->epochs;
+  o.python = args->python;
+  o.replay_module = ft_certify_default_replay_module ();
+  o.dir = dir;
+  o.experiment_name = name;
+  GError *error = NULL;
+  FtCertificate *c = ft_certify (exp, &o, &error);
+  int status = 2;
+  if (c == NULL)
     {
-      fprintf (stderr, "fittape-cli: --mode must be fit, tape or both, not \"%s\"\n", mode_name);
+      fprintf (stderr, "fittape-cli: certify (%s mode): %s\n", mname, error->message);
+      g_clear_error (&error);
+    }
+  else
+    {
+      char *table = ft_certificate_table (c);
+      fputs (table, stdout);
+      putchar ('\n');
+      g_free (table);
+      char *j = ft_certificate_json (c);
+      g_string_append_printf (json, "%s\"%s\": %s", json->len > 1 ? ", " : "", mname, j);
+      g_free (j);
+      status = c->pass ? 0 : 1;
+      ft_certificate_free (c);
+    }
+  fflush (stdout);
+  g_free (dir);
+  return status;
+}
+
+int
+ft_cli_certify (int argc, char **argv)
+{
+  CertifyArgs args = { .mode_name = "both", .out = "fittape-certify" };
+  int status = parse_args (argc, argv, &args);
+  if (status != 0)
+    return status;
+  FtRunMode mode;
+  if (!ft_run_mode_from_name (args.mode_name, &mode))
+    {
+      fprintf (stderr, "fittape-cli: --mode must be fit, tape or both, not \"%s\"\n", args.mode_name);
       return 2;
     }
   GError *error = NULL;
-  FtExperiment *exp = ft_experiment_load (path, &error);
+  FtExperiment *exp = ft_experiment_load (args.path, &error);
   if (exp == NULL)
     {
       fprintf (stderr, "fittape-cli: cannot open the experiment: %s\n", error->message);
       g_error_free (error);
       return 2;
     }
-  const char *python = python_opt ? python_opt : ft_certify_default_python ();
-  if (!python_has_tensorflow (python))
+  if (args.python == NULL)
+    args.python = ft_certify_default_python ();
+  if (!python_has_tensorflow (args.python))
     {
       fprintf (stderr,
                "fittape-cli: certify needs TensorFlow and Keras: %s cannot import them (set FITTAPE_PYTHON "
                "or --python)\n",
-               python);
+               args.python);
       ft_experiment_free (exp);
       return 3;
     }
   FtRunMode modes[2] = { FT_MODE_FIT, FT_MODE_TAPE };
   int first = mode == FT_MODE_TAPE ? 1 : 0, last = mode == FT_MODE_FIT ? 0 : 1;
-  char *name = g_path_get_basename (path);
+  char *name = g_path_get_basename (args.path);
   GString *json = g_string_new ("{");
-  int status = 0;
   for (int m = first; m <= last && status != 2; m++)
     {
-      const char *mname = modes[m] == FT_MODE_FIT ? "fit" : "tape";
-      char *dir = g_build_filename (out, mname, NULL);
-      FtCertifyOptions o = { 0 };
-      o.mode = modes[m];
-      o.epochs = epochs;
-      o.python = python;
-      o.replay_module = ft_certify_default_replay_module ();
-      o.dir = dir;
-      o.experiment_name = name;
-      FtCertificate *c = ft_certify (exp, &o, &error);
-      if (c == NULL)
-        {
-          fprintf (stderr, "fittape-cli: certify (%s mode): %s\n", mname, error->message);
-          g_clear_error (&error);
-          status = 2;
-        }
-      else
-        {
-          char *table = ft_certificate_table (c);
-          fputs (table, stdout);
-          putchar ('\n');
-          g_free (table);
-          char *j = ft_certificate_json (c);
-          g_string_append_printf (json, "%s\"%s\": %s", json->len > 1 ? ", " : "", mname, j);
-          g_free (j);
-          if (!c->pass && status == 0)
-            status = 1;
-          ft_certificate_free (c);
-        }
-      fflush (stdout);
-      g_free (dir);
+      int s = certify_mode (exp, &args, modes[m], name, json);
+      if (s == 2 || (s == 1 && status == 0))
+        status = s;
     }
   if (status != 2)
     {
