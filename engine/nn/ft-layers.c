@@ -213,6 +213,143 @@ pool_strides (const FtLayerSpec *spec, int *sh, int *sw)
   *sw = r.strides[1];
 }
 
+/* Dense: a flat input; a kernel and a bias. */
+static bool
+infer_dense (const FtLayerSpec *spec, int in_ndim, const int *in_shape, const char *buf, int *out_ndim,
+             int *out_shape, int *n_weights, FtWeightSpec *weights, GError **error)
+{
+  if (in_ndim != 1)
+    {
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                   "Dense expects a flat input (features,) but receives %s: add a Flatten layer before it",
+                   buf);
+      return false;
+    }
+  if (spec->units < 1 || spec->units > 1 << 20)
+    {
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "Dense units must be between 1 and 1048576, not %d",
+                   spec->units);
+      return false;
+    }
+  int kshape[2] = { in_shape[0], spec->units };
+  weight (&weights[(*n_weights)++], "kernel", 2, kshape, true, spec->kernel_initializer, in_shape[0],
+          spec->units);
+  if (spec->use_bias)
+    weight (&weights[(*n_weights)++], "bias", 1, &spec->units, true, spec->bias_initializer, 0, 0);
+  *out_ndim = 1;
+  out_shape[0] = spec->units;
+  return true;
+}
+
+/* Conv2D, MaxPooling2D, AveragePooling2D: an image input and a window that fits it; Conv2D's kernel
+ * and bias. */
+static bool
+infer_window (const FtLayerSpec *spec, int in_ndim, const int *in_shape, const char *buf, int *out_ndim,
+              int *out_shape, int *n_weights, FtWeightSpec *weights, GError **error)
+{
+  bool conv = spec->kind == FT_LAYER_CONV2D;
+  const char *what = ft_layer_kind_name (spec->kind);
+  if (in_ndim != 3)
+    {
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                   "%s expects an image input (height, width, channels) but receives %s%s", what, buf,
+                   in_ndim == 2 ? ": give the input a channel axis, e.g. (28, 28, 1)" : "");
+      return false;
+    }
+  int kh = conv ? spec->kernel_size[0] : spec->pool_size[0];
+  int kw = conv ? spec->kernel_size[1] : spec->pool_size[1];
+  int sh, sw;
+  if (conv)
+    {
+      sh = spec->strides[0];
+      sw = spec->strides[1];
+    }
+  else
+    pool_strides (spec, &sh, &sw);
+  if (kh < 1 || kw < 1 || sh < 1 || sw < 1 || kh > 64 || kw > 64 || sh > 64 || sw > 64)
+    {
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                   "%s %s %d×%d and strides %d×%d must be between 1 and 64", what, conv ? "kernel" : "pool",
+                   kh, kw, sh, sw);
+      return false;
+    }
+  if (conv && (spec->filters < 1 || spec->filters > 4096))
+    {
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "Conv2D filters must be between 1 and 4096, not %d",
+                   spec->filters);
+      return false;
+    }
+  if (spec->padding == FT_PADDING_VALID && (kh > in_shape[0] || kw > in_shape[1]))
+    {
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                   "%s %s %d×%d is larger than its %d×%d input (use padding \"same\" or a smaller %s)", what,
+                   conv ? "kernel" : "pool", kh, kw, in_shape[0], in_shape[1], conv ? "kernel" : "pool");
+      return false;
+    }
+  int pad;
+  out_shape[0] = ft_conv_output_size (in_shape[0], kh, sh, spec->padding, &pad);
+  out_shape[1] = ft_conv_output_size (in_shape[1], kw, sw, spec->padding, &pad);
+  out_shape[2] = conv ? spec->filters : in_shape[2];
+  *out_ndim = 3;
+  if (conv)
+    {
+      int c = in_shape[2];
+      if ((int64_t) kh * kw * c > INT_MAX || (int64_t) kh * kw * spec->filters > INT_MAX)
+        {
+          g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "Conv2D kernel %d×%d over %d channels is too large",
+                       kh, kw, c);
+          return false;
+        }
+      int kshape[4] = { kh, kw, c, spec->filters };
+      weight (&weights[(*n_weights)++], "kernel", 4, kshape, true, spec->kernel_initializer, kh * kw * c,
+              kh * kw * spec->filters);
+      if (spec->use_bias)
+        weight (&weights[(*n_weights)++], "bias", 1, &spec->filters, true, spec->bias_initializer, 0, 0);
+    }
+  return true;
+}
+
+/* Flatten: every feature of the input in one axis. */
+static bool
+infer_flatten (const FtLayerSpec *spec, int in_ndim, const int *in_shape, const char *buf, int *out_ndim,
+               int *out_shape, int *n_weights, FtWeightSpec *weights, GError **error)
+{
+  *out_ndim = 1;
+  size_t flat = 1;
+  for (int d = 0; d < in_ndim; d++)
+    flat = flat > (size_t) INT_MAX ? flat : flat * (size_t) in_shape[d];
+  if (flat > (size_t) INT_MAX)
+    {
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "Flatten of %s gives more than %d features", buf,
+                   INT_MAX);
+      return false;
+    }
+  out_shape[0] = (int) flat;
+  return true;
+}
+
+/* BatchNormalization: its four per-channel weights, the shape unchanged. */
+static bool
+infer_batch_norm (const FtLayerSpec *spec, int in_ndim, const int *in_shape, const char *buf, int *out_ndim,
+                  int *out_shape, int *n_weights, FtWeightSpec *weights, GError **error)
+{
+  if (!(spec->momentum >= 0.0f && spec->momentum < 1.0f) || !(spec->epsilon > 0.0f))
+    {
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                   "BatchNormalization needs momentum in [0, 1) and epsilon > 0 (got %g and %g)",
+                   (double) spec->momentum, (double) spec->epsilon);
+      return false;
+    }
+  int c = in_shape[in_ndim - 1];
+  weight (&weights[(*n_weights)++], "gamma", 1, &c, true, FT_INIT_ONES, 0, 0);
+  weight (&weights[(*n_weights)++], "beta", 1, &c, true, FT_INIT_ZEROS, 0, 0);
+  weight (&weights[(*n_weights)++], "moving_mean", 1, &c, false, FT_INIT_ZEROS, 0, 0);
+  weight (&weights[(*n_weights)++], "moving_variance", 1, &c, false, FT_INIT_ONES, 0, 0);
+  *out_ndim = in_ndim;
+  memcpy (out_shape, in_shape, (size_t) in_ndim * sizeof (int));
+  return true;
+}
+
 bool
 ft_layer_infer (const FtLayerSpec *spec, int in_ndim, const int *in_shape, int *out_ndim, int *out_shape,
                 int *n_weights, FtWeightSpec *weights, GError **error)
@@ -223,111 +360,13 @@ ft_layer_infer (const FtLayerSpec *spec, int in_ndim, const int *in_shape, int *
   switch (spec->kind)
     {
     case FT_LAYER_DENSE:
-      {
-        if (in_ndim != 1)
-          {
-            g_set_error (
-                error, FT_ERROR, FT_ERROR_INVALID,
-                "Dense expects a flat input (features,) but receives %s: add a Flatten layer before it", buf);
-            return false;
-          }
-        if (spec->units < 1 || spec->units > 1 << 20)
-          {
-            g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
-                         "Dense units must be between 1 and 1048576, not %d", spec->units);
-            return false;
-          }
-        int kshape[2] = { in_shape[0], spec->units };
-        weight (&weights[(*n_weights)++], "kernel", 2, kshape, true, spec->kernel_initializer, in_shape[0],
-                spec->units);
-        if (spec->use_bias)
-          weight (&weights[(*n_weights)++], "bias", 1, &spec->units, true, spec->bias_initializer, 0, 0);
-        *out_ndim = 1;
-        out_shape[0] = spec->units;
-        return true;
-      }
+      return infer_dense (spec, in_ndim, in_shape, buf, out_ndim, out_shape, n_weights, weights, error);
     case FT_LAYER_CONV2D:
     case FT_LAYER_MAX_POOLING2D:
     case FT_LAYER_AVERAGE_POOLING2D:
-      {
-        bool conv = spec->kind == FT_LAYER_CONV2D;
-        const char *what = ft_layer_kind_name (spec->kind);
-        if (in_ndim != 3)
-          {
-            g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
-                         "%s expects an image input (height, width, channels) but receives %s%s", what, buf,
-                         in_ndim == 2 ? ": give the input a channel axis, e.g. (28, 28, 1)" : "");
-            return false;
-          }
-        int kh = conv ? spec->kernel_size[0] : spec->pool_size[0];
-        int kw = conv ? spec->kernel_size[1] : spec->pool_size[1];
-        int sh, sw;
-        if (conv)
-          {
-            sh = spec->strides[0];
-            sw = spec->strides[1];
-          }
-        else
-          pool_strides (spec, &sh, &sw);
-        if (kh < 1 || kw < 1 || sh < 1 || sw < 1 || kh > 64 || kw > 64 || sh > 64 || sw > 64)
-          {
-            g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
-                         "%s %s %d×%d and strides %d×%d must be between 1 and 64", what,
-                         conv ? "kernel" : "pool", kh, kw, sh, sw);
-            return false;
-          }
-        if (conv && (spec->filters < 1 || spec->filters > 4096))
-          {
-            g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
-                         "Conv2D filters must be between 1 and 4096, not %d", spec->filters);
-            return false;
-          }
-        if (spec->padding == FT_PADDING_VALID && (kh > in_shape[0] || kw > in_shape[1]))
-          {
-            g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
-                         "%s %s %d×%d is larger than its %d×%d input (use padding \"same\" or a smaller %s)",
-                         what, conv ? "kernel" : "pool", kh, kw, in_shape[0], in_shape[1],
-                         conv ? "kernel" : "pool");
-            return false;
-          }
-        int pad;
-        out_shape[0] = ft_conv_output_size (in_shape[0], kh, sh, spec->padding, &pad);
-        out_shape[1] = ft_conv_output_size (in_shape[1], kw, sw, spec->padding, &pad);
-        out_shape[2] = conv ? spec->filters : in_shape[2];
-        *out_ndim = 3;
-        if (conv)
-          {
-            int c = in_shape[2];
-            if ((int64_t) kh * kw * c > INT_MAX || (int64_t) kh * kw * spec->filters > INT_MAX)
-              {
-                g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
-                             "Conv2D kernel %d×%d over %d channels is too large", kh, kw, c);
-                return false;
-              }
-            int kshape[4] = { kh, kw, c, spec->filters };
-            weight (&weights[(*n_weights)++], "kernel", 4, kshape, true, spec->kernel_initializer,
-                    kh * kw * c, kh * kw * spec->filters);
-            if (spec->use_bias)
-              weight (&weights[(*n_weights)++], "bias", 1, &spec->filters, true, spec->bias_initializer, 0,
-                      0);
-          }
-        return true;
-      }
+      return infer_window (spec, in_ndim, in_shape, buf, out_ndim, out_shape, n_weights, weights, error);
     case FT_LAYER_FLATTEN:
-      *out_ndim = 1;
-      {
-        size_t flat = 1;
-        for (int d = 0; d < in_ndim; d++)
-          flat = flat > (size_t) INT_MAX ? flat : flat * (size_t) in_shape[d];
-        if (flat > (size_t) INT_MAX)
-          {
-            g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "Flatten of %s gives more than %d features", buf,
-                         INT_MAX);
-            return false;
-          }
-        out_shape[0] = (int) flat;
-        return true;
-      }
+      return infer_flatten (spec, in_ndim, in_shape, buf, out_ndim, out_shape, n_weights, weights, error);
     case FT_LAYER_DROPOUT:
       if (!(spec->rate >= 0.0f && spec->rate < 1.0f))
         {
@@ -341,23 +380,7 @@ ft_layer_infer (const FtLayerSpec *spec, int in_ndim, const int *in_shape, int *
       memcpy (out_shape, in_shape, (size_t) in_ndim * sizeof (int));
       return true;
     case FT_LAYER_BATCH_NORMALIZATION:
-      {
-        if (!(spec->momentum >= 0.0f && spec->momentum < 1.0f) || !(spec->epsilon > 0.0f))
-          {
-            g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
-                         "BatchNormalization needs momentum in [0, 1) and epsilon > 0 (got %g and %g)",
-                         (double) spec->momentum, (double) spec->epsilon);
-            return false;
-          }
-        int c = in_shape[in_ndim - 1];
-        weight (&weights[(*n_weights)++], "gamma", 1, &c, true, FT_INIT_ONES, 0, 0);
-        weight (&weights[(*n_weights)++], "beta", 1, &c, true, FT_INIT_ZEROS, 0, 0);
-        weight (&weights[(*n_weights)++], "moving_mean", 1, &c, false, FT_INIT_ZEROS, 0, 0);
-        weight (&weights[(*n_weights)++], "moving_variance", 1, &c, false, FT_INIT_ONES, 0, 0);
-        *out_ndim = in_ndim;
-        memcpy (out_shape, in_shape, (size_t) in_ndim * sizeof (int));
-        return true;
-      }
+      return infer_batch_norm (spec, in_ndim, in_shape, buf, out_ndim, out_shape, n_weights, weights, error);
     case FT_LAYER_GLOBAL_AVERAGE_POOLING2D:
       if (in_ndim != 3)
         {
