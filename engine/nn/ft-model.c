@@ -129,6 +129,128 @@ ft_model_is_built (const FtModel *model)
   return model->built;
 }
 
+/* Pass 1: each layer's name, output shape and weight specs (specs gets them all, in order). */
+static bool
+infer_layers (FtModel *model, FtWeightSpec *specs, int *n_specs_out, GError **error)
+{
+  int n_specs = 0;
+  int counts[FT_N_LAYER_KINDS] = { 0 };
+  int ndim = model->in_ndim;
+  int shape[FT_MAX_DIMS];
+  memcpy (shape, model->in_shape, sizeof shape);
+  for (int i = 0; i < model->n_layers; i++)
+    {
+      Layer *l = &model->layers[i];
+      int k = counts[l->spec.kind]++;
+      if (k == 0)
+        g_snprintf (l->name, sizeof l->name, "%s", ft_layer_kind_base_name (l->spec.kind));
+      else
+        g_snprintf (l->name, sizeof l->name, "%s_%d", ft_layer_kind_base_name (l->spec.kind), k);
+      GError *local = NULL;
+      int nw = 0;
+      if (!ft_layer_infer (&l->spec, ndim, shape, &l->out_ndim, l->out_shape, &nw, specs + n_specs, &local))
+        {
+          g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "layer %d (%s): %s", i + 1, l->name,
+                       local->message);
+          g_error_free (local);
+          return false;
+        }
+      l->first_weight = n_specs;
+      l->n_weights = nw;
+      l->n_params = 0;
+      for (int w = 0; w < nw; w++)
+        l->n_params += ft_shape_size (specs[n_specs + w].ndim, specs[n_specs + w].shape);
+      n_specs += nw;
+      ndim = l->out_ndim;
+      memcpy (shape, l->out_shape, sizeof shape);
+    }
+  *n_specs_out = n_specs;
+  return true;
+}
+
+/* Floats a variable of n takes in its block: each starts 64-byte aligned. */
+static size_t
+aligned_floats (size_t n)
+{
+  return (n + 15) / 16 * 16;
+}
+
+/* Pass 2: the blocks of trainable weights, their gradients and the state, and the arrays of tensors. */
+static void
+allocate_blocks (FtModel *model, const FtWeightSpec *specs, int n_specs)
+{
+  size_t nt = 0, ns = 0;
+  int n_trainable = 0;
+  for (int w = 0; w < n_specs; w++)
+    {
+      size_t n = ft_shape_size (specs[w].ndim, specs[w].shape);
+      if (specs[w].trainable)
+        {
+          nt += aligned_floats (n);
+          n_trainable++;
+        }
+      else
+        ns += aligned_floats (n);
+    }
+  model->n_weights = n_specs;
+  model->weights = g_new0 (FtTensor *, n_specs);
+  model->weight_names = g_new0 (WeightName, n_specs);
+  model->weight_layer = g_new0 (int, n_specs);
+  model->trainable = g_new0 (FtTensor *, n_trainable);
+  model->grads = g_new0 (FtTensor *, n_trainable);
+  model->trainable_block = ft_alloc0 ((nt ? nt : 1) * sizeof (float));
+  model->grad_block = ft_alloc0 ((nt ? nt : 1) * sizeof (float));
+  model->state_block = ft_alloc0 ((ns ? ns : 1) * sizeof (float));
+  model->n_trainable_params = 0;
+  model->n_state_params = 0;
+}
+
+/* Each weight as a tensor in its block (with its gradient when trainable), named and initialised from
+ * the seed's stream in order. */
+static void
+create_weights (FtModel *model, const FtWeightSpec *specs, uint64_t seed)
+{
+  FtRng init_rng;
+  ft_rng_seed (&init_rng, seed, FT_RNG_STREAM_INIT);
+  ft_rng_seed (&model->dropout_rng, seed, FT_RNG_STREAM_DROPOUT);
+  size_t ot = 0, os = 0;
+  for (int i = 0; i < model->n_layers; i++)
+    {
+      Layer *l = &model->layers[i];
+      for (int w = l->first_weight; w < l->first_weight + l->n_weights; w++)
+        {
+          const FtWeightSpec *ws = &specs[w];
+          size_t n = ft_shape_size (ws->ndim, ws->shape);
+          float *data;
+          if (ws->trainable)
+            {
+              data = model->trainable_block + ot;
+              FtTensor *g = g_new (FtTensor, 1);
+              ft_tensor_init_view (g, model->grad_block + ot, ws->ndim, ws->shape);
+              model->grads[model->n_trainable] = g;
+              ot += aligned_floats (n);
+              model->n_trainable_params += n;
+            }
+          else
+            {
+              data = model->state_block + os;
+              os += aligned_floats (n);
+              model->n_state_params += n;
+            }
+          FtTensor *t = g_new (FtTensor, 1);
+          ft_tensor_init_view (t, data, ws->ndim, ws->shape);
+          t->flags = FT_TENSOR_VARIABLE | (ws->trainable ? FT_TENSOR_TRAINABLE : 0);
+          g_snprintf (model->weight_names[w].s, sizeof model->weight_names[w].s, "%s/%s", l->name, ws->name);
+          t->name = model->weight_names[w].s;
+          ft_initializer_fill (ws->init, data, n, ws->fan_in, ws->fan_out, &init_rng);
+          model->weights[w] = t;
+          model->weight_layer[w] = i;
+          if (ws->trainable)
+            model->trainable[model->n_trainable++] = t;
+        }
+    }
+}
+
 bool
 ft_model_build (FtModel *model, uint64_t seed, GError **error)
 {
@@ -149,107 +271,15 @@ ft_model_build (FtModel *model, uint64_t seed, GError **error)
   /* Weights and gradients must fit before anything is allocated (the trainer checks the rest). */
   if (!ft_model_budget_check (model, 1, 0, error))
     return false;
-
-  /* Pass 1: shapes, names, weight specs. */
   int n_specs = 0;
   FtWeightSpec *specs = g_new0 (FtWeightSpec, (size_t) model->n_layers * FT_LAYER_MAX_WEIGHTS);
-  int counts[FT_N_LAYER_KINDS] = { 0 };
-  int ndim = model->in_ndim;
-  int shape[FT_MAX_DIMS];
-  memcpy (shape, model->in_shape, sizeof shape);
-  for (int i = 0; i < model->n_layers; i++)
+  if (!infer_layers (model, specs, &n_specs, error))
     {
-      Layer *l = &model->layers[i];
-      int k = counts[l->spec.kind]++;
-      if (k == 0)
-        g_snprintf (l->name, sizeof l->name, "%s", ft_layer_kind_base_name (l->spec.kind));
-      else
-        g_snprintf (l->name, sizeof l->name, "%s_%d", ft_layer_kind_base_name (l->spec.kind), k);
-      GError *local = NULL;
-      int nw = 0;
-      if (!ft_layer_infer (&l->spec, ndim, shape, &l->out_ndim, l->out_shape, &nw, specs + n_specs, &local))
-        {
-          g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "layer %d (%s): %s", i + 1, l->name,
-                       local->message);
-          g_error_free (local);
-          g_free (specs);
-          return false;
-        }
-      l->first_weight = n_specs;
-      l->n_weights = nw;
-      l->n_params = 0;
-      for (int w = 0; w < nw; w++)
-        l->n_params += ft_shape_size (specs[n_specs + w].ndim, specs[n_specs + w].shape);
-      n_specs += nw;
-      ndim = l->out_ndim;
-      memcpy (shape, l->out_shape, sizeof shape);
+      g_free (specs);
+      return false;
     }
-
-  /* Pass 2: blocks and tensors. */
-  size_t nt = 0, ns = 0;
-  int n_trainable = 0;
-  for (int w = 0; w < n_specs; w++)
-    {
-      size_t n = ft_shape_size (specs[w].ndim, specs[w].shape);
-      if (specs[w].trainable)
-        {
-          nt += (n + 15) / 16 * 16; /* each variable starts 64-byte aligned */
-          n_trainable++;
-        }
-      else
-        ns += (n + 15) / 16 * 16;
-    }
-  model->n_weights = n_specs;
-  model->weights = g_new0 (FtTensor *, n_specs);
-  model->weight_names = g_new0 (WeightName, n_specs);
-  model->weight_layer = g_new0 (int, n_specs);
-  model->trainable = g_new0 (FtTensor *, n_trainable);
-  model->grads = g_new0 (FtTensor *, n_trainable);
-  model->trainable_block = ft_alloc0 ((nt ? nt : 1) * sizeof (float));
-  model->grad_block = ft_alloc0 ((nt ? nt : 1) * sizeof (float));
-  model->state_block = ft_alloc0 ((ns ? ns : 1) * sizeof (float));
-  model->n_trainable_params = 0;
-  model->n_state_params = 0;
-
-  FtRng init_rng;
-  ft_rng_seed (&init_rng, seed, FT_RNG_STREAM_INIT);
-  ft_rng_seed (&model->dropout_rng, seed, FT_RNG_STREAM_DROPOUT);
-  size_t ot = 0, os = 0;
-  for (int i = 0; i < model->n_layers; i++)
-    {
-      Layer *l = &model->layers[i];
-      for (int w = l->first_weight; w < l->first_weight + l->n_weights; w++)
-        {
-          FtWeightSpec *ws = &specs[w];
-          size_t n = ft_shape_size (ws->ndim, ws->shape);
-          float *data;
-          if (ws->trainable)
-            {
-              data = model->trainable_block + ot;
-              FtTensor *g = g_new (FtTensor, 1);
-              ft_tensor_init_view (g, model->grad_block + ot, ws->ndim, ws->shape);
-              model->grads[model->n_trainable] = g;
-              ot += (n + 15) / 16 * 16;
-              model->n_trainable_params += n;
-            }
-          else
-            {
-              data = model->state_block + os;
-              os += (n + 15) / 16 * 16;
-              model->n_state_params += n;
-            }
-          FtTensor *t = g_new (FtTensor, 1);
-          ft_tensor_init_view (t, data, ws->ndim, ws->shape);
-          t->flags = FT_TENSOR_VARIABLE | (ws->trainable ? FT_TENSOR_TRAINABLE : 0);
-          g_snprintf (model->weight_names[w].s, sizeof model->weight_names[w].s, "%s/%s", l->name, ws->name);
-          t->name = model->weight_names[w].s;
-          ft_initializer_fill (ws->init, data, n, ws->fan_in, ws->fan_out, &init_rng);
-          model->weights[w] = t;
-          model->weight_layer[w] = i;
-          if (ws->trainable)
-            model->trainable[model->n_trainable++] = t;
-        }
-    }
+  allocate_blocks (model, specs, n_specs);
+  create_weights (model, specs, seed);
   g_free (specs);
   model->built = true;
   return true;
