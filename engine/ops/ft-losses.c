@@ -171,6 +171,87 @@ clipf (float v)
   return v < KERAS_EPSILON ? KERAS_EPSILON : v > 1.0f - KERAS_EPSILON ? 1.0f - KERAS_EPSILON : v;
 }
 
+/* One row's (sparse) categorical crossentropy; a gets the softmax (from logits) or the clipped
+ * normalised probabilities, for the backward pass. t is the row's one-hot targets, or NULL with label. */
+static double
+crossentropy_row (bool from_logits, const float *p, float *a, const float *t_row, size_t label, size_t c)
+{
+  double l = 0;
+  if (from_logits)
+    {
+      float mx = p[0];
+      for (size_t j = 1; j < c; j++)
+        mx = p[j] > mx ? p[j] : mx;
+      double se = 0;
+      for (size_t j = 0; j < c; j++)
+        {
+          a[j] = expf (p[j] - mx);
+          se += a[j];
+        }
+      double log_se = log (se); /* lse − z = (max − z) + log Σ exp(z − max): exact for huge logits */
+      float inv = (float) (1.0 / se);
+      for (size_t j = 0; j < c; j++)
+        {
+          a[j] *= inv;
+          float t = t_row == NULL ? (j == label ? 1.0f : 0.0f) : t_row[j];
+          if (t != 0.0f)
+            l += (double) t * ((double) (mx - p[j]) + log_se);
+        }
+    }
+  else
+    {
+      float sum = 0;
+      for (size_t j = 0; j < c; j++)
+        sum += p[j];
+      for (size_t j = 0; j < c; j++)
+        {
+          a[j] = clipf (p[j] / sum);
+          float t = t_row == NULL ? (j == label ? 1.0f : 0.0f) : t_row[j];
+          if (t != 0.0f)
+            l -= (double) t * log (a[j]);
+        }
+    }
+  return l;
+}
+
+/* One row's binary crossentropy, the mean over its columns; a gets the sigmoid or the clipped
+ * probabilities. */
+static double
+binary_crossentropy_row (bool from_logits, const float *p, float *a, const float *t_row, size_t c)
+{
+  double l = 0;
+  for (size_t j = 0; j < c; j++)
+    {
+      float t = t_row[j];
+      if (from_logits)
+        {
+          /* max(z,0) − z·t + log(1 + exp(−|z|)) */
+          float z = p[j];
+          a[j] = z >= 0 ? 1.0f / (1.0f + expf (-z)) : expf (z) / (1.0f + expf (z));
+          l += (double) (fmaxf (z, 0.0f) - z * t + log1pf (expf (-fabsf (z))));
+        }
+      else
+        {
+          a[j] = clipf (p[j]);
+          l -= (double) t * log (a[j]) + (1.0 - t) * log (1.0 - a[j]);
+        }
+    }
+  return l / (double) c;
+}
+
+/* One row's mean squared error. */
+static double
+squared_error_row (const float *p, const float *t_row, size_t c)
+{
+  double l = 0;
+  for (size_t j = 0; j < c; j++)
+    {
+      double d = (double) p[j] - t_row[j];
+      l += d * d;
+    }
+  return l / (double) c;
+}
+
 FtTensor *
 ft_op_loss (FtTape *tape, const FtLossSpec *spec, FtTensor *y_pred, FtTensor *y_true,
             const float *sample_weight)
@@ -197,76 +278,21 @@ ft_op_loss (FtTape *tape, const FtLossSpec *spec, FtTensor *y_pred, FtTensor *y_
       switch (spec->kind)
         {
         case FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
-        case FT_LOSS_CATEGORICAL_CROSSENTROPY:
           {
-            bool sparse = spec->kind == FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
-            size_t label = sparse ? (size_t) y_true->data[r] : 0;
-            if (sparse)
-              g_return_val_if_fail (y_true->data[r] >= 0 && label < c, NULL);
-            if (spec->from_logits)
-              {
-                float mx = p[0];
-                for (size_t j = 1; j < c; j++)
-                  mx = p[j] > mx ? p[j] : mx;
-                double se = 0;
-                for (size_t j = 0; j < c; j++)
-                  {
-                    a[j] = expf (p[j] - mx);
-                    se += a[j];
-                  }
-                double log_se = log (
-                    se); /* lse − z = (max − z) + log Σ exp(z − max): exact for huge logits */
-                float inv = (float) (1.0 / se);
-                for (size_t j = 0; j < c; j++)
-                  {
-                    a[j] *= inv;
-                    float t = sparse ? (j == label ? 1.0f : 0.0f) : y_true->data[r * c + j];
-                    if (t != 0.0f)
-                      l += (double) t * ((double) (mx - p[j]) + log_se);
-                  }
-              }
-            else
-              {
-                float sum = 0;
-                for (size_t j = 0; j < c; j++)
-                  sum += p[j];
-                for (size_t j = 0; j < c; j++)
-                  {
-                    a[j] = clipf (p[j] / sum);
-                    float t = sparse ? (j == label ? 1.0f : 0.0f) : y_true->data[r * c + j];
-                    if (t != 0.0f)
-                      l -= (double) t * log (a[j]);
-                  }
-              }
+            size_t label = (size_t) y_true->data[r];
+            g_return_val_if_fail (y_true->data[r] >= 0 && label < c, NULL);
+            l = crossentropy_row (spec->from_logits, p, a, NULL, label, c);
             break;
           }
+        case FT_LOSS_CATEGORICAL_CROSSENTROPY:
+          l = crossentropy_row (spec->from_logits, p, a, y_true->data + r * c, 0, c);
+          break;
         case FT_LOSS_BINARY_CROSSENTROPY:
-          for (size_t j = 0; j < c; j++)
-            {
-              float t = y_true->data[r * c + j];
-              if (spec->from_logits)
-                {
-                  /* max(z,0) − z·t + log(1 + exp(−|z|)) */
-                  float z = p[j];
-                  a[j] = z >= 0 ? 1.0f / (1.0f + expf (-z)) : expf (z) / (1.0f + expf (z));
-                  l += (double) (fmaxf (z, 0.0f) - z * t + log1pf (expf (-fabsf (z))));
-                }
-              else
-                {
-                  a[j] = clipf (p[j]);
-                  l -= (double) t * log (a[j]) + (1.0 - t) * log (1.0 - a[j]);
-                }
-            }
-          l /= (double) c;
+          l = binary_crossentropy_row (spec->from_logits, p, a, y_true->data + r * c, c);
           break;
         case FT_LOSS_MEAN_SQUARED_ERROR:
         case FT_N_LOSSES:
-          for (size_t j = 0; j < c; j++)
-            {
-              double d = (double) p[j] - y_true->data[r * c + j];
-              l += d * d;
-            }
-          l /= (double) c;
+          l = squared_error_row (p, y_true->data + r * c, c);
           break;
         }
       total += l * weight_of (sample_weight, r);
