@@ -136,43 +136,45 @@ ft_experiment_load_data (const FtExperiment *e, FtDataset **train, FtDataset **t
   return true;
 }
 
-FtTrainer *
-ft_experiment_build_trainer (const FtExperiment *e, const FtDataset *train, GError **error)
+/* The model's input shape: the features' count, the experiment's input_shape, or the data's. */
+static bool
+input_shape_of (const FtExperiment *e, const FtDataset *train, int *ndim, int *shape, GError **error)
 {
-  g_return_val_if_fail (e != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-  int ndim;
-  int shape[FT_MAX_DIMS] = { 0 };
   if (e->data.features != 0)
     {
       /* The features are the model's inputs. */
-      ndim = 1;
+      *ndim = 1;
       shape[0] = ft_features_count (e->data.features);
     }
   else if (e->input_ndim > 0)
     {
-      ndim = MIN (e->input_ndim, 3);
-      memcpy (shape, e->input_shape, (size_t) ndim * sizeof (int));
+      *ndim = MIN (e->input_ndim, 3);
+      memcpy (shape, e->input_shape, (size_t) *ndim * sizeof (int));
     }
   else if (train != NULL)
     {
-      ndim = MIN (train->ndim, 3);
-      memcpy (shape, train->shape, (size_t) ndim * sizeof (int));
+      *ndim = MIN (train->ndim, 3);
+      memcpy (shape, train->shape, (size_t) *ndim * sizeof (int));
     }
   else
     {
       g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
                    "$.model.input_shape: needed to build the model before the data is loaded");
-      return NULL;
+      return false;
     }
+  return true;
+}
+
+/* Shape inference layer by layer first, so that an error names the layer by its place in the file and
+ * by the name Keras would give it. */
+static bool
+check_layers (const FtExperiment *e, int ndim, const int *shape, GError **error)
+{
   if (e->n_layers < 1 || e->layers == NULL)
     {
       g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "$.model.layers: expected at least one layer");
-      return NULL;
+      return false;
     }
-
-  /* Shape inference layer by layer first, so that an error names the layer by its place in the file
-   * and by the name Keras would give it. */
   int nd = ndim;
   int cur[FT_MAX_DIMS], next[FT_MAX_DIMS];
   memcpy (cur, shape, sizeof cur);
@@ -195,11 +197,23 @@ ft_experiment_build_trainer (const FtExperiment *e, const FtDataset *train, GErr
           g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "$.model.layers[%d] (%s): %s", i, name,
                        local->message);
           g_error_free (local);
-          return NULL;
+          return false;
         }
       nd = out_nd;
       memcpy (cur, next, sizeof cur);
     }
+  return true;
+}
+
+FtTrainer *
+ft_experiment_build_trainer (const FtExperiment *e, const FtDataset *train, GError **error)
+{
+  g_return_val_if_fail (e != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  int ndim;
+  int shape[FT_MAX_DIMS] = { 0 };
+  if (!input_shape_of (e, train, &ndim, shape, error) || !check_layers (e, ndim, shape, error))
+    return NULL;
 
   FtModel *model = ft_model_new (ndim, shape);
   for (int i = 0; i < e->n_layers; i++)
