@@ -216,6 +216,76 @@ is_fashion_dir (const char *dir)
   return fashion;
 }
 
+/* Opens both files and checks their headers (the labels' before any pixels are read): idims gets the
+ * images' count, height and width. */
+static bool
+idx_open_pair (IdxFile *img, IdxFile *lab, const char *dir, const char *prefix, uint32_t *idims,
+               GError **error)
+{
+  uint32_t ldims[1];
+  if (!idx_open (img, dir, prefix, "images-idx3", error)
+      || !idx_header (img, IDX_MAGIC_IMAGES, "images", 3, idims, error))
+    return false;
+  if (idims[0] == 0 || idims[1] == 0 || idims[2] == 0)
+    {
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s: empty: the header says %u images of %u×%u pixels",
+                   img->path, idims[0], idims[1], idims[2]);
+      return false;
+    }
+  if ((uint64_t) idims[1] * idims[2] > IDX_MAX_SAMPLE)
+    {
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s: images of %u×%u pixels are too large", img->path,
+                   idims[1], idims[2]);
+      return false;
+    }
+  /* Open and check the labels' header before reading tens of megabytes of pixels. */
+  if (!idx_open (lab, dir, prefix, "labels-idx1", error)
+      || !idx_header (lab, IDX_MAGIC_LABELS, "labels", 1, ldims, error))
+    return false;
+  if (ldims[0] != idims[0])
+    {
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s: %u labels, but %s has %u images", lab->path,
+                   ldims[0], img->path, idims[0]);
+      return false;
+    }
+  return true;
+}
+
+/* The dataset of n images (pixels move into it) and their labels, named after the directory, with
+ * Fashion-MNIST's class names or numbered ones up to the largest label. */
+static FtDataset *
+idx_dataset (const char *dir, const char *prefix, const uint32_t *idims, uint8_t **pixels,
+             const uint8_t *raw_labels, bool fashion, int max_label)
+{
+  uint32_t n = idims[0];
+  char *dir_canon = g_canonicalize_filename (dir, NULL);
+  char *dir_name = g_path_get_basename (dir_canon);
+  char *name = g_strdup_printf ("%s (%s)", dir_name, strcmp (prefix, "t10k") == 0 ? "test" : prefix);
+  const int shape[2] = { (int) idims[1], (int) idims[2] };
+  FtDataset *ds = ft_dataset_alloc (name, n, 2, shape);
+  g_free (name);
+  g_free (dir_name);
+  g_free (dir_canon);
+
+  ds->pixels = g_steal_pointer (pixels);
+  ds->labels = g_new (float, n);
+  for (uint32_t i = 0; i < n; i++)
+    ds->labels[i] = raw_labels[i];
+  if (fashion)
+    {
+      ds->n_classes = 10;
+      ds->class_names = g_new0 (char *, 11);
+      for (int k = 0; k < 10; k++)
+        ds->class_names[k] = g_strdup (fashion_class_names[k]);
+    }
+  else
+    {
+      ds->n_classes = max_label + 1;
+      ds->class_names = ft_dataset_numbered_class_names (ds->n_classes);
+    }
+  return ds;
+}
+
 FtDataset *
 ft_dataset_load_idx (const char *dir, const char *prefix, GError **error)
 {
@@ -226,34 +296,9 @@ ft_dataset_load_idx (const char *dir, const char *prefix, GError **error)
   IdxFile img = { 0 }, lab = { 0 };
   uint8_t *pixels = NULL, *raw_labels = NULL;
   FtDataset *ds = NULL;
-  uint32_t idims[3], ldims[1];
-
-  if (!idx_open (&img, dir, prefix, "images-idx3", error)
-      || !idx_header (&img, IDX_MAGIC_IMAGES, "images", 3, idims, error))
+  uint32_t idims[3];
+  if (!idx_open_pair (&img, &lab, dir, prefix, idims, error))
     goto out;
-  if (idims[0] == 0 || idims[1] == 0 || idims[2] == 0)
-    {
-      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s: empty: the header says %u images of %u×%u pixels",
-                   img.path, idims[0], idims[1], idims[2]);
-      goto out;
-    }
-  if ((uint64_t) idims[1] * idims[2] > IDX_MAX_SAMPLE)
-    {
-      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s: images of %u×%u pixels are too large", img.path,
-                   idims[1], idims[2]);
-      goto out;
-    }
-  /* Open and check the labels' header before reading tens of megabytes of pixels. */
-  if (!idx_open (&lab, dir, prefix, "labels-idx1", error)
-      || !idx_header (&lab, IDX_MAGIC_LABELS, "labels", 1, ldims, error))
-    goto out;
-  if (ldims[0] != idims[0])
-    {
-      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s: %u labels, but %s has %u images", lab.path,
-                   ldims[0], img.path, idims[0]);
-      goto out;
-    }
-
   uint32_t n = idims[0];
   size_t sample = (size_t) idims[1] * idims[2];
   pixels = idx_payload (&img, (size_t) n * sample, "pixels", error);
@@ -276,32 +321,7 @@ ft_dataset_load_idx (const char *dir, const char *prefix, GError **error)
         }
       max_label = MAX (max_label, raw_labels[i]);
     }
-
-  char *dir_canon = g_canonicalize_filename (dir, NULL);
-  char *dir_name = g_path_get_basename (dir_canon);
-  char *name = g_strdup_printf ("%s (%s)", dir_name, strcmp (prefix, "t10k") == 0 ? "test" : prefix);
-  const int shape[2] = { (int) idims[1], (int) idims[2] };
-  ds = ft_dataset_alloc (name, n, 2, shape);
-  g_free (name);
-  g_free (dir_name);
-  g_free (dir_canon);
-
-  ds->pixels = g_steal_pointer (&pixels);
-  ds->labels = g_new (float, n);
-  for (uint32_t i = 0; i < n; i++)
-    ds->labels[i] = raw_labels[i];
-  if (fashion)
-    {
-      ds->n_classes = 10;
-      ds->class_names = g_new0 (char *, 11);
-      for (int k = 0; k < 10; k++)
-        ds->class_names[k] = g_strdup (fashion_class_names[k]);
-    }
-  else
-    {
-      ds->n_classes = max_label + 1;
-      ds->class_names = ft_dataset_numbered_class_names (ds->n_classes);
-    }
+  ds = idx_dataset (dir, prefix, idims, &pixels, raw_labels, fashion, max_label);
 
 out:
   idx_close (&img);
