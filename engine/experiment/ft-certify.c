@@ -183,52 +183,49 @@ compare_strings (gconstpointer a, gconstpointer b)
   return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
+/* One epoch's rows: every log key either side has, sorted, with both values and their difference; the
+ * worst difference so far kept in c. */
 static void
-compare (FtCertificate *c, FtHistory *ft, FtHistory *keras, const float *w_ft, size_t n_ft, const float *w_k,
-         size_t n_k)
+compare_epoch (FtCertificate *c, int i, const FtLogs *a, const FtLogs *b)
 {
-  c->fittape_epochs = ft_history_n_epochs (ft);
-  c->keras_epochs = ft_history_n_epochs (keras);
-  c->worst_rel = 0.0;
-  c->worst_epoch = -1;
-  int n = MAX (c->fittape_epochs, c->keras_epochs);
-  for (int i = 0; i < n; i++)
-    {
-      const FtLogs *a = i < c->fittape_epochs ? ft_history_logs (ft, i) : NULL;
-      const FtLogs *b = i < c->keras_epochs ? ft_history_logs (keras, i) : NULL;
-      /* Every key either side has, sorted. */
-      GPtrArray *keys = g_ptr_array_new ();
-      const FtLogs *both[2] = { a, b };
-      for (int s = 0; s < 2; s++)
-        if (both[s])
-          for (int k = 0; k < both[s]->n; k++)
-            {
-              bool seen = false;
-              for (guint j = 0; j < keys->len && !seen; j++)
-                seen = strcmp (keys->pdata[j], both[s]->items[k].key) == 0;
-              if (!seen)
-                g_ptr_array_add (keys, (gpointer) both[s]->items[k].key);
-            }
-      g_ptr_array_sort (keys, compare_strings);
-      for (guint j = 0; j < keys->len; j++)
+  /* Every key either side has, sorted. */
+  GPtrArray *keys = g_ptr_array_new ();
+  const FtLogs *both[2] = { a, b };
+  for (int s = 0; s < 2; s++)
+    if (both[s])
+      for (int k = 0; k < both[s]->n; k++)
         {
-          FtCertifyRow row = { 0 };
-          row.epoch = i;
-          g_strlcpy (row.key, (const char *) keys->pdata[j], sizeof row.key);
-          row.fittape = row.keras = NAN;
-          bool in_a = a && ft_logs_get (a, row.key, &row.fittape);
-          bool in_b = b && ft_logs_get (b, row.key, &row.keras);
-          row.rel = in_a && in_b ? rel_diff (row.fittape, row.keras) : INFINITY;
-          if (!(row.rel <= c->worst_rel))
-            {
-              c->worst_rel = row.rel;
-              g_strlcpy (c->worst_key, row.key, sizeof c->worst_key);
-              c->worst_epoch = i;
-            }
-          g_array_append_val (c->rows, row);
+          bool seen = false;
+          for (guint j = 0; j < keys->len && !seen; j++)
+            seen = strcmp (keys->pdata[j], both[s]->items[k].key) == 0;
+          if (!seen)
+            g_ptr_array_add (keys, (gpointer) both[s]->items[k].key);
         }
-      g_ptr_array_unref (keys);
+  g_ptr_array_sort (keys, compare_strings);
+  for (guint j = 0; j < keys->len; j++)
+    {
+      FtCertifyRow row = { 0 };
+      row.epoch = i;
+      g_strlcpy (row.key, (const char *) keys->pdata[j], sizeof row.key);
+      row.fittape = row.keras = NAN;
+      bool in_a = a && ft_logs_get (a, row.key, &row.fittape);
+      bool in_b = b && ft_logs_get (b, row.key, &row.keras);
+      row.rel = in_a && in_b ? rel_diff (row.fittape, row.keras) : INFINITY;
+      if (!(row.rel <= c->worst_rel))
+        {
+          c->worst_rel = row.rel;
+          g_strlcpy (c->worst_key, row.key, sizeof c->worst_key);
+          c->worst_epoch = i;
+        }
+      g_array_append_val (c->rows, row);
     }
+  g_ptr_array_unref (keys);
+}
+
+/* The final weights' relative difference (infinite when the counts differ, with a note). */
+static void
+compare_weights (FtCertificate *c, const float *w_ft, size_t n_ft, const float *w_k, size_t n_k)
+{
   if (n_ft != n_k)
     {
       c->weights_rel = INFINITY;
@@ -247,6 +244,12 @@ compare (FtCertificate *c, FtHistory *ft, FtHistory *keras, const float *w_ft, s
       if (!isfinite (c->weights_rel))
         c->weights_rel = INFINITY;
     }
+}
+
+/* Pass or fail, and the verdict's sentence. */
+static void
+decide (FtCertificate *c)
+{
   bool logs_ok = c->worst_rel <= c->log_tolerance;
   bool epochs_ok = c->fittape_epochs == c->keras_epochs;
   bool weights_ok = c->weights_rel <= c->weight_tolerance;
@@ -274,6 +277,22 @@ compare (FtCertificate *c, FtHistory *ft, FtHistory *keras, const float *w_ft, s
       s->len--;
       c->verdict = g_string_free (s, FALSE);
     }
+}
+
+static void
+compare (FtCertificate *c, FtHistory *ft, FtHistory *keras, const float *w_ft, size_t n_ft, const float *w_k,
+         size_t n_k)
+{
+  c->fittape_epochs = ft_history_n_epochs (ft);
+  c->keras_epochs = ft_history_n_epochs (keras);
+  c->worst_rel = 0.0;
+  c->worst_epoch = -1;
+  int n = MAX (c->fittape_epochs, c->keras_epochs);
+  for (int i = 0; i < n; i++)
+    compare_epoch (c, i, i < c->fittape_epochs ? ft_history_logs (ft, i) : NULL,
+                   i < c->keras_epochs ? ft_history_logs (keras, i) : NULL);
+  compare_weights (c, w_ft, n_ft, w_k, n_k);
+  decide (c);
 }
 
 /* Dropout masks are not replayed: experiments with dropout are refused. */
