@@ -49,26 +49,27 @@ log_tail (const char *path, int lines)
   return tail;
 }
 
+/* The environment variable's value when set, else file when it passes test, else fallback. */
+static const char *
+env_or_file (const char *var, const char *file, GFileTest test, const char *fallback)
+{
+  const char *env = g_getenv (var);
+  if (env && *env)
+    return env;
+  return g_file_test (file, test) ? file : fallback;
+}
+
 const char *
 ft_certify_default_python (void)
 {
-  const char *env = g_getenv ("FITTAPE_PYTHON");
-  if (env && *env)
-    return env;
-  if (g_file_test (FITTAPE_BUILD_VENV_PYTHON, G_FILE_TEST_IS_EXECUTABLE))
-    return FITTAPE_BUILD_VENV_PYTHON;
-  return "python3";
+  return env_or_file ("FITTAPE_PYTHON", FITTAPE_BUILD_VENV_PYTHON, G_FILE_TEST_IS_EXECUTABLE, "python3");
 }
 
 const char *
 ft_certify_default_replay_module (void)
 {
-  const char *env = g_getenv ("FITTAPE_REPLAY_MODULE");
-  if (env && *env)
-    return env;
-  if (g_file_test (FITTAPE_REPLAY_MODULE_SOURCE, G_FILE_TEST_EXISTS))
-    return FITTAPE_REPLAY_MODULE_SOURCE;
-  return FITTAPE_REPLAY_MODULE_INSTALLED;
+  return env_or_file ("FITTAPE_REPLAY_MODULE", FITTAPE_REPLAY_MODULE_SOURCE, G_FILE_TEST_EXISTS,
+                      FITTAPE_REPLAY_MODULE_INSTALLED);
 }
 
 void

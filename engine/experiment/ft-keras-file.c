@@ -27,6 +27,40 @@ json_f32 (GString *s, float v)
     g_string_append (s, ".0");
 }
 
+/* ", \"key\": value" of a float32 setting. */
+static void
+json_f32_key (GString *s, const char *key, float v)
+{
+  g_string_append_printf (s, ", \"%s\": ", key);
+  json_f32 (s, v);
+}
+
+/* Keras' L1, L2 or L1L2 (both factors), or null without one. */
+static void
+regularizer_json (GString *s, float l1, float l2)
+{
+  if (!(l2 > 0 || l1 > 0))
+    {
+      g_string_append (s, "null");
+      return;
+    }
+  g_string_append_printf (s, "{\"module\": \"keras.regularizers\", \"class_name\": \"%s\", \"config\": {",
+                          l1 > 0 && l2 > 0 ? "L1L2"
+                          : l1 > 0         ? "L1"
+                                           : "L2");
+  if (l1 > 0)
+    {
+      g_string_append (s, "\"l1\": ");
+      json_f32 (s, l1);
+    }
+  if (l2 > 0)
+    {
+      g_string_append (s, l1 > 0 ? ", \"l2\": " : "\"l2\": ");
+      json_f32 (s, l2);
+    }
+  g_string_append (s, "}, \"registered_name\": null}");
+}
+
 static void
 shape_json (GString *s, int ndim, const int *shape)
 {
@@ -39,7 +73,6 @@ shape_json (GString *s, int ndim, const int *shape)
 static void
 layer_json (GString *s, const FtLayerSpec *l, const char *name, int in_ndim, const int *in_shape)
 {
-  FtLayerSpec def = ft_layer_spec_default (l->kind);
   g_string_append_printf (
       s,
       "{\"module\": \"keras.layers\", \"class_name\": \"%s\", \"config\": {\"name\": \"%s\", "
@@ -65,28 +98,7 @@ layer_json (GString *s, const FtLayerSpec *l, const char *name, int in_ndim, con
                               ft_activation_name (l->activation), l->use_bias ? "true" : "false",
                               ft_initializer_name (l->kernel_initializer),
                               ft_initializer_name (l->bias_initializer));
-      if (l->kernel_l2 > 0 || l->kernel_l1 > 0)
-        {
-          /* Keras' L1, L2 or L1L2 (both factors). */
-          g_string_append_printf (
-              s, "{\"module\": \"keras.regularizers\", \"class_name\": \"%s\", \"config\": {",
-              l->kernel_l1 > 0 && l->kernel_l2 > 0 ? "L1L2"
-              : l->kernel_l1 > 0                   ? "L1"
-                                                   : "L2");
-          if (l->kernel_l1 > 0)
-            {
-              g_string_append (s, "\"l1\": ");
-              json_f32 (s, l->kernel_l1);
-            }
-          if (l->kernel_l2 > 0)
-            {
-              g_string_append (s, l->kernel_l1 > 0 ? ", \"l2\": " : "\"l2\": ");
-              json_f32 (s, l->kernel_l2);
-            }
-          g_string_append (s, "}, \"registered_name\": null}");
-        }
-      else
-        g_string_append (s, "null");
+      regularizer_json (s, l->kernel_l1, l->kernel_l2);
       break;
     case FT_LAYER_MAX_POOLING2D:
     case FT_LAYER_AVERAGE_POOLING2D:
@@ -99,14 +111,12 @@ layer_json (GString *s, const FtLayerSpec *l, const char *name, int in_ndim, con
                               l->padding == FT_PADDING_SAME ? "same" : "valid");
       break;
     case FT_LAYER_DROPOUT:
-      g_string_append (s, ", \"rate\": ");
-      json_f32 (s, l->rate);
+      json_f32_key (s, "rate", l->rate);
       break;
     case FT_LAYER_BATCH_NORMALIZATION:
-      g_string_append (s, ", \"axis\": -1, \"momentum\": ");
-      json_f32 (s, l->momentum);
-      g_string_append (s, ", \"epsilon\": ");
-      json_f32 (s, l->epsilon);
+      g_string_append (s, ", \"axis\": -1");
+      json_f32_key (s, "momentum", l->momentum);
+      json_f32_key (s, "epsilon", l->epsilon);
       g_string_append (s, ", \"center\": true, \"scale\": true");
       break;
     case FT_LAYER_ACTIVATION:
@@ -119,10 +129,47 @@ layer_json (GString *s, const FtLayerSpec *l, const char *name, int in_ndim, con
     case FT_N_LAYER_KINDS:
       break;
     }
-  (void) def;
   g_string_append (s, "}, \"registered_name\": null, \"build_config\": {\"input_shape\": ");
   shape_json (s, in_ndim, in_shape);
   g_string_append (s, "}}");
+}
+
+/* The optimizer's own entries of its Keras config, after the learning rate. */
+static void
+optimizer_params_json (GString *s, const FtOptimizerSpec *o)
+{
+  switch (o->kind)
+    {
+    case FT_OPT_SGD:
+      json_f32_key (s, "momentum", o->momentum);
+      g_string_append_printf (s, ", \"nesterov\": %s", o->nesterov ? "true" : "false");
+      break;
+    case FT_OPT_ADAMW:
+      json_f32_key (s, "weight_decay", o->weight_decay);
+      /* fall through: Adam's parameters */
+      G_GNUC_FALLTHROUGH;
+    case FT_OPT_ADAM:
+    case FT_OPT_NADAM:
+    case FT_OPT_ADAMAX:
+      json_f32_key (s, "beta_1", o->beta_1);
+      json_f32_key (s, "beta_2", o->beta_2);
+      json_f32_key (s, "epsilon", o->epsilon);
+      if (o->kind == FT_OPT_ADAM || o->kind == FT_OPT_ADAMW)
+        g_string_append_printf (s, ", \"amsgrad\": %s", o->amsgrad ? "true" : "false");
+      break;
+    case FT_OPT_RMSPROP:
+      json_f32_key (s, "rho", o->rho);
+      json_f32_key (s, "momentum", o->momentum);
+      json_f32_key (s, "epsilon", o->epsilon);
+      g_string_append_printf (s, ", \"centered\": %s", o->centered ? "true" : "false");
+      break;
+    case FT_OPT_ADAGRAD:
+      json_f32_key (s, "initial_accumulator_value", o->initial_accumulator_value);
+      json_f32_key (s, "epsilon", o->epsilon);
+      break;
+    case FT_N_OPTIMIZERS:
+      break;
+    }
 }
 
 static void
@@ -138,62 +185,12 @@ compile_json (GString *s, const FtCompileSpec *c)
       opt, lower);
   g_free (lower);
   json_f32 (s, o->learning_rate);
-  switch (o->kind)
-    {
-    case FT_OPT_SGD:
-      g_string_append (s, ", \"momentum\": ");
-      json_f32 (s, o->momentum);
-      g_string_append_printf (s, ", \"nesterov\": %s", o->nesterov ? "true" : "false");
-      break;
-    case FT_OPT_ADAMW:
-      g_string_append (s, ", \"weight_decay\": ");
-      json_f32 (s, o->weight_decay);
-      /* fall through: Adam's parameters */
-      G_GNUC_FALLTHROUGH;
-    case FT_OPT_ADAM:
-      g_string_append (s, ", \"beta_1\": ");
-      json_f32 (s, o->beta_1);
-      g_string_append (s, ", \"beta_2\": ");
-      json_f32 (s, o->beta_2);
-      g_string_append (s, ", \"epsilon\": ");
-      json_f32 (s, o->epsilon);
-      g_string_append_printf (s, ", \"amsgrad\": %s", o->amsgrad ? "true" : "false");
-      break;
-    case FT_OPT_NADAM:
-    case FT_OPT_ADAMAX:
-      g_string_append (s, ", \"beta_1\": ");
-      json_f32 (s, o->beta_1);
-      g_string_append (s, ", \"beta_2\": ");
-      json_f32 (s, o->beta_2);
-      g_string_append (s, ", \"epsilon\": ");
-      json_f32 (s, o->epsilon);
-      break;
-    case FT_OPT_RMSPROP:
-      g_string_append (s, ", \"rho\": ");
-      json_f32 (s, o->rho);
-      g_string_append (s, ", \"momentum\": ");
-      json_f32 (s, o->momentum);
-      g_string_append (s, ", \"epsilon\": ");
-      json_f32 (s, o->epsilon);
-      g_string_append_printf (s, ", \"centered\": %s", o->centered ? "true" : "false");
-      break;
-    case FT_OPT_ADAGRAD:
-      g_string_append (s, ", \"initial_accumulator_value\": ");
-      json_f32 (s, o->initial_accumulator_value);
-      g_string_append (s, ", \"epsilon\": ");
-      json_f32 (s, o->epsilon);
-      break;
-    case FT_N_OPTIMIZERS:
-      break;
-    }
+  optimizer_params_json (s, o);
   const char *clips[3] = { "clipnorm", "global_clipnorm", "clipvalue" };
   float clipv[3] = { o->clipnorm, o->global_clipnorm, o->clipvalue };
   for (int i = 0; i < 3; i++)
     if (clipv[i] > 0)
-      {
-        g_string_append_printf (s, ", \"%s\": ", clips[i]);
-        json_f32 (s, clipv[i]);
-      }
+      json_f32_key (s, clips[i], clipv[i]);
   static const char *const loss_class[] = { "SparseCategoricalCrossentropy", "CategoricalCrossentropy",
                                             "BinaryCrossentropy", "MeanSquaredError" };
   FtLossKind lk = c->loss.kind < FT_N_LOSSES ? c->loss.kind : FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
