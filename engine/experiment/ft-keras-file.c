@@ -35,32 +35,6 @@ json_f32_key (GString *s, const char *key, float v)
   json_f32 (s, v);
 }
 
-/* Keras' L1, L2 or L1L2 (both factors), or null without one. */
-static void
-regularizer_json (GString *s, float l1, float l2)
-{
-  if (!(l2 > 0 || l1 > 0))
-    {
-      g_string_append (s, "null");
-      return;
-    }
-  g_string_append_printf (s, "{\"module\": \"keras.regularizers\", \"class_name\": \"%s\", \"config\": {",
-                          l1 > 0 && l2 > 0 ? "L1L2"
-                          : l1 > 0         ? "L1"
-                                           : "L2");
-  if (l1 > 0)
-    {
-      g_string_append (s, "\"l1\": ");
-      json_f32 (s, l1);
-    }
-  if (l2 > 0)
-    {
-      g_string_append (s, l1 > 0 ? ", \"l2\": " : "\"l2\": ");
-      json_f32 (s, l2);
-    }
-  g_string_append (s, "}, \"registered_name\": null}");
-}
-
 static void
 shape_json (GString *s, int ndim, const int *shape)
 {
@@ -98,7 +72,7 @@ layer_json (GString *s, const FtLayerSpec *l, const char *name, int in_ndim, con
                               ft_activation_name (l->activation), l->use_bias ? "true" : "false",
                               ft_initializer_name (l->kernel_initializer),
                               ft_initializer_name (l->bias_initializer));
-      regularizer_json (s, l->kernel_l1, l->kernel_l2);
+      ft_layer_regularizer_keras_json (s, l->kernel_l1, l->kernel_l2);
       break;
     case FT_LAYER_MAX_POOLING2D:
     case FT_LAYER_AVERAGE_POOLING2D:

@@ -4,6 +4,7 @@
 #include "nn/ft-layers.h"
 
 #include "core/ft-error.h"
+#include "core/ft-format.h"
 #include "core/ft-tape.h"
 
 #include <limits.h>
@@ -437,4 +438,37 @@ ft_layer_call (const FtLayerSpec *spec, FtTape *tape, FtTensor *x, FtTensor *con
       break;
     }
   g_return_val_if_reached (NULL);
+}
+
+/* One factor: the shortest decimal that reads back as the same float32, with a '.' or an exponent. */
+static void
+append_factor (GString *s, const char *key, float v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  g_string_append_printf (s, "\"%s\": %s", key, ft_format_shortest (buf, sizeof buf, v, true));
+  if (strpbrk (buf, ".eEni") == NULL)
+    g_string_append (s, ".0");
+}
+
+void
+ft_layer_regularizer_keras_json (GString *s, float l1, float l2)
+{
+  if (l2 <= 0.0f && l1 <= 0.0f)
+    {
+      g_string_append (s, "null");
+      return;
+    }
+  g_string_append_printf (s, "{\"module\": \"keras.regularizers\", \"class_name\": \"%s\", \"config\": {",
+                          l1 > 0.0f && l2 > 0.0f ? "L1L2"
+                          : l1 > 0.0f            ? "L1"
+                                                 : "L2");
+  if (l1 > 0.0f)
+    append_factor (s, "l1", l1);
+  if (l2 > 0.0f)
+    {
+      if (l1 > 0.0f)
+        g_string_append (s, ", ");
+      append_factor (s, "l2", l2);
+    }
+  g_string_append (s, "}, \"registered_name\": null}");
 }

@@ -74,3 +74,7 @@ bool ft_layer_infer (const FtLayerSpec *spec, int in_ndim, const int *in_shape, 
 /* Runs the layer. weights as created from ft_layer_infer, in that order. */
 FtTensor *ft_layer_call (const FtLayerSpec *spec, FtTape *tape, FtTensor *x, FtTensor *const *weights,
                          bool training, FtRng *dropout_rng);
+
+/* A kernel regularizer as Keras 3 serialises it in a layer's config: keras.regularizers' L1, L2 or L1L2
+ * (both factors, each the shortest decimal of its float32), or null without one. */
+void ft_layer_regularizer_keras_json (GString *s, float l1, float l2);

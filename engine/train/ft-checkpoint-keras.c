@@ -108,35 +108,6 @@ json_initializer (GString *s, FtInitializer init)
     }
 }
 
-/* Keras' L1, L2 or L1L2 (both factors) as saved in a layer's config. */
-static void
-json_kernel_regularizer (GString *s, float l1, float l2)
-{
-  if (l2 <= 0.0f && l1 <= 0.0f)
-    {
-      g_string_append (s, "null");
-      return;
-    }
-  GString *cfg = g_string_new ("{");
-  if (l1 > 0.0f)
-    {
-      g_string_append (cfg, "\"l1\": ");
-      json_float (cfg, l1);
-    }
-  if (l2 > 0.0f)
-    {
-      g_string_append (cfg, l1 > 0.0f ? ", \"l2\": " : "\"l2\": ");
-      json_float (cfg, l2);
-    }
-  g_string_append_c (cfg, '}');
-  json_keras_object (s, "keras.regularizers",
-                     l1 > 0.0f && l2 > 0.0f ? "L1L2"
-                     : l1 > 0.0f            ? "L1"
-                                            : "L2",
-                     cfg->str);
-  g_string_free (cfg, TRUE);
-}
-
 static const char *
 padding_name (FtPadding p)
 {
@@ -179,7 +150,8 @@ json_params (GString *s, const FtKindInfo *kind, const void *spec)
           json_initializer (s, *(const FtInitializer *) f);
           break;
         case FT_PARAM_L2:
-          json_kernel_regularizer (s, ((const float *) f)[1], ((const float *) f)[0]); /* L1 follows L2 */
+          ft_layer_regularizer_keras_json (s, ((const float *) f)[1],
+                                           ((const float *) f)[0]); /* L1 follows L2 */
           break;
         case FT_PARAM_KERAS_CONST:
           g_string_append (s, p->keras);
