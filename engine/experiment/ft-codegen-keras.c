@@ -27,6 +27,79 @@ ft_codegen_has_callback (const FtExperiment *e, FtCallbackKind kind)
 
 /* A kind's arguments from its table: positional ones bare, the others as keyword=value, each only when
  * not at its default unless the table says always; clipping arguments last. */
+/* A parameter's value as Python source (kept by the writer); NULL for a Keras constant. */
+static const char *
+param_value (FtCodegen *g, const FtParam *p, const void *spec)
+{
+  FtPyWriter *w = &g->w;
+  const void *f = ft_param_cptr (p, spec);
+  const char *value = NULL;
+  switch (p->type)
+    {
+    case FT_PARAM_FLOAT:
+      value = ft_py_float (w, *(const float *) f);
+      break;
+    case FT_PARAM_INT:
+      value = ft_py_keep (w, g_strdup_printf ("%d", *(const int *) f));
+      break;
+    case FT_PARAM_BOOL:
+      value = ft_py_bool (*(const bool *) f);
+      break;
+    case FT_PARAM_PAIR:
+      {
+        const int *v = f;
+        if ((p->flags & FT_PARAM_POSITIONAL) && v[0] == v[1])
+          value = ft_py_keep (w, g_strdup_printf ("%d", v[0]));
+        else
+          value = ft_py_keep (w, g_strdup_printf ("(%d, %d)", v[0], v[1]));
+        break;
+      }
+    case FT_PARAM_PADDING:
+      value = *(const FtPadding *) f == FT_PADDING_SAME ? "\"same\"" : "\"valid\"";
+      break;
+    case FT_PARAM_ACTIVATION:
+      value = ft_py_keep (w, g_strdup_printf ("\"%s\"", ft_activation_name (*(const FtActivation *) f)));
+      break;
+    case FT_PARAM_INITIALIZER:
+      value = ft_py_keep (w, g_strdup_printf ("\"%s\"", ft_initializer_name (*(const FtInitializer *) f)));
+      break;
+    case FT_PARAM_L2: /* L2 factor, then L1 factor */
+      {
+        float l2 = ((const float *) f)[0], l1 = ((const float *) f)[1];
+        if (l1 > 0 && l2 > 0)
+          value = ft_py_keep (w, g_strdup_printf ("keras.regularizers.L1L2(l1=%s, l2=%s)", ft_py_float (w, l1),
+                                                  ft_py_float (w, l2)));
+        else if (l1 > 0)
+          value = ft_py_keep (w, g_strdup_printf ("keras.regularizers.L1(%s)", ft_py_float (w, l1)));
+        else
+          value = ft_py_keep (w, g_strdup_printf ("keras.regularizers.L2(%s)", ft_py_float (w, l2)));
+        break;
+      }
+    case FT_PARAM_DOUBLE:
+      value = ft_py_double (w, *(const double *) f);
+      break;
+    case FT_PARAM_OPTIONAL:
+      value = ft_py_double (w, *(const double *) f); /* not at its default: set */
+      break;
+    case FT_PARAM_STRING:
+      value = ft_py_str (w, f);
+      break;
+    case FT_PARAM_CHAR:
+      value = ft_py_str (w, (const char[]) { *(const char *) f, '\0' });
+      break;
+    case FT_PARAM_CHOICE:
+      {
+        int v = *(const int *) f;
+        value = ft_py_keep (w, g_strdup_printf ("\"%s\"", v >= 0 && v < ft_param_n_choices (p) ? p->choices[v] : "?"));
+        break;
+      }
+    case FT_PARAM_KERAS_CONST:
+    case FT_N_PARAM_TYPES:
+      return NULL;
+    }
+  return value;
+}
+
 static void
 param_args (FtCodegen *g, const FtKindInfo *kind, const void *spec, GPtrArray *args)
 {
@@ -36,76 +109,14 @@ param_args (FtCodegen *g, const FtKindInfo *kind, const void *spec, GPtrArray *a
     for (int i = 0; i < kind->n_params; i++)
       {
         const FtParam *p = &kind->params[i];
-        const void *f = ft_param_cptr (p, spec);
         if (((p->flags & FT_PARAM_UI_CLIPPING) != 0) != (pass == 1) || p->type == FT_PARAM_KERAS_CONST
             || (p->flags & FT_PARAM_NOT_KERAS))
           continue;
         if (!(p->flags & FT_PARAM_CODE_ALWAYS) && ft_param_is_default (p, spec))
           continue;
-        const char *value = NULL;
-        switch (p->type)
-          {
-          case FT_PARAM_FLOAT:
-            value = ft_py_float (w, *(const float *) f);
-            break;
-          case FT_PARAM_INT:
-            value = ft_py_keep (w, g_strdup_printf ("%d", *(const int *) f));
-            break;
-          case FT_PARAM_BOOL:
-            value = ft_py_bool (*(const bool *) f);
-            break;
-          case FT_PARAM_PAIR:
-            {
-              const int *v = f;
-              if ((p->flags & FT_PARAM_POSITIONAL) && v[0] == v[1])
-                value = ft_py_keep (w, g_strdup_printf ("%d", v[0]));
-              else
-                value = ft_py_keep (w, g_strdup_printf ("(%d, %d)", v[0], v[1]));
-              break;
-            }
-          case FT_PARAM_PADDING:
-            value = *(const FtPadding *) f == FT_PADDING_SAME ? "\"same\"" : "\"valid\"";
-            break;
-          case FT_PARAM_ACTIVATION:
-            value = ft_py_keep (w, g_strdup_printf ("\"%s\"", ft_activation_name (*(const FtActivation *) f)));
-            break;
-          case FT_PARAM_INITIALIZER:
-            value = ft_py_keep (w, g_strdup_printf ("\"%s\"", ft_initializer_name (*(const FtInitializer *) f)));
-            break;
-          case FT_PARAM_L2: /* L2 factor, then L1 factor */
-            {
-              float l2 = ((const float *) f)[0], l1 = ((const float *) f)[1];
-              if (l1 > 0 && l2 > 0)
-                value = ft_py_keep (w, g_strdup_printf ("keras.regularizers.L1L2(l1=%s, l2=%s)", ft_py_float (w, l1),
-                                                        ft_py_float (w, l2)));
-              else if (l1 > 0)
-                value = ft_py_keep (w, g_strdup_printf ("keras.regularizers.L1(%s)", ft_py_float (w, l1)));
-              else
-                value = ft_py_keep (w, g_strdup_printf ("keras.regularizers.L2(%s)", ft_py_float (w, l2)));
-              break;
-            }
-          case FT_PARAM_DOUBLE:
-            value = ft_py_double (w, *(const double *) f);
-            break;
-          case FT_PARAM_OPTIONAL:
-            value = ft_py_double (w, *(const double *) f); /* not at its default: set */
-            break;
-          case FT_PARAM_STRING:
-            value = ft_py_str (w, f);
-            break;
-          case FT_PARAM_CHAR:
-            value = ft_py_str (w, (const char[]) { *(const char *) f, '\0' });
-            break;
-          case FT_PARAM_CHOICE:
-            {
-              int v = *(const int *) f;
-              value = ft_py_keep (w, g_strdup_printf ("\"%s\"", v >= 0 && v < ft_param_n_choices (p) ? p->choices[v] : "?"));
-              break;
-            }
-          case FT_PARAM_KERAS_CONST:
-          case FT_N_PARAM_TYPES:
-            continue;
-          }
+        const char *value = param_value (g, p, spec);
+        if (value == NULL)
+          continue;
         if (p->flags & FT_PARAM_POSITIONAL)
           ARG ("%s", value);
         else

@@ -428,6 +428,51 @@ parse_compile (FtJsonParser *P, JsonNode *node, const char *path, FtCompileSpec 
   return true;
 }
 
+/* fit's "class_weight": {"0": w, …}, class indices as keys (Keras' class_weight.get(class, 1.0) for the
+ * classes not given). */
+static bool
+parse_class_weight (FtJsonParser *P, JsonNode *n, const char *sub, FtFitArgs *f)
+{
+  JsonObject *cw;
+  char item[FT_JSON_PATH_MAX];
+  if (!ft_json_get_object (P, n, sub, &cw))
+    return false;
+  if (P->dup_obj == cw)
+    return ft_json_check_keys (P, cw, sub, NULL, NULL, NULL);
+  GList *members = json_object_get_members (cw);
+  int max = -1;
+  bool ok = true;
+  for (GList *l = members; l != NULL && ok; l = l->next)
+    {
+      const char *key = l->data;
+      char *end = NULL;
+      long long c = g_ascii_strtoll (key, &end, 10);
+      if (*key == '\0' || *end != '\0' || !g_ascii_isdigit (*key) || c < 0 || c >= MAX_CLASS_WEIGHTS)
+        ok = ft_json_fail (P, sub, "expected class indices from 0 to %d as keys, got \"%s\"",
+                           MAX_CLASS_WEIGHTS - 1, key);
+      else
+        max = MAX (max, (int) c);
+    }
+  if (ok && max >= 0)
+    {
+      float *w = g_new (float, max + 1);
+      for (int i = 0; i <= max; i++)
+        w[i] = 1.0f; /* Keras: class_weight.get(class, 1.0) */
+      for (GList *l = members; l != NULL && ok; l = l->next)
+        {
+          const char *key = l->data;
+          g_snprintf (item, sizeof item, "%s[\"%s\"]", sub, key);
+          ok = ft_json_get_float (P, json_object_get_member (cw, key), item, FT_RANGE_NONNEG,
+                                  &w[g_ascii_strtoll (key, NULL, 10)]);
+        }
+      g_free (f->class_weight);
+      f->class_weight = w;
+      f->n_class_weight = max + 1;
+    }
+  g_list_free (members);
+  return ok;
+}
+
 static bool
 parse_fit (FtJsonParser *P, JsonNode *node, const char *path, FtFitArgs *f)
 {
@@ -463,48 +508,9 @@ parse_fit (FtJsonParser *P, JsonNode *node, const char *path, FtFitArgs *f)
       else if (!ft_json_get_int32 (P, n, sub, 1, INT32_MAX, &f->steps_per_epoch))
         return false;
     }
-  if ((n = ft_json_member (o, "class_weight", path, sub)) != NULL && !JSON_NODE_HOLDS_NULL (n))
-    {
-      JsonObject *cw;
-      char item[FT_JSON_PATH_MAX];
-      if (!ft_json_get_object (P, n, sub, &cw))
-        return false;
-      if (P->dup_obj == cw)
-        return ft_json_check_keys (P, cw, sub, NULL, NULL, NULL);
-      GList *members = json_object_get_members (cw);
-      int max = -1;
-      bool ok = true;
-      for (GList *l = members; l != NULL && ok; l = l->next)
-        {
-          const char *key = l->data;
-          char *end = NULL;
-          long long c = g_ascii_strtoll (key, &end, 10);
-          if (*key == '\0' || *end != '\0' || !g_ascii_isdigit (*key) || c < 0 || c >= MAX_CLASS_WEIGHTS)
-            ok = ft_json_fail (P, sub, "expected class indices from 0 to %d as keys, got \"%s\"",
-                               MAX_CLASS_WEIGHTS - 1, key);
-          else
-            max = MAX (max, (int) c);
-        }
-      if (ok && max >= 0)
-        {
-          float *w = g_new (float, max + 1);
-          for (int i = 0; i <= max; i++)
-            w[i] = 1.0f; /* Keras: class_weight.get(class, 1.0) */
-          for (GList *l = members; l != NULL && ok; l = l->next)
-            {
-              const char *key = l->data;
-              g_snprintf (item, sizeof item, "%s[\"%s\"]", sub, key);
-              ok = ft_json_get_float (P, json_object_get_member (cw, key), item, FT_RANGE_NONNEG,
-                                      &w[g_ascii_strtoll (key, NULL, 10)]);
-            }
-          g_free (f->class_weight);
-          f->class_weight = w;
-          f->n_class_weight = max + 1;
-        }
-      g_list_free (members);
-      if (!ok)
-        return false;
-    }
+  if ((n = ft_json_member (o, "class_weight", path, sub)) != NULL && !JSON_NODE_HOLDS_NULL (n)
+      && !parse_class_weight (P, n, sub, f))
+    return false;
   GError *local = NULL;
   if (!ft_fit_args_validate (f, &local))
     {
