@@ -236,44 +236,12 @@ ft_ledger_rule_name (FtLedgerRule rule)
   return "?";
 }
 
-bool
-ft_ledger_entry (FtLedger *l, int i, const char *key, FtLedgerEntry *e)
+/* The entry's per-batch values and counts from its copied batches, its penalty, and its means (a base
+ * from before the epoch, when the metric was not reset, continues the accumulators). */
+static void
+compute_entry (FtLedgerEntry *e, int m, double base_total, double base_count)
 {
-  memset (e, 0, sizeof *e);
-  bool validation = g_str_has_prefix (key, "val_");
-  const char *name = validation ? key + 4 : key;
-  pthread_mutex_lock (&l->lock);
-  if (i < 0 || (guint) i >= l->epochs->len)
-    {
-      pthread_mutex_unlock (&l->lock);
-      return false;
-    }
-  const Epoch *ep = g_ptr_array_index (l->epochs, i);
-  int m = -1;
-  for (int k = 0; k < l->n_metrics; k++)
-    if (strcmp (l->names[k], name) == 0)
-      m = k;
-  e->epoch = ep->epoch;
-  g_strlcpy (e->key, key, sizeof e->key);
-  e->validation = validation;
-  e->metric = m;
-  e->has_logged = ft_logs_get (&ep->logs, key, &e->logged);
-  e->regularization = ep->regularization;
-  e->rule = m == 0 && !validation                                  ? ep->rule
-            : m == 0 && ep->rule == FT_LEDGER_RULE_UNWEIGHTED_MEAN ? FT_LEDGER_RULE_UNWEIGHTED_MEAN
-                                                                   : FT_LEDGER_RULE_WEIGHTED_MEAN;
-  const GArray *src = validation ? ep->val : ep->batches;
-  if (m < 0 || src == NULL || src->len == 0)
-    {
-      pthread_mutex_unlock (&l->lock);
-      return true;
-    }
-  int n = (int) src->len;
-  e->n_batches = n;
-  e->batches = g_memdup2 (src->data, sizeof (FtLedgerBatch) * (size_t) n);
-  double base_total = validation ? 0 : ep->base_total[m], base_count = validation ? 0 : ep->base_count[m];
-  pthread_mutex_unlock (&l->lock);
-
+  int n = e->n_batches;
   const FtLedgerBatch *b = e->batches;
   e->values = g_new (double, n);
   e->counts = g_new (double, n);
@@ -320,6 +288,47 @@ ft_ledger_entry (FtLedger *l, int i, const char *key, FtLedgerEntry *e)
       e->weighted = e->sum_n != 0 ? e->sum_nv / e->sum_n : 0;
     }
   e->by_rule = base_count != 0 ? e->weighted : ft_ledger_entry_value (e, e->rule);
+}
+
+bool
+ft_ledger_entry (FtLedger *l, int i, const char *key, FtLedgerEntry *e)
+{
+  memset (e, 0, sizeof *e);
+  bool validation = g_str_has_prefix (key, "val_");
+  const char *name = validation ? key + 4 : key;
+  pthread_mutex_lock (&l->lock);
+  if (i < 0 || (guint) i >= l->epochs->len)
+    {
+      pthread_mutex_unlock (&l->lock);
+      return false;
+    }
+  const Epoch *ep = g_ptr_array_index (l->epochs, i);
+  int m = -1;
+  for (int k = 0; k < l->n_metrics; k++)
+    if (strcmp (l->names[k], name) == 0)
+      m = k;
+  e->epoch = ep->epoch;
+  g_strlcpy (e->key, key, sizeof e->key);
+  e->validation = validation;
+  e->metric = m;
+  e->has_logged = ft_logs_get (&ep->logs, key, &e->logged);
+  e->regularization = ep->regularization;
+  e->rule = m == 0 && !validation                                  ? ep->rule
+            : m == 0 && ep->rule == FT_LEDGER_RULE_UNWEIGHTED_MEAN ? FT_LEDGER_RULE_UNWEIGHTED_MEAN
+                                                                   : FT_LEDGER_RULE_WEIGHTED_MEAN;
+  const GArray *src = validation ? ep->val : ep->batches;
+  if (m < 0 || src == NULL || src->len == 0)
+    {
+      pthread_mutex_unlock (&l->lock);
+      return true;
+    }
+  int n = (int) src->len;
+  e->n_batches = n;
+  e->batches = g_memdup2 (src->data, sizeof (FtLedgerBatch) * (size_t) n);
+  double base_total = validation ? 0 : ep->base_total[m], base_count = validation ? 0 : ep->base_count[m];
+  pthread_mutex_unlock (&l->lock);
+
+  compute_entry (e, m, base_total, base_count);
   return true;
 }
 
