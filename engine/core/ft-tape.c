@@ -250,6 +250,58 @@ ft_tape_input_grad_acc (FtTape *tape, const FtTensor *input)
   return g;
 }
 
+/* Marks what the backward pass needs: the sources (their gradients written straight into grads), then
+ * every output one of whose inputs leads to a source. */
+static void
+mark_needed (FtTape *tape, int n_sources, FtTensor *const *sources, FtTensor *const *grads)
+{
+  for (int i = 0; i < n_sources; i++)
+    if (ft_tape_is_tracked (tape, sources[i]) && tape->grad[sources[i]->tape_slot] == NULL)
+      {
+        tape->needed[sources[i]->tape_slot] = 1;
+        tape->grad[sources[i]->tape_slot] = grads[i]->data;
+      }
+  /* Forward sweep: an output is needed when one of its inputs leads to a source. */
+  for (int k = 0; k < tape->n_entries; k++)
+    {
+      const FtTapeEntry *e = &tape->entries[k];
+      for (int j = 0; j < e->n_inputs; j++)
+        if (ft_tape_is_tracked (tape, e->inputs[j]) && tape->needed[e->inputs[j]->tape_slot])
+          {
+            tape->needed[e->output->tape_slot] = 1;
+            break;
+          }
+    }
+}
+
+/* Seeds the target's gradient with ones and runs the recorded entries backward, those that lead to a
+ * source and received a gradient. */
+static void
+run_backward (FtTape *tape, const FtTensor *target)
+{
+  int ts = target->tape_slot;
+  if (tape->needed[ts])
+    {
+      if (tape->grad[ts] == NULL)
+        tape->grad[ts] = ft_arena_alloc (tape->arena, target->size * sizeof (float));
+      for (size_t i = 0; i < target->size; i++)
+        tape->grad[ts][i] = 1.0f;
+      tape->written[ts] = 1;
+
+      for (int k = tape->n_entries - 1; k >= 0; k--)
+        {
+          FtTapeEntry *e = &tape->entries[k];
+          int s = e->output->tape_slot;
+          if (!tape->needed[s] || !tape->written[s])
+            continue;
+          double t0 = tape->timing ? now_ns () : 0;
+          e->def->backward (tape, e, tape->grad[s]);
+          if (tape->timing)
+            e->backward_us = (now_ns () - t0) / 1e3;
+        }
+    }
+}
+
 bool
 ft_tape_gradient_into (FtTape *tape, FtTensor *target, int n_sources, FtTensor *const *sources,
                        FtTensor *const *grads, bool *connected, GError **error)
@@ -280,45 +332,8 @@ ft_tape_gradient_into (FtTape *tape, FtTensor *target, int n_sources, FtTensor *
   tape->written = ft_arena_alloc0 (tape->arena, (size_t) n);
   tape->needed = ft_arena_alloc0 (tape->arena, (size_t) n);
 
-  for (int i = 0; i < n_sources; i++)
-    if (ft_tape_is_tracked (tape, sources[i]) && tape->grad[sources[i]->tape_slot] == NULL)
-      {
-        tape->needed[sources[i]->tape_slot] = 1;
-        tape->grad[sources[i]->tape_slot] = grads[i]->data;
-      }
-  /* Forward sweep: an output is needed when one of its inputs leads to a source. */
-  for (int k = 0; k < tape->n_entries; k++)
-    {
-      const FtTapeEntry *e = &tape->entries[k];
-      for (int j = 0; j < e->n_inputs; j++)
-        if (ft_tape_is_tracked (tape, e->inputs[j]) && tape->needed[e->inputs[j]->tape_slot])
-          {
-            tape->needed[e->output->tape_slot] = 1;
-            break;
-          }
-    }
-
-  int ts = target->tape_slot;
-  if (tape->needed[ts])
-    {
-      if (tape->grad[ts] == NULL)
-        tape->grad[ts] = ft_arena_alloc (tape->arena, target->size * sizeof (float));
-      for (size_t i = 0; i < target->size; i++)
-        tape->grad[ts][i] = 1.0f;
-      tape->written[ts] = 1;
-
-      for (int k = tape->n_entries - 1; k >= 0; k--)
-        {
-          FtTapeEntry *e = &tape->entries[k];
-          int s = e->output->tape_slot;
-          if (!tape->needed[s] || !tape->written[s])
-            continue;
-          double t0 = tape->timing ? now_ns () : 0;
-          e->def->backward (tape, e, tape->grad[s]);
-          if (tape->timing)
-            e->backward_us = (now_ns () - t0) / 1e3;
-        }
-    }
+  mark_needed (tape, n_sources, sources, grads);
+  run_backward (tape, target);
 
   for (int i = 0; i < n_sources; i++)
     {
