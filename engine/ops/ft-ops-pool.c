@@ -27,6 +27,30 @@ typedef struct
   int32_t *argmax; /* per output element, the flat index into x of the winning cell */
 } PoolSaved;
 
+/* The geometry of a pool_h×pool_w window moved by the strides over x (NHWC), and its output's size;
+ * false for arguments no pooling takes. */
+static bool
+pool_geom (const FtTensor *x, int pool_h, int pool_w, int stride_h, int stride_w, FtPadding padding,
+           PoolGeom *g)
+{
+  if (x->ndim != 4 || pool_h < 1 || pool_w < 1 || stride_h < 1 || stride_w < 1
+      || (padding != FT_PADDING_VALID && padding != FT_PADDING_SAME))
+    return false;
+  *g = (PoolGeom){
+    .n = x->shape[0],
+    .h = x->shape[1],
+    .w = x->shape[2],
+    .c = x->shape[3],
+    .ph = pool_h,
+    .pw = pool_w,
+    .sh = stride_h,
+    .sw = stride_w,
+  };
+  g->oh = ft_conv_output_size (g->h, g->ph, g->sh, padding, &g->pt);
+  g->ow = ft_conv_output_size (g->w, g->pw, g->sw, padding, &g->pl);
+  return g->oh >= 1 && g->ow >= 1 && g->c >= 1;
+}
+
 /* The real rows [*lo, *hi) of the window that starts at `start` and has `size` cells. */
 static inline void
 window_clip (int start, int size, int extent, int *lo, int *hi)
@@ -96,23 +120,10 @@ FtTensor *
 ft_op_max_pool2d (FtTape *tape, FtTensor *x, int pool_h, int pool_w, int stride_h, int stride_w,
                   FtPadding padding)
 {
-  g_return_val_if_fail (tape != NULL && x != NULL && x->ndim == 4, NULL);
-  g_return_val_if_fail (pool_h >= 1 && pool_w >= 1 && stride_h >= 1 && stride_w >= 1, NULL);
-  g_return_val_if_fail (padding == FT_PADDING_VALID || padding == FT_PADDING_SAME, NULL);
-
-  PoolGeom g = {
-    .n = x->shape[0],
-    .h = x->shape[1],
-    .w = x->shape[2],
-    .c = x->shape[3],
-    .ph = pool_h,
-    .pw = pool_w,
-    .sh = stride_h,
-    .sw = stride_w,
-  };
-  g.oh = ft_conv_output_size (g.h, g.ph, g.sh, padding, &g.pt);
-  g.ow = ft_conv_output_size (g.w, g.pw, g.sw, padding, &g.pl);
-  g_return_val_if_fail (g.oh >= 1 && g.ow >= 1 && g.c >= 1, NULL);
+  g_return_val_if_fail (tape != NULL && x != NULL, NULL);
+  PoolGeom g;
+  const bool valid = pool_geom (x, pool_h, pool_w, stride_h, stride_w, padding, &g);
+  g_return_val_if_fail (valid, NULL);
 
   const bool record = ft_tape_should_record (tape, 1, &x);
   int out_shape[4] = { g.n, g.oh, g.ow, g.c };
@@ -215,22 +226,10 @@ FtTensor *
 ft_op_avg_pool2d (FtTape *tape, FtTensor *x, int pool_h, int pool_w, int stride_h, int stride_w,
                   FtPadding padding)
 {
-  g_return_val_if_fail (tape != NULL && x != NULL && x->ndim == 4, NULL);
-  g_return_val_if_fail (pool_h >= 1 && pool_w >= 1 && stride_h >= 1 && stride_w >= 1, NULL);
-  g_return_val_if_fail (padding == FT_PADDING_VALID || padding == FT_PADDING_SAME, NULL);
-  PoolGeom g = {
-    .n = x->shape[0],
-    .h = x->shape[1],
-    .w = x->shape[2],
-    .c = x->shape[3],
-    .ph = pool_h,
-    .pw = pool_w,
-    .sh = stride_h,
-    .sw = stride_w,
-  };
-  g.oh = ft_conv_output_size (g.h, g.ph, g.sh, padding, &g.pt);
-  g.ow = ft_conv_output_size (g.w, g.pw, g.sw, padding, &g.pl);
-  g_return_val_if_fail (g.oh >= 1 && g.ow >= 1 && g.c >= 1, NULL);
+  g_return_val_if_fail (tape != NULL && x != NULL, NULL);
+  PoolGeom g;
+  const bool valid = pool_geom (x, pool_h, pool_w, stride_h, stride_w, padding, &g);
+  g_return_val_if_fail (valid, NULL);
   int out_shape[4] = { g.n, g.oh, g.ow, g.c };
   return avg_pool (tape, x, &g, &avg_pool2d_def, 4, out_shape);
 }
