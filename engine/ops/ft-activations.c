@@ -112,9 +112,7 @@ ft_activation_forward (FtActivation act, float *y, const float *z, size_t rows, 
         {
           const float *zr = z + r * cols;
           float *yr = y + r * cols;
-          float mx = zr[0];
-          for (size_t c = 1; c < cols; c++)
-            mx = zr[c] > mx ? zr[c] : mx;
+          float mx = ft_max_of (zr, cols);
           float s = 0;
           for (size_t c = 0; c < cols; c++)
             {

@@ -179,9 +179,7 @@ crossentropy_row (bool from_logits, const float *p, float *a, const float *t_row
   double l = 0;
   if (from_logits)
     {
-      float mx = p[0];
-      for (size_t j = 1; j < c; j++)
-        mx = p[j] > mx ? p[j] : mx;
+      float mx = ft_max_of (p, c);
       double se = 0;
       for (size_t j = 0; j < c; j++)
         {

@@ -100,3 +100,13 @@ FtTensor *ft_op_l2 (FtTape *tape, FtTensor *w, float factor);
 /* Keras' L1 regulariser: factor · Σ|w|, a scalar; its gradient factor · sign(w) (0 where w is 0, as
  * TensorFlow's abs). */
 FtTensor *ft_op_l1 (FtTape *tape, FtTensor *w, float factor);
+
+/* The largest of n ≥ 1 values (softmax subtracts it before exp). */
+static inline float
+ft_max_of (const float *v, size_t n)
+{
+  float mx = v[0];
+  for (size_t i = 1; i < n; i++)
+    mx = v[i] > mx ? v[i] : mx;
+  return mx;
+}

@@ -87,22 +87,30 @@ ft_fingerprints_get (FtFingerprints *f, int i, FtFingerprint *out)
   return ok;
 }
 
+/* Whether the run is complete, and the time spent fingerprinting, read together under the lock. */
+static bool
+read_status (FtFingerprints *f, double *microseconds)
+{
+  pthread_mutex_lock (&f->lock);
+  bool complete = f->complete;
+  *microseconds = f->microseconds;
+  pthread_mutex_unlock (&f->lock);
+  return complete;
+}
+
 bool
 ft_fingerprints_complete (FtFingerprints *f)
 {
-  pthread_mutex_lock (&f->lock);
-  bool v = f->complete;
-  pthread_mutex_unlock (&f->lock);
-  return v;
+  double us;
+  return read_status (f, &us);
 }
 
 double
 ft_fingerprints_microseconds (FtFingerprints *f)
 {
-  pthread_mutex_lock (&f->lock);
-  double v = f->microseconds;
-  pthread_mutex_unlock (&f->lock);
-  return v;
+  double us;
+  read_status (f, &us);
+  return us;
 }
 
 static void

@@ -743,20 +743,25 @@ ft_runner_stop (FtRunner *r)
   command (r, do_stop);
 }
 
+/* A switch the training thread reads, set under the runner's lock. */
+static void
+set_switch (FtRunner *r, bool *field, bool on)
+{
+  pthread_mutex_lock (&r->lock);
+  *field = on;
+  pthread_mutex_unlock (&r->lock);
+}
+
 void
 ft_runner_set_snapshot_every_epoch (FtRunner *r, bool on)
 {
-  pthread_mutex_lock (&r->lock);
-  r->snapshot_every_epoch = on;
-  pthread_mutex_unlock (&r->lock);
+  set_switch (r, &r->snapshot_every_epoch, on);
 }
 
 void
 ft_runner_set_share_weights (FtRunner *r, bool share)
 {
-  pthread_mutex_lock (&r->lock);
-  r->share_weights = share;
-  pthread_mutex_unlock (&r->lock);
+  set_switch (r, &r->share_weights, share);
 }
 
 void
