@@ -3,53 +3,19 @@
  * fingerprints, with a sample of each tensor hashed (FT_FINGERPRINT_SAMPLE elements, as fittape-cli and the
  * window), and with every element hashed. Prints CPU µs per step and the hashing time as a share of a step
  * (thread CPU time throughout, so the share does not depend on what else runs on the machine). */
-#include "experiment/ft-experiment.h"
-#include "fittape-engine.h"
+#include "bench-harness.h"
 #include "train/ft-fingerprint.h"
 
 #include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
 
-/* This thread's CPU time in µs (fit() runs on it): steps and hashing measured the same way, unaffected
- * by other processes on a shared machine. */
-static double
-thread_cpu_us (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (double) ts.tv_sec * 1e6 + (double) ts.tv_nsec / 1e3;
-}
-
+/* One epoch with (or without) fingerprints of sample elements: its CPU µs, and the hashing's in hash_us. */
 static double
 run_once (FtExperiment *exp, FtDataset *train, size_t sample, bool fingerprints, double *hash_us, int *steps)
 {
-  GError *error = NULL;
-  FtTrainer *t = ft_experiment_build_trainer (exp, train, &error);
-  if (t == NULL)
-    {
-      fprintf (stderr, "%s\n", error->message);
-      exit (1);
-    }
   FtFingerprints *fps = ft_fingerprints_new (sample);
-  GPtrArray *cbs = g_ptr_array_new_with_free_func ((GDestroyNotify) ft_callback_free);
-  if (fingerprints)
-    g_ptr_array_add (cbs, ft_fingerprint_callback_new (fps));
-  FtFitArgs args = exp->fit;
-  args.epochs = 1;
-  args.validation_split = 0;
-  double t0 = thread_cpu_us ();
-  if (!ft_fit (t, train, &args, cbs, NULL, NULL, &error))
-    {
-      fprintf (stderr, "%s\n", error->message);
-      exit (1);
-    }
-  double us = thread_cpu_us () - t0;
-  *steps = (int) ((train->n + (uint32_t) args.batch_size - 1) / (uint32_t) args.batch_size);
+  double us = bench_fit_epoch (exp, train, fingerprints ? ft_fingerprint_callback_new (fps) : NULL, steps);
   *hash_us = ft_fingerprints_microseconds (fps);
-  g_ptr_array_unref (cbs);
   ft_fingerprints_free (fps);
-  ft_trainer_free (t);
   return us;
 }
 
@@ -57,20 +23,8 @@ int
 main (int argc, char **argv)
 {
   const char *path = argc > 1 ? argv[1] : FITTAPE_BENCH_EXPERIMENT;
-  GError *error = NULL;
-  FtExperiment *exp = ft_experiment_load (path, &error);
-  if (exp == NULL)
-    {
-      fprintf (stderr, "%s\n", error->message);
-      return 1;
-    }
-  exp->data.limit = 6400;
   FtDataset *train = NULL, *test = NULL;
-  if (!ft_experiment_load_data (exp, &train, &test, &error))
-    {
-      fprintf (stderr, "%s\n", error->message);
-      return 1;
-    }
+  FtExperiment *exp = bench_load (path, 6400, &train, &test);
   const int rounds = 5;
   double base = 0, sampled = 0, full = 0, hs = 0, hf = 0;
   int steps = 0;
