@@ -29,32 +29,25 @@ acc_scaled (float *dst, float beta, const float *src, float s, size_t n)
 
 /* ---- add / sub ---- */
 
+static void add_sub_backward (FtTape *tape, const FtTapeEntry *e, const float *dy);
+
+static const FtOpDef add_def = { "add", add_sub_backward };
+static const FtOpDef sub_def = { "subtract", add_sub_backward };
+
+/* a + b and a − b: dy flows to a, and to b with the operation's sign. */
 static void
-add_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
+add_sub_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
 {
   float beta;
   float *ga = ft_tape_input_grad (tape, e->inputs[0], &beta);
   if (ga)
     acc (ga, beta, dy, e->output->size);
   float *gb = ft_tape_input_grad (tape, e->inputs[1], &beta);
-  if (gb)
+  if (gb && e->def == &sub_def)
+    acc_scaled (gb, beta, dy, -1.0f, e->output->size);
+  else if (gb)
     acc (gb, beta, dy, e->output->size);
 }
-
-static void
-sub_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
-{
-  float beta;
-  float *ga = ft_tape_input_grad (tape, e->inputs[0], &beta);
-  if (ga)
-    acc (ga, beta, dy, e->output->size);
-  float *gb = ft_tape_input_grad (tape, e->inputs[1], &beta);
-  if (gb)
-    acc_scaled (gb, beta, dy, -1.0f, e->output->size);
-}
-
-static const FtOpDef add_def = { "add", add_backward };
-static const FtOpDef sub_def = { "subtract", sub_backward };
 
 static FtTensor *
 binary_op (FtTape *tape, const FtOpDef *def, FtTensor *a, FtTensor *b, int kind)
