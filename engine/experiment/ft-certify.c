@@ -577,6 +577,14 @@ json_number (GString *s, double v)
     g_string_append (s, "null");
 }
 
+/* ", \"key\": number" (null when not finite). */
+static void
+json_key_number (GString *s, const char *key, double v)
+{
+  g_string_append_printf (s, ", \"%s\": ", key);
+  json_number (s, v);
+}
+
 char *
 ft_certificate_json (const FtCertificate *c)
 {
@@ -591,12 +599,9 @@ ft_certificate_json (const FtCertificate *c)
   ft_json_append_string (s, c->worst_key);
   g_string_append_printf (s, ", \"worst_epoch\": %d, \"worst_log_rel\": ", c->worst_epoch + 1);
   json_number (s, c->worst_rel);
-  g_string_append (s, ", \"weights_rel\": ");
-  json_number (s, c->weights_rel);
-  g_string_append (s, ", \"test_loss_fittape\": ");
-  json_number (s, c->test_loss_fittape);
-  g_string_append (s, ", \"test_loss_keras\": ");
-  json_number (s, c->test_loss_keras);
+  json_key_number (s, "weights_rel", c->weights_rel);
+  json_key_number (s, "test_loss_fittape", c->test_loss_fittape);
+  json_key_number (s, "test_loss_keras", c->test_loss_keras);
   g_string_append_printf (s, ", \"log_tolerance\": %g, \"weight_tolerance\": %g, \"rows\": [",
                           c->log_tolerance, c->weight_tolerance);
   for (guint i = 0; i < c->rows->len; i++)
@@ -604,12 +609,9 @@ ft_certificate_json (const FtCertificate *c)
       const FtCertifyRow *r = &g_array_index (c->rows, FtCertifyRow, i);
       g_string_append_printf (s, "%s{\"epoch\": %d, \"log\": ", i ? ", " : "", r->epoch + 1);
       ft_json_append_string (s, r->key);
-      g_string_append (s, ", \"fittape\": ");
-      json_number (s, r->fittape);
-      g_string_append (s, ", \"keras\": ");
-      json_number (s, r->keras);
-      g_string_append (s, ", \"rel\": ");
-      json_number (s, r->rel);
+      json_key_number (s, "fittape", r->fittape);
+      json_key_number (s, "keras", r->keras);
+      json_key_number (s, "rel", r->rel);
       g_string_append (s, "}");
     }
   g_string_append (s, "], \"notes\": [");

@@ -13,6 +13,15 @@ typedef struct
   float *invstd; /* per channel 1/sqrt(var+eps) */
 } BnSaved;
 
+/* c per-channel sums, zeroed, in the tape's arena. */
+static double *
+zeroed_sums (FtTape *tape, size_t c)
+{
+  double *sums = ft_tape_alloc (tape, c * sizeof (double));
+  memset (sums, 0, c * sizeof (double));
+  return sums;
+}
+
 static void
 bn_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
 {
@@ -21,10 +30,8 @@ bn_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
   size_t c = (size_t) x->shape[x->ndim - 1];
   size_t m = x->size / c;
   /* Per channel: sum(dy) and sum(dy·xhat). */
-  double *sdy = ft_tape_alloc (tape, c * sizeof (double));
-  double *sdyx = ft_tape_alloc (tape, c * sizeof (double));
-  memset (sdy, 0, c * sizeof (double));
-  memset (sdyx, 0, c * sizeof (double));
+  double *sdy = zeroed_sums (tape, c);
+  double *sdyx = zeroed_sums (tape, c);
   for (size_t r = 0; r < m; r++)
     for (size_t j = 0; j < c; j++)
       {
@@ -72,10 +79,8 @@ ft_op_batch_norm (FtTape *tape, FtTensor *x, FtTensor *gamma, FtTensor *beta, Ft
   float *invstd = ft_tape_alloc (tape, c * sizeof (float));
   if (training)
     {
-      double *s1 = ft_tape_alloc (tape, c * sizeof (double));
-      double *s2 = ft_tape_alloc (tape, c * sizeof (double));
-      memset (s1, 0, c * sizeof (double));
-      memset (s2, 0, c * sizeof (double));
+      double *s1 = zeroed_sums (tape, c);
+      double *s2 = zeroed_sums (tape, c);
       for (size_t r = 0; r < m; r++)
         for (size_t j = 0; j < c; j++)
           s1[j] += x->data[r * c + j];
