@@ -105,15 +105,16 @@ ft_op_mul (FtTape *tape, FtTensor *a, FtTensor *b)
 
 /* ---- scale ---- */
 
+/* What scale, sum and mean keep for backward: the factor dy is multiplied by. */
 typedef struct
 {
   float factor;
-} ScaleSaved;
+} FactorSaved;
 
 static void
 scale_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
 {
-  const ScaleSaved *s = e->saved;
+  const FactorSaved *s = e->saved;
   float beta;
   float *ga = ft_tape_input_grad (tape, e->inputs[0], &beta);
   if (ga)
@@ -131,8 +132,8 @@ ft_op_scale (FtTape *tape, FtTensor *a, float factor)
     y->data[i] = a->data[i] * factor;
   if (rec)
     {
-      FtTapeEntry *e = ft_tape_record (tape, &scale_def, 1, &a, y, (double) y->size, sizeof (ScaleSaved));
-      ((ScaleSaved *) e->saved)->factor = factor;
+      FtTapeEntry *e = ft_tape_record (tape, &scale_def, 1, &a, y, (double) y->size, sizeof (FactorSaved));
+      ((FactorSaved *) e->saved)->factor = factor;
     }
   return y;
 }
@@ -172,15 +173,10 @@ ft_op_matmul (FtTape *tape, FtTensor *a, FtTensor *b)
 
 /* ---- sum / mean ---- */
 
-typedef struct
-{
-  float factor;
-} ReduceSaved;
-
 static void
 reduce_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
 {
-  const ReduceSaved *s = e->saved;
+  const FactorSaved *s = e->saved;
   const FtTensor *a = e->inputs[0];
   float *ga = ft_tape_input_grad_acc (tape, a);
   if (!ga)
@@ -204,8 +200,8 @@ reduce (FtTape *tape, const FtOpDef *def, FtTensor *a, float factor)
   y->data[0] = (float) (s * factor);
   if (rec)
     {
-      FtTapeEntry *e = ft_tape_record (tape, def, 1, &a, y, (double) a->size, sizeof (ReduceSaved));
-      ((ReduceSaved *) e->saved)->factor = factor;
+      FtTapeEntry *e = ft_tape_record (tape, def, 1, &a, y, (double) a->size, sizeof (FactorSaved));
+      ((FactorSaved *) e->saved)->factor = factor;
     }
   return y;
 }

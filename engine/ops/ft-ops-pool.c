@@ -152,12 +152,9 @@ max_pool2d_backward (FtTape *tape, const FtTapeEntry *entry, const float *dy)
 {
   const PoolSaved *s = entry->saved;
   const FtTensor *x = entry->inputs[0];
-  float beta;
-  float *dx = ft_tape_input_grad (tape, x, &beta);
+  float *dx = ft_tape_input_grad_acc (tape, x);
   if (dx == NULL)
     return;
-  if (beta == 0.0f)
-    memset (dx, 0, x->size * sizeof (float));
   const int32_t *restrict am = s->argmax;
   const size_t n = entry->output->size;
   for (size_t i = 0; i < n; i++)
@@ -260,12 +257,9 @@ avg_pool2d_backward (FtTape *tape, const FtTapeEntry *entry, const float *dy)
 {
   const PoolGeom *g = entry->saved;
   const FtTensor *x = entry->inputs[0];
-  float beta;
-  float *dx = ft_tape_input_grad (tape, x, &beta);
+  float *dx = ft_tape_input_grad_acc (tape, x);
   if (dx == NULL)
     return;
-  if (beta == 0.0f)
-    memset (dx, 0, x->size * sizeof (float));
   const int c = g->c;
   for (int n = 0; n < g->n; n++)
     for (int oy = 0; oy < g->oh; oy++)
