@@ -7,7 +7,10 @@
 
 struct FtRun
 {
-  FtExperiment *exp; /* as it was when the run was made */
+  FtExperiment *exp;       /* as it was when the run was made, with the live changes that change what it
+                              describes (the input features) once the main loop saw them */
+  FtExperiment *described; /* the same on the training thread: what its checkpoints embed */
+  int live_seen;           /* the runner's live changes already followed by exp */
   const FtDataset *train;
   bool tape;
   FtRunOptions options;
@@ -32,6 +35,7 @@ ft_run_new (const FtExperiment *exp, const FtDataset *train, bool tape, const Ft
     return NULL;
   FtRun *run = g_new0 (FtRun, 1);
   run->exp = ft_experiment_copy (exp);
+  run->described = ft_experiment_copy (exp);
   run->train = train;
   run->tape = tape;
   if (options != NULL)
@@ -63,6 +67,7 @@ ft_run_free (FtRun *run)
   ft_callback_lanes_free (run->lanes);
   ft_ledger_free (run->ledger);
   ft_experiment_free (run->exp);
+  ft_experiment_free (run->described);
   g_free (run);
 }
 
@@ -86,11 +91,37 @@ ft_run_next_epochs (const FtRun *run)
   return epochs > run->epochs_done ? epochs : run->epochs_done + epochs;
 }
 
+/* A live change of the input features changes the experiment the run is: its description follows (the
+ * only place where a live change reaches the experiment). */
+static void
+follow_live_change (FtExperiment *e, const FtLiveChangeRecord *rec)
+{
+  if (rec->change.kind == FT_LIVE_FEATURES && !rec->refused)
+    e->data.features = rec->change.features;
+}
+
+/* On the training thread, right after a live change: the experiment JSON that later checkpoints embed. */
+static void
+describe_live_change (FtTrainer *trainer, const FtLiveChangeRecord *rec, void *user_data)
+{
+  FtRun *run = user_data;
+  unsigned before = run->described->data.features;
+  follow_live_change (run->described, rec);
+  if (run->described->data.features == before)
+    return;
+  char *json = ft_experiment_to_json (run->described);
+  ft_trainer_set_experiment_json (trainer, json);
+  g_free (json);
+}
+
 /* On the runner's context: record, then hand the event on. */
 static void
 on_event (const FtRunEvent *ev, void *user_data)
 {
   FtRun *run = user_data;
+  FtLiveChangeRecord rec;
+  for (; ft_runner_get_live_change (run->runner, run->live_seen, &rec); run->live_seen++)
+    follow_live_change (run->exp, &rec);
   if (ev->kind == FT_RUN_EVENT_EPOCH_END)
     {
       ft_history_append (run->history, ev->epoch, &ev->logs);
@@ -122,6 +153,9 @@ ft_run_make_runner (FtRun *run, int epochs, GPtrArray *extra_callbacks, GMainCon
   job.lanes = run->lanes;
   job.ledger = run->ledger;
   job.full_priority = run->options.full_priority;
+  job.live_applied = describe_live_change;
+  job.live_data = run;
+  run->live_seen = 0;
   run->func = func;
   run->user_data = user_data;
   run->runner = ft_runner_new (&job, context, on_event, run);

@@ -256,8 +256,11 @@ apply_live_locked (FtRunner *r, FtFitContext *ctx, int batch)
       FtLiveChangeRecord rec = {
         .change = l->change, .step = r->step_index, .epoch = ctx->epoch, .batch = batch
       };
-      ft_live_change_apply (ctx->trainer, &l->change, rec.label, sizeof rec.label);
+      rec.refused = !ft_live_change_apply (ctx->trainer, &l->change, r->step_index, rec.label,
+                                           sizeof rec.label);
       g_array_append_val (r->live_done, rec);
+      if (r->job.live_applied != NULL)
+        r->job.live_applied (ctx->trainer, &rec, r->job.live_data);
     }
   g_array_set_size (r->live_pending, kept);
 }

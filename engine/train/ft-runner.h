@@ -97,6 +97,10 @@ typedef struct
   FtLedger *ledger;             /* optional, not owned: how each epoch's numbers were made (ft-ledger.h) */
   bool full_priority;           /* no nice +5 for the training thread: for programs without a window to keep
                                      smooth (the CLI), where a loaded machine would otherwise slow the job */
+  /* optional: called on the training thread right after each live change was applied (or refused), before
+   * the step it applies to (the run updates the experiment its checkpoints describe) */
+  void (*live_applied) (FtTrainer *trainer, const FtLiveChangeRecord *record, void *user_data);
+  void *live_data;
 } FtJob;
 
 typedef struct FtRunner FtRunner;
