@@ -88,6 +88,10 @@ trainer_new (void)
   return t;
 }
 
+/* Callbacks the jobs get (none by default). */
+static const FtCallbackSpec *job_callbacks;
+static int n_job_callbacks;
+
 static FtJob
 job_for (FtTrainer *t, const FtDataset *data, bool tape)
 {
@@ -101,6 +105,8 @@ job_for (FtTrainer *t, const FtDataset *data, bool tape)
   job.args.validation_split = 0.2;
   job.tape_mode = tape;
   job.steps = ft_loop_steps_all ();
+  job.callbacks = job_callbacks;
+  job.n_callbacks = n_job_callbacks;
   return job;
 }
 
@@ -324,8 +330,14 @@ test_features_fit_and_tape_agree (void)
     {
       static const FtOptimizerKind kinds[] = { FT_OPT_ADAM, FT_OPT_SGD, FT_OPT_ADAGRAD };
       optimizer_kind = kinds[optimizer];
-      start_features = optimizer == 2 ? FT_FEATURE_X1 | FT_FEATURE_X2
-                                      : 0; /* the raw points, or as features */
+      start_features = optimizer == 2 ? FT_FEATURE_X1 | FT_FEATURE_X2 : 0;
+      /* With Adagrad, EarlyStopping keeps best weights across the changes (taken anew when they resize). */
+      FtCallbackSpec es = ft_callback_spec_default (FT_CALLBACK_EARLY_STOPPING);
+      g_strlcpy (es.monitor, "loss", sizeof es.monitor);
+      es.patience = 100;
+      es.restore_best_weights = true;
+      job_callbacks = optimizer == 2 ? &es : NULL;
+      n_job_callbacks = optimizer == 2 ? 1 : 0; /* the raw points, or as features */
       FtTrainer *tf, *tt;
       FtRunner *rf, *rt;
       run_pair (data, changes, 2, &tf, &tt, &rf, &rt);
@@ -365,6 +377,8 @@ test_features_fit_and_tape_agree (void)
     }
   optimizer_kind = FT_OPT_ADAM;
   start_features = 0;
+  job_callbacks = NULL;
+  n_job_callbacks = 0;
   ft_dataset_free (data);
 }
 

@@ -1,7 +1,8 @@
 /* test-run.c — the engine's run object (experiment/ft-run.h): a run records its history and epoch count
  * before its owner hears of an epoch; Continue trains as many epochs again from where it stopped; a run
  * resumed from a checkpoint saved mid-way ends with the same weights as one run straight through; the
- * Compare pair records fingerprints and agrees bit for bit. */
+ * Compare pair records fingerprints and agrees bit for bit; a live change of the input features changes the
+ * experiment the run reports and the one its checkpoints embed. */
 #include "fittape-engine.h"
 #include "train/ft-checkpoint.h"
 
@@ -184,6 +185,52 @@ test_compare_pair (void)
   ft_dataset_free (train);
 }
 
+/* The input features changed before the first step: the run's experiment says so (on the main loop), and
+ * so does a checkpoint saved after it (the experiment it embeds builds a model the weights load into). */
+static void
+test_live_features (void)
+{
+  FtDataset *train = NULL;
+  FtExperiment *exp = experiment (&train);
+  GError *error = NULL;
+  Owner o = { 0 };
+  o.run = ft_run_new (exp, train, false, NULL, &error);
+  g_assert_no_error (error);
+  FtRunner *runner = ft_run_make_runner (o.run, 2, NULL, NULL, on_event, &o);
+  unsigned mask = FT_FEATURE_X1 | FT_FEATURE_X2 | FT_FEATURE_X1_X2;
+  FtLiveChange c = { .kind = FT_LIVE_FEATURES, .features = mask };
+  g_assert_cmpint (ft_runner_group_change (&runner, 1, &c), ==, 0);
+  o.history_first = true;
+  ft_runner_start (runner);
+  while (!o.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (o.final, ==, FT_RUN_EVENT_FINISHED);
+  g_assert_cmpuint (ft_run_experiment (o.run)->data.features, ==, mask);
+  g_assert_cmpuint (exp->data.features, ==, 0); /* the caller's copy stays */
+  FtExperiment *embedded = ft_experiment_from_json (ft_trainer_experiment_json (ft_run_trainer (o.run)),
+                                                    &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (embedded->data.features, ==, mask);
+  char *dir = g_dir_make_tmp ("ft-run-XXXXXX", NULL);
+  char *path = g_build_filename (dir, "features.h5", NULL);
+  g_assert_true (ft_checkpoint_save (ft_run_trainer (o.run), path, false, 2, &error));
+  g_assert_no_error (error);
+  FtRun *loaded = ft_run_new (embedded, train, false, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (ft_run_load_checkpoint (loaded, path, &error));
+  g_assert_no_error (error);
+  g_assert_true (same_weights (ft_run_trainer (o.run), ft_run_trainer (loaded)));
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+  ft_run_free (loaded);
+  ft_experiment_free (embedded);
+  ft_run_free (o.run);
+  ft_experiment_free (exp);
+  ft_dataset_free (train);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -191,5 +238,6 @@ main (int argc, char **argv)
   g_test_add_func ("/run/history-and-continue", test_history_and_continue);
   g_test_add_func ("/run/resume-from-checkpoint", test_resume_from_checkpoint);
   g_test_add_func ("/run/compare-pair", test_compare_pair);
+  g_test_add_func ("/run/live-features", test_live_features);
   return g_test_run ();
 }
