@@ -97,15 +97,24 @@ same_weights (FtTrainer *a, FtTrainer *b)
   return true;
 }
 
+/* A fit run of the test experiment, owned by o. */
+static FtExperiment *
+fit_run (Owner *o, FtDataset **train)
+{
+  FtExperiment *exp = experiment (train);
+  GError *error = NULL;
+  memset (o, 0, sizeof *o);
+  o->run = ft_run_new (exp, *train, false, NULL, &error);
+  g_assert_no_error (error);
+  return exp;
+}
+
 static void
 test_history_and_continue (void)
 {
   FtDataset *train = NULL;
-  FtExperiment *exp = experiment (&train);
-  GError *error = NULL;
-  Owner o = { 0 };
-  o.run = ft_run_new (exp, train, false, NULL, &error);
-  g_assert_no_error (error);
+  Owner o;
+  FtExperiment *exp = fit_run (&o, &train);
   g_assert_null (ft_run_runner (o.run));
   g_assert_cmpint (ft_run_next_epochs (o.run), ==, 3);
   train_to (&o, ft_run_next_epochs (o.run));
@@ -191,11 +200,9 @@ static void
 test_live_features (void)
 {
   FtDataset *train = NULL;
-  FtExperiment *exp = experiment (&train);
+  Owner o;
+  FtExperiment *exp = fit_run (&o, &train);
   GError *error = NULL;
-  Owner o = { 0 };
-  o.run = ft_run_new (exp, train, false, NULL, &error);
-  g_assert_no_error (error);
   FtRunner *runner = ft_run_make_runner (o.run, 2, NULL, NULL, on_event, &o);
   unsigned mask = FT_FEATURE_X1 | FT_FEATURE_X2 | FT_FEATURE_X1_X2;
   FtLiveChange c = { .kind = FT_LIVE_FEATURES, .features = mask };
