@@ -7,10 +7,9 @@
 
 struct FtRun
 {
-  FtExperiment *exp;       /* as it was when the run was made, with the live changes that change what it
-                              describes (the input features) once the main loop saw them */
-  FtExperiment *described; /* the same on the training thread: what its checkpoints embed */
-  int live_seen;           /* the runner's live changes already followed by exp */
+  FtExperiment *exp;  /* as it was when the run was made, or as ft_run_set_experiment changed it */
+  GMutex exp_lock;    /* exp's swap against its serialisation for a checkpoint (on the training thread) */
+  GPtrArray *old_exp; /* experiments replaced by ft_run_set_experiment: a runner may borrow from them */
   const FtDataset *train;
   bool tape;
   FtRunOptions options;
@@ -35,7 +34,8 @@ ft_run_new (const FtExperiment *exp, const FtDataset *train, bool tape, const Ft
     return NULL;
   FtRun *run = g_new0 (FtRun, 1);
   run->exp = ft_experiment_copy (exp);
-  run->described = ft_experiment_copy (exp);
+  g_mutex_init (&run->exp_lock);
+  run->old_exp = g_ptr_array_new_with_free_func ((GDestroyNotify) ft_experiment_free);
   run->train = train;
   run->tape = tape;
   if (options != NULL)
@@ -67,8 +67,45 @@ ft_run_free (FtRun *run)
   ft_callback_lanes_free (run->lanes);
   ft_ledger_free (run->ledger);
   ft_experiment_free (run->exp);
-  ft_experiment_free (run->described);
+  g_ptr_array_unref (run->old_exp);
+  g_mutex_clear (&run->exp_lock);
   g_free (run);
+}
+
+/* The run's experiment as JSON, for a checkpoint being written (any thread). */
+static char *
+run_experiment_json (void *user_data)
+{
+  FtRun *run = user_data;
+  g_mutex_lock (&run->exp_lock);
+  char *json = ft_experiment_to_json (run->exp);
+  g_mutex_unlock (&run->exp_lock);
+  return json;
+}
+
+FtExperimentSource
+ft_run_experiment_source (FtRun *run)
+{
+  return (FtExperimentSource){ run_experiment_json, run };
+}
+
+void
+ft_run_set_experiment (FtRun *run, const FtExperiment *exp)
+{
+  g_return_if_fail (run != NULL && exp != NULL);
+  FtExperiment *copy = ft_experiment_copy (exp);
+  g_mutex_lock (&run->exp_lock);
+  g_ptr_array_add (run->old_exp, run->exp);
+  run->exp = copy;
+  g_mutex_unlock (&run->exp_lock);
+}
+
+bool
+ft_run_save_checkpoint (FtRun *run, const char *path, int epoch, GError **error)
+{
+  g_return_val_if_fail (run != NULL && path != NULL, false);
+  FtExperimentSource source = ft_run_experiment_source (run);
+  return ft_checkpoint_save (run->trainer, &source, path, false, epoch, error);
 }
 
 bool
@@ -91,27 +128,19 @@ ft_run_next_epochs (const FtRun *run)
   return epochs > run->epochs_done ? epochs : run->epochs_done + epochs;
 }
 
-/* A live change of the input features changes the experiment the run is: its description follows (the
- * only place where a live change reaches the experiment). */
-static void
-follow_live_change (FtExperiment *e, const FtLiveChangeRecord *rec)
-{
-  if (rec->change.kind == FT_LIVE_FEATURES && !rec->refused)
-    e->data.features = rec->change.features;
-}
-
-/* On the training thread, right after a live change: the experiment JSON that later checkpoints embed. */
+/* On the training thread, right after a live change, before the step it applies to: a change of the input
+ * features changes the experiment the run is, so the run's experiment (what ft_run_experiment reports and
+ * later checkpoints record) becomes the changed one. The only place where a live change reaches it. */
 static void
 describe_live_change (FtTrainer *trainer, const FtLiveChangeRecord *rec, void *user_data)
 {
   FtRun *run = user_data;
-  unsigned before = run->described->data.features;
-  follow_live_change (run->described, rec);
-  if (run->described->data.features == before)
+  if (rec->change.kind != FT_LIVE_FEATURES || rec->refused)
     return;
-  char *json = ft_experiment_to_json (run->described);
-  ft_trainer_set_experiment_json (trainer, json);
-  g_free (json);
+  FtExperiment *changed = ft_experiment_copy (ft_run_experiment (run));
+  changed->data.features = rec->change.features;
+  ft_run_set_experiment (run, changed);
+  ft_experiment_free (changed);
 }
 
 /* On the runner's context: record, then hand the event on. */
@@ -119,9 +148,6 @@ static void
 on_event (const FtRunEvent *ev, void *user_data)
 {
   FtRun *run = user_data;
-  FtLiveChangeRecord rec;
-  for (; ft_runner_get_live_change (run->runner, run->live_seen, &rec); run->live_seen++)
-    follow_live_change (run->exp, &rec);
   if (ev->kind == FT_RUN_EVENT_EPOCH_END)
     {
       ft_history_append (run->history, ev->epoch, &ev->logs);
@@ -152,10 +178,10 @@ ft_run_make_runner (FtRun *run, int epochs, GPtrArray *extra_callbacks, GMainCon
   job.fingerprints = run->fingerprints;
   job.lanes = run->lanes;
   job.ledger = run->ledger;
+  job.experiment = ft_run_experiment_source (run);
   job.full_priority = run->options.full_priority;
   job.live_applied = describe_live_change;
   job.live_data = run;
-  run->live_seen = 0;
   run->func = func;
   run->user_data = user_data;
   run->runner = ft_runner_new (&job, context, on_event, run);
@@ -172,7 +198,12 @@ ft_run_stop (FtRun *run)
 const FtExperiment *
 ft_run_experiment (const FtRun *run)
 {
-  return run->exp;
+  /* Under the lock: a live change swaps it on the training thread (describe_live_change). */
+  GMutex *lock = (GMutex *) &run->exp_lock;
+  g_mutex_lock (lock);
+  const FtExperiment *exp = run->exp;
+  g_mutex_unlock (lock);
+  return exp;
 }
 
 const FtDataset *
