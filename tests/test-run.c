@@ -98,11 +98,23 @@ same_weights (FtTrainer *a, FtTrainer *b)
   return true;
 }
 
-/* A fit run of the test experiment, owned by o. */
+/* ModelCheckpoint to path every epoch: the experiment's only callback. */
+static void
+with_model_checkpoint (FtExperiment *exp, const char *path)
+{
+  exp->n_callbacks = 1;
+  exp->callbacks = g_new0 (FtCallbackSpec, 1);
+  exp->callbacks[0] = ft_callback_spec_default (FT_CALLBACK_MODEL_CHECKPOINT);
+  g_strlcpy (exp->callbacks[0].filepath, path, sizeof exp->callbacks[0].filepath);
+}
+
+/* A fit run of the test experiment (with ModelCheckpoint to checkpoint_path, unless NULL), owned by o. */
 static FtExperiment *
-fit_run (Owner *o, FtDataset **train)
+fit_run (Owner *o, FtDataset **train, const char *checkpoint_path)
 {
   FtExperiment *exp = experiment (train);
+  if (checkpoint_path != NULL)
+    with_model_checkpoint (exp, checkpoint_path);
   GError *error = NULL;
   memset (o, 0, sizeof *o);
   o->run = ft_run_new (exp, *train, false, NULL, &error);
@@ -115,7 +127,7 @@ test_history_and_continue (void)
 {
   FtDataset *train = NULL;
   Owner o;
-  FtExperiment *exp = fit_run (&o, &train);
+  FtExperiment *exp = fit_run (&o, &train, NULL);
   g_assert_null (ft_run_runner (o.run));
   g_assert_cmpint (ft_run_next_epochs (o.run), ==, 3);
   train_to (&o, ft_run_next_epochs (o.run));
@@ -188,10 +200,7 @@ test_checkpoint_records_experiment (void)
   char *dir = g_dir_make_tmp ("ft-run-XXXXXX", NULL);
   char *mc_path = g_build_filename (dir, "mc.h5", NULL);
   char *path = g_build_filename (dir, "saved.h5", NULL);
-  exp->n_callbacks = 1;
-  exp->callbacks = g_new0 (FtCallbackSpec, 1);
-  exp->callbacks[0] = ft_callback_spec_default (FT_CALLBACK_MODEL_CHECKPOINT);
-  g_strlcpy (exp->callbacks[0].filepath, mc_path, sizeof exp->callbacks[0].filepath);
+  with_model_checkpoint (exp, mc_path);
   GError *error = NULL;
   Owner o = { 0 };
   o.run = ft_run_new (exp, train, false, NULL, &error);
@@ -261,17 +270,11 @@ static void
 test_live_features (void)
 {
   FtDataset *train = NULL;
-  FtExperiment *exp = experiment (&train);
   char *dir = g_dir_make_tmp ("ft-run-XXXXXX", NULL);
   char *path = g_build_filename (dir, "features.h5", NULL);
-  exp->n_callbacks = 1;
-  exp->callbacks = g_new0 (FtCallbackSpec, 1);
-  exp->callbacks[0] = ft_callback_spec_default (FT_CALLBACK_MODEL_CHECKPOINT);
-  g_strlcpy (exp->callbacks[0].filepath, path, sizeof exp->callbacks[0].filepath);
+  Owner o;
+  FtExperiment *exp = fit_run (&o, &train, path);
   GError *error = NULL;
-  Owner o = { 0 };
-  o.run = ft_run_new (exp, train, false, NULL, &error);
-  g_assert_no_error (error);
   FtRunner *runner = ft_run_make_runner (o.run, 1, NULL, NULL, on_event, &o);
   unsigned mask = FT_FEATURE_X1 | FT_FEATURE_X2 | FT_FEATURE_X1_X2;
   FtLiveChange c = { .kind = FT_LIVE_FEATURES, .features = mask };
