@@ -651,14 +651,30 @@ batches_plotted (FtWindow *win)
          && ft_window_get_run_plot_points (win, n - 1, NULL) >= want;
 }
 
-/* The network view has drawn maps with x₁, x₂ and x₁x₂ as inputs (no computation running). */
+/* The network view has drawn maps with x₁, x₂ and x₁x₂ as inputs (no computation running) of weights other
+ * than the starting ones (the window's "ft-seed-weights", those the edited network's seed gives). */
 static gboolean
-network_has_x1x2 (FtWindow *win)
+network_shows_run_x1x2 (FtWindow *win)
 {
   FtNetworkView *nv = FT_NETWORK_VIEW (find_type (GTK_WIDGET (win), FT_TYPE_NETWORK_VIEW));
   const FtNeuronMaps *maps = ft_network_view_get_maps (nv);
+  const float *seed = g_object_get_data (G_OBJECT (win), "ft-seed-weights");
   return !ft_network_view_is_busy (nv) && maps != NULL
-         && maps->features == (FT_FEATURE_X1 | FT_FEATURE_X2 | FT_FEATURE_X1_X2);
+         && maps->features == (FT_FEATURE_X1 | FT_FEATURE_X2 | FT_FEATURE_X1_X2) && maps->n_weights == 98
+         && memcmp (seed, maps->weights, 98 * sizeof (float)) != 0;
+}
+
+/* The weights the experiment's seed gives (n_params floats). */
+static float *
+seed_weights (const FtExperiment *exp)
+{
+  GError *error = NULL;
+  FtInspectModel *fresh = ft_inspect_model_new (exp, NULL, NULL, 0, &error);
+  g_assert_no_error (error);
+  float *w = g_new (float, ft_inspect_model_n_params (fresh));
+  ft_model_get_weights (ft_inspect_model_get_model (fresh), w);
+  ft_inspect_model_free (fresh);
+  return w;
 }
 
 /* Training that reacts: the learning rate (compile panel), the hidden activation (model editor) and the
@@ -694,6 +710,14 @@ test_live_change (void)
   FtNetworkView *nv = FT_NETWORK_VIEW (find_type (GTK_WIDGET (win), FT_TYPE_NETWORK_VIEW));
   g_assert_true (ft_network_view_toggle_feature (nv, 4)); /* x₁x₂ */
   g_assert_cmpuint (exp->data.features, ==, FT_FEATURE_X1 | FT_FEATURE_X2 | FT_FEATURE_X1_X2);
+  /* One more step: the network view draws the run's weights with the three inputs at once (3 × 16 + 16 +
+   * 16 × 2 + 2), not the edited network's starting ones. */
+  g_object_set_data_full (G_OBJECT (win), "ft-seed-weights", seed_weights (exp), g_free);
+  g_assert_true (ft_window_show_view (win, "network")); /* maps are computed for a view that is seen */
+  ft_window_step (win);
+  g_object_set_data (G_OBJECT (win), "ft-batches", GINT_TO_POINTER (9));
+  wait_until (batches_plotted, win, 60);
+  wait_until (network_shows_run_x1x2, win, 30);
   ft_window_toggle_pause (win); /* on at full speed */
   wait_until (idle, win, 120);
   guint n = ft_window_get_n_runs (win);
@@ -727,20 +751,10 @@ test_live_change (void)
   g_assert_nonnull (strstr (hist_text, "\"change\": \"tanh → relu\""));
   g_assert_nonnull (
       strstr (hist_text, "\"kind\": \"features\", \"change\": \"features x₁, x₂ → x₁, x₂, x₁x₂\""));
-  /* The network view draws the run's trained weights with the three inputs: 3 × 16 + 16 + 16 × 2 + 2. */
-  g_assert_true (ft_window_show_view (win, "network")); /* maps are computed for a view that is seen */
+  /* The network view draws the run's trained weights with the three inputs. */
   gtk_window_set_default_size (GTK_WINDOW (win), 1280, 720);
-  wait_until (network_has_x1x2, win, 30);
-  const FtNeuronMaps *maps = ft_network_view_get_maps (nv);
-  g_assert_cmpuint (maps->features, ==, FT_FEATURE_X1 | FT_FEATURE_X2 | FT_FEATURE_X1_X2);
-  g_assert_cmpint (maps->columns[0].units, ==, 3);
-  g_assert_cmpuint (maps->n_weights, ==, 98);
-  FtInspectModel *fresh = ft_inspect_model_new (exp, NULL, NULL, 0, &export_error);
-  g_assert_no_error (export_error);
-  g_autofree float *seed_weights = g_new (float, maps->n_weights);
-  ft_model_get_weights (ft_inspect_model_get_model (fresh), seed_weights);
-  g_assert_cmpint (memcmp (seed_weights, maps->weights, maps->n_weights * sizeof (float)), !=, 0);
-  ft_inspect_model_free (fresh);
+  wait_until (network_shows_run_x1x2, win, 30);
+  g_assert_cmpint (ft_network_view_get_maps (nv)->columns[0].units, ==, 3);
   spin (0.6);
   gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
   GError *shot_error = NULL;

@@ -74,7 +74,9 @@ typedef struct
   FtLogs logs;                /* running means (batch end) or the epoch's logs (epoch end, finished) */
   char *message;              /* failed: the error; checkpoint saved: the path */
   const FtSnapshot *snapshot; /* snapshot events */
-  const float *weights;       /* epoch end, when asked for with ft_runner_set_share_weights: every weight */
+  const float *weights;       /* epoch end, when asked for with ft_runner_set_share_weights: every weight;
+                                 also the batch end after a live change of the input features resized the
+                                 model (such an event is not merged with later ones) */
   size_t n_weights;
 } FtRunEvent;
 

@@ -4,7 +4,8 @@
  * asked of their runners as one group change (ft_runner_group_change: the engine picks the step, the same
  * for fit and tape); each run's record of what it applied is picked up at its events, written to the log
  * and drawn as a labelled tick on the curves. After a change of the input features the network and
- * decision views follow the new input column at the first epoch end whose weights have it. */
+ * decision views follow the new input column with the run's weights (the batch end right after the change
+ * carries them). */
 #include "window/ft-window-private.h"
 
 #include "experiment/ft-network-edit.h"
@@ -68,27 +69,38 @@ views_follow_activation (FtWindow *self)
   g_free (w);
 }
 
-/* The input features the run's weights have after epoch `epoch`: those of its last feature change applied
- * before that epoch ended, else what the views show. */
+/* Whether the record's change is in the weights an event carries (applied before a step the event is at or
+ * after: the end of its epoch, or its batch). */
+static bool
+applied_by (const FtLiveChangeRecord *rec, const FtRunEvent *ev)
+{
+  if (ev->kind == FT_RUN_EVENT_EPOCH_END)
+    return rec->epoch <= ev->epoch;
+  return rec->epoch < ev->epoch || (rec->epoch == ev->epoch && rec->batch <= ev->batch);
+}
+
+/* The input features of the weights an event carries: those of the run's last feature change they have,
+ * else what the views show. */
 static unsigned
-features_after_epoch (FtRunner *runner, int epoch, unsigned shown)
+features_of (FtRunner *runner, const FtRunEvent *ev, unsigned shown)
 {
   unsigned mask = shown;
   FtLiveChangeRecord rec;
   for (int k = 0; ft_runner_get_live_change (runner, k, &rec); k++)
-    if (rec.change.kind == FT_LIVE_FEATURES && !rec.refused && rec.epoch <= epoch)
+    if (rec.change.kind == FT_LIVE_FEATURES && !rec.refused && applied_by (&rec, ev))
       mask = rec.change.features;
   return mask;
 }
 
-void
-ft_window_live_epoch_end (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev)
+/* After a live change of the input features, the views follow the input column of the weights an event
+ * carries (the batch end right after the change, or an epoch end). */
+static void
+views_follow_features (FtWindow *self, FtWindowRun *run, FtRunner *runner, const FtRunEvent *ev)
 {
   FtWindowRun *shown = self->network_run != NULL ? self->network_run : self->decision_run;
-  FtRunner *runner = ft_run_runner (run->engine);
-  if (run != shown || run->data == NULL || runner == NULL || ev->weights == NULL)
+  if (run != shown || run->data == NULL || ev->weights == NULL)
     return;
-  unsigned mask = features_after_epoch (runner, ev->epoch, self->live.view_features);
+  unsigned mask = features_of (runner, ev, self->live.view_features);
   if (mask == self->live.view_features)
     return;
   self->live.view_features = mask;
@@ -185,7 +197,7 @@ ft_window_live_edited (FtWindow *self)
 }
 
 void
-ft_window_live_poll (FtWindow *self, FtWindowRun *run)
+ft_window_live_poll (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev)
 {
   FtRunner *runner = ft_run_runner (run->engine);
   if (runner == NULL)
@@ -207,6 +219,7 @@ ft_window_live_poll (FtWindow *self, FtWindowRun *run)
       ft_window_log (self, line);
       g_free (line);
     }
+  views_follow_features (self, run, runner, ev);
 }
 
 char *

@@ -111,7 +111,6 @@ ft_window_network_runs_started (FtWindow *self, const FtDataset *train, const Ft
 void
 ft_window_network_epoch_end (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev)
 {
-  ft_window_live_epoch_end (self, run, ev); /* the input features of these weights */
   if (run == self->network_run && ev->weights != NULL)
     ft_network_view_update_weights (FT_NETWORK_VIEW (self->network_view), ev->weights, ev->n_weights);
 }
