@@ -124,7 +124,7 @@ ft_run_load_checkpoint (FtRun *run, const char *path, GError **error)
 int
 ft_run_next_epochs (const FtRun *run)
 {
-  int epochs = run->exp->fit.epochs;
+  int epochs = ft_run_experiment (run)->fit.epochs;
   return epochs > run->epochs_done ? epochs : run->epochs_done + epochs;
 }
 
@@ -167,13 +167,14 @@ ft_run_make_runner (FtRun *run, int epochs, GPtrArray *extra_callbacks, GMainCon
   memset (&job, 0, sizeof job);
   job.trainer = run->trainer;
   job.data = run->train;
-  job.args = run->exp->fit;
+  const FtExperiment *exp = ft_run_experiment (run);
+  job.args = exp->fit;
   job.args.initial_epoch = run->epochs_done;
   job.args.epochs = epochs;
   job.tape_mode = run->tape;
-  job.steps = run->exp->steps;
-  job.callbacks = run->exp->callbacks;
-  job.n_callbacks = run->exp->n_callbacks;
+  job.steps = exp->steps;
+  job.callbacks = exp->callbacks;
+  job.n_callbacks = exp->n_callbacks;
   job.extra_callbacks = extra_callbacks;
   job.fingerprints = run->fingerprints;
   job.lanes = run->lanes;
