@@ -525,6 +525,12 @@ test_features_refused (void)
   char label[160];
   g_assert_false (ft_live_change_apply (t, &c, 0, label, sizeof label));
   g_assert_cmpstr (label, ==, "features x₁, x₂ → x₁: refused, the first layer is not Dense");
+  FtLiveChangeRecord rec = { .change = c, .step = 4, .epoch = 0, .batch = 4, .refused = true };
+  g_strlcpy (rec.label, label, sizeof rec.label);
+  g_autofree char *events = ft_live_changes_to_json (&rec, 1);
+  g_assert_cmpstr (events, ==,
+                   "[{\"epoch\": 0, \"batch\": 4, \"step\": 4, \"kind\": \"features\", \"change\": "
+                   "\"features x₁, x₂ → x₁: refused, the first layer is not Dense\", \"refused\": true}]");
   g_autofree float *after = weights_of (t, &n_after);
   g_assert_cmpmem (before, n_before * sizeof (float), after, n_after * sizeof (float));
   g_assert_cmpuint (ft_trainer_features (t), ==, 0);

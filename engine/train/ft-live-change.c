@@ -172,7 +172,7 @@ ft_live_changes_to_json (const FtLiveChangeRecord *records, int n)
       ft_json_append_string (s, ft_live_change_kind_name (r->change.kind));
       g_string_append (s, ", \"change\": ");
       ft_json_append_string (s, r->label);
-      g_string_append_c (s, '}');
+      g_string_append (s, r->refused ? ", \"refused\": true}" : "}");
     }
   g_string_append_c (s, ']');
   return g_string_free (s, FALSE);

@@ -59,5 +59,5 @@ void ft_live_features_label (unsigned mask, char *label, size_t size);
 bool ft_live_change_valid (const FtLiveChange *change);
 /* A run's changes as a JSON array for its exported history (the "events" of ft_history_to_json_with):
  * [{"epoch": 0-based, "batch": 0-based, "step": 0-based, "kind": "learning_rate", "change": "lr 0.01 →
- * 0.1"}]. */
+ * 0.1"}], with "refused": true after the change of one that could not apply. */
 char *ft_live_changes_to_json (const FtLiveChangeRecord *records, int n);
