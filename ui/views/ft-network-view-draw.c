@@ -345,15 +345,20 @@ ft_network_view_inside (const Box *b, double x, double y)
 
 /* ---- drawing ---- */
 
-static void
-draw_points (FtNetworkView *self, cairo_t *cr, const Box *p, const GdkRGBA *base, const GdkRGBA *fg)
+/* How a set of points is drawn: its dots' radius, and their ring's colour, opacity and width. */
+typedef struct
+{
+  double radius;
+  const GdkRGBA *ring;
+  double ring_alpha, ring_width;
+} PointStyle;
+
+/* The points of ds (at most MAX_POINTS) inside the panel p; returns how many were drawn. */
+static guint
+draw_point_set (FtNetworkView *self, cairo_t *cr, const Box *p, const FtDataset *ds, const PointStyle *st)
 {
   const ViewData *d = self->data;
-  self->drawn_test = 0;
-  if (d == NULL || d->train == NULL || d->train->features == NULL)
-    return;
-  const FtDataset *ds = d->train;
-  double r = fmax (1.6, p->size / 130);
+  guint drawn = 0;
   for (uint32_t i = 0; i < MIN (ds->n, (uint32_t) MAX_POINTS); i++)
     {
       double x = ds->features[(size_t) i * 2], y = ds->features[(size_t) i * 2 + 1];
@@ -363,34 +368,30 @@ draw_points (FtNetworkView *self, cairo_t *cr, const Box *p, const GdkRGBA *base
         continue;
       const GdkRGBA *c = &class_colours[(unsigned) ds->labels[i] % G_N_ELEMENTS (class_colours)];
       cairo_new_sub_path (cr);
-      cairo_arc (cr, px, py, r, 0, 2 * G_PI);
+      cairo_arc (cr, px, py, st->radius, 0, 2 * G_PI);
       cairo_set_source_rgb (cr, c->red, c->green, c->blue);
       cairo_fill_preserve (cr);
-      cairo_set_source_rgba (cr, base->red, base->green, base->blue, 0.9);
-      cairo_set_line_width (cr, 0.8);
+      cairo_set_source_rgba (cr, st->ring->red, st->ring->green, st->ring->blue, st->ring_alpha);
+      cairo_set_line_width (cr, st->ring_width);
       cairo_stroke (cr);
+      drawn++;
     }
-  /* Test points on top, when asked for: larger, ringed in the text colour (the Playground's look). */
-  const FtDataset *t = self->test;
-  if (t == NULL || !gtk_check_button_get_active (GTK_CHECK_BUTTON (self->show_test_check)))
+  return drawn;
+}
+
+static void
+draw_points (FtNetworkView *self, cairo_t *cr, const Box *p, const GdkRGBA *base, const GdkRGBA *fg)
+{
+  const ViewData *d = self->data;
+  self->drawn_test = 0;
+  if (d == NULL || d->train == NULL || d->train->features == NULL)
     return;
-  for (uint32_t i = 0; i < MIN (t->n, (uint32_t) MAX_POINTS); i++)
-    {
-      double x = t->features[(size_t) i * 2], y = t->features[(size_t) i * 2 + 1];
-      double px = p->x + (x - d->lo[0]) / (d->hi[0] - d->lo[0]) * p->size;
-      double py = p->y + (d->hi[1] - y) / (d->hi[1] - d->lo[1]) * p->size;
-      if (!isfinite (px) || !isfinite (py) || !ft_network_view_inside (p, px, py))
-        continue;
-      const GdkRGBA *c = &class_colours[(unsigned) t->labels[i] % G_N_ELEMENTS (class_colours)];
-      cairo_new_sub_path (cr);
-      cairo_arc (cr, px, py, r * 1.3, 0, 2 * G_PI);
-      cairo_set_source_rgb (cr, c->red, c->green, c->blue);
-      cairo_fill_preserve (cr);
-      cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.95);
-      cairo_set_line_width (cr, 1.4);
-      cairo_stroke (cr);
-      self->drawn_test++;
-    }
+  double r = fmax (1.6, p->size / 130);
+  draw_point_set (self, cr, p, d->train, &(PointStyle){ r, base, 0.9, 0.8 });
+  /* Test points on top, when asked for: larger, ringed in the text colour (the Playground's look). */
+  if (self->test == NULL || !gtk_check_button_get_active (GTK_CHECK_BUTTON (self->show_test_check)))
+    return;
+  self->drawn_test = draw_point_set (self, cr, p, self->test, &(PointStyle){ r * 1.3, fg, 0.95, 1.4 });
 }
 
 static void
