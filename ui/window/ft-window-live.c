@@ -189,7 +189,8 @@ ft_window_live_edited (FtWindow *self)
         ask (self, &c);
       else
         {
-          char *msg = g_strdup_printf ("The input features apply from the next Train: %s", refusal);
+          char *msg = g_strdup_printf ("The input features apply from the next Train: %s",
+                                       refusal != NULL ? refusal : "unknown features");
           ft_window_toast (self, msg);
           g_free (msg);
         }
