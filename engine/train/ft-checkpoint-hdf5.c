@@ -1,28 +1,12 @@
 /* ft-checkpoint-hdf5.c — what reading and writing checkpoints share: the one lock every HDF5 call runs
  * under (with HDF5's automatic error printing off), HDF5's error stack turned into messages that start
  * with the file's path, and the descriptions of shapes and types that the messages use. */
-#include "core/ft-error.h"
-#include "core/ft-format.h"
-#include "core/ft-limits.h"
-#include "core/ft-safe-file.h"
-#include "train/ft-checkpoint-guard.h"
 #include "train/ft-checkpoint-private.h"
-#include "train/ft-checkpoint.h"
-#include "train/ft-h5-image.h"
-#include "train/ft-h5-safety.h"
 
-#include "core/ft-tape.h"
+#include "core/ft-error.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
-#include <hdf5.h>
-#include <limits.h>
-#include <math.h>
 #include <pthread.h>
 #include <string.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 /* ------------------------------------------------------------------------------------------------ */
 /* The HDF5 lock                                                                                     */

@@ -1,28 +1,11 @@
 /* ft-checkpoint-keras.c — the Keras side of a checkpoint: the model's and the training's configs as
  * Keras 3 writes them into a legacy .h5 file (layers, initializers, regularizers, optimizer, loss), built
  * from the kinds' descriptor tables. */
-#include "core/ft-error.h"
-#include "core/ft-format.h"
-#include "core/ft-limits.h"
-#include "core/ft-safe-file.h"
-#include "train/ft-checkpoint-guard.h"
 #include "train/ft-checkpoint-private.h"
-#include "train/ft-checkpoint.h"
-#include "train/ft-h5-image.h"
-#include "train/ft-h5-safety.h"
 
-#include "core/ft-tape.h"
+#include "core/ft-format.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
-#include <hdf5.h>
-#include <limits.h>
-#include <math.h>
-#include <pthread.h>
 #include <string.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Keras names and configs                                                                           */

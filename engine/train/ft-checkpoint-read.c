@@ -1,25 +1,18 @@
 /* ft-checkpoint-read.c — loading a checkpoint: every attribute and dataset read into buffers of its own
  * and checked (names, shapes, types, finite values, the optimizer's slots) before the trainer is touched,
  * and the experiment a checkpoint carries. */
-#include "core/ft-error.h"
-#include "core/ft-format.h"
-#include "core/ft-limits.h"
-#include "core/ft-safe-file.h"
-#include "train/ft-checkpoint-guard.h"
 #include "train/ft-checkpoint-private.h"
-#include "train/ft-checkpoint.h"
-#include "train/ft-h5-image.h"
-#include "train/ft-h5-safety.h"
 
-#include "core/ft-tape.h"
+#include "core/ft-error.h"
+#include "core/ft-limits.h"
+#include "train/ft-checkpoint-guard.h"
+#include "train/ft-h5-safety.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
-#include <hdf5.h>
 #include <limits.h>
 #include <math.h>
-#include <pthread.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>

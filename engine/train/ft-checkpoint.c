@@ -5,25 +5,16 @@
  * complete and synced. Loading reads and checks everything into buffers of its own and copies into the
  * trainer only when the whole file has been found good. All HDF5 calls run under one lock with HDF5's
  * automatic error printing off; HDF5's error stack only feeds the messages. */
-#include "train/ft-checkpoint.h"
-#include "core/ft-error.h"
-#include "core/ft-format.h"
+#include "train/ft-checkpoint-private.h"
+
 #include "core/ft-limits.h"
 #include "core/ft-safe-file.h"
 #include "train/ft-checkpoint-guard.h"
-#include "train/ft-checkpoint-private.h"
 #include "train/ft-h5-image.h"
-#include "train/ft-h5-safety.h"
-
-#include "core/ft-tape.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
-#include <hdf5.h>
-#include <limits.h>
-#include <math.h>
-#include <pthread.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
