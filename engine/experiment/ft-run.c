@@ -3,13 +3,15 @@
 
 #include "train/ft-checkpoint.h"
 
+#include <pthread.h>
 #include <string.h>
 
 struct FtRun
 {
-  FtExperiment *exp;  /* as it was when the run was made, or as ft_run_set_experiment changed it */
-  GMutex exp_lock;    /* exp's swap against its serialisation for a checkpoint (on the training thread) */
-  GPtrArray *old_exp; /* experiments replaced by ft_run_set_experiment: a runner may borrow from them */
+  FtExperiment *exp;        /* as it was when the run was made, or as ft_run_set_experiment changed it */
+  pthread_mutex_t exp_lock; /* exp's swap against its reading on another thread (a pthread mutex, which
+                               ThreadSanitizer sees) */
+  GPtrArray *old_exp;       /* experiments replaced by ft_run_set_experiment: a runner may borrow from them */
   const FtDataset *train;
   bool tape;
   FtRunOptions options;
@@ -34,7 +36,7 @@ ft_run_new (const FtExperiment *exp, const FtDataset *train, bool tape, const Ft
     return NULL;
   FtRun *run = g_new0 (FtRun, 1);
   run->exp = ft_experiment_copy (exp);
-  g_mutex_init (&run->exp_lock);
+  pthread_mutex_init (&run->exp_lock, NULL);
   run->old_exp = g_ptr_array_new_with_free_func ((GDestroyNotify) ft_experiment_free);
   run->train = train;
   run->tape = tape;
@@ -68,7 +70,7 @@ ft_run_free (FtRun *run)
   ft_ledger_free (run->ledger);
   ft_experiment_free (run->exp);
   g_ptr_array_unref (run->old_exp);
-  g_mutex_clear (&run->exp_lock);
+  pthread_mutex_destroy (&run->exp_lock);
   g_free (run);
 }
 
@@ -77,9 +79,9 @@ static char *
 run_experiment_json (void *user_data)
 {
   FtRun *run = user_data;
-  g_mutex_lock (&run->exp_lock);
+  pthread_mutex_lock (&run->exp_lock);
   char *json = ft_experiment_to_json (run->exp);
-  g_mutex_unlock (&run->exp_lock);
+  pthread_mutex_unlock (&run->exp_lock);
   return json;
 }
 
@@ -94,10 +96,10 @@ ft_run_set_experiment (FtRun *run, const FtExperiment *exp)
 {
   g_return_if_fail (run != NULL && exp != NULL);
   FtExperiment *copy = ft_experiment_copy (exp);
-  g_mutex_lock (&run->exp_lock);
+  pthread_mutex_lock (&run->exp_lock);
   g_ptr_array_add (run->old_exp, run->exp);
   run->exp = copy;
-  g_mutex_unlock (&run->exp_lock);
+  pthread_mutex_unlock (&run->exp_lock);
 }
 
 bool
@@ -200,10 +202,10 @@ const FtExperiment *
 ft_run_experiment (const FtRun *run)
 {
   /* Under the lock: a live change swaps it on the training thread (describe_live_change). */
-  GMutex *lock = (GMutex *) &run->exp_lock;
-  g_mutex_lock (lock);
+  pthread_mutex_t *lock = (pthread_mutex_t *) &run->exp_lock;
+  pthread_mutex_lock (lock);
   const FtExperiment *exp = run->exp;
-  g_mutex_unlock (lock);
+  pthread_mutex_unlock (lock);
   return exp;
 }
 
