@@ -635,6 +635,19 @@ test_dataset_switch_to_spiral (void)
     g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (items), k), ==,
                      ft_dataset_kind_info ((FtDatasetKind) k)->info.name);
 
+  /* The Playground's rows are its table's parameters: named by their keys, titled by their labels, their
+   * hints below. */
+  const FtKindInfo *play = &ft_dataset_kind_info (FT_DATASET_SPIRAL)->info;
+  for (int i = 0; i < play->n_params; i++)
+    {
+      const FtParam *p = &play->params[i];
+      if (p->flags & FT_PARAM_UI_HIDDEN)
+        continue;
+      GtkWidget *row = gtk_widget_get_ancestor (find_named (panel, p->key), ADW_TYPE_ACTION_ROW);
+      g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, p->label);
+      g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, p->hint);
+    }
+
   /* Switch to the spiral through the combo row. */
   adw_combo_row_set_selected (source, FT_PLAYGROUND_SPIRAL);
   g_assert_cmpint (exp->data.source, ==, FT_DATA_PLAYGROUND);
