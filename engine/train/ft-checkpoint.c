@@ -1,10 +1,9 @@
-/* ft-checkpoint.c — HDF5 checkpoints in the layout of Keras 3's legacy .h5 model files plus FitTape's
- * resume state (see ft-checkpoint.h for the layout).
+/* ft-checkpoint.c — writing HDF5 checkpoints in the layout of Keras 3's legacy .h5 model files plus
+ * FitTape's resume state (see ft-checkpoint.h for the layout; reading is ft-checkpoint-read.c).
  *
- * Saving writes a temporary file next to the target and renames it over the target only once the file is
- * complete and synced. Loading reads and checks everything into buffers of its own and copies into the
- * trainer only when the whole file has been found good. All HDF5 calls run under one lock with HDF5's
- * automatic error printing off; HDF5's error stack only feeds the messages. */
+ * Saving builds the whole file in memory, writes it to a temporary file next to the target and renames it
+ * over the target only once it is complete and synced. The experiment it records is serialised only here,
+ * from the source the caller hands over, outside the HDF5 lock (ft-checkpoint-hdf5.c). */
 #include "train/ft-checkpoint-private.h"
 
 #include "core/ft-limits.h"
