@@ -28,14 +28,14 @@ typedef struct
 } PoolSaved;
 
 /* The geometry of a pool_h×pool_w window moved by the strides over x (NHWC), and its output's size;
- * false for arguments no pooling takes. */
+ * false (with a critical warning: a caller's bug) for arguments no pooling takes. */
 static bool
-pool_geom (const FtTensor *x, int pool_h, int pool_w, int stride_h, int stride_w, FtPadding padding,
-           PoolGeom *g)
+pool_geom (const FtTape *tape, const FtTensor *x, int pool_h, int pool_w, int stride_h, int stride_w,
+           FtPadding padding, PoolGeom *g)
 {
-  if (x->ndim != 4 || pool_h < 1 || pool_w < 1 || stride_h < 1 || stride_w < 1
-      || (padding != FT_PADDING_VALID && padding != FT_PADDING_SAME))
-    return false;
+  g_return_val_if_fail (tape != NULL && x != NULL && x->ndim == 4, false);
+  g_return_val_if_fail (pool_h >= 1 && pool_w >= 1 && stride_h >= 1 && stride_w >= 1, false);
+  g_return_val_if_fail (padding == FT_PADDING_VALID || padding == FT_PADDING_SAME, false);
   *g = (PoolGeom){
     .n = x->shape[0],
     .h = x->shape[1],
@@ -48,7 +48,8 @@ pool_geom (const FtTensor *x, int pool_h, int pool_w, int stride_h, int stride_w
   };
   g->oh = ft_conv_output_size (g->h, g->ph, g->sh, padding, &g->pt);
   g->ow = ft_conv_output_size (g->w, g->pw, g->sw, padding, &g->pl);
-  return g->oh >= 1 && g->ow >= 1 && g->c >= 1;
+  g_return_val_if_fail (g->oh >= 1 && g->ow >= 1 && g->c >= 1, false);
+  return true;
 }
 
 /* The real rows [*lo, *hi) of the window that starts at `start` and has `size` cells. */
@@ -120,10 +121,9 @@ FtTensor *
 ft_op_max_pool2d (FtTape *tape, FtTensor *x, int pool_h, int pool_w, int stride_h, int stride_w,
                   FtPadding padding)
 {
-  g_return_val_if_fail (tape != NULL && x != NULL, NULL);
   PoolGeom g;
-  const bool valid = pool_geom (x, pool_h, pool_w, stride_h, stride_w, padding, &g);
-  g_return_val_if_fail (valid, NULL);
+  if (!pool_geom (tape, x, pool_h, pool_w, stride_h, stride_w, padding, &g))
+    return NULL;
 
   const bool record = ft_tape_should_record (tape, 1, &x);
   int out_shape[4] = { g.n, g.oh, g.ow, g.c };
@@ -223,10 +223,9 @@ FtTensor *
 ft_op_avg_pool2d (FtTape *tape, FtTensor *x, int pool_h, int pool_w, int stride_h, int stride_w,
                   FtPadding padding)
 {
-  g_return_val_if_fail (tape != NULL && x != NULL, NULL);
   PoolGeom g;
-  const bool valid = pool_geom (x, pool_h, pool_w, stride_h, stride_w, padding, &g);
-  g_return_val_if_fail (valid, NULL);
+  if (!pool_geom (tape, x, pool_h, pool_w, stride_h, stride_w, padding, &g))
+    return NULL;
   int out_shape[4] = { g.n, g.oh, g.ow, g.c };
   return avg_pool (tape, x, &g, &avg_pool2d_def, 4, out_shape);
 }
