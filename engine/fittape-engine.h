@@ -10,6 +10,7 @@
 #include "core/ft-limits.h"
 #include "core/ft-out-dir.h"
 #include "core/ft-rng.h"
+#include "core/ft-threads.h"
 #include "core/ft-safe-file.h"
 #include "core/ft-tape.h"
 #include "core/ft-tensor.h"

@@ -122,6 +122,8 @@ ft_run_make_runner (FtRun *run, int epochs, GPtrArray *extra_callbacks, GMainCon
   job.lanes = run->lanes;
   job.ledger = run->ledger;
   job.full_priority = run->options.full_priority;
+  job.threads = run->options.threads;
+  job.concurrent_runs = run->options.concurrent_runs;
   run->func = func;
   run->user_data = user_data;
   run->runner = ft_runner_new (&job, context, on_event, run);
