@@ -250,6 +250,37 @@ ft_threads_run_current (int n_tasks, FtThreadsTask task, void *data)
   ft_threads_run (current_team, n_tasks, task, data);
 }
 
+typedef struct
+{
+  FtThreadsRange fn;
+  void *data;
+  size_t n, grain;
+} RangeLoop;
+
+static void
+range_task (void *data, int task)
+{
+  const RangeLoop *r = data;
+  const size_t begin = (size_t) task * r->grain;
+  r->fn (r->data, begin, MIN (begin + r->grain, r->n));
+}
+
+void
+ft_threads_for (size_t n, size_t grain, FtThreadsRange fn, void *data)
+{
+  grain = MAX (grain, 1);
+  FtThreads *team = current_team;
+  if (n == 0)
+    return;
+  if (team == NULL || team->n_threads == 1 || team->busy || n < 2 * grain || n / grain >= (size_t) G_MAXINT)
+    {
+      fn (data, 0, n);
+      return;
+    }
+  RangeLoop r = { fn, data, n, grain };
+  ft_threads_run (team, (int) ((n + grain - 1) / grain), range_task, &r);
+}
+
 int
 ft_threads_available_cores (void)
 {

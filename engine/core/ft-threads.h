@@ -42,6 +42,14 @@ FtThreads *ft_threads_current (void);
 /* Runs on the calling thread's current team (ft_threads_run on ft_threads_current ()). */
 void ft_threads_run_current (int n_tasks, FtThreadsTask task, void *data);
 
+/* A piece [begin, end) of a range. */
+typedef void (*FtThreadsRange) (void *data, size_t begin, size_t end);
+
+/* For work whose result does not depend on how [0, n) is cut (element by element, row by row): splits it
+ * into pieces of grain (the last one shorter) run on the calling thread's team, or runs fn (data, 0, n) in
+ * one call when there is no team or n < 2·grain. */
+void ft_threads_for (size_t n, size_t grain, FtThreadsRange fn, void *data);
+
 /* CPUs this process may run on (sched_getaffinity; at least 1). */
 int ft_threads_available_cores (void);
 
