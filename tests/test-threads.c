@@ -142,8 +142,8 @@ static void
 test_sgemm_tiles_equal (void)
 {
   static const int shapes[][3] = {
-    { 1, 1, 1 },       { 1, 1, 997 },   { 37, 41, 43 },   { 613, 97, 89 },   { 3, 4099, 521 },
-    { 2039, 3, 1009 }, { 5003, 7, 13 }, { 7, 3001, 111 }, { 211, 223, 227 },
+    { 1, 1, 1 },       { 1, 1, 997 },   { 37, 41, 43 },   { 613, 97, 89 },  { 3, 4099, 521 },
+    { 2039, 3, 1009 }, { 5003, 7, 13 }, { 20011, 5, 47 }, { 7, 3001, 211 }, { 211, 223, 227 },
   };
   int tiled = 0;
   for (size_t s = 0; s < G_N_ELEMENTS (shapes); s++)
@@ -192,11 +192,11 @@ add_dense (FtModel *m, int units, FtActivation act)
   ft_model_add (m, &s);
 }
 
-/* 128 → Dense 256 relu → Dense 10; at batch 64 the first layer's products are 4.2 MFLOP (tiled). */
+/* 256 → Dense 256 relu → Dense 10; at batch 64 the first layer's products are 8.4 MFLOP (tiled). */
 static FtModel *
 mlp_new (void)
 {
-  const int in[1] = { 128 };
+  const int in[1] = { 256 };
   FtModel *m = ft_model_new (1, in);
   add_dense (m, 256, FT_ACT_RELU);
   add_dense (m, 10, FT_ACT_LINEAR);
@@ -204,15 +204,16 @@ mlp_new (void)
   return m;
 }
 
-/* 12×12×3 → Conv2D 16 3×3 relu (im2col product 6400×16×27 at batch 64) → MaxPooling2D → Conv2D 8 1×1 →
- * Flatten → Dense 128 relu → Dense 10. */
+/* 12×12×3 → Conv2D 32 3×3 relu (im2col product 6400×32×27 at batch 64, 11 MFLOP) → MaxPooling2D → Conv2D 24
+ * 1×1 → Flatten → Dense 256 relu (19.7 MFLOP) → Dense 10: 158 k parameters, so the optimizer's update runs
+ * on the team too. */
 static FtModel *
 cnn_new (void)
 {
   const int in[3] = { 12, 12, 3 };
   FtModel *m = ft_model_new (3, in);
   FtLayerSpec s = ft_layer_spec_default (FT_LAYER_CONV2D);
-  s.filters = 16;
+  s.filters = 32;
   s.kernel_size[0] = s.kernel_size[1] = 3;
   s.activation = FT_ACT_RELU;
   ft_model_add (m, &s);
@@ -224,7 +225,7 @@ cnn_new (void)
   ft_model_add (m, &s);
   s = ft_layer_spec_default (FT_LAYER_FLATTEN);
   ft_model_add (m, &s);
-  add_dense (m, 128, FT_ACT_RELU);
+  add_dense (m, 256, FT_ACT_RELU);
   add_dense (m, 10, FT_ACT_LINEAR);
   g_assert_true (ft_model_build (m, 6, NULL));
   return m;
@@ -257,6 +258,8 @@ train (FtModel *(*model_new) (void), const FtDataset *data, int threads, bool ta
                  : ft_fit (t, data, &args, NULL, h, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (ok);
+  if (threads > 1) /* the products, the elementwise work and the update reached the team */
+    g_assert_cmpint (ft_threads_n_loops (team), >=, 20);
   ft_threads_set_current (NULL);
   ft_threads_free (team);
 
@@ -321,7 +324,7 @@ dataset_free (FtDataset *ds)
 static void
 test_mlp_threads (void)
 {
-  const int shape[1] = { 128 };
+  const int shape[1] = { 256 };
   FtDataset *data = make_dataset (512, 1, shape, 10);
   check_model (mlp_new, data);
   dataset_free (data);

@@ -23,13 +23,15 @@ ft_blas_init (void)
 }
 
 /* Products below this many FLOPs (2·M·N·K) run as one call on the calling thread; above it they are split
- * into tiles. Measured with fittape-bench's crossover table on a 2-core AMD EPYC (AVX2, OpenBLAS 0.3.21):
- * two threads start to win at about 1.5 MFLOP (the MLP's 32×784×128 forward product, 6.4 MFLOP, gains
- * ~1.5×; a 32×128×10 product, 82 kFLOP, loses ~3× to the wake-up of a worker). */
-#ifndef FT_SGEMM_SPLIT_FLOPS
-#define FT_SGEMM_SPLIT_FLOPS 2.0e6
-#endif
-/* A tile's work: enough that one OpenBLAS call's fixed cost (packing, call) stays small. */
+ * into tiles. Measured on a 2-core AMD EPYC VM (AVX-512, OpenBLAS 0.3.21, SkylakeX kernels) shared with
+ * other builds: with the second core free, two threads won from ~1 MFLOP (1.05 MFLOP 1.7×, 6.4 MFLOP
+ * 1.6–2.2×, 177 MFLOP 1.8–2.2×, with the workers polling ~60 µs before they sleep); with another process
+ * on the second core, every product under ~10 MFLOP lost (0.3–0.8×: the caller waits for a worker that
+ * has no core). 8 MFLOP keeps the Fashion-MNIST MLP (784-128-10 at batch 32: 6.4 MFLOP at most) on one
+ * thread, where it is fastest on a loaded machine, and splits the CNN's big products (12–177 MFLOP). */
+#define FT_SGEMM_SPLIT_FLOPS 8.0e6
+/* A tile's work: enough that one OpenBLAS call's fixed cost (packing A and B again) stays small: tiled
+ * on one thread, the CNN's products took 0.65–1.2× the time of one call. */
 #define FT_SGEMM_TILE_FLOPS 1.0e6
 /* At most this many tiles, and no tile narrower than these (OpenBLAS' micro-kernels are 16×4 / 16×8). */
 #define FT_SGEMM_MAX_TILES 48

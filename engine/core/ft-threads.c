@@ -42,7 +42,8 @@ struct FtThreads
   unsigned fp_mode;
   atomic_int next; /* the next task index to take */
 
-  bool busy; /* a loop is running: nested calls stay on their thread (caller's thread only) */
+  bool busy;    /* a loop is running: nested calls stay on their thread (caller's thread only) */
+  long n_loops; /* loops run on the team (caller's thread only) */
 };
 
 static _Thread_local FtThreads *current_team;
@@ -197,6 +198,12 @@ ft_threads_free (FtThreads *t)
   g_free (t);
 }
 
+long
+ft_threads_n_loops (const FtThreads *t)
+{
+  return t != NULL ? t->n_loops : 0;
+}
+
 int
 ft_threads_count (const FtThreads *t)
 {
@@ -215,6 +222,7 @@ ft_threads_run (FtThreads *t, int n_tasks, FtThreadsTask task, void *data)
       return;
     }
   t->busy = true;
+  t->n_loops++;
   t->task = task;
   t->data = data;
   t->n_tasks = n_tasks;

@@ -29,6 +29,10 @@ void ft_threads_free (FtThreads *team);
 /* Threads in the team, the caller included; 1 for NULL. */
 int ft_threads_count (const FtThreads *team);
 
+/* Loops the team has run across its threads so far (not those run on the calling thread alone): for tests
+ * and the benchmark, to see that work reached the team. */
+long ft_threads_n_loops (const FtThreads *team);
+
 /* Runs task (data, i) for every i in [0, n_tasks) and returns when all have run. The calling thread takes
  * part; the workers run with its floating-point mode (flush-to-zero, rounding). Runs every task in order on
  * the calling thread when team is NULL, has one thread, or is already running tasks (a task that calls
