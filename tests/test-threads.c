@@ -2,6 +2,7 @@
  * on odd shapes, and a small MLP and a small CNN (conv, pooling, dense) trained with 1, 2 and 3 threads,
  * in fit() and in the tape loop. Also the parallel-for itself and how the thread count is chosen. */
 #include "fittape-engine.h"
+#include "ft-test-util.h"
 #include "train/ft-fit.h"
 #include "train/ft-tape-loop.h"
 
@@ -159,28 +160,21 @@ test_sgemm_tiles_equal (void)
 
 /* ---- training ---- */
 
-static FtDataset *
-make_dataset (uint32_t n, int ndim, const int *shape, int n_classes)
+static void
+add_layer (FtModel *m, FtLayerKind kind)
 {
-  FtDataset *ds = g_new0 (FtDataset, 1);
-  ds->name = g_strdup ("synthetic");
-  ds->n = n;
-  ds->ndim = ndim;
-  ds->sample_size = 1;
-  for (int d = 0; d < ndim; d++)
-    {
-      ds->shape[d] = shape[d];
-      ds->sample_size *= (size_t) shape[d];
-    }
-  ds->features = g_new (float, n * ds->sample_size);
-  ds->labels = g_new (float, n);
-  ds->n_classes = n_classes;
-  fill (ds->features, n * ds->sample_size, 11);
-  FtRng rng;
-  ft_rng_seed (&rng, 12, 3);
-  for (uint32_t i = 0; i < n; i++)
-    ds->labels[i] = (float) ft_rng_below (&rng, (uint32_t) n_classes);
-  return ds;
+  FtLayerSpec s = ft_layer_spec_default (kind);
+  ft_model_add (m, &s);
+}
+
+static void
+add_conv (FtModel *m, int filters, int kernel, FtActivation act)
+{
+  FtLayerSpec s = ft_layer_spec_default (FT_LAYER_CONV2D);
+  s.filters = filters;
+  s.kernel_size[0] = s.kernel_size[1] = kernel;
+  s.activation = act;
+  ft_model_add (m, &s);
 }
 
 static void
@@ -212,19 +206,10 @@ cnn_new (void)
 {
   const int in[3] = { 12, 12, 3 };
   FtModel *m = ft_model_new (3, in);
-  FtLayerSpec s = ft_layer_spec_default (FT_LAYER_CONV2D);
-  s.filters = 32;
-  s.kernel_size[0] = s.kernel_size[1] = 3;
-  s.activation = FT_ACT_RELU;
-  ft_model_add (m, &s);
-  s = ft_layer_spec_default (FT_LAYER_MAX_POOLING2D);
-  ft_model_add (m, &s);
-  s = ft_layer_spec_default (FT_LAYER_CONV2D);
-  s.filters = 24;
-  s.kernel_size[0] = s.kernel_size[1] = 1;
-  ft_model_add (m, &s);
-  s = ft_layer_spec_default (FT_LAYER_FLATTEN);
-  ft_model_add (m, &s);
+  add_conv (m, 32, 3, FT_ACT_RELU);
+  add_layer (m, FT_LAYER_MAX_POOLING2D);
+  add_conv (m, 24, 1, FT_ACT_LINEAR);
+  add_layer (m, FT_LAYER_FLATTEN);
   add_dense (m, 256, FT_ACT_RELU);
   add_dense (m, 10, FT_ACT_LINEAR);
   g_assert_true (ft_model_build (m, 6, NULL));
@@ -313,30 +298,21 @@ check_model (FtModel *(*model_new) (void), const FtDataset *data)
 }
 
 static void
-dataset_free (FtDataset *ds)
-{
-  g_free (ds->name);
-  g_free (ds->features);
-  g_free (ds->labels);
-  g_free (ds);
-}
-
-static void
 test_mlp_threads (void)
 {
   const int shape[1] = { 256 };
-  FtDataset *data = make_dataset (512, 1, shape, 10);
+  FtDataset *data = ft_test_dataset_new (512, 1, shape, 10, 11);
   check_model (mlp_new, data);
-  dataset_free (data);
+  ft_dataset_free (data);
 }
 
 static void
 test_cnn_threads (void)
 {
   const int shape[3] = { 12, 12, 3 };
-  FtDataset *data = make_dataset (384, 3, shape, 10);
+  FtDataset *data = ft_test_dataset_new (384, 3, shape, 10, 12);
   check_model (cnn_new, data);
-  dataset_free (data);
+  ft_dataset_free (data);
 }
 
 int
