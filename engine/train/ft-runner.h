@@ -89,18 +89,20 @@ typedef struct
   FtLoopSteps steps;
   const FtCallbackSpec *callbacks; /* copied */
   int n_callbacks;
-  GPtrArray *extra_callbacks;   /* optional FtCallback* run on the training thread (e.g. a progress printer);
-                                    the runner takes a reference */
-  FtFingerprints *fingerprints; /* optional, not owned: recorded at every step, after the callbacks ran
-                                   (compare two jobs' with ft_divergence_find while they run) */
-  FtCallbackLanes *lanes;       /* optional, not owned: the callbacks' decisions, epoch by epoch */
-  FtLedger *ledger;             /* optional, not owned: how each epoch's numbers were made (ft-ledger.h) */
-  bool full_priority;           /* no nice +5 for the training thread: for programs without a window to keep
-                                     smooth (the CLI), where a loaded machine would otherwise slow the job */
-  int threads;                  /* the job's thread team (core/ft-threads.h), the training thread included;
-                                   0 = automatic: ft_threads_resolve (0, concurrent_runs). Results are the
-                                   same bit for bit whatever the count. */
-  int concurrent_runs;          /* runs training at once, sharing the cores (Compare mode: 2); 0 = 1 */
+  GPtrArray *extra_callbacks;    /* optional FtCallback* run on the training thread (e.g. a progress printer);
+                                     the runner takes a reference */
+  FtFingerprints *fingerprints;  /* optional, not owned: recorded at every step, after the callbacks ran
+                                    (compare two jobs' with ft_divergence_find while they run) */
+  FtCallbackLanes *lanes;        /* optional, not owned: the callbacks' decisions, epoch by epoch */
+  FtLedger *ledger;              /* optional, not owned: how each epoch's numbers were made (ft-ledger.h) */
+  FtExperimentSource experiment; /* what the checkpoints the job saves record (ModelCheckpoint, the tape
+                                    loop's own); the run sets it. Zeroed: no experiment */
+  bool full_priority;            /* no nice +5 for the training thread: for programs without a window to keep
+                                      smooth (the CLI), where a loaded machine would otherwise slow the job */
+  int threads;                   /* the job's thread team (core/ft-threads.h), the training thread included;
+                                    0 = automatic: ft_threads_resolve (0, concurrent_runs). Results are the
+                                    same bit for bit whatever the count. */
+  int concurrent_runs;           /* runs training at once, sharing the cores (Compare mode: 2); 0 = 1 */
 } FtJob;
 
 typedef struct FtRunner FtRunner;
