@@ -1,16 +1,19 @@
 /* ft-threads.c — a job's thread team and its parallel-for (see ft-threads.h).
  *
- * The workers sleep on a condition variable between loops. A loop publishes its task function under the
- * lock and bumps a generation counter; every worker and the caller then take task indices from one atomic
- * counter until none are left, and the caller waits until every worker has left the loop. pthread
- * primitives and C11 atomics (rather than GLib's futex-based GMutex) so that ThreadSanitizer sees every
- * synchronisation. */
+ * The workers poll briefly, then sleep on a condition variable between loops. A loop publishes its task
+ * function and opens under a new generation; a worker that sees it joins (one atomic step on the loop's state
+ * word) and takes task indices from one atomic counter, as the caller does, until none are left. When the
+ * caller runs out of tasks it closes the loop: from then on no worker can join, and the caller waits only for
+ * the workers that joined. So a worker that gets no core (the machine busy with other work) costs nothing:
+ * the caller does its share. pthread primitives and C11 atomics (rather than GLib's futex-based GMutex) so
+ * that ThreadSanitizer sees every synchronisation. */
 #include "core/ft-threads.h"
 
 #include <glib.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +26,16 @@
  * whole small product, and the products of one step follow each other closer than that. */
 #define SPIN_NS 60000
 
+/* The loop's state word: its generation (high 32 bits), closed, and the workers that joined it. */
+#define STATE_CLOSED ((uint64_t) 1 << 31)
+#define STATE_JOINED ((uint64_t) 0x7fffffff)
+
+static inline unsigned
+state_generation (uint64_t state)
+{
+  return (unsigned) (state >> 32);
+}
+
 struct FtThreads
 {
   int n_threads;
@@ -30,12 +43,13 @@ struct FtThreads
 
   pthread_mutex_t lock;
   pthread_cond_t wake;    /* workers: a new loop, or quit */
-  pthread_cond_t done;    /* the caller: the last worker left the loop */
-  atomic_uint generation; /* bumped (under lock) for each loop */
+  pthread_cond_t done;    /* the caller: a worker finished its part */
+  _Atomic uint64_t state; /* the current loop (generation, closed, joined); a new one is stored under lock */
   atomic_bool quit;       /* set (under lock) by ft_threads_free */
-  atomic_int active;      /* workers still inside the current loop */
+  atomic_int finished;    /* workers that joined the current loop and are done */
+  unsigned generation;    /* the current loop's (caller's thread only) */
 
-  /* The current loop: written before the generation changes, read by the workers after they see it. */
+  /* The current loop: written before it opens, read by the workers that join it. */
   FtThreadsTask task;
   void *data;
   int n_tasks;
@@ -97,43 +111,63 @@ now_ns (void)
   return (gint64) ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+static bool
+spin_expired (int i, gint64 end)
+{
+  cpu_relax ();
+  return i % 64 == 0 && now_ns () > end;
+}
+
+static bool
+new_loop_or_quit (FtThreads *t, unsigned seen)
+{
+  return state_generation (atomic_load_explicit (&t->state, memory_order_acquire)) != seen
+         || atomic_load_explicit (&t->quit, memory_order_acquire);
+}
+
 /* Waits for a generation other than seen (or quit): polls for up to SPIN_NS, then sleeps. */
 static unsigned
 wait_for_loop (FtThreads *t, unsigned seen)
 {
   const gint64 end = now_ns () + SPIN_NS;
-  for (int i = 1;; i++)
-    {
-      if (atomic_load_explicit (&t->generation, memory_order_acquire) != seen
-          || atomic_load_explicit (&t->quit, memory_order_acquire))
-        return atomic_load_explicit (&t->generation, memory_order_acquire);
-      cpu_relax ();
-      if (i % 64 == 0 && now_ns () > end)
+  for (int i = 1; !new_loop_or_quit (t, seen); i++)
+    if (spin_expired (i, end))
+      {
+        pthread_mutex_lock (&t->lock);
+        while (!new_loop_or_quit (t, seen))
+          pthread_cond_wait (&t->wake, &t->lock);
+        pthread_mutex_unlock (&t->lock);
         break;
-    }
-  pthread_mutex_lock (&t->lock);
-  while (atomic_load_explicit (&t->generation, memory_order_acquire) == seen
-         && !atomic_load_explicit (&t->quit, memory_order_acquire))
-    pthread_cond_wait (&t->wake, &t->lock);
-  pthread_mutex_unlock (&t->lock);
-  return atomic_load_explicit (&t->generation, memory_order_acquire);
+      }
+  return state_generation (atomic_load_explicit (&t->state, memory_order_acquire));
 }
 
-/* The caller: waits until every worker has left the current loop, polling first. */
+/* A worker joins loop `generation` if it is still open. */
+static bool
+join_loop (FtThreads *t, unsigned generation)
+{
+  uint64_t s = atomic_load_explicit (&t->state, memory_order_acquire);
+  while (state_generation (s) == generation && !(s & STATE_CLOSED))
+    if (atomic_compare_exchange_weak_explicit (&t->state, &s, s + 1, memory_order_acq_rel,
+                                               memory_order_acquire))
+      return true;
+  return false;
+}
+
+/* The caller: waits until the `joined` workers have finished, polling first. */
 static void
-wait_for_workers (FtThreads *t)
+wait_for_workers (FtThreads *t, int joined)
 {
   const gint64 end = now_ns () + SPIN_NS;
-  for (int i = 1; atomic_load_explicit (&t->active, memory_order_acquire) > 0; i++)
-    {
-      cpu_relax ();
-      if (i % 64 == 0 && now_ns () > end)
+  for (int i = 1; atomic_load_explicit (&t->finished, memory_order_acquire) < joined; i++)
+    if (spin_expired (i, end))
+      {
+        pthread_mutex_lock (&t->lock);
+        while (atomic_load_explicit (&t->finished, memory_order_acquire) < joined)
+          pthread_cond_wait (&t->done, &t->lock);
+        pthread_mutex_unlock (&t->lock);
         break;
-    }
-  pthread_mutex_lock (&t->lock);
-  while (atomic_load_explicit (&t->active, memory_order_acquire) > 0)
-    pthread_cond_wait (&t->done, &t->lock);
-  pthread_mutex_unlock (&t->lock);
+      }
 }
 
 static void *
@@ -146,14 +180,14 @@ worker_main (void *arg)
       seen = wait_for_loop (t, seen);
       if (atomic_load_explicit (&t->quit, memory_order_acquire))
         break;
+      if (!join_loop (t, seen))
+        continue; /* the caller finished it alone */
       fp_mode_set (t->fp_mode);
       take_tasks (t, t->task, t->data, t->n_tasks);
-      if (atomic_fetch_sub_explicit (&t->active, 1, memory_order_acq_rel) == 1)
-        {
-          pthread_mutex_lock (&t->lock);
-          pthread_cond_signal (&t->done);
-          pthread_mutex_unlock (&t->lock);
-        }
+      atomic_fetch_add_explicit (&t->finished, 1, memory_order_release);
+      pthread_mutex_lock (&t->lock);
+      pthread_cond_signal (&t->done);
+      pthread_mutex_unlock (&t->lock);
     }
   return NULL;
 }
@@ -167,9 +201,9 @@ ft_threads_new (int n_threads)
   pthread_cond_init (&t->wake, NULL);
   pthread_cond_init (&t->done, NULL);
   atomic_init (&t->next, 0);
-  atomic_init (&t->generation, 0);
+  atomic_init (&t->state, 0);
   atomic_init (&t->quit, false);
-  atomic_init (&t->active, 0);
+  atomic_init (&t->finished, 0);
   t->workers = g_new0 (pthread_t, (size_t) t->n_threads);
   for (int i = 1; i < t->n_threads; i++)
     if (pthread_create (&t->workers[i - 1], NULL, worker_main, t) != 0)
@@ -228,15 +262,17 @@ ft_threads_run (FtThreads *t, int n_tasks, FtThreadsTask task, void *data)
   t->n_tasks = n_tasks;
   t->fp_mode = fp_mode_get ();
   atomic_store_explicit (&t->next, 0, memory_order_relaxed);
-  atomic_store_explicit (&t->active, t->n_threads - 1, memory_order_relaxed);
+  atomic_store_explicit (&t->finished, 0, memory_order_relaxed);
   pthread_mutex_lock (&t->lock);
-  atomic_fetch_add_explicit (&t->generation, 1, memory_order_release);
+  t->generation++;
+  atomic_store_explicit (&t->state, (uint64_t) t->generation << 32, memory_order_release);
   pthread_cond_broadcast (&t->wake);
   pthread_mutex_unlock (&t->lock);
 
   take_tasks (t, task, data, n_tasks);
 
-  wait_for_workers (t);
+  const uint64_t s = atomic_fetch_or_explicit (&t->state, STATE_CLOSED, memory_order_acq_rel);
+  wait_for_workers (t, (int) (s & STATE_JOINED));
   t->busy = false;
 }
 
