@@ -551,7 +551,8 @@ time_threads (const ModelConfig *config, const Dataset *data, int n, int rounds,
 /* Single- and multi-thread figures side by side: each model's steps on 1 and on n threads, alternately.
  * Bit-identical results are the tests' business (test-threads); here only the time. */
 static void
-print_threads (const ModelConfig *configs, const bool *selected, const Dataset *data, int n, int rounds)
+print_threads (const ModelConfig *configs, const bool *selected, const Dataset *data, int n, int rounds,
+               bool profile)
 {
   if (n < 2)
     {
@@ -580,6 +581,19 @@ print_threads (const ModelConfig *configs, const bool *selected, const Dataset *
       "  wall time per step, median repetition (best: the fastest repetitions' ratio); loops/step = parallel "
       "loops the team ran (0: the model stays on one thread).\n  On a machine shared with other work the "
       "multi-thread figure suffers first: a busy second core leaves the team waiting.\n");
+  for (int m = 0; m < 2 && profile; m++)
+    if (selected[m])
+      {
+        ModelConfig cfg = configs[m];
+        g_autofree char *label = g_strdup_printf ("%s on %d threads", cfg.label, n);
+        cfg.label = label;
+        cfg.threads = n;
+        cfg.reps = 1;
+        ModelResult r;
+        run_model (&cfg, data, true, &r);
+        if (r.ok)
+          print_profile (&cfg, &r);
+      }
 }
 
 static char *
@@ -816,7 +830,7 @@ main (int argc, char **argv)
   if (o.threads != 1)
     print_threads (configs, selected, &data,
                    o.threads > 1 ? MIN (o.threads, FT_THREADS_MAX) : ft_threads_available_cores (),
-                   o.quick ? 1 : MAX (3, MIN (o.cnn_reps, MAX_REPS)));
+                   o.quick ? 1 : MAX (3, MIN (o.cnn_reps, MAX_REPS)), !o.no_profile);
 
   if (selected[0] && !o.no_sweep)
     print_width_sweep (&data, peak, cpu_peak, o.quick ? 60 : 300, o.quick ? 1 : 3);
