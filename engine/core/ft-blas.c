@@ -33,7 +33,8 @@ ft_blas_init (void)
 /* A tile's work: enough that one OpenBLAS call's fixed cost (packing A and B again) stays small: tiled
  * on one thread, the CNN's products took 0.65–1.2× the time of one call. */
 #define FT_SGEMM_TILE_FLOPS 1.0e6
-/* At most this many tiles, and no tile narrower than these (OpenBLAS' micro-kernels are 16×4 / 16×8). */
+/* The FLOPs justify at most this many tiles (halving a side, the plan lands between that and twice it), and
+ * no tile is narrower than these (OpenBLAS' micro-kernels are 16×4 / 16×8). */
 #define FT_SGEMM_MAX_TILES 48
 #define FT_SGEMM_MIN_ROWS  32
 #define FT_SGEMM_MIN_COLS  32
@@ -82,8 +83,8 @@ div_up (int a, int b)
 
 /* The tiling of an m × n × k product: a function of the shape alone, never of the thread count, so that
  * every element of C is computed by the same OpenBLAS call on the same operands whatever the team. Halves
- * the longer side of the tile (rows or columns) while the tile keeps its minimum size and the tile count
- * stays within what the FLOPs justify. */
+ * the longer side of the tile (rows or columns) while the tile keeps its minimum size, until there are as
+ * many tiles as the FLOPs justify. */
 static void
 gemm_plan (int m, int n, int k, GemmTiles *p)
 {
