@@ -627,6 +627,21 @@ command_summary (const char *path)
   return status;
 }
 
+/* --threads N: 1 to FT_THREADS_MAX, else 0 with a message. */
+static int
+parse_threads (const char *value)
+{
+  char *end = NULL;
+  long v = g_ascii_isdigit (value[0]) ? strtol (value, &end, 10) : -1;
+  if (v < 1 || v > FT_THREADS_MAX || *end != '\0')
+    {
+      fprintf (stderr, "fittape-cli: --threads must be a whole number from 1 to %d, not \"%s\"\n",
+               FT_THREADS_MAX, value);
+      return 0;
+    }
+  return (int) v;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -706,14 +721,8 @@ main (int argc, char **argv)
         }
       else if (strcmp (a, "--threads") == 0)
         {
-          long v = g_ascii_isdigit (value[0]) ? strtol (value, &end, 10) : -1;
-          if (v < 1 || v > FT_THREADS_MAX || *end != '\0')
-            {
-              fprintf (stderr, "fittape-cli: --threads must be a whole number from 1 to %d, not \"%s\"\n",
-                       FT_THREADS_MAX, value);
-              return EXIT_BAD_INPUT;
-            }
-          o.threads = (int) v;
+          if ((o.threads = parse_threads (value)) == 0)
+            return EXIT_BAD_INPUT;
         }
       else if (strcmp (a, "--out") == 0)
         o.out = value;

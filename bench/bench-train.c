@@ -160,6 +160,52 @@ train_steps (FtModel *model, FtOptimizer *opt, const FtLossSpec *loss, FtTape *t
   return true;
 }
 
+/* Where a step goes: the tape's per-op timers (forward incl. recording, backward), the data gather and
+ * the optimizer alone, into r. Run after the timed steps so the timers cannot disturb them. */
+static bool
+profile_steps (const ModelConfig *cfg, FtModel *model, FtOptimizer *opt, const FtLossSpec *loss, FtTape *tape,
+               Batcher *batcher, FtTensor *x, FtTensor *y, ModelResult *r)
+{
+  g_autoptr (GError) error = NULL;
+  const int psteps = cfg->steps < 100 ? cfg->steps : 100;
+  ft_tape_set_timing (tape, true);
+  double gather = 0, total = 0;
+  for (int i = 0; i < psteps; i++)
+    {
+      double t0 = now_s ();
+      batcher_next (batcher);
+      double t1 = now_s ();
+      float l;
+      if (!ft_train_step (model, opt, loss, tape, x, y, NULL, &l, NULL, &error))
+        {
+          fprintf (stderr, "%s: training step failed: %s\n", cfg->label, error->message);
+          return false;
+        }
+      total += now_s () - t1;
+      gather += t1 - t0;
+      int n = ft_tape_n_entries (tape);
+      r->n_entries = n < MAX_ENTRIES ? n : MAX_ENTRIES;
+      for (int k = 0; k < r->n_entries; k++)
+        {
+          const FtTapeEntry *e = ft_tape_entry (tape, k);
+          r->op_name[k] = e->def->name;
+          r->op_flops[k] = e->flops;
+          r->op_fwd_us[k] += e->forward_us / psteps;
+          r->op_bwd_us[k] += e->backward_us / psteps;
+        }
+    }
+  ft_tape_set_timing (tape, false);
+  r->profiled_step_us = total / psteps * 1e6;
+  r->gather_us = gather / psteps * 1e6;
+  /* The optimizer on the last gradients (this moves the weights further, harmless here). */
+  double t0 = now_s (), c0 = cpu_s ();
+  for (int i = 0; i < psteps; i++)
+    ft_optimizer_apply (opt, ft_model_gradients (model), ft_model_trainable (model), NULL);
+  r->optimizer_us = (now_s () - t0) / psteps * 1e6;
+  r->optimizer_cpu_us = (cpu_s () - c0) / psteps * 1e6;
+  return true;
+}
+
 static void
 run_model (const ModelConfig *cfg, const Dataset *data, bool profile, ModelResult *r)
 {
@@ -231,47 +277,8 @@ run_model (const ModelConfig *cfg, const Dataset *data, bool profile, ModelResul
   r->epoch_s = r->step_s * STEPS_PER_EPOCH;
   r->ok = true;
 
-  if (profile)
-    {
-      /* Where a step goes: the tape's per-op timers (forward incl. recording, backward), the data
-       * gather and the optimizer alone. Done after the timed runs so the timers cannot disturb them. */
-      const int psteps = cfg->steps < 100 ? cfg->steps : 100;
-      ft_tape_set_timing (tape, true);
-      double gather = 0, total = 0;
-      for (int i = 0; i < psteps; i++)
-        {
-          double t0 = now_s ();
-          batcher_next (&batcher);
-          double t1 = now_s ();
-          float l;
-          if (!ft_train_step (model, opt, &loss, tape, x, y, NULL, &l, NULL, &error))
-            {
-              fprintf (stderr, "%s: training step failed: %s\n", cfg->label, error->message);
-              goto out;
-            }
-          total += now_s () - t1;
-          gather += t1 - t0;
-          int n = ft_tape_n_entries (tape);
-          r->n_entries = n < MAX_ENTRIES ? n : MAX_ENTRIES;
-          for (int k = 0; k < r->n_entries; k++)
-            {
-              const FtTapeEntry *e = ft_tape_entry (tape, k);
-              r->op_name[k] = e->def->name;
-              r->op_flops[k] = e->flops;
-              r->op_fwd_us[k] += e->forward_us / psteps;
-              r->op_bwd_us[k] += e->backward_us / psteps;
-            }
-        }
-      ft_tape_set_timing (tape, false);
-      r->profiled_step_us = total / psteps * 1e6;
-      r->gather_us = gather / psteps * 1e6;
-      /* The optimizer on the last gradients (this moves the weights further, harmless here). */
-      double t0 = now_s (), c0 = cpu_s ();
-      for (int i = 0; i < psteps; i++)
-        ft_optimizer_apply (opt, ft_model_gradients (model), ft_model_trainable (model), NULL);
-      r->optimizer_us = (now_s () - t0) / psteps * 1e6;
-      r->optimizer_cpu_us = (cpu_s () - c0) / psteps * 1e6;
-    }
+  if (profile && !profile_steps (cfg, model, opt, &loss, tape, &batcher, x, y, r))
+    r->n_entries = 0;
 
 out:
   ft_threads_set_current (NULL);
