@@ -77,6 +77,18 @@ test_resolve (void)
   g_setenv ("FITTAPE_THREADS", "lots", TRUE);
   g_assert_cmpint (ft_threads_resolve (0, 1), ==, cores);
   g_unsetenv ("FITTAPE_THREADS");
+
+  /* The runner resolves its job's count: Compare mode's two runs get half the cores each. */
+  FtJob job;
+  memset (&job, 0, sizeof job);
+  job.concurrent_runs = 2;
+  FtRunner *r = ft_runner_new (&job, NULL, NULL, NULL);
+  g_assert_cmpint (ft_runner_threads (r), ==, MAX (cores / 2, 1));
+  ft_runner_free (r);
+  job.threads = 3;
+  r = ft_runner_new (&job, NULL, NULL, NULL);
+  g_assert_cmpint (ft_runner_threads (r), ==, 3);
+  ft_runner_free (r);
 }
 
 /* ---- the tiled sgemm ---- */
