@@ -24,11 +24,13 @@ ft_blas_init (void)
 
 /* Products below this many FLOPs (2·M·N·K) run as one call on the calling thread; above it they are split
  * into tiles. Measured on a 2-core AMD EPYC VM (AVX-512, OpenBLAS 0.3.21, SkylakeX kernels) shared with
- * other builds: with the second core free, two threads won from ~1 MFLOP (1.05 MFLOP 1.7×, 6.4 MFLOP
- * 1.6–2.2×, 177 MFLOP 1.8–2.2×, with the workers polling ~60 µs before they sleep); with another process
- * on the second core, every product under ~10 MFLOP lost (0.3–0.8×: the caller waits for a worker that
- * has no core). 8 MFLOP keeps the Fashion-MNIST MLP (784-128-10 at batch 32: 6.4 MFLOP at most) on one
- * thread, where it is fastest on a loaded machine, and splits the CNN's big products (12–177 MFLOP). */
+ * other builds. Alone in a tight loop, products gained on two threads from ~1 MFLOP (1.05 MFLOP 1.7×,
+ * 6.4 MFLOP 1.6–2.2×, 177 MFLOP 1.8–2.2×), but inside a training step the small ones do not: the
+ * Fashion-MNIST MLP (784-128-10, batch 32, 6.4 MFLOP products) split from 2 MFLOP ran at 0.64–0.80× of one
+ * thread on a quiet machine (presumably moving its operands between the cores' caches costs more than
+ * the halved products), and worse with another process on
+ * the second core. From 8 MFLOP the MLP stays on one thread (1.00×) and the quickstart CNN's products
+ * (12–177 MFLOP) split: its step ran 1.71–1.81× faster on two threads, quiet. */
 #define FT_SGEMM_SPLIT_FLOPS 8.0e6
 /* A tile's work: enough that one OpenBLAS call's fixed cost (packing A and B again) stays small: tiled
  * on one thread, the CNN's products took 0.65–1.2× the time of one call. */
