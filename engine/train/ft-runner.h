@@ -74,7 +74,9 @@ typedef struct
   FtLogs logs;                /* running means (batch end) or the epoch's logs (epoch end, finished) */
   char *message;              /* failed: the error; checkpoint saved: the path */
   const FtSnapshot *snapshot; /* snapshot events */
-  const float *weights;       /* epoch end, when asked for with ft_runner_set_share_weights: every weight */
+  const float *weights;       /* epoch end, when asked for with ft_runner_set_share_weights: every weight;
+                                 also the batch end after a live change of the input features resized the
+                                 model (such an event is not merged with later ones) */
   size_t n_weights;
 } FtRunEvent;
 
@@ -103,6 +105,10 @@ typedef struct
                                     0 = automatic: ft_threads_resolve (0, concurrent_runs). Results are the
                                     same bit for bit whatever the count. */
   int concurrent_runs;           /* runs training at once, sharing the cores (Compare mode: 2); 0 = 1 */
+  /* optional: called on the training thread right after each live change was applied (or refused), before
+   * the step it applies to (the run updates the experiment its checkpoints describe) */
+  void (*live_applied) (FtTrainer *trainer, const FtLiveChangeRecord *record, void *user_data);
+  void *live_data;
 } FtJob;
 
 typedef struct FtRunner FtRunner;
