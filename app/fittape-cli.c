@@ -680,19 +680,15 @@ parse_whole (const char *value, long long lo, long long hi, long long *out)
   return true;
 }
 
-/* --threads N: 1 to FT_THREADS_MAX, else 0 with a message. */
-static int
-parse_threads (const char *value)
+/* A whole-number option's value in [lo, hi]: true, or false with the message printed. */
+static bool
+parse_option_number (const char *option, const char *value, long long lo, long long hi, long long *out)
 {
-  char *end = NULL;
-  long v = g_ascii_isdigit (value[0]) ? strtol (value, &end, 10) : -1;
-  if (v < 1 || v > FT_THREADS_MAX || *end != '\0')
-    {
-      fprintf (stderr, "fittape-cli: --threads must be a whole number from 1 to %d, not \"%s\"\n",
-               FT_THREADS_MAX, value);
-      return 0;
-    }
-  return (int) v;
+  if (parse_whole (value, lo, hi, out))
+    return true;
+  fprintf (stderr, "fittape-cli: %s must be a whole number from %lld to %lld, not \"%s\"\n", option, lo, hi,
+           value);
+  return false;
 }
 
 /* run's options and experiment file into o: EXIT_OK, or EXIT_BAD_INPUT with the message printed. */
@@ -716,31 +712,22 @@ parse_run_options (int argc, char **argv, RunOptions *o)
         o->mode = value;
       else if (strcmp (a, "--epochs") == 0)
         {
-          if (!parse_whole (value, 1, 100000, &v))
-            {
-              fprintf (stderr, "fittape-cli: --epochs must be a whole number from 1 to 100000, not \"%s\"\n",
-                       value);
-              return EXIT_BAD_INPUT;
-            }
+          if (!parse_option_number (a, value, 1, 100000, &v))
+            return EXIT_BAD_INPUT;
           o->epochs = (int) v;
         }
       else if (strcmp (a, "--seed") == 0)
         {
-          if (!parse_whole (value, 0, G_MAXINT64, &v))
-            {
-              fprintf (stderr,
-                       "fittape-cli: --seed must be a whole number from 0 to %" G_GINT64_FORMAT
-                       ", not \"%s\"\n",
-                       G_MAXINT64, value);
-              return EXIT_BAD_INPUT;
-            }
+          if (!parse_option_number (a, value, 0, G_MAXINT64, &v))
+            return EXIT_BAD_INPUT;
           o->seed = v;
           o->has_seed = true;
         }
       else if (strcmp (a, "--threads") == 0)
         {
-          if ((o->threads = parse_threads (value)) == 0)
+          if (!parse_option_number (a, value, 1, FT_THREADS_MAX, &v))
             return EXIT_BAD_INPUT;
+          o->threads = (int) v;
         }
       else if (strcmp (a, "--out") == 0)
         o->out = value;
