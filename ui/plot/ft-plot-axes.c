@@ -283,6 +283,23 @@ x_axis_title (FtPlotXAxis axis)
     }
 }
 
+/* Each tick's label, measured; returns the widest. */
+static double
+tick_layouts (Ctx *c, const Ticks *t, PangoLayout **labels)
+{
+  double widest = 0;
+  for (int i = 0; i < t->n; i++)
+    {
+      char buf[64];
+      tick_label (t, t->v[i], buf, sizeof buf);
+      labels[i] = ft_plot_make_layout (c, buf, 0.92, false, true);
+      double w;
+      ft_plot_layout_size (labels[i], &w, NULL);
+      widest = MAX (widest, w);
+    }
+  return widest;
+}
+
 /* y ticks and their labels, whose width decides the left margin and so the plot area. */
 static void
 y_ticks_layout (Ctx *c, Chart *ch, Frame *f, double plot_top, double plot_h)
@@ -292,16 +309,7 @@ y_ticks_layout (Ctx *c, Chart *ch, Frame *f, double plot_top, double plot_h)
     log_ticks (ch->y0, ch->y1, ytarget, &f->yt);
   else
     linear_ticks (ch->y0, ch->y1, ytarget, false, &f->yt);
-  double ylabel_w = 0;
-  for (int i = 0; i < f->yt.n; i++)
-    {
-      char buf[64];
-      tick_label (&f->yt, f->yt.v[i], buf, sizeof buf);
-      f->ylabels[i] = ft_plot_make_layout (c, buf, 0.92, false, true);
-      double w;
-      ft_plot_layout_size (f->ylabels[i], &w, NULL);
-      ylabel_w = MAX (ylabel_w, w);
-    }
+  double ylabel_w = tick_layouts (c, &f->yt, f->ylabels);
   double plot_left = f->x + f->pad + f->ytitle_h + c->fs * 0.5 + ylabel_w + f->tick_len + c->fs * 0.2;
   double plot_right = f->x + f->width - f->pad - c->fs * 0.6;
   ch->px = plot_left;
@@ -319,16 +327,7 @@ x_ticks_layout (Ctx *c, const Chart *ch, Frame *f)
   for (;;)
     {
       linear_ticks (ch->x0, ch->x1, xtarget, integer_x, &f->xt);
-      double widest = 0;
-      for (int i = 0; i < f->xt.n; i++)
-        {
-          char buf[64];
-          tick_label (&f->xt, f->xt.v[i], buf, sizeof buf);
-          f->xlabels[i] = ft_plot_make_layout (c, buf, 0.92, false, true);
-          double w;
-          ft_plot_layout_size (f->xlabels[i], &w, NULL);
-          widest = MAX (widest, w);
-        }
+      double widest = tick_layouts (c, &f->xt, f->xlabels);
       if (f->xt.n < 3 || xtarget <= 2.0 || (widest + c->fs) * f->xt.n <= ch->pw)
         break;
       for (int i = 0; i < f->xt.n; i++)
