@@ -359,6 +359,15 @@ cell_new (CellKind kind)
   return child;
 }
 
+/* A cell of a label and a bar under it (cell_new's CELL_TIME, CELL_GRAD and CELL_RATIO). */
+static void
+label_bar_set (GtkWidget *child, const char *text, double fraction, int colour, int n_layers, double marker)
+{
+  GtkWidget *label = gtk_widget_get_first_child (child);
+  gtk_label_set_text (GTK_LABEL (label), text);
+  bar_set (gtk_widget_get_next_sibling (label), fraction, colour, n_layers, marker);
+}
+
 static void
 op_cell_fill (GtkWidget *child, CellKind kind, FtTapeOpRow *row)
 {
@@ -383,14 +392,9 @@ op_cell_fill (GtkWidget *child, CellKind kind, FtTapeOpRow *row)
       gtk_label_set_text (GTK_LABEL (child), buf);
       break;
     case CELL_TIME:
-      {
-        GtkWidget *label = gtk_widget_get_first_child (child);
-        ft_tape_format_time (buf, sizeof buf, row->time_us);
-        gtk_label_set_text (GTK_LABEL (label), buf);
-        bar_set (gtk_widget_get_next_sibling (label), row->fraction,
-                 row->backward ? BAR_BACKWARD : BAR_FORWARD, 0, -1);
-        break;
-      }
+      ft_tape_format_time (buf, sizeof buf, row->time_us);
+      label_bar_set (child, buf, row->fraction, row->backward ? BAR_BACKWARD : BAR_FORWARD, 0, -1);
+      break;
     case CELL_GRAD:
     case CELL_RATIO:
     case CELL_VAR_NAME:
@@ -417,29 +421,23 @@ var_cell_fill (GtkWidget *child, CellKind kind, FtTapeVarRow *row)
         break;
       }
     case CELL_GRAD:
-      {
-        GtkWidget *label = gtk_widget_get_first_child (child);
-        ft_tape_format_norm (buf, sizeof buf, row->grad_norm);
-        gtk_label_set_text (GTK_LABEL (label), buf);
-        bar_set (gtk_widget_get_next_sibling (label), row->grad_fraction, row->colour, row->n_layers, -1);
-        break;
-      }
+      ft_tape_format_norm (buf, sizeof buf, row->grad_norm);
+      label_bar_set (child, buf, row->grad_fraction, row->colour, row->n_layers, -1);
+      break;
     case CELL_WEIGHT:
       ft_tape_format_norm (buf, sizeof buf, row->weight_norm);
       gtk_label_set_text (GTK_LABEL (child), buf);
       break;
     case CELL_RATIO:
       {
-        GtkWidget *label = gtk_widget_get_first_child (child);
         double r = row->update_ratio;
         if (r > 0 && isfinite (r))
           g_snprintf (buf, sizeof buf, "%.1e", r);
         else
           ft_tape_format_norm (buf, sizeof buf, r);
-        gtk_label_set_text (GTK_LABEL (label), buf);
         double f = r > 0 ? (log10 (r) - RATIO_LOG_MIN) / -RATIO_LOG_MIN : 0;
         int colour = r >= RATIO_GOOD_MIN && r <= RATIO_GOOD_MAX ? BAR_GOOD : BAR_WARN;
-        bar_set (gtk_widget_get_next_sibling (label), f, colour, 0, (-3.0 - RATIO_LOG_MIN) / -RATIO_LOG_MIN);
+        label_bar_set (child, buf, f, colour, 0, (-3.0 - RATIO_LOG_MIN) / -RATIO_LOG_MIN);
         break;
       }
     case CELL_FLOPS:
