@@ -1,0 +1,271 @@
+/* ft-dataset-preview.c — the dataset panel's preview: a scatter plot of 2-D data (each class its colour
+ * and marker shape, validation samples hollow, a legend) or a grid of the first images with their class
+ * names. Part of FtDatasetPanel (ft-dataset-panel-private.h). */
+#include "panels/ft-dataset-panel-private.h"
+#include "plot/ft-plot-marks.h"
+#include "views/ft-view-paint.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- scatter plot ---- */
+
+static void
+draw_marker (cairo_t *cr, int cls, double x, double y, double r, bool hollow)
+{
+  const float *c = ft_plot_class_rgb (cls);
+  ft_plot_class_marker_path (cr, cls, x, y, r);
+  if (hollow)
+    {
+      cairo_set_source_rgba (cr, c[0], c[1], c[2], 1.0);
+      cairo_set_line_width (cr, 1.4);
+      cairo_stroke (cr);
+    }
+  else
+    {
+      cairo_set_source_rgba (cr, c[0], c[1], c[2], 0.85);
+      cairo_fill_preserve (cr);
+      cairo_set_source_rgba (cr, c[0] * 0.6, c[1] * 0.6, c[2] * 0.6, 0.9);
+      cairo_set_line_width (cr, 0.8);
+      cairo_stroke (cr);
+    }
+}
+
+/* Where the scatter plot goes: a square of side px at (x0, y0) spanning lo..hi on both axes. */
+typedef struct
+{
+  double lo[2], hi[2], step[2];
+  double x0, y0, side;
+} Scatter;
+
+static double
+scatter_px (const Scatter *s, double v)
+{
+  return s->x0 + (v - s->lo[0]) / (s->hi[0] - s->lo[0]) * s->side;
+}
+
+static double
+scatter_py (const Scatter *s, double v)
+{
+  return s->y0 + s->side - (v - s->lo[1]) / (s->hi[1] - s->lo[1]) * s->side;
+}
+
+/* Range: the Playground's fixed −6..6, else the data's, padded to whole ticks. */
+static void
+scatter_range (FtDatasetPanel *self, const FtDataset *ds, uint32_t n, Scatter *s)
+{
+  *s = (Scatter){ .lo = { -6, -6 }, .hi = { 6, 6 }, .step = { 2, 2 } };
+  if (ft_dataset_panel_is_playground (self))
+    return;
+  for (int a = 0; a < 2; a++)
+    {
+      double mn = INFINITY, mx = -INFINITY;
+      for (uint32_t i = 0; i < n; i++)
+        {
+          double v = ds->features[(size_t) i * ds->sample_size + (size_t) a];
+          mn = MIN (mn, v);
+          mx = MAX (mx, v);
+        }
+      if (!(mx > mn))
+        {
+          mn -= 1;
+          mx += 1;
+        }
+      s->step[a] = ft_view_nice_step (mx - mn, 5);
+      s->lo[a] = floor (mn / s->step[a]) * s->step[a];
+      s->hi[a] = ceil (mx / s->step[a]) * s->step[a];
+    }
+}
+
+/* Grid, the axes through 0, tick labels. */
+static void
+scatter_grid (cairo_t *cr, PangoLayout *layout, const GdkRGBA *fg, const Scatter *s)
+{
+  cairo_set_line_width (cr, 1);
+  for (int a = 0; a < 2; a++)
+    for (double v = s->lo[a]; v <= s->hi[a] + s->step[a] * 0.01; v += s->step[a])
+      {
+        bool zero = fabs (v) < s->step[a] * 1e-6;
+        cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, zero ? 0.35 : 0.12);
+        double p = a == 0 ? floor (scatter_px (s, v)) + 0.5 : floor (scatter_py (s, v)) + 0.5;
+        if (a == 0)
+          {
+            cairo_move_to (cr, p, s->y0);
+            cairo_line_to (cr, p, s->y0 + s->side);
+          }
+        else
+          {
+            cairo_move_to (cr, s->x0, p);
+            cairo_line_to (cr, s->x0 + s->side, p);
+          }
+        cairo_stroke (cr);
+        char label[32];
+        g_snprintf (label, sizeof label, "%g", zero ? 0.0 : v);
+        /* A real minus sign. */
+        g_autofree char *text = label[0] == '-' ? g_strconcat ("−", label + 1, NULL) : g_strdup (label);
+        cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.7);
+        if (a == 0)
+          ft_view_show_text (cr, layout, text, p, s->y0 + s->side + 4, 0.5, 0, NULL);
+        else
+          ft_view_show_text (cr, layout, text, s->x0 - 6, p, 1, 0.5, NULL);
+      }
+}
+
+/* Legend: one entry per class (marker and name), then the validation marker. */
+static void
+scatter_legend (cairo_t *cr, PangoLayout *layout, const GdkRGBA *fg, const FtDataset *ds, uint32_t split,
+                double lx, double ly)
+{
+  pango_layout_set_width (layout, -1);
+  int n_legend = MIN (ds->n_classes, 8);
+  for (int k = 0; k < n_legend; k++)
+    {
+      draw_marker (cr, k, lx + 5, ly, 4, false);
+      cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.85);
+      int tw, th;
+      pango_layout_set_text (layout, ft_dataset_panel_class_name (ds, k), -1);
+      pango_layout_get_pixel_size (layout, &tw, &th);
+      cairo_move_to (cr, lx + 14, ly - th / 2.0);
+      pango_cairo_show_layout (cr, layout);
+      lx += 14 + tw + 14;
+    }
+  if (split < ds->n)
+    {
+      cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.85);
+      cairo_new_sub_path (cr);
+      cairo_arc (cr, lx + 5, ly, 4, 0, 2 * G_PI);
+      cairo_set_line_width (cr, 1.4);
+      cairo_stroke (cr);
+      int tw, th;
+      pango_layout_set_text (layout, "validation", -1);
+      pango_layout_get_pixel_size (layout, &tw, &th);
+      cairo_move_to (cr, lx + 14, ly - th / 2.0);
+      pango_cairo_show_layout (cr, layout);
+    }
+}
+
+void
+ft_dataset_panel_draw_scatter (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer user_data)
+{
+  FtDatasetPanel *self = FT_DATASET_PANEL (user_data);
+  const FtDataset *ds = self->train;
+  if (ds == NULL || ds->features == NULL || ds->sample_size < 2)
+    return;
+  GtkWidget *widget = GTK_WIDGET (area);
+  GdkRGBA fg;
+  ft_dataset_panel_foreground (widget, &fg);
+  PangoLayout *layout = ft_view_scaled_layout (widget, 0.8, FALSE, FALSE);
+  pango_layout_set_text (layout, "−0.0", -1);
+  int tick_w, tick_h;
+  pango_layout_get_pixel_size (layout, &tick_w, &tick_h);
+  uint32_t n = MIN (ds->n, (uint32_t) SCATTER_MAX_POINTS);
+  Scatter s;
+  scatter_range (self, ds, n, &s);
+
+  /* Layout: tick labels left and below, the legend under them, a square plot centred. */
+  double legend_h = tick_h + 10;
+  double left = tick_w + 12, right = 16, top = 14, bottom = tick_h + 8 + legend_h;
+  s.side = MIN (width - left - right, height - top - bottom);
+  if (s.side < 40)
+    {
+      g_object_unref (layout);
+      return;
+    }
+  s.x0 = left + (width - left - right - s.side) / 2;
+  s.y0 = top;
+  scatter_grid (cr, layout, &fg, &s);
+
+  /* Points: training filled, validation (the last fraction, as Keras splits) hollow. */
+  uint32_t split = ft_dataset_panel_validation_start (self);
+  double r = s.side > 360 ? 4.0 : 3.2;
+  cairo_save (cr);
+  /* Points on the edge of the range (the moons reach ±6) are drawn whole; farther ones are cut. */
+  cairo_rectangle (cr, s.x0 - r - 1, s.y0 - r - 1, s.side + 2 * r + 2, s.side + 2 * r + 2);
+  cairo_clip (cr);
+  for (int pass = 0; pass < 2; pass++)
+    for (uint32_t i = pass == 0 ? 0 : split; i < (pass == 0 ? MIN (split, n) : n); i++)
+      {
+        const float *f = ds->features + (size_t) i * ds->sample_size;
+        draw_marker (cr, (int) ds->labels[i], scatter_px (&s, f[0]), scatter_py (&s, f[1]), r, pass == 1);
+      }
+  cairo_restore (cr);
+  scatter_legend (cr, layout, &fg, ds, split, s.x0, s.y0 + s.side + tick_h + 8 + legend_h / 2);
+  g_object_unref (layout);
+}
+
+/* ---- image grid ---- */
+
+void
+ft_dataset_panel_draw_images (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer user_data)
+{
+  FtDatasetPanel *self = FT_DATASET_PANEL (user_data);
+  const FtDataset *ds = self->train;
+  if (ds == NULL || ds->pixels == NULL || ds->ndim != 2)
+    return;
+  GtkWidget *widget = GTK_WIDGET (area);
+  GdkRGBA fg;
+  ft_dataset_panel_foreground (widget, &fg);
+  PangoLayout *layout = ft_view_scaled_layout (widget, 0.8, FALSE, FALSE);
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+  pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
+  pango_layout_set_text (layout, "Ag", -1);
+  int label_h;
+  pango_layout_get_pixel_size (layout, NULL, &label_h);
+
+  int rows_px = ds->shape[0], cols_px = ds->shape[1];
+  int n = (int) MIN (ds->n, (uint32_t) (PREVIEW_COLUMNS * PREVIEW_ROWS));
+  double pad = 12, gap_x = 8, gap_y = 6, label_gap = 2;
+  double cell_w = (width - 2 * pad - gap_x * (PREVIEW_COLUMNS - 1)) / PREVIEW_COLUMNS;
+  double cell_h = (height - 2 * pad - gap_y * (PREVIEW_ROWS - 1)) / PREVIEW_ROWS - label_h - label_gap;
+  double scale = MIN (cell_w / cols_px, cell_h / rows_px);
+  if (scale <= 0)
+    {
+      g_object_unref (layout);
+      return;
+    }
+  double img_w = cols_px * scale, img_h = rows_px * scale;
+  double slot_w = MAX (img_w, MIN (cell_w, img_w * 1.4));
+  double grid_w = slot_w * PREVIEW_COLUMNS + gap_x * (PREVIEW_COLUMNS - 1);
+  double grid_h = (img_h + label_gap + label_h) * PREVIEW_ROWS + gap_y * (PREVIEW_ROWS - 1);
+  double gx = (width - grid_w) / 2, gy = (height - grid_h) / 2;
+
+  int stride = cairo_format_stride_for_width (CAIRO_FORMAT_RGB24, cols_px);
+  guchar *buf = g_malloc ((size_t) stride * (size_t) rows_px);
+  for (int i = 0; i < n; i++)
+    {
+      const uint8_t *px = ds->pixels + (size_t) i * ds->sample_size;
+      for (int y = 0; y < rows_px; y++)
+        {
+          guint32 *row = (guint32 *) (buf + (size_t) y * (size_t) stride);
+          for (int x = 0; x < cols_px; x++)
+            {
+              guint32 v = px[y * cols_px + x];
+              row[x] = 0xff000000u | v << 16 | v << 8 | v;
+            }
+        }
+      cairo_surface_t *img = cairo_image_surface_create_for_data (buf, CAIRO_FORMAT_RGB24, cols_px, rows_px,
+                                                                  stride);
+      double cx = gx + (i % PREVIEW_COLUMNS) * (slot_w + gap_x);
+      double cy = gy + (i / PREVIEW_COLUMNS) * (img_h + label_gap + label_h + gap_y);
+      double ix = cx + (slot_w - img_w) / 2;
+      cairo_save (cr);
+      cairo_rectangle (cr, ix, cy, img_w, img_h);
+      cairo_clip (cr);
+      cairo_translate (cr, ix, cy);
+      cairo_scale (cr, scale, scale);
+      cairo_set_source_surface (cr, img, 0, 0);
+      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+      cairo_paint (cr);
+      cairo_restore (cr);
+      cairo_surface_finish (img);
+      cairo_surface_destroy (img);
+
+      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
+      pango_layout_set_width (layout, (int) (slot_w + gap_x - 2) * PANGO_SCALE);
+      pango_layout_set_text (layout, ft_dataset_panel_class_name (ds, (int) ds->labels[i]), -1);
+      cairo_move_to (cr, cx - (gap_x - 2) / 2, cy + img_h + label_gap);
+      pango_cairo_show_layout (cr, layout);
+    }
+  g_free (buf);
+  g_object_unref (layout);
+}

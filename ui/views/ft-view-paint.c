@@ -1,0 +1,79 @@
+/* ft-view-paint.c — drawing helpers that the hand-drawn widgets share (see ft-view-paint.h). */
+#include "views/ft-view-paint.h"
+
+#include "plot/ft-plot-marks.h"
+
+#include <math.h>
+
+PangoLayout *
+ft_view_scaled_layout (GtkWidget *widget, double scale, gboolean bold, gboolean tabular)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (widget, NULL);
+  const PangoFontDescription *base = pango_context_get_font_description (pango_layout_get_context (layout));
+  PangoFontDescription *desc = base != NULL ? pango_font_description_copy (base)
+                                            : pango_font_description_new ();
+  int size = pango_font_description_get_size (desc);
+  if (size <= 0)
+    size = 10 * PANGO_SCALE;
+  if (pango_font_description_get_size_is_absolute (desc))
+    pango_font_description_set_absolute_size (desc, size * scale);
+  else
+    pango_font_description_set_size (desc, (int) (size * scale));
+  if (bold)
+    pango_font_description_set_weight (desc, PANGO_WEIGHT_BOLD);
+  pango_layout_set_font_description (layout, desc);
+  pango_font_description_free (desc);
+  if (tabular)
+    {
+      PangoAttrList *attrs = pango_attr_list_new ();
+      pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum=1"));
+      pango_layout_set_attributes (layout, attrs);
+      pango_attr_list_unref (attrs);
+    }
+  return layout;
+}
+
+gboolean
+ft_view_is_dark (const GdkRGBA *fg)
+{
+  return 0.2126 * fg->red + 0.7152 * fg->green + 0.0722 * fg->blue > 0.5;
+}
+
+void
+ft_view_theme_colours (GtkWidget *widget, GdkRGBA *fg, GdkRGBA *base)
+{
+  GtkStyleContext *ctx = gtk_widget_get_style_context (widget);
+  gtk_style_context_get_color (ctx, fg);
+  if (!gtk_style_context_lookup_color (ctx, "view_bg_color", base))
+    *base = ft_view_is_dark (fg) ? (GdkRGBA){ 0.118f, 0.118f, 0.118f, 1 } : (GdkRGBA){ 1, 1, 1, 1 };
+  base->alpha = 1;
+}
+
+void
+ft_view_show_text (cairo_t *cr, PangoLayout *layout, const char *text, double x, double y, double xalign,
+                   double yalign, int *width)
+{
+  int tw, th;
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_get_pixel_size (layout, &tw, &th);
+  cairo_move_to (cr, x - xalign * tw, y - yalign * th);
+  pango_cairo_show_layout (cr, layout);
+  if (width != NULL)
+    *width = tw;
+}
+
+double
+ft_view_nice_step (double span, int n)
+{
+  double raw = span / n;
+  double p = pow (10.0, floor (log10 (raw)));
+  double m = raw / p;
+  return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
+}
+
+void
+ft_view_class_colour (int cls, GdkRGBA *out)
+{
+  const float *c = ft_plot_class_rgb (cls);
+  *out = (GdkRGBA){ c[0], c[1], c[2], 1.0f };
+}
