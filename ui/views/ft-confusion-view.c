@@ -1,6 +1,8 @@
 /* ft-confusion-view.c — the confusion matrix and the misclassified test images (see ft-confusion-view.h). */
 #include "views/ft-confusion-view.h"
 #include "core/ft-format.h"
+#include "plot/ft-plot-marks.h"
+#include "views/ft-view-paint.h"
 
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -360,32 +362,6 @@ update_description (FtConfusionView *self)
 
 /* ---- drawing ---- */
 
-static PangoLayout *
-scaled_layout (GtkWidget *widget, double scale, gboolean bold)
-{
-  PangoLayout *layout = gtk_widget_create_pango_layout (widget, NULL);
-  const PangoFontDescription *base = pango_context_get_font_description (pango_layout_get_context (layout));
-  PangoFontDescription *desc = base != NULL ? pango_font_description_copy (base)
-                                            : pango_font_description_new ();
-  int size = pango_font_description_get_size (desc);
-  if (size <= 0)
-    size = 10 * PANGO_SCALE;
-  if (pango_font_description_get_size_is_absolute (desc))
-    pango_font_description_set_absolute_size (desc, size * scale);
-  else
-    pango_font_description_set_size (desc, (int) (size * scale));
-  if (bold)
-    pango_font_description_set_weight (desc, PANGO_WEIGHT_BOLD);
-  pango_layout_set_font_description (layout, desc);
-  pango_font_description_free (desc);
-  /* Counts in tabular figures, so that columns of numbers line up. */
-  PangoAttrList *attrs = pango_attr_list_new ();
-  pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum=1"));
-  pango_layout_set_attributes (layout, attrs);
-  pango_attr_list_unref (attrs);
-  return layout;
-}
-
 static void
 text_size (PangoLayout *layout, const char *text, int *w, int *h)
 {
@@ -394,25 +370,9 @@ text_size (PangoLayout *layout, const char *text, int *w, int *h)
 }
 
 static void
-show_text (cairo_t *cr, PangoLayout *layout, const char *text, double x, double y, double xalign,
-           double yalign)
-{
-  int tw, th;
-  text_size (layout, text, &tw, &th);
-  cairo_move_to (cr, x - xalign * tw, y - yalign * th);
-  pango_cairo_show_layout (cr, layout);
-}
-
-static void
 set_rgba (cairo_t *cr, const GdkRGBA *c, double alpha)
 {
   cairo_set_source_rgba (cr, c->red, c->green, c->blue, alpha);
-}
-
-static gboolean
-is_dark (const GdkRGBA *fg)
-{
-  return 0.2126 * fg->red + 0.7152 * fg->green + 0.0722 * fg->blue > 0.5;
 }
 
 static void
@@ -422,18 +382,6 @@ mix (const GdkRGBA *a, const GdkRGBA *b, double t, GdkRGBA *out)
   out->green = (float) (a->green + (b->green - a->green) * t);
   out->blue = (float) (a->blue + (b->blue - a->blue) * t);
   out->alpha = 1;
-}
-
-static void
-rounded_rect (cairo_t *cr, double x, double y, double w, double h, double r)
-{
-  r = MIN (r, MIN (w, h) / 2);
-  cairo_new_sub_path (cr);
-  cairo_arc (cr, x + w - r, y + r, r, -G_PI / 2, 0);
-  cairo_arc (cr, x + w - r, y + h - r, r, 0, G_PI / 2);
-  cairo_arc (cr, x + r, y + h - r, r, G_PI / 2, G_PI);
-  cairo_arc (cr, x + r, y + r, r, G_PI, 3 * G_PI / 2);
-  cairo_close_path (cr);
 }
 
 typedef struct
@@ -458,7 +406,7 @@ message (cairo_t *cr, Ctx *c, const char *text, double width, double height, con
   int tw, th;
   text_size (layout, text, &tw, &th);
   double pad = 12, w = tw + 2 * pad, h = th + 2 * pad;
-  rounded_rect (cr, (width - w) / 2, (height - h) / 2, w, h, 8);
+  ft_plot_rounded_rect (cr, (width - w) / 2, (height - h) / 2, w, h, 8);
   set_rgba (cr, &c->base, 1);
   cairo_fill_preserve (cr);
   set_rgba (cr, accent != NULL ? accent : &c->fg, accent != NULL ? 0.8 : 0.15);
@@ -593,7 +541,7 @@ draw_matrix (FtConfusionView *self, cairo_t *cr, Ctx *c, const Result *r, double
   self->drawn_k = k;
   /* Per-class accuracy beside each row. */
   set_rgba (cr, &c->fg, 0.6);
-  show_text (cr, c->small, "acc.", mx + mw + 8, my - 4, 0, 1);
+  ft_view_show_text (cr, c->small, "acc.", mx + mw + 8, my - 4, 0, 1, NULL);
   for (int t = 0; t < k; t++)
     {
       long row_total = 0;
@@ -605,14 +553,14 @@ draw_matrix (FtConfusionView *self, cairo_t *cr, Ctx *c, const Result *r, double
       else
         g_snprintf (pct, sizeof pct, "—");
       set_rgba (cr, &c->fg, 0.8);
-      show_text (cr, c->small, pct, mx + mw + 8, my + (t + 0.5) * cell, 0, 0.5);
+      ft_view_show_text (cr, c->small, pct, mx + mw + 8, my + (t + 0.5) * cell, 0, 0.5, NULL);
     }
 
   /* Row labels (true class), right-aligned; column labels (predicted) at 45°. */
   for (int i = 0; i < k; i++)
     {
       set_rgba (cr, &c->fg, 0.85);
-      show_text (cr, c->small, r->class_names[i], mx - 8, my + (i + 0.5) * cell, 1, 0.5);
+      ft_view_show_text (cr, c->small, r->class_names[i], mx - 8, my + (i + 0.5) * cell, 1, 0.5, NULL);
       cairo_save (cr);
       cairo_translate (cr, mx + (i + 0.5) * cell, my - 5);
       cairo_rotate (cr, -G_PI / 4);
@@ -623,11 +571,11 @@ draw_matrix (FtConfusionView *self, cairo_t *cr, Ctx *c, const Result *r, double
       cairo_restore (cr);
     }
   set_rgba (cr, &c->fg, 0.6);
-  show_text (cr, c->text, "Predicted class", mx + mw / 2, my - diag - 10, 0.5, 1);
+  ft_view_show_text (cr, c->text, "Predicted class", mx + mw / 2, my - diag - 10, 0.5, 1, NULL);
   cairo_save (cr);
   cairo_translate (cr, mx - 8 - lw - 10, my + mw / 2);
   cairo_rotate (cr, -G_PI / 2);
-  show_text (cr, c->text, "True class", 0, 0, 0.5, 1);
+  ft_view_show_text (cr, c->text, "True class", 0, 0, 0.5, 1, NULL);
   cairo_restore (cr);
   return my + mw;
 }
@@ -715,10 +663,10 @@ draw_images (FtConfusionView *self, cairo_t *cr, Ctx *c, const Result *r, double
     {
       /* Never silently none: say why. */
       set_rgba (cr, &c->fg, 0.6);
-      show_text (cr, c->text,
-                 n_pick == 0 ? "No images kept for this cell"
-                             : "Too little room for the images: make the window larger",
-                 x + w / 2, top + 10, 0.5, 0);
+      ft_view_show_text (cr, c->text,
+                         n_pick == 0 ? "No images kept for this cell"
+                                     : "Too little room for the images: make the window larger",
+                         x + w / 2, top + 10, 0.5, 0, NULL);
       g_free (pick);
       return;
     }
@@ -760,7 +708,7 @@ draw_images (FtConfusionView *self, cairo_t *cr, Ctx *c, const Result *r, double
       double ix = floor (sx + (slot_w - r->cols * scale) / 2), iy = sy;
       double iw = r->cols * scale, ih = r->rows * scale;
       cairo_save (cr);
-      rounded_rect (cr, ix, iy, iw, ih, 4);
+      ft_plot_rounded_rect (cr, ix, iy, iw, ih, 4);
       cairo_clip (cr);
       cairo_translate (cr, ix, iy);
       cairo_scale (cr, scale, scale);
@@ -770,7 +718,7 @@ draw_images (FtConfusionView *self, cairo_t *cr, Ctx *c, const Result *r, double
       cairo_restore (cr);
       cairo_surface_finish (surface);
       cairo_surface_destroy (surface);
-      rounded_rect (cr, ix + 0.5, iy + 0.5, iw - 1, ih - 1, 4);
+      ft_plot_rounded_rect (cr, ix + 0.5, iy + 0.5, iw - 1, ih - 1, 4);
       set_rgba (cr, &c->fg, 0.2);
       cairo_set_line_width (cr, 1);
       cairo_stroke (cr);
@@ -784,7 +732,7 @@ draw_images (FtConfusionView *self, cairo_t *cr, Ctx *c, const Result *r, double
       text_size (cap, pct, &bw, &bh);
       if (bw + 8 < iw * 0.8)
         {
-          rounded_rect (cr, ix + iw - bw - 8, iy + 2, bw + 6, bh + 1, 3);
+          ft_plot_rounded_rect (cr, ix + iw - bw - 8, iy + 2, bw + 6, bh + 1, 3);
           cairo_set_source_rgba (cr, wrong->red * 0.75, wrong->green * 0.75, wrong->blue * 0.75, 0.88);
           cairo_fill (cr);
           cairo_set_source_rgba (cr, 1, 1, 1, 0.95);
@@ -826,16 +774,12 @@ draw (FtConfusionView *self, cairo_t *cr, double width, double height)
 {
   GtkWidget *widget = GTK_WIDGET (self);
   Ctx c = { .widget = widget };
-  GtkStyleContext *style = gtk_widget_get_style_context (widget);
-  gtk_style_context_get_color (style, &c.fg);
-  c.dark = is_dark (&c.fg);
-  if (!gtk_style_context_lookup_color (style, "view_bg_color", &c.base))
-    c.base = c.dark ? (GdkRGBA){ 0.118f, 0.118f, 0.118f, 1 } : (GdkRGBA){ 1, 1, 1, 1 };
-  c.base.alpha = 1;
-  c.text = scaled_layout (widget, 1.0, FALSE);
-  c.small = scaled_layout (widget, 0.85, FALSE);
-  c.tiny = scaled_layout (widget, 0.7, FALSE);
-  c.title = scaled_layout (widget, 1.15, TRUE);
+  ft_view_theme_colours (widget, &c.fg, &c.base);
+  c.dark = ft_view_is_dark (&c.fg);
+  c.text = ft_view_scaled_layout (widget, 1.0, FALSE, TRUE);
+  c.small = ft_view_scaled_layout (widget, 0.85, FALSE, TRUE);
+  c.tiny = ft_view_scaled_layout (widget, 0.7, FALSE, TRUE);
+  c.title = ft_view_scaled_layout (widget, 1.15, TRUE, TRUE);
 
   const Result *r = self->result;
   if (self->error != NULL)
@@ -875,7 +819,7 @@ draw (FtConfusionView *self, cairo_t *cr, double width, double height)
       if (self->running > 0)
         {
           set_rgba (cr, &c.fg, 0.45);
-          show_text (cr, c.text, "updating…", width - pad, pad + (hh - sh) * 0.75, 1, 0);
+          ft_view_show_text (cr, c.text, "updating…", width - pad, pad + (hh - sh) * 0.75, 1, 0, NULL);
         }
 
       double top = pad + hh + 14, bottom = height - pad;
@@ -907,7 +851,7 @@ draw (FtConfusionView *self, cairo_t *cr, double width, double height)
           g_autofree char *note = g_strdup_printf (
               r->n_mis == 1 ? "%s test sample misclassified" : "%s test samples misclassified", m);
           set_rgba (cr, &c.fg, 0.6);
-          show_text (cr, c.text, note, width / 2, end + 12, 0.5, 0);
+          ft_view_show_text (cr, c.text, note, width / 2, end + 12, 0.5, 0, NULL);
         }
     }
   g_object_unref (c.text);

@@ -2,6 +2,9 @@
  * ft-decision-view.h). */
 #include "views/ft-decision-view.h"
 
+#include "plot/ft-plot-marks.h"
+#include "views/ft-view-paint.h"
+
 #include <math.h>
 #include <pango/pangocairo.h>
 #include <string.h>
@@ -93,16 +96,6 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (FtDecisionView, ft_decision_view, GTK_TYPE_WIDGET)
 
-/* The dataset panel's class colours (GNOME palette) and marker shapes. */
-static const GdkRGBA class_colours[] = {
-  { 1.0f, 0.471f, 0.0f, 1.0f },     /* #ff7800 orange: class 0 */
-  { 0.208f, 0.518f, 0.894f, 1.0f }, /* #3584e4 blue: class 1 */
-  { 0.149f, 0.635f, 0.412f, 1.0f }, /* #26a269 green */
-  { 0.569f, 0.255f, 0.675f, 1.0f }, /* #9141ac purple */
-  { 0.898f, 0.647f, 0.039f, 1.0f }, /* #e5a50a yellow */
-};
-#define N_CLASS_STYLES ((int) G_N_ELEMENTS (class_colours))
-
 /* ---- helpers ---- */
 
 static const char *
@@ -114,99 +107,26 @@ class_name (const FtDataset *ds, int k, char *buf, size_t size)
   return buf;
 }
 
-static PangoLayout *
-scaled_layout (GtkWidget *widget, double scale)
-{
-  PangoLayout *layout = gtk_widget_create_pango_layout (widget, NULL);
-  const PangoFontDescription *base = pango_context_get_font_description (pango_layout_get_context (layout));
-  PangoFontDescription *desc = base != NULL ? pango_font_description_copy (base)
-                                            : pango_font_description_new ();
-  int size = pango_font_description_get_size (desc);
-  if (size <= 0)
-    size = 10 * PANGO_SCALE;
-  if (pango_font_description_get_size_is_absolute (desc))
-    pango_font_description_set_absolute_size (desc, size * scale);
-  else
-    pango_font_description_set_size (desc, (int) (size * scale));
-  pango_layout_set_font_description (layout, desc);
-  pango_font_description_free (desc);
-  return layout;
-}
-
-static void
-show_text (cairo_t *cr, PangoLayout *layout, const char *text, double x, double y, double xalign,
-           double yalign, int *width)
-{
-  int tw, th;
-  pango_layout_set_text (layout, text, -1);
-  pango_layout_get_pixel_size (layout, &tw, &th);
-  cairo_move_to (cr, x - xalign * tw, y - yalign * th);
-  pango_cairo_show_layout (cr, layout);
-  if (width != NULL)
-    *width = tw;
-}
-
-static double
-nice_step (double span, int n)
-{
-  double raw = span / n;
-  double p = pow (10.0, floor (log10 (raw)));
-  double m = raw / p;
-  return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
-}
-
-static void
-marker_path (cairo_t *cr, int cls, double x, double y, double r)
-{
-  switch ((unsigned) cls % N_CLASS_STYLES)
-    {
-    case 0: /* circle */
-      cairo_new_sub_path (cr);
-      cairo_arc (cr, x, y, r, 0, 2 * G_PI);
-      break;
-    case 1: /* square */
-      cairo_rectangle (cr, x - 0.85 * r, y - 0.85 * r, 1.7 * r, 1.7 * r);
-      break;
-    case 2: /* triangle */
-      cairo_move_to (cr, x, y - 1.15 * r);
-      cairo_line_to (cr, x + r, y + 0.75 * r);
-      cairo_line_to (cr, x - r, y + 0.75 * r);
-      cairo_close_path (cr);
-      break;
-    case 3: /* diamond */
-      cairo_move_to (cr, x, y - 1.2 * r);
-      cairo_line_to (cr, x + 1.2 * r, y);
-      cairo_line_to (cr, x, y + 1.2 * r);
-      cairo_line_to (cr, x - 1.2 * r, y);
-      cairo_close_path (cr);
-      break;
-    default: /* plus */
-      cairo_rectangle (cr, x - r, y - 0.35 * r, 2 * r, 0.7 * r);
-      cairo_rectangle (cr, x - 0.35 * r, y - r, 0.7 * r, 2 * r);
-      break;
-    }
-}
-
 /* Filled: the class colour with an outline in the background colour, so that the point stands out on
  * the heatmap whatever the shade under it; hollow (validation): a ring in the class colour, darker. Test
  * points (draw_test_marker) are filled and ringed in the text colour, as the Playground draws them. */
 static void
 draw_marker (cairo_t *cr, int cls, double x, double y, double r, bool hollow, const GdkRGBA *base)
 {
-  const GdkRGBA *c = &class_colours[(unsigned) cls % N_CLASS_STYLES];
-  marker_path (cr, cls, x, y, r);
+  const float *c = ft_plot_class_rgb (cls);
+  ft_plot_class_marker_path (cr, cls, x, y, r);
   if (hollow)
     {
       cairo_set_source_rgba (cr, base->red, base->green, base->blue, 0.9);
       cairo_set_line_width (cr, 3.2);
       cairo_stroke_preserve (cr);
-      cairo_set_source_rgba (cr, c->red * 0.8, c->green * 0.8, c->blue * 0.8, 1.0);
+      cairo_set_source_rgba (cr, c[0] * 0.8, c[1] * 0.8, c[2] * 0.8, 1.0);
       cairo_set_line_width (cr, 1.5);
       cairo_stroke (cr);
     }
   else
     {
-      cairo_set_source_rgba (cr, c->red, c->green, c->blue, 1.0);
+      cairo_set_source_rgba (cr, c[0], c[1], c[2], 1.0);
       cairo_fill_preserve (cr);
       cairo_set_source_rgba (cr, base->red, base->green, base->blue, 0.95);
       cairo_set_line_width (cr, 1.1);
@@ -219,32 +139,16 @@ draw_marker (cairo_t *cr, int cls, double x, double y, double r, bool hollow, co
 static void
 draw_test_marker (cairo_t *cr, int cls, double x, double y, double r, const GdkRGBA *fg, const GdkRGBA *base)
 {
-  const GdkRGBA *c = &class_colours[(unsigned) cls % N_CLASS_STYLES];
-  marker_path (cr, cls, x, y, r);
+  const float *c = ft_plot_class_rgb (cls);
+  ft_plot_class_marker_path (cr, cls, x, y, r);
   cairo_set_source_rgba (cr, base->red, base->green, base->blue, 0.9);
   cairo_set_line_width (cr, 4.2);
   cairo_stroke_preserve (cr);
-  cairo_set_source_rgba (cr, c->red, c->green, c->blue, 1.0);
+  cairo_set_source_rgba (cr, c[0], c[1], c[2], 1.0);
   cairo_fill_preserve (cr);
   cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.95);
   cairo_set_line_width (cr, 1.8);
   cairo_stroke (cr);
-}
-
-static gboolean
-is_dark (const GdkRGBA *fg)
-{
-  return 0.2126 * fg->red + 0.7152 * fg->green + 0.0722 * fg->blue > 0.5;
-}
-
-static void
-theme_colours (GtkWidget *widget, GdkRGBA *fg, GdkRGBA *base)
-{
-  GtkStyleContext *ctx = gtk_widget_get_style_context (widget);
-  gtk_style_context_get_color (ctx, fg);
-  if (!gtk_style_context_lookup_color (ctx, "view_bg_color", base))
-    *base = is_dark (fg) ? (GdkRGBA){ 0.118f, 0.118f, 0.118f, 1 } : (GdkRGBA){ 1, 1, 1, 1 };
-  base->alpha = 1;
 }
 
 /* ---- computing ---- */
@@ -421,7 +325,7 @@ ft_decision_view_set_data_with_test (FtDecisionView *self, const FtExperiment *e
               mn = isfinite (mn) ? mn - 1 : -1;
               mx = isfinite (mx) ? mx + 1 : 1;
             }
-          d->step[a] = nice_step (mx - mn, 5);
+          d->step[a] = ft_view_nice_step (mx - mn, 5);
           d->lo[a] = floor (mn / d->step[a]) * d->step[a];
           d->hi[a] = ceil (mx / d->step[a]) * d->step[a];
         }
@@ -561,11 +465,11 @@ update_description (FtDecisionView *self)
 /* ---- drawing ---- */
 
 static void
-shade (const GdkRGBA *base, const GdkRGBA *c, double a, guint32 *pixel)
+shade (const GdkRGBA *base, const float *c, double a, guint32 *pixel)
 {
-  double r = base->red + (c->red - base->red) * a;
-  double g = base->green + (c->green - base->green) * a;
-  double b = base->blue + (c->blue - base->blue) * a;
+  double r = base->red + (c[0] - base->red) * a;
+  double g = base->green + (c[1] - base->green) * a;
+  double b = base->blue + (c[2] - base->blue) * a;
   *pixel = 0xff000000u | (guint32) lround (CLAMP (r, 0, 1) * 255) << 16
            | (guint32) lround (CLAMP (g, 0, 1) * 255) << 8 | (guint32) lround (CLAMP (b, 0, 1) * 255);
 }
@@ -606,8 +510,7 @@ ensure_heatmap (FtDecisionView *self, const GdkRGBA *base)
             t = 0;
           t = CLAMP (t, 0, 1);
           /* Lightness follows the confidence; a touch of colour even near ½ shows the side. */
-          shade (base, &class_colours[(unsigned) cls % N_CLASS_STYLES],
-                 SHADE_MAX * (0.06 + 0.94 * pow (t, 0.8)), &row[i]);
+          shade (base, ft_plot_class_rgb (cls), SHADE_MAX * (0.06 + 0.94 * pow (t, 0.8)), &row[i]);
         }
     }
   cairo_surface_mark_dirty (self->heatmap);
@@ -658,12 +561,7 @@ draw_message (cairo_t *cr, PangoLayout *layout, const char *text, double cx, dou
   int tw, th;
   pango_layout_get_pixel_size (layout, &tw, &th);
   double pad = 10, w = tw + 2 * pad, h = th + 2 * pad, x = cx - w / 2, y = cy - h / 2, r = 8;
-  cairo_new_sub_path (cr);
-  cairo_arc (cr, x + w - r, y + r, r, -G_PI / 2, 0);
-  cairo_arc (cr, x + w - r, y + h - r, r, 0, G_PI / 2);
-  cairo_arc (cr, x + r, y + h - r, r, G_PI / 2, G_PI);
-  cairo_arc (cr, x + r, y + r, r, G_PI, 3 * G_PI / 2);
-  cairo_close_path (cr);
+  ft_plot_rounded_rect (cr, x, y, w, h, r);
   cairo_set_source_rgba (cr, base->red, base->green, base->blue, 0.92);
   cairo_fill_preserve (cr);
   const GdkRGBA *edge = accent != NULL ? accent : fg;
@@ -682,8 +580,8 @@ draw (FtDecisionView *self, cairo_t *cr, double width, double height)
 {
   GtkWidget *widget = GTK_WIDGET (self);
   GdkRGBA fg, base;
-  theme_colours (widget, &fg, &base);
-  PangoLayout *layout = scaled_layout (widget, 0.85);
+  ft_view_theme_colours (widget, &fg, &base);
+  PangoLayout *layout = ft_view_scaled_layout (widget, 0.85, FALSE, FALSE);
 
   if (self->data == NULL)
     {
@@ -783,9 +681,9 @@ draw (FtDecisionView *self, cairo_t *cr, double width, double height)
         g_snprintf (label, sizeof label, "%g", zero ? 0.0 : v);
         g_autofree char *text = label[0] == '-' ? g_strconcat ("−", label + 1, NULL) : g_strdup (label);
         if (a == 0)
-          show_text (cr, layout, text, floor (PX (v)) + 0.5, y0 + side + 4, 0.5, 0, NULL);
+          ft_view_show_text (cr, layout, text, floor (PX (v)) + 0.5, y0 + side + 4, 0.5, 0, NULL);
         else
-          show_text (cr, layout, text, x0 - 6, floor (PY (v)) + 0.5, 1, 0.5, NULL);
+          ft_view_show_text (cr, layout, text, x0 - 6, floor (PY (v)) + 0.5, 1, 0.5, NULL);
       }
 
   /* Points: training filled, validation hollow (drawn last, on top). */
@@ -839,7 +737,7 @@ draw (FtDecisionView *self, cairo_t *cr, double width, double height)
     {
       draw_marker (cr, k, lx + 5, ly, 4, false, &base);
       cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
-      show_text (cr, layout, class_name (ds, k, buf, sizeof buf), lx + 14, ly, 0, 0.5, &tw);
+      ft_view_show_text (cr, layout, class_name (ds, k, buf, sizeof buf), lx + 14, ly, 0, 0.5, &tw);
       lx += 14 + tw + 14;
     }
   if (d->split < ds->n)
@@ -849,7 +747,7 @@ draw (FtDecisionView *self, cairo_t *cr, double width, double height)
       cairo_arc (cr, lx + 5, ly, 4, 0, 2 * G_PI);
       cairo_set_line_width (cr, 1.4);
       cairo_stroke (cr);
-      show_text (cr, layout, "validation", lx + 14, ly, 0, 0.5, &tw);
+      ft_view_show_text (cr, layout, "validation", lx + 14, ly, 0, 0.5, &tw);
       lx += 14 + tw + 14;
     }
   if (self->show_test && d->test != NULL)
@@ -863,7 +761,7 @@ draw (FtDecisionView *self, cairo_t *cr, double width, double height)
       cairo_set_line_width (cr, 1.8);
       cairo_stroke (cr);
       cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
-      show_text (cr, layout, "test", lx + 14, ly, 0, 0.5, &tw);
+      ft_view_show_text (cr, layout, "test", lx + 14, ly, 0, 0.5, &tw);
       lx += 14 + tw + 14;
     }
   if (self->grid != NULL && self->grid->n_classes == 2)
@@ -882,16 +780,17 @@ draw (FtDecisionView *self, cairo_t *cr, double width, double height)
       if (bx > lx + 4)
         {
           cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
-          show_text (cr, layout, caption, bx, ly, 0, 0.5, NULL);
+          ft_view_show_text (cr, layout, caption, bx, ly, 0, 0.5, NULL);
           cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.7);
-          show_text (cr, layout, "0", bx + wc + 10, ly, 0, 0.5, NULL);
+          ft_view_show_text (cr, layout, "0", bx + wc + 10, ly, 0, 0.5, NULL);
           double gx = bx + wc + 10 + w0 + 6;
           cairo_pattern_t *grad = cairo_pattern_create_linear (gx, 0, gx + bar_w, 0);
           for (int s = 0; s <= 20; s++)
             {
               double p = s / 20.0, t = fabs (2 * p - 1);
               guint32 px;
-              shade (&base, &class_colours[p > 0.5 ? 1 : 0], SHADE_MAX * (0.06 + 0.94 * pow (t, 0.8)), &px);
+              shade (&base, ft_plot_class_rgb (p > 0.5 ? 1 : 0), SHADE_MAX * (0.06 + 0.94 * pow (t, 0.8)),
+                     &px);
               cairo_pattern_add_color_stop_rgb (grad, p, ((px >> 16) & 0xff) / 255.0,
                                                 ((px >> 8) & 0xff) / 255.0, (px & 0xff) / 255.0);
             }
@@ -909,7 +808,7 @@ draw (FtDecisionView *self, cairo_t *cr, double width, double height)
           cairo_line_to (cr, gx + bar_w / 2, ly + bar_h / 2 + 2);
           cairo_stroke (cr);
           cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.7);
-          show_text (cr, layout, "1", gx + bar_w + 6, ly, 0, 0.5, NULL);
+          ft_view_show_text (cr, layout, "1", gx + bar_w + 6, ly, 0, 0.5, NULL);
         }
     }
   g_object_unref (layout);
