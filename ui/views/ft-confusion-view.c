@@ -3,6 +3,7 @@
 #include "core/ft-format.h"
 #include "plot/ft-plot-marks.h"
 #include "views/ft-view-paint.h"
+#include "views/ft-view-worker.h"
 
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -121,11 +122,9 @@ names_for (const FtDataset *test, const FtDataset *train, int k)
 }
 
 static void
-job_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+job_work (gpointer data, GCancellable *cancellable)
 {
-  Job *job = task_data;
-  if (g_task_return_error_if_cancelled (task))
-    return;
+  Job *job = data;
   GError *error = NULL;
   FtInspectModel *model = ft_inspect_model_new (job->exp, job->shape, job->weights, job->n, &error);
   if (model != NULL)
@@ -180,17 +179,15 @@ job_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *canc
       job->error = g_strdup (error->message);
       g_error_free (error);
     }
-  g_task_return_boolean (task, TRUE);
 }
 
 static void update_description (FtConfusionView *self);
 
 static void
-job_done (GObject *source, GAsyncResult *result, gpointer user_data)
+job_done (gpointer view, gpointer data, gboolean done)
 {
-  FtConfusionView *self = user_data; /* the reference start_job took */
-  Job *job = g_task_get_task_data (G_TASK (result));
-  gboolean done = g_task_propagate_boolean (G_TASK (result), NULL);
+  FtConfusionView *self = view;
+  Job *job = data;
   self->running--;
   if (done && job->serial == self->serial) /* not superseded, cleared or disposed */
     {
@@ -208,7 +205,6 @@ job_done (GObject *source, GAsyncResult *result, gpointer user_data)
       update_description (self); /* no longer "computing" */
       gtk_widget_queue_draw (GTK_WIDGET (self));
     }
-  g_object_unref (self);
 }
 
 /* ---- public API ---- */
@@ -260,14 +256,8 @@ ft_confusion_view_compute (FtConfusionView *self, const FtExperiment *exp, const
   job->weights = n > 0 ? g_memdup2 (weights, n * sizeof (float)) : g_new0 (float, 1);
   job->n = n;
   self->running++;
-  /* The view is the callback's data, with a reference that the callback drops, on the main thread; as
-   * the task's source object it could be finalized with the task, in the worker thread. */
-  GTask *task = g_task_new (NULL, self->cancellable, job_done, g_object_ref (self));
-  g_task_set_source_tag (task, ft_confusion_view_compute);
-  g_task_set_name (task, "confusion matrix");
-  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
-  g_task_run_in_thread (task, job_thread);
-  g_object_unref (task);
+  ft_view_worker_run (self, self->cancellable, "confusion matrix", job, (GDestroyNotify) job_free, job_work,
+                      job_done);
   update_description (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }

@@ -4,6 +4,7 @@
 
 #include "plot/ft-plot-marks.h"
 #include "views/ft-view-paint.h"
+#include "views/ft-view-worker.h"
 
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -154,12 +155,10 @@ draw_test_marker (cairo_t *cr, int cls, double x, double y, double r, const GdkR
 /* ---- computing ---- */
 
 static void
-job_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+job_work (gpointer data, GCancellable *cancellable)
 {
-  Job *job = task_data;
+  Job *job = data;
   const ViewData *d = job->data;
-  if (g_task_return_error_if_cancelled (task))
-    return;
   GError *error = NULL;
   bool ok;
   if (job->model == NULL)
@@ -195,11 +194,10 @@ job_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *canc
       job->error = g_strdup (error->message);
       g_error_free (error);
     }
-  g_task_return_boolean (task, TRUE);
 }
 
 static void update_description (FtDecisionView *self);
-static void job_done (GObject *source, GAsyncResult *result, gpointer user_data);
+static void job_done (gpointer view, gpointer data, gboolean done);
 
 static void
 start_job (FtDecisionView *self)
@@ -210,22 +208,15 @@ start_job (FtDecisionView *self)
   job->n = self->n_pending;
   job->model = g_steal_pointer (&self->model);
   self->running = TRUE;
-  /* The view is the callback's data, with a reference that the callback drops, on the main thread; as
-   * the task's source object it could be finalized with the task, in the worker thread. */
-  GTask *task = g_task_new (NULL, self->cancellable, job_done, g_object_ref (self));
-  g_task_set_source_tag (task, start_job);
-  g_task_set_name (task, "decision regions");
-  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
-  g_task_run_in_thread (task, job_thread);
-  g_object_unref (task);
+  ft_view_worker_run (self, self->cancellable, "decision regions", job, (GDestroyNotify) job_free, job_work,
+                      job_done);
 }
 
 static void
-job_done (GObject *source, GAsyncResult *result, gpointer user_data)
+job_done (gpointer view, gpointer data, gboolean done)
 {
-  FtDecisionView *self = user_data; /* the reference start_job took */
-  Job *job = g_task_get_task_data (G_TASK (result));
-  gboolean done = g_task_propagate_boolean (G_TASK (result), NULL);
+  FtDecisionView *self = view;
+  Job *job = data;
   self->running = FALSE;
   /* A result for data since replaced (or cleared, or a disposed view) is dropped. */
   gboolean current = done && self->data != NULL && job->data == self->data;
@@ -252,7 +243,6 @@ job_done (GObject *source, GAsyncResult *result, gpointer user_data)
     start_job (self);
   if (current)
     g_signal_emit (self, signals[SIGNAL_COMPUTED], 0);
-  g_object_unref (self);
 }
 
 /* ---- public API ---- */
