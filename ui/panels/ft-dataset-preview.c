@@ -248,15 +248,7 @@ ft_dataset_panel_draw_images (GtkDrawingArea *area, cairo_t *cr, int width, int 
       double cx = gx + (i % PREVIEW_COLUMNS) * (slot_w + gap_x);
       double cy = gy + (i / PREVIEW_COLUMNS) * (img_h + label_gap + label_h + gap_y);
       double ix = cx + (slot_w - img_w) / 2;
-      cairo_save (cr);
-      cairo_rectangle (cr, ix, cy, img_w, img_h);
-      cairo_clip (cr);
-      cairo_translate (cr, ix, cy);
-      cairo_scale (cr, scale, scale);
-      cairo_set_source_surface (cr, img, 0, 0);
-      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
-      cairo_paint (cr);
-      cairo_restore (cr);
+      ft_view_paint_pixels (cr, img, ix, cy, img_w, img_h, scale, 0);
       cairo_surface_finish (img);
       cairo_surface_destroy (img);
 

@@ -697,15 +697,7 @@ draw_images (FtConfusionView *self, cairo_t *cr, Ctx *c, const Result *r, double
       double sy = top + (j / image_columns) * (img + cap_gap + caption + gap_y);
       double ix = floor (sx + (slot_w - r->cols * scale) / 2), iy = sy;
       double iw = r->cols * scale, ih = r->rows * scale;
-      cairo_save (cr);
-      ft_plot_rounded_rect (cr, ix, iy, iw, ih, 4);
-      cairo_clip (cr);
-      cairo_translate (cr, ix, iy);
-      cairo_scale (cr, scale, scale);
-      cairo_set_source_surface (cr, surface, 0, 0);
-      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
-      cairo_paint (cr);
-      cairo_restore (cr);
+      ft_view_paint_pixels (cr, surface, ix, iy, iw, ih, scale, 4);
       cairo_surface_finish (surface);
       cairo_surface_destroy (surface);
       ft_plot_rounded_rect (cr, ix + 0.5, iy + 0.5, iw - 1, ih - 1, 4);

@@ -77,3 +77,21 @@ ft_view_class_colour (int cls, GdkRGBA *out)
   const float *c = ft_plot_class_rgb (cls);
   *out = (GdkRGBA){ c[0], c[1], c[2], 1.0f };
 }
+
+void
+ft_view_paint_pixels (cairo_t *cr, cairo_surface_t *image, double x, double y, double w, double h,
+                      double scale, double radius)
+{
+  cairo_save (cr);
+  if (radius > 0)
+    ft_plot_rounded_rect (cr, x, y, w, h, radius);
+  else
+    cairo_rectangle (cr, x, y, w, h);
+  cairo_clip (cr);
+  cairo_translate (cr, x, y);
+  cairo_scale (cr, scale, scale);
+  cairo_set_source_surface (cr, image, 0, 0);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+  cairo_paint (cr);
+  cairo_restore (cr);
+}

@@ -21,6 +21,10 @@ void ft_view_show_text (cairo_t *cr, PangoLayout *layout, const char *text, doub
                         double yalign, int *width);
 /* A tick step of 1, 2 or 5 × 10^k giving about n intervals over span. */
 double ft_view_nice_step (double span, int n);
+/* Paints an image surface with its top left at (x, y), magnified scale times with square pixels, clipped
+ * to w × h (corners rounded by radius when it is > 0). */
+void ft_view_paint_pixels (cairo_t *cr, cairo_surface_t *image, double x, double y, double w, double h,
+                           double scale, double radius);
 /* A dataset class' colour (plot/ft-plot-marks.h), opaque. */
 void ft_view_class_colour (int cls, GdkRGBA *out);
 
