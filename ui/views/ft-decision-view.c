@@ -565,6 +565,240 @@ draw_message (cairo_t *cr, PangoLayout *layout, const char *text, double cx, dou
   pango_layout_set_width (layout, -1);
 }
 
+/* Where the plane goes: a square of side px at (x0, y0) spanning the view data's lo..hi. */
+typedef struct
+{
+  const ViewData *d;
+  double x0, y0, side;
+} Plane;
+
+static double
+plane_px (const Plane *p, double v)
+{
+  return p->x0 + (v - p->d->lo[0]) / (p->d->hi[0] - p->d->lo[0]) * p->side;
+}
+
+static double
+plane_py (const Plane *p, double v)
+{
+  return p->y0 + p->side - (v - p->d->lo[1]) / (p->d->hi[1] - p->d->lo[1]) * p->side;
+}
+
+/* The plane: background, the prediction scaled smoothly over it, grid lines and the axes through 0, the
+ * decision boundary for two classes, and a frame. */
+static void
+draw_plane (FtDecisionView *self, cairo_t *cr, const Plane *pl, const GdkRGBA *fg, const GdkRGBA *base)
+{
+  const ViewData *d = pl->d;
+  double x0 = pl->x0, y0 = pl->y0, side = pl->side;
+  cairo_save (cr);
+  cairo_rectangle (cr, x0, y0, side, side);
+  cairo_clip (cr);
+  cairo_set_source_rgb (cr, base->red, base->green, base->blue);
+  cairo_paint (cr);
+  if (self->grid != NULL)
+    {
+      ensure_heatmap (self, base);
+      cairo_save (cr);
+      cairo_translate (cr, x0, y0);
+      cairo_scale (cr, side / self->grid->nx, side / self->grid->ny);
+      cairo_set_source_surface (cr, self->heatmap, 0, 0);
+      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_BILINEAR);
+      cairo_pattern_set_extend (cairo_get_source (cr), CAIRO_EXTEND_PAD);
+      cairo_paint (cr);
+      cairo_restore (cr);
+    }
+  cairo_set_line_width (cr, 1);
+  for (int a = 0; a < 2; a++)
+    for (double v = d->lo[a]; v <= d->hi[a] + d->step[a] * 0.01; v += d->step[a])
+      {
+        bool zero = fabs (v) < d->step[a] * 1e-6;
+        cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, zero ? 0.28 : 0.09);
+        double p = a == 0 ? floor (plane_px (pl, v)) + 0.5 : floor (plane_py (pl, v)) + 0.5;
+        if (a == 0)
+          {
+            cairo_move_to (cr, p, y0);
+            cairo_line_to (cr, p, y0 + side);
+          }
+        else
+          {
+            cairo_move_to (cr, x0, p);
+            cairo_line_to (cr, x0 + side, p);
+          }
+        cairo_stroke (cr);
+      }
+  if (self->grid != NULL && self->grid->n_classes == 2)
+    {
+      boundary_path (cr, self->grid, x0, y0, side);
+      cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+      cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+      cairo_set_source_rgba (cr, base->red, base->green, base->blue, 0.7);
+      cairo_set_line_width (cr, 3.5);
+      cairo_stroke_preserve (cr);
+      cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.55);
+      cairo_set_line_width (cr, 1.4);
+      cairo_stroke (cr);
+    }
+  cairo_restore (cr);
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.25);
+  cairo_set_line_width (cr, 1);
+  cairo_rectangle (cr, x0 + 0.5, y0 + 0.5, side - 1, side - 1);
+  cairo_stroke (cr);
+}
+
+static void
+draw_tick_labels (cairo_t *cr, PangoLayout *layout, const Plane *pl, const GdkRGBA *fg)
+{
+  const ViewData *d = pl->d;
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.7);
+  for (int a = 0; a < 2; a++)
+    for (double v = d->lo[a]; v <= d->hi[a] + d->step[a] * 0.01; v += d->step[a])
+      {
+        bool zero = fabs (v) < d->step[a] * 1e-6;
+        char label[32];
+        g_snprintf (label, sizeof label, "%g", zero ? 0.0 : v);
+        g_autofree char *text = label[0] == '-' ? g_strconcat ("−", label + 1, NULL) : g_strdup (label);
+        if (a == 0)
+          ft_view_show_text (cr, layout, text, floor (plane_px (pl, v)) + 0.5, pl->y0 + pl->side + 4, 0.5, 0,
+                             NULL);
+        else
+          ft_view_show_text (cr, layout, text, pl->x0 - 6, floor (plane_py (pl, v)) + 0.5, 1, 0.5, NULL);
+      }
+}
+
+/* Points: training filled, validation hollow (drawn last, on top), then the test points when asked for. */
+static void
+draw_points (FtDecisionView *self, cairo_t *cr, const Plane *pl, const GdkRGBA *fg, const GdkRGBA *base)
+{
+  const ViewData *d = pl->d;
+  const FtDataset *ds = d->train;
+  uint32_t n = MIN (ds->n, (uint32_t) MAX_POINTS);
+  double r = pl->side > 360 ? 4.2 : 3.4;
+  cairo_save (cr);
+  cairo_rectangle (cr, pl->x0 - r - 2, pl->y0 - r - 2, pl->side + 2 * r + 4, pl->side + 2 * r + 4);
+  cairo_clip (cr);
+  self->drawn_train = self->drawn_test = 0;
+  for (int pass = 0; pass < 2; pass++)
+    for (uint32_t i = pass == 0 ? 0 : d->split; i < (pass == 0 ? MIN (d->split, n) : n); i++)
+      {
+        const float *f = ds->features + (size_t) i * 2;
+        if (isfinite (f[0]) && isfinite (f[1]))
+          {
+            draw_marker (cr, (int) ds->labels[i], plane_px (pl, f[0]), plane_py (pl, f[1]), r, pass == 1,
+                         base);
+            self->drawn_train++;
+          }
+      }
+  if (self->show_test && d->test != NULL)
+    for (uint32_t i = 0; i < MIN (d->test->n, (uint32_t) MAX_POINTS); i++)
+      {
+        const float *f = d->test->features + (size_t) i * 2;
+        if (isfinite (f[0]) && isfinite (f[1]))
+          {
+            draw_test_marker (cr, (int) d->test->labels[i], plane_px (pl, f[0]), plane_py (pl, f[1]), r, fg,
+                              base);
+            self->drawn_test++;
+          }
+      }
+  cairo_restore (cr);
+}
+
+/* The shading scale for two classes, right-aligned at right unless it would reach lx: "P(blue) 0 [orange …
+ * neutral … blue] 1". */
+static void
+draw_shading_scale (cairo_t *cr, PangoLayout *layout, const FtDataset *ds, double lx, double ly, double right,
+                    const GdkRGBA *fg, const GdkRGBA *base)
+{
+  double bar_w = 90, bar_h = 10;
+  char buf[16];
+  g_autofree char *caption = g_strdup_printf ("P(%s)", class_name (ds, 1, buf, sizeof buf));
+  int wc, w0, w1;
+  pango_layout_set_text (layout, caption, -1);
+  pango_layout_get_pixel_size (layout, &wc, NULL);
+  pango_layout_set_text (layout, "0", -1);
+  pango_layout_get_pixel_size (layout, &w0, NULL);
+  pango_layout_set_text (layout, "1", -1);
+  pango_layout_get_pixel_size (layout, &w1, NULL);
+  double bx = right - (wc + 10 + w0 + 6 + bar_w + 6 + w1);
+  if (bx <= lx + 4)
+    return;
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.85);
+  ft_view_show_text (cr, layout, caption, bx, ly, 0, 0.5, NULL);
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.7);
+  ft_view_show_text (cr, layout, "0", bx + wc + 10, ly, 0, 0.5, NULL);
+  double gx = bx + wc + 10 + w0 + 6;
+  cairo_pattern_t *grad = cairo_pattern_create_linear (gx, 0, gx + bar_w, 0);
+  for (int s = 0; s <= 20; s++)
+    {
+      double p = s / 20.0, t = fabs (2 * p - 1);
+      guint32 px;
+      shade (base, ft_plot_class_rgb (p > 0.5 ? 1 : 0), SHADE_MAX * (0.06 + 0.94 * pow (t, 0.8)), &px);
+      cairo_pattern_add_color_stop_rgb (grad, p, ((px >> 16) & 0xff) / 255.0, ((px >> 8) & 0xff) / 255.0,
+                                        (px & 0xff) / 255.0);
+    }
+  cairo_rectangle (cr, gx + 0.5, ly - bar_h / 2 + 0.5, bar_w - 1, bar_h - 1);
+  cairo_set_source (cr, grad);
+  cairo_fill_preserve (cr);
+  cairo_pattern_destroy (grad);
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.3);
+  cairo_set_line_width (cr, 1);
+  cairo_stroke (cr);
+  /* The boundary's mark at ½. */
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.55);
+  cairo_set_line_width (cr, 1.4);
+  cairo_move_to (cr, gx + bar_w / 2, ly - bar_h / 2 - 2);
+  cairo_line_to (cr, gx + bar_w / 2, ly + bar_h / 2 + 2);
+  cairo_stroke (cr);
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.7);
+  ft_view_show_text (cr, layout, "1", gx + bar_w + 6, ly, 0, 0.5, NULL);
+}
+
+/* Legend: the classes, the validation and test markers, and the shading scale for two classes. */
+static void
+draw_legend (FtDecisionView *self, cairo_t *cr, PangoLayout *layout, const Plane *pl, double ly,
+             const GdkRGBA *fg, const GdkRGBA *base)
+{
+  const ViewData *d = pl->d;
+  const FtDataset *ds = d->train;
+  double lx = pl->x0;
+  char buf[16];
+  int tw;
+  int n_legend = MIN (ds->n_classes, 8);
+  for (int k = 0; k < n_legend; k++)
+    {
+      draw_marker (cr, k, lx + 5, ly, 4, false, base);
+      cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.85);
+      ft_view_show_text (cr, layout, class_name (ds, k, buf, sizeof buf), lx + 14, ly, 0, 0.5, &tw);
+      lx += 14 + tw + 14;
+    }
+  if (d->split < ds->n)
+    {
+      cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.85);
+      cairo_new_sub_path (cr);
+      cairo_arc (cr, lx + 5, ly, 4, 0, 2 * G_PI);
+      cairo_set_line_width (cr, 1.4);
+      cairo_stroke (cr);
+      ft_view_show_text (cr, layout, "validation", lx + 14, ly, 0, 0.5, &tw);
+      lx += 14 + tw + 14;
+    }
+  if (self->show_test && d->test != NULL)
+    {
+      GdkRGBA grey = { 0.6f, 0.6f, 0.6f, 1 };
+      cairo_new_sub_path (cr);
+      cairo_arc (cr, lx + 5, ly, 4, 0, 2 * G_PI);
+      cairo_set_source_rgba (cr, grey.red, grey.green, grey.blue, 1);
+      cairo_fill_preserve (cr);
+      cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.95);
+      cairo_set_line_width (cr, 1.8);
+      cairo_stroke (cr);
+      cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.85);
+      ft_view_show_text (cr, layout, "test", lx + 14, ly, 0, 0.5, &tw);
+      lx += 14 + tw + 14;
+    }
+  if (self->grid != NULL && self->grid->n_classes == 2)
+    draw_shading_scale (cr, layout, ds, lx, ly, pl->x0 + pl->side, fg, base);
+}
+
 static void
 draw (FtDecisionView *self, cairo_t *cr, double width, double height)
 {
@@ -582,225 +816,34 @@ draw (FtDecisionView *self, cairo_t *cr, double width, double height)
       return;
     }
 
-  const ViewData *d = self->data;
-  const FtDataset *ds = d->train;
   int tick_w, tick_h;
   pango_layout_set_text (layout, "−0.0", -1);
   pango_layout_get_pixel_size (layout, &tick_w, &tick_h);
   double legend_h = tick_h + 14;
   double left = tick_w + 14, right = 16, top = 12, bottom = tick_h + 8 + legend_h;
-  double side = floor (MIN (width - left - right, height - top - bottom));
-  if (side < 60)
+  Plane pl = { .d = self->data, .side = floor (MIN (width - left - right, height - top - bottom)) };
+  if (pl.side < 60)
     {
       g_object_unref (layout);
       return;
     }
-  double x0 = floor (left + (width - left - right - side) / 2), y0 = top;
-  const double *lo = d->lo, *hi = d->hi;
-#define PX(v) (x0 + ((v) -lo[0]) / (hi[0] - lo[0]) * side)
-#define PY(v) (y0 + side - ((v) -lo[1]) / (hi[1] - lo[1]) * side)
-
-  /* The plane: background, then the prediction scaled smoothly over it. */
-  cairo_save (cr);
-  cairo_rectangle (cr, x0, y0, side, side);
-  cairo_clip (cr);
-  cairo_set_source_rgb (cr, base.red, base.green, base.blue);
-  cairo_paint (cr);
-  if (self->grid != NULL)
-    {
-      ensure_heatmap (self, &base);
-      cairo_save (cr);
-      cairo_translate (cr, x0, y0);
-      cairo_scale (cr, side / self->grid->nx, side / self->grid->ny);
-      cairo_set_source_surface (cr, self->heatmap, 0, 0);
-      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_BILINEAR);
-      cairo_pattern_set_extend (cairo_get_source (cr), CAIRO_EXTEND_PAD);
-      cairo_paint (cr);
-      cairo_restore (cr);
-    }
-
-  /* Grid lines and the axes through 0. */
-  cairo_set_line_width (cr, 1);
-  for (int a = 0; a < 2; a++)
-    for (double v = lo[a]; v <= hi[a] + d->step[a] * 0.01; v += d->step[a])
-      {
-        bool zero = fabs (v) < d->step[a] * 1e-6;
-        cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, zero ? 0.28 : 0.09);
-        double p = a == 0 ? floor (PX (v)) + 0.5 : floor (PY (v)) + 0.5;
-        if (a == 0)
-          {
-            cairo_move_to (cr, p, y0);
-            cairo_line_to (cr, p, y0 + side);
-          }
-        else
-          {
-            cairo_move_to (cr, x0, p);
-            cairo_line_to (cr, x0 + side, p);
-          }
-        cairo_stroke (cr);
-      }
-
-  /* The decision boundary, for two classes. */
-  if (self->grid != NULL && self->grid->n_classes == 2)
-    {
-      boundary_path (cr, self->grid, x0, y0, side);
-      cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
-      cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
-      cairo_set_source_rgba (cr, base.red, base.green, base.blue, 0.7);
-      cairo_set_line_width (cr, 3.5);
-      cairo_stroke_preserve (cr);
-      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.55);
-      cairo_set_line_width (cr, 1.4);
-      cairo_stroke (cr);
-    }
-  cairo_restore (cr);
-
-  /* Frame. */
-  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.25);
-  cairo_set_line_width (cr, 1);
-  cairo_rectangle (cr, x0 + 0.5, y0 + 0.5, side - 1, side - 1);
-  cairo_stroke (cr);
-
-  /* Tick labels. */
-  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.7);
-  for (int a = 0; a < 2; a++)
-    for (double v = lo[a]; v <= hi[a] + d->step[a] * 0.01; v += d->step[a])
-      {
-        bool zero = fabs (v) < d->step[a] * 1e-6;
-        char label[32];
-        g_snprintf (label, sizeof label, "%g", zero ? 0.0 : v);
-        g_autofree char *text = label[0] == '-' ? g_strconcat ("−", label + 1, NULL) : g_strdup (label);
-        if (a == 0)
-          ft_view_show_text (cr, layout, text, floor (PX (v)) + 0.5, y0 + side + 4, 0.5, 0, NULL);
-        else
-          ft_view_show_text (cr, layout, text, x0 - 6, floor (PY (v)) + 0.5, 1, 0.5, NULL);
-      }
-
-  /* Points: training filled, validation hollow (drawn last, on top). */
-  uint32_t n = MIN (ds->n, (uint32_t) MAX_POINTS);
-  double r = side > 360 ? 4.2 : 3.4;
-  cairo_save (cr);
-  cairo_rectangle (cr, x0 - r - 2, y0 - r - 2, side + 2 * r + 4, side + 2 * r + 4);
-  cairo_clip (cr);
-  self->drawn_train = self->drawn_test = 0;
-  for (int pass = 0; pass < 2; pass++)
-    for (uint32_t i = pass == 0 ? 0 : d->split; i < (pass == 0 ? MIN (d->split, n) : n); i++)
-      {
-        const float *f = ds->features + (size_t) i * 2;
-        if (isfinite (f[0]) && isfinite (f[1]))
-          {
-            draw_marker (cr, (int) ds->labels[i], PX (f[0]), PY (f[1]), r, pass == 1, &base);
-            self->drawn_train++;
-          }
-      }
-  /* Test points on top, when asked for. */
-  if (self->show_test && d->test != NULL)
-    for (uint32_t i = 0; i < MIN (d->test->n, (uint32_t) MAX_POINTS); i++)
-      {
-        const float *f = d->test->features + (size_t) i * 2;
-        if (isfinite (f[0]) && isfinite (f[1]))
-          {
-            draw_test_marker (cr, (int) d->test->labels[i], PX (f[0]), PY (f[1]), r, &fg, &base);
-            self->drawn_test++;
-          }
-      }
-  cairo_restore (cr);
-#undef PX
-#undef PY
+  pl.x0 = floor (left + (width - left - right - pl.side) / 2);
+  pl.y0 = top;
+  draw_plane (self, cr, &pl, &fg, &base);
+  draw_tick_labels (cr, layout, &pl, &fg);
+  draw_points (self, cr, &pl, &fg, &base);
 
   /* Messages over the plot. */
+  double cx = pl.x0 + pl.side / 2, cy = pl.y0 + pl.side / 2;
   if (self->error != NULL)
     {
       GdkRGBA red = { 0.878f, 0.106f, 0.141f, 1 };
-      draw_message (cr, layout, self->error, x0 + side / 2, y0 + side / 2, side * 0.8, &fg, &base, &red);
+      draw_message (cr, layout, self->error, cx, cy, pl.side * 0.8, &fg, &base, &red);
     }
   else if (self->grid == NULL)
-    draw_message (cr, layout, "The model's prediction appears here once it has weights.", x0 + side / 2,
-                  y0 + side / 2, side * 0.7, &fg, &base, NULL);
-
-  /* Legend: the classes, the validation marker, and the shading scale for two classes. */
-  double lx = x0, ly = y0 + side + tick_h + 8 + legend_h / 2;
-  char buf[16];
-  int tw;
-  int n_legend = MIN (ds->n_classes, 8);
-  for (int k = 0; k < n_legend; k++)
-    {
-      draw_marker (cr, k, lx + 5, ly, 4, false, &base);
-      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
-      ft_view_show_text (cr, layout, class_name (ds, k, buf, sizeof buf), lx + 14, ly, 0, 0.5, &tw);
-      lx += 14 + tw + 14;
-    }
-  if (d->split < ds->n)
-    {
-      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
-      cairo_new_sub_path (cr);
-      cairo_arc (cr, lx + 5, ly, 4, 0, 2 * G_PI);
-      cairo_set_line_width (cr, 1.4);
-      cairo_stroke (cr);
-      ft_view_show_text (cr, layout, "validation", lx + 14, ly, 0, 0.5, &tw);
-      lx += 14 + tw + 14;
-    }
-  if (self->show_test && d->test != NULL)
-    {
-      GdkRGBA grey = { 0.6f, 0.6f, 0.6f, 1 };
-      cairo_new_sub_path (cr);
-      cairo_arc (cr, lx + 5, ly, 4, 0, 2 * G_PI);
-      cairo_set_source_rgba (cr, grey.red, grey.green, grey.blue, 1);
-      cairo_fill_preserve (cr);
-      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.95);
-      cairo_set_line_width (cr, 1.8);
-      cairo_stroke (cr);
-      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
-      ft_view_show_text (cr, layout, "test", lx + 14, ly, 0, 0.5, &tw);
-      lx += 14 + tw + 14;
-    }
-  if (self->grid != NULL && self->grid->n_classes == 2)
-    {
-      /* The shading scale, right-aligned: "P(blue) 0 [orange … neutral … blue] 1". */
-      double bar_w = 90, bar_h = 10;
-      g_autofree char *caption = g_strdup_printf ("P(%s)", class_name (ds, 1, buf, sizeof buf));
-      int wc, w0, w1;
-      pango_layout_set_text (layout, caption, -1);
-      pango_layout_get_pixel_size (layout, &wc, NULL);
-      pango_layout_set_text (layout, "0", -1);
-      pango_layout_get_pixel_size (layout, &w0, NULL);
-      pango_layout_set_text (layout, "1", -1);
-      pango_layout_get_pixel_size (layout, &w1, NULL);
-      double bx = x0 + side - (wc + 10 + w0 + 6 + bar_w + 6 + w1);
-      if (bx > lx + 4)
-        {
-          cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
-          ft_view_show_text (cr, layout, caption, bx, ly, 0, 0.5, NULL);
-          cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.7);
-          ft_view_show_text (cr, layout, "0", bx + wc + 10, ly, 0, 0.5, NULL);
-          double gx = bx + wc + 10 + w0 + 6;
-          cairo_pattern_t *grad = cairo_pattern_create_linear (gx, 0, gx + bar_w, 0);
-          for (int s = 0; s <= 20; s++)
-            {
-              double p = s / 20.0, t = fabs (2 * p - 1);
-              guint32 px;
-              shade (&base, ft_plot_class_rgb (p > 0.5 ? 1 : 0), SHADE_MAX * (0.06 + 0.94 * pow (t, 0.8)),
-                     &px);
-              cairo_pattern_add_color_stop_rgb (grad, p, ((px >> 16) & 0xff) / 255.0,
-                                                ((px >> 8) & 0xff) / 255.0, (px & 0xff) / 255.0);
-            }
-          cairo_rectangle (cr, gx + 0.5, ly - bar_h / 2 + 0.5, bar_w - 1, bar_h - 1);
-          cairo_set_source (cr, grad);
-          cairo_fill_preserve (cr);
-          cairo_pattern_destroy (grad);
-          cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.3);
-          cairo_set_line_width (cr, 1);
-          cairo_stroke (cr);
-          /* The boundary's mark at ½. */
-          cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.55);
-          cairo_set_line_width (cr, 1.4);
-          cairo_move_to (cr, gx + bar_w / 2, ly - bar_h / 2 - 2);
-          cairo_line_to (cr, gx + bar_w / 2, ly + bar_h / 2 + 2);
-          cairo_stroke (cr);
-          cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.7);
-          ft_view_show_text (cr, layout, "1", gx + bar_w + 6, ly, 0, 0.5, NULL);
-        }
-    }
+    draw_message (cr, layout, "The model's prediction appears here once it has weights.", cx, cy,
+                  pl.side * 0.7, &fg, &base, NULL);
+  draw_legend (self, cr, layout, &pl, pl.y0 + pl.side + tick_h + 8 + legend_h / 2, &fg, &base);
   g_object_unref (layout);
 }
 
