@@ -409,6 +409,134 @@ message (cairo_t *cr, Ctx *c, const char *text, double width, double height, con
 }
 
 /* The matrix with its labels inside the box (x, y, w, h), centred; returns the bottom of the matrix. */
+/* The samples of true class t (a row of the matrix). */
+static long
+row_total (const Result *r, int t)
+{
+  long total = 0;
+  for (int p = 0; p < r->k; p++)
+    total += r->matrix[t * r->k + p];
+  return total;
+}
+
+/* How a matrix's cells show their numbers. */
+typedef struct
+{
+  double cell;
+  PangoLayout *num_layout;
+  gboolean show_counts, show_share;
+} Cells;
+
+/* Cell (t, p) at (cx, cy): green on the diagonal, red off it, as strong as the share of the row; its count,
+ * and in large cells that share under it. */
+static void
+draw_cell (cairo_t *cr, Ctx *c, const Result *r, const Cells *cs, int t, int p, long row_sum, double cx,
+           double cy)
+{
+  int k = r->k;
+  double cell = cs->cell;
+  PangoLayout *num_layout = cs->num_layout;
+  int count = r->matrix[t * k + p];
+  double share = row_sum > 0 ? (double) count / row_sum : 0;
+  GdkRGBA fill;
+  if (count == 0)
+    mix (&c->base, &c->fg, 0.035, &fill);
+  else if (t == p)
+    mix (&c->base, &green, 0.1 + 0.9 * share, &fill);
+  else
+    mix (&c->base, &red, 0.08 + 0.92 * MIN (1.0, share * 2.5), &fill);
+  cairo_rectangle (cr, cx + 1, cy + 1, cell - 2, cell - 2);
+  set_rgba (cr, &fill, 1);
+  cairo_fill (cr);
+  if (!cs->show_counts)
+    return;
+  char num[32];
+  ft_format_thousands (num, sizeof num, (int64_t) count);
+  double lum = 0.2126 * fill.red + 0.7152 * fill.green + 0.0722 * fill.blue;
+  if (count == 0)
+    set_rgba (cr, &c->fg, 0.3);
+  else if (lum < 0.55)
+    cairo_set_source_rgba (cr, 1, 1, 1, 0.95);
+  else
+    cairo_set_source_rgba (cr, 0.1, 0.1, 0.12, 0.9);
+  int nw, nh;
+  text_size (num_layout, num, &nw, &nh);
+  if (nw > cell - 4)
+    {
+      /* Too wide for the cell: thousands as "12k". */
+      g_snprintf (num, sizeof num, "%dk", (count + 500) / 1000);
+      text_size (num_layout, num, &nw, &nh);
+    }
+  double ny = cy + (cell - nh) / 2;
+  if (cs->show_share && count > 0)
+    {
+      char pct[32];
+      g_snprintf (pct, sizeof pct, "%.0f %%", 100 * share);
+      int pw, ph;
+      text_size (c->small, pct, &pw, &ph);
+      ny = cy + (cell - nh - ph) / 2;
+      cairo_move_to (cr, cx + (cell - pw) / 2, ny + nh);
+      cairo_save (cr);
+      cairo_pattern_t *src = cairo_get_source (cr);
+      double sr, sg, sb, sa;
+      cairo_pattern_get_rgba (src, &sr, &sg, &sb, &sa);
+      cairo_set_source_rgba (cr, sr, sg, sb, sa * 0.75);
+      pango_cairo_show_layout (cr, c->small);
+      cairo_restore (cr);
+    }
+  text_size (num_layout, num, &nw, &nh);
+  cairo_move_to (cr, cx + (cell - nw) / 2, ny);
+  pango_cairo_show_layout (cr, num_layout);
+}
+
+/* Per-class accuracy beside each row. */
+static void
+draw_row_accuracy (cairo_t *cr, Ctx *c, const Result *r, double mx, double my, double mw, double cell)
+{
+  int k = r->k;
+  set_rgba (cr, &c->fg, 0.6);
+  ft_view_show_text (cr, c->small, "acc.", mx + mw + 8, my - 4, 0, 1, NULL);
+  for (int t = 0; t < k; t++)
+    {
+      long row_sum = row_total (r, t);
+      char pct[32];
+      if (row_sum > 0)
+        g_snprintf (pct, sizeof pct, "%.0f %%", 100.0 * r->matrix[t * k + t] / row_sum);
+      else
+        g_snprintf (pct, sizeof pct, "—");
+      set_rgba (cr, &c->fg, 0.8);
+      ft_view_show_text (cr, c->small, pct, mx + mw + 8, my + (t + 0.5) * cell, 0, 0.5, NULL);
+    }
+}
+
+/* Row labels (true class), right-aligned; column labels (predicted) at 45°; the axis titles. */
+static void
+draw_matrix_labels (cairo_t *cr, Ctx *c, const Result *r, double mx, double my, double mw, double cell,
+                    int lw, int lh, double diag)
+{
+  int k = r->k;
+  for (int i = 0; i < k; i++)
+    {
+      set_rgba (cr, &c->fg, 0.85);
+      ft_view_show_text (cr, c->small, r->class_names[i], mx - 8, my + (i + 0.5) * cell, 1, 0.5, NULL);
+      cairo_save (cr);
+      cairo_translate (cr, mx + (i + 0.5) * cell, my - 5);
+      cairo_rotate (cr, -G_PI / 4);
+      int tw;
+      text_size (c->small, r->class_names[i], &tw, &lh);
+      cairo_move_to (cr, 0, -lh / 2.0);
+      pango_cairo_show_layout (cr, c->small);
+      cairo_restore (cr);
+    }
+  set_rgba (cr, &c->fg, 0.6);
+  ft_view_show_text (cr, c->text, "Predicted class", mx + mw / 2, my - diag - 10, 0.5, 1, NULL);
+  cairo_save (cr);
+  cairo_translate (cr, mx - 8 - lw - 10, my + mw / 2);
+  cairo_rotate (cr, -G_PI / 2);
+  ft_view_show_text (cr, c->text, "True class", 0, 0, 0.5, 1, NULL);
+  cairo_restore (cr);
+}
+
 static double
 draw_matrix (FtConfusionView *self, cairo_t *cr, Ctx *c, const Result *r, double x, double y, double w,
              double h)
@@ -451,66 +579,12 @@ draw_matrix (FtConfusionView *self, cairo_t *cr, Ctx *c, const Result *r, double
   gboolean show_share = cell >= 2.4 * count_h + 8;
   self->mx = 0;
   self->counts_shown = show_counts;
+  Cells cs = { .cell = cell, .num_layout = num_layout, .show_counts = show_counts, .show_share = show_share };
   for (int t = 0; t < k; t++)
     {
-      long row_total = 0;
+      long row_sum = row_total (r, t);
       for (int p = 0; p < k; p++)
-        row_total += r->matrix[t * k + p];
-      for (int p = 0; p < k; p++)
-        {
-          int count = r->matrix[t * k + p];
-          double share = row_total > 0 ? (double) count / row_total : 0;
-          GdkRGBA fill;
-          if (count == 0)
-            mix (&c->base, &c->fg, 0.035, &fill);
-          else if (t == p)
-            mix (&c->base, &green, 0.1 + 0.9 * share, &fill);
-          else
-            mix (&c->base, &red, 0.08 + 0.92 * MIN (1.0, share * 2.5), &fill);
-          double cx = mx + p * cell, cy = my + t * cell;
-          cairo_rectangle (cr, cx + 1, cy + 1, cell - 2, cell - 2);
-          set_rgba (cr, &fill, 1);
-          cairo_fill (cr);
-          if (!show_counts)
-            continue;
-          char num[32];
-          ft_format_thousands (num, sizeof num, (int64_t) count);
-          double lum = 0.2126 * fill.red + 0.7152 * fill.green + 0.0722 * fill.blue;
-          if (count == 0)
-            set_rgba (cr, &c->fg, 0.3);
-          else if (lum < 0.55)
-            cairo_set_source_rgba (cr, 1, 1, 1, 0.95);
-          else
-            cairo_set_source_rgba (cr, 0.1, 0.1, 0.12, 0.9);
-          int nw, nh;
-          text_size (num_layout, num, &nw, &nh);
-          if (nw > cell - 4)
-            {
-              /* Too wide for the cell: thousands as "12k". */
-              g_snprintf (num, sizeof num, "%dk", (count + 500) / 1000);
-              text_size (num_layout, num, &nw, &nh);
-            }
-          double ny = cy + (cell - nh) / 2;
-          if (show_share && count > 0)
-            {
-              char pct[32];
-              g_snprintf (pct, sizeof pct, "%.0f %%", 100 * share);
-              int pw, ph;
-              text_size (c->small, pct, &pw, &ph);
-              ny = cy + (cell - nh - ph) / 2;
-              cairo_move_to (cr, cx + (cell - pw) / 2, ny + nh);
-              cairo_save (cr);
-              cairo_pattern_t *src = cairo_get_source (cr);
-              double sr, sg, sb, sa;
-              cairo_pattern_get_rgba (src, &sr, &sg, &sb, &sa);
-              cairo_set_source_rgba (cr, sr, sg, sb, sa * 0.75);
-              pango_cairo_show_layout (cr, c->small);
-              cairo_restore (cr);
-            }
-          text_size (num_layout, num, &nw, &nh);
-          cairo_move_to (cr, cx + (cell - nw) / 2, ny);
-          pango_cairo_show_layout (cr, num_layout);
-        }
+        draw_cell (cr, c, r, &cs, t, p, row_sum, mx + p * cell, my + t * cell);
     }
   cairo_rectangle (cr, mx + 0.5, my + 0.5, mw - 1, mw - 1);
   set_rgba (cr, &c->fg, 0.2);
@@ -529,44 +603,8 @@ draw_matrix (FtConfusionView *self, cairo_t *cr, Ctx *c, const Result *r, double
   self->my = my;
   self->cell = cell;
   self->drawn_k = k;
-  /* Per-class accuracy beside each row. */
-  set_rgba (cr, &c->fg, 0.6);
-  ft_view_show_text (cr, c->small, "acc.", mx + mw + 8, my - 4, 0, 1, NULL);
-  for (int t = 0; t < k; t++)
-    {
-      long row_total = 0;
-      for (int p = 0; p < k; p++)
-        row_total += r->matrix[t * k + p];
-      char pct[32];
-      if (row_total > 0)
-        g_snprintf (pct, sizeof pct, "%.0f %%", 100.0 * r->matrix[t * k + t] / row_total);
-      else
-        g_snprintf (pct, sizeof pct, "—");
-      set_rgba (cr, &c->fg, 0.8);
-      ft_view_show_text (cr, c->small, pct, mx + mw + 8, my + (t + 0.5) * cell, 0, 0.5, NULL);
-    }
-
-  /* Row labels (true class), right-aligned; column labels (predicted) at 45°. */
-  for (int i = 0; i < k; i++)
-    {
-      set_rgba (cr, &c->fg, 0.85);
-      ft_view_show_text (cr, c->small, r->class_names[i], mx - 8, my + (i + 0.5) * cell, 1, 0.5, NULL);
-      cairo_save (cr);
-      cairo_translate (cr, mx + (i + 0.5) * cell, my - 5);
-      cairo_rotate (cr, -G_PI / 4);
-      int tw;
-      text_size (c->small, r->class_names[i], &tw, &lh);
-      cairo_move_to (cr, 0, -lh / 2.0);
-      pango_cairo_show_layout (cr, c->small);
-      cairo_restore (cr);
-    }
-  set_rgba (cr, &c->fg, 0.6);
-  ft_view_show_text (cr, c->text, "Predicted class", mx + mw / 2, my - diag - 10, 0.5, 1, NULL);
-  cairo_save (cr);
-  cairo_translate (cr, mx - 8 - lw - 10, my + mw / 2);
-  cairo_rotate (cr, -G_PI / 2);
-  ft_view_show_text (cr, c->text, "True class", 0, 0, 0.5, 1, NULL);
-  cairo_restore (cr);
+  draw_row_accuracy (cr, c, r, mx, my, mw, cell);
+  draw_matrix_labels (cr, c, r, mx, my, mw, cell, lw, lh, diag);
   return my + mw;
 }
 
