@@ -9,40 +9,26 @@
 
 #include <string.h>
 
-static void
-action_train (GtkWidget *widget, const char *name, GVariant *param)
+/* The run controls: each action calls the window's function for it. */
+static const struct
 {
-  ft_window_train (FT_WINDOW (widget));
-}
+  const char *name;
+  void (*run) (FtWindow *self);
+} run_controls[] = {
+  { "win.train", ft_window_train },
+  { "win.pause", ft_window_toggle_pause },
+  { "win.step", ft_window_step },
+  { "win.stop", ft_window_stop },
+  { "win.reset", ft_window_reset_new_weights },
+  { "win.reset-same", ft_window_reset_same_weights },
+};
 
 static void
-action_pause (GtkWidget *widget, const char *name, GVariant *param)
+action_run_control (GtkWidget *widget, const char *name, GVariant *param)
 {
-  ft_window_toggle_pause (FT_WINDOW (widget));
-}
-
-static void
-action_step (GtkWidget *widget, const char *name, GVariant *param)
-{
-  ft_window_step (FT_WINDOW (widget));
-}
-
-static void
-action_stop (GtkWidget *widget, const char *name, GVariant *param)
-{
-  ft_window_stop (FT_WINDOW (widget));
-}
-
-static void
-action_reset (GtkWidget *widget, const char *name, GVariant *param)
-{
-  ft_window_reset_new_weights (FT_WINDOW (widget));
-}
-
-static void
-action_reset_same (GtkWidget *widget, const char *name, GVariant *param)
-{
-  ft_window_reset_same_weights (FT_WINDOW (widget));
+  for (size_t i = 0; i < G_N_ELEMENTS (run_controls); i++)
+    if (strcmp (name, run_controls[i].name) == 0)
+      run_controls[i].run (FT_WINDOW (widget));
 }
 
 static void
@@ -557,12 +543,8 @@ action_load_checkpoint (GtkWidget *widget, const char *name, GVariant *param)
 void
 ft_window_install_actions (GtkWidgetClass *klass)
 {
-  gtk_widget_class_install_action (klass, "win.train", NULL, action_train);
-  gtk_widget_class_install_action (klass, "win.pause", NULL, action_pause);
-  gtk_widget_class_install_action (klass, "win.step", NULL, action_step);
-  gtk_widget_class_install_action (klass, "win.stop", NULL, action_stop);
-  gtk_widget_class_install_action (klass, "win.reset", NULL, action_reset);
-  gtk_widget_class_install_action (klass, "win.reset-same", NULL, action_reset_same);
+  for (size_t i = 0; i < G_N_ELEMENTS (run_controls); i++)
+    gtk_widget_class_install_action (klass, run_controls[i].name, NULL, action_run_control);
   gtk_widget_class_install_action (klass, "win.evaluate", NULL, action_evaluate);
   gtk_widget_class_install_action (klass, "win.continue", NULL, action_continue);
   gtk_widget_class_install_action (klass, "win.open", NULL, action_open);
