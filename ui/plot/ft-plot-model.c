@@ -348,16 +348,23 @@ ft_plot_model_lane_x (const FtPlotModel *model, int run, FtPlotXAxis axis, int e
   return epoch + 1;
 }
 
+/* Sets one of a run's flags, telling the model's watchers when it changed. */
+static void
+set_flag (FtPlotModel *model, bool *flag, bool value)
+{
+  if (*flag != value)
+    {
+      *flag = value;
+      changed (model);
+    }
+}
+
 void
 ft_plot_model_set_run_visible (FtPlotModel *model, int run, bool visible)
 {
   Run *r = find_run (model, run);
   g_return_if_fail (r != NULL);
-  if (r->visible != visible)
-    {
-      r->visible = visible;
-      changed (model);
-    }
+  set_flag (model, &r->visible, visible);
 }
 
 bool
@@ -389,11 +396,7 @@ ft_plot_model_set_run_dashed (FtPlotModel *model, int run, bool dashed)
 {
   Run *r = find_run (model, run);
   g_return_if_fail (r != NULL);
-  if (r->dashed != dashed)
-    {
-      r->dashed = dashed;
-      changed (model);
-    }
+  set_flag (model, &r->dashed, dashed);
 }
 
 bool
