@@ -324,23 +324,30 @@ add_empty_page (FtTapeInspector *self)
   gtk_stack_add_named (self->stack, self->empty_page, "empty");
 }
 
+/* An empty left-aligned label that wraps, with the style classes (separated by spaces), named when name is
+ * given (tests find it by name). */
+static GtkWidget *
+wrapping_label (const char *name, const char *classes)
+{
+  GtkWidget *l = gtk_label_new (NULL);
+  if (name != NULL)
+    gtk_widget_set_name (l, name);
+  char **v = g_strsplit (classes, " ", -1);
+  for (char **c = v; *c != NULL; c++)
+    gtk_widget_add_css_class (l, *c);
+  g_strfreev (v);
+  gtk_label_set_xalign (GTK_LABEL (l), 0);
+  gtk_label_set_wrap (GTK_LABEL (l), TRUE);
+  return l;
+}
+
 /* The title and the subtitle (run, pass times, FLOPs, variables). */
 static GtkWidget *
 header_new (FtTapeInspector *self)
 {
-  GtkWidget *title = gtk_label_new (NULL);
-  gtk_widget_set_name (title, "title");
-  gtk_widget_add_css_class (title, "tape-title");
-  gtk_label_set_xalign (GTK_LABEL (title), 0);
-  gtk_label_set_wrap (GTK_LABEL (title), TRUE);
+  GtkWidget *title = wrapping_label ("title", "tape-title");
   self->title_label = GTK_LABEL (title);
-  GtkWidget *subtitle = gtk_label_new (NULL);
-  gtk_widget_set_name (subtitle, "subtitle");
-  gtk_widget_add_css_class (subtitle, "tape-subtitle");
-  gtk_widget_add_css_class (subtitle, "numeric");
-  gtk_widget_add_css_class (subtitle, "dim-label");
-  gtk_label_set_xalign (GTK_LABEL (subtitle), 0);
-  gtk_label_set_wrap (GTK_LABEL (subtitle), TRUE);
+  GtkWidget *subtitle = wrapping_label ("subtitle", "tape-subtitle numeric dim-label");
   self->subtitle_label = GTK_LABEL (subtitle);
   GtkWidget *head = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   gtk_widget_set_margin_start (head, 6);
@@ -398,11 +405,7 @@ add_chart (FtTapeInspector *self, GtkWidget *flow)
   gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (self->chart), 300);
   gtk_widget_set_vexpand (self->chart, TRUE);
   gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->chart), ft_tape_chart_draw, self, NULL);
-  GtkWidget *caption = gtk_label_new (NULL);
-  gtk_widget_add_css_class (caption, "caption");
-  gtk_widget_add_css_class (caption, "dim-label");
-  gtk_label_set_xalign (GTK_LABEL (caption), 0);
-  gtk_label_set_wrap (GTK_LABEL (caption), TRUE);
+  GtkWidget *caption = wrapping_label (NULL, "caption dim-label");
   self->chart_caption = GTK_LABEL (caption);
   gtk_box_append (GTK_BOX (chart_box), self->chart);
   gtk_flow_box_append (
