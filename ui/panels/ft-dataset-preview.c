@@ -88,17 +88,7 @@ scatter_grid (cairo_t *cr, PangoLayout *layout, const GdkRGBA *fg, const Scatter
         bool zero = fabs (v) < s->step[a] * 1e-6;
         cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, zero ? 0.35 : 0.12);
         double p = a == 0 ? floor (scatter_px (s, v)) + 0.5 : floor (scatter_py (s, v)) + 0.5;
-        if (a == 0)
-          {
-            cairo_move_to (cr, p, s->y0);
-            cairo_line_to (cr, p, s->y0 + s->side);
-          }
-        else
-          {
-            cairo_move_to (cr, s->x0, p);
-            cairo_line_to (cr, s->x0 + s->side, p);
-          }
-        cairo_stroke (cr);
+        ft_view_grid_line (cr, a, p, s->x0, s->y0, s->side);
         char label[32];
         g_snprintf (label, sizeof label, "%g", zero ? 0.0 : v);
         /* A real minus sign. */

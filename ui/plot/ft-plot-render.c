@@ -108,6 +108,15 @@ ft_plot_format_value (char *buf, size_t size, double value)
 }
 
 void
+ft_plot_layout_set_tabular (PangoLayout *layout)
+{
+  PangoAttrList *attrs = pango_attr_list_new ();
+  pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum=1"));
+  pango_layout_set_attributes (layout, attrs);
+  pango_attr_list_unref (attrs);
+}
+
+void
 ft_plot_set_color (cairo_t *cr, const FtPlotColor *c, double alpha)
 {
   cairo_set_source_rgba (cr, c->r, c->g, c->b, c->a * alpha);
@@ -125,12 +134,7 @@ ft_plot_make_layout (Ctx *c, const char *text, double size, bool bold, bool tabu
   pango_layout_set_font_description (layout, desc);
   pango_font_description_free (desc);
   if (tabular)
-    {
-      PangoAttrList *attrs = pango_attr_list_new ();
-      pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum"));
-      pango_layout_set_attributes (layout, attrs);
-      pango_attr_list_unref (attrs);
-    }
+    ft_plot_layout_set_tabular (layout);
   pango_layout_set_text (layout, text, -1);
   return layout;
 }

@@ -3,6 +3,7 @@
  * Part of FtConfusionView (ft-confusion-view-private.h). */
 #include "core/ft-format.h"
 #include "plot/ft-plot-marks.h"
+#include "plot/ft-plot-render.h"
 #include "views/ft-confusion-view-private.h"
 #include "views/ft-view-paint.h"
 
@@ -441,10 +442,7 @@ caption_layout_reset (PangoLayout *cap)
   pango_layout_set_height (cap, -1);
   pango_layout_set_ellipsize (cap, PANGO_ELLIPSIZE_NONE);
   pango_layout_set_alignment (cap, PANGO_ALIGN_LEFT);
-  PangoAttrList *attrs = pango_attr_list_new ();
-  pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum=1"));
-  pango_layout_set_attributes (cap, attrs);
-  pango_attr_list_unref (attrs);
+  ft_plot_layout_set_tabular (cap);
 }
 
 /* The misclassified images inside (x, y, w, h): a heading, then rows of images with captions. */

@@ -615,17 +615,7 @@ draw_plane (FtDecisionView *self, cairo_t *cr, const Plane *pl, const GdkRGBA *f
         bool zero = fabs (v) < d->step[a] * 1e-6;
         cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, zero ? 0.28 : 0.09);
         double p = a == 0 ? floor (plane_px (pl, v)) + 0.5 : floor (plane_py (pl, v)) + 0.5;
-        if (a == 0)
-          {
-            cairo_move_to (cr, p, y0);
-            cairo_line_to (cr, p, y0 + side);
-          }
-        else
-          {
-            cairo_move_to (cr, x0, p);
-            cairo_line_to (cr, x0 + side, p);
-          }
-        cairo_stroke (cr);
+        ft_view_grid_line (cr, a, p, x0, y0, side);
       }
   if (self->grid != NULL && self->grid->n_classes == 2)
     {

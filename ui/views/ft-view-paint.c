@@ -2,6 +2,7 @@
 #include "views/ft-view-paint.h"
 
 #include "plot/ft-plot-marks.h"
+#include "plot/ft-plot-render.h"
 
 #include <math.h>
 
@@ -24,12 +25,7 @@ ft_view_scaled_layout (GtkWidget *widget, double scale, gboolean bold, gboolean 
   pango_layout_set_font_description (layout, desc);
   pango_font_description_free (desc);
   if (tabular)
-    {
-      PangoAttrList *attrs = pango_attr_list_new ();
-      pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum=1"));
-      pango_layout_set_attributes (layout, attrs);
-      pango_attr_list_unref (attrs);
-    }
+    ft_plot_layout_set_tabular (layout);
   return layout;
 }
 
@@ -94,4 +90,20 @@ ft_view_paint_pixels (cairo_t *cr, cairo_surface_t *image, double x, double y, d
   cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
   cairo_paint (cr);
   cairo_restore (cr);
+}
+
+void
+ft_view_grid_line (cairo_t *cr, int axis, double p, double x0, double y0, double side)
+{
+  if (axis == 0)
+    {
+      cairo_move_to (cr, p, y0);
+      cairo_line_to (cr, p, y0 + side);
+    }
+  else
+    {
+      cairo_move_to (cr, x0, p);
+      cairo_line_to (cr, x0 + side, p);
+    }
+  cairo_stroke (cr);
 }

@@ -25,6 +25,9 @@ double ft_view_nice_step (double span, int n);
  * to w × h (corners rounded by radius when it is > 0). */
 void ft_view_paint_pixels (cairo_t *cr, cairo_surface_t *image, double x, double y, double w, double h,
                            double scale, double radius);
+/* A grid line of a square plot (x0, y0, side): vertical at x = p for axis 0, horizontal at y = p for axis 1;
+ * stroked. */
+void ft_view_grid_line (cairo_t *cr, int axis, double p, double x0, double y0, double side);
 /* A dataset class' colour (plot/ft-plot-marks.h), opaque. */
 void ft_view_class_colour (int cls, GdkRGBA *out);
 
