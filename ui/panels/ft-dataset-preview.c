@@ -31,30 +31,11 @@ draw_marker (cairo_t *cr, int cls, double x, double y, double r, bool hollow)
     }
 }
 
-/* Where the scatter plot goes: a square of side px at (x0, y0) spanning lo..hi on both axes. */
-typedef struct
-{
-  double lo[2], hi[2], step[2];
-  double x0, y0, side;
-} Scatter;
-
-static double
-scatter_px (const Scatter *s, double v)
-{
-  return s->x0 + (v - s->lo[0]) / (s->hi[0] - s->lo[0]) * s->side;
-}
-
-static double
-scatter_py (const Scatter *s, double v)
-{
-  return s->y0 + s->side - (v - s->lo[1]) / (s->hi[1] - s->lo[1]) * s->side;
-}
-
 /* Range: the Playground's fixed −6..6, else the data's, padded to whole ticks. */
 static void
-scatter_range (FtDatasetPanel *self, const FtDataset *ds, uint32_t n, Scatter *s)
+scatter_range (FtDatasetPanel *self, const FtDataset *ds, uint32_t n, FtViewSquare *s)
 {
-  *s = (Scatter){ .lo = { -6, -6 }, .hi = { 6, 6 }, .step = { 2, 2 } };
+  *s = (FtViewSquare){ .lo = { -6, -6 }, .hi = { 6, 6 }, .step = { 2, 2 } };
   if (ft_dataset_panel_is_playground (self))
     return;
   for (int a = 0; a < 2; a++)
@@ -75,30 +56,6 @@ scatter_range (FtDatasetPanel *self, const FtDataset *ds, uint32_t n, Scatter *s
       s->lo[a] = floor (mn / s->step[a]) * s->step[a];
       s->hi[a] = ceil (mx / s->step[a]) * s->step[a];
     }
-}
-
-/* Grid, the axes through 0, tick labels. */
-static void
-scatter_grid (cairo_t *cr, PangoLayout *layout, const GdkRGBA *fg, const Scatter *s)
-{
-  cairo_set_line_width (cr, 1);
-  for (int a = 0; a < 2; a++)
-    for (double v = s->lo[a]; v <= s->hi[a] + s->step[a] * 0.01; v += s->step[a])
-      {
-        bool zero = fabs (v) < s->step[a] * 1e-6;
-        cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, zero ? 0.35 : 0.12);
-        double p = a == 0 ? floor (scatter_px (s, v)) + 0.5 : floor (scatter_py (s, v)) + 0.5;
-        ft_view_grid_line (cr, a, p, s->x0, s->y0, s->side);
-        char label[32];
-        g_snprintf (label, sizeof label, "%g", zero ? 0.0 : v);
-        /* A real minus sign. */
-        g_autofree char *text = label[0] == '-' ? g_strconcat ("−", label + 1, NULL) : g_strdup (label);
-        cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.7);
-        if (a == 0)
-          ft_view_show_text (cr, layout, text, p, s->y0 + s->side + 4, 0.5, 0, NULL);
-        else
-          ft_view_show_text (cr, layout, text, s->x0 - 6, p, 1, 0.5, NULL);
-      }
 }
 
 /* Legend: one entry per class (marker and name), then the validation marker. */
@@ -149,7 +106,7 @@ ft_dataset_panel_draw_scatter (GtkDrawingArea *area, cairo_t *cr, int width, int
   int tick_w, tick_h;
   pango_layout_get_pixel_size (layout, &tick_w, &tick_h);
   uint32_t n = MIN (ds->n, (uint32_t) SCATTER_MAX_POINTS);
-  Scatter s;
+  FtViewSquare s;
   scatter_range (self, ds, n, &s);
 
   /* Layout: tick labels left and below, the legend under them, a square plot centred. */
@@ -163,7 +120,8 @@ ft_dataset_panel_draw_scatter (GtkDrawingArea *area, cairo_t *cr, int width, int
     }
   s.x0 = left + (width - left - right - s.side) / 2;
   s.y0 = top;
-  scatter_grid (cr, layout, &fg, &s);
+  ft_view_square_grid (cr, &s, &fg, 0.35, 0.12);
+  ft_view_square_tick_labels (cr, layout, &s, &fg);
 
   /* Points: training filled, validation (the last fraction, as Keras splits) hollow. */
   uint32_t split = ft_dataset_panel_validation_start (self);
@@ -176,7 +134,8 @@ ft_dataset_panel_draw_scatter (GtkDrawingArea *area, cairo_t *cr, int width, int
     for (uint32_t i = pass == 0 ? 0 : split; i < (pass == 0 ? MIN (split, n) : n); i++)
       {
         const float *f = ds->features + (size_t) i * ds->sample_size;
-        draw_marker (cr, (int) ds->labels[i], scatter_px (&s, f[0]), scatter_py (&s, f[1]), r, pass == 1);
+        draw_marker (cr, (int) ds->labels[i], ft_view_square_px (&s, f[0]), ft_view_square_py (&s, f[1]), r,
+                     pass == 1);
       }
   cairo_restore (cr);
   scatter_legend (cr, layout, &fg, ds, split, s.x0, s.y0 + s.side + tick_h + 8 + legend_h / 2);

@@ -565,32 +565,19 @@ draw_message (cairo_t *cr, PangoLayout *layout, const char *text, double cx, dou
   pango_layout_set_width (layout, -1);
 }
 
-/* Where the plane goes: a square of side px at (x0, y0) spanning the view data's lo..hi. */
+/* Where the plane goes: a square over the view data's lo..hi. */
 typedef struct
 {
   const ViewData *d;
-  double x0, y0, side;
+  FtViewSquare sq;
 } Plane;
-
-static double
-plane_px (const Plane *p, double v)
-{
-  return p->x0 + (v - p->d->lo[0]) / (p->d->hi[0] - p->d->lo[0]) * p->side;
-}
-
-static double
-plane_py (const Plane *p, double v)
-{
-  return p->y0 + p->side - (v - p->d->lo[1]) / (p->d->hi[1] - p->d->lo[1]) * p->side;
-}
 
 /* The plane: background, the prediction scaled smoothly over it, grid lines and the axes through 0, the
  * decision boundary for two classes, and a frame. */
 static void
 draw_plane (FtDecisionView *self, cairo_t *cr, const Plane *pl, const GdkRGBA *fg, const GdkRGBA *base)
 {
-  const ViewData *d = pl->d;
-  double x0 = pl->x0, y0 = pl->y0, side = pl->side;
+  double x0 = pl->sq.x0, y0 = pl->sq.y0, side = pl->sq.side;
   cairo_save (cr);
   cairo_rectangle (cr, x0, y0, side, side);
   cairo_clip (cr);
@@ -608,15 +595,7 @@ draw_plane (FtDecisionView *self, cairo_t *cr, const Plane *pl, const GdkRGBA *f
       cairo_paint (cr);
       cairo_restore (cr);
     }
-  cairo_set_line_width (cr, 1);
-  for (int a = 0; a < 2; a++)
-    for (double v = d->lo[a]; v <= d->hi[a] + d->step[a] * 0.01; v += d->step[a])
-      {
-        bool zero = fabs (v) < d->step[a] * 1e-6;
-        cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, zero ? 0.28 : 0.09);
-        double p = a == 0 ? floor (plane_px (pl, v)) + 0.5 : floor (plane_py (pl, v)) + 0.5;
-        ft_view_grid_line (cr, a, p, x0, y0, side);
-      }
+  ft_view_square_grid (cr, &pl->sq, fg, 0.28, 0.09);
   if (self->grid != NULL && self->grid->n_classes == 2)
     {
       boundary_path (cr, self->grid, x0, y0, side);
@@ -636,26 +615,6 @@ draw_plane (FtDecisionView *self, cairo_t *cr, const Plane *pl, const GdkRGBA *f
   cairo_stroke (cr);
 }
 
-static void
-draw_tick_labels (cairo_t *cr, PangoLayout *layout, const Plane *pl, const GdkRGBA *fg)
-{
-  const ViewData *d = pl->d;
-  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.7);
-  for (int a = 0; a < 2; a++)
-    for (double v = d->lo[a]; v <= d->hi[a] + d->step[a] * 0.01; v += d->step[a])
-      {
-        bool zero = fabs (v) < d->step[a] * 1e-6;
-        char label[32];
-        g_snprintf (label, sizeof label, "%g", zero ? 0.0 : v);
-        g_autofree char *text = label[0] == '-' ? g_strconcat ("−", label + 1, NULL) : g_strdup (label);
-        if (a == 0)
-          ft_view_show_text (cr, layout, text, floor (plane_px (pl, v)) + 0.5, pl->y0 + pl->side + 4, 0.5, 0,
-                             NULL);
-        else
-          ft_view_show_text (cr, layout, text, pl->x0 - 6, floor (plane_py (pl, v)) + 0.5, 1, 0.5, NULL);
-      }
-}
-
 /* Points: training filled, validation hollow (drawn last, on top), then the test points when asked for. */
 static void
 draw_points (FtDecisionView *self, cairo_t *cr, const Plane *pl, const GdkRGBA *fg, const GdkRGBA *base)
@@ -663,9 +622,10 @@ draw_points (FtDecisionView *self, cairo_t *cr, const Plane *pl, const GdkRGBA *
   const ViewData *d = pl->d;
   const FtDataset *ds = d->train;
   uint32_t n = MIN (ds->n, (uint32_t) MAX_POINTS);
-  double r = pl->side > 360 ? 4.2 : 3.4;
+  double r = pl->sq.side > 360 ? 4.2 : 3.4;
   cairo_save (cr);
-  cairo_rectangle (cr, pl->x0 - r - 2, pl->y0 - r - 2, pl->side + 2 * r + 4, pl->side + 2 * r + 4);
+  cairo_rectangle (cr, pl->sq.x0 - r - 2, pl->sq.y0 - r - 2, pl->sq.side + 2 * r + 4,
+                   pl->sq.side + 2 * r + 4);
   cairo_clip (cr);
   self->drawn_train = self->drawn_test = 0;
   for (int pass = 0; pass < 2; pass++)
@@ -674,8 +634,8 @@ draw_points (FtDecisionView *self, cairo_t *cr, const Plane *pl, const GdkRGBA *
         const float *f = ds->features + (size_t) i * 2;
         if (isfinite (f[0]) && isfinite (f[1]))
           {
-            draw_marker (cr, (int) ds->labels[i], plane_px (pl, f[0]), plane_py (pl, f[1]), r, pass == 1,
-                         base);
+            draw_marker (cr, (int) ds->labels[i], ft_view_square_px (&pl->sq, f[0]),
+                         ft_view_square_py (&pl->sq, f[1]), r, pass == 1, base);
             self->drawn_train++;
           }
       }
@@ -685,8 +645,8 @@ draw_points (FtDecisionView *self, cairo_t *cr, const Plane *pl, const GdkRGBA *
         const float *f = d->test->features + (size_t) i * 2;
         if (isfinite (f[0]) && isfinite (f[1]))
           {
-            draw_test_marker (cr, (int) d->test->labels[i], plane_px (pl, f[0]), plane_py (pl, f[1]), r, fg,
-                              base);
+            draw_test_marker (cr, (int) d->test->labels[i], ft_view_square_px (&pl->sq, f[0]),
+                              ft_view_square_py (&pl->sq, f[1]), r, fg, base);
             self->drawn_test++;
           }
       }
@@ -750,7 +710,7 @@ draw_legend (FtDecisionView *self, cairo_t *cr, PangoLayout *layout, const Plane
 {
   const ViewData *d = pl->d;
   const FtDataset *ds = d->train;
-  double lx = pl->x0;
+  double lx = pl->sq.x0;
   char buf[16];
   int tw;
   int n_legend = MIN (ds->n_classes, 8);
@@ -786,7 +746,7 @@ draw_legend (FtDecisionView *self, cairo_t *cr, PangoLayout *layout, const Plane
       lx += 14 + tw + 14;
     }
   if (self->grid != NULL && self->grid->n_classes == 2)
-    draw_shading_scale (cr, layout, ds, lx, ly, pl->x0 + pl->side, fg, base);
+    draw_shading_scale (cr, layout, ds, lx, ly, pl->sq.x0 + pl->sq.side, fg, base);
 }
 
 static void
@@ -811,29 +771,33 @@ draw (FtDecisionView *self, cairo_t *cr, double width, double height)
   pango_layout_get_pixel_size (layout, &tick_w, &tick_h);
   double legend_h = tick_h + 14;
   double left = tick_w + 14, right = 16, top = 12, bottom = tick_h + 8 + legend_h;
-  Plane pl = { .d = self->data, .side = floor (MIN (width - left - right, height - top - bottom)) };
-  if (pl.side < 60)
+  Plane pl = { .d = self->data };
+  memcpy (pl.sq.lo, self->data->lo, sizeof pl.sq.lo);
+  memcpy (pl.sq.hi, self->data->hi, sizeof pl.sq.hi);
+  memcpy (pl.sq.step, self->data->step, sizeof pl.sq.step);
+  pl.sq.side = floor (MIN (width - left - right, height - top - bottom));
+  if (pl.sq.side < 60)
     {
       g_object_unref (layout);
       return;
     }
-  pl.x0 = floor (left + (width - left - right - pl.side) / 2);
-  pl.y0 = top;
+  pl.sq.x0 = floor (left + (width - left - right - pl.sq.side) / 2);
+  pl.sq.y0 = top;
   draw_plane (self, cr, &pl, &fg, &base);
-  draw_tick_labels (cr, layout, &pl, &fg);
+  ft_view_square_tick_labels (cr, layout, &pl.sq, &fg);
   draw_points (self, cr, &pl, &fg, &base);
 
   /* Messages over the plot. */
-  double cx = pl.x0 + pl.side / 2, cy = pl.y0 + pl.side / 2;
+  double cx = pl.sq.x0 + pl.sq.side / 2, cy = pl.sq.y0 + pl.sq.side / 2;
   if (self->error != NULL)
     {
       GdkRGBA red = { 0.878f, 0.106f, 0.141f, 1 };
-      draw_message (cr, layout, self->error, cx, cy, pl.side * 0.8, &fg, &base, &red);
+      draw_message (cr, layout, self->error, cx, cy, pl.sq.side * 0.8, &fg, &base, &red);
     }
   else if (self->grid == NULL)
     draw_message (cr, layout, "The model's prediction appears here once it has weights.", cx, cy,
-                  pl.side * 0.7, &fg, &base, NULL);
-  draw_legend (self, cr, layout, &pl, pl.y0 + pl.side + tick_h + 8 + legend_h / 2, &fg, &base);
+                  pl.sq.side * 0.7, &fg, &base, NULL);
+  draw_legend (self, cr, layout, &pl, pl.sq.y0 + pl.sq.side + tick_h + 8 + legend_h / 2, &fg, &base);
   g_object_unref (layout);
 }
 

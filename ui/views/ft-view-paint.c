@@ -5,6 +5,7 @@
 #include "plot/ft-plot-render.h"
 
 #include <math.h>
+#include <stdbool.h>
 
 PangoLayout *
 ft_view_scaled_layout (GtkWidget *widget, double scale, gboolean bold, gboolean tabular)
@@ -92,18 +93,64 @@ ft_view_paint_pixels (cairo_t *cr, cairo_surface_t *image, double x, double y, d
   cairo_restore (cr);
 }
 
-void
-ft_view_grid_line (cairo_t *cr, int axis, double p, double x0, double y0, double side)
+double
+ft_view_square_px (const FtViewSquare *sq, double v)
 {
-  if (axis == 0)
-    {
-      cairo_move_to (cr, p, y0);
-      cairo_line_to (cr, p, y0 + side);
-    }
-  else
-    {
-      cairo_move_to (cr, x0, p);
-      cairo_line_to (cr, x0 + side, p);
-    }
-  cairo_stroke (cr);
+  return sq->x0 + (v - sq->lo[0]) / (sq->hi[0] - sq->lo[0]) * sq->side;
+}
+
+double
+ft_view_square_py (const FtViewSquare *sq, double v)
+{
+  return sq->y0 + sq->side - (v - sq->lo[1]) / (sq->hi[1] - sq->lo[1]) * sq->side;
+}
+
+/* The tick's line's or label's place across axis a, on a pixel's centre. */
+static double
+tick_position (const FtViewSquare *sq, int a, double v)
+{
+  return a == 0 ? floor (ft_view_square_px (sq, v)) + 0.5 : floor (ft_view_square_py (sq, v)) + 0.5;
+}
+
+void
+ft_view_square_grid (cairo_t *cr, const FtViewSquare *sq, const GdkRGBA *fg, double zero_alpha, double alpha)
+{
+  cairo_set_line_width (cr, 1);
+  for (int a = 0; a < 2; a++)
+    for (double v = sq->lo[a]; v <= sq->hi[a] + sq->step[a] * 0.01; v += sq->step[a])
+      {
+        bool zero = fabs (v) < sq->step[a] * 1e-6;
+        cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, zero ? zero_alpha : alpha);
+        double p = tick_position (sq, a, v);
+        if (a == 0)
+          {
+            cairo_move_to (cr, p, sq->y0);
+            cairo_line_to (cr, p, sq->y0 + sq->side);
+          }
+        else
+          {
+            cairo_move_to (cr, sq->x0, p);
+            cairo_line_to (cr, sq->x0 + sq->side, p);
+          }
+        cairo_stroke (cr);
+      }
+}
+
+void
+ft_view_square_tick_labels (cairo_t *cr, PangoLayout *layout, const FtViewSquare *sq, const GdkRGBA *fg)
+{
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.7);
+  for (int a = 0; a < 2; a++)
+    for (double v = sq->lo[a]; v <= sq->hi[a] + sq->step[a] * 0.01; v += sq->step[a])
+      {
+        bool zero = fabs (v) < sq->step[a] * 1e-6;
+        char label[32];
+        g_snprintf (label, sizeof label, "%g", zero ? 0.0 : v);
+        g_autofree char *text = label[0] == '-' ? g_strconcat ("−", label + 1, NULL) : g_strdup (label);
+        double p = tick_position (sq, a, v);
+        if (a == 0)
+          ft_view_show_text (cr, layout, text, p, sq->y0 + sq->side + 4, 0.5, 0, NULL);
+        else
+          ft_view_show_text (cr, layout, text, sq->x0 - 6, p, 1, 0.5, NULL);
+      }
 }

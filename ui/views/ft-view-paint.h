@@ -25,9 +25,23 @@ double ft_view_nice_step (double span, int n);
  * to w × h (corners rounded by radius when it is > 0). */
 void ft_view_paint_pixels (cairo_t *cr, cairo_surface_t *image, double x, double y, double w, double h,
                            double scale, double radius);
-/* A grid line of a square plot (x0, y0, side): vertical at x = p for axis 0, horizontal at y = p for axis 1;
- * stroked. */
-void ft_view_grid_line (cairo_t *cr, int axis, double p, double x0, double y0, double side);
+/* A square plot of a 2-D plane: side px at (x0, y0), spanning lo..hi on both axes, with a tick every step
+ * (the dataset preview and the decision regions draw their points on one). */
+typedef struct
+{
+  double lo[2], hi[2], step[2];
+  double x0, y0, side;
+} FtViewSquare;
+
+/* Where a value of the first (x) or the second (y) feature goes. */
+double ft_view_square_px (const FtViewSquare *sq, double v);
+double ft_view_square_py (const FtViewSquare *sq, double v);
+/* A line at every tick across the square in the text colour, the axes through 0 at zero_alpha, the others
+ * at alpha. */
+void ft_view_square_grid (cairo_t *cr, const FtViewSquare *sq, const GdkRGBA *fg, double zero_alpha,
+                          double alpha);
+/* The ticks' labels under and left of the square ("−2", "0", "2": a real minus sign). */
+void ft_view_square_tick_labels (cairo_t *cr, PangoLayout *layout, const FtViewSquare *sq, const GdkRGBA *fg);
 /* A dataset class' colour (plot/ft-plot-marks.h), opaque. */
 void ft_view_class_colour (int cls, GdkRGBA *out);
 
