@@ -187,8 +187,8 @@ write_outputs (Run *run, const char *dir, const char *divergence_json, GError **
   char *json_path = g_build_filename (dir, "history.json", NULL);
   char *ckpt_path = g_build_filename (dir, "final.h5", NULL);
   bool ok = g_file_set_contents (csv_path, csv, -1, error) && g_file_set_contents (json_path, json, -1, error)
-            && ft_checkpoint_save (
-                ft_run_trainer (run->engine), ckpt_path, false,
+            && ft_run_save_checkpoint (
+                run->engine, ckpt_path,
                 ft_history_n_epochs (ft_run_history (run->engine)) > 0
                     ? ft_history_epoch (ft_run_history (run->engine),
                                         ft_history_n_epochs (ft_run_history (run->engine)) - 1)

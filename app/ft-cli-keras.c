@@ -127,6 +127,7 @@ ft_cli_import_keras (int argc, char **argv)
   int status = 0;
   char *exp_path = g_build_filename (out, "experiment.json", NULL);
   char *ckpt_path = g_build_filename (out, "model.h5", NULL);
+  FtExperimentSource source = ft_experiment_source (exp);
   if (!ft_experiment_load_data (exp, &train, &test, &error))
     status = fail ("cannot load the data", error);
   else if ((trainer = ft_experiment_build_trainer (exp, train, &error)) == NULL)
@@ -142,7 +143,7 @@ ft_cli_import_keras (int argc, char **argv)
       ft_model_set_weights (ft_trainer_model (trainer), weights);
       g_mkdir_with_parents (out, 0755);
       if (!ft_experiment_save (exp, exp_path, &error)
-          || !ft_checkpoint_save (trainer, ckpt_path, false, 0, &error))
+          || !ft_checkpoint_save (trainer, &source, ckpt_path, false, 0, &error))
         status = fail ("cannot write the imported model", error);
       else
         {

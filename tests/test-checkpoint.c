@@ -217,12 +217,26 @@ optimizer_state_is_zero (FtTrainer *t)
   return true;
 }
 
+static char *
+dup_json (void *json)
+{
+  return g_strdup (json);
+}
+
+/* Saves with experiment (a JSON text, or NULL for none) as the checkpoint's experiment source. */
+static void
+save_with_experiment (FtTrainer *t, const char *experiment, const char *path, bool weights_only, int epoch)
+{
+  GError *error = NULL;
+  FtExperimentSource source = { experiment != NULL ? dup_json : NULL, (void *) experiment };
+  g_assert_true (ft_checkpoint_save (t, &source, path, weights_only, epoch, &error));
+  g_assert_no_error (error);
+}
+
 static void
 save_or_die (FtTrainer *t, const char *path, bool weights_only, int epoch)
 {
-  GError *error = NULL;
-  g_assert_true (ft_checkpoint_save (t, path, weights_only, epoch, &error));
-  g_assert_no_error (error);
+  save_with_experiment (t, NULL, path, weights_only, epoch);
 }
 
 /* Names in dir that look like our temporary files. */
@@ -262,9 +276,8 @@ test_roundtrip (void)
   FtTrainer *a = make_trainer (ARCH_MLP, 1);
   train_steps (a, ds, 5, 8);
   ft_optimizer_set_learning_rate (ft_trainer_optimizer (a), 0.0005f); /* as ReduceLROnPlateau would */
-  ft_trainer_set_experiment_json (a, "{\"name\": \"roundtrip\", \"note\": \"caf\xc3\xa9\"}");
   char *path = test_path ("roundtrip.h5");
-  save_or_die (a, path, false, 3);
+  save_with_experiment (a, "{\"name\": \"roundtrip\", \"note\": \"caf\xc3\xa9\"}", path, false, 3);
 
   FtTrainer *b = make_trainer (ARCH_MLP, 2); /* other seed: other initial weights and generators */
   g_assert_true (optimizer_state_is_zero (b));
@@ -396,9 +409,8 @@ test_weights_only (void)
   FtDataset *ds = make_dataset (64, 1, mlp_input, 3, 8);
   FtTrainer *a = make_trainer (ARCH_MLP, 31);
   train_steps (a, ds, 3, 8);
-  ft_trainer_set_experiment_json (a, "{}");
   char *path = test_path ("weights-only.h5");
-  save_or_die (a, path, true, 1);
+  save_with_experiment (a, "{}", path, true, 1);
 
   FtTrainer *b = make_trainer (ARCH_MLP, 32);
   FtRng shuffle_before = *ft_trainer_shuffle_rng (b);
@@ -633,7 +645,7 @@ test_atomic (void)
 
   /* A directory that does not exist: nothing can be created. */
   char *nowhere = g_build_filename (test_dir, "no-such-dir", "x.h5", NULL);
-  g_assert_false (ft_checkpoint_save (a, nowhere, false, 0, &error));
+  g_assert_false (ft_checkpoint_save (a, NULL, nowhere, false, 0, &error));
   g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
   g_assert_true (g_str_has_prefix (error->message, nowhere));
   g_test_message ("%s", error->message);
@@ -645,7 +657,7 @@ test_atomic (void)
   g_assert_cmpint (g_mkdir (dir_target, 0755), ==, 0);
   char *inside = g_build_filename (dir_target, "keep", NULL);
   g_assert_true (g_file_set_contents (inside, "x", 1, NULL));
-  g_assert_false (ft_checkpoint_save (a, dir_target, false, 0, &error));
+  g_assert_false (ft_checkpoint_save (a, NULL, dir_target, false, 0, &error));
   g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_ISDIR);
   g_test_message ("%s", error->message);
   g_clear_error (&error);
@@ -660,7 +672,7 @@ test_atomic (void)
   g_assert_cmpint (g_chmod (ro_dir, 0555), ==, 0);
   if (geteuid () != 0)
     {
-      g_assert_false (ft_checkpoint_save (a, ro_path, false, 0, &error));
+      g_assert_false (ft_checkpoint_save (a, NULL, ro_path, false, 0, &error));
       g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_ACCES);
       g_test_message ("%s", error->message);
       g_clear_error (&error);
@@ -683,7 +695,7 @@ test_atomic (void)
   void (*old_handler) (int) = signal (SIGXFSZ, SIG_IGN);
   struct rlimit small = { 4096, saved.rlim_max };
   g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &small), ==, 0);
-  bool saved_ok = ft_checkpoint_save (a, path, false, 0, &error);
+  bool saved_ok = ft_checkpoint_save (a, NULL, path, false, 0, &error);
   g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &saved), ==, 0);
   signal (SIGXFSZ, old_handler);
   g_assert_false (saved_ok);

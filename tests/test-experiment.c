@@ -836,10 +836,12 @@ test_build_spiral (void)
   g_assert_cmpuint (ft_trainer_seed (t), ==, e->seed);
   g_assert_cmpfloat (ft_optimizer_get_learning_rate (ft_trainer_optimizer (t)), ==, 0.01f);
 
-  /* The trainer carries the experiment, which reads back equal. */
-  const char *json = ft_trainer_experiment_json (t);
+  /* The experiment as a checkpoint's source reads back equal. */
+  FtExperimentSource source = ft_experiment_source (e);
+  char *json = source.to_json (source.user_data);
   g_assert_nonnull (json);
   FtExperiment *back = parse_ok (json);
+  g_free (json);
   g_assert_true (ft_experiment_equal (e, back));
   ft_experiment_free (back);
   ft_trainer_free (t);

@@ -72,7 +72,7 @@ saved_checkpoint (const char *name, FtTrainer *t)
 {
   char *path = tmp_path (name);
   GError *error = NULL;
-  g_assert_true (ft_checkpoint_save (t, path, false, 1, &error));
+  g_assert_true (ft_checkpoint_save (t, NULL, path, false, 1, &error));
   g_assert_no_error (error);
   return path;
 }
@@ -571,7 +571,7 @@ test_checkpoint_many_layers (void)
   FtTrainer *t = trainer_for (layers->str, "\"accuracy\"", &error);
   g_assert_no_error (error);
   char *path = tmp_path ("deep-model.h5");
-  bool saved = ft_checkpoint_save (t, path, false, 0, &error);
+  bool saved = ft_checkpoint_save (t, NULL, path, false, 0, &error);
   g_assert_no_error (error);
   g_assert_true (saved);
   FtTrainer *u = trainer_for (layers->str, "\"accuracy\"", &error);
@@ -599,7 +599,7 @@ test_stale_temps (void)
   char *touch = g_strdup_printf ("touch -d @%" G_GINT64_FORMAT " '%s'", old, stale);
   g_assert_cmpint (system (touch), ==, 0);
   GError *error = NULL;
-  g_assert_true (ft_checkpoint_save (t, path, false, 0, &error));
+  g_assert_true (ft_checkpoint_save (t, NULL, path, false, 0, &error));
   g_assert_no_error (error);
   g_assert_false (g_file_test (stale, G_FILE_TEST_EXISTS));
   g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));

@@ -296,8 +296,17 @@ check_checkpoint (const FtExperiment *e, const char *what)
 
   g_autofree char *dir = g_dir_make_tmp ("fittape-kinds-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "kinds.keras.h5", NULL);
-  g_assert_true (ft_checkpoint_save (t, path, false, 1, &error));
+  FtExperimentSource source = ft_experiment_source (e);
+  g_assert_true (ft_checkpoint_save (t, &source, path, false, 1, &error));
   g_assert_no_error (error);
+  /* The experiment it records reads back equal. */
+  g_autofree char *recorded = ft_checkpoint_read_experiment (path, &error);
+  g_assert_no_error (error);
+  FtExperiment *back = ft_experiment_from_json (recorded, &error);
+  g_assert_no_error (error);
+  if (!ft_experiment_equal (e, back))
+    g_error ("%s: the checkpoint's experiment differs", what);
+  ft_experiment_free (back);
 
   hid_t file = H5Fopen (path, H5F_ACC_RDONLY, H5P_DEFAULT);
   g_assert_cmpint (file, >=, 0);
@@ -447,7 +456,8 @@ test_every_loss_kind (void)
           g_assert_no_error (error);
           g_autofree char *dir = g_dir_make_tmp ("fittape-kinds-XXXXXX", NULL);
           g_autofree char *path = g_build_filename (dir, "loss.keras.h5", NULL);
-          g_assert_true (ft_checkpoint_save (t, path, false, 1, &error));
+          FtExperimentSource source = ft_experiment_source (e);
+          g_assert_true (ft_checkpoint_save (t, &source, path, false, 1, &error));
           g_assert_no_error (error);
           hid_t file = H5Fopen (path, H5F_ACC_RDONLY, H5P_DEFAULT);
           g_autofree char *training_config = read_attr (file, "training_config");

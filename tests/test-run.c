@@ -1,7 +1,8 @@
 /* test-run.c — the engine's run object (experiment/ft-run.h): a run records its history and epoch count
  * before its owner hears of an epoch; Continue trains as many epochs again from where it stopped; a run
  * resumed from a checkpoint saved mid-way ends with the same weights as one run straight through; the
- * Compare pair records fingerprints and agrees bit for bit. */
+ * Compare pair records fingerprints and agrees bit for bit; checkpoints record the run's experiment, the
+ * changed one after ft_run_set_experiment (ModelCheckpoint's on the training thread too). */
 #include "fittape-engine.h"
 #include "train/ft-checkpoint.h"
 
@@ -134,8 +135,7 @@ test_resume_from_checkpoint (void)
   train_to (&first, 2);
   char *dir = g_dir_make_tmp ("ft-run-XXXXXX", NULL);
   char *path = g_build_filename (dir, "two.h5", NULL);
-  g_assert_true (
-      ft_checkpoint_save (ft_run_trainer (first.run), path, false, ft_run_epochs_done (first.run), &error));
+  g_assert_true (ft_run_save_checkpoint (first.run, path, ft_run_epochs_done (first.run), &error));
   g_assert_no_error (error);
   resumed.run = ft_run_new (exp, train, false, NULL, &error);
   g_assert_true (ft_run_load_checkpoint (resumed.run, path, &error));
@@ -153,6 +153,66 @@ test_resume_from_checkpoint (void)
   ft_run_free (straight.run);
   ft_run_free (first.run);
   ft_run_free (resumed.run);
+  ft_experiment_free (exp);
+  ft_dataset_free (train);
+}
+
+/* The experiment a checkpoint at path records. */
+static FtExperiment *
+recorded_experiment (const char *path)
+{
+  GError *error = NULL;
+  char *json = ft_checkpoint_read_experiment (path, &error);
+  g_assert_no_error (error);
+  FtExperiment *exp = ft_experiment_from_json (json, &error);
+  g_assert_no_error (error);
+  g_free (json);
+  return exp;
+}
+
+static void
+test_checkpoint_records_experiment (void)
+{
+  FtDataset *train = NULL;
+  FtExperiment *exp = experiment (&train);
+  char *dir = g_dir_make_tmp ("ft-run-XXXXXX", NULL);
+  char *mc_path = g_build_filename (dir, "mc.h5", NULL);
+  char *path = g_build_filename (dir, "saved.h5", NULL);
+  exp->n_callbacks = 1;
+  exp->callbacks = g_new0 (FtCallbackSpec, 1);
+  exp->callbacks[0] = ft_callback_spec_default (FT_CALLBACK_MODEL_CHECKPOINT);
+  g_strlcpy (exp->callbacks[0].filepath, mc_path, sizeof exp->callbacks[0].filepath);
+  GError *error = NULL;
+  Owner o = { 0 };
+  o.run = ft_run_new (exp, train, false, NULL, &error);
+  g_assert_no_error (error);
+  train_to (&o, 1);
+  g_autoptr (FtExperiment) first = recorded_experiment (mc_path);
+  g_assert_true (ft_experiment_equal (first, exp));
+
+  /* A live change: the checkpoints after it describe the changed experiment. */
+  g_autoptr (FtExperiment) changed = ft_experiment_copy (exp);
+  changed->data.features = 0x5;
+  g_free (changed->title);
+  changed->title = g_strdup ("changed");
+  ft_run_set_experiment (o.run, changed);
+  g_assert_true (ft_experiment_equal (ft_run_experiment (o.run), changed));
+  train_to (&o, 2);
+  g_autoptr (FtExperiment) second = recorded_experiment (mc_path);
+  g_assert_true (ft_experiment_equal (second, changed));
+  g_assert_false (ft_experiment_equal (second, exp));
+  g_assert_true (ft_run_save_checkpoint (o.run, path, ft_run_epochs_done (o.run), &error));
+  g_assert_no_error (error);
+  g_autoptr (FtExperiment) saved = recorded_experiment (path);
+  g_assert_true (ft_experiment_equal (saved, changed));
+
+  ft_run_free (o.run);
+  g_unlink (mc_path);
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (mc_path);
+  g_free (path);
+  g_free (dir);
   ft_experiment_free (exp);
   ft_dataset_free (train);
 }
@@ -191,5 +251,6 @@ main (int argc, char **argv)
   g_test_add_func ("/run/history-and-continue", test_history_and_continue);
   g_test_add_func ("/run/resume-from-checkpoint", test_resume_from_checkpoint);
   g_test_add_func ("/run/compare-pair", test_compare_pair);
+  g_test_add_func ("/run/checkpoint-records-experiment", test_checkpoint_records_experiment);
   return g_test_run ();
 }

@@ -476,7 +476,8 @@ ft_certify (const FtExperiment *exp_in, const FtCertifyOptions *o, GError **erro
   if (ok)
     {
       char *init_path = g_build_filename (o->dir, "initial.h5", NULL);
-      ok = ft_checkpoint_save (trainer, init_path, true, 0, error);
+      FtExperimentSource source = ft_experiment_source (e);
+      ok = ft_checkpoint_save (trainer, &source, init_path, true, 0, error);
       g_free (init_path);
     }
   if (ok)

@@ -233,8 +233,5 @@ ft_experiment_build_trainer (const FtExperiment *e, const FtDataset *train, GErr
       ft_trainer_free (trainer);
       return NULL;
     }
-  char *json = ft_experiment_to_json (e);
-  ft_trainer_set_experiment_json (trainer, json);
-  g_free (json);
   return trainer;
 }

@@ -505,3 +505,15 @@ ft_experiment_save (const FtExperiment *e, const char *path, GError **error)
   g_free (json);
   return ok;
 }
+
+static char *
+experiment_to_json (void *exp)
+{
+  return ft_experiment_to_json (exp);
+}
+
+FtExperimentSource
+ft_experiment_source (const FtExperiment *exp)
+{
+  return (FtExperimentSource){ experiment_to_json, (void *) exp };
+}

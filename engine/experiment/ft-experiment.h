@@ -84,6 +84,9 @@ FtExperiment *ft_experiment_from_json (const char *json, GError **error);
  * fields that apply are written, some only when they differ from their defaults; parameters a layer,
  * optimizer, callback or dataset kind does not take are not written and come back as their defaults. */
 char *ft_experiment_to_json (const FtExperiment *exp);
+/* exp as the source a checkpoint records its experiment from (serialised when a checkpoint is written);
+ * exp must outlive what the source is handed to. Runs have their own: ft_run_experiment_source. */
+FtExperimentSource ft_experiment_source (const FtExperiment *exp);
 /* Atomic write (temporary file, then rename). */
 bool ft_experiment_save (const FtExperiment *exp, const char *path, GError **error);
 const char *ft_run_mode_name (FtRunMode mode); /* "fit", "tape", "both" */

@@ -7,7 +7,9 @@
 
 struct FtRun
 {
-  FtExperiment *exp; /* as it was when the run was made */
+  FtExperiment *exp;  /* as it was when the run was made, or as ft_run_set_experiment changed it */
+  GMutex exp_lock;    /* exp's swap against its serialisation for a checkpoint (on the training thread) */
+  GPtrArray *old_exp; /* experiments replaced by ft_run_set_experiment: a runner may borrow from them */
   const FtDataset *train;
   bool tape;
   FtRunOptions options;
@@ -32,6 +34,8 @@ ft_run_new (const FtExperiment *exp, const FtDataset *train, bool tape, const Ft
     return NULL;
   FtRun *run = g_new0 (FtRun, 1);
   run->exp = ft_experiment_copy (exp);
+  g_mutex_init (&run->exp_lock);
+  run->old_exp = g_ptr_array_new_with_free_func ((GDestroyNotify) ft_experiment_free);
   run->train = train;
   run->tape = tape;
   if (options != NULL)
@@ -63,7 +67,45 @@ ft_run_free (FtRun *run)
   ft_callback_lanes_free (run->lanes);
   ft_ledger_free (run->ledger);
   ft_experiment_free (run->exp);
+  g_ptr_array_unref (run->old_exp);
+  g_mutex_clear (&run->exp_lock);
   g_free (run);
+}
+
+/* The run's experiment as JSON, for a checkpoint being written (any thread). */
+static char *
+run_experiment_json (void *user_data)
+{
+  FtRun *run = user_data;
+  g_mutex_lock (&run->exp_lock);
+  char *json = ft_experiment_to_json (run->exp);
+  g_mutex_unlock (&run->exp_lock);
+  return json;
+}
+
+FtExperimentSource
+ft_run_experiment_source (FtRun *run)
+{
+  return (FtExperimentSource){ run_experiment_json, run };
+}
+
+void
+ft_run_set_experiment (FtRun *run, const FtExperiment *exp)
+{
+  g_return_if_fail (run != NULL && exp != NULL);
+  FtExperiment *copy = ft_experiment_copy (exp);
+  g_mutex_lock (&run->exp_lock);
+  g_ptr_array_add (run->old_exp, run->exp);
+  run->exp = copy;
+  g_mutex_unlock (&run->exp_lock);
+}
+
+bool
+ft_run_save_checkpoint (FtRun *run, const char *path, int epoch, GError **error)
+{
+  g_return_val_if_fail (run != NULL && path != NULL, false);
+  FtExperimentSource source = ft_run_experiment_source (run);
+  return ft_checkpoint_save (run->trainer, &source, path, false, epoch, error);
 }
 
 bool
@@ -121,6 +163,7 @@ ft_run_make_runner (FtRun *run, int epochs, GPtrArray *extra_callbacks, GMainCon
   job.fingerprints = run->fingerprints;
   job.lanes = run->lanes;
   job.ledger = run->ledger;
+  job.experiment = ft_run_experiment_source (run);
   job.full_priority = run->options.full_priority;
   run->func = func;
   run->user_data = user_data;

@@ -37,6 +37,22 @@ FtRun *ft_run_new (const FtExperiment *exp, const FtDataset *train, bool tape, c
 void ft_run_free (FtRun *run);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FtRun, ft_run_free)
 
+/* Saves the run's trainer with its resume state and the run's experiment (ft_run_set_experiment's, when
+ * it changed) to path, after epoch completed epochs (ft_checkpoint_save). Not while a runner trains. */
+bool ft_run_save_checkpoint (FtRun *run, const char *path, int epoch, GError **error);
+
+/* The experiment the run's checkpoints record from now on — ModelCheckpoint's and the tape loop's saves
+ * on the training thread included, and ft_run_save_checkpoint's: a live change to the experiment (the
+ * input features, say) calls this with the experiment as changed, so that a later checkpoint describes
+ * it. exp is copied; ft_run_experiment returns the copy from now on. The experiment it replaces stays
+ * valid until the run is freed (the current runner borrows its callbacks). Call it on the thread that
+ * owns the run. */
+void ft_run_set_experiment (FtRun *run, const FtExperiment *exp);
+
+/* The run's experiment as a checkpoint's source (for jobs and checkpoints the run does not make itself);
+ * valid while the run lives. */
+FtExperimentSource ft_run_experiment_source (FtRun *run);
+
 /* Loads a checkpoint into the run's trainer (weights, optimizer state, the epoch it was saved after):
  * the next runner starts after that epoch (a checkpoint with weights only leaves the count alone). */
 bool ft_run_load_checkpoint (FtRun *run, const char *path, GError **error);

@@ -510,7 +510,8 @@ mc_save (SpecCallback *s, FtFitContext *ctx, int epoch, int batch, const FtLogs 
   g_free (dir);
   /* The resume state's epoch is the number of completed epochs. */
   int completed = batch >= 0 ? epoch : epoch + 1;
-  if (!ft_checkpoint_save (ctx->trainer, path, s->spec.save_weights_only, completed, &error))
+  if (!ft_checkpoint_save (ctx->trainer, &ctx->experiment, path, s->spec.save_weights_only, completed,
+                           &error))
     {
       g_prefix_error (&error, "ModelCheckpoint could not save \"%s\": ", path);
       fail (ctx, error);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/ft-param.h"
+#include "train/ft-checkpoint.h"
 #include "train/ft-logs.h"
 #include "train/ft-trainer.h"
 
@@ -103,13 +104,15 @@ struct FtCallback
 struct FtFitContext
 {
   FtTrainer *trainer;
-  int epochs;                /* params["epochs"] */
-  int steps;                 /* params["steps"]: batches per epoch */
-  int epoch;                 /* current epoch (0-based) */
-  int64_t samples_seen;      /* over the whole run */
-  float batch_loss;          /* the raw loss of the last batch (not the running mean) */
-  uint32_t batch_size;       /* samples in the last batch */
-  const uint32_t *batch_idx; /* the last batch's sample indices (batch_size of them), at batch end */
+  FtExperimentSource experiment; /* what checkpoints saved during the run record (set by the caller before
+                                    the run, e.g. the runner from FtJob.experiment; zeroed: nothing) */
+  int epochs;                    /* params["epochs"] */
+  int steps;                     /* params["steps"]: batches per epoch */
+  int epoch;                     /* current epoch (0-based) */
+  int64_t samples_seen;          /* over the whole run */
+  float batch_loss;              /* the raw loss of the last batch (not the running mean) */
+  uint32_t batch_size;           /* samples in the last batch */
+  const uint32_t *batch_idx;     /* the last batch's sample indices (batch_size of them), at batch end */
   bool report_progress; /* per-batch progress events wanted (fit: always; tape loop: its progress step) */
   bool stop_training;   /* Keras' model.stop_training: ends training after this epoch's on_epoch_end */
   bool abort;           /* a user's Stop: ends training after the current batch, no on_epoch_end */

@@ -27,7 +27,7 @@
  *                            "Adam"), seed (uint64), slot_names (1-D array of str, absent with no slots);
  *                            datasets shuffle_rng, dropout_rng (uint64 [4]), optimizer_slots/NAME (float32
  *                            [state floats of one slot], ft_optimizer_state's slot blocks), and
- *                            experiment_json (scalar UTF-8 str) when the trainer has one.
+ *                            experiment_json (scalar UTF-8 str) when the experiment source gives one.
  *
  * Every function here is thread-safe (one lock around all HDF5 use; Debian's HDF5 is the serial build). */
 #pragma once
@@ -44,10 +44,22 @@ typedef struct
   uint64_t seed; /* the seed the checkpointed run was started with */
 } FtResumeState;
 
-/* Saves the trainer's model (and, unless weights_only, its optimizer and resume state) to path.
- * epoch is the number of epochs completed. On failure (G_FILE_ERROR; the message starts with path) an
- * existing file at path is left as it was and no temporary file remains. */
-bool ft_checkpoint_save (FtTrainer *trainer, const char *path, bool weights_only, int epoch, GError **error);
+/* The experiment a checkpoint records, supplied by whoever owns it (the run, in engine/experiment: this
+ * layer never sees an experiment). to_json returns it as experiment JSON (the checkpoint g_frees it), or
+ * NULL for none; it is called only when a checkpoint with resume state is written, possibly on the
+ * training thread. Zeroed (to_json NULL): no experiment. */
+typedef struct
+{
+  char *(*to_json) (void *user_data);
+  void *user_data;
+} FtExperimentSource;
+
+/* Saves the trainer's model (and, unless weights_only, its optimizer and resume state, with the
+ * experiment that experiment gives; NULL: none) to path. epoch is the number of epochs completed. On
+ * failure (G_FILE_ERROR; the message starts with path) an existing file at path is left as it was and no
+ * temporary file remains. */
+bool ft_checkpoint_save (FtTrainer *trainer, const FtExperimentSource *experiment, const char *path,
+                         bool weights_only, int epoch, GError **error);
 
 /* Reads only the experiment JSON embedded in a checkpoint (NULL with an error if none / unreadable). */
 char *ft_checkpoint_read_experiment (const char *path, GError **error);

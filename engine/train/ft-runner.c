@@ -593,6 +593,7 @@ run_thread (gpointer data)
   FtHistory *history = ft_history_new ();
   FtFitContext ctx;
   memset (&ctx, 0, sizeof ctx);
+  ctx.experiment = job->experiment;
   GError *error = NULL;
   r->start_time = g_get_monotonic_time ();
   bool ok;

@@ -89,14 +89,16 @@ typedef struct
   FtLoopSteps steps;
   const FtCallbackSpec *callbacks; /* copied */
   int n_callbacks;
-  GPtrArray *extra_callbacks;   /* optional FtCallback* run on the training thread (e.g. a progress printer);
-                                    the runner takes a reference */
-  FtFingerprints *fingerprints; /* optional, not owned: recorded at every step, after the callbacks ran
-                                   (compare two jobs' with ft_divergence_find while they run) */
-  FtCallbackLanes *lanes;       /* optional, not owned: the callbacks' decisions, epoch by epoch */
-  FtLedger *ledger;             /* optional, not owned: how each epoch's numbers were made (ft-ledger.h) */
-  bool full_priority;           /* no nice +5 for the training thread: for programs without a window to keep
-                                     smooth (the CLI), where a loaded machine would otherwise slow the job */
+  GPtrArray *extra_callbacks;    /* optional FtCallback* run on the training thread (e.g. a progress printer);
+                                     the runner takes a reference */
+  FtFingerprints *fingerprints;  /* optional, not owned: recorded at every step, after the callbacks ran
+                                    (compare two jobs' with ft_divergence_find while they run) */
+  FtCallbackLanes *lanes;        /* optional, not owned: the callbacks' decisions, epoch by epoch */
+  FtLedger *ledger;              /* optional, not owned: how each epoch's numbers were made (ft-ledger.h) */
+  FtExperimentSource experiment; /* what the checkpoints the job saves record (ModelCheckpoint, the tape
+                                    loop's own); the run sets it. Zeroed: no experiment */
+  bool full_priority;            /* no nice +5 for the training thread: for programs without a window to keep
+                                      smooth (the CLI), where a loaded machine would otherwise slow the job */
 } FtJob;
 
 typedef struct FtRunner FtRunner;

@@ -146,7 +146,8 @@ save_checkpoint (FtTrainer *trainer, const FtCallbackSpec *spec, bool greater, d
                                   sizeof path, error))
     return false;
   /* The resume state's epoch counts completed epochs: a save inside an epoch has not completed it. */
-  if (!ft_checkpoint_save (trainer, path, spec->save_weights_only, batch >= 0 ? epoch : epoch + 1, error))
+  if (!ft_checkpoint_save (trainer, &ctx->experiment, path, spec->save_weights_only,
+                           batch >= 0 ? epoch : epoch + 1, error))
     return false;
   g_strlcpy (ctx->last_checkpoint, path, sizeof ctx->last_checkpoint);
   return true;

@@ -16,7 +16,6 @@ struct FtTrainer
   FtTape *tape;
   uint64_t seed;
   FtRng shuffle_rng;
-  char *experiment_json;
 
   /* Training and test metric sets: a hand-written loop keeps its validation metrics apart from its
    * training ones (so not resetting the latter really accumulates); fit()'s shared-and-reset objects
@@ -140,7 +139,6 @@ ft_trainer_free (FtTrainer *t)
   ft_free (t->y);
   ft_free (t->sample_weight);
   ft_free (t->fx);
-  g_free (t->experiment_json);
   g_free (t);
 }
 
@@ -178,19 +176,6 @@ FtRng *
 ft_trainer_shuffle_rng (FtTrainer *t)
 {
   return &t->shuffle_rng;
-}
-
-void
-ft_trainer_set_experiment_json (FtTrainer *t, const char *json)
-{
-  g_free (t->experiment_json);
-  t->experiment_json = g_strdup (json);
-}
-
-const char *
-ft_trainer_experiment_json (const FtTrainer *t)
-{
-  return t->experiment_json;
 }
 
 static size_t

@@ -46,10 +46,6 @@ uint64_t ft_trainer_seed (const FtTrainer *trainer);
 /* The shuffling generator (stream FT_RNG_STREAM_SHUFFLE of the seed); checkpoints save it. */
 FtRng *ft_trainer_shuffle_rng (FtTrainer *trainer);
 
-/* The experiment JSON that checkpoints embed (copied; may be NULL). */
-void ft_trainer_set_experiment_json (FtTrainer *trainer, const char *json);
-const char *ft_trainer_experiment_json (const FtTrainer *trainer);
-
 /* The Playground's input features (ft-features.h) as a preprocessing step of every batch gathered: the
  * data then has two values per sample and the model takes ft_features_count (mask). 0 (the default): none. */
 void ft_trainer_set_features (FtTrainer *trainer, unsigned mask);

@@ -18,6 +18,12 @@ static const char model_json[]
       " \"compile\": {\"optimizer\": \"adam\", \"loss\": {\"name\": \"sparse_categorical_crossentropy\","
       " \"from_logits\": true}, \"metrics\": [\"accuracy\"]}}";
 
+static char *
+dup_json (void *json)
+{
+  return g_strdup (json);
+}
+
 static FtTrainer *
 trainer (void)
 {
@@ -25,7 +31,6 @@ trainer (void)
   FtTrainer *t = e ? ft_experiment_build_trainer (e, NULL, NULL) : NULL;
   if (t == NULL)
     abort ();
-  ft_trainer_set_experiment_json (t, model_json);
   ft_experiment_free (e);
   return t;
 }
@@ -38,7 +43,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     {
       /* fuzz-checkpoint with FUZZ_WRITE_SEED=PATH writes a seed checkpoint there and exits */
       FtTrainer *t = trainer ();
-      bool ok = ft_checkpoint_save (t, g_getenv ("FUZZ_WRITE_SEED"), false, 1, NULL);
+      FtExperimentSource source = { dup_json, (void *) model_json };
+      bool ok = ft_checkpoint_save (t, &source, g_getenv ("FUZZ_WRITE_SEED"), false, 1, NULL);
       ft_trainer_free (t);
       exit (ok ? 0 : 1);
     }

@@ -422,8 +422,7 @@ save_checkpoint_thread (GTask *task, gpointer source, gpointer task_data, GCance
 {
   CheckpointJob *job = task_data;
   GError *error = NULL;
-  if (ft_checkpoint_save (ft_run_trainer (job->run->engine), job->path, false,
-                          ft_run_epochs_done (job->run->engine), &error))
+  if (ft_run_save_checkpoint (job->run->engine, job->path, ft_run_epochs_done (job->run->engine), &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
