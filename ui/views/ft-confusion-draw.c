@@ -570,9 +570,9 @@ draw_result (FtConfusionView *self, cairo_t *cr, Ctx *c, const Result *r, double
 }
 
 void
-ft_confusion_view_draw (FtConfusionView *self, cairo_t *cr, double width, double height)
+ft_confusion_view_draw (GtkWidget *widget, cairo_t *cr, double width, double height)
 {
-  GtkWidget *widget = GTK_WIDGET (self);
+  FtConfusionView *self = FT_CONFUSION_VIEW (widget);
   Ctx c = { .widget = widget };
   ft_view_theme_colours (widget, &c.fg, &c.base);
   c.dark = ft_view_is_dark (&c.fg);

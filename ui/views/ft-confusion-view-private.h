@@ -51,6 +51,6 @@ struct _FtConfusionView
 };
 
 /* ft-confusion-draw.c */
-void ft_confusion_view_draw (FtConfusionView *self, cairo_t *cr, double width, double height);
+void ft_confusion_view_draw (GtkWidget *widget, cairo_t *cr, double width, double height);
 
 G_END_DECLS

@@ -2,6 +2,7 @@
  * the computation, the public API and the widget; the drawing is in ft-confusion-draw.c. */
 #include "core/ft-format.h"
 #include "views/ft-confusion-view-private.h"
+#include "views/ft-view-paint.h"
 #include "views/ft-view-worker.h"
 
 #include <math.h>
@@ -301,12 +302,7 @@ update_description (FtConfusionView *self)
 static void
 ft_confusion_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
-  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
-  if (width <= 1 || height <= 1)
-    return;
-  cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  ft_confusion_view_draw (FT_CONFUSION_VIEW (widget), cr, width, height);
-  cairo_destroy (cr);
+  ft_view_snapshot_cairo (widget, snapshot, ft_confusion_view_draw);
 }
 
 static void

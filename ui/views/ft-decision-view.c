@@ -750,9 +750,9 @@ draw_legend (FtDecisionView *self, cairo_t *cr, PangoLayout *layout, const Plane
 }
 
 static void
-draw (FtDecisionView *self, cairo_t *cr, double width, double height)
+draw (GtkWidget *widget, cairo_t *cr, double width, double height)
 {
-  GtkWidget *widget = GTK_WIDGET (self);
+  FtDecisionView *self = FT_DECISION_VIEW (widget);
   GdkRGBA fg, base;
   ft_view_theme_colours (widget, &fg, &base);
   PangoLayout *layout = ft_view_scaled_layout (widget, 0.85, FALSE, FALSE);
@@ -804,12 +804,7 @@ draw (FtDecisionView *self, cairo_t *cr, double width, double height)
 static void
 ft_decision_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
-  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
-  if (width <= 1 || height <= 1)
-    return;
-  cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  draw (FT_DECISION_VIEW (widget), cr, width, height);
-  cairo_destroy (cr);
+  ft_view_snapshot_cairo (widget, snapshot, draw);
 }
 
 static void

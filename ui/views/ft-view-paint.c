@@ -154,3 +154,14 @@ ft_view_square_tick_labels (cairo_t *cr, PangoLayout *layout, const FtViewSquare
           ft_view_show_text (cr, layout, text, sq->x0 - 6, p, 1, 0.5, NULL);
       }
 }
+
+void
+ft_view_snapshot_cairo (GtkWidget *widget, GtkSnapshot *snapshot, FtViewDrawFunc draw)
+{
+  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+  if (width <= 1 || height <= 1)
+    return;
+  cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  draw (widget, cr, width, height);
+  cairo_destroy (cr);
+}

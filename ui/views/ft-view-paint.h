@@ -42,6 +42,10 @@ void ft_view_square_grid (cairo_t *cr, const FtViewSquare *sq, const GdkRGBA *fg
                           double alpha);
 /* The ticks' labels under and left of the square ("−2", "0", "2": a real minus sign). */
 void ft_view_square_tick_labels (cairo_t *cr, PangoLayout *layout, const FtViewSquare *sq, const GdkRGBA *fg);
+/* Draws a widget's whole area (width × height) with cairo. */
+typedef void (*FtViewDrawFunc) (GtkWidget *widget, cairo_t *cr, double width, double height);
+/* The body of a snapshot vfunc that draws with cairo: nothing while the widget is under 2 × 2 px. */
+void ft_view_snapshot_cairo (GtkWidget *widget, GtkSnapshot *snapshot, FtViewDrawFunc draw);
 /* A dataset class' colour (plot/ft-plot-marks.h), opaque. */
 void ft_view_class_colour (int cls, GdkRGBA *out);
 
