@@ -1,9 +1,13 @@
-/* test-live-change.c — training that reacts: a learning-rate, regularization or activation change asked
- * for while a fit run and its tape twin train is applied by both before the same step (they stay
- * identical, bit for bit), equals a run that got the change before that step while paused there, changes
- * the result, and is recorded by each run with its step, epoch, batch and a label ("lr 0.01 → 0.1"). */
+/* test-live-change.c — training that reacts: a learning-rate, regularization, activation or input-feature
+ * change asked for while a fit run and its tape twin train is applied by both before the same step (they
+ * stay identical, bit for bit), equals a run that got the change before that step while paused there,
+ * changes the result, and is recorded by each run with its step, epoch, batch and a label ("lr 0.01 →
+ * 0.1"). A feature change keeps the first kernel's rows of the features that stay (and their optimizer
+ * slots), draws the new ones deterministically, and leaves a model equal to one built for the new features
+ * with the same weights. */
 #include "fittape-engine.h"
 
+#include <math.h>
 #include <string.h>
 
 typedef struct
@@ -56,10 +60,14 @@ spin_until (const bool *flag, const int *count, int want)
     ;
 }
 
+/* The input features the trainers start with (0: the raw points) and their optimizer. */
+static unsigned start_features;
+static FtOptimizerKind optimizer_kind = FT_OPT_ADAM;
+
 static FtTrainer *
 trainer_new (void)
 {
-  int in[1] = { 2 };
+  int in[1] = { start_features != 0 ? ft_features_count (start_features) : 2 };
   FtModel *m = ft_model_new (1, in);
   FtLayerSpec s = ft_layer_spec_default (FT_LAYER_DENSE);
   s.units = 8;
@@ -71,10 +79,18 @@ trainer_new (void)
   ft_model_add (m, &s);
   g_assert_true (ft_model_build (m, 11, NULL));
   FtCompileSpec cs = ft_compile_spec_default ();
-  cs.optimizer = ft_optimizer_spec_default (FT_OPT_ADAM);
+  cs.optimizer = ft_optimizer_spec_default (optimizer_kind);
   cs.optimizer.learning_rate = 0.01f;
-  return ft_trainer_new (m, &cs, 11, NULL);
+  if (optimizer_kind == FT_OPT_SGD)
+    cs.optimizer.momentum = 0.9f;
+  FtTrainer *t = ft_trainer_new (m, &cs, 11, NULL);
+  ft_trainer_set_features (t, start_features);
+  return t;
 }
+
+/* Callbacks the jobs get (none by default). */
+static const FtCallbackSpec *job_callbacks;
+static int n_job_callbacks;
 
 static FtJob
 job_for (FtTrainer *t, const FtDataset *data, bool tape)
@@ -89,6 +105,8 @@ job_for (FtTrainer *t, const FtDataset *data, bool tape)
   job.args.validation_split = 0.2;
   job.tape_mode = tape;
   job.steps = ft_loop_steps_all ();
+  job.callbacks = job_callbacks;
+  job.n_callbacks = n_job_callbacks;
   return job;
 }
 
@@ -275,11 +293,270 @@ test_applies_at_the_step (void)
   ft_dataset_free (data);
 }
 
+/* The loss on the whole data set, as evaluate() gives it. */
+static double
+loss_of (FtTrainer *t, const FtDataset *data)
+{
+  FtLogs logs;
+  ft_logs_clear (&logs);
+  ft_trainer_evaluate (t, data, 0, data->n, 32, "", &logs);
+  double loss = NAN;
+  g_assert_true (ft_logs_get (&logs, "loss", &loss));
+  return loss;
+}
+
+static void
+assert_finite_weights (FtTrainer *t)
+{
+  size_t n;
+  g_autofree float *w = weights_of (t, &n);
+  for (size_t i = 0; i < n; i++)
+    g_assert_true (isfinite (w[i]));
+}
+
+/* Features added, then x₁ and x₂ dropped, while fit and tape train with Adam: both apply them before the
+ * same steps and stay identical to the bit (weights, loss); the history records them. */
+static void
+test_features_fit_and_tape_agree (void)
+{
+  FtDataset *data = ft_dataset_playground (FT_PLAYGROUND_CIRCLE, 320, 0.1f, 3);
+  unsigned plus = FT_FEATURE_X1 | FT_FEATURE_X2 | FT_FEATURE_X1_X2;
+  unsigned swap = FT_FEATURE_X1_X2 | FT_FEATURE_SIN_X1;
+  FtLiveChange changes[2] = {
+    { .kind = FT_LIVE_FEATURES, .features = plus },
+    { .kind = FT_LIVE_FEATURES, .features = swap },
+  };
+  for (int optimizer = 0; optimizer < 3; optimizer++)
+    {
+      static const FtOptimizerKind kinds[] = { FT_OPT_ADAM, FT_OPT_SGD, FT_OPT_ADAGRAD };
+      optimizer_kind = kinds[optimizer];
+      start_features = optimizer == 2 ? FT_FEATURE_X1 | FT_FEATURE_X2 : 0;
+      /* With Adagrad, EarlyStopping keeps best weights across the changes (taken anew when they resize). */
+      FtCallbackSpec es = ft_callback_spec_default (FT_CALLBACK_EARLY_STOPPING);
+      g_strlcpy (es.monitor, "loss", sizeof es.monitor);
+      es.patience = 100;
+      es.restore_best_weights = true;
+      job_callbacks = optimizer == 2 ? &es : NULL;
+      n_job_callbacks = optimizer == 2 ? 1 : 0; /* the raw points, or as features */
+      FtTrainer *tf, *tt;
+      FtRunner *rf, *rt;
+      run_pair (data, changes, 2, &tf, &tt, &rf, &rt);
+      assert_same_weights (tf, tt);
+      assert_finite_weights (tf);
+      double lf = loss_of (tf, data), lt = loss_of (tt, data);
+      g_test_message ("%s: loss %.9g (fit) %.9g (tape)", ft_optimizer_kind_name (kinds[optimizer]), lf, lt);
+      g_assert_true (isfinite (lf));
+      g_assert_cmpmem (&lf, sizeof lf, &lt, sizeof lt);
+      static const char *const labels[] = { "features x₁, x₂ → x₁, x₂, x₁x₂",
+                                            "features x₁, x₂, x₁x₂ → x₁x₂, sin x₁" };
+      FtLiveChangeRecord recs[2];
+      for (int i = 0; i < 2; i++)
+        {
+          FtLiveChangeRecord b;
+          g_assert_true (ft_runner_get_live_change (rf, i, &recs[i]));
+          g_assert_true (ft_runner_get_live_change (rt, i, &b));
+          g_assert_cmpstr (recs[i].label, ==, labels[i]);
+          g_assert_cmpstr (b.label, ==, labels[i]);
+          g_assert_false (recs[i].refused);
+          g_assert_cmpint (recs[i].step, ==, b.step);
+        }
+      /* The model takes the last features; the trainer features the batches with them. */
+      g_assert_cmpuint (ft_trainer_features (tf), ==, swap);
+      int nd, shape[FT_MAX_DIMS];
+      ft_model_input_shape (ft_trainer_model (tf), &nd, shape);
+      g_assert_cmpint (shape[0], ==, 2);
+      g_assert_cmpint (ft_model_weight (ft_trainer_model (tf), 0)->shape[0], ==, 2);
+      char *events = ft_live_changes_to_json (recs, 2);
+      g_assert_nonnull (
+          strstr (events, "\"kind\": \"features\", \"change\": \"features x₁, x₂ → x₁, x₂, x₁x₂\"}"));
+      g_free (events);
+      ft_runner_free (rf);
+      ft_runner_free (rt);
+      ft_trainer_free (tf);
+      ft_trainer_free (tt);
+    }
+  optimizer_kind = FT_OPT_ADAM;
+  start_features = 0;
+  job_callbacks = NULL;
+  n_job_callbacks = 0;
+  ft_dataset_free (data);
+}
+
+/* A few steps of Adam, so that the slots are not zero. */
+static void
+train_some (FtTrainer *t, const FtDataset *data)
+{
+  uint32_t idx[16];
+  for (uint32_t i = 0; i < 16; i++)
+    idx[i] = i;
+  for (int k = 0; k < 3; k++)
+    {
+      float loss;
+      g_assert_true (ft_trainer_train_batch (t, data, idx, 16, NULL, &loss, NULL));
+    }
+}
+
+/* Slot s of the first kernel's row r (rows of units floats). */
+static const float *
+slot_row (FtTrainer *t, int s, int r)
+{
+  FtOptimizer *opt = ft_trainer_optimizer (t);
+  int units = ft_model_weight (ft_trainer_model (t), 0)->shape[1];
+  return ft_optimizer_state (opt) + ft_optimizer_slot_offset (opt, s, 0) + (size_t) r * (size_t) units;
+}
+
+/* Rows of features that stay keep their weights and slots; new rows are drawn from the seed and the step
+ * (the same for the same step, others for another); the other weights do not move. */
+static void
+test_features_keep_rows (void)
+{
+  FtDataset *data = ft_dataset_playground (FT_PLAYGROUND_XOR, 64, 0.1f, 5);
+  start_features = FT_FEATURE_X1 | FT_FEATURE_X2 | FT_FEATURE_X1_X2;
+  FtTrainer *t = trainer_new (), *twin = trainer_new (), *later = trainer_new ();
+  train_some (t, data);
+  train_some (twin, data);
+  train_some (later, data);
+  FtModel *m = ft_trainer_model (t);
+  int units = ft_model_weight (m, 0)->shape[1];
+  size_t row = (size_t) units * sizeof (float), n_old;
+  g_autofree float *old = weights_of (t, &n_old);
+  float old_slots[2][3][8];
+  for (int s = 0; s < 2; s++)
+    for (int r = 0; r < 3; r++)
+      memcpy (old_slots[s][r], slot_row (t, s, r), row);
+  size_t tail_old = ft_optimizer_state_size (ft_trainer_optimizer (t)) / 2 - 3 * (size_t) units;
+
+  FtLiveChange c = { .kind = FT_LIVE_FEATURES,
+                     .features = FT_FEATURE_X2 | FT_FEATURE_X1_X2 | FT_FEATURE_SIN_X2 };
+  char label[160];
+  g_assert_true (ft_live_change_apply (t, &c, 5, label, sizeof label));
+  g_assert_cmpstr (label, ==, "features x₁, x₂, x₁x₂ → x₂, x₁x₂, sin x₂");
+  g_assert_true (ft_live_change_apply (twin, &c, 5, label, sizeof label));
+  g_assert_true (ft_live_change_apply (later, &c, 6, label, sizeof label));
+  size_t n_new;
+  g_autofree float *now = weights_of (t, &n_new);
+  g_autofree float *same = weights_of (twin, &n_new);
+  g_autofree float *other = weights_of (later, &n_new);
+  g_assert_cmpuint (n_new, ==, n_old);
+  /* kernel rows: x₂ (old row 1), x₁x₂ (old row 2), sin x₂ (new) */
+  g_assert_cmpmem (now, row, old + units, row);
+  g_assert_cmpmem (now + units, row, old + 2 * units, row);
+  g_assert_cmpmem (now + 2 * units, row, same + 2 * units, row);
+  g_assert_cmpint (memcmp (now + 2 * units, other + 2 * units, row), !=, 0);
+  bool nonzero = false;
+  for (int j = 0; j < units; j++)
+    nonzero |= now[2 * units + j] != 0.0f;
+  g_assert_true (nonzero);
+  /* everything after the first kernel */
+  g_assert_cmpmem (now + 3 * units, (n_new - 3 * (size_t) units) * sizeof (float), old + 3 * units,
+                   (n_old - 3 * (size_t) units) * sizeof (float));
+  /* Adam's moments: kept rows moved with their weights, the new row starts at zero, the rest stays */
+  for (int s = 0; s < 2; s++)
+    {
+      g_assert_cmpmem (slot_row (t, s, 0), row, old_slots[s][1], row);
+      g_assert_cmpmem (slot_row (t, s, 1), row, old_slots[s][2], row);
+      for (int j = 0; j < units; j++)
+        g_assert_cmpfloat (slot_row (t, s, 2)[j], ==, 0.0f);
+    }
+  g_assert_cmpuint (ft_optimizer_state_size (ft_trainer_optimizer (t)) / 2 - 3 * (size_t) units, ==,
+                    tail_old);
+  /* and it trains on */
+  train_some (t, data);
+  assert_finite_weights (t);
+  ft_trainer_free (t);
+  ft_trainer_free (twin);
+  ft_trainer_free (later);
+  start_features = 0;
+  ft_dataset_free (data);
+}
+
+/* After the change the model computes what a model built for the new features computes with the same
+ * weights, on the featured points. */
+static void
+test_features_forward_equals_fresh (void)
+{
+  FtDataset *data = ft_dataset_playground (FT_PLAYGROUND_SPIRAL, 64, 0.1f, 7);
+  FtTrainer *t = trainer_new (); /* the raw points */
+  train_some (t, data);
+  unsigned mask = FT_FEATURE_X1 | FT_FEATURE_X1_SQUARED | FT_FEATURE_X2_SQUARED | FT_FEATURE_SIN_X2;
+  FtLiveChange c = { .kind = FT_LIVE_FEATURES, .features = mask };
+  char label[160];
+  g_assert_true (ft_live_change_apply (t, &c, 3, label, sizeof label));
+  g_assert_cmpstr (label, ==, "features x₁, x₂ → x₁, x₁², x₂², sin x₂");
+  train_some (t, data);
+
+  start_features = mask;
+  FtTrainer *fresh = trainer_new ();
+  start_features = 0;
+  size_t n, n_fresh = ft_model_n_params (ft_trainer_model (fresh));
+  g_autofree float *w = weights_of (t, &n);
+  g_assert_cmpuint (n, ==, n_fresh);
+  ft_model_set_weights (ft_trainer_model (fresh), w);
+  uint32_t idx[64];
+  for (uint32_t i = 0; i < 64; i++)
+    idx[i] = i;
+  float a[64 * 2], b[64 * 2];
+  ft_trainer_predict_batch (t, data, idx, 64, a);
+  ft_trainer_predict_batch (fresh, data, idx, 64, b);
+  g_assert_cmpmem (a, sizeof a, b, sizeof b);
+  ft_trainer_free (t);
+  ft_trainer_free (fresh);
+  ft_dataset_free (data);
+}
+
+/* A model whose first layer is not Dense, or that does not take 2-D points, keeps its inputs. */
+static void
+test_features_refused (void)
+{
+  int in[1] = { 2 };
+  FtModel *m = ft_model_new (1, in);
+  FtLayerSpec s = ft_layer_spec_default (FT_LAYER_DROPOUT);
+  s.rate = 0.1f;
+  ft_model_add (m, &s);
+  s = ft_layer_spec_default (FT_LAYER_DENSE);
+  s.units = 2;
+  ft_model_add (m, &s);
+  g_assert_true (ft_model_build (m, 1, NULL));
+  FtCompileSpec cs = ft_compile_spec_default ();
+  FtTrainer *t = ft_trainer_new (m, &cs, 1, NULL);
+  size_t n_before, n_after;
+  g_autofree float *before = weights_of (t, &n_before);
+  FtLiveChange c = { .kind = FT_LIVE_FEATURES, .features = FT_FEATURE_X1 };
+  char label[160];
+  g_assert_false (ft_live_change_apply (t, &c, 0, label, sizeof label));
+  g_assert_cmpstr (label, ==, "features x₁, x₂ → x₁: refused, the first layer is not Dense");
+  FtLiveChangeRecord rec = { .change = c, .step = 4, .epoch = 0, .batch = 4, .refused = true };
+  g_strlcpy (rec.label, label, sizeof rec.label);
+  g_autofree char *events = ft_live_changes_to_json (&rec, 1);
+  g_assert_cmpstr (events, ==,
+                   "[{\"epoch\": 0, \"batch\": 4, \"step\": 4, \"kind\": \"features\", \"change\": "
+                   "\"features x₁, x₂ → x₁: refused, the first layer is not Dense\", \"refused\": true}]");
+  g_autofree float *after = weights_of (t, &n_after);
+  g_assert_cmpmem (before, n_before * sizeof (float), after, n_after * sizeof (float));
+  g_assert_cmpuint (ft_trainer_features (t), ==, 0);
+  ft_trainer_free (t);
+
+  in[0] = 3;
+  m = ft_model_new (1, in);
+  ft_model_add (m, &s);
+  g_assert_true (ft_model_build (m, 1, NULL));
+  t = ft_trainer_new (m, &cs, 1, NULL);
+  g_assert_false (ft_live_change_apply (t, &c, 0, label, sizeof label));
+  g_assert_nonnull (strstr (label, "refused, the model does not take 2-D points"));
+  ft_trainer_free (t);
+  FtLiveChange bad = { .kind = FT_LIVE_FEATURES, .features = 1u << FT_N_FEATURES };
+  g_assert_false (ft_live_change_valid (&bad));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/live-change/fit-and-tape-agree", test_fit_and_tape_agree);
   g_test_add_func ("/live-change/applies-at-the-step", test_applies_at_the_step);
+  g_test_add_func ("/live-change/features-fit-and-tape-agree", test_features_fit_and_tape_agree);
+  g_test_add_func ("/live-change/features-keep-rows", test_features_keep_rows);
+  g_test_add_func ("/live-change/features-forward-equals-fresh", test_features_forward_equals_fresh);
+  g_test_add_func ("/live-change/features-refused", test_features_refused);
   return g_test_run ();
 }

@@ -2,7 +2,8 @@
  * before its owner hears of an epoch; Continue trains as many epochs again from where it stopped; a run
  * resumed from a checkpoint saved mid-way ends with the same weights as one run straight through; the
  * Compare pair records fingerprints and agrees bit for bit; checkpoints record the run's experiment, the
- * changed one after ft_run_set_experiment (ModelCheckpoint's on the training thread too). */
+ * changed one after ft_run_set_experiment (ModelCheckpoint's on the training thread too); a live change of
+ * the input features changes the experiment the run reports and the one its checkpoints embed. */
 #include "fittape-engine.h"
 #include "train/ft-checkpoint.h"
 
@@ -97,15 +98,36 @@ same_weights (FtTrainer *a, FtTrainer *b)
   return true;
 }
 
+/* ModelCheckpoint to path every epoch: the experiment's only callback. */
+static void
+with_model_checkpoint (FtExperiment *exp, const char *path)
+{
+  exp->n_callbacks = 1;
+  exp->callbacks = g_new0 (FtCallbackSpec, 1);
+  exp->callbacks[0] = ft_callback_spec_default (FT_CALLBACK_MODEL_CHECKPOINT);
+  g_strlcpy (exp->callbacks[0].filepath, path, sizeof exp->callbacks[0].filepath);
+}
+
+/* A fit run of the test experiment (with ModelCheckpoint to checkpoint_path, unless NULL), owned by o. */
+static FtExperiment *
+fit_run (Owner *o, FtDataset **train, const char *checkpoint_path)
+{
+  FtExperiment *exp = experiment (train);
+  if (checkpoint_path != NULL)
+    with_model_checkpoint (exp, checkpoint_path);
+  GError *error = NULL;
+  memset (o, 0, sizeof *o);
+  o->run = ft_run_new (exp, *train, false, NULL, &error);
+  g_assert_no_error (error);
+  return exp;
+}
+
 static void
 test_history_and_continue (void)
 {
   FtDataset *train = NULL;
-  FtExperiment *exp = experiment (&train);
-  GError *error = NULL;
-  Owner o = { 0 };
-  o.run = ft_run_new (exp, train, false, NULL, &error);
-  g_assert_no_error (error);
+  Owner o;
+  FtExperiment *exp = fit_run (&o, &train, NULL);
   g_assert_null (ft_run_runner (o.run));
   g_assert_cmpint (ft_run_next_epochs (o.run), ==, 3);
   train_to (&o, ft_run_next_epochs (o.run));
@@ -178,10 +200,7 @@ test_checkpoint_records_experiment (void)
   char *dir = g_dir_make_tmp ("ft-run-XXXXXX", NULL);
   char *mc_path = g_build_filename (dir, "mc.h5", NULL);
   char *path = g_build_filename (dir, "saved.h5", NULL);
-  exp->n_callbacks = 1;
-  exp->callbacks = g_new0 (FtCallbackSpec, 1);
-  exp->callbacks[0] = ft_callback_spec_default (FT_CALLBACK_MODEL_CHECKPOINT);
-  g_strlcpy (exp->callbacks[0].filepath, mc_path, sizeof exp->callbacks[0].filepath);
+  with_model_checkpoint (exp, mc_path);
   GError *error = NULL;
   Owner o = { 0 };
   o.run = ft_run_new (exp, train, false, NULL, &error);
@@ -244,6 +263,45 @@ test_compare_pair (void)
   ft_dataset_free (train);
 }
 
+/* The input features changed before the first step: the run's experiment says so, and so does the
+ * checkpoint ModelCheckpoint saves on the training thread after it (its experiment builds a model the
+ * saved weights load into). */
+static void
+test_live_features (void)
+{
+  FtDataset *train = NULL;
+  char *dir = g_dir_make_tmp ("ft-run-XXXXXX", NULL);
+  char *path = g_build_filename (dir, "features.h5", NULL);
+  Owner o;
+  FtExperiment *exp = fit_run (&o, &train, path);
+  GError *error = NULL;
+  FtRunner *runner = ft_run_make_runner (o.run, 1, NULL, NULL, on_event, &o);
+  unsigned mask = FT_FEATURE_X1 | FT_FEATURE_X2 | FT_FEATURE_X1_X2;
+  FtLiveChange c = { .kind = FT_LIVE_FEATURES, .features = mask };
+  g_assert_cmpint (ft_runner_group_change (&runner, 1, &c), ==, 0);
+  ft_runner_start (runner);
+  while (!o.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (o.final, ==, FT_RUN_EVENT_FINISHED);
+  g_assert_cmpuint (ft_run_experiment (o.run)->data.features, ==, mask);
+  g_assert_cmpuint (exp->data.features, ==, 0); /* the caller's copy stays */
+  g_autoptr (FtExperiment) embedded = recorded_experiment (path);
+  g_assert_cmpuint (embedded->data.features, ==, mask);
+  FtRun *loaded = ft_run_new (embedded, train, false, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (ft_run_load_checkpoint (loaded, path, &error));
+  g_assert_no_error (error);
+  g_assert_true (same_weights (ft_run_trainer (o.run), ft_run_trainer (loaded)));
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+  ft_run_free (loaded);
+  ft_run_free (o.run);
+  ft_experiment_free (exp);
+  ft_dataset_free (train);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -251,6 +309,7 @@ main (int argc, char **argv)
   g_test_add_func ("/run/history-and-continue", test_history_and_continue);
   g_test_add_func ("/run/resume-from-checkpoint", test_resume_from_checkpoint);
   g_test_add_func ("/run/compare-pair", test_compare_pair);
+  g_test_add_func ("/run/live-features", test_live_features);
   g_test_add_func ("/run/checkpoint-records-experiment", test_checkpoint_records_experiment);
   return g_test_run ();
 }

@@ -12,6 +12,7 @@
 #include "views/ft-confusion-view.h"
 #include "views/ft-decision-view.h"
 #include "views/ft-ledger-view.h"
+#include "views/ft-network-view.h"
 #include "views/ft-plot-view.h"
 #include "views/ft-tape-inspector.h"
 #include "views/ft-verdict-bar.h"
@@ -650,9 +651,37 @@ batches_plotted (FtWindow *win)
          && ft_window_get_run_plot_points (win, n - 1, NULL) >= want;
 }
 
-/* Training that reacts: the learning rate (compile panel) and the hidden activation (model editor)
- * changed while fit and tape train in Compare mode apply to both from the same step: both runs record
- * the changes alike, their histories stay identical, the log says so and the curves mark them. */
+/* The network view has drawn maps with x₁, x₂ and x₁x₂ as inputs (no computation running) of weights other
+ * than the starting ones (the window's "ft-seed-weights", those the edited network's seed gives). */
+static gboolean
+network_shows_run_x1x2 (FtWindow *win)
+{
+  FtNetworkView *nv = FT_NETWORK_VIEW (find_type (GTK_WIDGET (win), FT_TYPE_NETWORK_VIEW));
+  const FtNeuronMaps *maps = ft_network_view_get_maps (nv);
+  const float *seed = g_object_get_data (G_OBJECT (win), "ft-seed-weights");
+  return !ft_network_view_is_busy (nv) && maps != NULL
+         && maps->features == (FT_FEATURE_X1 | FT_FEATURE_X2 | FT_FEATURE_X1_X2) && maps->n_weights == 98
+         && memcmp (seed, maps->weights, 98 * sizeof (float)) != 0;
+}
+
+/* The weights the experiment's seed gives (n_params floats). */
+static float *
+seed_weights (const FtExperiment *exp)
+{
+  GError *error = NULL;
+  FtInspectModel *fresh = ft_inspect_model_new (exp, NULL, NULL, 0, &error);
+  g_assert_no_error (error);
+  float *w = g_new (float, ft_inspect_model_n_params (fresh));
+  ft_model_get_weights (ft_inspect_model_get_model (fresh), w);
+  ft_inspect_model_free (fresh);
+  return w;
+}
+
+/* Training that reacts: the learning rate (compile panel), the hidden activation (model editor) and the
+ * input features (x₁x₂ switched on in the network view's input column) changed while fit and tape train
+ * in Compare mode apply to both from the same step: both runs record the changes alike, their histories
+ * stay identical, the log says so and the curves mark them; the network view follows the new input
+ * column with the run's weights. */
 static void
 test_live_change (void)
 {
@@ -677,6 +706,18 @@ test_live_change (void)
   spin (0.2);
   exp->layers[0].activation = FT_ACT_RELU;
   g_signal_emit_by_name (find_type (GTK_WIDGET (win), FT_TYPE_MODEL_EDITOR), "changed");
+  spin (0.2);
+  FtNetworkView *nv = FT_NETWORK_VIEW (find_type (GTK_WIDGET (win), FT_TYPE_NETWORK_VIEW));
+  g_assert_true (ft_network_view_toggle_feature (nv, 4)); /* x₁x₂ */
+  g_assert_cmpuint (exp->data.features, ==, FT_FEATURE_X1 | FT_FEATURE_X2 | FT_FEATURE_X1_X2);
+  /* One more step: the network view draws the run's weights with the three inputs at once (3 × 16 + 16 +
+   * 16 × 2 + 2), not the edited network's starting ones. */
+  g_object_set_data_full (G_OBJECT (win), "ft-seed-weights", seed_weights (exp), g_free);
+  g_assert_true (ft_window_show_view (win, "network")); /* maps are computed for a view that is seen */
+  ft_window_step (win);
+  g_object_set_data (G_OBJECT (win), "ft-batches", GINT_TO_POINTER (9));
+  wait_until (batches_plotted, win, 60);
+  wait_until (network_shows_run_x1x2, win, 30);
   ft_window_toggle_pause (win); /* on at full speed */
   wait_until (idle, win, 120);
   guint n = ft_window_get_n_runs (win);
@@ -688,9 +729,10 @@ test_live_change (void)
   g_test_message ("changes:\n%s", fit_changes);
   g_assert_cmpstr (fit_changes, ==, tape_changes);
   char **lines = g_strsplit (fit_changes, "\n", -1);
-  g_assert_cmpuint (g_strv_length (lines), ==, 3); /* two lines and the empty end */
+  g_assert_cmpuint (g_strv_length (lines), ==, 4); /* three lines and the empty end */
   g_assert_true (g_str_has_suffix (lines[0], ",lr 0.01 → 0.05"));
   g_assert_true (g_str_has_suffix (lines[1], ",tanh → relu"));
+  g_assert_true (g_str_has_suffix (lines[2], ",features x₁, x₂ → x₁, x₂, x₁x₂"));
   g_assert_cmpint (g_ascii_strtoll (lines[0], NULL, 10), >=, 8);
   g_strfreev (lines);
   g_autofree char *a = ft_window_get_run_history_csv (win, 0);
@@ -707,6 +749,18 @@ test_live_change (void)
   g_assert_nonnull (strstr (hist_text, "\"events\": [{\"epoch\": "));
   g_assert_nonnull (strstr (hist_text, "\"change\": \"lr 0.01 → 0.05\""));
   g_assert_nonnull (strstr (hist_text, "\"change\": \"tanh → relu\""));
+  g_assert_nonnull (
+      strstr (hist_text, "\"kind\": \"features\", \"change\": \"features x₁, x₂ → x₁, x₂, x₁x₂\""));
+  /* The network view draws the run's trained weights with the three inputs. */
+  gtk_window_set_default_size (GTK_WINDOW (win), 1280, 720);
+  wait_until (network_shows_run_x1x2, win, 30);
+  g_assert_cmpint (ft_network_view_get_maps (nv)->columns[0].units, ==, 3);
+  spin (0.6);
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
+  GError *shot_error = NULL;
+  g_assert_true (ft_window_save_screenshot (win, "/tmp/fittape-window-live-features.png", &shot_error));
+  g_assert_no_error (shot_error);
+  g_assert_true (ft_window_show_view (win, "curves"));
   spin (0.3);
   GError *error = NULL;
   g_assert_true (ft_window_save_screenshot (win, "/tmp/fittape-window-live.png", &error));

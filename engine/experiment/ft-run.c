@@ -124,8 +124,23 @@ ft_run_load_checkpoint (FtRun *run, const char *path, GError **error)
 int
 ft_run_next_epochs (const FtRun *run)
 {
-  int epochs = run->exp->fit.epochs;
+  int epochs = ft_run_experiment (run)->fit.epochs;
   return epochs > run->epochs_done ? epochs : run->epochs_done + epochs;
+}
+
+/* On the training thread, right after a live change, before the step it applies to: a change of the input
+ * features changes the experiment the run is, so the run's experiment (what ft_run_experiment reports and
+ * later checkpoints record) becomes the changed one. The only place where a live change reaches it. */
+static void
+describe_live_change (FtTrainer *trainer, const FtLiveChangeRecord *rec, void *user_data)
+{
+  FtRun *run = user_data;
+  if (rec->change.kind != FT_LIVE_FEATURES || rec->refused)
+    return;
+  FtExperiment *changed = ft_experiment_copy (ft_run_experiment (run));
+  changed->data.features = rec->change.features;
+  ft_run_set_experiment (run, changed);
+  ft_experiment_free (changed);
 }
 
 /* On the runner's context: record, then hand the event on. */
@@ -152,19 +167,22 @@ ft_run_make_runner (FtRun *run, int epochs, GPtrArray *extra_callbacks, GMainCon
   memset (&job, 0, sizeof job);
   job.trainer = run->trainer;
   job.data = run->train;
-  job.args = run->exp->fit;
+  const FtExperiment *exp = ft_run_experiment (run);
+  job.args = exp->fit;
   job.args.initial_epoch = run->epochs_done;
   job.args.epochs = epochs;
   job.tape_mode = run->tape;
-  job.steps = run->exp->steps;
-  job.callbacks = run->exp->callbacks;
-  job.n_callbacks = run->exp->n_callbacks;
+  job.steps = exp->steps;
+  job.callbacks = exp->callbacks;
+  job.n_callbacks = exp->n_callbacks;
   job.extra_callbacks = extra_callbacks;
   job.fingerprints = run->fingerprints;
   job.lanes = run->lanes;
   job.ledger = run->ledger;
   job.experiment = ft_run_experiment_source (run);
   job.full_priority = run->options.full_priority;
+  job.live_applied = describe_live_change;
+  job.live_data = run;
   run->func = func;
   run->user_data = user_data;
   run->runner = ft_runner_new (&job, context, on_event, run);
@@ -181,7 +199,12 @@ ft_run_stop (FtRun *run)
 const FtExperiment *
 ft_run_experiment (const FtRun *run)
 {
-  return run->exp;
+  /* Under the lock: a live change swaps it on the training thread (describe_live_change). */
+  GMutex *lock = (GMutex *) &run->exp_lock;
+  g_mutex_lock (lock);
+  const FtExperiment *exp = run->exp;
+  g_mutex_unlock (lock);
+  return exp;
 }
 
 const FtDataset *

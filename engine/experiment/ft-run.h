@@ -46,7 +46,8 @@ bool ft_run_save_checkpoint (FtRun *run, const char *path, int epoch, GError **e
  * input features, say) calls this with the experiment as changed, so that a later checkpoint describes
  * it. exp is copied; ft_run_experiment returns the copy from now on. The experiment it replaces stays
  * valid until the run is freed (the current runner borrows its callbacks). Call it on the thread that
- * owns the run. */
+ * owns the run — or, as the run itself does for a live change of the input features, on the training
+ * thread right after the change applied (ft_run_experiment reads the pointer under the same lock). */
 void ft_run_set_experiment (FtRun *run, const FtExperiment *exp);
 
 /* The run's experiment as a checkpoint's source (for jobs and checkpoints the run does not make itself);

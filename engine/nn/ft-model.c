@@ -547,3 +547,106 @@ ft_model_summary (const FtModel *model, const char *model_name)
   g_string_append_printf (s, " Non-trainable params: %s (%s)\n", num, mem);
   return g_string_free (s, FALSE);
 }
+
+/* Points t at new data with a new shape; its flags, name and tape bookkeeping stay. */
+static void
+retarget (FtTensor *t, float *data, int ndim, const int *shape)
+{
+  FtTensor keep = *t;
+  int dims[FT_MAX_DIMS];
+  memcpy (dims, shape, (size_t) ndim * sizeof (int)); /* shape may be t's own */
+  ft_tensor_init_view (t, data, ndim, dims);
+  t->flags = keep.flags;
+  t->name = keep.name;
+  t->tape_serial = keep.tape_serial;
+  t->tape_slot = keep.tape_slot;
+}
+
+/* The first layer's kernel (n_in × units) from the old one's rows (from[r] ≥ 0) or the fresh ones. */
+static void
+fill_kernel (float *dst, const float *old, const float *fresh, int n_in, int units, const int *from)
+{
+  for (int r = 0; r < n_in; r++)
+    {
+      const float *src = from[r] >= 0 ? old + (size_t) from[r] * (size_t) units : fresh + (size_t) r * units;
+      memcpy (dst + (size_t) r * (size_t) units, src, (size_t) units * sizeof (float));
+    }
+}
+
+/* Why the first kernel cannot take a new input width, or NULL when it can. */
+static const char *
+input_width_refusal (const FtModel *m)
+{
+  if (!m->built)
+    return "the model is not built";
+  if (m->in_ndim != 1)
+    return "the model's input is not a vector";
+  if (m->layers[0].spec.kind != FT_LAYER_DENSE)
+    return "the first layer is not Dense";
+  if (m->layers[0].n_weights < 1 || !(m->weights[m->layers[0].first_weight]->flags & FT_TENSOR_TRAINABLE))
+    return "the first layer's kernel is not trainable";
+  return NULL;
+}
+
+bool
+ft_model_set_input_width (FtModel *model, int n_in, const int *from, uint64_t seed, GError **error)
+{
+  const char *refusal = input_width_refusal (model);
+  if (refusal == NULL && (n_in < 1 || n_in > (1 << 20)))
+    refusal = "the new input width is out of range";
+  for (int r = 0; refusal == NULL && r < n_in; r++)
+    if (from[r] >= model->in_shape[0])
+      refusal = "a kept input is past the old inputs";
+  if (refusal != NULL)
+    {
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "the inputs cannot change: %s", refusal);
+      return false;
+    }
+  /* The kernel's initializer, fans and shape for the new width, as a fresh build would have them. */
+  Layer *l0 = &model->layers[0];
+  FtWeightSpec specs[FT_LAYER_MAX_WEIGHTS];
+  int out_ndim, out_shape[FT_MAX_DIMS], nw = 0, in_shape[1] = { n_in };
+  if (!ft_layer_infer (&l0->spec, 1, in_shape, &out_ndim, out_shape, &nw, specs, error))
+    return false;
+  FtTensor *kernel = model->weights[l0->first_weight];
+  int units = kernel->shape[1];
+  size_t kn = (size_t) n_in * (size_t) units;
+  float *fresh = g_new (float, kn);
+  FtRng rng;
+  ft_rng_seed (&rng, seed, FT_RNG_STREAM_INIT);
+  ft_initializer_fill (specs[0].init, fresh, kn, specs[0].fan_in, specs[0].fan_out, &rng);
+
+  /* New blocks, the same layout rule as ft_model_build; every variable moves, the kernel changes size. */
+  size_t nt = 0;
+  for (int i = 0; i < model->n_trainable; i++)
+    nt += ((model->trainable[i] == kernel ? kn : model->trainable[i]->size) + 15) / 16 * 16;
+  float *tb = ft_alloc0 ((nt ? nt : 1) * sizeof (float));
+  float *gb = ft_alloc0 ((nt ? nt : 1) * sizeof (float));
+  size_t ot = 0;
+  for (int i = 0; i < model->n_trainable; i++)
+    {
+      FtTensor *t = model->trainable[i];
+      if (t == kernel)
+        {
+          fill_kernel (tb + ot, t->data, fresh, n_in, units, from);
+          retarget (t, tb + ot, specs[0].ndim, specs[0].shape);
+        }
+      else
+        {
+          memcpy (tb + ot, t->data, t->size * sizeof (float));
+          retarget (t, tb + ot, t->ndim, t->shape);
+        }
+      retarget (model->grads[i], gb + ot, t->ndim, t->shape);
+      ot += (t->size + 15) / 16 * 16;
+    }
+  g_free (fresh);
+  ft_free (model->trainable_block);
+  ft_free (model->grad_block);
+  model->trainable_block = tb;
+  model->grad_block = gb;
+  size_t old_kn = (size_t) model->in_shape[0] * (size_t) units;
+  model->n_trainable_params = model->n_trainable_params - old_kn + kn;
+  l0->n_params = l0->n_params - old_kn + kn;
+  model->in_shape[0] = n_in;
+  return true;
+}

@@ -52,6 +52,13 @@ void ft_model_set_kernel_regularization (FtModel *model, float l1, float l2);
  * the Playground's activation control changes it while a run trains; *old (may be NULL) gets the first
  * one's before. False when there is no hidden Dense layer (nothing changes). */
 bool ft_model_set_hidden_activation (FtModel *model, FtActivation act, FtActivation *old);
+/* Gives the model a new input width (a vector input, a Dense first layer), as a change of the Playground's
+ * input features while a run trains: row r of the first kernel (n_in rows) keeps the values of old row
+ * from[r], or, when from[r] < 0, takes the value a fresh kernel of the new shape drawn by the layer's
+ * initializer from seed (stream FT_RNG_STREAM_INIT) has there. Every other weight keeps its values; the
+ * tensors stay the same objects (their data moves; gradients too). Fails, changing nothing, with a message
+ * saying why ("the first layer is not Dense"). */
+bool ft_model_set_input_width (FtModel *model, int n_in, const int *from, uint64_t seed, GError **error);
 /* Sum of the layers' regularisation losses (a scalar on tape), or NULL when there are none. */
 FtTensor *ft_model_regularization_loss (FtModel *model, FtTape *tape);
 

@@ -895,3 +895,43 @@ ft_optimizer_slot_offset (const FtOptimizer *opt, int s, int i)
   g_return_val_if_fail (i >= 0 && i < opt->n_vars, 0);
   return (size_t) s * opt->total + opt->offsets[i];
 }
+
+void
+ft_optimizer_remap_rows (FtOptimizer *opt, int var, size_t row_size, int n_rows, const int *from)
+{
+  g_return_if_fail (opt != NULL && var >= 0 && var < opt->n_vars && row_size > 0 && n_rows >= 0);
+  size_t old_size = opt->sizes[var], new_size = (size_t) n_rows * row_size, old_total = opt->total;
+  opt->sizes[var] = new_size;
+  opt->total = 0;
+  size_t *old_offsets = g_memdup2 (opt->offsets, ((size_t) opt->n_vars + 1) * sizeof (size_t));
+  for (int i = 0; i < opt->n_vars; i++)
+    {
+      opt->offsets[i] = opt->total;
+      opt->total += opt->sizes[i];
+    }
+  float *old = opt->state;
+  opt->state = opt->n_slots > 0 && opt->total > 0
+                   ? ft_alloc0 ((size_t) opt->n_slots * opt->total * sizeof (float))
+                   : NULL;
+  for (int s = 0; s < opt->n_slots; s++)
+    {
+      /* A new row's slot starts as a new variable's would: Adagrad's accumulator at its initial value. */
+      float fresh = s == opt->slot_accumulator ? opt->spec.initial_accumulator_value : 0.0f;
+      const float *src = old + (size_t) s * old_total;
+      float *dst = opt->state + (size_t) s * opt->total;
+      for (int i = 0; i < opt->n_vars; i++)
+        if (i != var)
+          memcpy (dst + opt->offsets[i], src + old_offsets[i], opt->sizes[i] * sizeof (float));
+      for (int r = 0; r < n_rows; r++)
+        {
+          float *row = dst + opt->offsets[var] + (size_t) r * row_size;
+          if (from[r] >= 0 && (size_t) (from[r] + 1) * row_size <= old_size)
+            memcpy (row, src + old_offsets[var] + (size_t) from[r] * row_size, row_size * sizeof (float));
+          else
+            for (size_t j = 0; j < row_size; j++)
+              row[j] = fresh;
+        }
+    }
+  ft_free (old);
+  g_free (old_offsets);
+}

@@ -81,3 +81,8 @@ int ft_optimizer_paired_slots (const FtOptimizer *opt);
 const char *ft_optimizer_slot_name (const FtOptimizer *opt, int s);
 size_t ft_optimizer_slot_offset (const FtOptimizer *opt, int s, int i);
 void ft_optimizer_set_iterations (FtOptimizer *opt, int64_t iterations);
+/* Variable var became n_rows rows of row_size floats (the first kernel when the input features change
+ * while a run trains): every slot's row r takes the old row from[r], or, when from[r] < 0, starts as a new
+ * variable's slot would (0; Adagrad's accumulator: initial_accumulator_value). Other variables keep their
+ * slots; the iteration count stays. */
+void ft_optimizer_remap_rows (FtOptimizer *opt, int var, size_t row_size, int n_rows, const int *from);

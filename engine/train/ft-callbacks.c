@@ -287,6 +287,7 @@ typedef struct
   int wait;
   int best_epoch;
   float *best_weights;
+  size_t n_best; /* floats in best_weights: a live change of the input features resizes the model */
   int cooldown_counter;
   int batches_since_save;
   int current_epoch;
@@ -404,9 +405,12 @@ es_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
       return;
     }
   FtModel *model = ft_trainer_model (ctx->trainer);
-  if (s->spec.restore_best_weights && s->best_weights == NULL)
+  /* The reference weights: the first checked epoch's, taken anew when the model's inputs changed since. */
+  if (s->spec.restore_best_weights && (s->best_weights == NULL || s->n_best != ft_model_n_params (model)))
     {
-      s->best_weights = g_new (float, ft_model_n_params (model));
+      g_free (s->best_weights);
+      s->n_best = ft_model_n_params (model);
+      s->best_weights = g_new (float, s->n_best);
       ft_model_get_weights (model, s->best_weights);
       s->best_epoch = epoch;
     }
@@ -446,7 +450,8 @@ static void
 es_train_end (FtCallback *cb, FtFitContext *ctx, const FtLogs *logs)
 {
   SpecCallback *s = (SpecCallback *) cb;
-  if (s->spec.restore_best_weights && s->best_weights != NULL)
+  if (s->spec.restore_best_weights && s->best_weights != NULL
+      && s->n_best == ft_model_n_params (ft_trainer_model (ctx->trainer)))
     {
       ft_model_set_weights (ft_trainer_model (ctx->trainer), s->best_weights);
       decide (s, s->state.epoch, FT_CB_RESTORED, s->state.monitored,

@@ -1,11 +1,13 @@
-/* ft-live-change.c — a change of learning rate, regularization or activation applied to a training run
- * between two steps, with its label (see ft-live-change.h). */
+/* ft-live-change.c — a change of learning rate, regularization, activation or input features applied to a
+ * training run between two steps, with its label (see ft-live-change.h). */
 #include "train/ft-live-change.h"
+#include "core/ft-error.h"
 #include "core/ft-format.h"
 
 #include <math.h>
+#include <string.h>
 
-static const char *const kind_names[] = { "learning_rate", "regularization", "activation" };
+static const char *const kind_names[] = { "learning_rate", "regularization", "activation", "features" };
 G_STATIC_ASSERT (G_N_ELEMENTS (kind_names) == FT_N_LIVE_CHANGES);
 
 const char *
@@ -25,6 +27,8 @@ ft_live_change_valid (const FtLiveChange *c)
       return isfinite (c->l1) && isfinite (c->l2) && c->l1 >= 0.0f && c->l2 >= 0.0f;
     case FT_LIVE_ACTIVATION:
       return (unsigned) c->activation < FT_N_ACTIVATIONS && c->activation != FT_ACT_SOFTMAX;
+    case FT_LIVE_FEATURES:
+      return (c->features & ~FT_FEATURES_ALL) == 0u;
     case FT_N_LIVE_CHANGES:
       break;
     }
@@ -48,8 +52,71 @@ first_factors (const FtModel *m, float *l1, float *l2)
     }
 }
 
+/* The features the model sees (the raw points are x₁ and x₂). */
+static unsigned
+effective_features (unsigned mask)
+{
+  return mask != 0 ? mask : FT_FEATURE_X1 | FT_FEATURE_X2;
+}
+
 void
-ft_live_change_apply (FtTrainer *trainer, const FtLiveChange *c, char *label, size_t size)
+ft_live_features_label (unsigned mask, char *label, size_t size)
+{
+  GString *s = g_string_new (NULL);
+  for (int i = 0; i < FT_N_FEATURES; i++)
+    if (effective_features (mask) & (1u << i))
+      g_string_append_printf (s, "%s%s", s->len ? ", " : "", ft_feature_label (i));
+  g_strlcpy (label, s->str, size);
+  g_string_free (s, TRUE);
+}
+
+/* The trainer's input features become mask from step on (see ft_live_change_apply). */
+static bool
+change_features (FtTrainer *t, unsigned mask, int64_t step, GError **error)
+{
+  unsigned old = ft_trainer_features (t);
+  if (old == 0 && ft_trainer_sample_size (t) != 2)
+    {
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "the model does not take 2-D points");
+      return false;
+    }
+  unsigned eo = effective_features (old), en = effective_features (mask);
+  int n = 0, from[FT_N_FEATURES];
+  for (int i = 0; i < FT_N_FEATURES; i++)
+    if (en & (1u << i))
+      from[n++] = ft_features_position (eo, i);
+  /* The run's seed and the step, mixed: a fit run and its tape twin draw the same new rows. */
+  uint64_t seed = ft_trainer_seed (t) ^ (0x9E3779B97F4A7C15ull * (uint64_t) (step + 1));
+  FtModel *m = ft_trainer_model (t);
+  if (!ft_model_set_input_width (m, n, from, seed, error))
+    return false;
+  FtTensor *kernel = ft_model_weight (m, 0);
+  FtTensor *const *vars = ft_model_trainable (m);
+  for (int k = 0; k < ft_model_n_trainable (m); k++)
+    if (vars[k] == kernel)
+      ft_optimizer_remap_rows (ft_trainer_optimizer (t), k, (size_t) kernel->shape[1], n, from);
+  ft_trainer_set_features (t, mask);
+  return true;
+}
+
+static bool
+apply_features (FtTrainer *trainer, const FtLiveChange *c, int64_t step, char *label, size_t size)
+{
+  char before[80], after[80];
+  ft_live_features_label (ft_trainer_features (trainer), before, sizeof before);
+  ft_live_features_label (c->features, after, sizeof after);
+  GError *error = NULL;
+  bool ok = change_features (trainer, c->features, step, &error);
+  /* "the inputs cannot change: the first layer is not Dense" → "refused, the first layer is not Dense" */
+  const char *why = error != NULL ? strstr (error->message, ": ") : NULL;
+  g_snprintf (label, size, "features %s → %s%s%s", before, after, ok ? "" : ": refused, ",
+              ok ? "" : (why != NULL ? why + 2 : error->message));
+  g_clear_error (&error);
+  return ok;
+}
+
+bool
+ft_live_change_apply (FtTrainer *trainer, const FtLiveChange *c, int64_t step, char *label, size_t size)
 {
   FtModel *m = ft_trainer_model (trainer);
   switch (c->kind)
@@ -60,7 +127,7 @@ ft_live_change_apply (FtTrainer *trainer, const FtLiveChange *c, char *label, si
         float old = ft_optimizer_get_learning_rate (opt);
         ft_optimizer_set_learning_rate (opt, c->learning_rate);
         g_snprintf (label, size, "lr %g → %g", (double) old, (double) c->learning_rate);
-        return;
+        return true;
       }
     case FT_LIVE_REGULARIZATION:
       {
@@ -74,19 +141,22 @@ ft_live_change_apply (FtTrainer *trainer, const FtLiveChange *c, char *label, si
         else
           g_snprintf (label, size, "L1 %g → %g, L2 %g → %g", (double) l1, (double) c->l1, (double) l2,
                       (double) c->l2);
-        return;
+        return true;
       }
     case FT_LIVE_ACTIVATION:
       {
         FtActivation old = c->activation;
         ft_model_set_hidden_activation (m, c->activation, &old);
         g_snprintf (label, size, "%s → %s", ft_activation_name (old), ft_activation_name (c->activation));
-        return;
+        return true;
       }
+    case FT_LIVE_FEATURES:
+      return apply_features (trainer, c, step, label, size);
     case FT_N_LIVE_CHANGES:
       break;
     }
   g_snprintf (label, size, "?");
+  return false;
 }
 
 char *
@@ -102,7 +172,7 @@ ft_live_changes_to_json (const FtLiveChangeRecord *records, int n)
       ft_json_append_string (s, ft_live_change_kind_name (r->change.kind));
       g_string_append (s, ", \"change\": ");
       ft_json_append_string (s, r->label);
-      g_string_append_c (s, '}');
+      g_string_append (s, r->refused ? ", \"refused\": true}" : "}");
     }
   g_string_append_c (s, ']');
   return g_string_free (s, FALSE);

@@ -42,6 +42,7 @@ struct FtRunner
   bool snapshot_requested;
   double pace; /* batches per second, 0 = free */
   bool share_weights;
+  bool share_resized; /* a live change resized the model: the next batch-end event carries the weights */
   bool snapshot_every_epoch;
 
   GQueue events;    /* FtRunEvent*, guarded by lock */
@@ -165,7 +166,8 @@ static void
 queue_locked (FtRunner *r, FtRunEvent *ev)
 {
   FtRunEvent *last = g_queue_peek_tail (&r->events);
-  if (ev->kind == FT_RUN_EVENT_BATCH_END && last != NULL && last->kind == FT_RUN_EVENT_BATCH_END)
+  if (ev->kind == FT_RUN_EVENT_BATCH_END && last != NULL && last->kind == FT_RUN_EVENT_BATCH_END
+      && last->weights == NULL) /* one that carries weights is delivered */
     {
       ev->coalesced += last->coalesced;
       event_free (g_queue_pop_tail (&r->events));
@@ -256,8 +258,12 @@ apply_live_locked (FtRunner *r, FtFitContext *ctx, int batch)
       FtLiveChangeRecord rec = {
         .change = l->change, .step = r->step_index, .epoch = ctx->epoch, .batch = batch
       };
-      ft_live_change_apply (ctx->trainer, &l->change, rec.label, sizeof rec.label);
+      rec.refused = !ft_live_change_apply (ctx->trainer, &l->change, r->step_index, rec.label,
+                                           sizeof rec.label);
       g_array_append_val (r->live_done, rec);
+      r->share_resized |= l->change.kind == FT_LIVE_FEATURES && !rec.refused;
+      if (r->job.live_applied != NULL)
+        r->job.live_applied (ctx->trainer, &rec, r->job.live_data);
     }
   g_array_set_size (r->live_pending, kept);
 }
@@ -435,6 +441,15 @@ check_checkpoint (FtRunner *r, FtFitContext *ctx)
     }
 }
 
+/* A copy of every weight for the views that draw the model off the training thread. */
+static void
+attach_weights (FtRunEvent *ev, FtModel *m)
+{
+  ev->n_weights = ft_model_n_params (m);
+  ev->weights = g_new (float, ev->n_weights);
+  ft_model_get_weights (m, (float *) ev->weights);
+}
+
 static void
 control_batch_end (FtCallback *cb, FtFitContext *ctx, int batch, const FtLogs *logs)
 {
@@ -444,6 +459,12 @@ control_batch_end (FtCallback *cb, FtFitContext *ctx, int batch, const FtLogs *l
       FtRunEvent *ev = event_new (r, FT_RUN_EVENT_BATCH_END, ctx);
       ev->batch = batch;
       ev->logs = *logs;
+      pthread_mutex_lock (&r->lock);
+      bool share = r->share_weights && r->share_resized;
+      r->share_resized = false;
+      pthread_mutex_unlock (&r->lock);
+      if (share)
+        attach_weights (ev, ft_trainer_model (ctx->trainer));
       post (r, ev);
     }
   if (r->snapshot_weights != NULL)
@@ -477,13 +498,7 @@ control_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
   bool share = r->share_weights;
   pthread_mutex_unlock (&r->lock);
   if (share)
-    {
-      FtModel *m = ft_trainer_model (ctx->trainer);
-      float *w = g_new (float, ft_model_n_params (m));
-      ft_model_get_weights (m, w);
-      ev->weights = w;
-      ev->n_weights = ft_model_n_params (m);
-    }
+    attach_weights (ev, ft_trainer_model (ctx->trainer));
   post (r, ev);
   pthread_mutex_lock (&r->lock);
   if (r->until_epoch_end || (r->pause_after_epochs > 0 && epoch + 1 >= r->pause_after_epochs))

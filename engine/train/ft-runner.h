@@ -74,7 +74,9 @@ typedef struct
   FtLogs logs;                /* running means (batch end) or the epoch's logs (epoch end, finished) */
   char *message;              /* failed: the error; checkpoint saved: the path */
   const FtSnapshot *snapshot; /* snapshot events */
-  const float *weights;       /* epoch end, when asked for with ft_runner_set_share_weights: every weight */
+  const float *weights;       /* epoch end, when asked for with ft_runner_set_share_weights: every weight;
+                                 also the batch end after a live change of the input features resized the
+                                 model (such an event is not merged with later ones) */
   size_t n_weights;
 } FtRunEvent;
 
@@ -99,6 +101,10 @@ typedef struct
                                     loop's own); the run sets it. Zeroed: no experiment */
   bool full_priority;            /* no nice +5 for the training thread: for programs without a window to keep
                                       smooth (the CLI), where a loaded machine would otherwise slow the job */
+  /* optional: called on the training thread right after each live change was applied (or refused), before
+   * the step it applies to (the run updates the experiment its checkpoints describe) */
+  void (*live_applied) (FtTrainer *trainer, const FtLiveChangeRecord *record, void *user_data);
+  void *live_data;
 } FtJob;
 
 typedef struct FtRunner FtRunner;

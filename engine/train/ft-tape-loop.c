@@ -93,6 +93,7 @@ typedef struct
   double best;
   int wait;
   float *best_weights;
+  size_t n_best; /* floats in best_weights: a live change of the input features resizes the model */
 } ImprovementCheck;
 
 static bool
@@ -109,9 +110,12 @@ still_improving_check (ImprovementCheck *c, FtModel *model, int epoch, const FtL
   double value;
   if (!ft_logs_get (logs, c->spec->monitor, &value) || epoch < c->spec->start_from_epoch)
     return false;
-  if (c->spec->restore_best_weights && c->best_weights == NULL)
+  /* The reference weights, as EarlyStopping takes them (ft-callbacks.c): anew when the inputs changed. */
+  if (c->spec->restore_best_weights && (c->best_weights == NULL || c->n_best != ft_model_n_params (model)))
     {
-      c->best_weights = g_new (float, ft_model_n_params (model));
+      g_free (c->best_weights);
+      c->n_best = ft_model_n_params (model);
+      c->best_weights = g_new (float, c->n_best);
       ft_model_get_weights (model, c->best_weights);
     }
   c->wait++;
@@ -385,7 +389,8 @@ ft_tape_loop (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, 
       if (ctx->stop_training || ctx->failed)
         break;
     }
-  if (r.early_stopping && es_spec->restore_best_weights && r.check.best_weights != NULL)
+  if (r.early_stopping && es_spec->restore_best_weights && r.check.best_weights != NULL
+      && r.check.n_best == ft_model_n_params (model))
     ft_model_set_weights (model, r.check.best_weights);
   ft_trainer_set_pitfalls (trainer, NULL);
   ft_callbacks_train_end (observers, ctx, &logs);

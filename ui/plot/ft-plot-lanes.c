@@ -328,8 +328,9 @@ draw_mark (Ctx *c, const Chart *ch, double y_top, double y_bottom)
 }
 
 /* Live changes (ft_plot_model_add_change): a short tick down from the top of the plot in the run's colour
- * with its label beside it, on two alternating rows so that neighbours do not cover each other; a change
- * that a run shares with an earlier one (the fit run and its tape twin) is drawn once. */
+ * with its label beside it, on two alternating rows so that neighbours do not cover each other (changes at
+ * the same place stacked); a change that a run shares with an earlier one (the fit run and its tape twin) is
+ * drawn once. */
 static void
 draw_changes (Ctx *c, const Chart *ch)
 {
@@ -383,7 +384,15 @@ draw_changes (Ctx *c, const Chart *ch)
       ft_plot_layout_size (l, &w, &h);
       double px = map_x (ch, drawn_x[d]);
       double lx = MIN (px + c->fs * 0.45, ch->px + ch->pw - w);
-      double ly = ch->py + c->fs * 0.1 + (d % 2) * h;
+      /* Changes at the same place (asked for together) stack below the first one. */
+      int first = -1, same = 0;
+      for (int e = 0; e < d; e++)
+        if (drawn_x[e] == drawn_x[d])
+          {
+            first = first < 0 ? e : first;
+            same++;
+          }
+      double ly = ch->py + c->fs * 0.1 + (first < 0 ? d % 2 : first % 2 + same) * h;
       /* A backing in the background colour keeps the label readable over the curves. */
       cairo_rectangle (cr, lx - 2, ly, w + 4, h);
       ft_plot_set_color (cr, &c->bg, 0.8);

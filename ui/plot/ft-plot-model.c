@@ -26,7 +26,7 @@ typedef struct
 typedef struct
 {
   int epoch, batch;
-  char label[80];
+  char label[160]; /* as long as a live change's (FtLiveChangeRecord) */
 } Change;
 
 struct FtPlotModel

@@ -1,9 +1,11 @@
 /* ft-window-live.c — training that reacts, in the window: an edit of the learning rate (Compile page,
- * Network view), the regularization or the hidden layers' activation (Network view, model editor) made
- * while a Train press's runs train is asked of their runners as one group change (ft_runner_group_change:
- * the engine picks the step, the same for fit and tape); each run's record of what it applied is picked up
- * at its events, written to the log and drawn as a labelled tick on the curves. Input features change the
- * model's inputs: they wait for the next Train (a toast says so). */
+ * Network view), the regularization, the hidden layers' activation (Network view, model editor) or the
+ * input features (the network view's input column, 2-D data) made while a Train press's runs train is
+ * asked of their runners as one group change (ft_runner_group_change: the engine picks the step, the same
+ * for fit and tape); each run's record of what it applied is picked up at its events, written to the log
+ * and drawn as a labelled tick on the curves. After a change of the input features the network and
+ * decision views follow the new input column with the run's weights (the batch end right after the change
+ * carries them). */
 #include "window/ft-window-private.h"
 
 #include "experiment/ft-network-edit.h"
@@ -17,37 +19,109 @@ ft_window_live_start (FtWindow *self, const FtExperiment *e)
   self->live.has_reg = ft_network_get_regularization (e, &self->live.l1, &self->live.l2);
   self->live.has_act = ft_network_get_activation (e, &self->live.activation);
   self->live.features = e->data.features;
+  self->live.view_features = e->data.features;
 }
 
-/* The experiment of the views' run with the hidden activation the run now has: the views rebuild their
- * model copies from it (with the weights they show), so that maps and regions use the new function. */
-static void
-views_follow_activation (FtWindow *self, FtActivation act)
+/* The views' run's experiment as the views show it: the hidden activation the run now has, and the input
+ * features of the weights they draw. */
+static FtExperiment *
+views_experiment (FtWindow *self, FtWindowRun *run)
 {
-  FtWindowRun *run = self->network_run != NULL ? self->network_run : self->decision_run;
-  if (run == NULL || run->data == NULL)
-    return;
   FtExperiment *exp = ft_experiment_copy (ft_run_experiment (run->engine));
-  ft_network_set_activation (exp, act, NULL);
-  FtNetworkView *nv = FT_NETWORK_VIEW (self->network_view);
-  const FtNeuronMaps *maps = ft_network_view_get_maps (nv);
-  float *w = maps != NULL ? g_memdup2 (maps->weights, maps->n_weights * sizeof (float)) : NULL;
-  size_t nw = maps != NULL ? maps->n_weights : 0;
+  if (self->live.has_act)
+    ft_network_set_activation (exp, self->live.activation, NULL);
+  exp->data.features = self->live.view_features;
+  return exp;
+}
+
+/* The views rebuild their model copies from the views' experiment and draw these weights (of that model). */
+static void
+views_follow (FtWindow *self, FtWindowRun *run, const float *weights, size_t n)
+{
+  FtExperiment *exp = views_experiment (self, run);
   if (run == self->network_run)
     {
+      FtNetworkView *nv = FT_NETWORK_VIEW (self->network_view);
       ft_network_view_set_data (nv, exp, run->data->train);
-      if (w != NULL)
-        ft_network_view_update_weights (nv, w, nw);
+      if (weights != NULL)
+        ft_network_view_update_weights (nv, weights, n);
     }
   if (run == self->decision_run)
     {
       FtDecisionView *dv = FT_DECISION_VIEW (self->decision_view);
       ft_decision_view_set_data_with_test (dv, exp, run->data->train, run->data->test);
-      if (w != NULL)
-        ft_decision_view_update_weights (dv, w, nw);
+      if (weights != NULL)
+        ft_decision_view_update_weights (dv, weights, n);
     }
-  g_free (w);
   ft_experiment_free (exp);
+}
+
+/* The maps and regions use the new function, with the weights they show. */
+static void
+views_follow_activation (FtWindow *self)
+{
+  FtWindowRun *run = self->network_run != NULL ? self->network_run : self->decision_run;
+  if (run == NULL || run->data == NULL)
+    return;
+  const FtNeuronMaps *maps = ft_network_view_get_maps (FT_NETWORK_VIEW (self->network_view));
+  float *w = maps != NULL ? g_memdup2 (maps->weights, maps->n_weights * sizeof (float)) : NULL;
+  views_follow (self, run, w, maps != NULL ? maps->n_weights : 0);
+  g_free (w);
+}
+
+/* Whether the record's change is in the weights an event carries (applied before a step the event is at or
+ * after: the end of its epoch, or its batch). */
+static bool
+applied_by (const FtLiveChangeRecord *rec, const FtRunEvent *ev)
+{
+  if (ev->kind == FT_RUN_EVENT_EPOCH_END)
+    return rec->epoch <= ev->epoch;
+  return rec->epoch < ev->epoch || (rec->epoch == ev->epoch && rec->batch <= ev->batch);
+}
+
+/* The input features of the weights an event carries: those of the run's last feature change they have,
+ * else what the views show. */
+static unsigned
+features_of (FtRunner *runner, const FtRunEvent *ev, unsigned shown)
+{
+  unsigned mask = shown;
+  FtLiveChangeRecord rec;
+  for (int k = 0; ft_runner_get_live_change (runner, k, &rec); k++)
+    if (rec.change.kind == FT_LIVE_FEATURES && !rec.refused && applied_by (&rec, ev))
+      mask = rec.change.features;
+  return mask;
+}
+
+/* After a live change of the input features, the views follow the input column of the weights an event
+ * carries (the batch end right after the change, or an epoch end). */
+static void
+views_follow_features (FtWindow *self, FtWindowRun *run, FtRunner *runner, const FtRunEvent *ev)
+{
+  FtWindowRun *shown = self->network_run != NULL ? self->network_run : self->decision_run;
+  if (run != shown || run->data == NULL || ev->weights == NULL)
+    return;
+  unsigned mask = features_of (runner, ev, self->live.view_features);
+  if (mask == self->live.view_features)
+    return;
+  self->live.view_features = mask;
+  views_follow (self, run, ev->weights, ev->n_weights);
+}
+
+/* Whether the runs can take the features live (2-D points into a first Dense layer); else why not. */
+static const char *
+features_refusal (FtWindow *self)
+{
+  FtWindowRun *run = self->active->len > 0 ? g_ptr_array_index (self->active, 0) : NULL;
+  if (run == NULL)
+    return "no run trains";
+  const FtExperiment *e = ft_run_experiment (run->engine);
+  if (e->n_layers == 0 || e->layers[0].kind != FT_LAYER_DENSE)
+    return "the first layer is not Dense";
+  bool points = e->input_ndim > 0 ? e->input_ndim == 1 && e->input_shape[0] == 2
+                                  : run->data != NULL && run->data->train->sample_size == 2;
+  if (e->data.features == 0 && !points)
+    return "the model does not take 2-D points";
+  return NULL;
 }
 
 static void
@@ -103,18 +177,28 @@ ft_window_live_edited (FtWindow *self)
           ask (self, &c);
           self->live.has_act = true;
           self->live.activation = act;
-          views_follow_activation (self, act);
+          views_follow_activation (self);
         }
     }
   if (e->data.features != self->live.features)
     {
+      FtLiveChange c = { .kind = FT_LIVE_FEATURES, .features = e->data.features };
+      const char *refusal = features_refusal (self);
       self->live.features = e->data.features;
-      ft_window_toast (self, "The input features change the model's inputs: they apply from the next Train");
+      if (refusal == NULL && ft_live_change_valid (&c))
+        ask (self, &c);
+      else
+        {
+          char *msg = g_strdup_printf ("The input features apply from the next Train: %s",
+                                       refusal != NULL ? refusal : "unknown features");
+          ft_window_toast (self, msg);
+          g_free (msg);
+        }
     }
 }
 
 void
-ft_window_live_poll (FtWindow *self, FtWindowRun *run)
+ft_window_live_poll (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev)
 {
   FtRunner *runner = ft_run_runner (run->engine);
   if (runner == NULL)
@@ -136,6 +220,7 @@ ft_window_live_poll (FtWindow *self, FtWindowRun *run)
       ft_window_log (self, line);
       g_free (line);
     }
+  views_follow_features (self, run, runner, ev);
 }
 
 char *

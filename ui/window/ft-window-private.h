@@ -112,7 +112,8 @@ struct _FtWindow
     bool has_reg, has_act;
     FtActivation activation;
     unsigned features;
-  } live; /* the settings the runs of this Train press have now (ft-window-live.c) */
+    unsigned view_features; /* the input features of the weights the network and decision views show */
+  } live;                   /* the settings the runs of this Train press have now (ft-window-live.c) */
   FtRunMode mode;
   FtPlotModel *plot_model;
   GtkWidget *loss_view;
@@ -220,7 +221,9 @@ void ft_window_network_show_experiment (FtWindow *self);
 /* Runs started (a Train press, or Continue): the settings they start with, exp's. */
 void ft_window_live_start (FtWindow *self, const FtExperiment *exp);
 void ft_window_live_edited (FtWindow *self); /* after an edit: ask the runs for what changed */
-void ft_window_live_poll (FtWindow *self, FtWindowRun *run); /* at its events: log and draw what it applied */
+/* At its batch-end and epoch-end events: log and draw what it applied; after a live change of the input
+ * features the network and decision views follow the input column of the weights the event carries. */
+void ft_window_live_poll (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev);
 /* The run's live changes as JSON for its exported history, or NULL when it has none (g_free). */
 char *ft_window_run_changes_json (FtWindowRun *run);
 

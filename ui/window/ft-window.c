@@ -273,7 +273,7 @@ on_run_event (const FtRunEvent *ev, void *user_data)
       highlight_code (self, run, FT_CODE_BATCH_LINE);
       ft_plot_model_add_batch (self->plot_model, run->plot_run, ev->epoch, ev->batch, ev->steps,
                                ev->samples_seen, ev->batch_loss, &ev->logs);
-      ft_window_live_poll (self, run);
+      ft_window_live_poll (self, run, ev);
       run->samples = ev->samples_seen;
       run->seconds = ev->seconds;
       if (self->redraw_source == 0) /* the status line follows the same pace */
@@ -288,7 +288,7 @@ on_run_event (const FtRunEvent *ev, void *user_data)
                                          : FT_OUTLINE_LOOP);
         highlight_code (self, run, FT_CODE_EPOCH_END);
         ft_plot_model_add_epoch (self->plot_model, run->plot_run, ev->epoch, ev->samples_seen, &ev->logs);
-        ft_window_live_poll (self, run);
+        ft_window_live_poll (self, run, ev);
         if (ft_run_lanes (run->engine) != NULL)
           ft_plot_model_set_callback_lanes (self->plot_model, run->plot_run, ft_run_lanes (run->engine));
         run->samples = ev->samples_seen;
@@ -342,7 +342,7 @@ on_run_event (const FtRunEvent *ev, void *user_data)
         run->state = ev->kind == FT_RUN_EVENT_FINISHED  ? FT_RUN_STATE_FINISHED
                      : ev->kind == FT_RUN_EVENT_STOPPED ? FT_RUN_STATE_STOPPED
                                                         : FT_RUN_STATE_FAILED;
-        ft_window_live_poll (self, run);
+        ft_window_live_poll (self, run, ev);
         refresh_plots_soon (self);
         if (ft_run_lanes (run->engine) != NULL) /* the restore is decided at train end */
           {
