@@ -611,7 +611,7 @@ test_confusion (void)
 typedef struct
 {
   int value;
-  gboolean *freed;
+  gint *freed; /* set by the job's free function, which may run in the worker thread */
 } WorkerJob;
 
 static struct
@@ -627,7 +627,7 @@ static void
 worker_job_free (gpointer p)
 {
   WorkerJob *j = p;
-  *j->freed = TRUE;
+  g_atomic_int_set (j->freed, 1);
   g_free (j);
 }
 
@@ -647,7 +647,7 @@ worker_job_done (gpointer view, gpointer p, gboolean completed)
   worker_seen.completed = completed;
   worker_seen.value = j->value;
   worker_seen.thread = g_thread_self ();
-  worker_seen.freed_before_done = *j->freed;
+  worker_seen.freed_before_done = g_atomic_int_get (j->freed);
 }
 
 /* A job runs off the main loop and is handed back on it, with the view kept alive until then and the job
@@ -662,7 +662,7 @@ test_view_worker (void)
       GCancellable *cancellable = g_cancellable_new ();
       if (cancelled)
         g_cancellable_cancel (cancellable);
-      gboolean freed = FALSE;
+      gint freed = 0;
       WorkerJob *j = g_new0 (WorkerJob, 1);
       j->freed = &freed;
       memset (&worker_seen, 0, sizeof worker_seen);
@@ -670,8 +670,11 @@ test_view_worker (void)
                           worker_job_done);
       g_object_unref (view); /* the worker's reference keeps it */
       g_assert_nonnull (view);
-      while (!freed)
+      while (worker_seen.calls == 0)
         g_main_context_iteration (NULL, TRUE);
+      /* The task's last reference (and so the job) may go in the worker thread, just after. */
+      while (!g_atomic_int_get (&freed))
+        g_usleep (1000);
       g_assert_cmpint (worker_seen.calls, ==, 1);
       g_assert_true (worker_seen.thread == g_thread_self ());
       g_assert_false (worker_seen.freed_before_done);

@@ -3,7 +3,8 @@
  * weights, the data), then done (view, job, completed) runs on the main loop, where the view takes the
  * result if it is still current. The view is kept alive by a reference that is dropped on the main thread
  * after done (as the task's source object it could be finalized with the task, in the worker thread); a
- * job cancelled before it started is done with completed FALSE. The job is freed after done returns. */
+ * job cancelled before it started is done with completed FALSE. The job is freed after done returns, in
+ * whichever thread lets the task go last (job_free must not need the main loop). */
 #pragma once
 
 #include <gio/gio.h>
