@@ -32,7 +32,7 @@ enum
 static const char usage[]
     = "Usage:\n"
       "  fittape-cli run [EXPERIMENT.json] [--mode fit|tape|both] [--epochs N] [--seed S] [--out DIR]\n"
-      "                  [--resume CHECKPOINT] [--plot FILE] [--quiet]\n"
+      "                  [--resume CHECKPOINT] [--plot FILE] [--threads N] [--quiet]\n"
       "  fittape-cli evaluate CHECKPOINT\n"
       "  fittape-cli summary EXPERIMENT.json\n"
       "  fittape-cli export-script EXPERIMENT.json [--mode fit|tape] [--out FILE]\n"
@@ -48,7 +48,9 @@ static const char usage[]
       "JSON object with the test loss and accuracy, the epochs run and the seconds per epoch.\n"
       "--resume continues a run from a checkpoint bit for bit (the experiment comes from the checkpoint\n"
       "unless a file is given). --plot draws the loss and accuracy of the run (both runs overlaid in both\n"
-      "mode) into FILE: .png (at 2x scale), .svg or .pdf. evaluate loads a checkpoint and evaluates it on its\n"
+      "mode) into FILE: .png (at 2x scale), .svg or .pdf. --threads N trains each run on N threads (default:\n"
+      "$FITTAPE_THREADS, else the available cores, halved in both mode); the results are the same bit for bit\n"
+      "with any number. evaluate loads a checkpoint and evaluates it on its\n"
       "experiment's test set. export-script writes the experiment as a Python script for TensorFlow 2 / Keras 3\n"
       "(model.fit() in fit mode, the hand-written GradientTape loop in tape mode; default: the experiment's\n"
       "mode, tape for both) to FILE, or to standard output.\n"
@@ -73,6 +75,7 @@ typedef struct
   const char *out;
   const char *resume;
   const char *plot;
+  int threads; /* 0 = automatic */
   bool quiet;
 } RunOptions;
 
@@ -297,7 +300,9 @@ command_run (RunOptions *o)
         }
       run->prefix_lines = n_runs == 2 || o->quiet;
       FtRunOptions options = { .fingerprints = n_runs == 2,
-                               .full_priority = true /* no window to keep smooth */ };
+                               .full_priority = true /* no window to keep smooth */,
+                               .threads = o->threads,
+                               .concurrent_runs = n_runs };
       run->engine = ft_run_new (exp, train, tape, &options, &error);
       if (run->engine == NULL)
         {
@@ -622,6 +627,21 @@ command_summary (const char *path)
   return status;
 }
 
+/* --threads N: 1 to FT_THREADS_MAX, else 0 with a message. */
+static int
+parse_threads (const char *value)
+{
+  char *end = NULL;
+  long v = g_ascii_isdigit (value[0]) ? strtol (value, &end, 10) : -1;
+  if (v < 1 || v > FT_THREADS_MAX || *end != '\0')
+    {
+      fprintf (stderr, "fittape-cli: --threads must be a whole number from 1 to %d, not \"%s\"\n",
+               FT_THREADS_MAX, value);
+      return 0;
+    }
+  return (int) v;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -698,6 +718,11 @@ main (int argc, char **argv)
             }
           o.seed = v;
           o.has_seed = true;
+        }
+      else if (strcmp (a, "--threads") == 0)
+        {
+          if ((o.threads = parse_threads (value)) == 0)
+            return EXIT_BAD_INPUT;
         }
       else if (strcmp (a, "--out") == 0)
         o.out = value;

@@ -176,6 +176,7 @@ bench_product_path (const char *experiment_path, int steps, int reps, BenchProdu
       job.callbacks = exp->callbacks;
       job.n_callbacks = exp->n_callbacks;
       job.full_priority = true; /* as fittape-cli sets it */
+      job.threads = 1;          /* as the bare step: the overhead compares one thread with one */
       job.extra_callbacks = g_ptr_array_new ();
       FtCallback *progress = ft_progress_callback_new (2, discard_text, NULL);
       g_ptr_array_add (job.extra_callbacks, progress);

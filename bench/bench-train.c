@@ -10,6 +10,7 @@
 #include "fittape-engine.h"
 
 #include "bench-config.h"
+#include "bench-data.h"
 #include "bench-product.h"
 
 #include <gio/gio.h>
@@ -20,18 +21,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
-
-enum
-{
-  EPOCH_SAMPLES = 60000,
-  BATCH = 32,
-  STEPS_PER_EPOCH = EPOCH_SAMPLES / BATCH, /* 1875 */
-  IMAGE_SIDE = 28,
-  IMAGE_PIXELS = IMAGE_SIDE * IMAGE_SIDE,
-  N_CLASSES = 10,
-  MAX_ENTRIES = 32,
-  MAX_REPS = 16,
-};
 
 /* Targets the benchmark reports against. */
 #define TARGET_MLP_EPOCH_S 0.4
@@ -54,179 +43,6 @@ cpu_s (void)
   struct timespec ts;
   clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
   return (double) ts.tv_sec + (double) ts.tv_nsec * 1e-9;
-}
-
-/* ---- data: the training set as one uint8 array, gathered into a preallocated batch ---- */
-
-typedef struct
-{
-  guint8 *pixels; /* n × 784 */
-  guint8 *labels; /* n */
-  int n;
-  bool real;
-  char *description;
-} Dataset;
-
-static guint8 *
-read_gzip_file (const char *path, gsize *len, GError **error)
-{
-  GFile *file = g_file_new_for_path (path);
-  GFileInputStream *raw = g_file_read (file, NULL, error);
-  g_object_unref (file);
-  if (raw == NULL)
-    return NULL;
-  GZlibDecompressor *gunzip = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP);
-  GInputStream *in = g_converter_input_stream_new (G_INPUT_STREAM (raw), G_CONVERTER (gunzip));
-  g_object_unref (gunzip);
-  g_object_unref (raw);
-
-  GByteArray *bytes = g_byte_array_new ();
-  guint8 *chunk = g_malloc (1 << 16);
-  bool ok = true;
-  for (;;)
-    {
-      gssize r = g_input_stream_read (in, chunk, 1 << 16, NULL, error);
-      if (r < 0)
-        {
-          ok = false;
-          break;
-        }
-      if (r == 0)
-        break;
-      g_byte_array_append (bytes, chunk, (guint) r);
-    }
-  g_free (chunk);
-  g_object_unref (in);
-  if (!ok)
-    {
-      g_byte_array_free (bytes, TRUE);
-      return NULL;
-    }
-  *len = bytes->len;
-  return g_byte_array_free (bytes, FALSE);
-}
-
-static guint32
-be32 (const guint8 *p)
-{
-  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | (guint32) p[3];
-}
-
-/* Reads train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz from dir. */
-static bool
-dataset_load_fashion (Dataset *d, const char *dir, GError **error)
-{
-  g_autofree char *ipath = g_build_filename (dir, "train-images-idx3-ubyte.gz", NULL);
-  g_autofree char *lpath = g_build_filename (dir, "train-labels-idx1-ubyte.gz", NULL);
-  gsize ilen = 0, llen = 0;
-  g_autofree guint8 *img = read_gzip_file (ipath, &ilen, error);
-  if (img == NULL)
-    return false;
-  g_autofree guint8 *lab = read_gzip_file (lpath, &llen, error);
-  if (lab == NULL)
-    return false;
-  if (ilen < 16 || be32 (img) != 0x803 || be32 (img + 8) != IMAGE_SIDE || be32 (img + 12) != IMAGE_SIDE
-      || llen < 8 || be32 (lab) != 0x801 || be32 (img + 4) != be32 (lab + 4)
-      || ilen < 16 + (gsize) be32 (img + 4) * IMAGE_PIXELS || llen < 8 + (gsize) be32 (lab + 4))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s is not a 28×28 IDX image file with labels",
-                   ipath);
-      return false;
-    }
-  d->n = (int) be32 (img + 4);
-  d->pixels = g_memdup2 (img + 16, (gsize) d->n * IMAGE_PIXELS);
-  d->labels = g_memdup2 (lab + 8, (gsize) d->n);
-  d->real = true;
-  d->description = g_strdup_printf ("Fashion-MNIST training set, %d images (%s)", d->n, dir);
-  return true;
-}
-
-/* Uniform pixels (0…255, scaled to [0, 1]) and uniform labels from the engine's generator. */
-static void
-dataset_synthetic (Dataset *d)
-{
-  FtRng rng;
-  ft_rng_seed (&rng, 42, FT_RNG_STREAM_DATA);
-  d->n = EPOCH_SAMPLES;
-  d->pixels = g_malloc ((gsize) d->n * IMAGE_PIXELS);
-  d->labels = g_malloc ((gsize) d->n);
-  for (gsize i = 0; i < (gsize) d->n * IMAGE_PIXELS; i++)
-    d->pixels[i] = (guint8) (ft_rng_next (&rng) >> 56);
-  for (int i = 0; i < d->n; i++)
-    d->labels[i] = (guint8) ft_rng_below (&rng, N_CLASSES);
-  d->real = false;
-  d->description = g_strdup_printf ("synthetic: %d images of uniform random pixels, random labels", d->n);
-}
-
-static void
-dataset_clear (Dataset *d)
-{
-  g_free (d->pixels);
-  g_free (d->labels);
-  g_free (d->description);
-}
-
-/* Walks the data set in shuffled order, reshuffling at every epoch boundary, as fit() does. */
-typedef struct
-{
-  const Dataset *data;
-  uint32_t *order;
-  int pos;
-  FtRng rng;
-  float *x; /* BATCH × 784, what the model's input tensor views */
-  float *y; /* BATCH class indices */
-} Batcher;
-
-static void
-batcher_init (Batcher *b, const Dataset *d)
-{
-  b->data = d;
-  b->order = g_new (uint32_t, d->n);
-  for (int i = 0; i < d->n; i++)
-    b->order[i] = (uint32_t) i;
-  ft_rng_seed (&b->rng, 42, FT_RNG_STREAM_SHUFFLE);
-  ft_rng_shuffle (&b->rng, b->order, (uint32_t) d->n);
-  b->pos = 0;
-  b->x = ft_alloc ((size_t) BATCH * IMAGE_PIXELS * sizeof (float));
-  b->y = ft_alloc ((size_t) BATCH * sizeof (float));
-}
-
-static void
-batcher_clear (Batcher *b)
-{
-  g_free (b->order);
-  ft_free (b->x);
-  ft_free (b->y);
-}
-
-static void
-batcher_next (Batcher *b)
-{
-  if (b->pos + BATCH > b->data->n)
-    {
-      ft_rng_shuffle (&b->rng, b->order, (uint32_t) b->data->n);
-      b->pos = 0;
-    }
-  const float scale = 1.0f / 255.0f;
-  for (int s = 0; s < BATCH; s++)
-    {
-      uint32_t idx = b->order[b->pos + s];
-      const guint8 *p = b->data->pixels + (size_t) idx * IMAGE_PIXELS;
-      float *dst = b->x + (size_t) s * IMAGE_PIXELS;
-      for (int i = 0; i < IMAGE_PIXELS; i++)
-        dst[i] = (float) p[i] * scale;
-      b->y[s] = (float) b->data->labels[idx];
-    }
-  b->pos += BATCH;
-  /* Ask for the next batch's images now, so that their cache misses overlap this step (as a data
-   * pipeline's prefetch would) instead of stalling the next gather. */
-  if (b->pos + BATCH <= b->data->n)
-    for (int s = 0; s < BATCH; s++)
-      {
-        const guint8 *p = b->data->pixels + (size_t) b->order[b->pos + s] * IMAGE_PIXELS;
-        for (int off = 0; off < IMAGE_PIXELS; off += 64)
-          __builtin_prefetch (p + off);
-      }
 }
 
 /* ---- the models ---- */
@@ -293,6 +109,7 @@ typedef struct
   int warmup;
   int steps; /* timed steps per repetition */
   int reps;
+  int threads; /* the step's thread team (1: none) */
 } ModelConfig;
 
 typedef struct
@@ -319,7 +136,8 @@ typedef struct
   double optimizer_us;
   double optimizer_cpu_us;
   double gather_us;
-  double peak_rss_mb; /* the process' peak resident set after this model (data set included) */
+  double peak_rss_mb;         /* the process' peak resident set after this model (data set included) */
+  double team_loops_per_step; /* loops that ran on the thread team, per step (0 on one thread) */
 } ModelResult;
 
 static int
@@ -342,6 +160,52 @@ train_steps (FtModel *model, FtOptimizer *opt, const FtLossSpec *loss, FtTape *t
   return true;
 }
 
+/* Where a step goes: the tape's per-op timers (forward incl. recording, backward), the data gather and
+ * the optimizer alone, into r. Run after the timed steps so the timers cannot disturb them. */
+static bool
+profile_steps (const ModelConfig *cfg, FtModel *model, FtOptimizer *opt, const FtLossSpec *loss, FtTape *tape,
+               Batcher *batcher, FtTensor *x, FtTensor *y, ModelResult *r)
+{
+  g_autoptr (GError) error = NULL;
+  const int psteps = cfg->steps < 100 ? cfg->steps : 100;
+  ft_tape_set_timing (tape, true);
+  double gather = 0, total = 0;
+  for (int i = 0; i < psteps; i++)
+    {
+      double t0 = now_s ();
+      batcher_next (batcher);
+      double t1 = now_s ();
+      float l;
+      if (!ft_train_step (model, opt, loss, tape, x, y, NULL, &l, NULL, &error))
+        {
+          fprintf (stderr, "%s: training step failed: %s\n", cfg->label, error->message);
+          return false;
+        }
+      total += now_s () - t1;
+      gather += t1 - t0;
+      int n = ft_tape_n_entries (tape);
+      r->n_entries = n < MAX_ENTRIES ? n : MAX_ENTRIES;
+      for (int k = 0; k < r->n_entries; k++)
+        {
+          const FtTapeEntry *e = ft_tape_entry (tape, k);
+          r->op_name[k] = e->def->name;
+          r->op_flops[k] = e->flops;
+          r->op_fwd_us[k] += e->forward_us / psteps;
+          r->op_bwd_us[k] += e->backward_us / psteps;
+        }
+    }
+  ft_tape_set_timing (tape, false);
+  r->profiled_step_us = total / psteps * 1e6;
+  r->gather_us = gather / psteps * 1e6;
+  /* The optimizer on the last gradients (this moves the weights further, harmless here). */
+  double t0 = now_s (), c0 = cpu_s ();
+  for (int i = 0; i < psteps; i++)
+    ft_optimizer_apply (opt, ft_model_gradients (model), ft_model_trainable (model), NULL);
+  r->optimizer_us = (now_s () - t0) / psteps * 1e6;
+  r->optimizer_cpu_us = (cpu_s () - c0) / psteps * 1e6;
+  return true;
+}
+
 static void
 run_model (const ModelConfig *cfg, const Dataset *data, bool profile, ModelResult *r)
 {
@@ -358,6 +222,8 @@ run_model (const ModelConfig *cfg, const Dataset *data, bool profile, ModelResul
   FtOptimizer *opt = ft_optimizer_new (&ospec, ft_model_n_trainable (model), ft_model_trainable (model));
   const FtLossSpec loss = { FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, true };
   FtTape *tape = ft_tape_new (false);
+  FtThreads *team = cfg->threads > 1 ? ft_threads_new (cfg->threads) : NULL;
+  ft_threads_set_current (team);
 
   Batcher batcher;
   batcher_init (&batcher, data);
@@ -394,6 +260,8 @@ run_model (const ModelConfig *cfg, const Dataset *data, bool profile, ModelResul
       r->rep_cpu_s[rep] = cpu_s () - c0;
     }
   r->allocs_per_step = (double) (ft_alloc_count () - allocs0) / ((double) cfg->steps * cfg->reps);
+  r->team_loops_per_step = (double) ft_threads_n_loops (team)
+                           / ((double) cfg->steps * cfg->reps + cfg->warmup);
 
   double sorted[MAX_REPS];
   memcpy (sorted, r->rep_s, (size_t) cfg->reps * sizeof (double));
@@ -409,49 +277,12 @@ run_model (const ModelConfig *cfg, const Dataset *data, bool profile, ModelResul
   r->epoch_s = r->step_s * STEPS_PER_EPOCH;
   r->ok = true;
 
-  if (profile)
-    {
-      /* Where a step goes: the tape's per-op timers (forward incl. recording, backward), the data
-       * gather and the optimizer alone. Done after the timed runs so the timers cannot disturb them. */
-      const int psteps = cfg->steps < 100 ? cfg->steps : 100;
-      ft_tape_set_timing (tape, true);
-      double gather = 0, total = 0;
-      for (int i = 0; i < psteps; i++)
-        {
-          double t0 = now_s ();
-          batcher_next (&batcher);
-          double t1 = now_s ();
-          float l;
-          if (!ft_train_step (model, opt, &loss, tape, x, y, NULL, &l, NULL, &error))
-            {
-              fprintf (stderr, "%s: training step failed: %s\n", cfg->label, error->message);
-              goto out;
-            }
-          total += now_s () - t1;
-          gather += t1 - t0;
-          int n = ft_tape_n_entries (tape);
-          r->n_entries = n < MAX_ENTRIES ? n : MAX_ENTRIES;
-          for (int k = 0; k < r->n_entries; k++)
-            {
-              const FtTapeEntry *e = ft_tape_entry (tape, k);
-              r->op_name[k] = e->def->name;
-              r->op_flops[k] = e->flops;
-              r->op_fwd_us[k] += e->forward_us / psteps;
-              r->op_bwd_us[k] += e->backward_us / psteps;
-            }
-        }
-      ft_tape_set_timing (tape, false);
-      r->profiled_step_us = total / psteps * 1e6;
-      r->gather_us = gather / psteps * 1e6;
-      /* The optimizer on the last gradients (this moves the weights further, harmless here). */
-      double t0 = now_s (), c0 = cpu_s ();
-      for (int i = 0; i < psteps; i++)
-        ft_optimizer_apply (opt, ft_model_gradients (model), ft_model_trainable (model), NULL);
-      r->optimizer_us = (now_s () - t0) / psteps * 1e6;
-      r->optimizer_cpu_us = (cpu_s () - c0) / psteps * 1e6;
-    }
+  if (profile && !profile_steps (cfg, model, opt, &loss, tape, &batcher, x, y, r))
+    r->n_entries = 0;
 
 out:
+  ft_threads_set_current (NULL);
+  ft_threads_free (team);
   ft_tensor_free (x);
   ft_tensor_free (y);
   batcher_clear (&batcher);
@@ -645,7 +476,7 @@ print_width_sweep (const Dataset *data, double peak, double cpu_peak, int steps,
   for (size_t i = 0; i < G_N_ELEMENTS (widths); i++)
     {
       mlp_hidden = widths[i];
-      const ModelConfig cfg = { "mlp", "MLP width sweep", build_mlp, 3, 20, steps, reps };
+      const ModelConfig cfg = { "mlp", "MLP width sweep", build_mlp, 3, 20, steps, reps, 1 };
       ModelResult r;
       run_model (&cfg, data, false, &r);
       if (!r.ok)
@@ -693,6 +524,85 @@ print_product_path (const bool *selected, int mlp_steps, int reps)
       "figures carry the machine's load.\n");
 }
 
+/* A model's steps alternately on 1 and on n threads, one repetition each time, so that the machine's load
+ * falls on both alike; *one and *many get the medians, *best_one and *best_many the fastest repetitions,
+ * *loops the team's loops per step. */
+static bool
+time_threads (const ModelConfig *config, const Dataset *data, int n, int rounds, double *one, double *many,
+              double *best_one, double *best_many, double *loops)
+{
+  double t[2][MAX_REPS];
+  for (int i = 0; i < rounds; i++)
+    for (int k = 0; k < 2; k++)
+      {
+        ModelConfig cfg = *config;
+        cfg.reps = 1;
+        cfg.threads = k == 0 ? 1 : n;
+        ModelResult r;
+        run_model (&cfg, data, false, &r);
+        if (!r.ok)
+          return false;
+        t[k][i] = r.step_s;
+        if (k == 1)
+          *loops = r.team_loops_per_step;
+      }
+  for (int k = 0; k < 2; k++)
+    qsort (t[k], (size_t) rounds, sizeof (double), cmp_double);
+  *one = t[0][rounds / 2];
+  *many = t[1][rounds / 2];
+  *best_one = t[0][0];
+  *best_many = t[1][0];
+  return true;
+}
+
+/* Single- and multi-thread figures side by side: each model's steps on 1 and on n threads, alternately.
+ * Bit-identical results are the tests' business (test-threads); here only the time. */
+static void
+print_threads (const ModelConfig *configs, const bool *selected, const Dataset *data, int n, int rounds,
+               bool profile)
+{
+  if (n < 2)
+    {
+      printf ("\n  threads: one core available, no multi-thread figures\n");
+      return;
+    }
+  printf ("\n  threads: each model on 1 and on a team of %d threads, alternately, %d repetitions each (sgemm "
+          "tiles fixed by shape: the same weights bit for bit)\n",
+          n, rounds);
+  printf ("  %-18s %10s %10s %11s %11s %9s %9s %11s   %s\n", "model", "1 thr us", "N thr us", "1 samp/s",
+          "N samp/s", "speed-up", "best", "loops/step", "target");
+  for (int m = 0; m < 2; m++)
+    {
+      double one, many, best_one, best_many, loops = 0;
+      fflush (stdout);
+      if (!selected[m]
+          || !time_threads (&configs[m], data, n, rounds, &one, &many, &best_one, &best_many, &loops))
+        continue;
+      g_autofree char *target = m == 1 && n == 2 ? g_strdup_printf ("CNN with 2 threads ≥ 1.7×: %s",
+                                                                    met (one / many >= 1.7))
+                                                 : g_strdup ("");
+      printf ("  %-18s %10.1f %10.1f %11.0f %11.0f %8.2f× %8.2f× %11.1f   %s\n", configs[m].label, one * 1e6,
+              many * 1e6, BATCH / one, BATCH / many, one / many, best_one / best_many, loops, target);
+    }
+  printf (
+      "  wall time per step, median repetition (best: the fastest repetitions' ratio); loops/step = parallel "
+      "loops the team ran (0: the model stays on one thread).\n  On a machine shared with other work the "
+      "multi-thread figure suffers first: a busy second core leaves the team waiting.\n");
+  for (int m = 0; m < 2 && profile; m++)
+    if (selected[m])
+      {
+        ModelConfig cfg = configs[m];
+        g_autofree char *label = g_strdup_printf ("%s on %d threads", cfg.label, n);
+        cfg.label = label;
+        cfg.threads = n;
+        cfg.reps = 1;
+        ModelResult r;
+        run_model (&cfg, data, true, &r);
+        if (r.ok)
+          print_profile (&cfg, &r);
+      }
+}
+
 static char *
 cpu_model_name (void)
 {
@@ -718,6 +628,7 @@ typedef struct
   gboolean no_profile;
   gboolean no_product;
   gboolean no_sweep;
+  int threads;
   int product_steps;
   int mlp_epochs;
   int cnn_steps;
@@ -757,6 +668,8 @@ main (int argc, char **argv)
     { "no-product", 0, 0, G_OPTION_ARG_NONE, &o.no_product,
       "Skip the product path (ft_fit through the runner)", NULL },
     { "no-sweep", 0, 0, G_OPTION_ARG_NONE, &o.no_sweep, "Skip the MLP width sweep (128, 512, 2048)", NULL },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &o.threads,
+      "Threads for the multi-thread figures (default: the available cores; 1 skips them)", "N" },
     { "product-steps", 0, 0, G_OPTION_ARG_INT, &o.product_steps,
       "Product path: MLP steps per repetition (1875; the CNN runs a tenth)", "N" },
     { "mlp-epochs", 0, 0, G_OPTION_ARG_INT, &o.mlp_epochs,
@@ -801,8 +714,8 @@ main (int argc, char **argv)
   const char *python = o.python ? o.python : FITTAPE_BENCH_PYTHON;
 
   const ModelConfig configs[2] = {
-    { "mlp", "MLP 784-128-10", build_mlp, 3, 50, STEPS_PER_EPOCH, o.mlp_epochs },
-    { "cnn", "CNN conv32-128-10", build_cnn, 4, 10, o.cnn_steps, o.cnn_reps },
+    { "mlp", "MLP 784-128-10", build_mlp, 3, 50, STEPS_PER_EPOCH, o.mlp_epochs, 1 },
+    { "cnn", "CNN conv32-128-10", build_cnn, 4, 10, o.cnn_steps, o.cnn_reps, 1 },
   };
   bool selected[2] = { true, true };
   if (o.models != NULL)
@@ -826,8 +739,9 @@ main (int argc, char **argv)
       "FitTape training benchmark: batch %d, an epoch = %d samples = %d steps of ft_train_step; Adam (Keras "
       "defaults), SparseCategoricalCrossentropy(from_logits=True)\n",
       BATCH, EPOCH_SAMPLES, STEPS_PER_EPOCH);
-  printf ("  CPU: %s; OpenBLAS kernels: %s (OPENBLAS_CORETYPE=%s), 1 BLAS thread\n", cpu,
-          ft_blas_core_name (), coretype ? coretype : "unset");
+  printf (
+      "  CPU: %s (%d cores available); OpenBLAS kernels: %s (OPENBLAS_CORETYPE=%s), 1 BLAS thread per call\n",
+      cpu, ft_threads_available_cores (), ft_blas_core_name (), coretype ? coretype : "unset");
 
   Dataset data = { 0 };
   if (!o.synthetic)
@@ -919,6 +833,11 @@ main (int argc, char **argv)
     for (int m = 0; m < 2; m++)
       if (selected[m])
         print_profile (&configs[m], &results[m]);
+
+  if (o.threads != 1)
+    print_threads (configs, selected, &data,
+                   o.threads > 1 ? MIN (o.threads, FT_THREADS_MAX) : ft_threads_available_cores (),
+                   o.quick ? 1 : MAX (3, MIN (o.cnn_reps, MAX_REPS)), !o.no_profile);
 
   if (selected[0] && !o.no_sweep)
     print_width_sweep (&data, peak, cpu_peak, o.quick ? 60 : 300, o.quick ? 1 : 3);

@@ -13,6 +13,7 @@
 #include "core/ft-safe-file.h"
 #include "core/ft-tape.h"
 #include "core/ft-tensor.h"
+#include "core/ft-threads.h"
 #include "data/ft-dataset.h"
 #include "experiment/ft-certify.h"
 #include "experiment/ft-codegen.h"

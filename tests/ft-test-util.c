@@ -228,3 +228,28 @@ ft_test_run_fail (const FtTestRun *run, const char *file, int line, const char *
   g_free (text);
   g_free (report);
 }
+
+FtDataset *
+ft_test_dataset_new (uint32_t n, int ndim, const int *shape, int n_classes, uint64_t seed)
+{
+  FtDataset *ds = g_new0 (FtDataset, 1);
+  ds->name = g_strdup ("synthetic");
+  ds->n = n;
+  ds->ndim = ndim;
+  ds->sample_size = 1;
+  for (int d = 0; d < ndim; d++)
+    {
+      ds->shape[d] = shape[d];
+      ds->sample_size *= (size_t) shape[d];
+    }
+  ds->features = g_new (float, n * ds->sample_size);
+  ds->labels = g_new (float, n);
+  ds->n_classes = n_classes;
+  FtRng rng;
+  ft_rng_seed (&rng, seed, 99);
+  for (size_t i = 0; i < n * ds->sample_size; i++)
+    ds->features[i] = 2.0f * ft_rng_uniform (&rng) - 1.0f;
+  for (uint32_t i = 0; i < n; i++)
+    ds->labels[i] = (float) ft_rng_below (&rng, (uint32_t) n_classes);
+  return ds;
+}

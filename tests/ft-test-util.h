@@ -3,7 +3,12 @@
  * and the environment that matters. */
 #pragma once
 
+#include "data/ft-dataset.h"
 #include "ops/ft-ops.h"
+
+/* A synthetic data set of n samples of the given shape: features U(−1, 1) and labels uniform in
+ * [0, n_classes), drawn from seed. Free with ft_dataset_free. */
+FtDataset *ft_test_dataset_new (uint32_t n, int ndim, const int *shape, int n_classes, uint64_t seed);
 
 /* Fills with U(lo, hi) from a fixed-seed generator. */
 void ft_test_fill_uniform (FtTensor *t, FtRng *rng, float lo, float hi);

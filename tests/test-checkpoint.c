@@ -6,6 +6,7 @@
 #include "train/ft-checkpoint.h"
 
 #include "core/ft-error.h"
+#include "ft-test-util.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -26,40 +27,6 @@ test_path (const char *name)
 }
 
 /* ---- data and models ---- */
-
-static FtDataset *
-make_dataset (uint32_t n, int ndim, const int *shape, int n_classes, uint64_t seed)
-{
-  FtDataset *ds = g_new0 (FtDataset, 1);
-  ds->name = g_strdup ("synthetic");
-  ds->n = n;
-  ds->ndim = ndim;
-  ds->sample_size = 1;
-  for (int d = 0; d < ndim; d++)
-    {
-      ds->shape[d] = shape[d];
-      ds->sample_size *= (size_t) shape[d];
-    }
-  ds->features = g_new (float, n * ds->sample_size);
-  ds->labels = g_new (float, n);
-  ds->n_classes = n_classes;
-  FtRng rng;
-  ft_rng_seed (&rng, seed, 99);
-  for (size_t i = 0; i < n * ds->sample_size; i++)
-    ds->features[i] = 2.0f * ft_rng_uniform (&rng) - 1.0f;
-  for (uint32_t i = 0; i < n; i++)
-    ds->labels[i] = (float) ft_rng_below (&rng, (uint32_t) n_classes);
-  return ds;
-}
-
-static void
-free_dataset (FtDataset *ds)
-{
-  g_free (ds->name);
-  g_free (ds->features);
-  g_free (ds->labels);
-  g_free (ds);
-}
 
 typedef enum
 {
@@ -272,7 +239,7 @@ count_open_fds (void)
 static void
 test_roundtrip (void)
 {
-  FtDataset *ds = make_dataset (64, 1, mlp_input, 3, 5);
+  FtDataset *ds = ft_test_dataset_new (64, 1, mlp_input, 3, 5);
   FtTrainer *a = make_trainer (ARCH_MLP, 1);
   train_steps (a, ds, 5, 8);
   ft_optimizer_set_learning_rate (ft_trainer_optimizer (a), 0.0005f); /* as ReduceLROnPlateau would */
@@ -317,7 +284,7 @@ test_roundtrip (void)
   ft_trainer_free (a);
   ft_trainer_free (b);
   ft_trainer_free (c);
-  free_dataset (ds);
+  ft_dataset_free (ds);
   g_free (path);
 }
 
@@ -350,7 +317,7 @@ check_resume (Arch arch, const FtOptimizerSpec *opt, const FtDataset *ds, const 
 static void
 test_resume (void)
 {
-  FtDataset *ds = make_dataset (64, 1, mlp_input, 3, 6);
+  FtDataset *ds = ft_test_dataset_new (64, 1, mlp_input, 3, 6);
   FtOptimizerSpec opts[6];
   opts[0] = ft_optimizer_spec_default (FT_OPT_ADAM);
   opts[1] = ft_optimizer_spec_default (FT_OPT_ADAM);
@@ -368,13 +335,13 @@ test_resume (void)
       g_snprintf (name, sizeof name, "resume-%u.h5", i);
       check_resume (ARCH_MLP, &opts[i], ds, name);
     }
-  free_dataset (ds);
+  ft_dataset_free (ds);
 }
 
 static void
 test_conv_bn (void)
 {
-  FtDataset *ds = make_dataset (32, 3, cnn_input, 3, 7);
+  FtDataset *ds = ft_test_dataset_new (32, 3, cnn_input, 3, 7);
   FtTrainer *a = make_trainer (ARCH_CNN, 21);
   train_steps (a, ds, 3, 8); /* moves the batch-norm moving statistics away from 0 and 1 */
   char *path = test_path ("cnn.h5");
@@ -400,13 +367,13 @@ test_conv_bn (void)
   g_free (path);
 
   check_resume (ARCH_CNN, NULL, ds, "cnn-resume.h5");
-  free_dataset (ds);
+  ft_dataset_free (ds);
 }
 
 static void
 test_weights_only (void)
 {
-  FtDataset *ds = make_dataset (64, 1, mlp_input, 3, 8);
+  FtDataset *ds = ft_test_dataset_new (64, 1, mlp_input, 3, 8);
   FtTrainer *a = make_trainer (ARCH_MLP, 31);
   train_steps (a, ds, 3, 8);
   char *path = test_path ("weights-only.h5");
@@ -436,7 +403,7 @@ test_weights_only (void)
 
   ft_trainer_free (a);
   ft_trainer_free (b);
-  free_dataset (ds);
+  ft_dataset_free (ds);
   g_free (path);
 }
 
@@ -478,7 +445,7 @@ check_load_fails (FtTrainer *t, const char *path, GQuark domain, int code, const
 static void
 test_damaged (void)
 {
-  FtDataset *ds = make_dataset (64, 1, mlp_input, 3, 9);
+  FtDataset *ds = ft_test_dataset_new (64, 1, mlp_input, 3, 9);
   FtTrainer *a = make_trainer (ARCH_MLP, 41);
   train_steps (a, ds, 3, 8);
   char *good = test_path ("good.h5");
@@ -539,7 +506,7 @@ test_damaged (void)
 
   ft_trainer_free (a);
   ft_trainer_free (t);
-  free_dataset (ds);
+  ft_dataset_free (ds);
   g_free (bytes);
   g_free (good);
   g_free (cut);
@@ -550,7 +517,7 @@ test_damaged (void)
 static void
 test_mismatch (void)
 {
-  FtDataset *ds = make_dataset (64, 1, mlp_input, 3, 10);
+  FtDataset *ds = ft_test_dataset_new (64, 1, mlp_input, 3, 10);
   FtTrainer *a = make_trainer (ARCH_MLP, 51);
   train_steps (a, ds, 2, 8);
   char *path = test_path ("mlp.h5");
@@ -612,7 +579,7 @@ test_mismatch (void)
   ft_trainer_free (act);
   ft_trainer_free (other);
   ft_trainer_free (amsgrad);
-  free_dataset (ds);
+  ft_dataset_free (ds);
   g_free (path);
   g_free (small);
 }
@@ -620,7 +587,7 @@ test_mismatch (void)
 static void
 test_atomic (void)
 {
-  FtDataset *ds = make_dataset (64, 1, mlp_input, 3, 11);
+  FtDataset *ds = ft_test_dataset_new (64, 1, mlp_input, 3, 11);
   FtTrainer *a = make_trainer (ARCH_MLP, 61);
   FtTrainer *b = make_trainer (ARCH_MLP, 62);
   train_steps (b, ds, 2, 8);
@@ -716,7 +683,7 @@ test_atomic (void)
   ft_trainer_free (a);
   ft_trainer_free (b);
   ft_trainer_free (c);
-  free_dataset (ds);
+  ft_dataset_free (ds);
   g_free (path);
   g_free (old_bytes);
   g_free (after);
@@ -818,7 +785,7 @@ weight_named (FtTrainer *t, const char *name)
 static void
 test_layout (void)
 {
-  FtDataset *ds = make_dataset (32, 3, cnn_input, 3, 12);
+  FtDataset *ds = ft_test_dataset_new (32, 3, cnn_input, 3, 12);
   FtTrainer *a = make_trainer (ARCH_CNN, 71);
   train_steps (a, ds, 2, 8);
   char *path = test_path ("layout.h5");
@@ -935,7 +902,7 @@ test_layout (void)
   g_free (training);
   g_free (opt);
   ft_trainer_free (a);
-  free_dataset (ds);
+  ft_dataset_free (ds);
   g_free (path);
   g_free (wpath);
 }
@@ -946,7 +913,7 @@ static gpointer
 thread_main (gpointer data)
 {
   int id = GPOINTER_TO_INT (data);
-  FtDataset *ds = make_dataset (32, 1, mlp_input, 3, 100 + (uint64_t) id);
+  FtDataset *ds = ft_test_dataset_new (32, 1, mlp_input, 3, 100 + (uint64_t) id);
   FtTrainer *a = make_trainer (ARCH_MLP, 200 + (uint64_t) id);
   FtTrainer *b = make_trainer (ARCH_MLP, 300 + (uint64_t) id);
   char name[32];
@@ -963,7 +930,7 @@ thread_main (gpointer data)
     }
   ft_trainer_free (a);
   ft_trainer_free (b);
-  free_dataset (ds);
+  ft_dataset_free (ds);
   g_free (path);
   return NULL;
 }

@@ -62,6 +62,7 @@ test_help (void)
   ft_test_run_assert_exit (&r, 0);
   ft_test_run_assert (&r, strstr (r.out, "fittape-cli run") != NULL);
   ft_test_run_assert (&r, strstr (r.out, "Exit status") != NULL);
+  ft_test_run_assert (&r, strstr (r.out, "--threads N") != NULL);
   ft_test_run_clear (&r);
   run_cli (&r, (const char *[]){ "frobnicate", NULL });
   ft_test_run_assert_exit (&r, 2);
@@ -194,12 +195,48 @@ test_bad_input (void)
   run_cli (&r, (const char *[]){ "run", spiral, "--mode", "sideways", NULL });
   ft_test_run_assert_exit (&r, 2);
   ft_test_run_clear (&r);
+  for (int i = 0; i < 3; i++)
+    {
+      run_cli (
+          &r, (const char *[]){ "run", spiral, "--threads", (const char *[]){ "0", "many", "65" }[i], NULL });
+      ft_test_run_assert_exit (&r, 2);
+      ft_test_run_assert (&r, strstr (r.err, "--threads") != NULL);
+      ft_test_run_clear (&r);
+    }
   g_unlink (bad);
   g_unlink (garbage);
   g_rmdir (dir);
   g_free (bad);
   g_free (garbage);
   g_free (spiral);
+  g_free (dir);
+}
+
+/* --threads: the same history, to the last digit, with one thread and with three. */
+static void
+test_threads (void)
+{
+  char *dir = g_dir_make_tmp ("fittape-cli-threads-XXXXXX", NULL);
+  char *spiral = data_file ("spiral.json");
+  char *csv[2];
+  for (int i = 0; i < 2; i++)
+    {
+      char *out = g_build_filename (dir, i == 0 ? "one" : "three", NULL);
+      FtTestRun r;
+      run_cli (&r, (const char *[]){ "run", spiral, "--mode", "fit", "--epochs", "3", "--threads",
+                                     i == 0 ? "1" : "3", "--out", out, "--quiet", NULL });
+      ft_test_run_assert_exit (&r, 0);
+      ft_test_run_clear (&r);
+      char *path = g_build_filename (out, "history.csv", NULL);
+      g_assert_true (g_file_get_contents (path, &csv[i], NULL, NULL));
+      g_free (path);
+      g_free (out);
+    }
+  g_assert_cmpstr (csv[0], ==, csv[1]);
+  g_free (csv[0]);
+  g_free (csv[1]);
+  g_free (spiral);
+  /* Leave the temporary directory to the system's cleaner, as the other runs here do. */
   g_free (dir);
 }
 
@@ -372,6 +409,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/pitfall-lessons", test_pitfall_lessons);
   g_test_add_func ("/cli/lesson-6", test_lesson_6);
   g_test_add_func ("/cli/bad-input", test_bad_input);
+  g_test_add_func ("/cli/threads", test_threads);
   g_test_add_func ("/cli/training-failed", test_training_failed);
   return g_test_run ();
 }

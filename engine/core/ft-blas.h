@@ -1,5 +1,11 @@
-/* ft-blas.h — the engine's matrix multiply, on one OpenBLAS thread, and the kernel choice for this CPU.
- * Row-major only. C = alpha * op(A) * op(B) + beta * C. */
+/* ft-blas.h — the engine's matrix multiply, on one OpenBLAS thread per call and the calling thread's team
+ * (core/ft-threads.h), and the kernel choice for this CPU. Row-major only. C = alpha * op(A) * op(B) + beta *
+ * C.
+ *
+ * A large product is split into tiles of C whose bounds depend only on (M, N, K): each tile is one
+ * single-threaded OpenBLAS call over the whole K (never split: the reduction order is fixed), and the team's
+ * threads take tiles in any order. So C is the same bit for bit with any number of threads, 1 included.
+ * Small products are one call on the calling thread. */
 #pragma once
 
 #include <stdbool.h>
@@ -10,6 +16,9 @@ void ft_blas_init (void);
 
 void ft_sgemm (bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda,
                const float *b, int ldb, float beta, float *c, int ldc);
+
+/* How many tiles ft_sgemm splits an m × n × k product into (1: one call); for tests and the benchmark. */
+int ft_sgemm_n_tiles (int m, int n, int k);
 
 /* Flushes subnormal floats to zero on the calling thread (SSE FTZ and DAZ), as TensorFlow does: Adam's
  * state drifts into subnormals, which this CPU handles an order of magnitude slower. Called by every

@@ -181,6 +181,8 @@ ft_run_make_runner (FtRun *run, int epochs, GPtrArray *extra_callbacks, GMainCon
   job.ledger = run->ledger;
   job.experiment = ft_run_experiment_source (run);
   job.full_priority = run->options.full_priority;
+  job.threads = run->options.threads;
+  job.concurrent_runs = run->options.concurrent_runs;
   job.live_applied = describe_live_change;
   job.live_data = run;
   run->func = func;

@@ -23,11 +23,14 @@ typedef struct FtRun FtRun;
 
 typedef struct
 {
-  bool fingerprints;  /* record lockstep fingerprints (Compare mode's verdict, the divergence finder) */
-  bool lanes;         /* record the callbacks' decisions (when the experiment has callbacks) */
-  bool ledger;        /* record how each epoch's numbers were made, with the weights after each epoch
-                         (train/ft-ledger.h), for the window's ledger dialog */
-  bool full_priority; /* the training thread is not niced (no window to keep smooth) */
+  bool fingerprints;   /* record lockstep fingerprints (Compare mode's verdict, the divergence finder) */
+  bool lanes;          /* record the callbacks' decisions (when the experiment has callbacks) */
+  bool ledger;         /* record how each epoch's numbers were made, with the weights after each epoch
+                          (train/ft-ledger.h), for the window's ledger dialog */
+  bool full_priority;  /* the training thread is not niced (no window to keep smooth) */
+  int threads;         /* threads for the run, the training thread included; 0 = automatic: FITTAPE_THREADS,
+                          else the available cores divided among the runs training at once */
+  int concurrent_runs; /* runs training at once (Compare mode: 2, each gets half the cores); 0 = 1 */
 } FtRunOptions;
 
 /* Builds the trainer for exp on train (tape: the explicit loop instead of fit()). NULL with error when the

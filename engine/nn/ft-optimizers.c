@@ -39,6 +39,7 @@
 
 #include "core/ft-alloc.h"
 #include "core/ft-tape.h"
+#include "core/ft-threads.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -46,6 +47,20 @@
 #include <string.h>
 
 #define FT_OPT_MAX_SLOTS 3
+
+/* The update runs over chunks of at most this many floats of one variable (the arrays of one chunk stay in
+ * the L2 cache), spread over the job's thread team when the model has at least PARALLEL_FLOATS parameters
+ * (the MLP's 101,770 stay on one thread: ~30 µs of Adam; with the update on the team from 65,536 and its
+ * products split, the MLP step ran 0.64–0.80× as fast on two threads, quiet. The CNN's 2.77 M take ~1.3 ms
+ * on one). The update is element by element: the split changes no result. */
+#define CHUNK_FLOATS    8192
+#define PARALLEL_FLOATS 131072
+
+typedef struct
+{
+  int var;
+  size_t begin, end;
+} Chunk;
 
 struct FtOptimizer
 {
@@ -58,6 +73,8 @@ struct FtOptimizer
   const char *slot_names[FT_OPT_MAX_SLOTS];
   float *state; /* n_slots * total floats, slot-major; NULL when empty */
   int64_t iterations;
+  int n_chunks;
+  Chunk *chunks; /* the update's pieces: fixed at construction, each runs on one thread */
 
   /* Slot indices (−1 when absent). */
   int slot_momentum; /* SGD momentum, RMSprop momentum */
@@ -248,32 +265,13 @@ add_slot (FtOptimizer *opt, const char *name)
   return opt->n_slots++;
 }
 
-FtOptimizer *
-ft_optimizer_new (const FtOptimizerSpec *spec, int n_vars, FtTensor *const *vars)
+/* Slots exist exactly when Keras creates them (SGD: momentum != 0; RMSprop: momentum > 0). */
+static void
+create_slots (FtOptimizer *opt)
 {
-  g_return_val_if_fail (spec != NULL, NULL);
-  g_return_val_if_fail (n_vars >= 0, NULL);
-  g_return_val_if_fail (n_vars == 0 || vars != NULL, NULL);
-  g_return_val_if_fail (ft_optimizer_spec_validate (spec, NULL), NULL);
-  for (int i = 0; i < n_vars; i++)
-    g_return_val_if_fail (vars[i] != NULL, NULL);
-
-  FtOptimizer *opt = g_new0 (FtOptimizer, 1);
-  opt->spec = *spec;
-  opt->n_vars = n_vars;
-  opt->sizes = g_new0 (size_t, (size_t) n_vars + 1);
-  opt->offsets = g_new0 (size_t, (size_t) n_vars + 1);
-  for (int i = 0; i < n_vars; i++)
-    {
-      opt->sizes[i] = vars[i]->size;
-      opt->offsets[i] = opt->total;
-      opt->total += vars[i]->size;
-    }
-
+  const FtOptimizerSpec *spec = &opt->spec;
   opt->slot_momentum = opt->slot_m = opt->slot_v = opt->slot_v_hat = -1;
   opt->slot_velocity = opt->slot_average_gradient = opt->slot_accumulator = opt->slot_norm = -1;
-  opt->u_product = 1.0f;
-  /* Slots exist exactly when Keras creates them (SGD: momentum != 0; RMSprop: momentum > 0). */
   switch (spec->kind)
     {
     case FT_OPT_SGD:
@@ -311,18 +309,64 @@ ft_optimizer_new (const FtOptimizerSpec *spec, int n_vars, FtTensor *const *vars
     case FT_N_OPTIMIZERS:
       g_assert_not_reached ();
     }
+}
 
+/* The slots' block, zero but for Adagrad's accumulator. */
+static void
+allocate_state (FtOptimizer *opt)
+{
   size_t n_floats = (size_t) opt->n_slots * opt->total;
-  if (n_floats > 0)
+  if (n_floats == 0)
+    return;
+  opt->state = ft_alloc0 (n_floats * sizeof (float));
+  if (opt->slot_accumulator >= 0)
     {
-      opt->state = ft_alloc0 (n_floats * sizeof (float));
-      if (opt->slot_accumulator >= 0)
-        {
-          float *acc = opt->state + (size_t) opt->slot_accumulator * opt->total;
-          for (size_t j = 0; j < opt->total; j++)
-            acc[j] = spec->initial_accumulator_value;
-        }
+      float *acc = opt->state + (size_t) opt->slot_accumulator * opt->total;
+      for (size_t j = 0; j < opt->total; j++)
+        acc[j] = opt->spec.initial_accumulator_value;
     }
+}
+
+/* Each variable in chunks of CHUNK_FLOATS (the last one shorter). */
+static void
+plan_chunks (FtOptimizer *opt)
+{
+  int n = 0;
+  for (int i = 0; i < opt->n_vars; i++)
+    n += (int) ((opt->sizes[i] + CHUNK_FLOATS - 1) / CHUNK_FLOATS);
+  opt->chunks = g_new (Chunk, (size_t) n + 1);
+  opt->n_chunks = n;
+  n = 0;
+  for (int i = 0; i < opt->n_vars; i++)
+    for (size_t b = 0; b < opt->sizes[i]; b += CHUNK_FLOATS)
+      opt->chunks[n++] = (Chunk){ i, b, MIN (b + CHUNK_FLOATS, opt->sizes[i]) };
+}
+
+FtOptimizer *
+ft_optimizer_new (const FtOptimizerSpec *spec, int n_vars, FtTensor *const *vars)
+{
+  g_return_val_if_fail (spec != NULL, NULL);
+  g_return_val_if_fail (n_vars >= 0, NULL);
+  g_return_val_if_fail (n_vars == 0 || vars != NULL, NULL);
+  g_return_val_if_fail (ft_optimizer_spec_validate (spec, NULL), NULL);
+  for (int i = 0; i < n_vars; i++)
+    g_return_val_if_fail (vars[i] != NULL, NULL);
+
+  FtOptimizer *opt = g_new0 (FtOptimizer, 1);
+  opt->spec = *spec;
+  opt->n_vars = n_vars;
+  opt->sizes = g_new0 (size_t, (size_t) n_vars + 1);
+  opt->offsets = g_new0 (size_t, (size_t) n_vars + 1);
+  for (int i = 0; i < n_vars; i++)
+    {
+      opt->sizes[i] = vars[i]->size;
+      opt->offsets[i] = opt->total;
+      opt->total += vars[i]->size;
+    }
+  opt->u_product = 1.0f;
+  create_slots (opt);
+  allocate_state (opt);
+  plan_chunks (opt);
 
   opt->one_minus_beta_1 = (float) (1.0 - ft_float_as_typed (spec->beta_1));
   opt->one_minus_beta_2 = (float) (1.0 - ft_float_as_typed (spec->beta_2));
@@ -339,6 +383,7 @@ ft_optimizer_free (FtOptimizer *opt)
   if (opt == NULL)
     return;
   ft_free (opt->state);
+  g_free (opt->chunks);
   g_free (opt->sizes);
   g_free (opt->offsets);
   g_free (opt);
@@ -663,6 +708,151 @@ clip_gradients (FtOptimizer *opt, FtTensor *const *grads, const bool *connected)
     }
 }
 
+/* The step's scalars, formed once per step as Keras forms them (bias corrections and schedules). */
+typedef struct
+{
+  float lr, eps;
+  float alpha;           /* Adam: lr·√(1 − β₂ᵗ) / (1 − β₁ᵗ) */
+  float one_minus_power; /* Adamax: 1 − β₁ᵗ */
+  NadamScalars nadam;
+} StepScalars;
+
+/* Also advances Nadam's running product (once per step). */
+static void
+step_scalars (FtOptimizer *opt, StepScalars *k)
+{
+  const FtOptimizerSpec *spec = &opt->spec;
+  const float t = (float) (opt->iterations + 1);
+  k->lr = spec->learning_rate;
+  k->eps = spec->epsilon;
+  if (spec->kind == FT_OPT_ADAM || spec->kind == FT_OPT_ADAMW)
+    {
+      float beta_1_power = powf (spec->beta_1, t);
+      float beta_2_power = powf (spec->beta_2, t);
+      k->alpha = k->lr * sqrtf (1.0f - beta_2_power) / (1.0f - beta_1_power);
+    }
+  else if (spec->kind == FT_OPT_ADAMAX)
+    k->one_minus_power = 1.0f - powf (spec->beta_1, t);
+  else if (spec->kind == FT_OPT_NADAM)
+    {
+      const float beta_1 = spec->beta_1;
+      NadamScalars *n = &k->nadam;
+      opt->u_product = opt->u_product * beta_1 * nadam_schedule_tail (t);
+      n->u_t = beta_1 * nadam_schedule_tail (t);
+      n->u_t_1 = beta_1 * nadam_schedule_tail ((float) (opt->iterations + 2));
+      n->one_minus_u_product_t_1 = 1.0f - opt->u_product * n->u_t_1;
+      n->one_minus_u_t = 1.0f - n->u_t;
+      n->one_minus_u_product_t = 1.0f - opt->u_product;
+      n->one_minus_beta_2_power = 1.0f - powf (spec->beta_2, t);
+      n->one_minus_beta_1 = 1.0f - beta_1; /* float32 here: nadam.py casts β first */
+      n->one_minus_beta_2 = 1.0f - spec->beta_2;
+    }
+}
+
+/* One step's work: what every chunk needs. */
+typedef struct
+{
+  FtOptimizer *opt;
+  FtTensor *const *grads;
+  FtTensor *const *vars;
+  const bool *connected;
+  StepScalars k;
+} Step;
+
+/* Floats [b, b + n) of variable i: its weights w, gradient g and slot s from b. */
+static inline float *
+slot_at (const Step *st, int s, int i, size_t b)
+{
+  return slot_ptr (st->opt, s, i) + b;
+}
+
+static void
+update_sgd (const Step *st, float *w, const float *g, int i, size_t b, size_t n)
+{
+  const FtOptimizer *opt = st->opt;
+  if (opt->slot_momentum < 0)
+    sgd_plain_kernel (w, g, n, st->k.lr);
+  else if (opt->spec.nesterov)
+    sgd_nesterov_kernel (w, g, slot_at (st, opt->slot_momentum, i, b), n, st->k.lr, opt->spec.momentum);
+  else
+    sgd_momentum_kernel (w, g, slot_at (st, opt->slot_momentum, i, b), n, st->k.lr, opt->spec.momentum);
+}
+
+static void
+update_adam (const Step *st, float *w, const float *g, int i, size_t b, size_t n)
+{
+  const FtOptimizer *opt = st->opt;
+  float *m = slot_at (st, opt->slot_m, i, b), *v = slot_at (st, opt->slot_v, i, b);
+  if (opt->slot_v_hat >= 0)
+    adam_amsgrad_kernel (w, g, m, v, slot_at (st, opt->slot_v_hat, i, b), n, st->k.alpha,
+                         opt->one_minus_beta_1, opt->one_minus_beta_2, st->k.eps);
+  else
+    adam_kernel (w, g, m, v, n, st->k.alpha, opt->one_minus_beta_1, opt->one_minus_beta_2, st->k.eps);
+}
+
+static void
+update_rmsprop (const Step *st, float *w, const float *g, int i, size_t b, size_t n)
+{
+  const FtOptimizer *opt = st->opt;
+  const float lr = st->k.lr, eps = st->k.eps, rho = opt->spec.rho, omr = opt->one_minus_rho;
+  const float momentum = opt->spec.momentum;
+  float *vel = slot_at (st, opt->slot_velocity, i, b);
+  float *avg = opt->slot_average_gradient >= 0 ? slot_at (st, opt->slot_average_gradient, i, b) : NULL;
+  float *mom = opt->slot_momentum >= 0 ? slot_at (st, opt->slot_momentum, i, b) : NULL;
+  if (avg != NULL && mom != NULL)
+    rmsprop_centered_momentum_kernel (w, g, vel, avg, mom, n, lr, rho, omr, eps, momentum);
+  else if (avg != NULL)
+    rmsprop_centered_kernel (w, g, vel, avg, n, lr, rho, omr, eps);
+  else if (mom != NULL)
+    rmsprop_momentum_kernel (w, g, vel, mom, n, lr, rho, omr, eps, momentum);
+  else
+    rmsprop_kernel (w, g, vel, n, lr, rho, omr, eps);
+}
+
+/* One chunk of one variable: the decoupled weight decay (Keras applies it to every variable with a
+ * gradient, before the update), then the kind's update, on the same span while it is in the cache. */
+static void
+update_chunk (void *data, int c)
+{
+  const Step *st = data;
+  const FtOptimizer *opt = st->opt;
+  const Chunk *ch = &opt->chunks[c];
+  const int i = ch->var;
+  if (!is_connected (st->connected, i))
+    return;
+  const size_t b = ch->begin, n = ch->end - ch->begin;
+  float *w = st->vars[i]->data + b;
+  const float *g = st->grads[i]->data + b;
+  if (opt->spec.weight_decay > 0.0f)
+    weight_decay_kernel (w, n, opt->spec.weight_decay, st->k.lr);
+  switch (opt->spec.kind)
+    {
+    case FT_OPT_SGD:
+      update_sgd (st, w, g, i, b, n);
+      break;
+    case FT_OPT_ADAM:
+    case FT_OPT_ADAMW:
+      update_adam (st, w, g, i, b, n);
+      break;
+    case FT_OPT_RMSPROP:
+      update_rmsprop (st, w, g, i, b, n);
+      break;
+    case FT_OPT_ADAGRAD:
+      adagrad_kernel (w, g, slot_at (st, opt->slot_accumulator, i, b), n, st->k.lr, st->k.eps);
+      break;
+    case FT_OPT_NADAM:
+      nadam_kernel (w, g, slot_at (st, opt->slot_m, i, b), slot_at (st, opt->slot_v, i, b), n, &st->k.nadam,
+                    st->k.lr, st->k.eps);
+      break;
+    case FT_OPT_ADAMAX:
+      adamax_kernel (w, g, slot_at (st, opt->slot_m, i, b), slot_at (st, opt->slot_norm, i, b), n, st->k.lr,
+                     opt->one_minus_beta_1, opt->spec.beta_2, st->k.one_minus_power, st->k.eps);
+      break;
+    case FT_N_OPTIMIZERS:
+      g_assert_not_reached ();
+    }
+}
+
 void
 ft_optimizer_apply (FtOptimizer *opt, FtTensor *const *grads, FtTensor *const *vars, const bool *connected)
 {
@@ -685,131 +875,11 @@ ft_optimizer_apply (FtOptimizer *opt, FtTensor *const *grads, FtTensor *const *v
     return;
 
   clip_gradients (opt, grads, connected);
-
-  const FtOptimizerSpec *spec = &opt->spec;
-  const float lr = spec->learning_rate;
-  const float eps = spec->epsilon;
-
-  /* Keras applies the decoupled weight decay to every variable with a gradient, before the update. */
-  if (spec->weight_decay > 0.0f)
-    for (int i = 0; i < opt->n_vars; i++)
-      if (is_connected (connected, i))
-        weight_decay_kernel (vars[i]->data, opt->sizes[i], spec->weight_decay, lr);
-
-  switch (spec->kind)
-    {
-    case FT_OPT_SGD:
-      for (int i = 0; i < opt->n_vars; i++)
-        {
-          if (!is_connected (connected, i))
-            continue;
-          float *w = vars[i]->data;
-          const float *g = grads[i]->data;
-          size_t n = opt->sizes[i];
-          if (opt->slot_momentum < 0)
-            sgd_plain_kernel (w, g, n, lr);
-          else if (spec->nesterov)
-            sgd_nesterov_kernel (w, g, slot_ptr (opt, opt->slot_momentum, i), n, lr, spec->momentum);
-          else
-            sgd_momentum_kernel (w, g, slot_ptr (opt, opt->slot_momentum, i), n, lr, spec->momentum);
-        }
-      break;
-
-    case FT_OPT_ADAM:
-    case FT_OPT_ADAMW:
-      {
-        float t = (float) (opt->iterations + 1);
-        float beta_1_power = powf (spec->beta_1, t);
-        float beta_2_power = powf (spec->beta_2, t);
-        float alpha = lr * sqrtf (1.0f - beta_2_power) / (1.0f - beta_1_power);
-        for (int i = 0; i < opt->n_vars; i++)
-          {
-            if (!is_connected (connected, i))
-              continue;
-            float *w = vars[i]->data;
-            const float *g = grads[i]->data;
-            size_t n = opt->sizes[i];
-            float *m = slot_ptr (opt, opt->slot_m, i);
-            float *v = slot_ptr (opt, opt->slot_v, i);
-            if (opt->slot_v_hat >= 0)
-              adam_amsgrad_kernel (w, g, m, v, slot_ptr (opt, opt->slot_v_hat, i), n, alpha,
-                                   opt->one_minus_beta_1, opt->one_minus_beta_2, eps);
-            else
-              adam_kernel (w, g, m, v, n, alpha, opt->one_minus_beta_1, opt->one_minus_beta_2, eps);
-          }
-      }
-      break;
-
-    case FT_OPT_RMSPROP:
-      for (int i = 0; i < opt->n_vars; i++)
-        {
-          if (!is_connected (connected, i))
-            continue;
-          float *w = vars[i]->data;
-          const float *g = grads[i]->data;
-          size_t n = opt->sizes[i];
-          float *vel = slot_ptr (opt, opt->slot_velocity, i);
-          float rho = spec->rho, omr = opt->one_minus_rho;
-          if (opt->slot_average_gradient >= 0 && opt->slot_momentum >= 0)
-            rmsprop_centered_momentum_kernel (w, g, vel, slot_ptr (opt, opt->slot_average_gradient, i),
-                                              slot_ptr (opt, opt->slot_momentum, i), n, lr, rho, omr, eps,
-                                              spec->momentum);
-          else if (opt->slot_average_gradient >= 0)
-            rmsprop_centered_kernel (w, g, vel, slot_ptr (opt, opt->slot_average_gradient, i), n, lr, rho,
-                                     omr, eps);
-          else if (opt->slot_momentum >= 0)
-            rmsprop_momentum_kernel (w, g, vel, slot_ptr (opt, opt->slot_momentum, i), n, lr, rho, omr, eps,
-                                     spec->momentum);
-          else
-            rmsprop_kernel (w, g, vel, n, lr, rho, omr, eps);
-        }
-      break;
-
-    case FT_OPT_ADAGRAD:
-      for (int i = 0; i < opt->n_vars; i++)
-        {
-          if (!is_connected (connected, i))
-            continue;
-          adagrad_kernel (vars[i]->data, grads[i]->data, slot_ptr (opt, opt->slot_accumulator, i),
-                          opt->sizes[i], lr, eps);
-        }
-      break;
-
-    case FT_OPT_NADAM:
-      {
-        const float t = (float) (opt->iterations + 1), beta_1 = spec->beta_1;
-        opt->u_product = opt->u_product * beta_1 * nadam_schedule_tail (t);
-        NadamScalars k;
-        k.u_t = beta_1 * nadam_schedule_tail (t);
-        k.u_t_1 = beta_1 * nadam_schedule_tail ((float) (opt->iterations + 2));
-        k.one_minus_u_product_t_1 = 1.0f - opt->u_product * k.u_t_1;
-        k.one_minus_u_t = 1.0f - k.u_t;
-        k.one_minus_u_product_t = 1.0f - opt->u_product;
-        k.one_minus_beta_2_power = 1.0f - powf (spec->beta_2, t);
-        k.one_minus_beta_1 = 1.0f - beta_1; /* float32 here: nadam.py casts β first */
-        k.one_minus_beta_2 = 1.0f - spec->beta_2;
-        for (int i = 0; i < opt->n_vars; i++)
-          if (is_connected (connected, i))
-            nadam_kernel (vars[i]->data, grads[i]->data, slot_ptr (opt, opt->slot_m, i),
-                          slot_ptr (opt, opt->slot_v, i), opt->sizes[i], &k, lr, eps);
-      }
-      break;
-
-    case FT_OPT_ADAMAX:
-      {
-        const float one_minus_power = 1.0f - powf (spec->beta_1, (float) (opt->iterations + 1));
-        for (int i = 0; i < opt->n_vars; i++)
-          if (is_connected (connected, i))
-            adamax_kernel (vars[i]->data, grads[i]->data, slot_ptr (opt, opt->slot_m, i),
-                           slot_ptr (opt, opt->slot_norm, i), opt->sizes[i], lr, opt->one_minus_beta_1,
-                           spec->beta_2, one_minus_power, eps);
-      }
-      break;
-
-    case FT_N_OPTIMIZERS:
-      g_assert_not_reached ();
-    }
-
+  Step st = { opt, grads, vars, connected, { 0 } };
+  step_scalars (opt, &st.k);
+  /* Small models update on the calling thread: waking the team would cost more than the update. */
+  FtThreads *team = opt->total >= PARALLEL_FLOATS ? ft_threads_current () : NULL;
+  ft_threads_run (team, opt->n_chunks, update_chunk, &st);
   opt->iterations++;
 }
 

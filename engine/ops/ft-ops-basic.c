@@ -1,19 +1,36 @@
 /* ft-ops-basic.c — elementwise arithmetic, matmul, reductions, reshape, constants and stop-gradient:
  * the small ops that tape-semantics tests and hand-written losses are made of. */
 #include "core/ft-blas.h"
+#include "core/ft-threads.h"
 #include "ops/ft-ops.h"
 
 #include <string.h>
 
-/* dst = beta*dst + src (beta 0 overwrites) */
+typedef struct
+{
+  float *dst;
+  float beta;
+  const float *src;
+} AccPieces;
+
+static void
+acc_piece (void *data, size_t b, size_t e)
+{
+  const AccPieces *p = data;
+  if (p->beta == 0.0f)
+    memcpy (p->dst + b, p->src + b, (e - b) * sizeof (float));
+  else
+    for (size_t i = b; i < e; i++)
+      p->dst[i] += p->src[i];
+}
+
+/* dst = beta*dst + src (beta 0 overwrites); element by element, so large ones (a flattened conv layer's
+ * gradient, ~700 k floats) go to the job's threads in pieces of 32 k floats. */
 static void
 acc (float *dst, float beta, const float *src, size_t n)
 {
-  if (beta == 0.0f)
-    memcpy (dst, src, n * sizeof (float));
-  else
-    for (size_t i = 0; i < n; i++)
-      dst[i] += src[i];
+  AccPieces p = { dst, beta, src };
+  ft_threads_for (n, 32768, acc_piece, &p);
 }
 
 static void

@@ -9,6 +9,7 @@
 #include "ops/ft-ops.h"
 
 #include "core/ft-blas.h"
+#include "core/ft-threads.h"
 
 #include <string.h>
 
@@ -100,49 +101,51 @@ add_span (float *restrict dst, const float *restrict src, int n)
  * pixel and kernel row, the span = KW·C taps are one contiguous run of x unless the window crosses the
  * left or right edge. */
 FT_INLINE void
-im2col_span (const ConvGeom *g, const float *restrict x, float *restrict col, const int span)
+im2col_span (const ConvGeom *g, const float *restrict x, float *restrict col, const int span, size_t r0,
+             size_t r1)
 {
   const size_t k = geom_cols (g);
-  for (int n = 0; n < g->n; n++)
-    for (int oy = 0; oy < g->oh; oy++)
-      {
-        float *row = col + ((size_t) n * g->oh + oy) * g->ow * k;
-        for (int ky = 0; ky < g->kh; ky++)
-          {
-            const int iy = oy * g->sh + ky - g->pt;
-            float *dst = row + (size_t) ky * span;
-            if (iy < 0 || iy >= g->h)
-              {
-                for (int ox = 0; ox < g->ow; ox++, dst += k)
-                  zero_span (dst, span);
-                continue;
-              }
-            const float *src = x + (((size_t) n * g->h + iy) * g->w) * g->c;
-            for (int ox = 0; ox < g->ow; ox++, dst += k)
-              {
-                const int ix0 = ox * g->sw - g->pl;
-                if (ix0 >= 0 && ix0 + g->kw <= g->w)
-                  copy_span (dst, src + (size_t) ix0 * g->c, span);
-                else
-                  for (int kx = 0; kx < g->kw; kx++)
-                    {
-                      const int ix = ix0 + kx;
-                      if (ix < 0 || ix >= g->w)
-                        zero_span (dst + kx * g->c, g->c);
-                      else
-                        copy_span (dst + kx * g->c, src + (size_t) ix * g->c, g->c);
-                    }
-              }
-          }
-      }
+  for (size_t r = r0; r < r1; r++) /* r = (n, oy) */
+    {
+      const int n = (int) (r / (size_t) g->oh), oy = (int) (r % (size_t) g->oh);
+      float *row = col + r * g->ow * k;
+      for (int ky = 0; ky < g->kh; ky++)
+        {
+          const int iy = oy * g->sh + ky - g->pt;
+          float *dst = row + (size_t) ky * span;
+          if (iy < 0 || iy >= g->h)
+            {
+              for (int ox = 0; ox < g->ow; ox++, dst += k)
+                zero_span (dst, span);
+              continue;
+            }
+          const float *src = x + (((size_t) n * g->h + iy) * g->w) * g->c;
+          for (int ox = 0; ox < g->ow; ox++, dst += k)
+            {
+              const int ix0 = ox * g->sw - g->pl;
+              if (ix0 >= 0 && ix0 + g->kw <= g->w)
+                copy_span (dst, src + (size_t) ix0 * g->c, span);
+              else
+                for (int kx = 0; kx < g->kw; kx++)
+                  {
+                    const int ix = ix0 + kx;
+                    if (ix < 0 || ix >= g->w)
+                      zero_span (dst + kx * g->c, g->c);
+                    else
+                      copy_span (dst + kx * g->c, src + (size_t) ix * g->c, g->c);
+                  }
+            }
+        }
+    }
 }
 
 /* The adjoint of im2col: dx[n, iy, ix, c] += dcol[...] for every tap that read that pixel. */
 FT_INLINE void
-col2im_add_span (const ConvGeom *g, const float *restrict dcol, float *restrict dx, const int span)
+col2im_add_span (const ConvGeom *g, const float *restrict dcol, float *restrict dx, const int span, int n0,
+                 int n1)
 {
   const size_t k = geom_cols (g);
-  for (int n = 0; n < g->n; n++)
+  for (int n = n0; n < n1; n++)
     for (int oy = 0; oy < g->oh; oy++)
       {
         const float *row = dcol + ((size_t) n * g->oh + oy) * g->ow * k;
@@ -171,54 +174,100 @@ col2im_add_span (const ConvGeom *g, const float *restrict dcol, float *restrict 
 }
 
 /* Dispatch on the span so the common small ones (one channel with 1-, 3- or 5-wide kernels, three
- * channels with 3-wide kernels) get constant-length copies. */
+ * channels with 3-wide kernels) get constant-length copies. im2col fills the rows [r0, r1) of col, where a
+ * row range is a range of (image, output row) pairs. */
 FT_HOT static void
-im2col (const ConvGeom *g, const float *restrict x, float *restrict col)
+im2col_rows (const ConvGeom *g, const float *restrict x, float *restrict col, size_t r0, size_t r1)
 {
   switch (g->kw * g->c)
     {
     case 1:
-      im2col_span (g, x, col, 1);
+      im2col_span (g, x, col, 1, r0, r1);
       break;
     case 3:
-      im2col_span (g, x, col, 3);
+      im2col_span (g, x, col, 3, r0, r1);
       break;
     case 5:
-      im2col_span (g, x, col, 5);
+      im2col_span (g, x, col, 5, r0, r1);
       break;
     case 9:
-      im2col_span (g, x, col, 9);
+      im2col_span (g, x, col, 9, r0, r1);
       break;
     default:
-      im2col_span (g, x, col, g->kw * g->c);
+      im2col_span (g, x, col, g->kw * g->c, r0, r1);
     }
 }
 
+/* col2im adds the images [n0, n1) (their pixels receive from no other image). */
 FT_HOT static void
-col2im_add (const ConvGeom *g, const float *restrict dcol, float *restrict dx)
+col2im_add_images (const ConvGeom *g, const float *restrict dcol, float *restrict dx, int n0, int n1)
 {
   switch (g->kw * g->c)
     {
     case 1:
-      col2im_add_span (g, dcol, dx, 1);
+      col2im_add_span (g, dcol, dx, 1, n0, n1);
       break;
     case 3:
-      col2im_add_span (g, dcol, dx, 3);
+      col2im_add_span (g, dcol, dx, 3, n0, n1);
       break;
     case 5:
-      col2im_add_span (g, dcol, dx, 5);
+      col2im_add_span (g, dcol, dx, 5, n0, n1);
       break;
     case 9:
-      col2im_add_span (g, dcol, dx, 9);
+      col2im_add_span (g, dcol, dx, 9, n0, n1);
       break;
     default:
-      col2im_add_span (g, dcol, dx, g->kw * g->c);
+      col2im_add_span (g, dcol, dx, g->kw * g->c, n0, n1);
     }
+}
+
+/* ---- on the job's threads: pieces whose bounds change no result (rows of col, whole images) ---- */
+
+/* Floats written per piece: the column matrix of a first layer (~780 k floats at batch 32) splits into
+ * ~24 pieces; small layers stay on the calling thread. */
+#define GRAIN_FLOATS 32768
+
+typedef struct
+{
+  const ConvGeom *g;
+  const float *in;
+  float *out;
+} ConvPieces;
+
+static void
+im2col_piece (void *data, size_t r0, size_t r1)
+{
+  const ConvPieces *p = data;
+  im2col_rows (p->g, p->in, p->out, r0, r1);
+}
+
+static void
+im2col (const ConvGeom *g, const float *x, float *col)
+{
+  ConvPieces p = { g, x, col };
+  const size_t row_floats = (size_t) g->ow * geom_cols (g);
+  ft_threads_for ((size_t) g->n * (size_t) g->oh, MAX (GRAIN_FLOATS / MAX (row_floats, 1), 1), im2col_piece,
+                  &p);
+}
+
+static void
+col2im_piece (void *data, size_t n0, size_t n1)
+{
+  const ConvPieces *p = data;
+  col2im_add_images (p->g, p->in, p->out, (int) n0, (int) n1);
+}
+
+static void
+col2im_add (const ConvGeom *g, const float *dcol, float *dx)
+{
+  ConvPieces p = { g, dcol, dx };
+  const size_t image_floats = (size_t) g->oh * (size_t) g->ow * geom_cols (g);
+  ft_threads_for ((size_t) g->n, MAX (GRAIN_FLOATS / MAX (image_floats, 1), 1), col2im_piece, &p);
 }
 
 /* Every row of z (rows × f) set to b: the first row by hand, then doubling copies. */
 static void
-fill_rows (float *restrict z, const float *restrict b, size_t rows, int f)
+fill_rows_serial (float *restrict z, const float *restrict b, size_t rows, int f)
 {
   const size_t row_bytes = (size_t) f * sizeof (float);
   if (rows == 0)
@@ -232,32 +281,83 @@ fill_rows (float *restrict z, const float *restrict b, size_t rows, int f)
     }
 }
 
-/* db = beta·db + column sums of dz (rows × f). Four rows at a time into acc, which holds the sum of
- * at most BLOCK rows before it is added into the total, so long columns keep their precision. */
-FT_HOT static void
-column_sums (float *restrict db, float beta, const float *restrict dz, size_t rows, int f,
-             float *restrict total, float *restrict acc)
+typedef struct
 {
-  enum
-  {
-    BLOCK = 256
-  };
-  zero_span (total, f);
-  for (size_t r0 = 0; r0 < rows; r0 += BLOCK)
+  float *z;
+  const float *b;
+  int f;
+} FillPieces;
+
+static void
+fill_piece (void *data, size_t r0, size_t r1)
+{
+  const FillPieces *p = data;
+  fill_rows_serial (p->z + r0 * (size_t) p->f, p->b, r1 - r0, p->f);
+}
+
+static void
+fill_rows (float *z, const float *b, size_t rows, int f)
+{
+  FillPieces p = { z, b, f };
+  ft_threads_for (rows, MAX (GRAIN_FLOATS / (size_t) f, 1), fill_piece, &p);
+}
+
+/* Column sums of dz (rows × f) in blocks of BLOCK rows, four rows at a time: acc (f floats) gets one
+ * block's sum, which the caller adds into the total block by block, so long columns keep their precision. */
+enum
+{
+  BLOCK = 256
+};
+
+FT_HOT static void
+block_sums (float *restrict acc, const float *restrict dz, size_t r0, size_t r1, int f)
+{
+  zero_span (acc, f);
+  size_t r = r0;
+  for (; r + 4 <= r1; r += 4)
     {
-      const size_t r1 = r0 + BLOCK < rows ? r0 + BLOCK : rows;
-      zero_span (acc, f);
-      size_t r = r0;
-      for (; r + 4 <= r1; r += 4)
-        {
-          const float *a = dz + r * (size_t) f;
-          for (int j = 0; j < f; j++)
-            acc[j] += (a[j] + a[j + f]) + (a[j + 2 * f] + a[j + 3 * f]);
-        }
-      for (; r < r1; r++)
-        add_span (acc, dz + r * (size_t) f, f);
-      add_span (total, acc, f);
+      const float *a = dz + r * (size_t) f;
+      for (int j = 0; j < f; j++)
+        acc[j] += (a[j] + a[j + f]) + (a[j + 2 * f] + a[j + 3 * f]);
     }
+  for (; r < r1; r++)
+    add_span (acc, dz + r * (size_t) f, f);
+}
+
+typedef struct
+{
+  float *partials; /* one f-float sum per block */
+  const float *dz;
+  size_t rows;
+  int f;
+} SumPieces;
+
+static void
+sums_piece (void *data, size_t b0, size_t b1)
+{
+  const SumPieces *p = data;
+  for (size_t k = b0; k < b1; k++)
+    block_sums (p->partials + k * (size_t) p->f, p->dz, k * BLOCK, MIN ((k + 1) * BLOCK, p->rows), p->f);
+}
+
+static size_t
+n_blocks (size_t rows)
+{
+  return (rows + BLOCK - 1) / BLOCK;
+}
+
+/* db = beta·db + column sums of dz (rows × f): the blocks' sums (on the team) into partials
+ * (n_blocks (rows) × f floats), then added in block order into total (f floats). */
+static void
+column_sums (float *restrict db, float beta, const float *restrict dz, size_t rows, int f,
+             float *restrict total, float *restrict partials)
+{
+  SumPieces p = { partials, dz, rows, f };
+  const size_t blocks = n_blocks (rows);
+  ft_threads_for (blocks, MAX (GRAIN_FLOATS / ((size_t) BLOCK * (size_t) f), 1), sums_piece, &p);
+  zero_span (total, f);
+  for (size_t k = 0; k < blocks; k++)
+    add_span (total, partials + k * (size_t) f, f);
   if (beta == 0.0f)
     copy_span (db, total, f);
   else
@@ -372,7 +472,7 @@ conv2d_backward (FtTape *tape, const FtTapeEntry *entry, const float *dy)
 
   if (db != NULL)
     {
-      float *tmp = ft_tape_alloc (tape, 2 * (size_t) g->f * sizeof (float));
+      float *tmp = ft_tape_alloc (tape, (1 + n_blocks (m)) * (size_t) g->f * sizeof (float));
       column_sums (db, beta_b, dz, m, g->f, tmp, tmp + g->f);
     }
 

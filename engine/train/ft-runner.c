@@ -4,6 +4,8 @@
  * by one idle source at a time. */
 #include "train/ft-runner.h"
 
+#include "core/ft-threads.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <string.h>
@@ -44,6 +46,7 @@ struct FtRunner
   bool share_weights;
   bool share_resized; /* a live change resized the model: the next batch-end event carries the weights */
   bool snapshot_every_epoch;
+  int threads; /* the team's size: job.threads resolved */
 
   GQueue events;    /* FtRunEvent*, guarded by lock */
   GSource *source;  /* pending dispatch, guarded by lock */
@@ -589,6 +592,9 @@ run_thread (gpointer data)
   const FtJob *job = &r->job;
   if (!job->full_priority)
     setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), 5);
+  /* The job's own team, made after the nice value so that its workers inherit it. */
+  FtThreads *team = ft_threads_new (r->threads);
+  ft_threads_set_current (team);
   GPtrArray *cbs = job_callbacks (r);
   GPtrArray *all = g_ptr_array_new ();
   for (guint i = 0; i < cbs->len; i++)
@@ -634,6 +640,8 @@ run_thread (gpointer data)
   ft_callback_free (ledger);
   g_ptr_array_unref (cbs);
   g_clear_pointer (&r->snapshot_weights, g_free);
+  ft_threads_set_current (NULL);
+  ft_threads_free (team);
   pthread_mutex_lock (&r->lock);
   r->running = false;
   pthread_mutex_unlock (&r->lock);
@@ -653,6 +661,7 @@ ft_runner_new (const FtJob *job, GMainContext *context, FtRunEventFunc func, voi
   r->context = context ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
   r->func = func;
   r->user_data = user_data;
+  r->threads = ft_threads_resolve (job->threads, job->concurrent_runs);
   pthread_mutex_init (&r->lock, NULL);
   r->weight_edits = g_array_new (FALSE, FALSE, sizeof (WeightEdit));
   r->live_pending = g_array_new (FALSE, FALSE, sizeof (LiveScheduled));
@@ -874,6 +883,12 @@ ft_runner_set_pace (FtRunner *r, double batches_per_second)
   pthread_mutex_lock (&r->lock);
   r->pace = batches_per_second > 0 && isfinite (batches_per_second) ? batches_per_second : 0;
   pthread_mutex_unlock (&r->lock);
+}
+
+int
+ft_runner_threads (FtRunner *r)
+{
+  return r->threads;
 }
 
 bool

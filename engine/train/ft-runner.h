@@ -101,6 +101,10 @@ typedef struct
                                     loop's own); the run sets it. Zeroed: no experiment */
   bool full_priority;            /* no nice +5 for the training thread: for programs without a window to keep
                                       smooth (the CLI), where a loaded machine would otherwise slow the job */
+  int threads;                   /* the job's thread team (core/ft-threads.h), the training thread included;
+                                    0 = automatic: ft_threads_resolve (0, concurrent_runs). Results are the
+                                    same bit for bit whatever the count. */
+  int concurrent_runs;           /* runs training at once, sharing the cores (Compare mode: 2); 0 = 1 */
   /* optional: called on the training thread right after each live change was applied (or refused), before
    * the step it applies to (the run updates the experiment its checkpoints describe) */
   void (*live_applied) (FtTrainer *trainer, const FtLiveChangeRecord *record, void *user_data);
@@ -150,6 +154,8 @@ void ft_runner_set_snapshot_every_epoch (FtRunner *runner, bool on);
 /* A pace for step-through teaching: at most this many batches per second (0 = as fast as possible). */
 void ft_runner_set_pace (FtRunner *runner, double batches_per_second);
 
+/* The size of the job's thread team (its threads option resolved). */
+int ft_runner_threads (FtRunner *runner);
 bool ft_runner_is_running (FtRunner *runner); /* started and not yet finished/stopped/failed */
 bool ft_runner_is_paused (FtRunner *runner);
 /* Waits (blocking, iterating no main loop) for the thread to end; mainly for tools and tests. */

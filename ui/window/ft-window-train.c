@@ -51,6 +51,7 @@ static FtWindowRun *
 start_run (FtWindow *self, FtExperiment *exp, FtSharedData *data, bool tape, GError **error)
 {
   FtRunOptions options = { .fingerprints = exp->mode == FT_MODE_BOTH, .lanes = true, .ledger = true };
+  options.concurrent_runs = exp->mode == FT_MODE_BOTH ? 2 : 1; /* Compare mode: half the cores each */
   FtRun *engine = ft_run_new (exp, data->train, tape, &options, error);
   if (engine == NULL)
     return NULL;
