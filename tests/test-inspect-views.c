@@ -10,6 +10,7 @@
  * misclassified. */
 #include "views/ft-confusion-view.h"
 #include "views/ft-decision-view.h"
+#include "views/ft-view-worker.h"
 
 #include <math.h>
 #include <string.h>
@@ -605,11 +606,91 @@ test_confusion (void)
   ft_experiment_free (exp);
 }
 
+/* ---- the worker both views compute with ---- */
+
+typedef struct
+{
+  int value;
+  gint *freed; /* set by the job's free function, which may run in the worker thread */
+} WorkerJob;
+
+static struct
+{
+  int calls;
+  gboolean completed;
+  int value;
+  GThread *thread;
+  gboolean freed_before_done;
+} worker_seen;
+
+static void
+worker_job_free (gpointer p)
+{
+  WorkerJob *j = p;
+  g_atomic_int_set (j->freed, 1);
+  g_free (j);
+}
+
+static void
+worker_job_work (gpointer p, GCancellable *cancellable)
+{
+  WorkerJob *j = p;
+  j->value = 42;
+}
+
+static void
+worker_job_done (gpointer view, gpointer p, gboolean completed)
+{
+  WorkerJob *j = p;
+  g_assert_true (G_IS_OBJECT (view)); /* still alive: the worker holds it */
+  worker_seen.calls++;
+  worker_seen.completed = completed;
+  worker_seen.value = j->value;
+  worker_seen.thread = g_thread_self ();
+  worker_seen.freed_before_done = g_atomic_int_get (j->freed);
+}
+
+/* A job runs off the main loop and is handed back on it, with the view kept alive until then and the job
+ * freed after; a job cancelled before it starts is handed back not completed, without running. */
+static void
+test_view_worker (void)
+{
+  for (int cancelled = 0; cancelled < 2; cancelled++)
+    {
+      GObject *view = g_object_new (G_TYPE_OBJECT, NULL);
+      g_object_add_weak_pointer (view, (gpointer *) &view);
+      GCancellable *cancellable = g_cancellable_new ();
+      if (cancelled)
+        g_cancellable_cancel (cancellable);
+      gint freed = 0;
+      WorkerJob *j = g_new0 (WorkerJob, 1);
+      j->freed = &freed;
+      memset (&worker_seen, 0, sizeof worker_seen);
+      ft_view_worker_run (view, cancellable, "test job", j, worker_job_free, worker_job_work,
+                          worker_job_done);
+      g_object_unref (view); /* the worker's reference keeps it */
+      g_assert_nonnull (view);
+      while (worker_seen.calls == 0)
+        g_main_context_iteration (NULL, TRUE);
+      /* The task's last reference (and so the job) may go in the worker thread, just after. */
+      while (!g_atomic_int_get (&freed))
+        g_usleep (1000);
+      g_assert_cmpint (worker_seen.calls, ==, 1);
+      g_assert_true (worker_seen.thread == g_thread_self ());
+      g_assert_false (worker_seen.freed_before_done);
+      g_assert_cmpint (worker_seen.completed, ==, !cancelled);
+      g_assert_cmpint (worker_seen.value, ==, cancelled ? 0 : 42);
+      g_assert_null (view); /* dropped after done */
+      g_object_unref (cancellable);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
   gtk_test_init (&argc, &argv, NULL);
   g_test_add_func ("/inspect-views/decision", test_decision);
   g_test_add_func ("/inspect-views/confusion", test_confusion);
+  g_test_add_func ("/inspect-views/worker", test_view_worker);
   return g_test_run ();
 }

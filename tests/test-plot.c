@@ -2,6 +2,7 @@
  * cairo image, SVG and PDF surfaces and checked for structure (colours where lines must be, dashes,
  * legend, log scale), not against golden images. */
 #include "plot/ft-plot-export.h"
+#include "plot/ft-plot-marks.h"
 #include "plot/ft-plot-model.h"
 #include "plot/ft-plot-render.h"
 
@@ -1094,6 +1095,66 @@ test_epoch_hit (void)
   ft_plot_model_free (m);
 }
 
+/* The shapes the charts and the views share (ft-plot-marks.h) and the batch search (ft-plot-model.h). */
+static void
+test_marks_and_bounds (void)
+{
+  /* Class colours wrap around; neighbours differ. */
+  for (int k = 0; k < FT_PLOT_N_CLASS_STYLES; k++)
+    {
+      g_assert_true (ft_plot_class_rgb (k) == ft_plot_class_rgb (k + FT_PLOT_N_CLASS_STYLES));
+      const float *a = ft_plot_class_rgb (k), *b = ft_plot_class_rgb (k + 1);
+      g_assert_true (a[0] != b[0] || a[1] != b[1] || a[2] != b[2]);
+    }
+  g_assert_cmpfloat (ft_plot_class_rgb (0)[0], ==, 1.0f); /* orange first, as the Playground */
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 100, 100);
+  cairo_t *cr = cairo_create (s);
+  /* Every class has a closed shape about (50, 50), inside the box of its radius (a little over it). */
+  for (int k = 0; k < FT_PLOT_N_CLASS_STYLES; k++)
+    {
+      cairo_new_path (cr);
+      ft_plot_class_marker_path (cr, k, 50, 50, 10);
+      double x0, y0, x1, y1;
+      cairo_fill_extents (cr, &x0, &y0, &x1, &y1);
+      g_assert_cmpfloat (x1 - x0, >, 10);
+      g_assert_cmpfloat (y1 - y0, >, 10);
+      g_assert_cmpfloat (x0, >=, 50 - 12.5);
+      g_assert_cmpfloat (x1, <=, 50 + 12.5);
+    }
+  /* A rounded box covers its rectangle's extent, and a radius beyond half the side is clamped. */
+  cairo_new_path (cr);
+  ft_plot_rounded_rect (cr, 10, 20, 30, 8, 100);
+  double x0, y0, x1, y1;
+  cairo_fill_extents (cr, &x0, &y0, &x1, &y1);
+  g_assert_cmpfloat (fabs (x0 - 10), <, 1e-6);
+  g_assert_cmpfloat (fabs (x1 - 40), <, 1e-6);
+  g_assert_cmpfloat (fabs (y0 - 20), <, 1e-6);
+  g_assert_cmpfloat (fabs (y1 - 28), <, 1e-6);
+  g_assert_true (cairo_in_fill (cr, 25, 24));
+  g_assert_false (cairo_in_fill (cr, 10.5, 20.5)); /* the corner is round */
+  cairo_destroy (cr);
+  cairo_surface_destroy (s);
+
+  /* First batch at or after x, first after x: by epoch fraction. */
+  FtPlotModel *m = ft_plot_model_new ();
+  int run = ft_plot_model_add_run (m, "fit", 0);
+  feed_run (m, run, 2, 4, 1, 0, false); /* x = 0.25, 0.5, 0.75, 1, 1.25 … 2 */
+  const FtPlotBatchPoint *b = ft_plot_model_get_batches (m, run);
+  int n = ft_plot_model_get_n_batches (m, run);
+  g_assert_cmpint (n, ==, 8);
+  g_assert_cmpint (ft_plot_batch_lower_bound (b, n, FT_PLOT_X_EPOCH, 0.0), ==, 0);
+  g_assert_cmpint (ft_plot_batch_lower_bound (b, n, FT_PLOT_X_EPOCH, 0.5), ==, 1);
+  g_assert_cmpint (ft_plot_batch_upper_bound (b, n, FT_PLOT_X_EPOCH, 0.5), ==, 2);
+  g_assert_cmpint (ft_plot_batch_lower_bound (b, n, FT_PLOT_X_EPOCH, 0.6), ==, 2);
+  g_assert_cmpint (ft_plot_batch_lower_bound (b, n, FT_PLOT_X_EPOCH, 9.0), ==, n);
+  g_assert_cmpint (ft_plot_batch_upper_bound (b, n, FT_PLOT_X_EPOCH, 2.0), ==, n);
+  /* The nearest batch, as the hover box finds it. */
+  g_assert_cmpint (ft_plot_model_find_batch (m, run, FT_PLOT_X_EPOCH, 0.6), ==, 1);
+  g_assert_cmpint (ft_plot_model_find_batch (m, run, FT_PLOT_X_EPOCH, 0.7), ==, 2);
+  g_assert_cmpint (ft_plot_model_find_batch (m, run, FT_PLOT_X_EPOCH, 9.0), ==, n - 1);
+  ft_plot_model_free (m);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1113,5 +1174,6 @@ main (int argc, char **argv)
   g_test_add_func ("/plot/render/styles-empty", test_styles_and_empty);
   g_test_add_func ("/plot/render/image", test_render_image);
   g_test_add_func ("/plot/export", test_export);
+  g_test_add_func ("/plot/marks-and-bounds", test_marks_and_bounds);
   return g_test_run ();
 }

@@ -10,56 +10,10 @@
 #include "core/ft-format.h"
 #include "experiment/ft-data-seed.h"
 #include "experiment/ft-dataset-kinds.h"
-#include "panels/ft-panels.h"
+#include "panels/ft-dataset-panel-private.h"
 
 #include <math.h>
 #include <string.h>
-
-#define PREVIEW_COLUMNS    6
-#define PREVIEW_ROWS       4
-#define SCATTER_MAX_POINTS 5000
-
-struct _FtDatasetPanel
-{
-  GtkWidget parent_instance;
-
-  /* template */
-  GtkWidget *clamp;
-  AdwComboRow *source_row;
-  GtkWidget *samples_row;
-  GtkSpinButton *samples_spin;
-  GtkWidget *noise_row;
-  GtkRange *noise_scale;
-  GtkWidget *regenerate_row;
-  GtkWidget *regenerate_button;
-  GtkWidget *file_row;
-  GtkWidget *file_button;
-  GtkWidget *label_row;
-  GtkEntry *label_entry;
-  GtkWidget *dir_row;
-  GtkWidget *dir_button;
-  GtkWidget *split_row;
-  GtkSpinButton *split_spin;
-  GtkSpinner *spinner;
-  GtkStack *preview_stack;
-  GtkLabel *empty_label;
-  GtkWidget *scatter_area;
-  GtkWidget *images_area;
-  GtkLabel *error_label;
-  GtkLabel *info_label;
-
-  FtExperiment *exp; /* borrowed */
-  FtDataset *train;  /* owned: the last data loaded for the experiment's spec, or NULL */
-  FtDataset *test;
-  guint source_index; /* the combo row's item for exp->data (to go back to when a file choice is cancelled) */
-
-  GCancellable *cancellable;
-  bool loading;
-  bool pending;      /* another load was asked for while one ran */
-  bool pending_user; /* … by a user edit */
-  bool updating;     /* widgets being set from the experiment */
-  GtkNativeDialog *chooser;
-};
 
 G_DEFINE_FINAL_TYPE (FtDatasetPanel, ft_dataset_panel, GTK_TYPE_WIDGET)
 
@@ -71,26 +25,16 @@ enum
 };
 static guint signals[N_SIGNALS];
 
-/* GNOME palette; each class also has its own marker shape. */
-static const GdkRGBA class_colours[] = {
-  { 1.0f, 0.471f, 0.0f, 1.0f },     /* #ff7800 orange: the Playground's "orange" class 0 */
-  { 0.208f, 0.518f, 0.894f, 1.0f }, /* #3584e4 blue: class 1 */
-  { 0.149f, 0.635f, 0.412f, 1.0f }, /* #26a269 green */
-  { 0.569f, 0.255f, 0.675f, 1.0f }, /* #9141ac purple */
-  { 0.898f, 0.647f, 0.039f, 1.0f }, /* #e5a50a yellow */
-};
-#define N_CLASS_STYLES ((int) G_N_ELEMENTS (class_colours))
-
 /* ---- helpers ---- */
 
-static bool
-is_playground (const FtDatasetPanel *self)
+bool
+ft_dataset_panel_is_playground (const FtDatasetPanel *self)
 {
   return self->exp != NULL && self->exp->data.source == FT_DATA_PLAYGROUND;
 }
 
-static uint32_t
-validation_start (const FtDatasetPanel *self)
+uint32_t
+ft_dataset_panel_validation_start (const FtDatasetPanel *self)
 {
   if (self->train == NULL || self->exp == NULL || self->exp->fit.validation_split <= 0.0
       || self->exp->fit.validation_split >= 1.0)
@@ -98,8 +42,8 @@ validation_start (const FtDatasetPanel *self)
   return ft_dataset_split_point (self->train, self->exp->fit.validation_split);
 }
 
-static const char *
-class_name (const FtDataset *ds, int k)
+const char *
+ft_dataset_panel_class_name (const FtDataset *ds, int k)
 {
   static char buf[16];
   if (ds->class_names != NULL && k >= 0 && k < ds->n_classes && ds->class_names[k] != NULL)
@@ -108,310 +52,10 @@ class_name (const FtDataset *ds, int k)
   return buf;
 }
 
-static PangoLayout *
-small_layout (GtkWidget *widget, double scale)
-{
-  PangoLayout *layout = gtk_widget_create_pango_layout (widget, NULL);
-  const PangoFontDescription *base = pango_context_get_font_description (pango_layout_get_context (layout));
-  PangoFontDescription *desc = base != NULL ? pango_font_description_copy (base)
-                                            : pango_font_description_new ();
-  int size = pango_font_description_get_size (desc);
-  if (size <= 0)
-    size = 10 * PANGO_SCALE;
-  if (pango_font_description_get_size_is_absolute (desc))
-    pango_font_description_set_absolute_size (desc, size * scale);
-  else
-    pango_font_description_set_size (desc, (int) (size * scale));
-  pango_layout_set_font_description (layout, desc);
-  pango_font_description_free (desc);
-  return layout;
-}
-
-static void
-foreground (GtkWidget *widget, GdkRGBA *fg)
+void
+ft_dataset_panel_foreground (GtkWidget *widget, GdkRGBA *fg)
 {
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), fg);
-}
-
-/* ---- scatter plot ---- */
-
-static void
-marker_path (cairo_t *cr, int style, double x, double y, double r)
-{
-  switch ((unsigned) style % N_CLASS_STYLES)
-    {
-    case 0: /* circle */
-      cairo_new_sub_path (cr);
-      cairo_arc (cr, x, y, r, 0, 2 * G_PI);
-      break;
-    case 1: /* square */
-      cairo_rectangle (cr, x - 0.85 * r, y - 0.85 * r, 1.7 * r, 1.7 * r);
-      break;
-    case 2: /* triangle */
-      cairo_move_to (cr, x, y - 1.15 * r);
-      cairo_line_to (cr, x + r, y + 0.75 * r);
-      cairo_line_to (cr, x - r, y + 0.75 * r);
-      cairo_close_path (cr);
-      break;
-    case 3: /* diamond */
-      cairo_move_to (cr, x, y - 1.2 * r);
-      cairo_line_to (cr, x + 1.2 * r, y);
-      cairo_line_to (cr, x, y + 1.2 * r);
-      cairo_line_to (cr, x - 1.2 * r, y);
-      cairo_close_path (cr);
-      break;
-    default: /* plus */
-      cairo_rectangle (cr, x - r, y - 0.35 * r, 2 * r, 0.7 * r);
-      cairo_rectangle (cr, x - 0.35 * r, y - r, 0.7 * r, 2 * r);
-      break;
-    }
-}
-
-static void
-draw_marker (cairo_t *cr, int cls, double x, double y, double r, bool hollow)
-{
-  const GdkRGBA *c = &class_colours[(unsigned) cls % N_CLASS_STYLES];
-  marker_path (cr, cls, x, y, r);
-  if (hollow)
-    {
-      cairo_set_source_rgba (cr, c->red, c->green, c->blue, 1.0);
-      cairo_set_line_width (cr, 1.4);
-      cairo_stroke (cr);
-    }
-  else
-    {
-      cairo_set_source_rgba (cr, c->red, c->green, c->blue, 0.85);
-      cairo_fill_preserve (cr);
-      cairo_set_source_rgba (cr, c->red * 0.6, c->green * 0.6, c->blue * 0.6, 0.9);
-      cairo_set_line_width (cr, 0.8);
-      cairo_stroke (cr);
-    }
-}
-
-/* A tick step of 1, 2 or 5 × 10^k giving about n intervals over span. */
-static double
-nice_step (double span, int n)
-{
-  double raw = span / n;
-  double p = pow (10.0, floor (log10 (raw)));
-  double m = raw / p;
-  return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
-}
-
-static void
-text_at (cairo_t *cr, PangoLayout *layout, const char *text, double x, double y, double xalign, double yalign)
-{
-  int tw, th;
-  pango_layout_set_text (layout, text, -1);
-  pango_layout_get_pixel_size (layout, &tw, &th);
-  cairo_move_to (cr, x - xalign * tw, y - yalign * th);
-  pango_cairo_show_layout (cr, layout);
-}
-
-static void
-draw_scatter (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer user_data)
-{
-  FtDatasetPanel *self = FT_DATASET_PANEL (user_data);
-  const FtDataset *ds = self->train;
-  if (ds == NULL || ds->features == NULL || ds->sample_size < 2)
-    return;
-  GtkWidget *widget = GTK_WIDGET (area);
-  GdkRGBA fg;
-  foreground (widget, &fg);
-  PangoLayout *layout = small_layout (widget, 0.8);
-  pango_layout_set_text (layout, "−0.0", -1);
-  int tick_w, tick_h;
-  pango_layout_get_pixel_size (layout, &tick_w, &tick_h);
-
-  /* Range: the Playground's fixed −6..6, else the data's, padded. */
-  uint32_t n = MIN (ds->n, (uint32_t) SCATTER_MAX_POINTS);
-  double lo[2] = { -6, -6 }, hi[2] = { 6, 6 }, step[2] = { 2, 2 };
-  if (!is_playground (self))
-    for (int a = 0; a < 2; a++)
-      {
-        double mn = INFINITY, mx = -INFINITY;
-        for (uint32_t i = 0; i < n; i++)
-          {
-            double v = ds->features[(size_t) i * ds->sample_size + (size_t) a];
-            mn = MIN (mn, v);
-            mx = MAX (mx, v);
-          }
-        if (!(mx > mn))
-          {
-            mn -= 1;
-            mx += 1;
-          }
-        step[a] = nice_step (mx - mn, 5);
-        lo[a] = floor (mn / step[a]) * step[a];
-        hi[a] = ceil (mx / step[a]) * step[a];
-      }
-
-  /* Layout: tick labels left and below, the legend under them, a square plot centred. */
-  double legend_h = tick_h + 10;
-  double left = tick_w + 12, right = 16, top = 14, bottom = tick_h + 8 + legend_h;
-  double side = MIN (width - left - right, height - top - bottom);
-  if (side < 40)
-    {
-      g_object_unref (layout);
-      return;
-    }
-  double x0 = left + (width - left - right - side) / 2, y0 = top;
-#define PX(v) (x0 + ((v) -lo[0]) / (hi[0] - lo[0]) * side)
-#define PY(v) (y0 + side - ((v) -lo[1]) / (hi[1] - lo[1]) * side)
-
-  /* Grid, the axes through 0, tick labels. */
-  cairo_set_line_width (cr, 1);
-  for (int a = 0; a < 2; a++)
-    for (double v = lo[a]; v <= hi[a] + step[a] * 0.01; v += step[a])
-      {
-        bool zero = fabs (v) < step[a] * 1e-6;
-        cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, zero ? 0.35 : 0.12);
-        double p = a == 0 ? floor (PX (v)) + 0.5 : floor (PY (v)) + 0.5;
-        if (a == 0)
-          {
-            cairo_move_to (cr, p, y0);
-            cairo_line_to (cr, p, y0 + side);
-          }
-        else
-          {
-            cairo_move_to (cr, x0, p);
-            cairo_line_to (cr, x0 + side, p);
-          }
-        cairo_stroke (cr);
-        char label[32];
-        g_snprintf (label, sizeof label, "%g", zero ? 0.0 : v);
-        /* A real minus sign. */
-        g_autofree char *text = label[0] == '-' ? g_strconcat ("−", label + 1, NULL) : g_strdup (label);
-        cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.7);
-        if (a == 0)
-          text_at (cr, layout, text, p, y0 + side + 4, 0.5, 0);
-        else
-          text_at (cr, layout, text, x0 - 6, p, 1, 0.5);
-      }
-
-  /* Points: training filled, validation (the last fraction, as Keras splits) hollow. */
-  uint32_t split = validation_start (self);
-  double r = side > 360 ? 4.0 : 3.2;
-  cairo_save (cr);
-  /* Points on the edge of the range (the moons reach ±6) are drawn whole; farther ones are cut. */
-  cairo_rectangle (cr, x0 - r - 1, y0 - r - 1, side + 2 * r + 2, side + 2 * r + 2);
-  cairo_clip (cr);
-  for (int pass = 0; pass < 2; pass++)
-    for (uint32_t i = pass == 0 ? 0 : split; i < (pass == 0 ? MIN (split, n) : n); i++)
-      {
-        const float *f = ds->features + (size_t) i * ds->sample_size;
-        draw_marker (cr, (int) ds->labels[i], PX (f[0]), PY (f[1]), r, pass == 1);
-      }
-  cairo_restore (cr);
-#undef PX
-#undef PY
-
-  /* Legend: one entry per class (marker and name), then the validation marker. */
-  double lx = x0, ly = y0 + side + tick_h + 8 + legend_h / 2;
-  pango_layout_set_width (layout, -1);
-  int n_legend = MIN (ds->n_classes, 8);
-  for (int k = 0; k < n_legend; k++)
-    {
-      draw_marker (cr, k, lx + 5, ly, 4, false);
-      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
-      int tw, th;
-      pango_layout_set_text (layout, class_name (ds, k), -1);
-      pango_layout_get_pixel_size (layout, &tw, &th);
-      cairo_move_to (cr, lx + 14, ly - th / 2.0);
-      pango_cairo_show_layout (cr, layout);
-      lx += 14 + tw + 14;
-    }
-  if (split < ds->n)
-    {
-      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
-      cairo_new_sub_path (cr);
-      cairo_arc (cr, lx + 5, ly, 4, 0, 2 * G_PI);
-      cairo_set_line_width (cr, 1.4);
-      cairo_stroke (cr);
-      int tw, th;
-      pango_layout_set_text (layout, "validation", -1);
-      pango_layout_get_pixel_size (layout, &tw, &th);
-      cairo_move_to (cr, lx + 14, ly - th / 2.0);
-      pango_cairo_show_layout (cr, layout);
-    }
-  g_object_unref (layout);
-}
-
-/* ---- image grid ---- */
-
-static void
-draw_images (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer user_data)
-{
-  FtDatasetPanel *self = FT_DATASET_PANEL (user_data);
-  const FtDataset *ds = self->train;
-  if (ds == NULL || ds->pixels == NULL || ds->ndim != 2)
-    return;
-  GtkWidget *widget = GTK_WIDGET (area);
-  GdkRGBA fg;
-  foreground (widget, &fg);
-  PangoLayout *layout = small_layout (widget, 0.8);
-  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
-  pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
-  pango_layout_set_text (layout, "Ag", -1);
-  int label_h;
-  pango_layout_get_pixel_size (layout, NULL, &label_h);
-
-  int rows_px = ds->shape[0], cols_px = ds->shape[1];
-  int n = (int) MIN (ds->n, (uint32_t) (PREVIEW_COLUMNS * PREVIEW_ROWS));
-  double pad = 12, gap_x = 8, gap_y = 6, label_gap = 2;
-  double cell_w = (width - 2 * pad - gap_x * (PREVIEW_COLUMNS - 1)) / PREVIEW_COLUMNS;
-  double cell_h = (height - 2 * pad - gap_y * (PREVIEW_ROWS - 1)) / PREVIEW_ROWS - label_h - label_gap;
-  double scale = MIN (cell_w / cols_px, cell_h / rows_px);
-  if (scale <= 0)
-    {
-      g_object_unref (layout);
-      return;
-    }
-  double img_w = cols_px * scale, img_h = rows_px * scale;
-  double slot_w = MAX (img_w, MIN (cell_w, img_w * 1.4));
-  double grid_w = slot_w * PREVIEW_COLUMNS + gap_x * (PREVIEW_COLUMNS - 1);
-  double grid_h = (img_h + label_gap + label_h) * PREVIEW_ROWS + gap_y * (PREVIEW_ROWS - 1);
-  double gx = (width - grid_w) / 2, gy = (height - grid_h) / 2;
-
-  int stride = cairo_format_stride_for_width (CAIRO_FORMAT_RGB24, cols_px);
-  guchar *buf = g_malloc ((size_t) stride * (size_t) rows_px);
-  for (int i = 0; i < n; i++)
-    {
-      const uint8_t *px = ds->pixels + (size_t) i * ds->sample_size;
-      for (int y = 0; y < rows_px; y++)
-        {
-          guint32 *row = (guint32 *) (buf + (size_t) y * (size_t) stride);
-          for (int x = 0; x < cols_px; x++)
-            {
-              guint32 v = px[y * cols_px + x];
-              row[x] = 0xff000000u | v << 16 | v << 8 | v;
-            }
-        }
-      cairo_surface_t *img = cairo_image_surface_create_for_data (buf, CAIRO_FORMAT_RGB24, cols_px, rows_px,
-                                                                  stride);
-      double cx = gx + (i % PREVIEW_COLUMNS) * (slot_w + gap_x);
-      double cy = gy + (i / PREVIEW_COLUMNS) * (img_h + label_gap + label_h + gap_y);
-      double ix = cx + (slot_w - img_w) / 2;
-      cairo_save (cr);
-      cairo_rectangle (cr, ix, cy, img_w, img_h);
-      cairo_clip (cr);
-      cairo_translate (cr, ix, cy);
-      cairo_scale (cr, scale, scale);
-      cairo_set_source_surface (cr, img, 0, 0);
-      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
-      cairo_paint (cr);
-      cairo_restore (cr);
-      cairo_surface_finish (img);
-      cairo_surface_destroy (img);
-
-      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
-      pango_layout_set_width (layout, (int) (slot_w + gap_x - 2) * PANGO_SCALE);
-      pango_layout_set_text (layout, class_name (ds, (int) ds->labels[i]), -1);
-      cairo_move_to (cr, cx - (gap_x - 2) / 2, cy + img_h + label_gap);
-      pango_cairo_show_layout (cr, layout);
-    }
-  g_free (buf);
-  g_object_unref (layout);
 }
 
 /* ---- showing the state ---- */
@@ -510,7 +154,7 @@ show_dataset (FtDatasetPanel *self)
     {
       g_string_append (info, " (");
       for (int k = 0; k < ds->n_classes; k++)
-        g_string_append_printf (info, "%s%s", k ? ", " : "", class_name (ds, k));
+        g_string_append_printf (info, "%s%s", k ? ", " : "", ft_dataset_panel_class_name (ds, k));
       g_string_append (info, ")");
     }
   if (self->test != NULL)
@@ -529,7 +173,8 @@ show_dataset (FtDatasetPanel *self)
     {
       GString *a = g_string_new ("The first training images: ");
       for (uint32_t i = 0; i < MIN (ds->n, (uint32_t) (PREVIEW_COLUMNS * PREVIEW_ROWS)); i++)
-        g_string_append_printf (a, "%s%s", i ? ", " : "", class_name (ds, (int) ds->labels[i]));
+        g_string_append_printf (a, "%s%s", i ? ", " : "",
+                                ft_dataset_panel_class_name (ds, (int) ds->labels[i]));
       gtk_accessible_update_property (GTK_ACCESSIBLE (self->images_area), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                       a->str, -1);
       g_string_free (a, TRUE);
@@ -1084,8 +729,10 @@ ft_dataset_panel_init (FtDatasetPanel *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
-  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->scatter_area), draw_scatter, self, NULL);
-  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->images_area), draw_images, self, NULL);
+  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->scatter_area), ft_dataset_panel_draw_scatter, self,
+                                  NULL);
+  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->images_area), ft_dataset_panel_draw_images, self,
+                                  NULL);
   GtkEventController *focus = gtk_event_controller_focus_new ();
   g_signal_connect (focus, "leave", G_CALLBACK (on_label_focus_leave), self);
   gtk_widget_add_controller (GTK_WIDGET (self->label_entry), focus);

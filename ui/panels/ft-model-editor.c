@@ -9,7 +9,7 @@
  * the experiment's, or empty for the data's own (e.g. "28, 28, 1" gives Fashion-MNIST the channel axis
  * Conv2D needs). */
 #include "core/ft-format.h"
-#include "panels/ft-panels.h"
+#include "panels/ft-model-editor-private.h"
 
 #include "nn/ft-model.h"
 
@@ -19,59 +19,6 @@
 /* Models above this many parameters are refused here: building one allocates and initialises every
  * weight, and nothing that large trains in a lesson on a laptop. */
 #define MAX_PARAMS ((size_t) 25000000)
-
-/* The field widgets are built from the layer table (nn/ft-layers.h): each carries its FtParam
- * ("ft-param") and, for pairs, which half it edits ("ft-part"). Tests and CSS find them by name: the
- * parameter's key ("units", "rate", "padding"), or for a pair the key's first word without a plural s
- * and "-h" / "-w" ("kernel-h", "stride-w", "pool-h"). */
-static char *
-field_name (const FtParam *p, int part)
-{
-  if (p->type != FT_PARAM_PAIR)
-    return g_strdup (p->key);
-  size_t n = strcspn (p->key, "_");
-  if (n > 1 && p->key[n - 1] == 's')
-    n--;
-  return g_strdup_printf ("%.*s-%c", (int) n, p->key, part == 0 ? 'h' : 'w');
-}
-
-/* What the shape walk found for one layer. */
-typedef struct
-{
-  char name[64];
-  bool ok; /* shape inference succeeded */
-  int out_ndim;
-  int out_shape[FT_MAX_DIMS];
-  size_t n_params;
-} LayerInfo;
-
-struct _FtModelEditor
-{
-  GtkWidget parent_instance;
-
-  /* template */
-  GtkWidget *clamp;
-  AdwPreferencesGroup *layers_group;
-  GtkWidget *input_row;
-  GtkEntry *input_entry;
-  GtkWidget *add_button;
-  GtkWidget *error_box;
-  GtkLabel *error_label;
-  GtkWidget *warning_box;
-  GtkLabel *warning_label;
-  GtkWidget *summary_scroller;
-  GtkLabel *summary_label;
-
-  FtExperiment *exp; /* borrowed */
-  int data_ndim;
-  int data_shape[3];
-  int n_classes;
-
-  GPtrArray *rows; /* AdwExpanderRow per layer, in order */
-  GtkWidget *empty_row;
-  char *error;
-  bool updating; /* widgets being set from the experiment: no edits, no "changed" */
-};
 
 G_DEFINE_FINAL_TYPE (FtModelEditor, ft_model_editor, GTK_TYPE_WIDGET)
 
@@ -263,9 +210,97 @@ update_row_texts (FtModelEditor *self, int i, const LayerInfo *info, bool is_err
     }
 }
 
-/* Validates the layers, rebuilds the summary, updates every row's texts and the error and warnings. */
+/* The input row's subtitle: the shape and where it comes from. */
 static void
-refresh (FtModelEditor *self)
+describe_input (FtModelEditor *self, bool known, bool from_data, int ndim, const int *shape)
+{
+  char buf[96];
+  g_autofree char *description = NULL;
+  if (known)
+    {
+      format_shape (ndim, shape, buf, sizeof buf);
+      description = g_strdup_printf (
+          "%s, %s", buf, from_data ? "the shape of the data’s samples" : "as the experiment gives it");
+    }
+  else
+    description = g_strdup ("The shape of the data’s samples, once the data is loaded");
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->input_row), description);
+}
+
+/* A model that the shape walk accepted: too many parameters (*too_big gets the layer where the count
+ * passes MAX_PARAMS), or the engine's own build, which gives the message naming the layer or Keras'
+ * summary (*summary). Returns the error, or NULL. */
+static char *
+check_build (const FtExperiment *exp, const LayerInfo *info, int ndim, const int *shape, int *too_big,
+             char **summary)
+{
+  size_t total = 0;
+  *too_big = -1;
+  for (int i = 0; i < exp->n_layers && info[i].ok; i++)
+    {
+      total += info[i].n_params;
+      if (total > MAX_PARAMS && *too_big < 0)
+        *too_big = i;
+    }
+  if (*too_big >= 0)
+    {
+      char count[32], limit[32];
+      ft_format_thousands (count, sizeof count, (int64_t) total);
+      ft_format_thousands (limit, sizeof limit, (int64_t) MAX_PARAMS);
+      return g_strdup_printf ("layer %d (%s): the model reaches %s parameters here, more than the %s FitTape "
+                              "builds; use fewer units or filters, or pool before flattening",
+                              *too_big + 1, info[*too_big].name, count, limit);
+    }
+  char *error = NULL;
+  FtModel *model = ft_model_new (ndim, shape);
+  for (int i = 0; i < exp->n_layers; i++)
+    ft_model_add (model, &exp->layers[i]);
+  GError *local = NULL;
+  if (ft_model_build (model, exp->seed, &local))
+    *summary = g_strchomp (ft_model_summary (model, "sequential"));
+  else
+    {
+      error = g_strdup (local->message);
+      g_error_free (local);
+    }
+  ft_model_free (model);
+  return error;
+}
+
+/* Warnings: a network that builds but does not fit the data. */
+static void
+show_warnings (FtModelEditor *self, const LayerInfo *info, bool from_data, int ndim, const int *shape)
+{
+  const FtExperiment *exp = self->exp;
+  GString *warn = g_string_new (NULL);
+  const LayerInfo *last = &info[exp->n_layers - 1];
+  size_t out = ft_shape_size (last->out_ndim, last->out_shape);
+  FtLossKind loss = exp->compile.loss.kind;
+  if (self->n_classes > 0 && (size_t) self->n_classes > out
+      && (loss == FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY || loss == FT_LOSS_CATEGORICAL_CROSSENTROPY))
+    g_string_append_printf (warn,
+                            "The data has %d classes but the last layer has %zu output%s: end with "
+                            "Dense(%d) so that there is one output per class.",
+                            self->n_classes, out, out == 1 ? "" : "s", self->n_classes);
+  if (!from_data && self->data_ndim > 0
+      && ft_shape_size (ndim, shape) != ft_shape_size (self->data_ndim, self->data_shape))
+    {
+      char model_shape[96], data_shape[96];
+      format_shape (ndim, shape, model_shape, sizeof model_shape);
+      format_shape (self->data_ndim, self->data_shape, data_shape, sizeof data_shape);
+      if (warn->len > 0)
+        g_string_append_c (warn, '\n');
+      g_string_append_printf (warn, "The data’s samples have shape %s, which does not fit the input %s.",
+                              data_shape, model_shape);
+    }
+  gtk_widget_set_visible (self->warning_box, warn->len > 0);
+  gtk_label_set_text (self->warning_label, warn->str);
+  g_string_free (warn, TRUE);
+}
+
+/* Validates the layers, rebuilds the summary, updates every row's texts and the error and warnings. */
+void
+ft_model_editor_refresh (FtModelEditor *self)
 {
   if (self->exp == NULL)
     {
@@ -281,65 +316,21 @@ refresh (FtModelEditor *self)
   int ndim = 0, shape[FT_MAX_DIMS] = { 0 };
   bool from_data = false;
   bool known = input_shape (self, &ndim, shape, &from_data);
-
-  char buf[96];
-  g_autofree char *description = NULL;
-  if (known)
-    {
-      format_shape (ndim, shape, buf, sizeof buf);
-      description = g_strdup_printf (
-          "%s, %s", buf, from_data ? "the shape of the data’s samples" : "as the experiment gives it");
-    }
-  else
-    description = g_strdup ("The shape of the data’s samples, once the data is loaded");
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->input_row), description);
+  describe_input (self, known, from_data, ndim, shape);
 
   LayerInfo *info = g_new0 (LayerInfo, MAX (exp->n_layers, 1));
-  int failed = exp->n_layers;
+  int failed = exp->n_layers, too_big = -1;
   g_autofree char *error = NULL;
   g_autofree char *summary = NULL;
   if (known)
-    failed = walk_layers (exp, true, ndim, shape, info);
+    {
+      failed = walk_layers (exp, true, ndim, shape, info);
+      error = check_build (exp, info, ndim, shape, &too_big, &summary);
+    }
   else
     {
       walk_layers (exp, false, 0, shape, info);
       error = g_strdup ("The input shape is not known yet: it comes from the data, which is not loaded.");
-    }
-
-  size_t total = 0;
-  int too_big = -1;
-  for (int i = 0; i < exp->n_layers && info[i].ok; i++)
-    {
-      total += info[i].n_params;
-      if (total > MAX_PARAMS && too_big < 0)
-        too_big = i;
-    }
-
-  if (known && too_big >= 0)
-    {
-      char count[32], limit[32];
-      ft_format_thousands (count, sizeof count, (int64_t) total);
-      ft_format_thousands (limit, sizeof limit, (int64_t) MAX_PARAMS);
-      error = g_strdup_printf (
-          "layer %d (%s): the model reaches %s parameters here, more than the %s FitTape "
-          "builds; use fewer units or filters, or pool before flattening",
-          too_big + 1, info[too_big].name, count, limit);
-    }
-  else if (known)
-    {
-      /* The engine's own build gives the message (naming the layer) and Keras' summary. */
-      FtModel *model = ft_model_new (ndim, shape);
-      for (int i = 0; i < exp->n_layers; i++)
-        ft_model_add (model, &exp->layers[i]);
-      GError *local = NULL;
-      if (ft_model_build (model, exp->seed, &local))
-        summary = g_strchomp (ft_model_summary (model, "sequential"));
-      else
-        {
-          error = g_strdup (local->message);
-          g_error_free (local);
-        }
-      ft_model_free (model);
     }
 
   int error_row = too_big >= 0 ? too_big : failed < exp->n_layers ? failed : -1;
@@ -351,232 +342,20 @@ refresh (FtModelEditor *self)
   gtk_label_set_text (self->error_label, error != NULL ? error : "");
   gtk_widget_set_visible (self->summary_scroller, summary != NULL);
   gtk_label_set_text (self->summary_label, summary != NULL ? summary : "");
-
-  /* Warnings: a network that builds but does not fit the data. */
-  GString *warn = g_string_new (NULL);
   if (error == NULL && exp->n_layers > 0)
+    show_warnings (self, info, from_data, ndim, shape);
+  else
     {
-      const LayerInfo *last = &info[exp->n_layers - 1];
-      size_t out = ft_shape_size (last->out_ndim, last->out_shape);
-      FtLossKind loss = exp->compile.loss.kind;
-      if (self->n_classes > 0 && (size_t) self->n_classes > out
-          && (loss == FT_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY || loss == FT_LOSS_CATEGORICAL_CROSSENTROPY))
-        g_string_append_printf (warn,
-                                "The data has %d classes but the last layer has %zu output%s: end with "
-                                "Dense(%d) so that there is one output per class.",
-                                self->n_classes, out, out == 1 ? "" : "s", self->n_classes);
-      if (!from_data && self->data_ndim > 0
-          && ft_shape_size (ndim, shape) != ft_shape_size (self->data_ndim, self->data_shape))
-        {
-          char model_shape[96], data_shape[96];
-          format_shape (ndim, shape, model_shape, sizeof model_shape);
-          format_shape (self->data_ndim, self->data_shape, data_shape, sizeof data_shape);
-          if (warn->len > 0)
-            g_string_append_c (warn, '\n');
-          g_string_append_printf (warn, "The data’s samples have shape %s, which does not fit the input %s.",
-                                  data_shape, model_shape);
-        }
+      gtk_widget_set_visible (self->warning_box, FALSE);
+      gtk_label_set_text (self->warning_label, "");
     }
-  gtk_widget_set_visible (self->warning_box, warn->len > 0);
-  gtk_label_set_text (self->warning_label, warn->str);
-  g_string_free (warn, TRUE);
   g_free (info);
 }
 
-static void
-emit_changed (FtModelEditor *self)
+void
+ft_model_editor_emit_changed (FtModelEditor *self)
 {
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
-}
-
-/* ---- field widgets ---- */
-
-static int
-row_index_of (GtkWidget *w)
-{
-  GtkWidget *row = gtk_widget_get_ancestor (w, ADW_TYPE_EXPANDER_ROW);
-  if (row == NULL)
-    return -1;
-  return GPOINTER_TO_INT (g_object_get_data (G_OBJECT (row), "ft-index"));
-}
-
-/* After an edit of layer i's fields. */
-static void
-layer_edited (FtModelEditor *self)
-{
-  refresh (self);
-  emit_changed (self);
-}
-
-static void
-on_spin_changed (GtkSpinButton *spin, FtModelEditor *self)
-{
-  int i = row_index_of (GTK_WIDGET (spin));
-  const FtParam *p = g_object_get_data (G_OBJECT (spin), "ft-param");
-  if (self->updating || self->exp == NULL || i < 0 || i >= self->exp->n_layers || p == NULL)
-    return;
-  FtLayerSpec *l = &self->exp->layers[i];
-  /* The spin button rounds what it shows to its digits when it loses focus: only a real change is an
-   * edit. */
-  if (p->type == FT_PARAM_INT || p->type == FT_PARAM_PAIR)
-    {
-      int *ip = (int *) ft_param_ptr (p, l)
-                + GPOINTER_TO_INT (g_object_get_data (G_OBJECT (spin), "ft-part"));
-      int v = gtk_spin_button_get_value_as_int (spin);
-      if (v == *ip)
-        return;
-      *ip = v;
-    }
-  else
-    {
-      float *fp = ft_param_ptr (p, l);
-      float v = (float) gtk_spin_button_get_value (spin);
-      if (fabsf (v - *fp) <= 1e-6f * fmaxf (1.0f, fabsf (v)))
-        return;
-      *fp = v;
-    }
-  layer_edited (self);
-}
-
-static void
-on_combo_changed (AdwComboRow *combo, GParamSpec *pspec, FtModelEditor *self)
-{
-  int i = row_index_of (GTK_WIDGET (combo));
-  const FtParam *p = g_object_get_data (G_OBJECT (combo), "ft-param");
-  if (self->updating || self->exp == NULL || i < 0 || i >= self->exp->n_layers || p == NULL)
-    return;
-  guint sel = adw_combo_row_get_selected (combo);
-  if (sel == GTK_INVALID_LIST_POSITION)
-    return;
-  /* Padding, activation and initializer lists are in their enums' order. */
-  ft_param_set_number (p, &self->exp->layers[i], (double) sel);
-  layer_edited (self);
-}
-
-static GtkWidget *
-spin_new (FtModelEditor *self, const FtParam *p, int part, double value, const char *accessible_label)
-{
-  /* A value from a file beyond the usual range widens it rather than being changed. */
-  double lo = MIN (p->ui_lo, value);
-  double hi = MAX (p->ui_hi, value);
-  double step = p->ui_step > 0 ? p->ui_step : 1;
-  GtkAdjustment *adj = gtk_adjustment_new (value, lo, hi, step, step * 5, 0);
-  GtkWidget *spin = gtk_spin_button_new (adj, step, (guint) p->ui_digits);
-  gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (spin), TRUE);
-  gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
-  g_autofree char *name = field_name (p, part);
-  gtk_widget_set_name (spin, name);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible_label, -1);
-  g_object_set_data (G_OBJECT (spin), "ft-param", (gpointer) p);
-  g_object_set_data (G_OBJECT (spin), "ft-part", GINT_TO_POINTER (part));
-  g_signal_connect (spin, "value-changed", G_CALLBACK (on_spin_changed), self);
-  return spin;
-}
-
-static GtkWidget *
-field_row (const char *title, const char *subtitle, GtkWidget *suffix, GtkWidget *activatable)
-{
-  GtkWidget *row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  if (subtitle != NULL)
-    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), suffix);
-  if (activatable != NULL)
-    adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), activatable);
-  return row;
-}
-
-/* Two spin buttons "h × w". */
-static GtkWidget *
-pair_row (FtModelEditor *self, const FtParam *p, const int *v)
-{
-  g_autofree char *lh = g_strdup_printf ("%s, height", p->label);
-  g_autofree char *lw = g_strdup_printf ("%s, width", p->label);
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
-  GtkWidget *sh = spin_new (self, p, 0, v[0], lh);
-  GtkWidget *times = gtk_label_new ("×");
-  gtk_widget_add_css_class (times, "dim-label");
-  GtkWidget *sw = spin_new (self, p, 1, v[1], lw);
-  gtk_box_append (GTK_BOX (box), sh);
-  gtk_box_append (GTK_BOX (box), times);
-  gtk_box_append (GTK_BOX (box), sw);
-  return field_row (p->label, p->hint, box, sh);
-}
-
-static GtkWidget *
-combo_row (FtModelEditor *self, const FtParam *p, int n, const char *(*name) (int), guint selected)
-{
-  GtkWidget *row = adw_combo_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), p->label);
-  if (p->hint != NULL)
-    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), p->hint);
-  GtkStringList *list = gtk_string_list_new (NULL);
-  for (int k = 0; k < n; k++)
-    gtk_string_list_append (list, name (k));
-  adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (list));
-  g_object_unref (list);
-  adw_combo_row_set_selected (ADW_COMBO_ROW (row), selected);
-  gtk_widget_set_name (row, p->key);
-  g_object_set_data (G_OBJECT (row), "ft-param", (gpointer) p);
-  g_signal_connect (row, "notify::selected", G_CALLBACK (on_combo_changed), self);
-  return row;
-}
-
-static const char *
-padding_name (int k)
-{
-  return k == FT_PADDING_SAME ? "same" : "valid";
-}
-
-static const char *
-activation_name (int k)
-{
-  return ft_activation_name ((FtActivation) k);
-}
-
-static const char *
-initializer_name (int k)
-{
-  return ft_initializer_name ((FtInitializer) k);
-}
-
-/* The editor row of one parameter, or NULL when it has none. */
-static GtkWidget *
-param_row (FtModelEditor *self, const FtParam *p, const FtLayerSpec *l)
-{
-  if (p->flags & FT_PARAM_UI_HIDDEN)
-    return NULL;
-  const void *f = ft_param_cptr (p, l);
-  switch (p->type)
-    {
-    case FT_PARAM_INT:
-    case FT_PARAM_FLOAT:
-      {
-        GtkWidget *spin = spin_new (self, p, 0, ft_param_get_number (p, l), p->label);
-        return field_row (p->label, p->hint, spin, spin);
-      }
-    case FT_PARAM_PAIR:
-      return pair_row (self, p, f);
-    case FT_PARAM_PADDING:
-      return combo_row (self, p, 2, padding_name, *(const FtPadding *) f == FT_PADDING_SAME ? 1 : 0);
-    case FT_PARAM_ACTIVATION:
-      return combo_row (self, p, FT_N_ACTIVATIONS, activation_name, (guint) * (const FtActivation *) f);
-    case FT_PARAM_INITIALIZER:
-      return combo_row (self, p, FT_N_INITIALIZERS, initializer_name, (guint) * (const FtInitializer *) f);
-    case FT_PARAM_BOOL:
-    case FT_PARAM_L2:
-    case FT_PARAM_DOUBLE: /* callbacks' types: no layer has them */
-    case FT_PARAM_OPTIONAL:
-    case FT_PARAM_STRING:
-    case FT_PARAM_CHAR:
-    case FT_PARAM_CHOICE:
-    case FT_PARAM_KERAS_CONST:
-    case FT_N_PARAM_TYPES:
-      break;
-    }
-  return NULL;
 }
 
 /* ---- rows ---- */
@@ -587,7 +366,7 @@ static void remove_layer (FtModelEditor *self, int i);
 static void
 on_move_up_clicked (GtkButton *button, FtModelEditor *self)
 {
-  int i = row_index_of (GTK_WIDGET (button));
+  int i = ft_model_editor_row_index_of (GTK_WIDGET (button));
   if (i > 0)
     move_layer (self, i, i - 1, "move-up");
 }
@@ -595,7 +374,7 @@ on_move_up_clicked (GtkButton *button, FtModelEditor *self)
 static void
 on_move_down_clicked (GtkButton *button, FtModelEditor *self)
 {
-  int i = row_index_of (GTK_WIDGET (button));
+  int i = ft_model_editor_row_index_of (GTK_WIDGET (button));
   if (self->exp != NULL && i >= 0 && i + 1 < self->exp->n_layers)
     move_layer (self, i, i + 1, "move-down");
 }
@@ -603,7 +382,7 @@ on_move_down_clicked (GtkButton *button, FtModelEditor *self)
 static void
 on_remove_clicked (GtkButton *button, FtModelEditor *self)
 {
-  int i = row_index_of (GTK_WIDGET (button));
+  int i = ft_model_editor_row_index_of (GTK_WIDGET (button));
   if (i >= 0)
     remove_layer (self, i);
 }
@@ -656,7 +435,7 @@ layer_row_new (FtModelEditor *self, int i)
   int n_rows = 0;
   for (int k = 0; k < kind->n_params; k++)
     {
-      GtkWidget *field = param_row (self, &kind->params[k], l);
+      GtkWidget *field = ft_model_editor_param_row (self, &kind->params[k], l);
       if (field != NULL)
         {
           adw_expander_row_add_row (er, field);
@@ -711,7 +490,7 @@ rebuild_rows (FtModelEditor *self, const bool *expanded)
         }
     }
   self->updating = false;
-  refresh (self);
+  ft_model_editor_refresh (self);
 }
 
 static bool *
@@ -784,7 +563,7 @@ move_layer (FtModelEditor *self, int from, int to, const char *focus_name)
   g_free (e);
   if (had_focus)
     focus_row_button (self, to, focus_name);
-  emit_changed (self);
+  ft_model_editor_emit_changed (self);
 }
 
 static void
@@ -808,7 +587,7 @@ remove_layer (FtModelEditor *self, int i)
   g_free (e);
   if (had_focus)
     focus_row_button (self, MIN (i, self->exp->n_layers - 1), "remove");
-  emit_changed (self);
+  ft_model_editor_emit_changed (self);
 }
 
 static void
@@ -834,7 +613,7 @@ add_layer (FtModelEditor *self, FtLayerKind kind)
   g_free (e);
   GtkWidget *row = g_ptr_array_index (self->rows, at);
   gtk_widget_grab_focus (row);
-  emit_changed (self);
+  ft_model_editor_emit_changed (self);
 }
 
 static void
@@ -855,7 +634,7 @@ move_focused (GtkWidget *widget, GVariant *args, gpointer user_data)
   GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
   if (focus == NULL || self->exp == NULL)
     return FALSE;
-  int i = row_index_of (focus);
+  int i = ft_model_editor_row_index_of (focus);
   if (i < 0)
     return FALSE;
   int delta = g_variant_get_int32 (args);
@@ -864,86 +643,6 @@ move_focused (GtkWidget *widget, GVariant *args, gpointer user_data)
     return TRUE;
   move_layer (self, i, to, delta < 0 ? "move-up" : "move-down");
   return TRUE;
-}
-
-/* ---- the input shape ---- */
-
-static void
-show_input_shape (FtModelEditor *self)
-{
-  GString *text = g_string_new (NULL);
-  if (self->exp != NULL)
-    for (int d = 0; d < MIN (self->exp->input_ndim, 3); d++)
-      g_string_append_printf (text, d ? ", %d" : "%d", self->exp->input_shape[d]);
-  self->updating = true;
-  gtk_editable_set_text (GTK_EDITABLE (self->input_entry), text->str);
-  self->updating = false;
-  gtk_widget_remove_css_class (GTK_WIDGET (self->input_entry), "error");
-  g_string_free (text, TRUE);
-}
-
-/* "28, 28, 1", "(28, 28, 1)", "28×28×1", "28 28 1": one to three sizes; "" = the data's shape (ndim 0). */
-static bool
-parse_shape (const char *text, int *ndim, int *shape)
-{
-  *ndim = 0;
-  const char *p = text;
-  while (*p != '\0')
-    {
-      if (g_ascii_isdigit (*p))
-        {
-          char *end;
-          guint64 v = g_ascii_strtoull (p, &end, 10);
-          if (*ndim == 3 || v < 1 || v > 100000)
-            return false;
-          shape[(*ndim)++] = (int) v;
-          p = end;
-        }
-      else if (*p == ',' || *p == ' ' || *p == '(' || *p == ')' || *p == 'x' || *p == '*')
-        p++;
-      else if (g_str_has_prefix (p, "×"))
-        p += strlen ("×");
-      else
-        return false;
-    }
-  return true;
-}
-
-static void
-commit_input_shape (FtModelEditor *self)
-{
-  if (self->updating || self->exp == NULL)
-    return;
-  int ndim, shape[3] = { 0 };
-  if (!parse_shape (gtk_editable_get_text (GTK_EDITABLE (self->input_entry)), &ndim, shape))
-    {
-      gtk_widget_add_css_class (GTK_WIDGET (self->input_entry), "error");
-      return;
-    }
-  gtk_widget_remove_css_class (GTK_WIDGET (self->input_entry), "error");
-  int old = MIN (self->exp->input_ndim, 3);
-  if (ndim == old && memcmp (shape, self->exp->input_shape, (size_t) ndim * sizeof (int)) == 0)
-    {
-      show_input_shape (self); /* the same shape, written the usual way */
-      return;
-    }
-  self->exp->input_ndim = ndim;
-  memset (self->exp->input_shape, 0, sizeof self->exp->input_shape);
-  memcpy (self->exp->input_shape, shape, (size_t) ndim * sizeof (int));
-  show_input_shape (self);
-  layer_edited (self);
-}
-
-static void
-on_input_activate (GtkEntry *entry, FtModelEditor *self)
-{
-  commit_input_shape (self);
-}
-
-static void
-on_input_focus_leave (GtkEventControllerFocus *controller, FtModelEditor *self)
-{
-  commit_input_shape (self);
 }
 
 /* ---- public API ---- */
@@ -955,7 +654,7 @@ ft_model_editor_set_experiment (FtModelEditor *self, FtExperiment *exp)
   self->exp = exp;
   gtk_widget_set_sensitive (self->add_button, exp != NULL);
   gtk_widget_set_sensitive (self->input_row, exp != NULL);
-  show_input_shape (self);
+  ft_model_editor_show_input_shape (self);
   rebuild_rows (self, NULL);
 }
 
@@ -969,7 +668,7 @@ ft_model_editor_set_data_shape (FtModelEditor *self, int ndim, const int *shape,
   if (ndim > 0)
     memcpy (self->data_shape, shape, (size_t) ndim * sizeof (int));
   self->n_classes = n_classes;
-  refresh (self);
+  ft_model_editor_refresh (self);
 }
 
 const char *
@@ -1025,7 +724,8 @@ ft_model_editor_class_init (FtModelEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FtModelEditor, add_button);
   gtk_widget_class_bind_template_child (widget_class, FtModelEditor, input_row);
   gtk_widget_class_bind_template_child (widget_class, FtModelEditor, input_entry);
-  gtk_widget_class_bind_template_callback (widget_class, on_input_activate);
+  gtk_widget_class_bind_template_callback_full (widget_class, "on_input_activate",
+                                                G_CALLBACK (ft_model_editor_on_input_activate));
   gtk_widget_class_bind_template_child (widget_class, FtModelEditor, error_box);
   gtk_widget_class_bind_template_child (widget_class, FtModelEditor, error_label);
   gtk_widget_class_bind_template_child (widget_class, FtModelEditor, warning_box);
@@ -1104,7 +804,7 @@ ft_model_editor_init (FtModelEditor *self)
   gtk_widget_set_sensitive (self->add_button, FALSE);
   gtk_widget_set_sensitive (self->input_row, FALSE);
   GtkEventController *focus = gtk_event_controller_focus_new ();
-  g_signal_connect (focus, "leave", G_CALLBACK (on_input_focus_leave), self);
+  g_signal_connect (focus, "leave", G_CALLBACK (ft_model_editor_on_input_focus_leave), self);
   gtk_widget_add_controller (GTK_WIDGET (self->input_entry), focus);
   gtk_widget_set_visible (self->summary_scroller, FALSE);
 }

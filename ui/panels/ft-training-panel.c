@@ -230,28 +230,29 @@ commit_callback (FtTrainingPanel *self, GtkWidget *w, FtCallbackSpec *spec, cons
   emit_changed (self);
 }
 
+/* A numeric parameter edited in widget w: the new value, committed to its callback. */
 static void
-on_param_spin_changed (GtkSpinButton *spin, FtTrainingPanel *self)
+commit_number (FtTrainingPanel *self, GtkWidget *w, double value)
 {
   const FtParam *p;
-  FtCallbackSpec *spec = widget_spec (self, GTK_WIDGET (spin), &p);
+  FtCallbackSpec *spec = widget_spec (self, w, &p);
   if (spec == NULL)
     return;
   FtCallbackSpec e = *spec;
-  ft_param_set_number (p, &e, gtk_spin_button_get_value (spin));
-  commit_callback (self, GTK_WIDGET (spin), spec, &e);
+  ft_param_set_number (p, &e, value);
+  commit_callback (self, w, spec, &e);
+}
+
+static void
+on_param_spin_changed (GtkSpinButton *spin, FtTrainingPanel *self)
+{
+  commit_number (self, GTK_WIDGET (spin), gtk_spin_button_get_value (spin));
 }
 
 static void
 on_param_switch_changed (GtkSwitch *sw, GParamSpec *pspec, FtTrainingPanel *self)
 {
-  const FtParam *p;
-  FtCallbackSpec *spec = widget_spec (self, GTK_WIDGET (sw), &p);
-  if (spec == NULL)
-    return;
-  FtCallbackSpec e = *spec;
-  ft_param_set_number (p, &e, gtk_switch_get_active (sw));
-  commit_callback (self, GTK_WIDGET (sw), spec, &e);
+  commit_number (self, GTK_WIDGET (sw), gtk_switch_get_active (sw));
 }
 
 /* A CHOICE parameter's value, or a STRING one's from its suggestions (plus the value it had). */

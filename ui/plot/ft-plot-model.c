@@ -348,16 +348,23 @@ ft_plot_model_lane_x (const FtPlotModel *model, int run, FtPlotXAxis axis, int e
   return epoch + 1;
 }
 
+/* Sets one of a run's flags, telling the model's watchers when it changed. */
+static void
+set_flag (FtPlotModel *model, bool *flag, bool value)
+{
+  if (*flag != value)
+    {
+      *flag = value;
+      changed (model);
+    }
+}
+
 void
 ft_plot_model_set_run_visible (FtPlotModel *model, int run, bool visible)
 {
   Run *r = find_run (model, run);
   g_return_if_fail (r != NULL);
-  if (r->visible != visible)
-    {
-      r->visible = visible;
-      changed (model);
-    }
+  set_flag (model, &r->visible, visible);
 }
 
 bool
@@ -389,11 +396,7 @@ ft_plot_model_set_run_dashed (FtPlotModel *model, int run, bool dashed)
 {
   Run *r = find_run (model, run);
   g_return_if_fail (r != NULL);
-  if (r->dashed != dashed)
-    {
-      r->dashed = dashed;
-      changed (model);
-    }
+  set_flag (model, &r->dashed, dashed);
 }
 
 bool
@@ -756,15 +759,11 @@ ft_plot_epoch_x (const FtPlotEpochPoint *p, FtPlotXAxis axis)
     }
 }
 
+/* First index whose x ≥ x (n when none). */
 int
-ft_plot_model_find_batch (const FtPlotModel *model, int run, FtPlotXAxis axis, double x)
+ft_plot_batch_lower_bound (const FtPlotBatchPoint *b, int n, FtPlotXAxis axis, double x)
 {
-  Run *r = find_run (model, run);
-  if (r == NULL || r->batches->len == 0)
-    return -1;
-  const FtPlotBatchPoint *b = (const FtPlotBatchPoint *) (void *) r->batches->data;
-  int lo = 0, hi = (int) r->batches->len - 1;
-  /* First point with x ≥ the given x. */
+  int lo = 0, hi = n;
   while (lo < hi)
     {
       int mid = lo + (hi - lo) / 2;
@@ -773,6 +772,34 @@ ft_plot_model_find_batch (const FtPlotModel *model, int run, FtPlotXAxis axis, d
       else
         hi = mid;
     }
+  return lo;
+}
+
+/* First index whose x > x (n when none). */
+int
+ft_plot_batch_upper_bound (const FtPlotBatchPoint *b, int n, FtPlotXAxis axis, double x)
+{
+  int lo = 0, hi = n;
+  while (lo < hi)
+    {
+      int mid = lo + (hi - lo) / 2;
+      if (ft_plot_batch_x (&b[mid], axis) <= x)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+int
+ft_plot_model_find_batch (const FtPlotModel *model, int run, FtPlotXAxis axis, double x)
+{
+  Run *r = find_run (model, run);
+  if (r == NULL || r->batches->len == 0)
+    return -1;
+  const FtPlotBatchPoint *b = (const FtPlotBatchPoint *) (void *) r->batches->data;
+  /* First point with x ≥ the given x (the last when none). */
+  int lo = ft_plot_batch_lower_bound (b, (int) r->batches->len - 1, axis, x);
   if (lo > 0 && fabs (ft_plot_batch_x (&b[lo - 1], axis) - x) <= fabs (ft_plot_batch_x (&b[lo], axis) - x))
     lo--;
   return lo;

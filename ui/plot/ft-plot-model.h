@@ -181,6 +181,9 @@ const char *ft_plot_model_get_any_metric_key (const FtPlotModel *model);
 /* x of a point on the given axis. */
 double ft_plot_batch_x (const FtPlotBatchPoint *p, FtPlotXAxis axis);
 double ft_plot_epoch_x (const FtPlotEpochPoint *p, FtPlotXAxis axis);
+/* In n batch points sorted by x: the first index whose x ≥ x, or whose x > x (n when none). */
+int ft_plot_batch_lower_bound (const FtPlotBatchPoint *b, int n, FtPlotXAxis axis, double x);
+int ft_plot_batch_upper_bound (const FtPlotBatchPoint *b, int n, FtPlotXAxis axis, double x);
 
 /* Index of the batch point of run nearest to x (binary search; -1 when the run has none). */
 int ft_plot_model_find_batch (const FtPlotModel *model, int run, FtPlotXAxis axis, double x);

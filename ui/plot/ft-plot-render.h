@@ -14,6 +14,7 @@
 #include "plot/ft-plot-model.h"
 
 #include <cairo.h>
+#include <pango/pango.h>
 #include <stdbool.h>
 
 G_BEGIN_DECLS
@@ -116,6 +117,8 @@ char *ft_plot_title (const FtPlotModel *model, FtPlotMetric metric);
 /* A sentence or two stating the latest values of every visible run, for screen readers: "Loss plot. fit:
  * epoch 3 of training, loss 0.4123, val_loss 0.4400; latest batch loss 0.3900 (running mean). …". */
 char *ft_plot_describe (const FtPlotModel *model, FtPlotMetric metric);
+/* Tabular figures for the layout's text (numbers line up in columns); replaces its attributes. */
+void ft_plot_layout_set_tabular (PangoLayout *layout);
 /* Keras' way of printing a log value: 4 decimals, or 4 significant digits in e-notation below 1e-3. */
 void ft_plot_format_value (char *buf, size_t size, double value);
 

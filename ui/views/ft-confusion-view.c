@@ -1,34 +1,12 @@
-/* ft-confusion-view.c — the confusion matrix and the misclassified test images (see ft-confusion-view.h). */
-#include "views/ft-confusion-view.h"
+/* ft-confusion-view.c — the confusion matrix and the misclassified test images (see ft-confusion-view.h):
+ * the computation, the public API and the widget; the drawing is in ft-confusion-draw.c. */
 #include "core/ft-format.h"
+#include "views/ft-confusion-view-private.h"
+#include "views/ft-view-paint.h"
+#include "views/ft-view-worker.h"
 
 #include <math.h>
-#include <pango/pangocairo.h>
 #include <string.h>
-
-#define MAX_CLASSES 256  /* more classes than this are not drawn as a matrix */
-#define MAX_KEPT    1200 /* misclassified images kept, in test order: a clicked cell shows its own */
-#define MIN_IMAGE   20   /* px: an image smaller than this is not worth showing */
-
-/* What a computation found. */
-typedef struct
-{
-  char *dataset_name;
-  int k;
-  char **class_names; /* k names */
-  int *matrix;        /* k × k */
-  uint32_t n_test;
-  int n_correct;
-  int n_mis;       /* misclassified in all */
-  int n_shown;     /* … of which shown as images at first (the first FT_CONFUSION_VIEW_MAX_IMAGES) */
-  int n_kept;      /* … of which kept (≤ MAX_KEPT), for a clicked cell */
-  int rows, cols;  /* image shape; 0 when the data are not images */
-  uint8_t *pixels; /* n_kept × rows × cols */
-  uint32_t index[MAX_KEPT];
-  int truth[MAX_KEPT];
-  int predicted[MAX_KEPT];
-  float confidence[MAX_KEPT];
-} Result;
 
 static void
 result_free (Result *r)
@@ -66,25 +44,6 @@ job_free (Job *job)
   g_free (job);
 }
 
-struct _FtConfusionView
-{
-  GtkWidget parent_instance;
-
-  guint serial; /* of the latest compute; older results are dropped */
-  int running;  /* computations not yet returned */
-  GCancellable *cancellable;
-  Result *result;
-  char *error;
-  char *description;
-  /* Where the last drawing put the matrix (for clicks), whether every cell carried its count, and the cell
-   * whose images are shown (-1: the first misclassified of all). */
-  double mx, my, cell;
-  int drawn_k;
-  gboolean counts_shown;
-  int sel_true, sel_pred;
-  int images_drawn;
-};
-
 enum
 {
   SIGNAL_COMPUTED,
@@ -93,13 +52,6 @@ enum
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (FtConfusionView, ft_confusion_view, GTK_TYPE_WIDGET)
-
-/* Right answers green, mistakes red (not the class colours orange and blue of the 2-D sets); the
- * strength of the colour is the share of the true class' samples, and the counts are written in. */
-static const GdkRGBA green = { 0.149f, 0.635f, 0.412f, 1 };     /* #26a269 */
-static const GdkRGBA red = { 0.878f, 0.106f, 0.141f, 1 };       /* #e01b24 */
-static const GdkRGBA red_light = { 0.753f, 0.110f, 0.157f, 1 }; /* #c01c28 */
-static const GdkRGBA red_dark = { 1.0f, 0.482f, 0.388f, 1 };    /* #ff7b63 */
 
 /* ---- computing ---- */
 
@@ -119,11 +71,9 @@ names_for (const FtDataset *test, const FtDataset *train, int k)
 }
 
 static void
-job_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+job_work (gpointer data, GCancellable *cancellable)
 {
-  Job *job = task_data;
-  if (g_task_return_error_if_cancelled (task))
-    return;
+  Job *job = data;
   GError *error = NULL;
   FtInspectModel *model = ft_inspect_model_new (job->exp, job->shape, job->weights, job->n, &error);
   if (model != NULL)
@@ -178,17 +128,15 @@ job_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *canc
       job->error = g_strdup (error->message);
       g_error_free (error);
     }
-  g_task_return_boolean (task, TRUE);
 }
 
 static void update_description (FtConfusionView *self);
 
 static void
-job_done (GObject *source, GAsyncResult *result, gpointer user_data)
+job_done (gpointer view, gpointer data, gboolean done)
 {
-  FtConfusionView *self = user_data; /* the reference start_job took */
-  Job *job = g_task_get_task_data (G_TASK (result));
-  gboolean done = g_task_propagate_boolean (G_TASK (result), NULL);
+  FtConfusionView *self = view;
+  Job *job = data;
   self->running--;
   if (done && job->serial == self->serial) /* not superseded, cleared or disposed */
     {
@@ -206,7 +154,6 @@ job_done (GObject *source, GAsyncResult *result, gpointer user_data)
       update_description (self); /* no longer "computing" */
       gtk_widget_queue_draw (GTK_WIDGET (self));
     }
-  g_object_unref (self);
 }
 
 /* ---- public API ---- */
@@ -258,14 +205,8 @@ ft_confusion_view_compute (FtConfusionView *self, const FtExperiment *exp, const
   job->weights = n > 0 ? g_memdup2 (weights, n * sizeof (float)) : g_new0 (float, 1);
   job->n = n;
   self->running++;
-  /* The view is the callback's data, with a reference that the callback drops, on the main thread; as
-   * the task's source object it could be finalized with the task, in the worker thread. */
-  GTask *task = g_task_new (NULL, self->cancellable, job_done, g_object_ref (self));
-  g_task_set_source_tag (task, ft_confusion_view_compute);
-  g_task_set_name (task, "confusion matrix");
-  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
-  g_task_run_in_thread (task, job_thread);
-  g_object_unref (task);
+  ft_view_worker_run (self, self->cancellable, "confusion matrix", job, (GDestroyNotify) job_free, job_work,
+                      job_done);
   update_description (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
@@ -358,573 +299,10 @@ update_description (FtConfusionView *self)
                                   -1);
 }
 
-/* ---- drawing ---- */
-
-static PangoLayout *
-scaled_layout (GtkWidget *widget, double scale, gboolean bold)
-{
-  PangoLayout *layout = gtk_widget_create_pango_layout (widget, NULL);
-  const PangoFontDescription *base = pango_context_get_font_description (pango_layout_get_context (layout));
-  PangoFontDescription *desc = base != NULL ? pango_font_description_copy (base)
-                                            : pango_font_description_new ();
-  int size = pango_font_description_get_size (desc);
-  if (size <= 0)
-    size = 10 * PANGO_SCALE;
-  if (pango_font_description_get_size_is_absolute (desc))
-    pango_font_description_set_absolute_size (desc, size * scale);
-  else
-    pango_font_description_set_size (desc, (int) (size * scale));
-  if (bold)
-    pango_font_description_set_weight (desc, PANGO_WEIGHT_BOLD);
-  pango_layout_set_font_description (layout, desc);
-  pango_font_description_free (desc);
-  /* Counts in tabular figures, so that columns of numbers line up. */
-  PangoAttrList *attrs = pango_attr_list_new ();
-  pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum=1"));
-  pango_layout_set_attributes (layout, attrs);
-  pango_attr_list_unref (attrs);
-  return layout;
-}
-
-static void
-text_size (PangoLayout *layout, const char *text, int *w, int *h)
-{
-  pango_layout_set_text (layout, text, -1);
-  pango_layout_get_pixel_size (layout, w, h);
-}
-
-static void
-show_text (cairo_t *cr, PangoLayout *layout, const char *text, double x, double y, double xalign,
-           double yalign)
-{
-  int tw, th;
-  text_size (layout, text, &tw, &th);
-  cairo_move_to (cr, x - xalign * tw, y - yalign * th);
-  pango_cairo_show_layout (cr, layout);
-}
-
-static void
-set_rgba (cairo_t *cr, const GdkRGBA *c, double alpha)
-{
-  cairo_set_source_rgba (cr, c->red, c->green, c->blue, alpha);
-}
-
-static gboolean
-is_dark (const GdkRGBA *fg)
-{
-  return 0.2126 * fg->red + 0.7152 * fg->green + 0.0722 * fg->blue > 0.5;
-}
-
-static void
-mix (const GdkRGBA *a, const GdkRGBA *b, double t, GdkRGBA *out)
-{
-  out->red = (float) (a->red + (b->red - a->red) * t);
-  out->green = (float) (a->green + (b->green - a->green) * t);
-  out->blue = (float) (a->blue + (b->blue - a->blue) * t);
-  out->alpha = 1;
-}
-
-static void
-rounded_rect (cairo_t *cr, double x, double y, double w, double h, double r)
-{
-  r = MIN (r, MIN (w, h) / 2);
-  cairo_new_sub_path (cr);
-  cairo_arc (cr, x + w - r, y + r, r, -G_PI / 2, 0);
-  cairo_arc (cr, x + w - r, y + h - r, r, 0, G_PI / 2);
-  cairo_arc (cr, x + r, y + h - r, r, G_PI / 2, G_PI);
-  cairo_arc (cr, x + r, y + r, r, G_PI, 3 * G_PI / 2);
-  cairo_close_path (cr);
-}
-
-typedef struct
-{
-  GtkWidget *widget;
-  GdkRGBA fg, base;
-  gboolean dark;
-  PangoLayout *text;  /* body */
-  PangoLayout *small; /* labels, counts */
-  PangoLayout *tiny;  /* counts in small cells */
-  PangoLayout *title; /* headings */
-} Ctx;
-
-static void
-message (cairo_t *cr, Ctx *c, const char *text, double width, double height, const GdkRGBA *accent)
-{
-  PangoLayout *layout = c->text;
-  double max_w = MIN (width - 40, 420);
-  pango_layout_set_width (layout, (int) (max_w * PANGO_SCALE));
-  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
-  pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
-  int tw, th;
-  text_size (layout, text, &tw, &th);
-  double pad = 12, w = tw + 2 * pad, h = th + 2 * pad;
-  rounded_rect (cr, (width - w) / 2, (height - h) / 2, w, h, 8);
-  set_rgba (cr, &c->base, 1);
-  cairo_fill_preserve (cr);
-  set_rgba (cr, accent != NULL ? accent : &c->fg, accent != NULL ? 0.8 : 0.15);
-  cairo_set_line_width (cr, 1);
-  cairo_stroke (cr);
-  set_rgba (cr, &c->fg, 0.8);
-  cairo_move_to (cr, (width - max_w) / 2, (height - h) / 2 + pad);
-  pango_cairo_show_layout (cr, layout);
-  pango_layout_set_width (layout, -1);
-}
-
-/* The matrix with its labels inside the box (x, y, w, h), centred; returns the bottom of the matrix. */
-static double
-draw_matrix (FtConfusionView *self, cairo_t *cr, Ctx *c, const Result *r, double x, double y, double w,
-             double h)
-{
-  int k = r->k;
-  /* Room on the right for each row's accuracy (the share of the true class recognised). */
-  int acc_w, acc_h;
-  text_size (c->small, "100 %", &acc_w, &acc_h);
-  w -= acc_w + 12;
-  int lw = 0, lh = 0, th;
-  for (int i = 0; i < k; i++)
-    {
-      int tw;
-      text_size (c->small, r->class_names[i], &tw, &lh);
-      lw = MAX (lw, tw);
-    }
-  text_size (c->text, "Predicted class", NULL, &th);
-  /* Column labels rise at 45° from their column; they need this much height, and room on the right for
-   * the last one. */
-  double diag = lw * M_SQRT1_2 + lh * M_SQRT1_2;
-  double left = th + 10 + lw + 8, top = th + 6 + diag + 4, right = MAX (lw * M_SQRT1_2 - 20, 8.0);
-  double cell = floor (MIN ((w - left - right) / k, (h - top - 4) / k));
-  cell = MIN (cell, 120);
-  if (cell < 10)
-    return y;
-  double mw = cell * k;
-  double mx = floor (x + left + (w - left - right - mw) / 2), my = floor (y + top + (h - top - 4 - mw) / 2);
-
-  /* Cells: count, and in large cells the share of the row (of the true class' samples) under it. */
-  PangoLayout *num_layout = cell >= 64 ? c->text : c->small;
-  int count_w, count_h;
-  text_size (num_layout, "0000", &count_w, &count_h);
-  if (cell < count_w * 0.75 + 4)
-    {
-      /* Small cells: smaller figures rather than none. */
-      num_layout = c->tiny;
-      text_size (num_layout, "0000", &count_w, &count_h);
-    }
-  gboolean show_counts = cell >= MIN (count_w * 0.75 + 4, 16);
-  gboolean show_share = cell >= 2.4 * count_h + 8;
-  self->mx = 0;
-  self->counts_shown = show_counts;
-  for (int t = 0; t < k; t++)
-    {
-      long row_total = 0;
-      for (int p = 0; p < k; p++)
-        row_total += r->matrix[t * k + p];
-      for (int p = 0; p < k; p++)
-        {
-          int count = r->matrix[t * k + p];
-          double share = row_total > 0 ? (double) count / row_total : 0;
-          GdkRGBA fill;
-          if (count == 0)
-            mix (&c->base, &c->fg, 0.035, &fill);
-          else if (t == p)
-            mix (&c->base, &green, 0.1 + 0.9 * share, &fill);
-          else
-            mix (&c->base, &red, 0.08 + 0.92 * MIN (1.0, share * 2.5), &fill);
-          double cx = mx + p * cell, cy = my + t * cell;
-          cairo_rectangle (cr, cx + 1, cy + 1, cell - 2, cell - 2);
-          set_rgba (cr, &fill, 1);
-          cairo_fill (cr);
-          if (!show_counts)
-            continue;
-          char num[32];
-          ft_format_thousands (num, sizeof num, (int64_t) count);
-          double lum = 0.2126 * fill.red + 0.7152 * fill.green + 0.0722 * fill.blue;
-          if (count == 0)
-            set_rgba (cr, &c->fg, 0.3);
-          else if (lum < 0.55)
-            cairo_set_source_rgba (cr, 1, 1, 1, 0.95);
-          else
-            cairo_set_source_rgba (cr, 0.1, 0.1, 0.12, 0.9);
-          int nw, nh;
-          text_size (num_layout, num, &nw, &nh);
-          if (nw > cell - 4)
-            {
-              /* Too wide for the cell: thousands as "12k". */
-              g_snprintf (num, sizeof num, "%dk", (count + 500) / 1000);
-              text_size (num_layout, num, &nw, &nh);
-            }
-          double ny = cy + (cell - nh) / 2;
-          if (show_share && count > 0)
-            {
-              char pct[32];
-              g_snprintf (pct, sizeof pct, "%.0f %%", 100 * share);
-              int pw, ph;
-              text_size (c->small, pct, &pw, &ph);
-              ny = cy + (cell - nh - ph) / 2;
-              cairo_move_to (cr, cx + (cell - pw) / 2, ny + nh);
-              cairo_save (cr);
-              cairo_pattern_t *src = cairo_get_source (cr);
-              double sr, sg, sb, sa;
-              cairo_pattern_get_rgba (src, &sr, &sg, &sb, &sa);
-              cairo_set_source_rgba (cr, sr, sg, sb, sa * 0.75);
-              pango_cairo_show_layout (cr, c->small);
-              cairo_restore (cr);
-            }
-          text_size (num_layout, num, &nw, &nh);
-          cairo_move_to (cr, cx + (cell - nw) / 2, ny);
-          pango_cairo_show_layout (cr, num_layout);
-        }
-    }
-  cairo_rectangle (cr, mx + 0.5, my + 0.5, mw - 1, mw - 1);
-  set_rgba (cr, &c->fg, 0.2);
-  cairo_set_line_width (cr, 1);
-  cairo_stroke (cr);
-  /* The selected cell (its images are shown). */
-  if (self->sel_true >= 0 && self->sel_true < k && self->sel_pred >= 0 && self->sel_pred < k)
-    {
-      cairo_rectangle (cr, mx + self->sel_pred * cell + 1.5, my + self->sel_true * cell + 1.5, cell - 3,
-                       cell - 3);
-      set_rgba (cr, &c->fg, 0.9);
-      cairo_set_line_width (cr, 3);
-      cairo_stroke (cr);
-    }
-  self->mx = mx;
-  self->my = my;
-  self->cell = cell;
-  self->drawn_k = k;
-  /* Per-class accuracy beside each row. */
-  set_rgba (cr, &c->fg, 0.6);
-  show_text (cr, c->small, "acc.", mx + mw + 8, my - 4, 0, 1);
-  for (int t = 0; t < k; t++)
-    {
-      long row_total = 0;
-      for (int p = 0; p < k; p++)
-        row_total += r->matrix[t * k + p];
-      char pct[32];
-      if (row_total > 0)
-        g_snprintf (pct, sizeof pct, "%.0f %%", 100.0 * r->matrix[t * k + t] / row_total);
-      else
-        g_snprintf (pct, sizeof pct, "—");
-      set_rgba (cr, &c->fg, 0.8);
-      show_text (cr, c->small, pct, mx + mw + 8, my + (t + 0.5) * cell, 0, 0.5);
-    }
-
-  /* Row labels (true class), right-aligned; column labels (predicted) at 45°. */
-  for (int i = 0; i < k; i++)
-    {
-      set_rgba (cr, &c->fg, 0.85);
-      show_text (cr, c->small, r->class_names[i], mx - 8, my + (i + 0.5) * cell, 1, 0.5);
-      cairo_save (cr);
-      cairo_translate (cr, mx + (i + 0.5) * cell, my - 5);
-      cairo_rotate (cr, -G_PI / 4);
-      int tw;
-      text_size (c->small, r->class_names[i], &tw, &lh);
-      cairo_move_to (cr, 0, -lh / 2.0);
-      pango_cairo_show_layout (cr, c->small);
-      cairo_restore (cr);
-    }
-  set_rgba (cr, &c->fg, 0.6);
-  show_text (cr, c->text, "Predicted class", mx + mw / 2, my - diag - 10, 0.5, 1);
-  cairo_save (cr);
-  cairo_translate (cr, mx - 8 - lw - 10, my + mw / 2);
-  cairo_rotate (cr, -G_PI / 2);
-  show_text (cr, c->text, "True class", 0, 0, 0.5, 1);
-  cairo_restore (cr);
-  return my + mw;
-}
-
-/* The misclassified images inside (x, y, w, h): a heading, then rows of images with captions. */
-static void
-draw_images (FtConfusionView *self, cairo_t *cr, Ctx *c, const Result *r, double x, double y, double w,
-             double h)
-{
-  /* Which images: a clicked cell's, or the first misclassified of all. */
-  int *pick = g_new (int, (size_t) MAX (r->n_kept, 1));
-  int n_pick = 0;
-  long in_cell = r->n_mis;
-  bool cell = self->sel_true >= 0 && self->sel_true < r->k && self->sel_pred >= 0 && self->sel_pred < r->k;
-  if (cell)
-    in_cell = r->matrix[self->sel_true * r->k + self->sel_pred];
-  for (int i = 0; i < r->n_kept; i++)
-    if (!cell || (r->truth[i] == self->sel_true && r->predicted[i] == self->sel_pred))
-      pick[n_pick++] = i;
-  if (!cell)
-    n_pick = MIN (n_pick, r->n_shown);
-
-  int cap_h0;
-  text_size (c->small, "Ag", NULL, &cap_h0);
-  int hh0;
-  text_size (c->text, "Ag", NULL, &hh0);
-  /* As many images as fit at MIN_IMAGE px or more, in as many columns as the width allows. */
-  double gap_x = 10, gap_y = 10, cap_gap = 4, caption = 2 * cap_h0;
-  int max_columns = CLAMP ((int) floor ((w + gap_x) / (MIN_IMAGE + gap_x)), 1, 12);
-  int n = n_pick, image_columns = 1;
-  double img = 0, slot_w = 0;
-  /* The column count that gives the largest images; fewer images when even the best is too small. */
-  while (n > 0)
-    {
-      double best = 0;
-      for (int cols = 1; cols <= MIN (max_columns, n); cols++)
-        {
-          int rows = (n + cols - 1) / cols;
-          double sw = floor ((w - gap_x * (cols - 1)) / cols);
-          double avail_h = (h - (hh0 + 10) - gap_y * (rows - 1)) / rows - caption - cap_gap;
-          double size = MIN (sw, avail_h);
-          if (size > best)
-            {
-              best = size;
-              image_columns = cols;
-              slot_w = sw;
-            }
-        }
-      img = best;
-      if (img >= MIN_IMAGE * 2 || (img >= MIN_IMAGE && n <= max_columns))
-        break;
-      n -= MAX (1, image_columns); /* a row fewer */
-    }
-  if (n <= 0)
-    n = 0;
-  self->images_drawn = n;
-
-  char a[32], heading[192];
-  ft_format_thousands (a, sizeof a, (int64_t) in_cell);
-  const char *sel_tn = cell ? r->class_names[self->sel_true] : NULL,
-             *sel_pn = cell ? r->class_names[self->sel_pred] : NULL;
-  if (cell && n < in_cell)
-    g_snprintf (heading, sizeof heading, "%s taken for %s (%d of %s shown) — click the cell again for all",
-                sel_tn, sel_pn, n, a);
-  else if (cell)
-    g_snprintf (heading, sizeof heading, "%s taken for %s (%s) — click the cell again for all", sel_tn,
-                sel_pn, a);
-  else if (r->n_mis > n)
-    g_snprintf (heading, sizeof heading,
-                "Misclassified test images (the first %d of %s; click a cell for its own)", n, a);
-  else
-    g_snprintf (heading, sizeof heading, "Misclassified test images (%s)", a);
-  int hw, hh;
-  pango_layout_set_width (c->text, (int) (w * PANGO_SCALE));
-  pango_layout_set_ellipsize (c->text, PANGO_ELLIPSIZE_END);
-  text_size (c->text, heading, &hw, &hh);
-  set_rgba (cr, &c->fg, 0.6);
-  cairo_move_to (cr, x, y);
-  pango_cairo_show_layout (cr, c->text);
-  pango_layout_set_ellipsize (c->text, PANGO_ELLIPSIZE_NONE);
-  pango_layout_set_width (c->text, -1);
-
-  double top = y + hh + 10;
-  if (n == 0)
-    {
-      /* Never silently none: say why. */
-      set_rgba (cr, &c->fg, 0.6);
-      show_text (cr, c->text,
-                 n_pick == 0 ? "No images kept for this cell"
-                             : "Too little room for the images: make the window larger",
-                 x + w / 2, top + 10, 0.5, 0);
-      g_free (pick);
-      return;
-    }
-  /* Whole multiples of the image's pixels look crisp. */
-  int px = MAX (r->rows, r->cols);
-  if (img >= px)
-    img = floor (img / px) * px;
-  double scale = img / px;
-  double grid_w = slot_w * image_columns + gap_x * (image_columns - 1);
-  double gx = x + (w - grid_w) / 2;
-
-  int stride = cairo_format_stride_for_width (CAIRO_FORMAT_RGB24, r->cols);
-  guchar *buf = g_malloc ((size_t) stride * (size_t) r->rows);
-  const GdkRGBA *wrong = c->dark ? &red_dark : &red_light;
-  char *red_hex = g_strdup_printf ("#%02x%02x%02x", (int) (wrong->red * 255), (int) (wrong->green * 255),
-                                   (int) (wrong->blue * 255));
-  PangoLayout *cap = c->small;
-  pango_layout_set_alignment (cap, PANGO_ALIGN_CENTER);
-  pango_layout_set_ellipsize (cap, PANGO_ELLIPSIZE_END);
-  pango_layout_set_width (cap, (int) ((slot_w + gap_x - 2) * PANGO_SCALE));
-  pango_layout_set_height (cap, -2); /* at most two lines */
-  for (int j = 0; j < n; j++)
-    {
-      int i = pick[j];
-      const uint8_t *p = r->pixels + (size_t) i * (size_t) r->rows * (size_t) r->cols;
-      for (int yy = 0; yy < r->rows; yy++)
-        {
-          guint32 *row = (guint32 *) (buf + (size_t) yy * (size_t) stride);
-          for (int xx = 0; xx < r->cols; xx++)
-            {
-              guint32 v = p[yy * r->cols + xx];
-              row[xx] = 0xff000000u | v << 16 | v << 8 | v;
-            }
-        }
-      cairo_surface_t *surface = cairo_image_surface_create_for_data (buf, CAIRO_FORMAT_RGB24, r->cols,
-                                                                      r->rows, stride);
-      double sx = gx + (j % image_columns) * (slot_w + gap_x);
-      double sy = top + (j / image_columns) * (img + cap_gap + caption + gap_y);
-      double ix = floor (sx + (slot_w - r->cols * scale) / 2), iy = sy;
-      double iw = r->cols * scale, ih = r->rows * scale;
-      cairo_save (cr);
-      rounded_rect (cr, ix, iy, iw, ih, 4);
-      cairo_clip (cr);
-      cairo_translate (cr, ix, iy);
-      cairo_scale (cr, scale, scale);
-      cairo_set_source_surface (cr, surface, 0, 0);
-      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
-      cairo_paint (cr);
-      cairo_restore (cr);
-      cairo_surface_finish (surface);
-      cairo_surface_destroy (surface);
-      rounded_rect (cr, ix + 0.5, iy + 0.5, iw - 1, ih - 1, 4);
-      set_rgba (cr, &c->fg, 0.2);
-      cairo_set_line_width (cr, 1);
-      cairo_stroke (cr);
-
-      /* The model's confidence in its wrong answer, as a badge in the corner. */
-      char pct[16];
-      g_snprintf (pct, sizeof pct, "%.0f %%", 100.0 * r->confidence[i]);
-      int bw, bh;
-      pango_layout_set_width (cap, -1);
-      pango_layout_set_height (cap, -1);
-      text_size (cap, pct, &bw, &bh);
-      if (bw + 8 < iw * 0.8)
-        {
-          rounded_rect (cr, ix + iw - bw - 8, iy + 2, bw + 6, bh + 1, 3);
-          cairo_set_source_rgba (cr, wrong->red * 0.75, wrong->green * 0.75, wrong->blue * 0.75, 0.88);
-          cairo_fill (cr);
-          cairo_set_source_rgba (cr, 1, 1, 1, 0.95);
-          cairo_move_to (cr, ix + iw - bw - 5, iy + 2.5);
-          pango_cairo_show_layout (cr, cap);
-        }
-      pango_layout_set_width (cap, (int) ((slot_w + gap_x - 2) * PANGO_SCALE));
-      pango_layout_set_height (cap, -2);
-
-      /* "true → predicted" on two lines (the true class, then the arrow and the prediction in red), so that
-       * a long name never splits. */
-      int t = r->truth[i], pr = r->predicted[i];
-      const char *tn = t >= 0 && t < r->k ? r->class_names[t] : "?";
-      const char *pn = pr >= 0 && pr < r->k ? r->class_names[pr] : "?";
-      g_autofree char *te = g_markup_escape_text (tn, -1);
-      g_autofree char *pe = g_markup_escape_text (pn, -1);
-      g_autofree char *markup = g_strdup_printf ("%s\n→ <span foreground=\"%s\">%s</span>", te, red_hex, pe);
-      pango_layout_set_markup (cap, markup, -1);
-      set_rgba (cr, &c->fg, 0.85);
-      cairo_move_to (cr, sx - (gap_x - 2) / 2, iy + ih + cap_gap);
-      pango_cairo_show_layout (cr, cap);
-    }
-  pango_layout_set_width (cap, -1);
-  pango_layout_set_height (cap, -1);
-  pango_layout_set_ellipsize (cap, PANGO_ELLIPSIZE_NONE);
-  pango_layout_set_alignment (cap, PANGO_ALIGN_LEFT);
-  /* set_markup left attributes on the layout: give it back its tabular figures. */
-  PangoAttrList *attrs = pango_attr_list_new ();
-  pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum=1"));
-  pango_layout_set_attributes (cap, attrs);
-  pango_attr_list_unref (attrs);
-  g_free (red_hex);
-  g_free (buf);
-  g_free (pick);
-}
-
-static void
-draw (FtConfusionView *self, cairo_t *cr, double width, double height)
-{
-  GtkWidget *widget = GTK_WIDGET (self);
-  Ctx c = { .widget = widget };
-  GtkStyleContext *style = gtk_widget_get_style_context (widget);
-  gtk_style_context_get_color (style, &c.fg);
-  c.dark = is_dark (&c.fg);
-  if (!gtk_style_context_lookup_color (style, "view_bg_color", &c.base))
-    c.base = c.dark ? (GdkRGBA){ 0.118f, 0.118f, 0.118f, 1 } : (GdkRGBA){ 1, 1, 1, 1 };
-  c.base.alpha = 1;
-  c.text = scaled_layout (widget, 1.0, FALSE);
-  c.small = scaled_layout (widget, 0.85, FALSE);
-  c.tiny = scaled_layout (widget, 0.7, FALSE);
-  c.title = scaled_layout (widget, 1.15, TRUE);
-
-  const Result *r = self->result;
-  if (self->error != NULL)
-    {
-      GdkRGBA accent = c.dark ? red_dark : red_light;
-      g_autofree char *text = g_strdup_printf ("Could not compute the confusion matrix: %s", self->error);
-      message (cr, &c, text, width, height, &accent);
-    }
-  else if (r == NULL)
-    message (cr, &c,
-             self->running > 0
-                 ? "Computing the confusion matrix…"
-                 : "The confusion matrix appears here once the model is evaluated on the test data.",
-             width, height, NULL);
-  else if (r->k > MAX_CLASSES)
-    message (cr, &c, "Too many classes to draw a confusion matrix.", width, height, NULL);
-  else
-    {
-      double pad = 16;
-      /* Heading: the accuracy. */
-      char a[32], b[32];
-      ft_format_thousands (a, sizeof a, (int64_t) r->n_correct);
-      ft_format_thousands (b, sizeof b, (int64_t) r->n_test);
-      g_autofree char *head = g_strdup_printf ("Test accuracy %.1f %%",
-                                               r->n_test > 0 ? 100.0 * r->n_correct / r->n_test : 0.0);
-      g_autofree char *sub = g_strdup_printf ("%s of %s test samples of %s classified correctly", a, b,
-                                              r->dataset_name);
-      int hw, hh, sw, sh;
-      text_size (c.title, head, &hw, &hh);
-      set_rgba (cr, &c.fg, 0.9);
-      cairo_move_to (cr, pad, pad);
-      pango_cairo_show_layout (cr, c.title);
-      text_size (c.text, sub, &sw, &sh);
-      set_rgba (cr, &c.fg, 0.6);
-      cairo_move_to (cr, pad + hw + 12, pad + (hh - sh) * 0.75);
-      pango_cairo_show_layout (cr, c.text);
-      if (self->running > 0)
-        {
-          set_rgba (cr, &c.fg, 0.45);
-          show_text (cr, c.text, "updating…", width - pad, pad + (hh - sh) * 0.75, 1, 0);
-        }
-
-      double top = pad + hh + 14, bottom = height - pad;
-      self->images_drawn = 0;
-      if (r->n_shown > 0 && width >= 640)
-        {
-          /* Side by side: the matrix left, the images right. */
-          double split = floor (MIN (width * 0.48, MAX (bottom - top + 60, width * 0.38)));
-          draw_matrix (self, cr, &c, r, pad, top, split - pad, bottom - top);
-          set_rgba (cr, &c.fg, 0.1);
-          cairo_rectangle (cr, split + 12, top, 1, bottom - top);
-          cairo_fill (cr);
-          draw_images (self, cr, &c, r, split + 30, top, width - split - 30 - pad, bottom - top);
-        }
-      else if (r->n_shown > 0)
-        {
-          double mh = floor ((bottom - top) * 0.55);
-          draw_matrix (self, cr, &c, r, pad, top, width - 2 * pad, mh);
-          draw_images (self, cr, &c, r, pad, top + mh + 16, width - 2 * pad, bottom - top - mh - 16);
-        }
-      else
-        {
-          /* No images (2-D or tabular data): the matrix alone, and how many mistakes under it. */
-          int lh;
-          text_size (c.text, "Ag", NULL, &lh);
-          double end = draw_matrix (self, cr, &c, r, pad, top, width - 2 * pad, bottom - top - lh - 12);
-          char m[32];
-          ft_format_thousands (m, sizeof m, (int64_t) r->n_mis);
-          g_autofree char *note = g_strdup_printf (
-              r->n_mis == 1 ? "%s test sample misclassified" : "%s test samples misclassified", m);
-          set_rgba (cr, &c.fg, 0.6);
-          show_text (cr, c.text, note, width / 2, end + 12, 0.5, 0);
-        }
-    }
-  g_object_unref (c.text);
-  g_object_unref (c.small);
-  g_object_unref (c.tiny);
-  g_object_unref (c.title);
-}
-
 static void
 ft_confusion_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
-  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
-  if (width <= 1 || height <= 1)
-    return;
-  cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  draw (FT_CONFUSION_VIEW (widget), cr, width, height);
-  cairo_destroy (cr);
+  ft_view_snapshot_cairo (widget, snapshot, ft_confusion_view_draw);
 }
 
 static void

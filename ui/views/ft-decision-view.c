@@ -2,6 +2,10 @@
  * ft-decision-view.h). */
 #include "views/ft-decision-view.h"
 
+#include "plot/ft-plot-marks.h"
+#include "views/ft-view-paint.h"
+#include "views/ft-view-worker.h"
+
 #include <math.h>
 #include <pango/pangocairo.h>
 #include <string.h>
@@ -93,16 +97,6 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (FtDecisionView, ft_decision_view, GTK_TYPE_WIDGET)
 
-/* The dataset panel's class colours (GNOME palette) and marker shapes. */
-static const GdkRGBA class_colours[] = {
-  { 1.0f, 0.471f, 0.0f, 1.0f },     /* #ff7800 orange: class 0 */
-  { 0.208f, 0.518f, 0.894f, 1.0f }, /* #3584e4 blue: class 1 */
-  { 0.149f, 0.635f, 0.412f, 1.0f }, /* #26a269 green */
-  { 0.569f, 0.255f, 0.675f, 1.0f }, /* #9141ac purple */
-  { 0.898f, 0.647f, 0.039f, 1.0f }, /* #e5a50a yellow */
-};
-#define N_CLASS_STYLES ((int) G_N_ELEMENTS (class_colours))
-
 /* ---- helpers ---- */
 
 static const char *
@@ -114,99 +108,26 @@ class_name (const FtDataset *ds, int k, char *buf, size_t size)
   return buf;
 }
 
-static PangoLayout *
-scaled_layout (GtkWidget *widget, double scale)
-{
-  PangoLayout *layout = gtk_widget_create_pango_layout (widget, NULL);
-  const PangoFontDescription *base = pango_context_get_font_description (pango_layout_get_context (layout));
-  PangoFontDescription *desc = base != NULL ? pango_font_description_copy (base)
-                                            : pango_font_description_new ();
-  int size = pango_font_description_get_size (desc);
-  if (size <= 0)
-    size = 10 * PANGO_SCALE;
-  if (pango_font_description_get_size_is_absolute (desc))
-    pango_font_description_set_absolute_size (desc, size * scale);
-  else
-    pango_font_description_set_size (desc, (int) (size * scale));
-  pango_layout_set_font_description (layout, desc);
-  pango_font_description_free (desc);
-  return layout;
-}
-
-static void
-show_text (cairo_t *cr, PangoLayout *layout, const char *text, double x, double y, double xalign,
-           double yalign, int *width)
-{
-  int tw, th;
-  pango_layout_set_text (layout, text, -1);
-  pango_layout_get_pixel_size (layout, &tw, &th);
-  cairo_move_to (cr, x - xalign * tw, y - yalign * th);
-  pango_cairo_show_layout (cr, layout);
-  if (width != NULL)
-    *width = tw;
-}
-
-static double
-nice_step (double span, int n)
-{
-  double raw = span / n;
-  double p = pow (10.0, floor (log10 (raw)));
-  double m = raw / p;
-  return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
-}
-
-static void
-marker_path (cairo_t *cr, int cls, double x, double y, double r)
-{
-  switch ((unsigned) cls % N_CLASS_STYLES)
-    {
-    case 0: /* circle */
-      cairo_new_sub_path (cr);
-      cairo_arc (cr, x, y, r, 0, 2 * G_PI);
-      break;
-    case 1: /* square */
-      cairo_rectangle (cr, x - 0.85 * r, y - 0.85 * r, 1.7 * r, 1.7 * r);
-      break;
-    case 2: /* triangle */
-      cairo_move_to (cr, x, y - 1.15 * r);
-      cairo_line_to (cr, x + r, y + 0.75 * r);
-      cairo_line_to (cr, x - r, y + 0.75 * r);
-      cairo_close_path (cr);
-      break;
-    case 3: /* diamond */
-      cairo_move_to (cr, x, y - 1.2 * r);
-      cairo_line_to (cr, x + 1.2 * r, y);
-      cairo_line_to (cr, x, y + 1.2 * r);
-      cairo_line_to (cr, x - 1.2 * r, y);
-      cairo_close_path (cr);
-      break;
-    default: /* plus */
-      cairo_rectangle (cr, x - r, y - 0.35 * r, 2 * r, 0.7 * r);
-      cairo_rectangle (cr, x - 0.35 * r, y - r, 0.7 * r, 2 * r);
-      break;
-    }
-}
-
 /* Filled: the class colour with an outline in the background colour, so that the point stands out on
  * the heatmap whatever the shade under it; hollow (validation): a ring in the class colour, darker. Test
  * points (draw_test_marker) are filled and ringed in the text colour, as the Playground draws them. */
 static void
 draw_marker (cairo_t *cr, int cls, double x, double y, double r, bool hollow, const GdkRGBA *base)
 {
-  const GdkRGBA *c = &class_colours[(unsigned) cls % N_CLASS_STYLES];
-  marker_path (cr, cls, x, y, r);
+  const float *c = ft_plot_class_rgb (cls);
+  ft_plot_class_marker_path (cr, cls, x, y, r);
   if (hollow)
     {
       cairo_set_source_rgba (cr, base->red, base->green, base->blue, 0.9);
       cairo_set_line_width (cr, 3.2);
       cairo_stroke_preserve (cr);
-      cairo_set_source_rgba (cr, c->red * 0.8, c->green * 0.8, c->blue * 0.8, 1.0);
+      cairo_set_source_rgba (cr, c[0] * 0.8, c[1] * 0.8, c[2] * 0.8, 1.0);
       cairo_set_line_width (cr, 1.5);
       cairo_stroke (cr);
     }
   else
     {
-      cairo_set_source_rgba (cr, c->red, c->green, c->blue, 1.0);
+      cairo_set_source_rgba (cr, c[0], c[1], c[2], 1.0);
       cairo_fill_preserve (cr);
       cairo_set_source_rgba (cr, base->red, base->green, base->blue, 0.95);
       cairo_set_line_width (cr, 1.1);
@@ -219,43 +140,25 @@ draw_marker (cairo_t *cr, int cls, double x, double y, double r, bool hollow, co
 static void
 draw_test_marker (cairo_t *cr, int cls, double x, double y, double r, const GdkRGBA *fg, const GdkRGBA *base)
 {
-  const GdkRGBA *c = &class_colours[(unsigned) cls % N_CLASS_STYLES];
-  marker_path (cr, cls, x, y, r);
+  const float *c = ft_plot_class_rgb (cls);
+  ft_plot_class_marker_path (cr, cls, x, y, r);
   cairo_set_source_rgba (cr, base->red, base->green, base->blue, 0.9);
   cairo_set_line_width (cr, 4.2);
   cairo_stroke_preserve (cr);
-  cairo_set_source_rgba (cr, c->red, c->green, c->blue, 1.0);
+  cairo_set_source_rgba (cr, c[0], c[1], c[2], 1.0);
   cairo_fill_preserve (cr);
   cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.95);
   cairo_set_line_width (cr, 1.8);
   cairo_stroke (cr);
 }
 
-static gboolean
-is_dark (const GdkRGBA *fg)
-{
-  return 0.2126 * fg->red + 0.7152 * fg->green + 0.0722 * fg->blue > 0.5;
-}
-
-static void
-theme_colours (GtkWidget *widget, GdkRGBA *fg, GdkRGBA *base)
-{
-  GtkStyleContext *ctx = gtk_widget_get_style_context (widget);
-  gtk_style_context_get_color (ctx, fg);
-  if (!gtk_style_context_lookup_color (ctx, "view_bg_color", base))
-    *base = is_dark (fg) ? (GdkRGBA){ 0.118f, 0.118f, 0.118f, 1 } : (GdkRGBA){ 1, 1, 1, 1 };
-  base->alpha = 1;
-}
-
 /* ---- computing ---- */
 
 static void
-job_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+job_work (gpointer data, GCancellable *cancellable)
 {
-  Job *job = task_data;
+  Job *job = data;
   const ViewData *d = job->data;
-  if (g_task_return_error_if_cancelled (task))
-    return;
   GError *error = NULL;
   bool ok;
   if (job->model == NULL)
@@ -291,11 +194,10 @@ job_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *canc
       job->error = g_strdup (error->message);
       g_error_free (error);
     }
-  g_task_return_boolean (task, TRUE);
 }
 
 static void update_description (FtDecisionView *self);
-static void job_done (GObject *source, GAsyncResult *result, gpointer user_data);
+static void job_done (gpointer view, gpointer data, gboolean done);
 
 static void
 start_job (FtDecisionView *self)
@@ -306,22 +208,15 @@ start_job (FtDecisionView *self)
   job->n = self->n_pending;
   job->model = g_steal_pointer (&self->model);
   self->running = TRUE;
-  /* The view is the callback's data, with a reference that the callback drops, on the main thread; as
-   * the task's source object it could be finalized with the task, in the worker thread. */
-  GTask *task = g_task_new (NULL, self->cancellable, job_done, g_object_ref (self));
-  g_task_set_source_tag (task, start_job);
-  g_task_set_name (task, "decision regions");
-  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
-  g_task_run_in_thread (task, job_thread);
-  g_object_unref (task);
+  ft_view_worker_run (self, self->cancellable, "decision regions", job, (GDestroyNotify) job_free, job_work,
+                      job_done);
 }
 
 static void
-job_done (GObject *source, GAsyncResult *result, gpointer user_data)
+job_done (gpointer view, gpointer data, gboolean done)
 {
-  FtDecisionView *self = user_data; /* the reference start_job took */
-  Job *job = g_task_get_task_data (G_TASK (result));
-  gboolean done = g_task_propagate_boolean (G_TASK (result), NULL);
+  FtDecisionView *self = view;
+  Job *job = data;
   self->running = FALSE;
   /* A result for data since replaced (or cleared, or a disposed view) is dropped. */
   gboolean current = done && self->data != NULL && job->data == self->data;
@@ -348,7 +243,6 @@ job_done (GObject *source, GAsyncResult *result, gpointer user_data)
     start_job (self);
   if (current)
     g_signal_emit (self, signals[SIGNAL_COMPUTED], 0);
-  g_object_unref (self);
 }
 
 /* ---- public API ---- */
@@ -421,7 +315,7 @@ ft_decision_view_set_data_with_test (FtDecisionView *self, const FtExperiment *e
               mn = isfinite (mn) ? mn - 1 : -1;
               mx = isfinite (mx) ? mx + 1 : 1;
             }
-          d->step[a] = nice_step (mx - mn, 5);
+          d->step[a] = ft_view_nice_step (mx - mn, 5);
           d->lo[a] = floor (mn / d->step[a]) * d->step[a];
           d->hi[a] = ceil (mx / d->step[a]) * d->step[a];
         }
@@ -561,11 +455,11 @@ update_description (FtDecisionView *self)
 /* ---- drawing ---- */
 
 static void
-shade (const GdkRGBA *base, const GdkRGBA *c, double a, guint32 *pixel)
+shade (const GdkRGBA *base, const float *c, double a, guint32 *pixel)
 {
-  double r = base->red + (c->red - base->red) * a;
-  double g = base->green + (c->green - base->green) * a;
-  double b = base->blue + (c->blue - base->blue) * a;
+  double r = base->red + (c[0] - base->red) * a;
+  double g = base->green + (c[1] - base->green) * a;
+  double b = base->blue + (c[2] - base->blue) * a;
   *pixel = 0xff000000u | (guint32) lround (CLAMP (r, 0, 1) * 255) << 16
            | (guint32) lround (CLAMP (g, 0, 1) * 255) << 8 | (guint32) lround (CLAMP (b, 0, 1) * 255);
 }
@@ -606,8 +500,7 @@ ensure_heatmap (FtDecisionView *self, const GdkRGBA *base)
             t = 0;
           t = CLAMP (t, 0, 1);
           /* Lightness follows the confidence; a touch of colour even near ½ shows the side. */
-          shade (base, &class_colours[(unsigned) cls % N_CLASS_STYLES],
-                 SHADE_MAX * (0.06 + 0.94 * pow (t, 0.8)), &row[i]);
+          shade (base, ft_plot_class_rgb (cls), SHADE_MAX * (0.06 + 0.94 * pow (t, 0.8)), &row[i]);
         }
     }
   cairo_surface_mark_dirty (self->heatmap);
@@ -658,12 +551,7 @@ draw_message (cairo_t *cr, PangoLayout *layout, const char *text, double cx, dou
   int tw, th;
   pango_layout_get_pixel_size (layout, &tw, &th);
   double pad = 10, w = tw + 2 * pad, h = th + 2 * pad, x = cx - w / 2, y = cy - h / 2, r = 8;
-  cairo_new_sub_path (cr);
-  cairo_arc (cr, x + w - r, y + r, r, -G_PI / 2, 0);
-  cairo_arc (cr, x + w - r, y + h - r, r, 0, G_PI / 2);
-  cairo_arc (cr, x + r, y + h - r, r, G_PI / 2, G_PI);
-  cairo_arc (cr, x + r, y + r, r, G_PI, 3 * G_PI / 2);
-  cairo_close_path (cr);
+  ft_plot_rounded_rect (cr, x, y, w, h, r);
   cairo_set_source_rgba (cr, base->red, base->green, base->blue, 0.92);
   cairo_fill_preserve (cr);
   const GdkRGBA *edge = accent != NULL ? accent : fg;
@@ -677,13 +565,197 @@ draw_message (cairo_t *cr, PangoLayout *layout, const char *text, double cx, dou
   pango_layout_set_width (layout, -1);
 }
 
-static void
-draw (FtDecisionView *self, cairo_t *cr, double width, double height)
+/* Where the plane goes: a square over the view data's lo..hi. */
+typedef struct
 {
-  GtkWidget *widget = GTK_WIDGET (self);
+  const ViewData *d;
+  FtViewSquare sq;
+} Plane;
+
+/* The plane: background, the prediction scaled smoothly over it, grid lines and the axes through 0, the
+ * decision boundary for two classes, and a frame. */
+static void
+draw_plane (FtDecisionView *self, cairo_t *cr, const Plane *pl, const GdkRGBA *fg, const GdkRGBA *base)
+{
+  double x0 = pl->sq.x0, y0 = pl->sq.y0, side = pl->sq.side;
+  cairo_save (cr);
+  cairo_rectangle (cr, x0, y0, side, side);
+  cairo_clip (cr);
+  cairo_set_source_rgb (cr, base->red, base->green, base->blue);
+  cairo_paint (cr);
+  if (self->grid != NULL)
+    {
+      ensure_heatmap (self, base);
+      cairo_save (cr);
+      cairo_translate (cr, x0, y0);
+      cairo_scale (cr, side / self->grid->nx, side / self->grid->ny);
+      cairo_set_source_surface (cr, self->heatmap, 0, 0);
+      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_BILINEAR);
+      cairo_pattern_set_extend (cairo_get_source (cr), CAIRO_EXTEND_PAD);
+      cairo_paint (cr);
+      cairo_restore (cr);
+    }
+  ft_view_square_grid (cr, &pl->sq, fg, 0.28, 0.09);
+  if (self->grid != NULL && self->grid->n_classes == 2)
+    {
+      boundary_path (cr, self->grid, x0, y0, side);
+      cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+      cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+      cairo_set_source_rgba (cr, base->red, base->green, base->blue, 0.7);
+      cairo_set_line_width (cr, 3.5);
+      cairo_stroke_preserve (cr);
+      cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.55);
+      cairo_set_line_width (cr, 1.4);
+      cairo_stroke (cr);
+    }
+  cairo_restore (cr);
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.25);
+  cairo_set_line_width (cr, 1);
+  cairo_rectangle (cr, x0 + 0.5, y0 + 0.5, side - 1, side - 1);
+  cairo_stroke (cr);
+}
+
+/* Points: training filled, validation hollow (drawn last, on top), then the test points when asked for. */
+static void
+draw_points (FtDecisionView *self, cairo_t *cr, const Plane *pl, const GdkRGBA *fg, const GdkRGBA *base)
+{
+  const ViewData *d = pl->d;
+  const FtDataset *ds = d->train;
+  uint32_t n = MIN (ds->n, (uint32_t) MAX_POINTS);
+  double r = pl->sq.side > 360 ? 4.2 : 3.4;
+  cairo_save (cr);
+  cairo_rectangle (cr, pl->sq.x0 - r - 2, pl->sq.y0 - r - 2, pl->sq.side + 2 * r + 4,
+                   pl->sq.side + 2 * r + 4);
+  cairo_clip (cr);
+  self->drawn_train = self->drawn_test = 0;
+  for (int pass = 0; pass < 2; pass++)
+    for (uint32_t i = pass == 0 ? 0 : d->split; i < (pass == 0 ? MIN (d->split, n) : n); i++)
+      {
+        const float *f = ds->features + (size_t) i * 2;
+        if (isfinite (f[0]) && isfinite (f[1]))
+          {
+            draw_marker (cr, (int) ds->labels[i], ft_view_square_px (&pl->sq, f[0]),
+                         ft_view_square_py (&pl->sq, f[1]), r, pass == 1, base);
+            self->drawn_train++;
+          }
+      }
+  if (self->show_test && d->test != NULL)
+    for (uint32_t i = 0; i < MIN (d->test->n, (uint32_t) MAX_POINTS); i++)
+      {
+        const float *f = d->test->features + (size_t) i * 2;
+        if (isfinite (f[0]) && isfinite (f[1]))
+          {
+            draw_test_marker (cr, (int) d->test->labels[i], ft_view_square_px (&pl->sq, f[0]),
+                              ft_view_square_py (&pl->sq, f[1]), r, fg, base);
+            self->drawn_test++;
+          }
+      }
+  cairo_restore (cr);
+}
+
+/* The shading scale for two classes, right-aligned at right unless it would reach lx: "P(blue) 0 [orange …
+ * neutral … blue] 1". */
+static void
+draw_shading_scale (cairo_t *cr, PangoLayout *layout, const FtDataset *ds, double lx, double ly, double right,
+                    const GdkRGBA *fg, const GdkRGBA *base)
+{
+  double bar_w = 90, bar_h = 10;
+  char buf[16];
+  g_autofree char *caption = g_strdup_printf ("P(%s)", class_name (ds, 1, buf, sizeof buf));
+  int wc, w0, w1;
+  pango_layout_set_text (layout, caption, -1);
+  pango_layout_get_pixel_size (layout, &wc, NULL);
+  pango_layout_set_text (layout, "0", -1);
+  pango_layout_get_pixel_size (layout, &w0, NULL);
+  pango_layout_set_text (layout, "1", -1);
+  pango_layout_get_pixel_size (layout, &w1, NULL);
+  double bx = right - (wc + 10 + w0 + 6 + bar_w + 6 + w1);
+  if (bx <= lx + 4)
+    return;
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.85);
+  ft_view_show_text (cr, layout, caption, bx, ly, 0, 0.5, NULL);
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.7);
+  ft_view_show_text (cr, layout, "0", bx + wc + 10, ly, 0, 0.5, NULL);
+  double gx = bx + wc + 10 + w0 + 6;
+  cairo_pattern_t *grad = cairo_pattern_create_linear (gx, 0, gx + bar_w, 0);
+  for (int s = 0; s <= 20; s++)
+    {
+      double p = s / 20.0, t = fabs (2 * p - 1);
+      guint32 px;
+      shade (base, ft_plot_class_rgb (p > 0.5 ? 1 : 0), SHADE_MAX * (0.06 + 0.94 * pow (t, 0.8)), &px);
+      cairo_pattern_add_color_stop_rgb (grad, p, ((px >> 16) & 0xff) / 255.0, ((px >> 8) & 0xff) / 255.0,
+                                        (px & 0xff) / 255.0);
+    }
+  cairo_rectangle (cr, gx + 0.5, ly - bar_h / 2 + 0.5, bar_w - 1, bar_h - 1);
+  cairo_set_source (cr, grad);
+  cairo_fill_preserve (cr);
+  cairo_pattern_destroy (grad);
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.3);
+  cairo_set_line_width (cr, 1);
+  cairo_stroke (cr);
+  /* The boundary's mark at ½. */
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.55);
+  cairo_set_line_width (cr, 1.4);
+  cairo_move_to (cr, gx + bar_w / 2, ly - bar_h / 2 - 2);
+  cairo_line_to (cr, gx + bar_w / 2, ly + bar_h / 2 + 2);
+  cairo_stroke (cr);
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.7);
+  ft_view_show_text (cr, layout, "1", gx + bar_w + 6, ly, 0, 0.5, NULL);
+}
+
+/* Legend: the classes, the validation and test markers, and the shading scale for two classes. */
+static void
+draw_legend (FtDecisionView *self, cairo_t *cr, PangoLayout *layout, const Plane *pl, double ly,
+             const GdkRGBA *fg, const GdkRGBA *base)
+{
+  const ViewData *d = pl->d;
+  const FtDataset *ds = d->train;
+  double lx = pl->sq.x0;
+  char buf[16];
+  int tw;
+  int n_legend = MIN (ds->n_classes, 8);
+  for (int k = 0; k < n_legend; k++)
+    {
+      draw_marker (cr, k, lx + 5, ly, 4, false, base);
+      cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.85);
+      ft_view_show_text (cr, layout, class_name (ds, k, buf, sizeof buf), lx + 14, ly, 0, 0.5, &tw);
+      lx += 14 + tw + 14;
+    }
+  if (d->split < ds->n)
+    {
+      cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.85);
+      cairo_new_sub_path (cr);
+      cairo_arc (cr, lx + 5, ly, 4, 0, 2 * G_PI);
+      cairo_set_line_width (cr, 1.4);
+      cairo_stroke (cr);
+      ft_view_show_text (cr, layout, "validation", lx + 14, ly, 0, 0.5, &tw);
+      lx += 14 + tw + 14;
+    }
+  if (self->show_test && d->test != NULL)
+    {
+      GdkRGBA grey = { 0.6f, 0.6f, 0.6f, 1 };
+      cairo_new_sub_path (cr);
+      cairo_arc (cr, lx + 5, ly, 4, 0, 2 * G_PI);
+      cairo_set_source_rgba (cr, grey.red, grey.green, grey.blue, 1);
+      cairo_fill_preserve (cr);
+      cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.95);
+      cairo_set_line_width (cr, 1.8);
+      cairo_stroke (cr);
+      cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.85);
+      ft_view_show_text (cr, layout, "test", lx + 14, ly, 0, 0.5, &tw);
+      lx += 14 + tw + 14;
+    }
+  if (self->grid != NULL && self->grid->n_classes == 2)
+    draw_shading_scale (cr, layout, ds, lx, ly, pl->sq.x0 + pl->sq.side, fg, base);
+}
+
+static void
+draw (GtkWidget *widget, cairo_t *cr, double width, double height)
+{
+  FtDecisionView *self = FT_DECISION_VIEW (widget);
   GdkRGBA fg, base;
-  theme_colours (widget, &fg, &base);
-  PangoLayout *layout = scaled_layout (widget, 0.85);
+  ft_view_theme_colours (widget, &fg, &base);
+  PangoLayout *layout = ft_view_scaled_layout (widget, 0.85, FALSE, FALSE);
 
   if (self->data == NULL)
     {
@@ -694,236 +766,45 @@ draw (FtDecisionView *self, cairo_t *cr, double width, double height)
       return;
     }
 
-  const ViewData *d = self->data;
-  const FtDataset *ds = d->train;
   int tick_w, tick_h;
   pango_layout_set_text (layout, "−0.0", -1);
   pango_layout_get_pixel_size (layout, &tick_w, &tick_h);
   double legend_h = tick_h + 14;
   double left = tick_w + 14, right = 16, top = 12, bottom = tick_h + 8 + legend_h;
-  double side = floor (MIN (width - left - right, height - top - bottom));
-  if (side < 60)
+  Plane pl = { .d = self->data };
+  memcpy (pl.sq.lo, self->data->lo, sizeof pl.sq.lo);
+  memcpy (pl.sq.hi, self->data->hi, sizeof pl.sq.hi);
+  memcpy (pl.sq.step, self->data->step, sizeof pl.sq.step);
+  pl.sq.side = floor (MIN (width - left - right, height - top - bottom));
+  if (pl.sq.side < 60)
     {
       g_object_unref (layout);
       return;
     }
-  double x0 = floor (left + (width - left - right - side) / 2), y0 = top;
-  const double *lo = d->lo, *hi = d->hi;
-#define PX(v) (x0 + ((v) -lo[0]) / (hi[0] - lo[0]) * side)
-#define PY(v) (y0 + side - ((v) -lo[1]) / (hi[1] - lo[1]) * side)
-
-  /* The plane: background, then the prediction scaled smoothly over it. */
-  cairo_save (cr);
-  cairo_rectangle (cr, x0, y0, side, side);
-  cairo_clip (cr);
-  cairo_set_source_rgb (cr, base.red, base.green, base.blue);
-  cairo_paint (cr);
-  if (self->grid != NULL)
-    {
-      ensure_heatmap (self, &base);
-      cairo_save (cr);
-      cairo_translate (cr, x0, y0);
-      cairo_scale (cr, side / self->grid->nx, side / self->grid->ny);
-      cairo_set_source_surface (cr, self->heatmap, 0, 0);
-      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_BILINEAR);
-      cairo_pattern_set_extend (cairo_get_source (cr), CAIRO_EXTEND_PAD);
-      cairo_paint (cr);
-      cairo_restore (cr);
-    }
-
-  /* Grid lines and the axes through 0. */
-  cairo_set_line_width (cr, 1);
-  for (int a = 0; a < 2; a++)
-    for (double v = lo[a]; v <= hi[a] + d->step[a] * 0.01; v += d->step[a])
-      {
-        bool zero = fabs (v) < d->step[a] * 1e-6;
-        cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, zero ? 0.28 : 0.09);
-        double p = a == 0 ? floor (PX (v)) + 0.5 : floor (PY (v)) + 0.5;
-        if (a == 0)
-          {
-            cairo_move_to (cr, p, y0);
-            cairo_line_to (cr, p, y0 + side);
-          }
-        else
-          {
-            cairo_move_to (cr, x0, p);
-            cairo_line_to (cr, x0 + side, p);
-          }
-        cairo_stroke (cr);
-      }
-
-  /* The decision boundary, for two classes. */
-  if (self->grid != NULL && self->grid->n_classes == 2)
-    {
-      boundary_path (cr, self->grid, x0, y0, side);
-      cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
-      cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
-      cairo_set_source_rgba (cr, base.red, base.green, base.blue, 0.7);
-      cairo_set_line_width (cr, 3.5);
-      cairo_stroke_preserve (cr);
-      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.55);
-      cairo_set_line_width (cr, 1.4);
-      cairo_stroke (cr);
-    }
-  cairo_restore (cr);
-
-  /* Frame. */
-  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.25);
-  cairo_set_line_width (cr, 1);
-  cairo_rectangle (cr, x0 + 0.5, y0 + 0.5, side - 1, side - 1);
-  cairo_stroke (cr);
-
-  /* Tick labels. */
-  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.7);
-  for (int a = 0; a < 2; a++)
-    for (double v = lo[a]; v <= hi[a] + d->step[a] * 0.01; v += d->step[a])
-      {
-        bool zero = fabs (v) < d->step[a] * 1e-6;
-        char label[32];
-        g_snprintf (label, sizeof label, "%g", zero ? 0.0 : v);
-        g_autofree char *text = label[0] == '-' ? g_strconcat ("−", label + 1, NULL) : g_strdup (label);
-        if (a == 0)
-          show_text (cr, layout, text, floor (PX (v)) + 0.5, y0 + side + 4, 0.5, 0, NULL);
-        else
-          show_text (cr, layout, text, x0 - 6, floor (PY (v)) + 0.5, 1, 0.5, NULL);
-      }
-
-  /* Points: training filled, validation hollow (drawn last, on top). */
-  uint32_t n = MIN (ds->n, (uint32_t) MAX_POINTS);
-  double r = side > 360 ? 4.2 : 3.4;
-  cairo_save (cr);
-  cairo_rectangle (cr, x0 - r - 2, y0 - r - 2, side + 2 * r + 4, side + 2 * r + 4);
-  cairo_clip (cr);
-  self->drawn_train = self->drawn_test = 0;
-  for (int pass = 0; pass < 2; pass++)
-    for (uint32_t i = pass == 0 ? 0 : d->split; i < (pass == 0 ? MIN (d->split, n) : n); i++)
-      {
-        const float *f = ds->features + (size_t) i * 2;
-        if (isfinite (f[0]) && isfinite (f[1]))
-          {
-            draw_marker (cr, (int) ds->labels[i], PX (f[0]), PY (f[1]), r, pass == 1, &base);
-            self->drawn_train++;
-          }
-      }
-  /* Test points on top, when asked for. */
-  if (self->show_test && d->test != NULL)
-    for (uint32_t i = 0; i < MIN (d->test->n, (uint32_t) MAX_POINTS); i++)
-      {
-        const float *f = d->test->features + (size_t) i * 2;
-        if (isfinite (f[0]) && isfinite (f[1]))
-          {
-            draw_test_marker (cr, (int) d->test->labels[i], PX (f[0]), PY (f[1]), r, &fg, &base);
-            self->drawn_test++;
-          }
-      }
-  cairo_restore (cr);
-#undef PX
-#undef PY
+  pl.sq.x0 = floor (left + (width - left - right - pl.sq.side) / 2);
+  pl.sq.y0 = top;
+  draw_plane (self, cr, &pl, &fg, &base);
+  ft_view_square_tick_labels (cr, layout, &pl.sq, &fg);
+  draw_points (self, cr, &pl, &fg, &base);
 
   /* Messages over the plot. */
+  double cx = pl.sq.x0 + pl.sq.side / 2, cy = pl.sq.y0 + pl.sq.side / 2;
   if (self->error != NULL)
     {
       GdkRGBA red = { 0.878f, 0.106f, 0.141f, 1 };
-      draw_message (cr, layout, self->error, x0 + side / 2, y0 + side / 2, side * 0.8, &fg, &base, &red);
+      draw_message (cr, layout, self->error, cx, cy, pl.sq.side * 0.8, &fg, &base, &red);
     }
   else if (self->grid == NULL)
-    draw_message (cr, layout, "The model's prediction appears here once it has weights.", x0 + side / 2,
-                  y0 + side / 2, side * 0.7, &fg, &base, NULL);
-
-  /* Legend: the classes, the validation marker, and the shading scale for two classes. */
-  double lx = x0, ly = y0 + side + tick_h + 8 + legend_h / 2;
-  char buf[16];
-  int tw;
-  int n_legend = MIN (ds->n_classes, 8);
-  for (int k = 0; k < n_legend; k++)
-    {
-      draw_marker (cr, k, lx + 5, ly, 4, false, &base);
-      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
-      show_text (cr, layout, class_name (ds, k, buf, sizeof buf), lx + 14, ly, 0, 0.5, &tw);
-      lx += 14 + tw + 14;
-    }
-  if (d->split < ds->n)
-    {
-      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
-      cairo_new_sub_path (cr);
-      cairo_arc (cr, lx + 5, ly, 4, 0, 2 * G_PI);
-      cairo_set_line_width (cr, 1.4);
-      cairo_stroke (cr);
-      show_text (cr, layout, "validation", lx + 14, ly, 0, 0.5, &tw);
-      lx += 14 + tw + 14;
-    }
-  if (self->show_test && d->test != NULL)
-    {
-      GdkRGBA grey = { 0.6f, 0.6f, 0.6f, 1 };
-      cairo_new_sub_path (cr);
-      cairo_arc (cr, lx + 5, ly, 4, 0, 2 * G_PI);
-      cairo_set_source_rgba (cr, grey.red, grey.green, grey.blue, 1);
-      cairo_fill_preserve (cr);
-      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.95);
-      cairo_set_line_width (cr, 1.8);
-      cairo_stroke (cr);
-      cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
-      show_text (cr, layout, "test", lx + 14, ly, 0, 0.5, &tw);
-      lx += 14 + tw + 14;
-    }
-  if (self->grid != NULL && self->grid->n_classes == 2)
-    {
-      /* The shading scale, right-aligned: "P(blue) 0 [orange … neutral … blue] 1". */
-      double bar_w = 90, bar_h = 10;
-      g_autofree char *caption = g_strdup_printf ("P(%s)", class_name (ds, 1, buf, sizeof buf));
-      int wc, w0, w1;
-      pango_layout_set_text (layout, caption, -1);
-      pango_layout_get_pixel_size (layout, &wc, NULL);
-      pango_layout_set_text (layout, "0", -1);
-      pango_layout_get_pixel_size (layout, &w0, NULL);
-      pango_layout_set_text (layout, "1", -1);
-      pango_layout_get_pixel_size (layout, &w1, NULL);
-      double bx = x0 + side - (wc + 10 + w0 + 6 + bar_w + 6 + w1);
-      if (bx > lx + 4)
-        {
-          cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
-          show_text (cr, layout, caption, bx, ly, 0, 0.5, NULL);
-          cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.7);
-          show_text (cr, layout, "0", bx + wc + 10, ly, 0, 0.5, NULL);
-          double gx = bx + wc + 10 + w0 + 6;
-          cairo_pattern_t *grad = cairo_pattern_create_linear (gx, 0, gx + bar_w, 0);
-          for (int s = 0; s <= 20; s++)
-            {
-              double p = s / 20.0, t = fabs (2 * p - 1);
-              guint32 px;
-              shade (&base, &class_colours[p > 0.5 ? 1 : 0], SHADE_MAX * (0.06 + 0.94 * pow (t, 0.8)), &px);
-              cairo_pattern_add_color_stop_rgb (grad, p, ((px >> 16) & 0xff) / 255.0,
-                                                ((px >> 8) & 0xff) / 255.0, (px & 0xff) / 255.0);
-            }
-          cairo_rectangle (cr, gx + 0.5, ly - bar_h / 2 + 0.5, bar_w - 1, bar_h - 1);
-          cairo_set_source (cr, grad);
-          cairo_fill_preserve (cr);
-          cairo_pattern_destroy (grad);
-          cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.3);
-          cairo_set_line_width (cr, 1);
-          cairo_stroke (cr);
-          /* The boundary's mark at ½. */
-          cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.55);
-          cairo_set_line_width (cr, 1.4);
-          cairo_move_to (cr, gx + bar_w / 2, ly - bar_h / 2 - 2);
-          cairo_line_to (cr, gx + bar_w / 2, ly + bar_h / 2 + 2);
-          cairo_stroke (cr);
-          cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.7);
-          show_text (cr, layout, "1", gx + bar_w + 6, ly, 0, 0.5, NULL);
-        }
-    }
+    draw_message (cr, layout, "The model's prediction appears here once it has weights.", cx, cy,
+                  pl.sq.side * 0.7, &fg, &base, NULL);
+  draw_legend (self, cr, layout, &pl, pl.sq.y0 + pl.sq.side + tick_h + 8 + legend_h / 2, &fg, &base);
   g_object_unref (layout);
 }
 
 static void
 ft_decision_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
-  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
-  if (width <= 1 || height <= 1)
-    return;
-  cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  draw (FT_DECISION_VIEW (widget), cr, width, height);
-  cairo_destroy (cr);
+  ft_view_snapshot_cairo (widget, snapshot, draw);
 }
 
 static void

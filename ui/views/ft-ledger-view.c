@@ -208,6 +208,58 @@ rule_pitfall (FtLedgerRule rule)
   return NULL;
 }
 
+/* A tape loop's own rule, when it is not Keras': a tinted box with a bar along its edge, and the pitfall
+ * named in words. */
+static void
+add_pitfall (GtkBox *col, GHashTable *parts, const FtLedgerEntry *e)
+{
+  const char *pitfall = rule_pitfall (e->rule);
+  if (pitfall == NULL)
+    {
+      g_hash_table_insert (parts, g_strdup ("rule"), NULL);
+      return;
+    }
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  gtk_widget_add_css_class (box, "ledger-pitfall");
+  gtk_box_append (col, box);
+  char *head = g_strdup_printf (_ ("This loop's rule (pitfall %s): the %s"), pitfall,
+                                ft_ledger_rule_name (e->rule));
+  add_label (GTK_BOX (box), NULL, NULL, head, "heading");
+  g_free (head);
+  char *f = ft_ledger_formula (e, e->rule, FORMULA_TERMS);
+  char *line = g_strdup_printf (_ ("%s — what it logged, instead of %.6g"), f, e->weighted);
+  add_label (GTK_BOX (box), parts, "rule", line, "body ledger-formula numeric");
+  g_free (line);
+  g_free (f);
+}
+
+/* Beside it: the last batch, the unweighted mean, and the full pass (computed later). */
+static void
+add_beside (GtkBox *col, GHashTable *parts, const FtLedgerEntry *e)
+{
+  char buf[256];
+  add_label (col, NULL, NULL, _ ("Beside it"), "heading");
+  g_snprintf (buf, sizeof buf, _ ("The last batch alone: %.6g (%u samples)%s"), e->last,
+              e->batches[e->n_batches - 1].size,
+              e->metric == 0 && !e->validation ? _ (" — what a loop printing its last loss shows") : "");
+  add_label (col, parts, "last", buf, "body numeric");
+  if (e->metric == 0 && e->rule != FT_LEDGER_RULE_UNWEIGHTED_MEAN)
+    {
+      g_snprintf (buf, sizeof buf, _ ("The unweighted mean of the batch means: %.6g"), e->unweighted);
+      add_label (col, parts, "unweighted", buf, "body numeric");
+    }
+  if (!e->validation)
+    {
+      GtkLabel *pass = add_label (col, parts, "full-pass",
+                                  _ ("A full pass over the training data after the epoch: computing…"),
+                                  "body numeric");
+      g_object_set_data (G_OBJECT (pass), "ft-penalty",
+                         GINT_TO_POINTER (e->regularization && e->metric == 0));
+    }
+  else
+    g_hash_table_insert (parts, g_strdup ("full-pass"), NULL);
+}
+
 int
 ft_ledger_view_add_column (FtLedgerView *self, const char *run_name, const FtLedgerEntry *e)
 {
@@ -250,26 +302,7 @@ ft_ledger_view_add_column (FtLedgerView *self, const char *run_name, const FtLed
   add_label (col, parts, "formula", f, "body ledger-formula numeric");
   g_free (f);
 
-  /* A tape loop's own rule, when it is not Keras'. */
-  const char *pitfall = rule_pitfall (e->rule);
-  if (pitfall != NULL)
-    {
-      /* A tinted box with a bar along its edge, and the pitfall named in words. */
-      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-      gtk_widget_add_css_class (box, "ledger-pitfall");
-      gtk_box_append (col, box);
-      char *head = g_strdup_printf (_ ("This loop's rule (pitfall %s): the %s"), pitfall,
-                                    ft_ledger_rule_name (e->rule));
-      add_label (GTK_BOX (box), NULL, NULL, head, "heading");
-      g_free (head);
-      f = ft_ledger_formula (e, e->rule, FORMULA_TERMS);
-      char *line = g_strdup_printf (_ ("%s — what it logged, instead of %.6g"), f, e->weighted);
-      add_label (GTK_BOX (box), parts, "rule", line, "body ledger-formula numeric");
-      g_free (line);
-      g_free (f);
-    }
-  else
-    g_hash_table_insert (parts, g_strdup ("rule"), NULL);
+  add_pitfall (col, parts, e);
 
   /* The regularization penalty. */
   if (e->metric != 0)
@@ -283,27 +316,7 @@ ft_ledger_view_add_column (FtLedgerView *self, const char *run_name, const FtLed
     g_snprintf (buf, sizeof buf, _ ("No regularization penalty in it."));
   add_label (col, parts, "penalty", buf, "body");
 
-  /* Beside it: the last batch and the full pass. */
-  add_label (col, NULL, NULL, _ ("Beside it"), "heading");
-  g_snprintf (buf, sizeof buf, _ ("The last batch alone: %.6g (%u samples)%s"), e->last,
-              e->batches[e->n_batches - 1].size,
-              e->metric == 0 && !e->validation ? _ (" — what a loop printing its last loss shows") : "");
-  add_label (col, parts, "last", buf, "body numeric");
-  if (e->metric == 0 && e->rule != FT_LEDGER_RULE_UNWEIGHTED_MEAN)
-    {
-      g_snprintf (buf, sizeof buf, _ ("The unweighted mean of the batch means: %.6g"), e->unweighted);
-      add_label (col, parts, "unweighted", buf, "body numeric");
-    }
-  if (!e->validation)
-    {
-      GtkLabel *pass = add_label (col, parts, "full-pass",
-                                  _ ("A full pass over the training data after the epoch: computing…"),
-                                  "body numeric");
-      g_object_set_data (G_OBJECT (pass), "ft-penalty",
-                         GINT_TO_POINTER (e->regularization && e->metric == 0));
-    }
-  else
-    g_hash_table_insert (parts, g_strdup ("full-pass"), NULL);
+  add_beside (col, parts, e);
 
   /* The batches themselves, last: the lines above are what a class needs to see first. */
   add_label (col, NULL, NULL, e->validation ? _ ("The validation batches") : _ ("The batches"), "heading");

@@ -101,6 +101,60 @@ on_window_destroy (FtWindow *win, FtApplication *self)
     self->exit_status = MAX (self->exit_status, 1);
 }
 
+/* Opens the file given on the command line, or starts like a lesson (lesson 1 in Compare mode) without
+ * one; 2 when the file did not open (the window still opens, showing the error). */
+static int
+open_first (FtWindow *win, GApplicationCommandLine *cmdline, const char **files)
+{
+  int status = 0;
+  if (files && files[0])
+    {
+      char *path = g_application_command_line_get_cwd (cmdline)
+                       ? g_canonicalize_filename (files[0], g_application_command_line_get_cwd (cmdline))
+                       : g_strdup (files[0]);
+      GError *error = NULL;
+      if (!ft_window_open_experiment (win, path, &error))
+        {
+          g_application_command_line_printerr (cmdline, "fittape: %s\n", error->message);
+          g_error_free (error);
+          status = 2; /* the window still opens, showing the error */
+        }
+      g_free (path);
+    }
+  else
+    ft_window_open_first_lesson (win); /* no file: start like a lesson, lesson 1 in Compare mode */
+  return status;
+}
+
+/* --screenshot FILE [--ledger KEY:EPOCH]: the shot after the epochs (or of the ledger), or of the error
+ * page when the file did not open (open_failed). Returns 2 for a malformed --ledger, else status. */
+static int
+plan_screenshot (GApplication *app, GApplicationCommandLine *cmdline, FtWindow *win, const char *screenshot,
+                 int after, const char *ledger, int status)
+{
+  ft_window_screenshot_after_epochs (win, screenshot, after);
+  const char *colon = ledger ? strrchr (ledger, ':') : NULL;
+  if (colon != NULL && colon > ledger && atoi (colon + 1) >= 1)
+    {
+      char *key = g_strndup (ledger, (gsize) (colon - ledger));
+      ft_window_screenshot_ledger (win, key, atoi (colon + 1) - 1);
+      g_free (key);
+    }
+  else if (ledger != NULL)
+    {
+      g_application_command_line_printerr (cmdline, "fittape: --ledger must be KEY:EPOCH, e.g. loss:5\n");
+      status = 2;
+    }
+  ErrorShot *shot = g_new0 (ErrorShot, 1);
+  shot->app = FT_APPLICATION (app);
+  shot->win = win;
+  g_object_add_weak_pointer (G_OBJECT (win), (gpointer *) &shot->win);
+  shot->path = g_strdup (screenshot);
+  shot->open_failed = status != 0;
+  g_timeout_add_full (G_PRIORITY_DEFAULT, 200, error_shot_tick, shot, error_shot_free);
+  return status;
+}
+
 static int
 ft_application_command_line (GApplication *app, GApplicationCommandLine *cmdline)
 {
@@ -120,23 +174,7 @@ ft_application_command_line (GApplication *app, GApplicationCommandLine *cmdline
 
   FtWindow *win = ft_window_new (GTK_APPLICATION (app));
   g_signal_connect (win, "destroy", G_CALLBACK (on_window_destroy), app);
-  int status = 0;
-  if (files && files[0])
-    {
-      char *path = g_application_command_line_get_cwd (cmdline)
-                       ? g_canonicalize_filename (files[0], g_application_command_line_get_cwd (cmdline))
-                       : g_strdup (files[0]);
-      GError *error = NULL;
-      if (!ft_window_open_experiment (win, path, &error))
-        {
-          g_application_command_line_printerr (cmdline, "fittape: %s\n", error->message);
-          g_error_free (error);
-          status = 2; /* the window still opens, showing the error */
-        }
-      g_free (path);
-    }
-  else
-    ft_window_open_first_lesson (win); /* no file: start like a lesson, lesson 1 in Compare mode */
+  int status = open_first (win, cmdline, files);
   if (mode_name)
     {
       FtRunMode mode;
@@ -157,28 +195,7 @@ ft_application_command_line (GApplication *app, GApplicationCommandLine *cmdline
       status = 2;
     }
   if (screenshot)
-    {
-      ft_window_screenshot_after_epochs (win, screenshot, after);
-      const char *colon = ledger ? strrchr (ledger, ':') : NULL;
-      if (colon != NULL && colon > ledger && atoi (colon + 1) >= 1)
-        {
-          char *key = g_strndup (ledger, (gsize) (colon - ledger));
-          ft_window_screenshot_ledger (win, key, atoi (colon + 1) - 1);
-          g_free (key);
-        }
-      else if (ledger != NULL)
-        {
-          g_application_command_line_printerr (cmdline, "fittape: --ledger must be KEY:EPOCH, e.g. loss:5\n");
-          status = 2;
-        }
-      ErrorShot *shot = g_new0 (ErrorShot, 1);
-      shot->app = FT_APPLICATION (app);
-      shot->win = win;
-      g_object_add_weak_pointer (G_OBJECT (win), (gpointer *) &shot->win);
-      shot->path = g_strdup (screenshot);
-      shot->open_failed = status != 0;
-      g_timeout_add_full (G_PRIORITY_DEFAULT, 200, error_shot_tick, shot, error_shot_free);
-    }
+    status = plan_screenshot (app, cmdline, win, screenshot, after, ledger, status);
   gtk_window_present (GTK_WINDOW (win));
   /* A file that failed to open leaves its error page up: nothing to train. */
   if ((train || screenshot) && status == 0)

@@ -9,40 +9,26 @@
 
 #include <string.h>
 
-static void
-action_train (GtkWidget *widget, const char *name, GVariant *param)
+/* The run controls: each action calls the window's function for it. */
+static const struct
 {
-  ft_window_train (FT_WINDOW (widget));
-}
+  const char *name;
+  void (*run) (FtWindow *self);
+} run_controls[] = {
+  { "win.train", ft_window_train },
+  { "win.pause", ft_window_toggle_pause },
+  { "win.step", ft_window_step },
+  { "win.stop", ft_window_stop },
+  { "win.reset", ft_window_reset_new_weights },
+  { "win.reset-same", ft_window_reset_same_weights },
+};
 
 static void
-action_pause (GtkWidget *widget, const char *name, GVariant *param)
+action_run_control (GtkWidget *widget, const char *name, GVariant *param)
 {
-  ft_window_toggle_pause (FT_WINDOW (widget));
-}
-
-static void
-action_step (GtkWidget *widget, const char *name, GVariant *param)
-{
-  ft_window_step (FT_WINDOW (widget));
-}
-
-static void
-action_stop (GtkWidget *widget, const char *name, GVariant *param)
-{
-  ft_window_stop (FT_WINDOW (widget));
-}
-
-static void
-action_reset (GtkWidget *widget, const char *name, GVariant *param)
-{
-  ft_window_reset_new_weights (FT_WINDOW (widget));
-}
-
-static void
-action_reset_same (GtkWidget *widget, const char *name, GVariant *param)
-{
-  ft_window_reset_same_weights (FT_WINDOW (widget));
+  for (size_t i = 0; i < G_N_ELEMENTS (run_controls); i++)
+    if (strcmp (name, run_controls[i].name) == 0)
+      run_controls[i].run (FT_WINDOW (widget));
 }
 
 static void
@@ -177,7 +163,8 @@ on_acc_fit_change (GSimpleAction *action, GVariant *value, gpointer data)
 
 /* ---- files ---- */
 
-typedef void (*FileChosen) (FtWindow *self, GFile *file);
+/* What to do with the path a file dialog returned. */
+typedef void (*FileChosen) (FtWindow *self, const char *path);
 
 static void
 on_chooser_response (GtkNativeDialog *dialog, int response, gpointer data)
@@ -187,7 +174,9 @@ on_chooser_response (GtkNativeDialog *dialog, int response, gpointer data)
   if (response == GTK_RESPONSE_ACCEPT)
     {
       GFile *file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      done (self, file);
+      char *path = g_file_get_path (file);
+      done (self, path);
+      g_free (path);
       g_object_unref (file);
     }
   g_object_unref (dialog);
@@ -218,11 +207,34 @@ choose_file (FtWindow *self, const char *title, GtkFileChooserAction action, con
 }
 
 static void
-open_chosen (FtWindow *self, GFile *file)
+open_chosen (FtWindow *self, const char *path)
 {
-  char *path = g_file_get_path (file);
   ft_window_open_experiment (self, path, NULL);
-  g_free (path);
+}
+
+/* After a file was written: the error, or a toast saying so. */
+static void
+report_written (FtWindow *self, gboolean ok, GError *error, const char *message)
+{
+  if (!ok)
+    {
+      ft_window_show_error (self, error->message);
+      g_error_free (error);
+    }
+  else
+    ft_window_toast (self, message);
+}
+
+/* Runs a file job (exports, checkpoints) off the main loop; done gets the window as the task's source. */
+static void
+start_file_job (FtWindow *self, gpointer job, GDestroyNotify job_free, GTaskThreadFunc thread,
+                GAsyncReadyCallback done, gpointer done_data)
+{
+  self->pending_jobs++;
+  GTask *task = g_task_new (self, NULL, done, done_data);
+  g_task_set_task_data (task, job, job_free);
+  g_task_run_in_thread (task, thread);
+  g_object_unref (task);
 }
 
 static void
@@ -233,18 +245,11 @@ action_open (GtkWidget *widget, const char *name, GVariant *param)
 }
 
 static void
-save_chosen (FtWindow *self, GFile *file)
+save_chosen (FtWindow *self, const char *path)
 {
-  char *path = g_file_get_path (file);
   GError *error = NULL;
-  if (!ft_experiment_save (self->exp, path, &error))
-    {
-      ft_window_show_error (self, error->message);
-      g_error_free (error);
-    }
-  else
-    ft_window_toast (self, "Experiment saved");
-  g_free (path);
+  gboolean ok = ft_experiment_save (self->exp, path, &error);
+  report_written (self, ok, error, "Experiment saved");
 }
 
 static void
@@ -308,26 +313,15 @@ ft_window_export_plots (FtWindow *self, const char *path)
   job->model = ft_plot_model_copy (self->plot_model);
   job->path = g_strdup (path);
   job->presentation = self->presentation;
-  self->pending_jobs++;
-  GTask *task = g_task_new (self, NULL, file_job_done, (gpointer) "Plots exported");
-  g_task_set_task_data (task, job, (GDestroyNotify) export_job_free);
-  g_task_run_in_thread (task, export_thread);
-  g_object_unref (task);
-}
-
-static void
-export_plot_chosen (FtWindow *self, GFile *file)
-{
-  char *path = g_file_get_path (file);
-  ft_window_export_plots (self, path);
-  g_free (path);
+  start_file_job (self, job, (GDestroyNotify) export_job_free, export_thread, file_job_done,
+                  (gpointer) "Plots exported");
 }
 
 static void
 action_export_plot (GtkWidget *widget, const char *name, GVariant *param)
 {
   choose_file (FT_WINDOW (widget), "Export Plots (PNG, SVG or PDF)", GTK_FILE_CHOOSER_ACTION_SAVE,
-               "fittape-plots.png", "*.png;*.svg;*.pdf", "Images (PNG, SVG, PDF)", export_plot_chosen);
+               "fittape-plots.png", "*.png;*.svg;*.pdf", "Images (PNG, SVG, PDF)", ft_window_export_plots);
 }
 
 gboolean
@@ -355,18 +349,11 @@ ft_window_export_history (FtWindow *self, const char *path, GError **error)
 }
 
 static void
-export_history_chosen (FtWindow *self, GFile *file)
+export_history_chosen (FtWindow *self, const char *path)
 {
-  char *path = g_file_get_path (file);
   GError *error = NULL;
-  if (!ft_window_export_history (self, path, &error))
-    {
-      ft_window_show_error (self, error->message);
-      g_error_free (error);
-    }
-  else
-    ft_window_toast (self, "History exported");
-  g_free (path);
+  gboolean ok = ft_window_export_history (self, path, &error);
+  report_written (self, ok, error, "History exported");
 }
 
 gboolean
@@ -377,18 +364,11 @@ ft_window_export_script (FtWindow *self, const char *path, GError **error)
 }
 
 static void
-export_script_chosen (FtWindow *self, GFile *file)
+export_script_chosen (FtWindow *self, const char *path)
 {
-  char *path = g_file_get_path (file);
   GError *error = NULL;
-  if (!ft_window_export_script (self, path, &error))
-    {
-      ft_window_show_error (self, error->message);
-      g_error_free (error);
-    }
-  else
-    ft_window_toast (self, "TensorFlow script saved: run it with python3");
-  g_free (path);
+  gboolean ok = ft_window_export_script (self, path, &error);
+  report_written (self, ok, error, "TensorFlow script saved: run it with python3");
 }
 
 static void
@@ -454,26 +434,15 @@ ft_window_save_checkpoint (FtWindow *self, const char *path)
   CheckpointJob *job = g_new0 (CheckpointJob, 1);
   job->run = run;
   job->path = g_strdup (path);
-  self->pending_jobs++;
-  GTask *task = g_task_new (self, NULL, file_job_done, (gpointer) "Checkpoint saved");
-  g_task_set_task_data (task, job, (GDestroyNotify) checkpoint_job_free);
-  g_task_run_in_thread (task, save_checkpoint_thread);
-  g_object_unref (task);
-}
-
-static void
-save_checkpoint_chosen (FtWindow *self, GFile *file)
-{
-  char *path = g_file_get_path (file);
-  ft_window_save_checkpoint (self, path);
-  g_free (path);
+  start_file_job (self, job, (GDestroyNotify) checkpoint_job_free, save_checkpoint_thread, file_job_done,
+                  (gpointer) "Checkpoint saved");
 }
 
 static void
 action_save_checkpoint (GtkWidget *widget, const char *name, GVariant *param)
 {
   choose_file (FT_WINDOW (widget), "Save Checkpoint", GTK_FILE_CHOOSER_ACTION_SAVE, "checkpoint.h5", "*.h5",
-               "Checkpoints (*.h5)", save_checkpoint_chosen);
+               "Checkpoints (*.h5)", ft_window_save_checkpoint);
 }
 
 static void
@@ -529,26 +498,15 @@ ft_window_load_checkpoint (FtWindow *self, const char *path)
 {
   CheckpointJob *job = g_new0 (CheckpointJob, 1);
   job->path = g_strdup (path);
-  self->pending_jobs++;
-  GTask *task = g_task_new (self, NULL, checkpoint_loaded, NULL);
-  g_task_set_task_data (task, job, (GDestroyNotify) checkpoint_job_free);
-  g_task_run_in_thread (task, load_checkpoint_thread);
-  g_object_unref (task);
-}
-
-static void
-load_checkpoint_chosen (FtWindow *self, GFile *file)
-{
-  char *path = g_file_get_path (file);
-  ft_window_load_checkpoint (self, path);
-  g_free (path);
+  start_file_job (self, job, (GDestroyNotify) checkpoint_job_free, load_checkpoint_thread, checkpoint_loaded,
+                  NULL);
 }
 
 static void
 action_load_checkpoint (GtkWidget *widget, const char *name, GVariant *param)
 {
   choose_file (FT_WINDOW (widget), "Load Checkpoint", GTK_FILE_CHOOSER_ACTION_OPEN, NULL, "*.h5",
-               "Checkpoints (*.h5)", load_checkpoint_chosen);
+               "Checkpoints (*.h5)", ft_window_load_checkpoint);
 }
 
 /* ---- installation ---- */
@@ -556,12 +514,8 @@ action_load_checkpoint (GtkWidget *widget, const char *name, GVariant *param)
 void
 ft_window_install_actions (GtkWidgetClass *klass)
 {
-  gtk_widget_class_install_action (klass, "win.train", NULL, action_train);
-  gtk_widget_class_install_action (klass, "win.pause", NULL, action_pause);
-  gtk_widget_class_install_action (klass, "win.step", NULL, action_step);
-  gtk_widget_class_install_action (klass, "win.stop", NULL, action_stop);
-  gtk_widget_class_install_action (klass, "win.reset", NULL, action_reset);
-  gtk_widget_class_install_action (klass, "win.reset-same", NULL, action_reset_same);
+  for (size_t i = 0; i < G_N_ELEMENTS (run_controls); i++)
+    gtk_widget_class_install_action (klass, run_controls[i].name, NULL, action_run_control);
   gtk_widget_class_install_action (klass, "win.evaluate", NULL, action_evaluate);
   gtk_widget_class_install_action (klass, "win.continue", NULL, action_continue);
   gtk_widget_class_install_action (klass, "win.open", NULL, action_open);

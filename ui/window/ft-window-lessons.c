@@ -80,6 +80,18 @@ first_sentence (const char *notes)
   return end ? g_strndup (notes, (gsize) (end - notes + 1)) : g_strdup (notes);
 }
 
+/* A left-aligned label wrapped at 40 characters, with a style class, appended to box. */
+static void
+wrapped_label (GtkWidget *box, const char *text, const char *css_class)
+{
+  GtkWidget *l = gtk_label_new (text);
+  gtk_label_set_xalign (GTK_LABEL (l), 0);
+  gtk_label_set_wrap (GTK_LABEL (l), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (l), 40);
+  gtk_widget_add_css_class (l, css_class);
+  gtk_box_append (GTK_BOX (box), l);
+}
+
 static void
 on_row_activated (GtkListBox *list, GtkListBoxRow *row, FtWindow *self)
 {
@@ -100,21 +112,9 @@ row_new (const char *path, const char *title, const char *line, const char *icon
   gtk_widget_set_valign (image, GTK_ALIGN_START);
   gtk_box_append (GTK_BOX (box), image);
   GtkWidget *labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  GtkWidget *t = gtk_label_new (title);
-  gtk_label_set_xalign (GTK_LABEL (t), 0);
-  gtk_label_set_wrap (GTK_LABEL (t), TRUE);
-  gtk_label_set_max_width_chars (GTK_LABEL (t), 40);
-  gtk_widget_add_css_class (t, "heading");
-  gtk_box_append (GTK_BOX (labels), t);
+  wrapped_label (labels, title, "heading");
   if (line)
-    {
-      GtkWidget *l = gtk_label_new (line);
-      gtk_label_set_xalign (GTK_LABEL (l), 0);
-      gtk_label_set_wrap (GTK_LABEL (l), TRUE);
-      gtk_label_set_max_width_chars (GTK_LABEL (l), 40);
-      gtk_widget_add_css_class (l, "dim-label");
-      gtk_box_append (GTK_BOX (labels), l);
-    }
+    wrapped_label (labels, line, "dim-label");
   gtk_box_append (GTK_BOX (box), labels);
   GtkWidget *row = gtk_list_box_row_new ();
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);

@@ -1,5 +1,7 @@
-/* ft-window-private.h — FtWindow's state, shared by ft-window.c (runs, training, events) and
- * ft-window-actions.c (menu and keyboard actions, files, export). */
+/* ft-window-private.h — FtWindow's state, shared by ft-window.c (the experiment, panels, runs list, status
+ * and log), its parts ft-window-train.c (training, evaluation), ft-window-events.c (the runs' events) and
+ * ft-window-screenshot.c, and ft-window-actions.c (menu and keyboard actions, files, export) and the
+ * other ft-window-*.c. */
 #pragma once
 
 #include "experiment/ft-run.h"
@@ -235,3 +237,27 @@ void ft_window_certify_probe (FtWindow *self);
 void ft_window_sync_actions (FtWindow *self);
 /* Removes the GSettings-backed view-option actions and their handlers (from dispose). */
 void ft_window_remove_view_settings (FtWindow *self);
+
+/* Between ft-window.c and its parts ft-window-events.c, ft-window-train.c and ft-window-screenshot.c. */
+/* ft-window-events.c */
+bool ft_window_any_active_running (FtWindow *self);
+void ft_window_on_run_event (const FtRunEvent *ev, void *user_data);
+void ft_window_refresh_plots (FtWindow *self);
+gboolean ft_window_stall_tick (gpointer data);
+void ft_window_update_verdict (FtWindow *self);
+
+/* ft-window.c */
+void ft_window_add_run_row (FtWindow *self, FtWindowRun *run);
+void ft_window_hide_error (FtWindow *self);
+void ft_window_log_line (FtWindow *self, const char *line);
+guint ft_window_n_runs (FtWindow *self);
+void ft_window_set_status (FtWindow *self, const char *text);
+void ft_window_update_controls (FtWindow *self);
+void ft_window_update_run_row (FtWindowRun *run);
+
+/* ft-window-screenshot.c */
+void ft_window_screenshot_check (FtWindow *self);
+void ft_window_screenshot_finish (FtWindow *self);
+
+/* ft-window-train.c */
+void ft_window_stop_active (FtWindow *self);
