@@ -252,8 +252,24 @@ ft_network_view_n_hidden_columns (const FtNetworkView *self)
   return self->maps != NULL && self->maps->n_columns > 2 ? self->maps->n_columns - 2 : 0;
 }
 
+/* The width of the widest input label (the features' names in bold), in pixels: the room the input
+ * column keeps on its left so that large input squares do not push their labels off the canvas. */
+static double
+input_label_width (PangoLayout *bold)
+{
+  int widest = 0;
+  for (int i = 0; i < FT_N_FEATURES; i++)
+    {
+      int w;
+      pango_layout_set_text (bold, ft_feature_label (i), -1);
+      pango_layout_get_pixel_size (bold, &w, NULL);
+      widest = MAX (widest, w);
+    }
+  return widest;
+}
+
 static void
-layout (FtNetworkView *self, double width, double height)
+layout (FtNetworkView *self, double width, double height, double label_room)
 {
   g_clear_pointer (&self->first_node, g_free);
   g_clear_pointer (&self->nodes, g_free);
@@ -277,6 +293,12 @@ layout (FtNetworkView *self, double width, double height)
   double avail = height - top - bottom;
   double s = fmin (fmin (64, avail / (max_units * 1.22)), ncol > 1 ? spacing * 0.42 : 64);
   s = fmax (s, 4);
+  /* The labels stand 6 px left of the input squares: keep them on the canvas. */
+  if (x0 - s / 2 - 6 - label_room < 4)
+    {
+      x0 = label_room + s / 2 + 10;
+      spacing = ncol > 1 ? (x1 - x0) / (ncol - 1) : 0;
+    }
   self->first_node = g_new (int, (size_t) (unsigned) ncol + 1);
   for (int c = 0; c < ncol; c++)
     self->n_nodes += m->columns[c].units;
@@ -675,10 +697,10 @@ ft_network_view_draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, 
       draw_architecture (self, cr, width, height, &fg);
       return;
     }
-  layout (self, width, height);
+  PangoLayout *small = layout_for (self, 0.8, false), *bold = layout_for (self, 0.85, true);
+  layout (self, width, height, input_label_width (bold));
   if (self->images == NULL)
     build_images (self);
-  PangoLayout *small = layout_for (self, 0.8, false), *bold = layout_for (self, 0.85, true);
   draw_links (self, cr);
   cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
   for (int c = 0; c < m->n_columns; c++)
