@@ -2,6 +2,7 @@
  * links, biases, feature slots and +/− buttons, the architecture boxes for data that are not 2-D, and the
  * texts (caption, state, accessible description). See ft-network-view.h. */
 #include "views/ft-network-view-private.h"
+#include "views/ft-view-paint.h"
 
 #include "experiment/ft-network-edit.h"
 
@@ -13,25 +14,8 @@
 
 static const GdkRGBA blue = { 0.208f, 0.518f, 0.894f, 1.0f }; /* #3584e4: positive, class 1 */
 static const GdkRGBA orange = { 1.0f, 0.471f, 0.0f, 1.0f };   /* #ff7800: negative, class 0 */
-static const GdkRGBA class_colours[] = {
-  { 1.0f, 0.471f, 0.0f, 1.0f },     { 0.208f, 0.518f, 0.894f, 1.0f }, { 0.149f, 0.635f, 0.412f, 1.0f },
-  { 0.569f, 0.255f, 0.675f, 1.0f }, { 0.898f, 0.647f, 0.039f, 1.0f },
-};
 
 /* ---- helpers ---- */
-
-static void
-theme_colours (GtkWidget *widget, GdkRGBA *fg, GdkRGBA *base)
-{
-  GtkStyleContext *ctx = gtk_widget_get_style_context (widget);
-  gtk_style_context_get_color (ctx, fg);
-  if (!gtk_style_context_lookup_color (ctx, "view_bg_color", base))
-    {
-      gboolean dark = 0.2126 * fg->red + 0.7152 * fg->green + 0.0722 * fg->blue > 0.5;
-      *base = dark ? (GdkRGBA){ 0.118f, 0.118f, 0.118f, 1 } : (GdkRGBA){ 1, 1, 1, 1 };
-    }
-  base->alpha = 1;
-}
 
 /* t in [−1, 1]: orange below zero, the background at zero, blue above. */
 static void
@@ -120,38 +104,6 @@ neuron_scale (const FtNetworkView *self, int c, int u, double *offset, double *s
     }
 }
 
-static PangoLayout *
-layout_for (FtNetworkView *self, double scale, bool bold)
-{
-  PangoLayout *layout = gtk_widget_create_pango_layout (self->canvas, NULL);
-  const PangoFontDescription *base = pango_context_get_font_description (pango_layout_get_context (layout));
-  PangoFontDescription *desc = base != NULL ? pango_font_description_copy (base)
-                                            : pango_font_description_new ();
-  int size = pango_font_description_get_size (desc);
-  if (size <= 0)
-    size = 10 * PANGO_SCALE;
-  if (pango_font_description_get_size_is_absolute (desc))
-    pango_font_description_set_absolute_size (desc, size * scale);
-  else
-    pango_font_description_set_size (desc, (int) (size * scale));
-  if (bold)
-    pango_font_description_set_weight (desc, PANGO_WEIGHT_BOLD);
-  pango_layout_set_font_description (layout, desc);
-  pango_font_description_free (desc);
-  return layout;
-}
-
-static void
-show_text (cairo_t *cr, PangoLayout *layout, const char *text, double x, double y, double xalign,
-           double yalign)
-{
-  int tw, th;
-  pango_layout_set_text (layout, text, -1);
-  pango_layout_get_pixel_size (layout, &tw, &th);
-  cairo_move_to (cr, x - xalign * tw, y - yalign * th);
-  pango_cairo_show_layout (cr, layout);
-}
-
 /* ---- images ---- */
 
 void
@@ -172,7 +124,7 @@ build_images (FtNetworkView *self)
   if (m == NULL || m->nx == 0)
     return;
   GdkRGBA fg, base;
-  theme_colours (self->canvas, &fg, &base);
+  ft_view_theme_colours (self->canvas, &fg, &base);
   size_t cells = (size_t) m->nx * (size_t) m->ny;
   for (int c = 0; c < m->n_columns; c++)
     self->n_images += m->columns[c].units;
@@ -218,8 +170,9 @@ build_images (FtNetworkView *self)
                 diverging (2.0 * g->p1[cell] - 1.0, &base, &r, &gg, &b);
               else
                 {
-                  const GdkRGBA *col
-                      = &class_colours[(unsigned) g->classes[cell] % G_N_ELEMENTS (class_colours)];
+                  GdkRGBA cc;
+                  ft_view_class_colour (g->classes[cell], &cc);
+                  const GdkRGBA *col = &cc;
                   double a = 0.75 * (g->confidence[cell] - 1.0 / g->n_classes) / (1.0 - 1.0 / g->n_classes);
                   r = base.red + (col->red - base.red) * a;
                   gg = base.green + (col->green - base.green) * a;
@@ -388,7 +341,9 @@ draw_point_set (FtNetworkView *self, cairo_t *cr, const Box *p, const FtDataset 
       double py = p->y + (d->hi[1] - y) / (d->hi[1] - d->lo[1]) * p->size;
       if (!isfinite (px) || !isfinite (py) || !ft_network_view_inside (p, px, py))
         continue;
-      const GdkRGBA *c = &class_colours[(unsigned) ds->labels[i] % G_N_ELEMENTS (class_colours)];
+      GdkRGBA cc;
+      ft_view_class_colour (ds->labels[i], &cc);
+      const GdkRGBA *c = &cc;
       cairo_new_sub_path (cr);
       cairo_arc (cr, px, py, st->radius, 0, 2 * G_PI);
       cairo_set_source_rgb (cr, c->red, c->green, c->blue);
@@ -443,7 +398,7 @@ draw_round_button (cairo_t *cr, PangoLayout *layout, const Box *b, const char *l
   cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, a);
   cairo_set_line_width (cr, 1);
   cairo_stroke (cr);
-  show_text (cr, layout, label, b->x + b->size / 2, b->y + b->size / 2, 0.5, 0.5);
+  ft_view_show_text (cr, layout, label, b->x + b->size / 2, b->y + b->size / 2, 0.5, 0.5, NULL);
 }
 
 /* Data that is not 2-D, or a model that is not a feature network: the layers as boxes with statistics. */
@@ -454,7 +409,8 @@ draw_architecture (FtNetworkView *self, cairo_t *cr, double width, double height
   int n = m->n_layers;
   if (n == 0)
     return;
-  PangoLayout *bold = layout_for (self, 0.95, true), *small = layout_for (self, 0.85, false);
+  PangoLayout *bold = ft_view_scaled_layout (self->canvas, 0.95, TRUE, FALSE),
+              *small = ft_view_scaled_layout (self->canvas, 0.85, FALSE, FALSE);
   double gap = 22, bw = fmin (190, (width - 24 - gap * (n - 1)) / n), bh = fmin (height - 24, 150);
   double x = (width - n * bw - (n - 1) * gap) / 2, y = (height - bh) / 2;
   for (int l = 0; l < n; l++, x += bw + gap)
@@ -482,7 +438,7 @@ draw_architecture (FtNetworkView *self, cairo_t *cr, double width, double height
       cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.95);
       pango_layout_set_width (bold, (int) ((bw - 12) * PANGO_SCALE));
       pango_layout_set_ellipsize (bold, PANGO_ELLIPSIZE_END);
-      show_text (cr, bold, s->name, x + 6, y + 6, 0, 0);
+      ft_view_show_text (cr, bold, s->name, x + 6, y + 6, 0, 0, NULL);
       g_autofree char *text = NULL;
       if (m->n_samples > 0)
         text = g_strdup_printf ("%s\n%s\n%zu params\nmean %.3g\n± %.3g\n> 0: %.0f %%",
@@ -493,7 +449,7 @@ draw_architecture (FtNetworkView *self, cairo_t *cr, double width, double height
       pango_layout_set_width (small, (int) ((bw - 12) * PANGO_SCALE));
       pango_layout_set_ellipsize (small, PANGO_ELLIPSIZE_END);
       cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.8);
-      show_text (cr, small, text, x + 6, y + 26, 0, 0);
+      ft_view_show_text (cr, small, text, x + 6, y + 26, 0, 0, NULL);
     }
   self->drawn_neurons = n;
   self->drawn_links = n - 1;
@@ -505,15 +461,15 @@ draw_architecture (FtNetworkView *self, cairo_t *cr, double width, double height
 static void
 draw_message (FtNetworkView *self, cairo_t *cr, int width, int height, const GdkRGBA *fg)
 {
-  PangoLayout *l = layout_for (self, 1.0, false);
+  PangoLayout *l = ft_view_scaled_layout (self->canvas, 1.0, FALSE, FALSE);
   pango_layout_set_width (l, (width - 40) * PANGO_SCALE);
   pango_layout_set_alignment (l, PANGO_ALIGN_CENTER);
   cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.6);
-  show_text (cr, l,
-             self->error != NULL  ? self->error
-             : self->data == NULL ? "The network appears here once an experiment's data are loaded."
-                                  : "Computing…",
-             20, height / 2.0, 0, 0.5);
+  ft_view_show_text (cr, l,
+                     self->error != NULL  ? self->error
+                     : self->data == NULL ? "The network appears here once an experiment's data are loaded."
+                                          : "Computing…",
+                     20, height / 2.0, 0, 0.5, NULL);
   g_object_unref (l);
 }
 
@@ -581,7 +537,7 @@ draw_neuron (FtNetworkView *self, cairo_t *cr, PangoLayout *bold, int c, int u, 
     {
       g_autofree char *label = ft_network_view_neuron_name (self, 0, u);
       cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.9);
-      show_text (cr, bold, label, n->x - 6, n->y + n->size / 2, 1, 0.5);
+      ft_view_show_text (cr, bold, label, n->x - 6, n->y + n->size / 2, 1, 0.5, NULL);
     }
   else if (ft_network_view_column (self, c)->bias_offset != SIZE_MAX)
     draw_bias (self, cr, c, u, fg, base);
@@ -609,7 +565,8 @@ draw_slots (FtNetworkView *self, cairo_t *cr, PangoLayout *small, PangoLayout *b
           cairo_set_dash (cr, NULL, 0, 0);
         }
       cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, on ? 0.95 : 0.45);
-      show_text (cr, on ? bold : small, ft_feature_label (i), b->x - 6, b->y + b->size / 2, 1, 0.5);
+      ft_view_show_text (cr, on ? bold : small, ft_feature_label (i), b->x - 6, b->y + b->size / 2, 1, 0.5,
+                         NULL);
     }
 }
 
@@ -633,10 +590,10 @@ draw_column_head (FtNetworkView *self, cairo_t *cr, PangoLayout *small, PangoLay
   pango_layout_set_alignment (small, PANGO_ALIGN_CENTER);
   if (c < 1 || c >= m->n_columns - 1)
     {
-      show_text (cr, small, head, cx, 8, 0.5, 0);
+      ft_view_show_text (cr, small, head, cx, 8, 0.5, 0, NULL);
       return;
     }
-  show_text (cr, small, head, cx, 0, 0.5, 0);
+  ft_view_show_text (cr, small, head, cx, 0, 0.5, 0, NULL);
   int h = c - 1;
   bool can_edit = self->exp != NULL;
   Target *hv = &self->hover;
@@ -675,7 +632,7 @@ draw_panel (FtNetworkView *self, cairo_t *cr, PangoLayout *small, const GdkRGBA 
   pango_layout_set_width (small, (int) (p->size * PANGO_SCALE));
   pango_layout_set_wrap (small, PANGO_WRAP_WORD);
   pango_layout_set_alignment (small, PANGO_ALIGN_CENTER);
-  show_text (cr, small, title, p->x + p->size / 2, 8, 0.5, 0);
+  ft_view_show_text (cr, small, title, p->x + p->size / 2, 8, 0.5, 0, NULL);
   pango_layout_set_width (small, -1);
 }
 
@@ -684,7 +641,7 @@ ft_network_view_draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, 
 {
   FtNetworkView *self = user_data;
   GdkRGBA fg, base;
-  theme_colours (self->canvas, &fg, &base);
+  ft_view_theme_colours (self->canvas, &fg, &base);
   self->drawn_neurons = self->drawn_links = 0;
   const FtNeuronMaps *m = self->maps;
   if (m == NULL)
@@ -697,7 +654,8 @@ ft_network_view_draw (GtkDrawingArea *area, cairo_t *cr, int width, int height, 
       draw_architecture (self, cr, width, height, &fg);
       return;
     }
-  PangoLayout *small = layout_for (self, 0.8, false), *bold = layout_for (self, 0.85, true);
+  PangoLayout *small = ft_view_scaled_layout (self->canvas, 0.8, FALSE, FALSE),
+              *bold = ft_view_scaled_layout (self->canvas, 0.85, TRUE, FALSE);
   layout (self, width, height, input_label_width (bold));
   if (self->images == NULL)
     build_images (self);

@@ -2,6 +2,7 @@
  * on, a worker task per computation (neuron maps and the prediction grid from the engine), at most
  * FT_NETWORK_VIEW_MAX_RATE a second and only while the view is seen. See ft-network-view.h. */
 #include "views/ft-network-view-private.h"
+#include "views/ft-view-worker.h"
 
 #include <math.h>
 
@@ -36,12 +37,10 @@ job_free (Job *job)
 /* ---- computing ---- */
 
 static void
-job_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+job_work (gpointer data, GCancellable *cancellable)
 {
-  Job *job = task_data;
+  Job *job = data;
   const ViewData *d = job->data;
-  if (g_task_return_error_if_cancelled (task))
-    return;
   GError *error = NULL;
   bool ok;
   if (job->model == NULL || job->weights == NULL)
@@ -66,10 +65,9 @@ job_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *canc
       job->error = g_strdup (error->message);
       g_error_free (error);
     }
-  g_task_return_boolean (task, TRUE);
 }
 
-static void job_done (GObject *source, GAsyncResult *result, gpointer user_data);
+static void job_done (gpointer view, gpointer data, gboolean done);
 
 static gboolean
 delayed_start (gpointer user_data)
@@ -107,20 +105,15 @@ start_job (FtNetworkView *self)
   self->pending_fresh = FALSE;
   self->running = TRUE;
   self->last_start = g_get_monotonic_time ();
-  GTask *task = g_task_new (NULL, self->cancellable, job_done, g_object_ref (self));
-  g_task_set_source_tag (task, start_job);
-  g_task_set_name (task, "neuron maps");
-  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
-  g_task_run_in_thread (task, job_thread);
-  g_object_unref (task);
+  ft_view_worker_run (self, self->cancellable, "neuron maps", job, (GDestroyNotify) job_free, job_work,
+                      job_done);
 }
 
 static void
-job_done (GObject *source, GAsyncResult *result, gpointer user_data)
+job_done (gpointer view, gpointer data, gboolean done)
 {
-  FtNetworkView *self = user_data;
-  Job *job = g_task_get_task_data (G_TASK (result));
-  gboolean done = g_task_propagate_boolean (G_TASK (result), NULL);
+  FtNetworkView *self = view;
+  Job *job = data;
   self->running = FALSE;
   gboolean current = done && self->data != NULL && job->data == self->data;
   if (current)
@@ -148,7 +141,6 @@ job_done (GObject *source, GAsyncResult *result, gpointer user_data)
     ft_network_view_schedule (self);
   if (current)
     g_signal_emit (self, ft_network_view_signals[SIGNAL_COMPUTED], 0);
-  g_object_unref (self);
 }
 
 /* A new ViewData for exp and train (train may be NULL). */
