@@ -46,6 +46,74 @@ align_classes (const FtDataset *train, FtDataset *test, GError **error)
   return true;
 }
 
+/* The IDX directory's training files and, where there are any, its test files ("t10k"). */
+static bool
+load_idx_pair (const FtDataSpec *d, FtDataset **tr, FtDataset **te, GError **error)
+{
+  const char *dir = d->path[0] != '\0' ? d->path : FT_FASHION_MNIST_DIR;
+  *tr = ft_dataset_load_idx (dir, "train", error);
+  if (*tr == NULL)
+    return false;
+  GError *local = NULL;
+  *te = ft_dataset_load_idx (dir, "t10k", &local);
+  if (*te != NULL)
+    return true;
+  /* A directory of one's own may have no test files; Debian's Fashion-MNIST must. */
+  if (d->path[0] != '\0' && g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    {
+      g_error_free (local);
+      return true;
+    }
+  g_propagate_error (error, local);
+  g_clear_pointer (tr, ft_dataset_free);
+  return false;
+}
+
+/* The CSV file and, when the experiment names one, its test file with the same classes. */
+static bool
+load_csv_pair (const FtDataSpec *d, FtDataset **tr, FtDataset **te, GError **error)
+{
+  *tr = ft_dataset_load_csv (d->path, d->label_column, error);
+  if (*tr == NULL)
+    return false;
+  if (d->test_path[0] == '\0')
+    return true;
+  *te = ft_dataset_load_csv (d->test_path, d->label_column, error);
+  if (*te != NULL && align_classes (*tr, *te, error))
+    return true;
+  g_clear_pointer (te, ft_dataset_free);
+  g_clear_pointer (tr, ft_dataset_free);
+  return false;
+}
+
+/* The data the experiment's source gives, as read or generated: a training set, and a test set or NULL. */
+static bool
+load_source (const FtExperiment *e, FtDataset **tr, FtDataset **te, GError **error)
+{
+  const FtDataSpec *d = &e->data;
+  switch (d->source)
+    {
+    case FT_DATA_PLAYGROUND:
+      *tr = ft_dataset_playground (d->playground, d->samples, d->noise, ft_experiment_data_seed (e));
+      if (*tr == NULL)
+        {
+          g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "$.dataset: cannot generate %u %s samples",
+                       d->samples, ft_playground_name (d->playground));
+          return false;
+        }
+      if (d->test_samples > 0)
+        *te = ft_dataset_playground (d->playground, d->test_samples, d->noise,
+                                     ft_experiment_data_seed (e) + 1);
+      return true;
+    case FT_DATA_IDX:
+      return load_idx_pair (d, tr, te, error);
+    case FT_DATA_CSV:
+      return load_csv_pair (d, tr, te, error);
+    }
+  g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "$.dataset: unknown data source %d", (int) d->source);
+  return false;
+}
+
 bool
 ft_experiment_load_data (const FtExperiment *e, FtDataset **train, FtDataset **test, GError **error)
 {
@@ -55,63 +123,8 @@ ft_experiment_load_data (const FtExperiment *e, FtDataset **train, FtDataset **t
   *test = NULL;
   const FtDataSpec *d = &e->data;
   FtDataset *tr = NULL, *te = NULL;
-  switch (d->source)
-    {
-    case FT_DATA_PLAYGROUND:
-      tr = ft_dataset_playground (d->playground, d->samples, d->noise, ft_experiment_data_seed (e));
-      if (tr == NULL)
-        {
-          g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "$.dataset: cannot generate %u %s samples",
-                       d->samples, ft_playground_name (d->playground));
-          return false;
-        }
-      if (d->test_samples > 0)
-        te = ft_dataset_playground (d->playground, d->test_samples, d->noise,
-                                    ft_experiment_data_seed (e) + 1);
-      break;
-    case FT_DATA_IDX:
-      {
-        const char *dir = d->path[0] != '\0' ? d->path : FT_FASHION_MNIST_DIR;
-        tr = ft_dataset_load_idx (dir, "train", error);
-        if (tr == NULL)
-          return false;
-        GError *local = NULL;
-        te = ft_dataset_load_idx (dir, "t10k", &local);
-        if (te == NULL)
-          {
-            /* A directory of one's own may have no test files; Debian's Fashion-MNIST must. */
-            if (d->path[0] != '\0' && g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-              g_error_free (local);
-            else
-              {
-                g_propagate_error (error, local);
-                ft_dataset_free (tr);
-                return false;
-              }
-          }
-        break;
-      }
-    case FT_DATA_CSV:
-      tr = ft_dataset_load_csv (d->path, d->label_column, error);
-      if (tr == NULL)
-        return false;
-      if (d->test_path[0] != '\0')
-        {
-          te = ft_dataset_load_csv (d->test_path, d->label_column, error);
-          if (te == NULL || !align_classes (tr, te, error))
-            {
-              ft_dataset_free (te);
-              ft_dataset_free (tr);
-              return false;
-            }
-        }
-      break;
-    }
-  if (tr == NULL) /* every case above returns when it has no training set */
-    {
-      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "$.dataset: unknown data source %d", (int) d->source);
-      return false;
-    }
+  if (!load_source (e, &tr, &te, error))
+    return false;
   if (d->n_points > 0)
     {
       FtDataset *edited = ft_dataset_apply_point_edits (tr, d->points, d->n_points, error);
