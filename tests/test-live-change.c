@@ -470,6 +470,74 @@ test_features_keep_rows (void)
   ft_dataset_free (data);
 }
 
+/* The optimizer updates a resized kernel whole: rows added by a change move with training like the others;
+ * after a change that removes rows its state shrinks with the kernel and training goes on (an update past
+ * the smaller kernel's end is AddressSanitizer's to find). */
+static void
+test_features_update_new_rows (void)
+{
+  FtDataset *data = ft_dataset_playground (FT_PLAYGROUND_XOR, 64, 0.1f, 5);
+  start_features = FT_FEATURE_X1 | FT_FEATURE_X2;
+  FtTrainer *t = trainer_new ();
+  train_some (t, data);
+  FtLiveChange grow = { .kind = FT_LIVE_FEATURES,
+                        .features = FT_FEATURE_X1 | FT_FEATURE_X2 | FT_FEATURE_X1_X2 };
+  char label[160];
+  g_assert_true (ft_live_change_apply (t, &grow, 3, label, sizeof label));
+  int units = ft_model_weight (ft_trainer_model (t), 0)->shape[1];
+  size_t row = (size_t) units * sizeof (float), n;
+  g_autofree float *before = weights_of (t, &n);
+  train_some (t, data);
+  g_autofree float *after = weights_of (t, &n);
+  for (int r = 0; r < 3; r++)
+    for (int j = 0; j < units; j++)
+      g_assert_cmpfloat (after[r * units + j], !=, before[r * units + j]);
+  g_assert_cmpint (memcmp (after + 2 * units, before + 2 * units, row), !=, 0);
+  /* back to two features: the optimizer's state shrinks with the kernel, training goes on */
+  FtLiveChange shrink = { .kind = FT_LIVE_FEATURES, .features = FT_FEATURE_X1 | FT_FEATURE_X2 };
+  g_assert_true (ft_live_change_apply (t, &shrink, 6, label, sizeof label));
+  g_assert_cmpuint (ft_optimizer_state_size (ft_trainer_optimizer (t)), ==,
+                    2 * ft_model_n_trainable_params (ft_trainer_model (t)));
+  train_some (t, data);
+  assert_finite_weights (t);
+  ft_trainer_free (t);
+  start_features = 0;
+  ft_dataset_free (data);
+}
+
+/* Best weights taken before a change of the input features no longer fit the model, even when the number
+ * of weights stays the same (x₁, x₂ → x₁, x₁²): EarlyStopping and the tape loop would restore x₂'s weights
+ * as x₁²'s. */
+static void
+test_features_stale_best_weights (void)
+{
+  FtDataset *data = ft_dataset_playground (FT_PLAYGROUND_XOR, 64, 0.1f, 5);
+  start_features = FT_FEATURE_X1 | FT_FEATURE_X2;
+  FtTrainer *t = trainer_new ();
+  train_some (t, data);
+  FtModel *m = ft_trainer_model (t);
+  FtWeightSnapshot best = { 0 };
+  ft_weight_snapshot_take (&best, m);
+  g_assert_true (ft_weight_snapshot_fits (&best, m));
+  size_t n_before = ft_model_n_params (m);
+  FtLiveChange c = { .kind = FT_LIVE_FEATURES, .features = FT_FEATURE_X1 | FT_FEATURE_X1_SQUARED };
+  char label[160];
+  g_assert_true (ft_live_change_apply (t, &c, 3, label, sizeof label));
+  g_assert_cmpuint (ft_model_n_params (m), ==, n_before);
+  g_assert_false (ft_weight_snapshot_fits (&best, m));
+  size_t n;
+  g_autofree float *now = weights_of (t, &n);
+  g_assert_false (ft_weight_snapshot_restore (&best, m));
+  g_autofree float *after = weights_of (t, &n);
+  g_assert_cmpmem (after, n * sizeof (float), now, n * sizeof (float));
+  ft_weight_snapshot_take (&best, m);
+  g_assert_true (ft_weight_snapshot_restore (&best, m));
+  ft_weight_snapshot_clear (&best);
+  ft_trainer_free (t);
+  start_features = 0;
+  ft_dataset_free (data);
+}
+
 /* After the change the model computes what a model built for the new features computes with the same
  * weights, on the featured points. */
 static void
@@ -556,6 +624,8 @@ main (int argc, char **argv)
   g_test_add_func ("/live-change/applies-at-the-step", test_applies_at_the_step);
   g_test_add_func ("/live-change/features-fit-and-tape-agree", test_features_fit_and_tape_agree);
   g_test_add_func ("/live-change/features-keep-rows", test_features_keep_rows);
+  g_test_add_func ("/live-change/features-update-new-rows", test_features_update_new_rows);
+  g_test_add_func ("/live-change/features-stale-best-weights", test_features_stale_best_weights);
   g_test_add_func ("/live-change/features-forward-equals-fresh", test_features_forward_equals_fresh);
   g_test_add_func ("/live-change/features-refused", test_features_refused);
   return g_test_run ();

@@ -47,6 +47,7 @@ struct FtModel
   float *state_block;     /* non-trainable weights (moving statistics) */
   size_t n_trainable_params;
   size_t n_state_params;
+  unsigned inputs_serial; /* counts ft_model_set_input_width's changes (FtWeightSnapshot) */
   FtRng dropout_rng;
 };
 
@@ -649,7 +650,7 @@ ft_model_set_input_width (FtModel *model, int n_in, const int *from, uint64_t se
   /* New blocks, the same layout rule as ft_model_build; every variable moves, the kernel changes size. */
   size_t nt = 0;
   for (int i = 0; i < model->n_trainable; i++)
-    nt += ((model->trainable[i] == kernel ? kn : model->trainable[i]->size) + 15) / 16 * 16;
+    nt += aligned_floats (model->trainable[i] == kernel ? kn : model->trainable[i]->size);
   float *tb = ft_alloc0 ((nt ? nt : 1) * sizeof (float));
   float *gb = ft_alloc0 ((nt ? nt : 1) * sizeof (float));
   size_t ot = 0;
@@ -667,7 +668,7 @@ ft_model_set_input_width (FtModel *model, int n_in, const int *from, uint64_t se
           retarget (t, tb + ot, t->ndim, t->shape);
         }
       retarget (model->grads[i], gb + ot, t->ndim, t->shape);
-      ot += (t->size + 15) / 16 * 16;
+      ot += aligned_floats (t->size);
     }
   g_free (fresh);
   ft_free (model->trainable_block);
@@ -678,5 +679,42 @@ ft_model_set_input_width (FtModel *model, int n_in, const int *from, uint64_t se
   model->n_trainable_params = model->n_trainable_params - old_kn + kn;
   l0->n_params = l0->n_params - old_kn + kn;
   model->in_shape[0] = n_in;
+  model->inputs_serial++;
   return true;
+}
+
+void
+ft_weight_snapshot_take (FtWeightSnapshot *s, const FtModel *model)
+{
+  size_t n = ft_model_n_params (model);
+  if (s->values == NULL || s->n != n)
+    {
+      g_free (s->values);
+      s->values = g_new (float, n);
+      s->n = n;
+    }
+  s->inputs_serial = model->inputs_serial;
+  ft_model_get_weights (model, s->values);
+}
+
+bool
+ft_weight_snapshot_fits (const FtWeightSnapshot *s, const FtModel *model)
+{
+  return s->values != NULL && s->n == ft_model_n_params (model) && s->inputs_serial == model->inputs_serial;
+}
+
+bool
+ft_weight_snapshot_restore (const FtWeightSnapshot *s, FtModel *model)
+{
+  if (!ft_weight_snapshot_fits (s, model))
+    return false;
+  ft_model_set_weights (model, s->values);
+  return true;
+}
+
+void
+ft_weight_snapshot_clear (FtWeightSnapshot *s)
+{
+  g_clear_pointer (&s->values, g_free);
+  s->n = 0;
 }

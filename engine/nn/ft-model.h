@@ -43,6 +43,22 @@ FtRng *ft_model_dropout_rng (FtModel *model);
 void ft_model_get_weights (const FtModel *model, float *out);
 void ft_model_set_weights (FtModel *model, const float *in);
 
+/* A copy of every weight (EarlyStopping's and the tape loop's best weights) that knows which inputs it was
+ * taken for: after a live change of the input features (ft_model_set_input_width) it no longer fits the
+ * model, even when the number of weights stayed the same (x₁, x₂ → x₁, x₁²). Zero-initialise it. */
+typedef struct
+{
+  float *values;
+  size_t n;
+  unsigned inputs_serial;
+} FtWeightSnapshot;
+
+void ft_weight_snapshot_take (FtWeightSnapshot *s, const FtModel *model);
+bool ft_weight_snapshot_fits (const FtWeightSnapshot *s, const FtModel *model);
+/* Puts the copy back when it fits the model (and says whether it did). */
+bool ft_weight_snapshot_restore (const FtWeightSnapshot *s, FtModel *model);
+void ft_weight_snapshot_clear (FtWeightSnapshot *s);
+
 /* The forward pass on x (N, input_shape…), recorded on tape when it records. */
 FtTensor *ft_model_forward (FtModel *model, FtTape *tape, FtTensor *x, bool training);
 /* Every Dense and Conv2D layer's kernel regulariser from now on (L1 factor l1, L2 factor l2; 0 = none), as

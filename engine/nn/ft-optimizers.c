@@ -1004,4 +1004,8 @@ ft_optimizer_remap_rows (FtOptimizer *opt, int var, size_t row_size, int n_rows,
     }
   ft_free (old);
   g_free (old_offsets);
+  /* The update's pieces follow the variable's new size (else new rows would never move, and a smaller
+   * variable would be written past its end). */
+  g_free (opt->chunks);
+  plan_chunks (opt);
 }

@@ -72,8 +72,7 @@ typedef struct
   bool best_set;
   int wait;
   int best_epoch;
-  float *best_weights;
-  size_t n_best; /* floats in best_weights: a live change of the input features resizes the model */
+  FtWeightSnapshot best_weights; /* taken anew when a live change of the input features changed the model */
   int cooldown_counter;
   int batches_since_save;
   int current_epoch;
@@ -121,7 +120,7 @@ static void
 spec_free (FtCallback *cb)
 {
   SpecCallback *s = (SpecCallback *) cb;
-  g_free (s->best_weights);
+  ft_weight_snapshot_clear (&s->best_weights);
   if (s->csv_text)
     g_string_free (s->csv_text, TRUE);
   g_strfreev (s->csv_keys);
@@ -171,7 +170,7 @@ es_train_begin (FtCallback *cb, FtFitContext *ctx)
   s->best_epoch = 0;
   s->state.epoch = -1;
   s->state.decision = FT_CB_NOTHING;
-  g_clear_pointer (&s->best_weights, g_free);
+  ft_weight_snapshot_clear (&s->best_weights);
   if (resolve_direction (s, ctx))
     s->best = s->greater ? -INFINITY : INFINITY;
 }
@@ -192,12 +191,9 @@ es_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
     }
   FtModel *model = ft_trainer_model (ctx->trainer);
   /* The reference weights: the first checked epoch's, taken anew when the model's inputs changed since. */
-  if (s->spec.restore_best_weights && (s->best_weights == NULL || s->n_best != ft_model_n_params (model)))
+  if (s->spec.restore_best_weights && !ft_weight_snapshot_fits (&s->best_weights, model))
     {
-      g_free (s->best_weights);
-      s->n_best = ft_model_n_params (model);
-      s->best_weights = g_new (float, s->n_best);
-      ft_model_get_weights (model, s->best_weights);
+      ft_weight_snapshot_take (&s->best_weights, model);
       s->best_epoch = epoch;
     }
   s->wait++;
@@ -206,7 +202,7 @@ es_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
       s->best = current;
       s->best_epoch = epoch;
       if (s->spec.restore_best_weights)
-        ft_model_get_weights (model, s->best_weights);
+        ft_weight_snapshot_take (&s->best_weights, model);
       if (!s->spec.has_baseline || es_improved (s, current, s->spec.baseline))
         {
           s->wait = 0;
@@ -236,10 +232,9 @@ static void
 es_train_end (FtCallback *cb, FtFitContext *ctx, const FtLogs *logs)
 {
   SpecCallback *s = (SpecCallback *) cb;
-  if (s->spec.restore_best_weights && s->best_weights != NULL
-      && s->n_best == ft_model_n_params (ft_trainer_model (ctx->trainer)))
+  if (s->spec.restore_best_weights
+      && ft_weight_snapshot_restore (&s->best_weights, ft_trainer_model (ctx->trainer)))
     {
-      ft_model_set_weights (ft_trainer_model (ctx->trainer), s->best_weights);
       decide (s, s->state.epoch, FT_CB_RESTORED, s->state.monitored,
               "restore_best_weights: the weights of epoch %d restored at train end", s->best_epoch + 1);
     }

@@ -92,8 +92,7 @@ typedef struct
   bool greater;
   double best;
   int wait;
-  float *best_weights;
-  size_t n_best; /* floats in best_weights: a live change of the input features resizes the model */
+  FtWeightSnapshot best_weights; /* taken anew when a live change of the input features changed the model */
 } ImprovementCheck;
 
 static bool
@@ -111,19 +110,14 @@ still_improving_check (ImprovementCheck *c, FtModel *model, int epoch, const FtL
   if (!ft_logs_get (logs, c->spec->monitor, &value) || epoch < c->spec->start_from_epoch)
     return false;
   /* The reference weights, as EarlyStopping takes them (ft-callbacks.c): anew when the inputs changed. */
-  if (c->spec->restore_best_weights && (c->best_weights == NULL || c->n_best != ft_model_n_params (model)))
-    {
-      g_free (c->best_weights);
-      c->n_best = ft_model_n_params (model);
-      c->best_weights = g_new (float, c->n_best);
-      ft_model_get_weights (model, c->best_weights);
-    }
+  if (c->spec->restore_best_weights && !ft_weight_snapshot_fits (&c->best_weights, model))
+    ft_weight_snapshot_take (&c->best_weights, model);
   c->wait++;
   if (improved (c, value, c->best))
     {
       c->best = value;
       if (c->spec->restore_best_weights)
-        ft_model_get_weights (model, c->best_weights);
+        ft_weight_snapshot_take (&c->best_weights, model);
       if (!c->spec->has_baseline || improved (c, value, c->spec->baseline))
         c->wait = 0;
       return false;
@@ -287,7 +281,7 @@ tape_run_prepare (TapeRun *r, GError **error)
 static bool
 checks_begin (TapeRun *r, const FtCallbackSpec *es_spec, const FtCallbackSpec *ckpt_spec, GError **error)
 {
-  r->check = (ImprovementCheck){ es_spec, false, 0, 0, NULL };
+  r->check = (ImprovementCheck){ .spec = es_spec };
   r->early_stopping = r->steps->early_stopping && es_spec != NULL;
   if (r->early_stopping)
     {
@@ -389,12 +383,11 @@ ft_tape_loop (FtTrainer *trainer, const FtDataset *data, const FtFitArgs *args, 
       if (ctx->stop_training || ctx->failed)
         break;
     }
-  if (r.early_stopping && es_spec->restore_best_weights && r.check.best_weights != NULL
-      && r.check.n_best == ft_model_n_params (model))
-    ft_model_set_weights (model, r.check.best_weights);
+  if (r.early_stopping && es_spec->restore_best_weights)
+    ft_weight_snapshot_restore (&r.check.best_weights, model);
   ft_trainer_set_pitfalls (trainer, NULL);
   ft_callbacks_train_end (observers, ctx, &logs);
-  g_free (r.check.best_weights);
+  ft_weight_snapshot_clear (&r.check.best_weights);
   g_free (r.order);
   if (ctx->failed)
     {
