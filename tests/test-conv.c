@@ -8,6 +8,7 @@
  * rounding error about 1e-7·|sum|/eps, which together give ~1e-3 relative accuracy, hence atol 1e-3 and
  * rtol 1e-2 (GRAD_*). ReLU and max-pool cases are built so that no perturbation of ±eps crosses a kink. */
 #include "core/ft-alloc.h"
+#include "core/ft-threads.h"
 #include "ft-test-util.h"
 
 #include <math.h>
@@ -79,12 +80,13 @@ ref_act_deriv (FtActivation act, double z)
       return 1;
     case FT_ACT_RELU:
       return z > 0 ? 1 : 0;
+    case FT_ACT_TANH:
+      return 1 - tanh (z) * tanh (z);
     case FT_ACT_ELU:
     case FT_ACT_GELU:
     case FT_ACT_LEAKY_RELU:
     case FT_ACT_SIGMOID:
     case FT_ACT_SOFTMAX:
-    case FT_ACT_TANH:
     case FT_N_ACTIVATIONS:
       break;
     }
@@ -387,6 +389,12 @@ test_conv_forward_odd (void)
     { 2, 6, 6, 2, 5, 5, 3, 1, 1, FT_PADDING_SAME, FT_ACT_TANH, true },
     { 2, 6, 5, 3, 3, 2, 4, 2, 1, FT_PADDING_SAME, FT_ACT_GELU, true },
     { 4, 28, 28, 1, 3, 3, 8, 1, 1, FT_PADDING_VALID, FT_ACT_RELU, true },
+    /* The small-K product (K ≤ 32) over whole 16-filter lanes and a tail, with the ReLU fused, with an
+     * activation whose backward keeps z (GELU), without bias; K = 36 takes OpenBLAS. */
+    { 2, 9, 7, 1, 3, 3, 37, 1, 1, FT_PADDING_SAME, FT_ACT_RELU, true },
+    { 2, 9, 7, 3, 3, 3, 20, 2, 1, FT_PADDING_VALID, FT_ACT_GELU, true },
+    { 2, 9, 7, 2, 2, 2, 16, 1, 1, FT_PADDING_SAME, FT_ACT_LINEAR, false },
+    { 2, 9, 7, 4, 3, 3, 17, 1, 1, FT_PADDING_SAME, FT_ACT_RELU, true },
   };
   for (size_t i = 0; i < G_N_ELEMENTS (cases); i++)
     check_conv_forward (&cases[i], 100 + i);
@@ -402,8 +410,29 @@ weighted_sum (FtTape *tape, FtTensor *y, const float *r)
   return ft_op_sum (tape, ft_op_mul (tape, y, rt));
 }
 
+/* The gradients of sum(y ⊙ r) for x, W and b (x only when track_x; grads[0] is then NULL) on a team of
+ * `threads` (1: none). */
 static void
-check_conv_backward (const ConvCase *cc, uint64_t seed)
+conv_grads (const ConvCase *cc, ConvTensors *t, const float *r, bool track_x, int threads, FtTensor **grads)
+{
+  FtThreads *team = threads > 1 ? ft_threads_new (threads) : NULL;
+  ft_threads_set_current (team);
+  FtTape *tape = ft_tape_new (false);
+  FtTensor *sources[3] = { t->x, t->w, t->b };
+  int n_sources = t->b ? 3 : 2;
+  for (int i = track_x ? 0 : 1; i < n_sources; i++)
+    ft_tape_watch (tape, sources[i]);
+  FtTensor *loss = weighted_sum (tape, conv_case_apply (tape, cc, t->x, t->w, t->b), r);
+  GError *error = NULL;
+  g_assert_true (ft_tape_gradient (tape, loss, n_sources, sources, grads, &error));
+  g_assert_no_error (error);
+  ft_tape_free (tape);
+  ft_threads_set_current (NULL);
+  ft_threads_free (team);
+}
+
+static void
+check_conv_backward_with (const ConvCase *cc, uint64_t seed, bool track_x)
 {
   g_autofree char *desc = conv_case_describe (cc);
   ConvTensors t = conv_tensors_new (cc, seed);
@@ -418,33 +447,60 @@ check_conv_backward (const ConvCase *cc, uint64_t seed)
   double *dx = g_new (double, t.x->size), *dw = g_new (double, t.w->size), *db = g_new (double, cc->f);
   ref_conv_backward (cc, t.x->data, t.w->data, z, r, dx, dw, db);
 
-  FtTape *tape = ft_tape_new (false);
-  FtTensor *sources[3] = { t.x, t.w, t.b };
-  int n_sources = t.b ? 3 : 2;
-  for (int i = 0; i < n_sources; i++)
-    ft_tape_watch (tape, sources[i]);
-  FtTensor *loss = weighted_sum (tape, conv_case_apply (tape, cc, t.x, t.w, t.b), r);
   FtTensor *grads[3] = { NULL, NULL, NULL };
-  GError *error = NULL;
-  g_assert_true (ft_tape_gradient (tape, loss, n_sources, sources, grads, &error));
-  g_assert_no_error (error);
+  conv_grads (cc, &t, r, track_x, 1, grads);
   g_autofree char *wx = g_strdup_printf ("dx %s", desc);
   g_autofree char *ww = g_strdup_printf ("dW %s", desc);
   g_autofree char *wb = g_strdup_printf ("db %s", desc);
-  assert_close_double (wx, grads[0]->data, dx, t.x->size, FWD_ATOL, FWD_RTOL);
+  if (track_x)
+    assert_close_double (wx, grads[0]->data, dx, t.x->size, FWD_ATOL, FWD_RTOL);
+  else
+    g_assert_null (grads[0]);
   assert_close_double (ww, grads[1]->data, dw, t.w->size, FWD_ATOL, FWD_RTOL);
   if (t.b)
     assert_close_double (wb, grads[2]->data, db, (size_t) cc->f, FWD_ATOL, FWD_RTOL);
+  /* The same bits on a team of three. */
+  FtTensor *again[3] = { NULL, NULL, NULL };
+  conv_grads (cc, &t, r, track_x, 3, again);
+  for (int i = 0; i < 3; i++)
+    if (grads[i] != NULL)
+      g_assert_cmpmem (again[i]->data, again[i]->size * sizeof (float), grads[i]->data,
+                       grads[i]->size * sizeof (float));
 
   for (int i = 0; i < 3; i++)
-    ft_tensor_free (grads[i]);
-  ft_tape_free (tape);
+    {
+      ft_tensor_free (grads[i]);
+      ft_tensor_free (again[i]);
+    }
   g_free (dx);
   g_free (dw);
   g_free (db);
   g_free (r);
   g_free (z);
   conv_tensors_free (&t);
+}
+
+static void
+check_conv_backward (const ConvCase *cc, uint64_t seed)
+{
+  check_conv_backward_with (cc, seed, true);
+}
+
+/* A first layer (x needs no gradient): with K = 9 and 16, 32 or 64 filters, linear or ReLU, dW and db come
+ * from one pass over dy and y (several 256-row blocks and a partial one; K = 9 also from three channels). */
+static void
+test_conv_backward_first_layer (void)
+{
+  static const ConvCase cases[] = {
+    { 2, 28, 28, 1, 3, 3, 32, 1, 1, FT_PADDING_VALID, FT_ACT_RELU, true },
+    { 3, 9, 8, 1, 3, 3, 16, 1, 1, FT_PADDING_SAME, FT_ACT_LINEAR, true },
+    { 1, 12, 11, 1, 3, 3, 64, 2, 1, FT_PADDING_SAME, FT_ACT_RELU, false },
+    { 2, 7, 6, 3, 3, 1, 16, 1, 1, FT_PADDING_SAME, FT_ACT_RELU, true },
+    { 2, 7, 6, 1, 3, 3, 20, 1, 1, FT_PADDING_SAME, FT_ACT_RELU, true }, /* 20 filters: the GEMM */
+    { 2, 7, 6, 1, 3, 3, 16, 1, 1, FT_PADDING_SAME, FT_ACT_TANH, true }, /* tanh: the GEMM */
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (cases); i++)
+    check_conv_backward_with (&cases[i], 300 + i, false);
 }
 
 static void
@@ -1158,6 +1214,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/forward", test_conv_forward);
   g_test_add_func ("/conv/forward-odd-shapes", test_conv_forward_odd);
   g_test_add_func ("/conv/backward", test_conv_backward);
+  g_test_add_func ("/conv/backward/first-layer", test_conv_backward_first_layer);
   g_test_add_func ("/conv/gradcheck/valid", test_conv_gradcheck_valid);
   g_test_add_func ("/conv/gradcheck/same", test_conv_gradcheck_same);
   g_test_add_func ("/conv/gradcheck/stride2", test_conv_gradcheck_stride2);

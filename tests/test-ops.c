@@ -177,6 +177,69 @@ test_dense (void)
       }
 }
 
+/* A wide, short dense layer (in ≥ 1,024: its input gradient goes by slabs of dxᵀ, transposed) with its
+ * input used twice (the second gradient adds into the first), against sums in double, and the same bits
+ * with 1, 2 and 3 threads. in = 1,100: two whole slabs and one of 76 rows (not a multiple of eight). */
+static void
+wide_dense_dx (FtTensor *const *in, int threads, FtTensor *dx)
+{
+  FtThreads *team = threads > 1 ? ft_threads_new (threads) : NULL;
+  ft_threads_set_current (team);
+  FtTape *t = ft_tape_new (false);
+  ft_tape_watch (t, in[0]);
+  FtTensor *y1 = ft_op_dense (t, in[0], in[1], NULL, FT_ACT_LINEAR);
+  FtTensor *y2 = ft_op_dense (t, in[0], in[2], NULL, FT_ACT_TANH);
+  FtTensor *l = ft_op_add (t, ft_op_sum (t, y1), ft_op_sum (t, y2));
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ft_tape_gradient_into (t, l, 1, in, &dx, NULL, &error));
+  ft_tape_free (t);
+  ft_threads_set_current (NULL);
+  ft_threads_free (team);
+}
+
+static void
+test_dense_wide_input_gradient (void)
+{
+  enum
+  {
+    N = 5,
+    IN = 1100,
+    OUT = 7
+  };
+  FtRng rng;
+  ft_rng_seed (&rng, 9, 0);
+  int xs[2] = { N, IN }, ws[2] = { IN, OUT };
+  FtTensor *in[3] = { rand_tensor (&rng, 2, xs, -1, 1), rand_tensor (&rng, 2, ws, -0.1f, 0.1f),
+                      rand_tensor (&rng, 2, ws, -0.1f, 0.1f) };
+  FtTensor *dx[3];
+  for (int th = 0; th < 3; th++)
+    {
+      dx[th] = ft_tensor_new (2, xs);
+      wide_dense_dx (in, th + 1, dx[th]);
+    }
+  float *ref = g_new (float, (size_t) N *IN);
+  for (int b = 0; b < N; b++)
+    for (int j = 0; j < OUT; j++)
+      {
+        double z = 0; /* y2's pre-activation: d tanh = 1 − tanh² */
+        for (int i = 0; i < IN; i++)
+          z += (double) in[0]->data[b * IN + i] * in[2]->data[i * OUT + j];
+        const double d2 = 1.0 - tanh (z) * tanh (z);
+        for (int i = 0; i < IN; i++)
+          ref[b * IN + i] = (float) ((j ? ref[b * IN + i] : 0.0) + in[1]->data[i * OUT + j]
+                                     + d2 * in[2]->data[i * OUT + j]);
+      }
+  ft_test_assert_close ("wide dense dx", dx[0]->data, ref, (size_t) N * IN, 1e-5f, 1e-4f);
+  for (int th = 1; th < 3; th++)
+    g_assert_cmpmem (dx[th]->data, dx[th]->size * sizeof (float), dx[0]->data, dx[0]->size * sizeof (float));
+  g_free (ref);
+  for (int i = 0; i < 3; i++)
+    {
+      ft_tensor_free (in[i]);
+      ft_tensor_free (dx[i]);
+    }
+}
+
 /* ---- dropout ---- */
 
 typedef struct
@@ -680,6 +743,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ops/activations/gradients", test_activations);
   g_test_add_func ("/ops/activations/values", test_activation_values);
   g_test_add_func ("/ops/dense", test_dense);
+  g_test_add_func ("/ops/dense/wide-input-gradient", test_dense_wide_input_gradient);
   g_test_add_func ("/ops/dropout", test_dropout);
   g_test_add_func ("/ops/batch-norm/gradients", test_batch_norm_gradients);
   g_test_add_func ("/ops/batch-norm/modes", test_batch_norm_modes);

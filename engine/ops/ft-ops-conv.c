@@ -11,6 +11,8 @@
 #include "core/ft-blas.h"
 #include "core/ft-threads.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 /* Hot loops get AVX2 / AVX-512 clones chosen at load time (GCC on x86-64 Linux). */
@@ -97,12 +99,29 @@ add_span (float *restrict dst, const float *restrict src, int n)
     dst[i] += src[i];
 }
 
-/* col[(n,oy,ox), (ky,kx,c)] = x[n, oy·sh+ky−pt, ox·sw+kx−pl, c], zero outside the image. For each output
- * pixel and kernel row, the span = KW·C taps are one contiguous run of x unless the window crosses the
- * left or right edge. */
+/* One contiguous run of n taps between an image row and a column row: gather copies the image's taps into
+ * the column row (zeros where in_image is false), scatter adds the column row into the image (nothing
+ * where in_image is false). */
 FT_INLINE void
-im2col_span (const ConvGeom *g, const float *restrict x, float *restrict col, const int span, size_t r0,
-             size_t r1)
+tap_run (float *restrict img, float *restrict col, int n, bool in_image, const bool gather)
+{
+  if (gather && in_image)
+    copy_span (col, img, n);
+  else if (gather)
+    zero_span (col, n);
+  else if (in_image)
+    add_span (img, col, n);
+}
+
+/* Walks the rows [r0, r1) of the column matrix, a row range being a range of (image, output row) pairs:
+ * col[(n,oy,ox), (ky,kx,c)] ↔ x[n, oy·sh+ky−pt, ox·sw+kx−pl, c]. Gathering is im2col (col = the taps, zero
+ * outside the image; x only read); scattering is its adjoint col2im (x += col for every tap that read a
+ * pixel), which must get whole images (rows of one image write overlapping pixels). For each output pixel
+ * and kernel row, the span = KW·C taps are one contiguous run of x unless the window crosses the left or
+ * right edge. */
+FT_INLINE void
+walk_span (const ConvGeom *g, float *restrict x, float *restrict col, const int span, size_t r0, size_t r1,
+           const bool gather)
 {
   const size_t k = geom_cols (g);
   for (size_t r = r0; r < r1; r++) /* r = (n, oy) */
@@ -112,113 +131,64 @@ im2col_span (const ConvGeom *g, const float *restrict x, float *restrict col, co
       for (int ky = 0; ky < g->kh; ky++)
         {
           const int iy = oy * g->sh + ky - g->pt;
-          float *dst = row + (size_t) ky * span;
-          if (iy < 0 || iy >= g->h)
-            {
-              for (int ox = 0; ox < g->ow; ox++, dst += k)
-                zero_span (dst, span);
-              continue;
-            }
-          const float *src = x + (((size_t) n * g->h + iy) * g->w) * g->c;
-          for (int ox = 0; ox < g->ow; ox++, dst += k)
+          float *c = row + (size_t) ky * span;
+          const bool row_in = iy >= 0 && iy < g->h;
+          if (!row_in && !gather)
+            continue;
+          float *src = x + (((size_t) n * g->h + (row_in ? iy : 0)) * g->w) * g->c;
+          for (int ox = 0; ox < g->ow; ox++, c += k)
             {
               const int ix0 = ox * g->sw - g->pl;
-              if (ix0 >= 0 && ix0 + g->kw <= g->w)
-                copy_span (dst, src + (size_t) ix0 * g->c, span);
+              if (!row_in || (ix0 >= 0 && ix0 + g->kw <= g->w))
+                tap_run (src + (size_t) MAX (ix0, 0) * g->c, c, span, row_in, gather);
               else
                 for (int kx = 0; kx < g->kw; kx++)
                   {
                     const int ix = ix0 + kx;
-                    if (ix < 0 || ix >= g->w)
-                      zero_span (dst + kx * g->c, g->c);
-                    else
-                      copy_span (dst + kx * g->c, src + (size_t) ix * g->c, g->c);
+                    const bool in = ix >= 0 && ix < g->w;
+                    tap_run (src + (size_t) (in ? ix : 0) * g->c, c + kx * g->c, g->c, in, gather);
                   }
             }
         }
     }
 }
 
-/* The adjoint of im2col: dx[n, iy, ix, c] += dcol[...] for every tap that read that pixel. */
-FT_INLINE void
-col2im_add_span (const ConvGeom *g, const float *restrict dcol, float *restrict dx, const int span, int n0,
-                 int n1)
-{
-  const size_t k = geom_cols (g);
-  for (int n = n0; n < n1; n++)
-    for (int oy = 0; oy < g->oh; oy++)
-      {
-        const float *row = dcol + ((size_t) n * g->oh + oy) * g->ow * k;
-        for (int ky = 0; ky < g->kh; ky++)
-          {
-            const int iy = oy * g->sh + ky - g->pt;
-            if (iy < 0 || iy >= g->h)
-              continue;
-            const float *src = row + (size_t) ky * span;
-            float *dst = dx + (((size_t) n * g->h + iy) * g->w) * g->c;
-            for (int ox = 0; ox < g->ow; ox++, src += k)
-              {
-                const int ix0 = ox * g->sw - g->pl;
-                if (ix0 >= 0 && ix0 + g->kw <= g->w)
-                  add_span (dst + (size_t) ix0 * g->c, src, span);
-                else
-                  for (int kx = 0; kx < g->kw; kx++)
-                    {
-                      const int ix = ix0 + kx;
-                      if (ix >= 0 && ix < g->w)
-                        add_span (dst + (size_t) ix * g->c, src + kx * g->c, g->c);
-                    }
-              }
-          }
-      }
-}
-
 /* Dispatch on the span so the common small ones (one channel with 1-, 3- or 5-wide kernels, three
- * channels with 3-wide kernels) get constant-length copies. im2col fills the rows [r0, r1) of col, where a
- * row range is a range of (image, output row) pairs. */
-FT_HOT static void
-im2col_rows (const ConvGeom *g, const float *restrict x, float *restrict col, size_t r0, size_t r1)
+ * channels with 3-wide kernels) get constant-length copies. */
+FT_INLINE void
+walk_rows (const ConvGeom *g, float *restrict x, float *restrict col, size_t r0, size_t r1, const bool gather)
 {
   switch (g->kw * g->c)
     {
     case 1:
-      im2col_span (g, x, col, 1, r0, r1);
+      walk_span (g, x, col, 1, r0, r1, gather);
       break;
     case 3:
-      im2col_span (g, x, col, 3, r0, r1);
+      walk_span (g, x, col, 3, r0, r1, gather);
       break;
     case 5:
-      im2col_span (g, x, col, 5, r0, r1);
+      walk_span (g, x, col, 5, r0, r1, gather);
       break;
     case 9:
-      im2col_span (g, x, col, 9, r0, r1);
+      walk_span (g, x, col, 9, r0, r1, gather);
       break;
     default:
-      im2col_span (g, x, col, g->kw * g->c, r0, r1);
+      walk_span (g, x, col, g->kw * g->c, r0, r1, gather);
     }
+}
+
+/* im2col fills the rows [r0, r1) of col (x is only read). */
+FT_HOT static void
+im2col_rows (const ConvGeom *g, const float *x, float *col, size_t r0, size_t r1)
+{
+  walk_rows (g, (float *) x, col, r0, r1, true);
 }
 
 /* col2im adds the images [n0, n1) (their pixels receive from no other image). */
 FT_HOT static void
-col2im_add_images (const ConvGeom *g, const float *restrict dcol, float *restrict dx, int n0, int n1)
+col2im_add_images (const ConvGeom *g, const float *dcol, float *dx, int n0, int n1)
 {
-  switch (g->kw * g->c)
-    {
-    case 1:
-      col2im_add_span (g, dcol, dx, 1, n0, n1);
-      break;
-    case 3:
-      col2im_add_span (g, dcol, dx, 3, n0, n1);
-      break;
-    case 5:
-      col2im_add_span (g, dcol, dx, 5, n0, n1);
-      break;
-    case 9:
-      col2im_add_span (g, dcol, dx, 9, n0, n1);
-      break;
-    default:
-      col2im_add_span (g, dcol, dx, g->kw * g->c, n0, n1);
-    }
+  walk_rows (g, dx, (float *) dcol, (size_t) n0 * (size_t) g->oh, (size_t) n1 * (size_t) g->oh, false);
 }
 
 /* ---- on the job's threads: pieces whose bounds change no result (rows of col, whole images) ---- */
@@ -364,6 +334,241 @@ column_sums (float *restrict db, float beta, const float *restrict dz, size_t ro
     add_span (db, total, f);
 }
 
+/* ---- the small-K product: z = b + col·W with the ReLU on the way out ---- */
+
+/* With K = KH·KW·C ≤ SMALL_K (a first layer: K = 9 for one channel) the product is bound by writing z: as
+ * one OpenBLAS call after the bias rows and before the activation, z is written three times and read twice.
+ * This writes it once: per output row, 16 columns at a time, a chain of fused multiply-adds over the K taps
+ * from zero (as OpenBLAS' kernels do), then the bias added, then the ReLU. Same bits as before (a chain of
+ * FMAs in tap order, added to the bias). Clones with FMA (x86-64-v3 and v4); fmaf elsewhere. */
+enum
+{
+  SMALL_K = 32,
+  LANES = 16
+};
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)                    \
+    && !defined(FT_NO_TARGET_CLONES) && !defined(__SANITIZE_THREAD__)
+#define FT_HOT_FMA                                                                                           \
+  __attribute__ ((target_clones ("arch=x86-64-v4", "arch=x86-64-v3", "default"),                             \
+                  optimize ("fp-contract=fast")))
+#else
+#define FT_HOT_FMA
+#endif
+
+typedef float Lanes __attribute__ ((vector_size (LANES * sizeof (float))));
+typedef int32_t LaneMask __attribute__ ((vector_size (LANES * sizeof (int32_t))));
+
+/* out[j] = act (b[j] + Σ_t a[t]·w[t, j]) for j in [0, n), n < LANES: the columns left of a row. */
+FT_INLINE void
+small_k_tail (float *restrict out, const float *restrict a, const float *restrict w, const float *restrict b,
+              int k, int f, int n, const bool relu)
+{
+  for (int j = 0; j < n; j++)
+    {
+      float acc = 0.0f;
+      for (int t = 0; t < k; t++)
+        acc = fmaf (a[t], w[(size_t) t * f + j], acc);
+      const float v = (b != NULL ? b[j] : 0.0f) + acc;
+      out[j] = relu ? (v > 0.0f ? v : 0.0f) : v;
+    }
+}
+
+FT_INLINE void
+small_k_span (const float *restrict col, const float *restrict w, const float *restrict b, float *restrict z,
+              int k, int f, size_t r0, size_t r1, const bool relu)
+{
+  const Lanes zero = { 0 };
+  for (size_t r = r0; r < r1; r++)
+    {
+      const float *a = col + r * (size_t) k;
+      float *out = z + r * (size_t) f;
+      int j = 0;
+      for (; j + LANES <= f; j += LANES)
+        {
+          Lanes acc = zero, wt, bias = zero;
+          for (int t = 0; t < k; t++)
+            {
+              memcpy (&wt, w + (size_t) t * f + j, sizeof wt);
+              acc += a[t] * wt; /* contracted to one FMA (see FT_HOT_FMA) */
+            }
+          if (b != NULL)
+            memcpy (&bias, b + j, sizeof bias);
+          acc = bias + acc;
+          if (relu) /* v > 0 ? v : 0, as ft_activation_forward (NaN → 0) */
+            acc = (Lanes) ((LaneMask) acc & (acc > zero));
+          memcpy (out + j, &acc, sizeof acc);
+        }
+      if (j < f)
+        small_k_tail (out + j, a, w + j, b != NULL ? b + j : NULL, k, f, f - j, relu);
+    }
+}
+
+FT_HOT_FMA static void
+small_k_rows (const float *restrict col, const float *restrict w, const float *restrict b, float *restrict z,
+              int k, int f, size_t r0, size_t r1, bool relu)
+{
+  if (relu)
+    small_k_span (col, w, b, z, k, f, r0, r1, true);
+  else
+    small_k_span (col, w, b, z, k, f, r0, r1, false);
+}
+
+/* The small-K kernels' work on the job's team: the forward product's rows, the weight gradient's blocks. */
+typedef struct
+{
+  const float *col;
+  const float *w, *b; /* forward: the kernel and the bias; weight gradient: dy and y */
+  float *out;         /* forward: z; weight gradient: the blocks' partial sums */
+  size_t rows;
+  int k, f;
+  bool relu;
+} SmallKPieces;
+
+static void
+small_k_piece (void *data, size_t r0, size_t r1)
+{
+  const SmallKPieces *p = data;
+  small_k_rows (p->col, p->w, p->b, p->out, p->k, p->f, r0, r1, p->relu);
+}
+
+/* z (m × f) = b + col (m × k) · w (k × f), then the ReLU when relu; rows on the job's team. */
+static void
+small_k_product (const float *col, const float *w, const float *b, float *z, size_t m, int k, int f,
+                 bool relu)
+{
+  SmallKPieces p = { col, w, b, z, m, k, f, relu };
+  ft_threads_for (m, MAX (GRAIN_FLOATS / (size_t) f, 1), small_k_piece, &p);
+}
+
+/* ---- the first layer's weight gradient: dz, dW and db in one pass ---- */
+
+/* For a 3×3 one-channel convolution (K = 9) with 16, 32 or 64 filters, linear or ReLU, whose input needs no
+ * gradient (a first layer), dW = colᵀ·dz and db = Σ dz are taken in one pass over dy and the output, dz never
+ * written: per block of BLOCK rows, a chain of FMAs per weight from zero (dW), the four-row pairwise sums of
+ * block_sums (db: the same bits as before), the blocks' sums then added in block order (on the team, the
+ * same bits for any thread count). dW's bits differ from OpenBLAS' (another summation order, no less exact).
+ */
+enum
+{
+  GRAD_K = 9,
+  GRAD_MAX_LANES = 4
+};
+
+FT_INLINE void
+grad_dz (Lanes *d, const float *restrict dy, const float *restrict y, const bool relu)
+{
+  Lanes v;
+  memcpy (d, dy, sizeof *d);
+  if (!relu)
+    return;
+  memcpy (&v, y, sizeof v);
+  const Lanes zero = { 0 };
+  *d = (Lanes) ((LaneMask) *d & (v > zero)); /* y > 0 ? dy : 0, as ft_activation_backward */
+}
+
+/* dw (K × f) and db (f) of the rows [r0, r1); f = nl·LANES. */
+FT_INLINE void
+grad_block (const float *restrict col, const float *restrict dy, const float *restrict y, float *restrict dw,
+            float *restrict db, size_t r0, size_t r1, const int nl, const bool relu)
+{
+  const size_t f = (size_t) nl * LANES;
+  Lanes gw[GRAD_K * GRAD_MAX_LANES] = { 0 }, gb[GRAD_MAX_LANES] = { 0 };
+  size_t r = r0;
+  for (; r + 4 <= r1; r += 4)
+    for (int j = 0; j < nl; j++)
+      {
+        Lanes d[4];
+        for (int q = 0; q < 4; q++)
+          grad_dz (&d[q], dy + (r + q) * f + j * LANES, y + (r + q) * f + j * LANES, relu);
+        gb[j] += (d[0] + d[1]) + (d[2] + d[3]);
+        for (int q = 0; q < 4; q++)
+          for (int t = 0; t < GRAD_K; t++)
+            gw[t * nl + j] += col[(r + q) * GRAD_K + t] * d[q]; /* one FMA (FT_HOT_FMA) */
+      }
+  for (; r < r1; r++)
+    for (int j = 0; j < nl; j++)
+      {
+        Lanes d;
+        grad_dz (&d, dy + r * f + j * LANES, y + r * f + j * LANES, relu);
+        gb[j] += d;
+        for (int t = 0; t < GRAD_K; t++)
+          gw[t * nl + j] += col[r * GRAD_K + t] * d;
+      }
+  for (int j = 0; j < nl; j++)
+    {
+      memcpy (db + j * LANES, &gb[j], sizeof (Lanes));
+      for (int t = 0; t < GRAD_K; t++)
+        memcpy (dw + (size_t) t * f + j * LANES, &gw[t * nl + j], sizeof (Lanes));
+    }
+}
+
+/* The blocks [b0, b1): block k's dW and db go to partials + k·(K + 1)·f (dW, then db). */
+FT_HOT_FMA static void
+grad_blocks (const float *col, const float *dy, const float *y, float *partials, size_t rows, int f,
+             size_t b0, size_t b1, bool relu)
+{
+  for (size_t k = b0; k < b1; k++)
+    {
+      float *dw = partials + k * (GRAD_K + 1) * (size_t) f, *db = dw + GRAD_K * f;
+      const size_t r0 = k * BLOCK, r1 = MIN (r0 + BLOCK, rows);
+#define GRAD_CASE(nl)                                                                                        \
+  case nl:                                                                                                   \
+    if (relu)                                                                                                \
+      grad_block (col, dy, y, dw, db, r0, r1, nl, true);                                                     \
+    else                                                                                                     \
+      grad_block (col, dy, y, dw, db, r0, r1, nl, false);                                                    \
+    break
+      switch (f / LANES)
+        {
+          GRAD_CASE (1);
+          GRAD_CASE (2);
+          GRAD_CASE (4);
+        default:
+          g_assert_not_reached ();
+        }
+#undef GRAD_CASE
+    }
+}
+
+static void
+grad_piece (void *data, size_t b0, size_t b1)
+{
+  const SmallKPieces *p = data;
+  grad_blocks (p->col, p->w, p->b, p->out, p->rows, p->f, b0, b1, p->relu);
+}
+
+static bool
+fused_grad_applies (const ConvSaved *s, bool needs_dx)
+{
+  const int f = s->g.f;
+  return !needs_dx && s->col != NULL && geom_cols (&s->g) == GRAD_K && (f == 16 || f == 32 || f == 64)
+         && (s->act == FT_ACT_LINEAR || s->act == FT_ACT_RELU);
+}
+
+/* dw = beta_w·dw + colᵀ·dz and db = beta_b·db + Σ dz (either may be NULL), dz = act'(y) ⊙ dy. */
+static void
+fused_grad (FtTape *tape, const ConvSaved *s, const float *dy, const float *y, float *dw, float beta_w,
+            float *db, float beta_b)
+{
+  const size_t m = geom_rows (&s->g), f = (size_t) s->g.f, per = (GRAD_K + 1) * f, blocks = n_blocks (m);
+  float *partials = ft_tape_alloc (tape, (blocks + 1) * per * sizeof (float)),
+        *total = partials + blocks * per;
+  SmallKPieces p = { s->col, dy, y, partials, m, GRAD_K, s->g.f, s->act == FT_ACT_RELU };
+  ft_threads_for (blocks, MAX (GRAIN_FLOATS / ((size_t) BLOCK * f), 1), grad_piece, &p);
+  zero_span (total, (int) per);
+  for (size_t k = 0; k < blocks; k++)
+    add_span (total, partials + k * per, (int) per);
+  float *out[2] = { dw, db };
+  const float beta[2] = { beta_w, beta_b };
+  const size_t off[2] = { 0, GRAD_K * f }, len[2] = { GRAD_K * f, f };
+  for (int i = 0; i < 2; i++)
+    if (out[i] != NULL && beta[i] == 0.0f)
+      copy_span (out[i], total + off[i], (int) len[i]);
+    else if (out[i] != NULL)
+      add_span (out[i], total + off[i], (int) len[i]);
+}
+
 static void conv2d_backward (FtTape *tape, const FtTapeEntry *entry, const float *dy);
 
 static const FtOpDef conv2d_def = { "conv2d", conv2d_backward };
@@ -416,15 +621,25 @@ ft_op_conv2d (FtTape *tape, FtTensor *x, FtTensor *w, FtTensor *b, int stride_h,
    * need z. */
   const bool keep_z = record && act != FT_ACT_LINEAR && ft_activation_backward_needs_input (act);
   float *z = keep_z ? ft_tape_alloc (tape, m * (size_t) g.f * sizeof (float)) : y->data;
-  float gemm_beta = 0.0f;
-  if (b != NULL)
+  if (k <= SMALL_K)
     {
-      fill_rows (z, b->data, m, g.f);
-      gemm_beta = 1.0f;
+      const bool fused_relu = act == FT_ACT_RELU && z == y->data;
+      small_k_product (a, w->data, b != NULL ? b->data : NULL, z, m, (int) k, g.f, fused_relu);
+      if (act != FT_ACT_LINEAR && !fused_relu)
+        ft_activation_forward (act, y->data, z, m, (size_t) g.f);
     }
-  ft_sgemm (false, false, (int) m, g.f, (int) k, 1.0f, a, (int) k, w->data, g.f, gemm_beta, z, g.f);
-  if (act != FT_ACT_LINEAR)
-    ft_activation_forward (act, y->data, z, m, (size_t) g.f);
+  else
+    {
+      float gemm_beta = 0.0f;
+      if (b != NULL)
+        {
+          fill_rows (z, b->data, m, g.f);
+          gemm_beta = 1.0f;
+        }
+      ft_sgemm (false, false, (int) m, g.f, (int) k, 1.0f, a, (int) k, w->data, g.f, gemm_beta, z, g.f);
+      if (act != FT_ACT_LINEAR)
+        ft_activation_forward (act, y->data, z, m, (size_t) g.f);
+    }
 
   if (record)
     {
@@ -456,6 +671,12 @@ conv2d_backward (FtTape *tape, const FtTapeEntry *entry, const float *dy)
   float *dx = ft_tape_input_grad (tape, x, &beta_x);
   if (dw == NULL && db == NULL && dx == NULL)
     return;
+
+  if (fused_grad_applies (s, dx != NULL))
+    {
+      fused_grad (tape, s, dy, entry->output->data, dw, beta_w, db, beta_b);
+      return;
+    }
 
   /* dz = act'(z) ⊙ dy; a linear conv passes dy through. */
   const float *dz = dy;
