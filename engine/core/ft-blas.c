@@ -125,6 +125,16 @@ ft_sgemm (bool trans_a, bool trans_b, int m, int n, int k, float alpha, const fl
     ft_threads_run_current (p.tiles_m * p.tiles_n, gemm_tile, &p);
 }
 
+void
+ft_sgemm_one (bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda,
+              const float *b, int ldb, float beta, float *c, int ldc)
+{
+  if (m == 0 || n == 0)
+    return;
+  const Gemm g = { trans_a, trans_b, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc };
+  gemm_call (&g, 0, 0, m, n);
+}
+
 int
 ft_sgemm_n_tiles (int m, int n, int k)
 {

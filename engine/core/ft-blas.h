@@ -17,6 +17,11 @@ void ft_blas_init (void);
 void ft_sgemm (bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda,
                const float *b, int ldb, float beta, float *c, int ldc);
 
+/* The same product as one OpenBLAS call on the calling thread, never split: for callers that split a product
+ * themselves into pieces fixed by its shape (and run them on the team). */
+void ft_sgemm_one (bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda,
+                   const float *b, int ldb, float beta, float *c, int ldc);
+
 /* How many tiles ft_sgemm splits an m × n × k product into (1: one call); for tests and the benchmark. */
 int ft_sgemm_n_tiles (int m, int n, int k);
 

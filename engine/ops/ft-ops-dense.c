@@ -70,12 +70,13 @@ dx_slab (void *data, int slab)
   const DxSlabs *p = data;
   const int i0 = slab * SLAB, rows = MIN (SLAB, p->in - i0);
   float *t = p->tmp + (size_t) i0 * (size_t) p->n;
-  ft_sgemm (false, true, rows, p->n, p->out, 1.0f, p->w + (size_t) i0 * (size_t) p->out, p->out, p->dz,
-            p->out, 0.0f, t, p->n);
+  ft_sgemm_one (false, true, rows, p->n, p->out, 1.0f, p->w + (size_t) i0 * (size_t) p->out, p->out, p->dz,
+                p->out, 0.0f, t, p->n);
   transpose_into (p->dx + i0, t, rows, p->n, p->in, p->beta);
 }
 
-/* dx (n × in) = beta·dx + dz (n × out) · Wᵀ, W (in × out). */
+/* dx (n × in) = beta·dx + dz (n × out) · Wᵀ, W (in × out). Each slab is one OpenBLAS call (ft_sgemm_one):
+ * the slabs are already the pieces for the team. */
 static void
 input_gradient (FtTape *tape, const float *dz, const float *w, float *dx, float beta, int n, int in, int out)
 {
