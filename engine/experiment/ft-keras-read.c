@@ -229,6 +229,13 @@ read_kind_config (JsonObject *c, const FtKindInfo *kind, void *spec, const char 
   FtJsonParser P = { .error = error };
   ok = ok && ft_json_parse_params (&P, o, what, kind, spec);
   json_object_unref (o);
+  GError *invalid = NULL; /* the ranges the kind checks itself, the exclusive pairs */
+  if (ok && !ft_params_validate (kind, spec, kind->name, &invalid))
+    {
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s: %s", what, invalid->message);
+      g_error_free (invalid);
+      ok = false;
+    }
   return ok;
 }
 

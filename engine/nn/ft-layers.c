@@ -77,7 +77,7 @@ static const FtParam dropout_params[] = {
     FT_PARAM_WRITE_ALWAYS | FT_PARAM_CODE_ALWAYS | FT_PARAM_POSITIONAL | FT_PARAM_TITLE, FT_RANGE_UNIT_OPEN,
     .def = 0.5, .label = "Rate", .hint = "Fraction of inputs set to 0 while training", .ui_lo = 0,
     .ui_hi = 0.95, .ui_step = 0.05, .ui_digits = 2 },
-  { "seed", FT_PARAM_KERAS_CONST, FT_PARAM_KERAS_ANY, .keras = "null" },
+  { "seed", FT_PARAM_KERAS_CONST, .flags = FT_PARAM_KERAS_ANY, .keras = "null" },
   CONST ("noise_shape", "null"),
 };
 static const FtParam batch_norm_params[] = {
