@@ -1,10 +1,10 @@
 /* ft-keras-file.c — Keras 3 `.keras` files written (see ft-keras-file.h; reading is ft-keras-read.c). The
- * layout follows keras/src/saving/saving_lib.py: a ZIP of config.json (train/ft-keras-config, the same
+ * layout follows keras/src/saving/saving_lib.py: a ZIP of config.json (train/ft-checkpoint-keras, the same
  * table-driven configs a checkpoint has), metadata.json and model.weights.h5 with layers/NAME/vars/I. */
 #include "experiment/ft-keras-file.h"
 
 #include "experiment/ft-zip.h"
-#include "train/ft-keras-config.h"
+#include "train/ft-checkpoint-keras.h"
 
 #include <glib/gstdio.h>
 #include <hdf5.h>

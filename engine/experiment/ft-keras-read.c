@@ -7,7 +7,7 @@
 #include "core/ft-error.h"
 #include "experiment/ft-json-parser.h"
 #include "experiment/ft-zip.h"
-#include "train/ft-keras-config.h"
+#include "train/ft-checkpoint-keras.h"
 
 #include <glib/gstdio.h>
 #include <hdf5.h>

@@ -1,5 +1,5 @@
 /* ft-checkpoint-private.h — what the checkpoint's files (ft-checkpoint.c writes, ft-checkpoint-read.c
- * reads, ft-keras-config.c builds the Keras configs, ft-checkpoint-hdf5.c locks and reports) share;
+ * reads, ft-checkpoint-keras.c builds the Keras configs, ft-checkpoint-hdf5.c locks and reports) share;
  * not part of the engine's API. */
 #pragma once
 

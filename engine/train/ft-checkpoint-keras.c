@@ -1,7 +1,7 @@
-/* ft-keras-config.c — the Keras 3 configs of a model and its training (layers, initializers, regularizers,
- * optimizer, loss) built from the kinds' descriptor tables (see ft-keras-config.h), for a checkpoint's
- * legacy .h5 attributes and for a .keras file's config.json alike. */
-#include "train/ft-keras-config.h"
+/* ft-checkpoint-keras.c — the Keras 3 configs of a model and its training (layers, initializers,
+ * regularizers, optimizer, loss) built from the kinds' descriptor tables (see ft-checkpoint-keras.h), for a
+ * checkpoint's legacy .h5 attributes and for a .keras file's config.json alike. */
+#include "train/ft-checkpoint-keras.h"
 
 #include "core/ft-format.h"
 #include "train/ft-checkpoint-private.h"

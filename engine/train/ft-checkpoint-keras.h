@@ -1,4 +1,4 @@
-/* ft-keras-config.h — the Keras 3 configs of a Sequential model and its training (each layer's, the
+/* ft-checkpoint-keras.h — the Keras 3 configs of a Sequential model and its training (each layer's, the
  * optimizer's and the loss's get_config()), built from the kinds' descriptor tables, in either of the two
  * ways Keras serialises them: into a legacy .h5 file's attributes (checkpoints) or into a .keras file's
  * config.json. */
