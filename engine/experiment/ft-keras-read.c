@@ -65,6 +65,16 @@ describe (JsonNode *n)
   return json_to_string (n, FALSE);
 }
 
+/* "<what>: data_format "channels_first" is not supported by FitTape", false. */
+static bool
+refuse (const char *what, const char *key, JsonNode *n, GError **error)
+{
+  char *d = describe (n);
+  g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s: %s %s is not supported by FitTape", what, key, d);
+  g_free (d);
+  return false;
+}
+
 static bool
 is_number_type (GType t)
 {
@@ -216,13 +226,7 @@ read_kind_config (JsonObject *c, const FtKindInfo *kind, void *spec, const char 
       if (p->type != FT_PARAM_KERAS_CONST)
         ok = (v = fittape_value (n, p, what, error)) != NULL;
       else if (!const_matches (n, p))
-        {
-          char *d = describe (n);
-          g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s: %s %s is not supported by FitTape", what,
-                       p->key, d);
-          g_free (d);
-          ok = false;
-        }
+        ok = refuse (what, p->key, n, error);
       if (v != NULL)
         json_object_set_member (o, p->key, v);
     }
@@ -249,13 +253,7 @@ check_untabled_options (JsonObject *c, const char *what, GError **error)
     {
       JsonNode *n = json_object_get_member (c, keys[i]);
       if (n != NULL && !matches_json (n, "null") && !matches_json (n, "false"))
-        {
-          char *d = describe (n);
-          g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s: %s %s is not supported by FitTape", what,
-                       keys[i], d);
-          g_free (d);
-          return false;
-        }
+        return refuse (what, keys[i], n, error);
     }
   return true;
 }
