@@ -10,6 +10,7 @@
  * Conv2D needs). */
 #include "core/ft-format.h"
 #include "panels/ft-model-editor-private.h"
+#include "panels/ft-panel-class.h"
 
 #include "nn/ft-model.h"
 
@@ -709,16 +710,10 @@ ft_model_editor_finalize (GObject *object)
 static void
 ft_model_editor_class_init (FtModelEditorClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
-  object_class->dispose = ft_model_editor_dispose;
-  object_class->finalize = ft_model_editor_finalize;
-
   /* Emitted after every edit the user makes to the layers (not by _set_experiment). */
-  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                                          NULL, NULL, G_TYPE_NONE, 0);
-
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/fittape/FitTape/ui/model-editor.ui");
+  signals[SIGNAL_CHANGED] = ft_panel_class_setup (klass, ft_model_editor_dispose, ft_model_editor_finalize,
+                                                  "/org/fittape/FitTape/ui/model-editor.ui");
   gtk_widget_class_bind_template_child (widget_class, FtModelEditor, clamp);
   gtk_widget_class_bind_template_child (widget_class, FtModelEditor, layers_group);
   gtk_widget_class_bind_template_child (widget_class, FtModelEditor, add_button);

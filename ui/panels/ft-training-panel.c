@@ -7,6 +7,7 @@
  * Callback parameter widgets carry the parameter's Keras name as their widget name ("patience",
  * "monitor", …) and their rows "row-NAME"; loop-step switches are named after the step
  * (ft_loop_step_name). Tests and lessons find them by these names. */
+#include "panels/ft-panel-class.h"
 #include "panels/ft-panels.h"
 
 #include <glib/gi18n.h>
@@ -704,18 +705,13 @@ ft_training_panel_dispose (GObject *object)
 static void
 ft_training_panel_class_init (FtTrainingPanelClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
-  object_class->dispose = ft_training_panel_dispose;
-
   /**
    * FtTrainingPanel::changed:
    * Emitted after every edit the user makes to exp->fit, exp->seed, exp->callbacks or exp->steps.
    */
-  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                                          NULL, NULL, G_TYPE_NONE, 0);
-
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/fittape/FitTape/ui/training-panel.ui");
+  signals[SIGNAL_CHANGED] = ft_panel_class_setup (klass, ft_training_panel_dispose, NULL,
+                                                  "/org/fittape/FitTape/ui/training-panel.ui");
   gtk_widget_class_bind_template_child (widget_class, FtTrainingPanel, fit_group);
   gtk_widget_class_bind_template_child (widget_class, FtTrainingPanel, epochs_spin);
   gtk_widget_class_bind_template_child (widget_class, FtTrainingPanel, batch_size_spin);
