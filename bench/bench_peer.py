@@ -7,11 +7,22 @@ training set, and the RESULT line fittape-bench parses:
 
 import argparse
 import gzip
+import importlib
 import os
 import struct
 import sys
 
 EPOCH_SAMPLES = 60000
+NO_PEER = 3  # the exit status when the peer's framework is missing
+
+
+def import_peer(*names):
+    """The modules named, or None after the NO_TORCH line fittape-bench reads as "this peer is missing"."""
+    try:
+        return [importlib.import_module(name) for name in names]
+    except ImportError as e:
+        print("NO_TORCH %s" % e)
+        return None
 
 
 def parse_args(doc):

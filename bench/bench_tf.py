@@ -12,20 +12,17 @@ import os
 import sys
 import time
 
-from bench_peer import EPOCH_SAMPLES, load_fashion, parse_args, print_result
+from bench_peer import EPOCH_SAMPLES, NO_PEER, import_peer, load_fashion, parse_args, print_result
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def main():
     args = parse_args(__doc__)
-    try:
-        import numpy as np
-        import tensorflow as tf
-        import keras
-    except ImportError as e:
-        print("NO_TORCH %s" % e)
-        return 3
+    modules = import_peer("numpy", "tensorflow", "keras")
+    if modules is None:
+        return NO_PEER
+    np, tf, keras = modules
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
     keras.utils.set_random_seed(args.seed)

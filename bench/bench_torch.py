@@ -11,18 +11,16 @@ that fittape-bench parses. Run it alone with --help for the options."""
 import sys
 import time
 
-from bench_peer import EPOCH_SAMPLES, load_fashion, parse_args, print_result
+from bench_peer import EPOCH_SAMPLES, NO_PEER, import_peer, load_fashion, parse_args, print_result
 
 
 def main():
     args = parse_args(__doc__)
 
-    try:
-        import torch
-        from torch import nn
-    except ImportError as e:
-        print("NO_TORCH %s" % e)
-        return 3
+    modules = import_peer("torch", "torch.nn")
+    if modules is None:
+        return NO_PEER
+    torch, nn = modules
 
     torch.set_num_threads(1)
     torch.manual_seed(args.seed)
