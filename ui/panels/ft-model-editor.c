@@ -11,6 +11,7 @@
 #include "core/ft-format.h"
 #include "panels/ft-model-editor-private.h"
 #include "panels/ft-panel-class.h"
+#include "panels/ft-widget-find.h"
 
 #include "nn/ft-model.h"
 
@@ -503,21 +504,6 @@ expanded_states (FtModelEditor *self)
   return e;
 }
 
-/* A descendant of row i named name, or NULL. */
-static GtkWidget *
-find_named (GtkWidget *root, const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_named (c, name);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* Moves focus to the button named name in row i, or to another of its buttons when that one is
  * insensitive. */
 static void
@@ -532,7 +518,7 @@ focus_row_button (FtModelEditor *self, int i, const char *name)
   const char *order[] = { name, "move-up", "move-down", "remove" };
   for (guint k = 0; k < G_N_ELEMENTS (order); k++)
     {
-      GtkWidget *b = find_named (row, order[k]);
+      GtkWidget *b = ft_widget_find_named (row, order[k]);
       if (b != NULL && gtk_widget_get_sensitive (b))
         {
           gtk_widget_grab_focus (b);

@@ -9,6 +9,7 @@
  * (ft_loop_step_name). Tests and lessons find them by these names. */
 #include "panels/ft-panel-class.h"
 #include "panels/ft-panels.h"
+#include "panels/ft-widget-find.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -161,24 +162,10 @@ callback_summary (const FtCallbackSpec *s)
   return g_strdup ("");
 }
 
-static GtkWidget *
-find_named (GtkWidget *root, const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_named (c, name);
-      if (found)
-        return found;
-    }
-  return NULL;
-}
-
 static void
 set_row_visible (GtkWidget *expander, const char *row_name, gboolean visible)
 {
-  GtkWidget *row = find_named (expander, row_name);
+  GtkWidget *row = ft_widget_find_named (expander, row_name);
   if (row)
     gtk_widget_set_visible (row, visible);
 }
