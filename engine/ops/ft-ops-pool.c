@@ -151,8 +151,7 @@ static void
 max_pool2d_backward (FtTape *tape, const FtTapeEntry *entry, const float *dy)
 {
   const PoolSaved *s = entry->saved;
-  const FtTensor *x = entry->inputs[0];
-  float *dx = ft_tape_input_grad_acc (tape, x);
+  float *dx = ft_tape_input_grad_acc (tape, entry->inputs[0]);
   if (dx == NULL)
     return;
   const int32_t *restrict am = s->argmax;
@@ -233,8 +232,7 @@ static void
 avg_pool2d_backward (FtTape *tape, const FtTapeEntry *entry, const float *dy)
 {
   const PoolGeom *g = entry->saved;
-  const FtTensor *x = entry->inputs[0];
-  float *dx = ft_tape_input_grad_acc (tape, x);
+  float *dx = ft_tape_input_grad_acc (tape, entry->inputs[0]);
   if (dx == NULL)
     return;
   const int c = g->c;
