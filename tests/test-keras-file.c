@@ -303,7 +303,7 @@ replace_all (const char *s, const char *from, const char *to)
 
 /* What Keras 2 and other writers spell differently but means the same is read as FitTape's own: a
  * resolved batch-normalisation axis, n for [n, n], initializers without module, a dropout seed, a frozen
- * layer that has no weights. */
+ * layer that has no weights, weight_decay 0 for none, EMA settings that are unused while use_ema is false. */
 static void
 test_keras_other_spellings (void)
 {
@@ -321,9 +321,13 @@ test_keras_other_spellings (void)
       "{\"class_name\": \"Ones\", \"config\": {}}" },
     { "\"seed\": null, \"noise_shape\"", "\"seed\": 42, \"noise_shape\"" },
     { "\"name\": \"dropout\", \"trainable\": true", "\"name\": \"dropout\", \"trainable\": false" },
+    { "\"weight_decay\": null", "\"weight_decay\": 0.0" },
+    { "\"ema_momentum\": 0.99", "\"ema_momentum\": 0.9" },
+    { "\"ema_overwrite_frequency\": null", "\"ema_overwrite_frequency\": 10" },
   };
   for (size_t i = 0; i < G_N_ELEMENTS (edits); i++)
     {
+      g_assert_nonnull (strstr (config, edits[i][0]));
       char *edited = replace_all (config, edits[i][0], edits[i][1]);
       g_free (config);
       config = edited;
@@ -336,6 +340,8 @@ test_keras_other_spellings (void)
   g_assert_cmpint (back->n_layers, ==, exp->n_layers);
   for (int i = 0; i < exp->n_layers; i++)
     g_assert_cmpmem (&back->layers[i], sizeof (FtLayerSpec), &exp->layers[i], sizeof (FtLayerSpec));
+  g_assert_cmpint (back->compile.optimizer.kind, ==, exp->compile.optimizer.kind);
+  g_assert_cmpfloat (back->compile.optimizer.learning_rate, ==, exp->compile.optimizer.learning_rate);
   g_unlink (path);
   g_unlink (saved);
   g_free (path);

@@ -26,7 +26,9 @@
   { "learning_rate", FT_PARAM_FLOAT, OFF (learning_rate), FT_PARAM_WRITE_ALWAYS | FT_PARAM_CODE_ALWAYS     \
       | FT_PARAM_UI_LADDER, FT_RANGE_NONNEG, .def = (d), .label = "Learning rate",                          \
     .hint = "how far each update moves the weights", .ui_lo = 1e-5, .ui_hi = 10.0 }
-#define NO_WEIGHT_DECAY { "weight_decay", FT_PARAM_KERAS_CONST, .keras = "null" }
+/* Keras writes null; a file saved with weight_decay=0 means the same. */
+#define NO_WEIGHT_DECAY                                                                                      \
+  { "weight_decay", FT_PARAM_KERAS_CONST, .keras = "null", .keras_also = (const char *const[]){ "0", NULL } }
 #define CLIP(key, l_, h_)                                                                               \
   { #key, FT_PARAM_FLOAT, OFF (key),                                                                         \
     FT_PARAM_ZERO_IS_NONE | FT_PARAM_EXCLUSIVE | FT_PARAM_UI_CLIPPING, FT_RANGE_NONNEG, .def = 0.0,          \
@@ -37,8 +39,9 @@
         "shrinks all the gradients together when their joint length is larger"),                            \
   CLIP (clipvalue, "Clip value", "cuts every gradient element to ± this value"),                           \
   { "use_ema", FT_PARAM_KERAS_CONST, .keras = "false" },                                                    \
-  { "ema_momentum", FT_PARAM_KERAS_CONST, .keras = "0.99" },                                                \
-  { "ema_overwrite_frequency", FT_PARAM_KERAS_CONST, .keras = "null" },                                     \
+  /* Only read by Keras when use_ema is true (refused above): any value reads as the default. */             \
+  { "ema_momentum", FT_PARAM_KERAS_CONST, .flags = FT_PARAM_KERAS_ANY, .keras = "0.99" },                   \
+  { "ema_overwrite_frequency", FT_PARAM_KERAS_CONST, .flags = FT_PARAM_KERAS_ANY, .keras = "null" },        \
   { "loss_scale_factor", FT_PARAM_KERAS_CONST, .keras = "null" },                                           \
   { "gradient_accumulation_steps", FT_PARAM_KERAS_CONST, .keras = "null" }
 #define FLOAT(key, range, d, l_, h_, lo, hi, step, digits)                                              \
