@@ -64,9 +64,8 @@ gemm_call (const Gemm *g, int i0, int j0, int mi, int nj)
 {
   const float *a = g->trans_a ? g->a + i0 : g->a + (size_t) i0 * (size_t) g->lda;
   const float *b = g->trans_b ? g->b + (size_t) j0 * (size_t) g->ldb : g->b + j0;
-  cblas_sgemm (CblasRowMajor, g->trans_a ? CblasTrans : CblasNoTrans, g->trans_b ? CblasTrans : CblasNoTrans,
-               mi, nj, g->k, g->alpha, a, g->lda, b, g->ldb, g->beta,
-               g->c + (size_t) i0 * (size_t) g->ldc + j0, g->ldc);
+  ft_sgemm_one (g->trans_a, g->trans_b, mi, nj, g->k, g->alpha, a, g->lda, b, g->ldb, g->beta,
+                g->c + (size_t) i0 * (size_t) g->ldc + j0, g->ldc);
 }
 
 static void
@@ -131,8 +130,8 @@ ft_sgemm_one (bool trans_a, bool trans_b, int m, int n, int k, float alpha, cons
 {
   if (m == 0 || n == 0)
     return;
-  const Gemm g = { trans_a, trans_b, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc };
-  gemm_call (&g, 0, 0, m, n);
+  cblas_sgemm (CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n,
+               k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 int
