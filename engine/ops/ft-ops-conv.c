@@ -569,6 +569,27 @@ fused_grad (FtTape *tape, const ConvSaved *s, const float *dy, const float *y, f
       add_span (out[i], total + off[i], (int) len[i]);
 }
 
+/* z = b + a·W (a: the column matrix, M × K) and y = act (z), which may share z's buffer: the small-K pass
+ * (the ReLU fused when y is z) or the bias rows, one GEMM and the activation. */
+static void
+conv_forward_product (const ConvGeom *g, const float *a, const float *w, const float *b, float *z, float *y,
+                      FtActivation act)
+{
+  const size_t m = geom_rows (g), k = geom_cols (g);
+  const bool fused_relu = k <= SMALL_K && act == FT_ACT_RELU && z == y;
+  if (k <= SMALL_K)
+    small_k_product (a, w, b, z, m, (int) k, g->f, fused_relu);
+  else
+    {
+      if (b != NULL)
+        fill_rows (z, b, m, g->f);
+      ft_sgemm (false, false, (int) m, g->f, (int) k, 1.0f, a, (int) k, w, g->f, b != NULL ? 1.0f : 0.0f, z,
+                g->f);
+    }
+  if (act != FT_ACT_LINEAR && !fused_relu)
+    ft_activation_forward (act, y, z, m, (size_t) g->f);
+}
+
 static void conv2d_backward (FtTape *tape, const FtTapeEntry *entry, const float *dy);
 
 static const FtOpDef conv2d_def = { "conv2d", conv2d_backward };
@@ -621,25 +642,7 @@ ft_op_conv2d (FtTape *tape, FtTensor *x, FtTensor *w, FtTensor *b, int stride_h,
    * need z. */
   const bool keep_z = record && act != FT_ACT_LINEAR && ft_activation_backward_needs_input (act);
   float *z = keep_z ? ft_tape_alloc (tape, m * (size_t) g.f * sizeof (float)) : y->data;
-  if (k <= SMALL_K)
-    {
-      const bool fused_relu = act == FT_ACT_RELU && z == y->data;
-      small_k_product (a, w->data, b != NULL ? b->data : NULL, z, m, (int) k, g.f, fused_relu);
-      if (act != FT_ACT_LINEAR && !fused_relu)
-        ft_activation_forward (act, y->data, z, m, (size_t) g.f);
-    }
-  else
-    {
-      float gemm_beta = 0.0f;
-      if (b != NULL)
-        {
-          fill_rows (z, b->data, m, g.f);
-          gemm_beta = 1.0f;
-        }
-      ft_sgemm (false, false, (int) m, g.f, (int) k, 1.0f, a, (int) k, w->data, g.f, gemm_beta, z, g.f);
-      if (act != FT_ACT_LINEAR)
-        ft_activation_forward (act, y->data, z, m, (size_t) g.f);
-    }
+  conv_forward_product (&g, a, w->data, b != NULL ? b->data : NULL, z, y->data, act);
 
   if (record)
     {
