@@ -57,9 +57,12 @@ static gboolean
 throttled_redraw (gpointer data)
 {
   FtWindow *self = data;
+  gint64 start = ft_window_stalls_cpu_us ();
   self->redraw_source = 0;
   ft_window_update_verdict (self);
   ft_window_refresh_plots (self);
+  self->last_event = "redraw";
+  ft_window_stalls_busy (self, "redraw", ft_window_stalls_cpu_us () - start);
   return G_SOURCE_REMOVE;
 }
 
@@ -136,7 +139,7 @@ on_epoch_end (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev)
                              : FT_OUTLINE_LOOP);
   highlight_code (self, run, FT_CODE_EPOCH_END);
   ft_plot_model_add_epoch (self->plot_model, run->plot_run, ev->epoch, ev->samples_seen, &ev->logs);
-  ft_window_live_poll (self, run, ev);
+  bool views_have_weights = ft_window_live_poll (self, run, ev);
   if (ft_run_lanes (run->engine) != NULL)
     ft_plot_model_set_callback_lanes (self->plot_model, run->plot_run, ft_run_lanes (run->engine));
   run->samples = ev->samples_seen;
@@ -150,9 +153,12 @@ on_epoch_end (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev)
   ft_window_update_run_row (run);
   refresh_plots_soon (self); /* a Playground epoch can take a millisecond: throttled too */
   ft_window_update_verdict (self);
-  if (run == self->decision_run && ev->weights != NULL)
-    ft_decision_view_update_weights (FT_DECISION_VIEW (self->decision_view), ev->weights, ev->n_weights);
-  ft_window_network_epoch_end (self, run, ev);
+  if (!views_have_weights) /* else a live change of the inputs rebuilt the views with these weights */
+    {
+      if (run == self->decision_run && ev->weights != NULL)
+        ft_decision_view_update_weights (FT_DECISION_VIEW (self->decision_view), ev->weights, ev->n_weights);
+      ft_window_network_epoch_end (self, run, ev);
+    }
   ft_window_screenshot_check (self);
 }
 
@@ -174,6 +180,7 @@ show_all_ended (FtWindow *self, FtWindowRun *run)
   text[0] = g_ascii_toupper (text[0]);
   ft_window_set_status (self, text);
   g_free (text);
+  ft_window_stalls_print (self);
 }
 
 /* A run finished, was stopped or failed: its state, lanes and verdict, a line in the log (and the error
@@ -224,12 +231,22 @@ log_run_line (FtWindow *self, FtWindowRun *run, const char *text)
   g_free (line);
 }
 
+static void handle_event (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev);
+
 void
 ft_window_on_run_event (const FtRunEvent *ev, void *user_data)
 {
   FtWindowRun *run = user_data;
   FtWindow *self = run->window;
   self->last_event = ft_run_event_kind_name (ev->kind);
+  gint64 start = ft_window_stalls_cpu_us ();
+  handle_event (self, run, ev);
+  ft_window_stalls_busy (self, self->last_event, ft_window_stalls_cpu_us () - start);
+}
+
+static void
+handle_event (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev)
+{
   switch (ev->kind)
     {
     case FT_RUN_EVENT_BATCH_END:
@@ -270,22 +287,4 @@ ft_window_on_run_event (const FtRunEvent *ev, void *user_data)
       on_run_ended (self, run, ev);
       break;
     }
-}
-
-/* The stall monitor: a 4 ms timer; any gap beyond that is time the main loop could not run. */
-gboolean
-ft_window_stall_tick (gpointer data)
-{
-  FtWindow *self = data;
-  gint64 now = g_get_monotonic_time ();
-  if (self->last_tick > 0)
-    {
-      gint64 stall = now - self->last_tick - 4000;
-      if (stall > self->max_stall_us && ft_window_any_active_running (self))
-        self->max_stall_us = stall;
-      if (stall > 10000 && g_getenv ("FITTAPE_DEBUG_STALLS"))
-        g_printerr ("stall %.1f ms after %s\n", stall / 1000.0, self->last_event ? self->last_event : "?");
-    }
-  self->last_tick = now;
-  return G_SOURCE_CONTINUE;
 }

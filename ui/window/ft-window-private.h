@@ -13,6 +13,24 @@
 #include "window/ft-window.h"
 
 /* The datasets of one Train press, shared by the runs it starts (both mode: two). */
+/* The stall monitor's figures (ft-window-stalls.c): late ticks by the millisecond, and the longest per event
+ * kind handled before them. */
+#define FT_STALL_BUCKETS 2000
+#define FT_STALL_KINDS   16
+typedef struct
+{
+  guint32 buckets[FT_STALL_BUCKETS];
+  guint64 ticks;
+  const char *kind[FT_STALL_KINDS];
+  gint64 kind_max_us[FT_STALL_KINDS];
+  guint32 kind_over[FT_STALL_KINDS];
+  gint64 busy_max_us[FT_STALL_KINDS]; /* the longest time in the handler of each kind (or the frame) */
+  gint64 busy_total_us[FT_STALL_KINDS];
+  guint32 busy_count[FT_STALL_KINDS];
+  gint64 frame_start;
+  gulong frame_handlers[2];
+} FtStallStats;
+
 typedef struct
 {
   FtDataset *train;
@@ -139,6 +157,7 @@ struct _FtWindow
   gint64 last_tick;
   gint64 max_stall_us;
   const char *last_event; /* for FITTAPE_DEBUG_STALLS */
+  FtStallStats stalls;
 
   guint pending_jobs; /* exports, checkpoint saves and loads in flight */
 
@@ -215,7 +234,9 @@ void ft_window_network_changed (FtWindow *self);
 void ft_window_network_points_changed (FtWindow *self);
 void ft_window_network_regenerate (FtWindow *self);
 gboolean ft_window_network_edit_weight (FtWindow *self, guint64 index, float value);
-void ft_window_network_runs_started (FtWindow *self, const FtDataset *train, const FtDataset *test);
+/* The view shows exp with run's training set (shared, not copied). */
+void ft_window_network_show_run (FtWindow *self, FtWindowRun *run, const FtExperiment *exp);
+void ft_window_network_runs_started (FtWindow *self, const FtDataset *test);
 void ft_window_network_epoch_end (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev);
 void ft_window_network_show_experiment (FtWindow *self);
 
@@ -224,8 +245,9 @@ void ft_window_network_show_experiment (FtWindow *self);
 void ft_window_live_start (FtWindow *self, const FtExperiment *exp);
 void ft_window_live_edited (FtWindow *self); /* after an edit: ask the runs for what changed */
 /* At its batch-end and epoch-end events: log and draw what it applied; after a live change of the input
- * features the network and decision views follow the input column of the weights the event carries. */
-void ft_window_live_poll (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev);
+ * features the network and decision views follow the input column of the weights the event carries (and
+ * then it returns true: the views have the event's weights already). */
+bool ft_window_live_poll (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev);
 /* The run's live changes as JSON for its exported history, or NULL when it has none (g_free). */
 char *ft_window_run_changes_json (FtWindowRun *run);
 
@@ -243,7 +265,16 @@ void ft_window_remove_view_settings (FtWindow *self);
 bool ft_window_any_active_running (FtWindow *self);
 void ft_window_on_run_event (const FtRunEvent *ev, void *user_data);
 void ft_window_refresh_plots (FtWindow *self);
+
+/* ft-window-stalls.c */
 gboolean ft_window_stall_tick (gpointer data);
+void ft_window_stalls_reset (FtWindow *self);
+/* The main thread's CPU time (µs), for ft_window_stalls_busy. */
+gint64 ft_window_stalls_cpu_us (void);
+/* The main loop spent busy_us in what `what` names (an event kind, "frame", "redraw"). */
+void ft_window_stalls_busy (FtWindow *self, const char *what, gint64 busy_us);
+/* With FITTAPE_DEBUG_STALLS: the stalls' distribution and the longest per event kind, on stderr. */
+void ft_window_stalls_print (FtWindow *self);
 void ft_window_update_verdict (FtWindow *self);
 
 /* ft-window.c */
