@@ -18,6 +18,20 @@
 
 static gboolean throttled_redraw (gpointer data);
 
+/* Whether the verdict bar shows d now. While both runs train in step, its words (a running count of the
+ * identical steps) change at most once a second: a label's new text lays the whole window out again, the
+ * longest part of the main loop's frames in Compare mode. A parting, and the end, show at once. */
+static bool
+verdict_due (FtWindow *self, FtWindowRun *a, FtWindowRun *b, const FtDivergence *d)
+{
+  gint64 now = g_get_monotonic_time ();
+  if (a->state == FT_RUN_STATE_RUNNING && b->state == FT_RUN_STATE_RUNNING && !d->diverged
+      && d->steps_compared > 0 && now - self->verdict_shown < G_USEC_PER_SEC)
+    return false;
+  self->verdict_shown = now;
+  return true;
+}
+
 /* The verdict of Compare mode: the current pair's fingerprints compared so far (the finder reads them
  * under their lock while the runs train). Hidden outside Compare mode. */
 void
@@ -38,7 +52,8 @@ ft_window_update_verdict (FtWindow *self)
   FtDivergence d;
   ft_divergence_find (ft_run_fingerprints (a->engine), ft_run_fingerprints (b->engine),
                       &ft_run_experiment (b->engine)->steps, &d);
-  ft_verdict_bar_set_divergence (bar, &d);
+  if (verdict_due (self, a, b, &d))
+    ft_verdict_bar_set_divergence (bar, &d);
   /* The charts mark the step (the plot model bumps its serial only when the mark moves). */
   guint64 serial = ft_plot_model_get_serial (self->plot_model);
   ft_plot_model_set_mark (self->plot_model, d.diverged ? a->plot_run : 0, d.epoch, d.batch, "parted");

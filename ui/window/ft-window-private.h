@@ -121,7 +121,7 @@ struct _FtWindow
   bool restart_pending; /* Train again as soon as the current runs have stopped */
   bool view_by_data;    /* an opened CSV experiment: its view is chosen when its data are loaded */
   GtkProgressBar *progress_bar;
-  GtkLabel *status_label;
+  GtkInscription *status_label; /* not a GtkLabel: a new text redraws it without laying out the window */
   GtkTextView *log_view;
   GtkListBox *runs_list;
 
@@ -152,7 +152,8 @@ struct _FtWindow
   guint screenshot_timeout;        /* 30 s to get a frame drawn */
   gulong screenshot_paint_handler; /* the frame clock's after-paint */
 
-  guint redraw_source; /* batch-rate redraws are throttled to ten a second */
+  guint redraw_source;  /* batch-rate redraws are throttled to five a second */
+  gint64 verdict_shown; /* when the verdict bar's words last changed (ft-window-events.c) */
   guint stall_source;
   gint64 last_tick;
   gint64 max_stall_us;

@@ -137,7 +137,9 @@ ft_window_current_run (FtWindow *self)
 void
 ft_window_set_status (FtWindow *self, const char *text)
 {
-  gtk_label_set_text (self->status_label, text);
+  gtk_inscription_set_text (self->status_label, text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->status_label), GTK_ACCESSIBLE_PROPERTY_LABEL, text,
+                                  -1);
 }
 
 void
