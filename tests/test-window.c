@@ -718,6 +718,9 @@ test_live_change (void)
   g_object_set_data (G_OBJECT (win), "ft-batches", GINT_TO_POINTER (9));
   wait_until (batches_plotted, win, 60);
   wait_until (network_shows_run_x1x2, win, 30);
+  /* The view followed the change with the run's own training set, not a copy made on the main loop. */
+  g_assert_true (ft_network_view_get_train_data (nv)
+                 == ft_window_get_run_train_data (win, ft_window_get_n_runs (win) - 2));
   ft_window_toggle_pause (win); /* on at full speed */
   wait_until (idle, win, 120);
   guint n = ft_window_get_n_runs (win);

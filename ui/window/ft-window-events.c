@@ -72,12 +72,12 @@ static gboolean
 throttled_redraw (gpointer data)
 {
   FtWindow *self = data;
-  gint64 start = ft_window_stalls_cpu_us ();
+  gint64 start = ft_window_stalls_cpu_us (), wall = g_get_monotonic_time ();
   self->redraw_source = 0;
   ft_window_update_verdict (self);
   ft_window_refresh_plots (self);
   self->last_event = "redraw";
-  ft_window_stalls_busy (self, "redraw", ft_window_stalls_cpu_us () - start);
+  ft_window_stalls_busy (self, "redraw", start, wall);
   return G_SOURCE_REMOVE;
 }
 
@@ -254,9 +254,9 @@ ft_window_on_run_event (const FtRunEvent *ev, void *user_data)
   FtWindowRun *run = user_data;
   FtWindow *self = run->window;
   self->last_event = ft_run_event_kind_name (ev->kind);
-  gint64 start = ft_window_stalls_cpu_us ();
+  gint64 start = ft_window_stalls_cpu_us (), wall = g_get_monotonic_time ();
   handle_event (self, run, ev);
-  ft_window_stalls_busy (self, self->last_event, ft_window_stalls_cpu_us () - start);
+  ft_window_stalls_busy (self, self->last_event, start, wall);
 }
 
 static void

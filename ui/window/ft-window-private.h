@@ -24,10 +24,11 @@ typedef struct
   const char *kind[FT_STALL_KINDS];
   gint64 kind_max_us[FT_STALL_KINDS];
   guint32 kind_over[FT_STALL_KINDS];
-  gint64 busy_max_us[FT_STALL_KINDS]; /* the longest time in the handler of each kind (or the frame) */
+  gint64 busy_max_us[FT_STALL_KINDS]; /* the most CPU time in the handler of each kind (or the frame) */
+  gint64 wall_max_us[FT_STALL_KINDS]; /* the longest wall time in it: more than the CPU time is waiting */
   gint64 busy_total_us[FT_STALL_KINDS];
   guint32 busy_count[FT_STALL_KINDS];
-  gint64 frame_start;
+  gint64 frame_start, frame_start_wall;
   gulong frame_handlers[2];
 } FtStallStats;
 
@@ -272,8 +273,9 @@ gboolean ft_window_stall_tick (gpointer data);
 void ft_window_stalls_reset (FtWindow *self);
 /* The main thread's CPU time (µs), for ft_window_stalls_busy. */
 gint64 ft_window_stalls_cpu_us (void);
-/* The main loop spent busy_us in what `what` names (an event kind, "frame", "redraw"). */
-void ft_window_stalls_busy (FtWindow *self, const char *what, gint64 busy_us);
+/* The main loop spent cpu_us of CPU time and wall_us in what `what` names (an event kind, "redraw", a frame
+ * phase) since cpu_start and wall_start (ft_window_stalls_cpu_us, g_get_monotonic_time). */
+void ft_window_stalls_busy (FtWindow *self, const char *what, gint64 cpu_start, gint64 wall_start);
 /* With FITTAPE_DEBUG_STALLS: the stalls' distribution and the longest per event kind, on stderr. */
 void ft_window_stalls_print (FtWindow *self);
 void ft_window_update_verdict (FtWindow *self);

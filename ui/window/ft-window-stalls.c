@@ -48,14 +48,16 @@ record (FtWindow *self, gint64 stall)
 }
 
 void
-ft_window_stalls_busy (FtWindow *self, const char *what, gint64 busy_us)
+ft_window_stalls_busy (FtWindow *self, const char *what, gint64 cpu_start, gint64 wall_start)
 {
   FtStallStats *s = &self->stalls;
   int i = kind_slot (s, what);
   if (i < 0)
     return;
-  s->busy_max_us[i] = MAX (s->busy_max_us[i], busy_us);
-  s->busy_total_us[i] += busy_us;
+  gint64 cpu = ft_window_stalls_cpu_us () - cpu_start, wall = g_get_monotonic_time () - wall_start;
+  s->busy_max_us[i] = MAX (s->busy_max_us[i], cpu);
+  s->wall_max_us[i] = MAX (s->wall_max_us[i], wall);
+  s->busy_total_us[i] += cpu;
   s->busy_count[i]++;
 }
 
@@ -72,6 +74,7 @@ static void
 on_before_paint (GdkFrameClock *clock, FtWindow *self)
 {
   self->stalls.frame_start = ft_window_stalls_cpu_us ();
+  self->stalls.frame_start_wall = g_get_monotonic_time ();
 }
 
 /* The phases of a frame (after GTK's own handlers, connected before ours): "frame-layout" is the update
@@ -79,10 +82,9 @@ on_before_paint (GdkFrameClock *clock, FtWindow *self)
 static void
 phase_done (FtWindow *self, const char *what)
 {
-  gint64 now = ft_window_stalls_cpu_us ();
   if (self->stalls.frame_start > 0 && ft_window_any_active_running (self))
-    ft_window_stalls_busy (self, what, now - self->stalls.frame_start);
-  self->stalls.frame_start = now;
+    ft_window_stalls_busy (self, what, self->stalls.frame_start, self->stalls.frame_start_wall);
+  on_before_paint (NULL, self);
 }
 
 static void
@@ -164,7 +166,7 @@ ft_window_stalls_print (FtWindow *self)
               ft_window_get_samples_per_second (self));
   for (int i = 0; i < FT_STALL_KINDS && s->kind[i] != NULL; i++)
     g_printerr (
-        "stalls after %s: max %.1f ms, %u over 10 ms; main-loop CPU in it %u times, max %.1f ms, total %.0f ms\n",
+        "stalls after %s: max %.1f ms, %u over 10 ms; main-loop CPU in it %u times, max %.1f ms (wall %.1f), total %.0f ms\n",
         s->kind[i], s->kind_max_us[i] / 1000.0, s->kind_over[i], s->busy_count[i], s->busy_max_us[i] / 1000.0,
-        s->busy_total_us[i] / 1000.0);
+        s->wall_max_us[i] / 1000.0, s->busy_total_us[i] / 1000.0);
 }

@@ -361,6 +361,13 @@ ft_window_get_run_epochs (FtWindow *self, guint i)
   return run ? ft_run_epochs_done (run->engine) : -1;
 }
 
+const FtDataset *
+ft_window_get_run_train_data (FtWindow *self, guint i)
+{
+  FtWindowRun *run = ft_window_run_at (self, i);
+  return run != NULL && run->data != NULL ? run->data->train : NULL;
+}
+
 int
 ft_window_get_run_plot_points (FtWindow *self, guint i, int *epoch_points)
 {
