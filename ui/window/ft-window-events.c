@@ -68,28 +68,6 @@ ft_window_refresh_plots (FtWindow *self)
   ft_plot_view_changed (FT_PLOT_VIEW (self->acc_view));
 }
 
-static gboolean
-throttled_redraw (gpointer data)
-{
-  FtWindow *self = data;
-  gint64 start = ft_window_stalls_cpu_us (), wall = g_get_monotonic_time ();
-  self->redraw_source = 0;
-  ft_window_update_verdict (self);
-  ft_window_refresh_plots (self);
-  self->last_event = "redraw";
-  ft_window_stalls_busy (self, "redraw", start, wall);
-  return G_SOURCE_REMOVE;
-}
-
-/* Per-batch points redraw the charts at most five times a second: the main loop stays free and the
- * training threads keep the CPU (two runs and the window share two cores). */
-static void
-refresh_plots_soon (FtWindow *self)
-{
-  if (self->redraw_source == 0)
-    self->redraw_source = g_timeout_add (200, throttled_redraw, self);
-}
-
 static void
 update_progress (FtWindow *self, const FtRunEvent *ev, FtWindowRun *run)
 {
@@ -108,6 +86,41 @@ update_progress (FtWindow *self, const FtRunEvent *ev, FtWindowRun *run)
       ev->kind == FT_RUN_EVENT_EPOCH_END ? ev->steps : ev->batch + 1, ev->steps, eta, rate);
   ft_window_set_status (self, text);
   g_free (text);
+}
+
+/* The status line and progress bar follow the latest batch end, at the redraw's pace and in its frame: a
+ * frame of their own between two redraws doubled the frames a second (each one a layout and a paint). */
+static void
+show_pending_progress (FtWindow *self)
+{
+  FtWindowRun *run = self->progress_run;
+  if (run == NULL || !run->progress_pending)
+    return;
+  run->progress_pending = false;
+  update_progress (self, &run->progress, run);
+}
+
+static gboolean
+throttled_redraw (gpointer data)
+{
+  FtWindow *self = data;
+  gint64 start = ft_window_stalls_cpu_us (), wall = g_get_monotonic_time ();
+  self->redraw_source = 0;
+  ft_window_update_verdict (self);
+  ft_window_refresh_plots (self);
+  show_pending_progress (self);
+  self->last_event = "redraw";
+  ft_window_stalls_busy (self, "redraw", start, wall);
+  return G_SOURCE_REMOVE;
+}
+
+/* Per-batch points redraw the charts at most five times a second: the main loop stays free and the
+ * training threads keep the CPU (two runs and the window share two cores). */
+static void
+refresh_plots_soon (FtWindow *self)
+{
+  if (self->redraw_source == 0)
+    self->redraw_source = g_timeout_add (200, throttled_redraw, self);
 }
 
 bool
@@ -140,8 +153,12 @@ on_batch_end (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev)
   ft_window_live_poll (self, run, ev);
   run->samples = ev->samples_seen;
   run->seconds = ev->seconds;
-  if (self->redraw_source == 0) /* the status line follows the same pace */
-    update_progress (self, ev, run);
+  run->progress = *ev; /* for the status line, at the next redraw */
+  run->progress.message = NULL;
+  run->progress.snapshot = NULL;
+  run->progress.weights = NULL;
+  run->progress_pending = true;
+  self->progress_run = run;
   refresh_plots_soon (self);
 }
 
@@ -159,6 +176,7 @@ on_epoch_end (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev)
     ft_plot_model_set_callback_lanes (self->plot_model, run->plot_run, ft_run_lanes (run->engine));
   run->samples = ev->samples_seen;
   run->seconds = ev->seconds;
+  run->progress_pending = false; /* the epoch's end is newer */
   GString *s = g_string_new (NULL);
   g_string_printf (s, "[%s] Epoch %d/%d - %.1fs - ", run->name, ev->epoch + 1, ev->epochs, ev->seconds);
   ft_logs_format (&ev->logs, s);
@@ -206,6 +224,9 @@ on_run_ended (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev)
   run->state = ev->kind == FT_RUN_EVENT_FINISHED  ? FT_RUN_STATE_FINISHED
                : ev->kind == FT_RUN_EVENT_STOPPED ? FT_RUN_STATE_STOPPED
                                                   : FT_RUN_STATE_FAILED;
+  run->progress_pending = false; /* the status line says how it ended */
+  if (self->progress_run == run)
+    self->progress_run = NULL;
   ft_window_live_poll (self, run, ev);
   refresh_plots_soon (self);
   if (ft_run_lanes (run->engine) != NULL) /* the restore is decided at train end */

@@ -58,6 +58,9 @@ struct _FtWindowRun
   gboolean plotted;      /* its series shown on the charts (the row's check button) */
   FtRunner *live_runner; /* the runner whose live changes live_seen counts (a continued run gets a new one) */
   int live_seen;         /* the runner's live changes already logged and drawn */
+  FtRunEvent progress;   /* its latest batch end (scalars only, pointers cleared) for the status line, shown
+                            at the next redraw, in the same frame as the charts */
+  bool progress_pending;
 };
 
 struct _FtWindow
@@ -153,8 +156,9 @@ struct _FtWindow
   guint screenshot_timeout;        /* 30 s to get a frame drawn */
   gulong screenshot_paint_handler; /* the frame clock's after-paint */
 
-  guint redraw_source;  /* batch-rate redraws are throttled to five a second */
-  gint64 verdict_shown; /* when the verdict bar's words last changed (ft-window-events.c) */
+  guint redraw_source;       /* batch-rate redraws are throttled to five a second */
+  gint64 verdict_shown;      /* when the verdict bar's words last changed (ft-window-events.c) */
+  FtWindowRun *progress_run; /* the run whose progress the status line shows next (ft-window-events.c) */
   guint stall_source;
   gint64 last_tick;
   gint64 max_stall_us;

@@ -106,6 +106,7 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
    * overlay on demand. */
   hide_plotted_runs (self);
   g_ptr_array_set_size (self->active, 0);
+  self->progress_run = NULL;
   int n = job->exp->mode == FT_MODE_BOTH ? 2 : 1;
   for (int i = 0; i < n; i++)
     {
@@ -270,6 +271,7 @@ ft_window_reset (FtWindow *self)
   /* Clear the charts: the runs stay in the list, unticked. */
   hide_plotted_runs (self);
   g_ptr_array_set_size (self->active, 0);
+  self->progress_run = NULL;
   self->paused = false;
   ft_tape_inspector_clear (FT_TAPE_INSPECTOR (self->tape_inspector));
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
@@ -299,6 +301,7 @@ ft_window_continue (FtWindow *self, gpointer run_pointer)
   run->state = FT_RUN_STATE_RUNNING;
   g_object_set (run, "plotted", TRUE, NULL);
   g_ptr_array_set_size (self->active, 0);
+  self->progress_run = NULL;
   g_ptr_array_add (self->active, run);
   self->paused = false;
   ft_window_stalls_reset (self);

@@ -485,6 +485,7 @@ ft_window_dispose (GObject *object)
           run->window = NULL; /* an evaluation still running keeps its run, not the window */
         }
       g_ptr_array_set_size (self->active, 0);
+      self->progress_run = NULL;
       self->decision_run = NULL;
       self->network_run = NULL;
       g_list_store_remove_all (self->runs);
