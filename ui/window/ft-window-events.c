@@ -1,6 +1,7 @@
 /* ft-window-events.c — what the window does with a run's events on the main loop: points into the charts
- * (redrawn at most five times a second), the status line and progress, the log, the verdict of Compare mode,
- * the views that follow a run, the end of a run; and the monitor of main-loop stalls. */
+ * (redrawn at most five times a second, with the status line and progress in the same frame), the log, the
+ * verdict of Compare mode (its words at most once a second), the views that follow a run, the end of a run.
+ * The time each kind takes goes to the stall monitor (ft-window-stalls.c). */
 #include "core/ft-format.h"
 #include "train/ft-checkpoint.h"
 #include "views/ft-code-view.h"
