@@ -49,15 +49,15 @@ cpu_s (void)
 
 static int mlp_hidden = 128; /* the width sweep changes it */
 
+/* Both models end alike: Flatten, Dense(units, relu), Dense(N_CLASSES); then m is built from seed 42. Frees
+ * m and returns NULL with error set when it does not build. */
 static FtModel *
-build_mlp (GError **error)
+finish_with_dense_head (FtModel *m, int units, GError **error)
 {
-  const int in[2] = { IMAGE_SIDE, IMAGE_SIDE };
-  FtModel *m = ft_model_new (2, in);
   FtLayerSpec s = ft_layer_spec_default (FT_LAYER_FLATTEN);
   ft_model_add (m, &s);
   s = ft_layer_spec_default (FT_LAYER_DENSE);
-  s.units = mlp_hidden;
+  s.units = units;
   s.activation = FT_ACT_RELU;
   ft_model_add (m, &s);
   s = ft_layer_spec_default (FT_LAYER_DENSE);
@@ -72,6 +72,13 @@ build_mlp (GError **error)
 }
 
 static FtModel *
+build_mlp (GError **error)
+{
+  const int in[2] = { IMAGE_SIDE, IMAGE_SIDE };
+  return finish_with_dense_head (ft_model_new (2, in), mlp_hidden, error);
+}
+
+static FtModel *
 build_cnn (GError **error)
 {
   const int in[3] = { IMAGE_SIDE, IMAGE_SIDE, 1 };
@@ -81,21 +88,7 @@ build_cnn (GError **error)
   s.kernel_size[0] = s.kernel_size[1] = 3;
   s.activation = FT_ACT_RELU;
   ft_model_add (m, &s);
-  s = ft_layer_spec_default (FT_LAYER_FLATTEN);
-  ft_model_add (m, &s);
-  s = ft_layer_spec_default (FT_LAYER_DENSE);
-  s.units = 128;
-  s.activation = FT_ACT_RELU;
-  ft_model_add (m, &s);
-  s = ft_layer_spec_default (FT_LAYER_DENSE);
-  s.units = N_CLASSES;
-  ft_model_add (m, &s);
-  if (!ft_model_build (m, 42, error))
-    {
-      ft_model_free (m);
-      return NULL;
-    }
-  return m;
+  return finish_with_dense_head (m, 128, error);
 }
 
 /* ---- one model's run ---- */

@@ -8,48 +8,21 @@ Prints the lines bench_torch.py prints, which fittape-bench parses:
 One model.fit(epochs=1) runs the warm-up and the timed batches; the chunks are timed between its
 on_train_batch_end calls, so they include what fit() does per step (callbacks, metric updates). Run it alone with --help."""
 
-import argparse
-import gzip
 import os
-import struct
 import sys
 import time
 
+from bench_peer import EPOCH_SAMPLES, NO_PEER, import_peer, load_fashion, parse_args, print_result
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-EPOCH_SAMPLES = 60000
-
-
-def load_fashion(data_dir):
-    images = os.path.join(data_dir, "train-images-idx3-ubyte.gz")
-    labels = os.path.join(data_dir, "train-labels-idx1-ubyte.gz")
-    if not (os.path.exists(images) and os.path.exists(labels)):
-        return None
-    with gzip.open(images, "rb") as f:
-        raw = f.read()
-    with gzip.open(labels, "rb") as f:
-        lraw = f.read()
-    n = struct.unpack(">I", raw[4:8])[0]
-    return raw[16:16 + n * 784], lraw[8:8 + n], n
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--mlp-steps", type=int, default=1875)
-    ap.add_argument("--cnn-steps", type=int, default=150)
-    ap.add_argument("--warmup", type=int, default=20)
-    ap.add_argument("--chunks", type=int, default=3)
-    ap.add_argument("--data-dir", default="")
-    ap.add_argument("--models", default="mlp,cnn")
-    ap.add_argument("--seed", type=int, default=42)
-    args = ap.parse_args()
-    try:
-        import numpy as np
-        import tensorflow as tf
-        import keras
-    except ImportError as e:
-        print("NO_TORCH %s" % e)
-        return 3
+    args = parse_args(__doc__)
+    modules = import_peer("numpy", "tensorflow", "keras")
+    if modules is None:
+        return NO_PEER
+    np, tf, keras = modules
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
     keras.utils.set_random_seed(args.seed)
@@ -102,12 +75,7 @@ def main():
         for c in range(chunks):
             a = args.warmup - 1 + c * per_chunk
             times.append((stamps[a + per_chunk] - stamps[a]) / per_chunk)
-        times.sort()
-        per_step = times[len(times) // 2]
-        print("RESULT %s seconds_per_epoch=%.6f step_us=%.3f steps=%d loss=%.5f chunks=%d best_step_us=%.3f"
-              % (name, per_step * steps_per_epoch, per_step * 1e6, per_chunk * chunks, h.history["loss"][-1],
-                 chunks, times[0] * 1e6))
-        sys.stdout.flush()
+        print_result(name, times, steps_per_epoch, per_chunk * chunks, h.history["loss"][-1])
     return 0
 
 

@@ -8,53 +8,19 @@ benchmark, timed on one CPU thread. Prints machine-readable lines
 
 that fittape-bench parses. Run it alone with --help for the options."""
 
-import argparse
-import gzip
-import os
-import struct
 import sys
 import time
 
-EPOCH_SAMPLES = 60000
-
-
-def load_fashion(data_dir):
-    """Fashion-MNIST training images (uint8, N×28×28) and labels, or None when the files are missing."""
-    images = os.path.join(data_dir, "train-images-idx3-ubyte.gz")
-    labels = os.path.join(data_dir, "train-labels-idx1-ubyte.gz")
-    if not (os.path.exists(images) and os.path.exists(labels)):
-        return None
-    with gzip.open(images, "rb") as f:
-        raw = f.read()
-    magic, n, rows, cols = struct.unpack(">IIII", raw[:16])
-    if magic != 0x803 or rows != 28 or cols != 28:
-        return None
-    with gzip.open(labels, "rb") as f:
-        lraw = f.read()
-    lmagic, ln = struct.unpack(">II", lraw[:8])
-    if lmagic != 0x801 or ln != n:
-        return None
-    return raw[16:16 + n * 784], lraw[8:8 + n], n
+from bench_peer import EPOCH_SAMPLES, NO_PEER, import_peer, load_fashion, parse_args, print_result
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--mlp-steps", type=int, default=1875, help="timed MLP steps (1875 = one epoch)")
-    ap.add_argument("--cnn-steps", type=int, default=150, help="timed CNN steps (extrapolated to an epoch)")
-    ap.add_argument("--warmup", type=int, default=20)
-    ap.add_argument("--chunks", type=int, default=3, help="timed chunks per model; the median is reported")
-    ap.add_argument("--data-dir", default="", help="Fashion-MNIST directory; synthetic data when empty")
-    ap.add_argument("--models", default="mlp,cnn")
-    ap.add_argument("--seed", type=int, default=42)
-    args = ap.parse_args()
+    args = parse_args(__doc__)
 
-    try:
-        import torch
-        from torch import nn
-    except ImportError as e:
-        print("NO_TORCH %s" % e)
-        return 3
+    modules = import_peer("torch", "torch.nn")
+    if modules is None:
+        return NO_PEER
+    torch, nn = modules
 
     torch.set_num_threads(1)
     torch.manual_seed(args.seed)
@@ -125,12 +91,7 @@ def main():
                 loss = step(args.warmup + done + i)
             per_step_times.append((time.perf_counter() - t0) / n_steps)
             done += n_steps
-        per_step_times.sort()
-        per_step = per_step_times[len(per_step_times) // 2]
-        print("RESULT %s seconds_per_epoch=%.6f step_us=%.3f steps=%d loss=%.5f chunks=%d best_step_us=%.3f"
-              % (name, per_step * steps_per_epoch, per_step * 1e6, steps, float(loss.item()), chunks,
-                 per_step_times[0] * 1e6))
-        sys.stdout.flush()
+        print_result(name, per_step_times, steps_per_epoch, steps, float(loss.item()))
     return 0
 
 

@@ -1,6 +1,6 @@
-/* test-conv.c — conv2d, max_pool2d, avg_pool2d and global_avg_pool2d: the output-size rule, the im2col/GEMM
- * kernels against naive loops (forward and backward), finite-difference gradient checks, tape recording and
- * allocation behaviour.
+/* test-conv.c — conv2d, max_pool2d, avg_pool2d and GlobalAveragePooling2D: the output-size rule, the
+ * im2col/GEMM kernels against naive loops (forward and backward), finite-difference gradient checks, tape
+ * recording and allocation behaviour.
  *
  * Tolerances. Forward and analytic backward are compared with references summed in double: the kernels
  * sum at most a few dozen float products of O(1) values, so atol 1e-5 / rtol 1e-4 leaves a wide margin.
@@ -9,6 +9,7 @@
  * rtol 1e-2 (GRAD_*). ReLU and max-pool cases are built so that no perturbation of ±eps crosses a kink. */
 #include "core/ft-alloc.h"
 #include "ft-test-util.h"
+#include "nn/ft-layers.h"
 
 #include <math.h>
 #include <string.h>
@@ -999,10 +1000,12 @@ avg_pool_cb (FtTape *tape, FtTensor *const *inputs, void *user_data)
   return ft_op_avg_pool2d (tape, inputs[0], pc->ph, pc->pw, pc->sh, pc->sw, pc->padding);
 }
 
+/* GlobalAveragePooling2D: the layer's call (one average-pooling window over the whole image, reshaped). */
 static FtTensor *
 global_avg_pool_cb (FtTape *tape, FtTensor *const *inputs, void *user_data)
 {
-  return ft_op_global_avg_pool2d (tape, inputs[0]);
+  FtLayerSpec spec = ft_layer_spec_default (FT_LAYER_GLOBAL_AVERAGE_POOLING2D);
+  return ft_layer_call (&spec, tape, inputs[0], NULL, false, NULL);
 }
 
 /* Forward against the double loops, then the backward by central differences (average pooling is linear,
@@ -1070,11 +1073,13 @@ test_global_avg_pool (void)
   ft_test_fill_uniform (x, &rng, -1.0f, 1.0f);
   FtTape *tape = ft_tape_new (false);
   ft_tape_watch (tape, x);
-  FtTensor *y = ft_op_global_avg_pool2d (tape, x);
+  FtTensor *y = global_avg_pool_cb (tape, &x, NULL);
   g_assert_cmpint (y->ndim, ==, 2);
   g_assert_cmpint (y->shape[0], ==, 3);
   g_assert_cmpint (y->shape[1], ==, 6);
-  g_assert_cmpstr (ft_tape_entry (tape, 0)->def->name, ==, "global_average_pooling2d");
+  g_assert_cmpstr (ft_tape_entry (tape, 0)->def->name, ==, "average_pooling2d");
+  g_assert_cmpint (ft_tape_entry (tape, 0)->output->shape[1], ==, 1); /* one 5×4 window */
+  g_assert_cmpint (ft_tape_entry (tape, 0)->output->shape[2], ==, 1);
   double ref[18] = { 0 };
   for (int n = 0; n < 3; n++)
     for (int i = 0; i < 20; i++)

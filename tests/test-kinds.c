@@ -1,13 +1,16 @@
 /* test-kinds.c — every layer and optimizer kind, end to end through its descriptor table: each parameter
  * set to a value that is not its default, then experiment → JSON → experiment (equal, same JSON), the
  * checkpoint's Keras configs (every table entry with its value, class and default names), a checkpoint
- * saved and loaded back (optimizer slots and iterations), and the generated TensorFlow code; losses and
+ * saved and loaded back (optimizer slots and iterations), a .keras file written and read back (its
+ * config, the kind, its weights), the layer kinds' flags, and the generated TensorFlow code; losses and
  * callbacks likewise; metrics by each of their names; datasets through JSON and the generated code.
  * The editors' rows for every kind are checked in test-panels-a/b. */
 #include "core/ft-error.h"
 #include "experiment/ft-codegen.h"
 #include "experiment/ft-dataset-kinds.h"
 #include "experiment/ft-experiment.h"
+#include "experiment/ft-keras-file.h"
+#include "experiment/ft-zip.h"
 #include "train/ft-callbacks.h"
 #include "train/ft-checkpoint.h"
 #include "train/ft-trainer.h"
@@ -371,6 +374,78 @@ check_code (const FtExperiment *e, const char *module, const FtKindInfo *kind, c
   g_free (code);
 }
 
+/* The .keras file: its config.json has the kind's table entries (as the checkpoint's configs), and it reads
+ * back as the same layers (Keras' implied pooling strides aside), optimizer and weights. */
+static void
+check_keras_file (const FtExperiment *e, const char *what)
+{
+  GError *error = NULL;
+  g_autoptr (FtTrainer) t = ft_experiment_build_trainer (e, NULL, &error);
+  g_assert_no_error (error);
+  g_autofree char *dir = g_dir_make_tmp ("fittape-kinds-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "kinds.keras", NULL);
+  g_assert_true (ft_keras_save (t, path, &error));
+  g_assert_no_error (error);
+  g_autofree char *bytes = NULL;
+  gsize size = 0, len = 0;
+  g_assert_true (g_file_get_contents (path, &bytes, &size, NULL));
+  g_autofree char *config = (char *) ft_zip_read_entry ((guint8 *) bytes, size, "config.json", &len, &error);
+  g_assert_no_error (error);
+  JsonNode *model = json_from_string (config, &error);
+  g_assert_no_error (error);
+  const FtLayerSpec *l = &e->layers[0];
+  check_keras_config (find_class (model, ft_layer_kind_name (l->kind)), ft_layer_kind_info (l->kind), l,
+                      what);
+  const FtOptimizerSpec *o = &e->compile.optimizer;
+  check_keras_config (find_class (model, ft_optimizer_kind_name (o->kind)), ft_optimizer_kind_info (o->kind),
+                      o, what);
+  json_node_unref (model);
+
+  g_autofree float *weights = NULL;
+  size_t n = 0;
+  g_autoptr (FtExperiment) back = ft_keras_load (path, e, &weights, &n, &error);
+  if (error != NULL)
+    g_error ("%s: %s\n%s", what, error->message, config);
+  g_assert_cmpint (back->n_layers, ==, e->n_layers);
+  for (int i = 0; i < e->n_layers; i++)
+    {
+      FtLayerSpec a = ft_layer_spec_resolved (&e->layers[i]), b = ft_layer_spec_resolved (&back->layers[i]);
+      g_assert_cmpint (a.kind, ==, b.kind);
+      if (!ft_params_equal (ft_layer_kind_info (a.kind), &a, &b))
+        g_error ("%s: layer %d reads back different from its .keras file", what, i);
+    }
+  if (!ft_params_equal (ft_optimizer_kind_info (o->kind), o, &back->compile.optimizer))
+    g_error ("%s: the optimizer reads back different from its .keras file", what);
+  FtModel *m = ft_trainer_model (t);
+  g_assert_cmpuint (n, ==, ft_model_n_params (m));
+  g_autofree float *expect = g_new (float, n);
+  ft_model_get_weights (m, expect);
+  g_assert_cmpmem (weights, n * sizeof (float), expect, n * sizeof (float));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* The kind's flags say what it is: FT_KIND_WEIGHTLESS creates no weights, FT_KIND_PER_FEATURE keeps a
+ * flat vector's features, FT_KIND_NEURONS makes a flat vector of its own. */
+static void
+check_kind_flags (const FtExperiment *e, const FtKindInfo *kind, const char *what)
+{
+  int nd = 0, shape[FT_MAX_DIMS], nw = 0;
+  FtWeightSpec w[FT_LAYER_MAX_WEIGHTS];
+  g_assert_true (ft_layer_infer (&e->layers[0], e->input_ndim, e->input_shape, &nd, shape, &nw, w, NULL));
+  if ((nw == 0) != ((kind->flags & FT_KIND_WEIGHTLESS) != 0))
+    g_error ("%s: %d weights, FT_KIND_WEIGHTLESS %s", what, nw,
+             kind->flags & FT_KIND_WEIGHTLESS ? "set" : "not set");
+  if (kind->flags & (FT_KIND_PER_FEATURE | FT_KIND_NEURONS))
+    {
+      const int flat[1] = { 5 };
+      g_assert_true (ft_layer_infer (&e->layers[0], 1, flat, &nd, shape, &nw, w, NULL));
+      g_assert_cmpint (nd, ==, 1);
+      if (kind->flags & FT_KIND_PER_FEATURE)
+        g_assert_cmpint (shape[0], ==, 5);
+    }
+}
+
 static void
 test_every_layer_kind (void)
 {
@@ -392,6 +467,8 @@ test_every_layer_kind (void)
           g_autoptr (FtExperiment) e = experiment_with (&l, &adam);
           check_json_round_trip (e, kind, &l, what);
           check_checkpoint (e, what);
+          check_keras_file (e, what);
+          check_kind_flags (e, kind, what);
           check_code (e, "layers", kind, &l, what);
         }
     }
@@ -422,6 +499,7 @@ test_every_optimizer_kind (void)
           g_autoptr (FtExperiment) e = experiment_with (&dense, &o);
           check_json_round_trip (e, kind, &o, what);
           check_checkpoint (e, what);
+          check_keras_file (e, what);
           check_code (e, "optimizers", kind, &o, what);
         }
     }

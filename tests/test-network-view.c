@@ -6,6 +6,7 @@
  * edit the window's experiment (and the generated code); "reset with new weights" keeps the points and
  * "Regenerate" draws new ones from the next data seed. Screenshots go to /tmp/fittape-network*.png. */
 #include "panels/ft-panels.h"
+#include "panels/ft-widget-find.h"
 #include "views/ft-code-view.h"
 #include "views/ft-network-view.h"
 #include "window/ft-window.h"
@@ -57,20 +58,6 @@ assert_drawn (FtNetworkView *view, int neurons, int links)
   ft_network_view_get_drawn (view, &n, &l);
   g_assert_cmpint (n, ==, neurons);
   g_assert_cmpint (l, ==, links);
-}
-
-static GtkWidget *
-find_named (GtkWidget *root, const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_named (c, name);
-      if (found)
-        return found;
-    }
-  return NULL;
 }
 
 static void
@@ -230,8 +217,8 @@ test_spiral (void)
   g_assert_cmpint (exp->n_layers, ==, 4);
   wait_computed (view);
   assert_drawn (view, 52, 576);
-  GtkWidget *add = find_named (GTK_WIDGET (view), "add-layer"),
-            *remove = find_named (GTK_WIDGET (view), "remove-layer");
+  GtkWidget *add = ft_widget_find_named (GTK_WIDGET (view), "add-layer"),
+            *remove = ft_widget_find_named (GTK_WIDGET (view), "remove-layer");
   g_assert_nonnull (add);
   activate (add, &changes, 2);
   g_assert_cmpint (changes, ==, 2);
@@ -426,7 +413,7 @@ test_window (void)
   g_assert_true (ft_network_view_get_train_data (view) == ft_window_get_run_train_data (win, 0));
   g_assert_nonnull (strstr (ft_network_view_get_description (view), "320 weighted links"));
   /* "Show test data": off, no test point; on, the run's 500 test points on the prediction. */
-  GtkWidget *show_test = find_named (GTK_WIDGET (view), "network-show-test-data");
+  GtkWidget *show_test = ft_widget_find_named (GTK_WIDGET (view), "network-show-test-data");
   g_assert_nonnull (show_test);
   g_assert_true (gtk_widget_get_sensitive (show_test));
   g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (show_test)));
@@ -492,7 +479,7 @@ test_window (void)
   /* Regenerate on the dataset panel: new points (data seed 7 + 2), the same weights' seed, the panel and
    * the code follow. */
   FtDatasetPanel *panel = FT_DATASET_PANEL (find_type (GTK_WIDGET (win), FT_TYPE_DATASET_PANEL));
-  GtkWidget *regenerate = find_named (GTK_WIDGET (panel), "regenerate");
+  GtkWidget *regenerate = ft_widget_find_named (GTK_WIDGET (panel), "regenerate");
   g_assert_nonnull (regenerate);
   g_assert_true (gtk_widget_get_visible (regenerate));
   g_signal_emit_by_name (regenerate, "clicked"); /* what a click does, without the press animation */
@@ -521,8 +508,8 @@ test_window (void)
   ft_dataset_free (points_before);
 
   /* The regularization control: L1 at 0.003 for every Dense layer, in the experiment and the code. */
-  GtkWidget *reg = find_named (GTK_WIDGET (view), "regularization");
-  GtkWidget *rate = find_named (GTK_WIDGET (view), "regularization-rate");
+  GtkWidget *reg = ft_widget_find_named (GTK_WIDGET (view), "regularization");
+  GtkWidget *rate = ft_widget_find_named (GTK_WIDGET (view), "regularization-rate");
   g_assert_nonnull (reg);
   g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (reg)), ==, 0);
   g_assert_false (gtk_widget_get_sensitive (rate));
@@ -544,7 +531,7 @@ test_window (void)
   g_assert_null (strstr (ft_code_view_get_code (code, false), "kernel_regularizer"));
 
   /* The activation control: every hidden layer, not the output; in the experiment and the code. */
-  GtkWidget *act = find_named (GTK_WIDGET (view), "activation");
+  GtkWidget *act = ft_widget_find_named (GTK_WIDGET (view), "activation");
   g_assert_nonnull (act);
   g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (act)), ==, 1); /* spiral.json: tanh */
   gtk_drop_down_set_selected (GTK_DROP_DOWN (act), 2);
@@ -556,7 +543,7 @@ test_window (void)
   g_assert_cmpint (e->layers[0].activation, ==, FT_ACT_TANH);
   /* The learning-rate control: the Playground's values and the experiment's; in the experiment and the
    * code. */
-  GtkWidget *lr = find_named (GTK_WIDGET (view), "learning-rate");
+  GtkWidget *lr = ft_widget_find_named (GTK_WIDGET (view), "learning-rate");
   g_assert_nonnull (lr);
   GListModel *lrs = gtk_drop_down_get_model (GTK_DROP_DOWN (lr));
   guint sel = gtk_drop_down_get_selected (GTK_DROP_DOWN (lr));
@@ -576,7 +563,7 @@ test_window (void)
 
   /* "Regenerate" in the view: the next data seed, as the dataset panel's button. */
   uint64_t seed_before = e->data.seed;
-  GtkWidget *regen = find_named (GTK_WIDGET (view), "regenerate-data");
+  GtkWidget *regen = ft_widget_find_named (GTK_WIDGET (view), "regenerate-data");
   g_assert_nonnull (regen);
   g_assert_true (gtk_widget_get_sensitive (regen));
   g_signal_emit_by_name (regen, "clicked");
@@ -678,7 +665,7 @@ test_window (void)
   assert_drawn (view, 2 + 4 + 2, 2 * 4 + 4 * 2);
   g_assert_true (g_file_set_contents (csv, "x1,x2,label\n1,2,0.5\n3,4,1\n", -1, NULL));
   g_assert_true (ft_window_open_experiment (win, json, &error));
-  GtkWidget *shown_error = find_named (GTK_WIDGET (dpanel), "error");
+  GtkWidget *shown_error = ft_widget_find_named (GTK_WIDGET (dpanel), "error");
   until = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
   while (strstr (gtk_label_get_text (GTK_LABEL (shown_error)), "not a whole number") == NULL)
     {

@@ -3,6 +3,7 @@
  * reordering, switching the dataset with the load off the main loop, live regeneration of Playground data,
  * a bad CSV file's error in the panel. Screenshots go to /tmp for a human to look at. */
 #include "panels/ft-panels.h"
+#include "panels/ft-widget-find.h"
 
 #include "data/ft-dataset.h"
 #include "experiment/ft-dataset-kinds.h"
@@ -12,20 +13,6 @@
 #include <string.h>
 
 /* ---- helpers ---- */
-
-static GtkWidget *
-find_named (GtkWidget *root, const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_named (c, name);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
 
 static void
 collect_named (GtkWidget *root, const char *name, GPtrArray *out)
@@ -50,7 +37,7 @@ row_child (GtkWidget *editor, int i, const char *name)
 {
   GPtrArray *rows = layer_rows (editor);
   g_assert_cmpint (i, <, (int) rows->len);
-  GtkWidget *w = find_named (g_ptr_array_index (rows, i), name);
+  GtkWidget *w = ft_widget_find_named (g_ptr_array_index (rows, i), name);
   g_ptr_array_unref (rows);
   g_assert_nonnull (w);
   return w;
@@ -189,7 +176,7 @@ press_binding (GtkWidget *widget, guint key, GdkModifierType mods)
 static const char *
 label_text (GtkWidget *root, const char *name)
 {
-  GtkWidget *l = find_named (root, name);
+  GtkWidget *l = ft_widget_find_named (root, name);
   g_assert_nonnull (l);
   g_assert_true (GTK_IS_LABEL (l));
   return gtk_label_get_text (GTK_LABEL (l));
@@ -240,7 +227,7 @@ test_model_summary_default (void)
   const char *summary = label_text (editor, "summary");
   g_assert_nonnull (strstr (summary, "Total params: 101,770"));
   g_assert_nonnull (strstr (summary, "dense_1 (Dense)"));
-  GtkWidget *label = find_named (editor, "summary");
+  GtkWidget *label = ft_widget_find_named (editor, "summary");
   g_assert_true (gtk_widget_has_css_class (label, "monospace"));
   g_assert_true (gtk_label_get_selectable (GTK_LABEL (label)));
 
@@ -254,8 +241,8 @@ test_model_summary_default (void)
   g_assert_cmpstr (adw_preferences_row_get_title (g_ptr_array_index (rows, 0)), ==, "Flatten");
   g_assert_cmpstr (adw_preferences_row_get_title (g_ptr_array_index (rows, 2)), ==, "Dense · 10 · linear");
   /* First row cannot move up, last cannot move down. */
-  g_assert_false (gtk_widget_get_sensitive (find_named (g_ptr_array_index (rows, 0), "move-up")));
-  g_assert_false (gtk_widget_get_sensitive (find_named (g_ptr_array_index (rows, 2), "move-down")));
+  g_assert_false (gtk_widget_get_sensitive (ft_widget_find_named (g_ptr_array_index (rows, 0), "move-up")));
+  g_assert_false (gtk_widget_get_sensitive (ft_widget_find_named (g_ptr_array_index (rows, 2), "move-down")));
   adw_expander_row_set_expanded (ADW_EXPANDER_ROW (r1), TRUE);
   g_ptr_array_unref (rows);
 
@@ -295,7 +282,7 @@ test_model_conv_error (void)
   g_assert_nonnull (strstr (error, "layer 1 (conv2d)"));
   g_assert_nonnull (strstr (error, "channel"));
   g_assert_cmpstr (label_text (editor, "error"), ==, error);
-  g_assert_true (gtk_widget_is_visible (find_named (editor, "error")));
+  g_assert_true (gtk_widget_is_visible (ft_widget_find_named (editor, "error")));
 
   GPtrArray *rows = layer_rows (editor);
   g_assert_true (gtk_widget_has_css_class (g_ptr_array_index (rows, 0), "error"));
@@ -306,7 +293,7 @@ test_model_conv_error (void)
   screenshot (win, "/tmp/fittape-model-editor-error.png");
 
   /* Give the input the channel axis, as the message says: the network builds. */
-  GtkWidget *input = find_named (editor, "input-shape");
+  GtkWidget *input = ft_widget_find_named (editor, "input-shape");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (input)), ==, "28, 28");
   gtk_editable_set_text (GTK_EDITABLE (input), "28 × 28 × 1");
   g_signal_emit_by_name (input, "activate");
@@ -335,7 +322,7 @@ test_model_conv_error (void)
   g_assert_cmpint (exp->n_layers, ==, 3);
   g_assert_cmpint (exp->layers[0].kind, ==, FT_LAYER_FLATTEN);
   g_assert_cmpstr (ft_model_editor_get_error (FT_MODEL_EDITOR (editor)), ==, "");
-  g_assert_false (gtk_widget_is_visible (find_named (editor, "error")));
+  g_assert_false (gtk_widget_is_visible (ft_widget_find_named (editor, "error")));
   g_assert_nonnull (strstr (label_text (editor, "summary"), "Total params: 101,770"));
   rows = layer_rows (editor);
   for (guint i = 0; i < rows->len; i++)
@@ -568,12 +555,12 @@ test_model_data_shape (void)
   /* 2·16 + 16 + 16·16 + 16 + 16·2 + 2, and BatchNormalization's 4·2 (2·2 of them not trainable) */
   g_assert_nonnull (strstr (label_text (editor, "summary"), "Total params: 362"));
   g_assert_nonnull (strstr (label_text (editor, "summary"), "Non-trainable params: 4"));
-  g_assert_false (gtk_widget_is_visible (find_named (editor, "warning")));
+  g_assert_false (gtk_widget_is_visible (ft_widget_find_named (editor, "warning")));
 
   /* Three classes but two outputs: a warning, not an error. */
   ft_model_editor_set_data_shape (FT_MODEL_EDITOR (editor), 1, shape, 3);
   g_assert_cmpstr (ft_model_editor_get_error (FT_MODEL_EDITOR (editor)), ==, "");
-  g_assert_true (gtk_widget_is_visible (find_named (editor, "warning")));
+  g_assert_true (gtk_widget_is_visible (ft_widget_find_named (editor, "warning")));
   g_assert_nonnull (strstr (label_text (editor, "warning"), "3 classes"));
   g_assert_cmpint (changed, ==, 0);
 
@@ -599,7 +586,8 @@ test_dataset_switch_to_spiral (void)
   g_signal_connect (panel, "data-loaded", G_CALLBACK (count_signal), &loaded);
   ft_dataset_panel_set_experiment (FT_DATASET_PANEL (panel), exp);
   GtkWidget *win = window_with (panel, 480, 1000);
-  GtkStack *stack = GTK_STACK (gtk_widget_get_ancestor (find_named (panel, "scatter"), GTK_TYPE_STACK));
+  GtkStack *stack = GTK_STACK (
+      gtk_widget_get_ancestor (ft_widget_find_named (panel, "scatter"), GTK_TYPE_STACK));
   g_assert_true (GTK_IS_STACK (stack));
 
   /* Fashion-MNIST (the default experiment), when Debian's files are there. */
@@ -624,11 +612,11 @@ test_dataset_switch_to_spiral (void)
     }
   g_assert_cmpint (changed, ==, 0); /* loading is no edit */
   /* Samples and noise are for the Playground only. */
-  g_assert_false (
-      gtk_widget_get_visible (gtk_widget_get_ancestor (find_named (panel, "noise"), ADW_TYPE_ACTION_ROW)));
+  g_assert_false (gtk_widget_get_visible (
+      gtk_widget_get_ancestor (ft_widget_find_named (panel, "noise"), ADW_TYPE_ACTION_ROW)));
 
   /* The combo row lists the dataset kinds in their table's order, by their names. */
-  AdwComboRow *source = ADW_COMBO_ROW (find_named (panel, "source"));
+  AdwComboRow *source = ADW_COMBO_ROW (ft_widget_find_named (panel, "source"));
   GListModel *items = adw_combo_row_get_model (source);
   g_assert_cmpuint (g_list_model_get_n_items (items), ==, FT_N_DATASET_KINDS);
   for (int k = 0; k < FT_N_DATASET_KINDS; k++)
@@ -643,7 +631,7 @@ test_dataset_switch_to_spiral (void)
       const FtParam *p = &play->params[i];
       if (p->flags & FT_PARAM_UI_HIDDEN)
         continue;
-      GtkWidget *row = gtk_widget_get_ancestor (find_named (panel, p->key), ADW_TYPE_ACTION_ROW);
+      GtkWidget *row = gtk_widget_get_ancestor (ft_widget_find_named (panel, p->key), ADW_TYPE_ACTION_ROW);
       g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, p->label);
       g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, p->hint);
     }
@@ -664,11 +652,11 @@ test_dataset_switch_to_spiral (void)
   /* The 28×28 input no longer fits: the model now takes the data's shape (one more "changed"). */
   g_assert_cmpint (exp->input_ndim, ==, 0);
   g_assert_cmpint (changed, ==, 2);
-  g_assert_true (
-      gtk_widget_get_visible (gtk_widget_get_ancestor (find_named (panel, "noise"), ADW_TYPE_ACTION_ROW)));
+  g_assert_true (gtk_widget_get_visible (
+      gtk_widget_get_ancestor (ft_widget_find_named (panel, "noise"), ADW_TYPE_ACTION_ROW)));
 
   /* The scatter plot has both classes' colours. */
-  GtkWidget *scatter = find_named (panel, "scatter");
+  GtkWidget *scatter = ft_widget_find_named (panel, "scatter");
   gtk_test_widget_wait_for_draw (scatter);
   int w, h;
   guchar *px = widget_pixels (scatter, &w, &h);
@@ -679,7 +667,7 @@ test_dataset_switch_to_spiral (void)
   g_free (px);
 
   /* Validation split: edits the experiment, no reload. */
-  GtkSpinButton *split = GTK_SPIN_BUTTON (find_named (panel, "validation-split"));
+  GtkSpinButton *split = GTK_SPIN_BUTTON (ft_widget_find_named (panel, "validation-split"));
   GtkAdjustment *adj = gtk_spin_button_get_adjustment (split);
   g_assert_cmpfloat (gtk_adjustment_get_upper (adj), ==, 0.5);
   gtk_spin_button_set_value (split, 0.2);
@@ -690,7 +678,7 @@ test_dataset_switch_to_spiral (void)
   /* Noise regenerates the data live. */
   float *before = g_memdup2 (ds->features, ds->n * 2 * sizeof (float));
   uint32_t n_before = ds->n;
-  GtkRange *noise = GTK_RANGE (find_named (panel, "noise"));
+  GtkRange *noise = GTK_RANGE (ft_widget_find_named (panel, "noise"));
   gtk_range_set_value (noise, 0.3);
   g_assert_cmpfloat_with_epsilon (exp->data.noise, 0.3, 1e-6);
   g_assert_cmpint (changed, ==, 4);
@@ -702,7 +690,7 @@ test_dataset_switch_to_spiral (void)
   screenshot (win, "/tmp/fittape-dataset-spiral-noise.png");
 
   /* Quick successive edits: the last one wins. */
-  GtkSpinButton *samples = GTK_SPIN_BUTTON (find_named (panel, "samples"));
+  GtkSpinButton *samples = GTK_SPIN_BUTTON (ft_widget_find_named (panel, "samples"));
   gtk_spin_button_set_value (samples, 300);
   gtk_spin_button_set_value (samples, 200);
   g_assert_cmpuint (exp->data.samples, ==, 200);
@@ -721,7 +709,7 @@ test_dataset_switch_to_spiral (void)
       g_assert_cmpstr (exp->data.path, ==, "");
       g_assert_true (wait_for_flag (&loaded, before_loads + 1, 10000));
       g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "images");
-      GtkWidget *images = find_named (panel, "images");
+      GtkWidget *images = ft_widget_find_named (panel, "images");
       gtk_test_widget_wait_for_draw (images);
       px = widget_pixels (images, &w, &h);
       int dark = count_colour (px, w, h, 0, 0, 0);
@@ -751,7 +739,8 @@ test_dataset_bad_csv (void)
   g_signal_connect (panel, "data-loaded", G_CALLBACK (count_signal), &loaded);
   ft_dataset_panel_set_experiment (FT_DATASET_PANEL (panel), exp);
   GtkWidget *win = window_with (panel, 480, 900);
-  GtkStack *stack = GTK_STACK (gtk_widget_get_ancestor (find_named (panel, "scatter"), GTK_TYPE_STACK));
+  GtkStack *stack = GTK_STACK (
+      gtk_widget_get_ancestor (ft_widget_find_named (panel, "scatter"), GTK_TYPE_STACK));
 
   gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
   while (g_strcmp0 (gtk_stack_get_visible_child_name (stack), "error") != 0 && g_get_monotonic_time () < end)
@@ -766,16 +755,16 @@ test_dataset_bad_csv (void)
   g_assert_nonnull (strstr (error, "oops"));
   /* The CSV rows show, the Playground rows do not. */
   g_assert_true (gtk_widget_get_visible (
-      gtk_widget_get_ancestor (find_named (panel, "label-column"), ADW_TYPE_ACTION_ROW)));
-  g_assert_false (
-      gtk_widget_get_visible (gtk_widget_get_ancestor (find_named (panel, "samples"), ADW_TYPE_ACTION_ROW)));
+      gtk_widget_get_ancestor (ft_widget_find_named (panel, "label-column"), ADW_TYPE_ACTION_ROW)));
+  g_assert_false (gtk_widget_get_visible (
+      gtk_widget_get_ancestor (ft_widget_find_named (panel, "samples"), ADW_TYPE_ACTION_ROW)));
   screenshot (win, "/tmp/fittape-dataset-csv-error.png");
 
   /* Fix the file, then name the label column again: the panel reloads. */
   g_assert_true (g_file_set_contents (path, "x,y,label\n1.0,2.0,a\n3.0,4.0,b\n-1,-2,a\n", -1, NULL));
   int changed = 0;
   g_signal_connect (panel, "changed", G_CALLBACK (count_signal), &changed);
-  GtkEntry *entry = GTK_ENTRY (find_named (panel, "label-column"));
+  GtkEntry *entry = GTK_ENTRY (ft_widget_find_named (panel, "label-column"));
   gtk_editable_set_text (GTK_EDITABLE (entry), "y");
   g_signal_emit_by_name (entry, "activate");
   g_assert_cmpint (changed, ==, 1);

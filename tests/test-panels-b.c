@@ -3,6 +3,7 @@
  * emits "changed"; refreshing does not; screenshots of both panels go to /tmp. */
 #include "fittape-resources.h"
 #include "panels/ft-panels.h"
+#include "panels/ft-widget-find.h"
 
 #include <math.h>
 #include <string.h>
@@ -17,23 +18,9 @@ count_changed (GtkWidget *panel, int *n)
 }
 
 static GtkWidget *
-find_named (GtkWidget *root, const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_named (c, name);
-      if (found)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
 must_find (GtkWidget *root, const char *name)
 {
-  GtkWidget *w = find_named (root, name);
+  GtkWidget *w = ft_widget_find_named (root, name);
   if (w == NULL)
     g_error ("no widget named \"%s\"", name);
   return w;
@@ -543,7 +530,7 @@ test_training_callbacks (void)
   g_assert_cmpstr (exp->callbacks[0].filepath, ==, "best-{val_loss:.4f}.h5");
   g_assert_cmpint (exp->callbacks[1].kind, ==, FT_CALLBACK_LEARNING_RATE_SCHEDULER);
   g_assert_cmpint (changed, ==, before + 1);
-  g_assert_null (find_named (group, "EarlyStopping"));
+  g_assert_null (ft_widget_find_named (group, "EarlyStopping"));
   g_signal_emit_by_name (must_find (must_find (group, "LearningRateScheduler"), "remove-callback"),
                          "clicked");
   g_signal_emit_by_name (must_find (must_find (group, "ModelCheckpoint"), "remove-callback"), "clicked");
@@ -558,7 +545,7 @@ test_training_callbacks (void)
     {
       g_assert_cmpint (exp->callbacks[k].kind, ==, k);
       g_assert_true (ft_callback_spec_validate (&exp->callbacks[k], NULL));
-      GtkWidget *kind_row = find_named (group, ft_callback_kind_name (k));
+      GtkWidget *kind_row = ft_widget_find_named (group, ft_callback_kind_name (k));
       g_assert_nonnull (kind_row);
       /* one row per table entry the editor shows, its widget named after the key; none for hidden ones */
       const FtKindInfo *info = ft_callback_kind_info (k);
@@ -567,9 +554,9 @@ test_training_callbacks (void)
           const FtParam *p = &info->params[i];
           g_autofree char *row_name = g_strconcat ("row-", p->key, NULL);
           if (p->flags & FT_PARAM_UI_HIDDEN)
-            g_assert_null (find_named (kind_row, row_name));
+            g_assert_null (ft_widget_find_named (kind_row, row_name));
           else
-            g_assert_nonnull (find_named (find_named (kind_row, row_name), p->key));
+            g_assert_nonnull (ft_widget_find_named (ft_widget_find_named (kind_row, row_name), p->key));
         }
     }
 

@@ -354,6 +354,21 @@ test_reset_allocation_free (void)
   ft_tensor_free (g);
 }
 
+/* Scratch memory from ft_tape_alloc0 is zero even where the arena's reused memory held other values. */
+static void
+test_alloc0_zeroed (void)
+{
+  FtTape *tape = ft_tape_new (false);
+  double *d = ft_tape_alloc (tape, 64 * sizeof (double));
+  for (int i = 0; i < 64; i++)
+    d[i] = i + 1.0;
+  ft_tape_reset (tape);
+  double *z = ft_tape_alloc0 (tape, 64 * sizeof (double));
+  for (int i = 0; i < 64; i++)
+    g_assert_cmpfloat (z[i], ==, 0.0);
+  ft_tape_free (tape);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -371,5 +386,6 @@ main (int argc, char **argv)
   g_test_add_func ("/tape/duplicate-sources", test_duplicate_sources);
   g_test_add_func ("/tape/micro-batches-equal-batch", test_accumulation_equals_big_batch);
   g_test_add_func ("/tape/reset-allocation-free", test_reset_allocation_free);
+  g_test_add_func ("/tape/alloc0-zeroed", test_alloc0_zeroed);
   return g_test_run ();
 }

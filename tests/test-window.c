@@ -8,6 +8,7 @@
  * with the logged numbers; "Show test data" draws the test points on the decision map; a learning-rate and
  * an activation change while fit and tape train apply to both alike and are marked on the curves. */
 #include "panels/ft-panels.h"
+#include "panels/ft-widget-find.h"
 #include "views/ft-code-view.h"
 #include "views/ft-confusion-view.h"
 #include "views/ft-decision-view.h"
@@ -415,20 +416,6 @@ test_bad_files (void)
   window_free (win);
 }
 
-static GtkWidget *
-find_named (GtkWidget *root, const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_named (c, name);
-      if (found)
-        return found;
-    }
-  return NULL;
-}
-
 static gboolean
 page_visible (FtWindow *win, const char *page)
 {
@@ -508,9 +495,9 @@ test_lesson_hides (void)
   g_assert_true (page_visible (win, showing));
   g_assert_false (page_visible (win, "compile"));
   g_assert_true (page_visible (win, "model"));
-  g_assert_false (gtk_widget_get_visible (find_named (GTK_WIDGET (win), "fit")));
-  g_assert_false (gtk_widget_get_visible (find_named (GTK_WIDGET (win), "tape")));
-  g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (win), "both")));
+  g_assert_false (gtk_widget_get_visible (ft_widget_find_named (GTK_WIDGET (win), "fit")));
+  g_assert_false (gtk_widget_get_visible (ft_widget_find_named (GTK_WIDGET (win), "tape")));
+  g_assert_true (gtk_widget_get_visible (ft_widget_find_named (GTK_WIDGET (win), "both")));
   g_assert_cmpint (ft_window_get_mode (win), ==, FT_MODE_BOTH);
   /* The lesson trains as it says: fit and tape agree. */
   ft_window_train (win);
@@ -537,8 +524,8 @@ test_lesson_hides (void)
   ft_experiment_free (plain);
   g_assert_true (page_visible (win, "dataset"));
   g_assert_true (page_visible (win, "model"));
-  g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (win), "fit")));
-  g_assert_true (gtk_widget_get_visible (find_named (GTK_WIDGET (win), "tape")));
+  g_assert_true (gtk_widget_get_visible (ft_widget_find_named (GTK_WIDGET (win), "fit")));
+  g_assert_true (gtk_widget_get_visible (ft_widget_find_named (GTK_WIDGET (win), "tape")));
   g_assert_true (ft_window_open_experiment (win, lesson2, NULL));
   g_free (lesson3);
   ft_window_train (win);
@@ -602,7 +589,7 @@ test_teaching_views (void)
   /* "Show test data" below the decision regions: off, the 200 − 40 training and 40 validation points;
    * on, the 100 test points too, ringed, and the description counts those the model gets right. */
   FtDecisionView *dv = FT_DECISION_VIEW (find_type (GTK_WIDGET (win), FT_TYPE_DECISION_VIEW));
-  GtkWidget *show_test = find_named (GTK_WIDGET (win), "show-test-data");
+  GtkWidget *show_test = ft_widget_find_named (GTK_WIDGET (win), "show-test-data");
   g_assert_nonnull (show_test);
   g_assert_true (gtk_widget_is_visible (show_test));
   g_assert_false (ft_decision_view_get_show_test (dv));
@@ -1011,7 +998,7 @@ test_sizes (void)
         if (presentation)
           ft_window_set_presentation (win, TRUE);
         /* Lesson 1 is in Compare mode: the verdict bar stands above the charts and takes its room. */
-        GtkWidget *slot = find_named (GTK_WIDGET (win), "verdict-slot");
+        GtkWidget *slot = ft_widget_find_named (GTK_WIDGET (win), "verdict-slot");
         g_assert_nonnull (slot);
         g_assert_true (gtk_widget_get_visible (ft_window_get_verdict_bar (win)));
         gtk_window_present (GTK_WINDOW (win));

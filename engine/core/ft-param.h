@@ -58,6 +58,8 @@ typedef enum
   FT_PARAM_TITLE_CHANGED = 1 << 10, /* shown there when not at its default, after title_prefix */
   FT_PARAM_ZERO_IS_EPOCH = 1 << 11, /* INT: 0 is written "epoch" (ModelCheckpoint's save_freq) */
   FT_PARAM_NOT_KERAS = 1 << 12,     /* FitTape's own: not an argument of the Keras class */
+  FT_PARAM_KERAS_ANY = 1 << 13,     /* KERAS_CONST: a Keras file's other values are read as this one (they do
+                                     * not change what FitTape computes: a seed) */
 } FtParamFlags;
 
 typedef struct
@@ -79,7 +81,19 @@ typedef struct
   const char *def_str;           /* STRING: the default */
   const char *const *choices;    /* CHOICE: the names (JSON, Keras); STRING: suggestions for the editor */
   const char *const *ui_choices; /* CHOICE: the editor's names when not the choices (translatable) */
+  const char *const *keras_also; /* KERAS_CONST: other JSON values a Keras file may have that mean the same
+                                  * (Keras 2's spellings), NULL-terminated */
 } FtParam;
+
+/* What a kind is, beyond its parameters (FtKindInfo.flags). */
+typedef enum
+{
+  FT_KIND_WEIGHTLESS = 1 << 0,  /* layers: creates no weights (trainable=False changes nothing) */
+  FT_KIND_NEURONS = 1 << 1,     /* layers: a column of neurons over a flat vector (the network view draws
+                                 * each neuron's map) */
+  FT_KIND_PER_FEATURE = 1 << 2, /* layers: acts feature by feature on a flat vector and keeps its size (the
+                                 * network view draws the neurons before it through it) */
+} FtKindFlags;
 
 /* One kind of layer, optimizer, loss or callback. */
 typedef struct
@@ -92,6 +106,7 @@ typedef struct
   const FtParam *params;
   int n_params;
   const char *label; /* the editors' list entry when not the class name ("Sparse categorical") */
+  unsigned flags;    /* FtKindFlags */
 } FtKindInfo;
 
 #define FT_PARAMS(array) (array), (int) G_N_ELEMENTS (array)

@@ -178,6 +178,12 @@ ft_tape_alloc (FtTape *tape, size_t size)
   return ft_arena_alloc (tape->arena, size);
 }
 
+void *
+ft_tape_alloc0 (FtTape *tape, size_t size)
+{
+  return ft_arena_alloc0 (tape->arena, size);
+}
+
 bool
 ft_tape_should_record (FtTape *tape, int n_inputs, FtTensor *const *inputs)
 {

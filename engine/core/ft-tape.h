@@ -88,8 +88,9 @@ FtArena *ft_tape_arena (FtTape *tape);
 /* A new tensor in the tape's arena (data uninitialised). */
 FtTensor *ft_tape_tensor (FtTape *tape, int ndim, const int *shape);
 FtTensor *ft_tape_tensor0 (FtTape *tape, int ndim, const int *shape);
-/* Arena memory for scratch or saved state. */
+/* Arena memory for scratch or saved state (uninitialised; _alloc0: zeroed). */
 void *ft_tape_alloc (FtTape *tape, size_t size);
+void *ft_tape_alloc0 (FtTape *tape, size_t size);
 /* Should an op with these inputs be recorded? (recording, and some input tracked or trainable) */
 bool ft_tape_should_record (FtTape *tape, int n_inputs, FtTensor *const *inputs);
 /* Records an entry and tracks its output; returns the entry (its `saved` points to saved_size zeroed

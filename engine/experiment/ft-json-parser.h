@@ -1,6 +1,7 @@
 /* ft-json-parser.h — reading an experiment's JSON values, for the experiment reader (ft-experiment-read.c):
  * each getter checks a node and stores it, or sets an FT_ERROR_INVALID error "<JSON path>: expected …, got
- * …" and returns false. Not for use outside ft-experiment*.c and ft-json-parser.c. */
+ * …" and returns false. Not for use outside ft-experiment*.c, ft-json-parser.c and ft-keras-read.c (a
+ * Keras config's table entries, through ft_json_parse_params). */
 #pragma once
 
 #include "core/ft-param.h"

@@ -7,10 +7,11 @@
  *
  * Reading: a `.keras` file or a legacy Keras `.h5` model file (model_config / training_config attributes,
  * model_weights/LAYER with weight_names), as Keras writes them. The Sequential layers FitTape has are taken
- * (InputLayer, Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Dropout,
- * BatchNormalization, Activation) with the options
- * FitTape supports; anything else is an FT_ERROR_INVALID error naming the layer (its position, name and
- * class) and the class or option. HDF5 is used from the calling thread only (as the command-line tool does).
+ * (InputLayer and every kind of nn/ft-layers), each layer's and the optimizer's config read through its
+ * kind's descriptor table: every parameter with its type and range, the fixed entries (data_format,
+ * dilation_rate, use_ema, …) at their values; anything else is an FT_ERROR_INVALID error naming the layer
+ * (its position, name and class) and the class or option. HDF5 is used from the calling thread only (as
+ * the command-line tool does).
  */
 #pragma once
 

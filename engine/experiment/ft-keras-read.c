@@ -5,7 +5,9 @@
 #include "experiment/ft-keras-file.h"
 
 #include "core/ft-error.h"
+#include "experiment/ft-json-parser.h"
 #include "experiment/ft-zip.h"
+#include "train/ft-checkpoint-keras.h"
 
 #include <glib/gstdio.h>
 #include <hdf5.h>
@@ -25,33 +27,12 @@ is_null (JsonObject *o, const char *key)
   return !json_object_has_member (o, key) || JSON_NODE_HOLDS_NULL (json_object_get_member (o, key));
 }
 
-/* [h, w] or n. */
-static bool
-get_pair (JsonObject *o, const char *key, int *out)
-{
-  if (is_null (o, key))
-    return false;
-  JsonNode *n = json_object_get_member (o, key);
-  if (JSON_NODE_HOLDS_ARRAY (n))
-    {
-      JsonArray *a = json_node_get_array (n);
-      if (json_array_get_length (a) != 2)
-        return false;
-      out[0] = (int) json_array_get_int_element (a, 0);
-      out[1] = (int) json_array_get_int_element (a, 1);
-      return true;
-    }
-  out[0] = out[1] = (int) json_node_get_int (n);
-  return true;
-}
-
 /* "relu" or {"class_name": …}: a name FitTape knows. */
 static const char *
-name_of (JsonObject *o, const char *key)
+name_of (JsonNode *n)
 {
-  if (is_null (o, key))
+  if (JSON_NODE_HOLDS_NULL (n))
     return NULL;
-  JsonNode *n = json_object_get_member (o, key);
   if (JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING)
     return json_node_get_string (n);
   if (JSON_NODE_HOLDS_OBJECT (n))
@@ -62,127 +43,240 @@ name_of (JsonObject *o, const char *key)
   return "?";
 }
 
+static const char *
+member_name (JsonObject *o, const char *key)
+{
+  return is_null (o, key) ? NULL : name_of (json_object_get_member (o, key));
+}
+
+/* An initializer by its class ("GlorotUniform") or its name ("glorot_uniform"). */
 static bool
 initializer_from (const char *keras_name, FtInitializer *init)
 {
-  static const char *const classes[][2] = { { "GlorotUniform", "glorot_uniform" },
-                                            { "GlorotNormal", "glorot_normal" },
-                                            { "HeNormal", "he_normal" },
-                                            { "HeUniform", "he_uniform" },
-                                            { "Zeros", "zeros" },
-                                            { "Ones", "ones" } };
-  for (size_t i = 0; i < G_N_ELEMENTS (classes); i++)
-    if (strcmp (keras_name, classes[i][0]) == 0)
-      keras_name = classes[i][1];
-  return ft_initializer_from_name (keras_name, init);
+  return ft_keras_initializer_from_class (keras_name, init) || ft_initializer_from_name (keras_name, init);
 }
 
-/* data_format is "channels_last" (or null, Keras' default): FitTape's layout. */
-static bool
-channels_last (JsonObject *c)
+/* A config value as a message shows it: a Keras object by its class name, anything else as JSON. */
+static char *
+describe (JsonNode *n)
 {
-  return is_null (c, "data_format")
-         || strcmp (json_object_get_string_member (c, "data_format"), "channels_last") == 0;
+  if (JSON_NODE_HOLDS_OBJECT (n) && json_object_has_member (json_node_get_object (n), "class_name"))
+    return g_strdup (name_of (n));
+  return json_to_string (n, FALSE);
 }
 
-#define UNSUPPORTED(what) BAD ("layer %d \"%s\" (%s): %s is not supported by FitTape", index, name, cls, what)
-
-/* Dense and Conv2D: units or filters, kernel, strides and padding, bias, initializers, regularizers. */
+/* "<what>: data_format "channels_first" is not supported by FitTape", false. */
 static bool
-parse_dense_or_conv (JsonObject *c, int index, const char *name, const char *cls, FtLayerKind kind,
-                     FtLayerSpec *spec, GError **error)
+refuse (const char *what, const char *key, JsonNode *n, GError **error)
 {
-  if (kind == FT_LAYER_DENSE)
-    spec->units = (int) json_object_get_int_member_with_default (c, "units", 0);
-  else
+  char *d = describe (n);
+  g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s: %s %s is not supported by FitTape", what, key, d);
+  g_free (d);
+  return false;
+}
+
+static bool
+is_number_type (GType t)
+{
+  return t == G_TYPE_INT64 || t == G_TYPE_DOUBLE;
+}
+
+/* A config's value means what the table's fixed JSON says: numbers by value, n for [n, n] and [x] for x
+ * (Keras 2's spellings), an object by the members the table's has (a missing one is Keras' default). */
+static bool
+json_matches (JsonNode *got, JsonNode *want)
+{
+  if (JSON_NODE_HOLDS_NULL (want))
+    return JSON_NODE_HOLDS_NULL (got);
+  if (JSON_NODE_HOLDS_ARRAY (want))
     {
-      spec->filters = (int) json_object_get_int_member_with_default (c, "filters", 0);
-      get_pair (c, "kernel_size", spec->kernel_size);
-      get_pair (c, "strides", spec->strides);
-      int dil[2] = { 1, 1 };
-      get_pair (c, "dilation_rate", dil);
-      if (dil[0] != 1 || dil[1] != 1)
-        UNSUPPORTED ("dilation_rate other than 1");
-      if (json_object_get_int_member_with_default (c, "groups", 1) != 1)
-        UNSUPPORTED ("groups other than 1");
-      if (!channels_last (c))
-        UNSUPPORTED ("data_format \"channels_first\"");
-      const char *pad = json_object_get_string_member_with_default (c, "padding", "valid");
-      if (strcmp (pad, "same") == 0)
-        spec->padding = FT_PADDING_SAME;
-      else if (strcmp (pad, "valid") != 0)
-        UNSUPPORTED ("this padding");
+      JsonArray *w = json_node_get_array (want);
+      JsonArray *g = JSON_NODE_HOLDS_ARRAY (got) ? json_node_get_array (got) : NULL;
+      if (g != NULL && json_array_get_length (g) != json_array_get_length (w))
+        return false;
+      bool same = g != NULL || JSON_NODE_HOLDS_VALUE (got);
+      for (guint i = 0; same && i < json_array_get_length (w); i++)
+        same = json_matches (g ? json_array_get_element (g, i) : got, json_array_get_element (w, i));
+      return same;
     }
-  spec->use_bias = json_object_get_boolean_member_with_default (c, "use_bias", true);
-  {
-    const char *ki = name_of (c, "kernel_initializer"), *bi = name_of (c, "bias_initializer");
-    if (ki && !initializer_from (ki, &spec->kernel_initializer))
-      BAD ("layer %d \"%s\" (%s): kernel_initializer %s is not supported by FitTape", index, name, cls, ki);
-    if (bi && !initializer_from (bi, &spec->bias_initializer))
-      BAD ("layer %d \"%s\" (%s): bias_initializer %s is not supported by FitTape", index, name, cls, bi);
-  }
-  if (!is_null (c, "kernel_regularizer"))
+  if (JSON_NODE_HOLDS_OBJECT (want))
     {
-      JsonNode *rn = json_object_get_member (c, "kernel_regularizer");
-      JsonObject *r = JSON_NODE_HOLDS_OBJECT (rn) ? json_node_get_object (rn) : NULL;
-      const char *rc = r ? json_object_get_string_member_with_default (r, "class_name", "?") : "?";
-      JsonObject *rcfg = r && json_object_has_member (r, "config")
-                             ? json_object_get_object_member (r, "config")
-                             : NULL;
-      if (!rcfg || (strcmp (rc, "L2") != 0 && strcmp (rc, "L1") != 0 && strcmp (rc, "L1L2") != 0))
-        UNSUPPORTED ("a kernel_regularizer other than L1, L2 or L1L2");
-      spec->kernel_l1 = (float) json_object_get_double_member_with_default (rcfg, "l1", 0);
-      spec->kernel_l2 = (float) json_object_get_double_member_with_default (rcfg, "l2", 0);
+      if (!JSON_NODE_HOLDS_OBJECT (got))
+        return false;
+      JsonObject *w = json_node_get_object (want), *g = json_node_get_object (got);
+      GList *members = json_object_get_members (w);
+      bool same = true;
+      for (GList *l = members; same && l != NULL; l = l->next)
+        same = !json_object_has_member (g, l->data)
+               || json_matches (json_object_get_member (g, l->data), json_object_get_member (w, l->data));
+      g_list_free (members);
+      return same;
     }
-  if (!is_null (c, "bias_regularizer"))
-    UNSUPPORTED ("bias_regularizer");
-  if (!is_null (c, "activity_regularizer"))
-    UNSUPPORTED ("activity_regularizer");
-  if (!is_null (c, "kernel_constraint") || !is_null (c, "bias_constraint"))
-    UNSUPPORTED ("a weight constraint");
+  if (JSON_NODE_HOLDS_ARRAY (got) && json_array_get_length (json_node_get_array (got)) == 1)
+    got = json_array_get_element (json_node_get_array (got), 0);
+  if (!JSON_NODE_HOLDS_VALUE (got))
+    return false;
+  GType wt = json_node_get_value_type (want), gt = json_node_get_value_type (got);
+  if (is_number_type (wt) && is_number_type (gt))
+    return json_node_get_double (got) == json_node_get_double (want);
+  if (wt != gt)
+    return false;
+  if (wt == G_TYPE_BOOLEAN)
+    return json_node_get_boolean (got) == json_node_get_boolean (want);
+  return wt == G_TYPE_STRING && strcmp (json_node_get_string (got), json_node_get_string (want)) == 0;
+}
+
+static bool
+matches_json (JsonNode *got, const char *json)
+{
+  JsonNode *want = json_from_string (json, NULL);
+  bool same = want != NULL && json_matches (got, want);
+  if (want != NULL)
+    json_node_unref (want);
+  return same;
+}
+
+/* A fixed entry of the kind's config (FT_PARAM_KERAS_CONST) has the table's value or one that means the
+ * same. */
+static bool
+const_matches (JsonNode *got, const FtParam *p)
+{
+  bool same = (p->flags & FT_PARAM_KERAS_ANY) || matches_json (got, p->keras);
+  for (const char *const *also = p->keras_also; !same && also && *also; also++)
+    same = matches_json (got, *also);
+  return same;
+}
+
+/* {"class_name": "L1" | "L2" | "L1L2", "config": {"l1", "l2"}} as the experiment JSON's {"l1", "l2"}. */
+static JsonNode *
+regularizer_value (JsonNode *n, const char *what, const char *key, GError **error)
+{
+  JsonObject *r = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+  const char *rc = r ? json_object_get_string_member_with_default (r, "class_name", "?") : "?";
+  JsonNode *cn = r ? json_object_get_member (r, "config") : NULL;
+  if (cn == NULL || !JSON_NODE_HOLDS_OBJECT (cn)
+      || (strcmp (rc, "L2") != 0 && strcmp (rc, "L1") != 0 && strcmp (rc, "L1L2") != 0))
+    {
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                   "%s: a %s other than L1, L2 or L1L2 is not supported by FitTape", what, key);
+      return NULL;
+    }
+  JsonObject *out = json_object_new ();
+  const char *factors[2] = { "l1", "l2" };
+  for (int k = 0; k < 2; k++)
+    {
+      JsonNode *f = json_object_get_member (json_node_get_object (cn), factors[k]);
+      if (f != NULL && !JSON_NODE_HOLDS_NULL (f))
+        json_object_set_member (out, factors[k], json_node_copy (f));
+      else
+        json_object_set_double_member (out, factors[k], 0.0);
+    }
+  JsonNode *v = json_node_init_object (json_node_alloc (), out);
+  json_object_unref (out);
+  return v;
+}
+
+/* A table entry's value from a Keras config in the experiment JSON's spelling (initializers and
+ * activations by name, a regularizer as {"l1", "l2"}), or NULL with an error naming what FitTape lacks. */
+static JsonNode *
+fittape_value (JsonNode *n, const FtParam *p, const char *what, GError **error)
+{
+  const char *name = name_of (n);
+  if (p->type == FT_PARAM_INITIALIZER)
+    {
+      FtInitializer init;
+      if (name == NULL || !initializer_from (name, &init))
+        {
+          g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s: %s %s is not supported by FitTape", what,
+                       p->key, name ? name : "null");
+          return NULL;
+        }
+      return json_node_init_string (json_node_alloc (), ft_initializer_name (init));
+    }
+  if (p->type == FT_PARAM_ACTIVATION && name != NULL)
+    {
+      FtActivation act;
+      if (!ft_activation_from_name (name, &act))
+        {
+          g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s: %s \"%s\" is not supported by FitTape", what,
+                       p->key, name);
+          return NULL;
+        }
+      return json_node_init_string (json_node_alloc (), ft_activation_name (act));
+    }
+  if (p->type == FT_PARAM_L2 && !JSON_NODE_HOLDS_NULL (n))
+    return regularizer_value (n, what, p->key, error);
+  return json_node_copy (n);
+}
+
+/* A kind's settings from its Keras config into spec: every entry of its table that the config has, read
+ * with the entry's type and range (messages "<what>.<key>: expected …"), the fixed entries checked. */
+static bool
+read_kind_config (JsonObject *c, const FtKindInfo *kind, void *spec, const char *what, GError **error)
+{
+  JsonObject *o = json_object_new ();
+  bool ok = true;
+  for (int i = 0; ok && i < kind->n_params; i++)
+    {
+      const FtParam *p = &kind->params[i];
+      JsonNode *n = json_object_get_member (c, p->key);
+      JsonNode *v = NULL;
+      if (n == NULL)
+        continue;
+      if (p->type != FT_PARAM_KERAS_CONST)
+        ok = (v = fittape_value (n, p, what, error)) != NULL;
+      else if (!const_matches (n, p))
+        ok = refuse (what, p->key, n, error);
+      if (v != NULL)
+        json_object_set_member (o, p->key, v);
+    }
+  FtJsonParser P = { .error = error };
+  ok = ok && ft_json_parse_params (&P, o, what, kind, spec);
+  json_object_unref (o);
+  GError *invalid = NULL; /* the ranges the kind checks itself, the exclusive pairs */
+  if (ok && !ft_params_validate (kind, spec, kind->name, &invalid))
+    {
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "%s: %s", what, invalid->message);
+      g_error_free (invalid);
+      ok = false;
+    }
+  return ok;
+}
+
+/* Options of Keras' base Layer, or of Keras 2's layers, that no table has: a layer with one set is refused.
+ */
+static bool
+check_untabled_options (JsonObject *c, const char *what, GError **error)
+{
+  static const char *const keys[] = { "activity_regularizer", "renorm" };
+  for (size_t i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      JsonNode *n = json_object_get_member (c, keys[i]);
+      if (n != NULL && !matches_json (n, "null") && !matches_json (n, "false"))
+        return refuse (what, keys[i], n, error);
+    }
   return true;
 }
 
-/* MaxPooling2D and AveragePooling2D: pool size, strides and padding. */
-static bool
-parse_pooling (JsonObject *c, int index, const char *name, const char *cls, FtLayerSpec *spec, GError **error)
+/* The k-th of n names in a list "A, B and C". */
+static void
+append_listed (GString *s, int k, int n, const char *name)
 {
-  get_pair (c, "pool_size", spec->pool_size);
-  int st[2] = { 0, 0 };
-  if (get_pair (c, "strides", st) && (st[0] != spec->pool_size[0] || st[1] != spec->pool_size[1]))
-    memcpy (spec->strides, st, sizeof st);
-  const char *pad = json_object_get_string_member_with_default (c, "padding", "valid");
-  if (strcmp (pad, "same") == 0)
-    spec->padding = FT_PADDING_SAME;
-  if (!channels_last (c))
-    UNSUPPORTED ("data_format \"channels_first\"");
-  return true;
+  g_string_append_printf (s, "%s%s", k == 0 ? "" : k + 1 < n ? ", " : " and ", name);
 }
 
-/* BatchNormalization: momentum and epsilon; centred, scaled, over the last axis. */
+/* "layer 3 "gru" is a GRU: FitTape reads InputLayer, Dense, …" */
 static bool
-parse_batch_norm (JsonObject *c, int index, const char *name, const char *cls, FtLayerSpec *spec,
-                  GError **error)
+unknown_layer (int index, const char *name, const char *cls, GError **error)
 {
-  spec->momentum = (float) json_object_get_double_member_with_default (c, "momentum", 0.99);
-  spec->epsilon = (float) json_object_get_double_member_with_default (c, "epsilon", 1e-3);
-  if (!json_object_get_boolean_member_with_default (c, "center", true)
-      || !json_object_get_boolean_member_with_default (c, "scale", true))
-    UNSUPPORTED ("center=False or scale=False");
-  if (json_object_has_member (c, "axis"))
-    {
-      JsonNode *ax = json_object_get_member (c, "axis");
-      gint64 a = JSON_NODE_HOLDS_ARRAY (ax) && json_array_get_length (json_node_get_array (ax)) == 1
-                     ? json_array_get_int_element (json_node_get_array (ax), 0)
-                 : JSON_NODE_HOLDS_VALUE (ax) ? json_node_get_int (ax)
-                                              : 0;
-      if (a != -1 && a != 1 && a != 3)
-        UNSUPPORTED ("an axis other than the last");
-    }
-  if (json_object_get_boolean_member_with_default (c, "renorm", false)
-      || json_object_get_boolean_member_with_default (c, "synchronized", false))
-    UNSUPPORTED ("renorm or synchronized");
-  return true;
+  GString *kinds = g_string_new (NULL);
+  for (int k = 0; k <= FT_N_LAYER_KINDS; k++)
+    append_listed (kinds, k, FT_N_LAYER_KINDS + 1,
+                   k == 0 ? "InputLayer" : ft_layer_kind_name ((FtLayerKind) (k - 1)));
+  g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "layer %d \"%s\" is a %s: FitTape reads %s", index, name,
+               cls, kinds->str);
+  g_string_free (kinds, TRUE);
+  return false;
 }
 
 static bool
@@ -194,53 +288,21 @@ parse_layer (JsonObject *layer, int index, FtLayerSpec *spec, GError **error)
   const char *name = c ? json_object_get_string_member_with_default (c, "name", "?") : "?";
   FtLayerKind kind;
   if (c == NULL || !ft_layer_kind_from_name (cls, &kind))
-    BAD ("layer %d \"%s\" is a %s: FitTape reads InputLayer, Dense, Conv2D, MaxPooling2D, AveragePooling2D, "
-         "GlobalAveragePooling2D, Flatten, Dropout, BatchNormalization and Activation",
-         index, name, cls);
+    return unknown_layer (index, name, cls, error);
+  const FtKindInfo *info = ft_layer_kind_info (kind);
   *spec = ft_layer_spec_default (kind);
-  const char *act = name_of (c, "activation");
-  if (act && !ft_activation_from_name (act, &spec->activation))
-    BAD ("layer %d \"%s\" (%s): activation \"%s\" is not supported by FitTape", index, name, cls, act);
-  switch (kind)
+  char *what = g_strdup_printf ("layer %d \"%s\" (%s)", index, name, cls);
+  bool ok = read_kind_config (c, info, spec, what, error) && check_untabled_options (c, what, error);
+  JsonNode *trainable = json_object_get_member (c, "trainable");
+  if (ok && trainable != NULL && matches_json (trainable, "false") && !(info->flags & FT_KIND_WEIGHTLESS))
     {
-    case FT_LAYER_DENSE:
-    case FT_LAYER_CONV2D:
-      if (!parse_dense_or_conv (c, index, name, cls, kind, spec, error))
-        return false;
-      break;
-    case FT_LAYER_MAX_POOLING2D:
-    case FT_LAYER_AVERAGE_POOLING2D:
-      if (!parse_pooling (c, index, name, cls, spec, error))
-        return false;
-      break;
-    case FT_LAYER_DROPOUT:
-      spec->rate = (float) json_object_get_double_member_with_default (c, "rate", 0.5);
-      if (!is_null (c, "noise_shape"))
-        UNSUPPORTED ("noise_shape");
-      break;
-    case FT_LAYER_BATCH_NORMALIZATION:
-      if (!parse_batch_norm (c, index, name, cls, spec, error))
-        return false;
-      break;
-    case FT_LAYER_GLOBAL_AVERAGE_POOLING2D:
-      {
-        if (!channels_last (c))
-          UNSUPPORTED ("data_format \"channels_first\"");
-        if (json_object_get_boolean_member_with_default (c, "keepdims", false))
-          UNSUPPORTED ("keepdims=True");
-        break;
-      }
-    case FT_LAYER_ACTIVATION:
-    case FT_LAYER_FLATTEN:
-    case FT_N_LAYER_KINDS:
-      break;
+      g_set_error (error, FT_ERROR, FT_ERROR_INVALID,
+                   "%s: trainable=False (a frozen layer) is not supported by FitTape", what);
+      ok = false;
     }
-  if (!json_object_get_boolean_member_with_default (c, "trainable", true) && kind != FT_LAYER_FLATTEN
-      && kind != FT_LAYER_DROPOUT && kind != FT_LAYER_ACTIVATION && kind != FT_LAYER_MAX_POOLING2D
-      && kind != FT_LAYER_AVERAGE_POOLING2D && kind != FT_LAYER_GLOBAL_AVERAGE_POOLING2D)
-    UNSUPPORTED ("trainable=False (a frozen layer)");
-#undef UNSUPPORTED
-  return true;
+  *spec = ft_layer_spec_unresolved (spec);
+  g_free (what);
+  return ok;
 }
 
 static bool
@@ -262,8 +324,8 @@ input_shape_from (JsonObject *c, int *ndim, int *shape)
   return false;
 }
 
-/* An optimizer's Keras config: the learning rate (a number, not a schedule), weight decay (AdamW only) and
- * the parameters FitTape's optimizers take, each when present. */
+/* An optimizer's Keras config: the learning rate (a number, not a schedule) and every entry of the kind's
+ * table. */
 static bool
 parse_optimizer_config (JsonObject *oc, FtOptimizerKind k, const char *opt_name, FtOptimizerSpec *o,
                         GError **error)
@@ -272,32 +334,10 @@ parse_optimizer_config (JsonObject *oc, FtOptimizerKind k, const char *opt_name,
       && !JSON_NODE_HOLDS_VALUE (json_object_get_member (oc, "learning_rate")))
     BAD ("the optimizer's learning_rate is a schedule: FitTape takes a number (use a LearningRateScheduler "
          "callback)");
-#define F(key, field) o->field = (float) json_object_get_double_member_with_default (oc, key, o->field)
-#define B(key, field) o->field = json_object_get_boolean_member_with_default (oc, key, o->field)
-  F ("learning_rate", learning_rate);
-  if (k == FT_OPT_ADAMW && !is_null (oc, "weight_decay"))
-    F ("weight_decay", weight_decay);
-  else if (k != FT_OPT_ADAMW && !is_null (oc, "weight_decay")
-           && json_object_get_double_member_with_default (oc, "weight_decay", 0) != 0)
-    BAD ("weight_decay on %s is not supported by FitTape (AdamW has it)", opt_name);
-  F ("momentum", momentum);
-  B ("nesterov", nesterov);
-  F ("beta_1", beta_1);
-  F ("beta_2", beta_2);
-  F ("epsilon", epsilon);
-  B ("amsgrad", amsgrad);
-  F ("rho", rho);
-  B ("centered", centered);
-  F ("initial_accumulator_value", initial_accumulator_value);
-  if (!is_null (oc, "clipnorm"))
-    F ("clipnorm", clipnorm);
-  if (!is_null (oc, "global_clipnorm"))
-    F ("global_clipnorm", global_clipnorm);
-  if (!is_null (oc, "clipvalue"))
-    F ("clipvalue", clipvalue);
-#undef F
-#undef B
-  return true;
+  char *what = g_strdup_printf ("the optimizer %s", opt_name);
+  bool ok = read_kind_config (oc, ft_optimizer_kind_info (k), o, what, error);
+  g_free (what);
+  return ok;
 }
 
 static bool
@@ -306,14 +346,21 @@ parse_compile (JsonObject *cc, FtCompileSpec *spec, GError **error)
   *spec = ft_compile_spec_default ();
   spec->n_metrics = 0;
   /* optimizer: "adam" or {"class_name": "Adam", "config": {…}} */
-  const char *opt_name = name_of (cc, is_null (cc, "optimizer") ? "optimizer_config" : "optimizer");
+  const char *opt_name = member_name (cc, is_null (cc, "optimizer") ? "optimizer_config" : "optimizer");
   if (opt_name)
     {
       FtOptimizerKind k;
       if (!ft_optimizer_kind_from_name (opt_name, &k))
-        BAD (
-            "the optimizer %s is not supported by FitTape (SGD, Adam, AdamW, Nadam, Adamax, RMSprop, Adagrad)",
-            opt_name);
+        {
+          GString *kinds = g_string_new (NULL);
+          for (int i = 0; i < FT_N_OPTIMIZERS; i++)
+            g_string_append_printf (kinds, "%s%s", i ? ", " : "",
+                                    ft_optimizer_kind_name ((FtOptimizerKind) i));
+          g_set_error (error, FT_ERROR, FT_ERROR_INVALID, "the optimizer %s is not supported by FitTape (%s)",
+                       opt_name, kinds->str);
+          g_string_free (kinds, TRUE);
+          return false;
+        }
       spec->optimizer = ft_optimizer_spec_default (k);
       JsonNode *on = json_object_get_member (cc,
                                              is_null (cc, "optimizer") ? "optimizer_config" : "optimizer");
@@ -324,18 +371,12 @@ parse_compile (JsonObject *cc, FtCompileSpec *spec, GError **error)
       if (oc && !parse_optimizer_config (oc, k, opt_name, &spec->optimizer, error))
         return false;
     }
-  const char *loss = name_of (cc, "loss");
+  const char *loss = member_name (cc, "loss");
   if (loss)
     {
-      static const char *const classes[][2] = {
-        { "SparseCategoricalCrossentropy", "sparse_categorical_crossentropy" },
-        { "CategoricalCrossentropy", "categorical_crossentropy" },
-        { "BinaryCrossentropy", "binary_crossentropy" },
-        { "MeanSquaredError", "mean_squared_error" },
-      };
-      for (size_t i = 0; i < G_N_ELEMENTS (classes); i++)
-        if (strcmp (loss, classes[i][0]) == 0)
-          loss = classes[i][1];
+      for (int k = 0; k < FT_N_LOSSES; k++) /* a class name as the name compile() takes */
+        if (strcmp (loss, ft_loss_kind_info ((FtLossKind) k)->name) == 0)
+          loss = ft_loss_kind_info ((FtLossKind) k)->json_name;
       if (!ft_loss_from_name (loss, &spec->loss.kind))
         BAD ("the loss %s is not supported by FitTape", loss);
       JsonNode *ln = json_object_get_member (cc, "loss");

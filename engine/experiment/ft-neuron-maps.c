@@ -84,7 +84,16 @@ on_layer (int layer, uint32_t first, uint32_t count, const float *out, size_t si
       col->maps[u * cells + first + s] = out[s * size + u];
 }
 
-/* Dense layers see one value per feature only when every layer is Dense or keeps the shape of a vector. */
+/* The layer's kind flags (FtKindFlags): FT_KIND_NEURONS for a column of neurons, FT_KIND_PER_FEATURE for a
+ * layer the neurons' values go through. */
+static unsigned
+layer_flags (const FtModel *model, int l)
+{
+  return ft_layer_kind_info (ft_model_layer_spec (model, l)->kind)->flags;
+}
+
+/* Neuron layers see one value per feature only when every layer is one or keeps the features of a vector
+ * apart. */
 static bool
 is_feature_network (const FtModel *model)
 {
@@ -93,21 +102,8 @@ is_feature_network (const FtModel *model)
   if (nd != 1)
     return false;
   for (int l = 0; l < ft_model_n_layers (model); l++)
-    switch (ft_model_layer_spec (model, l)->kind)
-      {
-      case FT_LAYER_DENSE:
-      case FT_LAYER_ACTIVATION:
-      case FT_LAYER_DROPOUT:
-      case FT_LAYER_BATCH_NORMALIZATION:
-        break;
-      case FT_LAYER_CONV2D:
-      case FT_LAYER_MAX_POOLING2D:
-      case FT_LAYER_AVERAGE_POOLING2D:
-      case FT_LAYER_GLOBAL_AVERAGE_POOLING2D:
-      case FT_LAYER_FLATTEN:
-      case FT_N_LAYER_KINDS:
-        return false;
-      }
+    if (!(layer_flags (model, l) & (FT_KIND_NEURONS | FT_KIND_PER_FEATURE)))
+      return false;
   return true;
 }
 
@@ -138,16 +134,17 @@ build_columns (FtNeuronMaps *maps, const FtModel *model, int n_inputs, int *colu
       for (; w < n_weights && ft_model_weight_layer (model, w) == l; w++, k++)
         offset += ft_model_weight (model, w)->size;
       const FtLayerSpec *spec = ft_model_layer_spec (model, l);
-      if (spec->kind != FT_LAYER_DENSE)
+      if (!(layer_flags (model, l) & FT_KIND_NEURONS))
         {
           if (maps->n_columns > 1)
             {
-              /* A shape-keeping layer after a Dense layer: the neurons' value is its output now. */
+              /* A per-feature layer after a neuron layer: the neurons' value is its output now (through
+               * its activation when it has one). */
               FtNeuronColumn *prev = &maps->columns[maps->n_columns - 1];
               column_of_last[prev->last_layer] = -1;
               prev->last_layer = l;
               column_of_last[l] = maps->n_columns - 1;
-              if (spec->kind == FT_LAYER_ACTIVATION)
+              if (ft_kind_find_param (ft_layer_kind_info (spec->kind), "activation") != NULL)
                 prev->activation = spec->activation;
             }
           continue;

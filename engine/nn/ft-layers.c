@@ -77,11 +77,12 @@ static const FtParam dropout_params[] = {
     FT_PARAM_WRITE_ALWAYS | FT_PARAM_CODE_ALWAYS | FT_PARAM_POSITIONAL | FT_PARAM_TITLE, FT_RANGE_UNIT_OPEN,
     .def = 0.5, .label = "Rate", .hint = "Fraction of inputs set to 0 while training", .ui_lo = 0,
     .ui_hi = 0.95, .ui_step = 0.05, .ui_digits = 2 },
-  CONST ("seed", "null"),
+  { "seed", FT_PARAM_KERAS_CONST, .flags = FT_PARAM_KERAS_ANY, .keras = "null" },
   CONST ("noise_shape", "null"),
 };
 static const FtParam batch_norm_params[] = {
-  CONST ("axis", "-1"),
+  /* Keras 2 writes the axis it resolved: [3] after a convolution, [1] after Dense. */
+  { "axis", FT_PARAM_KERAS_CONST, .keras = "-1", .keras_also = (const char *const[]){ "3", "1", NULL } },
   { "momentum", FT_PARAM_FLOAT, OFF (momentum), 0, FT_RANGE_UNIT_OPEN, .def = 0.99, .label = "Momentum",
     .hint = "Of the moving mean and variance", .ui_lo = 0, .ui_hi = 0.999, .ui_step = 0.01, .ui_digits = 3 },
   { "epsilon", FT_PARAM_FLOAT, OFF (epsilon), 0, FT_RANGE_POSITIVE, .def = 1e-3, .label = "Epsilon",
@@ -107,24 +108,32 @@ static const FtParam global_pooling_params[] = {
 };
 
 static const FtKindInfo kind_infos[] = {
-  [FT_LAYER_DENSE] = { "Dense", "Dense", "dense", "every output sees every input", "Core", FT_PARAMS (dense_params) },
+  [FT_LAYER_DENSE] = { "Dense", "Dense", "dense", "every output sees every input", "Core", FT_PARAMS (dense_params),
+                       .flags = FT_KIND_NEURONS },
   [FT_LAYER_CONV2D] = { "Conv2D", "Conv2D", "conv2d", "small filters slid over the image",
                         "Convolution", FT_PARAMS (conv2d_params) },
   [FT_LAYER_MAX_POOLING2D] = { "MaxPooling2D", "MaxPooling2D", "max_pooling2d",
-                               "keeps the largest value of each window", "Convolution", FT_PARAMS (pooling_params) },
-  [FT_LAYER_FLATTEN] = { "Flatten", "Flatten", "flatten", "one long vector per sample", "Core", FT_PARAMS (flatten_params) },
+                               "keeps the largest value of each window", "Convolution", FT_PARAMS (pooling_params),
+                               .flags = FT_KIND_WEIGHTLESS },
+  [FT_LAYER_FLATTEN] = { "Flatten", "Flatten", "flatten", "one long vector per sample", "Core", FT_PARAMS (flatten_params),
+                         .flags = FT_KIND_WEIGHTLESS },
   [FT_LAYER_DROPOUT] = { "Dropout", "Dropout", "dropout", "zeroes random inputs while training",
-                         "Regularisation", FT_PARAMS (dropout_params) },
+                         "Regularisation", FT_PARAMS (dropout_params),
+                         .flags = FT_KIND_WEIGHTLESS | FT_KIND_PER_FEATURE },
   [FT_LAYER_BATCH_NORMALIZATION] = { "BatchNormalization", "BatchNormalization", "batch_normalization",
                                      "rescales each channel to mean 0 and variance 1",
-                                     "Regularisation", FT_PARAMS (batch_norm_params) },
+                                     "Regularisation", FT_PARAMS (batch_norm_params),
+                                     .flags = FT_KIND_PER_FEATURE },
   [FT_LAYER_ACTIVATION] = { "Activation", "Activation", "activation", "applies a function elementwise",
-                            "Core", FT_PARAMS (activation_params) },
+                            "Core", FT_PARAMS (activation_params),
+                            .flags = FT_KIND_WEIGHTLESS | FT_KIND_PER_FEATURE },
   [FT_LAYER_AVERAGE_POOLING2D] = { "AveragePooling2D", "AveragePooling2D", "average_pooling2d",
-                                   "keeps the mean of each window", "Convolution", FT_PARAMS (pooling_params) },
+                                   "keeps the mean of each window", "Convolution", FT_PARAMS (pooling_params),
+                                   .flags = FT_KIND_WEIGHTLESS },
   [FT_LAYER_GLOBAL_AVERAGE_POOLING2D] = { "GlobalAveragePooling2D", "GlobalAveragePooling2D",
                                           "global_average_pooling2d", "one mean per channel over the whole image",
-                                          "Convolution", FT_PARAMS (global_pooling_params) },
+                                          "Convolution", FT_PARAMS (global_pooling_params),
+                                          .flags = FT_KIND_WEIGHTLESS },
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (kind_infos) == FT_N_LAYER_KINDS);
 /* clang-format on */
@@ -189,6 +198,15 @@ ft_layer_spec_resolved (const FtLayerSpec *spec)
     for (int k = 0; k < 2; k++)
       if (s.strides[k] <= 0)
         s.strides[k] = s.pool_size[k];
+  return s;
+}
+
+FtLayerSpec
+ft_layer_spec_unresolved (const FtLayerSpec *spec)
+{
+  FtLayerSpec s = *spec;
+  if (is_pooling (s.kind) && s.strides[0] == s.pool_size[0] && s.strides[1] == s.pool_size[1])
+    s.strides[0] = s.strides[1] = 0;
   return s;
 }
 
@@ -424,7 +442,13 @@ ft_layer_call (const FtLayerSpec *spec, FtTape *tape, FtTensor *x, FtTensor *con
         return ft_op_avg_pool2d (tape, x, spec->pool_size[0], spec->pool_size[1], sh, sw, spec->padding);
       }
     case FT_LAYER_GLOBAL_AVERAGE_POOLING2D:
-      return ft_op_global_avg_pool2d (tape, x);
+      {
+        /* One average-pooling window over the whole image, its 1×1 reshaped away: the same sums in the same
+         * order, so bit for bit what a global pooling op of its own gave. */
+        int shape[2] = { x->shape[0], x->shape[3] };
+        return ft_op_reshape (
+            tape, ft_op_avg_pool2d (tape, x, x->shape[1], x->shape[2], 1, 1, FT_PADDING_VALID), 2, shape);
+      }
     case FT_LAYER_FLATTEN:
       return ft_op_flatten (tape, x);
     case FT_LAYER_DROPOUT:

@@ -50,6 +50,8 @@ const FtKindInfo *ft_layer_kind_info (FtLayerKind kind);
 FtLayerSpec ft_layer_spec_default (FtLayerKind kind);
 /* The spec with Keras' implied values filled in: pooling strides 0 (None) become the pool size. */
 FtLayerSpec ft_layer_spec_resolved (const FtLayerSpec *spec);
+/* The other way (a Keras config read): pooling strides equal to the pool size become 0 (None). */
+FtLayerSpec ft_layer_spec_unresolved (const FtLayerSpec *spec);
 const char *ft_layer_kind_name (FtLayerKind kind);      /* "Dense", "Conv2D", … */
 const char *ft_layer_kind_base_name (FtLayerKind kind); /* "dense", "conv2d", … (Keras' auto names) */
 bool ft_layer_kind_from_name (const char *name, FtLayerKind *kind);

@@ -44,6 +44,16 @@ acc_scaled (float *dst, float beta, const float *src, float s, size_t n)
       dst[i] += src[i] * s;
 }
 
+/* dy flows unchanged into input i's gradient (the identity's backward: add's, reshape's). */
+static void
+pass_dy (FtTape *tape, const FtTapeEntry *e, int i, const float *dy)
+{
+  float beta;
+  float *g = ft_tape_input_grad (tape, e->inputs[i], &beta);
+  if (g)
+    acc (g, beta, dy, e->output->size);
+}
+
 /* ---- add / sub ---- */
 
 static void add_sub_backward (FtTape *tape, const FtTapeEntry *e, const float *dy);
@@ -55,15 +65,16 @@ static const FtOpDef sub_def = { "subtract", add_sub_backward };
 static void
 add_sub_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
 {
+  pass_dy (tape, e, 0, dy);
+  if (e->def != &sub_def)
+    {
+      pass_dy (tape, e, 1, dy);
+      return;
+    }
   float beta;
-  float *ga = ft_tape_input_grad (tape, e->inputs[0], &beta);
-  if (ga)
-    acc (ga, beta, dy, e->output->size);
   float *gb = ft_tape_input_grad (tape, e->inputs[1], &beta);
-  if (gb && e->def == &sub_def)
+  if (gb)
     acc_scaled (gb, beta, dy, -1.0f, e->output->size);
-  else if (gb)
-    acc (gb, beta, dy, e->output->size);
 }
 
 static FtTensor *
@@ -240,10 +251,7 @@ ft_op_mean (FtTape *tape, FtTensor *a)
 static void
 reshape_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
 {
-  float beta;
-  float *ga = ft_tape_input_grad (tape, e->inputs[0], &beta);
-  if (ga)
-    acc (ga, beta, dy, e->output->size);
+  pass_dy (tape, e, 0, dy);
 }
 
 static const FtOpDef reshape_def = { "reshape", reshape_backward };

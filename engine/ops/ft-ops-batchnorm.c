@@ -4,7 +4,6 @@
 #include "ops/ft-ops.h"
 
 #include <math.h>
-#include <string.h>
 
 typedef struct
 {
@@ -12,15 +11,6 @@ typedef struct
   float *xhat;   /* normalised input */
   float *invstd; /* per channel 1/sqrt(var+eps) */
 } BnSaved;
-
-/* c per-channel sums, zeroed, in the tape's arena. */
-static double *
-zeroed_sums (FtTape *tape, size_t c)
-{
-  double *sums = ft_tape_alloc (tape, c * sizeof (double));
-  memset (sums, 0, c * sizeof (double));
-  return sums;
-}
 
 static void
 bn_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
@@ -30,8 +20,8 @@ bn_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
   size_t c = (size_t) x->shape[x->ndim - 1];
   size_t m = x->size / c;
   /* Per channel: sum(dy) and sum(dy·xhat). */
-  double *sdy = zeroed_sums (tape, c);
-  double *sdyx = zeroed_sums (tape, c);
+  double *sdy = ft_tape_alloc0 (tape, c * sizeof (double));
+  double *sdyx = ft_tape_alloc0 (tape, c * sizeof (double));
   for (size_t r = 0; r < m; r++)
     for (size_t j = 0; j < c; j++)
       {
@@ -79,8 +69,8 @@ ft_op_batch_norm (FtTape *tape, FtTensor *x, FtTensor *gamma, FtTensor *beta, Ft
   float *invstd = ft_tape_alloc (tape, c * sizeof (float));
   if (training)
     {
-      double *s1 = zeroed_sums (tape, c);
-      double *s2 = zeroed_sums (tape, c);
+      double *s1 = ft_tape_alloc0 (tape, c * sizeof (double));
+      double *s2 = ft_tape_alloc0 (tape, c * sizeof (double));
       for (size_t r = 0; r < m; r++)
         for (size_t j = 0; j < c; j++)
           s1[j] += x->data[r * c + j];

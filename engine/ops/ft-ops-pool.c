@@ -151,8 +151,7 @@ static void
 max_pool2d_backward (FtTape *tape, const FtTapeEntry *entry, const float *dy)
 {
   const PoolSaved *s = entry->saved;
-  const FtTensor *x = entry->inputs[0];
-  float *dx = ft_tape_input_grad_acc (tape, x);
+  float *dx = ft_tape_input_grad_acc (tape, entry->inputs[0]);
   if (dx == NULL)
     return;
   const int32_t *restrict am = s->argmax;
@@ -169,7 +168,6 @@ max_pool2d_backward (FtTape *tape, const FtTapeEntry *entry, const float *dy)
 static void avg_pool2d_backward (FtTape *tape, const FtTapeEntry *entry, const float *dy);
 
 static const FtOpDef avg_pool2d_def = { "average_pooling2d", avg_pool2d_backward };
-static const FtOpDef global_avg_pool2d_def = { "global_average_pooling2d", avg_pool2d_backward };
 
 static float
 window_count (const PoolGeom *g, int oy, int ox, int *y0, int *y1, int *x0, int *x1)
@@ -230,33 +228,11 @@ ft_op_avg_pool2d (FtTape *tape, FtTensor *x, int pool_h, int pool_w, int stride_
   return avg_pool (tape, x, &g, &avg_pool2d_def, 4, out_shape);
 }
 
-FtTensor *
-ft_op_global_avg_pool2d (FtTape *tape, FtTensor *x)
-{
-  g_return_val_if_fail (tape != NULL && x != NULL && x->ndim == 4, NULL);
-  PoolGeom g = {
-    .n = x->shape[0],
-    .h = x->shape[1],
-    .w = x->shape[2],
-    .c = x->shape[3],
-    .ph = x->shape[1],
-    .pw = x->shape[2],
-    .sh = 1,
-    .sw = 1,
-    .oh = 1,
-    .ow = 1,
-  };
-  g_return_val_if_fail (g.h >= 1 && g.w >= 1 && g.c >= 1, NULL);
-  int out_shape[2] = { g.n, g.c };
-  return avg_pool (tape, x, &g, &global_avg_pool2d_def, 2, out_shape);
-}
-
 static void
 avg_pool2d_backward (FtTape *tape, const FtTapeEntry *entry, const float *dy)
 {
   const PoolGeom *g = entry->saved;
-  const FtTensor *x = entry->inputs[0];
-  float *dx = ft_tape_input_grad_acc (tape, x);
+  float *dx = ft_tape_input_grad_acc (tape, entry->inputs[0]);
   if (dx == NULL)
     return;
   const int c = g->c;

@@ -53,8 +53,6 @@ FtTensor *ft_op_max_pool2d (FtTape *tape, FtTensor *x, int pool_h, int pool_w, i
  * TensorFlow's avg_pool). */
 FtTensor *ft_op_avg_pool2d (FtTape *tape, FtTensor *x, int pool_h, int pool_w, int stride_h, int stride_w,
                             FtPadding padding);
-/* x (N,H,W,C) → (N,C), the mean over height and width. */
-FtTensor *ft_op_global_avg_pool2d (FtTape *tape, FtTensor *x);
 
 /* ---- regularisation layers ---- */
 /* Inverted dropout: when training, each element is kept with probability 1-rate and scaled by

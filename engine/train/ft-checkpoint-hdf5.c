@@ -154,16 +154,6 @@ ft_ckpt_string_type (bool variable, size_t size, H5T_cset_t cset)
   return type;
 }
 
-/* Floats per optimizer slot: the sum of the trainable variables' sizes. */
-size_t
-ft_ckpt_slot_floats (const FtModel *model)
-{
-  size_t n = 0;
-  for (int i = 0; i < ft_model_n_trainable (model); i++)
-    n += ft_model_trainable (model)[i]->size;
-  return n;
-}
-
 hid_t
 ft_ckpt_file_access_plist (void)
 {

@@ -1,9 +1,10 @@
-/* ft-checkpoint-keras.c — the Keras side of a checkpoint: the model's and the training's configs as
- * Keras 3 writes them into a legacy .h5 file (layers, initializers, regularizers, optimizer, loss), built
- * from the kinds' descriptor tables. */
-#include "train/ft-checkpoint-private.h"
+/* ft-checkpoint-keras.c — the Keras 3 configs of a model and its training (layers, initializers,
+ * regularizers, optimizer, loss) built from the kinds' descriptor tables (see ft-checkpoint-keras.h), for a
+ * checkpoint's legacy .h5 attributes and for a .keras file's config.json alike. */
+#include "train/ft-checkpoint-keras.h"
 
 #include "core/ft-format.h"
+#include "train/ft-checkpoint-private.h"
 
 #include <string.h>
 
@@ -42,15 +43,22 @@ json_pair (GString *s, int a, int b)
   g_string_append_printf (s, "[%d, %d]", a, b);
 }
 
+/* A shape with its batch axis: [null, h, w, c]. */
+static void
+json_shape (GString *s, int ndim, const int *shape)
+{
+  g_string_append (s, "[null");
+  for (int i = 0; i < ndim; i++)
+    g_string_append_printf (s, ", %d", shape[i]);
+  g_string_append_c (s, ']');
+}
+
 static void
 json_batch_shape (GString *s, const FtModel *model)
 {
   int ndim, shape[FT_MAX_DIMS];
   ft_model_input_shape (model, &ndim, shape);
-  g_string_append (s, "[null");
-  for (int i = 0; i < ndim; i++)
-    g_string_append_printf (s, ", %d", shape[i]);
-  g_string_append_c (s, ']');
+  json_shape (s, ndim, shape);
 }
 
 /* An object serialized as serialization_lib.serialize_keras_object does for built-ins. */
@@ -64,31 +72,40 @@ json_keras_object (GString *s, const char *module, const char *class_name, const
   g_string_append_printf (s, ", \"config\": %s, \"registered_name\": null}", config);
 }
 
+/* keras.initializers' class of each initializer, and whether its config has a seed. */
+static const struct
+{
+  const char *cls;
+  bool seeded;
+} initializer_classes[] = {
+  [FT_INIT_GLOROT_UNIFORM] = { "GlorotUniform", true },
+  [FT_INIT_GLOROT_NORMAL] = { "GlorotNormal", true },
+  [FT_INIT_HE_NORMAL] = { "HeNormal", true },
+  [FT_INIT_HE_UNIFORM] = { "HeUniform", true },
+  [FT_INIT_ZEROS] = { "Zeros", false },
+  [FT_INIT_ONES] = { "Ones", false },
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (initializer_classes) == FT_N_INITIALIZERS);
+
+bool
+ft_keras_initializer_from_class (const char *cls, FtInitializer *init)
+{
+  for (int i = 0; i < FT_N_INITIALIZERS; i++)
+    if (strcmp (cls, initializer_classes[i].cls) == 0)
+      {
+        *init = (FtInitializer) i;
+        return true;
+      }
+  return false;
+}
+
 static void
 json_initializer (GString *s, FtInitializer init)
 {
-  switch (init)
-    {
-    case FT_INIT_GLOROT_UNIFORM:
-      json_keras_object (s, "keras.initializers", "GlorotUniform", "{\"seed\": null}");
-      break;
-    case FT_INIT_GLOROT_NORMAL:
-      json_keras_object (s, "keras.initializers", "GlorotNormal", "{\"seed\": null}");
-      break;
-    case FT_INIT_HE_NORMAL:
-      json_keras_object (s, "keras.initializers", "HeNormal", "{\"seed\": null}");
-      break;
-    case FT_INIT_HE_UNIFORM:
-      json_keras_object (s, "keras.initializers", "HeUniform", "{\"seed\": null}");
-      break;
-    case FT_INIT_ONES:
-      json_keras_object (s, "keras.initializers", "Ones", "{}");
-      break;
-    case FT_INIT_ZEROS:
-    case FT_N_INITIALIZERS:
-      json_keras_object (s, "keras.initializers", "Zeros", "{}");
-      break;
-    }
+  if ((unsigned) init >= FT_N_INITIALIZERS)
+    init = FT_INIT_ZEROS;
+  json_keras_object (s, "keras.initializers", initializer_classes[init].cls,
+                     initializer_classes[init].seeded ? "{\"seed\": null}" : "{}");
 }
 
 static const char *
@@ -161,59 +178,126 @@ json_params (GString *s, const FtKindInfo *kind, const void *spec)
     }
 }
 
-/* One layer as legacy_serialization.serialize_keras_object gives it: {"class_name", "config"}, the config
- * being the layer's get_config() (base keys name, trainable, dtype first; pooling strides resolved). */
+/* The start of a serialised object up to its config: {"class_name": …, "config": (legacy) or {"module": …,
+ * "class_name": …, "config": (serialization_lib). */
 static void
-json_layer (GString *s, const FtLayerSpec *spec, const char *name)
+object_open (GString *s, FtKerasStyle style, const char *module, const char *class_name)
 {
-  FtLayerSpec resolved = ft_layer_spec_resolved (spec);
-  g_string_append (s, "{\"class_name\": ");
-  ft_json_append_string (s, ft_layer_kind_name (spec->kind));
-  g_string_append (s, ", \"config\": {\"name\": ");
+  g_string_append (s, "{");
+  if (style == FT_KERAS_SAVING_LIB)
+    {
+      g_string_append (s, "\"module\": ");
+      ft_json_append_string (s, module);
+      g_string_append (s, ", ");
+    }
+  g_string_append (s, "\"class_name\": ");
+  ft_json_append_string (s, class_name);
+  g_string_append (s, ", \"config\": ");
+}
+
+/* Its end, after the config: serialization_lib adds registered_name. */
+static void
+object_close (GString *s, FtKerasStyle style)
+{
+  if (style == FT_KERAS_SAVING_LIB)
+    g_string_append (s, ", \"registered_name\": null");
+  g_string_append (s, "}");
+}
+
+/* {"name": …, then the table's entries after `base` ("" or the base keys). */
+static void
+kind_config (GString *s, const char *name, const char *base, const FtKindInfo *kind, const void *spec)
+{
+  g_string_append (s, "{\"name\": ");
   ft_json_append_string (s, name);
-  g_string_append (s, ", \"trainable\": true, \"dtype\": \"float32\"");
-  json_params (s, ft_layer_kind_info (spec->kind), &resolved);
-  g_string_append (s, "}}");
+  g_string_append (s, base);
+  json_params (s, kind, spec);
+  g_string_append (s, "}");
+}
+
+/* One layer: its get_config() (base keys name, trainable, dtype first; pooling strides resolved) and, in
+ * a .keras file, its build_config (the input shape it was built for). */
+static void
+json_layer (GString *s, FtKerasStyle style, const FtModel *model, int i)
+{
+  const FtLayerSpec *spec = ft_model_layer_spec (model, i);
+  FtLayerSpec resolved = ft_layer_spec_resolved (spec);
+  object_open (s, style, "keras.layers", ft_layer_kind_name (spec->kind));
+  kind_config (s, ft_model_layer_name (model, i), ", \"trainable\": true, \"dtype\": \"float32\"",
+               ft_layer_kind_info (spec->kind), &resolved);
+  if (style == FT_KERAS_SAVING_LIB)
+    {
+      int ndim, shape[FT_MAX_DIMS];
+      if (i == 0)
+        ft_model_input_shape (model, &ndim, shape);
+      else
+        ft_model_layer_output_shape (model, i - 1, &ndim, shape);
+      g_string_append (s, ", \"registered_name\": null, \"build_config\": {\"input_shape\": ");
+      json_shape (s, ndim, shape);
+      g_string_append (s, "}}");
+    }
+  else
+    object_close (s, style);
+}
+
+char *
+ft_keras_model_config_json (FtKerasStyle style, const FtModel *model, FtTrainer *compiled)
+{
+  GString *s = g_string_new (NULL);
+  object_open (s, style, "keras", "Sequential");
+  g_string_append (s, "{\"name\": \"" MODEL_NAME "\", \"trainable\": true, \"dtype\": \"float32\", "
+                      "\"layers\": [");
+  object_open (s, style, "keras.layers", "InputLayer");
+  g_string_append (s, "{\"batch_shape\": ");
+  json_batch_shape (s, model);
+  g_string_append (s, ", \"dtype\": \"float32\", \"sparse\": false, \"name\": \"input_layer\"}");
+  object_close (s, style);
+  for (int i = 0; i < ft_model_n_layers (model); i++)
+    {
+      g_string_append (s, ", ");
+      json_layer (s, style, model, i);
+    }
+  if (style == FT_KERAS_LEGACY)
+    {
+      g_string_append (s, "], \"build_input_shape\": ");
+      json_batch_shape (s, model);
+      g_string_append (s, "}}");
+      return g_string_free (s, FALSE);
+    }
+  g_string_append (s, "]}, \"registered_name\": null, \"build_config\": {\"input_shape\": ");
+  json_batch_shape (s, model);
+  g_string_append (s, "}");
+  if (compiled != NULL)
+    {
+      g_string_append (s, ", \"compile_config\": ");
+      ft_keras_compile_config_json (s, style, compiled);
+    }
+  g_string_append (s, "}");
+  return g_string_free (s, FALSE);
 }
 
 /* {"class_name": "Sequential", "config": {...}} as saving_utils.model_metadata writes it. */
 char *
 ft_ckpt_model_config_json (const FtModel *model)
 {
-  GString *s = g_string_new ("{\"class_name\": \"Sequential\", \"config\": {\"name\": \"" MODEL_NAME "\", "
-                             "\"trainable\": true, \"dtype\": \"float32\", \"layers\": [");
-  g_string_append (s, "{\"class_name\": \"InputLayer\", \"config\": {\"batch_shape\": ");
-  json_batch_shape (s, model);
-  g_string_append (s, ", \"dtype\": \"float32\", \"sparse\": false, \"name\": \"input_layer\"}}");
-  for (int i = 0; i < ft_model_n_layers (model); i++)
-    {
-      g_string_append (s, ", ");
-      json_layer (s, ft_model_layer_spec (model, i), ft_model_layer_name (model, i));
-    }
-  g_string_append (s, "], \"build_input_shape\": ");
-  json_batch_shape (s, model);
-  g_string_append (s, "}}");
-  return g_string_free (s, FALSE);
+  return ft_keras_model_config_json (FT_KERAS_LEGACY, model, NULL);
 }
 
 /* The optimizer's get_config(), with the learning rate it has now. */
 static void
-json_optimizer_config (GString *s, const FtOptimizer *opt)
+json_optimizer_config (GString *s, FtKerasStyle style, const FtOptimizer *opt)
 {
   FtOptimizerSpec spec = *ft_optimizer_spec (opt);
   spec.learning_rate = ft_optimizer_get_learning_rate (opt);
-  g_string_append (s, "{\"class_name\": ");
-  ft_json_append_string (s, ft_optimizer_kind_name (spec.kind));
-  g_string_append (s, ", \"config\": {\"name\": ");
-  ft_json_append_string (s, ft_ckpt_keras_optimizer_name (spec.kind));
-  json_params (s, ft_optimizer_kind_info (spec.kind), &spec);
-  g_string_append (s, "}}");
+  object_open (s, style, "keras.optimizers", ft_optimizer_kind_name (spec.kind));
+  kind_config (s, ft_ckpt_keras_optimizer_name (spec.kind), "", ft_optimizer_kind_info (spec.kind), &spec);
+  object_close (s, style);
 }
 
-/* The loss object's legacy serialization (compile() with a loss instance, as FitTape's spec carries
+/* The loss object's serialization (compile() with a loss instance, as FitTape's spec carries
  * from_logits). */
 static void
-json_loss (GString *s, const FtLossSpec *loss)
+json_loss (GString *s, FtKerasStyle style, const FtLossSpec *loss)
 {
   if ((unsigned) loss->kind >= FT_N_LOSSES)
     {
@@ -221,21 +305,24 @@ json_loss (GString *s, const FtLossSpec *loss)
       return;
     }
   const FtKindInfo *kind = ft_loss_kind_info (loss->kind);
-  g_string_append (s, "{\"class_name\": ");
-  ft_json_append_string (s, kind->name);
-  g_string_append (s, ", \"config\": {\"name\": ");
-  ft_json_append_string (s, kind->keras_name);
-  json_params (s, kind, loss);
-  g_string_append (s, "}}");
+  object_open (s, style, "keras.losses", kind->name);
+  kind_config (s, kind->keras_name, "", kind, loss);
+  object_close (s, style);
 }
 
-/* model._compile_config without the optimizer, plus optimizer_config (saving_utils.model_metadata). */
-char *
-ft_ckpt_training_config_json (FtTrainer *trainer)
+void
+ft_keras_compile_config_json (GString *s, FtKerasStyle style, FtTrainer *trainer)
 {
   const FtCompileSpec *spec = ft_trainer_compile_spec (trainer);
-  GString *s = g_string_new ("{\"loss\": ");
-  json_loss (s, &spec->loss);
+  g_string_append (s, "{");
+  if (style == FT_KERAS_SAVING_LIB)
+    {
+      g_string_append (s, "\"optimizer\": ");
+      json_optimizer_config (s, style, ft_trainer_optimizer (trainer));
+      g_string_append (s, ", ");
+    }
+  g_string_append (s, "\"loss\": ");
+  json_loss (s, style, &spec->loss);
   g_string_append (s, ", \"loss_weights\": null, \"metrics\": [");
   for (int i = 0; i < spec->n_metrics; i++)
     {
@@ -244,8 +331,20 @@ ft_ckpt_training_config_json (FtTrainer *trainer)
       ft_json_append_string (s, spec->metrics[i]);
     }
   g_string_append (s, "], \"weighted_metrics\": null, \"run_eagerly\": false, \"steps_per_execution\": 1, "
-                      "\"jit_compile\": false, \"optimizer_config\": ");
-  json_optimizer_config (s, ft_trainer_optimizer (trainer));
+                      "\"jit_compile\": false");
+  if (style == FT_KERAS_LEGACY)
+    {
+      g_string_append (s, ", \"optimizer_config\": ");
+      json_optimizer_config (s, style, ft_trainer_optimizer (trainer));
+    }
   g_string_append (s, "}");
+}
+
+/* model._compile_config without the optimizer, plus optimizer_config (saving_utils.model_metadata). */
+char *
+ft_ckpt_training_config_json (FtTrainer *trainer)
+{
+  GString *s = g_string_new (NULL);
+  ft_keras_compile_config_json (s, FT_KERAS_LEGACY, trainer);
   return g_string_free (s, FALSE);
 }

@@ -54,7 +54,5 @@ const char *ft_ckpt_keras_optimizer_name (FtOptimizerKind kind);
 
 /* A string type: variable-length, or fixed at size bytes (H5Tclose it). */
 hid_t ft_ckpt_string_type (bool variable, size_t size, H5T_cset_t cset);
-/* Floats per optimizer slot: the sum of the trainable variables' sizes. */
-size_t ft_ckpt_slot_floats (const FtModel *model);
 /* The file access properties every checkpoint is opened and built with (H5Pclose it). */
 hid_t ft_ckpt_file_access_plist (void);

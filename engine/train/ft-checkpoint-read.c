@@ -255,7 +255,7 @@ typedef struct
 {
   float *weights; /* n_params floats in Keras order, as ft_model_set_weights takes them */
   bool have_state;
-  float *slots; /* n_slots blocks of ft_ckpt_slot_floats () */
+  float *slots; /* n_slots blocks of ft_model_n_trainable_params () floats */
   int64_t epoch;
   int64_t iterations;
   float learning_rate;
@@ -534,7 +534,7 @@ read_fittape (FtCkptCtx *c, hid_t file, FtTrainer *trainer, Loaded *ld)
   FtModel *model = ft_trainer_model (trainer);
   FtOptimizer *opt = ft_trainer_optimizer (trainer);
   int n_slots = ft_optimizer_n_slots (opt);
-  size_t per_slot = ft_ckpt_slot_floats (model);
+  size_t per_slot = ft_model_n_trainable_params (model);
   char *kind_name = NULL;
   GPtrArray *slot_names = NULL;
   bool ok = false;
@@ -637,7 +637,7 @@ values_in_range (FtCkptCtx *c, const FtModel *model, const FtOptimizer *opt, con
   if (ld->learning_rate > FT_LIMIT_LEARNING_RATE)
     return ft_ckpt_fail (c, "fittape has an implausible learning rate (%g, at most %g)",
                          (double) ld->learning_rate, FT_LIMIT_LEARNING_RATE);
-  size_t per_slot = ft_ckpt_slot_floats (model);
+  size_t per_slot = ft_model_n_trainable_params (model);
   for (int s = 0; s < ft_optimizer_n_slots (opt); s++)
     {
       const char *name = ft_optimizer_slot_name (opt, s);
@@ -699,7 +699,7 @@ ft_checkpoint_load (FtTrainer *trainer, const char *path, FtResumeState *state, 
     {
       FtTensor *const *vars = ft_model_trainable (model);
       float *dst = ft_optimizer_state (opt);
-      size_t per_slot = ft_ckpt_slot_floats (model);
+      size_t per_slot = ft_model_n_trainable_params (model);
       for (int s = 0; s < ft_optimizer_n_slots (opt); s++)
         {
           size_t off = 0;

@@ -331,7 +331,7 @@ write_fittape (FtCkptCtx *c, hid_t file, FtTrainer *trainer, int epoch, const ch
                               ft_model_dropout_rng (model)->s);
 
   /* Each slot as one block: the variables' slices gathered through ft_optimizer_slot_offset. */
-  size_t per_slot = ft_ckpt_slot_floats (model);
+  size_t per_slot = ft_model_n_trainable_params (model);
   float *block = g_new0 (float, per_slot + 1);
   const float *state = ft_optimizer_state (opt);
   for (int s = 0; ok && s < n_slots; s++)

@@ -5,7 +5,9 @@
                              and evaluates to the same loss;
   Keras -> FitTape:          a model Keras built and trained, saved as .keras and as legacy .h5, imported by
                              FitTape, evaluates to Keras' own test loss; FitTape continues training it;
-  unsupported:               a model with a layer or option FitTape lacks is refused, the message naming it.
+  unsupported:               a model with a layer or option FitTape lacks is refused, the message naming it;
+  later kinds:               AdamW, Nadam and Adamax with AveragePooling2D and GlobalAveragePooling2D go the
+                             same way out to Keras and back.
 Usage: test_keras_format.py EXPERIMENT.json (an experiment on Fashion-MNIST)"""
 import gzip
 import json
@@ -69,6 +71,31 @@ with tempfile.TemporaryDirectory(prefix="fittape-keras-") as tmp:
     back = cli_json("import-keras", os.path.join(tmp, "resaved.keras"), "--data", experiment, "--out", os.path.join(tmp, "back"))
     print("round trip: FitTape %.9g, after Keras' save and FitTape's import %.9g" % (ft["test_loss"], back["test_loss"]))
     assert rel(ft["test_loss"], back["test_loss"]) <= TOL
+
+    # Later kinds (their configs come from the same tables): out to Keras, Keras' own save back to FitTape.
+    for opt in ("adamw", "nadam", "adamax"):
+        with open(experiment) as f:
+            e = json.load(f)
+        e["model"]["layers"] = [
+            {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
+            {"type": "AveragePooling2D", "pool_size": [3, 2], "strides": 1, "padding": "same"},
+            {"type": "AveragePooling2D"},
+            {"type": "GlobalAveragePooling2D"},
+            {"type": "Dense", "units": 10}]
+        e["compile"]["optimizer"] = {"name": opt, "learning_rate": 0.01}
+        out = os.path.join(tmp, opt)
+        path = os.path.join(tmp, opt + ".json")
+        with open(path, "w") as f:
+            json.dump(e, f)
+        cli_json("run", path, "--quiet", "--out", out)
+        ft = cli_json("export-keras", os.path.join(out, "final.h5"), "--out", os.path.join(out, "m.keras"))
+        m = keras.saving.load_model(os.path.join(out, "m.keras"))
+        assert type(m.optimizer).__name__.lower() == opt, type(m.optimizer).__name__
+        r = m.evaluate(x_test, y_test, batch_size=32, return_dict=True, verbose=0)
+        m.save(os.path.join(out, "resaved.keras"))
+        back = cli_json("import-keras", os.path.join(out, "resaved.keras"), "--data", path, "--out", os.path.join(out, "back"))
+        print("%s: FitTape %.9g, Keras %.9g (rel %.2e), back in FitTape %.9g" % (opt, ft["test_loss"], r["loss"], rel(ft["test_loss"], r["loss"]), back["test_loss"]))
+        assert rel(ft["test_loss"], r["loss"]) <= TOL and rel(ft["test_loss"], back["test_loss"]) <= TOL
 
     # Keras -> FitTape: a model of Keras' own, trained a little, both file formats.
     keras.utils.set_random_seed(3)

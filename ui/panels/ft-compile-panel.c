@@ -5,6 +5,7 @@
  * emits "changed"; refreshing the widgets from the experiment does not. The learning rate and epsilon use a
  * "ladder" spin button: one click moves one unit of the current decade (0.001 → 0.002 … 0.009 → 0.01 →
  * 0.02), so the +/− buttons are useful from 1e-5 to 10. */
+#include "panels/ft-panel-class.h"
 #include "panels/ft-panels.h"
 
 #include <glib/gi18n.h>
@@ -498,18 +499,13 @@ ft_compile_panel_dispose (GObject *object)
 static void
 ft_compile_panel_class_init (FtCompilePanelClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
-  object_class->dispose = ft_compile_panel_dispose;
-
   /**
    * FtCompilePanel::changed:
    * Emitted after every edit the user makes to exp->compile.
    */
-  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                                          NULL, NULL, G_TYPE_NONE, 0);
-
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/fittape/FitTape/ui/compile-panel.ui");
+  signals[SIGNAL_CHANGED] = ft_panel_class_setup (klass, ft_compile_panel_dispose, NULL,
+                                                  "/org/fittape/FitTape/ui/compile-panel.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, FtCompilePanel, name)
   BIND (optimizer_group);
   BIND (optimizer_row);

@@ -11,6 +11,7 @@
 #include "experiment/ft-data-seed.h"
 #include "experiment/ft-dataset-kinds.h"
 #include "panels/ft-dataset-panel-private.h"
+#include "panels/ft-panel-class.h"
 
 #include <math.h>
 #include <string.h>
@@ -675,19 +676,14 @@ ft_dataset_panel_finalize (GObject *object)
 static void
 ft_dataset_panel_class_init (FtDatasetPanelClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
-  object_class->dispose = ft_dataset_panel_dispose;
-  object_class->finalize = ft_dataset_panel_finalize;
-
   /* After every edit the user makes (not when _set_experiment refreshes the widgets). */
-  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                                          NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_CHANGED] = ft_panel_class_setup (klass, ft_dataset_panel_dispose, ft_dataset_panel_finalize,
+                                                  "/org/fittape/FitTape/ui/dataset-panel.ui");
   /* After the data the experiment names has been loaded (ft_dataset_panel_get_dataset has it). */
   signals[SIGNAL_DATA_LOADED] = g_signal_new ("data-loaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                               NULL, NULL, NULL, G_TYPE_NONE, 0);
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/fittape/FitTape/ui/dataset-panel.ui");
   gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, clamp);
   gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, source_row);
   gtk_widget_class_bind_template_child (widget_class, FtDatasetPanel, samples_row);

@@ -10,6 +10,8 @@
  * Conv2D needs). */
 #include "core/ft-format.h"
 #include "panels/ft-model-editor-private.h"
+#include "panels/ft-panel-class.h"
+#include "panels/ft-widget-find.h"
 
 #include "nn/ft-model.h"
 
@@ -502,21 +504,6 @@ expanded_states (FtModelEditor *self)
   return e;
 }
 
-/* A descendant of row i named name, or NULL. */
-static GtkWidget *
-find_named (GtkWidget *root, const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_named (c, name);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* Moves focus to the button named name in row i, or to another of its buttons when that one is
  * insensitive. */
 static void
@@ -531,7 +518,7 @@ focus_row_button (FtModelEditor *self, int i, const char *name)
   const char *order[] = { name, "move-up", "move-down", "remove" };
   for (guint k = 0; k < G_N_ELEMENTS (order); k++)
     {
-      GtkWidget *b = find_named (row, order[k]);
+      GtkWidget *b = ft_widget_find_named (row, order[k]);
       if (b != NULL && gtk_widget_get_sensitive (b))
         {
           gtk_widget_grab_focus (b);
@@ -709,16 +696,10 @@ ft_model_editor_finalize (GObject *object)
 static void
 ft_model_editor_class_init (FtModelEditorClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
-  object_class->dispose = ft_model_editor_dispose;
-  object_class->finalize = ft_model_editor_finalize;
-
   /* Emitted after every edit the user makes to the layers (not by _set_experiment). */
-  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                                          NULL, NULL, G_TYPE_NONE, 0);
-
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/fittape/FitTape/ui/model-editor.ui");
+  signals[SIGNAL_CHANGED] = ft_panel_class_setup (klass, ft_model_editor_dispose, ft_model_editor_finalize,
+                                                  "/org/fittape/FitTape/ui/model-editor.ui");
   gtk_widget_class_bind_template_child (widget_class, FtModelEditor, clamp);
   gtk_widget_class_bind_template_child (widget_class, FtModelEditor, layers_group);
   gtk_widget_class_bind_template_child (widget_class, FtModelEditor, add_button);

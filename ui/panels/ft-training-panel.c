@@ -7,7 +7,9 @@
  * Callback parameter widgets carry the parameter's Keras name as their widget name ("patience",
  * "monitor", …) and their rows "row-NAME"; loop-step switches are named after the step
  * (ft_loop_step_name). Tests and lessons find them by these names. */
+#include "panels/ft-panel-class.h"
 #include "panels/ft-panels.h"
+#include "panels/ft-widget-find.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -160,24 +162,10 @@ callback_summary (const FtCallbackSpec *s)
   return g_strdup ("");
 }
 
-static GtkWidget *
-find_named (GtkWidget *root, const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_named (c, name);
-      if (found)
-        return found;
-    }
-  return NULL;
-}
-
 static void
 set_row_visible (GtkWidget *expander, const char *row_name, gboolean visible)
 {
-  GtkWidget *row = find_named (expander, row_name);
+  GtkWidget *row = ft_widget_find_named (expander, row_name);
   if (row)
     gtk_widget_set_visible (row, visible);
 }
@@ -704,18 +692,13 @@ ft_training_panel_dispose (GObject *object)
 static void
 ft_training_panel_class_init (FtTrainingPanelClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
-  object_class->dispose = ft_training_panel_dispose;
-
   /**
    * FtTrainingPanel::changed:
    * Emitted after every edit the user makes to exp->fit, exp->seed, exp->callbacks or exp->steps.
    */
-  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                                          NULL, NULL, G_TYPE_NONE, 0);
-
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/fittape/FitTape/ui/training-panel.ui");
+  signals[SIGNAL_CHANGED] = ft_panel_class_setup (klass, ft_training_panel_dispose, NULL,
+                                                  "/org/fittape/FitTape/ui/training-panel.ui");
   gtk_widget_class_bind_template_child (widget_class, FtTrainingPanel, fit_group);
   gtk_widget_class_bind_template_child (widget_class, FtTrainingPanel, epochs_spin);
   gtk_widget_class_bind_template_child (widget_class, FtTrainingPanel, batch_size_spin);

@@ -2,6 +2,7 @@
 #include "plot/ft-plot-model.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 typedef struct
@@ -348,7 +349,7 @@ ft_plot_model_lane_x (const FtPlotModel *model, int run, FtPlotXAxis axis, int e
   return epoch + 1;
 }
 
-/* Sets one of a run's flags, telling the model's watchers when it changed. */
+/* Sets one of the model's or a run's flags, telling the model's watchers when it changed. */
 static void
 set_flag (FtPlotModel *model, bool *flag, bool value)
 {
@@ -359,19 +360,32 @@ set_flag (FtPlotModel *model, bool *flag, bool value)
     }
 }
 
-void
-ft_plot_model_set_run_visible (FtPlotModel *model, int run, bool visible)
+/* A run's flag (visible, dashed) by its offset in Run; false for an unknown run. */
+static void
+set_run_flag (FtPlotModel *model, int run, size_t offset, bool value)
 {
   Run *r = find_run (model, run);
   g_return_if_fail (r != NULL);
-  set_flag (model, &r->visible, visible);
+  set_flag (model, (bool *) (void *) ((char *) r + offset), value);
+}
+
+static bool
+get_run_flag (const FtPlotModel *model, int run, size_t offset)
+{
+  const Run *r = find_run (model, run);
+  return r != NULL && *(const bool *) (const void *) ((const char *) r + offset);
+}
+
+void
+ft_plot_model_set_run_visible (FtPlotModel *model, int run, bool visible)
+{
+  set_run_flag (model, run, offsetof (Run, visible), visible);
 }
 
 bool
 ft_plot_model_get_run_visible (const FtPlotModel *model, int run)
 {
-  Run *r = find_run (model, run);
-  return r != NULL && r->visible;
+  return get_run_flag (model, run, offsetof (Run, visible));
 }
 
 void
@@ -394,16 +408,13 @@ ft_plot_model_get_run_name (const FtPlotModel *model, int run)
 void
 ft_plot_model_set_run_dashed (FtPlotModel *model, int run, bool dashed)
 {
-  Run *r = find_run (model, run);
-  g_return_if_fail (r != NULL);
-  set_flag (model, &r->dashed, dashed);
+  set_run_flag (model, run, offsetof (Run, dashed), dashed);
 }
 
 bool
 ft_plot_model_get_run_dashed (const FtPlotModel *model, int run)
 {
-  Run *r = find_run (model, run);
-  return r != NULL && r->dashed;
+  return get_run_flag (model, run, offsetof (Run, dashed));
 }
 
 int
@@ -417,11 +428,7 @@ void
 ft_plot_model_set_difference_lane (FtPlotModel *model, bool on)
 {
   g_return_if_fail (model != NULL);
-  if (model->difference_lane != on)
-    {
-      model->difference_lane = on;
-      changed (model);
-    }
+  set_flag (model, &model->difference_lane, on);
 }
 
 bool

@@ -117,6 +117,17 @@ ft_plot_layout_set_tabular (PangoLayout *layout)
 }
 
 void
+ft_plot_layout_set_font (PangoLayout *layout, PangoFontDescription *desc, bool bold, bool tabular)
+{
+  if (bold)
+    pango_font_description_set_weight (desc, PANGO_WEIGHT_BOLD);
+  pango_layout_set_font_description (layout, desc);
+  pango_font_description_free (desc);
+  if (tabular)
+    ft_plot_layout_set_tabular (layout);
+}
+
+void
 ft_plot_set_color (cairo_t *cr, const FtPlotColor *c, double alpha)
 {
   cairo_set_source_rgba (cr, c->r, c->g, c->b, c->a * alpha);
@@ -129,12 +140,7 @@ ft_plot_make_layout (Ctx *c, const char *text, double size, bool bold, bool tabu
   PangoFontDescription *desc = pango_font_description_new ();
   pango_font_description_set_family (desc, c->style->font_family ? c->style->font_family : "Sans");
   pango_font_description_set_absolute_size (desc, MAX (1.0, c->fs * size) * PANGO_SCALE);
-  if (bold)
-    pango_font_description_set_weight (desc, PANGO_WEIGHT_BOLD);
-  pango_layout_set_font_description (layout, desc);
-  pango_font_description_free (desc);
-  if (tabular)
-    ft_plot_layout_set_tabular (layout);
+  ft_plot_layout_set_font (layout, desc, bold, tabular);
   pango_layout_set_text (layout, text, -1);
   return layout;
 }

@@ -119,6 +119,9 @@ char *ft_plot_title (const FtPlotModel *model, FtPlotMetric metric);
 char *ft_plot_describe (const FtPlotModel *model, FtPlotMetric metric);
 /* Tabular figures for the layout's text (numbers line up in columns); replaces its attributes. */
 void ft_plot_layout_set_tabular (PangoLayout *layout);
+/* Sets desc as the layout's font, made bold when asked, and tabular figures when asked; frees desc (the
+ * plot's layouts and the widgets' scaled layouts in views/ft-view-paint.c are made this way). */
+void ft_plot_layout_set_font (PangoLayout *layout, PangoFontDescription *desc, bool bold, bool tabular);
 /* Keras' way of printing a log value: 4 decimals, or 4 significant digits in e-notation below 1e-3. */
 void ft_plot_format_value (char *buf, size_t size, double value);
 

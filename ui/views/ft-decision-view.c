@@ -3,6 +3,7 @@
 #include "views/ft-decision-view.h"
 
 #include "plot/ft-plot-marks.h"
+#include "views/ft-view-model-job.h"
 #include "views/ft-view-paint.h"
 #include "views/ft-view-worker.h"
 
@@ -43,10 +44,7 @@ view_data_unref (ViewData *d)
  * model to keep, or an error. */
 typedef struct
 {
-  ViewData *data;
-  float *weights;
-  size_t n;
-  FtInspectModel *model;
+  FtViewModelJob in; /* the data (a ViewData), the weights and the view's model */
   FtDecisionGrid *grid;
   int correct;      /* training points the model gets right */
   int test_correct; /* test points the model gets right */
@@ -56,9 +54,7 @@ typedef struct
 static void
 job_free (Job *job)
 {
-  view_data_unref (job->data);
-  g_free (job->weights);
-  ft_inspect_model_free (job->model);
+  ft_view_model_job_clear (&job->in, (GDestroyNotify) view_data_unref);
   ft_decision_grid_free (job->grid);
   g_free (job->error);
   g_free (job);
@@ -158,24 +154,16 @@ static void
 job_work (gpointer data, GCancellable *cancellable)
 {
   Job *job = data;
-  const ViewData *d = job->data;
+  const ViewData *d = job->in.data;
   GError *error = NULL;
-  bool ok;
-  if (job->model == NULL)
-    {
-      job->model = ft_inspect_model_new (d->exp, d->train, job->weights, job->n, &error);
-      ok = job->model != NULL;
-    }
-  else
-    ok = ft_inspect_model_set_weights (job->model, job->weights, job->n, &error);
-  if (ok)
-    job->grid = ft_decision_grid (job->model, d->lo[0], d->hi[0], d->lo[1], d->hi[1], FT_DECISION_VIEW_GRID,
-                                  FT_DECISION_VIEW_GRID, &error);
+  if (ft_view_model_job_prepare (&job->in, d->exp, d->train, &error))
+    job->grid = ft_decision_grid (job->in.model, d->lo[0], d->hi[0], d->lo[1], d->hi[1],
+                                  FT_DECISION_VIEW_GRID, FT_DECISION_VIEW_GRID, &error);
   if (job->grid != NULL)
     {
       uint32_t n = d->train->n;
       int *classes = g_new (int, n);
-      if (ft_inspect_model_classify (job->model, d->train, NULL, n, classes, NULL, NULL, &error))
+      if (ft_inspect_model_classify (job->in.model, d->train, NULL, n, classes, NULL, NULL, &error))
         for (uint32_t i = 0; i < n; i++)
           job->correct += classes[i] == (int) d->train->labels[i];
       g_free (classes);
@@ -184,7 +172,7 @@ job_work (gpointer data, GCancellable *cancellable)
     {
       uint32_t n = d->test->n;
       int *classes = g_new (int, n);
-      if (ft_inspect_model_classify (job->model, d->test, NULL, n, classes, NULL, NULL, &error))
+      if (ft_inspect_model_classify (job->in.model, d->test, NULL, n, classes, NULL, NULL, &error))
         for (uint32_t i = 0; i < n; i++)
           job->test_correct += classes[i] == (int) d->test->labels[i];
       g_free (classes);
@@ -203,10 +191,7 @@ static void
 start_job (FtDecisionView *self)
 {
   Job *job = g_new0 (Job, 1);
-  job->data = g_atomic_rc_box_acquire (self->data);
-  job->weights = g_steal_pointer (&self->pending);
-  job->n = self->n_pending;
-  job->model = g_steal_pointer (&self->model);
+  ft_view_model_job_take (&job->in, self->data, &self->pending, self->n_pending, &self->model);
   self->running = TRUE;
   ft_view_worker_run (self, self->cancellable, "decision regions", job, (GDestroyNotify) job_free, job_work,
                       job_done);
@@ -218,12 +203,9 @@ job_done (gpointer view, gpointer data, gboolean done)
   FtDecisionView *self = view;
   Job *job = data;
   self->running = FALSE;
-  /* A result for data since replaced (or cleared, or a disposed view) is dropped. */
-  gboolean current = done && self->data != NULL && job->data == self->data;
+  gboolean current = ft_view_model_job_finish (&job->in, done, self->data, &self->model);
   if (current)
     {
-      if (self->model == NULL)
-        self->model = g_steal_pointer (&job->model);
       g_clear_pointer (&self->error, g_free);
       if (job->grid != NULL)
         {

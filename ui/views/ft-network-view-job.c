@@ -2,6 +2,7 @@
  * on, a worker task per computation (neuron maps and the prediction grid from the engine), at most
  * FT_NETWORK_VIEW_MAX_RATE a second and only while the view is seen. See ft-network-view.h. */
 #include "views/ft-network-view-private.h"
+#include "views/ft-view-model-job.h"
 #include "views/ft-view-worker.h"
 
 #include <math.h>
@@ -28,9 +29,7 @@ ft_network_view_data_unref (ViewData *d)
 static void
 job_free (Job *job)
 {
-  ft_network_view_data_unref (job->data);
-  g_free (job->weights);
-  ft_inspect_model_free (job->model);
+  ft_view_model_job_clear (&job->in, (GDestroyNotify) ft_network_view_data_unref);
   ft_neuron_maps_free (job->maps);
   ft_decision_grid_free (job->grid);
   g_free (job->error);
@@ -43,24 +42,16 @@ static void
 job_work (gpointer data, GCancellable *cancellable)
 {
   Job *job = data;
-  const ViewData *d = job->data;
+  const ViewData *d = job->in.data;
   GError *error = NULL;
-  bool ok;
-  if (job->model == NULL || job->weights == NULL)
-    {
-      ft_inspect_model_free (job->model);
-      job->model = ft_inspect_model_new (d->exp, d->train, job->weights, job->n, &error);
-      ok = job->model != NULL;
-    }
-  else
-    ok = ft_inspect_model_set_weights (job->model, job->weights, job->n, &error);
-  bool two_d = d->two_d && ok && ft_inspect_model_n_inputs (job->model) == 2;
+  bool ok = ft_view_model_job_prepare (&job->in, d->exp, d->train, &error);
+  bool two_d = d->two_d && ok && ft_inspect_model_n_inputs (job->in.model) == 2;
   if (ok)
-    job->maps = ft_neuron_maps_compute (job->model, d->train, d->lo[0], d->hi[0], d->lo[1], d->hi[1],
+    job->maps = ft_neuron_maps_compute (job->in.model, d->train, d->lo[0], d->hi[0], d->lo[1], d->hi[1],
                                         two_d ? FT_NETWORK_VIEW_GRID : 0, two_d ? FT_NETWORK_VIEW_GRID : 0,
                                         &error);
   if (job->maps != NULL && two_d)
-    job->grid = ft_decision_grid (job->model, d->lo[0], d->hi[0], d->lo[1], d->hi[1],
+    job->grid = ft_decision_grid (job->in.model, d->lo[0], d->hi[0], d->lo[1], d->hi[1],
                                   FT_NETWORK_VIEW_OUTPUT_GRID, FT_NETWORK_VIEW_OUTPUT_GRID,
                                   NULL); /* none for a non-classifier */
   if (error != NULL)
@@ -101,10 +92,7 @@ static void
 start_job (FtNetworkView *self)
 {
   Job *job = g_new0 (Job, 1);
-  job->data = g_atomic_rc_box_acquire (self->data);
-  job->weights = g_steal_pointer (&self->pending);
-  job->n = self->n_pending;
-  job->model = g_steal_pointer (&self->model);
+  ft_view_model_job_take (&job->in, self->data, &self->pending, self->n_pending, &self->model);
   self->pending_fresh = FALSE;
   self->running = TRUE;
   self->last_start = g_get_monotonic_time ();
@@ -118,11 +106,9 @@ job_done (gpointer view, gpointer data, gboolean done)
   FtNetworkView *self = view;
   Job *job = data;
   self->running = FALSE;
-  gboolean current = done && self->data != NULL && job->data == self->data;
+  gboolean current = ft_view_model_job_finish (&job->in, done, self->data, &self->model);
   if (current)
     {
-      if (self->model == NULL)
-        self->model = g_steal_pointer (&job->model);
       g_clear_pointer (&self->error, g_free);
       if (job->maps != NULL)
         {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "views/ft-network-view.h"
+#include "views/ft-view-model-job.h"
 
 #include <gtk/gtk.h>
 
@@ -22,10 +23,7 @@ typedef struct
 
 typedef struct
 {
-  ViewData *data;
-  float *weights; /* NULL: the weights the experiment's seed gives */
-  size_t n;
-  FtInspectModel *model;
+  FtViewModelJob in; /* the data (a ViewData), the weights (NULL: the seed's) and the view's model */
   FtNeuronMaps *maps;
   FtDecisionGrid *grid;
   char *error;

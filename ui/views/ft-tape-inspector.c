@@ -356,42 +356,59 @@ header_new (FtTapeInspector *self)
   return head;
 }
 
-/* The forward, backward and variables sections. */
+/* The forward, backward and variables sections: a table each, with the TensorFlow code it shows. */
+typedef struct
+{
+  const char *css, *badge, *heading, *code;
+  const char *table_name;
+  int n_columns;
+  CellKind kinds[4];
+  const char *titles[4];
+} TableSection;
+
+static const TableSection table_sections[3] = {
+  { "forward",
+    "FORWARD",
+    "Forward pass — recorded on the tape",
+    "with tf.GradientTape() as tape:\n"
+    "    logits = model(x, training=True)\n"
+    "    loss = loss_fn(y, logits)",
+    "forward-table",
+    4,
+    { CELL_INDEX, CELL_OP, CELL_FLOPS, CELL_TIME },
+    { "#", "Operation · inputs → output", "FLOPs", "Forward time" } },
+  { "backward",
+    "BACKWARD",
+    "Backward pass — the tape replayed in reverse",
+    "grads = tape.gradient(loss, model.trainable_variables)\n"
+    "# walks the entries last to first, chain rule at each op",
+    "backward-table",
+    3,
+    { CELL_INDEX, CELL_OP, CELL_TIME },
+    { "#", "∂ Operation · ∂output → ∂inputs", "Backward time" } },
+  { "variables",
+    "UPDATE",
+    "Trainable variables",
+    "optimizer.apply_gradients(zip(grads, model.trainable_variables))"
+    "\n# ‖Δw‖/‖w‖ near 10⁻³ (the tick) is a healthy step",
+    "variables-table",
+    4,
+    { CELL_VAR_NAME, CELL_GRAD, CELL_WEIGHT, CELL_RATIO },
+    { "Variable", "Gradient ‖∇‖", "Weight ‖w‖", "Update ‖Δw‖/‖w‖" } },
+};
+
 static void
 add_tables (FtTapeInspector *self, GtkWidget *flow)
 {
-  static const CellKind fwd_kinds[] = { CELL_INDEX, CELL_OP, CELL_FLOPS, CELL_TIME };
-  static const char *const fwd_titles[] = { "#", "Operation · inputs → output", "FLOPs", "Forward time" };
-  GtkWidget *table = ft_tape_table_new (self->tables[0], G_LIST_MODEL (self->forward), "forward-table", 4,
-                                        fwd_kinds, fwd_titles);
-  gtk_flow_box_append (GTK_FLOW_BOX (flow), flow_child (ft_tape_section_new (
-                                                "forward", "FORWARD", "Forward pass — recorded on the tape",
-                                                "with tf.GradientTape() as tape:\n"
-                                                "    logits = model(x, training=True)\n"
-                                                "    loss = loss_fn(y, logits)",
-                                                TRUE, table)));
-
-  static const CellKind bwd_kinds[] = { CELL_INDEX, CELL_OP, CELL_TIME };
-  static const char *const bwd_titles[] = { "#", "∂ Operation · ∂output → ∂inputs", "Backward time" };
-  table = ft_tape_table_new (self->tables[1], G_LIST_MODEL (self->backward), "backward-table", 3, bwd_kinds,
-                             bwd_titles);
-  gtk_flow_box_append (
-      GTK_FLOW_BOX (flow),
-      flow_child (ft_tape_section_new ("backward", "BACKWARD", "Backward pass — the tape replayed in reverse",
-                                       "grads = tape.gradient(loss, model.trainable_variables)\n"
-                                       "# walks the entries last to first, chain rule at each op",
-                                       TRUE, table)));
-
-  static const CellKind var_kinds[] = { CELL_VAR_NAME, CELL_GRAD, CELL_WEIGHT, CELL_RATIO };
-  static const char *const var_titles[] = { "Variable", "Gradient ‖∇‖", "Weight ‖w‖", "Update ‖Δw‖/‖w‖" };
-  table = ft_tape_table_new (self->tables[2], G_LIST_MODEL (self->variables), "variables-table", 4, var_kinds,
-                             var_titles);
-  gtk_flow_box_append (
-      GTK_FLOW_BOX (flow),
-      flow_child (ft_tape_section_new ("variables", "UPDATE", "Trainable variables",
-                                       "optimizer.apply_gradients(zip(grads, model.trainable_variables))"
-                                       "\n# ‖Δw‖/‖w‖ near 10⁻³ (the tick) is a healthy step",
-                                       TRUE, table)));
+  GListStore *stores[3] = { self->forward, self->backward, self->variables };
+  for (guint i = 0; i < G_N_ELEMENTS (table_sections); i++)
+    {
+      const TableSection *s = &table_sections[i];
+      GtkWidget *table = ft_tape_table_new (self->tables[i], G_LIST_MODEL (stores[i]), s->table_name,
+                                            s->n_columns, s->kinds, s->titles);
+      gtk_flow_box_append (GTK_FLOW_BOX (flow), flow_child (ft_tape_section_new (s->css, s->badge, s->heading,
+                                                                                 s->code, TRUE, table)));
+    }
 }
 
 /* The history section: the gradient-norm chart and its caption. */

@@ -21,12 +21,7 @@ ft_view_scaled_layout (GtkWidget *widget, double scale, gboolean bold, gboolean 
     pango_font_description_set_absolute_size (desc, size * scale);
   else
     pango_font_description_set_size (desc, (int) (size * scale));
-  if (bold)
-    pango_font_description_set_weight (desc, PANGO_WEIGHT_BOLD);
-  pango_layout_set_font_description (layout, desc);
-  pango_font_description_free (desc);
-  if (tabular)
-    ft_plot_layout_set_tabular (layout);
+  ft_plot_layout_set_font (layout, desc, bold, tabular);
   return layout;
 }
 
