@@ -19,17 +19,19 @@
 
 static gboolean throttled_redraw (gpointer data);
 
-/* Whether the verdict bar shows d now. While both runs train in step, its words (a running count of the
+/* Whether the verdict bar shows d now. While the runs train in step, its words (a running count of the
  * identical steps) change at most once a second: a label's new text lays the whole window out again, the
- * longest part of the main loop's frames in Compare mode. A parting, and the end, show at once. */
+ * longest part of the main loop's frames in Compare mode. A parting, and the end of both runs, show at
+ * once. */
 static bool
 verdict_due (FtWindow *self, FtWindowRun *a, FtWindowRun *b, const FtDivergence *d)
 {
   gint64 now = g_get_monotonic_time ();
-  if (a->state == FT_RUN_STATE_RUNNING && b->state == FT_RUN_STATE_RUNNING && !d->diverged
+  if ((a->state == FT_RUN_STATE_RUNNING || b->state == FT_RUN_STATE_RUNNING) && !d->diverged
       && d->steps_compared > 0 && now - self->verdict_shown < G_USEC_PER_SEC)
     return false;
   self->verdict_shown = now;
+  self->n_verdict_words++;
   return true;
 }
 
@@ -107,6 +109,7 @@ throttled_redraw (gpointer data)
   FtWindow *self = data;
   gint64 start = ft_window_stalls_cpu_us (), wall = g_get_monotonic_time ();
   self->redraw_source = 0;
+  self->n_redraws++;
   ft_window_update_verdict (self);
   ft_window_refresh_plots (self);
   show_pending_progress (self);

@@ -156,8 +156,9 @@ struct _FtWindow
   guint screenshot_timeout;        /* 30 s to get a frame drawn */
   gulong screenshot_paint_handler; /* the frame clock's after-paint */
 
-  guint redraw_source;       /* batch-rate redraws are throttled to five a second */
-  gint64 verdict_shown;      /* when the verdict bar's words last changed (ft-window-events.c) */
+  guint redraw_source;              /* batch-rate redraws are throttled to five a second */
+  gint64 verdict_shown;             /* when the verdict bar's words last changed (ft-window-events.c) */
+  guint n_redraws, n_verdict_words; /* counted for ft_window_get_redraw_counts */
   FtWindowRun *progress_run; /* the run whose progress the status line shows next (ft-window-events.c) */
   guint stall_source;
   gint64 last_tick;

@@ -361,6 +361,13 @@ ft_window_get_run_epochs (FtWindow *self, guint i)
   return run ? ft_run_epochs_done (run->engine) : -1;
 }
 
+void
+ft_window_get_redraw_counts (FtWindow *self, guint *redraws, guint *verdict_words)
+{
+  *redraws = self->n_redraws;
+  *verdict_words = self->n_verdict_words;
+}
+
 const FtDataset *
 ft_window_get_run_train_data (FtWindow *self, guint i)
 {
