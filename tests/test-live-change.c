@@ -293,6 +293,61 @@ test_applies_at_the_step (void)
   ft_dataset_free (data);
 }
 
+/* What the job's live_applied hook saw: it runs without the runner's lock, so it may ask the runner. */
+typedef struct
+{
+  FtRunner *runner;
+  int calls;
+  int n_seen;   /* ft_runner_n_live_changes from inside the hook */
+  int64_t step; /* the record it was given */
+  bool listed;  /* the runner's own record of it equals the one given */
+} HookSeen;
+
+static void
+hook_asks_runner (FtTrainer *trainer, const FtLiveChangeRecord *rec, void *user_data)
+{
+  HookSeen *h = user_data;
+  h->calls++;
+  h->n_seen = ft_runner_n_live_changes (h->runner); /* takes the runner's lock */
+  h->step = rec->step;
+  FtLiveChangeRecord listed;
+  h->listed = ft_runner_get_live_change (h->runner, h->n_seen - 1, &listed) && listed.step == rec->step
+              && listed.change.kind == rec->change.kind;
+}
+
+/* The hook is called once per change, before the step, and may call the runner's functions (it used to run
+ * under the runner's lock: a call back into the runner would deadlock). */
+static void
+test_hook_outside_lock (void)
+{
+  FtDataset *data = ft_dataset_playground (FT_PLAYGROUND_SPIRAL, 320, 0.1f, 2);
+  FtTrainer *t = trainer_new ();
+  FtJob job = job_for (t, data, false);
+  static HookSeen seen;
+  memset (&seen, 0, sizeof seen);
+  job.live_applied = hook_asks_runner;
+  job.live_data = &seen;
+  static Watch w;
+  memset (&w, 0, sizeof w);
+  FtRunner *r = ft_runner_new (&job, NULL, on_event, &w);
+  seen.runner = r;
+  ft_runner_pause (r);
+  ft_runner_start (r);
+  spin_until (&w.paused, NULL, 0);
+  FtLiveChange lr = { .kind = FT_LIVE_LEARNING_RATE, .learning_rate = 0.05f };
+  int64_t at = ft_runner_group_change (&r, 1, &lr);
+  ft_runner_resume (r);
+  spin_until (&w.done, NULL, 0);
+  g_assert_cmpint (w.final, ==, FT_RUN_EVENT_FINISHED);
+  g_assert_cmpint (seen.calls, ==, 1);
+  g_assert_cmpint (seen.n_seen, ==, 1);
+  g_assert_cmpint (seen.step, ==, at);
+  g_assert_true (seen.listed);
+  ft_runner_free (r);
+  ft_trainer_free (t);
+  ft_dataset_free (data);
+}
+
 /* The loss on the whole data set, as evaluate() gives it. */
 static double
 loss_of (FtTrainer *t, const FtDataset *data)
@@ -622,6 +677,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/live-change/fit-and-tape-agree", test_fit_and_tape_agree);
   g_test_add_func ("/live-change/applies-at-the-step", test_applies_at_the_step);
+  g_test_add_func ("/live-change/hook-outside-lock", test_hook_outside_lock);
   g_test_add_func ("/live-change/features-fit-and-tape-agree", test_features_fit_and_tape_agree);
   g_test_add_func ("/live-change/features-keep-rows", test_features_keep_rows);
   g_test_add_func ("/live-change/features-update-new-rows", test_features_update_new_rows);

@@ -408,6 +408,9 @@ test_window (void)
   train_and_wait (win, 1);
   wait_computed (view);
   assert_drawn (view, 36, 320);
+  /* The view computes with the run's training set itself, not a copy made on the main loop. */
+  g_assert_nonnull (ft_window_get_run_train_data (win, 0));
+  g_assert_true (ft_network_view_get_train_data (view) == ft_window_get_run_train_data (win, 0));
   g_assert_nonnull (strstr (ft_network_view_get_description (view), "320 weighted links"));
   /* "Show test data": off, no test point; on, the run's 500 test points on the prediction. */
   GtkWidget *show_test = ft_widget_find_named (GTK_WIDGET (view), "network-show-test-data");

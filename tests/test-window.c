@@ -272,6 +272,33 @@ read_head (const char *path, gsize n)
   return text;
 }
 
+/* Compare mode's per-batch work is coalesced: the charts redraw at most five times a second and the
+ * verdict's words change at most once a second (its epoch-end updates included), however many batches and
+ * epochs the runs report. Bounds by the elapsed time, so a slow machine only loosens them. */
+static void
+test_redraws_bounded (void)
+{
+  FtWindow *win = window_new (300); /* a second or more: epochs and batches by the hundred */
+  ft_window_set_mode (win, FT_MODE_BOTH);
+  guint redraws0, words0, redraws, words;
+  ft_window_get_redraw_counts (win, &redraws0, &words0);
+  gint64 start = g_get_monotonic_time ();
+  ft_window_train (win);
+  wait_until (idle, win, 120);
+  double seconds = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+  ft_window_get_redraw_counts (win, &redraws, &words);
+  guint n = ft_window_get_n_runs (win);
+  g_assert_cmpint (ft_window_get_run_epochs (win, n - 1), ==, 300);
+  int batches = ft_window_get_run_plot_points (win, n - 1, NULL);
+  g_test_message ("%.2f s, %d batch points, %u redraws, %u verdict words", seconds, batches,
+                  redraws - redraws0, words - words0);
+  g_assert_cmpuint (redraws - redraws0, >, 0);
+  g_assert_cmpint (batches, >, 10 * (int) (redraws - redraws0)); /* coalesced */
+  g_assert_cmpfloat (redraws - redraws0, <=, 5 * seconds + 3);
+  g_assert_cmpfloat (words - words0, <=, seconds + 4); /* the first, one a second, the two ends */
+  window_free (win);
+}
+
 static void
 test_exports (void)
 {
@@ -705,6 +732,9 @@ test_live_change (void)
   g_object_set_data (G_OBJECT (win), "ft-batches", GINT_TO_POINTER (9));
   wait_until (batches_plotted, win, 60);
   wait_until (network_shows_run_x1x2, win, 30);
+  /* The view followed the change with the run's own training set, not a copy made on the main loop. */
+  g_assert_true (ft_network_view_get_train_data (nv)
+                 == ft_window_get_run_train_data (win, ft_window_get_n_runs (win) - 2));
   ft_window_toggle_pause (win); /* on at full speed */
   wait_until (idle, win, 120);
   guint n = ft_window_get_n_runs (win);
@@ -1523,6 +1553,7 @@ main (int argc, char **argv)
   tmpdir = g_dir_make_tmp ("fittape-window-XXXXXX", NULL);
   g_test_add_func ("/window/train-each-mode", test_train_each_mode);
   g_test_add_func ("/window/callback-lanes", test_callback_lanes);
+  g_test_add_func ("/window/redraws-bounded", test_redraws_bounded);
   g_test_add_func ("/window/ledger", test_ledger);
   g_test_add_func ("/window/edit-network", test_edit_network);
   g_test_add_func ("/window/pause-step-stop", test_pause_step_stop);

@@ -111,10 +111,17 @@ now_ns (void)
   return (gint64) ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* One turn of a polling loop, and whether its time is up. Every 16th turn yields the core: when the machine
+ * has more runnable threads than cores (Compare mode's two runs, the window's main loop, other programs),
+ * a polling thread hands its core on instead of holding it for the whole SPIN_NS; with nothing else to run
+ * the yield returns at once and the poll stays as quick. */
 static bool
 spin_expired (int i, gint64 end)
 {
-  cpu_relax ();
+  if (i % 16 == 0)
+    sched_yield ();
+  else
+    cpu_relax ();
   return i % 64 == 0 && now_ns () > end;
 }
 
@@ -244,12 +251,20 @@ ft_threads_count (const FtThreads *t)
   return t != NULL ? t->n_threads : 1;
 }
 
+/* Whether a loop of n_tasks runs on the calling thread alone: no team, a team of one, a single task, or a
+ * loop already running (a nested call). */
+static bool
+runs_alone (const FtThreads *t, size_t n_tasks)
+{
+  return t == NULL || t->n_threads == 1 || n_tasks <= 1 || t->busy;
+}
+
 void
 ft_threads_run (FtThreads *t, int n_tasks, FtThreadsTask task, void *data)
 {
   if (n_tasks <= 0)
     return;
-  if (t == NULL || t->n_threads == 1 || n_tasks == 1 || t->busy)
+  if (runs_alone (t, (size_t) n_tasks))
     {
       for (int i = 0; i < n_tasks; i++)
         task (data, i);
@@ -312,17 +327,17 @@ range_task (void *data, int task)
 void
 ft_threads_for (size_t n, size_t grain, FtThreadsRange fn, void *data)
 {
-  grain = MAX (grain, 1);
-  FtThreads *team = current_team;
   if (n == 0)
     return;
-  if (team == NULL || team->n_threads == 1 || team->busy || n < 2 * grain || n / grain >= (size_t) G_MAXINT)
+  grain = MAX (grain, 1);
+  const size_t n_tasks = n / grain + (n % grain != 0);
+  if (n < 2 * grain || n_tasks > (size_t) G_MAXINT || runs_alone (current_team, n_tasks))
     {
-      fn (data, 0, n);
+      fn (data, 0, n); /* one call rather than one per piece */
       return;
     }
   RangeLoop r = { fn, data, n, grain };
-  ft_threads_run (team, (int) ((n + grain - 1) / grain), range_task, &r);
+  ft_threads_run (current_team, (int) n_tasks, range_task, &r);
 }
 
 int

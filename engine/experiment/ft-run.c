@@ -91,15 +91,21 @@ ft_run_experiment_source (FtRun *run)
   return (FtExperimentSource){ run_experiment_json, run };
 }
 
+/* Makes exp (taken) the run's experiment; the one it replaces stays valid until the run is freed. */
+static void
+replace_experiment (FtRun *run, FtExperiment *exp)
+{
+  pthread_mutex_lock (&run->exp_lock);
+  g_ptr_array_add (run->old_exp, run->exp);
+  run->exp = exp;
+  pthread_mutex_unlock (&run->exp_lock);
+}
+
 void
 ft_run_set_experiment (FtRun *run, const FtExperiment *exp)
 {
   g_return_if_fail (run != NULL && exp != NULL);
-  FtExperiment *copy = ft_experiment_copy (exp);
-  pthread_mutex_lock (&run->exp_lock);
-  g_ptr_array_add (run->old_exp, run->exp);
-  run->exp = copy;
-  pthread_mutex_unlock (&run->exp_lock);
+  replace_experiment (run, ft_experiment_copy (exp));
 }
 
 bool
@@ -139,10 +145,9 @@ describe_live_change (FtTrainer *trainer, const FtLiveChangeRecord *rec, void *u
   FtRun *run = user_data;
   if (rec->change.kind != FT_LIVE_FEATURES || rec->refused)
     return;
-  FtExperiment *changed = ft_experiment_copy (ft_run_experiment (run));
+  FtExperiment *changed = ft_experiment_copy (ft_run_experiment (run)); /* copied once, then taken */
   changed->data.features = rec->change.features;
-  ft_run_set_experiment (run, changed);
-  ft_experiment_free (changed);
+  replace_experiment (run, changed);
 }
 
 /* On the runner's context: record, then hand the event on. */

@@ -48,9 +48,9 @@ bool ft_run_save_checkpoint (FtRun *run, const char *path, int epoch, GError **e
  * on the training thread included, and ft_run_save_checkpoint's: a live change to the experiment (the
  * input features, say) calls this with the experiment as changed, so that a later checkpoint describes
  * it. exp is copied; ft_run_experiment returns the copy from now on. The experiment it replaces stays
- * valid until the run is freed (the current runner borrows its callbacks). Call it on the thread that
- * owns the run — or, as the run itself does for a live change of the input features, on the training
- * thread right after the change applied (ft_run_experiment reads the pointer under the same lock). */
+ * valid until the run is freed (the current runner borrows its callbacks). Any thread (the run swaps the
+ * pointer under its own lock); the run itself replaces its experiment this way on the training thread when
+ * a live change of the input features applied. */
 void ft_run_set_experiment (FtRun *run, const FtExperiment *exp);
 
 /* The run's experiment as a checkpoint's source (for jobs and checkpoints the run does not make itself);
@@ -74,6 +74,11 @@ FtRunner *ft_run_make_runner (FtRun *run, int epochs, GPtrArray *extra_callbacks
 /* Asks the run's runner, if it has one, to stop (returns at once; ft_run_free joins the thread). */
 void ft_run_stop (FtRun *run);
 
+/* The run's experiment now. Any thread: only the pointer is read under the run's lock — the experiment is
+ * not locked while the caller reads it, and needs not be, since an experiment the run has handed out is
+ * never changed: a live change of the input features (on the training thread) replaces it with a changed
+ * copy and keeps the old one until the run is freed. So a caller may hold the pointer for as long as the
+ * run lives, but sees the change only by calling again. */
 const FtExperiment *ft_run_experiment (const FtRun *run);
 const FtDataset *ft_run_train_data (const FtRun *run);
 bool ft_run_is_tape (const FtRun *run);

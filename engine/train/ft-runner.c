@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -29,7 +30,7 @@ struct FtRunner
   bool started;
   bool running;
   bool paused;
-  bool stop;
+  atomic_bool stop;       /* written under lock (the waits' condition), read without it between batches */
   int batch_credit;       /* batches allowed while paused */
   bool until_epoch_end;   /* step-epoch in progress */
   int pause_after_epochs; /* 0 = never */
@@ -42,9 +43,8 @@ struct FtRunner
   GArray *live_pending; /* LiveScheduled: live changes and the step they apply before */
   GArray *live_done;    /* FtLiveChangeRecord: the run's history of live changes */
   bool snapshot_requested;
-  double pace; /* batches per second, 0 = free */
-  bool share_weights;
-  bool share_resized; /* a live change resized the model: the next batch-end event carries the weights */
+  double pace;               /* batches per second, 0 = free */
+  atomic_bool share_weights; /* read every batch without the lock: most runs share nothing */
   bool snapshot_every_epoch;
   int threads; /* the team's size: job.threads resolved */
 
@@ -54,6 +54,8 @@ struct FtRunner
   gint64 last_batch_post;
 
   /* Training-thread only. */
+  bool share_resized;   /* a live change resized the model: the next batch-end event carries the weights */
+  GArray *live_applied; /* FtLiveChangeRecord: applied under the lock, handed to job.live_applied after it */
   gint64 start_time;
   gint64 paused_time;
   gint64 last_batch_time;
@@ -265,10 +267,20 @@ apply_live_locked (FtRunner *r, FtFitContext *ctx, int batch)
                                            sizeof rec.label);
       g_array_append_val (r->live_done, rec);
       r->share_resized |= l->change.kind == FT_LIVE_FEATURES && !rec.refused;
-      if (r->job.live_applied != NULL)
-        r->job.live_applied (ctx->trainer, &rec, r->job.live_data);
+      g_array_append_val (r->live_applied, rec);
     }
   g_array_set_size (r->live_pending, kept);
+}
+
+/* The job's hook for the live changes just applied, called without the runner's lock (the hook takes the
+ * run's own lock to swap its experiment; the main loop need not wait for that), still before the step. */
+static void
+report_live_applied (FtRunner *r, FtFitContext *ctx)
+{
+  for (guint i = 0; i < r->live_applied->len && r->job.live_applied != NULL; i++)
+    r->job.live_applied (ctx->trainer, &g_array_index (r->live_applied, FtLiveChangeRecord, i),
+                         r->job.live_data);
+  g_array_set_size (r->live_applied, 0);
 }
 
 static void
@@ -332,6 +344,7 @@ control_batch_begin (FtCallback *cb, FtFitContext *ctx, int batch)
   bool snapshot = r->snapshot_requested || (r->snapshot_every_epoch && batch == 0);
   double pace = r->pace;
   pthread_mutex_unlock (&r->lock);
+  report_live_applied (r, ctx);
 
   if (pace > 0 && r->last_batch_time > 0)
     {
@@ -462,10 +475,8 @@ control_batch_end (FtCallback *cb, FtFitContext *ctx, int batch, const FtLogs *l
       FtRunEvent *ev = event_new (r, FT_RUN_EVENT_BATCH_END, ctx);
       ev->batch = batch;
       ev->logs = *logs;
-      pthread_mutex_lock (&r->lock);
-      bool share = r->share_weights && r->share_resized;
+      bool share = r->share_resized && atomic_load_explicit (&r->share_weights, memory_order_relaxed);
       r->share_resized = false;
-      pthread_mutex_unlock (&r->lock);
       if (share)
         attach_weights (ev, ft_trainer_model (ctx->trainer));
       post (r, ev);
@@ -483,10 +494,8 @@ control_batch_end (FtCallback *cb, FtFitContext *ctx, int batch, const FtLogs *l
       pthread_mutex_unlock (&r->lock);
     }
   check_checkpoint (r, ctx);
-  pthread_mutex_lock (&r->lock);
-  if (r->stop)
+  if (atomic_load_explicit (&r->stop, memory_order_relaxed))
     ctx->abort = true;
-  pthread_mutex_unlock (&r->lock);
 }
 
 static void
@@ -497,10 +506,7 @@ control_epoch_end (FtCallback *cb, FtFitContext *ctx, int epoch, FtLogs *logs)
   FtRunEvent *ev = event_new (r, FT_RUN_EVENT_EPOCH_END, ctx);
   ev->epoch = epoch;
   ev->logs = *logs;
-  pthread_mutex_lock (&r->lock);
-  bool share = r->share_weights;
-  pthread_mutex_unlock (&r->lock);
-  if (share)
+  if (atomic_load_explicit (&r->share_weights, memory_order_relaxed))
     attach_weights (ev, ft_trainer_model (ctx->trainer));
   post (r, ev);
   pthread_mutex_lock (&r->lock);
@@ -666,6 +672,7 @@ ft_runner_new (const FtJob *job, GMainContext *context, FtRunEventFunc func, voi
   r->weight_edits = g_array_new (FALSE, FALSE, sizeof (WeightEdit));
   r->live_pending = g_array_new (FALSE, FALSE, sizeof (LiveScheduled));
   r->live_done = g_array_new (FALSE, FALSE, sizeof (FtLiveChangeRecord));
+  r->live_applied = g_array_new (FALSE, FALSE, sizeof (FtLiveChangeRecord));
   pthread_cond_init (&r->cond, NULL);
   g_queue_init (&r->events);
   return r;
@@ -785,7 +792,7 @@ ft_runner_set_snapshot_every_epoch (FtRunner *r, bool on)
 void
 ft_runner_set_share_weights (FtRunner *r, bool share)
 {
-  set_switch (r, &r->share_weights, share);
+  atomic_store_explicit (&r->share_weights, share, memory_order_relaxed);
 }
 
 void
@@ -944,6 +951,7 @@ ft_runner_free (FtRunner *r)
   g_array_unref (r->weight_edits);
   g_array_unref (r->live_pending);
   g_array_unref (r->live_done);
+  g_array_unref (r->live_applied);
   if (r->job.extra_callbacks)
     g_ptr_array_unref (r->job.extra_callbacks);
   g_main_context_unref (r->context);

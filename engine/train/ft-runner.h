@@ -105,8 +105,9 @@ typedef struct
                                     0 = automatic: ft_threads_resolve (0, concurrent_runs). Results are the
                                     same bit for bit whatever the count. */
   int concurrent_runs;           /* runs training at once, sharing the cores (Compare mode: 2); 0 = 1 */
-  /* optional: called on the training thread right after each live change was applied (or refused), before
-   * the step it applies to (the run updates the experiment its checkpoints describe) */
+  /* optional: called on the training thread after each live change was applied (or refused), before the
+   * step it applies to (the run updates the experiment its checkpoints describe); not under the runner's
+   * lock, so it may call the runner's functions */
   void (*live_applied) (FtTrainer *trainer, const FtLiveChangeRecord *record, void *user_data);
   void *live_data;
 } FtJob;

@@ -13,7 +13,10 @@ static void
 view_data_clear (ViewData *d)
 {
   ft_experiment_free (d->exp);
-  ft_dataset_free (d->train);
+  if (d->train_owner_free != NULL)
+    d->train_owner_free (d->train_owner);
+  else
+    ft_dataset_free (d->train);
 }
 
 void
@@ -133,9 +136,20 @@ job_done (gpointer view, gpointer data, gboolean done)
 ViewData *
 ft_network_view_data_new (const FtExperiment *exp, const FtDataset *train)
 {
+  return ft_network_view_data_new_shared (exp, train, NULL, NULL);
+}
+
+ViewData *
+ft_network_view_data_new_shared (const FtExperiment *exp, const FtDataset *train, gpointer owner,
+                                 GDestroyNotify owner_free)
+{
   ViewData *d = g_atomic_rc_box_new0 (ViewData);
   d->exp = ft_experiment_copy (exp);
-  if (train != NULL)
+  d->train_owner = owner;
+  d->train_owner_free = owner_free;
+  if (train != NULL && owner_free != NULL)
+    d->train = (FtDataset *) train; /* borrowed, never changed: a point edit makes a new dataset */
+  else if (train != NULL)
     {
       d->train = ft_dataset_slice (train, 0, train->n);
       g_free (d->train->name);

@@ -14,8 +14,10 @@
 typedef struct
 {
   FtExperiment *exp;
-  FtDataset *train; /* may be NULL: no statistics, no points */
-  bool two_d;       /* maps over the plane */
+  FtDataset *train;     /* may be NULL: no statistics, no points */
+  gpointer train_owner; /* when set, train is borrowed from it, and released with train_owner_free */
+  GDestroyNotify train_owner_free;
+  bool two_d; /* maps over the plane */
   double lo[2], hi[2];
 } ViewData;
 
@@ -160,6 +162,9 @@ void ft_network_view_sync_controls (FtNetworkView *self); /* the controls show t
 /* ---- ft-network-view-job.c ---- */
 /* A new ViewData for exp and train (train may be NULL); unref with ft_network_view_data_unref. */
 ViewData *ft_network_view_data_new (const FtExperiment *exp, const FtDataset *train);
+/* The same sharing train with its owner (taken) instead of copying it. */
+ViewData *ft_network_view_data_new_shared (const FtExperiment *exp, const FtDataset *train, gpointer owner,
+                                           GDestroyNotify owner_free);
 void ft_network_view_data_unref (ViewData *d);
 /* Computes the maps of the pending weights now, or when the rate allows, if the view is seen. */
 void ft_network_view_schedule (FtNetworkView *self);

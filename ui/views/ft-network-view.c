@@ -68,6 +68,23 @@ ft_network_view_set_data (FtNetworkView *self, const FtExperiment *exp, const Ft
 }
 
 void
+ft_network_view_set_shared_data (FtNetworkView *self, const FtExperiment *exp, const FtDataset *train,
+                                 gpointer owner, GDestroyNotify owner_free)
+{
+  g_return_if_fail (FT_IS_NETWORK_VIEW (self) && exp != NULL && train != NULL && owner_free != NULL);
+  g_clear_pointer (&self->error, g_free);
+  self->edited = FALSE;
+  restart (self, ft_network_view_data_new_shared (exp, train, owner, owner_free));
+}
+
+const FtDataset *
+ft_network_view_get_train_data (FtNetworkView *self)
+{
+  g_return_val_if_fail (FT_IS_NETWORK_VIEW (self), NULL);
+  return self->data != NULL ? self->data->train : NULL;
+}
+
+void
 ft_network_view_set_test_data (FtNetworkView *self, const FtDataset *test)
 {
   g_return_if_fail (FT_IS_NETWORK_VIEW (self));
@@ -113,8 +130,11 @@ edited (FtNetworkView *self, gboolean ok)
   if (!ok)
     return FALSE;
   self->edited = TRUE;
-  const FtDataset *train = self->data != NULL ? self->data->train : NULL;
-  restart (self, ft_network_view_data_new (self->exp, train));
+  ViewData *old = self->data; /* its training data, shared rather than copied */
+  restart (self, old != NULL && old->train != NULL
+                     ? ft_network_view_data_new_shared (self->exp, old->train, g_atomic_rc_box_acquire (old),
+                                                        (GDestroyNotify) ft_network_view_data_unref)
+                     : ft_network_view_data_new (self->exp, NULL));
   g_signal_emit (self, ft_network_view_signals[SIGNAL_CHANGED], 0);
   return TRUE;
 }

@@ -51,6 +51,13 @@ void ft_network_view_set_experiment (FtNetworkView *self, FtExperiment *exp);
 /* A run's experiment and training data (both copied; NULL for either clears the view): the network is
  * drawn at once with the weights the experiment's seed gives, then with each update_weights. */
 void ft_network_view_set_data (FtNetworkView *self, const FtExperiment *exp, const FtDataset *train);
+/* The same, but train is shared rather than copied (a run's training set can be large, and this runs on
+ * the main loop): the view keeps owner (taken; released with owner_free, possibly on a worker thread), which
+ * keeps train alive and unchanged. */
+void ft_network_view_set_shared_data (FtNetworkView *self, const FtExperiment *exp, const FtDataset *train,
+                                      gpointer owner, GDestroyNotify owner_free);
+/* The training data the view computes with (its copy, or the shared one); NULL without data. */
+const FtDataset *ft_network_view_get_train_data (FtNetworkView *self);
 /* New weights of the run's model (n floats, Keras order): copied, drawn asynchronously. Weights whose
  * count does not fit the network shown (an edited architecture) are ignored. */
 void ft_network_view_update_weights (FtNetworkView *self, const float *weights, size_t n);

@@ -1,6 +1,7 @@
 /* ft-window-events.c — what the window does with a run's events on the main loop: points into the charts
- * (redrawn at most five times a second), the status line and progress, the log, the verdict of Compare mode,
- * the views that follow a run, the end of a run; and the monitor of main-loop stalls. */
+ * (redrawn at most five times a second, with the status line and progress in the same frame), the log, the
+ * verdict of Compare mode (its words at most once a second), the views that follow a run, the end of a run.
+ * The time each kind takes goes to the stall monitor (ft-window-stalls.c). */
 #include "core/ft-format.h"
 #include "train/ft-checkpoint.h"
 #include "views/ft-code-view.h"
@@ -17,6 +18,22 @@
 #include <string.h>
 
 static gboolean throttled_redraw (gpointer data);
+
+/* Whether the verdict bar shows d now. While the runs train in step, its words (a running count of the
+ * identical steps) change at most once a second: a label's new text lays the whole window out again, the
+ * longest part of the main loop's frames in Compare mode. A parting, and the end of both runs, show at
+ * once. */
+static bool
+verdict_due (FtWindow *self, FtWindowRun *a, FtWindowRun *b, const FtDivergence *d)
+{
+  gint64 now = g_get_monotonic_time ();
+  if ((a->state == FT_RUN_STATE_RUNNING || b->state == FT_RUN_STATE_RUNNING) && !d->diverged
+      && d->steps_compared > 0 && now - self->verdict_shown < G_USEC_PER_SEC)
+    return false;
+  self->verdict_shown = now;
+  self->n_verdict_words++;
+  return true;
+}
 
 /* The verdict of Compare mode: the current pair's fingerprints compared so far (the finder reads them
  * under their lock while the runs train). Hidden outside Compare mode. */
@@ -38,7 +55,8 @@ ft_window_update_verdict (FtWindow *self)
   FtDivergence d;
   ft_divergence_find (ft_run_fingerprints (a->engine), ft_run_fingerprints (b->engine),
                       &ft_run_experiment (b->engine)->steps, &d);
-  ft_verdict_bar_set_divergence (bar, &d);
+  if (verdict_due (self, a, b, &d))
+    ft_verdict_bar_set_divergence (bar, &d);
   /* The charts mark the step (the plot model bumps its serial only when the mark moves). */
   guint64 serial = ft_plot_model_get_serial (self->plot_model);
   ft_plot_model_set_mark (self->plot_model, d.diverged ? a->plot_run : 0, d.epoch, d.batch, "parted");
@@ -51,25 +69,6 @@ ft_window_refresh_plots (FtWindow *self)
 {
   ft_plot_view_changed (FT_PLOT_VIEW (self->loss_view));
   ft_plot_view_changed (FT_PLOT_VIEW (self->acc_view));
-}
-
-static gboolean
-throttled_redraw (gpointer data)
-{
-  FtWindow *self = data;
-  self->redraw_source = 0;
-  ft_window_update_verdict (self);
-  ft_window_refresh_plots (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Per-batch points redraw the charts at most five times a second: the main loop stays free and the
- * training threads keep the CPU (two runs and the window share two cores). */
-static void
-refresh_plots_soon (FtWindow *self)
-{
-  if (self->redraw_source == 0)
-    self->redraw_source = g_timeout_add (200, throttled_redraw, self);
 }
 
 static void
@@ -90,6 +89,42 @@ update_progress (FtWindow *self, const FtRunEvent *ev, FtWindowRun *run)
       ev->kind == FT_RUN_EVENT_EPOCH_END ? ev->steps : ev->batch + 1, ev->steps, eta, rate);
   ft_window_set_status (self, text);
   g_free (text);
+}
+
+/* The status line and progress bar follow the latest batch end, at the redraw's pace and in its frame: a
+ * frame of their own between two redraws doubled the frames a second (each one a layout and a paint). */
+static void
+show_pending_progress (FtWindow *self)
+{
+  FtWindowRun *run = self->progress_run;
+  if (run == NULL || !run->progress_pending)
+    return;
+  run->progress_pending = false;
+  update_progress (self, &run->progress, run);
+}
+
+static gboolean
+throttled_redraw (gpointer data)
+{
+  FtWindow *self = data;
+  gint64 start = ft_window_stalls_cpu_us (), wall = g_get_monotonic_time ();
+  self->redraw_source = 0;
+  self->n_redraws++;
+  ft_window_update_verdict (self);
+  ft_window_refresh_plots (self);
+  show_pending_progress (self);
+  self->last_event = "redraw";
+  ft_window_stalls_busy (self, "redraw", start, wall);
+  return G_SOURCE_REMOVE;
+}
+
+/* Per-batch points redraw the charts at most five times a second: the main loop stays free and the
+ * training threads keep the CPU (two runs and the window share two cores). */
+static void
+refresh_plots_soon (FtWindow *self)
+{
+  if (self->redraw_source == 0)
+    self->redraw_source = g_timeout_add (200, throttled_redraw, self);
 }
 
 bool
@@ -122,8 +157,12 @@ on_batch_end (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev)
   ft_window_live_poll (self, run, ev);
   run->samples = ev->samples_seen;
   run->seconds = ev->seconds;
-  if (self->redraw_source == 0) /* the status line follows the same pace */
-    update_progress (self, ev, run);
+  run->progress = *ev; /* for the status line, at the next redraw */
+  run->progress.message = NULL;
+  run->progress.snapshot = NULL;
+  run->progress.weights = NULL;
+  run->progress_pending = true;
+  self->progress_run = run;
   refresh_plots_soon (self);
 }
 
@@ -136,11 +175,12 @@ on_epoch_end (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev)
                              : FT_OUTLINE_LOOP);
   highlight_code (self, run, FT_CODE_EPOCH_END);
   ft_plot_model_add_epoch (self->plot_model, run->plot_run, ev->epoch, ev->samples_seen, &ev->logs);
-  ft_window_live_poll (self, run, ev);
+  bool views_have_weights = ft_window_live_poll (self, run, ev);
   if (ft_run_lanes (run->engine) != NULL)
     ft_plot_model_set_callback_lanes (self->plot_model, run->plot_run, ft_run_lanes (run->engine));
   run->samples = ev->samples_seen;
   run->seconds = ev->seconds;
+  run->progress_pending = false; /* the epoch's end is newer */
   GString *s = g_string_new (NULL);
   g_string_printf (s, "[%s] Epoch %d/%d - %.1fs - ", run->name, ev->epoch + 1, ev->epochs, ev->seconds);
   ft_logs_format (&ev->logs, s);
@@ -150,9 +190,12 @@ on_epoch_end (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev)
   ft_window_update_run_row (run);
   refresh_plots_soon (self); /* a Playground epoch can take a millisecond: throttled too */
   ft_window_update_verdict (self);
-  if (run == self->decision_run && ev->weights != NULL)
-    ft_decision_view_update_weights (FT_DECISION_VIEW (self->decision_view), ev->weights, ev->n_weights);
-  ft_window_network_epoch_end (self, run, ev);
+  if (!views_have_weights) /* else a live change of the inputs rebuilt the views with these weights */
+    {
+      if (run == self->decision_run && ev->weights != NULL)
+        ft_decision_view_update_weights (FT_DECISION_VIEW (self->decision_view), ev->weights, ev->n_weights);
+      ft_window_network_epoch_end (self, run, ev);
+    }
   ft_window_screenshot_check (self);
 }
 
@@ -174,6 +217,7 @@ show_all_ended (FtWindow *self, FtWindowRun *run)
   text[0] = g_ascii_toupper (text[0]);
   ft_window_set_status (self, text);
   g_free (text);
+  ft_window_stalls_print (self);
 }
 
 /* A run finished, was stopped or failed: its state, lanes and verdict, a line in the log (and the error
@@ -184,6 +228,9 @@ on_run_ended (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev)
   run->state = ev->kind == FT_RUN_EVENT_FINISHED  ? FT_RUN_STATE_FINISHED
                : ev->kind == FT_RUN_EVENT_STOPPED ? FT_RUN_STATE_STOPPED
                                                   : FT_RUN_STATE_FAILED;
+  run->progress_pending = false; /* the status line says how it ended */
+  if (self->progress_run == run)
+    self->progress_run = NULL;
   ft_window_live_poll (self, run, ev);
   refresh_plots_soon (self);
   if (ft_run_lanes (run->engine) != NULL) /* the restore is decided at train end */
@@ -224,12 +271,22 @@ log_run_line (FtWindow *self, FtWindowRun *run, const char *text)
   g_free (line);
 }
 
+static void handle_event (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev);
+
 void
 ft_window_on_run_event (const FtRunEvent *ev, void *user_data)
 {
   FtWindowRun *run = user_data;
   FtWindow *self = run->window;
   self->last_event = ft_run_event_kind_name (ev->kind);
+  gint64 start = ft_window_stalls_cpu_us (), wall = g_get_monotonic_time ();
+  handle_event (self, run, ev);
+  ft_window_stalls_busy (self, self->last_event, start, wall);
+}
+
+static void
+handle_event (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev)
+{
   switch (ev->kind)
     {
     case FT_RUN_EVENT_BATCH_END:
@@ -270,22 +327,4 @@ ft_window_on_run_event (const FtRunEvent *ev, void *user_data)
       on_run_ended (self, run, ev);
       break;
     }
-}
-
-/* The stall monitor: a 4 ms timer; any gap beyond that is time the main loop could not run. */
-gboolean
-ft_window_stall_tick (gpointer data)
-{
-  FtWindow *self = data;
-  gint64 now = g_get_monotonic_time ();
-  if (self->last_tick > 0)
-    {
-      gint64 stall = now - self->last_tick - 4000;
-      if (stall > self->max_stall_us && ft_window_any_active_running (self))
-        self->max_stall_us = stall;
-      if (stall > 10000 && g_getenv ("FITTAPE_DEBUG_STALLS"))
-        g_printerr ("stall %.1f ms after %s\n", stall / 1000.0, self->last_event ? self->last_event : "?");
-    }
-  self->last_tick = now;
-  return G_SOURCE_CONTINUE;
 }

@@ -41,10 +41,9 @@ views_follow (FtWindow *self, FtWindowRun *run, const float *weights, size_t n)
   FtExperiment *exp = views_experiment (self, run);
   if (run == self->network_run)
     {
-      FtNetworkView *nv = FT_NETWORK_VIEW (self->network_view);
-      ft_network_view_set_data (nv, exp, run->data->train);
+      ft_window_network_show_run (self, run, exp);
       if (weights != NULL)
-        ft_network_view_update_weights (nv, weights, n);
+        ft_network_view_update_weights (FT_NETWORK_VIEW (self->network_view), weights, n);
     }
   if (run == self->decision_run)
     {
@@ -94,17 +93,18 @@ features_of (FtRunner *runner, const FtRunEvent *ev, unsigned shown)
 
 /* After a live change of the input features, the views follow the input column of the weights an event
  * carries (the batch end right after the change, or an epoch end). */
-static void
+static bool
 views_follow_features (FtWindow *self, FtWindowRun *run, FtRunner *runner, const FtRunEvent *ev)
 {
   FtWindowRun *shown = self->network_run != NULL ? self->network_run : self->decision_run;
   if (run != shown || run->data == NULL || ev->weights == NULL)
-    return;
+    return false;
   unsigned mask = features_of (runner, ev, self->live.view_features);
   if (mask == self->live.view_features)
-    return;
+    return false;
   self->live.view_features = mask;
   views_follow (self, run, ev->weights, ev->n_weights);
+  return true;
 }
 
 /* Whether the runs can take the features live (2-D points into a first Dense layer); else why not. */
@@ -197,12 +197,12 @@ ft_window_live_edited (FtWindow *self)
     }
 }
 
-void
+bool
 ft_window_live_poll (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev)
 {
   FtRunner *runner = ft_run_runner (run->engine);
   if (runner == NULL)
-    return;
+    return false;
   if (runner != run->live_runner) /* a continued run trains with a new runner */
     {
       run->live_runner = runner;
@@ -220,7 +220,7 @@ ft_window_live_poll (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev)
       ft_window_log (self, line);
       g_free (line);
     }
-  views_follow_features (self, run, runner, ev);
+  return views_follow_features (self, run, runner, ev);
 }
 
 char *

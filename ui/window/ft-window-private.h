@@ -13,6 +13,25 @@
 #include "window/ft-window.h"
 
 /* The datasets of one Train press, shared by the runs it starts (both mode: two). */
+/* The stall monitor's figures (ft-window-stalls.c): late ticks by the millisecond, and the longest per event
+ * kind handled before them. */
+#define FT_STALL_BUCKETS 2000
+#define FT_STALL_KINDS   16
+typedef struct
+{
+  guint32 buckets[FT_STALL_BUCKETS];
+  guint64 ticks;
+  const char *kind[FT_STALL_KINDS];
+  gint64 kind_max_us[FT_STALL_KINDS];
+  guint32 kind_over[FT_STALL_KINDS];
+  gint64 busy_max_us[FT_STALL_KINDS]; /* the most CPU time in the handler of each kind (or the frame) */
+  gint64 wall_max_us[FT_STALL_KINDS]; /* the longest wall time in it: more than the CPU time is waiting */
+  gint64 busy_total_us[FT_STALL_KINDS];
+  guint32 busy_count[FT_STALL_KINDS];
+  gint64 frame_start, frame_start_wall;
+  gulong frame_handlers[2];
+} FtStallStats;
+
 typedef struct
 {
   FtDataset *train;
@@ -39,6 +58,9 @@ struct _FtWindowRun
   gboolean plotted;      /* its series shown on the charts (the row's check button) */
   FtRunner *live_runner; /* the runner whose live changes live_seen counts (a continued run gets a new one) */
   int live_seen;         /* the runner's live changes already logged and drawn */
+  FtRunEvent progress;   /* its latest batch end (scalars only, pointers cleared) for the status line, shown
+                            at the next redraw, in the same frame as the charts */
+  bool progress_pending;
 };
 
 struct _FtWindow
@@ -103,7 +125,7 @@ struct _FtWindow
   bool restart_pending; /* Train again as soon as the current runs have stopped */
   bool view_by_data;    /* an opened CSV experiment: its view is chosen when its data are loaded */
   GtkProgressBar *progress_bar;
-  GtkLabel *status_label;
+  GtkInscription *status_label; /* not a GtkLabel: a new text redraws it without laying out the window */
   GtkTextView *log_view;
   GtkListBox *runs_list;
 
@@ -134,11 +156,15 @@ struct _FtWindow
   guint screenshot_timeout;        /* 30 s to get a frame drawn */
   gulong screenshot_paint_handler; /* the frame clock's after-paint */
 
-  guint redraw_source; /* batch-rate redraws are throttled to ten a second */
+  guint redraw_source;              /* batch-rate redraws are throttled to five a second */
+  gint64 verdict_shown;             /* when the verdict bar's words last changed (ft-window-events.c) */
+  guint n_redraws, n_verdict_words; /* counted for ft_window_get_redraw_counts */
+  FtWindowRun *progress_run; /* the run whose progress the status line shows next (ft-window-events.c) */
   guint stall_source;
   gint64 last_tick;
   gint64 max_stall_us;
   const char *last_event; /* for FITTAPE_DEBUG_STALLS */
+  FtStallStats stalls;
 
   guint pending_jobs; /* exports, checkpoint saves and loads in flight */
 
@@ -215,7 +241,9 @@ void ft_window_network_changed (FtWindow *self);
 void ft_window_network_points_changed (FtWindow *self);
 void ft_window_network_regenerate (FtWindow *self);
 gboolean ft_window_network_edit_weight (FtWindow *self, guint64 index, float value);
-void ft_window_network_runs_started (FtWindow *self, const FtDataset *train, const FtDataset *test);
+/* The view shows exp with run's training set (shared, not copied). */
+void ft_window_network_show_run (FtWindow *self, FtWindowRun *run, const FtExperiment *exp);
+void ft_window_network_runs_started (FtWindow *self, const FtDataset *test);
 void ft_window_network_epoch_end (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev);
 void ft_window_network_show_experiment (FtWindow *self);
 
@@ -224,8 +252,9 @@ void ft_window_network_show_experiment (FtWindow *self);
 void ft_window_live_start (FtWindow *self, const FtExperiment *exp);
 void ft_window_live_edited (FtWindow *self); /* after an edit: ask the runs for what changed */
 /* At its batch-end and epoch-end events: log and draw what it applied; after a live change of the input
- * features the network and decision views follow the input column of the weights the event carries. */
-void ft_window_live_poll (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev);
+ * features the network and decision views follow the input column of the weights the event carries (and
+ * then it returns true: the views have the event's weights already). */
+bool ft_window_live_poll (FtWindow *self, FtWindowRun *run, const FtRunEvent *ev);
 /* The run's live changes as JSON for its exported history, or NULL when it has none (g_free). */
 char *ft_window_run_changes_json (FtWindowRun *run);
 
@@ -243,7 +272,17 @@ void ft_window_remove_view_settings (FtWindow *self);
 bool ft_window_any_active_running (FtWindow *self);
 void ft_window_on_run_event (const FtRunEvent *ev, void *user_data);
 void ft_window_refresh_plots (FtWindow *self);
+
+/* ft-window-stalls.c */
 gboolean ft_window_stall_tick (gpointer data);
+void ft_window_stalls_reset (FtWindow *self);
+/* The main thread's CPU time (µs), for ft_window_stalls_busy. */
+gint64 ft_window_stalls_cpu_us (void);
+/* The main loop spent cpu_us of CPU time and wall_us in what `what` names (an event kind, "redraw", a frame
+ * phase) since cpu_start and wall_start (ft_window_stalls_cpu_us, g_get_monotonic_time). */
+void ft_window_stalls_busy (FtWindow *self, const char *what, gint64 cpu_start, gint64 wall_start);
+/* With FITTAPE_DEBUG_STALLS: the stalls' distribution and the longest per event kind, on stderr. */
+void ft_window_stalls_print (FtWindow *self);
 void ft_window_update_verdict (FtWindow *self);
 
 /* ft-window.c */

@@ -168,6 +168,7 @@ take_screenshot (FtWindow *self)
       g_print ("{\"samples_per_second\": %.0f, \"max_main_loop_stall_ms\": %.2f, \"runs\": %u}\n",
                ft_window_get_samples_per_second (self), (double) self->max_stall_us / 1000.0,
                self->active->len);
+      ft_window_stalls_print (self);
     }
   ft_window_screenshot_finish (self);
 }

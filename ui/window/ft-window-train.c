@@ -106,6 +106,7 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
    * overlay on demand. */
   hide_plotted_runs (self);
   g_ptr_array_set_size (self->active, 0);
+  self->progress_run = NULL;
   int n = job->exp->mode == FT_MODE_BOTH ? 2 : 1;
   for (int i = 0; i < n; i++)
     {
@@ -133,14 +134,14 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
     ft_decision_view_set_data (FT_DECISION_VIEW (self->decision_view), NULL, NULL);
   /* Decision regions only for points in the plane: otherwise the confusion matrix has the whole view. */
   gtk_widget_set_visible (gtk_widget_get_parent (self->decision_view), self->decision_run != NULL);
-  ft_window_network_runs_started (self, job->data->train, job->data->test);
+  ft_window_network_runs_started (self, job->data->test);
   if (self->active->len > 0) /* the settings the runs start with: those of the press, not later edits */
     ft_window_live_start (self,
                           ft_run_experiment (((FtWindowRun *) g_ptr_array_index (self->active, 0))->engine));
   if (self->active->len == 2)
     ft_plot_model_set_pair (self->plot_model, ((FtWindowRun *) g_ptr_array_index (self->active, 0))->plot_run,
                             ((FtWindowRun *) g_ptr_array_index (self->active, 1))->plot_run);
-  self->max_stall_us = 0;
+  ft_window_stalls_reset (self);
   self->train_started = g_get_monotonic_time ();
   for (guint i = 0; i < self->active->len; i++)
     {
@@ -270,6 +271,7 @@ ft_window_reset (FtWindow *self)
   /* Clear the charts: the runs stay in the list, unticked. */
   hide_plotted_runs (self);
   g_ptr_array_set_size (self->active, 0);
+  self->progress_run = NULL;
   self->paused = false;
   ft_tape_inspector_clear (FT_TAPE_INSPECTOR (self->tape_inspector));
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
@@ -299,9 +301,10 @@ ft_window_continue (FtWindow *self, gpointer run_pointer)
   run->state = FT_RUN_STATE_RUNNING;
   g_object_set (run, "plotted", TRUE, NULL);
   g_ptr_array_set_size (self->active, 0);
+  self->progress_run = NULL;
   g_ptr_array_add (self->active, run);
   self->paused = false;
-  self->max_stall_us = 0;
+  ft_window_stalls_reset (self);
   ft_runner_set_pace (ft_run_runner (run->engine), self->pace);
   ft_window_live_start (self, ft_run_experiment (run->engine));
   ft_runner_start (ft_run_runner (run->engine));

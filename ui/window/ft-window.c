@@ -137,7 +137,9 @@ ft_window_current_run (FtWindow *self)
 void
 ft_window_set_status (FtWindow *self, const char *text)
 {
-  gtk_label_set_text (self->status_label, text);
+  gtk_inscription_set_text (self->status_label, text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->status_label), GTK_ACCESSIBLE_PROPERTY_LABEL, text,
+                                  -1);
 }
 
 void
@@ -359,6 +361,20 @@ ft_window_get_run_epochs (FtWindow *self, guint i)
   return run ? ft_run_epochs_done (run->engine) : -1;
 }
 
+void
+ft_window_get_redraw_counts (FtWindow *self, guint *redraws, guint *verdict_words)
+{
+  *redraws = self->n_redraws;
+  *verdict_words = self->n_verdict_words;
+}
+
+const FtDataset *
+ft_window_get_run_train_data (FtWindow *self, guint i)
+{
+  FtWindowRun *run = ft_window_run_at (self, i);
+  return run != NULL && run->data != NULL ? run->data->train : NULL;
+}
+
 int
 ft_window_get_run_plot_points (FtWindow *self, guint i, int *epoch_points)
 {
@@ -476,6 +492,7 @@ ft_window_dispose (GObject *object)
           run->window = NULL; /* an evaluation still running keeps its run, not the window */
         }
       g_ptr_array_set_size (self->active, 0);
+      self->progress_run = NULL;
       self->decision_run = NULL;
       self->network_run = NULL;
       g_list_store_remove_all (self->runs);

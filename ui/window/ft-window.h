@@ -86,6 +86,11 @@ guint ft_window_get_n_runs (FtWindow *self);
 /* Run i's name ("Run 1 · fit"), epochs completed, batch points on the plot, epoch points on the plot. */
 const char *ft_window_get_run_name (FtWindow *self, guint i);
 int ft_window_get_run_epochs (FtWindow *self, guint i);
+/* Main-loop work so far, for tests: the charts' redraws while runs train (at most five a second) and the
+ * verdict bar's new words (at most one a second while both runs of Compare mode train in step). */
+void ft_window_get_redraw_counts (FtWindow *self, guint *redraws, guint *verdict_words);
+/* The training set run i trains on (the window's, shared by its views), or NULL. */
+const FtDataset *ft_window_get_run_train_data (FtWindow *self, guint i);
 int ft_window_get_run_plot_points (FtWindow *self, guint i, int *epoch_points);
 /* The run's history as CSV text (g_free). */
 char *ft_window_get_run_history_csv (FtWindow *self, guint i);
