@@ -60,8 +60,11 @@ def main():
         chunks = max(1, min(args.chunks, steps))
         per_chunk = max(1, steps // chunks)
         total = args.warmup + per_chunk * chunks
-        x = x_all[:total * batch].reshape((-1,) + shape)
-        y = y_all[:total * batch]
+        # Warm-up plus timed batches may be more than one pass over the data (1,875 batches of 32): the
+        # samples repeat, as bench_torch.py's batches wrap around.
+        reps = -(-total * batch // len(x_all))
+        x = np.concatenate([x_all] * reps)[:total * batch].reshape((-1,) + shape)
+        y = np.concatenate([y_all] * reps)[:total * batch]
         stamps = []
 
         class Clock(keras.callbacks.Callback):
