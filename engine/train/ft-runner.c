@@ -49,9 +49,14 @@ struct FtRunner
   int threads; /* the team's size: job.threads resolved */
 
   GQueue events;    /* FtRunEvent*, guarded by lock */
-  GSource *source;  /* pending dispatch, guarded by lock */
+  GSource *source;  /* wakes the receiver's main context (ready time 0) when events wait; made once */
   FtRunEvent *held; /* a batch-end event waiting for its turn (see post), guarded by lock */
   gint64 last_batch_post;
+  /* Delivered events kept for reuse, so that posting one allocates nothing once training runs. Own
+   * lock: events are made while the runner's lock is held and while it is not. */
+  pthread_mutex_t spare_lock;
+  FtRunEvent *spare[8];
+  int n_spare;
 
   /* Training-thread only. */
   bool share_resized;   /* a live change resized the model: the next batch-end event carries the weights */
@@ -93,6 +98,25 @@ event_free (FtRunEvent *ev)
   g_free (ev);
 }
 
+/* A delivered event goes back to the spares (emptied), or is freed when there are enough. */
+static void
+event_release (FtRunner *r, FtRunEvent *ev)
+{
+  pthread_mutex_lock (&r->spare_lock);
+  if (r->n_spare < (int) G_N_ELEMENTS (r->spare))
+    {
+      g_free ((float *) ev->weights);
+      g_free (ev->message);
+      snapshot_free ((FtSnapshot *) ev->snapshot);
+      memset (ev, 0, sizeof *ev);
+      r->spare[r->n_spare++] = ev;
+      ev = NULL;
+    }
+  pthread_mutex_unlock (&r->spare_lock);
+  if (ev != NULL)
+    event_free (ev);
+}
+
 static gboolean
 dispatch (gpointer data)
 {
@@ -101,17 +125,26 @@ dispatch (gpointer data)
   pthread_mutex_lock (&r->lock);
   local = r->events;
   g_queue_init (&r->events);
-  g_source_unref (r->source);
-  r->source = NULL;
   pthread_mutex_unlock (&r->lock);
   FtRunEvent *ev;
   while ((ev = g_queue_pop_head (&local)) != NULL)
     {
       r->func (ev, r->user_data);
-      event_free (ev);
+      event_release (r, ev);
     }
-  return G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE;
 }
+
+/* The wake source: ready when queue_locked sets its ready time to 0; dispatching clears it first, so
+ * an event queued while the receiver runs wakes it again. */
+static gboolean
+wake_dispatch (GSource *source, GSourceFunc callback, gpointer data)
+{
+  g_source_set_ready_time (source, -1);
+  return callback (data);
+}
+
+static GSourceFuncs wake_funcs = { NULL, NULL, wake_dispatch, NULL, NULL, NULL };
 
 /* Batch-end events wake the receiver at most this often: one per batch cost the training thread a
  * wake-up, an idle source and lock traffic per step (12 % of the MLP's step in CPU time); the window
@@ -178,13 +211,7 @@ queue_locked (FtRunner *r, FtRunEvent *ev)
       event_free (g_queue_pop_tail (&r->events));
     }
   g_queue_push_tail (&r->events, ev);
-  if (r->source == NULL)
-    {
-      r->source = g_idle_source_new ();
-      g_source_set_priority (r->source, G_PRIORITY_DEFAULT);
-      g_source_set_callback (r->source, dispatch, r, NULL);
-      g_source_attach (r->source, r->context);
-    }
+  g_source_set_ready_time (r->source, 0);
 }
 
 static double
@@ -193,12 +220,10 @@ elapsed (FtRunner *r)
   return (double) (g_get_monotonic_time () - r->start_time - r->paused_time) / 1e6;
 }
 
-static FtRunEvent *
-event_new (FtRunner *r, FtRunEventKind kind, const FtFitContext *ctx)
+/* Where training stands, as of now. */
+static void
+event_fill (FtRunner *r, FtRunEvent *ev, const FtFitContext *ctx)
 {
-  FtRunEvent *ev = g_new0 (FtRunEvent, 1);
-  ev->kind = kind;
-  ev->coalesced = 1;
   if (ctx)
     {
       ev->epoch = ctx->epoch;
@@ -208,7 +233,49 @@ event_new (FtRunner *r, FtRunEventKind kind, const FtFitContext *ctx)
       ev->samples_seen = ctx->samples_seen;
     }
   ev->seconds = elapsed (r);
+}
+
+static FtRunEvent *
+event_new (FtRunner *r, FtRunEventKind kind, const FtFitContext *ctx)
+{
+  FtRunEvent *ev = NULL;
+  pthread_mutex_lock (&r->spare_lock);
+  if (r->n_spare > 0)
+    ev = r->spare[--r->n_spare];
+  pthread_mutex_unlock (&r->spare_lock);
+  if (ev == NULL)
+    ev = g_new0 (FtRunEvent, 1);
+  ev->kind = kind;
+  ev->coalesced = 1;
+  event_fill (r, ev, ctx);
   return ev;
+}
+
+/* A batch end while the last one is still held back (it came too soon) becomes that event, updated in
+ * place: no allocation per step. It goes out once the interval has passed, as post() would send it.
+ * False when there is no held event to update (or it carries weights, which are delivered as they are). */
+static bool
+update_held (FtRunner *r, const FtFitContext *ctx, int batch, const FtLogs *logs)
+{
+  pthread_mutex_lock (&r->lock);
+  FtRunEvent *ev = r->held;
+  bool updated = ev != NULL && ev->weights == NULL;
+  if (updated)
+    {
+      event_fill (r, ev, ctx);
+      ev->batch = batch;
+      ev->logs = *logs;
+      ev->coalesced++;
+      gint64 now = g_get_monotonic_time ();
+      if (now - r->last_batch_post >= BATCH_EVENT_INTERVAL_US)
+        {
+          r->last_batch_post = now;
+          r->held = NULL;
+          queue_locked (r, ev);
+        }
+    }
+  pthread_mutex_unlock (&r->lock);
+  return updated;
 }
 
 /* ---- the control point, as a callback on the training thread ---- */
@@ -472,14 +539,17 @@ control_batch_end (FtCallback *cb, FtFitContext *ctx, int batch, const FtLogs *l
   FtRunner *r = ((Control *) cb)->runner;
   if (ctx->report_progress)
     {
-      FtRunEvent *ev = event_new (r, FT_RUN_EVENT_BATCH_END, ctx);
-      ev->batch = batch;
-      ev->logs = *logs;
       bool share = r->share_resized && atomic_load_explicit (&r->share_weights, memory_order_relaxed);
       r->share_resized = false;
-      if (share)
-        attach_weights (ev, ft_trainer_model (ctx->trainer));
-      post (r, ev);
+      if (share || !update_held (r, ctx, batch, logs))
+        {
+          FtRunEvent *ev = event_new (r, FT_RUN_EVENT_BATCH_END, ctx);
+          ev->batch = batch;
+          ev->logs = *logs;
+          if (share)
+            attach_weights (ev, ft_trainer_model (ctx->trainer));
+          post (r, ev);
+        }
     }
   if (r->snapshot_weights != NULL)
     {
@@ -673,8 +743,14 @@ ft_runner_new (const FtJob *job, GMainContext *context, FtRunEventFunc func, voi
   r->live_pending = g_array_new (FALSE, FALSE, sizeof (LiveScheduled));
   r->live_done = g_array_new (FALSE, FALSE, sizeof (FtLiveChangeRecord));
   r->live_applied = g_array_new (FALSE, FALSE, sizeof (FtLiveChangeRecord));
+  pthread_mutex_init (&r->spare_lock, NULL);
   pthread_cond_init (&r->cond, NULL);
   g_queue_init (&r->events);
+  r->source = g_source_new (&wake_funcs, sizeof (GSource));
+  g_source_set_priority (r->source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (r->source, dispatch, r, NULL);
+  g_source_set_ready_time (r->source, -1);
+  g_source_attach (r->source, r->context);
   return r;
 }
 
@@ -948,6 +1024,9 @@ ft_runner_free (FtRunner *r)
   g_queue_clear_full (&r->events, (GDestroyNotify) event_free);
   g_clear_pointer (&r->held, event_free);
   pthread_mutex_unlock (&r->lock);
+  for (int i = 0; i < r->n_spare; i++)
+    event_free (r->spare[i]);
+  pthread_mutex_destroy (&r->spare_lock);
   g_array_unref (r->weight_edits);
   g_array_unref (r->live_pending);
   g_array_unref (r->live_done);
