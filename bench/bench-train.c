@@ -24,8 +24,9 @@
 
 /* Targets the benchmark reports against. */
 #define TARGET_MLP_EPOCH_S 0.4
-#define TARGET_MLP_RATIO   5.0
-#define TARGET_CNN_RATIO   20.0
+/* Issue 15: ahead of PyTorch 2 and TensorFlow's fit() by at least this much, one thread each, on both models
+ * (the earlier 5× / 20× against Debian's PyTorch 1.13 were withdrawn as beyond the machine). */
+#define TARGET_PEER_RATIO 2.0
 
 static double
 now_s (void)
@@ -801,17 +802,18 @@ main (int argc, char **argv)
   printf ("  allocs/step = ft_alloc calls during the timed steps / steps (after %d and %d warm-up steps).\n",
           configs[0].warmup, configs[1].warmup);
 
-  printf ("\n  %-18s %12s %10s %8s   %12s %10s %8s\n", "model", "GFLOP/step", "GFLOP/s", "%peak",
-          "exec GF/step", "GFLOP/s", "%peak");
+  printf ("\n  %-18s %12s %10s %8s   %12s %10s %8s   %s\n", "model", "GFLOP/step", "GFLOP/s", "%peak",
+          "exec GF/step", "GFLOP/s", "%peak", "target (exec)");
   for (int m = 0; m < 2; m++)
     {
       if (!selected[m])
         continue;
       const ModelResult *r = &results[m];
       double f3 = 3 * r->fwd_flops, fx = r->exec_flops;
-      printf ("  %-18s %12.4f %10.1f %7.1f%%   %12.4f %10.1f %7.1f%%\n", configs[m].label, f3 / 1e9,
-              f3 / r->step_s / 1e9, 100 * f3 / r->step_s / 1e9 / peak, fx / 1e9, fx / r->step_s / 1e9,
-              100 * fx / r->step_s / 1e9 / peak);
+      double exec_pct = 100 * fx / r->step_s / 1e9 / peak, want = m == 0 ? 80 : 75; /* issue 15 */
+      printf ("  %-18s %12.4f %10.1f %7.1f%%   %12.4f %10.1f %7.1f%%   ≥ %.0f %%: %s\n", configs[m].label,
+              f3 / 1e9, f3 / r->step_s / 1e9, 100 * f3 / r->step_s / 1e9 / peak, fx / 1e9,
+              fx / r->step_s / 1e9, exec_pct, want, met (exec_pct >= want));
     }
   printf (
       "  GFLOP/step = 3 × the forward FLOPs on the tape (ft_tape_entry()->flops), the usual forward + backward "
@@ -878,14 +880,9 @@ main (int argc, char **argv)
       double ratio = te > 0 ? te / r->epoch_s : 0;
       g_autofree char *tcol = te > 0 ? g_strdup_printf ("%.3f", te) : g_strdup ("-");
       g_autofree char *rcol = te > 0 ? g_strdup_printf ("%.2fx", ratio) : g_strdup ("-");
-      g_autofree char *rt = te > 0 ? g_strdup_printf (
-                                "≥ %.0f× PyTorch: %s", m == 0 ? TARGET_MLP_RATIO : TARGET_CNN_RATIO,
-                                met (ratio >= (m == 0 ? TARGET_MLP_RATIO : TARGET_CNN_RATIO)))
-                                   : g_strdup_printf ("≥ %.0f× PyTorch: no ratio",
-                                                      m == 0 ? TARGET_MLP_RATIO : TARGET_CNN_RATIO);
-      g_autofree char *targets = m == 0 ? g_strdup_printf ("≤ %.1f s/epoch: %s; %s", TARGET_MLP_EPOCH_S,
-                                                           met (r->epoch_s <= TARGET_MLP_EPOCH_S), rt)
-                                        : g_strdup (rt);
+      g_autofree char *targets = m == 0 ? g_strdup_printf ("≤ %.1f s/epoch: %s", TARGET_MLP_EPOCH_S,
+                                                           met (r->epoch_s <= TARGET_MLP_EPOCH_S))
+                                        : g_strdup ("");
       printf ("  %-18s %12.3f %12s %16s   %s\n", configs[m].label, r->epoch_s, tcol, rcol, targets);
     }
   if (torch.available)
@@ -904,7 +901,8 @@ main (int argc, char **argv)
     printf ("  PyTorch (Debian): %s\n", torch.why_not);
 
   /* Every peer beside FitTape, each ratio = peer time / FitTape time (> 1: FitTape is faster). */
-  printf ("\n  %-18s %-16s %12s %12s %10s\n", "model", "peer", "peer s/ep", "FitTape s/ep", "ratio");
+  printf ("\n  %-18s %-16s %12s %12s %10s   %s\n", "model", "peer", "peer s/ep", "FitTape s/ep", "ratio",
+          "target (PyTorch 2, TensorFlow)");
   for (int m = 0; m < 2; m++)
     {
       if (!selected[m])
@@ -913,8 +911,14 @@ main (int argc, char **argv)
       const char *labels[3] = { "PyTorch (Debian)", peer_label[0], peer_label[1] };
       for (int p = 0; p < 3; p++)
         if (all[p]->available && all[p]->epoch_s[m] > 0)
-          printf ("  %-18s %-16s %12.3f %12.3f %9.2fx\n", configs[m].label, labels[p], all[p]->epoch_s[m],
-                  results[m].epoch_s, all[p]->epoch_s[m] / results[m].epoch_s);
+          {
+            double ratio = all[p]->epoch_s[m] / results[m].epoch_s;
+            g_autofree char *target = p == 0 ? g_strdup ("")
+                                             : g_strdup_printf ("≥ %.0f×: %s", TARGET_PEER_RATIO,
+                                                                met (ratio >= TARGET_PEER_RATIO));
+            printf ("  %-18s %-16s %12.3f %12.3f %9.2fx   %s\n", configs[m].label, labels[p],
+                    all[p]->epoch_s[m], results[m].epoch_s, ratio, target);
+          }
         else
           printf ("  %-18s %-16s %12s %12.3f %10s\n", configs[m].label, labels[p], "-", results[m].epoch_s,
                   "-");
