@@ -182,6 +182,13 @@ test_keras_unsupported (void)
     { COMPILED ("{\"class_name\": \"AdamW\", \"config\": {\"name\": \"adamw\", \"weight_decay\": -1}}"),
       "the optimizer AdamW: ", "weight_decay=-1" },
     { COMPILED ("{\"class_name\": \"Lion\", \"config\": {\"name\": \"lion\"}}"), "Lion", "Adamax" },
+    /* a loss's fixed entries are checked too (Keras 2's reduction "auto" is accepted on the way) */
+    { "{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": \"InputLayer\", "
+      "\"config\": {\"batch_shape\": [null, 4]}}, {\"class_name\": \"Dense\", \"config\": {\"name\": "
+      "\"dense\", \"units\": 2}}]}, \"compile_config\": {\"optimizer\": \"adam\", \"loss\": {\"class_name\": "
+      "\"CategoricalCrossentropy\", \"config\": {\"name\": \"categorical_crossentropy\", \"reduction\": "
+      "\"auto\", \"from_logits\": true, \"label_smoothing\": 0.1}}}}",
+      "the loss categorical_crossentropy: label_smoothing 0.1 is not supported", "" },
   };
 #undef SEQUENTIAL
 #undef COMPILED

@@ -5,6 +5,7 @@
 #include "experiment/ft-keras-file.h"
 
 #include "core/ft-error.h"
+#include "core/ft-format.h"
 #include "experiment/ft-json-parser.h"
 #include "experiment/ft-zip.h"
 #include "train/ft-checkpoint-keras.h"
@@ -56,12 +57,18 @@ initializer_from (const char *keras_name, FtInitializer *init)
   return ft_keras_initializer_from_class (keras_name, init) || ft_initializer_from_name (keras_name, init);
 }
 
-/* A config value as a message shows it: a Keras object by its class name, anything else as JSON. */
+/* A config value as a message shows it: a Keras object by its class name, a number as Python prints it
+ * (0.1, not 0.10000000000000001), anything else as JSON. */
 static char *
 describe (JsonNode *n)
 {
   if (JSON_NODE_HOLDS_OBJECT (n) && json_object_has_member (json_node_get_object (n), "class_name"))
     return g_strdup (name_of (n));
+  if (JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_DOUBLE)
+    {
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+      return g_strdup (ft_format_shortest (buf, sizeof buf, json_node_get_double (n), false));
+    }
   return json_to_string (n, FALSE);
 }
 
@@ -379,12 +386,18 @@ parse_compile (JsonObject *cc, FtCompileSpec *spec, GError **error)
           loss = ft_loss_kind_info ((FtLossKind) k)->json_name;
       if (!ft_loss_from_name (loss, &spec->loss.kind))
         BAD ("the loss %s is not supported by FitTape", loss);
+      spec->loss.from_logits = false;
       JsonNode *ln = json_object_get_member (cc, "loss");
       if (JSON_NODE_HOLDS_OBJECT (ln) && json_object_has_member (json_node_get_object (ln), "config"))
-        spec->loss.from_logits = json_object_get_boolean_member_with_default (
-            json_object_get_object_member (json_node_get_object (ln), "config"), "from_logits", false);
-      else
-        spec->loss.from_logits = false;
+        {
+          /* from_logits, and every fixed entry (label_smoothing 0, reduction …) checked by the table */
+          char *what = g_strdup_printf ("the loss %s", loss);
+          bool ok = read_kind_config (json_object_get_object_member (json_node_get_object (ln), "config"),
+                                      ft_loss_kind_info (spec->loss.kind), &spec->loss, what, error);
+          g_free (what);
+          if (!ok)
+            return false;
+        }
     }
   if (!is_null (cc, "metrics") && JSON_NODE_HOLDS_ARRAY (json_object_get_member (cc, "metrics")))
     {

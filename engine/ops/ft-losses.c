@@ -10,7 +10,10 @@
 
 /* The table is laid out by hand (one parameter per brace group). */
 /* clang-format off */
-#define REDUCTION   { "reduction", FT_PARAM_KERAS_CONST, .keras = "\"sum_over_batch_size\"" }
+/* Keras 2 wrote "auto", which meant the same for compile()'d losses. */
+#define REDUCTION                                                                                            \
+  { "reduction", FT_PARAM_KERAS_CONST, .keras = "\"sum_over_batch_size\"",                                 \
+    .keras_also = (const char *const[]){ "\"auto\"", NULL } }
 #define FROM_LOGITS                                                                                          \
   { "from_logits", FT_PARAM_BOOL, G_STRUCT_OFFSET (FtLossSpec, from_logits), FT_PARAM_CODE_ALWAYS, .def = 0,  \
     .label = "From logits" }
