@@ -106,12 +106,18 @@ ft_test_gradcheck (FtTestForward forward, void *user_data, int n_inputs, FtTenso
 void
 ft_test_run (FtTestRun *run, const char *const *argv)
 {
+  ft_test_run_in (run, NULL, argv);
+}
+
+void
+ft_test_run_in (FtTestRun *run, const char *dir, const char *const *argv)
+{
   memset (run, 0, sizeof *run);
   run->argv = g_strdupv ((char **) argv);
   GError *error = NULL;
   int wait_status = 0;
   gint64 start = g_get_monotonic_time ();
-  gboolean ok = g_spawn_sync (NULL, run->argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &run->out, &run->err,
+  gboolean ok = g_spawn_sync (dir, run->argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &run->out, &run->err,
                               &wait_status, &error);
   run->seconds = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
   if (!ok)

@@ -45,6 +45,9 @@ typedef struct
  * the program cannot be started. */
 void ft_test_run (FtTestRun *run, const char *const *argv);
 
+/* The same in the working directory dir (NULL: the test's own). */
+void ft_test_run_in (FtTestRun *run, const char *dir, const char *const *argv);
+
 void ft_test_run_clear (FtTestRun *run);
 
 /* The report for a failure: the command line, how it ended (exit status, or signal number and name), the

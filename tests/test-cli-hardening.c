@@ -1,13 +1,14 @@
 /* test-cli-hardening.c — issue 12 through fittape-cli as a user runs it: a test set that does not fit
  * the model refused before training and a failing evaluate (item 6), results all or nothing (item 12),
  * argument ranges and valid JSON lines (item 13), a checkpoint crashing libhdf5 (item 1). */
+#include "ft-test-util.h"
+
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 static const char *cli;
 static char *dir;
@@ -19,6 +20,9 @@ typedef struct
   char *err;
 } Result;
 
+/* Runs fittape-cli in the test's folder. A signal is reported as 128 + its number (as a shell does); the
+ * run's whole report (command, how it ended, the sanitizer and FITTAPE_* environment, stdout, stderr) goes
+ * to the test log, so a failed assertion on it has its cause beside it. */
 static Result
 run_cli (const char *const *args)
 {
@@ -27,15 +31,15 @@ run_cli (const char *const *args)
   for (int i = 0; args[i]; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
-  Result r = { 0 };
-  GError *error = NULL;
-  int wait_status = 0;
-  g_assert_true (g_spawn_sync (dir, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r.out, &r.err,
-                               &wait_status, &error));
-  g_assert_no_error (error);
-  r.status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : 128;
+  FtTestRun run;
+  ft_test_run_in (&run, dir, (const char *const *) argv->pdata);
   g_ptr_array_unref (argv);
-  g_test_message ("exit %d\nstdout: %s\nstderr: %s", r.status, r.out, r.err);
+  char *report = ft_test_run_describe (&run);
+  g_test_message ("%s", report);
+  g_free (report);
+  Result r = { run.signal != 0 ? 128 + run.signal : run.exit_status, g_steal_pointer (&run.out),
+               g_steal_pointer (&run.err) };
+  ft_test_run_clear (&run);
   return r;
 }
 
