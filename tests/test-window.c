@@ -7,6 +7,7 @@
  * --screenshot exits non-zero when it cannot write its picture; a click on an epoch point opens its ledger
  * with the logged numbers; "Show test data" draws the test points on the decision map; a learning-rate and
  * an activation change while fit and tape train apply to both alike and are marked on the curves. */
+#include "ft-test-util.h"
 #include "panels/ft-panels.h"
 #include "panels/ft-widget-find.h"
 #include "views/ft-code-view.h"
@@ -1166,27 +1167,23 @@ test_screenshot_exit_status (void)
   for (int i = 0; i < 2; i++)
     {
       const char *argv[] = { app, lesson, "--screenshot", i == 0 ? good : bad, "--after-epochs", "2", NULL };
-      char *out = NULL, *err = NULL;
-      int status = 0;
-      GError *error = NULL;
-      g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
-                                   &status, &error));
-      g_assert_no_error (error);
-      g_test_message ("exit %d; stdout: %s; stderr: %s", status, out, err);
+      FtTestRun run;
+      ft_test_run (&run, argv);
       if (i == 0)
         {
-          g_assert_true (g_spawn_check_wait_status (status, NULL));
+          ft_test_run_assert_exit (&run, 0);
           g_assert_true (g_file_test (good, G_FILE_TEST_IS_REGULAR));
-          g_assert_nonnull (strstr (out, "screenshot: "));
+          g_assert_nonnull (strstr (run.out, "screenshot: "));
         }
       else
         {
-          g_assert_false (g_spawn_check_wait_status (status, NULL));
+          if (run.signal != 0 || run.exit_status == 0)
+            ft_test_run_fail (&run, __FILE__, __LINE__, G_STRFUNC,
+                              "the app should exit with an error status when it cannot write the screenshot");
           g_assert_false (g_file_test (bad, G_FILE_TEST_EXISTS));
-          g_assert_nonnull (strstr (err, "no screenshot"));
+          g_assert_nonnull (strstr (run.err, "no screenshot"));
         }
-      g_free (out);
-      g_free (err);
+      ft_test_run_clear (&run);
     }
   g_free (lesson);
   g_free (good);
