@@ -26,11 +26,17 @@ static gboolean throttled_redraw (gpointer data);
 static bool
 verdict_due (FtWindow *self, FtWindowRun *a, FtWindowRun *b, const FtDivergence *d)
 {
+  const FtDivergence *last = &self->verdict_last;
+  if (self->verdict_last_valid && last->diverged == d->diverged && last->complete == d->complete
+      && last->epochs_compared == d->epochs_compared && last->steps_compared == d->steps_compared)
+    return false; /* the same words: before the first compared step, or after both runs ended */
   gint64 now = g_get_monotonic_time ();
   if ((a->state == FT_RUN_STATE_RUNNING || b->state == FT_RUN_STATE_RUNNING) && !d->diverged
       && d->steps_compared > 0 && now - self->verdict_shown < G_USEC_PER_SEC)
     return false;
   self->verdict_shown = now;
+  self->verdict_last = *d;
+  self->verdict_last_valid = true;
   self->n_verdict_words++;
   return true;
 }
@@ -45,7 +51,10 @@ ft_window_update_verdict (FtWindow *self)
   if (self->active->len != 2)
     {
       if (self->prepare == NULL)
-        ft_verdict_bar_reset (bar);
+        {
+          ft_verdict_bar_reset (bar);
+          self->verdict_last_valid = false;
+        }
       return;
     }
   FtWindowRun *a = g_ptr_array_index (self->active, 0), *b = g_ptr_array_index (self->active, 1);

@@ -7,6 +7,7 @@
 #include "experiment/ft-run.h"
 #include "panels/ft-panels.h"
 #include "plot/ft-plot-model.h"
+#include "train/ft-divergence.h"
 #include "train/ft-runner.h"
 #include "views/ft-plot-view.h"
 #include "window/ft-window-run.h"
@@ -156,8 +157,10 @@ struct _FtWindow
   guint screenshot_timeout;        /* 30 s to get a frame drawn */
   gulong screenshot_paint_handler; /* the frame clock's after-paint */
 
-  guint redraw_source;              /* batch-rate redraws are throttled to five a second */
-  gint64 verdict_shown;             /* when the verdict bar's words last changed (ft-window-events.c) */
+  guint redraw_source;       /* batch-rate redraws are throttled to five a second */
+  gint64 verdict_shown;      /* when the verdict bar's words last changed (ft-window-events.c) */
+  FtDivergence verdict_last; /* what they last said (valid when verdict_last_valid) */
+  bool verdict_last_valid;
   guint n_redraws, n_verdict_words; /* counted for ft_window_get_redraw_counts */
   FtWindowRun *progress_run; /* the run whose progress the status line shows next (ft-window-events.c) */
   guint stall_source;
