@@ -53,6 +53,49 @@ test_diamond (void)
   ft_tensor_free (x);
 }
 
+/* A reshape's backward hands dy on as the input's gradient without a copy where it can: the input used by
+ * other ops before or after the reshape still sums every contribution, and a reshaped tensor that is itself
+ * a source keeps its own gradient (a caller's buffer is never shared). x: 2×3, y = Σ reshape(x)·c + Σ x·d. */
+static void
+test_reshape_gradient_view (void)
+{
+  const float c_v[6] = { 1, 2, 3, 4, 5, 6 }, d_v[6] = { 0.5f, -1, 2, 0.25f, -3, 7 };
+  for (int order = 0; order < 2; order++)
+    for (int reshaped_source = 0; reshaped_source < 2; reshaped_source++)
+      {
+        int xs[2] = { 2, 3 }, rs[2] = { 3, 2 };
+        FtTensor *x = ft_tensor_new (2, xs), *c = ft_tensor_new (2, rs), *d = ft_tensor_new (2, xs);
+        for (int i = 0; i < 6; i++)
+          {
+            x->data[i] = 0.1f * (float) i;
+            c->data[i] = c_v[i];
+            d->data[i] = d_v[i];
+          }
+        FtTape *tape = ft_tape_new (false);
+        ft_tape_watch (tape, x);
+        FtTensor *p = order == 0 ? ft_op_sum (tape, ft_op_mul (tape, x, d)) : NULL;
+        FtTensor *r = ft_op_reshape (tape, x, 2, rs);
+        FtTensor *q = ft_op_sum (tape, ft_op_mul (tape, r, c));
+        if (order == 1)
+          p = ft_op_sum (tape, ft_op_mul (tape, x, d));
+        FtTensor *y = ft_op_add (tape, p, q);
+        FtTensor *sources[2] = { x, r }, *g[2] = { NULL, NULL };
+        g_assert_true (ft_tape_gradient (tape, y, reshaped_source ? 2 : 1, sources, g, NULL));
+        for (int i = 0; i < 6; i++)
+          g_assert_cmpfloat (g[0]->data[i], ==, c_v[i] + d_v[i]);
+        if (reshaped_source)
+          for (int i = 0; i < 6; i++)
+            g_assert_cmpfloat (g[1]->data[i], ==, c_v[i]);
+        for (int i = 0; i < 2; i++)
+          if (g[i])
+            ft_tensor_free (g[i]);
+        ft_tape_free (tape);
+        ft_tensor_free (x);
+        ft_tensor_free (c);
+        ft_tensor_free (d);
+      }
+}
+
 /* A plain tensor is not watched unless asked; a trainable variable is watched automatically. */
 static void
 test_watching (void)
@@ -375,6 +418,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/tape/used-twice", test_used_twice);
   g_test_add_func ("/tape/diamond", test_diamond);
+  g_test_add_func ("/tape/reshape-gradient-view", test_reshape_gradient_view);
   g_test_add_func ("/tape/watching", test_watching);
   g_test_add_func ("/tape/non-scalar-target", test_nonscalar_target);
   g_test_add_func ("/tape/unconnected-source", test_unconnected_source);

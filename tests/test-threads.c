@@ -1,6 +1,7 @@
 /* test-threads.c — the thread team gives the same results bit for bit whatever its size: the tiled sgemm
  * on odd shapes, and a small MLP and a small CNN (conv, pooling, dense) trained with 1, 2 and 3 threads,
  * in fit() and in the tape loop. Also the parallel-for itself and how the thread count is chosen. */
+#include "core/ft-gemm-skinny.h"
 #include "fittape-engine.h"
 #include "ft-test-util.h"
 #include "train/ft-fit.h"
@@ -104,29 +105,31 @@ fill (float *x, size_t n, uint64_t seed)
 
 /* C = alpha·op(A)·op(B) + beta·C with the team of n threads (0: no team). */
 static float *
-product (int threads, bool ta, bool tb, int m, int n, int k, const float *a, const float *b, const float *c0)
+product (int threads, bool ta, bool tb, int m, int n, int k, float alpha, float beta, const float *a,
+         const float *b, const float *c0)
 {
   float *c = g_memdup2 (c0, (size_t) m * n * sizeof (float));
   FtThreads *team = threads > 0 ? ft_threads_new (threads) : NULL;
   ft_threads_set_current (team);
-  ft_sgemm (ta, tb, m, n, k, 0.75f, a, ta ? m : k, b, tb ? k : n, 0.5f, c, n);
+  ft_sgemm (ta, tb, m, n, k, alpha, a, ta ? m : k, b, tb ? k : n, beta, c, n);
   ft_threads_set_current (NULL);
   ft_threads_free (team);
   return c;
 }
 
-static void
-check_shape (bool ta, bool tb, int m, int n, int k)
+/* The product with every team size and against a naive product in double; returns C (one thread). */
+static float *
+check_product (bool ta, bool tb, int m, int n, int k, float alpha, float beta)
 {
   float *a = g_new (float, (size_t) m *k), *b = g_new (float, (size_t) k *n);
   float *c0 = g_new (float, (size_t) m *n);
   fill (a, (size_t) m * k, 1);
   fill (b, (size_t) k * n, 2);
   fill (c0, (size_t) m * n, 3);
-  float *one = product (0, ta, tb, m, n, k, a, b, c0);
+  float *one = product (0, ta, tb, m, n, k, alpha, beta, a, b, c0);
   for (int threads = 1; threads <= 3; threads++)
     {
-      float *c = product (threads, ta, tb, m, n, k, a, b, c0);
+      float *c = product (threads, ta, tb, m, n, k, alpha, beta, a, b, c0);
       if (memcmp (c, one, (size_t) m * n * sizeof (float)) != 0)
         g_error ("sgemm %c%c %d×%d×%d differs with %d threads", ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k,
                  threads);
@@ -140,15 +143,21 @@ check_shape (bool ta, bool tb, int m, int n, int k)
         for (int p = 0; p < k; p++)
           s += (double) (ta ? a[(size_t) p * m + i] : a[(size_t) i * k + p])
                * (double) (tb ? b[(size_t) j * k + p] : b[(size_t) p * n + j]);
-        double want = 0.75 * s + 0.5 * (double) c0[(size_t) i * n + j];
+        double want = alpha * s + beta * (double) c0[(size_t) i * n + j];
         double got = one[(size_t) i * n + j];
         if (fabs (got - want) > 1e-4 * (1.0 + sqrt ((double) k)))
           g_error ("sgemm %d×%d×%d: C[%d,%d] = %g, expected %g", m, n, k, i, j, got, want);
       }
-  g_free (one);
   g_free (a);
   g_free (b);
   g_free (c0);
+  return one;
+}
+
+static void
+check_shape (bool ta, bool tb, int m, int n, int k)
+{
+  g_free (check_product (ta, tb, m, n, k, 0.75f, 0.5f));
 }
 
 static void
@@ -168,6 +177,43 @@ test_sgemm_tiles_equal (void)
     }
   g_assert_cmpint (tiled, >=, 5); /* the test exercises the split */
   g_assert_cmpint (ft_sgemm_n_tiles (1, 1, 1), ==, 1);
+}
+
+/* The kernels for a short side (core/ft-gemm-skinny.h): each form, with tails in every direction, equal
+ * with any team, close to a product in double and to OpenBLAS's. */
+static void
+test_sgemm_skinny (void)
+{
+  static const int shapes[][5] = {
+    /* trans_a, trans_b, m, n, k */
+    { 0, 0, 32, 128, 1100 }, { 0, 0, 5, 17, 300 },    { 0, 0, 64, 40, 77 }, { 0, 0, 13, 130, 519 },
+    { 0, 0, 64, 256, 256 },  { 1, 0, 1100, 128, 32 }, { 1, 0, 37, 19, 5 },  { 1, 0, 301, 70, 64 },
+    { 1, 0, 21632, 33, 3 },  { 0, 1, 32, 1100, 128 }, { 0, 1, 5, 301, 17 }, { 0, 1, 64, 77, 40 },
+    { 0, 1, 40, 1000, 100 },
+  };
+  int taken = 0;
+  for (size_t s = 0; s < G_N_ELEMENTS (shapes); s++)
+    for (int add = 0; add < 2; add++)
+      {
+        const bool ta = shapes[s][0], tb = shapes[s][1];
+        const int m = shapes[s][2], n = shapes[s][3], k = shapes[s][4];
+        taken += ft_gemm_skinny_takes (ta, tb, m, n, k, 1.0f, add);
+        float *ours = check_product (ta, tb, m, n, k, 1.0f, add);
+        const bool was = ft_gemm_skinny_set_enabled (false);
+        float *blas = check_product (ta, tb, m, n, k, 1.0f, add);
+        ft_gemm_skinny_set_enabled (was);
+        for (size_t i = 0; i < (size_t) m * n; i++)
+          if (fabsf (ours[i] - blas[i]) > 1e-5f * (1.0f + fabsf (blas[i])) * sqrtf ((float) k))
+            g_error ("skinny %d×%d×%d: C[%zu] = %g, OpenBLAS %g", m, n, k, i, ours[i], blas[i]);
+        g_free (ours);
+        g_free (blas);
+      }
+#if defined(__x86_64__)
+  __builtin_cpu_init ();
+  if (__builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512bw")
+      && g_getenv ("FITTAPE_NO_SKINNY_GEMM") == NULL)
+    g_assert_cmpint (taken, ==, 2 * (int) G_N_ELEMENTS (shapes)); /* the kernels ran, not OpenBLAS */
+#endif
 }
 
 /* ---- training ---- */
@@ -335,6 +381,7 @@ main (int argc, char **argv)
   g_test_add_func ("/threads/run-every-task-once", test_run_every_task_once);
   g_test_add_func ("/threads/resolve", test_resolve);
   g_test_add_func ("/threads/sgemm-tiles-equal", test_sgemm_tiles_equal);
+  g_test_add_func ("/threads/sgemm-skinny", test_sgemm_skinny);
   g_test_add_func ("/threads/mlp", test_mlp_threads);
   g_test_add_func ("/threads/cnn", test_cnn_threads);
   return g_test_run ();

@@ -1,6 +1,7 @@
 /* ft-blas.c — sgemm through OpenBLAS on one thread per call, split into shape-fixed tiles over the job's
  * thread team, and the re-exec that selects AVX-512 kernels. */
 #include "core/ft-blas.h"
+#include "core/ft-gemm-skinny.h"
 #include "core/ft-threads.h"
 
 #include <cblas.h>
@@ -115,6 +116,11 @@ ft_sgemm (bool trans_a, bool trans_b, int m, int n, int k, float alpha, const fl
 {
   if (m == 0 || n == 0)
     return;
+  if (ft_gemm_skinny_takes (trans_a, trans_b, m, n, k, alpha, beta))
+    {
+      ft_gemm_skinny (trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc);
+      return;
+    }
   const Gemm g = { trans_a, trans_b, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc };
   GemmTiles p = { &g, 0, 0, 0, 0 };
   gemm_plan (m, n, k, &p);

@@ -5,7 +5,9 @@
  * A large product is split into tiles of C whose bounds depend only on (M, N, K): each tile is one
  * single-threaded OpenBLAS call over the whole K (never split: the reduction order is fixed), and the team's
  * threads take tiles in any order. So C is the same bit for bit with any number of threads, 1 included.
- * Small products are one call on the calling thread. */
+ * Small products are one call on the calling thread. Products with a short side (a batch of at most 64 rows:
+ * a dense layer's three products) go to FitTape's own kernels instead where the CPU has AVX-512
+ * (core/ft-gemm-skinny.h), under the same rule: C does not depend on the number of threads. */
 #pragma once
 
 #include <stdbool.h>

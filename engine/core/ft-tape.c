@@ -27,9 +27,14 @@ struct FtTape
   /* State of the gradient call in progress (arena memory). */
   float **grad;
   uint8_t *written;
-  uint8_t *needed;
+  uint8_t *needed; /* non-zero: needed; SLOT_SOURCE also set for a source (its buffer is the caller's) */
 
   double mark_ns; /* when timing: start of the op being recorded */
+};
+
+enum
+{
+  SLOT_SOURCE = 2
 };
 
 static uint64_t next_serial = 1;
@@ -246,6 +251,22 @@ ft_tape_input_grad (FtTape *tape, const FtTensor *input, float *beta)
   return tape->grad[s];
 }
 
+bool
+ft_tape_input_grad_alias (FtTape *tape, const FtTensor *input, const FtTensor *output, const float *dy)
+{
+  if (input == NULL || input->tape_serial != tape->serial || tape->needed == NULL)
+    return false;
+  const int s = input->tape_slot, o = output->tape_slot;
+  /* Only a buffer of the tape's own that nothing reads once this entry is done: the output's gradient
+   * (complete before its producer runs, and read by nobody after), never a caller's buffer (a source's). */
+  if (!tape->needed[s] || tape->grad[s] != NULL || tape->written[s] || (tape->needed[o] & SLOT_SOURCE)
+      || tape->grad[o] != dy)
+    return false;
+  tape->grad[s] = (float *) dy;
+  tape->written[s] = 1;
+  return true;
+}
+
 float *
 ft_tape_input_grad_acc (FtTape *tape, const FtTensor *input)
 {
@@ -264,7 +285,7 @@ mark_needed (FtTape *tape, int n_sources, FtTensor *const *sources, FtTensor *co
   for (int i = 0; i < n_sources; i++)
     if (ft_tape_is_tracked (tape, sources[i]) && tape->grad[sources[i]->tape_slot] == NULL)
       {
-        tape->needed[sources[i]->tape_slot] = 1;
+        tape->needed[sources[i]->tape_slot] = 1 | SLOT_SOURCE;
         tape->grad[sources[i]->tape_slot] = grads[i]->data;
       }
   /* Forward sweep: an output is needed when one of its inputs leads to a source. */

@@ -102,6 +102,11 @@ FtTapeEntry *ft_tape_record (FtTape *tape, const FtOpDef *def, int n_inputs, FtT
  * 1 when it already holds a contribution (add to it). Asking twice for the same input in one backward
  * call is allowed; the second call returns beta 1. */
 float *ft_tape_input_grad (FtTape *tape, const FtTensor *input, float *beta);
+/* During backward, for an op whose input gradient is its output gradient unchanged (a reshape): makes dy
+ * itself the input's gradient, without a copy, when that is safe — the input has no gradient yet, and dy is
+ * the output's gradient buffer owned by the tape (not a caller's source buffer). Returns false when it did
+ * nothing; the op then copies dy as usual. */
+bool ft_tape_input_grad_alias (FtTape *tape, const FtTensor *input, const FtTensor *output, const float *dy);
 /* Like ft_tape_input_grad but the buffer is zeroed first if it held nothing, so the caller may always
  * add. */
 float *ft_tape_input_grad_acc (FtTape *tape, const FtTensor *input);

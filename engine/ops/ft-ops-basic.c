@@ -248,10 +248,13 @@ ft_op_mean (FtTape *tape, FtTensor *a)
 
 /* ---- reshape (a view) ---- */
 
+/* The same floats in another shape: the input's gradient is dy itself where the tape allows it (a CNN's
+ * Flatten copied 2.7 MB per step here), else a copy. */
 static void
 reshape_backward (FtTape *tape, const FtTapeEntry *e, const float *dy)
 {
-  pass_dy (tape, e, 0, dy);
+  if (!ft_tape_input_grad_alias (tape, e->inputs[0], e->output, dy))
+    pass_dy (tape, e, 0, dy);
 }
 
 static const FtOpDef reshape_def = { "reshape", reshape_backward };

@@ -2,6 +2,7 @@
  * backward (dW, dx, and the bias column sums), Keras' kernel layout (in, out). */
 #include "core/ft-blas.h"
 #include "core/ft-compiler.h"
+#include "core/ft-gemm-skinny.h"
 #include "core/ft-threads.h"
 #include "ops/ft-ops.h"
 
@@ -20,7 +21,8 @@ typedef struct
  * EPYC with SkylakeX kernels: dz·Wᵀ 4.10–4.16 ms, W·dzᵀ 3.29–3.40 ms), and each slab's SLAB × n result is
  * transposed into dx while it is in cache (3.53–3.63 ms in all). Every element is the same dot product over
  * out in the same order as in dz·Wᵀ (bit for bit the same dx), and slabs are fixed by the shape alone, so
- * the team's size changes nothing. */
+ * the team's size changes nothing. Where FitTape's short-side kernels run (AVX-512, core/ft-gemm-skinny.h),
+ * ft_sgemm takes dz·Wᵀ whole instead: 1.9 ms against these slabs' 3.3–3.6 ms, the same bits. */
 enum
 {
   SLAB = 512
@@ -80,7 +82,7 @@ dx_slab (void *data, int slab)
 static void
 input_gradient (FtTape *tape, const float *dz, const float *w, float *dx, float beta, int n, int in, int out)
 {
-  if (in < 2 * SLAB || n > 64)
+  if (in < 2 * SLAB || n > 64 || ft_gemm_skinny_takes (false, true, n, in, out, 1.0f, beta))
     {
       ft_sgemm (false, true, n, in, out, 1.0f, dz, out, w, out, beta, dx, in);
       return;
