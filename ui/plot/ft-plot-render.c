@@ -216,6 +216,7 @@ chart_init (Chart *ch, Ctx *c, FtPlotMetric metric)
       s->name = ft_plot_model_get_run_name (model, id);
       s->b = ft_plot_model_get_batches (model, id);
       s->nb = ft_plot_model_get_n_batches (model, id);
+      s->summary = ft_plot_model_get_summary (model, id);
       s->e = ft_plot_model_get_epochs (model, id);
       s->ne = ft_plot_model_get_n_epochs (model, id);
       s->partner = -1;
