@@ -252,131 +252,136 @@ ft_plot_envelope_fill_all (FtPlotEnvelope *env, const FtPlotEnvelopeSpec *spec, 
   return MAX (0, z - a);
 }
 
+/* One envelope being filled from a summary. */
+typedef struct
+{
+  FtPlotEnvelope *env;
+  const FtPlotEnvelopeSpec *spec;
+  double kx; /* columns per x unit */
+  const FtPlotBatchPoint *b;
+  const FtPlotSummary *summary;
+  int top;       /* the largest level worth trying: blocks of about two columns' points */
+  gint64 visits; /* points, blocks and probes */
+} Walker;
+
 /* Whether the block of `size` points from i lies in one column (and one epoch when epochs break). */
 static bool
-block_fits (const FtPlotEnvelope *env, const FtPlotEnvelopeSpec *spec, double kx, const FtPlotBatchPoint *b,
-            int i, int size)
+block_fits (const Walker *w, int i, int size)
 {
-  const FtPlotBatchPoint *p = &b[i], *q = &b[i + size - 1];
+  const FtPlotEnvelopeSpec *spec = w->spec;
+  const FtPlotBatchPoint *p = &w->b[i], *q = &w->b[i + size - 1];
   double xa = ft_plot_batch_x (p, spec->axis), xb = ft_plot_batch_x (q, spec->axis);
   if (xa < spec->x0 || xb > spec->x1)
     return false;
-  if (column_of (env, spec, kx, xa) != column_of (env, spec, kx, xb))
+  if (column_of (w->env, spec, w->kx, xa) != column_of (w->env, spec, w->kx, xb))
     return false;
   return !spec->break_epochs || ft_plot_batch_epoch (p) == ft_plot_batch_epoch (q);
 }
 
 /* The largest summarised block that starts at i, ends by z and fits: its level, or -1. */
 static int
-pick_block (const FtPlotSummary *summary, const FtPlotEnvelope *env, const FtPlotEnvelopeSpec *spec,
-            double kx, const FtPlotBatchPoint *b, int i, int z, gint64 *visits)
+pick_block (Walker *w, int i, int z)
 {
-  for (int l = largest_block (summary, i, z); l >= 0; l--)
+  for (int l = MIN (w->top, largest_block (w->summary, i, z)); l >= 0; l--)
     {
-      (*visits)++;
-      if (block_fits (env, spec, kx, b, i, 1 << (FT_PLOT_SUMMARY_MIN_SHIFT + l)))
+      w->visits++;
+      if (block_fits (w, i, 1 << (FT_PLOT_SUMMARY_MIN_SHIFT + l)))
         return l;
     }
   return -1;
 }
 
 static void
-put_block (FtPlotEnvelope *env, const FtPlotEnvelopeSpec *spec, double kx, const FtPlotBatchPoint *p,
-           const Stats *s)
+put_block (Walker *w, int i, const Stats *s)
 {
-  int col = column_of (env, spec, kx, ft_plot_batch_x (p, spec->axis));
-  int ep = spec->break_epochs ? ft_plot_batch_epoch (p) : 0;
+  const FtPlotEnvelopeSpec *spec = w->spec;
+  int col = column_of (w->env, spec, w->kx, ft_plot_batch_x (&w->b[i], spec->axis));
+  int ep = spec->break_epochs ? ft_plot_batch_epoch (&w->b[i]) : 0;
   if (spec->log_y && s->npos > 0)
-    column_put (env, col, ep, (float) log10 (s->minpos), (float) log10 (s->max), s->logsum, (int) s->npos);
+    column_put (w->env, col, ep, (float) log10 (s->minpos), (float) log10 (s->max), s->logsum, (int) s->npos);
   else if (!spec->log_y && s->count > 0)
-    column_put (env, col, ep, s->min, s->max, s->sum, (int) s->count);
+    column_put (w->env, col, ep, s->min, s->max, s->sum, (int) s->count);
 }
 
 /* The points [a, z) by the largest blocks that fit, one by one where none does. */
 static void
-walk (FtPlotEnvelope *env, const FtPlotEnvelopeSpec *spec, double kx, const FtPlotBatchPoint *b,
-      const FtPlotSummary *summary, int a, int z, gint64 *visits)
+walk (Walker *w, int a, int z)
 {
   for (int i = a; i < z;)
     {
-      int l = pick_block (summary, env, spec, kx, b, i, z, visits);
+      int l = pick_block (w, i, z);
       if (l >= 0)
         {
-          put_block (env, spec, kx, &b[i], block_stats (summary, l, i, spec->value));
+          put_block (w, i, block_stats (w->summary, l, i, w->spec->value));
           i += 1 << (FT_PLOT_SUMMARY_MIN_SHIFT + l);
         }
       else
         {
-          (*visits)++;
-          put_point (env, spec, kx, &b[i]);
-          i++;
+          w->visits++;
+          put_point (w->env, w->spec, w->kx, &w->b[i++]);
         }
     }
 }
 
 /* Whether b[k] is past column col (or past the range). */
 static inline bool
-past_column (const FtPlotEnvelope *env, const FtPlotEnvelopeSpec *spec, double kx, const FtPlotBatchPoint *p,
-             int col)
+past_column (Walker *w, int k, int col)
 {
-  double x = ft_plot_batch_x (p, spec->axis);
-  return x > spec->x1 || column_of (env, spec, kx, x) > col;
+  w->visits++;
+  double x = ft_plot_batch_x (&w->b[k], w->spec->axis);
+  return x > w->spec->x1 || column_of (w->env, w->spec, w->kx, x) > col;
+}
+
+static inline bool
+before_epoch (Walker *w, int k, int ep)
+{
+  w->visits++;
+  return ft_plot_batch_epoch (&w->b[k]) < ep;
 }
 
 /* The points of one column when epochs break, from i (its first) on: the column keeps only its last
  * epoch's usable points, so only that epoch's stretch is walked (or, when it has no usable point, the one
- * before, …). Returns the index after the column's last point. */
+ * before, …). Searches gallop then halve: work in the log of the column's points. Returns the index after
+ * the column's last point. */
 static int
-fill_column (FtPlotEnvelope *env, const FtPlotEnvelopeSpec *spec, double kx, const FtPlotBatchPoint *b,
-             const FtPlotSummary *summary, int i, int z, gint64 *visits)
+fill_column (Walker *w, int i, int z)
 {
-  int col = column_of (env, spec, kx, ft_plot_batch_x (&b[i], spec->axis));
-  /* The first point past the column: galloping from i, then halving (work in log of the column's points). */
+  int col = column_of (w->env, w->spec, w->kx, ft_plot_batch_x (&w->b[i], w->spec->axis));
   int lo = i + 1, hi = i + 1;
-  for (int step = 1; hi < z; step *= 2)
+  for (int step = 1; hi < z && !past_column (w, hi, col); step *= 2)
     {
-      (*visits)++;
-      if (past_column (env, spec, kx, &b[hi], col))
-        break;
       lo = hi + 1;
       hi = MIN (z, hi + step);
     }
-  while (lo < hi)
+  while (lo < hi) /* the first point past the column */
     {
       int mid = lo + (hi - lo) / 2;
-      (*visits)++;
-      if (past_column (env, spec, kx, &b[mid], col))
+      if (past_column (w, mid, col))
         hi = mid;
       else
         lo = mid + 1;
     }
   int next = lo;
-  for (int end = next; end > i && env->counts[col] == 0;)
+  for (int end = next; end > i && w->env->counts[col] == 0; end = lo)
     {
-      int ep = ft_plot_batch_epoch (&b[end - 1]);
-      /* The first point of that epoch: galloping back from end, then halving. */
+      int ep = ft_plot_batch_epoch (&w->b[end - 1]);
       hi = end - 1;
       lo = end - 2;
-      for (int step = 1; lo >= i; step *= 2)
+      for (int step = 1; lo >= i && !before_epoch (w, lo, ep); step *= 2)
         {
-          (*visits)++;
-          if (ft_plot_batch_epoch (&b[lo]) < ep)
-            break;
           hi = lo;
           lo -= step;
         }
       lo = MAX (lo + 1, i);
-      while (lo < hi)
+      while (lo < hi) /* the first point of that epoch */
         {
           int mid = lo + (hi - lo) / 2;
-          (*visits)++;
-          if (ft_plot_batch_epoch (&b[mid]) >= ep)
+          if (!before_epoch (w, mid, ep))
             hi = mid;
           else
             lo = mid + 1;
         }
-      walk (env, spec, kx, b, summary, lo, end, visits);
-      end = lo;
+      walk (w, lo, end);
     }
   return next;
 }
@@ -387,23 +392,27 @@ ft_plot_envelope_fill (FtPlotEnvelope *env, const FtPlotEnvelopeSpec *spec, cons
 {
   if (summary == NULL || z - a <= 4 * env->ncols)
     return ft_plot_envelope_fill_all (env, spec, b, a, z); /* few points per column: as cheap one by one */
-  double kx = env->ncols / (spec->x1 - spec->x0);
-  gint64 visits = 0;
-  if (!spec->break_epochs)
+  Walker w = {
+    .env = env, .spec = spec, .kx = env->ncols / (spec->x1 - spec->x0), .b = b, .summary = summary
+  };
+  w.top = MAX (0, (int) ceil (log2 (2.0 * (z - a) / env->ncols)) - FT_PLOT_SUMMARY_MIN_SHIFT);
+  /* Epochs breaking more often than every other column: walk only each column's last epoch. */
+  int epochs = ft_plot_batch_epoch (&b[z - 1]) - ft_plot_batch_epoch (&b[a]);
+  if (!spec->break_epochs || 2 * epochs < env->ncols)
     {
-      walk (env, spec, kx, b, summary, a, z, &visits);
-      return visits;
+      walk (&w, a, z);
+      return w.visits;
     }
   for (int i = a; i < z;)
     {
       double x = ft_plot_batch_x (&b[i], spec->axis);
-      if (x < spec->x0 || x > spec->x1)
+      if (x >= spec->x0 && x <= spec->x1)
+        i = fill_column (&w, i, z);
+      else
         {
-          visits++;
+          w.visits++;
           i++; /* outside the columns */
         }
-      else
-        i = fill_column (env, spec, kx, b, summary, i, z, &visits);
     }
-  return visits;
+  return w.visits;
 }
