@@ -260,6 +260,41 @@ test_long_run_bounded (void)
     }
 }
 
+/* Compare mode's difference lane under a long pair: one dot per device pixel of the lane at most, and the
+ * same picture as one dot per step. */
+static void
+test_difference_lane_bounded (void)
+{
+  FtPlotModel *m = ft_plot_model_new ();
+  int fit = ft_plot_model_add_run (m, "fit", 0), tape = ft_plot_model_add_run (m, "tape", 1);
+  feed (m, fit, 2000, 100, 11);
+  feed (m, tape, 2000, 100, 12);
+  ft_plot_model_set_pair (m, fit, tape);
+  ft_plot_model_set_difference_lane (m, true);
+  FtPlotStyle style;
+  ft_plot_style_init (&style);
+  FtPlotGeometry g;
+  FtPlotRenderWork bounded, full;
+  ft_plot_render_reset_work ();
+  cairo_surface_t *fast = render (m, FT_PLOT_LOSS, &style, NULL, &g);
+  ft_plot_render_get_work (&bounded);
+  ft_plot_render_set_exhaustive (true);
+  ft_plot_render_reset_work ();
+  cairo_surface_t *slow = render (m, FT_PLOT_LOSS, &style, NULL, &g);
+  ft_plot_render_get_work (&full);
+  ft_plot_render_set_exhaustive (false);
+  int differ = count_different (fast, slow);
+  g_test_message ("difference lane, 2 x 200,000 points, %.0f px wide: path elements %" G_GINT64_FORMAT
+                  " (exhaustive %" G_GINT64_FORMAT "); %d pixels differ",
+                  g.plot_width, bounded.path_elements, full.path_elements, differ);
+  g_assert_cmpint (full.path_elements, >, 5 * 200000);
+  g_assert_cmpint (bounded.path_elements, <=, 200 * g.plot_width);
+  g_assert_cmpint (differ, <=, 1200 * 600 / 200);
+  cairo_surface_destroy (fast);
+  cairo_surface_destroy (slow);
+  ft_plot_model_free (m);
+}
+
 /* A summary made point by point equals a copy's, and clearing a run empties it. */
 static void
 test_summary_copy_and_clear (void)
@@ -290,6 +325,7 @@ main (int argc, char **argv)
   g_test_add_func ("/plot-lod/envelope-matches", test_envelope_matches);
   g_test_add_func ("/plot-lod/range-matches", test_range_matches);
   g_test_add_func ("/plot-lod/long-run-bounded", test_long_run_bounded);
+  g_test_add_func ("/plot-lod/difference-lane-bounded", test_difference_lane_bounded);
   int status = g_test_run ();
   ft_plot_model_free (long_model);
   return status;

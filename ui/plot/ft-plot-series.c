@@ -21,6 +21,12 @@ ft_plot_render_set_exhaustive (bool on)
   atomic_store (&exhaustive, on);
 }
 
+bool
+ft_plot_exhaustive (void)
+{
+  return atomic_load (&exhaustive);
+}
+
 const FtPlotSummary *
 ft_plot_series_summary (const Series *s)
 {
