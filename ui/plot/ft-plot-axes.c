@@ -30,7 +30,9 @@ chart_y_extent (Ctx *c, const Chart *ch, double *lo, double *hi)
               mx = MAX (mx, smax);
             }
         }
-      for (int k = 0; k < s->ne; k++)
+      int ea, ez;
+      ft_plot_epoch_range (ch, s, style->x_axis, &ea, &ez);
+      for (int k = ea; k < ez; k++)
         {
           double x = ft_plot_epoch_x (&s->e[k], style->x_axis);
           if (x < ch->x0 || x > ch->x1)

@@ -209,6 +209,8 @@ void ft_plot_show_layout (Ctx *c, PangoLayout *layout, double x, double y, const
 void ft_plot_count_work (gint64 points, gint64 epochs, gint64 path_elements);
 /* Drawing as before the bounds (tests, ft_plot_render_set_exhaustive). */
 bool ft_plot_exhaustive (void);
+/* The epoch points [a, z) of s that can show: those in the chart's x range and one beyond each side. */
+void ft_plot_epoch_range (const Chart *ch, const Series *s, FtPlotXAxis axis, int *a, int *z);
 /* The summary to draw s from: NULL when drawing exhaustively (tests). */
 const FtPlotSummary *ft_plot_series_summary (const Series *s);
 double ft_plot_batch_strength (Ctx *c, const Chart *ch, const Series *s);

@@ -355,8 +355,8 @@ ft_plot_draw_batches (Ctx *c, const Chart *ch, const Series *s, int pass)
 
 /* The epoch points [a, z) of a series that can show on the chart: those in its x range and one beyond
  * each side (the segments that cross the edges). */
-static void
-epoch_range (const Chart *ch, const Series *s, FtPlotXAxis axis, int *a, int *z)
+void
+ft_plot_epoch_range (const Chart *ch, const Series *s, FtPlotXAxis axis, int *a, int *z)
 {
   int lo = 0, hi = s->ne;
   while (lo < hi) /* the first whose x ≥ x0 */
@@ -458,7 +458,7 @@ ft_plot_draw_epoch_line (Ctx *c, const Chart *ch, const Series *s, bool val)
   cairo_t *cr = c->cr;
   const char *key = val ? s->val_key : s->train_key;
   int a, z, drawn = 0;
-  epoch_range (ch, s, c->style->x_axis, &a, &z);
+  ft_plot_epoch_range (ch, s, c->style->x_axis, &a, &z);
   /* Per column only when there are many more epochs than columns: else every point, as ever. */
   double cols = MAX (1.0, ceil (ch->pw * c->dev_scale));
   bool decimate = z - a > 2 * cols && !atomic_load (&exhaustive);
@@ -571,7 +571,7 @@ ft_plot_draw_epoch_boundaries (Ctx *c, const Chart *ch)
   cairo_set_line_width (cr, MAX (1.0 / c->dev_scale, c->lw * 0.8));
   ft_plot_set_color (cr, &c->fg, c->style->high_contrast ? 0.35 : 0.22);
   int a, z, n = 0;
-  epoch_range (ch, s, c->style->x_axis, &a, &z);
+  ft_plot_epoch_range (ch, s, c->style->x_axis, &a, &z);
   double last = -INFINITY, gap = 3.0 / c->dev_scale + c->lw; /* closer fences would make a grey wash */
   for (int k = a; k < z; k++)
     {
