@@ -215,7 +215,9 @@ void ft_plot_epoch_range (const Chart *ch, const Series *s, FtPlotXAxis axis, in
 const FtPlotSummary *ft_plot_series_summary (const Series *s);
 double ft_plot_batch_strength (Ctx *c, const Chart *ch, const Series *s);
 double ft_plot_batch_tint (Ctx *c);
-void ft_plot_draw_batches (Ctx *c, const Chart *ch, const Series *s, int pass);
+/* pass 0: the envelope's band, 1: the line; env starts zeroed and keeps the envelope from one pass to the
+ * next (ft_plot_envelope_free after). */
+void ft_plot_draw_batches (Ctx *c, const Chart *ch, const Series *s, int pass, FtPlotEnvelope *env);
 void ft_plot_draw_best (Ctx *c, const Chart *ch, const Series *s, bool label);
 void ft_plot_draw_epoch_boundaries (Ctx *c, const Chart *ch);
 void ft_plot_draw_epoch_line (Ctx *c, const Chart *ch, const Series *s, bool val);

@@ -280,7 +280,7 @@ envelope_stretch_path (cairo_t *cr, const Chart *ch, const FtPlotEnvelope *env, 
  * min/max envelope (a band, pass 0) and the mean (a line, pass 1). Running means restart every epoch, so
  * their line breaks between epochs; raw batch losses are one continuous line. */
 void
-ft_plot_draw_batches (Ctx *c, const Chart *ch, const Series *s, int pass)
+ft_plot_draw_batches (Ctx *c, const Chart *ch, const Series *s, int pass, FtPlotEnvelope *env)
 {
   if (s->nb == 0)
     return;
@@ -316,30 +316,33 @@ ft_plot_draw_batches (Ctx *c, const Chart *ch, const Series *s, int pass)
       return;
     }
 
-  FtPlotEnvelope env;
-  ft_plot_envelope_init (&env, ncols);
-  FtPlotEnvelopeSpec spec = {
-    .axis = axis,
-    .value = ft_plot_chart_value (ch),
-    .log_y = ch->log_y,
-    .break_epochs = break_epochs,
-    .x0 = ch->x0,
-    .x1 = ch->x1,
-  };
-  gint64 visited = ft_plot_envelope_fill (&env, &spec, s->b, ft_plot_series_summary (s), a, z), elements = 0;
+  gint64 visited = 0, elements = 0;
+  if (env->ncols == 0) /* the first pass computes it, the second reuses it */
+    {
+      ft_plot_envelope_init (env, ncols);
+      FtPlotEnvelopeSpec spec = {
+        .axis = axis,
+        .value = ft_plot_chart_value (ch),
+        .log_y = ch->log_y,
+        .break_epochs = break_epochs,
+        .x0 = ch->x0,
+        .x1 = ch->x1,
+      };
+      visited = ft_plot_envelope_fill (env, &spec, s->b, ft_plot_series_summary (s), a, z);
+    }
   double colw = 1.0 / c->dev_scale;
   /* Stretches: runs of non-empty columns of one epoch. */
   for (int col = 0; col < ncols;)
     {
-      if (env.counts[col] == 0)
+      if (env->counts[col] == 0)
         {
           col++;
           continue;
         }
       int end = col + 1;
-      while (end < ncols && env.counts[end] > 0 && env.epochs[end] == env.epochs[col])
+      while (end < ncols && env->counts[end] > 0 && env->epochs[end] == env->epochs[col])
         end++;
-      elements += envelope_stretch_path (cr, ch, &env, colw, col, end, pass);
+      elements += envelope_stretch_path (cr, ch, env, colw, col, end, pass);
       col = end;
     }
   if (pass == 0)
@@ -349,7 +352,6 @@ ft_plot_draw_batches (Ctx *c, const Chart *ch, const Series *s, int pass)
     }
   else
     cairo_stroke (cr);
-  ft_plot_envelope_free (&env);
   ft_plot_count_work (visited, 0, elements);
 }
 
