@@ -1,6 +1,7 @@
 /* ft-plot-series.c — what a run draws on a chart: markers, the per-batch line (all points, or a
- * min/max envelope per pixel column), the epoch lines, markers and best value, and the epoch
- * boundaries. Part of the plot renderer (ft-plot-render-private.h). */
+ * min/max envelope per pixel column, from the run's level-of-detail summary), the epoch lines (per pixel
+ * column when epochs outnumber columns), markers and best value, and the epoch boundaries; and the
+ * renderer's work counters for tests. Part of the plot renderer (ft-plot-render-private.h). */
 #include "core/ft-format.h"
 #include "plot/ft-plot-render-private.h"
 
