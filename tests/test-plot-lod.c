@@ -135,6 +135,33 @@ test_envelope_matches (void)
   g_assert_cmpint (worst, <=, 80);
 }
 
+/* Random ranges, widths and settings over a run whose epochs (37 steps) do not align with the blocks. */
+static void
+test_envelope_random (void)
+{
+  FtPlotModel *m = ft_plot_model_new ();
+  int run = ft_plot_model_add_run (m, "fit", 0);
+  feed (m, run, 1500, 37, 5);
+  const FtPlotBatchPoint *b = ft_plot_model_get_batches (m, run);
+  const FtPlotSummary *sum = ft_plot_model_get_summary (m, run);
+  int n = ft_plot_model_get_n_batches (m, run);
+  for (int iter = 0; iter < 400; iter++)
+    {
+      FtPlotXAxis axis = (FtPlotXAxis) g_test_rand_int_range (0, 3);
+      int ia = g_test_rand_int_range (0, n - 1), iz = g_test_rand_int_range (ia + 1, n);
+      FtPlotEnvelopeSpec spec = {
+        .axis = axis,
+        .value = (FtPlotValue) g_test_rand_int_range (0, FT_PLOT_N_VALUES),
+        .log_y = g_test_rand_bit (),
+        .break_epochs = g_test_rand_bit (),
+        .x0 = ft_plot_batch_x (&b[ia], axis) - g_test_rand_double_range (0, 0.5),
+        .x1 = ft_plot_batch_x (&b[iz], axis) + g_test_rand_double_range (0, 0.5),
+      };
+      compare_envelopes (b, sum, n, &spec, g_test_rand_int_range (1, 3000));
+    }
+  ft_plot_model_free (m);
+}
+
 /* The y range from the summary against the brute force one. */
 static void
 test_range_matches (void)
@@ -328,6 +355,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/plot-lod/summary-copy-clear", test_summary_copy_and_clear);
   g_test_add_func ("/plot-lod/envelope-matches", test_envelope_matches);
+  g_test_add_func ("/plot-lod/envelope-random", test_envelope_random);
   g_test_add_func ("/plot-lod/range-matches", test_range_matches);
   g_test_add_func ("/plot-lod/long-run-bounded", test_long_run_bounded);
   g_test_add_func ("/plot-lod/difference-lane-bounded", test_difference_lane_bounded);
