@@ -866,6 +866,67 @@ test_starts_with_lesson_1 (void)
   g_object_unref (app);
 }
 
+/* The code the view should show for the window's experiment now (g_free). */
+static char *
+expected_code (FtWindow *win, FtRunMode mode)
+{
+  FtCodeMap map;
+  return ft_codegen_python (ft_window_get_experiment (win), mode, &map);
+}
+
+/* Dragging a slider: a burst of edits regenerates the code a bounded number of times — not at all while
+ * the Code view is hidden (once when it is shown), at most once per 100 ms while it is shown — and the
+ * code shown in the end is the last edit's, with no reader flushing it. */
+static void
+test_code_coalesced (void)
+{
+  FtWindow *win = window_new (2);
+  ft_window_set_mode (win, FT_MODE_BOTH);
+  FtCodeView *code = FT_CODE_VIEW (find_type (GTK_WIDGET (win), FT_TYPE_CODE_VIEW));
+  GtkWidget *compile = find_type (GTK_WIDGET (win), FT_TYPE_COMPILE_PANEL);
+  FtExperiment *exp = ft_window_get_experiment (win);
+  g_assert_true (ft_window_show_view (win, "network"));
+  spin (0.2);
+  ft_code_view_flush (code);
+  int n0 = ft_code_view_get_n_regenerations (code);
+  for (int i = 1; i <= 200; i++)
+    {
+      exp->compile.optimizer.learning_rate = 0.0005f * i;
+      g_signal_emit_by_name (compile, "changed");
+    }
+  g_assert_cmpint (ft_code_view_get_n_regenerations (code), ==, n0); /* hidden: only remembered */
+  g_assert_true (ft_window_show_view (win, "code"));
+  spin (0.2);
+  g_assert_cmpint (ft_code_view_get_n_regenerations (code), ==, n0 + 1); /* shown: once */
+  char *want = expected_code (win, FT_MODE_FIT);
+  g_assert_nonnull (strstr (want, "learning_rate=0.1"));
+  g_assert_cmpstr (ft_code_view_get_code (code, false), ==, want);
+  g_free (want);
+  /* Shown: 200 edits 5 ms apart. */
+  int n1 = ft_code_view_get_n_regenerations (code);
+  gint64 t0 = g_get_monotonic_time ();
+  for (int i = 1; i <= 200; i++)
+    {
+      exp->compile.optimizer.learning_rate = 0.001f * i;
+      g_signal_emit_by_name (compile, "changed");
+      spin (0.005);
+    }
+  double elapsed = (g_get_monotonic_time () - t0) / 1e6;
+  spin (0.3); /* the last one's turn comes by itself */
+  int n = ft_code_view_get_n_regenerations (code) - n1;
+  g_test_message ("200 edits in %.2f s: %d regenerations", elapsed, n);
+  g_assert_cmpint (n, >=, 1);
+  g_assert_cmpint (n, <=, (int) (elapsed / 0.1) + 2);
+  g_assert_cmpint (n, <, 200);
+  int settled = ft_code_view_get_n_regenerations (code);
+  want = expected_code (win, FT_MODE_TAPE);
+  g_assert_nonnull (strstr (want, "learning_rate=0.2"));
+  g_assert_cmpstr (ft_code_view_get_code (code, true), ==, want); /* the last edit, already shown */
+  g_assert_cmpint (ft_code_view_get_n_regenerations (code), ==, settled);
+  g_free (want);
+  window_free (win);
+}
+
 static gboolean
 has_shuffle (FtWindow *win)
 {
@@ -1565,6 +1626,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/screenshot", test_screenshot);
   g_test_add_func ("/window/starts-with-lesson-1", test_starts_with_lesson_1);
   g_test_add_func ("/window/code-follows-checklist", test_code_follows_checklist);
+  g_test_add_func ("/window/code-coalesced", test_code_coalesced);
   g_test_add_func ("/window/reruns-replace-pair", test_reruns_replace_pair);
   g_test_add_func ("/window/sizes", test_sizes);
   g_test_add_func ("/window/confusion-counts", test_confusion_counts);

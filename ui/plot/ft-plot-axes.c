@@ -20,17 +20,19 @@ chart_y_extent (Ctx *c, const Chart *ch, double *lo, double *hi)
         {
           int a = ft_plot_batch_lower_bound (s->b, s->nb, style->x_axis, ch->x0);
           int z = ft_plot_batch_upper_bound (s->b, s->nb, style->x_axis, ch->x1);
-          for (int k = a; k < z; k++)
+          float smin, smax;
+          gint64 visited = ft_plot_summary_range (ft_plot_series_summary (s), s->b, ft_plot_chart_value (ch),
+                                                  ch->log_y, a, z, &smin, &smax);
+          ft_plot_count_work (visited, 0, 0);
+          if (smin <= smax)
             {
-              double v = batch_value (ch, &s->b[k]);
-              if (usable (ch, v))
-                {
-                  mn = MIN (mn, v);
-                  mx = MAX (mx, v);
-                }
+              mn = MIN (mn, smin);
+              mx = MAX (mx, smax);
             }
         }
-      for (int k = 0; k < s->ne; k++)
+      int ea, ez;
+      ft_plot_epoch_range (ch, s, style->x_axis, &ea, &ez);
+      for (int k = ea; k < ez; k++)
         {
           double x = ft_plot_epoch_x (&s->e[k], style->x_axis);
           if (x < ch->x0 || x > ch->x1)

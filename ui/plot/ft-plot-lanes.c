@@ -224,6 +224,75 @@ lane_pair (const Chart *ch)
   return -1;
 }
 
+/* Where a difference goes on the lane: zero in the "identical" band, the rest on a log axis. */
+static double
+difference_y (double d, double top, double bottom, double band)
+{
+  if (d == 0)
+    return bottom + band / 2;
+  if (!isfinite (d))
+    return top;
+  double t = (CLAMP (log10 (d), LANE_LOG_MIN, LANE_LOG_MAX) - LANE_LOG_MIN) / (LANE_LOG_MAX - LANE_LOG_MIN);
+  return bottom - t * (bottom - top);
+}
+
+/* The dots of the difference lane: one per step both runs have in the chart's x range (matched by global
+ * step). Drawn from a bitmap of the lane's device pixels, each column's runs of covered rows as one
+ * rectangle, so that a long run costs no more path than the lane has pixels (the same picture up to a
+ * device pixel). */
+static void
+difference_dots (Ctx *c, const Chart *ch, const Series *a, const Series *b, double top, double bottom,
+                 double band, double lx, double ly, double lw, double lh)
+{
+  cairo_t *cr = c->cr;
+  FtPlotXAxis axis = c->style->x_axis;
+  int ia = MAX (0, ft_plot_batch_lower_bound (a->b, a->nb, axis, ch->x0) - 1);
+  int za = MIN (a->nb, ft_plot_batch_upper_bound (a->b, a->nb, axis, ch->x1) + 1);
+  int ib = MAX (0, ft_plot_batch_lower_bound (b->b, b->nb, axis, ch->x0) - 1);
+  int zb = MIN (b->nb, ft_plot_batch_upper_bound (b->b, b->nb, axis, ch->x1) + 1);
+  double r = MAX (1.5, c->lw * 1.6), ds = c->dev_scale, x_left = lx - 2 * r; /* the bitmap's left edge */
+  int ncols = MAX (1, (int) ceil ((lw + 4 * r) * ds)), nrows = MAX (1, (int) ceil (lh * ds));
+  guint8 *seen = g_new0 (guint8, (gsize) ncols * nrows);
+  bool exhaustive = ft_plot_exhaustive ();
+  gint64 visited = 0, elements = 0;
+  for (; ia < za && ib < zb; visited++)
+    {
+      double sa = a->b[ia].step, sb = b->b[ib].step;
+      if (sa != sb)
+        {
+          ia += sa < sb;
+          ib += sb < sa;
+          continue;
+        }
+      double d = fabs ((double) a->b[ia].batch_loss - (double) b->b[ib].batch_loss);
+      double px = map_x (ch, ft_plot_batch_x (&a->b[ia++], axis)), py = difference_y (d, top, bottom, band);
+      ib++;
+      int col = (int) floor ((px - x_left) * ds), row = (int) floor ((py - ly) * ds);
+      if (exhaustive)
+        {
+          cairo_rectangle (cr, px - r, py - r, 2 * r, 2 * r);
+          elements += 5;
+        }
+      else if (col >= 0 && col < ncols && row >= 0 && row < nrows)
+        seen[(gsize) col * nrows + row] = 1;
+    }
+  for (int col = 0; col < ncols && !exhaustive; col++)
+    for (int row = 0; row < nrows; row++)
+      {
+        if (!seen[(gsize) col * nrows + row])
+          continue;
+        int end = row + 1;
+        while (end < nrows && seen[(gsize) col * nrows + end])
+          end++;
+        double cx = x_left + (col + 0.5) / ds, y0 = ly + (row + 0.5) / ds, y1 = ly + (end - 0.5) / ds;
+        cairo_rectangle (cr, cx - r, y0 - r, 2 * r, y1 - y0 + 2 * r);
+        elements += 5;
+        row = end;
+      }
+  g_free (seen);
+  ft_plot_count_work (visited, 0, elements);
+}
+
 /* |loss − partner's loss| per step where both runs have that step (matched by global step), on a log
  * axis in [ly, ly + lh); steps where they are equal are drawn in the "identical" band at the bottom. */
 static void
@@ -258,40 +327,8 @@ draw_difference_lane (Ctx *c, const Chart *ch, double lx, double ly, double lw, 
   cairo_rectangle (cr, lx, ly, lw, lh);
   cairo_stroke (cr);
   /* The differences: one dot per step (a line would hide where they are zero). */
-  FtPlotXAxis axis = c->style->x_axis;
-  int ia = 0, ib = 0;
-  double r = MAX (1.5, c->lw * 1.6);
   ft_plot_set_color (cr, &a->color, 0.9);
-  while (ia < a->nb && ib < b->nb)
-    {
-      double sa = a->b[ia].step, sb = b->b[ib].step;
-      if (sa < sb)
-        {
-          ia++;
-          continue;
-        }
-      if (sb < sa)
-        {
-          ib++;
-          continue;
-        }
-      double d = fabs ((double) a->b[ia].batch_loss - (double) b->b[ib].batch_loss);
-      double px = map_x (ch, ft_plot_batch_x (&a->b[ia], axis));
-      double py;
-      if (d == 0)
-        py = bottom + band / 2;
-      else if (!isfinite (d))
-        py = top;
-      else
-        {
-          double t = (CLAMP (log10 (d), LANE_LOG_MIN, LANE_LOG_MAX) - LANE_LOG_MIN)
-                     / (LANE_LOG_MAX - LANE_LOG_MIN);
-          py = bottom - t * (bottom - top);
-        }
-      cairo_rectangle (cr, px - r, py - r, 2 * r, 2 * r);
-      ia++;
-      ib++;
-    }
+  difference_dots (c, ch, a, b, top, bottom, band, lx, ly, lw, lh);
   cairo_fill (cr);
   cairo_restore (cr);
 }

@@ -1,6 +1,8 @@
 /* ft-plot-model.c — the plots' data (see ft-plot-model.h). */
 #include "plot/ft-plot-model.h"
 
+#include "plot/ft-plot-summary.h"
+
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
@@ -16,11 +18,12 @@ typedef struct
   int steps;       /* batches per epoch, from the last batch event (0 while unknown) */
   int first_epoch; /* the epoch training started from (resumed runs start later), -1 while empty */
   char metric_key[FT_LOG_KEY_MAX];
-  GArray *batches;       /* FtPlotBatchPoint */
-  GArray *epochs;        /* FtPlotEpochPoint */
-  GPtrArray *lane_names; /* char*: one per callback lane */
-  GArray *lane_events;   /* FtPlotLaneEvent */
-  GArray *changes;       /* Change: live changes of the run's settings */
+  GArray *batches;        /* FtPlotBatchPoint */
+  FtPlotSummary *summary; /* of the batches, for drawing */
+  GArray *epochs;         /* FtPlotEpochPoint */
+  GPtrArray *lane_names;  /* char*: one per callback lane */
+  GArray *lane_events;    /* FtPlotLaneEvent */
+  GArray *changes;        /* Change: live changes of the run's settings */
 } Run;
 
 /* A setting changed while the run trained, before batch `batch` of epoch `epoch` (both 0-based). */
@@ -47,6 +50,7 @@ run_free (gpointer data)
   Run *r = data;
   g_free (r->name);
   g_array_unref (r->batches);
+  ft_plot_summary_free (r->summary);
   g_array_unref (r->epochs);
   g_ptr_array_unref (r->lane_names);
   g_array_unref (r->lane_events);
@@ -93,6 +97,7 @@ ft_plot_model_copy (const FtPlotModel *model)
       c->name = g_strdup (r->name);
       c->batches = g_array_sized_new (FALSE, FALSE, sizeof (FtPlotBatchPoint), r->batches->len);
       g_array_append_vals (c->batches, r->batches->data, r->batches->len);
+      c->summary = ft_plot_summary_copy (r->summary);
       c->epochs = g_array_sized_new (FALSE, FALSE, sizeof (FtPlotEpochPoint), r->epochs->len);
       g_array_append_vals (c->epochs, r->epochs->data, r->epochs->len);
       c->lane_names = g_ptr_array_new_with_free_func (g_free);
@@ -143,6 +148,7 @@ ft_plot_model_add_run (FtPlotModel *model, const char *name, int colour)
   r->visible = true;
   r->first_epoch = -1;
   r->batches = g_array_sized_new (FALSE, FALSE, sizeof (FtPlotBatchPoint), 1024);
+  r->summary = ft_plot_summary_new ();
   r->epochs = g_array_new (FALSE, FALSE, sizeof (FtPlotEpochPoint));
   r->lane_names = g_ptr_array_new_with_free_func (g_free);
   r->lane_events = g_array_new (FALSE, FALSE, sizeof (FtPlotLaneEvent));
@@ -184,6 +190,7 @@ ft_plot_model_clear_run (FtPlotModel *model, int run)
   Run *r = find_run (model, run);
   g_return_if_fail (r != NULL);
   g_array_set_size (r->batches, 0);
+  ft_plot_summary_clear (r->summary);
   g_array_set_size (r->epochs, 0);
   r->steps = 0;
   r->first_epoch = -1;
@@ -659,6 +666,8 @@ ft_plot_model_add_batch (FtPlotModel *model, int run, int epoch, int batch, int 
     ft_logs_get (running, r->metric_key, &v);
   p.metric = (float) v;
   g_array_append_val (r->batches, p);
+  ft_plot_summary_append (r->summary, (const FtPlotBatchPoint *) (void *) r->batches->data,
+                          (int) r->batches->len);
   changed (model);
 }
 
@@ -707,6 +716,13 @@ ft_plot_model_get_batches (const FtPlotModel *model, int run)
 {
   Run *r = find_run (model, run);
   return r != NULL ? (const FtPlotBatchPoint *) (void *) r->batches->data : NULL;
+}
+
+const FtPlotSummary *
+ft_plot_model_get_summary (const FtPlotModel *model, int run)
+{
+  Run *r = find_run (model, run);
+  return r != NULL ? r->summary : NULL;
 }
 
 const FtPlotEpochPoint *

@@ -5,6 +5,7 @@
 
 #include "plot/ft-plot-marks.h"
 #include "plot/ft-plot-render.h"
+#include "plot/ft-plot-summary.h"
 
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -44,6 +45,7 @@ typedef struct
   const char *name;
   const FtPlotBatchPoint *b;
   int nb;
+  const FtPlotSummary *summary; /* of b */
   const FtPlotEpochPoint *e;
   int ne;
   char train_key[FT_LOG_KEY_MAX];
@@ -102,6 +104,15 @@ batch_value (const Chart *ch, const FtPlotBatchPoint *p)
   if (ch->metric == FT_PLOT_LOSS)
     return ch->raw ? p->batch_loss : p->loss;
   return p->metric;
+}
+
+/* Which per-batch value the chart draws. */
+static inline FtPlotValue
+ft_plot_chart_value (const Chart *ch)
+{
+  if (ch->metric != FT_PLOT_LOSS)
+    return FT_PLOT_VALUE_METRIC;
+  return ch->raw ? FT_PLOT_VALUE_BATCH_LOSS : FT_PLOT_VALUE_LOSS;
 }
 
 static inline bool
@@ -195,9 +206,18 @@ void ft_plot_show_layout (Ctx *c, PangoLayout *layout, double x, double y, const
                           double alpha);
 
 /* ft-plot-series.c */
+void ft_plot_count_work (gint64 points, gint64 epochs, gint64 path_elements);
+/* Drawing as before the bounds (tests, ft_plot_render_set_exhaustive). */
+bool ft_plot_exhaustive (void);
+/* The epoch points [a, z) of s that can show: those in the chart's x range and one beyond each side. */
+void ft_plot_epoch_range (const Chart *ch, const Series *s, FtPlotXAxis axis, int *a, int *z);
+/* The summary to draw s from: NULL when drawing exhaustively (tests). */
+const FtPlotSummary *ft_plot_series_summary (const Series *s);
 double ft_plot_batch_strength (Ctx *c, const Chart *ch, const Series *s);
 double ft_plot_batch_tint (Ctx *c);
-void ft_plot_draw_batches (Ctx *c, const Chart *ch, const Series *s, int pass);
+/* pass 0: the envelope's band, 1: the line; env starts zeroed and keeps the envelope from one pass to the
+ * next (ft_plot_envelope_free after). */
+void ft_plot_draw_batches (Ctx *c, const Chart *ch, const Series *s, int pass, FtPlotEnvelope *env);
 void ft_plot_draw_best (Ctx *c, const Chart *ch, const Series *s, bool label);
 void ft_plot_draw_epoch_boundaries (Ctx *c, const Chart *ch);
 void ft_plot_draw_epoch_line (Ctx *c, const Chart *ch, const Series *s, bool val);

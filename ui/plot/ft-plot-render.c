@@ -216,6 +216,7 @@ chart_init (Chart *ch, Ctx *c, FtPlotMetric metric)
       s->name = ft_plot_model_get_run_name (model, id);
       s->b = ft_plot_model_get_batches (model, id);
       s->nb = ft_plot_model_get_n_batches (model, id);
+      s->summary = ft_plot_model_get_summary (model, id);
       s->e = ft_plot_model_get_epochs (model, id);
       s->ne = ft_plot_model_get_n_epochs (model, id);
       s->partner = -1;
@@ -261,9 +262,15 @@ draw_data (Ctx *c, Chart *ch)
   cairo_clip (cr);
   ft_plot_draw_epoch_boundaries (c, ch);
   if (c->style->show_batches)
-    for (int pass = 0; pass < 2; pass++)
+    {
+      FtPlotEnvelope *envs = g_new0 (FtPlotEnvelope, MAX (ch->n_series, 1));
+      for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < ch->n_series; i++)
+          ft_plot_draw_batches (c, ch, &ch->series[i], pass, &envs[i]);
       for (int i = 0; i < ch->n_series; i++)
-        ft_plot_draw_batches (c, ch, &ch->series[i], pass);
+        ft_plot_envelope_free (&envs[i]);
+      g_free (envs);
+    }
   for (int i = 0; i < ch->n_series; i++)
     {
       ft_plot_draw_epoch_line (c, ch, &ch->series[i], true);

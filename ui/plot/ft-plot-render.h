@@ -125,4 +125,19 @@ void ft_plot_layout_set_font (PangoLayout *layout, PangoFontDescription *desc, b
 /* Keras' way of printing a log value: 4 decimals, or 4 significant digits in e-notation below 1e-3. */
 void ft_plot_format_value (char *buf, size_t size, double value);
 
+/* For tests: the work the renderer did since the last reset, summed over every render on any thread: the
+ * per-batch points and summary blocks it visited to draw per-batch lines, the epoch points it visited, and
+ * the path elements (moves and lines) it emitted for per-batch lines, epoch lines and epoch boundaries. */
+typedef struct
+{
+  gint64 points_visited; /* per-batch points and summary blocks */
+  gint64 epochs_visited; /* epoch points (every visible one: epochs are few) */
+  gint64 path_elements;
+} FtPlotRenderWork;
+
+void ft_plot_render_reset_work (void);
+/* For tests: draw as before the bounds (every per-batch point, every epoch's path element), to compare. */
+void ft_plot_render_set_exhaustive (bool exhaustive);
+void ft_plot_render_get_work (FtPlotRenderWork *work);
+
 G_END_DECLS

@@ -1,13 +1,62 @@
 /* ft-plot-series.c — what a run draws on a chart: markers, the per-batch line (all points, or a
- * min/max envelope per pixel column), the epoch lines, markers and best value, and the epoch
- * boundaries. Part of the plot renderer (ft-plot-render-private.h). */
+ * min/max envelope per pixel column, from the run's level-of-detail summary), the epoch lines (per pixel
+ * column when epochs outnumber columns), markers and best value, and the epoch boundaries; and the
+ * renderer's work counters for tests. Part of the plot renderer (ft-plot-render-private.h). */
 #include "core/ft-format.h"
 #include "plot/ft-plot-render-private.h"
 
 #include <math.h>
 #include <pango/pangocairo.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+
+/* ---- work counters (tests) ---- */
+
+static atomic_llong work_points, work_epochs, work_paths;
+static atomic_bool exhaustive;
+
+void
+ft_plot_render_set_exhaustive (bool on)
+{
+  atomic_store (&exhaustive, on);
+}
+
+bool
+ft_plot_exhaustive (void)
+{
+  return atomic_load (&exhaustive);
+}
+
+const FtPlotSummary *
+ft_plot_series_summary (const Series *s)
+{
+  return atomic_load (&exhaustive) ? NULL : s->summary;
+}
+
+void
+ft_plot_count_work (gint64 points, gint64 epochs, gint64 path_elements)
+{
+  atomic_fetch_add_explicit (&work_points, points, memory_order_relaxed);
+  atomic_fetch_add_explicit (&work_epochs, epochs, memory_order_relaxed);
+  atomic_fetch_add_explicit (&work_paths, path_elements, memory_order_relaxed);
+}
+
+void
+ft_plot_render_reset_work (void)
+{
+  atomic_store (&work_points, 0);
+  atomic_store (&work_epochs, 0);
+  atomic_store (&work_paths, 0);
+}
+
+void
+ft_plot_render_get_work (FtPlotRenderWork *work)
+{
+  work->points_visited = atomic_load (&work_points);
+  work->epochs_visited = atomic_load (&work_epochs);
+  work->path_elements = atomic_load (&work_paths);
+}
 
 /* ---- markers ---- */
 
@@ -146,13 +195,6 @@ ft_plot_batch_tint (Ctx *c)
   return c->style->high_contrast ? 0.7 : 0.5;
 }
 
-/* Which epoch a batch point belongs to (0-based). */
-static inline int
-batch_epoch (const FtPlotBatchPoint *p)
-{
-  return (int) ceil (p->epoch - 1e-9) - 1;
-}
-
 /* How strongly the per-batch line shows (0: not at all). Running means restart every epoch; when epochs
  * are only a few pixels wide that restart is all one would see, so the line fades out and leaves the
  * epoch points alone. Raw batch losses always show. */
@@ -191,7 +233,7 @@ draw_batches_sparse (Ctx *c, const Chart *ch, const Series *s, int a, int z, boo
           pen = false;
           continue;
         }
-      int ep = batch_epoch (&s->b[k]);
+      int ep = ft_plot_batch_epoch (&s->b[k]);
       if (break_epochs && ep != last_epoch)
         pen = false;
       last_epoch = ep;
@@ -203,73 +245,13 @@ draw_batches_sparse (Ctx *c, const Chart *ch, const Series *s, int a, int z, boo
       pen = true;
     }
   cairo_stroke (cr);
-}
-
-/* Per device-pixel column: the min, max and sum (transformed y) of its points, and their epoch. */
-typedef struct
-{
-  int ncols;
-  float *mins, *maxs;
-  double *sums;
-  int *counts, *epochs;
-} Envelope;
-
-/* A column where an epoch ends keeps only the new epoch's running means and starts a new stretch. */
-static void
-envelope_build (Envelope *env, Ctx *c, const Chart *ch, const Series *s, int a, int z, bool break_epochs)
-{
-  int ncols = env->ncols;
-  env->mins = g_new (float, ncols);
-  env->maxs = g_new (float, ncols);
-  env->sums = g_new0 (double, ncols);
-  env->counts = g_new0 (int, ncols);
-  env->epochs = g_new (int, ncols);
-  FtPlotXAxis axis = c->style->x_axis;
-  double kx = ncols / (ch->x1 - ch->x0);
-  for (int k = a; k < z; k++)
-    {
-      double x = ft_plot_batch_x (&s->b[k], axis);
-      if (x < ch->x0 || x > ch->x1)
-        continue;
-      double v = batch_value (ch, &s->b[k]);
-      if (!usable (ch, v))
-        continue;
-      float t = (float) y_transform (ch->log_y, v);
-      int col = (int) ((x - ch->x0) * kx);
-      if (col >= ncols)
-        col = ncols - 1;
-      int ep = break_epochs ? batch_epoch (&s->b[k]) : 0;
-      if (env->counts[col] == 0 || env->epochs[col] != ep)
-        {
-          env->mins[col] = env->maxs[col] = t;
-          env->sums[col] = 0;
-          env->counts[col] = 0;
-          env->epochs[col] = ep;
-        }
-      else
-        {
-          env->mins[col] = MIN (env->mins[col], t);
-          env->maxs[col] = MAX (env->maxs[col], t);
-        }
-      env->sums[col] += t;
-      env->counts[col]++;
-    }
-}
-
-static void
-envelope_free (Envelope *env)
-{
-  g_free (env->epochs);
-  g_free (env->mins);
-  g_free (env->maxs);
-  g_free (env->sums);
-  g_free (env->counts);
+  ft_plot_count_work (z - a, 0, z - a);
 }
 
 /* The path of one stretch [col, end) of columns: the band between max and min (pass 0) or the line
  * through the means (pass 1). */
-static void
-envelope_stretch_path (cairo_t *cr, const Chart *ch, const Envelope *env, double colw, int col, int end,
+static gint64
+envelope_stretch_path (cairo_t *cr, const Chart *ch, const FtPlotEnvelope *env, double colw, int col, int end,
                        int pass)
 {
   if (pass == 0)
@@ -282,23 +264,24 @@ envelope_stretch_path (cairo_t *cr, const Chart *ch, const Envelope *env, double
       for (int i = end - 1; i >= col; i--)
         cairo_line_to (cr, ch->px + i * colw, map_t (ch, env->mins[i]));
       cairo_close_path (cr);
+      return 2 * (end - col) + 3;
     }
-  else
-    for (int i = col; i < end; i++)
-      {
-        double x = ch->px + (i + 0.5) * colw, y = map_t (ch, env->sums[i] / env->counts[i]);
-        if (i == col)
-          cairo_move_to (cr, x, y);
-        else
-          cairo_line_to (cr, x, y);
-      }
+  for (int i = col; i < end; i++)
+    {
+      double x = ch->px + (i + 0.5) * colw, y = map_t (ch, env->sums[i] / env->counts[i]);
+      if (i == col)
+        cairo_move_to (cr, x, y);
+      else
+        cairo_line_to (cr, x, y);
+    }
+  return end - col;
 }
 
 /* The per-batch line: all points when there are few per pixel column, else per device-pixel column the
  * min/max envelope (a band, pass 0) and the mean (a line, pass 1). Running means restart every epoch, so
  * their line breaks between epochs; raw batch losses are one continuous line. */
 void
-ft_plot_draw_batches (Ctx *c, const Chart *ch, const Series *s, int pass)
+ft_plot_draw_batches (Ctx *c, const Chart *ch, const Series *s, int pass, FtPlotEnvelope *env)
 {
   if (s->nb == 0)
     return;
@@ -334,21 +317,33 @@ ft_plot_draw_batches (Ctx *c, const Chart *ch, const Series *s, int pass)
       return;
     }
 
-  Envelope env = { .ncols = ncols };
-  envelope_build (&env, c, ch, s, a, z, break_epochs);
+  gint64 visited = 0, elements = 0;
+  if (env->ncols == 0) /* the first pass computes it, the second reuses it */
+    {
+      ft_plot_envelope_init (env, ncols);
+      FtPlotEnvelopeSpec spec = {
+        .axis = axis,
+        .value = ft_plot_chart_value (ch),
+        .log_y = ch->log_y,
+        .break_epochs = break_epochs,
+        .x0 = ch->x0,
+        .x1 = ch->x1,
+      };
+      visited = ft_plot_envelope_fill (env, &spec, s->b, ft_plot_series_summary (s), a, z);
+    }
   double colw = 1.0 / c->dev_scale;
   /* Stretches: runs of non-empty columns of one epoch. */
   for (int col = 0; col < ncols;)
     {
-      if (env.counts[col] == 0)
+      if (env->counts[col] == 0)
         {
           col++;
           continue;
         }
       int end = col + 1;
-      while (end < ncols && env.counts[end] > 0 && env.epochs[end] == env.epochs[col])
+      while (end < ncols && env->counts[end] > 0 && env->epochs[end] == env->epochs[col])
         end++;
-      envelope_stretch_path (cr, ch, &env, colw, col, end, pass);
+      elements += envelope_stretch_path (cr, ch, env, colw, col, end, pass);
       col = end;
     }
   if (pass == 0)
@@ -358,7 +353,106 @@ ft_plot_draw_batches (Ctx *c, const Chart *ch, const Series *s, int pass)
     }
   else
     cairo_stroke (cr);
-  envelope_free (&env);
+  ft_plot_count_work (visited, 0, elements);
+}
+
+/* The epoch points [a, z) of a series that can show on the chart: those in its x range and one beyond
+ * each side (the segments that cross the edges). */
+void
+ft_plot_epoch_range (const Chart *ch, const Series *s, FtPlotXAxis axis, int *a, int *z)
+{
+  int lo = 0, hi = s->ne;
+  while (lo < hi) /* the first whose x ≥ x0 */
+    {
+      int mid = lo + (hi - lo) / 2;
+      if (ft_plot_epoch_x (&s->e[mid], axis) < ch->x0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  *a = MAX (0, lo - 1);
+  hi = s->ne;
+  while (lo < hi) /* the first whose x > x1 */
+    {
+      int mid = lo + (hi - lo) / 2;
+      if (ft_plot_epoch_x (&s->e[mid], axis) <= ch->x1)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  *z = MIN (s->ne, lo + 1);
+}
+
+/* A polyline decimated per device-pixel column: of the points falling in one column, the first, the
+ * lowest, the highest and the last, in their order, which strokes the same pixels as all of them. */
+typedef struct
+{
+  cairo_t *cr;
+  bool pen;
+  int col, n;
+  double x[4], y[4]; /* first, last, min, max */
+  int at_min, at_max;
+  gint64 elements;
+} Decimator;
+
+static void
+decimator_emit (Decimator *d, double x, double y)
+{
+  if (d->pen)
+    cairo_line_to (d->cr, x, y);
+  else
+    cairo_move_to (d->cr, x, y);
+  d->pen = true;
+  d->elements++;
+}
+
+static void
+decimator_flush (Decimator *d)
+{
+  if (d->n == 0)
+    return;
+  decimator_emit (d, d->x[0], d->y[0]);
+  int first = d->at_min < d->at_max ? 2 : 3, second = 5 - first;
+  int at[4] = { 0, d->n - 1, d->at_min, d->at_max };
+  if (at[first] != 0 && at[first] != d->n - 1)
+    decimator_emit (d, d->x[first], d->y[first]);
+  if (at[second] != 0 && at[second] != d->n - 1 && at[second] != at[first])
+    decimator_emit (d, d->x[second], d->y[second]);
+  if (d->n > 1)
+    decimator_emit (d, d->x[1], d->y[1]);
+  d->n = 0;
+}
+
+static void
+decimator_add (Decimator *d, int col, double x, double y)
+{
+  if (d->n > 0 && col != d->col)
+    decimator_flush (d);
+  d->col = col;
+  if (d->n == 0)
+    {
+      d->x[0] = d->x[2] = d->x[3] = x;
+      d->y[0] = d->y[2] = d->y[3] = y;
+      d->at_min = d->at_max = 0;
+    }
+  else if (y < d->y[2] || y > d->y[3])
+    {
+      int j = y < d->y[2] ? 2 : 3;
+      d->x[j] = x;
+      d->y[j] = y;
+      *(j == 2 ? &d->at_min : &d->at_max) = d->n;
+    }
+  d->x[1] = x;
+  d->y[1] = y;
+  d->n++;
+}
+
+/* A break in the line: the pen lifts. */
+static void
+decimator_break (Decimator *d)
+{
+  decimator_flush (d);
+  d->pen = false;
 }
 
 void
@@ -366,24 +460,26 @@ ft_plot_draw_epoch_line (Ctx *c, const Chart *ch, const Series *s, bool val)
 {
   cairo_t *cr = c->cr;
   const char *key = val ? s->val_key : s->train_key;
-  bool pen = false;
-  int drawn = 0;
-  for (int k = 0; k < s->ne; k++)
+  int a, z, drawn = 0;
+  ft_plot_epoch_range (ch, s, c->style->x_axis, &a, &z);
+  /* Per column only when there are many more epochs than columns: else every point, as ever. */
+  double cols = MAX (1.0, ceil (ch->pw * c->dev_scale));
+  bool decimate = z - a > 2 * cols && !atomic_load (&exhaustive);
+  Decimator d = { .cr = cr };
+  for (int k = a; k < z; k++)
     {
       double v;
       if (!epoch_value (&s->e[k], key, &v) || !usable (ch, v))
         {
-          pen = false;
+          decimator_break (&d);
           continue;
         }
       double x = map_x (ch, ft_plot_epoch_x (&s->e[k], c->style->x_axis)), y = map_y (ch, v);
-      if (pen)
-        cairo_line_to (cr, x, y);
-      else
-        cairo_move_to (cr, x, y);
-      pen = true;
+      decimator_add (&d, decimate ? (int) floor ((x - ch->px) * c->dev_scale) : k, x, y);
       drawn++;
     }
+  decimator_flush (&d);
+  ft_plot_count_work (0, z - a, d.elements);
   if (drawn == 0)
     {
       cairo_new_path (cr);
@@ -477,16 +573,24 @@ ft_plot_draw_epoch_boundaries (Ctx *c, const Chart *ch)
   cairo_set_dash (cr, d, 2, 0);
   cairo_set_line_width (cr, MAX (1.0 / c->dev_scale, c->lw * 0.8));
   ft_plot_set_color (cr, &c->fg, c->style->high_contrast ? 0.35 : 0.22);
-  for (int k = 0; k < s->ne; k++)
+  int a, z, n = 0;
+  ft_plot_epoch_range (ch, s, c->style->x_axis, &a, &z);
+  double last = -INFINITY, gap = 3.0 / c->dev_scale + c->lw; /* closer fences would make a grey wash */
+  for (int k = a; k < z; k++)
     {
       double x = ft_plot_epoch_x (&s->e[k], c->style->x_axis);
       if (x <= ch->x0 || x >= ch->x1)
         continue;
       double px = map_x (ch, x);
+      if (px - last < gap && !atomic_load (&exhaustive))
+        continue;
+      last = px;
       cairo_move_to (cr, px, ch->py);
       cairo_line_to (cr, px, ch->py + ch->ph);
+      n++;
     }
   cairo_stroke (cr);
+  ft_plot_count_work (0, z - a, 2 * n);
   cairo_set_dash (cr, NULL, 0, 0);
 }
 

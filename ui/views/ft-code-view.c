@@ -54,7 +54,17 @@ struct _FtCodeView
   bool have_steps;
   FtLoopSteps steps; /* as last shown, to see what changed */
   guint flash_source;
+  /* Regeneration, coalesced: the last experiment asked for waits here until the view is mapped, and
+   * while it is, until REGEN_INTERVAL_US after the last regeneration (readers flush it at once). */
+  FtExperiment *pending; /* a copy; NULL when the last one asked for was NULL */
+  FtRunMode pending_mode;
+  bool stale;
+  guint regen_source;
+  gint64 last_regen; /* monotonic µs */
+  int n_regenerations;
 };
+
+#define REGEN_INTERVAL_US 100000
 
 G_DEFINE_FINAL_TYPE (FtCodeView, ft_code_view, GTK_TYPE_WIDGET)
 
@@ -315,6 +325,9 @@ ft_code_view_dispose (GObject *object)
       g_source_remove (self->flash_source);
       self->flash_source = 0;
     }
+  g_clear_handle_id (&self->regen_source, g_source_remove);
+  g_clear_pointer (&self->pending, ft_experiment_free);
+  self->stale = false;
   g_clear_pointer (&self->box, gtk_widget_unparent);
   for (int i = 0; i < 2; i++)
     {
@@ -325,10 +338,19 @@ ft_code_view_dispose (GObject *object)
   G_OBJECT_CLASS (ft_code_view_parent_class)->dispose (object);
 }
 
+/* Shown again: the code it missed meanwhile. */
+static void
+ft_code_view_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (ft_code_view_parent_class)->map (widget);
+  ft_code_view_flush (FT_CODE_VIEW (widget));
+}
+
 static void
 ft_code_view_class_init (FtCodeViewClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = ft_code_view_dispose;
+  GTK_WIDGET_CLASS (klass)->map = ft_code_view_map;
   gtk_widget_class_set_layout_manager_type (GTK_WIDGET_CLASS (klass), GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (GTK_WIDGET_CLASS (klass), "ftcodeview");
 }
@@ -530,18 +552,29 @@ flash_step (FtCodeView *self, int step)
   self->flash_source = g_timeout_add (1600, flash_over, self);
 }
 
-void
-ft_code_view_set_experiment (FtCodeView *self, const FtExperiment *exp, FtRunMode mode)
+/* The panes of a mode, and the bands between them in Compare mode. */
+static void
+show_panes (FtCodeView *self, FtRunMode mode)
 {
+  gtk_widget_set_visible (self->panes[0].box, mode != FT_MODE_TAPE);
+  gtk_widget_set_visible (self->panes[1].box, mode != FT_MODE_FIT);
+  gtk_widget_set_visible (self->bands, mode == FT_MODE_BOTH);
+}
+
+/* Regenerates both programs from the pending experiment. */
+static void
+regenerate (FtCodeView *self)
+{
+  const FtExperiment *exp = self->pending;
+  FtRunMode mode = self->pending_mode;
   bool show_fit = mode != FT_MODE_TAPE, show_tape = mode != FT_MODE_FIT;
   bool parallel = mode == FT_MODE_BOTH;
   bool mode_changed = self->mode != mode;
   self->mode = mode;
-  gtk_widget_set_visible (self->panes[0].box, show_fit);
-  gtk_widget_set_visible (self->panes[1].box, show_tape);
-  gtk_widget_set_visible (self->bands, parallel);
+  show_panes (self, mode);
   if (exp == NULL)
     return;
+  self->n_regenerations++;
   if (show_fit)
     pane_set (&self->panes[0], exp, FT_MODE_FIT, parallel);
   else
@@ -576,8 +609,55 @@ ft_code_view_set_experiment (FtCodeView *self, const FtExperiment *exp, FtRunMod
 }
 
 void
+ft_code_view_flush (FtCodeView *self)
+{
+  g_clear_handle_id (&self->regen_source, g_source_remove);
+  if (!self->stale)
+    return;
+  self->stale = false;
+  self->last_regen = g_get_monotonic_time ();
+  regenerate (self);
+}
+
+static gboolean
+regen_due (gpointer data)
+{
+  FtCodeView *self = data;
+  self->regen_source = 0;
+  ft_code_view_flush (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+ft_code_view_set_experiment (FtCodeView *self, const FtExperiment *exp, FtRunMode mode)
+{
+  g_clear_pointer (&self->pending, ft_experiment_free);
+  self->pending = exp != NULL ? ft_experiment_copy (exp) : NULL;
+  self->pending_mode = mode;
+  self->stale = true;
+  show_panes (self, mode);
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return; /* regenerated when shown (or read) */
+  if (self->regen_source != 0)
+    return; /* due soon: it will take this one */
+  gint64 wait = self->last_regen + REGEN_INTERVAL_US - g_get_monotonic_time ();
+  if (wait <= 0)
+    ft_code_view_flush (self); /* the first edit in a while shows at once */
+  else
+    self->regen_source = g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) (wait / 1000) + 1, regen_due,
+                                             g_object_ref (self), g_object_unref);
+}
+
+int
+ft_code_view_get_n_regenerations (FtCodeView *self)
+{
+  return self->n_regenerations;
+}
+
+void
 ft_code_view_highlight (FtCodeView *self, bool tape, int region)
 {
+  ft_code_view_flush (self);
   Pane *p = &self->panes[tape ? 1 : 0];
   if (p->code == NULL)
     return;
@@ -601,30 +681,35 @@ ft_code_view_highlight (FtCodeView *self, bool tape, int region)
 const char *
 ft_code_view_get_code (FtCodeView *self, bool tape)
 {
+  ft_code_view_flush (self);
   return self->panes[tape ? 1 : 0].code;
 }
 
 int
 ft_code_view_get_highlighted_line (FtCodeView *self, bool tape)
 {
+  ft_code_view_flush (self);
   return self->panes[tape ? 1 : 0].highlighted;
 }
 
 int
 ft_code_view_get_n_ghost_lines (FtCodeView *self)
 {
+  ft_code_view_flush (self);
   return self->panes[1].code ? self->panes[1].n_ghost_lines : 0;
 }
 
 int
 ft_code_view_get_flashed_line (FtCodeView *self, bool tape)
 {
+  ft_code_view_flush (self);
   return self->panes[tape ? 1 : 0].flashed;
 }
 
 char *
 ft_code_view_get_shown_text (FtCodeView *self, bool tape)
 {
+  ft_code_view_flush (self);
   GtkTextIter a, b;
   gtk_text_buffer_get_bounds (GTK_TEXT_BUFFER (self->panes[tape ? 1 : 0].buffer), &a, &b);
   return gtk_text_buffer_get_text (GTK_TEXT_BUFFER (self->panes[tape ? 1 : 0].buffer), &a, &b, FALSE);

@@ -3,8 +3,10 @@
  * is missing from it: a struck-through, tinted ghost of its lines stands where they were), in Compare mode
  * both as parallel text — each loop step tinted in its colour in both programs, and a band joining fit()'s
  * argument (batch_size, shuffle, validation_split, callbacks …) to the tape-loop lines that do its job.
- * Regenerated on every change; a change of the loop's steps scrolls both programs to that step and flashes
- * it; the line being executed can be highlighted while stepping or training slowly. */
+ * Regenerated on change, coalesced: not while the view is hidden, at most every 100 ms while it is shown,
+ * the last change always shown (readers flush what is pending); a change of the loop's steps scrolls both
+ * programs to that step and flashes it; the line being executed can be highlighted while stepping or training
+ * slowly. */
 #pragma once
 
 #include "experiment/ft-codegen.h"
@@ -17,8 +19,13 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (FtCodeView, ft_code_view, FT, CODE_VIEW, GtkWidget)
 
 GtkWidget *ft_code_view_new (void);
-/* Regenerates the code (both mode: two panes, fit and tape). */
+/* The code to show (both mode: two panes, fit and tape), from a copy of exp: regenerated when the view is
+ * mapped, at once for the first change in 100 ms, else when those 100 ms are over. */
 void ft_code_view_set_experiment (FtCodeView *self, const FtExperiment *exp, FtRunMode mode);
+/* Regenerates now what set_experiment left pending (the getters and highlight do it themselves). */
+void ft_code_view_flush (FtCodeView *self);
+/* How many times the programs were regenerated (tests). */
+int ft_code_view_get_n_regenerations (FtCodeView *self);
 /* Lights the lines of a region in the fit or tape pane (region < 0 clears) and scrolls to them. */
 void ft_code_view_highlight (FtCodeView *self, bool tape, int region);
 /* The code shown in a pane (NULL when that pane is not shown). */
