@@ -5,7 +5,9 @@
  * forward K = 21,632, the weight gradient K = 32, the input gradient K = 128). This times each op's forward
  * and backward pass, and each product alone, in this thread's CPU time (best of --reps, so another
  * process on the machine lowers the figures little), on one thread. Run with --help for the options. */
+#include "bench-ceiling.h"
 #include "bench-harness.h"
+#include "core/ft-gemm-skinny.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -162,11 +164,17 @@ print_products (int reps, double peak, FtRng *rng)
     { false, false, BATCH, UNITS, in, 1.0f }, { true, false, in, UNITS, BATCH, 0.0f },
     { true, false, in, UNITS, BATCH, 1.0f },  { false, true, BATCH, in, UNITS, 0.0f },
   };
-  printf ("\n  products alone (ft_sgemm, %d tiles max)   %9s %9s %9s %8s\n", 48, "MFLOP", "cpu us", "GF/s",
-          "%peak");
-  for (size_t i = 0; i < G_N_ELEMENTS (p); i++)
-    print_row (names[i], 2e-6 * p[i].m * p[i].n * (double) p[i].k,
-               time_product (p[i].ta, p[i].tb, p[i].m, p[i].n, p[i].k, p[i].beta, reps, rng), peak);
+  /* Each product as ft_sgemm runs it (FitTape's short-side kernels where they apply), then on OpenBLAS. */
+  for (int blas = 0; blas < 2; blas++)
+    {
+      const bool was = ft_gemm_skinny_set_enabled (blas == 0);
+      printf ("\n  products alone, %-30s %9s %9s %9s %8s\n",
+              blas ? "on OpenBLAS" : "ft_sgemm (short-side kernels)", "MFLOP", "cpu us", "GF/s", "%peak");
+      for (size_t i = 0; i < G_N_ELEMENTS (p); i++)
+        print_row (names[i], 2e-6 * p[i].m * p[i].n * (double) p[i].k,
+                   time_product (p[i].ta, p[i].tb, p[i].m, p[i].n, p[i].k, p[i].beta, reps, rng), peak);
+      ft_gemm_skinny_set_enabled (was);
+    }
 }
 
 static double
@@ -200,9 +208,11 @@ main (int argc, char **argv)
   FtRng rng;
   ft_rng_seed (&rng, 11, FT_RNG_STREAM_DATA);
   const double peak = sgemm_peak (&rng);
+  int lanes;
+  const double ceiling = bench_fma_ceiling_gflops (5, &lanes);
   printf ("fittape-bench-ops: one thread, thread CPU time, best of %d; OpenBLAS %s; sgemm peak %.1f GFLOP/s "
-          "(1024^3, CPU time)\n",
-          reps, ft_blas_core_name (), peak);
+          "(1024^3, CPU time); FMA ceiling %.1f GFLOP/s (%d lanes, registers only)\n",
+          reps, ft_blas_core_name (), peak, ceiling, lanes);
 
   const int xs[4] = { BATCH, SIDE, SIDE, 1 }, ws[4] = { 3, 3, 1, FILTERS }, bs[1] = { FILTERS };
   const int in = (SIDE - 2) * (SIDE - 2) * FILTERS;
