@@ -1252,6 +1252,48 @@ test_screenshot_exit_status (void)
   g_free (bad);
 }
 
+/* --screenshot at 1024 × 768 after lesson 1's 60 epochs: a throttled chart redraw that had nothing new to
+ * draw (the epoch end had brought the charts up to date) left the screenshot waiting for a frame nobody
+ * asked for, and the app gave up after 30 s (seen 6 times in 6 with the app under Xvfb at this size). */
+static const char *small_shot_png;
+static FtWindow *small_shot_window; /* weak: the window closes itself once the screenshot is saved */
+
+static gboolean
+small_shot_done (FtWindow *win)
+{
+  (void) win;
+  return small_shot_window == NULL && g_file_test (small_shot_png, G_FILE_TEST_IS_REGULAR);
+}
+
+static void
+test_screenshot_small_window (void)
+{
+  char *lesson = g_build_filename (g_getenv ("FITTAPE_SOURCE_DIR"), "data", "lesson-1-fit-is-the-loop.json",
+                                   NULL);
+  char *png = g_build_filename (tmpdir, "small-shot.png", NULL);
+  small_shot_png = png;
+  for (int round = 0; round < 3; round++)
+    {
+      g_remove (png);
+      FtWindow *win = ft_window_new (NULL);
+      gtk_window_set_default_size (GTK_WINDOW (win), 1024, 768);
+      gtk_window_present (GTK_WINDOW (win));
+      GError *error = NULL;
+      FtExperiment *exp = ft_experiment_load (lesson, &error);
+      g_assert_no_error (error);
+      ft_window_set_experiment (win, exp);
+      ft_experiment_free (exp);
+      ft_window_screenshot_after_epochs (win, png, 60);
+      small_shot_window = win;
+      g_object_add_weak_pointer (G_OBJECT (win), (gpointer *) &small_shot_window);
+      ft_window_train (win);
+      wait_until (small_shot_done, NULL, 25); /* the app's own limit is 30 s */
+      spin (0.05);
+    }
+  g_free (png);
+  g_free (lesson);
+}
+
 /* "Certify Against Keras" is enabled exactly when the probe's Python runs `import tensorflow, keras`
  * successfully: /bin/true stands for a Python with TensorFlow, /bin/false and a missing file for one without
  * (the probe looks at the exit status only). */
@@ -1631,6 +1673,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/sizes", test_sizes);
   g_test_add_func ("/window/confusion-counts", test_confusion_counts);
   g_test_add_func ("/window/screenshot-exit-status", test_screenshot_exit_status);
+  g_test_add_func ("/window/screenshot-small-window", test_screenshot_small_window);
   g_test_add_func ("/window/certify-probe", test_certify_probe);
   g_test_add_func ("/window/certify-run", test_certify_run);
   g_test_add_func ("/window/verdict", test_verdict);

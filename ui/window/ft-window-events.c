@@ -122,6 +122,10 @@ throttled_redraw (gpointer data)
   ft_window_update_verdict (self);
   ft_window_refresh_plots (self);
   show_pending_progress (self);
+  /* A screenshot waits for the frame after this redraw; when the charts had nothing new (an epoch end
+   * already brought them up to date) nothing else would ask for that frame. */
+  if (self->screenshot_paint_handler != 0)
+    gtk_widget_queue_draw (GTK_WIDGET (self));
   self->last_event = "redraw";
   ft_window_stalls_busy (self, "redraw", start, wall);
   return G_SOURCE_REMOVE;
