@@ -236,6 +236,10 @@ ft_window_screenshot_check (FtWindow *self)
       g_source_remove (self->redraw_source);
       self->redraw_source = 0;
     }
+  /* The verdict's words too, whenever they last changed (at most once a second while the runs train): the
+   * picture shows them at the same epoch as the charts. */
+  self->verdict_shown = 0;
+  ft_window_update_verdict (self);
   ft_window_refresh_plots (self);
   if (self->screenshot_timeout)
     g_source_remove (self->screenshot_timeout);
