@@ -775,14 +775,21 @@ test_live_change (void)
   g_assert_cmpint (ft_network_view_get_maps (nv)->columns[0].units, ==, 3);
   spin (0.6);
   gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
+  g_autofree char *features_png = g_build_filename (tmpdir, "window-live-features.png", NULL);
   GError *shot_error = NULL;
-  g_assert_true (ft_window_save_screenshot (win, "/tmp/fittape-window-live-features.png", &shot_error));
-  g_assert_no_error (shot_error);
+  const gboolean features_saved = ft_window_save_screenshot (win, features_png, &shot_error);
+  g_assert_no_error (shot_error); /* says why when it fails */
+  g_assert_true (features_saved);
   g_assert_true (ft_window_show_view (win, "curves"));
   spin (0.3);
+  /* The Curves view drawn at least once (under AddressSanitizer on a loaded machine 0.3 s was not always
+   * enough: "the window has not been drawn yet"). */
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
+  g_autofree char *live_png = g_build_filename (tmpdir, "window-live.png", NULL);
   GError *error = NULL;
-  g_assert_true (ft_window_save_screenshot (win, "/tmp/fittape-window-live.png", &error));
+  const gboolean saved = ft_window_save_screenshot (win, live_png, &error);
   g_assert_no_error (error);
+  g_assert_true (saved);
   window_free (win);
 }
 
