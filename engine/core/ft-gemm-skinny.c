@@ -97,9 +97,9 @@ typedef struct
   const float *a, *b;
   float *c, *pack;
   int lda, ldb, ldc;
-  int piece; /* weight and input gradient: long-side rows per task (a multiple of 8, fixed by the shape);
-              * forward: the number of shares of the panels */
-  bool add;  /* beta 1 */
+  int piece;  /* weight and input gradient: long-side rows per task (a multiple of 8, fixed by the shape) */
+  int shares; /* forward: tasks the panels are shared among (one per thread) */
+  bool add;   /* beta 1 */
 } Skinny;
 
 FT_AVX512 static inline __mmask16
@@ -191,7 +191,8 @@ forward_share (void *data, int task)
 {
   const Skinny *g = data;
   const int panels = (g->n + PANEL - 1) / PANEL;
-  const int p0 = (int) ((long) panels * task / g->piece), p1 = (int) ((long) panels * (task + 1) / g->piece);
+  const int p0 = (int) ((long) panels * task / g->shares),
+            p1 = (int) ((long) panels * (task + 1) / g->shares);
   for (int q = p0; q < p1; q += GROUP)
     forward_group (g, q, MIN (p1, q + GROUP));
 }
@@ -412,13 +413,15 @@ void
 ft_gemm_skinny (bool trans_a, bool trans_b, int m, int n, int k, const float *a, int lda, const float *b,
                 int ldb, float beta, float *c, int ldc)
 {
-  Skinny g = { m, n, k, a, b, c, NULL, lda, ldb, ldc, 0, beta != 0.0f };
+  Skinny g = {
+    .m = m, .n = n, .k = k, .a = a, .b = b, .c = c, .lda = lda, .ldb = ldb, .ldc = ldc, .add = beta != 0.0f
+  };
   if (!trans_a && !trans_b)
     {
       const int panels = (n + PANEL - 1) / PANEL;
       const double flops = 2.0 * m * (double) n * k;
-      g.piece = flops < SPLIT_FLOPS ? 1 : MIN (panels, ft_threads_count (ft_threads_current ()));
-      run_tasks (&g, g.piece, forward_share);
+      g.shares = flops < SPLIT_FLOPS ? 1 : MIN (panels, ft_threads_count (ft_threads_current ()));
+      run_tasks (&g, g.shares, forward_share);
     }
   else if (trans_a)
     run_tasks (&g, cut_long_side (&g, m), wgrad_piece);
