@@ -821,15 +821,16 @@ test_conv_used_twice (void)
   conv_tensors_free (&t);
 }
 
-/* After one warm-up step, conv → pool → gradient on a reset tape touches the heap no more. */
+/* After one warm-up step, conv → pool → gradient on a reset tape touches the heap no more: with 8 filters
+ * (im2col), with 32 (the direct path and its fused weight gradient). */
 static void
-test_no_allocation_after_warmup (void)
+check_no_allocation_after_warmup (int filters)
 {
-  ConvCase cc = { 4, 12, 12, 1, 3, 3, 8, 1, 1, FT_PADDING_VALID, FT_ACT_RELU, true };
+  ConvCase cc = { 4, 12, 12, 1, 3, 3, filters, 1, 1, FT_PADDING_VALID, FT_ACT_RELU, true };
   ConvTensors t = conv_tensors_new (&cc, 440);
   t.w->flags |= FT_TENSOR_VARIABLE | FT_TENSOR_TRAINABLE;
   t.b->flags |= FT_TENSOR_VARIABLE | FT_TENSOR_TRAINABLE;
-  FtTensor *gw = tensor4 (3, 3, 1, 8), *gb = tensor1 (8);
+  FtTensor *gw = tensor4 (3, 3, 1, filters), *gb = tensor1 (filters);
   FtTensor *sources[2] = { t.w, t.b }, *grads[2] = { gw, gb };
   FtTape *tape = ft_tape_new (false);
   uint64_t before = 0;
@@ -848,6 +849,227 @@ test_no_allocation_after_warmup (void)
   ft_tape_free (tape);
   ft_tensor_free (gw);
   ft_tensor_free (gb);
+  conv_tensors_free (&t);
+}
+
+static void
+test_no_allocation_after_warmup (void)
+{
+  check_no_allocation_after_warmup (8);
+  check_no_allocation_after_warmup (32);
+}
+
+/* ---------------------------------------------------------------------------------------------------- */
+/* The direct path (small kernels read from x, no column matrix) against im2col, bit for bit */
+
+/* y of the convolution on a team of `threads` (1: none), on a tape that records nothing or (recording)
+ * one that watches W and b, so that a first layer's direct forward runs as in training; a copy. */
+static float *
+conv_output (const ConvCase *cc, ConvTensors *t, bool recording, int threads, size_t *size)
+{
+  FtThreads *team = threads > 1 ? ft_threads_new (threads) : NULL;
+  ft_threads_set_current (team);
+  FtTape *tape = ft_tape_new (false);
+  if (recording)
+    {
+      ft_tape_watch (tape, t->w);
+      if (t->b != NULL)
+        ft_tape_watch (tape, t->b);
+    }
+  FtTensor *y = conv_case_apply (tape, cc, t->x, t->w, t->b);
+  g_assert_cmpint (ft_tape_n_entries (tape), ==, recording);
+  *size = y->size;
+  float *copy = g_memdup2 (y->data, y->size * sizeof (float));
+  ft_tape_free (tape);
+  ft_threads_set_current (NULL);
+  ft_threads_free (team);
+  return copy;
+}
+
+typedef struct
+{
+  float *y[2][2]; /* [threads 1, 3][not recording, recording] */
+  FtTensor *grads[2][3];
+} ConvRun;
+
+/* Everything the direct path may change: the output (not recording, and recording as a first layer) and
+ * the first layer's dW and db (x not watched), on one thread and on three. */
+static void
+conv_run (const ConvCase *cc, ConvTensors *t, const float *r, ConvRun *run, size_t *size)
+{
+  for (int ti = 0; ti < 2; ti++)
+    {
+      for (int rec = 0; rec < 2; rec++)
+        run->y[ti][rec] = conv_output (cc, t, rec, ti == 0 ? 1 : 3, size);
+      memset (run->grads[ti], 0, sizeof run->grads[ti]);
+      conv_grads (cc, t, r, false, ti == 0 ? 1 : 3, run->grads[ti]);
+    }
+}
+
+static void
+conv_run_clear (ConvRun *run)
+{
+  for (int ti = 0; ti < 2; ti++)
+    for (int i = 0; i < 3; i++)
+      {
+        if (i < 2)
+          g_free (run->y[ti][i]);
+        ft_tensor_free (run->grads[ti][i]);
+      }
+}
+
+static void
+assert_same_bits (const char *what, const char *desc, const float *a, const float *b, size_t n)
+{
+  if (memcmp (a, b, n * sizeof (float)) != 0)
+    for (size_t i = 0; i < n; i++)
+      if (memcmp (&a[i], &b[i], sizeof (float)) != 0)
+        g_error ("%s %s: element %zu is %.9g, im2col's %.9g", what, desc, i, (double) a[i], (double) b[i]);
+}
+
+/* The direct path and im2col (ft_conv_direct_set_enabled) give the same output, dW and db bit for bit on
+ * one thread and three, recording or not; the direct output and gradients also match the double loops.
+ * With specials, an infinite weight and dy and a NaN pixel (the padding's 0·∞ must stay NaN). */
+static void
+check_conv_direct (const ConvCase *cc, uint64_t seed, bool specials)
+{
+  g_autofree char *desc = conv_case_describe (cc);
+  ConvTensors t = conv_tensors_new (cc, seed);
+  OutGeom og;
+  double *z = ref_conv_z (cc, t.x->data, t.w->data, t.b ? t.b->data : NULL, &og);
+  const size_t out_size = (size_t) cc->n * og.oh * og.ow * cc->f;
+  FtRng rng;
+  ft_rng_seed (&rng, seed, 8);
+  float *r = g_new (float, out_size);
+  for (size_t i = 0; i < out_size; i++)
+    r[i] = -1.0f + 2.0f * ft_rng_uniform (&rng);
+  if (specials)
+    {
+      t.w->data[t.w->size - 1] = INFINITY;
+      t.x->data[t.x->size / 2] = NAN;
+      r[out_size / 3] = -INFINITY;
+    }
+  ConvRun run[2]; /* [direct, im2col] */
+  size_t size = 0;
+  for (int path = 0; path < 2; path++)
+    {
+      const bool was = ft_conv_direct_set_enabled (path == 0);
+      conv_run (cc, &t, r, &run[path], &size);
+      ft_conv_direct_set_enabled (was);
+    }
+  g_assert_cmpuint (size, ==, out_size);
+  for (int ti = 0; ti < 2; ti++)
+    {
+      for (int rec = 0; rec < 2; rec++)
+        assert_same_bits ("y", desc, run[0].y[ti][rec], run[1].y[0][0], size);
+      for (int i = 1; i < 3; i++)
+        if (run[1].grads[0][i] != NULL)
+          assert_same_bits (i == 1 ? "dW" : "db", desc, run[0].grads[ti][i]->data, run[1].grads[0][i]->data,
+                            run[1].grads[0][i]->size);
+    }
+  if (!specials)
+    {
+      double *ref = g_new (double, size), *dx = g_new (double, t.x->size), *dw = g_new (double, t.w->size);
+      double *db = g_new (double, cc->f);
+      for (size_t i = 0; i < size; i++)
+        ref[i] = ref_act (cc->act, z[i]);
+      assert_close_double (desc, run[0].y[0][1], ref, size, FWD_ATOL, FWD_RTOL);
+      ref_conv_backward (cc, t.x->data, t.w->data, z, r, dx, dw, db);
+      assert_close_double (desc, run[0].grads[0][1]->data, dw, t.w->size, FWD_ATOL, FWD_RTOL);
+      if (t.b != NULL)
+        assert_close_double (desc, run[0].grads[0][2]->data, db, (size_t) cc->f, FWD_ATOL, FWD_RTOL);
+      g_free (ref);
+      g_free (dx);
+      g_free (dw);
+      g_free (db);
+    }
+  conv_run_clear (&run[0]);
+  conv_run_clear (&run[1]);
+  g_free (r);
+  g_free (z);
+  conv_tensors_free (&t);
+}
+
+/* One, three and four channels (3×3; four also 2×2, as 3×3 has K = 36 and takes OpenBLAS); 16, 32, 64 and
+ * 20 filters; valid and same padding; strides 1 and 2; linear and ReLU; more than one 256-pixel block of
+ * the weight gradient (3 images of 13×12), so blocks start inside an output row. */
+static void
+test_conv_direct_matches_im2col (void)
+{
+  static const int cs[] = { 1, 3, 4 }, fs[] = { 16, 32, 64, 20 }, ss[] = { 1, 2 };
+  static const FtPadding ps[] = { FT_PADDING_VALID, FT_PADDING_SAME };
+  static const FtActivation acts[] = { FT_ACT_LINEAR, FT_ACT_RELU };
+  uint64_t seed = 500;
+  for (size_t ci = 0; ci < G_N_ELEMENTS (cs); ci++)
+    for (size_t fi = 0; fi < G_N_ELEMENTS (fs); fi++)
+      for (size_t si = 0; si < G_N_ELEMENTS (ss); si++)
+        for (size_t pi = 0; pi < G_N_ELEMENTS (ps); pi++)
+          for (size_t ai = 0; ai < G_N_ELEMENTS (acts); ai++)
+            {
+              const int k = cs[ci] == 4 && seed % 2 == 0 ? 2 : 3;
+              ConvCase cc = {
+                3, 13, 12, cs[ci], k, k, fs[fi], ss[si], ss[si], ps[pi], acts[ai], seed % 3 != 0
+              };
+              check_conv_direct (&cc, seed++, false);
+            }
+  /* Odd shapes: unequal strides, a kernel as large as the image, a one-row image, a 1×1 kernel with
+   * stride 2 (not its own column matrix), 5-wide kernels, a tanh (the activation after the product). */
+  static const ConvCase odd[] = {
+    { 2, 5, 9, 1, 3, 3, 32, 2, 3, FT_PADDING_SAME, FT_ACT_RELU, true },
+    { 2, 3, 3, 1, 3, 3, 16, 1, 1, FT_PADDING_VALID, FT_ACT_RELU, true },
+    { 2, 1, 11, 1, 1, 5, 17, 1, 2, FT_PADDING_SAME, FT_ACT_LINEAR, true },
+    { 3, 8, 8, 4, 1, 1, 16, 2, 2, FT_PADDING_VALID, FT_ACT_RELU, true },
+    { 2, 7, 6, 1, 5, 5, 48, 1, 1, FT_PADDING_SAME, FT_ACT_TANH, true },
+    { 2, 7, 6, 3, 3, 1, 32, 1, 2, FT_PADDING_SAME, FT_ACT_RELU, false },
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (odd); i++)
+    check_conv_direct (&odd[i], 600 + i, false);
+  /* ∞ and NaN: the same bits (NaNs included) whichever path. */
+  static const ConvCase special[] = {
+    { 2, 6, 7, 1, 3, 3, 32, 1, 1, FT_PADDING_SAME, FT_ACT_RELU, true },
+    { 2, 6, 7, 3, 3, 3, 20, 2, 1, FT_PADDING_SAME, FT_ACT_LINEAR, true },
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (special); i++)
+    check_conv_direct (&special[i], 700 + i, true);
+}
+
+/* x watched only after a direct forward (no column matrix kept): its gradient is still right (the
+ * backward builds the columns then), and so are dW and db. */
+static void
+test_conv_direct_watch_after (void)
+{
+  ConvCase cc = { 2, 9, 8, 1, 3, 3, 32, 1, 1, FT_PADDING_SAME, FT_ACT_RELU, true };
+  ConvTensors t = conv_tensors_new (&cc, 710);
+  FtTape *tape = ft_tape_new (false);
+  ft_tape_watch (tape, t.w);
+  ft_tape_watch (tape, t.b);
+  FtTensor *y = conv_case_apply (tape, &cc, t.x, t.w, t.b);
+  ft_tape_watch (tape, t.x);
+  FtTensor *sources[3] = { t.x, t.w, t.b }, *grads[3] = { NULL, NULL, NULL };
+  GError *error = NULL;
+  g_assert_true (ft_tape_gradient (tape, y, 3, sources, grads, &error));
+  g_assert_no_error (error);
+
+  OutGeom og;
+  double *z = ref_conv_z (&cc, t.x->data, t.w->data, t.b->data, &og);
+  const size_t size = (size_t) cc.n * og.oh * og.ow * cc.f;
+  float *ones = g_new (float, size);
+  for (size_t i = 0; i < size; i++)
+    ones[i] = 1.0f;
+  double *dx = g_new (double, t.x->size), *dw = g_new (double, t.w->size), *db = g_new (double, cc.f);
+  ref_conv_backward (&cc, t.x->data, t.w->data, z, ones, dx, dw, db);
+  g_assert_nonnull (grads[0]);
+  assert_close_double ("dx, x watched after", grads[0]->data, dx, t.x->size, FWD_ATOL, FWD_RTOL);
+  assert_close_double ("dW, x watched after", grads[1]->data, dw, t.w->size, FWD_ATOL, FWD_RTOL);
+  assert_close_double ("db, x watched after", grads[2]->data, db, (size_t) cc.f, FWD_ATOL, FWD_RTOL);
+  for (int i = 0; i < 3; i++)
+    ft_tensor_free (grads[i]);
+  g_free (dx);
+  g_free (dw);
+  g_free (db);
+  g_free (ones);
+  g_free (z);
+  ft_tape_free (tape);
   conv_tensors_free (&t);
 }
 
@@ -1237,6 +1459,8 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/untracked-input", test_conv_untracked_input);
   g_test_add_func ("/conv/used-twice", test_conv_used_twice);
   g_test_add_func ("/conv/no-allocation-after-warmup", test_no_allocation_after_warmup);
+  g_test_add_func ("/conv/direct/matches-im2col", test_conv_direct_matches_im2col);
+  g_test_add_func ("/conv/direct/watch-after", test_conv_direct_watch_after);
   g_test_add_func ("/pool/forward", test_pool_forward);
   g_test_add_func ("/pool/ties", test_pool_ties);
   g_test_add_func ("/pool/padding-never-wins", test_pool_padding_never_wins);

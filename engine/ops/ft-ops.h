@@ -46,6 +46,10 @@ int ft_conv_output_size (int in, int kernel, int stride, FtPadding padding, int 
 /* x (N,H,W,C), W (KH,KW,C,F) as Keras (HWIO), b (F) or NULL → act(conv + b), (N,OH,OW,F). */
 FtTensor *ft_op_conv2d (FtTape *tape, FtTensor *x, FtTensor *w, FtTensor *b, int stride_h, int stride_w,
                         FtPadding padding, FtActivation act);
+/* Turns the direct path of small-kernel convolutions (no column matrix; the same bits) off, or on again, for
+ * the whole process: for the tests and the benchmark, which compare it with im2col. Returns whether it was
+ * on. FITTAPE_NO_DIRECT_CONV in the environment starts it off. */
+bool ft_conv_direct_set_enabled (bool enabled);
 /* x (N,H,W,C) → (N,OH,OW,C); with same padding, padded cells never win. */
 FtTensor *ft_op_max_pool2d (FtTape *tape, FtTensor *x, int pool_h, int pool_w, int stride_h, int stride_w,
                             FtPadding padding);
