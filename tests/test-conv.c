@@ -269,6 +269,31 @@ conv_case_apply (FtTape *tape, const ConvCase *cc, FtTensor *x, FtTensor *w, FtT
   return ft_op_conv2d (tape, x, w, b, cc->sh, cc->sw, cc->padding, cc->act);
 }
 
+/* The gradients of sum(act(conv)) (dy all ones) by the double loops, in one allocation (free dx). */
+typedef struct
+{
+  double *dx, *dw, *db;
+} RefGrads;
+
+static RefGrads
+ref_grads_of_sum (const ConvCase *cc, const ConvTensors *t)
+{
+  OutGeom og;
+  double *z = ref_conv_z (cc, t->x->data, t->w->data, t->b != NULL ? t->b->data : NULL, &og);
+  const size_t size = (size_t) cc->n * og.oh * og.ow * cc->f;
+  float *ones = g_new (float, size);
+  for (size_t i = 0; i < size; i++)
+    ones[i] = 1.0f;
+  RefGrads g;
+  g.dx = g_new (double, t->x->size + t->w->size + (size_t) cc->f);
+  g.dw = g.dx + t->x->size;
+  g.db = g.dw + t->w->size;
+  ref_conv_backward (cc, t->x->data, t->w->data, z, ones, g.dx, g.dw, g.db);
+  g_free (ones);
+  g_free (z);
+  return g;
+}
+
 /* ---------------------------------------------------------------------------------------------------- */
 /* Output size */
 
@@ -432,37 +457,62 @@ conv_grads (const ConvCase *cc, ConvTensors *t, const float *r, bool track_x, in
   ft_threads_free (team);
 }
 
+/* What a backward check starts from: the case's tensors, z by the double loops and a random dy (r). */
+typedef struct
+{
+  ConvTensors t;
+  double *z;
+  float *r;
+  size_t size; /* of z, r and the output */
+} ConvSetup;
+
+static ConvSetup
+conv_setup (const ConvCase *cc, uint64_t seed)
+{
+  ConvSetup su = { conv_tensors_new (cc, seed), NULL, NULL, 0 };
+  OutGeom og;
+  su.z = ref_conv_z (cc, su.t.x->data, su.t.w->data, su.t.b ? su.t.b->data : NULL, &og);
+  su.size = (size_t) cc->n * og.oh * og.ow * cc->f;
+  FtRng rng;
+  ft_rng_seed (&rng, seed, 8);
+  su.r = g_new (float, su.size);
+  for (size_t i = 0; i < su.size; i++)
+    su.r[i] = -1.0f + 2.0f * ft_rng_uniform (&rng);
+  return su;
+}
+
+static void
+conv_setup_free (ConvSetup *su)
+{
+  g_free (su->r);
+  g_free (su->z);
+  conv_tensors_free (&su->t);
+}
+
 static void
 check_conv_backward_with (const ConvCase *cc, uint64_t seed, bool track_x)
 {
   g_autofree char *desc = conv_case_describe (cc);
-  ConvTensors t = conv_tensors_new (cc, seed);
-  OutGeom og;
-  double *z = ref_conv_z (cc, t.x->data, t.w->data, t.b ? t.b->data : NULL, &og);
-  size_t size = (size_t) cc->n * og.oh * og.ow * cc->f;
-  FtRng rng;
-  ft_rng_seed (&rng, seed, 8);
-  float *r = g_new (float, size);
-  for (size_t i = 0; i < size; i++)
-    r[i] = -1.0f + 2.0f * ft_rng_uniform (&rng);
-  double *dx = g_new (double, t.x->size), *dw = g_new (double, t.w->size), *db = g_new (double, cc->f);
-  ref_conv_backward (cc, t.x->data, t.w->data, z, r, dx, dw, db);
+  ConvSetup su = conv_setup (cc, seed);
+  ConvTensors *t = &su.t;
+  double *dx = g_new (double, t->x->size), *dw = g_new (double, t->w->size), *db = g_new (double, cc->f);
+  ref_conv_backward (cc, t->x->data, t->w->data, su.z, su.r, dx, dw, db);
 
   FtTensor *grads[3] = { NULL, NULL, NULL };
-  conv_grads (cc, &t, r, track_x, 1, grads);
+  conv_grads (cc, t, su.r, track_x, 1, grads);
   g_autofree char *wx = g_strdup_printf ("dx %s", desc);
   g_autofree char *ww = g_strdup_printf ("dW %s", desc);
   g_autofree char *wb = g_strdup_printf ("db %s", desc);
   if (track_x)
-    assert_close_double (wx, grads[0]->data, dx, t.x->size, FWD_ATOL, FWD_RTOL);
+    assert_close_double (wx, grads[0]->data, dx, t->x->size, FWD_ATOL, FWD_RTOL);
   else
     g_assert_null (grads[0]);
-  assert_close_double (ww, grads[1]->data, dw, t.w->size, FWD_ATOL, FWD_RTOL);
-  if (t.b)
+  assert_close_double (ww, grads[1]->data, dw, t->w->size, FWD_ATOL, FWD_RTOL);
+  if (t->b)
     assert_close_double (wb, grads[2]->data, db, (size_t) cc->f, FWD_ATOL, FWD_RTOL);
   /* The same bits on a team of three. */
   FtTensor *again[3] = { NULL, NULL, NULL };
-  conv_grads (cc, &t, r, track_x, 3, again);
+  conv_grads (cc, t, su.r, track_x, 3, again);
   for (int i = 0; i < 3; i++)
     if (grads[i] != NULL)
       g_assert_cmpmem (again[i]->data, again[i]->size * sizeof (float), grads[i]->data,
@@ -476,9 +526,7 @@ check_conv_backward_with (const ConvCase *cc, uint64_t seed, bool track_x)
   g_free (dx);
   g_free (dw);
   g_free (db);
-  g_free (r);
-  g_free (z);
-  conv_tensors_free (&t);
+  conv_setup_free (&su);
 }
 
 static void
@@ -742,24 +790,13 @@ test_conv_untracked_input (void)
   g_assert_nonnull (grads[2]);
   g_assert_false (ft_tape_is_tracked (tape, t.x));
 
-  OutGeom og;
-  double *z = ref_conv_z (&cc, t.x->data, t.w->data, t.b->data, &og);
-  size_t size = (size_t) cc.n * og.oh * og.ow * cc.f;
-  float *ones = g_new (float, size);
-  for (size_t i = 0; i < size; i++)
-    ones[i] = 1.0f;
-  double *dx = g_new (double, t.x->size), *dw = g_new (double, t.w->size), *db = g_new (double, cc.f);
-  ref_conv_backward (&cc, t.x->data, t.w->data, z, ones, dx, dw, db);
-  assert_close_double ("dW with x untracked", grads[0]->data, dw, t.w->size, FWD_ATOL, FWD_RTOL);
-  assert_close_double ("db with x untracked", grads[2]->data, db, (size_t) cc.f, FWD_ATOL, FWD_RTOL);
+  RefGrads ref = ref_grads_of_sum (&cc, &t);
+  assert_close_double ("dW with x untracked", grads[0]->data, ref.dw, t.w->size, FWD_ATOL, FWD_RTOL);
+  assert_close_double ("db with x untracked", grads[2]->data, ref.db, (size_t) cc.f, FWD_ATOL, FWD_RTOL);
 
   for (int i = 0; i < 3; i++)
     ft_tensor_free (grads[i]);
-  g_free (dx);
-  g_free (dw);
-  g_free (db);
-  g_free (ones);
-  g_free (z);
+  g_free (ref.dx);
   ft_tape_free (tape);
   conv_tensors_free (&t);
 }
@@ -934,30 +971,23 @@ static void
 check_conv_direct (const ConvCase *cc, uint64_t seed, bool specials)
 {
   g_autofree char *desc = conv_case_describe (cc);
-  ConvTensors t = conv_tensors_new (cc, seed);
-  OutGeom og;
-  double *z = ref_conv_z (cc, t.x->data, t.w->data, t.b ? t.b->data : NULL, &og);
-  const size_t out_size = (size_t) cc->n * og.oh * og.ow * cc->f;
-  FtRng rng;
-  ft_rng_seed (&rng, seed, 8);
-  float *r = g_new (float, out_size);
-  for (size_t i = 0; i < out_size; i++)
-    r[i] = -1.0f + 2.0f * ft_rng_uniform (&rng);
+  ConvSetup su = conv_setup (cc, seed);
+  ConvTensors *t = &su.t;
   if (specials)
     {
-      t.w->data[t.w->size - 1] = INFINITY;
-      t.x->data[t.x->size / 2] = NAN;
-      r[out_size / 3] = -INFINITY;
+      t->w->data[t->w->size - 1] = INFINITY;
+      t->x->data[t->x->size / 2] = NAN;
+      su.r[su.size / 3] = -INFINITY;
     }
   ConvRun run[2]; /* [direct, im2col] */
   size_t size = 0;
   for (int path = 0; path < 2; path++)
     {
       const bool was = ft_conv_direct_set_enabled (path == 0);
-      conv_run (cc, &t, r, &run[path], &size);
+      conv_run (cc, t, su.r, &run[path], &size);
       ft_conv_direct_set_enabled (was);
     }
-  g_assert_cmpuint (size, ==, out_size);
+  g_assert_cmpuint (size, ==, su.size);
   for (int ti = 0; ti < 2; ti++)
     {
       for (int rec = 0; rec < 2; rec++)
@@ -969,14 +999,14 @@ check_conv_direct (const ConvCase *cc, uint64_t seed, bool specials)
     }
   if (!specials)
     {
-      double *ref = g_new (double, size), *dx = g_new (double, t.x->size), *dw = g_new (double, t.w->size);
+      double *ref = g_new (double, size), *dx = g_new (double, t->x->size), *dw = g_new (double, t->w->size);
       double *db = g_new (double, cc->f);
       for (size_t i = 0; i < size; i++)
-        ref[i] = ref_act (cc->act, z[i]);
+        ref[i] = ref_act (cc->act, su.z[i]);
       assert_close_double (desc, run[0].y[0][1], ref, size, FWD_ATOL, FWD_RTOL);
-      ref_conv_backward (cc, t.x->data, t.w->data, z, r, dx, dw, db);
-      assert_close_double (desc, run[0].grads[0][1]->data, dw, t.w->size, FWD_ATOL, FWD_RTOL);
-      if (t.b != NULL)
+      ref_conv_backward (cc, t->x->data, t->w->data, su.z, su.r, dx, dw, db);
+      assert_close_double (desc, run[0].grads[0][1]->data, dw, t->w->size, FWD_ATOL, FWD_RTOL);
+      if (t->b != NULL)
         assert_close_double (desc, run[0].grads[0][2]->data, db, (size_t) cc->f, FWD_ATOL, FWD_RTOL);
       g_free (ref);
       g_free (dx);
@@ -985,9 +1015,7 @@ check_conv_direct (const ConvCase *cc, uint64_t seed, bool specials)
     }
   conv_run_clear (&run[0]);
   conv_run_clear (&run[1]);
-  g_free (r);
-  g_free (z);
-  conv_tensors_free (&t);
+  conv_setup_free (&su);
 }
 
 /* One, three and four channels (3×3; four also 2×2, as 3×3 has K = 36 and takes OpenBLAS); 16, 32, 64 and
@@ -999,19 +1027,13 @@ test_conv_direct_matches_im2col (void)
   static const int cs[] = { 1, 3, 4 }, fs[] = { 16, 32, 64, 20 }, ss[] = { 1, 2 };
   static const FtPadding ps[] = { FT_PADDING_VALID, FT_PADDING_SAME };
   static const FtActivation acts[] = { FT_ACT_LINEAR, FT_ACT_RELU };
-  uint64_t seed = 500;
-  for (size_t ci = 0; ci < G_N_ELEMENTS (cs); ci++)
-    for (size_t fi = 0; fi < G_N_ELEMENTS (fs); fi++)
-      for (size_t si = 0; si < G_N_ELEMENTS (ss); si++)
-        for (size_t pi = 0; pi < G_N_ELEMENTS (ps); pi++)
-          for (size_t ai = 0; ai < G_N_ELEMENTS (acts); ai++)
-            {
-              const int k = cs[ci] == 4 && seed % 2 == 0 ? 2 : 3;
-              ConvCase cc = {
-                3, 13, 12, cs[ci], k, k, fs[fi], ss[si], ss[si], ps[pi], acts[ai], seed % 3 != 0
-              };
-              check_conv_direct (&cc, seed++, false);
-            }
+  /* Every combination, case i taking digit by digit channels, filters, stride, padding and activation. */
+  for (int i = 0; i < 3 * 4 * 2 * 2 * 2; i++)
+    {
+      const int c = cs[i % 3], k = c == 4 && i % 2 == 0 ? 2 : 3, s = ss[i / 12 % 2];
+      ConvCase cc = { 3, 13, 12, c, k, k, fs[i / 3 % 4], s, s, ps[i / 24 % 2], acts[i / 48], i % 5 != 0 };
+      check_conv_direct (&cc, 500 + (uint64_t) i, false);
+    }
   /* Odd shapes: unequal strides, a kernel as large as the image, a one-row image, a 1×1 kernel with
    * stride 2 (not its own column matrix), 5-wide kernels, a tanh (the activation after the product). */
   static const ConvCase odd[] = {
@@ -1050,25 +1072,14 @@ test_conv_direct_watch_after (void)
   g_assert_true (ft_tape_gradient (tape, y, 3, sources, grads, &error));
   g_assert_no_error (error);
 
-  OutGeom og;
-  double *z = ref_conv_z (&cc, t.x->data, t.w->data, t.b->data, &og);
-  const size_t size = (size_t) cc.n * og.oh * og.ow * cc.f;
-  float *ones = g_new (float, size);
-  for (size_t i = 0; i < size; i++)
-    ones[i] = 1.0f;
-  double *dx = g_new (double, t.x->size), *dw = g_new (double, t.w->size), *db = g_new (double, cc.f);
-  ref_conv_backward (&cc, t.x->data, t.w->data, z, ones, dx, dw, db);
+  RefGrads ref = ref_grads_of_sum (&cc, &t);
   g_assert_nonnull (grads[0]);
-  assert_close_double ("dx, x watched after", grads[0]->data, dx, t.x->size, FWD_ATOL, FWD_RTOL);
-  assert_close_double ("dW, x watched after", grads[1]->data, dw, t.w->size, FWD_ATOL, FWD_RTOL);
-  assert_close_double ("db, x watched after", grads[2]->data, db, (size_t) cc.f, FWD_ATOL, FWD_RTOL);
+  assert_close_double ("dx, x watched after", grads[0]->data, ref.dx, t.x->size, FWD_ATOL, FWD_RTOL);
+  assert_close_double ("dW, x watched after", grads[1]->data, ref.dw, t.w->size, FWD_ATOL, FWD_RTOL);
+  assert_close_double ("db, x watched after", grads[2]->data, ref.db, (size_t) cc.f, FWD_ATOL, FWD_RTOL);
   for (int i = 0; i < 3; i++)
     ft_tensor_free (grads[i]);
-  g_free (dx);
-  g_free (dw);
-  g_free (db);
-  g_free (ones);
-  g_free (z);
+  g_free (ref.dx);
   ft_tape_free (tape);
   conv_tensors_free (&t);
 }

@@ -6,21 +6,16 @@
  * already a row-major (KH·KW·C, F) matrix and col·W is the (N·OH·OW, F) output, which is NHWC as it
  * stands. A 1×1 kernel with stride 1 needs no im2col at all: x is the column matrix. Nor does a small
  * kernel (K ≤ 32, a first layer) whose backward will not read the columns: its forward and its fused
- * weight gradient read the windows where they lie in x, with the same bits as through the columns. */
+ * weight gradient read the windows where they lie in x, with the same bits as through the columns (those
+ * small-kernel products are in ft-ops-conv-small.c). */
 #include "core/ft-compiler.h"
+#include "ops/ft-ops-conv-private.h"
 #include "ops/ft-ops.h"
 
 #include "core/ft-blas.h"
 #include "core/ft-threads.h"
 
-#include <math.h>
-#include <stdatomic.h>
-#include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
-
-/* Hot loops get AVX2 / AVX-512 clones chosen at load time (GCC on x86-64 Linux). */
-#define FT_INLINE static inline __attribute__ ((always_inline))
 
 int
 ft_conv_output_size (int in, int kernel, int stride, FtPadding padding, int *pad_before)
@@ -40,81 +35,27 @@ ft_conv_output_size (int in, int kernel, int stride, FtPadding padding, int *pad
   return out;
 }
 
-/* Geometry of one convolution, shared by the kernels below. */
-typedef struct
-{
-  int n, h, w, c; /* input */
-  int kh, kw, f;  /* kernel */
-  int sh, sw;     /* strides */
-  int pt, pl;     /* leading padding (top, left) */
-  int oh, ow;     /* output */
-} ConvGeom;
-
 /* What the backward pass needs besides the entry's inputs and output. */
 typedef struct
 {
-  ConvGeom g;
+  FtConvGeom g;
   FtActivation act;
   float *col; /* (N·OH·OW, KH·KW·C) column matrix, or NULL: x is the matrix, or the forward went direct */
   float *z;   /* pre-activation, when the activation's backward needs it (else NULL) */
 } ConvSaved;
 
-static inline size_t
-geom_rows (const ConvGeom *g)
-{
-  return (size_t) g->n * (size_t) g->oh * (size_t) g->ow;
-}
-
-static inline size_t
-geom_cols (const ConvGeom *g)
-{
-  return (size_t) g->kh * (size_t) g->kw * (size_t) g->c;
-}
-
-/* x is its own column matrix: 1×1 kernel, stride 1, no padding. */
-static inline bool
-geom_is_pointwise (const ConvGeom *g)
-{
-  return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pt == 0 && g->pl == 0 && g->oh == g->h
-         && g->ow == g->w;
-}
-
-/* Small contiguous copies and adds (spans of KW·C or C floats). When n is a constant these become a few
- * moves; GCC would otherwise turn a variable-length copy loop into a memcpy call, which costs more than
- * the copy itself for the 3-float spans of a first layer. */
-FT_INLINE void
-copy_span (float *restrict dst, const float *restrict src, int n)
-{
-  for (int i = 0; i < n; i++)
-    dst[i] = src[i];
-}
-
-FT_INLINE void
-zero_span (float *restrict dst, int n)
-{
-  for (int i = 0; i < n; i++)
-    dst[i] = 0.0f;
-}
-
-FT_INLINE void
-add_span (float *restrict dst, const float *restrict src, int n)
-{
-  for (int i = 0; i < n; i++)
-    dst[i] += src[i];
-}
-
 /* One contiguous run of n taps between an image row and a column row: gather copies the image's taps into
  * the column row (zeros where in_image is false), scatter adds the column row into the image (nothing
  * where in_image is false). */
-FT_INLINE void
+FT_CONV_INLINE void
 tap_run (float *restrict img, float *restrict col, int n, bool in_image, const bool gather)
 {
   if (gather && in_image)
-    copy_span (col, img, n);
+    ft_conv_copy_span (col, img, n);
   else if (gather)
-    zero_span (col, n);
+    ft_conv_zero_span (col, n);
   else if (in_image)
-    add_span (img, col, n);
+    ft_conv_add_span (img, col, n);
 }
 
 /* Walks the rows [r0, r1) of the column matrix, a row range being a range of (image, output row) pairs:
@@ -123,11 +64,11 @@ tap_run (float *restrict img, float *restrict col, int n, bool in_image, const b
  * pixel), which must get whole images (rows of one image write overlapping pixels). For each output pixel
  * and kernel row, the span = KW·C taps are one contiguous run of x unless the window crosses the left or
  * right edge. */
-FT_INLINE void
-walk_span (const ConvGeom *g, float *restrict x, float *restrict col, const int span, size_t r0, size_t r1,
+FT_CONV_INLINE void
+walk_span (const FtConvGeom *g, float *restrict x, float *restrict col, const int span, size_t r0, size_t r1,
            const bool gather)
 {
-  const size_t k = geom_cols (g);
+  const size_t k = ft_conv_cols (g);
   for (size_t r = r0; r < r1; r++) /* r = (n, oy) */
     {
       const int n = (int) (r / (size_t) g->oh), oy = (int) (r % (size_t) g->oh);
@@ -159,8 +100,9 @@ walk_span (const ConvGeom *g, float *restrict x, float *restrict col, const int 
 
 /* Dispatch on the span so the common small ones (one channel with 1-, 3- or 5-wide kernels, three
  * channels with 3-wide kernels) get constant-length copies. */
-FT_INLINE void
-walk_rows (const ConvGeom *g, float *restrict x, float *restrict col, size_t r0, size_t r1, const bool gather)
+FT_CONV_INLINE void
+walk_rows (const FtConvGeom *g, float *restrict x, float *restrict col, size_t r0, size_t r1,
+           const bool gather)
 {
   switch (g->kw * g->c)
     {
@@ -183,27 +125,23 @@ walk_rows (const ConvGeom *g, float *restrict x, float *restrict col, size_t r0,
 
 /* im2col fills the rows [r0, r1) of col (x is only read). */
 FT_HOT static void
-im2col_rows (const ConvGeom *g, const float *x, float *col, size_t r0, size_t r1)
+im2col_rows (const FtConvGeom *g, const float *x, float *col, size_t r0, size_t r1)
 {
   walk_rows (g, (float *) x, col, r0, r1, true);
 }
 
 /* col2im adds the images [n0, n1) (their pixels receive from no other image). */
 FT_HOT static void
-col2im_add_images (const ConvGeom *g, const float *dcol, float *dx, int n0, int n1)
+col2im_add_images (const FtConvGeom *g, const float *dcol, float *dx, int n0, int n1)
 {
   walk_rows (g, dx, (float *) dcol, (size_t) n0 * (size_t) g->oh, (size_t) n1 * (size_t) g->oh, false);
 }
 
 /* ---- on the job's threads: pieces whose bounds change no result (rows of col, whole images) ---- */
 
-/* Floats written per piece: the column matrix of a first layer (~780 k floats at batch 32) splits into
- * ~24 pieces; small layers stay on the calling thread. */
-#define GRAIN_FLOATS 32768
-
 typedef struct
 {
-  const ConvGeom *g;
+  const FtConvGeom *g;
   const float *in;
   float *out;
 } ConvPieces;
@@ -216,12 +154,12 @@ im2col_piece (void *data, size_t r0, size_t r1)
 }
 
 static void
-im2col (const ConvGeom *g, const float *x, float *col)
+im2col (const FtConvGeom *g, const float *x, float *col)
 {
   ConvPieces p = { g, x, col };
-  const size_t row_floats = (size_t) g->ow * geom_cols (g);
-  ft_threads_for ((size_t) g->n * (size_t) g->oh, MAX (GRAIN_FLOATS / MAX (row_floats, 1), 1), im2col_piece,
-                  &p);
+  const size_t row_floats = (size_t) g->ow * ft_conv_cols (g);
+  ft_threads_for ((size_t) g->n * (size_t) g->oh, MAX (FT_CONV_GRAIN_FLOATS / MAX (row_floats, 1), 1),
+                  im2col_piece, &p);
 }
 
 static void
@@ -232,11 +170,11 @@ col2im_piece (void *data, size_t n0, size_t n1)
 }
 
 static void
-col2im_add (const ConvGeom *g, const float *dcol, float *dx)
+col2im_add (const FtConvGeom *g, const float *dcol, float *dx)
 {
   ConvPieces p = { g, dcol, dx };
-  const size_t image_floats = (size_t) g->oh * (size_t) g->ow * geom_cols (g);
-  ft_threads_for ((size_t) g->n, MAX (GRAIN_FLOATS / MAX (image_floats, 1), 1), col2im_piece, &p);
+  const size_t image_floats = (size_t) g->oh * (size_t) g->ow * ft_conv_cols (g);
+  ft_threads_for ((size_t) g->n, MAX (FT_CONV_GRAIN_FLOATS / MAX (image_floats, 1), 1), col2im_piece, &p);
 }
 
 /* Every row of z (rows × f) set to b: the first row by hand, then doubling copies. */
@@ -273,21 +211,16 @@ static void
 fill_rows (float *z, const float *b, size_t rows, int f)
 {
   FillPieces p = { z, b, f };
-  ft_threads_for (rows, MAX (GRAIN_FLOATS / (size_t) f, 1), fill_piece, &p);
+  ft_threads_for (rows, MAX (FT_CONV_GRAIN_FLOATS / (size_t) f, 1), fill_piece, &p);
 }
 
-/* Column sums of dz (rows × f) in blocks of BLOCK rows, four rows at a time: acc (f floats) gets one
+/* Column sums of dz (rows × f) in blocks of FT_CONV_BLOCK rows, four rows at a time: acc (f floats) gets one
  * block's sum, which the caller adds into the total block by block, so long columns keep their precision. */
-
-enum
-{
-  BLOCK = 256
-};
 
 FT_HOT static void
 block_sums (float *restrict acc, const float *restrict dz, size_t r0, size_t r1, int f)
 {
-  zero_span (acc, f);
+  ft_conv_zero_span (acc, f);
   size_t r = r0;
   for (; r + 4 <= r1; r += 4)
     {
@@ -296,7 +229,7 @@ block_sums (float *restrict acc, const float *restrict dz, size_t r0, size_t r1,
         acc[j] += (a[j] + a[j + f]) + (a[j + 2 * f] + a[j + 3 * f]);
     }
   for (; r < r1; r++)
-    add_span (acc, dz + r * (size_t) f, f);
+    ft_conv_add_span (acc, dz + r * (size_t) f, f);
 }
 
 typedef struct
@@ -312,643 +245,42 @@ sums_piece (void *data, size_t b0, size_t b1)
 {
   const SumPieces *p = data;
   for (size_t k = b0; k < b1; k++)
-    block_sums (p->partials + k * (size_t) p->f, p->dz, k * BLOCK, MIN ((k + 1) * BLOCK, p->rows), p->f);
-}
-
-static size_t
-n_blocks (size_t rows)
-{
-  return (rows + BLOCK - 1) / BLOCK;
+    block_sums (p->partials + k * (size_t) p->f, p->dz, k * FT_CONV_BLOCK,
+                MIN ((k + 1) * FT_CONV_BLOCK, p->rows), p->f);
 }
 
 /* db = beta·db + column sums of dz (rows × f): the blocks' sums (on the team) into partials
- * (n_blocks (rows) × f floats), then added in block order into total (f floats). */
+ * (ft_conv_n_blocks (rows) × f floats), then added in block order into total (f floats). */
 static void
 column_sums (float *restrict db, float beta, const float *restrict dz, size_t rows, int f,
              float *restrict total, float *restrict partials)
 {
   SumPieces p = { partials, dz, rows, f };
-  const size_t blocks = n_blocks (rows);
-  ft_threads_for (blocks, MAX (GRAIN_FLOATS / ((size_t) BLOCK * (size_t) f), 1), sums_piece, &p);
-  zero_span (total, f);
+  const size_t blocks = ft_conv_n_blocks (rows);
+  ft_threads_for (blocks, MAX (FT_CONV_GRAIN_FLOATS / ((size_t) FT_CONV_BLOCK * (size_t) f), 1), sums_piece,
+                  &p);
+  ft_conv_zero_span (total, f);
   for (size_t k = 0; k < blocks; k++)
-    add_span (total, partials + k * (size_t) f, f);
+    ft_conv_add_span (total, partials + k * (size_t) f, f);
   if (beta == 0.0f)
-    copy_span (db, total, f);
+    ft_conv_copy_span (db, total, f);
   else
-    add_span (db, total, f);
-}
-
-/* ---- the small-K product: z = b + col·W with the ReLU on the way out ---- */
-
-/* With K = KH·KW·C ≤ SMALL_K (a first layer: K = 9 for one channel) the product is bound by writing z: as
- * one OpenBLAS call after the bias rows and before the activation, z is written three times and read twice.
- * This writes it once: per output row, 16 columns at a time, a chain of fused multiply-adds over the K taps
- * from zero (as OpenBLAS' kernels do), then the bias added, then the ReLU. Same bits as before (a chain of
- * FMAs in tap order, added to the bias). Clones with FMA (x86-64-v3 and v4); fmaf elsewhere. */
-enum
-{
-  SMALL_K = 32,
-  LANES = 16
-};
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)                    \
-    && !defined(FT_NO_TARGET_CLONES) && !defined(__SANITIZE_THREAD__)
-#define FT_HOT_FMA                                                                                           \
-  __attribute__ ((target_clones ("arch=x86-64-v4", "arch=x86-64-v3", "default"),                             \
-                  optimize ("fp-contract=fast")))
-#else
-#define FT_HOT_FMA
-#endif
-
-typedef float Lanes __attribute__ ((vector_size (LANES * sizeof (float))));
-typedef int32_t LaneMask __attribute__ ((vector_size (LANES * sizeof (int32_t))));
-
-/* out[j] = act (b[j] + Σ_t a[t]·w[t, j]) for j in [0, n), n < LANES: the columns left of a row. */
-FT_INLINE void
-small_k_tail (float *restrict out, const float *restrict a, const float *restrict w, const float *restrict b,
-              int k, int f, int n, const bool relu)
-{
-  for (int j = 0; j < n; j++)
-    {
-      float acc = 0.0f;
-      for (int t = 0; t < k; t++)
-        acc = fmaf (a[t], w[(size_t) t * f + j], acc);
-      const float v = (b != NULL ? b[j] : 0.0f) + acc;
-      out[j] = relu ? (v > 0.0f ? v : 0.0f) : v;
-    }
-}
-
-/* out (16 floats) = act (bias + acc). */
-FT_INLINE void
-store_finished (float *restrict out, Lanes acc, Lanes bias, const bool relu)
-{
-  const Lanes zero = { 0 };
-  acc = bias + acc;
-  if (relu) /* v > 0 ? v : 0, as ft_activation_forward (NaN → 0) */
-    acc = (Lanes) ((LaneMask) acc & (acc > zero));
-  memcpy (out, &acc, sizeof acc);
-}
-
-FT_INLINE void
-small_k_span (const float *restrict col, const float *restrict w, const float *restrict b, float *restrict z,
-              int k, int f, size_t r0, size_t r1, const bool relu)
-{
-  const Lanes zero = { 0 };
-  for (size_t r = r0; r < r1; r++)
-    {
-      const float *a = col + r * (size_t) k;
-      float *out = z + r * (size_t) f;
-      int j = 0;
-      for (; j + LANES <= f; j += LANES)
-        {
-          Lanes acc = zero, wt, bias = zero;
-          for (int t = 0; t < k; t++)
-            {
-              memcpy (&wt, w + (size_t) t * f + j, sizeof wt);
-              acc += a[t] * wt; /* contracted to one FMA (see FT_HOT_FMA) */
-            }
-          if (b != NULL)
-            memcpy (&bias, b + j, sizeof bias);
-          store_finished (out + j, acc, bias, relu);
-        }
-      if (j < f)
-        small_k_tail (out + j, a, w + j, b != NULL ? b + j : NULL, k, f, f - j, relu);
-    }
-}
-
-FT_HOT_FMA static void
-small_k_rows (const float *restrict col, const float *restrict w, const float *restrict b, float *restrict z,
-              int k, int f, size_t r0, size_t r1, bool relu)
-{
-  if (relu)
-    small_k_span (col, w, b, z, k, f, r0, r1, true);
-  else
-    small_k_span (col, w, b, z, k, f, r0, r1, false);
-}
-
-/* The small-K product's rows on the job's team. */
-typedef struct
-{
-  const float *col;
-  const float *w, *b;
-  float *z;
-  int k, f;
-  bool relu;
-} SmallKPieces;
-
-static void
-small_k_piece (void *data, size_t r0, size_t r1)
-{
-  const SmallKPieces *p = data;
-  small_k_rows (p->col, p->w, p->b, p->z, p->k, p->f, r0, r1, p->relu);
-}
-
-/* z (m × f) = b + col (m × k) · w (k × f), then the ReLU when relu; rows on the job's team. */
-static void
-small_k_product (const float *col, const float *w, const float *b, float *z, size_t m, int k, int f,
-                 bool relu)
-{
-  SmallKPieces p = { col, w, b, z, k, f, relu };
-  ft_threads_for (m, MAX (GRAIN_FLOATS / (size_t) f, 1), small_k_piece, &p);
-}
-
-/* ---- the direct path: the small-K product read from x, no column matrix ---- */
-
-/* Where K ≤ SMALL_K and x is not its own column matrix, the forward product can read each output pixel's
- * window where it lies in x instead of from a column matrix that im2col first writes (as many floats as z
- * for a 3×3 one-channel layer with 9 filters, about half the forward's time at 32). The arithmetic is the
- * small-K product's: a chain of FMAs over the taps in (ky, kx, c) order from zero, the bias added, then the
- * ReLU; a window that crosses the image's edge is gathered first, with zeros for its padding taps as im2col
- * writes them (0·w stays in the chain, so the bits are the same even for infinite or NaN weights). Per
- * output row, 16 filters at a time, their K weight vectors held in registers. FITTAPE_NO_DIRECT_CONV (or
- * ft_conv_direct_set_enabled) turns it off, for the tests and the benchmark that compare both paths. */
-static atomic_int direct_enabled = -1; /* -1: not decided yet */
-
-static bool
-direct_on (void)
-{
-  int on = atomic_load_explicit (&direct_enabled, memory_order_relaxed);
-  if (on < 0)
-    {
-      on = getenv ("FITTAPE_NO_DIRECT_CONV") == NULL;
-      atomic_store_explicit (&direct_enabled, on, memory_order_relaxed);
-    }
-  return on;
-}
-
-bool
-ft_conv_direct_set_enabled (bool on)
-{
-  const bool was = direct_on ();
-  atomic_store_explicit (&direct_enabled, on, memory_order_relaxed);
-  return was;
-}
-
-/* The geometries the direct forward takes: a small K, and x not its own column matrix. */
-static bool
-direct_geom (const ConvGeom *g)
-{
-  return geom_cols (g) <= SMALL_K && !geom_is_pointwise (g) && direct_on ();
-}
-
-/* a = the taps of the window whose top-left pixel is (iy0, ix0) of the image img, in (ky, kx, c) order and
- * zero outside the image: one row of the column matrix, as im2col writes it. */
-FT_INLINE void
-window_taps (const ConvGeom *g, const float *restrict img, int iy0, int ix0, float *restrict a, const int kh,
-             const int kw, const int c)
-{
-  for (int ky = 0; ky < kh; ky++)
-    for (int kx = 0; kx < kw; kx++, a += c)
-      {
-        const int iy = iy0 + ky, ix = ix0 + kx;
-        if (iy >= 0 && iy < g->h && ix >= 0 && ix < g->w)
-          copy_span (a, img + ((size_t) iy * g->w + ix) * c, c);
-        else
-          zero_span (a, c);
-      }
-}
-
-/* acc[p·ng + q] = Σ_t tap_t·wt[q·SMALL_K + t] for the np windows at src + p·step and the ng groups of 16
- * filters: per window and group one chain of FMAs from zero in tap order, tap (ky, kx, c) at
- * src[ky·row + kx·C + c]; the chains interleaved, each tap read once for all groups. */
-FT_INLINE void
-window_chains (Lanes *restrict acc, const float *restrict src, size_t step, size_t row,
-               const Lanes *restrict wt, const int np, const int ng, const int kh, const int kw, const int c)
-{
-  const Lanes zero = { 0 };
-  for (int i = 0; i < np * ng; i++)
-    acc[i] = zero;
-  for (int ky = 0; ky < kh; ky++)
-    for (int kx = 0; kx < kw; kx++)
-      for (int ci = 0; ci < c; ci++)
-        for (int p = 0; p < np; p++)
-          {
-            const int t = (ky * kw + kx) * c + ci;
-            const float v = src[p * step + ky * row + (size_t) (kx * c + ci)];
-            for (int q = 0; q < ng; q++) /* one FMA each */
-              acc[p * ng + q] += v * wt[q * SMALL_K + t];
-          }
-}
-
-/* The output columns [*lo, *hi) whose windows lie inside the image across (lo ≤ hi). */
-static inline void
-interior_columns (const ConvGeom *g, int *lo, int *hi)
-{
-  const int last = g->w - g->kw + g->pl; /* the rightmost window's left edge, in padded columns */
-  *lo = MIN ((g->pl + g->sw - 1) / g->sw, g->ow);
-  *hi = last < 0 ? *lo : MAX (*lo, MIN (g->ow, last / g->sw + 1));
-}
-
-/* What one output row's kernels share: the geometry (a copy the stores to out cannot change), the image,
- * the window's top row and the columns [lo, hi) whose windows lie inside the image. */
-typedef struct
-{
-  ConvGeom g;
-  const float *img, *in; /* the image; in: its row iy0 (or 0) */
-  int iy0, lo, hi;
-} DirectRow;
-
-/* out[ox·F + 16q + l] = act (bias[q] + acc[q]) for the ng groups q. */
-FT_INLINE void
-store_groups (float *restrict out, const Lanes *acc, const Lanes *bias, const int ng, const bool relu)
-{
-  for (int q = 0; q < ng; q++)
-    store_finished (out + q * LANES, acc[q], bias[q], relu);
-}
-
-/* The ng groups of 16 filters from j on, every pixel of the row: the windows inside the image read where
- * they lie (two pixels at a time), the others gathered (zeros outside) into a first. */
-FT_INLINE void
-direct_groups (const DirectRow *dr, const float *restrict w, const float *restrict b, float *restrict out,
-               int j, const int ng, const int kh, const int kw, const int c, const bool relu)
-{
-  const ConvGeom *g = &dr->g;
-  const int k = kh * kw * c, f = g->f;
-  const size_t row = (size_t) g->w * c, step = (size_t) g->sw * c, kw_c = (size_t) (kw * c);
-  Lanes wt[2 * SMALL_K], bias[2] = { { 0 }, { 0 } }, acc[4];
-  float a[SMALL_K];
-  for (int q = 0; q < ng; q++)
-    {
-      for (int t = 0; t < k; t++)
-        memcpy (&wt[q * SMALL_K + t], w + (size_t) t * f + j + q * LANES, sizeof (Lanes));
-      if (b != NULL)
-        memcpy (&bias[q], b + j + q * LANES, sizeof (Lanes));
-    }
-  out += j;
-  for (int ox = 0; ox < g->ow; ox++)
-    if (ox >= dr->lo && ox + 2 <= dr->hi)
-      {
-        window_chains (acc, dr->in + (size_t) (ox * g->sw - g->pl) * c, step, row, wt, 2, ng, kh, kw, c);
-        store_groups (out + (size_t) ox * f, acc, bias, ng, relu);
-        store_groups (out + (size_t) ++ox * f, acc + ng, bias, ng, relu);
-      }
-    else if (ox >= dr->lo && ox < dr->hi)
-      {
-        window_chains (acc, dr->in + (size_t) (ox * g->sw - g->pl) * c, step, row, wt, 1, ng, kh, kw, c);
-        store_groups (out + (size_t) ox * f, acc, bias, ng, relu);
-      }
-    else
-      {
-        window_taps (g, dr->img, dr->iy0, ox * g->sw - g->pl, a, kh, kw, c);
-        window_chains (acc, a, 0, kw_c, wt, 1, ng, kh, kw, c);
-        store_groups (out + (size_t) ox * f, acc, bias, ng, relu);
-      }
-}
-
-/* The output row oy of the image img into out (OW × F): 32 filters at a time, then 16, then the filters
- * left over (fewer than 16) pixel by pixel as small_k_tail does. */
-FT_INLINE void
-direct_row (const ConvGeom *g, const float *restrict img, int oy, const float *restrict w,
-            const float *restrict b, float *restrict out, const int kh, const int kw, const int c,
-            const bool relu)
-{
-  DirectRow dr = { .g = *g, .img = img, .iy0 = oy * g->sh - g->pt };
-  if (dr.iy0 >= 0 && dr.iy0 + kh <= g->h)
-    interior_columns (g, &dr.lo, &dr.hi);
-  dr.in = img + (size_t) MAX (dr.iy0, 0) * g->w * c;
-  int j = 0;
-  for (; j + 2 * LANES <= g->f; j += 2 * LANES)
-    direct_groups (&dr, w, b, out, j, 2, kh, kw, c, relu);
-  if (j + LANES <= g->f)
-    direct_groups (&dr, w, b, out, j, 1, kh, kw, c, relu);
-  j = g->f / LANES * LANES;
-  if (j < g->f)
-    for (int ox = 0; ox < g->ow; ox++)
-      {
-        float a[SMALL_K];
-        window_taps (g, img, dr.iy0, ox * g->sw - g->pl, a, kh, kw, c);
-        small_k_tail (out + (size_t) ox * g->f + j, a, w + j, b != NULL ? b + j : NULL, kh * kw * c, g->f,
-                      g->f - j, relu);
-      }
-}
-
-/* The output rows [r0, r1) (r = (image, output row)), the 3×3 kernels of one and three channels with
- * constant sizes (the taps' offsets become constants and the weights stay in registers). */
-FT_HOT_FMA static void
-direct_rows (const ConvGeom *g, const float *x, const float *w, const float *b, float *z, size_t r0,
-             size_t r1, bool relu)
-{
-  const size_t image = (size_t) g->h * g->w * g->c, out_row = (size_t) g->ow * g->f;
-  for (size_t r = r0; r < r1; r++)
-    {
-      const float *img = x + r / (size_t) g->oh * image;
-      const int oy = (int) (r % (size_t) g->oh);
-      float *out = z + r * out_row;
-#define DIRECT_ROW(kh, kw, c)                                                                                \
-  if (relu)                                                                                                  \
-    direct_row (g, img, oy, w, b, out, kh, kw, c, true);                                                     \
-  else                                                                                                       \
-    direct_row (g, img, oy, w, b, out, kh, kw, c, false)
-      if (g->kh == 3 && g->kw == 3 && g->c == 1)
-        DIRECT_ROW (3, 3, 1);
-      else if (g->kh == 3 && g->kw == 3 && g->c == 3)
-        DIRECT_ROW (3, 3, 3);
-      else
-        DIRECT_ROW (g->kh, g->kw, g->c);
-#undef DIRECT_ROW
-    }
-}
-
-typedef struct
-{
-  const ConvGeom *g;
-  const float *x, *w, *b;
-  float *z;
-  bool relu;
-} DirectPieces;
-
-static void
-direct_piece (void *data, size_t r0, size_t r1)
-{
-  const DirectPieces *p = data;
-  direct_rows (p->g, p->x, p->w, p->b, p->z, r0, r1, p->relu);
-}
-
-/* z = b + conv (x, w), then the ReLU when relu: the same bits as small_k_product on im2col's matrix. */
-static void
-direct_product (const ConvGeom *g, const float *x, const float *w, const float *b, float *z, bool relu)
-{
-  DirectPieces p = { g, x, w, b, z, relu };
-  const size_t row_floats = (size_t) g->ow * (size_t) g->f;
-  ft_threads_for ((size_t) g->n * (size_t) g->oh, MAX (GRAIN_FLOATS / row_floats, 1), direct_piece, &p);
-}
-
-/* ---- the first layer's weight gradient: dz, dW and db in one pass ---- */
-
-/* For a 3×3 one-channel convolution (K = 9) with 16, 32 or 64 filters, linear or ReLU, whose input needs no
- * gradient (a first layer), dW = colᵀ·dz and db = Σ dz are taken in one pass over dy and the output, dz never
- * written: per block of BLOCK rows, a chain of FMAs per weight from zero (dW), the four-row pairwise sums of
- * block_sums (db: the same bits as before), the blocks' sums then added in block order (on the team, the
- * same bits for any thread count). dW's bits differ from OpenBLAS' (another summation order, no less exact).
- */
-enum
-{
-  GRAD_K = 9,
-  GRAD_MAX_LANES = 4
-};
-
-FT_INLINE void
-grad_dz (Lanes *d, const float *restrict dy, const float *restrict y, const bool relu)
-{
-  Lanes v;
-  memcpy (d, dy, sizeof *d);
-  if (!relu)
-    return;
-  memcpy (&v, y, sizeof v);
-  const Lanes zero = { 0 };
-  *d = (Lanes) ((LaneMask) *d & (v > zero)); /* y > 0 ? dy : 0, as ft_activation_backward */
-}
-
-/* Where the weight gradient reads the output pixels' taps, in row order: the column matrix's rows, or (when
- * the forward built none) the windows in x as the walk advances, the same floats im2col would have written:
- * four 3×3 one-channel windows inside the image read where they lie, any other window gathered. */
-typedef struct
-{
-  const ConvGeom *g;
-  const float *col; /* the column matrix, or NULL */
-  size_t r;         /* the next row */
-  const float *img; /* from x: the next pixel's image, its window's top-left corner, its output position */
-  int iy0, ix0, oy, ox;
-  bool window3;    /* from x: 3×3 windows of one channel */
-  int off[GRAD_K]; /* from x: tap t's offset from its window's top-left pixel */
-} TapWalk;
-
-static void
-tap_walk_start (TapWalk *tw, const ConvGeom *g, const float *col, const float *x, size_t r)
-{
-  const size_t per_image = (size_t) g->oh * g->ow, rest = r % per_image;
-  *tw = (TapWalk){ .g = g, .col = col, .r = r };
-  tw->img = x + r / per_image * ((size_t) g->h * g->w * g->c);
-  tw->oy = (int) (rest / (size_t) g->ow);
-  tw->ox = (int) (rest % (size_t) g->ow);
-  tw->iy0 = tw->oy * g->sh - g->pt;
-  tw->ix0 = tw->ox * g->sw - g->pl;
-  tw->window3 = g->kh == 3 && g->kw == 3 && g->c == 1;
-  int t = 0;
-  for (int ky = 0; ky < g->kh; ky++)
-    for (int kx = 0; kx < g->kw; kx++)
-      for (int c = 0; c < g->c; c++)
-        tw->off[t++] = (ky * g->w + kx) * g->c + c;
-}
-
-/* Moves the walk n pixels on along its output row (to the next row's start at the row's end). */
-FT_INLINE void
-tap_walk_advance (TapWalk *tw, int n)
-{
-  const ConvGeom *g = tw->g;
-  tw->r += (size_t) n;
-  tw->ox += n;
-  tw->ix0 += n * g->sw;
-  if (tw->ox < g->ow)
-    return;
-  tw->ox = 0;
-  tw->ix0 = -g->pl;
-  tw->iy0 += g->sh;
-  if (++tw->oy == g->oh)
-    {
-      tw->oy = 0;
-      tw->iy0 = -g->pt;
-      tw->img += (size_t) g->h * g->w * g->c;
-    }
-}
-
-/* The next pixel's GRAD_K taps, contiguous: a row of col, or buf filled from x. */
-FT_INLINE const float *
-tap_walk_next (TapWalk *tw, float *restrict buf, const bool from_x)
-{
-  const ConvGeom *g = tw->g;
-  if (!from_x)
-    return tw->col + tw->r++ * GRAD_K;
-  if (tw->iy0 >= 0 && tw->iy0 + g->kh <= g->h && tw->ix0 >= 0 && tw->ix0 + g->kw <= g->w)
-    {
-      const float *p = tw->img + ((size_t) tw->iy0 * g->w + tw->ix0) * g->c;
-      for (int t = 0; t < GRAD_K; t++)
-        buf[t] = p[tw->off[t]];
-    }
-  else
-    window_taps (g, tw->img, tw->iy0, tw->ix0, buf, g->kh, g->kw, g->c);
-  tap_walk_advance (tw, 1);
-  return buf;
-}
-
-/* When the next four pixels are 3×3 one-channel windows inside the image on one output row: src[q] = pixel
- * q's window's top-left tap in x (its rows W floats apart), and the walk moves on. */
-FT_INLINE bool
-tap_walk_four_in_x (TapWalk *tw, const float **src)
-{
-  const ConvGeom *g = tw->g;
-  if (!tw->window3 || tw->ox + 4 > g->ow || tw->iy0 < 0 || tw->iy0 + 3 > g->h || tw->ix0 < 0
-      || tw->ix0 + 3 * g->sw + 3 > g->w)
-    return false;
-  for (int q = 0; q < 4; q++)
-    src[q] = tw->img + (size_t) tw->iy0 * g->w + (size_t) (tw->ix0 + q * g->sw);
-  tap_walk_advance (tw, 4);
-  return true;
-}
-
-/* Four rows r.. of the weight gradient: gb[j] += their dz's four-row pairwise sum, gw[t·nl + j] += each
- * pixel's tap t times its dz in row order, tap (ky, kx, c) of pixel q at src[q][ky·row + kx·C + c]. */
-FT_INLINE void
-grad_four (Lanes *restrict gw, Lanes *restrict gb, const float *const *src, size_t row, const float *dy,
-           const float *y, const int nl, const bool relu, const int kh, const int kw, const int c)
-{
-  const size_t f = (size_t) nl * LANES;
-  Lanes d[4][GRAD_MAX_LANES];
-  for (int j = 0; j < nl; j++)
-    {
-      for (int q = 0; q < 4; q++)
-        grad_dz (&d[q][j], dy + q * f + j * LANES, y + q * f + j * LANES, relu);
-      gb[j] += (d[0][j] + d[1][j]) + (d[2][j] + d[3][j]);
-    }
-  for (int q = 0; q < 4; q++)
-    for (int ky = 0; ky < kh; ky++)
-      for (int kx = 0; kx < kw; kx++)
-        for (int ci = 0; ci < c; ci++)
-          {
-            const float a = src[q][ky * row + (size_t) (kx * c + ci)];
-            for (int j = 0; j < nl; j++)
-              gw[((ky * kw + kx) * c + ci) * nl + j] += a * d[q][j];
-          }
-}
-
-/* dw (K × f) and db (f) of the rows [r0, r1), their taps from tw; f = nl·LANES. One FMA per tap and row
- * (FT_HOT_FMA), per weight in row order. */
-FT_INLINE void
-grad_block (TapWalk *tw, const float *restrict dy, const float *restrict y, float *restrict dw,
-            float *restrict db, size_t r0, size_t r1, const int nl, const bool relu, const bool from_x)
-{
-  const size_t f = (size_t) nl * LANES;
-  Lanes gw[GRAD_K * GRAD_MAX_LANES] = { 0 }, gb[GRAD_MAX_LANES] = { 0 };
-  float buf[4][GRAD_K];
-  const float *src[4];
-  size_t r = r0;
-  for (; r + 4 <= r1; r += 4)
-    if (from_x && tap_walk_four_in_x (tw, src))
-      grad_four (gw, gb, src, (size_t) tw->g->w, dy + r * f, y + r * f, nl, relu, 3, 3, 1);
-    else
-      {
-        for (int q = 0; q < 4; q++)
-          src[q] = tap_walk_next (tw, buf[q], from_x);
-        grad_four (gw, gb, src, 0, dy + r * f, y + r * f, nl, relu, 1, GRAD_K, 1);
-      }
-  for (; r < r1; r++)
-    {
-      const float *a = tap_walk_next (tw, buf[0], from_x);
-      for (int j = 0; j < nl; j++)
-        {
-          Lanes d;
-          grad_dz (&d, dy + r * f + j * LANES, y + r * f + j * LANES, relu);
-          gb[j] += d;
-          for (int t = 0; t < GRAD_K; t++)
-            gw[t * nl + j] += a[t] * d;
-        }
-    }
-  for (int j = 0; j < nl; j++)
-    {
-      memcpy (db + j * LANES, &gb[j], sizeof (Lanes));
-      for (int t = 0; t < GRAD_K; t++)
-        memcpy (dw + (size_t) t * f + j * LANES, &gw[t * nl + j], sizeof (Lanes));
-    }
-}
-
-/* The weight gradient's work on the job's team: blocks of BLOCK rows. */
-typedef struct
-{
-  const ConvGeom *g;
-  const float *col, *x; /* the taps: col's rows, or x's windows when col is NULL */
-  const float *dy, *y;
-  float *partials; /* block k's dW and db at k·(K + 1)·f (dW, then db) */
-  bool relu;
-} GradPieces;
-
-FT_HOT_FMA static void
-grad_blocks (const GradPieces *p, size_t b0, size_t b1)
-{
-  const size_t rows = geom_rows (p->g), f = (size_t) p->g->f;
-  const bool relu = p->relu, from_x = p->col == NULL;
-  for (size_t k = b0; k < b1; k++)
-    {
-      float *dw = p->partials + k * (GRAD_K + 1) * f, *db = dw + GRAD_K * f;
-      const size_t r0 = k * BLOCK, r1 = MIN (r0 + BLOCK, rows);
-      TapWalk tw;
-      tap_walk_start (&tw, p->g, p->col, p->x, r0);
-#define GRAD_ARGS(nl, relu, from_x) &tw, p->dy, p->y, dw, db, r0, r1, nl, relu, from_x
-#define GRAD_CASE(nl)                                                                                        \
-  case nl:                                                                                                   \
-    if (relu && from_x)                                                                                      \
-      grad_block (GRAD_ARGS (nl, true, true));                                                               \
-    else if (relu)                                                                                           \
-      grad_block (GRAD_ARGS (nl, true, false));                                                              \
-    else if (from_x)                                                                                         \
-      grad_block (GRAD_ARGS (nl, false, true));                                                              \
-    else                                                                                                     \
-      grad_block (GRAD_ARGS (nl, false, false));                                                             \
-    break
-      switch (f / LANES)
-        {
-          GRAD_CASE (1);
-          GRAD_CASE (2);
-          GRAD_CASE (4);
-        default:
-          g_assert_not_reached ();
-        }
-#undef GRAD_CASE
-#undef GRAD_ARGS
-    }
-}
-
-static void
-grad_piece (void *data, size_t b0, size_t b1)
-{
-  grad_blocks (data, b0, b1);
-}
-
-/* The shapes the fused weight gradient takes (whether the taps come from col or x). */
-static bool
-fused_grad_shape (const ConvGeom *g, FtActivation act)
-{
-  return geom_cols (g) == GRAD_K && !geom_is_pointwise (g) && (g->f == 16 || g->f == 32 || g->f == 64)
-         && (act == FT_ACT_LINEAR || act == FT_ACT_RELU);
-}
-
-/* dw = beta_w·dw + colᵀ·dz and db = beta_b·db + Σ dz (either may be NULL), dz = act'(y) ⊙ dy; the taps from
- * s->col, or from x when the forward built no column matrix. */
-static void
-fused_grad (FtTape *tape, const ConvSaved *s, const float *x, const float *dy, const float *y, float *dw,
-            float beta_w, float *db, float beta_b)
-{
-  const size_t m = geom_rows (&s->g), f = (size_t) s->g.f, per = (GRAD_K + 1) * f, blocks = n_blocks (m);
-  float *partials = ft_tape_alloc (tape, (blocks + 1) * per * sizeof (float)),
-        *total = partials + blocks * per;
-  GradPieces p = { &s->g, s->col, x, dy, y, partials, s->act == FT_ACT_RELU };
-  ft_threads_for (blocks, MAX (GRAIN_FLOATS / ((size_t) BLOCK * f), 1), grad_piece, &p);
-  zero_span (total, (int) per);
-  for (size_t k = 0; k < blocks; k++)
-    add_span (total, partials + k * per, (int) per);
-  float *out[2] = { dw, db };
-  const float beta[2] = { beta_w, beta_b };
-  const size_t off[2] = { 0, GRAD_K * f }, len[2] = { GRAD_K * f, f };
-  for (int i = 0; i < 2; i++)
-    if (out[i] != NULL && beta[i] == 0.0f)
-      copy_span (out[i], total + off[i], (int) len[i]);
-    else if (out[i] != NULL)
-      add_span (out[i], total + off[i], (int) len[i]);
+    ft_conv_add_span (db, total, f);
 }
 
 /* z = b + a·W (a: the column matrix, M × K; NULL: the direct path reads x) and y = act (z), which may share
  * z's buffer: the direct or small-K pass (the ReLU fused when y is z) or the bias rows, one GEMM and the
  * activation. */
 static void
-conv_forward_product (const ConvGeom *g, const float *x, const float *a, const float *w, const float *b,
+conv_forward_product (const FtConvGeom *g, const float *x, const float *a, const float *w, const float *b,
                       float *z, float *y, FtActivation act)
 {
-  const size_t m = geom_rows (g), k = geom_cols (g);
-  const bool fused_relu = k <= SMALL_K && act == FT_ACT_RELU && z == y;
+  const size_t m = ft_conv_rows (g), k = ft_conv_cols (g);
+  const bool fused_relu = k <= FT_CONV_SMALL_K && act == FT_ACT_RELU && z == y;
   if (a == NULL)
-    direct_product (g, x, w, b, z, fused_relu);
-  else if (k <= SMALL_K)
-    small_k_product (a, w, b, z, m, (int) k, g->f, fused_relu);
+    ft_conv_direct_product (g, x, w, b, z, fused_relu);
+  else if (k <= FT_CONV_SMALL_K)
+    ft_conv_small_k_product (a, w, b, z, m, (int) k, g->f, fused_relu);
   else
     {
       if (b != NULL)
@@ -965,16 +297,16 @@ conv_forward_product (const ConvGeom *g, const float *x, const float *a, const f
  * first layer, x needing no gradient, whose fused weight gradient reads x); else im2col's, kept for
  * backward when recording (arena scratch otherwise). *a gets the product's left operand (NULL: direct). */
 static float *
-forward_columns (FtTape *tape, const ConvGeom *g, const FtTensor *x, FtActivation act, bool record,
+forward_columns (FtTape *tape, const FtConvGeom *g, const FtTensor *x, FtActivation act, bool record,
                  const float **a)
 {
   const bool x_needs_grad = ft_tape_is_tracked (tape, x) || (x->flags & FT_TENSOR_TRAINABLE);
   *a = x->data;
-  if (direct_geom (g) && (!record || (!x_needs_grad && fused_grad_shape (g, act))))
+  if (ft_conv_direct_takes (g) && (!record || (!x_needs_grad && ft_conv_fused_grad_takes (g, act))))
     *a = NULL;
-  if (*a == NULL || geom_is_pointwise (g))
+  if (*a == NULL || ft_conv_is_pointwise (g))
     return NULL;
-  float *col = ft_tape_alloc (tape, geom_rows (g) * geom_cols (g) * sizeof (float));
+  float *col = ft_tape_alloc (tape, ft_conv_rows (g) * ft_conv_cols (g) * sizeof (float));
   im2col (g, x->data, col);
   *a = col;
   return col;
@@ -996,7 +328,7 @@ ft_op_conv2d (FtTape *tape, FtTensor *x, FtTensor *w, FtTensor *b, int stride_h,
   g_return_val_if_fail (padding == FT_PADDING_VALID || padding == FT_PADDING_SAME, NULL);
   g_return_val_if_fail (act >= 0 && act < FT_N_ACTIVATIONS, NULL);
 
-  ConvGeom g = {
+  FtConvGeom g = {
     .n = x->shape[0],
     .h = x->shape[1],
     .w = x->shape[2],
@@ -1013,7 +345,7 @@ ft_op_conv2d (FtTape *tape, FtTensor *x, FtTensor *w, FtTensor *b, int stride_h,
 
   FtTensor *inputs[3] = { x, w, b };
   const bool record = ft_tape_should_record (tape, 3, inputs);
-  const size_t m = geom_rows (&g), k = geom_cols (&g);
+  const size_t m = ft_conv_rows (&g), k = ft_conv_cols (&g);
 
   int out_shape[4] = { g.n, g.oh, g.ow, g.f };
   FtTensor *y = ft_tape_tensor (tape, 4, out_shape);
@@ -1046,9 +378,9 @@ static void
 conv2d_backward (FtTape *tape, const FtTapeEntry *entry, const float *dy)
 {
   const ConvSaved *s = entry->saved;
-  const ConvGeom *g = &s->g;
+  const FtConvGeom *g = &s->g;
   FtTensor *x = entry->inputs[0], *w = entry->inputs[1], *b = entry->inputs[2];
-  const size_t m = geom_rows (g), k = geom_cols (g);
+  const size_t m = ft_conv_rows (g), k = ft_conv_cols (g);
   const size_t mf = m * (size_t) g->f;
 
   float beta_w = 0.0f, beta_b = 0.0f, beta_x = 0.0f;
@@ -1058,9 +390,9 @@ conv2d_backward (FtTape *tape, const FtTapeEntry *entry, const float *dy)
   if (dw == NULL && db == NULL && dx == NULL)
     return;
 
-  if (dx == NULL && fused_grad_shape (g, s->act))
+  if (dx == NULL && ft_conv_fused_grad_takes (g, s->act))
     {
-      fused_grad (tape, s, x->data, dy, entry->output->data, dw, beta_w, db, beta_b);
+      ft_conv_fused_grad (tape, g, s->act, s->col, x->data, dy, entry->output->data, dw, beta_w, db, beta_b);
       return;
     }
 
@@ -1073,7 +405,7 @@ conv2d_backward (FtTape *tape, const FtTapeEntry *entry, const float *dy)
       dz = buf;
     }
 
-  const float *col = s->col != NULL || !geom_is_pointwise (g) ? s->col : x->data;
+  const float *col = s->col != NULL || !ft_conv_is_pointwise (g) ? s->col : x->data;
   if (col == NULL) /* the forward took the direct path, yet x needs a gradient (watched after it ran) */
     {
       float *cols = ft_tape_alloc (tape, m * k * sizeof (float));
@@ -1085,13 +417,13 @@ conv2d_backward (FtTape *tape, const FtTapeEntry *entry, const float *dy)
 
   if (db != NULL)
     {
-      float *tmp = ft_tape_alloc (tape, (1 + n_blocks (m)) * (size_t) g->f * sizeof (float));
+      float *tmp = ft_tape_alloc (tape, (1 + ft_conv_n_blocks (m)) * (size_t) g->f * sizeof (float));
       column_sums (db, beta_b, dz, m, g->f, tmp, tmp + g->f);
     }
 
   if (dx != NULL)
     {
-      if (geom_is_pointwise (g)) /* dx (M,C) = dz (M,F) · Wᵀ (F,C) */
+      if (ft_conv_is_pointwise (g)) /* dx (M,C) = dz (M,F) · Wᵀ (F,C) */
         ft_sgemm (false, true, (int) m, (int) k, g->f, 1.0f, dz, g->f, w->data, g->f, beta_x, dx, (int) k);
       else
         {
