@@ -383,13 +383,18 @@ grad_dz (Lanes *d, const float *restrict dy, const float *restrict y, const bool
  * four 3×3 one-channel windows inside the image read where they lie, any other window gathered. */
 typedef struct
 {
+  const float *img; /* the pixel's image, its window's top-left corner, its output row and column */
+  int iy0, ix0, oy, ox;
+} TapPos;
+
+typedef struct
+{
   const FtConvGeom *g;
   const float *col; /* the column matrix, or NULL */
   size_t r;         /* the next row */
-  const float *img; /* from x: the next pixel's image, its window's top-left corner, its output position */
-  int iy0, ix0, oy, ox;
-  bool window3;    /* from x: 3×3 windows of one channel */
-  int off[GRAD_K]; /* from x: tap t's offset from its window's top-left pixel */
+  TapPos pos;       /* from x: the next pixel */
+  bool window3;     /* from x: 3×3 windows of one channel */
+  int off[GRAD_K];  /* from x: tap t's offset from its window's top-left pixel */
 } TapWalk;
 
 static void
@@ -397,11 +402,12 @@ tap_walk_start (TapWalk *tw, const FtConvGeom *g, const float *col, const float 
 {
   const size_t per_image = (size_t) g->oh * g->ow, rest = r % per_image;
   *tw = (TapWalk){ .g = g, .col = col, .r = r };
-  tw->img = x + r / per_image * ((size_t) g->h * g->w * g->c);
-  tw->oy = (int) (rest / (size_t) g->ow);
-  tw->ox = (int) (rest % (size_t) g->ow);
-  tw->iy0 = tw->oy * g->sh - g->pt;
-  tw->ix0 = tw->ox * g->sw - g->pl;
+  TapPos *p = &tw->pos;
+  p->img = x + r / per_image * ((size_t) g->h * g->w * g->c);
+  p->oy = (int) (rest / (size_t) g->ow);
+  p->ox = (int) (rest % (size_t) g->ow);
+  p->iy0 = p->oy * g->sh - g->pt;
+  p->ix0 = p->ox * g->sw - g->pl;
   tw->window3 = g->kh == 3 && g->kw == 3 && g->c == 1;
   int t = 0;
   for (int ky = 0; ky < g->kh; ky++)
@@ -410,25 +416,27 @@ tap_walk_start (TapWalk *tw, const FtConvGeom *g, const float *col, const float 
         tw->off[t++] = (ky * g->w + kx) * g->c + c;
 }
 
-/* Moves the walk n pixels on along its output row (to the next row's start at the row's end). */
+/* Moves p to the next output pixel (the next row's first at a row's end, the next image's at its end). */
 FT_CONV_INLINE void
-tap_walk_advance (TapWalk *tw, int n)
+tap_pos_advance (const FtConvGeom *g, TapPos *p)
 {
-  const FtConvGeom *g = tw->g;
-  tw->r += (size_t) n;
-  tw->ox += n;
-  tw->ix0 += n * g->sw;
-  if (tw->ox < g->ow)
+  p->ix0 += g->sw;
+  if (++p->ox < g->ow)
     return;
-  tw->ox = 0;
-  tw->ix0 = -g->pl;
-  tw->iy0 += g->sh;
-  if (++tw->oy == g->oh)
-    {
-      tw->oy = 0;
-      tw->iy0 = -g->pt;
-      tw->img += (size_t) g->h * g->w * g->c;
-    }
+  p->ox = 0;
+  p->ix0 = -g->pl;
+  p->iy0 += g->sh;
+  if (++p->oy < g->oh)
+    return;
+  p->oy = 0;
+  p->iy0 = -g->pt;
+  p->img += (size_t) g->h * g->w * g->c;
+}
+
+FT_CONV_INLINE bool
+tap_pos_inside (const FtConvGeom *g, const TapPos *p)
+{
+  return p->iy0 >= 0 && p->iy0 + g->kh <= g->h && p->ix0 >= 0 && p->ix0 + g->kw <= g->w;
 }
 
 /* The next pixel's GRAD_K taps, contiguous: a row of col, or buf filled from x. */
@@ -438,30 +446,36 @@ tap_walk_next (TapWalk *tw, float *restrict buf, const bool from_x)
   const FtConvGeom *g = tw->g;
   if (!from_x)
     return tw->col + tw->r++ * GRAD_K;
-  if (tw->iy0 >= 0 && tw->iy0 + g->kh <= g->h && tw->ix0 >= 0 && tw->ix0 + g->kw <= g->w)
+  const TapPos *p = &tw->pos;
+  if (tap_pos_inside (g, p))
     {
-      const float *p = tw->img + ((size_t) tw->iy0 * g->w + tw->ix0) * g->c;
+      const float *in = p->img + ((size_t) p->iy0 * g->w + p->ix0) * g->c;
       for (int t = 0; t < GRAD_K; t++)
-        buf[t] = p[tw->off[t]];
+        buf[t] = in[tw->off[t]];
     }
   else
-    window_taps (g, tw->img, tw->iy0, tw->ix0, buf, g->kh, g->kw, g->c);
-  tap_walk_advance (tw, 1);
+    window_taps (g, p->img, p->iy0, p->ix0, buf, g->kh, g->kw, g->c);
+  tap_pos_advance (g, &tw->pos);
+  tw->r++;
   return buf;
 }
 
-/* When the next four pixels are 3×3 one-channel windows inside the image on one output row: src[q] = pixel
- * q's window's top-left tap in x (its rows W floats apart), and the walk moves on. */
+/* When the next four pixels are 3×3 one-channel windows inside the image (on one output row or not):
+ * src[q] = pixel q's window's top-left tap in x (its rows W floats apart), and the walk moves on. */
 FT_CONV_INLINE bool
 tap_walk_four_in_x (TapWalk *tw, const float **src)
 {
   const FtConvGeom *g = tw->g;
-  if (!tw->window3 || tw->ox + 4 > g->ow || tw->iy0 < 0 || tw->iy0 + 3 > g->h || tw->ix0 < 0
-      || tw->ix0 + 3 * g->sw + 3 > g->w)
+  if (!tw->window3)
     return false;
-  for (int q = 0; q < 4; q++)
-    src[q] = tw->img + (size_t) tw->iy0 * g->w + (size_t) (tw->ix0 + q * g->sw);
-  tap_walk_advance (tw, 4);
+  TapPos p = tw->pos;
+  for (int q = 0; q < 4; q++, tap_pos_advance (g, &p))
+    if (tap_pos_inside (g, &p))
+      src[q] = p.img + (size_t) p.iy0 * g->w + (size_t) p.ix0;
+    else
+      return false;
+  tw->pos = p;
+  tw->r += 4;
   return true;
 }
 
