@@ -10,6 +10,7 @@
 #include "ft-test-util.h"
 #include "panels/ft-panels.h"
 #include "panels/ft-widget-find.h"
+#include "plot/ft-plot-difference.h"
 #include "views/ft-code-view.h"
 #include "views/ft-confusion-view.h"
 #include "views/ft-decision-view.h"
@@ -297,6 +298,19 @@ test_redraws_bounded (void)
   g_assert_cmpint (batches, >, 10 * (int) (redraws - redraws0)); /* coalesced */
   g_assert_cmpfloat (redraws - redraws0, <=, 5 * seconds + 3);
   g_assert_cmpfloat (words - words0, <=, seconds + 4); /* the first, one a second, the two ends */
+  /* The difference lane has every step both runs completed (from their fingerprints), not only the steps
+   * the coalesced batch points share: a step for each up to the last epoch's end, every one identical. */
+  FtPlotModel *plot = ft_plot_view_get_model (FT_PLOT_VIEW (ft_window_get_plot_view (win, FALSE)));
+  int fit = ft_plot_model_get_run_id (plot, ft_plot_model_get_n_runs (plot) - 2), n_steps, zero = 0;
+  const FtPlotBatchPoint *d = ft_plot_difference_points (ft_plot_model_get_difference (plot, fit), &n_steps);
+  const FtPlotEpochPoint *e = ft_plot_model_get_epochs (plot, fit);
+  g_test_message ("difference lane: %d steps", n_steps);
+  g_assert_cmpint (ft_plot_model_get_n_epochs (plot, fit), ==, 300);
+  g_assert_cmpint (n_steps, ==, (int) e[299].step);
+  g_assert_cmpint (n_steps, >, batches);
+  for (int i = 0; i < n_steps; i++)
+    zero += d[i].step == i + 1 && d[i].batch_loss == 0;
+  g_assert_cmpint (zero, ==, n_steps);
   window_free (win);
 }
 
