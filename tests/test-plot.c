@@ -1001,6 +1001,21 @@ test_difference_lane_every_step (void)
   g_assert_cmpint (wrong, ==, 0);
   cairo_surface_destroy (s);
 
+  /* The hover box reads the same series: the step nearest the hover line, within the tolerance. */
+  const FtPlotDifference *dif = ft_plot_model_get_difference (m, a);
+  char text[96], want[96];
+  g_assert_true (ft_plot_difference_describe_at (dif, FT_PLOT_X_STEP, 10.2, 0.5, text, sizeof text));
+  g_assert_cmpstr (text, ==, "identical at step 10");
+  g_assert_true (ft_plot_difference_describe_at (dif, FT_PLOT_X_STEP, 1189.7, 0.5, text, sizeof text));
+  g_snprintf (want, sizeof want, "|Δ| %.3g at step 1,190", d[1189].batch_loss); /* the last third: ~1e-5 */
+  g_assert_cmpfloat (d[1189].batch_loss, >, 0);
+  g_assert_cmpstr (text, ==, want);
+  /* By epochs: the end of epoch 1 is step 400, the last of the identical third. */
+  g_assert_true (ft_plot_difference_describe_at (dif, FT_PLOT_X_EPOCH, 1.0, 0.001, text, sizeof text));
+  g_assert_cmpstr (text, ==, "identical at step 400");
+  g_assert_false (ft_plot_difference_describe_at (dif, FT_PLOT_X_STEP, DIFF_N + 5.0, 0.5, text, sizeof text));
+  g_assert_false (ft_plot_difference_describe_at (NULL, FT_PLOT_X_STEP, 10, 0.5, text, sizeof text));
+
   /* Unpairing drops the comparison; pairing again starts it empty. */
   ft_plot_model_set_pair (m, a, 0);
   g_assert_null (ft_plot_model_get_difference (m, a));

@@ -1,6 +1,8 @@
 /* ft-plot-difference.c — the per-step difference series of a pair of runs (see ft-plot-difference.h). */
 #include "plot/ft-plot-difference.h"
 
+#include "core/ft-format.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -150,4 +152,28 @@ const FtPlotSummary *
 ft_plot_difference_summary (const FtPlotDifference *d)
 {
   return d != NULL ? d->summary : NULL;
+}
+
+bool
+ft_plot_difference_describe_at (const FtPlotDifference *difference, FtPlotXAxis axis, double x,
+                                double tolerance, char *text, size_t size)
+{
+  int n = 0;
+  const FtPlotBatchPoint *p = difference != NULL ? ft_plot_difference_points (difference, &n) : NULL;
+  if (n == 0)
+    return false;
+  int k = ft_plot_batch_lower_bound (p, n, axis, x);
+  if (k >= n || (k > 0 && x - ft_plot_batch_x (&p[k - 1], axis) < ft_plot_batch_x (&p[k], axis) - x))
+    k--;
+  if (fabs (ft_plot_batch_x (&p[k], axis) - x) > tolerance)
+    return false;
+  char step[32];
+  ft_format_thousands (step, sizeof step, (int64_t) p[k].step);
+  if (p[k].batch_loss == 0.0f)
+    g_snprintf (text, size, "identical at step %s", step);
+  else if (p[k].batch_loss >= FT_PLOT_DIFFERENCE_NOT_FINITE)
+    g_snprintf (text, size, "|Δ| not finite at step %s", step);
+  else
+    g_snprintf (text, size, "|Δ| %.3g at step %s", p[k].batch_loss, step);
+  return true;
 }

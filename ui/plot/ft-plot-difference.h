@@ -38,6 +38,12 @@ bool ft_plot_difference_add (FtPlotDifference *difference, int side, const FtPlo
 const FtPlotBatchPoint *ft_plot_difference_points (const FtPlotDifference *difference, int *n);
 const FtPlotSummary *ft_plot_difference_summary (const FtPlotDifference *difference);
 
+/* What the hover box says of the step nearest x (on axis), when one lies within tolerance (x units):
+ * "identical at step 1,234", "|Δ| 3.2e-05 at step 1,234" or "|Δ| not finite at step 1,234". False (text
+ * untouched) when difference is NULL, empty or has no step that near. */
+bool ft_plot_difference_describe_at (const FtPlotDifference *difference, FtPlotXAxis axis, double x,
+                                     double tolerance, char *text, size_t size);
+
 /* The difference of run's pair from the step records of both runs (ft_plot_model_add_step); NULL when run
  * is unpaired or the pair has none. */
 const FtPlotDifference *ft_plot_model_get_difference (const FtPlotModel *model, int run);
