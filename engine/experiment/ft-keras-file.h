@@ -3,7 +3,9 @@
  * Writing: a Keras 3 `.keras` file (the ZIP that keras.saving.save_model writes, entries stored):
  * metadata.json, config.json (the Sequential's config with an InputLayer, each layer's build_config and the
  * compile_config: optimizer, loss, metrics) and model.weights.h5 (layers/NAME/vars/0, 1, … in each layer's
- * variable order; no optimizer state), so that keras.saving.load_model opens it compiled and evaluates it.
+ * variable order; optimizer/vars/0, 1, … as optimizer.variables: iteration, learning_rate, the slots in
+ * Keras' creation order, Nadam's running product), so that keras.saving.load_model opens it compiled,
+ * evaluates it and continues training with the optimizer's state. Reading takes the weights only.
  *
  * Reading: a `.keras` file or a legacy Keras `.h5` model file (model_config / training_config attributes,
  * model_weights/LAYER with weight_names), as Keras writes them. The Sequential layers FitTape has are taken
