@@ -59,9 +59,10 @@ static const char usage[]
       "and prints a parity certificate per mode: every log per epoch, the stopping epoch, the final weights'\n"
       "difference and a verdict, then one JSON line (exit 1 when a difference exceeds the targets, 3 without\n"
       "TensorFlow). Experiments with dropout are refused: its masks are not replayed.\n"
-      "export-keras writes a checkpoint as a Keras 3 .keras file (keras.saving.load_model opens it); import-keras\n"
-      "reads a .keras or legacy .h5 Keras model (Sequential, FitTape's layers) into DIR/experiment.json and\n"
-      "DIR/model.h5 (data and fit settings from --data, else Fashion-MNIST) to evaluate, resume or compare.\n"
+      "export-keras writes a checkpoint as a Keras 3 .keras file (keras.saving.load_model opens it, optimizer\n"
+      "state included); import-keras reads a .keras or legacy .h5 Keras model (Sequential, FitTape's layers)\n"
+      "into DIR/experiment.json and DIR/model.h5 (data and fit settings from --data, else Fashion-MNIST) to\n"
+      "evaluate, resume or compare; a .keras file's optimizer state comes along.\n"
       "\n"
       "Exit status: 0 success, 1 training failed (e.g. the loss became NaN), 2 bad input.\n";
 

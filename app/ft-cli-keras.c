@@ -141,6 +141,15 @@ ft_cli_import_keras (int argc, char **argv)
   else
     {
       ft_model_set_weights (ft_trainer_model (trainer), weights);
+      GError *why = NULL;
+      if (ft_keras_load_optimizer_state (file, trainer, &why))
+        printf ("Optimizer state taken from the file: %lld steps taken\n",
+                (long long) ft_optimizer_iterations (ft_trainer_optimizer (trainer)));
+      else
+        {
+          printf ("Optimizer state: a fresh optimizer (%s)\n", why->message);
+          g_error_free (why);
+        }
       g_mkdir_with_parents (out, 0755);
       if (!ft_experiment_save (exp, exp_path, &error)
           || !ft_checkpoint_save (trainer, &source, ckpt_path, false, 0, &error))

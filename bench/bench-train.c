@@ -12,6 +12,7 @@
 #include "bench-ceiling.h"
 #include "bench-config.h"
 #include "bench-data.h"
+#include "bench-peers.h"
 #include "bench-product.h"
 
 #include <gio/gio.h>
@@ -323,102 +324,6 @@ sgemm_peak_gflops (int n, int reps, double *cpu_gflops)
   return 2.0 * n * (double) n * n / best / 1e9;
 }
 
-/* ---- PyTorch ---- */
-
-typedef struct
-{
-  bool available;
-  char *why_not; /* when not available */
-  char *info;    /* "torch=… threads=1 …" */
-  char *data;
-  double epoch_s[2]; /* mlp, cnn; 0 = missing */
-  double step_us[2];
-  int steps[2];
-} TorchResult;
-
-static bool
-python_imports (const char *python, const char *module)
-{
-  g_autofree char *code = g_strdup_printf ("import %s", module);
-  const char *argv[] = { python, "-c", code, NULL };
-  int status = 0;
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                     NULL, NULL, NULL, NULL, &status, NULL))
-    return false;
-  return g_spawn_check_wait_status (status, NULL);
-}
-
-static void
-run_torch (const char *python, const char *module, const char *script, const Dataset *data,
-           const char *data_dir, const char *models, int mlp_steps, int cnn_steps, TorchResult *t)
-{
-  memset (t, 0, sizeof *t);
-  if (!python_imports (python, module))
-    {
-      t->why_not = g_strdup_printf ("not installed: no ratio (`%s -c 'import %s'` failed)", python, module);
-      return;
-    }
-  if (!g_file_test (script, G_FILE_TEST_EXISTS))
-    {
-      t->why_not = g_strdup_printf ("PyTorch reference script %s not found: no ratio", script);
-      return;
-    }
-  g_autofree char *mlp_arg = g_strdup_printf ("--mlp-steps=%d", mlp_steps);
-  g_autofree char *cnn_arg = g_strdup_printf ("--cnn-steps=%d", cnn_steps);
-  g_autofree char *batch_arg = g_strdup_printf ("--batch=%d", BATCH);
-  g_autofree char *data_arg = g_strdup_printf ("--data-dir=%s", data->real ? data_dir : "");
-  g_autofree char *models_arg = g_strdup_printf ("--models=%s", models);
-  const char *argv[] = { python, script, mlp_arg, cnn_arg, batch_arg, data_arg, models_arg, NULL };
-  /* One thread everywhere, as FitTape; the environment keeps OPENBLAS_CORETYPE, so an OpenBLAS inside
-   * PyTorch gets the same kernels. */
-  g_auto (GStrv) env = g_get_environ ();
-  env = g_environ_setenv (env, "OMP_NUM_THREADS", "1", TRUE);
-  env = g_environ_setenv (env, "MKL_NUM_THREADS", "1", TRUE);
-  env = g_environ_setenv (env, "OPENBLAS_NUM_THREADS", "1", TRUE);
-  env = g_environ_setenv (env, "TF_NUM_INTRAOP_THREADS", "1", TRUE);
-  env = g_environ_setenv (env, "TF_NUM_INTEROP_THREADS", "1", TRUE);
-  env = g_environ_setenv (env, "TF_CPP_MIN_LOG_LEVEL", "2", TRUE);
-  g_autofree char *out = NULL;
-  g_autoptr (GError) error = NULL;
-  int status = 0;
-  g_autofree char *err = NULL; /* TensorFlow's start-up chatter: shown only when the peer fails */
-  if (!g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error))
-    {
-      t->why_not = g_strdup_printf ("cannot run %s: %s: no ratio", script, error->message);
-      return;
-    }
-  if (!g_spawn_check_wait_status (status, &error))
-    {
-      t->why_not = g_strdup_printf ("%s failed (%s): no ratio\n%s", script, error->message, err ? err : "");
-      return;
-    }
-  g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
-  for (char **l = lines; *l != NULL; l++)
-    {
-      char name[16];
-      double epoch, step;
-      int steps;
-      if (sscanf (*l, "RESULT %15s seconds_per_epoch=%lf step_us=%lf steps=%d", name, &epoch, &step, &steps)
-          == 4)
-        {
-          int i = g_str_equal (name, "mlp") ? 0 : g_str_equal (name, "cnn") ? 1 : -1;
-          if (i >= 0)
-            {
-              t->epoch_s[i] = epoch;
-              t->step_us[i] = step;
-              t->steps[i] = steps;
-            }
-        }
-      else if (g_str_has_prefix (*l, "INFO torch=") || g_str_has_prefix (*l, "INFO peer="))
-        t->info = g_strdup (*l + (g_str_has_prefix (*l, "INFO peer=") ? 10 : 5));
-      else if (g_str_has_prefix (*l, "INFO data="))
-        t->data = g_strdup (*l + 5);
-    }
-  t->available = t->epoch_s[0] > 0 || t->epoch_s[1] > 0;
-  if (!t->available)
-    t->why_not = g_strdup_printf ("%s printed no RESULT lines: no ratio", script);
-}
-
 /* ---- report (stdio, not g_print: the text is UTF-8 whatever the locale) ---- */
 
 static const char *
@@ -637,13 +542,29 @@ typedef struct
   char *models;
 } Options;
 
-int
-main (int argc, char **argv)
+/* One run of the benchmark: its options, the models and what they measured, the machine's limits. */
+typedef struct
 {
-  ft_blas_prefer_fast_kernels (argv);
-  ft_blas_init ();
+  Options o;
+  const char *data_dir, *script, *python, *peer_python;
+  ModelConfig configs[2];
+  bool selected[2];
+  char *torch_models; /* the selected models as bench_*.py takes them: "mlp", "cnn" or "mlp,cnn" */
+  Dataset data;
+  double peak, cpu_peak, ceiling;
+  ModelResult results[2];
+  TorchResult torch, peers[2];
+} Bench;
 
-  Options o = {
+static const char *const PEER_LABEL[2] = { "PyTorch 2 (pip)", "TensorFlow fit" };
+
+/* The command line into b->o (the quick profile and the bounds applied); false (message printed) on a bad
+ * one. */
+static bool
+parse_options (Bench *b, int *argc, char ***argv)
+{
+  Options *o = &b->o;
+  *o = (Options){
     .mlp_epochs = 3,
     .cnn_steps = 300,
     .cnn_reps = 3,
@@ -652,82 +573,96 @@ main (int argc, char **argv)
     .product_steps = STEPS_PER_EPOCH,
   };
   const GOptionEntry entries[] = {
-    { "quick", 'q', 0, G_OPTION_ARG_NONE, &o.quick, "Fewer steps everywhere (a smoke test, noisier)", NULL },
-    { "synthetic", 0, 0, G_OPTION_ARG_NONE, &o.synthetic, "Use synthetic data even if Fashion-MNIST exists",
+    { "quick", 'q', 0, G_OPTION_ARG_NONE, &o->quick, "Fewer steps everywhere (a smoke test, noisier)", NULL },
+    { "synthetic", 0, 0, G_OPTION_ARG_NONE, &o->synthetic, "Use synthetic data even if Fashion-MNIST exists",
       NULL },
-    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.data_dir,
+    { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->data_dir,
       "Fashion-MNIST directory (" FITTAPE_BENCH_DATA_DIR ")", "DIR" },
-    { "models", 0, 0, G_OPTION_ARG_STRING, &o.models, "Comma-separated subset of mlp,cnn (both)", "LIST" },
-    { "no-torch", 0, 0, G_OPTION_ARG_NONE, &o.no_torch, "Skip the PyTorch comparison", NULL },
-    { "no-profile", 0, 0, G_OPTION_ARG_NONE, &o.no_profile, "Skip the per-op breakdown", NULL },
-    { "no-product", 0, 0, G_OPTION_ARG_NONE, &o.no_product,
+    { "models", 0, 0, G_OPTION_ARG_STRING, &o->models, "Comma-separated subset of mlp,cnn (both)", "LIST" },
+    { "no-torch", 0, 0, G_OPTION_ARG_NONE, &o->no_torch, "Skip the PyTorch comparison", NULL },
+    { "no-profile", 0, 0, G_OPTION_ARG_NONE, &o->no_profile, "Skip the per-op breakdown", NULL },
+    { "no-product", 0, 0, G_OPTION_ARG_NONE, &o->no_product,
       "Skip the product path (ft_fit through the runner)", NULL },
-    { "no-sweep", 0, 0, G_OPTION_ARG_NONE, &o.no_sweep, "Skip the MLP width sweep (128, 512, 2048)", NULL },
-    { "threads", 0, 0, G_OPTION_ARG_INT, &o.threads,
+    { "no-sweep", 0, 0, G_OPTION_ARG_NONE, &o->no_sweep, "Skip the MLP width sweep (128, 512, 2048)", NULL },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &o->threads,
       "Threads for the multi-thread figures (default: the available cores; 1 skips them)", "N" },
-    { "product-steps", 0, 0, G_OPTION_ARG_INT, &o.product_steps,
+    { "product-steps", 0, 0, G_OPTION_ARG_INT, &o->product_steps,
       "Product path: MLP steps per repetition (1875; the CNN runs a tenth)", "N" },
-    { "mlp-epochs", 0, 0, G_OPTION_ARG_INT, &o.mlp_epochs,
+    { "mlp-epochs", 0, 0, G_OPTION_ARG_INT, &o->mlp_epochs,
       "Timed full MLP epochs (3; the median is reported)", "N" },
-    { "cnn-steps", 0, 0, G_OPTION_ARG_INT, &o.cnn_steps, "Timed CNN steps per repetition (300)", "N" },
-    { "cnn-reps", 0, 0, G_OPTION_ARG_INT, &o.cnn_reps, "CNN repetitions (3; the median is reported)", "N" },
-    { "torch-mlp-steps", 0, 0, G_OPTION_ARG_INT, &o.torch_mlp_steps, "Timed PyTorch MLP steps (1875)", "N" },
-    { "torch-cnn-steps", 0, 0, G_OPTION_ARG_INT, &o.torch_cnn_steps, "Timed PyTorch CNN steps (150)", "N" },
-    { "torch-script", 0, 0, G_OPTION_ARG_FILENAME, &o.torch_script, "The PyTorch reference (bench_torch.py)",
+    { "cnn-steps", 0, 0, G_OPTION_ARG_INT, &o->cnn_steps, "Timed CNN steps per repetition (300)", "N" },
+    { "cnn-reps", 0, 0, G_OPTION_ARG_INT, &o->cnn_reps, "CNN repetitions (3; the median is reported)", "N" },
+    { "torch-mlp-steps", 0, 0, G_OPTION_ARG_INT, &o->torch_mlp_steps, "Timed PyTorch MLP steps (1875)", "N" },
+    { "torch-cnn-steps", 0, 0, G_OPTION_ARG_INT, &o->torch_cnn_steps, "Timed PyTorch CNN steps (150)", "N" },
+    { "torch-script", 0, 0, G_OPTION_ARG_FILENAME, &o->torch_script, "The PyTorch reference (bench_torch.py)",
       "PATH" },
-    { "python", 0, 0, G_OPTION_ARG_FILENAME, &o.python, "Python interpreter (" FITTAPE_BENCH_PYTHON ")",
+    { "python", 0, 0, G_OPTION_ARG_FILENAME, &o->python, "Python interpreter (" FITTAPE_BENCH_PYTHON ")",
       "PATH" },
-    { "peer-python", 0, 0, G_OPTION_ARG_FILENAME, &o.peer_python,
+    { "peer-python", 0, 0, G_OPTION_ARG_FILENAME, &o->peer_python,
       "Python with PyTorch 2 and TensorFlow for the other peers (" FITTAPE_BENCH_PEER_PYTHON ")", "PATH" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- FitTape training benchmark");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_autoptr (GError) error = NULL;
-  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+  if (!g_option_context_parse (ctx, argc, argv, &error))
     {
       fprintf (stderr, "fittape-bench: %s\n", error->message);
-      return 2;
+      return false;
     }
-  if (o.quick)
+  if (o->quick)
     {
-      o.mlp_epochs = 1;
-      o.cnn_steps = 60;
-      o.cnn_reps = 1;
-      o.torch_mlp_steps = 300;
-      o.torch_cnn_steps = 20;
-      o.product_steps = 300;
+      o->mlp_epochs = 1;
+      o->cnn_steps = 60;
+      o->cnn_reps = 1;
+      o->torch_mlp_steps = 300;
+      o->torch_cnn_steps = 20;
+      o->product_steps = 300;
     }
-  o.product_steps = MAX (o.product_steps, 10);
-  o.mlp_epochs = CLAMP (o.mlp_epochs, 1, MAX_REPS);
-  o.cnn_reps = CLAMP (o.cnn_reps, 1, MAX_REPS);
-  o.cnn_steps = MAX (o.cnn_steps, 1);
-  o.torch_mlp_steps = MAX (o.torch_mlp_steps, 1);
-  o.torch_cnn_steps = MAX (o.torch_cnn_steps, 1);
-  const char *data_dir = o.data_dir ? o.data_dir : FITTAPE_BENCH_DATA_DIR;
-  const char *script = o.torch_script ? o.torch_script : FITTAPE_BENCH_TORCH_SCRIPT;
-  const char *python = o.python ? o.python : FITTAPE_BENCH_PYTHON;
+  o->product_steps = MAX (o->product_steps, 10);
+  o->mlp_epochs = CLAMP (o->mlp_epochs, 1, MAX_REPS);
+  o->cnn_reps = CLAMP (o->cnn_reps, 1, MAX_REPS);
+  o->cnn_steps = MAX (o->cnn_steps, 1);
+  o->torch_mlp_steps = MAX (o->torch_mlp_steps, 1);
+  o->torch_cnn_steps = MAX (o->torch_cnn_steps, 1);
+  return true;
+}
 
-  const ModelConfig configs[2] = {
-    { "mlp", "MLP 784-128-10", build_mlp, 3, 50, STEPS_PER_EPOCH, o.mlp_epochs, 1 },
-    { "cnn", "CNN conv32-128-10", build_cnn, 4, 10, o.cnn_steps, o.cnn_reps, 1 },
+/* The models, the selection (--models) and the paths; false (message printed) on a bad selection. */
+static bool
+configure (Bench *b)
+{
+  const Options *o = &b->o;
+  b->data_dir = o->data_dir ? o->data_dir : FITTAPE_BENCH_DATA_DIR;
+  b->script = o->torch_script ? o->torch_script : FITTAPE_BENCH_TORCH_SCRIPT;
+  b->python = o->python ? o->python : FITTAPE_BENCH_PYTHON;
+  b->peer_python = o->peer_python ? o->peer_python : FITTAPE_BENCH_PEER_PYTHON;
+  b->configs[0] = (ModelConfig){
+    "mlp", "MLP 784-128-10", build_mlp, 3, 50, STEPS_PER_EPOCH, o->mlp_epochs, 1
   };
-  bool selected[2] = { true, true };
-  if (o.models != NULL)
+  b->configs[1] = (ModelConfig){ "cnn", "CNN conv32-128-10", build_cnn, 4, 10, o->cnn_steps, o->cnn_reps, 1 };
+  b->selected[0] = b->selected[1] = true;
+  if (o->models != NULL)
     {
-      g_auto (GStrv) names = g_strsplit (o.models, ",", -1);
-      selected[0] = g_strv_contains ((const char *const *) names, "mlp");
-      selected[1] = g_strv_contains ((const char *const *) names, "cnn");
-      if (!selected[0] && !selected[1])
+      g_auto (GStrv) names = g_strsplit (o->models, ",", -1);
+      b->selected[0] = g_strv_contains ((const char *const *) names, "mlp");
+      b->selected[1] = g_strv_contains ((const char *const *) names, "cnn");
+      if (!b->selected[0] && !b->selected[1])
         {
           fprintf (stderr, "fittape-bench: --models takes mlp, cnn or mlp,cnn\n");
-          return 2;
+          return false;
         }
     }
-  g_autofree char *torch_models = g_strdup_printf (
-      "%s%s%s", selected[0] ? "mlp" : "", selected[0] && selected[1] ? "," : "", selected[1] ? "cnn" : "");
+  b->torch_models = g_strdup_printf ("%s%s%s", b->selected[0] ? "mlp" : "",
+                                     b->selected[0] && b->selected[1] ? "," : "",
+                                     b->selected[1] ? "cnn" : "");
+  return true;
+}
 
-  double t_start = now_s ();
+/* The header: the machine, the data (loaded here) and its limits (the sgemm peak, the FMA ceiling). */
+static void
+measure_machine (Bench *b)
+{
   g_autofree char *cpu = cpu_model_name ();
   const char *coretype = g_getenv ("OPENBLAS_CORETYPE");
   printf (
@@ -738,50 +673,43 @@ main (int argc, char **argv)
       "  CPU: %s (%d cores available); OpenBLAS kernels: %s (OPENBLAS_CORETYPE=%s), 1 BLAS thread per call\n",
       cpu, ft_threads_available_cores (), ft_blas_core_name (), coretype ? coretype : "unset");
 
-  Dataset data = { 0 };
-  if (!o.synthetic)
+  if (!b->o.synthetic)
     {
       g_autoptr (GError) derr = NULL;
-      if (!dataset_load_fashion (&data, data_dir, &derr))
+      if (!dataset_load_fashion (&b->data, b->data_dir, &derr))
         {
           printf ("  (no Fashion-MNIST: %s)\n", derr->message);
-          memset (&data, 0, sizeof data);
+          memset (&b->data, 0, sizeof b->data);
         }
     }
-  if (!data.real)
-    dataset_synthetic (&data);
-  printf ("  data: %s; each timed step includes gathering its shuffled batch\n", data.description);
+  if (!b->data.real)
+    dataset_synthetic (&b->data);
+  printf ("  data: %s; each timed step includes gathering its shuffled batch\n", b->data.description);
 
-  double cpu_peak;
-  double peak = sgemm_peak_gflops (1024, 8, &cpu_peak);
-  printf ("  sgemm peak: %.1f GFLOP/s (ft_sgemm 1024 x 1024 x 1024, best of 8; %.1f in CPU time)\n", peak,
-          cpu_peak);
+  b->peak = sgemm_peak_gflops (1024, 8, &b->cpu_peak);
+  printf ("  sgemm peak: %.1f GFLOP/s (ft_sgemm 1024 x 1024 x 1024, best of 8; %.1f in CPU time)\n", b->peak,
+          b->cpu_peak);
   int lanes;
-  const double ceiling = bench_fma_ceiling_gflops (5, &lanes);
+  b->ceiling = bench_fma_ceiling_gflops (5, &lanes);
   printf (
       "  FMA ceiling: %.1f GFLOP/s (independent fused multiply-adds on registers, %d lanes, no memory: the "
       "sgemm peak is %.0f %% of it)\n",
-      ceiling, lanes, 100 * peak / ceiling);
+      b->ceiling, lanes, 100 * b->peak / b->ceiling);
   fflush (stdout);
+}
 
-  ModelResult results[2];
-  memset (results, 0, sizeof results);
-  for (int m = 0; m < 2; m++)
-    if (selected[m])
-      {
-        run_model (&configs[m], &data, !o.no_profile, &results[m]);
-        if (!results[m].ok)
-          return 1;
-      }
-
+/* Per model: time per step and epoch, samples/s, CPU time, allocations, loss, peak memory. */
+static void
+print_step_table (const Bench *b)
+{
   printf ("\n  %-18s %8s %14s %8s %9s %9s %9s %11s   %s\n", "model", "params", "timed steps", "s/epoch",
           "samples/s", "us/step", "cpu s/ep", "allocs/step", "loss (first -> last)");
   for (int m = 0; m < 2; m++)
     {
-      if (!selected[m])
+      if (!b->selected[m])
         continue;
-      const ModelConfig *c = &configs[m];
-      const ModelResult *r = &results[m];
+      const ModelConfig *c = &b->configs[m];
+      const ModelResult *r = &b->results[m];
       g_autofree char *timed = g_strdup_printf ("%dx%d%s", c->reps, c->steps,
                                                 c->steps == STEPS_PER_EPOCH ? "" : "*");
       printf ("  %-18s %8zu %14s %8.3f %9.0f %9.1f %9.3f %11.2f   %.3f -> %.3f\n", c->label, r->n_params,
@@ -790,169 +718,213 @@ main (int argc, char **argv)
     }
   printf ("  s/epoch and us/step: median of the repetitions");
   for (int m = 0; m < 2; m++)
-    if (selected[m])
-      printf ("; best %s %.3f s/epoch", configs[m].name, results[m].best_step_s * STEPS_PER_EPOCH);
+    if (b->selected[m])
+      printf ("; best %s %.3f s/epoch", b->configs[m].name, b->results[m].best_step_s * STEPS_PER_EPOCH);
   printf (".\n");
-  if (selected[0])
+  if (b->selected[0])
     printf ("  The MLP times whole %d-step epochs.\n", STEPS_PER_EPOCH);
-  if (selected[1])
+  if (b->selected[1])
     printf ("  * The CNN times %d steps per repetition and extrapolates × %.2f to a %d-step epoch.\n",
-            configs[1].steps, (double) STEPS_PER_EPOCH / configs[1].steps, STEPS_PER_EPOCH);
+            b->configs[1].steps, (double) STEPS_PER_EPOCH / b->configs[1].steps, STEPS_PER_EPOCH);
   printf (
       "  cpu s/ep = the same repetition in this thread's CPU time; wall well above it means the machine was "
       "busy (compare runs on a quiet machine).\n");
   for (int m = 0; m < 2; m++)
-    if (selected[m])
+    if (b->selected[m])
       printf (
           "  peak RSS after the %s: %.1f MB (the process: data set, model, optimizer state, tape arena)\n",
-          configs[m].name, results[m].peak_rss_mb);
+          b->configs[m].name, b->results[m].peak_rss_mb);
   printf ("  allocs/step = ft_alloc calls during the timed steps / steps (after %d and %d warm-up steps).\n",
-          configs[0].warmup, configs[1].warmup);
+          b->configs[0].warmup, b->configs[1].warmup);
+}
 
+/* Per model: the FLOPs a step computes against the sgemm peak and the FMA ceiling, and issue 15's targets. */
+static void
+print_peak_table (const Bench *b)
+{
   printf ("\n  %-18s %12s %10s %8s   %12s %10s %8s   %s\n", "model", "GFLOP/step", "GFLOP/s", "%peak",
           "exec GF/step", "GFLOP/s", "%peak", "target (exec)");
   for (int m = 0; m < 2; m++)
     {
-      if (!selected[m])
+      if (!b->selected[m])
         continue;
-      const ModelResult *r = &results[m];
+      const ModelResult *r = &b->results[m];
       double f3 = 3 * r->fwd_flops, fx = r->exec_flops;
-      double exec_pct = 100 * fx / r->step_s / 1e9 / peak, want = m == 0 ? 80 : 75; /* issue 15 */
+      double exec_pct = 100 * fx / r->step_s / 1e9 / b->peak, want = m == 0 ? 80 : 75; /* issue 15 */
       printf ("  %-18s %12.4f %10.1f %7.1f%%   %12.4f %10.1f %7.1f%%   ≥ %.0f %%: %s (%.1f %% of the FMA "
               "ceiling)\n",
-              configs[m].label, f3 / 1e9, f3 / r->step_s / 1e9, 100 * f3 / r->step_s / 1e9 / peak, fx / 1e9,
-              fx / r->step_s / 1e9, exec_pct, want, met (exec_pct >= want),
-              100 * fx / r->step_s / 1e9 / ceiling);
+              b->configs[m].label, f3 / 1e9, f3 / r->step_s / 1e9, 100 * f3 / r->step_s / 1e9 / b->peak,
+              fx / 1e9, fx / r->step_s / 1e9, exec_pct, want, met (exec_pct >= want),
+              100 * fx / r->step_s / 1e9 / b->ceiling);
     }
   printf (
       "  GFLOP/step = 3 × the forward FLOPs on the tape (ft_tape_entry()->flops), the usual forward + backward "
       "rule;\n  exec = what the step really computes: the first layer needs no input gradient, so its "
       "backward is one product, not two.\n  %%peak = GFLOP/s / the sgemm peak above.\n");
   for (int m = 0; m < 2; m++)
-    if (selected[m] && results[m].allocs_per_step != 0)
+    if (b->selected[m] && b->results[m].allocs_per_step != 0)
       printf ("  WARNING: %s calls ft_alloc %.2f times per step after warm-up (expected 0)\n",
-              configs[m].label, results[m].allocs_per_step);
+              b->configs[m].label, b->results[m].allocs_per_step);
+}
 
-  if (!o.no_profile)
-    for (int m = 0; m < 2; m++)
-      if (selected[m])
-        print_profile (&configs[m], &results[m]);
-
-  if (o.threads != 1)
-    print_threads (configs, selected, &data,
-                   o.threads > 1 ? MIN (o.threads, FT_THREADS_MAX) : ft_threads_available_cores (),
-                   o.quick ? 1 : MAX (3, MIN (o.cnn_reps, MAX_REPS)), !o.no_profile);
-
-  if (selected[0] && !o.no_sweep)
-    print_width_sweep (&data, peak, cpu_peak, o.quick ? 60 : 300, o.quick ? 1 : 3);
-  if (!o.no_product)
-    print_product_path (selected, o.product_steps, o.quick ? 1 : 3);
-
-  TorchResult torch = { 0 };
-  if (o.no_torch)
-    torch.why_not = g_strdup ("PyTorch comparison skipped (--no-torch): no ratio");
-  else
+/* PyTorch from Debian (b->python), then the other peers from the build folder's virtual environment
+ * (.ci/tf-venv BUILD --bench): PyTorch 2 on one thread, and TensorFlow's real model.fit() on one intra-op
+ * and one inter-op thread. */
+static void
+run_peers (Bench *b)
+{
+  const Options *o = &b->o;
+  if (o->no_torch)
     {
-      printf ("\n  running PyTorch: %s (%d MLP steps, %d CNN steps)...\n", script, o.torch_mlp_steps,
-              o.torch_cnn_steps);
-      fflush (stdout);
-      run_torch (python, "torch", script, &data, data_dir, torch_models, o.torch_mlp_steps, o.torch_cnn_steps,
-                 &torch);
+      b->torch.why_not = g_strdup ("PyTorch comparison skipped (--no-torch): no ratio");
+      for (int p = 0; p < 2; p++)
+        b->peers[p].why_not = g_strdup ("skipped (--no-torch)");
+      return;
     }
-  /* The other peers, from the build folder's virtual environment (.ci/tf-venv BUILD --bench): PyTorch 2 on
-   * one thread, and TensorFlow's real model.fit() on one intra-op and one inter-op thread. */
-  const char *peer_python = o.peer_python ? o.peer_python : FITTAPE_BENCH_PEER_PYTHON;
-  TorchResult peers[2] = { { 0 } };
-  const char *peer_label[2] = { "PyTorch 2 (pip)", "TensorFlow fit" };
-  if (o.no_torch)
-    for (int p = 0; p < 2; p++)
-      peers[p].why_not = g_strdup ("skipped (--no-torch)");
-  else
-    {
-      printf ("  running the peers of %s: PyTorch 2 (bench_torch.py) and TensorFlow (bench_tf.py)...\n",
-              peer_python);
-      fflush (stdout);
-      run_torch (peer_python, "torch", script, &data, data_dir, torch_models, o.torch_mlp_steps,
-                 o.torch_cnn_steps, &peers[0]);
-      run_torch (peer_python, "tensorflow", FITTAPE_BENCH_TF_SCRIPT, &data, data_dir, torch_models,
-                 o.torch_mlp_steps, MIN (o.torch_cnn_steps, 60), &peers[1]);
-    }
+  printf ("\n  running PyTorch: %s (%d MLP steps, %d CNN steps)...\n", b->script, o->torch_mlp_steps,
+          o->torch_cnn_steps);
+  fflush (stdout);
+  bench_run_peer (b->python, "torch", b->script, &b->data, b->data_dir, b->torch_models, o->torch_mlp_steps,
+                  o->torch_cnn_steps, &b->torch);
+  printf ("  running the peers of %s: PyTorch 2 (bench_torch.py) and TensorFlow (bench_tf.py)...\n",
+          b->peer_python);
+  fflush (stdout);
+  bench_run_peer (b->peer_python, "torch", b->script, &b->data, b->data_dir, b->torch_models,
+                  o->torch_mlp_steps, o->torch_cnn_steps, &b->peers[0]);
+  bench_run_peer (b->peer_python, "tensorflow", FITTAPE_BENCH_TF_SCRIPT, &b->data, b->data_dir,
+                  b->torch_models, o->torch_mlp_steps, MIN (o->torch_cnn_steps, 60), &b->peers[1]);
+}
 
+/* Debian's PyTorch beside FitTape, with the MLP's seconds-per-epoch target. */
+static void
+print_torch_table (const Bench *b)
+{
+  const TorchResult *torch = &b->torch;
   printf ("\n  %-18s %12s %12s %16s   %s\n", "model", "FitTape s/ep", "PyTorch s/ep", "PyTorch/FitTape",
           "targets");
   for (int m = 0; m < 2; m++)
     {
-      if (!selected[m])
+      if (!b->selected[m])
         continue;
-      const ModelResult *r = &results[m];
-      double te = torch.available ? torch.epoch_s[m] : 0;
+      const ModelResult *r = &b->results[m];
+      double te = torch->available ? torch->epoch_s[m] : 0;
       double ratio = te > 0 ? te / r->epoch_s : 0;
       g_autofree char *tcol = te > 0 ? g_strdup_printf ("%.3f", te) : g_strdup ("-");
       g_autofree char *rcol = te > 0 ? g_strdup_printf ("%.2fx", ratio) : g_strdup ("-");
       g_autofree char *targets = m == 0 ? g_strdup_printf ("≤ %.1f s/epoch: %s", TARGET_MLP_EPOCH_S,
                                                            met (r->epoch_s <= TARGET_MLP_EPOCH_S))
                                         : g_strdup ("");
-      printf ("  %-18s %12.3f %12s %16s   %s\n", configs[m].label, r->epoch_s, tcol, rcol, targets);
+      printf ("  %-18s %12.3f %12s %16s   %s\n", b->configs[m].label, r->epoch_s, tcol, rcol, targets);
     }
-  if (torch.available)
+  if (!torch->available)
     {
-      printf (
-          "  PyTorch: %s; %s; nn.CrossEntropyLoss, Adam(eps=1e-7), float32, NCHW; median of 3 timed chunks per model\n",
-          torch.info ? torch.info : "?", torch.data ? torch.data : "?");
-      for (int m = 0; m < 2; m++)
-        if (selected[m] && torch.epoch_s[m] > 0)
-          printf ("    %s: PyTorch %.1f us/step over %d steps%s vs FitTape %.1f us/step\n", configs[m].label,
-                  torch.step_us[m], torch.steps[m],
-                  torch.steps[m] == STEPS_PER_EPOCH ? " (a full epoch)" : " (extrapolated to an epoch)",
-                  results[m].step_s * 1e6);
+      printf ("  PyTorch (Debian): %s\n", torch->why_not);
+      return;
     }
-  else
-    printf ("  PyTorch (Debian): %s\n", torch.why_not);
+  printf (
+      "  PyTorch: %s; %s; nn.CrossEntropyLoss, Adam(eps=1e-7), float32, NCHW; median of 3 timed chunks per "
+      "model\n",
+      torch->info ? torch->info : "?", torch->data ? torch->data : "?");
+  for (int m = 0; m < 2; m++)
+    if (b->selected[m] && torch->epoch_s[m] > 0)
+      printf ("    %s: PyTorch %.1f us/step over %d steps%s vs FitTape %.1f us/step\n", b->configs[m].label,
+              torch->step_us[m], torch->steps[m],
+              torch->steps[m] == STEPS_PER_EPOCH ? " (a full epoch)" : " (extrapolated to an epoch)",
+              b->results[m].step_s * 1e6);
+}
 
-  /* Every peer beside FitTape, each ratio = peer time / FitTape time (> 1: FitTape is faster). */
+/* Every peer beside FitTape, each ratio = peer time / FitTape time (> 1: FitTape is faster), with the ≥ 2×
+ * target against PyTorch 2 and TensorFlow. */
+static void
+print_peer_table (const Bench *b)
+{
   printf ("\n  %-18s %-16s %12s %12s %10s   %s\n", "model", "peer", "peer s/ep", "FitTape s/ep", "ratio",
           "target (PyTorch 2, TensorFlow)");
+  const TorchResult *all[3] = { &b->torch, &b->peers[0], &b->peers[1] };
+  const char *labels[3] = { "PyTorch (Debian)", PEER_LABEL[0], PEER_LABEL[1] };
   for (int m = 0; m < 2; m++)
     {
-      if (!selected[m])
+      if (!b->selected[m])
         continue;
-      const TorchResult *all[3] = { &torch, &peers[0], &peers[1] };
-      const char *labels[3] = { "PyTorch (Debian)", peer_label[0], peer_label[1] };
+      const ModelResult *r = &b->results[m];
       for (int p = 0; p < 3; p++)
         if (all[p]->available && all[p]->epoch_s[m] > 0)
           {
-            double ratio = all[p]->epoch_s[m] / results[m].epoch_s;
+            double ratio = all[p]->epoch_s[m] / r->epoch_s;
             g_autofree char *target = p == 0 ? g_strdup ("")
                                              : g_strdup_printf ("≥ %.0f×: %s", TARGET_PEER_RATIO,
                                                                 met (ratio >= TARGET_PEER_RATIO));
-            printf ("  %-18s %-16s %12.3f %12.3f %9.2fx   %s\n", configs[m].label, labels[p],
-                    all[p]->epoch_s[m], results[m].epoch_s, ratio, target);
+            printf ("  %-18s %-16s %12.3f %12.3f %9.2fx   %s\n", b->configs[m].label, labels[p],
+                    all[p]->epoch_s[m], r->epoch_s, ratio, target);
           }
         else
-          printf ("  %-18s %-16s %12s %12.3f %10s\n", configs[m].label, labels[p], "-", results[m].epoch_s,
-                  "-");
+          printf ("  %-18s %-16s %12s %12.3f %10s\n", b->configs[m].label, labels[p], "-", r->epoch_s, "-");
     }
   for (int p = 0; p < 2; p++)
-    {
-      if (peers[p].available)
-        printf ("  %s: %s; %s\n", peer_label[p], peers[p].info ? peers[p].info : "?",
-                peers[p].data ? peers[p].data : "?");
-      else
-        printf ("  %s: %s\n", peer_label[p], peers[p].why_not);
-      g_free (peers[p].why_not);
-      g_free (peers[p].info);
-      g_free (peers[p].data);
-    }
-  printf ("\n  total benchmark time: %.1f s\n", now_s () - t_start);
+    if (b->peers[p].available)
+      printf ("  %s: %s; %s\n", PEER_LABEL[p], b->peers[p].info ? b->peers[p].info : "?",
+              b->peers[p].data ? b->peers[p].data : "?");
+    else
+      printf ("  %s: %s\n", PEER_LABEL[p], b->peers[p].why_not);
+}
 
-  g_free (torch.why_not);
-  g_free (torch.info);
-  g_free (torch.data);
-  dataset_clear (&data);
-  g_free (o.data_dir);
-  g_free (o.torch_script);
-  g_free (o.python);
-  g_free (o.peer_python);
-  g_free (o.models);
+static void
+bench_clear (Bench *b)
+{
+  bench_peer_clear (&b->torch);
+  for (int p = 0; p < 2; p++)
+    bench_peer_clear (&b->peers[p]);
+  dataset_clear (&b->data);
+  g_free (b->torch_models);
+  g_free (b->o.data_dir);
+  g_free (b->o.torch_script);
+  g_free (b->o.python);
+  g_free (b->o.peer_python);
+  g_free (b->o.models);
+}
+
+int
+main (int argc, char **argv)
+{
+  ft_blas_prefer_fast_kernels (argv);
+  ft_blas_init ();
+  Bench b = { 0 };
+  if (!parse_options (&b, &argc, &argv) || !configure (&b))
+    {
+      bench_clear (&b);
+      return 2;
+    }
+  const Options *o = &b.o;
+  const double t_start = now_s ();
+  measure_machine (&b);
+  for (int m = 0; m < 2; m++)
+    if (b.selected[m])
+      {
+        run_model (&b.configs[m], &b.data, !o->no_profile, &b.results[m]);
+        if (!b.results[m].ok)
+          {
+            bench_clear (&b);
+            return 1;
+          }
+      }
+  print_step_table (&b);
+  print_peak_table (&b);
+  if (!o->no_profile)
+    for (int m = 0; m < 2; m++)
+      if (b.selected[m])
+        print_profile (&b.configs[m], &b.results[m]);
+  if (o->threads != 1)
+    print_threads (b.configs, b.selected, &b.data,
+                   o->threads > 1 ? MIN (o->threads, FT_THREADS_MAX) : ft_threads_available_cores (),
+                   o->quick ? 1 : MAX (3, MIN (o->cnn_reps, MAX_REPS)), !o->no_profile);
+  if (b.selected[0] && !o->no_sweep)
+    print_width_sweep (&b.data, b.peak, b.cpu_peak, o->quick ? 60 : 300, o->quick ? 1 : 3);
+  if (!o->no_product)
+    print_product_path (b.selected, o->product_steps, o->quick ? 1 : 3);
+  run_peers (&b);
+  print_torch_table (&b);
+  print_peer_table (&b);
+  printf ("\n  total benchmark time: %.1f s\n", now_s () - t_start);
+  bench_clear (&b);
   return 0;
 }

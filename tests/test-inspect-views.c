@@ -57,6 +57,13 @@ decision_busy (GtkWidget *w)
   return ft_decision_view_is_busy (FT_DECISION_VIEW (w));
 }
 
+/* A keeper's release: counts the calls (a worker thread may make it). */
+static void
+count_release (gpointer data)
+{
+  g_atomic_int_inc ((int *) data);
+}
+
 static gboolean
 confusion_busy (GtkWidget *w)
 {
@@ -481,6 +488,25 @@ test_confusion (void)
   g_assert_true (ft_confusion_matrix (im, test, expected, NULL, 0, NULL, &error));
   g_assert_cmpmem (matrix, sizeof expected, expected, sizeof expected);
   ft_inspect_model_free (im);
+
+  /* Borrowing the test set instead of copying it: the same matrix, and the keeper released once, when the
+   * computation is done (the window hands over a reference to its shared data sets). */
+  int released = 0, shared_computed = computed;
+  ft_confusion_view_compute_shared (cv, exp, NULL, test, w, n, &released, count_release);
+  g_assert_cmpint (released, ==, 0);
+  wait_idle_for (view, confusion_busy);
+  g_assert_cmpint (computed, ==, shared_computed + 1);
+  g_assert_cmpint (released, ==, 1);
+  matrix = ft_confusion_view_get_matrix (cv, &k);
+  g_assert_cmpmem (matrix, sizeof expected, expected, sizeof expected);
+  /* A computation dropped for a newer one releases its keeper too. */
+  ft_confusion_view_compute_shared (cv, exp, NULL, test, w, n, &released, count_release);
+  ft_confusion_view_compute_shared (cv, exp, NULL, test, w, n, &released, count_release);
+  wait_idle_for (view, confusion_busy);
+  g_assert_cmpint (released, ==, 3);
+  matrix = ft_confusion_view_get_matrix (cv, &k);
+  g_assert_cmpmem (matrix, sizeof expected, expected, sizeof expected);
+
   int correct = 0, total = 0;
   for (int i = 0; i < 100; i++)
     {
@@ -554,8 +580,9 @@ test_confusion (void)
                                     "\"units\": 10}]}}");
   size_t wn = 2 * 10 + 10;
   float *ww = g_new0 (float, wn);
+  const int before_wrong = computed;
   ft_confusion_view_compute (cv, wrong, NULL, test, ww, wn);
-  wait_count (&computed, 2);
+  wait_count (&computed, before_wrong + 1);
   g_assert_nonnull (ft_confusion_view_get_error (cv));
   g_assert_null (ft_confusion_view_get_matrix (cv, NULL));
   g_test_message ("error shown: %s", ft_confusion_view_get_error (cv));
@@ -576,7 +603,7 @@ test_confusion (void)
   float *sw = g_new (float, sn);
   ft_model_get_weights (ft_trainer_model (trainer), sw);
   ft_confusion_view_compute (cv, spiral, train2, test2, sw, sn);
-  wait_count (&computed, 3);
+  wait_count (&computed, before_wrong + 2);
   g_assert_null (ft_confusion_view_get_error (cv));
   g_assert_nonnull (ft_confusion_view_get_matrix (cv, &k));
   g_assert_cmpint (k, ==, 2);

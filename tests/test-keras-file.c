@@ -128,6 +128,70 @@ write_keras_zip (const char *config, const void *weights, size_t weights_size)
   return path;
 }
 
+/* The optimizer's state goes out with the .keras file and comes back into a trainer built from it: RMSprop
+ * centered with momentum (three slot lists) after two steps. A trainer whose optimizer has other variables
+ * is refused with the counts named and keeps its state; a file without the state says so. */
+static void
+test_keras_optimizer_state (void)
+{
+  GError *error = NULL;
+  FtExperiment *exp = ft_experiment_from_json (model_json, &error);
+  g_assert_no_error (error);
+  FtTrainer *trainer = ft_experiment_build_trainer (exp, NULL, &error);
+  g_assert_no_error (error);
+  FtOptimizer *opt = ft_trainer_optimizer (trainer);
+  const size_t n = ft_optimizer_state_size (opt);
+  float *state = ft_optimizer_state (opt);
+  for (size_t i = 0; i < n; i++)
+    state[i] = 0.25f + 1e-4f * (float) i;
+  ft_optimizer_set_iterations (opt, 2);
+  ft_optimizer_set_learning_rate (opt, 0.0015f);
+  char *dir = g_dir_make_tmp ("fittape-keras-XXXXXX", &error);
+  char *path = g_build_filename (dir, "model.keras", NULL);
+  g_assert_true (ft_keras_save (trainer, path, &error));
+  g_assert_no_error (error);
+
+  FtTrainer *back = ft_experiment_build_trainer (exp, NULL, &error);
+  g_assert_no_error (error);
+  FtOptimizer *bo = ft_trainer_optimizer (back);
+  g_assert_true (ft_keras_load_optimizer_state (path, back, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (ft_optimizer_iterations (bo), ==, 2);
+  g_assert_cmpfloat (ft_optimizer_get_learning_rate (bo), ==, 0.0015f);
+  g_assert_cmpmem (ft_optimizer_state (bo), n * sizeof (float), state, n * sizeof (float));
+
+  /* Another optimizer (Adam: two slot lists) does not take RMSprop's three. */
+  FtExperiment *adam = ft_experiment_copy (exp);
+  adam->compile.optimizer = ft_optimizer_spec_default (FT_OPT_ADAM);
+  FtTrainer *other = ft_experiment_build_trainer (adam, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (ft_keras_load_optimizer_state (path, other, &error));
+  g_assert_error (error, FT_ERROR, FT_ERROR_INVALID);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "variables, Adam needs"));
+  g_clear_error (&error);
+  g_assert_cmpint (ft_optimizer_iterations (ft_trainer_optimizer (other)), ==, 0);
+
+  /* A .keras file without optimizer/vars (weights only). */
+  char *bare = write_keras_zip ("{}", NULL, 0);
+  g_assert_false (ft_keras_load_optimizer_state (bare, back, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_cmpint (ft_optimizer_iterations (bo), ==, 2);
+
+  g_unlink (bare);
+  g_free (bare);
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+  ft_trainer_free (other);
+  ft_experiment_free (adam);
+  ft_trainer_free (back);
+  ft_trainer_free (trainer);
+  ft_experiment_free (exp);
+}
+
 /* Files whose config has a layer or an option FitTape lacks, or a value out of its range: the error
  * names the layer (position, name and class) and the key. */
 static void
@@ -386,6 +450,7 @@ main (int argc, char **argv)
   g_test_add_func ("/keras-file/zip", test_zip_round_trip);
   g_test_add_func ("/keras-file/round-trip", test_keras_round_trip);
   g_test_add_func ("/keras-file/unsupported", test_keras_unsupported);
+  g_test_add_func ("/keras-file/optimizer-state", test_keras_optimizer_state);
   g_test_add_func ("/keras-file/kinds-round-trip", test_keras_kinds_round_trip);
   g_test_add_func ("/keras-file/other-spellings", test_keras_other_spellings);
   g_test_add_func ("/keras-file/certify-refuses-dropout", test_certify_refuses_dropout);

@@ -3,6 +3,7 @@
  * and a very long run (2,000,000 batch points, 20,000 epochs) renders with work counters (points and
  * blocks visited, path elements emitted) within a small multiple of the plot's pixel width, and looks
  * like the exhaustive rendering. No timings. */
+#include "plot/ft-plot-difference.h"
 #include "plot/ft-plot-model.h"
 #include "plot/ft-plot-render.h"
 #include "plot/ft-plot-summary.h"
@@ -327,6 +328,89 @@ test_difference_lane_bounded (void)
   ft_plot_model_free (m);
 }
 
+/* The lane's share of one render's work: with the lane on less with it off. */
+static void
+lane_work (const FtPlotModel *m, FtPlotModel *mut, const FtPlotStyle *style, FtPlotRenderWork *work,
+           FtPlotGeometry *g, cairo_surface_t **picture)
+{
+  FtPlotRenderWork off;
+  ft_plot_model_set_difference_lane (mut, false);
+  ft_plot_render_reset_work ();
+  cairo_surface_destroy (render (m, FT_PLOT_LOSS, style, NULL, g));
+  ft_plot_render_get_work (&off);
+  ft_plot_model_set_difference_lane (mut, true);
+  ft_plot_render_reset_work ();
+  *picture = render (m, FT_PLOT_LOSS, style, NULL, g);
+  ft_plot_render_get_work (work);
+  work->points_visited -= off.points_visited;
+  work->path_elements -= off.path_elements;
+}
+
+/* Compare mode's difference lane from a long pair's step records (2 x 200,000 steps, every one, as the
+ * window gives them from the fingerprints; batch points only every 1,000th step): the lane's work — points
+ * and summary blocks visited, path elements — stays within a small multiple of its width, where drawing it
+ * step by step visits every step; identical steps sit in the "identical" band, the rest above it. */
+static void
+test_difference_steps_bounded (void)
+{
+  enum
+  {
+    EPOCHS = 2000,
+    STEPS = 100,
+    N = EPOCHS * STEPS
+  };
+  FtPlotModel *m = ft_plot_model_new ();
+  int fit = ft_plot_model_add_run (m, "fit", 0), tape = ft_plot_model_add_run (m, "tape", 1);
+  ft_plot_model_set_pair (m, fit, tape);
+  GRand *rand = g_rand_new_with_seed (5);
+  for (int step = 1; step <= N; step++)
+    {
+      int e = (step - 1) / STEPS, k = (step - 1) % STEPS;
+      float a = (float) (0.3 + 2.0 * exp (-step / 40000.0) + g_rand_double_range (rand, -0.1, 0.1));
+      /* The second half differs by 1e-6 to 1e-1 of the loss. */
+      float b = step <= N / 2 ? a : a * (float) (1 + pow (10, g_rand_double_range (rand, -6, -1)));
+      ft_plot_model_add_step (m, fit, e, k, STEPS, step * 32LL, a);
+      ft_plot_model_add_step (m, tape, e, k, STEPS, step * 32LL, b);
+      if (step % 1000 == 1 || step == N)
+        {
+          ft_plot_model_add_batch (m, fit, e, k, STEPS, step * 32LL, a, NULL);
+          ft_plot_model_add_batch (m, tape, e, k, STEPS, step * 32LL, b, NULL);
+        }
+    }
+  g_rand_free (rand);
+  int n;
+  ft_plot_difference_points (ft_plot_model_get_difference (m, fit), &n);
+  g_assert_cmpint (n, ==, N);
+  FtPlotStyle style;
+  ft_plot_style_init (&style);
+  FtPlotGeometry g;
+  FtPlotRenderWork bounded, full;
+  cairo_surface_t *fast, *slow;
+  lane_work (m, m, &style, &bounded, &g, &fast);
+  ft_plot_render_set_exhaustive (true);
+  lane_work (m, m, &style, &full, &g, &slow);
+  ft_plot_render_set_exhaustive (false);
+  int differ = count_different (fast, slow);
+  if (g_getenv ("LOD_DUMP") != NULL)
+    {
+      cairo_surface_write_to_png (fast, "/tmp/lod-steps-fast.png");
+      cairo_surface_write_to_png (slow, "/tmp/lod-steps-full.png");
+    }
+  g_test_message (
+      "difference lane from 2 x %d step records, %.0f px wide: points and blocks visited %" G_GINT64_FORMAT
+      " (exhaustive %" G_GINT64_FORMAT "), path elements %" G_GINT64_FORMAT " (exhaustive %" G_GINT64_FORMAT
+      "); %d pixels differ",
+      N, g.plot_width, bounded.points_visited, full.points_visited, bounded.path_elements, full.path_elements,
+      differ);
+  g_assert_cmpint (full.points_visited, >=, N);
+  g_assert_cmpint (bounded.points_visited, <=, 80 * g.plot_width);
+  g_assert_cmpint (bounded.path_elements, <=, 12 * g.plot_width);
+  g_assert_cmpint (differ, <=, 1200 * 600 / 200);
+  cairo_surface_destroy (fast);
+  cairo_surface_destroy (slow);
+  ft_plot_model_free (m);
+}
+
 /* A summary made point by point equals a copy's, and clearing a run empties it. */
 static void
 test_summary_copy_and_clear (void)
@@ -359,6 +443,7 @@ main (int argc, char **argv)
   g_test_add_func ("/plot-lod/range-matches", test_range_matches);
   g_test_add_func ("/plot-lod/long-run-bounded", test_long_run_bounded);
   g_test_add_func ("/plot-lod/difference-lane-bounded", test_difference_lane_bounded);
+  g_test_add_func ("/plot-lod/difference-steps-bounded", test_difference_steps_bounded);
   int status = g_test_run ();
   ft_plot_model_free (long_model);
   return status;

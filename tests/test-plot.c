@@ -1,6 +1,7 @@
 /* test-plot.c — the plot model, the renderer and the exporter, with no display: charts are drawn into
  * cairo image, SVG and PDF surfaces and checked for structure (colours where lines must be, dashes,
  * legend, log scale), not against golden images. */
+#include "plot/ft-plot-difference.h"
 #include "plot/ft-plot-export.h"
 #include "plot/ft-plot-marks.h"
 #include "plot/ft-plot-model.h"
@@ -863,6 +864,181 @@ test_difference_lane_and_mark (void)
   ft_plot_model_free (m);
 }
 
+/* Compare mode's lane from every step: DIFF_EPOCHS epochs of DIFF_STEPS steps, the tape run's loss the
+ * same as fit's for the first third, 1e-2 above it in the second, 1e-5 above in the last. */
+#define DIFF_EPOCHS 3
+#define DIFF_STEPS  400
+#define DIFF_N      (DIFF_EPOCHS * DIFF_STEPS)
+
+static float
+step_loss (bool tape, int step)
+{
+  float fit = 0.5f + 2.0f / sqrtf ((float) step);
+  if (!tape || step <= DIFF_N / 3)
+    return fit;
+  return fit + (step <= 2 * DIFF_N / 3 ? 1e-2f : 1e-5f);
+}
+
+static void
+add_step (FtPlotModel *m, int run, bool tape, int step)
+{
+  ft_plot_model_add_step (m, run, (step - 1) / DIFF_STEPS, (step - 1) % DIFF_STEPS, DIFF_STEPS, step * 32,
+                          step_loss (tape, step));
+}
+
+/* Where the lane must draw step's difference (0 in the "identical" band), by the lane's layout at the
+ * default 13 px font: a strip 3.2 font sizes high half a font size under the plot, its lowest 22 % the
+ * band, |Δ| on a log axis from 1e-7 to 10 above it. */
+static double
+lane_y (const FtPlotGeometry *g, int step)
+{
+  double fs = 13, top = g->plot_y + g->plot_height + fs * 0.5, lh = fs * 3.2, band = lh * 0.22;
+  double bottom = top + lh - band, d = fabs ((double) step_loss (true, step) - step_loss (false, step));
+  if (d == 0)
+    return bottom + band / 2;
+  return bottom - (log10 (d) + 7.0) / 8.0 * (bottom - top);
+}
+
+/* Over the pixel columns of the compared steps: those with a dot of the lane (covered) and those with one
+ * away from where their steps' difference goes (wrong; columns next to a change of value are not judged). */
+static void
+lane_columns (cairo_surface_t *s, const FtPlotGeometry *g, int *columns, int *covered, int *wrong)
+{
+  int x0 = (int) ceil (ft_plot_geometry_x_to_pixel (g, 1)) + 1;
+  int x1 = (int) floor (ft_plot_geometry_x_to_pixel (g, DIFF_N)) - 1;
+  int y0 = (int) (g->plot_y + g->plot_height) + 2, y1 = y0 + 13 * 4;
+  *columns = x1 - x0 + 1;
+  *covered = *wrong = 0;
+  for (int x = x0; x <= x1; x++)
+    {
+      int step = (int) round (ft_plot_geometry_pixel_to_x (g, x + 0.5));
+      double lo = MIN (lane_y (g, MAX (1, step - 8)), lane_y (g, MIN (DIFF_N, step + 8)));
+      double hi = MAX (lane_y (g, MAX (1, step - 8)), lane_y (g, MIN (DIFF_N, step + 8)));
+      bool any = false, bad = false;
+      for (int y = y0; y < y1; y++)
+        if (near_color (pixel (s, x, y), BLUE, 60))
+          {
+            any = true;
+            bad = bad || y < lo - 3 || y > hi + 3;
+          }
+      *covered += any;
+      *wrong += bad;
+    }
+}
+
+/* The difference lane in Compare mode compares every step both runs completed, not only the steps both
+ * runs' batch-end events have: here those are sparse and at different steps in the two runs (fit every
+ * 50th step, tape every 50th + 25, both at each epoch's end: what a busy window is shown), while every
+ * step's loss arrives as a step record (from the fingerprints), in chunks of different sizes as the window
+ * reads them. The lane then has a dot in (nearly) every pixel column of the compared steps, at |a − b|. */
+static void
+test_difference_lane_every_step (void)
+{
+  FtPlotModel *m = ft_plot_model_new ();
+  int a = ft_plot_model_add_run (m, "fit", 0), b = ft_plot_model_add_run (m, "tape", 1);
+  ft_plot_model_set_pair (m, a, b);
+  ft_plot_model_set_difference_lane (m, true);
+  FtLogs logs;
+  for (int step = 1; step <= DIFF_N; step++)
+    {
+      int e = (step - 1) / DIFF_STEPS, k = (step - 1) % DIFF_STEPS;
+      for (int tape = 0; tape < 2; tape++)
+        if (step % 50 == (tape ? 25 : 0) || k == DIFF_STEPS - 1)
+          {
+            ft_logs_clear (&logs);
+            ft_logs_set (&logs, "loss", step_loss (tape, step));
+            ft_plot_model_add_batch (m, tape ? b : a, e, k, DIFF_STEPS, step * 32, step_loss (tape, step),
+                                     &logs);
+          }
+      if (k == DIFF_STEPS - 1)
+        {
+          ft_plot_model_add_epoch (m, a, e, step * 32, &logs);
+          ft_plot_model_add_epoch (m, b, e, step * 32, &logs);
+        }
+    }
+  FtPlotStyle style;
+  ft_plot_style_init (&style);
+  style.x_axis = FT_PLOT_X_STEP;
+  FtPlotGeometry g;
+  int columns, covered, wrong;
+  cairo_surface_t *s = render (m, FT_PLOT_LOSS, 900, 560, &style, NULL, &g);
+  lane_columns (s, &g, &columns, &covered, &wrong);
+  g_test_message ("from the batch points: %d of %d columns covered", covered, columns);
+  g_assert_cmpint (covered, <=, 3 * DIFF_EPOCHS); /* only the epochs' last steps are in both */
+  cairo_surface_destroy (s);
+
+  /* The step records: fit ahead by up to 37 steps, the tape run catching up 23 at a time. */
+  guint64 serial = ft_plot_model_get_serial (m);
+  for (int fa = 0, fb = 0; fb < DIFF_N;)
+    {
+      for (int i = 0; i < 37 && fa < DIFF_N; i++)
+        add_step (m, a, false, ++fa);
+      for (int i = 0; i < 23 && fb < fa; i++)
+        add_step (m, b, true, ++fb);
+    }
+  g_assert_cmpuint (ft_plot_model_get_serial (m), >, serial);
+  add_step (m, b, true, 5); /* an old step again: ignored */
+  int n;
+  const FtPlotBatchPoint *d = ft_plot_difference_points (ft_plot_model_get_difference (m, a), &n);
+  g_assert_true (ft_plot_model_get_difference (m, b) == ft_plot_model_get_difference (m, a));
+  g_assert_cmpint (n, ==, DIFF_N);
+  for (int i = 0; i < n; i++)
+    {
+      float want = (float) fabs ((double) step_loss (true, i + 1) - step_loss (false, i + 1));
+      g_assert_cmpfloat (d[i].step, ==, i + 1);
+      g_assert_cmpfloat (d[i].samples, ==, (i + 1) * 32);
+      g_assert_true (d[i].batch_loss == want);
+      g_assert_true ((d[i].batch_loss == 0) == (i + 1 <= DIFF_N / 3));
+    }
+  s = render (m, FT_PLOT_LOSS, 900, 560, &style, NULL, &g);
+  if (g_getenv ("FITTAPE_TEST_PNG"))
+    cairo_surface_write_to_png (s, g_getenv ("FITTAPE_TEST_PNG"));
+  lane_columns (s, &g, &columns, &covered, &wrong);
+  g_test_message ("from the step records: %d of %d columns covered, %d with a dot out of place", covered,
+                  columns, wrong);
+  g_assert_cmpint (columns, >, 600);
+  g_assert_cmpint (covered, >=, columns - 2);
+  g_assert_cmpint (wrong, ==, 0);
+  cairo_surface_destroy (s);
+
+  /* The hover box reads the same series: the step nearest the hover line, within the tolerance. */
+  const FtPlotDifference *dif = ft_plot_model_get_difference (m, a);
+  char text[96], want[96];
+  g_assert_true (ft_plot_difference_describe_at (dif, FT_PLOT_X_STEP, 10.2, 0.5, text, sizeof text));
+  g_assert_cmpstr (text, ==, "identical at step 10");
+  g_assert_true (ft_plot_difference_describe_at (dif, FT_PLOT_X_STEP, 1189.7, 0.5, text, sizeof text));
+  g_snprintf (want, sizeof want, "|Δ| %.3g at step 1,190", d[1189].batch_loss); /* the last third: ~1e-5 */
+  g_assert_cmpfloat (d[1189].batch_loss, >, 0);
+  g_assert_cmpstr (text, ==, want);
+  /* By epochs: the end of epoch 1 is step 400, the last of the identical third. */
+  g_assert_true (ft_plot_difference_describe_at (dif, FT_PLOT_X_EPOCH, 1.0, 0.001, text, sizeof text));
+  g_assert_cmpstr (text, ==, "identical at step 400");
+  g_assert_false (ft_plot_difference_describe_at (dif, FT_PLOT_X_STEP, DIFF_N + 5.0, 0.5, text, sizeof text));
+  g_assert_false (ft_plot_difference_describe_at (NULL, FT_PLOT_X_STEP, 10, 0.5, text, sizeof text));
+
+  /* Unpairing drops the comparison; pairing again starts it empty. */
+  ft_plot_model_set_pair (m, a, 0);
+  g_assert_null (ft_plot_model_get_difference (m, a));
+  ft_plot_model_set_pair (m, a, b);
+  add_step (m, a, false, 1);
+  g_assert_cmpint ((ft_plot_difference_points (ft_plot_model_get_difference (m, b), &n), n), ==, 0);
+  add_step (m, b, true, 1);
+  g_assert_cmpint ((ft_plot_difference_points (ft_plot_model_get_difference (m, b), &n), n), ==, 1);
+  /* Clearing a run starts its pair's comparison again. */
+  ft_plot_model_clear_run (m, b);
+  g_assert_cmpint ((ft_plot_difference_points (ft_plot_model_get_difference (m, a), &n), n), ==, 0);
+  /* A copy has the same comparison, apart from the original. */
+  add_step (m, a, false, 1);
+  add_step (m, b, true, 1);
+  FtPlotModel *copy = ft_plot_model_copy (m);
+  add_step (m, a, false, 2);
+  add_step (m, b, true, 2);
+  g_assert_cmpint ((ft_plot_difference_points (ft_plot_model_get_difference (copy, a), &n), n), ==, 1);
+  g_assert_cmpint ((ft_plot_difference_points (ft_plot_model_get_difference (m, a), &n), n), ==, 2);
+  ft_plot_model_free (copy);
+  ft_plot_model_free (m);
+}
+
 /* Training that reacts: a change recorded alike by a fit run and its tape twin before batch 3 of epoch 1
  * (steps of 10) sits at x = 1.3 epochs, 13 steps, 13 × 32 samples; it is drawn once, as a tick in the
  * run's colour at the top of the plot. */
@@ -1160,6 +1336,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/plot/difference-lane-and-mark", test_difference_lane_and_mark);
+  g_test_add_func ("/plot/difference-lane-every-step", test_difference_lane_every_step);
   g_test_add_func ("/plot/model", test_model_bookkeeping);
   g_test_add_func ("/plot/callback-lanes", test_callback_lanes);
   g_test_add_func ("/plot/live-changes", test_live_changes);

@@ -7,9 +7,11 @@
  * --screenshot exits non-zero when it cannot write its picture; a click on an epoch point opens its ledger
  * with the logged numbers; "Show test data" draws the test points on the decision map; a learning-rate and
  * an activation change while fit and tape train apply to both alike and are marked on the curves. */
+#include "experiment/ft-run.h"
 #include "ft-test-util.h"
 #include "panels/ft-panels.h"
 #include "panels/ft-widget-find.h"
+#include "plot/ft-plot-difference.h"
 #include "views/ft-code-view.h"
 #include "views/ft-confusion-view.h"
 #include "views/ft-decision-view.h"
@@ -297,6 +299,19 @@ test_redraws_bounded (void)
   g_assert_cmpint (batches, >, 10 * (int) (redraws - redraws0)); /* coalesced */
   g_assert_cmpfloat (redraws - redraws0, <=, 5 * seconds + 3);
   g_assert_cmpfloat (words - words0, <=, seconds + 4); /* the first, one a second, the two ends */
+  /* The difference lane has every step both runs completed (from their fingerprints), not only the steps
+   * the coalesced batch points share: a step for each up to the last epoch's end, every one identical. */
+  FtPlotModel *plot = ft_plot_view_get_model (FT_PLOT_VIEW (ft_window_get_plot_view (win, FALSE)));
+  int fit = ft_plot_model_get_run_id (plot, ft_plot_model_get_n_runs (plot) - 2), n_steps, zero = 0;
+  const FtPlotBatchPoint *d = ft_plot_difference_points (ft_plot_model_get_difference (plot, fit), &n_steps);
+  const FtPlotEpochPoint *e = ft_plot_model_get_epochs (plot, fit);
+  g_test_message ("difference lane: %d steps", n_steps);
+  g_assert_cmpint (ft_plot_model_get_n_epochs (plot, fit), ==, 300);
+  g_assert_cmpint (n_steps, ==, (int) e[299].step);
+  g_assert_cmpint (n_steps, >, batches);
+  for (int i = 0; i < n_steps; i++)
+    zero += d[i].step == i + 1 && d[i].batch_loss == 0;
+  g_assert_cmpint (zero, ==, n_steps);
   window_free (win);
 }
 
@@ -1301,6 +1316,116 @@ test_screenshot_small_window (void)
   g_free (lesson);
 }
 
+/* --screenshot waits for the views that compute off the main loop: lesson 6's Network view after 2 epochs
+ * showed the prediction of an earlier epoch (a band) beside the verdict at epoch 2 (the model draws a disc
+ * by then), because the picture was taken on the first frame after the pause, while the view was still
+ * computing the epoch's maps. At the picture (the window closes itself right after it), no view computes
+ * and the network's maps are of the weights fit() has after those epochs. */
+typedef struct
+{
+  bool destroyed, network_busy, other_busy, maps_at_epoch;
+  float *expected; /* fit()'s weights after the screenshot's epochs */
+  size_t n_expected;
+  FtNetworkView *network; /* held: the window's dispose has unparented them when "destroy" is emitted */
+  FtDecisionView *decision;
+} SettledShot;
+
+static void
+on_settled_shot_destroy (GtkWidget *win, SettledShot *s)
+{
+  (void) win;
+  const FtNeuronMaps *maps = ft_network_view_get_maps (s->network);
+  s->network_busy = ft_network_view_is_busy (s->network);
+  s->other_busy = ft_decision_view_is_busy (s->decision);
+  s->maps_at_epoch = maps != NULL && maps->n_weights == s->n_expected
+                     && memcmp (maps->weights, s->expected, s->n_expected * sizeof (float)) == 0;
+  s->destroyed = true;
+}
+
+static void
+on_reference_event (const FtRunEvent *ev, void *data)
+{
+  if (ev->kind == FT_RUN_EVENT_FINISHED || ev->kind == FT_RUN_EVENT_STOPPED
+      || ev->kind == FT_RUN_EVENT_FAILED)
+    *(int *) data = ev->kind;
+}
+
+/* The weights fit() reaches after epochs epochs of exp, trained here apart from any window (g_free). */
+static float *
+fit_weights_after (const FtExperiment *exp, int epochs, size_t *n)
+{
+  GError *error = NULL;
+  FtDataset *train = NULL, *test = NULL;
+  g_assert_true (ft_experiment_load_data (exp, &train, &test, &error));
+  g_assert_no_error (error);
+  FtRun *run = ft_run_new (exp, train, false, NULL, &error);
+  g_assert_no_error (error);
+  int end = -1;
+  ft_run_make_runner (run, epochs, NULL, NULL, on_reference_event, &end);
+  ft_runner_start (ft_run_runner (run));
+  while (end < 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (end, ==, FT_RUN_EVENT_FINISHED);
+  FtModel *m = ft_trainer_model (ft_run_trainer (run));
+  *n = ft_model_n_params (m);
+  float *w = g_new (float, *n);
+  ft_model_get_weights (m, w);
+  ft_run_free (run);
+  ft_dataset_free (train);
+  ft_dataset_free (test);
+  return w;
+}
+
+static SettledShot *settled_shot;
+
+static gboolean
+settled_shot_done (FtWindow *win)
+{
+  (void) win; /* gone by then */
+  return settled_shot->destroyed;
+}
+
+static void
+test_screenshot_views_settled (void)
+{
+  char *lesson = g_build_filename (g_getenv ("FITTAPE_SOURCE_DIR"), "data",
+                                   "lesson-6-what-hidden-neurons-learn.json", NULL);
+  char *png = g_build_filename (tmpdir, "settled-shot.png", NULL);
+  for (int round = 0; round < 3; round++)
+    {
+      FtWindow *win = ft_window_new (NULL);
+      gtk_window_set_default_size (GTK_WINDOW (win), 1024, 768);
+      ft_window_set_presentation (win, round > 0); /* the app showed the stale picture in presentation mode */
+      gtk_window_present (GTK_WINDOW (win));
+      GError *error = NULL;
+      FtExperiment *exp = ft_experiment_load (lesson, &error);
+      g_assert_no_error (error);
+      SettledShot s = { 0 };
+      s.expected = fit_weights_after (exp, 2, &s.n_expected);
+      ft_window_set_experiment (win, exp);
+      ft_experiment_free (exp);
+      g_assert_true (ft_window_show_view (win, "network"));
+      s.network = g_object_ref (FT_NETWORK_VIEW (find_type (GTK_WIDGET (win), FT_TYPE_NETWORK_VIEW)));
+      s.decision = g_object_ref (FT_DECISION_VIEW (find_type (GTK_WIDGET (win), FT_TYPE_DECISION_VIEW)));
+      g_signal_connect (win, "destroy", G_CALLBACK (on_settled_shot_destroy), &s);
+      ft_window_screenshot_after_epochs (win, png, 2);
+      ft_window_train (win);
+      settled_shot = &s;
+      wait_until (settled_shot_done, NULL, 25);
+      g_assert_true (g_file_test (png, G_FILE_TEST_IS_REGULAR));
+      g_assert_false (s.network_busy);
+      g_assert_false (s.other_busy);
+      g_assert_true (s.maps_at_epoch);
+      g_object_unref (s.network);
+      g_object_unref (s.decision);
+      g_free (s.expected);
+      g_remove (png);
+      spin (0.05);
+    }
+  g_free (png);
+  g_free (lesson);
+}
+
 /* "Certify Against Keras" is enabled exactly when the probe's Python runs `import tensorflow, keras`
  * successfully: /bin/true stands for a Python with TensorFlow, /bin/false and a missing file for one without
  * (the probe looks at the exit status only). */
@@ -1681,6 +1806,7 @@ main (int argc, char **argv)
   g_test_add_func ("/window/confusion-counts", test_confusion_counts);
   g_test_add_func ("/window/screenshot-exit-status", test_screenshot_exit_status);
   g_test_add_func ("/window/screenshot-small-window", test_screenshot_small_window);
+  g_test_add_func ("/window/screenshot-views-settled", test_screenshot_views_settled);
   g_test_add_func ("/window/certify-probe", test_certify_probe);
   g_test_add_func ("/window/certify-run", test_certify_run);
   g_test_add_func ("/window/verdict", test_verdict);

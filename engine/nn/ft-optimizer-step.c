@@ -568,6 +568,16 @@ ft_optimizer_iterations (const FtOptimizer *opt)
   return opt->iterations;
 }
 
+bool
+ft_optimizer_nadam_u_product (const FtOptimizer *opt, float *value)
+{
+  g_return_val_if_fail (opt != NULL && value != NULL, false);
+  if (opt->spec.kind != FT_OPT_NADAM)
+    return false;
+  *value = opt->u_product;
+  return true;
+}
+
 void
 ft_optimizer_set_iterations (FtOptimizer *opt, int64_t iterations)
 {

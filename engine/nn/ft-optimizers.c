@@ -351,6 +351,30 @@ ft_optimizer_paired_slots (const FtOptimizer *opt)
   return opt->paired_slots;
 }
 
+int
+ft_optimizer_keras_order (const FtOptimizer *opt, int *pair_slot, int *pair_var)
+{
+  g_return_val_if_fail (opt != NULL && pair_slot != NULL && pair_var != NULL, 0);
+  int p = 0, first = 0;
+  if (opt->paired_slots > 0 && opt->n_slots >= opt->paired_slots)
+    {
+      for (int i = 0; i < opt->n_vars; i++)
+        for (int s = 0; s < opt->paired_slots; s++, p++)
+          {
+            pair_slot[p] = s;
+            pair_var[p] = i;
+          }
+      first = opt->paired_slots;
+    }
+  for (int s = first; s < opt->n_slots; s++)
+    for (int i = 0; i < opt->n_vars; i++, p++)
+      {
+        pair_slot[p] = s;
+        pair_var[p] = i;
+      }
+  return p;
+}
+
 const char *
 ft_optimizer_slot_name (const FtOptimizer *opt, int s)
 {

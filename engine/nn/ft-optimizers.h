@@ -67,6 +67,9 @@ void ft_optimizer_apply (FtOptimizer *opt, FtTensor *const *grads, FtTensor *con
 float ft_optimizer_get_learning_rate (const FtOptimizer *opt);
 void ft_optimizer_set_learning_rate (FtOptimizer *opt, float lr);
 int64_t ft_optimizer_iterations (const FtOptimizer *opt);
+/* Nadam's running product of its momentum schedule (Keras' extra variable after the slots; it follows from
+ * the iteration count): true and *value for Nadam, false for the other kinds. */
+bool ft_optimizer_nadam_u_product (const FtOptimizer *opt, float *value);
 
 /* The whole state (slot variables for every variable, in one block) for checkpoints. */
 size_t ft_optimizer_state_size (const FtOptimizer *opt); /* floats */
@@ -78,6 +81,11 @@ int ft_optimizer_n_slots (const FtOptimizer *opt);
 /* How many of the first slots Keras creates together, per variable (add_optimizer_variables with a list
  * of names: Adam's momentum and velocity); the others are created one slot after the other. */
 int ft_optimizer_paired_slots (const FtOptimizer *opt);
+/* The slot variables in the order Keras creates them (optimizer.variables after iteration and
+ * learning_rate): pair p is slot pair_slot[p] of variable pair_var[p]. Adam, AdamW, Nadam and Adamax create
+ * their first two slots together per variable (add_optimizer_variables with two names); every other slot
+ * list is made one after the other. The arrays take n_slots × n_vars entries; returns that count. */
+int ft_optimizer_keras_order (const FtOptimizer *opt, int *pair_slot, int *pair_var);
 const char *ft_optimizer_slot_name (const FtOptimizer *opt, int s);
 size_t ft_optimizer_slot_offset (const FtOptimizer *opt, int s, int i);
 void ft_optimizer_set_iterations (FtOptimizer *opt, int64_t iterations);

@@ -233,31 +233,10 @@ write_optimizer_weights (FtCkptCtx *c, hid_t file, FtTrainer *trainer)
   FtTensor *const *vars = ft_model_trainable (model);
   const float *state = ft_optimizer_state (opt);
 
-  /* (slot, variable) pairs in Keras' creation order. Adam, AdamW, Nadam and Adamax create their first two
-   * slots together per variable (add_optimizer_variables with two names); every other slot list is made one
-   * after the other. */
-  int n_pairs = n_slots * n_vars;
-  int *pair_slot = g_new0 (int, n_pairs + 1);
-  int *pair_var = g_new0 (int, n_pairs + 1);
-  int p = 0;
-  int first = 0;
-  int paired = ft_optimizer_paired_slots (opt);
-  if (paired > 0 && n_slots >= paired)
-    {
-      for (int i = 0; i < n_vars; i++)
-        for (int s = 0; s < paired; s++)
-          {
-            pair_slot[p] = s;
-            pair_var[p++] = i;
-          }
-      first = paired;
-    }
-  for (int s = first; s < n_slots; s++)
-    for (int i = 0; i < n_vars; i++)
-      {
-        pair_slot[p] = s;
-        pair_var[p++] = i;
-      }
+  /* (slot, variable) pairs in Keras' creation order. */
+  int *pair_slot = g_new0 (int, (size_t) n_slots *(size_t) n_vars + 1);
+  int *pair_var = g_new0 (int, (size_t) n_slots *(size_t) n_vars + 1);
+  int p, n_pairs = ft_optimizer_keras_order (opt, pair_slot, pair_var);
 
   GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (names, g_strdup_printf ("%s/iteration", prefix));

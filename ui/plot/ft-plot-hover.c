@@ -1,6 +1,7 @@
 /* ft-plot-hover.c — the hover line and its box of every visible run's values at that x, and the epoch
  * point under a pointer (ft_plot_epoch_hit). Part of the plot renderer (ft-plot-render-private.h). */
 #include "core/ft-format.h"
+#include "plot/ft-plot-difference.h"
 #include "plot/ft-plot-render-private.h"
 
 #include <math.h>
@@ -141,8 +142,21 @@ hover_plain_row (Ctx *c, Hover *h, const char *name, const char *value)
   h->rows++;
 }
 
-/* The difference of paired runs ("both" mode: fit − tape), then the callback lanes' decisions at the epoch
- * under the hover line, with the rule that fired. */
+/* On the loss chart, the pair's per-step difference (the lane's) at the step nearest the hover line: false
+ * when the pair has none there (within 8 pixels). */
+static bool
+hover_step_difference (Ctx *c, const Chart *ch, const Series *s, double hx, char *value, size_t size)
+{
+  if (ch->metric != FT_PLOT_LOSS)
+    return false;
+  const double tol = 8.0 * (ch->x1 - ch->x0) / MAX (ch->pw, 1.0);
+  return ft_plot_difference_describe_at (ft_plot_model_get_difference (c->model, s->run), c->style->x_axis,
+                                         hx, tol, value, size);
+}
+
+/* The difference of paired runs ("both" mode: fit − tape) — on the loss chart at one step, from the lane's
+ * per-step series; else between the values under the hover line —, then the callback lanes' decisions at
+ * the epoch under the hover line, with the rule that fired. */
 static void
 hover_extra_rows (Ctx *c, const Chart *ch, double hx, Hover *h, int lanes_run, const FtPlotLaneEvent *lane_ev,
                   int n_lane_ev)
@@ -152,10 +166,17 @@ hover_extra_rows (Ctx *c, const Chart *ch, double hx, Hover *h, int lanes_run, c
     {
       const Series *s = &ch->series[i];
       int j = s->partner;
-      if (j < 0 || s->second || j >= 64 || !h->has_cur[i] || !h->has_cur[j])
+      if (j < 0 || s->second || j >= 64)
+        continue;
+      g_snprintf (name, sizeof name, "%s − %s", s->name, ch->series[j].name);
+      if (hover_step_difference (c, ch, s, hx, value, sizeof value))
+        {
+          hover_plain_row (c, h, name, value);
+          continue;
+        }
+      if (!h->has_cur[i] || !h->has_cur[j])
         continue;
       double d = h->cur_value[i] - h->cur_value[j];
-      g_snprintf (name, sizeof name, "%s − %s", s->name, ch->series[j].name);
       if (d == 0)
         g_snprintf (value, sizeof value, "identical");
       else

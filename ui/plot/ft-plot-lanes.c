@@ -2,6 +2,7 @@
  * plotted run (ft_plot_lanes_hit), Compare mode's difference lane and divergence mark, and the ticks of
  * live changes. Part of the plot renderer (ft-plot-render-private.h). */
 #include "core/ft-format.h"
+#include "plot/ft-plot-difference.h"
 #include "plot/ft-plot-render-private.h"
 
 #include <math.h>
@@ -224,6 +225,14 @@ lane_pair (const Chart *ch)
   return -1;
 }
 
+/* Where a positive difference goes on the lane from its log10. */
+static double
+log_difference_y (double lg, double top, double bottom)
+{
+  double t = (CLAMP (lg, LANE_LOG_MIN, LANE_LOG_MAX) - LANE_LOG_MIN) / (LANE_LOG_MAX - LANE_LOG_MIN);
+  return bottom - t * (bottom - top);
+}
+
 /* Where a difference goes on the lane: zero in the "identical" band, the rest on a log axis. */
 static double
 difference_y (double d, double top, double bottom, double band)
@@ -232,14 +241,13 @@ difference_y (double d, double top, double bottom, double band)
     return bottom + band / 2;
   if (!isfinite (d))
     return top;
-  double t = (CLAMP (log10 (d), LANE_LOG_MIN, LANE_LOG_MAX) - LANE_LOG_MIN) / (LANE_LOG_MAX - LANE_LOG_MIN);
-  return bottom - t * (bottom - top);
+  return log_difference_y (log10 (d), top, bottom);
 }
 
-/* The dots of the difference lane: one per step both runs have in the chart's x range (matched by global
- * step). Drawn from a bitmap of the lane's device pixels, each column's runs of covered rows as one
- * rectangle, so that a long run costs no more path than the lane has pixels (the same picture up to a
- * device pixel). */
+/* The dots of the difference lane from the plotted batch points (a pair without step records): one per
+ * step both runs have a point of in the chart's x range (matched by global step). Drawn from a bitmap of the
+ * lane's device pixels, each column's runs of covered rows as one rectangle, so that a long run costs no more
+ * path than the lane has pixels (the same picture up to a device pixel). */
 static void
 difference_dots (Ctx *c, const Chart *ch, const Series *a, const Series *b, double top, double bottom,
                  double band, double lx, double ly, double lw, double lh)
@@ -293,8 +301,63 @@ difference_dots (Ctx *c, const Chart *ch, const Series *a, const Series *b, doub
   ft_plot_count_work (visited, 0, elements);
 }
 
+/* The lane from the pair's step records (every step both runs completed, ft-plot-difference.h): per
+ * device-pixel column, the envelope of its |Δ| taken from the series' level-of-detail summary (work bounded
+ * by the lane's width, not by the runs' length), drawn as one bar from the least to the largest positive
+ * difference, and a dot in the "identical" band when some step of the column has none. One dot per step
+ * when drawing exhaustively (tests). */
+static void
+difference_columns (Ctx *c, const Chart *ch, const FtPlotDifference *diff, double top, double bottom,
+                    double band)
+{
+  int n;
+  const FtPlotBatchPoint *d = ft_plot_difference_points (diff, &n);
+  FtPlotXAxis axis = c->style->x_axis;
+  int a = ft_plot_batch_lower_bound (d, n, axis, ch->x0), z = ft_plot_batch_upper_bound (d, n, axis, ch->x1);
+  double r = MAX (1.5, c->lw * 1.6), ds = c->dev_scale;
+  gint64 visited = 0, elements = 0;
+  if (ft_plot_exhaustive ())
+    {
+      for (int i = a; i < z; i++, visited++, elements += 5)
+        cairo_rectangle (c->cr, map_x (ch, ft_plot_batch_x (&d[i], axis)) - r,
+                         difference_y (d[i].batch_loss, top, bottom, band) - r, 2 * r, 2 * r);
+      ft_plot_count_work (visited, 0, elements);
+      return;
+    }
+  int ncols = MAX (1, (int) ceil (ch->pw * ds));
+  FtPlotEnvelope pos, all; /* of the positive differences (log10), of every difference */
+  ft_plot_envelope_init (&pos, ncols);
+  ft_plot_envelope_init (&all, ncols);
+  FtPlotEnvelopeSpec spec = {
+    .axis = axis, .value = FT_PLOT_VALUE_BATCH_LOSS, .log_y = true, .x0 = ch->x0, .x1 = ch->x1
+  };
+  visited += ft_plot_envelope_fill (&pos, &spec, d, ft_plot_difference_summary (diff), a, z);
+  spec.log_y = false;
+  visited += ft_plot_envelope_fill (&all, &spec, d, ft_plot_difference_summary (diff), a, z);
+  for (int col = 0; col < ncols; col++)
+    {
+      double cx = ch->px + (col + 0.5) * ch->pw / ncols;
+      if (pos.counts[col] > 0)
+        {
+          double y0 = log_difference_y (pos.maxs[col], top, bottom);
+          double y1 = log_difference_y (pos.mins[col], top, bottom);
+          cairo_rectangle (c->cr, cx - r, y0 - r, 2 * r, y1 - y0 + 2 * r);
+          elements += 5;
+        }
+      if (all.counts[col] > 0 && all.mins[col] == 0)
+        {
+          cairo_rectangle (c->cr, cx - r, bottom + band / 2 - r, 2 * r, 2 * r);
+          elements += 5;
+        }
+    }
+  ft_plot_envelope_free (&pos);
+  ft_plot_envelope_free (&all);
+  ft_plot_count_work (visited, 0, elements);
+}
+
 /* |loss − partner's loss| per step where both runs have that step (matched by global step), on a log
- * axis in [ly, ly + lh); steps where they are equal are drawn in the "identical" band at the bottom. */
+ * axis in [ly, ly + lh); steps where they are equal are drawn in the "identical" band at the bottom. From
+ * the pair's step records when it has some, else from the batch points both runs were given. */
 static void
 draw_difference_lane (Ctx *c, const Chart *ch, double lx, double ly, double lw, double lh)
 {
@@ -328,7 +391,13 @@ draw_difference_lane (Ctx *c, const Chart *ch, double lx, double ly, double lw, 
   cairo_stroke (cr);
   /* The differences: one dot per step (a line would hide where they are zero). */
   ft_plot_set_color (cr, &a->color, 0.9);
-  difference_dots (c, ch, a, b, top, bottom, band, lx, ly, lw, lh);
+  const FtPlotDifference *steps = ft_plot_model_get_difference (c->model, a->run);
+  int n_steps;
+  ft_plot_difference_points (steps, &n_steps);
+  if (n_steps > 0)
+    difference_columns (c, ch, steps, top, bottom, band);
+  else
+    difference_dots (c, ch, a, b, top, bottom, band, lx, ly, lw, lh);
   cairo_fill (cr);
   cairo_restore (cr);
 }

@@ -1,6 +1,7 @@
 /* ft-plot-model.c — the plots' data (see ft-plot-model.h). */
 #include "plot/ft-plot-model.h"
 
+#include "plot/ft-plot-difference.h"
 #include "plot/ft-plot-summary.h"
 
 #include <math.h>
@@ -18,12 +19,13 @@ typedef struct
   int steps;       /* batches per epoch, from the last batch event (0 while unknown) */
   int first_epoch; /* the epoch training started from (resumed runs start later), -1 while empty */
   char metric_key[FT_LOG_KEY_MAX];
-  GArray *batches;        /* FtPlotBatchPoint */
-  FtPlotSummary *summary; /* of the batches, for drawing */
-  GArray *epochs;         /* FtPlotEpochPoint */
-  GPtrArray *lane_names;  /* char*: one per callback lane */
-  GArray *lane_events;    /* FtPlotLaneEvent */
-  GArray *changes;        /* Change: live changes of the run's settings */
+  GArray *batches;              /* FtPlotBatchPoint */
+  FtPlotSummary *summary;       /* of the batches, for drawing */
+  GArray *epochs;               /* FtPlotEpochPoint */
+  GPtrArray *lane_names;        /* char*: one per callback lane */
+  GArray *lane_events;          /* FtPlotLaneEvent */
+  GArray *changes;              /* Change: live changes of the run's settings */
+  FtPlotDifference *difference; /* per step with its partner, kept by the pair's lower id (NULL: none) */
 } Run;
 
 /* A setting changed while the run trained, before batch `batch` of epoch `epoch` (both 0-based). */
@@ -55,6 +57,7 @@ run_free (gpointer data)
   g_ptr_array_unref (r->lane_names);
   g_array_unref (r->lane_events);
   g_array_unref (r->changes);
+  ft_plot_difference_free (r->difference);
   g_free (r);
 }
 
@@ -105,6 +108,7 @@ ft_plot_model_copy (const FtPlotModel *model)
         g_ptr_array_add (c->lane_names, g_strdup (g_ptr_array_index (r->lane_names, k)));
       c->lane_events = g_array_copy (r->lane_events);
       c->changes = g_array_copy (r->changes);
+      c->difference = r->difference != NULL ? ft_plot_difference_copy (r->difference) : NULL;
       g_ptr_array_add (m->runs, c);
     }
   return m;
@@ -137,6 +141,16 @@ changed (FtPlotModel *model)
   model->serial++;
 }
 
+/* The run of r's pair that keeps the pair's difference (the lower id), or NULL when r is unpaired. */
+static Run *
+difference_keeper (const FtPlotModel *model, const Run *r)
+{
+  Run *o = r->pair != 0 ? find_run (model, r->pair) : NULL;
+  if (o == NULL)
+    return NULL;
+  return r->id < o->id ? (Run *) r : o;
+}
+
 int
 ft_plot_model_add_run (FtPlotModel *model, const char *name, int colour)
 {
@@ -167,7 +181,10 @@ ft_plot_model_remove_run (FtPlotModel *model, int run)
     {
       Run *o = g_ptr_array_index (model->runs, i);
       if (o->pair == run)
-        o->pair = 0;
+        {
+          o->pair = 0;
+          g_clear_pointer (&o->difference, ft_plot_difference_free);
+        }
     }
   g_ptr_array_remove (model->runs, r);
   if (model->mark_run == run)
@@ -197,6 +214,10 @@ ft_plot_model_clear_run (FtPlotModel *model, int run)
   r->metric_key[0] = '\0';
   g_ptr_array_set_size (r->lane_names, 0);
   g_array_set_size (r->lane_events, 0);
+  /* The pair's comparison starts again with the run. */
+  Run *keeper = difference_keeper (model, r);
+  if (keeper != NULL && keeper->difference != NULL)
+    ft_plot_difference_clear (keeper->difference);
   changed (model);
 }
 
@@ -554,6 +575,13 @@ ft_plot_model_get_change (const FtPlotModel *model, int run, int i, FtPlotXAxis 
   return true;
 }
 
+static void
+unpair (Run *r)
+{
+  r->pair = 0;
+  g_clear_pointer (&r->difference, ft_plot_difference_free);
+}
+
 void
 ft_plot_model_set_pair (FtPlotModel *model, int run, int other)
 {
@@ -562,16 +590,18 @@ ft_plot_model_set_pair (FtPlotModel *model, int run, int other)
   g_return_if_fail (other != run);
   Run *o = other != 0 ? find_run (model, other) : NULL;
   g_return_if_fail (other == 0 || o != NULL);
-  /* Undo earlier pairings of either side. */
+  /* Undo earlier pairings of either side (their comparisons go with them). */
   Run *old = r->pair != 0 ? find_run (model, r->pair) : NULL;
   if (old != NULL)
-    old->pair = 0;
+    unpair (old);
   if (o != NULL && o->pair != 0)
     {
       Run *oo = find_run (model, o->pair);
       if (oo != NULL)
-        oo->pair = 0;
+        unpair (oo);
+      unpair (o);
     }
+  unpair (r);
   r->pair = other;
   if (o != NULL)
     o->pair = run;
@@ -642,6 +672,19 @@ learn_metric_key (Run *r, const FtLogs *logs)
     g_strlcpy (r->metric_key, first, sizeof r->metric_key);
 }
 
+/* Where a step goes on every axis, with its raw loss. */
+static FtPlotBatchPoint
+batch_point (int epoch, int batch, int steps, gint64 samples_seen, float batch_loss)
+{
+  int per_epoch = steps > 0 ? steps : (batch + 1);
+  FtPlotBatchPoint p = { 0 };
+  p.step = (double) epoch * per_epoch + batch + 1;
+  p.epoch = epoch + (double) (batch + 1) / per_epoch;
+  p.samples = (double) samples_seen;
+  p.batch_loss = batch_loss;
+  return p;
+}
+
 void
 ft_plot_model_add_batch (FtPlotModel *model, int run, int epoch, int batch, int steps, gint64 samples_seen,
                          float batch_loss, const FtLogs *running)
@@ -653,12 +696,7 @@ ft_plot_model_add_batch (FtPlotModel *model, int run, int epoch, int batch, int 
     r->first_epoch = epoch;
   if (steps > 0)
     r->steps = steps;
-  int per_epoch = steps > 0 ? steps : (batch + 1);
-  FtPlotBatchPoint p;
-  p.step = (double) epoch * per_epoch + batch + 1;
-  p.epoch = epoch + (double) (batch + 1) / per_epoch;
-  p.samples = (double) samples_seen;
-  p.batch_loss = batch_loss;
+  FtPlotBatchPoint p = batch_point (epoch, batch, steps, samples_seen, batch_loss);
   double v = NAN;
   p.loss = running != NULL && ft_logs_get (running, "loss", &v) ? (float) v : batch_loss;
   v = NAN;
@@ -669,6 +707,31 @@ ft_plot_model_add_batch (FtPlotModel *model, int run, int epoch, int batch, int 
   ft_plot_summary_append (r->summary, (const FtPlotBatchPoint *) (void *) r->batches->data,
                           (int) r->batches->len);
   changed (model);
+}
+
+void
+ft_plot_model_add_step (FtPlotModel *model, int run, int epoch, int batch, int steps, gint64 samples_seen,
+                        float loss)
+{
+  Run *r = find_run (model, run);
+  g_return_if_fail (r != NULL);
+  Run *keeper = difference_keeper (model, r);
+  if (keeper == NULL)
+    return;
+  if (keeper->difference == NULL)
+    keeper->difference = ft_plot_difference_new ();
+  FtPlotBatchPoint p = batch_point (epoch, batch, steps, samples_seen, loss);
+  p.loss = p.metric = loss;
+  if (ft_plot_difference_add (keeper->difference, keeper == r ? 0 : 1, &p))
+    changed (model);
+}
+
+const FtPlotDifference *
+ft_plot_model_get_difference (const FtPlotModel *model, int run)
+{
+  Run *r = find_run (model, run);
+  Run *keeper = r != NULL ? difference_keeper (model, r) : NULL;
+  return keeper != NULL ? keeper->difference : NULL;
 }
 
 void

@@ -95,7 +95,8 @@ void ft_plot_model_set_pair (FtPlotModel *model, int run, int other);
 int ft_plot_model_get_pair (const FtPlotModel *model, int run); /* 0 when unpaired */
 
 /* Compare mode: a lane under the loss chart with |loss − partner's loss| per step of each visible pair, on a
- * log axis, zero drawn as a flat "identical" band (off by default). */
+ * log axis, zero drawn as a flat "identical" band (off by default). Drawn from the pair's step records
+ * (ft_plot_model_add_step) when it has any, else from the steps both runs' batch points share. */
 void ft_plot_model_set_difference_lane (FtPlotModel *model, bool on);
 bool ft_plot_model_get_difference_lane (const FtPlotModel *model);
 /* A mark on every chart where a run parted from its partner: after batch (0-based; -1 = at the end) of
@@ -163,6 +164,13 @@ int ft_plot_model_get_run_index (const FtPlotModel *model, int run);
  * in this epoch) and the raw loss of the batch. Points must arrive in training order. */
 void ft_plot_model_add_batch (FtPlotModel *model, int run, int epoch, int batch, int steps,
                               gint64 samples_seen, float batch_loss, const FtLogs *running);
+/* Compare mode: the loss of a step a paired run completed (epoch and batch 0-based, steps per epoch, samples
+ * seen after it), every step in training order, e.g. from the run's fingerprints: the difference lane
+ * compares the pair step by step from these (ft-plot-difference.h), not from the batch-end events, which
+ * a busy window coalesces. Ignored for an unpaired run; a new pairing or clearing either run starts the
+ * comparison again. */
+void ft_plot_model_add_step (FtPlotModel *model, int run, int epoch, int batch, int steps,
+                             gint64 samples_seen, float loss);
 /* An epoch-end event with the epoch's logs (training and val_ keys). */
 void ft_plot_model_add_epoch (FtPlotModel *model, int run, int epoch, gint64 samples_seen,
                               const FtLogs *logs);

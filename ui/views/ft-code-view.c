@@ -65,6 +65,7 @@ struct _FtCodeView
 };
 
 #define REGEN_INTERVAL_US 100000
+#define HANGING_INDENT    32 /* pixels: about four columns of the monospace font */
 
 G_DEFINE_FINAL_TYPE (FtCodeView, ft_code_view, GTK_TYPE_WIDGET)
 
@@ -169,7 +170,12 @@ pane_init (FtCodeView *self, Pane *p, GtkWidget *parent, const char *title)
   gtk_text_view_set_editable (GTK_TEXT_VIEW (p->view), FALSE);
   gtk_text_view_set_monospace (GTK_TEXT_VIEW (p->view), TRUE);
   gtk_source_view_set_show_line_numbers (GTK_SOURCE_VIEW (p->view), TRUE);
+  /* A line longer than the pane wraps (on a 1024-pixel projector each pane holds about 35 columns) and its
+   * continuation is indented by a hanging indent, so it does not read as a line of its own; line numbers
+   * and the lines between the panes follow whole lines. */
+  gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (p->view), GTK_WRAP_WORD_CHAR);
   gtk_text_view_set_left_margin (GTK_TEXT_VIEW (p->view), 6);
+  gtk_text_view_set_indent (GTK_TEXT_VIEW (p->view), -HANGING_INDENT);
   GtkTextBuffer *buf = GTK_TEXT_BUFFER (p->buffer);
   for (int i = 0; i < N_STEPS; i++)
     {

@@ -23,8 +23,10 @@ result_free (Result *r)
 typedef struct
 {
   FtExperiment *exp;
-  FtDataset *shape; /* one training sample (for the input shape), or NULL */
-  FtDataset *test;
+  FtDataset *shape;      /* one training sample (for the input shape), or NULL */
+  const FtDataset *test; /* kept alive by keep until release (keep) */
+  gpointer keep;
+  GDestroyNotify release;
   float *weights;
   size_t n;
   guint serial;
@@ -37,7 +39,8 @@ job_free (Job *job)
 {
   ft_experiment_free (job->exp);
   ft_dataset_free (job->shape);
-  ft_dataset_free (job->test);
+  if (job->release != NULL)
+    job->release (job->keep);
   g_free (job->weights);
   result_free (job->result);
   g_free (job->error);
@@ -173,9 +176,23 @@ drop_running (FtConfusionView *self)
   self->cancellable = g_cancellable_new ();
 }
 
+/* A test set of no samples, as the computation expects it (it says so). */
+static FtDataset *
+empty_like (const FtDataset *test)
+{
+  FtDataset *d = g_new0 (FtDataset, 1);
+  d->name = g_strdup (test->name);
+  d->ndim = test->ndim;
+  memcpy (d->shape, test->shape, sizeof test->shape);
+  d->sample_size = test->sample_size;
+  d->n_classes = test->n_classes;
+  return d;
+}
+
 void
-ft_confusion_view_compute (FtConfusionView *self, const FtExperiment *exp, const FtDataset *train,
-                           const FtDataset *test, const float *weights, size_t n)
+ft_confusion_view_compute_shared (FtConfusionView *self, const FtExperiment *exp, const FtDataset *train,
+                                  const FtDataset *test, const float *weights, size_t n, gpointer keep,
+                                  GDestroyNotify release)
 {
   g_return_if_fail (FT_IS_CONFUSION_VIEW (self));
   g_return_if_fail (exp != NULL && test != NULL);
@@ -185,22 +202,9 @@ ft_confusion_view_compute (FtConfusionView *self, const FtExperiment *exp, const
   job->serial = self->serial;
   job->exp = ft_experiment_copy (exp);
   job->shape = train != NULL && train->n > 0 ? ft_dataset_slice (train, 0, 1) : NULL;
-  job->test = test->n > 0 ? ft_dataset_slice (test, 0, test->n) : NULL;
-  if (job->test != NULL)
-    {
-      /* The copy under the original's name ("fashion-mnist (test)", not "… [0:10000]"). */
-      g_free (job->test->name);
-      job->test->name = g_strdup (test->name);
-    }
-  else /* no samples: the computation says so */
-    {
-      job->test = g_new0 (FtDataset, 1);
-      job->test->name = g_strdup (test->name);
-      job->test->ndim = test->ndim;
-      memcpy (job->test->shape, test->shape, sizeof test->shape);
-      job->test->sample_size = test->sample_size;
-      job->test->n_classes = test->n_classes;
-    }
+  job->test = test;
+  job->keep = keep;
+  job->release = release;
   /* An empty vector still counts as given: the model then reports the count that was expected. */
   job->weights = n > 0 ? g_memdup2 (weights, n * sizeof (float)) : g_new0 (float, 1);
   job->n = n;
@@ -209,6 +213,23 @@ ft_confusion_view_compute (FtConfusionView *self, const FtExperiment *exp, const
                       job_done);
   update_description (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+ft_confusion_view_compute (FtConfusionView *self, const FtExperiment *exp, const FtDataset *train,
+                           const FtDataset *test, const float *weights, size_t n)
+{
+  g_return_if_fail (FT_IS_CONFUSION_VIEW (self));
+  g_return_if_fail (test != NULL);
+  FtDataset *copy = test->n > 0 ? ft_dataset_slice (test, 0, test->n) : empty_like (test);
+  if (test->n > 0)
+    {
+      /* The copy under the original's name ("fashion-mnist (test)", not "… [0:10000]"). */
+      g_free (copy->name);
+      copy->name = g_strdup (test->name);
+    }
+  ft_confusion_view_compute_shared (self, exp, train, copy, weights, n, copy,
+                                    (GDestroyNotify) ft_dataset_free);
 }
 
 void

@@ -5,7 +5,8 @@
  * confidence in its wrong answer, as many as fit at a readable size (when none fits it says so). Clicking
  * an off-diagonal cell shows that cell's images instead; clicking it again, all.
  *
- * ft_confusion_view_compute copies what it needs and computes in a GTask, on a model of its own built
+ * ft_confusion_view_compute copies what it needs (ft_confusion_view_compute_shared borrows the test set) and
+ * computes in a GTask, on a model of its own built
  * from the experiment and the weights (ft-inspect.h). A newer compute supersedes one still running (its
  * result is dropped). The "computed" signal is emitted on the main loop when a result (or an error) is
  * shown. The accessible role is IMG, with a label stating the accuracy and the most frequent confusion. */
@@ -30,6 +31,12 @@ GtkWidget *ft_confusion_view_new (void);
  * class names come from test, else train. Everything is copied: the caller may free it at once. */
 void ft_confusion_view_compute (FtConfusionView *self, const FtExperiment *exp, const FtDataset *train,
                                 const FtDataset *test, const float *weights, size_t n);
+/* The same without copying the test set: it is read on a worker thread until release (keep) is called
+ * (when the computation is done or dropped), so keep must keep it alive and unchanged until then. For the
+ * window's shared data sets (a 10,000-image test set would be 31 MB copied on the main loop). */
+void ft_confusion_view_compute_shared (FtConfusionView *self, const FtExperiment *exp, const FtDataset *train,
+                                       const FtDataset *test, const float *weights, size_t n, gpointer keep,
+                                       GDestroyNotify release);
 /* Back to the empty state (a running computation is dropped). */
 void ft_confusion_view_clear (FtConfusionView *self);
 

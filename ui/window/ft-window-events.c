@@ -41,6 +41,36 @@ verdict_due (FtWindow *self, FtWindowRun *a, FtWindowRun *b, const FtDivergence 
   return true;
 }
 
+/* Compare mode's difference lane compares every step, not only the batch ends the charts were given (a busy
+ * main loop coalesces those, so the two runs' plotted points rarely share a step): each step's loss from
+ * the run's fingerprints, those recorded since the last time. Waits for the first batch end, which tells
+ * the steps per epoch. */
+static void
+feed_steps (FtWindow *self, FtWindowRun *run)
+{
+  FtFingerprints *fps = ft_run_fingerprints (run->engine);
+  int n = ft_fingerprints_len (fps), steps = run->progress.steps;
+  FtFingerprint fp;
+  if (steps <= 0)
+    return;
+  /* A continued run's records start again at its train begin. */
+  if (run->steps_fed > n
+      || (run->steps_fed > 0
+          && (!ft_fingerprints_get (fps, run->steps_fed - 1, &fp) || fp.epoch != run->fed_epoch
+              || fp.batch != run->fed_batch)))
+    run->steps_fed = 0;
+  for (; run->steps_fed < n && ft_fingerprints_get (fps, run->steps_fed, &fp); run->steps_fed++)
+    {
+      run->fed_epoch = fp.epoch;
+      run->fed_batch = fp.batch;
+      if (fp.batch < 0)
+        continue; /* an epoch's end */
+      run->fed_samples += fp.batch_size;
+      ft_plot_model_add_step (self->plot_model, run->plot_run, fp.epoch, fp.batch, steps, run->fed_samples,
+                              fp.loss);
+    }
+}
+
 /* The verdict of Compare mode: the current pair's fingerprints compared so far (the finder reads them
  * under their lock while the runs train). Hidden outside Compare mode. */
 void
@@ -61,6 +91,8 @@ ft_window_update_verdict (FtWindow *self)
   if (ft_run_is_tape (a->engine) || !ft_run_is_tape (b->engine) || ft_run_fingerprints (a->engine) == NULL
       || ft_run_fingerprints (b->engine) == NULL)
     return;
+  feed_steps (self, a);
+  feed_steps (self, b);
   FtDivergence d;
   ft_divergence_find (ft_run_fingerprints (a->engine), ft_run_fingerprints (b->engine),
                       &ft_run_experiment (b->engine)->steps, &d);

@@ -62,6 +62,11 @@ struct _FtWindowRun
   FtRunEvent progress;   /* its latest batch end (scalars only, pointers cleared) for the status line, shown
                             at the next redraw, in the same frame as the charts */
   bool progress_pending;
+  /* Compare mode's difference lane: the fingerprint records already given to the plot model as steps, the
+   * last one's epoch and batch (to notice that a continued run's records started again) and the samples
+   * seen after it. */
+  int steps_fed, fed_epoch, fed_batch;
+  gint64 fed_samples;
 };
 
 struct _FtWindow

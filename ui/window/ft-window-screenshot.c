@@ -180,6 +180,13 @@ take_screenshot_idle (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* A view in the picture that still computes (a hidden one keeps its work until it is shown). */
+static bool
+shown_and_busy (GtkWidget *view, gboolean busy)
+{
+  return busy && gtk_widget_get_mapped (view);
+}
+
 /* A frame has been painted since the runs reached their epochs: that frame shows them. */
 static void
 on_after_paint (GdkFrameClock *clock, FtWindow *self)
@@ -190,6 +197,19 @@ on_after_paint (GdkFrameClock *clock, FtWindow *self)
    * the frame where it has arrived, or the picture shows it half-way over the charts. */
   double target = adw_flap_get_reveal_flap (self->flap) ? 1.0 : 0.0;
   if (fabs (adw_flap_get_reveal_progress (self->flap) - target) > 1e-3)
+    {
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+      return;
+    }
+  /* The views on screen that compute off the main loop (the network's maps and prediction, the decision
+   * regions, the confusion matrix) still working on the paused weights: wait for the frame that shows their
+   * result, or the picture shows an earlier epoch's prediction beside this epoch's charts (lesson 6 after 2
+   * epochs in presentation mode: a band where the model already draws the disc). */
+  if (shown_and_busy (self->network_view, ft_network_view_is_busy (FT_NETWORK_VIEW (self->network_view)))
+      || shown_and_busy (self->decision_view,
+                         ft_decision_view_is_busy (FT_DECISION_VIEW (self->decision_view)))
+      || shown_and_busy (self->confusion_view,
+                         ft_confusion_view_is_busy (FT_CONFUSION_VIEW (self->confusion_view))))
     {
       gtk_widget_queue_draw (GTK_WIDGET (self));
       return;

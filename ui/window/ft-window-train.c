@@ -374,8 +374,11 @@ evaluate_done (GObject *source, GAsyncResult *result, gpointer user_data)
   size_t n = ft_model_n_params (m);
   float *w = g_new (float, n);
   ft_model_get_weights (m, w);
-  ft_confusion_view_compute (FT_CONFUSION_VIEW (self->confusion_view), ft_run_experiment (run->engine),
-                             run->data->train, run->data->test ? run->data->test : run->data->train, w, n);
+  /* The shared data sets never change once loaded: the computation borrows the test set, holding a
+   * reference. */
+  ft_confusion_view_compute_shared (FT_CONFUSION_VIEW (self->confusion_view), ft_run_experiment (run->engine),
+                                    run->data->train, run->data->test ? run->data->test : run->data->train, w,
+                                    n, ft_shared_data_ref (run->data), (GDestroyNotify) ft_shared_data_unref);
   g_free (w);
   GString *s = g_string_new (NULL);
   g_string_printf (s, "[%s] Test (%s): ", run->name, run->data->test ? "test set" : "training data");
