@@ -1,6 +1,6 @@
 /* test-conv.c — conv2d, max_pool2d, avg_pool2d and GlobalAveragePooling2D: the output-size rule, the
- * im2col/GEMM kernels against naive loops (forward and backward), finite-difference gradient checks, tape
- * recording and allocation behaviour.
+ * im2col/GEMM kernels against naive loops (forward and backward), the direct path (no column matrix)
+ * against im2col bit for bit, finite-difference gradient checks, tape recording and allocation behaviour.
  *
  * Tolerances. Forward and analytic backward are compared with references summed in double: the kernels
  * sum at most a few dozen float products of O(1) values, so atol 1e-5 / rtol 1e-4 leaves a wide margin.

@@ -135,8 +135,9 @@ ft_conv_small_k_product (const float *col, const float *w, const float *b, float
  * the small-K product's: a chain of FMAs over the taps in (ky, kx, c) order from zero, the bias added, then
  * the ReLU; a window that crosses the image's edge is gathered first, with zeros for its padding taps as
  * im2col writes them (0·w stays in the chain, so the bits are the same even for infinite or NaN weights). Per
- * output row, 16 filters at a time, their K weight vectors held in registers. FITTAPE_NO_DIRECT_CONV (or
- * ft_conv_direct_set_enabled) turns it off, for the tests and the benchmark that compare both paths. */
+ * output row, 32 filters (two vectors) and two pixels at a time: the weight vectors held in registers, each
+ * tap broadcast once for both vectors. FITTAPE_NO_DIRECT_CONV (or ft_conv_direct_set_enabled) turns it off,
+ * for the tests and the benchmark that compare both paths. */
 static atomic_int direct_enabled = -1; /* -1: not decided yet */
 
 static bool
