@@ -64,6 +64,19 @@ count_release (gpointer data)
   g_atomic_int_inc ((int *) data);
 }
 
+/* Until *released reaches want: the last reference to a computation may be dropped on its worker thread
+ * after the view has shown the result, so the count is polled. */
+static void
+wait_released (int *released, int want)
+{
+  gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (g_atomic_int_get (released) < want && g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
 static gboolean
 confusion_busy (GtkWidget *w)
 {
@@ -493,17 +506,19 @@ test_confusion (void)
    * computation is done (the window hands over a reference to its shared data sets). */
   int released = 0, shared_computed = computed;
   ft_confusion_view_compute_shared (cv, exp, NULL, test, w, n, &released, count_release);
-  g_assert_cmpint (released, ==, 0);
+  g_assert_cmpint (g_atomic_int_get (&released), ==, 0);
   wait_idle_for (view, confusion_busy);
   g_assert_cmpint (computed, ==, shared_computed + 1);
-  g_assert_cmpint (released, ==, 1);
+  wait_released (&released, 1);
+  g_assert_cmpint (g_atomic_int_get (&released), ==, 1);
   matrix = ft_confusion_view_get_matrix (cv, &k);
   g_assert_cmpmem (matrix, sizeof expected, expected, sizeof expected);
   /* A computation dropped for a newer one releases its keeper too. */
   ft_confusion_view_compute_shared (cv, exp, NULL, test, w, n, &released, count_release);
   ft_confusion_view_compute_shared (cv, exp, NULL, test, w, n, &released, count_release);
   wait_idle_for (view, confusion_busy);
-  g_assert_cmpint (released, ==, 3);
+  wait_released (&released, 3);
+  g_assert_cmpint (g_atomic_int_get (&released), ==, 3);
   matrix = ft_confusion_view_get_matrix (cv, &k);
   g_assert_cmpmem (matrix, sizeof expected, expected, sizeof expected);
 
