@@ -53,15 +53,16 @@ small_k_tail (float *restrict out, const float *restrict a, const float *restric
     }
 }
 
-/* out (16 floats) = act (bias + acc). */
+/* out (16 floats) = act (bias + acc). The vectors by address: a vector argument's ABI depends on the
+ * instruction set (clang warns where a clone without AVX-512 would pass it). */
 FT_CONV_INLINE void
-store_finished (float *restrict out, Lanes acc, Lanes bias, const bool relu)
+store_finished (float *restrict out, const Lanes *acc, const Lanes *bias, const bool relu)
 {
   const Lanes zero = { 0 };
-  acc = bias + acc;
+  Lanes v = *bias + *acc;
   if (relu) /* v > 0 ? v : 0, as ft_activation_forward (NaN → 0) */
-    acc = (Lanes) ((LaneMask) acc & (acc > zero));
-  memcpy (out, &acc, sizeof acc);
+    v = (Lanes) ((LaneMask) v & (v > zero));
+  memcpy (out, &v, sizeof v);
 }
 
 FT_CONV_INLINE void
@@ -84,7 +85,7 @@ small_k_span (const float *restrict col, const float *restrict w, const float *r
             }
           if (b != NULL)
             memcpy (&bias, b + j, sizeof bias);
-          store_finished (out + j, acc, bias, relu);
+          store_finished (out + j, &acc, &bias, relu);
         }
       if (j < f)
         small_k_tail (out + j, a, w + j, b != NULL ? b + j : NULL, k, f, f - j, relu);
@@ -229,7 +230,7 @@ FT_CONV_INLINE void
 store_groups (float *restrict out, const Lanes *acc, const Lanes *bias, const int ng, const bool relu)
 {
   for (int q = 0; q < ng; q++)
-    store_finished (out + q * LANES, acc[q], bias[q], relu);
+    store_finished (out + q * LANES, &acc[q], &bias[q], relu);
 }
 
 /* The ng groups of 16 filters from j on, every pixel of the row: the windows inside the image read where
